@@ -1,0 +1,96 @@
+# Makefile -- one build for wolfpackd, wolfpack and libwolfpack.a.
+#
+#   make                      build into build/ (gcc)
+#   make CC=clang BUILD=build-clang
+#   make SAN=1 BUILD=build-san   AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check                unit tests + CLI tests against $(BUILD)
+#   make fuzz                 libFuzzer targets (clang) into build-fuzz/
+#   make format               clang-format every source file
+#
+# Sources are picked up by folder: a new .c file in src/<part>/ needs no
+# change here.  Unit tests are tests/unit/test_*.c, one binary each.
+
+CC ?= cc
+BUILD ?= build
+SAN ?=
+PKGS := jansson sqlite3 libqb libcpg libvotequorum libquorum libcmap libcrypto \
+        libnl-route-3.0 libnl-3.0 libarchive libzstd
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+ifneq ($(SAN),)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN := -fsanitize=address,undefined
+endif
+LDLIBS := $(PKG_LIBS) -lm
+
+LIB_SRCS := $(wildcard src/lib/*.c src/db/*.c src/sched/*.c src/repl/*.c src/agents/*.c \
+                       src/client/*.c src/app/*.c)
+DAEMON_SRCS := $(wildcard src/daemon/*.c)
+CLI_SRCS := $(wildcard src/cli/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB := $(BUILD)/libwolfpack.a
+DAEMON := $(BUILD)/wolfpackd
+CLI := $(BUILD)/wolfpack
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
+
+.PHONY: all check unit clitest fuzz format clean
+all: $(DAEMON) $(CLI) $(UNIT_BINS) $(TOOL_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(DAEMON): $(call obj,$(DAEMON_SRCS)) $(LIB)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(CLI): $(call obj,$(CLI_SRCS)) $(LIB)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+check: all
+	tests/run-unit $(BUILD)
+	tests/run-cli $(BUILD)
+
+unit: all
+	tests/run-unit $(BUILD)
+
+clitest: all
+	tests/run-cli $(BUILD)
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz:
+	$(MAKE) CC=clang BUILD=build-fuzz SAN=1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" build-fuzz/libwolfpack.a
+	@for f in $(FUZZ_SRCS); do \
+	  n=$$(basename $$f .c); \
+	  echo "clang $$f -> build-fuzz/$$n"; \
+	  clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+	    $$f build-fuzz/libwolfpack.a $(PKG_LIBS) -lm -o build-fuzz/$$n || exit 1; \
+	done
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-*
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

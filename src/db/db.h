@@ -1,0 +1,106 @@
+/*
+ * db.h -- the cluster database: one SQLite file per node, changed only by
+ * wp_db_apply().
+ *
+ * Every change to the cluster is a *command*: a JSON object
+ *     {"op": "group.create", "args": {...}}
+ * applied by wp_db_apply() in one SQLite transaction that also raises the
+ * database version by one.  A refused command changes nothing (not even the
+ * version).  Replication (src/repl) delivers the same commands in the same
+ * order to every node, so every node's database goes through the same
+ * versions.  apply() is deterministic: it reads no clock, no environment,
+ * nothing but the database and the command.
+ *
+ * Commands (args):
+ *   cluster.create    {name, nodes?: [{name, address, id}]}   sets the
+ *                     cluster's name (once; refused if already named) and
+ *                     adds the nodes
+ *   node.add          {name, address, id}      id: corosync nodeid 1..2^31
+ *   node.remove       {name}                   also strips it from owner lists
+ *   group.create      {name, policy?: {k: v}}
+ *   group.delete      {name}                   refused for "Cluster Group" and
+ *                                              for a group that has resources
+ *   group.set         {name, policy: {k: v}}   value null resets to default
+ *   resource.create   {name, group, type, props?: {k: v}, policy?: {k: v},
+ *                      depends_on?: [names]}
+ *   resource.delete   {name}                   refused while others depend on it
+ *   resource.set      {name, props?: {k: v|null}, policy?: {k: v|null}}
+ *   resource.depend   {name, on}   refused: self, missing, other group, cycle
+ *   resource.undepend {name, on}   refused when no such dependency; refused
+ *                                  when it would leave a Network Name with no
+ *                                  IP Address below it
+ * A Network Name must always depend (directly or transitively) on an IP
+ * Address of its group: resource.create of a Network Name without one in
+ * depends_on is refused, and so is an undepend that would leave it without.
+ *
+ * Queries return new JSON (caller owns, json_decref):
+ *   wp_db_status:        {"cluster": NAME|null, "version": N,
+ *                         "nodes": [node...], "groups": [group...]}
+ *   node:     {"name", "id", "address", "paused": bool}
+ *   group:    {"name", "policy": {...}, "owner": NAME|null, "state",
+ *              "resources": [resource names in dependency order]}
+ *   resource: {"name", "group", "type", "class", "props": {...},
+ *              "policy": {...}, "depends_on": [...], "dependents": [...],
+ *              "state"}
+ * State strings: "Online", "Offline", "Failed", "Online Pending",
+ * "Offline Pending" (resources); groups add "Partially Online".
+ *
+ * Files: WAL journal, synchronous=FULL, so a command acknowledged after
+ * wp_db_apply() returned survives kill -9.  A file that is not a wolfpack
+ * database (or is damaged) is refused with WP_E_CORRUPT, never a crash.
+ */
+#ifndef WP_DB_H
+#define WP_DB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/err.h"
+
+typedef struct wp_db wp_db;
+
+/* Open (creating if missing) the database at path.  A new database holds
+ * "Cluster Group" and version 0. */
+wp_db *wp_db_open(const char *path, wp_err *err);
+void wp_db_close(wp_db *db);
+
+int64_t wp_db_version(wp_db *db);
+
+/* Apply one command. true: applied, version raised by one.
+ * false: refused (err says why), nothing changed. */
+bool wp_db_apply(wp_db *db, const json_t *cmd, wp_err *err);
+
+/* Would this command be accepted now?  Nothing is changed. */
+bool wp_db_check(wp_db *db, const json_t *cmd, wp_err *err);
+
+/* Apply a batch of commands in ONE SQLite transaction (one fsync).
+ * results[i] receives each command's outcome (refused commands are rolled
+ * back individually with a savepoint and leave the version alone).
+ * Returns false only if the transaction itself failed (I/O). */
+bool wp_db_apply_batch(wp_db *db, const json_t *const *cmds, size_t count, wp_err *results,
+                       bool *applied, wp_err *err);
+
+/* Queries. */
+json_t *wp_db_status(wp_db *db, wp_err *err);
+json_t *wp_db_node_list(wp_db *db, wp_err *err);
+json_t *wp_db_node_show(wp_db *db, const char *name, wp_err *err);
+json_t *wp_db_group_list(wp_db *db, wp_err *err);
+json_t *wp_db_group_show(wp_db *db, const char *name, wp_err *err);
+/* group may be NULL (all resources, grouped, each group in dependency order). */
+json_t *wp_db_resource_list(wp_db *db, const char *group, wp_err *err);
+json_t *wp_db_resource_show(wp_db *db, const char *name, wp_err *err);
+
+/* Whole-database snapshot (the replication's state transfer and backups).
+ * export: *buf is malloc'd, caller frees.  import: the image is checked
+ * (SQLite integrity, wolfpack schema) before it replaces the contents in
+ * one step; a bad image changes nothing. */
+bool wp_db_snapshot_export(wp_db *db, unsigned char **buf, size_t *len, wp_err *err);
+bool wp_db_snapshot_import(wp_db *db, const unsigned char *buf, size_t len, wp_err *err);
+
+/* SHA-256 (hex, 64 chars + NUL) of the logical contents and version: two
+ * databases that went through the same commands have the same checksum. */
+bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * err.c -- filling, naming and printing wp_err (see err.h).
+ *
+ * Exit statuses of the CLI come from here so that the table in docs/CLI.md
+ * and the code cannot drift apart: one switch, one place.
+ */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const code_names[WP_CODE__COUNT] = {
+    [WP_OK] = "ok",
+    [WP_E_INVALID] = "invalid",
+    [WP_E_NOTFOUND] = "not-found",
+    [WP_E_EXISTS] = "exists",
+    [WP_E_CONFLICT] = "conflict",
+    [WP_E_NOQUORUM] = "no-quorum",
+    [WP_E_UNAVAILABLE] = "unavailable",
+    [WP_E_PERM] = "permission",
+    [WP_E_PROTO] = "protocol",
+    [WP_E_CORRUPT] = "corrupt",
+    [WP_E_IO] = "io",
+    [WP_E_INTERNAL] = "internal",
+};
+
+void wp_errf(wp_err *err, wp_code code, const char *what_fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    err->code = code;
+    va_start(ap, what_fmt);
+    vsnprintf(err->what, sizeof err->what, what_fmt, ap);
+    va_end(ap);
+    err->why[0] = '\0';
+    err->todo[0] = '\0';
+}
+
+void wp_err_why(wp_err *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->why, sizeof err->why, fmt, ap);
+    va_end(ap);
+}
+
+void wp_err_todo(wp_err *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->todo, sizeof err->todo, fmt, ap);
+    va_end(ap);
+}
+
+void wp_err_clear(wp_err *err)
+{
+    if (!err)
+        return;
+    memset(err, 0, sizeof *err);
+}
+
+const char *wp_code_name(wp_code code)
+{
+    if ((int)code < 0 || code >= WP_CODE__COUNT)
+        return "internal";
+    return code_names[code];
+}
+
+wp_code wp_code_parse(const char *name)
+{
+    for (int i = 0; name && i < WP_CODE__COUNT; i++)
+        if (strcmp(name, code_names[i]) == 0)
+            return (wp_code)i;
+    return WP_E_INTERNAL;
+}
+
+int wp_code_exit_status(wp_code code)
+{
+    switch (code) {
+    case WP_OK:
+        return 0;
+    case WP_E_INVALID:
+        return 2;
+    case WP_E_NOTFOUND:
+        return 3;
+    case WP_E_EXISTS:
+    case WP_E_CONFLICT:
+        return 4;
+    case WP_E_NOQUORUM:
+        return 5;
+    case WP_E_UNAVAILABLE:
+    case WP_E_PERM:
+        return 6;
+    case WP_E_PROTO:
+    case WP_E_CORRUPT:
+    case WP_E_IO:
+        return 7;
+    default:
+        return 1;
+    }
+}
+
+void wp_err_print(const wp_err *err, FILE *out)
+{
+    fprintf(out, "error: %s\n", err->what[0] ? err->what : wp_code_name(err->code));
+    if (err->why[0])
+        fprintf(out, "  why: %s\n", err->why);
+    if (err->todo[0])
+        fprintf(out, "  to do: %s\n", err->todo);
+}

@@ -1,0 +1,68 @@
+/*
+ * proto.h -- the local IPC protocol between wolfpack (CLI, app setup) and
+ * wolfpackd, over a Unix stream socket.
+ *
+ * Frame:   4-byte big-endian length N, then N bytes of UTF-8 JSON.
+ *          N is 1..WP_PROTO_MAX_FRAME; anything else is a protocol error
+ *          (the daemon replies with an error and closes that connection).
+ * Request: {"op": OP, "args": {...}}            ("args" may be omitted)
+ * Reply:   {"ok": true,  "result": ANY, "version": N}
+ *          {"ok": false, "error": {"code": NAME, "what": S, "why": S,
+ *                                  "todo": S}}
+ *
+ * OPs that only read (served from the local database):
+ *   status, cluster.show, node.list, node.show {name}, group.list,
+ *   group.show {name}, resource.list {group?}, resource.show {name}
+ * OPs that change (become commands, see src/db/db.h for their args):
+ *   cluster.create, node.add, node.remove, group.create, group.delete,
+ *   group.set, resource.create, resource.delete, resource.set,
+ *   resource.depend, resource.undepend
+ *
+ * wp_proto_decode_request() is the single entry point for untrusted bytes:
+ * it checks the JSON, the op and the type of every argument against a table,
+ * so later code can trust the shape.  It is the libFuzzer target.
+ */
+#ifndef WP_PROTO_H
+#define WP_PROTO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define WP_PROTO_MAX_FRAME (1u << 20) /* 1 MiB */
+
+typedef struct wp_request {
+    const char *op; /* points into json; valid while json lives */
+    bool mutates;   /* true: a command for wp_db_apply */
+    json_t *json;   /* the whole request object: {"op":..., "args":{...}} (owned) */
+    json_t *args;   /* borrowed from json; an empty object if absent */
+} wp_request;
+
+/* Decode a frame body (without the 4-byte length).  On success fills req
+ * (free with wp_request_free).  On failure err says what was wrong. */
+bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *req,
+                             wp_err *err);
+void wp_request_free(wp_request *req);
+
+/* Is op a known op, and does it change the cluster? */
+bool wp_proto_op_known(const char *op, bool *mutates);
+
+/* Build replies (new references; caller owns). result is stolen. */
+json_t *wp_proto_reply_ok(json_t *result, int64_t version);
+json_t *wp_proto_reply_err(const wp_err *err);
+/* Read a reply: true if ok (result borrowed from reply), else fills err. */
+bool wp_proto_reply_parse(const json_t *reply, json_t **result, wp_err *err);
+
+/* Encode a JSON value as a frame (length prefix + compact JSON).
+ * *out is malloc'd.  Fails if larger than WP_PROTO_MAX_FRAME. */
+bool wp_proto_encode_frame(const json_t *value, unsigned char **out, size_t *out_len,
+                           wp_err *err);
+
+/* Blocking helpers for clients on a connected fd. */
+bool wp_proto_send(int fd, const json_t *value, wp_err *err);
+json_t *wp_proto_recv(int fd, wp_err *err);
+
+#endif
