@@ -1,0 +1,64 @@
+/*
+ * corosync_conf.h -- render the text of a corosync.conf for a wolfpack
+ * cluster.
+ *
+ * Pure: no I/O, no clock, no globals.  `wolfpack cluster create`
+ * (src/cli/cluster_setup.c) calls it and writes the result to disk; the
+ * unit tests (tests/unit/test_corosync_conf.c) check the text.
+ *
+ * What the rendered file holds:
+ *   totem     knet transport, crypto_cipher aes256, crypto_hash sha256,
+ *             token and token_coefficient 0 when a token is given, one
+ *             interface (link 0) with knet_ping_interval/knet_ping_timeout
+ *             when they are given
+ *   logging   to /var/log/corosync/corosync.log, not to syslog
+ *   quorum    corosync_votequorum, two_node: 1 for exactly two nodes
+ *   nodelist  one node {name, nodeid, ring0_addr} per node, in the order given
+ */
+#ifndef WP_COROSYNC_CONF_H
+#define WP_COROSYNC_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define WP_CS_MAX_NODES 64
+#define WP_CS_TOKEN_MIN 100     /* ms */
+#define WP_CS_TOKEN_MAX 300000  /* ms */
+#define WP_CS_SMALL_TOKEN 1000  /* below this, knet ping timers are set */
+#define WP_CS_PING_INTERVAL 250 /* ms, used below WP_CS_SMALL_TOKEN */
+#define WP_CS_PING_TIMEOUT 500  /* ms, used below WP_CS_SMALL_TOKEN */
+#define WP_CS_LOGFILE "/var/log/corosync/corosync.log"
+
+typedef struct wp_cs_node {
+    const char *name;    /* node name: wp_name_valid("node", ...) */
+    unsigned nodeid;     /* 1..2^31-1, unique */
+    const char *address; /* IPv4 or IPv6 literal, unique, one family */
+} wp_cs_node;
+
+typedef struct wp_cs_timing {
+    unsigned token_ms;              /* 0: corosync's default, no token lines */
+    unsigned knet_ping_interval_ms; /* 0 with timeout 0: knet's default */
+    unsigned knet_ping_timeout_ms;  /* both or neither; timeout > interval */
+} wp_cs_timing;
+
+/* The timing wolfpack uses for a token (0 = corosync default): the token,
+ * and below WP_CS_SMALL_TOKEN the knet ping timers that keep links stable
+ * on a loaded machine (notes in docs/TESTCLUSTER.md). */
+wp_cs_timing wp_cs_timing_for_token(unsigned token_ms);
+
+/* Check one address: an IPv4 or IPv6 literal (no host names, no prefix). */
+bool wp_cs_address_valid(const char *address, wp_err *err);
+
+/* Check a cluster name: 1..32 bytes of [A-Za-z0-9_-] (corosync's
+ * cluster_name, also part of file names). */
+bool wp_cs_cluster_name_valid(const char *name, wp_err *err);
+
+/* Render the whole file.  Returns malloc'd NUL-terminated text (caller
+ * frees), or NULL with err filled (WP_E_INVALID) for a bad name, address,
+ * nodeid, count (1..WP_CS_MAX_NODES), duplicate or timing. */
+char *wp_corosync_conf_render(const char *cluster_name, const wp_cs_node *nodes, size_t n_nodes,
+                              const wp_cs_timing *timing, wp_err *err);
+
+#endif
