@@ -1,0 +1,120 @@
+/*
+ * cli.h -- what the files of the `wolfpack` command share.
+ *
+ * main.c parses the global options into one wp_cli context and hands the
+ * rest of the command line to a verb (cmd_*.c).  Each verb parses its own
+ * options with wp_cli_parse (args.c), talks to wolfpackd through
+ * wp_cli_call (one lazily opened client connection), and prints either a
+ * human view (table.c) or the daemon's JSON (--json).  Every verb returns
+ * the process exit status (wp_code_exit_status of the error, 0 on success).
+ */
+#ifndef WP_CLI_H
+#define WP_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../client/client.h"
+#include "../lib/err.h"
+
+/* One per process: global options and the connection to the daemon. */
+typedef struct wp_cli {
+    const char *socket_opt; /* --socket PATH, or NULL */
+    bool json;              /* --json given before or after the verb */
+    wp_client *client;      /* opened by the first wp_cli_call */
+} wp_cli;
+
+/* ---- option parsing (args.c) ------------------------------------------- */
+
+#define WP_CLI_MAX_VALUES 64
+
+/* One option a verb accepts.  The parser fills count/values. */
+typedef struct wp_cli_opt {
+    const char *name; /* "--policy" */
+    bool has_value;   /* takes an argument ("--policy K=V" or "--policy=K=V") */
+    int count;        /* how many times it was given */
+    const char *values[WP_CLI_MAX_VALUES]; /* borrowed from argv */
+} wp_cli_opt;
+
+typedef struct wp_cli_args {
+    const char *pos[WP_CLI_MAX_VALUES]; /* positional arguments, borrowed */
+    int npos;
+    bool help; /* --help or -h was given */
+} wp_cli_args;
+
+/* Parse argv (after the verb words).  --json sets cli->json; --help sets
+ * out->help.  Unknown options and repeated single options are refused. */
+bool wp_cli_parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
+                  wp_cli_args *out, wp_err *err);
+/* The option named `name` in opts (it must be there). */
+wp_cli_opt *wp_cli_opt_get(wp_cli_opt *opts, int nopts, const char *name);
+
+/* Split "KEY=VALUE"; key and value are malloc'd into *key/*value. */
+bool wp_cli_kv_split(const char *text, const char *option, char **key, char **value,
+                     wp_err *err);
+
+typedef bool (*wp_cli_kv_check)(const char *key, const char *value, wp_err *err);
+/* Build {"K": "V", ...} from the values of a K=V option, checking each pair
+ * with check (may be NULL).  Adds into obj (which the caller owns). */
+bool wp_cli_kv_into(json_t *obj, const wp_cli_opt *opt, wp_cli_kv_check check, wp_err *err);
+/* Add {"K": null} for every value of a --reset/--unset option. */
+bool wp_cli_null_into(json_t *obj, const wp_cli_opt *opt, wp_err *err);
+
+/* Local policy checks with the model's validators (for wp_cli_kv_into). */
+bool wp_cli_check_group_policy(const char *key, const char *value, wp_err *err);
+bool wp_cli_check_resource_policy(const char *key, const char *value, wp_err *err);
+
+/* ---- talking to the daemon (main.c) --------------------------------------- */
+
+/* Send op with args (stolen, may be NULL); returns the result (caller owns)
+ * or NULL with err filled.  *version gets the database version if wanted. */
+json_t *wp_cli_call(wp_cli *cli, const char *op, json_t *args, long long *version,
+                    wp_err *err);
+
+/* Print err to stderr and return its exit status. */
+int wp_cli_fail(const wp_err *err);
+/* A usage error: print what was expected and the usage line, return 2. */
+int wp_cli_usage_error(const char *usage, const char *what_fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- output (table.c) ----------------------------------------------------- */
+
+typedef struct wp_table wp_table;
+
+wp_table *wp_table_new(int ncols, const char *const *headers);
+/* Add one row of ncols cells (copied; NULL prints as "-"). */
+void wp_table_add(wp_table *t, const char *const *cells);
+/* Print with columns padded to their widest cell, each line starting with
+ * indent.  A table without rows prints its headers only. */
+void wp_table_print(const wp_table *t, FILE *out, const char *indent);
+void wp_table_free(wp_table *t);
+
+/* Print a JSON value pretty with one trailing newline. */
+void wp_cli_print_json(const json_t *value, FILE *out);
+/* Text of a JSON scalar for humans: strings as is, null as "-", numbers,
+ * booleans "yes"/"no", arrays of strings comma-joined.  Returns a pointer
+ * into buf or into the value. */
+const char *wp_cli_text(const json_t *value, char *buf, size_t size);
+/* "  key:   value" lines, key padded to width. */
+void wp_cli_print_kv(FILE *out, int width, const char *key, const char *value);
+/* Print every key of an object (sorted) as a key/value block under a title. */
+void wp_cli_print_object_block(FILE *out, const char *title, const json_t *obj);
+
+/* ---- verbs (cmd_*.c) ------------------------------------------------------- */
+
+int wp_cmd_status(wp_cli *cli, int argc, char **argv);
+int wp_cmd_cluster(wp_cli *cli, int argc, char **argv);
+int wp_cmd_node(wp_cli *cli, int argc, char **argv);
+int wp_cmd_group(wp_cli *cli, int argc, char **argv);
+int wp_cmd_resource(wp_cli *cli, int argc, char **argv);
+
+/* Shared by verbs: run a read op that takes an optional {name} and print the
+ * result as JSON (with --json) or through print_human. */
+typedef void (*wp_cli_printer)(const json_t *result, FILE *out);
+int wp_cli_show(wp_cli *cli, const char *op, json_t *args, wp_cli_printer print_human);
+/* Run a changing op; prints "OK: MESSAGE (version N)" on success, or with
+ * --json {"ok": true, "version": N, "result": ...}. */
+int wp_cli_change(wp_cli *cli, const char *op, json_t *args, const char *message);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * cluster_setup.c -- `wolfpack cluster create`: the first step of a new
+ * cluster, done on one node before any daemon runs.
+ *
+ * It parses the words after "cluster create", checks every name and
+ * address (nothing is written when one is wrong), renders corosync.conf
+ * with src/lib/corosync_conf.c, draws a fresh corosync authkey from
+ * OpenSSL's RAND_bytes, and writes both files atomically (a temporary file
+ * in the same directory, fsync, rename).  Existing files are kept unless
+ * --force is given.  Copying the files to the other nodes is left to the
+ * administrator, and the command says so.
+ */
+#include "cluster_setup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/corosync_conf.h"
+#include "../lib/err.h"
+#include "../lib/model.h"
+
+#define CS_DEFAULT_DIR "/etc/corosync"
+#define CS_AUTHKEY_BYTES 256
+
+typedef struct setup_args {
+    const char *cluster;
+    const char *dir;
+    unsigned token_ms;
+    bool force;
+    bool help;
+    size_t n_nodes;
+    wp_cs_node nodes[WP_CS_MAX_NODES];
+    char *node_words[WP_CS_MAX_NODES]; /* owned copies "NAME\0ADDRESS" */
+} setup_args;
+
+static void usage(FILE *out)
+{
+    fputs("usage: wolfpack cluster create NAME --node NAME=ADDRESS [--node NAME=ADDRESS ...]\n"
+          "                               [--config-dir DIR] [--token MS] [--force]\n"
+          "\n"
+          "Writes DIR/corosync.conf and a new DIR/authkey (DIR defaults to " CS_DEFAULT_DIR ").\n"
+          "Node ids are 1..N in the order given.  --token sets corosync's token timeout in\n"
+          "milliseconds; --force replaces files that already exist.\n",
+          out);
+}
+
+static void args_free(setup_args *a)
+{
+    for (size_t i = 0; i < a->n_nodes; i++)
+        free(a->node_words[i]);
+}
+
+static bool parse_token(const char *text, unsigned *out, wp_err *err)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || errno != 0 || v < WP_CS_TOKEN_MIN || v > WP_CS_TOKEN_MAX) {
+        wp_errf(err, WP_E_INVALID, "token \"%.64s\" is not valid", text);
+        wp_err_why(err, "--token takes whole milliseconds from %d to %d", WP_CS_TOKEN_MIN,
+                   WP_CS_TOKEN_MAX);
+        wp_err_todo(err, "give e.g. --token 1000");
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+/* One --node NAME=ADDRESS: split, check, append with the next node id. */
+static bool add_node(setup_args *a, const char *word, wp_err *err)
+{
+    if (a->n_nodes == WP_CS_MAX_NODES) {
+        wp_errf(err, WP_E_INVALID, "too many nodes");
+        wp_err_why(err, "a cluster has at most %d nodes", WP_CS_MAX_NODES);
+        wp_err_todo(err, "give fewer --node options");
+        return false;
+    }
+    const char *eq = strchr(word, '=');
+    if (eq == NULL || eq == word) {
+        wp_errf(err, WP_E_INVALID, "--node \"%.200s\" is not NAME=ADDRESS", word);
+        wp_err_why(err, "each node needs a name and the address corosync uses to reach it");
+        wp_err_todo(err, "write it as --node n1=198.51.100.11");
+        return false;
+    }
+    char *copy = strdup(word);
+    if (copy == NULL) {
+        wp_errf(err, WP_E_INTERNAL, "out of memory reading --node");
+        return false;
+    }
+    copy[eq - word] = '\0';
+    const char *name = copy, *address = copy + (eq - word) + 1;
+    if (!wp_name_valid("node", name, err) || !wp_cs_address_valid(address, err)) {
+        free(copy);
+        return false;
+    }
+    a->node_words[a->n_nodes] = copy;
+    a->nodes[a->n_nodes] = (wp_cs_node){name, (unsigned)a->n_nodes + 1, address};
+    a->n_nodes++;
+    return true;
+}
+
+/* "--opt VALUE" or "--opt=VALUE": the value, advancing *i; NULL if absent. */
+static const char *option_value(int argc, char **argv, int *i, const char *opt, wp_err *err)
+{
+    size_t len = strlen(opt);
+    if (argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    wp_errf(err, WP_E_INVALID, "%s needs a value", opt);
+    wp_err_why(err, "it was the last word of the command");
+    wp_err_todo(err, "see `wolfpack cluster create --help`");
+    return NULL;
+}
+
+static bool is_option(const char *word, const char *opt)
+{
+    size_t len = strlen(opt);
+    return strncmp(word, opt, len) == 0 && (word[len] == '\0' || word[len] == '=');
+}
+
+static bool parse_one(setup_args *a, int argc, char **argv, int *i, wp_err *err)
+{
+    const char *w = argv[*i], *v;
+    if (strcmp(w, "--force") == 0) {
+        a->force = true;
+    } else if (strcmp(w, "-h") == 0 || strcmp(w, "--help") == 0) {
+        a->help = true;
+    } else if (is_option(w, "--node")) {
+        return (v = option_value(argc, argv, i, "--node", err)) && add_node(a, v, err);
+    } else if (is_option(w, "--config-dir")) {
+        return (v = option_value(argc, argv, i, "--config-dir", err)) && (a->dir = v);
+    } else if (is_option(w, "--token")) {
+        return (v = option_value(argc, argv, i, "--token", err)) &&
+               parse_token(v, &a->token_ms, err);
+    } else if (w[0] == '-') {
+        wp_errf(err, WP_E_INVALID, "unknown option \"%.100s\"", w);
+        wp_err_why(err, "cluster create knows --node, --config-dir, --token and --force");
+        wp_err_todo(err, "see `wolfpack cluster create --help`");
+        return false;
+    } else if (a->cluster == NULL) {
+        a->cluster = w;
+    } else {
+        wp_errf(err, WP_E_INVALID, "unexpected word \"%.100s\"", w);
+        wp_err_why(err, "the cluster name is already \"%s\"", a->cluster);
+        wp_err_todo(err, "give nodes with --node NAME=ADDRESS");
+        return false;
+    }
+    return true;
+}
+
+static bool parse_args(setup_args *a, int argc, char **argv, wp_err *err)
+{
+    a->dir = CS_DEFAULT_DIR;
+    for (int i = 0; i < argc; i++) {
+        if (!parse_one(a, argc, argv, &i, err))
+            return false;
+    }
+    if (a->help)
+        return true;
+    if (a->cluster == NULL) {
+        wp_errf(err, WP_E_INVALID, "no cluster name given");
+        wp_err_why(err, "corosync needs a cluster name");
+        wp_err_todo(err, "run e.g. `wolfpack cluster create prod --node n1=198.51.100.11`");
+        return false;
+    }
+    if (!wp_cs_cluster_name_valid(a->cluster, err))
+        return false;
+    if (a->n_nodes == 0) {
+        wp_errf(err, WP_E_INVALID, "no nodes given for cluster %s", a->cluster);
+        wp_err_why(err, "the node list decides who may join the cluster");
+        wp_err_todo(err, "name every node with --node NAME=ADDRESS");
+        return false;
+    }
+    return true;
+}
+
+/* Refuse (WP_E_EXISTS) when path exists and force is off. */
+static bool check_absent(const char *path, bool force, wp_err *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return true;
+        wp_errf(err, WP_E_IO, "cannot check %s", path);
+        wp_err_why(err, "%s", strerror(errno));
+        wp_err_todo(err, "check the directory's permissions");
+        return false;
+    }
+    if (force)
+        return true;
+    wp_errf(err, WP_E_EXISTS, "%s already exists", path);
+    wp_err_why(err, "replacing it would cut this node off from a cluster it may belong to");
+    wp_err_todo(err, "remove it, choose another --config-dir, or add --force to replace it");
+    return false;
+}
+
+static bool check_dir(const char *dir, wp_err *err)
+{
+    struct stat st;
+    int rc = stat(dir, &st);
+    if (rc == 0 && S_ISDIR(st.st_mode))
+        return true;
+    wp_errf(err, WP_E_IO, "cannot use config directory %s", dir);
+    wp_err_why(err, "%s", rc == 0 ? "it is not a directory" : strerror(errno));
+    wp_err_todo(err, "create it (mkdir -p %s) or give another --config-dir", dir);
+    return false;
+}
+
+static void io_error(wp_err *err, const char *what, const char *path)
+{
+    wp_errf(err, WP_E_IO, "cannot %s %s", what, path);
+    wp_err_why(err, "%s", strerror(errno));
+    wp_err_todo(err, "check the directory's permissions and free space");
+}
+
+/* Write data to a new temporary file next to final; *tmp gets its path. */
+static bool write_temp(const char *final, const void *data, size_t len, mode_t mode, char **tmp,
+                       wp_err *err)
+{
+    if (asprintf(tmp, "%s.tmp-XXXXXX", final) < 0) {
+        *tmp = NULL;
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+        return false;
+    }
+    int fd = mkstemp(*tmp);
+    if (fd < 0) {
+        io_error(err, "create a temporary file for", final);
+        free(*tmp);
+        *tmp = NULL;
+        return false;
+    }
+    const unsigned char *p = data;
+    size_t done = 0;
+    bool ok = fchmod(fd, mode) == 0;
+    while (ok && done < len) {
+        ssize_t w = write(fd, p + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        ok = w > 0;
+        done += ok ? (size_t)w : 0;
+    }
+    ok = ok && fsync(fd) == 0;
+    if (close(fd) != 0)
+        ok = false;
+    if (!ok) {
+        io_error(err, "write", *tmp);
+        unlink(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return ok;
+}
+
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+/* Both temporaries first, then both renames: a failure before the renames
+ * leaves the directory as it was. */
+static bool write_files(const char *conf_path, const char *conf, const char *key_path,
+                        const unsigned char *key, const char *dir, wp_err *err)
+{
+    char *conf_tmp = NULL, *key_tmp = NULL;
+    bool ok = write_temp(conf_path, conf, strlen(conf), 0644, &conf_tmp, err) &&
+              write_temp(key_path, key, CS_AUTHKEY_BYTES, 0400, &key_tmp, err);
+    if (ok && rename(key_tmp, key_path) != 0) {
+        io_error(err, "rename into place", key_path);
+        ok = false;
+    }
+    if (ok && rename(conf_tmp, conf_path) != 0) {
+        io_error(err, "rename into place", conf_path);
+        ok = false;
+    }
+    if (!ok) {
+        if (conf_tmp)
+            unlink(conf_tmp);
+        if (key_tmp)
+            unlink(key_tmp);
+    }
+    free(conf_tmp);
+    free(key_tmp);
+    sync_dir(dir);
+    return ok;
+}
+
+static bool random_key(unsigned char *key, wp_err *err)
+{
+    if (RAND_bytes(key, CS_AUTHKEY_BYTES) == 1)
+        return true;
+    wp_errf(err, WP_E_IO, "cannot draw random bytes for the authkey");
+    wp_err_why(err, "OpenSSL's random generator is not seeded or failed");
+    wp_err_todo(err, "check that /dev/urandom is readable and try again");
+    return false;
+}
+
+static void print_done(const setup_args *a, const char *conf_path, const char *key_path)
+{
+    printf("Wrote %s: cluster %s, %zu node%s", conf_path, a->cluster, a->n_nodes,
+           a->n_nodes == 1 ? "" : "s");
+    if (a->token_ms)
+        printf(", token %u ms", a->token_ms);
+    printf("\n");
+    for (size_t i = 0; i < a->n_nodes; i++)
+        printf("  node %-16s id %-3u address %s\n", a->nodes[i].name, a->nodes[i].nodeid,
+               a->nodes[i].address);
+    printf("Wrote %s: %d random bytes, mode 0400\n\n", key_path, CS_AUTHKEY_BYTES);
+    printf("Next steps (as `pcs cluster setup` does, minus the copying):\n"
+           "  1. Copy both files, unchanged and with their modes, to /etc/corosync/ on every\n"
+           "     node, e.g.  scp -p %s %s root@NODE:/etc/corosync/\n"
+           "  2. Start corosync on every node:  corosync -f -c /etc/corosync/corosync.conf\n"
+           "     (or your init system's corosync service), then check the membership with\n"
+           "     corosync-quorumtool -s\n"
+           "  3. Start wolfpackd on every node:  wolfpackd\n",
+           conf_path, key_path);
+}
+
+static int run(setup_args *a, wp_err *err)
+{
+    char *conf_path = NULL, *key_path = NULL, *conf = NULL;
+    unsigned char key[CS_AUTHKEY_BYTES];
+    wp_cs_timing timing = wp_cs_timing_for_token(a->token_ms);
+    bool ok = (conf = wp_corosync_conf_render(a->cluster, a->nodes, a->n_nodes, &timing, err));
+    if (ok && (asprintf(&conf_path, "%s/corosync.conf", a->dir) < 0 ||
+               asprintf(&key_path, "%s/authkey", a->dir) < 0)) {
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+        ok = false;
+    }
+    ok = ok && check_dir(a->dir, err) && check_absent(conf_path, a->force, err) &&
+         check_absent(key_path, a->force, err) && random_key(key, err) &&
+         write_files(conf_path, conf, key_path, key, a->dir, err);
+    if (ok)
+        print_done(a, conf_path, key_path);
+    OPENSSL_cleanse(key, sizeof(key));
+    free(conf);
+    free(conf_path);
+    free(key_path);
+    return ok ? 0 : wp_code_exit_status(err->code);
+}
+
+int wp_cli_cluster_create(int argc, char **argv)
+{
+    setup_args a = {0};
+    wp_err err = {0};
+    int status;
+    if (!parse_args(&a, argc, argv, &err)) {
+        status = wp_code_exit_status(err.code);
+    } else if (a.help) {
+        usage(stdout);
+        status = 0;
+    } else {
+        status = run(&a, &err);
+    }
+    if (status != 0)
+        wp_err_print(&err, stderr);
+    args_free(&a);
+    return status;
+}

@@ -1,0 +1,109 @@
+/*
+ * main.c -- the `wolfpack` command: global options and verb dispatch.
+ *
+ *     wolfpack [--socket PATH] [--json] VERB ...
+ *
+ * The global options fill the one wp_cli context of the process; the verb
+ * (cmd_*.c) gets the remaining arguments and returns the exit status.  Every
+ * request goes through the client library (src/client) to the local
+ * wolfpackd; nothing here touches the cluster database directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+
+static const char usage_text[] =
+    "usage: wolfpack [--socket PATH] [--json] VERB ...\n"
+    "\n"
+    "  status                                  the cluster at a glance\n"
+    "  cluster show | create NAME --node NAME=ADDR ...\n"
+    "  node list | show NAME\n"
+    "  group list | show NAME | create NAME [--policy K=V ...] | delete NAME\n"
+    "  group set NAME [--policy K=V ...] [--reset K ...]\n"
+    "  resource list [--group G] | show NAME | delete NAME\n"
+    "  resource create NAME --group G --type TYPE [--prop K=V ...] [--policy K=V ...]\n"
+    "                  [--depends-on OTHER ...]\n"
+    "  resource set NAME [--prop K=V ...] [--policy K=V ...] [--unset-prop K ...]\n"
+    "                  [--reset-policy K ...]\n"
+    "  resource depend NAME --on OTHER | undepend NAME --on OTHER\n"
+    "\n"
+    "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET
+    ")\n"
+    "  --json          print results as JSON (every list and show)\n"
+    "  VERB --help     usage of one verb\n"
+    "\n"
+    "Exit status: 0 ok, 1 internal error, 2 invalid input or usage, 3 not found,\n"
+    "4 exists or conflict, 5 no quorum, 6 daemon unavailable or permission denied,\n"
+    "7 protocol, corrupt data or I/O error.\n";
+
+typedef int (*verb_fn)(wp_cli *cli, int argc, char **argv);
+
+static const struct verb {
+    const char *name;
+    verb_fn run;
+} verbs[] = {
+    {"status", wp_cmd_status},     {"cluster", wp_cmd_cluster},
+    {"node", wp_cmd_node},         {"group", wp_cmd_group},
+    {"resource", wp_cmd_resource},
+};
+
+static verb_fn find_verb(const char *name)
+{
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(verbs[i].name, name) == 0)
+            return verbs[i].run;
+    return NULL;
+}
+
+/* Leading global options; returns the index of the verb, or -1 after
+ * printing an error (*status set). */
+static int parse_global(wp_cli *cli, int argc, char **argv, int *status)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--json") == 0) {
+            cli->json = true;
+        } else if (strcmp(arg, "--socket") == 0 && i + 1 < argc) {
+            cli->socket_opt = argv[++i];
+        } else if (strncmp(arg, "--socket=", 9) == 0) {
+            cli->socket_opt = arg + 9;
+        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(usage_text, stdout);
+            *status = 0;
+            return -1;
+        } else {
+            *status = wp_cli_usage_error("wolfpack [--socket PATH] [--json] VERB ...",
+                                         "unknown global option '%s' (or --socket without "
+                                         "a PATH)",
+                                         arg);
+            return -1;
+        }
+    }
+    return i;
+}
+
+int main(int argc, char **argv)
+{
+    wp_cli cli = {0};
+    int status = 0;
+    int v = parse_global(&cli, argc, argv, &status);
+    if (v < 0)
+        return status;
+    if (v >= argc) {
+        fputs(usage_text, stderr);
+        return wp_code_exit_status(WP_E_INVALID);
+    }
+    verb_fn run = find_verb(argv[v]);
+    if (!run)
+        return wp_cli_usage_error("wolfpack [--socket PATH] [--json] VERB ...",
+                                  "unknown verb '%s' (expected status, cluster, node, "
+                                  "group or resource)",
+                                  argv[v]);
+    status = run(&cli, argc - v - 1, argv + v + 1);
+    if (cli.client)
+        wp_client_close(cli.client);
+    return status;
+}

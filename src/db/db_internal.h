@@ -1,0 +1,133 @@
+/*
+ * db_internal.h -- private pieces shared by the files of src/db.
+ *
+ * The database is split by concern:
+ *   schema.c    open/close, schema creation and verification, pragmas
+ *   sql.c       prepared-statement cache and small SQL helpers
+ *   apply.c     the command shape check and the transaction around handlers
+ *   ops_node.c, ops_group.c, ops_resource.c   one handler per command
+ *   graph.c     a group's dependency graph (order, paths, reachability)
+ *   query.c     status/list/show JSON
+ *   snapshot.c  export/import and the logical checksum
+ * Nothing outside src/db includes this header.
+ */
+#ifndef WP_DB_INTERNAL_H
+#define WP_DB_INTERNAL_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../lib/err.h"
+#include "db.h"
+
+#define WP_DB_APP_ID 0x57504b31 /* "WPK1" in PRAGMA application_id */
+#define WP_DB_FORMAT "wolfpack-db-1"
+#define WP_DB_SCHEMA_VERSION 1
+#define WP_DB_BUSY_MS 5000
+#define WP_DB_STMT_MAX 128
+
+typedef struct db_stmt_slot {
+    const char *sql; /* the literal the call site passed (identity is the key) */
+    sqlite3_stmt *stmt;
+} db_stmt_slot;
+
+struct wp_db {
+    sqlite3 *conn;
+    char *path;
+    db_stmt_slot stmts[WP_DB_STMT_MAX];
+    size_t nstmts;
+};
+
+/* --- sql.c ------------------------------------------------------------- */
+
+/* A cached, reset, unbound statement for a string literal (NULL + err on failure).
+ * The caller must sqlite3_reset() it when done (db_done does). */
+sqlite3_stmt *db_stmt(wp_db *db, const char *sql, wp_err *err);
+void db_stmts_finalize(wp_db *db);
+/* Fill err from the connection's last SQLite error while doing `what`. */
+bool db_sql_fail(wp_db *db, wp_err *err, const char *what);
+/* Map an SQLite result code to a wolfpack code. */
+wp_code db_code_of(int rc);
+/* Run SQL without results (not cached). */
+bool db_exec(wp_db *db, const char *sql, wp_err *err);
+/* Step a statement that returns no rows, then reset it. */
+bool db_step_done(wp_db *db, sqlite3_stmt *st, const char *what, wp_err *err);
+/* Bind text parameters 1..n in order (NULL binds SQL NULL). */
+void db_bind_texts(sqlite3_stmt *st, int n, const char *const *values);
+/* Does `sql` (with text parameters) return at least one row? -1 on error. */
+int db_exists(wp_db *db, const char *sql, const char *a, const char *b, wp_err *err);
+/* First column of the first row as a malloc'd string (NULL: no row or error;
+ * *found tells which). */
+char *db_text(wp_db *db, const char *sql, const char *a, bool *found, wp_err *err);
+/* A JSON text column parsed into an object (new reference). */
+json_t *db_json_column(sqlite3_stmt *st, int col);
+/* Canonical JSON text of an object (sorted keys, compact), malloc'd. */
+char *db_json_text(const json_t *obj);
+
+/* --- schema.c ---------------------------------------------------------- */
+
+/* Create every table on an empty connection (inside the caller's transaction). */
+bool db_schema_create(sqlite3 *conn, wp_err *err);
+/* Check that conn holds a wolfpack database this build understands. `label`
+ * names the file (or "snapshot") in messages. */
+bool db_schema_verify(sqlite3 *conn, const char *label, wp_err *err);
+/* Hardening of every connection: defensive mode, untrusted schema. */
+void db_conn_harden(sqlite3 *conn);
+
+/* --- apply.c ----------------------------------------------------------- */
+
+/* Bump the version by one (inside the current transaction). */
+bool db_version_bump(wp_db *db, wp_err *err);
+
+/* --- ops_*.c: handlers, run inside a transaction ------------------------ */
+
+typedef bool (*db_op_fn)(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_cluster_create(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_add(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_remove(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_create(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_delete(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_set(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_create(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_delete(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_set(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_depend(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_undepend(wp_db *db, const json_t *args, wp_err *err);
+
+/* Stored spelling of a group / resource / node name (malloc'd), or NULL
+ * with WP_E_NOTFOUND (or an SQL error) in err. */
+char *db_group_name(wp_db *db, const char *name, wp_err *err);
+char *db_resource_group(wp_db *db, const char *name, char **stored, wp_err *err);
+char *db_node_name(wp_db *db, const char *name, wp_err *err);
+
+/* Policies: merge `changes` (string or null = default) into `policy`,
+ * validating and normalising each value.  is_group picks the key set. */
+bool db_policy_merge(json_t *policy, const json_t *changes, bool is_group, wp_err *err);
+/* Group owner lists: every name must be a known node; rewrites them with
+ * the stored spelling. */
+bool db_owner_lists_check(wp_db *db, json_t *policy, wp_err *err);
+
+/* --- graph.c ------------------------------------------------------------ */
+
+typedef struct db_graph {
+    size_t n;
+    char **names;   /* sorted case-insensitively */
+    char **types;   /* canonical type names */
+    bool *edge;     /* edge[i*n+j]: names[i] depends on names[j] */
+} db_graph;
+
+bool db_graph_load(wp_db *db, const char *group, db_graph *g, wp_err *err);
+void db_graph_free(db_graph *g);
+/* Index of a name (case-insensitive), or -1. */
+long db_graph_find(const db_graph *g, const char *name);
+/* Dependency order (dependencies first, ties by name): order[k] = index. */
+size_t *db_graph_order(const db_graph *g);
+/* A path from -> ... -> to along dependency edges, written as
+ * "a -> b -> c" into buf; false if none. */
+bool db_graph_path(const db_graph *g, size_t from, size_t to, char *buf, size_t size);
+/* Does `from` reach a resource of type `type` (from itself excluded)? */
+bool db_graph_reaches_type(const db_graph *g, size_t from, const char *type);
+
+#endif
