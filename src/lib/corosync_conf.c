@@ -147,8 +147,11 @@ static bool check_against_earlier(const wp_cs_node *nodes, size_t i, wp_err *err
             what = "node id";
         else if (strcmp(a->address, b->address) == 0)
             what = "address";
-        if (what != NULL) {
+        if (what != NULL && strcmp(what, "name") == 0)
+            wp_errf(err, WP_E_INVALID, "node %s is given twice", a->name);
+        else if (what != NULL)
             wp_errf(err, WP_E_INVALID, "nodes %s and %s have the same %s", b->name, a->name, what);
+        if (what != NULL) {
             wp_err_why(err, "every node of a cluster needs its own name, id and address");
             wp_err_todo(err, "give each node once, with its own address");
             return false;
