@@ -897,7 +897,7 @@ static bool norm_interval(const char *v, char **out, char *why)
 /* "HH-HH", hours 0..23, start != end; normalised to two digits each. */
 static bool norm_failback_window(const char *v, char **out, char *why)
 {
-    char a[4], b[4], buf[8];
+    char a[4], b[4], buf[48];
     long h1, h2;
     const char *dash = strchr(v, '-');
     if (!*v) {
