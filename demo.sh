@@ -59,7 +59,7 @@ for n in n1 n2 n3; do
         sleep 0.1
     done
 done
-say "up in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s"
+say "up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
 run_on n1 status
 
 bold "2. A virtual server configured on n1 ..."
