@@ -24,8 +24,7 @@ wp_cli_opt *wp_cli_opt_get(wp_cli_opt *opts, int nopts, const char *name)
 
 /* Find the option that `arg` names ("--x" or "--x=value"); *inline_value
  * points after '=' when present. */
-static wp_cli_opt *find_opt(wp_cli_opt *opts, int nopts, const char *arg,
-                            const char **inline_value)
+static wp_cli_opt *find_opt(wp_cli_opt *opts, int nopts, const char *arg, const char **inline_value)
 {
     const char *eq = strchr(arg, '=');
     size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -60,8 +59,8 @@ static bool add_positional(wp_cli_args *out, const char *arg, wp_err *err)
 }
 
 /* One "--name[=value]" argument at argv[*i]; may consume argv[*i + 1]. */
-static bool parse_option(wp_cli *cli, int argc, char **argv, int *i, wp_cli_opt *opts,
-                         int nopts, wp_cli_args *out, wp_err *err)
+static bool parse_option(wp_cli *cli, int argc, char **argv, int *i, wp_cli_opt *opts, int nopts,
+                         wp_cli_args *out, wp_err *err)
 {
     const char *arg = argv[*i];
     if (strcmp(arg, "--json") == 0) {
@@ -100,8 +99,8 @@ static bool parse_option(wp_cli *cli, int argc, char **argv, int *i, wp_cli_opt 
     return add_value(o, value, err);
 }
 
-bool wp_cli_parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
-                  wp_cli_args *out, wp_err *err)
+bool wp_cli_parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *out,
+                  wp_err *err)
 {
     memset(out, 0, sizeof *out);
     bool only_positional = false;
@@ -120,8 +119,7 @@ bool wp_cli_parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopt
     return true;
 }
 
-bool wp_cli_kv_split(const char *text, const char *option, char **key, char **value,
-                     wp_err *err)
+bool wp_cli_kv_split(const char *text, const char *option, char **key, char **value, wp_err *err)
 {
     const char *eq = strchr(text, '=');
     if (!eq || eq == text) {

@@ -32,8 +32,7 @@ static void explain_connect_error(const char *path, wp_err *err)
                      "its socket");
 }
 
-json_t *wp_cli_call(wp_cli *cli, const char *op, json_t *args, long long *version,
-                    wp_err *err)
+json_t *wp_cli_call(wp_cli *cli, const char *op, json_t *args, long long *version, wp_err *err)
 {
     if (!cli->client) {
         const char *path = wp_client_socket_path(cli->socket_opt);
@@ -92,8 +91,8 @@ int wp_cli_change(wp_cli *cli, const char *op, json_t *args, const char *message
     if (!result)
         return wp_cli_fail(&err);
     if (cli->json) {
-        json_t *out = json_pack("{s:b, s:I, s:O}", "ok", 1, "version", (json_int_t)version,
-                                "result", result);
+        json_t *out =
+            json_pack("{s:b, s:I, s:O}", "ok", 1, "version", (json_int_t)version, "result", result);
         wp_cli_print_json(out, stdout);
         json_decref(out);
     } else {

@@ -45,14 +45,13 @@ typedef struct wp_cli_args {
 
 /* Parse argv (after the verb words).  --json sets cli->json; --help sets
  * out->help.  Unknown options and repeated single options are refused. */
-bool wp_cli_parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
-                  wp_cli_args *out, wp_err *err);
+bool wp_cli_parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *out,
+                  wp_err *err);
 /* The option named `name` in opts (it must be there). */
 wp_cli_opt *wp_cli_opt_get(wp_cli_opt *opts, int nopts, const char *name);
 
-/* Split "KEY=VALUE"; key and value are malloc'd into *key/*value. */
-bool wp_cli_kv_split(const char *text, const char *option, char **key, char **value,
-                     wp_err *err);
+/* Split "KEY=VALUE" into a malloc'd key and value (caller frees both). */
+bool wp_cli_kv_split(const char *text, const char *option, char **key, char **value, wp_err *err);
 
 typedef bool (*wp_cli_kv_check)(const char *key, const char *value, wp_err *err);
 /* Build {"K": "V", ...} from the values of a K=V option, checking each pair
@@ -69,8 +68,7 @@ bool wp_cli_check_resource_policy(const char *key, const char *value, wp_err *er
 
 /* Send op with args (stolen, may be NULL); returns the result (caller owns)
  * or NULL with err filled.  *version gets the database version if wanted. */
-json_t *wp_cli_call(wp_cli *cli, const char *op, json_t *args, long long *version,
-                    wp_err *err);
+json_t *wp_cli_call(wp_cli *cli, const char *op, json_t *args, long long *version, wp_err *err);
 
 /* Print err to stderr and return its exit status. */
 int wp_cli_fail(const wp_err *err);

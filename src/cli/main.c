@@ -13,7 +13,6 @@
 
 #include "cli.h"
 
-
 static const char usage_text[] =
     "usage: wolfpack [--socket PATH] [--json] VERB ...\n"
     "\n"
@@ -29,8 +28,7 @@ static const char usage_text[] =
     "                  [--reset-policy K ...]\n"
     "  resource depend NAME --on OTHER | undepend NAME --on OTHER\n"
     "\n"
-    "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET
-    ")\n"
+    "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET ")\n"
     "  --json          print results as JSON (every list and show)\n"
     "  VERB --help     usage of one verb\n"
     "\n"
@@ -44,9 +42,8 @@ static const struct verb {
     const char *name;
     verb_fn run;
 } verbs[] = {
-    {"status", wp_cmd_status},     {"cluster", wp_cmd_cluster},
-    {"node", wp_cmd_node},         {"group", wp_cmd_group},
-    {"resource", wp_cmd_resource},
+    {"status", wp_cmd_status}, {"cluster", wp_cmd_cluster},   {"node", wp_cmd_node},
+    {"group", wp_cmd_group},   {"resource", wp_cmd_resource},
 };
 
 static verb_fn find_verb(const char *name)

@@ -104,8 +104,8 @@ static const char *join_array(const json_t *arr, char *buf, size_t size)
     json_array_foreach(arr, i, item)
     {
         char tmp[64];
-        const char *s = json_is_string(item) ? json_string_value(item)
-                                             : wp_cli_text(item, tmp, sizeof tmp);
+        const char *s =
+            json_is_string(item) ? json_string_value(item) : wp_cli_text(item, tmp, sizeof tmp);
         int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", s);
         if (n < 0 || (size_t)n >= size - used)
             break;
@@ -168,7 +168,8 @@ void wp_cli_print_object_block(FILE *out, const char *title, const json_t *obj)
     qsort(keys, n, sizeof *keys, cmp_keys);
     for (i = 0; i < n; i++) {
         char buf[1024];
-        wp_cli_print_kv(out, width, keys[i], wp_cli_text(json_object_get(obj, keys[i]), buf, sizeof buf));
+        wp_cli_print_kv(out, width, keys[i],
+                        wp_cli_text(json_object_get(obj, keys[i]), buf, sizeof buf));
     }
     free(keys);
 }

@@ -1,0 +1,94 @@
+/*
+ * cmd_cluster.c -- `wolfpack cluster show` and `wolfpack cluster create`.
+ *
+ * `show` asks the daemon; `create` writes corosync.conf and the authkey on
+ * this machine before any daemon runs, so it is delegated to
+ * cluster_setup.c (wp_cli_cluster_create), which takes the arguments after
+ * "create" and returns the exit status.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+#if __has_include("cluster_setup.h")
+#include "cluster_setup.h"
+#define HAVE_CLUSTER_SETUP 1
+#endif
+
+static const char usage[] = "wolfpack cluster show [--json] | "
+                            "wolfpack cluster create NAME --node NAME=ADDR ...";
+
+static void print_cluster(const json_t *c, FILE *out)
+{
+    const char *key;
+    json_t *v;
+    fprintf(out, "Cluster:\n");
+    json_object_foreach((json_t *)c, key, v)
+    {
+        char buf[1024];
+        if (json_is_object(v) ||
+            (json_is_array(v) && json_array_size(v) && !json_is_string(json_array_get(v, 0))))
+            continue; /* nested objects: see --json */
+        wp_cli_print_kv(out, 12, key, wp_cli_text(v, buf, sizeof buf));
+    }
+    json_t *nodes = json_object_get(c, "nodes");
+    if (json_is_array(nodes) && json_array_size(nodes) &&
+        json_is_object(json_array_get(nodes, 0))) {
+        static const char *const head[] = {"NODE", "ID", "ADDRESS"};
+        wp_table *t = wp_table_new(3, head);
+        size_t i;
+        json_t *n;
+        json_array_foreach(nodes, i, n)
+        {
+            char id[32];
+            const char *row[] = {json_string_value(json_object_get(n, "name")),
+                                 wp_cli_text(json_object_get(n, "id"), id, sizeof id),
+                                 json_string_value(json_object_get(n, "address"))};
+            wp_table_add(t, row);
+        }
+        fprintf(out, "\nNodes:\n");
+        wp_table_print(t, out, "  ");
+        wp_table_free(t);
+    }
+}
+
+static int cluster_show(wp_cli *cli, int argc, char **argv)
+{
+    wp_err err = {0};
+    wp_cli_args a;
+    if (!wp_cli_parse(cli, argc, argv, NULL, 0, &a, &err)) {
+        wp_err_print(&err, stderr);
+        return wp_cli_usage_error(usage, "bad arguments to cluster show");
+    }
+    if (a.help) {
+        printf("usage: %s\n", usage);
+        return 0;
+    }
+    if (a.npos)
+        return wp_cli_usage_error(usage, "cluster show takes no argument (got '%s')", a.pos[0]);
+    return wp_cli_show(cli, "cluster.show", NULL, print_cluster);
+}
+
+int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
+{
+    if (argc < 1)
+        return wp_cli_usage_error(usage, "missing cluster subcommand (show or create)");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        printf("usage: %s\n", usage);
+        return 0;
+    }
+    if (strcmp(argv[0], "show") == 0)
+        return cluster_show(cli, argc - 1, argv + 1);
+    if (strcmp(argv[0], "create") == 0) {
+#ifdef HAVE_CLUSTER_SETUP
+        return wp_cli_cluster_create(argc - 1, argv + 1);
+#else
+        wp_err err;
+        wp_errf(&err, WP_E_INTERNAL, "cluster create is not built into this wolfpack");
+        wp_err_todo(&err, "rebuild with src/cli/cluster_setup.c");
+        return wp_cli_fail(&err);
+#endif
+    }
+    return wp_cli_usage_error(usage, "unknown cluster subcommand '%s' (expected show or create)",
+                              argv[0]);
+}

@@ -1,0 +1,179 @@
+/*
+ * cmd_group.c -- `wolfpack group create|delete|show|list|set`.
+ *
+ * Groups are the unit of failover.  Names and policy values are checked
+ * locally with the model's validators (src/lib/model.h) before the request
+ * is sent; the daemon checks everything again against the cluster's state
+ * (existing names, known nodes in owner lists, Cluster Group protection).
+ * `group set --reset K` sends null for K, which restores its default.
+ */
+#include <string.h>
+
+#include "../lib/model.h"
+#include "cli.h"
+
+static const char usage_create[] = "wolfpack group create NAME [--policy K=V ...]";
+static const char usage_delete[] = "wolfpack group delete NAME";
+static const char usage_show[] = "wolfpack group show NAME [--json]";
+static const char usage_list[] = "wolfpack group list [--json]";
+static const char usage_set[] = "wolfpack group set NAME [--policy K=V ...] [--reset K ...]";
+
+static void print_list(const json_t *groups, FILE *out)
+{
+    static const char *const head[] = {"GROUP", "OWNER", "STATE", "RESOURCES"};
+    wp_table *t = wp_table_new(4, head);
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g)
+    {
+        char res[512];
+        const char *row[] = {json_string_value(json_object_get(g, "name")),
+                             json_string_value(json_object_get(g, "owner")),
+                             json_string_value(json_object_get(g, "state")),
+                             wp_cli_text(json_object_get(g, "resources"), res, sizeof res)};
+        wp_table_add(t, row);
+    }
+    wp_table_print(t, out, "");
+    wp_table_free(t);
+}
+
+static void print_one(const json_t *g, FILE *out)
+{
+    char buf[1024];
+    fprintf(out, "Group %s:\n", json_string_value(json_object_get(g, "name")));
+    wp_cli_print_kv(out, 9, "owner", wp_cli_text(json_object_get(g, "owner"), buf, sizeof buf));
+    wp_cli_print_kv(out, 9, "state", wp_cli_text(json_object_get(g, "state"), buf, sizeof buf));
+    wp_cli_print_kv(out, 9, "resources",
+                    wp_cli_text(json_object_get(g, "resources"), buf, sizeof buf));
+    wp_cli_print_object_block(out, "Policy", json_object_get(g, "policy"));
+}
+
+/* Parse args, answer --help, and insist on exactly `want` positionals. */
+static bool parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
+                      const char *usage, int want, wp_cli_args *a, int *status)
+{
+    wp_err err = {0};
+    if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
+        wp_err_print(&err, stderr);
+        *status = wp_cli_usage_error(usage, "bad arguments");
+        return false;
+    }
+    if (a->help) {
+        printf("usage: %s\n", usage);
+        *status = 0;
+        return false;
+    }
+    if (a->npos != want) {
+        *status =
+            want ? wp_cli_usage_error(usage, "expected one group NAME, got %d arguments", a->npos)
+                 : wp_cli_usage_error(usage, "expected no argument, got '%s'", a->pos[0]);
+        return false;
+    }
+    return true;
+}
+
+static int check_name(const char *name)
+{
+    wp_err err = {0};
+    return wp_name_valid("group", name, &err) ? 0 : wp_cli_fail(&err);
+}
+
+static int group_create(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--policy", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, opts, 1, usage_create, 1, &a, &status))
+        return status;
+    if ((status = check_name(a.pos[0])))
+        return status;
+    wp_err err = {0};
+    json_t *policy = json_object();
+    if (!wp_cli_kv_into(policy, &opts[0], wp_cli_check_group_policy, &err)) {
+        json_decref(policy);
+        return wp_cli_fail(&err);
+    }
+    json_t *args = json_pack("{s:s}", "name", a.pos[0]);
+    if (json_object_size(policy))
+        json_object_set(args, "policy", policy);
+    json_decref(policy);
+    char msg[128];
+    snprintf(msg, sizeof msg, "Created group %s", a.pos[0]);
+    return wp_cli_change(cli, "group.create", args, msg);
+}
+
+static int group_set(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--policy", .has_value = true},
+                         {.name = "--reset", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, opts, 2, usage_set, 1, &a, &status))
+        return status;
+    if (opts[0].count + opts[1].count == 0)
+        return wp_cli_usage_error(usage_set, "nothing to change: give --policy or --reset");
+    wp_err err = {0};
+    json_t *policy = json_object();
+    if (!wp_cli_kv_into(policy, &opts[0], wp_cli_check_group_policy, &err) ||
+        !wp_cli_null_into(policy, &opts[1], &err)) {
+        json_decref(policy);
+        return wp_cli_fail(&err);
+    }
+    json_t *args = json_pack("{s:s, s:o}", "name", a.pos[0], "policy", policy);
+    char msg[128];
+    snprintf(msg, sizeof msg, "Changed group %s", a.pos[0]);
+    return wp_cli_change(cli, "group.set", args, msg);
+}
+
+static int group_delete(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, NULL, 0, usage_delete, 1, &a, &status))
+        return status;
+    char msg[128];
+    snprintf(msg, sizeof msg, "Deleted group %s", a.pos[0]);
+    return wp_cli_change(cli, "group.delete", json_pack("{s:s}", "name", a.pos[0]), msg);
+}
+
+static int group_show(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, NULL, 0, usage_show, 1, &a, &status))
+        return status;
+    return wp_cli_show(cli, "group.show", json_pack("{s:s}", "name", a.pos[0]), print_one);
+}
+
+static int group_list(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, NULL, 0, usage_list, 0, &a, &status))
+        return status;
+    return wp_cli_show(cli, "group.list", NULL, print_list);
+}
+
+int wp_cmd_group(wp_cli *cli, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(wp_cli *, int, char **);
+    } subs[] = {{"create", group_create},
+                {"delete", group_delete},
+                {"show", group_show},
+                {"list", group_list},
+                {"set", group_set}};
+    static const char usage[] = "wolfpack group create|delete|show|list|set ...";
+    if (argc < 1)
+        return wp_cli_usage_error(usage, "missing group subcommand");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        printf("usage: %s\n       %s\n       %s\n       %s\n       %s\n", usage_create,
+               usage_delete, usage_show, usage_list, usage_set);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (strcmp(argv[0], subs[i].name) == 0)
+            return subs[i].run(cli, argc - 1, argv + 1);
+    return wp_cli_usage_error(usage, "unknown group subcommand '%s'", argv[0]);
+}

@@ -1,0 +1,270 @@
+/*
+ * cmd_resource.c -- `wolfpack resource create|set|delete|show|list|depend|
+ * undepend`.
+ *
+ * A resource belongs to one group, has a type (src/lib/model.h), typed
+ * properties, policies and dependencies inside its group.  What can be
+ * checked without the cluster's state is checked here first (name, type,
+ * every property of a new resource, policy values); the daemon checks again
+ * and adds what needs state (group exists, dependency rules, duplicates).
+ * `resource list` prints resources in the order the daemon returns them,
+ * which is dependency order within each group.
+ */
+#include <string.h>
+
+#include "../lib/model.h"
+#include "cli.h"
+
+static const char usage_create[] = "wolfpack resource create NAME --group G --type TYPE "
+                                   "[--prop K=V ...] [--policy K=V ...] [--depends-on OTHER ...]";
+static const char usage_set[] = "wolfpack resource set NAME [--prop K=V ...] [--policy K=V ...] "
+                                "[--unset-prop K ...] [--reset-policy K ...]";
+static const char usage_delete[] = "wolfpack resource delete NAME";
+static const char usage_show[] = "wolfpack resource show NAME [--json]";
+static const char usage_list[] = "wolfpack resource list [--group G] [--json]";
+static const char usage_depend[] = "wolfpack resource depend NAME --on OTHER";
+static const char usage_undepend[] = "wolfpack resource undepend NAME --on OTHER";
+
+static void print_list(const json_t *resources, FILE *out)
+{
+    static const char *const head[] = {"GROUP", "RESOURCE", "TYPE", "STATE", "DEPENDS ON"};
+    wp_table *t = wp_table_new(5, head);
+    size_t i;
+    json_t *r;
+    json_array_foreach(resources, i, r)
+    {
+        char deps[512];
+        const char *row[] = {json_string_value(json_object_get(r, "group")),
+                             json_string_value(json_object_get(r, "name")),
+                             json_string_value(json_object_get(r, "type")),
+                             json_string_value(json_object_get(r, "state")),
+                             wp_cli_text(json_object_get(r, "depends_on"), deps, sizeof deps)};
+        wp_table_add(t, row);
+    }
+    wp_table_print(t, out, "");
+    wp_table_free(t);
+}
+
+static void print_one(const json_t *r, FILE *out)
+{
+    static const char *const keys[] = {"group", "type",       "class",
+                                       "state", "depends_on", "dependents"};
+    char buf[1024];
+    fprintf(out, "Resource %s:\n", json_string_value(json_object_get(r, "name")));
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        wp_cli_print_kv(out, 10, keys[i],
+                        wp_cli_text(json_object_get(r, keys[i]), buf, sizeof buf));
+    wp_cli_print_object_block(out, "Properties", json_object_get(r, "props"));
+    wp_cli_print_object_block(out, "Policy", json_object_get(r, "policy"));
+}
+
+/* Parse args, answer --help, and insist on exactly `want` positionals. */
+static bool parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
+                      const char *usage, int want, wp_cli_args *a, int *status)
+{
+    wp_err err = {0};
+    if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
+        wp_err_print(&err, stderr);
+        *status = wp_cli_usage_error(usage, "bad arguments");
+        return false;
+    }
+    if (a->help) {
+        printf("usage: %s\n", usage);
+        *status = 0;
+        return false;
+    }
+    if (a->npos != want) {
+        *status = want ? wp_cli_usage_error(usage, "expected one resource NAME, got %d arguments",
+                                            a->npos)
+                       : wp_cli_usage_error(usage, "expected no argument, got '%s'", a->pos[0]);
+        return false;
+    }
+    return true;
+}
+
+/* A single-valued option that must be present. */
+static const char *need_one(const wp_cli_opt *o, const char *usage, int *status)
+{
+    if (o->count == 1)
+        return o->values[0];
+    *status = o->count ? wp_cli_usage_error(usage, "%s given more than once", o->name)
+                       : wp_cli_usage_error(usage, "missing %s", o->name);
+    return NULL;
+}
+
+/* Every value of a repeatable option as a JSON array of strings. */
+static json_t *string_array(const wp_cli_opt *o)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < o->count; i++)
+        json_array_append_new(arr, json_string(o->values[i]));
+    return arr;
+}
+
+/* Build the create request's args; NULL with err on bad input. */
+static json_t *create_args(const char *name, const char *group, const char *type_name,
+                           wp_cli_opt *opts, wp_err *err)
+{
+    wp_rtype type;
+    if (!wp_name_valid("resource", name, err) || !wp_name_valid("group", group, err) ||
+        !wp_rtype_parse(type_name, &type, err))
+        return NULL;
+    json_t *props = json_object(), *policy = json_object();
+    json_t *args = NULL;
+    if (wp_cli_kv_into(props, &opts[2], NULL, err) && wp_props_validate_all(type, props, err) &&
+        wp_cli_kv_into(policy, &opts[3], wp_cli_check_resource_policy, err)) {
+        args = json_pack("{s:s, s:s, s:s, s:O}", "name", name, "group", group, "type",
+                         wp_rtype_name(type), "props", props);
+        if (json_object_size(policy))
+            json_object_set(args, "policy", policy);
+        if (opts[4].count)
+            json_object_set_new(args, "depends_on", string_array(&opts[4]));
+    }
+    json_decref(props);
+    json_decref(policy);
+    return args;
+}
+
+static int resource_create(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--group", .has_value = true},
+                         {.name = "--type", .has_value = true},
+                         {.name = "--prop", .has_value = true},
+                         {.name = "--policy", .has_value = true},
+                         {.name = "--depends-on", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, opts, 5, usage_create, 1, &a, &status))
+        return status;
+    const char *group = need_one(&opts[0], usage_create, &status);
+    if (!group)
+        return status;
+    const char *type = need_one(&opts[1], usage_create, &status);
+    if (!type)
+        return status;
+    wp_err err = {0};
+    json_t *args = create_args(a.pos[0], group, type, opts, &err);
+    if (!args)
+        return wp_cli_fail(&err);
+    char msg[160];
+    snprintf(msg, sizeof msg, "Created resource %s in group %s", a.pos[0], group);
+    return wp_cli_change(cli, "resource.create", args, msg);
+}
+
+static int resource_set(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--prop", .has_value = true},
+                         {.name = "--policy", .has_value = true},
+                         {.name = "--unset-prop", .has_value = true},
+                         {.name = "--reset-policy", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, opts, 4, usage_set, 1, &a, &status))
+        return status;
+    if (opts[0].count + opts[1].count + opts[2].count + opts[3].count == 0)
+        return wp_cli_usage_error(usage_set, "nothing to change: give --prop, --policy, "
+                                             "--unset-prop or --reset-policy");
+    wp_err err = {0};
+    json_t *props = json_object(), *policy = json_object();
+    if (!wp_cli_kv_into(props, &opts[0], NULL, &err) || !wp_cli_null_into(props, &opts[2], &err) ||
+        !wp_cli_kv_into(policy, &opts[1], wp_cli_check_resource_policy, &err) ||
+        !wp_cli_null_into(policy, &opts[3], &err)) {
+        json_decref(props);
+        json_decref(policy);
+        return wp_cli_fail(&err);
+    }
+    json_t *args = json_pack("{s:s}", "name", a.pos[0]);
+    if (json_object_size(props))
+        json_object_set(args, "props", props);
+    if (json_object_size(policy))
+        json_object_set(args, "policy", policy);
+    json_decref(props);
+    json_decref(policy);
+    char msg[128];
+    snprintf(msg, sizeof msg, "Changed resource %s", a.pos[0]);
+    return wp_cli_change(cli, "resource.set", args, msg);
+}
+
+static int resource_delete(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, NULL, 0, usage_delete, 1, &a, &status))
+        return status;
+    char msg[128];
+    snprintf(msg, sizeof msg, "Deleted resource %s", a.pos[0]);
+    return wp_cli_change(cli, "resource.delete", json_pack("{s:s}", "name", a.pos[0]), msg);
+}
+
+static int resource_show(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, NULL, 0, usage_show, 1, &a, &status))
+        return status;
+    return wp_cli_show(cli, "resource.show", json_pack("{s:s}", "name", a.pos[0]), print_one);
+}
+
+static int resource_list(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--group", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, opts, 1, usage_list, 0, &a, &status))
+        return status;
+    if (opts[0].count > 1)
+        return wp_cli_usage_error(usage_list, "--group given more than once");
+    json_t *args = opts[0].count ? json_pack("{s:s}", "group", opts[0].values[0]) : NULL;
+    return wp_cli_show(cli, "resource.list", args, print_list);
+}
+
+static int depend_common(wp_cli *cli, int argc, char **argv, const char *op, const char *usage)
+{
+    wp_cli_opt opts[] = {{.name = "--on", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, opts, 1, usage, 1, &a, &status))
+        return status;
+    const char *on = need_one(&opts[0], usage, &status);
+    if (!on)
+        return status;
+    char msg[192];
+    snprintf(msg, sizeof msg, "%s %s on %s",
+             strcmp(op, "resource.depend") == 0 ? "Resource now depends:" : "Dependency removed:",
+             a.pos[0], on);
+    return wp_cli_change(cli, op, json_pack("{s:s, s:s}", "name", a.pos[0], "on", on), msg);
+}
+
+static int resource_depend(wp_cli *cli, int argc, char **argv)
+{
+    return depend_common(cli, argc, argv, "resource.depend", usage_depend);
+}
+
+static int resource_undepend(wp_cli *cli, int argc, char **argv)
+{
+    return depend_common(cli, argc, argv, "resource.undepend", usage_undepend);
+}
+
+int wp_cmd_resource(wp_cli *cli, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(wp_cli *, int, char **);
+    } subs[] = {{"create", resource_create},    {"set", resource_set},
+                {"delete", resource_delete},    {"show", resource_show},
+                {"list", resource_list},        {"depend", resource_depend},
+                {"undepend", resource_undepend}};
+    static const char usage[] = "wolfpack resource create|set|delete|show|list|depend|undepend ...";
+    if (argc < 1)
+        return wp_cli_usage_error(usage, "missing resource subcommand");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        printf("usage: %s\n       %s\n       %s\n       %s\n       %s\n       %s\n       %s\n",
+               usage_create, usage_set, usage_delete, usage_show, usage_list, usage_depend,
+               usage_undepend);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (strcmp(argv[0], subs[i].name) == 0)
+            return subs[i].run(cli, argc - 1, argv + 1);
+    return wp_cli_usage_error(usage, "unknown resource subcommand '%s'", argv[0]);
+}
