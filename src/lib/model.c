@@ -1081,6 +1081,117 @@ json_t *wp_resource_policy_defaults(void)
 }
 
 /* ---------------------------------------------------------------------------
+ * Whole policy objects
+ * ------------------------------------------------------------------------- */
+
+/* The defaults overlaid with the normalised values of `policy` (a missing
+ * or null key keeps its default); NULL with err set when a value is bad. */
+static json_t *policy_merge(const struct policy_def *table, const char *kind, const json_t *policy,
+                            wp_err *err)
+{
+    json_t *merged = policy_defaults(table);
+    const char *key;
+    json_t *v;
+    char q[96];
+
+    if (!merged || !policy)
+        return merged;
+    if (!json_is_object(policy)) {
+        wp_errf(err, WP_E_INVALID, "the policy of a %s is not an object", kind);
+        wp_err_why(err, "a policy is a JSON object of string values");
+        wp_err_todo(err, "send {\"KEY\": \"VALUE\", ...}");
+        json_decref(merged);
+        return NULL;
+    }
+    json_object_foreach((json_t *)policy, key, v)
+    {
+        char *norm = NULL;
+        if (json_is_null(v))
+            continue;
+        if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+            wp_errf(err, WP_E_INVALID, "the value of policy %s of a %s is not a string",
+                    quote(q, sizeof q, key), kind);
+            wp_err_why(err, "policy values are strings without NUL bytes");
+            wp_err_todo(err, "send the value as a JSON string, e.g. \"15m\"");
+            json_decref(merged);
+            return NULL;
+        }
+        if (!policy_validate(table, kind, key, json_string_value(v), &norm, err)) {
+            json_decref(merged);
+            return NULL;
+        }
+        json_object_set_new(merged, key, json_string(norm));
+        free(norm);
+    }
+    return merged;
+}
+
+static const char *policy_str(const json_t *merged, const char *key)
+{
+    const char *s = json_string_value(json_object_get(merged, key));
+    return s ? s : "";
+}
+
+/* Is `name` (n bytes) in the normalised comma list? */
+static bool owner_listed(const char *list, const char *name, size_t n)
+{
+    while (*list) {
+        size_t len = strcspn(list, ",");
+        if (len == n && strncasecmp(list, name, n) == 0)
+            return true;
+        list += len + (list[len] == ',');
+    }
+    return false;
+}
+
+static bool group_rules(const json_t *merged, wp_err *err)
+{
+    const char *pref = policy_str(merged, "preferred_owners");
+    const char *poss = policy_str(merged, "possible_owners");
+
+    if (strcmp(policy_str(merged, "failback"), "window") == 0 &&
+        !*policy_str(merged, "failback_window")) {
+        wp_errf(err, WP_E_INVALID, "a group with failback \"window\" has no failback_window");
+        wp_err_why(err, "failback in a window needs the hours in which the group may move back");
+        wp_err_todo(err, "add one, e.g. --policy failback_window=22-04, or choose "
+                         "failback=immediate");
+        return false;
+    }
+    while (*poss && *pref) {
+        size_t len = strcspn(pref, ",");
+        if (!owner_listed(poss, pref, len)) {
+            wp_errf(err, WP_E_INVALID, "preferred owner \"%.*s\" is not a possible owner", (int)len,
+                    pref);
+            wp_err_why(err,
+                       "the group may run only on its possible owners (%s), so preferring "
+                       "another node has no effect",
+                       poss);
+            wp_err_todo(err, "add the node to possible_owners or remove it from "
+                             "preferred_owners");
+            return false;
+        }
+        pref += len + (pref[len] == ',');
+    }
+    return true;
+}
+
+bool wp_group_policy_check(const json_t *policy, wp_err *err)
+{
+    json_t *merged = policy_merge(group_policies, "group", policy, err);
+    bool ok = merged && group_rules(merged, err);
+    json_decref(merged);
+    return ok;
+}
+
+bool wp_resource_policy_check(const json_t *policy, wp_err *err)
+{
+    json_t *merged = policy_merge(resource_policies, "resource", policy, err);
+    bool ok = merged != NULL;
+    json_decref(merged);
+    return ok;
+}
+
+/* ---------------------------------------------------------------------------
  * Command lines
  * ------------------------------------------------------------------------- */
 

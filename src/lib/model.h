@@ -101,6 +101,13 @@ bool wp_group_policy_validate(const char *key, const char *value, char **normali
                               wp_err *err);
 bool wp_resource_policy_validate(const char *key, const char *value, char **normalised,
                                  wp_err *err);
+/* Check a whole policy object (string values; a missing key counts as its
+ * default): every value valid, and the rules between keys -- failback
+ * "window" needs a failback_window, every preferred owner must be a possible
+ * owner when possible_owners is not empty.  The database calls these on the
+ * merged policy before it stores it.  (Added by the model helper.) */
+bool wp_group_policy_check(const json_t *policy, wp_err *err);
+bool wp_resource_policy_check(const json_t *policy, wp_err *err);
 /* New JSON objects holding every policy key with its default (caller owns). */
 json_t *wp_group_policy_defaults(void);
 json_t *wp_resource_policy_defaults(void);

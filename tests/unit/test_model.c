@@ -693,6 +693,60 @@ static void test_policy_defaults(void **state)
     json_decref(r);
 }
 
+/* ---- whole policy objects --------------------------------------------- */
+
+static void test_policy_check(void **state)
+{
+    static const struct {
+        bool group;
+        const char *json; /* NULL: pass NULL (all defaults) */
+        bool ok;
+    } cases[] = {
+        {true, NULL, true},
+        {true, "{}", true},
+        {true, "{\"failback\": \"immediate\"}", true},
+        {true, "{\"failback\": \"window\", \"failback_window\": \"22-4\"}", true},
+        {true, "{\"failback\": \"window\"}", false},
+        {true, "{\"failback\": \"window\", \"failback_window\": \"\"}", false},
+        {true, "{\"failback\": \"Window\", \"failback_window\": null}", false},
+        {true, "{\"failback\": null}", true},
+        {true, "{\"preferred_owners\": \"n1,n2\", \"possible_owners\": \"n2, n1 ,n3\"}", true},
+        {true, "{\"preferred_owners\": \"n1\", \"possible_owners\": \"N1\"}", true},
+        {true, "{\"preferred_owners\": \"n1,n4\", \"possible_owners\": \"n1,n2\"}", false},
+        {true, "{\"preferred_owners\": \"n1,n4\"}", true},
+        {true, "{\"possible_owners\": \"n1\"}", true},
+        {true, "{\"failover_period\": \"0\"}", false},
+        {true, "{\"failover_period\": 60}", false},
+        {true, "{\"restart_threshold\": \"3\"}", false},
+        {true, "[]", false},
+        {false, NULL, true},
+        {false, "{\"restart_period\": \"30m\", \"pending_timeout\": \"10m\"}", true},
+        {false, "{\"restart_period\": \"forever\"}", false},
+        {false, "{\"failback\": \"never\"}", false},
+        {false, "{\"restart_threshold\": true}", false},
+        {false, "\"x\"", false},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *p = NULL;
+        wp_err e = {0};
+        if (cases[i].json) {
+            json_error_t je;
+            p = json_loads(cases[i].json, JSON_DECODE_ANY, &je);
+            if (!p)
+                fail_msg("case %zu: bad test JSON: %s", i, je.text);
+        }
+        bool ok = cases[i].group ? wp_group_policy_check(p, &e) : wp_resource_policy_check(p, &e);
+        json_decref(p);
+        if (ok != cases[i].ok)
+            fail_msg("policy check case %zu %s: expected %s, got %s (%s / %s)", i,
+                     cases[i].json ? cases[i].json : "NULL", cases[i].ok ? "accept" : "refuse",
+                     ok ? "accept" : "refuse", e.what, e.why);
+        if (!ok)
+            assert_full_error(&e);
+    }
+}
+
 /* ---- durations --------------------------------------------------------- */
 
 static void test_duration(void **state)
@@ -846,8 +900,8 @@ int main(void)
         cmocka_unit_test(test_prop_messages),      cmocka_unit_test(test_props_all),
         cmocka_unit_test(test_props_all_messages), cmocka_unit_test(test_policy_table),
         cmocka_unit_test(test_policy_messages),    cmocka_unit_test(test_policy_defaults),
-        cmocka_unit_test(test_duration),           cmocka_unit_test(test_argv_split),
-        cmocka_unit_test(test_argv_many_words),
+        cmocka_unit_test(test_policy_check),       cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_argv_split),         cmocka_unit_test(test_argv_many_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
