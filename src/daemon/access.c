@@ -67,8 +67,9 @@ bool wp_access_check(const char *admin_group, uid_t uid, gid_t gid, wp_err *err)
         wp_errf(err, WP_E_PERM, "permission denied: only root may use wolfpackd here");
         wp_err_why(err, "you are uid %u and the admin group \"%s\" does not exist on this host",
                    (unsigned)uid, admin_group ? admin_group : "");
-        wp_err_todo(err, "run the command as root, or ask an administrator to create group "
-                         "\"%s\" and add you to it",
+        wp_err_todo(err,
+                    "run the command as root, or ask an administrator to create group "
+                    "\"%s\" and add you to it",
                     admin_group ? admin_group : "wolfpack");
         return false;
     }

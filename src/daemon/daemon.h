@@ -88,5 +88,7 @@ json_t *wp_reply_error(wp_daemon *d, const wp_err *err);
 bool wp_handlers_bootstrap_solo(wp_daemon *d, wp_err *err);
 /* Free commands whose done() never came (at shut-down, after repl). */
 void wp_handlers_free_pending(wp_daemon *d);
+/* repl's on_applied: every command applied on this node (ctx: wp_daemon). */
+void wp_handlers_on_applied(void *ctx, const json_t *cmd, int64_t version);
 
 #endif

@@ -1,0 +1,315 @@
+/*
+ * handlers.c -- what wolfpackd does with a decoded request.
+ *
+ * Reads (status, cluster.show, node.*, group.*, resource.list/show) are
+ * answered at once from the local database; except for status they are
+ * refused while the transport is not ready (the node is still syncing).
+ * Changes: the request object itself ({"op", "args"}) is the command; it
+ * goes to wp_repl_submit() and the reply is sent from done().  Every reply
+ * carries the database version.
+ *
+ * The request's shape was checked by wp_proto_decode_request(), so
+ * arguments are read without further type checks; values (names, types,
+ * policies) are for the database to judge.
+ */
+#include <qb/qblog.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+typedef json_t *(*read_fn)(wp_daemon *d, const json_t *args, wp_err *err);
+
+json_t *wp_reply_error(wp_daemon *d, const wp_err *err)
+{
+    json_t *reply = wp_proto_reply_err(err);
+    if (reply && d && d->db)
+        json_object_set_new(reply, "version", json_integer(wp_db_version(d->db)));
+    return reply;
+}
+
+static const char *arg_str(const json_t *args, const char *key)
+{
+    return json_string_value(json_object_get(args, key));
+}
+
+/* ---- reads ------------------------------------------------------------- */
+
+static json_t *do_status(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    static const char *const repl_keys[] = {"transport", "quorate", "local_node_id", "members",
+                                            "sync"};
+    json_t *st = wp_db_status(d->db, err);
+    json_t *rs;
+
+    (void)args;
+    if (!st)
+        return NULL;
+    rs = wp_repl_status(d->repl);
+    for (size_t i = 0; i < sizeof repl_keys / sizeof repl_keys[0]; i++) {
+        json_t *v = json_object_get(rs, repl_keys[i]);
+        if (v)
+            json_object_set(st, repl_keys[i], v);
+    }
+    json_decref(rs);
+    if (!json_object_get(st, "version"))
+        json_object_set_new(st, "version", json_integer(wp_db_version(d->db)));
+    json_object_set_new(st, "ready", json_boolean(wp_repl_ready(d->repl, NULL)));
+    return st;
+}
+
+static json_t *do_cluster_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    json_t *st = wp_db_status(d->db, err);
+    json_t *out;
+
+    (void)args;
+    if (!st)
+        return NULL;
+    out = json_pack("{s:O, s:I, s:O}", "name",
+                    json_object_get(st, "cluster") ? json_object_get(st, "cluster") : json_null(),
+                    "version", (json_int_t)wp_db_version(d->db), "nodes",
+                    json_object_get(st, "nodes") ? json_object_get(st, "nodes") : json_array());
+    json_decref(st);
+    if (!out)
+        wp_errf(err, WP_E_INTERNAL, "could not build the cluster description");
+    return out;
+}
+
+static json_t *do_node_list(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    (void)args;
+    return wp_db_node_list(d->db, err);
+}
+
+static json_t *do_node_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    return wp_db_node_show(d->db, arg_str(args, "name"), err);
+}
+
+static json_t *do_group_list(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    (void)args;
+    return wp_db_group_list(d->db, err);
+}
+
+static json_t *do_group_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    return wp_db_group_show(d->db, arg_str(args, "name"), err);
+}
+
+static json_t *do_resource_list(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    return wp_db_resource_list(d->db, arg_str(args, "group"), err);
+}
+
+static json_t *do_resource_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    return wp_db_resource_show(d->db, arg_str(args, "name"), err);
+}
+
+static const struct {
+    const char *op;
+    read_fn fn;
+} read_ops[] = {
+    {"status", do_status},
+    {"cluster.show", do_cluster_show},
+    {"node.list", do_node_list},
+    {"node.show", do_node_show},
+    {"group.list", do_group_list},
+    {"group.show", do_group_show},
+    {"resource.list", do_resource_list},
+    {"resource.show", do_resource_show},
+};
+
+static json_t *answer_read(wp_daemon *d, const wp_request *req)
+{
+    wp_err err = {0};
+    json_t *result;
+
+    for (size_t i = 0; i < sizeof read_ops / sizeof read_ops[0]; i++) {
+        if (strcmp(read_ops[i].op, req->op) != 0)
+            continue;
+        if (read_ops[i].fn != do_status && !wp_repl_ready(d->repl, &err)) {
+            if (err.code == WP_OK) {
+                wp_errf(&err, WP_E_UNAVAILABLE, "this node is not ready to answer");
+                wp_err_why(&err, "it is still synchronising its database with the cluster");
+                wp_err_todo(&err, "retry in a moment; `wolfpack status` shows the sync state");
+            }
+            return wp_reply_error(d, &err);
+        }
+        result = read_ops[i].fn(d, req->args, &err);
+        if (!result) {
+            if (err.code == WP_OK)
+                wp_errf(&err, WP_E_INTERNAL, "%s returned nothing", req->op);
+            return wp_reply_error(d, &err);
+        }
+        return wp_proto_reply_ok(result, wp_db_version(d->db));
+    }
+    wp_errf(&err, WP_E_INTERNAL, "no handler for op \"%s\"", req->op);
+    wp_err_why(&err, "the op table and the handler table of wolfpackd disagree");
+    wp_err_todo(&err, "report this as a bug");
+    return wp_reply_error(d, &err);
+}
+
+/* ---- changes ----------------------------------------------------------- */
+
+static void pending_unlink(wp_daemon *d, wp_pending *p)
+{
+    for (wp_pending **pp = &d->pending; *pp; pp = &(*pp)->next) {
+        if (*pp == p) {
+            *pp = p->next;
+            return;
+        }
+    }
+}
+
+static void on_done(void *cookie, const wp_err *err, int64_t version)
+{
+    wp_pending *p = cookie;
+    wp_daemon *d = p->d;
+    wp_conn *c = wp_ipc_conn_find(d, p->conn_id);
+
+    pending_unlink(d, p);
+    free(p);
+    if (err)
+        qb_log(LOG_INFO, "command refused: %s", err->what);
+    if (!c)
+        return; /* the client left; the command stands */
+    if (err)
+        wp_ipc_reply(d, c, wp_reply_error(d, err));
+    else
+        wp_ipc_reply(d, c, wp_proto_reply_ok(json_pack("{s:b}", "applied", 1), version));
+    wp_ipc_request_done(d, c);
+}
+
+static bool submit_change(wp_daemon *d, wp_conn *c, const wp_request *req)
+{
+    wp_pending *p = calloc(1, sizeof *p);
+    wp_err err = {0};
+
+    if (!p) {
+        wp_errf(&err, WP_E_INTERNAL, "out of memory");
+        wp_ipc_reply(d, c, wp_reply_error(d, &err));
+        return true;
+    }
+    p->d = d;
+    p->conn_id = wp_ipc_conn_id(c);
+    p->next = d->pending;
+    d->pending = p;
+    if (!wp_repl_submit(d->repl, req->json, on_done, p, &err)) {
+        pending_unlink(d, p);
+        free(p);
+        if (err.code == WP_OK)
+            wp_errf(&err, WP_E_UNAVAILABLE, "the change could not be sent to the cluster");
+        wp_ipc_reply(d, c, wp_reply_error(d, &err));
+        return true;
+    }
+    return false;
+}
+
+bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req)
+{
+    if (req->mutates)
+        return submit_change(d, c, req);
+    wp_ipc_reply(d, c, answer_read(d, req));
+    return true;
+}
+
+void wp_handlers_free_pending(wp_daemon *d)
+{
+    while (d->pending) {
+        wp_pending *p = d->pending;
+        d->pending = p->next;
+        free(p);
+    }
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+typedef struct boot_result {
+    bool called;
+    wp_err err;
+    bool failed;
+} boot_result;
+
+static void on_boot_done(void *cookie, const wp_err *err, int64_t version)
+{
+    boot_result *r = cookie;
+    (void)version;
+    r->called = true;
+    if (err) {
+        r->failed = true;
+        r->err = *err;
+    }
+}
+
+/* The host name up to its first dot: the default node name. */
+static void default_node_name(char *out, size_t size)
+{
+    char host[256] = "";
+
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+        snprintf(host, sizeof host, "node1");
+    host[strcspn(host, ".")] = '\0';
+    snprintf(out, size, "%s", host);
+}
+
+bool wp_handlers_bootstrap_solo(wp_daemon *d, wp_err *err)
+{
+    json_t *st = wp_db_status(d->db, err);
+    char node[256];
+    boot_result r = {0};
+    json_t *cmd;
+    bool sent;
+
+    if (!st)
+        return false;
+    if (!json_is_null(json_object_get(st, "cluster")) && json_object_get(st, "cluster")) {
+        json_decref(st);
+        return true;
+    }
+    json_decref(st);
+    if (d->opts.node_name)
+        snprintf(node, sizeof node, "%s", d->opts.node_name);
+    else
+        default_node_name(node, sizeof node);
+    cmd = json_pack("{s:s, s:{s:s, s:[{s:s, s:s, s:i}]}}", "op", "cluster.create", "args", "name",
+                    d->opts.cluster_name ? d->opts.cluster_name : "solo", "nodes", "name", node,
+                    "address", "127.0.0.1", "id", 1);
+    if (!cmd) {
+        wp_errf(err, WP_E_INVALID, "cannot build the cluster.create command");
+        wp_err_why(err, "the cluster or node name is not valid UTF-8");
+        wp_err_todo(err, "use --cluster-name and --node-name with plain ASCII names");
+        return false;
+    }
+    sent = wp_repl_submit(d->repl, cmd, on_boot_done, &r, err);
+    json_decref(cmd);
+    if (!sent)
+        return false;
+    if (!r.called) {
+        wp_errf(err, WP_E_INTERNAL, "the solo transport did not apply cluster.create at once");
+        wp_err_todo(err, "report this as a bug");
+        return false;
+    }
+    if (r.failed) {
+        *err = r.err;
+        if (!d->opts.node_name && !err->todo[0])
+            wp_err_todo(err, "give a valid node name with --node-name");
+        return false;
+    }
+    qb_log(LOG_INFO, "created the one-node cluster \"%s\" with node \"%s\"",
+           d->opts.cluster_name ? d->opts.cluster_name : "solo", node);
+    return true;
+}
+
+void wp_handlers_on_applied(void *ctx, const json_t *cmd, int64_t version)
+{
+    (void)ctx;
+    qb_log(LOG_INFO, "applied %s at version %lld",
+           json_string_value(json_object_get(cmd, "op"))
+               ? json_string_value(json_object_get(cmd, "op"))
+               : "?",
+           (long long)version);
+}

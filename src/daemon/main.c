@@ -1,0 +1,272 @@
+/*
+ * main.c -- wolfpackd: options, start-up, the event loop, shut-down.
+ *
+ *   wolfpackd [--solo] --state-dir DIR --socket PATH [--admin-group GROUP]
+ *             [--cluster-name NAME] [--node-name NAME]
+ *
+ * Start-up: create DIR (0700) and the socket's directory (0755), lock
+ * DIR/wolfpackd.lock (one daemon per state dir), open DIR/cluster.db,
+ * start the transport (solo, or Corosync CPG), name a solo cluster on first
+ * start, listen on the socket.  Then one qb_loop runs everything; SIGTERM or
+ * SIGINT stops it and the daemon closes clients, transport and database and
+ * removes its socket.  docs/DAEMON.md is the user's description.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <qb/qblog.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: wolfpackd [--solo] --state-dir DIR --socket PATH\n"
+                 "                 [--admin-group GROUP] [--cluster-name NAME]"
+                 " [--node-name NAME]\n"
+                 "\n"
+                 "  --solo               one-node cluster without Corosync\n"
+                 "  --state-dir DIR      where cluster.db lives (created 0700)\n"
+                 "  --socket PATH        the Unix socket clients use\n"
+                 "  --admin-group GROUP  group allowed to connect besides root"
+                 " (default wolfpack)\n"
+                 "  --cluster-name NAME  name of a new solo cluster (default solo)\n"
+                 "  --node-name NAME     name of this node in a new solo cluster"
+                 " (default: host name)\n"
+                 "See docs/DAEMON.md.\n");
+}
+
+static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
+{
+    static const struct option longopts[] = {
+        {"solo", no_argument, NULL, 's'},
+        {"state-dir", required_argument, NULL, 'd'},
+        {"socket", required_argument, NULL, 'S'},
+        {"admin-group", required_argument, NULL, 'g'},
+        {"cluster-name", required_argument, NULL, 'c'},
+        {"node-name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+
+    o->admin_group = "wolfpack";
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            o->solo = true;
+            break;
+        case 'd':
+            o->state_dir = optarg;
+            break;
+        case 'S':
+            o->socket_path = optarg;
+            break;
+        case 'g':
+            o->admin_group = optarg;
+            break;
+        case 'c':
+            o->cluster_name = optarg;
+            break;
+        case 'n':
+            o->node_name = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return false;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "error: unexpected argument \"%s\"\n", argv[optind]);
+        usage(stderr);
+        return false;
+    }
+    if (!o->state_dir || !o->socket_path || !o->state_dir[0] || !o->socket_path[0]) {
+        fprintf(stderr, "error: --state-dir and --socket are required\n"
+                        "  to do: e.g. wolfpackd --solo --state-dir /var/lib/wolfpack"
+                        " --socket /run/wolfpack/wolfpackd.sock\n");
+        return false;
+    }
+    return true;
+}
+
+/* mkdir -p with the given mode for the directories it creates. */
+static bool make_dirs(const char *path, mode_t mode, wp_err *err)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+
+    if (len == 0 || len >= sizeof buf) {
+        wp_errf(err, WP_E_INVALID, "bad directory path \"%.200s\"", path);
+        wp_err_why(err, "it is empty or longer than %zu bytes", sizeof buf - 1);
+        wp_err_todo(err, "give a shorter path");
+        return false;
+    }
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(buf, mode) != 0 && errno != EEXIST) {
+            wp_errf(err, WP_E_IO, "cannot create the directory %s", buf);
+            wp_err_why(err, "%s", strerror(errno));
+            wp_err_todo(err, "create it by hand or choose another path");
+            return false;
+        }
+        *p = saved;
+        if (saved == '\0')
+            break;
+    }
+    return true;
+}
+
+/* One daemon per state directory: an exclusive lock on DIR/wolfpackd.lock. */
+static bool lock_state_dir(wp_daemon *d, wp_err *err)
+{
+    char path[4200];
+
+    snprintf(path, sizeof path, "%s/wolfpackd.lock", d->opts.state_dir);
+    d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (d->lock_fd < 0) {
+        wp_errf(err, WP_E_IO, "cannot open %s", path);
+        wp_err_why(err, "%s", strerror(errno));
+        wp_err_todo(err, "check the permissions of the state directory");
+        return false;
+    }
+    if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        wp_errf(err, WP_E_CONFLICT, "another wolfpackd uses the state directory %s",
+                d->opts.state_dir);
+        wp_err_why(err, "%s is locked", path);
+        wp_err_todo(err, "stop the other wolfpackd, or give this one its own --state-dir");
+        return false;
+    }
+    return true;
+}
+
+static int32_t on_stop_signal(int32_t sig, void *data)
+{
+    wp_daemon *d = data;
+    qb_log(LOG_NOTICE, "received %s: shutting down", strsignal(sig));
+    qb_loop_stop(d->loop);
+    return 0;
+}
+
+/* wolfpackd is a child subreaper: reap orphans that land on us. */
+static int32_t on_sigchld(int32_t sig, void *data)
+{
+    int status;
+    pid_t pid;
+
+    (void)sig, (void)data;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        qb_log(LOG_DEBUG, "reaped process %d (status %d)", (int)pid, status);
+    return 0;
+}
+
+/* Report a fatal start-up error: the full message on stderr, and syslog. */
+static void fatal(const char *context, const wp_err *err)
+{
+    qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_FALSE);
+    wp_log_err(LOG_ERR, context, err);
+    fprintf(stderr, "wolfpackd: %s\n", context);
+    wp_err_print(err, stderr);
+}
+
+static bool start(wp_daemon *d, wp_err *err)
+{
+    char dbpath[4200];
+    char sockdir[4096];
+
+    if (!make_dirs(d->opts.state_dir, 0700, err))
+        return false;
+    snprintf(sockdir, sizeof sockdir, "%s", d->opts.socket_path);
+    if (!make_dirs(dirname(sockdir), 0755, err))
+        return false;
+    if (!lock_state_dir(d, err))
+        return false;
+    snprintf(dbpath, sizeof dbpath, "%s/cluster.db", d->opts.state_dir);
+    d->db = wp_db_open(dbpath, err);
+    if (!d->db)
+        return false;
+    d->loop = qb_loop_create();
+    if (!d->loop) {
+        wp_errf(err, WP_E_INTERNAL, "cannot create the event loop");
+        wp_err_why(err, "qb_loop_create failed");
+        wp_err_todo(err, "check memory and open-file limits");
+        return false;
+    }
+    if (d->opts.solo)
+        d->repl = wp_repl_solo_new(d->db, wp_handlers_on_applied, d, err);
+    else
+        d->repl = wp_repl_cpg_new(d->db, d->loop, NULL, wp_handlers_on_applied, d, err);
+    if (!d->repl)
+        return false;
+    if (d->opts.solo && !wp_handlers_bootstrap_solo(d, err))
+        return false;
+    if (!wp_ipc_listen(d, err))
+        return false;
+    qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_stop_signal, &d->sig_term);
+    qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_stop_signal, &d->sig_int);
+    qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGCHLD, d, on_sigchld, &d->sig_chld);
+    return true;
+}
+
+static void stop(wp_daemon *d)
+{
+    if (d->loop)
+        wp_ipc_close_all(d);
+    wp_repl_free(d->repl);
+    d->repl = NULL;
+    wp_handlers_free_pending(d);
+    wp_db_close(d->db);
+    d->db = NULL;
+    if (d->socket_created && unlink(d->opts.socket_path) != 0 && errno != ENOENT)
+        qb_log(LOG_WARNING, "cannot remove %s: %s", d->opts.socket_path, strerror(errno));
+    if (d->loop)
+        qb_loop_destroy(d->loop);
+    d->loop = NULL;
+    if (d->lock_fd >= 0)
+        close(d->lock_fd);
+    d->lock_fd = -1;
+}
+
+int main(int argc, char **argv)
+{
+    wp_daemon d = {.lock_fd = -1, .listen_fd = -1};
+    wp_err err = {0};
+
+    if (!parse_opts(argc, argv, &d.opts))
+        return 2;
+    umask(077);
+    signal(SIGPIPE, SIG_IGN);
+    wp_log_start();
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+        qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
+    if (!start(&d, &err)) {
+        fatal("cannot start", &err);
+        stop(&d);
+        wp_log_stop();
+        return 1;
+    }
+    qb_log(LOG_NOTICE, "wolfpackd ready: socket %s, state %s, transport %s, version %lld",
+           d.opts.socket_path, d.opts.state_dir, d.opts.solo ? "solo" : "corosync",
+           (long long)wp_db_version(d.db));
+    qb_loop_run(d.loop);
+    stop(&d);
+    qb_log(LOG_NOTICE, "wolfpackd stopped");
+    wp_log_stop();
+    return 0;
+}
