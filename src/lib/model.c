@@ -492,6 +492,13 @@ static bool check_command(const char *v, char *why)
         whyf(why, "a command line is at most %d bytes long", CMD_MAX_LEN);
         return false;
     }
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f) {
+            whyf(why, "a command line cannot hold control characters other than tab and "
+                      "newline");
+            return false;
+        }
+    }
     if (!(argv = wp_argv_split(v, &e))) {
         whyf(why, "%s: %s", e.what, e.why);
         return false;
