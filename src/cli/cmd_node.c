@@ -11,17 +11,9 @@
 
 static const char usage[] = "wolfpack node list [--json] | wolfpack node show NAME [--json]";
 
-static const char *node_state(const json_t *node)
-{
-    const json_t *state = json_object_get(node, "state");
-    if (json_is_string(state))
-        return json_string_value(state);
-    return json_is_true(json_object_get(node, "paused")) ? "Paused" : "-";
-}
-
 static void print_list(const json_t *nodes, FILE *out)
 {
-    static const char *const head[] = {"NODE", "ID", "ADDRESS", "STATE"};
+    static const char *const head[] = {"NODE", "ID", "ADDRESS", "PAUSED"};
     wp_table *t = wp_table_new(4, head);
     size_t i;
     json_t *n;
@@ -30,7 +22,8 @@ static void print_list(const json_t *nodes, FILE *out)
         char id[32];
         const char *row[] = {json_string_value(json_object_get(n, "name")),
                              wp_cli_text(json_object_get(n, "id"), id, sizeof id),
-                             json_string_value(json_object_get(n, "address")), node_state(n)};
+                             json_string_value(json_object_get(n, "address")),
+                             json_is_true(json_object_get(n, "paused")) ? "yes" : "no"};
         wp_table_add(t, row);
     }
     wp_table_print(t, out, "");
@@ -43,7 +36,6 @@ static void print_one(const json_t *n, FILE *out)
     fprintf(out, "Node %s:\n", json_string_value(json_object_get(n, "name")));
     wp_cli_print_kv(out, 8, "id", wp_cli_text(json_object_get(n, "id"), buf, sizeof buf));
     wp_cli_print_kv(out, 8, "address", wp_cli_text(json_object_get(n, "address"), buf, sizeof buf));
-    wp_cli_print_kv(out, 8, "state", node_state(n));
     wp_cli_print_kv(out, 8, "paused", wp_cli_text(json_object_get(n, "paused"), buf, sizeof buf));
 }
 

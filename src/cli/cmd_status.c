@@ -41,15 +41,23 @@ static void print_header(const json_t *st, FILE *out)
     }
 }
 
-static const char *node_state(const json_t *node)
+/* Up (a member of this partition), Paused or Down. */
+static const char *node_state(const json_t *node, const json_t *members)
 {
     const json_t *state = json_object_get(node, "state");
     if (json_is_string(state))
         return json_string_value(state);
-    return json_is_true(json_object_get(node, "paused")) ? "Paused" : "-";
+    json_int_t id = json_integer_value(json_object_get(node, "id"));
+    bool member = false;
+    size_t i;
+    json_t *m;
+    json_array_foreach(members, i, m) member = member || json_integer_value(m) == id;
+    if (!member)
+        return "Down";
+    return json_is_true(json_object_get(node, "paused")) ? "Paused" : "Up";
 }
 
-static void print_nodes(const json_t *nodes, FILE *out)
+static void print_nodes(const json_t *nodes, const json_t *members, FILE *out)
 {
     static const char *const head[] = {"NODE", "ID", "ADDRESS", "STATE"};
     wp_table *t = wp_table_new(4, head);
@@ -60,7 +68,8 @@ static void print_nodes(const json_t *nodes, FILE *out)
         char id[32];
         const char *row[] = {json_string_value(json_object_get(n, "name")),
                              wp_cli_text(json_object_get(n, "id"), id, sizeof id),
-                             json_string_value(json_object_get(n, "address")), node_state(n)};
+                             json_string_value(json_object_get(n, "address")),
+                             node_state(n, members)};
         wp_table_add(t, row);
     }
     fprintf(out, "\nNodes:\n");
@@ -139,7 +148,7 @@ int wp_cmd_status(wp_cli *cli, int argc, char **argv)
     } else {
         json_t *res = wp_cli_call(cli, "resource.list", NULL, NULL, &err);
         print_header(st, stdout);
-        print_nodes(json_object_get(st, "nodes"), stdout);
+        print_nodes(json_object_get(st, "nodes"), status_field(st, "members"), stdout);
         print_groups(json_object_get(st, "groups"), stdout);
         if (res)
             print_resources(res, stdout);

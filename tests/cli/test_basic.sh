@@ -1,0 +1,80 @@
+#!/bin/bash
+# test_basic.sh -- usage, help, exit statuses, --json on every listing and
+# show, status, and the error when no daemon is running.
+. "$(dirname "$0")/lib.sh"
+
+# -- without a daemon --------------------------------------------------------
+expect_ok "wolfpack --help" "$WOLFPACK" --help
+expect_out "--help lists the verbs" 'resource create'
+for verb in status "cluster" "node" "group" "resource"; do
+    expect_ok "wolfpack $verb --help" "$WOLFPACK" $verb --help
+    expect_out "$verb --help prints usage" 'usage: wolfpack'
+done
+
+rc=$(_status_of "$WOLFPACK" --socket "$TMP/no-such.sock" status)
+check "no daemon: exit 6" [ "$rc" -eq 6 ]
+expect_err "no daemon: the error names the socket" "$TMP/no-such.sock"
+expect_err "no daemon: the error says to start wolfpackd" 'start wolfpackd'
+rc=$(_status_of env WOLFPACK_SOCKET="$TMP/env.sock" "$WOLFPACK" group list)
+check "WOLFPACK_SOCKET is used" [ "$rc" -eq 6 ]
+expect_err "WOLFPACK_SOCKET path in the error" "$TMP/env.sock"
+
+rc=$(_status_of "$WOLFPACK" frobnicate)
+check "unknown verb: exit 2" [ "$rc" -eq 2 ]
+expect_err "unknown verb: usage line shown" 'usage: wolfpack'
+rc=$(_status_of "$WOLFPACK" --bogus status)
+check "unknown global option: exit 2" [ "$rc" -eq 2 ]
+rc=$(_status_of "$WOLFPACK")
+check "no verb: exit 2" [ "$rc" -eq 2 ]
+
+# -- with a daemon -----------------------------------------------------------
+start_daemon
+
+expect_ok "status" wp status
+expect_out "status names the cluster group" 'Cluster Group'
+expect_ok "status --json" wp status --json
+check "status --json parses" json_ok "$OUT"
+check "status --json has an integer version" jq -e '.version | type == "number"' "$OUT"
+expect_ok "--json before the verb" wp --json status
+check "global --json parses" json_ok "$OUT"
+
+expect_ok "group create for listings" wp group create web
+expect_ok "resource create for listings" wp resource create web-ip --group web --type ip \
+    --prop address=198.51.100.20/24
+
+for cmd in "cluster show" "node list" "group list" "group show web" "resource list" \
+    "resource list --group web" "resource show web-ip" "status"; do
+    # shellcheck disable=SC2086
+    expect_ok "$cmd --json" wp $cmd --json
+    check "$cmd --json parses as JSON" json_ok "$OUT"
+    check "$cmd --json ends with one newline" [ "$(tail -c1 "$OUT" | od -An -c | tr -d ' ')" = '\n' ]
+    # shellcheck disable=SC2086
+    expect_ok "$cmd (human)" wp $cmd
+done
+expect_ok "node show n1 --json" wp node show n1 --json
+check "node show --json parses" json_ok "$OUT"
+check "node show --json names n1" jq -e '.name == "n1"' "$OUT"
+
+expect_ok "group list" wp group list
+expect_out "group list has a header" '^GROUP +OWNER +STATE'
+expect_out "group list lists web" '^web '
+
+# usage errors of each verb: exit 2, usage line, nothing changed
+expect_fail 2 "group create without NAME" wp group create
+expect_err "group create usage shown" 'usage: wolfpack group create NAME'
+expect_fail 2 "group show with two names" wp group show a b
+expect_fail 2 "resource create without --type" wp resource create x --group web
+expect_err "missing --type named" 'missing --type'
+expect_fail 2 "resource create with an unknown option" wp resource create x --group web \
+    --type ip --colour red
+expect_fail 2 "resource depend without --on" wp resource depend web-ip
+expect_fail 2 "group set with nothing to change" wp group set web
+expect_fail 2 "--policy without '='" wp group create g2 --policy failback
+expect_fail 2 "unknown group subcommand" wp group frob
+expect_fail 2 "node without subcommand" wp node
+expect_fail 2 "bad group name" wp group create ' lead'
+expect_fail 3 "show a missing group" wp group show nosuch
+expect_fail 3 "show a missing resource" wp resource show nosuch
+expect_fail 3 "show a missing node" wp node show nosuch
+
+finish
