@@ -170,7 +170,7 @@ static bool shape_ok(const char *where, const json_t *v, arg_shape shape, wp_err
         json_array_foreach(v, i, item)
         {
             char sub[128];
-            snprintf(sub, sizeof sub, "%s[%zu]", where, i);
+            snprintf(sub, sizeof sub, "%.100s[%zu]", where, i);
             if (!json_is_object(item))
                 return false;
             if (!check_args(sub, item, args_node, err))
@@ -222,7 +222,9 @@ static bool check_args(const char *where, const json_t *args, const arg_spec *sp
             return false;
         }
         wp_err shape_err = {0};
-        if (!shape_ok(where, v, spec->shape, &shape_err)) {
+        char path[160];
+        snprintf(path, sizeof path, "%.60s %.64s", where, key);
+        if (!shape_ok(path, v, spec->shape, &shape_err)) {
             if (shape_err.code != WP_OK) {
                 *err = shape_err;
                 return false;
