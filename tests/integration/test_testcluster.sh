@@ -1,0 +1,159 @@
+#!/bin/bash
+# test_testcluster.sh -- integration test of tools/testcluster with corosync
+# alone (--no-daemons): a 3-node cluster forms, nothing leaks into the
+# host's network namespace, a partition takes quorum from the minority, a
+# killed node leaves and comes back, and `down` leaves nothing behind.
+#
+# Run as root from anywhere:  tests/integration/test_testcluster.sh
+# It uses its own state directory and name prefix (WPTC_DIR, WPTC_PREFIX),
+# so it does not touch a test cluster someone else has up.  Needs
+# build/wolfpack (or WOLFPACK=...).  Prints "N passed, N failed".
+
+set -u -o pipefail
+
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+TC=$REPO/tools/testcluster
+export WPTC_DIR=${WPTC_DIR:-/run/wptc-itest-$$}
+export WPTC_PREFIX=${WPTC_PREFIX:-wpti$$-}
+export WOLFPACK=${WOLFPACK:-$REPO/build/wolfpack}
+PASSED=0
+FAILED=0
+
+cleanup() {
+    "$TC" down >/dev/null 2>&1 || "$TC" down
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() {
+    PASSED=$((PASSED + 1))
+    echo "ok   - $1"
+}
+fail() {
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1"
+}
+check() { # check NAME CMD... : passes when CMD exits 0
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else fail "$name"; fi
+}
+check_status() { # check_status NAME WANT CMD...
+    local name=$1 want=$2 got
+    shift 2
+    "$@" >/dev/null 2>&1
+    got=$?
+    if [ "$got" = "$want" ]; then ok "$name"; else fail "$name (exit $got, want $want)"; fi
+}
+
+host_leaks() { # prints host addresses or links that belong to the test
+    ip -o addr | grep -F '198.51.100.'
+    ip -o link | grep -F "$WPTC_PREFIX"
+    ip -o link | grep -E '(^|[ :@])p-(n[0-9]+|client)[@:]'
+}
+no_host_leaks() { [ -z "$(host_leaks)" ]; }
+
+recorded_pids() {
+    cat "$WPTC_DIR"/nodes/*/corosync.pid "$WPTC_DIR"/nodes/*/wolfpackd.pid 2>/dev/null |
+        awk '{print $1}'
+}
+# alive = exists and is not a zombie
+pid_alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+none_alive() {
+    local p
+    for p in "$@"; do pid_alive "$p" && return 1; done
+    return 0
+}
+our_netns() { ip netns list | awk '{print $1}' | grep -F "$WPTC_PREFIX"; }
+no_netns() { [ -z "$(our_netns)" ]; }
+no_mounts() { ! findmnt -rn -o TARGET | grep -qE "^$WPTC_DIR(/|$)"; }
+view_is() { [ "$("$TC" view "$1" 2>/dev/null)" = "$2" ]; }
+arp_reaches() { "$TC" exec "$1" arping -q -c 1 -w 2 -I eth0 "$2"; }
+
+if [ "$(id -u)" != 0 ]; then
+    echo "test_testcluster: must run as root"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+if [ ! -x "$WOLFPACK" ]; then
+    echo "test_testcluster: $WOLFPACK is missing: build it (make) or set WOLFPACK"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+# --- a half-failed up is cleaned by down ---
+check_status "up with a broken wolfpack fails" 7 env WOLFPACK=/bin/false "$TC" up 2 --no-daemons
+check "down after a failed up" "$TC" down
+check "no namespaces after the failed up" no_netns
+check "no mounts after the failed up" no_mounts
+check "state dir removed after the failed up" test ! -e "$WPTC_DIR"
+check "down with nothing up" "$TC" down
+check_status "up 0 is refused" 2 "$TC" up 0
+check_status "up 17 is refused" 2 "$TC" up 17
+
+# --- form ---
+check "up 3 --no-daemons" "$TC" up 3 --no-daemons --token 1000
+check_status "a second up is refused" 4 "$TC" up 3 --no-daemons
+check "wait-quorum on every node" "$TC" wait-quorum --timeout 30
+for n in n1 n2 n3; do check "$n sees 3 members, quorate" view_is "$n" "3 Yes"; done
+check "nodes lists n1 n2 n3" test "$("$TC" nodes | tr '\n' ' ')" = "n1 n2 n3 "
+check "corosync.conf has token 1000 and no two_node" \
+    "$TC" exec n1 sh -c 'grep -q "token: 1000" /etc/corosync/corosync.conf &&
+                       ! grep -q two_node /etc/corosync/corosync.conf'
+check "authkey is 0400 in the node" \
+    test "$("$TC" exec n2 stat -c %a /etc/corosync/authkey)" = 400
+check "no test address or link in the host namespace" no_host_leaks
+
+# --- exec ---
+check "exec: host name is the node's" test "$("$TC" exec n2 hostname)" = n2
+check "exec: node address" sh -c "'$TC' exec n3 ip -o addr show eth0 | grep -q 198.51.100.13/24"
+check "exec: no default route" test -z "$("$TC" exec n1 ip route show default)"
+check_status "exec: exit status passes through" 3 "$TC" exec n1 sh -c 'exit 3'
+check "exec: stdin passes through" test "$(echo hello | "$TC" exec n1 cat)" = hello
+check "exec: WOLFPACK_SOCKET is set" \
+    test "$("$TC" exec n1 sh -c 'echo $WOLFPACK_SOCKET')" = /run/wolfpack/wolfpackd.sock
+check "exec: own /run per node" sh -c "! '$TC' exec n1 test -e '$WPTC_DIR'"
+check "client reaches n3" arp_reaches client 198.51.100.13
+check_status "exec on an unknown node is refused" 2 "$TC" exec n7 true
+
+# --- partition ---
+check_status "partition with an unknown node is refused" 2 "$TC" partition n1 n9
+check "partition n1,n2 n3" "$TC" partition n1,n2 n3
+check "n3 loses quorum" "$TC" wait-view n3 --members 1 --quorate no --timeout 20
+check "n1 and n2 see 2 members, quorate" "$TC" wait-view n1 n2 --members 2 --timeout 20
+check "client still reaches n3" arp_reaches client 198.51.100.13
+check "client still reaches n1" arp_reaches client 198.51.100.11
+check "n1 does not reach n3" sh -c "! '$TC' exec n1 arping -q -c 1 -w 1 -I eth0 198.51.100.13"
+check "heal" "$TC" heal
+check "3 members again after heal" "$TC" wait-quorum --timeout 30
+
+# --- kill and start ---
+n2pid=$(awk '{print $1}' "$WPTC_DIR/nodes/n2/corosync.pid")
+check "kill n2" "$TC" kill n2
+check "n2's corosync is gone after kill" none_alive "$n2pid"
+check "n1 and n3 see 2 members" "$TC" wait-view n1 n3 --members 2 --timeout 20
+check "start n2" "$TC" start n2
+check "3 members after start n2" "$TC" wait-quorum --timeout 30
+
+# --- stop (SIGTERM) and start ---
+n3pid=$(awk '{print $1}' "$WPTC_DIR/nodes/n3/corosync.pid")
+check "stop n3" "$TC" stop n3
+check "n3's corosync is gone after stop" none_alive "$n3pid"
+check "n1 and n2 see 2 members after stop n3" "$TC" wait-view n1 n2 --members 2 --timeout 20
+check "status works with a stopped node" sh -c "'$TC' status | grep -q '^n3 .*not running'"
+check "start n3" "$TC" start n3
+check "3 members after start n3" "$TC" wait-quorum --timeout 30
+
+# --- down ---
+mapfile -t pids < <(recorded_pids)
+check "pids were recorded" test "${#pids[@]}" -ge 3
+check "down" "$TC" down
+check "no namespaces after down" no_netns
+check "no mounts under the state dir after down" no_mounts
+check "no recorded pid alive after down" none_alive "${pids[@]}"
+check "state dir removed" test ! -e "$WPTC_DIR"
+check "no test address or link in the host after down" no_host_leaks
+check "down again is fine" "$TC" down
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
