@@ -120,7 +120,11 @@ static bool make_dirs(const char *path, mode_t mode, wp_err *err)
             continue;
         char saved = *p;
         *p = '\0';
-        if (mkdir(buf, mode) != 0 && errno != EEXIST) {
+        if (mkdir(buf, mode) == 0) {
+            /* the umask (077) must not narrow the mode we chose */
+            if (chmod(buf, mode) != 0)
+                qb_log(LOG_WARNING, "chmod %o %s: %s", (unsigned)mode, buf, strerror(errno));
+        } else if (errno != EEXIST) {
             wp_errf(err, WP_E_IO, "cannot create the directory %s", buf);
             wp_err_why(err, "%s", strerror(errno));
             wp_err_todo(err, "create it by hand or choose another path");
@@ -214,9 +218,11 @@ static bool start(wp_daemon *d, wp_err *err)
         d->repl = wp_repl_cpg_new(d->db, d->loop, NULL, wp_handlers_on_applied, d, err);
     if (!d->repl)
         return false;
-    if (d->opts.solo && !wp_handlers_bootstrap_solo(d, err))
-        return false;
+    /* listen first: a second daemon on this socket fails before it changes
+     * anything; clients wait in the backlog until the loop runs */
     if (!wp_ipc_listen(d, err))
+        return false;
+    if (d->opts.solo && !wp_handlers_bootstrap_solo(d, err))
         return false;
     qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_stop_signal, &d->sig_term);
     qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_stop_signal, &d->sig_int);
