@@ -14,6 +14,12 @@
  *   wpcall [--timeout SEC] --raw-hex SOCKET HEX
  *       Send the bytes HEX (hex digits, whitespace ignored) as they are:
  *       no length prefix is added.
+ * More options (before SOCKET):
+ *   --repeat N       send the message N times back to back (pipelining)
+ *   --connections N  first open N idle connections and keep them open
+ *                    until wpcall exits (to fill the daemon's table)
+ *   --no-read        close right after sending, without reading replies
+ *                    (exit 0 once the bytes were sent)
  *
  * After sending, wpcall shuts down its writing side and reads replies until
  * the daemon closes the connection; it prints each reply body on its own
@@ -42,8 +48,9 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: wpcall [--timeout SEC] [--length N] SOCKET [JSON]\n"
-                    "       wpcall [--timeout SEC] --raw-hex SOCKET HEX\n");
+    fprintf(stderr, "usage: wpcall [OPTIONS] [--length N] SOCKET [JSON]\n"
+                    "       wpcall [OPTIONS] --raw-hex SOCKET HEX\n"
+                    "options: --timeout SEC, --repeat N, --connections N, --no-read\n");
     return 2;
 }
 
@@ -225,7 +232,8 @@ int main(int argc, char **argv)
 {
     long timeout = 30;
     long long length = -1;
-    bool raw = false;
+    bool raw = false, no_read = false;
+    long repeat = 1, idle = 0;
     int i = 1;
     unsigned char *msg = NULL;
     size_t msg_len = 0;
@@ -238,11 +246,17 @@ int main(int argc, char **argv)
             timeout = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--length") == 0 && i + 1 < argc)
             length = strtoll(argv[++i], NULL, 0);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--connections") == 0 && i + 1 < argc)
+            idle = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--no-read") == 0)
+            no_read = true;
         else
             return usage();
     }
-    if (i >= argc || argc - i > 2 || timeout <= 0 || length > 0xffffffffLL ||
-        (raw && (argc - i != 2 || length >= 0)))
+    if (i >= argc || argc - i > 2 || timeout <= 0 || length > 0xffffffffLL || repeat < 1 ||
+        repeat > 100000 || idle < 0 || idle > 4096 || (raw && (argc - i != 2 || length >= 0)))
         return usage();
     const char *path = argv[i];
     if (raw) {
@@ -267,17 +281,32 @@ int main(int argc, char **argv)
         msg_len = body_len + 4;
         free(body);
     }
+    int *idle_fds = calloc((size_t)idle + 1, sizeof *idle_fds);
+    for (long k = 0; idle_fds && k < idle; k++) {
+        idle_fds[k] = connect_to(path);
+        if (idle_fds[k] < 0) {
+            free(msg);
+            return 3;
+        }
+    }
     int fd = connect_to(path);
     if (fd < 0) {
         free(msg);
+        free(idle_fds);
         return 3;
     }
-    if (msg_len > 0 && !write_all(fd, msg, msg_len)) {
-        /* the daemon may have answered and closed already: read it */
-    }
+    for (long k = 0; k < repeat && msg_len > 0; k++)
+        if (!write_all(fd, msg, msg_len))
+            break; /* the daemon may have answered and closed: read that */
     free(msg);
-    shutdown(fd, SHUT_WR);
-    int status = read_replies(fd, (int)(timeout * 1000));
+    int status = 0;
+    if (!no_read) {
+        shutdown(fd, SHUT_WR);
+        status = read_replies(fd, (int)(timeout * 1000));
+    }
     close(fd);
+    for (long k = 0; idle_fds && k < idle; k++)
+        close(idle_fds[k]);
+    free(idle_fds);
     return status;
 }
