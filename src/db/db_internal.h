@@ -58,9 +58,9 @@ bool db_step_done(wp_db *db, sqlite3_stmt *st, const char *what, wp_err *err);
 void db_bind_texts(sqlite3_stmt *st, int n, const char *const *values);
 /* Does `sql` (with text parameters) return at least one row? -1 on error. */
 int db_exists(wp_db *db, const char *sql, const char *a, const char *b, wp_err *err);
-/* First column of the first row as a malloc'd string (NULL: no row or error;
- * *found tells which). */
-char *db_text(wp_db *db, const char *sql, const char *a, bool *found, wp_err *err);
+/* First column of the first row as a malloc'd string in *out.
+ * Returns 1 (row found), 0 (no row, *out NULL) or -1 (error, err set). */
+int db_text(wp_db *db, const char *sql, const char *a, char **out, wp_err *err);
 /* A JSON text column parsed into an object (new reference). */
 json_t *db_json_column(sqlite3_stmt *st, int col);
 /* Canonical JSON text of an object (sorted keys, compact), malloc'd. */
@@ -113,9 +113,9 @@ bool db_owner_lists_check(wp_db *db, json_t *policy, wp_err *err);
 
 typedef struct db_graph {
     size_t n;
-    char **names;   /* sorted case-insensitively */
-    char **types;   /* canonical type names */
-    bool *edge;     /* edge[i*n+j]: names[i] depends on names[j] */
+    char **names; /* sorted case-insensitively */
+    char **types; /* canonical type names */
+    bool *edge;   /* edge[i*n+j]: names[i] depends on names[j] */
 } db_graph;
 
 bool db_graph_load(wp_db *db, const char *group, db_graph *g, wp_err *err);

@@ -95,8 +95,9 @@ static bool corrupt(wp_err *err, const char *label, const char *why, const char 
 {
     wp_errf(err, WP_E_CORRUPT, "cannot use %s as a wolfpack cluster database", label);
     wp_err_why(err, "%s%s%s", why, detail ? ": " : "", detail ? detail : "");
-    wp_err_todo(err, "move %s away; a cluster node receives the database from the "
-                     "cluster when it joins, or restore a backup",
+    wp_err_todo(err,
+                "move %s away; a cluster node receives the database from the "
+                "cluster when it joins, or restore a backup",
                 label);
     return false;
 }
@@ -179,15 +180,15 @@ bool db_schema_verify(sqlite3 *conn, const char *label, wp_err *err)
     rc = query_text(conn, "SELECT value FROM meta WHERE key = 'format'", buf, sizeof buf);
     if (rc != SQLITE_OK || strcmp(buf, WP_DB_FORMAT) != 0)
         return corrupt(err, label, "its format marker is missing or unknown", NULL);
-    rc = query_text(conn, "SELECT value FROM meta WHERE key = 'schema_version'", buf,
-                    sizeof buf);
+    rc = query_text(conn, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
     long long schema = rc == SQLITE_OK ? strtoll(buf, NULL, 10) : 0;
     if (schema > WP_DB_SCHEMA_VERSION) {
         snprintf(buf, sizeof buf, "version %lld, this build knows up to %d", schema,
                  WP_DB_SCHEMA_VERSION);
         corrupt(err, label, "it was written by a newer wolfpack (schema", buf);
-        wp_err_why(err, "it was written by a newer wolfpack (schema version %lld, this "
-                        "build knows up to %d)",
+        wp_err_why(err,
+                   "it was written by a newer wolfpack (schema version %lld, this "
+                   "build knows up to %d)",
                    schema, WP_DB_SCHEMA_VERSION);
         wp_err_todo(err, "upgrade wolfpack on this node before starting it");
         return false;
@@ -196,8 +197,7 @@ bool db_schema_verify(sqlite3 *conn, const char *label, wp_err *err)
         return corrupt(err, label, "its schema version is missing", NULL);
     if (!schema_matches(conn))
         return corrupt(err, label, "its tables differ from the wolfpack schema", NULL);
-    rc = query_text(conn, "SELECT typeof(value) FROM meta WHERE key = 'version'", buf,
-                    sizeof buf);
+    rc = query_text(conn, "SELECT typeof(value) FROM meta WHERE key = 'version'", buf, sizeof buf);
     if (rc != SQLITE_OK || strcmp(buf, "integer") != 0)
         return corrupt(err, label, "its database version is missing", NULL);
     return true;
@@ -282,8 +282,9 @@ static bool set_pragmas(sqlite3 *conn, const char *path, wp_err *err)
         strcmp(mode, "wal") != 0) {
         wp_errf(err, WP_E_IO, "cannot put the cluster database %s in WAL mode", path);
         wp_err_why(err, "SQLite: %s (journal mode is '%s')", sqlite3_errmsg(conn), mode);
-        wp_err_todo(err, "check that the directory of %s is writable (WAL needs "
-                         "PATH-wal and PATH-shm next to it)",
+        wp_err_todo(err,
+                    "check that the directory of %s is writable (WAL needs "
+                    "PATH-wal and PATH-shm next to it)",
                     path);
         return false;
     }

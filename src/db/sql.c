@@ -26,8 +26,7 @@ sqlite3_stmt *db_stmt(wp_db *db, const char *sql, wp_err *err)
         return NULL;
     }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         db_sql_fail(db, err, "prepare a database statement");
         return NULL;
     }
@@ -78,8 +77,9 @@ bool db_sql_fail(wp_db *db, wp_err *err, const char *what)
         wp_err_todo(err, "check free space and the disk holding %s", db->path);
         break;
     case WP_E_CORRUPT:
-        wp_err_todo(err, "stop wolfpackd on this node, move %s away and let the node "
-                         "receive the database from the cluster",
+        wp_err_todo(err,
+                    "stop wolfpackd on this node, move %s away and let the node "
+                    "receive the database from the cluster",
                     db->path);
         break;
     case WP_E_UNAVAILABLE:
@@ -134,25 +134,32 @@ int db_exists(wp_db *db, const char *sql, const char *a, const char *b, wp_err *
     return result;
 }
 
-char *db_text(wp_db *db, const char *sql, const char *a, bool *found, wp_err *err)
+int db_text(wp_db *db, const char *sql, const char *a, char **out, wp_err *err)
 {
-    *found = false;
+    *out = NULL;
     sqlite3_stmt *st = db_stmt(db, sql, err);
     if (!st)
-        return NULL;
+        return -1;
     if (a)
         sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
-    char *out = NULL;
+    int result = 0;
     if (rc == SQLITE_ROW) {
         const unsigned char *t = sqlite3_column_text(st, 0);
-        *found = true;
-        out = strdup(t ? (const char *)t : "");
+        *out = strdup(t ? (const char *)t : "");
+        result = 1;
+        if (!*out) {
+            wp_errf(err, WP_E_IO, "cannot read the cluster database %s", db->path);
+            wp_err_why(err, "out of memory");
+            wp_err_todo(err, "free memory and retry");
+            result = -1;
+        }
     } else if (rc != SQLITE_DONE) {
         db_sql_fail(db, err, "read");
+        result = -1;
     }
     sqlite3_reset(st);
-    return out;
+    return result;
 }
 
 json_t *db_json_column(sqlite3_stmt *st, int col)

@@ -1,0 +1,244 @@
+/*
+ * ops_node.c -- the commands that name the cluster and change its nodes:
+ * cluster.create, node.add, node.remove.  Each runs inside the transaction
+ * opened by apply.c and refuses (without cleaning up: the transaction is
+ * rolled back) on the first problem.
+ */
+#include "db_internal.h"
+
+#include "../lib/model.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NODE_ID_MAX (1LL << 31)
+
+char *db_node_name(wp_db *db, const char *name, wp_err *err)
+{
+    char *stored = NULL;
+    if (db_text(db, "SELECT name FROM node WHERE name = ?1", name, &stored, err) == 0) {
+        wp_errf(err, WP_E_NOTFOUND, "node '%s' does not exist", name);
+        wp_err_why(err, "the cluster has no node of that name");
+        wp_err_todo(err, "list the nodes with 'wolfpack node list'");
+    }
+    return stored;
+}
+
+/* Cluster names become the CPG group name: letters, digits, '-', '_'. */
+static bool cluster_name_valid(const char *name, wp_err *err)
+{
+    size_t len = strlen(name);
+    bool ok = len >= 1 && len <= WP_NAME_MAX;
+    for (size_t i = 0; i < len && ok; i++) {
+        char c = name[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_';
+    }
+    if (!ok) {
+        wp_errf(err, WP_E_INVALID, "invalid cluster name '%.100s'", name);
+        wp_err_why(err, "a cluster name is 1 to %d characters of letters, digits, '-' and '_'",
+                   WP_NAME_MAX);
+        wp_err_todo(err, "choose a name such as 'prod-cluster'");
+    }
+    return ok;
+}
+
+/* An address: an IPv4/IPv6 literal or a host name (letters, digits, '-', '.'). */
+static bool address_valid(const char *addr, wp_err *err)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1)
+        return true;
+    size_t len = strlen(addr);
+    bool ok = len >= 1 && len <= 253 && addr[0] != '-' && addr[0] != '.';
+    for (size_t i = 0; i < len && ok; i++) {
+        char c = addr[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '.';
+    }
+    if (!ok) {
+        wp_errf(err, WP_E_INVALID, "invalid node address '%.100s'", addr);
+        wp_err_why(err, "an address is an IPv4 or IPv6 address or a host name");
+        wp_err_todo(err, "give the address corosync uses to reach the node, e.g. 198.51.100.11");
+    }
+    return ok;
+}
+
+static bool node_taken(wp_db *db, const char *sql, const char *value, const char *what,
+                       const char *name, wp_err *err)
+{
+    char *holder = NULL;
+    int found = db_text(db, sql, value, &holder, err);
+    if (found <= 0)
+        return found < 0;
+    wp_errf(err, WP_E_EXISTS, "cannot add node '%s'", name);
+    wp_err_why(err, "node '%s' already has %s %s", holder, what, value);
+    wp_err_todo(err, "choose another %s, or remove node '%s' first", what, holder);
+    free(holder);
+    return true;
+}
+
+static bool node_insert(wp_db *db, const char *name, const char *address, json_int_t id,
+                        wp_err *err)
+{
+    if (!wp_name_valid("node", name, err) || !address_valid(address, err))
+        return false;
+    if (id < 1 || id > NODE_ID_MAX) {
+        wp_errf(err, WP_E_INVALID, "invalid node id %lld for node '%s'", (long long)id, name);
+        wp_err_why(err, "a corosync node id is 1 to %lld", NODE_ID_MAX);
+        wp_err_todo(err, "give the node's nodeid from corosync.conf");
+        return false;
+    }
+    char idtext[32];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+    if (node_taken(db, "SELECT name FROM node WHERE name = ?1", name, "the name", name, err) ||
+        node_taken(db, "SELECT name FROM node WHERE id = ?1", idtext, "the id", name, err) ||
+        node_taken(db, "SELECT name FROM node WHERE address = ?1", address, "the address", name,
+                   err))
+        return false;
+    sqlite3_stmt *st = db_stmt(db, "INSERT INTO node(name, id, address) VALUES (?1, ?2, ?3)", err);
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, id);
+    sqlite3_bind_text(st, 3, address, -1, SQLITE_TRANSIENT);
+    return db_step_done(db, st, "add a node", err);
+}
+
+static bool node_insert_json(wp_db *db, const json_t *n, wp_err *err)
+{
+    return node_insert(db, json_string_value(json_object_get(n, "name")),
+                       json_string_value(json_object_get(n, "address")),
+                       json_integer_value(json_object_get(n, "id")), err);
+}
+
+bool db_op_cluster_create(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *name = json_string_value(json_object_get(args, "name"));
+    if (!cluster_name_valid(name, err))
+        return false;
+    char *current = NULL;
+    int found = db_text(db, "SELECT value FROM meta WHERE key = 'cluster' AND value IS NOT NULL",
+                        NULL, &current, err);
+    if (found < 0)
+        return false;
+    if (found) {
+        wp_errf(err, WP_E_EXISTS, "cannot create cluster '%s'", name);
+        wp_err_why(err, "this database already belongs to cluster '%s'", current);
+        wp_err_todo(err, "add nodes to the existing cluster with 'wolfpack node add'");
+        free(current);
+        return false;
+    }
+    sqlite3_stmt *st = db_stmt(db, "UPDATE meta SET value = ?1 WHERE key = 'cluster'", err);
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    if (!db_step_done(db, st, "name the cluster", err))
+        return false;
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(args, "nodes"), i,
+                       n) if (!node_insert_json(db, n, err)) return false;
+    return true;
+}
+
+bool db_op_node_add(wp_db *db, const json_t *args, wp_err *err)
+{
+    return node_insert_json(db, args, err);
+}
+
+/* Remove `name` from a comma list; true if it was there. */
+static bool list_strip(const char *list, const char *name, char **out)
+{
+    char *copy = strdup(list ? list : "");
+    char *result = calloc(1, strlen(list ? list : "") + 1);
+    bool removed = false;
+    char *save = NULL;
+    if (!copy || !result) {
+        free(copy);
+        free(result);
+        *out = NULL;
+        return false;
+    }
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcasecmp(tok, name) == 0) {
+            removed = true;
+            continue;
+        }
+        if (*result)
+            strcat(result, ",");
+        strcat(result, tok);
+    }
+    free(copy);
+    *out = result;
+    return removed;
+}
+
+/* Strip a node from the owner lists of one group's policy; true if changed. */
+static bool policy_strip(json_t *policy, const char *node)
+{
+    static const char *const keys[] = {"preferred_owners", "possible_owners"};
+    bool changed = false;
+    for (size_t k = 0; k < 2; k++) {
+        char *stripped = NULL;
+        if (list_strip(json_string_value(json_object_get(policy, keys[k])), node, &stripped)) {
+            json_object_set_new(policy, keys[k], json_string(stripped));
+            changed = true;
+        }
+        free(stripped);
+    }
+    return changed;
+}
+
+static bool strip_owner_lists(wp_db *db, const char *node, wp_err *err)
+{
+    sqlite3_stmt *sel = db_stmt(db, "SELECT name, policy FROM grp ORDER BY name", err);
+    if (!sel)
+        return false;
+    json_t *changes = json_object();
+    int rc;
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        json_t *policy = db_json_column(sel, 1);
+        if (policy_strip(policy, node))
+            json_object_set(changes, (const char *)sqlite3_column_text(sel, 0), policy);
+        json_decref(policy);
+    }
+    sqlite3_reset(sel);
+    bool ok = rc == SQLITE_DONE || db_sql_fail(db, err, "read the groups");
+    const char *group;
+    json_t *policy;
+    json_object_foreach(changes, group, policy)
+    {
+        sqlite3_stmt *up =
+            ok ? db_stmt(db, "UPDATE grp SET policy = ?2 WHERE name = ?1", err) : NULL;
+        char *text = db_json_text(policy);
+        ok = up && text;
+        if (ok) {
+            const char *vals[2] = {group, text};
+            db_bind_texts(up, 2, vals);
+            ok = db_step_done(db, up, "update an owner list", err);
+        }
+        free(text);
+        if (!ok)
+            break;
+    }
+    json_decref(changes);
+    return ok;
+}
+
+bool db_op_node_remove(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *name = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    if (!name)
+        return false;
+    bool ok = strip_owner_lists(db, name, err);
+    sqlite3_stmt *st = ok ? db_stmt(db, "DELETE FROM node WHERE name = ?1", err) : NULL;
+    if (st) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        ok = db_step_done(db, st, "remove a node", err);
+    }
+    free(name);
+    return ok && st;
+}

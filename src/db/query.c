@@ -1,0 +1,337 @@
+/*
+ * query.c -- reading the cluster database as JSON, in exactly the shapes
+ * documented in db.h (status, node, group, resource).  Lists are
+ * deterministic: nodes and groups by name, a group's resources in
+ * dependency order (dependencies first, ties by name), dependency lists by
+ * name.  Each query reads inside one transaction, so it sees one version.
+ */
+#include "db_internal.h"
+
+#include "../lib/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? (const char *)t : "";
+}
+
+/* A read transaction around a query (queries run between commands). */
+static bool read_begin(wp_db *db, wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db, "BEGIN", err);
+    return st && db_step_done(db, st, "start reading", err);
+}
+
+static json_t *read_end(wp_db *db, json_t *result)
+{
+    if (!sqlite3_get_autocommit(db->conn))
+        sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL);
+    return result;
+}
+
+static json_t *oom(wp_err *err, json_t *partial)
+{
+    json_decref(partial);
+    wp_errf(err, WP_E_IO, "cannot build a reply from the cluster database");
+    wp_err_why(err, "out of memory");
+    wp_err_todo(err, "free memory and retry");
+    return NULL;
+}
+
+/* --- nodes ------------------------------------------------------------- */
+
+static json_t *node_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:s, s:I, s:s, s:b}", "name", col_text(st, 0), "id",
+                     (json_int_t)sqlite3_column_int64(st, 1), "address", col_text(st, 2), "paused",
+                     sqlite3_column_int(st, 3) != 0);
+}
+
+static json_t *nodes_read(wp_db *db, const char *name, wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(
+        db,
+        "SELECT name, id, address, paused FROM node WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
+        err);
+    if (!st)
+        return NULL;
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    json_t *list = json_array();
+    int rc;
+    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (json_array_append_new(list, node_row(st)) != 0)
+            break;
+    sqlite3_reset(st);
+    if (!list || rc == SQLITE_ROW)
+        return oom(err, list);
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        db_sql_fail(db, err, "read the nodes");
+        return NULL;
+    }
+    return list;
+}
+
+json_t *wp_db_node_list(wp_db *db, wp_err *err)
+{
+    return read_begin(db, err) ? read_end(db, nodes_read(db, NULL, err)) : NULL;
+}
+
+json_t *wp_db_node_show(wp_db *db, const char *name, wp_err *err)
+{
+    if (!name || !read_begin(db, err))
+        return NULL;
+    json_t *list = nodes_read(db, name, err);
+    json_t *one = json_array_get(list, 0);
+    json_incref(one);
+    json_decref(list);
+    if (list && !one) {
+        wp_errf(err, WP_E_NOTFOUND, "node '%.100s' does not exist", name);
+        wp_err_why(err, "the cluster has no node of that name");
+        wp_err_todo(err, "list the nodes with 'wolfpack node list'");
+    }
+    return read_end(db, one);
+}
+
+/* --- resources --------------------------------------------------------- */
+
+static json_t *name_list(wp_db *db, const char *sql, const char *name, wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db, sql, err);
+    if (!st)
+        return NULL;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    json_t *list = json_array();
+    int rc;
+    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(list, json_string(col_text(st, 0)));
+    sqlite3_reset(st);
+    if (!list)
+        return oom(err, NULL);
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        db_sql_fail(db, err, "read dependencies");
+        return NULL;
+    }
+    return list;
+}
+
+static json_t *resource_read(wp_db *db, const char *name, wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db,
+                               "SELECT name, grp, type, props, policy, state FROM resource"
+                               " WHERE name = ?1",
+                               err);
+    if (!st)
+        return NULL;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    json_t *r = NULL;
+    if (rc == SQLITE_ROW) {
+        wp_rtype type;
+        const char *cls = wp_rtype_parse(col_text(st, 2), &type, NULL)
+                              ? wp_rclass_name(wp_rtype_class(type))
+                              : "unknown";
+        r = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "name", col_text(st, 0), "group",
+                      col_text(st, 1), "type", col_text(st, 2), "class", cls, "props",
+                      db_json_column(st, 3), "policy", db_json_column(st, 4), "state",
+                      col_text(st, 5));
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) {
+        wp_errf(err, WP_E_NOTFOUND, "resource '%.100s' does not exist", name);
+        wp_err_why(err, "no group of the cluster holds a resource of that name");
+        wp_err_todo(err, "list the resources with 'wolfpack resource list'");
+        return NULL;
+    }
+    if (rc != SQLITE_ROW) {
+        db_sql_fail(db, err, "read a resource");
+        return NULL;
+    }
+    if (!r)
+        return oom(err, NULL);
+    const char *stored = json_string_value(json_object_get(r, "name"));
+    json_t *deps =
+        name_list(db, "SELECT dep FROM dependency WHERE res = ?1 ORDER BY dep", stored, err);
+    json_t *users =
+        deps ? name_list(db, "SELECT res FROM dependency WHERE dep = ?1 ORDER BY res", stored, err)
+             : NULL;
+    if (!deps || !users) {
+        json_decref(deps);
+        json_decref(r);
+        return NULL;
+    }
+    json_object_set_new(r, "depends_on", deps);
+    json_object_set_new(r, "dependents", users);
+    return r;
+}
+
+/* Names of a group's resources in dependency order (JSON array). */
+static json_t *group_order(wp_db *db, const char *group, wp_err *err)
+{
+    db_graph g;
+    if (!db_graph_load(db, group, &g, err))
+        return NULL;
+    size_t *order = db_graph_order(&g);
+    json_t *list = order ? json_array() : NULL;
+    for (size_t k = 0; list && k < g.n; k++)
+        json_array_append_new(list, json_string(g.names[order[k]]));
+    free(order);
+    db_graph_free(&g);
+    return list ? list : oom(err, NULL);
+}
+
+/* Append the resources of one group, in dependency order, to out. */
+static bool group_resources(wp_db *db, const char *group, json_t *out, wp_err *err)
+{
+    json_t *names = group_order(db, group, err);
+    size_t i;
+    json_t *n;
+    bool ok = names != NULL;
+    json_array_foreach(names, i, n)
+    {
+        json_t *r = ok ? resource_read(db, json_string_value(n), err) : NULL;
+        ok = r && json_array_append_new(out, r) == 0;
+    }
+    json_decref(names);
+    return ok;
+}
+
+json_t *wp_db_resource_show(wp_db *db, const char *name, wp_err *err)
+{
+    if (!name || !read_begin(db, err))
+        return NULL;
+    return read_end(db, resource_read(db, name, err));
+}
+
+/* --- groups ------------------------------------------------------------ */
+
+static json_t *group_row(wp_db *db, sqlite3_stmt *st, wp_err *err)
+{
+    json_t *owner =
+        sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null() : json_string(col_text(st, 2));
+    json_t *g = json_pack("{s:s, s:o, s:o, s:s}", "name", col_text(st, 0), "policy",
+                          db_json_column(st, 1), "owner", owner, "state", col_text(st, 3));
+    return g ? g : oom(err, NULL);
+}
+
+static json_t *groups_read(wp_db *db, const char *name, wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db,
+                               "SELECT name, policy, owner, state FROM grp"
+                               " WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
+                               err);
+    if (!st)
+        return NULL;
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    json_t *list = json_array();
+    int rc = SQLITE_ROW;
+    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *g = group_row(db, st, err);
+        if (!g || json_array_append_new(list, g) != 0)
+            break;
+    }
+    sqlite3_reset(st);
+    if (!list || rc == SQLITE_ROW) {
+        json_decref(list);
+        return NULL;
+    }
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        db_sql_fail(db, err, "read the groups");
+        return NULL;
+    }
+    /* Resource order needs the statement above finished: fill it in after. */
+    size_t i;
+    json_t *g;
+    json_array_foreach(list, i, g)
+    {
+        json_t *names = group_order(db, json_string_value(json_object_get(g, "name")), err);
+        if (!names) {
+            json_decref(list);
+            return NULL;
+        }
+        json_object_set_new(g, "resources", names);
+    }
+    return list;
+}
+
+json_t *wp_db_group_list(wp_db *db, wp_err *err)
+{
+    return read_begin(db, err) ? read_end(db, groups_read(db, NULL, err)) : NULL;
+}
+
+json_t *wp_db_group_show(wp_db *db, const char *name, wp_err *err)
+{
+    if (!name || !read_begin(db, err))
+        return NULL;
+    json_t *list = groups_read(db, name, err);
+    json_t *one = json_array_get(list, 0);
+    json_incref(one);
+    json_decref(list);
+    if (list && !one) {
+        wp_errf(err, WP_E_NOTFOUND, "group '%.100s' does not exist", name);
+        wp_err_why(err, "the cluster has no group of that name");
+        wp_err_todo(err, "list the groups with 'wolfpack group list'");
+    }
+    return read_end(db, one);
+}
+
+json_t *wp_db_resource_list(wp_db *db, const char *group, wp_err *err)
+{
+    if (!read_begin(db, err))
+        return NULL;
+    json_t *groups = groups_read(db, group, err);
+    json_t *out = groups ? json_array() : NULL;
+    if (groups && group && json_array_size(groups) == 0) {
+        wp_errf(err, WP_E_NOTFOUND, "group '%.100s' does not exist", group);
+        wp_err_why(err, "the cluster has no group of that name");
+        wp_err_todo(err, "list the groups with 'wolfpack group list'");
+        json_decref(out);
+        out = NULL;
+    }
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g)
+    {
+        if (!out)
+            break;
+        if (!group_resources(db, json_string_value(json_object_get(g, "name")), out, err)) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    json_decref(groups);
+    return read_end(db, out);
+}
+
+/* --- status ------------------------------------------------------------ */
+
+json_t *wp_db_status(wp_db *db, wp_err *err)
+{
+    if (!read_begin(db, err))
+        return NULL;
+    char *cluster = NULL;
+    int found = db_text(db, "SELECT value FROM meta WHERE key = 'cluster' AND value IS NOT NULL",
+                        NULL, &cluster, err);
+    json_t *nodes = found >= 0 ? nodes_read(db, NULL, err) : NULL;
+    json_t *groups = nodes ? groups_read(db, NULL, err) : NULL;
+    json_t *status = NULL;
+    if (groups) {
+        status = json_pack("{s:o, s:I, s:o, s:o}", "cluster",
+                           cluster ? json_string(cluster) : json_null(), "version",
+                           (json_int_t)wp_db_version(db), "nodes", nodes, "groups", groups);
+        nodes = groups = NULL;
+        if (!status)
+            oom(err, NULL);
+    }
+    json_decref(nodes);
+    json_decref(groups);
+    free(cluster);
+    return read_end(db, status);
+}
