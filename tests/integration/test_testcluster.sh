@@ -112,6 +112,7 @@ check_status "exec: exit status passes through" 3 "$TC" exec n1 sh -c 'exit 3'
 check "exec: stdin passes through" test "$(echo hello | "$TC" exec n1 cat)" = hello
 check "exec: WOLFPACK_SOCKET is set" \
     test "$("$TC" exec n1 sh -c 'echo $WOLFPACK_SOCKET')" = /run/wolfpack/wolfpackd.sock
+check "exec: keeps the working directory" test "$(cd "$REPO" && "$TC" exec n1 pwd)" = "$REPO"
 check "exec: own /run per node" sh -c "! '$TC' exec n1 test -e '$WPTC_DIR'"
 check "client reaches n3" arp_reaches client 198.51.100.13
 check_status "exec on an unknown node is refused" 2 "$TC" exec n7 true
