@@ -1,15 +1,977 @@
 /*
- * cpg.c -- the Corosync CPG transport (NOT BUILT YET: being written).
- * Until then wp_repl_cpg_new refuses with a clear error.
+ * cpg.c -- the Corosync CPG transport (see repl.h and docs/REPLICATION.md).
+ *
+ * A mutating command is mcast to the CPG group in agreed (total) order and
+ * applied by every member, the sender included, at its delivery.  Commands
+ * delivered in one cpg_dispatch() pass are applied with ONE
+ * wp_db_apply_batch() (one fsync); after a batch every member mcasts an ACK
+ * with its version, and a submit's done() runs once every member of the
+ * current membership has acked the command's version (or left).
+ *
+ * This file holds the wp_repl ops, the CPG handle and its callbacks, the
+ * batch, the pending submits, the send queue that absorbs corosync's
+ * CS_ERR_TRY_AGAIN, and the timers (consistency check, pending timeouts).
+ * The sync protocol lives in cpg_sync.c, the wire format in cpg_msg.c,
+ * quorum and cmap in cpg_quorum.c.
+ *
+ * Corosync going away is fatal for the daemon: the transport logs it, fails
+ * every pending submit and stops the qb_loop, so wolfpackd exits cleanly
+ * (its database is safe on disk) and is started again after corosync.
  */
-#include "repl.h"
+#include "cpg_internal.h"
+
+#include <inttypes.h>
+#include <poll.h>
+#include <qb/qblog.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEND_QUEUE_MAX 50000     /* queued messages before submit says "busy" */
+#define PENDING_TIMEOUT_MS 30000 /* a submit never waits longer than this */
+#define CHECK_INTERVAL_MS 10000  /* consistency check; WOLFPACK_CHECK_INTERVAL_MS */
+#define SWEEP_INTERVAL_MS 1000
+#define RETRY_NS (1000 * 1000ull) /* retry of a send refused with TRY_AGAIN */
+
+static void arm_check_timer(wp_cpg *c);
+static void arm_sweep_timer(wp_cpg *c);
+
+uint64_t cpg_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void set_unknown(wp_err *e, const char *why)
+{
+    wp_errf(e, WP_E_UNAVAILABLE, "the outcome of the change is unknown");
+    wp_err_why(e, "%s", why);
+    wp_err_todo(e, "look with `wolfpack status` (or the matching show command) whether the "
+                   "change is there, and make it again if not");
+}
+
+/* ---- members ------------------------------------------------------------- */
+
+cpg_member *cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid)
+{
+    for (size_t i = 0; i < c->n_members; i++)
+        if (c->members[i].nodeid == nodeid && c->members[i].pid == pid)
+            return &c->members[i];
+    return NULL;
+}
+
+bool cpg_is_lowest(const wp_cpg *c)
+{
+    for (size_t i = 0; i < c->n_members; i++)
+        if (c->members[i].nodeid < c->local_nodeid ||
+            (c->members[i].nodeid == c->local_nodeid && c->members[i].pid < c->local_pid))
+            return false;
+    return c->n_members > 0;
+}
+
+/* ---- send queue ---------------------------------------------------------- */
+
+/* One mcast; true when corosync took it (or refused it for good). */
+static cs_error_t mcast(wp_cpg *c, const unsigned char *buf, size_t len)
+{
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+
+    return cpg_mcast_joined(c->cpg, CPG_TYPE_AGREED, &iov, 1);
+}
+
+static void retry_sends(void *data);
+
+static void arm_retry(wp_cpg *c)
+{
+    if (c->retry_armed || c->fatal)
+        return;
+    if (qb_loop_timer_add(c->loop, QB_LOOP_HIGH, RETRY_NS, c, retry_sends, &c->retry_timer) == 0)
+        c->retry_armed = true;
+}
+
+/* Send what the queue holds, in order, until corosync says "try again". */
+static void drain_queue(wp_cpg *c)
+{
+    while (c->out_head) {
+        cpg_outmsg *o = c->out_head;
+        cs_error_t rc = mcast(c, o->buf, o->len);
+        if (rc == CS_ERR_TRY_AGAIN) {
+            arm_retry(c);
+            return;
+        }
+        if (rc != CS_OK)
+            qb_log(LOG_ERR, "replication: cpg_mcast_joined failed (error %d); message dropped",
+                   (int)rc);
+        c->out_head = o->next;
+        if (!c->out_head)
+            c->out_tail = NULL;
+        c->n_out--;
+        free(o->buf);
+        free(o);
+    }
+}
+
+static void retry_sends(void *data)
+{
+    wp_cpg *c = data;
+
+    c->retry_armed = false;
+    drain_queue(c);
+}
+
+bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err)
+{
+    unsigned char *buf;
+    size_t len;
+
+    if (c->fatal) {
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot send to the cluster");
+        wp_err_why(err, "the connection to corosync was lost");
+        wp_err_todo(err, "start corosync, then wolfpackd");
+        return false;
+    }
+    if (!wp_cpg_msg_encode(msg, &buf, &len, err))
+        return false;
+    if (!c->out_head) {
+        cs_error_t rc = mcast(c, buf, len);
+        if (rc == CS_OK) {
+            free(buf);
+            return true;
+        }
+        if (rc != CS_ERR_TRY_AGAIN) {
+            free(buf);
+            wp_errf(err, WP_E_UNAVAILABLE, "cannot send a %s message to the cluster",
+                    wp_cpg_type_name(msg->type));
+            wp_err_why(err, "corosync's cpg_mcast_joined failed with error %d", (int)rc);
+            wp_err_todo(err, "check corosync's log and `corosync-cpgtool`");
+            return false;
+        }
+    }
+    cpg_outmsg *o = malloc(sizeof *o);
+    if (!o) {
+        free(buf);
+        wp_errf(err, WP_E_INTERNAL, "out of memory queueing a message");
+        wp_err_why(err, "malloc failed");
+        wp_err_todo(err, "free some memory and restart wolfpackd");
+        return false;
+    }
+    *o = (cpg_outmsg){.buf = buf, .len = len};
+    if (c->out_tail)
+        c->out_tail->next = o;
+    else
+        c->out_head = o;
+    c->out_tail = o;
+    c->n_out++;
+    arm_retry(c);
+    return true;
+}
+
+/* ---- pendings ------------------------------------------------------------ */
+
+static cpg_pending *pending_take(wp_cpg *c, uint64_t seq)
+{
+    cpg_pending *prev = NULL;
+
+    for (cpg_pending *p = c->pend_head; p; prev = p, p = p->next) {
+        if (p->seq != seq)
+            continue;
+        if (prev)
+            prev->next = p->next;
+        else
+            c->pend_head = p->next;
+        if (c->pend_tail == p)
+            c->pend_tail = prev;
+        c->n_pending--;
+        p->next = NULL;
+        return p;
+    }
+    return NULL;
+}
+
+static cpg_pending *pending_find(wp_cpg *c, uint64_t seq)
+{
+    for (cpg_pending *p = c->pend_head; p; p = p->next)
+        if (p->seq == seq)
+            return p;
+    return NULL;
+}
+
+/* Detach every pending for which keep() is false into a list. */
+static cpg_pending *pendings_detach(wp_cpg *c, bool (*take_it)(wp_cpg *, cpg_pending *))
+{
+    cpg_pending *out = NULL, **tail = &out, *prev = NULL, *p = c->pend_head;
+
+    while (p) {
+        cpg_pending *next = p->next;
+        if (take_it(c, p)) {
+            if (prev)
+                prev->next = next;
+            else
+                c->pend_head = next;
+            if (c->pend_tail == p)
+                c->pend_tail = prev;
+            c->n_pending--;
+            p->next = NULL;
+            *tail = p;
+            tail = &p->next;
+        } else {
+            prev = p;
+        }
+        p = next;
+    }
+    return out;
+}
+
+/* Call done() of a detached list and free it (err NULL: success). */
+static void pendings_finish(cpg_pending *list, const wp_err *err)
+{
+    while (list) {
+        cpg_pending *next = list->next;
+        if (list->done)
+            list->done(list->cookie, err, list->version);
+        free(list);
+        list = next;
+    }
+}
+
+static int64_t min_acked(const wp_cpg *c)
+{
+    int64_t m = INT64_MAX;
+
+    for (size_t i = 0; i < c->n_members; i++)
+        if (c->members[i].acked < m)
+            m = c->members[i].acked;
+    return m;
+}
+
+static bool is_acked_by_all(wp_cpg *c, cpg_pending *p)
+{
+    return p->applied && p->version <= min_acked(c);
+}
+
+void cpg_pendings_check(wp_cpg *c)
+{
+    if (c->n_members == 0 || !c->pend_head)
+        return;
+    pendings_finish(pendings_detach(c, is_acked_by_all), NULL);
+}
+
+static bool is_applied(wp_cpg *c, cpg_pending *p)
+{
+    (void)c;
+    return p->applied;
+}
+
+void cpg_pendings_fail_applied(wp_cpg *c, wp_code code, const char *what, const char *why,
+                               const char *todo)
+{
+    wp_err e = {0};
+
+    wp_errf(&e, code, "%s", what);
+    wp_err_why(&e, "%s", why);
+    wp_err_todo(&e, "%s", todo);
+    pendings_finish(pendings_detach(c, is_applied), &e);
+}
+
+static bool is_overdue(wp_cpg *c, cpg_pending *p)
+{
+    (void)c;
+    return cpg_now_ms() >= p->deadline;
+}
+
+static bool is_any(wp_cpg *c, cpg_pending *p)
+{
+    (void)c, (void)p;
+    return true;
+}
+
+/* ---- delivery: commands and the batch ------------------------------------ */
+
+static void batch_push(wp_cpg *c, json_t *cmd, uint32_t nodeid, uint32_t pid, uint64_t seq)
+{
+    if (c->n_batch == c->cap_batch) {
+        size_t cap = c->cap_batch ? c->cap_batch * 2 : 64;
+        cpg_batch_item *b = realloc(c->batch, cap * sizeof *b);
+        if (!b) {
+            qb_log(LOG_CRIT, "replication: out of memory batching a command; applying alone");
+            cpg_flush_batch(c);
+            if (!c->batch) {
+                json_decref(cmd);
+                return;
+            }
+        } else {
+            c->batch = b;
+            c->cap_batch = cap;
+        }
+    }
+    c->batch[c->n_batch++] = (cpg_batch_item){cmd, nodeid, pid, seq};
+}
+
+/* The origin learns the fate of its own command. */
+static void own_result(wp_cpg *c, uint64_t seq, bool applied, const wp_err *refused,
+                       int64_t version)
+{
+    if (applied) {
+        cpg_pending *p = pending_find(c, seq);
+        if (p) {
+            p->applied = true;
+            p->version = version;
+        }
+        return;
+    }
+    cpg_pending *p = pending_take(c, seq);
+    if (p) {
+        p->version = version;
+        pendings_finish(p, refused);
+    }
+}
+
+static void batch_io_failed(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err *err)
+{
+    wp_err e = {0};
+
+    qb_log(LOG_CRIT, "replication: applying %zu delivered command(s) failed: %s (%s)", n, err->what,
+           err->why);
+    set_unknown(&e, "this node could not write the change to its database; it resynchronizes "
+                    "from the other members");
+    for (size_t i = 0; i < n; i++)
+        if (items[i].nodeid == c->local_nodeid && items[i].pid == c->local_pid) {
+            cpg_pending *p = pending_take(c, items[i].seq);
+            if (p)
+                pendings_finish(p, &e);
+        }
+    c->dirty = true;
+    c->trusted = false;
+    c->mode = CPG_SYNC_WAIT;
+    cpg_sync_start_round(c);
+}
+
+void cpg_flush_batch(wp_cpg *c)
+{
+    cpg_batch_item *items = c->batch;
+    size_t n = c->n_batch;
+    wp_err err = {0};
+
+    if (n == 0)
+        return;
+    c->batch = NULL;
+    c->n_batch = c->cap_batch = 0;
+
+    const json_t **cmds = malloc(n * sizeof *cmds);
+    wp_err *results = calloc(n, sizeof *results);
+    bool *applied = calloc(n, sizeof *applied);
+    int64_t v = wp_db_version(c->db);
+    bool ok = cmds && results && applied;
+    if (ok) {
+        for (size_t i = 0; i < n; i++)
+            cmds[i] = items[i].cmd;
+        ok = wp_db_apply_batch(c->db, (const json_t *const *)cmds, n, results, applied, &err);
+    } else {
+        wp_errf(&err, WP_E_INTERNAL, "out of memory");
+        wp_err_why(&err, "malloc failed");
+    }
+    if (!ok) {
+        batch_io_failed(c, items, n, &err);
+    } else {
+        size_t n_applied = 0;
+        int64_t *versions = calloc(n, sizeof *versions);
+        for (size_t i = 0; i < n; i++) {
+            if (applied[i]) {
+                v++;
+                n_applied++;
+            }
+            if (versions)
+                versions[i] = v;
+            if (items[i].nodeid == c->local_nodeid && items[i].pid == c->local_pid)
+                own_result(c, items[i].seq, applied[i], &results[i], v);
+        }
+        for (size_t i = 0; i < n && c->on_applied && versions; i++)
+            if (applied[i])
+                c->on_applied(c->ctx, items[i].cmd, versions[i]);
+        free(versions);
+        cpg_member *self = cpg_member_find(c, c->local_nodeid, c->local_pid);
+        if (self && v > self->acked)
+            self->acked = v;
+        if (n_applied) {
+            wp_cpg_msg ack = {.type = WP_CPG_ACK, .u.ack.version = v};
+            wp_err serr = {0};
+            if (!cpg_send(c, &ack, &serr))
+                qb_log(LOG_ERR, "replication: cannot send an ACK: %s", serr.what);
+        }
+        cpg_pendings_check(c);
+    }
+    for (size_t i = 0; i < n; i++)
+        json_decref(items[i].cmd);
+    free(items);
+    free(cmds);
+    free(results);
+    free(applied);
+}
+
+static void drop_cmd(wp_cpg *c, uint32_t nodeid, uint32_t pid, uint64_t seq, const char *why)
+{
+    if (nodeid != c->local_nodeid || pid != c->local_pid)
+        return;
+    cpg_pending *p = pending_take(c, seq);
+    if (!p)
+        return;
+    wp_err e = {0};
+    wp_errf(&e, WP_E_UNAVAILABLE, "the change was not made");
+    wp_err_why(&e, "%s", why);
+    wp_err_todo(&e, "make the change again once `wolfpack status` shows the node synced");
+    p->version = wp_db_version(c->db);
+    pendings_finish(p, &e);
+}
+
+static void on_cmd(wp_cpg *c, uint32_t nodeid, uint32_t pid, const wp_cpg_msg *m)
+{
+    json_error_t jerr;
+
+    if (c->mode != CPG_SYNC_SYNCED) {
+        drop_cmd(c, nodeid, pid, m->u.cmd.seq,
+                 "the cluster membership changed while the change was in flight; every member "
+                 "dropped it at the same point, so nothing changed anywhere");
+        return;
+    }
+    json_t *cmd = json_loadb((const char *)m->u.cmd.json, m->u.cmd.len, 0, &jerr);
+    if (!cmd || !json_is_object(cmd)) {
+        json_decref(cmd);
+        qb_log(LOG_WARNING,
+               "replication: dropped a command from node %u that is not a JSON "
+               "object",
+               nodeid);
+        drop_cmd(c, nodeid, pid, m->u.cmd.seq, "the command was not valid JSON");
+        return;
+    }
+    batch_push(c, cmd, nodeid, pid, m->u.cmd.seq);
+}
+
+/* ---- CPG callbacks ------------------------------------------------------- */
+
+static void on_deliver(cpg_handle_t handle, const struct cpg_name *group, uint32_t nodeid,
+                       uint32_t pid, void *buf, size_t len)
+{
+    wp_cpg *c = NULL;
+    wp_cpg_msg m;
+    wp_err err = {0};
+
+    (void)group;
+    if (cpg_context_get(handle, (void **)&c) != CS_OK || !c)
+        return;
+    if (!wp_cpg_msg_decode(buf, len, &m, &err)) {
+        qb_log(LOG_WARNING, "replication: from node %u: %s (%s)", nodeid, err.what, err.why);
+        return;
+    }
+    cpg_member *from = cpg_member_find(c, nodeid, pid);
+    if (!from) {
+        qb_log(LOG_WARNING, "replication: dropped a %s from %u/%u, not a member",
+               wp_cpg_type_name(m.type), nodeid, pid);
+        return;
+    }
+    if (m.type == WP_CPG_CMD) {
+        on_cmd(c, nodeid, pid, &m);
+        return;
+    }
+    cpg_flush_batch(c); /* everything before this message is applied first */
+    switch (m.type) {
+    case WP_CPG_ACK:
+        if (m.u.ack.version > from->acked)
+            from->acked = m.u.ack.version;
+        cpg_pendings_check(c);
+        break;
+    case WP_CPG_SYNC_START:
+        cpg_sync_on_start(c, from, &m);
+        break;
+    case WP_CPG_SYNC_STATE:
+        cpg_sync_on_state(c, from, &m);
+        break;
+    case WP_CPG_SNAP:
+        cpg_sync_on_snap(c, from, &m);
+        break;
+    case WP_CPG_CHECK_REQ:
+        cpg_check_on_req(c, from, &m);
+        break;
+    case WP_CPG_CHECK_REPLY:
+        cpg_check_on_reply(c, from, &m);
+        break;
+    default:
+        break;
+    }
+}
+
+static void set_members(wp_cpg *c, const struct cpg_address *list, size_t n)
+{
+    cpg_member old[CPG_MEMBERS_MAX];
+    size_t n_old = c->n_members;
+
+    memcpy(old, c->members, n_old * sizeof old[0]);
+    c->n_members = 0;
+    for (size_t i = 0; i < n && i < CPG_MEMBERS_MAX; i++) {
+        cpg_member m = {.nodeid = list[i].nodeid, .pid = list[i].pid, .acked = 0};
+        for (size_t j = 0; j < n_old; j++)
+            if (old[j].nodeid == m.nodeid && old[j].pid == m.pid)
+                m.acked = old[j].acked;
+        c->members[c->n_members++] = m;
+    }
+}
+
+static void on_confchg(cpg_handle_t handle, const struct cpg_name *group,
+                       const struct cpg_address *members, size_t n_members,
+                       const struct cpg_address *left, size_t n_left,
+                       const struct cpg_address *joined, size_t n_joined)
+{
+    wp_cpg *c = NULL;
+
+    (void)group, (void)left, (void)joined;
+    if (cpg_context_get(handle, (void **)&c) != CS_OK || !c)
+        return;
+    cpg_flush_batch(c);
+    set_members(c, members, n_members);
+    qb_log(LOG_NOTICE, "replication: membership changed: %zu member(s), %zu left, %zu joined",
+           n_members, n_left, n_joined);
+    if (!cpg_member_find(c, c->local_nodeid, c->local_pid)) {
+        qb_log(LOG_WARNING, "replication: this node is not in its own CPG membership");
+        c->mode = CPG_SYNC_WAIT;
+        return;
+    }
+    cpg_sync_on_confchg(c);
+}
+
+static void go_fatal(wp_cpg *c, const char *what)
+{
+    wp_err e = {0};
+
+    qb_log(LOG_CRIT,
+           "replication: %s: corosync is gone; wolfpackd stops (its database is safe on disk). "
+           "Start corosync, then wolfpackd.",
+           what);
+    c->fatal = true;
+    c->quorate = false;
+    c->mode = CPG_SYNC_WAIT;
+    set_unknown(&e, "the connection to corosync was lost before every member confirmed it");
+    pendings_finish(pendings_detach(c, is_any), &e);
+    qb_loop_stop(c->loop);
+}
+
+static int32_t cpg_dispatch_cb(int32_t fd, int32_t revents, void *data)
+{
+    wp_cpg *c = data;
+
+    (void)fd;
+    if (c->fatal)
+        return -1;
+    cs_error_t rc = cpg_dispatch(c->cpg, CS_DISPATCH_ALL);
+    cpg_flush_batch(c);
+    if (rc != CS_OK && rc != CS_ERR_TRY_AGAIN) {
+        go_fatal(c, "cpg_dispatch failed");
+        return -1;
+    }
+    if ((revents & (POLLHUP | POLLERR)) && !(revents & POLLIN)) {
+        go_fatal(c, "the CPG connection closed");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+static void check_tick(void *data)
+{
+    wp_cpg *c = data;
+
+    if (c->fatal)
+        return;
+    if (c->mode == CPG_SYNC_SYNCED && cpg_is_lowest(c) && c->check_token == 0) {
+        wp_cpg_msg m = {.type = WP_CPG_CHECK_REQ};
+        wp_err err = {0};
+        m.u.check_req.token = ((uint64_t)c->local_nodeid << 32) | (++c->check_counter);
+        if (!cpg_send(c, &m, &err))
+            qb_log(LOG_ERR, "replication: cannot request a consistency check: %s", err.what);
+    }
+    arm_check_timer(c);
+}
+
+static void arm_check_timer(wp_cpg *c)
+{
+    if (c->check_interval_ms == 0)
+        return;
+    qb_loop_timer_add(c->loop, QB_LOOP_LOW, c->check_interval_ms * 1000000ull, c, check_tick,
+                      &c->check_timer);
+}
+
+static void sweep_tick(void *data)
+{
+    wp_cpg *c = data;
+    wp_err e = {0};
+
+    if (c->fatal)
+        return;
+    set_unknown(&e, "the cluster did not confirm it in time (the bound is 30 s): a member may "
+                    "be slow or the membership is changing");
+    pendings_finish(pendings_detach(c, is_overdue), &e);
+    arm_sweep_timer(c);
+}
+
+static void arm_sweep_timer(wp_cpg *c)
+{
+    qb_loop_timer_add(c->loop, QB_LOOP_LOW, SWEEP_INTERVAL_MS * 1000000ull, c, sweep_tick,
+                      &c->sweep_timer);
+}
+
+/* ---- bootstrap of the node list ------------------------------------------ */
+
+static void bootstrap_done(void *cookie, const wp_err *err, int64_t version)
+{
+    wp_cpg *c = cookie;
+
+    (void)version;
+    c->bootstrap_inflight = false;
+    if (err)
+        qb_log(LOG_WARNING, "replication: writing corosync's nodelist into the database: %s (%s)",
+               err->what, err->why);
+}
+
+static bool node_known(const json_t *db_nodes, const json_t *node)
+{
+    size_t i;
+    json_t *n;
+
+    json_array_foreach(db_nodes, i, n)
+    {
+        if (json_equal(json_object_get(n, "id"), json_object_get(node, "id")) ||
+            json_equal(json_object_get(n, "name"), json_object_get(node, "name")))
+            return true;
+    }
+    return false;
+}
+
+/* The next command that makes the database know the cluster, or NULL. */
+static json_t *bootstrap_cmd(wp_cpg *c, json_t *st, json_t *nodelist)
+{
+    size_t i;
+    json_t *node;
+
+    if (!json_is_string(json_object_get(st, "cluster")))
+        return json_pack("{s:s, s:{s:s, s:O}}", "op", "cluster.create", "args", "name",
+                         c->cluster_name, "nodes", nodelist);
+    json_array_foreach(nodelist, i, node)
+    {
+        if (!node_known(json_object_get(st, "nodes"), node))
+            return json_pack("{s:s, s:O}", "op", "node.add", "args", node);
+    }
+    return NULL;
+}
+
+static bool cpg_submit(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie,
+                       wp_err *err);
+
+void cpg_maybe_bootstrap(wp_cpg *c)
+{
+    wp_err err = {0};
+
+    if (c->bootstrap_inflight || c->mode != CPG_SYNC_SYNCED || !c->quorate || !cpg_is_lowest(c))
+        return;
+    json_t *st = wp_db_status(c->db, &err);
+    json_t *nodelist = st ? cpg_cmap_nodelist(&err) : NULL;
+    json_t *cmd = nodelist ? bootstrap_cmd(c, st, nodelist) : NULL;
+    if (cmd) {
+        qb_log(LOG_NOTICE, "replication: writing corosync's nodelist into the database (%s)",
+               json_string_value(json_object_get(cmd, "op")));
+        c->bootstrap_inflight = true;
+        if (!cpg_submit(c, cmd, bootstrap_done, c, &err)) {
+            c->bootstrap_inflight = false;
+            qb_log(LOG_WARNING, "replication: cannot submit %s: %s",
+                   json_string_value(json_object_get(cmd, "op")), err.what);
+        }
+    } else if (err.code != WP_OK) {
+        qb_log(LOG_WARNING, "replication: cannot compare the nodelist: %s", err.what);
+    }
+    json_decref(cmd);
+    json_decref(nodelist);
+    json_decref(st);
+}
+
+/* ---- wp_repl ops --------------------------------------------------------- */
+
+static bool refuse_not_ready(const wp_cpg *c, wp_err *err)
+{
+    if (c->fatal) {
+        wp_errf(err, WP_E_UNAVAILABLE, "this node lost its connection to corosync");
+        wp_err_why(err, "corosync stopped or crashed; wolfpackd is shutting down");
+        wp_err_todo(err, "start corosync, then wolfpackd");
+        return false;
+    }
+    if (c->mode != CPG_SYNC_SYNCED) {
+        wp_errf(err, WP_E_UNAVAILABLE, "this node is synchronizing its database with the cluster");
+        wp_err_why(err,
+                   "the cluster membership changed and the members are agreeing on one "
+                   "copy of the database (phase %s)",
+                   cpg_sync_mode_name(c->mode));
+        wp_err_todo(err, "try again in a moment; `wolfpack status` shows \"synced\" when done");
+        return false;
+    }
+    return true;
+}
+
+static bool refuse_no_quorum(wp_cpg *c, wp_err *err)
+{
+    cpg_quorum_refresh(c);
+    if (c->quorate)
+        return true;
+    wp_errf(err, WP_E_NOQUORUM, "this partition has no quorum: the change was refused");
+    wp_err_why(err,
+               "only %u of %u votes are present; changes are accepted only where a majority "
+               "is, so that two halves of a split cluster can never both change it",
+               c->votes, c->expected);
+    wp_err_todo(err, "make the change on a node of the majority partition, or restore the "
+                     "network / start the missing nodes");
+    return false;
+}
+
+static bool cpg_submit(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie,
+                       wp_err *err)
+{
+    wp_cpg *c = impl;
+
+    if (!refuse_not_ready(c, err) || !refuse_no_quorum(c, err))
+        return false;
+    if (c->n_out >= SEND_QUEUE_MAX) {
+        wp_errf(err, WP_E_UNAVAILABLE, "the cluster is too busy to take the change");
+        wp_err_why(err, "%zu messages wait for corosync to send them", c->n_out);
+        wp_err_todo(err, "try again in a moment");
+        return false;
+    }
+    char *text = json_dumps(cmd, JSON_COMPACT);
+    cpg_pending *p = calloc(1, sizeof *p);
+    if (!text || !p) {
+        free(text);
+        free(p);
+        wp_errf(err, WP_E_INTERNAL, "out of memory sending a change");
+        wp_err_why(err, "json_dumps or calloc failed");
+        wp_err_todo(err, "free some memory and restart wolfpackd");
+        return false;
+    }
+    wp_cpg_msg m = {.type = WP_CPG_CMD};
+    m.u.cmd.seq = ++c->next_seq;
+    m.u.cmd.json = (const unsigned char *)text;
+    m.u.cmd.len = strlen(text);
+    bool sent = cpg_send(c, &m, err);
+    free(text);
+    if (!sent) {
+        free(p);
+        return false;
+    }
+    *p = (cpg_pending){.seq = m.u.cmd.seq,
+                       .done = done,
+                       .cookie = cookie,
+                       .deadline = cpg_now_ms() + c->pending_timeout_ms};
+    if (c->pend_tail)
+        c->pend_tail->next = p;
+    else
+        c->pend_head = p;
+    c->pend_tail = p;
+    c->n_pending++;
+    return true;
+}
+
+static bool cpg_ready(void *impl, wp_err *err)
+{
+    return refuse_not_ready(impl, err);
+}
+
+static const char *cached_checksum(wp_cpg *c)
+{
+    int64_t v = wp_db_version(c->db);
+    wp_err err = {0};
+
+    if (c->sum_version != v || !c->sum[0]) {
+        if (!wp_db_checksum(c->db, c->sum, &err))
+            return NULL;
+        c->sum_version = v;
+    }
+    return c->sum;
+}
+
+static json_t *cpg_status(void *impl)
+{
+    wp_cpg *c = impl;
+    json_t *members = json_array();
+    const char *sum = cached_checksum(c);
+
+    cpg_quorum_refresh(c);
+    for (size_t i = 0; i < c->n_members; i++)
+        json_array_append_new(members, json_integer(c->members[i].nodeid));
+    return json_pack("{s:s, s:b, s:I, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:b, s:b, "
+                     "s:I, s:I, s:I, s:I}",
+                     "transport", "corosync", "quorate", c->quorate, "local_node_id",
+                     (json_int_t)c->local_nodeid, "members", members, "sync",
+                     c->mode == CPG_SYNC_SYNCED ? "synced" : "syncing", "sync_phase",
+                     cpg_sync_mode_name(c->mode), "cluster_name", c->cluster_name, "leader",
+                     (json_int_t)c->leader_nodeid, "votes", (json_int_t)c->votes, "expected_votes",
+                     (json_int_t)c->expected, "version", (json_int_t)wp_db_version(c->db),
+                     "checksum", sum, "dirty", c->dirty, "trusted", c->trusted, "pending",
+                     (json_int_t)c->n_pending, "send_queue", (json_int_t)c->n_out, "syncs",
+                     (json_int_t)c->syncs_done, "checks", (json_int_t)c->checks_done);
+}
+
+static void cpg_destroy(void *impl)
+{
+    wp_cpg *c = impl;
+    wp_err e = {0};
+
+    if (!c)
+        return;
+    set_unknown(&e, "wolfpackd stopped before every member confirmed it");
+    pendings_finish(pendings_detach(c, is_any), &e);
+    for (size_t i = 0; i < c->n_batch; i++)
+        json_decref(c->batch[i].cmd);
+    free(c->batch);
+    while (c->out_head) {
+        cpg_outmsg *o = c->out_head;
+        c->out_head = o->next;
+        free(o->buf);
+        free(o);
+    }
+    free(c->snap);
+    if (c->loop) {
+        qb_loop_timer_del(c->loop, c->check_timer);
+        qb_loop_timer_del(c->loop, c->sweep_timer);
+        if (c->retry_armed)
+            qb_loop_timer_del(c->loop, c->retry_timer);
+    }
+    if (c->cpg_ok) {
+        if (!c->fatal)
+            qb_loop_poll_del(c->loop, c->cpg_fd);
+        cpg_finalize(c->cpg);
+    }
+    cpg_quorum_close(c);
+    free(c);
+}
+
+static const wp_repl_ops cpg_ops = {
+    .name = "corosync",
+    .submit = cpg_submit,
+    .ready = cpg_ready,
+    .status = cpg_status,
+    .destroy = cpg_destroy,
+};
+
+/* ---- creation ------------------------------------------------------------ */
+
+static uint64_t env_ms(const char *name, uint64_t dflt)
+{
+    const char *v = getenv(name);
+    char *end = NULL;
+
+    if (!v || !*v)
+        return dflt;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end) {
+        qb_log(LOG_WARNING, "ignoring %s=%s: not a whole number of milliseconds", name, v);
+        return dflt;
+    }
+    return n;
+}
+
+static bool cpg_open(wp_cpg *c, wp_err *err)
+{
+    cpg_model_v1_data_t model = {
+        .model = CPG_MODEL_V1,
+        .cpg_deliver_fn = on_deliver,
+        .cpg_confchg_fn = on_confchg,
+    };
+
+    if (cpg_model_initialize(&c->cpg, CPG_MODEL_V1, (cpg_model_data_t *)&model, c) != CS_OK) {
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot connect to corosync");
+        wp_err_why(err, "corosync is not running on this node");
+        wp_err_todo(err, "start corosync (run `wolfpack cluster create` first if this node has "
+                         "no /etc/corosync/corosync.conf), then start wolfpackd again");
+        return false;
+    }
+    c->cpg_ok = true;
+    if (cpg_local_get(c->cpg, &c->local_nodeid) != CS_OK ||
+        cpg_fd_get(c->cpg, &c->cpg_fd) != CS_OK) {
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot talk to corosync's CPG service");
+        wp_err_why(err, "cpg_local_get or cpg_fd_get failed");
+        wp_err_todo(err, "check corosync's log, then start wolfpackd again");
+        return false;
+    }
+    return true;
+}
+
+static bool cpg_join_group(wp_cpg *c, wp_err *err)
+{
+    cs_error_t rc;
+
+    for (int tries = 0; tries < 50; tries++) {
+        rc = cpg_join(c->cpg, &c->group);
+        if (rc != CS_ERR_TRY_AGAIN)
+            break;
+        usleep(100 * 1000);
+    }
+    if (rc != CS_OK) {
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot join the CPG group \"%s\"", c->group.value);
+        wp_err_why(err, "cpg_join failed with error %d%s", (int)rc,
+                   rc == CS_ERR_EXIST ? " (another wolfpackd of this node is in it)" : "");
+        wp_err_todo(err, "check that no other wolfpackd runs on this node and that corosync "
+                         "is healthy (`corosync-cpgtool`)");
+        return false;
+    }
+    if (qb_loop_poll_add(c->loop, QB_LOOP_HIGH, c->cpg_fd, POLLIN | POLLPRI, c, cpg_dispatch_cb) !=
+        0) {
+        wp_errf(err, WP_E_INTERNAL, "cannot watch the CPG connection");
+        wp_err_why(err, "qb_loop_poll_add failed");
+        wp_err_todo(err, "report this bug");
+        return false;
+    }
+    return true;
+}
 
 wp_repl *wp_repl_cpg_new(wp_db *db, qb_loop_t *loop, const char *cpg_group,
                          wp_repl_applied_fn on_applied, void *ctx, wp_err *err)
 {
-    (void)db, (void)loop, (void)cpg_group, (void)on_applied, (void)ctx;
-    wp_errf(err, WP_E_UNAVAILABLE, "the Corosync transport is not built yet");
-    wp_err_why(err, "this build of wolfpackd only serves one node");
-    wp_err_todo(err, "start wolfpackd with --solo");
+    wp_repl *r = calloc(1, sizeof *r);
+    wp_cpg *c = calloc(1, sizeof *c);
+
+    if (!r || !c) {
+        free(r);
+        free(c);
+        wp_errf(err, WP_E_INTERNAL, "out of memory creating the corosync transport");
+        wp_err_why(err, "calloc failed");
+        wp_err_todo(err, "free some memory and start wolfpackd again");
+        return NULL;
+    }
+    *c = (wp_cpg){.db = db,
+                  .loop = loop,
+                  .on_applied = on_applied,
+                  .ctx = ctx,
+                  .local_pid = (uint32_t)getpid(),
+                  .mode = CPG_SYNC_WAIT,
+                  .sum_version = -1};
+    c->pending_timeout_ms = env_ms("WOLFPACK_PENDING_TIMEOUT_MS", PENDING_TIMEOUT_MS);
+    c->check_interval_ms = env_ms("WOLFPACK_CHECK_INTERVAL_MS", CHECK_INTERVAL_MS);
+    c->epoch_counter = (uint64_t)time(NULL) << 20;
+    if (!cpg_open(c, err))
+        goto fail;
+    if (cpg_group && *cpg_group)
+        snprintf(c->cluster_name, sizeof c->cluster_name, "%s", cpg_group);
+    else if (!cpg_cmap_cluster_name(c, err))
+        goto fail;
+    snprintf(c->group.value, sizeof c->group.value, "wolfpack:%s", c->cluster_name);
+    c->group.length = (uint32_t)strlen(c->group.value);
+    if (!cpg_quorum_open(c, err) || !cpg_join_group(c, err))
+        goto fail;
+    arm_check_timer(c);
+    arm_sweep_timer(c);
+    qb_log(LOG_NOTICE, "replication: node %u joined CPG group %s", c->local_nodeid, c->group.value);
+    r->ops = &cpg_ops;
+    r->impl = c;
+    return r;
+fail:
+    cpg_destroy(c);
+    free(r);
     return NULL;
 }
