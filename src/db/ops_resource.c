@@ -422,7 +422,7 @@ static bool cycle_refused(wp_db *db, const dep_pair *p, wp_err *err)
     if (cycle) {
         wp_errf(err, WP_E_CONFLICT, "resource '%s' cannot depend on '%s'", p->name, p->on);
         wp_err_why(err, "it would close a dependency cycle: %s -> %s", p->name, path);
-        wp_err_todo(err, "dependencies must form a tree; remove one of the dependencies "
+        wp_err_todo(err, "dependencies may not form a cycle; remove one of the dependencies "
                          "on that cycle first");
     }
     db_graph_free(&g);

@@ -164,17 +164,34 @@ static bool schema_matches(sqlite3 *conn)
     return same;
 }
 
+/* A read that failed: damage or a foreign file is WP_E_CORRUPT; a lock, a
+ * full disk or an I/O error is reported as what it is. */
+static bool read_failed(sqlite3 *conn, int rc, const char *label, const char *why, wp_err *err)
+{
+    wp_code code = db_code_of(rc);
+    if (code == WP_E_CORRUPT || code == WP_E_INTERNAL)
+        return corrupt(err, label, why, sqlite3_errmsg(conn));
+    wp_errf(err, code, "cannot read the cluster database %s", label);
+    wp_err_why(err, "SQLite: %s", sqlite3_errmsg(conn));
+    wp_err_todo(err,
+                code == WP_E_UNAVAILABLE
+                    ? "another process holds the database locked; stop it and retry"
+                    : "check the disk and the permissions of %s",
+                label);
+    return false;
+}
+
 bool db_schema_verify(sqlite3 *conn, const char *label, wp_err *err)
 {
     char buf[512];
     int rc = query_text(conn, "PRAGMA application_id", buf, sizeof buf);
     if (rc != SQLITE_OK)
-        return corrupt(err, label, "it is not an SQLite database", sqlite3_errmsg(conn));
+        return read_failed(conn, rc, label, "it is not an SQLite database", err);
     if (strtoll(buf, NULL, 10) != WP_DB_APP_ID)
         return corrupt(err, label, "it is an SQLite database of another application", NULL);
     rc = query_text(conn, "PRAGMA quick_check", buf, sizeof buf);
     if (rc != SQLITE_OK)
-        return corrupt(err, label, "SQLite cannot read it", sqlite3_errmsg(conn));
+        return read_failed(conn, rc, label, "SQLite cannot read it", err);
     if (strcmp(buf, "ok") != 0)
         return corrupt(err, label, "SQLite's integrity check failed", buf);
     rc = query_text(conn, "SELECT value FROM meta WHERE key = 'format'", buf, sizeof buf);
@@ -183,14 +200,12 @@ bool db_schema_verify(sqlite3 *conn, const char *label, wp_err *err)
     rc = query_text(conn, "SELECT value FROM meta WHERE key = 'schema_version'", buf, sizeof buf);
     long long schema = rc == SQLITE_OK ? strtoll(buf, NULL, 10) : 0;
     if (schema > WP_DB_SCHEMA_VERSION) {
-        snprintf(buf, sizeof buf, "version %lld, this build knows up to %d", schema,
-                 WP_DB_SCHEMA_VERSION);
-        corrupt(err, label, "it was written by a newer wolfpack (schema", buf);
+        corrupt(err, label, "it was written by a newer wolfpack", NULL);
         wp_err_why(err,
-                   "it was written by a newer wolfpack (schema version %lld, this "
-                   "build knows up to %d)",
+                   "it was written by a newer wolfpack (schema version %lld, this build "
+                   "knows up to %d)",
                    schema, WP_DB_SCHEMA_VERSION);
-        wp_err_todo(err, "upgrade wolfpack on this node before starting it");
+        wp_err_todo(err, "upgrade wolfpack on this node before using %s", label);
         return false;
     }
     if (schema < 1)

@@ -87,6 +87,8 @@ static sqlite3 *image_open(const unsigned char *buf, size_t len, wp_err *err)
         return NULL;
     }
     if (!db_schema_verify(mem, "the snapshot", err)) {
+        wp_err_todo(err, "the live database was left unchanged; request a new snapshot "
+                         "from another node");
         sqlite3_close(mem);
         return NULL;
     }

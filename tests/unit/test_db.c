@@ -20,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../src/db/db.h"
@@ -809,6 +812,58 @@ static void test_reopen(void **state)
     apply_ok(f->db, "{\"op\":\"group.create\",\"args\":{\"name\":\"later\"}}");
 }
 
+/* A child applies commands and reports each acknowledged version on a pipe;
+ * after many acknowledgements the parent kills it with SIGKILL (mid-write,
+ * most likely).  Every acknowledged change must be there on reopen. */
+static void test_kill9_loses_nothing(void **state)
+{
+    fx *f = *state;
+    wp_db_close(f->db);
+    f->db = NULL;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        wp_err err = {0};
+        wp_db *db = wp_db_open(f->path, &err);
+        for (int i = 0; db && i < 100000; i++) {
+            char cmd[128];
+            snprintf(cmd, sizeof cmd, "{\"op\":\"group.create\",\"args\":{\"name\":\"k%d\"}}", i);
+            json_t *c = json_loads(cmd, 0, NULL);
+            bool ok = wp_db_apply(db, c, &err);
+            json_decref(c);
+            int64_t v = ok ? wp_db_version(db) : -1;
+            if (write(fds[1], &v, sizeof v) != sizeof v || !ok)
+                break;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    int64_t last = 0, v;
+    for (int n = 0; n < 300 && read(fds[0], &v, sizeof v) == sizeof v; n++) {
+        assert_true(v > last);
+        last = v;
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    assert_true(last >= 300);
+    wp_err err = {0};
+    f->db = wp_db_open(f->path, &err);
+    if (!f->db)
+        wp_err_print(&err, stderr);
+    assert_non_null(f->db);
+    assert_true(wp_db_version(f->db) >= last);
+    char name[32];
+    snprintf(name, sizeof name, "k%lld", (long long)(last - 1));
+    json_t *g = wp_db_group_show(f->db, name, &err);
+    assert_non_null(g);
+    json_decref(g);
+}
+
 /* --- files that are not ours ---------------------------------------------------- */
 
 static void write_file(const char *path, const void *data, size_t len)
@@ -967,6 +1022,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot_roundtrip, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_damaged, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reopen, fx_setup_base, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_kill9_loses_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_open_refuses, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_open_truncated, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_open_bad_path, NULL, NULL),
