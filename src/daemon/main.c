@@ -201,10 +201,6 @@ static bool start(wp_daemon *d, wp_err *err)
         return false;
     if (!lock_state_dir(d, err))
         return false;
-    snprintf(dbpath, sizeof dbpath, "%s/cluster.db", d->opts.state_dir);
-    d->db = wp_db_open(dbpath, err);
-    if (!d->db)
-        return false;
     d->loop = qb_loop_create();
     if (!d->loop) {
         wp_errf(err, WP_E_INTERNAL, "cannot create the event loop");
@@ -212,15 +208,19 @@ static bool start(wp_daemon *d, wp_err *err)
         wp_err_todo(err, "check memory and open-file limits");
         return false;
     }
+    /* listen before anything is opened or changed: a second daemon on this
+     * socket fails first; clients wait in the backlog until the loop runs */
+    if (!wp_ipc_listen(d, err))
+        return false;
+    snprintf(dbpath, sizeof dbpath, "%s/cluster.db", d->opts.state_dir);
+    d->db = wp_db_open(dbpath, err);
+    if (!d->db)
+        return false;
     if (d->opts.solo)
         d->repl = wp_repl_solo_new(d->db, wp_handlers_on_applied, d, err);
     else
         d->repl = wp_repl_cpg_new(d->db, d->loop, NULL, wp_handlers_on_applied, d, err);
     if (!d->repl)
-        return false;
-    /* listen first: a second daemon on this socket fails before it changes
-     * anything; clients wait in the backlog until the loop runs */
-    if (!wp_ipc_listen(d, err))
         return false;
     if (d->opts.solo && !wp_handlers_bootstrap_solo(d, err))
         return false;
