@@ -2,8 +2,8 @@
  * call.c -- how a verb of `wolfpack` talks to wolfpackd and reports back.
  *
  * wp_cli_call opens the connection on first use (socket from --socket,
- * $WOLFPACK_SOCKET or the default) and makes sure that an unreachable
- * daemon is reported with the socket path and what to do.  wp_cli_show and
+ * $WOLFPACK_SOCKET or the default); the client library's errors already
+ * name the socket and say what to do, so they are printed as they are.  wp_cli_show and
  * wp_cli_change are the two shapes every verb takes: read and print, or
  * change and acknowledge.  Errors go to stderr as what / why / to do; the
  * exit status comes from wp_code_exit_status (docs/CLI.md has the table).
@@ -13,32 +13,12 @@
 
 #include "cli.h"
 
-/* Make a connection failure say which socket and what to do about it. */
-static void explain_connect_error(const char *path, wp_err *err)
-{
-    if (err->code != WP_E_UNAVAILABLE && err->code != WP_E_PERM && err->code != WP_E_IO)
-        return;
-    char why[sizeof err->why];
-    snprintf(why, sizeof why, "%s", err->why[0] ? err->why : err->what);
-    if (err->code == WP_E_PERM) {
-        wp_errf(err, WP_E_PERM, "cannot connect to wolfpackd at %s", path);
-        wp_err_why(err, "%s", why);
-        wp_err_todo(err, "run wolfpack as root or as a member of the wolfpack admin group");
-        return;
-    }
-    wp_errf(err, WP_E_UNAVAILABLE, "cannot connect to wolfpackd at %s", path);
-    wp_err_why(err, "%s", why);
-    wp_err_todo(err, "start wolfpackd on this node, or point --socket or WOLFPACK_SOCKET at "
-                     "its socket");
-}
-
 json_t *wp_cli_call(wp_cli *cli, const char *op, json_t *args, long long *version, wp_err *err)
 {
     if (!cli->client) {
         const char *path = wp_client_socket_path(cli->socket_opt);
         cli->client = wp_client_connect(path, err);
-        if (!cli->client) {
-            explain_connect_error(path, err);
+        if (!cli->client) { /* the client's error names the socket and what to do */
             json_decref(args);
             return NULL;
         }

@@ -9,6 +9,8 @@
 #
 # Binaries come from the environment (tests/run-cli exports them):
 #   WOLFPACKD, WOLFPACK, WPCALL
+# WP_KEEP_TMP=1 keeps the temporary directory (daemon log, state) of a
+# failed test for a post-mortem.
 #
 # Checks:
 #   expect_ok DESC CMD...          CMD exits 0
@@ -54,7 +56,11 @@ _cleanup() {
         wait "$DPID" 2>/dev/null
         DPID=
     fi
-    rm -rf "$TMP"
+    if [ "${WP_KEEP_TMP:-0}" = 1 ] && [ "$FAILED" -gt 0 ]; then
+        echo "kept $TMP (WP_KEEP_TMP=1)"
+    else
+        rm -rf "$TMP"
+    fi
 }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM

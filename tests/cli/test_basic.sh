@@ -14,7 +14,7 @@ done
 rc=$(_status_of "$WOLFPACK" --socket "$TMP/no-such.sock" status)
 check "no daemon: exit 6" [ "$rc" -eq 6 ]
 expect_err "no daemon: the error names the socket" "$TMP/no-such.sock"
-expect_err "no daemon: the error says to start wolfpackd" 'start wolfpackd'
+expect_err "no daemon: the error says to start wolfpackd" 'start it with `wolfpackd'
 rc=$(_status_of env WOLFPACK_SOCKET="$TMP/env.sock" "$WOLFPACK" group list)
 check "WOLFPACK_SOCKET is used" [ "$rc" -eq 6 ]
 expect_err "WOLFPACK_SOCKET path in the error" "$TMP/env.sock"
