@@ -27,11 +27,24 @@ check "unknown global option: exit 2" [ "$rc" -eq 2 ]
 rc=$(_status_of "$WOLFPACK")
 check "no verb: exit 2" [ "$rc" -eq 2 ]
 
+# cluster create is wired (it writes files only; no daemon needed)
+mkdir -p "$TMP/cc"
+expect_ok "cluster create writes corosync.conf and authkey" "$WOLFPACK" cluster create t1 \
+    --node a=198.51.100.1 --node b=198.51.100.2 --config-dir "$TMP/cc"
+check "corosync.conf written" [ -s "$TMP/cc/corosync.conf" ]
+check "authkey written" [ -s "$TMP/cc/authkey" ]
+rc=$(_status_of "$WOLFPACK" cluster create)
+check "cluster create without NAME: exit 2" [ "$rc" -eq 2 ]
+rc=$(_status_of "$WOLFPACK" cluster frob)
+check "unknown cluster subcommand: exit 2" [ "$rc" -eq 2 ]
+
 # -- with a daemon -----------------------------------------------------------
 start_daemon
 
 expect_ok "status" wp status
 expect_out "status names the cluster group" 'Cluster Group'
+expect_out "status names the cluster" '^Cluster: +clitest'
+expect_out "status shows node n1 up" '^  n1 +1 .* Up$'
 expect_ok "status --json" wp status --json
 check "status --json parses" json_ok "$OUT"
 check "status --json has an integer version" jq -e '.version | type == "number"' "$OUT"
