@@ -438,6 +438,66 @@ static void test_refuse_shape(void **state)
             WP_E_INVALID, "nodes");
 }
 
+/* Every argument of every command replaced by values of every JSON type:
+ * a value of the wrong type is WP_E_INVALID, and any refusal changes nothing. */
+static void test_refuse_wrong_types(void **state)
+{
+    fx *f = *state;
+    const char *const templates[] = {
+        "{\"op\":\"cluster.create\",\"args\":{\"name\":\"c2\",\"nodes\":[{\"name\":\"n8\","
+        "\"address\":\"198.51.100.18\",\"id\":8}]}}",
+        "{\"op\":\"node.add\",\"args\":{\"name\":\"n9\",\"address\":\"198.51.100.19\",\"id\":9}}",
+        "{\"op\":\"node.remove\",\"args\":{\"name\":\"n3\"}}",
+        "{\"op\":\"group.create\",\"args\":{\"name\":\"g\",\"policy\":{\"failback\":\"never\"}}}",
+        "{\"op\":\"group.delete\",\"args\":{\"name\":\"db\"}}",
+        "{\"op\":\"group.set\",\"args\":{\"name\":\"web\",\"policy\":{\"failback\":\"never\"}}}",
+        "{\"op\":\"resource.create\",\"args\":{\"name\":\"s\",\"group\":\"web\",\"type\":"
+        "\"service\",\"props\":{\"unit\":\"s.service\"},\"policy\":{},\"depends_on\":"
+        "[\"web-ip\"]}}",
+        "{\"op\":\"resource.delete\",\"args\":{\"name\":\"httpd\"}}",
+        "{\"op\":\"resource.set\",\"args\":{\"name\":\"httpd\",\"props\":{},\"policy\":{}}}",
+        "{\"op\":\"resource.depend\",\"args\":{\"name\":\"httpd\",\"on\":\"web-ip\"}}",
+        "{\"op\":\"resource.undepend\",\"args\":{\"name\":\"httpd\",\"on\":\"web-disk\"}}",
+    };
+    const char *const values[] = {
+        "null", "true",  "7",         "-1",         "1.5",
+        "\"\"", "\"x\"", "[]",        "[1]",        "[null]",
+        "[{}]", "{}",    "{\"a\":1}", "{\"a\":[]}", "\"\\u00e9\\u0000x\""};
+    size_t tried = 0;
+    for (size_t t = 0; t < sizeof templates / sizeof templates[0]; t++) {
+        json_t *tmpl = parse(templates[t]);
+        const char *key;
+        json_t *orig;
+        json_object_foreach(json_object_get(tmpl, "args"), key, orig)
+        {
+            for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+                json_t *cmd = json_deep_copy(tmpl);
+                json_t *bad = json_loads(values[v], JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+                assert_non_null(bad);
+                bool wrong_type = json_typeof(bad) != json_typeof(orig) &&
+                                  !(json_is_integer(orig) && json_is_integer(bad));
+                json_object_set_new(json_object_get(cmd, "args"), key, bad);
+                char before[65], after[65];
+                checksum(f->db, before);
+                int64_t version = wp_db_version(f->db);
+                wp_err err = {0};
+                bool ok = wp_db_apply(f->db, cmd, &err);
+                if (wrong_type && (ok || err.code != WP_E_INVALID))
+                    fail_msg("%s with %s=%s: not refused as invalid", templates[t], key, values[v]);
+                if (!ok) {
+                    checksum(f->db, after);
+                    assert_string_equal(before, after);
+                    assert_int_equal(wp_db_version(f->db), version);
+                }
+                json_decref(cmd);
+                tried++;
+            }
+        }
+        json_decref(tmpl);
+    }
+    assert_true(tried > 300);
+}
+
 static void test_refuse_cluster_and_nodes(void **state)
 {
     fx *f = *state;
@@ -1008,6 +1068,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_and_undepend, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_node_remove_strips_owners, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refuse_shape, fx_setup_base, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_refuse_wrong_types, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refuse_cluster_and_nodes, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refuse_cluster_create_dup_nodes, fx_setup,
                                         fx_teardown),
