@@ -32,6 +32,17 @@ static json_t *read_end(wp_db *db, json_t *result)
     return result;
 }
 
+/* A show query without a name is a caller's mistake, reported as one. */
+static bool name_given(const char *kind, const char *name, wp_err *err)
+{
+    if (name)
+        return true;
+    wp_errf(err, WP_E_INVALID, "cannot show a %s", kind);
+    wp_err_why(err, "no %s name was given", kind);
+    wp_err_todo(err, "name the %s to show", kind);
+    return false;
+}
+
 static json_t *oom(wp_err *err, json_t *partial)
 {
     json_decref(partial);
@@ -83,7 +94,7 @@ json_t *wp_db_node_list(wp_db *db, wp_err *err)
 
 json_t *wp_db_node_show(wp_db *db, const char *name, wp_err *err)
 {
-    if (!name || !read_begin(db, err))
+    if (!name_given("node", name, err) || !read_begin(db, err))
         return NULL;
     json_t *list = nodes_read(db, name, err);
     json_t *one = json_array_get(list, 0);
@@ -203,7 +214,7 @@ static bool group_resources(wp_db *db, const char *group, json_t *out, wp_err *e
 
 json_t *wp_db_resource_show(wp_db *db, const char *name, wp_err *err)
 {
-    if (!name || !read_begin(db, err))
+    if (!name_given("resource", name, err) || !read_begin(db, err))
         return NULL;
     return read_end(db, resource_read(db, name, err));
 }
@@ -268,7 +279,7 @@ json_t *wp_db_group_list(wp_db *db, wp_err *err)
 
 json_t *wp_db_group_show(wp_db *db, const char *name, wp_err *err)
 {
-    if (!name || !read_begin(db, err))
+    if (!name_given("group", name, err) || !read_begin(db, err))
         return NULL;
     json_t *list = groups_read(db, name, err);
     json_t *one = json_array_get(list, 0);

@@ -243,6 +243,12 @@ static void test_base_status(void **state)
     json_decref(n);
     assert_null(wp_db_node_show(f->db, "n9", &err));
     assert_int_equal(err.code, WP_E_NOTFOUND);
+    assert_null(wp_db_node_show(f->db, NULL, &err));
+    assert_int_equal(err.code, WP_E_INVALID);
+    assert_null(wp_db_group_show(f->db, NULL, &err));
+    assert_int_equal(err.code, WP_E_INVALID);
+    assert_null(wp_db_resource_show(f->db, NULL, &err));
+    assert_int_equal(err.code, WP_E_INVALID);
 }
 
 static void test_group_show(void **state)
