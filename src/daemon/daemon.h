@@ -24,6 +24,7 @@
 #include "../repl/repl.h"
 
 #define WP_DAEMON_MAX_CONNS 128
+#define WP_DAEMON_MAX_REFUSED 16      /* refused peers waiting for their reply */
 #define WP_DAEMON_OUT_HIGH (4u << 20) /* stop reading a client above this */
 
 typedef struct wp_conn wp_conn;
@@ -54,7 +55,8 @@ typedef struct wp_daemon {
     int listen_fd;
     bool socket_created; /* we bound it: unlink at exit */
     wp_conn *conns;      /* doubly linked */
-    size_t nconns;
+    size_t nconns;       /* served connections */
+    size_t nrefused;     /* refused connections waiting to be told */
     uint64_t next_conn_id;
     wp_pending *pending;
     qb_loop_signal_handle sig_term, sig_int, sig_chld;

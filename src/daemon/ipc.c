@@ -13,8 +13,10 @@
  *     (busy) the connection is not read, so replies keep request order;
  *   - EOF in the middle of a frame: close quietly; EOF after whole frames:
  *     answer them, then close; the peer gone (POLLHUP): close at once;
- *   - a refused peer (access.c) gets its error reply on its first bytes,
- *     then the connection closes;
+ *   - a refused peer (access.c) gets its error reply on its first bytes
+ *     (or EOF), then the connection closes; such peers do not take the
+ *     slots of served clients, and beyond WP_DAEMON_MAX_REFUSED waiting
+ *     ones a refused peer is told at once and closed;
  *   - a command's done() finds its connection by id (wp_ipc_conn_find), so
  *     a client that left meanwhile costs nothing.
  * A connection is never freed while its own poll callback runs above us:
@@ -162,7 +164,10 @@ static void conn_free(wp_daemon *d, wp_conn *c, bool from_own_callback)
         d->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    d->nconns--;
+    if (c->refused)
+        d->nrefused--;
+    else
+        d->nconns--;
     if (!from_own_callback)
         qb_loop_poll_del(d->loop, c->fd);
     close(c->fd);
@@ -352,18 +357,27 @@ static void conn_accept(wp_daemon *d, int fd)
     socklen_t clen = sizeof cred;
     wp_conn *c;
 
-    if (d->nconns >= WP_DAEMON_MAX_CONNS) {
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0) {
+        qb_log(LOG_WARNING, "SO_PEERCRED failed: %s; closing the client", strerror(errno));
+        close(fd);
+        return;
+    }
+    wp_err refusal = {0};
+    bool allowed = wp_access_check(d->opts.admin_group, cred.uid, cred.gid, &refusal);
+    if (!allowed) {
+        qb_log(LOG_NOTICE, "refused client uid %u gid %u pid %d: %s", (unsigned)cred.uid,
+               (unsigned)cred.gid, (int)cred.pid, refusal.why);
+        if (d->nrefused >= WP_DAEMON_MAX_REFUSED) {
+            refuse_now(fd, &refusal, d);
+            return;
+        }
+    } else if (d->nconns >= WP_DAEMON_MAX_CONNS) {
         wp_err err;
         wp_errf(&err, WP_E_UNAVAILABLE, "wolfpackd is busy: too many connections");
         wp_err_why(&err, "it serves at most %d clients at once", WP_DAEMON_MAX_CONNS);
         wp_err_todo(&err, "retry in a moment; look for a program that opens many connections");
         qb_log(LOG_WARNING, "refused a client: %d connections already open", WP_DAEMON_MAX_CONNS);
         refuse_now(fd, &err, d);
-        return;
-    }
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0) {
-        qb_log(LOG_WARNING, "SO_PEERCRED failed: %s; closing the client", strerror(errno));
-        close(fd);
         return;
     }
     c = calloc(1, sizeof *c);
@@ -378,11 +392,8 @@ static void conn_accept(wp_daemon *d, int fd)
     c->gid = cred.gid;
     c->pid = cred.pid;
     c->events = POLLIN;
-    if (!wp_access_check(d->opts.admin_group, cred.uid, cred.gid, &c->refusal)) {
-        c->refused = true;
-        qb_log(LOG_NOTICE, "refused client uid %u gid %u pid %d: %s", (unsigned)cred.uid,
-               (unsigned)cred.gid, (int)cred.pid, c->refusal.why);
-    }
+    c->refused = !allowed;
+    c->refusal = refusal;
     if (qb_loop_poll_add(d->loop, QB_LOOP_MED, fd, POLLIN, c, on_conn) != 0) {
         qb_log(LOG_WARNING, "could not watch a client socket; closing it");
         close(fd);
@@ -393,7 +404,10 @@ static void conn_accept(wp_daemon *d, int fd)
     if (d->conns)
         d->conns->prev = c;
     d->conns = c;
-    d->nconns++;
+    if (c->refused)
+        d->nrefused++;
+    else
+        d->nconns++;
     qb_log(LOG_DEBUG, "client %llu connected (uid %u pid %d)", (unsigned long long)c->id,
            (unsigned)c->uid, (int)c->pid);
 }

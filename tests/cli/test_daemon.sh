@@ -124,6 +124,11 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
     setpriv --reuid=65534 --regid=100 --clear-groups "$WPCALL" --timeout 20 "$SOCK" \
         '{"op":"status"}' >"$OUT" 2>"$ERR" || RC=$?
     expect_rc 0 "a peer whose gid is the admin group is served"
+    RC=0
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$WPCALL" --timeout 20 \
+        --connections 140 "$SOCK" '{"op":"status"}' >"$OUT" 2>"$ERR" || RC=$?
+    check "many refused peers at once are all told" jq -e '.error.code == "permission"' "$OUT"
+    check "daemon alive after many refused peers" alive
     stop_daemon
     start_daemon --admin-group no-such-group-wp
     chmod 0666 "$SOCK"
