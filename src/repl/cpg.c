@@ -99,6 +99,7 @@ static void drain_queue(wp_cpg *c)
         cpg_outmsg *o = c->out_head;
         cs_error_t rc = mcast(c, o->buf, o->len);
         if (rc == CS_ERR_TRY_AGAIN) {
+            c->n_try_again++;
             arm_retry(c);
             return;
         }
@@ -141,6 +142,7 @@ bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err)
             free(buf);
             return true;
         }
+        c->n_try_again += rc == CS_ERR_TRY_AGAIN;
         if (rc != CS_ERR_TRY_AGAIN) {
             free(buf);
             wp_errf(err, WP_E_UNAVAILABLE, "cannot send a %s message to the cluster",
@@ -359,6 +361,8 @@ void cpg_flush_batch(wp_cpg *c)
         return;
     c->batch = NULL;
     c->n_batch = c->cap_batch = 0;
+    c->n_batches++;
+    c->n_batched += n;
 
     const json_t **cmds = malloc(n * sizeof *cmds);
     wp_err *results = calloc(n, sizeof *results);
@@ -397,6 +401,7 @@ void cpg_flush_batch(wp_cpg *c)
             self->acked = v;
         if (n_applied) {
             wp_cpg_msg ack = {.type = WP_CPG_ACK, .u.ack.version = v};
+            c->n_acks++;
             wp_err serr = {0};
             if (!cpg_send(c, &ack, &serr))
                 qb_log(LOG_ERR, "replication: cannot send an ACK: %s", serr.what);
@@ -795,26 +800,48 @@ static const char *cached_checksum(wp_cpg *c)
     return c->sum;
 }
 
+/* Counters of the transport (status "stats"). */
+static json_t *stats(const wp_cpg *c)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "batches", (json_int_t)c->n_batches, "commands",
+                     (json_int_t)c->n_batched, "try_again", (json_int_t)c->n_try_again, "acks",
+                     (json_int_t)c->n_acks, "send_queue", (json_int_t)c->n_out);
+}
+
+static void set_int(json_t *o, const char *key, long long v)
+{
+    json_object_set_new(o, key, json_integer(v));
+}
+
 static json_t *cpg_status(void *impl)
 {
     wp_cpg *c = impl;
+    json_t *st = json_object();
     json_t *members = json_array();
     const char *sum = cached_checksum(c);
 
     cpg_quorum_refresh(c);
     for (size_t i = 0; i < c->n_members; i++)
         json_array_append_new(members, json_integer(c->members[i].nodeid));
-    return json_pack("{s:s, s:b, s:I, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:b, s:b, "
-                     "s:I, s:I, s:I, s:I}",
-                     "transport", "corosync", "quorate", c->quorate, "local_node_id",
-                     (json_int_t)c->local_nodeid, "members", members, "sync",
-                     c->mode == CPG_SYNC_SYNCED ? "synced" : "syncing", "sync_phase",
-                     cpg_sync_mode_name(c->mode), "cluster_name", c->cluster_name, "leader",
-                     (json_int_t)c->leader_nodeid, "votes", (json_int_t)c->votes, "expected_votes",
-                     (json_int_t)c->expected, "version", (json_int_t)wp_db_version(c->db),
-                     "checksum", sum, "dirty", c->dirty, "trusted", c->trusted, "pending",
-                     (json_int_t)c->n_pending, "send_queue", (json_int_t)c->n_out, "syncs",
-                     (json_int_t)c->syncs_done, "checks", (json_int_t)c->checks_done);
+    json_object_set_new(st, "transport", json_string("corosync"));
+    json_object_set_new(st, "quorate", json_boolean(c->quorate));
+    set_int(st, "local_node_id", c->local_nodeid);
+    json_object_set_new(st, "members", members);
+    json_object_set_new(st, "sync", json_string(c->mode == CPG_SYNC_SYNCED ? "synced" : "syncing"));
+    json_object_set_new(st, "sync_phase", json_string(cpg_sync_mode_name(c->mode)));
+    json_object_set_new(st, "cluster_name", json_string(c->cluster_name));
+    set_int(st, "leader", c->leader_nodeid);
+    set_int(st, "votes", c->votes);
+    set_int(st, "expected_votes", c->expected);
+    set_int(st, "version", wp_db_version(c->db));
+    json_object_set_new(st, "checksum", sum ? json_string(sum) : json_null());
+    json_object_set_new(st, "dirty", json_boolean(c->dirty));
+    json_object_set_new(st, "trusted", json_boolean(c->trusted));
+    set_int(st, "pending", (long long)c->n_pending);
+    set_int(st, "syncs", (long long)c->syncs_done);
+    set_int(st, "checks", (long long)c->checks_done);
+    json_object_set_new(st, "stats", stats(c));
+    return st;
 }
 
 static void cpg_destroy(void *impl)

@@ -236,6 +236,9 @@ typedef struct wp_cpg {
     char sum[65];
 
     bool bootstrap_inflight;
+
+    /* counters for status() and the benchmark */
+    uint64_t n_batches, n_batched, n_try_again, n_acks;
 } wp_cpg;
 
 /* cpg.c */
