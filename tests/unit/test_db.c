@@ -415,6 +415,26 @@ static void test_node_remove_strips_owners(void **state)
     json_decref(nodes);
 }
 
+/* wp_db_check accepts a good command and still changes nothing. */
+static void test_check_changes_nothing(void **state)
+{
+    fx *f = *state;
+    json_t *cmd = parse("{\"op\":\"group.create\",\"args\":{\"name\":\"new\"}}");
+    char before[65], after[65];
+    checksum(f->db, before);
+    int64_t v = wp_db_version(f->db);
+    wp_err err = {0};
+    assert_true(wp_db_check(f->db, cmd, &err));
+    assert_int_equal(wp_db_version(f->db), v);
+    checksum(f->db, after);
+    assert_string_equal(before, after);
+    assert_true(wp_db_apply(f->db, cmd, &err));
+    assert_int_equal(wp_db_version(f->db), v + 1);
+    checksum(f->db, after);
+    assert_string_not_equal(before, after);
+    json_decref(cmd);
+}
+
 /* --- refusals ---------------------------------------------------------------- */
 
 static void test_refuse_shape(void **state)
@@ -1073,6 +1093,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_and_reset, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_delete_and_undepend, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_node_remove_strips_owners, fx_setup_base, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_changes_nothing, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refuse_shape, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refuse_wrong_types, fx_setup_base, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refuse_cluster_and_nodes, fx_setup_base, fx_teardown),
