@@ -254,7 +254,9 @@ static void place(const wp_sched_input *in, const wp_sched_group *g, struct plan
  * any node can take the group, else stay. */
 static void move_away(const wp_sched_input *in, const wp_sched_group *g, struct plan *p)
 {
-    const char *why = in->nodes[g->owner].drained ? "drained" : "not a possible owner";
+    const char *why = in->nodes[g->owner].drained ? "drained"
+                      : !possible(g, g->owner)    ? "not a possible owner"
+                                                  : "paused, and the group is not running";
     bool pref;
     int n = best_node(in, g, g->owner, &pref);
     if (n < 0) {
@@ -264,6 +266,18 @@ static void move_away(const wp_sched_input *in, const wp_sched_group *g, struct 
     }
     p->owner = n;
     reasonf(p, "move from %s (%s) to %s", in->nodes[g->owner].name, why, in->nodes[n].name);
+}
+
+/* Does any resource of the group run (Online or Failed) on node n? */
+static bool runs_on(const wp_sched_input *in, const wp_sched_group *g, int n)
+{
+    for (size_t i = 0; i < g->n_order; i++) {
+        const wp_sched_resource *r = &in->resources[g->order[i]];
+        wp_rstate st = eff_state(in, r);
+        if (r->node == n && (st == WP_RS_ONLINE || st == WP_RS_FAILED))
+            return true;
+    }
+    return false;
 }
 
 enum failure { FAIL_NONE, FAIL_HANDLED, FAIL_OVER };
@@ -356,12 +370,15 @@ static void choose_owner(struct run *run, const wp_sched_group *g, struct plan *
         return;
     if (!g->target_online) {
         reasonf(p, "offline: the operator took the group offline");
+        if (o >= 0 && in->nodes[o].up && in->nodes[o].drained)
+            move_away(in, g, p);
     } else if (o < 0) {
         place(in, g, p);
     } else if (!in->nodes[o].up) {
         snprintf(cause, sizeof cause, "node %s down", in->nodes[o].name);
         fail_over(in, g, p, cause);
-    } else if (in->nodes[o].drained || !possible(g, o)) {
+    } else if (in->nodes[o].drained || !possible(g, o) ||
+               (in->nodes[o].paused && !runs_on(in, g, o))) {
         move_away(in, g, p);
     } else {
         switch (resource_failures(run, g, p, cause, sizeof cause)) {
@@ -389,10 +406,15 @@ static bool stays_online(struct run *run, size_t ri, int owner)
            eff_state(run->in, r) == WP_RS_ONLINE && r->node == owner;
 }
 
-static void mark_group(struct run *run, const wp_sched_group *g, const struct plan *p)
+/* Returns how many resources a paused owner does not start. */
+static size_t mark_group(struct run *run, const wp_sched_group *g, const struct plan *p)
 {
     const wp_sched_input *in = run->in;
     bool can_run = g->target_online && !p->left_failed && p->owner >= 0 && in->nodes[p->owner].up;
+    /* a paused owner keeps what runs there (and restarts it) but starts
+     * nothing that is not running */
+    bool no_new = p->owner >= 0 && in->nodes[p->owner].paused;
+    size_t held = 0;
 
     for (size_t i = 0; i < g->n_order; i++) {
         size_t ri = g->order[i];
@@ -411,10 +433,15 @@ static void mark_group(struct run *run, const wp_sched_group *g, const struct pl
             m = M_WANT;
         else
             m = 0;
+        if (m == M_WANT && no_new && (st != WP_RS_ONLINE || r->node != p->owner)) {
+            m = 0;
+            held++;
+        }
         if ((m & M_WANT) && st == WP_RS_ONLINE && r->node == p->owner && !deps_stay)
             m |= M_BOUNCE;
         run->mark[ri] = m;
     }
+    return held;
 }
 
 /* ---------------------------------------------------------------------------
@@ -560,7 +587,7 @@ static void plan_group(struct run *run, size_t gi)
     wp_sched_decision *d = &run->out->decisions[run->out->n_decisions++];
     const wp_sched_resource *busy = pending_resource(in, g);
     struct plan p = {.owner = g->owner};
-    size_t before = run->out->n_actions;
+    size_t before = run->out->n_actions, held;
 
     d->group = gi;
     d->owner_before = g->owner;
@@ -572,7 +599,10 @@ static void plan_group(struct run *run, size_t gi)
         return;
     }
     choose_owner(run, g, &p);
-    mark_group(run, g, &p);
+    held = mark_group(run, g, &p);
+    if (held > 0)
+        reasonf(&p, "%s is paused: %zu resource%s not started", in->nodes[p.owner].name, held,
+                held == 1 ? "" : "s");
     note_taken_offline(in, g, &p);
     emit_stops(run, g, &p);
     emit_starts(run, g, &p);
