@@ -1,0 +1,437 @@
+/*
+ * service.c -- the "Generic Service" agent: a plain process or a systemd
+ * unit.
+ *
+ * command (a program the agent supervises itself):
+ *   start     if the recorded process still runs, nothing to do; else exec
+ *             the command (no shell, clean environment) detached in its own
+ *             session and process group, record "PID STARTTIME" in
+ *             RUN_DIR/<resource>.pid (starttime from /proc/PID/stat, so a
+ *             reused PID is never taken for the service), and wait
+ *             WP_SERVICE_SETTLE_MS to see that it did not exit at once.
+ *             The daemon is a child subreaper, so the service stays its
+ *             descendant after the op child exits.
+ *   stop      SIGTERM to the process group, wait up to the stop grace
+ *             (10 s, or half the op's timeout if shorter), then SIGKILL;
+ *             no record or a dead process is success.
+ *   quick     the recorded PID is alive (not a zombie) with the same start
+ *             time.
+ *   thorough  quick, then check_command (if set) must exit 0.
+ * unit (systemd): start/stop/is-active through systemctl when systemd runs
+ *   this node (/run/systemd/system exists); refused otherwise.
+ */
+#include "agent.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WP_SERVICE_SETTLE_MS 300
+#define WP_SERVICE_STOP_GRACE_MS 10000L
+#define WP_SERVICE_KILL_WAIT_MS 3000L
+
+static const char *run_dir(const wp_agent_ctx *ctx)
+{
+    return ctx->run_dir && ctx->run_dir[0] ? ctx->run_dir : WP_AGENT_RUN_DIR;
+}
+
+static const char *prop(const wp_agent_ctx *ctx, const char *key)
+{
+    const char *v = json_string_value(json_object_get(ctx->props, key));
+    return v && v[0] ? v : NULL;
+}
+
+/* ---- /proc ---------------------------------------------------------------- */
+
+/* State letter, process group and start time of pid; false if it is gone. */
+static bool proc_stat(pid_t pid, char *state, long *pgrp, unsigned long long *start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the comm field may hold spaces and ')' */
+    if (!p)
+        return false;
+    /* after ") ": field 3 state, 4 ppid, 5 pgrp, ..., 22 starttime */
+    char st;
+    long ppid, pg;
+    unsigned long long t = 0;
+    if (sscanf(p + 2, "%c %ld %ld", &st, &ppid, &pg) != 3)
+        return false;
+    for (int field = 3; field <= 22 && p; field++) /* p: the space before field */
+        p = strchr(p + 1, ' ');
+    if (!p || sscanf(p + 1, "%llu", &t) != 1)
+        return false;
+    *state = st;
+    *pgrp = pg;
+    *start = t;
+    return true;
+}
+
+/* A living (not zombie) process in group pgid? */
+static bool group_alive(pid_t pgid)
+{
+    DIR *d = opendir("/proc");
+    bool alive = false;
+    for (struct dirent *e; d && !alive && (e = readdir(d));) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        char st;
+        long pg;
+        unsigned long long t;
+        if (proc_stat((pid_t)atol(e->d_name), &st, &pg, &t) && pg == pgid && st != 'Z' && st != 'X')
+            alive = true;
+    }
+    if (d)
+        closedir(d);
+    return alive;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Wait up to ms for the group to be gone; true if it is. */
+static bool wait_group_gone(pid_t pgid, long ms)
+{
+    for (long waited = 0;; waited += 50) {
+        if (!group_alive(pgid))
+            return true;
+        if (waited >= ms)
+            return false;
+        sleep_ms(50);
+    }
+}
+
+/* ---- The state file -------------------------------------------------------- */
+
+static void state_path(const wp_agent_ctx *ctx, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s.pid", run_dir(ctx), ctx->name);
+}
+
+/* Read "PID STARTTIME"; false if there is no (usable) record. */
+static bool state_read(const wp_agent_ctx *ctx, pid_t *pid, unsigned long long *start)
+{
+    char path[4200];
+    state_path(ctx, path, sizeof path);
+    FILE *f = fopen(path, "re");
+    long p = 0;
+    bool ok = f && fscanf(f, "%ld %llu", &p, start) == 2 && p > 1;
+    if (f)
+        fclose(f);
+    *pid = (pid_t)p;
+    return ok;
+}
+
+static bool mkdir_p(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return false;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) == 0 || errno == EEXIST;
+}
+
+static bool state_write(const wp_agent_ctx *ctx, pid_t pid, unsigned long long start, wp_err *err)
+{
+    char path[4200], tmp[4300];
+    state_path(ctx, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = mkdir_p(run_dir(ctx)) ? fopen(tmp, "we") : NULL;
+    bool ok = f && fprintf(f, "%d %llu\n", (int)pid, start) > 0;
+    ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
+        return true;
+    wp_errf(err, WP_E_IO, "cannot record the service's process in %s", path);
+    wp_err_why(err, "%s", strerror(errno));
+    wp_err_todo(err, "check that %s is a writable directory", run_dir(ctx));
+    unlink(tmp);
+    return false;
+}
+
+static void state_remove(const wp_agent_ctx *ctx)
+{
+    char path[4200];
+    state_path(ctx, path, sizeof path);
+    unlink(path);
+}
+
+/* Is the recorded process running?  *pid receives it. */
+static wp_agent_rc recorded_alive(const wp_agent_ctx *ctx, pid_t *pid, wp_err *err)
+{
+    unsigned long long want, have = 0;
+    char st = 0;
+    long pg;
+    if (!state_read(ctx, pid, &want)) {
+        wp_errf(err, WP_E_NOTFOUND, "service \"%s\" is not running", ctx->name);
+        wp_err_why(err, "there is no record of a started process in %s", run_dir(ctx));
+        wp_err_todo(err, "start the resource");
+        return WP_AGENT_NOT_RUNNING;
+    }
+    bool exists = proc_stat(*pid, &st, &pg, &have);
+    if (!exists || st == 'Z' || st == 'X' || have != want) {
+        wp_errf(err, WP_E_NOTFOUND, "service \"%s\" is not running", ctx->name);
+        wp_err_why(err, "its process %d %s", (int)*pid,
+                   exists && have != want ? "is gone (the PID now belongs to another process)"
+                                          : "has exited");
+        wp_err_todo(err, "look in the service's log why it ended, then start the resource");
+        return WP_AGENT_NOT_RUNNING;
+    }
+    return WP_AGENT_OK;
+}
+
+/* ---- systemd units ------------------------------------------------------- */
+
+static bool systemd_running(const char *unit, wp_err *err)
+{
+    struct stat sb;
+    if (stat("/run/systemd/system", &sb) == 0 && S_ISDIR(sb.st_mode))
+        return true;
+    wp_errf(err, WP_E_UNAVAILABLE, "cannot manage unit %s: systemd is not running on this node",
+            unit);
+    wp_err_why(err, "/run/systemd/system does not exist, so systemctl cannot start or stop "
+                    "units here");
+    wp_err_todo(err, "run the service with the command property instead of unit");
+    return false;
+}
+
+/* systemctl VERB [--quiet] UNIT; *status is its wait status. */
+static bool systemctl(const wp_agent_ctx *ctx, const char *verb, const char *unit, int *status,
+                      wp_err *err)
+{
+    const char *prog =
+        access("/usr/bin/systemctl", X_OK) == 0 ? "/usr/bin/systemctl" : "/bin/systemctl";
+    char *argv[] = {(char *)prog, (char *)verb, "--quiet", (char *)unit, NULL};
+    return wp_agent_exec(argv, wp_agent_base_env, ctx->log_fd, status, err);
+}
+
+static wp_agent_rc unit_op(const wp_agent_ctx *ctx, const char *verb, wp_err *err)
+{
+    const char *unit = prop(ctx, "unit");
+    int status;
+    if (!systemd_running(unit, err) || !systemctl(ctx, verb, unit, &status, err))
+        return WP_AGENT_FAILED;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return WP_AGENT_OK;
+    char how[96];
+    wp_agent_status_text(status, how, sizeof how);
+    bool check = strcmp(verb, "is-active") == 0;
+    wp_errf(err, check ? WP_E_NOTFOUND : WP_E_IO, "systemctl %s %s %s", verb, unit, how);
+    wp_err_why(err, check ? "systemd says the unit is not active" : "systemd refused or failed");
+    wp_err_todo(err, "see `systemctl status %s` and `journalctl -u %s`", unit, unit);
+    return check ? WP_AGENT_NOT_RUNNING : WP_AGENT_FAILED;
+}
+
+/* ---- Operations ---------------------------------------------------------- */
+
+/* Split a command property and check its program; NULL with err. */
+static char **command_argv(const char *key, const char *line, wp_err *err)
+{
+    char **argv = wp_argv_split(line, err);
+    if (argv && access(argv[0], X_OK) != 0) {
+        wp_errf(err, WP_E_NOTFOUND, "the %s program %s cannot be run", key, argv[0]);
+        wp_err_why(err, "%s", strerror(errno));
+        wp_err_todo(err, "install it on this node or correct the %s property", key);
+        wp_argv_free(argv);
+        return NULL;
+    }
+    return argv;
+}
+
+static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
+{
+    const char *cmd = prop(ctx, "command"), *check = prop(ctx, "check_command");
+    char **argv = NULL;
+    if (prop(ctx, "unit") && !systemd_running(prop(ctx, "unit"), err))
+        return WP_AGENT_FAILED;
+    if (cmd && !(argv = command_argv("command", cmd, err)))
+        return WP_AGENT_FAILED;
+    wp_argv_free(argv);
+    argv = NULL;
+    if (check && !(argv = command_argv("check_command", check, err)))
+        return WP_AGENT_FAILED;
+    wp_argv_free(argv);
+    if (cmd && !mkdir_p(run_dir(ctx))) {
+        wp_errf(err, WP_E_IO, "cannot create the agents' run directory %s", run_dir(ctx));
+        wp_err_why(err, "%s", strerror(errno));
+        wp_err_todo(err, "check the permissions of its parent directory");
+        return WP_AGENT_FAILED;
+    }
+    return WP_AGENT_OK;
+}
+
+/* Fork the service in its own session; wait to see it survive. */
+static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *err)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        setsid();
+        wp_agent_exec_child(argv, wp_agent_base_env, ctx->log_fd, ctx->log_fd);
+    }
+    if (pid < 0) {
+        wp_errf(err, WP_E_IO, "cannot start %s", argv[0]);
+        wp_err_why(err, "fork failed: %s", strerror(errno));
+        wp_err_todo(err, "check the process limits and memory of this node");
+        return WP_AGENT_FAILED;
+    }
+    char st;
+    long pg;
+    unsigned long long start = 0;
+    int pidfd = pidfd_open(pid, 0);
+    if (!proc_stat(pid, &st, &pg, &start) || pidfd < 0) {
+        wp_errf(err, WP_E_IO, "cannot follow the started process %d of %s", (int)pid, argv[0]);
+        wp_err_why(err, "/proc/%d/stat or pidfd_open failed: %s", (int)pid, strerror(errno));
+        wp_err_todo(err, "check that /proc is mounted");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        if (pidfd >= 0)
+            close(pidfd);
+        return WP_AGENT_FAILED;
+    }
+    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+    int r = poll(&pfd, 1, WP_SERVICE_SETTLE_MS);
+    close(pidfd);
+    if (r > 0) {
+        int status = 0;
+        char how[96];
+        waitpid(pid, &status, 0);
+        wp_agent_status_text(status, how, sizeof how);
+        wp_errf(err, WP_E_IO, "service \"%s\" ended at once: %s %s", ctx->name, argv[0], how);
+        wp_err_why(err, "%s",
+                   WIFEXITED(status) && WEXITSTATUS(status) == 127
+                       ? "the program could not be executed (see the agent log)"
+                       : "the program did not stay running after start");
+        wp_err_todo(err, "run the command by hand to see why, and look in the agent log");
+        return WP_AGENT_FAILED;
+    }
+    if (!state_write(ctx, pid, start, err)) {
+        kill(-pid, SIGKILL);
+        return WP_AGENT_FAILED;
+    }
+    return WP_AGENT_OK;
+}
+
+static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
+{
+    if (prop(ctx, "unit"))
+        return unit_op(ctx, "start", err);
+    pid_t pid;
+    wp_err ignored;
+    if (recorded_alive(ctx, &pid, &ignored) == WP_AGENT_OK)
+        return WP_AGENT_OK; /* already running: start is idempotent */
+    char **argv = command_argv("command", prop(ctx, "command"), err);
+    if (!argv)
+        return WP_AGENT_FAILED;
+    if (!mkdir_p(run_dir(ctx))) {
+        wp_errf(err, WP_E_IO, "cannot create the agents' run directory %s", run_dir(ctx));
+        wp_err_why(err, "%s", strerror(errno));
+        wp_err_todo(err, "check the permissions of its parent directory");
+        wp_argv_free(argv);
+        return WP_AGENT_FAILED;
+    }
+    wp_agent_rc rc = spawn_service(ctx, argv, err);
+    wp_argv_free(argv);
+    return rc;
+}
+
+static wp_agent_rc svc_stop(const wp_agent_ctx *ctx, wp_err *err)
+{
+    if (prop(ctx, "unit"))
+        return unit_op(ctx, "stop", err);
+    pid_t pid;
+    wp_err ignored;
+    if (recorded_alive(ctx, &pid, &ignored) != WP_AGENT_OK) {
+        state_remove(ctx);
+        return WP_AGENT_OK;
+    }
+    long grace = wp_agent_timeout_ms(ctx) / 2;
+    if (grace > WP_SERVICE_STOP_GRACE_MS)
+        grace = WP_SERVICE_STOP_GRACE_MS;
+    kill(-pid, SIGTERM);
+    if (!wait_group_gone(pid, grace)) {
+        kill(-pid, SIGKILL);
+        if (!wait_group_gone(pid, WP_SERVICE_KILL_WAIT_MS)) {
+            wp_errf(err, WP_E_IO, "service \"%s\" (process group %d) does not die", ctx->name,
+                    (int)pid);
+            wp_err_why(err, "it survived SIGTERM and SIGKILL; a process may hang in the kernel "
+                            "(state D)");
+            wp_err_todo(err, "inspect it with `ps -o pid,stat,wchan -g %d`", (int)pid);
+            return WP_AGENT_FAILED;
+        }
+    }
+    state_remove(ctx);
+    return WP_AGENT_OK;
+}
+
+static wp_agent_rc svc_quick(const wp_agent_ctx *ctx, wp_err *err)
+{
+    if (prop(ctx, "unit"))
+        return unit_op(ctx, "is-active", err);
+    pid_t pid;
+    return recorded_alive(ctx, &pid, err);
+}
+
+static wp_agent_rc svc_thorough(const wp_agent_ctx *ctx, wp_err *err)
+{
+    wp_agent_rc rc = svc_quick(ctx, err);
+    const char *check = prop(ctx, "check_command");
+    if (rc != WP_AGENT_OK || !check)
+        return rc;
+    char **argv = command_argv("check_command", check, err);
+    int status;
+    if (!argv || !wp_agent_exec(argv, wp_agent_base_env, ctx->log_fd, &status, err)) {
+        wp_argv_free(argv);
+        return WP_AGENT_FAILED;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char how[96];
+        wp_agent_status_text(status, how, sizeof how);
+        wp_errf(err, WP_E_UNAVAILABLE, "service \"%s\" runs but its check failed", ctx->name);
+        wp_err_why(err, "check_command %s %s", argv[0], how);
+        wp_err_todo(err, "run the check_command by hand and look in the service's log");
+        rc = WP_AGENT_FAILED;
+    }
+    wp_argv_free(argv);
+    return rc;
+}
+
+const wp_agent_type wp_agent_service = {
+    .name = "Generic Service",
+    .ops =
+        {
+            [WP_OP_VALIDATE] = svc_validate,
+            [WP_OP_START] = svc_start,
+            [WP_OP_STOP] = svc_stop,
+            [WP_OP_QUICK_CHECK] = svc_quick,
+            [WP_OP_THOROUGH_CHECK] = svc_thorough,
+        },
+};
