@@ -55,14 +55,10 @@ bool db_policy_merge(json_t *policy, const json_t *changes, bool is_group, wp_er
         free(norm);
     }
     json_decref(defaults);
-    if (ok && is_group &&
-        strcmp(json_string_value(json_object_get(policy, "failback")) ?: "", "window") == 0 &&
-        !*(json_string_value(json_object_get(policy, "failback_window")) ?: "")) {
-        wp_errf(err, WP_E_INVALID, "failback=window needs a failback window");
-        wp_err_why(err, "failback_window is empty, so there is no time to fail back in");
-        wp_err_todo(err, "also set failback_window=HH-HH, e.g. failback_window=22-06");
-        ok = false;
-    }
+    /* Rules across keys (failback=window needs a window, preferred owners
+     * must be possible owners) live in the model, in one place. */
+    if (ok)
+        ok = is_group ? wp_group_policy_check(policy, err) : wp_resource_policy_check(policy, err);
     return ok;
 }
 
