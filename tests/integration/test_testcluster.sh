@@ -53,20 +53,32 @@ host_leaks() { # prints host addresses or links that belong to the test
 }
 no_host_leaks() { [ -z "$(host_leaks)" ]; }
 
-recorded_pids() {
+recorded_pids() { # "PID:STARTTIME" of every recorded process
     cat "$WPTC_DIR"/nodes/*/corosync.pid "$WPTC_DIR"/nodes/*/wolfpackd.pid 2>/dev/null |
-        awk '{print $1}'
+        awk '{print $1 ":" $2}'
 }
-# alive = exists and is not a zombie
-pid_alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-none_alive() {
+# alive = /proc/PID exists with that start time and is not a zombie
+pid_alive() {
+    local pid=${1%%:*} st=${1#*:} stat
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $stat
+    [ "$1" != Z ] && { [ "$st" = "$pid" ] || [ "${20}" = "$st" ]; }
+}
+none_alive() { # none_alive PID[:STARTTIME]...
     local p
-    for p in "$@"; do pid_alive "$p" && return 1; done
+    for p in "$@"; do
+        if pid_alive "$p"; then
+            echo "  still alive: $p $(tr '\0' ' ' <"/proc/${p%%:*}/cmdline" 2>/dev/null)"
+            return 1
+        fi
+    done
     return 0
 }
 our_netns() { ip netns list | awk '{print $1}' | grep -F "$WPTC_PREFIX"; }
 no_netns() { [ -z "$(our_netns)" ]; }
-no_mounts() { ! findmnt -rn -o TARGET | grep -qE "^$WPTC_DIR(/|$)"; }
+no_mounts() { ! findmnt -rn -o TARGET | grep -E "^$WPTC_DIR(/|$)" >/dev/null; }
 view_is() { [ "$("$TC" view "$1" 2>/dev/null)" = "$2" ]; }
 arp_reaches() { "$TC" exec "$1" arping -q -c 1 -w 2 -I eth0 "$2"; }
 
@@ -106,7 +118,7 @@ check "no test address or link in the host namespace" no_host_leaks
 
 # --- exec ---
 check "exec: host name is the node's" test "$("$TC" exec n2 hostname)" = n2
-check "exec: node address" sh -c "'$TC' exec n3 ip -o addr show eth0 | grep -q 198.51.100.13/24"
+check "exec: node address" sh -c "'$TC' exec n3 ip -o addr show eth0 | grep 198.51.100.13/24 >/dev/null"
 check "exec: no default route" test -z "$("$TC" exec n1 ip route show default)"
 check_status "exec: exit status passes through" 3 "$TC" exec n1 sh -c 'exit 3'
 check "exec: stdin passes through" test "$(echo hello | "$TC" exec n1 cat)" = hello
@@ -129,7 +141,7 @@ check "heal" "$TC" heal
 check "3 members again after heal" "$TC" wait-quorum --timeout 30
 
 # --- kill and start ---
-n2pid=$(awk '{print $1}' "$WPTC_DIR/nodes/n2/corosync.pid")
+n2pid=$(awk '{print $1 ":" $2}' "$WPTC_DIR/nodes/n2/corosync.pid")
 check "kill n2" "$TC" kill n2
 check "n2's corosync is gone after kill" none_alive "$n2pid"
 check "n1 and n3 see 2 members" "$TC" wait-view n1 n3 --members 2 --timeout 20
@@ -137,11 +149,11 @@ check "start n2" "$TC" start n2
 check "3 members after start n2" "$TC" wait-quorum --timeout 30
 
 # --- stop (SIGTERM) and start ---
-n3pid=$(awk '{print $1}' "$WPTC_DIR/nodes/n3/corosync.pid")
+n3pid=$(awk '{print $1 ":" $2}' "$WPTC_DIR/nodes/n3/corosync.pid")
 check "stop n3" "$TC" stop n3
 check "n3's corosync is gone after stop" none_alive "$n3pid"
 check "n1 and n2 see 2 members after stop n3" "$TC" wait-view n1 n2 --members 2 --timeout 20
-check "status works with a stopped node" sh -c "'$TC' status | grep -q '^n3 .*not running'"
+check "status works with a stopped node" sh -c "'$TC' status | grep '^n3 .*not running' >/dev/null"
 check "start n3" "$TC" start n3
 check "3 members after start n3" "$TC" wait-quorum --timeout 30
 
@@ -155,6 +167,36 @@ check "no recorded pid alive after down" none_alive "${pids[@]}"
 check "state dir removed" test ! -e "$WPTC_DIR"
 check "no test address or link in the host after down" no_host_leaks
 check "down again is fine" "$TC" down
+
+# --- with daemons (when wolfpackd is built): start waits for corosync ---
+WOLFPACKD=${WOLFPACKD:-$REPO/build/wolfpackd}
+status_line() { # the status line of node $1 (no pipe into grep -q: pipefail)
+    local out
+    out=$("$TC" status)
+    grep "^$1 " <<<"$out"
+}
+wolfpackd_runs() { status_line "$1" | grep "^$1 .*running ([0-9]*) *running ([0-9]*)" >/dev/null; }
+wait_wolfpackd_runs() { # a daemon that dies soon after its start is caught too
+    sleep 1
+    wolfpackd_runs "$1"
+}
+if [ -x "$WOLFPACKD" ]; then
+    export WOLFPACKD
+    check "up 2 with daemons" "$TC" up 2
+    check "wolfpackd runs on n1" wait_wolfpackd_runs n1
+    check "wolfpackd runs on n2" wolfpackd_runs n2
+    check "wolfpack status through exec on n2" "$TC" exec n2 sh -c '"$0" status >/dev/null' "$WOLFPACK"
+    check "kill n2 (daemons)" "$TC" kill n2
+    check "n2's wolfpackd is not running after kill" sh -c "! '$TC' status | grep '^n2 .*running ([0-9]*) *running' >/dev/null"
+    check "start n2 (daemons)" "$TC" start n2
+    check "wolfpackd runs on n2 after start" wait_wolfpackd_runs n2
+    mapfile -t pids < <(recorded_pids)
+    check "down (daemons)" "$TC" down
+    check "no recorded pid alive after down (daemons)" none_alive "${pids[@]}"
+    check "no namespaces after down (daemons)" no_netns
+else
+    echo "skip - daemon checks: $WOLFPACKD is not built"
+fi
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
