@@ -116,6 +116,13 @@ wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
                                 const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
                                 wp_err *err);
 pid_t wp_agent_job_pid(const wp_agent_job *job);
+/* The same two runners for a type that is not in the table (tests, tools):
+ * t's op runs as it is, without model.h's property check. */
+wp_agent_rc wp_agent_type_run(const wp_agent_type *t, wp_agent_op op, const wp_agent_ctx *ctx,
+                              wp_err *err);
+wp_agent_job *wp_agent_type_spawn(qb_loop_t *loop, const wp_agent_type *t, wp_agent_op op,
+                                  const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
+                                  wp_err *err);
 /* Kill the job's process group (SIGKILL), forget it; done() is not called. */
 void wp_agent_job_cancel(wp_agent_job *job);
 

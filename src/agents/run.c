@@ -107,7 +107,10 @@ static void close_except(int keep1, int keep2)
     close_range((unsigned)hi + 1, ~0U, 0);
 }
 
-static _Noreturn void child_main(wp_rtype type, wp_agent_op op, const wp_agent_ctx *ctx, int wfd)
+/* type >= 0: a table type (properties checked by model.h first); else t's op
+ * as it is. */
+static _Noreturn void child_main(const wp_agent_type *t, int type, wp_agent_op op,
+                                 const wp_agent_ctx *ctx, int wfd)
 {
     setpgid(0, 0);
     sigset_t all;
@@ -121,7 +124,10 @@ static _Noreturn void child_main(wp_rtype type, wp_agent_op op, const wp_agent_c
     wp_agent_ctx c = *ctx;
     c.report_fd = wfd;
     report r = {.magic = REPORT_MAGIC, .kind = REPORT_RESULT};
-    r.rc = (int32_t)wp_agent_op_call(type, op, &c, &r.err);
+    if (type >= 0)
+        r.rc = (int32_t)wp_agent_op_call((wp_rtype)type, op, &c, &r.err);
+    else
+        r.rc = (int32_t)t->ops[op](&c, &r.err);
     if (r.rc == WP_AGENT_OK)
         wp_err_clear(&r.err);
     write_all(wfd, &r, sizeof r);
@@ -292,11 +298,16 @@ static int32_t on_pidfd(int32_t fd, int32_t revents, void *data)
 }
 
 /* Fork the child and set up the job (not yet watched). */
-static wp_agent_job *job_start(wp_rtype type, wp_agent_op op, const wp_agent_ctx *ctx, wp_err *err)
+static wp_agent_job *job_start(const wp_agent_type *t, int type, wp_agent_op op,
+                               const wp_agent_ctx *ctx, wp_err *err)
 {
-    const wp_agent_type *t = wp_agent_lookup(type, err);
-    if (!t)
+    if ((int)op < 0 || op >= WP_OP__COUNT || !t->ops[op]) {
+        wp_errf(err, WP_E_INTERNAL, "the %s agent has no %s operation", t->name,
+                wp_agent_op_name(op));
+        wp_err_why(err, "the agent table is incomplete");
+        wp_err_todo(err, "report this as a bug");
         return NULL;
+    }
     wp_agent_job *job = calloc(1, sizeof *job);
     int p[2] = {-1, -1};
     if (!job || pipe2(p, O_CLOEXEC) != 0) {
@@ -321,7 +332,7 @@ static wp_agent_job *job_start(wp_rtype type, wp_agent_op op, const wp_agent_ctx
     pid_t pid = p[1] < 0 ? -1 : fork();
     if (pid == 0) {
         close(p[0]);
-        child_main(type, op, ctx, p[1]);
+        child_main(t, type, op, ctx, p[1]);
     }
     int fork_errno = errno;
     close(p[1]);
@@ -360,9 +371,10 @@ static void job_free(wp_agent_job *job)
     free(job);
 }
 
-wp_agent_rc wp_agent_op_run(wp_rtype type, wp_agent_op op, const wp_agent_ctx *ctx, wp_err *err)
+static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op,
+                                const wp_agent_ctx *ctx, wp_err *err)
 {
-    wp_agent_job *job = job_start(type, op, ctx, err);
+    wp_agent_job *job = job_start(t, type, op, ctx, err);
     if (!job)
         return WP_AGENT_FAILED;
     arm_timer(job, job->timeout_ms);
@@ -392,11 +404,10 @@ wp_agent_rc wp_agent_op_run(wp_rtype type, wp_agent_op op, const wp_agent_ctx *c
     return rc;
 }
 
-wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
-                                const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
-                                wp_err *err)
+static wp_agent_job *spawn(qb_loop_t *loop, const wp_agent_type *t, int type, wp_agent_op op,
+                           const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data, wp_err *err)
 {
-    wp_agent_job *job = job_start(type, op, ctx, err);
+    wp_agent_job *job = job_start(t, type, op, ctx, err);
     if (!job)
         return NULL;
     job->loop = loop;
@@ -415,6 +426,33 @@ wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
     }
     arm_timer(job, job->timeout_ms);
     return job;
+}
+
+wp_agent_rc wp_agent_op_run(wp_rtype type, wp_agent_op op, const wp_agent_ctx *ctx, wp_err *err)
+{
+    const wp_agent_type *t = wp_agent_lookup(type, err);
+    return t ? run_blocking(t, (int)type, op, ctx, err) : WP_AGENT_FAILED;
+}
+
+wp_agent_rc wp_agent_type_run(const wp_agent_type *t, wp_agent_op op, const wp_agent_ctx *ctx,
+                              wp_err *err)
+{
+    return run_blocking(t, -1, op, ctx, err);
+}
+
+wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
+                                const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
+                                wp_err *err)
+{
+    const wp_agent_type *t = wp_agent_lookup(type, err);
+    return t ? spawn(loop, t, (int)type, op, ctx, done, data, err) : NULL;
+}
+
+wp_agent_job *wp_agent_type_spawn(qb_loop_t *loop, const wp_agent_type *t, wp_agent_op op,
+                                  const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
+                                  wp_err *err)
+{
+    return spawn(loop, t, -1, op, ctx, done, data, err);
 }
 
 pid_t wp_agent_job_pid(const wp_agent_job *job)
