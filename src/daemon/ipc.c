@@ -204,11 +204,19 @@ static bool conn_settle(wp_daemon *d, wp_conn *c, bool from_own_callback)
     return false;
 }
 
+static void conn_process(wp_conn *c);
+
 void wp_ipc_request_done(wp_daemon *d, wp_conn *c)
 {
     c->busy = false;
-    if (!c->in_dispatch)
-        conn_settle(d, c, false);
+    if (c->in_dispatch)
+        return; /* on_conn goes on with the next frame and settles */
+    /* requests that arrived while this one was in flight may already sit
+     * whole in the buffer: no poll event would come for them */
+    c->in_dispatch = true;
+    conn_process(c);
+    c->in_dispatch = false;
+    conn_settle(d, c, false);
 }
 
 static void reply_err_and_close(wp_conn *c, const wp_err *err)
