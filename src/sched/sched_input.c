@@ -340,10 +340,9 @@ static bool owner_list(const wp_sched_input *in, const char *list, int **out, si
 }
 
 static bool group_policy(wp_sched_input *in, wp_sched_group *g, const json_t *policy,
-                         const char *where, wp_err *err)
+                         const json_t *defs, const char *where, wp_err *err)
 {
     static const char *const fb[] = {"never", "immediate", "window", NULL};
-    json_t *defs = wp_group_policy_defaults();
     char *v[6] = {NULL};
     static const char *const keys[6] = {"preferred_owners",   "possible_owners",
                                         "failback",           "failback_window",
@@ -378,17 +377,15 @@ static bool group_policy(wp_sched_input *in, wp_sched_group *g, const json_t *po
     }
     for (int i = 0; i < 6; i++)
         free(v[i]);
-    json_decref(defs);
     return ok;
 }
 
-static bool resource_policy(wp_sched_resource *r, const json_t *policy, const char *where,
-                            wp_err *err)
+static bool resource_policy(wp_sched_resource *r, const json_t *policy, const json_t *defs,
+                            const char *where, wp_err *err)
 {
     static const char *const ra[] = {"none", "restart", "failover", NULL};
     static const char *const keys[4] = {"restart_action", "restart_threshold", "restart_period",
                                         "pending_timeout"};
-    json_t *defs = wp_resource_policy_defaults();
     char *v[4] = {NULL};
     bool ok = policy_keys_known(policy, defs, where, err);
     for (int i = 0; ok && i < 4; i++) {
@@ -405,7 +402,6 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const ch
     }
     for (int i = 0; i < 4; i++)
         free(v[i]);
-    json_decref(defs);
     return ok;
 }
 
@@ -413,7 +409,8 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const ch
  * Groups
  * ------------------------------------------------------------------------- */
 
-static bool parse_group(wp_sched_input *in, size_t i, const json_t *j, wp_err *err)
+static bool parse_group(wp_sched_input *in, size_t i, const json_t *j, const json_t *defs,
+                        wp_err *err)
 {
     static const char *const keys[] = {"name",    "policy",    "owner", "target",
                                        "move_to", "failovers", NULL};
@@ -429,7 +426,7 @@ static bool parse_group(wp_sched_input *in, size_t i, const json_t *j, wp_err *e
     if (!check_keys(j, keys, where, err) || !get_name(j, "name", "group", g->name, where, err))
         return false;
     wheref(where, "group \"%s\"", g->name);
-    if (!group_policy(in, g, json_object_get(j, "policy"), where, err) ||
+    if (!group_policy(in, g, json_object_get(j, "policy"), defs, where, err) ||
         !get_node_ref(in, j, "owner", &g->owner, where, err) ||
         !get_word(j, "target", targets, 1, &target, where, err) ||
         !get_times(j, "failovers", &g->failovers, &g->n_failovers, where, err))
@@ -462,7 +459,7 @@ static int find_group(const wp_sched_input *in, const char *name)
 
 /* Parse resources[json_index] of the JSON into in->resources[i]. */
 static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, const json_t *j,
-                           wp_err *err)
+                           const json_t *defs, wp_err *err)
 {
     static const char *const keys[] = {"name",       "group",  "type",          "class",
                                        "depends_on", "policy", "state",         "node",
@@ -497,7 +494,7 @@ static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, cons
               strcmp(json_string_value(v), wp_rclass_name(wp_rtype_class(r->type))) != 0))
         return fail(err, where, "\"class\" does not match the class of its type",
                     "leave \"class\" out or give the type's class");
-    if (!resource_policy(r, json_object_get(j, "policy"), where, err) ||
+    if (!resource_policy(r, json_object_get(j, "policy"), defs, where, err) ||
         !get_word(j, "state", states, -1, &st, where, err) ||
         !get_node_ref(in, j, "node", &r->node, where, err) ||
         !get_word(j, "target", targets, 1, &target, where, err) ||
@@ -635,7 +632,7 @@ static int cmp_slot(const void *a, const void *b)
     return c ? c : (x->json_index > y->json_index) - (x->json_index < y->json_index);
 }
 
-static bool parse_resources(wp_sched_input *in, const json_t *res, wp_err *err)
+static bool parse_resources(wp_sched_input *in, const json_t *res, const json_t *defs, wp_err *err)
 {
     size_t n = json_array_size(res);
     struct res_slot *slot = xcalloc(n, sizeof *slot);
@@ -649,8 +646,8 @@ static bool parse_resources(wp_sched_input *in, const json_t *res, wp_err *err)
     in->resources = xcalloc(n, sizeof *in->resources);
     for (size_t i = 0; ok && i < n; i++) {
         in->n_resources++;
-        ok =
-            parse_resource(in, slot[i].json_index, i, json_array_get(res, slot[i].json_index), err);
+        ok = parse_resource(in, slot[i].json_index, i, json_array_get(res, slot[i].json_index),
+                            defs, err);
         if (ok && i > 0 && strcmp(in->resources[i - 1].name, in->resources[i].name) == 0) {
             char where[WHERE_MAX];
             wheref(where, "resource \"%s\"", in->resources[i].name);
@@ -676,7 +673,8 @@ static const json_t *get_array(const json_t *json, const char *key, wp_err *err)
     return a;
 }
 
-static bool parse_all(wp_sched_input *in, const json_t *json, wp_err *err)
+/* defs: the model's policy defaults, made once per parse (group, resource). */
+static bool parse_all(wp_sched_input *in, const json_t *json, json_t *const defs[2], wp_err *err)
 {
     static const char *const keys[] = {"now", "tz_offset", "nodes", "groups", "resources", NULL};
     const json_t *nodes, *groups, *res;
@@ -705,7 +703,7 @@ static bool parse_all(wp_sched_input *in, const json_t *json, wp_err *err)
     json_array_foreach(groups, i, j)
     {
         in->n_groups++;
-        if (!parse_group(in, i, j, err))
+        if (!parse_group(in, i, j, defs[0], err))
             return false;
     }
     qsort(in->groups, in->n_groups, sizeof *in->groups, cmp_group);
@@ -715,13 +713,17 @@ static bool parse_all(wp_sched_input *in, const json_t *json, wp_err *err)
             wheref(where, "group \"%s\"", in->groups[i].name);
             return fail(err, where, "two groups have this name", "give every group its own name");
         }
-    return parse_resources(in, res, err) && order_groups(in, err);
+    return parse_resources(in, res, defs[1], err) && order_groups(in, err);
 }
 
 wp_sched_input *wp_sched_input_parse(const json_t *json, wp_err *err)
 {
     wp_sched_input *in = xcalloc(1, sizeof *in);
-    if (!parse_all(in, json, err)) {
+    json_t *defs[2] = {wp_group_policy_defaults(), wp_resource_policy_defaults()};
+    bool ok = parse_all(in, json, defs, err);
+    json_decref(defs[0]);
+    json_decref(defs[1]);
+    if (!ok) {
         wp_sched_input_free(in);
         return NULL;
     }
