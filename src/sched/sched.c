@@ -204,7 +204,8 @@ static void fail_over(const wp_sched_input *in, const wp_sched_group *g, struct 
             pref ? "preferred owner" : "lowest-id possible owner", cause);
 }
 
-/* A planned move (move_to).  false when refused (the reason says why). */
+/* A planned move (move_to).  false when refused or already done (the
+ * reason says why): the group is then scheduled as usual. */
 static bool planned_move(const wp_sched_input *in, const wp_sched_group *g, struct plan *p)
 {
     int t = g->move_to;
@@ -229,11 +230,12 @@ static bool planned_move(const wp_sched_input *in, const wp_sched_group *g, stru
                 g->move_to == WP_SCHED_MOVE_BEST ? "the best node" : in->nodes[t].name, why);
         return false;
     }
-    p->owner = t;
-    if (t == g->owner)
+    if (t == g->owner) { /* nothing to move: schedule as usual */
         reasonf(p, "move to %s: already the owner", in->nodes[t].name);
-    else
-        reasonf(p, "planned move from %s to %s", node_name(in, g->owner), in->nodes[t].name);
+        return false;
+    }
+    p->owner = t;
+    reasonf(p, "planned move from %s to %s", node_name(in, g->owner), in->nodes[t].name);
     return true;
 }
 

@@ -113,11 +113,52 @@ static void summary_nodes(FILE *f, const wp_sched_input *in)
     }
 }
 
+/* One resource as "name State@node (notes)". */
+static void resource_brief(const wp_sched_input *in, const wp_sched_resource *r, char *buf,
+                           size_t len)
+{
+    size_t n = 0, recent = 0;
+    for (size_t i = 0; i < r->n_restarts; i++)
+        recent += r->restarts[i] > in->now - r->restart_period;
+    n += (size_t)snprintf(buf, len, "%s %s", r->name, wp_rstate_name(r->state));
+    if (r->node >= 0 && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "@%s", in->nodes[r->node].name);
+    if (recent > 0 && n < len)
+        n +=
+            (size_t)snprintf(buf + n, len - n, " (%zu/%ld restarts)", recent, r->restart_threshold);
+    if (r->has_pending_since && n < len)
+        n += (size_t)snprintf(buf + n, len - n, " (for %lld s)",
+                              (long long)(in->now - r->pending_since));
+    if (!r->target_online && n < len)
+        snprintf(buf + n, len - n, " (target offline)");
+}
+
+/* Each group's resources in start order, wrapped at about 100 columns. */
+static void summary_resources(FILE *f, const wp_sched_input *in)
+{
+    int w = width_of(in->n_groups, group_at, in, 5);
+    fprintf(f, "\nresources before (start order: name state@node)\n");
+    for (size_t gi = 0; gi < in->n_groups; gi++) {
+        const wp_sched_group *g = &in->groups[gi];
+        int col = fprintf(f, "  %-*s ", w, g->name);
+        for (size_t i = 0; i < g->n_order; i++) {
+            char item[160];
+            resource_brief(in, &in->resources[g->order[i]], item, sizeof item);
+            if (i > 0 && col + (int)strlen(item) + 2 > 100)
+                col = fprintf(f, ",\n  %-*s ", w, "") - 2;
+            else if (i > 0)
+                col += fprintf(f, ",");
+            col += fprintf(f, " %s", item);
+        }
+        fprintf(f, "%s\n", g->n_order ? "" : " (no resources)");
+    }
+}
+
 static void summary_groups(FILE *f, const wp_sched_input *in, const wp_sched_output *out)
 {
     int w = width_of(in->n_groups, group_at, in, 5);
     int wn = width_of(in->n_nodes, node_at, in, 1);
-    fprintf(f, "\ngroups\n");
+    fprintf(f, "\ngroups (owner before -> after, state after, reason)\n");
     for (size_t i = 0; i < out->n_decisions; i++) {
         const wp_sched_decision *d = &out->decisions[i];
         fprintf(f, "  %-*s  %*s -> %-*s  %-16s  %s%s\n", w, in->groups[d->group].name, wn,
@@ -130,7 +171,7 @@ static void summary_actions(FILE *f, const wp_sched_input *in, const wp_sched_ou
 {
     int wr = width_of(in->n_resources, resource_at, in, 1);
     int wn = width_of(in->n_nodes, node_at, in, 1);
-    fprintf(f, "\nactions\n");
+    fprintf(f, "\nactions, in order\n");
     if (out->n_actions == 0)
         fprintf(f, "  (none)\n");
     for (size_t i = 0; i < out->n_actions; i++) {
@@ -149,6 +190,7 @@ char *wp_sched_summary(const wp_sched_input *in, const wp_sched_output *out)
     if (!f)
         abort();
     summary_nodes(f, in);
+    summary_resources(f, in);
     summary_groups(f, in, out);
     summary_actions(f, in, out);
     fclose(f);
