@@ -9,7 +9,7 @@
 
 rounds=3
 [ "${WP_SOAK:-0}" = 1 ] && rounds=10
-count=300
+count=1000 # an upper bound: the kill comes long before
 
 # stream PREFIX FILE: create PREFIX1..PREFIXcount, one CLI call each;
 # append "NAME RC" to FILE for each call; stop at the first failure.
