@@ -20,6 +20,9 @@
 #include <string.h>
 
 #define WHERE_MAX 160
+/* Corosync itself stops far below this; node indexes are ints. */
+#define WP_SCHED_MAX_NODES 1024
+#define WP_SCHED_MAX_NODES_TEXT "1024"
 
 static void *xcalloc(size_t n, size_t size)
 {
@@ -692,6 +695,9 @@ static bool parse_all(wp_sched_input *in, const json_t *json, json_t *const defs
         return fail(err, "the top level", "\"tz_offset\" is outside -86400..86400 seconds",
                     "give the local time's offset from UTC in seconds, e.g. 3600");
     in->tz_offset = (long)tz;
+    if (json_array_size(nodes) > WP_SCHED_MAX_NODES)
+        return fail(err, "the top level", "\"nodes\" has more nodes than a cluster can have",
+                    "give at most " WP_SCHED_MAX_NODES_TEXT " nodes");
     in->nodes = xcalloc(json_array_size(nodes), sizeof *in->nodes);
     json_array_foreach(nodes, i, j)
     {
