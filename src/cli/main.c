@@ -82,10 +82,30 @@ static int parse_global(wp_cli *cli, int argc, char **argv, int *status)
     return i;
 }
 
+/* Every argument travels as a JSON string: refuse what is not UTF-8 here
+ * rather than let it vanish from a request. */
+static int check_utf8(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        json_t *s = json_string(argv[i]);
+        if (!s) {
+            wp_err err;
+            wp_errf(&err, WP_E_INVALID, "argument %d is not valid UTF-8", i);
+            wp_err_why(&err, "names, properties and policies travel as UTF-8 text");
+            wp_err_todo(&err, "retype the argument, or check the terminal's encoding");
+            return wp_cli_fail(&err);
+        }
+        json_decref(s);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     wp_cli cli = {0};
-    int status = 0;
+    int status = check_utf8(argc, argv);
+    if (status)
+        return status;
     int v = parse_global(&cli, argc, argv, &status);
     if (v < 0)
         return status;

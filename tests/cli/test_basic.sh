@@ -86,6 +86,9 @@ expect_fail 2 "--policy without '='" wp group create g2 --policy failback
 expect_fail 2 "unknown group subcommand" wp group frob
 expect_fail 2 "node without subcommand" wp node
 expect_fail 2 "bad group name" wp group create ' lead'
+expect_fail 2 "a name that is not UTF-8" wp group create $'bad\xff'
+expect_fail 2 "an optional property that is not UTF-8" wp resource create x --group web \
+    --type ip --prop address=198.51.100.22/24 --prop interface=$'eth\xfe0'
 expect_fail 3 "show a missing group" wp group show nosuch
 expect_fail 3 "show a missing resource" wp resource show nosuch
 expect_fail 3 "show a missing node" wp node show nosuch
