@@ -59,7 +59,7 @@ typedef struct wp_daemon {
     size_t nrefused;     /* refused connections waiting to be told */
     uint64_t next_conn_id;
     wp_pending *pending;
-    qb_loop_signal_handle sig_term, sig_int, sig_chld;
+    qb_loop_signal_handle sig_term, sig_int, sig_chld, sig_hup;
 } wp_daemon;
 
 /* log.c */

@@ -225,13 +225,13 @@ static void reply_err_and_close(wp_conn *c, const wp_err *err)
     c->closing = true;
 }
 
-/* Handle one whole frame of length len at the head of the input buffer. */
-static void conn_frame(wp_conn *c, size_t len)
+/* Handle one whole frame body (len bytes).  Nothing here changes c->in. */
+static void conn_frame(wp_conn *c, const unsigned char *body, size_t len)
 {
     wp_request req;
     wp_err err = {0};
 
-    if (!wp_proto_decode_request(c->in + 4, len, &req, &err)) {
+    if (!wp_proto_decode_request(body, len, &req, &err)) {
         qb_log(LOG_INFO, "client %llu (uid %u): bad request: %s", (unsigned long long)c->id,
                (unsigned)c->uid, err.what);
         wp_ipc_reply(c->d, c, wp_reply_error(c->d, &err));
@@ -279,14 +279,8 @@ static void conn_process(wp_conn *c)
         }
         if (avail - 4 < len)
             break;
-        /* conn_frame reads from c->in; move the frame to the front first */
-        if (used) {
-            memmove(c->in, c->in + used, c->in_len - used);
-            c->in_len -= used;
-            used = 0;
-        }
-        conn_frame(c, len);
-        used = 4 + len;
+        conn_frame(c, c->in + used + 4, len);
+        used += 4 + len;
     }
     if (used) {
         memmove(c->in, c->in + used, c->in_len - used);

@@ -168,6 +168,13 @@ static int32_t on_stop_signal(int32_t sig, void *data)
     return 0;
 }
 
+static int32_t on_sighup(int32_t sig, void *data)
+{
+    (void)sig, (void)data;
+    qb_log(LOG_INFO, "received SIGHUP: nothing to reload (ignored)");
+    return 0;
+}
+
 /* wolfpackd is a child subreaper: reap orphans that land on us. */
 static int32_t on_sigchld(int32_t sig, void *data)
 {
@@ -227,6 +234,7 @@ static bool start(wp_daemon *d, wp_err *err)
     qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_stop_signal, &d->sig_term);
     qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_stop_signal, &d->sig_int);
     qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGCHLD, d, on_sigchld, &d->sig_chld);
+    qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGHUP, d, on_sighup, &d->sig_hup);
     return true;
 }
 
