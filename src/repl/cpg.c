@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SEND_QUEUE_MAX 50000     /* queued messages before submit says "busy" */
 #define PENDING_TIMEOUT_MS 30000 /* a submit never waits longer than this */
 #define CHECK_INTERVAL_MS 10000  /* consistency check; WOLFPACK_CHECK_INTERVAL_MS */
 #define SWEEP_INTERVAL_MS 1000
@@ -37,20 +36,20 @@
 static void arm_check_timer(wp_cpg *c);
 static void arm_sweep_timer(wp_cpg *c);
 
+uint64_t cpg_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 uint64_t cpg_now_ms(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void set_unknown(wp_err *e, const char *why)
-{
-    wp_errf(e, WP_E_UNAVAILABLE, "the outcome of the change is unknown");
-    wp_err_why(e, "%s", why);
-    wp_err_todo(e, "look with `wolfpack status` (or the matching show command) whether the "
-                   "change is there, and make it again if not");
 }
 
 /* ---- members ------------------------------------------------------------- */
@@ -103,9 +102,14 @@ static void drain_queue(wp_cpg *c)
             arm_retry(c);
             return;
         }
-        if (rc != CS_OK)
-            qb_log(LOG_ERR, "replication: cpg_mcast_joined failed (error %d); message dropped",
-                   (int)rc);
+        if (rc != CS_OK) {
+            qb_log(LOG_ERR, "replication: cpg_mcast_joined failed (error %d); %s dropped", (int)rc,
+                   wp_cpg_type_name(o->type));
+            if (o->type == WP_CPG_CMD && c->cmd_inflight > 0)
+                c->cmd_inflight--; /* its pendings complete at their deadline */
+            if (o->type == WP_CPG_ACK)
+                c->ack_inflight = false;
+        }
         c->out_head = o->next;
         if (!c->out_head)
             c->out_tail = NULL;
@@ -160,7 +164,7 @@ bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err)
         wp_err_todo(err, "free some memory and restart wolfpackd");
         return false;
     }
-    *o = (cpg_outmsg){.buf = buf, .len = len};
+    *o = (cpg_outmsg){.type = msg->type, .buf = buf, .len = len};
     if (c->out_tail)
         c->out_tail->next = o;
     else
@@ -169,289 +173,6 @@ bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err)
     c->n_out++;
     arm_retry(c);
     return true;
-}
-
-/* ---- pendings ------------------------------------------------------------ */
-
-static cpg_pending *pending_take(wp_cpg *c, uint64_t seq)
-{
-    cpg_pending *prev = NULL;
-
-    for (cpg_pending *p = c->pend_head; p; prev = p, p = p->next) {
-        if (p->seq != seq)
-            continue;
-        if (prev)
-            prev->next = p->next;
-        else
-            c->pend_head = p->next;
-        if (c->pend_tail == p)
-            c->pend_tail = prev;
-        c->n_pending--;
-        p->next = NULL;
-        return p;
-    }
-    return NULL;
-}
-
-static cpg_pending *pending_find(wp_cpg *c, uint64_t seq)
-{
-    for (cpg_pending *p = c->pend_head; p; p = p->next)
-        if (p->seq == seq)
-            return p;
-    return NULL;
-}
-
-/* Detach every pending for which keep() is false into a list. */
-static cpg_pending *pendings_detach(wp_cpg *c, bool (*take_it)(wp_cpg *, cpg_pending *))
-{
-    cpg_pending *out = NULL, **tail = &out, *prev = NULL, *p = c->pend_head;
-
-    while (p) {
-        cpg_pending *next = p->next;
-        if (take_it(c, p)) {
-            if (prev)
-                prev->next = next;
-            else
-                c->pend_head = next;
-            if (c->pend_tail == p)
-                c->pend_tail = prev;
-            c->n_pending--;
-            p->next = NULL;
-            *tail = p;
-            tail = &p->next;
-        } else {
-            prev = p;
-        }
-        p = next;
-    }
-    return out;
-}
-
-/* Call done() of a detached list and free it (err NULL: success). */
-static void pendings_finish(cpg_pending *list, const wp_err *err)
-{
-    while (list) {
-        cpg_pending *next = list->next;
-        if (list->done)
-            list->done(list->cookie, err, list->version);
-        free(list);
-        list = next;
-    }
-}
-
-static int64_t min_acked(const wp_cpg *c)
-{
-    int64_t m = INT64_MAX;
-
-    for (size_t i = 0; i < c->n_members; i++)
-        if (c->members[i].acked < m)
-            m = c->members[i].acked;
-    return m;
-}
-
-static bool is_acked_by_all(wp_cpg *c, cpg_pending *p)
-{
-    return p->applied && p->version <= min_acked(c);
-}
-
-void cpg_pendings_check(wp_cpg *c)
-{
-    if (c->n_members == 0 || !c->pend_head)
-        return;
-    pendings_finish(pendings_detach(c, is_acked_by_all), NULL);
-}
-
-static bool is_applied(wp_cpg *c, cpg_pending *p)
-{
-    (void)c;
-    return p->applied;
-}
-
-void cpg_pendings_fail_applied(wp_cpg *c, wp_code code, const char *what, const char *why,
-                               const char *todo)
-{
-    wp_err e = {0};
-
-    wp_errf(&e, code, "%s", what);
-    wp_err_why(&e, "%s", why);
-    wp_err_todo(&e, "%s", todo);
-    pendings_finish(pendings_detach(c, is_applied), &e);
-}
-
-static bool is_overdue(wp_cpg *c, cpg_pending *p)
-{
-    (void)c;
-    return cpg_now_ms() >= p->deadline;
-}
-
-static bool is_any(wp_cpg *c, cpg_pending *p)
-{
-    (void)c, (void)p;
-    return true;
-}
-
-/* ---- delivery: commands and the batch ------------------------------------ */
-
-static void batch_push(wp_cpg *c, json_t *cmd, uint32_t nodeid, uint32_t pid, uint64_t seq)
-{
-    if (c->n_batch == c->cap_batch) {
-        size_t cap = c->cap_batch ? c->cap_batch * 2 : 64;
-        cpg_batch_item *b = realloc(c->batch, cap * sizeof *b);
-        if (!b) {
-            qb_log(LOG_CRIT, "replication: out of memory batching a command; applying alone");
-            cpg_flush_batch(c);
-            if (!c->batch) {
-                json_decref(cmd);
-                return;
-            }
-        } else {
-            c->batch = b;
-            c->cap_batch = cap;
-        }
-    }
-    c->batch[c->n_batch++] = (cpg_batch_item){cmd, nodeid, pid, seq};
-}
-
-/* The origin learns the fate of its own command. */
-static void own_result(wp_cpg *c, uint64_t seq, bool applied, const wp_err *refused,
-                       int64_t version)
-{
-    if (applied) {
-        cpg_pending *p = pending_find(c, seq);
-        if (p) {
-            p->applied = true;
-            p->version = version;
-        }
-        return;
-    }
-    cpg_pending *p = pending_take(c, seq);
-    if (p) {
-        p->version = version;
-        pendings_finish(p, refused);
-    }
-}
-
-static void batch_io_failed(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err *err)
-{
-    wp_err e = {0};
-
-    qb_log(LOG_CRIT, "replication: applying %zu delivered command(s) failed: %s (%s)", n, err->what,
-           err->why);
-    set_unknown(&e, "this node could not write the change to its database; it resynchronizes "
-                    "from the other members");
-    for (size_t i = 0; i < n; i++)
-        if (items[i].nodeid == c->local_nodeid && items[i].pid == c->local_pid) {
-            cpg_pending *p = pending_take(c, items[i].seq);
-            if (p)
-                pendings_finish(p, &e);
-        }
-    c->dirty = true;
-    c->trusted = false;
-    c->mode = CPG_SYNC_WAIT;
-    cpg_sync_start_round(c);
-}
-
-void cpg_flush_batch(wp_cpg *c)
-{
-    cpg_batch_item *items = c->batch;
-    size_t n = c->n_batch;
-    wp_err err = {0};
-
-    if (n == 0)
-        return;
-    c->batch = NULL;
-    c->n_batch = c->cap_batch = 0;
-    c->n_batches++;
-    c->n_batched += n;
-
-    const json_t **cmds = malloc(n * sizeof *cmds);
-    wp_err *results = calloc(n, sizeof *results);
-    bool *applied = calloc(n, sizeof *applied);
-    int64_t v = wp_db_version(c->db);
-    bool ok = cmds && results && applied;
-    if (ok) {
-        for (size_t i = 0; i < n; i++)
-            cmds[i] = items[i].cmd;
-        ok = wp_db_apply_batch(c->db, (const json_t *const *)cmds, n, results, applied, &err);
-    } else {
-        wp_errf(&err, WP_E_INTERNAL, "out of memory");
-        wp_err_why(&err, "malloc failed");
-    }
-    if (!ok) {
-        batch_io_failed(c, items, n, &err);
-    } else {
-        size_t n_applied = 0;
-        int64_t *versions = calloc(n, sizeof *versions);
-        for (size_t i = 0; i < n; i++) {
-            if (applied[i]) {
-                v++;
-                n_applied++;
-            }
-            if (versions)
-                versions[i] = v;
-            if (items[i].nodeid == c->local_nodeid && items[i].pid == c->local_pid)
-                own_result(c, items[i].seq, applied[i], &results[i], v);
-        }
-        for (size_t i = 0; i < n && c->on_applied && versions; i++)
-            if (applied[i])
-                c->on_applied(c->ctx, items[i].cmd, versions[i]);
-        free(versions);
-        cpg_member *self = cpg_member_find(c, c->local_nodeid, c->local_pid);
-        if (self && v > self->acked)
-            self->acked = v;
-        if (n_applied) {
-            wp_cpg_msg ack = {.type = WP_CPG_ACK, .u.ack.version = v};
-            c->n_acks++;
-            wp_err serr = {0};
-            if (!cpg_send(c, &ack, &serr))
-                qb_log(LOG_ERR, "replication: cannot send an ACK: %s", serr.what);
-        }
-        cpg_pendings_check(c);
-    }
-    for (size_t i = 0; i < n; i++)
-        json_decref(items[i].cmd);
-    free(items);
-    free(cmds);
-    free(results);
-    free(applied);
-}
-
-static void drop_cmd(wp_cpg *c, uint32_t nodeid, uint32_t pid, uint64_t seq, const char *why)
-{
-    if (nodeid != c->local_nodeid || pid != c->local_pid)
-        return;
-    cpg_pending *p = pending_take(c, seq);
-    if (!p)
-        return;
-    wp_err e = {0};
-    wp_errf(&e, WP_E_UNAVAILABLE, "the change was not made");
-    wp_err_why(&e, "%s", why);
-    wp_err_todo(&e, "make the change again once `wolfpack status` shows the node synced");
-    p->version = wp_db_version(c->db);
-    pendings_finish(p, &e);
-}
-
-static void on_cmd(wp_cpg *c, uint32_t nodeid, uint32_t pid, const wp_cpg_msg *m)
-{
-    json_error_t jerr;
-
-    if (c->mode != CPG_SYNC_SYNCED) {
-        drop_cmd(c, nodeid, pid, m->u.cmd.seq,
-                 "the cluster membership changed while the change was in flight; every member "
-                 "dropped it at the same point, so nothing changed anywhere");
-        return;
-    }
-    json_t *cmd = json_loadb((const char *)m->u.cmd.json, m->u.cmd.len, 0, &jerr);
-    if (!cmd || !json_is_object(cmd)) {
-        json_decref(cmd);
-        qb_log(LOG_WARNING,
-               "replication: dropped a command from node %u that is not a JSON "
-               "object",
-               nodeid);
-        drop_cmd(c, nodeid, pid, m->u.cmd.seq, "the command was not valid JSON");
-        return;
-    }
-    batch_push(c, cmd, nodeid, pid, m->u.cmd.seq);
 }
 
 /* ---- CPG callbacks ------------------------------------------------------- */
@@ -477,15 +198,13 @@ static void on_deliver(cpg_handle_t handle, const struct cpg_name *group, uint32
         return;
     }
     if (m.type == WP_CPG_CMD) {
-        on_cmd(c, nodeid, pid, &m);
+        cpg_commit_on_cmd(c, from, &m);
         return;
     }
     cpg_flush_batch(c); /* everything before this message is applied first */
     switch (m.type) {
     case WP_CPG_ACK:
-        if (m.u.ack.version > from->acked)
-            from->acked = m.u.ack.version;
-        cpg_pendings_check(c);
+        cpg_commit_on_ack(c, from, &m);
         break;
     case WP_CPG_SYNC_START:
         cpg_sync_on_start(c, from, &m);
@@ -556,8 +275,8 @@ static void go_fatal(wp_cpg *c, const char *what)
     c->fatal = true;
     c->quorate = false;
     c->mode = CPG_SYNC_WAIT;
-    set_unknown(&e, "the connection to corosync was lost before every member confirmed it");
-    pendings_finish(pendings_detach(c, is_any), &e);
+    cpg_err_unknown(&e, "the connection to corosync was lost before every member confirmed it");
+    cpg_pendings_fail_all(c, &e);
     qb_loop_stop(c->loop);
 }
 
@@ -610,13 +329,9 @@ static void arm_check_timer(wp_cpg *c)
 static void sweep_tick(void *data)
 {
     wp_cpg *c = data;
-    wp_err e = {0};
-
     if (c->fatal)
         return;
-    set_unknown(&e, "the cluster did not confirm it in time (the bound is 30 s): a member may "
-                    "be slow or the membership is changing");
-    pendings_finish(pendings_detach(c, is_overdue), &e);
+    cpg_pendings_expire(c);
     arm_sweep_timer(c);
 }
 
@@ -670,9 +385,6 @@ static json_t *bootstrap_cmd(wp_cpg *c, json_t *st, json_t *nodelist)
     return NULL;
 }
 
-static bool cpg_submit(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie,
-                       wp_err *err);
-
 void cpg_maybe_bootstrap(wp_cpg *c)
 {
     wp_err err = {0};
@@ -686,7 +398,7 @@ void cpg_maybe_bootstrap(wp_cpg *c)
         qb_log(LOG_NOTICE, "replication: writing corosync's nodelist into the database (%s)",
                json_string_value(json_object_get(cmd, "op")));
         c->bootstrap_inflight = true;
-        if (!cpg_submit(c, cmd, bootstrap_done, c, &err)) {
+        if (!cpg_commit_submit(c, cmd, bootstrap_done, c, &err)) {
             c->bootstrap_inflight = false;
             qb_log(LOG_WARNING, "replication: cannot submit %s: %s",
                    json_string_value(json_object_get(cmd, "op")), err.what);
@@ -701,90 +413,15 @@ void cpg_maybe_bootstrap(wp_cpg *c)
 
 /* ---- wp_repl ops --------------------------------------------------------- */
 
-static bool refuse_not_ready(const wp_cpg *c, wp_err *err)
+static bool cpg_ready(void *impl, wp_err *err)
 {
-    if (c->fatal) {
-        wp_errf(err, WP_E_UNAVAILABLE, "this node lost its connection to corosync");
-        wp_err_why(err, "corosync stopped or crashed; wolfpackd is shutting down");
-        wp_err_todo(err, "start corosync, then wolfpackd");
-        return false;
-    }
-    if (c->mode != CPG_SYNC_SYNCED) {
-        wp_errf(err, WP_E_UNAVAILABLE, "this node is synchronizing its database with the cluster");
-        wp_err_why(err,
-                   "the cluster membership changed and the members are agreeing on one "
-                   "copy of the database (phase %s)",
-                   cpg_sync_mode_name(c->mode));
-        wp_err_todo(err, "try again in a moment; `wolfpack status` shows \"synced\" when done");
-        return false;
-    }
-    return true;
-}
-
-static bool refuse_no_quorum(wp_cpg *c, wp_err *err)
-{
-    cpg_quorum_refresh(c);
-    if (c->quorate)
-        return true;
-    wp_errf(err, WP_E_NOQUORUM, "this partition has no quorum: the change was refused");
-    wp_err_why(err,
-               "only %u of %u votes are present; changes are accepted only where a majority "
-               "is, so that two halves of a split cluster can never both change it",
-               c->votes, c->expected);
-    wp_err_todo(err, "make the change on a node of the majority partition, or restore the "
-                     "network / start the missing nodes");
-    return false;
+    return cpg_refuse_not_ready(impl, err);
 }
 
 static bool cpg_submit(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie,
                        wp_err *err)
 {
-    wp_cpg *c = impl;
-
-    if (!refuse_not_ready(c, err) || !refuse_no_quorum(c, err))
-        return false;
-    if (c->n_out >= SEND_QUEUE_MAX) {
-        wp_errf(err, WP_E_UNAVAILABLE, "the cluster is too busy to take the change");
-        wp_err_why(err, "%zu messages wait for corosync to send them", c->n_out);
-        wp_err_todo(err, "try again in a moment");
-        return false;
-    }
-    char *text = json_dumps(cmd, JSON_COMPACT);
-    cpg_pending *p = calloc(1, sizeof *p);
-    if (!text || !p) {
-        free(text);
-        free(p);
-        wp_errf(err, WP_E_INTERNAL, "out of memory sending a change");
-        wp_err_why(err, "json_dumps or calloc failed");
-        wp_err_todo(err, "free some memory and restart wolfpackd");
-        return false;
-    }
-    wp_cpg_msg m = {.type = WP_CPG_CMD};
-    m.u.cmd.seq = ++c->next_seq;
-    m.u.cmd.json = (const unsigned char *)text;
-    m.u.cmd.len = strlen(text);
-    bool sent = cpg_send(c, &m, err);
-    free(text);
-    if (!sent) {
-        free(p);
-        return false;
-    }
-    *p = (cpg_pending){.seq = m.u.cmd.seq,
-                       .done = done,
-                       .cookie = cookie,
-                       .deadline = cpg_now_ms() + c->pending_timeout_ms};
-    if (c->pend_tail)
-        c->pend_tail->next = p;
-    else
-        c->pend_head = p;
-    c->pend_tail = p;
-    c->n_pending++;
-    return true;
-}
-
-static bool cpg_ready(void *impl, wp_err *err)
-{
-    return refuse_not_ready(impl, err);
+    return cpg_commit_submit(impl, cmd, done, cookie, err);
 }
 
 static const char *cached_checksum(wp_cpg *c)
@@ -803,9 +440,19 @@ static const char *cached_checksum(wp_cpg *c)
 /* Counters of the transport (status "stats"). */
 static json_t *stats(const wp_cpg *c)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "batches", (json_int_t)c->n_batches, "commands",
-                     (json_int_t)c->n_batched, "try_again", (json_int_t)c->n_try_again, "acks",
-                     (json_int_t)c->n_acks, "send_queue", (json_int_t)c->n_out);
+    json_t *o = json_object();
+    uint64_t n = c->own_n ? c->own_n : 1;
+
+    json_object_set_new(o, "batches", json_integer((json_int_t)c->n_batches));
+    json_object_set_new(o, "commands", json_integer((json_int_t)c->n_batched));
+    json_object_set_new(o, "apply_ms", json_integer((json_int_t)(c->apply_us / 1000)));
+    json_object_set_new(o, "acks", json_integer((json_int_t)c->n_acks));
+    json_object_set_new(o, "try_again", json_integer((json_int_t)c->n_try_again));
+    json_object_set_new(o, "send_queue", json_integer((json_int_t)c->n_out));
+    json_object_set_new(o, "own_commands", json_integer((json_int_t)c->own_n));
+    json_object_set_new(o, "own_deliver_us_avg", json_integer((json_int_t)(c->own_deliver_us / n)));
+    json_object_set_new(o, "own_ack_us_avg", json_integer((json_int_t)(c->own_ack_us / n)));
+    return o;
 }
 
 static void set_int(json_t *o, const char *key, long long v)
@@ -851,8 +498,8 @@ static void cpg_destroy(void *impl)
 
     if (!c)
         return;
-    set_unknown(&e, "wolfpackd stopped before every member confirmed it");
-    pendings_finish(pendings_detach(c, is_any), &e);
+    cpg_err_unknown(&e, "wolfpackd stopped before every member confirmed it");
+    cpg_pendings_fail_all(c, &e);
     for (size_t i = 0; i < c->n_batch; i++)
         json_decref(c->batch[i].cmd);
     free(c->batch);
@@ -863,6 +510,7 @@ static void cpg_destroy(void *impl)
         free(o);
     }
     free(c->snap);
+    wp_cpg_cmdbuf_free(&c->cmdbuf);
     if (c->loop) {
         qb_loop_timer_del(c->loop, c->check_timer);
         qb_loop_timer_del(c->loop, c->sweep_timer);

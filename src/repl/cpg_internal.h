@@ -34,13 +34,17 @@
 #define WP_CPG_NAME_MAX 110
 /* A command (its JSON) is never larger than an IPC frame. */
 #define WP_CPG_CMD_MAX (1u << 20)
+/* Commands of one CMD message: at most this many, and the sender starts a
+ * new message past WP_CPG_CMDS_BYTES. */
+#define WP_CPG_CMDS_MAX 4096u
+#define WP_CPG_CMDS_BYTES (256u * 1024)
 /* Snapshot chunks: well under corosync's atomic message size (~1 MiB). */
 #define WP_CPG_CHUNK 65536u
 /* Largest snapshot a node accepts (a sanity bound, not a design limit). */
 #define WP_CPG_SNAP_MAX (1024ull * 1024 * 1024)
 
 typedef enum wp_cpg_type {
-    WP_CPG_CMD = 1,     /* a command to apply: {seq, json} */
+    WP_CPG_CMD = 1,     /* commands to apply: count x {seq, json} */
     WP_CPG_ACK,         /* "I applied up to version V" */
     WP_CPG_SYNC_START,  /* start a sync round with this epoch */
     WP_CPG_SYNC_STATE,  /* my state for that round */
@@ -61,8 +65,8 @@ typedef struct wp_cpg_msg {
     wp_cpg_type type;
     union {
         struct {
-            uint64_t seq;
-            const unsigned char *json;
+            uint32_t count;               /* commands in this message, >= 1 */
+            const unsigned char *entries; /* count x {u64 seq, u32 len, json} */
             size_t len;
         } cmd;
         struct {
@@ -95,6 +99,24 @@ typedef struct wp_cpg_msg {
         } check_reply;
     } u;
 } wp_cpg_msg;
+
+/* Commands of one CMD message, as the sender collects them. */
+typedef struct wp_cpg_cmdbuf {
+    unsigned char *p;
+    size_t len, cap;
+    uint32_t count;
+} wp_cpg_cmdbuf;
+/* Append one command (1..WP_CPG_CMD_MAX bytes of JSON). */
+bool wp_cpg_cmdbuf_add(wp_cpg_cmdbuf *b, uint64_t seq, const char *json, size_t len, wp_err *err);
+void wp_cpg_cmdbuf_free(wp_cpg_cmdbuf *b);
+
+/* Walk the commands of a decoded CMD message (decode checked them all). */
+typedef struct wp_cpg_cmd_iter {
+    const unsigned char *p;
+    size_t left;
+} wp_cpg_cmd_iter;
+void wp_cpg_cmd_iter_init(wp_cpg_cmd_iter *it, const wp_cpg_msg *msg);
+bool wp_cpg_cmd_next(wp_cpg_cmd_iter *it, uint64_t *seq, const unsigned char **json, size_t *len);
 
 const char *wp_cpg_type_name(wp_cpg_type type);
 /* Encode into a new malloc'd buffer (*out, *len). */
@@ -153,13 +175,15 @@ typedef struct cpg_pending {
     uint64_t seq;
     wp_repl_done_fn done;
     void *cookie;
-    bool applied;      /* applied here; waiting for every member's ACK */
-    int64_t version;   /* version after apply */
-    uint64_t deadline; /* monotonic ms: complete with "unknown" after */
+    bool applied;                 /* applied here; waiting for every member's ACK */
+    int64_t version;              /* version after apply */
+    uint64_t deadline;            /* monotonic ms: complete with "unknown" after */
+    uint64_t t_submit, t_applied; /* monotonic us, for the stats */
     struct cpg_pending *next;
 } cpg_pending;
 
 typedef struct cpg_outmsg {
+    wp_cpg_type type;
     unsigned char *buf;
     size_t len;
     struct cpg_outmsg *next;
@@ -208,7 +232,12 @@ typedef struct wp_cpg {
     unsigned votes, expected;
 
     /* pendings: submitted here, in seq order */
-    uint64_t next_seq;
+    uint64_t next_seq;      /* seq of the last submit */
+    uint64_t last_sent_seq; /* seq of the last command handed to cpg_send */
+    wp_cpg_cmdbuf cmdbuf;   /* submitted, not yet sent */
+    unsigned cmd_inflight;  /* our CMD messages not yet delivered back */
+    bool ack_inflight;      /* our ACK not yet delivered back */
+    int64_t ack_want, ack_sent;
     cpg_pending *pend_head, *pend_tail;
     size_t n_pending;
     uint64_t pending_timeout_ms;
@@ -239,18 +268,35 @@ typedef struct wp_cpg {
 
     /* counters for status() and the benchmark */
     uint64_t n_batches, n_batched, n_try_again, n_acks;
+    uint64_t apply_us;                          /* time spent in wp_db_apply_batch */
+    uint64_t own_n, own_deliver_us, own_ack_us; /* own commands: submit->applied->done */
 } wp_cpg;
+
+/* Queued messages (corosync said "try again") before submit says "busy". */
+#define WP_CPG_SEND_QUEUE_MAX 50000
 
 /* cpg.c */
 uint64_t cpg_now_ms(void);
+uint64_t cpg_now_us(void);
 bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err);
-void cpg_flush_batch(wp_cpg *c);
 cpg_member *cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid);
 bool cpg_is_lowest(const wp_cpg *c);
+void cpg_maybe_bootstrap(wp_cpg *c);
+
+/* cpg_commit.c */
+bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void *cookie,
+                       wp_err *err);
+void cpg_commit_send(wp_cpg *c);
+void cpg_commit_on_cmd(wp_cpg *c, const cpg_member *from, const wp_cpg_msg *m);
+void cpg_commit_on_ack(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
+void cpg_flush_batch(wp_cpg *c);
+bool cpg_refuse_not_ready(const wp_cpg *c, wp_err *err);
 void cpg_pendings_check(wp_cpg *c);
 void cpg_pendings_fail_applied(wp_cpg *c, wp_code code, const char *what, const char *why,
                                const char *todo);
-void cpg_maybe_bootstrap(wp_cpg *c);
+void cpg_pendings_fail_all(wp_cpg *c, const wp_err *err);
+void cpg_pendings_expire(wp_cpg *c);
+void cpg_err_unknown(wp_err *e, const char *why);
 
 /* cpg_sync.c: the state machine, called in delivery order */
 void cpg_sync_on_confchg(wp_cpg *c);

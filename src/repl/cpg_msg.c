@@ -136,7 +136,7 @@ static size_t body_size(const wp_cpg_msg *m)
 {
     switch (m->type) {
     case WP_CPG_CMD:
-        return 8 + 4 + m->u.cmd.len;
+        return 4 + m->u.cmd.len;
     case WP_CPG_ACK:
         return 8;
     case WP_CPG_SYNC_START:
@@ -162,11 +162,11 @@ static bool encode_check(const wp_cpg_msg *m, wp_err *err)
         wp_err_todo(err, "report this bug");
         return false;
     }
-    if (m->type == WP_CPG_CMD && (m->u.cmd.len == 0 || m->u.cmd.len > WP_CPG_CMD_MAX)) {
-        wp_errf(err, WP_E_INVALID, "the change is too large to replicate (%zu bytes)",
-                m->u.cmd.len);
-        wp_err_why(err, "a command must be 1..%u bytes of JSON", WP_CPG_CMD_MAX);
-        wp_err_todo(err, "split the change into smaller ones");
+    if (m->type == WP_CPG_CMD && (m->u.cmd.count == 0 || m->u.cmd.count > WP_CPG_CMDS_MAX ||
+                                  m->u.cmd.len < 13 * (size_t)m->u.cmd.count)) {
+        wp_errf(err, WP_E_INTERNAL, "cannot encode a CMD message of %u command(s)", m->u.cmd.count);
+        wp_err_why(err, "a CMD message holds 1..%u commands", WP_CPG_CMDS_MAX);
+        wp_err_todo(err, "report this bug");
         return false;
     }
     if (m->type == WP_CPG_SNAP && m->u.snap.len > WP_CPG_CHUNK) {
@@ -189,9 +189,8 @@ static void encode_body(wbuf *b, const wp_cpg_msg *m)
 {
     switch (m->type) {
     case WP_CPG_CMD:
-        put_u64(b, m->u.cmd.seq);
-        put_u32(b, (uint32_t)m->u.cmd.len);
-        put_bytes(b, m->u.cmd.json, m->u.cmd.len);
+        put_u32(b, m->u.cmd.count);
+        put_bytes(b, m->u.cmd.entries, m->u.cmd.len);
         break;
     case WP_CPG_ACK:
         put_u64(b, (uint64_t)m->u.ack.version);
@@ -248,16 +247,95 @@ bool wp_cpg_msg_encode(const wp_cpg_msg *msg, unsigned char **out, size_t *len, 
 
 /* ---- decoding ------------------------------------------------------------ */
 
+/* Check every {seq, len, json} entry of a CMD message. */
+static void decode_cmds(rbuf *r, wp_cpg_msg *m)
+{
+    m->u.cmd.count = (uint32_t)get_le(r, 4);
+    if (m->u.cmd.count == 0 || m->u.cmd.count > WP_CPG_CMDS_MAX) {
+        r->bad = true;
+        return;
+    }
+    m->u.cmd.entries = r->p + r->pos;
+    size_t start = r->pos;
+    for (uint32_t i = 0; i < m->u.cmd.count && !r->bad; i++) {
+        get_le(r, 8);
+        size_t len = (size_t)get_le(r, 4);
+        if (len == 0 || len > WP_CPG_CMD_MAX)
+            r->bad = true;
+        else
+            take(r, len);
+    }
+    m->u.cmd.len = r->pos - start;
+}
+
+void wp_cpg_cmd_iter_init(wp_cpg_cmd_iter *it, const wp_cpg_msg *msg)
+{
+    it->p = msg->u.cmd.entries;
+    it->left = msg->type == WP_CPG_CMD ? msg->u.cmd.len : 0;
+}
+
+bool wp_cpg_cmd_next(wp_cpg_cmd_iter *it, uint64_t *seq, const unsigned char **json, size_t *len)
+{
+    rbuf r = {it->p, it->left, 0, false};
+
+    if (it->left == 0)
+        return false;
+    *seq = get_le(&r, 8);
+    *len = (size_t)get_le(&r, 4);
+    *json = take(&r, *len);
+    if (r.bad || !*json) {
+        it->left = 0;
+        return false;
+    }
+    it->p += r.pos;
+    it->left -= r.pos;
+    return true;
+}
+
+bool wp_cpg_cmdbuf_add(wp_cpg_cmdbuf *b, uint64_t seq, const char *json, size_t len, wp_err *err)
+{
+    if (len == 0 || len > WP_CPG_CMD_MAX) {
+        wp_errf(err, WP_E_INVALID, "the change is too large to replicate (%zu bytes)", len);
+        wp_err_why(err, "a command must be 1..%u bytes of JSON", WP_CPG_CMD_MAX);
+        wp_err_todo(err, "split the change into smaller ones");
+        return false;
+    }
+    if (b->count >= WP_CPG_CMDS_MAX || b->cap - b->len < 12 + len) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->len < 12 + len)
+            cap *= 2;
+        unsigned char *p = b->count < WP_CPG_CMDS_MAX ? realloc(b->p, cap) : NULL;
+        if (!p) {
+            wp_errf(err, WP_E_UNAVAILABLE, "cannot queue the change");
+            wp_err_why(err, "%s",
+                       b->count >= WP_CPG_CMDS_MAX ? "too many changes are waiting"
+                                                   : "out of memory");
+            wp_err_todo(err, "try again in a moment");
+            return false;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    wbuf w = {b->p, b->len};
+    put_u64(&w, seq);
+    put_u32(&w, (uint32_t)len);
+    put_bytes(&w, json, len);
+    b->len = w.len;
+    b->count++;
+    return true;
+}
+
+void wp_cpg_cmdbuf_free(wp_cpg_cmdbuf *b)
+{
+    free(b->p);
+    *b = (wp_cpg_cmdbuf){0};
+}
+
 static void decode_body(rbuf *r, wp_cpg_msg *m)
 {
     switch (m->type) {
     case WP_CPG_CMD:
-        m->u.cmd.seq = get_le(r, 8);
-        m->u.cmd.len = (size_t)get_le(r, 4);
-        if (m->u.cmd.len == 0 || m->u.cmd.len > WP_CPG_CMD_MAX)
-            r->bad = true;
-        else
-            m->u.cmd.json = take(r, m->u.cmd.len);
+        decode_cmds(r, m);
         break;
     case WP_CPG_ACK:
         m->u.ack.version = (int64_t)get_le(r, 8);

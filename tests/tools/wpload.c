@@ -57,6 +57,7 @@ typedef struct load {
     long acked;   /* ok replies */
     double *lat;  /* latencies of ok replies, ms */
     json_t *errs; /* code -> count */
+    long send_failures;
 } load;
 
 static double now_ms(void)
@@ -102,6 +103,13 @@ static json_t *request(const load *l, long i)
     return json_pack("{s:s, s:{s:s}}", "op", l->o.op, "args", "name", name);
 }
 
+static void count_error(load *l, const char *code)
+{
+    json_t *n = json_object_get(l->errs, code);
+
+    json_object_set_new(l->errs, code, json_integer(n ? json_integer_value(n) + 1 : 1));
+}
+
 static bool send_next(load *l, conn *c)
 {
     wp_err err = {0};
@@ -112,17 +120,13 @@ static bool send_next(load *l, conn *c)
     c->started = now_ms();
     bool ok = req && wp_proto_send(c->fd, req, &err);
     json_decref(req);
-    if (!ok)
-        fprintf(stderr, "wpload: send failed: %s\n", err.what);
+    if (!ok) {
+        count_error(l, "send");
+        if (l->send_failures++ < 3)
+            fprintf(stderr, "wpload: send failed: %s\n", err.what);
+    }
     c->busy = ok;
     return ok;
-}
-
-static void count_error(load *l, const char *code)
-{
-    json_t *n = json_object_get(l->errs, code);
-
-    json_object_set_new(l->errs, code, json_integer(n ? json_integer_value(n) + 1 : 1));
 }
 
 static bool take_reply(load *l, conn *c)

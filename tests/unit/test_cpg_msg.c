@@ -19,6 +19,19 @@
 #define SUM_0 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static const char cmd_json[] = "{\"op\":\"group.create\",\"args\":{\"name\":\"g1\"}}";
+static const char cmd_json2[] = "{\"op\":\"group.delete\",\"args\":{\"name\":\"g1\"}}";
+
+/* Two commands in one CMD body (built once). */
+static const wp_cpg_cmdbuf *two_cmds(void)
+{
+    static wp_cpg_cmdbuf b;
+
+    if (b.count == 0) {
+        assert_true(wp_cpg_cmdbuf_add(&b, 0x0102030405060708ull, cmd_json, strlen(cmd_json), NULL));
+        assert_true(wp_cpg_cmdbuf_add(&b, 9, cmd_json2, strlen(cmd_json2), NULL));
+    }
+    return &b;
+}
 static const unsigned char chunk[] = {1, 2, 3, 4, 5, 0, 255};
 
 /* One valid message of every type. */
@@ -28,9 +41,9 @@ static wp_cpg_msg sample(wp_cpg_type type)
 
     switch (type) {
     case WP_CPG_CMD:
-        m.u.cmd.seq = 0x0102030405060708ull;
-        m.u.cmd.json = (const unsigned char *)cmd_json;
-        m.u.cmd.len = strlen(cmd_json);
+        m.u.cmd.count = two_cmds()->count;
+        m.u.cmd.entries = two_cmds()->p;
+        m.u.cmd.len = two_cmds()->len;
         break;
     case WP_CPG_ACK:
         m.u.ack.version = 123456789012345;
@@ -88,11 +101,23 @@ static void test_round_trip(void **state)
         assert_true(wp_cpg_msg_decode(buf, len, &out, &err));
         assert_int_equal(out.type, t);
         switch (t) {
-        case WP_CPG_CMD:
-            assert_int_equal(out.u.cmd.seq, in.u.cmd.seq);
-            assert_int_equal(out.u.cmd.len, in.u.cmd.len);
-            assert_memory_equal(out.u.cmd.json, cmd_json, in.u.cmd.len);
+        case WP_CPG_CMD: {
+            wp_cpg_cmd_iter it;
+            uint64_t seq;
+            const unsigned char *json;
+            size_t jlen;
+            assert_int_equal(out.u.cmd.count, 2);
+            wp_cpg_cmd_iter_init(&it, &out);
+            assert_true(wp_cpg_cmd_next(&it, &seq, &json, &jlen));
+            assert_int_equal(seq, 0x0102030405060708ull);
+            assert_int_equal(jlen, strlen(cmd_json));
+            assert_memory_equal(json, cmd_json, jlen);
+            assert_true(wp_cpg_cmd_next(&it, &seq, &json, &jlen));
+            assert_int_equal(seq, 9);
+            assert_memory_equal(json, cmd_json2, jlen);
+            assert_false(wp_cpg_cmd_next(&it, &seq, &json, &jlen));
             break;
+        }
         case WP_CPG_ACK:
             assert_int_equal(out.u.ack.version, in.u.ack.version);
             break;
@@ -184,9 +209,13 @@ static void test_bad_fields(void **state)
     (void)state;
     const size_t h = WP_CPG_HEADER_LEN;
 
-    /* CMD: length field larger than the bytes that follow, or zero */
-    refuse_patched(WP_CPG_CMD, h + 8, 0xff);
-    refuse_patched(WP_CPG_CMD, h + 8, 0);
+    /* CMD: a count larger than the entries, zero, over the limit; an entry length
+     * larger than the bytes that follow, or zero */
+    refuse_patched(WP_CPG_CMD, h, 3);
+    refuse_patched(WP_CPG_CMD, h, 0);
+    refuse_patched(WP_CPG_CMD, h + 3, 0x10);
+    refuse_patched(WP_CPG_CMD, h + 4 + 8, 0xff);
+    refuse_patched(WP_CPG_CMD, h + 4 + 8, 0);
     /* ACK: negative version */
     refuse_patched(WP_CPG_ACK, h + 7, 0x80);
     /* SYNC_STATE: a checksum byte that is not lower-case hex, unknown flags */
@@ -208,12 +237,21 @@ static void test_encode_refuses(void **state)
     unsigned char *buf = NULL;
     size_t len = 0;
     wp_err err = {0};
+    wp_cpg_cmdbuf b = {0};
 
-    m.u.cmd.len = WP_CPG_CMD_MAX + 1;
-    assert_false(wp_cpg_msg_encode(&m, &buf, &len, &err));
+    /* a command larger than the limit, or empty, is refused before it is queued */
+    char *big = calloc(1, WP_CPG_CMD_MAX + 2);
+    memset(big, ' ', WP_CPG_CMD_MAX + 1);
+    assert_false(wp_cpg_cmdbuf_add(&b, 1, big, WP_CPG_CMD_MAX + 1, &err));
     assert_int_equal(err.code, WP_E_INVALID);
-    m.u.cmd.len = 0;
+    assert_int_equal(b.count, 0);
+    assert_false(wp_cpg_cmdbuf_add(&b, 1, "", 0, &err));
+    free(big);
+    wp_cpg_cmdbuf_free(&b);
+    /* a CMD message without commands */
+    m.u.cmd.count = 0;
     assert_false(wp_cpg_msg_encode(&m, &buf, &len, &err));
+    assert_int_equal(err.code, WP_E_INTERNAL);
 
     m = sample(WP_CPG_SYNC_STATE);
     strcpy(m.u.state.checksum, "short");
