@@ -268,8 +268,12 @@ static char *policy_value(const json_t *policy, const json_t *defaults, const ch
     const json_t *v = json_object_get(policy, key);
     char buf[32], *norm = NULL;
     const char *text;
-    if (!v)
-        v = json_object_get(defaults, key);
+    if (!v) { /* the model's defaults are valid and normalised already */
+        char *def = strdup(json_string_value(json_object_get(defaults, key)));
+        if (!def)
+            abort();
+        return def;
+    }
     if (json_is_integer(v)) {
         snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
         text = buf;
@@ -448,11 +452,21 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(((const wp_sched_group *)a)->name, ((const wp_sched_group *)b)->name);
 }
 
+/* bsearch comparators: a name against an element whose name comes first. */
+static int cmp_name_group(const void *name, const void *g)
+{
+    return strcmp(name, ((const wp_sched_group *)g)->name);
+}
+
+static int cmp_name_resource(const void *name, const void *r)
+{
+    return strcmp(name, ((const wp_sched_resource *)r)->name);
+}
+
 static int find_group(const wp_sched_input *in, const char *name)
 {
-    wp_sched_group key;
-    snprintf(key.name, sizeof key.name, "%s", name);
-    const wp_sched_group *g = bsearch(&key, in->groups, in->n_groups, sizeof key, cmp_group);
+    const wp_sched_group *g =
+        bsearch(name, in->groups, in->n_groups, sizeof *in->groups, cmp_name_group);
     return g ? (int)(g - in->groups) : -1;
 }
 
@@ -515,18 +529,27 @@ static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, cons
     return true;
 }
 
-static int cmp_resource(const void *a, const void *b)
-{
-    return strcmp(((const wp_sched_resource *)a)->name, ((const wp_sched_resource *)b)->name);
-}
-
 static int find_resource(const wp_sched_input *in, const char *name)
 {
-    wp_sched_resource key;
-    snprintf(key.name, sizeof key.name, "%s", name);
     const wp_sched_resource *r =
-        bsearch(&key, in->resources, in->n_resources, sizeof key, cmp_resource);
+        bsearch(name, in->resources, in->n_resources, sizeof *in->resources, cmp_name_resource);
     return r ? (int)(r - in->resources) : -1;
+}
+
+/* What is wrong with resource i depending on resource di, or NULL. */
+static const char *dep_problem(const wp_sched_input *in, size_t i, int di)
+{
+    const wp_sched_resource *r = &in->resources[i];
+    if (di < 0)
+        return "\"depends_on\" names a resource that is not in \"resources\"";
+    if ((size_t)di == i)
+        return "it depends on itself";
+    if (in->resources[di].group != r->group)
+        return "it depends on a resource of another group (dependencies stay inside one group)";
+    for (size_t m = 0; m < r->n_depends_on; m++)
+        if (r->depends_on[m] == (size_t)di)
+            return "it lists the same dependency twice";
+    return NULL;
 }
 
 /* Resolve depends_on (names) once resources are sorted. */
@@ -534,13 +557,13 @@ static bool resolve_deps(wp_sched_input *in, size_t i, const json_t *j, wp_err *
 {
     wp_sched_resource *r = &in->resources[i];
     const json_t *deps = json_object_get(j, "depends_on");
-    char where[WHERE_MAX], why[WHERE_MAX + 80];
+    char where[WHERE_MAX];
     size_t k;
     json_t *d;
 
-    wheref(where, "resource \"%s\"", r->name);
-    if (!deps)
+    if (!deps || (json_is_array(deps) && json_array_size(deps) == 0))
         return true;
+    wheref(where, "resource \"%s\"", r->name);
     if (!json_is_array(deps))
         return fail(err, where, "\"depends_on\" is not an array of resource names",
                     "write it as [\"name\", ...]");
@@ -548,18 +571,13 @@ static bool resolve_deps(wp_sched_input *in, size_t i, const json_t *j, wp_err *
     json_array_foreach(deps, k, d)
     {
         int di = json_is_string(d) ? find_resource(in, json_string_value(d)) : -1;
-        if (di < 0)
-            return fail(err, where, "\"depends_on\" names a resource that is not in \"resources\"",
-                        "add that resource or fix the name");
-        snprintf(why, sizeof why, "it depends on \"%s\", ", in->resources[di].name);
-        if ((size_t)di == i)
-            return fail(err, where, "it depends on itself", "remove the self-dependency");
-        if (in->resources[di].group != r->group)
-            return fail(err, where, strcat(why, "a resource of another group"),
-                        "dependencies stay inside one group: move one of them");
-        for (size_t m = 0; m < r->n_depends_on; m++)
-            if (r->depends_on[m] == (size_t)di)
-                return fail(err, where, strcat(why, "twice"), "list each dependency once");
+        const char *problem = dep_problem(in, i, di);
+        if (problem) {
+            char why[WHERE_MAX + 120];
+            snprintf(why, sizeof why, "%s (\"%.63s\")", problem,
+                     json_is_string(d) ? json_string_value(d) : "not a string");
+            return fail(err, where, why, "fix or remove that dependency");
+        }
         r->depends_on[r->n_depends_on++] = (size_t)di;
     }
     return true;
