@@ -220,8 +220,12 @@ static void finish(wp_agent_job *job)
         /* the child's own word */
     } else if (job->timed_out) {
         job->rc = WP_AGENT_TIMEOUT;
-        wp_errf(&job->err, WP_E_UNAVAILABLE, "%s timed out after %ld ms", job->label,
-                job->timeout_ms);
+        if (job->timeout_ms % 1000 == 0)
+            wp_errf(&job->err, WP_E_UNAVAILABLE, "%s timed out after %ld s", job->label,
+                    job->timeout_ms / 1000);
+        else
+            wp_errf(&job->err, WP_E_UNAVAILABLE, "%s timed out after %ld ms", job->label,
+                    job->timeout_ms);
         wp_err_why(&job->err, "the operation did not finish within its timeout; its process "
                               "group was sent SIGTERM, then SIGKILL");
         wp_err_todo(&job->err, "read the agent's log to see where it hangs, or raise the "

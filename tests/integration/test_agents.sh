@@ -22,6 +22,7 @@ TMP=$(mktemp -d /tmp/wpag-int.XXXXXX)
 RUN=$TMP/run
 LOG=$TMP/agents.log
 DUMMY=wpag-dummy-$$
+DELAY=wpag-delay-$$
 pass=0
 fail=0
 
@@ -33,6 +34,7 @@ cleanup() {
     done
     [ -n "${EXTRA_PID:-}" ] && kill -9 "$EXTRA_PID" 2>/dev/null
     ip netns exec "$NA" "$WPAGENT" ocf "$DUMMY" stop agent=ocf:heartbeat:Dummy >/dev/null 2>&1
+    ip netns exec "$NA" "$WPAGENT" ocf "$DELAY" stop agent=ocf:heartbeat:Delay >/dev/null 2>&1
     ip netns del "$NA" 2>/dev/null
     ip netns del "$NB" 2>/dev/null
     rm -rf "$TMP"
@@ -177,7 +179,7 @@ check "ocf Dummy: thorough" 0 "$NA" ocf "$DUMMY" thorough agent=ocf:heartbeat:Du
 check "ocf Dummy: stop" 0 "$NA" ocf "$DUMMY" stop agent=ocf:heartbeat:Dummy
 check "ocf Dummy: monitor after stop" 7 "$NA" ocf "$DUMMY" quick agent=ocf:heartbeat:Dummy
 check "ocf: an agent that is not installed" 1 "$NA" ocf x start agent=ocf:heartbeat:NoSuchAgent
-check "ocf Delay: a start past the timeout is killed" 124 "$NA" --timeout 1 ocf delay start agent=ocf:heartbeat:Delay startdelay=5
+check "ocf Delay: a start past the timeout is killed" 124 "$NA" --timeout 1 ocf "$DELAY" start agent=ocf:heartbeat:Delay startdelay=5
 
 IPA="agent=ocf:heartbeat:IPaddr2 ip=$OCFIP cidr_netmask=24"
 check "ocf IPaddr2: validate refuses a missing ip" 1 "$NA" ocf vip2 validate agent=ocf:heartbeat:IPaddr2
