@@ -1,0 +1,241 @@
+#!/bin/bash
+# tests/integration/test_replication.sh -- the cluster database replicated
+# over Corosync CPG (src/repl/cpg*.c, docs/REPLICATION.md), on a real test
+# cluster (tools/testcluster: network namespaces, real corosync).
+#
+#   1. 3 nodes: changes made on each node appear on all three; same version
+#      and checksum everywhere.
+#   2. a node killed, changes made, the node started again: it catches up.
+#   3. partition n1,n2 | n3: the pair accepts changes, n3 refuses with the
+#      no-quorum error (CLI exit status 5); after heal all match.
+#   4. 5 nodes, 1,000 changes from all five at once (wpload, 200 each): every
+#      node identical, version up by exactly 1,000, every group present once.
+#
+# Needs root.  BUILD selects the build (default build).  The cluster lives in
+# its own state directory and name prefix and is torn down on every exit.
+set -u
+cd "$(dirname "$0")/../.."
+build=${BUILD:-build}
+export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
+export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
+WPLOAD=${WPLOAD:-$PWD/$build/tests/tools/wpload}
+export WPTC_DIR=/run/wptc-repltest-$$
+export WPTC_PREFIX=wrt$$-
+export WOLFPACK_CHECK_INTERVAL_MS=2000
+TC=$PWD/tools/testcluster
+TMP=$(mktemp -d /tmp/wprepl.XXXXXX)
+pass=0
+fail=0
+
+cleanup() {
+    "$TC" down >/dev/null 2>&1
+    rm -rf "$TMP" "$WPTC_DIR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() {
+    pass=$((pass + 1))
+    echo "ok   $1"
+}
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL $1"
+    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+}
+finish() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit
+}
+
+wp() { # wp NODE ARGS...: the CLI on a node
+    local n=$1
+    shift
+    "$TC" exec "$n" "$WOLFPACK" "$@"
+}
+
+# version NODE: the database version a node serves (empty while it syncs)
+version() { wp "$1" --json cluster show 2>/dev/null | jq -r '.version // empty'; }
+
+# checksum NODE: the transport's status checksum when the daemon passes it
+# through, else wp_db_checksum of a copy of the node's database file.
+checksum() {
+    local n=$1 sum
+    sum=$(wp "$n" --json status 2>/dev/null | jq -r '.checksum // .replication.checksum // empty')
+    if [ -n "$sum" ]; then
+        echo "$sum"
+        return
+    fi
+    local src=$WPTC_DIR/nodes/$n/var/lib/wolfpack dst=$TMP/copy-$n
+    rm -rf "$dst" && mkdir -p "$dst"
+    cp "$src"/cluster.db* "$dst"/ 2>/dev/null
+    "$WPLOAD" --db-checksum "$dst/cluster.db" 2>/dev/null | jq -r .checksum
+}
+
+# synced NODE: the node's transport says synced (and it serves reads)
+synced() {
+    local st
+    st=$(wp "$1" --json status 2>/dev/null) || return 1
+    [ "$(echo "$st" | jq -r '.sync // .replication.sync')" = synced ] && [ -n "$(version "$1")" ]
+}
+
+# wait_match TIMEOUT NODE...: every node synced at one version and checksum
+wait_match() {
+    local timeout=$1 n v s first_v first_s i
+    shift
+    for ((i = 0; i < timeout * 4; i++)); do
+        first_v= first_s=
+        local all=1
+        for n in "$@"; do
+            synced "$n" || { all=0; break; }
+            v=$(version "$n")
+            s=$(checksum "$n")
+            [ -z "$first_v" ] && first_v=$v first_s=$s
+            [ "$v" = "$first_v" ] && [ "$s" = "$first_s" ] && [ -n "$s" ] || { all=0; break; }
+        done
+        [ $all = 1 ] && return 0
+        sleep 0.25
+    done
+    return 1
+}
+
+describe() { # describe NODE...: version and checksum of each, for failures
+    local n
+    for n in "$@"; do
+        echo "$n: version=$(version "$n") checksum=$(checksum "$n") sync=$(wp "$n" --json status 2>/dev/null | jq -c '[.sync, .quorate, .members]')"
+    done
+}
+
+wait_ready() { # wait_ready TIMEOUT NODE...
+    local timeout=$1 n i
+    shift
+    for ((i = 0; i < timeout * 4; i++)); do
+        local all=1
+        for n in "$@"; do synced "$n" || { all=0; break; }; done
+        [ $all = 1 ] && return 0
+        sleep 0.25
+    done
+    return 1
+}
+
+# has_group NODE NAME: the group exists on that node
+has_group() { wp "$1" --json group show "$2" >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- 1 ------
+if ! "$TC" up 3 --token 1000 >"$TMP/up.log" 2>&1; then
+    bad "test cluster of 3 nodes starts" "$(tail -5 "$TMP/up.log")"
+    finish
+fi
+if wait_ready 30 n1 n2 n3; then
+    ok "3 nodes: every wolfpackd synced"
+else
+    bad "3 nodes: every wolfpackd synced" "$(describe n1 n2 n3)"
+    finish
+fi
+
+v0=$(version n1)
+for n in n1 n2 n3; do
+    wp "$n" group create "from-$n" >/dev/null 2>"$TMP/err" || bad "group create on $n" "$(cat "$TMP/err")"
+done
+missing=
+for n in n1 n2 n3; do
+    for g in from-n1 from-n2 from-n3; do
+        has_group "$n" "$g" || missing="$missing $n:$g"
+    done
+done
+[ -z "$missing" ] && ok "changes made on each node appear on all three" ||
+    bad "changes made on each node appear on all three" "missing:$missing"
+if wait_match 10 n1 n2 n3 && [ "$(version n1)" -eq $((v0 + 3)) ]; then
+    ok "3 nodes: same version ($(version n1)) and checksum everywhere"
+else
+    bad "3 nodes: same version and checksum everywhere" "$(describe n1 n2 n3)"
+fi
+# a refused change is refused everywhere alike and changes nothing
+v1=$(version n2)
+wp n2 group create from-n1 >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 4 ] && wait_match 5 n1 n2 n3 && [ "$(version n3)" = "$v1" ]; then
+    ok "a refused change (exists) keeps the version on every node"
+else
+    bad "a refused change (exists) keeps the version on every node" "rc=$rc $(describe n1 n2 n3)"
+fi
+
+# ---------------------------------------------------------------- 2 ------
+"$TC" kill n3 >/dev/null 2>&1
+"$TC" wait-view n1 n2 --members 2 --quorate yes --timeout 30 >/dev/null 2>&1
+wait_ready 20 n1 n2
+for i in 1 2 3 4 5; do
+    wp n1 group create "while-down-$i" >/dev/null 2>"$TMP/err" || bad "change while n3 is down ($i)" "$(cat "$TMP/err")"
+done
+wp n2 group delete from-n3 >/dev/null 2>"$TMP/err" || bad "delete while n3 is down" "$(cat "$TMP/err")"
+"$TC" start n3 >/dev/null 2>&1
+if wait_match 30 n1 n2 n3 && has_group n3 while-down-5 && ! has_group n3 from-n3; then
+    ok "a node that was down catches up and matches (version $(version n3))"
+else
+    bad "a node that was down catches up and matches" "$(describe n1 n2 n3)"
+fi
+
+# ---------------------------------------------------------------- 3 ------
+"$TC" partition n1,n2 n3 >/dev/null 2>&1
+"$TC" wait-view n3 --members 1 --quorate no --timeout 30 >/dev/null 2>&1
+"$TC" wait-view n1 n2 --members 2 --quorate yes --timeout 30 >/dev/null 2>&1
+wait_ready 20 n1 n2 n3
+if wp n1 group create in-majority >/dev/null 2>"$TMP/err" && has_group n2 in-majority; then
+    ok "partition: the majority pair accepts changes"
+else
+    bad "partition: the majority pair accepts changes" "$(cat "$TMP/err")"
+fi
+out=$(wp n3 group create in-minority 2>&1)
+rc=$?
+if [ $rc -eq 5 ] && echo "$out" | grep -q "no quorum" && echo "$out" | grep -q "votes are present"; then
+    ok "partition: the minority refuses with the no-quorum error (exit 5)"
+else
+    bad "partition: the minority refuses with the no-quorum error (exit 5)" "rc=$rc $out"
+fi
+has_group n3 in-minority && bad "partition: the refused change is absent" "n3 has in-minority" ||
+    ok "partition: the refused change is absent"
+"$TC" heal >/dev/null 2>&1
+"$TC" wait-view n1 n2 n3 --members 3 --quorate yes --timeout 30 >/dev/null 2>&1
+if wait_match 30 n1 n2 n3 && has_group n3 in-majority && ! has_group n1 in-minority; then
+    ok "heal: all three match, the majority's change won"
+else
+    bad "heal: all three match, the majority's change won" "$(describe n1 n2 n3)"
+fi
+checks=$(wp n1 --json status 2>/dev/null | jq -r '.checks // .replication.checks // empty')
+[ -n "$checks" ] && echo "     (consistency checks run on n1 so far: $checks)"
+
+# ---------------------------------------------------------------- 4 ------
+"$TC" down >/dev/null 2>&1
+if ! "$TC" up 5 --token 1000 >"$TMP/up.log" 2>&1 || ! wait_ready 40 n1 n2 n3 n4 n5; then
+    bad "test cluster of 5 nodes starts" "$(tail -5 "$TMP/up.log"; describe n1 n2 n3 n4 n5)"
+    finish
+fi
+v0=$(version n1)
+pids=()
+for i in 1 2 3 4 5; do
+    "$TC" exec "n$i" "$WPLOAD" --connections 8 --requests 200 --prefix "load-n$i" \
+        >"$TMP/load-n$i.json" 2>"$TMP/load-n$i.err" &
+    pids+=($!)
+done
+lf=0
+for p in "${pids[@]}"; do wait "$p" || lf=$((lf + 1)); done
+acked=$(cat "$TMP"/load-n*.json | jq -s 'map(.acked) | add')
+if [ "$lf" -eq 0 ] && [ "$acked" = 1000 ]; then
+    ok "5 nodes: 1,000 changes from all five at once acknowledged"
+else
+    bad "5 nodes: 1,000 changes from all five at once acknowledged" "acked=$acked $(cat "$TMP"/load-n*.json "$TMP"/load-n*.err)"
+fi
+if wait_match 30 n1 n2 n3 n4 n5 && [ "$(version n5)" -eq $((v0 + 1000)) ]; then
+    ok "5 nodes: identical everywhere, version rose by exactly 1,000"
+else
+    bad "5 nodes: identical everywhere, version rose by exactly 1,000" "from $v0: $(describe n1 n2 n3 n4 n5)"
+fi
+bad_groups=$(wp n4 --json group list 2>/dev/null | jq -r '[.[] | .name | select(startswith("load-"))] as $g
+    | ($g | length) as $n | ($g | unique | length) as $u | if $n == 1000 and $u == 1000 then "" else "\($n) groups, \($u) unique" end')
+[ -z "$bad_groups" ] && ok "5 nodes: every group present once" ||
+    bad "5 nodes: every group present once" "$bad_groups"
+lat=$(cat "$TMP"/load-n*.json | jq -s -c 'map(.latency_ms.median)')
+echo "     (wpload medians per node, ms: $lat)"
+
+finish
