@@ -48,7 +48,7 @@ expect_fail 3 "set on a missing group" wp group set nosuch --policy failback=imm
 expect_fail 3 "preferred owner that is not a node" wp group set web \
     --policy preferred_owners=n1,ghost
 expect_err "unknown node named" 'ghost'
-expect_fail 3 "possible owner that is not a node" wp group set web --policy possible_owners=ghost
+expect_fail 3 "possible owner that is not a node" wp group set plain --policy possible_owners=ghost
 expect_fail 3 "create with an unknown owner" wp group create bad --policy preferred_owners=ghost
 expect_fail 2 "owner list naming a node twice" wp group set web --policy preferred_owners=n1,n1
 expect_ok "possible owners = n1" wp group set web --policy possible_owners=n1
