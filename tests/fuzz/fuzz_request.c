@@ -6,7 +6,8 @@
  * as a frame and decoding again unchanged.
  *
  *   make fuzz
- *   build-fuzz/fuzz_request -max_total_time=120 tests/fuzz/corpus/request
+ *   build-fuzz/fuzz_request -max_total_time=120 -dict=tests/fuzz/request.dict \
+ *       tests/fuzz/corpus/request
  */
 #include <stdint.h>
 #include <stdlib.h>
