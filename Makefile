@@ -69,6 +69,7 @@ $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 
 check: all
 	tests/run-unit $(BUILD)
+	tests/run-sched $(BUILD)
 	tests/run-cli $(BUILD)
 
 unit: all

@@ -55,10 +55,11 @@ bool db_policy_merge(json_t *policy, const json_t *changes, bool is_group, wp_er
         free(norm);
     }
     json_decref(defaults);
-    /* Rules across keys (failback=window needs a window, preferred owners
-     * must be possible owners) live in the model, in one place. */
-    if (ok)
-        ok = is_group ? wp_group_policy_check(policy, err) : wp_resource_policy_check(policy, err);
+    /* Rules across keys live in the model, in one place.  For groups they
+     * run in db_owner_lists_check, after the owner names are known to exist,
+     * so an unknown node is reported as such first. */
+    if (ok && !is_group)
+        ok = wp_resource_policy_check(policy, err);
     return ok;
 }
 
@@ -120,7 +121,8 @@ static bool owner_list_check(wp_db *db, json_t *policy, const char *key, wp_err 
 bool db_owner_lists_check(wp_db *db, json_t *policy, wp_err *err)
 {
     return owner_list_check(db, policy, "preferred_owners", err) &&
-           owner_list_check(db, policy, "possible_owners", err);
+           owner_list_check(db, policy, "possible_owners", err) &&
+           wp_group_policy_check(policy, err);
 }
 
 static bool group_write(wp_db *db, const char *sql, const char *name, const json_t *policy,
