@@ -285,11 +285,13 @@ static void on_timer(void *data)
     }
 }
 
+/* qb_loop dispatch functions return -1 once they removed their own entry
+ * (libqb would otherwise mark the deleted entry active again). */
 static int32_t on_pipe(int32_t fd, int32_t revents, void *data)
 {
     wp_agent_job *job = data;
     drain_pipe(job);
-    return 0;
+    return job->pipe_open ? 0 : -1;
 }
 
 static int32_t on_pidfd(int32_t fd, int32_t revents, void *data)
@@ -298,7 +300,7 @@ static int32_t on_pidfd(int32_t fd, int32_t revents, void *data)
     on_exited(job);
     job->done(job->data, job->rc, &job->err);
     wp_agent_job_cancel(job);
-    return 0;
+    return -1;
 }
 
 /* Fork the child and set up the job (not yet watched). */

@@ -271,6 +271,80 @@ static void test_spawn_timeout(void **state)
     assert_true(group_gone(pg));
 }
 
+/* Several jobs at once on one loop, then many in a row (entry reuse). */
+typedef struct multi {
+    qb_loop_t *loop;
+    int left;
+    int calls[3];
+    wp_agent_rc rc[3];
+} multi;
+
+typedef struct multi_slot {
+    multi *m;
+    int i;
+} multi_slot;
+
+static void on_multi_done(void *data, wp_agent_rc rc, const wp_err *err)
+{
+    multi_slot *s = data;
+    s->m->calls[s->i]++;
+    s->m->rc[s->i] = rc;
+    if (--s->m->left == 0)
+        qb_loop_stop(s->m->loop);
+}
+
+static void test_spawn_concurrent(void **state)
+{
+    static const char *const sh[3] = {"sleep 0.2; exit 0", "exit 7", "sleep 100"};
+    static const long timeout[3] = {10000, 10000, 300};
+    multi m = {.loop = qb_loop_create(), .left = 3};
+    multi_slot slots[3];
+    json_t *props[3];
+    wp_err err;
+    qb_loop_timer_handle safety;
+    qb_loop_timer_add(m.loop, QB_LOOP_LOW, 60ull * 1000000000, m.loop, on_safety, &safety);
+    for (int i = 0; i < 3; i++) {
+        slots[i] = (multi_slot){&m, i};
+        props[i] = json_pack("{s:s, s:s}", "sh", sh[i], "pgfile", "/dev/null");
+        wp_agent_ctx ctx = {
+            .name = "probe", .props = props[i], .log_fd = -1, .timeout_ms = timeout[i]};
+        assert_non_null(
+            wp_agent_type_spawn(m.loop, &probe, WP_OP_STOP, &ctx, on_multi_done, &slots[i], &err));
+    }
+    qb_loop_run(m.loop);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(m.calls[i], 1);
+    assert_int_equal(m.rc[0], WP_AGENT_OK);
+    assert_int_equal(m.rc[1], WP_AGENT_NOT_RUNNING);
+    assert_int_equal(m.rc[2], WP_AGENT_TIMEOUT);
+
+    /* one after the other on the same loop */
+    for (int round = 0; round < 40; round++) {
+        m.left = 1;
+        m.calls[0] = 0;
+        wp_agent_ctx ctx = {.name = "probe", .props = props[1], .log_fd = -1, .timeout_ms = 10000};
+        assert_non_null(
+            wp_agent_type_spawn(m.loop, &probe, WP_OP_STOP, &ctx, on_multi_done, &slots[0], &err));
+        qb_loop_run(m.loop);
+        assert_int_equal(m.calls[0], 1);
+        assert_int_equal(m.rc[0], WP_AGENT_NOT_RUNNING);
+    }
+    /* a cancelled job never calls back */
+    wp_agent_ctx ctx = {.name = "probe", .props = props[2], .log_fd = -1, .timeout_ms = 10000};
+    wp_agent_job *job =
+        wp_agent_type_spawn(m.loop, &probe, WP_OP_START, &ctx, on_multi_done, &slots[1], &err);
+    assert_non_null(job);
+    m.calls[1] = 0;
+    wp_agent_job_cancel(job);
+    qb_loop_timer_del(m.loop, safety);
+    qb_loop_destroy(m.loop);
+    assert_int_equal(m.calls[1], 0);
+    for (int i = 0; i < 3; i++)
+        json_decref(props[i]);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+}
+
 /* ---- table, names -------------------------------------------------------- */
 
 static void test_lookup(void **state)
@@ -566,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_runner_missing_op),
         cmocka_unit_test(test_spawn_codes),
         cmocka_unit_test(test_spawn_timeout),
+        cmocka_unit_test(test_spawn_concurrent),
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_op_parse),
         cmocka_unit_test(test_bad_props_refused_before_running),
