@@ -108,8 +108,10 @@ wp_agent_rc wp_agent_op_call(wp_rtype type, wp_agent_op op, const wp_agent_ctx *
 wp_agent_rc wp_agent_op_run(wp_rtype type, wp_agent_op op, const wp_agent_ctx *ctx, wp_err *err);
 
 /* Run the op in a child driven by loop; done() is called exactly once, from
- * the loop, unless the job is cancelled first.  err is valid during the call
- * only.  NULL (err set) when the child could not be started. */
+ * the loop, unless the job is cancelled first; the job is freed after done()
+ * returns.  ctx is read only during this call (the child has its own copy of
+ * memory), so it may live on the caller's stack.  The err given to done() is
+ * valid during the call only.  NULL (err set) when no child could start. */
 typedef struct wp_agent_job wp_agent_job;
 typedef void (*wp_agent_done_fn)(void *data, wp_agent_rc rc, const wp_err *err);
 wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
