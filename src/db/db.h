@@ -103,4 +103,57 @@ bool wp_db_snapshot_import(wp_db *db, const unsigned char *buf, size_t len, wp_e
  * databases that went through the same commands have the same checksum. */
 bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
 
+/*
+ * Runtime state (resource states, group owners, node pause/drain, the
+ * operator's targets, failure histories) is changed by commands too, on the
+ * same road.  Operator commands (IPC ops, `wolfpack` verbs):
+ *   node.pause {name}          paused = true: keeps its groups, takes none
+ *   node.resume {name}         paused = drained = false
+ *   node.drain {name}          paused = drained = true: its groups move away
+ *   group.online {name}        target = online
+ *   group.offline {name}       target = offline (stop every resource)
+ *   group.move {name, to?}     move_to = to (a node name) or "@best" when
+ *                              absent; refused for an unknown node, a node
+ *                              that is not a possible owner
+ *   resource.online {name}     the resource's target = online, and its
+ *                              group's target = online
+ *   resource.offline {name}    the resource's target = offline
+ *   resource.fail {name}       simulate a failure (as cluster.exe's
+ *                              /fail): an Online resource becomes Failed
+ *                              with error "failure simulated by operator";
+ *                              refused for a resource that is not Online
+ * Internal commands (wolfpackd only; not accepted from IPC clients):
+ *   resource.report {name, node, state, at, error?}
+ *                              the executor's or a monitor's result:
+ *                              sets state (Online, Offline, Failed, Online
+ *                              Pending, Offline Pending), node, last_error
+ *                              (cleared when absent), and pending_since = at
+ *                              when the state is a pending one
+ *   sched.commit {at, coordinator, decisions: [{group, owner, failover,
+ *                state}], actions: [{action, resource, group, node}],
+ *                offline: [resource names]}
+ *                              the coordinator's decision, from one
+ *                              wp_sched_run: sets each group's owner and
+ *                              state, appends `at` to its failover history
+ *                              when failover is true, clears its move_to,
+ *                              clears the restart history of a group whose
+ *                              owner changes; for every action sets the
+ *                              resource Online Pending (start, restart) or
+ *                              Offline Pending (stop) on the action's node
+ *                              with pending_since = at, and for a restart
+ *                              appends `at` to its restart history; every
+ *                              resource in `offline` (it ran on a node that
+ *                              is down) becomes Offline.  Histories keep at
+ *                              most the last 64 entries.
+ * Queries add: node "paused", "drained"; group "target", "move_to",
+ * "failovers"; resource "target", "node", "last_error", "pending_since",
+ * "restarts".
+ */
+
+/* The scheduler's input (docs/SCHEDULER.md, the fixture format) built from
+ * the database: every node with state "up" when its id is in up_ids (the
+ * current quorate membership), else "down".  Caller owns the result. */
+json_t *wp_db_sched_input(wp_db *db, const uint32_t *up_ids, size_t n_up, int64_t now,
+                          long tz_offset, wp_err *err);
+
 #endif
