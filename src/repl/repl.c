@@ -1,5 +1,6 @@
 /*
- * repl.c -- what the transports share: freeing a wp_repl.
+ * repl.c -- what the transports share: freeing a wp_repl and the
+ * membership callback.
  */
 #include "repl.h"
 
@@ -12,4 +13,16 @@ void wp_repl_free(wp_repl *r)
     if (r->ops && r->ops->destroy)
         r->ops->destroy(r->impl);
     free(r);
+}
+
+void wp_repl_on_membership(wp_repl *r, wp_repl_membership_fn fn, void *ctx)
+{
+    r->membership_fn = fn;
+    r->membership_ctx = ctx;
+}
+
+void wp_repl_notify_membership(wp_repl *r)
+{
+    if (r && r->membership_fn)
+        r->membership_fn(r->membership_ctx);
 }

@@ -44,9 +44,15 @@ typedef struct wp_repl_ops {
     void (*destroy)(void *impl);
 } wp_repl_ops;
 
+/* Called (from the event loop) after the membership, the quorum or the
+ * sync state changed: the executor re-reads wp_repl_status then. */
+typedef void (*wp_repl_membership_fn)(void *ctx);
+
 typedef struct wp_repl {
     const wp_repl_ops *ops;
     void *impl;
+    wp_repl_membership_fn membership_fn; /* set with wp_repl_on_membership */
+    void *membership_ctx;
 } wp_repl;
 
 wp_repl *wp_repl_solo_new(wp_db *db, wp_repl_applied_fn on_applied, void *ctx, wp_err *err);
@@ -68,5 +74,10 @@ static inline json_t *wp_repl_status(wp_repl *r)
     return r->ops->status(r->impl);
 }
 void wp_repl_free(wp_repl *r);
+
+/* Register the membership callback (one per transport; NULL removes it). */
+void wp_repl_on_membership(wp_repl *r, wp_repl_membership_fn fn, void *ctx);
+/* For transports: call the registered callback, if any. */
+void wp_repl_notify_membership(wp_repl *r);
 
 #endif
