@@ -226,6 +226,8 @@ typedef struct wp_cpg {
     bool dirty, trusted;
     uint64_t syncs_done;
     uint64_t last_sync_ms;
+    uint64_t confchg_us, round_us; /* when the membership changed / the round started */
+    uint64_t last_sync_took_us;
 
     /* quorum */
     bool quorate;

@@ -163,6 +163,7 @@ static void finish_sync(wp_cpg *c, bool imported)
     c->trusted = c->quorate;
     c->syncs_done++;
     c->last_sync_ms = cpg_now_ms();
+    c->last_sync_took_us = cpg_now_us() - c->confchg_us;
     if (imported) {
         c->sum_version = -1;
         cpg_pendings_fail_applied(
@@ -174,8 +175,12 @@ static void finish_sync(wp_cpg *c, bool imported)
             "look with `wolfpack status` (or the matching show command) whether the change is "
             "there, and make it again if not");
     }
-    qb_log(LOG_NOTICE, "replication: synced at version %lld with %zu member(s), leader %u%s",
-           (long long)v, c->n_members, c->leader_nodeid, imported ? " (snapshot imported)" : "");
+    qb_log(LOG_NOTICE,
+           "replication: synced at version %lld with %zu member(s), leader %u%s, %llu ms after "
+           "the membership change (round %llu ms)",
+           (long long)v, c->n_members, c->leader_nodeid, imported ? " (snapshot imported)" : "",
+           (unsigned long long)c->last_sync_took_us / 1000,
+           (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
     cpg_pendings_check(c);
     cpg_maybe_bootstrap(c);
 }
@@ -195,6 +200,7 @@ void cpg_sync_start_round(wp_cpg *c)
 
 void cpg_sync_on_confchg(wp_cpg *c)
 {
+    c->confchg_us = cpg_now_us();
     reset_round(c, CPG_SYNC_WAIT);
     cpg_quorum_refresh(c);
     if (!c->quorate)
@@ -211,10 +217,13 @@ void cpg_sync_on_start(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
 
     (void)from;
     reset_round(c, CPG_SYNC_COLLECT);
+    c->round_us = cpg_now_us();
     c->epoch = m->u.start.epoch;
     reply.u.state.epoch = c->epoch;
     if (!local_state(c, &reply.u.state.version, reply.u.state.checksum))
         c->dirty = true;
+    qb_log(LOG_INFO, "replication: sync round of node %u: state computed in %llu ms",
+           c->epoch.nodeid, (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
     reply.u.state.dirty = c->dirty;
     reply.u.state.trusted = c->trusted;
     if (!cpg_send(c, &reply, &err))
@@ -232,7 +241,8 @@ static void send_snapshot(wp_cpg *c)
         resync_dirty(c, "snapshot export failed");
         return;
     }
-    qb_log(LOG_INFO, "replication: sending a snapshot of %zu bytes", len);
+    qb_log(LOG_INFO, "replication: sending a snapshot of %zu bytes (%llu ms into the round)", len,
+           (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
     size_t off = 0;
     do {
         wp_cpg_msg m = {.type = WP_CPG_SNAP};
@@ -333,12 +343,15 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         finish_sync(c, false);
         return;
     }
+    uint64_t t0 = cpg_now_us();
     if (!wp_db_snapshot_import(c->db, c->snap, c->snap_total, &err)) {
         qb_log(LOG_ERR, "replication: cannot import the leader's snapshot: %s (%s)", err.what,
                err.why);
         resync_dirty(c, "snapshot import failed");
         return;
     }
+    qb_log(LOG_INFO, "replication: imported a snapshot of %zu bytes in %llu ms", c->snap_total,
+           (unsigned long long)(cpg_now_us() - t0) / 1000);
     finish_sync(c, true);
 }
 
