@@ -14,7 +14,7 @@ CC ?= cc
 BUILD ?= build
 SAN ?=
 PKGS := jansson sqlite3 libqb libcpg libvotequorum libquorum libcmap libcrypto \
-        libnl-route-3.0 libnl-3.0 libarchive libzstd libxml-2.0
+        libnl-route-3.0 libnl-3.0 libarchive libzstd libxml-2.0 yaml-0.1
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
@@ -34,6 +34,11 @@ DAEMON_SRCS := $(wildcard src/daemon/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
+# Application kits (docs/KITS.md): kits/K/src/P.c becomes the program
+# $(BUILD)/kits/K/bin/P, and every other file of kits/K is copied beside it,
+# so $(BUILD)/kits/K is a complete kit that `wolfpack app install` takes.
+KIT_SRCS := $(wildcard kits/*/src/*.c)
+KIT_DATA := $(filter-out kits/%.c kits/%.h,$(shell find kits -type f 2>/dev/null))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -42,9 +47,11 @@ DAEMON := $(BUILD)/wolfpackd
 CLI := $(BUILD)/wolfpack
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
+KIT_BINS := $(foreach s,$(KIT_SRCS),$(BUILD)/$(subst /src/,/bin/,$(s:.c=)))
+KIT_COPIES := $(addprefix $(BUILD)/,$(KIT_DATA))
 
 .PHONY: all check unit clitest fuzz format clean
-all: $(DAEMON) $(CLI) $(UNIT_BINS) $(TOOL_BINS)
+all: $(DAEMON) $(CLI) $(UNIT_BINS) $(TOOL_BINS) $(KIT_BINS) $(KIT_COPIES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,6 +73,15 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+.SECONDEXPANSION:
+$(KIT_BINS): $(BUILD)/%: $$(subst /bin/,/src/,%).c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(LDSAN) -o $@ $<
+
+$(KIT_COPIES): $(BUILD)/%: %
+	@mkdir -p $(dir $@)
+	cp -p $< $@
 
 check: all
 	tests/run-unit $(BUILD)
