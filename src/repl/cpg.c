@@ -52,6 +52,24 @@ uint64_t cpg_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* ---- membership notification -------------------------------------------- */
+
+static void notify_job(void *data)
+{
+    wp_cpg *c = data;
+
+    c->notify_armed = false;
+    wp_repl_notify_membership(c->self);
+}
+
+void cpg_changed(wp_cpg *c)
+{
+    if (c->notify_armed || !c->self)
+        return;
+    if (qb_loop_job_add(c->loop, QB_LOOP_MED, c, notify_job) == 0)
+        c->notify_armed = true;
+}
+
 /* ---- members ------------------------------------------------------------- */
 
 cpg_member *cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid)
@@ -259,9 +277,11 @@ static void on_confchg(cpg_handle_t handle, const struct cpg_name *group,
     if (!cpg_member_find(c, c->local_nodeid, c->local_pid)) {
         qb_log(LOG_WARNING, "replication: this node is not in its own CPG membership");
         c->mode = CPG_SYNC_WAIT;
+        cpg_changed(c);
         return;
     }
     cpg_sync_on_confchg(c);
+    cpg_changed(c);
 }
 
 static void go_fatal(wp_cpg *c, const char *what)
@@ -512,6 +532,8 @@ static void cpg_destroy(void *impl)
     free(c->snap);
     wp_cpg_cmdbuf_free(&c->cmdbuf);
     if (c->loop) {
+        if (c->notify_armed)
+            qb_loop_job_del(c->loop, QB_LOOP_MED, c, notify_job);
         qb_loop_timer_del(c->loop, c->check_timer);
         qb_loop_timer_del(c->loop, c->sweep_timer);
         if (c->retry_armed)
@@ -644,6 +666,7 @@ wp_repl *wp_repl_cpg_new(wp_db *db, qb_loop_t *loop, const char *cpg_group,
     qb_log(LOG_NOTICE, "replication: node %u joined CPG group %s", c->local_nodeid, c->group.value);
     r->ops = &cpg_ops;
     r->impl = c;
+    c->self = r;
     return r;
 fail:
     cpg_destroy(c);

@@ -249,6 +249,7 @@ static void batch_io_failed(wp_cpg *c, cpg_batch_item *items, size_t n, const wp
     c->trusted = false;
     c->mode = CPG_SYNC_WAIT;
     cpg_sync_start_round(c);
+    cpg_changed(c);
 }
 
 /* Apply the batch; fill versions[i] with the version after item i. */

@@ -197,7 +197,8 @@ typedef struct cpg_batch_item {
 } cpg_batch_item;
 
 typedef struct wp_cpg {
-    wp_db *db; /* borrowed */
+    wp_repl *self; /* the wp_repl that owns this transport (membership callback) */
+    wp_db *db;     /* borrowed */
     qb_loop_t *loop;
     wp_repl_applied_fn on_applied;
     void *ctx;
@@ -267,6 +268,7 @@ typedef struct wp_cpg {
     char sum[65];
 
     bool bootstrap_inflight;
+    bool notify_armed; /* a membership notification job is queued */
 
     /* counters for status() and the benchmark */
     uint64_t n_batches, n_batched, n_try_again, n_acks;
@@ -284,6 +286,8 @@ bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err);
 cpg_member *cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid);
 bool cpg_is_lowest(const wp_cpg *c);
 void cpg_maybe_bootstrap(wp_cpg *c);
+/* Membership, quorum or sync state changed: tell wolfpackd (from the loop). */
+void cpg_changed(wp_cpg *c);
 
 /* cpg_commit.c */
 bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void *cookie,

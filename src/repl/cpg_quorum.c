@@ -32,6 +32,8 @@ static void vq_notify(votequorum_handle_t handle, uint64_t context, uint32_t quo
                c->quorate ? "gained" : "lost", n_nodes);
     if (c->quorate && !was)
         cpg_maybe_bootstrap(c);
+    if (c->quorate != was)
+        cpg_changed(c);
 }
 
 static int32_t vq_dispatch(int32_t fd, int32_t revents, void *data)

@@ -149,6 +149,7 @@ static void resync_dirty(wp_cpg *c, const char *why)
     c->trusted = false;
     reset_round(c, CPG_SYNC_WAIT);
     cpg_sync_start_round(c);
+    cpg_changed(c);
 }
 
 static void finish_sync(wp_cpg *c, bool imported)
@@ -183,6 +184,7 @@ static void finish_sync(wp_cpg *c, bool imported)
            (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
     cpg_pendings_check(c);
     cpg_maybe_bootstrap(c);
+    cpg_changed(c);
 }
 
 /* ---- the state machine --------------------------------------------------- */
