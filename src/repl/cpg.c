@@ -433,9 +433,31 @@ void cpg_maybe_bootstrap(wp_cpg *c)
 
 /* ---- wp_repl ops --------------------------------------------------------- */
 
+/* Ready to serve reads: synced, and this run has been synced in a quorate
+ * partition at least once (a node that starts alone, before its corosync
+ * merged with the others, must not serve its possibly stale copy).  A node
+ * that was in the majority and was then cut off keeps serving its last
+ * state, read-only (submit refuses without quorum). */
 static bool cpg_ready(void *impl, wp_err *err)
 {
-    return cpg_refuse_not_ready(impl, err);
+    wp_cpg *c = impl;
+
+    if (!cpg_refuse_not_ready(c, err))
+        return false;
+    if (!c->served_quorate) {
+        cpg_quorum_refresh(c);
+        c->served_quorate = c->quorate;
+    }
+    if (c->served_quorate)
+        return true;
+    wp_errf(err, WP_E_UNAVAILABLE, "this node has not joined a quorate partition since it started");
+    wp_err_why(err,
+               "only %u of %u votes are present, so its copy of the database may be older than "
+               "the cluster's; it serves once it has synchronized with a majority",
+               c->votes, c->expected);
+    wp_err_todo(err, "start the missing nodes or restore the network; `wolfpack status` shows "
+                     "the quorum");
+    return false;
 }
 
 static bool cpg_submit(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie,

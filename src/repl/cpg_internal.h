@@ -225,6 +225,7 @@ typedef struct wp_cpg {
     unsigned char *snap;
     size_t snap_total, snap_have;
     bool dirty, trusted;
+    bool served_quorate; /* synced while quorate at least once since start */
     uint64_t syncs_done;
     uint64_t last_sync_ms;
     uint64_t confchg_us, round_us; /* when the membership changed / the round started */

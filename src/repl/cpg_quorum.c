@@ -30,6 +30,8 @@ static void vq_notify(votequorum_handle_t handle, uint64_t context, uint32_t quo
     if (was != c->quorate)
         qb_log(LOG_NOTICE, "replication: partition %s quorum (%u node(s) in the ring)",
                c->quorate ? "gained" : "lost", n_nodes);
+    if (c->quorate && c->mode == CPG_SYNC_SYNCED)
+        c->served_quorate = true;
     if (c->quorate && !was)
         cpg_maybe_bootstrap(c);
     if (c->quorate != was)

@@ -162,6 +162,7 @@ static void finish_sync(wp_cpg *c, bool imported)
     c->dirty = false;
     cpg_quorum_refresh(c);
     c->trusted = c->quorate;
+    c->served_quorate |= c->quorate;
     c->syncs_done++;
     c->last_sync_ms = cpg_now_ms();
     c->last_sync_took_us = cpg_now_us() - c->confchg_us;
