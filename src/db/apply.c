@@ -23,6 +23,7 @@ typedef enum arg_shape {
     SHAPE_OBJ_STR_NUL, /* {"k": "v" | null} */
     SHAPE_ARR_STR,     /* ["a", "b"] */
     SHAPE_ARR_NODES,   /* [{"name": s, "address": s, "id": n}] */
+    SHAPE_ARR_OBJ,     /* [{...}, ...] (the handler checks the members) */
 } arg_shape;
 
 typedef struct arg_spec {
@@ -62,6 +63,16 @@ static const arg_spec args_resource_set[] = {{"name", SHAPE_STRING, true},
 static const arg_spec args_depend[] = {
     {"name", SHAPE_STRING, true}, {"on", SHAPE_STRING, true}, {NULL, 0, false}};
 
+static const arg_spec args_move[] = {
+    {"name", SHAPE_STRING, true}, {"to", SHAPE_STRING, false}, {NULL, 0, false}};
+static const arg_spec args_report[] = {{"name", SHAPE_STRING, true},   {"node", SHAPE_STRING, true},
+                                       {"state", SHAPE_STRING, true},  {"at", SHAPE_INTEGER, true},
+                                       {"error", SHAPE_STRING, false}, {NULL, 0, false}};
+static const arg_spec args_commit[] = {
+    {"at", SHAPE_INTEGER, true},        {"coordinator", SHAPE_STRING, true},
+    {"decisions", SHAPE_ARR_OBJ, true}, {"actions", SHAPE_ARR_OBJ, false},
+    {"offline", SHAPE_ARR_STR, false},  {NULL, 0, false}};
+
 static const op_spec op_table[] = {
     {"cluster.create", args_cluster_create, db_op_cluster_create},
     {"node.add", args_node, db_op_node_add},
@@ -74,6 +85,17 @@ static const op_spec op_table[] = {
     {"resource.set", args_resource_set, db_op_resource_set},
     {"resource.depend", args_depend, db_op_resource_depend},
     {"resource.undepend", args_depend, db_op_resource_undepend},
+    {"node.pause", args_name, db_op_node_pause},
+    {"node.resume", args_name, db_op_node_resume},
+    {"node.drain", args_name, db_op_node_drain},
+    {"group.online", args_name, db_op_group_online},
+    {"group.offline", args_name, db_op_group_offline},
+    {"group.move", args_move, db_op_group_move},
+    {"resource.online", args_name, db_op_resource_online},
+    {"resource.offline", args_name, db_op_resource_offline},
+    {"resource.fail", args_name, db_op_resource_fail},
+    {"resource.report", args_report, db_op_resource_report},
+    {"sched.commit", args_commit, db_op_sched_commit},
 };
 
 static const char *shape_text(arg_shape s)
@@ -91,6 +113,8 @@ static const char *shape_text(arg_shape s)
         return "an array of strings";
     case SHAPE_ARR_NODES:
         return "an array of node objects {name, address, id}";
+    case SHAPE_ARR_OBJ:
+        return "an array of objects";
     }
     return "?";
 }
@@ -124,10 +148,17 @@ static bool shape_ok(const json_t *v, arg_shape s)
         return true;
     case SHAPE_ARR_STR:
     case SHAPE_ARR_NODES:
+    case SHAPE_ARR_OBJ:
         if (!json_is_array(v))
             return false;
-        json_array_foreach(v, i, item) if (s == SHAPE_ARR_STR ? !json_is_string(item)
-                                                              : !node_obj_ok(item)) return false;
+        json_array_foreach(v, i, item)
+        {
+            bool good = s == SHAPE_ARR_STR   ? json_is_string(item)
+                        : s == SHAPE_ARR_OBJ ? json_is_object(item)
+                                             : node_obj_ok(item);
+            if (!good)
+                return false;
+        }
         return true;
     }
     return false;
@@ -180,9 +211,8 @@ static const op_spec *command_spec(const json_t *cmd, const json_t **args, wp_er
     if (!spec) {
         wp_errf(err, WP_E_INVALID, "cannot apply the command '%.100s'", name);
         wp_err_why(err, "'%.100s' is not a command the cluster database knows", name);
-        wp_err_todo(err, "use one of cluster.create, node.add, node.remove, group.create, "
-                         "group.delete, group.set, resource.create, resource.delete, "
-                         "resource.set, resource.depend, resource.undepend");
+        wp_err_todo(err, "use one of the commands documented in src/db/db.h (cluster.create, "
+                         "node.*, group.*, resource.*, sched.commit)");
         return NULL;
     }
     *args = json_object_get(cmd, "args");

@@ -148,6 +148,33 @@ bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
  * Queries add: node "paused", "drained"; group "target", "move_to",
  * "failovers"; resource "target", "node", "last_error", "pending_since",
  * "restarts".
+ *
+ * Details (src/db/ops_runtime.c):
+ *   - A new group's target is "offline" (nothing starts until the operator
+ *     says `group online`, as in Windows); a new resource's is "online".
+ *   - group.online also sets every resource of the group to target online
+ *     and clears the group's failover and its resources' restart
+ *     histories (the operator's recovery, docs/SCHEDULER.md);
+ *     resource.online clears that resource's restart history.
+ *   - group.move is also refused (WP_E_CONFLICT) for a node that already
+ *     owns the group, or is paused or drained.
+ *   - resource.fail of a resource that is not Online: WP_E_CONFLICT.
+ *   - resource.report: `at` >= 0; `error` is kept up to 1000 bytes.
+ *   - sched.commit: "actions" and "offline" may be omitted (empty); each
+ *     decision/action object holds exactly the keys above ("owner" may be
+ *     null; decision "state" is one of wp_gstate_name's: Online, Partially
+ *     Online, Offline, Failed, Pending); an action's group must be its
+ *     resource's group; "coordinator" must be a known node.  Applied in
+ *     the order decisions, offline, actions (a resource lost with its node
+ *     becomes Offline, then the actions place it anew).  Unknown names:
+ *     WP_E_NOTFOUND; the whole commit is refused and changes nothing.
+ *   - node.remove sets the resources that ran on the node Offline (node
+ *     null) and cancels moves to it.
+ *   - Group "state" in queries: "Failed" while the last sched.commit
+ *     decision left it Failed; else "Online Pending" / "Offline Pending"
+ *     if any resource is (Online Pending first); else "Online" if every
+ *     resource is Online, "Partially Online" if some are, "Failed" if some
+ *     are Failed, else "Offline" (an empty group is Offline).
  */
 
 /* The scheduler's input (docs/SCHEDULER.md, the fixture format) built from

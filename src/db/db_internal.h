@@ -6,6 +6,8 @@
  *   sql.c       prepared-statement cache and small SQL helpers
  *   apply.c     the command shape check and the transaction around handlers
  *   ops_node.c, ops_group.c, ops_resource.c   one handler per command
+ *   ops_runtime.c  runtime state: operator verbs, resource.report, sched.commit
+ *   sched_export.c wp_db_sched_input (the scheduler's input JSON)
  *   graph.c     a group's dependency graph (order, paths, reachability)
  *   query.c     status/list/show JSON
  *   snapshot.c  export/import and the logical checksum
@@ -26,7 +28,8 @@
 #define WP_DB_FORMAT "wolfpack-db-1"
 #define WP_DB_SCHEMA_VERSION 1
 #define WP_DB_BUSY_MS 5000
-#define WP_DB_STMT_MAX 128
+#define WP_DB_STMT_MAX 192
+#define WP_DB_HISTORY_MAX 64 /* entries kept in a failover/restart history */
 
 typedef struct db_stmt_slot {
     const char *sql; /* the literal the call site passed (identity is the key) */
@@ -56,6 +59,9 @@ bool db_exec(wp_db *db, const char *sql, wp_err *err);
 bool db_step_done(wp_db *db, sqlite3_stmt *st, const char *what, wp_err *err);
 /* Bind text parameters 1..n in order (NULL binds SQL NULL). */
 void db_bind_texts(sqlite3_stmt *st, int n, const char *const *values);
+/* Run a statement with n text parameters (NULL binds SQL NULL) and no rows. */
+bool db_run(wp_db *db, const char *sql, int n, const char *const *values, const char *what,
+            wp_err *err);
 /* Does `sql` (with text parameters) return at least one row? -1 on error. */
 int db_exists(wp_db *db, const char *sql, const char *a, const char *b, wp_err *err);
 /* First column of the first row as a malloc'd string in *out.
@@ -95,6 +101,21 @@ bool db_op_resource_delete(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_set(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_depend(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_undepend(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_pause(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_resume(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_drain(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_online(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_offline(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_sched_commit(wp_db *db, const json_t *args, wp_err *err);
+
+/* A history (JSON array text of unix times, NULL = empty) with `at`
+ * appended, keeping the last WP_DB_HISTORY_MAX entries; malloc'd. */
+char *db_history_append(const char *text, int64_t at);
 
 /* Stored spelling of a group / resource / node name (malloc'd), or NULL
  * with WP_E_NOTFOUND (or an SQL error) in err. */

@@ -1,6 +1,7 @@
 /*
  * ops_node.c -- the commands that name the cluster and change its nodes:
- * cluster.create, node.add, node.remove.  Each runs inside the transaction
+ * cluster.create, node.add, node.remove (which also releases what ran on
+ * the node and cancels moves to it).  Each runs inside the transaction
  * opened by apply.c and refuses (without cleaning up: the transaction is
  * rolled back) on the first problem.
  */
@@ -233,7 +234,14 @@ bool db_op_node_remove(wp_db *db, const json_t *args, wp_err *err)
     char *name = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
     if (!name)
         return false;
-    bool ok = strip_owner_lists(db, name, err);
+    const char *vals[1] = {name};
+    bool ok = strip_owner_lists(db, name, err) &&
+              db_run(db,
+                     "UPDATE resource SET state = 'Offline', pending_since = NULL"
+                     " WHERE node = ?1",
+                     1, vals, "release the resources of a node", err) &&
+              db_run(db, "UPDATE grp SET move_to = NULL WHERE move_to = ?1", 1, vals,
+                     "cancel a move to a node", err);
     sqlite3_stmt *st = ok ? db_stmt(db, "DELETE FROM node WHERE name = ?1", err) : NULL;
     if (st) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);

@@ -4,6 +4,9 @@
  * deterministic: nodes and groups by name, a group's resources in
  * dependency order (dependencies first, ties by name), dependency lists by
  * name.  Each query reads inside one transaction, so it sees one version.
+ *
+ * A group's "state" is derived from its resources (db_group_state), except
+ * that a group the scheduler's last decision left Failed stays Failed.
  */
 #include "db_internal.h"
 
@@ -52,21 +55,48 @@ static json_t *oom(wp_err *err, json_t *partial)
     return NULL;
 }
 
+/* A nullable text column as JSON (null or a string). */
+static json_t *col_json_text(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
+                                                       : json_string(col_text(st, col));
+}
+
+static json_t *col_json_int(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL
+               ? json_null()
+               : json_integer(sqlite3_column_int64(st, col));
+}
+
+/* A history column (JSON array text) as a JSON array. */
+static json_t *col_history(sqlite3_stmt *st, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_array(v)) {
+        json_decref(v);
+        v = json_array();
+    }
+    return v;
+}
+
 /* --- nodes ------------------------------------------------------------- */
 
 static json_t *node_row(sqlite3_stmt *st)
 {
-    return json_pack("{s:s, s:I, s:s, s:b}", "name", col_text(st, 0), "id",
+    return json_pack("{s:s, s:I, s:s, s:b, s:b}", "name", col_text(st, 0), "id",
                      (json_int_t)sqlite3_column_int64(st, 1), "address", col_text(st, 2), "paused",
-                     sqlite3_column_int(st, 3) != 0);
+                     sqlite3_column_int(st, 3) != 0, "drained", sqlite3_column_int(st, 4) != 0);
 }
 
 static json_t *nodes_read(wp_db *db, const char *name, wp_err *err)
 {
-    sqlite3_stmt *st = db_stmt(
-        db,
-        "SELECT name, id, address, paused FROM node WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
-        err);
+    sqlite3_stmt *st =
+        db_stmt(db,
+                "SELECT name, id, address, paused, drained FROM node WHERE ?1 IS NULL OR name = ?1"
+                " ORDER BY name",
+                err);
     if (!st)
         return NULL;
     if (name)
@@ -134,7 +164,8 @@ static json_t *name_list(wp_db *db, const char *sql, const char *name, wp_err *e
 static json_t *resource_read(wp_db *db, const char *name, wp_err *err)
 {
     sqlite3_stmt *st = db_stmt(db,
-                               "SELECT name, grp, type, props, policy, state FROM resource"
+                               "SELECT name, grp, type, props, policy, state, target, node,"
+                               " last_error, pending_since, restarts FROM resource"
                                " WHERE name = ?1",
                                err);
     if (!st)
@@ -147,10 +178,12 @@ static json_t *resource_read(wp_db *db, const char *name, wp_err *err)
         const char *cls = wp_rtype_parse(col_text(st, 2), &type, NULL)
                               ? wp_rclass_name(wp_rtype_class(type))
                               : "unknown";
-        r = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "name", col_text(st, 0), "group",
-                      col_text(st, 1), "type", col_text(st, 2), "class", cls, "props",
-                      db_json_column(st, 3), "policy", db_json_column(st, 4), "state",
-                      col_text(st, 5));
+        r = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "name",
+                      col_text(st, 0), "group", col_text(st, 1), "type", col_text(st, 2), "class",
+                      cls, "props", db_json_column(st, 3), "policy", db_json_column(st, 4), "state",
+                      col_text(st, 5), "target", col_text(st, 6), "node", col_json_text(st, 7),
+                      "last_error", col_json_text(st, 8), "pending_since", col_json_int(st, 9),
+                      "restarts", col_history(st, 10));
     }
     sqlite3_reset(st);
     if (rc == SQLITE_DONE) {
@@ -221,20 +254,56 @@ json_t *wp_db_resource_show(wp_db *db, const char *name, wp_err *err)
 
 /* --- groups ------------------------------------------------------------ */
 
+/* The state of a group seen from its resources (see db.h). */
+static bool group_state(wp_db *db, const char *group, const char *sched_state, json_t *g,
+                        wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db,
+                               "SELECT count(*), total(state = 'Online'), total(state = 'Failed'),"
+                               " total(state = 'Online Pending'), total(state = 'Offline Pending')"
+                               " FROM resource WHERE grp = ?1",
+                               err);
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 1, group, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return db_sql_fail(db, err, "read the state of a group");
+    }
+    long long n = sqlite3_column_int64(st, 0);
+    double online = sqlite3_column_double(st, 1), failed = sqlite3_column_double(st, 2);
+    double up_pending = sqlite3_column_double(st, 3), down_pending = sqlite3_column_double(st, 4);
+    sqlite3_reset(st);
+    const char *state = "Offline";
+    if (sched_state && strcmp(sched_state, "Failed") == 0)
+        state = "Failed";
+    else if (up_pending > 0)
+        state = "Online Pending";
+    else if (down_pending > 0)
+        state = "Offline Pending";
+    else if (n > 0 && online == (double)n)
+        state = "Online";
+    else if (online > 0)
+        state = "Partially Online";
+    else if (failed > 0)
+        state = "Failed";
+    return json_object_set_new(g, "state", json_string(state)) == 0 || oom(err, NULL);
+}
+
 static json_t *group_row(wp_db *db, sqlite3_stmt *st, wp_err *err)
 {
-    json_t *owner =
-        sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null() : json_string(col_text(st, 2));
-    json_t *g = json_pack("{s:s, s:o, s:o, s:s}", "name", col_text(st, 0), "policy",
-                          db_json_column(st, 1), "owner", owner, "state", col_text(st, 3));
+    json_t *g = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o}", "name", col_text(st, 0), "policy",
+                          db_json_column(st, 1), "owner", col_json_text(st, 2), "sched_state",
+                          col_json_text(st, 3), "target", col_text(st, 4), "move_to",
+                          col_json_text(st, 5), "failovers", col_history(st, 6));
     return g ? g : oom(err, NULL);
 }
 
 static json_t *groups_read(wp_db *db, const char *name, wp_err *err)
 {
     sqlite3_stmt *st = db_stmt(db,
-                               "SELECT name, policy, owner, state FROM grp"
-                               " WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
+                               "SELECT name, policy, owner, sched_state, target, move_to,"
+                               " failovers FROM grp WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
                                err);
     if (!st)
         return NULL;
@@ -257,13 +326,19 @@ static json_t *groups_read(wp_db *db, const char *name, wp_err *err)
         db_sql_fail(db, err, "read the groups");
         return NULL;
     }
-    /* Resource order needs the statement above finished: fill it in after. */
+    /* Order and state need the statement above finished: fill them in after. */
     size_t i;
     json_t *g;
     json_array_foreach(list, i, g)
     {
-        json_t *names = group_order(db, json_string_value(json_object_get(g, "name")), err);
-        if (!names) {
+        const char *gname = json_string_value(json_object_get(g, "name"));
+        json_t *names = group_order(db, gname, err);
+        json_t *sched = json_incref(json_object_get(g, "sched_state"));
+        json_object_del(g, "sched_state");
+        bool ok = names && group_state(db, gname, json_string_value(sched), g, err);
+        json_decref(sched);
+        if (!ok) {
+            json_decref(names);
             json_decref(list);
             return NULL;
         }

@@ -23,24 +23,39 @@
 #include <unistd.h>
 
 /* The schema.  Names compare case-insensitively ("Web" and "web" are the
- * same resource); policies and properties are canonical JSON objects. */
+ * same resource); policies and properties are canonical JSON objects.
+ * Runtime state sits beside the configuration: node paused/drained; a
+ * group's owner, operator target, pending move, the state its last
+ * scheduler decision left (sched_state, NULL before any) and its failover
+ * history; a resource's state, node, target, last error, pending_since and
+ * restart history.  Histories are JSON arrays of unix times (at most 64). */
 static const char schema_sql[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;\n"
     "CREATE TABLE node(name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,"
     " id INTEGER NOT NULL UNIQUE,"
     " address TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-    " paused INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;\n"
+    " paused INTEGER NOT NULL DEFAULT 0,"
+    " drained INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;\n"
     "CREATE TABLE grp(name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,"
     " policy TEXT NOT NULL,"
     " owner TEXT COLLATE NOCASE REFERENCES node(name) ON DELETE SET NULL,"
-    " state TEXT NOT NULL DEFAULT 'Offline') WITHOUT ROWID;\n"
+    " sched_state TEXT,"
+    " target TEXT NOT NULL DEFAULT 'offline',"
+    " move_to TEXT COLLATE NOCASE,"
+    " failovers TEXT NOT NULL DEFAULT '[]') WITHOUT ROWID;\n"
     "CREATE TABLE resource(name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,"
     " grp TEXT NOT NULL COLLATE NOCASE REFERENCES grp(name),"
     " type TEXT NOT NULL,"
     " props TEXT NOT NULL,"
     " policy TEXT NOT NULL,"
-    " state TEXT NOT NULL DEFAULT 'Offline') WITHOUT ROWID;\n"
+    " state TEXT NOT NULL DEFAULT 'Offline',"
+    " target TEXT NOT NULL DEFAULT 'online',"
+    " node TEXT COLLATE NOCASE REFERENCES node(name) ON DELETE SET NULL,"
+    " last_error TEXT,"
+    " pending_since INTEGER,"
+    " restarts TEXT NOT NULL DEFAULT '[]') WITHOUT ROWID;\n"
     "CREATE INDEX resource_by_grp ON resource(grp, name);\n"
+    "CREATE INDEX resource_by_node ON resource(node);\n"
     "CREATE TABLE dependency("
     " res TEXT NOT NULL COLLATE NOCASE REFERENCES resource(name) ON DELETE CASCADE,"
     " dep TEXT NOT NULL COLLATE NOCASE REFERENCES resource(name),"

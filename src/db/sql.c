@@ -119,6 +119,16 @@ void db_bind_texts(sqlite3_stmt *st, int n, const char *const *values)
     }
 }
 
+bool db_run(wp_db *db, const char *sql, int n, const char *const *values, const char *what,
+            wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db, sql, err);
+    if (!st)
+        return false;
+    db_bind_texts(st, n, values);
+    return db_step_done(db, st, what, err);
+}
+
 int db_exists(wp_db *db, const char *sql, const char *a, const char *b, wp_err *err)
 {
     sqlite3_stmt *st = db_stmt(db, sql, err);

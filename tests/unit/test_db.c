@@ -237,8 +237,8 @@ static void test_base_status(void **state)
     json_t *n = wp_db_node_show(f->db, "N2", &err);
     assert_non_null(n);
     char *nt = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(nt, "{\"address\":\"198.51.100.12\",\"id\":2,\"name\":\"n2\","
-                            "\"paused\":false}");
+    assert_string_equal(nt, "{\"address\":\"198.51.100.12\",\"drained\":false,\"id\":2,"
+                            "\"name\":\"n2\",\"paused\":false}");
     free(nt);
     json_decref(n);
     assert_null(wp_db_node_show(f->db, "n9", &err));
@@ -280,11 +280,12 @@ static void test_resource_show(void **state)
     char *text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
     const char *want =
         "{\"class\":\"service\",\"dependents\":[],\"depends_on\":[\"web-disk\",\"web-name\"],"
-        "\"group\":\"web\",\"name\":\"httpd\",\"policy\":{\"pending_timeout\":\"180\","
+        "\"group\":\"web\",\"last_error\":null,\"name\":\"httpd\",\"node\":null,"
+        "\"pending_since\":null,\"policy\":{\"pending_timeout\":\"180\","
         "\"quick_check_interval\":\"5\",\"restart_action\":\"failover\",\"restart_period\":"
         "\"600\",\"restart_threshold\":\"3\",\"thorough_check_interval\":\"60\"},\"props\":"
-        "{\"command\":\"/usr/sbin/httpd -X\"},\"state\":\"Offline\",\"type\":\"Generic "
-        "Service\"}";
+        "{\"command\":\"/usr/sbin/httpd -X\"},\"restarts\":[],\"state\":\"Offline\","
+        "\"target\":\"online\",\"type\":\"Generic Service\"}";
     assert_string_equal(text, want);
     free(text);
     json_decref(r);
