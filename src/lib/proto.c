@@ -73,6 +73,12 @@ static const arg_spec args_resource_set[] = {{"name", SHAPE_STRING, true},
 static const arg_spec args_depend[] = {
     {"name", SHAPE_STRING, true}, {"on", SHAPE_STRING, true}, {NULL, 0, false}};
 
+static const arg_spec args_move[] = {
+    {"name", SHAPE_STRING, true}, {"to", SHAPE_STRING, false}, {NULL, 0, false}};
+
+/* resource.report and sched.commit are wolfpackd's own commands (src/db/db.h):
+ * they are deliberately absent, so no client can forge a resource state or a
+ * scheduler decision. */
 static const op_spec op_table[] = {
     {"status", false, args_none},
     {"cluster.show", false, args_none},
@@ -82,6 +88,7 @@ static const op_spec op_table[] = {
     {"group.show", false, args_name},
     {"resource.list", false, args_resource_list},
     {"resource.show", false, args_name},
+    {"watch", false, args_none},
     {"cluster.create", true, args_cluster_create},
     {"node.add", true, args_node},
     {"node.remove", true, args_name},
@@ -93,6 +100,15 @@ static const op_spec op_table[] = {
     {"resource.set", true, args_resource_set},
     {"resource.depend", true, args_depend},
     {"resource.undepend", true, args_depend},
+    {"node.pause", true, args_name},
+    {"node.resume", true, args_name},
+    {"node.drain", true, args_name},
+    {"group.online", true, args_name},
+    {"group.offline", true, args_name},
+    {"group.move", true, args_move},
+    {"resource.online", true, args_name},
+    {"resource.offline", true, args_name},
+    {"resource.fail", true, args_name},
 };
 
 static const op_spec *op_find(const char *op)

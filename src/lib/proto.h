@@ -12,11 +12,16 @@
  *
  * OPs that only read (served from the local database):
  *   status, cluster.show, node.list, node.show {name}, group.list,
- *   group.show {name}, resource.list {group?}, resource.show {name}
+ *   group.show {name}, resource.list {group?}, resource.show {name},
+ *   watch (the connection then receives one event frame per applied change)
  * OPs that change (become commands, see src/db/db.h for their args):
  *   cluster.create, node.add, node.remove, group.create, group.delete,
  *   group.set, resource.create, resource.delete, resource.set,
- *   resource.depend, resource.undepend
+ *   resource.depend, resource.undepend, node.pause, node.resume,
+ *   node.drain, group.online, group.offline, group.move {name, to?},
+ *   resource.online, resource.offline, resource.fail
+ * The daemon's own commands (resource.report, sched.commit) are not OPs:
+ * a client sending them gets an unknown-op error.
  *
  * wp_proto_decode_request() is the single entry point for untrusted bytes:
  * it checks the JSON, the op and the type of every argument against a table,
@@ -43,8 +48,7 @@ typedef struct wp_request {
 
 /* Decode a frame body (without the 4-byte length).  On success fills req
  * (free with wp_request_free).  On failure err says what was wrong. */
-bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *req,
-                             wp_err *err);
+bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *req, wp_err *err);
 void wp_request_free(wp_request *req);
 
 /* Is op a known op, and does it change the cluster? */
@@ -58,8 +62,7 @@ bool wp_proto_reply_parse(const json_t *reply, json_t **result, wp_err *err);
 
 /* Encode a JSON value as a frame (length prefix + compact JSON).
  * *out is malloc'd.  Fails if larger than WP_PROTO_MAX_FRAME. */
-bool wp_proto_encode_frame(const json_t *value, unsigned char **out, size_t *out_len,
-                           wp_err *err);
+bool wp_proto_encode_frame(const json_t *value, unsigned char **out, size_t *out_len, wp_err *err);
 
 /* Blocking helpers for clients on a connected fd. */
 bool wp_proto_send(int fd, const json_t *value, wp_err *err);

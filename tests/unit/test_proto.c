@@ -72,6 +72,17 @@ static const struct {
     {"{\"op\":\"resource.undepend\",\"args\":{\"name\":\"nn\",\"on\":\"ip\"}}", "resource.undepend",
      true},
     {"  {\"args\":{\"name\":\"caf\xc3\xa9\"},\"op\":\"group.show\"}\n", "group.show", false},
+    {"{\"op\":\"watch\"}", "watch", false},
+    {"{\"op\":\"node.pause\",\"args\":{\"name\":\"n1\"}}", "node.pause", true},
+    {"{\"op\":\"node.resume\",\"args\":{\"name\":\"n1\"}}", "node.resume", true},
+    {"{\"op\":\"node.drain\",\"args\":{\"name\":\"n1\"}}", "node.drain", true},
+    {"{\"op\":\"group.online\",\"args\":{\"name\":\"g\"}}", "group.online", true},
+    {"{\"op\":\"group.offline\",\"args\":{\"name\":\"g\"}}", "group.offline", true},
+    {"{\"op\":\"group.move\",\"args\":{\"name\":\"g\"}}", "group.move", true},
+    {"{\"op\":\"group.move\",\"args\":{\"name\":\"g\",\"to\":\"n2\"}}", "group.move", true},
+    {"{\"op\":\"resource.online\",\"args\":{\"name\":\"r\"}}", "resource.online", true},
+    {"{\"op\":\"resource.offline\",\"args\":{\"name\":\"r\"}}", "resource.offline", true},
+    {"{\"op\":\"resource.fail\",\"args\":{\"name\":\"r\"}}", "resource.fail", true},
 };
 
 static void test_good_requests(void **state)
@@ -112,6 +123,13 @@ static void test_op_known(void **state)
     assert_true(wp_proto_op_known("resource.depend", &mutates));
     assert_true(mutates);
     assert_false(wp_proto_op_known("resource.explode", &mutates));
+    assert_true(wp_proto_op_known("watch", &mutates));
+    assert_false(mutates);
+    assert_true(wp_proto_op_known("group.move", &mutates));
+    assert_true(mutates);
+    /* wolfpackd's own commands are not ops: no client may send them. */
+    assert_false(wp_proto_op_known("resource.report", &mutates));
+    assert_false(wp_proto_op_known("sched.commit", &mutates));
     assert_false(wp_proto_op_known(NULL, NULL));
 }
 
@@ -178,6 +196,18 @@ static const struct {
      "missing argument \"on\""},
     {"{\"op\":\"resource.list\",\"args\":{\"group\":null}}", WP_E_INVALID,
      "\"group\" has the wrong"},
+    {"{\"op\":\"resource.report\",\"args\":{\"name\":\"r\",\"node\":\"n1\",\"state\":"
+     "\"Online\",\"at\":1}}",
+     WP_E_INVALID, "unknown op \"resource.report\""},
+    {"{\"op\":\"sched.commit\",\"args\":{\"at\":1,\"coordinator\":\"n1\",\"decisions\":[]}}",
+     WP_E_INVALID, "unknown op \"sched.commit\""},
+    {"{\"op\":\"watch\",\"args\":{\"since\":1}}", WP_E_INVALID, "unknown argument \"since\""},
+    {"{\"op\":\"group.move\",\"args\":{\"to\":\"n1\"}}", WP_E_INVALID, "missing argument \"name\""},
+    {"{\"op\":\"group.move\",\"args\":{\"name\":\"g\",\"to\":null}}", WP_E_INVALID,
+     "\"to\" has the wrong"},
+    {"{\"op\":\"node.pause\",\"args\":{\"name\":\"n1\",\"force\":true}}", WP_E_INVALID,
+     "unknown argument \"force\""},
+    {"{\"op\":\"resource.fail\"}", WP_E_INVALID, "missing argument \"name\""},
     {"{\"op\":\"status\",\"args\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":1}}}"
      "}}}}}}",
      WP_E_PROTO, "nested too deeply"},
