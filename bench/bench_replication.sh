@@ -115,7 +115,11 @@ made=$(load n1 64 "$RES_N" "res" --op resource.create | jq .acked)
 t1=$(now_ms)
 echo "3 nodes, $made resources created in $(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100)) s:"
 v=$(version n1)
-"$TC" stop n3 >/dev/null 2>&1
+# a fresh wolfpackd on a node whose corosync runs: stop it (by its recorded
+# PID), wipe its database, start it, time until it serves the version
+wpid=$(cut -d' ' -f1 "$WPTC_DIR/nodes/n3/wolfpackd.pid")
+kill -TERM "$wpid" 2>/dev/null
+for ((i = 0; i < 200; i++)); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.05; done
 rm -f "$WPTC_DIR"/nodes/n3/var/lib/wolfpack/cluster.db*
 t0=$(now_ms)
 "$TC" start n3 >/dev/null 2>&1
@@ -125,9 +129,9 @@ for ((i = 0; i < 1200; i++)); do
     sleep 0.02
 done
 if [ -n "$synced" ]; then
-    line "fresh node: start command to serving" "$((synced - t0)) ms" "<= 1000 ms"
+    line "fresh wolfpackd: start to serving" "$((synced - t0)) ms" "<= 1000 ms"
 else
-    line "fresh node: start command to serving" "not in 24 s" "<= 1000 ms"
+    line "fresh wolfpackd: start to serving" "not in 24 s" "<= 1000 ms"
 fi
 # the transport's own figure: membership change -> synced (wolfpackd's log)
 took=$(grep -h "snapshot imported" "$WPTC_DIR/nodes/n3/var/log/wolfpack/wolfpackd.log" 2>/dev/null |

@@ -169,7 +169,19 @@ for i in 1 2 3 4 5; do
     wp n1 group create "while-down-$i" >/dev/null 2>"$TMP/err" || bad "change while n3 is down ($i)" "$(cat "$TMP/err")"
 done
 wp n2 group delete from-n3 >/dev/null 2>"$TMP/err" || bad "delete while n3 is down" "$(cat "$TMP/err")"
+want=$(version n1)
 "$TC" start n3 >/dev/null 2>&1
+# while it starts, n3 must never serve an older copy (it serves once synced
+# in a quorate partition)
+stale=
+for ((i = 0; i < 120; i++)); do
+    v=$(version n3)
+    [ -n "$v" ] && [ "$v" != "$want" ] && stale="$stale $v"
+    [ "$v" = "$want" ] && break
+    sleep 0.1
+done
+[ -z "$stale" ] && ok "a restarting node serves no stale copy" ||
+    bad "a restarting node serves no stale copy" "served versions:$stale, cluster at $want"
 if wait_match 30 n1 n2 n3 && has_group n3 while-down-5 && ! has_group n3 from-n3; then
     ok "a node that was down catches up and matches (version $(version n3))"
 else
