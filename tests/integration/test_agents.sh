@@ -71,6 +71,26 @@ tcp_req() {
     ip netns exec "$NB" timeout 5 bash -c "exec 3<>/dev/tcp/$VIP/$PORT && echo '$1' >&3 && head -n1 <&3" 2>/dev/null
 }
 
+# wait (bounded) until the service answers PING from B: start only says
+# the process runs, not that it listens yet
+wait_ready() {
+    for _ in $(seq 1 50); do
+        [ "$(tcp_req PING)" = "PONG" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait (bounded) until PID is dead (gone or a zombie)
+wait_dead() {
+    for _ in $(seq 1 100); do
+        st=$(ps -o stat= -p "$1" 2>/dev/null)
+        case "$st" in "" | Z*) return 0 ;; esac
+        sleep 0.05
+    done
+    return 1
+}
+
 if [ "$(id -u)" -ne 0 ]; then
     echo "test_agents: needs root"
     echo "0 passed, 1 failed"
@@ -126,6 +146,7 @@ check "ip: thorough" 0 "$NA" ip vip thorough address=$VIP/24 interface=va
 SVC_CMD="$TCPSERVER --bind $VIP --port $PORT --data $TMP/data"
 check "service: validate" 0 "$NA" service app validate "command=$SVC_CMD"
 check "service: start" 0 "$NA" service app start "command=$SVC_CMD" "check_command=/bin/true"
+wait_ready
 reply=$(tcp_req "PUT hello")
 if [ "$reply" = "OK 1" ]; then ok "service: reachable from B"; else bad "service: reachable from B" "reply '$reply'"; fi
 check "service: quick" 0 "$NA" service app quick "command=$SVC_CMD"
@@ -137,9 +158,10 @@ if [ -n "$pid" ] && [ "$(ps -o pgid= -p "$pid" | tr -d ' ')" = "$pid" ]; then
 else
     bad "service: runs in its own process group" "pid '$pid'"
 fi
-[ -n "$pid" ] && kill -9 "$pid"
+[ -n "$pid" ] && kill -9 "$pid" && wait_dead "$pid"
 check "service: killed from outside -> quick says not running" 7 "$NA" service app quick "command=$SVC_CMD"
 check "service: start after the crash" 0 "$NA" service app start "command=$SVC_CMD"
+wait_ready
 reply=$(tcp_req "PUT again")
 if [ "$reply" = "OK 2" ]; then ok "service: data kept across restart"; else bad "service: data kept across restart" "reply '$reply'"; fi
 pid=$(cut -d' ' -f1 "$RUN/app.pid" 2>/dev/null)
@@ -153,8 +175,7 @@ sleep 1000 &
 EXTRA_PID=$!
 echo "$EXTRA_PID 1" >"$RUN/impostor.pid"
 check "service: a reused PID is not taken for the service" 7 "$NA" service impostor quick "command=$SVC_CMD"
-kill -9 "$EXTRA_PID" 2>/dev/null
-wait "$EXTRA_PID" 2>/dev/null
+{ kill -9 "$EXTRA_PID" && wait "$EXTRA_PID"; } 2>/dev/null
 EXTRA_PID=""
 check "service: a program that exits at once fails start" 1 "$NA" service quitter start "command=/bin/false"
 check "service: unit without systemd is refused" 1 "$NA" service unit1 start unit=foo.service
