@@ -1,0 +1,121 @@
+/*
+ * kit.h -- application kits: the manifest (kit.yaml) of a server
+ * application or of a service pack, parsed and checked.
+ *
+ * A kit is a directory holding kit.yaml and the files it names.  The
+ * manifest (docs/KITS.md is the reference) says what the application is
+ * (name, version, edition, whether that edition may be clustered), which
+ * program files it installs where, which services it runs (they become
+ * Generic Service resources of a group when clustered, with dependencies on
+ * each other and on the group's address, name and disk), which databases it
+ * keeps (a standalone path and a path relative to the group's disk), and for
+ * a service pack which versions it upgrades and the one-time database
+ * upgrade step.
+ *
+ * wp_kit_parse reads the YAML with libyaml and refuses anything it does not
+ * know; every error names the file, the line and the field
+ * ("kits/x/kit.yaml:12: services[1].command: must be an absolute path").
+ * wp_kit_load also checks that the files the manifest names exist in the
+ * kit directory.  Commands are split into words at parse time
+ * (wp_argv_split, never a shell) and may hold variables that install time
+ * fills in (wp_kit_expand): ${root}, ${db:NAME}, ${PARAMETER}, and ${kit}
+ * in the upgrade step only.
+ */
+#ifndef WP_KIT_H
+#define WP_KIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../lib/err.h"
+
+#define WP_KIT_MANIFEST "kit.yaml"
+#define WP_APP_NAME_MAX 40
+
+typedef struct wp_kit_param {
+    char *name;  /* [a-z_][a-z0-9_]* */
+    char *value; /* default, overridable at install (--set NAME=VALUE) */
+} wp_kit_param;
+
+typedef struct wp_kit_file {
+    char *from;    /* relative path inside the kit */
+    char *to;      /* absolute destination, below the install root */
+    unsigned mode; /* permission bits, default 0644 */
+} wp_kit_file;
+
+typedef struct wp_kit_db {
+    char *name;       /* [a-z0-9_-], unique in the kit */
+    char *standalone; /* absolute path (below the install root) */
+    char *clustered;  /* path relative to the group disk's mount point */
+    char *initial;    /* kit file copied in when created, or NULL (empty) */
+} wp_kit_db;
+
+/* The group resources a service may depend on when clustered. */
+#define WP_KIT_DEP_ADDRESS "address"
+#define WP_KIT_DEP_NAME "name"
+#define WP_KIT_DEP_DISK "disk"
+
+typedef struct wp_kit_service {
+    char *name;        /* unique in the kit; a resource name when clustered */
+    char **command;    /* argv (words may hold ${...}), NULL-terminated */
+    char **check;      /* health check argv, or NULL */
+    char **depends_on; /* other services of the kit, or address/name/disk */
+    size_t ndepends;
+    long start_timeout; /* seconds to wait for the check after start, default 30 */
+} wp_kit_service;
+
+typedef struct wp_kit {
+    char *dir;  /* the kit directory as given */
+    char *path; /* the manifest's path (used in messages) */
+    char *name;
+    char *version;
+    char *edition;
+    char *description; /* or NULL */
+    bool clusterable;
+    wp_kit_param *params;
+    size_t nparams;
+    wp_kit_file *files;
+    size_t nfiles;
+    wp_kit_db *dbs;
+    size_t ndbs;
+    wp_kit_service *services; /* in dependency order (dependencies first) */
+    size_t nservices;
+    /* Service packs only (both set or both empty): */
+    char **upgrades_from; /* versions this kit upgrades */
+    size_t nupgrades_from;
+    char **upgrade; /* the one-time database upgrade step (argv), or NULL */
+} wp_kit;
+
+/* Parse manifest text (name is used in messages).  kit_dir may be NULL
+ * (no file existence checks).  Returns a kit (free with wp_kit_free) or
+ * NULL with err naming file, line and field. */
+wp_kit *wp_kit_parse(const char *text, size_t len, const char *name, const char *kit_dir,
+                     wp_err *err);
+/* Read DIR/kit.yaml and check the files it names exist in DIR. */
+wp_kit *wp_kit_load(const char *dir, wp_err *err);
+void wp_kit_free(wp_kit *kit);
+
+bool wp_kit_is_service_pack(const wp_kit *kit);
+const wp_kit_db *wp_kit_db_find(const wp_kit *kit, const char *name);
+/* The default value of a parameter, or NULL if the kit declares none. */
+const char *wp_kit_param_get(const wp_kit *kit, const char *name);
+
+/* A valid application name: 1..WP_APP_NAME_MAX of [a-z0-9_-], starting
+ * with a letter or digit (it names files and prefixes resource names). */
+bool wp_app_name_valid(const char *name, wp_err *err);
+
+/* Variables for wp_kit_expand: "root", "kit", "db:records", "port", ... */
+typedef struct wp_kit_var {
+    const char *name;
+    const char *value;
+} wp_kit_var;
+
+/* Replace every ${NAME} of text with its value from vars; "$$" is a
+ * literal "$".  Returns a malloc'd string or NULL if a variable is unknown
+ * or the syntax is bad. */
+char *wp_kit_expand(const char *text, const wp_kit_var *vars, size_t nvars, wp_err *err);
+/* The same for every word of a NULL-terminated argv (free with
+ * wp_argv_free). */
+char **wp_kit_expand_argv(char *const *argv, const wp_kit_var *vars, size_t nvars, wp_err *err);
+
+#endif
