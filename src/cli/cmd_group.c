@@ -1,11 +1,15 @@
 /*
- * cmd_group.c -- `wolfpack group create|delete|show|list|set`.
+ * cmd_group.c -- `wolfpack group create|delete|show|list|set|online|
+ * offline|move`.
  *
  * Groups are the unit of failover.  Names and policy values are checked
  * locally with the model's validators (src/lib/model.h) before the request
  * is sent; the daemon checks everything again against the cluster's state
  * (existing names, known nodes in owner lists, Cluster Group protection).
  * `group set --reset K` sends null for K, which restores its default.
+ * online/offline/move only record what the operator wants (the group's
+ * target, a pending move); the coordinator in wolfpackd acts on it, and
+ * `group show` prints both what is wanted and what is.
  */
 #include <string.h>
 
@@ -17,11 +21,14 @@ static const char usage_delete[] = "wolfpack group delete NAME";
 static const char usage_show[] = "wolfpack group show NAME [--json]";
 static const char usage_list[] = "wolfpack group list [--json]";
 static const char usage_set[] = "wolfpack group set NAME [--policy K=V ...] [--reset K ...]";
+static const char usage_online[] = "wolfpack group online NAME";
+static const char usage_offline[] = "wolfpack group offline NAME";
+static const char usage_move[] = "wolfpack group move NAME [--to NODE]";
 
 static void print_list(const json_t *groups, FILE *out)
 {
-    static const char *const head[] = {"GROUP", "OWNER", "STATE", "RESOURCES"};
-    wp_table *t = wp_table_new(4, head);
+    static const char *const head[] = {"GROUP", "OWNER", "STATE", "TARGET", "RESOURCES"};
+    wp_table *t = wp_table_new(5, head);
     size_t i;
     json_t *g;
     json_array_foreach(groups, i, g)
@@ -30,6 +37,7 @@ static void print_list(const json_t *groups, FILE *out)
         const char *row[] = {json_string_value(json_object_get(g, "name")),
                              json_string_value(json_object_get(g, "owner")),
                              json_string_value(json_object_get(g, "state")),
+                             json_string_value(json_object_get(g, "target")),
                              wp_cli_text(json_object_get(g, "resources"), res, sizeof res)};
         wp_table_add(t, row);
     }
@@ -41,8 +49,13 @@ static void print_one(const json_t *g, FILE *out)
 {
     char buf[1024];
     fprintf(out, "Group %s:\n", json_string_value(json_object_get(g, "name")));
+    char count[32];
+    snprintf(count, sizeof count, "%zu", json_array_size(json_object_get(g, "failovers")));
     wp_cli_print_kv(out, 9, "owner", wp_cli_text(json_object_get(g, "owner"), buf, sizeof buf));
     wp_cli_print_kv(out, 9, "state", wp_cli_text(json_object_get(g, "state"), buf, sizeof buf));
+    wp_cli_print_kv(out, 9, "target", wp_cli_text(json_object_get(g, "target"), buf, sizeof buf));
+    wp_cli_print_kv(out, 9, "move to", wp_cli_text(json_object_get(g, "move_to"), buf, sizeof buf));
+    wp_cli_print_kv(out, 9, "failovers", count);
     wp_cli_print_kv(out, 9, "resources",
                     wp_cli_text(json_object_get(g, "resources"), buf, sizeof buf));
     wp_cli_print_object_block(out, "Policy", json_object_get(g, "policy"));
@@ -154,22 +167,73 @@ static int group_list(wp_cli *cli, int argc, char **argv)
     return wp_cli_show(cli, "group.list", NULL, print_list);
 }
 
+/* online / offline: one NAME, the op records the target. */
+static int group_target(wp_cli *cli, int argc, char **argv, const char *op, const char *usage,
+                        const char *what)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, NULL, 0, usage, 1, &a, &status))
+        return status;
+    if ((status = check_name(a.pos[0])))
+        return status;
+    char msg[160];
+    snprintf(msg, sizeof msg, "Group %s: %s", a.pos[0], what);
+    return wp_cli_change(cli, op, json_pack("{s:s}", "name", a.pos[0]), msg);
+}
+
+static int group_online(wp_cli *cli, int argc, char **argv)
+{
+    return group_target(cli, argc, argv, "group.online", usage_online,
+                        "target online (the cluster brings it online)");
+}
+
+static int group_offline(wp_cli *cli, int argc, char **argv)
+{
+    return group_target(cli, argc, argv, "group.offline", usage_offline,
+                        "target offline (the cluster takes it offline)");
+}
+
+static int group_move(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--to", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, opts, 1, usage_move, 1, &a, &status))
+        return status;
+    if ((status = check_name(a.pos[0])))
+        return status;
+    if (opts[0].count > 1)
+        return wp_cli_usage_error(usage_move, "--to given more than once");
+    const char *to = opts[0].count ? opts[0].values[0] : NULL;
+    wp_err err = {0};
+    if (to && !wp_name_valid("node", to, &err))
+        return wp_cli_fail(&err);
+    json_t *args = json_pack("{s:s}", "name", a.pos[0]);
+    if (to)
+        json_object_set_new(args, "to", json_string(to));
+    char msg[192];
+    snprintf(msg, sizeof msg, "Group %s: moves to %s", a.pos[0], to ? to : "the best other node");
+    return wp_cli_change(cli, "group.move", args, msg);
+}
+
 int wp_cmd_group(wp_cli *cli, int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*run)(wp_cli *, int, char **);
-    } subs[] = {{"create", group_create},
-                {"delete", group_delete},
-                {"show", group_show},
-                {"list", group_list},
-                {"set", group_set}};
-    static const char usage[] = "wolfpack group create|delete|show|list|set ...";
+    } subs[] = {{"create", group_create},   {"delete", group_delete}, {"show", group_show},
+                {"list", group_list},       {"set", group_set},       {"online", group_online},
+                {"offline", group_offline}, {"move", group_move}};
+    static const char usage[] =
+        "wolfpack group create|delete|show|list|set|online|offline|move ...";
     if (argc < 1)
         return wp_cli_usage_error(usage, "missing group subcommand");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: %s\n       %s\n       %s\n       %s\n       %s\n", usage_create,
-               usage_delete, usage_show, usage_list, usage_set);
+        const char *const lines[] = {usage_create, usage_delete, usage_show,    usage_list,
+                                     usage_set,    usage_online, usage_offline, usage_move};
+        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+            printf("%s%s\n", i ? "       " : "usage: ", lines[i]);
         return 0;
     }
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)

@@ -1,20 +1,34 @@
 /*
- * cmd_node.c -- `wolfpack node list` and `wolfpack node show NAME`.
+ * cmd_node.c -- `wolfpack node list|show|pause|resume|drain`.
  *
- * Nodes are added by `cluster create` (and later node add/remove); these
- * verbs only read.  Human output: a table for list, a key/value block for
- * show; --json prints the daemon's result.
+ * Nodes are added by `cluster create` (and later node add/remove).  list
+ * and show read; pause, resume and drain change the node's runtime state
+ * (a paused node keeps its groups and takes none; a drained node's groups
+ * move away; resume clears both), which the coordinator acts on.  Human
+ * output: a table for list, a key/value block for show; --json prints the
+ * daemon's result.
  */
 #include <string.h>
 
+#include "../lib/model.h"
 #include "cli.h"
 
-static const char usage[] = "wolfpack node list [--json] | wolfpack node show NAME [--json]";
+static const char usage[] = "wolfpack node list|show|pause|resume|drain ...";
+static const char usage_list[] = "wolfpack node list [--json]";
+static const char usage_show[] = "wolfpack node show NAME [--json]";
+static const char usage_pause[] = "wolfpack node pause NAME";
+static const char usage_resume[] = "wolfpack node resume NAME";
+static const char usage_drain[] = "wolfpack node drain NAME";
+
+static const char *yes_no(const json_t *v)
+{
+    return json_is_true(v) ? "yes" : "no";
+}
 
 static void print_list(const json_t *nodes, FILE *out)
 {
-    static const char *const head[] = {"NODE", "ID", "ADDRESS", "PAUSED"};
-    wp_table *t = wp_table_new(4, head);
+    static const char *const head[] = {"NODE", "ID", "ADDRESS", "PAUSED", "DRAINED"};
+    wp_table *t = wp_table_new(5, head);
     size_t i;
     json_t *n;
     json_array_foreach(nodes, i, n)
@@ -23,7 +37,8 @@ static void print_list(const json_t *nodes, FILE *out)
         const char *row[] = {json_string_value(json_object_get(n, "name")),
                              wp_cli_text(json_object_get(n, "id"), id, sizeof id),
                              json_string_value(json_object_get(n, "address")),
-                             json_is_true(json_object_get(n, "paused")) ? "yes" : "no"};
+                             yes_no(json_object_get(n, "paused")),
+                             yes_no(json_object_get(n, "drained"))};
         wp_table_add(t, row);
     }
     wp_table_print(t, out, "");
@@ -36,31 +51,107 @@ static void print_one(const json_t *n, FILE *out)
     fprintf(out, "Node %s:\n", json_string_value(json_object_get(n, "name")));
     wp_cli_print_kv(out, 8, "id", wp_cli_text(json_object_get(n, "id"), buf, sizeof buf));
     wp_cli_print_kv(out, 8, "address", wp_cli_text(json_object_get(n, "address"), buf, sizeof buf));
-    wp_cli_print_kv(out, 8, "paused", wp_cli_text(json_object_get(n, "paused"), buf, sizeof buf));
+    wp_cli_print_kv(out, 8, "paused", yes_no(json_object_get(n, "paused")));
+    wp_cli_print_kv(out, 8, "drained", yes_no(json_object_get(n, "drained")));
+}
+
+/* Parse args, answer --help, and insist on exactly `want` positionals. */
+static bool parse_sub(wp_cli *cli, int argc, char **argv, const char *use, int want, wp_cli_args *a,
+                      int *status)
+{
+    wp_err err = {0};
+    if (!wp_cli_parse(cli, argc, argv, NULL, 0, a, &err)) {
+        wp_err_print(&err, stderr);
+        *status = wp_cli_usage_error(use, "bad arguments");
+        return false;
+    }
+    if (a->help) {
+        printf("usage: %s\n", use);
+        *status = 0;
+        return false;
+    }
+    if (a->npos != want) {
+        *status = want
+                      ? wp_cli_usage_error(use, "expected one node NAME, got %d arguments", a->npos)
+                      : wp_cli_usage_error(use, "expected no argument, got '%s'", a->pos[0]);
+        return false;
+    }
+    return true;
+}
+
+static int node_list(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, usage_list, 0, &a, &status))
+        return status;
+    return wp_cli_show(cli, "node.list", NULL, print_list);
+}
+
+static int node_show(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, usage_show, 1, &a, &status))
+        return status;
+    return wp_cli_show(cli, "node.show", json_pack("{s:s}", "name", a.pos[0]), print_one);
+}
+
+/* pause / resume / drain: one NAME and an op. */
+static int node_change(wp_cli *cli, int argc, char **argv, const char *op, const char *use,
+                       const char *what)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, use, 1, &a, &status))
+        return status;
+    wp_err err = {0};
+    if (!wp_name_valid("node", a.pos[0], &err))
+        return wp_cli_fail(&err);
+    char msg[192];
+    snprintf(msg, sizeof msg, "Node %s: %s", a.pos[0], what);
+    return wp_cli_change(cli, op, json_pack("{s:s}", "name", a.pos[0]), msg);
+}
+
+static int node_pause(wp_cli *cli, int argc, char **argv)
+{
+    return node_change(cli, argc, argv, "node.pause", usage_pause,
+                       "paused (keeps its groups, takes no new ones)");
+}
+
+static int node_resume(wp_cli *cli, int argc, char **argv)
+{
+    return node_change(cli, argc, argv, "node.resume", usage_resume,
+                       "resumed (takes groups again)");
+}
+
+static int node_drain(wp_cli *cli, int argc, char **argv)
+{
+    return node_change(cli, argc, argv, "node.drain", usage_drain,
+                       "drained (its groups move to other nodes)");
 }
 
 int wp_cmd_node(wp_cli *cli, int argc, char **argv)
 {
-    wp_err err = {0};
-    wp_cli_args a;
-    if (!wp_cli_parse(cli, argc, argv, NULL, 0, &a, &err)) {
-        wp_err_print(&err, stderr);
-        return wp_cli_usage_error(usage, "bad arguments to node");
-    }
-    if (a.help) {
-        printf("usage: %s\n", usage);
+    static const struct {
+        const char *name;
+        int (*run)(wp_cli *, int, char **);
+    } subs[] = {{"list", node_list},
+                {"show", node_show},
+                {"pause", node_pause},
+                {"resume", node_resume},
+                {"drain", node_drain}};
+    if (argc < 1)
+        return wp_cli_usage_error(usage, "missing node subcommand");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        const char *const lines[] = {usage_list, usage_show, usage_pause, usage_resume,
+                                     usage_drain};
+        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+            printf("%s%s\n", i ? "       " : "usage: ", lines[i]);
         return 0;
     }
-    if (a.npos == 0)
-        return wp_cli_usage_error(usage, "missing node subcommand (list or show)");
-    const char *sub = a.pos[0];
-    if (strcmp(sub, "list") == 0 && a.npos == 1)
-        return wp_cli_show(cli, "node.list", NULL, print_list);
-    if (strcmp(sub, "show") == 0 && a.npos == 2)
-        return wp_cli_show(cli, "node.show", json_pack("{s:s}", "name", a.pos[1]), print_one);
-    if (strcmp(sub, "show") == 0)
-        return wp_cli_usage_error(usage, "node show needs exactly one NAME");
-    if (strcmp(sub, "list") == 0)
-        return wp_cli_usage_error(usage, "node list takes no argument");
-    return wp_cli_usage_error(usage, "unknown node subcommand '%s' (expected list or show)", sub);
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (strcmp(argv[0], subs[i].name) == 0)
+            return subs[i].run(cli, argc - 1, argv + 1);
+    return wp_cli_usage_error(usage, "unknown node subcommand '%s'", argv[0]);
 }

@@ -1,6 +1,6 @@
 /*
  * cmd_resource.c -- `wolfpack resource create|set|delete|show|list|depend|
- * undepend`.
+ * undepend|online|offline|fail`.
  *
  * A resource belongs to one group, has a type (src/lib/model.h), typed
  * properties, policies and dependencies inside its group.  What can be
@@ -8,7 +8,9 @@
  * every property of a new resource, policy values); the daemon checks again
  * and adds what needs state (group exists, dependency rules, duplicates).
  * `resource list` prints resources in the order the daemon returns them,
- * which is dependency order within each group.
+ * which is dependency order within each group.  online/offline record the
+ * resource's target (the coordinator acts on it); fail simulates a failure
+ * of an Online resource, as cluster.exe's /fail does.
  */
 #include <string.h>
 
@@ -24,11 +26,14 @@ static const char usage_show[] = "wolfpack resource show NAME [--json]";
 static const char usage_list[] = "wolfpack resource list [--group G] [--json]";
 static const char usage_depend[] = "wolfpack resource depend NAME --on OTHER";
 static const char usage_undepend[] = "wolfpack resource undepend NAME --on OTHER";
+static const char usage_online[] = "wolfpack resource online NAME";
+static const char usage_offline[] = "wolfpack resource offline NAME";
+static const char usage_fail[] = "wolfpack resource fail NAME";
 
 static void print_list(const json_t *resources, FILE *out)
 {
-    static const char *const head[] = {"GROUP", "RESOURCE", "TYPE", "STATE", "DEPENDS ON"};
-    wp_table *t = wp_table_new(5, head);
+    static const char *const head[] = {"GROUP", "RESOURCE", "TYPE", "STATE", "NODE", "DEPENDS ON"};
+    wp_table *t = wp_table_new(6, head);
     size_t i;
     json_t *r;
     json_array_foreach(resources, i, r)
@@ -38,6 +43,7 @@ static void print_list(const json_t *resources, FILE *out)
                              json_string_value(json_object_get(r, "name")),
                              json_string_value(json_object_get(r, "type")),
                              json_string_value(json_object_get(r, "state")),
+                             json_string_value(json_object_get(r, "node")),
                              wp_cli_text(json_object_get(r, "depends_on"), deps, sizeof deps)};
         wp_table_add(t, row);
     }
@@ -47,13 +53,18 @@ static void print_list(const json_t *resources, FILE *out)
 
 static void print_one(const json_t *r, FILE *out)
 {
-    static const char *const keys[] = {"group", "type",       "class",
-                                       "state", "depends_on", "dependents"};
+    static const char *const keys[] = {"group",    "type",       "class",      "state",
+                                       "target",   "node",       "last_error", "pending_since",
+                                       "restarts", "depends_on", "dependents"};
     char buf[1024];
     fprintf(out, "Resource %s:\n", json_string_value(json_object_get(r, "name")));
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        wp_cli_print_kv(out, 10, keys[i],
-                        wp_cli_text(json_object_get(r, keys[i]), buf, sizeof buf));
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const json_t *v = json_object_get(r, keys[i]);
+        if (strcmp(keys[i], "restarts") == 0) /* a history: print how many */
+            snprintf(buf, sizeof buf, "%zu", json_array_size(v));
+        wp_cli_print_kv(out, 13, keys[i],
+                        strcmp(keys[i], "restarts") == 0 ? buf : wp_cli_text(v, buf, sizeof buf));
+    }
     wp_cli_print_object_block(out, "Properties", json_object_get(r, "props"));
     wp_cli_print_object_block(out, "Policy", json_object_get(r, "policy"));
 }
@@ -245,22 +256,60 @@ static int resource_undepend(wp_cli *cli, int argc, char **argv)
     return depend_common(cli, argc, argv, "resource.undepend", usage_undepend);
 }
 
+/* online / offline / fail: one NAME and an op. */
+static int runtime_common(wp_cli *cli, int argc, char **argv, const char *op, const char *usage,
+                          const char *what)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, NULL, 0, usage, 1, &a, &status))
+        return status;
+    wp_err err = {0};
+    if (!wp_name_valid("resource", a.pos[0], &err))
+        return wp_cli_fail(&err);
+    char msg[192];
+    snprintf(msg, sizeof msg, "Resource %s: %s", a.pos[0], what);
+    return wp_cli_change(cli, op, json_pack("{s:s}", "name", a.pos[0]), msg);
+}
+
+static int resource_online(wp_cli *cli, int argc, char **argv)
+{
+    return runtime_common(cli, argc, argv, "resource.online", usage_online,
+                          "target online (its group's too)");
+}
+
+static int resource_offline(wp_cli *cli, int argc, char **argv)
+{
+    return runtime_common(cli, argc, argv, "resource.offline", usage_offline,
+                          "target offline (what depends on it stops too)");
+}
+
+static int resource_fail(wp_cli *cli, int argc, char **argv)
+{
+    return runtime_common(cli, argc, argv, "resource.fail", usage_fail,
+                          "failure simulated (the cluster's restart policy applies)");
+}
+
 int wp_cmd_resource(wp_cli *cli, int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*run)(wp_cli *, int, char **);
-    } subs[] = {{"create", resource_create},    {"set", resource_set},
-                {"delete", resource_delete},    {"show", resource_show},
-                {"list", resource_list},        {"depend", resource_depend},
-                {"undepend", resource_undepend}};
-    static const char usage[] = "wolfpack resource create|set|delete|show|list|depend|undepend ...";
+    } subs[] = {{"create", resource_create},     {"set", resource_set},
+                {"delete", resource_delete},     {"show", resource_show},
+                {"list", resource_list},         {"depend", resource_depend},
+                {"undepend", resource_undepend}, {"online", resource_online},
+                {"offline", resource_offline},   {"fail", resource_fail}};
+    static const char usage[] =
+        "wolfpack resource create|set|delete|show|list|depend|undepend|online|offline|fail ...";
     if (argc < 1)
         return wp_cli_usage_error(usage, "missing resource subcommand");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: %s\n       %s\n       %s\n       %s\n       %s\n       %s\n       %s\n",
-               usage_create, usage_set, usage_delete, usage_show, usage_list, usage_depend,
-               usage_undepend);
+        const char *const lines[] = {usage_create,  usage_set,    usage_delete,   usage_show,
+                                     usage_list,    usage_depend, usage_undepend, usage_online,
+                                     usage_offline, usage_fail};
+        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+            printf("%s%s\n", i ? "       " : "usage: ", lines[i]);
         return 0;
     }
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
