@@ -7,6 +7,14 @@
  *   ipc.c       the Unix-socket server: accept, buffers, frames
  *   access.c    who may connect (peer credentials, admin group)
  *   handlers.c  op dispatch: reads from the local db, changes through repl
+ *   events.c    the node's view (membership, quorum, local name), the
+ *               debounced tick and 1 s timer that drive the three below,
+ *               and the child reaper (docs/EXECUTOR.md)
+ *   coordinator.c  the lowest member runs the scheduler, commits sched.commit
+ *   executor.c  runs this node's actions through the agents, reports them;
+ *               start-up probes, quorum-loss stops
+ *   monitor.c   quick and thorough checks of what runs here
+ *   watch.c     `watch` connections: one event frame per change
  */
 #ifndef WP_DAEMON_H
 #define WP_DAEMON_H
@@ -20,6 +28,7 @@
 
 #include "../db/db.h"
 #include "../lib/err.h"
+#include "../lib/model.h"
 #include "../lib/proto.h"
 #include "../repl/repl.h"
 
@@ -28,6 +37,22 @@
 #define WP_DAEMON_OUT_HIGH (4u << 20) /* stop reading a client above this */
 
 typedef struct wp_conn wp_conn;
+typedef struct wp_coord wp_coord;
+typedef struct wp_exec wp_exec;
+typedef struct wp_monitors wp_monitors;
+
+#define WP_VIEW_MAX_MEMBERS 1024
+
+/* What this node knows about its partition (events.c refreshes it from
+ * wp_repl_status and the database on every membership change and tick). */
+typedef struct wp_view {
+    bool quorate;
+    bool synced;
+    uint32_t local_id;
+    char local_name[64]; /* the database node whose id is local_id; "" unknown */
+    uint32_t members[WP_VIEW_MAX_MEMBERS];
+    size_t n_members;
+} wp_view;
 
 /* A command sent to repl whose done() has not come yet.  It names its
  * connection by id, so a client that left meanwhile is simply not found. */
@@ -60,6 +85,19 @@ typedef struct wp_daemon {
     uint64_t next_conn_id;
     wp_pending *pending;
     qb_loop_signal_handle sig_term, sig_int, sig_chld, sig_hup;
+    /* running resources (events.c, coordinator.c, executor.c, monitor.c) */
+    wp_view view;
+    bool was_quorate; /* the view before the last refresh */
+    bool was_ready;   /* quorate + synced + named, before the refresh */
+    bool tick_queued; /* a tick job is in the loop */
+    bool stopping;    /* shut-down: start nothing new */
+    qb_loop_timer_handle tick_timer;
+    int agent_log_fd; /* STATE_DIR/agents.log: agents' programs write here */
+    wp_coord *coord;
+    wp_exec *exec;
+    wp_monitors *mon;
+    /* events.c's wp_events_on_applied once started (handlers.c calls it) */
+    void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
 
 /* log.c */
@@ -92,5 +130,56 @@ bool wp_handlers_bootstrap_solo(wp_daemon *d, wp_err *err);
 void wp_handlers_free_pending(wp_daemon *d);
 /* repl's on_applied: every command applied on this node (ctx: wp_daemon). */
 void wp_handlers_on_applied(void *ctx, const json_t *cmd, int64_t version);
+
+/* ipc.c: watch connections */
+void wp_ipc_set_watcher(wp_conn *c);
+/* Send event (borrowed) to every watching connection; a watcher that does
+ * not read (above WP_DAEMON_OUT_HIGH) is closed. */
+void wp_ipc_broadcast(wp_daemon *d, const json_t *event);
+
+/* events.c */
+bool wp_events_start(wp_daemon *d, wp_err *err);
+void wp_events_stop(wp_daemon *d);
+void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version);
+void wp_events_on_membership(void *ctx); /* repl's membership callback */
+void wp_events_kick(wp_daemon *d);       /* run a tick soon (once per loop pass) */
+/* quorate, synced and this node named in the database */
+bool wp_view_ready(const wp_daemon *d);
+bool wp_view_is_member(const wp_daemon *d, uint32_t id);
+/* SIGCHLD: reap the children no agent job owns */
+void wp_events_reap(wp_daemon *d);
+
+/* coordinator.c */
+wp_coord *wp_coord_new(wp_daemon *d);
+void wp_coord_free(wp_coord *co);
+void wp_coord_tick(wp_daemon *d);
+bool wp_coord_active(const wp_daemon *d);
+
+/* executor.c */
+wp_exec *wp_exec_new(wp_daemon *d);
+void wp_exec_free(wp_exec *x);
+void wp_exec_on_commit(wp_daemon *d, const json_t *args);
+void wp_exec_on_report(wp_daemon *d, const json_t *args);
+void wp_exec_on_view(wp_daemon *d);        /* membership/quorum changed */
+void wp_exec_remember_local(wp_daemon *d); /* start-up: what the local db says runs here */
+bool wp_exec_owns_pid(const wp_daemon *d, pid_t pid);
+bool wp_exec_busy_with(const wp_daemon *d, const char *resource);
+/* Submit resource.report for this node (error may be NULL). */
+void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const char *error);
+/* The resource's type, props and policy for an agent run; false: err. */
+bool wp_exec_agent_ctx(wp_daemon *d, const char *resource, json_t **show, wp_rtype *type,
+                       wp_err *err);
+
+/* monitor.c */
+wp_monitors *wp_mon_new(wp_daemon *d);
+void wp_mon_free(wp_monitors *m);
+void wp_mon_reconcile(wp_daemon *d); /* follow the database: what is Online here */
+void wp_mon_stop_all(wp_daemon *d);
+void wp_mon_forget(wp_daemon *d, const char *resource);
+bool wp_mon_owns_pid(const wp_daemon *d, pid_t pid);
+
+/* watch.c (the `watch` op itself is answered in handlers.c) */
+void wp_watch_applied(wp_daemon *d, const json_t *cmd, int64_t version);
+void wp_watch_membership(wp_daemon *d);
 
 #endif

@@ -6,7 +6,9 @@
  * refused while the transport is not ready (the node is still syncing).
  * Changes: the request object itself ({"op", "args"}) is the command; it
  * goes to wp_repl_submit() and the reply is sent from done().  Every reply
- * carries the database version.
+ * carries the database version.  `watch` turns the connection into an
+ * event stream (watch.c).  Applied commands go on to events.c (executor,
+ * coordinator, watchers).
  *
  * The request's shape was checked by wp_proto_decode_request(), so
  * arguments are read without further type checks; values (names, types,
@@ -211,6 +213,12 @@ static bool submit_change(wp_daemon *d, wp_conn *c, const wp_request *req)
 
 bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req)
 {
+    if (strcmp(req->op, "watch") == 0) {
+        wp_ipc_set_watcher(c); /* events follow from watch.c */
+        wp_ipc_reply(d, c,
+                     wp_proto_reply_ok(json_pack("{s:b}", "watching", 1), wp_db_version(d->db)));
+        return true;
+    }
     if (req->mutates)
         return submit_change(d, c, req);
     wp_ipc_reply(d, c, answer_read(d, req));
@@ -306,10 +314,13 @@ bool wp_handlers_bootstrap_solo(wp_daemon *d, wp_err *err)
 
 void wp_handlers_on_applied(void *ctx, const json_t *cmd, int64_t version)
 {
-    (void)ctx;
+    wp_daemon *d = ctx;
+
     qb_log(LOG_INFO, "applied %s at version %lld",
            json_string_value(json_object_get(cmd, "op"))
                ? json_string_value(json_object_get(cmd, "op"))
                : "?",
            (long long)version);
+    if (d && d->on_applied_hook)
+        d->on_applied_hook(d, cmd, version);
 }

@@ -58,6 +58,7 @@ struct wp_conn {
     bool dead;        /* the socket failed: close now */
     bool in_dispatch; /* our poll callback is running */
     bool refused;     /* access denied: reply `refusal` and close */
+    bool watcher;     /* receives event frames (watch.c) */
     wp_err refusal;
     int events;
     wp_conn *prev, *next;
@@ -152,6 +153,33 @@ void wp_ipc_reply(wp_daemon *d, wp_conn *c, json_t *reply)
     c->out_len += len;
     free(frame);
     out_flush(c);
+}
+
+/* ---- watchers ---------------------------------------------------------- */
+
+void wp_ipc_set_watcher(wp_conn *c)
+{
+    c->watcher = true;
+}
+
+static bool conn_settle(wp_daemon *d, wp_conn *c, bool from_own_callback);
+
+void wp_ipc_broadcast(wp_daemon *d, const json_t *event)
+{
+    for (wp_conn *c = d->conns, *next; c; c = next) {
+        next = c->next;
+        if (!c->watcher || c->dead)
+            continue;
+        if (out_pending(c) >= WP_DAEMON_OUT_HIGH) {
+            qb_log(LOG_INFO, "client %llu does not read its watch events: closing it",
+                   (unsigned long long)c->id);
+            c->dead = true;
+        } else {
+            wp_ipc_reply(d, c, json_incref((json_t *)event));
+        }
+        if (!c->in_dispatch)
+            conn_settle(d, c, false);
+    }
 }
 
 /* ---- connections ------------------------------------------------------- */

@@ -9,7 +9,9 @@
  * start the transport (solo, or Corosync CPG), name a solo cluster on first
  * start, listen on the socket.  Then one qb_loop runs everything; SIGTERM or
  * SIGINT stops it and the daemon closes clients, transport and database and
- * removes its socket.  docs/DAEMON.md is the user's description.
+ * removes its socket.  docs/DAEMON.md is the user's description; running
+ * resources (events.c, coordinator.c, executor.c, monitor.c) is in
+ * docs/EXECUTOR.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -175,15 +177,12 @@ static int32_t on_sighup(int32_t sig, void *data)
     return 0;
 }
 
-/* wolfpackd is a child subreaper: reap orphans that land on us. */
+/* wolfpackd is a child subreaper: reap orphans that land on us, but leave
+ * the agents' op children to their jobs (events.c). */
 static int32_t on_sigchld(int32_t sig, void *data)
 {
-    int status;
-    pid_t pid;
-
-    (void)sig, (void)data;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-        qb_log(LOG_DEBUG, "reaped process %d (status %d)", (int)pid, status);
+    (void)sig;
+    wp_events_reap(data);
     return 0;
 }
 
@@ -235,11 +234,12 @@ static bool start(wp_daemon *d, wp_err *err)
     qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_stop_signal, &d->sig_int);
     qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGCHLD, d, on_sigchld, &d->sig_chld);
     qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGHUP, d, on_sighup, &d->sig_hup);
-    return true;
+    return wp_events_start(d, err);
 }
 
 static void stop(wp_daemon *d)
 {
+    wp_events_stop(d); /* stops what runs here: the others take it over */
     if (d->loop)
         wp_ipc_close_all(d);
     wp_repl_free(d->repl);
@@ -259,7 +259,7 @@ static void stop(wp_daemon *d)
 
 int main(int argc, char **argv)
 {
-    wp_daemon d = {.lock_fd = -1, .listen_fd = -1};
+    wp_daemon d = {.lock_fd = -1, .listen_fd = -1, .agent_log_fd = -1};
     wp_err err = {0};
 
     if (!parse_opts(argc, argv, &d.opts))

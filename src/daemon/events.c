@@ -1,0 +1,295 @@
+/*
+ * events.c -- what drives the running of resources in wolfpackd.
+ *
+ * Three sources of events reach the coordinator, the executor and the
+ * monitors (docs/EXECUTOR.md):
+ *   - an applied command (repl's on_applied, via handlers.c): the executor
+ *     takes its sched.commit actions and resource.report results at once;
+ *     then a tick is queued;
+ *   - a membership, quorum or sync change (repl's membership callback): the
+ *     view is refreshed, the executor reacts (quorum lost: stop everything
+ *     here; ready again: probe), a tick is queued;
+ *   - a 1 s timer (failback windows, pending timeouts, and a safety net for
+ *     a transport that does not call the membership callback).
+ * A tick is a qb_loop job, queued at most once: many commands applied in
+ * one loop pass give one scheduler run (the debounce).
+ *
+ * The view (wp_view) is this node's knowledge of its partition: quorate,
+ * synced, members, its own node id and database name.
+ *
+ * The child reaper: wolfpackd is a child subreaper, so services started by
+ * agents land on it when their op child exits.  The reaper reaps only the
+ * children that no agent job owns: an op child is reaped by its job
+ * (waitid on its pidfd), which then has its exit status.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <qb/qblog.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#define TICK_MS 1000
+
+bool wp_view_ready(const wp_daemon *d)
+{
+    return d->view.quorate && d->view.synced && d->view.local_name[0];
+}
+
+bool wp_view_is_member(const wp_daemon *d, uint32_t id)
+{
+    for (size_t i = 0; i < d->view.n_members; i++)
+        if (d->view.members[i] == id)
+            return true;
+    return false;
+}
+
+/* The database name of node `id`, or "" */
+static void local_name(wp_daemon *d, uint32_t id, char *out, size_t size)
+{
+    wp_err err = {0};
+    json_t *nodes = wp_db_node_list(d->db, &err);
+    size_t i;
+    json_t *n;
+
+    out[0] = '\0';
+    json_array_foreach(nodes, i, n)
+    {
+        if ((uint32_t)json_integer_value(json_object_get(n, "id")) == id) {
+            const char *name = json_string_value(json_object_get(n, "name"));
+            snprintf(out, size, "%s", name ? name : "");
+        }
+    }
+    json_decref(nodes);
+}
+
+/* Read the transport's status into v. */
+static void view_read(wp_daemon *d, wp_view *v)
+{
+    json_t *st = wp_repl_status(d->repl);
+    const char *sync = json_string_value(json_object_get(st, "sync"));
+    json_t *members = json_object_get(st, "members");
+    size_t i;
+    json_t *m;
+
+    memset(v, 0, sizeof *v);
+    v->quorate = json_is_true(json_object_get(st, "quorate"));
+    v->synced = sync && strcmp(sync, "synced") == 0;
+    v->local_id = (uint32_t)json_integer_value(json_object_get(st, "local_node_id"));
+    json_array_foreach(members, i, m)
+    {
+        if (v->n_members < WP_VIEW_MAX_MEMBERS)
+            v->members[v->n_members++] = (uint32_t)json_integer_value(m);
+    }
+    json_decref(st);
+    local_name(d, v->local_id, v->local_name, sizeof v->local_name);
+}
+
+static bool view_same(const wp_view *a, const wp_view *b)
+{
+    return a->quorate == b->quorate && a->synced == b->synced && a->local_id == b->local_id &&
+           strcmp(a->local_name, b->local_name) == 0 && a->n_members == b->n_members &&
+           memcmp(a->members, b->members, a->n_members * sizeof a->members[0]) == 0;
+}
+
+/* Refresh the view; true when it changed. */
+static bool view_refresh(wp_daemon *d)
+{
+    wp_view v;
+
+    view_read(d, &v);
+    if (view_same(&v, &d->view))
+        return false;
+    d->was_quorate = d->view.quorate;
+    d->was_ready = wp_view_ready(d);
+    d->view = v;
+    qb_log(LOG_INFO, "view: %s, %s, %zu member(s), this node %s (id %u)",
+           v.quorate ? "quorate" : "NOT quorate", v.synced ? "synced" : "syncing", v.n_members,
+           v.local_name[0] ? v.local_name : "(unnamed)", (unsigned)v.local_id);
+    return true;
+}
+
+/* ---- the tick -------------------------------------------------------------- */
+
+static void tick(void *data)
+{
+    wp_daemon *d = data;
+
+    d->tick_queued = false;
+    if (d->stopping || !wp_view_ready(d))
+        return;
+    wp_coord_tick(d);
+    wp_mon_reconcile(d);
+}
+
+void wp_events_kick(wp_daemon *d)
+{
+    if (d->tick_queued || d->stopping || !d->loop)
+        return;
+    if (qb_loop_job_add(d->loop, QB_LOOP_LOW, d, tick) == 0)
+        d->tick_queued = true;
+}
+
+static void view_changed(wp_daemon *d)
+{
+    wp_watch_membership(d);
+    wp_exec_on_view(d);
+    wp_events_kick(d);
+}
+
+void wp_events_on_membership(void *ctx)
+{
+    wp_daemon *d = ctx;
+
+    if (d->stopping)
+        return;
+    if (view_refresh(d))
+        view_changed(d);
+    else
+        wp_events_kick(d);
+}
+
+static void on_timer(void *data)
+{
+    wp_daemon *d = data;
+
+    if (d->stopping)
+        return;
+    if (view_refresh(d))
+        view_changed(d);
+    wp_events_kick(d);
+    qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)TICK_MS * 1000000u, d, on_timer,
+                      &d->tick_timer);
+}
+
+void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
+{
+    const char *op = json_string_value(json_object_get(cmd, "op"));
+    const json_t *args = json_object_get(cmd, "args");
+
+    wp_watch_applied(d, cmd, version);
+    if (d->stopping || !op)
+        return;
+    if (strcmp(op, "sched.commit") == 0)
+        wp_exec_on_commit(d, args);
+    else if (strcmp(op, "resource.report") == 0)
+        wp_exec_on_report(d, args);
+    else if (strcmp(op, "node.add") == 0 || strcmp(op, "cluster.create") == 0 ||
+             strcmp(op, "node.remove") == 0) {
+        if (view_refresh(d))
+            view_changed(d);
+    }
+    wp_events_kick(d);
+}
+
+/* ---- children -------------------------------------------------------------- */
+
+static bool owned(const wp_daemon *d, pid_t pid)
+{
+    return wp_exec_owns_pid(d, pid) || wp_mon_owns_pid(d, pid);
+}
+
+/* Reap the children listed in one task's "children" file. */
+static void reap_task(wp_daemon *d, const char *task)
+{
+    char path[128];
+    char buf[8192];
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/self/task/%s/children", task);
+    f = fopen(path, "re");
+    if (!f)
+        return;
+    while (fscanf(f, "%8191s", buf) == 1) {
+        pid_t pid = (pid_t)strtol(buf, NULL, 10);
+        int status;
+        if (pid <= 0 || owned(d, pid))
+            continue;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            qb_log(LOG_DEBUG, "reaped process %d (status %d)", (int)pid, status);
+    }
+    fclose(f);
+}
+
+void wp_events_reap(wp_daemon *d)
+{
+    DIR *dir = opendir("/proc/self/task");
+    struct dirent *e;
+
+    if (!dir) {
+        /* no /proc: reap what no job owns, one status at a time */
+        siginfo_t si;
+        while (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid > 0 &&
+               !owned(d, si.si_pid))
+            waitpid(si.si_pid, NULL, WNOHANG);
+        return;
+    }
+    while ((e = readdir(dir)) != NULL)
+        if (e->d_name[0] != '.')
+            reap_task(d, e->d_name);
+    closedir(dir);
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static int open_agent_log(const char *state_dir)
+{
+    char path[4200];
+    int fd;
+
+    snprintf(path, sizeof path, "%s/agents.log", state_dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+        qb_log(LOG_WARNING, "cannot open %s (%s): agents' programs write to /dev/null", path,
+               strerror(errno));
+    return fd;
+}
+
+bool wp_events_start(wp_daemon *d, wp_err *err)
+{
+    d->agent_log_fd = open_agent_log(d->opts.state_dir);
+    d->coord = wp_coord_new(d);
+    d->exec = wp_exec_new(d);
+    d->mon = wp_mon_new(d);
+    if (!d->coord || !d->exec || !d->mon) {
+        wp_errf(err, WP_E_INTERNAL, "out of memory starting the executor");
+        wp_err_why(err, "calloc failed");
+        wp_err_todo(err, "free some memory and start wolfpackd again");
+        return false;
+    }
+    /* what this node's own copy says runs here, before any sync replaces it */
+    view_read(d, &d->view);
+    wp_exec_remember_local(d);
+    memset(&d->view, 0, sizeof d->view);
+    wp_repl_on_membership(d->repl, wp_events_on_membership, d);
+    d->on_applied_hook = wp_events_on_applied;
+    if (view_refresh(d))
+        view_changed(d);
+    qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)TICK_MS * 1000000u, d, on_timer,
+                      &d->tick_timer);
+    return true;
+}
+
+void wp_events_stop(wp_daemon *d)
+{
+    d->stopping = true;
+    d->on_applied_hook = NULL;
+    if (d->loop)
+        qb_loop_timer_del(d->loop, d->tick_timer);
+    if (d->repl)
+        wp_repl_on_membership(d->repl, NULL, NULL);
+    wp_mon_free(d->mon);
+    d->mon = NULL;
+    wp_exec_free(d->exec); /* stops what runs here (blocking) */
+    d->exec = NULL;
+    wp_coord_free(d->coord);
+    d->coord = NULL;
+    if (d->agent_log_fd >= 0)
+        close(d->agent_log_fd);
+    d->agent_log_fd = -1;
+}

@@ -1,0 +1,769 @@
+/*
+ * executor.c -- every node runs its own part of the coordinator's decisions
+ * through the agents (docs/EXECUTOR.md).
+ *
+ * A sched.commit applied here gives, per group, a *plan*: the group's
+ * actions in the scheduler's order, wherever they run.  Action i may run
+ * only when every action before it is done, by whichever node it names: a
+ * node learns that another node's action is done from that node's
+ * resource.report, which every node applies.  So in a move the new owner
+ * starts the address only after the old owner reported it stopped, and the
+ * group's actions run strictly one at a time, in order.  An action on a
+ * node that left the membership counts as done for a stop (a node that is
+ * cut off releases everything) and as failed for a start.
+ *
+ * This node's actions run through the agents' child runner on the daemon's
+ * loop (timeout: the resource's pending_timeout); each result is reported
+ * with resource.report {name, node, state, at, error}.  When an action
+ * fails, the plan's remaining actions are not run: this node reports its
+ * own as they are (a start Offline, a stop Online, a restart Failed) and
+ * the coordinator plans again.  A newer commit for a group replaces its
+ * plan.
+ *
+ * Quorum lost: every plan and probe is cancelled, the monitors stop, and
+ * every resource the database places here is stopped at once (per group,
+ * reverse dependency order), without reports: the partition cannot change
+ * the database, the majority takes the groups over.
+ *
+ * Probes: at start-up (and when quorum comes back) each resource that the
+ * database places here gets a quick check and its real state is reported.
+ * A resource that this node's own copy placed here before the sync but the
+ * cluster has since placed elsewhere is stopped (the cluster moved it while
+ * this daemon was away), so two nodes never keep it.
+ *
+ * Shut-down (SIGTERM): what runs here is stopped before the daemon leaves
+ * the cluster (blocking, reverse dependency order), since the others take
+ * the groups over as soon as it is gone.
+ */
+#include <qb/qblog.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../agents/agent.h"
+#include "../sched/sched.h"
+#include "daemon.h"
+
+#define NAME_LEN 64
+
+typedef enum xa_state { XA_WAIT = 0, XA_RUN, XA_DONE, XA_FAILED } xa_state;
+
+typedef struct xaction {
+    wp_sched_verb verb;
+    char resource[NAME_LEN];
+    char node[NAME_LEN];
+    xa_state st;
+} xaction;
+
+typedef struct xplan {
+    struct wp_exec *x;
+    char group[NAME_LEN];
+    bool silent; /* quorum lost / start-up clean-up: no reports */
+    xaction *acts;
+    size_t n;
+    size_t cur;           /* our running action */
+    bool restart_started; /* a restart finished its stop and runs its start */
+    wp_agent_job *job;
+    struct xplan *next;
+} xplan;
+
+typedef struct xprobe {
+    struct wp_exec *x;
+    char resource[NAME_LEN];
+    char db_state[32];
+    wp_agent_job *job;
+    struct xprobe *next;
+} xprobe;
+
+typedef struct name_list {
+    char (*names)[NAME_LEN];
+    size_t n;
+} name_list;
+
+struct wp_exec {
+    wp_daemon *d;
+    xplan *plans;
+    xprobe *probes;
+    name_list remembered; /* placed here by the local copy at start-up */
+    bool need_probe;      /* at the next ready view */
+};
+
+static void advance(xplan *p);
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static bool is_me(const wp_daemon *d, const char *node)
+{
+    return d->view.local_name[0] && strcasecmp(node, d->view.local_name) == 0;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static void copy_name(char dst[NAME_LEN], const char *src)
+{
+    snprintf(dst, NAME_LEN, "%s", src ? src : "");
+}
+
+static bool verb_parse(const char *s, wp_sched_verb *out)
+{
+    static const wp_sched_verb verbs[] = {WP_ACT_STOP, WP_ACT_START, WP_ACT_RESTART};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        if (strcmp(s, wp_sched_verb_name(verbs[i])) == 0) {
+            *out = verbs[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Is the database node `name` a member of this partition? */
+static bool node_up(wp_daemon *d, const char *name)
+{
+    wp_err err = {0};
+    json_t *n = wp_db_node_show(d->db, name, &err);
+    bool up = n && wp_view_is_member(d, (uint32_t)json_integer_value(json_object_get(n, "id")));
+
+    json_decref(n);
+    return up;
+}
+
+static void err_text(const wp_err *err, char *buf, size_t size)
+{
+    if (!err || !err->what[0])
+        snprintf(buf, size, "the agent failed without saying why");
+    else if (err->why[0])
+        snprintf(buf, size, "%s: %s", err->what, err->why);
+    else
+        snprintf(buf, size, "%s", err->what);
+}
+
+/* ---- reports ------------------------------------------------------------------ */
+
+static void on_report_done(void *cookie, const wp_err *err, int64_t version)
+{
+    (void)cookie, (void)version;
+    if (err)
+        wp_log_err(LOG_WARNING, "resource.report refused", err);
+}
+
+void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const char *error)
+{
+    wp_err err = {0};
+    json_t *args = json_pack("{s:s, s:s, s:s, s:I}", "name", resource, "node", d->view.local_name,
+                             "state", state, "at", (json_int_t)time(NULL));
+    json_t *cmd;
+
+    if (!args)
+        return;
+    if (error)
+        json_object_set_new(args, "error", json_string(error));
+    cmd = json_pack("{s:s, s:o}", "op", "resource.report", "args", args);
+    qb_log(error ? LOG_WARNING : LOG_NOTICE, "resource %s is %s on %s%s%s", resource, state,
+           d->view.local_name, error ? ": " : "", error ? error : "");
+    if (!wp_repl_submit(d->repl, cmd, on_report_done, NULL, &err))
+        wp_log_err(LOG_WARNING, "cannot send resource.report", &err);
+    json_decref(cmd);
+}
+
+/* ---- agent context ------------------------------------------------------------- */
+
+bool wp_exec_agent_ctx(wp_daemon *d, const char *resource, json_t **show, wp_rtype *type,
+                       wp_err *err)
+{
+    *show = wp_db_resource_show(d->db, resource, err);
+    if (!*show)
+        return false;
+    if (!wp_rtype_parse(jstr(*show, "type"), type, err)) {
+        json_decref(*show);
+        *show = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* A policy value in seconds (policies are strings of whole seconds). */
+static long policy_seconds(const json_t *show, const char *key, long dflt)
+{
+    const json_t *v = json_object_get(json_object_get(show, "policy"), key);
+    long s = 0;
+
+    if (json_is_integer(v))
+        return (long)json_integer_value(v);
+    if (json_is_string(v) && wp_duration_parse(json_string_value(v), &s, NULL) && s > 0)
+        return s;
+    return dflt;
+}
+
+static wp_agent_job *spawn_op(wp_daemon *d, const char *resource, wp_agent_op op,
+                              wp_agent_done_fn done, void *data, wp_err *err)
+{
+    json_t *show = NULL;
+    wp_rtype type;
+    wp_agent_job *job;
+
+    if (!wp_exec_agent_ctx(d, resource, &show, &type, err))
+        return NULL;
+    wp_agent_ctx ctx = {
+        .name = resource,
+        .props = json_object_get(show, "props"),
+        .log_fd = d->agent_log_fd,
+        .timeout_ms = policy_seconds(show, "pending_timeout", 180) * 1000L,
+    };
+    job = wp_agent_op_spawn(d->loop, type, op, &ctx, done, data, err);
+    json_decref(show);
+    return job;
+}
+
+/* ---- plans --------------------------------------------------------------------- */
+
+static void plan_free(xplan *p)
+{
+    if (p->job)
+        wp_agent_job_cancel(p->job);
+    free(p->acts);
+    free(p);
+}
+
+static void plan_unlink(xplan *p)
+{
+    for (xplan **pp = &p->x->plans; *pp; pp = &(*pp)->next) {
+        if (*pp == p) {
+            *pp = p->next;
+            return;
+        }
+    }
+}
+
+static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err);
+
+static bool start_op(xplan *p, wp_agent_op op)
+{
+    wp_daemon *d = p->x->d;
+    xaction *a = &p->acts[p->cur];
+    wp_err err = {0};
+
+    p->job = spawn_op(d, a->resource, op, on_op_done, p, &err);
+    if (p->job) {
+        qb_log(LOG_INFO, "executor: %s %s (group %s)", wp_agent_op_name(op), a->resource, p->group);
+        return true;
+    }
+    char text[800];
+    err_text(&err, text, sizeof text);
+    a->st = XA_FAILED;
+    if (!p->silent)
+        wp_exec_report(d, a->resource, "Failed", text);
+    return false;
+}
+
+static void run_mine(xplan *p, size_t i)
+{
+    xaction *a = &p->acts[i];
+
+    p->cur = i;
+    p->restart_started = false;
+    a->st = XA_RUN;
+    wp_mon_forget(p->x->d, a->resource);
+    start_op(p, a->verb == WP_ACT_START ? WP_OP_START : WP_OP_STOP);
+}
+
+static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
+{
+    xplan *p = data;
+    wp_daemon *d = p->x->d;
+    xaction *a = &p->acts[p->cur];
+    bool stopping = a->verb == WP_ACT_STOP || (a->verb == WP_ACT_RESTART && !p->restart_started);
+    bool ok = rc == WP_AGENT_OK || (stopping && rc == WP_AGENT_NOT_RUNNING);
+    char text[800];
+
+    p->job = NULL;
+    if (ok && a->verb == WP_ACT_RESTART && !p->restart_started) {
+        p->restart_started = true;
+        if (start_op(p, WP_OP_START))
+            return;
+        advance(p);
+        return;
+    }
+    a->st = ok ? XA_DONE : XA_FAILED;
+    if (!p->silent) {
+        err_text(err, text, sizeof text);
+        wp_exec_report(d, a->resource,
+                       ok ? (a->verb == WP_ACT_STOP ? "Offline" : "Online") : "Failed",
+                       ok ? NULL : text);
+    } else if (!ok) {
+        wp_log_err(LOG_WARNING, "executor: clean-up stop failed", err);
+    }
+    advance(p);
+}
+
+/* An earlier action failed: report this node's remaining actions as they
+ * are, and run none of them. */
+static void abandon(xplan *p, size_t from)
+{
+    wp_daemon *d = p->x->d;
+
+    for (size_t i = from; i < p->n; i++) {
+        xaction *a = &p->acts[i];
+        if (a->st != XA_WAIT)
+            continue;
+        a->st = XA_FAILED;
+        if (p->silent || !is_me(d, a->node))
+            continue;
+        const char *state = a->verb == WP_ACT_START  ? "Offline"
+                            : a->verb == WP_ACT_STOP ? "Online"
+                                                     : "Failed";
+        char text[200];
+        snprintf(text, sizeof text, "not %s: an earlier action of group %s failed",
+                 a->verb == WP_ACT_STOP ? "stopped" : "started", p->group);
+        wp_exec_report(d, a->resource, state, a->verb == WP_ACT_START ? NULL : text);
+    }
+}
+
+/* Run what may run; free the plan once every action is settled. */
+static void advance(xplan *p)
+{
+    wp_daemon *d = p->x->d;
+
+    for (size_t i = 0; i < p->n; i++) {
+        xaction *a = &p->acts[i];
+        switch (a->st) {
+        case XA_DONE:
+            continue;
+        case XA_RUN:
+            return;
+        case XA_FAILED:
+            abandon(p, i + 1);
+            goto finished;
+        case XA_WAIT:
+            if (is_me(d, a->node)) {
+                run_mine(p, i);
+                if (a->st == XA_RUN)
+                    return;
+                i--; /* failed at once: settle it */
+                continue;
+            }
+            if (!p->silent && !node_up(d, a->node)) {
+                a->st = a->verb == WP_ACT_STOP ? XA_DONE : XA_FAILED;
+                i--;
+                continue;
+            }
+            return; /* another node's turn */
+        }
+    }
+finished:
+    plan_unlink(p);
+    plan_free(p);
+    wp_events_kick(d); /* the monitors follow */
+}
+
+static xplan *plan_find(wp_exec *x, const char *group)
+{
+    for (xplan *p = x->plans; p; p = p->next)
+        if (strcasecmp(p->group, group) == 0)
+            return p;
+    return NULL;
+}
+
+static void probe_cancel(wp_exec *x, const char *resource);
+
+/* A plan from the actions of one group; NULL when none names this node. */
+static xplan *plan_from(wp_exec *x, const json_t *actions, const char *group)
+{
+    xplan *p = calloc(1, sizeof *p);
+    bool mine = false;
+    size_t i;
+    json_t *a;
+
+    if (!p)
+        return NULL;
+    p->x = x;
+    copy_name(p->group, group);
+    p->acts = calloc(json_array_size(actions) + 1, sizeof *p->acts);
+    if (!p->acts) {
+        free(p);
+        return NULL;
+    }
+    json_array_foreach(actions, i, a)
+    {
+        xaction *xa = &p->acts[p->n];
+        if (strcasecmp(jstr(a, "group"), group) != 0 || !verb_parse(jstr(a, "action"), &xa->verb))
+            continue;
+        copy_name(xa->resource, jstr(a, "resource"));
+        copy_name(xa->node, jstr(a, "node"));
+        mine = mine || is_me(x->d, xa->node);
+        p->n++;
+    }
+    if (!mine) {
+        plan_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void wp_exec_on_commit(wp_daemon *d, const json_t *args)
+{
+    wp_exec *x = d->exec;
+    const json_t *actions = json_object_get(args, "actions");
+    size_t i;
+    json_t *a;
+
+    if (!x || !d->view.local_name[0])
+        return;
+    json_array_foreach(actions, i, a)
+    {
+        const char *group = jstr(a, "group");
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcasecmp(jstr(json_array_get(actions, j), "group"), group) == 0;
+        if (seen)
+            continue;
+        xplan *p = plan_from(x, actions, group);
+        if (!p)
+            continue;
+        xplan *old = plan_find(x, group);
+        if (old) {
+            qb_log(LOG_NOTICE, "executor: a new decision replaces the plan of group %s", group);
+            plan_unlink(old);
+            plan_free(old);
+        }
+        for (size_t k = 0; k < p->n; k++)
+            if (is_me(d, p->acts[k].node)) {
+                probe_cancel(x, p->acts[k].resource);
+                wp_mon_forget(d, p->acts[k].resource);
+            }
+        p->next = x->plans;
+        x->plans = p;
+        advance(p);
+    }
+}
+
+void wp_exec_on_report(wp_daemon *d, const json_t *args)
+{
+    wp_exec *x = d->exec;
+    const char *name = jstr(args, "name"), *node = jstr(args, "node"), *state = jstr(args, "state");
+
+    if (!x || is_me(d, node) || strstr(state, "Pending"))
+        return;
+    for (xplan *p = x->plans, *next; p; p = next) {
+        next = p->next;
+        for (size_t i = 0; i < p->n; i++) {
+            xaction *a = &p->acts[i];
+            if (a->st != XA_WAIT || strcasecmp(a->resource, name) != 0 ||
+                strcasecmp(a->node, node) != 0)
+                continue;
+            bool ok = strcmp(state, a->verb == WP_ACT_STOP ? "Offline" : "Online") == 0;
+            a->st = ok ? XA_DONE : XA_FAILED;
+            advance(p);
+            break;
+        }
+    }
+}
+
+/* ---- quorum loss and shut-down ------------------------------------------------- */
+
+static void cancel_all(wp_exec *x)
+{
+    while (x->plans) {
+        xplan *p = x->plans;
+        x->plans = p->next;
+        plan_free(p);
+    }
+    while (x->probes) {
+        xprobe *pr = x->probes;
+        x->probes = pr->next;
+        if (pr->job)
+            wp_agent_job_cancel(pr->job);
+        free(pr);
+    }
+}
+
+/* Is this resource (a db resource object) placed on this node? */
+static bool placed_here(const wp_daemon *d, const json_t *r)
+{
+    const char *state = jstr(r, "state");
+    return is_me(d, jstr(r, "node")) && state[0] && strcmp(state, "Offline") != 0;
+}
+
+typedef bool (*res_filter)(wp_daemon *d, const json_t *r, void *arg);
+
+/* Stop plans (reverse dependency order, per group) for the resources that
+ * filter picks; run them on the loop, or blocking when `now` is true. */
+static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking)
+{
+    wp_err err = {0};
+    json_t *list = wp_db_resource_list(d->db, NULL, &err);
+    size_t n = json_array_size(list);
+
+    for (size_t end = n; end > 0;) {
+        /* the group's resources are [start, end) in dependency order */
+        const char *group = jstr(json_array_get(list, end - 1), "group");
+        size_t start = end;
+        while (start > 0 && strcasecmp(jstr(json_array_get(list, start - 1), "group"), group) == 0)
+            start--;
+        xplan *p = calloc(1, sizeof *p);
+        if (p)
+            p->acts = calloc(end - start + 1, sizeof *p->acts);
+        if (!p || !p->acts) {
+            free(p);
+            break;
+        }
+        p->x = d->exec;
+        p->silent = true;
+        copy_name(p->group, group);
+        for (size_t i = end; i > start; i--) {
+            const json_t *r = json_array_get(list, i - 1);
+            if (!pick(d, r, arg))
+                continue;
+            xaction *a = &p->acts[p->n++];
+            a->verb = WP_ACT_STOP;
+            copy_name(a->resource, jstr(r, "name"));
+            copy_name(a->node, d->view.local_name);
+        }
+        end = start;
+        if (p->n == 0) {
+            plan_free(p);
+            continue;
+        }
+        if (blocking) {
+            for (size_t i = 0; i < p->n; i++) {
+                json_t *show = NULL;
+                wp_rtype type;
+                if (!wp_exec_agent_ctx(d, p->acts[i].resource, &show, &type, &err))
+                    continue;
+                wp_agent_ctx ctx = {.name = p->acts[i].resource,
+                                    .props = json_object_get(show, "props"),
+                                    .log_fd = d->agent_log_fd,
+                                    .timeout_ms =
+                                        policy_seconds(show, "pending_timeout", 180) * 1000L};
+                qb_log(LOG_NOTICE, "shut-down: stopping %s", p->acts[i].resource);
+                if (wp_agent_op_run(type, WP_OP_STOP, &ctx, &err) != WP_AGENT_OK)
+                    wp_log_err(LOG_WARNING, "shut-down: stop failed", &err);
+                json_decref(show);
+            }
+            plan_free(p);
+            continue;
+        }
+        qb_log(LOG_WARNING, "executor: stopping %zu resource(s) of group %s here", p->n, group);
+        p->next = d->exec->plans;
+        d->exec->plans = p;
+        advance(p);
+    }
+    json_decref(list);
+}
+
+static bool pick_placed(wp_daemon *d, const json_t *r, void *arg)
+{
+    (void)arg;
+    return placed_here(d, r);
+}
+
+static void quorum_lost(wp_daemon *d)
+{
+    qb_log(LOG_WARNING, "executor: this node lost quorum: stopping every resource it runs "
+                        "(the majority takes its groups over)");
+    cancel_all(d->exec);
+    wp_mon_stop_all(d);
+    stop_local(d, pick_placed, NULL, false);
+    d->exec->need_probe = true;
+}
+
+/* ---- probes -------------------------------------------------------------------- */
+
+static void probe_unlink(wp_exec *x, xprobe *pr)
+{
+    for (xprobe **pp = &x->probes; *pp; pp = &(*pp)->next) {
+        if (*pp == pr) {
+            *pp = pr->next;
+            return;
+        }
+    }
+}
+
+static void probe_cancel(wp_exec *x, const char *resource)
+{
+    for (xprobe *pr = x->probes, *next; pr; pr = next) {
+        next = pr->next;
+        if (strcasecmp(pr->resource, resource) != 0)
+            continue;
+        probe_unlink(x, pr);
+        if (pr->job)
+            wp_agent_job_cancel(pr->job);
+        free(pr);
+    }
+}
+
+static void on_probe_done(void *data, wp_agent_rc rc, const wp_err *err)
+{
+    xprobe *pr = data;
+    wp_exec *x = pr->x;
+    char text[800];
+
+    pr->job = NULL;
+    probe_unlink(x, pr);
+    if (rc == WP_AGENT_OK) {
+        if (strcmp(pr->db_state, "Online") != 0)
+            wp_exec_report(x->d, pr->resource, "Online", NULL);
+    } else if (rc == WP_AGENT_NOT_RUNNING) {
+        wp_exec_report(x->d, pr->resource, "Offline", NULL);
+    } else {
+        err_text(err, text, sizeof text);
+        wp_exec_report(x->d, pr->resource, "Failed", text);
+    }
+    free(pr);
+    wp_events_kick(x->d);
+}
+
+bool wp_exec_busy_with(const wp_daemon *d, const char *resource)
+{
+    if (!d->exec)
+        return false;
+    for (const xplan *p = d->exec->plans; p; p = p->next)
+        for (size_t i = 0; i < p->n; i++)
+            if (strcasecmp(p->acts[i].resource, resource) == 0)
+                return true;
+    for (const xprobe *pr = d->exec->probes; pr; pr = pr->next)
+        if (strcasecmp(pr->resource, resource) == 0)
+            return true;
+    return false;
+}
+
+static void probe_one(wp_daemon *d, const json_t *r)
+{
+    xprobe *pr = calloc(1, sizeof *pr);
+    wp_err err = {0};
+
+    if (!pr)
+        return;
+    pr->x = d->exec;
+    copy_name(pr->resource, jstr(r, "name"));
+    snprintf(pr->db_state, sizeof pr->db_state, "%s", jstr(r, "state"));
+    pr->job = spawn_op(d, pr->resource, WP_OP_QUICK_CHECK, on_probe_done, pr, &err);
+    if (!pr->job) {
+        char text[800];
+        err_text(&err, text, sizeof text);
+        wp_exec_report(d, pr->resource, "Failed", text);
+        free(pr);
+        return;
+    }
+    qb_log(LOG_INFO, "executor: probing %s (the database says %s here)", pr->resource,
+           pr->db_state);
+    pr->next = d->exec->probes;
+    d->exec->probes = pr;
+}
+
+static bool remembered(const wp_exec *x, const char *name)
+{
+    for (size_t i = 0; i < x->remembered.n; i++)
+        if (strcasecmp(x->remembered.names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Remembered from the local copy, but the cluster placed it elsewhere. */
+static bool pick_moved_away(wp_daemon *d, const json_t *r, void *arg)
+{
+    (void)arg;
+    return remembered(d->exec, jstr(r, "name")) && !placed_here(d, r) &&
+           !wp_exec_busy_with(d, jstr(r, "name"));
+}
+
+static void probe_all(wp_daemon *d)
+{
+    wp_exec *x = d->exec;
+    wp_err err = {0};
+    json_t *list = wp_db_resource_list(d->db, NULL, &err);
+    size_t i;
+    json_t *r;
+
+    x->need_probe = false;
+    stop_local(d, pick_moved_away, NULL, false);
+    json_array_foreach(list, i, r)
+    {
+        if (placed_here(d, r) && !wp_exec_busy_with(d, jstr(r, "name")))
+            probe_one(d, r);
+    }
+    json_decref(list);
+    free(x->remembered.names);
+    x->remembered.names = NULL;
+    x->remembered.n = 0;
+}
+
+void wp_exec_remember_local(wp_daemon *d)
+{
+    wp_exec *x = d->exec;
+    wp_err err = {0};
+    json_t *list = wp_db_resource_list(d->db, NULL, &err);
+    size_t i;
+    json_t *r;
+
+    x->need_probe = true;
+    x->remembered.names = calloc(json_array_size(list) + 1, NAME_LEN);
+    if (!x->remembered.names) {
+        json_decref(list);
+        return;
+    }
+    json_array_foreach(list, i, r)
+    {
+        if (placed_here(d, r))
+            copy_name(x->remembered.names[x->remembered.n++], jstr(r, "name"));
+    }
+    json_decref(list);
+}
+
+/* ---- the view ------------------------------------------------------------------- */
+
+void wp_exec_on_view(wp_daemon *d)
+{
+    wp_exec *x = d->exec;
+
+    if (!x)
+        return;
+    if (d->was_quorate && !d->view.quorate) {
+        quorum_lost(d);
+        return;
+    }
+    if (wp_view_ready(d) && x->need_probe)
+        probe_all(d);
+    for (xplan *p = x->plans, *next; p; p = next) {
+        next = p->next;
+        advance(p); /* actions of nodes that left are settled */
+    }
+}
+
+bool wp_exec_owns_pid(const wp_daemon *d, pid_t pid)
+{
+    if (!d->exec)
+        return false;
+    for (const xplan *p = d->exec->plans; p; p = p->next)
+        if (p->job && wp_agent_job_pid(p->job) == pid)
+            return true;
+    for (const xprobe *pr = d->exec->probes; pr; pr = pr->next)
+        if (pr->job && wp_agent_job_pid(pr->job) == pid)
+            return true;
+    return false;
+}
+
+wp_exec *wp_exec_new(wp_daemon *d)
+{
+    wp_exec *x = calloc(1, sizeof *x);
+
+    if (x)
+        x->d = d;
+    return x;
+}
+
+void wp_exec_free(wp_exec *x)
+{
+    if (!x)
+        return;
+    cancel_all(x);
+    /* leaving the cluster: the others take over what runs here */
+    if (x->d->db && x->d->view.local_name[0] && !x->d->opts.solo)
+        stop_local(x->d, pick_placed, NULL, true);
+    free(x->remembered.names);
+    free(x);
+}

@@ -1,0 +1,39 @@
+/*
+ * watch.c -- the `watch` op: a client that sends {"op": "watch"} gets one
+ * reply ({"watching": true}) and then, on the same connection, one frame
+ * per event until it disconnects:
+ *   {"event": "applied", "version": N, "op": OP}      every applied command
+ *   {"event": "membership", "quorate": B, "synced": B, "members": [ids],
+ *    "version": N}                                     every view change
+ * `wolfpack status --watch` redraws the status on each.  A watcher that does
+ * not read its frames is closed (ipc.c, above WP_DAEMON_OUT_HIGH).
+ */
+#include <qb/qblog.h>
+
+#include "daemon.h"
+
+void wp_watch_applied(wp_daemon *d, const json_t *cmd, int64_t version)
+{
+    const char *op = json_string_value(json_object_get(cmd, "op"));
+    json_t *ev = json_pack("{s:s, s:I, s:s}", "event", "applied", "version", (json_int_t)version,
+                           "op", op ? op : "?");
+
+    if (ev)
+        wp_ipc_broadcast(d, ev);
+    json_decref(ev);
+}
+
+void wp_watch_membership(wp_daemon *d)
+{
+    json_t *members = json_array();
+    json_t *ev;
+
+    for (size_t i = 0; i < d->view.n_members; i++)
+        json_array_append_new(members, json_integer(d->view.members[i]));
+    ev = json_pack("{s:s, s:b, s:b, s:o, s:I}", "event", "membership", "quorate", d->view.quorate,
+                   "synced", d->view.synced, "members", members, "version",
+                   (json_int_t)wp_db_version(d->db));
+    if (ev)
+        wp_ipc_broadcast(d, ev);
+    json_decref(ev);
+}
