@@ -12,8 +12,10 @@
  *   delivery        every member appends the commands to the batch; the
  *                   batch is applied with ONE wp_db_apply_batch() before any
  *                   other message is handled and at the end of the dispatch;
- *   ACK             after a batch each member mcasts its version (at most
- *                   one ACK of ours in flight; the newest version goes next);
+ *   ACK             after a batch that applied another member's command, a
+ *                   member mcasts its version (at most one ACK of ours in
+ *                   flight; the newest version goes next); every CMD message
+ *                   also carries its sender's version, an ACK for free;
  *   done()          a refused command completes at once (same refusal
  *                   everywhere); an applied one once every member of the
  *                   current membership acked its version or left.
@@ -24,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CMD_INFLIGHT 2 /* CMD messages of ours in flight before we buffer */
+#define CMD_INFLIGHT 1 /* CMD messages of ours in flight before we buffer */
 
 void cpg_err_unknown(wp_err *e, const char *why)
 {
@@ -218,12 +220,14 @@ static void own_result(wp_cpg *c, uint64_t seq, bool applied, const wp_err *refu
     }
 }
 
+/* ACK our applied version if another member waits for it (it sent a command
+ * we applied) and no ACK of ours is in flight. */
 static void send_ack(wp_cpg *c)
 {
     wp_cpg_msg ack = {.type = WP_CPG_ACK, .u.ack.version = c->ack_want};
     wp_err err = {0};
 
-    if (c->ack_inflight || c->ack_want <= c->ack_sent)
+    if (c->ack_inflight || !c->ack_owed)
         return;
     if (!cpg_send(c, &ack, &err)) {
         qb_log(LOG_ERR, "replication: cannot send an ACK: %s", err.what);
@@ -231,6 +235,7 @@ static void send_ack(wp_cpg *c)
     }
     c->n_acks++;
     c->ack_inflight = true;
+    c->ack_owed = false;
     c->ack_sent = c->ack_want;
 }
 
@@ -278,10 +283,10 @@ static bool batch_apply(wp_cpg *c, cpg_batch_item *items, size_t n, wp_err *resu
 static void batch_done(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err *results,
                        const bool *applied, const int64_t *versions)
 {
-    bool any = false;
+    bool foreign = false;
 
     for (size_t i = 0; i < n; i++) {
-        any |= applied[i];
+        foreign |= applied[i] && !is_self(c, items[i].nodeid, items[i].pid);
         if (is_self(c, items[i].nodeid, items[i].pid))
             own_result(c, items[i].seq, applied[i], &results[i], versions[i]);
     }
@@ -292,8 +297,10 @@ static void batch_done(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err 
     cpg_member *self = cpg_member_find(c, c->local_nodeid, c->local_pid);
     if (self && v > self->acked)
         self->acked = v;
-    if (any && v > c->ack_want) {
+    if (v > c->ack_want)
         c->ack_want = v;
+    if (foreign) {
+        c->ack_owed = true;
         send_ack(c);
     }
     cpg_pendings_check(c);
@@ -348,7 +355,7 @@ static void drop_cmd(wp_cpg *c, uint64_t seq, const char *why)
     pendings_finish(p, &e);
 }
 
-void cpg_commit_on_cmd(wp_cpg *c, const cpg_member *from, const wp_cpg_msg *m)
+void cpg_commit_on_cmd(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
 {
     bool mine = is_self(c, from->nodeid, from->pid);
     wp_cpg_cmd_iter it;
@@ -358,6 +365,8 @@ void cpg_commit_on_cmd(wp_cpg *c, const cpg_member *from, const wp_cpg_msg *m)
 
     if (mine && c->cmd_inflight > 0)
         c->cmd_inflight--;
+    if (m->u.cmd.acked > from->acked)
+        from->acked = m->u.cmd.acked; /* the piggybacked ACK */
     wp_cpg_cmd_iter_init(&it, m);
     while (wp_cpg_cmd_next(&it, &seq, &json, &len)) {
         if (c->mode != CPG_SYNC_SYNCED) {
@@ -388,6 +397,7 @@ void cpg_commit_on_cmd(wp_cpg *c, const cpg_member *from, const wp_cpg_msg *m)
     }
     if (mine)
         cpg_commit_send(c);
+    cpg_pendings_check(c);
 }
 
 void cpg_commit_on_ack(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
@@ -461,6 +471,7 @@ void cpg_commit_send(wp_cpg *c)
         fail_unsent(c, &err);
         return;
     }
+    m.u.cmd.acked = wp_db_version(c->db);
     m.u.cmd.count = c->cmdbuf.count;
     m.u.cmd.entries = c->cmdbuf.p;
     m.u.cmd.len = c->cmdbuf.len;
@@ -471,6 +482,8 @@ void cpg_commit_send(wp_cpg *c)
     wp_cpg_cmdbuf_free(&c->cmdbuf);
     c->last_sent_seq = c->next_seq;
     c->cmd_inflight++;
+    if (m.u.cmd.acked >= c->ack_want)
+        c->ack_owed = false; /* this message carries the ACK */
 }
 
 bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void *cookie,

@@ -44,7 +44,7 @@
 #define WP_CPG_SNAP_MAX (1024ull * 1024 * 1024)
 
 typedef enum wp_cpg_type {
-    WP_CPG_CMD = 1,     /* commands to apply: count x {seq, json} */
+    WP_CPG_CMD = 1,     /* commands to apply: acked, count x {seq, json} */
     WP_CPG_ACK,         /* "I applied up to version V" */
     WP_CPG_SYNC_START,  /* start a sync round with this epoch */
     WP_CPG_SYNC_STATE,  /* my state for that round */
@@ -65,6 +65,7 @@ typedef struct wp_cpg_msg {
     wp_cpg_type type;
     union {
         struct {
+            int64_t acked;                /* the sender's applied version (a piggybacked ACK) */
             uint32_t count;               /* commands in this message, >= 1 */
             const unsigned char *entries; /* count x {u64 seq, u32 len, json} */
             size_t len;
@@ -241,6 +242,7 @@ typedef struct wp_cpg {
     wp_cpg_cmdbuf cmdbuf;   /* submitted, not yet sent */
     unsigned cmd_inflight;  /* our CMD messages not yet delivered back */
     bool ack_inflight;      /* our ACK not yet delivered back */
+    bool ack_owed;          /* applied another member's command since our last ACK */
     int64_t ack_want, ack_sent;
     cpg_pending *pend_head, *pend_tail;
     size_t n_pending;
@@ -294,7 +296,7 @@ void cpg_changed(wp_cpg *c);
 bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void *cookie,
                        wp_err *err);
 void cpg_commit_send(wp_cpg *c);
-void cpg_commit_on_cmd(wp_cpg *c, const cpg_member *from, const wp_cpg_msg *m);
+void cpg_commit_on_cmd(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
 void cpg_commit_on_ack(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
 void cpg_flush_batch(wp_cpg *c);
 bool cpg_refuse_not_ready(const wp_cpg *c, wp_err *err);

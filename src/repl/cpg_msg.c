@@ -136,7 +136,7 @@ static size_t body_size(const wp_cpg_msg *m)
 {
     switch (m->type) {
     case WP_CPG_CMD:
-        return 4 + m->u.cmd.len;
+        return 8 + 4 + m->u.cmd.len;
     case WP_CPG_ACK:
         return 8;
     case WP_CPG_SYNC_START:
@@ -189,6 +189,7 @@ static void encode_body(wbuf *b, const wp_cpg_msg *m)
 {
     switch (m->type) {
     case WP_CPG_CMD:
+        put_u64(b, (uint64_t)m->u.cmd.acked);
         put_u32(b, m->u.cmd.count);
         put_bytes(b, m->u.cmd.entries, m->u.cmd.len);
         break;
@@ -250,8 +251,9 @@ bool wp_cpg_msg_encode(const wp_cpg_msg *msg, unsigned char **out, size_t *len, 
 /* Check every {seq, len, json} entry of a CMD message. */
 static void decode_cmds(rbuf *r, wp_cpg_msg *m)
 {
+    m->u.cmd.acked = (int64_t)get_le(r, 8);
     m->u.cmd.count = (uint32_t)get_le(r, 4);
-    if (m->u.cmd.count == 0 || m->u.cmd.count > WP_CPG_CMDS_MAX) {
+    if (m->u.cmd.acked < 0 || m->u.cmd.count == 0 || m->u.cmd.count > WP_CPG_CMDS_MAX) {
         r->bad = true;
         return;
     }

@@ -41,6 +41,7 @@ static wp_cpg_msg sample(wp_cpg_type type)
 
     switch (type) {
     case WP_CPG_CMD:
+        m.u.cmd.acked = 31;
         m.u.cmd.count = two_cmds()->count;
         m.u.cmd.entries = two_cmds()->p;
         m.u.cmd.len = two_cmds()->len;
@@ -107,6 +108,7 @@ static void test_round_trip(void **state)
             const unsigned char *json;
             size_t jlen;
             assert_int_equal(out.u.cmd.count, 2);
+            assert_int_equal(out.u.cmd.acked, 31);
             wp_cpg_cmd_iter_init(&it, &out);
             assert_true(wp_cpg_cmd_next(&it, &seq, &json, &jlen));
             assert_int_equal(seq, 0x0102030405060708ull);
@@ -211,11 +213,13 @@ static void test_bad_fields(void **state)
 
     /* CMD: a count larger than the entries, zero, over the limit; an entry length
      * larger than the bytes that follow, or zero */
-    refuse_patched(WP_CPG_CMD, h, 3);
-    refuse_patched(WP_CPG_CMD, h, 0);
-    refuse_patched(WP_CPG_CMD, h + 3, 0x10);
-    refuse_patched(WP_CPG_CMD, h + 4 + 8, 0xff);
-    refuse_patched(WP_CPG_CMD, h + 4 + 8, 0);
+    refuse_patched(WP_CPG_CMD, h + 8, 3);
+    refuse_patched(WP_CPG_CMD, h + 8, 0);
+    refuse_patched(WP_CPG_CMD, h + 8 + 3, 0x10);
+    refuse_patched(WP_CPG_CMD, h + 12 + 8, 0xff);
+    refuse_patched(WP_CPG_CMD, h + 12 + 8, 0);
+    /* CMD: a negative piggybacked ACK */
+    refuse_patched(WP_CPG_CMD, h + 7, 0x80);
     /* ACK: negative version */
     refuse_patched(WP_CPG_ACK, h + 7, 0x80);
     /* SYNC_STATE: a checksum byte that is not lower-case hex, unknown flags */
