@@ -8,6 +8,7 @@
  * types themselves are ip.c, service.c and ocf.c.
  */
 #include "agent.h"
+#include "disk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@
 /* Indexed by wp_rtype.  Network Name and Physical Disk are built elsewhere
  * (a later change registers them here). */
 static const wp_agent_type *const agent_table[WP_RT__COUNT] = {
-    [WP_RT_IP] = &wp_agent_ip,           [WP_RT_NETNAME] = NULL,      [WP_RT_DISK] = NULL,
+    [WP_RT_IP] = &wp_agent_ip,           [WP_RT_NETNAME] = NULL,      [WP_RT_DISK] = &wp_agent_disk,
     [WP_RT_SERVICE] = &wp_agent_service, [WP_RT_OCF] = &wp_agent_ocf,
 };
 

@@ -1,0 +1,91 @@
+/*
+ * disk.h -- the Physical Disk agent's public pieces beyond agent.h: the
+ * keeper contract for wolfpackd (heartbeat, fence), and the operator
+ * helpers behind `wolfpack disk` (prepare, release).
+ *
+ * The keeper is a small process the start op forks for each online disk
+ * (disk_keeper.c).  It renews the on-disk lease (disk_lease.h) and fences
+ * the disk when it can no longer prove it owns it.  wolfpackd feeds it:
+ *
+ *   while the node is quorate AND its CPG traffic flows (a message delivered
+ *   within the last second), call wp_disk_keeper_heartbeat() for every disk
+ *   resource online on the node at least every L/4 (300 ms at the default
+ *   L = 1200 ms; every 100 ms is fine).  When quorum is lost, call
+ *   wp_disk_keeper_fence() at once.
+ *
+ * A keeper that gets no heartbeat for L/2 fences itself.  Files in the run
+ * directory (RUN_DIR, /run/wolfpack/agents by default):
+ *
+ *   <resource>.disk          keeper state: pid, start time, nonce, device ...
+ *   <resource>.disk.hb       FIFO: 'h' heartbeat, 'f' fence now
+ *   <resource>.disk.deadline the keeper's current deadline (monotonic ms)
+ *   <resource>.disk.fenced   why the disk was fenced (left for a person)
+ */
+#ifndef WP_DISK_H
+#define WP_DISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../lib/err.h"
+#include "agent.h"
+#include "disk_lease.h"
+
+extern const wp_agent_type wp_agent_disk;
+
+/* Feed the keeper of `resource` (run_dir NULL = WP_AGENT_RUN_DIR).  Never
+ * blocks.  false: no keeper listens (the disk is not online here).  When the
+ * keeper is stuck past its deadline (frozen), this fences the disk itself
+ * and kills the keeper, and returns false. */
+bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource);
+/* Tell the keeper to fence now (quorum lost).  false: no keeper listens. */
+bool wp_disk_keeper_fence(const char *run_dir, const char *resource);
+
+/* `wolfpack disk prepare`: make the file system (fs_bytes = the area offset)
+ * and write a fresh header and a free lease.  Refuses a device that holds a
+ * file system or a lease unless force.  Programs' output to log_fd. */
+typedef struct wp_disk_prepare_opts {
+    const char *device;
+    const char *fstype; /* ext4 (default), ext3, ext2 */
+    bool mmp;
+    bool force;
+    uint32_t lease_ms; /* 0 = WP_DISK_DEFAULT_LEASE_MS */
+    int log_fd;
+} wp_disk_prepare_opts;
+bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err *err);
+
+/* `wolfpack disk release --force`: mark the lease released (forced). */
+bool wp_disk_release_forced(const char *device, const char *by, wp_disk_lease *before, wp_err *err);
+
+/* This node's name as the lease records it (uname nodename). */
+bool wp_disk_node_name(char out[WP_DISK_OWNER_MAX], wp_err *err);
+
+/* ---- shared by disk.c and disk_keeper.c ------------------------------------ */
+
+typedef struct wp_disk_keeper_args {
+    const char *run_dir;
+    const char *resource;
+    const char *device;
+    const char *mountpoint;
+    int dev_fd;          /* O_RDWR | O_DIRECT, the keeper takes it over */
+    wp_disk_lease lease; /* our claim as written */
+    wp_disk_keeper_clock clock;
+    int log_fd;
+} wp_disk_keeper_args;
+
+/* Fork the detached keeper; returns its pid once it has written its state
+ * file, or -1 with err. */
+pid_t wp_disk_keeper_spawn(const wp_disk_keeper_args *a, wp_err *err);
+
+/* Stop the disk being used on this node: device read-only (BLKROSET), file
+ * system shut down without log flush, SIGKILL to every process of this
+ * mount namespace holding it, unmount (lazy if busy).  Logs to log_fd. */
+void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, int log_fd);
+/* SIGKILL every process of this mount namespace with a file, directory or
+ * mapping on the file system of device `dev`; returns how many. */
+int wp_disk_kill_holders(dev_t dev, int log_fd);
+/* Is the file system of device number dev mounted at mountpoint here? */
+bool wp_disk_mounted(dev_t dev, const char *mountpoint);
+
+#endif

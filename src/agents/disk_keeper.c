@@ -1,0 +1,551 @@
+/*
+ * disk_keeper.c -- the keeper of an online Physical Disk and the fence.
+ *
+ * The start op forks one keeper per disk, detached in its own session.  It
+ * renews the on-disk lease every L/3, takes heartbeats from wolfpackd
+ * through a FIFO, and fences (wp_disk_fence_now) when:
+ *   - its deadline (start of the last good renewal + L - L/4) has come, on
+ *     its own monotonic clock -- checked before every write, so a keeper
+ *     that was frozen and is continued fences instead of writing;
+ *   - no heartbeat came for L/2 (the daemon is frozen or lost quorum);
+ *   - wolfpackd asks ('f' in the FIFO);
+ *   - the record on disk is no longer its claim (someone took the disk).
+ * SIGTERM ends it without fencing: the stop op unmounts first and then
+ * releases the lease itself.
+ *
+ * The daemon side (wp_disk_keeper_heartbeat) also watches the keeper's
+ * published deadline and fences in the keeper's place when it is stuck.
+ */
+#include "disk.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WP_FS_IOC_SHUTDOWN _IOR('X', 125, uint32_t) /* ext4, xfs, f2fs */
+#define WP_FS_SHUTDOWN_NOLOGFLUSH 0x2
+
+static const char *rdir(const char *run_dir)
+{
+    return run_dir && run_dir[0] ? run_dir : WP_AGENT_RUN_DIR;
+}
+
+static void logf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_fd(int fd, const char *fmt, ...)
+{
+    if (fd < 0)
+        return;
+    char buf[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    dprintf(fd, "wolfpack disk: %s\n", buf);
+}
+
+/* ---- who holds the file system ---------------------------------------------- */
+
+static bool same_mnt_ns(const char *pid, const struct stat *self_ns)
+{
+    char path[300];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%s/ns/mnt", pid);
+    return stat(path, &st) == 0 && st.st_ino == self_ns->st_ino && st.st_dev == self_ns->st_dev;
+}
+
+static bool path_on_dev(const char *path, dev_t dev)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_dev == dev;
+}
+
+static bool maps_on_dev(const char *pid, dev_t dev)
+{
+    char path[300], line[1024];
+    snprintf(path, sizeof path, "/proc/%s/maps", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    bool hit = false;
+    while (!hit && fgets(line, sizeof line, f)) {
+        unsigned maj, min;
+        if (sscanf(line, "%*s %*s %*s %x:%x", &maj, &min) == 2)
+            hit = maj == major(dev) && min == minor(dev) && (maj || min);
+    }
+    fclose(f);
+    return hit;
+}
+
+static bool proc_holds(const char *pid, dev_t dev)
+{
+    char path[600];
+    snprintf(path, sizeof path, "/proc/%s/cwd", pid);
+    if (path_on_dev(path, dev))
+        return true;
+    snprintf(path, sizeof path, "/proc/%s/root", pid);
+    if (path_on_dev(path, dev))
+        return true;
+    snprintf(path, sizeof path, "/proc/%s/fd", pid);
+    DIR *d = opendir(path);
+    bool hit = false;
+    struct dirent *e;
+    while (d && !hit && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/fd/%s", pid, e->d_name);
+        hit = path_on_dev(path, dev);
+    }
+    if (d)
+        closedir(d);
+    return hit || maps_on_dev(pid, dev);
+}
+
+int wp_disk_kill_holders(dev_t dev, int log_fd)
+{
+    struct stat self_ns;
+    if (stat("/proc/self/ns/mnt", &self_ns) != 0)
+        return 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    int killed = 0;
+    pid_t self = getpid();
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0]) || atoi(e->d_name) == self)
+            continue;
+        if (!same_mnt_ns(e->d_name, &self_ns) || !proc_holds(e->d_name, dev))
+            continue;
+        char comm[64] = "?", path[300];
+        snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (f) {
+            if (fgets(comm, sizeof comm, f))
+                comm[strcspn(comm, "\n")] = 0;
+            fclose(f);
+        }
+        if (kill(atoi(e->d_name), SIGKILL) == 0) {
+            killed++;
+            logf_fd(log_fd, "killed process %s (%s): it held the shared disk", e->d_name, comm);
+        }
+    }
+    closedir(d);
+    return killed;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p; p++) {
+        if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] && p[3]) {
+            *o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+            p += 3;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = 0;
+}
+
+bool wp_disk_mounted(dev_t dev, const char *mountpoint)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return false;
+    char line[4096], mp[4096];
+    bool hit = false;
+    while (!hit && fgets(line, sizeof line, f)) {
+        unsigned maj, min;
+        if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mp) != 3)
+            continue;
+        unescape(mp);
+        hit = maj == major(dev) && min == minor(dev) && strcmp(mp, mountpoint) == 0;
+    }
+    fclose(f);
+    return hit;
+}
+
+void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, int log_fd)
+{
+    int one = 1;
+    if (dev_fd >= 0 && ioctl(dev_fd, BLKROSET, &one) != 0)
+        logf_fd(log_fd, "fence: cannot set %s read-only: %s", device, strerror(errno));
+    struct stat st;
+    dev_t dev = 0;
+    if (stat(device, &st) == 0)
+        dev = st.st_rdev;
+    else if (dev_fd >= 0 && fstat(dev_fd, &st) == 0)
+        dev = st.st_rdev;
+    if (dev && wp_disk_mounted(dev, mountpoint)) {
+        int mfd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        uint32_t how = WP_FS_SHUTDOWN_NOLOGFLUSH;
+        if (mfd >= 0 && ioctl(mfd, WP_FS_IOC_SHUTDOWN, &how) != 0)
+            logf_fd(log_fd, "fence: cannot shut down the file system on %s: %s", mountpoint,
+                    strerror(errno));
+        if (mfd >= 0)
+            close(mfd);
+    }
+    if (dev)
+        wp_disk_kill_holders(dev, log_fd);
+    if (dev && wp_disk_mounted(dev, mountpoint) && umount2(mountpoint, 0) != 0 &&
+        umount2(mountpoint, MNT_DETACH) != 0)
+        logf_fd(log_fd, "fence: cannot unmount %s: %s", mountpoint, strerror(errno));
+    logf_fd(log_fd, "fenced %s (%s): read-only, shut down, unmounted", device, mountpoint);
+}
+
+/* ---- files of the run directory -------------------------------------------- */
+
+static void file_path(char *out, size_t n, const char *run_dir, const char *res, const char *suffix)
+{
+    snprintf(out, n, "%s/%s.disk%s", rdir(run_dir), res, suffix);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+    close(fd);
+    if (!ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}
+
+static void publish_deadline(const char *run_dir, const char *res, int64_t deadline)
+{
+    char path[4096], text[32];
+    file_path(path, sizeof path, run_dir, res, ".deadline");
+    snprintf(text, sizeof text, "%lld\n", (long long)deadline);
+    write_text(path, text);
+}
+
+static void record_fence(const char *run_dir, const char *res, const char *why)
+{
+    char path[4096], text[768];
+    file_path(path, sizeof path, run_dir, res, ".fenced");
+    time_t t = time(NULL);
+    struct tm tm;
+    char when[64];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    snprintf(text, sizeof text, "%s fenced: %s\n", when, why);
+    write_text(path, text);
+}
+
+static unsigned long long proc_starttime(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    unsigned long long start = 0;
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+                     "%*d %*d %*d %llu",
+                     &start) != 1)
+        return 0;
+    return start;
+}
+
+static void write_state(const wp_disk_keeper_args *a, pid_t pid)
+{
+    char path[4096], text[4096 + 512];
+    file_path(path, sizeof path, a->run_dir, a->resource, "");
+    snprintf(text, sizeof text,
+             "pid=%d\nstart=%llu\nnonce=%llu\ngeneration=%llu\nowner=%s\ndevice=%s\n"
+             "mountpoint=%s\n",
+             (int)pid, proc_starttime(pid), (unsigned long long)a->lease.nonce,
+             (unsigned long long)a->lease.generation, a->lease.owner, a->device, a->mountpoint);
+    write_text(path, text);
+}
+
+/* ---- the keeper loop ------------------------------------------------------- */
+
+typedef struct keeper {
+    const wp_disk_keeper_args *a;
+    wp_disk_lease lease;
+    wp_disk_keeper_clock clock;
+    int fifo;
+    int sigfd;
+} keeper;
+
+static _Noreturn void keeper_fence(keeper *k, const char *why)
+{
+    const wp_disk_keeper_args *a = k->a;
+    logf_fd(a->log_fd, "keeper of %s (%s): fencing: %s", a->resource, a->device, why);
+    wp_disk_fence_now(a->dev_fd, a->device, a->mountpoint, a->log_fd);
+    record_fence(a->run_dir, a->resource, why);
+    _exit(3);
+}
+
+/* Read, check it is still ours, check the clock, write.  Fences on any doubt. */
+static void keeper_renew(keeper *k)
+{
+    const wp_disk_keeper_args *a = k->a;
+    int64_t start = wp_disk_now_ms();
+    wp_disk_lease cur;
+    bool valid;
+    wp_err err;
+    char why[1024];
+    if (!wp_disk_read_lease(a->dev_fd, a->device, &cur, &valid, &err)) {
+        snprintf(why, sizeof why, "cannot read the lease: %s: %s", err.what, err.why);
+        if (wp_disk_now_ms() >= k->clock.deadline_ms)
+            keeper_fence(k, why);
+        logf_fd(a->log_fd, "keeper of %s: %s (retrying)", a->resource, why);
+        k->clock.next_renew_ms = wp_disk_now_ms() + 20;
+        return;
+    }
+    if (!valid || !wp_disk_lease_is_mine(&cur, k->lease.owner, k->lease.nonce)) {
+        snprintf(why, sizeof why, "the lease is no longer ours (held by \"%s\", generation %llu)",
+                 valid ? cur.owner : "damaged record", (unsigned long long)cur.generation);
+        keeper_fence(k, why);
+    }
+    wp_disk_action act = wp_disk_keeper_decide(&k->clock, wp_disk_now_ms());
+    if (act == WP_DISK_FENCE_LEASE)
+        keeper_fence(k, "the lease deadline passed before the renewal could be written");
+    k->lease.counter = cur.counter + 1;
+    k->lease.wall_ms = (int64_t)time(NULL) * 1000;
+    if (!wp_disk_write_lease(a->dev_fd, a->device, &k->lease, &err)) {
+        snprintf(why, sizeof why, "cannot renew the lease: %s: %s", err.what, err.why);
+        if (wp_disk_now_ms() >= k->clock.deadline_ms)
+            keeper_fence(k, why);
+        logf_fd(a->log_fd, "keeper of %s: %s (retrying)", a->resource, why);
+        k->clock.next_renew_ms = wp_disk_now_ms() + 20;
+        return;
+    }
+    int64_t end = wp_disk_now_ms();
+    if (end >= k->clock.deadline_ms)
+        keeper_fence(k, "the renewal finished after the lease deadline");
+    wp_disk_keeper_renewed(&k->clock, start, end);
+    publish_deadline(a->run_dir, a->resource, k->clock.deadline_ms);
+}
+
+static void keeper_read_fifo(keeper *k)
+{
+    char buf[256];
+    ssize_t n;
+    while ((n = read(k->fifo, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == 'f')
+                keeper_fence(k, "wolfpackd asked to fence (quorum lost)");
+            if (buf[i] == 'h')
+                k->clock.last_hb_ms = wp_disk_now_ms();
+        }
+    }
+}
+
+static _Noreturn void keeper_loop(keeper *k)
+{
+    for (;;) {
+        switch (wp_disk_keeper_decide(&k->clock, wp_disk_now_ms())) {
+        case WP_DISK_FENCE_LEASE:
+            keeper_fence(k, "the lease could not be renewed in time (deadline passed)");
+        case WP_DISK_FENCE_HB:
+            keeper_fence(k, "no heartbeat from wolfpackd within L/2");
+        case WP_DISK_RENEW:
+            keeper_renew(k);
+            continue;
+        case WP_DISK_WAIT:
+            break;
+        }
+        int64_t wait = wp_disk_keeper_next(&k->clock) - wp_disk_now_ms();
+        struct pollfd p[2] = {{k->fifo, POLLIN, 0}, {k->sigfd, POLLIN, 0}};
+        poll(p, 2, wait < 0 ? 0 : (int)wait);
+        if (p[1].revents & POLLIN) {
+            logf_fd(k->a->log_fd, "keeper of %s: stopped", k->a->resource);
+            _exit(0);
+        }
+        if (p[0].revents & POLLIN)
+            keeper_read_fifo(k);
+    }
+}
+
+/* In the forked keeper: detach, open the FIFO, publish state, tell the
+ * parent through ready_fd, run. */
+static _Noreturn void keeper_main(const wp_disk_keeper_args *a, int ready_fd)
+{
+    setsid();
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    keeper k = {.a = a, .lease = a->lease, .clock = a->clock, .fifo = -1, .sigfd = -1};
+    k.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    char path[4096];
+    file_path(path, sizeof path, a->run_dir, a->resource, ".hb");
+    unlink(path);
+    if (mkfifo(path, 0600) == 0)
+        k.fifo = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (k.fifo < 0 || k.sigfd < 0) {
+        dprintf(ready_fd, "cannot create the heartbeat FIFO %s: %s", path, strerror(errno));
+        _exit(1);
+    }
+    /* Keep only what we need: stdio to the log, the device, FIFO, signalfd. */
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(a->log_fd >= 0 ? a->log_fd : null, 1);
+    dup2(a->log_fd >= 0 ? a->log_fd : null, 2);
+    wp_disk_keeper_args mine = *a;
+    mine.log_fd = 2;
+    k.a = &mine;
+    for (int fd = 3; fd < 1024; fd++)
+        if (fd != mine.dev_fd && fd != k.fifo && fd != k.sigfd && fd != ready_fd)
+            close(fd);
+    write_state(&mine, getpid());
+    publish_deadline(a->run_dir, a->resource, k.clock.deadline_ms);
+    if (write(ready_fd, "", 0) < 0) {
+    }
+    close(ready_fd);
+    logf_fd(2, "keeper of %s (%s) running, pid %d, L = %u ms", a->resource, a->device,
+            (int)getpid(), a->lease.lease_ms);
+    keeper_loop(&k);
+}
+
+pid_t wp_disk_keeper_spawn(const wp_disk_keeper_args *a, wp_err *err)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        wp_errf(err, WP_E_IO, "cannot start the disk keeper");
+        wp_err_why(err, "pipe: %s", strerror(errno));
+        wp_err_todo(err, "check the process limits of this node");
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        wp_errf(err, WP_E_IO, "cannot start the disk keeper");
+        wp_err_why(err, "fork: %s", strerror(errno));
+        wp_err_todo(err, "check the process limits and memory of this node");
+        return -1;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        keeper_main(a, p[1]);
+    }
+    close(p[1]);
+    char msg[512] = "";
+    ssize_t n;
+    while ((n = read(p[0], msg, sizeof msg - 1)) < 0 && errno == EINTR) {
+    }
+    close(p[0]);
+    if (n > 0) {
+        msg[n] = 0;
+        wp_errf(err, WP_E_IO, "the disk keeper of %s could not start", a->resource);
+        wp_err_why(err, "%s", msg);
+        wp_err_todo(err, "check the run directory %s", rdir(a->run_dir));
+        kill(pid, SIGKILL);
+        return -1;
+    }
+    return pid;
+}
+
+/* ---- the daemon's side ------------------------------------------------------- */
+
+static bool fifo_send(const char *run_dir, const char *resource, char c)
+{
+    char path[4096];
+    file_path(path, sizeof path, run_dir, resource, ".hb");
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, &c, 1) == 1 || errno == EAGAIN;
+    close(fd);
+    return ok;
+}
+
+static bool read_file(const char *path, char *buf, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t r = read(fd, buf, n - 1);
+    close(fd);
+    if (r < 0)
+        return false;
+    buf[r] = 0;
+    return true;
+}
+
+/* A value "key=..." of the keeper state text, copied into out. */
+static bool state_get(const char *text, const char *key, char *out, size_t n)
+{
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            size_t len = strcspn(p + kl + 1, "\n");
+            if (len >= n)
+                return false;
+            memcpy(out, p + kl + 1, len);
+            out[len] = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
+{
+    bool sent = fifo_send(run_dir, resource, 'h');
+    char path[4096], text[4096 + 512], num[32];
+    file_path(path, sizeof path, run_dir, resource, ".deadline");
+    if (!read_file(path, num, sizeof num))
+        return sent;
+    long long deadline = atoll(num);
+    if (deadline <= 0 || wp_disk_now_ms() < deadline + 20)
+        return sent;
+    /* The keeper missed its own deadline: it is frozen or stuck.  Fence in
+     * its place, and make sure it never writes again. */
+    file_path(path, sizeof path, run_dir, resource, "");
+    char pid[32] = "", start[32] = "", device[4096] = "", mp[4096] = "";
+    if (!read_file(path, text, sizeof text) || !state_get(text, "pid", pid, sizeof pid) ||
+        !state_get(text, "start", start, sizeof start) ||
+        !state_get(text, "device", device, sizeof device) ||
+        !state_get(text, "mountpoint", mp, sizeof mp))
+        return false;
+    pid_t kp = (pid_t)atoi(pid);
+    if (kp > 0 && proc_starttime(kp) == strtoull(start, NULL, 10))
+        kill(kp, SIGKILL);
+    int fd = open(device, O_RDONLY | O_CLOEXEC);
+    wp_disk_fence_now(fd, device, mp, 2);
+    if (fd >= 0)
+        close(fd);
+    record_fence(run_dir, resource,
+                 "the keeper missed its lease deadline (frozen?); "
+                 "fenced by wolfpackd");
+    file_path(path, sizeof path, run_dir, resource, ".deadline");
+    unlink(path);
+    return false;
+}
+
+bool wp_disk_keeper_fence(const char *run_dir, const char *resource)
+{
+    return fifo_send(run_dir, resource, 'f');
+}
