@@ -1,0 +1,790 @@
+/*
+ * backup.c -- backup and restore archives of an application's databases
+ * (backup.h): libarchive writes and reads the tar (pax) stream and its
+ * zstd filter, OpenSSL's EVP computes SHA-256 while the data streams
+ * through, jansson writes and reads wolfpack-backup.json.
+ *
+ * Writing: a temporary file beside the target, renamed into place only
+ * after libarchive closed the stream cleanly and fsync succeeded.
+ * Reading: one pass over the archive; for a restore every database goes to
+ * a temporary file beside its destination, and only when the whole archive
+ * checked out (structure, app, version, database set, every checksum) are
+ * the temporary files renamed over the databases.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "fsutil.h"
+
+#define CHUNK (1024 * 1024)
+#define INFO_MAX (1024 * 1024)
+
+static void hex_of(const unsigned char *md, char hex[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* A SHA-256 context, or NULL when OpenSSL cannot make one. */
+static EVP_MD_CTX *sha_new(void)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static void sha_done(EVP_MD_CTX *c, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(c, md, &len);
+    hex_of(md, hex);
+}
+
+bool wp_sha256_file(const char *path, char hex[65], wp_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        wp_fs_err(err, errno, "cannot read", path);
+        return false;
+    }
+    EVP_MD_CTX *c = sha_new();
+    char *buf = malloc(CHUNK);
+    ssize_t n = 0;
+    while (c && buf && (n = read(fd, buf, CHUNK)) > 0)
+        EVP_DigestUpdate(c, buf, (size_t)n);
+    int e = errno;
+    close(fd);
+    free(buf);
+    if (!c || n < 0) {
+        EVP_MD_CTX_free(c);
+        wp_fs_err(err, c ? e : ENOMEM, "cannot read", path);
+        return false;
+    }
+    sha_done(c, hex);
+    EVP_MD_CTX_free(c);
+    return true;
+}
+
+static void entry_name(char *out, size_t size, const char *db)
+{
+    snprintf(out, size, WP_BACKUP_DB_PREFIX "%s", db);
+}
+
+static void report(const wp_backup_opts *o, const char *stage, uint64_t done, uint64_t total)
+{
+    if (o && o->progress)
+        o->progress(stage, done, total, o->user);
+}
+
+/* ---- writing -------------------------------------------------------------------- */
+
+typedef struct writer {
+    struct archive *a;
+    const char *to;
+    const wp_backup_opts *opts;
+    uint64_t done, total;
+    char *buf;
+    char *manifest; /* MANIFEST.sha256 text, grown as entries are written */
+    size_t manifest_len;
+    FILE *manifest_out;
+    wp_err *err;
+} writer;
+
+/* A libarchive failure while writing: a full disk gets its own advice. */
+static bool write_failed(writer *w, const char *doing)
+{
+    int e = archive_errno(w->a);
+    if (e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS) {
+        wp_fs_err(w->err, e, "cannot write the backup", w->to);
+        return false;
+    }
+    wp_errf(w->err, WP_E_IO, "cannot write the backup %s while %s", w->to, doing);
+    wp_err_why(w->err, "%s", archive_error_string(w->a) ? archive_error_string(w->a) : "unknown");
+    wp_err_todo(w->err, "check the file system of %s; no partial archive was left", w->to);
+    return false;
+}
+
+static bool write_header(writer *w, const char *path, int64_t size, mode_t mode, time_t mtime)
+{
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, path);
+    archive_entry_set_size(e, size);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, mode & 07777);
+    archive_entry_set_mtime(e, mtime, 0);
+    int rc = archive_write_header(w->a, e);
+    archive_entry_free(e);
+    return rc == ARCHIVE_OK || write_failed(w, "writing an entry header");
+}
+
+static bool write_data(writer *w, const void *data, size_t len)
+{
+    if (len && archive_write_data(w->a, data, len) != (la_ssize_t)len)
+        return write_failed(w, "writing data");
+    return true;
+}
+
+static void manifest_add(writer *w, const char *hex, const char *path)
+{
+    fprintf(w->manifest_out, "%s  %s\n", hex, path);
+}
+
+static bool write_buffer_entry(writer *w, const char *path, const char *data, size_t len)
+{
+    unsigned char md[32];
+    char hex[65];
+    EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL);
+    hex_of(md, hex);
+    manifest_add(w, hex, path);
+    return write_header(w, path, (int64_t)len, 0644, time(NULL)) && write_data(w, data, len);
+}
+
+/* One database: exactly the size stat() saw when the backup began. */
+static bool write_db_entry(writer *w, const wp_backup_db *db, off_t size)
+{
+    char name[PATH_MAX];
+    entry_name(name, sizeof name, db->name);
+    int fd = open(db->path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        wp_fs_err(w->err, errno, "cannot read the database", db->path);
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    EVP_MD_CTX *sha = sha_new();
+    bool ok = sha && write_header(w, name, (int64_t)size, st.st_mode, st.st_mtime);
+    off_t left = size;
+    while (ok && left > 0) {
+        ssize_t n = read(fd, w->buf, left < CHUNK ? (size_t)left : CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            wp_errf(w->err, WP_E_CONFLICT, "the database %s changed while it was backed up",
+                    db->path);
+            wp_err_why(w->err, n < 0 ? strerror(errno) : "it became shorter");
+            wp_err_todo(w->err, "stop the application (wolfpack app stop) and back up again");
+            ok = false;
+            break;
+        }
+        EVP_DigestUpdate(sha, w->buf, (size_t)n);
+        ok = write_data(w, w->buf, (size_t)n);
+        left -= n;
+        w->done += (uint64_t)n;
+        report(w->opts, "backup", w->done, w->total);
+    }
+    close(fd);
+    if (ok) {
+        char hex[65];
+        sha_done(sha, hex);
+        manifest_add(w, hex, name);
+    }
+    EVP_MD_CTX_free(sha);
+    return ok;
+}
+
+static char *iso_now(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* The databases must be there and be regular files; note their sizes. */
+static bool stat_dbs(const wp_backup_spec *spec, off_t *sizes, wp_err *err)
+{
+    for (size_t i = 0; i < spec->ndbs; i++) {
+        struct stat st;
+        if (stat(spec->dbs[i].path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            wp_errf(err, WP_E_NOTFOUND, "the database %s of %s is missing at %s", spec->dbs[i].name,
+                    spec->app, spec->dbs[i].path);
+            wp_err_why(err, "%s",
+                       errno && !S_ISREG(st.st_mode) ? strerror(errno)
+                                                     : "it is not a regular file");
+            wp_err_todo(err, "check the install (wolfpack app show %s)", spec->app);
+            return false;
+        }
+        sizes[i] = st.st_size;
+    }
+    return true;
+}
+
+static char *info_text(const wp_backup_spec *spec, const off_t *sizes)
+{
+    char created[32], name[PATH_MAX];
+    json_t *files = json_array();
+    for (size_t i = 0; i < spec->ndbs; i++) {
+        entry_name(name, sizeof name, spec->dbs[i].name);
+        json_array_append_new(files, json_pack("{s:s, s:s, s:I}", "path", name, "database",
+                                               spec->dbs[i].name, "size", (json_int_t)sizes[i]));
+    }
+    json_t *info = json_pack("{s:s, s:s, s:s?, s:s, s:o}", "format", WP_BACKUP_FORMAT, "app",
+                             spec->app, "version", spec->version, "created",
+                             iso_now(created, sizeof created), "files", files);
+    char *text = json_dumps(info, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(info);
+    return text;
+}
+
+static bool write_entries(writer *w, const wp_backup_spec *spec, const off_t *sizes)
+{
+    char *info = info_text(spec, sizes);
+    bool ok = info && write_buffer_entry(w, WP_BACKUP_INFO_ENTRY, info, strlen(info));
+    free(info);
+    for (size_t i = 0; ok && i < spec->ndbs; i++)
+        ok = write_db_entry(w, &spec->dbs[i], sizes[i]);
+    if (ok) {
+        fflush(w->manifest_out);
+        ok = write_buffer_entry(w, WP_BACKUP_MANIFEST_ENTRY, w->manifest, w->manifest_len);
+    }
+    if (ok && archive_write_close(w->a) != ARCHIVE_OK)
+        ok = write_failed(w, "finishing the archive");
+    return ok;
+}
+
+static bool open_archive_writer(writer *w, int fd, int level)
+{
+    char lvl[16];
+    snprintf(lvl, sizeof lvl, "%d", level > 0 ? level : 3);
+    w->a = archive_write_new();
+    if (!w->a || archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
+        archive_write_set_filter_option(w->a, "zstd", "compression-level", lvl) != ARCHIVE_OK ||
+        archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+        archive_write_open_fd(w->a, fd) != ARCHIVE_OK)
+        return write_failed(w, "starting the archive");
+    return true;
+}
+
+bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backup_opts *opts,
+                      uint64_t *bytes, wp_err *err)
+{
+    struct stat st;
+    if (lstat(to, &st) == 0) {
+        wp_errf(err, WP_E_EXISTS, "%s already exists", to);
+        wp_err_why(err, "a backup never replaces a file");
+        wp_err_todo(err, "choose another file name, or remove the old one first");
+        return false;
+    }
+    off_t *sizes = calloc(spec->ndbs + 1, sizeof *sizes);
+    if (!sizes || !stat_dbs(spec, sizes, err)) {
+        free(sizes);
+        return false;
+    }
+    writer w = {.to = to, .opts = opts, .err = err, .buf = malloc(CHUNK)};
+    w.manifest_out = open_memstream(&w.manifest, &w.manifest_len);
+    for (size_t i = 0; i < spec->ndbs; i++)
+        w.total += (uint64_t)sizes[i];
+    char tmp[PATH_MAX];
+    int fd = wp_fs_mktemp_beside(to, "partial", tmp, sizeof tmp, err);
+    bool ok = fd >= 0 && w.buf && w.manifest_out &&
+              open_archive_writer(&w, fd, opts ? opts->level : 0) && write_entries(&w, spec, sizes);
+    if (w.a)
+        archive_write_free(w.a);
+    if (ok && (fchmod(fd, 0600) != 0 || fsync(fd) != 0 || fstat(fd, &st) != 0)) {
+        wp_fs_err(err, errno, "cannot write the backup", to);
+        ok = false;
+    }
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        wp_fs_err(err, errno, "cannot write the backup", to);
+        ok = false;
+    }
+    if (ok && link(tmp, to) != 0) { /* link, not rename: never replace a file */
+        wp_fs_err(err, errno, "cannot put the backup in place at", to);
+        ok = false;
+    }
+    if (fd >= 0)
+        unlink(tmp);
+    if (ok)
+        ok = wp_fs_fsync_parent(to, err);
+    if (ok && bytes)
+        *bytes = (uint64_t)st.st_size;
+    if (w.manifest_out)
+        fclose(w.manifest_out);
+    free(w.manifest);
+    free(w.buf);
+    free(sizes);
+    return ok;
+}
+
+/* ---- reading -------------------------------------------------------------------------- */
+
+/* Where one database's bytes go during a restore. */
+typedef struct sink {
+    int fd;
+    char tmp[PATH_MAX];
+} sink;
+
+typedef struct reader {
+    struct archive *a;
+    const char *from;
+    const wp_backup_spec *expect;
+    const wp_backup_opts *opts;
+    json_t *info;      /* wolfpack-backup.json */
+    json_t *files;     /* borrowed from info */
+    char (*hex)[65];   /* per file of info, once read */
+    sink *sinks;       /* per database of expect (restore only) */
+    char info_hex[65]; /* SHA-256 of wolfpack-backup.json as stored */
+    uint64_t done, total;
+    char *buf;
+    wp_err *err;
+} reader;
+
+static bool corrupt(reader *r, const char *what, const char *why)
+{
+    wp_errf(r->err, WP_E_CORRUPT, "%s is %s", r->from, what);
+    wp_err_why(r->err, "%s", why);
+    wp_err_todo(r->err, "use another copy of the backup; nothing was changed");
+    return false;
+}
+
+static bool archive_failed(reader *r)
+{
+    const char *msg = archive_error_string(r->a);
+    return corrupt(r, "damaged or truncated", msg ? msg : "the archive could not be read");
+}
+
+static bool foreign(reader *r, const char *why)
+{
+    wp_errf(r->err, WP_E_CORRUPT, "%s is not a wolfpack backup", r->from);
+    wp_err_why(r->err, "%s", why);
+    wp_err_todo(r->err, "name a file made by 'wolfpack app backup'; nothing was changed");
+    return false;
+}
+
+/* Read the current entry's data, hashing it and writing it to fd (-1:
+ * nowhere). */
+static bool read_entry_data(reader *r, int fd, const char *dest, char hex[65])
+{
+    EVP_MD_CTX *sha = sha_new();
+    la_ssize_t n;
+    bool ok = sha != NULL;
+    while (ok && (n = archive_read_data(r->a, r->buf, CHUNK)) != 0) {
+        if (n < 0) {
+            ok = archive_failed(r);
+            break;
+        }
+        EVP_DigestUpdate(sha, r->buf, (size_t)n);
+        for (la_ssize_t off = 0; fd >= 0 && ok && off < n;) {
+            ssize_t m = write(fd, r->buf + off, (size_t)(n - off));
+            if (m < 0 && errno == EINTR)
+                continue;
+            if (m <= 0) {
+                wp_fs_err(r->err, m < 0 ? errno : ENOSPC, "cannot restore into", dest);
+                ok = false;
+            }
+            off += m;
+        }
+        r->done += (uint64_t)n;
+        report(r->opts, fd >= 0 ? "restore" : "verify", r->done, r->total);
+    }
+    if (ok)
+        sha_done(sha, hex);
+    EVP_MD_CTX_free(sha);
+    return ok;
+}
+
+static json_int_t file_size(const json_t *f)
+{
+    return json_integer_value(json_object_get(f, "size"));
+}
+
+/* wolfpack-backup.json: its shape, and against expect the app, the version
+ * and the set of databases. */
+static bool check_info(reader *r)
+{
+    json_t *files = json_object_get(r->info, "files");
+    const char *format = json_string_value(json_object_get(r->info, "format"));
+    const char *app = json_string_value(json_object_get(r->info, "app"));
+    const char *version = json_string_value(json_object_get(r->info, "version"));
+    if (!format || strcmp(format, WP_BACKUP_FORMAT) != 0 || !app || !json_is_array(files))
+        return foreign(r, WP_BACKUP_INFO_ENTRY " does not describe a " WP_BACKUP_FORMAT " archive");
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f)
+    {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        const char *db = json_string_value(json_object_get(f, "database"));
+        char want[PATH_MAX];
+        if (db)
+            entry_name(want, sizeof want, db);
+        if (!path || !db || strcmp(path, want) != 0 || file_size(f) < 0 ||
+            !json_is_integer(json_object_get(f, "size")))
+            return foreign(r, WP_BACKUP_INFO_ENTRY " lists a file it cannot describe");
+        r->total += (uint64_t)file_size(f);
+    }
+    r->files = files;
+    const wp_backup_spec *x = r->expect;
+    if (!x)
+        return true;
+    if (strcmp(app, x->app) != 0) {
+        wp_errf(r->err, WP_E_CONFLICT, "%s is a backup of '%s', not of '%s'", r->from, app, x->app);
+        wp_err_why(r->err, "a restore only takes a backup of the same application");
+        wp_err_todo(r->err, "name a backup of %s; nothing was changed", x->app);
+        return false;
+    }
+    if (x->version && (!version || strcmp(version, x->version) != 0)) {
+        wp_errf(r->err, WP_E_CONFLICT, "%s holds %s %s databases, but %s %s is installed", r->from,
+                app, version ? version : "(unknown)", x->app, x->version);
+        wp_err_why(r->err, "databases of another version may have another format");
+        wp_err_todo(r->err,
+                    "install version %s, restore, then apply the service pack; nothing "
+                    "was changed",
+                    version ? version : "(unknown)");
+        return false;
+    }
+    bool same = json_array_size(files) == x->ndbs;
+    for (size_t k = 0; same && k < x->ndbs; k++) {
+        bool found = false;
+        json_array_foreach(files, i, f) found |=
+            strcmp(json_string_value(json_object_get(f, "database")), x->dbs[k].name) == 0;
+        same = found;
+    }
+    if (!same) {
+        wp_errf(r->err, WP_E_CONFLICT, "%s does not hold the databases %s has", r->from, x->app);
+        wp_err_why(r->err, "the backup and the install must name the same databases");
+        wp_err_todo(r->err, "name a backup made from this version of %s; nothing was changed",
+                    x->app);
+        return false;
+    }
+    return true;
+}
+
+static bool read_info(reader *r)
+{
+    struct archive_entry *e;
+    int rc = archive_read_next_header(r->a, &e);
+    if (rc == ARCHIVE_EOF)
+        return foreign(r, "the archive is empty");
+    if (rc != ARCHIVE_OK)
+        return foreign(r, archive_error_string(r->a) ? archive_error_string(r->a)
+                                                     : "it is not a zstd-compressed tar archive");
+    if (strcmp(archive_entry_pathname(e), WP_BACKUP_INFO_ENTRY) != 0 ||
+        archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) > INFO_MAX)
+        return foreign(r, "its first entry is not " WP_BACKUP_INFO_ENTRY);
+    size_t len = (size_t)archive_entry_size(e);
+    char *text = malloc(len + 1);
+    la_ssize_t n = text ? archive_read_data(r->a, text, len) : -1;
+    bool ok = n == (la_ssize_t)len;
+    if (ok) {
+        unsigned char md[32];
+        EVP_Digest(text, len, md, NULL, EVP_sha256(), NULL);
+        hex_of(md, r->info_hex);
+        text[len] = '\0';
+        r->info = json_loadb(text, len, 0, NULL);
+        r->hex = calloc(json_array_size(json_object_get(r->info, "files")) + 1, sizeof *r->hex);
+    }
+    free(text);
+    if (!ok)
+        return archive_failed(r);
+    if (!json_is_object(r->info))
+        return foreign(r, WP_BACKUP_INFO_ENTRY " is not JSON");
+    return check_info(r);
+}
+
+static ssize_t file_index(const reader *r, const char *path)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(r->files, i, f) if (strcmp(json_string_value(json_object_get(f, "path")),
+                                                  path) == 0) return (ssize_t)i;
+    return -1;
+}
+
+static ssize_t expect_index(const reader *r, const char *db)
+{
+    for (size_t k = 0; r->expect && k < r->expect->ndbs; k++)
+        if (strcmp(r->expect->dbs[k].name, db) == 0)
+            return (ssize_t)k;
+    return -1;
+}
+
+/* Open the temporary file of a database (restore only). */
+static int open_sink(reader *r, const char *db)
+{
+    ssize_t k = expect_index(r, db);
+    if (!r->sinks || k < 0)
+        return -1;
+    const char *path = r->expect->dbs[k].path;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    if (!wp_fs_mkdir_p(dirname(dir), 0755, r->err))
+        return -2;
+    r->sinks[k].fd = wp_fs_mktemp_beside(path, "restore", r->sinks[k].tmp, PATH_MAX, r->err);
+    return r->sinks[k].fd < 0 ? -2 : r->sinks[k].fd;
+}
+
+static bool read_db_entry(reader *r, struct archive_entry *e, const char *path)
+{
+    ssize_t i = file_index(r, path);
+    if (i < 0)
+        return corrupt(r, "damaged",
+                       "it holds an entry that its " WP_BACKUP_INFO_ENTRY " does not list");
+    if (r->hex[i][0])
+        return corrupt(r, "damaged", "it holds an entry twice");
+    json_t *f = json_array_get(r->files, (size_t)i);
+    if (archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) != file_size(f))
+        return corrupt(r, "damaged", "an entry's size differs from " WP_BACKUP_INFO_ENTRY);
+    const char *db = json_string_value(json_object_get(f, "database"));
+    int fd = open_sink(r, db);
+    if (fd == -2)
+        return false;
+    ssize_t k = expect_index(r, db);
+    return read_entry_data(r, fd, k >= 0 ? r->expect->dbs[k].path : path, r->hex[i]);
+}
+
+/* MANIFEST.sha256 must list every entry with the hash we computed. */
+static bool check_manifest(reader *r, const char *text, const char *info_hex)
+{
+    size_t nfiles = json_array_size(r->files), seen = 0;
+    bool info_seen = false;
+    char *copy = strdup(text), *save = NULL;
+    bool ok = copy != NULL;
+    for (char *line = strtok_r(copy, "\n", &save); ok && line; line = strtok_r(NULL, "\n", &save)) {
+        if (strlen(line) < 67 || line[64] != ' ' || line[65] != ' ') {
+            ok = corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " has a malformed line");
+            break;
+        }
+        line[64] = '\0';
+        const char *path = line + 66;
+        ssize_t i = file_index(r, path);
+        bool is_info = strcmp(path, WP_BACKUP_INFO_ENTRY) == 0;
+        const char *have = is_info ? info_hex : i >= 0 ? r->hex[i] : NULL;
+        if (!have || !have[0]) {
+            ok = corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " names a file the archive lacks");
+        } else if (strcmp(have, line) != 0) {
+            char why[PATH_MAX + 64];
+            snprintf(why, sizeof why, "the SHA-256 of %s does not match " WP_BACKUP_MANIFEST_ENTRY,
+                     path);
+            ok = corrupt(r, "damaged", why);
+        } else {
+            seen += !is_info;
+            info_seen |= is_info;
+        }
+    }
+    free(copy);
+    if (ok && (seen != nfiles || !info_seen))
+        ok = corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " does not cover every file");
+    return ok;
+}
+
+static bool read_manifest(reader *r, struct archive_entry *e, const char *info_hex)
+{
+    if (archive_entry_size(e) > INFO_MAX)
+        return corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " is too large");
+    size_t len = (size_t)archive_entry_size(e);
+    char *text = calloc(1, len + 1);
+    bool ok = text && archive_read_data(r->a, text, len) == (la_ssize_t)len;
+    if (!ok)
+        ok = archive_failed(r);
+    else if (strlen(text) != len)
+        ok = corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " is not text");
+    else
+        ok = check_manifest(r, text, info_hex);
+    free(text);
+    return ok;
+}
+
+/* Walk every entry after the info; the manifest must come last. */
+static bool read_rest(reader *r, const char *info_hex)
+{
+    struct archive_entry *e;
+    bool manifest_done = false;
+    for (;;) {
+        int rc = archive_read_next_header(r->a, &e);
+        if (rc == ARCHIVE_EOF)
+            break;
+        if (rc != ARCHIVE_OK)
+            return archive_failed(r);
+        const char *path = archive_entry_pathname(e);
+        if (manifest_done)
+            return corrupt(r, "damaged", "it holds entries after " WP_BACKUP_MANIFEST_ENTRY);
+        if (strcmp(path, WP_BACKUP_MANIFEST_ENTRY) == 0) {
+            if (!read_manifest(r, e, info_hex))
+                return false;
+            manifest_done = true;
+        } else if (!read_db_entry(r, e, path)) {
+            return false;
+        }
+    }
+    if (!manifest_done)
+        return corrupt(r, "damaged or truncated", WP_BACKUP_MANIFEST_ENTRY " is missing");
+    return true;
+}
+
+static bool open_archive_reader(reader *r)
+{
+    r->a = archive_read_new();
+    if (!r->a || archive_read_support_filter_zstd(r->a) != ARCHIVE_OK ||
+        archive_read_support_format_tar(r->a) != ARCHIVE_OK) {
+        wp_errf(r->err, WP_E_INTERNAL, "libarchive cannot read zstd-compressed tar");
+        return false;
+    }
+    if (archive_read_open_filename(r->a, r->from, CHUNK) != ARCHIVE_OK) {
+        int e = archive_errno(r->a);
+        if (e == ENOENT || e == EACCES || e == EISDIR) {
+            wp_fs_err(r->err, e, "cannot read the backup", r->from);
+            if (e == ENOENT)
+                r->err->code = WP_E_NOTFOUND;
+            return false;
+        }
+        return foreign(r, archive_error_string(r->a) ? archive_error_string(r->a)
+                                                     : "it is not a zstd-compressed tar archive");
+    }
+    return true;
+}
+
+/* The one pass over an archive, for verify (no sinks) and restore. */
+static bool read_archive(reader *r)
+{
+    r->buf = malloc(CHUNK);
+    if (!r->buf || !open_archive_reader(r) || !read_info(r))
+        return false;
+    return read_rest(r, r->info_hex);
+}
+
+static void reader_free(reader *r)
+{
+    if (r->a)
+        archive_read_free(r->a);
+    json_decref(r->info);
+    free(r->hex);
+    free(r->buf);
+}
+
+bool wp_backup_verify(const char *from, const wp_backup_spec *expect, json_t **info, wp_err *err)
+{
+    reader r = {.from = from, .expect = expect, .err = err};
+    bool ok = read_archive(&r);
+    if (ok && info) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(r.files, i, f) json_object_set_new(f, "sha256", json_string(r.hex[i]));
+        *info = json_incref(r.info);
+    }
+    reader_free(&r);
+    return ok;
+}
+
+/* Swap the verified temporary files in: keep each old file as a hard link
+ * until every rename succeeded, so a failure can put the old ones back. */
+static bool swap_in(const wp_backup_spec *spec, sink *sinks, wp_err *err)
+{
+    size_t done = 0;
+    bool ok = true;
+    char old[PATH_MAX];
+    for (; ok && done < spec->ndbs; done++) {
+        const char *path = spec->dbs[done].path;
+        snprintf(old, sizeof old, "%s.wp-old", path);
+        unlink(old);
+        if ((link(path, old) != 0 && errno != ENOENT) || rename(sinks[done].tmp, path) != 0) {
+            wp_fs_err(err, errno, "cannot put the restored database in place at", path);
+            ok = false;
+            break;
+        }
+        sinks[done].tmp[0] = '\0';
+    }
+    for (size_t i = 0; i < done; i++) {
+        const char *path = spec->dbs[i].path;
+        snprintf(old, sizeof old, "%s.wp-old", path);
+        if (!ok && access(old, F_OK) == 0)
+            rename(old, path);
+        else
+            unlink(old);
+        wp_fs_fsync_parent(path, NULL);
+    }
+    return ok;
+}
+
+/* Give the restored file the mode and owner of the file it replaces. */
+static bool finish_sink(sink *s, const char *path, wp_err *err)
+{
+    struct stat st;
+    mode_t mode = 0640;
+    if (stat(path, &st) == 0) {
+        mode = st.st_mode & 07777;
+        if (fchown(s->fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
+            wp_fs_err(err, errno, "cannot set the owner of", s->tmp);
+            return false;
+        }
+    }
+    if (fchmod(s->fd, mode) != 0 || fsync(s->fd) != 0) {
+        wp_fs_err(err, errno, "cannot restore into", path);
+        return false;
+    }
+    return true;
+}
+
+bool wp_backup_restore(const wp_backup_spec *spec, const char *from, const wp_backup_opts *opts,
+                       wp_err *err)
+{
+    sink *sinks = calloc(spec->ndbs + 1, sizeof *sinks);
+    for (size_t k = 0; sinks && k < spec->ndbs; k++)
+        sinks[k].fd = -1;
+    reader r = {.from = from, .expect = spec, .opts = opts, .sinks = sinks, .err = err};
+    bool ok = sinks && read_archive(&r);
+    for (size_t k = 0; ok && k < spec->ndbs; k++)
+        ok = finish_sink(&sinks[k], spec->dbs[k].path, err);
+    for (size_t k = 0; sinks && k < spec->ndbs; k++)
+        if (sinks[k].fd >= 0 && close(sinks[k].fd) != 0 && ok) {
+            wp_fs_err(err, errno, "cannot restore into", spec->dbs[k].path);
+            ok = false;
+        }
+    if (ok)
+        ok = swap_in(spec, sinks, err);
+    for (size_t k = 0; sinks && k < spec->ndbs; k++)
+        if (sinks[k].tmp[0])
+            unlink(sinks[k].tmp);
+    reader_free(&r);
+    free(sinks);
+    return ok;
+}
+
+bool wp_backup_compare(const wp_backup_spec *spec, const char *from, wp_err *err)
+{
+    json_t *info = NULL;
+    wp_backup_spec any = *spec;
+    any.version = NULL;
+    if (!wp_backup_verify(from, &any, &info, err))
+        return false;
+    bool ok = true;
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(info, "files"), i, f)
+    {
+        const char *db = json_string_value(json_object_get(f, "database"));
+        for (size_t k = 0; ok && k < spec->ndbs; k++) {
+            char hex[65];
+            if (strcmp(spec->dbs[k].name, db) != 0)
+                continue;
+            ok = wp_sha256_file(spec->dbs[k].path, hex, err);
+            if (ok && strcmp(hex, json_string_value(json_object_get(f, "sha256"))) != 0) {
+                wp_errf(err, WP_E_CONFLICT, "the database %s at %s differs from its backup %s", db,
+                        spec->dbs[k].path, from);
+                wp_err_why(err, "its SHA-256 is not the one the backup recorded");
+                wp_err_todo(err, "restore it: wolfpack app restore %s --from %s", spec->app, from);
+                ok = false;
+            }
+        }
+    }
+    json_decref(info);
+    return ok;
+}

@@ -1,0 +1,192 @@
+/*
+ * fsutil.c -- file-system helpers of the application setup (fsutil.h).
+ * Every function either completes or leaves the target as it was, and
+ * reports failures with what, why and what to do.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+
+void wp_fs_err(wp_err *err, int errnum, const char *doing, const char *path)
+{
+    wp_errf(err, WP_E_IO, "%s %s", doing, path);
+    wp_err_why(err, "%s", strerror(errnum));
+    switch (errnum) {
+    case ENOSPC:
+    case EDQUOT:
+        wp_err_todo(err,
+                    "free space on the file system of %s (df -h shows it), or choose "
+                    "another place; nothing was left half-written",
+                    path);
+        break;
+    case EACCES:
+    case EPERM:
+        wp_err_todo(err, "run as root, or check the permissions of %s and its directories", path);
+        break;
+    case EROFS:
+        wp_err_todo(err, "the file system of %s is read-only: remount it or choose another place",
+                    path);
+        break;
+    case ENOENT:
+        wp_err_todo(err, "check that %s exists", path);
+        break;
+    default:
+        wp_err_todo(err, "check %s and try again", path);
+    }
+}
+
+bool wp_fs_mkdir_p(const char *path, mode_t mode, wp_err *err)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        wp_errf(err, WP_E_INVALID, "path too long: %s", path);
+        return false;
+    }
+    for (char *p = buf + 1;; p++) {
+        bool end = *p == '\0';
+        if (*p == '/' || end) {
+            *p = '\0';
+            struct stat st;
+            if (mkdir(buf, mode) != 0 && errno != EEXIST) {
+                wp_fs_err(err, errno, "cannot create the directory", buf);
+                return false;
+            }
+            if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                wp_fs_err(err, ENOTDIR, "cannot create the directory", buf);
+                return false;
+            }
+            if (end)
+                return true;
+            *p = '/';
+        }
+    }
+}
+
+bool wp_fs_fsync_parent(const char *path, wp_err *err)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    const char *dir = dirname(buf);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        wp_fs_err(err, errno, "cannot flush the directory", dir);
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+int wp_fs_mktemp_beside(const char *path, const char *tag, char *tmp, size_t size, wp_err *err)
+{
+    char d[PATH_MAX], b[PATH_MAX];
+    snprintf(d, sizeof d, "%s", path);
+    snprintf(b, sizeof b, "%s", path);
+    if (snprintf(tmp, size, "%s/.%s.%s-XXXXXX", dirname(d), basename(b), tag) >= (int)size) {
+        wp_errf(err, WP_E_INVALID, "path too long: %s", path);
+        return -1;
+    }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        wp_fs_err(err, errno, "cannot create a temporary file beside", path);
+    return fd;
+}
+
+static bool write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* fsync, close, rename over path, fsync the directory; unlink tmp on
+ * failure. */
+static bool commit_temp(int fd, const char *tmp, const char *path, mode_t mode, wp_err *err)
+{
+    bool ok = fchmod(fd, mode) == 0 && fsync(fd) == 0;
+    int e = errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) {
+        unlink(tmp);
+        wp_fs_err(err, e, "cannot write", path);
+        return false;
+    }
+    return wp_fs_fsync_parent(path, err);
+}
+
+bool wp_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, wp_err *err)
+{
+    char tmp[PATH_MAX];
+    int fd = wp_fs_mktemp_beside(path, "new", tmp, sizeof tmp, err);
+    if (fd < 0)
+        return false;
+    if (!write_all(fd, data, len)) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        wp_fs_err(err, e, "cannot write", path);
+        return false;
+    }
+    return commit_temp(fd, tmp, path, mode, err);
+}
+
+bool wp_fs_copy_atomic(const char *src, const char *dst, mode_t mode, wp_err *err)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", dst);
+    if (!wp_fs_mkdir_p(dirname(dir), 0755, err))
+        return false;
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        wp_fs_err(err, errno, "cannot read", src);
+        return false;
+    }
+    char tmp[PATH_MAX];
+    int fd = wp_fs_mktemp_beside(dst, "new", tmp, sizeof tmp, err);
+    if (fd < 0) {
+        close(in);
+        return false;
+    }
+    char buf[65536];
+    ssize_t n;
+    bool ok = true;
+    int e = 0;
+    while (ok && (n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        ok = n > 0 && write_all(fd, buf, (size_t)n);
+        e = errno;
+    }
+    close(in);
+    if (!ok) {
+        close(fd);
+        unlink(tmp);
+        wp_fs_err(err, e, "cannot copy to", dst);
+        return false;
+    }
+    return commit_temp(fd, tmp, dst, mode, err);
+}
