@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@
 #include <libxml/tree.h>
 
 #define WP_OCF_ROOT "/usr/lib/ocf"
+#define WP_OCF_RSCTMP "/run/resource-agents" /* the agents' default HA_RSCTMP */
 #define WP_OCF_META_MAX (1 << 20)
 #define WP_OCF_META_TIMEOUT_MS 10000L /* used only to tell the agent */
 
@@ -419,12 +421,25 @@ static const char *action_name(wp_agent_op op)
     }
 }
 
+/* The agents keep their state in HA_RSCTMP (/run/resource-agents), which
+ * they expect to exist (a tmpfiles.d entry makes it at boot where systemd
+ * runs).  Make it when it is missing, as that entry would. */
+static bool ensure_rsctmp(wp_err *err)
+{
+    if (mkdir(WP_OCF_RSCTMP, 01755) == 0 || errno == EEXIST)
+        return true;
+    wp_errf(err, WP_E_IO, "cannot create %s for the OCF agents' state", WP_OCF_RSCTMP);
+    wp_err_why(err, "%s", strerror(errno));
+    wp_err_todo(err, "create it (mode 1755, owned by root)");
+    return false;
+}
+
 /* Resolve, read meta-data, run one action, map its status. */
 static wp_agent_rc ocf_action(const wp_agent_ctx *ctx, wp_agent_op op, wp_err *err)
 {
     ocfa a;
     wp_ocf_meta meta;
-    if (!ocfa_resolve(ctx, &a, err) || !read_meta(ctx, &a, &meta, err))
+    if (!ocfa_resolve(ctx, &a, err) || !ensure_rsctmp(err) || !read_meta(ctx, &a, &meta, err))
         return WP_AGENT_FAILED;
     long timeout = ctx->timeout_ms;
     if (timeout <= 0 && meta.timeout_ms[op] > 0) {

@@ -202,6 +202,15 @@ check "ocf Dummy: monitor after stop" 7 "$NA" ocf "$DUMMY" quick agent=ocf:heart
 check "ocf: an agent that is not installed" 1 "$NA" ocf x start agent=ocf:heartbeat:NoSuchAgent
 check "ocf Delay: a start past the timeout is killed" 124 "$NA" --timeout 1 ocf "$DELAY" start agent=ocf:heartbeat:Delay startdelay=5
 
+# a node with a fresh /run (its own mount namespace, as in the test
+# cluster): the bridge makes /run/resource-agents for the agents
+out=$(ip netns exec "$NA" unshare -m --propagation private sh -c "mount -t tmpfs wpag /run &&
+    $WPAGENT ocf fresh start agent=ocf:heartbeat:Dummy &&
+    $WPAGENT ocf fresh quick agent=ocf:heartbeat:Dummy &&
+    $WPAGENT ocf fresh stop agent=ocf:heartbeat:Dummy &&
+    test -d /run/resource-agents" 2>&1)
+if [ $? -eq 0 ]; then ok "ocf Dummy: works on a fresh /run"; else bad "ocf Dummy: works on a fresh /run" "$out"; fi
+
 IPA="agent=ocf:heartbeat:IPaddr2 ip=$OCFIP cidr_netmask=24"
 check "ocf IPaddr2: validate refuses a missing ip" 1 "$NA" ocf vip2 validate agent=ocf:heartbeat:IPaddr2
 check "ocf IPaddr2: validate" 0 "$NA" ocf vip2 validate $IPA
