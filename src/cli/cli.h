@@ -106,6 +106,7 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv);
 int wp_cmd_node(wp_cli *cli, int argc, char **argv);
 int wp_cmd_group(wp_cli *cli, int argc, char **argv);
 int wp_cmd_resource(wp_cli *cli, int argc, char **argv);
+int wp_cmd_disk(wp_cli *cli, int argc, char **argv); /* cmd_disk.c: local, no daemon */
 
 /* Shared by verbs: run a read op that takes an optional {name} and print the
  * result as JSON (with --json) or through print_human. */

@@ -27,6 +27,7 @@ static const char usage_text[] =
     "  resource set NAME [--prop K=V ...] [--policy K=V ...] [--unset-prop K ...]\n"
     "                  [--reset-policy K ...]\n"
     "  resource depend NAME --on OTHER | undepend NAME --on OTHER\n"
+    "  disk prepare DEVICE [--mmp] | show DEVICE [--observe] | release DEVICE --force\n"
     "\n"
     "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET ")\n"
     "  --json          print results as JSON (every list and show)\n"
@@ -43,7 +44,7 @@ static const struct verb {
     verb_fn run;
 } verbs[] = {
     {"status", wp_cmd_status}, {"cluster", wp_cmd_cluster},   {"node", wp_cmd_node},
-    {"group", wp_cmd_group},   {"resource", wp_cmd_resource},
+    {"group", wp_cmd_group},   {"resource", wp_cmd_resource}, {"disk", wp_cmd_disk},
 };
 
 static verb_fn find_verb(const char *name)
