@@ -1,0 +1,278 @@
+#!/bin/bash
+# tests/integration/test_failover.sh -- wolfpackd running a group for real
+# (coordinator, executor, monitors; docs/EXECUTOR.md) on a 3-node test
+# cluster (tools/testcluster: namespaces, real corosync, token 1000 ms).
+#
+# The group "web": IP Address 198.51.100.100/24 and a Generic Service
+# (wptcpserver on that address, port 7000) depending on it; preferred owners
+# n1,n2,n3; svc restart_threshold=2, quick checks every second.
+#
+#   1. group online: Online on n1, the client reaches the service;
+#   2. group move --to n2 while every node's addresses are sampled: never on
+#      two nodes, then only on n2, the client reaches it;
+#   3. the service killed 3 times on n2: restarted twice in place, the third
+#      failure fails the group over (to n1);
+#   4. kill -9 of the owner n1: Online on n2, the client reaches it;
+#   5. failback=immediate, n1 started again: its stale address is cleaned up
+#      and the group fails back to n1;
+#   6. partition n1 | n2,n3: the majority takes the group over, the address
+#      leaves n1 (it lost quorum); heal: back to n1 (failback);
+#   7. n2 paused, owner n1 killed: the group goes to n3, never to n2.
+# `wolfpack status --watch` runs on n3 all along and must have redrawn.
+#
+# Needs root.  BUILD selects the build (default build).  Prints
+# "N passed, N failed"; the cluster is torn down on every exit.
+set -u
+cd "$(dirname "$0")/../.."
+build=${BUILD:-build}
+export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
+export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
+SERVER=$PWD/$build/tests/tools/wptcpserver
+export WPTC_DIR=/run/wptc-fo-$$
+export WPTC_PREFIX=wfo$$-
+TC=$PWD/tools/testcluster
+TMP=$(mktemp -d /tmp/wpfailover.XXXXXX)
+VIP=198.51.100.100
+pass=0
+fail=0
+watch_pid=
+sampler_pid=
+
+cleanup() {
+    [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
+    [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+    "$TC" down >/dev/null 2>&1
+    rm -rf "$TMP" "$WPTC_DIR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() {
+    pass=$((pass + 1))
+    echo "ok   $1"
+}
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL $1"
+    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+}
+finish() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit
+}
+check() { # check NAME CMD...
+    local name=$1
+    shift
+    local out
+    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+}
+
+wp() { # wp NODE ARGS...: the CLI on a node
+    local node=$1
+    shift
+    "$TC" exec "$node" "$WOLFPACK" "$@"
+}
+
+# "STATE OWNER" of group web as NODE sees it
+group_state() {
+    wp "${1:-n1}" group show web --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'
+}
+
+# wait_group NODE_TO_ASK "STATE OWNER" TIMEOUT_S
+wait_group() {
+    local ask=$1 want=$2 t=$3 i
+    for ((i = 0; i < t * 5; i++)); do
+        [ "$(group_state "$ask")" = "$want" ] && return 0
+        sleep 0.2
+    done
+    echo "group web: wanted '$want', have '$(group_state "$ask")'"
+    wp "$ask" status 2>&1 | tail -8
+    return 1
+}
+
+# the client's request at the virtual address
+reach() {
+    "$TC" exec client timeout 3 bash -c \
+        "exec 3<>/dev/tcp/$VIP/7000 && echo PING >&3 && read -r l <&3 && [ \"\$l\" = PONG ]" \
+        2>/dev/null
+}
+wait_reach() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        reach && return 0
+        sleep 0.2
+    done
+    echo "the client cannot reach $VIP:7000"
+    return 1
+}
+
+# the nodes that hold the virtual address now
+holders() {
+    local n out=
+    for n in n1 n2 n3; do
+        "$TC" exec "$n" ip -o -4 addr show 2>/dev/null | grep -q " $VIP/" && out="$out$n "
+    done
+    echo "${out% }"
+}
+holders_are() { # holders_are "n1" (only that node)
+    local i h
+    for ((i = 0; i < 25; i++)); do
+        h=$(holders)
+        [ "$h" = "$1" ] && return 0
+        sleep 0.2
+    done
+    echo "the address is on '$h', wanted '$1'"
+    return 1
+}
+
+svc_pid() {
+    "$TC" exec "$1" cat /run/wolfpack/agents/svc.pid 2>/dev/null | cut -d' ' -f1
+}
+kill_svc() { # kill_svc NODE: kill -9 the service's process (its PID file)
+    local pid
+    pid=$(svc_pid "$1")
+    [ -n "$pid" ] || return 1
+    "$TC" exec "$1" kill -9 "$pid"
+}
+# wait until svc is Online again on NODE with a PID other than OLD
+wait_svc_restarted() {
+    local node=$1 old=$2 i pid st
+    for ((i = 0; i < 75; i++)); do
+        pid=$(svc_pid "$node")
+        st=$(wp "$node" resource show svc --json 2>/dev/null | jq -r '"\(.state) \(.node)"')
+        [ -n "$pid" ] && [ "$pid" != "$old" ] && [ "$st" = "Online $node" ] && return 0
+        sleep 0.2
+    done
+    echo "svc not restarted on $node (pid '$pid', state '$st')"
+    return 1
+}
+
+restart_once() { # restart_once NODE: kill the service, see it restarted there
+    local old
+    old=$(svc_pid "$1")
+    kill_svc "$1" && wait_svc_restarted "$1" "$old"
+}
+
+# ---------------------------------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] || {
+    echo "test_failover.sh needs root"
+    exit 1
+}
+for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER"; do
+    [ -x "$f" ] || {
+        echo "missing $f: run make BUILD=$build"
+        exit 1
+    }
+done
+
+echo "== a 3-node cluster (token 1000 ms)"
+if ! "$TC" up 3 --token 1000 >"$TMP/up.log" 2>&1; then
+    bad "testcluster up 3" "$(tail -20 "$TMP/up.log")"
+    finish
+fi
+ready=no
+for ((i = 0; i < 100; i++)); do
+    n=0
+    for node in n1 n2 n3; do
+        [ "$(wp $node status --json 2>/dev/null | jq -r '.ready')" = true ] && n=$((n + 1))
+    done
+    [ $n -eq 3 ] && ready=yes && break
+    sleep 0.2
+done
+[ $ready = yes ] && ok "wolfpackd ready on 3 nodes" || bad "wolfpackd ready on 3 nodes"
+
+"$TC" exec n3 "$WOLFPACK" status --watch >"$TMP/watch.out" 2>&1 &
+watch_pid=$!
+
+echo "== 1. the group comes online"
+check "create group web" wp n1 group create web --policy preferred_owners=n1,n2,n3 \
+    --policy failover_threshold=100
+check "create the IP Address" wp n1 resource create ip --group web --type "IP Address" \
+    --prop address=$VIP/24 --policy quick_check_interval=1
+check "create the Generic Service" wp n1 resource create svc --group web \
+    --type "Generic Service" --depends-on ip \
+    --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
+    --policy quick_check_interval=1 --policy restart_threshold=2
+check "group online web" wp n2 group online web
+check "web Online on n1" wait_group n3 "Online n1" 20
+check "the client reaches the service on n1" wait_reach
+check "the address is on n1 only" holders_are n1
+
+echo "== 2. planned move to n2 (addresses sampled on every node)"
+(
+    while :; do
+        echo "$(holders)" >>"$TMP/samples"
+    done
+) &
+sampler_pid=$!
+sleep 0.5
+check "group move web --to n2" wp n1 group move web --to n2
+check "web Online on n2" wait_group n1 "Online n2" 20
+sleep 0.3
+kill "$sampler_pid" 2>/dev/null
+wait "$sampler_pid" 2>/dev/null
+sampler_pid=
+both=$(grep -c ' ' "$TMP/samples")
+nsamples=$(wc -l <"$TMP/samples")
+if [ "$both" -eq 0 ] && grep -qx n1 "$TMP/samples" && tail -1 "$TMP/samples" | grep -qx n2; then
+    ok "the address was never on two nodes ($nsamples samples, n1 then n2)"
+else
+    bad "the address was never on two nodes" "$(uniq -c "$TMP/samples" | head -20)"
+fi
+check "the client reaches the service on n2" wait_reach
+
+echo "== 3. restart threshold (2), then failover"
+check "kill the service (1): restarted on n2" restart_once n2
+check "kill the service (2): restarted on n2" restart_once n2
+check "still owned by n2 after two restarts" wait_group n1 "Online n2" 10
+check "kill the service (3)" kill_svc n2
+check "past the threshold the group fails over to n1" wait_group n3 "Online n1" 30
+check "the client reaches the service on n1" wait_reach
+check "the address is on n1 only" holders_are n1
+
+echo "== 4. kill -9 of the owner (n1)"
+check "testcluster kill n1" "$TC" kill n1
+check "web Online on n2 (next preferred)" wait_group n2 "Online n2" 30
+check "the client reaches the service on n2" wait_reach
+
+echo "== 5. failback=immediate when n1 returns"
+check "failback=immediate" wp n2 group set web --policy failback=immediate
+check "testcluster start n1" "$TC" start n1
+check "web fails back: Online on n1" wait_group n2 "Online n1" 40
+check "the address is on n1 only (stale copies cleaned up)" holders_are n1
+check "the client reaches the service on n1" wait_reach
+
+echo "== 6. partition n1 | n2,n3"
+check "partition n1" "$TC" partition n1
+check "the majority takes the group: Online on n2" wait_group n2 "Online n2" 30
+check "the address left the minority (only on n2)" holders_are n2
+check "the client reaches the service on n2" wait_reach
+check "heal" "$TC" heal
+check "n1 rejoins: all 3 quorate" "$TC" wait-quorum --timeout 30
+check "web fails back to n1 after the heal" wait_group n3 "Online n1" 40
+check "the address is on n1 only" holders_are n1
+
+echo "== 7. a paused node takes nothing"
+check "pause n2" wp n3 node pause n2
+check "testcluster kill n1" "$TC" kill n1
+check "web Online on n3, not on the paused n2" wait_group n3 "Online n3" 30
+check "the client reaches the service on n3" wait_reach
+h=$(holders)
+[ "$h" = "n1 n3" ] || [ "$h" = "n3" ] && ok "n2 holds no address" || bad "n2 holds no address" "$h"
+
+kill "$watch_pid" 2>/dev/null
+wait "$watch_pid" 2>/dev/null
+watch_pid=
+draws=$(grep -c '^Cluster:' "$TMP/watch.out")
+[ "$draws" -ge 10 ] && ok "status --watch redrew $draws times" ||
+    bad "status --watch redrew" "$(tail -20 "$TMP/watch.out")"
+
+if [ "$fail" -gt 0 ]; then
+    for n in n1 n2 n3; do
+        echo "--- $n wolfpackd.log (tail)"
+        tail -25 "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" 2>/dev/null
+    done
+fi
+finish
