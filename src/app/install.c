@@ -1,0 +1,344 @@
+/*
+ * install.c -- standalone install and removal of an application on this
+ * node (app.h).  An install checks everything first (not yet installed, not
+ * a service pack, parameters known, commands expandable, destinations
+ * free), then copies the program files, creates the databases that do not
+ * exist yet and writes the install record last; if a step fails, what it
+ * created is removed again.  Removal stops the services, removes the
+ * program files and the record, and keeps the databases unless purged.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/model.h"
+#include "app.h"
+#include "fsutil.h"
+
+/* What an install resolved before it changes anything. */
+typedef struct plan {
+    const wp_app_env *env;
+    const wp_kit *kit;
+    json_t *params;  /* name -> value after --set */
+    char **db_paths; /* per kit database: root + standalone */
+    wp_kit_var *vars;
+    size_t nvars;
+    char **var_names; /* owned "db:NAME" strings */
+} plan;
+
+static void plan_free(plan *p)
+{
+    for (size_t i = 0; p->db_paths && i < p->kit->ndbs; i++)
+        free(p->db_paths[i]);
+    free(p->db_paths);
+    for (size_t i = 0; p->var_names && i < p->kit->ndbs; i++)
+        free(p->var_names[i]);
+    free(p->var_names);
+    free(p->vars);
+    json_decref(p->params);
+}
+
+static bool apply_sets(plan *p, const wp_app_install_opts *opts, wp_err *err)
+{
+    p->params = json_object();
+    for (size_t i = 0; i < p->kit->nparams; i++)
+        json_object_set_new(p->params, p->kit->params[i].name,
+                            json_string(p->kit->params[i].value));
+    for (size_t i = 0; opts && i < opts->nset; i++) {
+        const char *eq = strchr(opts->set[i], '=');
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - opts->set[i]) : 0, opts->set[i]);
+        if (!eq || !json_object_get(p->params, name)) {
+            wp_errf(err, WP_E_INVALID, "--set %s: %s", opts->set[i],
+                    eq ? "the kit has no such parameter" : "expected NAME=VALUE");
+            wp_err_why(err, "%s declares the parameters its commands use", p->kit->path);
+            wp_err_todo(err,
+                        "use one of the kit's parameters (wolfpack app inspect KIT shows them)");
+            return false;
+        }
+        json_object_set_new(p->params, name, json_string(eq + 1));
+    }
+    return true;
+}
+
+static bool build_vars(plan *p, wp_err *err)
+{
+    const wp_kit *kit = p->kit;
+    p->db_paths = calloc(kit->ndbs + 1, sizeof *p->db_paths);
+    p->var_names = calloc(kit->ndbs + 1, sizeof *p->var_names);
+    p->vars = calloc(1 + kit->ndbs + json_object_size(p->params), sizeof *p->vars);
+    if (!p->db_paths || !p->var_names || !p->vars) {
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+        return false;
+    }
+    p->vars[p->nvars++] = (wp_kit_var){"root", p->env->root};
+    for (size_t i = 0; i < kit->ndbs; i++) {
+        char path[PATH_MAX];
+        wp_app_path(p->env, kit->dbs[i].standalone, path, sizeof path);
+        p->db_paths[i] = strdup(path);
+        if (asprintf(&p->var_names[i], "db:%s", kit->dbs[i].name) < 0)
+            p->var_names[i] = NULL;
+        p->vars[p->nvars++] = (wp_kit_var){p->var_names[i], p->db_paths[i]};
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(p->params, k, v) p->vars[p->nvars++] =
+        (wp_kit_var){k, json_string_value(v)};
+    return true;
+}
+
+static json_t *argv_json(char **argv)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; argv && argv[i]; i++)
+        json_array_append_new(a, json_string(argv[i]));
+    return a;
+}
+
+/* Expand a kit argv into a JSON array (or null for NULL). */
+static json_t *expanded(const plan *p, char **argv, const char *what, wp_err *err)
+{
+    if (!argv)
+        return json_null();
+    char **x = wp_kit_expand_argv(argv, p->vars, p->nvars, err);
+    if (!x) {
+        wp_err_todo(err, "fix %s in %s", what, p->kit->path);
+        return NULL;
+    }
+    json_t *a = argv_json(x);
+    wp_argv_free(x);
+    return a;
+}
+
+static json_t *services_json(const plan *p, wp_err *err)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < p->kit->nservices; i++) {
+        const wp_kit_service *s = &p->kit->services[i];
+        json_t *cmd = expanded(p, s->command, "the command", err);
+        json_t *check = cmd ? expanded(p, s->check, "the check", err) : NULL;
+        if (!cmd || !check) {
+            json_decref(cmd);
+            json_decref(list);
+            return NULL;
+        }
+        json_t *deps = json_array();
+        for (size_t j = 0; j < s->ndepends; j++)
+            json_array_append_new(deps, json_string(s->depends_on[j]));
+        json_array_append_new(list, json_pack("{s:s, s:o, s:o, s:o, s:I}", "name", s->name,
+                                              "command", cmd, "check", check, "depends_on", deps,
+                                              "start_timeout", (json_int_t)s->start_timeout));
+    }
+    return list;
+}
+
+static json_t *build_record(const plan *p, wp_err *err)
+{
+    const wp_kit *kit = p->kit;
+    json_t *services = services_json(p, err);
+    if (!services)
+        return NULL;
+    json_t *files = json_array(), *dbs = json_array();
+    for (size_t i = 0; i < kit->nfiles; i++) {
+        char path[PATH_MAX], mode[8];
+        wp_app_path(p->env, kit->files[i].to, path, sizeof path);
+        snprintf(mode, sizeof mode, "%04o", kit->files[i].mode);
+        json_array_append_new(files, json_pack("{s:s, s:s}", "path", path, "mode", mode));
+    }
+    for (size_t i = 0; i < kit->ndbs; i++)
+        json_array_append_new(dbs,
+                              json_pack("{s:s, s:s, s:s, s:s}", "name", kit->dbs[i].name, "path",
+                                        p->db_paths[i], "standalone", kit->dbs[i].standalone,
+                                        "clustered", kit->dbs[i].clustered));
+    char host[256] = "", when[32], kitdir[PATH_MAX];
+    gethostname(host, sizeof host - 1);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!realpath(kit->dir, kitdir))
+        snprintf(kitdir, sizeof kitdir, "%s", kit->dir);
+    return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:n, s:O, s:o, s:o, s:o}",
+                     "app", kit->name, "version", kit->version, "edition", kit->edition,
+                     "clusterable", kit->clusterable, "kit", kitdir, "node", host, "installed_at",
+                     when, "root", p->env->root[0] ? p->env->root : "/", "mode",
+                     WP_APP_MODE_STANDALONE, "group", "parameters", p->params, "files", files,
+                     "databases", dbs, "services", services);
+}
+
+/* Refusals that need no change: installed already, a service pack, a
+ * program file in the way. */
+static bool preflight(const plan *p, wp_err *err)
+{
+    const wp_kit *kit = p->kit;
+    char path[PATH_MAX];
+    wp_app_record_path(p->env, kit->name, path, sizeof path);
+    if (access(path, F_OK) == 0) {
+        wp_errf(err, WP_E_EXISTS, "%s is already installed on this node", kit->name);
+        wp_err_why(err, "its install record is %s", path);
+        wp_err_todo(err,
+                    "remove it first (wolfpack app remove %s; its databases stay), or "
+                    "apply a service pack to update it",
+                    kit->name);
+        return false;
+    }
+    if (wp_kit_is_service_pack(kit)) {
+        wp_errf(err, WP_E_INVALID, "%s is a service pack (%s %s), not an installable kit",
+                kit->path, kit->name, kit->version);
+        wp_err_why(err, "a service pack updates an installed version (%s%s)", kit->upgrades_from[0],
+                   kit->nupgrades_from > 1 ? " and others" : "");
+        wp_err_todo(err, "install %s %s first, then apply the service pack", kit->name,
+                    kit->upgrades_from[0]);
+        return false;
+    }
+    for (size_t i = 0; i < kit->nfiles; i++) {
+        wp_app_path(p->env, kit->files[i].to, path, sizeof path);
+        if (access(path, F_OK) == 0) {
+            wp_errf(err, WP_E_EXISTS, "%s is in the way of %s", path, kit->name);
+            wp_err_why(err, "an install never overwrites a file it did not put there");
+            wp_err_todo(err, "move or remove %s, then install again", path);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Remove path and then its parent directories while they are empty, up to
+ * (not including) the root. */
+static void remove_with_empty_parents(const wp_app_env *env, const char *path)
+{
+    if (unlink(path) != 0 && errno != ENOENT)
+        return;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    size_t rootlen = strlen(env->root);
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (!slash || (size_t)(slash - dir) <= rootlen)
+            break;
+        *slash = '\0';
+        if (rmdir(dir) != 0)
+            break;
+    }
+}
+
+/* Copy files and create databases; on failure undo what was done. */
+static bool put_files(const plan *p, json_t *notes, bool *created_db, wp_err *err)
+{
+    const wp_kit *kit = p->kit;
+    size_t copied = 0, made = 0;
+    bool ok = true;
+    for (; ok && copied < kit->nfiles; copied++) {
+        char src[PATH_MAX], dst[PATH_MAX];
+        snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[copied].from);
+        wp_app_path(p->env, kit->files[copied].to, dst, sizeof dst);
+        ok = wp_fs_copy_atomic(src, dst, kit->files[copied].mode, err);
+    }
+    for (; ok && made < kit->ndbs; made++) {
+        const char *path = p->db_paths[made];
+        if (access(path, F_OK) == 0) {
+            char note[PATH_MAX + 80];
+            snprintf(note, sizeof note, "kept the existing database %s at %s", kit->dbs[made].name,
+                     path);
+            json_array_append_new(notes, json_string(note));
+            continue;
+        }
+        if (kit->dbs[made].initial) {
+            char src[PATH_MAX];
+            snprintf(src, sizeof src, "%s/%s", kit->dir, kit->dbs[made].initial);
+            ok = wp_fs_copy_atomic(src, path, 0640, err);
+        } else {
+            char dir[PATH_MAX];
+            snprintf(dir, sizeof dir, "%s", path);
+            ok = wp_fs_mkdir_p(dirname(dir), 0755, err) &&
+                 wp_fs_write_atomic(path, "", 0, 0640, err);
+        }
+        created_db[made] = ok;
+    }
+    if (ok)
+        return true;
+    for (size_t i = 0; i < copied; i++) {
+        char dst[PATH_MAX];
+        wp_app_path(p->env, kit->files[i].to, dst, sizeof dst);
+        remove_with_empty_parents(p->env, dst);
+    }
+    for (size_t i = 0; i < made; i++)
+        if (created_db[i])
+            remove_with_empty_parents(p->env, p->db_paths[i]);
+    return false;
+}
+
+json_t *wp_app_install_standalone(const wp_app_env *env, const wp_kit *kit,
+                                  const wp_app_install_opts *opts, json_t **notes, wp_err *err)
+{
+    plan p = {.env = env, .kit = kit};
+    json_t *record = NULL, *remarks = json_array();
+    bool *created_db = calloc(kit->ndbs + 1, sizeof *created_db);
+    if (created_db && preflight(&p, err) && apply_sets(&p, opts, err) && build_vars(&p, err))
+        record = build_record(&p, err);
+    if (record && !put_files(&p, remarks, created_db, err)) {
+        json_decref(record);
+        record = NULL;
+    }
+    if (record && !wp_app_record_save(env, record, err)) {
+        for (size_t i = 0; i < kit->nfiles; i++) {
+            char dst[PATH_MAX];
+            wp_app_path(env, kit->files[i].to, dst, sizeof dst);
+            remove_with_empty_parents(env, dst);
+        }
+        for (size_t i = 0; i < kit->ndbs; i++)
+            if (created_db[i])
+                remove_with_empty_parents(env, p.db_paths[i]);
+        json_decref(record);
+        record = NULL;
+    }
+    plan_free(&p);
+    free(created_db);
+    if (record && notes)
+        *notes = json_incref(remarks);
+    json_decref(remarks);
+    return record;
+}
+
+bool wp_app_remove(const wp_app_env *env, const char *app, bool purge, json_t **kept, wp_err *err)
+{
+    json_t *rec = wp_app_record_load(env, app, err);
+    if (!rec)
+        return false;
+    if (!wp_app_stop(env, rec, err)) {
+        json_decref(rec);
+        return false;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(rec, "files"), i, f)
+        remove_with_empty_parents(env, json_string_value(json_object_get(f, "path")));
+    /* A clustered install's databases live on the group's shared disk: a
+     * node never deletes them on its own. */
+    const char *mode = json_string_value(json_object_get(rec, "mode"));
+    if (mode && strcmp(mode, WP_APP_MODE_CLUSTERED) == 0)
+        purge = false;
+    json_t *left = json_array();
+    json_array_foreach(json_object_get(rec, "databases"), i, f)
+    {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        if (purge)
+            remove_with_empty_parents(env, path);
+        else
+            json_array_append_new(left, json_string(path));
+    }
+    char dir[PATH_MAX];
+    wp_app_run_dir(env, app, dir, sizeof dir);
+    rmdir(dir);
+    bool ok = wp_app_record_delete(env, app, err);
+    json_decref(rec);
+    if (ok && kept)
+        *kept = json_incref(left);
+    json_decref(left);
+    return ok;
+}
