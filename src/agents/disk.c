@@ -280,7 +280,7 @@ static bool claim(const disk_res *r, int fd, const wp_disk_header *h, const wp_d
     mine->generation = seen->generation + 1;
     mine->counter = seen->counter + 1;
     mine->lease_ms = h->lease_ms;
-    mine->wall_ms = (int64_t)time(NULL) * 1000;
+    mine->wall_ms = wp_disk_wall_ms();
     if (!wp_disk_write_lease(fd, r->device, mine, err))
         return false;
     sleep_ms(settle_ms(h->lease_ms));
@@ -363,7 +363,7 @@ static void release_lease(const disk_res *r, const char *me, uint64_t nonce)
         cur.flags = WP_DISK_F_RELEASED;
         cur.generation++;
         cur.counter++;
-        cur.wall_ms = (int64_t)time(NULL) * 1000;
+        cur.wall_ms = wp_disk_wall_ms();
         if (wp_disk_write_lease(fd, r->device, &cur, &err))
             logmsg(r, "released the lease of %s", r->device);
         else
@@ -836,7 +836,7 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
     }
     h.uuid[6] = (uint8_t)((h.uuid[6] & 0x0f) | 0x40);
     h.uuid[8] = (uint8_t)((h.uuid[8] & 0x3f) | 0x80);
-    wp_disk_lease l = {.lease_ms = L, .wall_ms = (int64_t)time(NULL) * 1000};
+    wp_disk_lease l = {.lease_ms = L, .wall_ms = wp_disk_wall_ms()};
     memcpy(l.uuid, h.uuid, 16);
     bool ok =
         wp_disk_write_lease(fd, o->device, &l, err) && wp_disk_write_header(fd, o->device, &h, err);
@@ -869,7 +869,7 @@ bool wp_disk_release_forced(const char *device, const char *by, wp_disk_lease *b
         l.counter++;
         l.lease_ms = h.lease_ms;
         l.flags = WP_DISK_F_RELEASED | WP_DISK_F_FORCED;
-        l.wall_ms = (int64_t)time(NULL) * 1000;
+        l.wall_ms = wp_disk_wall_ms();
         ok = wp_disk_write_lease(fd, device, &l, err);
     }
     close(fd);

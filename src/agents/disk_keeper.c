@@ -328,7 +328,7 @@ static void keeper_renew(keeper *k)
     if (act == WP_DISK_FENCE_LEASE)
         keeper_fence(k, "the lease deadline passed before the renewal could be written");
     k->lease.counter = cur.counter + 1;
-    k->lease.wall_ms = (int64_t)time(NULL) * 1000;
+    k->lease.wall_ms = wp_disk_wall_ms();
     if (!wp_disk_write_lease(a->dev_fd, a->device, &k->lease, &err)) {
         snprintf(why, sizeof why, "cannot renew the lease: %s: %s", err.what, err.why);
         if (wp_disk_now_ms() >= k->clock.deadline_ms)

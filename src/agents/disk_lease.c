@@ -297,6 +297,13 @@ int64_t wp_disk_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t wp_disk_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int wp_disk_open(const char *device, bool rw, wp_err *err)
 {
     int fd = open(device, (rw ? O_RDWR : O_RDONLY) | O_DIRECT | O_SYNC | O_CLOEXEC);
