@@ -106,6 +106,8 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv);
 int wp_cmd_node(wp_cli *cli, int argc, char **argv);
 int wp_cmd_group(wp_cli *cli, int argc, char **argv);
 int wp_cmd_resource(wp_cli *cli, int argc, char **argv);
+/* Applications on this node (cmd_app.c; src/app, docs/APP.md). */
+int wp_cmd_app(wp_cli *cli, int argc, char **argv);
 int wp_cmd_disk(wp_cli *cli, int argc, char **argv); /* cmd_disk.c: local, no daemon */
 
 /* Shared by verbs: run a read op that takes an optional {name} and print the

@@ -28,6 +28,9 @@ static const char usage_text[] =
     "                  [--reset-policy K ...]\n"
     "  resource depend NAME --on OTHER | undepend NAME --on OTHER\n"
     "  disk prepare DEVICE [--mmp] | show DEVICE [--observe] | release DEVICE --force\n"
+    "  app inspect KIT | install KIT [--set K=V ...] | remove APP [--purge]\n"
+    "  app list | show APP | start APP | stop APP | verify FILE\n"
+    "  app backup APP --to FILE [--online] | restore APP --from FILE\n"
     "\n"
     "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET ")\n"
     "  --json          print results as JSON (every list and show)\n"
@@ -45,6 +48,7 @@ static const struct verb {
 } verbs[] = {
     {"status", wp_cmd_status}, {"cluster", wp_cmd_cluster},   {"node", wp_cmd_node},
     {"group", wp_cmd_group},   {"resource", wp_cmd_resource}, {"disk", wp_cmd_disk},
+    {"app", wp_cmd_app},
 };
 
 static verb_fn find_verb(const char *name)

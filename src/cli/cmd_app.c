@@ -1,0 +1,587 @@
+/*
+ * cmd_app.c -- `wolfpack app ...`: applications on this node.
+ *
+ *     wolfpack app inspect KIT [--json]
+ *     wolfpack app install KIT [--set NAME=VALUE ...] [--cluster --group G]
+ *     wolfpack app remove APP [--purge]
+ *     wolfpack app list [--json] | show APP [--json]
+ *     wolfpack app start APP | stop APP
+ *     wolfpack app backup APP --to FILE [--online]
+ *     wolfpack app restore APP --from FILE
+ *     wolfpack app verify FILE [--json]
+ *
+ * Unlike the cluster verbs these work on the node itself (src/app): install
+ * records below the install root ($WOLFPACK_APP_ROOT, default /), local
+ * supervised services, backup archives.  The daemon is only asked whether
+ * this node is a cluster node, to warn about a standalone install there
+ * (the trap of KB Q221393: its service pack will need a cluster install).
+ * Clustered install, `sp apply` and `migrate` come next (docs/APP.md).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../app/app.h"
+#include "../app/backup.h"
+#include "../app/kit.h"
+#include "cli.h"
+
+static const char usage[] =
+    "wolfpack app inspect KIT | install KIT [--set NAME=VALUE ...] | remove APP [--purge]\n"
+    "         | list | show APP | start APP | stop APP\n"
+    "         | backup APP --to FILE [--online] | restore APP --from FILE | verify FILE";
+
+/* Parse the options of a subcommand; *status is set when it returns false. */
+static bool parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *a,
+                  int want_pos, const char *what, int *status)
+{
+    wp_err err = {0};
+    if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
+        wp_err_print(&err, stderr);
+        *status = wp_cli_usage_error(usage, "bad arguments to app %s", what);
+        return false;
+    }
+    if (a->help) {
+        printf("usage: %s\n", usage);
+        *status = 0;
+        return false;
+    }
+    if (a->npos != want_pos) {
+        *status = wp_cli_usage_error(usage, "app %s takes %d argument%s, got %d", what, want_pos,
+                                     want_pos == 1 ? "" : "s", a->npos);
+        return false;
+    }
+    return true;
+}
+
+static bool env_of(wp_app_env *env, int *status)
+{
+    wp_err err = {0};
+    if (wp_app_env_init(env, NULL, &err))
+        return true;
+    *status = wp_cli_fail(&err);
+    return false;
+}
+
+/* Progress on a terminal only: "\rbackup  42% (84 of 200 MB)". */
+static void progress(const char *stage, uint64_t done, uint64_t total, void *user)
+{
+    int *last = user;
+    int pct = total ? (int)(done * 100 / total) : 100;
+    if (pct == *last)
+        return;
+    *last = pct;
+    printf("\r%s %3d%% (%llu of %llu MB)", stage, pct, (unsigned long long)(done >> 20),
+           (unsigned long long)(total >> 20));
+    fflush(stdout);
+}
+
+static void end_progress(const int *last)
+{
+    if (*last >= 0)
+        printf("\r\033[K");
+}
+
+/* ---- inspect ---------------------------------------------------------------------- */
+
+static json_t *argv_text(char **argv)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; argv && argv[i]; i++)
+        json_array_append_new(a, json_string(argv[i]));
+    return a;
+}
+
+static json_t *kit_json(const wp_kit *kit)
+{
+    json_t *params = json_object(), *files = json_array(), *dbs = json_array(),
+           *svcs = json_array(), *from = json_array();
+    for (size_t i = 0; i < kit->nparams; i++)
+        json_object_set_new(params, kit->params[i].name, json_string(kit->params[i].value));
+    for (size_t i = 0; i < kit->nfiles; i++)
+        json_array_append_new(
+            files, json_pack("{s:s, s:s}", "from", kit->files[i].from, "to", kit->files[i].to));
+    for (size_t i = 0; i < kit->ndbs; i++)
+        json_array_append_new(dbs, json_pack("{s:s, s:s, s:s}", "name", kit->dbs[i].name,
+                                             "standalone", kit->dbs[i].standalone, "clustered",
+                                             kit->dbs[i].clustered));
+    for (size_t i = 0; i < kit->nservices; i++) {
+        const wp_kit_service *s = &kit->services[i];
+        json_t *deps = json_array();
+        for (size_t j = 0; j < s->ndepends; j++)
+            json_array_append_new(deps, json_string(s->depends_on[j]));
+        json_array_append_new(svcs, json_pack("{s:s, s:o, s:o, s:o}", "name", s->name, "command",
+                                              argv_text(s->command), "check",
+                                              s->check ? argv_text(s->check) : json_null(),
+                                              "depends_on", deps));
+    }
+    for (size_t i = 0; i < kit->nupgrades_from; i++)
+        json_array_append_new(from, json_string(kit->upgrades_from[i]));
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "name", kit->name,
+                     "version", kit->version, "edition", kit->edition, "clusterable",
+                     kit->clusterable, "service_pack", wp_kit_is_service_pack(kit), "parameters",
+                     params, "files", files, "databases", dbs, "services", svcs, "upgrades_from",
+                     from, "upgrade", kit->upgrade ? argv_text(kit->upgrade) : json_null());
+}
+
+static int sub_inspect(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "inspect", &status))
+        return status;
+    wp_err err = {0};
+    wp_kit *kit = wp_kit_load(a.pos[0], &err);
+    if (!kit)
+        return wp_cli_fail(&err);
+    json_t *j = kit_json(kit);
+    if (cli->json) {
+        wp_cli_print_json(j, stdout);
+    } else {
+        printf("Kit %s %s (%s edition, %s)%s\n", kit->name, kit->version, kit->edition,
+               kit->clusterable ? "may be clustered" : "standalone only",
+               wp_kit_is_service_pack(kit) ? ", a service pack" : "");
+        printf("  %zu program file%s, %zu database%s, %zu service%s\n", kit->nfiles,
+               kit->nfiles == 1 ? "" : "s", kit->ndbs, kit->ndbs == 1 ? "" : "s", kit->nservices,
+               kit->nservices == 1 ? "" : "s");
+        for (size_t i = 0; i < kit->nparams; i++)
+            printf("  parameter %s = %s\n", kit->params[i].name, kit->params[i].value);
+    }
+    json_decref(j);
+    wp_kit_free(kit);
+    return 0;
+}
+
+/* ---- install / remove ---------------------------------------------------------------- */
+
+static void warn_cluster_node(const wp_kit *kit)
+{
+    fprintf(stderr,
+            "warning: this node is a cluster node, but %s is being installed standalone.\n"
+            "  A standalone install runs outside the cluster and cannot be added to a cluster\n"
+            "  group later. Its service packs are cluster-aware: they will ask for the cluster\n"
+            "  group configured for %s and find none, so a later service pack will need a\n"
+            "  cluster install first (back up, remove, install with --cluster, restore).\n"
+            "  to install into the cluster instead: wolfpack app install KIT --cluster --group G\n",
+            kit->name, kit->name);
+}
+
+static int refuse_cluster(const wp_kit *kit)
+{
+    wp_err err = {0};
+    if (!kit->clusterable) {
+        wp_errf(&err, WP_E_INVALID, "the %s edition of %s may not be clustered", kit->edition,
+                kit->name);
+        wp_err_why(&err, "its kit says clusterable: false (like Exchange Server Standard Edition)");
+        wp_err_todo(&err, "install it standalone (without --cluster), or use an edition that may "
+                          "be clustered");
+    } else {
+        wp_errf(&err, WP_E_INVALID, "a clustered install is not available yet");
+        wp_err_why(&err, "this build installs applications standalone only (docs/APP.md)");
+        wp_err_todo(&err, "install standalone without --cluster for now");
+    }
+    return wp_cli_fail(&err);
+}
+
+static void print_install(const json_t *rec, const json_t *notes)
+{
+    printf("OK: installed %s %s (%s edition) standalone under %s\n",
+           json_string_value(json_object_get(rec, "app")),
+           json_string_value(json_object_get(rec, "version")),
+           json_string_value(json_object_get(rec, "edition")),
+           json_string_value(json_object_get(rec, "root")));
+    size_t i;
+    json_t *n;
+    json_array_foreach(notes, i, n) printf("  %s\n", json_string_value(n));
+    printf("  start it with: wolfpack app start %s\n",
+           json_string_value(json_object_get(rec, "app")));
+}
+
+static int sub_install(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--set", .has_value = true},
+                         {.name = "--cluster", .has_value = false},
+                         {.name = "--group", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, opts, 3, &a, 1, "install", &status) || !env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    wp_kit *kit = wp_kit_load(a.pos[0], &err);
+    if (!kit)
+        return wp_cli_fail(&err);
+    if (opts[1].count || opts[2].count) {
+        status = refuse_cluster(kit);
+        wp_kit_free(kit);
+        return status;
+    }
+    if (wp_app_node_in_cluster(cli->socket_opt))
+        warn_cluster_node(kit);
+    wp_app_install_opts io = {.set = opts[0].values, .nset = (size_t)opts[0].count};
+    json_t *notes = NULL;
+    json_t *rec = wp_app_install_standalone(&env, kit, &io, &notes, &err);
+    wp_kit_free(kit);
+    if (!rec)
+        return wp_cli_fail(&err);
+    if (cli->json) {
+        json_t *out = json_pack("{s:b, s:O, s:O}", "ok", 1, "record", rec, "notes", notes);
+        wp_cli_print_json(out, stdout);
+        json_decref(out);
+    } else {
+        print_install(rec, notes);
+    }
+    json_decref(notes);
+    json_decref(rec);
+    return 0;
+}
+
+static int sub_remove(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--purge", .has_value = false}};
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, opts, 1, &a, 1, "remove", &status) || !env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    json_t *kept = NULL;
+    if (!wp_app_remove(&env, a.pos[0], opts[0].count > 0, &kept, &err))
+        return wp_cli_fail(&err);
+    if (cli->json) {
+        json_t *out = json_pack("{s:b, s:s, s:O}", "ok", 1, "app", a.pos[0], "kept", kept);
+        wp_cli_print_json(out, stdout);
+        json_decref(out);
+    } else {
+        printf("OK: removed %s from this node\n", a.pos[0]);
+        size_t i;
+        json_t *k;
+        json_array_foreach(kept, i, k) printf("  kept the database %s (remove --purge deletes "
+                                              "databases)\n",
+                                              json_string_value(k));
+    }
+    json_decref(kept);
+    return 0;
+}
+
+/* ---- list / show --------------------------------------------------------------------- */
+
+static const char *where_text(const json_t *rec, char *buf, size_t size)
+{
+    const char *mode = json_string_value(json_object_get(rec, "mode"));
+    if (mode && strcmp(mode, WP_APP_MODE_CLUSTERED) == 0)
+        snprintf(buf, size, "clustered in group %s",
+                 json_string_value(json_object_get(rec, "group")));
+    else
+        snprintf(buf, size, "standalone");
+    return buf;
+}
+
+static json_t *with_status(const wp_app_env *env, const json_t *rec, bool cluster_node)
+{
+    json_t *out = json_deep_copy(rec);
+    if (json_object_get(rec, "error"))
+        return out;
+    json_t *svcs = wp_app_services_status(env, rec);
+    json_object_set_new(out, "running", json_boolean(wp_app_any_running(env, rec)));
+    json_object_set_new(out, "service_status", svcs);
+    const char *mode = json_string_value(json_object_get(rec, "mode"));
+    json_object_set_new(
+        out, "standalone_on_cluster_node",
+        json_boolean(cluster_node && mode && strcmp(mode, WP_APP_MODE_STANDALONE) == 0));
+    return out;
+}
+
+static void print_list(const json_t *list)
+{
+    static const char *const head[] = {"APP",     "VERSION", "EDITION",
+                                       "INSTALL", "RUNNING", "DATABASES"};
+    wp_table *t = wp_table_new(6, head);
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r)
+    {
+        char where[128];
+        json_t *dbs = json_object_get(r, "databases");
+        char ndb[32];
+        snprintf(ndb, sizeof ndb, "%zu", json_array_size(dbs));
+        const char *row[] = {json_string_value(json_object_get(r, "app")),
+                             json_string_value(json_object_get(r, "version")),
+                             json_string_value(json_object_get(r, "edition")),
+                             json_object_get(r, "error") ? "damaged record"
+                                                         : where_text(r, where, sizeof where),
+                             json_is_true(json_object_get(r, "running")) ? "yes" : "no",
+                             ndb};
+        wp_table_add(t, row);
+    }
+    wp_table_print(t, stdout, "");
+    wp_table_free(t);
+}
+
+static int sub_list(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, NULL, 0, &a, 0, "list", &status) || !env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    json_t *recs = wp_app_record_list(&env, &err);
+    if (!recs)
+        return wp_cli_fail(&err);
+    bool cluster_node = wp_app_node_in_cluster(cli->socket_opt);
+    json_t *out = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(recs, i, r) json_array_append_new(out, with_status(&env, r, cluster_node));
+    if (cli->json)
+        wp_cli_print_json(out, stdout);
+    else
+        print_list(out);
+    json_decref(out);
+    json_decref(recs);
+    return 0;
+}
+
+static void print_show(const json_t *s)
+{
+    char buf[256];
+    printf("Application %s:\n", json_string_value(json_object_get(s, "app")));
+    wp_cli_print_kv(stdout, 10, "version", json_string_value(json_object_get(s, "version")));
+    snprintf(buf, sizeof buf, "%s (%s)", json_string_value(json_object_get(s, "edition")),
+             json_is_true(json_object_get(s, "clusterable")) ? "may be clustered"
+                                                             : "standalone only");
+    wp_cli_print_kv(stdout, 10, "edition", buf);
+    wp_cli_print_kv(stdout, 10, "install", where_text(s, buf, sizeof buf));
+    wp_cli_print_kv(stdout, 10, "root", json_string_value(json_object_get(s, "root")));
+    wp_cli_print_kv(stdout, 10, "installed", json_string_value(json_object_get(s, "installed_at")));
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(s, "databases"), i, d)
+    {
+        snprintf(buf, sizeof buf, "%s at %s", json_string_value(json_object_get(d, "name")),
+                 json_string_value(json_object_get(d, "path")));
+        wp_cli_print_kv(stdout, 10, i ? "" : "databases", buf);
+    }
+    json_array_foreach(json_object_get(s, "service_status"), i, d)
+    {
+        if (json_is_true(json_object_get(d, "running")))
+            snprintf(buf, sizeof buf, "%s running (supervisor pid %lld)",
+                     json_string_value(json_object_get(d, "name")),
+                     (long long)json_integer_value(json_object_get(d, "pid")));
+        else
+            snprintf(buf, sizeof buf, "%s stopped", json_string_value(json_object_get(d, "name")));
+        wp_cli_print_kv(stdout, 10, i ? "" : "services", buf);
+    }
+    if (json_is_true(json_object_get(s, "standalone_on_cluster_node")))
+        printf("\nNote: this node is a cluster node, but %s is a standalone install. Its\n"
+               "resources cannot be added to a cluster group, so a service pack cannot be\n"
+               "applied to it as it is: it must first become a cluster install (back up its\n"
+               "databases, remove it, install it with --cluster, restore the databases).\n",
+               json_string_value(json_object_get(s, "app")));
+}
+
+static int sub_show(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "show", &status) || !env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
+    if (!rec)
+        return wp_cli_fail(&err);
+    json_t *out = with_status(&env, rec, wp_app_node_in_cluster(cli->socket_opt));
+    if (cli->json)
+        wp_cli_print_json(out, stdout);
+    else
+        print_show(out);
+    json_decref(out);
+    json_decref(rec);
+    return 0;
+}
+
+/* ---- start / stop ------------------------------------------------------------------------ */
+
+static int sub_start_stop(wp_cli *cli, int argc, char **argv, bool start)
+{
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, NULL, 0, &a, 1, start ? "start" : "stop", &status) ||
+        !env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
+    bool ok = rec && (start ? wp_app_start(&env, rec, &err) : wp_app_stop(&env, rec, &err));
+    json_decref(rec);
+    if (!ok)
+        return wp_cli_fail(&err);
+    if (cli->json)
+        printf("{\n  \"ok\": true\n}\n");
+    else
+        printf("OK: %s %s\n", a.pos[0], start ? "started" : "stopped");
+    return 0;
+}
+
+/* ---- backup / restore / verify --------------------------------------------------------------- */
+
+/* Load the record and its databases spec; refuse while it runs unless
+ * allowed. */
+static json_t *record_for_data(const wp_app_env *env, const char *app, bool allow_running,
+                               const char *what, wp_backup_spec *spec, wp_backup_db **dbs,
+                               wp_err *err)
+{
+    json_t *rec = wp_app_record_load(env, app, err);
+    if (!rec)
+        return NULL;
+    if (!allow_running && wp_app_any_running(env, rec)) {
+        wp_errf(err, WP_E_CONFLICT, "%s is running", app);
+        wp_err_why(err, "%s", what);
+        wp_err_todo(err, "stop it first: wolfpack app stop %s", app);
+        json_decref(rec);
+        return NULL;
+    }
+    if (!wp_app_backup_spec(rec, spec, dbs, err)) {
+        json_decref(rec);
+        return NULL;
+    }
+    return rec;
+}
+
+static int sub_backup(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--to", .has_value = true},
+                         {.name = "--online", .has_value = false}};
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, opts, 2, &a, 1, "backup", &status) || !env_of(&env, &status))
+        return status;
+    if (opts[0].count != 1)
+        return wp_cli_usage_error(usage, "app backup needs --to FILE");
+    wp_err err = {0};
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    json_t *rec = record_for_data(&env, a.pos[0], opts[1].count > 0,
+                                  "a running application may change its databases while they are "
+                                  "copied (--online takes the copy anyway)",
+                                  &spec, &dbs, &err);
+    if (!rec)
+        return wp_cli_fail(&err);
+    int last = -1;
+    wp_backup_opts bo = {.progress = isatty(1) && !cli->json ? progress : NULL, .user = &last};
+    uint64_t bytes = 0;
+    bool ok = wp_backup_create(&spec, opts[0].values[0], &bo, &bytes, &err);
+    end_progress(&last);
+    if (ok && cli->json) {
+        json_t *out = json_pack("{s:b, s:s, s:I}", "ok", 1, "file", opts[0].values[0], "bytes",
+                                (json_int_t)bytes);
+        wp_cli_print_json(out, stdout);
+        json_decref(out);
+    } else if (ok)
+        printf("OK: backed up %zu database%s of %s %s to %s (%llu bytes)\n", spec.ndbs,
+               spec.ndbs == 1 ? "" : "s", spec.app, spec.version, opts[0].values[0],
+               (unsigned long long)bytes);
+    free(dbs);
+    json_decref(rec);
+    return ok ? 0 : wp_cli_fail(&err);
+}
+
+static int sub_restore(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--from", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, opts, 1, &a, 1, "restore", &status) || !env_of(&env, &status))
+        return status;
+    if (opts[0].count != 1)
+        return wp_cli_usage_error(usage, "app restore needs --from FILE");
+    wp_err err = {0};
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    json_t *rec = record_for_data(&env, a.pos[0], false,
+                                  "its databases cannot be replaced under a running service", &spec,
+                                  &dbs, &err);
+    if (!rec)
+        return wp_cli_fail(&err);
+    int last = -1;
+    wp_backup_opts bo = {.progress = isatty(1) && !cli->json ? progress : NULL, .user = &last};
+    bool ok = wp_backup_restore(&spec, opts[0].values[0], &bo, &err);
+    end_progress(&last);
+    if (ok && cli->json)
+        printf("{\n  \"ok\": true\n}\n");
+    else if (ok)
+        printf("OK: restored %zu database%s of %s from %s (every checksum verified)\n", spec.ndbs,
+               spec.ndbs == 1 ? "" : "s", spec.app, opts[0].values[0]);
+    free(dbs);
+    json_decref(rec);
+    return ok ? 0 : wp_cli_fail(&err);
+}
+
+static int sub_verify(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "verify", &status))
+        return status;
+    wp_err err = {0};
+    json_t *info = NULL;
+    if (!wp_backup_verify(a.pos[0], NULL, &info, &err))
+        return wp_cli_fail(&err);
+    if (cli->json) {
+        wp_cli_print_json(info, stdout);
+    } else {
+        printf("OK: %s is a backup of %s %s made %s; every checksum matches\n", a.pos[0],
+               json_string_value(json_object_get(info, "app")),
+               json_string_value(json_object_get(info, "version")),
+               json_string_value(json_object_get(info, "created")));
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(info, "files"), i, f) printf(
+            "  %s  %lld bytes  sha256 %s\n", json_string_value(json_object_get(f, "database")),
+            (long long)json_integer_value(json_object_get(f, "size")),
+            json_string_value(json_object_get(f, "sha256")));
+    }
+    json_decref(info);
+    return 0;
+}
+
+/* ---- dispatch ----------------------------------------------------------------------------------
+ */
+
+static int sub_start(wp_cli *cli, int argc, char **argv)
+{
+    return sub_start_stop(cli, argc, argv, true);
+}
+
+static int sub_stop(wp_cli *cli, int argc, char **argv)
+{
+    return sub_start_stop(cli, argc, argv, false);
+}
+
+static const struct sub {
+    const char *name;
+    int (*run)(wp_cli *, int, char **);
+} subs[] = {
+    {"inspect", sub_inspect}, {"install", sub_install}, {"remove", sub_remove},
+    {"list", sub_list},       {"show", sub_show},       {"start", sub_start},
+    {"stop", sub_stop},       {"backup", sub_backup},   {"restore", sub_restore},
+    {"verify", sub_verify},
+};
+
+int wp_cmd_app(wp_cli *cli, int argc, char **argv)
+{
+    if (argc == 0)
+        return wp_cli_usage_error(usage, "missing app subcommand");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        printf("usage: %s\n", usage);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (strcmp(subs[i].name, argv[0]) == 0)
+            return subs[i].run(cli, argc - 1, argv + 1);
+    return wp_cli_usage_error(usage, "unknown app subcommand '%s'", argv[0]);
+}
