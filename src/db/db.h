@@ -170,11 +170,11 @@ bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
  *     WP_E_NOTFOUND; the whole commit is refused and changes nothing.
  *   - node.remove sets the resources that ran on the node Offline (node
  *     null) and cancels moves to it.
- *   - Group "state" in queries: "Failed" while the last sched.commit
- *     decision left it Failed; else "Online Pending" / "Offline Pending"
- *     if any resource is (Online Pending first); else "Online" if every
- *     resource is Online, "Partially Online" if some are, "Failed" if some
- *     are Failed, else "Offline" (an empty group is Offline).
+ *   - Group "state" in queries, the first that holds: "Failed" while the
+ *     last sched.commit decision left it Failed; "Online" if every
+ *     resource is Online; "Partially Online" if some are; "Failed" if some
+ *     are Failed; "Online Pending" if some are, else "Offline Pending" if
+ *     some are; else "Offline" (an empty group is Offline).
  */
 
 /* The scheduler's input (docs/SCHEDULER.md, the fixture format) built from

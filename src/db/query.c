@@ -277,16 +277,16 @@ static bool group_state(wp_db *db, const char *group, const char *sched_state, j
     const char *state = "Offline";
     if (sched_state && strcmp(sched_state, "Failed") == 0)
         state = "Failed";
-    else if (up_pending > 0)
-        state = "Online Pending";
-    else if (down_pending > 0)
-        state = "Offline Pending";
     else if (n > 0 && online == (double)n)
         state = "Online";
     else if (online > 0)
         state = "Partially Online";
     else if (failed > 0)
         state = "Failed";
+    else if (up_pending > 0)
+        state = "Online Pending";
+    else if (down_pending > 0)
+        state = "Offline Pending";
     return json_object_set_new(g, "state", json_string(state)) == 0 || oom(err, NULL);
 }
 

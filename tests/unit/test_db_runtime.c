@@ -311,7 +311,16 @@ static void test_report(void **state)
     report(f->db, "web-svc", "n1", "Online", 1030);
     group_is(f->db, "web", "state", "Online");
     report(f->db, "web-svc", "n1", "Offline Pending", 1040);
+    group_is(f->db, "web", "state", "Partially Online");
+    report(f->db, "web-ip", "n1", "Offline", 1050);
     group_is(f->db, "web", "state", "Offline Pending");
+    report(f->db, "web-ip", "n1", "Online Pending", 1060);
+    group_is(f->db, "web", "state", "Online Pending");
+    report(f->db, "web-svc", "n1", "Failed", 1070);
+    group_is(f->db, "web", "state", "Failed");
+    report(f->db, "web-svc", "n1", "Offline", 1080);
+    report(f->db, "web-ip", "n1", "Offline", 1090);
+    group_is(f->db, "web", "state", "Offline");
 
     refused(f->db,
             "{\"op\":\"resource.report\",\"args\":{\"name\":\"web-ip\",\"node\":\"n1\","
