@@ -80,8 +80,10 @@ static bool want_string(pctx *p, const yaml_node_t *n, const char *field, char *
     if (n->type != YAML_SCALAR_NODE)
         return fail_at(p, n, field, NULL, "must be a single value (text), not a %s",
                        n->type == YAML_MAPPING_NODE ? "mapping" : "list");
-    if (is_null(n) || strlen(scalar_text(n)) != n->data.scalar.length)
+    if (is_null(n) || n->data.scalar.length == 0)
         return fail_at(p, n, field, NULL, "must not be empty");
+    if (strlen(scalar_text(n)) != n->data.scalar.length)
+        return fail_at(p, n, field, NULL, "must not hold a NUL character");
     *out = strdup(scalar_text(n));
     return *out != NULL || fail_at(p, n, field, NULL, "out of memory");
 }
