@@ -4,7 +4,8 @@
  *   start     choose the interface (the `interface` property, or the one
  *             interface that already holds an address in the target's
  *             subnet), add the address with libnl-route (rtnl_addr_add),
- *             then announce it: IPv4 with gratuitous ARP (a request and a
+ *             then announce it (first round before start returns, the rest
+ *             from a detached process): IPv4 with gratuitous ARP (a request and a
  *             reply per round, WP_IP_ARP_ROUNDS rounds, from a raw AF_PACKET
  *             socket -- no arping needed); IPv6 with unsolicited neighbour
  *             advertisements (override flag) to ff02::1.  IPv6 addresses are
@@ -256,7 +257,7 @@ static void sleep_ms(long ms)
 /* Gratuitous ARP: per round an unsolicited request (sender = target = the
  * address) and a reply, both broadcast, so neighbours replace their entry. */
 static bool announce_arp(int ifindex, const unsigned char mac[6], const unsigned char ip[4],
-                         wp_err *err)
+                         int first, int last, wp_err *err)
 {
     int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
     if (fd < 0) {
@@ -271,7 +272,7 @@ static bool announce_arp(int ifindex, const unsigned char mac[6], const unsigned
                              .sll_halen = ETH_ALEN};
     memset(to.sll_addr, 0xff, ETH_ALEN);
     bool ok = true;
-    for (int round = 0; round < WP_IP_ARP_ROUNDS && ok; round++) {
+    for (int round = first; round < last && ok; round++) {
         if (round > 0)
             sleep_ms(WP_IP_ARP_GAP_MS);
         for (int op = 0; op < 2 && ok; op++) {
@@ -299,7 +300,7 @@ static bool announce_arp(int ifindex, const unsigned char mac[6], const unsigned
 
 /* Unsolicited neighbour advertisement (RFC 4861 7.2.6) to all nodes. */
 static bool announce_na(int ifindex, const unsigned char mac[6], const unsigned char ip[16],
-                        wp_err *err)
+                        int first, int last, wp_err *err)
 {
     int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
     int hops = 255;
@@ -330,7 +331,7 @@ static bool announce_na(int ifindex, const unsigned char mac[6], const unsigned 
     struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_scope_id = (uint32_t)ifindex};
     inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
     bool ok = true;
-    for (int round = 0; round < WP_IP_ARP_ROUNDS && ok; round++) {
+    for (int round = first; round < last && ok; round++) {
         if (round > 0)
             sleep_ms(WP_IP_ARP_GAP_MS);
         if (sendto(fd, &p, sizeof p, 0, (struct sockaddr *)&to, sizeof to) < 0) {
@@ -345,7 +346,7 @@ static bool announce_na(int ifindex, const unsigned char mac[6], const unsigned 
 }
 
 /* Announce on ifindex if it is an Ethernet-like link that does ARP/ND. */
-static bool announce(ipnl *nl, int ifindex, const ipreq *r, wp_err *err)
+static bool announce(ipnl *nl, int ifindex, const ipreq *r, int first, int last, wp_err *err)
 {
     struct rtnl_link *link = rtnl_link_get(nl->links, ifindex);
     if (!link)
@@ -360,8 +361,23 @@ static bool announce(ipnl *nl, int ifindex, const ipreq *r, wp_err *err)
     rtnl_link_put(link);
     if (!ether)
         return true; /* loopback, tunnels: no neighbours to tell */
-    return r->family == AF_INET ? announce_arp(ifindex, mac, r->addr, err)
-                                : announce_na(ifindex, mac, r->addr, err);
+    return r->family == AF_INET ? announce_arp(ifindex, mac, r->addr, first, last, err)
+                                : announce_na(ifindex, mac, r->addr, first, last, err);
+}
+
+/* The first round goes out before start returns, so clients follow at once;
+ * the later rounds (for neighbours that missed it) are sent by a detached
+ * process, so a start -- and a failover -- does not wait for them.  Since
+ * wolfpackd is a child subreaper, it reaps that process when it ends. */
+static void announce_later(ipnl *nl, int ifindex, const ipreq *r)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return; /* parent, or fork failed: the first round was sent anyway */
+    setsid();
+    wp_err ignored;
+    announce(nl, ifindex, r, 1, WP_IP_ARP_ROUNDS, &ignored);
+    _exit(0);
 }
 
 /* ---- Operations ---------------------------------------------------------- */
@@ -423,8 +439,10 @@ static wp_agent_rc ip_start(const wp_agent_ctx *ctx, wp_err *err)
         if (a)
             rtnl_addr_put(a);
     }
-    if (idx > 0 && announce(&nl, idx, &r, err))
+    if (idx > 0 && announce(&nl, idx, &r, 0, 1, err)) {
         rc = WP_AGENT_OK;
+        announce_later(&nl, idx, &r);
+    }
     ipnl_close(&nl);
     return rc;
 }
