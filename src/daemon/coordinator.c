@@ -127,12 +127,14 @@ static bool group_has_actions(const wp_sched_output *out, size_t group)
 }
 
 static json_t *decisions_json(const wp_sched_input *in, const wp_sched_output *out,
-                              const json_t *groups)
+                              const json_t *groups, const bool *busy)
 {
     json_t *list = json_array();
 
     for (size_t i = 0; i < out->n_decisions; i++) {
         const wp_sched_decision *dc = &out->decisions[i];
+        if (busy[dc->group])
+            continue;
         const char *gname = in->groups[dc->group].name;
         const char *owner = node_name(in, dc->owner_after);
         const char *state = wp_gstate_name(dc->state);
@@ -175,12 +177,17 @@ static json_t *offline_json(const wp_sched_input *in, const wp_sched_output *out
     return list;
 }
 
-static json_t *actions_json(const wp_sched_input *in, const wp_sched_output *out)
+static json_t *actions_json(const wp_sched_input *in, const wp_sched_output *out, const bool *busy,
+                            size_t *count)
 {
     json_t *list = json_array();
 
+    *count = 0;
     for (size_t i = 0; i < out->n_actions; i++) {
         const wp_sched_action *a = &out->actions[i];
+        if (busy[a->group])
+            continue;
+        ++*count;
         json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "action",
                                               wp_sched_verb_name(a->verb), "resource",
                                               in->resources[a->resource].name, "group",
@@ -293,15 +300,19 @@ static bool worth_sending(wp_coord *co, const char *sig, bool work)
     return mono_ms() - co->last_ms >= SAME_ACTIONS_HOLD_MS;
 }
 
-static void log_run(const wp_sched_input *in, const wp_sched_output *out)
+static void log_run(const wp_sched_input *in, const wp_sched_output *out, const bool *busy)
 {
     for (size_t i = 0; i < out->n_decisions; i++) {
         const wp_sched_decision *dc = &out->decisions[i];
+        if (busy[dc->group])
+            continue;
         if (dc->owner_before != dc->owner_after || dc->failover)
             qb_log(LOG_NOTICE, "coordinator: group %s: %s", in->groups[dc->group].name, dc->reason);
     }
     for (size_t i = 0; i < out->n_actions; i++) {
         const wp_sched_action *a = &out->actions[i];
+        if (busy[a->group])
+            continue;
         qb_log(LOG_INFO, "coordinator: %s %s on %s (%s)", wp_sched_verb_name(a->verb),
                in->resources[a->resource].name,
                node_name(in, a->node) ? node_name(in, a->node) : "-", a->reason);
@@ -314,27 +325,39 @@ static void submit(wp_daemon *d, const wp_sched_input *in, const wp_sched_output
     wp_coord *co = d->coord;
     wp_err err = {0};
     json_t *groups = wp_db_group_list(d->db, &err);
-    json_t *content = json_pack("{s:o, s:o, s:o}", "decisions", decisions_json(in, out, groups),
-                                "actions", actions_json(in, out), "offline", offline_json(in, out));
-    bool work = out->n_actions > 0 || json_array_size(json_object_get(content, "offline")) > 0;
-    char *sig;
+    bool *busy = calloc(in->n_groups + 1, sizeof *busy);
+    size_t n_actions = 0;
 
-    json_decref(groups);
-    if (!content)
+    if (!busy) {
+        json_decref(groups);
         return;
-    if (!work && json_array_size(json_object_get(content, "decisions")) == 0) {
+    }
+    /* a group whose last plan still runs somewhere is left alone: the
+     * reports of that plan would otherwise look like news to the scheduler */
+    for (size_t g = 0; g < in->n_groups; g++)
+        busy[g] = wp_exec_group_busy(d, in->groups[g].name);
+    json_t *content =
+        json_pack("{s:o, s:o, s:o}", "decisions", decisions_json(in, out, groups, busy), "actions",
+                  actions_json(in, out, busy, &n_actions), "offline", offline_json(in, out));
+    bool work = n_actions > 0 || json_array_size(json_object_get(content, "offline")) > 0;
+    char *sig;
+    json_decref(groups);
+    if (!content || (!work && json_array_size(json_object_get(content, "decisions")) == 0)) {
+        free(busy);
         json_decref(content);
         return;
     }
     sig = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS);
     if (!sig || !worth_sending(co, sig, work)) {
+        free(busy);
         free(sig);
         json_decref(content);
         return;
     }
-    if (out->n_actions > 0)
+    if (n_actions > 0)
         incident_record(d, input, wp_db_version(d->db));
-    log_run(in, out);
+    log_run(in, out, busy);
+    free(busy);
     json_object_set_new(content, "at", json_integer(in->now));
     json_object_set_new(content, "coordinator", json_string(d->view.local_name));
     json_t *cmd = json_pack("{s:s, s:o}", "op", "sched.commit", "args", content);

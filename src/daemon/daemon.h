@@ -164,6 +164,9 @@ void wp_exec_on_view(wp_daemon *d);        /* membership/quorum changed */
 void wp_exec_remember_local(wp_daemon *d); /* start-up: what the local db says runs here */
 bool wp_exec_owns_pid(const wp_daemon *d, pid_t pid);
 bool wp_exec_busy_with(const wp_daemon *d, const char *resource);
+/* A plan of this group is still running somewhere (the coordinator waits). */
+bool wp_exec_group_busy(const wp_daemon *d, const char *group);
+void wp_exec_sweep(wp_daemon *d); /* every tick: drop plans past their deadline */
 /* Submit resource.report for this node (error may be NULL). */
 void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const char *error);
 /* The resource's type, props and policy for an agent run; false: err. */

@@ -123,6 +123,7 @@ static void tick(void *data)
     d->tick_queued = false;
     if (d->stopping || !wp_view_ready(d))
         return;
+    wp_exec_sweep(d);
     wp_coord_tick(d);
     wp_mon_reconcile(d);
 }

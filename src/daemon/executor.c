@@ -64,6 +64,7 @@ typedef struct xplan {
     size_t n;
     size_t cur;           /* our running action */
     bool restart_started; /* a restart finished its stop and runs its start */
+    uint64_t deadline_ms; /* monotonic: given up after this (reports lost) */
     wp_agent_job *job;
     struct xplan *next;
 } xplan;
@@ -90,6 +91,14 @@ struct wp_exec {
 };
 
 static void advance(xplan *p);
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -370,11 +379,27 @@ static xplan *plan_find(wp_exec *x, const char *group)
 
 static void probe_cancel(wp_exec *x, const char *resource);
 
-/* A plan from the actions of one group; NULL when none names this node. */
+/* The longest pending_timeout (s) of the plan's resources. */
+static long plan_timeout_s(wp_daemon *d, const xplan *p)
+{
+    long longest = 0;
+
+    for (size_t i = 0; i < p->n; i++) {
+        wp_err err = {0};
+        json_t *show = wp_db_resource_show(d->db, p->acts[i].resource, &err);
+        long t = policy_seconds(show, "pending_timeout", 180);
+        json_decref(show);
+        if (t > longest)
+            longest = t;
+    }
+    return longest;
+}
+
+/* A plan from the actions of one group (every node keeps every group's
+ * plan: the coordinator leaves a group alone while it runs). */
 static xplan *plan_from(wp_exec *x, const json_t *actions, const char *group)
 {
     xplan *p = calloc(1, sizeof *p);
-    bool mine = false;
     size_t i;
     json_t *a;
 
@@ -394,13 +419,11 @@ static xplan *plan_from(wp_exec *x, const json_t *actions, const char *group)
             continue;
         copy_name(xa->resource, jstr(a, "resource"));
         copy_name(xa->node, jstr(a, "node"));
-        mine = mine || is_me(x->d, xa->node);
         p->n++;
     }
-    if (!mine) {
-        plan_free(p);
-        return NULL;
-    }
+    /* each action may take its resource's pending_timeout, plus slack */
+    p->deadline_ms =
+        mono_ms() + (uint64_t)plan_timeout_s(x->d, p) * 1000u * (p->n ? p->n : 1) + 10000u;
     return p;
 }
 
@@ -617,13 +640,37 @@ static void on_probe_done(void *data, wp_agent_rc rc, const wp_err *err)
     wp_events_kick(x->d);
 }
 
+bool wp_exec_group_busy(const wp_daemon *d, const char *group)
+{
+    for (const xplan *p = d->exec ? d->exec->plans : NULL; p; p = p->next)
+        if (!p->silent && strcasecmp(p->group, group) == 0)
+            return true;
+    return false;
+}
+
+/* Plans whose reports never came (a node restarted its daemon meanwhile):
+ * drop them, so the scheduler's pending timeouts take over. */
+void wp_exec_sweep(wp_daemon *d)
+{
+    uint64_t now = mono_ms();
+
+    for (xplan *p = d->exec ? d->exec->plans : NULL, *next; p; p = next) {
+        next = p->next;
+        if (now < p->deadline_ms || p->job)
+            continue;
+        qb_log(LOG_WARNING, "executor: gave up waiting for the actions of group %s", p->group);
+        plan_unlink(p);
+        plan_free(p);
+    }
+}
+
 bool wp_exec_busy_with(const wp_daemon *d, const char *resource)
 {
     if (!d->exec)
         return false;
     for (const xplan *p = d->exec->plans; p; p = p->next)
         for (size_t i = 0; i < p->n; i++)
-            if (strcasecmp(p->acts[i].resource, resource) == 0)
+            if (strcasecmp(p->acts[i].resource, resource) == 0 && is_me(d, p->acts[i].node))
                 return true;
     for (const xprobe *pr = d->exec->probes; pr; pr = pr->next)
         if (strcasecmp(pr->resource, resource) == 0)
