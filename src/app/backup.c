@@ -178,7 +178,7 @@ static bool write_db_entry(writer *w, const wp_backup_db *db, off_t size)
         if (n <= 0) {
             wp_errf(w->err, WP_E_CONFLICT, "the database %s changed while it was backed up",
                     db->path);
-            wp_err_why(w->err, n < 0 ? strerror(errno) : "it became shorter");
+            wp_err_why(w->err, "%s", n < 0 ? strerror(errno) : "it became shorter");
             wp_err_todo(w->err, "stop the application (wolfpack app stop) and back up again");
             ok = false;
             break;
