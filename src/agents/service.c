@@ -8,7 +8,8 @@
  *             session and process group, record "PID STARTTIME" in
  *             RUN_DIR/<resource>.pid (starttime from /proc/PID/stat, so a
  *             reused PID is never taken for the service), and wait
- *             WP_SERVICE_SETTLE_MS to see that it did not exit at once.
+ *             WP_SERVICE_SETTLE_MS (50 ms) to see that it did not exit at once
+ *             (a later exit is caught by the quick check).
  *             The daemon is a child subreaper, so the service stays its
  *             descendant after the op child exits.
  *   stop      SIGTERM to the process group, wait up to the stop grace
@@ -36,7 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WP_SERVICE_SETTLE_MS 300
+#define WP_SERVICE_SETTLE_MS                                                                       \
+    50 /* long enough for exec failures and bad configs; later exits are the monitors' job */
 #define WP_SERVICE_STOP_GRACE_MS 10000L
 #define WP_SERVICE_KILL_WAIT_MS 3000L
 
