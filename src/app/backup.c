@@ -260,18 +260,26 @@ static bool write_entries(writer *w, const wp_backup_spec *spec, const off_t *si
     return ok;
 }
 
-static bool open_archive_writer(writer *w, int fd, int level)
+static bool open_archive_writer(writer *w, int fd, int level, int nthreads)
 {
-    char lvl[16];
+    char lvl[16], threads[16];
     snprintf(lvl, sizeof lvl, "%d", level > 0 ? level : 3);
-    w->a = archive_write_new();
-    if (!w->a || archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
-        archive_write_set_filter_option(w->a, "zstd", "compression-level", lvl) != ARCHIVE_OK ||
-        archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
-        archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
-        archive_write_open_fd(w->a, fd) != ARCHIVE_OK)
-        return write_failed(w, "starting the archive");
-    return true;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = nthreads > 0 ? nthreads : ncpu > 4 ? 4 : (int)ncpu;
+    snprintf(threads, sizeof threads, "%d", n > 1 ? n : 0); /* 0: in this thread */
+             : ncpu > 4   ? 4
+             : ncpu > 1   ? (int)ncpu
+                          : 0);
+             w->a = archive_write_new();
+             if (!w->a || archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
+                 archive_write_set_filter_option(w->a, "zstd", "compression-level", lvl) !=
+                     ARCHIVE_OK ||
+                 archive_write_set_filter_option(w->a, "zstd", "threads", threads) < ARCHIVE_WARN ||
+                 archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+                 archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+                 archive_write_open_fd(w->a, fd) != ARCHIVE_OK)
+                 return write_failed(w, "starting the archive");
+             return true;
 }
 
 bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backup_opts *opts,
@@ -296,7 +304,8 @@ bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backu
     char tmp[PATH_MAX];
     int fd = wp_fs_mktemp_beside(to, "partial", tmp, sizeof tmp, err);
     bool ok = fd >= 0 && w.buf && w.manifest_out &&
-              open_archive_writer(&w, fd, opts ? opts->level : 0) && write_entries(&w, spec, sizes);
+              open_archive_writer(&w, fd, opts ? opts->level : 0, opts ? opts->threads : 0) &&
+              write_entries(&w, spec, sizes);
     if (w.a)
         archive_write_free(w.a);
     if (ok && (fchmod(fd, 0600) != 0 || fsync(fd) != 0 || fstat(fd, &st) != 0)) {

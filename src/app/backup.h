@@ -59,7 +59,8 @@ typedef void (*wp_backup_progress_fn)(const char *stage, uint64_t done, uint64_t
 typedef struct wp_backup_opts {
     wp_backup_progress_fn progress; /* or NULL */
     void *user;
-    int level; /* zstd level, 0: 3 (zstd's default) */
+    int level;   /* zstd level, 0: 3 (zstd's default) */
+    int threads; /* zstd worker threads, 0: one per CPU (at most 4), 1: none */
 } wp_backup_opts;
 
 /* Write the databases of spec into a new archive at `to` (refused if it
