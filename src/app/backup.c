@@ -267,19 +267,15 @@ static bool open_archive_writer(writer *w, int fd, int level, int nthreads)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int n = nthreads > 0 ? nthreads : ncpu > 4 ? 4 : (int)ncpu;
     snprintf(threads, sizeof threads, "%d", n > 1 ? n : 0); /* 0: in this thread */
-             : ncpu > 4   ? 4
-             : ncpu > 1   ? (int)ncpu
-                          : 0);
-             w->a = archive_write_new();
-             if (!w->a || archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
-                 archive_write_set_filter_option(w->a, "zstd", "compression-level", lvl) !=
-                     ARCHIVE_OK ||
-                 archive_write_set_filter_option(w->a, "zstd", "threads", threads) < ARCHIVE_WARN ||
-                 archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
-                 archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
-                 archive_write_open_fd(w->a, fd) != ARCHIVE_OK)
-                 return write_failed(w, "starting the archive");
-             return true;
+    w->a = archive_write_new();
+    if (!w->a || archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
+        archive_write_set_filter_option(w->a, "zstd", "compression-level", lvl) != ARCHIVE_OK ||
+        archive_write_set_filter_option(w->a, "zstd", "threads", threads) < ARCHIVE_WARN ||
+        archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+        archive_write_open_fd(w->a, fd) != ARCHIVE_OK)
+        return write_failed(w, "starting the archive");
+    return true;
 }
 
 bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backup_opts *opts,
