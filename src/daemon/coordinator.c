@@ -357,6 +357,8 @@ static void submit(wp_daemon *d, const wp_sched_input *in, const wp_sched_output
     if (n_actions > 0)
         incident_record(d, input, wp_db_version(d->db));
     log_run(in, out, busy);
+    qb_log(LOG_INFO, "coordinator: sched.commit sent %llu ms after the last view change",
+           (unsigned long long)(mono_ms() - d->view_changed_ms));
     free(busy);
     json_object_set_new(content, "at", json_integer(in->now));
     json_object_set_new(content, "coordinator", json_string(d->view.local_name));

@@ -87,11 +87,12 @@ typedef struct wp_daemon {
     qb_loop_signal_handle sig_term, sig_int, sig_chld, sig_hup;
     /* running resources (events.c, coordinator.c, executor.c, monitor.c) */
     wp_view view;
-    bool was_quorate; /* the view before the last refresh */
-    bool was_ready;   /* quorate + synced + named, before the refresh */
-    bool tick_queued; /* a tick job is in the loop */
-    bool stopping;    /* shut-down: start nothing new */
-    qb_loop_timer_handle tick_timer;
+    bool was_quorate;         /* the view before the last refresh */
+    bool was_ready;           /* quorate + synced + named, before the refresh */
+    bool tick_queued;         /* a tick job is in the loop */
+    uint64_t view_changed_ms; /* monotonic ms of the last view change */
+    bool stopping;            /* shut-down: start nothing new */
+    qb_loop_timer_handle tick_timer, tick_now;
     int agent_log_fd; /* STATE_DIR/agents.log: agents' programs write here */
     wp_coord *coord;
     wp_exec *exec;

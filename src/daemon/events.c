@@ -11,7 +11,7 @@
  *     here; ready again: probe), a tick is queued;
  *   - a 1 s timer (failback windows, pending timeouts, and a safety net for
  *     a transport that does not call the membership callback).
- * A tick is a qb_loop job, queued at most once: many commands applied in
+ * A tick is a zero-delay qb_loop timer, queued at most once: many commands applied in
  * one loop pass give one scheduler run (the debounce).
  *
  * The view (wp_view) is this node's knowledge of its partition: quorate,
@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -108,6 +109,9 @@ static bool view_refresh(wp_daemon *d)
     d->was_quorate = d->view.quorate;
     d->was_ready = wp_view_ready(d);
     d->view = v;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    d->view_changed_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
     qb_log(LOG_INFO, "view: %s, %s, %zu member(s), this node %s (id %u)",
            v.quorate ? "quorate" : "NOT quorate", v.synced ? "synced" : "syncing", v.n_members,
            v.local_name[0] ? v.local_name : "(unnamed)", (unsigned)v.local_id);
@@ -128,11 +132,14 @@ static void tick(void *data)
     wp_mon_reconcile(d);
 }
 
+/* A zero-delay timer rather than a qb_loop job: a job added from inside
+ * another job's dispatch may wait for the next poll wake-up (measured: up
+ * to 50 ms), a timer makes the loop's poll timeout 0. */
 void wp_events_kick(wp_daemon *d)
 {
     if (d->tick_queued || d->stopping || !d->loop)
         return;
-    if (qb_loop_job_add(d->loop, QB_LOOP_LOW, d, tick) == 0)
+    if (qb_loop_timer_add(d->loop, QB_LOOP_LOW, 0, d, tick, &d->tick_now) == 0)
         d->tick_queued = true;
 }
 
@@ -282,6 +289,9 @@ void wp_events_stop(wp_daemon *d)
     d->on_applied_hook = NULL;
     if (d->loop)
         qb_loop_timer_del(d->loop, d->tick_timer);
+    if (d->loop && d->tick_queued)
+        qb_loop_timer_del(d->loop, d->tick_now);
+    d->tick_queued = false;
     if (d->repl)
         wp_repl_on_membership(d->repl, NULL, NULL);
     wp_mon_free(d->mon);

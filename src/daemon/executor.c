@@ -65,6 +65,7 @@ typedef struct xplan {
     size_t cur;           /* our running action */
     bool restart_started; /* a restart finished its stop and runs its start */
     uint64_t deadline_ms; /* monotonic: given up after this (reports lost) */
+    uint64_t op_ms;       /* monotonic: when our running op started */
     wp_agent_job *job;
     struct xplan *next;
 } xplan;
@@ -256,6 +257,7 @@ static bool start_op(xplan *p, wp_agent_op op)
     xaction *a = &p->acts[p->cur];
     wp_err err = {0};
 
+    p->op_ms = mono_ms();
     p->job = spawn_op(d, a->resource, op, on_op_done, p, &err);
     if (p->job) {
         qb_log(LOG_INFO, "executor: %s %s (group %s)", wp_agent_op_name(op), a->resource, p->group);
@@ -298,6 +300,8 @@ static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
         return;
     }
     a->st = ok ? XA_DONE : XA_FAILED;
+    qb_log(LOG_INFO, "executor: %s %s: %s after %llu ms", wp_sched_verb_name(a->verb), a->resource,
+           wp_agent_rc_name(rc), (unsigned long long)(mono_ms() - p->op_ms));
     if (!p->silent) {
         err_text(err, text, sizeof text);
         wp_exec_report(d, a->resource,
