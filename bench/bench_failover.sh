@@ -5,8 +5,9 @@
 # A 3-node test cluster (tools/testcluster) per Corosync token (1000 and
 # 300 ms); the group "web": IP Address 198.51.100.100/24 and a Generic
 # Service (wptcpserver) depending on it.  A client in the client namespace
-# starts a request (connect, PING, PONG) every 10 ms, several in flight, and
-# logs when the service stops and starts answering.
+# (tests/tools/wppoll) starts a request (connect, PING, PONG) every 10 ms,
+# up to 30 in flight for 150 ms each, and logs when the service stops and
+# starts answering.
 #
 #   unplanned  the owner "loses power": its link goes down and its corosync
 #              and wolfpackd get SIGKILL (tools/testcluster kill); measured
@@ -34,7 +35,7 @@ RUNS=${RUNS:-10}
 TOKENS=${TOKENS:-1000 300}
 VIP=198.51.100.100
 TMP=$(mktemp -d /tmp/wpfobench.XXXXXX)
-PY=/usr/bin/python3
+POLLER=$PWD/$build/tests/tools/wppoll
 poller_pid=
 
 cleanup() {
@@ -45,57 +46,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# The client: a request every 10 ms (up to 30 in flight, 150 ms each);
-# prints "F T" when requests start failing and "S T" when they answer again
-# (T: unix time of the request's start / answer).
-cat >"$TMP/poller.py" <<'EOF'
-import selectors, socket, sys, time
-addr, port, out = sys.argv[1], int(sys.argv[2]), open(sys.argv[3], "w", buffering=1)
-sel = selectors.DefaultSelector()
-up = None
-def verdict(ok, t):
-    global up
-    if ok != up:
-        out.write("%s %.4f\n" % ("S" if ok else "F", t))
-        up = ok
-nxt = time.time()
-while True:
-    now = time.time()
-    if now >= nxt and len(sel.get_map()) < 30:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setblocking(False)
-        try:
-            s.connect((addr, port))
-        except BlockingIOError:
-            pass
-        except OSError:
-            verdict(False, now); s.close(); s = None
-        if s:
-            sel.register(s, selectors.EVENT_WRITE, [now, b""])
-        nxt = now + 0.01
-    for key, ev in sel.select(timeout=max(0.0, min(0.01, nxt - time.time()))):
-        s, st = key.fileobj, key.data
-        try:
-            if ev & selectors.EVENT_WRITE:
-                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0:
-                    raise OSError("connect")
-                s.send(b"PING\n")
-                sel.modify(s, selectors.EVENT_READ, st)
-            else:
-                data = s.recv(64)
-                if not data:
-                    raise OSError("eof")
-                st[1] += data
-                if b"\n" in st[1]:
-                    verdict(st[1].startswith(b"PONG"), time.time())
-                    sel.unregister(s); s.close()
-        except OSError:
-            verdict(False, st[0]); sel.unregister(s); s.close()
-    now = time.time()
-    for key in list(sel.get_map().values()):
-        if now - key.data[0] > 0.15:
-            verdict(False, key.data[0]); sel.unregister(key.fileobj); key.fileobj.close()
-EOF
 
 wp() {
     local node=$1
@@ -159,7 +109,7 @@ setup_cluster() { # setup_cluster TOKEN
 
 start_poller() {
     : >"$TMP/poll.log"
-    "$TC" exec client "$PY" "$TMP/poller.py" $VIP 7000 "$TMP/poll.log" &
+    "$TC" exec client "$POLLER" $VIP 7000 --log "$TMP/poll.log" &
     poller_pid=$!
     sleep 0.5
 }
@@ -234,7 +184,7 @@ bench_planned() { # TOKEN: RUNS moves to the next node
     echo "bench_failover.sh needs root"
     exit 1
 }
-for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER" "$PY"; do
+for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER" "$POLLER"; do
     [ -x "$f" ] || {
         echo "missing $f (make BUILD=$build)"
         exit 1

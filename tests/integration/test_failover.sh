@@ -6,6 +6,9 @@
 # The group "web": IP Address 198.51.100.100/24 and a Generic Service
 # (wptcpserver on that address, port 7000) depending on it; preferred owners
 # n1,n2,n3; svc restart_threshold=2, quick checks every second.
+# During the move the destination is looked at before the source: the move
+# stops the address on n1 before n2 adds it, so a sample that finds it on n2
+# first and then still on n1 is a real overlap, never a sampling artefact.
 #
 #   1. group online: Online on n1, the client reaches the service;
 #   2. group move --to n2 while every node's addresses are sampled: never on
@@ -107,13 +110,14 @@ wait_reach() {
     return 1
 }
 
-# the nodes that hold the virtual address now
+# the nodes that hold the virtual address now, looked at in the order given
+# (default n1 n2 n3; `ip -n` enters the node's network namespace only)
 holders() {
     local n out=
-    for n in n1 n2 n3; do
-        "$TC" exec "$n" ip -o -4 addr show 2>/dev/null | grep -q " $VIP/" && out="$out$n "
+    for n in ${1:-n1 n2 n3}; do
+        ip -n "${WPTC_PREFIX}$n" -o -4 addr show 2>/dev/null | grep -q " $VIP/" && out="$out$n "
     done
-    echo "${out% }"
+    echo "${out% }" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 holders_are() { # holders_are "n1" (only that node)
     local i h
@@ -203,7 +207,7 @@ check "the address is on n1 only" holders_are n1
 echo "== 2. planned move to n2 (addresses sampled on every node)"
 (
     while :; do
-        echo "$(holders)" >>"$TMP/samples"
+        echo "$(holders "n2 n3 n1")" >>"$TMP/samples"
     done
 ) &
 sampler_pid=$!
