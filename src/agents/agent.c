@@ -9,6 +9,7 @@
  */
 #include "agent.h"
 #include "disk.h"
+#include "netname.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Indexed by wp_rtype.  Network Name and Physical Disk are built elsewhere
- * (a later change registers them here). */
+/* Indexed by wp_rtype. */
 static const wp_agent_type *const agent_table[WP_RT__COUNT] = {
-    [WP_RT_IP] = &wp_agent_ip,           [WP_RT_NETNAME] = NULL,      [WP_RT_DISK] = &wp_agent_disk,
-    [WP_RT_SERVICE] = &wp_agent_service, [WP_RT_OCF] = &wp_agent_ocf,
+    [WP_RT_IP] = &wp_agent_ip,     [WP_RT_NETNAME] = &wp_agent_netname,
+    [WP_RT_DISK] = &wp_agent_disk, [WP_RT_SERVICE] = &wp_agent_service,
+    [WP_RT_OCF] = &wp_agent_ocf,
 };
 
 char *const wp_agent_base_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};

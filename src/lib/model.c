@@ -474,6 +474,36 @@ static bool check_mount_options(const char *v, char *why)
     }
 }
 
+/* Network Name address: a comma list of addresses, each plain or with
+ * /prefix (wolfpackd fills it from the IP Address resources the name
+ * depends on; see src/agents/netname.h). */
+static bool check_ip_list(const char *v, char *why)
+{
+    char item[80];
+    size_t n = 0;
+    for (const char *p = v;; p++) {
+        if (*p != ',' && *p != '\0') {
+            if (n + 1 >= sizeof item) {
+                whyf(why, "an address list is addresses separated by single commas");
+                return false;
+            }
+            item[n++] = *p;
+            continue;
+        }
+        item[n] = '\0';
+        if (n == 0) {
+            whyf(why, "an address list is addresses separated by single commas, with no empty "
+                      "item");
+            return false;
+        }
+        if (!(strchr(item, '/') ? check_ip_prefix(item, why) : check_ip_host(item, why)))
+            return false;
+        if (*p == '\0')
+            return true;
+        n = 0;
+    }
+}
+
 static bool check_ttl(const char *v, char *why)
 {
     long ttl;
@@ -606,6 +636,7 @@ static const struct prop_def netname_props[] = {
     {"dns_zone", false, check_zone, "example.com"},
     {"tsig_key_file", false, check_abs_path, "/etc/wolfpack/tsig.key"},
     {"ttl", false, check_ttl, "300"},
+    {"address", false, check_ip_list, "198.51.100.50"},
     {NULL, false, NULL, NULL},
 };
 static const struct prop_def disk_props[] = {

@@ -250,7 +250,12 @@ static const struct prop_case prop_cases[] = {
     {WP_RT_NETNAME, "ttl", "-1", false},
     {WP_RT_NETNAME, "ttl", "5m", false},
     {WP_RT_NETNAME, "ttl", "99999999999999999999", false},
-    {WP_RT_NETNAME, "address", "198.51.100.10/24", false},
+    {WP_RT_NETNAME, "address", "198.51.100.10/24", true}, /* filled by the executor */
+    {WP_RT_NETNAME, "address", "198.51.100.50", true},
+    {WP_RT_NETNAME, "address", "198.51.100.50,2001:db8::50/64", true},
+    {WP_RT_NETNAME, "address", "198.51.100.50,", false},
+    {WP_RT_NETNAME, "address", "mail.example.com", false},
+    {WP_RT_NETNAME, "Address", "198.51.100.50", false},
     /* Physical Disk */
     {WP_RT_DISK, "device", "/dev/loop0", true},
     {WP_RT_DISK, "device", "/dev/disk/by-uuid/0b7c3e3a-1d2e", true},
