@@ -354,7 +354,7 @@ static void test_lookup(void **state)
     assert_ptr_equal(wp_agent_lookup(WP_RT_SERVICE, &err), &wp_agent_service);
     assert_ptr_equal(wp_agent_lookup(WP_RT_OCF, &err), &wp_agent_ocf);
     assert_non_null(wp_agent_lookup(WP_RT_NETNAME, &err)); /* netname.c */
-    assert_non_null(wp_agent_lookup(WP_RT_DISK, &err)); /* disk.c */
+    assert_non_null(wp_agent_lookup(WP_RT_DISK, &err));    /* disk.c */
     assert_null(wp_agent_lookup((wp_rtype)42, &err));
     for (int t = 0; t < WP_RT__COUNT; t++) {
         const wp_agent_type *a = wp_agent_lookup((wp_rtype)t, &err);
