@@ -115,9 +115,9 @@ wait_reach() {
 holders() {
     local n out=
     for n in ${1:-n1 n2 n3}; do
-        ip -n "${WPTC_PREFIX}$n" -o -4 addr show 2>/dev/null | grep -q " $VIP/" && out="$out$n "
+        [ -n "$(ip -n "${WPTC_PREFIX}$n" -o -4 addr show to "$VIP" 2>/dev/null)" ] && out="$out$n "
     done
-    echo "${out% }" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//'
+    echo "${out% }"
 }
 holders_are() { # holders_are "n1" (only that node)
     local i h
