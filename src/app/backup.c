@@ -213,12 +213,12 @@ static bool stat_dbs(const wp_backup_spec *spec, off_t *sizes, wp_err *err)
 {
     for (size_t i = 0; i < spec->ndbs; i++) {
         struct stat st;
-        if (stat(spec->dbs[i].path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        bool exists = stat(spec->dbs[i].path, &st) == 0;
+        if (!exists || !S_ISREG(st.st_mode)) {
+            int e = errno;
             wp_errf(err, WP_E_NOTFOUND, "the database %s of %s is missing at %s", spec->dbs[i].name,
                     spec->app, spec->dbs[i].path);
-            wp_err_why(err, "%s",
-                       errno && !S_ISREG(st.st_mode) ? strerror(errno)
-                                                     : "it is not a regular file");
+            wp_err_why(err, "%s", exists ? "it is not a regular file" : strerror(e));
             wp_err_todo(err, "check the install (wolfpack app show %s)", spec->app);
             return false;
         }
