@@ -218,7 +218,10 @@ static bool send_update(const nn_req *r, const wp_tsig_key *key, ldns_pkt *pkt, 
         wp_err_todo(err, "check the algorithm and secret in %s", r->key_file);
         return false;
     }
-    st = ldns_resolver_send_pkt(&reply, res, pkt);
+    /* ldns_send, not ldns_resolver_send_pkt: that one drops an answer
+     * whose TSIG does not verify, and a refusal (BADSIG, BADKEY) comes
+     * unsigned -- its RCODE and TSIG error are what a person needs */
+    st = ldns_send(&reply, res, pkt);
     ldns_resolver_deep_free(res);
     if (!reply) {
         no_answer(r, "DNS update failed", st, err);

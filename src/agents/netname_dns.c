@@ -88,6 +88,7 @@ static bool parse_one_addr(const char *item, size_t len, wp_netname_addr *a, wp_
     }
     memcpy(buf, item, al);
     buf[al] = '\0';
+    memset(a, 0, sizeof *a);
     if (inet_pton(AF_INET, buf, a->bytes) == 1)
         a->family = AF_INET;
     else if (inet_pton(AF_INET6, buf, a->bytes) == 1)
