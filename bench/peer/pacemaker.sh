@@ -100,6 +100,7 @@ pcmk_start_node() {
         /usr/bin/tini -s -- /usr/sbin/pacemakerd -f \
         </dev/null >>"$d/var/log/corosync/pacemakerd.out" 2>&1 &
     pid=$!
+    disown "$pid" # no "Killed" notice from bash after a power loss
     local i st=
     for ((i = 0; i < 50; i++)); do
         st=$(pcmk_starttime "$pid") && [ -n "$st" ] && break
