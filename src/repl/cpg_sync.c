@@ -159,6 +159,9 @@ static void finish_sync(wp_cpg *c, bool imported)
     reset_round(c, CPG_SYNC_SYNCED);
     for (size_t i = 0; i < c->n_members; i++)
         c->members[i].acked = v;
+    /* an import may lower the version: never ACK more than we hold */
+    c->ack_want = c->ack_sent = v;
+    c->ack_owed = false;
     c->dirty = false;
     cpg_quorum_refresh(c);
     c->trusted = c->quorate;
