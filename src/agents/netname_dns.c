@@ -107,9 +107,11 @@ bool wp_netname_parse_addrs(const char *text, wp_netname_addr *out, size_t max, 
                             wp_err *err)
 {
     *n = 0;
-    for (const char *p = text ? text : ""; *p;) {
+    const char *p = text ? text : "";
+    for (bool more = *p != '\0'; more;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        more = comma != NULL; /* "a," has an empty last item: refused below */
         wp_netname_addr a;
         if (!parse_one_addr(p, len, &a, err))
             return false;
@@ -125,7 +127,7 @@ bool wp_netname_parse_addrs(const char *text, wp_netname_addr *out, size_t max, 
             }
             out[(*n)++] = a;
         }
-        p += len + (comma ? 1 : 0);
+        p += len + (more ? 1 : 0);
     }
     if (*n == 0) {
         wp_errf(err, WP_E_INVALID, "no address to register");
