@@ -30,6 +30,7 @@
 
 #define CHUNK (1024 * 1024)
 #define INFO_MAX (1024 * 1024)
+#define WRITEBACK (8 * 1024 * 1024)
 
 static void hex_of(const unsigned char *md, char hex[65])
 {
@@ -381,6 +382,7 @@ static bool read_entry_data(reader *r, int fd, const char *dest, char hex[65])
 {
     EVP_MD_CTX *sha = sha_new();
     la_ssize_t n;
+    off_t written = 0, flushed = 0;
     bool ok = sha != NULL;
     while (ok && (n = archive_read_data(r->a, r->buf, CHUNK)) != 0) {
         if (n < 0) {
@@ -388,15 +390,22 @@ static bool read_entry_data(reader *r, int fd, const char *dest, char hex[65])
             break;
         }
         EVP_DigestUpdate(sha, r->buf, (size_t)n);
-        for (la_ssize_t off = 0; fd >= 0 && ok && off < n;) {
+        for (la_ssize_t off = 0; fd >= 0 && off < n;) {
             ssize_t m = write(fd, r->buf + off, (size_t)(n - off));
             if (m < 0 && errno == EINTR)
                 continue;
             if (m <= 0) {
                 wp_fs_err(r->err, m < 0 ? errno : ENOSPC, "cannot restore into", dest);
                 ok = false;
+                break;
             }
             off += m;
+        }
+        /* Start writing back what is done, so the fsync at the end does not
+         * wait for the whole file. */
+        if (ok && fd >= 0 && (written += n) - flushed >= WRITEBACK) {
+            sync_file_range(fd, flushed, written - flushed, SYNC_FILE_RANGE_WRITE);
+            flushed = written;
         }
         r->done += (uint64_t)n;
         report(r->opts, fd >= 0 ? "restore" : "verify", r->done, r->total);
