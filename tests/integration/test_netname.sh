@@ -1,0 +1,209 @@
+#!/bin/bash
+# test_netname.sh -- integration test of the Network Name agent against a
+# real DNS server: tools/testcluster up 1 --no-daemons gives node n1 and a
+# client namespace that runs BIND (zone wptc.test, TSIG-signed dynamic
+# updates); wpagent runs the agent's operations on n1 the way wolfpackd does.
+#
+#   - start registers mail.wptc.test -> 198.51.100.50; the client resolves it
+#     (getent, through its own resolv.conf); quick and thorough pass
+#   - a second start with another address replaces it
+#   - a later registration by another host is not removed by n1's stop
+#   - stop removes the name; a second stop succeeds; quick says not running
+#   - a wrong secret is refused with BADSIG, an unknown key with BADKEY, an
+#     unsigned update with REFUSED, a dead server with "no answer"
+#   - hosts-file mode (no dns_server) writes n1's own /etc/hosts only
+#
+# Run as root: tests/integration/test_netname.sh (BUILD=build-x for another
+# build directory).  Needs bind9 (named, tsig-keygen).  Prints
+# "N passed, N failed"; the cluster is removed on any exit.
+
+set -u -o pipefail
+
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+BUILD=${BUILD:-build}
+TC=$REPO/tools/testcluster
+WPAGENT=$REPO/$BUILD/tests/tools/wpagent
+export WPTC_DIR=${WPTC_DIR:-/run/wptc-netname-$$}
+export WPTC_PREFIX=${WPTC_PREFIX:-wpnn$$-}
+export WOLFPACK=${WOLFPACK:-$REPO/$BUILD/wolfpack}
+TMP=$(mktemp -d /tmp/test_netname.XXXXXX)
+PASSED=0
+FAILED=0
+
+cleanup() {
+    "$TC" down >/dev/null 2>&1 || "$TC" down
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() {
+    PASSED=$((PASSED + 1))
+    echo "ok   - $1"
+}
+fail() {
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1"
+}
+check() { # check NAME CMD...
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else fail "$name"; fi
+}
+
+ZONE=wptc.test
+SERVER=198.51.100.200
+DNSP=(hostname=mail "dns_zone=$ZONE." "dns_server=$SERVER")
+KEY=/etc/wolfpack/tsig.key # inside the nodes
+
+# agent NODE OP PROPS... : run wpagent on NODE; sets RC and OUT
+agent() {
+    local node=$1 op=$2
+    shift 2
+    OUT=$("$TC" exec "$node" "$WPAGENT" --run-dir "$TMP/run" "Network Name" mail "$op" "$@" 2>&1)
+    RC=$?
+}
+# expect NAME RC [TEXT] : the last agent call gave RC and its output holds TEXT
+expect() {
+    if [ "$RC" = "$2" ] && { [ -z "${3:-}" ] || grep -qF -- "$3" <<<"$OUT"; }; then
+        ok "$1"
+    else
+        fail "$1 (exit $RC, want $2${3:+ and \"$3\"}): $OUT"
+    fi
+}
+# resolves WHERE NAME ADDR : getent in WHERE gives exactly ADDR ("" = nothing)
+resolves() {
+    local got
+    got=$("$TC" exec "$1" getent hosts "$2" 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' ')
+    [ "$got" = "${3:+$3 }" ] || {
+        echo "    $1: getent hosts $2 gives \"$got\", want \"$3\""
+        return 1
+    }
+}
+
+if [ "$(id -u)" != 0 ]; then
+    echo "test_netname: must run as root"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+for p in named tsig-keygen; do
+    command -v "$p" >/dev/null || {
+        echo "test_netname: $p is missing (Debian: apt-get install bind9)"
+        echo "0 passed, 1 failed"
+        exit 1
+    }
+done
+[ -x "$WPAGENT" ] && [ -x "$WOLFPACK" ] || {
+    echo "test_netname: build first (make BUILD=$BUILD): $WPAGENT / $WOLFPACK missing"
+    echo "0 passed, 1 failed"
+    exit 1
+}
+mkdir -p "$TMP/run"
+
+if ! "$TC" up 1 --no-daemons >"$TMP/up.log" 2>&1; then
+    cat "$TMP/up.log"
+    fail "testcluster up 1 with DNS"
+    echo "$PASSED passed, $FAILED failed"
+    exit 1
+fi
+ok "testcluster up 1 with DNS"
+check "the client resolves through the cluster's DNS server" resolves client "ns.$ZONE" "$SERVER"
+HOST_HOSTS=$(sha256sum /etc/hosts)
+HOST_RESOLV=$(sha256sum /etc/resolv.conf)
+
+# ---- DNS mode ------------------------------------------------------------------
+agent n1 validate "${DNSP[@]}" "tsig_key_file=$KEY"
+expect "validate without an address is refused" 1 "no address to register"
+agent n1 start "${DNSP[@]}" "tsig_key_file=$KEY" address=198.51.100.50/24
+expect "start registers the name" 0
+check "the client resolves mail.$ZONE to 198.51.100.50" resolves client "mail.$ZONE" 198.51.100.50
+check "n1 resolves the short name mail (search $ZONE)" resolves n1 mail 198.51.100.50
+agent n1 quick "${DNSP[@]}" "tsig_key_file=$KEY" address=198.51.100.50/24
+expect "quick check passes" 0
+agent n1 thorough "${DNSP[@]}" "tsig_key_file=$KEY" address=198.51.100.50/24
+expect "thorough check passes (server and system resolver)" 0
+
+agent n1 start "${DNSP[@]}" "tsig_key_file=$KEY" address=198.51.100.51
+expect "a second start with another address" 0
+check "the client now resolves 198.51.100.51 only" resolves client "mail.$ZONE" 198.51.100.51
+agent n1 quick "${DNSP[@]}" "tsig_key_file=$KEY" address=198.51.100.50
+expect "quick with the old address fails and names both" 1 "answers 198.51.100.51"
+
+# another host (the client namespace, a different host name) takes the
+# name over, as a survivor does; n1's late stop must leave it alone
+OUT=$("$TC" exec client "$WPAGENT" --run-dir "$TMP/run" "Network Name" mail start \
+    "${DNSP[@]}" "tsig_key_file=$WPTC_DIR/dns/tsig.key" address=198.51.100.52 2>&1)
+RC=$?
+expect "another host registers the name" 0
+agent n1 stop "${DNSP[@]}" "tsig_key_file=$KEY"
+expect "n1's late stop succeeds" 0 "left in place"
+check "the other host's registration survives n1's stop" resolves client "mail.$ZONE" 198.51.100.52
+
+agent n1 start "${DNSP[@]}" "tsig_key_file=$KEY" address=198.51.100.50
+expect "n1 registers again" 0
+agent n1 stop "${DNSP[@]}" "tsig_key_file=$KEY"
+expect "stop removes the name" 0 "removed"
+check "the client no longer resolves mail.$ZONE" resolves client "mail.$ZONE" ""
+agent n1 stop "${DNSP[@]}" "tsig_key_file=$KEY"
+expect "a second stop succeeds (absent)" 0
+agent n1 quick "${DNSP[@]}" "tsig_key_file=$KEY" address=198.51.100.50
+expect "quick after stop: not running" 7 "has no address"
+
+# refusals
+sed 's/secret "[^"]*"/secret "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="/' \
+    "$WPTC_DIR/dns/tsig.key" >"$TMP/wrong.key"
+sed 's/^key "[^"]*"/key "no-such-key"/' "$WPTC_DIR/dns/tsig.key" >"$TMP/unknown.key"
+grep -q AAAAAAAA "$TMP/wrong.key" && grep -q no-such-key "$TMP/unknown.key" ||
+    fail "could not make the wrong keys"
+agent n1 start "${DNSP[@]}" "tsig_key_file=$TMP/wrong.key" address=198.51.100.50
+expect "a wrong secret is refused: NOTAUTH, BADSIG" 1 "answered NOTAUTH with TSIG error BADSIG"
+agent n1 start "${DNSP[@]}" "tsig_key_file=$TMP/unknown.key" address=198.51.100.50
+expect "an unknown key is refused: BADKEY" 1 "TSIG error BADKEY"
+agent n1 start "${DNSP[@]}" address=198.51.100.50
+expect "an unsigned update is refused: REFUSED" 1 "answered REFUSED"
+check "nothing was registered by the refused updates" resolves client "mail.$ZONE" ""
+agent n1 start hostname=mail "dns_zone=$ZONE" dns_server=198.51.100.201 \
+    "tsig_key_file=$KEY" address=198.51.100.50
+expect "a server that does not answer" 1 "no answer from the DNS server 198.51.100.201"
+agent n1 start hostname=mail dns_zone=other.test "dns_server=$SERVER" "tsig_key_file=$KEY" \
+    address=198.51.100.50
+expect "a zone the server does not serve" 1 "REFUSED"
+agent n1 start "${DNSP[@]}" tsig_key_file=/nonexistent.key address=198.51.100.50
+expect "a missing key file" 1 "cannot read the TSIG key file"
+# the zone is found from the server's SOA when dns_zone is not given
+agent n1 start "hostname=mail.$ZONE" "dns_server=$SERVER" "tsig_key_file=$KEY" \
+    address=198.51.100.53
+expect "start without dns_zone (found by SOA)" 0
+check "the client resolves it" resolves client "mail.$ZONE" 198.51.100.53
+agent n1 stop "hostname=mail.$ZONE" "dns_server=$SERVER" "tsig_key_file=$KEY"
+expect "stop without dns_zone" 0 "removed"
+
+# ---- hosts-file mode -------------------------------------------------------------
+N1_HOSTS_BEFORE=$("$TC" exec n1 cat /etc/hosts)
+agent n1 start hostname=web "dns_zone=$ZONE" address=198.51.100.60
+expect "hosts mode: start" 0
+check "hosts mode: n1 resolves web.$ZONE" resolves n1 "web.$ZONE" 198.51.100.60
+check "hosts mode: the client does not (hosts files reach one node)" \
+    resolves client "web.$ZONE" ""
+check "hosts mode: the marked line is in n1's /etc/hosts" \
+    "$TC" exec n1 grep -qx "198.51.100.60 web.$ZONE web # wolfpack:mail" /etc/hosts
+agent n1 start hostname=web "dns_zone=$ZONE" address=198.51.100.60
+check "hosts mode: start again keeps one line" \
+    test "$("$TC" exec n1 grep -c 'wolfpack:mail$' /etc/hosts)" = 1
+agent n1 thorough hostname=web "dns_zone=$ZONE" address=198.51.100.60
+expect "hosts mode: thorough" 0
+agent n1 stop hostname=web "dns_zone=$ZONE"
+expect "hosts mode: stop" 0
+check "hosts mode: n1's hosts file is as before, byte for byte" \
+    test "$("$TC" exec n1 cat /etc/hosts)" = "$N1_HOSTS_BEFORE"
+agent n1 quick hostname=web "dns_zone=$ZONE" address=198.51.100.60
+expect "hosts mode: quick after stop: not running" 7
+
+check "the host's /etc/hosts is untouched" test "$(sha256sum /etc/hosts)" = "$HOST_HOSTS"
+check "the host's /etc/resolv.conf is untouched" \
+    test "$(sha256sum /etc/resolv.conf)" = "$HOST_RESOLV"
+check "no DNS server listens in the host's namespace" \
+    sh -c "! ss -lnu | grep -q '$SERVER:53'"
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
