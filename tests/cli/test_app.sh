@@ -146,6 +146,7 @@ check "stopped: the port is closed" bash -c "! '$BIN' --check --port $PORT"
 cp "$DB" "$TMP/records.orig"
 expect_ok "backup" wp app backup recordstore --to "$TMP/b.tar.zst"
 expect_out "says what it wrote" "backed up 1 database of recordstore 1.0 to $TMP/b.tar.zst"
+check "no progress when stdout is a file" bash -c "! grep -q \$'\\r' '$OUT'"
 mkdir -p "$TMP/x"
 check "tar --zstd -xf && sha256sum -c MANIFEST.sha256 works" \
     bash -c "cd '$TMP/x' && tar --zstd -xf ../b.tar.zst && sha256sum -c MANIFEST.sha256"
@@ -157,6 +158,26 @@ expect_fail 4 "backup onto an existing file is refused" wp app backup recordstor
 expect_ok "verify the archive" wp app verify "$TMP/b.tar.zst" --json
 check "verify gives the checksum" \
     jq -e --arg h "$(sha256sum "$TMP/records.orig" | cut -d' ' -f1)" '.files[0].sha256 == $h' "$OUT"
+
+# progress only on a terminal
+rm -f "$TMP/tty.tar.zst"
+script -qec "'$WOLFPACK' --socket '$SOCK' app backup recordstore --to '$TMP/tty.tar.zst'" /dev/null \
+    >"$TMP/tty.out" 2>&1
+check "progress on a terminal" grep -q 'backup 100%' "$TMP/tty.out"
+rm -f "$TMP/tty.tar.zst"
+
+# a full disk during backup: a clear error and no partial archive
+mkdir -p "$TMP/small"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64k tmpfs "$TMP/small" 2>/dev/null; then
+    head -c 1000000 /dev/urandom >>"$DB.big" && cat "$DB.big" >>"$DB" && rm -f "$DB.big"
+    expect_fail 7 "backup onto a full disk fails" wp app backup recordstore --to "$TMP/small/b.tar.zst"
+    expect_err "says the disk is full" 'No space left on device'
+    check "no partial archive on the full disk" [ -z "$(ls -A "$TMP/small")" ]
+    umount "$TMP/small"
+    cp "$TMP/records.orig" "$DB"
+else
+    echo "skip full-disk check (needs root and tmpfs)"
+fi
 
 # ---- damage and restore -------------------------------------------------------------------
 printf 'garbage\n' >"$DB"
@@ -218,6 +239,27 @@ expect_ok "the Standard edition installs standalone" wp app install "$STD" --set
 expect_ok "show --json" wp app show recordstore --json
 check "show: Standard, not clusterable" jq -e '.edition == "Standard" and .clusterable == false' "$OUT"
 
+# ---- a kit with an initial database, and a service that cannot start ---------------------------------
+expect_ok "remove the Standard edition" wp app remove recordstore --purge
+SEED=$TMP/recordstore-seeded
+cp -r "$KITS/recordstore" "$SEED"
+mkdir -p "$SEED/data"
+printf 'seeded one\nseeded two\n' >"$SEED/data/seed.db"
+sed -i 's|^    clustered: recordstore/records.db|&\n    initial: data/seed.db|' "$SEED/kit.yaml"
+expect_ok "a kit with an initial database installs" wp app install "$SEED" --set port="$PORT"
+check "the database starts as the kit's copy" cmp "$DB" "$SEED/data/seed.db"
+expect_ok "remove it" wp app remove recordstore --purge
+BROKEN=$TMP/recordstore-broken
+cp -r "$KITS/recordstore" "$BROKEN"
+sed -i -e 's|^    command: .*|    command: /bin/false|' -e 's|^    check: .*|    check: /bin/false|' \
+    "$BROKEN/kit.yaml"
+expect_ok "install a kit whose service cannot run" wp app install "$BROKEN"
+expect_fail 7 "its start fails" wp app start recordstore
+expect_err "and says so with its log" 'did not start'
+check "nothing is left running" bash -c "[ ! -e '$PIDFILE' ] || ! '$BIN' --check --port $PORT"
+expect_ok "show --json" wp app show recordstore --json
+check "show: not running" jq -e '.running == false' "$OUT"
+
 # ---- a standalone install on a cluster node warns (the article's trap) --------------------------------
 # A fake wolfpackd that answers `status` with the corosync transport.
 FAKE=$TMP/fake.sock
@@ -241,7 +283,7 @@ while True:
 EOF
 FAKE_PID=$!
 for _ in $(seq 1 50); do [ -S "$FAKE" ] && break; sleep 0.1; done
-expect_ok "remove the Standard edition" wp app remove recordstore --purge
+expect_ok "remove the broken kit" wp app remove recordstore --purge
 rc=$(_status_of timeout -k 5 "$CALL_TIMEOUT" "$WOLFPACK" --socket "$FAKE" app install "$KITS/recordstore" --set port="$PORT")
 check "a standalone install on a cluster node succeeds" [ "$rc" -eq 0 ]
 expect_err "and warns in plain words" 'this node is a cluster node, but recordstore is being installed standalone'
