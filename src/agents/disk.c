@@ -244,7 +244,7 @@ static void clear_ro(const disk_res *r)
         return;
     int ro = 0, zero = 0;
     if (ioctl(fd, BLKROGET, &ro) == 0 && ro) {
-        logmsg(r, "%s is read-only here (an earlier fence): made writable after the claim",
+        logmsg(r, "%s is read-only here (an earlier fence): made writable for the claim",
                r->device);
         if (ioctl(fd, BLKROSET, &zero) != 0)
             logmsg(r, "cannot clear read-only on %s: %s", r->device, strerror(errno));
@@ -281,8 +281,12 @@ static bool claim(const disk_res *r, int fd, const wp_disk_header *h, const wp_d
     mine->counter = seen->counter + 1;
     mine->lease_ms = h->lease_ms;
     mine->wall_ms = wp_disk_wall_ms();
-    if (!wp_disk_write_lease(fd, r->device, mine, err))
-        return false;
+    if (!wp_disk_write_lease(fd, r->device, mine, err)) {
+        /* a fence of an earlier incarnation may have set read-only since */
+        clear_ro(r);
+        if (!wp_disk_write_lease(fd, r->device, mine, err))
+            return false;
+    }
     sleep_ms(settle_ms(h->lease_ms));
     wp_disk_lease back;
     bool valid;
@@ -477,6 +481,30 @@ static bool do_umount(const disk_res *r, dev_t dev, wp_err *err)
     return true;
 }
 
+/* After a late fence the mount stays, quarantined: nothing may unmount or
+ * remount it (docs/DISK.md).  true (err set) when that is the case. */
+static bool quarantined(const disk_res *r, dev_t dev, wp_err *err)
+{
+    char path[4096], why[1024] = "";
+    state_path(r, ".fenced", path, sizeof path);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    if (!fgets(why, sizeof why, f))
+        why[0] = 0;
+    fclose(f);
+    if (!strstr(why, WP_DISK_LATE_TAG) || !wp_disk_mounted(dev, r->mountpoint))
+        return false;
+    why[strcspn(why, "\n")] = 0;
+    wp_errf(err, WP_E_CONFLICT, "%s is quarantined on this node", r->device);
+    wp_err_why(err, "%s", why);
+    wp_err_todo(err,
+                "reboot this node; only if you know no other node uses the disk, "
+                "unmount %s by hand",
+                r->mountpoint);
+    return true;
+}
+
 /* ---- operations ------------------------------------------------------------------- */
 
 static wp_agent_rc disk_validate(const wp_agent_ctx *ctx, wp_err *err)
@@ -517,7 +545,6 @@ static wp_agent_rc disk_validate(const wp_agent_ctx *ctx, wp_err *err)
 static wp_agent_rc start_claimed(const disk_res *r, int fd, const wp_disk_lease *mine,
                                  int64_t claim_start, wp_err *err)
 {
-    clear_ro(r);
     wp_disk_keeper_args a = {
         .run_dir = r->run_dir,
         .resource = r->name,
@@ -569,10 +596,15 @@ static wp_agent_rc disk_start(const wp_agent_ctx *ctx, wp_err *err)
             return WP_AGENT_OK;
         return do_mount(&r, err) ? WP_AGENT_OK : WP_AGENT_FAILED;
     }
+    if (quarantined(&r, dev, err))
+        return WP_AGENT_FAILED;
     keeper_files_remove(&r);
     char fenced[4096];
     state_path(&r, ".fenced", fenced, sizeof fenced);
     unlink(fenced);
+    /* No keeper of ours runs: a read-only flag is what an earlier fence
+     * left; the claim below needs the device writable. */
+    clear_ro(&r);
     int fd = wp_disk_open(r.device, true, err);
     if (fd < 0)
         return WP_AGENT_FAILED;
@@ -596,6 +628,8 @@ static wp_agent_rc disk_stop(const wp_agent_ctx *ctx, wp_err *err)
     char me[WP_DISK_OWNER_MAX];
     dev_t dev;
     if (!wp_disk_node_name(me, err) || !device_rdev(&r, &dev, err))
+        return WP_AGENT_FAILED;
+    if (quarantined(&r, dev, err))
         return WP_AGENT_FAILED;
     /* The keeper goes on renewing while we unmount: the lease must not lapse
      * while the file system is still mounted here. */
@@ -638,6 +672,8 @@ static wp_agent_rc disk_quick(const wp_agent_ctx *ctx, wp_err *err)
     if (!have && !mounted)
         return fenced_error(&r, err);
     if (!k.alive) {
+        if (fenced_error(&r, err) == WP_AGENT_FAILED)
+            return WP_AGENT_FAILED;
         wp_errf(err, WP_E_CONFLICT, "the lease keeper of %s is not running", r.device);
         wp_err_why(err, "%s",
                    mounted ? "the disk is mounted but nobody renews its lease"
@@ -761,6 +797,20 @@ static bool prepare_check(const wp_disk_prepare_opts *o, int fd, uint64_t *area,
     return true;
 }
 
+/* An operator's --force also overrides a read-only flag an earlier fence
+ * left on this node's device. */
+static void force_writable(const char *device, int log_fd)
+{
+    int fd = open(device, O_RDONLY | O_CLOEXEC);
+    int ro = 0, zero = 0;
+    if (fd >= 0 && ioctl(fd, BLKROGET, &ro) == 0 && ro && ioctl(fd, BLKROSET, &zero) == 0 &&
+        log_fd >= 0)
+        dprintf(log_fd, "note: %s was read-only on this node (fenced); made writable (--force)\n",
+                device);
+    if (fd >= 0)
+        close(fd);
+}
+
 bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err *err)
 {
     const char *fstype = o->fstype ? o->fstype : "ext4";
@@ -783,6 +833,8 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
         wp_err_todo(err, "use --fstype ext4 or --no-mmp");
         return false;
     }
+    if (o->force)
+        force_writable(o->device, o->log_fd);
     int fd = wp_disk_open(o->device, true, err);
     if (fd < 0)
         return false;
@@ -800,6 +852,9 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
     argv[n++] = "-F";
     argv[n++] = "-t";
     argv[n++] = (char *)fstype;
+    /* no background initialisation: a node must not write after its fence */
+    argv[n++] = "-E";
+    argv[n++] = "lazy_itable_init=0,lazy_journal_init=0";
     if (o->mmp) {
         argv[n++] = "-O";
         argv[n++] = "mmp";
@@ -848,6 +903,7 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
 
 bool wp_disk_release_forced(const char *device, const char *by, wp_disk_lease *before, wp_err *err)
 {
+    force_writable(device, 2);
     int fd = wp_disk_open(device, true, err);
     if (fd < 0)
         return false;

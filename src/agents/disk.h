@@ -80,8 +80,13 @@ pid_t wp_disk_keeper_spawn(const wp_disk_keeper_args *a, wp_err *err);
 
 /* Stop the disk being used on this node: device read-only (BLKROSET), file
  * system shut down without log flush, SIGKILL to every process of this
- * mount namespace holding it, unmount (lazy if busy).  Logs to log_fd. */
-void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, int log_fd);
+ * mount namespace holding it, unmount (lazy if busy).  A late fence
+ * (wp_disk_fence_late) only sets read-only and kills the holders: the mount
+ * stays, quarantined, since shutting down or unmounting writes journal
+ * metadata that may land over the new owner's.  Logs to log_fd. */
+void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, bool late,
+                       int log_fd);
+#define WP_DISK_LATE_TAG "late fence"
 /* SIGKILL every process of this mount namespace with a file, directory or
  * mapping on the file system of device `dev`; returns how many. */
 int wp_disk_kill_holders(dev_t dev, int log_fd);

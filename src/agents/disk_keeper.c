@@ -181,7 +181,8 @@ bool wp_disk_mounted(dev_t dev, const char *mountpoint)
     return hit;
 }
 
-void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, int log_fd)
+void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, bool late,
+                       int log_fd)
 {
     int one = 1;
     if (dev_fd >= 0 && ioctl(dev_fd, BLKROSET, &one) != 0)
@@ -192,6 +193,15 @@ void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, i
         dev = st.st_rdev;
     else if (dev_fd >= 0 && fstat(dev_fd, &st) == 0)
         dev = st.st_rdev;
+    if (late) {
+        if (dev)
+            wp_disk_kill_holders(dev, log_fd);
+        logf_fd(log_fd,
+                "%s of %s (%s): read-only, holders killed, LEFT MOUNTED: a shutdown or "
+                "unmount could write stale metadata over the new owner's; reboot this node",
+                WP_DISK_LATE_TAG, device, mountpoint);
+        return;
+    }
     if (dev && wp_disk_mounted(dev, mountpoint)) {
         int mfd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         uint32_t how = WP_FS_SHUTDOWN_NOLOGFLUSH;
@@ -229,23 +239,27 @@ static void write_text(const char *path, const char *text)
         unlink(tmp);
 }
 
-static void publish_deadline(const char *run_dir, const char *res, int64_t deadline)
+static void publish_deadline(const char *run_dir, const char *res, int64_t deadline,
+                             int64_t lease_ms)
 {
-    char path[4096], text[32];
+    char path[4096], text[64];
     file_path(path, sizeof path, run_dir, res, ".deadline");
-    snprintf(text, sizeof text, "%lld\n", (long long)deadline);
+    snprintf(text, sizeof text, "%lld %lld\n", (long long)deadline, (long long)lease_ms);
     write_text(path, text);
 }
 
-static void record_fence(const char *run_dir, const char *res, const char *why)
+static void record_fence(const char *run_dir, const char *res, bool late, const char *why)
 {
-    char path[4096], text[768];
+    char path[4096], text[1024];
     file_path(path, sizeof path, run_dir, res, ".fenced");
     time_t t = time(NULL);
     struct tm tm;
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    snprintf(text, sizeof text, "%s fenced: %s\n", when, why);
+    snprintf(text, sizeof text, "%s fenced: %s%s\n", when, why,
+             late ? " (" WP_DISK_LATE_TAG ": the mount is left in place, quarantined; reboot "
+                    "this node before it uses the disk again)"
+                  : "");
     write_text(path, text);
 }
 
@@ -297,8 +311,12 @@ static _Noreturn void keeper_fence(keeper *k, const char *why)
 {
     const wp_disk_keeper_args *a = k->a;
     logf_fd(a->log_fd, "keeper of %s (%s): fencing: %s", a->resource, a->device, why);
-    wp_disk_fence_now(a->dev_fd, a->device, a->mountpoint, a->log_fd);
-    record_fence(a->run_dir, a->resource, why);
+    char path[4096];
+    file_path(path, sizeof path, a->run_dir, a->resource, ".deadline");
+    unlink(path); /* the fence is ours: the heartbeat side must not repeat it */
+    bool late = wp_disk_fence_late(k->clock.deadline_ms, k->clock.lease_ms, wp_disk_now_ms());
+    wp_disk_fence_now(a->dev_fd, a->device, a->mountpoint, late, a->log_fd);
+    record_fence(a->run_dir, a->resource, late, why);
     _exit(3);
 }
 
@@ -341,7 +359,7 @@ static void keeper_renew(keeper *k)
     if (end >= k->clock.deadline_ms)
         keeper_fence(k, "the renewal finished after the lease deadline");
     wp_disk_keeper_renewed(&k->clock, start, end);
-    publish_deadline(a->run_dir, a->resource, k->clock.deadline_ms);
+    publish_deadline(a->run_dir, a->resource, k->clock.deadline_ms, k->clock.lease_ms);
 }
 
 static void keeper_read_fifo(keeper *k)
@@ -419,7 +437,7 @@ static _Noreturn void keeper_main(const wp_disk_keeper_args *a, int ready_fd)
         if (fd != mine.dev_fd && fd != k.fifo && fd != k.sigfd && fd != ready_fd)
             close(fd);
     write_state(&mine, getpid());
-    publish_deadline(a->run_dir, a->resource, k.clock.deadline_ms);
+    publish_deadline(a->run_dir, a->resource, k.clock.deadline_ms, k.clock.lease_ms);
     if (write(ready_fd, "", 0) < 0) {
     }
     close(ready_fd);
@@ -514,13 +532,20 @@ static bool state_get(const char *text, const char *key, char *out, size_t n)
 bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
 {
     bool sent = fifo_send(run_dir, resource, 'h');
-    char path[4096], text[4096 + 512], num[32];
+    char path[4096], text[4096 + 512], num[64];
     file_path(path, sizeof path, run_dir, resource, ".deadline");
     if (!read_file(path, num, sizeof num))
         return sent;
-    long long deadline = atoll(num);
-    if (deadline <= 0 || wp_disk_now_ms() < deadline + 20)
+    long long deadline = 0, lease_ms = 0;
+    if (sscanf(num, "%lld %lld", &deadline, &lease_ms) != 2 || deadline <= 0 ||
+        wp_disk_now_ms() < deadline + 20)
         return sent;
+    /* Claim the fence first: only one heartbeat does it, once. */
+    char claimed[4200];
+    snprintf(claimed, sizeof claimed, "%s.fencing", path);
+    if (rename(path, claimed) != 0)
+        return false;
+    unlink(claimed);
     /* The keeper missed its own deadline: it is frozen or stuck.  Fence in
      * its place, and make sure it never writes again. */
     file_path(path, sizeof path, run_dir, resource, "");
@@ -533,15 +558,13 @@ bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
     pid_t kp = (pid_t)atoi(pid);
     if (kp > 0 && proc_starttime(kp) == strtoull(start, NULL, 10))
         kill(kp, SIGKILL);
+    bool late = wp_disk_fence_late(deadline, lease_ms, wp_disk_now_ms());
     int fd = open(device, O_RDONLY | O_CLOEXEC);
-    wp_disk_fence_now(fd, device, mp, 2);
+    wp_disk_fence_now(fd, device, mp, late, 2);
     if (fd >= 0)
         close(fd);
-    record_fence(run_dir, resource,
-                 "the keeper missed its lease deadline (frozen?); "
-                 "fenced by wolfpackd");
-    file_path(path, sizeof path, run_dir, resource, ".deadline");
-    unlink(path);
+    record_fence(run_dir, resource, late,
+                 "the keeper missed its lease deadline (frozen?); fenced by wolfpackd");
     return false;
 }
 

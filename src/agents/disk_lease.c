@@ -273,6 +273,11 @@ wp_disk_action wp_disk_keeper_decide(const wp_disk_keeper_clock *c, int64_t now_
     return WP_DISK_WAIT;
 }
 
+bool wp_disk_fence_late(int64_t deadline_ms, int64_t lease_ms, int64_t now_ms)
+{
+    return now_ms > deadline_ms + wp_disk_margin_ms(lease_ms) / 2;
+}
+
 int64_t wp_disk_keeper_next(const wp_disk_keeper_clock *c)
 {
     int64_t next = c->next_renew_ms;

@@ -128,6 +128,10 @@ typedef struct wp_disk_keeper_clock {
 /* Decide at now_ms.  Fencing wins over renewing: a keeper that wakes after
  * its deadline (frozen, then continued) fences before any write. */
 wp_disk_action wp_disk_keeper_decide(const wp_disk_keeper_clock *c, int64_t now_ms);
+/* A fence that starts after deadline + margin/2 is late: a taker may have
+ * claimed the disk by the time it acts, so it must not touch the file
+ * system any more (no shutdown, no unmount: both can write metadata). */
+bool wp_disk_fence_late(int64_t deadline_ms, int64_t lease_ms, int64_t now_ms);
 /* When to wake up next (the earliest of renewal, deadline, heartbeat bound). */
 int64_t wp_disk_keeper_next(const wp_disk_keeper_clock *c);
 /* After a renewal that started at start_ms and finished at end_ms. */
