@@ -352,6 +352,7 @@ static void sweep_tick(void *data)
     if (c->fatal)
         return;
     cpg_pendings_expire(c);
+    cpg_sync_watchdog(c);
     arm_sweep_timer(c);
 }
 

@@ -231,6 +231,7 @@ typedef struct wp_cpg {
     uint64_t last_sync_ms;
     uint64_t confchg_us, round_us; /* when the membership changed / the round started */
     uint64_t last_sync_took_us;
+    uint64_t sync_progress_us; /* last step of the sync (watchdog) */
 
     /* quorum */
     bool quorate;
@@ -316,6 +317,10 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
 void cpg_check_on_req(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
 void cpg_check_on_reply(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
 const char *cpg_sync_mode_name(cpg_sync_mode mode);
+/* A round that makes no progress for WP_CPG_SYNC_STALL_MS is started again
+ * by the lowest member (a lost SYNC_START or SYNC_STATE never stalls). */
+#define WP_CPG_SYNC_STALL_MS 10000
+void cpg_sync_watchdog(wp_cpg *c);
 
 /* cpg_quorum.c */
 bool cpg_quorum_open(wp_cpg *c, wp_err *err);

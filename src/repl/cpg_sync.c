@@ -204,9 +204,22 @@ void cpg_sync_start_round(wp_cpg *c)
         qb_log(LOG_ERR, "replication: cannot start a sync round: %s (%s)", err.what, err.why);
 }
 
+void cpg_sync_watchdog(wp_cpg *c)
+{
+    uint64_t now = cpg_now_us();
+
+    if (c->mode == CPG_SYNC_SYNCED || !cpg_is_lowest(c) ||
+        now - c->sync_progress_us < WP_CPG_SYNC_STALL_MS * 1000ull)
+        return;
+    qb_log(LOG_WARNING, "replication: the sync made no progress for %d s (phase %s); restarting it",
+           WP_CPG_SYNC_STALL_MS / 1000, cpg_sync_mode_name(c->mode));
+    c->sync_progress_us = now;
+    cpg_sync_start_round(c);
+}
+
 void cpg_sync_on_confchg(wp_cpg *c)
 {
-    c->confchg_us = cpg_now_us();
+    c->confchg_us = c->sync_progress_us = cpg_now_us();
     reset_round(c, CPG_SYNC_WAIT);
     cpg_quorum_refresh(c);
     if (!c->quorate)
@@ -223,7 +236,7 @@ void cpg_sync_on_start(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
 
     (void)from;
     reset_round(c, CPG_SYNC_COLLECT);
-    c->round_us = cpg_now_us();
+    c->round_us = c->sync_progress_us = cpg_now_us();
     c->epoch = m->u.start.epoch;
     reply.u.state.epoch = c->epoch;
     if (!local_state(c, &reply.u.state.version, reply.u.state.checksum))
@@ -302,6 +315,7 @@ void cpg_sync_on_state(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
     if (c->mode != CPG_SYNC_COLLECT || !epoch_eq(&m->u.state.epoch, &c->epoch))
         return; /* a state of an older round */
     from->has_state = true;
+    c->sync_progress_us = cpg_now_us();
     from->state.nodeid = from->nodeid;
     from->state.version = m->u.state.version;
     memcpy(from->state.checksum, m->u.state.checksum, 65);
@@ -339,6 +353,7 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
     if (c->mode != CPG_SYNC_TRANSFER || !epoch_eq(&m->u.snap.epoch, &c->epoch) ||
         from->nodeid != c->leader_nodeid || from->pid != c->leader_pid)
         return;
+    c->sync_progress_us = cpg_now_us();
     if (c->need_import && !take_chunk(c, m)) {
         resync_dirty(c, "a snapshot chunk did not fit");
         return;
