@@ -182,6 +182,32 @@ void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const
 
 /* ---- agent context ------------------------------------------------------------- */
 
+/* A Network Name registers the addresses of the IP Address resources it
+ * depends on: they go into its props as "address" (a comma list), unless
+ * the resource sets one itself (src/agents/netname.h). */
+static void netname_address(wp_daemon *d, json_t *show)
+{
+    json_t *props = json_object_get(show, "props");
+    const json_t *dep;
+    char list[512] = "";
+    size_t i, o = 0;
+    wp_rtype t;
+
+    if (!json_is_object(props) || json_object_get(props, "address"))
+        return;
+    json_array_foreach(json_object_get(show, "depends_on"), i, dep)
+    {
+        json_t *r = wp_db_resource_show(d->db, json_string_value(dep), NULL);
+        const char *a = json_string_value(json_object_get(json_object_get(r, "props"), "address"));
+        if (r && a && wp_rtype_parse(jstr(r, "type"), &t, NULL) && t == WP_RT_IP &&
+            o + strlen(a) + 2 < sizeof list)
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? "," : "", a);
+        json_decref(r);
+    }
+    if (o)
+        json_object_set_new(props, "address", json_string(list));
+}
+
 bool wp_exec_agent_ctx(wp_daemon *d, const char *resource, json_t **show, wp_rtype *type,
                        wp_err *err)
 {
@@ -193,6 +219,8 @@ bool wp_exec_agent_ctx(wp_daemon *d, const char *resource, json_t **show, wp_rty
         *show = NULL;
         return false;
     }
+    if (*type == WP_RT_NETNAME)
+        netname_address(d, *show);
     return true;
 }
 
