@@ -238,6 +238,28 @@ else
     echo "     (sqlite3 not installed: consistency-check damage test skipped)"
 fi
 
+# ---------------------------------------------------------------- 3c -----
+# a rogue member of the CPG group mcasts malformed messages and leaves: every
+# wolfpackd drops them, stays up, resyncs, and the cluster still works.
+cluster=$(wp n1 --json cluster show 2>/dev/null | jq -r .name)
+out=$("$TC" exec n2 "$WPLOAD" --cpg-garbage "$cluster" 2>&1)
+sent=$(echo "$out" | jq -r '.garbage_sent // 0' 2>/dev/null)
+"$TC" wait-view n1 n2 n3 --members 3 --quorate yes --timeout 10 >/dev/null 2>&1
+alive=1
+for n in n1 n2 n3; do
+    pid=$(cut -d' ' -f1 "$WPTC_DIR/nodes/$n/wolfpackd.pid")
+    kill -0 "$pid" 2>/dev/null || alive=0
+done
+if [ "${sent:-0}" -gt 0 ] && [ $alive = 1 ] && wait_ready 20 n1 n2 n3 &&
+    wp n3 group create after-garbage >/dev/null 2>&1 && wait_match 10 n1 n2 n3 &&
+    has_group n1 after-garbage && grep -q "malformed replication message" \
+    "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log"; then
+    ok "malformed CPG messages ($sent) are dropped; every node stays up and consistent"
+else
+    bad "malformed CPG messages are dropped; every node stays up and consistent" \
+        "sent=$sent alive=$alive $out $(describe n1 n2 n3)"
+fi
+
 # ---------------------------------------------------------------- 4 ------
 "$TC" down >/dev/null 2>&1
 if ! "$TC" up 5 --token 1000 >"$TMP/up.log" 2>&1 || ! wait_ready 40 n1 n2 n3 n4 n5; then

@@ -4,6 +4,7 @@
  *   wpload [--socket PATH] [--connections K] [--requests M] [--prefix NAME]
  *          [--op group.create|resource.create] [--group G]
  *   wpload --db-checksum DBFILE
+ *   wpload --cpg-garbage CLUSTER
  *
  * The first form opens K connections to the daemon's socket and sends M
  * mutating requests in all (each a unique name: PREFIX-<i>), keeping every
@@ -17,6 +18,12 @@
  * The second form opens a copy of a cluster database and prints
  * {"version": N, "checksum": HEX} (wp_db_checksum), for tests that compare
  * nodes' databases on disk.
+ *
+ * The third joins the CPG group of the cluster ("wolfpack:CLUSTER") as a
+ * rogue member, mcasts malformed messages (bad magic, unknown type or
+ * version, truncated and oversized bodies, a command that is not JSON, a
+ * chunk of a sync round that does not exist, random bodies) and leaves:
+ * the daemons must drop them, stay up and stay consistent.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +33,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <corosync/cpg.h>
 
 #include "../../src/client/client.h"
 #include "../../src/db/db.h"
@@ -72,7 +81,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: wpload [--socket PATH] [--connections K] [--requests M] "
                     "[--prefix NAME] [--op group.create|resource.create] [--group G]\n"
-                    "       wpload --db-checksum DBFILE\n");
+                    "       wpload --db-checksum DBFILE\n"
+                    "       wpload --cpg-garbage CLUSTER\n");
     return 2;
 }
 
@@ -228,13 +238,122 @@ static int db_checksum(const char *path)
     return 0;
 }
 
-static bool parse(int argc, char **argv, opts *o, const char **dbfile)
+static cs_error_t mcast_bytes(cpg_handle_t h, const void *buf, size_t len)
 {
-    static const struct option longs[] = {
-        {"socket", required_argument, 0, 's'},      {"connections", required_argument, 0, 'c'},
-        {"requests", required_argument, 0, 'n'},    {"prefix", required_argument, 0, 'p'},
-        {"op", required_argument, 0, 'o'},          {"group", required_argument, 0, 'g'},
-        {"db-checksum", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    cs_error_t rc = CS_OK;
+
+    for (int i = 0; i < 100; i++) {
+        rc = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
+        if (rc != CS_ERR_TRY_AGAIN)
+            break;
+        usleep(10000);
+    }
+    return rc;
+}
+
+static void le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A header "WPR1", protocol version, type. */
+static void header(unsigned char *m, unsigned version, unsigned type)
+{
+    le(m, 0x57505231u, 4);
+    le(m + 4, version, 2);
+    le(m + 6, type, 2);
+}
+
+/* Malformed messages; returns how many corosync took. */
+static int send_garbage(cpg_handle_t h)
+{
+    unsigned char m[96];
+    int sent = 0;
+    unsigned seed = 7;
+
+    memset(m, 0, sizeof m);
+    sent += mcast_bytes(h, "hello", 5) == CS_OK; /* short, no magic */
+    header(m, 1, 99);                            /* unknown type */
+    sent += mcast_bytes(h, m, 16) == CS_OK;
+    header(m, 7, 2); /* another protocol version */
+    sent += mcast_bytes(h, m, 16) == CS_OK;
+    header(m, 1, 1); /* CMD: count 3, no entries */
+    le(m + 8, 0, 8);
+    le(m + 16, 3, 4);
+    sent += mcast_bytes(h, m, 20) == CS_OK;
+    le(m + 16, 1, 4); /* CMD: one entry that is not JSON */
+    le(m + 20, 1, 8);
+    le(m + 28, 8, 4);
+    memcpy(m + 32, "not json", 8);
+    sent += mcast_bytes(h, m, 40) == CS_OK;
+    le(m + 28, 1u << 30, 4); /* CMD: entry length beyond the message */
+    sent += mcast_bytes(h, m, 40) == CS_OK;
+    header(m, 1, 2); /* ACK: negative version */
+    le(m + 8, 0x8000000000000000ull, 8);
+    sent += mcast_bytes(h, m, 16) == CS_OK;
+    header(m, 1, 5); /* SNAP of a round that does not exist */
+    le(m + 8, 1, 4);
+    le(m + 12, 42, 8);
+    le(m + 20, 4, 8);
+    le(m + 28, 0, 8);
+    le(m + 36, 4, 4);
+    sent += mcast_bytes(h, m, 44) == CS_OK;
+    header(m, 1, 7); /* CHECK_REPLY with a checksum that is not hex */
+    memset(m + 24, 'Z', 64);
+    sent += mcast_bytes(h, m, 88) == CS_OK;
+    for (int i = 0; i < 50; i++) { /* random bodies of every type */
+        for (size_t k = 8; k < sizeof m; k++)
+            m[k] = (unsigned char)rand_r(&seed);
+        header(m, 1, 1 + (unsigned)rand_r(&seed) % 7);
+        sent += mcast_bytes(h, m, 8 + (size_t)rand_r(&seed) % (sizeof m - 8)) == CS_OK;
+    }
+    return sent;
+}
+
+static void no_deliver(cpg_handle_t h, const struct cpg_name *g, uint32_t n, uint32_t p, void *msg,
+                       size_t len)
+{
+    (void)h, (void)g, (void)n, (void)p, (void)msg, (void)len;
+}
+
+static int cpg_garbage(const char *cluster)
+{
+    cpg_callbacks_t cb = {.cpg_deliver_fn = no_deliver};
+    cpg_handle_t h;
+    struct cpg_name name;
+
+    snprintf(name.value, sizeof name.value, "wolfpack:%.100s", cluster);
+    name.length = (uint32_t)strlen(name.value);
+    if (cpg_initialize(&h, &cb) != CS_OK) {
+        fprintf(stderr, "wpload: cannot connect to corosync\n");
+        return 1;
+    }
+    if (cpg_join(h, &name) != CS_OK) {
+        fprintf(stderr, "wpload: cannot join %s\n", name.value);
+        cpg_finalize(h);
+        return 1;
+    }
+    int sent = send_garbage(h);
+    usleep(200000);
+    cpg_leave(h, &name);
+    cpg_finalize(h);
+    printf("{\"garbage_sent\":%d}\n", sent);
+    return sent > 0 ? 0 : 1;
+}
+
+static bool parse(int argc, char **argv, opts *o, const char **dbfile, const char **garbage)
+{
+    static const struct option longs[] = {{"socket", required_argument, 0, 's'},
+                                          {"connections", required_argument, 0, 'c'},
+                                          {"requests", required_argument, 0, 'n'},
+                                          {"prefix", required_argument, 0, 'p'},
+                                          {"op", required_argument, 0, 'o'},
+                                          {"group", required_argument, 0, 'g'},
+                                          {"db-checksum", required_argument, 0, 'd'},
+                                          {"cpg-garbage", required_argument, 0, 'x'},
+                                          {0, 0, 0, 0}};
     int ch;
 
     while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -260,6 +379,9 @@ static bool parse(int argc, char **argv, opts *o, const char **dbfile)
         case 'd':
             *dbfile = optarg;
             break;
+        case 'x':
+            *garbage = optarg;
+            break;
         default:
             return false;
         }
@@ -275,12 +397,14 @@ int main(int argc, char **argv)
                     .group = "Cluster Group",
                     .conns = 8,
                     .requests = 1000}};
-    const char *dbfile = NULL;
+    const char *dbfile = NULL, *garbage = NULL;
 
-    if (!parse(argc, argv, &l.o, &dbfile))
+    if (!parse(argc, argv, &l.o, &dbfile, &garbage))
         return usage();
     if (dbfile)
         return db_checksum(dbfile);
+    if (garbage)
+        return cpg_garbage(garbage);
     l.o.socket = wp_client_socket_path(l.o.socket);
     if (l.o.conns > l.o.requests && l.o.requests > 0)
         l.o.conns = l.o.requests;
