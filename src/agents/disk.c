@@ -252,6 +252,25 @@ static void clear_ro(const disk_res *r)
     close(fd);
 }
 
+/* Drop what this node's page cache holds of the device: another node wrote
+ * it since (a watcher or keeper holding the device open keeps the cache
+ * alive across mounts), and fsck or mount must read the disk, not stale
+ * blocks. */
+static bool drop_cache(const disk_res *r, wp_err *err)
+{
+    int fd = open(r->device, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ioctl(fd, BLKFLSBUF, 0) != 0) {
+        wp_errf(err, WP_E_IO, "cannot drop the cached blocks of %s", r->device);
+        wp_err_why(err, "BLKFLSBUF: %s", strerror(errno));
+        wp_err_todo(err, "check the device");
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
 /* ---- arbitration --------------------------------------------------------------- */
 
 static int64_t settle_ms(int64_t lease_ms)
@@ -310,6 +329,9 @@ static bool arbitrate(const disk_res *r, int fd, const wp_disk_header *h, const 
 {
     int64_t L = h->lease_ms, begin = wp_disk_now_ms();
     wp_disk_observer obs = {0};
+    if (wp_disk_watch_seed(r->run_dir, r->name, L, &obs))
+        logmsg(r, "the lease watcher last saw a change %lld ms ago",
+               (long long)(begin - obs.changed_ms));
     for (;;) {
         wp_disk_lease rec;
         bool valid;
@@ -564,7 +586,8 @@ static wp_agent_rc start_claimed(const disk_res *r, int fd, const wp_disk_lease 
         return WP_AGENT_FAILED;
     }
     dev_t dev = 0;
-    if (fsck(r, err) && device_rdev(r, &dev, err) && do_mount(r, err)) {
+    if (drop_cache(r, err) && fsck(r, err) && drop_cache(r, err) && device_rdev(r, &dev, err) &&
+        do_mount(r, err)) {
         logmsg(r, "mounted %s on %s (generation %llu, keeper %d)", r->device, r->mountpoint,
                (unsigned long long)mine->generation, (int)pid);
         return WP_AGENT_OK;

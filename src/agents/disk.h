@@ -20,6 +20,8 @@
  *   <resource>.disk.hb       FIFO: 'h' heartbeat, 'f' fence now
  *   <resource>.disk.deadline the keeper's current deadline (monotonic ms)
  *   <resource>.disk.fenced   why the disk was fenced (left for a person)
+ *   <resource>.disk.watch    the watcher's "pid start" (disk_watch.c)
+ *   <resource>.disk.obs      what the watcher saw and when it last changed
  */
 #ifndef WP_DISK_H
 #define WP_DISK_H
@@ -41,6 +43,17 @@ extern const wp_agent_type wp_agent_disk;
 bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource);
 /* Tell the keeper to fence now (quorum lost).  false: no keeper listens. */
 bool wp_disk_keeper_fence(const char *run_dir, const char *resource);
+
+/* The lease watcher (disk_watch.c) of a node that may take the disk over:
+ * wolfpackd ensures one per Physical Disk this node is a possible owner of,
+ * so a takeover only waits what remains of L since the last change the
+ * watcher saw.  Returns its pid (an existing one is kept), -1 with err. */
+pid_t wp_disk_watcher_ensure(const char *run_dir, const char *resource, const char *device,
+                             wp_err *err);
+void wp_disk_watcher_stop(const char *run_dir, const char *resource);
+/* Seed an observer from a live, fresh watcher's file; false: none usable. */
+bool wp_disk_watch_seed(const char *run_dir, const char *resource, int64_t lease_ms,
+                        wp_disk_observer *obs);
 
 /* `wolfpack disk prepare`: make the file system (fs_bytes = the area offset)
  * and write a fresh header and a free lease.  Refuses a device that holds a

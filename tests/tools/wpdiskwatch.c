@@ -13,11 +13,13 @@
  *       overlaps N overlap-ms N" and exits 1 if there was an overlap.  A
  *       PID that is gone counts as a node without mounts.
  *
- *   wpdiskwatch feed --resource NAME [--run-dir DIR] [--every MS]
+ *   wpdiskwatch feed --resource NAME [--run-dir DIR] [--every MS] [--device DEV]
  *       Calls wp_disk_keeper_heartbeat every MS (default 100) until
  *       SIGTERM, as wolfpackd does while it is quorate.  Run it in the
  *       node's mount namespace: when the keeper is stuck past its deadline
- *       the heartbeat fences in its place.
+ *       the heartbeat fences in its place.  With --device it also keeps the
+ *       node's lease watcher running (wp_disk_watcher_ensure) and stops it
+ *       on SIGTERM (SIGKILL leaves it: it stops when its record goes).
  */
 #include <errno.h>
 #include <signal.h>
@@ -46,7 +48,7 @@ static int usage(const char *why)
     fprintf(stderr,
             "wpdiskwatch: %s\n"
             "usage: wpdiskwatch watch --dev DEV ... --pid PID ... [--lease DEV] [--every MS]\n"
-            "       wpdiskwatch feed --resource NAME [--run-dir DIR] [--every MS]\n",
+            "       wpdiskwatch feed --resource NAME [--run-dir DIR] [--every MS] [--device DEV]\n",
             why);
     return 2;
 }
@@ -156,7 +158,7 @@ static int watch(int argc, char **argv)
 
 static int feed(int argc, char **argv)
 {
-    const char *run_dir = NULL, *resource = NULL;
+    const char *run_dir = NULL, *resource = NULL, *device = NULL;
     long every = 100;
     for (int i = 0; i < argc; i++) {
         if (i + 1 >= argc)
@@ -167,15 +169,21 @@ static int feed(int argc, char **argv)
             run_dir = argv[++i];
         else if (strcmp(argv[i], "--every") == 0)
             every = atol(argv[++i]);
+        else if (strcmp(argv[i], "--device") == 0)
+            device = argv[++i];
         else
             return usage("unknown option");
     }
     if (!resource || every < 1)
         return usage("feed needs --resource");
+    if (device && wp_disk_watcher_ensure(run_dir, resource, device, NULL) < 0)
+        return usage("cannot start the lease watcher");
     while (!stop_flag) {
         wp_disk_keeper_heartbeat(run_dir, resource);
         sleep_ms(every);
     }
+    if (device)
+        wp_disk_watcher_stop(run_dir, resource);
     return 0;
 }
 
