@@ -28,7 +28,22 @@
 #   peer=pacemaker token=T group=ip,svc kind=planned median_ms=M min_ms=A max_ms=B runs=N
 #   peer=pacemaker token=T group=ip,svc kind=failover median_ms=M min_ms=A max_ms=B runs=N detection_ms=D over_detection_ms=O
 #   peer=pacemaker token=T group=ip,svc kind=detection median_ms=M min_ms=A max_ms=B runs=N
+#   peer=pacemaker token=T group=ip,svc kind=decision median_ms=M min_ms=A max_ms=B runs=N
 #   detection_ms=D token=T
+#
+#   peer=pacemaker token=T group=ip,svc kind=failover_dc_lost_no|yes median_ms=M ...
+#
+# Odd failover runs lose a node that is not Pacemaker's DC, even runs the
+# DC itself (the group is moved there first, unmeasured): losing the DC
+# costs an election and a new DC's join round, so both cases are shown;
+# the kind=failover line holds all runs (half of each, where a 3-node
+# cluster would lose the DC in a third of its failures).
+#
+# A run's line also splits its time from the new owner's Pacemaker log:
+# start_asked_ms (the controller asked the new owner for the group's first
+# start) and started_ms (the service's start finished), both after the mark;
+# "decision" is start_asked_ms minus the run's detection time, and dc= names
+# the DC before the power loss (losing the DC costs an election).
 #
 # ("-" where nothing was measured).  It prints figures and never fails on a
 # time; every wait is bounded.  Exit 0 when it ran, 1 when it could not
@@ -125,7 +140,7 @@ setup() { # TOKEN
 }
 
 bench_planned() { # TOKEN
-    local token=$1 r own to t0 ms
+    local token=$1 r own to t0 ms asked started
     : >"$TMP/planned.$token"
     for ((r = 1; r <= RUNS; r++)); do
         own=$(pcmk_where n1)
@@ -137,20 +152,38 @@ bench_planned() { # TOKEN
         pcmk_move_finish "$to" n1
         sleep 0.2
         mr_poller_stop
-        say "peer=pacemaker token=$token group=$GROUP kind=planned run=$r from=$own to=$to ms=${ms:--}"
+        read -r asked started <<<"$(pcmk_split "$to" "$t0")"
+        say "peer=pacemaker token=$token group=$GROUP kind=planned run=$r from=$own to=$to ms=${ms:--}" \
+            "start_asked_ms=$asked started_ms=$started"
         [ -n "$ms" ] && echo "$ms" >>"$TMP/planned.$token"
         sleep 0.5
     done
 }
 
+place() { # place NODE: a planned move between runs, not measured
+    pcmk_move "$1" n1
+    pcmk_move_finish "$1" n1 >/dev/null 2>&1
+    sleep 1
+}
+
 bench_failover() { # TOKEN
-    local token=$1 r own surv t0 td ms det new
+    local token=$1 r own surv t0 td ms det new dc asked started lost
     : >"$TMP/failover.$token"
     : >"$TMP/detect.$token"
     for ((r = 1; r <= RUNS; r++)); do
+        # odd runs lose a node that is not the DC, even runs the DC too
         own=$(pcmk_where n1)
-        [ "$own" = - ] && own=$(pcmk_where n2)
+        dc=$(pcmk_dc n1)
+        if [ $((r % 2)) = 1 ] && [ "$own" = "$dc" ]; then
+            place "$(next_node "$own")"
+        elif [ $((r % 2)) = 0 ] && [ -n "$dc" ] && [ "$own" != "$dc" ]; then
+            place "$dc"
+        fi
+        own=$(pcmk_where n1)
+        dc=$(pcmk_dc n1)
         surv=$(next_node "$own")
+        lost=no
+        [ "$own" = "$dc" ] && lost=yes
         mr_poller_start "$TMP/poll.log"
         mr_detect_start "$surv" 3 "$TMP/detect.out"
         sleep 0.2
@@ -164,8 +197,12 @@ bench_failover() { # TOKEN
         sleep 0.2
         mr_poller_stop
         new=$(pcmk_where "$surv")
+        read -r asked started <<<"$(pcmk_split "$new" "$t0")"
         say "peer=pacemaker token=$token group=$GROUP kind=failover run=$r from=$own to=$new" \
-            "ms=${ms:--} detection_ms=${det:--}"
+            "ms=${ms:--} detection_ms=${det:--} dc=${dc:--} dc_lost=$lost start_asked_ms=$asked" \
+            "started_ms=$started"
+        [ -n "$ms" ] && echo "$ms" >>"$TMP/failover_dc_$lost.$token"
+        [ "$asked" != - ] && [ -n "$det" ] && echo $((asked - det)) >>"$TMP/decide.$token"
         [ -n "$ms" ] && echo "$ms" >>"$TMP/failover.$token"
         [ -n "$det" ] && echo "$det" >>"$TMP/detect.$token"
         pcmk_restore "$own" || {
@@ -177,7 +214,7 @@ bench_failover() { # TOKEN
 }
 
 summary() { # TOKEN
-    local token=$1 pm pmin pmax pn fm fmin fmax fn dm dmin dmax dn over=-
+    local token=$1 pm pmin pmax pn fm fmin fmax fn dm dmin dmax dn xm xmin xmax xn over=-
     read -r pm pmin pmax pn <<<"$(mr_stats "$TMP/planned.$token")"
     read -r fm fmin fmax fn <<<"$(mr_stats "$TMP/failover.$token")"
     read -r dm dmin dmax dn <<<"$(mr_stats "$TMP/detect.$token")"
@@ -185,6 +222,13 @@ summary() { # TOKEN
     echo "peer=pacemaker token=$token group=$GROUP kind=planned median_ms=$pm min_ms=$pmin max_ms=$pmax runs=$pn"
     echo "peer=pacemaker token=$token group=$GROUP kind=failover median_ms=$fm min_ms=$fmin max_ms=$fmax runs=$fn detection_ms=$dm over_detection_ms=$over"
     echo "peer=pacemaker token=$token group=$GROUP kind=detection median_ms=$dm min_ms=$dmin max_ms=$dmax runs=$dn"
+    local k
+    for k in no yes; do
+        read -r xm xmin xmax xn <<<"$(mr_stats "$TMP/failover_dc_$k.$token")"
+        echo "peer=pacemaker token=$token group=$GROUP kind=failover_dc_lost_$k median_ms=$xm min_ms=$xmin max_ms=$xmax runs=$xn"
+    done
+    read -r xm xmin xmax xn <<<"$(mr_stats "$TMP/decide.$token")"
+    echo "peer=pacemaker token=$token group=$GROUP kind=decision median_ms=$xm min_ms=$xmin max_ms=$xmax runs=$xn"
     echo "detection_ms=$dm token=$token"
 }
 
@@ -195,12 +239,15 @@ for token in "${tokens[@]}"; do
     : >"$TMP/planned.$token"
     : >"$TMP/failover.$token"
     : >"$TMP/detect.$token"
+    : >"$TMP/decide.$token"
+    : >"$TMP/failover_dc_no.$token"
+    : >"$TMP/failover_dc_yes.$token"
     if setup "$token"; then
         bench_planned "$token"
         bench_failover "$token"
-        t=$SECONDS
+        t=$(mr_now)
         pcmk_stop
-        say "# token $token: pacemaker stopped on every node in $((SECONDS - t)) s"
+        say "# token $token: pacemaker stopped on every node in $(mr_ms "$t" "$(mr_now)") ms"
     else
         echo "bench: could not set up Pacemaker at token $token (pacemakerd.out and corosync logs:)"
         tail -5 "$WPTC_DIR"/nodes/n1/var/log/corosync/pacemakerd.out 2>/dev/null

@@ -101,7 +101,7 @@ mr_detect_stop() {
 }
 
 mr_stats() { # FILE
-    sort -n "$1" 2>/dev/null | awk '/^[0-9.]+$/ { a[++n] = $1 } END {
+    sort -n "$1" 2>/dev/null | awk '/^-?[0-9.]+$/ { a[++n] = $1 } END {
         if (n == 0) { print "- - - 0"; exit }
         m = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         printf "%.0f %.0f %.0f %d\n", m, a[1], a[n], n }'

@@ -49,6 +49,7 @@ PCMK_STATE=${WPTC_DIR:-/run/wptc}
 PCMK_VIP=${PCMK_VIP:-198.51.100.100}
 PCMK_PORT=${PCMK_PORT:-7000}
 PCMK_GROUP=web
+PCMK_FIRST=${PCMK_FIRST:-web-ip} # the group's first member (pcmk_group sets it)
 WPTCPSERVER=${WPTCPSERVER:-$PCMK_REPO/build/tests/tools/wptcpserver}
 
 pcmk_log() { echo "pacemaker: $*" >&2; }
@@ -158,7 +159,8 @@ pcmk_group() {
     local fs= n data=/run/pcmk/records xml i=0 score
     [ "${1:-}" = --fs ] && fs=$2
     n=$(pcmk_nodes | head -1)
-    [ -n "$fs" ] && data=/run/pcmk/disk/records
+    PCMK_FIRST=web-ip
+    [ -n "$fs" ] && data=/run/pcmk/disk/records && PCMK_FIRST=web-fs
     xml="<group id=\"$PCMK_GROUP\">"
     if [ -n "$fs" ]; then
         for m in $(pcmk_nodes); do pcmk_x "$m" mkdir -p /run/pcmk/disk; done
@@ -222,6 +224,27 @@ pcmk_wait_where() {
     done
     pcmk_log "group $PCMK_GROUP is not running on $1 after $2 s (it is on $(pcmk_where "${3:-}"))"
     return 1
+}
+
+# pcmk_dc [ASK]: the current DC (designated controller) as ASK sees it
+pcmk_dc() {
+    pcmk_x "${1:-n1}" crm_mon -1 --output-as=xml 2>/dev/null |
+        sed -n 's/.*<current_dc present="true".* name="\([^"]*\)".*/\1/p' | head -1
+}
+
+# pcmk_split NODE T0: where the time went on NODE (the new owner) after
+# unix time T0, from its Pacemaker log (ms timestamps): "DECIDED STARTED"
+# in ms after T0 -- the controller asked for the group's first start, and
+# the last member's start finished.  "- -" when the log does not tell.
+pcmk_split() {
+    local n=$1 t0=$2 first=$PCMK_FIRST
+    pcmk_x "$n" cat /var/log/pacemaker/pacemaker.log 2>/dev/null |
+        grep -E "Requesting local execution of start operation for $first |Result of start operation for web-svc " |
+        while read -r mon day hms rest; do
+            printf '%s %s\n' "$(date -d "$mon $day $hms" +%s.%N)" "$rest"
+        done | awk -v t0="$t0" '$1 > t0 && /Requesting/ && d == "" { d = ($1 - t0) * 1000 }
+            $1 > t0 && /Result of start/ && d != "" && s == "" { s = ($1 - t0) * 1000 }
+            END { printf "%s %s\n", d == "" ? "-" : sprintf("%.0f", d), s == "" ? "-" : sprintf("%.0f", s) }'
 }
 
 # pcmk_move TO [ASK]: the planned move, as an operator does it.  Returns when
