@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_netname.sh -- integration test of the Network Name agent against a
-# real DNS server: tools/testcluster up 1 --no-daemons gives node n1 and a
-# client namespace that runs BIND (zone wptc.test, TSIG-signed dynamic
+# real DNS server: tools/testcluster up 2 gives nodes n1, n2 (with wolfpackd)
+# and a client namespace that runs BIND (zone wptc.test, TSIG-signed dynamic
 # updates); wpagent runs the agent's operations on n1 the way wolfpackd does.
 #
 #   - start registers mail.wptc.test -> 198.51.100.50; the client resolves it
@@ -12,6 +12,9 @@
 #   - a wrong secret is refused with BADSIG, an unknown key with BADKEY, an
 #     unsigned update with REFUSED, a dead server with "no answer"
 #   - hosts-file mode (no dns_server) writes n1's own /etc/hosts only
+#   - through wolfpackd: a group with an IP Address and a Network Name that
+#     depends on it comes online, the client resolves the name to the
+#     group's address; after a move to n2 still; offline removes the name
 #
 # Run as root: tests/integration/test_netname.sh (BUILD=build-x for another
 # build directory).  Needs bind9 (named, tsig-keygen).  Prints
@@ -26,6 +29,7 @@ WPAGENT=$REPO/$BUILD/tests/tools/wpagent
 export WPTC_DIR=${WPTC_DIR:-/run/wptc-netname-$$}
 export WPTC_PREFIX=${WPTC_PREFIX:-wpnn$$-}
 export WOLFPACK=${WOLFPACK:-$REPO/$BUILD/wolfpack}
+export WOLFPACKD=${WOLFPACKD:-$REPO/$BUILD/wolfpackd}
 TMP=$(mktemp -d /tmp/test_netname.XXXXXX)
 PASSED=0
 FAILED=0
@@ -100,13 +104,13 @@ done
 }
 mkdir -p "$TMP/run"
 
-if ! "$TC" up 1 --no-daemons >"$TMP/up.log" 2>&1; then
+if ! "$TC" up 2 >"$TMP/up.log" 2>&1; then
     cat "$TMP/up.log"
-    fail "testcluster up 1 with DNS"
+    fail "testcluster up 2 with DNS"
     echo "$PASSED passed, $FAILED failed"
     exit 1
 fi
-ok "testcluster up 1 with DNS"
+ok "testcluster up 2 with DNS"
 check "the client resolves through the cluster's DNS server" resolves client "ns.$ZONE" "$SERVER"
 HOST_HOSTS=$(sha256sum /etc/hosts)
 HOST_RESOLV=$(sha256sum /etc/resolv.conf)
@@ -198,6 +202,47 @@ check "hosts mode: n1's hosts file is as before, byte for byte" \
     test "$("$TC" exec n1 cat /etc/hosts)" = "$N1_HOSTS_BEFORE"
 agent n1 quick hostname=web "dns_zone=$ZONE" address=198.51.100.60
 expect "hosts mode: quick after stop: not running" 7
+
+# ---- through wolfpackd ------------------------------------------------------------
+wp() { # wp NODE ARGS... : the CLI on a node
+    local node=$1
+    shift
+    "$TC" exec "$node" "$WOLFPACK" "$@"
+}
+group_state() { wp n1 group show mailgrp --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }
+wait_until() { # wait_until TIMEOUT_S CMD... : CMD succeeds within the time
+    local t=$1 i
+    shift
+    for ((i = 0; i < t * 5; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    "$@"
+}
+ready() { [ "$(wp "$1" status --json 2>/dev/null | jq -r '.ready')" = true ]; }
+state_is() { [ "$(group_state)" = "$1" ]; }
+check "wolfpackd ready on n1 and n2" wait_until 30 sh -c \
+    "'$TC' exec n1 '$WOLFPACK' status --json | jq -e .ready && '$TC' exec n2 '$WOLFPACK' status --json | jq -e .ready"
+check "create group mailgrp" wp n1 group create mailgrp --policy preferred_owners=n1,n2
+check "create its IP Address" wp n1 resource create mailip --group mailgrp --type "IP Address" \
+    --prop address=198.51.100.70/24
+check "create its Network Name, depending on the address" wp n1 resource create mailname \
+    --group mailgrp --type "Network Name" --depends-on mailip --prop hostname=mailsrv \
+    --prop "dns_zone=$ZONE" --prop "dns_server=$SERVER" --prop "tsig_key_file=$KEY"
+check "group online mailgrp" wp n1 group online mailgrp
+check "mailgrp Online on n1" wait_until 20 state_is "Online n1"
+check "the client resolves mailsrv.$ZONE to the group's address" \
+    wait_until 10 resolves client "mailsrv.$ZONE" 198.51.100.70
+check "group move mailgrp --to n2" wp n1 group move mailgrp --to n2
+check "mailgrp Online on n2" wait_until 20 state_is "Online n2"
+check "after the move the client still resolves mailsrv.$ZONE" \
+    resolves client "mailsrv.$ZONE" 198.51.100.70
+if command -v dig >/dev/null; then
+    check "the owner record names n2" sh -c "'$TC' exec client dig +short TXT mailsrv.$ZONE @$SERVER | grep -q 'wolfpack-owner=n2 resource=mailname'"
+fi
+check "group offline mailgrp" wp n1 group offline mailgrp
+check "mailgrp Offline" wait_until 20 sh -c "'$TC' exec n1 '$WOLFPACK' group show mailgrp --json | jq -e '.state == \"Offline\"'"
+check "offline removed the name" wait_until 10 resolves client "mailsrv.$ZONE" ""
 
 check "the host's /etc/hosts is untouched" test "$(sha256sum /etc/hosts)" = "$HOST_HOSTS"
 check "the host's /etc/resolv.conf is untouched" \
