@@ -80,7 +80,18 @@ bool wp_app_backup_spec(const json_t *record, wp_backup_spec *spec, wp_backup_db
 typedef struct wp_app_install_opts {
     const char *const *set; /* "NAME=VALUE" parameter overrides */
     size_t nset;
+    /* Clustered records only (wp_app_record_from_kit): the group, and the
+     * mount point of its shared disk, where the databases live. */
+    const char *group;
+    const char *disk_mount;
 } wp_app_install_opts;
+
+/* The install record a kit gives on this node, without touching any file:
+ * parameters resolved, commands expanded, database paths chosen (standalone
+ * below the root, or with opts->group on opts->disk_mount, mode
+ * "clustered").  For the clustered install to build on.  Caller owns. */
+json_t *wp_app_record_from_kit(const wp_app_env *env, const wp_kit *kit,
+                               const wp_app_install_opts *opts, wp_err *err);
 
 /* Install kit on this node, standalone: program files copied, databases
  * created at their standalone paths (an existing database is kept), the

@@ -24,6 +24,7 @@
 typedef struct plan {
     const wp_app_env *env;
     const wp_kit *kit;
+    const wp_app_install_opts *opts;
     json_t *params;  /* name -> value after --set */
     char **db_paths; /* per kit database: root + standalone */
     wp_kit_var *vars;
@@ -79,7 +80,10 @@ static bool build_vars(plan *p, wp_err *err)
     p->vars[p->nvars++] = (wp_kit_var){"root", p->env->root};
     for (size_t i = 0; i < kit->ndbs; i++) {
         char path[PATH_MAX];
-        wp_app_path(p->env, kit->dbs[i].standalone, path, sizeof path);
+        if (p->opts && p->opts->group)
+            snprintf(path, sizeof path, "%s/%s", p->opts->disk_mount, kit->dbs[i].clustered);
+        else
+            wp_app_path(p->env, kit->dbs[i].standalone, path, sizeof path);
         p->db_paths[i] = strdup(path);
         if (asprintf(&p->var_names[i], "db:%s", kit->dbs[i].name) < 0)
             p->var_names[i] = NULL;
@@ -163,12 +167,13 @@ static json_t *build_record(const plan *p, wp_err *err)
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (!realpath(kit->dir, kitdir))
         snprintf(kitdir, sizeof kitdir, "%s", kit->dir);
-    return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:n, s:O, s:o, s:o, s:o}",
-                     "app", kit->name, "version", kit->version, "edition", kit->edition,
-                     "clusterable", kit->clusterable, "kit", kitdir, "node", host, "installed_at",
-                     when, "root", p->env->root[0] ? p->env->root : "/", "mode",
-                     WP_APP_MODE_STANDALONE, "group", "parameters", p->params, "files", files,
-                     "databases", dbs, "services", services);
+    const char *group = p->opts ? p->opts->group : NULL;
+    return json_pack(
+        "{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s?, s:O, s:o, s:o, s:o}", "app", kit->name,
+        "version", kit->version, "edition", kit->edition, "clusterable", kit->clusterable, "kit",
+        kitdir, "node", host, "installed_at", when, "root", p->env->root[0] ? p->env->root : "/",
+        "mode", group ? WP_APP_MODE_CLUSTERED : WP_APP_MODE_STANDALONE, "group", group,
+        "parameters", p->params, "files", files, "databases", dbs, "services", services);
 }
 
 /* Refusals that need no change: installed already, a service pack, a
@@ -273,10 +278,32 @@ static bool put_files(const plan *p, json_t *notes, bool *created_db, wp_err *er
     return false;
 }
 
+json_t *wp_app_record_from_kit(const wp_app_env *env, const wp_kit *kit,
+                               const wp_app_install_opts *opts, wp_err *err)
+{
+    if (opts && opts->group && (!opts->disk_mount || opts->disk_mount[0] != '/')) {
+        wp_errf(err, WP_E_INVALID, "a clustered record of %s needs the disk's mount point",
+                kit->name);
+        wp_err_why(err, "its databases live on the group's shared disk");
+        wp_err_todo(err, "name the mount point of the group's Physical Disk resource");
+        return NULL;
+    }
+    plan p = {.env = env, .kit = kit, .opts = opts};
+    json_t *record = NULL;
+    if (apply_sets(&p, opts, err) && build_vars(&p, err))
+        record = build_record(&p, err);
+    plan_free(&p);
+    return record;
+}
+
 json_t *wp_app_install_standalone(const wp_app_env *env, const wp_kit *kit,
                                   const wp_app_install_opts *opts, json_t **notes, wp_err *err)
 {
-    plan p = {.env = env, .kit = kit};
+    if (opts && opts->group) {
+        wp_errf(err, WP_E_INTERNAL, "wp_app_install_standalone called with a group");
+        return NULL;
+    }
+    plan p = {.env = env, .kit = kit, .opts = opts};
     json_t *record = NULL, *remarks = json_array();
     bool *created_db = calloc(kit->ndbs + 1, sizeof *created_db);
     if (created_db && preflight(&p, err) && apply_sets(&p, opts, err) && build_vars(&p, err))

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "../../src/app/app.h"
 #include "../../src/app/kit.h"
 #include "../../src/lib/model.h"
 
@@ -244,6 +245,56 @@ static void test_expand(void **state)
     wp_argv_free(out);
 }
 
+/* The record a kit gives: standalone below the root, or clustered on the
+ * group's disk, with every variable expanded. */
+static void test_record_from_kit(void **state)
+{
+    (void)state;
+    wp_err err = {0};
+    wp_kit *kit = parse(good, &err);
+    assert_non_null(kit);
+    wp_app_env env;
+    assert_true(wp_app_env_init(&env, "/tmp/approot/", &err));
+    const char *set[] = {"port=9000"};
+    wp_app_install_opts opts = {.set = set, .nset = 1};
+    json_t *rec = wp_app_record_from_kit(&env, kit, &opts, &err);
+    assert_non_null(rec);
+    assert_string_equal(json_string_value(json_object_get(rec, "mode")), "standalone");
+    assert_true(json_is_null(json_object_get(rec, "group")));
+    json_t *db = json_array_get(json_object_get(rec, "databases"), 0);
+    assert_string_equal(json_string_value(json_object_get(db, "path")),
+                        "/tmp/approot/var/lib/recordstore/records.db");
+    json_t *cmd = json_object_get(json_array_get(json_object_get(rec, "services"), 0), "command");
+    assert_string_equal(json_string_value(json_array_get(cmd, 0)),
+                        "/tmp/approot/opt/recordstore/bin/recordstore");
+    assert_string_equal(json_string_value(json_array_get(cmd, 2)),
+                        "/tmp/approot/var/lib/recordstore/records.db");
+    assert_string_equal(json_string_value(json_array_get(cmd, 4)), "9000");
+    json_decref(rec);
+
+    opts.group = "web";
+    opts.disk_mount = "/mnt/web";
+    rec = wp_app_record_from_kit(&env, kit, &opts, &err);
+    assert_non_null(rec);
+    assert_string_equal(json_string_value(json_object_get(rec, "mode")), "clustered");
+    assert_string_equal(json_string_value(json_object_get(rec, "group")), "web");
+    db = json_array_get(json_object_get(rec, "databases"), 0);
+    assert_string_equal(json_string_value(json_object_get(db, "path")),
+                        "/mnt/web/recordstore/records.db");
+    cmd = json_object_get(json_array_get(json_object_get(rec, "services"), 0), "command");
+    assert_string_equal(json_string_value(json_array_get(cmd, 2)),
+                        "/mnt/web/recordstore/records.db");
+    json_decref(rec);
+
+    opts.disk_mount = NULL;
+    assert_null(wp_app_record_from_kit(&env, kit, &opts, &err));
+    const char *bad[] = {"colour=red"};
+    wp_app_install_opts bad_opts = {.set = bad, .nset = 1};
+    assert_null(wp_app_record_from_kit(&env, kit, &bad_opts, &err));
+    assert_int_equal(err.code, WP_E_INVALID);
+    wp_kit_free(kit);
+}
+
 static void test_app_names(void **state)
 {
     (void)state;
@@ -260,9 +311,10 @@ static void test_app_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_manifest), cmocka_unit_test(test_service_pack),
-        cmocka_unit_test(test_bad_manifests), cmocka_unit_test(test_kit_files_must_exist),
-        cmocka_unit_test(test_expand),        cmocka_unit_test(test_app_names),
+        cmocka_unit_test(test_good_manifest),   cmocka_unit_test(test_service_pack),
+        cmocka_unit_test(test_bad_manifests),   cmocka_unit_test(test_kit_files_must_exist),
+        cmocka_unit_test(test_expand),          cmocka_unit_test(test_app_names),
+        cmocka_unit_test(test_record_from_kit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
