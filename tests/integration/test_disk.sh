@@ -22,7 +22,8 @@
 #   7. a damaged lease record: validate refuses, release --force repairs
 #   8. ext4 multi-mount protection: takeover time after an unclean stop
 #      (WP_DISK_SKIP_MMP=1 skips it)
-# WP_SOAK=1 adds a soak of random kills and freezes at the agent level.
+# WP_SOAK=1 adds a soak of random kills, keeper freezes and moves at the
+# agent level (WP_SOAK_ROUNDS, default 50).
 #
 # Needs root.  Cleans up on any exit.  BUILD selects the build.  Prints
 # "N passed, N failed".
@@ -376,9 +377,77 @@ if [ "${WP_DISK_SKIP_MMP:-0}" != 1 ]; then
 fi
 
 # ---- soak (WP_SOAK=1) ---------------------------------------------------------------------
+# Agent-level soak: WP_SOAK_ROUNDS (50) rounds, each a random kill of the
+# owner (keeper, feeder, holders; its kernel drops the mount), freeze of the
+# owner's keeper (its heartbeat fences), or planned move; the other node
+# takes over; the observer must never see two mounts.  The cluster-level
+# soak (kills and partitions of nodes running wolfpackd) needs the daemon's
+# executor and is not here.
 if [ "${WP_SOAK:-0}" = 1 ]; then
-    tests/integration/test_disk_soak.sh 2>/dev/null ||
-        echo "     soak: the cluster-level soak (50 kills and partitions with wolfpackd) needs the executor: not built yet"
+    out=$("$WOLFPACK" disk prepare "$LA" --force 2>&1)
+    kill_pid "$FA"
+    kill_pid "$FB"
+    start_feeder "$NSA" "$TMP/ra" "$LA"
+    FA=$FEEDER
+    start_feeder "$NSB" "$TMP/rb" "$LB"
+    FB=$FEEDER
+    watch_start soak
+    owner=A
+    out=$(agent "$NSA" "$TMP/ra" "$LA" start)
+    rounds=${WP_SOAK_ROUNDS:-50}
+    kills=0 freezes=0 moves=0 failed_starts=0
+    for ((i = 1; i <= rounds; i++)); do
+        if [ $owner = A ]; then
+            ons=$NSA ord=$TMP/ra odev=$LA nns=$NSB nrd=$TMP/rb ndev=$LB
+        else
+            ons=$NSB ord=$TMP/rb odev=$LB nns=$NSA nrd=$TMP/ra ndev=$LA
+        fi
+        holder "$ons" .wolfpack-check 2>/dev/null
+        k=$(keeper_of "$ord")
+        case $((RANDOM % 3)) in
+        0)
+            kills=$((kills + 1))
+            if [ $owner = A ]; then kill -9 "$k" "$FA" "$HOLD"; else kill -9 "$k" "$FB" "$HOLD"; fi
+            sleep 0.05
+            in_node "$ons" umount "$MP" 2>/dev/null
+            sleep "0.$((RANDOM % 10))"
+            ;;
+        1)
+            freezes=$((freezes + 1))
+            kill -STOP "$k"
+            ;;
+        2)
+            moves=$((moves + 1))
+            out=$(agent "$ons" "$ord" "$odev" stop)
+            ;;
+        esac
+        started=no
+        for _ in 1 2 3 4 5; do
+            if out=$(agent "$nns" "$nrd" "$ndev" start); then
+                started=yes
+                break
+            fi
+            failed_starts=$((failed_starts + 1))
+        done
+        [ $started = yes ] || bad "soak round $i: takeover failed" "$out"
+        # the old owner comes back: a new feeder, a clean stop of what is left
+        if ! kill -0 "$FA" 2>/dev/null; then
+            start_feeder "$NSA" "$TMP/ra" "$LA"
+            FA=$FEEDER
+        fi
+        if ! kill -0 "$FB" 2>/dev/null; then
+            start_feeder "$NSB" "$TMP/rb" "$LB"
+            FB=$FEEDER
+        fi
+        kill_pid "$HOLD"
+        out=$(agent "$ons" "$ord" "$odev" stop)
+        if [ $owner = A ]; then owner=B; else owner=A; fi
+    done
+    watch_stop soak
+    echo "     soak: $rounds rounds: $kills kills, $freezes keeper freezes, $moves moves," \
+        "$failed_starts refused starts; observer: $summary"
+    case "$summary" in *" overlaps 0 "*) ok "soak: no moment with two mounts" ;;
+    *) bad "soak: no moment with two mounts" "$(grep -E 'OVERLAP' "$TMP/watch.soak")" ;; esac
 fi
 
 echo "$pass passed, $fail failed"

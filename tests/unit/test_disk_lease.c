@@ -178,6 +178,19 @@ static void test_keeper_decide(void **state)
     assert_int_equal(wp_disk_keeper_decide(&c, c.deadline_ms - 1), WP_DISK_RENEW);
 }
 
+static void test_fence_late(void **state)
+{
+    (void)state;
+    const int64_t L = 1200; /* deadline = start + 900; late after + 150 */
+    assert_false(wp_disk_fence_late(900, L, 900));
+    assert_false(wp_disk_fence_late(900, L, 1050));
+    assert_true(wp_disk_fence_late(900, L, 1051));
+    /* a late fence still begins before a taker's earliest claim would be
+     * unsafe: on time means start + L - margin/2 < start + L */
+    for (int64_t l = WP_DISK_MIN_LEASE_MS; l <= 5000; l += 50)
+        assert_true(wp_disk_owner_deadline(0, l) + wp_disk_margin_ms(l) / 2 < l);
+}
+
 /* The timing argument: for every owner write start w (its deadline is
  * w + L - margin) and any observation of that write by a taker at o >= w,
  * the taker's earliest claim (o + wait) comes after the owner stopped. */
@@ -208,7 +221,7 @@ int main(void)
         cmocka_unit_test(test_lease_roundtrip), cmocka_unit_test(test_damaged_refused),
         cmocka_unit_test(test_header),          cmocka_unit_test(test_area_offset),
         cmocka_unit_test(test_takeover_wait),   cmocka_unit_test(test_keeper_decide),
-        cmocka_unit_test(test_no_overlap_grid),
+        cmocka_unit_test(test_fence_late),      cmocka_unit_test(test_no_overlap_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
