@@ -43,8 +43,10 @@ static const arg_spec args_node[] = {{"name", SHAPE_STRING, true},
                                      {"address", SHAPE_STRING, true},
                                      {"id", SHAPE_INTEGER, true},
                                      {NULL, 0, false}};
-static const arg_spec args_cluster_create[] = {
-    {"name", SHAPE_STRING, true}, {"nodes", SHAPE_ARR_NODES, false}, {NULL, 0, false}};
+static const arg_spec args_cluster_create[] = {{"name", SHAPE_STRING, true},
+                                               {"nodes", SHAPE_ARR_NODES, false},
+                                               {"ip", SHAPE_STRING, false},
+                                               {NULL, 0, false}};
 static const arg_spec args_group_create[] = {
     {"name", SHAPE_STRING, true}, {"policy", SHAPE_OBJ_STR_NUL, false}, {NULL, 0, false}};
 static const arg_spec args_group_set[] = {

@@ -12,9 +12,11 @@
  * nothing but the database and the command.
  *
  * Commands (args):
- *   cluster.create    {name, nodes?: [{name, address, id}]}   sets the
+ *   cluster.create    {name, nodes?: [{name, address, id}], ip?}   sets the
  *                     cluster's name (once; refused if already named) and
- *                     adds the nodes
+ *                     adds the nodes; with ip ("A.B.C.D/P") it also creates
+ *                     Cluster Group's "Cluster IP Address" and "Cluster
+ *                     Name" (hostname = the cluster name), which depends on it
  *   node.add          {name, address, id}      id: corosync nodeid 1..2^31
  *   node.remove       {name}                   also strips it from owner lists
  *   group.create      {name, policy?: {k: v}}

@@ -10,6 +10,7 @@
 #include "../lib/model.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -115,6 +116,35 @@ static bool node_insert_json(wp_db *db, const json_t *n, wp_err *err)
                        json_integer_value(json_object_get(n, "id")), err);
 }
 
+/* The cluster's own core resources in Cluster Group, as in Windows failover
+ * clustering: "Cluster IP Address" (IP Address, address = ip) and "Cluster
+ * Name" (Network Name, hostname = the cluster name with '_' as '-', lower
+ * case), which depends on it.  The DNS properties of the name are set later
+ * (`wolfpack resource set "Cluster Name" --prop dns_server=...`). */
+static bool cluster_core_resources(wp_db *db, const char *name, const char *ip, wp_err *err)
+{
+    char host[WP_NAME_MAX + 1];
+    size_t i;
+    for (i = 0; name[i] && i < WP_NAME_MAX; i++)
+        host[i] = name[i] == '_' ? '-' : (char)tolower((unsigned char)name[i]);
+    host[i] = '\0';
+    json_t *a = json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", WP_CLUSTER_IP_RESOURCE, "group",
+                          WP_CLUSTER_GROUP, "type", "IP Address", "props", "address", ip);
+    json_t *b = json_pack("{s:s, s:s, s:s, s:{s:s}, s:[s]}", "name", WP_CLUSTER_NAME_RESOURCE,
+                          "group", WP_CLUSTER_GROUP, "type", "Network Name", "props", "hostname",
+                          host, "depends_on", WP_CLUSTER_IP_RESOURCE);
+    bool ok = a && b;
+    if (!ok) {
+        wp_errf(err, WP_E_INTERNAL, "cannot build the cluster's core resources");
+        wp_err_why(err, "out of memory");
+        wp_err_todo(err, "check the node's memory");
+    }
+    ok = ok && db_op_resource_create(db, a, err) && db_op_resource_create(db, b, err);
+    json_decref(a);
+    json_decref(b);
+    return ok;
+}
+
 bool db_op_cluster_create(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *name = json_string_value(json_object_get(args, "name"));
@@ -142,7 +172,10 @@ bool db_op_cluster_create(wp_db *db, const json_t *args, wp_err *err)
     json_t *n;
     json_array_foreach(json_object_get(args, "nodes"), i,
                        n) if (!node_insert_json(db, n, err)) return false;
-    return true;
+    const char *ip = json_string_value(json_object_get(args, "ip"));
+    if (ip && !wp_prop_validate(WP_RT_IP, "address", ip, err))
+        return false;
+    return !ip || cluster_core_resources(db, name, ip, err);
 }
 
 bool db_op_node_add(wp_db *db, const json_t *args, wp_err *err)

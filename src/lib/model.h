@@ -25,6 +25,9 @@
 
 #define WP_NAME_MAX 63
 #define WP_CLUSTER_GROUP "Cluster Group"
+/* The cluster's own core resources in Cluster Group (cluster.create {ip}). */
+#define WP_CLUSTER_IP_RESOURCE "Cluster IP Address"
+#define WP_CLUSTER_NAME_RESOURCE "Cluster Name"
 
 typedef enum wp_rtype {
     WP_RT_IP = 0, /* "IP Address"      class network-address */
