@@ -330,15 +330,24 @@ static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
     a->st = ok ? XA_DONE : XA_FAILED;
     qb_log(LOG_INFO, "executor: %s %s: %s after %llu ms", wp_sched_verb_name(a->verb), a->resource,
            wp_agent_rc_name(rc), (unsigned long long)(mono_ms() - p->op_ms));
-    if (!p->silent) {
+    if (p->silent) {
+        if (!ok)
+            wp_log_err(LOG_WARNING, "executor: clean-up stop failed", err);
+        advance(p);
+    } else if (ok) {
+        /* start the next action first (it is on the client's path), then
+         * tell the others; advance() may free p */
+        char name[NAME_LEN];
+        const char *state = a->verb == WP_ACT_STOP ? "Offline" : "Online";
+        copy_name(name, a->resource);
+        advance(p);
+        wp_exec_report(d, name, state, NULL);
+    } else {
+        /* the failure goes out before the reports of what it abandons */
         err_text(err, text, sizeof text);
-        wp_exec_report(d, a->resource,
-                       ok ? (a->verb == WP_ACT_STOP ? "Offline" : "Online") : "Failed",
-                       ok ? NULL : text);
-    } else if (!ok) {
-        wp_log_err(LOG_WARNING, "executor: clean-up stop failed", err);
+        wp_exec_report(d, a->resource, "Failed", text);
+        advance(p);
     }
-    advance(p);
 }
 
 /* An earlier action failed: report this node's remaining actions as they
