@@ -11,6 +11,8 @@
 # first and then still on n1 is a real overlap, never a sampling artefact.
 #
 #   1. group online: Online on n1, the client reaches the service;
+#      `resource fail svc`: restarted in place; the coordinator's incident
+#      file replays with wpsched;
 #   2. group move --to n2 while every node's addresses are sampled: never on
 #      two nodes, then only on n2, the client reaches it;
 #   3. the service killed 3 times on n2: restarted twice in place, the third
@@ -20,7 +22,10 @@
 #      and the group fails back to n1;
 #   6. partition n1 | n2,n3: the majority takes the group over, the address
 #      leaves n1 (it lost quorum); heal: back to n1 (failback);
-#   7. n2 paused, owner n1 killed: the group goes to n3, never to n2.
+#   7. n2 paused, owner n1 killed: the group goes to n3, never to n2;
+#   8. SIGTERM to n3's wolfpackd (testcluster stop): it stops the group's
+#      resources before it leaves; no sanitizer report in any daemon's log
+#      (run with BUILD=<a SAN=1 build> to make that check bite).
 # `wolfpack status --watch` runs on n3 all along and must have redrawn.
 #
 # Needs root.  BUILD selects the build (default build).  Prints
@@ -31,6 +36,7 @@ build=${BUILD:-build}
 export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
 export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
 SERVER=$PWD/$build/tests/tools/wptcpserver
+WPSCHED=$PWD/$build/tests/tools/wpsched
 export WPTC_DIR=/run/wptc-fo-$$
 export WPTC_PREFIX=wfo$$-
 TC=$PWD/tools/testcluster
@@ -152,6 +158,12 @@ wait_svc_restarted() {
     return 1
 }
 
+fail_restart() { # fail_restart NODE: `resource fail svc`, see it restarted
+    local old
+    old=$(svc_pid "$1")
+    wp "$1" resource fail svc >/dev/null && wait_svc_restarted "$1" "$old"
+}
+
 restart_once() { # restart_once NODE: kill the service, see it restarted there
     local old
     old=$(svc_pid "$1")
@@ -164,7 +176,7 @@ restart_once() { # restart_once NODE: kill the service, see it restarted there
     echo "test_failover.sh needs root"
     exit 1
 }
-for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER"; do
+for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER" "$WPSCHED"; do
     [ -x "$f" ] || {
         echo "missing $f: run make BUILD=$build"
         exit 1
@@ -203,6 +215,15 @@ check "group online web" wp n2 group online web
 check "web Online on n1" wait_group n3 "Online n1" 20
 check "the client reaches the service on n1" wait_reach
 check "the address is on n1 only" holders_are n1
+
+check "resource fail svc: restarted in place on n1" fail_restart n1
+inc=$(ls "$WPTC_DIR/nodes/n1/var/lib/wolfpack/incidents/" 2>/dev/null | tail -1)
+if [ -n "$inc" ] && "$WPSCHED" --summary "$WPTC_DIR/nodes/n1/var/lib/wolfpack/incidents/$inc" \
+    >"$TMP/replay" 2>&1 && grep -q svc "$TMP/replay"; then
+    ok "the coordinator's last incident replays with wpsched ($inc)"
+else
+    bad "the coordinator's last incident replays with wpsched" "$inc: $(cat "$TMP/replay")"
+fi
 
 echo "== 2. planned move to n2 (addresses sampled on every node)"
 (
@@ -265,6 +286,16 @@ check "web Online on n3, not on the paused n2" wait_group n3 "Online n3" 30
 check "the client reaches the service on n3" wait_reach
 h=$(holders)
 [ "$h" = "n1 n3" ] || [ "$h" = "n3" ] && ok "n2 holds no address" || bad "n2 holds no address" "$h"
+
+echo "== 8. clean shut-down of the owner (n3) stops what runs there"
+check "testcluster stop n3" "$TC" stop n3
+h=$(holders)
+[ "$h" != "${h/n3/}" ] && bad "n3 released the address when it stopped" "$h" ||
+    ok "n3 released the address when it stopped"
+reports=$(grep -l "AddressSanitizer\|runtime error\|LeakSanitizer" \
+    "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log 2>/dev/null)
+[ -z "$reports" ] && ok "no sanitizer report in the daemons' logs" ||
+    bad "no sanitizer report in the daemons' logs" "$(grep -h -A12 "Sanitizer\|runtime error" $reports | head -40)"
 
 kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
