@@ -433,9 +433,14 @@ bool cpg_refuse_not_ready(const wp_cpg *c, wp_err *err)
     return true;
 }
 
+/* The quorate flag is kept by votequorum's notifications and read again at
+ * every confchg and sync end; no IPC round trip per submit.  A quorum loss
+ * always comes with a confchg, whose sync refuses submits until it ends. */
 static bool refuse_no_quorum(wp_cpg *c, wp_err *err)
 {
-    cpg_quorum_refresh(c);
+    if (c->quorate)
+        return true;
+    cpg_quorum_refresh(c); /* for the votes in the message */
     if (c->quorate)
         return true;
     wp_errf(err, WP_E_NOQUORUM, "this partition has no quorum: the change was refused");
