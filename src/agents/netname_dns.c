@@ -301,9 +301,10 @@ bool wp_tsig_key_parse(const char *text, const char *origin, wp_tsig_key *key, w
         return bad ? false : key_fail(&lx, err, "the key has no name");
     size_t n = strlen(lx.tok);
     ldns_rdf *dn = n ? ldns_dname_new_frm_str(lx.tok) : NULL;
-    if (!dn || n + 2 > sizeof key->name || strchr("{};", lx.tok[0]))
-        return key_fail(&lx, err, "the key's name is not a domain name");
+    bool name_ok = dn && n + 2 <= sizeof key->name && !strchr("{};", lx.tok[0]);
     ldns_rdf_deep_free(dn);
+    if (!name_ok)
+        return key_fail(&lx, err, "the key's name is not a domain name");
     snprintf(key->name, sizeof key->name, "%s%s", lx.tok, lx.tok[n - 1] == '.' ? "" : ".");
     if (!key_expect(&lx, "{", "the key's name is followed by \"{\"", err) ||
         !key_body(&lx, key, err) || !key_expect(&lx, ";", "the key ends with \"};\"", err))
