@@ -30,10 +30,10 @@
  * environment, stdin from /dev/null and stdout/stderr to the op's log fd, and
  * every other descriptor closed.
  *
- * Types: IP Address (ip.c), Generic Service (service.c), OCF (ocf.c).
- * Network Name and Physical Disk are not built here yet: their table entries
- * are NULL and wp_agent_lookup() says so.  docs/AGENTS.md describes every
- * type's checks, the timeouts and the exit-code mapping.
+ * Types: IP Address (ip.c), Network Name (netname.c, netname.h), Physical
+ * Disk (disk.c, disk.h), Generic Service (service.c), OCF (ocf.c).
+ * docs/AGENTS.md describes every type's checks, the timeouts and the
+ * exit-code mapping.
  */
 #ifndef WP_AGENT_H
 #define WP_AGENT_H
