@@ -54,10 +54,13 @@ static json_t *do_status(wp_daemon *d, const json_t *args, wp_err *err)
         if (v)
             json_object_set(st, repl_keys[i], v);
     }
-    json_decref(rs);
+    json_object_set_new(st, "replication", rs); /* the transport's whole view */
     if (!json_object_get(st, "version"))
         json_object_set_new(st, "version", json_integer(wp_db_version(d->db)));
     json_object_set_new(st, "ready", json_boolean(wp_repl_ready(d->repl, NULL)));
+    char sum[65];
+    if (wp_db_checksum(d->db, sum, NULL))
+        json_object_set_new(st, "checksum", json_string(sum));
     return st;
 }
 
