@@ -407,6 +407,8 @@ static _Noreturn void keeper_loop(keeper *k)
 static _Noreturn void keeper_main(const wp_disk_keeper_args *a, int ready_fd)
 {
     setsid();
+    if (chdir("/") != 0) { /* never hold the mount point itself */
+    }
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);

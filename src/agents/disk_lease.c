@@ -311,6 +311,13 @@ int64_t wp_disk_wall_ms(void)
 
 int wp_disk_open(const char *device, bool rw, wp_err *err)
 {
+    struct stat pre;
+    if (stat(device, &pre) == 0 && !S_ISBLK(pre.st_mode)) {
+        wp_errf(err, WP_E_INVALID, "%s is not a block device", device);
+        wp_err_why(err, "a Physical Disk is a shared block device (a LUN, a loop device)");
+        wp_err_todo(err, "give the path of the shared block device");
+        return -1;
+    }
     int fd = open(device, (rw ? O_RDWR : O_RDONLY) | O_DIRECT | O_SYNC | O_CLOEXEC);
     if (fd < 0) {
         wp_errf(err, errno == ENOENT ? WP_E_NOTFOUND : WP_E_IO, "cannot open %s", device);

@@ -115,6 +115,8 @@ static void publish(const char *path, const wp_disk_observer *obs)
 static _Noreturn void watcher_main(const char *run_dir, const char *resource, const char *device)
 {
     setsid();
+    if (chdir("/") != 0) {
+    }
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
     char obs_path[4096];
