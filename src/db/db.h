@@ -181,7 +181,9 @@ bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
 
 /* The scheduler's input (docs/SCHEDULER.md, the fixture format) built from
  * the database: every node with state "up" when its id is in up_ids (the
- * current quorate membership), else "down".  Caller owns the result. */
+ * current quorate membership), else "down".  Idle groups (target offline,
+ * never placed, no move asked, every resource Offline) and their resources
+ * are left out: they can give no action.  Caller owns the result. */
 json_t *wp_db_sched_input(wp_db *db, const uint32_t *up_ids, size_t n_up, int64_t now,
                           long tz_offset, wp_err *err);
 

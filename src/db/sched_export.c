@@ -136,17 +136,27 @@ static json_t *resource_row(wp_db *db, sqlite3_stmt *st, const void *ctx)
                      pending, "target", col_text(st, 8));
 }
 
+/* A group that was never placed, is meant to be offline, has no move asked
+ * and runs nothing gives the scheduler nothing to do: leave it out, so a
+ * cluster with thousands of configured but idle groups schedules in
+ * proportion to what is active, not to what is configured. */
+#define GROUP_ACTIVE                                                                               \
+    "NOT (g.target = 'offline' AND g.owner IS NULL AND g.move_to IS NULL AND NOT EXISTS"           \
+    " (SELECT 1 FROM resource r WHERE r.grp = g.name AND r.state <> 'Offline'))"
+
 static json_t *export_all(wp_db *db, const up_set *up, int64_t now, long tz_offset, wp_err *err)
 {
     sqlite3_stmt *sn = db_stmt(db, "SELECT name, id, paused, drained FROM node ORDER BY name", err);
     sqlite3_stmt *sg = sn ? db_stmt(db,
                                     "SELECT name, policy, owner, target, move_to, failovers"
-                                    " FROM grp ORDER BY name",
+                                    " FROM grp g WHERE " GROUP_ACTIVE " ORDER BY name",
                                     err)
                           : NULL;
     sqlite3_stmt *sr = sg ? db_stmt(db,
                                     "SELECT name, grp, type, policy, state, node, restarts,"
-                                    " pending_since, target FROM resource ORDER BY name",
+                                    " pending_since, target FROM resource WHERE grp IN"
+                                    " (SELECT name FROM grp g WHERE " GROUP_ACTIVE ")"
+                                    " ORDER BY name",
                                     err)
                           : NULL;
     if (!sr)
