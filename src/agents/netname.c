@@ -11,8 +11,10 @@
  *   node.  stop deletes them only while that owner record is still ours, so
  *   a node that was cut off (or frozen) and stops late never deletes the
  *   name its successor registered.  quick: the server answers the name with
- *   exactly our addresses (a direct, non-recursive query).  thorough: the
- *   same, and the system resolver (getaddrinfo) gives our addresses too.
+ *   exactly our addresses (a direct, non-recursive query); a server that
+ *   does not answer is logged, not failed (every node asks the same server,
+ *   a failover cannot help).  thorough: the same, and the system resolver
+ *   (getaddrinfo) gives our addresses too.
  *
  *   hosts file (no dns_server): start writes marked lines into this node's
  *   /etc/hosts (netname_hosts.c); stop removes them; quick: the lines are
@@ -562,14 +564,23 @@ static wp_agent_rc dns_stop(nn_req *r, wp_err *err)
     return WP_AGENT_OK;
 }
 
+/* A server that does not answer does not fail the check (see below); a
+ * wrong answer does. */
 static wp_agent_rc dns_check(nn_req *r, bool deep, wp_err *err)
 {
     wp_netname_addr got[WP_NETNAME_MAX_ADDRS];
     size_t ng;
     char got_text[512], want_text[512];
 
-    if (!lookup_addrs(r, got, WP_NETNAME_MAX_ADDRS, &ng, err))
-        return WP_AGENT_FAILED;
+    if (!lookup_addrs(r, got, WP_NETNAME_MAX_ADDRS, &ng, err)) {
+        if (err->code != WP_E_UNAVAILABLE)
+            return WP_AGENT_FAILED;
+        /* every node asks the same server: failing the group over cannot
+         * help, and the record registered at start still stands */
+        note(r, "check skipped: %s (%s)", err->what, err->why);
+        wp_err_clear(err);
+        return WP_AGENT_OK;
+    }
     if (ng == 0) {
         wp_errf(err, WP_E_NOTFOUND, "the DNS server %s has no address for %s", r->server, r->fqdn);
         wp_err_why(err, "the name is not registered (it was removed, or never added)");

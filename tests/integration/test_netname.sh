@@ -169,6 +169,9 @@ check "nothing was registered by the refused updates" resolves client "mail.$ZON
 agent n1 start hostname=mail "dns_zone=$ZONE" dns_server=198.51.100.201 \
     "tsig_key_file=$KEY" address=198.51.100.50
 expect "a server that does not answer" 1 "no answer from the DNS server 198.51.100.201"
+agent n1 quick hostname=mail "dns_zone=$ZONE" dns_server=198.51.100.201 \
+    "tsig_key_file=$KEY" address=198.51.100.50
+expect "a check does not fail over for a server that does not answer" 0 "check skipped"
 agent n1 start hostname=mail dns_zone=other.test "dns_server=$SERVER" "tsig_key_file=$KEY" \
     address=198.51.100.50
 expect "a zone the server does not serve" 1 "REFUSED"
