@@ -14,8 +14,8 @@
  * it there).
  *
  * --watch opens a second connection with the `watch` op and redraws after
- * every event (an applied change, a membership change), a burst of events
- * giving one redraw: on a terminal the screen is cleared first; on a pipe
+ * every event (an applied change, a membership change), the events of the
+ * next 100 ms giving one redraw: on a terminal the screen is cleared first; on a pipe
  * each status follows the previous one after a separator line.  Ctrl-C (or
  * the daemon going away) ends it.
  */
@@ -260,16 +260,23 @@ static int watch_connect(wp_cli *cli, wp_err *err)
     return fd;
 }
 
-/* Wait for the next event, then swallow the burst that follows it. */
+/* Wait for the next event, then swallow what follows within 100 ms of it
+ * (a burst gives one redraw; a steady stream still redraws 10 times a
+ * second). */
 static bool next_event(int fd, wp_err *err)
 {
     json_t *ev = wp_proto_recv(fd, err);
+    struct timespec t0, now;
+
     if (!ev)
         return false;
     json_decref(ev);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = 100 - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 100) <= 0)
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             return true;
         ev = wp_proto_recv(fd, err);
         if (!ev)

@@ -1,0 +1,234 @@
+#!/bin/bash
+# tests/integration/test_executor.sh -- the executor, the monitors, the
+# start-up probe, the child reaper and the watch stream of one wolfpackd
+# --solo (docs/EXECUTOR.md), in a network namespace of the test's own
+# (198.51.100.1/24 on a veth pair; the virtual address 198.51.100.100) with
+# a private /run, so nothing touches the host.
+#
+#   1. a group (IP Address, Generic Service on it, a second service on that)
+#      comes online in dependency order; `wolfpack status --watch` through a
+#      pipe prints one status per change, separated by a line;
+#   2. a start that fails: the service is Failed with the agent's error,
+#      what depends on it is reported Offline (never started), restarts stop
+#      at the threshold, the group ends Failed (a solo node has nowhere to
+#      fail over to) and the coordinator goes quiet (no command storm);
+#   3. the service killed: no zombie stays under wolfpackd (the reaper), the
+#      monitor reports it, it is restarted;
+#   4. wolfpackd killed (-9) and started again: the probe finds what runs and
+#      leaves it (no restart); a service that died meanwhile is reported and
+#      started again.
+#
+# Needs root.  BUILD selects the build (default build).  Prints
+# "N passed, N failed"; everything is removed on any exit.
+set -u
+cd "$(dirname "$0")/../.."
+build=${BUILD:-build}
+WOLFPACK=$PWD/$build/wolfpack
+WOLFPACKD=$PWD/$build/wolfpackd
+SERVER=$PWD/$build/tests/tools/wptcpserver
+NS=wpex$$
+TMP=$(mktemp -d /tmp/wpexec.XXXXXX)
+SOCK=$TMP/sock
+VIP=198.51.100.100
+pass=0
+fail=0
+dpid=
+watch_pid=
+
+cleanup() {
+    [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+    [ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
+    # every process left in the namespace (services), by PID
+    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    ip netns del "$NS" 2>/dev/null
+    [ -n "${KEEP_LOG:-}" ] && cp "$TMP/daemon.log" "$KEEP_LOG"
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() {
+    pass=$((pass + 1))
+    echo "ok   $1"
+}
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL $1"
+    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+}
+check() {
+    local name=$1 out
+    shift
+    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+}
+finish() {
+    if [ "$fail" -gt 0 ]; then
+        echo "--- wolfpackd log (tail)"
+        tail -30 "$TMP/daemon.log"
+    fi
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit
+}
+
+wp() { "$WOLFPACK" --socket "$SOCK" "$@"; }
+# in the daemon's namespaces (network, and the mount namespace with its /run)
+in_ns() { nsenter --net="/run/netns/$NS" --mount="/proc/$dpid/ns/mnt" -- "$@"; }
+
+start_daemon() {
+    ip netns exec "$NS" unshare --mount --propagation private sh -c \
+        'mount -t tmpfs tmpfs /run && mkdir -p /run/wolfpack/agents &&
+         cp -a "$1" /run/wolfpack/agents/ 2>/dev/null; exec "$2" --solo --state-dir "$3" \
+         --socket "$4" --node-name n1' sh "$TMP/agents-keep/." "$WOLFPACKD" "$TMP/state" "$SOCK" \
+        >>"$TMP/daemon.log" 2>&1 &
+    dpid=$!
+    local i
+    for ((i = 0; i < 100; i++)); do
+        wp status >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# "STATE NODE" of a resource
+rstate() { wp resource show "$1" --json 2>/dev/null | jq -r '"\(.state) \(.node)"'; }
+wait_rstate() { # wait_rstate NAME "STATE NODE" SECONDS
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        [ "$(rstate "$1")" = "$2" ] && return 0
+        sleep 0.1
+    done
+    echo "$1 is '$(rstate "$1")', wanted '$2'"
+    return 1
+}
+gstate() { wp group show "$1" --json 2>/dev/null | jq -r .state; }
+wait_gstate() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        [ "$(gstate "$1")" = "$2" ] && return 0
+        sleep 0.1
+    done
+    echo "group $1 is '$(gstate "$1")', wanted '$2'"
+    return 1
+}
+svc_pid() { in_ns cat /run/wolfpack/agents/"$1".pid 2>/dev/null | cut -d' ' -f1; }
+reach() {
+    ip netns exec "$NS" timeout 3 bash -c \
+        "exec 3<>/dev/tcp/$VIP/7000 && echo PING >&3 && read -r l <&3 && [ \"\$l\" = PONG ]"
+}
+commits() { grep -c "applied sched.commit" "$TMP/daemon.log"; }
+zombies() { ps -o stat= --ppid "$dpid" | grep -c '^Z'; }
+
+# ---------------------------------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] || {
+    echo "test_executor.sh needs root"
+    exit 1
+}
+for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER"; do
+    [ -x "$f" ] || {
+        echo "missing $f: run make BUILD=$build"
+        exit 1
+    }
+done
+ip netns add "$NS" && ip -n "$NS" link set lo up &&
+    ip -n "$NS" link add v0 type veth peer name v1 &&
+    ip -n "$NS" addr add 198.51.100.1/24 dev v0 && ip -n "$NS" link set v0 up &&
+    ip -n "$NS" link set v1 up || {
+    bad "network namespace $NS"
+    finish
+}
+mkdir -p "$TMP/agents-keep"
+# not through check: start_daemon sets dpid in this shell
+start_daemon && ok "wolfpackd --solo starts in the namespace" ||
+    bad "wolfpackd --solo starts in the namespace" "$(tail -5 "$TMP/daemon.log")"
+
+echo "== 1. online in dependency order; status --watch on a pipe"
+wp status --watch >"$TMP/watch.out" 2>&1 &
+watch_pid=$!
+check "group create" wp group create web --policy failover_threshold=0
+check "IP Address" wp resource create ip --group web --type "IP Address" --prop address=$VIP/24 \
+    --policy quick_check_interval=1
+check "Generic Service on it" wp resource create svc --group web --type "Generic Service" \
+    --depends-on ip --prop "command=$SERVER --bind $VIP --port 7000 --data $TMP/records" \
+    --policy quick_check_interval=1 --policy restart_threshold=2
+check "a second service on that" wp resource create svc2 --group web --type "Generic Service" \
+    --depends-on svc --prop "command=/bin/sleep 1000" --policy quick_check_interval=1
+check "group online" wp group online web
+check "svc2 Online" wait_rstate svc2 "Online n1" 20
+check "group Online" wait_gstate web Online 5
+check "the service answers at the address" reach
+order=$(grep -o "executor: start [a-z0-9]* " "$TMP/daemon.log" | awk '{print $3}' | tr '\n' ' ')
+[ "$order" = "ip svc svc2 " ] && ok "started in dependency order ($order)" ||
+    bad "started in dependency order" "$order"
+sleep 0.5
+kill "$watch_pid" 2>/dev/null
+wait "$watch_pid" 2>/dev/null
+watch_pid=
+seps=$(grep -c '^-----' "$TMP/watch.out")
+draws=$(grep -c '^Cluster:' "$TMP/watch.out")
+last=$(awk '/^-----/ { b = "" } { b = b $0 "\n" } END { printf "%s", b }' "$TMP/watch.out")
+# (the last status may have been cut by the kill after its separator)
+[ "$draws" -ge 2 ] && [ "$seps" -ge $((draws - 1)) ] && [ "$seps" -le "$draws" ] &&
+    ! grep -q $'\033' "$TMP/watch.out" &&
+    ok "status --watch: $draws statuses, separated by lines, no escapes on a pipe" ||
+    bad "status --watch on a pipe" "$(head -30 "$TMP/watch.out")"
+echo "$last" | grep -q "svc2 .*Online" && ok "status --watch: the last status shows svc2 Online" ||
+    bad "status --watch: the last status shows svc2 Online" "$(tail -30 "$TMP/watch.out")"
+
+echo "== 2. a start that fails"
+check "svc takes a program that does not exist" wp resource set svc \
+    --prop "command=$TMP/no-such-program"
+check "restart svc through the operator" wp resource fail svc
+check "the group ends Failed" wait_gstate web Failed 30
+check "svc is Failed" wait_rstate svc "Failed n1" 5
+err=$(wp resource show svc --json | jq -r .last_error)
+[ -n "$err" ] && [ "$err" != null ] && ok "svc's last error says why: $err" ||
+    bad "svc's last error says why" "$err"
+st=$(wp resource show svc2 --json | jq -r .state)
+[ "$st" = Offline ] && ok "svc2 (depends on svc) is Offline, not pending" ||
+    bad "svc2 (depends on svc) is Offline" "$st"
+before=$(commits)
+sleep 4
+after=$(commits)
+[ "$after" -eq "$before" ] && ok "the coordinator is quiet ($after sched.commit in all)" ||
+    bad "the coordinator is quiet" "$before then $after sched.commit"
+check "recover: the program again" wp resource set svc \
+    --prop "command=$SERVER --bind $VIP --port 7000 --data $TMP/records"
+check "group online (the operator recovers it)" wp group online web
+check "svc2 Online again" wait_rstate svc2 "Online n1" 20
+check "the service answers again" reach
+
+echo "== 3. the service killed: reaped, reported, restarted"
+pid=$(svc_pid svc)
+check "kill -9 the service" kill -9 "$pid"
+check "svc restarted" bash -c "for i in \$(seq 100); do
+    p=\$(nsenter --net=/run/netns/$NS --mount=/proc/$dpid/ns/mnt -- cat /run/wolfpack/agents/svc.pid | cut -d' ' -f1)
+    [ -n \"\$p\" ] && [ \"\$p\" != $pid ] && exit 0; sleep 0.1; done; exit 1"
+check "svc Online" wait_rstate svc "Online n1" 10
+z=$(zombies)
+[ "$z" -eq 0 ] && ok "no zombie under wolfpackd" || bad "no zombie under wolfpackd" \
+    "$(ps -o pid,stat,args --ppid "$dpid")"
+grep -q "svc is Failed on n1: quick-check" "$TMP/daemon.log" && ok "the monitor reported it" ||
+    bad "the monitor reported it"
+
+echo "== 4. wolfpackd killed and started again: the probe"
+svc_before=$(svc_pid svc)
+# the daemon's /run is a tmpfs of its mount namespace: keep the agents'
+# records for the next daemon (a real node keeps /run across a daemon restart)
+in_ns cp -a /run/wolfpack/agents/. "$TMP/agents-keep/"
+kill -9 "$dpid"
+wait "$dpid" 2>/dev/null
+dpid=
+ip netns pids "$NS" | grep -qx "$svc_before" && ok "the service outlived the daemon" ||
+    bad "the service outlived the daemon"
+start_daemon && ok "wolfpackd starts again" || bad "wolfpackd starts again"
+check "the probe finds svc Online" wait_rstate svc "Online n1" 10
+sleep 2
+[ "$(svc_pid svc)" = "$svc_before" ] && ok "svc was not restarted (same process)" ||
+    bad "svc was not restarted" "before $svc_before, now $(svc_pid svc)"
+grep -q "probing svc" "$TMP/daemon.log" && ok "the daemon probed what the database placed here" ||
+    bad "the daemon probed what the database placed here"
+check "the service still answers" reach
+
+finish
