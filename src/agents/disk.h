@@ -9,9 +9,11 @@
  *
  *   while the node is quorate AND its CPG traffic flows (a message delivered
  *   within the last second), call wp_disk_keeper_heartbeat() for every disk
- *   resource online on the node at least every L/4 (300 ms at the default
- *   L = 1200 ms; every 100 ms is fine).  When quorum is lost, call
- *   wp_disk_keeper_fence() at once.
+ *   resource online on the node (or wp_disk_keepers_heartbeat_all(run_dir)
+ *   once) at least every L/4 (300 ms at the default L = 1200 ms; every
+ *   100 ms is fine).  When quorum is lost, call wp_disk_keeper_fence() (or
+ *   wp_disk_keepers_fence_all) at once.  Without heartbeats a keeper fences
+ *   its disk L/2 after the start.
  *
  * A keeper that gets no heartbeat for L/2 fences itself.  Files in the run
  * directory (RUN_DIR, /run/wolfpack/agents by default):
@@ -43,6 +45,10 @@ extern const wp_agent_type wp_agent_disk;
 bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource);
 /* Tell the keeper to fence now (quorum lost).  false: no keeper listens. */
 bool wp_disk_keeper_fence(const char *run_dir, const char *resource);
+/* The same for every keeper of the run directory (found by their FIFOs),
+ * so a timer needs no list of resources; return how many listened. */
+int wp_disk_keepers_heartbeat_all(const char *run_dir);
+int wp_disk_keepers_fence_all(const char *run_dir);
 
 /* The lease watcher (disk_watch.c) of a node that may take the disk over:
  * wolfpackd ensures one per Physical Disk this node is a possible owner of,

@@ -574,3 +574,34 @@ bool wp_disk_keeper_fence(const char *run_dir, const char *resource)
 {
     return fifo_send(run_dir, resource, 'f');
 }
+
+/* Every keeper of the run directory: "<resource>.disk.hb" FIFOs. */
+static int for_each_keeper(const char *run_dir, bool (*fn)(const char *, const char *))
+{
+    DIR *d = opendir(rdir(run_dir));
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len <= 8 || strcmp(e->d_name + len - 8, ".disk.hb") != 0 || len - 8 >= 256)
+            continue;
+        char res[256];
+        memcpy(res, e->d_name, len - 8);
+        res[len - 8] = 0;
+        n += fn(run_dir, res) ? 1 : 0;
+    }
+    closedir(d);
+    return n;
+}
+
+int wp_disk_keepers_heartbeat_all(const char *run_dir)
+{
+    return for_each_keeper(run_dir, wp_disk_keeper_heartbeat);
+}
+
+int wp_disk_keepers_fence_all(const char *run_dir)
+{
+    return for_each_keeper(run_dir, wp_disk_keeper_fence);
+}
