@@ -5,7 +5,8 @@
 # One image file, two loop devices over it (as two hosts see one LUN), two
 # "nodes" = two mount + UTS namespaces of our own (host names wpdk-a-PID and
 # wpdk-b-PID), each with its own run directory and a heartbeat feeder
-# (wpdiskwatch feed) standing in for wolfpackd.  Agent operations run
+# (wpdiskwatch feed) standing in for wolfpackd (B's feeds every keeper of
+# its run directory, A's names its resource).  Agent operations run
 # through tests/tools/wpagent inside the node.  An independent observer
 # (wpdiskwatch watch) samples both nodes' mount tables and the lease area
 # every 2 ms.
@@ -126,7 +127,7 @@ in_node() {
 start_feeder() {
     nsenter --mount=/proc/$1/ns/mnt --uts=/proc/$1/ns/uts -- \
         "$WATCH" feed --resource $RES --run-dir "$2" --device "$3" --every 100 \
-        </dev/null >/dev/null 2>&1 &
+        --all "$([ "$2" = "$TMP/rb" ] && echo yes || echo no)" </dev/null >/dev/null 2>&1 &
     PIDS+=("$!")
     FEEDER=$!
 }

@@ -20,6 +20,8 @@
  *       the heartbeat fences in its place.  With --device it also keeps the
  *       node's lease watcher running (wp_disk_watcher_ensure) and stops it
  *       on SIGTERM (SIGKILL leaves it: it stops when its record goes).
+ *       --all yes feeds every keeper of the run directory
+ *       (wp_disk_keepers_heartbeat_all) instead of NAME's only.
  */
 #include <errno.h>
 #include <signal.h>
@@ -48,7 +50,8 @@ static int usage(const char *why)
     fprintf(stderr,
             "wpdiskwatch: %s\n"
             "usage: wpdiskwatch watch --dev DEV ... --pid PID ... [--lease DEV] [--every MS]\n"
-            "       wpdiskwatch feed --resource NAME [--run-dir DIR] [--every MS] [--device DEV]\n",
+            "       wpdiskwatch feed --resource NAME [--run-dir DIR] [--every MS] [--device DEV] "
+            "[--all yes]\n",
             why);
     return 2;
 }
@@ -160,6 +163,7 @@ static int feed(int argc, char **argv)
 {
     const char *run_dir = NULL, *resource = NULL, *device = NULL;
     long every = 100;
+    bool all = false;
     for (int i = 0; i < argc; i++) {
         if (i + 1 >= argc)
             return usage("an option lacks its value");
@@ -171,6 +175,8 @@ static int feed(int argc, char **argv)
             every = atol(argv[++i]);
         else if (strcmp(argv[i], "--device") == 0)
             device = argv[++i];
+        else if (strcmp(argv[i], "--all") == 0 && ++i) /* --all yes */
+            all = strcmp(argv[i], "yes") == 0;
         else
             return usage("unknown option");
     }
@@ -179,7 +185,10 @@ static int feed(int argc, char **argv)
     if (device && wp_disk_watcher_ensure(run_dir, resource, device, NULL) < 0)
         return usage("cannot start the lease watcher");
     while (!stop_flag) {
-        wp_disk_keeper_heartbeat(run_dir, resource);
+        if (all)
+            wp_disk_keepers_heartbeat_all(run_dir);
+        else
+            wp_disk_keeper_heartbeat(run_dir, resource);
         sleep_ms(every);
     }
     if (device)
