@@ -152,7 +152,9 @@ pcmk_configure() {
 }
 
 # pcmk_group [--fs DEVICE]: the group web (Filesystem on DEVICE mounted at
-# /run/pcmk/disk, then) IPaddr2, then wptcpserver through
+# /run/pcmk/disk -- DEVICE is the same path on every node, e.g. the
+# /run/wolfpack/disks/NAME link of `testcluster disk` --, then) IPaddr2, then
+# wptcpserver through
 # ocf:heartbeat:anything; preferred n1 > n2 > n3 (scores 30, 20, 10: less
 # than the stickiness, so no failback).
 pcmk_group() {
@@ -267,7 +269,7 @@ pcmk_node_pids() {
 # pcmk_powerloss NODE: the node "loses power": its link goes down, then
 # SIGKILL to every process in it (corosync, tini, pacemakerd and its
 # daemons, the service, a pending arping).  The caller takes its time mark
-# just before.  Its mounts stay in its mount namespace until pcmk_restore.
+# just before.
 pcmk_powerloss() {
     local n=$1 pids pid
     pids=$(pcmk_node_pids "$n")
@@ -275,6 +277,15 @@ pcmk_powerloss() {
     # shellcheck disable=SC2086
     [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
     for pid in $(pcmk_node_pids "$n"); do kill -KILL "$pid" 2>/dev/null; done
+    # With a Filesystem in the group: the dead node's mount goes at once
+    # (lazily: it ends when the killed processes are gone).  Its final
+    # unmount writes a clean superblock well before a survivor can mount
+    # (that takes at least the detection time), so it never writes behind
+    # the new owner's back -- and the new owner replays no journal: the
+    # figure is a lower bound for a real power loss.
+    if [ "$PCMK_FIRST" = web-fs ]; then
+        pcmk_x "$n" /bin/sh -c 'mountpoint -q /run/pcmk/disk && umount -l /run/pcmk/disk' 2>/dev/null
+    fi
     return 0
 }
 
