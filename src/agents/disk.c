@@ -325,7 +325,8 @@ static bool claim(const disk_res *r, int fd, const wp_disk_header *h, const wp_d
 /* Watch the lease until it may be claimed, then claim it.  *claim_start is
  * the monotonic time just before the claim was written. */
 static bool arbitrate(const disk_res *r, int fd, const wp_disk_header *h, const char *me,
-                      int64_t budget_ms, wp_disk_lease *mine, int64_t *claim_start, wp_err *err)
+                      int64_t budget_ms, wp_disk_lease *mine, int64_t *claim_start,
+                      char previous[WP_DISK_OWNER_MAX], wp_err *err)
 {
     int64_t L = h->lease_ms, begin = wp_disk_now_ms();
     wp_disk_observer obs = {0};
@@ -347,6 +348,7 @@ static bool arbitrate(const disk_res *r, int fd, const wp_disk_header *h, const 
                    (long long)(now - begin), wp_disk_lease_free(&rec) ? "free" : "held", rec.owner,
                    (unsigned long long)rec.generation);
             *claim_start = wp_disk_now_ms();
+            snprintf(previous, WP_DISK_OWNER_MAX, "%s", valid ? rec.owner : "");
             return claim(r, fd, h, &rec, me, mine, err);
         }
         if (now - begin > 2 * L && now - obs.changed_ms < L) {
@@ -564,9 +566,31 @@ static wp_agent_rc disk_validate(const wp_agent_ctx *ctx, wp_err *err)
 }
 
 /* Start after the claim: keeper, fsck, mount.  Undo on failure. */
-static wp_agent_rc start_claimed(const disk_res *r, int fd, const wp_disk_lease *mine,
-                                 int64_t claim_start, wp_err *err)
+/* Persistent reservations after the lease is ours; unsupported is fine. */
+static bool take_reservation(const disk_res *r, int fd, const wp_disk_lease *mine,
+                             const char *previous, wp_err *err)
 {
+    switch (wp_disk_pr_take(fd, mine->owner, previous, err)) {
+    case WP_DISK_PR_OK:
+        logmsg(r, "persistent reservation of %s taken (key %016llx)", r->device,
+               (unsigned long long)wp_disk_pr_key(mine->owner));
+        return true;
+    case WP_DISK_PR_UNSUPPORTED:
+        logmsg(r, "%s has no persistent reservations: the lease alone arbitrates", r->device);
+        return true;
+    case WP_DISK_PR_FAILED:
+        break;
+    }
+    return false;
+}
+
+static wp_agent_rc start_claimed(const disk_res *r, int fd, const wp_disk_lease *mine,
+                                 const char *previous, int64_t claim_start, wp_err *err)
+{
+    if (!take_reservation(r, fd, mine, previous, err)) {
+        release_lease(r, mine->owner, mine->nonce);
+        return WP_AGENT_FAILED;
+    }
     wp_disk_keeper_args a = {
         .run_dir = r->run_dir,
         .resource = r->name,
@@ -635,12 +659,13 @@ static wp_agent_rc disk_start(const wp_agent_ctx *ctx, wp_err *err)
     wp_disk_lease mine;
     int64_t claim_start = 0;
     int64_t budget = wp_agent_timeout_ms(ctx) - 5000;
-    if (!header_check(&r, fd, &h, err) ||
-        !arbitrate(&r, fd, &h, me, budget > 1000 ? budget : 1000, &mine, &claim_start, err)) {
+    char previous[WP_DISK_OWNER_MAX] = "";
+    if (!header_check(&r, fd, &h, err) || !arbitrate(&r, fd, &h, me, budget > 1000 ? budget : 1000,
+                                                     &mine, &claim_start, previous, err)) {
         close(fd);
         return WP_AGENT_FAILED;
     }
-    wp_agent_rc rc = start_claimed(&r, fd, &mine, claim_start, err);
+    wp_agent_rc rc = start_claimed(&r, fd, &mine, previous, claim_start, err);
     close(fd);
     return rc;
 }
@@ -662,6 +687,11 @@ static wp_agent_rc disk_stop(const wp_agent_ctx *ctx, wp_err *err)
     bool had = keeper_read(&r, &k);
     keeper_stop(&r, &k);
     keeper_files_remove(&r);
+    int fd = open(r.device, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        wp_disk_pr_drop(fd, me);
+        close(fd);
+    }
     release_lease(&r, me, had ? k.nonce : 0);
     return WP_AGENT_OK;
 }

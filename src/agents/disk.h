@@ -61,6 +61,20 @@ void wp_disk_watcher_stop(const char *run_dir, const char *resource);
 bool wp_disk_watch_seed(const char *run_dir, const char *resource, int64_t lease_ms,
                         wp_disk_observer *obs);
 
+/* SCSI-3 persistent reservations, where the device has them (disk_pr.c). */
+typedef enum wp_disk_pr_result {
+    WP_DISK_PR_OK = 0,
+    WP_DISK_PR_UNSUPPORTED, /* loop devices and the like: skipped */
+    WP_DISK_PR_FAILED,      /* err set: the device refused */
+} wp_disk_pr_result;
+/* This node's key (never 0). */
+uint64_t wp_disk_pr_key(const char *node);
+/* Register our key and reserve (Write Exclusive, Registrants Only),
+ * preempting the previous owner's key when there was one. */
+wp_disk_pr_result wp_disk_pr_take(int fd, const char *me, const char *previous, wp_err *err);
+/* Release the reservation and unregister (stop). */
+void wp_disk_pr_drop(int fd, const char *me);
+
 /* `wolfpack disk prepare`: make the file system (fs_bytes = the area offset)
  * and write a fresh header and a free lease.  Refuses a device that holds a
  * file system or a lease unless force.  Programs' output to log_fd. */

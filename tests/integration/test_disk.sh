@@ -198,6 +198,8 @@ expect "mounted in A" "$(mounted_in "$NSA")" yes
 expect "not mounted in B" "$(mounted_in "$NSB")" no
 expect "not mounted on the host" "$(findmnt -n "$MP" >/dev/null && echo yes || echo no)" no
 expect "lease owner is A" "$(lease_field owner)" "$HA"
+grep -q "has no persistent reservations" "$LOG" && ok "loop device: reservations skipped, said so" ||
+    bad "loop device: reservations skipped, said so" "$(tail -5 "$LOG")"
 out=$(agent "$NSA" "$TMP/ra" "$LA" quick)
 expect "quick check on A" "$?" 0
 out=$(agent "$NSA" "$TMP/ra" "$LA" thorough)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/agents/disk_lease.h"
+#include "../../src/agents/disk.h"
 
 static wp_disk_lease sample_lease(void)
 {
@@ -191,6 +191,15 @@ static void test_fence_late(void **state)
         assert_true(wp_disk_owner_deadline(0, l) + wp_disk_margin_ms(l) / 2 < l);
 }
 
+static void test_pr_key(void **state)
+{
+    (void)state;
+    assert_true(wp_disk_pr_key("") != 0);
+    assert_true(wp_disk_pr_key("n1") != wp_disk_pr_key("n2"));
+    assert_true(wp_disk_pr_key("n1") == wp_disk_pr_key("n1"));
+    assert_true(wp_disk_pr_key("n1") & 1);
+}
+
 /* The timing argument: for every owner write start w (its deadline is
  * w + L - margin) and any observation of that write by a taker at o >= w,
  * the taker's earliest claim (o + wait) comes after the owner stopped. */
@@ -221,7 +230,8 @@ int main(void)
         cmocka_unit_test(test_lease_roundtrip), cmocka_unit_test(test_damaged_refused),
         cmocka_unit_test(test_header),          cmocka_unit_test(test_area_offset),
         cmocka_unit_test(test_takeover_wait),   cmocka_unit_test(test_keeper_decide),
-        cmocka_unit_test(test_fence_late),      cmocka_unit_test(test_no_overlap_grid),
+        cmocka_unit_test(test_fence_late),      cmocka_unit_test(test_pr_key),
+        cmocka_unit_test(test_no_overlap_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
