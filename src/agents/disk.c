@@ -15,8 +15,9 @@
  *   thorough  quick + a marker file written, fsync'd and read back + the
  *             lease record on disk is still our claim
  *
- * SCSI-3 persistent reservations are not used: the test machines have no
- * SCSI and loop devices answer ENOTTY/EOPNOTSUPP (docs/DISK.md).
+ * Where the device has SCSI-3 persistent reservations they are taken too
+ * after the lease (disk_pr.c); loop devices have none and are skipped.
+ * The lease watcher of a possible owner is disk_watch.c (docs/DISK.md).
  */
 #include "disk.h"
 
