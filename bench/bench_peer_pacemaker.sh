@@ -10,8 +10,8 @@
 # --token TOKEN`, Pacemaker 2.1.5 on the three nodes (bench/peer/pacemaker.sh:
 # fencing off, no-quorum-policy=stop, stickiness 100), the group "web" =
 # IPaddr2 198.51.100.100/24 + wptcpserver on port 7000 (ocf:heartbeat:anything),
-# preferred n1 > n2 > n3; with --fs a Filesystem (ext4 on a loop device)
-# first.  The client (build/tests/tools/wppoll in the client namespace)
+# preferred n1 > n2 > n3; with --fs a Filesystem first (ext4 on
+# `testcluster disk pcmk`: a loop device per node over one image).  The client (build/tests/tools/wppoll in the client namespace)
 # starts a request every 10 ms.
 #
 #   planned   crm_resource --move -r web -N NEXT (run on n1), from the command
@@ -80,7 +80,7 @@ export WPTC_PREFIX=wpk$$-
 TC=$REPO/tools/testcluster
 TMP=$(mktemp -d /tmp/wppcmkbench.XXXXXX)
 export MR_TMP=$TMP
-LOOPDEV=
+DISK=
 # shellcheck source=bench/peer/pacemaker.sh
 . "$REPO/bench/peer/pacemaker.sh"
 # shellcheck source=bench/peer/measure.sh
@@ -90,7 +90,6 @@ cleanup() {
     mr_poller_stop
     mr_detect_stop
     "$TC" down >/dev/null 2>&1
-    [ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV" 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -117,10 +116,16 @@ GROUP=ip,svc
 [ $FS = 1 ] && GROUP=fs,ip,svc
 next_node() { case $1 in n1) echo n2 ;; n2) echo n3 ;; *) echo n1 ;; esac; }
 
+# The shared disk: `testcluster disk` (one image, a loop device per node,
+# /run/wolfpack/disks/pcmk in every node), ext4 made from n1.
 make_disk() {
-    truncate -s 64M "$TMP/disk.img" &&
-        mkfs.ext4 -q -F "$TMP/disk.img" &&
-        LOOPDEV=$(losetup -f --show "$TMP/disk.img")
+    "$TC" disk pcmk --size 64 >"$TMP/disk.out" 2>&1 &&
+        DISK=$(tail -1 "$TMP/disk.out") &&
+        "$TC" exec n1 mkfs.ext4 -q -F "$DISK" >/dev/null 2>&1 || {
+        echo "bench: cannot make the shared disk:"
+        cat "$TMP/disk.out"
+        return 1
+    }
 }
 
 setup() { # TOKEN
@@ -128,11 +133,12 @@ setup() { # TOKEN
         tail -20 "$TMP/up.log"
         return 1
     }
+    if [ $FS = 1 ]; then make_disk || return 1; fi
     local t=$SECONDS
     pcmk_start || return 1
     say "# token $1: pacemaker online on 3 nodes after $((SECONDS - t)) s"
     pcmk_configure >/dev/null || { echo "bench: cannot set the cluster options"; return 1; }
-    if [ $FS = 1 ]; then pcmk_group --fs "$LOOPDEV"; else pcmk_group; fi || {
+    if [ $FS = 1 ]; then pcmk_group --fs "$DISK"; else pcmk_group; fi || {
         echo "bench: cannot create the group"
         return 1
     }
@@ -234,7 +240,6 @@ summary() { # TOKEN
 
 say "# Pacemaker $(pacemakerd --version 2>/dev/null | head -1 | awk '{print $2}') as the peer:" \
     "3 nodes, tokens ${tokens[*]} ms, $RUNS planned + $RUNS failover runs each, group $GROUP"
-[ $FS = 1 ] && { make_disk || { echo "bench: cannot make the loop device"; exit 1; }; }
 for token in "${tokens[@]}"; do
     : >"$TMP/planned.$token"
     : >"$TMP/failover.$token"
