@@ -14,7 +14,8 @@
 #   1. prepare, show, validate; A starts; B's start fails while A renews
 #   2. A "dies" (keeper, feeder and holders killed, its kernel drops the
 #      mount): B takes over after the lease and sees A's data
-#   3. planned move B -> A (stop, start)
+#   3. planned move B -> A (stop, start); A's keeper crashes: the heartbeat
+#      side fences in its place
 #   4. A's keeper frozen (SIGSTOP) while its daemon lives: the heartbeat
 #      fences A at its deadline, B takes over; the observer saw no overlap
 #   5. the whole of A frozen (keeper and feeder): B takes over after L; A,
@@ -257,6 +258,18 @@ echo "     planned move (stop on B + start on A): $(($(now_ms) - t0)) ms"
 out=$(agent "$NSB" "$TMP/rb" "$LB" stop)
 expect "stop where it is not online is success" "$?" 0
 expect "  ...and leaves A's lease alone" "$(lease_field owner)" "$HA"
+
+# ---- 3b. A's keeper crashes, its daemon alive: the heartbeat side fences ----------
+kill -9 "$(keeper_of "$TMP/ra")"
+for _ in $(seq 1 150); do
+    [ "$(mounted_in "$NSA")" = no ] && break
+    sleep 0.02
+done
+expect "A's crashed keeper: the heartbeat side unmounted the disk" "$(mounted_in "$NSA")" no
+grep -q "missed its lease deadline" "$TMP/ra/$RES.disk.fenced" 2>/dev/null &&
+    ok "  ...and said why" || bad "  ...and said why" "$(cat "$TMP/ra/$RES.disk.fenced" 2>&1)"
+out=$(agent "$NSA" "$TMP/ra" "$LA" start)
+expect "A starts again after its keeper crashed" "$?" 0
 
 # ---- 4. A's keeper frozen, its daemon alive ------------------------------------
 in_node "$NSA" bash -c "echo second > $MP/data2 && sync"
