@@ -5,6 +5,12 @@
 # side by side from the same run.
 #
 #   bench/bench_peer_pacemaker.sh [--runs N] [--fs] [TOKEN...]    (root)
+#   bench/bench_peer_pacemaker.sh [--runs N] [--fs] --reuse
+#
+# --reuse runs on the caller's cluster (WPTC_DIR, WPTC_PREFIX; made with
+# `up 3 --no-daemons`, nothing holding 198.51.100.100) at its token, stops
+# Pacemaker afterwards and leaves the cluster up (the Pacemaker state stays
+# in the nodes' /run); without it, a cluster of its own per token.
 #
 # Per TOKEN (ms; default 1000 300): `tools/testcluster up 3 --no-daemons
 # --token TOKEN`, Pacemaker 2.1.5 on the three nodes (bench/peer/pacemaker.sh:
@@ -57,15 +63,17 @@ REPO=$PWD
 RUNS=${RUNS:-10}
 TOKENS=${TOKENS:-1000 300}
 FS=0
+REUSE=0
 tokens=()
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) RUNS=${2:-}; shift ;;
     --runs=*) RUNS=${1#--runs=} ;;
     --fs) FS=1 ;;
+    --reuse) REUSE=1 ;;
     [0-9]*) tokens+=("$1") ;;
     -h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench_peer_pacemaker.sh: unknown argument \"$1\" (--runs N, --fs, TOKEN...)" >&2; exit 2 ;;
+    *) echo "bench_peer_pacemaker.sh: unknown argument \"$1\" (--runs N, --fs, --reuse, TOKEN...)" >&2; exit 2 ;;
     esac
     shift
 done
@@ -75,8 +83,20 @@ done
 build=${BUILD:-build}
 export WPTCPSERVER=$REPO/$build/tests/tools/wptcpserver
 export WOLFPACK=${WOLFPACK:-$REPO/$build/wolfpack}
-export WPTC_DIR=/run/wptc-pcmkbench-$$
-export WPTC_PREFIX=wpk$$-
+if [ $REUSE = 1 ]; then
+    # the caller's cluster (WPTC_DIR, default /run/wptc): its token, left up
+    export WPTC_DIR=${WPTC_DIR:-/run/wptc}
+    [ -f "$WPTC_DIR/cluster.env" ] || {
+        echo "bench_peer_pacemaker.sh: --reuse: no test cluster in $WPTC_DIR" >&2
+        exit 1
+    }
+    export WPTC_PREFIX
+    WPTC_PREFIX=$(sed -n 's/^PREFIX=//p' "$WPTC_DIR/cluster.env")
+    tokens=("$(sed -n 's/^TOKEN=//p' "$WPTC_DIR/cluster.env")")
+else
+    export WPTC_DIR=/run/wptc-pcmkbench-$$
+    export WPTC_PREFIX=wpk$$-
+fi
 TC=$REPO/tools/testcluster
 TMP=$(mktemp -d /tmp/wppcmkbench.XXXXXX)
 export MR_TMP=$TMP
@@ -89,7 +109,12 @@ DISK=
 cleanup() {
     mr_poller_stop
     mr_detect_stop
-    "$TC" down >/dev/null 2>&1
+    if [ $REUSE = 1 ]; then
+        pcmk_stop >/dev/null 2>&1
+        pcmk_clean >/dev/null 2>&1
+    else
+        "$TC" down >/dev/null 2>&1
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -119,7 +144,11 @@ next_node() { case $1 in n1) echo n2 ;; n2) echo n3 ;; *) echo n1 ;; esac; }
 # The shared disk: `testcluster disk` (one image, a loop device per node,
 # /run/wolfpack/disks/pcmk in every node), ext4 made from n1.
 make_disk() {
-    "$TC" disk pcmk --size 64 >"$TMP/disk.out" 2>&1 &&
+    if [ -e "$WPTC_DIR/disks/pcmk.img" ]; then # --reuse, a second time
+        echo /run/wolfpack/disks/pcmk >"$TMP/disk.out"
+    else
+        "$TC" disk pcmk --size 64 >"$TMP/disk.out" 2>&1
+    fi &&
         DISK=$(tail -1 "$TMP/disk.out") &&
         "$TC" exec n1 mkfs.ext4 -q -F "$DISK" >/dev/null 2>&1 || {
         echo "bench: cannot make the shared disk:"
@@ -128,11 +157,34 @@ make_disk() {
     }
 }
 
-setup() { # TOKEN
-    "$TC" up 3 --no-daemons --token "$1" >"$TMP/up.log" 2>&1 || {
-        tail -20 "$TMP/up.log"
+# --reuse: the caller's cluster must have 3 nodes, no wolfpackd (a
+# restarted node would start one: `up --no-daemons`), and nobody holding
+# the virtual address.
+check_reuse() {
+    local n
+    [ "$(sed -n 's/^NODES=//p' "$WPTC_DIR/cluster.env")" = 3 ] &&
+        [ "$(sed -n 's/^DAEMONS=//p' "$WPTC_DIR/cluster.env")" = 0 ] || {
+        echo "bench: --reuse needs a 3-node cluster made with --no-daemons"
         return 1
     }
+    for n in n1 n2 n3; do
+        if "$TC" exec "$n" ip -o -4 addr show dev eth0 | grep -q " $PCMK_VIP/"; then
+            echo "bench: --reuse: $n holds $PCMK_VIP; take that group offline first"
+            return 1
+        fi
+    done
+    "$TC" wait-quorum --timeout 30 >/dev/null || { echo "bench: --reuse: no quorum"; return 1; }
+}
+
+setup() { # TOKEN
+    if [ $REUSE = 1 ]; then
+        check_reuse || return 1
+    else
+        "$TC" up 3 --no-daemons --token "$1" >"$TMP/up.log" 2>&1 || {
+            tail -20 "$TMP/up.log"
+            return 1
+        }
+    fi
     if [ $FS = 1 ]; then make_disk || return 1; fi
     local t=$SECONDS
     pcmk_start || return 1
@@ -257,7 +309,7 @@ for token in "${tokens[@]}"; do
         echo "bench: could not set up Pacemaker at token $token (pacemakerd.out and corosync logs:)"
         tail -5 "$WPTC_DIR"/nodes/n1/var/log/corosync/pacemakerd.out 2>/dev/null
     fi
-    "$TC" down >/dev/null 2>&1
+    [ $REUSE = 1 ] || "$TC" down >/dev/null 2>&1
 done
 echo "# results (ms)"
 for token in "${tokens[@]}"; do summary "$token"; done

@@ -13,6 +13,7 @@
 #   pacemaker.sh powerloss NODE       link down + SIGKILL of everything on NODE
 #   pacemaker.sh restore NODE         "reboot" NODE: link up, corosync, pacemaker
 #   pacemaker.sh stop [NODE...]       stop pacemakerd cleanly (SIGTERM, 60 s, then KILL)
+#   pacemaker.sh clean [NODE...]      after stop: drop the CIB, logs, mounts (as before start)
 #   pacemaker.sh status               crm_mon -1 on the first node that answers
 #
 # Environment: WPTC_DIR / WPTC_PREFIX as for tools/testcluster (the cluster
@@ -360,6 +361,27 @@ pcmk_stop() {
     done
 }
 
+# pcmk_clean [NODE...]: after pcmk_stop, undo pcmk_prepare (the CIB, the
+# logs, /root/.bashrc's cover), so that the node is as testcluster made it.
+pcmk_clean() {
+    local nodes n
+    if [ $# -gt 0 ]; then nodes=("$@"); else mapfile -t nodes < <(pcmk_nodes); fi
+    for n in "${nodes[@]}"; do
+        pcmk_alive "$PCMK_STATE/nodes/$n/pacemaker.pid" >/dev/null && {
+            pcmk_log "$n: pacemaker runs: stop it first"
+            return 1
+        }
+        pcmk_x "$n" /bin/sh -c '
+            mountpoint -q /run/pcmk/disk && umount -l /run/pcmk/disk
+            for m in /var/lib/pacemaker /var/log/pacemaker /root/.bashrc; do
+                mountpoint -q "$m" && umount -l "$m"
+            done
+            rm -rf /run/pcmk /run/resource-agents /run/crm /run/anything_*.pid
+            ip -4 addr del '"$PCMK_VIP"'/24 dev eth0 2>/dev/null
+            exit 0'
+    done
+}
+
 pcmk_status() {
     local n
     for n in $(pcmk_nodes); do
@@ -384,6 +406,7 @@ pcmk_main() {
     powerloss) pcmk_powerloss "$1" ;;
     restore) pcmk_restore "$1" ;;
     stop) pcmk_stop "$@" ;;
+    clean) pcmk_clean "$@" ;;
     status) pcmk_status ;;
     *)
         sed -n '/^#   pacemaker.sh/s/^#   //p' "${BASH_SOURCE[0]}" >&2
