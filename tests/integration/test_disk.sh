@@ -76,7 +76,11 @@ cleanup() {
         blockdev --setrw "$l" 2>/dev/null
         losetup -d "$l" 2>/dev/null
     done
-    rmdir "$MP" 2>/dev/null
+    # a quarantined mount keeps the directory busy until its namespace is gone
+    for _ in $(seq 1 50); do
+        rmdir "$MP" 2>/dev/null || [ ! -d "$MP" ] && break
+        sleep 0.1
+    done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -131,10 +135,19 @@ start_feeder() {
         --all "$([ "$2" = "$TMP/rb" ] && echo yes || echo no)" </dev/null >/dev/null 2>&1 &
     PIDS+=("$!")
     FEEDER=$!
+    sleep 0.1
+    kill -0 "$FEEDER" 2>/dev/null || bad "the heartbeat feeder for $2 runs (wpdiskwatch too old?)"
 }
 agent() { # NODEPID RUNDIR DEV OP
     in_node "$1" "$WPAGENT" --run-dir "$2" --log "$LOG" disk $RES "$4" device="$3" \
         mountpoint="$MP" fstype=ext4 2>&1
+}
+put_file() { # NODEPID FILE TEXT: only onto the mounted disk, never the bare directory
+    if in_node "$1" sh -c 'mountpoint -q "$1" && echo "$3" > "$1/$2" && sync' sh "$MP" "$2" "$3"; then
+        ok "wrote $2 on the mounted disk"
+    else
+        bad "wrote $2 on the mounted disk (not mounted?)"
+    fi
 }
 mounted_in() { in_node "$1" findmnt -n "$MP" >/dev/null 2>&1 && echo yes || echo no; }
 keeper_of() { sed -n 's/^pid=//p' "$1/$RES.disk" 2>/dev/null; }
@@ -221,7 +234,7 @@ echo "     B gave up after $(($(now_ms) - t0)) ms"
 expect "still not mounted in B" "$(mounted_in "$NSB")" no
 
 # ---- 2. A dies ---------------------------------------------------------------
-in_node "$NSA" bash -c "echo record-from-A > $MP/data && sync"
+put_file "$NSA" data record-from-A
 holder "$NSA" data
 KA=$(keeper_of "$TMP/ra")
 kill -9 "$KA" "$FA" "$HOLD"
@@ -272,7 +285,7 @@ out=$(agent "$NSA" "$TMP/ra" "$LA" start)
 expect "A starts again after its keeper crashed" "$?" 0
 
 # ---- 4. A's keeper frozen, its daemon alive ------------------------------------
-in_node "$NSA" bash -c "echo second > $MP/data2 && sync"
+put_file "$NSA" data2 second
 holder "$NSA" data2
 KA=$(keeper_of "$TMP/ra")
 kill -STOP "$KA"
@@ -306,7 +319,7 @@ KA=$(keeper_of "$TMP/ra")
 kill -STOP "$KA" "$FA"
 out=$(agent "$NSB" "$TMP/rb" "$LB" start)
 expect "B takes over from a frozen node" "$?" 0
-in_node "$NSB" bash -c "echo written-by-B > $MP/marker && sync"
+put_file "$NSB" marker written-by-B
 out=$(agent "$NSB" "$TMP/rb" "$LB" stop)
 expect "B stops" "$?" 0
 sync
