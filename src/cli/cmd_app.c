@@ -9,13 +9,16 @@
  *     wolfpack app backup APP --to FILE [--online]
  *     wolfpack app restore APP --from FILE
  *     wolfpack app verify FILE [--json]
+ *     wolfpack app sp apply SP [--group G]
+ *     wolfpack app task-run ID        (wolfpackd runs it for a node task)
  *
  * Unlike the cluster verbs these work on the node itself (src/app): install
  * records below the install root ($WOLFPACK_APP_ROOT, default /), local
  * supervised services, backup archives.  The daemon is only asked whether
  * this node is a cluster node, to warn about a standalone install there
  * (the trap of KB Q221393: its service pack will need a cluster install).
- * Clustered install, `sp apply` and `migrate` come next (docs/APP.md).
+ * The clustered half (install --cluster, sp apply, node tasks, the cluster
+ * records in list/show) is src/app/cluster.h; it talks to wolfpackd.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +26,15 @@
 
 #include "../app/app.h"
 #include "../app/backup.h"
+#include "../app/cluster.h"
 #include "../app/kit.h"
 #include "cli.h"
 
 static const char usage[] =
-    "wolfpack app inspect KIT | install KIT [--set NAME=VALUE ...] | remove APP [--purge]\n"
-    "         | list | show APP | start APP | stop APP\n"
-    "         | backup APP --to FILE [--online] | restore APP --from FILE | verify FILE";
+    "wolfpack app inspect KIT | install KIT [--set NAME=VALUE ...] [--cluster --group G]\n"
+    "         | remove APP [--purge] | list | show APP | start APP | stop APP\n"
+    "         | backup APP --to FILE [--online] | restore APP --from FILE | verify FILE\n"
+    "         | sp apply SP [--group G]";
 
 /* Parse the options of a subcommand; *status is set when it returns false. */
 static bool parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *a,
@@ -169,18 +174,50 @@ static void warn_cluster_node(const wp_kit *kit)
 static int refuse_cluster(const wp_kit *kit)
 {
     wp_err err = {0};
-    if (!kit->clusterable) {
-        wp_errf(&err, WP_E_INVALID, "the %s edition of %s may not be clustered", kit->edition,
-                kit->name);
-        wp_err_why(&err, "its kit says clusterable: false (like Exchange Server Standard Edition)");
-        wp_err_todo(&err, "install it standalone (without --cluster), or use an edition that may "
-                          "be clustered");
-    } else {
-        wp_errf(&err, WP_E_INVALID, "a clustered install is not available yet");
-        wp_err_why(&err, "this build installs applications standalone only (docs/APP.md)");
-        wp_err_todo(&err, "install standalone without --cluster for now");
-    }
+    wp_errf(&err, WP_E_INVALID, "the %s edition of %s may not be clustered", kit->edition,
+            kit->name);
+    wp_err_why(&err, "its kit says clusterable: false (like Exchange Server Standard Edition)");
+    wp_err_todo(&err, "install it standalone (without --cluster), or use an edition that may "
+                      "be clustered");
     return wp_cli_fail(&err);
+}
+
+/* install --cluster --group G: through wolfpackd (src/app/cluster.c). */
+static int install_clustered(wp_cli *cli, const wp_app_env *env, const wp_kit *kit,
+                             const char *group, const wp_cli_opt *set)
+{
+    wp_err err = {0};
+    wp_app_cluster c;
+    if (!group) {
+        wp_errf(&err, WP_E_INVALID, "install --cluster needs --group G");
+        wp_err_why(&err, "a clustered application lives in one group");
+        wp_err_todo(&err, "name a group with an IP address, a network name and a disk");
+        return wp_cli_fail(&err);
+    }
+    if (!wp_app_cluster_open(&c, env, cli->socket_opt, &err))
+        return wp_cli_fail(&err);
+    if (cli->json)
+        c.out = stderr;
+    wp_app_install_opts io = {.set = set->values, .nset = (size_t)set->count};
+    json_t *rec = wp_app_install_clustered(&c, kit, group, &io, &err);
+    wp_app_cluster_close(&c);
+    if (!rec)
+        return wp_cli_fail(&err);
+    if (cli->json) {
+        json_t *out = json_pack("{s:b, s:O}", "ok", 1, "record", rec);
+        wp_cli_print_json(out, stdout);
+        json_decref(out);
+    } else {
+        printf("OK: installed %s %s (%s edition) into group %s; databases on its disk:\n",
+               kit->name, kit->version, kit->edition, group);
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(rec, "databases"), i, d)
+            printf("  %s at %s\n", json_string_value(json_object_get(d, "name")),
+                   json_string_value(json_object_get(d, "path")));
+    }
+    json_decref(rec);
+    return 0;
 }
 
 static void print_install(const json_t *rec, const json_t *notes)
@@ -212,7 +249,10 @@ static int sub_install(wp_cli *cli, int argc, char **argv)
     if (!kit)
         return wp_cli_fail(&err);
     if (opts[1].count || opts[2].count) {
-        status = refuse_cluster(kit);
+        status = !kit->clusterable
+                     ? refuse_cluster(kit)
+                     : install_clustered(cli, &env, kit, opts[2].count ? opts[2].values[0] : NULL,
+                                         &opts[0]);
         wp_kit_free(kit);
         return status;
     }
@@ -292,30 +332,70 @@ static json_t *with_status(const wp_app_env *env, const json_t *rec, bool cluste
     return out;
 }
 
+/* "n1 1.0, n2 1.0" from a cluster record's nodes. */
+static const char *nodes_text(const json_t *rec, char *buf, size_t size)
+{
+    size_t used = 0, i;
+    json_t *n;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(rec, "nodes"), i, n)
+    {
+        int k = snprintf(buf + used, size - used, "%s%s %s", i ? ", " : "",
+                         json_string_value(json_object_get(n, "node")),
+                         json_string_value(json_object_get(n, "version")));
+        if (k < 0 || (size_t)k >= size - used)
+            break;
+        used += (size_t)k;
+    }
+    return buf[0] ? buf : "-";
+}
+
 static void print_list(const json_t *list)
 {
-    static const char *const head[] = {"APP",     "VERSION", "EDITION",
-                                       "INSTALL", "RUNNING", "DATABASES"};
-    wp_table *t = wp_table_new(6, head);
+    static const char *const head[] = {"APP",     "VERSION",   "EDITION", "INSTALL",
+                                       "RUNNING", "DATABASES", "NODES"};
+    wp_table *t = wp_table_new(7, head);
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r)
     {
-        char where[128];
+        char where[128], nodes[512];
         json_t *dbs = json_object_get(r, "databases");
+        json_t *cl = json_object_get(r, "cluster");
         char ndb[32];
         snprintf(ndb, sizeof ndb, "%zu", json_array_size(dbs));
+        const char *running = json_object_get(r, "running")
+                                  ? (json_is_true(json_object_get(r, "running")) ? "yes" : "no")
+                                  : "-";
         const char *row[] = {json_string_value(json_object_get(r, "app")),
                              json_string_value(json_object_get(r, "version")),
                              json_string_value(json_object_get(r, "edition")),
                              json_object_get(r, "error") ? "damaged record"
                                                          : where_text(r, where, sizeof where),
-                             json_is_true(json_object_get(r, "running")) ? "yes" : "no",
-                             ndb};
+                             cl ? "(cluster)" : running,
+                             ndb,
+                             cl ? nodes_text(cl, nodes, sizeof nodes) : "this node"};
         wp_table_add(t, row);
     }
     wp_table_print(t, stdout, "");
     wp_table_free(t);
+}
+
+/* The cluster database's application records, or NULL (no daemon, or one
+ * that does not know them): list and show work without a daemon. */
+static json_t *cluster_apps(wp_cli *cli)
+{
+    wp_err err = {0};
+    return wp_cli_call(cli, "app.list", NULL, NULL, &err);
+}
+
+static json_t *find_app(const json_t *list, const char *app)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) if (strcmp(json_string_value(json_object_get(r, "app")), app) ==
+                                       0) return r;
+    return NULL;
 }
 
 static int sub_list(wp_cli *cli, int argc, char **argv)
@@ -330,16 +410,34 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
     if (!recs)
         return wp_cli_fail(&err);
     bool cluster_node = wp_app_node_in_cluster(cli->socket_opt);
+    json_t *cl = cluster_apps(cli);
     json_t *out = json_array();
     size_t i;
     json_t *r;
-    json_array_foreach(recs, i, r) json_array_append_new(out, with_status(&env, r, cluster_node));
+    json_array_foreach(recs, i, r)
+    {
+        json_t *row = with_status(&env, r, cluster_node);
+        json_t *c = find_app(cl, json_string_value(json_object_get(r, "app")));
+        if (c)
+            json_object_set(row, "nodes", json_object_get(c, "nodes"));
+        json_array_append_new(out, row);
+    }
+    json_array_foreach(cl, i, r)
+    {
+        if (find_app(recs, json_string_value(json_object_get(r, "app"))))
+            continue;
+        json_t *row = json_deep_copy(r);
+        json_object_set(row, "cluster", r);
+        json_object_set_new(row, "here", json_false());
+        json_array_append_new(out, row);
+    }
     if (cli->json)
         wp_cli_print_json(out, stdout);
     else
         print_list(out);
     json_decref(out);
     json_decref(recs);
+    json_decref(cl);
     return 0;
 }
 
@@ -381,6 +479,33 @@ static void print_show(const json_t *s)
                json_string_value(json_object_get(s, "app")));
 }
 
+static void print_cluster_part(const json_t *cl, bool here)
+{
+    char buf[512];
+    if (!here) {
+        printf("Application %s (not installed on this node):\n",
+               json_string_value(json_object_get(cl, "app")));
+        wp_cli_print_kv(stdout, 10, "version", json_string_value(json_object_get(cl, "version")));
+        wp_cli_print_kv(stdout, 10, "install", where_text(cl, buf, sizeof buf));
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(cl, "databases"), i, d)
+        {
+            snprintf(buf, sizeof buf, "%s at %s (on the group's disk)",
+                     json_string_value(json_object_get(d, "name")),
+                     json_string_value(json_object_get(d, "path")));
+            wp_cli_print_kv(stdout, 10, i ? "" : "databases", buf);
+        }
+    }
+    wp_cli_print_kv(stdout, 10, "nodes", nodes_text(cl, buf, sizeof buf));
+    json_t *op = json_object_get(cl, "operation");
+    if (json_is_object(op))
+        wp_cli_print_kv(stdout, 10, "operation",
+                        json_string_value(json_object_get(op, "summary"))
+                            ? json_string_value(json_object_get(op, "summary"))
+                            : "in progress");
+}
+
 static int sub_show(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
@@ -388,17 +513,76 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
     wp_app_env env;
     if (!parse(cli, argc, argv, NULL, 0, &a, 1, "show", &status) || !env_of(&env, &status))
         return status;
-    wp_err err = {0};
+    wp_err err = {0}, cerr = {0};
     json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
-    if (!rec)
+    if (!rec && err.code != WP_E_NOTFOUND)
         return wp_cli_fail(&err);
-    json_t *out = with_status(&env, rec, wp_app_node_in_cluster(cli->socket_opt));
-    if (cli->json)
+    json_t *cl = wp_cli_call(cli, "app.show", json_pack("{s:s}", "name", a.pos[0]), NULL, &cerr);
+    if (!rec && !cl)
+        return wp_cli_fail(&err);
+    json_t *out =
+        rec ? with_status(&env, rec, wp_app_node_in_cluster(cli->socket_opt)) : json_deep_copy(cl);
+    if (cl)
+        json_object_set(out, "cluster", cl);
+    if (cli->json) {
         wp_cli_print_json(out, stdout);
-    else
-        print_show(out);
+    } else {
+        if (rec)
+            print_show(out);
+        if (cl)
+            print_cluster_part(cl, rec != NULL);
+    }
     json_decref(out);
     json_decref(rec);
+    json_decref(cl);
+    return 0;
+}
+
+/* ---- the clustered half: sp apply, task-run ------------------------------------------- */
+
+static int sub_sp(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--group", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (argc < 1 || strcmp(argv[0], "apply") != 0)
+        return wp_cli_usage_error(usage, "app sp takes: apply SP [--group G]");
+    if (!parse(cli, argc - 1, argv + 1, opts, 1, &a, 1, "sp apply", &status) ||
+        !env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    wp_kit *sp = wp_kit_load(a.pos[0], &err);
+    if (!sp)
+        return wp_cli_fail(&err);
+    wp_app_cluster c;
+    bool ok = wp_app_cluster_open(&c, &env, cli->socket_opt, &err);
+    if (!ok)
+        wp_err_todo(&err, "a service pack is applied through wolfpackd: start it (a one-node "
+                          "wolfpackd --solo will do for a node outside a cluster)");
+    ok = ok && wp_app_sp_apply(&c, sp, opts[0].count ? opts[0].values[0] : NULL, &err);
+    if (c.client)
+        wp_app_cluster_close(&c);
+    wp_kit_free(sp);
+    return ok ? 0 : wp_cli_fail(&err);
+}
+
+static int sub_task_run(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "task-run", &status) || !env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    wp_app_cluster c;
+    if (!wp_app_cluster_open(&c, &env, cli->socket_opt, &err))
+        return wp_cli_fail(&err);
+    bool ok = wp_app_task_run(&c, a.pos[0], &err);
+    wp_app_cluster_close(&c);
+    if (!ok)
+        return wp_cli_fail(&err);
+    printf("OK: node task %s done\n", a.pos[0]);
     return 0;
 }
 
@@ -569,7 +753,7 @@ static const struct sub {
     {"inspect", sub_inspect}, {"install", sub_install}, {"remove", sub_remove},
     {"list", sub_list},       {"show", sub_show},       {"start", sub_start},
     {"stop", sub_stop},       {"backup", sub_backup},   {"restore", sub_restore},
-    {"verify", sub_verify},
+    {"verify", sub_verify},   {"sp", sub_sp},           {"task-run", sub_task_run},
 };
 
 int wp_cmd_app(wp_cli *cli, int argc, char **argv)

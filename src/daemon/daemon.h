@@ -15,6 +15,8 @@
  *               start-up probes, quorum-loss stops
  *   monitor.c   quick and thorough checks of what runs here
  *   watch.c     `watch` connections: one event frame per change
+ *   apptask.c   node tasks of `wolfpack app` (app.task): run `wolfpack app
+ *               task-run ID` for this node's
  */
 #ifndef WP_DAEMON_H
 #define WP_DAEMON_H
@@ -181,6 +183,10 @@ void wp_mon_reconcile(wp_daemon *d); /* follow the database: what is Online here
 void wp_mon_stop_all(wp_daemon *d);
 void wp_mon_forget(wp_daemon *d, const char *resource);
 bool wp_mon_owns_pid(const wp_daemon *d, pid_t pid);
+
+/* apptask.c: node tasks of the application setup (app.task) */
+void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */
+void wp_apptask_resume(wp_daemon *d); /* ready again: run this node's pending tasks */
 
 /* watch.c (the `watch` op itself is answered in handlers.c) */
 void wp_watch_applied(wp_daemon *d, const json_t *cmd, int64_t version);

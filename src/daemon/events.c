@@ -145,6 +145,8 @@ void wp_events_kick(wp_daemon *d)
 
 static void view_changed(wp_daemon *d)
 {
+    if (!d->was_ready && wp_view_ready(d))
+        wp_apptask_resume(d);
     wp_watch_membership(d);
     wp_exec_on_view(d);
     wp_events_kick(d);
@@ -187,6 +189,8 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
         wp_exec_on_commit(d, args);
     else if (strcmp(op, "resource.report") == 0)
         wp_exec_on_report(d, args);
+    else if (strcmp(op, "app.task") == 0)
+        wp_apptask_on_applied(d, args);
     else if (strcmp(op, "node.add") == 0 || strcmp(op, "cluster.create") == 0 ||
              strcmp(op, "node.remove") == 0) {
         if (view_refresh(d))

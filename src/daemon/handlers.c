@@ -114,6 +114,33 @@ static json_t *do_resource_show(wp_daemon *d, const json_t *args, wp_err *err)
     return wp_db_resource_show(d->db, arg_str(args, "name"), err);
 }
 
+static json_t *do_app_list(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    (void)args;
+    return wp_db_app_list(d->db, err);
+}
+
+static json_t *do_app_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    return wp_db_app_show(d->db, arg_str(args, "name"), err);
+}
+
+static json_t *do_app_task_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    return wp_db_app_task_show(d->db, arg_str(args, "id"), err);
+}
+
+static json_t *do_app_op_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    return wp_db_app_op_show(d->db, arg_str(args, "name"), err);
+}
+
+static json_t *do_app_lock_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    (void)args;
+    return wp_db_app_lock_show(d->db, err);
+}
+
 static const struct {
     const char *op;
     read_fn fn;
@@ -126,6 +153,11 @@ static const struct {
     {"group.show", do_group_show},
     {"resource.list", do_resource_list},
     {"resource.show", do_resource_show},
+    {"app.list", do_app_list},
+    {"app.show", do_app_show},
+    {"app.task.show", do_app_task_show},
+    {"app.op.show", do_app_op_show},
+    {"app.lock.show", do_app_lock_show},
 };
 
 static json_t *answer_read(wp_daemon *d, const wp_request *req)

@@ -24,6 +24,7 @@ typedef enum arg_shape {
     SHAPE_ARR_STR,     /* ["a", "b"] */
     SHAPE_ARR_NODES,   /* [{"name": s, "address": s, "id": n}] */
     SHAPE_ARR_OBJ,     /* [{...}, ...] (the handler checks the members) */
+    SHAPE_OBJECT,      /* {...} any object (the handler checks it; app.register) */
 } arg_shape;
 
 typedef struct arg_spec {
@@ -75,6 +76,32 @@ static const arg_spec args_commit[] = {
     {"decisions", SHAPE_ARR_OBJ, true}, {"actions", SHAPE_ARR_OBJ, false},
     {"offline", SHAPE_ARR_STR, false},  {NULL, 0, false}};
 
+/* ops_app.c: clustered applications */
+static const arg_spec args_app_register[] = {
+    {"name", SHAPE_STRING, true}, {"record", SHAPE_OBJECT, true}, {NULL, 0, false}};
+static const arg_spec args_app_node[] = {{"name", SHAPE_STRING, true},
+                                         {"node", SHAPE_STRING, true},
+                                         {"version", SHAPE_STRING, false},
+                                         {NULL, 0, false}};
+static const arg_spec args_app_task[] = {{"id", SHAPE_STRING, true},
+                                         {"node", SHAPE_STRING, true},
+                                         {"kind", SHAPE_STRING, true},
+                                         {"args", SHAPE_OBJ_STR, false},
+                                         {NULL, 0, false}};
+static const arg_spec args_app_task_done[] = {{"id", SHAPE_STRING, true},
+                                              {"node", SHAPE_STRING, true},
+                                              {"result", SHAPE_STRING, true},
+                                              {"error", SHAPE_STRING, false},
+                                              {NULL, 0, false}};
+static const arg_spec args_app_op[] = {
+    {"name", SHAPE_STRING, true}, {"state", SHAPE_OBJECT, false}, {NULL, 0, false}};
+static const arg_spec args_app_lock[] = {{"holder", SHAPE_STRING, true},
+                                         {"op", SHAPE_STRING, true},
+                                         {"at", SHAPE_INTEGER, true},
+                                         {"force", SHAPE_STRING, false},
+                                         {NULL, 0, false}};
+static const arg_spec args_app_unlock[] = {{"holder", SHAPE_STRING, true}, {NULL, 0, false}};
+
 static const op_spec op_table[] = {
     {"cluster.create", args_cluster_create, db_op_cluster_create},
     {"node.add", args_node, db_op_node_add},
@@ -98,6 +125,14 @@ static const op_spec op_table[] = {
     {"resource.fail", args_name, db_op_resource_fail},
     {"resource.report", args_report, db_op_resource_report},
     {"sched.commit", args_commit, db_op_sched_commit},
+    {"app.register", args_app_register, db_op_app_register},
+    {"app.unregister", args_name, db_op_app_unregister},
+    {"app.node", args_app_node, db_op_app_node},
+    {"app.task", args_app_task, db_op_app_task},
+    {"app.task.done", args_app_task_done, db_op_app_task_done},
+    {"app.op", args_app_op, db_op_app_op},
+    {"app.lock", args_app_lock, db_op_app_lock},
+    {"app.unlock", args_app_unlock, db_op_app_unlock},
 };
 
 static const char *shape_text(arg_shape s)
@@ -117,6 +152,8 @@ static const char *shape_text(arg_shape s)
         return "an array of node objects {name, address, id}";
     case SHAPE_ARR_OBJ:
         return "an array of objects";
+    case SHAPE_OBJECT:
+        return "an object";
     }
     return "?";
 }
@@ -136,6 +173,8 @@ static bool shape_ok(const json_t *v, arg_shape s)
     json_t *item;
     size_t i;
     switch (s) {
+    case SHAPE_OBJECT:
+        return json_is_object(v);
     case SHAPE_STRING:
         return json_is_string(v);
     case SHAPE_INTEGER:

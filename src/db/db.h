@@ -179,6 +179,40 @@ bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
  *     some are; else "Offline" (an empty group is Offline).
  */
 
+/*
+ * Clustered applications (src/db/ops_app.c; docs/APP.md).  Stored in the
+ * meta table under prefixed keys (app:NAME, app-node:NAME:NODE,
+ * app-task:ID, app-op:NAME, app-lock), so the schema is unchanged.
+ *   app.register   {name, record}   the clustered install record (record.app
+ *                                   = name, mode "clustered", group must
+ *                                   exist); replaces an earlier one
+ *   app.unregister {name}           also drops its node rows
+ *   app.node       {name, node, version?}  NODE holds VERSION's program
+ *                                   files; without version: holds none
+ *   app.task       {id, node, kind, args?: {k: v}}  a node task: the node
+ *                                   named runs it when it sees it applied
+ *                                   (kind files | remove | sp-files); state
+ *                                   "pending"; ids are unique
+ *   app.task.done  {id, node, result: ok|failed, error?}  only once, only
+ *                                   for the task's own node
+ *   app.op         {name, state?}   a migrate/rollout's step state (object),
+ *                                   removed without state
+ *   app.lock       {holder, op, at, force?}  the cluster-wide rollout lock;
+ *                                   refused (WP_E_CONFLICT) while another
+ *                                   holder has it, unless force names that
+ *                                   holder; the same holder may retake it
+ *   app.unlock     {holder}
+ * Queries: app list [record + "nodes": [{node, version}]], app show (the
+ * same + "operation"), a task, every task, an op state (null when none),
+ * the lock (null when free).
+ */
+json_t *wp_db_app_list(wp_db *db, wp_err *err);
+json_t *wp_db_app_show(wp_db *db, const char *name, wp_err *err);
+json_t *wp_db_app_task_show(wp_db *db, const char *id, wp_err *err);
+json_t *wp_db_app_tasks(wp_db *db, wp_err *err);
+json_t *wp_db_app_op_show(wp_db *db, const char *name, wp_err *err);
+json_t *wp_db_app_lock_show(wp_db *db, wp_err *err);
+
 /* The scheduler's input (docs/SCHEDULER.md, the fixture format) built from
  * the database: every node with state "up" when its id is in up_ids (the
  * current quorate membership), else "down".  Idle groups (target offline,

@@ -112,6 +112,15 @@ bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_sched_commit(wp_db *db, const json_t *args, wp_err *err);
+/* ops_app.c: clustered applications (records in meta, see there) */
+bool db_op_app_register(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_unregister(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_op(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_lock(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_unlock(wp_db *db, const json_t *args, wp_err *err);
 
 /* A history (JSON array text of unix times, NULL = empty) with `at`
  * appended, keeping the last WP_DB_HISTORY_MAX entries; malloc'd. */

@@ -32,6 +32,7 @@ typedef enum arg_shape {
     SHAPE_OBJ_STR_NUL, /* {"k": "v" | null, ...} */
     SHAPE_ARR_STR,     /* ["a", "b"] */
     SHAPE_ARR_NODES,   /* [{"name": s, "address": s, "id": n}, ...] */
+    SHAPE_OBJECT,      /* any object (the database checks it: app.register) */
 } arg_shape;
 
 typedef struct arg_spec {
@@ -78,6 +79,33 @@ static const arg_spec args_depend[] = {
 static const arg_spec args_move[] = {
     {"name", SHAPE_STRING, true}, {"to", SHAPE_STRING, false}, {NULL, 0, false}};
 
+/* Clustered applications (src/db/db.h, docs/APP.md). */
+static const arg_spec args_app_register[] = {
+    {"name", SHAPE_STRING, true}, {"record", SHAPE_OBJECT, true}, {NULL, 0, false}};
+static const arg_spec args_app_node[] = {{"name", SHAPE_STRING, true},
+                                         {"node", SHAPE_STRING, true},
+                                         {"version", SHAPE_STRING, false},
+                                         {NULL, 0, false}};
+static const arg_spec args_app_task[] = {{"id", SHAPE_STRING, true},
+                                         {"node", SHAPE_STRING, true},
+                                         {"kind", SHAPE_STRING, true},
+                                         {"args", SHAPE_OBJ_STR, false},
+                                         {NULL, 0, false}};
+static const arg_spec args_app_task_done[] = {{"id", SHAPE_STRING, true},
+                                              {"node", SHAPE_STRING, true},
+                                              {"result", SHAPE_STRING, true},
+                                              {"error", SHAPE_STRING, false},
+                                              {NULL, 0, false}};
+static const arg_spec args_app_op[] = {
+    {"name", SHAPE_STRING, true}, {"state", SHAPE_OBJECT, false}, {NULL, 0, false}};
+static const arg_spec args_app_lock[] = {{"holder", SHAPE_STRING, true},
+                                         {"op", SHAPE_STRING, true},
+                                         {"at", SHAPE_INTEGER, true},
+                                         {"force", SHAPE_STRING, false},
+                                         {NULL, 0, false}};
+static const arg_spec args_app_unlock[] = {{"holder", SHAPE_STRING, true}, {NULL, 0, false}};
+static const arg_spec args_id[] = {{"id", SHAPE_STRING, true}, {NULL, 0, false}};
+
 /* resource.report and sched.commit are wolfpackd's own commands (src/db/db.h):
  * they are deliberately absent, so no client can forge a resource state or a
  * scheduler decision. */
@@ -111,6 +139,19 @@ static const op_spec op_table[] = {
     {"resource.online", true, args_name},
     {"resource.offline", true, args_name},
     {"resource.fail", true, args_name},
+    {"app.list", false, args_none},
+    {"app.show", false, args_name},
+    {"app.task.show", false, args_id},
+    {"app.op.show", false, args_name},
+    {"app.lock.show", false, args_none},
+    {"app.register", true, args_app_register},
+    {"app.unregister", true, args_name},
+    {"app.node", true, args_app_node},
+    {"app.task", true, args_app_task},
+    {"app.task.done", true, args_app_task_done},
+    {"app.op", true, args_app_op},
+    {"app.lock", true, args_app_lock},
+    {"app.unlock", true, args_app_unlock},
 };
 
 static const op_spec *op_find(const char *op)
@@ -146,6 +187,8 @@ static const char *shape_text(arg_shape shape)
         return "an array of strings";
     case SHAPE_ARR_NODES:
         return "an array of node objects {name, address, id}";
+    case SHAPE_OBJECT:
+        return "an object";
     }
     return "?";
 }
@@ -159,6 +202,8 @@ static bool shape_ok(const char *where, const json_t *v, arg_shape shape, wp_err
     size_t i;
 
     switch (shape) {
+    case SHAPE_OBJECT:
+        return json_is_object(v);
     case SHAPE_STRING:
         return json_is_string(v);
     case SHAPE_INTEGER:
@@ -368,7 +413,7 @@ static bool check_envelope(json_t *root, wp_err *err)
 
 static void unknown_op(const char *op, wp_err *err)
 {
-    char known[640];
+    char known[1024];
     size_t used = 0;
     for (size_t i = 0; i < sizeof op_table / sizeof op_table[0] && used < sizeof known; i++) {
         int n = snprintf(known + used, sizeof known - used, "%s%s", i ? " " : "", op_table[i].op);

@@ -20,6 +20,10 @@
  *   resource.depend, resource.undepend, node.pause, node.resume,
  *   node.drain, group.online, group.offline, group.move {name, to?},
  *   resource.online, resource.offline, resource.fail
+ * Clustered applications (docs/APP.md): reads app.list, app.show {name},
+ *   app.task.show {id}, app.op.show {name}, app.lock.show; changes
+ *   app.register, app.unregister, app.node, app.task, app.task.done,
+ *   app.op, app.lock, app.unlock (args in src/db/db.h)
  * The daemon's own commands (resource.report, sched.commit) are not OPs:
  * a client sending them gets an unknown-op error.
  *

@@ -1,0 +1,582 @@
+/*
+ * cluster.c -- the clustered half of `wolfpack app` (cluster.h): talking
+ * to wolfpackd, the clustered install, node tasks, and the helpers the
+ * service pack (sp.c) shares.
+ *
+ * A clustered install (docs/APP.md) checks the group by class
+ * (qualify.c), needs this node to own the group (its disk is mounted
+ * here), copies the program files here, creates the databases on the
+ * group's disk, registers the record in the cluster database (app.register,
+ * app.node), creates one Generic Service resource per kit service with its
+ * dependencies, and asks every other node for the program files with a node
+ * task (app.task; the node's wolfpackd starts `wolfpack app task-run ID`,
+ * which calls wp_app_task_run and answers app.task.done).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "cluster_internal.h"
+#include "fsutil.h"
+
+/* ---- talking to wolfpackd ------------------------------------------------------ */
+
+json_t *wp_app_call(wp_app_cluster *c, const char *op, json_t *args, wp_err *err)
+{
+    return wp_client_call(c->client, op, args, NULL, err);
+}
+
+bool wp_app_change(wp_app_cluster *c, const char *op, json_t *args, wp_err *err)
+{
+    json_t *r = wp_app_call(c, op, args, err);
+    json_decref(r);
+    return r != NULL;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+bool wp_app_cluster_open(wp_app_cluster *c, const wp_app_env *env, const char *socket_path,
+                         wp_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->env = env;
+    c->out = stdout;
+    c->tty = isatty(0) && isatty(1);
+    c->client = wp_client_connect(wp_client_socket_path(socket_path), err);
+    if (!c->client)
+        return false;
+    json_t *st = wp_app_call(c, "status", NULL, err);
+    if (!st) {
+        wp_app_cluster_close(c);
+        return false;
+    }
+    const char *tr = str(st, "transport");
+    c->corosync = tr && strcmp(tr, "corosync") == 0;
+    json_int_t id = json_integer_value(json_object_get(st, "local_node_id"));
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(st, "nodes"), i, n)
+    {
+        if (json_integer_value(json_object_get(n, "id")) == id)
+            snprintf(c->node, sizeof c->node, "%s", str(n, "name"));
+    }
+    json_decref(st);
+    if (!c->node[0]) {
+        wp_errf(err, WP_E_UNAVAILABLE, "this node is not named in the cluster database yet");
+        wp_err_why(err, "wolfpackd knows no node with this node's id");
+        wp_err_todo(err, "wait until the node has joined (wolfpack status), then retry");
+        wp_app_cluster_close(c);
+        return false;
+    }
+    return true;
+}
+
+void wp_app_cluster_close(wp_app_cluster *c)
+{
+    wp_client_close(c->client);
+    c->client = NULL;
+}
+
+static json_t *resources_of(wp_app_cluster *c, const char *group, wp_err *err)
+{
+    return wp_app_call(c, "resource.list", json_pack("{s:s}", "group", group), err);
+}
+
+json_t *wp_app_group_assess_one(wp_app_cluster *c, const char *group, wp_err *err)
+{
+    json_t *g = wp_app_call(c, "group.show", json_pack("{s:s}", "name", group), err);
+    json_t *res = g ? resources_of(c, str(g, "name"), err) : NULL;
+    json_t *a = res ? wp_app_group_assess(g, res) : NULL;
+    json_decref(g);
+    json_decref(res);
+    return a;
+}
+
+json_t *wp_app_groups_assess(wp_app_cluster *c, wp_err *err)
+{
+    json_t *groups = wp_app_call(c, "group.list", NULL, err);
+    if (!groups)
+        return NULL;
+    json_t *out = json_array();
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g)
+    {
+        json_t *a = wp_app_group_assess_one(c, str(g, "name"), err);
+        if (!a) {
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+        json_array_append_new(out, a);
+    }
+    json_decref(groups);
+    return out;
+}
+
+json_t *wp_app_qualifying(const json_t *assessments)
+{
+    json_t *names = json_array();
+    size_t i;
+    json_t *a;
+    json_array_foreach(assessments, i, a) if (json_is_true(json_object_get(a, "qualifies")))
+        json_array_append_new(names, json_string(str(a, "group")));
+    return names;
+}
+
+/* ---- files on this node ------------------------------------------------------------ */
+
+bool wp_app_put_program_files(const wp_app_env *env, const wp_kit *kit, wp_err *err)
+{
+    for (size_t i = 0; i < kit->nfiles; i++) {
+        char src[PATH_MAX], dst[PATH_MAX];
+        snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[i].from);
+        wp_app_path(env, kit->files[i].to, dst, sizeof dst);
+        if (!wp_fs_copy_atomic(src, dst, kit->files[i].mode, err))
+            return false;
+    }
+    return true;
+}
+
+bool wp_app_create_databases(const wp_kit *kit, const json_t *record, json_t *notes, wp_err *err)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(record, "databases"), i, d)
+    {
+        const char *path = str(d, "path");
+        const wp_kit_db *kd = wp_kit_db_find(kit, str(d, "name"));
+        if (access(path, F_OK) == 0) {
+            char note[PATH_MAX + 80];
+            snprintf(note, sizeof note, "kept the existing database %s at %s", str(d, "name"),
+                     path);
+            json_array_append_new(notes, json_string(note));
+            continue;
+        }
+        bool ok;
+        if (kd && kd->initial) {
+            char src[PATH_MAX];
+            snprintf(src, sizeof src, "%s/%s", kit->dir, kd->initial);
+            ok = wp_fs_copy_atomic(src, path, 0640, err);
+        } else {
+            char dir[PATH_MAX];
+            snprintf(dir, sizeof dir, "%s", path);
+            ok = wp_fs_mkdir_p(dirname(dir), 0755, err) &&
+                 wp_fs_write_atomic(path, "", 0, 0640, err);
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* This node's copy of a cluster record: node = this node, installed now. */
+bool wp_app_save_local_copy(wp_app_cluster *c, const json_t *record, wp_err *err)
+{
+    json_t *copy = json_deep_copy(record);
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object_set_new(copy, "node", json_string(c->node));
+    json_object_set_new(copy, "installed_at", json_string(when));
+    json_object_del(copy, "nodes");
+    json_object_del(copy, "operation");
+    bool ok = wp_app_record_save(c->env, copy, err);
+    json_decref(copy);
+    return ok;
+}
+
+/* ---- node tasks ------------------------------------------------------------------------ */
+
+static long task_timeout(void)
+{
+    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
+    long v = t ? strtol(t, NULL, 10) : 0;
+    return v > 0 ? v : 120;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Nodes of the cluster other than this one, with "up" from the members. */
+static json_t *other_nodes(wp_app_cluster *c, wp_err *err)
+{
+    json_t *st = wp_app_call(c, "status", NULL, err);
+    if (!st)
+        return NULL;
+    json_t *out = json_array();
+    size_t i, j;
+    json_t *n, *m;
+    json_array_foreach(json_object_get(st, "nodes"), i, n)
+    {
+        if (strcasecmp(str(n, "name"), c->node) == 0)
+            continue;
+        bool up = false;
+        json_array_foreach(json_object_get(st, "members"), j, m) up =
+            up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
+        json_array_append_new(out, json_pack("{s:s, s:b}", "name", str(n, "name"), "up", up));
+    }
+    json_decref(st);
+    return out;
+}
+
+/* Wait until a task is no longer pending; its final object, or NULL. */
+static json_t *task_wait(wp_app_cluster *c, const char *id, long deadline_s, wp_err *err)
+{
+    for (long waited = 0;; waited += 200) {
+        json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
+        if (!t)
+            return NULL;
+        if (strcmp(str(t, "state"), "pending") != 0)
+            return t;
+        json_decref(t);
+        if (waited >= deadline_s * 1000) {
+            wp_errf(err, WP_E_UNAVAILABLE, "node task %s did not finish within %ld s", id,
+                    deadline_s);
+            wp_err_why(err,
+                       "the node's wolfpackd runs it with `wolfpack app task-run %s`; it "
+                       "has not answered",
+                       id);
+            wp_err_todo(err,
+                        "check the node's wolfpackd and STATE_DIR/agents.log there; the "
+                        "task stays pending and runs when that node's wolfpackd starts; "
+                        "see it with: wolfpack app task %s",
+                        id);
+            return NULL;
+        }
+        sleep_ms(200);
+    }
+}
+
+bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kind, json_t *args,
+                             wp_err *err)
+{
+    json_t *nodes = other_nodes(c, err);
+    if (!nodes) {
+        json_decref(args);
+        return false;
+    }
+    json_t *ids = json_array();
+    bool ok = true;
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        char id[128];
+        snprintf(id, sizeof id, "%s-%s-%s-%lld-%d", app, kind, str(n, "name"),
+                 (long long)time(NULL), (int)getpid());
+        ok = wp_app_change(c, "app.task",
+                           json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", str(n, "name"),
+                                     "kind", kind, "args", args),
+                           err);
+        if (!ok)
+            break;
+        json_array_append_new(ids, json_pack("{s:s, s:s, s:b}", "id", id, "node", str(n, "name"),
+                                             "up", json_is_true(json_object_get(n, "up"))));
+    }
+    json_t *t;
+    json_array_foreach(ids, i, t)
+    {
+        if (!ok)
+            break;
+        if (!json_is_true(json_object_get(t, "up"))) {
+            fprintf(c->out, "  node %s is down: it runs task %s when its wolfpackd starts again\n",
+                    str(t, "node"), str(t, "id"));
+            continue;
+        }
+        json_t *done = task_wait(c, str(t, "id"), task_timeout(), err);
+        ok = done != NULL;
+        if (ok && strcmp(str(done, "state"), "ok") != 0) {
+            wp_errf(err, WP_E_IO, "node %s could not do its part (%s)", str(t, "node"), kind);
+            wp_err_why(err, "%s", str(done, "error") ? str(done, "error") : "no reason given");
+            wp_err_todo(err, "fix that node, then run the command again (it is safe to repeat)");
+            ok = false;
+        } else if (ok) {
+            fprintf(c->out, "  node %s: done (%s)\n", str(t, "node"), kind);
+        }
+        json_decref(done);
+    }
+    json_decref(ids);
+    json_decref(nodes);
+    json_decref(args);
+    return ok;
+}
+
+/* The files task: the program files of the cluster record's kit. */
+static bool task_files(wp_app_cluster *c, const char *app, wp_err *err)
+{
+    json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
+    if (!rec)
+        return false;
+    wp_kit *kit = wp_kit_load(str(rec, "kit"), err);
+    bool ok = kit && wp_app_put_program_files(c->env, kit, err) &&
+              wp_app_save_local_copy(c, rec, err) &&
+              wp_app_change(c, "app.node",
+                            json_pack("{s:s, s:s, s:s}", "name", app, "node", c->node, "version",
+                                      str(rec, "version")),
+                            err);
+    if (!kit)
+        wp_err_todo(err, "a kit must be at the same path on every node (%s)", str(rec, "kit"));
+    wp_kit_free(kit);
+    json_decref(rec);
+    return ok;
+}
+
+bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
+{
+    json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
+    if (!t)
+        return false;
+    if (strcasecmp(str(t, "node"), c->node) != 0 || strcmp(str(t, "state"), "pending") != 0) {
+        json_decref(t);
+        return true; /* not ours, or done already: nothing to do */
+    }
+    const char *kind = str(t, "kind"), *app = str(json_object_get(t, "args"), "app");
+    wp_err work = {0};
+    bool ok = false;
+    if (!app)
+        wp_errf(&work, WP_E_INVALID, "node task %s names no application", id);
+    else if (strcmp(kind, "files") == 0 || strcmp(kind, "sp-files") == 0)
+        ok = task_files(c, app, &work);
+    else if (strcmp(kind, "remove") == 0)
+        ok = wp_app_remove(c->env, app, false, NULL, &work);
+    else
+        wp_errf(&work, WP_E_INVALID, "unknown node task kind %s", kind);
+    char text[1000];
+    snprintf(text, sizeof text, "%s%s%s", work.what, work.why[0] ? ": " : "", work.why);
+    bool reported =
+        wp_app_change(c, "app.task.done",
+                      json_pack("{s:s, s:s, s:s, s:s?}", "id", id, "node", c->node, "result",
+                                ok ? "ok" : "failed", "error", ok ? NULL : text),
+                      err);
+    json_decref(t);
+    if (!ok)
+        *err = work;
+    return ok && reported;
+}
+
+/* ---- the clustered install ---------------------------------------------------------- */
+
+/* The assessment of group, refusing (with the article's message) when it
+ * does not qualify.  Caller owns. */
+json_t *wp_app_group_checked(wp_app_cluster *c, const char *group, wp_err *err)
+{
+    json_t *a = wp_app_group_assess_one(c, group, err);
+    if (!a || json_is_true(json_object_get(a, "qualifies")))
+        return a;
+    json_t *all = wp_app_groups_assess(c, err);
+    json_t *q = all ? wp_app_qualifying(all) : json_array();
+    wp_app_print_not_qualified(c->out, a, q);
+    json_decref(all);
+    json_decref(q);
+    wp_errf(err, WP_E_CONFLICT, "group %s cannot hold a clustered application", str(a, "group"));
+    wp_err_why(err, "it lacks what is listed above");
+    wp_err_todo(err, "choose a group that qualifies, or add the missing resources to it");
+    json_decref(a);
+    return NULL;
+}
+
+/* This node must own the group: its disk is mounted only on the owner. */
+bool wp_app_must_own(wp_app_cluster *c, const json_t *a, wp_err *err)
+{
+    const char *owner = str(a, "owner");
+    if (owner && strcasecmp(owner, c->node) == 0)
+        return true;
+    wp_errf(err, WP_E_CONFLICT, "this node (%s) does not own group %s", c->node, str(a, "group"));
+    wp_err_why(err,
+               "the group's disk %s is mounted on its owner (%s) only, and the databases "
+               "must be reached there",
+               str(a, "disk") ? str(a, "disk") : "?", owner ? owner : "none");
+    wp_err_todo(err, "move the group here first: wolfpack group move '%s' --to %s", str(a, "group"),
+                c->node);
+    return false;
+}
+
+static bool mountpoint_known(const json_t *a, wp_err *err)
+{
+    if (str(a, "mountpoint"))
+        return true;
+    wp_errf(err, WP_E_CONFLICT, "the storage resource %s of group %s has no mount point",
+            str(a, "disk"), str(a, "group"));
+    wp_err_why(err, "an application's databases are files below the disk's mountpoint property");
+    wp_err_todo(err, "use a group with a Physical Disk (its mountpoint property)");
+    return false;
+}
+
+/* Resource depends_on for a service of a record. */
+static json_t *service_deps(const char *app, const json_t *svc, const json_t *a)
+{
+    json_t *deps = json_array();
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(svc, "depends_on"), i, d)
+    {
+        const char *dep = json_string_value(d);
+        const char *res = strcmp(dep, WP_KIT_DEP_ADDRESS) == 0 ? str(a, "address")
+                          : strcmp(dep, WP_KIT_DEP_NAME) == 0  ? str(a, "name")
+                          : strcmp(dep, WP_KIT_DEP_DISK) == 0  ? str(a, "disk")
+                                                               : NULL;
+        char name[128];
+        if (!res) {
+            wp_app_resource_name(app, dep, name, sizeof name);
+            res = name;
+        }
+        json_array_append_new(deps, json_string(res));
+    }
+    return deps;
+}
+
+json_t *wp_app_service_props(const json_t *svc)
+{
+    char *cmd = wp_app_argv_join(json_object_get(svc, "command"));
+    json_t *check = json_object_get(svc, "check");
+    char *chk = json_is_array(check) ? wp_app_argv_join(check) : NULL;
+    json_t *props = json_pack("{s:s, s:s?}", "command", cmd, "check_command", chk);
+    free(cmd);
+    free(chk);
+    return props;
+}
+
+/* Create the Generic Service resources of a record (dependencies first);
+ * on failure delete those created. */
+static bool create_resources(wp_app_cluster *c, const json_t *rec, const json_t *a, wp_err *err)
+{
+    const char *app = str(rec, "app");
+    json_t *made = json_array();
+    bool ok = true;
+    size_t i;
+    json_t *svc;
+    json_array_foreach(json_object_get(rec, "services"), i, svc)
+    {
+        char name[128], timeout[32];
+        wp_app_resource_name(app, str(svc, "name"), name, sizeof name);
+        snprintf(timeout, sizeof timeout, "%lld",
+                 (long long)json_integer_value(json_object_get(svc, "start_timeout")) + 30);
+        json_t *args =
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s}}", "name", name, "group", str(a, "group"),
+                      "type", "Generic Service", "props", wp_app_service_props(svc), "depends_on",
+                      service_deps(app, svc, a), "policy", "pending_timeout", timeout);
+        ok = wp_app_change(c, "resource.create", args, err);
+        if (!ok)
+            break;
+        json_array_append_new(made, json_string(name));
+        fprintf(c->out, "  resource %s (Generic Service) in group %s\n", name, str(a, "group"));
+    }
+    for (size_t k = json_array_size(made); !ok && k-- > 0;)
+        wp_app_change(c, "resource.delete",
+                      json_pack("{s:s}", "name", json_string_value(json_array_get(made, k))), NULL);
+    json_decref(made);
+    return ok;
+}
+
+/* Refusals before anything changes. */
+static bool install_preflight(wp_app_cluster *c, const wp_kit *kit, wp_err *err)
+{
+    json_t *have = wp_app_call(c, "app.show", json_pack("{s:s}", "name", kit->name), NULL);
+    if (have) {
+        wp_errf(err, WP_E_EXISTS, "%s is already installed in the cluster (group %s)", kit->name,
+                str(have, "group"));
+        wp_err_why(err, "an application is installed into one group once");
+        wp_err_todo(err, "apply a service pack to update it (wolfpack app sp apply SP)");
+        json_decref(have);
+        return false;
+    }
+    json_t *local = wp_app_record_load(c->env, kit->name, NULL);
+    if (local) {
+        wp_errf(err, WP_E_EXISTS, "%s is installed standalone on this node", kit->name);
+        wp_err_why(err, "a standalone install and a cluster install of one application cannot "
+                        "share a node");
+        wp_err_todo(err,
+                    "move it into the cluster with its databases: wolfpack app migrate %s "
+                    "--group G",
+                    kit->name);
+        json_decref(local);
+        return false;
+    }
+    if (wp_kit_is_service_pack(kit)) {
+        wp_errf(err, WP_E_INVALID, "%s is a service pack, not an installable kit", kit->path);
+        wp_err_why(err, "a service pack updates an installed version");
+        wp_err_todo(err, "install %s %s first, then apply the service pack", kit->name,
+                    kit->upgrades_from[0]);
+        return false;
+    }
+    return true;
+}
+
+/* --set address=IP of the group unless given. */
+static const char **sets_with_address(const wp_kit *kit, const wp_app_install_opts *opts,
+                                      const json_t *a, size_t *n, char *buf, size_t size)
+{
+    const char **sets = calloc(opts->nset + 1, sizeof *sets);
+    bool given = false;
+    for (size_t i = 0; sets && i < opts->nset; i++) {
+        sets[i] = opts->set[i];
+        given = given || strncmp(opts->set[i], "address=", 8) == 0;
+    }
+    *n = opts->nset;
+    if (sets && !given && wp_kit_param_get(kit, "address") && str(a, "ip")) {
+        snprintf(buf, size, "address=%s", str(a, "ip"));
+        sets[(*n)++] = buf;
+    }
+    return sets;
+}
+
+json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const char *group,
+                                 const wp_app_install_opts *opts, wp_err *err)
+{
+    if (!install_preflight(c, kit, err))
+        return NULL;
+    json_t *a = wp_app_group_checked(c, group, err);
+    if (!a || !wp_app_must_own(c, a, err) || !mountpoint_known(a, err)) {
+        json_decref(a);
+        return NULL;
+    }
+    char addr[128];
+    size_t nset = 0;
+    const char **sets = sets_with_address(kit, opts, a, &nset, addr, sizeof addr);
+    wp_app_install_opts io = {
+        .set = sets, .nset = nset, .group = str(a, "group"), .disk_mount = str(a, "mountpoint")};
+    json_t *rec = sets ? wp_app_record_from_kit(c->env, kit, &io, err) : NULL;
+    free(sets);
+    json_t *notes = json_array();
+    bool ok = rec && wp_app_put_program_files(c->env, kit, err) &&
+              wp_app_create_databases(kit, rec, notes, err);
+    if (ok)
+        ok = wp_app_change(c, "app.register",
+                           json_pack("{s:s, s:O}", "name", kit->name, "record", rec), err);
+    if (ok && !(wp_app_change(c, "app.node",
+                              json_pack("{s:s, s:s, s:s}", "name", kit->name, "node", c->node,
+                                        "version", kit->version),
+                              err) &&
+                wp_app_save_local_copy(c, rec, err) && create_resources(c, rec, a, err))) {
+        wp_app_change(c, "app.unregister", json_pack("{s:s}", "name", kit->name), NULL);
+        wp_app_record_delete(c->env, kit->name, NULL);
+        ok = false;
+    }
+    size_t i;
+    json_t *n;
+    json_array_foreach(notes, i, n) fprintf(c->out, "  %s\n", json_string_value(n));
+    json_decref(notes);
+    if (ok)
+        ok = wp_app_tasks_everywhere(c, kit->name, "files", json_pack("{s:s}", "app", kit->name),
+                                     err);
+    json_decref(a);
+    if (!ok) {
+        json_decref(rec);
+        return NULL;
+    }
+    return rec;
+}

@@ -1,0 +1,97 @@
+/*
+ * cluster.h -- the clustered half of `wolfpack app`: which groups may
+ * hold an application, the clustered install, service packs, node tasks.
+ *
+ * qualify.c (pure, JSON in and out): whether a group may hold a clustered
+ * application -- it must hold an IP address, a network name and a shared
+ * hard disk, judged by resource *class* (network-address, network-name,
+ * storage; src/lib/model.h: today only Physical Disk has class storage) and
+ * be online -- and the texts of KB Q221393 the service pack prints.
+ *
+ * cluster.c talks to wolfpackd (src/client) and to this node's files
+ * (app.h): the clustered install, `sp apply`, and the node tasks another
+ * node asks this one to run (wp_app_task_run, started by wolfpackd through
+ * `wolfpack app task-run ID`).  docs/APP.md describes the behaviour.
+ */
+#ifndef WP_APP_CLUSTER_H
+#define WP_APP_CLUSTER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../client/client.h"
+#include "../lib/err.h"
+#include "app.h"
+
+/* The article's two messages, byte for byte (APP = the application). */
+#define WP_APP_SELECT_FMT                                                                          \
+    "Select the cluster group configured for %s. The %s resources will be added to this group."
+#define WP_APP_NOT_QUALIFIED                                                                       \
+    "This cluster group does not contain the appropriate system resources. Select a group "        \
+    "that contains an IP address, a network name, and a shared hard disk."
+
+/* ---- qualify.c (pure) ---------------------------------------------------------- */
+
+/* Judge one group from its group.show object and its resource.list
+ * objects ({"name", "class", "type", "props", "state"}).  Returns
+ *   {"group", "state", "owner", "qualifies": bool,
+ *    "missing": ["an IP address (...)", ...],     every item it lacks
+ *    "address": RES|null, "ip": "A.B.C.D"|null,  its first of each class
+ *    "name": RES|null, "disk": RES|null, "mountpoint": PATH|null}
+ * A storage resource without a mountpoint property cannot hold databases:
+ * it counts as a disk for the article's check, "mountpoint" stays null. */
+json_t *wp_app_group_assess(const json_t *group, const json_t *resources);
+
+/* Print the refusal for an assessment: the article's message, each
+ * missing item, then the groups that qualify (names, may be empty). */
+void wp_app_print_not_qualified(FILE *out, const json_t *assessment, const json_t *qualifying);
+
+/* A command line for a Generic Service resource from an argv (JSON array
+ * of strings): every word single-quoted as needed so wp_argv_split gives
+ * the same words back.  malloc'd. */
+char *wp_app_argv_join(const json_t *argv);
+
+/* The resource name of a kit service: APP when the service is named like
+ * the application, else APP-SERVICE.  Into out. */
+void wp_app_resource_name(const char *app, const char *service, char *out, size_t size);
+
+/* ---- cluster.c ---------------------------------------------------------------- */
+
+typedef struct wp_app_cluster {
+    const wp_app_env *env;
+    wp_client *client;
+    char node[64]; /* this node's name in the cluster database */
+    bool corosync; /* the transport is corosync (a real cluster) */
+    bool tty;      /* stdin and stdout are terminals: questions may be asked */
+    FILE *out;     /* where messages go (stdout) */
+} wp_app_cluster;
+
+/* Connect to wolfpackd and learn this node's name.  false: no daemon
+ * (err says so). */
+bool wp_app_cluster_open(wp_app_cluster *c, const wp_app_env *env, const char *socket_path,
+                         wp_err *err);
+void wp_app_cluster_close(wp_app_cluster *c);
+
+/* Every group assessed ([assessment...]), caller owns. */
+json_t *wp_app_groups_assess(wp_app_cluster *c, wp_err *err);
+
+/* Install kit into group (the article's "install on the Cluster Server"):
+ * group checked, this node must own it, program files here, databases on
+ * the group's disk, Generic Service resources, the cluster record, and
+ * program files on every other node through node tasks. */
+json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const char *group,
+                                 const wp_app_install_opts *opts, wp_err *err);
+
+/* `wolfpack app sp apply SP [--group G]` (single run). */
+bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group, wp_err *err);
+
+/* Run node task id on this node and report app.task.done. */
+bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err);
+
+/* Submit a node task for every other node of the cluster and wait (bounded:
+ * $WOLFPACK_APP_TASK_TIMEOUT seconds, default 120) for those that are up. */
+bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kind, json_t *args,
+                             wp_err *err);
+
+#endif

@@ -1,0 +1,468 @@
+/*
+ * sp.c -- `wolfpack app sp apply SP`: a service pack, cluster-aware
+ * (cluster.h; docs/APP.md).
+ *
+ * On a node where wolfpackd runs, the service pack looks for the
+ * application's clustered install in the cluster database.  When there is
+ * none it must ask, as Exchange's did in KB Q221393, which group holds the
+ * application ("Select the cluster group configured for ..."), offering
+ * Cluster Group; a group without an IP address, a network name and a shared
+ * hard disk (by class) or not online is refused with the article's message,
+ * every item it lacks and the groups that would qualify.  A standalone
+ * install found here is then explained (it is not a cluster install, so
+ * its resources cannot be added to a group) with the way out: `wolfpack
+ * app migrate`.  Without a terminal, --group answers the question; no
+ * answer is an error, never a wait.
+ *
+ * On a clustered install (single run, this node owns the group): the
+ * application's resources go offline, a verified backup of its databases
+ * is taken (on the shared disk), the new program files are put here, the
+ * upgrade step runs once against the databases, the records say the new
+ * version, the resources come back online and every other node gets the
+ * new program files (node tasks).  If the upgrade step fails, the backup
+ * is restored and the old program files are put back.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/model.h"
+#include "cluster.h"
+#include "cluster_internal.h"
+#include "fsutil.h"
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* ---- which group? ------------------------------------------------------------- */
+
+static void list_groups(FILE *out, const json_t *all)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(all, i, a)
+    {
+        const char *owner = str(a, "owner");
+        fprintf(out, "  %zu) %s  (%s%s%s)%s\n", i + 1, str(a, "group"), str(a, "state"),
+                owner ? ", owner " : "", owner ? owner : "",
+                json_is_true(json_object_get(a, "qualifies")) ? "" : "  lacks resources");
+    }
+}
+
+/* The group a reply names: a number of the list or a name; NULL if none. */
+static const json_t *pick(const json_t *all, const char *reply)
+{
+    char *end;
+    long k = strtol(reply, &end, 10);
+    if (*reply && !*end && k >= 1 && (size_t)k <= json_array_size(all))
+        return json_array_get(all, (size_t)k - 1);
+    size_t i;
+    json_t *a;
+    json_array_foreach(all, i, a) if (strcasecmp(str(a, "group"), reply) == 0) return a;
+    return NULL;
+}
+
+static void refuse(wp_app_cluster *c, const json_t *all, const json_t *a)
+{
+    json_t *q = wp_app_qualifying(all);
+    wp_app_print_not_qualified(c->out, a, q);
+    json_decref(q);
+}
+
+static bool no_answer(wp_err *err, const char *app, bool eof)
+{
+    wp_errf(err, WP_E_INVALID, "no cluster group was chosen for %s", app);
+    wp_err_why(err, eof ? "the question got no answer (end of input)"
+                        : "there is no terminal to ask on, and --group was not given");
+    wp_err_todo(err, "give the group: wolfpack app sp apply SP --group G");
+    return false;
+}
+
+/* Ask on the terminal until a qualifying group is chosen; its assessment. */
+static json_t *ask_group(wp_app_cluster *c, const char *app, const json_t *all, wp_err *err)
+{
+    fprintf(c->out, WP_APP_SELECT_FMT "\n", app, app);
+    list_groups(c->out, all);
+    for (;;) {
+        fprintf(c->out, "Group [%s]: ", WP_CLUSTER_GROUP);
+        fflush(c->out);
+        char line[256];
+        if (!fgets(line, sizeof line, stdin)) {
+            fprintf(c->out, "\n");
+            no_answer(err, app, true);
+            return NULL;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        const json_t *a = pick(all, line[0] ? line : WP_CLUSTER_GROUP);
+        if (!a) {
+            fprintf(c->out,
+                    "There is no group \"%s\"; answer with a number or a name of the "
+                    "list.\n",
+                    line);
+            continue;
+        }
+        if (json_is_true(json_object_get(a, "qualifies")))
+            return json_incref((json_t *)a);
+        refuse(c, all, a);
+    }
+}
+
+/* The group for an application that has no clustered install yet: from
+ * --group, or asked. */
+static json_t *choose_group(wp_app_cluster *c, const char *app, const char *given, wp_err *err)
+{
+    json_t *all = wp_app_groups_assess(c, err);
+    if (!all)
+        return NULL;
+    json_t *a = NULL;
+    if (given) {
+        const json_t *g = pick(all, given);
+        if (!g) {
+            wp_errf(err, WP_E_NOTFOUND, "group '%s' does not exist", given);
+            wp_err_why(err, "the cluster has no group of that name");
+            wp_err_todo(err, "list the groups with: wolfpack group list");
+        } else if (!json_is_true(json_object_get(g, "qualifies"))) {
+            refuse(c, all, g);
+            wp_errf(err, WP_E_CONFLICT, "group %s cannot hold %s", str(g, "group"), app);
+            wp_err_why(err, "it lacks what is listed above");
+            wp_err_todo(err, "choose a group that qualifies, or add the missing resources");
+        } else {
+            a = json_incref((json_t *)g);
+        }
+    } else if (c->tty) {
+        a = ask_group(c, app, all, err);
+    } else {
+        fprintf(c->out, WP_APP_SELECT_FMT "\n", app, app);
+        list_groups(c->out, all);
+        no_answer(err, app, false);
+    }
+    json_decref(all);
+    return a;
+}
+
+/* The article's case, in plain words. */
+static bool explain_standalone(wp_app_cluster *c, const json_t *local, const json_t *a, wp_err *err)
+{
+    const char *app = str(local, "app");
+    fprintf(c->out,
+            "%s %s is installed on this node (%s) as a standalone install, made outside the\n"
+            "cluster. A standalone install is not a cluster install, so its resources cannot\n"
+            "be added to group %s, and this service pack cannot be applied to it.\n",
+            app, str(local, "version"), c->node, str(a, "group"));
+    wp_errf(err, WP_E_CONFLICT, "%s is a standalone install, not a cluster install", app);
+    wp_err_why(err, "it was installed before this node was a cluster node (KB Q221393)");
+    wp_err_todo(err,
+                "move it into the cluster, databases included, then apply the service pack: "
+                "wolfpack app migrate %s --group '%s'",
+                app, str(a, "group"));
+    return false;
+}
+
+/* ---- the upgrade -------------------------------------------------------------- */
+
+static bool version_ok(const wp_kit *sp, const char *have, wp_err *err)
+{
+    for (size_t i = 0; i < sp->nupgrades_from; i++)
+        if (strcmp(sp->upgrades_from[i], have) == 0)
+            return true;
+    wp_errf(err, WP_E_CONFLICT, "%s %s does not upgrade version %s", sp->name, sp->version, have);
+    wp_err_why(err, "it upgrades %s%s", sp->upgrades_from[0],
+               sp->nupgrades_from > 1 ? " and others (wolfpack app inspect SP)" : "");
+    wp_err_todo(err, "apply the service pack that upgrades %s", have);
+    return false;
+}
+
+/* Expand and run the upgrade step with the new record's variables. */
+static bool run_upgrade(const wp_app_env *env, const wp_kit *sp, const json_t *rec, wp_err *err)
+{
+    json_t *params = json_object_get(rec, "parameters");
+    size_t n = 2 + json_array_size(json_object_get(rec, "databases")) + json_object_size(params);
+    wp_kit_var *vars = calloc(n, sizeof *vars);
+    char(*dbvars)[80] = calloc(n, sizeof *dbvars);
+    size_t k = 0, i;
+    json_t *d;
+    vars[k++] = (wp_kit_var){"root", env->root};
+    vars[k++] = (wp_kit_var){"kit", sp->dir};
+    json_array_foreach(json_object_get(rec, "databases"), i, d)
+    {
+        snprintf(dbvars[i], sizeof dbvars[i], "db:%s", str(d, "name"));
+        vars[k++] = (wp_kit_var){dbvars[i], str(d, "path")};
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(params, key, v) vars[k++] = (wp_kit_var){key, json_string_value(v)};
+    char **argv = wp_kit_expand_argv(sp->upgrade, vars, k, err);
+    free(vars);
+    free(dbvars);
+    if (!argv)
+        return false;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!ok) {
+        wp_errf(err, WP_E_IO, "the upgrade step of %s %s failed", sp->name, sp->version);
+        wp_err_why(err, "%s %s", argv[0],
+                   pid < 0 ? "could not be started" : "exited with an error");
+        wp_err_todo(err, "the databases were restored from the backup; see the message above, "
+                         "fix the cause and apply the service pack again");
+    }
+    wp_argv_free(argv);
+    return ok;
+}
+
+/* The application's resources, by the record's services. */
+static json_t *resource_names(const json_t *rec)
+{
+    json_t *names = json_array();
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(rec, "services"), i, s)
+    {
+        char name[128];
+        wp_app_resource_name(str(rec, "app"), str(s, "name"), name, sizeof name);
+        json_array_append_new(names, json_string(name));
+    }
+    return names;
+}
+
+static long wait_limit(void)
+{
+    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
+    long v = t ? strtol(t, NULL, 10) : 0;
+    return v > 0 ? v : 120;
+}
+
+/* Set the resources' target and wait until each reaches want. */
+static bool resources_to(wp_app_cluster *c, const json_t *names, bool online, wp_err *err)
+{
+    const char *want = online ? "Online" : "Offline";
+    size_t n = json_array_size(names);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = online ? k : n - 1 - k;
+        const char *name = json_string_value(json_array_get(names, i));
+        if (!wp_app_change(c, online ? "resource.online" : "resource.offline",
+                           json_pack("{s:s}", "name", name), err))
+            return false;
+    }
+    for (long waited = 0;; waited += 200) {
+        bool all = true;
+        size_t i;
+        json_t *nm;
+        json_array_foreach(names, i, nm)
+        {
+            json_t *r = wp_app_call(c, "resource.show",
+                                    json_pack("{s:s}", "name", json_string_value(nm)), err);
+            if (!r)
+                return false;
+            all = all && strcmp(str(r, "state"), want) == 0;
+            json_decref(r);
+        }
+        if (all)
+            return true;
+        if (waited >= wait_limit() * 1000) {
+            wp_errf(err, WP_E_UNAVAILABLE, "the application's resources did not become %s", want);
+            wp_err_why(err, "waited %ld s", wait_limit());
+            wp_err_todo(err, "see wolfpack status and the resources' last errors");
+            return false;
+        }
+        struct timespec ts = {0, 200000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* A new backup file below the root: var/lib/wolfpack/app-backups/. */
+static void backup_path(const wp_app_env *env, const json_t *rec, char *out, size_t size)
+{
+    char dir[PATH_MAX];
+    wp_app_path(env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
+    int n = snprintf(out, size, "%.3900s/%.40s-%.32s-%lld-%d.tar.zst", dir, str(rec, "app"),
+                     str(rec, "version"), (long long)time(NULL), (int)getpid());
+    (void)n;
+}
+
+/* Back up and verify the record's databases into file. */
+static bool verified_backup(const wp_app_env *env, const json_t *rec, char *file, size_t size,
+                            wp_err *err)
+{
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    backup_path(env, rec, file, size);
+    char dir[PATH_MAX];
+    wp_app_path(env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
+    bool ok = wp_fs_mkdir_p(dir, 0700, err) && wp_app_backup_spec(rec, &spec, &dbs, err) &&
+              wp_backup_create(&spec, file, NULL, NULL, err) &&
+              wp_backup_verify(file, &spec, NULL, err);
+    free(dbs);
+    return ok;
+}
+
+static bool restore_backup(const json_t *rec, const char *file, wp_err *err)
+{
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    bool ok =
+        wp_app_backup_spec(rec, &spec, &dbs, err) && wp_backup_restore(&spec, file, NULL, err);
+    free(dbs);
+    return ok;
+}
+
+/* New record for the service pack, with the old record's parameters. */
+static json_t *sp_record(wp_app_cluster *c, const wp_kit *sp, const json_t *old, wp_err *err)
+{
+    json_t *params = json_object_get(old, "parameters");
+    const char **sets = calloc(json_object_size(params) + 1, sizeof *sets);
+    char **bufs = calloc(json_object_size(params) + 1, sizeof *bufs);
+    size_t n = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(params, key, v)
+    {
+        if (!wp_kit_param_get(sp, key))
+            continue;
+        if (asprintf(&bufs[n], "%s=%s", key, json_string_value(v)) < 0)
+            bufs[n] = NULL;
+        sets[n] = bufs[n];
+        n++;
+    }
+    const json_t *d0 = json_array_get(json_object_get(old, "databases"), 0);
+    char mount[PATH_MAX] = "";
+    if (d0) { /* the disk's mount point: path minus the clustered part */
+        const char *path = str(d0, "path"), *rel = str(d0, "clustered");
+        size_t pl = strlen(path), rl = strlen(rel);
+        if (pl > rl + 1)
+            snprintf(mount, sizeof mount, "%.*s", (int)(pl - rl - 1), path);
+    }
+    wp_app_install_opts io = {
+        .set = sets, .nset = n, .group = str(old, "group"), .disk_mount = mount[0] ? mount : "/"};
+    json_t *rec = wp_app_record_from_kit(c->env, sp, &io, err);
+    for (size_t i = 0; i < n; i++)
+        free(bufs[i]);
+    free(bufs);
+    free(sets);
+    return rec;
+}
+
+/* Update the resources' commands to the new record's. */
+static bool update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(rec, "services"), i, s)
+    {
+        char name[128];
+        wp_app_resource_name(str(rec, "app"), str(s, "name"), name, sizeof name);
+        json_t *props = wp_app_service_props(s);
+        if (!json_object_get(props, "check_command"))
+            json_object_set_new(props, "check_command", json_null());
+        if (!wp_app_change(c, "resource.set", json_pack("{s:s, s:o}", "name", name, "props", props),
+                           err))
+            return false;
+    }
+    return true;
+}
+
+/* Put the old version's program files back after a failed upgrade. */
+static void put_back(wp_app_cluster *c, const json_t *old)
+{
+    wp_err ignored = {0};
+    wp_kit *kit = wp_kit_load(str(old, "kit"), &ignored);
+    if (kit)
+        wp_app_put_program_files(c->env, kit, &ignored);
+    wp_kit_free(kit);
+}
+
+static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t *old, wp_err *err)
+{
+    if (!version_ok(sp, str(old, "version"), err))
+        return false;
+    json_t *a = wp_app_group_checked(c, str(old, "group"), err);
+    bool ok = a && wp_app_must_own(c, a, err);
+    json_decref(a);
+    json_t *rec = ok ? sp_record(c, sp, old, err) : NULL;
+    json_t *names = resource_names(old);
+    char file[PATH_MAX];
+    ok = rec != NULL;
+    if (ok) {
+        fprintf(c->out, "  taking the resources of %s offline\n", sp->name);
+        ok = resources_to(c, names, false, err);
+    }
+    if (ok) {
+        ok = verified_backup(c->env, old, file, sizeof file, err);
+        if (ok)
+            fprintf(c->out, "  verified backup of the databases: %s\n", file);
+    }
+    if (ok && !(wp_app_put_program_files(c->env, sp, err) && run_upgrade(c->env, sp, rec, err))) {
+        wp_err keep = *err;
+        if (!restore_backup(old, file, err))
+            wp_err_todo(err, "restore the databases by hand: wolfpack app restore %s --from %s",
+                        sp->name, file);
+        else
+            *err = keep;
+        put_back(c, old);
+        ok = false;
+    }
+    if (ok) {
+        fprintf(c->out, "  upgraded the databases once (%s %s -> %s)\n", sp->name,
+                str(old, "version"), sp->version);
+        ok = wp_app_change(c, "app.register",
+                           json_pack("{s:s, s:O}", "name", sp->name, "record", rec), err) &&
+             wp_app_change(c, "app.node",
+                           json_pack("{s:s, s:s, s:s}", "name", sp->name, "node", c->node,
+                                     "version", sp->version),
+                           err) &&
+             wp_app_save_local_copy(c, rec, err) && update_resources(c, rec, err);
+    }
+    /* back online whatever happened after they went offline */
+    wp_err on_err = {0};
+    bool online = resources_to(c, names, true, &on_err);
+    if (ok && !online) {
+        *err = on_err;
+        ok = false;
+    }
+    if (ok)
+        ok = wp_app_tasks_everywhere(c, sp->name, "sp-files", json_pack("{s:s}", "app", sp->name),
+                                     err);
+    json_decref(names);
+    json_decref(rec);
+    return ok;
+}
+
+bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group, wp_err *err)
+{
+    if (!wp_kit_is_service_pack(sp)) {
+        wp_errf(err, WP_E_INVALID, "%s is not a service pack", sp->path);
+        wp_err_why(err, "it names no versions it upgrades (upgrades_from) and no upgrade step");
+        wp_err_todo(err, "install it with wolfpack app install, or give a service pack kit");
+        return false;
+    }
+    json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", sp->name), NULL);
+    if (rec) {
+        bool ok = upgrade_clustered(c, sp, rec, err);
+        if (ok)
+            fprintf(c->out, "OK: applied %s %s to the clustered install in group %s\n", sp->name,
+                    sp->version, str(rec, "group"));
+        json_decref(rec);
+        return ok;
+    }
+    json_t *local = wp_app_record_load(c->env, sp->name, err);
+    if (!local)
+        return false;
+    json_t *a = choose_group(c, sp->name, group, err);
+    bool ok = a && explain_standalone(c, local, a, err);
+    json_decref(a);
+    json_decref(local);
+    return ok;
+}

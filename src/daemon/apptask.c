@@ -1,0 +1,105 @@
+/*
+ * apptask.c -- node tasks of the application setup (docs/APP.md): work
+ * that `wolfpack app` on one node asks another node to do, such as copying
+ * an application's program files there ("Update Node").
+ *
+ * The task is a replicated command, app.task {id, node, kind, args}
+ * (src/db/db.h).  When a node applies one that names it, its wolfpackd
+ * starts `wolfpack --socket SOCKET app task-run ID` in a child process of
+ * its own session (the daemon's loop never blocks on it), with stdin from
+ * /dev/null and its output in STATE_DIR/agents.log.  The child does the
+ * work (src/app/cluster.c: wp_app_task_run) and answers with the command
+ * app.task.done {id, node, result, error}; the daemon does not wait for it
+ * and the child reaper (events.c) reaps it.  A task that names this node
+ * and is still pending when the node becomes ready (it was down when the
+ * task came) is started then.  Running a task twice is harmless: the
+ * runner does nothing for a task that is not pending any more.
+ *
+ * The `wolfpack` program is the one beside wolfpackd's own executable, or
+ * $WOLFPACK_CLI when set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <qb/qblog.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+/* The wolfpack CLI to run tasks with, into out. */
+static bool cli_path(char *out, size_t size)
+{
+    const char *env = getenv("WOLFPACK_CLI");
+    if (env && env[0] == '/') {
+        snprintf(out, size, "%s", env);
+        return true;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return false;
+    self[n] = '\0';
+    snprintf(out, size, "%s/wolfpack", dirname(self));
+    return access(out, X_OK) == 0;
+}
+
+static void spawn(wp_daemon *d, const char *id)
+{
+    char cli[PATH_MAX];
+    if (!cli_path(cli, sizeof cli)) {
+        qb_log(LOG_ERR,
+               "apptask: cannot run node task %s: no wolfpack program beside wolfpackd "
+               "(set WOLFPACK_CLI)",
+               id);
+        return;
+    }
+    const char *sock = d->opts.socket_path ? d->opts.socket_path : "/run/wolfpack/wolfpackd.sock";
+    pid_t pid = fork();
+    if (pid < 0) {
+        qb_log(LOG_ERR, "apptask: cannot start node task %s: %s", id, strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        setsid();
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0)
+            dup2(nul, 0);
+        int log = d->agent_log_fd >= 0 ? d->agent_log_fd : open("/dev/null", O_WRONLY);
+        if (log >= 0) {
+            dup2(log, 1);
+            dup2(log, 2);
+        }
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+        execl(cli, cli, "--socket", sock, "app", "task-run", id, (char *)NULL);
+        _exit(127);
+    }
+    qb_log(LOG_INFO, "apptask: node task %s started (pid %d)", id, (int)pid);
+}
+
+void wp_apptask_on_applied(wp_daemon *d, const json_t *args)
+{
+    const char *node = json_string_value(json_object_get(args, "node"));
+    const char *id = json_string_value(json_object_get(args, "id"));
+    if (node && id && d->view.local_name[0] && strcasecmp(node, d->view.local_name) == 0)
+        spawn(d, id);
+}
+
+void wp_apptask_resume(wp_daemon *d)
+{
+    wp_err err = {0};
+    json_t *tasks = wp_db_app_tasks(d->db, &err);
+    size_t i;
+    json_t *t;
+    json_array_foreach(tasks, i, t)
+    {
+        const char *state = json_string_value(json_object_get(t, "state"));
+        if (state && strcmp(state, "pending") == 0)
+            wp_apptask_on_applied(d, t);
+    }
+    json_decref(tasks);
+}
