@@ -17,7 +17,8 @@
 #   pacemaker.sh status               crm_mon -1 on the first node that answers
 #
 # Environment: WPTC_DIR / WPTC_PREFIX as for tools/testcluster (the cluster
-# to use), WPTCPSERVER (default build/tests/tools/wptcpserver).
+# to use), WPTCPSERVER (default build/tests/tools/wptcpserver), PCMK_ENV
+# (more VAR=VALUE for pacemakerd, e.g. PCMK_debug=pacemaker-controld).
 #
 # How Pacemaker 2.1.5 runs in a node (notes/TESTBED.md):
 # - /var/lib/pacemaker and /var/log/pacemaker are the node's own: copies of
@@ -98,8 +99,9 @@ pcmk_start_node() {
     fi
     pcmk_prepare "$n" || { pcmk_log "$n: cannot prepare the node's directories"; return 1; }
     # setsid: a terminal's ^C reaches the benchmark, not the node's daemons
+    # shellcheck disable=SC2086 # PCMK_ENV: more VAR=VALUE words, e.g. PCMK_debug=pacemaker-controld
     setsid "$PCMK_TC" exec "$n" env PCMK_logfacility=none PCMK_logfile=/var/log/pacemaker/pacemaker.log \
-        /usr/bin/tini -s -- /usr/sbin/pacemakerd -f \
+        ${PCMK_ENV:-} /usr/bin/tini -s -- /usr/sbin/pacemakerd -f \
         </dev/null >>"$d/var/log/corosync/pacemakerd.out" 2>&1 &
     pid=$!
     disown "$pid" # no "Killed" notice from bash after a power loss
