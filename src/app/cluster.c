@@ -357,11 +357,11 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
         wp_errf(&work, WP_E_INVALID, "unknown node task kind %s", kind);
     char text[1000];
     snprintf(text, sizeof text, "%s%s%s", work.what, work.why[0] ? ": " : "", work.why);
-    bool reported =
-        wp_app_change(c, "app.task.done",
-                      json_pack("{s:s, s:s, s:s, s:s?}", "id", id, "node", c->node, "result",
-                                ok ? "ok" : "failed", "error", ok ? NULL : text),
-                      err);
+    json_t *done =
+        json_pack("{s:s, s:s, s:s}", "id", id, "node", c->node, "result", ok ? "ok" : "failed");
+    if (!ok)
+        json_object_set_new(done, "error", json_string(text));
+    bool reported = wp_app_change(c, "app.task.done", done, err);
     json_decref(t);
     if (!ok)
         *err = work;
@@ -444,7 +444,9 @@ json_t *wp_app_service_props(const json_t *svc)
     char *cmd = wp_app_argv_join(json_object_get(svc, "command"));
     json_t *check = json_object_get(svc, "check");
     char *chk = json_is_array(check) ? wp_app_argv_join(check) : NULL;
-    json_t *props = json_pack("{s:s, s:s?}", "command", cmd, "check_command", chk);
+    json_t *props = json_pack("{s:s}", "command", cmd);
+    if (chk)
+        json_object_set_new(props, "check_command", json_string(chk));
     free(cmd);
     free(chk);
     return props;
@@ -537,10 +539,9 @@ static const char **sets_with_address(const wp_kit *kit, const wp_app_install_op
 json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const char *group,
                                  const wp_app_install_opts *opts, wp_err *err)
 {
-    if (!install_preflight(c, kit, err))
-        return NULL;
     json_t *a = wp_app_group_checked(c, group, err);
-    if (!a || !wp_app_must_own(c, a, err) || !mountpoint_known(a, err)) {
+    if (!a || !install_preflight(c, kit, err) || !wp_app_must_own(c, a, err) ||
+        !mountpoint_known(a, err)) {
         json_decref(a);
         return NULL;
     }
