@@ -11,8 +11,9 @@
  *     here; ready again: probe), a tick is queued;
  *   - a 1 s timer (failback windows, pending timeouts, and a safety net for
  *     a transport that does not call the membership callback).
- * A tick is a zero-delay qb_loop timer, queued at most once: many commands applied in
- * one loop pass give one scheduler run (the debounce).
+ * A tick is a qb_loop timer, queued at most once: many commands applied in
+ * one loop pass give one scheduler run (the debounce), and a stream of them
+ * at most one run every 20 ms (a view change ticks at once).
  *
  * The view (wp_view) is this node's knowledge of its partition: quorate,
  * synced, members, its own node id and database name.
@@ -36,6 +37,15 @@
 #include "daemon.h"
 
 #define TICK_MS 1000
+#define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 bool wp_view_ready(const wp_daemon *d)
 {
@@ -109,9 +119,7 @@ static bool view_refresh(wp_daemon *d)
     d->was_quorate = d->view.quorate;
     d->was_ready = wp_view_ready(d);
     d->view = v;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    d->view_changed_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    d->view_changed_ms = mono_ms();
     qb_log(LOG_INFO, "view: %s, %s, %zu member(s), this node %s (id %u)",
            v.quorate ? "quorate" : "NOT quorate", v.synced ? "synced" : "syncing", v.n_members,
            v.local_name[0] ? v.local_name : "(unnamed)", (unsigned)v.local_id);
@@ -127,20 +135,39 @@ static void tick(void *data)
     d->tick_queued = false;
     if (d->stopping || !wp_view_ready(d))
         return;
+    d->last_tick_ms = mono_ms();
     wp_exec_sweep(d);
     wp_coord_tick(d);
     wp_mon_reconcile(d);
 }
 
-/* A zero-delay timer rather than a qb_loop job: a job added from inside
- * another job's dispatch may wait for the next poll wake-up (measured: up
- * to 50 ms), a timer makes the loop's poll timeout 0. */
+/* A timer rather than a qb_loop job: a job added from inside another
+ * job's dispatch may wait for the next poll wake-up (measured: up to 50 ms),
+ * a timer makes the loop's poll timeout exact.  The first event after a
+ * quiet spell ticks at once; a stream of applied commands (a bulk load)
+ * ticks at most every TICK_GAP_MS, so the scheduler does not run per batch. */
+static void kick(wp_daemon *d, bool urgent)
+{
+    uint64_t now, delay_ms = 0;
+
+    if (d->stopping || !d->loop)
+        return;
+    if (d->tick_queued) {
+        if (!urgent)
+            return;
+        qb_loop_timer_del(d->loop, d->tick_now); /* sooner */
+        d->tick_queued = false;
+    }
+    now = mono_ms();
+    if (!urgent && now < d->last_tick_ms + TICK_GAP_MS)
+        delay_ms = d->last_tick_ms + TICK_GAP_MS - now;
+    if (qb_loop_timer_add(d->loop, QB_LOOP_LOW, delay_ms * 1000000u, d, tick, &d->tick_now) == 0)
+        d->tick_queued = true;
+}
+
 void wp_events_kick(wp_daemon *d)
 {
-    if (d->tick_queued || d->stopping || !d->loop)
-        return;
-    if (qb_loop_timer_add(d->loop, QB_LOOP_LOW, 0, d, tick, &d->tick_now) == 0)
-        d->tick_queued = true;
+    kick(d, false);
 }
 
 static void view_changed(wp_daemon *d)
