@@ -327,22 +327,34 @@ pcmk_restore() {
 }
 
 # pcmk_stop [NODE...]: SIGTERM to pacemakerd (through tini, which passes it
-# on) on all nodes at once; each gets 60 s to stop its resources and leave,
-# then SIGKILL to what is left in the node but corosync.
+# on), first on every node but the DC at once, then on the DC; together they
+# get 60 s to stop their resources and leave, then SIGKILL to what is left
+# in the node but corosync.
 pcmk_stop() {
-    local nodes n d pid end left
+    local nodes n d pid end left dc= wave
     if [ $# -gt 0 ]; then nodes=("$@"); else mapfile -t nodes < <(pcmk_nodes); fi
+    # the DC last: the others leave while it still runs their shutdown
     for n in "${nodes[@]}"; do
-        pid=$(pcmk_alive "$PCMK_STATE/nodes/$n/pacemaker.pid") && kill -TERM "$pid" 2>/dev/null
+        pcmk_alive "$PCMK_STATE/nodes/$n/pacemaker.pid" >/dev/null || continue
+        dc=$(pcmk_dc "$n")
+        break
     done
     end=$((SECONDS + 60))
-    while [ $SECONDS -lt $end ]; do
-        left=0
+    for wave in others dc; do
         for n in "${nodes[@]}"; do
-            pcmk_alive "$PCMK_STATE/nodes/$n/pacemaker.pid" >/dev/null && left=1
+            if [ $wave = others ] && [ "$n" = "$dc" ]; then continue; fi
+            if [ $wave = dc ] && [ "$n" != "$dc" ]; then continue; fi
+            pid=$(pcmk_alive "$PCMK_STATE/nodes/$n/pacemaker.pid") && kill -TERM "$pid" 2>/dev/null
         done
-        [ $left = 0 ] && break
-        sleep 0.2
+        while [ $SECONDS -lt $end ]; do
+            left=0
+            for n in "${nodes[@]}"; do
+                [ $wave = others ] && [ "$n" = "$dc" ] && continue
+                pcmk_alive "$PCMK_STATE/nodes/$n/pacemaker.pid" >/dev/null && left=1
+            done
+            [ $left = 0 ] && break
+            sleep 0.2
+        done
     done
     for n in "${nodes[@]}"; do
         d=$PCMK_STATE/nodes/$n
