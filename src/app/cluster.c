@@ -351,9 +351,11 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
         wp_errf(&work, WP_E_INVALID, "node task %s names no application", id);
     else if (strcmp(kind, "files") == 0 || strcmp(kind, "sp-files") == 0)
         ok = task_files(c, app, &work);
-    else if (strcmp(kind, "remove") == 0)
+    else if (strcmp(kind, "remove") == 0) {
         ok = wp_app_remove(c->env, app, false, NULL, &work);
-    else
+        if (!ok && work.code == WP_E_NOTFOUND)
+            ok = true; /* not installed on this node: nothing to remove */
+    } else
         wp_errf(&work, WP_E_INVALID, "unknown node task kind %s", kind);
     char text[1000];
     snprintf(text, sizeof text, "%s%s%s", work.what, work.why[0] ? ": " : "", work.why);
@@ -366,6 +368,76 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
     if (!ok)
         *err = work;
     return ok && reported;
+}
+
+/* ---- resources --------------------------------------------------------------------- */
+
+static long wait_limit(void)
+{
+    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
+    long v = t ? strtol(t, NULL, 10) : 0;
+    return v > 0 ? v : 120;
+}
+
+/* Set the resources' target and wait until each reaches want. */
+bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp_err *err)
+{
+    const char *want = online ? "Online" : "Offline";
+    size_t n = json_array_size(names);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = online ? k : n - 1 - k;
+        const char *name = json_string_value(json_array_get(names, i));
+        if (!wp_app_change(c, online ? "resource.online" : "resource.offline",
+                           json_pack("{s:s}", "name", name), err))
+            return false;
+    }
+    for (long waited = 0;; waited += 200) {
+        bool all = true;
+        size_t i;
+        json_t *nm;
+        json_array_foreach(names, i, nm)
+        {
+            json_t *r = wp_app_call(c, "resource.show",
+                                    json_pack("{s:s}", "name", json_string_value(nm)), err);
+            if (!r)
+                return false;
+            all = all && strcmp(str(r, "state"), want) == 0;
+            json_decref(r);
+        }
+        if (all)
+            return true;
+        if (waited >= wait_limit() * 1000) {
+            wp_errf(err, WP_E_UNAVAILABLE, "the application's resources did not become %s", want);
+            wp_err_why(err, "waited %ld s", wait_limit());
+            wp_err_todo(err, "see wolfpack status and the resources' last errors");
+            return false;
+        }
+        struct timespec ts = {0, 200000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Offline and delete resources (dependents first); missing ones are fine. */
+bool wp_app_delete_resources(wp_app_cluster *c, const json_t *names, wp_err *err)
+{
+    json_t *there = json_array();
+    size_t i;
+    json_t *nm;
+    json_array_foreach(names, i, nm)
+    {
+        json_t *r = wp_app_call(c, "resource.show",
+                                json_pack("{s:s}", "name", json_string_value(nm)), NULL);
+        if (r)
+            json_array_append(there, nm);
+        json_decref(r);
+    }
+    bool ok = wp_app_resources_to(c, there, false, err);
+    for (size_t k = json_array_size(there); ok && k-- > 0;)
+        ok = wp_app_change(c, "resource.delete",
+                           json_pack("{s:s}", "name", json_string_value(json_array_get(there, k))),
+                           err);
+    json_decref(there);
+    return ok;
 }
 
 /* ---- the clustered install ---------------------------------------------------------- */
@@ -454,7 +526,8 @@ json_t *wp_app_service_props(const json_t *svc)
 
 /* Create the Generic Service resources of a record (dependencies first);
  * on failure delete those created. */
-static bool create_resources(wp_app_cluster *c, const json_t *rec, const json_t *a, wp_err *err)
+bool wp_app_create_resources(wp_app_cluster *c, const json_t *rec, const json_t *a,
+                             bool existing_ok, wp_err *err)
 {
     const char *app = str(rec, "app");
     json_t *made = json_array();
@@ -471,9 +544,16 @@ static bool create_resources(wp_app_cluster *c, const json_t *rec, const json_t 
             json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s}}", "name", name, "group", str(a, "group"),
                       "type", "Generic Service", "props", wp_app_service_props(svc), "depends_on",
                       service_deps(app, svc, a), "policy", "pending_timeout", timeout);
-        ok = wp_app_change(c, "resource.create", args, err);
-        if (!ok)
+        wp_err one = {0};
+        ok = wp_app_change(c, "resource.create", args, &one);
+        if (!ok && existing_ok && one.code == WP_E_EXISTS) {
+            ok = true; /* made by an earlier, interrupted run */
+            continue;
+        }
+        if (!ok) {
+            *err = one;
             break;
+        }
         json_array_append_new(made, json_string(name));
         fprintf(c->out, "  resource %s (Generic Service) in group %s\n", name, str(a, "group"));
     }
@@ -558,11 +638,12 @@ json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const cha
     if (ok)
         ok = wp_app_change(c, "app.register",
                            json_pack("{s:s, s:O}", "name", kit->name, "record", rec), err);
-    if (ok && !(wp_app_change(c, "app.node",
-                              json_pack("{s:s, s:s, s:s}", "name", kit->name, "node", c->node,
-                                        "version", kit->version),
-                              err) &&
-                wp_app_save_local_copy(c, rec, err) && create_resources(c, rec, a, err))) {
+    if (ok &&
+        !(wp_app_change(c, "app.node",
+                        json_pack("{s:s, s:s, s:s}", "name", kit->name, "node", c->node, "version",
+                                  kit->version),
+                        err) &&
+          wp_app_save_local_copy(c, rec, err) && wp_app_create_resources(c, rec, a, false, err))) {
         wp_app_change(c, "app.unregister", json_pack("{s:s}", "name", kit->name), NULL);
         wp_app_record_delete(c->env, kit->name, NULL);
         ok = false;

@@ -86,6 +86,10 @@ json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const cha
 /* `wolfpack app sp apply SP [--group G]` (single run). */
 bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group, wp_err *err);
 
+/* `wolfpack app migrate APP --group G` (migrate.c): the article's
+ * workaround, resumable; back: --rollback. */
+bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group, bool back, wp_err *err);
+
 /* Run node task id on this node and report app.task.done. */
 bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err);
 

@@ -31,4 +31,14 @@ bool wp_app_save_local_copy(wp_app_cluster *c, const json_t *record, wp_err *err
 /* Generic Service props {command, check_command} of a record's service. */
 json_t *wp_app_service_props(const json_t *svc);
 
+/* Create the Generic Service resources of a record in the assessed group
+ * (dependencies first); existing_ok: one that exists already is fine
+ * (a resumed run).  On failure those created are deleted again. */
+bool wp_app_create_resources(wp_app_cluster *c, const json_t *rec, const json_t *assessment,
+                             bool existing_ok, wp_err *err);
+/* Set resources online/offline and wait (bounded) until each is there. */
+bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp_err *err);
+/* Take resources offline and delete them (missing ones are skipped). */
+bool wp_app_delete_resources(wp_app_cluster *c, const json_t *names, wp_err *err);
+
 #endif

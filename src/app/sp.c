@@ -238,51 +238,6 @@ static json_t *resource_names(const json_t *rec)
     return names;
 }
 
-static long wait_limit(void)
-{
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
-    long v = t ? strtol(t, NULL, 10) : 0;
-    return v > 0 ? v : 120;
-}
-
-/* Set the resources' target and wait until each reaches want. */
-static bool resources_to(wp_app_cluster *c, const json_t *names, bool online, wp_err *err)
-{
-    const char *want = online ? "Online" : "Offline";
-    size_t n = json_array_size(names);
-    for (size_t k = 0; k < n; k++) {
-        size_t i = online ? k : n - 1 - k;
-        const char *name = json_string_value(json_array_get(names, i));
-        if (!wp_app_change(c, online ? "resource.online" : "resource.offline",
-                           json_pack("{s:s}", "name", name), err))
-            return false;
-    }
-    for (long waited = 0;; waited += 200) {
-        bool all = true;
-        size_t i;
-        json_t *nm;
-        json_array_foreach(names, i, nm)
-        {
-            json_t *r = wp_app_call(c, "resource.show",
-                                    json_pack("{s:s}", "name", json_string_value(nm)), err);
-            if (!r)
-                return false;
-            all = all && strcmp(str(r, "state"), want) == 0;
-            json_decref(r);
-        }
-        if (all)
-            return true;
-        if (waited >= wait_limit() * 1000) {
-            wp_errf(err, WP_E_UNAVAILABLE, "the application's resources did not become %s", want);
-            wp_err_why(err, "waited %ld s", wait_limit());
-            wp_err_todo(err, "see wolfpack status and the resources' last errors");
-            return false;
-        }
-        struct timespec ts = {0, 200000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
 /* A new backup file below the root: var/lib/wolfpack/app-backups/. */
 static void backup_path(const wp_app_env *env, const json_t *rec, char *out, size_t size)
 {
@@ -397,7 +352,7 @@ static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t 
     ok = rec != NULL;
     if (ok) {
         fprintf(c->out, "  taking the resources of %s offline\n", sp->name);
-        ok = resources_to(c, names, false, err);
+        ok = wp_app_resources_to(c, names, false, err);
     }
     if (ok) {
         ok = verified_backup(c->env, old, file, sizeof file, err);
@@ -427,7 +382,7 @@ static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t 
     }
     /* back online whatever happened after they went offline */
     wp_err on_err = {0};
-    bool online = resources_to(c, names, true, &on_err);
+    bool online = wp_app_resources_to(c, names, true, &on_err);
     if (ok && !online) {
         *err = on_err;
         ok = false;

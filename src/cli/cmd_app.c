@@ -10,6 +10,7 @@
  *     wolfpack app restore APP --from FILE
  *     wolfpack app verify FILE [--json]
  *     wolfpack app sp apply SP [--group G]
+ *     wolfpack app migrate APP --group G | migrate APP [--rollback]
  *     wolfpack app task-run ID        (wolfpackd runs it for a node task)
  *
  * Unlike the cluster verbs these work on the node itself (src/app): install
@@ -34,7 +35,7 @@ static const char usage[] =
     "wolfpack app inspect KIT | install KIT [--set NAME=VALUE ...] [--cluster --group G]\n"
     "         | remove APP [--purge] | list | show APP | start APP | stop APP\n"
     "         | backup APP --to FILE [--online] | restore APP --from FILE | verify FILE\n"
-    "         | sp apply SP [--group G]";
+    "         | sp apply SP [--group G] | migrate APP [--group G] [--rollback]";
 
 /* Parse the options of a subcommand; *status is set when it returns false. */
 static bool parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *a,
@@ -567,6 +568,33 @@ static int sub_sp(wp_cli *cli, int argc, char **argv)
     return ok ? 0 : wp_cli_fail(&err);
 }
 
+static int sub_migrate(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--group", .has_value = true},
+                         {.name = "--rollback", .has_value = false}};
+    wp_cli_args a;
+    int status;
+    wp_app_env env;
+    if (!parse(cli, argc, argv, opts, 2, &a, 1, "migrate", &status) || !env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    wp_app_cluster c;
+    if (!wp_app_cluster_open(&c, &env, cli->socket_opt, &err))
+        return wp_cli_fail(&err);
+    bool back = opts[1].count > 0;
+    bool ok = wp_app_migrate(&c, a.pos[0], opts[0].count ? opts[0].values[0] : NULL, back, &err);
+    wp_app_cluster_close(&c);
+    if (!ok)
+        return wp_cli_fail(&err);
+    if (back)
+        printf("OK: rolled back; %s is a standalone install on this node again\n", a.pos[0]);
+    else
+        printf("OK: %s is a cluster install now; its service packs apply (wolfpack app sp "
+               "apply SP)\n",
+               a.pos[0]);
+    return 0;
+}
+
 static int sub_task_run(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
@@ -754,6 +782,7 @@ static const struct sub {
     {"list", sub_list},       {"show", sub_show},       {"start", sub_start},
     {"stop", sub_stop},       {"backup", sub_backup},   {"restore", sub_restore},
     {"verify", sub_verify},   {"sp", sub_sp},           {"task-run", sub_task_run},
+    {"migrate", sub_migrate},
 };
 
 int wp_cmd_app(wp_cli *cli, int argc, char **argv)

@@ -1,0 +1,405 @@
+/*
+ * migrate.c -- `wolfpack app migrate APP --group G`: the workaround of KB
+ * Q221393 as one resumable operation (cluster.h; docs/APP.md).
+ *
+ * A standalone install made before its node joined a cluster cannot take a
+ * cluster-aware service pack.  The article's way out is: back up the
+ * databases, remove the application from the other node, install it on the
+ * cluster, restore the databases.  Here each of those is a step whose
+ * completion is recorded in the cluster database (app.op {name, state}),
+ * so a run that is killed at any point resumes where it stopped when run
+ * again, or --rollback returns to the standalone install:
+ *
+ *   backup         stop the local services; verified backup of the
+ *                  standalone databases (kept; its path is in the state)
+ *   remove-others  node tasks: every other node removes its standalone
+ *                  install (its databases stay where they are)
+ *   install        here: remove the standalone install (databases stay),
+ *                  put the program files, write the clustered record
+ *   restore        the backup onto the group's shared disk
+ *   verify         every database on the disk equals its backup (SHA-256)
+ *   register       the cluster record (app.register, app.node)
+ *   resources      the Generic Service resources in the group (they start)
+ *   files-others   node tasks: the program files on every other node
+ *
+ * The standalone databases are only ever read, so no byte of them is lost
+ * whatever step is interrupted; the backup stays too.  Every step is
+ * idempotent, which is what makes "run again" safe.  For tests,
+ * $WOLFPACK_TEST_DIE_AT=STEP ends the process (exit 137) just before STEP,
+ * and STEP+ just after STEP's work but before its completion is recorded.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "cluster_internal.h"
+#include "fsutil.h"
+
+static const char *const steps[] = {"backup",    "remove-others", "install",
+                                    "restore",   "verify",        "register",
+                                    "resources", "files-others",  NULL};
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static int step_index(const char *name)
+{
+    for (int i = 0; name && steps[i]; i++)
+        if (strcmp(steps[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* The test hook: die before a step ("STEP") or after its work ("STEP+"). */
+static void test_die(const char *step, bool after)
+{
+    const char *at = getenv("WOLFPACK_TEST_DIE_AT");
+    if (!at)
+        return;
+    size_t n = strlen(step);
+    if (strncmp(at, step, n) == 0 && ((after && strcmp(at + n, "+") == 0) || (!after && !at[n]))) {
+        fprintf(stderr, "WOLFPACK_TEST_DIE_AT=%s: dying here\n", at);
+        _exit(137);
+    }
+}
+
+static bool save_state(wp_app_cluster *c, json_t *st, const char *done, wp_err *err)
+{
+    char summary[200];
+    snprintf(summary, sizeof summary,
+             "migrate into group %s: step %s done (run `wolfpack app "
+             "migrate %s` again to go on, or --rollback)",
+             str(st, "group"), done, str(st, "app"));
+    json_object_set_new(st, "step", json_string(done));
+    json_object_set_new(st, "summary", json_string(summary));
+    return wp_app_change(c, "app.op", json_pack("{s:s, s:O}", "name", str(st, "app"), "state", st),
+                         err);
+}
+
+/* The clustered record the migration installs (parameters of the
+ * standalone install, address = the group's IP address). */
+static json_t *clustered_record(wp_app_cluster *c, const json_t *st, const wp_kit *kit, wp_err *err)
+{
+    json_t *params = json_object_get(st, "parameters");
+    size_t n = json_object_size(params) + 1, k = 0;
+    char **sets = calloc(n + 1, sizeof *sets);
+    const char *key;
+    json_t *v;
+    json_object_foreach(params, key, v)
+    {
+        if (strcmp(key, "address") == 0 && str(st, "ip"))
+            continue;
+        if (asprintf(&sets[k], "%s=%s", key, json_string_value(v)) >= 0)
+            k++;
+    }
+    if (str(st, "ip") && wp_kit_param_get(kit, "address") &&
+        asprintf(&sets[k], "address=%s", str(st, "ip")) >= 0)
+        k++;
+    wp_app_install_opts io = {.set = (const char *const *)sets,
+                              .nset = k,
+                              .group = str(st, "group"),
+                              .disk_mount = str(st, "mountpoint")};
+    json_t *rec = wp_app_record_from_kit(c->env, kit, &io, err);
+    for (size_t i = 0; i < k; i++)
+        free(sets[i]);
+    free(sets);
+    return rec;
+}
+
+static bool spec_of(const json_t *rec, wp_backup_spec *spec, wp_backup_db **dbs, wp_err *err)
+{
+    return wp_app_backup_spec(rec, spec, dbs, err);
+}
+
+/* ---- the steps --------------------------------------------------------------------- */
+
+static bool step_backup(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+{
+    (void)kit;
+    json_t *rec = wp_app_record_load(c->env, str(st, "app"), err);
+    if (!rec)
+        return false;
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    const char *file = str(st, "backup");
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", file);
+    *strrchr(dir, '/') = '\0';
+    bool ok = wp_app_stop(c->env, rec, err) && spec_of(rec, &spec, &dbs, err) &&
+              wp_fs_mkdir_p(dir, 0700, err);
+    if (ok && access(file, F_OK) == 0 && !wp_backup_verify(file, &spec, NULL, NULL))
+        unlink(file); /* an archive of an earlier, unrecorded run that does not check out */
+    if (ok && access(file, F_OK) != 0)
+        ok = wp_backup_create(&spec, file, NULL, NULL, err);
+    ok = ok && wp_backup_verify(file, &spec, NULL, err) && wp_backup_compare(&spec, file, err);
+    if (ok)
+        fprintf(c->out, "  backup: %s (verified)\n", file);
+    free(dbs);
+    json_decref(rec);
+    return ok;
+}
+
+static bool step_remove_others(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+{
+    (void)kit;
+    return wp_app_tasks_everywhere(c, str(st, "app"), "remove",
+                                   json_pack("{s:s}", "app", str(st, "app")), err);
+}
+
+static bool step_install(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+{
+    json_t *local = wp_app_record_load(c->env, str(st, "app"), NULL);
+    const char *mode = str(local, "mode");
+    bool ok = true;
+    if (local && mode && strcmp(mode, WP_APP_MODE_STANDALONE) == 0) {
+        json_t *kept = NULL;
+        ok = wp_app_remove(c->env, str(st, "app"), false, &kept, err);
+        if (ok)
+            fprintf(c->out, "  removed the standalone install here (its databases stay)\n");
+        json_decref(kept);
+    }
+    json_decref(local);
+    json_t *rec = ok ? clustered_record(c, st, kit, err) : NULL;
+    ok = rec && wp_app_put_program_files(c->env, kit, err) && wp_app_save_local_copy(c, rec, err);
+    json_decref(rec);
+    return ok;
+}
+
+static bool with_clustered_spec(wp_app_cluster *c, json_t *st, const wp_kit *kit, bool restore,
+                                wp_err *err)
+{
+    json_t *rec = clustered_record(c, st, kit, err);
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    bool ok = rec && spec_of(rec, &spec, &dbs, err);
+    if (ok && restore)
+        ok = wp_backup_restore(&spec, str(st, "backup"), NULL, err);
+    if (ok && !restore)
+        ok = wp_backup_compare(&spec, str(st, "backup"), err);
+    if (ok)
+        fprintf(c->out, "  %s\n",
+                restore ? "restored the databases onto the group's disk"
+                        : "every database on the disk equals its backup");
+    free(dbs);
+    json_decref(rec);
+    return ok;
+}
+
+static bool step_restore(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+{
+    return with_clustered_spec(c, st, kit, true, err);
+}
+
+static bool step_verify(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+{
+    return with_clustered_spec(c, st, kit, false, err);
+}
+
+static bool step_register(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+{
+    json_t *rec = clustered_record(c, st, kit, err);
+    bool ok = rec &&
+              wp_app_change(c, "app.register",
+                            json_pack("{s:s, s:O}", "name", str(st, "app"), "record", rec), err) &&
+              wp_app_change(c, "app.node",
+                            json_pack("{s:s, s:s, s:s}", "name", str(st, "app"), "node", c->node,
+                                      "version", kit->version),
+                            err);
+    json_decref(rec);
+    return ok;
+}
+
+static bool step_resources(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+{
+    json_t *rec = clustered_record(c, st, kit, err);
+    json_t *a = rec ? wp_app_group_assess_one(c, str(st, "group"), err) : NULL;
+    bool ok = a && wp_app_create_resources(c, rec, a, true, err);
+    json_decref(a);
+    json_decref(rec);
+    return ok;
+}
+
+static bool step_files_others(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+{
+    (void)kit;
+    return wp_app_tasks_everywhere(c, str(st, "app"), "files",
+                                   json_pack("{s:s}", "app", str(st, "app")), err);
+}
+
+typedef bool (*step_fn)(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err);
+static const step_fn step_fns[] = {step_backup,    step_remove_others, step_install,
+                                   step_restore,   step_verify,        step_register,
+                                   step_resources, step_files_others};
+
+/* ---- start, resume, roll back ------------------------------------------------------ */
+
+/* A new migration's state from the standalone record and the group. */
+static json_t *new_state(wp_app_cluster *c, const char *app, const char *group, wp_err *err)
+{
+    json_t *local = wp_app_record_load(c->env, app, err);
+    if (!local)
+        return NULL;
+    const char *mode = str(local, "mode");
+    if (!mode || strcmp(mode, WP_APP_MODE_STANDALONE) != 0) {
+        wp_errf(err, WP_E_CONFLICT, "%s is not a standalone install on this node", app);
+        wp_err_why(err, "it is installed %s already", mode ? mode : "in an unknown way");
+        wp_err_todo(err, "nothing to migrate");
+        json_decref(local);
+        return NULL;
+    }
+    json_t *a = wp_app_group_checked(c, group, err);
+    bool ok = a && wp_app_must_own(c, a, err);
+    if (ok && !str(a, "mountpoint")) {
+        wp_errf(err, WP_E_CONFLICT, "the storage resource of group %s has no mount point",
+                str(a, "group"));
+        wp_err_why(err, "the databases go below the disk's mountpoint property");
+        wp_err_todo(err, "use a group with a Physical Disk");
+        ok = false;
+    }
+    char file[PATH_MAX];
+    char dir[PATH_MAX];
+    wp_app_path(c->env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
+    snprintf(file, sizeof file, "%.3900s/%.40s-%.32s-migrate-%lld.tar.zst", dir, app,
+             str(local, "version"), (long long)time(NULL));
+    json_t *st = ok ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s?, s:s}", "op",
+                                "migrate", "app", app, "version", str(local, "version"), "kit",
+                                str(local, "kit"), "group", str(a, "group"), "node", c->node,
+                                "parameters", json_object_get(local, "parameters"), "mountpoint",
+                                str(a, "mountpoint"), "ip", str(a, "ip"), "backup", file)
+                    : NULL;
+    json_decref(a);
+    json_decref(local);
+    return st;
+}
+
+static bool run_steps(wp_app_cluster *c, json_t *st, wp_err *err)
+{
+    wp_kit *kit = wp_kit_load(str(st, "kit"), err);
+    if (!kit) {
+        wp_err_todo(err, "the kit the application was installed from must stay at %s",
+                    str(st, "kit"));
+        return false;
+    }
+    bool ok = true;
+    for (int i = step_index(str(st, "step")) + 1; ok && steps[i]; i++) {
+        test_die(steps[i], false);
+        fprintf(c->out, "step %d of 8: %s\n", i + 1, steps[i]);
+        fflush(c->out);
+        ok = step_fns[i](c, st, kit, err);
+        if (ok)
+            test_die(steps[i], true);
+        ok = ok && save_state(c, st, steps[i], err);
+    }
+    wp_kit_free(kit);
+    return ok;
+}
+
+static bool rollback(wp_app_cluster *c, json_t *st, wp_err *err)
+{
+    const char *app = str(st, "app");
+    json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), NULL);
+    bool ok = true;
+    if (rec) {
+        json_t *names = json_array();
+        size_t i;
+        json_t *s;
+        json_array_foreach(json_object_get(rec, "services"), i, s)
+        {
+            char name[128];
+            wp_app_resource_name(app, str(s, "name"), name, sizeof name);
+            json_array_append_new(names, json_string(name));
+        }
+        ok = wp_app_delete_resources(c, names, err) &&
+             wp_app_change(c, "app.unregister", json_pack("{s:s}", "name", app), err);
+        json_decref(names);
+        json_decref(rec);
+    }
+    json_t *local = ok ? wp_app_record_load(c->env, app, NULL) : NULL;
+    if (local && strcmp(str(local, "mode"), WP_APP_MODE_CLUSTERED) == 0)
+        ok = wp_app_remove(c->env, app, false, NULL, err);
+    bool standalone = local && strcmp(str(local, "mode"), WP_APP_MODE_STANDALONE) == 0;
+    json_decref(local);
+    wp_kit *kit = ok && !standalone ? wp_kit_load(str(st, "kit"), err) : NULL;
+    if (ok && !standalone) {
+        json_t *params = json_object_get(st, "parameters");
+        size_t n = 0;
+        char **sets = calloc(json_object_size(params) + 1, sizeof *sets);
+        const char *key;
+        json_t *v;
+        json_object_foreach(params, key,
+                            v) if (asprintf(&sets[n], "%s=%s", key, json_string_value(v)) >= 0) n++;
+        wp_app_install_opts io = {.set = (const char *const *)sets, .nset = n};
+        json_t *back = kit ? wp_app_install_standalone(c->env, kit, &io, NULL, err) : NULL;
+        ok = back != NULL;
+        json_decref(back);
+        for (size_t i = 0; i < n; i++)
+            free(sets[i]);
+        free(sets);
+    }
+    wp_kit_free(kit);
+    if (ok)
+        ok = wp_app_change(c, "app.op", json_pack("{s:s}", "name", app), err);
+    if (ok && step_index(str(st, "step")) >= 1)
+        fprintf(c->out,
+                "  note: the other nodes' standalone installs were removed (their databases were "
+                "kept); install the kit there again: wolfpack app install %s\n",
+                str(st, "kit"));
+    return ok;
+}
+
+bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group, bool back, wp_err *err)
+{
+    json_t *st = wp_app_call(c, "app.op.show", json_pack("{s:s}", "name", app), err);
+    if (!st)
+        return false;
+    if (json_is_null(st)) {
+        json_decref(st);
+        if (back) {
+            wp_errf(err, WP_E_NOTFOUND, "no migration of %s is in progress", app);
+            wp_err_why(err, "the cluster database records none");
+            wp_err_todo(err, "nothing to roll back");
+            return false;
+        }
+        if (!group) {
+            wp_errf(err, WP_E_INVALID, "migrate needs --group G");
+            wp_err_why(err, "the application moves into one group");
+            wp_err_todo(err, "name a group with an IP address, a network name and a disk");
+            return false;
+        }
+        st = new_state(c, app, group, err);
+        if (!st ||
+            !wp_app_change(c, "app.op", json_pack("{s:s, s:O}", "name", app, "state", st), err)) {
+            json_decref(st);
+            return false;
+        }
+        fprintf(c->out, "Migrating %s %s into group %s (backup %s)\n", app, str(st, "version"),
+                str(st, "group"), str(st, "backup"));
+    } else if (strcmp(str(st, "op") ? str(st, "op") : "", "migrate") != 0) {
+        wp_errf(err, WP_E_CONFLICT, "another operation on %s is in progress", app);
+        wp_err_why(err, "%s", str(st, "summary") ? str(st, "summary") : "?");
+        wp_err_todo(err, "finish it first");
+        json_decref(st);
+        return false;
+    } else if (strcasecmp(str(st, "node"), c->node) != 0) {
+        wp_errf(err, WP_E_CONFLICT, "the migration of %s was started on node %s", app,
+                str(st, "node"));
+        wp_err_why(err, "its backup and standalone databases are on that node");
+        wp_err_todo(err, "run wolfpack app migrate %s there", app);
+        json_decref(st);
+        return false;
+    } else {
+        fprintf(c->out, "%s the migration of %s into group %s after step %s\n",
+                back ? "Rolling back" : "Resuming", app, str(st, "group"),
+                str(st, "step") ? str(st, "step") : "(none)");
+    }
+    bool ok = back ? rollback(c, st, err) : run_steps(c, st, err);
+    if (ok && !back)
+        ok = wp_app_change(c, "app.op", json_pack("{s:s}", "name", app), err);
+    json_decref(st);
+    return ok;
+}
