@@ -171,8 +171,10 @@ bool wp_exec_busy_with(const wp_daemon *d, const char *resource);
 /* A plan of this group is still running somewhere (the coordinator waits). */
 bool wp_exec_group_busy(const wp_daemon *d, const char *group);
 void wp_exec_sweep(wp_daemon *d); /* every tick: drop plans past their deadline */
-/* Submit resource.report for this node (error may be NULL). */
+/* Submit resource.report for this node (error may be NULL); a report the
+ * transport refuses for now (syncing) waits in order for the next try. */
 void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const char *error);
+void wp_exec_flush_reports(wp_daemon *d); /* every tick and ready view */
 /* The resource's type, props and policy for an agent run; false: err. */
 bool wp_exec_agent_ctx(wp_daemon *d, const char *resource, json_t **show, wp_rtype *type,
                        wp_err *err);

@@ -136,6 +136,7 @@ static void tick(void *data)
     if (d->stopping || !wp_view_ready(d))
         return;
     d->last_tick_ms = mono_ms();
+    wp_exec_flush_reports(d);
     wp_exec_sweep(d);
     wp_coord_tick(d);
     wp_mon_reconcile(d);

@@ -89,6 +89,7 @@ struct wp_exec {
     xprobe *probes;
     name_list remembered; /* placed here by the local copy at start-up */
     bool need_probe;      /* at the next ready view */
+    json_t *outbox;       /* reports the transport refused (syncing): resent in order */
 };
 
 static void advance(xplan *p);
@@ -161,23 +162,43 @@ static void on_report_done(void *cookie, const wp_err *err, int64_t version)
         wp_log_err(LOG_WARNING, "resource.report refused", err);
 }
 
+/* Send the queued reports in order; stop at the first the transport
+ * refuses (it is syncing: the next tick or view change tries again). */
+void wp_exec_flush_reports(wp_daemon *d)
+{
+    wp_exec *x = d->exec;
+
+    while (x && json_array_size(x->outbox) > 0) {
+        wp_err err = {0};
+        if (!wp_repl_submit(d->repl, json_array_get(x->outbox, 0), on_report_done, NULL, &err)) {
+            if (err.code != WP_E_UNAVAILABLE && err.code != WP_E_NOQUORUM) {
+                wp_log_err(LOG_WARNING, "cannot send resource.report (dropped)", &err);
+                json_array_remove(x->outbox, 0);
+                continue;
+            }
+            return;
+        }
+        json_array_remove(x->outbox, 0);
+    }
+}
+
 void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const char *error)
 {
-    wp_err err = {0};
     json_t *args = json_pack("{s:s, s:s, s:s, s:I}", "name", resource, "node", d->view.local_name,
                              "state", state, "at", (json_int_t)time(NULL));
-    json_t *cmd;
 
-    if (!args)
+    if (!args || !d->exec)
         return;
     if (error)
         json_object_set_new(args, "error", json_string(error));
-    cmd = json_pack("{s:s, s:o}", "op", "resource.report", "args", args);
     qb_log(error ? LOG_WARNING : LOG_NOTICE, "resource %s is %s on %s%s%s", resource, state,
            d->view.local_name, error ? ": " : "", error ? error : "");
-    if (!wp_repl_submit(d->repl, cmd, on_report_done, NULL, &err))
-        wp_log_err(LOG_WARNING, "cannot send resource.report", &err);
-    json_decref(cmd);
+    json_array_append_new(d->exec->outbox,
+                          json_pack("{s:s, s:o}", "op", "resource.report", "args", args));
+    wp_exec_flush_reports(d);
+    if (json_array_size(d->exec->outbox) > 0)
+        qb_log(LOG_INFO, "executor: %zu report(s) wait until the transport takes them",
+               json_array_size(d->exec->outbox));
 }
 
 /* ---- agent context ------------------------------------------------------------- */
@@ -630,6 +651,7 @@ static void quorum_lost(wp_daemon *d)
     qb_log(LOG_WARNING, "executor: this node lost quorum: stopping every resource it runs "
                         "(the majority takes its groups over)");
     cancel_all(d->exec);
+    json_array_clear(d->exec->outbox); /* the majority decides without them */
     wp_mon_stop_all(d);
     stop_local(d, pick_placed, NULL, false);
     d->exec->need_probe = true;
@@ -814,6 +836,8 @@ void wp_exec_on_view(wp_daemon *d)
         quorum_lost(d);
         return;
     }
+    if (wp_view_ready(d))
+        wp_exec_flush_reports(d);
     if (wp_view_ready(d) && x->need_probe)
         probe_all(d);
     for (xplan *p = x->plans, *next; p; p = next) {
@@ -839,8 +863,14 @@ wp_exec *wp_exec_new(wp_daemon *d)
 {
     wp_exec *x = calloc(1, sizeof *x);
 
-    if (x)
-        x->d = d;
+    if (!x)
+        return NULL;
+    x->d = d;
+    x->outbox = json_array();
+    if (!x->outbox) {
+        free(x);
+        return NULL;
+    }
     return x;
 }
 
@@ -853,5 +883,6 @@ void wp_exec_free(wp_exec *x)
     if (x->d->db && x->d->view.local_name[0] && !x->d->opts.solo)
         stop_local(x->d, pick_placed, NULL, true);
     free(x->remembered.names);
+    json_decref(x->outbox);
     free(x);
 }
