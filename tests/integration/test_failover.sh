@@ -266,6 +266,12 @@ echo "== 5. failback=immediate when n1 returns"
 check "failback=immediate" wp n2 group set web --policy failback=immediate
 check "testcluster start n1" "$TC" start n1
 check "web fails back: Online on n1" wait_group n2 "Online n1" 40
+# n1's copy placed ip and svc on n1 when it died; the cluster had moved them
+grep -q "stopping 2 resource(s) of group web here" \
+    "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log" &&
+    ok "n1 stopped what its stale copy placed there before taking part" ||
+    bad "n1 stopped what its stale copy placed there" \
+        "$(grep -h "executor\|probing" "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log" | tail)"
 check "the address is on n1 only (stale copies cleaned up)" holders_are n1
 check "the client reaches the service on n1" wait_reach
 
