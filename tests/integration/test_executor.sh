@@ -21,7 +21,7 @@
 # Needs root.  BUILD selects the build (default build).  Prints
 # "N passed, N failed"; everything is removed on any exit.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 WOLFPACK=$PWD/$build/wolfpack
 WOLFPACKD=$PWD/$build/wolfpackd

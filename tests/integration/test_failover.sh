@@ -31,7 +31,7 @@
 # Needs root.  BUILD selects the build (default build).  Prints
 # "N passed, N failed"; the cluster is torn down on every exit.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
 export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
