@@ -40,15 +40,19 @@
 #define MAX_INFLIGHT 256
 
 struct req {
-    int fd;            /* -1: free slot */
-    double start;      /* unix time the request started */
-    bool sent;         /* connected and the request written */
+    int fd;       /* -1: free slot */
+    double start; /* unix time the request started */
+    bool sent;    /* connected and the request written */
     char buf[128];
     size_t len;
 };
 
 static volatile sig_atomic_t stop_now;
-static void on_signal(int sig) { (void)sig; stop_now = 1; }
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_now = 1;
+}
 
 static double now_s(void)
 {
@@ -173,8 +177,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < inflight; i++) {
             if (reqs[i].fd < 0)
                 continue;
-            pfd[n] = (struct pollfd){.fd = reqs[i].fd,
-                                     .events = reqs[i].sent ? POLLIN : POLLOUT};
+            pfd[n] = (struct pollfd){.fd = reqs[i].fd, .events = reqs[i].sent ? POLLIN : POLLOUT};
             map[n++] = i;
         }
         double wait = next - now_s();
