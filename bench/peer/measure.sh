@@ -76,6 +76,7 @@ mr_outage_ms() { # T0 LOG
 mr_detect_start() { # NODE N OUT
     local node=$1 n=$2 out=$3
     : >"$out"
+    # shellcheck disable=SC2016 # expands in the node's shell
     "$MR_TC" exec "$node" /bin/bash -c '
         n=$1
         for ((i = 0; i < 3000; i++)); do

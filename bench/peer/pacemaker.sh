@@ -161,7 +161,7 @@ pcmk_configure() {
 # ocf:heartbeat:anything; preferred n1 > n2 > n3 (scores 30, 20, 10: less
 # than the stickiness, so no failback).
 pcmk_group() {
-    local fs= n data=/run/pcmk/records xml i=0 score
+    local fs='' n data=/run/pcmk/records xml i=0 score
     [ "${1:-}" = --fs ] && fs=$2
     n=$(pcmk_nodes | head -1)
     PCMK_FIRST=web-ip
@@ -331,7 +331,7 @@ pcmk_restore() {
 # get 60 s to stop their resources and leave, then SIGKILL to what is left
 # in the node but corosync.
 pcmk_stop() {
-    local nodes n d pid end left dc= wave
+    local nodes n d pid end left dc='' wave
     if [ $# -gt 0 ]; then nodes=("$@"); else mapfile -t nodes < <(pcmk_nodes); fi
     # the DC last: the others leave while it still runs their shutdown
     for n in "${nodes[@]}"; do
@@ -385,6 +385,7 @@ pcmk_clean() {
             pcmk_log "$n: pacemaker runs: stop it first"
             return 1
         }
+        # shellcheck disable=SC2016 # $m expands in the node's shell
         pcmk_x "$n" /bin/sh -c '
             mountpoint -q /run/pcmk/disk && umount -l /run/pcmk/disk
             for m in /var/lib/pacemaker /var/log/pacemaker /root/.bashrc; do
