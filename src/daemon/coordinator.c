@@ -43,7 +43,6 @@ struct wp_coord {
     bool inflight;        /* our sched.commit waits for its done() */
     bool rerun;           /* a tick came while in flight */
     char *last_sig;       /* content of the last commit (without `at`) */
-    bool last_had_work;   /* it had actions or offline resources */
     int64_t last_version; /* database version once it was applied */
     uint64_t last_ms;     /* when it was sent (monotonic) */
 };
@@ -319,60 +318,68 @@ static void log_run(const wp_sched_input *in, const wp_sched_output *out, const 
     }
 }
 
-static void submit(wp_daemon *d, const wp_sched_input *in, const wp_sched_output *out,
-                   const json_t *input)
+/* The commit's content (decisions, actions, offline) without the groups
+ * whose plan still runs; NULL when it would change nothing. */
+static json_t *commit_content(wp_daemon *d, const wp_sched_input *in, const wp_sched_output *out,
+                              bool *busy, size_t *n_actions, bool *work)
 {
-    wp_coord *co = d->coord;
     wp_err err = {0};
     json_t *groups = wp_db_group_list(d->db, &err);
-    bool *busy = calloc(in->n_groups + 1, sizeof *busy);
-    size_t n_actions = 0;
 
-    if (!busy) {
-        json_decref(groups);
-        return;
-    }
     /* a group whose last plan still runs somewhere is left alone: the
      * reports of that plan would otherwise look like news to the scheduler */
     for (size_t g = 0; g < in->n_groups; g++)
         busy[g] = wp_exec_group_busy(d, in->groups[g].name);
     json_t *content =
         json_pack("{s:o, s:o, s:o}", "decisions", decisions_json(in, out, groups, busy), "actions",
-                  actions_json(in, out, busy, &n_actions), "offline", offline_json(in, out));
-    bool work = n_actions > 0 || json_array_size(json_object_get(content, "offline")) > 0;
-    char *sig;
+                  actions_json(in, out, busy, n_actions), "offline", offline_json(in, out));
     json_decref(groups);
-    if (!content || (!work && json_array_size(json_object_get(content, "decisions")) == 0)) {
-        free(busy);
+    *work = *n_actions > 0 || json_array_size(json_object_get(content, "offline")) > 0;
+    if (content && !*work && json_array_size(json_object_get(content, "decisions")) == 0) {
         json_decref(content);
-        return;
+        content = NULL;
     }
-    sig = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS);
+    return content;
+}
+
+static void submit(wp_daemon *d, const wp_sched_input *in, const wp_sched_output *out,
+                   const json_t *input)
+{
+    wp_coord *co = d->coord;
+    wp_err err = {0};
+    bool *busy = calloc(in->n_groups + 1, sizeof *busy);
+    size_t n_actions = 0;
+    bool work = false;
+    json_t *content = busy ? commit_content(d, in, out, busy, &n_actions, &work) : NULL;
+    char *sig = content ? json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    int64_t version = wp_db_version(d->db);
+
     if (!sig || !worth_sending(co, sig, work)) {
         free(busy);
         free(sig);
         json_decref(content);
         return;
     }
-    if (n_actions > 0)
-        incident_record(d, input, wp_db_version(d->db));
-    log_run(in, out, busy);
-    qb_log(LOG_INFO, "coordinator: sched.commit sent %llu ms after the last view change",
-           (unsigned long long)(mono_ms() - d->view_changed_ms));
-    free(busy);
     json_object_set_new(content, "at", json_integer(in->now));
     json_object_set_new(content, "coordinator", json_string(d->view.local_name));
     json_t *cmd = json_pack("{s:s, s:o}", "op", "sched.commit", "args", content);
     free(co->last_sig);
     co->last_sig = sig;
-    co->last_had_work = work;
     co->last_ms = mono_ms();
     co->inflight = true;
+    log_run(in, out, busy);
+    free(busy);
     if (!wp_repl_submit(d->repl, cmd, on_commit_done, d, &err)) {
         co->inflight = false;
         free(co->last_sig);
         co->last_sig = NULL;
-        wp_log_err(LOG_WARNING, "coordinator: cannot send sched.commit", &err);
+        wp_log_err(LOG_WARNING, "coordinator: cannot send sched.commit (the next tick retries)",
+                   &err);
+    } else {
+        qb_log(LOG_INFO, "coordinator: sched.commit sent %llu ms after the last view change",
+               (unsigned long long)(mono_ms() - d->view_changed_ms));
+        if (n_actions > 0)
+            incident_record(d, input, version);
     }
     json_decref(cmd);
 }
