@@ -444,9 +444,28 @@ bool wp_app_delete_resources(wp_app_cluster *c, const json_t *names, wp_err *err
 
 /* The assessment of group, refusing (with the article's message) when it
  * does not qualify.  Caller owns. */
+/* Lacks nothing but being online, while the cluster is bringing it
+ * online (target online: pending, a resource restarting, a failed group
+ * the coordinator recovers): worth waiting for, within a bound. */
+static bool only_coming_online(const json_t *a)
+{
+    const char *target = str(a, "target");
+    return json_array_size(json_object_get(a, "missing")) == 1 && target &&
+           strcmp(target, "online") == 0;
+}
+
 json_t *wp_app_group_checked(wp_app_cluster *c, const char *group, wp_err *err)
 {
     json_t *a = wp_app_group_assess_one(c, group, err);
+    for (long waited = 0; a && only_coming_online(a) && waited < task_timeout() * 1000;
+         waited += 500) {
+        if (waited == 0)
+            fprintf(c->out, "  waiting for group %s to be Online (it is %s)\n", str(a, "group"),
+                    str(a, "state"));
+        sleep_ms(500);
+        json_decref(a);
+        a = wp_app_group_assess_one(c, group, err);
+    }
     if (!a || json_is_true(json_object_get(a, "qualifies")))
         return a;
     json_t *all = wp_app_groups_assess(c, err);

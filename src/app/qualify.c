@@ -91,10 +91,12 @@ json_t *wp_app_group_assess(const json_t *group, const json_t *resources)
         json_array_append_new(missing, json_string(buf));
     }
     json_t *owner = json_object_get(group, "owner");
-    return json_pack("{s:s?, s:s?, s:O, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "group",
+    json_t *target = json_object_get(group, "target");
+    return json_pack("{s:s?, s:s?, s:O, s:O, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "group",
                      str(group, "name"), "state", state, "owner", owner ? owner : json_null(),
-                     "qualifies", json_array_size(missing) == 0, "missing", missing, "address",
-                     name_or_null(ip), "ip", ip_of(ip), "name", name_or_null(nn), "disk",
+                     "target", target ? target : json_null(), "qualifies",
+                     json_array_size(missing) == 0, "missing", missing, "address", name_or_null(ip),
+                     "ip", ip_of(ip), "name", name_or_null(nn), "disk",
                      mres ? json_string(mres) : name_or_null(disk), "mountpoint",
                      mount ? json_string(mount) : json_null());
 }

@@ -420,7 +420,7 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
         json_t *row = with_status(&env, r, cluster_node);
         json_t *c = find_app(cl, json_string_value(json_object_get(r, "app")));
         if (c)
-            json_object_set(row, "nodes", json_object_get(c, "nodes"));
+            json_object_set(row, "cluster", c);
         json_array_append_new(out, row);
     }
     json_array_foreach(cl, i, r)
@@ -519,12 +519,26 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
     if (!rec && err.code != WP_E_NOTFOUND)
         return wp_cli_fail(&err);
     json_t *cl = wp_cli_call(cli, "app.show", json_pack("{s:s}", "name", a.pos[0]), NULL, &cerr);
-    if (!rec && !cl)
+    /* an operation (migrate) in progress before the cluster record exists */
+    json_t *op =
+        cl ? NULL
+           : wp_cli_call(cli, "app.op.show", json_pack("{s:s}", "name", a.pos[0]), NULL, &cerr);
+    if (json_is_object(op) && !rec && !cl) {
+        printf("Application %s: not installed on this node; %s\n", a.pos[0],
+               json_string_value(json_object_get(op, "summary")));
+        json_decref(op);
+        return 0;
+    }
+    if (!rec && !cl) {
+        json_decref(op);
         return wp_cli_fail(&err);
+    }
     json_t *out =
         rec ? with_status(&env, rec, wp_app_node_in_cluster(cli->socket_opt)) : json_deep_copy(cl);
     if (cl)
         json_object_set(out, "cluster", cl);
+    if (json_is_object(op))
+        json_object_set(out, "operation", op);
     if (cli->json) {
         wp_cli_print_json(out, stdout);
     } else {
@@ -532,7 +546,11 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
             print_show(out);
         if (cl)
             print_cluster_part(cl, rec != NULL);
+        else if (json_is_object(op))
+            wp_cli_print_kv(stdout, 10, "operation",
+                            json_string_value(json_object_get(op, "summary")));
     }
+    json_decref(op);
     json_decref(out);
     json_decref(rec);
     json_decref(cl);
