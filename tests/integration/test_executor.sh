@@ -15,8 +15,9 @@
 #   3. the service killed: no zombie stays under wolfpackd (the reaper), the
 #      monitor reports it, it is restarted;
 #   4. wolfpackd killed (-9) and started again: the probe finds what runs and
-#      leaves it (no restart); a service that died meanwhile is reported and
-#      started again.
+#      leaves it (no restart);
+#   5. SIGTERM: wolfpackd exits; no sanitizer report in its log (run with
+#      BUILD=<a SAN=1 build> to make that check bite).
 #
 # Needs root.  BUILD selects the build (default build).  Prints
 # "N passed, N failed"; everything is removed on any exit.
@@ -230,5 +231,18 @@ sleep 2
 grep -q "probing svc" "$TMP/daemon.log" && ok "the daemon probed what the database placed here" ||
     bad "the daemon probed what the database placed here"
 check "the service still answers" reach
+
+echo "== 5. clean shut-down"
+kill -TERM "$dpid"
+for ((i = 0; i < 100; i++)); do
+    kill -0 "$dpid" 2>/dev/null || break
+    sleep 0.1
+done
+kill -0 "$dpid" 2>/dev/null && bad "wolfpackd exits on SIGTERM" || ok "wolfpackd exits on SIGTERM"
+wait "$dpid" 2>/dev/null
+dpid=
+grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$TMP/daemon.log" &&
+    bad "no sanitizer report in the daemon's log" "$(grep -A12 "Sanitizer\|runtime error" \
+        "$TMP/daemon.log" | head -40)" || ok "no sanitizer report in the daemon's log"
 
 finish
