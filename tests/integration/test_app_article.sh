@@ -124,7 +124,7 @@ check "wolfpackd ready on every node" wait_until 60 sh -c \
 for n in n1 n2; do
     check "$n: standalone install (no cluster service answers there)" \
         "$TC" exec "$n" env WOLFPACK_SOCKET=/nonexistent "$WOLFPACK" app install \
-        "$KITS/recordstore" --set port=$PORT
+        "$KITS/recordstore" --set port=$PORT >/dev/null
 done
 check "n1: start the standalone application" wp n1 app start recordstore
 RECS=()
@@ -166,7 +166,7 @@ check "migrate killed before its restore step" [ "$rc" -eq 137 ]
 check "app show names the migration in progress" sh -c \
     "'$TC' exec n3 '$WOLFPACK' app show recordstore | grep -q 'migrate into group exch: step install done'"
 check "migrate --rollback" wp n1 app migrate recordstore --rollback
-check "n1 is standalone again" sh -c "'$TC' exec n1 '$WOLFPACK' --json app show recordstore | jq -e '.mode == \"standalone\"'"
+check "n1 is standalone again" sh -c "'$TC' exec n1 '$WOLFPACK' --json app show recordstore | jq -e '.mode == \"standalone\"' >/dev/null"
 check "its database is byte for byte the one before" test \
     "$("$TC" exec n1 sha256sum /var/lib/wolfpack/root/var/lib/recordstore/records.db | cut -d' ' -f1)" = "$DBSUM"
 
@@ -184,7 +184,7 @@ wp n3 app list
 check "n3 lists recordstore clustered in exch" grep -q 'recordstore .*clustered in group exch' "$TMP/out"
 check "with the program files on n1, n2 and n3" grep -q 'n1 1.0, n2 1.0, n3 1.0' "$TMP/out"
 check "n2's standalone install is gone (its record is the clustered one)" sh -c \
-    "'$TC' exec n2 '$WOLFPACK' --json app show recordstore | jq -e '.mode == \"clustered\"'"
+    "'$TC' exec n2 '$WOLFPACK' --json app show recordstore | jq -e '.mode == \"clustered\"' >/dev/null"
 
 # ---- 5. the service pack now applies ------------------------------------------------------------
 check "sp apply succeeds" wp n1 app sp apply "$KITS/recordstore-sp1"
