@@ -22,8 +22,9 @@
 #      and the group fails back to n1;
 #   6. partition n1 | n2,n3: the majority takes the group over, the address
 #      leaves n1 (it lost quorum); heal: back to n1 (failback);
-#   7. n2 paused, owner n1 killed: the group goes to n3, never to n2;
-#   8. SIGTERM to n3's wolfpackd (testcluster stop): it stops the group's
+#   7. node drain n1: the group moves to n2; resume: it fails back;
+#   8. n2 paused, owner n1 killed: the group goes to n3, never to n2;
+#   9. SIGTERM to n3's wolfpackd (testcluster stop): it stops the group's
 #      resources before it leaves; no sanitizer report in any daemon's log
 #      (run with BUILD=<a SAN=1 build> to make that check bite).
 # `wolfpack status --watch` runs on n3 all along and must have redrawn.
@@ -285,7 +286,15 @@ check "n1 rejoins: all 3 quorate" "$TC" wait-quorum --timeout 30
 check "web fails back to n1 after the heal" wait_group n3 "Online n1" 40
 check "the address is on n1 only" holders_are n1
 
-echo "== 7. a paused node takes nothing"
+echo "== 7. drain and resume"
+check "node drain n1" wp n2 node drain n1
+check "web leaves the drained n1: Online on n2" wait_group n3 "Online n2" 30
+check "the address is on n2 only" holders_are n2
+check "node resume n1" wp n2 node resume n1
+check "web fails back to n1" wait_group n3 "Online n1" 30
+check "the client reaches the service on n1" wait_reach
+
+echo "== 8. a paused node takes nothing"
 check "pause n2" wp n3 node pause n2
 check "testcluster kill n1" "$TC" kill n1
 check "web Online on n3, not on the paused n2" wait_group n3 "Online n3" 30
@@ -293,7 +302,7 @@ check "the client reaches the service on n3" wait_reach
 h=$(holders)
 [ "$h" = "n1 n3" ] || [ "$h" = "n3" ] && ok "n2 holds no address" || bad "n2 holds no address" "$h"
 
-echo "== 8. clean shut-down of the owner (n3) stops what runs there"
+echo "== 9. clean shut-down of the owner (n3) stops what runs there"
 check "testcluster stop n3" "$TC" stop n3
 h=$(holders)
 [ "$h" != "${h/n3/}" ] && bad "n3 released the address when it stopped" "$h" ||
