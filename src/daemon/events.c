@@ -177,7 +177,7 @@ static void view_changed(wp_daemon *d)
         wp_apptask_resume(d);
     wp_watch_membership(d);
     wp_exec_on_view(d);
-    wp_events_kick(d);
+    kick(d, true); /* a membership change never waits for the gap */
 }
 
 void wp_events_on_membership(void *ctx)
