@@ -146,15 +146,16 @@ next_node() { case $1 in n1) echo n2 ;; n2) echo n3 ;; *) echo n1 ;; esac; }
 make_disk() {
     if [ -e "$WPTC_DIR/disks/pcmk.img" ]; then # --reuse, a second time
         echo /run/wolfpack/disks/pcmk >"$TMP/disk.out"
-    else
-        "$TC" disk pcmk --size 64 >"$TMP/disk.out" 2>&1
-    fi &&
-        DISK=$(tail -1 "$TMP/disk.out") &&
-        "$TC" exec n1 mkfs.ext4 -q -F "$DISK" >/dev/null 2>&1 || {
+    elif ! "$TC" disk pcmk --size 64 >"$TMP/disk.out" 2>&1; then
         echo "bench: cannot make the shared disk:"
         cat "$TMP/disk.out"
         return 1
-    }
+    fi
+    DISK=$(tail -1 "$TMP/disk.out")
+    if ! "$TC" exec n1 mkfs.ext4 -q -F "$DISK" >/dev/null 2>&1; then
+        echo "bench: cannot make a file system on $DISK"
+        return 1
+    fi
 }
 
 # --reuse: the caller's cluster must have 3 nodes, no wolfpackd (a
@@ -162,11 +163,11 @@ make_disk() {
 # the virtual address.
 check_reuse() {
     local n
-    [ "$(sed -n 's/^NODES=//p' "$WPTC_DIR/cluster.env")" = 3 ] &&
-        [ "$(sed -n 's/^DAEMONS=//p' "$WPTC_DIR/cluster.env")" = 0 ] || {
+    if [ "$(sed -n 's/^NODES=//p' "$WPTC_DIR/cluster.env")" != 3 ] ||
+        [ "$(sed -n 's/^DAEMONS=//p' "$WPTC_DIR/cluster.env")" != 0 ]; then
         echo "bench: --reuse needs a 3-node cluster made with --no-daemons"
         return 1
-    }
+    fi
     for n in n1 n2 n3; do
         if "$TC" exec "$n" ip -o -4 addr show dev eth0 | grep -q " $PCMK_VIP/"; then
             echo "bench: --reuse: $n holds $PCMK_VIP; take that group offline first"
