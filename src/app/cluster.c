@@ -276,8 +276,8 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
     json_array_foreach(nodes, i, n)
     {
         char id[128];
-        snprintf(id, sizeof id, "%s-%s-%s-%lld-%d", app, kind, str(n, "name"),
-                 (long long)time(NULL), (int)getpid());
+        snprintf(id, sizeof id, "%s-%s-%s-%lld-%d-%u", app, kind, str(n, "name"),
+                 (long long)time(NULL), (int)getpid(), ++c->task_seq);
         ok = wp_app_change(c, "app.task",
                            json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", str(n, "name"),
                                      "kind", kind, "args", args),
@@ -315,6 +315,28 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
     return ok;
 }
 
+bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const char *kind,
+                    const json_t *args, wp_err *err)
+{
+    char id[128];
+    snprintf(id, sizeof id, "%s-%s-%s-%lld-%d-%u", app, kind, node, (long long)time(NULL),
+             (int)getpid(), ++c->task_seq);
+    if (!wp_app_change(
+            c, "app.task",
+            json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", node, "kind", kind, "args", args),
+            err))
+        return false;
+    json_t *done = task_wait(c, id, task_timeout(), err);
+    bool ok = done && strcmp(str(done, "state"), "ok") == 0;
+    if (done && !ok) {
+        wp_errf(err, WP_E_IO, "node %s could not do its part (%s)", node, kind);
+        wp_err_why(err, "%s", str(done, "error") ? str(done, "error") : "no reason given");
+        wp_err_todo(err, "fix that node, then run the command again (it is safe to repeat)");
+    }
+    json_decref(done);
+    return ok;
+}
+
 /* The files task: the program files of the cluster record's kit. */
 static bool task_files(wp_app_cluster *c, const char *app, wp_err *err)
 {
@@ -349,6 +371,10 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
     bool ok = false;
     if (!app)
         wp_errf(&work, WP_E_INVALID, "node task %s names no application", id);
+    else if (strcmp(kind, "sp-files") == 0 && str(json_object_get(t, "args"), "kit"))
+        ok = wp_app_task_sp_files(c, json_object_get(t, "args"), &work);
+    else if (strcmp(kind, "sp-upgrade") == 0)
+        ok = wp_app_task_sp_upgrade(c, json_object_get(t, "args"), &work);
     else if (strcmp(kind, "files") == 0 || strcmp(kind, "sp-files") == 0)
         ok = task_files(c, app, &work);
     else if (strcmp(kind, "remove") == 0) {

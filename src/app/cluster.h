@@ -61,10 +61,11 @@ void wp_app_resource_name(const char *app, const char *service, char *out, size_
 typedef struct wp_app_cluster {
     const wp_app_env *env;
     wp_client *client;
-    char node[64]; /* this node's name in the cluster database */
-    bool corosync; /* the transport is corosync (a real cluster) */
-    bool tty;      /* stdin and stdout are terminals: questions may be asked */
-    FILE *out;     /* where messages go (stdout) */
+    char node[64];     /* this node's name in the cluster database */
+    bool corosync;     /* the transport is corosync (a real cluster) */
+    bool tty;          /* stdin and stdout are terminals: questions may be asked */
+    FILE *out;         /* where messages go (stdout) */
+    unsigned task_seq; /* makes node task ids unique within one run */
 } wp_app_cluster;
 
 /* Connect to wolfpackd and learn this node's name.  false: no daemon
@@ -83,8 +84,28 @@ json_t *wp_app_groups_assess(wp_app_cluster *c, wp_err *err);
 json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const char *group,
                                  const wp_app_install_opts *opts, wp_err *err);
 
-/* `wolfpack app sp apply SP [--group G]` (single run). */
-bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group, wp_err *err);
+/* How `sp apply` runs on a clustered install (rollout.c). */
+typedef struct wp_app_rollout_opts {
+    bool single;                      /* one run on the owner (it must own the group) */
+    bool plan;                        /* print the steps, change nothing */
+    bool force;                       /* take the lock from a dead holder (said and recorded) */
+    bool rollback;                    /* undo an interrupted rollout (before its upgrade step) */
+    int retries;                      /* per node, after the first attempt */
+    int max_failed;                   /* more failed nodes stop the run */
+    const char *pre_hook, *post_hook; /* programs run on each node around its update */
+} wp_app_rollout_opts;
+
+/* `wolfpack app sp apply SP [--group G] [options]`: the article's group
+ * question for an application without a clustered install; on a clustered
+ * one a rolling update when another node is up (else, or with single, one
+ * run on the owner). */
+bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group,
+                     const wp_app_rollout_opts *o, wp_err *err);
+/* The rolling update of the clustered install cur (rollout.c). */
+bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
+                    const wp_app_rollout_opts *o, wp_err *err);
+/* Up nodes besides the group's owner (-1: err). */
+int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err);
 
 /* `wolfpack app migrate APP --group G` (migrate.c): the article's
  * workaround, resumable; back: --rollback. */
@@ -97,5 +118,9 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err);
  * $WOLFPACK_APP_TASK_TIMEOUT seconds, default 120) for those that are up. */
 bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kind, json_t *args,
                              wp_err *err);
+
+/* One node task on node, waited for (bounded); true when it succeeded. */
+bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const char *kind,
+                    const json_t *args, wp_err *err);
 
 #endif

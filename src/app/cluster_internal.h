@@ -41,4 +41,30 @@ bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp
 /* Take resources offline and delete them (missing ones are skipped). */
 bool wp_app_delete_resources(wp_app_cluster *c, const json_t *names, wp_err *err);
 
+/* ---- upgrade.c: service pack pieces ---- */
+/* sp upgrades version have, or err says which it upgrades. */
+bool wp_app_version_ok(const wp_kit *sp, const char *have, wp_err *err);
+/* Run sp's upgrade step once with rec's variables (databases, parameters). */
+bool wp_app_run_upgrade(const wp_app_env *env, const wp_kit *sp, const json_t *rec, wp_err *err);
+/* The resource names of a record's services (new array). */
+json_t *wp_app_resource_names(const json_t *rec);
+/* Verified backup of rec's databases into file (chosen below the root
+ * when file is ""; an existing archive is verified and kept). */
+bool wp_app_verified_backup(const wp_app_env *env, const json_t *rec, char *file, size_t size,
+                            wp_err *err);
+bool wp_app_restore_backup(const json_t *rec, const char *file, wp_err *err);
+/* The record sp gives for the clustered install old (same parameters,
+ * group and disk). */
+json_t *wp_app_sp_record(wp_app_cluster *c, const wp_kit *sp, const json_t *old, wp_err *err);
+/* resource.set the new commands of rec's services. */
+bool wp_app_update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err);
+/* Put the program files of old's kit back here (after a failed upgrade). */
+void wp_app_put_back(wp_app_cluster *c, const json_t *old);
+/* Node tasks: sp-files {app, kit, pre?, post?} (the kit's program files
+ * here, between the hooks; app.node) and sp-upgrade {app, kit, backup}
+ * (this node owns the group: verified backup, the upgrade step once,
+ * the backup restored if it fails). */
+bool wp_app_task_sp_files(wp_app_cluster *c, const json_t *args, wp_err *err);
+bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err);
+
 #endif

@@ -167,206 +167,35 @@ static bool explain_standalone(wp_app_cluster *c, const json_t *local, const jso
 
 /* ---- the upgrade -------------------------------------------------------------- */
 
-static bool version_ok(const wp_kit *sp, const char *have, wp_err *err)
-{
-    for (size_t i = 0; i < sp->nupgrades_from; i++)
-        if (strcmp(sp->upgrades_from[i], have) == 0)
-            return true;
-    wp_errf(err, WP_E_CONFLICT, "%s %s does not upgrade version %s", sp->name, sp->version, have);
-    wp_err_why(err, "it upgrades %s%s", sp->upgrades_from[0],
-               sp->nupgrades_from > 1 ? " and others (wolfpack app inspect SP)" : "");
-    wp_err_todo(err, "apply the service pack that upgrades %s", have);
-    return false;
-}
-
-/* Expand and run the upgrade step with the new record's variables. */
-static bool run_upgrade(const wp_app_env *env, const wp_kit *sp, const json_t *rec, wp_err *err)
-{
-    json_t *params = json_object_get(rec, "parameters");
-    size_t n = 2 + json_array_size(json_object_get(rec, "databases")) + json_object_size(params);
-    wp_kit_var *vars = calloc(n, sizeof *vars);
-    char(*dbvars)[80] = calloc(n, sizeof *dbvars);
-    size_t k = 0, i;
-    json_t *d;
-    vars[k++] = (wp_kit_var){"root", env->root};
-    vars[k++] = (wp_kit_var){"kit", sp->dir};
-    json_array_foreach(json_object_get(rec, "databases"), i, d)
-    {
-        snprintf(dbvars[i], sizeof dbvars[i], "db:%s", str(d, "name"));
-        vars[k++] = (wp_kit_var){dbvars[i], str(d, "path")};
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(params, key, v) vars[k++] = (wp_kit_var){key, json_string_value(v)};
-    char **argv = wp_kit_expand_argv(sp->upgrade, vars, k, err);
-    free(vars);
-    free(dbvars);
-    if (!argv)
-        return false;
-    pid_t pid = fork();
-    if (pid == 0) {
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status = 0;
-    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!ok) {
-        wp_errf(err, WP_E_IO, "the upgrade step of %s %s failed", sp->name, sp->version);
-        wp_err_why(err, "%s %s", argv[0],
-                   pid < 0 ? "could not be started" : "exited with an error");
-        wp_err_todo(err, "the databases were restored from the backup; see the message above, "
-                         "fix the cause and apply the service pack again");
-    }
-    wp_argv_free(argv);
-    return ok;
-}
-
-/* The application's resources, by the record's services. */
-static json_t *resource_names(const json_t *rec)
-{
-    json_t *names = json_array();
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(rec, "services"), i, s)
-    {
-        char name[128];
-        wp_app_resource_name(str(rec, "app"), str(s, "name"), name, sizeof name);
-        json_array_append_new(names, json_string(name));
-    }
-    return names;
-}
-
-/* A new backup file below the root: var/lib/wolfpack/app-backups/. */
-static void backup_path(const wp_app_env *env, const json_t *rec, char *out, size_t size)
-{
-    char dir[PATH_MAX];
-    wp_app_path(env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
-    int n = snprintf(out, size, "%.3900s/%.40s-%.32s-%lld-%d.tar.zst", dir, str(rec, "app"),
-                     str(rec, "version"), (long long)time(NULL), (int)getpid());
-    (void)n;
-}
-
-/* Back up and verify the record's databases into file. */
-static bool verified_backup(const wp_app_env *env, const json_t *rec, char *file, size_t size,
-                            wp_err *err)
-{
-    wp_backup_spec spec;
-    wp_backup_db *dbs = NULL;
-    backup_path(env, rec, file, size);
-    char dir[PATH_MAX];
-    wp_app_path(env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
-    bool ok = wp_fs_mkdir_p(dir, 0700, err) && wp_app_backup_spec(rec, &spec, &dbs, err) &&
-              wp_backup_create(&spec, file, NULL, NULL, err) &&
-              wp_backup_verify(file, &spec, NULL, err);
-    free(dbs);
-    return ok;
-}
-
-static bool restore_backup(const json_t *rec, const char *file, wp_err *err)
-{
-    wp_backup_spec spec;
-    wp_backup_db *dbs = NULL;
-    bool ok =
-        wp_app_backup_spec(rec, &spec, &dbs, err) && wp_backup_restore(&spec, file, NULL, err);
-    free(dbs);
-    return ok;
-}
-
-/* New record for the service pack, with the old record's parameters. */
-static json_t *sp_record(wp_app_cluster *c, const wp_kit *sp, const json_t *old, wp_err *err)
-{
-    json_t *params = json_object_get(old, "parameters");
-    const char **sets = calloc(json_object_size(params) + 1, sizeof *sets);
-    char **bufs = calloc(json_object_size(params) + 1, sizeof *bufs);
-    size_t n = 0;
-    const char *key;
-    json_t *v;
-    json_object_foreach(params, key, v)
-    {
-        if (!wp_kit_param_get(sp, key))
-            continue;
-        if (asprintf(&bufs[n], "%s=%s", key, json_string_value(v)) < 0)
-            bufs[n] = NULL;
-        sets[n] = bufs[n];
-        n++;
-    }
-    const json_t *d0 = json_array_get(json_object_get(old, "databases"), 0);
-    char mount[PATH_MAX] = "";
-    if (d0) { /* the disk's mount point: path minus the clustered part */
-        const char *path = str(d0, "path"), *rel = str(d0, "clustered");
-        size_t pl = strlen(path), rl = strlen(rel);
-        if (pl > rl + 1)
-            snprintf(mount, sizeof mount, "%.*s", (int)(pl - rl - 1), path);
-    }
-    wp_app_install_opts io = {
-        .set = sets, .nset = n, .group = str(old, "group"), .disk_mount = mount[0] ? mount : "/"};
-    json_t *rec = wp_app_record_from_kit(c->env, sp, &io, err);
-    for (size_t i = 0; i < n; i++)
-        free(bufs[i]);
-    free(bufs);
-    free(sets);
-    return rec;
-}
-
-/* Update the resources' commands to the new record's. */
-static bool update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(rec, "services"), i, s)
-    {
-        char name[128];
-        wp_app_resource_name(str(rec, "app"), str(s, "name"), name, sizeof name);
-        json_t *props = wp_app_service_props(s);
-        if (!json_object_get(props, "check_command"))
-            json_object_set_new(props, "check_command", json_null());
-        if (!wp_app_change(c, "resource.set", json_pack("{s:s, s:o}", "name", name, "props", props),
-                           err))
-            return false;
-    }
-    return true;
-}
-
-/* Put the old version's program files back after a failed upgrade. */
-static void put_back(wp_app_cluster *c, const json_t *old)
-{
-    wp_err ignored = {0};
-    wp_kit *kit = wp_kit_load(str(old, "kit"), &ignored);
-    if (kit)
-        wp_app_put_program_files(c->env, kit, &ignored);
-    wp_kit_free(kit);
-}
-
 static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t *old, wp_err *err)
 {
-    if (!version_ok(sp, str(old, "version"), err))
+    if (!wp_app_version_ok(sp, str(old, "version"), err))
         return false;
     json_t *a = wp_app_group_checked(c, str(old, "group"), err);
     bool ok = a && wp_app_must_own(c, a, err);
     json_decref(a);
-    json_t *rec = ok ? sp_record(c, sp, old, err) : NULL;
-    json_t *names = resource_names(old);
-    char file[PATH_MAX];
+    json_t *rec = ok ? wp_app_sp_record(c, sp, old, err) : NULL;
+    json_t *names = wp_app_resource_names(old);
+    char file[PATH_MAX] = "";
     ok = rec != NULL;
     if (ok) {
         fprintf(c->out, "  taking the resources of %s offline\n", sp->name);
         ok = wp_app_resources_to(c, names, false, err);
     }
     if (ok) {
-        ok = verified_backup(c->env, old, file, sizeof file, err);
+        ok = wp_app_verified_backup(c->env, old, file, sizeof file, err);
         if (ok)
             fprintf(c->out, "  verified backup of the databases: %s\n", file);
     }
-    if (ok && !(wp_app_put_program_files(c->env, sp, err) && run_upgrade(c->env, sp, rec, err))) {
+    if (ok &&
+        !(wp_app_put_program_files(c->env, sp, err) && wp_app_run_upgrade(c->env, sp, rec, err))) {
         wp_err keep = *err;
-        if (!restore_backup(old, file, err))
+        if (!wp_app_restore_backup(old, file, err))
             wp_err_todo(err, "restore the databases by hand: wolfpack app restore %s --from %s",
                         sp->name, file);
         else
             *err = keep;
-        put_back(c, old);
+        wp_app_put_back(c, old);
         ok = false;
     }
     if (ok) {
@@ -378,7 +207,7 @@ static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t 
                            json_pack("{s:s, s:s, s:s}", "name", sp->name, "node", c->node,
                                      "version", sp->version),
                            err) &&
-             wp_app_save_local_copy(c, rec, err) && update_resources(c, rec, err);
+             wp_app_save_local_copy(c, rec, err) && wp_app_update_resources(c, rec, err);
     }
     /* back online whatever happened after they went offline */
     wp_err on_err = {0};
@@ -395,7 +224,8 @@ static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t 
     return ok;
 }
 
-bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group, wp_err *err)
+bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group,
+                     const wp_app_rollout_opts *o, wp_err *err)
 {
     if (!wp_kit_is_service_pack(sp)) {
         wp_errf(err, WP_E_INVALID, "%s is not a service pack", sp->path);
@@ -405,8 +235,14 @@ bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group, wp_
     }
     json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", sp->name), NULL);
     if (rec) {
-        bool ok = upgrade_clustered(c, sp, rec, err);
-        if (ok)
+        int others =
+            o->single || o->plan || o->rollback ? 1 : wp_app_rollout_candidates(c, rec, err);
+        bool ok = others >= 0;
+        if (ok && !o->single && (others > 0 || o->plan || o->rollback))
+            ok = wp_app_rollout(c, sp, rec, o, err);
+        else if (ok)
+            ok = upgrade_clustered(c, sp, rec, err);
+        if (ok && !o->plan && !o->rollback)
             fprintf(c->out, "OK: applied %s %s to the clustered install in group %s\n", sp->name,
                     sp->version, str(rec, "group"));
         json_decref(rec);

@@ -9,7 +9,8 @@
  *     wolfpack app backup APP --to FILE [--online]
  *     wolfpack app restore APP --from FILE
  *     wolfpack app verify FILE [--json]
- *     wolfpack app sp apply SP [--group G]
+ *     wolfpack app sp apply SP [--group G] [--single | --plan | --rollback] [--force]
+ *                        [--retries N] [--max-failed-nodes N] [--pre-hook P] [--post-hook P]
  *     wolfpack app migrate APP --group G | migrate APP [--rollback]
  *     wolfpack app task-run ID        (wolfpackd runs it for a node task)
  *
@@ -35,7 +36,9 @@ static const char usage[] =
     "wolfpack app inspect KIT | install KIT [--set NAME=VALUE ...] [--cluster --group G]\n"
     "         | remove APP [--purge] | list | show APP | start APP | stop APP\n"
     "         | backup APP --to FILE [--online] | restore APP --from FILE | verify FILE\n"
-    "         | sp apply SP [--group G] | migrate APP [--group G] [--rollback]";
+    "         | sp apply SP [--group G] [--single|--plan|--rollback] [--force] [--retries N]\n"
+    "                       [--max-failed-nodes N] [--pre-hook PROG] [--post-hook PROG]\n"
+    "         | migrate APP [--group G] [--rollback]";
 
 /* Parse the options of a subcommand; *status is set when it returns false. */
 static bool parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *a,
@@ -561,15 +564,40 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
 
 static int sub_sp(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_opt opts[] = {{.name = "--group", .has_value = true}};
+    wp_cli_opt opts[] = {{.name = "--group", .has_value = true},
+                         {.name = "--single", .has_value = false},
+                         {.name = "--plan", .has_value = false},
+                         {.name = "--force", .has_value = false},
+                         {.name = "--rollback", .has_value = false},
+                         {.name = "--retries", .has_value = true},
+                         {.name = "--max-failed-nodes", .has_value = true},
+                         {.name = "--pre-hook", .has_value = true},
+                         {.name = "--post-hook", .has_value = true}};
     wp_cli_args a;
     int status;
     wp_app_env env;
     if (argc < 1 || strcmp(argv[0], "apply") != 0)
-        return wp_cli_usage_error(usage, "app sp takes: apply SP [--group G]");
-    if (!parse(cli, argc - 1, argv + 1, opts, 1, &a, 1, "sp apply", &status) ||
+        return wp_cli_usage_error(usage, "app sp takes: apply SP [--group G] [options]");
+    if (!parse(cli, argc - 1, argv + 1, opts, 9, &a, 1, "sp apply", &status) ||
         !env_of(&env, &status))
         return status;
+    wp_app_rollout_opts ro = {.single = opts[1].count > 0,
+                              .plan = opts[2].count > 0,
+                              .force = opts[3].count > 0,
+                              .rollback = opts[4].count > 0,
+                              .retries = 1,
+                              .max_failed = 0,
+                              .pre_hook = opts[7].count ? opts[7].values[0] : NULL,
+                              .post_hook = opts[8].count ? opts[8].values[0] : NULL};
+    for (int k = 5; k <= 6; k++) {
+        if (!opts[k].count)
+            continue;
+        char *end;
+        long v = strtol(opts[k].values[0], &end, 10);
+        if (*end || end == opts[k].values[0] || v < 0 || v > 100)
+            return wp_cli_usage_error(usage, "%s takes a number from 0 to 100", opts[k].name);
+        *(k == 5 ? &ro.retries : &ro.max_failed) = (int)v;
+    }
     wp_err err = {0};
     wp_kit *sp = wp_kit_load(a.pos[0], &err);
     if (!sp)
@@ -579,7 +607,7 @@ static int sub_sp(wp_cli *cli, int argc, char **argv)
     if (!ok)
         wp_err_todo(&err, "a service pack is applied through wolfpackd: start it (a one-node "
                           "wolfpackd --solo will do for a node outside a cluster)");
-    ok = ok && wp_app_sp_apply(&c, sp, opts[0].count ? opts[0].values[0] : NULL, &err);
+    ok = ok && wp_app_sp_apply(&c, sp, opts[0].count ? opts[0].values[0] : NULL, &ro, &err);
     if (c.client)
         wp_app_cluster_close(&c);
     wp_kit_free(sp);

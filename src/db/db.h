@@ -191,7 +191,8 @@ bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
  *                                   files; without version: holds none
  *   app.task       {id, node, kind, args?: {k: v}}  a node task: the node
  *                                   named runs it when it sees it applied
- *                                   (kind files | remove | sp-files); state
+ *                                   (kind files | remove | sp-files |
+ *                                   sp-upgrade); state
  *                                   "pending"; ids are unique
  *   app.task.done  {id, node, result: ok|failed, error?}  only once, only
  *                                   for the task's own node

@@ -223,7 +223,7 @@ bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err)
 
 /* ---- node tasks ------------------------------------------------------------------------ */
 
-static const char *const task_kinds[] = {"files", "remove", "sp-files", NULL};
+static const char *const task_kinds[] = {"files", "remove", "sp-files", "sp-upgrade", NULL};
 
 bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
 {
@@ -236,7 +236,8 @@ bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
     if (!known)
         return invalid(err, "app.task: unknown kind of node task",
                        "the kinds are files (program files of a clustered install), remove "
-                       "(remove a standalone install) and sp-files (a service pack's files)",
+                       "(remove a standalone install), sp-files (a service pack's files) and "
+                       "sp-upgrade (a service pack's one-time database upgrade)",
                        "use one of those kinds");
     char *node = db_node_name(db, rec_str(args, "node"), err);
     if (!node)

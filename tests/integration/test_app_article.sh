@@ -18,8 +18,12 @@
 #      work of one step, before its record); each rerun resumes.  At the end
 #      every record is there, served from the group's address, and every
 #      node's record says clustered.
-#   5. `sp apply` succeeds: the database is upgraded once (format 2), every
-#      record is there, every node has version 1.1.
+#   5. `sp apply` succeeds as a rolling update (--plan first; a lock held by
+#      a dead run refused, then taken with --force) while a client writes
+#      records through the group's address all along: n2 is updated, the
+#      group moves there, the database is upgraded once (format 2), n1 and
+#      n3 follow, the owner lists come back; every record from before and
+#      every acknowledged write is there, every node has 1.1.
 #
 # Each node's install root is /var/lib/wolfpack/root (private to the node),
 # the same path everywhere; the kits are in the repository, which every
@@ -186,13 +190,54 @@ check "with the program files on n1, n2 and n3" grep -q 'n1 1.0, n2 1.0, n3 1.0'
 check "n2's standalone install is gone (its record is the clustered one)" sh -c \
     "'$TC' exec n2 '$WOLFPACK' --json app show recordstore | jq -e '.mode == \"clustered\"' >/dev/null"
 
-# ---- 5. the service pack now applies ------------------------------------------------------------
-check "sp apply succeeds" wp n1 app sp apply "$KITS/recordstore-sp1"
-check "the database is in format 2" sh -c "'$TC' exec n1 head -1 /srv/exch/recordstore/records.db | grep -q '^RECORDSTORE 2'"
+# ---- 5. the service pack now applies: a rolling update while a client writes --------------
+WPCALL=$REPO/$BUILD/tests/tools/wpcall
+wp n3 app sp apply "$KITS/recordstore-sp1" --plan
+check "--plan prints the steps" grep -q 'move the group to' "$TMP/out"
+check "--plan changed nothing" sh -c "'$TC' exec n1 '$WOLFPACK' app list | grep -q 'n1 1.0, n2 1.0, n3 1.0'"
+"$TC" exec n3 "$WPCALL" /run/wolfpack/wolfpackd.sock \
+    '{"op":"app.lock","args":{"holder":"n3:999999","op":"a dead rollout","at":1}}' >/dev/null
+rc=0
+wp n3 app sp apply "$KITS/recordstore-sp1" || rc=$?
+check "a held lock stops another rollout (exit 4)" [ "$rc" -eq 4 ]
+check "naming its holder" grep -q 'n3:999999 holds it' "$TMP/err"
+
+# the client writes records through the virtual server all along
+ACK=$TMP/acked
+: >"$ACK"
+"$TC" exec client bash -c 'i=0
+    while [ ! -e "$0.stop" ]; do
+        i=$((i + 1))
+        if exec 3<>"/dev/tcp/$1/$2"; then
+            printf "PUT w%s\n" "$i" >&3
+            if IFS= read -r -t 3 l <&3 && [ "${l#OK}" != "$l" ]; then echo "w$i" >>"$0"; fi
+            exec 3>&-
+        fi 2>/dev/null
+        sleep 0.05
+    done' "$ACK" "$VIP" "$PORT" &
+WRITER=$!
+sleep 1
+check "sp apply --force rolls the service pack across the cluster" \
+    wp n3 app sp apply "$KITS/recordstore-sp1" --force --retries 1 --max-failed-nodes 0 \
+    --pre-hook /bin/true --post-hook /bin/true
+check "it said it took the dead holder's lock" grep -q 'taking the application lock from n3:999999' "$TMP/out"
+check "the report names every node" sh -c "grep -A9 '^Report:' '$TMP/out' | grep -c 'updated' | grep -qx 3"
+sleep 1
+touch "$ACK.stop"
+wait "$WRITER"
+check "the client's writes were acknowledged before and after" test "$(wc -l <"$ACK")" -gt 5
+check "the database is in format 2" sh -c "'$TC' exec n2 head -1 /srv/exch/recordstore/records.db | grep -q '^RECORDSTORE 2'"
+check "the group runs on the node updated first (n2)" sh -c "[ \"\$('$TC' exec n1 '$WOLFPACK' group show exch --json | jq -r .owner)\" = n2 ]"
 check "the application is Online again" wait_until 60 res_online
-check "every record is still there" wait_until 30 forty
+rs client $VIP GET >"$TMP/all"
+check "the 40 records from before are all there" test "$(grep -c '^record number' "$TMP/all")" -eq 40
+missing=0
+while read -r w; do grep -qx "$w" "$TMP/all" || missing=$((missing + 1)); done <"$ACK"
+check "every acknowledged write is there ($(wc -l <"$ACK") acknowledged, $missing missing)" [ "$missing" -eq 0 ]
 check "it answers as 1.1" answers_11
 wp n2 app list
 check "every node has 1.1" grep -q 'n1 1.1, n2 1.1, n3 1.1' "$TMP/out"
+check "the owner lists are back" sh -c "'$TC' exec n1 '$WOLFPACK' group show exch --json | jq -e '.policy.possible_owners == \"\" and .policy.preferred_owners == \"n1,n2,n3\"' >/dev/null"
+check "the lock is free" sh -c "'$TC' exec n1 '$WPCALL' /run/wolfpack/wolfpackd.sock '{\"op\":\"app.lock.show\"}' | jq -e '.result == null' >/dev/null"
 
 finish

@@ -1,0 +1,475 @@
+/*
+ * rollout.c -- a service pack across the cluster, one node at a time, so
+ * the application stays available (cluster.h; docs/APP.md), in the way of
+ * Windows' Cluster-Aware Updating:
+ *
+ *   update-target  a node that does not own the group gets the new program
+ *                  files (node task sp-files, between the pre/post hooks)
+ *   offline        the application's resources go offline
+ *   restrict       the group's possible (and preferred) owners become that
+ *                  node, so the group cannot go back to an old node
+ *   move           the group moves to the updated node (disk, address, name)
+ *   upgrade        there: verified backup, the upgrade step once (node task
+ *                  sp-upgrade; the backup is restored if it fails)
+ *   records        the cluster record says the new version; the resources
+ *                  get the new commands
+ *   online         the application's resources come online on the new node
+ *   update-rest    every other node gets the new files (retries per node;
+ *                  more than --max-failed-nodes failures stop the run)
+ *   lift           the owner lists are put back
+ *
+ * A cluster-wide lock (app.lock, holder NODE:PID) keeps two rollouts
+ * apart; --force takes it from a holder that is dead, and says so (the
+ * lock records "forced").  The state of the rollout is in the cluster
+ * database (app.op) after every step, so an interrupted rollout resumes
+ * when the same service pack is applied again (--force to take the dead
+ * run's lock), or --rollback undoes it while the databases are not
+ * upgraded yet.  --plan prints the steps and changes nothing.  A report
+ * (one line per node) ends every run.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "cluster_internal.h"
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err);
+
+static const char *const steps[] = {"update-target", "offline", "restrict",    "move", "upgrade",
+                                    "records",       "online",  "update-rest", "lift", NULL};
+
+static int step_index(const char *name)
+{
+    for (int i = 0; name && steps[i]; i++)
+        if (strcmp(steps[i], name) == 0)
+            return i;
+    return -1;
+}
+
+typedef struct rollout {
+    wp_app_cluster *c;
+    const wp_kit *sp;
+    const wp_app_rollout_opts *o;
+    json_t *st;     /* the state (app.op) */
+    json_t *report; /* [{node, what, result}] */
+} rollout;
+
+static void note(rollout *r, const char *node, const char *what, const char *result)
+{
+    json_array_append_new(
+        r->report, json_pack("{s:s, s:s, s:s}", "node", node, "what", what, "result", result));
+}
+
+static bool save(rollout *r, const char *done, wp_err *err)
+{
+    char summary[256];
+    snprintf(summary, sizeof summary,
+             "service pack %s %s: step %s done (apply it again to resume, with --force if the "
+             "run that held the lock is dead; or --rollback before the upgrade)",
+             r->sp->name, r->sp->version, done);
+    json_object_set_new(r->st, "step", json_string(done));
+    json_object_set_new(r->st, "summary", json_string(summary));
+    return wp_app_change(r->c, "app.op",
+                         json_pack("{s:s, s:O}", "name", r->sp->name, "state", r->st), err);
+}
+
+static json_t *sp_args(rollout *r, const char *kit)
+{
+    json_t *a = json_pack("{s:s, s:s}", "app", r->sp->name, "kit", kit);
+    if (r->o->pre_hook)
+        json_object_set_new(a, "pre", json_string(r->o->pre_hook));
+    if (r->o->post_hook)
+        json_object_set_new(a, "post", json_string(r->o->post_hook));
+    return a;
+}
+
+/* sp-files on node with retries; the result goes into the report. */
+static bool update_node(rollout *r, const char *node, wp_err *err)
+{
+    json_t *args = sp_args(r, r->sp->dir);
+    bool ok = false;
+    int tries = 0;
+    for (; !ok && tries <= r->o->retries; tries++) {
+        if (tries)
+            fprintf(r->c->out, "  retrying %s (%d of %d)\n", node, tries, r->o->retries);
+        ok = wp_app_task_on(r->c, node, r->sp->name, "sp-files", args, err);
+    }
+    json_decref(args);
+    char result[700];
+    snprintf(result, sizeof result, ok ? "updated (%d attempt%s)" : "FAILED after %d attempt%s: %s",
+             tries, tries == 1 ? "" : "s", err->what);
+    if (!ok)
+        snprintf(result + strlen(result), sizeof result - strlen(result), " (%s)", err->why);
+    note(r, node, "program files", result);
+    fprintf(r->c->out, "  %s: %s\n", node, result);
+    return ok;
+}
+
+/* The group's current owner and the base resources Online on node. */
+static bool group_on(rollout *r, const char *node, const json_t *app_names, wp_err *err)
+{
+    json_t *g =
+        wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", str(r->st, "group")), err);
+    json_t *res = g ? wp_app_call(r->c, "resource.list",
+                                  json_pack("{s:s}", "group", str(r->st, "group")), err)
+                    : NULL;
+    bool there = g && res && str(g, "owner") && strcasecmp(str(g, "owner"), node) == 0;
+    size_t i, j;
+    json_t *x, *n;
+    json_array_foreach(res, i, x)
+    {
+        bool is_app = false;
+        json_array_foreach(app_names, j, n) is_app =
+            is_app || strcasecmp(json_string_value(n), str(x, "name")) == 0;
+        if (!is_app)
+            there = there && strcmp(str(x, "state"), "Online") == 0;
+    }
+    json_decref(g);
+    json_decref(res);
+    return there;
+}
+
+static bool owner_is(rollout *r, const char *node)
+{
+    json_t *g =
+        wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", str(r->st, "group")), NULL);
+    bool is = g && str(g, "owner") && strcasecmp(str(g, "owner"), node) == 0;
+    json_decref(g);
+    return is;
+}
+
+static bool wait_group_on(rollout *r, const char *node, const json_t *names, wp_err *err)
+{
+    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
+    long limit = (t && atol(t) > 0 ? atol(t) : 120) * 1000;
+    for (long waited = 0; waited <= limit; waited += 250) {
+        if (group_on(r, node, names, err))
+            return true;
+        if (err->code != WP_OK)
+            return false;
+        struct timespec ts = {0, 250000000L};
+        nanosleep(&ts, NULL);
+    }
+    wp_errf(err, WP_E_UNAVAILABLE, "group %s did not come online on %s", str(r->st, "group"), node);
+    wp_err_why(err, "waited for its address, name and disk there");
+    wp_err_todo(err, "see wolfpack status; then apply the service pack again to resume");
+    return false;
+}
+
+/* The group's owner lists; "" resets one to its default (every node). */
+static bool set_owners(rollout *r, const char *possible, const char *preferred, wp_err *err)
+{
+    json_t *pol = json_object();
+    json_object_set_new(pol, "possible_owners",
+                        possible && *possible ? json_string(possible) : json_null());
+    json_object_set_new(pol, "preferred_owners",
+                        preferred && *preferred ? json_string(preferred) : json_null());
+    return wp_app_change(r->c, "group.set",
+                         json_pack("{s:s, s:o}", "name", str(r->st, "group"), "policy", pol), err);
+}
+
+/* ---- the steps ---------------------------------------------------------------------- */
+
+static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err *err)
+{
+    const char *target = str(r->st, "target");
+    switch (i) {
+    case 0:
+        return update_node(r, target, err);
+    case 1:
+        return wp_app_resources_to(r->c, names, false, err);
+    case 2:
+        return set_owners(r, target, target, err);
+    case 3: /* the restriction may have moved it already */
+        return owner_is(r, target) ||
+               wp_app_change(r->c, "group.move",
+                             json_pack("{s:s, s:s}", "name", str(r->st, "group"), "to", target),
+                             err) ||
+               owner_is(r, target);
+    case 4: {
+        if (!wait_group_on(r, target, names, err))
+            return false;
+        json_t *a = json_pack("{s:s, s:s, s:s}", "app", r->sp->name, "kit", r->sp->dir, "backup",
+                              str(r->st, "backup"));
+        bool ok = wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
+        json_decref(a);
+        note(r, target, "databases", ok ? "backed up, verified, upgraded once" : "FAILED");
+        return ok;
+    }
+    case 5:
+        return wp_app_change(r->c, "app.register",
+                             json_pack("{s:s, s:O}", "name", r->sp->name, "record", rec), err) &&
+               wp_app_update_resources(r->c, rec, err);
+    case 6:
+        return wp_app_resources_to(r->c, names, true, err);
+    case 7: {
+        int failed = 0;
+        size_t k;
+        json_t *n;
+        json_array_foreach(json_object_get(r->st, "rest"), k, n)
+        {
+            wp_err one = {0};
+            if (!update_node(r, json_string_value(n), &one) && ++failed > r->o->max_failed) {
+                wp_errf(err, WP_E_IO, "%d node(s) failed, more than --max-failed-nodes %d", failed,
+                        r->o->max_failed);
+                wp_err_why(err, "the last: %s", one.what);
+                wp_err_todo(err, "fix the nodes in the report, then apply the service pack "
+                                 "again to resume (--force if the lock is held by this dead run)");
+                return false;
+            }
+        }
+        return true;
+    }
+    case 8:
+        return set_owners(r, str(r->st, "old_possible"), str(r->st, "old_preferred"), err);
+    }
+    return false;
+}
+
+/* ---- plan, start, resume ------------------------------------------------------------ */
+
+int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err)
+{
+    json_t *g = wp_app_call(c, "group.show", json_pack("{s:s}", "name", str(cur, "group")), err);
+    json_t *others = g ? order_nodes(c, g, err) : NULL;
+    int n = others ? (int)json_array_size(others) : -1;
+    json_decref(others);
+    json_decref(g);
+    return n;
+}
+
+/* Up nodes other than the owner, in preferred order, then by name. */
+static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err)
+{
+    json_t *st = wp_app_call(c, "status", NULL, err);
+    if (!st)
+        return NULL;
+    const char *owner = str(group, "owner");
+    const char *pref = str(json_object_get(group, "policy"), "preferred_owners");
+    json_t *out = json_array();
+    size_t i, j;
+    json_t *n, *m;
+    for (int pass = 0; pass < 2; pass++) {
+        json_array_foreach(json_object_get(st, "nodes"), i, n)
+        {
+            const char *name = str(n, "name");
+            bool up = false;
+            json_array_foreach(json_object_get(st, "members"), j, m) up =
+                up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
+            bool preferred = false;
+            if (pref && *pref) {
+                char buf[1024];
+                snprintf(buf, sizeof buf, ",%s,", pref);
+                char key[128];
+                snprintf(key, sizeof key, ",%s,", name);
+                preferred = strcasestr(buf, key) != NULL;
+            }
+            if (!up || (owner && strcasecmp(owner, name) == 0) || preferred != (pass == 0))
+                continue;
+            json_array_append_new(out, json_string(name));
+        }
+    }
+    json_decref(st);
+    return out;
+}
+
+static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
+{
+    json_t *g = wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", str(cur, "group")), err);
+    json_t *others = g ? order_nodes(r->c, g, err) : NULL;
+    json_t *st = NULL;
+    if (others && json_array_size(others) > 0) {
+        char backup[PATH_MAX], dir[PATH_MAX];
+        wp_app_path(r->c->env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
+        snprintf(backup, sizeof backup, "%.3900s/%.40s-%.32s-before-%.32s-%lld.tar.zst", dir,
+                 r->sp->name, str(cur, "version"), r->sp->version, (long long)time(NULL));
+        json_t *rest = json_array();
+        for (size_t i = 1; i < json_array_size(others); i++)
+            json_array_append(rest, json_array_get(others, i));
+        json_array_append_new(rest, json_string(str(g, "owner")));
+        const json_t *pol = json_object_get(g, "policy");
+        st = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "op", "rollout", "app",
+            r->sp->name, "from", str(cur, "version"), "to", r->sp->version, "kit", r->sp->dir,
+            "group", str(g, "name"), "target", json_string_value(json_array_get(others, 0)), "rest",
+            rest, "old_possible", str(pol, "possible_owners") ? str(pol, "possible_owners") : "",
+            "old_preferred", str(pol, "preferred_owners") ? str(pol, "preferred_owners") : "",
+            "backup", backup);
+    } else if (others) {
+        wp_errf(err, WP_E_CONFLICT, "no other node is up to update first");
+        wp_err_why(err, "a rolling service pack updates a node that does not own group %s first",
+                   str(cur, "group"));
+        wp_err_todo(err, "bring another node up, or apply it in a single run on the owner: "
+                         "wolfpack app sp apply SP --single");
+    }
+    json_decref(others);
+    json_decref(g);
+    return st;
+}
+
+static void print_plan(FILE *out, const json_t *st, int from)
+{
+    fprintf(out, "Plan: %s %s -> %s in group %s\n", str(st, "app"), str(st, "from"), str(st, "to"),
+            str(st, "group"));
+    const char *t = str(st, "target");
+    char rest[512] = "";
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(st, "rest"), i, n)
+        snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s", i ? ", " : "",
+                 json_string_value(n));
+    const char *what[] = {"update the program files on %s (it does not own the group)",
+                          "take the application's resources offline",
+                          "restrict the group's owners to %s",
+                          "move the group to %s",
+                          "on %s: verified backup, upgrade the databases once",
+                          "record the new version, the resources' new commands",
+                          "bring the application's resources online",
+                          "update the program files on %s",
+                          "put the group's owner lists back"};
+    for (int k = from; k < 9; k++) {
+        char line[700];
+        snprintf(line, sizeof line, what[k], k == 7 ? rest : t);
+        fprintf(out, "  %d. %s\n", k + 1, line);
+    }
+}
+
+static void print_report(rollout *r)
+{
+    fprintf(r->c->out, "Report:\n");
+    size_t i;
+    json_t *x;
+    json_array_foreach(r->report, i, x)
+        fprintf(r->c->out, "  %-8s %-14s %s\n", str(x, "node"), str(x, "what"), str(x, "result"));
+}
+
+static bool take_lock(rollout *r, wp_err *err)
+{
+    char holder[128], op[128];
+    snprintf(holder, sizeof holder, "%s:%d", r->c->node, (int)getpid());
+    snprintf(op, sizeof op, "sp %s %s", r->sp->name, r->sp->version);
+    json_t *args =
+        json_pack("{s:s, s:s, s:I}", "holder", holder, "op", op, "at", (json_int_t)time(NULL));
+    if (r->o->force) {
+        json_t *cur = wp_app_call(r->c, "app.lock.show", NULL, err);
+        if (json_is_object(cur)) {
+            json_object_set_new(args, "force", json_string(str(cur, "holder")));
+            fprintf(r->c->out, "warning: --force: taking the application lock from %s (%s)\n",
+                    str(cur, "holder"), str(cur, "op"));
+        }
+        json_decref(cur);
+    }
+    json_object_set_new(r->st, "holder", json_string(holder));
+    return wp_app_change(r->c, "app.lock", args, err);
+}
+
+static void release_lock(rollout *r)
+{
+    wp_app_change(r->c, "app.unlock", json_pack("{s:s}", "holder", str(r->st, "holder")), NULL);
+}
+
+/* Undo before the databases are upgraded: old files back on the target,
+ * owner lists back, resources online. */
+static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
+{
+    int done = step_index(str(r->st, "step"));
+    if (done >= 4) {
+        wp_errf(err, WP_E_CONFLICT,
+                "the databases are upgraded already; this rollout cannot be "
+                "rolled back");
+        wp_err_why(err, "the upgrade step ran (the backup before it is %s)", str(r->st, "backup"));
+        wp_err_todo(err, "apply the service pack again to finish the rollout");
+        return false;
+    }
+    json_t *names = wp_app_resource_names(cur);
+    json_t *a = json_pack("{s:s, s:s}", "app", r->sp->name, "kit", str(cur, "kit"));
+    bool ok =
+        (done < 0 || wp_app_task_on(r->c, str(r->st, "target"), r->sp->name, "sp-files", a, err)) &&
+        (done < 2 || set_owners(r, str(r->st, "old_possible"), str(r->st, "old_preferred"), err)) &&
+        wp_app_resources_to(r->c, names, true, err) &&
+        wp_app_change(r->c, "app.op", json_pack("{s:s}", "name", r->sp->name), err);
+    json_decref(a);
+    json_decref(names);
+    if (ok)
+        fprintf(r->c->out, "OK: rolled back the service pack; %s %s runs as before\n", r->sp->name,
+                str(cur, "version"));
+    return ok;
+}
+
+static bool run(rollout *r, const json_t *cur, wp_err *err)
+{
+    json_t *names = wp_app_resource_names(cur);
+    json_t *rec = wp_app_sp_record(r->c, r->sp, cur, err);
+    bool ok = rec != NULL;
+    for (int i = step_index(str(r->st, "step")) + 1; ok && steps[i]; i++) {
+        fprintf(r->c->out, "step %d of 9: %s\n", i + 1, steps[i]);
+        fflush(r->c->out);
+        ok = run_step(r, i, names, rec, err) && save(r, steps[i], err);
+    }
+    json_decref(rec);
+    json_decref(names);
+    return ok;
+}
+
+bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
+                    const wp_app_rollout_opts *o, wp_err *err)
+{
+    rollout r = {.c = c, .sp = sp, .o = o, .report = json_array()};
+    r.st = wp_app_call(c, "app.op.show", json_pack("{s:s}", "name", sp->name), err);
+    bool ok = r.st != NULL;
+    bool resume = ok && json_is_object(r.st);
+    if (resume &&
+        (strcmp(str(r.st, "op"), "rollout") != 0 || strcmp(str(r.st, "to"), sp->version))) {
+        wp_errf(err, WP_E_CONFLICT, "another operation on %s is in progress", sp->name);
+        wp_err_why(err, "%s", str(r.st, "summary") ? str(r.st, "summary") : "?");
+        wp_err_todo(err, "finish it (or roll it back) first");
+        ok = false;
+    } else if (ok && !resume && o->rollback) {
+        wp_errf(err, WP_E_NOTFOUND, "no rollout of %s is in progress", sp->name);
+        wp_err_why(err, "the cluster database records none");
+        wp_err_todo(err, "nothing to roll back");
+        ok = false;
+    } else if (ok && !resume) {
+        json_decref(r.st);
+        r.st = wp_app_version_ok(sp, str(cur, "version"), err) ? new_state(&r, cur, err) : NULL;
+        ok = r.st != NULL;
+    }
+    if (ok && o->plan) {
+        print_plan(c->out, r.st, resume ? step_index(str(r.st, "step")) + 1 : 0);
+        json_decref(r.st);
+        json_decref(r.report);
+        return true;
+    }
+    if (ok && resume)
+        fprintf(c->out, "Resuming the service pack %s %s after step %s\n", sp->name, sp->version,
+                str(r.st, "step") ? str(r.st, "step") : "(none)");
+    bool locked = ok && take_lock(&r, err);
+    ok = locked;
+    if (ok && !resume)
+        ok = wp_app_change(c, "app.op", json_pack("{s:s, s:O}", "name", sp->name, "state", r.st),
+                           err);
+    if (ok)
+        ok = o->rollback ? roll_back(&r, cur, err) : run(&r, cur, err);
+    if (ok && !o->rollback)
+        ok = wp_app_change(c, "app.op", json_pack("{s:s}", "name", sp->name), err);
+    if (locked)
+        release_lock(&r);
+    if (!o->rollback && json_array_size(r.report))
+        print_report(&r);
+    if (!ok && locked && !o->rollback)
+        fprintf(c->out,
+                "The rollout stopped. Resume: wolfpack app sp apply %s; undo (before the "
+                "upgrade step): wolfpack app sp apply %s --rollback\n",
+                sp->dir, sp->dir);
+    json_decref(r.st);
+    json_decref(r.report);
+    return ok;
+}
