@@ -129,8 +129,9 @@ static bool group_on(rollout *r, const char *node, const json_t *app_names, wp_e
         bool is_app = false;
         json_array_foreach(app_names, j, n) is_app =
             is_app || strcasecmp(json_string_value(n), str(x, "name")) == 0;
-        if (!is_app)
-            there = there && strcmp(str(x, "state"), "Online") == 0;
+        if (!is_app) /* Online on node (not still on the old owner) */
+            there = there && strcmp(str(x, "state"), "Online") == 0 && str(x, "node") &&
+                    strcasecmp(str(x, "node"), node) == 0;
     }
     json_decref(g);
     json_decref(res);

@@ -23,6 +23,12 @@ static const char *str(const json_t *o, const char *k)
 
 bool wp_app_version_ok(const wp_kit *sp, const char *have, wp_err *err)
 {
+    if (strcmp(have, sp->version) == 0) {
+        wp_errf(err, WP_E_CONFLICT, "%s %s is applied already", sp->name, sp->version);
+        wp_err_why(err, "the cluster's record of %s says version %s", sp->name, have);
+        wp_err_todo(err, "nothing to do (wolfpack app list shows every node's version)");
+        return false;
+    }
     for (size_t i = 0; i < sp->nupgrades_from; i++)
         if (strcmp(sp->upgrades_from[i], have) == 0)
             return true;

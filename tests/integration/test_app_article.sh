@@ -65,6 +65,10 @@ ok() {
 fail() {
     FAILED=$((FAILED + 1))
     echo "FAIL - $1"
+    for f in "$TMP/out" "$TMP/err"; do # the last wolfpack command's output
+        [ -s "$f" ] && tail -12 "$f" | sed "s/^/    $(basename "$f"): /"
+    done
+    return 0
 }
 check() { # check NAME CMD...
     local name=$1
