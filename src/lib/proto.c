@@ -481,9 +481,17 @@ json_t *wp_proto_reply_ok(json_t *result, int64_t version)
 
 json_t *wp_proto_reply_err(const wp_err *err)
 {
+    json_t *reply =
+        json_pack("{s:b, s:{s:s, s:s, s:s, s:s}}", "ok", 0, "error", "code",
+                  wp_code_name(err->code), "what", err->what, "why", err->why, "todo", err->todo);
+    if (reply)
+        return reply;
+    /* Only text that is not UTF-8 can make that fail (wp_errf scrubs, but a
+     * caller may have filled the fields by hand): still answer. */
     return json_pack("{s:b, s:{s:s, s:s, s:s, s:s}}", "ok", 0, "error", "code",
-                     wp_code_name(err->code), "what", err->what, "why", err->why, "todo",
-                     err->todo);
+                     wp_code_name(err->code), "what", "the request was refused", "why",
+                     "the error's text was not valid UTF-8", "todo",
+                     "check the request's bytes; see the daemon's log");
 }
 
 static void copy_field(char *dst, size_t size, const json_t *obj, const char *key)

@@ -272,7 +272,8 @@ typedef struct wp_cpg {
     char sum[65];
 
     bool bootstrap_inflight;
-    bool notify_armed; /* a membership notification job is queued */
+    bool notify_armed;                 /* a membership notification job is queued */
+    qb_loop_timer_handle notify_timer; /* armed while notify_armed */
 
     /* counters for status() and the benchmark */
     uint64_t n_batches, n_batched, n_try_again, n_acks;
