@@ -108,8 +108,13 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
 int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err);
 
 /* `wolfpack app migrate APP --group G` (migrate.c): the article's
- * workaround, resumable; back: --rollback. */
-bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group, bool back, wp_err *err);
+ * workaround, resumable; back: --rollback.  With create, the group is made
+ * first (an IP Address, a Network Name, a Physical Disk) and brought online. */
+typedef struct wp_app_new_group {
+    const char *name, *ip, *hostname, *device, *mountpoint, *fstype; /* fstype NULL: ext4 */
+} wp_app_new_group;
+bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
+                    const wp_app_new_group *create, bool back, wp_err *err);
 
 /* Run node task id on this node and report app.task.done. */
 bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err);

@@ -352,8 +352,59 @@ static bool rollback(wp_app_cluster *c, json_t *st, wp_err *err)
     return ok;
 }
 
-bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group, bool back, wp_err *err)
+/* --create-group: the group with an IP Address, a Network Name on it and a
+ * Physical Disk, preferring this node, brought online.  A group that exists
+ * already (a rerun) is taken as it is. */
+static bool create_group(wp_app_cluster *c, const wp_app_new_group *g, wp_err *err)
 {
+    json_t *have = wp_app_call(c, "group.show", json_pack("{s:s}", "name", g->name), NULL);
+    if (have) {
+        json_decref(have);
+        return true;
+    }
+    char ip[128], nm[128], dk[128];
+    snprintf(ip, sizeof ip, "%.60s-ip", g->name);
+    snprintf(nm, sizeof nm, "%.60s-name", g->name);
+    snprintf(dk, sizeof dk, "%.60s-disk", g->name);
+    bool ok =
+        wp_app_change(
+            c, "group.create",
+            json_pack("{s:s, s:{s:s}}", "name", g->name, "policy", "preferred_owners", c->node),
+            err) &&
+        wp_app_change(c, "resource.create",
+                      json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", ip, "group", g->name, "type",
+                                "IP Address", "props", "address", g->ip),
+                      err) &&
+        wp_app_change(c, "resource.create",
+                      json_pack("{s:s, s:s, s:s, s:{s:s}, s:[s]}", "name", nm, "group", g->name,
+                                "type", "Network Name", "props", "hostname", g->hostname,
+                                "depends_on", ip),
+                      err) &&
+        wp_app_change(c, "resource.create",
+                      json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "name", dk, "group", g->name,
+                                "type", "Physical Disk", "props", "device", g->device, "mountpoint",
+                                g->mountpoint, "fstype", g->fstype ? g->fstype : "ext4"),
+                      err) &&
+        wp_app_change(c, "group.online", json_pack("{s:s}", "name", g->name), err);
+    if (ok)
+        fprintf(c->out, "  created group %s (%s, %s, %s) and brought it online\n", g->name, ip, nm,
+                dk);
+    else
+        wp_err_todo(err,
+                    "fix the values (the disk must be prepared: wolfpack disk prepare), "
+                    "delete what was created (wolfpack group show %s), and run again",
+                    g->name);
+    return ok;
+}
+
+bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
+                    const wp_app_new_group *create, bool back, wp_err *err)
+{
+    if (create && !back) {
+        if (!create_group(c, create, err))
+            return false;
+        group = create->name;
+    }
     json_t *st = wp_app_call(c, "app.op.show", json_pack("{s:s}", "name", app), err);
     if (!st)
         return false;

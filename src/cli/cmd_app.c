@@ -12,6 +12,8 @@
  *     wolfpack app sp apply SP [--group G] [--single | --plan | --rollback] [--force]
  *                        [--retries N] [--max-failed-nodes N] [--pre-hook P] [--post-hook P]
  *     wolfpack app migrate APP --group G | migrate APP [--rollback]
+ *     wolfpack app migrate APP --create-group NAME --ip A/P --name HOST --disk DEV
+ *                              --mountpoint M [--fstype T]
  *     wolfpack app task-run ID        (wolfpackd runs it for a node task)
  *
  * Unlike the cluster verbs these work on the node itself (src/app): install
@@ -38,7 +40,8 @@ static const char usage[] =
     "         | backup APP --to FILE [--online] | restore APP --from FILE | verify FILE\n"
     "         | sp apply SP [--group G] [--single|--plan|--rollback] [--force] [--retries N]\n"
     "                       [--max-failed-nodes N] [--pre-hook PROG] [--post-hook PROG]\n"
-    "         | migrate APP [--group G] [--rollback]";
+    "         | migrate APP [--group G | --create-group NAME --ip A/P --name HOST --disk DEV\n"
+    "                        --mountpoint M [--fstype T]] [--rollback]";
 
 /* Parse the options of a subcommand; *status is set when it returns false. */
 static bool parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *a,
@@ -616,19 +619,38 @@ static int sub_sp(wp_cli *cli, int argc, char **argv)
 
 static int sub_migrate(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_opt opts[] = {{.name = "--group", .has_value = true},
-                         {.name = "--rollback", .has_value = false}};
+    wp_cli_opt opts[] = {
+        {.name = "--group", .has_value = true},        {.name = "--rollback", .has_value = false},
+        {.name = "--create-group", .has_value = true}, {.name = "--ip", .has_value = true},
+        {.name = "--name", .has_value = true},         {.name = "--disk", .has_value = true},
+        {.name = "--mountpoint", .has_value = true},   {.name = "--fstype", .has_value = true}};
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 2, &a, 1, "migrate", &status) || !env_of(&env, &status))
+    if (!parse(cli, argc, argv, opts, 8, &a, 1, "migrate", &status) || !env_of(&env, &status))
         return status;
+    bool create = opts[2].count > 0;
+    if (create &&
+        (opts[0].count || !opts[3].count || !opts[4].count || !opts[5].count || !opts[6].count))
+        return wp_cli_usage_error(usage, "--create-group NAME needs --ip A/P --name HOST --disk "
+                                         "DEVICE --mountpoint M (and no --group)");
+    if (!create &&
+        (opts[3].count || opts[4].count || opts[5].count || opts[6].count || opts[7].count))
+        return wp_cli_usage_error(usage, "--ip, --name, --disk, --mountpoint and --fstype go "
+                                         "with --create-group");
+    wp_app_new_group ng = {.name = create ? opts[2].values[0] : NULL,
+                           .ip = create ? opts[3].values[0] : NULL,
+                           .hostname = create ? opts[4].values[0] : NULL,
+                           .device = create ? opts[5].values[0] : NULL,
+                           .mountpoint = create ? opts[6].values[0] : NULL,
+                           .fstype = opts[7].count ? opts[7].values[0] : NULL};
     wp_err err = {0};
     wp_app_cluster c;
     if (!wp_app_cluster_open(&c, &env, cli->socket_opt, &err))
         return wp_cli_fail(&err);
     bool back = opts[1].count > 0;
-    bool ok = wp_app_migrate(&c, a.pos[0], opts[0].count ? opts[0].values[0] : NULL, back, &err);
+    bool ok = wp_app_migrate(&c, a.pos[0], opts[0].count ? opts[0].values[0] : NULL,
+                             create ? &ng : NULL, back, &err);
     wp_app_cluster_close(&c);
     if (!ok)
         return wp_cli_fail(&err);

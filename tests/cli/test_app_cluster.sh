@@ -101,6 +101,17 @@ expect_fail 4 "install --cluster into web is refused" \
 check "with the article's refusal" grep -Fxq "$NOTQ" "$OUT"
 expect_fail 2 "install --cluster without --group" wp app install "$KITS/recordstore" --cluster
 
+# ---- migrate: what it refuses before changing anything ---------------------------------------
+expect_fail 2 "migrate without --group" wp app migrate recordstore
+expect_fail 3 "migrate --rollback with none in progress" wp app migrate recordstore --rollback
+expect_err "says none is in progress" 'no migration of recordstore is in progress'
+expect_fail 2 "--create-group without its values" wp app migrate recordstore --create-group g2
+expect_fail 2 "--ip without --create-group" wp app migrate recordstore --group full --ip 198.51.100.9/24
+expect_fail 4 "migrate into a group that does not qualify" wp app migrate recordstore --group web
+check "with the article's refusal" grep -Fxq "$NOTQ" "$OUT"
+check "the standalone install is untouched" \
+    jq -e '.mode == "standalone"' "$ROOT/var/lib/wolfpack/apps/recordstore.json"
+
 # ---- cluster records -------------------------------------------------------------------------
 DEMO=$TMP/kits/demo
 mkdir -p "$TMP/kits"
