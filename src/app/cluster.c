@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,6 +177,59 @@ bool wp_app_create_databases(const wp_kit *kit, const json_t *record, json_t *no
             return false;
     }
     return true;
+}
+
+/* Is path a mount point (its device differs from its parent's)? */
+static bool is_mount_point(const char *path)
+{
+    struct stat here, up;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s/..", path);
+    return stat(path, &here) == 0 && stat(parent, &up) == 0 &&
+           (here.st_dev != up.st_dev || here.st_ino == up.st_ino);
+}
+
+bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err)
+{
+    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
+    long limit = (t && atol(t) > 0 ? atol(t) : 120) * 1000;
+    for (long waited = 0; waited <= limit; waited += 250) {
+        if (is_mount_point(mountpoint))
+            return true;
+        if (waited == 0)
+            fprintf(c->out, "  waiting for the group's disk to be mounted at %s\n", mountpoint);
+        struct timespec ts = {0, 250000000L};
+        nanosleep(&ts, NULL);
+    }
+    wp_errf(err, WP_E_UNAVAILABLE, "the group's disk is not mounted at %s on %s", mountpoint,
+            c->node);
+    wp_err_why(err, "nothing is mounted there; databases written now would land on this node's "
+                    "own file system, under the mount point");
+    wp_err_todo(err, "check the group's Physical Disk (wolfpack status), then run the command "
+                     "again");
+    return false;
+}
+
+/* The disk's mount point of a clustered record: a database's path minus
+ * its clustered part, into out ("" when it has no database). */
+void wp_app_record_mount(const json_t *rec, char *out, size_t size)
+{
+    const json_t *d0 = json_array_get(json_object_get(rec, "databases"), 0);
+    out[0] = '\0';
+    const char *path = str(d0, "path"), *rel = str(d0, "clustered");
+    if (!path || !rel)
+        return;
+    size_t pl = strlen(path), rl = strlen(rel);
+    if (pl > rl + 1)
+        snprintf(out, size, "%.*s", (int)(pl - rl - 1), path);
+}
+
+/* Every database of a clustered record is on a mounted disk. */
+bool wp_app_record_disk_ready(wp_app_cluster *c, const json_t *rec, wp_err *err)
+{
+    char mount[PATH_MAX];
+    wp_app_record_mount(rec, mount, sizeof mount);
+    return !mount[0] || wp_app_disk_ready(c, mount, err);
 }
 
 /* This node's copy of a cluster record: node = this node, installed now. */
@@ -678,7 +732,8 @@ json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const cha
     json_t *rec = sets ? wp_app_record_from_kit(c->env, kit, &io, err) : NULL;
     free(sets);
     json_t *notes = json_array();
-    bool ok = rec && wp_app_put_program_files(c->env, kit, err) &&
+    bool ok = rec && wp_app_disk_ready(c, str(a, "mountpoint"), err) &&
+              wp_app_put_program_files(c->env, kit, err) &&
               wp_app_create_databases(kit, rec, notes, err);
     if (ok)
         ok = wp_app_change(c, "app.register",

@@ -41,6 +41,13 @@ bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp
 /* Take resources offline and delete them (missing ones are skipped). */
 bool wp_app_delete_resources(wp_app_cluster *c, const json_t *names, wp_err *err);
 
+/* Wait (bounded) until something is mounted at mountpoint; false with err
+ * (never write databases into a bare mount point). */
+bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err);
+/* The same for the disk of a clustered record's databases. */
+bool wp_app_record_disk_ready(wp_app_cluster *c, const json_t *rec, wp_err *err);
+void wp_app_record_mount(const json_t *rec, char *out, size_t size);
+
 /* ---- upgrade.c: service pack pieces ---- */
 /* sp upgrades version have, or err says which it upgrades. */
 bool wp_app_version_ok(const wp_kit *sp, const char *have, wp_err *err);

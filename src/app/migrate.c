@@ -176,7 +176,8 @@ static bool with_clustered_spec(wp_app_cluster *c, json_t *st, const wp_kit *kit
     json_t *rec = clustered_record(c, st, kit, err);
     wp_backup_spec spec;
     wp_backup_db *dbs = NULL;
-    bool ok = rec && spec_of(rec, &spec, &dbs, err);
+    bool ok =
+        rec && wp_app_disk_ready(c, str(st, "mountpoint"), err) && spec_of(rec, &spec, &dbs, err);
     if (ok && restore)
         ok = wp_backup_restore(&spec, str(st, "backup"), NULL, err);
     if (ok && !restore)

@@ -195,12 +195,17 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
                              json_pack("{s:s, s:s}", "name", str(r->st, "group"), "to", target),
                              err) ||
                owner_is(r, target);
-    case 4: {
-        if (!wait_group_on(r, target, names, err))
-            return false;
+    case 4: { /* retried: the disk may still be settling on the new owner */
         json_t *a = json_pack("{s:s, s:s, s:s}", "app", r->sp->name, "kit", r->sp->dir, "backup",
                               str(r->st, "backup"));
-        bool ok = wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
+        bool ok = false;
+        for (int k = 0; !ok && k <= r->o->retries; k++) {
+            if (k)
+                fprintf(r->c->out, "  retrying the upgrade on %s (%d of %d)\n", target, k,
+                        r->o->retries);
+            ok = wait_group_on(r, target, names, err) &&
+                 wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
+        }
         json_decref(a);
         note(r, target, "databases", ok ? "backed up, verified, upgraded once" : "FAILED");
         return ok;

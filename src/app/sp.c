@@ -183,7 +183,8 @@ static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t 
         ok = wp_app_resources_to(c, names, false, err);
     }
     if (ok) {
-        ok = wp_app_verified_backup(c->env, old, file, sizeof file, err);
+        ok = wp_app_record_disk_ready(c, old, err) &&
+             wp_app_verified_backup(c->env, old, file, sizeof file, err);
         if (ok)
             fprintf(c->out, "  verified backup of the databases: %s\n", file);
     }

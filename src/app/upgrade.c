@@ -266,7 +266,8 @@ bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
     json_t *rec = a && wp_app_must_own(c, a, err) ? wp_app_sp_record(c, sp, old, err) : NULL;
     char file[PATH_MAX];
     snprintf(file, sizeof file, "%s", str(args, "backup") ? str(args, "backup") : "");
-    bool ok = rec && wp_app_verified_backup(c->env, old, file, sizeof file, err);
+    bool ok = rec && wp_app_record_disk_ready(c, old, err) &&
+              wp_app_verified_backup(c->env, old, file, sizeof file, err);
     if (ok &&
         !(wp_app_put_program_files(c->env, sp, err) && wp_app_run_upgrade(c->env, sp, rec, err))) {
         wp_err keep = *err;
