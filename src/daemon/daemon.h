@@ -14,6 +14,8 @@
  *   executor.c  runs this node's actions through the agents, reports them;
  *               start-up probes, quorum-loss stops
  *   monitor.c   quick and thorough checks of what runs here
+ *   diskfeed.c  Physical Disk keepers: heartbeats while quorate, fence on
+ *               quorum loss, lease watchers of possible owners
  *   watch.c     `watch` connections: one event frame per change
  *   apptask.c   node tasks of `wolfpack app` (app.task): run `wolfpack app
  *               task-run ID` for this node's
@@ -96,7 +98,8 @@ typedef struct wp_daemon {
     uint64_t view_changed_ms; /* monotonic ms of the last view change */
     bool stopping;            /* shut-down: start nothing new */
     qb_loop_timer_handle tick_timer, tick_now;
-    int agent_log_fd; /* STATE_DIR/agents.log: agents' programs write here */
+    qb_loop_timer_handle feed_timer; /* diskfeed.c: keepers' heartbeat */
+    int agent_log_fd;                /* STATE_DIR/agents.log: agents' programs write here */
     wp_coord *coord;
     wp_exec *exec;
     wp_monitors *mon;
@@ -186,6 +189,14 @@ void wp_mon_reconcile(wp_daemon *d); /* follow the database: what is Online here
 void wp_mon_stop_all(wp_daemon *d);
 void wp_mon_forget(wp_daemon *d, const char *resource);
 bool wp_mon_owns_pid(const wp_daemon *d, pid_t pid);
+
+/* diskfeed.c: the Physical Disk keepers' heartbeat and fence, the watchers */
+#define WP_DISKFEED_MS 100 /* heartbeat period (at most L/8 - 20 ms, DISK.md) */
+void wp_diskfeed_start(wp_daemon *d);
+void wp_diskfeed_stop(wp_daemon *d);
+void wp_diskfeed_beat(wp_daemon *d);      /* one heartbeat now (when ready) */
+void wp_diskfeed_on_view(wp_daemon *d);   /* view changed: fence at quorum loss */
+void wp_diskfeed_reconcile(wp_daemon *d); /* every second: lease watchers */
 
 /* apptask.c: node tasks of the application setup (app.task) */
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */

@@ -176,6 +176,7 @@ static void view_changed(wp_daemon *d)
     if (!d->was_ready && wp_view_ready(d))
         wp_apptask_resume(d);
     wp_watch_membership(d);
+    wp_diskfeed_on_view(d); /* quorum lost: fence the disks before the stops */
     wp_exec_on_view(d);
     kick(d, true); /* a membership change never waits for the gap */
 }
@@ -200,6 +201,7 @@ static void on_timer(void *data)
         return;
     if (view_refresh(d))
         view_changed(d);
+    wp_diskfeed_reconcile(d);
     wp_events_kick(d);
     qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)TICK_MS * 1000000u, d, on_timer,
                       &d->tick_timer);
@@ -312,6 +314,7 @@ bool wp_events_start(wp_daemon *d, wp_err *err)
         view_changed(d);
     qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)TICK_MS * 1000000u, d, on_timer,
                       &d->tick_timer);
+    wp_diskfeed_start(d);
     return true;
 }
 
@@ -321,6 +324,7 @@ void wp_events_stop(wp_daemon *d)
     d->on_applied_hook = NULL;
     if (d->loop)
         qb_loop_timer_del(d->loop, d->tick_timer);
+    wp_diskfeed_stop(d);
     if (d->loop && d->tick_queued)
         qb_loop_timer_del(d->loop, d->tick_now);
     d->tick_queued = false;

@@ -625,6 +625,7 @@ static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking)
                                     .timeout_ms =
                                         policy_seconds(show, "pending_timeout", 180) * 1000L};
                 qb_log(LOG_NOTICE, "shut-down: stopping %s", p->acts[i].resource);
+                wp_diskfeed_beat(d); /* the loop does not run meanwhile */
                 if (wp_agent_op_run(type, WP_OP_STOP, &ctx, &err) != WP_AGENT_OK)
                     wp_log_err(LOG_WARNING, "shut-down: stop failed", &err);
                 json_decref(show);

@@ -1,0 +1,178 @@
+/*
+ * diskfeed.c -- wolfpackd's side of the Physical Disk keepers' contract
+ * (docs/DISK.md, src/agents/disk.h):
+ *
+ *   - every WP_DISKFEED_MS (100 ms), while this node is in a quorate, synced
+ *     partition, a heartbeat to every keeper of the agents' run directory
+ *     (wp_disk_keepers_heartbeat_all; the keepers find nothing else to
+ *     prove that the node still belongs to the majority, and fence L/2
+ *     after the last heartbeat);
+ *   - when quorum is lost, wp_disk_keepers_fence_all at once, before the
+ *     executor's stops (events.c calls wp_diskfeed_on_view first): the
+ *     keepers fence in milliseconds, while the agents' stops run one after
+ *     the other and could outlast the lease;
+ *   - every second, a lease watcher (wp_disk_watcher_ensure) for every
+ *     Physical Disk of a group this node is a possible owner of, so that a
+ *     takeover only waits what remains of the lease since the last change
+ *     the watcher saw; watchers of disks that are gone (or no longer
+ *     possible here) are stopped.
+ */
+#include <dirent.h>
+#include <qb/qblog.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../agents/disk.h"
+#include "daemon.h"
+
+#define WATCH_SUFFIX ".disk.watch"
+
+/* The agents' run directory: the executor's agents use the default too. */
+static const char *run_dir(const wp_daemon *d)
+{
+    (void)d;
+    return WP_AGENT_RUN_DIR;
+}
+
+static void feed(void *data)
+{
+    wp_daemon *d = data;
+
+    if (d->stopping)
+        return;
+    wp_diskfeed_beat(d);
+    qb_loop_timer_add(d->loop, QB_LOOP_HIGH, (uint64_t)WP_DISKFEED_MS * 1000000u, d, feed,
+                      &d->feed_timer);
+}
+
+void wp_diskfeed_beat(wp_daemon *d)
+{
+    if (wp_view_ready(d))
+        wp_disk_keepers_heartbeat_all(run_dir(d));
+}
+
+void wp_diskfeed_start(wp_daemon *d)
+{
+    qb_loop_timer_add(d->loop, QB_LOOP_HIGH, (uint64_t)WP_DISKFEED_MS * 1000000u, d, feed,
+                      &d->feed_timer);
+}
+
+void wp_diskfeed_stop(wp_daemon *d)
+{
+    if (d->loop)
+        qb_loop_timer_del(d->loop, d->feed_timer);
+}
+
+void wp_diskfeed_on_view(wp_daemon *d)
+{
+    if (d->was_quorate && !d->view.quorate) {
+        int n = wp_disk_keepers_fence_all(run_dir(d));
+        if (n > 0)
+            qb_log(LOG_WARNING, "diskfeed: quorum lost: told %d disk keeper(s) to fence", n);
+    } else if (wp_view_ready(d)) {
+        wp_disk_keepers_heartbeat_all(run_dir(d)); /* ready again: at once */
+    }
+}
+
+/* Is `node` allowed by the group's possible_owners (empty: every node)? */
+static bool possible_here(const json_t *group, const char *node)
+{
+    const char *list =
+        json_string_value(json_object_get(json_object_get(group, "policy"), "possible_owners"));
+    if (!list || !*list)
+        return true;
+    char *copy = strdup(list), *save = NULL;
+    bool ok = false;
+    for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !ok;
+         tok = strtok_r(NULL, ",", &save))
+        ok = strcasecmp(tok, node) == 0;
+    free(copy);
+    return ok;
+}
+
+static const json_t *group_named(const json_t *groups, const char *name)
+{
+    size_t i;
+    const json_t *g;
+    json_array_foreach(groups, i, g)
+    {
+        const char *n = json_string_value(json_object_get(g, "name"));
+        if (n && strcasecmp(n, name) == 0)
+            return g;
+    }
+    return NULL;
+}
+
+/* Is this resource (a db resource object) a disk we keep a watcher for? */
+static bool watched(const json_t *r, const json_t *groups, const char *me)
+{
+    const char *type = json_string_value(json_object_get(r, "type"));
+    const char *group = json_string_value(json_object_get(r, "group"));
+    const char *device = json_string_value(json_object_get(json_object_get(r, "props"), "device"));
+    const json_t *g = group ? group_named(groups, group) : NULL;
+    return type && strcmp(type, wp_rtype_name(WP_RT_DISK)) == 0 && device && *device && g &&
+           possible_here(g, me);
+}
+
+static bool listed(const json_t *list, const json_t *groups, const char *me, const char *name)
+{
+    size_t i;
+    const json_t *r;
+    json_array_foreach(list, i, r)
+    {
+        const char *n = json_string_value(json_object_get(r, "name"));
+        if (n && strcmp(n, name) == 0 && watched(r, groups, me))
+            return true;
+    }
+    return false;
+}
+
+void wp_diskfeed_reconcile(wp_daemon *d)
+{
+    wp_err err = {0};
+    const char *me = d->view.local_name;
+    json_t *list, *groups;
+
+    if (d->stopping || !wp_view_ready(d))
+        return;
+    list = wp_db_resource_list(d->db, NULL, &err);
+    groups = wp_db_group_list(d->db, &err);
+    if (!list || !groups) {
+        json_decref(list);
+        json_decref(groups);
+        return;
+    }
+    size_t i;
+    const json_t *r;
+    json_array_foreach(list, i, r)
+    {
+        if (!watched(r, groups, me))
+            continue;
+        const char *name = json_string_value(json_object_get(r, "name"));
+        const char *device =
+            json_string_value(json_object_get(json_object_get(r, "props"), "device"));
+        wp_err werr = {0};
+        if (wp_disk_watcher_ensure(run_dir(d), name, device, &werr) < 0)
+            wp_log_err(LOG_WARNING, "diskfeed: no lease watcher", &werr);
+    }
+    /* watchers whose disk is gone or no longer possible here */
+    DIR *dir = opendir(run_dir(d));
+    struct dirent *e;
+    while (dir && (e = readdir(dir)) != NULL) {
+        size_t n = strlen(e->d_name), s = strlen(WATCH_SUFFIX);
+        if (n <= s || strcmp(e->d_name + n - s, WATCH_SUFFIX) != 0)
+            continue;
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(n - s), e->d_name);
+        if (!listed(list, groups, me, name)) {
+            qb_log(LOG_INFO, "diskfeed: stopping the lease watcher of %s", name);
+            wp_disk_watcher_stop(run_dir(d), name);
+        }
+    }
+    if (dir)
+        closedir(dir);
+    json_decref(list);
+    json_decref(groups);
+}
