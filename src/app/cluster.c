@@ -133,6 +133,20 @@ json_t *wp_app_qualifying(const json_t *assessments)
     return names;
 }
 
+/* ---- tests ------------------------------------------------------------------------ */
+
+void wp_app_test_die(const char *step, bool after)
+{
+    const char *at = getenv("WOLFPACK_TEST_DIE_AT");
+    if (!at)
+        return;
+    size_t n = strlen(step);
+    if (strncmp(at, step, n) == 0 && ((after && strcmp(at + n, "+") == 0) || (!after && !at[n]))) {
+        fprintf(stderr, "WOLFPACK_TEST_DIE_AT=%s: dying here\n", at);
+        _exit(137);
+    }
+}
+
 /* ---- files on this node ------------------------------------------------------------ */
 
 bool wp_app_put_program_files(const wp_app_env *env, const wp_kit *kit, wp_err *err)

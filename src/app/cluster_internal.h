@@ -48,6 +48,10 @@ bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err);
 bool wp_app_record_disk_ready(wp_app_cluster *c, const json_t *rec, wp_err *err);
 void wp_app_record_mount(const json_t *rec, char *out, size_t size);
 
+/* Tests: $WOLFPACK_TEST_DIE_AT=STEP ends the process (exit 137) before
+ * STEP (after false), STEP+ after its work (after true). */
+void wp_app_test_die(const char *step, bool after);
+
 /* ---- upgrade.c: service pack pieces ---- */
 /* sp upgrades version have, or err says which it upgrades. */
 bool wp_app_version_ok(const wp_kit *sp, const char *have, wp_err *err);

@@ -55,19 +55,6 @@ static int step_index(const char *name)
     return -1;
 }
 
-/* The test hook: die before a step ("STEP") or after its work ("STEP+"). */
-static void test_die(const char *step, bool after)
-{
-    const char *at = getenv("WOLFPACK_TEST_DIE_AT");
-    if (!at)
-        return;
-    size_t n = strlen(step);
-    if (strncmp(at, step, n) == 0 && ((after && strcmp(at + n, "+") == 0) || (!after && !at[n]))) {
-        fprintf(stderr, "WOLFPACK_TEST_DIE_AT=%s: dying here\n", at);
-        _exit(137);
-    }
-}
-
 static bool save_state(wp_app_cluster *c, json_t *st, const char *done, wp_err *err)
 {
     char summary[200];
@@ -288,12 +275,12 @@ static bool run_steps(wp_app_cluster *c, json_t *st, wp_err *err)
     }
     bool ok = true;
     for (int i = step_index(str(st, "step")) + 1; ok && steps[i]; i++) {
-        test_die(steps[i], false);
+        wp_app_test_die(steps[i], false);
         fprintf(c->out, "step %d of 8: %s\n", i + 1, steps[i]);
         fflush(c->out);
         ok = step_fns[i](c, st, kit, err);
         if (ok)
-            test_die(steps[i], true);
+            wp_app_test_die(steps[i], true);
         ok = ok && save_state(c, st, steps[i], err);
     }
     wp_kit_free(kit);

@@ -25,7 +25,8 @@
  * when the same service pack is applied again (--force to take the dead
  * run's lock), or --rollback undoes it while the databases are not
  * upgraded yet.  --plan prints the steps and changes nothing.  A report
- * (one line per node) ends every run.
+ * (one line per node) ends every run.  $WOLFPACK_TEST_DIE_AT works as in
+ * migrate.c (tests kill a rollout at a step).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -418,7 +419,11 @@ static bool run(rollout *r, const json_t *cur, wp_err *err)
     for (int i = step_index(str(r->st, "step")) + 1; ok && steps[i]; i++) {
         fprintf(r->c->out, "step %d of 9: %s\n", i + 1, steps[i]);
         fflush(r->c->out);
-        ok = run_step(r, i, names, rec, err) && save(r, steps[i], err);
+        wp_app_test_die(steps[i], false);
+        ok = run_step(r, i, names, rec, err);
+        if (ok)
+            wp_app_test_die(steps[i], true);
+        ok = ok && save(r, steps[i], err);
     }
     json_decref(rec);
     json_decref(names);
@@ -455,7 +460,8 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
         return true;
     }
     if (ok && resume)
-        fprintf(c->out, "Resuming the service pack %s %s after step %s\n", sp->name, sp->version,
+        fprintf(c->out, "%s the service pack %s %s after step %s\n",
+                o->rollback ? "Rolling back" : "Resuming", sp->name, sp->version,
                 str(r.st, "step") ? str(r.st, "step") : "(none)");
     bool locked = ok && take_lock(&r, err);
     ok = locked;

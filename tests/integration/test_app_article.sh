@@ -19,7 +19,9 @@
 #      every record is there, served from the group's address, and every
 #      node's record says clustered.
 #   5. `sp apply` succeeds as a rolling update (--plan first; a lock held by
-#      a dead run refused, then taken with --force) while a client writes
+#      a dead run refused, then taken with --force; a rollout killed before
+#      its move and rolled back; one killed after the upgrade's work and
+#      resumed) while a client writes
 #      records through the group's address all along: n2 is updated, the
 #      group moves there, the database is upgraded once (format 2), n1 and
 #      n3 follow, the owner lists come back; every record from before and
@@ -206,6 +208,22 @@ wp n3 app sp apply "$KITS/recordstore-sp1" || rc=$?
 check "a held lock stops another rollout (exit 4)" [ "$rc" -eq 4 ]
 check "naming its holder" grep -q 'n3:999999 holds it' "$TMP/err"
 
+# a rollout killed before its move step, rolled back
+rc=0
+"$TC" exec n3 env WOLFPACK_TEST_DIE_AT=move "$WOLFPACK" app sp apply "$KITS/recordstore-sp1" \
+    --force >"$TMP/r.out" 2>&1 || rc=$?
+check "a rollout killed before its move step (exit 137)" [ "$rc" -eq 137 ]
+check "app show names the rollout in progress" sh -c \
+    "'$TC' exec n1 '$WOLFPACK' app show recordstore | grep -q 'service pack recordstore 1.1: step restrict done'"
+rc=0
+wp n3 app sp apply "$KITS/recordstore-sp1" --rollback || rc=$?
+check "its lock, held by the dead run, stops even a rollback (exit 4)" [ "$rc" -eq 4 ]
+check "--rollback --force undoes it" wp n3 app sp apply "$KITS/recordstore-sp1" --rollback --force
+check "1.0 everywhere again" sh -c "'$TC' exec n1 '$WOLFPACK' app list | grep -q 'n1 1.0, n2 1.0, n3 1.0'"
+check "the application is Online after the rollback" wait_until 60 res_online
+check "the owner lists are back after the rollback" sh -c "'$TC' exec n1 '$WOLFPACK' group show exch --json | jq -e '.policy.possible_owners == \"\" and .policy.preferred_owners == \"n1,n2,n3\"' >/dev/null"
+check "all 40 records after the rollback" wait_until 30 forty
+
 # the client writes records through the virtual server all along
 ACK=$TMP/acked
 : >"$ACK"
@@ -221,11 +239,17 @@ ACK=$TMP/acked
     done' "$ACK" "$VIP" "$PORT" &
 WRITER=$!
 sleep 1
-check "sp apply --force rolls the service pack across the cluster" \
+rc=0
+"$TC" exec n3 env WOLFPACK_TEST_DIE_AT=upgrade+ "$WOLFPACK" app sp apply "$KITS/recordstore-sp1" \
+    --force --pre-hook /bin/true --post-hook /bin/true >"$TMP/r.out" 2>&1 || rc=$?
+check "a rollout killed after the upgrade's work, before its record (exit 137)" [ "$rc" -eq 137 ]
+check "sp apply --force resumes the rollout and finishes" \
     wp n3 app sp apply "$KITS/recordstore-sp1" --force --retries 1 --max-failed-nodes 0 \
     --pre-hook /bin/true --post-hook /bin/true
-check "it said it took the dead holder's lock" grep -q 'taking the application lock from n3:999999' "$TMP/out"
-check "the report names every node" sh -c "grep -A9 '^Report:' '$TMP/out' | grep -c 'updated' | grep -qx 3"
+check "it said it took the dead run's lock" grep -q 'taking the application lock from n3:' "$TMP/out"
+check "it resumed after the move" grep -q 'Resuming the service pack recordstore 1.1 after step move' "$TMP/out"
+check "the report: the upgrade once, n3 and n1 updated" sh -c \
+    "grep -q 'databases *backed up, verified, upgraded once' '$TMP/out' && grep -q '^  n3 *program files *updated' '$TMP/out' && grep -q '^  n1 *program files *updated' '$TMP/out'"
 sleep 1
 touch "$ACK.stop"
 wait "$WRITER"
