@@ -41,6 +41,9 @@ field() { # NODE JQ-EXPR : one field of `wolfpack status --json` on NODE
 }
 fail() {
     echo "demo: FAILED: $*" >&2
+    for n in n1 n2 n3; do # what the cluster says, for the bug report
+        tools/testcluster exec "$n" "$WOLFPACK" status 2>/dev/null | sed "s/^/  [$n] /" >&2 && break
+    done
     exit 1
 }
 
@@ -49,7 +52,11 @@ tools/install-deps || exit 1
 make -s -j"$(nproc)" >/dev/null || fail "the build failed (run make to see why)"
 export WOLFPACK=$PWD/build/wolfpack WOLFPACKD=$PWD/build/wolfpackd
 
-cleanup() { tools/testcluster down >/dev/null 2>&1; }
+# WOLFPACK_DEMO_KEEP=1 leaves the cluster up after a failure, to look at it.
+cleanup() {
+    [ "${WOLFPACK_DEMO_KEEP:-0}" = 1 ] && [ "${demo_ok:-0}" != 1 ] && return
+    tools/testcluster down >/dev/null 2>&1
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 tools/testcluster down >/dev/null 2>&1
@@ -141,13 +148,15 @@ run_on n1 resource create vs-svc --group vs --type "Generic Service" \
     --prop command="$PWD/build/tests/tools/wptcpserver --bind 198.51.100.100 --port 7000 --data /srv/vs/records" \
     --depends-on vs-ip --depends-on vs-name --depends-on vs-disk
 run_on n1 group online vs
-group_state() { tools/testcluster exec "$1" "$WOLFPACK" group show vs --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }
+# group_state NODE -> "STATE|OWNER" of the group vs as NODE sees it
+group_state() { tools/testcluster exec "$1" "$WOLFPACK" group show vs --json 2>/dev/null | jq -r '"\(.state)|\(.owner)"'; }
 for _ in $(seq 1 300); do
-    case "$(group_state n2)" in "Online "*) break ;; esac
+    case "$(group_state n2)" in "Online|"*) break ;; esac
     sleep 0.1
 done
-owner=$(group_state n2 | awk '{print $2}')
-[ "$(group_state n2 | awk '{print $1}')" = Online ] || fail "the virtual server did not come online"
+st=$(group_state n2)
+[ "${st%%|*}" = Online ] || fail "the virtual server did not come online ($st)"
+owner=${st#*|}
 run_on n2 status
 client() { tools/testcluster exec client bash -c "$1"; }
 printf '\n[client]$ getent hosts vs.wptc.test\n'
@@ -161,7 +170,7 @@ say "the client wrote 5 records through vs.wptc.test:7000; $acked acknowledged"
 
 bold "7. The owner ($owner) loses power (kill -9 of its corosync and wolfpackd)"
 pollog=$(mktemp /tmp/wolfpack-demo-poll.XXXXXX)
-tools/testcluster exec client "$PWD/build/tests/tools/wppoll" 198.51.100.100 7000 --duration 60 \
+tools/testcluster exec client "$PWD/build/tests/tools/wppoll" 198.51.100.100 7000 --duration 12 \
     --log "$pollog" &
 poller=$!
 sleep 0.5
@@ -171,12 +180,10 @@ survivor=n2
 [ "$owner" = n2 ] && survivor=n3
 for _ in $(seq 1 300); do
     st=$(group_state "$survivor")
-    case "$st" in "Online "*) [ "${st#Online }" != "$owner" ] && break ;; esac
+    [ "${st%%|*}" = Online ] && [ "${st#*|}" != "$owner" ] && break
     sleep 0.05
 done
-sleep 0.5
-kill "$poller" 2>/dev/null
-wait "$poller" 2>/dev/null
+wait "$poller" 2>/dev/null # it ends by itself (--duration)
 back=$(awk -v k="$kill_at" '$1=="S" && $2>k {print $2; exit}' "$pollog")
 rm -f "$pollog"
 failover_ms=$(awk -v a="$kill_at" -v b="${back:-0}" 'BEGIN{ if (b > a) printf "%d", (b-a)*1000; else print "?" }')
@@ -193,5 +200,6 @@ if [ $same -eq 1 ]; then say "checksums identical on n1, n2, n3"; else fail "che
 say "a killed node caught up; a minority partition refused changes; healed, all agree"
 say "a virtual server (address, DNS name, shared disk, service) failed over in ${failover_ms} ms; $got/$acked records kept"
 say "next: the application setup of the article (wolfpack app ...) in this demo"
+demo_ok=1
 tools/testcluster down >/dev/null 2>&1
 say "everything removed"
