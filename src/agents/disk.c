@@ -473,6 +473,7 @@ static bool do_mount(const disk_res *r, wp_err *err)
         wp_err_todo(err, "create it, or choose another mountpoint");
         return false;
     }
+    wp_disk_placeholder_drop(r->mountpoint); /* an earlier fence's */
     char data[1024];
     unsigned long flags = mount_flags(r->options, data, sizeof data);
     if (mount(r->device, r->mountpoint, r->fstype, flags, data[0] ? data : NULL) != 0) {

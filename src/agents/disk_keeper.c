@@ -181,6 +181,49 @@ bool wp_disk_mounted(dev_t dev, const char *mountpoint)
     return hit;
 }
 
+/* Is the top mount at mountpoint our fence placeholder? */
+static bool placeholder_on(const char *mountpoint)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return false;
+    char line[4096], mp[4096], fstype[64], source[256];
+    bool top = false; /* the last entry for mountpoint is the top one */
+    while (fgets(line, sizeof line, f)) {
+        const char *sep = strstr(line, " - ");
+        if (sscanf(line, "%*d %*d %*s %*s %4095s", mp) != 1 || !sep ||
+            sscanf(sep + 3, "%63s %255s", fstype, source) != 2)
+            continue;
+        unescape(mp);
+        if (strcmp(mp, mountpoint) == 0)
+            top = strcmp(fstype, "tmpfs") == 0 && strcmp(source, WP_DISK_PLACEHOLDER) == 0;
+    }
+    fclose(f);
+    return top;
+}
+
+void wp_disk_placeholder_drop(const char *mountpoint)
+{
+    for (int i = 0; i < 8 && placeholder_on(mountpoint); i++)
+        if (umount2(mountpoint, 0) != 0 && umount2(mountpoint, MNT_DETACH) != 0)
+            break;
+}
+
+/* After the fence's unmount: an empty read-only tmpfs over the mount point,
+ * so that a process that survived the fence (it had no file open on the
+ * disk: a server that opens its data file per request) gets EROFS instead
+ * of writing into the directory under the mount point, on this node's own
+ * disk, and acknowledging data the cluster will never see. */
+static void placeholder_mount(const char *mountpoint, int log_fd)
+{
+    if (placeholder_on(mountpoint))
+        return;
+    if (mount(WP_DISK_PLACEHOLDER, mountpoint, "tmpfs",
+              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0)
+        logf_fd(log_fd, "fence: cannot put a read-only placeholder on %s: %s", mountpoint,
+                strerror(errno));
+}
+
 void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, bool late,
                        int log_fd)
 {
@@ -216,7 +259,9 @@ void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, b
     if (dev && wp_disk_mounted(dev, mountpoint) && umount2(mountpoint, 0) != 0 &&
         umount2(mountpoint, MNT_DETACH) != 0)
         logf_fd(log_fd, "fence: cannot unmount %s: %s", mountpoint, strerror(errno));
-    logf_fd(log_fd, "fenced %s (%s): read-only, shut down, unmounted", device, mountpoint);
+    placeholder_mount(mountpoint, log_fd);
+    logf_fd(log_fd, "fenced %s (%s): read-only, shut down, unmounted, read-only placeholder on it",
+            device, mountpoint);
 }
 
 /* ---- files of the run directory -------------------------------------------- */

@@ -99,6 +99,7 @@ typedef struct wp_daemon {
     bool stopping;            /* shut-down: start nothing new */
     qb_loop_timer_handle tick_timer, tick_now;
     qb_loop_timer_handle feed_timer; /* diskfeed.c: keepers' heartbeat */
+    int feed_count;                  /* keepers fed last time; -1 not feeding */
     int agent_log_fd;                /* STATE_DIR/agents.log: agents' programs write here */
     wp_coord *coord;
     wp_exec *exec;

@@ -49,8 +49,14 @@ static void feed(void *data)
 
 void wp_diskfeed_beat(wp_daemon *d)
 {
-    if (wp_view_ready(d))
-        wp_disk_keepers_heartbeat_all(run_dir(d));
+    int n = wp_view_ready(d) ? wp_disk_keepers_heartbeat_all(run_dir(d)) : -1;
+    if (n != d->feed_count) { /* log the changes only: 10 calls a second */
+        if (n < 0)
+            qb_log(LOG_INFO, "diskfeed: not feeding (this node is not quorate and synced)");
+        else
+            qb_log(LOG_INFO, "diskfeed: feeding %d disk keeper(s)", n);
+    }
+    d->feed_count = n;
 }
 
 void wp_diskfeed_start(wp_daemon *d)

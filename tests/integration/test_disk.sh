@@ -149,7 +149,11 @@ put_file() { # NODEPID FILE TEXT: only onto the mounted disk, never the bare dir
         bad "wrote $2 on the mounted disk (not mounted?)"
     fi
 }
-mounted_in() { in_node "$1" findmnt -n "$MP" >/dev/null 2>&1 && echo yes || echo no; }
+# the disk mounted there (a fence's read-only placeholder tmpfs does not count)
+mounted_in() {
+    in_node "$1" findmnt -n -o SOURCE "$MP" 2>/dev/null | grep -qv '^wolfpack-fenced$' &&
+        echo yes || echo no
+}
 keeper_of() { sed -n 's/^pid=//p' "$1/$RES.disk" 2>/dev/null; }
 lease_field() { "$WOLFPACK" --json disk show "$LA" | sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\).*/\1/p"; }
 holder() { # a process of the node holding a file open on the disk; sets HOLD

@@ -1,0 +1,417 @@
+#!/bin/bash
+# tests/integration/test_vserver.sh -- the whole virtual server in the
+# cluster (issue 5): IP Address, Network Name (DNS), Physical Disk (on-disk
+# lease, keepers fed by wolfpackd) and a Generic Service that keeps records
+# on the disk, on a 3-node test cluster (token 1000 ms, lease 1200 ms).
+#
+# The group "vs": ip 198.51.100.100/24; name "vs" (vs.wptc.test, RFC 2136
+# update to the cluster's named, TSIG) on ip; disk (testcluster disk,
+# ext4, /srv/vs); svc = wptcpserver on the address, records in
+# /srv/vs/records, depending on all three.  A writer in the client puts
+# records (one connection each) all along and logs the acknowledged ones.
+#
+#   1. group online: the client resolves vs.wptc.test to the address, PUTs
+#      and GETs records;
+#   2. group move --to n2; 3. kill -9 of the owner (then started again);
+#   4. partition of the owner, heal: after each, the name resolves to the
+#      address again and every acknowledged record is there;
+#   5. a frozen owner: SIGSTOP of its corosync and wolfpackd past the lease:
+#      its keeper fences (unmount), the others take over; SIGCONT: the node
+#      has no mount of the disk and the records do not change;
+#   6. the soak: random kills (then start) and partitions (then heal) of the
+#      owner, SOAK_EVENTS of them (default 15; WP_SOAK=1: 50 -- 50 events take
+#      ~8-10 min at token 1000, beyond this test's budget), every
+#      acknowledged record checked after each;
+# and all along the independent observer (wpdiskwatch watch: every node's
+# mount table and the lease every 2 ms) must see no moment with two mounts.
+#
+# Needs root.  BUILD selects the build (default build).  Prints
+# "N passed, N failed"; the cluster, the observer, the writer and the anchor
+# processes are cleaned up on every exit.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+build=${BUILD:-build}
+export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
+export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
+SERVER=$PWD/$build/tests/tools/wptcpserver
+WATCH=$PWD/$build/tests/tools/wpdiskwatch
+export WPTC_DIR=/run/wptc-vs-$$
+export WPTC_PREFIX=wvs$$-
+TC=$PWD/tools/testcluster
+TMP=$(mktemp -d /tmp/wpvserver.XXXXXX)
+chmod 755 "$TMP"
+VIP=198.51.100.100
+DNS=198.51.100.200
+NAME=vs.wptc.test
+DEV=/run/wolfpack/disks/disk1
+if [ "${WP_SOAK:-0}" = 1 ]; then SOAK_EVENTS=${SOAK_EVENTS:-50}; else SOAK_EVENTS=${SOAK_EVENTS:-15}; fi
+pass=0
+fail=0
+watch_pid=
+writer_pid=
+anchors=()
+
+cleanup() {
+    [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null
+    [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+    for p in "${anchors[@]}"; do kill "$p" 2>/dev/null; done
+    # a frozen node must not stay frozen under down's SIGKILL
+    for f in "$WPTC_DIR"/nodes/*/corosync.pid "$WPTC_DIR"/nodes/*/wolfpackd.pid; do
+        [ -f "$f" ] && kill -CONT "$(cut -d' ' -f1 "$f")" 2>/dev/null
+    done
+    "$TC" down >/dev/null 2>&1
+    rm -rf "$TMP" "$WPTC_DIR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() {
+    pass=$((pass + 1))
+    echo "ok   $1"
+}
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL $1"
+    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+}
+finish() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit
+}
+check() { # check NAME CMD...
+    local name=$1
+    shift
+    local out
+    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+}
+wp() { # wp NODE ARGS...
+    local node=$1
+    shift
+    "$TC" exec "$node" "$WOLFPACK" "$@"
+}
+group_state() { # "STATE|OWNER" of vs as NODE sees it
+    wp "$1" group show vs --json 2>/dev/null | jq -r '"\(.state)|\(.owner)"'
+}
+ask_node() { # a node other than $1 that runs (to ask the cluster)
+    local n
+    for n in n1 n2 n3; do [ "$n" != "${1:-}" ] && echo "$n" && return; done
+}
+# wait_online NOT_ON TIMEOUT_S: vs Online on a node other than NOT_ON; prints it
+wait_online() {
+    local not=$1 t=$2 i st ask
+    ask=$(ask_node "$not")
+    for ((i = 0; i < t * 5; i++)); do
+        st=$(group_state "$ask")
+        if [ "${st%%|*}" = Online ] && [ "${st#*|}" != "$not" ]; then
+            echo "${st#*|}"
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "group vs: wanted Online away from '$not', have '$st'" >&2
+    wp "$ask" status >&2 2>&1
+    return 1
+}
+resolves() { # the client resolves the name to the address (through DNS)
+    local i a
+    for ((i = 0; i < 50; i++)); do
+        a=$("$TC" exec client dig +short +time=1 +tries=1 @"$DNS" "$NAME" A 2>/dev/null)
+        [ "$a" = "$VIP" ] && return 0
+        sleep 0.2
+    done
+    echo "$NAME resolves to '$a', wanted $VIP"
+    return 1
+}
+get_records() { # GET through the resolved name, one record a line
+    local addr
+    addr=$("$TC" exec client dig +short +time=1 +tries=1 @"$DNS" "$NAME" A 2>/dev/null)
+    [ -n "$addr" ] || return 1
+    "$TC" exec client timeout 10 bash -c 'exec 3<>"/dev/tcp/$0/7000" || exit 1
+        echo GET >&3
+        while IFS= read -r -t 5 l <&3; do [ "$l" = END ] && exit 0; echo "$l"; done
+        exit 1' "$addr"
+}
+# every acknowledged record is there (retries while the service comes up)
+all_acked() {
+    local i missing
+    for ((i = 0; i < 30; i++)); do
+        if get_records >"$TMP/got" 2>/dev/null; then
+            sort -u "$TMP/acked" >"$TMP/acked.s"
+            sort -u "$TMP/got" >"$TMP/got.s"
+            missing=$(comm -23 "$TMP/acked.s" "$TMP/got.s" | wc -l)
+            if [ "$missing" -eq 0 ]; then
+                echo "$(wc -l <"$TMP/acked.s") acknowledged, all there"
+                return 0
+            fi
+        fi
+        sleep 0.3
+    done
+    echo "missing ${missing:-?} of $(wc -l <"$TMP/acked.s") acknowledged records:"
+    comm -23 "$TMP/acked.s" "$TMP/got.s" | head -5
+    if [ -n "${VS_DEBUG:-}" ]; then # keep what tells where they went
+        mkdir -p "$VS_DEBUG"
+        cp "$TMP/acked" "$TMP/acklog" "$TMP/got" "$VS_DEBUG/" 2>/dev/null
+        debugfs -R "cat /records" "$WPTC_DIR/disks/disk1.img" >"$VS_DEBUG/image.records" 2>&1
+        debugfs -R "logdump" "$WPTC_DIR/disks/disk1.img" >"$VS_DEBUG/logdump" 2>&1
+        for n in n1 n2 n3; do
+            cp "$WPTC_DIR/nodes/$n/var/lib/wolfpack/agents.log" "$VS_DEBUG/agents.$n" 2>/dev/null
+            cp "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" "$VS_DEBUG/wolfpackd.$n" 2>/dev/null
+        done
+    fi
+    return 1
+}
+put_batch() { # put_batch N: N records in one connection, all acknowledged
+    local n=$1 base
+    base=$(date +%s%N)
+    "$TC" exec client timeout 20 bash -c 'exec 3<>"/dev/tcp/$0/7000" || exit 1
+        for ((i = 1; i <= $1; i++)); do
+            echo "PUT b$2-$i" >&3
+            IFS= read -r -t 5 l <&3 || exit 1
+            case $l in OK*) echo "b$2-$i" ;; *) exit 1 ;; esac
+        done' "$VIP" "$n" "$base" >>"$TMP/acked"
+}
+writer_start() { # PUT one record a connection, every ~50 ms, log the acknowledged
+    rm -f "$TMP/writer.stop"
+    "$TC" exec client bash -c 'i=0
+        while [ ! -e "$1/writer.stop" ]; do
+            i=$((i + 1))
+            r=$(timeout 1 bash -c "exec 3<>/dev/tcp/$0/7000 && echo \"PUT w-$i\" >&3 && IFS= read -r l <&3 && echo \"\$l\"" 2>/dev/null)
+            case $r in OK*) echo "w-$i" >>"$1/acked"; echo "w-$i $r $(date +%T.%N)" >>"$1/acklog" ;; esac
+            sleep 0.05
+        done' "$VIP" "$TMP" &
+    writer_pid=$!
+}
+writer_stop() {
+    touch "$TMP/writer.stop"
+    [ -n "$writer_pid" ] && wait "$writer_pid" 2>/dev/null
+    writer_pid=
+}
+pidof_node() { cut -d' ' -f1 "$WPTC_DIR/nodes/$1/$2.pid"; } # pidof_node NODE corosync|wolfpackd
+anchor_of() {                                                 # the anchor PID of node nI
+    echo "${anchors[$((${1#n} - 1))]}"
+}
+mounted_on() { # the disk is mounted in NODE's mount namespace (not the fence's placeholder)
+    grep " /srv/vs " "/proc/$(anchor_of "$1")/mountinfo" | grep -qv " wolfpack-fenced "
+}
+not_mounted_on() {
+    local i
+    for ((i = 0; i < 25; i++)); do
+        mounted_on "$1" || return 0
+        sleep 0.2
+    done
+    echo "/srv/vs still mounted on $1"
+    grep " /srv/vs " "/proc/$(anchor_of "$1")/mountinfo"
+    return 1
+}
+placeholder_on() { # a fence left its read-only placeholder over /srv/vs on NODE
+    grep " /srv/vs " "/proc/$(anchor_of "$1")/mountinfo" | tail -1 | grep -q " wolfpack-fenced "
+}
+quorum_all() { "$TC" wait-quorum --timeout 40 >/dev/null; }
+ready_all() {
+    local i n c
+    for ((i = 0; i < 150; i++)); do
+        c=0
+        for n in n1 n2 n3; do
+            [ "$(wp $n status --json 2>/dev/null | jq -r .ready)" = true ] && c=$((c + 1))
+        done
+        [ $c -eq 3 ] && return 0
+        sleep 0.2
+    done
+    echo "not every wolfpackd is ready"
+    return 1
+}
+
+# ---------------------------------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] || {
+    echo "test_vserver.sh needs root"
+    exit 1
+}
+for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER" "$WATCH"; do
+    [ -x "$f" ] || {
+        echo "missing $f: run make BUILD=$build"
+        exit 1
+    }
+done
+command -v dig >/dev/null && command -v named >/dev/null || {
+    echo "test_vserver.sh needs bind9 and dnsutils (dig)"
+    exit 1
+}
+
+echo "== a 3-node cluster (token 1000 ms), its DNS server, a shared disk"
+if ! "$TC" up 3 --token 1000 >"$TMP/up.log" 2>&1; then
+    bad "testcluster up 3" "$(tail -20 "$TMP/up.log")"
+    finish
+fi
+check "wolfpackd ready on 3 nodes" ready_all
+if "$TC" disk disk1 >"$TMP/disk.log" 2>&1; then ok "testcluster disk"; else
+    bad "testcluster disk" "$(cat "$TMP/disk.log")"
+    finish
+fi
+check "wolfpack disk prepare (lease 1200 ms)" wp n1 disk prepare "$DEV"
+for n in n1 n2 n3; do
+    "$TC" exec "$n" sleep 100000 &
+    anchors+=($!)
+done
+sleep 0.3
+wargs=()
+while read -r n loop; do wargs+=(--dev "$loop"); done <"$WPTC_DIR/disks/disk1.loops"
+for p in "${anchors[@]}"; do wargs+=(--pid "$p"); done
+"$WATCH" watch "${wargs[@]}" --lease "$(awk 'NR == 1 {print $2}' "$WPTC_DIR/disks/disk1.loops")" \
+    >"$TMP/watch.out" 2>&1 &
+watch_pid=$!
+
+echo "== 1. the virtual server comes online"
+check "group vs" wp n1 group create vs --policy preferred_owners=n1,n2,n3 \
+    --policy failover_threshold=1000
+check "IP Address" wp n1 resource create ip --group vs --type "IP Address" \
+    --prop address=$VIP/24
+check "Network Name on it" wp n1 resource create name --group vs --type "Network Name" \
+    --depends-on ip --prop hostname=vs --prop dns_server=$DNS --prop dns_zone=wptc.test. \
+    --prop tsig_key_file=/etc/wolfpack/tsig.key
+check "Physical Disk" wp n1 resource create disk --group vs --type "Physical Disk" \
+    --prop device=$DEV --prop mountpoint=/srv/vs --prop fstype=ext4
+check "Generic Service on all three" wp n1 resource create svc --group vs \
+    --type "Generic Service" --depends-on ip --depends-on name --depends-on disk \
+    --prop "command=$SERVER --bind $VIP --port 7000 --data /srv/vs/records"
+check "group online vs" wp n1 group online vs
+owner=$(wait_online none 60) && ok "vs Online on $owner" || bad "vs Online"
+watchers() {
+    local i n c
+    for ((i = 0; i < 25; i++)); do
+        c=0
+        for n in n1 n2 n3; do
+            "$TC" exec $n test -s /run/wolfpack/agents/disk.disk.watch && c=$((c + 1))
+        done
+        [ $c = 3 ] && return 0
+        sleep 0.2
+    done
+    echo "lease watchers on $c node(s)"
+    return 1
+}
+check "a lease watcher on every node (wolfpackd runs them)" watchers
+check "the client resolves $NAME to $VIP" resolves
+check "20 records PUT through one connection" put_batch 20
+check "every record read back (GET)" all_acked
+sleep 2 # longer than L/2 after the start: the keeper is fed, not fenced
+check "the disk stays mounted on $owner (its keeper is fed)" mounted_on "$owner"
+check "no fence on $owner" sh -c "! '$TC' exec $owner test -e /run/wolfpack/agents/disk.disk.fenced"
+writer_start
+
+echo "== 2. planned move to n2"
+check "group move vs --to n2" wp n1 group move vs --to n2
+owner=$(wait_online "$owner" 30) && [ "$owner" = n2 ] && ok "vs Online on n2" || bad "vs Online on n2"
+check "the name resolves to the address" resolves
+check "every acknowledged record is there" all_acked
+
+echo "== 3. kill -9 of the owner ($owner)"
+victim=$owner
+"$TC" kill "$victim" >/dev/null
+owner=$(wait_online "$victim" 60) && ok "vs Online on $owner" || bad "vs Online after the kill"
+check "$victim: its keeper fenced the disk (no mount)" not_mounted_on "$victim"
+check "$victim: a read-only placeholder over /srv/vs (its surviving service cannot write there)" \
+    placeholder_on "$victim"
+check "the name resolves to the address" resolves
+check "every acknowledged record is there" all_acked
+check "start $victim again" "$TC" start "$victim"
+check "quorum on every node" quorum_all
+
+echo "== 4. partition of the owner ($owner), heal"
+victim=$owner
+others=$(for n in n1 n2 n3; do [ "$n" != "$victim" ] && echo -n "$n,"; done)
+"$TC" partition "$victim" "${others%,}" >/dev/null
+owner=$(wait_online "$victim" 60) && ok "vs Online on $owner" || bad "vs Online after the partition"
+check "$victim lost the disk (no mount)" not_mounted_on "$victim"
+check "the name resolves to the address" resolves
+check "every acknowledged record is there" all_acked
+"$TC" heal >/dev/null
+check "healed: quorum on every node" quorum_all
+check "every acknowledged record is there after the heal" all_acked
+
+echo "== 5. a frozen owner ($owner): SIGSTOP of its corosync and wolfpackd"
+writer_stop
+victim=$owner
+check "20 more records" put_batch 20
+cpid=$(pidof_node "$victim" corosync)
+dpid=$(pidof_node "$victim" wolfpackd)
+kill -STOP "$cpid" "$dpid"
+check "$victim's keeper fences without heartbeats (no mount)" not_mounted_on "$victim"
+owner=$(wait_online "$victim" 60) && ok "the others take over: vs Online on $owner" ||
+    bad "vs Online after the freeze"
+check "every acknowledged record is there" all_acked
+cp "$TMP/got.s" "$TMP/after_takeover"
+imgsum() { get_records | sort | sha256sum; }
+before=$(imgsum)
+kill -CONT "$cpid" "$dpid"
+sleep 4
+check "$victim continued: no mount of the disk there" not_mounted_on "$victim"
+check "$victim's fence is recorded" "$TC" exec "$victim" test -e /run/wolfpack/agents/disk.disk.fenced
+check "the records did not change after $victim was continued" test "$(imgsum)" = "$before"
+check "quorum on every node again" quorum_all
+check "every acknowledged record is there" all_acked
+
+echo "== 6. the soak: $SOAK_EVENTS random kills and partitions of the owner"
+writer_start
+events=0
+kills=0
+parts=0
+soak_fail=0
+for ((e = 1; e <= SOAK_EVENTS; e++)); do
+    victim=$owner
+    if ((RANDOM % 2)); then
+        kind=kill
+        "$TC" kill "$victim" >/dev/null
+    else
+        kind=partition
+        others=$(for n in n1 n2 n3; do [ "$n" != "$victim" ] && echo -n "$n,"; done)
+        "$TC" partition "$victim" "${others%,}" >/dev/null
+    fi
+    events=$((events + 1))
+    if ! owner=$(wait_online "$victim" 60 2>"$TMP/soak.err"); then
+        soak_fail=1
+        bad "soak event $e ($kind of $victim): vs not Online elsewhere" "$(cat "$TMP/soak.err")"
+        break
+    fi
+    if ! out=$(all_acked); then
+        soak_fail=1
+        bad "soak event $e ($kind of $victim): records" "$out"
+        break
+    fi
+    echo "     event $e: $kind of $victim -> $owner ($out)"
+    if [ $kind = kill ]; then
+        kills=$((kills + 1))
+        "$TC" start "$victim" >/dev/null
+    else
+        parts=$((parts + 1))
+        "$TC" heal >/dev/null
+    fi
+    if ! quorum_all || ! ready_all >/dev/null; then
+        soak_fail=1
+        bad "soak event $e: the cluster did not come back together"
+        break
+    fi
+done
+[ $soak_fail = 0 ] && ok "soak: $events events ($kills kills, $parts partitions)"
+echo "soak: $events events made ($kills kills, $parts partitions)"
+writer_stop
+check "every acknowledged record is there at the end" all_acked
+
+kill "$watch_pid"
+wait "$watch_pid"
+watch_pid=
+summary=$(tail -1 "$TMP/watch.out")
+echo "observer: $summary"
+if [[ $summary =~ overlaps\ 0\  ]] && [[ $summary =~ mount-changes\ ([0-9]+) ]] &&
+    [ "${BASH_REMATCH[1]}" -gt 0 ]; then
+    ok "the observer saw no moment with two mounts"
+else
+    bad "the observer saw no moment with two mounts" "$(grep -i overlap "$TMP/watch.out" | head)"
+fi
+for n in n1 n2 n3; do
+    if grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
+        "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" 2>/dev/null; then
+        bad "no sanitizer report in $n's wolfpackd log"
+    fi
+done
+finish
