@@ -19,7 +19,11 @@
 #              the client's first answer from the new owner.
 #
 # RUNS (default 10) of each, per token; median, min and max, beside the
-# targets (unplanned <= detection + 50 ms, planned <= 100 ms).  A benchmark
+# targets (unplanned <= detection + 50 ms, planned <= 100 ms).  Then
+# Pacemaker does the same (bench/bench_peer_pacemaker.sh, a cluster of its
+# own per token, same RUNS) and its medians are printed beside ours with the
+# ratio wolfpack / Pacemaker; the script installs Pacemaker with apt-get
+# when it is missing (bench/peer/deps.sh).  PEER=0 skips Pacemaker.  A benchmark
 # prints figures; it never fails on time.
 #
 # Needs root.  BUILD selects the build (default build); TOKENS="1000 300".
@@ -230,5 +234,44 @@ for token in $TOKENS; do
     printf 'token %4s  planned    %6s %6s %6s   (target: 100 ms or less)\n' "$token" "$pm" \
         "$pmin" "$pmax"
 done
-echo "TODO: Pacemaker on the same cluster and client (a separate task); no figure yet." \
-    "notes/TESTBED.md has earlier Pacemaker measurements."
+
+# ---- Pacemaker, the peer: same tokens, same runs, same client ---------------------
+if [ "${PEER:-1}" = 1 ]; then
+    . bench/peer/deps.sh
+    if peer_pacemaker_deps; then
+        echo
+        echo "== Pacemaker (bench/bench_peer_pacemaker.sh --runs $RUNS $TOKENS)"
+        for token in $TOKENS; do
+            WPTC_DIR= WPTC_PREFIX= BUILD=$build bench/bench_peer_pacemaker.sh --runs "$RUNS" \
+                "$token" 2>&1 | tee "$TMP/pcmk.$token" | grep -E '^peer=.*kind=(planned|failover) med|^detection_ms'
+        done
+    fi
+fi
+pcmk() { # pcmk TOKEN KIND FIELD: a figure of Pacemaker's summary line, or -
+    local v
+    v=$(sed -n "s/^peer=pacemaker token=$1 .*kind=$2 .*$3=\([0-9-]*\).*/\1/p" \
+        "$TMP/pcmk.$1" 2>/dev/null | head -1)
+    echo "${v:--}"
+}
+ratio() { # ratio A B: A/B with two decimals, or -
+    [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ && $2 -gt 0 ]] || { echo -; return; }
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+echo
+echo "== wolfpack beside Pacemaker (medians, ms; ratio = wolfpack / Pacemaker, lower is better)"
+for token in $TOKENS; do
+    read -r um _ <<<"$(stats "$TMP/unplanned.$token" 2>/dev/null || echo -)"
+    read -r pm _ <<<"$(stats "$TMP/planned.$token" 2>/dev/null || echo -)"
+    read -r dm _ <<<"$(stats "$TMP/detect.$token" 2>/dev/null || echo -)"
+    kpm=$(pcmk "$token" planned median_ms)
+    kum=$(pcmk "$token" failover median_ms)
+    kdm=$(pcmk "$token" detection median_ms)
+    printf 'token %4s  planned    wolfpack %6s  pacemaker %6s (%s..%s, %s runs)  ratio %s\n' \
+        "$token" "$pm" "$kpm" "$(pcmk "$token" planned min_ms)" "$(pcmk "$token" planned max_ms)" \
+        "$(pcmk "$token" planned runs)" "$(ratio "$pm" "$kpm")"
+    printf 'token %4s  unplanned  wolfpack %6s  pacemaker %6s (%s..%s, %s runs)  ratio %s\n' \
+        "$token" "$um" "$kum" "$(pcmk "$token" failover min_ms)" "$(pcmk "$token" failover max_ms)" \
+        "$(pcmk "$token" failover runs)" "$(ratio "$um" "$kum")"
+    printf 'token %4s  detection  wolfpack %6s  pacemaker %6s   (the same corosync token)\n' \
+        "$token" "$dm" "$kdm"
+done
