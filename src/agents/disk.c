@@ -474,9 +474,16 @@ static bool do_mount(const disk_res *r, wp_err *err)
         return false;
     }
     wp_disk_placeholder_drop(r->mountpoint); /* an earlier fence's */
+    if (!wp_disk_placeholder_mount(r->mountpoint, r->log_fd)) {
+        wp_errf(err, WP_E_IO, "cannot put the read-only placeholder under %s", r->mountpoint);
+        wp_err_why(err, "mount(2) of a tmpfs failed (see the agents' log)");
+        wp_err_todo(err, "check the mount point and the node's mount table");
+        return false;
+    }
     char data[1024];
     unsigned long flags = mount_flags(r->options, data, sizeof data);
     if (mount(r->device, r->mountpoint, r->fstype, flags, data[0] ? data : NULL) != 0) {
+        wp_disk_placeholder_drop(r->mountpoint);
         wp_errf(err, WP_E_IO, "cannot mount %s on %s", r->device, r->mountpoint);
         wp_err_why(err, "mount(2) as %s with \"%s\": %s", r->fstype, r->options ? r->options : "",
                    strerror(errno));
@@ -685,6 +692,7 @@ static wp_agent_rc disk_stop(const wp_agent_ctx *ctx, wp_err *err)
      * while the file system is still mounted here. */
     if (!do_umount(&r, dev, err))
         return WP_AGENT_FAILED;
+    wp_disk_placeholder_drop(r.mountpoint);
     keeper_state k;
     bool had = keeper_read(&r, &k);
     keeper_stop(&r, &k);

@@ -120,9 +120,12 @@ pid_t wp_disk_keeper_spawn(const wp_disk_keeper_args *a, wp_err *err);
 void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, bool late,
                        int log_fd);
 #define WP_DISK_LATE_TAG "late fence"
-/* A fence leaves an empty read-only tmpfs of this source name over the mount
- * point (a surviving process must not write under it); start removes it. */
+/* An empty read-only tmpfs of this source name lies under the disk's mount
+ * (start mounts it first), so that after a fence's unmount a surviving
+ * process cannot write under the mount point; stop and the next start
+ * remove it. */
 #define WP_DISK_PLACEHOLDER "wolfpack-fenced"
+bool wp_disk_placeholder_mount(const char *mountpoint, int log_fd);
 void wp_disk_placeholder_drop(const char *mountpoint);
 /* SIGKILL every process of this mount namespace with a file, directory or
  * mapping on the file system of device `dev`; returns how many. */
