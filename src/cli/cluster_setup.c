@@ -5,10 +5,13 @@
  * It parses the words after "cluster create", checks every name and
  * address (nothing is written when one is wrong), renders corosync.conf
  * with src/lib/corosync_conf.c, draws a fresh corosync authkey from
- * OpenSSL's RAND_bytes, and writes both files atomically (a temporary file
- * in the same directory, fsync, rename).  Existing files are kept unless
- * --force is given.  Copying the files to the other nodes is left to the
- * administrator, and the command says so.
+ * OpenSSL's RAND_bytes, and writes the files atomically (a temporary file
+ * in the same directory, fsync, rename).  With --ip it also writes
+ * wolfpack.conf (src/lib/cluster_conf.c) holding the cluster's own address;
+ * without --ip a wolfpack.conf left from an earlier cluster is removed
+ * (with --force) so that it cannot lend that cluster's address to this one.
+ * Existing files are kept unless --force is given.  Copying the files to
+ * the other nodes is left to the administrator, and the command says so.
  */
 #include "cluster_setup.h"
 
@@ -22,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/cluster_conf.h"
 #include "../lib/corosync_conf.h"
 #include "../lib/err.h"
 #include "../lib/model.h"
@@ -32,6 +36,7 @@
 typedef struct setup_args {
     const char *cluster;
     const char *dir;
+    const char *ip; /* --ip A.B.C.D/P, or NULL */
     unsigned token_ms;
     bool force;
     bool help;
@@ -43,11 +48,14 @@ typedef struct setup_args {
 static void usage(FILE *out)
 {
     fputs("usage: wolfpack cluster create NAME --node NAME=ADDRESS [--node NAME=ADDRESS ...]\n"
-          "                               [--config-dir DIR] [--token MS] [--force]\n"
+          "                               [--config-dir DIR] [--token MS] [--ip A.B.C.D/P]\n"
+          "                               [--force]\n"
           "\n"
           "Writes DIR/corosync.conf and a new DIR/authkey (DIR defaults to " CS_DEFAULT_DIR ").\n"
           "Node ids are 1..N in the order given.  --token sets corosync's token timeout in\n"
-          "milliseconds; --force replaces files that already exist.\n",
+          "milliseconds.  --ip gives the cluster its own address (in the nodes' subnet):\n"
+          "it goes into DIR/" WP_CLUSTER_CONF_FILE ", and Cluster Group then holds \"Cluster IP\n"
+          "Address\" and \"Cluster Name\".  --force replaces files that already exist.\n",
           out);
 }
 
@@ -137,12 +145,14 @@ static bool parse_one(setup_args *a, int argc, char **argv, int *i, wp_err *err)
         return (v = option_value(argc, argv, i, "--node", err)) && add_node(a, v, err);
     } else if (is_option(w, "--config-dir")) {
         return (v = option_value(argc, argv, i, "--config-dir", err)) && (a->dir = v);
+    } else if (is_option(w, "--ip")) {
+        return (v = option_value(argc, argv, i, "--ip", err)) && (a->ip = v);
     } else if (is_option(w, "--token")) {
         return (v = option_value(argc, argv, i, "--token", err)) &&
                parse_token(v, &a->token_ms, err);
     } else if (w[0] == '-') {
         wp_errf(err, WP_E_INVALID, "unknown option \"%.100s\"", w);
-        wp_err_why(err, "cluster create knows --node, --config-dir, --token and --force");
+        wp_err_why(err, "cluster create knows --node, --config-dir, --token, --ip and --force");
         wp_err_todo(err, "see `wolfpack cluster create --help`");
         return false;
     } else if (a->cluster == NULL) {
@@ -178,6 +188,12 @@ static bool parse_args(setup_args *a, int argc, char **argv, wp_err *err)
         wp_err_why(err, "the node list decides who may join the cluster");
         wp_err_todo(err, "name every node with --node NAME=ADDRESS");
         return false;
+    }
+    if (a->ip) {
+        const char *addrs[WP_CS_MAX_NODES];
+        for (size_t i = 0; i < a->n_nodes; i++)
+            addrs[i] = a->nodes[i].address;
+        return wp_cluster_ip_check(a->ip, addrs, a->n_nodes, err);
     }
     return true;
 }
@@ -268,30 +284,39 @@ static void sync_dir(const char *dir)
     }
 }
 
-/* Both temporaries first, then both renames: a failure before the renames
- * leaves the directory as it was. */
-static bool write_files(const char *conf_path, const char *conf, const char *key_path,
-                        const unsigned char *key, const char *dir, wp_err *err)
+typedef struct out_file {
+    const char *path;
+    const void *data; /* NULL: remove path if it exists (a stale file) */
+    size_t len;
+    mode_t mode;
+    char *tmp;
+} out_file;
+
+/* Every temporary first, then the renames (corosync.conf last): a failure
+ * before the renames leaves the directory as it was. */
+static bool write_files(out_file *files, size_t n, const char *dir, wp_err *err)
 {
-    char *conf_tmp = NULL, *key_tmp = NULL;
-    bool ok = write_temp(conf_path, conf, strlen(conf), 0644, &conf_tmp, err) &&
-              write_temp(key_path, key, CS_AUTHKEY_BYTES, 0400, &key_tmp, err);
-    if (ok && rename(key_tmp, key_path) != 0) {
-        io_error(err, "rename into place", key_path);
-        ok = false;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        if (files[i].data)
+            ok = write_temp(files[i].path, files[i].data, files[i].len, files[i].mode,
+                            &files[i].tmp, err);
     }
-    if (ok && rename(conf_tmp, conf_path) != 0) {
-        io_error(err, "rename into place", conf_path);
-        ok = false;
+    for (size_t i = n; i-- > 0 && ok;) {
+        if (!files[i].data && unlink(files[i].path) != 0 && errno != ENOENT) {
+            io_error(err, "remove the stale", files[i].path);
+            ok = false;
+        } else if (files[i].data && rename(files[i].tmp, files[i].path) != 0) {
+            io_error(err, "rename into place", files[i].path);
+            ok = false;
+        }
     }
-    if (!ok) {
-        if (conf_tmp)
-            unlink(conf_tmp);
-        if (key_tmp)
-            unlink(key_tmp);
+    for (size_t i = 0; i < n; i++) {
+        if (!ok && files[i].tmp)
+            unlink(files[i].tmp);
+        free(files[i].tmp);
+        files[i].tmp = NULL;
     }
-    free(conf_tmp);
-    free(key_tmp);
     sync_dir(dir);
     return ok;
 }
@@ -306,7 +331,8 @@ static bool random_key(unsigned char *key, wp_err *err)
     return false;
 }
 
-static void print_done(const setup_args *a, const char *conf_path, const char *key_path)
+static void print_done(const setup_args *a, const char *conf_path, const char *key_path,
+                       const char *wpconf_path)
 {
     printf("Wrote %s: cluster %s, %zu node%s", conf_path, a->cluster, a->n_nodes,
            a->n_nodes == 1 ? "" : "s");
@@ -316,37 +342,52 @@ static void print_done(const setup_args *a, const char *conf_path, const char *k
     for (size_t i = 0; i < a->n_nodes; i++)
         printf("  node %-16s id %-3u address %s\n", a->nodes[i].name, a->nodes[i].nodeid,
                a->nodes[i].address);
-    printf("Wrote %s: %d random bytes, mode 0400\n\n", key_path, CS_AUTHKEY_BYTES);
-    printf("Next steps (as `pcs cluster setup` does, minus the copying):\n"
-           "  1. Copy both files, unchanged and with their modes, to /etc/corosync/ on every\n"
-           "     node, e.g.  scp -p %s %s root@NODE:/etc/corosync/\n"
+    printf("Wrote %s: %d random bytes, mode 0400\n", key_path, CS_AUTHKEY_BYTES);
+    if (a->ip)
+        printf("Wrote %s: cluster_ip=%s (Cluster IP Address and Cluster Name)\n", wpconf_path,
+               a->ip);
+    printf("\nNext steps (as `pcs cluster setup` does, minus the copying):\n"
+           "  1. Copy %s files, unchanged and with their modes, to /etc/corosync/ on every\n"
+           "     node, e.g.  scp -p %s %s%s%s root@NODE:/etc/corosync/\n"
            "  2. Start corosync on every node:  corosync -f -c /etc/corosync/corosync.conf\n"
            "     (or your init system's corosync service), then check the membership with\n"
            "     corosync-quorumtool -s\n"
            "  3. Start wolfpackd on every node:  wolfpackd\n",
-           conf_path, key_path);
+           a->ip ? "the three" : "both", conf_path, key_path, a->ip ? " " : "",
+           a->ip ? wpconf_path : "");
 }
 
 static int run(setup_args *a, wp_err *err)
 {
-    char *conf_path = NULL, *key_path = NULL, *conf = NULL;
+    char *conf_path = NULL, *key_path = NULL, *wpconf_path = NULL, *conf = NULL, *wpconf = NULL;
     unsigned char key[CS_AUTHKEY_BYTES];
     wp_cs_timing timing = wp_cs_timing_for_token(a->token_ms);
-    bool ok = (conf = wp_corosync_conf_render(a->cluster, a->nodes, a->n_nodes, &timing, err));
+    bool ok = (conf = wp_corosync_conf_render(a->cluster, a->nodes, a->n_nodes, &timing, err)) &&
+              (!a->ip || (wpconf = wp_cluster_conf_render(a->ip, err)));
     if (ok && (asprintf(&conf_path, "%s/corosync.conf", a->dir) < 0 ||
-               asprintf(&key_path, "%s/authkey", a->dir) < 0)) {
+               asprintf(&key_path, "%s/authkey", a->dir) < 0 ||
+               asprintf(&wpconf_path, "%s/" WP_CLUSTER_CONF_FILE, a->dir) < 0)) {
         wp_errf(err, WP_E_INTERNAL, "out of memory");
         ok = false;
     }
+    /* without --ip an existing wolfpack.conf is stale: refused like the
+     * others, removed with --force */
+    out_file files[] = {
+        {conf_path, conf, conf ? strlen(conf) : 0, 0644, NULL},
+        {key_path, key, CS_AUTHKEY_BYTES, 0400, NULL},
+        {wpconf_path, wpconf, wpconf ? strlen(wpconf) : 0, 0644, NULL},
+    };
     ok = ok && check_dir(a->dir, err) && check_absent(conf_path, a->force, err) &&
-         check_absent(key_path, a->force, err) && random_key(key, err) &&
-         write_files(conf_path, conf, key_path, key, a->dir, err);
+         check_absent(key_path, a->force, err) && check_absent(wpconf_path, a->force, err) &&
+         random_key(key, err) && write_files(files, sizeof files / sizeof files[0], a->dir, err);
     if (ok)
-        print_done(a, conf_path, key_path);
+        print_done(a, conf_path, key_path, wpconf_path);
     OPENSSL_cleanse(key, sizeof(key));
     free(conf);
+    free(wpconf);
     free(conf_path);
     free(key_path);
+    free(wpconf_path);
     return ok ? 0 : wp_code_exit_status(err->code);
 }
 

@@ -13,11 +13,14 @@
  * name), argc counts those words:
  *
  *   NAME --node NAME=ADDRESS [--node NAME=ADDRESS ...]
- *        [--config-dir DIR] [--token MS] [--force]
+ *        [--config-dir DIR] [--token MS] [--ip A.B.C.D/P] [--force]
  *
  * Node ids are 1..N in the order given.  Writes DIR/corosync.conf (0644)
- * and DIR/authkey (0400, 256 random bytes), each atomically; refuses to
- * replace either without --force.  DIR defaults to /etc/corosync.
+ * and DIR/authkey (0400, 256 random bytes), and with --ip DIR/wolfpack.conf
+ * (0644, `cluster_ip=A.B.C.D/P`, src/lib/cluster_conf.h; the address must
+ * lie in the nodes' subnet), each atomically; refuses to replace any of
+ * them without --force (without --ip, --force removes an old
+ * wolfpack.conf).  DIR defaults to /etc/corosync.
  * Prints what it wrote and the next steps on stdout, errors on stderr.
  *
  * Returns the exit status: 0 ok, 2 invalid input, 4 a file exists,

@@ -72,6 +72,7 @@ typedef struct wp_daemon_opts {
     const char *socket_path;
     const char *admin_group;
     const char *cluster_name;
+    const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
 } wp_daemon_opts;
 

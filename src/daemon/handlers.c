@@ -314,6 +314,11 @@ bool wp_handlers_bootstrap_solo(wp_daemon *d, wp_err *err)
         return true;
     }
     json_decref(st);
+    if (d->opts.cluster_ip && !wp_prop_validate(WP_RT_IP, "address", d->opts.cluster_ip, err)) {
+        wp_err_todo(err, "give --cluster-ip as an address with its prefix, e.g. "
+                         "198.51.100.99/24");
+        return false;
+    }
     if (d->opts.node_name)
         snprintf(node, sizeof node, "%s", d->opts.node_name);
     else
@@ -321,6 +326,8 @@ bool wp_handlers_bootstrap_solo(wp_daemon *d, wp_err *err)
     cmd = json_pack("{s:s, s:{s:s, s:[{s:s, s:s, s:i}]}}", "op", "cluster.create", "args", "name",
                     d->opts.cluster_name ? d->opts.cluster_name : "solo", "nodes", "name", node,
                     "address", "127.0.0.1", "id", 1);
+    if (cmd && d->opts.cluster_ip)
+        json_object_set_new(json_object_get(cmd, "args"), "ip", json_string(d->opts.cluster_ip));
     if (!cmd) {
         wp_errf(err, WP_E_INVALID, "cannot build the cluster.create command");
         wp_err_why(err, "the cluster or node name is not valid UTF-8");
@@ -342,8 +349,9 @@ bool wp_handlers_bootstrap_solo(wp_daemon *d, wp_err *err)
             wp_err_todo(err, "give a valid node name with --node-name");
         return false;
     }
-    qb_log(LOG_INFO, "created the one-node cluster \"%s\" with node \"%s\"",
-           d->opts.cluster_name ? d->opts.cluster_name : "solo", node);
+    qb_log(LOG_INFO, "created the one-node cluster \"%s\" with node \"%s\"%s%s",
+           d->opts.cluster_name ? d->opts.cluster_name : "solo", node,
+           d->opts.cluster_ip ? " and address " : "", d->opts.cluster_ip ? d->opts.cluster_ip : "");
     return true;
 }
 

@@ -2,7 +2,7 @@
  * main.c -- wolfpackd: options, start-up, the event loop, shut-down.
  *
  *   wolfpackd [--solo] --state-dir DIR --socket PATH [--admin-group GROUP]
- *             [--cluster-name NAME] [--node-name NAME]
+ *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
  *
  * Start-up: create DIR (0700) and the socket's directory (0755), lock
  * DIR/wolfpackd.lock (one daemon per state dir), open DIR/cluster.db,
@@ -34,7 +34,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: wolfpackd [--solo] --state-dir DIR --socket PATH\n"
                  "                 [--admin-group GROUP] [--cluster-name NAME]"
-                 " [--node-name NAME]\n"
+                 "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
                  "\n"
                  "  --solo               one-node cluster without Corosync\n"
                  "  --state-dir DIR      where cluster.db lives (created 0700)\n"
@@ -42,6 +42,8 @@ static void usage(FILE *out)
                  "  --admin-group GROUP  group allowed to connect besides root"
                  " (default wolfpack)\n"
                  "  --cluster-name NAME  name of a new solo cluster (default solo)\n"
+                 "  --cluster-ip A/P     address of a new solo cluster: Cluster Group gets\n"
+                 "                       Cluster IP Address and Cluster Name\n"
                  "  --node-name NAME     name of this node in a new solo cluster"
                  " (default: host name)\n"
                  "See docs/DAEMON.md.\n");
@@ -55,6 +57,7 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"socket", required_argument, NULL, 'S'},
         {"admin-group", required_argument, NULL, 'g'},
         {"cluster-name", required_argument, NULL, 'c'},
+        {"cluster-ip", required_argument, NULL, 'i'},
         {"node-name", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -78,6 +81,9 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
             break;
         case 'c':
             o->cluster_name = optarg;
+            break;
+        case 'i':
+            o->cluster_ip = optarg;
             break;
         case 'n':
             o->node_name = optarg;

@@ -16,7 +16,8 @@
  *                     cluster's name (once; refused if already named) and
  *                     adds the nodes; with ip ("A.B.C.D/P") it also creates
  *                     Cluster Group's "Cluster IP Address" and "Cluster
- *                     Name" (hostname = the cluster name), which depends on it
+ *                     Name" (hostname = the cluster name), which depends on it,
+ *                     and sets Cluster Group's target online
  *   node.add          {name, address, id}      id: corosync nodeid 1..2^31
  *   node.remove       {name}                   also strips it from owner lists
  *   group.create      {name, policy?: {k: v}}

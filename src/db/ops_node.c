@@ -120,7 +120,9 @@ static bool node_insert_json(wp_db *db, const json_t *n, wp_err *err)
  * clustering: "Cluster IP Address" (IP Address, address = ip) and "Cluster
  * Name" (Network Name, hostname = the cluster name with '_' as '-', lower
  * case), which depends on it.  The DNS properties of the name are set later
- * (`wolfpack resource set "Cluster Name" --prop dns_server=...`). */
+ * (`wolfpack resource set "Cluster Name" --prop dns_server=...`).  Cluster
+ * Group's target becomes online, so the coordinator brings the cluster's
+ * address and name up at once, as Windows does with its core resources. */
 static bool cluster_core_resources(wp_db *db, const char *name, const char *ip, wp_err *err)
 {
     char host[WP_NAME_MAX + 1];
@@ -133,15 +135,18 @@ static bool cluster_core_resources(wp_db *db, const char *name, const char *ip, 
     json_t *b = json_pack("{s:s, s:s, s:s, s:{s:s}, s:[s]}", "name", WP_CLUSTER_NAME_RESOURCE,
                           "group", WP_CLUSTER_GROUP, "type", "Network Name", "props", "hostname",
                           host, "depends_on", WP_CLUSTER_IP_RESOURCE);
-    bool ok = a && b;
+    json_t *g = json_pack("{s:s}", "name", WP_CLUSTER_GROUP);
+    bool ok = a && b && g;
     if (!ok) {
         wp_errf(err, WP_E_INTERNAL, "cannot build the cluster's core resources");
         wp_err_why(err, "out of memory");
         wp_err_todo(err, "check the node's memory");
     }
-    ok = ok && db_op_resource_create(db, a, err) && db_op_resource_create(db, b, err);
+    ok = ok && db_op_resource_create(db, a, err) && db_op_resource_create(db, b, err) &&
+         db_op_group_online(db, g, err);
     json_decref(a);
     json_decref(b);
+    json_decref(g);
     return ok;
 }
 

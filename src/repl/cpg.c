@@ -20,6 +20,8 @@
  */
 #include "cpg_internal.h"
 
+#include "../lib/cluster_conf.h"
+
 #include <inttypes.h>
 #include <poll.h>
 #include <qb/qblog.h>
@@ -392,15 +394,31 @@ static bool node_known(const json_t *db_nodes, const json_t *node)
     return false;
 }
 
-/* The next command that makes the database know the cluster, or NULL. */
+static void conf_warn(void *ctx, const char *msg)
+{
+    qb_log(LOG_WARNING, "%s: %s", (const char *)ctx, msg);
+}
+
+/* The next command that makes the database know the cluster, or NULL.
+ * cluster.create takes the cluster's address from wolfpack.conf beside
+ * corosync.conf, when it sets one (docs/NETNAME.md). */
 static json_t *bootstrap_cmd(wp_cpg *c, json_t *st, json_t *nodelist)
 {
     size_t i;
     json_t *node;
 
-    if (!json_is_string(json_object_get(st, "cluster")))
-        return json_pack("{s:s, s:{s:s, s:O}}", "op", "cluster.create", "args", "name",
-                         c->cluster_name, "nodes", nodelist);
+    if (!json_is_string(json_object_get(st, "cluster"))) {
+        wp_cluster_conf conf;
+        wp_cluster_conf_read(WP_CLUSTER_CONF_PATH, &conf, conf_warn, WP_CLUSTER_CONF_PATH);
+        json_t *cmd = json_pack("{s:s, s:{s:s, s:O}}", "op", "cluster.create", "args", "name",
+                                c->cluster_name, "nodes", nodelist);
+        if (cmd && conf.cluster_ip[0]) {
+            qb_log(LOG_NOTICE, "replication: the cluster's address is %s (%s)", conf.cluster_ip,
+                   WP_CLUSTER_CONF_PATH);
+            json_object_set_new(json_object_get(cmd, "args"), "ip", json_string(conf.cluster_ip));
+        }
+        return cmd;
+    }
     json_array_foreach(nodelist, i, node)
     {
         if (!node_known(json_object_get(st, "nodes"), node))

@@ -1,8 +1,9 @@
 /*
  * test_netname_cluster.c -- cluster.create {ip}: the Cluster Group of a new
  * cluster holds the cluster's own IP Address and Network Name (issue 5,
- * item 5), created in the same transaction; a bad address refuses the whole
- * command and changes nothing; without ip nothing is added; the request
+ * item 5), created in the same transaction, with Cluster Group's target
+ * online; a bad address refuses the whole command and changes nothing;
+ * without ip nothing is added and the group stays offline; the request
  * decoder accepts the argument.
  */
 #include <setjmp.h>
@@ -74,6 +75,14 @@ static const char *prop(const json_t *r, const char *key)
     return json_string_value(json_object_get(json_object_get(r, "props"), key));
 }
 
+static const char *group_target(wp_db *db, json_t **holder)
+{
+    wp_err err = {0};
+    *holder = wp_db_group_show(db, WP_CLUSTER_GROUP, &err);
+    assert_non_null(*holder);
+    return json_string_value(json_object_get(*holder, "target"));
+}
+
 static void test_core_resources(void **state)
 {
     fx *f = *state;
@@ -96,6 +105,9 @@ static void test_core_resources(void **state)
     const json_t *deps = json_object_get(nn, "depends_on");
     assert_int_equal(json_array_size(deps), 1);
     assert_string_equal(json_string_value(json_array_get(deps, 0)), WP_CLUSTER_IP_RESOURCE);
+    json_t *g;
+    assert_string_equal(group_target(f->db, &g), "online");
+    json_decref(g);
     json_decref(ip);
     json_decref(nn);
 }
@@ -123,6 +135,9 @@ static void test_without_ip(void **state)
     assert_null(wp_db_resource_show(f->db, WP_CLUSTER_IP_RESOURCE, &err));
     assert_int_equal(err.code, WP_E_NOTFOUND);
     assert_null(wp_db_resource_show(f->db, WP_CLUSTER_NAME_RESOURCE, &err));
+    json_t *g;
+    assert_string_equal(group_target(f->db, &g), "offline");
+    json_decref(g);
 }
 
 static void test_proto_accepts_ip(void **state)
