@@ -260,7 +260,7 @@ for token in $TOKENS; do
     read -r am amin amax an <<<"$(mr_stats "$TMP/above.$token")"
     wait_ms=-
     [[ $dm =~ ^[0-9]+$ ]] && wait_ms=$(awk -v l="$lease" -v d="$dm" \
-        'BEGIN { w = 1.25 * l - d; printf "%d", w > 0 ? w : 0 }')
+        'BEGIN { w = 1.25 * l - d; printf "%d", (w > 0 ? w : 0) }')
     printf 'token %4s  planned move     %6s %6s %6s  (%s runs; target: 300 ms or less)\n' \
         "$token" "$pm" "$pmin" "$pmax" "$pn"
     printf 'token %4s    split (median): arbitration wait %s, fsck/mount %s, address %s, name %s, service %s\n' \
