@@ -66,6 +66,7 @@ cleanup() {
     done
     "$TC" down >/dev/null 2>&1
     rm -rf "$TMP" "$WPTC_DIR"
+    rmdir /srv/vs 2>/dev/null # the mount point the nodes made on the shared root
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
