@@ -104,8 +104,14 @@ holders_are() { # holders_are NODE: only that node, within 5 s
     return 1
 }
 
+# a client retries, as real ones do: up to 5 pings, 1 s each (the later
+# gratuitous ARP rounds go out 0.5 s apart after a move)
 ping_cip() {
-    "$TC" exec client ping -c 1 -W 2 "$CIP"
+    local i
+    for i in 1 2 3 4 5; do
+        "$TC" exec client ping -c 1 -W 1 "$CIP" >/dev/null 2>&1 && return 0
+    done
+    "$TC" exec client ping -c 1 -W 1 "$CIP"
 }
 
 resource_json() { # resource_json NODE NAME JQ
