@@ -22,8 +22,7 @@ wp_client *wp_client_connect(const char *path, wp_err *err);
  * reply.  Returns the result (caller owns) or NULL with err filled from the
  * daemon's error (or the transport's).  *version (if not NULL) receives the
  * database version the reply was made at. */
-json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *version,
-                       wp_err *err);
+json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *version, wp_err *err);
 void wp_client_close(wp_client *c);
 
 #endif

@@ -30,7 +30,7 @@
 #define WP_CLUSTER_NAME_RESOURCE "Cluster Name"
 
 typedef enum wp_rtype {
-    WP_RT_IP = 0, /* "IP Address"      class network-address */
+    WP_RT_IP = 0,  /* "IP Address"      class network-address */
     WP_RT_NETNAME, /* "Network Name"   class network-name    */
     WP_RT_DISK,    /* "Physical Disk"  class storage         */
     WP_RT_SERVICE, /* "Generic Service" class service        */
@@ -100,8 +100,7 @@ bool wp_props_validate_all(wp_rtype type, const json_t *props, wp_err *err);
  * whole seconds. On success *normalised (if not NULL) receives a malloc'd
  * normalised value that the caller frees.
  */
-bool wp_group_policy_validate(const char *key, const char *value, char **normalised,
-                              wp_err *err);
+bool wp_group_policy_validate(const char *key, const char *value, char **normalised, wp_err *err);
 bool wp_resource_policy_validate(const char *key, const char *value, char **normalised,
                                  wp_err *err);
 /* Check a whole policy object (string values; a missing key counts as its

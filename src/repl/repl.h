@@ -34,8 +34,7 @@ typedef void (*wp_repl_applied_fn)(void *ctx, const json_t *cmd, int64_t version
 
 typedef struct wp_repl_ops {
     const char *name;
-    bool (*submit)(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie,
-                   wp_err *err);
+    bool (*submit)(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie, wp_err *err);
     /* true when this node may serve: synced with its partition. */
     bool (*ready)(void *impl, wp_err *err);
     /* {"transport": "solo"|"corosync", "quorate": bool, "local_node_id": N,
@@ -60,8 +59,8 @@ wp_repl *wp_repl_solo_new(wp_db *db, wp_repl_applied_fn on_applied, void *ctx, w
 wp_repl *wp_repl_cpg_new(wp_db *db, qb_loop_t *loop, const char *cpg_group,
                          wp_repl_applied_fn on_applied, void *ctx, wp_err *err);
 
-static inline bool wp_repl_submit(wp_repl *r, const json_t *cmd, wp_repl_done_fn done,
-                                  void *cookie, wp_err *err)
+static inline bool wp_repl_submit(wp_repl *r, const json_t *cmd, wp_repl_done_fn done, void *cookie,
+                                  wp_err *err)
 {
     return r->ops->submit(r->impl, cmd, done, cookie, err);
 }
