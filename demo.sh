@@ -109,16 +109,33 @@ check() { # NAME CMD... : one line of the summary
     fi
 }
 
-# ---- the application: recordstore (kits/recordstore) ----------------------------------------
+# ---- the application ---------------------------------------------------------------------------
+# APP, KIT, SP: the application and its kits; NOUN: what its messages are
+# called; SEND_HOW, READ_HOW: how the client reaches it (for a person);
 # app_install_args: `app install` arguments; app_send NODE HOST TEXT: send one
-# message, print what the server answered; app_read NODE HOST: every message
-# stored, one per line; app_format NODE: the on-disk format, for a person;
-# app_probes: what the failover poller asks (PORT:PROBE:EXPECTED-ANSWER ...).
+# message, print the server's answer (OK... when accepted); app_read NODE
+# HOST: every message stored, one per line; app_format NODE: the data's
+# format on disk, for a person; app_probes: what the failover poller asks
+# (PORT:PROBE:EXPECTED-ANSWER ...).
+DEMO_APP=${WOLFPACK_DEMO_APP:-recordstore}
+case "$DEMO_APP" in
+recordstore) ;;
+*)
+    echo "error: unknown WOLFPACK_DEMO_APP \"$DEMO_APP\"" >&2
+    echo "  why: the demo knows the applications recordstore" >&2
+    echo "  to do: unset it, or set it to one of those" >&2
+    exit 2
+    ;;
+esac
+
+# recordstore (kits/recordstore): a record server; a message is a record
 APP=recordstore
 KIT=$PWD/build/kits/recordstore
 SP=$PWD/build/kits/recordstore-sp1
 PORT=7171
 NOUN=records
+SEND_HOW="to port $PORT"
+READ_HOW="from port $PORT"
 app_install_args() { echo "--set port=$PORT"; }
 app_talk() { # NODE HOST REQUEST : one request, the answer's lines
     "$TC" exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
@@ -211,7 +228,7 @@ wp n1 app install "$KIT" $(app_install_args) || fail "the standalone install fai
 wp n1 app start $APP || fail "the standalone application did not start"
 SENT=$TMP/sent
 : >"$SENT"
-shown n1 "(a user stores 3 $NOUN on n1, at 127.0.0.1:$PORT)"
+shown n1 "(a user sends 3 $NOUN on n1 itself, $SEND_HOW of 127.0.0.1)"
 for i in 1 2 3; do
     ans=$(app_send n1 127.0.0.1 "from-the-standalone-days-$i")
     say "$ans"
@@ -294,7 +311,7 @@ pause
 # ---- 6 ------------------------------------------------------------------------------------------
 act "6. Messages sent to the network name $NAME"
 on client getent hosts $NAME
-shown client "(the client sends 10 $NOUN to $NAME:$PORT)"
+shown client "(the client sends 10 $NOUN $SEND_HOW of $NAME)"
 for i in $(seq 1 10); do
     msg="through-the-name-$i"
     ans=$(app_send client $NAME "$msg")
@@ -338,7 +355,7 @@ pause
 
 # ---- 8 ------------------------------------------------------------------------------------------
 act "8. Every message read back through $NAME, from the survivor $survivor"
-shown client "(the client reads back all $NOUN from $NAME:$PORT)"
+shown client "(the client reads back all $NOUN $READ_HOW of $NAME)"
 app_read client $NAME >"$TMP/read"
 sed 's/^/   /' "$TMP/read"
 found=0
