@@ -112,48 +112,99 @@ check() { # NAME CMD... : one line of the summary
 # ---- the application ---------------------------------------------------------------------------
 # APP, KIT, SP: the application and its kits; NOUN: what its messages are
 # called; SEND_HOW, READ_HOW: how the client reaches it (for a person);
-# app_install_args: `app install` arguments; app_send NODE HOST TEXT: send one
-# message, print the server's answer (OK... when accepted); app_read NODE
-# HOST: every message stored, one per line; app_format NODE: the data's
-# format on disk, for a person; app_probes: what the failover poller asks
-# (PORT:PROBE:EXPECTED-ANSWER ...).
+# PROBES: what the failover poller asks (PORT:PROBE:EXPECTED-ANSWER-PREFIX);
+# app_install_args: `app install` arguments; app_send NODE HOST TEXT: send
+# one message (TEXT identifies it), print the server's answer, succeed when
+# it was accepted; app_read NODE HOST: the TEXT of every message stored, one
+# a line; app_format NODE: the data's format on disk, for a person.
 DEMO_APP=${WOLFPACK_DEMO_APP:-recordstore}
 case "$DEMO_APP" in
-recordstore) ;;
+recordstore | mailserver) ;;
 *)
     echo "error: unknown WOLFPACK_DEMO_APP \"$DEMO_APP\"" >&2
-    echo "  why: the demo knows the applications recordstore" >&2
+    echo "  why: the demo knows the applications mailserver and recordstore" >&2
     echo "  to do: unset it, or set it to one of those" >&2
     exit 2
     ;;
 esac
 
-# recordstore (kits/recordstore): a record server; a message is a record
-APP=recordstore
-KIT=$PWD/build/kits/recordstore
-SP=$PWD/build/kits/recordstore-sp1
-PORT=7171
-NOUN=records
-SEND_HOW="to port $PORT"
-READ_HOW="from port $PORT"
-app_install_args() { echo "--set port=$PORT"; }
-app_talk() { # NODE HOST REQUEST : one request, the answer's lines
-    "$TC" exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
-        printf "%s\n" "$2" >&3
-        while IFS= read -r -t 10 l <&3; do
-            echo "$l"
-            [ "$2" = GET ] && [ "$l" != END ] && continue
-            break
-        done' "$2" $PORT "$3"
-}
-app_send() { app_talk "$1" "$2" "PUT $3"; }
-app_read() { app_talk "$1" "$2" GET | grep -v '^END$'; }
-app_format() { # on the node that owns the disk, or the standalone file
-    local f=/srv/$GROUP/recordstore/records.db
-    "$TC" exec "$1" test -e "$f" || f=$WOLFPACK_APP_ROOT/var/lib/recordstore/records.db
-    printf '%s: first line "%s"\n' "$f" "$("$TC" exec "$1" head -1 "$f")"
-}
-app_probes() { echo "$PORT:VERSION:VERSION"; }
+if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
+    APP=recordstore
+    PORT=7171
+    NOUN=records
+    SEND_HOW="to port $PORT"
+    READ_HOW="from port $PORT"
+    PROBES=("$PORT:VERSION:VERSION")
+    app_install_args() { echo "--set port=$PORT"; }
+    app_talk() { # NODE HOST REQUEST : one request, the answer's lines
+        "$TC" exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
+            printf "%s\n" "$2" >&3
+            while IFS= read -r -t 10 l <&3; do
+                echo "$l"
+                [ "$2" = GET ] && [ "$l" != END ] && continue
+                break
+            done' "$2" $PORT "$3"
+    }
+    app_send() {
+        local ans
+        ans=$(app_talk "$1" "$2" "PUT $3")
+        echo "$ans"
+        case "$ans" in OK*) return 0 ;; *) return 1 ;; esac
+    }
+    app_read() { app_talk "$1" "$2" GET | grep -v '^END$'; }
+    app_format() { # on the node that owns the disk, or the standalone file
+        local f=/srv/$GROUP/recordstore/records.db
+        "$TC" exec "$1" test -e "$f" || f=$WOLFPACK_APP_ROOT/var/lib/recordstore/records.db
+        printf '%s: first line "%s"\n' "$f" "$("$TC" exec "$1" head -1 "$f")"
+    }
+else # kits/mailserver: Postfix (SMTP) and Dovecot (IMAP); a message is a mail to alice
+    APP=mailserver
+    NOUN=mails
+    SEND_HOW="by SMTP (port 25), from bob to alice@example.org,"
+    READ_HOW="over IMAP (port 143), logged in as alice,"
+    PROBES=("25::220" "143::* OK")
+    app_install_args() { :; }
+    app_send() { # the answer to DATA, e.g. "250 2.0.0 Ok: queued as 4Fk2..."
+        "$TC" exec "$1" python3 -c '
+import smtplib, sys
+host, subject = sys.argv[1], sys.argv[2]
+msg = ("From: bob@example.org\r\nTo: alice@example.org\r\nSubject: %s\r\n\r\n"
+       "Sent by the wolfpack demo.\r\n" % subject)
+try:
+    s = smtplib.SMTP(host, 25, timeout=15)
+    s.ehlo("client.wptc.test")
+    s.mail("bob@example.org")
+    code, _ = s.rcpt("alice@example.org")
+    code, answer = s.data(msg.encode())
+    s.quit()
+except (OSError, smtplib.SMTPException) as e:
+    print("not sent: %s" % e)
+    sys.exit(1)
+print(code, answer.decode(errors="replace"))
+sys.exit(0 if code == 250 else 1)' "$2" "$3"
+    }
+    app_read() { # every Subject in alice's INBOX
+        "$TC" exec "$1" python3 -c '
+import imaplib, sys
+m = imaplib.IMAP4(sys.argv[1], 143, timeout=15)
+m.login("alice", "alice-pw")
+m.select("INBOX", readonly=True)
+_, data = m.search(None, "ALL")
+for num in data[0].split():
+    _, parts = m.fetch(num, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    for line in parts[0][1].decode(errors="replace").splitlines():
+        if line.lower().startswith("subject:"):
+            print(line.split(":", 1)[1].strip())
+m.logout()' "$2"
+    }
+    app_format() { # the mail store's layout on the node that has it
+        local d=/srv/$GROUP/mailserver/mail
+        "$TC" exec "$1" test -d "$d" || d=$WOLFPACK_APP_ROOT/var/lib/mailserver/mail
+        printf '%s: %s\n' "$d" "$("$TC" exec "$1" find "$d" -maxdepth 3 | sed "s|^$d/\{0,1\}||" | grep . | head -6 | tr '\n' ' ')"
+    }
+fi
+KIT=$PWD/build/kits/$APP
+SP=$PWD/build/kits/$APP-sp1
 
 # ---- the failover poller (runs in the client's namespace) ------------------------------------
 # poll NAME SECONDS PORT:PROBE:EXPECT...: from now on, connect to NAME (looked
@@ -230,9 +281,8 @@ SENT=$TMP/sent
 : >"$SENT"
 shown n1 "(a user sends 3 $NOUN on n1 itself, $SEND_HOW of 127.0.0.1)"
 for i in 1 2 3; do
-    ans=$(app_send n1 127.0.0.1 "from-the-standalone-days-$i")
-    say "$ans"
-    case "$ans" in OK*) echo "from-the-standalone-days-$i" >>"$SENT" ;; esac
+    ans=$(app_send n1 127.0.0.1 "from-the-standalone-days-$i") && echo "from-the-standalone-days-$i" >>"$SENT"
+    say "from-the-standalone-days-$i: $ans"
 done
 say "later the cluster service comes to n1 as well:"
 "$TC" start n1 >/dev/null || fail "could not start n1's cluster service"
@@ -314,10 +364,9 @@ on client getent hosts $NAME
 shown client "(the client sends 10 $NOUN $SEND_HOW of $NAME)"
 for i in $(seq 1 10); do
     msg="through-the-name-$i"
-    ans=$(app_send client $NAME "$msg")
+    ans=$(app_send client $NAME "$msg") && echo "$msg" >>"$SENT"
     [ "$i" -le 2 ] || [ "$i" -eq 10 ] && say "$msg: $ans"
     [ "$i" -eq 3 ] && say "..."
-    case "$ans" in OK*) echo "$msg" >>"$SENT" ;; esac
 done
 sent=$(wc -l <"$SENT")
 say "$sent $NOUN accepted in all (3 from the standalone days, $((sent - 3)) now); the group runs on $owner"
@@ -330,7 +379,7 @@ t_kill=$(date +%s.%N)
 "$TC" kill "$owner" >/dev/null
 ip -n "${PREFIX}sw" link set "p-$owner" down
 shown client "(from now on: connect to $NAME until it answers again)"
-"$TC" exec client python3 -c "$POLLER" $NAME 120 $(app_probes) >"$TMP/poll"
+"$TC" exec client python3 -c "$POLLER" $NAME 120 "${PROBES[@]}" >"$TMP/poll"
 rc=$?
 while read -r port at answer; do
     say "port $port answers \"$answer\" $(elapsed "$t_kill" "$at") s after the kill"
@@ -356,15 +405,26 @@ pause
 # ---- 8 ------------------------------------------------------------------------------------------
 act "8. Every message read back through $NAME, from the survivor $survivor"
 shown client "(the client reads back all $NOUN $READ_HOW of $NAME)"
-app_read client $NAME >"$TMP/read"
-sed 's/^/   /' "$TMP/read"
-found=0
-dup=0
-while read -r m; do
-    c=$(grep -cxF "$m" "$TMP/read")
-    [ "$c" -ge 1 ] && found=$((found + 1))
-    [ "$c" -gt 1 ] && dup=$((dup + 1))
-done <"$SENT"
+count_read() { # sets found (messages sent and read) and dup (read more than once)
+    local m c
+    found=0
+    dup=0
+    while read -r m; do
+        c=$(grep -cxF "$m" "$TMP/read")
+        [ "$c" -ge 1 ] && found=$((found + 1))
+        [ "$c" -gt 1 ] && dup=$((dup + 1))
+    done <"$SENT"
+}
+# an accepted message may still be on its way to the mailbox (a mail queue):
+# read again until every one is there, for at most a minute
+end=$((SECONDS + 60))
+while :; do
+    app_read client $NAME >"$TMP/read" 2>"$TMP/read.err"
+    count_read
+    [ "$found" -lt "$sent" ] && [ $SECONDS -lt $end ] || break
+    sleep 1
+done
+sed 's/^/   /' "$TMP/read" "$TMP/read.err"
 check "every accepted message read back once ($found of $sent, $dup more than once)" \
     test "$found" -eq "$sent" -a "$dup" -eq 0 -a "$sent" -gt 0
 say "$(app_format "$survivor")"
