@@ -197,10 +197,11 @@ for num in data[0].split():
             print(line.split(":", 1)[1].strip())
 m.logout()' "$2"
     }
-    app_format() { # the mail store's layout on the node that has it
+    app_format() { # where alice's Maildir is: the mail store's layout
         local d=/srv/$GROUP/mailserver/mail
         "$TC" exec "$1" test -d "$d" || d=$WOLFPACK_APP_ROOT/var/lib/mailserver/mail
-        printf '%s: %s\n' "$d" "$("$TC" exec "$1" find "$d" -maxdepth 3 | sed "s|^$d/\{0,1\}||" | grep . | head -6 | tr '\n' ' ')"
+        printf "%s: alice's Maildir is %s\\n" "$d" "$("$TC" exec "$1" find "$d" -maxdepth 4 -type d \
+            -name cur -path '*alice*' -printf '%h/\n' | sed "s|^$d/||" | head -1)"
     }
 fi
 KIT=$PWD/build/kits/$APP
