@@ -253,7 +253,9 @@ static bool put_files(const plan *p, json_t *notes, bool *created_db, wp_err *er
             json_array_append_new(notes, json_string(note));
             continue;
         }
-        if (kit->dbs[made].initial) {
+        if (kit->dbs[made].directory) {
+            ok = wp_fs_mkdir_p(path, 0755, err);
+        } else if (kit->dbs[made].initial) {
             char src[PATH_MAX];
             snprintf(src, sizeof src, "%s/%s", kit->dir, kit->dbs[made].initial);
             ok = wp_fs_copy_atomic(src, path, 0640, err);
