@@ -79,6 +79,10 @@ wpx() { # SED-SCRIPT NODE ARGS... : as wp, showing only the lines SED-SCRIPT pri
 }
 q() { "$TC" exec "$1" "$WOLFPACK" "${@:2}" 2>/dev/null; } # quiet: for the demo's own checks
 field() { q "$1" status --json | jq -r "$2"; }
+app_online() { # every resource of the group Online
+    q n1 resource list --group $GROUP | awk 'NR > 1 && ($0 !~ / Online / || /Pending/) { bad = 1 } NR > 1 { n++ }
+        END { exit !(n > 0 && !bad) }'
+}
 group_state() { q "$1" group show $GROUP --json | jq -r '"\(.state) \(.owner)"'; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 wait_for() { # SECONDS CMD... : until CMD succeeds
@@ -113,6 +117,7 @@ check() { # NAME CMD... : one line of the summary
 # APP, KIT, SP: the application and its kits; NOUN: what its messages are
 # called; SEND_HOW, READ_HOW: how the client reaches it (for a person);
 # PROBES: what the failover poller asks (PORT:PROBE:EXPECTED-ANSWER-PREFIX);
+# DISK_PROPS: more properties of the group's Physical Disk;
 # app_install_args: `app install` arguments; app_send NODE HOST TEXT: send
 # one message (TEXT identifies it), print the server's answer, succeed when
 # it was accepted; app_read NODE HOST: the TEXT of every message stored, one
@@ -135,6 +140,7 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
     SEND_HOW="to port $PORT"
     READ_HOW="from port $PORT"
     PROBES=("$PORT:VERSION:VERSION")
+    DISK_PROPS=()
     app_install_args() { echo "--set port=$PORT"; }
     app_talk() { # NODE HOST REQUEST : one request, the answer's lines
         "$TC" exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
@@ -163,9 +169,10 @@ else # kits/mailserver: Postfix (SMTP) and Dovecot (IMAP); a message is a mail t
     SEND_HOW="by SMTP (port 25), from bob to alice@example.org,"
     READ_HOW="over IMAP (port 143), logged in as alice,"
     PROBES=("25::220" "143::* OK")
+    DISK_PROPS=(--prop mount_options=dirsync) # a mail queue relies on its directories (docs/MAIL.md)
     app_install_args() { :; }
     app_send() { # the answer to DATA, e.g. "250 2.0.0 Ok: queued as 4Fk2..."
-        "$TC" exec "$1" python3 -c '
+        "$TC" exec "$1" /usr/bin/python3 -c '
 import smtplib, sys
 host, subject = sys.argv[1], sys.argv[2]
 msg = ("From: bob@example.org\r\nTo: alice@example.org\r\nSubject: %s\r\n\r\n"
@@ -184,10 +191,10 @@ print(code, answer.decode(errors="replace"))
 sys.exit(0 if code == 250 else 1)' "$2" "$3"
     }
     app_read() { # every Subject in alice's INBOX
-        "$TC" exec "$1" python3 -c '
+        "$TC" exec "$1" /usr/bin/python3 -c '
 import imaplib, sys
 m = imaplib.IMAP4(sys.argv[1], 143, timeout=15)
-m.login("alice", "alice-pw")
+m.login("alice@example.org", "alice-pw")
 m.select("INBOX", readonly=True)
 _, data = m.search(None, "ALL")
 for num in data[0].split():
@@ -318,7 +325,7 @@ wp n1 resource create $GROUP-name --group $GROUP --type "Network Name" --depends
     --prop hostname=mail --prop dns_zone=$ZONE --prop dns_server=198.51.100.200 \
     --prop tsig_key_file=/etc/wolfpack/tsig.key || fail "the Network Name resource"
 wp n1 resource create $GROUP-disk --group $GROUP --type "Physical Disk" --prop device="$disk" \
-    --prop mountpoint=/srv/$GROUP --prop fstype=ext4 || fail "the Physical Disk resource"
+    --prop mountpoint=/srv/$GROUP --prop fstype=ext4 "${DISK_PROPS[@]}" || fail "the Physical Disk resource"
 wp n1 group online $GROUP
 wait_for 90 sh -c "[ \"\$('$TC' exec n1 '$WOLFPACK' group show $GROUP --json | jq -r .state)\" = Online ]" ||
     fail "the virtual server did not come online ($(group_state n1))"
@@ -337,8 +344,7 @@ rc=$?
 t_migrate=$(elapsed "$t0" "$(date +%s.%N)")
 check "migrate into $GROUP (exit $rc, $t_migrate s)" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || fail "migrate failed (exit $rc): the story cannot go on"
-wait_for 60 sh -c "'$TC' exec n1 '$WOLFPACK' resource show $APP --json | jq -e '.state == \"Online\"'" ||
-    fail "the application's resource did not come online after migrate"
+wait_for 90 app_online || fail "the application's resources did not come online after migrate"
 wp n2 app list
 wp n2 resource list --group $GROUP
 say "$(app_format "$(group_state n1 | cut -d' ' -f2)")"
@@ -351,7 +357,7 @@ t0=$(date +%s.%N)
 wp n3 app sp apply "$SP"
 rc=$?
 t_sp=$(elapsed "$t0" "$(date +%s.%N)")
-wait_for 60 sh -c "'$TC' exec n1 '$WOLFPACK' resource show $APP --json | jq -e '.state == \"Online\"'"
+wait_for 90 app_online
 wp n3 app list | tee "$TMP/list"
 new_version=$(sed -n 's/^version: *"\{0,1\}\([^"]*\)"\{0,1\}.*/\1/p' "$SP/kit.yaml")
 check "service pack applied rolling (exit $rc, $t_sp s), every node at $new_version" \
@@ -381,7 +387,7 @@ t_kill=$(date +%s.%N)
 "$TC" kill "$owner" >/dev/null
 ip -n "${PREFIX}sw" link set "p-$owner" down
 shown client "(from now on: connect to $NAME until it answers again)"
-"$TC" exec client python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >"$TMP/poll"
+"$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >"$TMP/poll"
 rc=$?
 while read -r port at answer; do
     say "port $port answers \"$answer\" $(elapsed "$t_kill" "$at") s after the kill"
