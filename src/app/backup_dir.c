@@ -155,6 +155,9 @@ static bool pack_with(struct archive *a, const char *dir, wp_err *err)
         wp_fs_err(err, errno ? errno : ENOTDIR, "cannot read the directory", dir);
         ok = false;
     }
+    /* The top directory's mtime is left out: an extraction into a new
+     * directory cannot keep it, and it says nothing about the data. */
+    st.st_mtime = 0;
     ok = ok && pack_header(&k, ".", &st, AE_IFDIR, 0, NULL) && pack_tree(&k, dir, ".");
     if (ok && archive_write_close(a) != ARCHIVE_OK)
         ok = pack_failed(&k, dir);

@@ -108,7 +108,7 @@ json_t *wp_app_group_assess(const json_t *group, const json_t *resources)
     }
     json_t *owner = json_object_get(group, "owner");
     json_t *target = json_object_get(group, "target");
-    return json_pack("{s:s?, s:s?, s:O, s:O, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "hostname",
+    return json_pack("{s:o, s:s?, s:s?, s:O, s:O, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "hostname",
                      fqdn_of(nn), "group", str(group, "name"), "state", state, "owner",
                      owner ? owner : json_null(), "target", target ? target : json_null(),
                      "qualifies", json_array_size(missing) == 0, "missing", missing, "address",
