@@ -369,7 +369,12 @@ pause
 # ---- 6 ------------------------------------------------------------------------------------------
 act "6. Messages sent to the network name $NAME"
 on client getent hosts $NAME
+t0=$(date +%s.%N)
+"$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >/dev/null
+say "(the application answers under the name; waited $(elapsed "$t0" "$(date +%s.%N)") s)"
+owner=$(group_state n3 | cut -d' ' -f2)
 shown client "(the client sends 10 $NOUN $SEND_HOW of $NAME)"
+before=$(wc -l <"$SENT")
 for i in $(seq 1 10); do
     msg="through-the-name-$i"
     ans=$(app_send client $NAME "$msg") && echo "$msg" >>"$SENT"
@@ -377,7 +382,8 @@ for i in $(seq 1 10); do
     [ "$i" -eq 3 ] && say "..."
 done
 sent=$(wc -l <"$SENT")
-say "$sent $NOUN accepted in all (3 from the standalone days, $((sent - 3)) now); the group runs on $owner"
+say "$sent $NOUN accepted in all ($before from the standalone days, $((sent - before)) now); the group runs on $owner"
+check "the 3 + 10 $NOUN sent were all accepted ($before + $((sent - before)))" [ "$sent" -eq 13 ]
 pause
 
 # ---- 7 ------------------------------------------------------------------------------------------
