@@ -97,6 +97,8 @@ mc() { # mc WHERE ARGS...: the mail client in a namespace, stdout in $TMP/out
 inbox() { # inbox WHERE HOST FILE
     mc "$1" ids "$2" alice@example.org alice-pw && sort "$TMP/out" >"$3"
 }
+# inbox_is WHERE HOST EXPECTED: the INBOX holds exactly the IDs of EXPECTED
+inbox_is() { inbox "$1" "$2" "$TMP/got" && cmp -s "$TMP/got" "$3"; }
 # every line of FILE A is in FILE B exactly once
 each_once() {
     local a=$1 b=$2 id missing=0
@@ -195,8 +197,8 @@ OWN=$(owner n1)
 check "the store is in layout 2 on the disk ($OWN)" sh -c \
     "'$TC' exec $OWN test -d $MNT/mailserver/mail/example.org/alice/Maildir/cur && ! '$TC' exec $OWN test -e '$MNT/mailserver/mail/alice@example.org'"
 check "it answers as 1.1" wait_until 30 sh -c "'$TC' exec client $MC imap-greet $NAME | grep -q '(mailserver 1.1)'"
-inbox client "$NAME" "$TMP/got"
-check "every mail is still there ($(wc -l <"$TMP/all") expected)" cmp -s "$TMP/got" "$TMP/all"
+check "every mail is still there ($(wc -l <"$TMP/all") expected)" \
+    wait_until 30 inbox_is client "$NAME" "$TMP/all"
 wp n2 app list
 check "every node has 1.1" grep -q 'n1 1.1, n2 1.1, n3 1.1' "$TMP/out"
 
@@ -211,8 +213,7 @@ check "alice's mailbox is lost" "$TC" exec "$OWN" test ! -e "$MNT/mailserver/mai
 check "app restore on the owner" wp "$OWN" app restore mailserver --from /var/lib/wolfpack/mail.tar.zst
 check "resources online again" sh -c "'$TC' exec $OWN '$WOLFPACK' resource online mailserver-dovecot >/dev/null && '$TC' exec $OWN '$WOLFPACK' resource online mailserver-postfix >/dev/null"
 check "both Online" wait_until 90 both_online
-inbox client "$NAME" "$TMP/got"
-check "every mail is back after the restore" cmp -s "$TMP/got" "$TMP/all"
+check "every mail is back after the restore" wait_until 30 inbox_is client "$NAME" "$TMP/all"
 
 # ---- 8. mail keeps flowing while the owner is killed ------------------------------------------------
 VICTIM=$(owner n1)
