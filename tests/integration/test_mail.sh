@@ -48,6 +48,14 @@ LOOP_PID=
 
 cleanup() {
     [ -n "$LOOP_PID" ] && kill "$LOOP_PID" 2>/dev/null
+    if [ "$FAILED" -gt 0 ] && [ -n "${MAIL_DEBUG:-}" ]; then # keep the nodes' logs to look at
+        mkdir -p "$MAIL_DEBUG"
+        for n in n1 n2 n3; do
+            "$TC" exec $n cat /var/lib/wolfpack/agents.log >"$MAIL_DEBUG/$n.agents.log" 2>&1
+            "$TC" exec $n sh -c 'cat /var/lib/wolfpack/*.log' >"$MAIL_DEBUG/$n.logs" 2>&1
+        done
+        cp "$TMP"/* "$MAIL_DEBUG/" 2>/dev/null
+    fi
     "$TC" down >/dev/null 2>&1 || "$TC" down
     rm -rf "$TMP"
 }
@@ -203,6 +211,7 @@ wp n2 app list
 check "every node has 1.1" grep -q 'n1 1.1, n2 1.1, n3 1.1' "$TMP/out"
 
 # ---- 7. backup and restore of the mail store -----------------------------------------------------
+OWN=$(owner n1)
 check "resources offline for the backup" sh -c "'$TC' exec $OWN '$WOLFPACK' resource offline mailserver-postfix >/dev/null && '$TC' exec $OWN '$WOLFPACK' resource offline mailserver-dovecot >/dev/null"
 check "both Offline" wait_until 60 sh -c "[ \"\$('$TC' exec n1 '$WOLFPACK' resource show mailserver-dovecot --json | jq -r .state)\" = Offline ]"
 check "app backup on the owner" wp "$OWN" app backup mailserver --to /var/lib/wolfpack/mail.tar.zst
@@ -228,7 +237,11 @@ check "the group is Online on another node after killing $VICTIM" wait_until 120
     "o=\$('$TC' exec $SURV '$WOLFPACK' group show mail --json | jq -r '\"\(.state) \(.owner)\"'); [ \"\${o% *}\" = Online ] && [ \"\${o#* }\" != '$VICTIM' ]"
 ACKED_AT_KILL=$(grep -c '^ACK' "$TMP/loop")
 check "mail is acknowledged again after the failover" wait_until 90 sh -c "[ \$(grep -c ^ACK '$TMP/loop') -ge $((ACKED_AT_KILL + 5)) ]"
-echo "     (failover: mail accepted again $((SECONDS - T0)) s after the kill)"
+# the longest time without an acknowledged message: the failover as the client saw it
+GAP=$(awk '$1 == "ACK" { if (last) { d = $3 - last; if (d > max) max = d } last = $3 }
+    END { printf "%.1f", max }' "$TMP/loop")
+echo "     (failover: no mail acknowledged for $GAP s; accepted again $((SECONDS - T0)) s after the kill;"
+echo "      refusals: $(grep '^NOACK' "$TMP/loop" | cut -d' ' -f4- | sed 's/[0-9]\{1,\}/N/g' | sort | uniq -c | sort -rn | head -3 | tr -s ' ' | paste -sd';'))"
 touch "$TMP/stop"
 wait "$LOOP_PID"
 LOOP_PID=
