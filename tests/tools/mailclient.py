@@ -9,8 +9,8 @@ test cluster's client namespace (or on a node for the standalone install).
                                            print the IDs that got 250 after DATA
   mailclient.py loop HOST TAG STOPFILE     send one message after another until
                                            STOPFILE exists; each attempt has its own
-                                           Message-ID; "ACK id" or "NOACK id why" per
-                                           attempt on stdout (line-buffered)
+                                           Message-ID; "ACK id time" or "NOACK id time
+                                           why" per attempt on stdout (line-buffered)
   mailclient.py ids HOST USER PASSWORD     the Message-IDs in USER's INBOX, one per
                                            line (IMAP LOGIN, FETCH of the header)
   mailclient.py imap-greet HOST            print the IMAP greeting line
@@ -66,9 +66,10 @@ def cmd_loop(host, tag, stopfile):
         mid = "%s-%d" % (tag, i)
         try:
             send_one(host, mid, i)
-            print("ACK", mid, flush=True)
+            print("ACK", mid, "%.3f" % time.time(), flush=True)
         except (smtplib.SMTPException, OSError) as e:
-            print("NOACK", mid, str(e).replace("\n", " ")[:120], flush=True)
+            print("NOACK", mid, "%.3f" % time.time(), str(e).replace("\n", " ")[:120],
+                  flush=True)
             time.sleep(0.2)
         time.sleep(0.05)
 
