@@ -16,14 +16,17 @@
 #      its cluster stack, its network cable pulled); 8. every message read
 #      back from the survivor; 9. a summary with the measured failover time.
 #
-# The application is a kit in kits/ (recordstore: a small record server;
-# its "messages" are records).  Everything application-specific is in the
-# app_* functions below.  The demo installs its packages and builds; it
+# The application is a kit in kits/: mailserver (Postfix + Dovecot; the
+# messages are mails, sent by SMTP, read over IMAP), or recordstore
+# (WOLFPACK_DEMO_APP=recordstore: a small record server; the messages are
+# records).  Everything application-specific is in the block "the
+# application" below.  The demo installs its packages and builds; it
 # removes everything it made when it ends, also on failure or Ctrl-C.
 #
 #   ./demo.sh [--short]     --short: no pauses (used by the test suite)
 #   WOLFPACK_DEMO_KEEP=1    on failure, leave the cluster up to look at it
 #                           (tools/testcluster status; then tools/testcluster down)
+#   WOLFPACK_DEMO_APP=recordstore   the other application
 #   WPTC_DIR, WPTC_PREFIX   where the test cluster lives (docs/TESTCLUSTER.md)
 # Exit status 0 only when every check of the summary holds.
 set -u
@@ -121,8 +124,9 @@ check() { # NAME CMD... : one line of the summary
 # app_install_args: `app install` arguments; app_send NODE HOST TEXT: send
 # one message (TEXT identifies it), print the server's answer, succeed when
 # it was accepted; app_read NODE HOST: the TEXT of every message stored, one
-# a line; app_format NODE: the data's format on disk, for a person.
-DEMO_APP=${WOLFPACK_DEMO_APP:-recordstore}
+# a line; app_format NODE: the data's format on disk, for a person;
+# app_prepare_node NODE: what a node needs before the application comes.
+DEMO_APP=${WOLFPACK_DEMO_APP:-mailserver}
 case "$DEMO_APP" in
 recordstore | mailserver) ;;
 *)
@@ -142,6 +146,7 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
     PROBES=("$PORT:VERSION:VERSION")
     DISK_PROPS=()
     app_install_args() { echo "--set port=$PORT"; }
+    app_prepare_node() { :; }
     app_talk() { # NODE HOST REQUEST : one request, the answer's lines
         "$TC" exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
             printf "%s\n" "$2" >&3
@@ -171,6 +176,18 @@ else # kits/mailserver: Postfix (SMTP) and Dovecot (IMAP); a message is a mail t
     PROBES=("25::220" "143::* OK")
     DISK_PROPS=(--prop mount_options=dirsync) # a mail queue relies on its directories (docs/MAIL.md)
     app_install_args() { :; }
+    # Workaround: wolfpackd runs with umask 077, so the install root and the
+    # wrapper's home that its node tasks and services create are 0700, and
+    # Postfix's unprivileged processes cannot reach their data_directory
+    # there ("postfix check" fails), nor Dovecot's LMTP socket (mail stays
+    # deferred): the resources fail on every node but the one where the CLI
+    # made these directories.  In production the root is / (0755); give
+    # each node's private root and the wrapper's home the modes the CLI gives.
+    app_prepare_node() {
+        local h=$WOLFPACK_APP_ROOT/run/mailserver
+        "$TC" exec "$1" install -d -m 0755 "$WOLFPACK_APP_ROOT" "$WOLFPACK_APP_ROOT/run" "$h" \
+            "$h/postfix" "$h/dovecot" "$h/dovecot/run"
+    }
     app_send() { # the answer to DATA, e.g. "250 2.0.0 Ok: queued as 4Fk2..."
         "$TC" exec "$1" /usr/bin/python3 -c '
 import smtplib, sys
@@ -270,6 +287,7 @@ t0=$(date +%s.%N)
 }
 wait_for 60 sh -c "for n in n1 n2 n3; do '$TC' exec \$n '$WOLFPACK' status --json | jq -e .ready || exit 1; done" ||
     fail "wolfpackd is not ready on every node"
+for n in n1 n2 n3; do app_prepare_node $n || fail "could not prepare $n for $APP"; done
 say "n1, n2, n3 at 198.51.100.11-13, a client and a DNS server at .200: up in $(elapsed "$t0" "$(date +%s.%N)") s"
 wpx '/^Quorate/p;/^Nodes/,/^$/p' n1 status
 wp n2 group create "Print Server"
@@ -396,6 +414,7 @@ shown client "(from now on: connect to $NAME until it answers again)"
 "$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >"$TMP/poll"
 rc=$?
 while read -r port at answer; do
+    [ ${#answer} -le 60 ] || answer="${answer:0:57}..."
     say "port $port answers \"$answer\" $(elapsed "$t_kill" "$at") s after the kill"
 done <"$TMP/poll"
 back=$(awk '{ print $2 }' "$TMP/poll" | sort -n | tail -1)
@@ -459,8 +478,16 @@ fi
 # leave nothing behind: the cluster's processes, namespaces and loop devices
 pids=$(for ns in $(ip netns list | awk -v p="$PREFIX" 'index($1, p) == 1 { print $1 }'); do ip netns pids "$ns"; done)
 "$TC" down >/dev/null 2>&1
-left=0
-for p in $pids; do [ -d /proc/$p ] && [ "$(awk '{ print $3 }' /proc/$p/stat 2>/dev/null)" != Z ] && left=$((left + 1)); done
+alive() { # PID... : those still running (a zombie is gone: PID 1 here reaps slowly)
+    local p
+    for p in "$@"; do
+        [ -d /proc/$p ] && [ "$(awk '{ print $3 }' /proc/$p/stat 2>/dev/null)" != Z ] && echo "$p"
+    done
+}
+end=$((SECONDS + 10))
+while left=$(alive $pids) && [ -n "$left" ] && [ $SECONDS -lt $end ]; do sleep 0.5; done
+[ -z "$left" ] || ps -o pid,stat,args -p "$(echo $left | tr ' ' ,)" | sed 's/^/   still running: /'
+left=$(echo $left | wc -w)
 check "nothing left running: $(echo $pids | wc -w) processes of the cluster gone" [ $left -eq 0 ]
 check "no namespace ${PREFIX}* left" sh -c "! ip netns list | grep -q '^$PREFIX'"
 check "no loop device of $STATE left" sh -c "! losetup -a | grep -qF '$STATE/'"
