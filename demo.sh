@@ -413,7 +413,9 @@ ip -n "${PREFIX}sw" link set "p-$owner" down
 shown client "(from now on: connect to $NAME until it answers again)"
 "$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >"$TMP/poll"
 rc=$?
+detail=
 while read -r port at answer; do
+    detail="$detail${detail:+, }port $port after $(elapsed "$t_kill" "$at") s"
     [ ${#answer} -le 60 ] || answer="${answer:0:57}..."
     say "port $port answers \"$answer\" $(elapsed "$t_kill" "$at") s after the kill"
 done <"$TMP/poll"
@@ -469,7 +471,8 @@ say "3-node cluster; $APP installed standalone on n1 before the cluster (the art
 say "its service pack refused with the article's message; migrated into group $GROUP (IP $VIP,"
 say "name $NAME, shared disk) in $t_migrate s; the service pack rolled out node by node in $t_sp s;"
 say "$owner, the owner, killed: the group came back on $survivor."
-say "failover: $failover from the kill to the first answer under $NAME (Corosync detection alone ~2.1 s)"
+say "failover: $failover from the kill to the first answer under $NAME ($detail)"
+say "          (Corosync token 1000 ms: detecting the failure is ~2 s of it)"
 say "$found/$sent $NOUN read back"
 if [ $BAD -ne 0 ] && [ "${WOLFPACK_DEMO_KEEP:-0}" = 1 ]; then
     for c in "${CHECKS[@]}"; do say "$c"; done
