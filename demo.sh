@@ -59,10 +59,16 @@ export WOLFPACK_APP_TASK_TIMEOUT=60
 act() { if [ -t 1 ]; then printf '\n\033[1m== %s\033[0m\n' "$*"; else printf '\n== %s\n' "$*"; fi; }
 say() { printf '   %s\n' "$*"; }
 pause() { [ $short -eq 1 ] || sleep "${1:-2}"; }
-shown() { # NODE CMD... : print the command as typed at NODE's prompt
-    local n=$1
+shown() { # NODE CMD... : print the command as typed at NODE's prompt (quoted where needed)
+    local n=$1 a line=
     shift
-    printf '\n[%s]# %s\n' "$n" "$*"
+    for a in "$@"; do
+        case "$a" in
+        *[!A-Za-z0-9_./:=,@%+-]* | "") line="$line '$a'" ;;
+        *) line="$line $a" ;;
+        esac
+    done
+    printf '\n[%s]#%s\n' "$n" "$line"
 }
 on() { # NODE CMD... : show a command, run it on NODE; its exit status
     shown "$@"
@@ -125,7 +131,8 @@ check() { # NAME CMD... : one line of the summary
 # one message (TEXT identifies it), print the server's answer, succeed when
 # it was accepted; app_read NODE HOST: the TEXT of every message stored, one
 # a line; app_format NODE: the data's format on disk, for a person;
-# app_prepare_node NODE: what a node needs before the application comes.
+# app_prepare_node NODE: what a node needs before the application comes;
+# app_port_name PORT: what answers there, for a person.
 DEMO_APP=${WOLFPACK_DEMO_APP:-mailserver}
 case "$DEMO_APP" in
 recordstore | mailserver) ;;
@@ -141,12 +148,13 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
     APP=recordstore
     PORT=7171
     NOUN=records
-    SEND_HOW="to port $PORT"
-    READ_HOW="from port $PORT"
+    SEND_HOW="on port $PORT"
+    READ_HOW="on port $PORT"
     PROBES=("$PORT:VERSION:VERSION")
     DISK_PROPS=()
     app_install_args() { echo "--set port=$PORT"; }
     app_prepare_node() { :; }
+    app_port_name() { echo "port $1"; }
     app_talk() { # NODE HOST REQUEST : one request, the answer's lines
         "$TC" exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
             printf "%s\n" "$2" >&3
@@ -171,11 +179,12 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
 else # kits/mailserver: Postfix (SMTP) and Dovecot (IMAP); a message is a mail to alice
     APP=mailserver
     NOUN=mails
-    SEND_HOW="by SMTP (port 25), from bob to alice@example.org,"
-    READ_HOW="over IMAP (port 143), logged in as alice,"
+    SEND_HOW="by SMTP (port 25), bob to alice@example.org"
+    READ_HOW="over IMAP (port 143), as alice@example.org"
     PROBES=("25::220" "143::* OK")
     DISK_PROPS=(--prop mount_options=dirsync) # a mail queue relies on its directories (docs/MAIL.md)
     app_install_args() { :; }
+    app_port_name() { case "$1" in 25) echo SMTP ;; 143) echo IMAP ;; *) echo "port $1" ;; esac; }
     # Workaround: wolfpackd runs with umask 077, so the install root and the
     # wrapper's home that its node tasks and services create are 0700, and
     # Postfix's unprivileged processes cannot reach their data_directory
@@ -289,7 +298,7 @@ wait_for 60 sh -c "for n in n1 n2 n3; do '$TC' exec \$n '$WOLFPACK' status --jso
     fail "wolfpackd is not ready on every node"
 for n in n1 n2 n3; do app_prepare_node $n || fail "could not prepare $n for $APP"; done
 say "n1, n2, n3 at 198.51.100.11-13, a client and a DNS server at .200: up in $(elapsed "$t0" "$(date +%s.%N)") s"
-wpx '/^Quorate/p;/^Nodes/,/^$/p' n1 status
+wpx '/^Quorate/p;/^Nodes/,/^$/{/^$/!p}' n1 status
 wp n2 group create "Print Server"
 wp n3 group list
 for n in n1 n2 n3; do say "$n: database version $(field $n .version), checksum $(field $n .checksum | cut -c1-16)"; done
@@ -305,7 +314,7 @@ wp n1 app install "$KIT" $(app_install_args) || fail "the standalone install fai
 wp n1 app start $APP || fail "the standalone application did not start"
 SENT=$TMP/sent
 : >"$SENT"
-shown n1 "(a user sends 3 $NOUN on n1 itself, $SEND_HOW of 127.0.0.1)"
+say "(a user on n1 sends 3 $NOUN to 127.0.0.1 $SEND_HOW)"
 for i in 1 2 3; do
     ans=$(app_send n1 127.0.0.1 "from-the-standalone-days-$i") && echo "from-the-standalone-days-$i" >>"$SENT"
     say "from-the-standalone-days-$i: $ans"
@@ -314,7 +323,7 @@ say "later the cluster service comes to n1 as well:"
 "$TC" start n1 >/dev/null || fail "could not start n1's cluster service"
 wait_for 60 sh -c "'$TC' exec n1 '$WOLFPACK' status --json | jq -e '.ready and .sync == \"synced\"'" ||
     fail "n1 did not join the cluster"
-wpx '/^Nodes/,/^$/p' n1 status
+wpx '/^Nodes/,/^$/{/^$/!p}' n1 status
 wp n1 app list
 pause
 
@@ -385,13 +394,13 @@ say "$(app_format "$owner")"
 pause
 
 # ---- 6 ------------------------------------------------------------------------------------------
-act "6. Messages sent to the network name $NAME"
+act "6. ${NOUN^} sent to the network name $NAME"
 on client getent hosts $NAME
 t0=$(date +%s.%N)
 "$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >/dev/null
 say "(the application answers under the name; waited $(elapsed "$t0" "$(date +%s.%N)") s)"
 owner=$(group_state n3 | cut -d' ' -f2)
-shown client "(the client sends 10 $NOUN $SEND_HOW of $NAME)"
+say "(the client sends 10 $NOUN to $NAME $SEND_HOW)"
 before=$(wc -l <"$SENT")
 for i in $(seq 1 10); do
     msg="through-the-name-$i"
@@ -410,14 +419,14 @@ say "kill -9 of its corosync and wolfpackd, and its network cable pulled"
 t_kill=$(date +%s.%N)
 "$TC" kill "$owner" >/dev/null
 ip -n "${PREFIX}sw" link set "p-$owner" down
-shown client "(from now on: connect to $NAME until it answers again)"
+say "(the client, from now on: connect to $NAME until it answers again)"
 "$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >"$TMP/poll"
 rc=$?
 detail=
 while read -r port at answer; do
-    detail="$detail${detail:+, }port $port after $(elapsed "$t_kill" "$at") s"
+    detail="$detail${detail:+, }$(app_port_name "$port") after $(elapsed "$t_kill" "$at") s"
     [ ${#answer} -le 60 ] || answer="${answer:0:57}..."
-    say "port $port answers \"$answer\" $(elapsed "$t_kill" "$at") s after the kill"
+    say "$(app_port_name "$port") answers \"$answer\" $(elapsed "$t_kill" "$at") s after the kill"
 done <"$TMP/poll"
 back=$(awk '{ print $2 }' "$TMP/poll" | sort -n | tail -1)
 failover=none
@@ -439,8 +448,8 @@ for n in n1 n2 n3; do [ "$n" != "$owner" ] && wpx '/^Nodes/,$p' $n status && bre
 pause
 
 # ---- 8 ------------------------------------------------------------------------------------------
-act "8. Every message read back through $NAME, from the survivor $survivor"
-shown client "(the client reads back all $NOUN $READ_HOW of $NAME)"
+act "8. All the $NOUN read back through $NAME, from the survivor $survivor"
+say "(the client reads all the $NOUN back from $NAME $READ_HOW)"
 count_read() { # sets found (messages sent and read) and dup (read more than once)
     local m c
     found=0
