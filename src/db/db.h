@@ -19,7 +19,9 @@
  *                     Name" (hostname = the cluster name), which depends on it,
  *                     and sets Cluster Group's target online
  *   node.add          {name, address, id}      id: corosync nodeid 1..2^31
- *   node.remove       {name}                   also strips it from owner lists
+ *   node.remove       {name, force?}           refuses the last node, and (no force)
+ *                                              a node owning groups; strips it from
+ *                                              owner lists
  *   group.create      {name, policy?: {k: v}}
  *   group.delete      {name}                   refused for "Cluster Group" and
  *                                              for a group that has resources
