@@ -400,6 +400,10 @@ static void conf_warn(void *ctx, const char *msg)
 }
 
 /* The next command that makes the database know the cluster, or NULL.
+ * After a node.remove, corosync's nodelist lists the removed node until
+ * wolfpackd's reload of corosync.conf (src/daemon/nodeconf.c) is done:
+ * nodelist_hold keeps it from being added back meanwhile, until cmap and
+ * the database agree again.
  * cluster.create takes the cluster's address from wolfpack.conf beside
  * corosync.conf, when it sets one (docs/NETNAME.md). */
 static json_t *bootstrap_cmd(wp_cpg *c, json_t *st, json_t *nodelist)
@@ -421,9 +425,13 @@ static json_t *bootstrap_cmd(wp_cpg *c, json_t *st, json_t *nodelist)
     }
     json_array_foreach(nodelist, i, node)
     {
-        if (!node_known(json_object_get(st, "nodes"), node))
-            return json_pack("{s:s, s:O}", "op", "node.add", "args", node);
+        if (node_known(json_object_get(st, "nodes"), node))
+            continue;
+        if (c->nodelist_hold)
+            return NULL; /* cmap still lists a removed node: the reload is not done */
+        return json_pack("{s:s, s:O}", "op", "node.add", "args", node);
     }
+    c->nodelist_hold = false; /* cmap and the database agree */
     return NULL;
 }
 
