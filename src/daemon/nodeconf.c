@@ -140,11 +140,13 @@ static bool check_remove(wp_daemon *d, const json_t *args, wp_err *err)
         return true; /* the database op says "does not exist" */
     if (id == d->view.local_id) {
         wp_errf(err, WP_E_CONFLICT, "cannot remove node '%s' from itself", name);
-        wp_err_why(err, "this request reached the wolfpackd of '%s', which would rewrite its own "
-                        "corosync.conf without itself",
+        wp_err_why(err,
+                   "this request reached the wolfpackd of '%s', which would rewrite its own "
+                   "corosync.conf without itself",
                    name);
-        wp_err_todo(err, "stop node '%s' (wolfpackd and corosync), then run 'wolfpack node "
-                         "remove %s' on another node",
+        wp_err_todo(err,
+                    "stop node '%s' (wolfpackd and corosync), then run 'wolfpack node "
+                    "remove %s' on another node",
                     name, name);
         return false;
     }
@@ -220,8 +222,8 @@ static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
             cs[i].nodeid = (unsigned)json_integer_value(json_object_get(x, "id"));
         }
         qsort(cs, n, sizeof *cs, by_id);
-        wp_cs_timing t = {.token_ms = token, .knet_ping_interval_ms = iv,
-                          .knet_ping_timeout_ms = to};
+        wp_cs_timing t = {
+            .token_ms = token, .knet_ping_interval_ms = iv, .knet_ping_timeout_ms = to};
         text = wp_corosync_conf_render(cluster ? cluster : "", cs, n, &t, err);
     } else if (!cs) {
         wp_errf(err, WP_E_INTERNAL, "out of memory");
@@ -384,8 +386,9 @@ static void reload_start(wp_daemon *d)
     nc->out_fd = p[0];
     nc->out_len = 0;
     qb_loop_poll_add(d->loop, QB_LOOP_MED, p[0], POLLIN, d, on_output);
-    nc->timer_armed = qb_loop_timer_add(d->loop, QB_LOOP_MED, (uint64_t)RELOAD_TIMEOUT_MS * 1000000u,
-                                        d, on_timeout, &nc->timer) == 0;
+    nc->timer_armed =
+        qb_loop_timer_add(d->loop, QB_LOOP_MED, (uint64_t)RELOAD_TIMEOUT_MS * 1000000u, d,
+                          on_timeout, &nc->timer) == 0;
     qb_log(LOG_INFO, "nodeconf: running %s -R (pid %d)", cfgtool(), (int)pid);
 }
 

@@ -276,7 +276,7 @@ static bool not_last_node(wp_db *db, const char *name, wp_err *err)
     int found = db_text(db, "SELECT name FROM node WHERE name <> ?1 LIMIT 1", name, &other, err);
     free(other);
     if (found == 0) {
-        wp_errf(err, WP_E_INVALID, "cannot remove node '%s'", name);
+        wp_errf(err, WP_E_CONFLICT, "cannot remove node '%s'", name);
         wp_err_why(err, "it is the only node of the cluster");
         wp_err_todo(err, "add the node that replaces it first, or destroy the cluster");
     }
@@ -287,12 +287,11 @@ static bool not_last_node(wp_db *db, const char *name, wp_err *err)
 static bool owns_no_group(wp_db *db, const char *name, bool force, wp_err *err)
 {
     char *group = NULL;
-    int found =
-        force ? 0
-              : db_text(db, "SELECT name FROM grp WHERE owner = ?1 ORDER BY name LIMIT 1", name,
-                        &group, err);
+    int found = force ? 0
+                      : db_text(db, "SELECT name FROM grp WHERE owner = ?1 ORDER BY name LIMIT 1",
+                                name, &group, err);
     if (found > 0) {
-        wp_errf(err, WP_E_INVALID, "cannot remove node '%s'", name);
+        wp_errf(err, WP_E_CONFLICT, "cannot remove node '%s'", name);
         wp_err_why(err, "it still owns group '%s' (and maybe others)", group);
         wp_err_todo(err,
                     "move its groups away first ('wolfpack node drain %s', or 'wolfpack group "

@@ -273,7 +273,7 @@ typedef struct wp_cpg {
 
     bool bootstrap_inflight;
     bool nodelist_hold; /* a node.remove was applied: add no cmap node until cmap agrees */
-    bool notify_armed;                 /* a membership notification job is queued */
+    bool notify_armed;  /* a membership notification job is queued */
     qb_loop_timer_handle notify_timer; /* armed while notify_armed */
 
     /* counters for status() and the benchmark */

@@ -569,7 +569,7 @@ static void test_refuse_cluster_and_nodes(void **state)
     snprintf(last, sizeof last,
              "{\"op\":\"node.remove\",\"args\":{\"name\":\"%s\",\"force\":true}}",
              json_string_value(json_object_get(json_array_get(nodes, n - 1), "name")));
-    refused(f->db, last, WP_E_INVALID, "only node");
+    refused(f->db, last, WP_E_CONFLICT, "only node");
     json_decref(nodes);
 }
 
