@@ -211,6 +211,7 @@ DETAIL="$(diff "$TMP/conf-before" "$(conf n1)")"
 check "refusals left corosync.conf alone" cmp -s "$TMP/conf-before" "$(conf n1)"
 
 # ---------------------------------------------------------------- 3 ------
+t0=$(date +%s%N)
 if wp n2 node add n4=$N4_ADDR >"$TMP/out" 2>"$TMP/err"; then
     ok "node add n4=$N4_ADDR on n2"
 else
@@ -221,6 +222,7 @@ DETAIL="$(grep -c 'node {' "$(conf n1)" "$(conf n2)" "$(conf n3)")"
 check "every node's corosync.conf lists n4" wait_for 10 all_list_n4 n1 n2 n3
 DETAIL="expected votes on n1: $(expected_votes n1)"
 check "corosync-quorumtool on n1: 4 expected votes" wait_for 10 votes_are n1 4
+echo "     (node add to 4 expected votes on n1: $((($(date +%s%N) - t0) / 1000000)) ms, polled every 250 ms)"
 DETAIL="$(grep nodeconf "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log)"
 check "every wolfpackd logged its reload" \
     [ "$(grep -l 'nodeconf: corosync reloaded' "$WPTC_DIR"/nodes/n[123]/var/log/wolfpack/wolfpackd.log | wc -l)" = 3 ]
@@ -289,5 +291,7 @@ check "n4 stays removed (not put back from corosync's nodelist)" \
     jqf '[.[].name] == ["n1","n2","n3"]' "$TMP/out"
 DETAIL="$(grep -h 'nodeconf:.*\(failed\|cannot\|killed\)' "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log)"
 check "no reload failed" [ -z "$DETAIL" ]
+DETAIL="$(grep -h -A5 'AddressSanitizer\|LeakSanitizer\|runtime error:' "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log | head -20)"
+check "no sanitizer report in any wolfpackd log" [ -z "$DETAIL" ]
 echo "wall time: $((SECONDS - start_s)) s"
 finish
