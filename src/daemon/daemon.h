@@ -166,8 +166,9 @@ void wp_events_reap(wp_daemon *d);
 /* Check (and complete: node.add's id) a node.add / node.remove request
  * before it is submitted; false: err says why, nothing was sent. */
 bool wp_nodeconf_check(wp_daemon *d, wp_request *req, wp_err *err);
-/* node.add / node.remove applied: bring corosync.conf up to date, reload. */
-void wp_nodeconf_on_applied(wp_daemon *d);
+/* node.add / node.remove applied, or this node ready again (it may have
+ * missed some): bring corosync.conf up to the database, reload. */
+void wp_nodeconf_reconcile(wp_daemon *d, bool after_change);
 bool wp_nodeconf_owns_pid(const wp_daemon *d, pid_t pid);
 void wp_nodeconf_free(wp_daemon *d);
 

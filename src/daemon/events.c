@@ -173,8 +173,10 @@ void wp_events_kick(wp_daemon *d)
 
 static void view_changed(wp_daemon *d)
 {
-    if (!d->was_ready && wp_view_ready(d))
+    if (!d->was_ready && wp_view_ready(d)) {
         wp_apptask_resume(d);
+        wp_nodeconf_reconcile(d, false); /* a node.add/remove missed while away */
+    }
     wp_watch_membership(d);
     wp_diskfeed_on_view(d); /* quorum lost: fence the disks before the stops */
     wp_exec_on_view(d);
@@ -226,7 +228,7 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
         if (view_refresh(d))
             view_changed(d);
         if (strcmp(op, "cluster.create") != 0)
-            wp_nodeconf_on_applied(d); /* corosync.conf follows the database */
+            wp_nodeconf_reconcile(d, true); /* corosync.conf follows the database */
     }
     wp_events_kick(d);
 }

@@ -14,9 +14,11 @@
  * The database op refuses the rest (duplicates, the last node, a node that
  * owns groups), identically on every node.
  *
- * corosync.conf (events.c calls wp_nodeconf_on_applied after node.add and
- * node.remove, on every node, through replication): when the database's
- * node set differs from corosync's running nodelist (cmap), the file is
+ * corosync.conf (events.c calls wp_nodeconf_reconcile after node.add and
+ * node.remove, on every node, through replication, and whenever this node
+ * becomes ready -- synced in a quorate partition -- since it may have been
+ * down when one was applied): the database is the authority on the nodes;
+ * when its node set differs from corosync's running nodelist (cmap), the file is
  * rendered from the database (src/lib/corosync_conf.c) with the running
  * token and knet ping timers, written atomically (temporary file, fsync,
  * rename, fsync of the directory), and `corosync-cfgtool -R` reloads it.
@@ -308,7 +310,7 @@ static void reload_finish(wp_daemon *d, int status)
     nc->out_len = 0;
     if (nc->again && !d->stopping) {
         nc->again = false;
-        wp_nodeconf_on_applied(d);
+        wp_nodeconf_reconcile(d, true);
     }
 }
 
@@ -333,8 +335,16 @@ static int32_t on_output(int32_t fd, int32_t revents, void *data)
     close(fd);
     nc->out_fd = -1;
     int status = 0;
-    while (waitpid(nc->pid, &status, 0) < 0 && errno == EINTR)
+    pid_t got;
+    while ((got = waitpid(nc->pid, &status, 0)) < 0 && errno == EINTR)
         ;
+    if (got != nc->pid) {
+        qb_log(LOG_WARNING,
+               "nodeconf: cannot get the exit status of %s -R (%s); check "
+               "corosync-cmapctl nodelist",
+               cfgtool(), strerror(errno));
+        status = 0;
+    }
     reload_finish(d, status);
     return 0;
 }
@@ -392,13 +402,37 @@ static void reload_start(wp_daemon *d)
     qb_log(LOG_INFO, "nodeconf: running %s -R (pid %d)", cfgtool(), (int)pid);
 }
 
+/* A node corosync runs that the database lacks is left out of the file:
+ * say so (one written into corosync.conf by hand, or removed while this
+ * node was down). */
+static void warn_unknown(const json_t *cs_nodes, const json_t *db_nodes)
+{
+    size_t i, j;
+    json_t *x, *y;
+    json_array_foreach(cs_nodes, i, x)
+    {
+        bool found = false;
+        json_array_foreach(db_nodes, j, y) found = found || same_node(x, y);
+        if (!found)
+            qb_log(LOG_WARNING,
+                   "nodeconf: corosync lists node %s (id %lld, %s), which the cluster database "
+                   "does not: it is left out of corosync.conf (add nodes with 'wolfpack node "
+                   "add')",
+                   json_string_value(json_object_get(x, "name")),
+                   (long long)json_integer_value(json_object_get(x, "id")),
+                   json_string_value(json_object_get(x, "address")));
+    }
+}
+
 /* Rewrite the file when the database's nodes differ from corosync's. */
-static void rewrite(wp_daemon *d)
+static void rewrite(wp_daemon *d, bool after_change)
 {
     wp_err err = {0};
     json_t *db_nodes = wp_db_node_list(d->db, &err);
     json_t *cs_nodes = db_nodes ? wp_repl_corosync_nodelist(&err) : NULL;
     char *text = NULL;
+    if (cs_nodes && !after_change) /* after a node.remove cmap lists it until the reload */
+        warn_unknown(cs_nodes, db_nodes);
     if (cs_nodes && nodes_within(db_nodes, cs_nodes) && nodes_within(cs_nodes, db_nodes)) {
         qb_log(LOG_DEBUG, "nodeconf: corosync already runs the database's %zu node(s)",
                json_array_size(db_nodes));
@@ -415,7 +449,7 @@ static void rewrite(wp_daemon *d)
     json_decref(db_nodes);
 }
 
-void wp_nodeconf_on_applied(wp_daemon *d)
+void wp_nodeconf_reconcile(wp_daemon *d, bool after_change)
 {
     if (d->opts.solo || d->stopping || !d->loop)
         return;
@@ -431,7 +465,7 @@ void wp_nodeconf_on_applied(wp_daemon *d)
         d->nodeconf->again = true; /* after the running reload */
         return;
     }
-    rewrite(d);
+    rewrite(d, after_change);
 }
 
 bool wp_nodeconf_owns_pid(const wp_daemon *d, pid_t pid)

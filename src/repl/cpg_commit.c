@@ -290,13 +290,9 @@ static void batch_done(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err 
         if (is_self(c, items[i].nodeid, items[i].pid))
             own_result(c, items[i].seq, applied[i], &results[i], versions[i]);
     }
-    for (size_t i = 0; i < n; i++) {
-        const char *op = json_string_value(json_object_get(items[i].cmd, "op"));
-        if (applied[i] && op && strcmp(op, "node.remove") == 0)
-            c->nodelist_hold = true; /* see cpg_maybe_bootstrap */
-        if (applied[i] && c->on_applied)
+    for (size_t i = 0; i < n && c->on_applied; i++)
+        if (applied[i])
             c->on_applied(c->ctx, items[i].cmd, versions[i]);
-    }
     int64_t v = versions[n - 1];
     cpg_member *self = cpg_member_find(c, c->local_nodeid, c->local_pid);
     if (self && v > self->acked)

@@ -272,7 +272,6 @@ typedef struct wp_cpg {
     char sum[65];
 
     bool bootstrap_inflight;
-    bool nodelist_hold; /* a node.remove was applied: add no cmap node until cmap agrees */
     bool notify_armed;  /* a membership notification job is queued */
     qb_loop_timer_handle notify_timer; /* armed while notify_armed */
 

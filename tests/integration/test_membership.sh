@@ -14,6 +14,9 @@
 #      checksum on all 4).
 #   5. kill n3 and n4: 2 of 4 votes is no quorum; a change on n1 is refused
 #      with the quorum error (exit 5). Start them again: 4 nodes match.
+#      Then, with n3 down, `node add n5` (never started): n3, started again,
+#      gets n5 into its corosync.conf from its own wolfpackd (5 expected
+#      votes); `node remove n5` takes it out of every file again.
 #   6. remove n4 while it runs: refused (exit 4). Stop n4, `node remove n4`
 #      on n1: no node's corosync.conf lists it, 3 expected votes, n4 not put
 #      back from corosync's nodelist; `testcluster remove-node n4`.
@@ -252,6 +255,38 @@ check "a change on n1 is refused with the quorum error (exit 5)" \
 "$TC" wait-quorum --timeout 30 >/dev/null 2>&1
 DETAIL="$(describe n1 n2 n3 n4)"
 check "n3 and n4 back: 4 nodes match again" wait_match 30 n1 n2 n3 n4
+
+# ---------------------------------------------------------------- 5b -----
+# a node that is down while a node is added gets the new corosync.conf from
+# its own wolfpackd when it is back (ready again): kill n3, add n5 (never
+# started: 3 of 5 votes is still quorate), start n3
+lists_n5() { grep -Eq "ring0_addr: 198\.51\.100\.15\$" "$(conf "$1")"; }
+"$TC" kill n3 >/dev/null
+"$TC" wait-view n1 n2 n4 --members 3 --quorate yes --timeout 30 >/dev/null 2>&1
+rc=0
+for _ in 1 2 3 4 5 6 7 8 9 10; do # n1, n2, n4 sync after the membership change
+    rc=0
+    wp n1 node add n5=198.51.100.15 >"$TMP/out" 2>"$TMP/err" && break || rc=$?
+    sleep 0.5
+done
+DETAIL="exit $rc: $(cat "$TMP/err")"
+check "n3 down: node add n5 on n1 (3 of 5 votes, quorate)" [ $rc -eq 0 ]
+check "n3's corosync.conf (n3 down) does not list n5 yet" eval '! lists_n5 n3'
+"$TC" start n3 >/dev/null
+DETAIL="$(grep -h nodeconf "$WPTC_DIR"/nodes/n3/var/log/wolfpack/wolfpackd.log | tail -5)"
+check "n3 back: its wolfpackd writes n5 into its corosync.conf" wait_for 30 lists_n5 n3
+DETAIL="expected votes on n3: $(expected_votes n3)"
+check "corosync-quorumtool on n3: 5 expected votes" wait_for 10 votes_are n3 5
+rc=0
+wp n2 node remove n5 >"$TMP/out" 2>"$TMP/err" || rc=$?
+DETAIL="exit $rc: $(cat "$TMP/err")"
+check "node remove n5 (never started) on n2" [ $rc -eq 0 ]
+no_n5() { local n; for n in n1 n2 n3 n4; do ! lists_n5 "$n" || return 1; done; }
+check "no node's corosync.conf lists n5" wait_for 10 no_n5
+DETAIL="expected votes on n1: $(expected_votes n1)"
+check "corosync-quorumtool on n1: 4 expected votes again" wait_for 10 votes_are n1 4
+DETAIL="$(describe n1 n2 n3 n4)"
+check "4 nodes match" wait_match 30 n1 n2 n3 n4
 
 # ---------------------------------------------------------------- 6 ------
 refused 4 "node remove n4 while n4 runs is refused" n1 node remove n4
