@@ -272,7 +272,7 @@ typedef struct wp_cpg {
     char sum[65];
 
     bool bootstrap_inflight;
-    bool notify_armed;  /* a membership notification job is queued */
+    bool notify_armed;                 /* a membership notification job is queued */
     qb_loop_timer_handle notify_timer; /* armed while notify_armed */
 
     /* counters for status() and the benchmark */
