@@ -402,6 +402,18 @@ static void reload_start(wp_daemon *d)
     qb_log(LOG_INFO, "nodeconf: running %s -R (pid %d)", cfgtool(), (int)pid);
 }
 
+static bool has_id(const json_t *nodes, uint32_t id)
+{
+    size_t i;
+    json_t *x;
+    bool found = false;
+    json_array_foreach(nodes, i, x)
+    {
+        found = found || (uint32_t)json_integer_value(json_object_get(x, "id")) == id;
+    }
+    return found;
+}
+
 /* A node corosync runs that the database lacks is left out of the file:
  * say so (one written into corosync.conf by hand, or removed while this
  * node was down). */
@@ -431,6 +443,17 @@ static void rewrite(wp_daemon *d, bool after_change)
     json_t *db_nodes = wp_db_node_list(d->db, &err);
     json_t *cs_nodes = db_nodes ? wp_repl_corosync_nodelist(&err) : NULL;
     char *text = NULL;
+    if (cs_nodes && !has_id(db_nodes, d->view.local_id)) {
+        /* removed with --force while running: its corosync.conf without
+         * itself would not load; the node is out of the cluster */
+        qb_log(LOG_WARNING,
+               "nodeconf: this node (id %u) is no longer in the cluster database: "
+               "corosync.conf left as it is; stop wolfpackd and corosync here",
+               (unsigned)d->view.local_id);
+        json_decref(cs_nodes);
+        json_decref(db_nodes);
+        return;
+    }
     if (cs_nodes && !after_change) /* after a node.remove cmap lists it until the reload */
         warn_unknown(cs_nodes, db_nodes);
     if (cs_nodes && nodes_within(db_nodes, cs_nodes) && nodes_within(cs_nodes, db_nodes)) {

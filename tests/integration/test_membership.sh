@@ -20,6 +20,9 @@
 #   6. remove n4 while it runs: refused (exit 4). Stop n4, `node remove n4`
 #      on n1: no node's corosync.conf lists it, 3 expected votes, n4 not put
 #      back from corosync's nodelist; `testcluster remove-node n4`.
+#      6b. n4 added and started again, then `node remove n4 --force` while
+#      it runs: n1..n3 drop it (3 members, 3 expected votes); n4's wolfpackd
+#      leaves its own corosync.conf alone and logs why.
 #   7. kill n3: n1 and n2 keep quorum (2 of 3) and accept a change.
 #
 # Needs root.  BUILD selects the build (default build).  The cluster lives in
@@ -307,6 +310,31 @@ check "corosync-quorumtool on n1: 3 expected votes again" wait_for 10 votes_are 
 "$TC" remove-node n4 >"$TMP/rm.log" 2>&1
 DETAIL="$(cat "$TMP/rm.log")"
 check "testcluster remove-node n4" [ "$("$TC" nodes | tr '\n' ' ')" = "n1 n2 n3 " ]
+
+# ---------------------------------------------------------------- 6b -----
+# --force removes a running node: add n4 again, start it, remove it running
+rc=0
+wp n1 node add n4=$N4_ADDR >/dev/null 2>"$TMP/err" && "$TC" add-node n4 >"$TMP/add.log" 2>&1 ||
+    rc=$?
+DETAIL="$(cat "$TMP/err" "$TMP/add.log" | tail -5)"
+check "n4 added and started again" [ $rc -eq 0 ]
+DETAIL="$(describe n1 n2 n3 n4)"
+check "n4 caught up" wait_match 30 n1 n2 n3 n4
+rc=0
+wp n2 node remove n4 --force >"$TMP/out" 2>"$TMP/err" || rc=$?
+DETAIL="exit $rc: $(cat "$TMP/err")"
+check "node remove n4 --force while n4 runs" [ $rc -eq 0 ]
+check "n1..n3 drop n4 from corosync.conf" wait_for 10 none_list_n4 n1 n2 n3
+DETAIL="expected votes on n1: $(expected_votes n1)"
+check "corosync-quorumtool on n1: 3 expected votes" wait_for 10 votes_are n1 3
+DETAIL="$(tail -5 "$WPTC_DIR/nodes/n4/var/log/wolfpack/wolfpackd.log")"
+check "n4's wolfpackd leaves its own corosync.conf alone and says so" \
+    wait_for 10 grep -q "no longer in the cluster database" "$WPTC_DIR/nodes/n4/var/log/wolfpack/wolfpackd.log"
+check "n4's corosync.conf still lists n4" lists_n4 n4
+"$TC" wait-view n1 n2 n3 --members 3 --quorate yes --timeout 30 >/dev/null 2>&1
+check "n1..n3: 3 members, quorate (n4 cut off)" [ $? -eq 0 ]
+"$TC" remove-node n4 >/dev/null 2>&1
+check "testcluster remove-node n4 (again)" [ "$("$TC" nodes | tr '\n' ' ')" = "n1 n2 n3 " ]
 
 # ---------------------------------------------------------------- 7 ------
 "$TC" kill n3 >/dev/null
