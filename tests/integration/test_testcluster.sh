@@ -2,7 +2,8 @@
 # test_testcluster.sh -- integration test of tools/testcluster with corosync
 # alone (--no-daemons): a 3-node cluster forms, nothing leaks into the
 # host's network namespace, a partition takes quorum from the minority, a
-# killed node leaves and comes back, and `down` leaves nothing behind.
+# killed node leaves and comes back, add-node / remove-node grow and shrink
+# the running cluster (votequorum follows), and `down` leaves nothing behind.
 #
 # Run as root from anywhere:  tests/integration/test_testcluster.sh
 # It uses its own state directory and name prefix (WPTC_DIR, WPTC_PREFIX),
