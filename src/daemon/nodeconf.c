@@ -382,6 +382,8 @@ static void reload_start(wp_daemon *d)
             dup2(nul, 0);
         dup2(p[1], 1);
         dup2(p[1], 2);
+        for (int fd = 3; fd < 1024; fd++) /* the daemon's sockets and database */
+            close(fd);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
