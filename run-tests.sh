@@ -7,7 +7,7 @@
 #
 # Steps: install Debian packages; build with gcc (-Werror), with clang, and
 # with AddressSanitizer+UBSan; check clang-format; run unit, scheduler, CLI
-# tests on the gcc build and again on the sanitizer build; run the fuzzer
+# and docs (man pages render, cover the usage texts) tests on the gcc build and again on the sanitizer build; run the fuzzer
 # briefly; run the integration tests (network namespaces, real Corosync:
 # needs root).  Prints one closing tally "N passed, N failed".
 set -u
@@ -78,6 +78,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run "unit (gcc)" tests/run-unit build
 [ -x tests/run-sched ] && run "scheduler fixtures" tests/run-sched build
 [ -x tests/run-cli ] && run "cli (gcc)" tests/run-cli build
+[ -x tests/run-docs ] && run "docs (man pages)" tests/run-docs build
 if [ $quick -eq 0 ]; then
     run "unit (asan+ubsan)" tests/run-unit build-san
     [ -x tests/run-cli ] && run "cli (asan+ubsan)" tests/run-cli build-san
