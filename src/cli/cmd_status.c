@@ -533,7 +533,9 @@ static void event_line(watcher *w, const char *node, const char *fmt, ...)
         memmove(w->lines, w->lines + 1, (WATCH_KEEP - 1) * sizeof *w->lines);
         w->nlines--;
     }
-    w->lines[w->nlines++] = strdup(line);
+    if (!(w->lines[w->nlines] = strdup(line)))
+        abort(); /* out of memory while printing: nothing sensible to do */
+    w->nlines++;
 }
 
 static const json_t *find_named(const json_t *arr, const char *name)
