@@ -150,6 +150,15 @@ static long long policy_number(const json_t *obj, const char *key, long long fal
     return *end ? fallback : n;
 }
 
+/* The element of arr whose "name" is name, or NULL. */
+static const json_t *find_named(const json_t *arr, const char *name)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x) if (name && same(str_of(x, "name"), name)) return x;
+    return NULL;
+}
+
 /* How many entries of a history of unix times fall within the last period s. */
 static long long recent_count(const json_t *times, long long period, time_t now)
 {
@@ -276,9 +285,35 @@ static void group_pending(const json_t *g, const json_t *resources, char *buf, s
     }
 }
 
-/* Why the cluster gave the group up (state Failed). */
-static void group_failed_note(const json_t *g, const json_t *st, const status_view *v, char *buf,
-                              size_t size)
+/* The first Failed resource of group g, or NULL. */
+static const json_t *failed_resource(const json_t *g, const json_t *resources)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(resources, i, r)
+    {
+        if (same(str_of(r, "group"), str_of(g, "name")) && same(str_of(r, "state"), "Failed"))
+            return r;
+    }
+    return NULL;
+}
+
+/* Did the failed resource ask for a failover: restart_action failover and
+ * its restart threshold reached (docs/SCHEDULER.md)? */
+static bool wants_failover(const json_t *r, time_t now)
+{
+    long long period = policy_number(r, "restart_period", 900);
+    const char *action = str_of(json_object_get(r, "policy"), "restart_action");
+    return (!action || same(action, "failover")) &&
+           recent_count(json_object_get(r, "restarts"), period, now) >=
+               policy_number(r, "restart_threshold", 3);
+}
+
+/* Why the group is Failed (docs/SCHEDULER.md): its node down with no other
+ * to take it, the failover threshold reached, no other node able to take
+ * it, or a resource left Failed. */
+static void group_failed_note(const json_t *g, const json_t *st, const json_t *resources,
+                              const status_view *v, char *buf, size_t size)
 {
     const char *th = str_of(json_object_get(g, "policy"), "failover_threshold");
     long long nodes = (long long)json_array_size(json_object_get(st, "nodes"));
@@ -286,10 +321,33 @@ static void group_failed_note(const json_t *g, const json_t *st, const status_vi
         th && strcmp(th, "auto") == 0 ? nodes - 1 : policy_number(g, "failover_threshold", 0);
     long long period = policy_number(g, "failover_period", 21600);
     long long count = recent_count(json_object_get(g, "failovers"), period, v->now);
+    const char *name = str_of(g, "name");
+    const json_t *res = failed_resource(g, resources);
+    const char *rname = str_of(res, "name");
+    const json_t *owner = find_named(json_object_get(st, "nodes"), str_of(g, "owner"));
     char per[32];
-    snprintf(buf, size, "%s: %lld of %lld failovers in %s; `wolfpack group online %s` recovers",
-             count >= threshold ? "failover threshold reached" : "no node could take it", count,
-             threshold, duration_text(period, per, sizeof per), str_of(g, "name"));
+
+    duration_text(period, per, sizeof per);
+    if (owner && same(node_state(owner, status_field(st, "members")), "Down"))
+        snprintf(buf, size, "its node %s is down and no other node can take it",
+                 str_of(owner, "name"));
+    else if (res && wants_failover(res, v->now) && count >= threshold)
+        snprintf(buf, size,
+                 "%s failed, failover threshold reached (%lld of %lld failovers in %s); "
+                 "`wolfpack group online %s` recovers",
+                 rname, count, threshold, per, name);
+    else if (res && wants_failover(res, v->now))
+        snprintf(buf, size,
+                 "%s failed and no other node can take the group; "
+                 "`wolfpack group online %s` recovers",
+                 rname, name);
+    else if (res)
+        snprintf(buf, size, "%s failed (see its note below)", rname);
+    else
+        snprintf(buf, size,
+                 "given up by the cluster (%lld of %lld failovers in %s); "
+                 "`wolfpack group online %s` recovers",
+                 count, threshold, per, name);
 }
 
 /* What a person wants to know beside a group's state. */
@@ -308,7 +366,7 @@ static const char *group_note(const json_t *g, const json_t *st, const json_t *r
         return buf;
     }
     if (state && strcmp(state, "Failed") == 0 && same(str_of(g, "target"), "online")) {
-        group_failed_note(g, st, v, buf, size);
+        group_failed_note(g, st, resources, v, buf, size);
         return buf;
     }
     if (pending[0]) {
@@ -536,14 +594,6 @@ static void event_line(watcher *w, const char *node, const char *fmt, ...)
     if (!(w->lines[w->nlines] = strdup(line)))
         abort(); /* out of memory while printing: nothing sensible to do */
     w->nlines++;
-}
-
-static const json_t *find_named(const json_t *arr, const char *name)
-{
-    size_t i;
-    json_t *x;
-    json_array_foreach(arr, i, x) if (name && same(str_of(x, "name"), name)) return x;
-    return NULL;
 }
 
 static void diff_nodes(watcher *w, const json_t *old, const json_t *cur)

@@ -122,10 +122,21 @@ expect_out "the failed resource shows the agent's error" \
 expect_out "... and its restarts against the threshold" \
     'stfail-svc .*; restarts 1 of 1 in 15m \(threshold reached\)$'
 expect_out "the group says why the cluster gave it up" \
-    '^  stfail +Failed +n1 +- +online +failover threshold reached: 0 of 0 failovers in 6h; `wolfpack group online stfail` recovers$'
+    '^  stfail +Failed +n1 +- +online +stfail-svc failed, failover threshold reached \(0 of 0 failovers in 6h\); `wolfpack group online stfail` recovers$'
 expect_ok "status --color=always" wp status --color=always
 expect_out "Failed is red" "stfail-svc +service +${ESC}\[31mFailed${ESC}\[0m"
 expect_out "the reason is red too" "${ESC}\[31mservice \"stfail-svc\" ended at once"
+expect_ok "create group stnone" wp group create stnone
+expect_ok "a service that exits at once, restart_action none" wp resource create stnone-svc \
+    --group stnone --type service --prop "command=/bin/false" --policy restart_action=none
+expect_ok "group online stnone" wp group online stnone
+check "stnone-svc ends Failed" wait_rstate stnone-svc Failed 30
+expect_ok "status" wp status
+expect_out "a resource left Failed: the group points at it" \
+    '^  stnone +Failed +n1 +- +online +stnone-svc failed \(see its note below\)$'
+expect_out "... and the resource says why, with no restart" \
+    '^  stnone +stnone-svc +service +Failed +n1 +service "stnone-svc" ended at once: /bin/false exited with status 1[^;]*$'
+expect_ok "take stnone offline" wp group offline stnone
 expect_ok "take stfail offline" wp group offline stfail
 check "stfail-svc Offline again" wait_rstate stfail-svc Offline 20
 expect_ok "status" wp status
