@@ -309,9 +309,11 @@ static bool wants_failover(const json_t *r, time_t now)
                policy_number(r, "restart_threshold", 3);
 }
 
-/* Why the group is Failed (docs/SCHEDULER.md): its node down with no other
- * to take it, the failover threshold reached, no other node able to take
- * it, or a resource left Failed. */
+/* Why the group is Failed (docs/SCHEDULER.md).  A failover was wanted when
+ * its node is down or a resource failed past its restart threshold with
+ * restart_action failover; then it was refused by the failover threshold,
+ * or no other node could take the group.  Otherwise a resource was left
+ * Failed (restart_action none or restart). */
 static void group_failed_note(const json_t *g, const json_t *st, const json_t *resources,
                               const status_view *v, char *buf, size_t size)
 {
@@ -323,31 +325,27 @@ static void group_failed_note(const json_t *g, const json_t *st, const json_t *r
     long long count = recent_count(json_object_get(g, "failovers"), period, v->now);
     const char *name = str_of(g, "name");
     const json_t *res = failed_resource(g, resources);
-    const char *rname = str_of(res, "name");
     const json_t *owner = find_named(json_object_get(st, "nodes"), str_of(g, "owner"));
-    char per[32];
+    bool down = owner && same(node_state(owner, status_field(st, "members")), "Down");
+    const char *q = name && strchr(name, ' ') ? "\"" : ""; /* "Cluster Group" */
+    char cause[256], per[32];
 
-    duration_text(period, per, sizeof per);
-    if (owner && same(node_state(owner, status_field(st, "members")), "Down"))
-        snprintf(buf, size, "its node %s is down and no other node can take it",
-                 str_of(owner, "name"));
-    else if (res && wants_failover(res, v->now) && count >= threshold)
-        snprintf(buf, size,
-                 "%s failed, failover threshold reached (%lld of %lld failovers in %s); "
-                 "`wolfpack group online %s` recovers",
-                 rname, count, threshold, per, name);
-    else if (res && wants_failover(res, v->now))
-        snprintf(buf, size,
-                 "%s failed and no other node can take the group; "
-                 "`wolfpack group online %s` recovers",
-                 rname, name);
+    if (down)
+        snprintf(cause, sizeof cause, "its node %s is down", str_of(owner, "name"));
     else if (res)
-        snprintf(buf, size, "%s failed (see its note below)", rname);
+        snprintf(cause, sizeof cause, "%s failed", str_of(res, "name"));
     else
+        snprintf(cause, sizeof cause, "given up by the cluster");
+    duration_text(period, per, sizeof per);
+    if (!down && res && !wants_failover(res, v->now))
+        snprintf(buf, size, "%s (see its note below)", cause);
+    else if (count >= threshold)
         snprintf(buf, size,
-                 "given up by the cluster (%lld of %lld failovers in %s); "
-                 "`wolfpack group online %s` recovers",
-                 count, threshold, per, name);
+                 "%s; failover threshold reached (%lld of %lld failovers in %s); "
+                 "`wolfpack group online %s%s%s` recovers",
+                 cause, count, threshold, per, q, name, q);
+    else
+        snprintf(buf, size, "%s; no other node can take the group", cause);
 }
 
 /* What a person wants to know beside a group's state. */

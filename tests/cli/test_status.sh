@@ -122,7 +122,7 @@ expect_out "the failed resource shows the agent's error" \
 expect_out "... and its restarts against the threshold" \
     'stfail-svc .*; restarts 1 of 1 in 15m \(threshold reached\)$'
 expect_out "the group says why the cluster gave it up" \
-    '^  stfail +Failed +n1 +- +online +stfail-svc failed, failover threshold reached \(0 of 0 failovers in 6h\); `wolfpack group online stfail` recovers$'
+    '^  stfail +Failed +n1 +- +online +stfail-svc failed; failover threshold reached \(0 of 0 failovers in 6h\); `wolfpack group online stfail` recovers$'
 expect_ok "status --color=always" wp status --color=always
 expect_out "Failed is red" "stfail-svc +service +${ESC}\[31mFailed${ESC}\[0m"
 expect_out "the reason is red too" "${ESC}\[31mservice \"stfail-svc\" ended at once"
