@@ -475,12 +475,15 @@ static void print_resources(const json_t *resources, const status_view *v, FILE 
     wp_table_free(t);
 }
 
+/* The whole human view; without resources (s->res NULL) their table is
+ * left out. */
 static void print_human(const status_snap *s, const status_view *v, FILE *out)
 {
     print_header(s->st, v, out);
     print_nodes(s->st, v, out);
     print_groups(s->st, s->res, v, out);
-    print_resources(s->res, v, out);
+    if (s->res)
+        print_resources(s->res, v, out);
 }
 
 /* ---- reading a status ------------------------------------------------------------ */
@@ -492,8 +495,11 @@ static void snap_free(status_snap *s)
     s->st = s->res = NULL;
 }
 
-/* Read the status (and, unless json_only, the resources).  With the
- * version added to the status object when it lacks one. */
+/* Read the status and, unless json_only, the resources ("version" added to
+ * the status object when it lacks one).  false (err set) when the status
+ * cannot be read; when only the resources cannot (the node still syncs with
+ * the cluster: reads other than status are refused then), s->res is NULL
+ * and err says why. */
 static bool snap_read(wp_cli *cli, bool json_only, status_snap *s, wp_err *err)
 {
     long long version = 0;
@@ -503,13 +509,8 @@ static bool snap_read(wp_cli *cli, bool json_only, status_snap *s, wp_err *err)
         return false;
     if (json_is_object(s->st) && !json_object_get(s->st, "version"))
         json_object_set_new(s->st, "version", json_integer(version));
-    if (json_only)
-        return true;
-    s->res = wp_cli_call(cli, "resource.list", NULL, NULL, err);
-    if (!s->res) {
-        snap_free(s);
-        return false;
-    }
+    if (!json_only)
+        s->res = wp_cli_call(cli, "resource.list", NULL, NULL, err);
     return true;
 }
 
@@ -533,6 +534,7 @@ static int show_status(wp_cli *cli, bool color)
 {
     wp_err err = {0};
     status_snap s;
+    int rc = 0;
     if (!snap_read(cli, cli->json, &s, &err))
         return wp_cli_fail(&err);
     if (cli->json) {
@@ -540,10 +542,13 @@ static int show_status(wp_cli *cli, bool color)
     } else {
         status_view v = {.color = color, .now = time(NULL)};
         print_human(&s, &v, stdout);
+        fflush(stdout);
+        if (!s.res) /* what could be shown is shown; then why not the rest */
+            rc = wp_cli_fail(&err);
     }
     snap_free(&s);
     fflush(stdout);
-    return 0;
+    return rc;
 }
 
 /* ---- --watch: what changed between two statuses ------------------------------------ */
@@ -775,6 +780,12 @@ static bool refresh(watcher *w, wp_err *err)
     status_snap s;
     if (!snap_read(w->cli, false, &s, err))
         return false;
+    if (!s.res && err->code != WP_E_UNAVAILABLE) {
+        snap_free(&s);
+        return false;
+    }
+    if (!s.res) /* syncing after a membership change: keep the last list */
+        s.res = json_incref(w->last.res);
     diff_nodes(w, w->last.st, s.st);
     diff_groups(w, w->last.st, s.st);
     diff_resources(w, w->last.res, s.res);
@@ -791,6 +802,11 @@ static bool watch_start(watcher *w, wp_err *err)
 {
     if (!snap_read(w->cli, w->cli->json, &w->last, err))
         return false;
+    if (!w->cli->json && !w->last.res) {
+        if (err->code != WP_E_UNAVAILABLE)
+            return false;
+        w->last.res = json_array(); /* still syncing: the next event fills it */
+    }
     if (w->cli->json) {
         json_dumpf(w->last.st, stdout, JSON_COMPACT | JSON_SORT_KEYS);
         fputc('\n', stdout);
