@@ -7,7 +7,8 @@
 #
 # Steps: install Debian packages; build with gcc (-Werror), with clang, and
 # with AddressSanitizer+UBSan; check clang-format; run unit, scheduler, CLI
-# and docs (man pages render, cover the usage texts) tests on the gcc build and again on the sanitizer build; run the fuzzer
+# and docs (the man pages render and cover the usage texts) tests on the
+# gcc build and again on the sanitizer build; run the fuzzer
 # briefly; run the integration tests (network namespaces, real Corosync:
 # needs root).  Prints one closing tally "N passed, N failed".
 set -u
