@@ -2,7 +2,7 @@
 # run-tests.sh -- the whole wolfpack test suite (the README's second command).
 #
 #   ./run-tests.sh            everything CI runs (about 15-25 min on 2 cores)
-#   ./run-tests.sh --quick    gcc build, unit + CLI + scheduler tests only
+#   ./run-tests.sh --quick    gcc build, unit + CLI + scheduler + docs tests only
 #   ./run-tests.sh --soak     also the long soak/chaos runs (not in CI)
 #
 # Steps: install Debian packages; build with gcc (-Werror), with clang, and
@@ -21,7 +21,7 @@ for a in "$@"; do
     --quick) quick=1 ;;
     --soak) soak=1 ;;
     -h | --help)
-        sed -n '2,14p' "$0"
+        sed -n '2,15p' "$0"
         exit 0
         ;;
     *)
