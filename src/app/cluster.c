@@ -443,6 +443,8 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
         ok = wp_app_task_sp_files(c, json_object_get(t, "args"), &work);
     else if (strcmp(kind, "sp-upgrade") == 0)
         ok = wp_app_task_sp_upgrade(c, json_object_get(t, "args"), &work);
+    else if (strcmp(kind, "sp-restore") == 0)
+        ok = wp_app_task_sp_restore(c, json_object_get(t, "args"), &work);
     else if (strcmp(kind, "files") == 0 || strcmp(kind, "sp-files") == 0)
         ok = task_files(c, app, &work);
     else if (strcmp(kind, "remove") == 0) {

@@ -77,5 +77,10 @@ void wp_app_put_back(wp_app_cluster *c, const json_t *old);
  * the backup restored if it fails). */
 bool wp_app_task_sp_files(wp_app_cluster *c, const json_t *args, wp_err *err);
 bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err);
+/* Node task sp-restore {app, kit, backup, from, keep?} (a rollback after
+ * the upgrade step; this node owns the group): when the databases differ
+ * from the backup, they are saved into keep (version from) and the backup
+ * (of kit's version) is restored; no backup here: nothing was upgraded. */
+bool wp_app_task_sp_restore(wp_app_cluster *c, const json_t *args, wp_err *err);
 
 #endif

@@ -74,7 +74,7 @@ static bool save(rollout *r, const char *done, wp_err *err)
     char summary[256];
     snprintf(summary, sizeof summary,
              "service pack %s %s: step %s done (apply it again to resume, with --force if the "
-             "run that held the lock is dead; or --rollback before the upgrade)",
+             "run that held the lock is dead; or undo it with --rollback)",
              r->sp->name, r->sp->version, done);
     json_object_set_new(r->st, "step", json_string(done));
     json_object_set_new(r->st, "summary", json_string(summary));
@@ -304,12 +304,12 @@ static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
         json_array_append_new(rest, json_string(str(g, "owner")));
         const json_t *pol = json_object_get(g, "policy");
         st = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "op", "rollout", "app",
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "op", "rollout", "app",
             r->sp->name, "from", str(cur, "version"), "to", r->sp->version, "kit", r->sp->dir,
-            "group", str(g, "name"), "target", json_string_value(json_array_get(others, 0)), "rest",
-            rest, "old_possible", str(pol, "possible_owners") ? str(pol, "possible_owners") : "",
-            "old_preferred", str(pol, "preferred_owners") ? str(pol, "preferred_owners") : "",
-            "backup", backup);
+            "old_kit", str(cur, "kit"), "group", str(g, "name"), "target",
+            json_string_value(json_array_get(others, 0)), "rest", rest, "old_possible",
+            str(pol, "possible_owners") ? str(pol, "possible_owners") : "", "old_preferred",
+            str(pol, "preferred_owners") ? str(pol, "preferred_owners") : "", "backup", backup);
     } else if (others) {
         wp_errf(err, WP_E_CONFLICT, "no other node is up to update first");
         wp_err_why(err, "a rolling service pack updates a node that does not own group %s first",
@@ -383,31 +383,88 @@ static void release_lock(rollout *r)
     wp_app_change(r->c, "app.unlock", json_pack("{s:s}", "holder", str(r->st, "holder")), NULL);
 }
 
-/* Undo before the databases are upgraded: old files back on the target,
- * owner lists back, resources online. */
+/* The rollback's program files on node: the old kit's (sp-files). */
+static bool old_files_on(rollout *r, const char *node, const char *old_kit, wp_err *err)
+{
+    json_t *a = json_pack("{s:s, s:s}", "app", r->sp->name, "kit", old_kit);
+    bool ok = wp_app_task_on(r->c, node, r->sp->name, "sp-files", a, err);
+    json_decref(a);
+    if (ok)
+        fprintf(r->c->out, "  %s: the old program files are back\n", node);
+    return ok;
+}
+
+/* After the move (the upgrade may have run): the databases back from the
+ * verified backup on the target (node task sp-restore), the upgraded ones
+ * kept in an archive beside it. */
+static bool restore_databases(rollout *r, const char *old_kit, wp_err *err)
+{
+    const char *backup = str(r->st, "backup");
+    char keep[PATH_MAX];
+    size_t bl = strlen(backup), sl = strlen(".tar.zst");
+    snprintf(keep, sizeof keep, "%.*s-upgraded-rolled-back.tar.zst", (int)(bl > sl ? bl - sl : bl),
+             backup);
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s}", "app", r->sp->name, "kit", old_kit, "backup",
+                          backup, "from", str(r->st, "to"), "keep", keep);
+    bool ok = wp_app_task_on(r->c, str(r->st, "target"), r->sp->name, "sp-restore", a, err);
+    json_decref(a);
+    if (ok)
+        fprintf(r->c->out,
+                "  %s: the databases are those of the verified backup %s; if they had been "
+                "upgraded, the upgraded ones (with any write made since) are kept in %s\n",
+                str(r->st, "target"), backup, keep);
+    return ok;
+}
+
+/* The cluster record and the resources' commands of the old version. */
+static bool old_records(rollout *r, const json_t *cur, const char *old_kit, wp_err *err)
+{
+    wp_kit *kit = wp_kit_load(old_kit, err);
+    json_t *old = kit ? wp_app_sp_record(r->c, kit, cur, err) : NULL;
+    bool ok = old &&
+              wp_app_change(r->c, "app.register",
+                            json_pack("{s:s, s:O}", "name", r->sp->name, "record", old), err) &&
+              wp_app_update_resources(r->c, old, err);
+    json_decref(old);
+    wp_kit_free(kit);
+    return ok;
+}
+
+/* Undo the rollout from wherever it stopped.  Every part is idempotent and
+ * goes by the last recorded step, counting the step after it as possibly
+ * done (a kill after a step's work, before its record):
+ *   after the move       the databases back from the verified backup
+ *   after the upgrade    the old cluster record and resource commands
+ *   always               the old program files on the target, the owner
+ *                        lists back
+ *   after the online     the old program files on the other nodes
+ * and the resources online. */
 static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
 {
     int done = step_index(str(r->st, "step"));
-    if (done >= 4) {
-        wp_errf(err, WP_E_CONFLICT,
-                "the databases are upgraded already; this rollout cannot be "
-                "rolled back");
-        wp_err_why(err, "the upgrade step ran (the backup before it is %s)", str(r->st, "backup"));
+    const char *old_kit = str(r->st, "old_kit") ? str(r->st, "old_kit") : str(cur, "kit");
+    if (done >= 4 && !str(r->st, "old_kit")) {
+        wp_errf(err, WP_E_CONFLICT, "this rollout does not record the old version's kit");
+        wp_err_why(err, "it was started by an older wolfpack; its upgrade step ran");
         wp_err_todo(err, "apply the service pack again to finish the rollout");
         return false;
     }
     json_t *names = wp_app_resource_names(cur);
-    json_t *a = json_pack("{s:s, s:s}", "app", r->sp->name, "kit", str(cur, "kit"));
-    bool ok =
-        (done < 0 || wp_app_task_on(r->c, str(r->st, "target"), r->sp->name, "sp-files", a, err)) &&
-        (done < 2 || set_owners(r, str(r->st, "old_possible"), str(r->st, "old_preferred"), err)) &&
-        wp_app_resources_to(r->c, names, true, err) &&
-        wp_app_change(r->c, "app.op", json_pack("{s:s}", "name", r->sp->name), err);
-    json_decref(a);
+    bool ok = done < 3 || wp_app_resources_to(r->c, names, false, err);
+    ok = ok && (done < 3 || restore_databases(r, old_kit, err));
+    ok = ok && (done < 4 || old_records(r, cur, old_kit, err));
+    ok = ok && old_files_on(r, str(r->st, "target"), old_kit, err);
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(r->st, "rest"), i, n) ok =
+        ok && (done < 6 || old_files_on(r, json_string_value(n), old_kit, err));
+    ok = ok && set_owners(r, str(r->st, "old_possible"), str(r->st, "old_preferred"), err) &&
+         wp_app_resources_to(r->c, names, true, err) &&
+         wp_app_change(r->c, "app.op", json_pack("{s:s}", "name", r->sp->name), err);
     json_decref(names);
     if (ok)
         fprintf(r->c->out, "OK: rolled back the service pack; %s %s runs as before\n", r->sp->name,
-                str(cur, "version"));
+                str(r->st, "from"));
     return ok;
 }
 
@@ -478,8 +535,8 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
         print_report(&r);
     if (!ok && locked && !o->rollback)
         fprintf(c->out,
-                "The rollout stopped. Resume: wolfpack app sp apply %s; undo (before the "
-                "upgrade step): wolfpack app sp apply %s --rollback\n",
+                "The rollout stopped. Resume: wolfpack app sp apply %s; undo (the databases "
+                "from the backup taken before the upgrade): wolfpack app sp apply %s --rollback\n",
                 sp->dir, sp->dir);
     json_decref(r.st);
     json_decref(r.report);

@@ -281,3 +281,54 @@ bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
     json_decref(old);
     return ok;
 }
+
+/* Save the databases as they are now (the upgraded ones) into keep, unless
+ * an interrupted rollback saved them there already. */
+static bool keep_upgraded(wp_app_cluster *c, const json_t *old, const char *version,
+                          const char *keep, wp_err *err)
+{
+    if (!keep || access(keep, F_OK) == 0)
+        return true;
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    bool ok = wp_app_backup_spec(old, &spec, &dbs, err);
+    spec.version = version;
+    ok = ok && wp_backup_create(&spec, keep, NULL, NULL, err);
+    free(dbs);
+    if (ok)
+        fprintf(c->out, "kept the upgraded databases in %s\n", keep);
+    return ok;
+}
+
+bool wp_app_task_sp_restore(wp_app_cluster *c, const json_t *args, wp_err *err)
+{
+    const char *app = str(args, "app"), *backup = str(args, "backup");
+    json_t *cur = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
+    if (!cur)
+        return false;
+    wp_kit *kit = wp_kit_load(str(args, "kit"), err);
+    json_t *a = kit ? wp_app_group_assess_one(c, str(cur, "group"), err) : NULL;
+    json_t *old = a && wp_app_must_own(c, a, err) ? wp_app_sp_record(c, kit, cur, err) : NULL;
+    bool ok = old && wp_app_record_disk_ready(c, old, err);
+    if (ok && (!backup || access(backup, F_OK) != 0)) {
+        /* the upgrade task never began its backup here: nothing was upgraded */
+        fprintf(c->out, "no backup %s here: the databases were not upgraded\n",
+                backup ? backup : "(none)");
+    } else if (ok) {
+        wp_backup_spec spec;
+        wp_backup_db *dbs = NULL;
+        wp_err same = {0};
+        ok = wp_app_backup_spec(old, &spec, &dbs, err);
+        if (ok && !wp_backup_compare(&spec, backup, &same))
+            ok = keep_upgraded(c, old, str(args, "from"), str(args, "keep"), err) &&
+                 wp_backup_restore(&spec, backup, NULL, err);
+        free(dbs);
+        if (ok)
+            fprintf(c->out, "the databases are those of the backup %s (verified)\n", backup);
+    }
+    json_decref(old);
+    json_decref(a);
+    wp_kit_free(kit);
+    json_decref(cur);
+    return ok;
+}
