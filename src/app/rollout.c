@@ -44,6 +44,13 @@ static const char *str(const json_t *o, const char *k)
 
 static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err);
 
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 static const char *const steps[] = {"update-target", "offline", "restrict",    "move", "upgrade",
                                     "records",       "online",  "update-rest", "lift", NULL};
 
@@ -152,13 +159,11 @@ static bool wait_group_on(rollout *r, const char *node, const json_t *names, wp_
 {
     const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
     long limit = (t && atol(t) > 0 ? atol(t) : 120) * 1000;
-    for (long waited = 0; waited <= limit; waited += 250) {
+    for (wp_app_poll p = {0}; p.waited_ms <= limit; wp_app_poll_next(&p)) {
         if (group_on(r, node, names, err))
             return true;
         if (err->code != WP_OK)
             return false;
-        struct timespec ts = {0, 250000000L};
-        nanosleep(&ts, NULL);
     }
     wp_errf(err, WP_E_UNAVAILABLE, "group %s did not come online on %s", str(r->st, "group"), node);
     wp_err_why(err, "waited for its address, name and disk there");
@@ -204,8 +209,15 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
             if (k)
                 fprintf(r->c->out, "  retrying the upgrade on %s (%d of %d)\n", target, k,
                         r->o->retries);
-            ok = wait_group_on(r, target, names, err) &&
-                 wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
+            long t0 = now_ms();
+            ok = wait_group_on(r, target, names, err);
+            long t1 = now_ms();
+            ok = ok && wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
+            if (ok)
+                fprintf(r->c->out,
+                        "  group %s online on %s after %ld ms; backup, verify and upgrade "
+                        "there took %ld ms\n",
+                        str(r->st, "group"), target, t1 - t0, now_ms() - t1);
         }
         json_decref(a);
         note(r, target, "databases", ok ? "backed up, verified, upgraded once" : "FAILED");

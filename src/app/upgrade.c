@@ -255,6 +255,18 @@ bool wp_app_task_sp_files(wp_app_cluster *c, const json_t *args, wp_err *err)
     return ok;
 }
 
+/* This node holds sp's program files already (the rollout's first step
+ * put them here, and this node's copy of the record says so): the upgrade
+ * need not copy them again while the application is down. */
+static bool has_files(wp_app_cluster *c, const wp_kit *sp)
+{
+    wp_err ignored = {0};
+    json_t *local = wp_app_record_load(c->env, sp->name, &ignored);
+    bool has = local && str(local, "version") && strcmp(str(local, "version"), sp->version) == 0;
+    json_decref(local);
+    return has;
+}
+
 bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
 {
     const char *app = str(args, "app");
@@ -268,8 +280,8 @@ bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
     snprintf(file, sizeof file, "%s", str(args, "backup") ? str(args, "backup") : "");
     bool ok = rec && wp_app_record_disk_ready(c, old, err) &&
               wp_app_verified_backup(c->env, old, file, sizeof file, err);
-    if (ok &&
-        !(wp_app_put_program_files(c->env, sp, err) && wp_app_run_upgrade(c->env, sp, rec, err))) {
+    if (ok && !((has_files(c, sp) || wp_app_put_program_files(c->env, sp, err)) &&
+                wp_app_run_upgrade(c->env, sp, rec, err))) {
         wp_err keep = *err;
         if (wp_app_restore_backup(old, file, err))
             *err = keep;
