@@ -185,7 +185,8 @@ grep -q '^[0-9.]* OK: applied' "$TMP/rollout.log" || {
 }
 echo "  steps (s from the start of the command):"
 awk -v t0="$t0" '/ step [0-9] of 9: / { printf "    %6.2f  %s\n", $1 - t0, substr($0, index($0, $2)) }
-    / OK: applied/ { printf "    %6.2f  done\n", $1 - t0 }' "$TMP/rollout.log"
+    / OK: applied/ { printf "    %6.2f  done\n", $1 - t0 }
+    / online on .* after .* took / { sub(/^[0-9.]+ +/, ""); print "            " $0 }' "$TMP/rollout.log"
 # the outage's window: from the step that takes the application offline to
 # the one after it comes online
 awk -v t0="$t0" '/ step 2 of 9: / { a = $1 } / step 8 of 9: / { b = $1 }

@@ -5,7 +5,8 @@
  *
  *   update-target  a node that does not own the group gets the new program
  *                  files (node task sp-files, between the pre/post hooks)
- *   offline        the application's resources go offline
+ *   offline        the application's resources are asked to go offline (the
+ *                  move stops them; the upgrade waits until they are)
  *   restrict       the group's possible (and preferred) owners become that
  *                  node, so the group cannot go back to an old node
  *   move           the group moves to the updated node (disk, address, name)
@@ -140,6 +141,8 @@ static bool group_on(rollout *r, const char *node, const json_t *app_names, wp_e
         if (!is_app) /* Online on node (not still on the old owner) */
             there = there && strcmp(str(x, "state"), "Online") == 0 && str(x, "node") &&
                     strcasecmp(str(x, "node"), node) == 0;
+        else /* the application stopped (step offline did not wait for it) */
+            there = there && strcmp(str(x, "state"), "Offline") == 0;
     }
     json_decref(g);
     json_decref(res);
@@ -185,6 +188,21 @@ static bool set_owners(rollout *r, const char *possible, const char *preferred, 
 
 /* ---- the steps ---------------------------------------------------------------------- */
 
+/* Ask for the application's resources offline (dependents first) without
+ * waiting: the restriction that follows moves the group, and a move stops
+ * every resource on the old owner before it starts anything on the new one,
+ * so waiting here would only add a round trip to the outage.  The upgrade
+ * step waits until they are Offline (group_on). */
+static bool request_offline(rollout *r, const json_t *names, wp_err *err)
+{
+    for (size_t k = json_array_size(names); k-- > 0;)
+        if (!wp_app_change(r->c, "resource.offline",
+                           json_pack("{s:s}", "name", json_string_value(json_array_get(names, k))),
+                           err))
+            return false;
+    return true;
+}
+
 static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err *err)
 {
     const char *target = str(r->st, "target");
@@ -192,7 +210,7 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
     case 0:
         return update_node(r, target, err);
     case 1:
-        return wp_app_resources_to(r->c, names, false, err);
+        return request_offline(r, names, err);
     case 2:
         return set_owners(r, target, target, err);
     case 3: /* the restriction may have moved it already */
