@@ -173,6 +173,25 @@ json_t *wp_app_sp_record(wp_app_cluster *c, const wp_kit *sp, const json_t *old,
     return rec;
 }
 
+/* The resource has these props already (a null one: has none), so setting
+ * them would only cost a round trip through the cluster while the
+ * application is down. */
+static bool props_same(wp_app_cluster *c, const char *name, const json_t *props)
+{
+    json_t *r = wp_app_call(c, "resource.show", json_pack("{s:s}", "name", name), NULL);
+    const json_t *have = json_object_get(r, "props");
+    bool same = json_is_object(have);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)props, key, v)
+    {
+        const json_t *h = json_object_get(have, key);
+        same = same && (json_is_null(v) ? h == NULL || json_is_null(h) : h && json_equal(h, v));
+    }
+    json_decref(r);
+    return same;
+}
+
 /* Update the resources' commands to the new record's. */
 bool wp_app_update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err)
 {
@@ -185,6 +204,10 @@ bool wp_app_update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err)
         json_t *props = wp_app_service_props(s);
         if (!json_object_get(props, "check_command"))
             json_object_set_new(props, "check_command", json_null());
+        if (props_same(c, name, props)) {
+            json_decref(props);
+            continue;
+        }
         if (!wp_app_change(c, "resource.set", json_pack("{s:s, s:o}", "name", name, "props", props),
                            err))
             return false;
