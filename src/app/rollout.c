@@ -24,8 +24,10 @@
  * lock records "forced").  The state of the rollout is in the cluster
  * database (app.op) after every step, so an interrupted rollout resumes
  * when the same service pack is applied again (--force to take the dead
- * run's lock), or --rollback undoes it while the databases are not
- * upgraded yet.  --plan prints the steps and changes nothing.  A report
+ * run's lock), or --rollback undoes it from wherever it stopped, after the
+ * upgrade step too (the databases come back from the verified backup the
+ * upgrade step took, on the node that owns the group: node task
+ * sp-restore).  --plan prints the steps and changes nothing.  A report
  * (one line per node) ends every run.  $WOLFPACK_TEST_DIE_AT works as in
  * migrate.c (tests kill a rollout at a step).
  */

@@ -2,7 +2,9 @@
  * upgrade.c -- the pieces of a service pack that the single run (sp.c)
  * and the rolling one (rollout.c) share (cluster_internal.h): the version
  * check, the verified backup, the one-time upgrade step, the restore after
- * a failed one, the new version's record and its resources' commands.
+ * a failed one, the new version's record and its resources' commands;
+ * and the node tasks of the rolling service pack: sp-files, sp-upgrade and
+ * sp-restore (a rollback after the upgrade step).
  */
 #include <errno.h>
 #include <stdlib.h>
