@@ -195,7 +195,7 @@ bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
  *   app.task       {id, node, kind, args?: {k: v}}  a node task: the node
  *                                   named runs it when it sees it applied
  *                                   (kind files | remove | sp-files |
- *                                   sp-upgrade); state
+ *                                   sp-upgrade | sp-restore); state
  *                                   "pending"; ids are unique
  *   app.task.done  {id, node, result: ok|failed, error?}  only once, only
  *                                   for the task's own node
