@@ -329,8 +329,8 @@ static json_t *task_wait(wp_app_cluster *c, const char *id, long deadline_s, wp_
                        id);
             wp_err_todo(err,
                         "check the node's wolfpackd and STATE_DIR/agents.log there; the "
-                        "task stays pending and runs when that node's wolfpackd starts; "
-                        "see it with: wolfpack app task %s",
+                        "task (%s) stays pending and runs when that node's wolfpackd "
+                        "starts; then run the same command again",
                         id);
             return NULL;
         }
