@@ -141,8 +141,12 @@ check "n1: standalone install of mailserver 1.0 (no cluster service answers)" \
 check "n1: start it (Dovecot, then Postfix; both checks pass)" wp n1 app start mailserver
 mc n1 send 127.0.0.1 before 5
 sort "$TMP/out" >"$TMP/before"
-check "n1: 5 mails accepted locally (250 after DATA)" test "$(wc -l <"$TMP/before")" -eq 5 ||
+if [ "$(wc -l <"$TMP/before")" -eq 5 ]; then
+    ok "n1: 5 mails accepted locally (250 after DATA)"
+else
+    fail "n1: 5 mails accepted locally (250 after DATA)"
     finish # the rest would compare empty lists
+fi
 check "n1: all 5 delivered (IMAP as alice)" wait_until 20 sh -c \
     "'$TC' exec n1 $MC ids 127.0.0.1 alice@example.org alice-pw | sort | cmp -s - '$TMP/before'"
 check "n1: the store is layout 1 (a flat Maildir per address)" \
