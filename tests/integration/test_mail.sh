@@ -48,14 +48,14 @@ LOOP_PID=
 
 cleanup() {
     [ -n "$LOOP_PID" ] && kill "$LOOP_PID" 2>/dev/null
-    if [ "$FAILED" -gt 0 ] && [ -n "${MAIL_DEBUG:-}" ]; then # keep the nodes' logs to look at
-        mkdir -p "$MAIL_DEBUG"
+    if [ "$FAILED" -gt 0 ] && [ -n "${WPTC_MAIL_DEBUG:-}" ]; then # keep the nodes' logs to look at
+        mkdir -p "$WPTC_MAIL_DEBUG"
         for n in n1 n2 n3; do
-            "$TC" exec $n cat /var/lib/wolfpack/agents.log >"$MAIL_DEBUG/$n.agents.log" 2>&1
+            "$TC" exec $n cat /var/lib/wolfpack/agents.log >"$WPTC_MAIL_DEBUG/$n.agents.log" 2>&1
             "$TC" exec $n sh -c 'tail -n 50 /var/lib/wolfpack/root/var/log/wolfpack/apps/*/*.log' \
-                >"$MAIL_DEBUG/$n.standalone.logs" 2>&1
+                >"$WPTC_MAIL_DEBUG/$n.standalone.logs" 2>&1
         done
-        cp "$TMP"/* "$MAIL_DEBUG/" 2>/dev/null
+        cp "$TMP"/* "$WPTC_MAIL_DEBUG/" 2>/dev/null
     fi
     "$TC" down >/dev/null 2>&1 || "$TC" down
     rm -rf "$TMP"

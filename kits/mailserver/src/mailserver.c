@@ -364,6 +364,10 @@ static int run_postfix(ms_opts *o)
               write_file(fmt("%s/vmailbox", dir), rcpt, 0644);
     if (!ok)
         return 1;
+    /* Postfix reads these from the environment: MAIL_DEBUG would run
+     * every daemon under debugger_command, MAIL_VERBOSE logs verbosely. */
+    unsetenv("MAIL_DEBUG");
+    unsetenv("MAIL_VERBOSE");
     /* `postfix check` makes missing queue directories and fixes their
      * owners (a queue restored or new on the shared disk).  Then the
      * master runs as this very process (not `postfix start-fg`, which
