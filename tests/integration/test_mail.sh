@@ -81,7 +81,7 @@ check() { # check NAME CMD...
     if "$@"; then ok "$name"; else fail "$name"; fi
 }
 finish() {
-    echo "$(basename "$0"): $PASSED passed, $FAILED failed"
+    echo "$(basename "$0"): $PASSED passed, $FAILED failed ($SECONDS s)"
     [ "$FAILED" -eq 0 ]
     exit
 }
