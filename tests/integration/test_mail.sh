@@ -48,13 +48,14 @@ LOOP_PID=
 
 cleanup() {
     [ -n "$LOOP_PID" ] && kill "$LOOP_PID" 2>/dev/null
-    if [ "$FAILED" -gt 0 ] && [ -n "${MAIL_DEBUG:-}" ]; then # keep the nodes' logs to look at
-        mkdir -p "$MAIL_DEBUG"
+    if [ "$FAILED" -gt 0 ] && [ -n "${WPTC_MAIL_DEBUG:-}" ]; then # keep the nodes' logs to look at
+        mkdir -p "$WPTC_MAIL_DEBUG"
         for n in n1 n2 n3; do
-            "$TC" exec $n cat /var/lib/wolfpack/agents.log >"$MAIL_DEBUG/$n.agents.log" 2>&1
-            "$TC" exec $n sh -c 'cat /var/lib/wolfpack/*.log' >"$MAIL_DEBUG/$n.logs" 2>&1
+            "$TC" exec $n cat /var/lib/wolfpack/agents.log >"$WPTC_MAIL_DEBUG/$n.agents.log" 2>&1
+            "$TC" exec $n sh -c 'tail -n 50 /var/lib/wolfpack/root/var/log/wolfpack/apps/*/*.log' \
+                >"$WPTC_MAIL_DEBUG/$n.standalone.logs" 2>&1
         done
-        cp "$TMP"/* "$MAIL_DEBUG/" 2>/dev/null
+        cp "$TMP"/* "$WPTC_MAIL_DEBUG/" 2>/dev/null
     fi
     "$TC" down >/dev/null 2>&1 || "$TC" down
     rm -rf "$TMP"
@@ -80,7 +81,7 @@ check() { # check NAME CMD...
     if "$@"; then ok "$name"; else fail "$name"; fi
 }
 finish() {
-    echo "$(basename "$0"): $PASSED passed, $FAILED failed"
+    echo "$(basename "$0"): $PASSED passed, $FAILED failed ($SECONDS s)"
     [ "$FAILED" -eq 0 ]
     exit
 }
@@ -140,7 +141,12 @@ check "n1: standalone install of mailserver 1.0 (no cluster service answers)" \
 check "n1: start it (Dovecot, then Postfix; both checks pass)" wp n1 app start mailserver
 mc n1 send 127.0.0.1 before 5
 sort "$TMP/out" >"$TMP/before"
-check "n1: 5 mails accepted locally (250 after DATA)" test "$(wc -l <"$TMP/before")" -eq 5
+if [ "$(wc -l <"$TMP/before")" -eq 5 ]; then
+    ok "n1: 5 mails accepted locally (250 after DATA)"
+else
+    fail "n1: 5 mails accepted locally (250 after DATA)"
+    finish # the rest would compare empty lists
+fi
 check "n1: all 5 delivered (IMAP as alice)" wait_until 20 sh -c \
     "'$TC' exec n1 $MC ids 127.0.0.1 alice@example.org alice-pw | sort | cmp -s - '$TMP/before'"
 check "n1: the store is layout 1 (a flat Maildir per address)" \

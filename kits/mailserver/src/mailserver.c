@@ -154,6 +154,8 @@ static bool need(const char *what, const char *v)
 
 /* ---- files ------------------------------------------------------------------ */
 
+/* mkdir -p; the directory itself gets mode (also when it exists: a
+ * directory left with another mode would lock out the servers' users). */
 static bool mkdir_p(const char *path, mode_t mode)
 {
     char buf[PATH_MAX];
@@ -165,7 +167,7 @@ static bool mkdir_p(const char *path, mode_t mode)
                 return false;
             *p = '/';
         }
-    return mkdir(buf, mode) == 0 || errno == EEXIST;
+    return (mkdir(buf, mode) == 0 || errno == EEXIST) && chmod(buf, mode) == 0;
 }
 
 /* Write a whole file atomically: beside it, fsync, rename. */
@@ -355,12 +357,17 @@ static int run_postfix(ms_opts *o)
     char *dir = fmt("%s/postfix", o->home), *data = fmt("%s-data", dir);
     char *main_cf = postfix_main(o, dir), *master_cf = postfix_master(o);
     char *rcpt = postfix_recipients(o);
-    bool ok = mkdir_p(dir, 0755) && mkdir_p(data, 0700) && chown_to(data, "postfix") &&
-              mkdir_p(o->queue, 0755) && write_file(fmt("%s/main.cf", dir), main_cf, 0644) &&
+    bool ok = mkdir_p(o->home, 0755) && mkdir_p(dir, 0755) && mkdir_p(data, 0700) &&
+              chown_to(data, "postfix") && mkdir_p(o->queue, 0755) &&
+              write_file(fmt("%s/main.cf", dir), main_cf, 0644) &&
               write_file(fmt("%s/master.cf", dir), master_cf, 0644) &&
               write_file(fmt("%s/vmailbox", dir), rcpt, 0644);
     if (!ok)
         return 1;
+    /* Postfix reads these from the environment: MAIL_DEBUG would run
+     * every daemon under debugger_command, MAIL_VERBOSE logs verbosely. */
+    unsetenv("MAIL_DEBUG");
+    unsetenv("MAIL_VERBOSE");
     /* `postfix check` makes missing queue directories and fixes their
      * owners (a queue restored or new on the shared disk).  Then the
      * master runs as this very process (not `postfix start-fg`, which
@@ -435,11 +442,11 @@ static int run_dovecot(ms_opts *o)
         return 2;
     char *dir = fmt("%s/dovecot", o->home), *run = fmt("%s/run", dir);
     char *conf = fmt("%s/dovecot.conf", dir);
-    bool ok = mkdir_p(run, 0755) && mkdir_p(o->state, 0750) && mkdir_p(o->store, 0750) &&
-              chown_to(o->store, MS_MAIL_USER) && check_layout(o->store) &&
-              write_file(fmt("%s/users", dir), dovecot_users(o), 0640) &&
-              chown_to(fmt("%s/users", dir), "dovecot") &&
-              write_file(conf, dovecot_conf(o, dir), 0644);
+    bool ok =
+        mkdir_p(o->home, 0755) && mkdir_p(dir, 0755) && mkdir_p(run, 0755) &&
+        mkdir_p(o->state, 0750) && mkdir_p(o->store, 0750) && chown_to(o->store, MS_MAIL_USER) &&
+        check_layout(o->store) && write_file(fmt("%s/users", dir), dovecot_users(o), 0640) &&
+        chown_to(fmt("%s/users", dir), "dovecot") && write_file(conf, dovecot_conf(o, dir), 0644);
     if (!ok)
         return 1;
     fflush(NULL);
@@ -620,6 +627,9 @@ static int usage(void)
 int main(int argc, char **argv)
 {
     static ms_opts o;
+    /* Whatever the supervisor's umask (wolfpackd's may be 077): Postfix's
+     * and Dovecot's unprivileged processes must reach what is rendered. */
+    umask(022);
     if (argc < 2 || !parse_opts(&o, argc, argv))
         return usage();
     const char *cmd = argv[1];
