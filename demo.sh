@@ -131,7 +131,6 @@ check() { # NAME CMD... : one line of the summary
 # one message (TEXT identifies it), print the server's answer, succeed when
 # it was accepted; app_read NODE HOST: the TEXT of every message stored, one
 # a line; app_format NODE: the data's format on disk, for a person;
-# app_prepare_node NODE: what a node needs before the application comes;
 # app_port_name PORT: what answers there, for a person.
 DEMO_APP=${WOLFPACK_DEMO_APP:-mailserver}
 case "$DEMO_APP" in
@@ -153,7 +152,6 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
     PROBES=("$PORT:VERSION:VERSION")
     DISK_PROPS=()
     app_install_args() { echo "--set port=$PORT"; }
-    app_prepare_node() { :; }
     app_port_name() { echo "port $1"; }
     app_talk() { # NODE HOST REQUEST : one request, the answer's lines
         "$TC" exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
@@ -185,18 +183,6 @@ else # kits/mailserver: Postfix (SMTP) and Dovecot (IMAP); a message is a mail t
     DISK_PROPS=(--prop mount_options=dirsync) # a mail queue relies on its directories (docs/MAIL.md)
     app_install_args() { :; }
     app_port_name() { case "$1" in 25) echo SMTP ;; 143) echo IMAP ;; *) echo "port $1" ;; esac; }
-    # Workaround: wolfpackd runs with umask 077, so the install root and the
-    # wrapper's home that its node tasks and services create are 0700, and
-    # Postfix's unprivileged processes cannot reach their data_directory
-    # there ("postfix check" fails), nor Dovecot's LMTP socket (mail stays
-    # deferred): the resources fail on every node but the one where the CLI
-    # made these directories.  In production the root is / (0755); give
-    # each node's private root and the wrapper's home the modes the CLI gives.
-    app_prepare_node() {
-        local h=$WOLFPACK_APP_ROOT/run/mailserver
-        "$TC" exec "$1" install -d -m 0755 "$WOLFPACK_APP_ROOT" "$WOLFPACK_APP_ROOT/run" "$h" \
-            "$h/postfix" "$h/dovecot" "$h/dovecot/run"
-    }
     app_send() { # the answer to DATA, e.g. "250 2.0.0 Ok: queued as 4Fk2..."
         "$TC" exec "$1" /usr/bin/python3 -c '
 import smtplib, sys
@@ -296,7 +282,6 @@ t0=$(date +%s.%N)
 }
 wait_for 60 sh -c "for n in n1 n2 n3; do '$TC' exec \$n '$WOLFPACK' status --json | jq -e .ready || exit 1; done" ||
     fail "wolfpackd is not ready on every node"
-for n in n1 n2 n3; do app_prepare_node $n || fail "could not prepare $n for $APP"; done
 say "n1, n2, n3 at 198.51.100.11-13, a client and a DNS server at .200: up in $(elapsed "$t0" "$(date +%s.%N)") s"
 wpx '/^Quorate/p;/^Nodes/,/^$/{/^$/!p}' n1 status
 wp n2 group create "Print Server"
