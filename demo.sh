@@ -30,7 +30,7 @@
 #   WPTC_DIR, WPTC_PREFIX   where the test cluster lives (docs/TESTCLUSTER.md)
 # Exit status 0 only when every check of the summary holds.
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 short=0
 [ "${1:-}" = "--short" ] && short=1
 
@@ -127,7 +127,7 @@ check() { # NAME CMD... : one line of the summary
 # called; SEND_HOW, READ_HOW: how the client reaches it (for a person);
 # PROBES: what the failover poller asks (PORT:PROBE:EXPECTED-ANSWER-PREFIX);
 # DISK_PROPS: more properties of the group's Physical Disk;
-# app_install_args: `app install` arguments; app_send NODE HOST TEXT: send
+# INSTALL_ARGS: `app install` arguments; app_send NODE HOST TEXT: send
 # one message (TEXT identifies it), print the server's answer, succeed when
 # it was accepted; app_read NODE HOST: the TEXT of every message stored, one
 # a line; app_format NODE: the data's format on disk, for a person;
@@ -151,7 +151,7 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
     READ_HOW="on port $PORT"
     PROBES=("$PORT:VERSION:VERSION")
     DISK_PROPS=()
-    app_install_args() { echo "--set port=$PORT"; }
+    INSTALL_ARGS=(--set "port=$PORT")
     app_port_name() { echo "port $1"; }
     app_talk() { # NODE HOST REQUEST : one request, the answer's lines
         "$TC" exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
@@ -181,7 +181,7 @@ else # kits/mailserver: Postfix (SMTP) and Dovecot (IMAP); a message is a mail t
     READ_HOW="over IMAP (port 143), as alice@example.org"
     PROBES=("25::220" "143::* OK")
     DISK_PROPS=(--prop mount_options=dirsync) # a mail queue relies on its directories (docs/MAIL.md)
-    app_install_args() { :; }
+    INSTALL_ARGS=()
     app_port_name() { case "$1" in 25) echo SMTP ;; 143) echo IMAP ;; *) echo "port $1" ;; esac; }
     app_send() { # the answer to DATA, e.g. "250 2.0.0 Ok: queued as 4Fk2..."
         "$TC" exec "$1" /usr/bin/python3 -c '
@@ -295,7 +295,7 @@ act "2. $APP installed standalone on n1 BEFORE n1 was a cluster node (the articl
 "$TC" stop n1 >/dev/null || fail "could not stop n1's cluster service"
 say "n1's cluster service is stopped: n1 is a plain server, as before the cluster came"
 wp n1 status
-wp n1 app install "$KIT" $(app_install_args) || fail "the standalone install failed"
+wp n1 app install "$KIT" "${INSTALL_ARGS[@]}" || fail "the standalone install failed"
 wp n1 app start $APP || fail "the standalone application did not start"
 SENT=$TMP/sent
 : >"$SENT"

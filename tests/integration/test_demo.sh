@@ -7,7 +7,7 @@
 # numbers equal; every check of the summary "ok"; and nothing left behind
 # (namespaces, loop devices).  About 1-2 minutes.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export WPTC_DIR=${WPTC_DIR:-/run/wptc-demo$$}
 export WPTC_PREFIX=${WPTC_PREFIX:-wpdm$$-}
 log=$(mktemp /tmp/wolfpack-demo-test.XXXXXX)
