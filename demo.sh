@@ -276,6 +276,7 @@ trap 'exit 130' INT TERM
 # ---- 1 ------------------------------------------------------------------------------------------
 act "1. A 3-node cluster in network namespaces (real Corosync, token 1000 ms)"
 t0=$(date +%s.%N)
+shown host "$TC" up 3 --token 1000
 "$TC" up 3 --token 1000 >"$TMP/up.log" 2>&1 || {
     tail -20 "$TMP/up.log"
     fail "the test cluster did not come up"
@@ -292,6 +293,7 @@ pause
 
 # ---- 2 ------------------------------------------------------------------------------------------
 act "2. $APP installed standalone on n1 BEFORE n1 was a cluster node (the article's mistake)"
+shown host "$TC" stop n1
 "$TC" stop n1 >/dev/null || fail "could not stop n1's cluster service"
 say "n1's cluster service is stopped: n1 is a plain server, as before the cluster came"
 wp n1 status
@@ -305,6 +307,7 @@ for i in 1 2 3; do
     say "from-the-standalone-days-$i: $ans"
 done
 say "later the cluster service comes to n1 as well:"
+shown host "$TC" start n1
 "$TC" start n1 >/dev/null || fail "could not start n1's cluster service"
 wait_for 60 sh -c "'$TC' exec n1 '$WOLFPACK' status --json | jq -e '.ready and .sync == \"synced\"'" ||
     fail "n1 did not join the cluster"
@@ -328,6 +331,7 @@ pause 3
 
 # ---- 4 ------------------------------------------------------------------------------------------
 act "4. A virtual server (IP address, network name in DNS, shared disk), and migrate into it"
+shown host "$TC" disk disk1 --prepare
 disk=$("$TC" disk disk1 --prepare | tail -1) || fail "no shared disk"
 say "the shared disk: one image, a loop device per node ($disk on every node), an on-disk lease"
 wp n1 group create $GROUP --policy preferred_owners=n1,n2,n3 || fail "group create"
@@ -401,6 +405,9 @@ pause
 # ---- 7 ------------------------------------------------------------------------------------------
 act "7. $owner, the owner, loses power"
 say "kill -9 of its corosync and wolfpackd, and its network cable pulled"
+shown host "$TC" kill "$owner"
+shown host ip -n "${PREFIX}sw" link set "p-$owner" down
+say "(the second one: $owner's port on the switch goes dark)"
 t_kill=$(date +%s.%N)
 "$TC" kill "$owner" >/dev/null
 ip -n "${PREFIX}sw" link set "p-$owner" down
