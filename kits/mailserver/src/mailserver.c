@@ -11,6 +11,9 @@
  *   mailserver check-smtp OPTIONS  the greeting must be "220 HOSTNAME ..."
  *   mailserver check-imap OPTIONS  the greeting names HOSTNAME; LOGIN as the first user
  *   mailserver upgrade --store S   convert the mail store to this version's layout
+ *   mailserver deliver --store S QUEUE_ID RECIPIENT
+ *                                  (Postfix's pipe) the message on stdin into the
+ *                                  recipient's Maildir, exactly once
  *
  * OPTIONS: --home DIR (node-local: rendered files, sockets), --queue DIR
  * (Postfix queue), --store DIR (mail store), --state DIR (Dovecot state),
@@ -118,7 +121,7 @@ static bool parse_opts(ms_opts *o, int argc, char **argv)
                             &o->size_limit, &o->smtp_port, &o->imap_port};
     o->smtp_port = "25";
     o->imap_port = "143";
-    for (int i = 2; i < argc; i += 2) {
+    for (int i = 2; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         int k = 0;
         while (names[k] && strcmp(names[k], argv[i]) != 0)
             k++;
@@ -299,7 +302,9 @@ static char *postfix_main(const ms_opts *o, const char *dir)
                "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
                "virtual_mailbox_domains = %s\n"
                "virtual_mailbox_maps = texthash:%s/vmailbox\n"
-               "virtual_transport = lmtp:unix:%s/dovecot/run/lmtp\n"
+               "virtual_transport = deliver\n"
+               "deliver_destination_recipient_limit = 1\n"
+               "enable_long_queue_ids = yes\n"
                "default_transport = error:this server relays no mail\n"
                "relay_transport = error:this server relays no mail\n"
                "message_size_limit = %s\n"
@@ -307,10 +312,33 @@ static char *postfix_main(const ms_opts *o, const char *dir)
                "smtputf8_enable = no\nbiff = no\nappend_dot_mydomain = no\n"
                "maillog_file = /dev/stdout\n",
                MS_VERSION, o->queue, dir, o->hostname, o->domain, o->address, o->domain, dir,
-               o->home, o->size_limit ? o->size_limit : "10240000");
+               o->size_limit ? o->size_limit : "10240000");
 }
 
-static char *postfix_master(const ms_opts *o)
+/* A copy of this program beside the rendered files, for Postfix's pipe
+ * to run as the mail user (the install root need not be open to it). */
+static bool copy_self(const char *to)
+{
+    int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    char *tmp = fmt("%s.tmp", to);
+    int out = in >= 0 ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755) : -1;
+    char buf[65536];
+    ssize_t n = 0;
+    bool ok = out >= 0;
+    while (ok && (n = read(in, buf, sizeof buf)) > 0)
+        ok = write(out, buf, (size_t)n) == n;
+    ok = ok && n == 0 && fchmod(out, 0755) == 0;
+    if (out >= 0 && close(out) != 0)
+        ok = false;
+    if (in >= 0)
+        close(in);
+    if (ok && rename(tmp, to) == 0)
+        return true;
+    unlink(tmp);
+    return fail("cannot copy this program to %s: %s", to, strerror(errno)), false;
+}
+
+static char *postfix_master(const ms_opts *o, const char *deliver_prog)
 {
     return fmt("# Rendered by mailserver %s: every service unchrooted, SMTP on port %s.\n"
                "%s inet n - n - - smtpd\n"
@@ -330,11 +358,12 @@ static char *postfix_master(const ms_opts *o)
                "error unix - - n - - error\n"
                "retry unix - - n - - error\n"
                "discard unix - - n - - discard\n"
-               "lmtp unix - - n - - lmtp\n"
+               "deliver unix - n n - - pipe flags=R user=" MS_MAIL_USER
+               " argv=%s deliver --store %s ${queue_id} ${recipient}\n"
                "anvil unix - - n - 1 anvil\n"
                "scache unix - - n - 1 scache\n"
                "postlog unix-dgram n - n - 1 postlogd\n",
-               MS_VERSION, o->smtp_port, o->smtp_port);
+               MS_VERSION, o->smtp_port, o->smtp_port, deliver_prog, o->store);
 }
 
 static char *postfix_recipients(const ms_opts *o)
@@ -352,13 +381,14 @@ static int run_postfix(ms_opts *o)
 {
     if (!need("--home", o->home) || !need("--queue", o->queue) || !need("--address", o->address) ||
         !need("--hostname", o->hostname) || !need("--domain", o->domain) ||
-        !need("--users", o->users))
+        !need("--users", o->users) || !need("--store", o->store))
         return 2;
     char *dir = fmt("%s/postfix", o->home), *data = fmt("%s-data", dir);
-    char *main_cf = postfix_main(o, dir), *master_cf = postfix_master(o);
+    char *prog = fmt("%s/mailserver-deliver", dir);
+    char *main_cf = postfix_main(o, dir), *master_cf = postfix_master(o, prog);
     char *rcpt = postfix_recipients(o);
-    bool ok = mkdir_p(o->home, 0755) && mkdir_p(dir, 0755) && mkdir_p(data, 0700) &&
-              chown_to(data, "postfix") && mkdir_p(o->queue, 0755) &&
+    bool ok = mkdir_p(o->home, 0755) && mkdir_p(dir, 0755) && copy_self(prog) &&
+              mkdir_p(data, 0700) && chown_to(data, "postfix") && mkdir_p(o->queue, 0755) &&
               write_file(fmt("%s/main.cf", dir), main_cf, 0644) &&
               write_file(fmt("%s/master.cf", dir), master_cf, 0644) &&
               write_file(fmt("%s/vmailbox", dir), rcpt, 0644);
@@ -394,7 +424,7 @@ static char *dovecot_conf(const ms_opts *o, const char *dir)
 {
     return fmt("# Rendered by mailserver %s from the install's parameters at every start.\n"
                "# Do not edit: change them with `wolfpack app config mailserver NAME=VALUE`.\n"
-               "protocols = imap lmtp\n"
+               "protocols = imap\n"
                "listen = %s\n"
                "base_dir = %s/run\n"
                "state_dir = %s\n"
@@ -414,12 +444,10 @@ static char *dovecot_conf(const ms_opts *o, const char *dir)
                "userdb {\n  driver = static\n  args = uid=" MS_MAIL_USER " gid=" MS_MAIL_USER
                " home=%s/%s\n}\n"
                "service imap-login {\n  inet_listener imap {\n    address = %s\n    port = %s\n"
-               "  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n"
-               "service lmtp {\n  unix_listener lmtp {\n    mode = 0666\n  }\n}\n"
-               "protocol lmtp {\n  postmaster_address = postmaster@%s\n}\n",
+               "  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n",
                MS_VERSION, o->address, dir, o->state, o->address, o->hostname, o->hostname,
                MS_VERSION, o->store, mail_dir(), dir, o->store, mail_home(), o->address,
-               o->imap_port, o->domain);
+               o->imap_port);
 }
 
 static char *dovecot_users(const ms_opts *o)
@@ -615,6 +643,93 @@ static int upgrade(ms_opts *o)
     return 0;
 }
 
+/* ---- delivery: exactly once into the Maildir ------------------------------------------- */
+
+/* The recipient's Maildir in this version's layout. */
+static char *maildir_of(const char *store, const char *rcpt)
+{
+    const char *at = strchr(rcpt, '@');
+    if (MS_LAYOUT == 1)
+        return fmt("%s/%s", store, rcpt);
+    return fmt("%s/%s/%.*s/Maildir", store, at + 1, (int)(at - rcpt), rcpt);
+}
+
+/* Is there a message named key in new/ or (read: moved by Dovecot, flags
+ * appended after ':') in cur/? */
+static bool delivered_already(const char *md, const char *key)
+{
+    char *path = fmt("%s/new/%s", md, key);
+    bool found = access(path, F_OK) == 0;
+    free(path);
+    char *cur = fmt("%s/cur", md);
+    DIR *d = found ? NULL : opendir(cur);
+    size_t kl = strlen(key);
+    struct dirent *e;
+    while (d && !found && (e = readdir(d)))
+        found = strncmp(e->d_name, key, kl) == 0 && e->d_name[kl] == ':';
+    if (d)
+        closedir(d);
+    free(cur);
+    return found;
+}
+
+static bool copy_stdin(int fd)
+{
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t m = write(fd, buf + off, (size_t)(n - off));
+            if (m <= 0)
+                return false;
+            off += m;
+        }
+    }
+    return true;
+}
+
+/* Postfix's pipe(8) runs `deliver --store S QUEUE_ID RECIPIENT` as the mail
+ * user with the message on stdin.  The file's name is made from the queue
+ * id (unique: enable_long_queue_ids) and the recipient, so a delivery that
+ * is repeated -- the node died after the message was in the Maildir and
+ * before Postfix removed its queue file, and the next owner's Postfix
+ * delivers the queue file again -- finds it there and does nothing:
+ * exactly once.  tmp/ -> fsync -> link into new/ (atomic; the directory
+ * synced).  Exit 0 delivered, 75 (EX_TEMPFAIL: Postfix retries) on error. */
+static int deliver(ms_opts *o, int argc, char **argv)
+{
+    if (!need("--store", o->store) || argc != 6)
+        return fail("usage: mailserver deliver --store DIR QUEUE_ID RECIPIENT"), 75;
+    const char *qid = argv[4], *rcpt = argv[5];
+    const char *at = strchr(rcpt, '@');
+    if (!word_ok(qid, "") || !at || at == rcpt || !word_ok(rcpt, "@._-+"))
+        return fail("refusing to deliver to '%s' (queue id '%s')", rcpt, qid), 75;
+    char *md = maildir_of(o->store, rcpt);
+    char *key = fmt("%s.%s.mailserver", qid, rcpt);
+    char *tmp = fmt("%s/tmp/%s", md, key), *dst = fmt("%s/new/%s", md, key);
+    bool ok = mkdir_p(fmt("%s/tmp", md), 0700) && mkdir_p(fmt("%s/new", md), 0700) &&
+              mkdir_p(fmt("%s/cur", md), 0700);
+    if (ok && delivered_already(md, key)) {
+        printf("mailserver: %s for %s was delivered already (%s)\n", qid, rcpt, key);
+        return 0;
+    }
+    int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    ok = fd >= 0 && copy_stdin(fd) && fsync(fd) == 0;
+    if (fd >= 0 && close(fd) != 0)
+        ok = false;
+    if (ok && link(tmp, dst) != 0 && errno != EEXIST)
+        ok = false;
+    int e = errno;
+    unlink(tmp);
+    if (!ok || !fsync_dir(fmt("%s/new", md)))
+        return fail("cannot deliver %s to %s: %s", qid, md, strerror(e)), 75;
+    return 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr,
@@ -643,5 +758,7 @@ int main(int argc, char **argv)
         return check_imap(&o);
     if (strcmp(cmd, "upgrade") == 0)
         return upgrade(&o);
+    if (strcmp(cmd, "deliver") == 0)
+        return deliver(&o, argc, argv);
     return usage();
 }
