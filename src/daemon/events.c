@@ -41,7 +41,7 @@
 
 #define TICK_MS 1000
 #define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
-#define TICK_SHARE 8    /* a stream of changes: a tick at most 1/8 of the time */
+#define TICK_SHARE 8   /* a stream of changes: a tick at most 1/8 of the time */
 #define TICK_GAP_MAX_MS 1000
 
 static uint64_t mono_ms(void)
