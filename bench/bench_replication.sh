@@ -14,7 +14,7 @@
 # fail on a missed target (exit status 0 unless the cluster cannot start).
 # Needs root.  BUILD selects the build (default build).  Environment:
 # LAT_N (changes for latency, 300), TP_N (changes for throughput, 4000),
-# TP_CONN (32), RES_N (resources, 10000).
+# TP_CONN (100), RES_N (resources, 10000).
 set -u
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -26,7 +26,7 @@ export WPTC_PREFIX=wrb$$-
 TC=$PWD/tools/testcluster
 LAT_N=${LAT_N:-300}
 TP_N=${TP_N:-4000}
-TP_CONN=${TP_CONN:-32}
+TP_CONN=${TP_CONN:-100}
 RES_N=${RES_N:-10000}
 TMP=$(mktemp -d /tmp/wpbench.XXXXXX)
 
