@@ -19,6 +19,7 @@
 typedef enum arg_shape {
     SHAPE_STRING,      /* "text" */
     SHAPE_INTEGER,     /* 42 */
+    SHAPE_BOOL,        /* true | false */
     SHAPE_OBJ_STR,     /* {"k": "v"} */
     SHAPE_OBJ_STR_NUL, /* {"k": "v" | null} */
     SHAPE_ARR_STR,     /* ["a", "b"] */
@@ -44,6 +45,8 @@ static const arg_spec args_node[] = {{"name", SHAPE_STRING, true},
                                      {"address", SHAPE_STRING, true},
                                      {"id", SHAPE_INTEGER, true},
                                      {NULL, 0, false}};
+static const arg_spec args_node_remove[] = {
+    {"name", SHAPE_STRING, true}, {"force", SHAPE_BOOL, false}, {NULL, 0, false}};
 static const arg_spec args_cluster_create[] = {{"name", SHAPE_STRING, true},
                                                {"nodes", SHAPE_ARR_NODES, false},
                                                {"ip", SHAPE_STRING, false},
@@ -105,7 +108,7 @@ static const arg_spec args_app_unlock[] = {{"holder", SHAPE_STRING, true}, {NULL
 static const op_spec op_table[] = {
     {"cluster.create", args_cluster_create, db_op_cluster_create},
     {"node.add", args_node, db_op_node_add},
-    {"node.remove", args_name, db_op_node_remove},
+    {"node.remove", args_node_remove, db_op_node_remove},
     {"group.create", args_group_create, db_op_group_create},
     {"group.delete", args_name, db_op_group_delete},
     {"group.set", args_group_set, db_op_group_set},
@@ -142,6 +145,8 @@ static const char *shape_text(arg_shape s)
         return "a string";
     case SHAPE_INTEGER:
         return "an integer";
+    case SHAPE_BOOL:
+        return "true or false";
     case SHAPE_OBJ_STR:
         return "an object of strings";
     case SHAPE_OBJ_STR_NUL:
@@ -179,6 +184,8 @@ static bool shape_ok(const json_t *v, arg_shape s)
         return json_is_string(v);
     case SHAPE_INTEGER:
         return json_is_integer(v);
+    case SHAPE_BOOL:
+        return json_is_boolean(v);
     case SHAPE_OBJ_STR:
     case SHAPE_OBJ_STR_NUL:
         if (!json_is_object(v))

@@ -28,6 +28,7 @@
 typedef enum arg_shape {
     SHAPE_STRING,      /* "text" */
     SHAPE_INTEGER,     /* 42 */
+    SHAPE_BOOL,        /* true | false */
     SHAPE_OBJ_STR,     /* {"k": "v", ...} */
     SHAPE_OBJ_STR_NUL, /* {"k": "v" | null, ...} */
     SHAPE_ARR_STR,     /* ["a", "b"] */
@@ -54,6 +55,13 @@ static const arg_spec args_node[] = {{"name", SHAPE_STRING, true},
                                      {"address", SHAPE_STRING, true},
                                      {"id", SHAPE_INTEGER, true},
                                      {NULL, 0, false}};
+/* node.add: without an id, wolfpackd picks the next free one (handlers.c). */
+static const arg_spec args_node_add[] = {{"name", SHAPE_STRING, true},
+                                         {"address", SHAPE_STRING, true},
+                                         {"id", SHAPE_INTEGER, false},
+                                         {NULL, 0, false}};
+static const arg_spec args_node_remove[] = {
+    {"name", SHAPE_STRING, true}, {"force", SHAPE_BOOL, false}, {NULL, 0, false}};
 static const arg_spec args_cluster_create[] = {{"name", SHAPE_STRING, true},
                                                {"nodes", SHAPE_ARR_NODES, false},
                                                {"ip", SHAPE_STRING, false},
@@ -120,8 +128,8 @@ static const op_spec op_table[] = {
     {"resource.show", false, args_name},
     {"watch", false, args_none},
     {"cluster.create", true, args_cluster_create},
-    {"node.add", true, args_node},
-    {"node.remove", true, args_name},
+    {"node.add", true, args_node_add},
+    {"node.remove", true, args_node_remove},
     {"group.create", true, args_group_create},
     {"group.delete", true, args_name},
     {"group.set", true, args_group_set},
@@ -179,6 +187,8 @@ static const char *shape_text(arg_shape shape)
         return "a string";
     case SHAPE_INTEGER:
         return "an integer";
+    case SHAPE_BOOL:
+        return "true or false";
     case SHAPE_OBJ_STR:
         return "an object of string values";
     case SHAPE_OBJ_STR_NUL:
@@ -208,6 +218,8 @@ static bool shape_ok(const char *where, const json_t *v, arg_shape shape, wp_err
         return json_is_string(v);
     case SHAPE_INTEGER:
         return json_is_integer(v);
+    case SHAPE_BOOL:
+        return json_is_boolean(v);
     case SHAPE_OBJ_STR:
     case SHAPE_OBJ_STR_NUL:
         if (!json_is_object(v))
