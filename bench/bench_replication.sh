@@ -4,7 +4,7 @@
 #
 #   commit latency    one client, one change at a time (wpload, 1 connection):
 #                     median and p99, on 1, 3 and 5 nodes
-#   throughput        many clients at once (wpload, 32 connections) on 1, 3, 5
+#   throughput        many clients at once (wpload, 100 connections) on 1, 3, 5
 #   fresh-node sync   3 nodes hold 10,000 resources; n3's database is wiped and
 #                     its wolfpackd started: time until it serves (synced)
 #   memory            wolfpackd's VmRSS with 10,000 resources (n1, and n3
