@@ -4,7 +4,7 @@
  * dependencies of each resource, and its dependents), in arrays indexed by
  * offsets.  Every operation is linear in resources + dependencies (the
  * order: n log n), so a group of 10,000 resources costs milliseconds, not
- * the n x n matrix it once was (100 MB and seconds per command).
+ * the n x n matrix it once was (100 MB and O(n^2) work per command).
  *
  * The graph answers what the commands and queries ask:
  * the dependency order (dependencies first, ties broken by name so every
