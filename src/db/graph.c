@@ -2,9 +2,10 @@
  * graph.c -- the dependency graph of one group, loaded from the database
  * into memory: its resources (sorted by name) and adjacency lists (the
  * dependencies of each resource, and its dependents), in arrays indexed by
- * offsets.  Every operation is linear in resources + dependencies (the
- * order: n log n), so a group of 10,000 resources costs milliseconds, not
- * the n x n matrix it once was (100 MB and O(n^2) work per command).
+ * offsets.  The order is n log n, the searches linear in resources +
+ * dependencies (loading looks each dependency's two names up, linearly),
+ * so a group of 10,000 resources without dependencies costs milliseconds,
+ * not the n x n matrix it once was (100 MB and O(n^2) work per command).
  *
  * The graph answers what the commands and queries ask:
  * the dependency order (dependencies first, ties broken by name so every
