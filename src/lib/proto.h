@@ -28,8 +28,9 @@
  * a client sending them gets an unknown-op error.
  *
  * wp_proto_decode_request() is the single entry point for untrusted bytes:
- * it checks the JSON, the op and the type of every argument against a table,
- * so later code can trust the shape.  It is the libFuzzer target.
+ * it checks the JSON, the op and the type of every argument against the one
+ * op table of src/lib/opspec.h (which wp_db_apply uses too), so later code
+ * can trust the shape.  It is the libFuzzer target.
  */
 #ifndef WP_PROTO_H
 #define WP_PROTO_H
