@@ -20,9 +20,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROTO_MAX_DEPTH 8
@@ -331,11 +333,50 @@ static bool write_all(int fd, const unsigned char *buf, size_t len, wp_err *err)
     return true;
 }
 
-/* Read exactly len bytes. *got tells how many arrived before EOF. */
-static bool read_all(int fd, unsigned char *buf, size_t len, size_t *got, wp_err *err)
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until fd is readable or the deadline (monotonic ms; < 0: none)
+ * passes.  False when the deadline passed (err untouched) or poll failed
+ * (err filled). */
+static bool wait_readable(int fd, long long deadline, wp_err *err)
+{
+    if (deadline < 0)
+        return true;
+    for (;;) {
+        long long left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+        if (n > 0)
+            return true;
+        if (n < 0 && errno != EINTR) {
+            wp_errf(err, WP_E_IO, "could not wait for a message from the other side");
+            wp_err_why(err, "poll: %s", strerror(errno));
+            wp_err_todo(err, "check that wolfpackd is still running");
+            return false;
+        }
+    }
+}
+
+/* Read exactly len bytes by the deadline (< 0: none).  *got tells how many
+ * arrived before EOF; *late is set when the deadline passed first. */
+static bool read_all(int fd, unsigned char *buf, size_t len, long long deadline, size_t *got,
+                     bool *late, wp_err *err)
 {
     *got = 0;
+    *late = false;
     while (*got < len) {
+        if (!wait_readable(fd, deadline, err)) {
+            *late = err == NULL || err->code == WP_OK;
+            return false;
+        }
         ssize_t n = read(fd, buf + *got, len - *got);
         if (n < 0 && errno == EINTR)
             continue;
@@ -372,7 +413,29 @@ static void truncated(wp_err *err, size_t got, size_t want)
     wp_err_todo(err, "check wolfpackd's log; retry the command");
 }
 
-json_t *wp_proto_recv(int fd, wp_err *err)
+/* Fill err for a read that ended early: an I/O error as it was, EOF before
+ * anything, a truncated frame, or the deadline. */
+static void recv_failed(const wp_err *io, bool late, size_t got, size_t want, int timeout_ms,
+                        wp_err *err)
+{
+    if (io->code != WP_OK) {
+        if (err)
+            *err = *io;
+    } else if (late) {
+        wp_errf(err, WP_E_UNAVAILABLE, "no reply within %d s", (timeout_ms + 999) / 1000);
+        wp_err_why(err, "the other side accepted the request but sent %s in time",
+                   got ? "only part of its reply" : "no reply");
+        wp_err_todo(err, "check that wolfpackd is running and not stuck; then retry");
+    } else if (got == 0) {
+        wp_errf(err, WP_E_UNAVAILABLE, "the connection closed without a reply");
+        wp_err_why(err, "the other side ended the connection before answering");
+        wp_err_todo(err, "check wolfpackd's log; retry the command");
+    } else {
+        truncated(err, got, want);
+    }
+}
+
+json_t *wp_proto_recv_timeout(int fd, int timeout_ms, bool *timed_out, wp_err *err)
 {
     unsigned char hdr[4];
     uint32_t be;
@@ -380,18 +443,15 @@ json_t *wp_proto_recv(int fd, wp_err *err)
     unsigned char *body;
     json_t *value;
     wp_err io = {0};
+    bool late;
+    long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
 
-    if (!read_all(fd, hdr, 4, &got, &io)) {
-        if (io.code != WP_OK) {
-            if (err)
-                *err = io;
-        } else if (got == 0) {
-            wp_errf(err, WP_E_UNAVAILABLE, "the connection closed without a reply");
-            wp_err_why(err, "the other side ended the connection before answering");
-            wp_err_todo(err, "check wolfpackd's log; retry the command");
-        } else {
-            truncated(err, got, 4);
-        }
+    if (timed_out)
+        *timed_out = false;
+    if (!read_all(fd, hdr, 4, deadline, &got, &late, &io)) {
+        recv_failed(&io, late, got, 4, timeout_ms, err);
+        if (timed_out)
+            *timed_out = late;
         return NULL;
     }
     memcpy(&be, hdr, 4);
@@ -407,17 +467,19 @@ json_t *wp_proto_recv(int fd, wp_err *err)
         wp_errf(err, WP_E_INTERNAL, "out of memory reading a message");
         return NULL;
     }
-    if (!read_all(fd, body, len, &got, &io)) {
-        if (io.code != WP_OK) {
-            if (err)
-                *err = io;
-        } else {
-            truncated(err, got + 4, len + 4);
-        }
+    if (!read_all(fd, body, len, deadline, &got, &late, &io)) {
+        recv_failed(&io, late, got + 4, len + 4, timeout_ms, err);
+        if (timed_out)
+            *timed_out = late;
         free(body);
         return NULL;
     }
     value = parse_strict(body, len, "the message", err);
     free(body);
     return value;
+}
+
+json_t *wp_proto_recv(int fd, wp_err *err)
+{
+    return wp_proto_recv_timeout(fd, 0, NULL, err);
 }
