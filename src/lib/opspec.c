@@ -140,11 +140,6 @@ const wp_op_spec *wp_opspec_find(const char *op)
     return NULL;
 }
 
-const wp_arg_spec *wp_opspec_node_args(void)
-{
-    return args_node;
-}
-
 /* ---- shape checks ----------------------------------------------------- */
 
 const char *wp_opspec_shape_text(wp_arg_shape shape)

@@ -59,8 +59,6 @@ typedef struct wp_op_spec {
 const wp_op_spec *wp_opspec_find(const char *op);
 /* The whole table, for listing and for tests; *count gets its length. */
 const wp_op_spec *wp_opspec_table(size_t *count);
-/* The argument list of one node object in cluster.create's "nodes" (and node.add). */
-const wp_arg_spec *wp_opspec_node_args(void);
 
 /* Check an args object against a list: no unknown key, every value of its
  * shape, every required key present.  `where` (e.g. the op's name) starts
