@@ -63,14 +63,21 @@ bool wp_cli_parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int 
     return true;
 }
 
+/* SUB NAME without options: parse, answer --help, insist on one NAME. */
+static bool one_name(wp_cli *cli, int argc, char **argv, const char *noun, const char *usage,
+                     wp_cli_args *a, int *status)
+{
+    char what[64];
+    snprintf(what, sizeof what, "%s NAME", noun);
+    return wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, what, 1, a, status);
+}
+
 int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                       const char *usage, wp_cli_printer print_human)
 {
-    char what[64];
     wp_cli_args a;
     int status;
-    snprintf(what, sizeof what, "%s NAME", noun);
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, what, 1, &a, &status))
+    if (!one_name(cli, argc, argv, noun, usage, &a, &status))
         return status;
     return wp_cli_show(cli, op, json_pack("{s:s}", "name", a.pos[0]), print_human);
 }
@@ -80,11 +87,9 @@ int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, cons
 static int change_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                         const char *usage, bool check, const char *done)
 {
-    char what[64];
     wp_cli_args a;
     int status;
-    snprintf(what, sizeof what, "%s NAME", noun);
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, what, 1, &a, &status))
+    if (!one_name(cli, argc, argv, noun, usage, &a, &status))
         return status;
     wp_err err = {0};
     if (check && !wp_name_valid(noun, a.pos[0], &err))
