@@ -6,6 +6,11 @@
 #   make check                unit tests + CLI tests against $(BUILD)
 #   make fuzz                 libFuzzer targets (clang) into build-fuzz/
 #   make format               clang-format every source file
+#   make install              wolfpack + wolfpackd into $(PREFIX)/sbin (and a
+#                             wolfpack link in $(PREFIX)/bin), the man pages
+#                             into $(PREFIX)/share/man, the systemd unit into
+#                             $(PREFIX)/lib/systemd/system; DESTDIR= for
+#                             packaging (default PREFIX /usr/local)
 #
 # Sources are picked up by folder: a new .c file in src/<part>/ needs no
 # change here.  Unit tests are tests/unit/test_*.c, one binary each.
@@ -50,7 +55,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 KIT_BINS := $(foreach s,$(KIT_SRCS),$(BUILD)/$(subst /src/,/bin/,$(s:.c=)))
 KIT_COPIES := $(addprefix $(BUILD)/,$(KIT_DATA))
 
-.PHONY: all check unit clitest fuzz format clean
+.PHONY: all check unit clitest fuzz format clean install uninstall
 all: $(DAEMON) $(CLI) $(UNIT_BINS) $(TOOL_BINS) $(KIT_BINS) $(KIT_COPIES)
 
 $(BUILD)/%.o: %.c
@@ -106,6 +111,32 @@ fuzz:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# wolfpack goes beside wolfpackd: the daemon runs the wolfpack next to its
+# own executable for application node tasks (src/daemon/apptask.c).
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
+install: $(DAEMON) $(CLI)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/wolfpackd
+	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/wolfpack
+	ln -sf $(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack
+	install -m 0644 man/wolfpack.8 man/wolfpackd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/wolfpack-kit.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|/usr/local/sbin/wolfpackd|$(SBINDIR)/wolfpackd|' contrib/wolfpackd.service \
+	    >$(DESTDIR)$(UNITDIR)/wolfpackd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/wolfpackd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/wolfpackd $(DESTDIR)$(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack \
+	    $(DESTDIR)$(MANDIR)/man8/wolfpack.8 $(DESTDIR)$(MANDIR)/man8/wolfpackd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service
 
 clean:
 	rm -rf build build-*

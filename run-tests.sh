@@ -2,12 +2,13 @@
 # run-tests.sh -- the whole wolfpack test suite (the README's second command).
 #
 #   ./run-tests.sh            everything CI runs (about 15-25 min on 2 cores)
-#   ./run-tests.sh --quick    gcc build, unit + CLI + scheduler tests only
+#   ./run-tests.sh --quick    gcc build, unit + CLI + scheduler + docs tests only
 #   ./run-tests.sh --soak     also the long soak/chaos runs (not in CI)
 #
 # Steps: install Debian packages; build with gcc (-Werror), with clang, and
 # with AddressSanitizer+UBSan; check clang-format; run unit, scheduler, CLI
-# tests on the gcc build and again on the sanitizer build; run the fuzzer
+# and docs (the man pages render and cover the usage texts) tests on the
+# gcc build and again on the sanitizer build; run the fuzzer
 # briefly; run the integration tests (network namespaces, real Corosync:
 # needs root).  Prints one closing tally "N passed, N failed".
 set -u
@@ -20,7 +21,7 @@ for a in "$@"; do
     --quick) quick=1 ;;
     --soak) soak=1 ;;
     -h | --help)
-        sed -n '2,14p' "$0"
+        sed -n '2,13p' "$0"
         exit 0
         ;;
     *)
@@ -78,6 +79,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run "unit (gcc)" tests/run-unit build
 [ -x tests/run-sched ] && run "scheduler fixtures" tests/run-sched build
 [ -x tests/run-cli ] && run "cli (gcc)" tests/run-cli build
+[ -x tests/run-docs ] && run "docs (man pages)" tests/run-docs build
 if [ $quick -eq 0 ]; then
     run "unit (asan+ubsan)" tests/run-unit build-san
     [ -x tests/run-cli ] && run "cli (asan+ubsan)" tests/run-cli build-san

@@ -279,6 +279,15 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+long wp_app_poll_next(wp_app_poll *p)
+{
+    p->sleep_ms = p->sleep_ms <= 0 ? 20 : p->sleep_ms + p->sleep_ms / 2;
+    if (p->sleep_ms > 200)
+        p->sleep_ms = 200;
+    sleep_ms(p->sleep_ms);
+    return p->waited_ms += p->sleep_ms;
+}
+
 /* Nodes of the cluster other than this one, with "up" from the members. */
 static json_t *other_nodes(wp_app_cluster *c, wp_err *err)
 {
@@ -304,14 +313,14 @@ static json_t *other_nodes(wp_app_cluster *c, wp_err *err)
 /* Wait until a task is no longer pending; its final object, or NULL. */
 static json_t *task_wait(wp_app_cluster *c, const char *id, long deadline_s, wp_err *err)
 {
-    for (long waited = 0;; waited += 200) {
+    for (wp_app_poll p = {0};;) {
         json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
         if (!t)
             return NULL;
         if (strcmp(str(t, "state"), "pending") != 0)
             return t;
         json_decref(t);
-        if (waited >= deadline_s * 1000) {
+        if (p.waited_ms >= deadline_s * 1000) {
             wp_errf(err, WP_E_UNAVAILABLE, "node task %s did not finish within %ld s", id,
                     deadline_s);
             wp_err_why(err,
@@ -320,12 +329,12 @@ static json_t *task_wait(wp_app_cluster *c, const char *id, long deadline_s, wp_
                        id);
             wp_err_todo(err,
                         "check the node's wolfpackd and STATE_DIR/agents.log there; the "
-                        "task stays pending and runs when that node's wolfpackd starts; "
-                        "see it with: wolfpack app task %s",
+                        "task (%s) stays pending and runs when that node's wolfpackd "
+                        "starts; then run the same command again",
                         id);
             return NULL;
         }
-        sleep_ms(200);
+        wp_app_poll_next(&p);
     }
 }
 
@@ -443,6 +452,8 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
         ok = wp_app_task_sp_files(c, json_object_get(t, "args"), &work);
     else if (strcmp(kind, "sp-upgrade") == 0)
         ok = wp_app_task_sp_upgrade(c, json_object_get(t, "args"), &work);
+    else if (strcmp(kind, "sp-restore") == 0)
+        ok = wp_app_task_sp_restore(c, json_object_get(t, "args"), &work);
     else if (strcmp(kind, "files") == 0 || strcmp(kind, "sp-files") == 0)
         ok = task_files(c, app, &work);
     else if (strcmp(kind, "remove") == 0) {
@@ -485,7 +496,7 @@ bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp
                            json_pack("{s:s}", "name", name), err))
             return false;
     }
-    for (long waited = 0;; waited += 200) {
+    for (wp_app_poll p = {0};;) {
         bool all = true;
         size_t i;
         json_t *nm;
@@ -500,14 +511,13 @@ bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp
         }
         if (all)
             return true;
-        if (waited >= wait_limit() * 1000) {
+        if (p.waited_ms >= wait_limit() * 1000) {
             wp_errf(err, WP_E_UNAVAILABLE, "the application's resources did not become %s", want);
             wp_err_why(err, "waited %ld s", wait_limit());
             wp_err_todo(err, "see wolfpack status and the resources' last errors");
             return false;
         }
-        struct timespec ts = {0, 200000000L};
-        nanosleep(&ts, NULL);
+        wp_app_poll_next(&p);
     }
 }
 

@@ -48,6 +48,17 @@ bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err);
 bool wp_app_record_disk_ready(wp_app_cluster *c, const json_t *rec, wp_err *err);
 void wp_app_record_mount(const json_t *rec, char *out, size_t size);
 
+/* Polling the daemon for a state: wp_app_poll_next sleeps before the next
+ * look -- 20 ms first, then half as long again each time, at most 200 ms,
+ * so a change is seen soon after it happens (a rollout's outage waits on
+ * these) and a long wait does not busy the daemon -- and returns the ms
+ * slept so far.  Start with {0}. */
+typedef struct wp_app_poll {
+    long sleep_ms;
+    long waited_ms;
+} wp_app_poll;
+long wp_app_poll_next(wp_app_poll *p);
+
 /* Tests: $WOLFPACK_TEST_DIE_AT=STEP ends the process (exit 137) before
  * STEP (after false), STEP+ after its work (after true). */
 void wp_app_test_die(const char *step, bool after);
@@ -77,5 +88,10 @@ void wp_app_put_back(wp_app_cluster *c, const json_t *old);
  * the backup restored if it fails). */
 bool wp_app_task_sp_files(wp_app_cluster *c, const json_t *args, wp_err *err);
 bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err);
+/* Node task sp-restore {app, kit, backup, from, keep?} (a rollback after
+ * the upgrade step; this node owns the group): when the databases differ
+ * from the backup, they are saved into keep (version from) and the backup
+ * (of kit's version) is restored; no backup here: nothing was upgraded. */
+bool wp_app_task_sp_restore(wp_app_cluster *c, const json_t *args, wp_err *err);
 
 #endif

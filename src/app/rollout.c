@@ -5,7 +5,8 @@
  *
  *   update-target  a node that does not own the group gets the new program
  *                  files (node task sp-files, between the pre/post hooks)
- *   offline        the application's resources go offline
+ *   offline        the application's resources are asked to go offline (the
+ *                  move stops them; the upgrade waits until they are)
  *   restrict       the group's possible (and preferred) owners become that
  *                  node, so the group cannot go back to an old node
  *   move           the group moves to the updated node (disk, address, name)
@@ -23,8 +24,10 @@
  * lock records "forced").  The state of the rollout is in the cluster
  * database (app.op) after every step, so an interrupted rollout resumes
  * when the same service pack is applied again (--force to take the dead
- * run's lock), or --rollback undoes it while the databases are not
- * upgraded yet.  --plan prints the steps and changes nothing.  A report
+ * run's lock), or --rollback undoes it from wherever it stopped, after the
+ * upgrade step too (the databases come back from the verified backup the
+ * upgrade step took, on the node that owns the group: node task
+ * sp-restore).  --plan prints the steps and changes nothing.  A report
  * (one line per node) ends every run.  $WOLFPACK_TEST_DIE_AT works as in
  * migrate.c (tests kill a rollout at a step).
  */
@@ -43,6 +46,13 @@ static const char *str(const json_t *o, const char *k)
 }
 
 static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err);
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 static const char *const steps[] = {"update-target", "offline", "restrict",    "move", "upgrade",
                                     "records",       "online",  "update-rest", "lift", NULL};
@@ -74,7 +84,7 @@ static bool save(rollout *r, const char *done, wp_err *err)
     char summary[256];
     snprintf(summary, sizeof summary,
              "service pack %s %s: step %s done (apply it again to resume, with --force if the "
-             "run that held the lock is dead; or --rollback before the upgrade)",
+             "run that held the lock is dead; or undo it with --rollback)",
              r->sp->name, r->sp->version, done);
     json_object_set_new(r->st, "step", json_string(done));
     json_object_set_new(r->st, "summary", json_string(summary));
@@ -133,6 +143,8 @@ static bool group_on(rollout *r, const char *node, const json_t *app_names, wp_e
         if (!is_app) /* Online on node (not still on the old owner) */
             there = there && strcmp(str(x, "state"), "Online") == 0 && str(x, "node") &&
                     strcasecmp(str(x, "node"), node) == 0;
+        else /* the application stopped (step offline did not wait for it) */
+            there = there && strcmp(str(x, "state"), "Offline") == 0;
     }
     json_decref(g);
     json_decref(res);
@@ -152,13 +164,11 @@ static bool wait_group_on(rollout *r, const char *node, const json_t *names, wp_
 {
     const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
     long limit = (t && atol(t) > 0 ? atol(t) : 120) * 1000;
-    for (long waited = 0; waited <= limit; waited += 250) {
+    for (wp_app_poll p = {0}; p.waited_ms <= limit; wp_app_poll_next(&p)) {
         if (group_on(r, node, names, err))
             return true;
         if (err->code != WP_OK)
             return false;
-        struct timespec ts = {0, 250000000L};
-        nanosleep(&ts, NULL);
     }
     wp_errf(err, WP_E_UNAVAILABLE, "group %s did not come online on %s", str(r->st, "group"), node);
     wp_err_why(err, "waited for its address, name and disk there");
@@ -180,6 +190,21 @@ static bool set_owners(rollout *r, const char *possible, const char *preferred, 
 
 /* ---- the steps ---------------------------------------------------------------------- */
 
+/* Ask for the application's resources offline (dependents first) without
+ * waiting: the restriction that follows moves the group, and a move stops
+ * every resource on the old owner before it starts anything on the new one,
+ * so waiting here would only add a round trip to the outage.  The upgrade
+ * step waits until they are Offline (group_on). */
+static bool request_offline(rollout *r, const json_t *names, wp_err *err)
+{
+    for (size_t k = json_array_size(names); k-- > 0;)
+        if (!wp_app_change(r->c, "resource.offline",
+                           json_pack("{s:s}", "name", json_string_value(json_array_get(names, k))),
+                           err))
+            return false;
+    return true;
+}
+
 static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err *err)
 {
     const char *target = str(r->st, "target");
@@ -187,7 +212,7 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
     case 0:
         return update_node(r, target, err);
     case 1:
-        return wp_app_resources_to(r->c, names, false, err);
+        return request_offline(r, names, err);
     case 2:
         return set_owners(r, target, target, err);
     case 3: /* the restriction may have moved it already */
@@ -204,8 +229,15 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
             if (k)
                 fprintf(r->c->out, "  retrying the upgrade on %s (%d of %d)\n", target, k,
                         r->o->retries);
-            ok = wait_group_on(r, target, names, err) &&
-                 wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
+            long t0 = now_ms();
+            ok = wait_group_on(r, target, names, err);
+            long t1 = now_ms();
+            ok = ok && wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
+            if (ok)
+                fprintf(r->c->out,
+                        "  group %s online on %s after %ld ms; backup, verify and upgrade "
+                        "there took %ld ms\n",
+                        str(r->st, "group"), target, t1 - t0, now_ms() - t1);
         }
         json_decref(a);
         note(r, target, "databases", ok ? "backed up, verified, upgraded once" : "FAILED");
@@ -304,12 +336,12 @@ static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
         json_array_append_new(rest, json_string(str(g, "owner")));
         const json_t *pol = json_object_get(g, "policy");
         st = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "op", "rollout", "app",
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "op", "rollout", "app",
             r->sp->name, "from", str(cur, "version"), "to", r->sp->version, "kit", r->sp->dir,
-            "group", str(g, "name"), "target", json_string_value(json_array_get(others, 0)), "rest",
-            rest, "old_possible", str(pol, "possible_owners") ? str(pol, "possible_owners") : "",
-            "old_preferred", str(pol, "preferred_owners") ? str(pol, "preferred_owners") : "",
-            "backup", backup);
+            "old_kit", str(cur, "kit"), "group", str(g, "name"), "target",
+            json_string_value(json_array_get(others, 0)), "rest", rest, "old_possible",
+            str(pol, "possible_owners") ? str(pol, "possible_owners") : "", "old_preferred",
+            str(pol, "preferred_owners") ? str(pol, "preferred_owners") : "", "backup", backup);
     } else if (others) {
         wp_errf(err, WP_E_CONFLICT, "no other node is up to update first");
         wp_err_why(err, "a rolling service pack updates a node that does not own group %s first",
@@ -383,31 +415,88 @@ static void release_lock(rollout *r)
     wp_app_change(r->c, "app.unlock", json_pack("{s:s}", "holder", str(r->st, "holder")), NULL);
 }
 
-/* Undo before the databases are upgraded: old files back on the target,
- * owner lists back, resources online. */
+/* The rollback's program files on node: the old kit's (sp-files). */
+static bool old_files_on(rollout *r, const char *node, const char *old_kit, wp_err *err)
+{
+    json_t *a = json_pack("{s:s, s:s}", "app", r->sp->name, "kit", old_kit);
+    bool ok = wp_app_task_on(r->c, node, r->sp->name, "sp-files", a, err);
+    json_decref(a);
+    if (ok)
+        fprintf(r->c->out, "  %s: the old program files are back\n", node);
+    return ok;
+}
+
+/* After the move (the upgrade may have run): the databases back from the
+ * verified backup on the target (node task sp-restore), the upgraded ones
+ * kept in an archive beside it. */
+static bool restore_databases(rollout *r, const char *old_kit, wp_err *err)
+{
+    const char *backup = str(r->st, "backup");
+    char keep[PATH_MAX];
+    size_t bl = strlen(backup), sl = strlen(".tar.zst");
+    snprintf(keep, sizeof keep, "%.*s-upgraded-rolled-back.tar.zst", (int)(bl > sl ? bl - sl : bl),
+             backup);
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s}", "app", r->sp->name, "kit", old_kit, "backup",
+                          backup, "from", str(r->st, "to"), "keep", keep);
+    bool ok = wp_app_task_on(r->c, str(r->st, "target"), r->sp->name, "sp-restore", a, err);
+    json_decref(a);
+    if (ok)
+        fprintf(r->c->out,
+                "  %s: the databases are those of the verified backup %s; if they had been "
+                "upgraded, the upgraded ones (with any write made since) are kept in %s\n",
+                str(r->st, "target"), backup, keep);
+    return ok;
+}
+
+/* The cluster record and the resources' commands of the old version. */
+static bool old_records(rollout *r, const json_t *cur, const char *old_kit, wp_err *err)
+{
+    wp_kit *kit = wp_kit_load(old_kit, err);
+    json_t *old = kit ? wp_app_sp_record(r->c, kit, cur, err) : NULL;
+    bool ok = old &&
+              wp_app_change(r->c, "app.register",
+                            json_pack("{s:s, s:O}", "name", r->sp->name, "record", old), err) &&
+              wp_app_update_resources(r->c, old, err);
+    json_decref(old);
+    wp_kit_free(kit);
+    return ok;
+}
+
+/* Undo the rollout from wherever it stopped.  Every part is idempotent and
+ * goes by the last recorded step, counting the step after it as possibly
+ * done (a kill after a step's work, before its record):
+ *   after the move       the databases back from the verified backup
+ *   after the upgrade    the old cluster record and resource commands
+ *   always               the old program files on the target, the owner
+ *                        lists back
+ *   after the online     the old program files on the other nodes
+ * and the resources online. */
 static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
 {
     int done = step_index(str(r->st, "step"));
-    if (done >= 4) {
-        wp_errf(err, WP_E_CONFLICT,
-                "the databases are upgraded already; this rollout cannot be "
-                "rolled back");
-        wp_err_why(err, "the upgrade step ran (the backup before it is %s)", str(r->st, "backup"));
+    const char *old_kit = str(r->st, "old_kit") ? str(r->st, "old_kit") : str(cur, "kit");
+    if (done >= 4 && !str(r->st, "old_kit")) {
+        wp_errf(err, WP_E_CONFLICT, "this rollout does not record the old version's kit");
+        wp_err_why(err, "it was started by an older wolfpack; its upgrade step ran");
         wp_err_todo(err, "apply the service pack again to finish the rollout");
         return false;
     }
     json_t *names = wp_app_resource_names(cur);
-    json_t *a = json_pack("{s:s, s:s}", "app", r->sp->name, "kit", str(cur, "kit"));
-    bool ok =
-        (done < 0 || wp_app_task_on(r->c, str(r->st, "target"), r->sp->name, "sp-files", a, err)) &&
-        (done < 2 || set_owners(r, str(r->st, "old_possible"), str(r->st, "old_preferred"), err)) &&
-        wp_app_resources_to(r->c, names, true, err) &&
-        wp_app_change(r->c, "app.op", json_pack("{s:s}", "name", r->sp->name), err);
-    json_decref(a);
+    bool ok = done < 3 || wp_app_resources_to(r->c, names, false, err);
+    ok = ok && (done < 3 || restore_databases(r, old_kit, err));
+    ok = ok && (done < 4 || old_records(r, cur, old_kit, err));
+    ok = ok && old_files_on(r, str(r->st, "target"), old_kit, err);
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(r->st, "rest"), i, n) ok =
+        ok && (done < 6 || old_files_on(r, json_string_value(n), old_kit, err));
+    ok = ok && set_owners(r, str(r->st, "old_possible"), str(r->st, "old_preferred"), err) &&
+         wp_app_resources_to(r->c, names, true, err) &&
+         wp_app_change(r->c, "app.op", json_pack("{s:s}", "name", r->sp->name), err);
     json_decref(names);
     if (ok)
         fprintf(r->c->out, "OK: rolled back the service pack; %s %s runs as before\n", r->sp->name,
-                str(cur, "version"));
+                str(r->st, "from"));
     return ok;
 }
 
@@ -478,8 +567,8 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
         print_report(&r);
     if (!ok && locked && !o->rollback)
         fprintf(c->out,
-                "The rollout stopped. Resume: wolfpack app sp apply %s; undo (before the "
-                "upgrade step): wolfpack app sp apply %s --rollback\n",
+                "The rollout stopped. Resume: wolfpack app sp apply %s; undo (the databases "
+                "from the backup taken before the upgrade): wolfpack app sp apply %s --rollback\n",
                 sp->dir, sp->dir);
     json_decref(r.st);
     json_decref(r.report);

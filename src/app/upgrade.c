@@ -2,7 +2,9 @@
  * upgrade.c -- the pieces of a service pack that the single run (sp.c)
  * and the rolling one (rollout.c) share (cluster_internal.h): the version
  * check, the verified backup, the one-time upgrade step, the restore after
- * a failed one, the new version's record and its resources' commands.
+ * a failed one, the new version's record and its resources' commands;
+ * and the node tasks of the rolling service pack: sp-files, sp-upgrade and
+ * sp-restore (a rollback after the upgrade step).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -173,6 +175,25 @@ json_t *wp_app_sp_record(wp_app_cluster *c, const wp_kit *sp, const json_t *old,
     return rec;
 }
 
+/* The resource has these props already (a null one: has none), so setting
+ * them would only cost a round trip through the cluster while the
+ * application is down. */
+static bool props_same(wp_app_cluster *c, const char *name, const json_t *props)
+{
+    json_t *r = wp_app_call(c, "resource.show", json_pack("{s:s}", "name", name), NULL);
+    const json_t *have = json_object_get(r, "props");
+    bool same = json_is_object(have);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)props, key, v)
+    {
+        const json_t *h = json_object_get(have, key);
+        same = same && (json_is_null(v) ? h == NULL || json_is_null(h) : h && json_equal(h, v));
+    }
+    json_decref(r);
+    return same;
+}
+
 /* Update the resources' commands to the new record's. */
 bool wp_app_update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err)
 {
@@ -185,6 +206,10 @@ bool wp_app_update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err)
         json_t *props = wp_app_service_props(s);
         if (!json_object_get(props, "check_command"))
             json_object_set_new(props, "check_command", json_null());
+        if (props_same(c, name, props)) {
+            json_decref(props);
+            continue;
+        }
         if (!wp_app_change(c, "resource.set", json_pack("{s:s, s:o}", "name", name, "props", props),
                            err))
             return false;
@@ -255,6 +280,18 @@ bool wp_app_task_sp_files(wp_app_cluster *c, const json_t *args, wp_err *err)
     return ok;
 }
 
+/* This node holds sp's program files already (the rollout's first step
+ * put them here, and this node's copy of the record says so): the upgrade
+ * need not copy them again while the application is down. */
+static bool has_files(wp_app_cluster *c, const wp_kit *sp)
+{
+    wp_err ignored = {0};
+    json_t *local = wp_app_record_load(c->env, sp->name, &ignored);
+    bool has = local && str(local, "version") && strcmp(str(local, "version"), sp->version) == 0;
+    json_decref(local);
+    return has;
+}
+
 bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
 {
     const char *app = str(args, "app");
@@ -268,8 +305,8 @@ bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
     snprintf(file, sizeof file, "%s", str(args, "backup") ? str(args, "backup") : "");
     bool ok = rec && wp_app_record_disk_ready(c, old, err) &&
               wp_app_verified_backup(c->env, old, file, sizeof file, err);
-    if (ok &&
-        !(wp_app_put_program_files(c->env, sp, err) && wp_app_run_upgrade(c->env, sp, rec, err))) {
+    if (ok && !((has_files(c, sp) || wp_app_put_program_files(c->env, sp, err)) &&
+                wp_app_run_upgrade(c->env, sp, rec, err))) {
         wp_err keep = *err;
         if (wp_app_restore_backup(old, file, err))
             *err = keep;
@@ -279,5 +316,56 @@ bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
     json_decref(a);
     wp_kit_free(sp);
     json_decref(old);
+    return ok;
+}
+
+/* Save the databases as they are now (the upgraded ones) into keep, unless
+ * an interrupted rollback saved them there already. */
+static bool keep_upgraded(wp_app_cluster *c, const json_t *old, const char *version,
+                          const char *keep, wp_err *err)
+{
+    if (!keep || access(keep, F_OK) == 0)
+        return true;
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    bool ok = wp_app_backup_spec(old, &spec, &dbs, err);
+    spec.version = version;
+    ok = ok && wp_backup_create(&spec, keep, NULL, NULL, err);
+    free(dbs);
+    if (ok)
+        fprintf(c->out, "kept the upgraded databases in %s\n", keep);
+    return ok;
+}
+
+bool wp_app_task_sp_restore(wp_app_cluster *c, const json_t *args, wp_err *err)
+{
+    const char *app = str(args, "app"), *backup = str(args, "backup");
+    json_t *cur = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
+    if (!cur)
+        return false;
+    wp_kit *kit = wp_kit_load(str(args, "kit"), err);
+    json_t *a = kit ? wp_app_group_assess_one(c, str(cur, "group"), err) : NULL;
+    json_t *old = a && wp_app_must_own(c, a, err) ? wp_app_sp_record(c, kit, cur, err) : NULL;
+    bool ok = old && wp_app_record_disk_ready(c, old, err);
+    if (ok && (!backup || access(backup, F_OK) != 0)) {
+        /* the upgrade task never began its backup here: nothing was upgraded */
+        fprintf(c->out, "no backup %s here: the databases were not upgraded\n",
+                backup ? backup : "(none)");
+    } else if (ok) {
+        wp_backup_spec spec;
+        wp_backup_db *dbs = NULL;
+        wp_err same = {0};
+        ok = wp_app_backup_spec(old, &spec, &dbs, err);
+        if (ok && !wp_backup_compare(&spec, backup, &same))
+            ok = keep_upgraded(c, old, str(args, "from"), str(args, "keep"), err) &&
+                 wp_backup_restore(&spec, backup, NULL, err);
+        free(dbs);
+        if (ok)
+            fprintf(c->out, "the databases are those of the backup %s (verified)\n", backup);
+    }
+    json_decref(old);
+    json_decref(a);
+    wp_kit_free(kit);
+    json_decref(cur);
     return ok;
 }

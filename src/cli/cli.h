@@ -83,6 +83,10 @@ typedef struct wp_table wp_table;
 wp_table *wp_table_new(int ncols, const char *const *headers);
 /* Add one row of ncols cells (copied; NULL prints as "-"). */
 void wp_table_add(wp_table *t, const char *const *cells);
+/* Paint cell `col` of the last row added (the header row before any) with
+ * an SGR code such as "32" (green); sgr must outlive the table (a string
+ * literal).  Only paint when colour is wanted: print uses it as given. */
+void wp_table_paint(wp_table *t, int col, const char *sgr);
 /* Print with columns padded to their widest cell, each line starting with
  * indent.  A table without rows prints its headers only. */
 void wp_table_print(const wp_table *t, FILE *out, const char *indent);

@@ -1,25 +1,42 @@
 /*
- * cmd_status.c -- `wolfpack status [--watch]`: the cluster at a glance.
+ * cmd_status.c -- `wolfpack status [--watch] [--color=WHEN]`: the cluster
+ * at a glance, for people.
  *
  * One `status` request gives the cluster name, database version,
  * transport/quorum and the nodes and groups; one `resource.list` request
- * adds every resource's state, node and last error for the human view:
- *   nodes      Up / Down / Paused / Drained (and which one coordinates:
- *              the lowest member of a quorate partition)
- *   groups     owner, state, the operator's target, a pending move
- *   resources  state, node, what is pending (and for how long) or why it
- *              failed
- * With --json the daemon's status object is printed as is (with "version"
- * added from the reply if the object lacks it, so scripts can always read
- * it there).
+ * adds every resource's state, node, last error and restart history:
+ *   nodes      Up / Down / Paused / Drained, and whether the node counts
+ *              toward this partition's quorum; the coordinator (the lowest
+ *              member of a quorate partition)
+ *   groups     state, owner, preferred owners, the operator's target, and a
+ *              note: a move under way (toward which node), what is starting
+ *              or stopping, why the cluster gave the group up
+ *   resources  class, state, node, and a note: what is pending (starting or
+ *              stopping, on which node, for how long) or why it failed (the
+ *              last error the agent or monitor reported, the restarts in
+ *              the restart period against the threshold)
+ * Everything shown is what the cluster database keeps (docs/CLI.md).
  *
- * --watch opens a second connection with the `watch` op and redraws after
- * every event (an applied change, a membership change), the events of the
- * next 100 ms giving one redraw: on a terminal the screen is cleared first; on a pipe
- * each status follows the previous one after a separator line.  Ctrl-C (or
- * the daemon going away) ends it.
+ * Colour (--color=auto|always|never, default auto = stdout is a terminal,
+ * NO_COLOR is not set to a non-empty value and TERM is not "dumb"): green
+ * Online / Up, red Failed / Down, yellow pending, partial, Paused, Drained,
+ * dim Offline.  --json prints the daemon's status object as is ("version"
+ * added from the reply if the object lacks it), never coloured.
+ *
+ * --watch opens a second connection with the `watch` op and follows the
+ * daemon's events.  After each event (events already queued behind it are
+ * taken together) it reads the status again and compares it with the one
+ * before: every difference becomes one event line "HH:MM:SS  NODE  what
+ * changed".  On a pipe: the status once, then the event lines as they come.
+ * On a terminal: the screen is redrawn (status + the last event lines).
+ * With --json: the status object on one line, then every event frame of the
+ * daemon on one line (JSON Lines).  Ctrl-C (SIGINT) or SIGTERM ends it with
+ * status 0; the daemon going away ends it with an error (exit 6).
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,13 +47,50 @@
 #include "../lib/proto.h"
 #include "cli.h"
 
-static const char usage[] = "wolfpack status [--json] [--watch]";
+static const char usage[] = "wolfpack status [--json] [--watch] [--color=auto|always|never]";
+
+#define SGR_GREEN "32"
+#define SGR_RED "31"
+#define SGR_YELLOW "33"
+#define SGR_DIM "2"
+#define WATCH_KEEP 12 /* event lines kept under the redrawn status */
+
+/* What one status print needs: colour or not, and "now" for durations. */
+typedef struct status_view {
+    bool color;
+    time_t now;
+} status_view;
+
+/* One status as read from the daemon: the status object and the resources. */
+typedef struct status_snap {
+    json_t *st;  /* status object */
+    json_t *res; /* resource.list result */
+} status_snap;
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static const char *str_of(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static bool same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* s, or "-" for none. */
+static const char *dash(const char *s)
+{
+    return s ? s : "-";
+}
 
 /* A field of the status object, or of its transport/membership part. */
 static const json_t *status_field(const json_t *st, const char *key)
 {
     const json_t *v = json_object_get(st, key);
-    static const char *const parts[] = {"transport_status", "repl", "membership", "quorum"};
+    static const char *const parts[] = {"transport_status", "repl", "replication", "membership",
+                                        "quorum"};
     for (size_t i = 0; !v && i < sizeof parts / sizeof parts[0]; i++) {
         const json_t *part = json_object_get(st, parts[i]);
         if (json_is_object(part))
@@ -52,6 +106,70 @@ static bool is_member(const json_t *members, json_int_t id)
     json_array_foreach(members, i, m) if (json_integer_value(m) == id) return true;
     return false;
 }
+
+/* The SGR colour of a state word, or NULL. */
+static const char *state_sgr(const char *state)
+{
+    if (!state)
+        return NULL;
+    if (strcmp(state, "Online") == 0 || strcmp(state, "Up") == 0)
+        return SGR_GREEN;
+    if (strcmp(state, "Failed") == 0 || strcmp(state, "Down") == 0)
+        return SGR_RED;
+    if (strstr(state, "Pending") || strcmp(state, "Partially Online") == 0 ||
+        strcmp(state, "Paused") == 0 || strcmp(state, "Drained") == 0)
+        return SGR_YELLOW;
+    if (strcmp(state, "Offline") == 0)
+        return SGR_DIM;
+    return NULL;
+}
+
+/* "900" -> "15m", "21600" -> "6h", "45" -> "45s". */
+static const char *duration_text(long long s, char *buf, size_t size)
+{
+    if (s >= 86400 && s % 86400 == 0)
+        snprintf(buf, size, "%lldd", s / 86400);
+    else if (s >= 3600 && s % 3600 == 0)
+        snprintf(buf, size, "%lldh", s / 3600);
+    else if (s >= 60 && s % 60 == 0)
+        snprintf(buf, size, "%lldm", s / 60);
+    else
+        snprintf(buf, size, "%llds", s);
+    return buf;
+}
+
+/* A numeric policy value (stored as text); fallback when absent or not a
+ * plain number. */
+static long long policy_number(const json_t *obj, const char *key, long long fallback)
+{
+    const char *v = str_of(json_object_get(obj, "policy"), key);
+    char *end;
+    if (!v || !*v)
+        return fallback;
+    long long n = strtoll(v, &end, 10);
+    return *end ? fallback : n;
+}
+
+/* The element of arr whose "name" is name, or NULL. */
+static const json_t *find_named(const json_t *arr, const char *name)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x) if (name && same(str_of(x, "name"), name)) return x;
+    return NULL;
+}
+
+/* How many entries of a history of unix times fall within the last period s. */
+static long long recent_count(const json_t *times, long long period, time_t now)
+{
+    long long n = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(times, i, t) if (json_integer_value(t) > (json_int_t)now - period) n++;
+    return n;
+}
+
+/* ---- the header and the nodes ------------------------------------------------ */
 
 /* The coordinator: the lowest member of a quorate partition. */
 static const char *coordinator(const json_t *st)
@@ -69,25 +187,34 @@ static const char *coordinator(const json_t *st)
         json_int_t id = json_integer_value(json_object_get(n, "id"));
         if (is_member(members, id) && (best < 0 || id < best)) {
             best = id;
-            name = json_string_value(json_object_get(n, "name"));
+            name = str_of(n, "name");
         }
     }
     return name;
 }
 
-static void print_header(const json_t *st, FILE *out)
+static void print_header(const json_t *st, const status_view *v, FILE *out)
 {
-    static const char *const keys[] = {"cluster", "version", "transport", "quorate", "sync"};
-    static const char *const labels[] = {"Cluster", "Version", "Transport", "Quorate", "Sync"};
+    static const char *const keys[] = {"cluster", "version", "transport", "sync"};
+    static const char *const labels[] = {"Cluster", "Version", "Transport", "Sync"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const json_t *v = status_field(st, keys[i]);
+        const json_t *f = status_field(st, keys[i]);
         char buf[256];
-        if (i == 0 && json_is_null(v))
+        if (i == 0 && json_is_null(f))
             fprintf(out, "%-10s (not named: solo node)\n", "Cluster:");
-        else if (v && !json_is_object(v))
+        else if (f && !json_is_object(f))
             fprintf(out, "%s:%*s %s\n", labels[i], (int)(9 - strlen(labels[i])), "",
-                    wp_cli_text(v, buf, sizeof buf));
+                    wp_cli_text(f, buf, sizeof buf));
     }
+    bool quorate = json_is_true(status_field(st, "quorate"));
+    fputs("Quorate:   ", out);
+    if (v->color)
+        fprintf(out, "\033[%sm%s\033[0m", quorate ? SGR_GREEN : SGR_RED, quorate ? "yes" : "no");
+    else
+        fputs(quorate ? "yes" : "no", out);
+    fprintf(out, " (%zu of %zu nodes in this partition)\n",
+            json_array_size(status_field(st, "members")),
+            json_array_size(json_object_get(st, "nodes")));
     const char *co = coordinator(st);
     fprintf(out, "Coordinator: %s\n", co ? co : "- (no quorum)");
 }
@@ -105,131 +232,466 @@ static const char *node_state(const json_t *node, const json_t *members)
     return json_is_true(json_object_get(node, "paused")) ? "Paused" : "Up";
 }
 
-static void print_nodes(const json_t *st, FILE *out)
+/* Does the node count toward quorum here: "yes" (a member of a quorate
+ * partition), "no quorum" (a member of a partition without), "-" (not a
+ * member of this partition). */
+static const char *node_quorum(const json_t *st, const json_t *node)
 {
-    static const char *const head[] = {"NODE", "ID", "ADDRESS", "STATE"};
+    if (!is_member(status_field(st, "members"), json_integer_value(json_object_get(node, "id"))))
+        return "-";
+    return json_is_true(status_field(st, "quorate")) ? "yes" : "no quorum";
+}
+
+static void print_nodes(const json_t *st, const status_view *v, FILE *out)
+{
+    static const char *const head[] = {"NODE", "ID", "ADDRESS", "STATE", "QUORUM"};
     const json_t *members = status_field(st, "members");
-    wp_table *t = wp_table_new(4, head);
+    wp_table *t = wp_table_new(5, head);
     size_t i;
     json_t *n;
     json_array_foreach(json_object_get(st, "nodes"), i, n)
     {
         char id[32];
-        const char *row[] = {json_string_value(json_object_get(n, "name")),
+        const char *state = node_state(n, members);
+        const char *row[] = {str_of(n, "name"),
                              wp_cli_text(json_object_get(n, "id"), id, sizeof id),
-                             json_string_value(json_object_get(n, "address")),
-                             node_state(n, members)};
+                             str_of(n, "address"), state, node_quorum(st, n)};
         wp_table_add(t, row);
+        if (v->color)
+            wp_table_paint(t, 3, state_sgr(state));
     }
     fprintf(out, "\nNodes:\n");
     wp_table_print(t, out, "  ");
     wp_table_free(t);
 }
 
-static void print_groups(const json_t *groups, FILE *out)
+/* ---- groups ------------------------------------------------------------------ */
+
+/* The pending resources of a group: "starting on n2" / "stopping on n1". */
+static void group_pending(const json_t *g, const json_t *resources, char *buf, size_t size)
 {
-    static const char *const head[] = {"GROUP", "OWNER", "STATE", "TARGET", "RESOURCES", "NOTE"};
+    size_t i;
+    json_t *r;
+    buf[0] = '\0';
+    json_array_foreach(resources, i, r)
+    {
+        const char *group = str_of(r, "group"), *state = str_of(r, "state");
+        if (!group || !state || strcmp(group, str_of(g, "name")) != 0 || !strstr(state, "Pending"))
+            continue;
+        const char *node = str_of(r, "node");
+        snprintf(buf, size, "%s on %s", strncmp(state, "Online", 6) == 0 ? "starting" : "stopping",
+                 node ? node : "?");
+        return;
+    }
+}
+
+/* The first Failed resource of group g, or NULL. */
+static const json_t *failed_resource(const json_t *g, const json_t *resources)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(resources, i, r)
+    {
+        if (same(str_of(r, "group"), str_of(g, "name")) && same(str_of(r, "state"), "Failed"))
+            return r;
+    }
+    return NULL;
+}
+
+/* Did the failed resource ask for a failover: restart_action failover and
+ * its restart threshold reached (docs/SCHEDULER.md)? */
+static bool wants_failover(const json_t *r, time_t now)
+{
+    long long period = policy_number(r, "restart_period", 900);
+    const char *action = str_of(json_object_get(r, "policy"), "restart_action");
+    return (!action || same(action, "failover")) &&
+           recent_count(json_object_get(r, "restarts"), period, now) >=
+               policy_number(r, "restart_threshold", 3);
+}
+
+/* Why the group is Failed (docs/SCHEDULER.md).  A failover was wanted when
+ * its node is down or a resource failed past its restart threshold with
+ * restart_action failover; then it was refused by the failover threshold,
+ * or no other node could take the group.  Otherwise a resource was left
+ * Failed (restart_action none or restart). */
+static void group_failed_note(const json_t *g, const json_t *st, const json_t *resources,
+                              const status_view *v, char *buf, size_t size)
+{
+    const char *th = str_of(json_object_get(g, "policy"), "failover_threshold");
+    long long nodes = (long long)json_array_size(json_object_get(st, "nodes"));
+    long long threshold =
+        th && strcmp(th, "auto") == 0 ? nodes - 1 : policy_number(g, "failover_threshold", 0);
+    long long period = policy_number(g, "failover_period", 21600);
+    long long count = recent_count(json_object_get(g, "failovers"), period, v->now);
+    const char *name = str_of(g, "name");
+    const json_t *res = failed_resource(g, resources);
+    const json_t *owner = find_named(json_object_get(st, "nodes"), str_of(g, "owner"));
+    bool down = owner && same(node_state(owner, status_field(st, "members")), "Down");
+    const char *q = name && strchr(name, ' ') ? "\"" : ""; /* "Cluster Group" */
+    char cause[256], per[32];
+
+    if (down)
+        snprintf(cause, sizeof cause, "its node %s is down", str_of(owner, "name"));
+    else if (res)
+        snprintf(cause, sizeof cause, "%s failed", str_of(res, "name"));
+    else
+        snprintf(cause, sizeof cause, "given up by the cluster");
+    duration_text(period, per, sizeof per);
+    if (!down && res && !wants_failover(res, v->now))
+        snprintf(buf, size, "%s (see its note below)", cause);
+    else if (count >= threshold)
+        snprintf(buf, size,
+                 "%s; failover threshold reached (%lld of %lld failovers in %s); "
+                 "`wolfpack group online %s%s%s` recovers",
+                 cause, count, threshold, per, q, name, q);
+    else
+        snprintf(buf, size, "%s; no other node can take the group", cause);
+}
+
+/* What a person wants to know beside a group's state. */
+static const char *group_note(const json_t *g, const json_t *st, const json_t *resources,
+                              const status_view *v, char *buf, size_t size)
+{
+    const char *move = str_of(g, "move_to");
+    const char *state = str_of(g, "state");
+    char pending[128];
+
+    group_pending(g, resources, pending, sizeof pending);
+    if (move) {
+        snprintf(buf, size, "moving to %s (requested)%s%s",
+                 strcmp(move, "@best") == 0 ? "the best node" : move, pending[0] ? "; " : "",
+                 pending);
+        return buf;
+    }
+    if (state && strcmp(state, "Failed") == 0 && same(str_of(g, "target"), "online")) {
+        group_failed_note(g, st, resources, v, buf, size);
+        return buf;
+    }
+    if (pending[0]) {
+        snprintf(buf, size, "%s", pending);
+        return buf;
+    }
+    return NULL;
+}
+
+static void print_groups(const json_t *st, const json_t *resources, const status_view *v, FILE *out)
+{
+    static const char *const head[] = {"GROUP", "STATE", "OWNER", "PREFERRED", "TARGET", "NOTE"};
     wp_table *t = wp_table_new(6, head);
     size_t i;
     json_t *g;
-    json_array_foreach(groups, i, g)
+    json_array_foreach(json_object_get(st, "groups"), i, g)
     {
-        char count[32], note[128] = "";
-        const char *move = json_string_value(json_object_get(g, "move_to"));
-        snprintf(count, sizeof count, "%zu", json_array_size(json_object_get(g, "resources")));
-        if (move)
-            snprintf(note, sizeof note, "move to %s requested",
-                     strcmp(move, "@best") == 0 ? "the best node" : move);
-        const char *row[] = {json_string_value(json_object_get(g, "name")),
-                             json_string_value(json_object_get(g, "owner")),
-                             json_string_value(json_object_get(g, "state")),
-                             json_string_value(json_object_get(g, "target")),
-                             count,
-                             note[0] ? note : NULL};
+        char note[512];
+        const char *pref = str_of(json_object_get(g, "policy"), "preferred_owners");
+        const char *state = str_of(g, "state");
+        const char *n = group_note(g, st, resources, v, note, sizeof note);
+        const char *row[] = {str_of(g, "name"),   state,
+                             str_of(g, "owner"),  pref && *pref ? pref : NULL,
+                             str_of(g, "target"), n};
         wp_table_add(t, row);
+        if (v->color) {
+            wp_table_paint(t, 1, state_sgr(state));
+            wp_table_paint(t, 5, n ? state_sgr(state) : NULL);
+        }
     }
     fprintf(out, "\nGroups:\n");
     wp_table_print(t, out, "  ");
     wp_table_free(t);
 }
 
-/* What a person wants to know beside a resource's state. */
-static const char *resource_note(const json_t *r, char *buf, size_t size)
-{
-    const char *state = json_string_value(json_object_get(r, "state"));
-    const char *error = json_string_value(json_object_get(r, "last_error"));
-    const json_t *since = json_object_get(r, "pending_since");
+/* ---- resources ------------------------------------------------------------------ */
 
-    if (state && strstr(state, "Pending") && json_is_integer(since)) {
-        long long s = (long long)time(NULL) - (long long)json_integer_value(since);
-        snprintf(buf, size, "pending for %lld s%s%s", s < 0 ? 0 : s, error ? "; last error: " : "",
-                 error ? error : "");
-        return buf;
-    }
-    if (json_is_string(json_object_get(r, "target")) &&
-        strcmp(json_string_value(json_object_get(r, "target")), "offline") == 0 && !error)
-        return "taken offline by the operator";
-    return error;
+/* "restarts 2 of 3 in 15m (threshold reached)" into buf; false if none. */
+static bool restart_text(const json_t *r, const status_view *v, char *buf, size_t size)
+{
+    long long period = policy_number(r, "restart_period", 900);
+    long long threshold = policy_number(r, "restart_threshold", 3);
+    long long count = recent_count(json_object_get(r, "restarts"), period, v->now);
+    char per[32];
+    if (count == 0)
+        return false;
+    snprintf(buf, size, "restarts %lld of %lld in %s%s", count, threshold,
+             duration_text(period, per, sizeof per),
+             count >= threshold ? " (threshold reached)" : "");
+    return true;
 }
 
-static void print_resources(const json_t *resources, FILE *out)
+/* What a person wants to know beside a resource's state. */
+static const char *resource_note(const json_t *r, const status_view *v, char *buf, size_t size)
 {
-    static const char *const head[] = {"GROUP", "RESOURCE", "TYPE", "STATE", "NODE", "NOTE"};
+    const char *state = str_of(r, "state");
+    const char *error = str_of(r, "last_error");
+    const char *node = str_of(r, "node");
+    const json_t *since = json_object_get(r, "pending_since");
+    char restarts[128];
+    bool restarted = restart_text(r, v, restarts, sizeof restarts);
+
+    if (state && strstr(state, "Pending")) {
+        long long s = json_is_integer(since) ? (long long)v->now - json_integer_value(since) : 0;
+        snprintf(buf, size, "%s on %s for %lld s%s%s%s%s",
+                 strncmp(state, "Online", 6) == 0 ? "starting" : "stopping", node ? node : "?",
+                 s < 0 ? 0 : s, error ? "; last error: " : "", error ? error : "",
+                 restarted ? "; " : "", restarted ? restarts : "");
+        return buf;
+    }
+    if (state && strcmp(state, "Failed") == 0) {
+        snprintf(buf, size, "%s%s%s", error ? error : "no error text recorded",
+                 restarted ? "; " : "", restarted ? restarts : "");
+        return buf;
+    }
+    if (same(str_of(r, "target"), "offline") && !error)
+        return "taken offline by the operator";
+    if (restarted || error) {
+        snprintf(buf, size, "%s%s%s%s", error ? "last error: " : "", error ? error : "",
+                 error && restarted ? "; " : "", restarted ? restarts : "");
+        return buf;
+    }
+    return NULL;
+}
+
+static void print_resources(const json_t *resources, const status_view *v, FILE *out)
+{
+    static const char *const head[] = {"GROUP", "RESOURCE", "CLASS", "STATE", "NODE", "NOTE"};
     wp_table *t = wp_table_new(6, head);
     size_t i;
     json_t *r;
     json_array_foreach(resources, i, r)
     {
-        char note[1024];
-        const char *row[] = {json_string_value(json_object_get(r, "group")),
-                             json_string_value(json_object_get(r, "name")),
-                             json_string_value(json_object_get(r, "type")),
-                             json_string_value(json_object_get(r, "state")),
-                             json_string_value(json_object_get(r, "node")),
-                             resource_note(r, note, sizeof note)};
+        char note[1536];
+        const char *state = str_of(r, "state");
+        const char *n = resource_note(r, v, note, sizeof note);
+        const char *row[] = {
+            str_of(r, "group"), str_of(r, "name"), str_of(r, "class"), state, str_of(r, "node"), n};
         wp_table_add(t, row);
+        if (v->color) {
+            wp_table_paint(t, 3, state_sgr(state));
+            if (n && state && (strcmp(state, "Failed") == 0 || strstr(state, "Pending")))
+                wp_table_paint(t, 5, state_sgr(state));
+        }
     }
     fprintf(out, "\nResources:\n");
     wp_table_print(t, out, "  ");
     wp_table_free(t);
 }
 
-static int print_json_status(json_t *st, long long version)
+/* The whole human view; without resources (s->res NULL) their table is
+ * left out. */
+static void print_human(const status_snap *s, const status_view *v, FILE *out)
 {
-    if (json_is_object(st) && !json_object_get(st, "version"))
-        json_object_set_new(st, "version", json_integer(version));
-    wp_cli_print_json(st, stdout);
-    return 0;
+    print_header(s->st, v, out);
+    print_nodes(s->st, v, out);
+    print_groups(s->st, s->res, v, out);
+    if (s->res)
+        print_resources(s->res, v, out);
+}
+
+/* ---- reading a status ------------------------------------------------------------ */
+
+static void snap_free(status_snap *s)
+{
+    json_decref(s->st);
+    json_decref(s->res);
+    s->st = s->res = NULL;
+}
+
+/* Read the status and, unless json_only, the resources ("version" added to
+ * the status object when it lacks one).  false (err set) when the status
+ * cannot be read; when only the resources cannot (the node still syncs with
+ * the cluster: reads other than status are refused then), s->res is NULL
+ * and err says why. */
+static bool snap_read(wp_cli *cli, bool json_only, status_snap *s, wp_err *err)
+{
+    long long version = 0;
+    s->res = NULL;
+    s->st = wp_cli_call(cli, "status", NULL, &version, err);
+    if (!s->st)
+        return false;
+    if (json_is_object(s->st) && !json_object_get(s->st, "version"))
+        json_object_set_new(s->st, "version", json_integer(version));
+    if (!json_only)
+        s->res = wp_cli_call(cli, "resource.list", NULL, NULL, err);
+    return true;
+}
+
+/* Is colour wanted: --color=always|never, or auto (terminal, no NO_COLOR,
+ * TERM not dumb).  -1 for a bad value. */
+static int color_wanted(const char *when)
+{
+    if (!when || strcmp(when, "auto") == 0) {
+        const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+        return isatty(STDOUT_FILENO) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
+    }
+    if (strcmp(when, "always") == 0)
+        return 1;
+    if (strcmp(when, "never") == 0)
+        return 0;
+    return -1;
 }
 
 /* One status, human or JSON.  0 or the exit status of the error. */
-static int show_status(wp_cli *cli)
+static int show_status(wp_cli *cli, bool color)
 {
     wp_err err = {0};
-    long long version = 0;
-    json_t *st = wp_cli_call(cli, "status", NULL, &version, &err);
-    if (!st)
-        return wp_cli_fail(&err);
+    status_snap s;
     int rc = 0;
+    if (!snap_read(cli, cli->json, &s, &err))
+        return wp_cli_fail(&err);
     if (cli->json) {
-        rc = print_json_status(st, version);
+        wp_cli_print_json(s.st, stdout);
     } else {
-        json_t *res = wp_cli_call(cli, "resource.list", NULL, NULL, &err);
-        print_header(st, stdout);
-        print_nodes(st, stdout);
-        print_groups(json_object_get(st, "groups"), stdout);
-        if (res)
-            print_resources(res, stdout);
-        else
+        status_view v = {.color = color, .now = time(NULL)};
+        print_human(&s, &v, stdout);
+        fflush(stdout);
+        if (!s.res) /* what could be shown is shown; then why not the rest */
             rc = wp_cli_fail(&err);
-        json_decref(res);
     }
-    json_decref(st);
+    snap_free(&s);
     fflush(stdout);
     return rc;
 }
 
-/* ---- --watch ----------------------------------------------------------------- */
+/* ---- --watch: what changed between two statuses ------------------------------------ */
+
+/* The watcher's context: the connection, the last status, recent lines. */
+typedef struct watcher {
+    wp_cli *cli;
+    int fd;
+    bool tty, color;
+    status_snap last;
+    char *lines[WATCH_KEEP]; /* ring of the last event lines (terminal) */
+    size_t nlines;
+} watcher;
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    watch_stop = 1;
+}
+
+/* Emit one event line: printed at once on a pipe, kept for the redraw on a
+ * terminal. */
+static void event_line(watcher *w, const char *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void event_line(watcher *w, const char *node, const char *fmt, ...)
+{
+    char what[1536], line[1700], when[16];
+    time_t now = time(NULL);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    strftime(when, sizeof when, "%H:%M:%S", localtime(&now));
+    snprintf(line, sizeof line, "%s  %-8s %s", when, node ? node : "-", what);
+    if (!w->tty) {
+        puts(line);
+        return;
+    }
+    if (w->nlines == WATCH_KEEP) {
+        free(w->lines[0]);
+        memmove(w->lines, w->lines + 1, (WATCH_KEEP - 1) * sizeof *w->lines);
+        w->nlines--;
+    }
+    if (!(w->lines[w->nlines] = strdup(line)))
+        abort(); /* out of memory while printing: nothing sensible to do */
+    w->nlines++;
+}
+
+static void diff_nodes(watcher *w, const json_t *old, const json_t *cur)
+{
+    const json_t *om = status_field(old, "members"), *cm = status_field(cur, "members");
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(cur, "nodes"), i, n)
+    {
+        const char *name = str_of(n, "name");
+        const json_t *o = find_named(json_object_get(old, "nodes"), name);
+        const char *now = node_state(n, cm);
+        if (!o)
+            event_line(w, name, "node %s added (%s)", name, now);
+        else if (!same(node_state(o, om), now))
+            event_line(w, name, "node %s: %s -> %s", name, node_state(o, om), now);
+    }
+    json_array_foreach(json_object_get(old, "nodes"), i, n)
+    {
+        if (!find_named(json_object_get(cur, "nodes"), str_of(n, "name")))
+            event_line(w, str_of(n, "name"), "node %s removed", str_of(n, "name"));
+    }
+    bool oq = json_is_true(status_field(old, "quorate")),
+         cq = json_is_true(status_field(cur, "quorate"));
+    if (oq != cq)
+        event_line(w, NULL, "quorum %s (%zu of %zu nodes in this partition)",
+                   cq ? "gained" : "LOST", json_array_size(cm),
+                   json_array_size(json_object_get(cur, "nodes")));
+    const char *oc = coordinator(old), *cc = coordinator(cur);
+    if (!same(oc, cc))
+        event_line(w, cc, "coordinator: %s -> %s", oc ? oc : "-", cc ? cc : "-");
+}
+
+static void diff_groups(watcher *w, const json_t *old, const json_t *cur)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(cur, "groups"), i, g)
+    {
+        const char *name = str_of(g, "name");
+        const json_t *o = find_named(json_object_get(old, "groups"), name);
+        const char *owner = str_of(g, "owner");
+        if (!o) {
+            event_line(w, owner, "group %s created", name);
+            continue;
+        }
+        if (!same(str_of(o, "target"), str_of(g, "target")))
+            event_line(w, owner, "group %s: target %s", name, dash(str_of(g, "target")));
+        if (!same(str_of(o, "move_to"), str_of(g, "move_to")) && str_of(g, "move_to"))
+            event_line(w, owner, "group %s: move to %s requested", name, str_of(g, "move_to"));
+        if (!same(str_of(o, "owner"), owner))
+            event_line(w, owner, "group %s: owner %s -> %s", name, dash(str_of(o, "owner")),
+                       owner ? owner : "-");
+        if (!same(str_of(o, "state"), str_of(g, "state")))
+            event_line(w, owner, "group %s: %s -> %s", name, dash(str_of(o, "state")),
+                       dash(str_of(g, "state")));
+    }
+    json_array_foreach(json_object_get(old, "groups"), i, g)
+    {
+        if (!find_named(json_object_get(cur, "groups"), str_of(g, "name")))
+            event_line(w, NULL, "group %s deleted", str_of(g, "name"));
+    }
+}
+
+static void diff_resources(watcher *w, const json_t *old, const json_t *cur)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(cur, i, r)
+    {
+        const char *name = str_of(r, "name"), *node = str_of(r, "node");
+        const char *state = str_of(r, "state"), *error = str_of(r, "last_error");
+        const json_t *o = find_named(old, name);
+        if (!o) {
+            event_line(w, node, "resource %s created in group %s", name, dash(str_of(r, "group")));
+            continue;
+        }
+        bool moved = !same(str_of(o, "node"), node);
+        if (!same(state, "Failed"))
+            error = NULL; /* the error is news only with a failure */
+        if (same(str_of(o, "state"), state) && !moved &&
+            (same(str_of(o, "last_error"), error) || !error))
+            continue;
+        event_line(w, node, "resource %s (%s): %s -> %s%s%s%s%s", name, dash(str_of(r, "group")),
+                   dash(str_of(o, "state")), state ? state : "-", moved ? " on " : "",
+                   moved ? (node ? node : "-") : "", error ? ": " : "", error ? error : "");
+    }
+    json_array_foreach(old, i, r)
+    {
+        if (!find_named(cur, str_of(r, "name")))
+            event_line(w, NULL, "resource %s deleted", str_of(r, "name"));
+    }
+}
+
+/* ---- --watch: the loop -------------------------------------------------------- */
 
 static int watch_connect(wp_cli *cli, wp_err *err)
 {
@@ -240,7 +702,7 @@ static int watch_connect(wp_cli *cli, wp_err *err)
     snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
         wp_errf(err, WP_E_UNAVAILABLE, "cannot reach wolfpackd at %s to watch it", path);
-        wp_err_why(err, "connect failed");
+        wp_err_why(err, "connect failed: %s", strerror(errno));
         wp_err_todo(err, "is wolfpackd running? `wolfpack status` says more");
         if (fd >= 0)
             close(fd);
@@ -260,68 +722,144 @@ static int watch_connect(wp_cli *cli, wp_err *err)
     return fd;
 }
 
-/* Wait for the next event, then swallow what follows within 100 ms of it
- * (a burst gives one redraw; a steady stream still redraws 10 times a
- * second). */
-static bool next_event(int fd, wp_err *err)
+static void daemon_gone(wp_err *err)
 {
-    json_t *ev = wp_proto_recv(fd, err);
-    struct timespec t0, now;
+    wp_errf(err, WP_E_UNAVAILABLE, "wolfpackd closed the watch connection");
+    wp_err_why(err, "the daemon stopped, restarted or could not keep up with this watcher");
+    wp_err_todo(err, "check `systemctl status wolfpackd` (or its log), then run `wolfpack status "
+                     "--watch` again");
+}
 
-    if (!ev)
-        return false;
-    json_decref(ev);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long left = 100 - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-            return true;
-        ev = wp_proto_recv(fd, err);
-        if (!ev)
+/* Wait for the next event frame (printing it with --json).  Then take the
+ * frames already queued behind it too.  false: stop (watch_stop set) or the
+ * daemon went away (err set). */
+static bool next_events(watcher *w, wp_err *err)
+{
+    for (int timeout = -1;; timeout = 0) {
+        struct pollfd p = {.fd = w->fd, .events = POLLIN};
+        int n = poll(&p, 1, timeout);
+        if (watch_stop)
             return false;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            return true; /* nothing more queued */
+        json_t *ev = n > 0 ? wp_proto_recv(w->fd, err) : NULL;
+        if (!ev) {
+            if (!watch_stop)
+                daemon_gone(err);
+            return false;
+        }
+        if (w->cli->json) {
+            json_dumpf(ev, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+            fputc('\n', stdout);
+            fflush(stdout);
+        }
         json_decref(ev);
     }
 }
 
-static int watch(wp_cli *cli)
+static void redraw(watcher *w)
+{
+    status_view v = {.color = w->color, .now = time(NULL)};
+    char when[64];
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&v.now));
+    fputs("\033[H\033[2J", stdout);
+    printf("wolfpack status --watch   %s   (Ctrl-C ends)\n\n", when);
+    print_human(&w->last, &v, stdout);
+    printf("\nEvents:\n");
+    if (w->nlines == 0)
+        printf("  (none yet)\n");
+    for (size_t i = 0; i < w->nlines; i++)
+        printf("  %s\n", w->lines[i]);
+}
+
+/* Read the status again and report what changed since the last one. */
+static bool refresh(watcher *w, wp_err *err)
+{
+    status_snap s;
+    if (!snap_read(w->cli, false, &s, err))
+        return false;
+    if (!s.res && err->code != WP_E_UNAVAILABLE) {
+        snap_free(&s);
+        return false;
+    }
+    if (!s.res) /* syncing after a membership change: keep the last list */
+        s.res = json_incref(w->last.res);
+    diff_nodes(w, w->last.st, s.st);
+    diff_groups(w, w->last.st, s.st);
+    diff_resources(w, w->last.res, s.res);
+    snap_free(&w->last);
+    w->last = s;
+    if (w->tty)
+        redraw(w);
+    fflush(stdout);
+    return true;
+}
+
+/* The first status: printed in full (one line with --json). */
+static bool watch_start(watcher *w, wp_err *err)
+{
+    if (!snap_read(w->cli, w->cli->json, &w->last, err))
+        return false;
+    if (!w->cli->json && !w->last.res) {
+        if (err->code != WP_E_UNAVAILABLE)
+            return false;
+        w->last.res = json_array(); /* still syncing: the next event fills it */
+    }
+    if (w->cli->json) {
+        json_dumpf(w->last.st, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+        fputc('\n', stdout);
+    } else if (w->tty) {
+        redraw(w);
+    } else {
+        status_view v = {.color = w->color, .now = time(NULL)};
+        print_human(&w->last, &v, stdout);
+        printf("\nEvents (time, node, what changed):\n");
+    }
+    fflush(stdout);
+    return true;
+}
+
+static void install_stop_handlers(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal}; /* no SA_RESTART: poll returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int watch(wp_cli *cli, bool color)
 {
     wp_err err = {0};
-    int fd = watch_connect(cli, &err);
-    bool tty = isatty(STDOUT_FILENO);
+    watcher w = {.cli = cli, .tty = isatty(STDOUT_FILENO) && !cli->json, .color = color};
+    bool ok;
 
-    if (fd < 0)
+    install_stop_handlers();
+    w.fd = watch_connect(cli, &err);
+    if (w.fd < 0)
         return wp_cli_fail(&err);
-    for (bool first = true;; first = false) {
-        if (tty)
-            fputs("\033[H\033[2J", stdout);
-        else if (!first)
-            fputs("----------------------------------------------------------------\n", stdout);
-        if (!cli->json && tty) {
-            time_t now = time(NULL);
-            char when[64];
-            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
-            printf("wolfpack status --watch   %s   (Ctrl-C ends)\n\n", when);
-        }
-        int rc = show_status(cli);
-        if (rc != 0) {
-            close(fd);
-            return rc;
-        }
-        if (!next_event(fd, &err)) {
-            close(fd);
-            return wp_cli_fail(&err);
-        }
-    }
+    ok = watch_start(&w, &err);
+    while (ok && !watch_stop && next_events(&w, &err))
+        ok = cli->json || refresh(&w, &err);
+    close(w.fd);
+    snap_free(&w.last);
+    for (size_t i = 0; i < w.nlines; i++)
+        free(w.lines[i]);
+    if (w.tty)
+        fputc('\n', stdout);
+    fflush(stdout);
+    if (watch_stop) /* Ctrl-C: the normal end of a watch */
+        return 0;
+    return wp_cli_fail(&err);
 }
 
 int wp_cmd_status(wp_cli *cli, int argc, char **argv)
 {
     wp_err err = {0};
-    wp_cli_opt opts[] = {{.name = "--watch"}};
+    wp_cli_opt opts[] = {{.name = "--watch"}, {.name = "--color", .has_value = true}};
     wp_cli_args a;
-    if (!wp_cli_parse(cli, argc, argv, opts, 1, &a, &err)) {
+    if (!wp_cli_parse(cli, argc, argv, opts, 2, &a, &err)) {
         wp_err_print(&err, stderr);
         return wp_cli_usage_error(usage, "bad arguments to status");
     }
@@ -331,7 +869,13 @@ int wp_cmd_status(wp_cli *cli, int argc, char **argv)
     }
     if (a.npos > 0)
         return wp_cli_usage_error(usage, "status takes no argument (got '%s')", a.pos[0]);
+    int color = color_wanted(opts[1].count ? opts[1].values[0] : NULL);
+    if (color < 0)
+        return wp_cli_usage_error(usage, "--color takes auto, always or never (got '%s')",
+                                  opts[1].values[0]);
+    if (cli->json)
+        color = 0; /* machine output is never coloured */
     if (opts[0].count > 0)
-        return watch(cli);
-    return show_status(cli);
+        return watch(cli, color);
+    return show_status(cli, color);
 }

@@ -3,8 +3,11 @@
  * key/value blocks for `show`, and pretty JSON for --json.
  *
  * A wp_table owns copies of its cells; widths are computed when printed, so
- * rows can be added in any order.  No colours: the output is meant to be
- * read by people and grepped by scripts alike (scripts should use --json).
+ * rows can be added in any order.  A cell may be painted (wp_table_paint)
+ * with an SGR colour code; the caller paints only when colour is wanted
+ * (`wolfpack status --color`, on a terminal), so listings stay plain text
+ * that people read and scripts grep alike (scripts should use --json).
+ * Padding is computed on the text, never on the escape sequences.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@ struct wp_table {
     int ncols;
     size_t nrows, cap; /* rows, not counting the header row */
     char **cells;      /* (nrows + 1) * ncols, row 0 = headers */
+    const char **sgr;  /* same layout: a cell's SGR code ("32") or NULL */
 };
 
 static char *dup_cell(const char *s)
@@ -30,9 +34,13 @@ static void ensure_room(wp_table *t)
     if (t->nrows + 1 < t->cap)
         return;
     t->cap = t->cap ? t->cap * 2 : 16;
+    size_t old = t->nrows ? (t->nrows + 1) * (size_t)t->ncols : 0;
     t->cells = realloc(t->cells, t->cap * (size_t)t->ncols * sizeof *t->cells);
-    if (!t->cells)
+    t->sgr = realloc(t->sgr, t->cap * (size_t)t->ncols * sizeof *t->sgr);
+    if (!t->cells || !t->sgr)
         abort();
+    for (size_t i = old; i < t->cap * (size_t)t->ncols; i++)
+        t->sgr[i] = NULL;
 }
 
 wp_table *wp_table_new(int ncols, const char *const *headers)
@@ -55,6 +63,24 @@ void wp_table_add(wp_table *t, const char *const *cells)
         t->cells[t->nrows * (size_t)t->ncols + (size_t)c] = dup_cell(cells[c]);
 }
 
+void wp_table_paint(wp_table *t, int col, const char *sgr)
+{
+    if (col >= 0 && col < t->ncols)
+        t->sgr[t->nrows * (size_t)t->ncols + (size_t)col] = sgr;
+}
+
+/* One cell, in its colour when painted, padded to width (0: not padded). */
+static void print_cell(FILE *out, const char *cell, const char *sgr, size_t width)
+{
+    size_t len = strlen(cell);
+    if (sgr)
+        fprintf(out, "\033[%sm%s\033[0m", sgr, cell);
+    else
+        fputs(cell, out);
+    for (; width && len < width; len++)
+        fputc(' ', out);
+}
+
 void wp_table_print(const wp_table *t, FILE *out, const char *indent)
 {
     size_t width[t->ncols];
@@ -69,11 +95,10 @@ void wp_table_print(const wp_table *t, FILE *out, const char *indent)
     for (size_t r = 0; r <= t->nrows; r++) {
         fputs(indent, out);
         for (int c = 0; c < t->ncols; c++) {
-            const char *cell = t->cells[r * (size_t)t->ncols + (size_t)c];
-            if (c == t->ncols - 1)
-                fprintf(out, "%s\n", cell);
-            else
-                fprintf(out, "%-*s  ", (int)width[c], cell);
+            size_t i = r * (size_t)t->ncols + (size_t)c;
+            bool last = c == t->ncols - 1;
+            print_cell(out, t->cells[i], t->sgr[i], last ? 0 : width[c]);
+            fputs(last ? "\n" : "  ", out);
         }
     }
 }
@@ -85,6 +110,7 @@ void wp_table_free(wp_table *t)
     for (size_t i = 0; i < (t->nrows + 1) * (size_t)t->ncols; i++)
         free(t->cells[i]);
     free(t->cells);
+    free(t->sgr);
     free(t);
 }
 

@@ -17,6 +17,8 @@
  *   diskfeed.c  Physical Disk keepers: heartbeats while quorate, fence on
  *               quorum loss, lease watchers of possible owners
  *   watch.c     `watch` connections: one event frame per change
+ *   nodeconf.c  node.add / node.remove: request checks; corosync.conf
+ *               rewritten from the database and reloaded on every node
  *   apptask.c   node tasks of `wolfpack app` (app.task): run `wolfpack app
  *               task-run ID` for this node's
  */
@@ -44,6 +46,7 @@ typedef struct wp_conn wp_conn;
 typedef struct wp_coord wp_coord;
 typedef struct wp_exec wp_exec;
 typedef struct wp_monitors wp_monitors;
+typedef struct wp_nodeconf wp_nodeconf;
 
 #define WP_VIEW_MAX_MEMBERS 1024
 
@@ -105,6 +108,7 @@ typedef struct wp_daemon {
     wp_coord *coord;
     wp_exec *exec;
     wp_monitors *mon;
+    wp_nodeconf *nodeconf; /* nodeconf.c: corosync.conf rewrite and reload */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
@@ -157,6 +161,16 @@ bool wp_view_ready(const wp_daemon *d);
 bool wp_view_is_member(const wp_daemon *d, uint32_t id);
 /* SIGCHLD: reap the children no agent job owns */
 void wp_events_reap(wp_daemon *d);
+
+/* nodeconf.c: runtime membership (docs/REPLICATION.md) */
+/* Check (and complete: node.add's id) a node.add / node.remove request
+ * before it is submitted; false: err says why, nothing was sent. */
+bool wp_nodeconf_check(wp_daemon *d, wp_request *req, wp_err *err);
+/* node.add / node.remove applied, or this node ready again (it may have
+ * missed some): bring corosync.conf up to the database, reload. */
+void wp_nodeconf_reconcile(wp_daemon *d, bool after_change);
+bool wp_nodeconf_owns_pid(const wp_daemon *d, pid_t pid);
+void wp_nodeconf_free(wp_daemon *d);
 
 /* coordinator.c */
 wp_coord *wp_coord_new(wp_daemon *d);

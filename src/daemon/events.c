@@ -173,8 +173,10 @@ void wp_events_kick(wp_daemon *d)
 
 static void view_changed(wp_daemon *d)
 {
-    if (!d->was_ready && wp_view_ready(d))
+    if (!d->was_ready && wp_view_ready(d)) {
         wp_apptask_resume(d);
+        wp_nodeconf_reconcile(d, false); /* a node.add/remove missed while away */
+    }
     wp_watch_membership(d);
     wp_diskfeed_on_view(d); /* quorum lost: fence the disks before the stops */
     wp_exec_on_view(d);
@@ -225,6 +227,8 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
              strcmp(op, "node.remove") == 0) {
         if (view_refresh(d))
             view_changed(d);
+        if (strcmp(op, "cluster.create") != 0)
+            wp_nodeconf_reconcile(d, true); /* corosync.conf follows the database */
     }
     wp_events_kick(d);
 }
@@ -233,7 +237,7 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
 
 static bool owned(const wp_daemon *d, pid_t pid)
 {
-    return wp_exec_owns_pid(d, pid) || wp_mon_owns_pid(d, pid);
+    return wp_exec_owns_pid(d, pid) || wp_mon_owns_pid(d, pid) || wp_nodeconf_owns_pid(d, pid);
 }
 
 /* Reap the children listed in one task's "children" file. */
@@ -336,6 +340,7 @@ void wp_events_stop(wp_daemon *d)
     d->exec = NULL;
     wp_coord_free(d->coord);
     d->coord = NULL;
+    wp_nodeconf_free(d);
     if (d->agent_log_fd >= 0)
         close(d->agent_log_fd);
     d->agent_log_fd = -1;

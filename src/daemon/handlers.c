@@ -254,8 +254,14 @@ bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req)
                      wp_proto_reply_ok(json_pack("{s:b}", "watching", 1), wp_db_version(d->db)));
         return true;
     }
-    if (req->mutates)
+    if (req->mutates) {
+        wp_err err = {0};
+        if (!wp_nodeconf_check(d, req, &err)) { /* node.add / node.remove */
+            wp_ipc_reply(d, c, wp_reply_error(d, &err));
+            return true;
+        }
         return submit_change(d, c, req);
+    }
     wp_ipc_reply(d, c, answer_read(d, req));
     return true;
 }

@@ -109,7 +109,7 @@ static db_op_fn command_handler(const json_t *cmd, const json_t **args, wp_err *
                     name);
         return NULL;
     }
-    return wp_opspec_check_args(spec->op, *args, spec->args, err) ? fn : NULL;
+    return wp_opspec_check_args(spec->op, *args, spec->args, WP_SIDE_COMMAND, err) ? fn : NULL;
 }
 
 bool db_version_bump(wp_db *db, wp_err *err)

@@ -19,7 +19,9 @@
  *                     Name" (hostname = the cluster name), which depends on it,
  *                     and sets Cluster Group's target online
  *   node.add          {name, address, id}      id: corosync nodeid 1..2^31
- *   node.remove       {name}                   also strips it from owner lists
+ *   node.remove       {name, force?}           refuses the last node, and (no force)
+ *                                              a node owning groups; strips it from
+ *                                              owner lists
  *   group.create      {name, policy?: {k: v|null}}  null = the default
  *   group.delete      {name}                   refused for "Cluster Group" and
  *                                              for a group that has resources
@@ -199,7 +201,7 @@ bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
  *   app.task       {id, node, kind, args?: {k: v}}  a node task: the node
  *                                   named runs it when it sees it applied
  *                                   (kind files | remove | sp-files |
- *                                   sp-upgrade); state
+ *                                   sp-upgrade | sp-restore); state
  *                                   "pending"; ids are unique
  *   app.task.done  {id, node, result: ok|failed, error?}  only once, only
  *                                   for the task's own node

@@ -223,7 +223,8 @@ bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err)
 
 /* ---- node tasks ------------------------------------------------------------------------ */
 
-static const char *const task_kinds[] = {"files", "remove", "sp-files", "sp-upgrade", NULL};
+static const char *const task_kinds[] = {"files",      "remove",     "sp-files",
+                                         "sp-upgrade", "sp-restore", NULL};
 
 bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
 {

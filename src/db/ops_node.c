@@ -1,7 +1,8 @@
 /*
  * ops_node.c -- the commands that name the cluster and change its nodes:
- * cluster.create, node.add, node.remove (which also releases what ran on
- * the node and cancels moves to it).  Each runs inside the transaction
+ * cluster.create, node.add, node.remove (which refuses the last node and,
+ * without force, a node that still owns groups; it releases what ran on the
+ * node and cancels moves to it).  Each runs inside the transaction
  * opened by apply.c and refuses (without cleaning up: the transaction is
  * rolled back) on the first problem.
  */
@@ -267,13 +268,49 @@ static bool strip_owner_lists(wp_db *db, const char *node, wp_err *err)
     return ok;
 }
 
+/* The cluster keeps at least one node: its database and corosync.conf
+ * describe the cluster, and a nodelist with no node is no cluster. */
+static bool not_last_node(wp_db *db, const char *name, wp_err *err)
+{
+    char *other = NULL;
+    int found = db_text(db, "SELECT name FROM node WHERE name <> ?1 LIMIT 1", name, &other, err);
+    free(other);
+    if (found == 0) {
+        wp_errf(err, WP_E_CONFLICT, "cannot remove node '%s'", name);
+        wp_err_why(err, "it is the only node of the cluster");
+        wp_err_todo(err, "add the node that replaces it first, or destroy the cluster");
+    }
+    return found > 0;
+}
+
+/* A node that owns groups keeps them until they move (or --force). */
+static bool owns_no_group(wp_db *db, const char *name, bool force, wp_err *err)
+{
+    char *group = NULL;
+    int found = force ? 0
+                      : db_text(db, "SELECT name FROM grp WHERE owner = ?1 ORDER BY name LIMIT 1",
+                                name, &group, err);
+    if (found > 0) {
+        wp_errf(err, WP_E_CONFLICT, "cannot remove node '%s'", name);
+        wp_err_why(err, "it still owns group '%s' (and maybe others)", group);
+        wp_err_todo(err,
+                    "move its groups away first ('wolfpack node drain %s', or 'wolfpack group "
+                    "move GROUP --to NODE'), or remove it with --force to release them",
+                    name);
+    }
+    free(group);
+    return found == 0;
+}
+
 bool db_op_node_remove(wp_db *db, const json_t *args, wp_err *err)
 {
     char *name = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
     if (!name)
         return false;
     const char *vals[1] = {name};
-    bool ok = strip_owner_lists(db, name, err) &&
+    bool force = json_is_true(json_object_get(args, "force"));
+    bool ok = not_last_node(db, name, err) && owns_no_group(db, name, force, err) &&
+              strip_owner_lists(db, name, err) &&
               db_run(db,
                      "UPDATE resource SET state = 'Offline', pending_since = NULL"
                      " WHERE node = ?1",

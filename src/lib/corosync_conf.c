@@ -262,7 +262,8 @@ char *wp_corosync_conf_render(const char *cluster_name, const wp_cs_node *nodes,
         wp_err_todo(err, "free some memory and try again");
         return NULL;
     }
-    fputs("# corosync.conf -- written by `wolfpack cluster create`.\n"
+    fputs("# corosync.conf -- written by `wolfpack cluster create`; wolfpackd rewrites it\n"
+          "# from the cluster database at `wolfpack node add` / `node remove`.\n"
           "# Every node of the cluster needs this same file and the same authkey.\n\n",
           f);
     emit_totem(f, cluster_name, timing != NULL ? timing : &none);

@@ -9,74 +9,89 @@
 #include <stdio.h>
 #include <string.h>
 
-static const wp_arg_spec args_none[] = {{NULL, 0, false}};
-static const wp_arg_spec args_name[] = {{"name", WP_ARG_STRING, true}, {NULL, 0, false}};
-static const wp_arg_spec args_id[] = {{"id", WP_ARG_STRING, true}, {NULL, 0, false}};
-static const wp_arg_spec args_resource_list[] = {{"group", WP_ARG_STRING, false}, {NULL, 0, false}};
-static const wp_arg_spec args_node[] = {{"name", WP_ARG_STRING, true},
-                                        {"address", WP_ARG_STRING, true},
-                                        {"id", WP_ARG_INTEGER, true},
-                                        {NULL, 0, false}};
-static const wp_arg_spec args_cluster_create[] = {{"name", WP_ARG_STRING, true},
-                                                  {"nodes", WP_ARG_ARR_NODES, false},
-                                                  {"ip", WP_ARG_STRING, false},
-                                                  {NULL, 0, false}};
-static const wp_arg_spec args_group_create[] = {
-    {"name", WP_ARG_STRING, true}, {"policy", WP_ARG_OBJ_STR_NUL, false}, {NULL, 0, false}};
-static const wp_arg_spec args_group_set[] = {
-    {"name", WP_ARG_STRING, true}, {"policy", WP_ARG_OBJ_STR_NUL, true}, {NULL, 0, false}};
+static const wp_arg_spec args_none[] = {{NULL, 0, 0}};
+static const wp_arg_spec args_name[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
+static const wp_arg_spec args_id[] = {{"id", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
+static const wp_arg_spec args_resource_list[] = {{"group", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                                 {NULL, 0, 0}};
+static const wp_arg_spec args_node[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                        {"address", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                        {"id", WP_ARG_INTEGER, WP_ARG_REQUIRED},
+                                        {NULL, 0, 0}};
+/* node.add: without an id, wolfpackd picks the next free one (nodeconf.c). */
+static const wp_arg_spec args_node_add[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"address", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"id", WP_ARG_INTEGER, WP_ARG_FILLED},
+                                            {NULL, 0, 0}};
+static const wp_arg_spec args_node_remove[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                               {"force", WP_ARG_BOOL, WP_ARG_OPTIONAL},
+                                               {NULL, 0, 0}};
+static const wp_arg_spec args_cluster_create[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                  {"nodes", WP_ARG_ARR_NODES, WP_ARG_OPTIONAL},
+                                                  {"ip", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                                  {NULL, 0, 0}};
+static const wp_arg_spec args_group_create[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                {"policy", WP_ARG_OBJ_STR_NUL, WP_ARG_OPTIONAL},
+                                                {NULL, 0, 0}};
+static const wp_arg_spec args_group_set[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                             {"policy", WP_ARG_OBJ_STR_NUL, WP_ARG_REQUIRED},
+                                             {NULL, 0, 0}};
 /* policy may hold null (= the default), as for group.create: the handler
  * merges it over the defaults like resource.set does (db_policy_merge). */
-static const wp_arg_spec args_resource_create[] = {{"name", WP_ARG_STRING, true},
-                                                   {"group", WP_ARG_STRING, true},
-                                                   {"type", WP_ARG_STRING, true},
-                                                   {"props", WP_ARG_OBJ_STR, false},
-                                                   {"policy", WP_ARG_OBJ_STR_NUL, false},
-                                                   {"depends_on", WP_ARG_ARR_STR, false},
-                                                   {NULL, 0, false}};
-static const wp_arg_spec args_resource_set[] = {{"name", WP_ARG_STRING, true},
-                                                {"props", WP_ARG_OBJ_STR_NUL, false},
-                                                {"policy", WP_ARG_OBJ_STR_NUL, false},
-                                                {NULL, 0, false}};
+static const wp_arg_spec args_resource_create[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                   {"group", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                   {"type", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                   {"props", WP_ARG_OBJ_STR, WP_ARG_OPTIONAL},
+                                                   {"policy", WP_ARG_OBJ_STR_NUL, WP_ARG_OPTIONAL},
+                                                   {"depends_on", WP_ARG_ARR_STR, WP_ARG_OPTIONAL},
+                                                   {NULL, 0, 0}};
+static const wp_arg_spec args_resource_set[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                {"props", WP_ARG_OBJ_STR_NUL, WP_ARG_OPTIONAL},
+                                                {"policy", WP_ARG_OBJ_STR_NUL, WP_ARG_OPTIONAL},
+                                                {NULL, 0, 0}};
 static const wp_arg_spec args_depend[] = {
-    {"name", WP_ARG_STRING, true}, {"on", WP_ARG_STRING, true}, {NULL, 0, false}};
+    {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"on", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
 static const wp_arg_spec args_move[] = {
-    {"name", WP_ARG_STRING, true}, {"to", WP_ARG_STRING, false}, {NULL, 0, false}};
+    {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"to", WP_ARG_STRING, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
 
 /* wolfpackd's own commands (src/db/ops_runtime.c) */
 static const wp_arg_spec args_report[] = {
-    {"name", WP_ARG_STRING, true}, {"node", WP_ARG_STRING, true},   {"state", WP_ARG_STRING, true},
-    {"at", WP_ARG_INTEGER, true},  {"error", WP_ARG_STRING, false}, {NULL, 0, false}};
+    {"name", WP_ARG_STRING, WP_ARG_REQUIRED},  {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
+    {"state", WP_ARG_STRING, WP_ARG_REQUIRED}, {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},
+    {"error", WP_ARG_STRING, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
 static const wp_arg_spec args_commit[] = {
-    {"at", WP_ARG_INTEGER, true},        {"coordinator", WP_ARG_STRING, true},
-    {"decisions", WP_ARG_ARR_OBJ, true}, {"actions", WP_ARG_ARR_OBJ, false},
-    {"offline", WP_ARG_ARR_STR, false},  {NULL, 0, false}};
+    {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},        {"coordinator", WP_ARG_STRING, WP_ARG_REQUIRED},
+    {"decisions", WP_ARG_ARR_OBJ, WP_ARG_REQUIRED}, {"actions", WP_ARG_ARR_OBJ, WP_ARG_OPTIONAL},
+    {"offline", WP_ARG_ARR_STR, WP_ARG_OPTIONAL},   {NULL, 0, 0}};
 
 /* Clustered applications (src/db/ops_app.c, docs/APP.md). */
-static const wp_arg_spec args_app_register[] = {
-    {"name", WP_ARG_STRING, true}, {"record", WP_ARG_OBJECT, true}, {NULL, 0, false}};
-static const wp_arg_spec args_app_node[] = {{"name", WP_ARG_STRING, true},
-                                            {"node", WP_ARG_STRING, true},
-                                            {"version", WP_ARG_STRING, false},
-                                            {NULL, 0, false}};
-static const wp_arg_spec args_app_task[] = {{"id", WP_ARG_STRING, true},
-                                            {"node", WP_ARG_STRING, true},
-                                            {"kind", WP_ARG_STRING, true},
-                                            {"args", WP_ARG_OBJ_STR, false},
-                                            {NULL, 0, false}};
-static const wp_arg_spec args_app_task_done[] = {{"id", WP_ARG_STRING, true},
-                                                 {"node", WP_ARG_STRING, true},
-                                                 {"result", WP_ARG_STRING, true},
-                                                 {"error", WP_ARG_STRING, false},
-                                                 {NULL, 0, false}};
-static const wp_arg_spec args_app_op[] = {
-    {"name", WP_ARG_STRING, true}, {"state", WP_ARG_OBJECT, false}, {NULL, 0, false}};
-static const wp_arg_spec args_app_lock[] = {{"holder", WP_ARG_STRING, true},
-                                            {"op", WP_ARG_STRING, true},
-                                            {"at", WP_ARG_INTEGER, true},
-                                            {"force", WP_ARG_STRING, false},
-                                            {NULL, 0, false}};
-static const wp_arg_spec args_app_unlock[] = {{"holder", WP_ARG_STRING, true}, {NULL, 0, false}};
+static const wp_arg_spec args_app_register[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                {"record", WP_ARG_OBJECT, WP_ARG_REQUIRED},
+                                                {NULL, 0, 0}};
+static const wp_arg_spec args_app_node[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"version", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                            {NULL, 0, 0}};
+static const wp_arg_spec args_app_task[] = {{"id", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"kind", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"args", WP_ARG_OBJ_STR, WP_ARG_OPTIONAL},
+                                            {NULL, 0, 0}};
+static const wp_arg_spec args_app_task_done[] = {{"id", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                 {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                 {"result", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                 {"error", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                                 {NULL, 0, 0}};
+static const wp_arg_spec args_app_op[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                          {"state", WP_ARG_OBJECT, WP_ARG_OPTIONAL},
+                                          {NULL, 0, 0}};
+static const wp_arg_spec args_app_lock[] = {{"holder", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"op", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                            {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},
+                                            {"force", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                            {NULL, 0, 0}};
+static const wp_arg_spec args_app_unlock[] = {{"holder", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                              {NULL, 0, 0}};
 
 /* The order is the one the client gate lists in its unknown-op error. */
 static const wp_op_spec op_table[] = {
@@ -90,8 +105,8 @@ static const wp_op_spec op_table[] = {
     {"resource.show", WP_OP_QUERY, args_name},
     {"watch", WP_OP_QUERY, args_none},
     {"cluster.create", WP_OP_COMMAND, args_cluster_create},
-    {"node.add", WP_OP_COMMAND, args_node},
-    {"node.remove", WP_OP_COMMAND, args_name},
+    {"node.add", WP_OP_COMMAND, args_node_add},
+    {"node.remove", WP_OP_COMMAND, args_node_remove},
     {"group.create", WP_OP_COMMAND, args_group_create},
     {"group.delete", WP_OP_COMMAND, args_name},
     {"group.set", WP_OP_COMMAND, args_group_set},
@@ -149,6 +164,8 @@ const char *wp_opspec_shape_text(wp_arg_shape shape)
         return "a string";
     case WP_ARG_INTEGER:
         return "an integer";
+    case WP_ARG_BOOL:
+        return "true or false";
     case WP_ARG_OBJ_STR:
         return "an object of string values";
     case WP_ARG_OBJ_STR_NUL:
@@ -216,7 +233,7 @@ static bool nodes_ok(const char *where, const json_t *v, wp_err *err)
     {
         char sub[128];
         snprintf(sub, sizeof sub, "%.100s[%zu]", where, i);
-        if (!wp_opspec_check_args(sub, item, args_node, err))
+        if (!wp_opspec_check_args(sub, item, args_node, WP_SIDE_COMMAND, err))
             return false;
     }
     return true;
@@ -231,6 +248,8 @@ static bool shape_ok(const char *where, const json_t *v, wp_arg_shape shape, wp_
         return json_is_string(v);
     case WP_ARG_INTEGER:
         return json_is_integer(v);
+    case WP_ARG_BOOL:
+        return json_is_boolean(v);
     case WP_ARG_OBJ_STR:
     case WP_ARG_OBJ_STR_NUL:
         return obj_of_strings(v, shape == WP_ARG_OBJ_STR_NUL);
@@ -252,13 +271,19 @@ static const wp_arg_spec *spec_find(const wp_arg_spec *specs, const char *key)
     return NULL;
 }
 
-static void list_keys(const wp_arg_spec *specs, char *buf, size_t size)
+bool wp_opspec_required(const wp_arg_spec *spec, wp_arg_side side)
+{
+    return spec->need == WP_ARG_REQUIRED ||
+           (spec->need == WP_ARG_FILLED && side == WP_SIDE_COMMAND);
+}
+
+static void list_keys(const wp_arg_spec *specs, wp_arg_side side, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (; specs->key && used < size; specs++) {
         int n = snprintf(buf + used, size - used, "%s%s%s", used ? ", " : "", specs->key,
-                         specs->required ? "" : "?");
+                         wp_opspec_required(specs, side) ? "" : "?");
         if (n < 0)
             break;
         used += (size_t)n;
@@ -295,20 +320,20 @@ static bool check_one(const char *where, const char *key, const json_t *v, const
 }
 
 bool wp_opspec_check_args(const char *where, const json_t *args, const wp_arg_spec *specs,
-                          wp_err *err)
+                          wp_arg_side side, wp_err *err)
 {
     const char *key;
     json_t *v;
     char keys[256];
 
-    list_keys(specs, keys, sizeof keys);
+    list_keys(specs, side, keys, sizeof keys);
     json_object_foreach((json_t *)args, key, v)
     {
         if (!check_one(where, key, v, specs, keys, err))
             return false;
     }
     for (; specs->key; specs++) {
-        if (specs->required && !json_object_get(args, specs->key)) {
+        if (wp_opspec_required(specs, side) && !json_object_get(args, specs->key)) {
             wp_errf(err, WP_E_INVALID, "%s: missing argument \"%s\"", where, specs->key);
             wp_err_why(err, "\"%s\" is required (%s); the arguments are: %s", specs->key,
                        wp_opspec_shape_text(specs->shape), keys);

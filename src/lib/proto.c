@@ -191,7 +191,7 @@ bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *
         }
         args = json_object_get(root, "args");
     }
-    if (!wp_opspec_check_args(spec->op, args, spec->args, err))
+    if (!wp_opspec_check_args(spec->op, args, spec->args, WP_SIDE_REQUEST, err))
         goto fail;
     req->op = spec->op;
     req->mutates = spec->kind == WP_OP_COMMAND;

@@ -380,51 +380,33 @@ static void bootstrap_done(void *cookie, const wp_err *err, int64_t version)
                err->what, err->why);
 }
 
-static bool node_known(const json_t *db_nodes, const json_t *node)
-{
-    size_t i;
-    json_t *n;
-
-    json_array_foreach(db_nodes, i, n)
-    {
-        if (json_equal(json_object_get(n, "id"), json_object_get(node, "id")) ||
-            json_equal(json_object_get(n, "name"), json_object_get(node, "name")))
-            return true;
-    }
-    return false;
-}
-
 static void conf_warn(void *ctx, const char *msg)
 {
     qb_log(LOG_WARNING, "%s: %s", (const char *)ctx, msg);
 }
 
-/* The next command that makes the database know the cluster, or NULL.
+/* The command that makes an empty database know the cluster, or NULL.
+ * Once the cluster exists the database is the authority on the nodes:
+ * `wolfpack node add` / `node remove` change it and every wolfpackd makes
+ * corosync.conf follow (src/daemon/nodeconf.c), so corosync's nodelist is
+ * not read back into it (a node removed while another node was down would
+ * come back from that node's stale nodelist).
  * cluster.create takes the cluster's address from wolfpack.conf beside
  * corosync.conf, when it sets one (docs/NETNAME.md). */
 static json_t *bootstrap_cmd(wp_cpg *c, json_t *st, json_t *nodelist)
 {
-    size_t i;
-    json_t *node;
-
-    if (!json_is_string(json_object_get(st, "cluster"))) {
-        wp_cluster_conf conf;
-        wp_cluster_conf_read(WP_CLUSTER_CONF_PATH, &conf, conf_warn, WP_CLUSTER_CONF_PATH);
-        json_t *cmd = json_pack("{s:s, s:{s:s, s:O}}", "op", "cluster.create", "args", "name",
-                                c->cluster_name, "nodes", nodelist);
-        if (cmd && conf.cluster_ip[0]) {
-            qb_log(LOG_NOTICE, "replication: the cluster's address is %s (%s)", conf.cluster_ip,
-                   WP_CLUSTER_CONF_PATH);
-            json_object_set_new(json_object_get(cmd, "args"), "ip", json_string(conf.cluster_ip));
-        }
-        return cmd;
+    if (json_is_string(json_object_get(st, "cluster")))
+        return NULL;
+    wp_cluster_conf conf;
+    wp_cluster_conf_read(WP_CLUSTER_CONF_PATH, &conf, conf_warn, WP_CLUSTER_CONF_PATH);
+    json_t *cmd = json_pack("{s:s, s:{s:s, s:O}}", "op", "cluster.create", "args", "name",
+                            c->cluster_name, "nodes", nodelist);
+    if (cmd && conf.cluster_ip[0]) {
+        qb_log(LOG_NOTICE, "replication: the cluster's address is %s (%s)", conf.cluster_ip,
+               WP_CLUSTER_CONF_PATH);
+        json_object_set_new(json_object_get(cmd, "args"), "ip", json_string(conf.cluster_ip));
     }
-    json_array_foreach(nodelist, i, node)
-    {
-        if (!node_known(json_object_get(st, "nodes"), node))
-            return json_pack("{s:s, s:O}", "op", "node.add", "args", node);
-    }
-    return NULL;
+    return cmd;
 }
 
 void cpg_maybe_bootstrap(wp_cpg *c)
@@ -434,7 +416,8 @@ void cpg_maybe_bootstrap(wp_cpg *c)
     if (c->bootstrap_inflight || c->mode != CPG_SYNC_SYNCED || !c->quorate || !cpg_is_lowest(c))
         return;
     json_t *st = wp_db_status(c->db, &err);
-    json_t *nodelist = st ? cpg_cmap_nodelist(&err) : NULL;
+    bool named = st && json_is_string(json_object_get(st, "cluster"));
+    json_t *nodelist = st && !named ? cpg_cmap_nodelist(&err) : NULL;
     json_t *cmd = nodelist ? bootstrap_cmd(c, st, nodelist) : NULL;
     if (cmd) {
         qb_log(LOG_NOTICE, "replication: writing corosync's nodelist into the database (%s)",

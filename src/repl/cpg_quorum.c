@@ -184,3 +184,30 @@ json_t *cpg_cmap_nodelist(wp_err *err)
     cmap_finalize(h);
     return list;
 }
+
+json_t *wp_repl_corosync_nodelist(wp_err *err)
+{
+    return cpg_cmap_nodelist(err);
+}
+
+static unsigned cmap_u32(cmap_handle_t h, const char *key)
+{
+    uint32_t v = 0;
+    return cmap_get_uint32(h, key, &v) == CS_OK ? v : 0;
+}
+
+bool wp_repl_corosync_timing(unsigned *token_ms, unsigned *ping_interval_ms,
+                             unsigned *ping_timeout_ms, wp_err *err)
+{
+    cmap_handle_t h;
+
+    if (cmap_initialize(&h) != CS_OK) {
+        cmap_fail(err, "cmap");
+        return false;
+    }
+    *token_ms = cmap_u32(h, "totem.token");
+    *ping_interval_ms = cmap_u32(h, "totem.interface.0.knet_ping_interval");
+    *ping_timeout_ms = cmap_u32(h, "totem.interface.0.knet_ping_timeout");
+    cmap_finalize(h);
+    return true;
+}

@@ -79,4 +79,13 @@ void wp_repl_on_membership(wp_repl *r, wp_repl_membership_fn fn, void *ctx);
 /* For transports: call the registered callback, if any. */
 void wp_repl_notify_membership(wp_repl *r);
 
+/* Corosync's running configuration from cmap (cluster mode; cpg_quorum.c),
+ * for wolfpackd's rewrite of corosync.conf (src/daemon/nodeconf.c): the
+ * nodelist as [{name, address, id}] (caller owns), and the timing
+ * (totem.token and link 0's knet ping timers; 0 = not set).  NULL / false
+ * with err when corosync does not answer. */
+json_t *wp_repl_corosync_nodelist(wp_err *err);
+bool wp_repl_corosync_timing(unsigned *token_ms, unsigned *ping_interval_ms,
+                             unsigned *ping_timeout_ms, wp_err *err);
+
 #endif

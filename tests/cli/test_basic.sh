@@ -44,7 +44,7 @@ start_daemon
 expect_ok "status" wp status
 expect_out "status names the cluster group" 'Cluster Group'
 expect_out "status names the cluster" '^Cluster: +clitest'
-expect_out "status shows node n1 up" '^  n1 +1 .* Up$'
+expect_out "status shows node n1 up (and in quorum)" '^  n1 +1 .* Up +yes$'
 expect_ok "status --json" wp status --json
 check "status --json parses" json_ok "$OUT"
 check "status --json has an integer version" jq -e '.version | type == "number"' "$OUT"

@@ -22,7 +22,7 @@
 #      a dead run refused, then taken with --force; a rollout killed before
 #      its move and rolled back; one killed after the upgrade's work and
 #      resumed) while a client writes
-#      records through the group's address all along: n2 is updated, the
+#      records through the group's network name all along: n2 is updated, the
 #      group moves there, the database is upgraded once (format 2), n1 and
 #      n3 follow, the owner lists come back; every record from before and
 #      every acknowledged write is there, every node has 1.1.
@@ -224,7 +224,11 @@ check "the application is Online after the rollback" wait_until 60 res_online
 check "the owner lists are back after the rollback" sh -c "'$TC' exec n1 '$WOLFPACK' group show exch --json | jq -e '.policy.possible_owners == \"\" and .policy.preferred_owners == \"n1,n2,n3\"' >/dev/null"
 check "all 40 records after the rollback" wait_until 30 forty
 
-# the client writes records through the virtual server all along
+# the client writes records through the virtual server's name all along (it
+# resolves exchsrv.wptc.test through the test cluster's DNS server at each
+# connection)
+check "the client resolves exchsrv.$ZONE to $VIP" wait_until 30 sh -c \
+    "'$TC' exec client getent hosts exchsrv.$ZONE | grep -q '^$VIP '"
 ACK=$TMP/acked
 : >"$ACK"
 "$TC" exec client bash -c 'i=0
@@ -236,7 +240,7 @@ ACK=$TMP/acked
             exec 3>&-
         fi 2>/dev/null
         sleep 0.05
-    done' "$ACK" "$VIP" "$PORT" &
+    done' "$ACK" "exchsrv.$ZONE" "$PORT" &
 WRITER=$!
 sleep 1
 rc=0

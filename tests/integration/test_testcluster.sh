@@ -2,7 +2,8 @@
 # test_testcluster.sh -- integration test of tools/testcluster with corosync
 # alone (--no-daemons): a 3-node cluster forms, nothing leaks into the
 # host's network namespace, a partition takes quorum from the minority, a
-# killed node leaves and comes back, and `down` leaves nothing behind.
+# killed node leaves and comes back, add-node / remove-node grow and shrink
+# the running cluster (votequorum follows), and `down` leaves nothing behind.
 #
 # Run as root from anywhere:  tests/integration/test_testcluster.sh
 # It uses its own state directory and name prefix (WPTC_DIR, WPTC_PREFIX),
@@ -156,6 +157,32 @@ check "n1 and n2 see 2 members after stop n3" "$TC" wait-view n1 n2 --members 2 
 check "status works with a stopped node" sh -c "'$TC' status | grep '^n3 .*not running' >/dev/null"
 check "start n3" "$TC" start n3
 check "3 members after start n3" "$TC" wait-quorum --timeout 30
+
+# --- add-node / remove-node (--no-daemons: testcluster rewrites corosync.conf) ---
+expect_status() { # expect_status CODE CMD...
+    local want=$1 rc=0
+    shift
+    "$@" >/dev/null 2>&1 || rc=$?
+    [ "$rc" = "$want" ]
+}
+expected_votes() {
+    "$TC" exec "$1" corosync-quorumtool -s 2>/dev/null | awk -F: '/^Expected votes/ {gsub(/ /, "", $2); print $2}'
+}
+check "add-node n4" "$TC" add-node n4
+check "4 members after add-node" "$TC" wait-quorum --timeout 30
+check "n1 expects 4 votes" test "$(expected_votes n1)" = 4
+has_netns() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
+check "n4 has its own network namespace" has_netns "${WPTC_PREFIX}n4"
+check "add-node n6 (not the next) is refused" expect_status 2 "$TC" add-node n6
+check "remove-node n2 (not the last) is refused" expect_status 2 "$TC" remove-node n2
+n4pid=$(awk '{print $1 ":" $2}' "$WPTC_DIR/nodes/n4/corosync.pid")
+check "remove-node n4" "$TC" remove-node n4
+check "n4's corosync is gone" none_alive "$n4pid"
+check "n4's namespace is gone" eval '! has_netns "${WPTC_PREFIX}n4"' 
+check "3 members after remove-node" "$TC" wait-quorum --timeout 30
+check "n1 expects 3 votes again" test "$(expected_votes n1)" = 3
+check "add-node n4 again (down removes it)" "$TC" add-node n4
+check "4 members again" "$TC" wait-quorum --timeout 30
 
 # --- down ---
 mapfile -t pids < <(recorded_pids)

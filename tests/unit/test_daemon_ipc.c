@@ -23,6 +23,13 @@
 #include "../../src/daemon/ipc.c"
 #include "../../src/daemon/log.c"
 
+/* nodeconf.c's request checks: node.add / node.remove are not sent here */
+bool wp_nodeconf_check(wp_daemon *d, wp_request *req, wp_err *err)
+{
+    (void)d, (void)req, (void)err;
+    return true;
+}
+
 #include <signal.h>
 #include <sys/wait.h>
 

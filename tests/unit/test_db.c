@@ -528,6 +528,7 @@ static void test_refuse_wrong_types(void **state)
 static void test_refuse_cluster_and_nodes(void **state)
 {
     fx *f = *state;
+    wp_err err = {0};
     refused(f->db, "{\"op\":\"cluster.create\",\"args\":{\"name\":\"other\"}}", WP_E_EXISTS,
             "prod");
     refused(f->db,
@@ -555,6 +556,21 @@ static void test_refuse_cluster_and_nodes(void **state)
             "\"not an address\",\"id\":9}}",
             WP_E_INVALID, "address");
     refused(f->db, "{\"op\":\"node.remove\",\"args\":{\"name\":\"n9\"}}", WP_E_NOTFOUND, "n9");
+    /* the last node stays, even with force */
+    json_t *nodes = wp_db_node_list(f->db, &err);
+    size_t n = json_array_size(nodes);
+    for (size_t i = 0; i + 1 < n; i++) {
+        char cmd[200];
+        snprintf(cmd, sizeof cmd, "{\"op\":\"node.remove\",\"args\":{\"name\":\"%s\"}}",
+                 json_string_value(json_object_get(json_array_get(nodes, i), "name")));
+        apply_ok(f->db, cmd);
+    }
+    char last[200];
+    snprintf(last, sizeof last,
+             "{\"op\":\"node.remove\",\"args\":{\"name\":\"%s\",\"force\":true}}",
+             json_string_value(json_object_get(json_array_get(nodes, n - 1), "name")));
+    refused(f->db, last, WP_E_CONFLICT, "only node");
+    json_decref(nodes);
 }
 
 static void test_refuse_cluster_create_dup_nodes(void **state)

@@ -647,7 +647,14 @@ static void test_node_remove_releases(void **state)
                     "\"decisions\":[{\"group\":\"web\",\"owner\":\"n2\",\"failover\":false,"
                     "\"state\":\"Online\"}]}}");
     report(f->db, "web-ip", "n2", "Online", 6);
-    apply_ok(f->db, "{\"op\":\"node.remove\",\"args\":{\"name\":\"n2\"}}");
+    /* n2 owns web: refused without force, nothing changes */
+    int64_t before = wp_db_version(f->db);
+    refused(f->db, "{\"op\":\"node.remove\",\"args\":{\"name\":\"n2\"}}", WP_E_CONFLICT,
+            "owns group 'web'");
+    assert_int_equal(wp_db_version(f->db), before);
+    refused(f->db, "{\"op\":\"node.remove\",\"args\":{\"name\":\"n2\",\"force\":1}}", WP_E_INVALID,
+            "force");
+    apply_ok(f->db, "{\"op\":\"node.remove\",\"args\":{\"name\":\"n2\",\"force\":true}}");
     resource_is(f->db, "web-ip", "state", "Offline");
     resource_is(f->db, "web-ip", "node", NULL);
     group_is(f->db, "web", "owner", NULL);

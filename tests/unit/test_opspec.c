@@ -9,7 +9,9 @@
  *   - for every argument of every op, both refuse the same faults with the
  *     same message: a missing required key, an unknown key, a value of the
  *     wrong JSON shape (also one wrong member inside an object or array);
- *     and neither calls a value of the right shape a shape fault.
+ *     and neither calls a value of the right shape a shape fault;
+ *   - a WP_ARG_FILLED key (node.add's id) may be missing from a request but
+ *     not from a command.
  *
  * The requests are built from the table itself, so an op added to it is
  * covered without a change here.
@@ -77,6 +79,8 @@ static json_t *good_value(wp_arg_shape shape)
         return json_string("x");
     case WP_ARG_INTEGER:
         return json_integer(1);
+    case WP_ARG_BOOL:
+        return json_true();
     case WP_ARG_OBJ_STR:
         return json_pack("{s:s}", "k", "v");
     case WP_ARG_OBJ_STR_NUL:
@@ -104,6 +108,8 @@ static json_t *bad_value(wp_arg_shape shape, int which)
         return json_null();
     case WP_ARG_INTEGER:
         return json_real(1.5);
+    case WP_ARG_BOOL:
+        return json_integer(1);
     case WP_ARG_OBJ_STR:
         return json_pack("{s:s, s:n}", "k", "v", "j");
     case WP_ARG_OBJ_STR_NUL:
@@ -119,12 +125,13 @@ static json_t *bad_value(wp_arg_shape shape, int which)
     return NULL;
 }
 
-/* args with every required key of the op, each of a good value. */
+/* args with every key of the op that a command requires, each of a good
+ * value (what a request requires is a subset). */
 static json_t *required_args(const wp_op_spec *spec)
 {
     json_t *args = json_object();
     for (const wp_arg_spec *a = spec->args; a->key; a++)
-        if (a->required)
+        if (wp_opspec_required(a, WP_SIDE_COMMAND))
             json_object_set_new(args, a->key, good_value(a->shape));
     return args;
 }
@@ -184,6 +191,21 @@ static void both_refuse(fx *f, const wp_op_spec *spec, const json_t *args, const
     free(text);
 }
 
+/* A WP_ARG_FILLED key left out: the gate takes the request (wolfpackd fills
+ * the key in), the database refuses the command without it. */
+static void filled_by_daemon(fx *f, const wp_op_spec *spec, const json_t *args,
+                             const char *what_has)
+{
+    assert_int_equal(spec->kind, WP_OP_COMMAND);
+    verdict p = via_proto(spec->op, args);
+    if (!p.ok)
+        fail_msg("proto %s refused a request without a filled key: %s", spec->op, p.err.what);
+    verdict d = via_db(f->db, spec->op, args);
+    if (d.ok || !strstr(d.err.what, what_has))
+        fail_msg("db %s: expected a refusal with \"%s\", got \"%s\"", spec->op, what_has,
+                 d.err.what);
+}
+
 /* Neither calls these args a shape fault (the db's handler may still
  * refuse the values: no such group, and so on). */
 static void both_take_shape(fx *f, const wp_op_spec *spec, const json_t *args)
@@ -235,6 +257,12 @@ static void test_ops_agree(void **state)
             fail_msg("handler %s has no command entry in the op table", wp_db_command_at(h));
     }
     assert_int_equal(h, commands);
+    const wp_op_spec *add = wp_opspec_find("node.add");
+    assert_non_null(add);
+    bool filled = false;
+    for (const wp_arg_spec *a = add->args; a->key; a++)
+        filled = filled || (strcmp(a->key, "id") == 0 && a->need == WP_ARG_FILLED);
+    assert_true(filled); /* src/daemon/nodeconf.c picks the id */
     assert_null(wp_opspec_find("no.such.op"));
     assert_null(wp_opspec_find(NULL));
 }
@@ -248,13 +276,16 @@ static void test_missing_and_unknown(void **state)
         const wp_op_spec *spec = &table[i];
         json_t *args = required_args(spec);
         for (const wp_arg_spec *a = spec->args; a->key; a++) {
-            if (!a->required)
+            if (a->need == WP_ARG_OPTIONAL)
                 continue;
             char what[96];
             json_t *less = json_deep_copy(args);
             json_object_del(less, a->key);
             snprintf(what, sizeof what, "missing argument \"%s\"", a->key);
-            both_refuse(f, spec, less, what);
+            if (a->need == WP_ARG_REQUIRED)
+                both_refuse(f, spec, less, what);
+            else
+                filled_by_daemon(f, spec, less, what);
             json_decref(less);
         }
         json_t *more = json_deep_copy(args);

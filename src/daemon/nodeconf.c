@@ -1,0 +1,519 @@
+/*
+ * nodeconf.c -- runtime cluster membership in wolfpackd: the checks of a
+ * `node.add` / `node.remove` request on the node that receives it, and
+ * corosync.conf following the database on every node (docs/REPLICATION.md,
+ * "Changing membership").
+ *
+ * Request checks (handlers.c calls wp_nodeconf_check before submitting):
+ *   node.add     the address is an IP literal of the family the cluster
+ *                uses; without an id the next free one (highest + 1) is
+ *                written into the command, so every node applies the same;
+ *   node.remove  never this node itself (run it on another node), and not
+ *                a node whose wolfpackd is still a member of the CPG group
+ *                unless "force": the rule is "stop the node, then remove it".
+ * The database op refuses the rest (duplicates, the last node, a node that
+ * owns groups), identically on every node.
+ *
+ * corosync.conf (events.c calls wp_nodeconf_reconcile after node.add and
+ * node.remove, on every node, through replication, and whenever this node
+ * becomes ready -- synced in a quorate partition -- since it may have been
+ * down when one was applied): the database is the authority on the nodes;
+ * when its node set differs from corosync's running nodelist (cmap), the file is
+ * rendered from the database (src/lib/corosync_conf.c) with the running
+ * token and knet ping timers, written atomically (temporary file, fsync,
+ * rename, fsync of the directory), and `corosync-cfgtool -R` reloads it.
+ * The reload is a child process watched from the event loop (its output
+ * through a pipe, a timeout, a clear log line on failure), never waited
+ * for.  Changes applied while a reload runs are taken by one more rewrite
+ * when it ends.  Solo mode has no corosync: nothing is written.
+ *
+ * Environment (tests): WOLFPACK_COROSYNC_CONF (default
+ * /etc/corosync/corosync.conf), WOLFPACK_COROSYNC_CFGTOOL (default
+ * corosync-cfgtool, looked up in PATH).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <qb/qblog.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/corosync_conf.h"
+#include "daemon.h"
+
+#define RELOAD_TIMEOUT_MS 15000
+#define RELOAD_OUT_MAX 2048
+
+struct wp_nodeconf {
+    pid_t pid;      /* the running corosync-cfgtool -R, or 0 */
+    int out_fd;     /* its stdout+stderr, -1 when none */
+    bool again;     /* a change came while it ran: rewrite once more */
+    bool timed_out; /* we killed it */
+    bool timer_armed;
+    qb_loop_timer_handle timer;
+    char out[RELOAD_OUT_MAX];
+    size_t out_len;
+};
+
+static const char *conf_path(void)
+{
+    const char *p = getenv("WOLFPACK_COROSYNC_CONF");
+    return p && *p ? p : "/etc/corosync/corosync.conf";
+}
+
+static const char *cfgtool(void)
+{
+    const char *p = getenv("WOLFPACK_COROSYNC_CFGTOOL");
+    return p && *p ? p : "corosync-cfgtool";
+}
+
+/* ---- request checks ------------------------------------------------------ */
+
+static int family_of(const char *addr)
+{
+    return strchr(addr, ':') ? 6 : 4;
+}
+
+static bool check_add(wp_daemon *d, json_t *args, wp_err *err)
+{
+    const char *addr = json_string_value(json_object_get(args, "address"));
+    if (!wp_cs_address_valid(addr, err))
+        return false;
+    json_t *nodes = wp_db_node_list(d->db, err);
+    if (!nodes)
+        return false;
+    json_int_t next = 1;
+    const char *other = NULL;
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        json_int_t id = json_integer_value(json_object_get(n, "id"));
+        if (id >= next)
+            next = id + 1;
+        const char *a = json_string_value(json_object_get(n, "address"));
+        if (a && family_of(a) != family_of(addr))
+            other = json_string_value(json_object_get(n, "name"));
+    }
+    bool ok = other == NULL;
+    if (!ok) {
+        wp_errf(err, WP_E_INVALID, "cannot add node '%s' with address %s",
+                json_string_value(json_object_get(args, "name")), addr);
+        wp_err_why(err, "node '%s' uses the other address family, and a corosync link uses one",
+                   other);
+        wp_err_todo(err, "give the node an address of the family the cluster uses");
+    } else if (!json_object_get(args, "id")) {
+        json_object_set_new(args, "id", json_integer(next));
+    }
+    json_decref(nodes);
+    return ok;
+}
+
+/* The id of node `name` in the database, 0 when unknown. */
+static uint32_t node_id(wp_daemon *d, const char *name)
+{
+    wp_err err = {0};
+    json_t *nodes = wp_db_node_list(d->db, &err);
+    uint32_t id = 0;
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        const char *nm = json_string_value(json_object_get(n, "name"));
+        if (nm && strcasecmp(nm, name) == 0)
+            id = (uint32_t)json_integer_value(json_object_get(n, "id"));
+    }
+    json_decref(nodes);
+    return id;
+}
+
+static bool check_remove(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    const char *name = json_string_value(json_object_get(args, "name"));
+    uint32_t id = node_id(d, name);
+    if (id == 0)
+        return true; /* the database op says "does not exist" */
+    if (id == d->view.local_id) {
+        wp_errf(err, WP_E_CONFLICT, "cannot remove node '%s' from itself", name);
+        wp_err_why(err,
+                   "this request reached the wolfpackd of '%s', which would rewrite its own "
+                   "corosync.conf without itself",
+                   name);
+        wp_err_todo(err,
+                    "stop node '%s' (wolfpackd and corosync), then run 'wolfpack node "
+                    "remove %s' on another node",
+                    name, name);
+        return false;
+    }
+    if (wp_view_is_member(d, id) && !json_is_true(json_object_get(args, "force"))) {
+        wp_errf(err, WP_E_CONFLICT, "cannot remove node '%s'", name);
+        wp_err_why(err, "it is running: its wolfpackd is a member of the cluster");
+        wp_err_todo(err, "stop it first (wolfpackd, then corosync), then remove it; --force "
+                         "removes a running node (its corosync is then cut off at the reload)");
+        return false;
+    }
+    return true;
+}
+
+bool wp_nodeconf_check(wp_daemon *d, wp_request *req, wp_err *err)
+{
+    if (strcmp(req->op, "node.add") == 0)
+        return check_add(d, req->args, err);
+    if (strcmp(req->op, "node.remove") == 0)
+        return check_remove(d, req->args, err);
+    return true;
+}
+
+/* ---- corosync.conf ------------------------------------------------------- */
+
+static bool same_node(const json_t *a, const json_t *b)
+{
+    const char *na = json_string_value(json_object_get(a, "name"));
+    const char *nb = json_string_value(json_object_get(b, "name"));
+    const char *aa = json_string_value(json_object_get(a, "address"));
+    const char *ab = json_string_value(json_object_get(b, "address"));
+    return na && nb && aa && ab && strcasecmp(na, nb) == 0 && strcmp(aa, ab) == 0 &&
+           json_integer_value(json_object_get(a, "id")) ==
+               json_integer_value(json_object_get(b, "id"));
+}
+
+/* Every node of a is in b. */
+static bool nodes_within(const json_t *a, const json_t *b)
+{
+    size_t i, j;
+    json_t *x, *y;
+    json_array_foreach(a, i, x)
+    {
+        bool found = false;
+        json_array_foreach(b, j, y) found = found || same_node(x, y);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const wp_cs_node *x = a, *y = b;
+    return x->nodeid < y->nodeid ? -1 : x->nodeid > y->nodeid;
+}
+
+/* Render the file for the database's nodes and corosync's running timing. */
+static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
+{
+    json_t *st = wp_db_status(d->db, err);
+    const char *cluster = st ? json_string_value(json_object_get(st, "cluster")) : NULL;
+    unsigned token = 0, iv = 0, to = 0;
+    char *text = NULL;
+    size_t n = json_array_size(nodes);
+    wp_cs_node *cs = calloc(n ? n : 1, sizeof *cs);
+    if (st && cs && wp_repl_corosync_timing(&token, &iv, &to, err)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(nodes, i, x)
+        {
+            cs[i].name = json_string_value(json_object_get(x, "name"));
+            cs[i].address = json_string_value(json_object_get(x, "address"));
+            cs[i].nodeid = (unsigned)json_integer_value(json_object_get(x, "id"));
+        }
+        qsort(cs, n, sizeof *cs, by_id);
+        wp_cs_timing t = {
+            .token_ms = token, .knet_ping_interval_ms = iv, .knet_ping_timeout_ms = to};
+        text = wp_corosync_conf_render(cluster ? cluster : "", cs, n, &t, err);
+    } else if (!cs) {
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+    }
+    free(cs);
+    json_decref(st);
+    return text;
+}
+
+static bool io_fail(wp_err *err, const char *what, const char *path)
+{
+    wp_errf(err, WP_E_IO, "cannot %s %s", what, path);
+    wp_err_why(err, "%s", strerror(errno));
+    wp_err_todo(err, "check the directory's permissions and free space; the node's corosync "
+                     "keeps its old nodelist until the file is written");
+    return false;
+}
+
+/* temp file + fsync + rename + fsync of the directory */
+static bool write_atomic(const char *path, const char *text, wp_err *err)
+{
+    char tmp[PATH_MAX], dir[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s.wolfpack-new", path);
+    snprintf(dir, sizeof dir, "%s", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return io_fail(err, "create", tmp);
+    size_t len = strlen(text), done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, text + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            close(fd);
+            unlink(tmp);
+            return io_fail(err, "write", tmp);
+        }
+        done += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp);
+        return io_fail(err, "write", tmp);
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return io_fail(err, "replace", path);
+    }
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return true;
+}
+
+static void reload_finish(wp_daemon *d, int status)
+{
+    wp_nodeconf *nc = d->nodeconf;
+    if (nc->timer_armed)
+        qb_loop_timer_del(d->loop, nc->timer);
+    nc->timer_armed = false;
+    nc->out[nc->out_len] = '\0';
+    for (char *p = nc->out; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    if (nc->timed_out)
+        qb_log(LOG_ERR,
+               "nodeconf: '%s -R' did not finish within %d ms and was killed: corosync may "
+               "still run the old nodelist (check with corosync-cmapctl nodelist; run "
+               "'corosync-cfgtool -R' by hand)",
+               cfgtool(), RELOAD_TIMEOUT_MS);
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        qb_log(LOG_ERR,
+               "nodeconf: '%s -R' failed (status %d): %s -- corosync runs the old nodelist "
+               "until the reload succeeds (fix the cause, then run 'corosync-cfgtool -R')",
+               cfgtool(), WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+               nc->out_len ? nc->out : "no output");
+    else
+        qb_log(LOG_NOTICE, "nodeconf: corosync reloaded %s", conf_path());
+    nc->pid = 0;
+    nc->timed_out = false;
+    nc->out_len = 0;
+    if (nc->again && !d->stopping) {
+        nc->again = false;
+        wp_nodeconf_reconcile(d, true);
+    }
+}
+
+static int32_t on_output(int32_t fd, int32_t revents, void *data)
+{
+    wp_daemon *d = data;
+    wp_nodeconf *nc = d->nodeconf;
+    char buf[512];
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (r > 0) {
+        size_t room = sizeof nc->out - 1 - nc->out_len;
+        size_t take = (size_t)r < room ? (size_t)r : room;
+        memcpy(nc->out + nc->out_len, buf, take);
+        nc->out_len += take;
+        return 0;
+    }
+    (void)revents;
+    /* EOF: the child closed its output, it is exiting; wait for it */
+    qb_loop_poll_del(d->loop, fd);
+    close(fd);
+    nc->out_fd = -1;
+    int status = 0;
+    pid_t got;
+    while ((got = waitpid(nc->pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    if (got != nc->pid) {
+        qb_log(LOG_WARNING,
+               "nodeconf: cannot get the exit status of %s -R (%s); check "
+               "corosync-cmapctl nodelist",
+               cfgtool(), strerror(errno));
+        status = 0;
+    }
+    reload_finish(d, status);
+    return 0;
+}
+
+static void on_timeout(void *data)
+{
+    wp_daemon *d = data;
+    wp_nodeconf *nc = d->nodeconf;
+    nc->timer_armed = false;
+    if (nc->pid > 0) {
+        nc->timed_out = true;
+        kill(-nc->pid, SIGKILL); /* its process group; EOF follows */
+    }
+}
+
+static void reload_start(wp_daemon *d)
+{
+    wp_nodeconf *nc = d->nodeconf;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        qb_log(LOG_ERR, "nodeconf: cannot run %s -R: pipe: %s", cfgtool(), strerror(errno));
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        qb_log(LOG_ERR, "nodeconf: cannot run %s -R: fork: %s", cfgtool(), strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0)
+            dup2(nul, 0);
+        dup2(p[1], 1);
+        dup2(p[1], 2);
+        for (int fd = 3; fd < 1024; fd++) /* the daemon's sockets and database */
+            close(fd);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execlp(cfgtool(), cfgtool(), "-R", (char *)NULL);
+        fprintf(stderr, "cannot run %s: %s\n", cfgtool(), strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(p[1]);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    nc->pid = pid;
+    nc->out_fd = p[0];
+    nc->out_len = 0;
+    qb_loop_poll_add(d->loop, QB_LOOP_MED, p[0], POLLIN, d, on_output);
+    nc->timer_armed =
+        qb_loop_timer_add(d->loop, QB_LOOP_MED, (uint64_t)RELOAD_TIMEOUT_MS * 1000000u, d,
+                          on_timeout, &nc->timer) == 0;
+    qb_log(LOG_INFO, "nodeconf: running %s -R (pid %d)", cfgtool(), (int)pid);
+}
+
+static bool has_id(const json_t *nodes, uint32_t id)
+{
+    size_t i;
+    json_t *x;
+    bool found = false;
+    json_array_foreach(nodes, i, x)
+    {
+        found = found || (uint32_t)json_integer_value(json_object_get(x, "id")) == id;
+    }
+    return found;
+}
+
+/* A node corosync runs that the database lacks is left out of the file:
+ * say so (one written into corosync.conf by hand, or removed while this
+ * node was down). */
+static void warn_unknown(const json_t *cs_nodes, const json_t *db_nodes)
+{
+    size_t i, j;
+    json_t *x, *y;
+    json_array_foreach(cs_nodes, i, x)
+    {
+        bool found = false;
+        json_array_foreach(db_nodes, j, y) found = found || same_node(x, y);
+        if (!found)
+            qb_log(LOG_WARNING,
+                   "nodeconf: corosync lists node %s (id %lld, %s), which the cluster database "
+                   "does not: it is left out of corosync.conf (add nodes with 'wolfpack node "
+                   "add')",
+                   json_string_value(json_object_get(x, "name")),
+                   (long long)json_integer_value(json_object_get(x, "id")),
+                   json_string_value(json_object_get(x, "address")));
+    }
+}
+
+/* Rewrite the file when the database's nodes differ from corosync's. */
+static void rewrite(wp_daemon *d, bool after_change)
+{
+    wp_err err = {0};
+    json_t *db_nodes = wp_db_node_list(d->db, &err);
+    json_t *cs_nodes = db_nodes ? wp_repl_corosync_nodelist(&err) : NULL;
+    char *text = NULL;
+    if (cs_nodes && !has_id(db_nodes, d->view.local_id)) {
+        /* removed with --force while running: its corosync.conf without
+         * itself would not load; the node is out of the cluster */
+        qb_log(LOG_WARNING,
+               "nodeconf: this node (id %u) is no longer in the cluster database: "
+               "corosync.conf left as it is; stop wolfpackd and corosync here",
+               (unsigned)d->view.local_id);
+        json_decref(cs_nodes);
+        json_decref(db_nodes);
+        return;
+    }
+    if (cs_nodes && !after_change) /* after a node.remove cmap lists it until the reload */
+        warn_unknown(cs_nodes, db_nodes);
+    if (cs_nodes && nodes_within(db_nodes, cs_nodes) && nodes_within(cs_nodes, db_nodes)) {
+        qb_log(LOG_DEBUG, "nodeconf: corosync already runs the database's %zu node(s)",
+               json_array_size(db_nodes));
+    } else if (cs_nodes && (text = render(d, db_nodes, &err)) != NULL &&
+               write_atomic(conf_path(), text, &err)) {
+        qb_log(LOG_NOTICE, "nodeconf: wrote %s (%zu node(s)); reloading corosync", conf_path(),
+               json_array_size(db_nodes));
+        reload_start(d);
+    }
+    if (err.code != WP_OK)
+        wp_log_err(LOG_ERR, "nodeconf: cannot bring corosync.conf up to date", &err);
+    free(text);
+    json_decref(cs_nodes);
+    json_decref(db_nodes);
+}
+
+void wp_nodeconf_reconcile(wp_daemon *d, bool after_change)
+{
+    if (d->opts.solo || d->stopping || !d->loop)
+        return;
+    if (!d->nodeconf) {
+        d->nodeconf = calloc(1, sizeof *d->nodeconf);
+        if (!d->nodeconf) {
+            qb_log(LOG_ERR, "nodeconf: out of memory: corosync.conf not rewritten");
+            return;
+        }
+        d->nodeconf->out_fd = -1;
+    }
+    if (d->nodeconf->pid > 0) {
+        d->nodeconf->again = true; /* after the running reload */
+        return;
+    }
+    rewrite(d, after_change);
+}
+
+bool wp_nodeconf_owns_pid(const wp_daemon *d, pid_t pid)
+{
+    return d->nodeconf && d->nodeconf->pid > 0 && d->nodeconf->pid == pid;
+}
+
+void wp_nodeconf_free(wp_daemon *d)
+{
+    wp_nodeconf *nc = d->nodeconf;
+    if (!nc)
+        return;
+    if (nc->timer_armed && d->loop)
+        qb_loop_timer_del(d->loop, nc->timer);
+    if (nc->out_fd >= 0) {
+        if (d->loop)
+            qb_loop_poll_del(d->loop, nc->out_fd);
+        close(nc->out_fd);
+    }
+    if (nc->pid > 0) { /* shut-down: end a reload still running, reap it */
+        kill(-nc->pid, SIGKILL);
+        waitpid(nc->pid, NULL, 0);
+    }
+    free(nc);
+    d->nodeconf = NULL;
+}
