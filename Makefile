@@ -82,7 +82,9 @@ $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 .SECONDEXPANSION:
 $(KIT_BINS): $(BUILD)/%: $$(subst /bin/,/src/,%).c
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(LDSAN) -o $@ $<
+	@mkdir -p $(BUILD)/kitdeps
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -MMD -MP -MF $(BUILD)/kitdeps/$(subst /,_,$@).d \
+	    $(LDSAN) -o $@ $<
 
 $(KIT_COPIES): $(BUILD)/%: %
 	@mkdir -p $(dir $@)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "backup_dir.h"
 #include "fsutil.h"
 
 #define CHUNK (1024 * 1024)
@@ -157,13 +158,14 @@ static bool write_buffer_entry(writer *w, const char *path, const char *data, si
 }
 
 /* One database: exactly the size stat() saw when the backup began. */
-static bool write_db_entry(writer *w, const wp_backup_db *db, off_t size)
+static bool write_db_entry(writer *w, const wp_backup_db *db, off_t size, int packed)
 {
     char name[PATH_MAX];
     entry_name(name, sizeof name, db->name);
-    int fd = open(db->path, O_RDONLY | O_CLOEXEC);
+    /* A directory was packed into a temporary tar (packed): copy that. */
+    int fd = packed >= 0 ? dup(packed) : open(db->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd < 0 || (packed >= 0 && lseek(fd, 0, SEEK_SET) != 0) || fstat(fd, &st) != 0) {
         wp_fs_err(w->err, errno, "cannot read the database", db->path);
         if (fd >= 0)
             close(fd);
@@ -209,12 +211,38 @@ static char *iso_now(char *buf, size_t size)
     return buf;
 }
 
-/* The databases must be there and be regular files; note their sizes. */
-static bool stat_dbs(const wp_backup_spec *spec, off_t *sizes, wp_err *err)
+/* A database of kind directory: its tree as a tar in a temporary file
+ * beside the backup (unlinked at once), whose size the info can name. */
+static int pack_db(const wp_backup_db *db, const char *to, off_t *size, wp_err *err)
+{
+    char tmp[PATH_MAX];
+    int fd = wp_fs_mktemp_beside(to, "tree", tmp, sizeof tmp, err);
+    if (fd < 0)
+        return -1;
+    unlink(tmp);
+    struct stat st;
+    if (!wp_backup_pack_dir(db->path, fd, err) || fstat(fd, &st) != 0) {
+        close(fd);
+        return -1;
+    }
+    *size = st.st_size;
+    return fd;
+}
+
+/* The databases must be there and be regular files or (kind directory)
+ * directories, which are packed now; note their sizes. */
+static bool stat_dbs(const wp_backup_spec *spec, const char *to, off_t *sizes, int *packed,
+                     wp_err *err)
 {
     for (size_t i = 0; i < spec->ndbs; i++) {
         struct stat st;
         bool exists = stat(spec->dbs[i].path, &st) == 0;
+        if (exists && S_ISDIR(st.st_mode)) {
+            packed[i] = pack_db(&spec->dbs[i], to, &sizes[i], err);
+            if (packed[i] < 0)
+                return false;
+            continue;
+        }
         if (!exists || !S_ISREG(st.st_mode)) {
             int e = errno;
             wp_errf(err, WP_E_NOTFOUND, "the database %s of %s is missing at %s", spec->dbs[i].name,
@@ -228,14 +256,15 @@ static bool stat_dbs(const wp_backup_spec *spec, off_t *sizes, wp_err *err)
     return true;
 }
 
-static char *info_text(const wp_backup_spec *spec, const off_t *sizes)
+static char *info_text(const wp_backup_spec *spec, const off_t *sizes, const int *packed)
 {
     char created[32], name[PATH_MAX];
     json_t *files = json_array();
     for (size_t i = 0; i < spec->ndbs; i++) {
         entry_name(name, sizeof name, spec->dbs[i].name);
-        json_array_append_new(files, json_pack("{s:s, s:s, s:I}", "path", name, "database",
-                                               spec->dbs[i].name, "size", (json_int_t)sizes[i]));
+        json_array_append_new(files, json_pack("{s:s, s:s, s:I, s:s}", "path", name, "database",
+                                               spec->dbs[i].name, "size", (json_int_t)sizes[i],
+                                               "kind", packed[i] >= 0 ? "directory" : "file"));
     }
     json_t *info = json_pack("{s:s, s:s, s:s?, s:s, s:o}", "format", WP_BACKUP_FORMAT, "app",
                              spec->app, "version", spec->version, "created",
@@ -245,13 +274,14 @@ static char *info_text(const wp_backup_spec *spec, const off_t *sizes)
     return text;
 }
 
-static bool write_entries(writer *w, const wp_backup_spec *spec, const off_t *sizes)
+static bool write_entries(writer *w, const wp_backup_spec *spec, const off_t *sizes,
+                          const int *packed)
 {
-    char *info = info_text(spec, sizes);
+    char *info = info_text(spec, sizes, packed);
     bool ok = info && write_buffer_entry(w, WP_BACKUP_INFO_ENTRY, info, strlen(info));
     free(info);
     for (size_t i = 0; ok && i < spec->ndbs; i++)
-        ok = write_db_entry(w, &spec->dbs[i], sizes[i]);
+        ok = write_db_entry(w, &spec->dbs[i], sizes[i], packed[i]);
     if (ok) {
         fflush(w->manifest_out);
         ok = write_buffer_entry(w, WP_BACKUP_MANIFEST_ENTRY, w->manifest, w->manifest_len);
@@ -279,6 +309,14 @@ static bool open_archive_writer(writer *w, int fd, int level, int nthreads)
     return true;
 }
 
+static void close_all(int *fds, size_t n)
+{
+    for (size_t i = 0; fds && i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
+}
+
 bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backup_opts *opts,
                       uint64_t *bytes, wp_err *err)
 {
@@ -290,7 +328,11 @@ bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backu
         return false;
     }
     off_t *sizes = calloc(spec->ndbs + 1, sizeof *sizes);
-    if (!sizes || !stat_dbs(spec, sizes, err)) {
+    int *packed = calloc(spec->ndbs + 1, sizeof *packed);
+    for (size_t i = 0; packed && i < spec->ndbs; i++)
+        packed[i] = -1;
+    if (!sizes || !packed || !stat_dbs(spec, to, sizes, packed, err)) {
+        close_all(packed, spec->ndbs);
         free(sizes);
         return false;
     }
@@ -302,7 +344,7 @@ bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backu
     int fd = wp_fs_mktemp_beside(to, "partial", tmp, sizeof tmp, err);
     bool ok = fd >= 0 && w.buf && w.manifest_out &&
               open_archive_writer(&w, fd, opts ? opts->level : 0, opts ? opts->threads : 0) &&
-              write_entries(&w, spec, sizes);
+              write_entries(&w, spec, sizes, packed);
     if (w.a)
         archive_write_free(w.a);
     if (ok && (fchmod(fd, 0600) != 0 || fsync(fd) != 0 || fstat(fd, &st) != 0)) {
@@ -328,6 +370,7 @@ bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backu
     free(w.manifest);
     free(w.buf);
     free(sizes);
+    close_all(packed, spec->ndbs);
     return ok;
 }
 
@@ -337,6 +380,8 @@ bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backu
 typedef struct sink {
     int fd;
     char tmp[PATH_MAX];
+    bool directory;      /* kind directory: tmp holds the tree's tar */
+    char tree[PATH_MAX]; /* ... extracted here, beside the destination */
 } sink;
 
 typedef struct reader {
@@ -532,11 +577,12 @@ static ssize_t expect_index(const reader *r, const char *db)
 }
 
 /* Open the temporary file of a database (restore only). */
-static int open_sink(reader *r, const char *db)
+static int open_sink(reader *r, const char *db, bool directory)
 {
     ssize_t k = expect_index(r, db);
     if (!r->sinks || k < 0)
         return -1;
+    r->sinks[k].directory = directory;
     const char *path = r->expect->dbs[k].path;
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
@@ -558,7 +604,8 @@ static bool read_db_entry(reader *r, struct archive_entry *e, const char *path)
     if (archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) != file_size(f))
         return corrupt(r, "damaged", "an entry's size differs from " WP_BACKUP_INFO_ENTRY);
     const char *db = json_string_value(json_object_get(f, "database"));
-    int fd = open_sink(r, db);
+    const char *kind = json_string_value(json_object_get(f, "kind"));
+    int fd = open_sink(r, db, kind && strcmp(kind, "directory") == 0);
     if (fd == -2)
         return false;
     ssize_t k = expect_index(r, db);
@@ -700,6 +747,30 @@ bool wp_backup_verify(const char *from, const wp_backup_spec *expect, json_t **i
 
 /* Swap the verified temporary files in: keep each old file as a hard link
  * until every rename succeeded, so a failure can put the old ones back. */
+static bool swap_one(const char *path, sink *s)
+{
+    char old[PATH_MAX];
+    snprintf(old, sizeof old, "%s.wp-old", path);
+    if (s->directory) { /* a tree: move the old one aside, the new one in */
+        wp_backup_remove_tree(old);
+        if (rename(path, old) != 0 && errno != ENOENT)
+            return false;
+        if (rename(s->tree, path) != 0) {
+            int e = errno;
+            rename(old, path);
+            errno = e;
+            return false;
+        }
+        s->tree[0] = '\0';
+        return true;
+    }
+    unlink(old);
+    if ((link(path, old) != 0 && errno != ENOENT) || rename(s->tmp, path) != 0)
+        return false;
+    s->tmp[0] = '\0';
+    return true;
+}
+
 static bool swap_in(const wp_backup_spec *spec, sink *sinks, wp_err *err)
 {
     size_t done = 0;
@@ -707,22 +778,24 @@ static bool swap_in(const wp_backup_spec *spec, sink *sinks, wp_err *err)
     char old[PATH_MAX];
     for (; ok && done < spec->ndbs; done++) {
         const char *path = spec->dbs[done].path;
-        snprintf(old, sizeof old, "%s.wp-old", path);
-        unlink(old);
-        if ((link(path, old) != 0 && errno != ENOENT) || rename(sinks[done].tmp, path) != 0) {
+        if (!swap_one(path, &sinks[done])) {
             wp_fs_err(err, errno, "cannot put the restored database in place at", path);
             ok = false;
             break;
         }
-        sinks[done].tmp[0] = '\0';
     }
     for (size_t i = 0; i < done; i++) {
         const char *path = spec->dbs[i].path;
         snprintf(old, sizeof old, "%s.wp-old", path);
-        if (!ok && access(old, F_OK) == 0)
+        if (!ok && access(old, F_OK) == 0) {
+            if (sinks[i].directory)
+                wp_backup_remove_tree(path);
             rename(old, path);
-        else
+        } else if (sinks[i].directory) {
+            wp_backup_remove_tree(old);
+        } else {
             unlink(old);
+        }
         wp_fs_fsync_parent(path, NULL);
     }
     return ok;
@@ -731,6 +804,14 @@ static bool swap_in(const wp_backup_spec *spec, sink *sinks, wp_err *err)
 /* Give the restored file the mode and owner of the file it replaces. */
 static bool finish_sink(sink *s, const char *path, wp_err *err)
 {
+    if (s->directory) { /* extract the tree beside its destination */
+        snprintf(s->tree, sizeof s->tree, "%s.wp-restore", path);
+        wp_backup_remove_tree(s->tree);
+        if (wp_backup_unpack_dir(s->fd, s->tree, err))
+            return true;
+        s->tree[0] = '\0';
+        return false;
+    }
     struct stat st;
     mode_t mode = 0640;
     if (stat(path, &st) == 0) {
@@ -764,9 +845,12 @@ bool wp_backup_restore(const wp_backup_spec *spec, const char *from, const wp_ba
         }
     if (ok)
         ok = swap_in(spec, sinks, err);
-    for (size_t k = 0; sinks && k < spec->ndbs; k++)
+    for (size_t k = 0; sinks && k < spec->ndbs; k++) {
         if (sinks[k].tmp[0])
             unlink(sinks[k].tmp);
+        if (sinks[k].tree[0])
+            wp_backup_remove_tree(sinks[k].tree);
+    }
     reader_free(&r);
     free(sinks);
     return ok;
@@ -789,7 +873,10 @@ bool wp_backup_compare(const wp_backup_spec *spec, const char *from, wp_err *err
             char hex[65];
             if (strcmp(spec->dbs[k].name, db) != 0)
                 continue;
-            ok = wp_sha256_file(spec->dbs[k].path, hex, err);
+            struct stat st;
+            bool tree = stat(spec->dbs[k].path, &st) == 0 && S_ISDIR(st.st_mode);
+            ok = tree ? wp_backup_sha256_dir(spec->dbs[k].path, hex, err)
+                      : wp_sha256_file(spec->dbs[k].path, hex, err);
             if (ok && strcmp(hex, json_string_value(json_object_get(f, "sha256"))) != 0) {
                 wp_errf(err, WP_E_CONFLICT, "the database %s at %s differs from its backup %s", db,
                         spec->dbs[k].path, from);

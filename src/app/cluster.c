@@ -177,7 +177,9 @@ bool wp_app_create_databases(const wp_kit *kit, const json_t *record, json_t *no
             continue;
         }
         bool ok;
-        if (kd && kd->initial) {
+        if (kd && kd->directory) {
+            ok = wp_fs_mkdir_p(path, 0755, err);
+        } else if (kd && kd->initial) {
             char src[PATH_MAX];
             snprintf(src, sizeof src, "%s/%s", kit->dir, kd->initial);
             ok = wp_fs_copy_atomic(src, path, 0640, err);
@@ -721,20 +723,27 @@ static bool install_preflight(wp_app_cluster *c, const wp_kit *kit, wp_err *err)
     return true;
 }
 
-/* --set address=IP of the group unless given. */
+/* --set address=IP of the group, and hostname=its network name (for kits
+ * with such a parameter), unless given.  buf holds both texts. */
 static const char **sets_with_address(const wp_kit *kit, const wp_app_install_opts *opts,
                                       const json_t *a, size_t *n, char *buf, size_t size)
 {
-    const char **sets = calloc(opts->nset + 1, sizeof *sets);
-    bool given = false;
+    const char **sets = calloc(opts->nset + 2, sizeof *sets);
+    bool given = false, host_given = false;
     for (size_t i = 0; sets && i < opts->nset; i++) {
         sets[i] = opts->set[i];
         given = given || strncmp(opts->set[i], "address=", 8) == 0;
+        host_given = host_given || strncmp(opts->set[i], "hostname=", 9) == 0;
     }
     *n = opts->nset;
+    size_t half = size / 2;
     if (sets && !given && wp_kit_param_get(kit, "address") && str(a, "ip")) {
-        snprintf(buf, size, "address=%s", str(a, "ip"));
+        snprintf(buf, half, "address=%s", str(a, "ip"));
         sets[(*n)++] = buf;
+    }
+    if (sets && !host_given && wp_kit_param_get(kit, "hostname") && str(a, "hostname")) {
+        snprintf(buf + half, size - half, "hostname=%s", str(a, "hostname"));
+        sets[(*n)++] = buf + half;
     }
     return sets;
 }
@@ -748,7 +757,7 @@ json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const cha
         json_decref(a);
         return NULL;
     }
-    char addr[128];
+    char addr[640];
     size_t nset = 0;
     const char **sets = sets_with_address(kit, opts, a, &nset, addr, sizeof addr);
     wp_app_install_opts io = {

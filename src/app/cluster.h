@@ -107,6 +107,13 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
 /* Up nodes besides the group's owner (-1: err). */
 int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err);
 
+/* `wolfpack app config APP [NAME=VALUE ...]` (config.c): show the
+ * parameters, or change them -- the cluster record (from any node), the
+ * resources' commands, every node's copy, and a restart of the online
+ * services; a standalone install's record and running services. */
+bool wp_app_config(const wp_app_env *env, const char *socket_path, const char *app,
+                   const char *const *sets, size_t nsets, FILE *out, wp_err *err);
+
 /* `wolfpack app migrate APP --group G` (migrate.c): the article's
  * workaround, resumable; back: --rollback.  With create, the group is made
  * first (an IP Address, a Network Name, a Physical Disk) and brought online. */

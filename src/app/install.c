@@ -18,6 +18,7 @@
 
 #include "../lib/model.h"
 #include "app.h"
+#include "backup_dir.h"
 #include "fsutil.h"
 
 /* What an install resolved before it changes anything. */
@@ -217,7 +218,9 @@ static bool preflight(const plan *p, wp_err *err)
  * (not including) the root. */
 static void remove_with_empty_parents(const wp_app_env *env, const char *path)
 {
-    if (unlink(path) != 0 && errno != ENOENT)
+    struct stat st;
+    bool tree = lstat(path, &st) == 0 && S_ISDIR(st.st_mode); /* kind: directory */
+    if (tree ? !wp_backup_remove_tree(path) : (unlink(path) != 0 && errno != ENOENT))
         return;
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
@@ -253,7 +256,9 @@ static bool put_files(const plan *p, json_t *notes, bool *created_db, wp_err *er
             json_array_append_new(notes, json_string(note));
             continue;
         }
-        if (kit->dbs[made].initial) {
+        if (kit->dbs[made].directory) {
+            ok = wp_fs_mkdir_p(path, 0755, err);
+        } else if (kit->dbs[made].initial) {
             char src[PATH_MAX];
             snprintf(src, sizeof src, "%s/%s", kit->dir, kit->dbs[made].initial);
             ok = wp_fs_copy_atomic(src, path, 0640, err);

@@ -379,10 +379,25 @@ static bool read_file(pctx *p, const yaml_node_t *n, size_t idx)
     return !v[2] || read_mode(p, v[2], f, &file->mode);
 }
 
+/* kind: file (the default: one regular file) or directory (a tree). */
+static bool read_db_kind(pctx *p, const yaml_node_t *n, const char *field, wp_kit_db *db)
+{
+    char f[96], *kind = NULL;
+    snprintf(f, sizeof f, "%s.kind", field);
+    if (!n || is_null(n))
+        return true;
+    if (!want_string(p, n, f, &kind))
+        return false;
+    bool ok = strcmp(kind, "file") == 0 || strcmp(kind, "directory") == 0;
+    db->directory = strcmp(kind, "directory") == 0;
+    free(kind);
+    return ok || fail_at(p, n, f, NULL, "must be 'file' or 'directory'");
+}
+
 static bool read_db(pctx *p, const yaml_node_t *n, size_t idx)
 {
-    static const char *const keys[] = {"name", "standalone", "clustered", "initial", NULL};
-    yaml_node_t *v[4];
+    static const char *const keys[] = {"name", "standalone", "clustered", "initial", "kind", NULL};
+    yaml_node_t *v[5];
     char field[64], f[96];
     snprintf(field, sizeof field, "databases[%zu]", idx);
     if (!want_kind(p, n, YAML_MAPPING_NODE, field) || !read_map(p, n, field, keys, v))
@@ -409,7 +424,11 @@ static bool read_db(pctx *p, const yaml_node_t *n, size_t idx)
     snprintf(f, sizeof f, "%s.clustered", field);
     if (!need(p, n, field, "clustered", v[2]) || !want_path(p, v[2], f, false, &db->clustered))
         return false;
+    if (!read_db_kind(p, v[4], field, db))
+        return false;
     snprintf(f, sizeof f, "%s.initial", field);
+    if (v[3] && !is_null(v[3]) && db->directory)
+        return fail_at(p, v[3], f, NULL, "a database of kind directory starts empty");
     return !v[3] || is_null(v[3]) ||
            (want_path(p, v[3], f, false, &db->initial) && want_kit_file(p, v[3], f, db->initial));
 }

@@ -48,6 +48,7 @@ typedef struct wp_kit_db {
     char *standalone; /* absolute path (below the install root) */
     char *clustered;  /* path relative to the group disk's mount point */
     char *initial;    /* kit file copied in when created, or NULL (empty) */
+    bool directory;   /* kind: directory -- a directory tree, not one file */
 } wp_kit_db;
 
 /* The group resources a service may depend on when clustered. */

@@ -73,19 +73,23 @@ static bool save_state(wp_app_cluster *c, json_t *st, const char *done, wp_err *
 static json_t *clustered_record(wp_app_cluster *c, const json_t *st, const wp_kit *kit, wp_err *err)
 {
     json_t *params = json_object_get(st, "parameters");
-    size_t n = json_object_size(params) + 1, k = 0;
+    size_t n = json_object_size(params) + 2, k = 0;
     char **sets = calloc(n + 1, sizeof *sets);
     const char *key;
     json_t *v;
     json_object_foreach(params, key, v)
     {
-        if (strcmp(key, "address") == 0 && str(st, "ip"))
+        if ((strcmp(key, "address") == 0 && str(st, "ip")) ||
+            (strcmp(key, "hostname") == 0 && str(st, "hostname")))
             continue;
         if (asprintf(&sets[k], "%s=%s", key, json_string_value(v)) >= 0)
             k++;
     }
     if (str(st, "ip") && wp_kit_param_get(kit, "address") &&
         asprintf(&sets[k], "address=%s", str(st, "ip")) >= 0)
+        k++;
+    if (str(st, "hostname") && wp_kit_param_get(kit, "hostname") &&
+        asprintf(&sets[k], "hostname=%s", str(st, "hostname")) >= 0)
         k++;
     wp_app_install_opts io = {.set = (const char *const *)sets,
                               .nset = k,
@@ -254,12 +258,13 @@ static json_t *new_state(wp_app_cluster *c, const char *app, const char *group, 
     wp_app_path(c->env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
     snprintf(file, sizeof file, "%.3900s/%.40s-%.32s-migrate-%lld.tar.zst", dir, app,
              str(local, "version"), (long long)time(NULL));
-    json_t *st = ok ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s?, s:s}", "op",
-                                "migrate", "app", app, "version", str(local, "version"), "kit",
-                                str(local, "kit"), "group", str(a, "group"), "node", c->node,
-                                "parameters", json_object_get(local, "parameters"), "mountpoint",
-                                str(a, "mountpoint"), "ip", str(a, "ip"), "backup", file)
-                    : NULL;
+    json_t *st =
+        ok ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s?, s:s, s:s?}", "op", "migrate",
+                       "app", app, "version", str(local, "version"), "kit", str(local, "kit"),
+                       "group", str(a, "group"), "node", c->node, "parameters",
+                       json_object_get(local, "parameters"), "mountpoint", str(a, "mountpoint"),
+                       "ip", str(a, "ip"), "backup", file, "hostname", str(a, "hostname"))
+           : NULL;
     json_decref(a);
     json_decref(local);
     return st;

@@ -65,6 +65,22 @@ static json_t *ip_of(const json_t *r)
     return json_string(buf);
 }
 
+/* The network name's host name as clients use it: hostname, with
+ * dns_zone appended to a single label (as the Network Name agent does). */
+static json_t *fqdn_of(const json_t *r)
+{
+    const json_t *props = r ? json_object_get(r, "props") : NULL;
+    const char *h = str(props, "hostname"), *zone = str(props, "dns_zone");
+    if (!h || !h[0])
+        return json_null();
+    if (strchr(h, '.') || !zone || !zone[0])
+        return json_string(h);
+    char buf[300];
+    size_t zl = strlen(zone);
+    snprintf(buf, sizeof buf, "%s.%.*s", h, (int)(zone[zl - 1] == '.' ? zl - 1 : zl), zone);
+    return json_string(buf);
+}
+
 json_t *wp_app_group_assess(const json_t *group, const json_t *resources)
 {
     const json_t *ip = first_of_class(resources, "network-address");
@@ -92,11 +108,11 @@ json_t *wp_app_group_assess(const json_t *group, const json_t *resources)
     }
     json_t *owner = json_object_get(group, "owner");
     json_t *target = json_object_get(group, "target");
-    return json_pack("{s:s?, s:s?, s:O, s:O, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "group",
-                     str(group, "name"), "state", state, "owner", owner ? owner : json_null(),
-                     "target", target ? target : json_null(), "qualifies",
-                     json_array_size(missing) == 0, "missing", missing, "address", name_or_null(ip),
-                     "ip", ip_of(ip), "name", name_or_null(nn), "disk",
+    return json_pack("{s:o, s:s?, s:s?, s:O, s:O, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "hostname",
+                     fqdn_of(nn), "group", str(group, "name"), "state", state, "owner",
+                     owner ? owner : json_null(), "target", target ? target : json_null(),
+                     "qualifies", json_array_size(missing) == 0, "missing", missing, "address",
+                     name_or_null(ip), "ip", ip_of(ip), "name", name_or_null(nn), "disk",
                      mres ? json_string(mres) : name_or_null(disk), "mountpoint",
                      mount ? json_string(mount) : json_null());
 }

@@ -41,7 +41,8 @@ static const char usage[] =
     "         | sp apply SP [--group G] [--single|--plan|--rollback] [--force] [--retries N]\n"
     "                       [--max-failed-nodes N] [--pre-hook PROG] [--post-hook PROG]\n"
     "         | migrate APP [--group G | --create-group NAME --ip A/P --name HOST --disk DEV\n"
-    "                        --mountpoint M [--fstype T]] [--rollback]";
+    "                        --mountpoint M [--fstype T]] [--rollback]\n"
+    "         | config APP [NAME=VALUE ...]";
 
 /* Parse the options of a subcommand; *status is set when it returns false. */
 static bool parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *a,
@@ -842,6 +843,24 @@ static int sub_stop(wp_cli *cli, int argc, char **argv)
     return sub_start_stop(cli, argc, argv, false);
 }
 
+/* app config APP [NAME=VALUE ...]: the work is in src/app/config.c. */
+static int sub_config(wp_cli *cli, int argc, char **argv)
+{
+    wp_app_env env;
+    int status;
+    if (argc < 1 || argv[0][0] == '-')
+        return argc >= 1 && strcmp(argv[0], "--help") == 0
+                   ? (printf("usage: %s\n", usage), 0)
+                   : wp_cli_usage_error(usage, "app config takes APP [NAME=VALUE ...]");
+    if (!env_of(&env, &status))
+        return status;
+    wp_err err = {0};
+    return wp_app_config(&env, cli->socket_opt, argv[0], (const char *const *)argv + 1,
+                         (size_t)argc - 1, stdout, &err)
+               ? 0
+               : wp_cli_fail(&err);
+}
+
 static const struct sub {
     const char *name;
     int (*run)(wp_cli *, int, char **);
@@ -850,7 +869,7 @@ static const struct sub {
     {"list", sub_list},       {"show", sub_show},       {"start", sub_start},
     {"stop", sub_stop},       {"backup", sub_backup},   {"restore", sub_restore},
     {"verify", sub_verify},   {"sp", sub_sp},           {"task-run", sub_task_run},
-    {"migrate", sub_migrate},
+    {"migrate", sub_migrate}, {"config", sub_config},
 };
 
 int wp_cmd_app(wp_cli *cli, int argc, char **argv)

@@ -6,7 +6,8 @@
  * (the databases keep their bytes, no temporary file is left); a backup
  * never replaces a file; a full disk during backup leaves no partial
  * archive and during restore leaves the databases as they were.  The full
- * disk tests mount a small tmpfs (root only; skipped otherwise).
+ * disk tests mount a small tmpfs (root only; skipped otherwise).  A
+ * database of kind directory makes the same round trip.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "../../src/app/backup.h"
 
@@ -395,6 +397,56 @@ static void test_full_disk_restore(void **state)
     assert_int_equal(left, 1); /* and no temporary file is left */
 }
 
+/* A database of kind directory: a tree (subdirectories, an empty one, a
+ * symlink) goes into one entry; a restore brings back every file, mode and
+ * mtime after the tree was changed and a file lost, compare holds again, and
+ * no .wp-restore / .wp-old tree is left beside it. */
+static void test_directory_database(void **state)
+{
+    fixture *f = *state;
+    wp_err err = {0};
+    char tree[160], cmd[2048], p[256];
+    snprintf(tree, sizeof tree, "%s/db/store", f->dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/alice/new' '%s/alice/cur' '%s/empty' && chmod 0700 '%s/alice' && "
+             "ln -s alice '%s/link' && touch -d @1000000000 '%s/empty'",
+             tree, tree, tree, tree, tree, tree);
+    assert_int_equal(system(cmd), 0);
+    snprintf(p, sizeof p, "%s/alice/new/1.msg", tree);
+    write_file(p, 70000, 3);
+    snprintf(p, sizeof p, "%s/alice/cur/2.msg", tree);
+    write_file(p, 10, 4);
+    f->dbs[1] = (wp_backup_db){"store", tree};
+    assert_true(wp_backup_create(&f->spec, f->archive, NULL, NULL, &err));
+    json_t *info = NULL;
+    assert_true(wp_backup_verify(f->archive, &f->spec, &info, &err));
+    json_t *file = json_array_get(json_object_get(info, "files"), 1);
+    assert_string_equal(json_string_value(json_object_get(file, "kind")), "directory");
+    json_decref(info);
+    snprintf(cmd, sizeof cmd, "cp -a '%s' '%s.orig'", tree, tree);
+    assert_int_equal(system(cmd), 0);
+    assert_true(wp_backup_compare(&f->spec, f->archive, &err));
+    snprintf(p, sizeof p, "%s/alice/new/1.msg", tree);
+    unlink(p); /* a message lost, another one added */
+    snprintf(p, sizeof p, "%s/alice/new/3.msg", tree);
+    write_file(p, 5, 5);
+    assert_false(wp_backup_compare(&f->spec, f->archive, &err));
+    assert_true(wp_backup_restore(&f->spec, f->archive, NULL, &err));
+    snprintf(cmd, sizeof cmd, "diff -r --no-dereference '%s' '%s.orig' >/dev/null", tree, tree);
+    assert_int_equal(system(cmd), 0);
+    struct stat st;
+    snprintf(p, sizeof p, "%s/alice", tree);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    snprintf(p, sizeof p, "%s/empty", tree);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal((long)st.st_mtime, 1000000000L);
+    assert_true(wp_backup_compare(&f->spec, f->archive, &err));
+    char dbdir[160];
+    snprintf(dbdir, sizeof dbdir, "%s/db", f->dir);
+    assert_int_equal(count_entries(dbdir), 4); /* records.db, index.db, store, store.orig */
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -414,6 +466,7 @@ int main(void)
         T(test_other_databases_refused),
         T(test_full_disk_backup),
         T(test_full_disk_restore),
+        T(test_directory_database),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

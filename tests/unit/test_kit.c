@@ -160,6 +160,11 @@ static const bad_case bad_cases[] = {
     {HEAD "databases:\n  - name: d\n    standalone: /var/d\n    clustered: d\n"
           "  - name: d\n    standalone: /var/e\n    clustered: e\n",
      "kit.yaml:9: databases[1].name:", "also the name"},
+    {HEAD "databases:\n  - name: d\n    kind: tree\n    standalone: /var/d\n    clustered: d\n",
+     "kit.yaml:7: databases[0].kind:", "'file' or 'directory'"},
+    {HEAD "databases:\n  - name: d\n    kind: directory\n    standalone: /var/d\n"
+          "    clustered: d\n    initial: x\n",
+     "kit.yaml:10: databases[0].initial:", "starts empty"},
     {HEAD "upgrades_from: [\"0.9\"]\n", "kit.yaml:5: upgrade:", "required with upgrades_from"},
     {HEAD "upgrade:\n  command: /bin/up\n", "kit.yaml:6: upgrades_from:", "required with upgrade"},
     {HEAD "upgrades_from: [\"1\"]\nupgrade:\n  command: /bin/up\n",

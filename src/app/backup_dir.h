@@ -1,0 +1,36 @@
+/*
+ * backup_dir.h -- databases of kind `directory` (docs/KITS.md) inside a
+ * backup (backup.c): a directory tree travels as ONE archive entry
+ * `databases/NAME` whose content is an uncompressed tar (pax) of the tree.
+ *
+ * The inner tar is deterministic -- entries sorted by name, each carrying
+ * only its type, permissions, numeric owner, size and mtime -- so
+ * the SHA-256 of a tree is the SHA-256 of its inner tar, and
+ * wp_backup_compare can check a restored or moved tree byte for byte.
+ * Sockets and FIFOs are skipped (a server makes them again when it starts:
+ * Postfix's public/ and private/ entries).
+ */
+#ifndef WP_BACKUP_DIR_H
+#define WP_BACKUP_DIR_H
+
+#include <stdbool.h>
+
+#include "../lib/err.h"
+
+/* Write the tree below dir as a tar stream to fd (from its current
+ * offset). */
+bool wp_backup_pack_dir(const char *dir, int fd, wp_err *err);
+
+/* Extract the tar stream in fd (from offset 0) into dir, which must not
+ * exist yet: owners, permissions and mtimes as archived, every file
+ * synced.  On failure dir is removed again. */
+bool wp_backup_unpack_dir(int fd, const char *dir, wp_err *err);
+
+/* Remove a tree (rm -rf); true when it is gone. */
+bool wp_backup_remove_tree(const char *dir);
+
+/* The SHA-256 of the tree's inner tar (computed as it streams) into
+ * hex[65]. */
+bool wp_backup_sha256_dir(const char *dir, char hex[65], wp_err *err);
+
+#endif
