@@ -4,7 +4,7 @@
 #
 #   commit latency    one client, one change at a time (wpload, 1 connection):
 #                     median and p99, on 1, 3 and 5 nodes
-#   throughput        many clients at once (wpload, 32 connections) on 1, 3, 5
+#   throughput        many clients at once (wpload, 100 connections) on 1, 3, 5
 #   fresh-node sync   3 nodes hold 10,000 resources; n3's database is wiped and
 #                     its wolfpackd started: time until it serves (synced)
 #   memory            wolfpackd's VmRSS with 10,000 resources (n1, and n3
@@ -14,7 +14,7 @@
 # fail on a missed target (exit status 0 unless the cluster cannot start).
 # Needs root.  BUILD selects the build (default build).  Environment:
 # LAT_N (changes for latency, 300), TP_N (changes for throughput, 4000),
-# TP_CONN (32), RES_N (resources, 10000).
+# TP_CONN (100), RES_N (resources, 10000).
 set -u
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -26,7 +26,7 @@ export WPTC_PREFIX=wrb$$-
 TC=$PWD/tools/testcluster
 LAT_N=${LAT_N:-300}
 TP_N=${TP_N:-4000}
-TP_CONN=${TP_CONN:-32}
+TP_CONN=${TP_CONN:-100}
 RES_N=${RES_N:-10000}
 TMP=$(mktemp -d /tmp/wpbench.XXXXXX)
 

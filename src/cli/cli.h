@@ -122,4 +122,34 @@ int wp_cli_show(wp_cli *cli, const char *op, json_t *args, wp_cli_printer print_
  * --json {"ok": true, "version": N, "result": ...}. */
 int wp_cli_change(wp_cli *cli, const char *op, json_t *args, const char *message);
 
+/* ---- shapes the verbs share (verb.c) ---------------------------------------- */
+
+/* One subcommand of a verb: its name, its function, its usage line. */
+typedef struct wp_cli_sub {
+    const char *name;
+    int (*run)(wp_cli *cli, int argc, char **argv);
+    const char *usage;
+} wp_cli_sub;
+
+/* Run subcommand argv[0] of the verb `noun` ("group"); --help prints every
+ * sub's usage line; a missing or unknown one is a usage error (usage). */
+int wp_cli_dispatch(wp_cli *cli, int argc, char **argv, const char *noun, const char *usage,
+                    const wp_cli_sub *subs, size_t nsubs);
+/* Parse a subcommand's options, answer --help (status 0), and insist on
+ * exactly `want` (0 or 1) positionals, "expected one WHAT" ("group NAME",
+ * "DEVICE").  False with *status set when the caller should return it. */
+bool wp_cli_parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
+                      const char *usage, const char *what, int want, wp_cli_args *a, int *status);
+/* SUB NAME (no options): read op {name}, printed as wp_cli_show does. */
+int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
+                      const char *usage, wp_cli_printer print_human);
+/* SUB NAME (no options): NAME checked as a `noun` name, then change op
+ * {name}, acknowledged "Noun NAME: done (version N)". */
+int wp_cli_change_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
+                        const char *usage, const char *done);
+/* SUB NAME (no options): delete op {name}, acknowledged "Deleted noun NAME
+ * (version N)"; the name is left for the daemon to judge. */
+int wp_cli_delete_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
+                        const char *usage);
+
 #endif

@@ -30,21 +30,8 @@ static const char usage_release[] = "wolfpack disk release DEVICE --force";
 static bool parse_one(wp_cli *cli, int argc, char **argv, const char *use, wp_cli_opt *opts,
                       int nopts, wp_cli_args *a, int *status)
 {
-    wp_err err = {0};
-    if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
-        wp_err_print(&err, stderr);
-        *status = wp_cli_usage_error(use, "bad arguments");
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, nopts, use, "DEVICE", 1, a, status))
         return false;
-    }
-    if (a->help) {
-        printf("usage: %s\n", use);
-        *status = 0;
-        return false;
-    }
-    if (a->npos != 1) {
-        *status = wp_cli_usage_error(use, "expected one DEVICE, got %d arguments", a->npos);
-        return false;
-    }
     if (a->pos[0][0] != '/') {
         *status = wp_cli_usage_error(use, "DEVICE must be an absolute path, not \"%s\"", a->pos[0]);
         return false;

@@ -65,24 +65,7 @@ static void print_one(const json_t *g, FILE *out)
 static bool parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
                       const char *usage, int want, wp_cli_args *a, int *status)
 {
-    wp_err err = {0};
-    if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
-        wp_err_print(&err, stderr);
-        *status = wp_cli_usage_error(usage, "bad arguments");
-        return false;
-    }
-    if (a->help) {
-        printf("usage: %s\n", usage);
-        *status = 0;
-        return false;
-    }
-    if (a->npos != want) {
-        *status =
-            want ? wp_cli_usage_error(usage, "expected one group NAME, got %d arguments", a->npos)
-                 : wp_cli_usage_error(usage, "expected no argument, got '%s'", a->pos[0]);
-        return false;
-    }
-    return true;
+    return wp_cli_parse_sub(cli, argc, argv, opts, nopts, usage, "group NAME", want, a, status);
 }
 
 static int check_name(const char *name)
@@ -140,22 +123,12 @@ static int group_set(wp_cli *cli, int argc, char **argv)
 
 static int group_delete(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, NULL, 0, usage_delete, 1, &a, &status))
-        return status;
-    char msg[128];
-    snprintf(msg, sizeof msg, "Deleted group %s", a.pos[0]);
-    return wp_cli_change(cli, "group.delete", json_pack("{s:s}", "name", a.pos[0]), msg);
+    return wp_cli_delete_named(cli, argc, argv, "group", "group.delete", usage_delete);
 }
 
 static int group_show(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, NULL, 0, usage_show, 1, &a, &status))
-        return status;
-    return wp_cli_show(cli, "group.show", json_pack("{s:s}", "name", a.pos[0]), print_one);
+    return wp_cli_show_named(cli, argc, argv, "group", "group.show", usage_show, print_one);
 }
 
 static int group_list(wp_cli *cli, int argc, char **argv)
@@ -168,30 +141,16 @@ static int group_list(wp_cli *cli, int argc, char **argv)
 }
 
 /* online / offline: one NAME, the op records the target. */
-static int group_target(wp_cli *cli, int argc, char **argv, const char *op, const char *usage,
-                        const char *what)
-{
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, NULL, 0, usage, 1, &a, &status))
-        return status;
-    if ((status = check_name(a.pos[0])))
-        return status;
-    char msg[160];
-    snprintf(msg, sizeof msg, "Group %s: %s", a.pos[0], what);
-    return wp_cli_change(cli, op, json_pack("{s:s}", "name", a.pos[0]), msg);
-}
-
 static int group_online(wp_cli *cli, int argc, char **argv)
 {
-    return group_target(cli, argc, argv, "group.online", usage_online,
-                        "target online (the cluster brings it online)");
+    return wp_cli_change_named(cli, argc, argv, "group", "group.online", usage_online,
+                               "target online (the cluster brings it online)");
 }
 
 static int group_offline(wp_cli *cli, int argc, char **argv)
 {
-    return group_target(cli, argc, argv, "group.offline", usage_offline,
-                        "target offline (the cluster takes it offline)");
+    return wp_cli_change_named(cli, argc, argv, "group", "group.offline", usage_offline,
+                               "target offline (the cluster takes it offline)");
 }
 
 static int group_move(wp_cli *cli, int argc, char **argv)
@@ -219,25 +178,15 @@ static int group_move(wp_cli *cli, int argc, char **argv)
 
 int wp_cmd_group(wp_cli *cli, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(wp_cli *, int, char **);
-    } subs[] = {{"create", group_create},   {"delete", group_delete}, {"show", group_show},
-                {"list", group_list},       {"set", group_set},       {"online", group_online},
-                {"offline", group_offline}, {"move", group_move}};
+    static const wp_cli_sub subs[] = {{"create", group_create, usage_create},
+                                      {"delete", group_delete, usage_delete},
+                                      {"show", group_show, usage_show},
+                                      {"list", group_list, usage_list},
+                                      {"set", group_set, usage_set},
+                                      {"online", group_online, usage_online},
+                                      {"offline", group_offline, usage_offline},
+                                      {"move", group_move, usage_move}};
     static const char usage[] =
         "wolfpack group create|delete|show|list|set|online|offline|move ...";
-    if (argc < 1)
-        return wp_cli_usage_error(usage, "missing group subcommand");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        const char *const lines[] = {usage_create, usage_delete, usage_show,    usage_list,
-                                     usage_set,    usage_online, usage_offline, usage_move};
-        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
-            printf("%s%s\n", i ? "       " : "usage: ", lines[i]);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (strcmp(argv[0], subs[i].name) == 0)
-            return subs[i].run(cli, argc - 1, argv + 1);
-    return wp_cli_usage_error(usage, "unknown group subcommand '%s'", argv[0]);
+    return wp_cli_dispatch(cli, argc, argv, "group", usage, subs, sizeof subs / sizeof subs[0]);
 }

@@ -73,24 +73,7 @@ static void print_one(const json_t *r, FILE *out)
 static bool parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
                       const char *usage, int want, wp_cli_args *a, int *status)
 {
-    wp_err err = {0};
-    if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
-        wp_err_print(&err, stderr);
-        *status = wp_cli_usage_error(usage, "bad arguments");
-        return false;
-    }
-    if (a->help) {
-        printf("usage: %s\n", usage);
-        *status = 0;
-        return false;
-    }
-    if (a->npos != want) {
-        *status = want ? wp_cli_usage_error(usage, "expected one resource NAME, got %d arguments",
-                                            a->npos)
-                       : wp_cli_usage_error(usage, "expected no argument, got '%s'", a->pos[0]);
-        return false;
-    }
-    return true;
+    return wp_cli_parse_sub(cli, argc, argv, opts, nopts, usage, "resource NAME", want, a, status);
 }
 
 /* A single-valued option that must be present. */
@@ -198,22 +181,12 @@ static int resource_set(wp_cli *cli, int argc, char **argv)
 
 static int resource_delete(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, NULL, 0, usage_delete, 1, &a, &status))
-        return status;
-    char msg[128];
-    snprintf(msg, sizeof msg, "Deleted resource %s", a.pos[0]);
-    return wp_cli_change(cli, "resource.delete", json_pack("{s:s}", "name", a.pos[0]), msg);
+    return wp_cli_delete_named(cli, argc, argv, "resource", "resource.delete", usage_delete);
 }
 
 static int resource_show(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, NULL, 0, usage_show, 1, &a, &status))
-        return status;
-    return wp_cli_show(cli, "resource.show", json_pack("{s:s}", "name", a.pos[0]), print_one);
+    return wp_cli_show_named(cli, argc, argv, "resource", "resource.show", usage_show, print_one);
 }
 
 static int resource_list(wp_cli *cli, int argc, char **argv)
@@ -257,63 +230,37 @@ static int resource_undepend(wp_cli *cli, int argc, char **argv)
 }
 
 /* online / offline / fail: one NAME and an op. */
-static int runtime_common(wp_cli *cli, int argc, char **argv, const char *op, const char *usage,
-                          const char *what)
-{
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, NULL, 0, usage, 1, &a, &status))
-        return status;
-    wp_err err = {0};
-    if (!wp_name_valid("resource", a.pos[0], &err))
-        return wp_cli_fail(&err);
-    char msg[192];
-    snprintf(msg, sizeof msg, "Resource %s: %s", a.pos[0], what);
-    return wp_cli_change(cli, op, json_pack("{s:s}", "name", a.pos[0]), msg);
-}
-
 static int resource_online(wp_cli *cli, int argc, char **argv)
 {
-    return runtime_common(cli, argc, argv, "resource.online", usage_online,
-                          "target online (its group's too)");
+    return wp_cli_change_named(cli, argc, argv, "resource", "resource.online", usage_online,
+                               "target online (its group's too)");
 }
 
 static int resource_offline(wp_cli *cli, int argc, char **argv)
 {
-    return runtime_common(cli, argc, argv, "resource.offline", usage_offline,
-                          "target offline (what depends on it stops too)");
+    return wp_cli_change_named(cli, argc, argv, "resource", "resource.offline", usage_offline,
+                               "target offline (what depends on it stops too)");
 }
 
 static int resource_fail(wp_cli *cli, int argc, char **argv)
 {
-    return runtime_common(cli, argc, argv, "resource.fail", usage_fail,
-                          "failure simulated (the cluster's restart policy applies)");
+    return wp_cli_change_named(cli, argc, argv, "resource", "resource.fail", usage_fail,
+                               "failure simulated (the cluster's restart policy applies)");
 }
 
 int wp_cmd_resource(wp_cli *cli, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(wp_cli *, int, char **);
-    } subs[] = {{"create", resource_create},     {"set", resource_set},
-                {"delete", resource_delete},     {"show", resource_show},
-                {"list", resource_list},         {"depend", resource_depend},
-                {"undepend", resource_undepend}, {"online", resource_online},
-                {"offline", resource_offline},   {"fail", resource_fail}};
+    static const wp_cli_sub subs[] = {{"create", resource_create, usage_create},
+                                      {"set", resource_set, usage_set},
+                                      {"delete", resource_delete, usage_delete},
+                                      {"show", resource_show, usage_show},
+                                      {"list", resource_list, usage_list},
+                                      {"depend", resource_depend, usage_depend},
+                                      {"undepend", resource_undepend, usage_undepend},
+                                      {"online", resource_online, usage_online},
+                                      {"offline", resource_offline, usage_offline},
+                                      {"fail", resource_fail, usage_fail}};
     static const char usage[] =
         "wolfpack resource create|set|delete|show|list|depend|undepend|online|offline|fail ...";
-    if (argc < 1)
-        return wp_cli_usage_error(usage, "missing resource subcommand");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        const char *const lines[] = {usage_create,  usage_set,    usage_delete,   usage_show,
-                                     usage_list,    usage_depend, usage_undepend, usage_online,
-                                     usage_offline, usage_fail};
-        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
-            printf("%s%s\n", i ? "       " : "usage: ", lines[i]);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (strcmp(argv[0], subs[i].name) == 0)
-            return subs[i].run(cli, argc - 1, argv + 1);
-    return wp_cli_usage_error(usage, "unknown resource subcommand '%s'", argv[0]);
+    return wp_cli_dispatch(cli, argc, argv, "resource", usage, subs, sizeof subs / sizeof subs[0]);
 }

@@ -1,9 +1,10 @@
 /*
  * main.c -- the `wolfpack` command: global options and verb dispatch.
  *
- *     wolfpack [--socket PATH] [--json] VERB ...
+ *     wolfpack [--socket PATH] [--timeout SECONDS] [--json] VERB ...
  *
- * The global options fill the one wp_cli context of the process; the verb
+ * The global options fill the one wp_cli context of the process (--timeout
+ * goes to the client library through $WOLFPACK_TIMEOUT); the verb
  * (cmd_*.c) gets the remaining arguments and returns the exit status.  Every
  * request goes through the client library (src/client) to the local
  * wolfpackd; nothing here touches the cluster database directly.
@@ -14,25 +15,33 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "usage: wolfpack [--socket PATH] [--json] VERB ...\n"
+    "usage: wolfpack [--socket PATH] [--timeout SECONDS] [--json] VERB ...\n"
     "\n"
     "  status                                  the cluster at a glance\n"
     "  cluster show | create NAME --node NAME=ADDR ...\n"
-    "  node list | show NAME\n"
+    "  node list | show NAME | add NAME=ADDR [--nodeid N] | remove NAME [--force]\n"
+    "  node pause NAME | resume NAME | drain NAME\n"
     "  group list | show NAME | create NAME [--policy K=V ...] | delete NAME\n"
     "  group set NAME [--policy K=V ...] [--reset K ...]\n"
+    "  group online NAME | offline NAME | move NAME [--to NODE]\n"
     "  resource list [--group G] | show NAME | delete NAME\n"
     "  resource create NAME --group G --type TYPE [--prop K=V ...] [--policy K=V ...]\n"
     "                  [--depends-on OTHER ...]\n"
     "  resource set NAME [--prop K=V ...] [--policy K=V ...] [--unset-prop K ...]\n"
     "                  [--reset-policy K ...]\n"
     "  resource depend NAME --on OTHER | undepend NAME --on OTHER\n"
+    "  resource online NAME | offline NAME | fail NAME\n"
     "  disk prepare DEVICE [--mmp] | show DEVICE [--observe] | release DEVICE --force\n"
     "  app inspect KIT | install KIT [--set K=V ...] | remove APP [--purge]\n"
     "  app list | show APP | start APP | stop APP | verify FILE\n"
+    "  app install KIT --cluster --group G | config APP [NAME=VALUE ...]\n"
     "  app backup APP --to FILE [--online] | restore APP --from FILE\n"
+    "  app sp apply SP [--group G] [--plan | --single | --rollback] [--force] ...\n"
+    "  app migrate APP --group G | --create-group NAME ... | --rollback\n"
     "\n"
     "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET ")\n"
+    "  --timeout SECONDS  how long to wait for each reply (default $WOLFPACK_TIMEOUT,\n"
+    "                  else 30; 0 = no limit; status --watch waits without limit)\n"
     "  --json          print results as JSON (every list and show)\n"
     "  VERB --help     usage of one verb\n"
     "\n"
@@ -60,8 +69,8 @@ static verb_fn find_verb(const char *name)
 }
 
 /* Leading global options; returns the index of the verb, or -1 after
- * printing an error (*status set). */
-static int parse_global(wp_cli *cli, int argc, char **argv, int *status)
+ * printing an error (*status set).  *timeout gets --timeout's text. */
+static int parse_global(wp_cli *cli, int argc, char **argv, const char **timeout, int *status)
 {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -72,14 +81,19 @@ static int parse_global(wp_cli *cli, int argc, char **argv, int *status)
             cli->socket_opt = argv[++i];
         } else if (strncmp(arg, "--socket=", 9) == 0) {
             cli->socket_opt = arg + 9;
+        } else if (strcmp(arg, "--timeout") == 0 && i + 1 < argc) {
+            *timeout = argv[++i];
+        } else if (strncmp(arg, "--timeout=", 10) == 0) {
+            *timeout = arg + 10;
         } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_text, stdout);
             *status = 0;
             return -1;
         } else {
-            *status = wp_cli_usage_error("wolfpack [--socket PATH] [--json] VERB ...",
+            *status = wp_cli_usage_error("wolfpack [--socket PATH] [--timeout SECONDS] "
+                                         "[--json] VERB ...",
                                          "unknown global option '%s' (or --socket without "
-                                         "a PATH)",
+                                         "a PATH, --timeout without SECONDS)",
                                          arg);
             return -1;
         }
@@ -105,14 +119,39 @@ static int check_utf8(int argc, char **argv)
     return 0;
 }
 
+/* --timeout SECONDS: checked here, then handed to every client of the
+ * process (the verbs' and the application setup's) as $WOLFPACK_TIMEOUT,
+ * which the option overrides (docs/CLI.md, "Timeouts"). */
+static int use_timeout(const char *text)
+{
+    wp_err err = {0};
+    int seconds;
+    if (!text[0])
+        return 0; /* empty: as if not given */
+    if (!wp_client_timeout(text, &seconds, &err))
+        return wp_cli_fail(&err);
+    char buf[16];
+    snprintf(buf, sizeof buf, "%d", seconds);
+    if (setenv("WOLFPACK_TIMEOUT", buf, 1) != 0) {
+        wp_errf(&err, WP_E_INTERNAL, "cannot apply --timeout %s", text);
+        wp_err_why(&err, "setenv failed (out of memory)");
+        wp_err_todo(&err, "set WOLFPACK_TIMEOUT=%d instead", seconds);
+        return wp_cli_fail(&err);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     wp_cli cli = {0};
     int status = check_utf8(argc, argv);
     if (status)
         return status;
-    int v = parse_global(&cli, argc, argv, &status);
+    const char *timeout = NULL;
+    int v = parse_global(&cli, argc, argv, &timeout, &status);
     if (v < 0)
+        return status;
+    if (timeout && (status = use_timeout(timeout)))
         return status;
     if (v >= argc) {
         fputs(usage_text, stderr);

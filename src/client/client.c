@@ -3,6 +3,12 @@
  * the local wolfpackd over its Unix socket, send one request, wait for the
  * reply.  Blocking and simple: the CLI and the application setup make one
  * call at a time.  Framing and reply parsing live in src/lib/proto.c.
+ *
+ * Every wait is bounded by the client's timeout (client.h): connecting and
+ * sending through SO_SNDTIMEO, the reply through wp_proto_recv_timeout, so
+ * a daemon that is stuck gives an error instead of a hung command.  After
+ * a timeout the connection is closed (it may be mid-frame); later calls on
+ * it fail at once.
  */
 #include "client.h"
 
@@ -10,15 +16,52 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "../lib/proto.h"
 
 struct wp_client {
-    int fd;
+    int fd;      /* -1 after a timeout */
+    int timeout; /* seconds, 0 = none */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
+
+/* Whole seconds 0..WP_CLIENT_TIMEOUT_MAX, nothing else. */
+static bool seconds_parse(const char *text, int *seconds)
+{
+    char *end;
+    if (text[0] < '0' || text[0] > '9') /* strtol would take " 5", "+5", "-5" */
+        return false;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || *end || v > WP_CLIENT_TIMEOUT_MAX)
+        return false;
+    *seconds = (int)v;
+    return true;
+}
+
+bool wp_client_timeout(const char *text, int *seconds, wp_err *err)
+{
+    const char *source = "--timeout";
+    *seconds = WP_CLIENT_TIMEOUT;
+    if (!text || !text[0]) {
+        text = getenv("WOLFPACK_TIMEOUT");
+        source = "WOLFPACK_TIMEOUT";
+        if (!text || !text[0])
+            return true;
+    }
+    if (seconds_parse(text, seconds))
+        return true;
+    wp_errf(err, WP_E_INVALID, "invalid reply timeout \"%.64s\" (from %s)", text, source);
+    wp_err_why(err, "the timeout is a whole number of seconds from 0 to %d (0 = wait forever)",
+               WP_CLIENT_TIMEOUT_MAX);
+    wp_err_todo(err, "%s, or leave it out for the default of %d s",
+                source[0] == '-' ? "give e.g. --timeout 60" : "set e.g. WOLFPACK_TIMEOUT=60",
+                WP_CLIENT_TIMEOUT);
+    return false;
+}
 
 const char *wp_client_socket_path(const char *explicit_path)
 {
@@ -54,6 +97,13 @@ static void connect_error(const char *path, int errnum, wp_err *err)
         wp_err_todo(err, "run as root or ask an administrator to add you to the "
                          "wolfpack admin group");
         break;
+    case EAGAIN:
+        wp_errf(err, WP_E_UNAVAILABLE, "wolfpackd at %s did not accept the connection in time",
+                path);
+        wp_err_why(err, "its queue of new connections stayed full: it is stuck or overloaded");
+        wp_err_todo(err, "check wolfpackd (systemctl status wolfpackd, its log); retry, or wait "
+                         "longer with --timeout SECONDS or WOLFPACK_TIMEOUT");
+        break;
     default:
         wp_errf(err, WP_E_UNAVAILABLE, "cannot connect to wolfpackd at %s", path);
         wp_err_why(err, "%s", strerror(errnum));
@@ -62,12 +112,27 @@ static void connect_error(const char *path, int errnum, wp_err *err)
     }
 }
 
+/* Bound connect (a full listen queue) and send by the timeout. */
+static void send_timeout(int fd, int seconds)
+{
+    struct timeval tv = {.tv_sec = seconds};
+    if (seconds > 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
 wp_client *wp_client_connect(const char *path, wp_err *err)
+{
+    return wp_client_open(path, NULL, err);
+}
+
+wp_client *wp_client_open(const char *path, const char *timeout, wp_err *err)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     wp_client *c;
-    int fd;
+    int fd, seconds;
 
+    if (!wp_client_timeout(timeout, &seconds, err))
+        return NULL;
     path = wp_client_socket_path(path);
     if (strlen(path) >= sizeof addr.sun_path) {
         wp_errf(err, WP_E_INVALID, "the socket path is too long: %.200s", path);
@@ -83,6 +148,7 @@ wp_client *wp_client_connect(const char *path, wp_err *err)
         wp_err_todo(err, "check the process's open-file limit");
         return NULL;
     }
+    send_timeout(fd, seconds);
     while (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
         if (errno == EINTR)
             continue;
@@ -97,8 +163,31 @@ wp_client *wp_client_connect(const char *path, wp_err *err)
         return NULL;
     }
     c->fd = fd;
+    c->timeout = seconds;
     snprintf(c->path, sizeof c->path, "%s", path);
     return c;
+}
+
+/* The reply did not come in time: say which call, what it may mean, what to
+ * do; and close the connection, which may be mid-frame. */
+static void call_timed_out(wp_client *c, const char *op, wp_err *err)
+{
+    bool mutates = false;
+    wp_proto_op_known(op, &mutates);
+    wp_errf(err, WP_E_UNAVAILABLE, "wolfpackd did not answer \"%.64s\" within %d s", op,
+            c->timeout);
+    wp_err_why(err,
+               "it accepted the request on %.100s but sent no reply in time: it is stuck "
+               "or badly overloaded (a hung disk, a blocked handler)",
+               c->path);
+    wp_err_todo(err,
+                "%scheck wolfpackd (systemctl status wolfpackd, its log); to wait longer, "
+                "use --timeout SECONDS or WOLFPACK_TIMEOUT (0 = no limit)",
+                mutates ? "the change may still be applied: see `wolfpack status` before "
+                          "retrying; "
+                        : "");
+    close(c->fd);
+    c->fd = -1;
 }
 
 json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *version, wp_err *err)
@@ -108,6 +197,13 @@ json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *ve
 
     if (version)
         *version = -1;
+    if (c->fd < 0) {
+        wp_errf(err, WP_E_UNAVAILABLE, "the connection to wolfpackd was closed");
+        wp_err_why(err, "an earlier request on it got no reply in time");
+        wp_err_todo(err, "connect again (run the command again)");
+        json_decref(args);
+        return NULL;
+    }
     req = json_pack("{s:s, s:o}", "op", op ? op : "", "args", args ? args : json_object());
     if (!req) {
         wp_errf(err, WP_E_INTERNAL, "could not build the request for \"%.64s\"", op ? op : "");
@@ -120,9 +216,13 @@ json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *ve
         return NULL;
     }
     json_decref(req);
-    reply = wp_proto_recv(c->fd, err);
-    if (!reply)
+    bool late = false;
+    reply = wp_proto_recv_timeout(c->fd, c->timeout * 1000, &late, err);
+    if (!reply) {
+        if (late)
+            call_timed_out(c, op ? op : "", err);
         return NULL;
+    }
     v = json_object_get(reply, "version");
     if (version && json_is_integer(v))
         *version = json_integer_value(v);

@@ -99,6 +99,7 @@ typedef struct wp_daemon {
     bool was_ready;           /* quorate + synced + named, before the refresh */
     bool tick_queued;         /* a tick job is in the loop */
     uint64_t last_tick_ms;    /* monotonic ms of the last tick */
+    uint64_t tick_gap_ms;     /* least gap to the next non-urgent tick */
     uint64_t view_changed_ms; /* monotonic ms of the last view change */
     bool stopping;            /* shut-down: start nothing new */
     qb_loop_timer_handle tick_timer, tick_now;

@@ -13,7 +13,10 @@
  *     a transport that does not call the membership callback).
  * A tick is a qb_loop timer, queued at most once: many commands applied in
  * one loop pass give one scheduler run (the debounce), and a stream of them
- * at most one run every 20 ms (a view change ticks at once).
+ * at most one run every 20 ms, or every TICK_SHARE x the last tick's own
+ * duration when that is longer (a tick reads the whole database: with
+ * thousands of resources it takes tens of ms, and a stream of changes must
+ * not spend the CPU on it; a view change ticks at once).
  *
  * The view (wp_view) is this node's knowledge of its partition: quorate,
  * synced, members, its own node id and database name.
@@ -38,6 +41,8 @@
 
 #define TICK_MS 1000
 #define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
+#define TICK_SHARE 8   /* a stream of changes: a tick at most 1/8 of the time */
+#define TICK_GAP_MAX_MS 1000
 
 static uint64_t mono_ms(void)
 {
@@ -140,13 +145,19 @@ static void tick(void *data)
     wp_exec_sweep(d);
     wp_coord_tick(d);
     wp_mon_reconcile(d);
+    d->tick_gap_ms = (mono_ms() - d->last_tick_ms) * TICK_SHARE;
+    if (d->tick_gap_ms < TICK_GAP_MS)
+        d->tick_gap_ms = TICK_GAP_MS;
+    if (d->tick_gap_ms > TICK_GAP_MAX_MS)
+        d->tick_gap_ms = TICK_GAP_MAX_MS;
 }
 
 /* A timer rather than a qb_loop job: a job added from inside another
  * job's dispatch may wait for the next poll wake-up (measured: up to 50 ms),
  * a timer makes the loop's poll timeout exact.  The first event after a
  * quiet spell ticks at once; a stream of applied commands (a bulk load)
- * ticks at most every TICK_GAP_MS, so the scheduler does not run per batch. */
+ * ticks at most every tick_gap_ms (TICK_GAP_MS, more after a long tick), so
+ * the scheduler does not run per batch. */
 static void kick(wp_daemon *d, bool urgent)
 {
     uint64_t now, delay_ms = 0;
@@ -160,8 +171,8 @@ static void kick(wp_daemon *d, bool urgent)
         d->tick_queued = false;
     }
     now = mono_ms();
-    if (!urgent && now < d->last_tick_ms + TICK_GAP_MS)
-        delay_ms = d->last_tick_ms + TICK_GAP_MS - now;
+    if (!urgent && now < d->last_tick_ms + d->tick_gap_ms)
+        delay_ms = d->last_tick_ms + d->tick_gap_ms - now;
     if (qb_loop_timer_add(d->loop, QB_LOOP_LOW, delay_ms * 1000000u, d, tick, &d->tick_now) == 0)
         d->tick_queued = true;
 }

@@ -22,11 +22,11 @@
  *   node.remove       {name, force?}           refuses the last node, and (no force)
  *                                              a node owning groups; strips it from
  *                                              owner lists
- *   group.create      {name, policy?: {k: v}}
+ *   group.create      {name, policy?: {k: v|null}}  null = the default
  *   group.delete      {name}                   refused for "Cluster Group" and
  *                                              for a group that has resources
  *   group.set         {name, policy: {k: v}}   value null resets to default
- *   resource.create   {name, group, type, props?: {k: v}, policy?: {k: v},
+ *   resource.create   {name, group, type, props?: {k: v}, policy?: {k: v|null},
  *                      depends_on?: [names]}
  *   resource.delete   {name}                   refused while others depend on it
  *   resource.set      {name, props?: {k: v|null}, policy?: {k: v|null}}
@@ -79,6 +79,12 @@ bool wp_db_apply(wp_db *db, const json_t *cmd, wp_err *err);
 
 /* Would this command be accepted now?  Nothing is changed. */
 bool wp_db_check(wp_db *db, const json_t *cmd, wp_err *err);
+
+/* The name of the i-th command wp_db_apply has a handler for, NULL past the
+ * last (for tests).  The shapes of the args of every command live in the one
+ * op table of src/lib/opspec.h; a handler without an entry there is refused
+ * as unknown. */
+const char *wp_db_command_at(size_t i);
 
 /* Apply a batch of commands in ONE SQLite transaction (one fsync).
  * results[i] receives each command's outcome (refused commands are rolled

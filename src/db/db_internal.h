@@ -143,9 +143,12 @@ bool db_owner_lists_check(wp_db *db, json_t *policy, wp_err *err);
 
 typedef struct db_graph {
     size_t n;
-    char **names; /* sorted case-insensitively */
-    char **types; /* canonical type names */
-    bool *edge;   /* edge[i*n+j]: names[i] depends on names[j] */
+    char **names;    /* sorted case-insensitively */
+    char **types;    /* canonical type names */
+    size_t *dep_off; /* names[i] depends on dep[dep_off[i] .. dep_off[i+1]) (ascending) */
+    size_t *dep;
+    size_t *use_off; /* names[j] is a dependency of use[use_off[j] .. use_off[j+1]) */
+    size_t *use;
 } db_graph;
 
 bool db_graph_load(wp_db *db, const char *group, db_graph *g, wp_err *err);

@@ -1,9 +1,13 @@
 /*
  * graph.c -- the dependency graph of one group, loaded from the database
- * into memory: its resources (sorted by name) and an adjacency matrix.
+ * into memory: its resources (sorted by name) and adjacency lists (the
+ * dependencies of each resource, and its dependents), in arrays indexed by
+ * offsets.  The order is n log n, the searches linear in resources +
+ * dependencies (loading looks each dependency's two names up, linearly),
+ * so a group of 10,000 resources without dependencies costs milliseconds,
+ * not the n x n matrix it once was (100 MB and O(n^2) work per command).
  *
- * Groups hold a handful of resources, so a matrix and simple searches are
- * the clearest tool.  The graph answers what the commands and queries ask:
+ * The graph answers what the commands and queries ask:
  * the dependency order (dependencies first, ties broken by name so every
  * node computes the same order), a path between two resources (to name a
  * cycle), and whether a resource reaches one of a given type (a Network
@@ -28,7 +32,10 @@ void db_graph_free(db_graph *g)
     }
     free(g->names);
     free(g->types);
-    free(g->edge);
+    free(g->dep_off);
+    free(g->dep);
+    free(g->use_off);
+    free(g->use);
     memset(g, 0, sizeof *g);
 }
 
@@ -87,66 +94,177 @@ static bool load_nodes(wp_db *db, const char *group, db_graph *g, wp_err *err)
     return true;
 }
 
-bool db_graph_load(wp_db *db, const char *group, db_graph *g, wp_err *err)
+typedef struct graph_edge {
+    size_t from, to; /* from depends on to */
+} graph_edge;
+
+static int edge_cmp(const void *a, const void *b)
 {
-    memset(g, 0, sizeof *g);
-    if (!load_nodes(db, group, g, err))
-        return false;
-    g->edge = calloc(g->n * g->n + 1, sizeof *g->edge);
-    if (!g->edge)
-        return graph_oom(g, err);
-    sqlite3_stmt *st = db_stmt(db, sql_group_edges, err);
-    if (!st) {
-        db_graph_free(g);
+    const graph_edge *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return (x->to > y->to) - (x->to < y->to);
+}
+
+/* Offsets (n + 1) of lists grouped by key(edge); list[] gets val(edge). */
+static bool build_lists(const graph_edge *e, size_t ne, size_t n, bool by_from, size_t **off_out,
+                        size_t **list_out)
+{
+    size_t *off = calloc(n + 2, sizeof *off);
+    size_t *list = malloc((ne + 1) * sizeof *list);
+    size_t *fill = calloc(n + 1, sizeof *fill);
+    if (!off || !list || !fill) {
+        free(off);
+        free(list);
+        free(fill);
         return false;
     }
-    sqlite3_bind_text(st, 1, group, -1, SQLITE_TRANSIENT);
+    for (size_t k = 0; k < ne; k++)
+        off[(by_from ? e[k].from : e[k].to) + 1]++;
+    for (size_t i = 0; i < n; i++)
+        off[i + 1] += off[i];
+    for (size_t k = 0; k < ne; k++) { /* e is sorted: each list comes out ascending */
+        size_t key = by_from ? e[k].from : e[k].to;
+        list[off[key] + fill[key]++] = by_from ? e[k].to : e[k].from;
+    }
+    free(fill);
+    *off_out = off;
+    *list_out = list;
+    return true;
+}
+
+/* The edges of the group as index pairs, sorted, without duplicates. */
+static bool load_edges(wp_db *db, const char *group, db_graph *g, graph_edge **out, size_t *n_out,
+                       wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db, sql_group_edges, err);
+    graph_edge *e = NULL;
+    size_t ne = 0, cap = 0;
     int rc;
+
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 1, group, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         long i = db_graph_find(g, (const char *)sqlite3_column_text(st, 0));
         long j = db_graph_find(g, (const char *)sqlite3_column_text(st, 1));
-        if (i >= 0 && j >= 0)
-            g->edge[(size_t)i * g->n + (size_t)j] = true;
+        if (i < 0 || j < 0)
+            continue;
+        if (ne == cap) {
+            cap = cap ? cap * 2 : 16;
+            graph_edge *ge = realloc(e, cap * sizeof *ge);
+            if (!ge) {
+                sqlite3_reset(st);
+                free(e);
+                return graph_oom(g, err);
+            }
+            e = ge;
+        }
+        e[ne++] = (graph_edge){(size_t)i, (size_t)j};
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
+        free(e);
         db_graph_free(g);
         return db_sql_fail(db, err, "read the dependencies of a group");
     }
+    if (ne > 0)
+        qsort(e, ne, sizeof *e, edge_cmp);
+    size_t kept = 0;
+    for (size_t k = 0; k < ne; k++)
+        if (kept == 0 || edge_cmp(&e[kept - 1], &e[k]) != 0)
+            e[kept++] = e[k];
+    *out = e;
+    *n_out = kept;
     return true;
+}
+
+bool db_graph_load(wp_db *db, const char *group, db_graph *g, wp_err *err)
+{
+    graph_edge *e = NULL;
+    size_t ne = 0;
+
+    memset(g, 0, sizeof *g);
+    if (!load_nodes(db, group, g, err) || !load_edges(db, group, g, &e, &ne, err))
+        return false;
+    bool ok = build_lists(e, ne, g->n, true, &g->dep_off, &g->dep) &&
+              build_lists(e, ne, g->n, false, &g->use_off, &g->use);
+    free(e);
+    return ok || graph_oom(g, err);
+}
+
+/* A min-heap of indices: the ready resources, smallest (first by name) on top. */
+static void heap_push(size_t *h, size_t *len, size_t v)
+{
+    size_t i = (*len)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static size_t heap_pop(size_t *h, size_t *len)
+{
+    size_t top = h[0], v = h[--*len], i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *len)
+            break;
+        if (c + 1 < *len && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*len > 0)
+        h[i] = v;
+    return top;
 }
 
 /* Kahn's algorithm, always taking the first ready resource by name (the
  * names are sorted).  Resources on a cycle (impossible through apply, but
- * a graph is not trusted) are appended in name order at the end. */
+ * a graph is not trusted) come, when nothing is ready, in name order. */
 size_t *db_graph_order(const db_graph *g)
 {
     size_t *order = malloc((g->n + 1) * sizeof *order);
+    size_t *missing = calloc(g->n + 1, sizeof *missing); /* dependencies not yet placed */
+    size_t *heap = malloc((g->n + 1) * sizeof *heap);
     bool *done = calloc(g->n + 1, sizeof *done);
-    size_t k = 0;
-    if (!order || !done) {
+    size_t k = 0, len = 0, scan = 0;
+
+    if (!order || !missing || !heap || !done) {
         free(order);
-        free(done);
-        return NULL;
+        order = NULL;
+        goto out;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        missing[i] = g->dep_off[i + 1] - g->dep_off[i];
+        if (missing[i] == 0)
+            heap_push(heap, &len, i);
     }
     while (k < g->n) {
         size_t pick = g->n;
-        for (size_t i = 0; i < g->n && pick == g->n; i++) {
-            if (done[i])
-                continue;
-            bool ready = true;
-            for (size_t j = 0; j < g->n && ready; j++)
-                if (g->edge[i * g->n + j] && !done[j])
-                    ready = false;
-            if (ready)
-                pick = i;
-        }
-        for (size_t i = 0; i < g->n && pick == g->n; i++)
+        while (len > 0 && pick == g->n) {
+            size_t i = heap_pop(heap, &len);
             if (!done[i])
                 pick = i;
+        }
+        while (pick == g->n) { /* nothing ready: a cycle; the first left by name */
+            if (!done[scan])
+                pick = scan;
+            scan++;
+        }
         done[pick] = true;
         order[k++] = pick;
+        for (size_t u = g->use_off[pick]; u < g->use_off[pick + 1]; u++)
+            if (--missing[g->use[u]] == 0 && !done[g->use[u]])
+                heap_push(heap, &len, g->use[u]);
     }
+out:
+    free(missing);
+    free(heap);
     free(done);
     return order;
 }
@@ -157,8 +275,9 @@ static bool dfs(const db_graph *g, size_t at, size_t to, bool *seen, size_t *pre
     if (at == to)
         return true;
     seen[at] = true;
-    for (size_t j = 0; j < g->n; j++) {
-        if (g->edge[at * g->n + j] && !seen[j]) {
+    for (size_t d = g->dep_off[at]; d < g->dep_off[at + 1]; d++) {
+        size_t j = g->dep[d];
+        if (!seen[j]) {
             prev[j] = at;
             if (dfs(g, j, to, seen, prev))
                 return true;
@@ -204,8 +323,9 @@ bool db_graph_reaches_type(const db_graph *g, size_t from, const char *type)
     }
     while (top > 0 && !found) {
         size_t at = stack[--top];
-        for (size_t j = 0; j < g->n && !found; j++) {
-            if (!g->edge[at * g->n + j] || seen[j])
+        for (size_t d = g->dep_off[at]; d < g->dep_off[at + 1] && !found; d++) {
+            size_t j = g->dep[d];
+            if (seen[j])
                 continue;
             seen[j] = true;
             found = strcmp(g->types[j], type) == 0;

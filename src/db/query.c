@@ -368,11 +368,40 @@ json_t *wp_db_group_show(wp_db *db, const char *name, wp_err *err)
     return read_end(db, one);
 }
 
+/* Names of all groups (or of the one named, if it exists), by name: what
+ * the resource list needs, without the per-group order and state that
+ * groups_read() computes (the daemon lists the resources on every tick). */
+static json_t *group_names(wp_db *db, const char *name, wp_err *err)
+{
+    sqlite3_stmt *st =
+        db_stmt(db, "SELECT name FROM grp WHERE ?1 IS NULL OR name = ?1 ORDER BY name", err);
+    if (!st)
+        return NULL;
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    json_t *list = json_array();
+    int rc = SQLITE_ROW;
+    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (json_array_append_new(list, json_pack("{s:s}", "name", col_text(st, 0))) != 0)
+            break;
+    sqlite3_reset(st);
+    if (!list || rc == SQLITE_ROW) {
+        json_decref(list);
+        return oom(err, NULL);
+    }
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        db_sql_fail(db, err, "read the groups");
+        return NULL;
+    }
+    return list;
+}
+
 json_t *wp_db_resource_list(wp_db *db, const char *group, wp_err *err)
 {
     if (!read_begin(db, err))
         return NULL;
-    json_t *groups = groups_read(db, group, err);
+    json_t *groups = group_names(db, group, err);
     json_t *out = groups ? json_array() : NULL;
     if (groups && group && json_array_size(groups) == 0) {
         wp_errf(err, WP_E_NOTFOUND, "group '%.100s' does not exist", group);

@@ -4,10 +4,11 @@
  * wp_proto_decode_request() is the only place where untrusted bytes from a
  * client become a request.  It parses strictly with jansson (no NUL bytes,
  * valid UTF-8, no duplicate keys, no trailing data, bounded depth), checks
- * the op against the op table below and every argument against that op's
- * argument table (key, JSON shape, required).  Everything after it may trust
- * the shape of a request; the values themselves (names, types, policies) are
- * checked by the model and the database.
+ * the op and every argument (key, JSON shape, required) against the one op
+ * table of src/lib/opspec.c, which the database's wp_db_apply also uses.
+ * Everything after it may trust the shape of a request; the values
+ * themselves (names, types, policies) are checked by the model and the
+ * database.
  *
  * The blocking wp_proto_send / wp_proto_recv are for clients (CLI, app
  * setup, test tools); the daemon keeps its own non-blocking buffers and only
@@ -15,311 +16,35 @@
  */
 #include "proto.h"
 
+#include "opspec.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROTO_MAX_DEPTH 8
 
-/* The JSON shape an argument must have. */
-typedef enum arg_shape {
-    SHAPE_STRING,      /* "text" */
-    SHAPE_INTEGER,     /* 42 */
-    SHAPE_BOOL,        /* true | false */
-    SHAPE_OBJ_STR,     /* {"k": "v", ...} */
-    SHAPE_OBJ_STR_NUL, /* {"k": "v" | null, ...} */
-    SHAPE_ARR_STR,     /* ["a", "b"] */
-    SHAPE_ARR_NODES,   /* [{"name": s, "address": s, "id": n}, ...] */
-    SHAPE_OBJECT,      /* any object (the database checks it: app.register) */
-} arg_shape;
-
-typedef struct arg_spec {
-    const char *key;
-    arg_shape shape;
-    bool required;
-} arg_spec;
-
-typedef struct op_spec {
-    const char *op;
-    bool mutates;
-    const arg_spec *args; /* terminated by {NULL} */
-} op_spec;
-
-static const arg_spec args_none[] = {{NULL, 0, false}};
-static const arg_spec args_name[] = {{"name", SHAPE_STRING, true}, {NULL, 0, false}};
-static const arg_spec args_resource_list[] = {{"group", SHAPE_STRING, false}, {NULL, 0, false}};
-static const arg_spec args_node[] = {{"name", SHAPE_STRING, true},
-                                     {"address", SHAPE_STRING, true},
-                                     {"id", SHAPE_INTEGER, true},
-                                     {NULL, 0, false}};
-/* node.add: without an id, wolfpackd picks the next free one (handlers.c). */
-static const arg_spec args_node_add[] = {{"name", SHAPE_STRING, true},
-                                         {"address", SHAPE_STRING, true},
-                                         {"id", SHAPE_INTEGER, false},
-                                         {NULL, 0, false}};
-static const arg_spec args_node_remove[] = {
-    {"name", SHAPE_STRING, true}, {"force", SHAPE_BOOL, false}, {NULL, 0, false}};
-static const arg_spec args_cluster_create[] = {{"name", SHAPE_STRING, true},
-                                               {"nodes", SHAPE_ARR_NODES, false},
-                                               {"ip", SHAPE_STRING, false},
-                                               {NULL, 0, false}};
-static const arg_spec args_group_create[] = {
-    {"name", SHAPE_STRING, true}, {"policy", SHAPE_OBJ_STR_NUL, false}, {NULL, 0, false}};
-static const arg_spec args_group_set[] = {
-    {"name", SHAPE_STRING, true}, {"policy", SHAPE_OBJ_STR_NUL, true}, {NULL, 0, false}};
-static const arg_spec args_resource_create[] = {{"name", SHAPE_STRING, true},
-                                                {"group", SHAPE_STRING, true},
-                                                {"type", SHAPE_STRING, true},
-                                                {"props", SHAPE_OBJ_STR, false},
-                                                {"policy", SHAPE_OBJ_STR, false},
-                                                {"depends_on", SHAPE_ARR_STR, false},
-                                                {NULL, 0, false}};
-static const arg_spec args_resource_set[] = {{"name", SHAPE_STRING, true},
-                                             {"props", SHAPE_OBJ_STR_NUL, false},
-                                             {"policy", SHAPE_OBJ_STR_NUL, false},
-                                             {NULL, 0, false}};
-static const arg_spec args_depend[] = {
-    {"name", SHAPE_STRING, true}, {"on", SHAPE_STRING, true}, {NULL, 0, false}};
-
-static const arg_spec args_move[] = {
-    {"name", SHAPE_STRING, true}, {"to", SHAPE_STRING, false}, {NULL, 0, false}};
-
-/* Clustered applications (src/db/db.h, docs/APP.md). */
-static const arg_spec args_app_register[] = {
-    {"name", SHAPE_STRING, true}, {"record", SHAPE_OBJECT, true}, {NULL, 0, false}};
-static const arg_spec args_app_node[] = {{"name", SHAPE_STRING, true},
-                                         {"node", SHAPE_STRING, true},
-                                         {"version", SHAPE_STRING, false},
-                                         {NULL, 0, false}};
-static const arg_spec args_app_task[] = {{"id", SHAPE_STRING, true},
-                                         {"node", SHAPE_STRING, true},
-                                         {"kind", SHAPE_STRING, true},
-                                         {"args", SHAPE_OBJ_STR, false},
-                                         {NULL, 0, false}};
-static const arg_spec args_app_task_done[] = {{"id", SHAPE_STRING, true},
-                                              {"node", SHAPE_STRING, true},
-                                              {"result", SHAPE_STRING, true},
-                                              {"error", SHAPE_STRING, false},
-                                              {NULL, 0, false}};
-static const arg_spec args_app_op[] = {
-    {"name", SHAPE_STRING, true}, {"state", SHAPE_OBJECT, false}, {NULL, 0, false}};
-static const arg_spec args_app_lock[] = {{"holder", SHAPE_STRING, true},
-                                         {"op", SHAPE_STRING, true},
-                                         {"at", SHAPE_INTEGER, true},
-                                         {"force", SHAPE_STRING, false},
-                                         {NULL, 0, false}};
-static const arg_spec args_app_unlock[] = {{"holder", SHAPE_STRING, true}, {NULL, 0, false}};
-static const arg_spec args_id[] = {{"id", SHAPE_STRING, true}, {NULL, 0, false}};
-
-/* resource.report and sched.commit are wolfpackd's own commands (src/db/db.h):
- * they are deliberately absent, so no client can forge a resource state or a
- * scheduler decision. */
-static const op_spec op_table[] = {
-    {"status", false, args_none},
-    {"cluster.show", false, args_none},
-    {"node.list", false, args_none},
-    {"node.show", false, args_name},
-    {"group.list", false, args_none},
-    {"group.show", false, args_name},
-    {"resource.list", false, args_resource_list},
-    {"resource.show", false, args_name},
-    {"watch", false, args_none},
-    {"cluster.create", true, args_cluster_create},
-    {"node.add", true, args_node_add},
-    {"node.remove", true, args_node_remove},
-    {"group.create", true, args_group_create},
-    {"group.delete", true, args_name},
-    {"group.set", true, args_group_set},
-    {"resource.create", true, args_resource_create},
-    {"resource.delete", true, args_name},
-    {"resource.set", true, args_resource_set},
-    {"resource.depend", true, args_depend},
-    {"resource.undepend", true, args_depend},
-    {"node.pause", true, args_name},
-    {"node.resume", true, args_name},
-    {"node.drain", true, args_name},
-    {"group.online", true, args_name},
-    {"group.offline", true, args_name},
-    {"group.move", true, args_move},
-    {"resource.online", true, args_name},
-    {"resource.offline", true, args_name},
-    {"resource.fail", true, args_name},
-    {"app.list", false, args_none},
-    {"app.show", false, args_name},
-    {"app.task.show", false, args_id},
-    {"app.op.show", false, args_name},
-    {"app.lock.show", false, args_none},
-    {"app.register", true, args_app_register},
-    {"app.unregister", true, args_name},
-    {"app.node", true, args_app_node},
-    {"app.task", true, args_app_task},
-    {"app.task.done", true, args_app_task_done},
-    {"app.op", true, args_app_op},
-    {"app.lock", true, args_app_lock},
-    {"app.unlock", true, args_app_unlock},
-};
-
-static const op_spec *op_find(const char *op)
+/* The client's ops: every QUERY and COMMAND of the shared table.
+ * INTERNAL ops (resource.report, sched.commit) are wolfpackd's own database
+ * commands: deliberately unknown here, so no client can forge a resource
+ * state or a scheduler decision. */
+static const wp_op_spec *op_find(const char *op)
 {
-    for (size_t i = 0; i < sizeof op_table / sizeof op_table[0]; i++)
-        if (strcmp(op_table[i].op, op) == 0)
-            return &op_table[i];
-    return NULL;
+    const wp_op_spec *spec = wp_opspec_find(op);
+    return spec && spec->kind != WP_OP_INTERNAL ? spec : NULL;
 }
 
 bool wp_proto_op_known(const char *op, bool *mutates)
 {
-    const op_spec *spec = op ? op_find(op) : NULL;
+    const wp_op_spec *spec = op_find(op);
     if (spec && mutates)
-        *mutates = spec->mutates;
+        *mutates = spec->kind == WP_OP_COMMAND;
     return spec != NULL;
-}
-
-/* ---- shape checks ----------------------------------------------------- */
-
-static const char *shape_text(arg_shape shape)
-{
-    switch (shape) {
-    case SHAPE_STRING:
-        return "a string";
-    case SHAPE_INTEGER:
-        return "an integer";
-    case SHAPE_BOOL:
-        return "true or false";
-    case SHAPE_OBJ_STR:
-        return "an object of string values";
-    case SHAPE_OBJ_STR_NUL:
-        return "an object of string (or null) values";
-    case SHAPE_ARR_STR:
-        return "an array of strings";
-    case SHAPE_ARR_NODES:
-        return "an array of node objects {name, address, id}";
-    case SHAPE_OBJECT:
-        return "an object";
-    }
-    return "?";
-}
-
-static bool check_args(const char *where, const json_t *args, const arg_spec *specs, wp_err *err);
-
-static bool shape_ok(const char *where, const json_t *v, arg_shape shape, wp_err *err)
-{
-    const char *k;
-    json_t *item;
-    size_t i;
-
-    switch (shape) {
-    case SHAPE_OBJECT:
-        return json_is_object(v);
-    case SHAPE_STRING:
-        return json_is_string(v);
-    case SHAPE_INTEGER:
-        return json_is_integer(v);
-    case SHAPE_BOOL:
-        return json_is_boolean(v);
-    case SHAPE_OBJ_STR:
-    case SHAPE_OBJ_STR_NUL:
-        if (!json_is_object(v))
-            return false;
-        json_object_foreach((json_t *)v, k, item)
-        {
-            if (!json_is_string(item) && !(shape == SHAPE_OBJ_STR_NUL && json_is_null(item)))
-                return false;
-        }
-        return true;
-    case SHAPE_ARR_STR:
-        if (!json_is_array(v))
-            return false;
-        json_array_foreach(v, i, item)
-        {
-            if (!json_is_string(item))
-                return false;
-        }
-        return true;
-    case SHAPE_ARR_NODES:
-        if (!json_is_array(v))
-            return false;
-        json_array_foreach(v, i, item)
-        {
-            char sub[128];
-            snprintf(sub, sizeof sub, "%.100s[%zu]", where, i);
-            if (!json_is_object(item))
-                return false;
-            if (!check_args(sub, item, args_node, err))
-                return false;
-        }
-        return true;
-    }
-    return false;
-}
-
-static const arg_spec *spec_find(const arg_spec *specs, const char *key)
-{
-    for (; specs->key; specs++)
-        if (strcmp(specs->key, key) == 0)
-            return specs;
-    return NULL;
-}
-
-static void list_keys(const arg_spec *specs, char *buf, size_t size)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (; specs->key && used < size; specs++) {
-        int n = snprintf(buf + used, size - used, "%s%s%s", used ? ", " : "", specs->key,
-                         specs->required ? "" : "?");
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-    if (!buf[0])
-        snprintf(buf, size, "none");
-}
-
-/* Check an args object against a table; `where` names it in messages. */
-static bool check_args(const char *where, const json_t *args, const arg_spec *specs, wp_err *err)
-{
-    const char *key;
-    json_t *v;
-    char keys[256];
-
-    list_keys(specs, keys, sizeof keys);
-    json_object_foreach((json_t *)args, key, v)
-    {
-        const arg_spec *spec = spec_find(specs, key);
-        if (!spec) {
-            wp_errf(err, WP_E_INVALID, "%s: unknown argument \"%.64s\"", where, key);
-            wp_err_why(err, "the arguments it takes are: %s (? = optional)", keys);
-            wp_err_todo(err, "remove \"%.64s\" from the request", key);
-            return false;
-        }
-        wp_err shape_err = {0};
-        char path[160];
-        snprintf(path, sizeof path, "%.60s %.64s", where, key);
-        if (!shape_ok(path, v, spec->shape, &shape_err)) {
-            if (shape_err.code != WP_OK) {
-                *err = shape_err;
-                return false;
-            }
-            wp_errf(err, WP_E_INVALID, "%s: argument \"%s\" has the wrong type", where, key);
-            wp_err_why(err, "\"%s\" must be %s", key, shape_text(spec->shape));
-            wp_err_todo(err, "send \"%s\" as %s", key, shape_text(spec->shape));
-            return false;
-        }
-    }
-    for (; specs->key; specs++) {
-        if (specs->required && !json_object_get(args, specs->key)) {
-            wp_errf(err, WP_E_INVALID, "%s: missing argument \"%s\"", where, specs->key);
-            wp_err_why(err, "\"%s\" is required (%s); the arguments are: %s", specs->key,
-                       shape_text(specs->shape), keys);
-            wp_err_todo(err, "add \"%s\" to the request", specs->key);
-            return false;
-        }
-    }
-    return true;
 }
 
 static int json_depth(const json_t *v)
@@ -426,9 +151,12 @@ static bool check_envelope(json_t *root, wp_err *err)
 static void unknown_op(const char *op, wp_err *err)
 {
     char known[1024];
-    size_t used = 0;
-    for (size_t i = 0; i < sizeof op_table / sizeof op_table[0] && used < sizeof known; i++) {
-        int n = snprintf(known + used, sizeof known - used, "%s%s", i ? " " : "", op_table[i].op);
+    size_t used = 0, count;
+    const wp_op_spec *table = wp_opspec_table(&count);
+    for (size_t i = 0; i < count && used < sizeof known; i++) {
+        if (table[i].kind == WP_OP_INTERNAL)
+            continue;
+        int n = snprintf(known + used, sizeof known - used, "%s%s", used ? " " : "", table[i].op);
         if (n < 0)
             break;
         used += (size_t)n;
@@ -441,7 +169,7 @@ static void unknown_op(const char *op, wp_err *err)
 bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *req, wp_err *err)
 {
     json_t *root;
-    const op_spec *spec;
+    const wp_op_spec *spec;
     json_t *args;
 
     memset(req, 0, sizeof *req);
@@ -463,10 +191,10 @@ bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *
         }
         args = json_object_get(root, "args");
     }
-    if (!check_args(spec->op, args, spec->args, err))
+    if (!wp_opspec_check_args(spec->op, args, spec->args, WP_SIDE_REQUEST, err))
         goto fail;
     req->op = spec->op;
-    req->mutates = spec->mutates;
+    req->mutates = spec->kind == WP_OP_COMMAND;
     req->json = root;
     req->args = args;
     return true;
@@ -605,11 +333,50 @@ static bool write_all(int fd, const unsigned char *buf, size_t len, wp_err *err)
     return true;
 }
 
-/* Read exactly len bytes. *got tells how many arrived before EOF. */
-static bool read_all(int fd, unsigned char *buf, size_t len, size_t *got, wp_err *err)
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until fd is readable or the deadline (monotonic ms; < 0: none)
+ * passes.  False when the deadline passed (err untouched) or poll failed
+ * (err filled). */
+static bool wait_readable(int fd, long long deadline, wp_err *err)
+{
+    if (deadline < 0)
+        return true;
+    for (;;) {
+        long long left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+        if (n > 0)
+            return true;
+        if (n < 0 && errno != EINTR) {
+            wp_errf(err, WP_E_IO, "could not wait for a message from the other side");
+            wp_err_why(err, "poll: %s", strerror(errno));
+            wp_err_todo(err, "check that wolfpackd is still running");
+            return false;
+        }
+    }
+}
+
+/* Read exactly len bytes by the deadline (< 0: none).  *got tells how many
+ * arrived before EOF; *late is set when the deadline passed first. */
+static bool read_all(int fd, unsigned char *buf, size_t len, long long deadline, size_t *got,
+                     bool *late, wp_err *err)
 {
     *got = 0;
+    *late = false;
     while (*got < len) {
+        if (!wait_readable(fd, deadline, err)) {
+            *late = err == NULL || err->code == WP_OK;
+            return false;
+        }
         ssize_t n = read(fd, buf + *got, len - *got);
         if (n < 0 && errno == EINTR)
             continue;
@@ -646,7 +413,29 @@ static void truncated(wp_err *err, size_t got, size_t want)
     wp_err_todo(err, "check wolfpackd's log; retry the command");
 }
 
-json_t *wp_proto_recv(int fd, wp_err *err)
+/* Fill err for a read that ended early: an I/O error as it was, EOF before
+ * anything, a truncated frame, or the deadline. */
+static void recv_failed(const wp_err *io, bool late, size_t got, size_t want, int timeout_ms,
+                        wp_err *err)
+{
+    if (io->code != WP_OK) {
+        if (err)
+            *err = *io;
+    } else if (late) {
+        wp_errf(err, WP_E_UNAVAILABLE, "no reply within %d s", (timeout_ms + 999) / 1000);
+        wp_err_why(err, "the other side accepted the request but sent %s in time",
+                   got ? "only part of its reply" : "no reply");
+        wp_err_todo(err, "check that wolfpackd is running and not stuck; then retry");
+    } else if (got == 0) {
+        wp_errf(err, WP_E_UNAVAILABLE, "the connection closed without a reply");
+        wp_err_why(err, "the other side ended the connection before answering");
+        wp_err_todo(err, "check wolfpackd's log; retry the command");
+    } else {
+        truncated(err, got, want);
+    }
+}
+
+json_t *wp_proto_recv_timeout(int fd, int timeout_ms, bool *timed_out, wp_err *err)
 {
     unsigned char hdr[4];
     uint32_t be;
@@ -654,18 +443,15 @@ json_t *wp_proto_recv(int fd, wp_err *err)
     unsigned char *body;
     json_t *value;
     wp_err io = {0};
+    bool late;
+    long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
 
-    if (!read_all(fd, hdr, 4, &got, &io)) {
-        if (io.code != WP_OK) {
-            if (err)
-                *err = io;
-        } else if (got == 0) {
-            wp_errf(err, WP_E_UNAVAILABLE, "the connection closed without a reply");
-            wp_err_why(err, "the other side ended the connection before answering");
-            wp_err_todo(err, "check wolfpackd's log; retry the command");
-        } else {
-            truncated(err, got, 4);
-        }
+    if (timed_out)
+        *timed_out = false;
+    if (!read_all(fd, hdr, 4, deadline, &got, &late, &io)) {
+        recv_failed(&io, late, got, 4, timeout_ms, err);
+        if (timed_out)
+            *timed_out = late;
         return NULL;
     }
     memcpy(&be, hdr, 4);
@@ -681,17 +467,19 @@ json_t *wp_proto_recv(int fd, wp_err *err)
         wp_errf(err, WP_E_INTERNAL, "out of memory reading a message");
         return NULL;
     }
-    if (!read_all(fd, body, len, &got, &io)) {
-        if (io.code != WP_OK) {
-            if (err)
-                *err = io;
-        } else {
-            truncated(err, got + 4, len + 4);
-        }
+    if (!read_all(fd, body, len, deadline, &got, &late, &io)) {
+        recv_failed(&io, late, got + 4, len + 4, timeout_ms, err);
+        if (timed_out)
+            *timed_out = late;
         free(body);
         return NULL;
     }
     value = parse_strict(body, len, "the message", err);
     free(body);
     return value;
+}
+
+json_t *wp_proto_recv(int fd, wp_err *err)
+{
+    return wp_proto_recv_timeout(fd, 0, NULL, err);
 }

@@ -28,8 +28,9 @@
  * a client sending them gets an unknown-op error.
  *
  * wp_proto_decode_request() is the single entry point for untrusted bytes:
- * it checks the JSON, the op and the type of every argument against a table,
- * so later code can trust the shape.  It is the libFuzzer target.
+ * it checks the JSON, the op and the type of every argument against the one
+ * op table of src/lib/opspec.h (which wp_db_apply uses too), so later code
+ * can trust the shape.  It is the libFuzzer target.
  */
 #ifndef WP_PROTO_H
 #define WP_PROTO_H
@@ -68,8 +69,13 @@ bool wp_proto_reply_parse(const json_t *reply, json_t **result, wp_err *err);
  * *out is malloc'd.  Fails if larger than WP_PROTO_MAX_FRAME. */
 bool wp_proto_encode_frame(const json_t *value, unsigned char **out, size_t *out_len, wp_err *err);
 
-/* Blocking helpers for clients on a connected fd. */
+/* Blocking helpers for clients on a connected fd.  wp_proto_recv waits as
+ * long as it takes (event streams: `status --watch`). */
 bool wp_proto_send(int fd, const json_t *value, wp_err *err);
 json_t *wp_proto_recv(int fd, wp_err *err);
+/* The same, but gives up when the whole frame has not arrived within
+ * timeout_ms (<= 0: no limit): NULL, err WP_E_UNAVAILABLE "no reply within
+ * N s", *timed_out (if not NULL) true.  The fd is then mid-frame: close it. */
+json_t *wp_proto_recv_timeout(int fd, int timeout_ms, bool *timed_out, wp_err *err);
 
 #endif

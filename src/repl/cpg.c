@@ -224,11 +224,15 @@ static void on_deliver(cpg_handle_t handle, const struct cpg_name *group, uint32
         cpg_commit_on_cmd(c, from, &m);
         return;
     }
+    if (m.type == WP_CPG_ACK) {
+        /* an ACK changes no database: the batch goes on across it (under
+         * load every CMD message is followed by the members' ACKs; a flush
+         * here would make every CMD message a transaction of its own) */
+        cpg_commit_on_ack(c, from, &m);
+        return;
+    }
     cpg_flush_batch(c); /* everything before this message is applied first */
     switch (m.type) {
-    case WP_CPG_ACK:
-        cpg_commit_on_ack(c, from, &m);
-        break;
     case WP_CPG_SYNC_START:
         cpg_sync_on_start(c, from, &m);
         break;

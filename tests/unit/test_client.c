@@ -3,7 +3,8 @@
  * the socket path rules, the connect errors (no socket, nobody listening),
  * and wp_client_call against a small fake daemon run in a child process
  * (ok reply with version, error reply, a daemon that closes without a
- * reply).
+ * reply, a daemon that never answers: the reply timeout), and the rules of
+ * the timeout's value (--timeout text, $WOLFPACK_TIMEOUT, default).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -64,16 +66,17 @@ static int listen_on(const char *path)
     return fd;
 }
 
-/* The fake daemon: for each request on one connection, answer by op:
- * "echo" -> ok with the args and version 42; "fail" -> a not-found error;
- * "hangup" -> close without a reply. */
-static void fake_daemon(int lfd)
+/* The fake daemon: one connection after another; for each request, answer
+ * by op: "echo" -> ok with the args and version 42; "fail" -> a not-found
+ * error; "hangup" -> close without a reply; "silent" and "group.create" ->
+ * no reply at all (it waits for the next request, or for the client to
+ * go). */
+static void serve(int c)
 {
-    int c = accept(lfd, NULL, NULL);
     json_t *req;
     wp_err err = {0};
 
-    while (c >= 0 && (req = wp_proto_recv(c, &err)) != NULL) {
+    while ((req = wp_proto_recv(c, &err)) != NULL) {
         const char *op = json_string_value(json_object_get(req, "op"));
         json_t *reply = NULL;
         if (op && strcmp(op, "echo") == 0) {
@@ -84,11 +87,25 @@ static void fake_daemon(int lfd)
             wp_err_todo(&err, "make it");
             reply = wp_proto_reply_err(&err);
         }
+        bool silent = op && (strcmp(op, "silent") == 0 || strcmp(op, "group.create") == 0);
         json_decref(req);
+        if (silent)
+            continue;
         if (!reply)
             break;
         wp_proto_send(c, reply, &err);
         json_decref(reply);
+    }
+}
+
+static void fake_daemon(int lfd)
+{
+    for (;;) {
+        int c = accept(lfd, NULL, NULL);
+        if (c < 0)
+            break;
+        serve(c);
+        close(c);
     }
     _exit(0);
 }
@@ -186,6 +203,98 @@ static void test_call(void **state)
     wp_client_close(c);
 }
 
+/* A daemon that takes the request and never answers: the call gives up
+ * after the timeout with WP_E_UNAVAILABLE naming the op, and the connection
+ * is closed so later calls fail at once. */
+static void test_call_timeout(void **state)
+{
+    fixture *f = *state;
+    wp_err err = {0};
+    long long version = 0;
+
+    start_fake(f);
+    wp_client *c = wp_client_open(f->path, "1", &err);
+    assert_non_null(c);
+    json_t *r = wp_client_call(c, "echo", NULL, NULL, &err);
+    assert_non_null(r); /* a timeout does not get in the way of a prompt reply */
+    json_decref(r);
+
+    r = wp_client_call(c, "silent", NULL, &version, &err);
+    assert_null(r);
+    assert_int_equal(err.code, WP_E_UNAVAILABLE);
+    assert_int_equal(wp_code_exit_status(err.code), 6);
+    assert_non_null(strstr(err.what, "did not answer \"silent\" within 1 s"));
+    assert_non_null(strstr(err.why, f->path));
+    assert_non_null(strstr(err.todo, "WOLFPACK_TIMEOUT"));
+    assert_int_equal(version, -1);
+
+    r = wp_client_call(c, "group.create", json_pack("{s:s}", "name", "g"), NULL, &err);
+    assert_null(r);
+    assert_int_equal(err.code, WP_E_UNAVAILABLE);
+    assert_non_null(strstr(err.what, "closed"));
+    wp_client_close(c);
+}
+
+/* A change that times out warns that it may have been applied; a read
+ * does not. */
+static void test_change_timeout_warns(void **state)
+{
+    fixture *f = *state;
+    wp_err err = {0};
+    start_fake(f);
+    const char *ops[] = {"group.create", "silent"};
+    for (size_t i = 0; i < 2; i++) {
+        wp_client *c = wp_client_open(f->path, "1", &err);
+        assert_non_null(c);
+        json_t *r = wp_client_call(c, ops[i], NULL, NULL, &err);
+        assert_null(r);
+        assert_int_equal(err.code, WP_E_UNAVAILABLE);
+        assert_non_null(strstr(err.what, ops[i]));
+        if ((strstr(err.todo, "may still be applied") != NULL) != (i == 0))
+            fail_msg("%s: todo \"%s\"", ops[i], err.todo);
+        wp_client_close(c);
+    }
+}
+
+static void test_timeout_value(void **state)
+{
+    (void)state;
+    wp_err err = {0};
+    int s = -1;
+
+    unsetenv("WOLFPACK_TIMEOUT");
+    assert_true(wp_client_timeout(NULL, &s, &err));
+    assert_int_equal(s, WP_CLIENT_TIMEOUT);
+    assert_true(wp_client_timeout("", &s, &err));
+    assert_int_equal(s, WP_CLIENT_TIMEOUT);
+    assert_true(wp_client_timeout("0", &s, &err));
+    assert_int_equal(s, 0);
+    assert_true(wp_client_timeout("86400", &s, &err));
+    assert_int_equal(s, 86400);
+    const char *bad[] = {"abc", "-1", "+1", "1.5", "86401", "30s", " 5", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        wp_err_clear(&err);
+        if (wp_client_timeout(bad[i], &s, &err))
+            fail_msg("timeout \"%s\" accepted", bad[i]);
+        assert_int_equal(err.code, WP_E_INVALID);
+        assert_non_null(strstr(err.what, "--timeout"));
+        assert_true(err.why[0] && err.todo[0]);
+    }
+
+    setenv("WOLFPACK_TIMEOUT", "7", 1);
+    assert_true(wp_client_timeout(NULL, &s, &err));
+    assert_int_equal(s, 7);
+    assert_true(wp_client_timeout("9", &s, &err)); /* the option wins */
+    assert_int_equal(s, 9);
+    setenv("WOLFPACK_TIMEOUT", "later", 1);
+    assert_false(wp_client_timeout(NULL, &s, &err));
+    assert_non_null(strstr(err.what, "WOLFPACK_TIMEOUT"));
+    assert_true(wp_client_timeout("3", &s, &err)); /* a good option hides a bad variable */
+    assert_null(wp_client_connect("/nonexistent/x.sock", &err));
+    assert_int_equal(err.code, WP_E_INVALID); /* a bad variable is reported, not ignored */
+    unsetenv("WOLFPACK_TIMEOUT");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +303,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
         cmocka_unit_test(test_connect_long_path),
         cmocka_unit_test_setup_teardown(test_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_call_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_change_timeout_warns, setup, teardown),
+        cmocka_unit_test(test_timeout_value),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

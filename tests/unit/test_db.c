@@ -447,7 +447,7 @@ static void test_refuse_shape(void **state)
     refused(f->db, "{\"op\":\"group.explode\",\"args\":{}}", WP_E_INVALID, "group.explode");
     refused(f->db, "{\"op\":\"group.create\"}", WP_E_INVALID, "\"args\"");
     refused(f->db, "{\"op\":\"group.create\",\"args\":[]}", WP_E_INVALID, "\"args\"");
-    refused(f->db, "{\"op\":\"group.create\",\"args\":{\"name\":5}}", WP_E_INVALID, "'name'");
+    refused(f->db, "{\"op\":\"group.create\",\"args\":{\"name\":5}}", WP_E_INVALID, "\"name\"");
     refused(f->db, "{\"op\":\"group.create\",\"args\":{}}", WP_E_INVALID, "missing");
     refused(f->db, "{\"op\":\"group.create\",\"args\":{\"name\":\"x\",\"colour\":\"red\"}}",
             WP_E_INVALID, "colour");
@@ -456,7 +456,7 @@ static void test_refuse_shape(void **state)
     refused(f->db,
             "{\"op\":\"node.add\",\"args\":{\"name\":\"x\",\"address\":\"1.2.3.4\","
             "\"id\":\"1\"}}",
-            WP_E_INVALID, "'id'");
+            WP_E_INVALID, "\"id\"");
     refused(f->db,
             "{\"op\":\"resource.create\",\"args\":{\"name\":\"x\",\"group\":\"web\","
             "\"type\":\"ip\",\"depends_on\":\"web-ip\"}}",
