@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -65,6 +66,10 @@ static void spawn(wp_daemon *d, const char *id)
     }
     if (pid == 0) {
         setsid();
+        /* wolfpackd's own umask (077) guards its state; a node task installs
+         * program files as an administrator's shell would (0755 directories),
+         * or services that drop privileges could not reach them. */
+        umask(022);
         int nul = open("/dev/null", O_RDONLY);
         if (nul >= 0)
             dup2(nul, 0);
