@@ -21,6 +21,15 @@
  * The view (wp_view) is this node's knowledge of its partition: quorate,
  * synced, members, its own node id and database name.
  *
+ * Memory: a tick and the 1 s timer build JSON listings of the whole
+ * database (tens of MB of small jansson objects at 10,000 resources) and
+ * free them again.  glibc keeps the freed chunks in its heap, fragmented by
+ * the few that live on, so the resident size stayed at the transient peak
+ * (55-92 MB, bench/README.md).  wp_mem_setup() fixes glibc's thresholds at
+ * start-up (no dynamic raise after a large reply), wp_mem_trim() gives the
+ * free pages back after a tick and a timer run when more than
+ * TRIM_FREE_MIN bytes lie free.
+ *
  * The child reaper: wolfpackd is a child subreaper, so services started by
  * agents land on it when their op child exits.  The reaper reaps only the
  * children that no agent job owns: an op child is reaped by its job
@@ -29,6 +38,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <qb/qblog.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +53,9 @@
 #define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
 #define TICK_SHARE 8   /* a stream of changes: a tick at most 1/8 of the time */
 #define TICK_GAP_MAX_MS 1000
+#define TRIM_FREE_MIN (4u << 20)      /* trim when this much heap lies free */
+#define MMAP_THRESHOLD (256u << 10)   /* a block this large: its own mapping */
+#define TRIM_THRESHOLD (1u << 20)     /* free top of the heap kept at most */
 
 static uint64_t mono_ms(void)
 {
@@ -131,6 +144,26 @@ static bool view_refresh(wp_daemon *d)
     return true;
 }
 
+/* ---- memory ---------------------------------------------------------------- */
+
+void wp_mem_setup(void)
+{
+    /* fixed values also switch off glibc's dynamic thresholds, which after
+     * one 4 MB reply would keep up to 64 MB of free heap untrimmed; one
+     * arena: the daemon is one thread, a library's helper thread needs none */
+    mallopt(M_MMAP_THRESHOLD, (int)MMAP_THRESHOLD);
+    mallopt(M_TRIM_THRESHOLD, (int)TRIM_THRESHOLD);
+    mallopt(M_ARENA_MAX, 1);
+}
+
+void wp_mem_trim(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+
+    if (mi.fordblks > TRIM_FREE_MIN)
+        malloc_trim(0);
+}
+
 /* ---- the tick -------------------------------------------------------------- */
 
 static void tick(void *data)
@@ -145,6 +178,7 @@ static void tick(void *data)
     wp_exec_sweep(d);
     wp_coord_tick(d);
     wp_mon_reconcile(d);
+    wp_mem_trim();
     d->tick_gap_ms = (mono_ms() - d->last_tick_ms) * TICK_SHARE;
     if (d->tick_gap_ms < TICK_GAP_MS)
         d->tick_gap_ms = TICK_GAP_MS;
@@ -215,6 +249,7 @@ static void on_timer(void *data)
     if (view_refresh(d))
         view_changed(d);
     wp_diskfeed_reconcile(d);
+    wp_mem_trim();
     wp_events_kick(d);
     qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)TICK_MS * 1000000u, d, on_timer,
                       &d->tick_timer);

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <qb/qblog.h>
 #include <signal.h>
 #include <stdio.h>
@@ -270,6 +271,7 @@ int main(int argc, char **argv)
 
     if (!parse_opts(argc, argv, &d.opts))
         return 2;
+    wp_mem_setup();
     umask(077);
     signal(SIGPIPE, SIG_IGN);
     wp_log_start();
