@@ -157,8 +157,8 @@ void wp_events_stop(wp_daemon *d);
 void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version);
 void wp_events_on_membership(void *ctx); /* repl's membership callback */
 void wp_events_kick(wp_daemon *d);       /* run a tick soon (once per loop pass) */
-void wp_mem_setup(void); /* glibc malloc thresholds, once at start-up */
-void wp_mem_trim(void);  /* give free heap pages back after a whole-database pass */
+void wp_mem_setup(void);                 /* glibc malloc thresholds, once at start-up */
+void wp_mem_trim(void);                  /* give free heap pages back after a whole-database pass */
 /* quorate, synced and this node named in the database */
 bool wp_view_ready(const wp_daemon *d);
 bool wp_view_is_member(const wp_daemon *d, uint32_t id);

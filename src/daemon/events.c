@@ -53,9 +53,9 @@
 #define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
 #define TICK_SHARE 8   /* a stream of changes: a tick at most 1/8 of the time */
 #define TICK_GAP_MAX_MS 1000
-#define TRIM_FREE_MIN (4u << 20)      /* trim when this much heap lies free */
-#define MMAP_THRESHOLD (256u << 10)   /* a block this large: its own mapping */
-#define TRIM_THRESHOLD (1u << 20)     /* free top of the heap kept at most */
+#define TRIM_FREE_MIN (4u << 20)    /* trim when this much heap lies free */
+#define MMAP_THRESHOLD (256u << 10) /* a block this large: its own mapping */
+#define TRIM_THRESHOLD (1u << 20)   /* free top of the heap kept at most */
 
 static uint64_t mono_ms(void)
 {
