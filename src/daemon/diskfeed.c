@@ -143,8 +143,10 @@ void wp_diskfeed_reconcile(wp_daemon *d)
 
     if (d->stopping || !wp_view_ready(d))
         return;
-    list = wp_db_resource_list(d->db, NULL, &err);
-    groups = wp_db_group_list(d->db, &err);
+    /* the disks only, and the groups only when there is a disk: every
+     * second, not a listing of the whole database */
+    list = wp_db_resource_select(d->db, wp_rtype_name(WP_RT_DISK), NULL, &err);
+    groups = json_array_size(list) > 0 ? wp_db_group_list(d->db, &err) : json_array();
     if (!list || !groups) {
         json_decref(list);
         json_decref(groups);

@@ -786,7 +786,7 @@ static void probe_all(wp_daemon *d)
 {
     wp_exec *x = d->exec;
     wp_err err = {0};
-    json_t *list = wp_db_resource_list(d->db, NULL, &err);
+    json_t *list = wp_db_resource_select(d->db, NULL, d->view.local_name, &err);
     size_t i;
     json_t *r;
 
@@ -807,7 +807,7 @@ void wp_exec_remember_local(wp_daemon *d)
 {
     wp_exec *x = d->exec;
     wp_err err = {0};
-    json_t *list = wp_db_resource_list(d->db, NULL, &err);
+    json_t *list = wp_db_resource_select(d->db, NULL, d->view.local_name, &err);
     size_t i;
     json_t *r;
 

@@ -220,7 +220,8 @@ void wp_mon_reconcile(wp_daemon *d)
 
     if (!m)
         return;
-    list = wp_db_resource_list(d->db, NULL, &err);
+    /* only the resources placed here: a monitor runs where its resource is */
+    list = wp_db_resource_select(d->db, NULL, d->view.local_name, &err);
     for (mon *mo = m->list; mo; mo = mo->next)
         mo->seen = false;
     json_array_foreach(list, i, r)

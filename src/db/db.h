@@ -102,6 +102,10 @@ json_t *wp_db_group_show(wp_db *db, const char *name, wp_err *err);
 /* group may be NULL (all resources, grouped, each group in dependency order). */
 json_t *wp_db_resource_list(wp_db *db, const char *group, wp_err *err);
 json_t *wp_db_resource_show(wp_db *db, const char *name, wp_err *err);
+/* The resources of one type (its name, "Physical Disk") and/or placed on one
+ * node (case-insensitive); NULL: any.  Ordered by group and name, the same
+ * objects as wp_db_resource_list's. */
+json_t *wp_db_resource_select(wp_db *db, const char *type, const char *node, wp_err *err);
 
 /* Whole-database snapshot (the replication's state transfer and backups).
  * export: *buf is malloc'd, caller frees.  import: the image is checked

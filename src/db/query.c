@@ -425,6 +425,56 @@ json_t *wp_db_resource_list(wp_db *db, const char *group, wp_err *err)
     return read_end(db, out);
 }
 
+/* The resources of one type and/or placed on one node, by group and name:
+ * what the daemon's per-node passes (monitors, probes, disk watchers) need,
+ * without reading the other thousands of resources into JSON. */
+json_t *wp_db_resource_select(wp_db *db, const char *type, const char *node, wp_err *err)
+{
+    if (!read_begin(db, err))
+        return NULL;
+    sqlite3_stmt *st = db_stmt(db,
+                               "SELECT name FROM resource WHERE (?1 IS NULL OR type = ?1)"
+                               " AND (?2 IS NULL OR node = ?2) ORDER BY grp, name",
+                               err);
+    if (!st)
+        return read_end(db, NULL);
+    if (type)
+        sqlite3_bind_text(st, 1, type, -1, SQLITE_TRANSIENT);
+    if (node)
+        sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT);
+    json_t *names = json_array();
+    int rc = SQLITE_ROW;
+    while (names && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (json_array_append_new(names, json_string(col_text(st, 0))) != 0)
+            break;
+    sqlite3_reset(st);
+    if (!names || rc == SQLITE_ROW) {
+        json_decref(names);
+        return read_end(db, oom(err, NULL));
+    }
+    if (rc != SQLITE_DONE) {
+        json_decref(names);
+        db_sql_fail(db, err, "read the resources");
+        return read_end(db, NULL);
+    }
+    /* read each one after the statement above has finished */
+    json_t *out = json_array();
+    if (!out)
+        oom(err, NULL);
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n)
+    {
+        json_t *r = out ? resource_read(db, json_string_value(n), err) : NULL;
+        if (out && (!r || json_array_append_new(out, r) != 0)) {
+            json_decref(out);
+            out = r ? oom(err, NULL) : NULL; /* else resource_read said why */
+        }
+    }
+    json_decref(names);
+    return read_end(db, out);
+}
+
 /* --- status ------------------------------------------------------------ */
 
 json_t *wp_db_status(wp_db *db, wp_err *err)
