@@ -344,6 +344,52 @@ static void test_report(void **state)
             WP_E_INVALID, "at");
 }
 
+/* The names in a resource listing, comma-separated (for comparing). */
+static void names_are(json_t *list, const char *want)
+{
+    char got[256] = "";
+    size_t i;
+    json_t *r;
+    assert_non_null(list);
+    json_array_foreach(list, i, r)
+    {
+        if (i)
+            strcat(got, ",");
+        strncat(got, json_string_value(json_object_get(r, "name")), 64);
+    }
+    json_decref(list);
+    assert_string_equal(got, want);
+}
+
+/* wp_db_resource_select: only the resources of a type and/or on a node,
+ * the same objects as the full listing's. */
+static void test_resource_select(void **state)
+{
+    fx *f = *state;
+    wp_err err = {0};
+    apply_ok(f->db, "{\"op\":\"resource.create\",\"args\":{\"name\":\"a-svc\",\"group\":"
+                    "\"Cluster Group\",\"type\":\"Generic Service\",\"props\":{\"command\":"
+                    "\"/bin/true\"}}}");
+    names_are(wp_db_resource_select(f->db, NULL, "n1", &err), "");
+    report(f->db, "web-svc", "n1", "Online", 1000);
+    report(f->db, "a-svc", "n2", "Online", 1000);
+    names_are(wp_db_resource_select(f->db, NULL, "N1", &err), "web-svc");
+    names_are(wp_db_resource_select(f->db, NULL, "n2", &err), "a-svc");
+    names_are(wp_db_resource_select(f->db, NULL, "n3", &err), "");
+    names_are(wp_db_resource_select(f->db, "Generic Service", NULL, &err), "a-svc,web-svc");
+    names_are(wp_db_resource_select(f->db, "IP Address", NULL, &err), "web-ip");
+    names_are(wp_db_resource_select(f->db, "IP Address", "n1", &err), "");
+    names_are(wp_db_resource_select(f->db, "Physical Disk", NULL, &err), "");
+    names_are(wp_db_resource_select(f->db, NULL, NULL, &err), "a-svc,web-ip,web-svc");
+    /* the same object as resource show gives */
+    json_t *list = wp_db_resource_select(f->db, NULL, "n1", &err);
+    json_t *one = resource(f->db, "web-svc");
+    assert_true(json_equal(json_array_get(list, 0), one));
+    json_decref(one);
+    json_decref(list);
+    assert_int_equal(err.code, WP_OK);
+}
+
 /* A very long error is kept, cut at a character boundary. */
 static void test_report_long_error(void **state)
 {
@@ -710,6 +756,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resource_verbs, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_report, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_report_long_error, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_resource_select, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_export_shape, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_failover_roundtrip, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_commit_histories, fx_setup, fx_teardown),
