@@ -7,8 +7,10 @@
 #   throughput        many clients at once (wpload, 100 connections) on 1, 3, 5
 #   fresh-node sync   3 nodes hold 10,000 resources; n3's database is wiped and
 #                     its wolfpackd started: time until it serves (synced)
-#   memory            wolfpackd's VmRSS with 10,000 resources (n1, and n3
-#                     after its import)
+#   memory            wolfpackd's VmRSS with 10,000 resources: n1 right
+#                     after the load, n1 once the load has stopped (after
+#                     n3's sync, seconds later), n3 after its import; and
+#                     n1's peak (VmHWM)
 #
 # Each figure is printed beside its target.  A benchmark prints; it does not
 # fail on a missed target (exit status 0 unless the cluster cannot start).
@@ -77,11 +79,12 @@ load() { # load NODE CONNS COUNT PREFIX [more wpload args]
 }
 fmt() { printf '%.2f' "$1"; }
 line() { printf '  %-44s %12s   target %s\n' "$1" "$2" "$3"; }
-rss_kb() { # rss_kb NODE
+rss_kb() { # rss_kb NODE [FIELD]: wolfpackd's VmRSS (or FIELD) in kB
     local pid
     pid=$(cut -d' ' -f1 "$WPTC_DIR/nodes/$1/wolfpackd.pid" 2>/dev/null)
-    awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null
+    awk -v f="${2:-VmRSS}:" '$1 == f {print $2}' "/proc/$pid/status" 2>/dev/null
 }
+mb() { echo "$((${1:-0} / 1024)) MB"; }
 
 echo "bench_replication: $(nproc) CPU(s), build $build, $(date -u +%FT%TZ)"
 echo "  (a machine shared with other work gives noisy figures: compare runs, not digits)"
@@ -113,6 +116,7 @@ up 3
 t0=$(now_ms)
 made=$(load n1 64 "$RES_N" "res" --op resource.create | jq .acked)
 t1=$(now_ms)
+rss_loaded=$(rss_kb n1)
 echo "3 nodes, $made resources created in $(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100)) s:"
 v=$(version n1)
 # a fresh wolfpackd on a node whose corosync runs: stop it (by its recorded
@@ -139,7 +143,9 @@ took=$(grep -h "snapshot imported" "$WPTC_DIR/nodes/n3/var/log/wolfpack/wolfpack
 bytes=$(grep -h "imported a snapshot of" "$WPTC_DIR/nodes/n3/var/log/wolfpack/wolfpackd.log" 2>/dev/null |
     tail -1 | sed -n 's/.*snapshot of \([0-9]*\) bytes.*/\1/p')
 line "fresh node: joined to synced (${bytes:-?} B)" "${took:-?} ms" "<= 1000 ms"
-line "wolfpackd VmRSS, n1 ($made resources)" "$(($(rss_kb n1) / 1024)) MB" "<= 30 MB"
-line "wolfpackd VmRSS, n3 after the import" "$(($(rss_kb n3) / 1024)) MB" "<= 30 MB"
+line "wolfpackd VmRSS, n1 right after the load" "$(mb "$rss_loaded")" "<= 30 MB"
+line "wolfpackd VmRSS, n1, the load stopped" "$(mb "$(rss_kb n1)")" "<= 30 MB"
+line "wolfpackd VmRSS, n3 after the import" "$(mb "$(rss_kb n3)")" "<= 30 MB"
+line "wolfpackd VmHWM (peak), n1" "$(mb "$(rss_kb n1 VmHWM)")" "-"
 grep -v '^$' "$TMP/wpload.err" 2>/dev/null | sort | uniq -c | head -5 | sed 's/^/  wpload: /'
 exit 0
