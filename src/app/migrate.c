@@ -394,24 +394,23 @@ static bool create_group(wp_app_cluster *c, const wp_app_new_group *g, wp_err *e
     snprintf(nm, sizeof nm, "%.60s-name", g->name);
     snprintf(dk, sizeof dk, "%.60s-disk", g->name);
     /* "O": each request holds its own reference; ours are dropped below */
-    bool ok =
-        wp_app_change(
-            c, "group.create",
-            json_pack("{s:s, s:{s:s}}", "name", g->name, "policy", "preferred_owners", c->node),
-            err) &&
-        wp_app_change(c, "resource.create",
-                      json_pack("{s:s, s:s, s:s, s:O}", "name", ip, "group", g->name, "type",
-                                "IP Address", "props", props[0]),
-                      err) &&
-        wp_app_change(c, "resource.create",
-                      json_pack("{s:s, s:s, s:s, s:O, s:[s]}", "name", nm, "group", g->name,
-                                "type", "Network Name", "props", props[1], "depends_on", ip),
-                      err) &&
-        wp_app_change(c, "resource.create",
-                      json_pack("{s:s, s:s, s:s, s:O}", "name", dk, "group", g->name, "type",
-                                "Physical Disk", "props", props[2]),
-                      err) &&
-        wp_app_change(c, "group.online", json_pack("{s:s}", "name", g->name), err);
+    bool ok = wp_app_change(c, "group.create",
+                            json_pack("{s:s, s:{s:s}}", "name", g->name, "policy",
+                                      "preferred_owners", c->node),
+                            err) &&
+              wp_app_change(c, "resource.create",
+                            json_pack("{s:s, s:s, s:s, s:O}", "name", ip, "group", g->name, "type",
+                                      "IP Address", "props", props[0]),
+                            err) &&
+              wp_app_change(c, "resource.create",
+                            json_pack("{s:s, s:s, s:s, s:O, s:[s]}", "name", nm, "group", g->name,
+                                      "type", "Network Name", "props", props[1], "depends_on", ip),
+                            err) &&
+              wp_app_change(c, "resource.create",
+                            json_pack("{s:s, s:s, s:s, s:O}", "name", dk, "group", g->name, "type",
+                                      "Physical Disk", "props", props[2]),
+                            err) &&
+              wp_app_change(c, "group.online", json_pack("{s:s}", "name", g->name), err);
     for (int i = 0; i < 3; i++)
         json_decref(props[i]);
     if (ok)

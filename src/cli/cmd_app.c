@@ -637,9 +637,8 @@ static int sub_migrate(wp_cli *cli, int argc, char **argv)
         (opts[0].count || !opts[3].count || !opts[4].count || !opts[5].count || !opts[6].count))
         return wp_cli_usage_error(usage, "--create-group NAME needs --ip A/P --name HOST --disk "
                                          "DEVICE --mountpoint M (and no --group)");
-    if (!create &&
-        (opts[3].count || opts[4].count || opts[5].count || opts[6].count || opts[7].count ||
-         opts[8].count))
+    if (!create && (opts[3].count || opts[4].count || opts[5].count || opts[6].count ||
+                    opts[7].count || opts[8].count))
         return wp_cli_usage_error(usage, "--ip, --name, --disk, --mountpoint, --fstype and "
                                          "--mount-options go with --create-group");
     wp_app_new_group ng = {.name = create ? opts[2].values[0] : NULL,
