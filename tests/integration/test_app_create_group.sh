@@ -124,7 +124,7 @@ check "n1: 5 records written" test "$(rs n1 127.0.0.1 'PUT a' 'PUT b' 'PUT c' 'P
     grep -c '^OK')" -eq 5
 check "n1: stop it" wp n1 app stop recordstore
 
-NEWG=(--create-group cg --ip $VIP/24 --name cg --disk /run/wolfpack/disks/disk1 --mountpoint /srv/cg)
+NEWG=(--create-group cg --ip "$VIP/24" --name cg --disk /run/wolfpack/disks/disk1 --mountpoint /srv/cg)
 v0=$(db_version)
 rc=0
 wp n1 app migrate recordstore "${NEWG[@]}" --mount-options 'dirsync,,noatime' || rc=$?
