@@ -406,11 +406,11 @@ pause
 act "7. $owner, the owner, loses power"
 say "kill -9 of its corosync and wolfpackd, and its network cable pulled"
 shown host "$TC" kill "$owner"
-shown host ip -n "${PREFIX}sw" link set "p-$owner" down
+shown host "$TC" unplug "$owner"
 say "(the second one: $owner's port on the switch goes dark)"
 t_kill=$(date +%s.%N)
 "$TC" kill "$owner" >/dev/null
-ip -n "${PREFIX}sw" link set "p-$owner" down
+"$TC" unplug "$owner" >/dev/null
 say "(the client, from now on: connect to $NAME until it answers again)"
 "$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >"$TMP/poll"
 rc=$?

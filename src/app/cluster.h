@@ -116,9 +116,12 @@ bool wp_app_config(const wp_app_env *env, const char *socket_path, const char *a
 
 /* `wolfpack app migrate APP --group G` (migrate.c): the article's
  * workaround, resumable; back: --rollback.  With create, the group is made
- * first (an IP Address, a Network Name, a Physical Disk) and brought online. */
+ * first (an IP Address, a Network Name, a Physical Disk) and brought online;
+ * its values are checked (src/lib/model.h) before anything is created. */
 typedef struct wp_app_new_group {
-    const char *name, *ip, *hostname, *device, *mountpoint, *fstype; /* fstype NULL: ext4 */
+    const char *name, *ip, *hostname, *device, *mountpoint;
+    const char *fstype;        /* NULL: ext4 */
+    const char *mount_options; /* NULL: the disk's property stays unset */
 } wp_app_new_group;
 bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
                     const wp_app_new_group *create, bool back, wp_err *err);

@@ -36,6 +36,7 @@
 
 #include "cluster.h"
 #include "cluster_internal.h"
+#include "../lib/model.h"
 #include "fsutil.h"
 
 static const char *const steps[] = {"backup",    "remove-others", "install",
@@ -345,9 +346,36 @@ static bool rollback(wp_app_cluster *c, json_t *st, wp_err *err)
     return ok;
 }
 
+/* The properties of the three resources of --create-group, in that order
+ * (IP Address, Network Name, Physical Disk), each checked as the daemon
+ * will: a bad value is refused here, before anything is created. */
+static bool new_group_props(const wp_app_new_group *g, json_t *props[3], wp_err *err)
+{
+    static const wp_rtype types[3] = {WP_RT_IP, WP_RT_NETNAME, WP_RT_DISK};
+    props[0] = json_pack("{s:s}", "address", g->ip);
+    props[1] = json_pack("{s:s}", "hostname", g->hostname);
+    props[2] = json_pack("{s:s, s:s, s:s}", "device", g->device, "mountpoint", g->mountpoint,
+                         "fstype", g->fstype ? g->fstype : "ext4");
+    if (props[2] && g->mount_options)
+        json_object_set_new(props[2], "mount_options", json_string(g->mount_options));
+    for (int i = 0; i < 3; i++) {
+        if (!props[i]) {
+            wp_errf(err, WP_E_INTERNAL, "out of memory");
+            return false;
+        }
+        if (!wp_props_validate_all(types[i], props[i], err)) {
+            wp_err_todo(err, "correct the value of its option (--ip, --name, --disk, "
+                             "--mountpoint, --fstype or --mount-options) and run again; "
+                             "nothing was created");
+            return false;
+        }
+    }
+    return true;
+}
+
 /* --create-group: the group with an IP Address, a Network Name on it and a
- * Physical Disk, preferring this node, brought online.  A group that exists
- * already (a rerun) is taken as it is. */
+ * Physical Disk (with --mount-options, if given), preferring this node,
+ * brought online.  A group that exists already (a rerun) is taken as it is. */
 static bool create_group(wp_app_cluster *c, const wp_app_new_group *g, wp_err *err)
 {
     json_t *have = wp_app_call(c, "group.show", json_pack("{s:s}", "name", g->name), NULL);
@@ -355,30 +383,36 @@ static bool create_group(wp_app_cluster *c, const wp_app_new_group *g, wp_err *e
         json_decref(have);
         return true;
     }
+    json_t *props[3] = {NULL, NULL, NULL};
+    if (!new_group_props(g, props, err)) {
+        for (int i = 0; i < 3; i++)
+            json_decref(props[i]);
+        return false;
+    }
     char ip[128], nm[128], dk[128];
     snprintf(ip, sizeof ip, "%.60s-ip", g->name);
     snprintf(nm, sizeof nm, "%.60s-name", g->name);
     snprintf(dk, sizeof dk, "%.60s-disk", g->name);
-    bool ok =
-        wp_app_change(
-            c, "group.create",
-            json_pack("{s:s, s:{s:s}}", "name", g->name, "policy", "preferred_owners", c->node),
-            err) &&
-        wp_app_change(c, "resource.create",
-                      json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", ip, "group", g->name, "type",
-                                "IP Address", "props", "address", g->ip),
-                      err) &&
-        wp_app_change(c, "resource.create",
-                      json_pack("{s:s, s:s, s:s, s:{s:s}, s:[s]}", "name", nm, "group", g->name,
-                                "type", "Network Name", "props", "hostname", g->hostname,
-                                "depends_on", ip),
-                      err) &&
-        wp_app_change(c, "resource.create",
-                      json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "name", dk, "group", g->name,
-                                "type", "Physical Disk", "props", "device", g->device, "mountpoint",
-                                g->mountpoint, "fstype", g->fstype ? g->fstype : "ext4"),
-                      err) &&
-        wp_app_change(c, "group.online", json_pack("{s:s}", "name", g->name), err);
+    /* "O": each request holds its own reference; ours are dropped below */
+    bool ok = wp_app_change(c, "group.create",
+                            json_pack("{s:s, s:{s:s}}", "name", g->name, "policy",
+                                      "preferred_owners", c->node),
+                            err) &&
+              wp_app_change(c, "resource.create",
+                            json_pack("{s:s, s:s, s:s, s:O}", "name", ip, "group", g->name, "type",
+                                      "IP Address", "props", props[0]),
+                            err) &&
+              wp_app_change(c, "resource.create",
+                            json_pack("{s:s, s:s, s:s, s:O, s:[s]}", "name", nm, "group", g->name,
+                                      "type", "Network Name", "props", props[1], "depends_on", ip),
+                            err) &&
+              wp_app_change(c, "resource.create",
+                            json_pack("{s:s, s:s, s:s, s:O}", "name", dk, "group", g->name, "type",
+                                      "Physical Disk", "props", props[2]),
+                            err) &&
+              wp_app_change(c, "group.online", json_pack("{s:s}", "name", g->name), err);
+    for (int i = 0; i < 3; i++)
+        json_decref(props[i]);
     if (ok)
         fprintf(c->out, "  created group %s (%s, %s, %s) and brought it online\n", g->name, ip, nm,
                 dk);

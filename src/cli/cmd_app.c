@@ -13,7 +13,7 @@
  *                        [--retries N] [--max-failed-nodes N] [--pre-hook P] [--post-hook P]
  *     wolfpack app migrate APP --group G | migrate APP [--rollback]
  *     wolfpack app migrate APP --create-group NAME --ip A/P --name HOST --disk DEV
- *                              --mountpoint M [--fstype T]
+ *                              --mountpoint M [--fstype T] [--mount-options OPTS]
  *     wolfpack app task-run ID        (wolfpackd runs it for a node task)
  *
  * Unlike the cluster verbs these work on the node itself (src/app): install
@@ -41,7 +41,8 @@ static const char usage[] =
     "         | sp apply SP [--group G] [--single|--plan|--rollback] [--force] [--retries N]\n"
     "                       [--max-failed-nodes N] [--pre-hook PROG] [--post-hook PROG]\n"
     "         | migrate APP [--group G | --create-group NAME --ip A/P --name HOST --disk DEV\n"
-    "                        --mountpoint M [--fstype T]] [--rollback]\n"
+    "                        --mountpoint M [--fstype T] [--mount-options OPTS]]\n"
+    "                       [--rollback]\n"
     "         | config APP [NAME=VALUE ...]";
 
 /* Parse the options of a subcommand; *status is set when it returns false. */
@@ -624,27 +625,29 @@ static int sub_migrate(wp_cli *cli, int argc, char **argv)
         {.name = "--group", .has_value = true},        {.name = "--rollback", .has_value = false},
         {.name = "--create-group", .has_value = true}, {.name = "--ip", .has_value = true},
         {.name = "--name", .has_value = true},         {.name = "--disk", .has_value = true},
-        {.name = "--mountpoint", .has_value = true},   {.name = "--fstype", .has_value = true}};
+        {.name = "--mountpoint", .has_value = true},   {.name = "--fstype", .has_value = true},
+        {.name = "--mount-options", .has_value = true}};
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 8, &a, 1, "migrate", &status) || !env_of(&env, &status))
+    if (!parse(cli, argc, argv, opts, 9, &a, 1, "migrate", &status) || !env_of(&env, &status))
         return status;
     bool create = opts[2].count > 0;
     if (create &&
         (opts[0].count || !opts[3].count || !opts[4].count || !opts[5].count || !opts[6].count))
         return wp_cli_usage_error(usage, "--create-group NAME needs --ip A/P --name HOST --disk "
                                          "DEVICE --mountpoint M (and no --group)");
-    if (!create &&
-        (opts[3].count || opts[4].count || opts[5].count || opts[6].count || opts[7].count))
-        return wp_cli_usage_error(usage, "--ip, --name, --disk, --mountpoint and --fstype go "
-                                         "with --create-group");
+    if (!create && (opts[3].count || opts[4].count || opts[5].count || opts[6].count ||
+                    opts[7].count || opts[8].count))
+        return wp_cli_usage_error(usage, "--ip, --name, --disk, --mountpoint, --fstype and "
+                                         "--mount-options go with --create-group");
     wp_app_new_group ng = {.name = create ? opts[2].values[0] : NULL,
                            .ip = create ? opts[3].values[0] : NULL,
                            .hostname = create ? opts[4].values[0] : NULL,
                            .device = create ? opts[5].values[0] : NULL,
                            .mountpoint = create ? opts[6].values[0] : NULL,
-                           .fstype = opts[7].count ? opts[7].values[0] : NULL};
+                           .fstype = opts[7].count ? opts[7].values[0] : NULL,
+                           .mount_options = opts[8].count ? opts[8].values[0] : NULL};
     wp_err err = {0};
     wp_app_cluster c;
     if (!wp_app_cluster_open(&c, &env, cli->socket_opt, &err))

@@ -107,6 +107,17 @@ expect_fail 3 "migrate --rollback with none in progress" wp app migrate recordst
 expect_err "says none is in progress" 'no migration of recordstore is in progress'
 expect_fail 2 "--create-group without its values" wp app migrate recordstore --create-group g2
 expect_fail 2 "--ip without --create-group" wp app migrate recordstore --group full --ip 198.51.100.9/24
+expect_fail 2 "--mount-options without --create-group" \
+    wp app migrate recordstore --group full --mount-options dirsync
+expect_err "says it goes with --create-group" '--mount-options go with --create-group'
+NEWG=(--create-group g2 --ip 198.51.100.9/24 --name g2 --disk /dev/loop-none --mountpoint /srv/g2)
+expect_fail 2 "--create-group with bad --mount-options creates nothing" \
+    wp app migrate recordstore "${NEWG[@]}" --mount-options 'dirsync,,noatime'
+expect_err "names the option list" 'mount_options'
+expect_err "and says nothing was created" 'nothing was created'
+expect_fail 2 "--create-group with a bad --fstype creates nothing" \
+    wp app migrate recordstore "${NEWG[@]}" --fstype ntfs --mount-options dirsync
+expect_fail 3 "so group g2 does not exist" wp group show g2
 expect_fail 4 "migrate into a group that does not qualify" wp app migrate recordstore --group web
 check "with the article's refusal" grep -Fxq "$NOTQ" "$OUT"
 check "the standalone install is untouched" \

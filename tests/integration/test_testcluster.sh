@@ -2,7 +2,8 @@
 # test_testcluster.sh -- integration test of tools/testcluster with corosync
 # alone (--no-daemons): a 3-node cluster forms, nothing leaks into the
 # host's network namespace, a partition takes quorum from the minority, a
-# killed node leaves and comes back, add-node / remove-node grow and shrink
+# killed node leaves and comes back, an unplugged node (switch port down)
+# is cut off and comes back on plug, heal and start, add-node / remove-node grow and shrink
 # the running cluster (votequorum follows), and `down` leaves nothing behind.
 #
 # Run as root from anywhere:  tests/integration/test_testcluster.sh
@@ -158,13 +159,46 @@ check "status works with a stopped node" sh -c "'$TC' status | grep '^n3 .*not r
 check "start n3" "$TC" start n3
 check "3 members after start n3" "$TC" wait-quorum --timeout 30
 
-# --- add-node / remove-node (--no-daemons: testcluster rewrites corosync.conf) ---
 expect_status() { # expect_status CODE CMD...
     local want=$1 rc=0
     shift
     "$@" >/dev/null 2>&1 || rc=$?
     [ "$rc" = "$want" ]
 }
+
+# --- unplug and plug (the node's switch port down / up; its processes run on) ---
+pings() { "$TC" exec "$1" ping -q -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
+unplugged_in_status() { status_line "$1" | grep UNPLUGGED >/dev/null; }
+status_line() { # the status line of node $1 (no pipe into grep -q: pipefail)
+    local out
+    out=$("$TC" status)
+    grep "^$1 " <<<"$out"
+}
+check "before unplug: n1 pings n2" pings n1 198.51.100.12
+n2pid=$(awk '{print $1 ":" $2}' "$WPTC_DIR/nodes/n2/corosync.pid")
+check "unplug n2" "$TC" unplug n2
+check "unplugged: n1 does not ping n2" eval '! pings n1 198.51.100.12'
+check "unplugged: the client does not ping n2" eval '! pings client 198.51.100.12'
+check "unplugged: n2 does not ping n3" eval '! pings n2 198.51.100.13'
+check "n1 and n3 see 2 members while n2 is unplugged" "$TC" wait-view n1 n3 --members 2 --timeout 20
+check "n2 alone loses quorum" "$TC" wait-view n2 --members 1 --quorate no --timeout 20
+check "n2's corosync still runs while unplugged" pid_alive "$n2pid"
+check "status shows n2 unplugged" unplugged_in_status n2
+check "status shows n1 plugged in" eval '! unplugged_in_status n1'
+check "unplug of an unknown node is refused" expect_status 2 "$TC" unplug n9
+check "plug n2" "$TC" plug n2
+check "plugged: n1 pings n2" pings n1 198.51.100.12
+check "plugged: the client pings n2" pings client 198.51.100.12
+check "status no longer shows n2 unplugged" eval '! unplugged_in_status n2'
+check "3 members after plug n2" "$TC" wait-quorum --timeout 30
+check "unplug n3, then heal" sh -c "'$TC' unplug n3 >/dev/null && '$TC' heal >/dev/null"
+check "heal plugs n3 back in: n1 pings n3" pings n1 198.51.100.13
+check "unplug and kill n3 (a power loss)" sh -c "'$TC' unplug n3 >/dev/null && '$TC' kill n3 >/dev/null"
+check "start n3 says it plugs n3 back in" sh -c "'$TC' start n3 | grep 'plugged back in' >/dev/null"
+check "started: n1 pings n3" pings n1 198.51.100.13
+check "3 members after start n3 (unplugged)" "$TC" wait-quorum --timeout 30
+
+# --- add-node / remove-node (--no-daemons: testcluster rewrites corosync.conf) ---
 expected_votes() {
     "$TC" exec "$1" corosync-quorumtool -s 2>/dev/null | awk -F: '/^Expected votes/ {gsub(/ /, "", $2); print $2}'
 }
@@ -184,7 +218,8 @@ check "n1 expects 3 votes again" test "$(expected_votes n1)" = 3
 check "add-node n4 again (down removes it)" "$TC" add-node n4
 check "4 members again" "$TC" wait-quorum --timeout 30
 
-# --- down ---
+# --- down (with a node unplugged) ---
+check "unplug n4 before down" "$TC" unplug n4
 mapfile -t pids < <(recorded_pids)
 check "pids were recorded" test "${#pids[@]}" -ge 3
 check "down" "$TC" down
@@ -197,11 +232,6 @@ check "down again is fine" "$TC" down
 
 # --- with daemons (when wolfpackd is built): start waits for corosync ---
 WOLFPACKD=${WOLFPACKD:-$REPO/build/wolfpackd}
-status_line() { # the status line of node $1 (no pipe into grep -q: pipefail)
-    local out
-    out=$("$TC" status)
-    grep "^$1 " <<<"$out"
-}
 wolfpackd_runs() { status_line "$1" | grep "^$1 .*running ([0-9]*) *running ([0-9]*)" >/dev/null; }
 wait_wolfpackd_runs() { # a daemon that dies soon after its start is caught too
     sleep 1
