@@ -7,7 +7,14 @@
  * src/lib/proto.h) and an output buffer (replies not yet written).
  *
  * Rules:
- *   - a length of 0 or above WP_PROTO_MAX_FRAME: error reply, then close;
+ *   - a request length of 0 or above WP_PROTO_MAX_FRAME (1 MiB): error
+ *     reply, then close;
+ *   - replies and watch events may be up to WP_PROTO_MAX_REPLY (64 MiB); a
+ *     larger one is replaced by an error reply.  Replies are queued in the
+ *     output buffer and written without blocking as the socket drains
+ *     (POLLOUT), so a client reading a large reply slowly holds up nobody
+ *     else; while more than WP_DAEMON_OUT_HIGH waits, that client's further
+ *     requests are not read;
  *   - a frame that does not decode: error reply, the connection stays;
  *   - one request at a time per connection: while a command is in flight
  *     (busy) the connection is not read, so replies keep request order;
@@ -40,6 +47,7 @@
 
 #define READ_CHUNK 65536
 #define IN_LIMIT (4 + WP_PROTO_MAX_FRAME + 4)
+#define OUT_KEEP (64u << 10) /* an idle connection keeps at most this much output buffer */
 
 struct wp_conn {
     wp_daemon *d;
@@ -113,8 +121,14 @@ static void out_flush(wp_conn *c)
             c->dead = true;
         }
     }
-    if (c->out_off == c->out_len)
+    if (c->out_off == c->out_len) {
         c->out_off = c->out_len = 0;
+        if (c->out_cap > OUT_KEEP) { /* do not hold a large reply's buffer */
+            free(c->out);
+            c->out = NULL;
+            c->out_cap = 0;
+        }
+    }
 }
 
 static size_t out_pending(const wp_conn *c)
@@ -129,21 +143,29 @@ void wp_ipc_reply(wp_daemon *d, wp_conn *c, json_t *reply)
     wp_err err = {0};
 
     (void)d;
-    if (!reply || !wp_proto_encode_frame(reply, &frame, &len, &err)) {
+    if (!reply || !wp_proto_encode_reply(reply, &frame, &len, &err)) {
         if (!reply)
             wp_errf(&err, WP_E_INTERNAL, "wolfpackd could not build a reply");
         wp_log_err(LOG_WARNING, "reply", &err);
         json_decref(reply);
         reply = wp_reply_error(c->d, &err);
-        if (!reply || !wp_proto_encode_frame(reply, &frame, &len, &err)) {
+        if (!reply || !wp_proto_encode_reply(reply, &frame, &len, &err)) {
             json_decref(reply);
             c->dead = true;
             return;
         }
     }
     json_decref(reply);
-    if (out_pending(c) == 0)
-        c->out_off = c->out_len = 0;
+    if (out_pending(c) == 0) {
+        /* nothing queued: the frame becomes the output buffer (no copy of
+         * a reply that may be many MiB) */
+        free(c->out);
+        c->out = frame;
+        c->out_cap = c->out_len = len;
+        c->out_off = 0;
+        out_flush(c);
+        return;
+    }
     if (!buf_reserve(&c->out, &c->out_cap, c->out_len + len)) {
         free(frame);
         c->dead = true;
@@ -372,7 +394,7 @@ static void refuse_now(int fd, const wp_err *err, wp_daemon *d)
     size_t len;
     wp_err ignored;
 
-    if (reply && wp_proto_encode_frame(reply, &frame, &len, &ignored)) {
+    if (reply && wp_proto_encode_reply(reply, &frame, &len, &ignored)) {
         if (send(fd, frame, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
             qb_log(LOG_DEBUG, "could not send the refusal: %s", strerror(errno));
         free(frame);

@@ -13,6 +13,11 @@
  * The blocking wp_proto_send / wp_proto_recv are for clients (CLI, app
  * setup, test tools); the daemon keeps its own non-blocking buffers and only
  * uses the encode/decode functions.
+ *
+ * Two size limits: requests (client -> daemon, untrusted) hold at most
+ * WP_PROTO_MAX_FRAME bytes; replies and watch events (daemon -> client) at
+ * most WP_PROTO_MAX_REPLY.  wp_proto_encode_frame / wp_proto_send enforce
+ * the first, wp_proto_encode_reply and wp_proto_recv* the second.
  */
 #include "proto.h"
 
@@ -77,15 +82,19 @@ static int json_depth(const json_t *v)
 
 /* ---- requests ---------------------------------------------------------- */
 
-static json_t *parse_strict(const unsigned char *body, size_t len, const char *kind, wp_err *err)
+/* Parse len bytes of JSON; len must be 1..max (WP_PROTO_MAX_FRAME for a
+ * request, WP_PROTO_MAX_REPLY for a reply). */
+static json_t *parse_strict(const unsigned char *body, size_t len, size_t max, const char *kind,
+                            wp_err *err)
 {
     json_error_t jerr;
     json_t *root;
 
-    if (len == 0 || len > WP_PROTO_MAX_FRAME) {
+    if (len == 0 || len > max) {
         wp_errf(err, WP_E_PROTO, "%s has a bad length (%zu bytes)", kind, len);
-        wp_err_why(err, "a frame holds 1 to %u bytes of JSON", WP_PROTO_MAX_FRAME);
-        wp_err_todo(err, "send a smaller request (see src/lib/proto.h)");
+        wp_err_why(err, "such a frame holds 1 to %zu bytes of JSON", max);
+        wp_err_todo(err, max == WP_PROTO_MAX_FRAME ? "send a smaller request (see src/lib/proto.h)"
+                                                   : "ask for less (see src/lib/proto.h)");
         return NULL;
     }
     if (memchr(body, '\0', len)) {
@@ -173,7 +182,7 @@ bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *
     json_t *args;
 
     memset(req, 0, sizeof *req);
-    root = parse_strict(body, len, "the request", err);
+    root = parse_strict(body, len, WP_PROTO_MAX_FRAME, "the request", err);
     if (!root)
         return false;
     if (!check_envelope(root, err))
@@ -278,7 +287,10 @@ bool wp_proto_reply_parse(const json_t *reply, json_t **result, wp_err *err)
 
 /* ---- frames ------------------------------------------------------------ */
 
-bool wp_proto_encode_frame(const json_t *value, unsigned char **out, size_t *out_len, wp_err *err)
+/* Encode value as a frame of at most max bytes of JSON; what names the
+ * message in the error and todo says what to do about a too large one. */
+static bool encode_max(const json_t *value, size_t max, const char *what, const char *todo,
+                       unsigned char **out, size_t *out_len, wp_err *err)
 {
     char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
     size_t len;
@@ -292,25 +304,39 @@ bool wp_proto_encode_frame(const json_t *value, unsigned char **out, size_t *out
         return false;
     }
     len = strlen(text);
-    if (len == 0 || len > WP_PROTO_MAX_FRAME) {
+    if (len == 0 || len > max) {
         free(text);
-        wp_errf(err, WP_E_PROTO, "a message is too large to send (%zu bytes)", len);
-        wp_err_why(err, "a frame holds at most %u bytes", WP_PROTO_MAX_FRAME);
-        wp_err_todo(err, "send less data in one request");
+        wp_errf(err, WP_E_PROTO, "%s is too large to send (%zu bytes)", what, len);
+        wp_err_why(err, "such a frame holds at most %zu bytes (%zu MiB)", max, max >> 20);
+        wp_err_todo(err, "%s", todo);
         return false;
     }
-    *out = malloc(len + 4);
-    if (!*out) {
+    /* reuse the text's allocation: grow it by the 4-byte prefix */
+    unsigned char *frame = realloc(text, len + 4);
+    if (!frame) {
         free(text);
         wp_errf(err, WP_E_INTERNAL, "out of memory encoding a message");
         return false;
     }
+    memmove(frame + 4, frame, len);
     uint32_t be = htonl((uint32_t)len);
-    memcpy(*out, &be, 4);
-    memcpy(*out + 4, text, len);
+    memcpy(frame, &be, 4);
+    *out = frame;
     *out_len = len + 4;
-    free(text);
     return true;
+}
+
+bool wp_proto_encode_frame(const json_t *value, unsigned char **out, size_t *out_len, wp_err *err)
+{
+    return encode_max(value, WP_PROTO_MAX_FRAME, "a message", "send less data in one request", out,
+                      out_len, err);
+}
+
+bool wp_proto_encode_reply(const json_t *value, unsigned char **out, size_t *out_len, wp_err *err)
+{
+    return encode_max(value, WP_PROTO_MAX_REPLY, "the reply",
+                      "ask for less at a time (e.g. `resource list --group G`, `group show G`)",
+                      out, out_len, err);
 }
 
 static bool write_all(int fd, const unsigned char *buf, size_t len, wp_err *err)
@@ -456,9 +482,10 @@ json_t *wp_proto_recv_timeout(int fd, int timeout_ms, bool *timed_out, wp_err *e
     }
     memcpy(&be, hdr, 4);
     len = ntohl(be);
-    if (len == 0 || len > WP_PROTO_MAX_FRAME) {
-        wp_errf(err, WP_E_PROTO, "a message has a bad length (%zu bytes)", len);
-        wp_err_why(err, "a frame holds 1 to %u bytes", WP_PROTO_MAX_FRAME);
+    if (len == 0 || len > WP_PROTO_MAX_REPLY) {
+        wp_errf(err, WP_E_PROTO, "a reply has a bad length (%zu bytes)", len);
+        wp_err_why(err, "a reply frame holds 1 to %u bytes (%u MiB)", WP_PROTO_MAX_REPLY,
+                   WP_PROTO_MAX_REPLY >> 20);
         wp_err_todo(err, "check that both sides speak the wolfpack protocol");
         return NULL;
     }
@@ -474,7 +501,7 @@ json_t *wp_proto_recv_timeout(int fd, int timeout_ms, bool *timed_out, wp_err *e
         free(body);
         return NULL;
     }
-    value = parse_strict(body, len, "the message", err);
+    value = parse_strict(body, len, WP_PROTO_MAX_REPLY, "the reply", err);
     free(body);
     return value;
 }

@@ -3,8 +3,15 @@
  * wolfpackd, over a Unix stream socket.
  *
  * Frame:   4-byte big-endian length N, then N bytes of UTF-8 JSON.
- *          N is 1..WP_PROTO_MAX_FRAME; anything else is a protocol error
- *          (the daemon replies with an error and closes that connection).
+ *          A request (client -> daemon) has N in 1..WP_PROTO_MAX_FRAME
+ *          (1 MiB); anything else is a protocol error (the daemon replies
+ *          with an error and closes that connection).  A reply or watch
+ *          event (daemon -> client) has N in 1..WP_PROTO_MAX_REPLY (64 MiB):
+ *          the daemon answers a reply that would be larger with an error
+ *          reply instead, and a client treats a larger length as a protocol
+ *          error.  Requests stay small because they are untrusted input the
+ *          daemon must buffer whole; replies grow with the cluster (status
+ *          at thousands of groups is several MiB).
  * Request: {"op": OP, "args": {...}}            ("args" may be omitted)
  * Reply:   {"ok": true,  "result": ANY, "version": N}
  *          {"ok": false, "error": {"code": NAME, "what": S, "why": S,
@@ -42,7 +49,8 @@
 
 #include "err.h"
 
-#define WP_PROTO_MAX_FRAME (1u << 20) /* 1 MiB */
+#define WP_PROTO_MAX_FRAME (1u << 20)  /* requests, client -> daemon: 1 MiB */
+#define WP_PROTO_MAX_REPLY (64u << 20) /* replies and events, daemon -> client: 64 MiB */
 
 typedef struct wp_request {
     const char *op; /* points into json; valid while json lives */
@@ -66,11 +74,16 @@ json_t *wp_proto_reply_err(const wp_err *err);
 bool wp_proto_reply_parse(const json_t *reply, json_t **result, wp_err *err);
 
 /* Encode a JSON value as a frame (length prefix + compact JSON).
- * *out is malloc'd.  Fails if larger than WP_PROTO_MAX_FRAME. */
+ * *out is malloc'd.  wp_proto_encode_frame is for requests and fails if the
+ * JSON is larger than WP_PROTO_MAX_FRAME; wp_proto_encode_reply is for
+ * replies and events (the daemon) and fails above WP_PROTO_MAX_REPLY. */
 bool wp_proto_encode_frame(const json_t *value, unsigned char **out, size_t *out_len, wp_err *err);
+bool wp_proto_encode_reply(const json_t *value, unsigned char **out, size_t *out_len, wp_err *err);
 
-/* Blocking helpers for clients on a connected fd.  wp_proto_recv waits as
- * long as it takes (event streams: `status --watch`). */
+/* Blocking helpers for clients on a connected fd: wp_proto_send sends a
+ * request (at most WP_PROTO_MAX_FRAME), wp_proto_recv reads a reply or
+ * event (at most WP_PROTO_MAX_REPLY).  wp_proto_recv waits as long as it
+ * takes (event streams: `status --watch`). */
 bool wp_proto_send(int fd, const json_t *value, wp_err *err);
 json_t *wp_proto_recv(int fd, wp_err *err);
 /* The same, but gives up when the whole frame has not arrived within

@@ -44,7 +44,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define MAX_REPLY (1u << 20)
+#include "../../src/lib/proto.h"
+
+#define MAX_REPLY WP_PROTO_MAX_REPLY /* replies and events: the daemon sends up to 64 MiB */
 
 static int usage(void)
 {

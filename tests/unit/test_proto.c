@@ -3,7 +3,9 @@
  * request decoder accepts a good request of every op and refuses every kind
  * of bad one with the right code and a message naming the problem; frames
  * survive a round trip through a socket and bad frames (zero, oversized,
- * truncated) are refused; replies are built and parsed back.
+ * truncated) are refused; replies are built and parsed back.  The two size
+ * limits: a request is at most WP_PROTO_MAX_FRAME (1 MiB), a reply at most
+ * WP_PROTO_MAX_REPLY (64 MiB), on the encoding and on the reading side.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -334,7 +337,7 @@ static wp_err recv_error(const void *bytes, size_t len)
 
 static void test_bad_frames(void **state)
 {
-    uint32_t zero = htonl(0), huge = htonl(WP_PROTO_MAX_FRAME + 1);
+    uint32_t zero = htonl(0), huge = htonl(WP_PROTO_MAX_REPLY + 1);
     unsigned char trunc[14];
     uint32_t hundred = htonl(100);
     wp_err err;
@@ -390,6 +393,121 @@ static void test_encode_limits(void **state)
     json_decref(v);
 }
 
+/* A JSON object {"big": "xxx..."} whose compact text is exactly len bytes. */
+static json_t *object_of_size(size_t len)
+{
+    const size_t overhead = strlen("{\"big\":\"\"}");
+    char *s = malloc(len - overhead + 1);
+    assert_non_null(s);
+    memset(s, 'x', len - overhead);
+    s[len - overhead] = '\0';
+    json_t *v = json_pack("{s:s}", "big", s);
+    free(s);
+    assert_non_null(v);
+    return v;
+}
+
+static void test_reply_encode_limits(void **state)
+{
+    unsigned char *frame = NULL;
+    size_t len = 0;
+    wp_err err = {0};
+    (void)state;
+
+    /* 2 MiB: too large for a request, fine for a reply */
+    json_t *v = object_of_size(2u << 20);
+    assert_false(wp_proto_encode_frame(v, &frame, &len, &err));
+    assert_int_equal(err.code, WP_E_PROTO);
+    assert_true(wp_proto_encode_reply(v, &frame, &len, &err));
+    assert_int_equal(len, (2u << 20) + 4);
+    uint32_t be;
+    memcpy(&be, frame, 4);
+    assert_int_equal(ntohl(be), 2u << 20);
+    assert_memory_equal(frame + 4, "{\"big\":\"xxx", 11);
+    free(frame);
+    json_decref(v);
+
+    /* exactly the reply limit passes, one byte more does not */
+    v = object_of_size(WP_PROTO_MAX_REPLY);
+    assert_true(wp_proto_encode_reply(v, &frame, &len, &err));
+    assert_int_equal(len, WP_PROTO_MAX_REPLY + 4);
+    free(frame);
+    json_decref(v);
+    v = object_of_size(WP_PROTO_MAX_REPLY + 1);
+    frame = NULL;
+    err = (wp_err){0};
+    assert_false(wp_proto_encode_reply(v, &frame, &len, &err));
+    assert_null(frame);
+    assert_int_equal(err.code, WP_E_PROTO);
+    assert_non_null(strstr(err.what, "too large"));
+    assert_non_null(strstr(err.why, "64 MiB"));
+    assert_true(err.todo[0] != '\0');
+    json_decref(v);
+}
+
+typedef struct writer {
+    int fd;
+    const unsigned char *buf;
+    size_t len;
+} writer;
+
+static void *write_thread(void *arg)
+{
+    writer *w = arg;
+    size_t off = 0;
+
+    while (off < w->len) {
+        ssize_t n = write(w->fd, w->buf + off, w->len - off);
+        if (n <= 0)
+            break;
+        off += (size_t)n;
+    }
+    close(w->fd);
+    return NULL;
+}
+
+static void test_reply_recv_limits(void **state)
+{
+    int sv[2];
+    wp_err err = {0};
+    unsigned char *frame;
+    size_t len;
+    pthread_t t;
+    (void)state;
+
+    /* a 3 MiB reply is read whole (the writer runs in a thread: the socket
+     * buffer is smaller than the frame) */
+    json_t *v = object_of_size(3u << 20);
+    assert_true(wp_proto_encode_reply(v, &frame, &len, &err));
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    writer w = {.fd = sv[0], .buf = frame, .len = len};
+    assert_int_equal(pthread_create(&t, NULL, write_thread, &w), 0);
+    json_t *back = wp_proto_recv(sv[1], &err);
+    pthread_join(t, NULL);
+    close(sv[1]);
+    free(frame);
+    assert_non_null(back);
+    assert_true(json_equal(v, back));
+    json_decref(back);
+    json_decref(v);
+
+    /* a length just above the request limit is a valid reply length: what
+     * fails is the missing body, not the length */
+    uint32_t above = htonl(WP_PROTO_MAX_FRAME + 1);
+    err = recv_error(&above, 4);
+    assert_int_equal(err.code, WP_E_PROTO);
+    assert_non_null(strstr(err.what, "truncated"));
+
+    /* at the reply limit the length is still accepted, above it refused */
+    uint32_t at = htonl(WP_PROTO_MAX_REPLY);
+    err = recv_error(&at, 4);
+    assert_non_null(strstr(err.what, "truncated"));
+    uint32_t over = htonl(WP_PROTO_MAX_REPLY + 1);
+    err = recv_error(&over, 4);
+    assert_int_equal(err.code, WP_E_PROTO);
+    assert_non_null(strstr(err.what, "bad length"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +520,8 @@ int main(void)
         cmocka_unit_test(test_frame_round_trip),
         cmocka_unit_test(test_bad_frames),
         cmocka_unit_test(test_encode_limits),
+        cmocka_unit_test(test_reply_encode_limits),
+        cmocka_unit_test(test_reply_recv_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
