@@ -60,57 +60,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-    PASSED=$((PASSED + 1))
-    echo "ok   - $1"
-}
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "FAIL - $1"
-    for f in "$TMP/out" "$TMP/err"; do # the last wolfpack command's output
-        [ -s "$f" ] && tail -12 "$f" | sed "s/^/    $(basename "$f"): /"
-    done
-    return 0
-}
-check() { # check NAME CMD...
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else fail "$name"; fi
-}
-finish() {
-    echo "$(basename "$0"): $PASSED passed, $FAILED failed"
-    [ "$FAILED" -eq 0 ]
-    exit
-}
-wp() { # wp NODE ARGS...: the CLI on a node, output in $TMP/out, $TMP/err
-    local n=$1
-    shift
-    timeout -k 5 300 "$TC" exec "$n" "$WOLFPACK" "$@" >"$TMP/out" 2>"$TMP/err"
-}
-wait_until() { # wait_until SECONDS CMD...
-    local end=$((SECONDS + $1))
-    shift
-    while [ $SECONDS -lt $end ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    "$@"
-}
-# rs NODE HOST REQUEST...: talk to recordstore; the answer lines on stdout
-rs() {
-    local n=$1 host=$2
-    shift 2
-    "$TC" exec "$n" bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
-        shift 1
-        for r in "$@"; do
-            printf "%s\n" "$r" >&3
-            if [ "$r" = GET ]; then
-                while IFS= read -r -t 10 l <&3; do echo "$l"; [ "$l" = END ] && break; done
-            else
-                IFS= read -r -t 10 l <&3 && echo "$l"
-            fi
-        done' "$host" "$PORT" "$@"
-}
+. "$REPO/tests/integration/lib/checks.sh"
+rs() { rs_at "$@"; } # rs NODE HOST REQUEST...
 records() { rs "$1" "$2" GET | grep -vc '^END$'; }
 forty() { [ "$(records client $VIP)" -eq 40 ]; }
 answers_11() { rs client $VIP VERSION | grep -q 'VERSION 1.1'; }

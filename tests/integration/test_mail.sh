@@ -63,42 +63,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-    PASSED=$((PASSED + 1))
-    echo "ok   - $1"
-}
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "FAIL - $1"
-    for f in "$TMP/out" "$TMP/err"; do # the last command's output
-        [ -s "$f" ] && tail -12 "$f" | sed "s/^/    $(basename "$f"): /"
-    done
-    return 0
-}
-check() { # check NAME CMD...
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else fail "$name"; fi
-}
-finish() {
-    echo "$(basename "$0"): $PASSED passed, $FAILED failed ($SECONDS s)"
-    [ "$FAILED" -eq 0 ]
-    exit
-}
-wp() { # wp NODE ARGS...: the CLI on a node, output in $TMP/out, $TMP/err
-    local n=$1
-    shift
-    timeout -k 5 300 "$TC" exec "$n" "$WOLFPACK" "$@" >"$TMP/out" 2>"$TMP/err"
-}
-wait_until() { # wait_until SECONDS CMD...
-    local end=$((SECONDS + $1))
-    shift
-    while [ $SECONDS -lt $end ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.3
-    done
-    "$@"
-}
+. "$REPO/tests/integration/lib/checks.sh"
 mc() { # mc WHERE ARGS...: the mail client in a namespace, stdout in $TMP/out
     "$TC" exec "$1" $MC "${@:2}" >"$TMP/out" 2>"$TMP/err"
 }

@@ -1,0 +1,59 @@
+# tests/integration/lib/checks.sh -- the helpers the application tests
+# (test_app_article, test_app_rollout, test_app_create_group, test_mail)
+# share: pass/fail counting, the CLI on a node, bounded waiting, and
+# talking to recordstore.  Sourced, not run (tests/run-integration runs
+# only test_*.sh).  The test sets TC, TMP, WOLFPACK, PASSED, FAILED (and
+# PORT for rs_at) before it calls these.
+
+ok() {
+    PASSED=$((PASSED + 1))
+    echo "ok   - $1"
+}
+fail() {
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1"
+    for f in "$TMP/out" "$TMP/err"; do # the last command's output
+        [ -s "$f" ] && tail -12 "$f" | sed "s/^/    $(basename "$f"): /"
+    done
+    return 0
+}
+check() { # check NAME CMD...
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else fail "$name"; fi
+}
+finish() {
+    echo "$(basename "$0"): $PASSED passed, $FAILED failed ($SECONDS s)"
+    [ "$FAILED" -eq 0 ]
+    exit
+}
+wp() { # wp NODE ARGS...: the CLI on a node, output in $TMP/out, $TMP/err
+    local n=$1
+    shift
+    timeout -k 5 300 "$TC" exec "$n" "$WOLFPACK" "$@" >"$TMP/out" 2>"$TMP/err"
+}
+wait_until() { # wait_until SECONDS CMD...: CMD every 0.2 s until it succeeds
+    local end=$((SECONDS + $1))
+    shift
+    while [ $SECONDS -lt $end ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    "$@"
+}
+# rs_at NODE HOST REQUEST...: talk to recordstore at HOST:$PORT from NODE;
+# the answer lines on stdout
+rs_at() {
+    local n=$1 host=$2
+    shift 2
+    "$TC" exec "$n" timeout 30 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
+        shift 1
+        for r in "$@"; do
+            printf "%s\n" "$r" >&3
+            if [ "$r" = GET ]; then
+                while IFS= read -r -t 10 l <&3; do echo "$l"; [ "$l" = END ] && break; done
+            else
+                IFS= read -r -t 10 l <&3 && echo "$l"
+            fi
+        done' "$host" "$PORT" "$@"
+}
