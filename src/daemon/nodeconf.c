@@ -45,6 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../app/fsutil.h"
 #include "../lib/corosync_conf.h"
 #include "daemon.h"
 
@@ -235,50 +236,14 @@ static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
     return text;
 }
 
-static bool io_fail(wp_err *err, const char *what, const char *path)
+/* temp file + fsync + rename + fsync of the directory (src/app/fsutil.c) */
+static bool write_atomic(const char *path, const char *text, wp_err *err)
 {
-    wp_errf(err, WP_E_IO, "cannot %s %s", what, path);
-    wp_err_why(err, "%s", strerror(errno));
+    if (wp_fs_write_atomic(path, text, strlen(text), 0644, err))
+        return true;
     wp_err_todo(err, "check the directory's permissions and free space; the node's corosync "
                      "keeps its old nodelist until the file is written");
     return false;
-}
-
-/* temp file + fsync + rename + fsync of the directory */
-static bool write_atomic(const char *path, const char *text, wp_err *err)
-{
-    char tmp[PATH_MAX], dir[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.wolfpack-new", path);
-    snprintf(dir, sizeof dir, "%s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return io_fail(err, "create", tmp);
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            close(fd);
-            unlink(tmp);
-            return io_fail(err, "write", tmp);
-        }
-        done += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        unlink(tmp);
-        return io_fail(err, "write", tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        return io_fail(err, "replace", path);
-    }
-    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return true;
 }
 
 static void reload_finish(wp_daemon *d, int status)
