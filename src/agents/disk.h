@@ -111,12 +111,15 @@ typedef struct wp_disk_keeper_args {
  * file, or -1 with err. */
 pid_t wp_disk_keeper_spawn(const wp_disk_keeper_args *a, wp_err *err);
 
-/* Stop the disk being used on this node: device read-only (BLKROSET), file
- * system shut down without log flush, SIGKILL to every process of this
- * mount namespace holding it, unmount (lazy if busy).  A late fence
- * (wp_disk_fence_late) only sets read-only and kills the holders: the mount
- * stays, quarantined, since shutting down or unmounting writes journal
- * metadata that may land over the new owner's.  Logs to log_fd. */
+/* Stop the disk being used on this node: device read-only (BLKROSET), the
+ * mount detached, SIGKILL to every process of this mount namespace holding
+ * it (repeated until none is new), and only then the file system shut down
+ * without log flush and released.  Killing before the shutdown is what keeps
+ * a fsync that the shutdown cuts off from being acknowledged (docs/DISK.md).
+ * A late fence (wp_disk_fence_late) only sets read-only and kills the
+ * holders: the mount stays, quarantined, since shutting down or unmounting
+ * writes journal metadata that may land over the new owner's.  Logs to
+ * log_fd. */
 void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, bool late,
                        int log_fd);
 #define WP_DISK_LATE_TAG "late fence"
@@ -128,7 +131,8 @@ void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, b
 bool wp_disk_placeholder_mount(const char *mountpoint, int log_fd);
 void wp_disk_placeholder_drop(const char *mountpoint);
 /* SIGKILL every process of this mount namespace with a file, directory or
- * mapping on the file system of device `dev`; returns how many. */
+ * mapping on the file system of device `dev`, pass after pass until a pass
+ * finds none it has not killed; returns how many. */
 int wp_disk_kill_holders(dev_t dev, int log_fd);
 /* Is the file system of device number dev mounted at mountpoint here? */
 bool wp_disk_mounted(dev_t dev, const char *mountpoint);

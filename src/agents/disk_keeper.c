@@ -115,7 +115,9 @@ static bool proc_holds(const char *pid, dev_t dev)
     return hit || maps_on_dev(pid, dev);
 }
 
-int wp_disk_kill_holders(dev_t dev, int log_fd)
+/* One pass over /proc: SIGKILL every holder of dev not in killed[]; adds
+ * them to killed[] (up to cap) and returns how many were new. */
+static int kill_holders_pass(dev_t dev, pid_t *killed, int *n_killed, int cap, int log_fd)
 {
     struct stat self_ns;
     if (stat("/proc/self/ns/mnt", &self_ns) != 0)
@@ -123,13 +125,17 @@ int wp_disk_kill_holders(dev_t dev, int log_fd)
     DIR *d = opendir("/proc");
     if (!d)
         return 0;
-    int killed = 0;
+    int fresh = 0;
     pid_t self = getpid();
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (!isdigit((unsigned char)e->d_name[0]) || atoi(e->d_name) == self)
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (!isdigit((unsigned char)e->d_name[0]) || pid == self)
             continue;
-        if (!same_mnt_ns(e->d_name, &self_ns) || !proc_holds(e->d_name, dev))
+        bool known = false;
+        for (int i = 0; i < *n_killed && !known; i++)
+            known = killed[i] == pid;
+        if (known || !same_mnt_ns(e->d_name, &self_ns) || !proc_holds(e->d_name, dev))
             continue;
         char comm[64] = "?", path[300];
         snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
@@ -139,13 +145,34 @@ int wp_disk_kill_holders(dev_t dev, int log_fd)
                 comm[strcspn(comm, "\n")] = 0;
             fclose(f);
         }
-        if (kill(atoi(e->d_name), SIGKILL) == 0) {
-            killed++;
+        if (kill(pid, SIGKILL) == 0) {
+            fresh++;
+            if (*n_killed < cap)
+                killed[(*n_killed)++] = pid;
             logf_fd(log_fd, "killed process %s (%s): it held the shared disk", e->d_name, comm);
         }
     }
     closedir(d);
-    return killed;
+    return fresh;
+}
+
+/* Passes until one finds no holder it has not already killed: a holder may
+ * fork, or pass a descriptor on, between the scan and its SIGKILL.  Once a
+ * pass finds nothing new, every process that holds the disk has SIGKILL
+ * pending, and a process with SIGKILL pending never returns to user space:
+ * whatever its fsync says, it cannot acknowledge anything any more. */
+int wp_disk_kill_holders(dev_t dev, int log_fd)
+{
+    enum { CAP = 1024, MAX_PASSES = 16 };
+    pid_t killed[CAP];
+    int n_killed = 0, total = 0;
+    for (int pass = 0; pass < MAX_PASSES; pass++) {
+        int fresh = kill_holders_pass(dev, killed, &n_killed, CAP, log_fd);
+        total += fresh;
+        if (fresh == 0)
+            break;
+    }
+    return total;
 }
 
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
@@ -230,6 +257,35 @@ bool wp_disk_placeholder_mount(const char *mountpoint, int log_fd)
     return true;
 }
 
+/* The file system on dev, mounted at mountpoint, goes away for good: it is
+ * detached from the tree (new path lookups meet the read-only placeholder
+ * under it), every holder gets SIGKILL (again until none is new), and only
+ * then is it shut down without a log flush; the descriptor kept on it is
+ * the last reference, so closing it ends the (shut down) mount without a
+ * write.  The order is the point: a writer whose fsync is in flight when the
+ * journal is aborted may see success for a transaction that never commits
+ * (notes/TESTBED.md); with SIGKILL already pending it dies before it can
+ * acknowledge that write.  See docs/DISK.md, "The fence". */
+static void fence_mounted(dev_t dev, const char *mountpoint, int log_fd)
+{
+    int mfd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (mfd >= 0 && (fstat(mfd, &st) != 0 || st.st_dev != dev)) {
+        close(mfd); /* something else is on top: do not shut that down */
+        mfd = -1;
+    }
+    if (umount2(mountpoint, MNT_DETACH) != 0)
+        logf_fd(log_fd, "fence: cannot detach %s: %s", mountpoint, strerror(errno));
+    wp_disk_kill_holders(dev, log_fd);
+    uint32_t how = WP_FS_SHUTDOWN_NOLOGFLUSH;
+    if (mfd >= 0 && ioctl(mfd, WP_FS_IOC_SHUTDOWN, &how) != 0)
+        logf_fd(log_fd, "fence: cannot shut down the file system on %s: %s", mountpoint,
+                strerror(errno));
+    wp_disk_kill_holders(dev, log_fd); /* nobody, unless it came in by a path we missed */
+    if (mfd >= 0)
+        close(mfd);
+}
+
 void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, bool late,
                        int log_fd)
 {
@@ -251,22 +307,14 @@ void wp_disk_fence_now(int dev_fd, const char *device, const char *mountpoint, b
                 WP_DISK_LATE_TAG, device, mountpoint);
         return;
     }
-    if (dev && wp_disk_mounted(dev, mountpoint)) {
-        int mfd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        uint32_t how = WP_FS_SHUTDOWN_NOLOGFLUSH;
-        if (mfd >= 0 && ioctl(mfd, WP_FS_IOC_SHUTDOWN, &how) != 0)
-            logf_fd(log_fd, "fence: cannot shut down the file system on %s: %s", mountpoint,
-                    strerror(errno));
-        if (mfd >= 0)
-            close(mfd);
-    }
-    if (dev)
+    if (dev && wp_disk_mounted(dev, mountpoint))
+        fence_mounted(dev, mountpoint, log_fd);
+    else if (dev)
         wp_disk_kill_holders(dev, log_fd);
-    if (dev && wp_disk_mounted(dev, mountpoint) && umount2(mountpoint, 0) != 0 &&
-        umount2(mountpoint, MNT_DETACH) != 0)
-        logf_fd(log_fd, "fence: cannot unmount %s: %s", mountpoint, strerror(errno));
     wp_disk_placeholder_mount(mountpoint, log_fd); /* normally there already, under it */
-    logf_fd(log_fd, "fenced %s (%s): read-only, shut down, unmounted, read-only placeholder on it",
+    logf_fd(log_fd,
+            "fenced %s (%s): read-only, detached, holders killed, shut down, read-only "
+            "placeholder on it",
             device, mountpoint);
 }
 
