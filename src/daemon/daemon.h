@@ -105,6 +105,7 @@ typedef struct wp_daemon {
     qb_loop_timer_handle tick_timer, tick_now;
     qb_loop_timer_handle feed_timer; /* diskfeed.c: keepers' heartbeat */
     int feed_count;                  /* keepers fed last time; -1 not feeding */
+    bool feed_through_sync;          /* was ready and stayed quorate: a sync does not stop it */
     int agent_log_fd;                /* STATE_DIR/agents.log: agents' programs write here */
     wp_coord *coord;
     wp_exec *exec;
@@ -188,6 +189,7 @@ void wp_exec_on_commit(wp_daemon *d, const json_t *args);
 void wp_exec_on_report(wp_daemon *d, const json_t *args);
 void wp_exec_on_view(wp_daemon *d);        /* membership/quorum changed */
 void wp_exec_remember_local(wp_daemon *d); /* start-up: what the local db says runs here */
+void wp_exec_before_import(wp_daemon *d);  /* a sync is about to replace the local db */
 bool wp_exec_owns_pid(const wp_daemon *d, pid_t pid);
 bool wp_exec_busy_with(const wp_daemon *d, const char *resource);
 /* A plan of this group is still running somewhere (the coordinator waits). */

@@ -6,7 +6,12 @@
  *     partition, a heartbeat to every keeper of the agents' run directory
  *     (wp_disk_keepers_heartbeat_all; the keepers find nothing else to
  *     prove that the node still belongs to the majority, and fence L/2
- *     after the last heartbeat);
+ *     after the last heartbeat).  A node that was fed-ready and has stayed
+ *     quorate goes on feeding while a sync runs (another node joins): it
+ *     never left the majority, and a sync that outlasts L/2 would fence a
+ *     healthy owner's disk (seen: a new owner fenced 2 s after its takeover,
+ *     when the old owner came back).  A daemon that starts feeds only once
+ *     it is synced;
  *   - when quorum is lost, wp_disk_keepers_fence_all at once, before the
  *     executor's stops (events.c calls wp_diskfeed_on_view first): the
  *     keepers fence in milliseconds, while the agents' stops run one after
@@ -49,12 +54,18 @@ static void feed(void *data)
 
 void wp_diskfeed_beat(wp_daemon *d)
 {
-    int n = wp_view_ready(d) ? wp_disk_keepers_heartbeat_all(run_dir(d)) : -1;
+    if (wp_view_ready(d))
+        d->feed_through_sync = true;
+    else if (!d->view.quorate)
+        d->feed_through_sync = false;
+    bool feed = wp_view_ready(d) || d->feed_through_sync;
+    int n = feed ? wp_disk_keepers_heartbeat_all(run_dir(d)) : -1;
     if (n != d->feed_count) { /* log the changes only: 10 calls a second */
         if (n < 0)
             qb_log(LOG_INFO, "diskfeed: not feeding (this node is not quorate and synced)");
         else
-            qb_log(LOG_INFO, "diskfeed: feeding %d disk keeper(s)", n);
+            qb_log(LOG_INFO, "diskfeed: feeding %d disk keeper(s)%s", n,
+                   wp_view_ready(d) ? "" : " (a sync runs; this node stayed quorate)");
     }
     d->feed_count = n;
 }
@@ -74,10 +85,12 @@ void wp_diskfeed_stop(wp_daemon *d)
 void wp_diskfeed_on_view(wp_daemon *d)
 {
     if (d->was_quorate && !d->view.quorate) {
+        d->feed_through_sync = false;
         int n = wp_disk_keepers_fence_all(run_dir(d));
         if (n > 0)
             qb_log(LOG_WARNING, "diskfeed: quorum lost: told %d disk keeper(s) to fence", n);
     } else if (wp_view_ready(d)) {
+        d->feed_through_sync = true;
         wp_disk_keepers_heartbeat_all(run_dir(d)); /* ready again: at once */
     }
 }

@@ -228,6 +228,14 @@ static void view_changed(wp_daemon *d)
     kick(d, true); /* a membership change never waits for the gap */
 }
 
+static void events_before_import(void *ctx)
+{
+    wp_daemon *d = ctx;
+
+    if (!d->stopping)
+        wp_exec_before_import(d);
+}
+
 void wp_events_on_membership(void *ctx)
 {
     wp_daemon *d = ctx;
@@ -359,6 +367,7 @@ bool wp_events_start(wp_daemon *d, wp_err *err)
     wp_exec_remember_local(d);
     memset(&d->view, 0, sizeof d->view);
     wp_repl_on_membership(d->repl, wp_events_on_membership, d);
+    wp_repl_on_before_import(d->repl, events_before_import, d);
     d->on_applied_hook = wp_events_on_applied;
     if (view_refresh(d))
         view_changed(d);
@@ -378,8 +387,10 @@ void wp_events_stop(wp_daemon *d)
     if (d->loop && d->tick_queued)
         qb_loop_timer_del(d->loop, d->tick_now);
     d->tick_queued = false;
-    if (d->repl)
+    if (d->repl) {
         wp_repl_on_membership(d->repl, NULL, NULL);
+        wp_repl_on_before_import(d->repl, NULL, NULL);
+    }
     wp_mon_free(d->mon);
     d->mon = NULL;
     wp_exec_free(d->exec); /* stops what runs here (blocking) */

@@ -21,15 +21,23 @@
  * plan.
  *
  * Quorum lost: every plan and probe is cancelled, the monitors stop, and
- * every resource the database places here is stopped at once (per group,
- * reverse dependency order), without reports: the partition cannot change
+ * every resource the database places here is stopped at once (per group:
+ * the IP addresses first, then the rest in reverse dependency order, so no
+ * Network Name waiting for a DNS server it cannot reach keeps an address
+ * up beside its new owner's), without reports: the partition cannot change
  * the database, the majority takes the groups over.
  *
  * Probes: at start-up (and when quorum comes back) each resource that the
  * database places here gets a quick check and its real state is reported.
- * A resource that this node's own copy placed here before the sync but the
- * cluster has since placed elsewhere is stopped (the cluster moved it while
- * this daemon was away), so two nodes never keep it.
+ * What this node's own copy placed here -- read at start-up, and again just
+ * before a sync replaces the copy with the cluster's (a node that was
+ * frozen or cut off and comes back, without ever seeing a non-quorate
+ * view) -- but the cluster has since placed elsewhere is stopped, so two
+ * nodes never keep it.  At start-up the resources placed elsewhere whose
+ * check is local (IP Address, Generic Service) are probed too, a few at a
+ * time, and stopped if they run here: what a killed daemon left behind
+ * after its copy had already learnt the move (Pacemaker probes on join for
+ * the same reason).
  *
  * Shut-down (SIGTERM): what runs here is stopped before the daemon leaves
  * the cluster (blocking, reverse dependency order), since the others take
@@ -74,6 +82,7 @@ typedef struct xprobe {
     struct wp_exec *x;
     char resource[NAME_LEN];
     char db_state[32];
+    bool stray; /* placed elsewhere: is it running here all the same? */
     wp_agent_job *job;
     struct xprobe *next;
 } xprobe;
@@ -87,10 +96,26 @@ struct wp_exec {
     wp_daemon *d;
     xplan *plans;
     xprobe *probes;
-    name_list remembered; /* placed here by the local copy at start-up */
-    bool need_probe;      /* at the next ready view */
-    json_t *outbox;       /* reports the transport refused (syncing): resent in order */
+    name_list remembered;  /* placed here by the local copy (start-up, before an import) */
+    bool need_probe;       /* at the next ready view */
+    bool need_moved_check; /* at the next ready view: stop what was remembered, moved away */
+    bool stray_scan;       /* start-up: look for resources running here, placed elsewhere */
+    json_t *stray_queue;   /* names still to probe as strays */
+    int strays_running;
+    json_t *outbox;        /* [{cmd, seq}]: reports not yet taken, sent in order */
+    json_t *report_latest; /* resource name -> seq of its latest report */
+    json_int_t report_seq;
 };
+
+/* A report in flight: if the transport drops it (the membership changed
+ * under it) and it is still its resource's latest, it is sent again. */
+typedef struct xreport {
+    wp_daemon *d;
+    json_t *entry; /* {cmd, seq} */
+} xreport;
+
+/* At most this many stray probes (start-up) run at once. */
+#define STRAY_PROBES_AT_ONCE 4
 
 static void advance(xplan *p);
 
@@ -155,11 +180,34 @@ static void err_text(const wp_err *err, char *buf, size_t size)
 
 /* ---- reports ------------------------------------------------------------------ */
 
+/* Is this outbox entry still the latest report of its resource? */
+static bool report_is_latest(const wp_exec *x, const json_t *entry)
+{
+    const json_t *args = json_object_get(json_object_get(entry, "cmd"), "args");
+    const json_t *latest = json_object_get(x->report_latest, jstr(args, "name"));
+    return json_integer_value(latest) == json_integer_value(json_object_get(entry, "seq"));
+}
+
 static void on_report_done(void *cookie, const wp_err *err, int64_t version)
 {
-    (void)cookie, (void)version;
-    if (err)
+    xreport *r = cookie;
+    wp_exec *x = r->d->exec;
+
+    (void)version;
+    if (err && err->code == WP_E_UNAVAILABLE && x && !r->d->stopping &&
+        report_is_latest(x, r->entry)) {
+        /* dropped by a membership change (or its outcome unknown): a state
+         * report is idempotent, so send it again rather than leave the
+         * resource Pending in the database until its timeout */
+        qb_log(LOG_NOTICE, "executor: resource.report of %s was not taken (%s): sending it again",
+               jstr(json_object_get(json_object_get(r->entry, "cmd"), "args"), "name"), err->what);
+        json_array_insert(x->outbox, 0, r->entry);
+        wp_events_kick(r->d);
+    } else if (err) {
         wp_log_err(LOG_WARNING, "resource.report refused", err);
+    }
+    json_decref(r->entry);
+    free(r);
 }
 
 /* Send the queued reports in order; stop at the first the transport
@@ -170,7 +218,15 @@ void wp_exec_flush_reports(wp_daemon *d)
 
     while (x && json_array_size(x->outbox) > 0) {
         wp_err err = {0};
-        if (!wp_repl_submit(d->repl, json_array_get(x->outbox, 0), on_report_done, NULL, &err)) {
+        json_t *entry = json_array_get(x->outbox, 0);
+        xreport *r = calloc(1, sizeof *r);
+        if (!r)
+            return;
+        r->d = d;
+        r->entry = json_incref(entry);
+        if (!wp_repl_submit(d->repl, json_object_get(entry, "cmd"), on_report_done, r, &err)) {
+            json_decref(r->entry);
+            free(r);
             if (err.code != WP_E_UNAVAILABLE && err.code != WP_E_NOQUORUM) {
                 wp_log_err(LOG_WARNING, "cannot send resource.report (dropped)", &err);
                 json_array_remove(x->outbox, 0);
@@ -193,8 +249,10 @@ void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const
         json_object_set_new(args, "error", json_string(error));
     qb_log(error ? LOG_WARNING : LOG_NOTICE, "resource %s is %s on %s%s%s", resource, state,
            d->view.local_name, error ? ": " : "", error ? error : "");
-    json_array_append_new(d->exec->outbox,
-                          json_pack("{s:s, s:o}", "op", "resource.report", "args", args));
+    json_int_t seq = ++d->exec->report_seq;
+    json_object_set_new(d->exec->report_latest, resource, json_integer(seq));
+    json_array_append_new(d->exec->outbox, json_pack("{s:{s:s, s:o}, s:I}", "cmd", "op",
+                                                     "resource.report", "args", args, "seq", seq));
     wp_exec_flush_reports(d);
     if (json_array_size(d->exec->outbox) > 0)
         qb_log(LOG_INFO, "executor: %zu report(s) wait until the transport takes them",
@@ -564,6 +622,8 @@ static void cancel_all(wp_exec *x)
             wp_agent_job_cancel(pr->job);
         free(pr);
     }
+    x->strays_running = 0;
+    json_array_clear(x->stray_queue);
 }
 
 /* Is this resource (a db resource object) placed on this node? */
@@ -575,9 +635,37 @@ static bool placed_here(const wp_daemon *d, const json_t *r)
 
 typedef bool (*res_filter)(wp_daemon *d, const json_t *r, void *arg);
 
+static bool is_address(const json_t *r)
+{
+    wp_rtype t;
+    return wp_rtype_parse(jstr(r, "type"), &t, NULL) && t == WP_RT_IP;
+}
+
+/* Add to p the stops of [start, end) of list that pick takes, in reverse
+ * dependency order: with addresses 1 only IP Address resources, with 0
+ * every other one, with -1 all. */
+static void plan_add_stops(wp_daemon *d, xplan *p, const json_t *list, size_t start, size_t end,
+                           res_filter pick, void *arg, int addresses)
+{
+    for (size_t i = end; i > start; i--) {
+        const json_t *r = json_array_get(list, i - 1);
+        if ((addresses == 1 && !is_address(r)) || (addresses == 0 && is_address(r)) ||
+            !pick(d, r, arg))
+            continue;
+        xaction *a = &p->acts[p->n++];
+        a->verb = WP_ACT_STOP;
+        copy_name(a->resource, jstr(r, "name"));
+        copy_name(a->node, d->view.local_name);
+    }
+}
+
 /* Stop plans (reverse dependency order, per group) for the resources that
- * filter picks; run them on the loop, or blocking when `now` is true. */
-static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking)
+ * filter picks; run them on the loop, or blocking when `now` is true.
+ * addresses_first (quorum lost): a group's IP addresses go first, so that
+ * nothing (a Network Name's DNS update to a server this node can no longer
+ * reach) keeps an address up beside its new owner's. */
+static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking,
+                       bool addresses_first)
 {
     wp_err err = {0};
     json_t *list = wp_db_resource_list(d->db, NULL, &err);
@@ -599,14 +687,11 @@ static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking)
         p->x = d->exec;
         p->silent = true;
         copy_name(p->group, group);
-        for (size_t i = end; i > start; i--) {
-            const json_t *r = json_array_get(list, i - 1);
-            if (!pick(d, r, arg))
-                continue;
-            xaction *a = &p->acts[p->n++];
-            a->verb = WP_ACT_STOP;
-            copy_name(a->resource, jstr(r, "name"));
-            copy_name(a->node, d->view.local_name);
+        if (addresses_first) {
+            plan_add_stops(d, p, list, start, end, pick, arg, 1);
+            plan_add_stops(d, p, list, start, end, pick, arg, 0);
+        } else {
+            plan_add_stops(d, p, list, start, end, pick, arg, -1);
         }
         end = start;
         if (p->n == 0) {
@@ -654,7 +739,7 @@ static void quorum_lost(wp_daemon *d)
     cancel_all(d->exec);
     json_array_clear(d->exec->outbox); /* the majority decides without them */
     wp_mon_stop_all(d);
-    stop_local(d, pick_placed, NULL, false);
+    stop_local(d, pick_placed, NULL, false, true);
     d->exec->need_probe = true;
 }
 
@@ -679,9 +764,14 @@ static void probe_cancel(wp_exec *x, const char *resource)
         probe_unlink(x, pr);
         if (pr->job)
             wp_agent_job_cancel(pr->job);
+        if (pr->stray)
+            x->strays_running--;
         free(pr);
     }
 }
+
+static void stray_next(wp_daemon *d);
+static void stray_found(wp_daemon *d, const char *resource);
 
 static void on_probe_done(void *data, wp_agent_rc rc, const wp_err *err)
 {
@@ -691,6 +781,14 @@ static void on_probe_done(void *data, wp_agent_rc rc, const wp_err *err)
 
     pr->job = NULL;
     probe_unlink(x, pr);
+    if (pr->stray) {
+        x->strays_running--;
+        if (rc == WP_AGENT_OK)
+            stray_found(x->d, pr->resource);
+        free(pr);
+        stray_next(x->d);
+        return;
+    }
     if (rc == WP_AGENT_OK) {
         if (strcmp(pr->db_state, "Online") != 0)
             wp_exec_report(x->d, pr->resource, "Online", NULL);
@@ -737,33 +835,37 @@ bool wp_exec_busy_with(const wp_daemon *d, const char *resource)
             if (strcasecmp(p->acts[i].resource, resource) == 0 && is_me(d, p->acts[i].node))
                 return true;
     for (const xprobe *pr = d->exec->probes; pr; pr = pr->next)
-        if (strcasecmp(pr->resource, resource) == 0)
+        if (!pr->stray && strcasecmp(pr->resource, resource) == 0)
             return true;
     return false;
 }
 
-static void probe_one(wp_daemon *d, const json_t *r)
+/* A quick check of one resource; a stray probe reports nothing. */
+static bool probe_one(wp_daemon *d, const char *name, const char *db_state, bool stray)
 {
     xprobe *pr = calloc(1, sizeof *pr);
     wp_err err = {0};
 
     if (!pr)
-        return;
+        return false;
     pr->x = d->exec;
-    copy_name(pr->resource, jstr(r, "name"));
-    snprintf(pr->db_state, sizeof pr->db_state, "%s", jstr(r, "state"));
+    pr->stray = stray;
+    copy_name(pr->resource, name);
+    snprintf(pr->db_state, sizeof pr->db_state, "%s", db_state);
     pr->job = spawn_op(d, pr->resource, WP_OP_QUICK_CHECK, on_probe_done, pr, &err);
     if (!pr->job) {
         char text[800];
         err_text(&err, text, sizeof text);
-        wp_exec_report(d, pr->resource, "Failed", text);
+        if (!stray)
+            wp_exec_report(d, pr->resource, "Failed", text);
         free(pr);
-        return;
+        return false;
     }
-    qb_log(LOG_INFO, "executor: probing %s (the database says %s here)", pr->resource,
-           pr->db_state);
+    qb_log(LOG_INFO, "executor: probing %s (the database says %s %s)", pr->resource,
+           stray ? "it is not" : pr->db_state, stray ? "here" : "here");
     pr->next = d->exec->probes;
     d->exec->probes = pr;
+    return true;
 }
 
 static bool remembered(const wp_exec *x, const char *name)
@@ -774,12 +876,86 @@ static bool remembered(const wp_exec *x, const char *name)
     return false;
 }
 
+static void forget_remembered(wp_exec *x)
+{
+    free(x->remembered.names);
+    x->remembered.names = NULL;
+    x->remembered.n = 0;
+    x->need_moved_check = false;
+}
+
 /* Remembered from the local copy, but the cluster placed it elsewhere. */
 static bool pick_moved_away(wp_daemon *d, const json_t *r, void *arg)
 {
     (void)arg;
-    return remembered(d->exec, jstr(r, "name")) && !placed_here(d, r) &&
+    if (!remembered(d->exec, jstr(r, "name")) || placed_here(d, r) ||
+        wp_exec_busy_with(d, jstr(r, "name")))
+        return false;
+    qb_log(LOG_WARNING,
+           "executor: %s ran here, but while this node was away the cluster placed it on "
+           "%s: stopping it here",
+           jstr(r, "name"), jstr(r, "node")[0] ? jstr(r, "node") : "no node");
+    return true;
+}
+
+/* ---- strays: running here, placed elsewhere (start-up) --------------------- */
+
+/* Types whose quick check looks only at this node (an address on an
+ * interface, a recorded process), so that "running" means running here. */
+static bool stray_checkable(const json_t *r)
+{
+    wp_rtype t;
+    return wp_rtype_parse(jstr(r, "type"), &t, NULL) && (t == WP_RT_IP || t == WP_RT_SERVICE);
+}
+
+static bool pick_stray(wp_daemon *d, const json_t *r, void *arg)
+{
+    return strcasecmp(jstr(r, "name"), (const char *)arg) == 0 && !placed_here(d, r) &&
            !wp_exec_busy_with(d, jstr(r, "name"));
+}
+
+static void stray_found(wp_daemon *d, const char *resource)
+{
+    qb_log(LOG_WARNING,
+           "executor: %s runs on this node, but the cluster does not place it here: "
+           "stopping it",
+           resource);
+    stop_local(d, pick_stray, (void *)resource, false, false);
+}
+
+static void stray_next(wp_daemon *d)
+{
+    wp_exec *x = d->exec;
+
+    while (x->strays_running < STRAY_PROBES_AT_ONCE && json_array_size(x->stray_queue) > 0) {
+        char name[NAME_LEN];
+        copy_name(name, json_string_value(json_array_get(x->stray_queue, 0)));
+        json_array_remove(x->stray_queue, 0);
+        if (probe_one(d, name, "", true))
+            x->strays_running++;
+    }
+}
+
+/* Queue a quick check of every resource the database places elsewhere (or
+ * nowhere) whose check is local: what a killed or frozen daemon left
+ * behind that this node's copy no longer remembers (Pacemaker probes every
+ * resource on every node that joins, for the same reason). */
+static void stray_scan(wp_daemon *d)
+{
+    wp_exec *x = d->exec;
+    wp_err err = {0};
+    json_t *list = wp_db_resource_list(d->db, NULL, &err);
+    size_t i;
+    json_t *r;
+
+    x->stray_scan = false;
+    json_array_foreach(list, i, r)
+    {
+        if (stray_checkable(r) && !placed_here(d, r) && !wp_exec_busy_with(d, jstr(r, "name")))
+            json_array_append_new(x->stray_queue, json_string(jstr(r, "name")));
+    }
+    json_decref(list);
+    stray_next(d);
 }
 
 static void probe_all(wp_daemon *d)
@@ -791,38 +967,57 @@ static void probe_all(wp_daemon *d)
     json_t *r;
 
     x->need_probe = false;
-    stop_local(d, pick_moved_away, NULL, false);
+    stop_local(d, pick_moved_away, NULL, false, false);
     json_array_foreach(list, i, r)
     {
         if (placed_here(d, r) && !wp_exec_busy_with(d, jstr(r, "name")))
-            probe_one(d, r);
+            probe_one(d, jstr(r, "name"), jstr(r, "state"), false);
     }
     json_decref(list);
-    free(x->remembered.names);
-    x->remembered.names = NULL;
-    x->remembered.n = 0;
+    forget_remembered(x);
+    if (x->stray_scan)
+        stray_scan(d);
 }
 
-void wp_exec_remember_local(wp_daemon *d)
+/* Add what the local copy places here to the remembered names. */
+static void remember_placed(wp_daemon *d)
 {
     wp_exec *x = d->exec;
     wp_err err = {0};
     json_t *list = wp_db_resource_select(d->db, NULL, d->view.local_name, &err);
-    size_t i;
+    size_t i, room = x->remembered.n + json_array_size(list) + 1;
     json_t *r;
+    char(*names)[NAME_LEN] = realloc(x->remembered.names, room * NAME_LEN);
 
-    x->need_probe = true;
-    x->remembered.names = calloc(json_array_size(list) + 1, NAME_LEN);
-    if (!x->remembered.names) {
+    if (!names) {
         json_decref(list);
         return;
     }
+    x->remembered.names = names;
     json_array_foreach(list, i, r)
     {
-        if (placed_here(d, r))
-            copy_name(x->remembered.names[x->remembered.n++], jstr(r, "name"));
+        if (placed_here(d, r) && !remembered(x, jstr(r, "name")))
+            copy_name(names[x->remembered.n++], jstr(r, "name"));
     }
     json_decref(list);
+}
+
+void wp_exec_remember_local(wp_daemon *d)
+{
+    d->exec->need_probe = true;
+    remember_placed(d);
+}
+
+void wp_exec_before_import(wp_daemon *d)
+{
+    if (!d->exec || !d->view.local_name[0])
+        return;
+    remember_placed(d);
+    d->exec->need_moved_check = true;
+    qb_log(LOG_INFO,
+           "executor: this node imports the cluster's database: %zu resource(s) its "
+           "own copy placed here will be stopped if the cluster moved them away",
+           d->exec->remembered.n);
 }
 
 /* ---- the view ------------------------------------------------------------------- */
@@ -839,8 +1034,12 @@ void wp_exec_on_view(wp_daemon *d)
     }
     if (wp_view_ready(d))
         wp_exec_flush_reports(d);
-    if (wp_view_ready(d) && x->need_probe)
+    if (wp_view_ready(d) && x->need_probe) {
         probe_all(d);
+    } else if (wp_view_ready(d) && x->need_moved_check) {
+        stop_local(d, pick_moved_away, NULL, false, false);
+        forget_remembered(x);
+    }
     for (xplan *p = x->plans, *next; p; p = next) {
         next = p->next;
         advance(p); /* actions of nodes that left are settled */
@@ -867,8 +1066,14 @@ wp_exec *wp_exec_new(wp_daemon *d)
     if (!x)
         return NULL;
     x->d = d;
+    x->stray_scan = true;
     x->outbox = json_array();
-    if (!x->outbox) {
+    x->stray_queue = json_array();
+    x->report_latest = json_object();
+    if (!x->outbox || !x->stray_queue || !x->report_latest) {
+        json_decref(x->outbox);
+        json_decref(x->stray_queue);
+        json_decref(x->report_latest);
         free(x);
         return NULL;
     }
@@ -882,8 +1087,10 @@ void wp_exec_free(wp_exec *x)
     cancel_all(x);
     /* leaving the cluster: the others take over what runs here */
     if (x->d->db && x->d->view.local_name[0] && !x->d->opts.solo)
-        stop_local(x->d, pick_placed, NULL, true);
+        stop_local(x->d, pick_placed, NULL, true, false);
     free(x->remembered.names);
     json_decref(x->outbox);
+    json_decref(x->stray_queue);
+    json_decref(x->report_latest);
     free(x);
 }

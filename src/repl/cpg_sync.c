@@ -364,6 +364,7 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         finish_sync(c, false);
         return;
     }
+    wp_repl_notify_before_import(c->self); /* the local copy, one last time */
     uint64_t t0 = cpg_now_us();
     if (!wp_db_snapshot_import(c->db, c->snap, c->snap_total, &err)) {
         qb_log(LOG_ERR, "replication: cannot import the leader's snapshot: %s (%s)", err.what,

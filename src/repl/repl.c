@@ -1,6 +1,6 @@
 /*
- * repl.c -- what the transports share: freeing a wp_repl and the
- * membership callback.
+ * repl.c -- what the transports share: freeing a wp_repl, the membership
+ * callback and the before-import callback.
  */
 #include "repl.h"
 
@@ -25,4 +25,16 @@ void wp_repl_notify_membership(wp_repl *r)
 {
     if (r && r->membership_fn)
         r->membership_fn(r->membership_ctx);
+}
+
+void wp_repl_on_before_import(wp_repl *r, wp_repl_membership_fn fn, void *ctx)
+{
+    r->before_import_fn = fn;
+    r->before_import_ctx = ctx;
+}
+
+void wp_repl_notify_before_import(wp_repl *r)
+{
+    if (r && r->before_import_fn)
+        r->before_import_fn(r->before_import_ctx);
 }

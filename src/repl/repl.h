@@ -52,6 +52,8 @@ typedef struct wp_repl {
     void *impl;
     wp_repl_membership_fn membership_fn; /* set with wp_repl_on_membership */
     void *membership_ctx;
+    wp_repl_membership_fn before_import_fn; /* set with wp_repl_on_before_import */
+    void *before_import_ctx;
 } wp_repl;
 
 wp_repl *wp_repl_solo_new(wp_db *db, wp_repl_applied_fn on_applied, void *ctx, wp_err *err);
@@ -78,6 +80,12 @@ void wp_repl_free(wp_repl *r);
 void wp_repl_on_membership(wp_repl *r, wp_repl_membership_fn fn, void *ctx);
 /* For transports: call the registered callback, if any. */
 void wp_repl_notify_membership(wp_repl *r);
+/* Called just before a sync replaces this node's database with another
+ * member's snapshot, while the local copy is still readable: the executor
+ * notes what the local copy places on this node, to stop what the cluster
+ * has since moved away (a node that was frozen or cut off and comes back). */
+void wp_repl_on_before_import(wp_repl *r, wp_repl_membership_fn fn, void *ctx);
+void wp_repl_notify_before_import(wp_repl *r);
 
 /* Corosync's running configuration from cmap (cluster mode; cpg_quorum.c),
  * for wolfpackd's rewrite of corosync.conf (src/daemon/nodeconf.c): the
