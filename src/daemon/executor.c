@@ -96,11 +96,10 @@ struct wp_exec {
     wp_daemon *d;
     xplan *plans;
     xprobe *probes;
-    name_list remembered;  /* placed here by the local copy (start-up, before an import) */
-    bool need_probe;       /* at the next ready view */
-    bool need_moved_check; /* at the next ready view: stop what was remembered, moved away */
-    bool stray_scan;       /* start-up: look for resources running here, placed elsewhere */
-    json_t *stray_queue;   /* names still to probe as strays */
+    name_list remembered; /* placed here by the local copy (start-up, before an import) */
+    bool need_probe;      /* at the next ready view: moved-away stops, probes */
+    bool stray_scan;      /* start-up: look for resources running here, placed elsewhere */
+    json_t *stray_queue;  /* names still to probe as strays */
     int strays_running;
     json_t *outbox;        /* [{cmd, seq}]: reports not yet taken, sent in order */
     json_t *report_latest; /* resource name -> seq of its latest report */
@@ -489,10 +488,14 @@ finished:
     wp_events_kick(d); /* the monitors follow */
 }
 
+/* The coordinator's plan of a group.  This node's own silent clean-up
+ * plans (quorum lost, moved away, strays) are never replaced by a new
+ * decision: the decision is about where the group runs now, the clean-up
+ * about what this node must not keep. */
 static xplan *plan_find(wp_exec *x, const char *group)
 {
     for (xplan *p = x->plans; p; p = p->next)
-        if (strcasecmp(p->group, group) == 0)
+        if (!p->silent && strcasecmp(p->group, group) == 0)
             return p;
     return NULL;
 }
@@ -608,13 +611,10 @@ void wp_exec_on_report(wp_daemon *d, const json_t *args)
 
 /* ---- quorum loss and shut-down ------------------------------------------------- */
 
-static void cancel_all(wp_exec *x)
+static void drop_probes(wp_exec *x)
 {
-    while (x->plans) {
-        xplan *p = x->plans;
-        x->plans = p->next;
-        plan_free(p);
-    }
+    if (x->strays_running > 0 || json_array_size(x->stray_queue) > 0)
+        x->stray_scan = true; /* unfinished: again at the next full probe */
     while (x->probes) {
         xprobe *pr = x->probes;
         x->probes = pr->next;
@@ -624,6 +624,16 @@ static void cancel_all(wp_exec *x)
     }
     x->strays_running = 0;
     json_array_clear(x->stray_queue);
+}
+
+static void cancel_all(wp_exec *x)
+{
+    while (x->plans) {
+        xplan *p = x->plans;
+        x->plans = p->next;
+        plan_free(p);
+    }
+    drop_probes(x);
 }
 
 /* Is this resource (a db resource object) placed on this node? */
@@ -737,7 +747,8 @@ static void quorum_lost(wp_daemon *d)
     qb_log(LOG_WARNING, "executor: this node lost quorum: stopping every resource it runs "
                         "(the majority takes its groups over)");
     cancel_all(d->exec);
-    json_array_clear(d->exec->outbox); /* the majority decides without them */
+    json_array_clear(d->exec->outbox);         /* the majority decides without them */
+    json_object_clear(d->exec->report_latest); /* nor are those in flight sent again */
     wp_mon_stop_all(d);
     stop_local(d, pick_placed, NULL, false, true);
     d->exec->need_probe = true;
@@ -881,7 +892,6 @@ static void forget_remembered(wp_exec *x)
     free(x->remembered.names);
     x->remembered.names = NULL;
     x->remembered.n = 0;
-    x->need_moved_check = false;
 }
 
 /* Remembered from the local copy, but the cluster placed it elsewhere. */
@@ -1008,12 +1018,30 @@ void wp_exec_remember_local(wp_daemon *d)
     remember_placed(d);
 }
 
+/* Drop the coordinator's plans, the probes and the unsent reports: all were
+ * made against the copy an import replaces (a report of a resource the
+ * cluster has since moved would pull it back here).  Clean-up plans go on. */
+static void forget_decisions(wp_exec *x)
+{
+    for (xplan *p = x->plans, *next; p; p = next) {
+        next = p->next;
+        if (!p->silent) {
+            plan_unlink(p);
+            plan_free(p);
+        }
+    }
+    drop_probes(x);
+    json_array_clear(x->outbox);
+    json_object_clear(x->report_latest);
+}
+
 void wp_exec_before_import(wp_daemon *d)
 {
     if (!d->exec || !d->view.local_name[0])
         return;
     remember_placed(d);
-    d->exec->need_moved_check = true;
+    forget_decisions(d->exec);
+    d->exec->need_probe = true; /* what runs here is probed against the new copy */
     qb_log(LOG_INFO,
            "executor: this node imports the cluster's database: %zu resource(s) its "
            "own copy placed here will be stopped if the cluster moved them away",
@@ -1034,12 +1062,8 @@ void wp_exec_on_view(wp_daemon *d)
     }
     if (wp_view_ready(d))
         wp_exec_flush_reports(d);
-    if (wp_view_ready(d) && x->need_probe) {
+    if (wp_view_ready(d) && x->need_probe)
         probe_all(d);
-    } else if (wp_view_ready(d) && x->need_moved_check) {
-        stop_local(d, pick_moved_away, NULL, false, false);
-        forget_remembered(x);
-    }
     for (xplan *p = x->plans, *next; p; p = next) {
         next = p->next;
         advance(p); /* actions of nodes that left are settled */
