@@ -38,8 +38,13 @@
 #include "../lib/proto.h"
 #include "../repl/repl.h"
 
-#define WP_DAEMON_MAX_CONNS 128
+#define WP_DAEMON_MAX_CONNS 128       /* served connections, root's included */
+#define WP_DAEMON_ROOT_RESERVED 16    /* of those, only root (uid 0) may take the last 16 */
+#define WP_DAEMON_MAX_PER_UID 32      /* served connections of one non-root uid */
 #define WP_DAEMON_MAX_REFUSED 16      /* refused peers waiting for their reply */
+#define WP_DAEMON_IDLE_TIMEOUT 15     /* s: a connection's first request must come by then */
+#define WP_DAEMON_FRAME_TIMEOUT 15    /* s: a frame begun must be complete by then */
+#define WP_DAEMON_TIMEOUT_MAX 3600    /* s: the largest --idle-timeout / --frame-timeout */
 #define WP_DAEMON_OUT_HIGH (4u << 20) /* stop reading a client above this */
 
 typedef struct wp_conn wp_conn;
@@ -77,6 +82,8 @@ typedef struct wp_daemon_opts {
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
+    int idle_timeout;  /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
+    int frame_timeout; /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
 } wp_daemon_opts;
 
 typedef struct wp_daemon {
@@ -91,6 +98,8 @@ typedef struct wp_daemon {
     size_t nconns;       /* served connections */
     size_t nrefused;     /* refused connections waiting to be told */
     uint64_t next_conn_id;
+    qb_loop_timer_handle conn_timer; /* ipc.c: the next connection deadline */
+    uint64_t conn_timer_at;          /* monotonic ms it fires at; 0: not armed */
     wp_pending *pending;
     qb_loop_signal_handle sig_term, sig_int, sig_chld, sig_hup;
     /* running resources (events.c, coordinator.c, executor.c, monitor.c) */

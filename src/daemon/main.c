@@ -3,6 +3,7 @@
  *
  *   wolfpackd [--solo] --state-dir DIR --socket PATH [--admin-group GROUP]
  *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
+ *             [--idle-timeout SEC] [--frame-timeout SEC]
  *
  * Start-up: create DIR (0700) and the socket's directory (0755), lock
  * DIR/wolfpackd.lock (one daemon per state dir), open DIR/cluster.db,
@@ -36,6 +37,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: wolfpackd [--solo] --state-dir DIR --socket PATH\n"
                  "                 [--admin-group GROUP] [--cluster-name NAME]"
                  "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
+                 "                 [--idle-timeout SEC] [--frame-timeout SEC]\n"
                  "\n"
                  "  --solo               one-node cluster without Corosync\n"
                  "  --state-dir DIR      where cluster.db lives (created 0700)\n"
@@ -47,7 +49,31 @@ static void usage(FILE *out)
                  "                       Cluster IP Address and Cluster Name\n"
                  "  --node-name NAME     name of this node in a new solo cluster"
                  " (default: host name)\n"
+                 "  --idle-timeout SEC   close a connection that sends no request by then"
+                 " (default 15)\n"
+                 "  --frame-timeout SEC  close a connection whose request frame is not whole"
+                 " by then\n"
+                 "                       (default 15)\n"
                  "See docs/DAEMON.md.\n");
+}
+
+/* A timeout option: whole seconds, 1..WP_DAEMON_TIMEOUT_MAX. */
+static bool parse_seconds(const char *opt, const char *text, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > WP_DAEMON_TIMEOUT_MAX) {
+        fprintf(stderr,
+                "error: %s \"%s\" is not a number of seconds from 1 to %d\n"
+                "  to do: give whole seconds, e.g. %s 15\n",
+                opt, text, WP_DAEMON_TIMEOUT_MAX, opt);
+        return false;
+    }
+    *out = (int)v;
+    return true;
 }
 
 static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
@@ -60,12 +86,16 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"cluster-name", required_argument, NULL, 'c'},
         {"cluster-ip", required_argument, NULL, 'i'},
         {"node-name", required_argument, NULL, 'n'},
+        {"idle-timeout", required_argument, NULL, 'I'},
+        {"frame-timeout", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int ch;
 
     o->admin_group = "wolfpack";
+    o->idle_timeout = WP_DAEMON_IDLE_TIMEOUT;
+    o->frame_timeout = WP_DAEMON_FRAME_TIMEOUT;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
         case 's':
@@ -88,6 +118,12 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
             break;
         case 'n':
             o->node_name = optarg;
+            break;
+        case 'I':
+        case 'F':
+            if (!parse_seconds(ch == 'I' ? "--idle-timeout" : "--frame-timeout", optarg,
+                               ch == 'I' ? &o->idle_timeout : &o->frame_timeout))
+                return false;
             break;
         case 'h':
             usage(stdout);
