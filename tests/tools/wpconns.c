@@ -146,8 +146,7 @@ int main(int argc, char **argv)
             return 3;
         int r = one_request(fd, op, (int)(timeout * 1000), &reply);
         if (r == -2) {
-            fprintf(stderr, "wpconns: timeout waiting for a reply on connection %ld\n",
-                    served + 1);
+            fprintf(stderr, "wpconns: timeout waiting for a reply on connection %ld\n", served + 1);
             return 5;
         }
         if (r == 0) {
