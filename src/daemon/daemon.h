@@ -94,6 +94,7 @@ typedef struct wp_daemon {
     int lock_fd;
     int listen_fd;
     bool socket_created; /* we bound it: unlink at exit */
+    bool log_quiet;      /* log.c: syslog only (a fatal error goes to stderr in full) */
     wp_conn *conns;      /* doubly linked */
     size_t nconns;       /* served connections */
     size_t nrefused;     /* refused connections waiting to be told */
@@ -123,8 +124,8 @@ typedef struct wp_daemon {
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
 
-/* log.c */
-void wp_log_start(void);
+/* log.c: *quiet (the daemon's log_quiet) true: log to syslog only */
+void wp_log_start(bool *quiet);
 void wp_log_stop(void);
 /* Log an error's what/why/todo at priority prio, prefixed by context. */
 void wp_log_err(int prio, const char *context, const wp_err *err);

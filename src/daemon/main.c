@@ -230,9 +230,9 @@ static int32_t on_sigchld(int32_t sig, void *data)
 }
 
 /* Report a fatal start-up error: the full message on stderr, and syslog. */
-static void fatal(const char *context, const wp_err *err)
+static void fatal(wp_daemon *d, const char *context, const wp_err *err)
 {
-    qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_FALSE);
+    d->log_quiet = true;
     wp_log_err(LOG_ERR, context, err);
     fprintf(stderr, "wolfpackd: %s\n", context);
     wp_err_print(err, stderr);
@@ -310,11 +310,11 @@ int main(int argc, char **argv)
     wp_mem_setup();
     umask(077);
     signal(SIGPIPE, SIG_IGN);
-    wp_log_start();
+    wp_log_start(&d.log_quiet);
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
     if (!start(&d, &err)) {
-        fatal("cannot start", &err);
+        fatal(&d, "cannot start", &err);
         stop(&d);
         wp_log_stop();
         return 1;
