@@ -5,7 +5,8 @@
  *   main.c      options, start-up, shut-down, signals
  *   log.c       libqb logging to stderr and syslog
  *   ipc.c       the Unix-socket server: accept, buffers, frames
- *   access.c    who may connect (peer credentials, admin group)
+ *   access.c    who may connect and what they may ask (peer credentials,
+ *               admin and read-only groups)
  *   handlers.c  op dispatch: reads from the local db, changes through repl
  *   events.c    the node's view (membership, quorum, local name), the
  *               debounced tick and 1 s timer that drive the three below,
@@ -79,6 +80,7 @@ typedef struct wp_daemon_opts {
     const char *state_dir;
     const char *socket_path;
     const char *admin_group;
+    const char *read_group; /* --read-group: read-only members (access.c) */
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
@@ -130,8 +132,13 @@ void wp_log_stop(void);
 /* Log an error's what/why/todo at priority prio, prefixed by context. */
 void wp_log_err(int prio, const char *context, const wp_err *err);
 
-/* access.c: may this peer talk to the daemon?  false: err says why. */
-bool wp_access_check(const char *admin_group, uid_t uid, gid_t gid, wp_err *err);
+/* access.c: who may connect (the role), and which requests a role may make */
+typedef enum wp_role { WP_ROLE_NONE, WP_ROLE_READ, WP_ROLE_ADMIN } wp_role;
+/* The peer's role; false (role NONE): it may not connect, err says why. */
+bool wp_access_role(const wp_daemon_opts *o, uid_t uid, gid_t gid, wp_role *role, wp_err *err);
+/* May a peer of this role make this request?  false: err says why. */
+bool wp_access_allows(const wp_daemon_opts *o, wp_role role, uid_t uid, const wp_request *req,
+                      wp_err *err);
 
 /* ipc.c */
 bool wp_ipc_listen(wp_daemon *d, wp_err *err);

@@ -75,6 +75,7 @@ struct wp_conn {
     bool in_dispatch;        /* our poll callback is running */
     bool refused;            /* access denied: reply `refusal` and close */
     bool watcher;            /* receives event frames (watch.c) */
+    wp_role role;            /* access.c: what this peer may ask */
     uint64_t idle_deadline;  /* monotonic ms: first request by then; 0 none */
     uint64_t frame_deadline; /* monotonic ms: the begun frame by then; 0 none */
     wp_err refusal;
@@ -400,6 +401,13 @@ static void conn_frame(wp_conn *c, const unsigned char *body, size_t len)
         wp_ipc_reply(c->d, c, wp_reply_error(c->d, &err));
         return;
     }
+    if (!wp_access_allows(&c->d->opts, c->role, c->uid, &req, &err)) {
+        qb_log(LOG_NOTICE, "client %llu (uid %u pid %d): %s", (unsigned long long)c->id,
+               (unsigned)c->uid, (int)c->pid, err.what);
+        wp_ipc_reply(c->d, c, wp_reply_error(c->d, &err));
+        wp_request_free(&req);
+        return;
+    }
     c->busy = true;
     if (wp_handle_request(c->d, c, &req))
         c->busy = false;
@@ -575,7 +583,8 @@ static void conn_accept(wp_daemon *d, int fd)
         return;
     }
     wp_err refusal = {0};
-    bool allowed = wp_access_check(d->opts.admin_group, cred.uid, cred.gid, &refusal);
+    wp_role role;
+    bool allowed = wp_access_role(&d->opts, cred.uid, cred.gid, &role, &refusal);
     if (!allowed) {
         qb_log(LOG_NOTICE, "refused client uid %u gid %u pid %d: %s", (unsigned)cred.uid,
                (unsigned)cred.gid, (int)cred.pid, refusal.why);
@@ -605,6 +614,7 @@ static void conn_accept(wp_daemon *d, int fd)
     c->pid = cred.pid;
     c->events = POLLIN;
     c->refused = !allowed;
+    c->role = role;
     c->refusal = refusal;
     if (qb_loop_poll_add(d->loop, QB_LOOP_MED, fd, POLLIN, c, on_conn) != 0) {
         qb_log(LOG_WARNING, "could not watch a client socket; closing it");
@@ -689,13 +699,26 @@ static bool clear_stale(const char *path, const struct sockaddr_un *addr, wp_err
     return true;
 }
 
+/* 0660 and the admin group's; 0666 when a read-only group exists, since a
+ * file has one group: then wolfpackd's own check by peer credentials is
+ * what keeps others out (docs/DAEMON.md, "Socket and access control"). */
 static void socket_permissions(wp_daemon *d, const char *path)
 {
     struct group grp, *found = NULL;
     char buf[16384];
+    mode_t mode = 0660;
 
-    if (chmod(path, 0660) != 0)
-        qb_log(LOG_WARNING, "chmod 0660 %s: %s", path, strerror(errno));
+    if (d->opts.read_group && d->opts.read_group[0] &&
+        getgrnam_r(d->opts.read_group, &grp, buf, sizeof buf, &found) == 0 && found) {
+        mode = 0666;
+        qb_log(LOG_INFO,
+               "read-only group \"%s\" exists: %s is mode 0666, peers are checked by "
+               "their credentials",
+               d->opts.read_group, path);
+    }
+    found = NULL;
+    if (chmod(path, mode) != 0)
+        qb_log(LOG_WARNING, "chmod %o %s: %s", (unsigned)mode, path, strerror(errno));
     if (getgrnam_r(d->opts.admin_group, &grp, buf, sizeof buf, &found) == 0 && found) {
         if (chown(path, (uid_t)-1, found->gr_gid) != 0)
             qb_log(LOG_WARNING, "chown :%s %s: %s", d->opts.admin_group, path, strerror(errno));

@@ -2,6 +2,7 @@
  * main.c -- wolfpackd: options, start-up, the event loop, shut-down.
  *
  *   wolfpackd [--solo] --state-dir DIR --socket PATH [--admin-group GROUP]
+ *             [--read-group GROUP]
  *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
  *             [--idle-timeout SEC] [--frame-timeout SEC]
  *
@@ -35,7 +36,8 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: wolfpackd [--solo] --state-dir DIR --socket PATH\n"
-                 "                 [--admin-group GROUP] [--cluster-name NAME]"
+                 "                 [--admin-group GROUP] [--read-group GROUP]\n"
+                 "                 [--cluster-name NAME]"
                  "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
                  "                 [--idle-timeout SEC] [--frame-timeout SEC]\n"
                  "\n"
@@ -44,6 +46,9 @@ static void usage(FILE *out)
                  "  --socket PATH        the Unix socket clients use\n"
                  "  --admin-group GROUP  group allowed to connect besides root"
                  " (default wolfpack)\n"
+                 "  --read-group GROUP   group allowed to read only: status, list, show,"
+                 " watch\n"
+                 "                       (default wolfpack-read)\n"
                  "  --cluster-name NAME  name of a new solo cluster (default solo)\n"
                  "  --cluster-ip A/P     address of a new solo cluster: Cluster Group gets\n"
                  "                       Cluster IP Address and Cluster Name\n"
@@ -83,6 +88,7 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"state-dir", required_argument, NULL, 'd'},
         {"socket", required_argument, NULL, 'S'},
         {"admin-group", required_argument, NULL, 'g'},
+        {"read-group", required_argument, NULL, 'r'},
         {"cluster-name", required_argument, NULL, 'c'},
         {"cluster-ip", required_argument, NULL, 'i'},
         {"node-name", required_argument, NULL, 'n'},
@@ -94,6 +100,7 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
     int ch;
 
     o->admin_group = "wolfpack";
+    o->read_group = "wolfpack-read";
     o->idle_timeout = WP_DAEMON_IDLE_TIMEOUT;
     o->frame_timeout = WP_DAEMON_FRAME_TIMEOUT;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -109,6 +116,9 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
             break;
         case 'g':
             o->admin_group = optarg;
+            break;
+        case 'r':
+            o->read_group = optarg;
             break;
         case 'c':
             o->cluster_name = optarg;
