@@ -86,7 +86,9 @@ bool wp_access_role(const wp_daemon_opts *o, uid_t uid, gid_t gid, wp_role *role
         return true;
     }
     if (!group_gid(admin_group, &admin)) {
-        wp_errf(err, WP_E_PERM, "permission denied: only root may use wolfpackd here");
+        gid_t reader;
+        wp_errf(err, WP_E_PERM, "permission denied: only root%s may use wolfpackd here",
+                group_gid(o->read_group, &reader) ? " and the read-only group" : "");
         wp_err_why(err, "you are uid %u and the admin group \"%s\" does not exist on this host",
                    (unsigned)uid, admin_group ? admin_group : "");
         wp_err_todo(err,
