@@ -21,12 +21,12 @@ as() {
     shift 2
     setpriv --reuid="$uid" --regid="$gid" --clear-groups "$@"
 }
-reader() { as 4242 users timeout -k 5 30 "$WOLFPACK" --socket "$SOCK" "$@"; }
-admin() { as 4243 nogroup timeout -k 5 30 "$WOLFPACK" --socket "$SOCK" "$@"; }
-stranger() { as 4244 4244 timeout -k 5 30 "$WOLFPACK" --socket "$SOCK" "$@"; }
+reader() { as 4242 users timeout -k 5 30 "$WOLFPACK_AS" --socket "$SOCK" "$@"; }
+admin() { as 4243 nogroup timeout -k 5 30 "$WOLFPACK_AS" --socket "$SOCK" "$@"; }
+stranger() { as 4244 4244 timeout -k 5 30 "$WOLFPACK_AS" --socket "$SOCK" "$@"; }
 reader_call() {
     RC=0
-    as 4242 users "$WPCALL" --timeout 20 "$SOCK" "$1" >"$OUT" 2>"$ERR" || RC=$?
+    as 4242 users "$WPCALL_AS" --timeout 20 "$SOCK" "$1" >"$OUT" 2>"$ERR" || RC=$?
 }
 
 if ! command -v setpriv >/dev/null || [ "$(id -u)" -ne 0 ] || ! getent group users >/dev/null ||
@@ -35,6 +35,12 @@ if ! command -v setpriv >/dev/null || [ "$(id -u)" -ne 0 ] || ! getent group use
     finish
 fi
 chmod 0711 "$TMP" # let other users reach the socket inside
+# the other users run copies in $TMP: the build may sit where they cannot
+# reach it (a clone under /root)
+mkdir -m 0755 "$TMP/bin"
+cp "$WOLFPACK" "$TMP/bin/" && WOLFPACK_AS=$TMP/bin/$(basename "$WOLFPACK")
+cp "$WPCALL" "$TMP/bin/" && WPCALL_AS=$TMP/bin/$(basename "$WPCALL")
+chmod 0755 "$TMP"/bin/*
 start_daemon --admin-group nogroup --read-group users
 expect_ok "root: a group" wp group create g1
 expect_ok "root: a resource" \

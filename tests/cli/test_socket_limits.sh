@@ -48,7 +48,7 @@ alive() {
 hold() {
     local uid=$1 op=$2 file=$3
     setpriv --reuid="$uid" --regid=nogroup --clear-groups \
-        "$WPCONNS" --op "$op" --timeout 20 "$SOCK" >"$file" 2>"$file.err" &
+        "$WPCONNS_AS" --op "$op" --timeout 20 "$SOCK" >"$file" 2>"$file.err" &
     HOLDERS+=("$!")
     for _ in $(seq 1 600); do
         [ "$(wc -l <"$file")" -ge 2 ] && return 0
@@ -66,6 +66,12 @@ if ! command -v setpriv >/dev/null || [ "$(id -u)" -ne 0 ]; then
     finish
 fi
 chmod 0711 "$TMP" # let other users reach the socket inside
+# the other users run copies in $TMP: the build may sit where they cannot
+# reach it (a clone under /root)
+mkdir -m 0755 "$TMP/bin"
+cp "$WPCONNS" "$TMP/bin/" && WPCONNS_AS=$TMP/bin/$(basename "$WPCONNS")
+cp "$WPCALL" "$TMP/bin/" && WPCALL_AS=$TMP/bin/$(basename "$WPCALL")
+chmod 0755 "$TMP"/bin/*
 start_daemon --admin-group nogroup --idle-timeout 3 --frame-timeout 1
 
 # ---- 1. an idle connection (connected, sends nothing) is closed
@@ -117,7 +123,7 @@ expect_ok "root gets status with every non-root slot taken" wp status
 call --connections 4 "$SOCK" '{"op":"status"}'
 expect_rc 0 "root may open several connections then"
 RC=0
-setpriv --reuid=4245 --regid=nogroup --clear-groups "$WPCALL" --timeout 20 "$SOCK" \
+setpriv --reuid=4245 --regid=nogroup --clear-groups "$WPCALL_AS" --timeout 20 "$SOCK" \
     '{"op":"status"}' >"$OUT" 2>"$ERR" || RC=$?
 expect_rc 1 "a fifth user is refused"
 check "... told it is busy (an error reply, not a hang)" \
@@ -127,7 +133,7 @@ check "... told it is busy (an error reply, not a hang)" \
 _stop_holders
 ok_again=1
 for _ in $(seq 1 100); do
-    if setpriv --reuid=4245 --regid=nogroup --clear-groups "$WPCALL" --timeout 20 "$SOCK" \
+    if setpriv --reuid=4245 --regid=nogroup --clear-groups "$WPCALL_AS" --timeout 20 "$SOCK" \
         '{"op":"status"}' >"$OUT" 2>"$ERR"; then
         ok_again=0
         break
