@@ -8,7 +8,9 @@
 #     newline) prints it escaped on stderr;
 #   - a request whose op holds ESC and a newline, and a refused change
 #     naming such a group, are logged escaped: no raw control character in
-#     the daemon's log, no forged log line.
+#     the daemon's log, no forged log line;
+#   - `app verify` of a crafted backup (checksums right, the app name,
+#     version and date full of ESC, OSC, CR, newline) prints them escaped.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
@@ -60,5 +62,29 @@ check "the daemon log holds no raw ESC, BEL or CR" no_raw_controls "$DLOG"
 check "no line of the daemon log starts with the forged text" \
     bash -c "! grep -q '^FORGED' '$DLOG'"
 check "the log shows the bad op escaped" grep -qF 'grp\x1b[2J\r\nFORGED: log line' "$DLOG"
+
+# ---- 4. app verify of a crafted archive (its manifest and checksums right)
+python3 - "$TMP/evil.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+info = json.dumps({"format": "wolfpack-backup/1", "app": "rec\x1b]0;pwned\x07",
+                   "version": "1.0\r\nOK: forged", "created": "2026\x1b[2J",
+                   "files": []}).encode()
+manifest = ("%s  wolfpack-backup.json\n" % hashlib.sha256(info).hexdigest()).encode()
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    for name, data in (("wolfpack-backup.json", info), ("MANIFEST.sha256", manifest)):
+        ti = tarfile.TarInfo(name)
+        ti.size, ti.mode = len(data), 0o600
+        t.addfile(ti, io.BytesIO(data))
+PY
+zstd -q -f "$TMP/evil.tar" -o "$TMP/evil.tar.zst"
+RC=0
+wp app verify "$TMP/evil.tar.zst" || RC=$?
+check "app verify: no raw ESC, BEL or CR on stdout" no_raw_controls "$OUT"
+check "app verify: no raw ESC, BEL or CR on stderr" no_raw_controls "$ERR"
+check "app verify: no forged OK line" bash -c "! grep -q '^OK: forged' '$OUT'"
+if [ "$RC" -eq 0 ]; then
+    expect_out "app verify: the archive's strings are shown escaped" \
+        'backup of rec\\x1b\]0;pwned\\a 1\.0\\r\\nOK: forged made 2026\\x1b\[2J'
+fi
 
 finish
