@@ -47,6 +47,7 @@ alive() {
 # in the background; waits (bounded) until it printed its two lines.
 hold() {
     local uid=$1 op=$2 file=$3
+    : >"$file"
     setpriv --reuid="$uid" --regid=nogroup --clear-groups \
         "$WPCONNS_AS" --op "$op" --timeout 20 "$SOCK" >"$file" 2>"$file.err" &
     HOLDERS+=("$!")
@@ -71,6 +72,7 @@ chmod 0711 "$TMP" # let other users reach the socket inside
 mkdir -m 0755 "$TMP/bin"
 cp "$WPCONNS" "$TMP/bin/" && WPCONNS_AS=$TMP/bin/$(basename "$WPCONNS")
 cp "$WPCALL" "$TMP/bin/" && WPCALL_AS=$TMP/bin/$(basename "$WPCALL")
+cp "$WOLFPACK" "$TMP/bin/" && WOLFPACK_AS=$TMP/bin/$(basename "$WOLFPACK")
 chmod 0755 "$TMP"/bin/*
 start_daemon --admin-group nogroup --idle-timeout 3 --frame-timeout 1
 
@@ -128,6 +130,11 @@ setpriv --reuid=4245 --regid=nogroup --clear-groups "$WPCALL_AS" --timeout 20 "$
 expect_rc 1 "a fifth user is refused"
 check "... told it is busy (an error reply, not a hang)" \
     reply_is '.error.code == "unavailable"'
+RC=0
+setpriv --reuid=4245 --regid=nogroup --clear-groups "$WOLFPACK_AS" --socket "$SOCK" status \
+    >"$OUT" 2>"$ERR" || RC=$?
+check "... the CLI exits 6" test "$RC" -eq 6
+expect_err "... and says wolfpackd is busy, and why" 'too many connections'
 
 # ---- 5. the holders leave: their slots are free again
 _stop_holders
