@@ -7,6 +7,10 @@
  * wp_cli_change are the two shapes every verb takes: read and print, or
  * change and acknowledge.  Errors go to stderr as what / why / to do; the
  * exit status comes from wp_code_exit_status (docs/CLI.md has the table).
+ * Text from outside is escaped before a person sees it (src/lib/text.h):
+ * for human output every string of a reply is escaped as it arrives, and
+ * so are errors (wp_err_print) and the acknowledgement, which echoes the
+ * command line's names; --json prints the exact values.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -27,6 +31,8 @@ json_t *wp_cli_call(wp_cli *cli, const char *op, json_t *args, long long *versio
     json_t *result = wp_client_call(cli->client, op, args, version, err);
     if (!result && err->code == WP_OK)
         result = json_null(); /* a reply whose result is null */
+    if (result && !cli->json)
+        wp_text_escape_json(result); /* for a person's eyes only */
     return result;
 }
 
@@ -76,7 +82,8 @@ int wp_cli_change(wp_cli *cli, const char *op, json_t *args, const char *message
         wp_cli_print_json(out, stdout);
         json_decref(out);
     } else {
-        printf("%s (version %lld)\n", message, version);
+        wp_text_fputs(message, stdout);
+        printf(" (version %lld)\n", version);
     }
     json_decref(result);
     return 0;

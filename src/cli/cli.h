@@ -17,6 +17,7 @@
 
 #include "../client/client.h"
 #include "../lib/err.h"
+#include "../lib/text.h"
 
 /* One per process: global options and the connection to the daemon. */
 typedef struct wp_cli {

@@ -440,10 +440,12 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
         json_object_set_new(row, "here", json_false());
         json_array_append_new(out, row);
     }
-    if (cli->json)
+    if (cli->json) {
         wp_cli_print_json(out, stdout);
-    else
+    } else {
+        wp_text_escape_json(out); /* records and kits come from outside */
         print_list(out);
+    }
     json_decref(out);
     json_decref(recs);
     json_decref(cl);
@@ -532,8 +534,13 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
         cl ? NULL
            : wp_cli_call(cli, "app.op.show", json_pack("{s:s}", "name", a.pos[0]), NULL, &cerr);
     if (json_is_object(op) && !rec && !cl) {
-        printf("Application %s: not installed on this node; %s\n", a.pos[0],
-               json_string_value(json_object_get(op, "summary")));
+        json_t *line =
+            json_pack("[s, s]", a.pos[0], json_string_value(json_object_get(op, "summary")));
+        wp_text_escape_json(line);
+        printf("Application %s: not installed on this node; %s\n",
+               json_string_value(json_array_get(line, 0)),
+               json_string_value(json_array_get(line, 1)));
+        json_decref(line);
         json_decref(op);
         return 0;
     }
@@ -550,6 +557,7 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
     if (cli->json) {
         wp_cli_print_json(out, stdout);
     } else {
+        wp_text_escape_json(out); /* records and kits come from outside */
         if (rec)
             print_show(out);
         if (cl)
@@ -818,7 +826,9 @@ static int sub_verify(wp_cli *cli, int argc, char **argv)
     if (cli->json) {
         wp_cli_print_json(info, stdout);
     } else {
-        printf("OK: %s is a backup of %s %s made %s; every checksum matches\n", a.pos[0],
+        wp_text_escape_json(info); /* the archive's manifest comes from outside */
+        char *file = wp_text_escape(a.pos[0]);
+        printf("OK: %s is a backup of %s %s made %s; every checksum matches\n", file ? file : "?",
                json_string_value(json_object_get(info, "app")),
                json_string_value(json_object_get(info, "version")),
                json_string_value(json_object_get(info, "created")));
@@ -828,6 +838,7 @@ static int sub_verify(wp_cli *cli, int argc, char **argv)
             "  %s  %lld bytes  sha256 %s\n", json_string_value(json_object_get(f, "database")),
             (long long)json_integer_value(json_object_get(f, "size")),
             json_string_value(json_object_get(f, "sha256")));
+        free(file);
     }
     json_decref(info);
     return 0;

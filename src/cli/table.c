@@ -7,7 +7,9 @@
  * with an SGR colour code; the caller paints only when colour is wanted
  * (`wolfpack status --color`, on a terminal), so listings stay plain text
  * that people read and scripts grep alike (scripts should use --json).
- * Padding is computed on the text, never on the escape sequences.
+ * Padding is computed on the text, never on the escape sequences.  Every
+ * cell and key/value is escaped (src/lib/text.h) as it is taken: it may
+ * come from outside (a name, a value, an agent's error).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@ struct wp_table {
 
 static char *dup_cell(const char *s)
 {
-    char *d = strdup(s ? s : "-");
+    char *d = wp_text_escape(s ? s : "-");
     if (!d)
         abort(); /* out of memory while printing: nothing sensible to do */
     return d;
@@ -162,7 +164,12 @@ const char *wp_cli_text(const json_t *value, char *buf, size_t size)
 
 void wp_cli_print_kv(FILE *out, int width, const char *key, const char *value)
 {
-    fprintf(out, "  %s:%*s %s\n", key, width - (int)strlen(key), "", value);
+    char *k = wp_text_escape(key), *v = wp_text_escape(value);
+    if (!k || !v)
+        abort(); /* out of memory while printing: nothing sensible to do */
+    fprintf(out, "  %s:%*s %s\n", k, width - (int)strlen(k), "", v);
+    free(k);
+    free(v);
 }
 
 static int cmp_keys(const void *a, const void *b)

@@ -211,13 +211,22 @@ json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *ve
         wp_err_todo(err, "report this as a bug");
         return NULL;
     }
-    if (!wp_proto_send(c->fd, req, err)) {
-        json_decref(req);
-        return NULL;
-    }
+    bool sent = wp_proto_send(c->fd, req, err);
     json_decref(req);
     bool late = false;
-    reply = wp_proto_recv_timeout(c->fd, c->timeout * 1000, &late, err);
+    if (!sent) {
+        /* wolfpackd may have refused this connection (too many of them, or
+         * permission) and closed it before the request went out: its reply,
+         * which says why, is waiting to be read */
+        wp_err send_err = *err;
+        reply = wp_proto_recv_timeout(c->fd, 1000, &late, err);
+        if (!reply) {
+            *err = send_err;
+            return NULL;
+        }
+    } else {
+        reply = wp_proto_recv_timeout(c->fd, c->timeout * 1000, &late, err);
+    }
     if (!reply) {
         if (late)
             call_timed_out(c, op ? op : "", err);

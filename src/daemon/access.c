@@ -1,11 +1,17 @@
 /*
- * access.c -- who may talk to wolfpackd.
+ * access.c -- who may talk to wolfpackd, and what they may ask.
  *
- * The peer's credentials come from SO_PEERCRED (ipc.c).  Root may always
- * connect; anyone else must be in the admin group (--admin-group, default
- * "wolfpack"): as primary group of the connection, as primary group of the
- * user, or as a supplementary group of the user (getgrouplist).  When the
- * admin group does not exist on this host, only root may connect.
+ * The peer's credentials come from SO_PEERCRED (ipc.c).  Two roles:
+ *   admin  root, and members of the admin group (--admin-group, default
+ *          "wolfpack"): every op.  A Generic Service command runs as root
+ *          on the nodes, so this role equals root (docs/SECURITY.md, "Roles");
+ *   read   members of the read-only group (--read-group, default
+ *          "wolfpack-read"): the ops that change nothing (status, the lists
+ *          and shows, watch); everything else is refused per request.
+ * Membership: the connection's primary group, the user's primary group, or
+ * a supplementary group of the user (getgrouplist).  A group that does not
+ * exist on this host has no members; when neither exists only root may
+ * connect.  Anyone else is refused at connect time (ipc.c).
  */
 #include <errno.h>
 #include <grp.h>
@@ -57,14 +63,32 @@ static bool user_in_group(uid_t uid, gid_t want)
     return false;
 }
 
-bool wp_access_check(const char *admin_group, uid_t uid, gid_t gid, wp_err *err)
+/* Is the peer (uid, connection gid) a member of the named group? */
+static bool peer_in(const char *group, uid_t uid, gid_t gid)
+{
+    gid_t want;
+
+    return group_gid(group, &want) && (gid == want || user_in_group(uid, want));
+}
+
+bool wp_access_role(const wp_daemon_opts *o, uid_t uid, gid_t gid, wp_role *role, wp_err *err)
 {
     gid_t admin;
+    const char *admin_group = o->admin_group;
 
-    if (uid == 0)
+    *role = WP_ROLE_NONE;
+    if (uid == 0 || peer_in(admin_group, uid, gid)) {
+        *role = WP_ROLE_ADMIN;
         return true;
+    }
+    if (peer_in(o->read_group, uid, gid)) {
+        *role = WP_ROLE_READ;
+        return true;
+    }
     if (!group_gid(admin_group, &admin)) {
-        wp_errf(err, WP_E_PERM, "permission denied: only root may use wolfpackd here");
+        gid_t reader;
+        wp_errf(err, WP_E_PERM, "permission denied: only root%s may use wolfpackd here",
+                group_gid(o->read_group, &reader) ? " and the read-only group" : "");
         wp_err_why(err, "you are uid %u and the admin group \"%s\" does not exist on this host",
                    (unsigned)uid, admin_group ? admin_group : "");
         wp_err_todo(err,
@@ -73,12 +97,27 @@ bool wp_access_check(const char *admin_group, uid_t uid, gid_t gid, wp_err *err)
                     admin_group ? admin_group : "wolfpack");
         return false;
     }
-    if (gid == admin || user_in_group(uid, admin))
-        return true;
     wp_errf(err, WP_E_PERM, "permission denied: you may not use wolfpackd");
-    wp_err_why(err, "you are uid %u, which is not root and not in group \"%s\"", (unsigned)uid,
-               admin_group);
+    wp_err_why(err,
+               "you are uid %u, which is not root and not in group \"%s\" (nor in the "
+               "read-only group \"%s\")",
+               (unsigned)uid, admin_group, o->read_group ? o->read_group : "");
     wp_err_todo(err, "ask an administrator to add you to group \"%s\" (then log in again)",
                 admin_group);
+    return false;
+}
+
+bool wp_access_allows(const wp_daemon_opts *o, wp_role role, uid_t uid, const wp_request *req,
+                      wp_err *err)
+{
+    if (role == WP_ROLE_ADMIN || (role == WP_ROLE_READ && !req->mutates))
+        return true;
+    wp_errf(err, WP_E_PERM, "permission denied: %s changes the cluster", req->op);
+    wp_err_why(err,
+               "you are uid %u, a member of the read-only group \"%s\": it may read (status, "
+               "list, show, watch) and change nothing",
+               (unsigned)uid, o->read_group ? o->read_group : "");
+    wp_err_todo(err, "run it as root, or ask an administrator to add you to group \"%s\"",
+                o->admin_group ? o->admin_group : "wolfpack");
     return false;
 }

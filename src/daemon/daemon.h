@@ -5,7 +5,8 @@
  *   main.c      options, start-up, shut-down, signals
  *   log.c       libqb logging to stderr and syslog
  *   ipc.c       the Unix-socket server: accept, buffers, frames
- *   access.c    who may connect (peer credentials, admin group)
+ *   access.c    who may connect and what they may ask (peer credentials,
+ *               admin and read-only groups)
  *   handlers.c  op dispatch: reads from the local db, changes through repl
  *   events.c    the node's view (membership, quorum, local name), the
  *               debounced tick and 1 s timer that drive the three below,
@@ -38,8 +39,13 @@
 #include "../lib/proto.h"
 #include "../repl/repl.h"
 
-#define WP_DAEMON_MAX_CONNS 128
+#define WP_DAEMON_MAX_CONNS 128       /* served connections, root's included */
+#define WP_DAEMON_ROOT_RESERVED 16    /* of those, only root (uid 0) may take the last 16 */
+#define WP_DAEMON_MAX_PER_UID 32      /* served connections of one non-root uid */
 #define WP_DAEMON_MAX_REFUSED 16      /* refused peers waiting for their reply */
+#define WP_DAEMON_IDLE_TIMEOUT 15     /* s: a connection's first request must come by then */
+#define WP_DAEMON_FRAME_TIMEOUT 15    /* s: a frame begun must be complete by then */
+#define WP_DAEMON_TIMEOUT_MAX 3600    /* s: the largest --idle-timeout / --frame-timeout */
 #define WP_DAEMON_OUT_HIGH (4u << 20) /* stop reading a client above this */
 
 typedef struct wp_conn wp_conn;
@@ -74,9 +80,12 @@ typedef struct wp_daemon_opts {
     const char *state_dir;
     const char *socket_path;
     const char *admin_group;
+    const char *read_group; /* --read-group: read-only members (access.c) */
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
+    int idle_timeout;  /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
+    int frame_timeout; /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
 } wp_daemon_opts;
 
 typedef struct wp_daemon {
@@ -87,10 +96,13 @@ typedef struct wp_daemon {
     int lock_fd;
     int listen_fd;
     bool socket_created; /* we bound it: unlink at exit */
+    bool log_quiet;      /* log.c: syslog only (a fatal error goes to stderr in full) */
     wp_conn *conns;      /* doubly linked */
     size_t nconns;       /* served connections */
     size_t nrefused;     /* refused connections waiting to be told */
     uint64_t next_conn_id;
+    qb_loop_timer_handle conn_timer; /* ipc.c: the next connection deadline */
+    uint64_t conn_timer_at;          /* monotonic ms it fires at; 0: not armed */
     wp_pending *pending;
     qb_loop_signal_handle sig_term, sig_int, sig_chld, sig_hup;
     /* running resources (events.c, coordinator.c, executor.c, monitor.c) */
@@ -115,14 +127,19 @@ typedef struct wp_daemon {
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
 
-/* log.c */
-void wp_log_start(void);
+/* log.c: *quiet (the daemon's log_quiet) true: log to syslog only */
+void wp_log_start(bool *quiet);
 void wp_log_stop(void);
 /* Log an error's what/why/todo at priority prio, prefixed by context. */
 void wp_log_err(int prio, const char *context, const wp_err *err);
 
-/* access.c: may this peer talk to the daemon?  false: err says why. */
-bool wp_access_check(const char *admin_group, uid_t uid, gid_t gid, wp_err *err);
+/* access.c: who may connect (the role), and which requests a role may make */
+typedef enum wp_role { WP_ROLE_NONE, WP_ROLE_READ, WP_ROLE_ADMIN } wp_role;
+/* The peer's role; false (role NONE): it may not connect, err says why. */
+bool wp_access_role(const wp_daemon_opts *o, uid_t uid, gid_t gid, wp_role *role, wp_err *err);
+/* May a peer of this role make this request?  false: err says why. */
+bool wp_access_allows(const wp_daemon_opts *o, wp_role role, uid_t uid, const wp_request *req,
+                      wp_err *err);
 
 /* ipc.c */
 bool wp_ipc_listen(wp_daemon *d, wp_err *err);

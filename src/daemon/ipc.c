@@ -25,7 +25,14 @@
  *     slots of served clients, and beyond WP_DAEMON_MAX_REFUSED waiting
  *     ones a refused peer is told at once and closed;
  *   - a command's done() finds its connection by id (wp_ipc_conn_find), so
- *     a client that left meanwhile costs nothing.
+ *     a client that left meanwhile costs nothing;
+ *   - nobody can lock the socket (docs/DAEMON.md, "Connection limits"):
+ *     a non-root uid holds at most WP_DAEMON_MAX_PER_UID connections (watch
+ *     streams included), the last WP_DAEMON_ROOT_RESERVED slots are root's,
+ *     a connection must send its first whole request within --idle-timeout
+ *     seconds and finish every frame it begins within --frame-timeout
+ *     seconds, else it gets an error reply and is closed.  One qb_loop timer
+ *     (conn_timer) fires at the earliest of these deadlines.
  * A connection is never freed while its own poll callback runs above us:
  * replies only queue; closing is decided by conn_settle().
  */
@@ -39,6 +46,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <grp.h>
@@ -60,13 +68,16 @@ struct wp_conn {
     size_t in_len, in_cap;
     unsigned char *out;
     size_t out_len, out_off, out_cap;
-    bool busy;        /* a command is in flight */
-    bool eof;         /* the peer closed its writing side */
-    bool closing;     /* close once the output is written */
-    bool dead;        /* the socket failed: close now */
-    bool in_dispatch; /* our poll callback is running */
-    bool refused;     /* access denied: reply `refusal` and close */
-    bool watcher;     /* receives event frames (watch.c) */
+    bool busy;               /* a command is in flight */
+    bool eof;                /* the peer closed its writing side */
+    bool closing;            /* close once the output is written */
+    bool dead;               /* the socket failed: close now */
+    bool in_dispatch;        /* our poll callback is running */
+    bool refused;            /* access denied: reply `refusal` and close */
+    bool watcher;            /* receives event frames (watch.c) */
+    wp_role role;            /* access.c: what this peer may ask */
+    uint64_t idle_deadline;  /* monotonic ms: first request by then; 0 none */
+    uint64_t frame_deadline; /* monotonic ms: the begun frame by then; 0 none */
     wp_err refusal;
     int events;
     wp_conn *prev, *next;
@@ -177,14 +188,116 @@ void wp_ipc_reply(wp_daemon *d, wp_conn *c, json_t *reply)
     out_flush(c);
 }
 
+/* ---- deadlines --------------------------------------------------------- */
+
+static bool conn_settle(wp_daemon *d, wp_conn *c, bool from_own_callback);
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The connection's next deadline (monotonic ms), 0 when it has none. */
+static uint64_t conn_deadline(const wp_conn *c)
+{
+    if (c->idle_deadline && c->frame_deadline)
+        return c->idle_deadline < c->frame_deadline ? c->idle_deadline : c->frame_deadline;
+    return c->idle_deadline ? c->idle_deadline : c->frame_deadline;
+}
+
+static void on_deadline(void *data);
+
+/* Make conn_timer fire at `at` (monotonic ms) unless it fires sooner. */
+static void deadline_arm(wp_daemon *d, uint64_t at)
+{
+    uint64_t now = mono_ms();
+
+    if (!at || (d->conn_timer_at && d->conn_timer_at <= at))
+        return;
+    if (d->conn_timer_at)
+        qb_loop_timer_del(d->loop, d->conn_timer);
+    d->conn_timer_at = 0;
+    if (qb_loop_timer_add(d->loop, QB_LOOP_MED, (at > now ? at - now : 0) * 1000000u, d,
+                          on_deadline, &d->conn_timer) == 0)
+        d->conn_timer_at = at;
+    else
+        qb_log(LOG_WARNING, "cannot arm the connection timer: idle clients stay open");
+}
+
+/* A deadline passed: tell the client why (best effort) and close. */
+static void conn_expire(wp_daemon *d, wp_conn *c, bool idle)
+{
+    wp_err err = {0};
+
+    if (c->refused) {
+        err = c->refusal;
+    } else if (idle) {
+        wp_errf(&err, WP_E_PROTO, "closed: no whole request within %d seconds of connecting",
+                d->opts.idle_timeout);
+        wp_err_why(&err,
+                   "a client must send its first request within %d s (wolfpackd "
+                   "--idle-timeout), so that idle connections cannot take every slot; "
+                   "%zu bytes came",
+                   d->opts.idle_timeout, c->in_len);
+        wp_err_todo(&err, "send the request right after connecting; connect again to retry");
+    } else {
+        wp_errf(&err, WP_E_PROTO, "closed: a request frame was not complete within %d seconds",
+                d->opts.frame_timeout);
+        wp_err_why(&err,
+                   "a frame begun must be whole within %d s (wolfpackd --frame-timeout); "
+                   "%zu bytes of it came",
+                   d->opts.frame_timeout, c->in_len);
+        wp_err_todo(&err, "send each request whole, framed as src/lib/proto.h says");
+    }
+    qb_log(LOG_NOTICE, "client %llu (uid %u pid %d): %s", (unsigned long long)c->id,
+           (unsigned)c->uid, (int)c->pid, c->refused ? "refused peer sent nothing" : err.what);
+    wp_ipc_reply(d, c, wp_reply_error(d, &err));
+    c->dead = true;
+    conn_settle(d, c, false);
+}
+
+static void on_deadline(void *data)
+{
+    wp_daemon *d = data;
+    uint64_t now = mono_ms(), next = 0;
+
+    d->conn_timer_at = 0; /* this handle is spent */
+    for (wp_conn *c = d->conns, *nx; c; c = nx) {
+        uint64_t at = conn_deadline(c);
+        nx = c->next;
+        if (at && at <= now) {
+            conn_expire(d, c, c->idle_deadline && c->idle_deadline <= now);
+            continue;
+        }
+        if (at && (!next || at < next))
+            next = at;
+    }
+    deadline_arm(d, next);
+}
+
+/* After a settle: a frame that has begun while we read must be finished by
+ * the frame deadline; while we do not read (busy, output backed up) the
+ * client cannot be blamed, so the clock stops and starts afresh. */
+static void frame_deadline_update(wp_daemon *d, wp_conn *c)
+{
+    if (d->opts.frame_timeout > 0 && (c->events & POLLIN) && c->in_len > 0) {
+        if (!c->frame_deadline)
+            c->frame_deadline = mono_ms() + (uint64_t)d->opts.frame_timeout * 1000u;
+    } else {
+        c->frame_deadline = 0;
+    }
+    deadline_arm(d, conn_deadline(c));
+}
+
 /* ---- watchers ---------------------------------------------------------- */
 
 void wp_ipc_set_watcher(wp_conn *c)
 {
     c->watcher = true;
 }
-
-static bool conn_settle(wp_daemon *d, wp_conn *c, bool from_own_callback);
 
 void wp_ipc_broadcast(wp_daemon *d, const json_t *event)
 {
@@ -251,6 +364,7 @@ static bool conn_settle(wp_daemon *d, wp_conn *c, bool from_own_callback)
         }
         c->events = want;
     }
+    frame_deadline_update(d, c);
     return false;
 }
 
@@ -285,6 +399,13 @@ static void conn_frame(wp_conn *c, const unsigned char *body, size_t len)
         qb_log(LOG_INFO, "client %llu (uid %u): bad request: %s", (unsigned long long)c->id,
                (unsigned)c->uid, err.what);
         wp_ipc_reply(c->d, c, wp_reply_error(c->d, &err));
+        return;
+    }
+    if (!wp_access_allows(&c->d->opts, c->role, c->uid, &req, &err)) {
+        qb_log(LOG_NOTICE, "client %llu (uid %u pid %d): %s", (unsigned long long)c->id,
+               (unsigned)c->uid, (int)c->pid, err.what);
+        wp_ipc_reply(c->d, c, wp_reply_error(c->d, &err));
+        wp_request_free(&req);
         return;
     }
     c->busy = true;
@@ -329,6 +450,8 @@ static void conn_process(wp_conn *c)
         }
         if (avail - 4 < len)
             break;
+        c->idle_deadline = 0;  /* a whole request came: no idle limit any more */
+        c->frame_deadline = 0; /* what follows is a new frame */
         conn_frame(c, c->in + used + 4, len);
         used += 4 + len;
     }
@@ -403,6 +526,51 @@ static void refuse_now(int fd, const wp_err *err, wp_daemon *d)
     close(fd);
 }
 
+/* May a served connection of uid open now?  false: err says why.  Root is
+ * bound by the total only; everyone else by WP_DAEMON_MAX_PER_UID and by the
+ * slots that are not root's reserve. */
+static bool conn_slot_free(const wp_daemon *d, uid_t uid, wp_err *err)
+{
+    size_t nonroot = 0, mine = 0;
+
+    for (const wp_conn *c = d->conns; c; c = c->next) {
+        if (c->refused)
+            continue;
+        nonroot += c->uid != 0;
+        mine += c->uid == uid;
+    }
+    if (d->nconns >= WP_DAEMON_MAX_CONNS) {
+        wp_errf(err, WP_E_UNAVAILABLE, "wolfpackd is busy: too many connections");
+        wp_err_why(err, "it serves at most %d clients at once", WP_DAEMON_MAX_CONNS);
+        wp_err_todo(err, "retry in a moment; look for a program that opens many connections");
+        return false;
+    }
+    if (uid == 0)
+        return true;
+    if (nonroot >= WP_DAEMON_MAX_CONNS - WP_DAEMON_ROOT_RESERVED) {
+        wp_errf(err, WP_E_UNAVAILABLE, "wolfpackd is busy: too many connections");
+        wp_err_why(err,
+                   "users other than root hold all %d slots open to them; the last %d of "
+                   "%d are kept for root",
+                   WP_DAEMON_MAX_CONNS - WP_DAEMON_ROOT_RESERVED, WP_DAEMON_ROOT_RESERVED,
+                   WP_DAEMON_MAX_CONNS);
+        wp_err_todo(err, "retry in a moment; as root, `ss -xp` shows who holds them");
+        return false;
+    }
+    if (mine >= WP_DAEMON_MAX_PER_UID) {
+        wp_errf(err, WP_E_UNAVAILABLE, "wolfpackd is busy: too many connections from uid %u",
+                (unsigned)uid);
+        wp_err_why(err,
+                   "one user may hold at most %d connections at once, watch streams "
+                   "included; uid %u holds %zu",
+                   WP_DAEMON_MAX_PER_UID, (unsigned)uid, mine);
+        wp_err_todo(err, "close connections you do not use (a forgotten `wolfpack status "
+                         "--watch`?), then retry");
+        return false;
+    }
+    return true;
+}
+
 static void conn_accept(wp_daemon *d, int fd)
 {
     struct ucred cred = {0};
@@ -415,7 +583,8 @@ static void conn_accept(wp_daemon *d, int fd)
         return;
     }
     wp_err refusal = {0};
-    bool allowed = wp_access_check(d->opts.admin_group, cred.uid, cred.gid, &refusal);
+    wp_role role;
+    bool allowed = wp_access_role(&d->opts, cred.uid, cred.gid, &role, &refusal);
     if (!allowed) {
         qb_log(LOG_NOTICE, "refused client uid %u gid %u pid %d: %s", (unsigned)cred.uid,
                (unsigned)cred.gid, (int)cred.pid, refusal.why);
@@ -423,14 +592,14 @@ static void conn_accept(wp_daemon *d, int fd)
             refuse_now(fd, &refusal, d);
             return;
         }
-    } else if (d->nconns >= WP_DAEMON_MAX_CONNS) {
-        wp_err err;
-        wp_errf(&err, WP_E_UNAVAILABLE, "wolfpackd is busy: too many connections");
-        wp_err_why(&err, "it serves at most %d clients at once", WP_DAEMON_MAX_CONNS);
-        wp_err_todo(&err, "retry in a moment; look for a program that opens many connections");
-        qb_log(LOG_WARNING, "refused a client: %d connections already open", WP_DAEMON_MAX_CONNS);
-        refuse_now(fd, &err, d);
-        return;
+    } else {
+        wp_err err = {0};
+        if (!conn_slot_free(d, cred.uid, &err)) {
+            qb_log(LOG_WARNING, "refused client uid %u pid %d: %s (%s)", (unsigned)cred.uid,
+                   (int)cred.pid, err.what, err.why);
+            refuse_now(fd, &err, d);
+            return;
+        }
     }
     c = calloc(1, sizeof *c);
     if (!c) {
@@ -445,6 +614,7 @@ static void conn_accept(wp_daemon *d, int fd)
     c->pid = cred.pid;
     c->events = POLLIN;
     c->refused = !allowed;
+    c->role = role;
     c->refusal = refusal;
     if (qb_loop_poll_add(d->loop, QB_LOOP_MED, fd, POLLIN, c, on_conn) != 0) {
         qb_log(LOG_WARNING, "could not watch a client socket; closing it");
@@ -460,6 +630,10 @@ static void conn_accept(wp_daemon *d, int fd)
         d->nrefused++;
     else
         d->nconns++;
+    if (d->opts.idle_timeout > 0) {
+        c->idle_deadline = mono_ms() + (uint64_t)d->opts.idle_timeout * 1000u;
+        deadline_arm(d, c->idle_deadline);
+    }
     qb_log(LOG_DEBUG, "client %llu connected (uid %u pid %d)", (unsigned long long)c->id,
            (unsigned)c->uid, (int)c->pid);
 }
@@ -525,13 +699,26 @@ static bool clear_stale(const char *path, const struct sockaddr_un *addr, wp_err
     return true;
 }
 
+/* 0660 and the admin group's; 0666 when a read-only group exists, since a
+ * file has one group: then wolfpackd's own check by peer credentials is
+ * what keeps others out (docs/DAEMON.md, "Socket and access control"). */
 static void socket_permissions(wp_daemon *d, const char *path)
 {
     struct group grp, *found = NULL;
     char buf[16384];
+    mode_t mode = 0660;
 
-    if (chmod(path, 0660) != 0)
-        qb_log(LOG_WARNING, "chmod 0660 %s: %s", path, strerror(errno));
+    if (d->opts.read_group && d->opts.read_group[0] &&
+        getgrnam_r(d->opts.read_group, &grp, buf, sizeof buf, &found) == 0 && found) {
+        mode = 0666;
+        qb_log(LOG_INFO,
+               "read-only group \"%s\" exists: %s is mode 0666, peers are checked by "
+               "their credentials",
+               d->opts.read_group, path);
+    }
+    found = NULL;
+    if (chmod(path, mode) != 0)
+        qb_log(LOG_WARNING, "chmod %o %s: %s", (unsigned)mode, path, strerror(errno));
     if (getgrnam_r(d->opts.admin_group, &grp, buf, sizeof buf, &found) == 0 && found) {
         if (chown(path, (uid_t)-1, found->gr_gid) != 0)
             qb_log(LOG_WARNING, "chown :%s %s: %s", d->opts.admin_group, path, strerror(errno));
@@ -589,6 +776,9 @@ void wp_ipc_close_all(wp_daemon *d)
 {
     while (d->conns)
         conn_free(d, d->conns, false);
+    if (d->conn_timer_at)
+        qb_loop_timer_del(d->loop, d->conn_timer);
+    d->conn_timer_at = 0;
     if (d->listen_fd >= 0) {
         qb_loop_poll_del(d->loop, d->listen_fd);
         close(d->listen_fd);

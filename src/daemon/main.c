@@ -2,7 +2,9 @@
  * main.c -- wolfpackd: options, start-up, the event loop, shut-down.
  *
  *   wolfpackd [--solo] --state-dir DIR --socket PATH [--admin-group GROUP]
+ *             [--read-group GROUP]
  *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
+ *             [--idle-timeout SEC] [--frame-timeout SEC]
  *
  * Start-up: create DIR (0700) and the socket's directory (0755), lock
  * DIR/wolfpackd.lock (one daemon per state dir), open DIR/cluster.db,
@@ -34,20 +36,49 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: wolfpackd [--solo] --state-dir DIR --socket PATH\n"
-                 "                 [--admin-group GROUP] [--cluster-name NAME]"
+                 "                 [--admin-group GROUP] [--read-group GROUP]\n"
+                 "                 [--cluster-name NAME]"
                  "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
+                 "                 [--idle-timeout SEC] [--frame-timeout SEC]\n"
                  "\n"
                  "  --solo               one-node cluster without Corosync\n"
                  "  --state-dir DIR      where cluster.db lives (created 0700)\n"
                  "  --socket PATH        the Unix socket clients use\n"
                  "  --admin-group GROUP  group allowed to connect besides root"
                  " (default wolfpack)\n"
+                 "  --read-group GROUP   group allowed to read only: status, list, show,"
+                 " watch\n"
+                 "                       (default wolfpack-read)\n"
                  "  --cluster-name NAME  name of a new solo cluster (default solo)\n"
                  "  --cluster-ip A/P     address of a new solo cluster: Cluster Group gets\n"
                  "                       Cluster IP Address and Cluster Name\n"
                  "  --node-name NAME     name of this node in a new solo cluster"
                  " (default: host name)\n"
+                 "  --idle-timeout SEC   close a connection that sends no request by then"
+                 " (default 15)\n"
+                 "  --frame-timeout SEC  close a connection whose request frame is not whole"
+                 " by then\n"
+                 "                       (default 15)\n"
                  "See docs/DAEMON.md.\n");
+}
+
+/* A timeout option: whole seconds, 1..WP_DAEMON_TIMEOUT_MAX. */
+static bool parse_seconds(const char *opt, const char *text, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > WP_DAEMON_TIMEOUT_MAX) {
+        fprintf(stderr,
+                "error: %s \"%s\" is not a number of seconds from 1 to %d\n"
+                "  to do: give whole seconds, e.g. %s 15\n",
+                opt, text, WP_DAEMON_TIMEOUT_MAX, opt);
+        return false;
+    }
+    *out = (int)v;
+    return true;
 }
 
 static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
@@ -57,15 +88,21 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"state-dir", required_argument, NULL, 'd'},
         {"socket", required_argument, NULL, 'S'},
         {"admin-group", required_argument, NULL, 'g'},
+        {"read-group", required_argument, NULL, 'r'},
         {"cluster-name", required_argument, NULL, 'c'},
         {"cluster-ip", required_argument, NULL, 'i'},
         {"node-name", required_argument, NULL, 'n'},
+        {"idle-timeout", required_argument, NULL, 'I'},
+        {"frame-timeout", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int ch;
 
     o->admin_group = "wolfpack";
+    o->read_group = "wolfpack-read";
+    o->idle_timeout = WP_DAEMON_IDLE_TIMEOUT;
+    o->frame_timeout = WP_DAEMON_FRAME_TIMEOUT;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
         case 's':
@@ -80,6 +117,9 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         case 'g':
             o->admin_group = optarg;
             break;
+        case 'r':
+            o->read_group = optarg;
+            break;
         case 'c':
             o->cluster_name = optarg;
             break;
@@ -88,6 +128,12 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
             break;
         case 'n':
             o->node_name = optarg;
+            break;
+        case 'I':
+        case 'F':
+            if (!parse_seconds(ch == 'I' ? "--idle-timeout" : "--frame-timeout", optarg,
+                               ch == 'I' ? &o->idle_timeout : &o->frame_timeout))
+                return false;
             break;
         case 'h':
             usage(stdout);
@@ -194,9 +240,9 @@ static int32_t on_sigchld(int32_t sig, void *data)
 }
 
 /* Report a fatal start-up error: the full message on stderr, and syslog. */
-static void fatal(const char *context, const wp_err *err)
+static void fatal(wp_daemon *d, const char *context, const wp_err *err)
 {
-    qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_FALSE);
+    d->log_quiet = true;
     wp_log_err(LOG_ERR, context, err);
     fprintf(stderr, "wolfpackd: %s\n", context);
     wp_err_print(err, stderr);
@@ -274,11 +320,11 @@ int main(int argc, char **argv)
     wp_mem_setup();
     umask(077);
     signal(SIGPIPE, SIG_IGN);
-    wp_log_start();
+    wp_log_start(&d.log_quiet);
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
     if (!start(&d, &err)) {
-        fatal("cannot start", &err);
+        fatal(&d, "cannot start", &err);
         stop(&d);
         wp_log_stop();
         return 1;

@@ -9,6 +9,7 @@
  * to valid UTF-8 (bad bytes become '?'): an error can always travel as JSON.
  */
 #include "err.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -154,11 +155,21 @@ int wp_code_exit_status(wp_code code)
     }
 }
 
+/* An error quotes names, values and other programs' messages: escaped
+ * (text.h), so that they cannot drive the terminal or forge a line. */
 void wp_err_print(const wp_err *err, FILE *out)
 {
-    fprintf(out, "error: %s\n", err->what[0] ? err->what : wp_code_name(err->code));
-    if (err->why[0])
-        fprintf(out, "  why: %s\n", err->why);
-    if (err->todo[0])
-        fprintf(out, "  to do: %s\n", err->todo);
+    fputs("error: ", out);
+    wp_text_fputs(err->what[0] ? err->what : wp_code_name(err->code), out);
+    fputc('\n', out);
+    if (err->why[0]) {
+        fputs("  why: ", out);
+        wp_text_fputs(err->why, out);
+        fputc('\n', out);
+    }
+    if (err->todo[0]) {
+        fputs("  to do: ", out);
+        wp_text_fputs(err->todo, out);
+        fputc('\n', out);
+    }
 }

@@ -20,9 +20,11 @@
  *                    until wpcall exits (to fill the daemon's table)
  *   --no-read        close right after sending, without reading replies
  *                    (exit 0 once the bytes were sent)
+ *   --hold           keep the writing side open after sending (a client that
+ *                    went quiet: idle, or in the middle of a frame)
  *
- * After sending, wpcall shuts down its writing side and reads replies until
- * the daemon closes the connection; it prints each reply body on its own
+ * After sending, wpcall shuts down its writing side (unless --hold) and
+ * reads replies until the daemon closes the connection; it prints each reply body on its own
  * line on stdout.
  *
  * Exit status: 0 the first reply has "ok": true; 1 it has "ok": false (or
@@ -52,7 +54,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: wpcall [OPTIONS] [--length N] SOCKET [JSON]\n"
                     "       wpcall [OPTIONS] --raw-hex SOCKET HEX\n"
-                    "options: --timeout SEC, --repeat N, --connections N, --no-read\n");
+                    "options: --timeout SEC, --repeat N, --connections N, --no-read, --hold\n");
     return 2;
 }
 
@@ -234,7 +236,7 @@ int main(int argc, char **argv)
 {
     long timeout = 30;
     long long length = -1;
-    bool raw = false, no_read = false;
+    bool raw = false, no_read = false, hold = false;
     long repeat = 1, idle = 0;
     int i = 1;
     unsigned char *msg = NULL;
@@ -254,6 +256,8 @@ int main(int argc, char **argv)
             idle = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--no-read") == 0)
             no_read = true;
+        else if (strcmp(argv[i], "--hold") == 0)
+            hold = true;
         else
             return usage();
     }
@@ -303,7 +307,8 @@ int main(int argc, char **argv)
     free(msg);
     int status = 0;
     if (!no_read) {
-        shutdown(fd, SHUT_WR);
+        if (!hold)
+            shutdown(fd, SHUT_WR);
         status = read_replies(fd, (int)(timeout * 1000));
     }
     close(fd);
