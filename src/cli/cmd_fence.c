@@ -31,6 +31,7 @@ static const char usage_show[] = "wolfpack fence show NAME [--json]";
 static const char usage_delete[] = "wolfpack fence delete NAME";
 static const char usage_test[] = "wolfpack fence test NAME [--json]";
 static const char usage_node_fence[] = "wolfpack node fence NODE [--action off|reboot] [--json]";
+static const char usage_confirm_down[] = "wolfpack node confirm-down NODE [--json]";
 
 #define AGENT_WAIT "900" /* s: the default reply timeout of agent runs */
 
@@ -270,4 +271,33 @@ int wp_cmd_node_fence(wp_cli *cli, int argc, char **argv)
     setenv("WOLFPACK_TIMEOUT", AGENT_WAIT, 0);
     return wp_cli_show(cli, "node.fence",
                        json_pack("{s:s, s:s}", "name", a.pos[0], "action", action), print_fenced);
+}
+
+/* ---- node confirm-down -------------------------------------------------- */
+
+int wp_cmd_node_confirm_down(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_confirm_down, "node NAME", 1, &a,
+                          &status))
+        return status;
+    wp_err err = {0};
+    if (!wp_name_valid("node", a.pos[0], &err))
+        return wp_cli_fail(&err);
+    fprintf(stderr,
+            "\n"
+            "  *** WARNING ***\n"
+            "  You confirm that node %s is DOWN: powered off, or cut off from the shared\n"
+            "  disks and networks, with nothing of it running.  Its groups start on other\n"
+            "  nodes now, without fencing.  If %s still runs anything, the same service runs\n"
+            "  twice (two addresses answering, a disk mounted twice: data is lost).\n"
+            "\n",
+            a.pos[0], a.pos[0]);
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "Node %s: confirmed down by the operator; its groups may start "
+             "elsewhere",
+             a.pos[0]);
+    return wp_cli_change(cli, "node.confirm-down", json_pack("{s:s}", "name", a.pos[0]), msg);
 }

@@ -21,7 +21,7 @@ static const char usage_text[] =
     "  cluster show | create NAME --node NAME=ADDR ...\n"
     "  node list | show NAME | add NAME=ADDR [--nodeid N] | remove NAME [--force]\n"
     "  node pause NAME | resume NAME | drain NAME\n"
-    "  node fence NAME [--action off|reboot]\n"
+    "  node fence NAME [--action off|reboot] | confirm-down NAME\n"
     "  group list | show NAME | create NAME [--policy K=V ...] | delete NAME\n"
     "  group set NAME [--policy K=V ...] [--reset K ...]\n"
     "  group online NAME | offline NAME | move NAME [--to NODE]\n"

@@ -21,6 +21,8 @@
  *               rewritten from the database and reloaded on every node
  *   fencer.c    fence agents: metadata check of fence.create, fence.test,
  *               node.fence; runs in a child, results through a pipe
+ *   recovery.c  a lost node with fence devices is fenced before its groups
+ *               move (the coordinator holds them); node confirm-down
  *   apptask.c   node tasks of `wolfpack app` (app.task): run `wolfpack app
  *               task-run ID` for this node's
  */
@@ -50,6 +52,7 @@ typedef struct wp_exec wp_exec;
 typedef struct wp_monitors wp_monitors;
 typedef struct wp_nodeconf wp_nodeconf;
 typedef struct wp_fencer wp_fencer;
+typedef struct wp_recovery wp_recovery;
 
 #define WP_VIEW_MAX_MEMBERS 1024
 
@@ -114,6 +117,7 @@ typedef struct wp_daemon {
     wp_monitors *mon;
     wp_nodeconf *nodeconf; /* nodeconf.c: corosync.conf rewrite and reload */
     wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
+    wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
@@ -239,6 +243,13 @@ bool wp_fencer_run(wp_daemon *d, const json_t *plan,
 /* "DEVICE level N ACTION NODE: exit X, OUTPUT; ..." of a result */
 void wp_fencer_summary(const json_t *result, char *buf, size_t size);
 void wp_fencer_free(wp_daemon *d);
+
+/* recovery.c: recovery waits for proof (docs/FENCING.md) */
+void wp_recovery_tick(wp_daemon *d);                  /* coordinator: fence lost nodes */
+void wp_recovery_filter(wp_daemon *d, json_t *input); /* drop the held groups */
+/* node.confirm-down: refused for a member; fills in `at` */
+bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err);
+void wp_recovery_free(wp_daemon *d);
 
 /* apptask.c: node tasks of the application setup (app.task) */
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */

@@ -59,6 +59,9 @@ static json_t *do_status(wp_daemon *d, const json_t *args, wp_err *err)
     if (!json_object_get(st, "version"))
         json_object_set_new(st, "version", json_integer(wp_db_version(d->db)));
     json_object_set_new(st, "ready", json_boolean(wp_repl_ready(d->repl, NULL)));
+    json_t *fencing = wp_db_fence_status(d->db, NULL); /* docs/FENCING.md */
+    if (fencing)
+        json_object_set_new(st, "fencing", fencing);
     char sum[65];
     if (wp_db_checksum(d->db, sum, NULL))
         json_object_set_new(st, "checksum", json_string(sum));
@@ -291,7 +294,8 @@ bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req)
         return wp_fencer_request(d, c, req); /* fencer.c: agents run first */
     if (req->mutates) {
         wp_err err = {0};
-        if (!wp_nodeconf_check(d, req, &err)) { /* node.add / node.remove */
+        if (!wp_nodeconf_check(d, req, &err) || /* node.add / node.remove */
+            !wp_recovery_check_confirm(d, req, &err)) {
             wp_ipc_reply(d, c, wp_reply_error(d, &err));
             return true;
         }

@@ -59,6 +59,10 @@ static const op_handler handlers[] = {
     {"app.unlock", db_op_app_unlock},
     {"fence.create", db_op_fence_create},
     {"fence.delete", db_op_fence_delete},
+    {"node.confirm-down", db_op_node_confirm_down},
+    {"node.fencing", db_op_node_fencing},
+    {"node.down", db_op_node_down},
+    {"node.rejoined", db_op_node_rejoined},
 };
 
 static db_op_fn handler_find(const char *op)

@@ -326,3 +326,139 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err)
 {
     return fence_select(db, node, false, err);
 }
+
+/* ---- proof that a lost node is down (recovery, docs/FENCING.md) ----------
+ *
+ *   fencing:NODE    {"node", "state": "fencing"|"failed", "at", "error"?}
+ *                   what the coordinator is doing about a lost node
+ *   node-down:NODE  {"node", "how": "fenced"|"confirmed", "at", "detail"?}
+ *                   the proof: fenced by a device, or confirmed by hand;
+ *                   removed when the node is a member again
+ */
+
+static char *state_key(const char *prefix, const char *node)
+{
+    size_t n = strlen(prefix) + strlen(node) + 1;
+    char *k = malloc(n);
+    if (!k)
+        return NULL;
+    snprintf(k, n, "%s%s", prefix, node);
+    for (char *c = k + strlen(prefix); *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    return k;
+}
+
+static bool put(wp_db *db, const char *key, const json_t *value, const char *what, wp_err *err)
+{
+    char *text = db_json_text(value);
+    const char *vals[2] = {key, text};
+    bool ok = text && db_run(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", 2, vals,
+                             what, err);
+    if (!text)
+        oom(err);
+    free(text);
+    return ok;
+}
+
+static bool del(wp_db *db, const char *prefix, const char *node, wp_err *err)
+{
+    char *key = state_key(prefix, node);
+    const char *vals[1] = {key};
+    bool ok = key && db_run(db, "DELETE FROM meta WHERE key = ?1", 1, vals,
+                            "remove a fencing record", err);
+    if (!key)
+        oom(err);
+    free(key);
+    return ok;
+}
+
+static bool one_of(const char *v, const char *a, const char *b)
+{
+    return v && (strcmp(v, a) == 0 || strcmp(v, b) == 0);
+}
+
+bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *state = json_string_value(json_object_get(args, "state"));
+    if (!one_of(state, "fencing", "failed"))
+        return bad(err, "bad fencing state", "node.fencing takes state fencing or failed",
+                   "send state fencing or failed");
+    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *key = node ? state_key("fencing:", node) : NULL;
+    json_t *rec =
+        key ? json_pack("{s:s, s:s, s:O, s:O?}", "node", node, "state", state, "at",
+                        json_object_get(args, "at"), "error", json_object_get(args, "error"))
+            : NULL;
+    bool ok = rec && put(db, key, rec, "record a fencing", err);
+    json_decref(rec);
+    free(key);
+    free(node);
+    return ok;
+}
+
+static bool node_down(wp_db *db, const json_t *args, const char *how, wp_err *err)
+{
+    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *key = node ? state_key("node-down:", node) : NULL;
+    json_t *rec =
+        key ? json_pack("{s:s, s:s, s:O, s:O?}", "node", node, "how", how, "at",
+                        json_object_get(args, "at"), "detail", json_object_get(args, "detail"))
+            : NULL;
+    bool ok = rec && put(db, key, rec, "record that a node is down", err) &&
+              del(db, "fencing:", node, err);
+    json_decref(rec);
+    free(key);
+    free(node);
+    return ok;
+}
+
+bool db_op_node_down(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *how = json_string_value(json_object_get(args, "how"));
+    if (!one_of(how, "fenced", "confirmed"))
+        return bad(err, "bad proof", "node.down takes how fenced or confirmed",
+                   "send how fenced or confirmed");
+    return node_down(db, args, how, err);
+}
+
+bool db_op_node_confirm_down(wp_db *db, const json_t *args, wp_err *err)
+{
+    return node_down(db, args, "confirmed", err);
+}
+
+bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    bool ok = node && del(db, "node-down:", node, err) && del(db, "fencing:", node, err);
+    free(node);
+    return ok;
+}
+
+/* {"fencing": {node: rec}, "down": {node: rec}} */
+json_t *wp_db_fence_status(wp_db *db, wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db,
+                               "SELECT key, value FROM meta WHERE substr(key, 1, 8) = 'fencing:'"
+                               " OR substr(key, 1, 10) = 'node-down:' ORDER BY key",
+                               err);
+    if (!st)
+        return NULL;
+    json_t *out = json_pack("{s:{}, s:{}}", "fencing", "down");
+    int rc;
+    while (out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        json_t *v = t ? json_loads(t, 0, NULL) : NULL;
+        const char *node = json_string_value(json_object_get(v, "node"));
+        if (node)
+            json_object_set(json_object_get(out, k[0] == 'f' ? "fencing" : "down"), node, v);
+        json_decref(v);
+    }
+    if (out && rc != SQLITE_DONE) {
+        db_sql_fail(db, err, "read the fencing records");
+        json_decref(out);
+        out = NULL;
+    }
+    sqlite3_reset(st);
+    return out;
+}
