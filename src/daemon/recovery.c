@@ -8,8 +8,11 @@
  * left out of the scheduler's input, so no decision moves them and nothing
  * of them starts elsewhere.  The coordinator calls two functions:
  *
- *   wp_recovery_tick    before each run: fence every unproven node through
- *                       its devices (fencer.c: by level, action off),
+ *   wp_recovery_tick    before each run: fence every unproven node that
+ *                       holds a group (a lost node that holds nothing is
+ *                       not powered off: there is nothing to protect, and a
+ *                       cluster that starts without one node does not
+ *                       fence it) through its devices (fencer.c: by level, action off),
  *                       recording node.fencing {fencing|failed} for status;
  *                       on success node.down {how: fenced}; a failure is
  *                       retried every RETRY_MS; a member with records gets
@@ -41,6 +44,7 @@ typedef struct lost_node {
 
 struct wp_recovery {
     lost_node *nodes;
+    json_t *needed; /* {node: true}: unproven nodes that hold a group (last run) */
     char *held_sig; /* the held groups last logged */
     bool rejoin_inflight;
 };
@@ -83,6 +87,7 @@ void wp_recovery_free(wp_daemon *d)
         r->nodes = n->next;
         free(n);
     }
+    json_decref(r->needed);
     free(r->held_sig);
     free(r);
     d->recovery = NULL;
@@ -250,6 +255,8 @@ void wp_recovery_tick(wp_daemon *d)
         clear_rejoined(d, r, status);
     json_object_foreach(lost, name, v)
     {
+        if (!json_object_get(r->needed, name))
+            continue; /* it holds no group: nothing to protect */
         lost_node *n = lost_get(r, name);
         if (n && !n->running && now >= n->next_ms)
             fence_start(d, n);
@@ -260,12 +267,16 @@ void wp_recovery_tick(wp_daemon *d)
 
 /* ---- held groups -------------------------------------------------------- */
 
-static bool group_held(const json_t *g, const json_t *resources, const json_t *lost)
+/* Is group g held?  Every unproven node it waits for goes into needed. */
+static bool group_held(const json_t *g, const json_t *resources, const json_t *lost, json_t *needed)
 {
     const char *owner = json_string_value(json_object_get(g, "owner"));
     const char *name = json_string_value(json_object_get(g, "name"));
-    if (owner && json_object_get(lost, owner))
-        return true;
+    bool held = false;
+    if (owner && json_object_get(lost, owner)) {
+        json_object_set_new(needed, owner, json_true());
+        held = true;
+    }
     size_t i;
     json_t *res;
     json_array_foreach(resources, i, res)
@@ -273,22 +284,24 @@ static bool group_held(const json_t *g, const json_t *resources, const json_t *l
         const char *node = json_string_value(json_object_get(res, "node"));
         const char *state = json_string_value(json_object_get(res, "state"));
         if (node && json_object_get(lost, node) && state && strcmp(state, "Offline") != 0 &&
-            strcmp(json_string_value(json_object_get(res, "group")), name) == 0)
-            return true;
+            strcmp(json_string_value(json_object_get(res, "group")), name) == 0) {
+            json_object_set_new(needed, node, json_true());
+            held = true;
+        }
     }
-    return false;
+    return held;
 }
 
 /* Drop the held groups and their resources from input; returns their names
  * ("a, b"), "" when none (malloc'd). */
-static char *drop_held(json_t *input, const json_t *lost)
+static char *drop_held(json_t *input, const json_t *lost, json_t *needed)
 {
     json_t *groups = json_object_get(input, "groups");
     json_t *resources = json_object_get(input, "resources");
     char *names = strdup("");
     for (size_t i = json_array_size(groups); names && i-- > 0;) {
         json_t *g = json_array_get(groups, i);
-        if (!group_held(g, resources, lost))
+        if (!group_held(g, resources, lost, needed))
             continue;
         const char *gname = json_string_value(json_object_get(g, "name"));
         for (size_t j = json_array_size(resources); j-- > 0;)
@@ -312,7 +325,20 @@ void wp_recovery_filter(wp_daemon *d, json_t *input)
     wp_err err = {0};
     json_t *status = r ? wp_db_fence_status(d->db, &err) : NULL;
     json_t *lost = status ? unproven(d, status) : NULL;
-    char *held = json_object_size(lost) ? drop_held(input, lost) : strdup("");
+    json_t *needed = json_object();
+    char *held = json_object_size(lost) && needed ? drop_held(input, lost, needed) : strdup("");
+    if (r && needed) {
+        const char *name;
+        json_t *v;
+        json_object_foreach(needed, name, v)
+        {
+            if (!json_object_get(r->needed, name))
+                wp_events_kick(d); /* a node to fence: at the next tick, not in 1 s */
+        }
+        json_decref(r->needed);
+        r->needed = json_incref(needed);
+    }
+    json_decref(needed);
     if (r && held && (!r->held_sig || strcmp(r->held_sig, held) != 0)) {
         if (held[0])
             qb_log(LOG_WARNING,

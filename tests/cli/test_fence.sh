@@ -8,7 +8,8 @@
 # the daemon's log, nor a failure's message; `fence test` runs monitor and
 # then status of each node with key=value lines on stdin; a failing agent
 # and one past its timeout are reported; `node fence` of the node itself
-# is refused.
+# and `node confirm-down` of a member are refused; status carries the
+# (empty) fencing records.
 . "$(dirname "$0")/lib.sh"
 
 AGENTS=$TMP/agents
@@ -121,6 +122,13 @@ expect_fail 4 "node fence of the node itself" wp node fence n1
 expect_err "self: what to do" "on another node"
 expect_fail 3 "node fence of an unknown node" wp node fence n9
 expect_fail 3 "fence test of an unknown device" wp fence test nosuch
+expect_fail 4 "node confirm-down of a member" wp node confirm-down n1
+expect_err "confirm-down: the warning comes first" "WARNING"
+expect_err "confirm-down of a member: why" "n1 is up"
+expect_fail 3 "node confirm-down of an unknown node" wp node confirm-down n9
+expect_ok "status --json" wp --json status
+check "status --json: no fencing under way, no proof" \
+    jq -e '.fencing == {"fencing": {}, "down": {}}' "$OUT"
 
 expect_ok "fence delete" wp fence delete pdu
 expect_fail 3 "fence delete again" wp fence delete pdu

@@ -6,8 +6,9 @@
  * missing required with its aliases, select and typed values, reserved
  * names, an agent that cannot power off), the key=value stdin, secrets
  * (masked copies, scrubbed output), the fence path, a bounded run
- * (output, exit status, timeout), and the fence.create / fence.delete
- * commands with their queries.
+ * (output, exit status, timeout), the fence.create / fence.delete
+ * commands with their queries, and the records of recovery (node.fencing,
+ * node.down, node.confirm-down, node.rejoined).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -459,6 +460,58 @@ static void test_db_fence(void **state)
     assert_int_equal(err.code, WP_E_NOTFOUND);
 }
 
+static const char *rec(wp_db *db, const char *kind, const char *node, const char *key)
+{
+    wp_err err = {0};
+    static char buf[128];
+    json_t *st = wp_db_fence_status(db, &err);
+    assert_non_null(st);
+    const char *v =
+        json_string_value(json_object_get(json_object_get(json_object_get(st, kind), node), key));
+    snprintf(buf, sizeof buf, "%s", v ? v : "-");
+    json_decref(st);
+    return buf;
+}
+
+static void test_db_proof(void **state)
+{
+    fx *f = *state;
+    assert_string_equal(rec(f->db, "fencing", "n3", "state"), "-");
+    assert_int_equal(apply(f->db, "{\"op\": \"node.fencing\", \"args\": {\"name\": \"N3\", "
+                                  "\"state\": \"fencing\", \"at\": 100}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "fencing", "n3", "state"), "fencing");
+    assert_int_equal(apply(f->db, "{\"op\": \"node.fencing\", \"args\": {\"name\": \"n3\", "
+                                  "\"state\": \"failed\", \"at\": 101, \"error\": \"no answer\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "fencing", "n3", "error"), "no answer");
+    assert_int_equal(apply(f->db, "{\"op\": \"node.fencing\", \"args\": {\"name\": \"n3\", "
+                                  "\"state\": \"maybe\", \"at\": 1}}"),
+                     WP_E_INVALID);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.fencing\", \"args\": {\"name\": \"n9\", "
+                                  "\"state\": \"failed\", \"at\": 1}}"),
+                     WP_E_NOTFOUND);
+    /* the proof replaces the progress record */
+    assert_int_equal(apply(f->db, "{\"op\": \"node.down\", \"args\": {\"name\": \"n3\", "
+                                  "\"how\": \"fenced\", \"at\": 102, \"detail\": \"sw\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "down", "n3", "how"), "fenced");
+    assert_string_equal(rec(f->db, "fencing", "n3", "state"), "-");
+    assert_int_equal(apply(f->db, "{\"op\": \"node.down\", \"args\": {\"name\": \"n3\", "
+                                  "\"how\": \"guessed\", \"at\": 1}}"),
+                     WP_E_INVALID);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.rejoined\", \"args\": {\"name\": \"n3\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "down", "n3", "how"), "-");
+    /* the operator's word; at is filled in by wolfpackd, required here */
+    assert_int_equal(apply(f->db, "{\"op\": \"node.confirm-down\", \"args\": {\"name\": \"n2\"}}"),
+                     WP_E_INVALID);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.confirm-down\", \"args\": {\"name\": "
+                                  "\"n2\", \"at\": 103}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "down", "n2", "how"), "confirmed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_agent_path),
         cmocka_unit_test(test_exec),
         cmocka_unit_test_setup_teardown(test_db_fence, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_db_proof, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
