@@ -158,10 +158,16 @@ static json_t *run_metadata(const json_t *plan)
 
 static void runner_main(const json_t *plan, int fd)
 {
-    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE};
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         signal(sigs[i], SIG_DFL); /* not the daemon's handlers (its signal pipe) */
     signal(SIGPIPE, SIG_IGN);
+    /* keep only the result pipe (as 3): the daemon's sockets, its corosync
+     * connections and its database lock must not outlive the daemon here */
+    if (fd != 3 && dup2(fd, 3) < 0)
+        _exit(1);
+    fd = 3;
+    close_range(4, ~0U, 0);
     const char *mode = json_string_value(json_object_get(plan, "mode"));
     json_t *r = strcmp(mode, "metadata") == 0 ? run_metadata(plan)
                 : strcmp(mode, "test") == 0   ? run_test(plan)
