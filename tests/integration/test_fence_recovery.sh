@@ -10,6 +10,7 @@
 #   2. n3 back: its records go.  The device repaired, web back on n3, n3 cut
 #      off again: the coordinator powers n3 off through the switch (its
 #      processes gone, its port down) and only then starts web on n2.
+#   3. n3 powered on, holding nothing, cut off: it is not fenced.
 # ~60 s.  Run as root.  Own WPTC_DIR and WPTC_PREFIX; torn down on any exit.
 
 set -u -o pipefail
@@ -114,5 +115,22 @@ failover_at=$(grep -n "coordinator: start ip on n2" "$TMP/log" | head -1 | cut -
 check "n3 was fenced before web's start on n2 was planned (n1's log)" \
     bash -c "[ -n '$fenced_at' ] && [ -n '$failover_at' ] && [ '$fenced_at' -lt '$failover_at' ]"
 check "status --json: n3 down, fenced" fence_is .down.n3.how fenced
+
+echo "== 3. a lost node that holds no group is not powered off"
+check "power n3 on" "$TC" power on n3
+check "3 members" "$TC" wait-quorum --timeout 60
+check "n3's records are gone" wait_until 30 \
+    bash -c "[ \"\$('$TC' exec n1 '$WOLFPACK' --json status | jq -c '.fencing.down')\" = '{}' ]"
+check "web stays on n2 (n3 holds nothing)" owner_is n1 "Online n2"
+read -r wpd3 _ <"$WPTC_DIR/nodes/n3/wolfpackd.pid"
+fences_before=$(log_count "recovery: node n3 is lost: fencing it")
+check "unplug n3 (idle)" "$TC" unplug n3
+check "n1, n2 keep quorum" "$TC" wait-view n1 n2 --members 2 --quorate yes --timeout 30
+# commands make the coordinator tick; then one more second of ticks
+check "a command after the loss" wp n1 group set web --policy failover_threshold=99
+check "another one" wp n1 group set web --policy failover_threshold=100
+sleep 2
+check "no fencing of the idle n3" [ "$(log_count "recovery: node n3 is lost: fencing it")" = "$fences_before" ]
+check "n3's wolfpackd still runs" kill -0 "$wpd3"
 
 finish
