@@ -114,6 +114,10 @@ int wp_cmd_resource(wp_cli *cli, int argc, char **argv);
 /* Applications on this node (cmd_app.c; src/app, docs/APP.md). */
 int wp_cmd_app(wp_cli *cli, int argc, char **argv);
 int wp_cmd_disk(wp_cli *cli, int argc, char **argv); /* cmd_disk.c: local, no daemon */
+/* cmd_fence.c: fence devices, and `node fence NODE` (docs/FENCING.md) */
+int wp_cmd_fence(wp_cli *cli, int argc, char **argv);
+int wp_cmd_node_fence(wp_cli *cli, int argc, char **argv);
+int wp_cmd_node_confirm_down(wp_cli *cli, int argc, char **argv);
 
 /* Shared by verbs: run a read op that takes an optional {name} and print the
  * result as JSON (with --json) or through print_human. */

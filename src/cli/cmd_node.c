@@ -7,7 +7,10 @@
  * corosync: docs/REPLICATION.md, "Changing membership").  list
  * and show read; pause, resume and drain change the node's runtime state
  * (a paused node keeps its groups and takes none; a drained node's groups
- * move away; resume clears both), which the coordinator acts on.  Human
+ * move away; resume clears both), which the coordinator acts on.  `node
+ * fence NAME` powers a node off through its fence devices, `node
+ * confirm-down NAME` is the operator's word that a lost node is off
+ * (cmd_fence.c).  Human
  * output: a table for list, a key/value block for show; --json prints the
  * daemon's result.
  */
@@ -20,7 +23,8 @@
 #include "../lib/model.h"
 #include "cli.h"
 
-static const char usage[] = "wolfpack node list|show|add|remove|pause|resume|drain ...";
+static const char usage[] =
+    "wolfpack node list|show|add|remove|pause|resume|drain|fence|confirm-down ...";
 static const char usage_add[] = "wolfpack node add NAME=ADDRESS [--nodeid N] [--json]";
 static const char usage_remove[] = "wolfpack node remove NAME [--force] [--json]";
 static const char usage_list[] = "wolfpack node list [--json]";
@@ -28,6 +32,8 @@ static const char usage_show[] = "wolfpack node show NAME [--json]";
 static const char usage_pause[] = "wolfpack node pause NAME";
 static const char usage_resume[] = "wolfpack node resume NAME";
 static const char usage_drain[] = "wolfpack node drain NAME";
+static const char usage_fence[] = "wolfpack node fence NAME [--action off|reboot] [--json]";
+static const char usage_confirm[] = "wolfpack node confirm-down NAME";
 
 static const char *yes_no(const json_t *v)
 {
@@ -253,14 +259,21 @@ int wp_cmd_node(wp_cli *cli, int argc, char **argv)
     static const struct {
         const char *name;
         int (*run)(wp_cli *, int, char **);
-    } subs[] = {{"list", node_list},     {"show", node_show},   {"add", node_add},
-                {"remove", node_remove}, {"pause", node_pause}, {"resume", node_resume},
-                {"drain", node_drain}};
+    } subs[] = {{"list", node_list},
+                {"show", node_show},
+                {"add", node_add},
+                {"remove", node_remove},
+                {"pause", node_pause},
+                {"resume", node_resume},
+                {"drain", node_drain},
+                {"fence", wp_cmd_node_fence},
+                {"confirm-down", wp_cmd_node_confirm_down}};
     if (argc < 1)
         return wp_cli_usage_error(usage, "missing node subcommand");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        const char *const lines[] = {usage_list,  usage_show,   usage_add,  usage_remove,
-                                     usage_pause, usage_resume, usage_drain};
+        const char *const lines[] = {usage_list,   usage_show,  usage_add,
+                                     usage_remove, usage_pause, usage_resume,
+                                     usage_drain,  usage_fence, usage_confirm};
         for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
             printf("%s%s\n", i ? "       " : "usage: ", lines[i]);
         return 0;

@@ -477,10 +477,68 @@ static void print_resources(const json_t *resources, const status_view *v, FILE 
 
 /* The whole human view; without resources (s->res NULL) their table is
  * left out. */
+/* ---- fencing (docs/FENCING.md) ------------------------------------------------- */
+
+/* The groups a node owns: "a, b" or "-". */
+static void owned_groups(const json_t *st, const char *node, char *buf, size_t size)
+{
+    size_t used = 0, i;
+    json_t *g;
+    snprintf(buf, size, "-");
+    json_array_foreach(json_object_get(st, "groups"), i, g)
+    {
+        if (!same(str_of(g, "owner"), node))
+            continue;
+        int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", str_of(g, "name"));
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* Lost nodes being fenced, failed fencings, and proofs of a node that is down. */
+static void print_fencing(const json_t *st, FILE *out)
+{
+    const json_t *f = json_object_get(st, "fencing");
+    const json_t *members = status_field(st, "members");
+    const char *node;
+    json_t *rec;
+    bool title = false;
+    json_object_foreach((json_t *)json_object_get(f, "fencing"), node, rec)
+    {
+        char held[512];
+        owned_groups(st, node, held, sizeof held);
+        if (!title)
+            fprintf(out, "\nFencing:\n");
+        title = true;
+        if (same(str_of(rec, "state"), "failed"))
+            fprintf(out, "  %s: lost; fencing FAILED (retried): %s\n", node,
+                    dash(str_of(rec, "error")));
+        else
+            fprintf(out, "  %s: lost; being fenced through its fence devices\n", node);
+        fprintf(out,
+                "      its groups wait (%s); if you know %s is off: wolfpack node "
+                "confirm-down %s\n",
+                held, node, node);
+    }
+    json_object_foreach((json_t *)json_object_get(f, "down"), node, rec)
+    {
+        const json_t *n = find_named(json_object_get(st, "nodes"), node);
+        if (n && is_member(members, json_integer_value(json_object_get(n, "id"))))
+            continue;
+        if (!title)
+            fprintf(out, "\nFencing:\n");
+        title = true;
+        fprintf(out, "  %s: down (%s)\n", node,
+                same(str_of(rec, "how"), "confirmed") ? "confirmed by the operator" : "fenced");
+    }
+}
+
 static void print_human(const status_snap *s, const status_view *v, FILE *out)
 {
     print_header(s->st, v, out);
     print_nodes(s->st, v, out);
+    print_fencing(s->st, out);
     print_groups(s->st, s->res, v, out);
     if (s->res)
         print_resources(s->res, v, out);

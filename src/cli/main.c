@@ -21,6 +21,7 @@ static const char usage_text[] =
     "  cluster show | create NAME --node NAME=ADDR ...\n"
     "  node list | show NAME | add NAME=ADDR [--nodeid N] | remove NAME [--force]\n"
     "  node pause NAME | resume NAME | drain NAME\n"
+    "  node fence NAME [--action off|reboot] | confirm-down NAME\n"
     "  group list | show NAME | create NAME [--policy K=V ...] | delete NAME\n"
     "  group set NAME [--policy K=V ...] [--reset K ...]\n"
     "  group online NAME | offline NAME | move NAME [--to NODE]\n"
@@ -31,6 +32,9 @@ static const char usage_text[] =
     "                  [--reset-policy K ...]\n"
     "  resource depend NAME --on OTHER | undepend NAME --on OTHER\n"
     "  resource online NAME | offline NAME | fail NAME\n"
+    "  fence list | show NAME | delete NAME | test NAME\n"
+    "  fence create NAME --agent fence_xxx [--prop K=V ...] --nodes NODE[=PLUG],...\n"
+    "                  [--level N] [--timeout SECONDS]\n"
     "  disk prepare DEVICE [--mmp] | show DEVICE [--observe] | release DEVICE --force\n"
     "  app inspect KIT | install KIT [--set K=V ...] | remove APP [--purge]\n"
     "  app list | show APP | start APP | stop APP | verify FILE\n"
@@ -57,7 +61,7 @@ static const struct verb {
 } verbs[] = {
     {"status", wp_cmd_status}, {"cluster", wp_cmd_cluster},   {"node", wp_cmd_node},
     {"group", wp_cmd_group},   {"resource", wp_cmd_resource}, {"disk", wp_cmd_disk},
-    {"app", wp_cmd_app},
+    {"app", wp_cmd_app},       {"fence", wp_cmd_fence},
 };
 
 static verb_fn find_verb(const char *name)
@@ -161,7 +165,7 @@ int main(int argc, char **argv)
     if (!run)
         return wp_cli_usage_error("wolfpack [--socket PATH] [--json] VERB ...",
                                   "unknown verb '%s' (expected status, cluster, node, "
-                                  "group or resource)",
+                                  "group, resource, fence, disk or app)",
                                   argv[v]);
     status = run(&cli, argc - v - 1, argv + v + 1);
     if (cli.client)

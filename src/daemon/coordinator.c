@@ -18,6 +18,9 @@
  *   - a decision-only commit identical to the previous one is not sent again;
  *   - a commit with actions identical to the previous one is not sent again
  *     while the database has not changed since, nor within 2 s.
+ * Before each run, recovery.c fences lost nodes that have fence devices,
+ * and the groups of such a node are left out of the input until it is
+ * proven down (docs/FENCING.md).
  * Every input that led to actions is kept in STATE_DIR/incidents/
  * <unix-ms>-v<version>.json (the last 200); `wpsched --summary FILE`
  * replays it.
@@ -397,6 +400,7 @@ static void run(wp_daemon *d)
         wp_log_err(LOG_ERR, "coordinator: cannot build the scheduler input", &err);
         return;
     }
+    wp_recovery_filter(d, input); /* groups of a lost, unfenced node stay put */
     in = wp_sched_input_parse(input, &err);
     if (!in) {
         wp_log_err(LOG_ERR, "coordinator: the scheduler refused its input", &err);
@@ -427,6 +431,7 @@ void wp_coord_tick(wp_daemon *d)
     co->active = active;
     if (!active)
         return;
+    wp_recovery_tick(d); /* fence lost nodes (recovery.c) */
     if (co->inflight) {
         co->rerun = true;
         return;

@@ -20,6 +20,10 @@
  *   watch.c     `watch` connections: one event frame per change
  *   nodeconf.c  node.add / node.remove: request checks; corosync.conf
  *               rewritten from the database and reloaded on every node
+ *   fencer.c    fence agents: metadata check of fence.create, fence.test,
+ *               node.fence; runs in a child, results through a pipe
+ *   recovery.c  a lost node with fence devices is fenced before its groups
+ *               move (the coordinator holds them); node confirm-down
  *   apptask.c   node tasks of `wolfpack app` (app.task): run `wolfpack app
  *               task-run ID` for this node's
  */
@@ -53,6 +57,8 @@ typedef struct wp_coord wp_coord;
 typedef struct wp_exec wp_exec;
 typedef struct wp_monitors wp_monitors;
 typedef struct wp_nodeconf wp_nodeconf;
+typedef struct wp_fencer wp_fencer;
+typedef struct wp_recovery wp_recovery;
 
 #define WP_VIEW_MAX_MEMBERS 1024
 
@@ -123,6 +129,8 @@ typedef struct wp_daemon {
     wp_exec *exec;
     wp_monitors *mon;
     wp_nodeconf *nodeconf; /* nodeconf.c: corosync.conf rewrite and reload */
+    wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
+    wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
@@ -235,6 +243,32 @@ void wp_diskfeed_stop(wp_daemon *d);
 void wp_diskfeed_beat(wp_daemon *d);      /* one heartbeat now (when ready) */
 void wp_diskfeed_on_view(wp_daemon *d);   /* view changed: fence at quorum loss */
 void wp_diskfeed_reconcile(wp_daemon *d); /* every second: lease watchers */
+
+/* handlers.c: submit a command for the client conn_id (it may have left)
+ * and reply to it from done(), as for any change */
+void wp_handlers_submit(wp_daemon *d, uint64_t conn_id, const json_t *cmd);
+
+/* fencer.c: fence agents (docs/FENCING.md) */
+bool wp_fencer_handles(const char *op); /* fence.create, fence.test, node.fence */
+/* Answer one of those; false: the reply comes later (as wp_handle_request). */
+bool wp_fencer_request(wp_daemon *d, wp_conn *c, const wp_request *req);
+/* The plan to fence node (action off or reboot): its devices by level. */
+json_t *wp_fencer_plan(wp_daemon *d, const char *node, const char *action, wp_err *err);
+/* Run a plan in a child; done(result) comes later (result borrowed:
+ * {"ok", "level", "attempts": [...]}); cookie_free at shut-down otherwise. */
+bool wp_fencer_run(wp_daemon *d, const json_t *plan,
+                   void (*done)(wp_daemon *d, void *cookie, json_t *result), void *cookie,
+                   void (*cookie_free)(void *cookie), wp_err *err);
+/* "DEVICE level N ACTION NODE: exit X, OUTPUT; ..." of a result */
+void wp_fencer_summary(const json_t *result, char *buf, size_t size);
+void wp_fencer_free(wp_daemon *d);
+
+/* recovery.c: recovery waits for proof (docs/FENCING.md) */
+void wp_recovery_tick(wp_daemon *d);                  /* coordinator: fence lost nodes */
+void wp_recovery_filter(wp_daemon *d, json_t *input); /* drop the held groups */
+/* node.confirm-down: refused for a member; fills in `at` */
+bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err);
+void wp_recovery_free(wp_daemon *d);
 
 /* apptask.c: node tasks of the application setup (app.task) */
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */

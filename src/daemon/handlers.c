@@ -7,7 +7,8 @@
  * Changes: the request object itself ({"op", "args"}) is the command; it
  * goes to wp_repl_submit() and the reply is sent from done().  Every reply
  * carries the database version.  `watch` turns the connection into an
- * event stream (watch.c).  Applied commands go on to events.c (executor,
+ * event stream (watch.c).  fence.create, fence.test and node.fence run a
+ * fence agent first (fencer.c).  Applied commands go on to events.c (executor,
  * coordinator, watchers).
  *
  * The request's shape was checked by wp_proto_decode_request(), so
@@ -58,6 +59,9 @@ static json_t *do_status(wp_daemon *d, const json_t *args, wp_err *err)
     if (!json_object_get(st, "version"))
         json_object_set_new(st, "version", json_integer(wp_db_version(d->db)));
     json_object_set_new(st, "ready", json_boolean(wp_repl_ready(d->repl, NULL)));
+    json_t *fencing = wp_db_fence_status(d->db, NULL); /* docs/FENCING.md */
+    if (fencing)
+        json_object_set_new(st, "fencing", fencing);
     char sum[65];
     if (wp_db_checksum(d->db, sum, NULL))
         json_object_set_new(st, "checksum", json_string(sum));
@@ -141,6 +145,17 @@ static json_t *do_app_lock_show(wp_daemon *d, const json_t *args, wp_err *err)
     return wp_db_app_lock_show(d->db, err);
 }
 
+static json_t *do_fence_list(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    (void)args;
+    return wp_db_fence_list(d->db, err);
+}
+
+static json_t *do_fence_show(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    return wp_db_fence_show(d->db, arg_str(args, "name"), true, err);
+}
+
 static const struct {
     const char *op;
     read_fn fn;
@@ -158,6 +173,8 @@ static const struct {
     {"app.task.show", do_app_task_show},
     {"app.op.show", do_app_op_show},
     {"app.lock.show", do_app_lock_show},
+    {"fence.list", do_fence_list},
+    {"fence.show", do_fence_show},
 };
 
 static json_t *answer_read(wp_daemon *d, const wp_request *req)
@@ -221,29 +238,48 @@ static void on_done(void *cookie, const wp_err *err, int64_t version)
     wp_ipc_request_done(d, c);
 }
 
-static bool submit_change(wp_daemon *d, wp_conn *c, const wp_request *req)
+/* Submit cmd for the client conn_id; false with err when it was not sent. */
+static bool submit_for(wp_daemon *d, uint64_t conn_id, const json_t *cmd, wp_err *err)
 {
     wp_pending *p = calloc(1, sizeof *p);
-    wp_err err = {0};
 
     if (!p) {
-        wp_errf(&err, WP_E_INTERNAL, "out of memory");
-        wp_ipc_reply(d, c, wp_reply_error(d, &err));
-        return true;
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+        return false;
     }
     p->d = d;
-    p->conn_id = wp_ipc_conn_id(c);
+    p->conn_id = conn_id;
     p->next = d->pending;
     d->pending = p;
-    if (!wp_repl_submit(d->repl, req->json, on_done, p, &err)) {
+    if (!wp_repl_submit(d->repl, cmd, on_done, p, err)) {
         pending_unlink(d, p);
         free(p);
-        if (err.code == WP_OK)
-            wp_errf(&err, WP_E_UNAVAILABLE, "the change could not be sent to the cluster");
-        wp_ipc_reply(d, c, wp_reply_error(d, &err));
-        return true;
+        if (err->code == WP_OK)
+            wp_errf(err, WP_E_UNAVAILABLE, "the change could not be sent to the cluster");
+        return false;
     }
-    return false;
+    return true;
+}
+
+static bool submit_change(wp_daemon *d, wp_conn *c, const wp_request *req)
+{
+    wp_err err = {0};
+    if (submit_for(d, wp_ipc_conn_id(c), req->json, &err))
+        return false;
+    wp_ipc_reply(d, c, wp_reply_error(d, &err));
+    return true;
+}
+
+void wp_handlers_submit(wp_daemon *d, uint64_t conn_id, const json_t *cmd)
+{
+    wp_err err = {0};
+    if (submit_for(d, conn_id, cmd, &err))
+        return;
+    wp_conn *c = wp_ipc_conn_find(d, conn_id);
+    if (c) {
+        wp_ipc_reply(d, c, wp_reply_error(d, &err));
+        wp_ipc_request_done(d, c);
+    }
 }
 
 bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req)
@@ -254,9 +290,12 @@ bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req)
                      wp_proto_reply_ok(json_pack("{s:b}", "watching", 1), wp_db_version(d->db)));
         return true;
     }
+    if (wp_fencer_handles(req->op))
+        return wp_fencer_request(d, c, req); /* fencer.c: agents run first */
     if (req->mutates) {
         wp_err err = {0};
-        if (!wp_nodeconf_check(d, req, &err)) { /* node.add / node.remove */
+        if (!wp_nodeconf_check(d, req, &err) || /* node.add / node.remove */
+            !wp_recovery_check_confirm(d, req, &err)) {
             wp_ipc_reply(d, c, wp_reply_error(d, &err));
             return true;
         }

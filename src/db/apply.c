@@ -57,6 +57,12 @@ static const op_handler handlers[] = {
     {"app.op", db_op_app_op},
     {"app.lock", db_op_app_lock},
     {"app.unlock", db_op_app_unlock},
+    {"fence.create", db_op_fence_create},
+    {"fence.delete", db_op_fence_delete},
+    {"node.confirm-down", db_op_node_confirm_down},
+    {"node.fencing", db_op_node_fencing},
+    {"node.down", db_op_node_down},
+    {"node.rejoined", db_op_node_rejoined},
 };
 
 static db_op_fn handler_find(const char *op)
@@ -96,7 +102,7 @@ static db_op_fn command_handler(const json_t *cmd, const json_t **args, wp_err *
         wp_errf(err, WP_E_INVALID, "cannot apply the command '%.100s'", name);
         wp_err_why(err, "'%.100s' is not a command the cluster database knows", name);
         wp_err_todo(err, "use one of the commands documented in src/db/db.h (cluster.create, "
-                         "node.*, group.*, resource.*, app.*, sched.commit)");
+                         "node.*, group.*, resource.*, app.*, fence.*, sched.commit)");
         return NULL;
     }
     *args = json_object_get(cmd, "args");

@@ -227,6 +227,32 @@ json_t *wp_db_app_tasks(wp_db *db, wp_err *err);
 json_t *wp_db_app_op_show(wp_db *db, const char *name, wp_err *err);
 json_t *wp_db_app_lock_show(wp_db *db, wp_err *err);
 
+/*
+ * Fence devices (src/db/ops_fence.c; docs/FENCING.md).  Stored in the meta
+ * table under "fence:" + the lower-case name.
+ *   fence.create {name, agent, props?: {k: v}, nodes: [node...],
+ *                 plugs?: {node: plug}, level?: 1..9 (1), timeout?: s (60)}
+ *                 the agent's parameters were checked against its metadata
+ *                 by the wolfpackd that took the request
+ *   fence.delete {name}
+ * Queries: the list (by level, then name) and one device, secret values
+ * (passwords...) replaced by "(hidden)"; wp_db_fence_for_node gives the
+ * devices that fence a node with their secrets, for wolfpackd's fencer.
+ */
+json_t *wp_db_fence_list(wp_db *db, wp_err *err);
+json_t *wp_db_fence_show(wp_db *db, const char *name, bool masked, wp_err *err);
+json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err);
+/*
+ * Recovery waits for proof (docs/FENCING.md): what the coordinator does
+ * about a lost node, and the proof that it is down.
+ *   node.fencing      {name, state: fencing|failed, at, error?}  (wolfpackd)
+ *   node.down         {name, how: fenced|confirmed, at, detail?} (wolfpackd)
+ *   node.confirm-down {name, at}  the operator's word (at: wolfpackd fills it)
+ *   node.rejoined     {name}      a member again: its records go (wolfpackd)
+ * wp_db_fence_status: {"fencing": {node: rec}, "down": {node: rec}}.
+ */
+json_t *wp_db_fence_status(wp_db *db, wp_err *err);
+
 /* The scheduler's input (docs/SCHEDULER.md, the fixture format) built from
  * the database: every node with state "up" when its id is in up_ids (the
  * current quorate membership), else "down".  Idle groups (target offline,

@@ -6,6 +6,7 @@
  *   sql.c       prepared-statement cache and small SQL helpers
  *   apply.c     the command shape check and the transaction around handlers
  *   ops_node.c, ops_group.c, ops_resource.c   one handler per command
+ *   ops_fence.c fence devices (fence.create / fence.delete, their queries)
  *   ops_runtime.c  runtime state: operator verbs, resource.report, sched.commit
  *   sched_export.c wp_db_sched_input (the scheduler's input JSON)
  *   graph.c     a group's dependency graph (order, paths, reachability)
@@ -121,6 +122,14 @@ bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_op(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_lock(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_unlock(wp_db *db, const json_t *args, wp_err *err);
+
+/* ops_fence.c: fence devices (meta "fence:NAME", docs/FENCING.md) */
+bool db_op_fence_create(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_fence_delete(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_down(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_confirm_down(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err);
 
 /* A history (JSON array text of unix times, NULL = empty) with `at`
  * appended, keeping the last WP_DB_HISTORY_MAX entries; malloc'd. */

@@ -93,6 +93,30 @@ static const wp_arg_spec args_app_lock[] = {{"holder", WP_ARG_STRING, WP_ARG_REQ
 static const wp_arg_spec args_app_unlock[] = {{"holder", WP_ARG_STRING, WP_ARG_REQUIRED},
                                               {NULL, 0, 0}};
 
+/* Fence devices (src/db/ops_fence.c, src/daemon/fencer.c, docs/FENCING.md). */
+static const wp_arg_spec args_fence_create[] = {
+    {"name", WP_ARG_STRING, WP_ARG_REQUIRED},     {"agent", WP_ARG_STRING, WP_ARG_REQUIRED},
+    {"props", WP_ARG_OBJ_STR, WP_ARG_OPTIONAL},   {"nodes", WP_ARG_ARR_STR, WP_ARG_REQUIRED},
+    {"plugs", WP_ARG_OBJ_STR, WP_ARG_OPTIONAL},   {"level", WP_ARG_INTEGER, WP_ARG_OPTIONAL},
+    {"timeout", WP_ARG_INTEGER, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
+static const wp_arg_spec args_node_fence[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                              {"action", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                              {NULL, 0, 0}};
+
+static const wp_arg_spec args_node_fencing[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                {"state", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},
+                                                {"error", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                                {NULL, 0, 0}};
+static const wp_arg_spec args_node_down[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                             {"how", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                             {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},
+                                             {"detail", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                             {NULL, 0, 0}};
+/* node.confirm-down: wolfpackd fills in `at` (handlers.c) */
+static const wp_arg_spec args_confirm_down[] = {
+    {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"at", WP_ARG_INTEGER, WP_ARG_FILLED}, {NULL, 0, 0}};
+
 /* The order is the one the client gate lists in its unknown-op error. */
 static const wp_op_spec op_table[] = {
     {"status", WP_OP_QUERY, args_none},
@@ -137,8 +161,20 @@ static const wp_op_spec op_table[] = {
     {"app.op", WP_OP_COMMAND, args_app_op},
     {"app.lock", WP_OP_COMMAND, args_app_lock},
     {"app.unlock", WP_OP_COMMAND, args_app_unlock},
+    {"fence.list", WP_OP_QUERY, args_none},
+    {"fence.show", WP_OP_QUERY, args_name},
+    /* run agents on the node that takes the request (src/daemon/fencer.c);
+     * they change no database row, so they are not commands */
+    {"fence.test", WP_OP_QUERY, args_name},
+    {"node.fence", WP_OP_QUERY, args_node_fence},
+    {"fence.create", WP_OP_COMMAND, args_fence_create},
+    {"fence.delete", WP_OP_COMMAND, args_name},
+    {"node.confirm-down", WP_OP_COMMAND, args_confirm_down},
     {"resource.report", WP_OP_INTERNAL, args_report},
     {"sched.commit", WP_OP_INTERNAL, args_commit},
+    {"node.fencing", WP_OP_INTERNAL, args_node_fencing},
+    {"node.down", WP_OP_INTERNAL, args_node_down},
+    {"node.rejoined", WP_OP_INTERNAL, args_name},
 };
 
 const wp_op_spec *wp_opspec_table(size_t *count)

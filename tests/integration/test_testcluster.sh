@@ -127,7 +127,10 @@ check "exec: stdin passes through" test "$(echo hello | "$TC" exec n1 cat)" = he
 check "exec: WOLFPACK_SOCKET is set" \
     test "$("$TC" exec n1 sh -c 'echo $WOLFPACK_SOCKET')" = /run/wolfpack/wolfpackd.sock
 check "exec: keeps the working directory" test "$(cd "$REPO" && "$TC" exec n1 pwd)" = "$REPO"
-check "exec: own /run per node" sh -c "! '$TC' exec n1 test -e '$WPTC_DIR'"
+check "exec: own /run per node (the host's /run/netns unseen)" \
+    sh -c "test -e '/run/netns/${WPTC_PREFIX}sw' && ! '$TC' exec n1 test -e '/run/netns/${WPTC_PREFIX}sw'"
+check "exec: the state directory is seen, read-only (for fence_wptc)" \
+    sh -c "'$TC' exec n1 test -e '$WPTC_DIR/cluster.env' && ! '$TC' exec n1 touch '$WPTC_DIR/x' 2>/dev/null"
 check "client reaches n3" arp_reaches client 198.51.100.13
 check_status "exec on an unknown node is refused" 2 "$TC" exec n7 true
 

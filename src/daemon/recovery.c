@@ -1,0 +1,381 @@
+/*
+ * recovery.c -- recovery waits for proof (docs/FENCING.md).
+ *
+ * A node that is not a member of the quorate partition, that has at least
+ * one fence device, and for which the database holds no proof that it is
+ * down (node-down:NODE: fenced by a device, or confirmed by hand) is
+ * **unproven**: the groups it owns or runs a resource of are held, that is
+ * left out of the scheduler's input, so no decision moves them and nothing
+ * of them starts elsewhere.  The coordinator calls two functions:
+ *
+ *   wp_recovery_tick    before each run: fence every unproven node that
+ *                       holds a group (a lost node that holds nothing is
+ *                       not powered off: there is nothing to protect, and a
+ *                       cluster that starts without one node does not
+ *                       fence it) through its devices (fencer.c: by level, action off),
+ *                       recording node.fencing {fencing|failed} for status;
+ *                       on success node.down {how: fenced}; a failure is
+ *                       retried every RETRY_MS; a member with records gets
+ *                       node.rejoined (its proof is spent)
+ *   wp_recovery_filter  the input without the held groups
+ *
+ * `wolfpack node confirm-down NODE` (node.confirm-down) is the operator's
+ * proof.  A node without any fence device is never held: fencing is
+ * opt-in per node in this step (recovery then goes on as before).  The
+ * state here (running jobs, the next retry) is this coordinator's only;
+ * the records in the database are what every node's status shows.
+ */
+#include <qb/qblog.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+
+#define RETRY_MS 5000
+
+typedef struct lost_node {
+    char name[64];
+    bool running;     /* a fencing job is out */
+    uint64_t next_ms; /* monotonic: not before this */
+    int failures;
+    struct lost_node *next;
+} lost_node;
+
+struct wp_recovery {
+    lost_node *nodes;
+    json_t *needed; /* {node: true}: unproven nodes that hold a group (last run) */
+    char *held_sig; /* the held groups last logged */
+    bool rejoin_inflight;
+};
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static wp_recovery *ctx(wp_daemon *d)
+{
+    if (!d->recovery)
+        d->recovery = calloc(1, sizeof *d->recovery);
+    return d->recovery;
+}
+
+static lost_node *lost_get(wp_recovery *r, const char *name)
+{
+    for (lost_node *n = r->nodes; n; n = n->next)
+        if (strcasecmp(n->name, name) == 0)
+            return n;
+    lost_node *n = calloc(1, sizeof *n);
+    if (n) {
+        snprintf(n->name, sizeof n->name, "%s", name);
+        n->next = r->nodes;
+        r->nodes = n;
+    }
+    return n;
+}
+
+void wp_recovery_free(wp_daemon *d)
+{
+    wp_recovery *r = d->recovery;
+    if (!r)
+        return;
+    while (r->nodes) {
+        lost_node *n = r->nodes;
+        r->nodes = n->next;
+        free(n);
+    }
+    json_decref(r->needed);
+    free(r->held_sig);
+    free(r);
+    d->recovery = NULL;
+}
+
+/* ---- which nodes are unproven ------------------------------------------- */
+
+static bool node_is_member(const wp_daemon *d, const json_t *node)
+{
+    return wp_view_is_member(d, (uint32_t)json_integer_value(json_object_get(node, "id")));
+}
+
+static bool has_devices(wp_daemon *d, const char *node)
+{
+    wp_err err = {0};
+    json_t *devs = wp_db_fence_for_node(d->db, node, &err);
+    bool any = json_array_size(devs) > 0;
+    json_decref(devs);
+    return any;
+}
+
+/* The names of the unproven nodes ({name: true}); NULL on a read error. */
+static json_t *unproven(wp_daemon *d, const json_t *status)
+{
+    wp_err err = {0};
+    json_t *nodes = wp_db_node_list(d->db, &err);
+    json_t *out = nodes ? json_object() : NULL;
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        const char *name = json_string_value(json_object_get(n, "name"));
+        if (name && !node_is_member(d, n) &&
+            !json_object_get(json_object_get(status, "down"), name) && has_devices(d, name))
+            json_object_set_new(out, name, json_true());
+    }
+    json_decref(nodes);
+    return out;
+}
+
+/* ---- submitting --------------------------------------------------------- */
+
+static void on_submitted(void *cookie, const wp_err *err, int64_t version)
+{
+    (void)version;
+    wp_daemon *d = cookie;
+    if (d->recovery)
+        d->recovery->rejoin_inflight = false;
+    if (err)
+        wp_log_err(LOG_WARNING, "recovery: a fencing record was refused", err);
+}
+
+static void submit(wp_daemon *d, json_t *cmd)
+{
+    wp_err err = {0};
+    if (cmd && !wp_repl_submit(d->repl, cmd, on_submitted, d, &err))
+        wp_log_err(LOG_WARNING, "recovery: cannot send a fencing record (retried)", &err);
+    json_decref(cmd);
+}
+
+static void record_fencing(wp_daemon *d, const char *node, const char *state, const char *error)
+{
+    json_t *args =
+        json_pack("{s:s, s:s, s:I}", "name", node, "state", state, "at", (json_int_t)time(NULL));
+    if (args && error)
+        json_object_set_new(args, "error", json_string(error));
+    submit(d, json_pack("{s:s, s:o}", "op", "node.fencing", "args", args));
+}
+
+/* ---- fencing jobs ------------------------------------------------------- */
+
+typedef struct job_cookie {
+    char node[64];
+} job_cookie;
+
+static void on_fenced(wp_daemon *d, void *cookie, json_t *result)
+{
+    job_cookie *jc = cookie;
+    char sum[2048];
+    wp_recovery *r = ctx(d);
+    lost_node *n = r ? lost_get(r, jc->node) : NULL;
+    wp_fencer_summary(result, sum, sizeof sum);
+    if (n)
+        n->running = false;
+    if (json_is_true(json_object_get(result, "ok"))) {
+        qb_log(LOG_NOTICE, "recovery: node %s fenced: %s", jc->node, sum);
+        submit(d,
+               json_pack("{s:s, s:{s:s, s:s, s:I, s:s}}", "op", "node.down", "args", "name",
+                         jc->node, "how", "fenced", "at", (json_int_t)time(NULL), "detail", sum));
+    } else {
+        if (n) {
+            n->failures++;
+            n->next_ms = mono_ms() + RETRY_MS;
+        }
+        qb_log(LOG_ERR, "recovery: fencing node %s failed (retried in %d s): %s", jc->node,
+               RETRY_MS / 1000, sum);
+        record_fencing(d, jc->node, "failed", sum);
+    }
+    free(jc);
+    wp_events_kick(d);
+}
+
+static void fence_start(wp_daemon *d, lost_node *n)
+{
+    wp_err err = {0};
+    json_t *plan = wp_fencer_plan(d, n->name, "off", &err);
+    job_cookie *jc = plan ? calloc(1, sizeof *jc) : NULL;
+    if (jc)
+        snprintf(jc->node, sizeof jc->node, "%s", n->name);
+    if (!jc || !wp_fencer_run(d, plan, on_fenced, jc, free, &err)) {
+        free(jc);
+        n->failures++;
+        n->next_ms = mono_ms() + RETRY_MS;
+        char msg[700];
+        snprintf(msg, sizeof msg, "%.300s: %.300s", err.what, err.why);
+        qb_log(LOG_ERR, "recovery: cannot fence node %s (retried in %d s): %s", n->name,
+               RETRY_MS / 1000, msg);
+        record_fencing(d, n->name, "failed", msg);
+    } else {
+        n->running = true;
+        qb_log(LOG_WARNING,
+               "recovery: node %s is lost: fencing it before its groups start elsewhere", n->name);
+        record_fencing(d, n->name, "fencing", NULL);
+    }
+    json_decref(plan);
+}
+
+/* A member with records: the proof was for its last absence. */
+static void clear_rejoined(wp_daemon *d, wp_recovery *r, const json_t *status)
+{
+    if (r->rejoin_inflight)
+        return;
+    wp_err err = {0};
+    json_t *nodes = wp_db_node_list(d->db, &err);
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        const char *name = json_string_value(json_object_get(n, "name"));
+        bool recorded = json_object_get(json_object_get(status, "down"), name) ||
+                        json_object_get(json_object_get(status, "fencing"), name);
+        if (!name || !recorded || !node_is_member(d, n))
+            continue;
+        lost_node *ln = lost_get(r, name);
+        if (ln && ln->running)
+            continue; /* its fencing is under way: let it end first */
+        qb_log(LOG_NOTICE, "recovery: node %s is a member again: its fencing records go", name);
+        r->rejoin_inflight = true;
+        submit(d, json_pack("{s:s, s:{s:s}}", "op", "node.rejoined", "args", "name", name));
+        break; /* one at a time */
+    }
+    json_decref(nodes);
+}
+
+void wp_recovery_tick(wp_daemon *d)
+{
+    wp_recovery *r = ctx(d);
+    wp_err err = {0};
+    json_t *status = r ? wp_db_fence_status(d->db, &err) : NULL;
+    json_t *lost = status ? unproven(d, status) : NULL;
+    const char *name;
+    json_t *v;
+    uint64_t now = mono_ms();
+    if (status)
+        clear_rejoined(d, r, status);
+    json_object_foreach(lost, name, v)
+    {
+        if (!json_object_get(r->needed, name))
+            continue; /* it holds no group: nothing to protect */
+        lost_node *n = lost_get(r, name);
+        if (n && !n->running && now >= n->next_ms)
+            fence_start(d, n);
+    }
+    json_decref(lost);
+    json_decref(status);
+}
+
+/* ---- held groups -------------------------------------------------------- */
+
+/* Is group g held?  Every unproven node it waits for goes into needed. */
+static bool group_held(const json_t *g, const json_t *resources, const json_t *lost, json_t *needed)
+{
+    const char *owner = json_string_value(json_object_get(g, "owner"));
+    const char *name = json_string_value(json_object_get(g, "name"));
+    bool held = false;
+    if (owner && json_object_get(lost, owner)) {
+        json_object_set_new(needed, owner, json_true());
+        held = true;
+    }
+    size_t i;
+    json_t *res;
+    json_array_foreach(resources, i, res)
+    {
+        const char *node = json_string_value(json_object_get(res, "node"));
+        const char *state = json_string_value(json_object_get(res, "state"));
+        if (node && json_object_get(lost, node) && state && strcmp(state, "Offline") != 0 &&
+            strcmp(json_string_value(json_object_get(res, "group")), name) == 0) {
+            json_object_set_new(needed, node, json_true());
+            held = true;
+        }
+    }
+    return held;
+}
+
+/* Drop the held groups and their resources from input; returns their names
+ * ("a, b"), "" when none (malloc'd). */
+static char *drop_held(json_t *input, const json_t *lost, json_t *needed)
+{
+    json_t *groups = json_object_get(input, "groups");
+    json_t *resources = json_object_get(input, "resources");
+    char *names = strdup("");
+    for (size_t i = json_array_size(groups); names && i-- > 0;) {
+        json_t *g = json_array_get(groups, i);
+        if (!group_held(g, resources, lost, needed))
+            continue;
+        const char *gname = json_string_value(json_object_get(g, "name"));
+        for (size_t j = json_array_size(resources); j-- > 0;)
+            if (strcmp(json_string_value(json_object_get(json_array_get(resources, j), "group")),
+                       gname) == 0)
+                json_array_remove(resources, j);
+        size_t len = strlen(names) + strlen(gname) + 3;
+        char *grown = malloc(len);
+        if (grown)
+            snprintf(grown, len, "%s%s%s", gname, names[0] ? ", " : "", names);
+        free(names);
+        names = grown;
+        json_array_remove(groups, i);
+    }
+    return names;
+}
+
+void wp_recovery_filter(wp_daemon *d, json_t *input)
+{
+    wp_recovery *r = ctx(d);
+    wp_err err = {0};
+    json_t *status = r ? wp_db_fence_status(d->db, &err) : NULL;
+    json_t *lost = status ? unproven(d, status) : NULL;
+    json_t *needed = json_object();
+    char *held = json_object_size(lost) && needed ? drop_held(input, lost, needed) : strdup("");
+    if (r && needed) {
+        const char *name;
+        json_t *v;
+        json_object_foreach(needed, name, v)
+        {
+            if (!json_object_get(r->needed, name))
+                wp_events_kick(d); /* a node to fence: at the next tick, not in 1 s */
+        }
+        json_decref(r->needed);
+        r->needed = json_incref(needed);
+    }
+    json_decref(needed);
+    if (r && held && (!r->held_sig || strcmp(r->held_sig, held) != 0)) {
+        if (held[0])
+            qb_log(LOG_WARNING,
+                   "recovery: group(s) %s wait for their lost node to be fenced (or `wolfpack "
+                   "node confirm-down NODE`)",
+                   held);
+        else if (r->held_sig && r->held_sig[0])
+            qb_log(LOG_NOTICE, "recovery: no group waits for fencing any more");
+        free(r->held_sig);
+        r->held_sig = held;
+        held = NULL;
+    }
+    free(held);
+    json_decref(lost);
+    json_decref(status);
+}
+
+/* ---- node confirm-down (handlers.c) ------------------------------------- */
+
+bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err)
+{
+    if (strcmp(req->op, "node.confirm-down") != 0)
+        return true;
+    const char *name = json_string_value(json_object_get(req->args, "name"));
+    json_t *node = wp_db_node_show(d->db, name, err);
+    if (!node)
+        return false;
+    bool member = node_is_member(d, node);
+    json_decref(node);
+    if (member) {
+        wp_errf(err, WP_E_CONFLICT, "node %s is up", name);
+        wp_err_why(err, "it is a member of this partition: there is nothing to confirm");
+        wp_err_todo(err, "confirm only a node you know is powered off (wolfpack status shows "
+                         "it Down)");
+        return false;
+    }
+    qb_log(LOG_WARNING, "recovery: the operator confirms that node %s is down", name);
+    json_object_set_new(req->args, "at", json_integer((json_int_t)time(NULL)));
+    return true;
+}
