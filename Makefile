@@ -17,6 +17,10 @@
 
 CC ?= cc
 BUILD ?= build
+# The version of wolfpack, in one place: the file VERSION (`wolfpack
+# --version`, `wolfpackd --version`; debian/changelog must carry it too,
+# tests/run-package checks that).
+VERSION := $(shell cat VERSION)
 SAN ?=
 PKGS := jansson sqlite3 libqb libcpg libvotequorum libquorum libcmap libcrypto \
         libnl-route-3.0 libnl-3.0 libarchive libzstd libxml-2.0 yaml-0.1 ldns
@@ -26,7 +30,8 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -DWP_VERSION='"$(VERSION)"' $(WARN) $(CPPFLAGS) $(CFLAGS) \
+              $(PKG_CFLAGS) -MMD -MP
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDSAN := -fsanitize=address,undefined
@@ -67,11 +72,14 @@ $(LIB): $(call obj,$(LIB_SRCS))
 	rm -f $@
 	ar rcs $@ $^
 
+# the programs that print the version are rebuilt when it changes
+$(BUILD)/src/cli/main.o $(BUILD)/src/daemon/main.o: VERSION
+
 $(DAEMON): $(call obj,$(DAEMON_SRCS)) $(LIB)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(CLI): $(call obj,$(CLI_SRCS)) $(LIB)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcmocka

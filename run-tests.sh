@@ -22,7 +22,7 @@ for a in "$@"; do
     --quick) quick=1 ;;
     --soak) soak=1 ;;
     -h | --help)
-        sed -n '2,13p' "$0"
+        sed -n '2,14p' "$0"
         exit 0
         ;;
     *)

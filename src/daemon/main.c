@@ -3,6 +3,7 @@
  *
  *   wolfpackd [--solo] --state-dir DIR --socket PATH [--admin-group GROUP]
  *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
+ *   wolfpackd --version
  *
  * Start-up: create DIR (0700) and the socket's directory (0755), lock
  * DIR/wolfpackd.lock (one daemon per state dir), open DIR/cluster.db,
@@ -31,6 +32,10 @@
 
 #include "daemon.h"
 
+#ifndef WP_VERSION
+#error "WP_VERSION is set by the Makefile from the file VERSION"
+#endif
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: wolfpackd [--solo] --state-dir DIR --socket PATH\n"
@@ -47,6 +52,7 @@ static void usage(FILE *out)
                  "                       Cluster IP Address and Cluster Name\n"
                  "  --node-name NAME     name of this node in a new solo cluster"
                  " (default: host name)\n"
+                 "  --version            print the version (wolfpackd VERSION) and exit\n"
                  "See docs/DAEMON.md.\n");
 }
 
@@ -61,6 +67,7 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"cluster-ip", required_argument, NULL, 'i'},
         {"node-name", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -91,6 +98,9 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
             break;
         case 'h':
             usage(stdout);
+            exit(0);
+        case 'V':
+            printf("wolfpackd %s\n", WP_VERSION);
             exit(0);
         default:
             usage(stderr);
