@@ -6,11 +6,16 @@
 #   make check                unit tests + CLI tests against $(BUILD)
 #   make fuzz                 libFuzzer targets (clang) into build-fuzz/
 #   make format               clang-format every source file
+#   make progs                only what is installed: wolfpackd, wolfpack, the kits
 #   make install              wolfpack + wolfpackd into $(PREFIX)/sbin (and a
 #                             wolfpack link in $(PREFIX)/bin), the man pages
 #                             into $(PREFIX)/share/man, the systemd unit into
-#                             $(PREFIX)/lib/systemd/system; DESTDIR= for
+#                             $(PREFIX)/lib/systemd/system, bash completion,
+#                             /etc/default/wolfpackd; DESTDIR= for
 #                             packaging (default PREFIX /usr/local)
+#   make install-kits         the built kits into $(PREFIX)/lib/wolfpack/kits
+#   make deb                  the Debian packages into build/deb (tools/build-deb,
+#                             docs/PACKAGING.md)
 #
 # Sources are picked up by folder: a new .c file in src/<part>/ needs no
 # change here.  Unit tests are tests/unit/test_*.c, one binary each.
@@ -60,8 +65,9 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 KIT_BINS := $(foreach s,$(KIT_SRCS),$(BUILD)/$(subst /src/,/bin/,$(s:.c=)))
 KIT_COPIES := $(addprefix $(BUILD)/,$(KIT_DATA))
 
-.PHONY: all check unit clitest fuzz format clean install uninstall
-all: $(DAEMON) $(CLI) $(UNIT_BINS) $(TOOL_BINS) $(KIT_BINS) $(KIT_COPIES)
+.PHONY: all progs check unit clitest fuzz format clean install install-kits uninstall deb
+all: progs $(UNIT_BINS) $(TOOL_BINS)
+progs: $(DAEMON) $(CLI) $(KIT_BINS) $(KIT_COPIES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,7 +98,7 @@ $(KIT_BINS): $(BUILD)/%: $$(subst /bin/,/src/,%).c
 	@mkdir -p $(dir $@)
 	@mkdir -p $(BUILD)/kitdeps
 	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -MMD -MP -MF $(BUILD)/kitdeps/$(subst /,_,$@).d \
-	    $(LDSAN) -o $@ $<
+	    $(LDSAN) $(LDFLAGS) -o $@ $<
 
 $(KIT_COPIES): $(BUILD)/%: %
 	@mkdir -p $(dir $@)
@@ -130,10 +136,14 @@ SBINDIR ?= $(PREFIX)/sbin
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+KITDIR ?= $(PREFIX)/lib/wolfpack/kits
 
 install: $(DAEMON) $(CLI)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/default
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/wolfpackd
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/wolfpack
 	ln -sf $(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack
@@ -142,11 +152,22 @@ install: $(DAEMON) $(CLI)
 	sed 's|/usr/local/sbin/wolfpackd|$(SBINDIR)/wolfpackd|' contrib/wolfpackd.service \
 	    >$(DESTDIR)$(UNITDIR)/wolfpackd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/wolfpackd.service
+	install -m 0644 contrib/bash-completion/wolfpack $(DESTDIR)$(COMPLETIONDIR)/wolfpack
+	install -m 0644 contrib/wolfpackd.default $(DESTDIR)$(SYSCONFDIR)/default/wolfpackd
 
+# every built kit, as `wolfpack app install` takes it (docs/KITS.md)
+install-kits: $(KIT_BINS) $(KIT_COPIES)
+	install -d $(DESTDIR)$(KITDIR)
+	cp -R --no-preserve=ownership $(BUILD)/kits/. $(DESTDIR)$(KITDIR)/
+	chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(KITDIR)
+
+deb:
+	tools/build-deb
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/wolfpackd $(DESTDIR)$(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack \
 	    $(DESTDIR)$(MANDIR)/man8/wolfpack.8 $(DESTDIR)$(MANDIR)/man8/wolfpackd.8 \
-	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service
+	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service \
+	    $(DESTDIR)$(COMPLETIONDIR)/wolfpack
 
 clean:
 	rm -rf build build-*
