@@ -307,7 +307,8 @@ def shell_files():
 def is_shell(path):
     with open(path, errors="replace") as f:
         first = f.readline()
-    return path.endswith(".sh") or path.endswith(".bash") or "sh" in first and first.startswith("#!")
+    return (path.endswith((".sh", ".bash")) or path.startswith("contrib/bash-completion/")
+            or "sh" in first and first.startswith("#!"))
 
 
 def builtins():
