@@ -331,7 +331,9 @@ def program_uses():
                 required.setdefault(prog, []).append("%s:%d" % (f, no))
         if f == "tools/install-deps":
             continue  # its words are package names (the list itself)
-        words = [wl for seg in shell_segments(text) for wl in command_words(seg)]
+        # case patterns ("  node | group)") are not commands: leave them out
+        code = re.sub(r"^(\s*)[^()\s#]+(\s*\|\s*[^()\s]+)*\s*\)", r"\1", text, flags=re.M)
+        words = [wl for seg in shell_segments(code) for wl in command_words(seg)]
         for w, l in words:
             if w in skip or w in funcs:
                 continue
