@@ -11,6 +11,7 @@ It collects
     the Python helpers;
   - headers: every `#include <...>` of src/, tests/ and kits/;
   - pkg-config modules: the Makefile's PKGS;
+  - Python modules the helpers of tests/tools import (Debian's python3, -I);
 resolves each on this machine (PATH, the compiler's include path,
 pkg-config), asks dpkg which package holds the file, and checks that package
 is one tools/install-deps --list names, one every minimal Debian system has
@@ -412,6 +413,17 @@ def main():
         if not path.startswith("/"):
             continue
         judge("program %s" % prog, path, uses[prog][0])
+
+    # Python modules the helpers import, as Debian's python3 finds them
+    for f in sorted(glob.glob("tests/tools/*.py")):
+        for no, l in enumerate(open(f, errors="replace"), 1):
+            m = re.match(r"\s*(?:import|from)\s+([A-Za-z_][A-Za-z0-9_]*)", l)
+            if not m:
+                continue
+            where = sh("/usr/bin/python3", "-I", "-c",
+                       "import %s as m; print(getattr(m, '__file__', '') or 'builtin')" % m.group(1)).strip()
+            if where != "builtin":
+                judge("python module %s" % m.group(1), where or None, "%s:%d" % (f, no))
 
     dirs, modules = include_dirs()
     headers = {}
