@@ -10,7 +10,8 @@
  * start the transport (solo, or Corosync CPG), name a solo cluster on first
  * start, listen on the socket.  Then one qb_loop runs everything; SIGTERM or
  * SIGINT stops it and the daemon closes clients, transport and database and
- * removes its socket.  docs/DAEMON.md is the user's description; running
+ * removes its socket.  Under systemd, notify.c tells it when the node is
+ * ready (Type=notify).  docs/DAEMON.md is the user's description; running
  * resources (events.c, coordinator.c, executor.c, monitor.c) is in
  * docs/EXECUTOR.md.
  */
@@ -183,6 +184,7 @@ static int32_t on_stop_signal(int32_t sig, void *data)
 {
     wp_daemon *d = data;
     qb_log(LOG_NOTICE, "received %s: shutting down", strsignal(sig));
+    wp_notify_stopping(d);
     qb_loop_stop(d->loop);
     return 0;
 }
@@ -257,6 +259,7 @@ static bool start(wp_daemon *d, wp_err *err)
 static void stop(wp_daemon *d)
 {
     wp_events_stop(d); /* stops what runs here: the others take it over */
+    wp_notify_free(d);
     if (d->loop)
         wp_ipc_close_all(d);
     wp_repl_free(d->repl);
@@ -288,6 +291,12 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
     if (!start(&d, &err)) {
+        fatal("cannot start", &err);
+        stop(&d);
+        wp_log_stop();
+        return 1;
+    }
+    if (!wp_notify_start(&d, &err)) {
         fatal("cannot start", &err);
         stop(&d);
         wp_log_stop();
