@@ -56,8 +56,9 @@ static void poll_ready(void *data)
         n->ready = true;
         return;
     }
-    snprintf(text, sizeof text, "waiting: %s%s%s%s", err.what[0] ? err.what : "the transport is not ready",
-             err.why[0] ? " (" : "", err.why, err.why[0] ? ")" : "");
+    snprintf(text, sizeof text, "waiting: %s%s%s%s",
+             err.what[0] ? err.what : "the transport is not ready", err.why[0] ? " (" : "", err.why,
+             err.why[0] ? ")" : "");
     send_status(n, false, text);
     qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)WP_NOTIFY_POLL_MS * 1000000u, d, poll_ready,
                       &n->timer);
