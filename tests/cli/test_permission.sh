@@ -30,9 +30,7 @@ if ! command -v setpriv >/dev/null; then
     finish
 fi
 chmod 0711 "$TMP" # let other users reach the socket inside
-mkdir -m 0755 "$TMP/bin" && install -m 0755 "$WOLFPACK" "$TMP/bin/wolfpack" ||
-    fail "copy $WOLFPACK to $TMP/bin for other users"
-NOBODY_WOLFPACK=$TMP/bin/wolfpack
+NOBODY_WOLFPACK=$(for_others "$WOLFPACK") || fail "copy $WOLFPACK to $TMP/bin for other users"
 check "nobody can run the CLI copy" as nobody nogroup "$NOBODY_WOLFPACK" --help
 start_daemon
 expect_ok "root may change" wp group create rootmade
