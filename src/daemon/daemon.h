@@ -94,6 +94,8 @@ typedef struct wp_daemon_opts {
     int frame_timeout; /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
 } wp_daemon_opts;
 
+typedef struct wp_notify wp_notify; /* notify.c */
+
 typedef struct wp_daemon {
     wp_daemon_opts opts;
     qb_loop_t *loop;
@@ -131,9 +133,15 @@ typedef struct wp_daemon {
     wp_nodeconf *nodeconf; /* nodeconf.c: corosync.conf rewrite and reload */
     wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
     wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
+    wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
+
+/* notify.c: systemd's Type=notify (nothing without $NOTIFY_SOCKET) */
+bool wp_notify_start(wp_daemon *d, wp_err *err);
+void wp_notify_stopping(wp_daemon *d);
+void wp_notify_free(wp_daemon *d);
 
 /* log.c: *quiet (the daemon's log_quiet) true: log to syslog only */
 void wp_log_start(bool *quiet);

@@ -5,13 +5,15 @@
  *             [--read-group GROUP]
  *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
  *             [--idle-timeout SEC] [--frame-timeout SEC]
+ *   wolfpackd --version
  *
  * Start-up: create DIR (0700) and the socket's directory (0755), lock
  * DIR/wolfpackd.lock (one daemon per state dir), open DIR/cluster.db,
  * start the transport (solo, or Corosync CPG), name a solo cluster on first
  * start, listen on the socket.  Then one qb_loop runs everything; SIGTERM or
  * SIGINT stops it and the daemon closes clients, transport and database and
- * removes its socket.  docs/DAEMON.md is the user's description; running
+ * removes its socket.  Under systemd, notify.c tells it when the node is
+ * ready (Type=notify).  docs/DAEMON.md is the user's description; running
  * resources (events.c, coordinator.c, executor.c, monitor.c) is in
  * docs/EXECUTOR.md.
  */
@@ -32,6 +34,10 @@
 #include <unistd.h>
 
 #include "daemon.h"
+
+#ifndef WP_VERSION
+#error "WP_VERSION is set by the Makefile from the file VERSION"
+#endif
 
 static void usage(FILE *out)
 {
@@ -59,6 +65,7 @@ static void usage(FILE *out)
                  "  --frame-timeout SEC  close a connection whose request frame is not whole"
                  " by then\n"
                  "                       (default 15)\n"
+                 "  --version            print the version (wolfpackd VERSION) and exit\n"
                  "See docs/DAEMON.md.\n");
 }
 
@@ -95,6 +102,7 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"idle-timeout", required_argument, NULL, 'I'},
         {"frame-timeout", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -137,6 +145,9 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
             break;
         case 'h':
             usage(stdout);
+            exit(0);
+        case 'V':
+            printf("wolfpackd %s\n", WP_VERSION);
             exit(0);
         default:
             usage(stderr);
@@ -219,6 +230,7 @@ static int32_t on_stop_signal(int32_t sig, void *data)
 {
     wp_daemon *d = data;
     qb_log(LOG_NOTICE, "received %s: shutting down", strsignal(sig));
+    wp_notify_stopping(d);
     qb_loop_stop(d->loop);
     return 0;
 }
@@ -293,6 +305,7 @@ static bool start(wp_daemon *d, wp_err *err)
 static void stop(wp_daemon *d)
 {
     wp_events_stop(d); /* stops what runs here: the others take it over */
+    wp_notify_free(d);
     if (d->loop)
         wp_ipc_close_all(d);
     wp_repl_free(d->repl);
@@ -324,6 +337,12 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
     if (!start(&d, &err)) {
+        fatal(&d, "cannot start", &err);
+        stop(&d);
+        wp_log_stop();
+        return 1;
+    }
+    if (!wp_notify_start(&d, &err)) {
         fatal(&d, "cannot start", &err);
         stop(&d);
         wp_log_stop();
