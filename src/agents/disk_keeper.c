@@ -17,6 +17,7 @@
  * published deadline and fences in the keeper's place when it is stuck.
  */
 #include "disk.h"
+#include "../lib/clock.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -365,7 +366,7 @@ static _Noreturn void keeper_fence(keeper *k, const char *why)
     char path[4096];
     file_path(path, sizeof path, a->run_dir, a->resource, ".deadline");
     unlink(path); /* the fence is ours: the heartbeat side must not repeat it */
-    bool late = wp_disk_fence_late(k->clock.deadline_ms, k->clock.lease_ms, wp_disk_now_ms());
+    bool late = wp_disk_fence_late(k->clock.deadline_ms, k->clock.lease_ms, wp_clock_ms());
     wp_disk_fence_now(a->dev_fd, a->device, a->mountpoint, late, a->log_fd);
     record_fence(a->run_dir, a->resource, late, why);
     _exit(3);
@@ -375,17 +376,17 @@ static _Noreturn void keeper_fence(keeper *k, const char *why)
 static void keeper_renew(keeper *k)
 {
     const wp_disk_keeper_args *a = k->a;
-    int64_t start = wp_disk_now_ms();
+    int64_t start = wp_clock_ms();
     wp_disk_lease cur;
     bool valid;
     wp_err err;
     char why[1024];
     if (!wp_disk_read_lease(a->dev_fd, a->device, &cur, &valid, &err)) {
         snprintf(why, sizeof why, "cannot read the lease: %s: %s", err.what, err.why);
-        if (wp_disk_now_ms() >= k->clock.deadline_ms)
+        if (wp_clock_ms() >= k->clock.deadline_ms)
             keeper_fence(k, why);
         logf_fd(a->log_fd, "keeper of %s: %s (retrying)", a->resource, why);
-        k->clock.next_renew_ms = wp_disk_now_ms() + 20;
+        k->clock.next_renew_ms = wp_clock_ms() + 20;
         return;
     }
     if (!valid || !wp_disk_lease_is_mine(&cur, k->lease.owner, k->lease.nonce)) {
@@ -393,20 +394,20 @@ static void keeper_renew(keeper *k)
                  valid ? cur.owner : "damaged record", (unsigned long long)cur.generation);
         keeper_fence(k, why);
     }
-    wp_disk_action act = wp_disk_keeper_decide(&k->clock, wp_disk_now_ms());
+    wp_disk_action act = wp_disk_keeper_decide(&k->clock, wp_clock_ms());
     if (act == WP_DISK_FENCE_LEASE)
         keeper_fence(k, "the lease deadline passed before the renewal could be written");
     k->lease.counter = cur.counter + 1;
-    k->lease.wall_ms = wp_disk_wall_ms();
+    k->lease.wall_ms = wp_clock_wall_ms();
     if (!wp_disk_write_lease(a->dev_fd, a->device, &k->lease, &err)) {
         snprintf(why, sizeof why, "cannot renew the lease: %s: %s", err.what, err.why);
-        if (wp_disk_now_ms() >= k->clock.deadline_ms)
+        if (wp_clock_ms() >= k->clock.deadline_ms)
             keeper_fence(k, why);
         logf_fd(a->log_fd, "keeper of %s: %s (retrying)", a->resource, why);
-        k->clock.next_renew_ms = wp_disk_now_ms() + 20;
+        k->clock.next_renew_ms = wp_clock_ms() + 20;
         return;
     }
-    int64_t end = wp_disk_now_ms();
+    int64_t end = wp_clock_ms();
     if (end >= k->clock.deadline_ms)
         keeper_fence(k, "the renewal finished after the lease deadline");
     wp_disk_keeper_renewed(&k->clock, start, end);
@@ -422,7 +423,7 @@ static void keeper_read_fifo(keeper *k)
             if (buf[i] == 'f')
                 keeper_fence(k, "wolfpackd asked to fence (quorum lost)");
             if (buf[i] == 'h')
-                k->clock.last_hb_ms = wp_disk_now_ms();
+                k->clock.last_hb_ms = wp_clock_ms();
         }
     }
 }
@@ -430,7 +431,7 @@ static void keeper_read_fifo(keeper *k)
 static _Noreturn void keeper_loop(keeper *k)
 {
     for (;;) {
-        switch (wp_disk_keeper_decide(&k->clock, wp_disk_now_ms())) {
+        switch (wp_disk_keeper_decide(&k->clock, wp_clock_ms())) {
         case WP_DISK_FENCE_LEASE:
             keeper_fence(k, "the lease could not be renewed in time (deadline passed)");
         case WP_DISK_FENCE_HB:
@@ -441,7 +442,7 @@ static _Noreturn void keeper_loop(keeper *k)
         case WP_DISK_WAIT:
             break;
         }
-        int64_t wait = wp_disk_keeper_next(&k->clock) - wp_disk_now_ms();
+        int64_t wait = wp_disk_keeper_next(&k->clock) - wp_clock_ms();
         struct pollfd p[2] = {{k->fifo, POLLIN, 0}, {k->sigfd, POLLIN, 0}};
         poll(p, 2, wait < 0 ? 0 : (int)wait);
         if (p[1].revents & POLLIN) {
@@ -591,7 +592,7 @@ bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
         return sent;
     long long deadline = 0, lease_ms = 0;
     if (sscanf(num, "%lld %lld", &deadline, &lease_ms) != 2 || deadline <= 0 ||
-        wp_disk_now_ms() < deadline + 20)
+        wp_clock_ms() < deadline + 20)
         return sent;
     /* Claim the fence first: only one heartbeat does it, once. */
     char claimed[4200];
@@ -611,7 +612,7 @@ bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
     pid_t kp = (pid_t)atoi(pid);
     if (kp > 0 && proc_starttime(kp) == strtoull(start, NULL, 10))
         kill(kp, SIGKILL);
-    bool late = wp_disk_fence_late(deadline, lease_ms, wp_disk_now_ms());
+    bool late = wp_disk_fence_late(deadline, lease_ms, wp_clock_ms());
     int fd = open(device, O_RDONLY | O_CLOEXEC);
     wp_disk_fence_now(fd, device, mp, late, 2);
     if (fd >= 0)

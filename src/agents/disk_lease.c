@@ -295,20 +295,6 @@ void wp_disk_keeper_renewed(wp_disk_keeper_clock *c, int64_t start_ms, int64_t e
 
 /* ---- device I/O ------------------------------------------------------------- */
 
-int64_t wp_disk_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t wp_disk_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int wp_disk_open(const char *device, bool rw, wp_err *err)
 {
     struct stat pre;

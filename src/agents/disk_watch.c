@@ -17,6 +17,7 @@
  * costs one 4 KiB O_DIRECT read every L/4.
  */
 #include "disk.h"
+#include "../lib/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,12 +97,6 @@ static pid_t watcher_alive(const char *run_dir, const char *resource)
     return (pid_t)pid;
 }
 
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void publish(const char *path, const wp_disk_observer *obs)
 {
     char text[256];
@@ -135,7 +130,7 @@ static _Noreturn void watcher_main(const char *run_dir, const char *resource, co
                 lease_ms = h.lease_ms;
         }
         if (fd >= 0 && wp_disk_read_lease(fd, device, &l, &valid, NULL)) {
-            wp_disk_observe(&obs, &l, valid, wp_disk_now_ms());
+            wp_disk_observe(&obs, &l, valid, wp_clock_ms());
             publish(obs_path, &obs);
         } else {
             unlink(obs_path); /* nothing trustworthy to tell */
@@ -144,7 +139,7 @@ static _Noreturn void watcher_main(const char *run_dir, const char *resource, co
             fd = -1;
             memset(&obs, 0, sizeof obs);
         }
-        sleep_ms(wp_disk_observe_ms(lease_ms));
+        wp_clock_sleep_ms(wp_disk_observe_ms(lease_ms));
     }
     _exit(0);
 }
@@ -195,7 +190,7 @@ pid_t wp_disk_watcher_ensure(const char *run_dir, const char *resource, const ch
     wpath(path, sizeof path, run_dir, resource, ".watch");
     unsigned long long start = 0;
     for (int i = 0; i < 100 && !(start = start_of(pid)); i++)
-        sleep_ms(1);
+        wp_clock_sleep_ms(1);
     snprintf(text, sizeof text, "%d %llu\n", (int)pid, start);
     put_text(path, text);
     close(p[0]);
@@ -230,7 +225,7 @@ bool wp_disk_watch_seed(const char *run_dir, const char *resource, int64_t lease
         sscanf(text, "%lld %lld %d %llu %llu %llu %u %63s", &sampled, &changed, &valid, &nonce,
                &gen, &counter, &flags, owner) != 8)
         return false;
-    int64_t now = wp_disk_now_ms();
+    int64_t now = wp_clock_ms();
     /* fresh: the watcher sampled within two of its periods */
     if (now - sampled > 2 * wp_disk_observe_ms(lease_ms) + 50 || changed > sampled || !valid)
         return false;

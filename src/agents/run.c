@@ -17,6 +17,7 @@
  * private poll() loop (wp_agent_op_run).
  */
 #include "agent.h"
+#include "../lib/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -136,19 +137,12 @@ static _Noreturn void child_main(const wp_agent_type *t, int type, wp_agent_op o
 
 /* ---- The parent's job state machine ------------------------------------- */
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void on_timer(void *data);
 
 static void arm_timer(wp_agent_job *job, long ms)
 {
     if (!job->loop) {
-        job->deadline_ns = now_ns() + (int64_t)ms * 1000000;
+        job->deadline_ns = wp_clock_ns() + (int64_t)ms * 1000000;
         return;
     }
     if (job->timer_armed)
@@ -387,7 +381,7 @@ static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op
     while (!job->finished) {
         struct pollfd fds[2] = {{.fd = job->pidfd, .events = POLLIN},
                                 {.fd = job->pipe_open ? job->rfd : -1, .events = POLLIN}};
-        int64_t left = (job->deadline_ns - now_ns()) / 1000000;
+        int64_t left = (job->deadline_ns - wp_clock_ns()) / 1000000;
         int n = poll(fds, 2, left < 0 ? 0 : left > 60000 ? 60000 : (int)left + 1);
         if (n < 0 && errno != EINTR)
             break;
@@ -395,7 +389,7 @@ static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op
             drain_pipe(job);
         if (n > 0 && fds[0].revents)
             on_exited(job);
-        else if (now_ns() >= job->deadline_ns)
+        else if (wp_clock_ns() >= job->deadline_ns)
             timer_fired(job);
     }
     if (!job->finished) { /* poll itself failed: do not leave the child behind */

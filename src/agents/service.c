@@ -22,6 +22,7 @@
  *   this node (/run/systemd/system exists); refused otherwise.
  */
 #include "agent.h"
+#include "../lib/clock.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -106,13 +107,6 @@ static bool group_alive(pid_t pgid)
     return alive;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* Wait up to ms for the group to be gone; true if it is. */
 static bool wait_group_gone(pid_t pgid, long ms)
 {
@@ -121,7 +115,7 @@ static bool wait_group_gone(pid_t pgid, long ms)
             return true;
         if (waited >= ms)
             return false;
-        sleep_ms(50);
+        wp_clock_sleep_ms(50);
     }
 }
 

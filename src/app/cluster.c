@@ -24,6 +24,7 @@
 #include "cluster.h"
 #include "cluster_internal.h"
 #include "fsutil.h"
+#include "../lib/clock.h"
 
 /* ---- talking to wolfpackd ------------------------------------------------------ */
 
@@ -214,8 +215,7 @@ bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err)
             return true;
         if (waited == 0)
             fprintf(c->out, "  waiting for the group's disk to be mounted at %s\n", mountpoint);
-        struct timespec ts = {0, 250000000L};
-        nanosleep(&ts, NULL);
+        wp_clock_sleep_ms(250);
     }
     wp_errf(err, WP_E_UNAVAILABLE, "the group's disk is not mounted at %s on %s", mountpoint,
             c->node);
@@ -275,18 +275,12 @@ static long task_timeout(void)
     return v > 0 ? v : 120;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 long wp_app_poll_next(wp_app_poll *p)
 {
     p->sleep_ms = p->sleep_ms <= 0 ? 20 : p->sleep_ms + p->sleep_ms / 2;
     if (p->sleep_ms > 200)
         p->sleep_ms = 200;
-    sleep_ms(p->sleep_ms);
+    wp_clock_sleep_ms(p->sleep_ms);
     return p->waited_ms += p->sleep_ms;
 }
 
@@ -568,7 +562,7 @@ json_t *wp_app_group_checked(wp_app_cluster *c, const char *group, wp_err *err)
         if (waited == 0)
             fprintf(c->out, "  waiting for group %s to be Online (it is %s)\n", str(a, "group"),
                     str(a, "state"));
-        sleep_ms(500);
+        wp_clock_sleep_ms(500);
         json_decref(a);
         a = wp_app_group_assess_one(c, group, err);
     }

@@ -39,6 +39,7 @@
 
 #include "cluster.h"
 #include "cluster_internal.h"
+#include "../lib/clock.h"
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -46,13 +47,6 @@ static const char *str(const json_t *o, const char *k)
 }
 
 static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err);
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static const char *const steps[] = {"update-target", "offline", "restrict",    "move", "upgrade",
                                     "records",       "online",  "update-rest", "lift", NULL};
@@ -229,15 +223,15 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
             if (k)
                 fprintf(r->c->out, "  retrying the upgrade on %s (%d of %d)\n", target, k,
                         r->o->retries);
-            long t0 = now_ms();
+            long t0 = wp_clock_ms();
             ok = wait_group_on(r, target, names, err);
-            long t1 = now_ms();
+            long t1 = wp_clock_ms();
             ok = ok && wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
             if (ok)
                 fprintf(r->c->out,
                         "  group %s online on %s after %ld ms; backup, verify and upgrade "
                         "there took %ld ms\n",
-                        str(r->st, "group"), target, t1 - t0, now_ms() - t1);
+                        str(r->st, "group"), target, t1 - t0, wp_clock_ms() - t1);
         }
         json_decref(a);
         note(r, target, "databases", ok ? "backed up, verified, upgraded once" : "FAILED");

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "../lib/clock.h"
 
 #define TICK_MS 1000
 #define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
@@ -56,14 +57,6 @@
 #define TRIM_FREE_MIN (4u << 20)    /* trim when this much heap lies free */
 #define MMAP_THRESHOLD (256u << 10) /* a block this large: its own mapping */
 #define TRIM_THRESHOLD (1u << 20)   /* free top of the heap kept at most */
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 bool wp_view_ready(const wp_daemon *d)
 {
@@ -137,7 +130,7 @@ static bool view_refresh(wp_daemon *d)
     d->was_quorate = d->view.quorate;
     d->was_ready = wp_view_ready(d);
     d->view = v;
-    d->view_changed_ms = mono_ms();
+    d->view_changed_ms = wp_clock_ms();
     qb_log(LOG_INFO, "view: %s, %s, %zu member(s), this node %s (id %u)",
            v.quorate ? "quorate" : "NOT quorate", v.synced ? "synced" : "syncing", v.n_members,
            v.local_name[0] ? v.local_name : "(unnamed)", (unsigned)v.local_id);
@@ -173,13 +166,13 @@ static void tick(void *data)
     d->tick_queued = false;
     if (d->stopping || !wp_view_ready(d))
         return;
-    d->last_tick_ms = mono_ms();
+    d->last_tick_ms = wp_clock_ms();
     wp_exec_flush_reports(d);
     wp_exec_sweep(d);
     wp_coord_tick(d);
     wp_mon_reconcile(d);
     wp_mem_trim();
-    d->tick_gap_ms = (mono_ms() - d->last_tick_ms) * TICK_SHARE;
+    d->tick_gap_ms = (wp_clock_ms() - d->last_tick_ms) * TICK_SHARE;
     if (d->tick_gap_ms < TICK_GAP_MS)
         d->tick_gap_ms = TICK_GAP_MS;
     if (d->tick_gap_ms > TICK_GAP_MAX_MS)
@@ -204,7 +197,7 @@ static void kick(wp_daemon *d, bool urgent)
         qb_loop_timer_del(d->loop, d->tick_now); /* sooner */
         d->tick_queued = false;
     }
-    now = mono_ms();
+    now = wp_clock_ms();
     if (!urgent && now < d->last_tick_ms + d->tick_gap_ms)
         delay_ms = d->last_tick_ms + d->tick_gap_ms - now;
     if (qb_loop_timer_add(d->loop, QB_LOOP_LOW, delay_ms * 1000000u, d, tick, &d->tick_now) == 0)

@@ -44,6 +44,7 @@
 #include "../agents/agent.h"
 #include "../sched/sched.h"
 #include "daemon.h"
+#include "../lib/clock.h"
 
 #define NAME_LEN 64
 
@@ -93,14 +94,6 @@ struct wp_exec {
 };
 
 static void advance(xplan *p);
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -306,7 +299,7 @@ static bool start_op(xplan *p, wp_agent_op op)
     xaction *a = &p->acts[p->cur];
     wp_err err = {0};
 
-    p->op_ms = mono_ms();
+    p->op_ms = wp_clock_ms();
     p->job = spawn_op(d, a->resource, op, on_op_done, p, &err);
     if (p->job) {
         qb_log(LOG_INFO, "executor: %s %s (group %s)", wp_agent_op_name(op), a->resource, p->group);
@@ -350,7 +343,7 @@ static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
     }
     a->st = ok ? XA_DONE : XA_FAILED;
     qb_log(LOG_INFO, "executor: %s %s: %s after %llu ms", wp_sched_verb_name(a->verb), a->resource,
-           wp_agent_rc_name(rc), (unsigned long long)(mono_ms() - p->op_ms));
+           wp_agent_rc_name(rc), (unsigned long long)(wp_clock_ms() - p->op_ms));
     if (p->silent) {
         if (!ok)
             wp_log_err(LOG_WARNING, "executor: clean-up stop failed", err);
@@ -485,7 +478,7 @@ static xplan *plan_from(wp_exec *x, const json_t *actions, const char *group)
     }
     /* each action may take its resource's pending_timeout, plus slack */
     p->deadline_ms =
-        mono_ms() + (uint64_t)plan_timeout_s(x->d, p) * 1000u * (p->n ? p->n : 1) + 10000u;
+        wp_clock_ms() + (uint64_t)plan_timeout_s(x->d, p) * 1000u * (p->n ? p->n : 1) + 10000u;
     return p;
 }
 
@@ -716,7 +709,7 @@ bool wp_exec_group_busy(const wp_daemon *d, const char *group)
  * drop them, so the scheduler's pending timeouts take over. */
 void wp_exec_sweep(wp_daemon *d)
 {
-    uint64_t now = mono_ms();
+    uint64_t now = wp_clock_ms();
 
     for (xplan *p = d->exec ? d->exec->plans : NULL, *next; p; p = next) {
         next = p->next;

@@ -27,7 +27,6 @@
 #include <qb/qblog.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PENDING_TIMEOUT_MS 30000 /* a submit never waits longer than this */
@@ -37,22 +36,6 @@
 
 static void arm_check_timer(wp_cpg *c);
 static void arm_sweep_timer(wp_cpg *c);
-
-uint64_t cpg_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t cpg_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- membership notification -------------------------------------------- */
 
@@ -638,7 +621,7 @@ static bool cpg_join_group(wp_cpg *c, wp_err *err)
         rc = cpg_join(c->cpg, &c->group);
         if (rc != CS_ERR_TRY_AGAIN)
             break;
-        usleep(100 * 1000);
+        wp_clock_sleep_ms(100);
     }
     if (rc != CS_OK) {
         wp_errf(err, WP_E_UNAVAILABLE, "cannot join the CPG group \"%s\"", c->group.value);

@@ -115,7 +115,7 @@ static bool is_acked_by_all(wp_cpg *c, cpg_pending *p, uint64_t min)
 {
     if (!p->applied || p->version > (int64_t)min)
         return false;
-    c->own_ack_us += cpg_now_us() - p->t_applied;
+    c->own_ack_us += wp_clock_us() - p->t_applied;
     return true;
 }
 
@@ -162,7 +162,7 @@ void cpg_pendings_expire(wp_cpg *c)
              "membership is changing",
              (unsigned long long)c->pending_timeout_ms);
     cpg_err_unknown(&e, why);
-    pendings_finish(pendings_detach(c, is_overdue, cpg_now_ms()), &e);
+    pendings_finish(pendings_detach(c, is_overdue, wp_clock_ms()), &e);
 }
 
 static bool is_any(wp_cpg *c, cpg_pending *p, uint64_t arg)
@@ -207,7 +207,7 @@ static void own_result(wp_cpg *c, uint64_t seq, bool applied, const wp_err *refu
         if (p) {
             p->applied = true;
             p->version = version;
-            p->t_applied = cpg_now_us();
+            p->t_applied = wp_clock_us();
             c->own_n++;
             c->own_deliver_us += p->t_applied - p->t_submit;
         }
@@ -271,9 +271,9 @@ static bool batch_apply(wp_cpg *c, cpg_batch_item *items, size_t n, wp_err *resu
     }
     for (size_t i = 0; i < n; i++)
         cmds[i] = items[i].cmd;
-    uint64_t t0 = cpg_now_us();
+    uint64_t t0 = wp_clock_us();
     bool ok = wp_db_apply_batch(c->db, (const json_t *const *)cmds, n, results, applied, err);
-    c->apply_us += cpg_now_us() - t0;
+    c->apply_us += wp_clock_us() - t0;
     free(cmds);
     for (size_t i = 0; ok && i < n; i++)
         versions[i] = applied[i] ? ++v : v;
@@ -518,8 +518,8 @@ bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void 
     *p = (cpg_pending){.seq = ++c->next_seq,
                        .done = done,
                        .cookie = cookie,
-                       .deadline = cpg_now_ms() + c->pending_timeout_ms,
-                       .t_submit = cpg_now_us()};
+                       .deadline = wp_clock_ms() + c->pending_timeout_ms,
+                       .t_submit = wp_clock_us()};
     if (c->pend_tail)
         c->pend_tail->next = p;
     else

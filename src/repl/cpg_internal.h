@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "../lib/err.h"
+#include "../lib/clock.h"
 #include "repl.h"
 
 /* ---- wire format (cpg_msg.c) ------------------------------------------ */
@@ -285,8 +286,6 @@ typedef struct wp_cpg {
 #define WP_CPG_SEND_QUEUE_MAX 50000
 
 /* cpg.c */
-uint64_t cpg_now_ms(void);
-uint64_t cpg_now_us(void);
 bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err);
 cpg_member *cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid);
 bool cpg_is_lowest(const wp_cpg *c);

@@ -167,8 +167,8 @@ static void finish_sync(wp_cpg *c, bool imported)
     c->trusted = c->quorate;
     c->served_quorate |= c->quorate;
     c->syncs_done++;
-    c->last_sync_ms = cpg_now_ms();
-    c->last_sync_took_us = cpg_now_us() - c->confchg_us;
+    c->last_sync_ms = wp_clock_ms();
+    c->last_sync_took_us = wp_clock_us() - c->confchg_us;
     if (imported) {
         c->sum_version = -1;
         cpg_pendings_fail_applied(
@@ -185,7 +185,7 @@ static void finish_sync(wp_cpg *c, bool imported)
            "the membership change (round %llu ms)",
            (long long)v, c->n_members, c->leader_nodeid, imported ? " (snapshot imported)" : "",
            (unsigned long long)c->last_sync_took_us / 1000,
-           (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
+           (unsigned long long)(wp_clock_us() - c->round_us) / 1000);
     cpg_pendings_check(c);
     cpg_maybe_bootstrap(c);
     cpg_changed(c);
@@ -206,7 +206,7 @@ void cpg_sync_start_round(wp_cpg *c)
 
 void cpg_sync_watchdog(wp_cpg *c)
 {
-    uint64_t now = cpg_now_us();
+    uint64_t now = wp_clock_us();
 
     if (c->mode == CPG_SYNC_SYNCED || !cpg_is_lowest(c) ||
         now - c->sync_progress_us < WP_CPG_SYNC_STALL_MS * 1000ull)
@@ -219,7 +219,7 @@ void cpg_sync_watchdog(wp_cpg *c)
 
 void cpg_sync_on_confchg(wp_cpg *c)
 {
-    c->confchg_us = c->sync_progress_us = cpg_now_us();
+    c->confchg_us = c->sync_progress_us = wp_clock_us();
     reset_round(c, CPG_SYNC_WAIT);
     cpg_quorum_refresh(c);
     if (!c->quorate)
@@ -236,13 +236,13 @@ void cpg_sync_on_start(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
 
     (void)from;
     reset_round(c, CPG_SYNC_COLLECT);
-    c->round_us = c->sync_progress_us = cpg_now_us();
+    c->round_us = c->sync_progress_us = wp_clock_us();
     c->epoch = m->u.start.epoch;
     reply.u.state.epoch = c->epoch;
     if (!local_state(c, &reply.u.state.version, reply.u.state.checksum))
         c->dirty = true;
     qb_log(LOG_INFO, "replication: sync round of node %u: state computed in %llu ms",
-           c->epoch.nodeid, (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
+           c->epoch.nodeid, (unsigned long long)(wp_clock_us() - c->round_us) / 1000);
     reply.u.state.dirty = c->dirty;
     reply.u.state.trusted = c->trusted;
     if (!cpg_send(c, &reply, &err))
@@ -261,7 +261,7 @@ static void send_snapshot(wp_cpg *c)
         return;
     }
     qb_log(LOG_INFO, "replication: sending a snapshot of %zu bytes (%llu ms into the round)", len,
-           (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
+           (unsigned long long)(wp_clock_us() - c->round_us) / 1000);
     size_t off = 0;
     do {
         wp_cpg_msg m = {.type = WP_CPG_SNAP};
@@ -315,7 +315,7 @@ void cpg_sync_on_state(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
     if (c->mode != CPG_SYNC_COLLECT || !epoch_eq(&m->u.state.epoch, &c->epoch))
         return; /* a state of an older round */
     from->has_state = true;
-    c->sync_progress_us = cpg_now_us();
+    c->sync_progress_us = wp_clock_us();
     from->state.nodeid = from->nodeid;
     from->state.version = m->u.state.version;
     memcpy(from->state.checksum, m->u.state.checksum, 65);
@@ -353,7 +353,7 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
     if (c->mode != CPG_SYNC_TRANSFER || !epoch_eq(&m->u.snap.epoch, &c->epoch) ||
         from->nodeid != c->leader_nodeid || from->pid != c->leader_pid)
         return;
-    c->sync_progress_us = cpg_now_us();
+    c->sync_progress_us = wp_clock_us();
     if (c->need_import && !take_chunk(c, m)) {
         resync_dirty(c, "a snapshot chunk did not fit");
         return;
@@ -364,7 +364,7 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         finish_sync(c, false);
         return;
     }
-    uint64_t t0 = cpg_now_us();
+    uint64_t t0 = wp_clock_us();
     if (!wp_db_snapshot_import(c->db, c->snap, c->snap_total, &err)) {
         qb_log(LOG_ERR, "replication: cannot import the leader's snapshot: %s (%s)", err.what,
                err.why);
@@ -372,7 +372,7 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         return;
     }
     qb_log(LOG_INFO, "replication: imported a snapshot of %zu bytes in %llu ms", c->snap_total,
-           (unsigned long long)(cpg_now_us() - t0) / 1000);
+           (unsigned long long)(wp_clock_us() - t0) / 1000);
     finish_sync(c, true);
 }
 
