@@ -18,6 +18,7 @@
  */
 #include "disk.h"
 #include "../lib/clock.h"
+#include "../lib/fs.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -278,26 +279,13 @@ static void file_path(char *out, size_t n, const char *run_dir, const char *res,
     snprintf(out, n, "%s/%s.disk%s", rdir(run_dir), res, suffix);
 }
 
-static void write_text(const char *path, const char *text)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-    close(fd);
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
-}
-
 static void publish_deadline(const char *run_dir, const char *res, int64_t deadline,
                              int64_t lease_ms)
 {
     char path[4096], text[64];
     file_path(path, sizeof path, run_dir, res, ".deadline");
     snprintf(text, sizeof text, "%lld %lld\n", (long long)deadline, (long long)lease_ms);
-    write_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
 static void record_fence(const char *run_dir, const char *res, bool late, const char *why)
@@ -312,7 +300,7 @@ static void record_fence(const char *run_dir, const char *res, bool late, const 
              late ? " (" WP_DISK_LATE_TAG ": the mount is left in place, quarantined; reboot "
                     "this node before it uses the disk again)"
                   : "");
-    write_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
 static unsigned long long proc_starttime(pid_t pid)
@@ -346,7 +334,7 @@ static void write_state(const wp_disk_keeper_args *a, pid_t pid)
              "mountpoint=%s\n",
              (int)pid, proc_starttime(pid), (unsigned long long)a->lease.nonce,
              (unsigned long long)a->lease.generation, a->lease.owner, a->device, a->mountpoint);
-    write_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
 /* ---- the keeper loop ------------------------------------------------------- */

@@ -18,6 +18,7 @@
  */
 #include "disk.h"
 #include "../lib/clock.h"
+#include "../lib/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,19 +38,6 @@ static const char *rdir(const char *run_dir)
 static void wpath(char *out, size_t n, const char *run_dir, const char *res, const char *suffix)
 {
     snprintf(out, n, "%s/%s.disk%s", rdir(run_dir), res, suffix);
-}
-
-static void put_text(const char *path, const char *text)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-    close(fd);
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
 }
 
 static bool get_text(const char *path, char *buf, size_t n)
@@ -104,7 +92,7 @@ static void publish(const char *path, const wp_disk_observer *obs)
              (long long)obs->changed_ms, obs->valid ? 1 : 0, (unsigned long long)obs->last.nonce,
              (unsigned long long)obs->last.generation, (unsigned long long)obs->last.counter,
              obs->last.flags, obs->last.owner[0] ? obs->last.owner : "-");
-    put_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
 static _Noreturn void watcher_main(const char *run_dir, const char *resource, const char *device)
@@ -192,7 +180,7 @@ pid_t wp_disk_watcher_ensure(const char *run_dir, const char *resource, const ch
     for (int i = 0; i < 100 && !(start = start_of(pid)); i++)
         wp_clock_sleep_ms(1);
     snprintf(text, sizeof text, "%d %llu\n", (int)pid, start);
-    put_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
     close(p[0]);
     if (write(p[1], "g", 1) != 1) {
     }

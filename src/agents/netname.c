@@ -24,6 +24,7 @@
  * The address comes in the property `address` (netname.h says who fills it).
  */
 #include "netname.h"
+#include "../lib/fs.h"
 
 #include <ldns/ldns.h>
 #undef dprintf /* ldns/util.h's debugging macro hides POSIX dprintf */
@@ -607,23 +608,8 @@ static wp_agent_rc dns_check(nn_req *r, bool deep, wp_err *err)
 static bool lock_path(const nn_req *r, char *out, size_t n, wp_err *err)
 {
     const char *dir = r->ctx->run_dir ? r->ctx->run_dir : WP_AGENT_RUN_DIR;
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1;; p++) {
-        bool end = *p == '\0';
-        if (*p == '/' || end) {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
-                wp_errf(err, WP_E_IO, "cannot create %s", tmp);
-                wp_err_why(err, "%s", strerror(errno));
-                wp_err_todo(err, "check that the agent runs as root and /run is writable");
-                return false;
-            }
-            if (end)
-                break;
-            *p = '/';
-        }
-    }
+    if (!wp_fs_mkdir_p(dir, 0755, err))
+        return false;
     snprintf(out, n, "%s/netname-hosts.lock", dir);
     return true;
 }

@@ -23,6 +23,7 @@
  */
 #include "agent.h"
 #include "../lib/clock.h"
+#include "../lib/fs.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -140,38 +141,13 @@ static bool state_read(const wp_agent_ctx *ctx, pid_t *pid, unsigned long long *
     return ok;
 }
 
-static bool mkdir_p(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return false;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) == 0 || errno == EEXIST;
-}
-
 static bool state_write(const wp_agent_ctx *ctx, pid_t pid, unsigned long long start, wp_err *err)
 {
-    char path[4200], tmp[4300];
+    char path[4200], text[64];
     state_path(ctx, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = mkdir_p(run_dir(ctx)) ? fopen(tmp, "we") : NULL;
-    bool ok = f && fprintf(f, "%d %llu\n", (int)pid, start) > 0;
-    ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    if (f)
-        ok = fclose(f) == 0 && ok;
-    if (ok && rename(tmp, path) == 0)
-        return true;
-    wp_errf(err, WP_E_IO, "cannot record the service's process in %s", path);
-    wp_err_why(err, "%s", strerror(errno));
-    wp_err_todo(err, "check that %s is a writable directory", run_dir(ctx));
-    unlink(tmp);
-    return false;
+    int n = snprintf(text, sizeof text, "%d %llu\n", (int)pid, start);
+    return wp_fs_mkdir_p(run_dir(ctx), 0755, err) &&
+           wp_fs_write_atomic(path, text, (size_t)n, 0644, err);
 }
 
 static void state_remove(const wp_agent_ctx *ctx)
@@ -276,12 +252,8 @@ static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
     if (check && !(argv = command_argv("check_command", check, err)))
         return WP_AGENT_FAILED;
     wp_argv_free(argv);
-    if (cmd && !mkdir_p(run_dir(ctx))) {
-        wp_errf(err, WP_E_IO, "cannot create the agents' run directory %s", run_dir(ctx));
-        wp_err_why(err, "%s", strerror(errno));
-        wp_err_todo(err, "check the permissions of its parent directory");
+    if (cmd && !wp_fs_mkdir_p(run_dir(ctx), 0755, err))
         return WP_AGENT_FAILED;
-    }
     return WP_AGENT_OK;
 }
 
@@ -347,10 +319,7 @@ static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
     char **argv = command_argv("command", prop(ctx, "command"), err);
     if (!argv)
         return WP_AGENT_FAILED;
-    if (!mkdir_p(run_dir(ctx))) {
-        wp_errf(err, WP_E_IO, "cannot create the agents' run directory %s", run_dir(ctx));
-        wp_err_why(err, "%s", strerror(errno));
-        wp_err_todo(err, "check the permissions of its parent directory");
+    if (!wp_fs_mkdir_p(run_dir(ctx), 0755, err)) {
         wp_argv_free(argv);
         return WP_AGENT_FAILED;
     }

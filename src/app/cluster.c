@@ -23,7 +23,7 @@
 
 #include "cluster.h"
 #include "cluster_internal.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/clock.h"
 
 /* ---- talking to wolfpackd ------------------------------------------------------ */

@@ -19,7 +19,7 @@
 #include "../lib/model.h"
 #include "app.h"
 #include "backup_dir.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 /* What an install resolved before it changes anything. */
 typedef struct plan {

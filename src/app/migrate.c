@@ -37,7 +37,7 @@
 #include "cluster.h"
 #include "cluster_internal.h"
 #include "../lib/model.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 static const char *const steps[] = {"backup",    "remove-others", "install",
                                     "restore",   "verify",        "register",

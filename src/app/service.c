@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/clock.h"
 
 #define RESTARTS 5

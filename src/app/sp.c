@@ -34,7 +34,7 @@
 #include "../lib/model.h"
 #include "cluster.h"
 #include "cluster_internal.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 static const char *str(const json_t *o, const char *k)
 {

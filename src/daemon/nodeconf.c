@@ -45,7 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../app/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/corosync_conf.h"
 #include "daemon.h"
 
@@ -236,7 +236,7 @@ static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
     return text;
 }
 
-/* temp file + fsync + rename + fsync of the directory (src/app/fsutil.c) */
+/* temp file + fsync + rename + fsync of the directory (src/lib/fs.c) */
 static bool write_atomic(const char *path, const char *text, wp_err *err)
 {
     if (wp_fs_write_atomic(path, text, strlen(text), 0644, err))
