@@ -21,6 +21,7 @@
  */
 #include "disk.h"
 #include "../lib/clock.h"
+#include "../lib/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,26 +113,6 @@ static void state_path(const disk_res *r, const char *suffix, char *out, size_t 
     snprintf(out, n, "%s/%s.disk%s", r->run_dir, r->name, suffix);
 }
 
-static unsigned long long starttime_of(pid_t pid, char *state)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    unsigned long long start = 0;
-    if (!p || sscanf(p + 2,
-                     "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-                     "%*d %*d %llu",
-                     state, &start) != 2)
-        return 0;
-    return start;
-}
-
 static bool keeper_read(const disk_res *r, keeper_state *k)
 {
     memset(k, 0, sizeof *k);
@@ -150,8 +131,7 @@ static bool keeper_read(const disk_res *r, keeper_state *k)
             k->nonce = v;
     }
     fclose(f);
-    char st = 0;
-    k->alive = k->pid > 0 && starttime_of(k->pid, &st) == k->start && st != 'Z';
+    k->alive = k->pid > 0 && wp_proc_start_time(k->pid) == k->start;
     return k->pid > 0;
 }
 
@@ -171,9 +151,8 @@ static void keeper_stop(const disk_res *r, const keeper_state *k)
     if (!k->alive)
         return;
     kill(k->pid, SIGTERM);
-    char st = 0;
     for (int i = 0; i < 400; i++) {
-        if (starttime_of(k->pid, &st) != k->start || st == 'Z')
+        if (wp_proc_start_time(k->pid) != k->start)
             return;
         if (i == 200) {
             logmsg(r, "keeper %d ignored SIGTERM: SIGKILL", (int)k->pid);

@@ -19,6 +19,7 @@
 #include "disk.h"
 #include "../lib/clock.h"
 #include "../lib/fs.h"
+#include "../lib/proc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -303,28 +304,6 @@ static void record_fence(const char *run_dir, const char *res, bool late, const 
     wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
-static unsigned long long proc_starttime(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    unsigned long long start = 0;
-    if (!p || sscanf(p + 2,
-                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-                     "%*d %*d %*d %llu",
-                     &start) != 1)
-        return 0;
-    return start;
-}
-
 static void write_state(const wp_disk_keeper_args *a, pid_t pid)
 {
     char path[4096], text[4096 + 512];
@@ -332,7 +311,7 @@ static void write_state(const wp_disk_keeper_args *a, pid_t pid)
     snprintf(text, sizeof text,
              "pid=%d\nstart=%llu\nnonce=%llu\ngeneration=%llu\nowner=%s\ndevice=%s\n"
              "mountpoint=%s\n",
-             (int)pid, proc_starttime(pid), (unsigned long long)a->lease.nonce,
+             (int)pid, wp_proc_start_time(pid), (unsigned long long)a->lease.nonce,
              (unsigned long long)a->lease.generation, a->lease.owner, a->device, a->mountpoint);
     wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
@@ -598,7 +577,7 @@ bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
         !state_get(text, "mountpoint", mp, sizeof mp))
         return false;
     pid_t kp = (pid_t)atoi(pid);
-    if (kp > 0 && proc_starttime(kp) == strtoull(start, NULL, 10))
+    if (kp > 0 && wp_proc_start_time(kp) == strtoull(start, NULL, 10))
         kill(kp, SIGKILL);
     bool late = wp_disk_fence_late(deadline, lease_ms, wp_clock_ms());
     int fd = open(device, O_RDONLY | O_CLOEXEC);

@@ -19,6 +19,7 @@
 #include "disk.h"
 #include "../lib/clock.h"
 #include "../lib/fs.h"
+#include "../lib/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,25 +54,6 @@ static bool get_text(const char *path, char *buf, size_t n)
     return true;
 }
 
-static unsigned long long start_of(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    if (!get_text(path, buf, sizeof buf))
-        return 0;
-    char *p = strrchr(buf, ')');
-    char st = 0;
-    unsigned long long start = 0;
-    if (!p ||
-        sscanf(p + 2,
-               "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-               "%*d %*d %llu",
-               &st, &start) != 2 ||
-        st == 'Z')
-        return 0;
-    return start;
-}
-
 /* The recorded watcher, if it still runs. */
 static pid_t watcher_alive(const char *run_dir, const char *resource)
 {
@@ -80,7 +62,7 @@ static pid_t watcher_alive(const char *run_dir, const char *resource)
     long pid = 0;
     unsigned long long start = 0;
     if (!get_text(path, text, sizeof text) || sscanf(text, "%ld %llu", &pid, &start) != 2 ||
-        pid <= 0 || start_of((pid_t)pid) != start)
+        pid <= 0 || wp_proc_start_time((pid_t)pid) != start)
         return 0;
     return (pid_t)pid;
 }
@@ -177,7 +159,7 @@ pid_t wp_disk_watcher_ensure(const char *run_dir, const char *resource, const ch
     char path[4096], text[64];
     wpath(path, sizeof path, run_dir, resource, ".watch");
     unsigned long long start = 0;
-    for (int i = 0; i < 100 && !(start = start_of(pid)); i++)
+    for (int i = 0; i < 100 && !(start = wp_proc_start_time(pid)); i++)
         wp_clock_sleep_ms(1);
     snprintf(text, sizeof text, "%d %llu\n", (int)pid, start);
     wp_fs_publish(path, text, strlen(text), 0644, NULL);

@@ -24,6 +24,7 @@
 #include "agent.h"
 #include "../lib/clock.h"
 #include "../lib/fs.h"
+#include "../lib/proc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -57,38 +58,6 @@ static const char *prop(const wp_agent_ctx *ctx, const char *key)
 
 /* ---- /proc ---------------------------------------------------------------- */
 
-/* State letter, process group and start time of pid; false if it is gone. */
-static bool proc_stat(pid_t pid, char *state, long *pgrp, unsigned long long *start)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* the comm field may hold spaces and ')' */
-    if (!p)
-        return false;
-    /* after ") ": field 3 state, 4 ppid, 5 pgrp, ..., 22 starttime */
-    char st;
-    long ppid, pg;
-    unsigned long long t = 0;
-    if (sscanf(p + 2, "%c %ld %ld", &st, &ppid, &pg) != 3)
-        return false;
-    for (int field = 3; field <= 22 && p; field++) /* p: the space before field */
-        p = strchr(p + 1, ' ');
-    if (!p || sscanf(p + 1, "%llu", &t) != 1)
-        return false;
-    *state = st;
-    *pgrp = pg;
-    *start = t;
-    return true;
-}
-
 /* A living (not zombie) process in group pgid? */
 static bool group_alive(pid_t pgid)
 {
@@ -97,10 +66,9 @@ static bool group_alive(pid_t pgid)
     for (struct dirent *e; d && !alive && (e = readdir(d));) {
         if (!isdigit((unsigned char)e->d_name[0]))
             continue;
-        char st;
-        long pg;
-        unsigned long long t;
-        if (proc_stat((pid_t)atol(e->d_name), &st, &pg, &t) && pg == pgid && st != 'Z' && st != 'X')
+        wp_proc_stat ps;
+        if (wp_proc_stat_read((pid_t)atol(e->d_name), &ps) && ps.pgrp == pgid && ps.state != 'Z' &&
+            ps.state != 'X')
             alive = true;
     }
     if (d)
@@ -160,17 +128,17 @@ static void state_remove(const wp_agent_ctx *ctx)
 /* Is the recorded process running?  *pid receives it. */
 static wp_agent_rc recorded_alive(const wp_agent_ctx *ctx, pid_t *pid, wp_err *err)
 {
-    unsigned long long want, have = 0;
-    char st = 0;
-    long pg;
+    unsigned long long want;
     if (!state_read(ctx, pid, &want)) {
         wp_errf(err, WP_E_NOTFOUND, "service \"%s\" is not running", ctx->name);
         wp_err_why(err, "there is no record of a started process in %s", run_dir(ctx));
         wp_err_todo(err, "start the resource");
         return WP_AGENT_NOT_RUNNING;
     }
-    bool exists = proc_stat(*pid, &st, &pg, &have);
-    if (!exists || st == 'Z' || st == 'X' || have != want) {
+    wp_proc_stat ps = {0};
+    bool exists = wp_proc_stat_read(*pid, &ps);
+    unsigned long long have = ps.start;
+    if (!exists || ps.state == 'Z' || ps.state == 'X' || have != want) {
         wp_errf(err, WP_E_NOTFOUND, "service \"%s\" is not running", ctx->name);
         wp_err_why(err, "its process %d %s", (int)*pid,
                    exists && have != want ? "is gone (the PID now belongs to another process)"
@@ -271,11 +239,9 @@ static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *e
         wp_err_todo(err, "check the process limits and memory of this node");
         return WP_AGENT_FAILED;
     }
-    char st;
-    long pg;
-    unsigned long long start = 0;
+    wp_proc_stat ps = {0};
     int pidfd = pidfd_open(pid, 0);
-    if (!proc_stat(pid, &st, &pg, &start) || pidfd < 0) {
+    if (!wp_proc_stat_read(pid, &ps) || pidfd < 0) {
         wp_errf(err, WP_E_IO, "cannot follow the started process %d of %s", (int)pid, argv[0]);
         wp_err_why(err, "/proc/%d/stat or pidfd_open failed: %s", (int)pid, strerror(errno));
         wp_err_todo(err, "check that /proc is mounted");
@@ -301,7 +267,7 @@ static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *e
         wp_err_todo(err, "run the command by hand to see why, and look in the agent log");
         return WP_AGENT_FAILED;
     }
-    if (!state_write(ctx, pid, start, err)) {
+    if (!state_write(ctx, pid, ps.start, err)) {
         kill(-pid, SIGKILL);
         return WP_AGENT_FAILED;
     }
