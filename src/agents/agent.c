@@ -10,6 +10,7 @@
 #include "agent.h"
 #include "disk.h"
 #include "netname.h"
+#include "../lib/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +108,12 @@ bool wp_agent_op_parse(const char *text, wp_agent_op *out, wp_err *err)
                     "(IsAlive)");
     wp_err_todo(err, "use one of: validate start stop quick thorough");
     return false;
+}
+
+const char *wp_agent_prop(const wp_agent_ctx *ctx, const char *key)
+{
+    const char *v = wp_json_str(ctx->props, key);
+    return v && v[0] ? v : NULL;
 }
 
 long wp_agent_timeout_ms(const wp_agent_ctx *ctx)

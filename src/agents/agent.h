@@ -136,6 +136,9 @@ void wp_agent_child_set_deadline(const wp_agent_ctx *ctx, long timeout_ms);
 
 /* The op's effective timeout: ctx->timeout_ms or the default. */
 long wp_agent_timeout_ms(const wp_agent_ctx *ctx);
+/* A property of the resource: its string value, or NULL when it is not
+ * set, empty or not a string. */
+const char *wp_agent_prop(const wp_agent_ctx *ctx, const char *key);
 
 /* Fork+exec argv[0] (absolute, no PATH search) with envp, stdin /dev/null,
  * stdout/stderr to log_fd, other fds closed, default signals; the program

@@ -53,21 +53,15 @@ typedef struct disk_res {
     int log_fd;
 } disk_res;
 
-static const char *prop(const wp_agent_ctx *ctx, const char *key)
-{
-    const char *v = json_string_value(json_object_get(ctx->props, key));
-    return v && v[0] ? v : NULL;
-}
-
 static disk_res res_of(const wp_agent_ctx *ctx)
 {
     disk_res r = {
         .name = ctx->name,
         .run_dir = ctx->run_dir && ctx->run_dir[0] ? ctx->run_dir : WP_AGENT_RUN_DIR,
-        .device = prop(ctx, "device"),
-        .mountpoint = prop(ctx, "mountpoint"),
-        .fstype = prop(ctx, "fstype"),
-        .options = prop(ctx, "mount_options"),
+        .device = wp_agent_prop(ctx, "device"),
+        .mountpoint = wp_agent_prop(ctx, "mountpoint"),
+        .fstype = wp_agent_prop(ctx, "fstype"),
+        .options = wp_agent_prop(ctx, "mount_options"),
         .log_fd = ctx->log_fd,
     };
     return r;

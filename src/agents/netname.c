@@ -55,12 +55,6 @@ typedef struct nn_req {
     size_t naddrs;
 } nn_req;
 
-static const char *prop(const wp_agent_ctx *ctx, const char *key)
-{
-    const char *v = json_string_value(json_object_get(ctx->props, key));
-    return v && v[0] ? v : NULL;
-}
-
 /* A note in the op's log (the daemon's agent log). */
 static void note(const nn_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const nn_req *r, const char *fmt, ...)
@@ -79,11 +73,11 @@ static bool req_parse(const wp_agent_ctx *ctx, bool need_addr, nn_req *r, wp_err
 {
     memset(r, 0, sizeof *r);
     r->ctx = ctx;
-    r->hostname = prop(ctx, "hostname");
-    r->server = prop(ctx, "dns_server");
-    r->key_file = prop(ctx, "tsig_key_file");
-    const char *zone = prop(ctx, "dns_zone");
-    const char *ttl = prop(ctx, "ttl");
+    r->hostname = wp_agent_prop(ctx, "hostname");
+    r->server = wp_agent_prop(ctx, "dns_server");
+    r->key_file = wp_agent_prop(ctx, "tsig_key_file");
+    const char *zone = wp_agent_prop(ctx, "dns_zone");
+    const char *ttl = wp_agent_prop(ctx, "ttl");
     r->ttl = ttl ? strtol(ttl, NULL, 10) : WP_NETNAME_DEFAULT_TTL;
     if (!wp_netname_qualify(r->hostname, zone, r->server != NULL, r->fqdn, sizeof r->fqdn, err))
         return false;
@@ -102,10 +96,10 @@ static bool req_parse(const wp_agent_ctx *ctx, bool need_addr, nn_req *r, wp_err
         wp_err_todo(err, "set dns_server, or remove tsig_key_file");
         return false;
     }
-    if (!need_addr && !prop(ctx, "address"))
+    if (!need_addr && !wp_agent_prop(ctx, "address"))
         return true;
-    return wp_netname_parse_addrs(prop(ctx, "address"), r->addrs, WP_NETNAME_MAX_ADDRS, &r->naddrs,
-                                  err);
+    return wp_netname_parse_addrs(wp_agent_prop(ctx, "address"), r->addrs, WP_NETNAME_MAX_ADDRS,
+                                  &r->naddrs, err);
 }
 
 /* ---- talking to the DNS server ------------------------------------------- */

@@ -50,12 +50,6 @@ static const char *run_dir(const wp_agent_ctx *ctx)
     return ctx->run_dir && ctx->run_dir[0] ? ctx->run_dir : WP_AGENT_RUN_DIR;
 }
 
-static const char *prop(const wp_agent_ctx *ctx, const char *key)
-{
-    const char *v = json_string_value(json_object_get(ctx->props, key));
-    return v && v[0] ? v : NULL;
-}
-
 /* ---- /proc ---------------------------------------------------------------- */
 
 /* A living (not zombie) process in group pgid? */
@@ -176,7 +170,7 @@ static bool systemctl(const wp_agent_ctx *ctx, const char *verb, const char *uni
 
 static wp_agent_rc unit_op(const wp_agent_ctx *ctx, const char *verb, wp_err *err)
 {
-    const char *unit = prop(ctx, "unit");
+    const char *unit = wp_agent_prop(ctx, "unit");
     int status;
     if (!systemd_running(unit, err) || !systemctl(ctx, verb, unit, &status, err))
         return WP_AGENT_FAILED;
@@ -209,9 +203,9 @@ static char **command_argv(const char *key, const char *line, wp_err *err)
 
 static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
 {
-    const char *cmd = prop(ctx, "command"), *check = prop(ctx, "check_command");
+    const char *cmd = wp_agent_prop(ctx, "command"), *check = wp_agent_prop(ctx, "check_command");
     char **argv = NULL;
-    if (prop(ctx, "unit") && !systemd_running(prop(ctx, "unit"), err))
+    if (wp_agent_prop(ctx, "unit") && !systemd_running(wp_agent_prop(ctx, "unit"), err))
         return WP_AGENT_FAILED;
     if (cmd && !(argv = command_argv("command", cmd, err)))
         return WP_AGENT_FAILED;
@@ -276,13 +270,13 @@ static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *e
 
 static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
 {
-    if (prop(ctx, "unit"))
+    if (wp_agent_prop(ctx, "unit"))
         return unit_op(ctx, "start", err);
     pid_t pid;
     wp_err ignored;
     if (recorded_alive(ctx, &pid, &ignored) == WP_AGENT_OK)
         return WP_AGENT_OK; /* already running: start is idempotent */
-    char **argv = command_argv("command", prop(ctx, "command"), err);
+    char **argv = command_argv("command", wp_agent_prop(ctx, "command"), err);
     if (!argv)
         return WP_AGENT_FAILED;
     if (!wp_fs_mkdir_p(run_dir(ctx), 0755, err)) {
@@ -296,7 +290,7 @@ static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
 
 static wp_agent_rc svc_stop(const wp_agent_ctx *ctx, wp_err *err)
 {
-    if (prop(ctx, "unit"))
+    if (wp_agent_prop(ctx, "unit"))
         return unit_op(ctx, "stop", err);
     pid_t pid;
     wp_err ignored;
@@ -325,7 +319,7 @@ static wp_agent_rc svc_stop(const wp_agent_ctx *ctx, wp_err *err)
 
 static wp_agent_rc svc_quick(const wp_agent_ctx *ctx, wp_err *err)
 {
-    if (prop(ctx, "unit"))
+    if (wp_agent_prop(ctx, "unit"))
         return unit_op(ctx, "is-active", err);
     pid_t pid;
     return recorded_alive(ctx, &pid, err);
@@ -334,7 +328,7 @@ static wp_agent_rc svc_quick(const wp_agent_ctx *ctx, wp_err *err)
 static wp_agent_rc svc_thorough(const wp_agent_ctx *ctx, wp_err *err)
 {
     wp_agent_rc rc = svc_quick(ctx, err);
-    const char *check = prop(ctx, "check_command");
+    const char *check = wp_agent_prop(ctx, "check_command");
     if (rc != WP_AGENT_OK || !check)
         return rc;
     char **argv = command_argv("check_command", check, err);

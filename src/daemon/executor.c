@@ -45,6 +45,7 @@
 #include "../sched/sched.h"
 #include "daemon.h"
 #include "../lib/clock.h"
+#include "../lib/json.h"
 
 #define NAME_LEN 64
 
@@ -100,12 +101,6 @@ static void advance(xplan *p);
 static bool is_me(const wp_daemon *d, const char *node)
 {
     return d->view.local_name[0] && strcasecmp(node, d->view.local_name) == 0;
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
 }
 
 static void copy_name(char dst[NAME_LEN], const char *src)
@@ -213,7 +208,7 @@ static void netname_address(wp_daemon *d, json_t *show)
     {
         json_t *r = wp_db_resource_show(d->db, json_string_value(dep), NULL);
         const char *a = json_string_value(json_object_get(json_object_get(r, "props"), "address"));
-        if (r && a && wp_rtype_parse(jstr(r, "type"), &t, NULL) && t == WP_RT_IP &&
+        if (r && a && wp_rtype_parse(wp_json_str_or(r, "type", ""), &t, NULL) && t == WP_RT_IP &&
             o + strlen(a) + 2 < sizeof list)
             o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? "," : "", a);
         json_decref(r);
@@ -228,7 +223,7 @@ bool wp_exec_agent_ctx(wp_daemon *d, const char *resource, json_t **show, wp_rty
     *show = wp_db_resource_show(d->db, resource, err);
     if (!*show)
         return false;
-    if (!wp_rtype_parse(jstr(*show, "type"), type, err)) {
+    if (!wp_rtype_parse(wp_json_str_or(*show, "type", ""), type, err)) {
         json_decref(*show);
         *show = NULL;
         return false;
@@ -470,10 +465,11 @@ static xplan *plan_from(wp_exec *x, const json_t *actions, const char *group)
     json_array_foreach(actions, i, a)
     {
         xaction *xa = &p->acts[p->n];
-        if (strcasecmp(jstr(a, "group"), group) != 0 || !verb_parse(jstr(a, "action"), &xa->verb))
+        if (strcasecmp(wp_json_str_or(a, "group", ""), group) != 0 ||
+            !verb_parse(wp_json_str_or(a, "action", ""), &xa->verb))
             continue;
-        copy_name(xa->resource, jstr(a, "resource"));
-        copy_name(xa->node, jstr(a, "node"));
+        copy_name(xa->resource, wp_json_str_or(a, "resource", ""));
+        copy_name(xa->node, wp_json_str_or(a, "node", ""));
         p->n++;
     }
     /* each action may take its resource's pending_timeout, plus slack */
@@ -493,10 +489,10 @@ void wp_exec_on_commit(wp_daemon *d, const json_t *args)
         return;
     json_array_foreach(actions, i, a)
     {
-        const char *group = jstr(a, "group");
+        const char *group = wp_json_str_or(a, "group", "");
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = strcasecmp(jstr(json_array_get(actions, j), "group"), group) == 0;
+            seen = strcasecmp(wp_json_str_or(json_array_get(actions, j), "group", ""), group) == 0;
         if (seen)
             continue;
         xplan *p = plan_from(x, actions, group);
@@ -522,7 +518,8 @@ void wp_exec_on_commit(wp_daemon *d, const json_t *args)
 void wp_exec_on_report(wp_daemon *d, const json_t *args)
 {
     wp_exec *x = d->exec;
-    const char *name = jstr(args, "name"), *node = jstr(args, "node"), *state = jstr(args, "state");
+    const char *name = wp_json_str_or(args, "name", ""), *node = wp_json_str_or(args, "node", ""),
+               *state = wp_json_str_or(args, "state", "");
 
     if (!x || is_me(d, node) || strstr(state, "Pending"))
         return;
@@ -562,8 +559,8 @@ static void cancel_all(wp_exec *x)
 /* Is this resource (a db resource object) placed on this node? */
 static bool placed_here(const wp_daemon *d, const json_t *r)
 {
-    const char *state = jstr(r, "state");
-    return is_me(d, jstr(r, "node")) && state[0] && strcmp(state, "Offline") != 0;
+    const char *state = wp_json_str_or(r, "state", "");
+    return is_me(d, wp_json_str_or(r, "node", "")) && state[0] && strcmp(state, "Offline") != 0;
 }
 
 typedef bool (*res_filter)(wp_daemon *d, const json_t *r, void *arg);
@@ -578,9 +575,10 @@ static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking)
 
     for (size_t end = n; end > 0;) {
         /* the group's resources are [start, end) in dependency order */
-        const char *group = jstr(json_array_get(list, end - 1), "group");
+        const char *group = wp_json_str_or(json_array_get(list, end - 1), "group", "");
         size_t start = end;
-        while (start > 0 && strcasecmp(jstr(json_array_get(list, start - 1), "group"), group) == 0)
+        while (start > 0 &&
+               strcasecmp(wp_json_str_or(json_array_get(list, start - 1), "group", ""), group) == 0)
             start--;
         xplan *p = calloc(1, sizeof *p);
         if (p)
@@ -598,7 +596,7 @@ static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking)
                 continue;
             xaction *a = &p->acts[p->n++];
             a->verb = WP_ACT_STOP;
-            copy_name(a->resource, jstr(r, "name"));
+            copy_name(a->resource, wp_json_str_or(r, "name", ""));
             copy_name(a->node, d->view.local_name);
         }
         end = start;
@@ -743,8 +741,8 @@ static void probe_one(wp_daemon *d, const json_t *r)
     if (!pr)
         return;
     pr->x = d->exec;
-    copy_name(pr->resource, jstr(r, "name"));
-    snprintf(pr->db_state, sizeof pr->db_state, "%s", jstr(r, "state"));
+    copy_name(pr->resource, wp_json_str_or(r, "name", ""));
+    snprintf(pr->db_state, sizeof pr->db_state, "%s", wp_json_str_or(r, "state", ""));
     pr->job = spawn_op(d, pr->resource, WP_OP_QUICK_CHECK, on_probe_done, pr, &err);
     if (!pr->job) {
         char text[800];
@@ -771,8 +769,8 @@ static bool remembered(const wp_exec *x, const char *name)
 static bool pick_moved_away(wp_daemon *d, const json_t *r, void *arg)
 {
     (void)arg;
-    return remembered(d->exec, jstr(r, "name")) && !placed_here(d, r) &&
-           !wp_exec_busy_with(d, jstr(r, "name"));
+    return remembered(d->exec, wp_json_str_or(r, "name", "")) && !placed_here(d, r) &&
+           !wp_exec_busy_with(d, wp_json_str_or(r, "name", ""));
 }
 
 static void probe_all(wp_daemon *d)
@@ -787,7 +785,7 @@ static void probe_all(wp_daemon *d)
     stop_local(d, pick_moved_away, NULL, false);
     json_array_foreach(list, i, r)
     {
-        if (placed_here(d, r) && !wp_exec_busy_with(d, jstr(r, "name")))
+        if (placed_here(d, r) && !wp_exec_busy_with(d, wp_json_str_or(r, "name", "")))
             probe_one(d, r);
     }
     json_decref(list);
@@ -813,7 +811,7 @@ void wp_exec_remember_local(wp_daemon *d)
     json_array_foreach(list, i, r)
     {
         if (placed_here(d, r))
-            copy_name(x->remembered.names[x->remembered.n++], jstr(r, "name"));
+            copy_name(x->remembered.names[x->remembered.n++], wp_json_str_or(r, "name", ""));
     }
     json_decref(list);
 }
