@@ -21,6 +21,7 @@
  */
 #include "db_internal.h"
 #include "../lib/json.h"
+#include "../lib/appname.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -28,7 +29,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define APP_NAME_MAX 40
 #define TASK_ID_MAX 100
 #define TASK_ERROR_MAX 1000
 
@@ -39,23 +39,6 @@ static bool invalid(wp_err *err, const char *what, const char *why, const char *
     wp_errf(err, WP_E_INVALID, "%s", what);
     wp_err_why(err, "%s", why);
     wp_err_todo(err, "%s", todo);
-    return false;
-}
-
-/* [a-z0-9_-], 1..40, starting with a letter or digit (as src/app's names). */
-static bool app_name_ok(const char *name, wp_err *err)
-{
-    size_t n = strlen(name);
-    bool ok = n >= 1 && n <= APP_NAME_MAX &&
-              (islower((unsigned char)name[0]) || isdigit((unsigned char)name[0]));
-    for (size_t i = 0; ok && i < n; i++)
-        ok = islower((unsigned char)name[i]) || isdigit((unsigned char)name[i]) || name[i] == '_' ||
-             name[i] == '-';
-    if (ok)
-        return true;
-    wp_errf(err, WP_E_INVALID, "'%.60s' is not a valid application name", name);
-    wp_err_why(err, "application names are 1..40 of a-z 0-9 _ -, starting with a letter or digit");
-    wp_err_todo(err, "use the name from the application's kit");
     return false;
 }
 
@@ -146,7 +129,7 @@ bool db_op_app_register(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *name = wp_json_str(args, "name");
     json_t *rec = json_object_get(args, "record");
-    if (!app_name_ok(name, err))
+    if (!wp_app_name_valid(name, err))
         return false;
     const char *app = wp_json_str(rec, "app"), *mode = wp_json_str(rec, "mode");
     if (!app || strcmp(app, name) != 0 || !wp_json_str(rec, "version") ||
@@ -173,7 +156,7 @@ bool db_op_app_register(wp_db *db, const json_t *args, wp_err *err)
 bool db_op_app_unregister(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *name = wp_json_str(args, "name");
-    if (!app_name_ok(name, err))
+    if (!wp_app_name_valid(name, err))
         return false;
     int found = app_exists(db, name, err);
     if (found <= 0)
@@ -193,7 +176,7 @@ bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *name = wp_json_str(args, "name");
     const char *version = wp_json_str(args, "version");
-    if (!app_name_ok(name, err))
+    if (!wp_app_name_valid(name, err))
         return false;
     int found = app_exists(db, name, err);
     if (found <= 0)
@@ -305,7 +288,7 @@ bool db_op_app_op(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *name = wp_json_str(args, "name");
     json_t *state = json_object_get(args, "state");
-    if (!app_name_ok(name, err))
+    if (!wp_app_name_valid(name, err))
         return false;
     char *key = key_of("app-op:", name, NULL);
     bool ok = key && (state ? meta_put(db, key, state, err) : meta_del(db, key, err));
