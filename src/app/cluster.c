@@ -204,8 +204,7 @@ static bool is_mount_point(const char *path)
 
 bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err)
 {
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
-    long limit = (t && atol(t) > 0 ? atol(t) : 120) * 1000;
+    long limit = wp_app_task_timeout_s() * 1000;
     for (long waited = 0; waited <= limit; waited += 250) {
         if (is_mount_point(mountpoint))
             return true;
@@ -264,11 +263,11 @@ bool wp_app_save_local_copy(wp_app_cluster *c, const json_t *record, wp_err *err
 
 /* ---- node tasks ------------------------------------------------------------------------ */
 
-static long task_timeout(void)
+long wp_app_task_timeout_s(void)
 {
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
+    const char *t = getenv(WP_APP_TASK_TIMEOUT_ENV);
     long v = t ? strtol(t, NULL, 10) : 0;
-    return v > 0 ? v : 120;
+    return v > 0 ? v : WP_APP_TASK_TIMEOUT_DEFAULT;
 }
 
 long wp_app_poll_next(wp_app_poll *p)
@@ -368,7 +367,7 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
                     wp_json_str(t, "node"), wp_json_str(t, "id"));
             continue;
         }
-        json_t *done = task_wait(c, wp_json_str(t, "id"), task_timeout(), err);
+        json_t *done = task_wait(c, wp_json_str(t, "id"), wp_app_task_timeout_s(), err);
         ok = done != NULL;
         if (ok && strcmp(wp_json_str(done, "state"), "ok") != 0) {
             wp_errf(err, WP_E_IO, "node %s could not do its part (%s)", wp_json_str(t, "node"),
@@ -399,7 +398,7 @@ bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const 
             json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", node, "kind", kind, "args", args),
             err))
         return false;
-    json_t *done = task_wait(c, id, task_timeout(), err);
+    json_t *done = task_wait(c, id, wp_app_task_timeout_s(), err);
     bool ok = done && strcmp(wp_json_str(done, "state"), "ok") == 0;
     if (done && !ok) {
         wp_errf(err, WP_E_IO, "node %s could not do its part (%s)", node, kind);
@@ -477,13 +476,6 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
 
 /* ---- resources --------------------------------------------------------------------- */
 
-static long wait_limit(void)
-{
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
-    long v = t ? strtol(t, NULL, 10) : 0;
-    return v > 0 ? v : 120;
-}
-
 /* Set the resources' target and wait until each reaches want. */
 bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp_err *err)
 {
@@ -511,9 +503,9 @@ bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp
         }
         if (all)
             return true;
-        if (p.waited_ms >= wait_limit() * 1000) {
+        if (p.waited_ms >= wp_app_task_timeout_s() * 1000) {
             wp_errf(err, WP_E_UNAVAILABLE, "the application's resources did not become %s", want);
-            wp_err_why(err, "waited %ld s", wait_limit());
+            wp_err_why(err, "waited %ld s", wp_app_task_timeout_s());
             wp_err_todo(err, "see wolfpack status and the resources' last errors");
             return false;
         }
@@ -561,7 +553,7 @@ static bool only_coming_online(const json_t *a)
 json_t *wp_app_group_checked(wp_app_cluster *c, const char *group, wp_err *err)
 {
     json_t *a = wp_app_group_assess_one(c, group, err);
-    for (long waited = 0; a && only_coming_online(a) && waited < task_timeout() * 1000;
+    for (long waited = 0; a && only_coming_online(a) && waited < wp_app_task_timeout_s() * 1000;
          waited += 500) {
         if (waited == 0)
             fprintf(c->out, "  waiting for group %s to be Online (it is %s)\n",

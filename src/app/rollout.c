@@ -153,8 +153,7 @@ static bool owner_is(rollout *r, const char *node)
 
 static bool wait_group_on(rollout *r, const char *node, const json_t *names, wp_err *err)
 {
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
-    long limit = (t && atol(t) > 0 ? atol(t) : 120) * 1000;
+    long limit = wp_app_task_timeout_s() * 1000;
     for (wp_app_poll p = {0}; p.waited_ms <= limit; wp_app_poll_next(&p)) {
         if (group_on(r, node, names, err))
             return true;
