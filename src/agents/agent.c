@@ -110,6 +110,16 @@ bool wp_agent_op_parse(const char *text, wp_agent_op *out, wp_err *err)
     return false;
 }
 
+bool wp_agent_has_op(const wp_agent_type *t, wp_agent_op op, wp_err *err)
+{
+    if ((int)op >= 0 && op < WP_OP__COUNT && t->ops[op])
+        return true;
+    wp_errf(err, WP_E_INTERNAL, "the %s agent has no %s operation", t->name, wp_agent_op_name(op));
+    wp_err_why(err, "the agent table is incomplete");
+    wp_err_todo(err, "report this as a bug");
+    return false;
+}
+
 const char *wp_agent_prop(const wp_agent_ctx *ctx, const char *key)
 {
     const char *v = wp_json_str(ctx->props, key);
@@ -126,13 +136,8 @@ wp_agent_rc wp_agent_op_call(wp_rtype type, wp_agent_op op, const wp_agent_ctx *
     const wp_agent_type *t = wp_agent_lookup(type, err);
     if (!t)
         return WP_AGENT_FAILED;
-    if ((int)op < 0 || op >= WP_OP__COUNT || !t->ops[op]) {
-        wp_errf(err, WP_E_INTERNAL, "the %s agent has no %s operation", t->name,
-                wp_agent_op_name(op));
-        wp_err_why(err, "the agent table is incomplete");
-        wp_err_todo(err, "report this as a bug");
+    if (!wp_agent_has_op(t, op, err))
         return WP_AGENT_FAILED;
-    }
     if (!ctx->name || !wp_name_valid("resource", ctx->name, err))
         return WP_AGENT_FAILED;
     wp_err e;

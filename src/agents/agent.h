@@ -134,6 +134,8 @@ void wp_agent_job_cancel(wp_agent_job *job);
  * now (OCF, for the agent's advertised timeout).  No-op outside a child. */
 void wp_agent_child_set_deadline(const wp_agent_ctx *ctx, long timeout_ms);
 
+/* Does t implement op?  false with err (a bug: the table is incomplete). */
+bool wp_agent_has_op(const wp_agent_type *t, wp_agent_op op, wp_err *err);
 /* The op's effective timeout: ctx->timeout_ms or the default. */
 long wp_agent_timeout_ms(const wp_agent_ctx *ctx);
 /* A property of the resource: its string value, or NULL when it is not

@@ -520,19 +520,6 @@ static bool fifo_send(const char *run_dir, const char *resource, char c)
     return ok;
 }
 
-static bool read_file(const char *path, char *buf, size_t n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t r = read(fd, buf, n - 1);
-    close(fd);
-    if (r < 0)
-        return false;
-    buf[r] = 0;
-    return true;
-}
-
 /* A value "key=..." of the keeper state text, copied into out. */
 static bool state_get(const char *text, const char *key, char *out, size_t n)
 {
@@ -555,7 +542,7 @@ bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
     bool sent = fifo_send(run_dir, resource, 'h');
     char path[4096], text[4096 + 512], num[64];
     file_path(path, sizeof path, run_dir, resource, ".deadline");
-    if (!read_file(path, num, sizeof num))
+    if (!wp_fs_read_small(path, num, sizeof num))
         return sent;
     long long deadline = 0, lease_ms = 0;
     if (sscanf(num, "%lld %lld", &deadline, &lease_ms) != 2 || deadline <= 0 ||
@@ -571,7 +558,7 @@ bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
      * its place, and make sure it never writes again. */
     file_path(path, sizeof path, run_dir, resource, "");
     char pid[32] = "", start[32] = "", device[4096] = "", mp[4096] = "";
-    if (!read_file(path, text, sizeof text) || !state_get(text, "pid", pid, sizeof pid) ||
+    if (!wp_fs_read_small(path, text, sizeof text) || !state_get(text, "pid", pid, sizeof pid) ||
         !state_get(text, "start", start, sizeof start) ||
         !state_get(text, "device", device, sizeof device) ||
         !state_get(text, "mountpoint", mp, sizeof mp))

@@ -41,19 +41,6 @@ static void wpath(char *out, size_t n, const char *run_dir, const char *res, con
     snprintf(out, n, "%s/%s.disk%s", rdir(run_dir), res, suffix);
 }
 
-static bool get_text(const char *path, char *buf, size_t n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t r = read(fd, buf, n - 1);
-    close(fd);
-    if (r < 0)
-        return false;
-    buf[r] = 0;
-    return true;
-}
-
 /* The recorded watcher, if it still runs. */
 static pid_t watcher_alive(const char *run_dir, const char *resource)
 {
@@ -61,7 +48,7 @@ static pid_t watcher_alive(const char *run_dir, const char *resource)
     wpath(path, sizeof path, run_dir, resource, ".watch");
     long pid = 0;
     unsigned long long start = 0;
-    if (!get_text(path, text, sizeof text) || sscanf(text, "%ld %llu", &pid, &start) != 2 ||
+    if (!wp_fs_read_small(path, text, sizeof text) || sscanf(text, "%ld %llu", &pid, &start) != 2 ||
         pid <= 0 || wp_proc_start_time((pid_t)pid) != start)
         return 0;
     return (pid_t)pid;
@@ -191,7 +178,7 @@ bool wp_disk_watch_seed(const char *run_dir, const char *resource, int64_t lease
     int valid;
     unsigned long long nonce, gen, counter;
     unsigned flags;
-    if (!watcher_alive(run_dir, resource) || !get_text(path, text, sizeof text) ||
+    if (!watcher_alive(run_dir, resource) || !wp_fs_read_small(path, text, sizeof text) ||
         sscanf(text, "%lld %lld %d %llu %llu %llu %u %63s", &sampled, &changed, &valid, &nonce,
                &gen, &counter, &flags, owner) != 8)
         return false;

@@ -301,13 +301,8 @@ static int32_t on_pidfd(int32_t fd, int32_t revents, void *data)
 static wp_agent_job *job_start(const wp_agent_type *t, int type, wp_agent_op op,
                                const wp_agent_ctx *ctx, wp_err *err)
 {
-    if ((int)op < 0 || op >= WP_OP__COUNT || !t->ops[op]) {
-        wp_errf(err, WP_E_INTERNAL, "the %s agent has no %s operation", t->name,
-                wp_agent_op_name(op));
-        wp_err_why(err, "the agent table is incomplete");
-        wp_err_todo(err, "report this as a bug");
+    if (!wp_agent_has_op(t, op, err))
         return NULL;
-    }
     wp_agent_job *job = calloc(1, sizeof *job);
     int p[2] = {-1, -1};
     if (!job || pipe2(p, O_CLOEXEC) != 0) {

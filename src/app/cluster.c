@@ -148,13 +148,9 @@ void wp_app_test_die(const char *step, bool after)
 
 bool wp_app_put_program_files(const wp_app_env *env, const wp_kit *kit, wp_err *err)
 {
-    for (size_t i = 0; i < kit->nfiles; i++) {
-        char src[PATH_MAX], dst[PATH_MAX];
-        snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[i].from);
-        wp_app_path(env, kit->files[i].to, dst, sizeof dst);
-        if (!wp_fs_copy_atomic(src, dst, kit->files[i].mode, err))
+    for (size_t i = 0; i < kit->nfiles; i++)
+        if (!wp_app_put_kit_file(env, kit, i, err))
             return false;
-    }
     return true;
 }
 
@@ -164,29 +160,10 @@ bool wp_app_create_databases(const wp_kit *kit, const json_t *record, json_t *no
     json_t *d;
     json_array_foreach(json_object_get(record, "databases"), i, d)
     {
-        const char *path = wp_json_str(d, "path");
-        const wp_kit_db *kd = wp_kit_db_find(kit, wp_json_str(d, "name"));
-        if (access(path, F_OK) == 0) {
-            char note[PATH_MAX + 80];
-            snprintf(note, sizeof note, "kept the existing database %s at %s",
-                     wp_json_str(d, "name"), path);
-            json_array_append_new(notes, json_string(note));
-            continue;
-        }
-        bool ok;
-        if (kd && kd->directory) {
-            ok = wp_fs_mkdir_p(path, 0755, err);
-        } else if (kd && kd->initial) {
-            char src[PATH_MAX];
-            snprintf(src, sizeof src, "%s/%s", kit->dir, kd->initial);
-            ok = wp_fs_copy_atomic(src, path, 0640, err);
-        } else {
-            char dir[PATH_MAX];
-            snprintf(dir, sizeof dir, "%s", path);
-            ok = wp_fs_mkdir_p(dirname(dir), 0755, err) &&
-                 wp_fs_write_atomic(path, "", 0, 0640, err);
-        }
-        if (!ok)
+        const char *name = wp_json_str(d, "name");
+        bool created;
+        if (!wp_app_db_create(kit, wp_kit_db_find(kit, name), name, wp_json_str(d, "path"), notes,
+                              &created, err))
             return false;
     }
     return true;

@@ -110,6 +110,22 @@ int wp_fs_mktemp_beside(const char *path, const char *tag, char *tmp, size_t siz
     return fd;
 }
 
+bool wp_fs_read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n;
+    do
+        n = read(fd, buf, size - 1);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n < 0)
+        return false;
+    buf[n] = '\0';
+    return true;
+}
+
 bool wp_fs_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;

@@ -45,6 +45,9 @@ bool wp_fs_copy_atomic(const char *src, const char *dst, mode_t mode, wp_err *er
  * to tmp.  The caller renames it (then wp_fs_fsync_parent) or unlinks it. */
 bool wp_fs_write_temp(const char *path, const void *data, size_t len, mode_t mode, char *tmp,
                       size_t size, wp_err *err);
+/* Read the start of a small file (state files, /proc): at most size - 1
+ * bytes into buf, NUL-terminated.  False (errno set) if it cannot be read. */
+bool wp_fs_read_small(const char *path, char *buf, size_t size);
 /* write(2) all of data, resumed after EINTR and short writes; false with
  * errno set. */
 bool wp_fs_write_all(int fd, const void *data, size_t len);

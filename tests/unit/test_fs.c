@@ -209,6 +209,21 @@ static void test_copy_atomic(void **state)
     assert_string_equal(read_text(dst), "payload");
 }
 
+static void test_read_small(void **state)
+{
+    fixture *f = *state;
+    char p[PATH_MAX], buf[8];
+    path_in(f, "pidfile", p, sizeof p);
+    assert_false(wp_fs_read_small(p, buf, sizeof buf)); /* missing */
+    assert_int_equal(errno, ENOENT);
+    assert_true(wp_fs_write_atomic(p, "123 4567890", 11, 0644, NULL));
+    assert_true(wp_fs_read_small(p, buf, sizeof buf));
+    assert_string_equal(buf, "123 456"); /* cut to fit, terminated */
+    assert_true(wp_fs_write_atomic(p, "", 0, 0644, NULL));
+    assert_true(wp_fs_read_small(p, buf, sizeof buf));
+    assert_string_equal(buf, "");
+}
+
 static void test_err_advice(void **state)
 {
     (void)state;
@@ -229,6 +244,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_temp_leaves_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_small, setup, teardown),
         cmocka_unit_test(test_err_advice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
