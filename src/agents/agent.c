@@ -5,11 +5,10 @@
  * /dev/null, output to the op's log, no inherited descriptors).
  *
  * The child mechanism that runs ops away from the daemon is in run.c; the
- * types themselves are ip.c, service.c and ocf.c.
+ * five types themselves are ip.c (IP Address), netname.c (Network Name),
+ * disk.c (Physical Disk), service.c (Generic Service) and ocf.c (OCF).
  */
 #include "agent.h"
-#include "disk.h"
-#include "netname.h"
 #include "../lib/json.h"
 
 #include <errno.h>

@@ -87,10 +87,12 @@ typedef struct wp_agent_type {
     wp_agent_fn ops[WP_OP__COUNT];
 } wp_agent_type;
 
-/* The registered types (defined in ip.c, service.c, ocf.c). */
-extern const wp_agent_type wp_agent_ip;
-extern const wp_agent_type wp_agent_service;
-extern const wp_agent_type wp_agent_ocf;
+/* The five registered types, one per wp_rtype (the table is in agent.c). */
+extern const wp_agent_type wp_agent_ip;      /* ip.c */
+extern const wp_agent_type wp_agent_netname; /* netname.c (netname.h: its helpers) */
+extern const wp_agent_type wp_agent_disk;    /* disk.c (disk.h: keeper, watcher, fencing) */
+extern const wp_agent_type wp_agent_service; /* service.c */
+extern const wp_agent_type wp_agent_ocf;     /* ocf.c */
 
 /* The agent of a type, or NULL with err ("not built yet", "unknown type"). */
 const wp_agent_type *wp_agent_lookup(wp_rtype type, wp_err *err);
@@ -118,8 +120,9 @@ wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
                                 const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
                                 wp_err *err);
 pid_t wp_agent_job_pid(const wp_agent_job *job);
-/* The same two runners for a type that is not in the table (tests, tools):
- * t's op runs as it is, without model.h's property check. */
+/* FOR TESTS ONLY (tests/unit/test_agents.c; wolfpackd does not use them):
+ * the same two runners for a type that is not in the table, whose op runs
+ * as it is, without model.h's property check. */
 wp_agent_rc wp_agent_type_run(const wp_agent_type *t, wp_agent_op op, const wp_agent_ctx *ctx,
                               wp_err *err);
 wp_agent_job *wp_agent_type_spawn(qb_loop_t *loop, const wp_agent_type *t, wp_agent_op op,

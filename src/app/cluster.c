@@ -130,8 +130,9 @@ json_t *wp_app_qualifying(const json_t *assessments)
     return names;
 }
 
-/* ---- tests ------------------------------------------------------------------------ */
+/* ---- TEST HOOK: crash injection (cluster_internal.h) ------------------------------- */
 
+#ifndef WP_NO_TEST_HOOKS
 void wp_app_test_die(const char *step, bool after)
 {
     const char *at = getenv("WOLFPACK_TEST_DIE_AT");
@@ -143,6 +144,7 @@ void wp_app_test_die(const char *step, bool after)
         _exit(137);
     }
 }
+#endif
 
 /* ---- files on this node ------------------------------------------------------------ */
 
