@@ -858,19 +858,11 @@ static int watch(wp_cli *cli, bool color)
 
 int wp_cmd_status(wp_cli *cli, int argc, char **argv)
 {
-    wp_err err = {0};
     wp_cli_opt opts[] = {{.name = "--watch"}, {.name = "--color", .has_value = true}};
     wp_cli_args a;
-    if (!wp_cli_parse(cli, argc, argv, opts, 2, &a, &err)) {
-        wp_err_print(&err, stderr);
-        return wp_cli_usage_error(usage, "bad arguments to status");
-    }
-    if (a.help) {
-        printf("usage: %s\n", usage);
-        return 0;
-    }
-    if (a.npos > 0)
-        return wp_cli_usage_error(usage, "status takes no argument (got '%s')", a.pos[0]);
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "argument", 0, &a, &status))
+        return status;
     int color = color_wanted(opts[1].count ? opts[1].values[0] : NULL);
     if (color < 0)
         return wp_cli_usage_error(usage, "--color takes auto, always or never (got '%s')",
