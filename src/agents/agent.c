@@ -162,6 +162,16 @@ void wp_agent_status_text(int status, char *buf, size_t n)
         snprintf(buf, n, "ended with wait status 0x%x", (unsigned)status);
 }
 
+void wp_agent_child_reset_signals(void)
+{
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+}
+
 void wp_agent_exec_child(char *const argv[], char *const envp[], int out_fd, int err_fd)
 {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -170,12 +180,7 @@ void wp_agent_exec_child(char *const argv[], char *const envp[], int out_fd, int
     if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
         _exit(126);
     close_range(3, ~0U, 0);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP)
-            signal(s, SIG_DFL);
+    wp_agent_child_reset_signals();
     execve(argv[0], argv, envp);
     dprintf(2, "wolfpack agent: cannot execute %s: %s\n", argv[0], strerror(errno));
     _exit(127);

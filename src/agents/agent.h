@@ -154,6 +154,9 @@ bool wp_agent_exec(char *const argv[], char *const envp[], int log_fd, int *stat
  * err_fd (-1 = /dev/null), close fds >= 3, default signals, execve.  Never
  * returns (exit 127 when exec fails). */
 _Noreturn void wp_agent_exec_child(char *const argv[], char *const envp[], int out_fd, int err_fd);
+/* In a forked child: no signal blocked, every handler back to default
+ * (the daemon's mask and handlers must not reach agents and programs). */
+void wp_agent_child_reset_signals(void);
 /* Describe a waitpid status: "exited with status 3", "was killed by SIGKILL". */
 void wp_agent_status_text(int status, char *buf, size_t n);
 /* The clean environment every program gets: PATH only (static storage). */

@@ -114,12 +114,7 @@ static _Noreturn void child_main(const wp_agent_type *t, int type, wp_agent_op o
                                  const wp_agent_ctx *ctx, int wfd)
 {
     setpgid(0, 0);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP)
-            signal(s, SIG_DFL);
+    wp_agent_child_reset_signals();
     close_except(wfd, ctx->log_fd >= 3 ? ctx->log_fd : wfd);
 
     wp_agent_ctx c = *ctx;
