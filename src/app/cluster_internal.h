@@ -64,7 +64,7 @@ long wp_app_poll_next(wp_app_poll *p);
  * (after false), STEP+ after its work (after true).  It is in the shipped
  * binary on purpose: the integration tests kill a real `wolfpack app
  * migrate` / `sp apply` at every step to prove that a run resumes.  Build
- * with -DWP_NO_TEST_HOOKS (make CFLAGS+=-DWP_NO_TEST_HOOKS) to leave it
+ * with -DWP_NO_TEST_HOOKS (make CFLAGS="-O2 -g -DWP_NO_TEST_HOOKS") to leave it
  * out; nothing else changes. */
 #ifdef WP_NO_TEST_HOOKS
 static inline void wp_app_test_die(const char *step, bool after)
