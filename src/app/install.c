@@ -6,6 +6,9 @@
  * exist yet and writes the install record last; if a step fails, what it
  * created is removed again.  Removal stops the services, removes the
  * program files and the record, and keeps the databases unless purged.
+ * Copying one kit file and creating one database (wp_app_put_kit_file,
+ * wp_app_db_create) are here too: the clustered install (cluster.c) uses
+ * the same two steps.
  */
 #include <errno.h>
 #include <libgen.h>
