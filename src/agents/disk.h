@@ -36,8 +36,6 @@
 #include "agent.h"
 #include "disk_lease.h"
 
-extern const wp_agent_type wp_agent_disk;
-
 /* Feed the keeper of `resource` (run_dir NULL = WP_AGENT_RUN_DIR).  Never
  * blocks.  false: no keeper listens (the disk is not online here).  When the
  * keeper is stuck past its deadline (frozen), this fences the disk itself

@@ -27,7 +27,7 @@
 
 #include "backup.h"
 #include "backup_dir.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 #define CHUNK (1024 * 1024)
 #define INFO_MAX (1024 * 1024)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "backup_dir.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 #define BUF (256 * 1024)
 

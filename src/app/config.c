@@ -29,15 +29,11 @@
 #include "app.h"
 #include "cluster.h"
 #include "cluster_internal.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
+#include "../lib/json.h"
 
 static void print_params(FILE *out, const json_t *rec, const char *where)
 {
-    fprintf(out, "%s %s (%s):\n", str(rec, "app"), str(rec, "version"), where);
+    fprintf(out, "%s %s (%s):\n", wp_json_str(rec, "app"), wp_json_str(rec, "version"), where);
     const char *key;
     json_t *v;
     json_object_foreach(json_object_get(rec, "parameters"), key, v)
@@ -50,7 +46,7 @@ static json_t *merged_params(const wp_kit *kit, const json_t *rec, const char *c
                              size_t nsets, wp_err *err)
 {
     json_t *params = json_deep_copy(json_object_get(rec, "parameters"));
-    bool clustered = str(rec, "group") != NULL;
+    bool clustered = wp_json_str(rec, "group") != NULL;
     for (size_t i = 0; params && i < nsets; i++) {
         const char *eq = strchr(sets[i], '=');
         char name[128];
@@ -86,7 +82,7 @@ static bool any_online(wp_app_cluster *c, const json_t *names)
         wp_err ignored = {0};
         json_t *r = wp_app_call(c, "resource.show",
                                 json_pack("{s:s}", "name", json_string_value(n)), &ignored);
-        const char *st = r ? str(r, "state") : NULL;
+        const char *st = r ? wp_json_str(r, "state") : NULL;
         on = on || (st && strcmp(st, "Offline") != 0);
         json_decref(r);
     }
@@ -100,7 +96,7 @@ static bool config_clustered(wp_app_cluster *c, json_t *cur, const char *const *
         print_params(c->out, cur, "clustered, from the cluster database");
         return true;
     }
-    wp_kit *kit = wp_kit_load(str(cur, "kit"), err);
+    wp_kit *kit = wp_kit_load(wp_json_str(cur, "kit"), err);
     json_t *params = kit ? merged_params(kit, cur, sets, nsets, err) : NULL;
     json_t *want = params ? json_deep_copy(cur) : NULL;
     json_t *rec = NULL;
@@ -112,18 +108,20 @@ static bool config_clustered(wp_app_cluster *c, json_t *cur, const char *const *
     bool restart = names && any_online(c, names);
     bool ok = rec &&
               wp_app_change(c, "app.register",
-                            json_pack("{s:s, s:O}", "name", str(rec, "app"), "record", rec), err) &&
+                            json_pack("{s:s, s:O}", "name", wp_json_str(rec, "app"), "record", rec),
+                            err) &&
               wp_app_update_resources(c, rec, err);
     if (ok)
         fprintf(c->out, "  the cluster record and the resources of %s have the new values\n",
-                str(rec, "app"));
+                wp_json_str(rec, "app"));
     if (ok && restart) {
-        fprintf(c->out, "  restarting %s's services where its group runs\n", str(rec, "app"));
+        fprintf(c->out, "  restarting %s's services where its group runs\n",
+                wp_json_str(rec, "app"));
         ok = wp_app_resources_to(c, names, false, err) && wp_app_resources_to(c, names, true, err);
     }
     if (ok) /* every node's copy of the record (a node that is down: when it starts) */
-        ok = wp_app_tasks_everywhere(c, str(rec, "app"), "files",
-                                     json_pack("{s:s}", "app", str(rec, "app")), err);
+        ok = wp_app_tasks_everywhere(c, wp_json_str(rec, "app"), "files",
+                                     json_pack("{s:s}", "app", wp_json_str(rec, "app")), err);
     json_decref(names);
     json_decref(rec);
     json_decref(want);
@@ -143,7 +141,7 @@ static bool config_standalone(const wp_app_env *env, FILE *out, const char *app,
         json_decref(cur);
         return true;
     }
-    wp_kit *kit = wp_kit_load(str(cur, "kit"), err);
+    wp_kit *kit = wp_kit_load(wp_json_str(cur, "kit"), err);
     json_t *params = kit ? merged_params(kit, cur, sets, nsets, err) : NULL;
     size_t n = json_object_size(params), k = 0;
     char **bufs = calloc(n + 1, sizeof *bufs);

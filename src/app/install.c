@@ -6,6 +6,9 @@
  * exist yet and writes the install record last; if a step fails, what it
  * created is removed again.  Removal stops the services, removes the
  * program files and the record, and keeps the databases unless purged.
+ * Copying one kit file and creating one database (wp_app_put_kit_file,
+ * wp_app_db_create) are here too: the clustered install (cluster.c) uses
+ * the same two steps.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -19,7 +22,7 @@
 #include "../lib/model.h"
 #include "app.h"
 #include "backup_dir.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 /* What an install resolved before it changes anything. */
 typedef struct plan {
@@ -235,41 +238,51 @@ static void remove_with_empty_parents(const wp_app_env *env, const char *path)
     }
 }
 
+bool wp_app_put_kit_file(const wp_app_env *env, const wp_kit *kit, size_t i, wp_err *err)
+{
+    char src[PATH_MAX], dst[PATH_MAX];
+    snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[i].from);
+    wp_app_path(env, kit->files[i].to, dst, sizeof dst);
+    return wp_fs_copy_atomic(src, dst, kit->files[i].mode, err);
+}
+
+bool wp_app_db_create(const wp_kit *kit, const wp_kit_db *kd, const char *name, const char *path,
+                      json_t *notes, bool *created, wp_err *err)
+{
+    *created = false;
+    if (access(path, F_OK) == 0) {
+        char note[PATH_MAX + 80];
+        snprintf(note, sizeof note, "kept the existing database %s at %s", name, path);
+        json_array_append_new(notes, json_string(note));
+        return true;
+    }
+    bool ok;
+    if (kd && kd->directory) {
+        ok = wp_fs_mkdir_p(path, 0755, err);
+    } else if (kd && kd->initial) {
+        char src[PATH_MAX];
+        snprintf(src, sizeof src, "%s/%s", kit->dir, kd->initial);
+        ok = wp_fs_copy_atomic(src, path, 0640, err);
+    } else {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", path);
+        ok = wp_fs_mkdir_p(dirname(dir), 0755, err) && wp_fs_write_atomic(path, "", 0, 0640, err);
+    }
+    *created = ok;
+    return ok;
+}
+
 /* Copy files and create databases; on failure undo what was done. */
 static bool put_files(const plan *p, json_t *notes, bool *created_db, wp_err *err)
 {
     const wp_kit *kit = p->kit;
     size_t copied = 0, made = 0;
     bool ok = true;
-    for (; ok && copied < kit->nfiles; copied++) {
-        char src[PATH_MAX], dst[PATH_MAX];
-        snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[copied].from);
-        wp_app_path(p->env, kit->files[copied].to, dst, sizeof dst);
-        ok = wp_fs_copy_atomic(src, dst, kit->files[copied].mode, err);
-    }
-    for (; ok && made < kit->ndbs; made++) {
-        const char *path = p->db_paths[made];
-        if (access(path, F_OK) == 0) {
-            char note[PATH_MAX + 80];
-            snprintf(note, sizeof note, "kept the existing database %s at %s", kit->dbs[made].name,
-                     path);
-            json_array_append_new(notes, json_string(note));
-            continue;
-        }
-        if (kit->dbs[made].directory) {
-            ok = wp_fs_mkdir_p(path, 0755, err);
-        } else if (kit->dbs[made].initial) {
-            char src[PATH_MAX];
-            snprintf(src, sizeof src, "%s/%s", kit->dir, kit->dbs[made].initial);
-            ok = wp_fs_copy_atomic(src, path, 0640, err);
-        } else {
-            char dir[PATH_MAX];
-            snprintf(dir, sizeof dir, "%s", path);
-            ok = wp_fs_mkdir_p(dirname(dir), 0755, err) &&
-                 wp_fs_write_atomic(path, "", 0, 0640, err);
-        }
-        created_db[made] = ok;
-    }
+    for (; ok && copied < kit->nfiles; copied++)
+        ok = wp_app_put_kit_file(p->env, kit, copied, err);
+    for (; ok && made < kit->ndbs; made++)
+        ok = wp_app_db_create(kit, &kit->dbs[made], kit->dbs[made].name, p->db_paths[made], notes,
+                              &created_db[made], err);
     if (ok)
         return true;
     for (size_t i = 0; i < copied; i++) {

@@ -105,25 +105,6 @@ static bool charset_ok(const char *s, const char *extra)
     return true;
 }
 
-bool wp_app_name_valid(const char *name, wp_err *err)
-{
-    size_t len = strlen(name);
-    bool ok = len >= 1 && len <= WP_APP_NAME_MAX && charset_ok(name, "_-") && name[0] != '-' &&
-              name[0] != '_';
-    for (const char *c = name; ok && *c; c++)
-        if (*c >= 'A' && *c <= 'Z')
-            ok = false;
-    if (ok)
-        return true;
-    wp_errf(err, WP_E_INVALID, "'%s' is not a valid application name", name);
-    wp_err_why(err,
-               "application names are 1..%d characters of a-z, 0-9, '_' and '-', starting "
-               "with a letter or digit: they name files and prefix resource names",
-               WP_APP_NAME_MAX);
-    wp_err_todo(err, "choose a name like 'recordstore' or 'mail-server'");
-    return false;
-}
-
 /* A path without empty, "." or ".." components (after an optional leading
  * '/'), without a trailing '/'. */
 static bool path_clean(const char *path)

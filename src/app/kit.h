@@ -27,10 +27,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../lib/appname.h" /* wp_app_name_valid, WP_APP_NAME_MAX */
 #include "../lib/err.h"
 
 #define WP_KIT_MANIFEST "kit.yaml"
-#define WP_APP_NAME_MAX 40
 
 typedef struct wp_kit_param {
     char *name;  /* [a-z_][a-z0-9_]* */
@@ -100,10 +100,6 @@ bool wp_kit_is_service_pack(const wp_kit *kit);
 const wp_kit_db *wp_kit_db_find(const wp_kit *kit, const char *name);
 /* The default value of a parameter, or NULL if the kit declares none. */
 const char *wp_kit_param_get(const wp_kit *kit, const char *name);
-
-/* A valid application name: 1..WP_APP_NAME_MAX of [a-z0-9_-], starting
- * with a letter or digit (it names files and prefixes resource names). */
-bool wp_app_name_valid(const char *name, wp_err *err);
 
 /* Variables for wp_kit_expand: "root", "kit", "db:records", "port", ... */
 typedef struct wp_kit_var {

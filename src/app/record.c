@@ -13,7 +13,7 @@
 
 #include "../client/client.h"
 #include "app.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 #define RECORD_DIR "/var/lib/wolfpack/apps"
 

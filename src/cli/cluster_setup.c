@@ -29,6 +29,7 @@
 #include "../lib/corosync_conf.h"
 #include "../lib/err.h"
 #include "../lib/model.h"
+#include "../lib/fs.h"
 
 #define CS_DEFAULT_DIR "/etc/corosync"
 #define CS_AUTHKEY_BYTES 256
@@ -230,95 +231,40 @@ static bool check_dir(const char *dir, wp_err *err)
     return false;
 }
 
-static void io_error(wp_err *err, const char *what, const char *path)
-{
-    wp_errf(err, WP_E_IO, "cannot %s %s", what, path);
-    wp_err_why(err, "%s", strerror(errno));
-    wp_err_todo(err, "check the directory's permissions and free space");
-}
-
-/* Write data to a new temporary file next to final; *tmp gets its path. */
-static bool write_temp(const char *final, const void *data, size_t len, mode_t mode, char **tmp,
-                       wp_err *err)
-{
-    if (asprintf(tmp, "%s.tmp-XXXXXX", final) < 0) {
-        *tmp = NULL;
-        wp_errf(err, WP_E_INTERNAL, "out of memory");
-        return false;
-    }
-    int fd = mkstemp(*tmp);
-    if (fd < 0) {
-        io_error(err, "create a temporary file for", final);
-        free(*tmp);
-        *tmp = NULL;
-        return false;
-    }
-    const unsigned char *p = data;
-    size_t done = 0;
-    bool ok = fchmod(fd, mode) == 0;
-    while (ok && done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        ok = w > 0;
-        done += ok ? (size_t)w : 0;
-    }
-    ok = ok && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = false;
-    if (!ok) {
-        io_error(err, "write", *tmp);
-        unlink(*tmp);
-        free(*tmp);
-        *tmp = NULL;
-    }
-    return ok;
-}
-
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
 typedef struct out_file {
     const char *path;
     const void *data; /* NULL: remove path if it exists (a stale file) */
     size_t len;
     mode_t mode;
-    char *tmp;
+    char tmp[PATH_MAX]; /* the written temporary beside path, "" if none */
 } out_file;
 
 /* Every temporary first, then the renames (corosync.conf last): a failure
  * before the renames leaves the directory as it was. */
-static bool write_files(out_file *files, size_t n, const char *dir, wp_err *err)
+static bool write_files(out_file *files, size_t n, wp_err *err)
 {
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++) {
         if (files[i].data)
-            ok = write_temp(files[i].path, files[i].data, files[i].len, files[i].mode,
-                            &files[i].tmp, err);
+            ok = wp_fs_write_temp(files[i].path, files[i].data, files[i].len, files[i].mode,
+                                  files[i].tmp, sizeof files[i].tmp, err);
     }
     for (size_t i = n; i-- > 0 && ok;) {
         if (!files[i].data && unlink(files[i].path) != 0 && errno != ENOENT) {
-            io_error(err, "remove the stale", files[i].path);
+            wp_fs_err(err, errno, "cannot remove the stale", files[i].path);
             ok = false;
         } else if (files[i].data && rename(files[i].tmp, files[i].path) != 0) {
-            io_error(err, "rename into place", files[i].path);
+            wp_fs_err(err, errno, "cannot rename into place", files[i].path);
             ok = false;
+        } else {
+            files[i].tmp[0] = '\0';
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (!ok && files[i].tmp)
+        if (files[i].tmp[0])
             unlink(files[i].tmp);
-        free(files[i].tmp);
-        files[i].tmp = NULL;
     }
-    sync_dir(dir);
-    return ok;
+    return ok && wp_fs_fsync_parent(files[0].path, err);
 }
 
 static bool random_key(unsigned char *key, wp_err *err)
@@ -374,13 +320,13 @@ static int run(setup_args *a, wp_err *err)
     /* without --ip an existing wolfpack.conf is stale: refused like the
      * others, removed with --force */
     out_file files[] = {
-        {conf_path, conf, conf ? strlen(conf) : 0, 0644, NULL},
-        {key_path, key, CS_AUTHKEY_BYTES, 0400, NULL},
-        {wpconf_path, wpconf, wpconf ? strlen(wpconf) : 0, 0644, NULL},
+        {conf_path, conf, conf ? strlen(conf) : 0, 0644, ""},
+        {key_path, key, CS_AUTHKEY_BYTES, 0400, ""},
+        {wpconf_path, wpconf, wpconf ? strlen(wpconf) : 0, 0644, ""},
     };
     ok = ok && check_dir(a->dir, err) && check_absent(conf_path, a->force, err) &&
          check_absent(key_path, a->force, err) && check_absent(wpconf_path, a->force, err) &&
-         random_key(key, err) && write_files(files, sizeof files / sizeof files[0], a->dir, err);
+         random_key(key, err) && write_files(files, sizeof files / sizeof files[0], err);
     if (ok)
         print_done(a, conf_path, key_path, wpconf_path);
     OPENSSL_cleanse(key, sizeof(key));

@@ -45,29 +45,6 @@ static const char usage[] =
     "                       [--rollback]\n"
     "         | config APP [NAME=VALUE ...]";
 
-/* Parse the options of a subcommand; *status is set when it returns false. */
-static bool parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *a,
-                  int want_pos, const char *what, int *status)
-{
-    wp_err err = {0};
-    if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
-        wp_err_print(&err, stderr);
-        *status = wp_cli_usage_error(usage, "bad arguments to app %s", what);
-        return false;
-    }
-    if (a->help) {
-        printf("usage: %s\n", usage);
-        *status = 0;
-        return false;
-    }
-    if (a->npos != want_pos) {
-        *status = wp_cli_usage_error(usage, "app %s takes %d argument%s, got %d", what, want_pos,
-                                     want_pos == 1 ? "" : "s", a->npos);
-        return false;
-    }
-    return true;
-}
-
 static bool env_of(wp_app_env *env, int *status)
 {
     wp_err err = {0};
@@ -142,7 +119,7 @@ static int sub_inspect(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
     int status;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "inspect", &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "KIT", 1, &a, &status))
         return status;
     wp_err err = {0};
     wp_kit *kit = wp_kit_load(a.pos[0], &err);
@@ -251,7 +228,8 @@ static int sub_install(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 3, &a, 1, "install", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 3, usage, "KIT", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0};
     wp_kit *kit = wp_kit_load(a.pos[0], &err);
@@ -291,7 +269,8 @@ static int sub_remove(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 1, &a, 1, "remove", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 1, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0};
     json_t *kept = NULL;
@@ -412,7 +391,8 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 0, "list", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "argument", 0, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0};
     json_t *recs = wp_app_record_list(&env, &err);
@@ -522,7 +502,8 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "show", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0}, cerr = {0};
     json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
@@ -591,7 +572,8 @@ static int sub_sp(wp_cli *cli, int argc, char **argv)
     wp_app_env env;
     if (argc < 1 || strcmp(argv[0], "apply") != 0)
         return wp_cli_usage_error(usage, "app sp takes: apply SP [--group G] [options]");
-    if (!parse(cli, argc - 1, argv + 1, opts, 9, &a, 1, "sp apply", &status) ||
+    if (!wp_cli_parse_sub(cli, argc - 1, argv + 1, opts, 9, usage, "service pack SP", 1, &a,
+                          &status) ||
         !env_of(&env, &status))
         return status;
     wp_app_rollout_opts ro = {.single = opts[1].count > 0,
@@ -638,7 +620,8 @@ static int sub_migrate(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 9, &a, 1, "migrate", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 9, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     bool create = opts[2].count > 0;
     if (create &&
@@ -680,7 +663,8 @@ static int sub_task_run(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "task-run", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "task ID", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0};
     wp_app_cluster c;
@@ -701,7 +685,7 @@ static int sub_start_stop(wp_cli *cli, int argc, char **argv, bool start)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, start ? "start" : "stop", &status) ||
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "APP", 1, &a, &status) ||
         !env_of(&env, &status))
         return status;
     wp_err err = {0};
@@ -749,7 +733,8 @@ static int sub_backup(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 2, &a, 1, "backup", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     if (opts[0].count != 1)
         return wp_cli_usage_error(usage, "app backup needs --to FILE");
@@ -787,7 +772,8 @@ static int sub_restore(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 1, &a, 1, "restore", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 1, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     if (opts[0].count != 1)
         return wp_cli_usage_error(usage, "app restore needs --from FILE");
@@ -817,7 +803,7 @@ static int sub_verify(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
     int status;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "verify", &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "FILE", 1, &a, &status))
         return status;
     wp_err err = {0};
     json_t *info = NULL;
@@ -875,27 +861,30 @@ static int sub_config(wp_cli *cli, int argc, char **argv)
                : wp_cli_fail(&err);
 }
 
-static const struct sub {
-    const char *name;
-    int (*run)(wp_cli *, int, char **);
-} subs[] = {
-    {"inspect", sub_inspect}, {"install", sub_install}, {"remove", sub_remove},
-    {"list", sub_list},       {"show", sub_show},       {"start", sub_start},
-    {"stop", sub_stop},       {"backup", sub_backup},   {"restore", sub_restore},
-    {"verify", sub_verify},   {"sp", sub_sp},           {"task-run", sub_task_run},
-    {"migrate", sub_migrate}, {"config", sub_config},
+static const wp_cli_sub subs[] = {
+    {"inspect", sub_inspect, "wolfpack app inspect KIT [--json]"},
+    {"install", sub_install,
+     "wolfpack app install KIT [--set NAME=VALUE ...] [--cluster --group G]"},
+    {"remove", sub_remove, "wolfpack app remove APP [--purge]"},
+    {"list", sub_list, "wolfpack app list [--json]"},
+    {"show", sub_show, "wolfpack app show APP [--json]"},
+    {"start", sub_start, "wolfpack app start APP"},
+    {"stop", sub_stop, "wolfpack app stop APP"},
+    {"backup", sub_backup, "wolfpack app backup APP --to FILE [--online]"},
+    {"restore", sub_restore, "wolfpack app restore APP --from FILE"},
+    {"verify", sub_verify, "wolfpack app verify FILE [--json]"},
+    {"sp", sub_sp,
+     "wolfpack app sp apply SP [--group G] [--single|--plan|--rollback] [--force] [--retries N]\n"
+     "                              [--max-failed-nodes N] [--pre-hook PROG] [--post-hook PROG]"},
+    {"task-run", sub_task_run, "wolfpack app task-run ID   (wolfpackd runs it for a node task)"},
+    {"migrate", sub_migrate,
+     "wolfpack app migrate APP [--group G | --create-group NAME --ip A/P --name HOST --disk DEV\n"
+     "                                --mountpoint M [--fstype T] [--mount-options OPTS]]\n"
+     "                                [--rollback]"},
+    {"config", sub_config, "wolfpack app config APP [NAME=VALUE ...]"},
 };
 
 int wp_cmd_app(wp_cli *cli, int argc, char **argv)
 {
-    if (argc == 0)
-        return wp_cli_usage_error(usage, "missing app subcommand");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: %s\n", usage);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (strcmp(subs[i].name, argv[0]) == 0)
-            return subs[i].run(cli, argc - 1, argv + 1);
-    return wp_cli_usage_error(usage, "unknown app subcommand '%s'", argv[0]);
+    return wp_cli_dispatch(cli, argc, argv, "app", usage, subs, sizeof subs / sizeof subs[0]);
 }

@@ -8,9 +8,11 @@
  *   access.c    who may connect and what they may ask (peer credentials,
  *               admin and read-only groups)
  *   handlers.c  op dispatch: reads from the local db, changes through repl
- *   events.c    the node's view (membership, quorum, local name), the
- *               debounced tick and 1 s timer that drive the three below,
- *               and the child reaper (docs/EXECUTOR.md)
+ *   view.c      the node's view of its partition (membership, quorum,
+ *               local name); a leaf the others read
+ *   events.c    the debounced tick and 1 s timer that drive the three
+ *               below, view refreshes, and the child reaper
+ *               (docs/EXECUTOR.md)
  *   coordinator.c  the lowest member runs the scheduler, commits sched.commit
  *   executor.c  runs this node's actions through the agents, reports them;
  *               start-up probes, quorum-loss stops
@@ -24,8 +26,9 @@
  *               node.fence; runs in a child, results through a pipe
  *   recovery.c  a lost node with fence devices is fenced before its groups
  *               move (the coordinator holds them); node confirm-down
- *   apptask.c   node tasks of `wolfpack app` (app.task): run `wolfpack app
- *               task-run ID` for this node's
+ *   apptask.c   node tasks of `wolfpack app` (app.task): for each task
+ *               that names this node, run `wolfpack app task-run ID` in a
+ *               child, which answers with app.task.done
  */
 #ifndef WP_DAEMON_H
 #define WP_DAEMON_H
@@ -193,11 +196,19 @@ void wp_events_on_membership(void *ctx); /* repl's membership callback */
 void wp_events_kick(wp_daemon *d);       /* run a tick soon (once per loop pass) */
 void wp_mem_setup(void);                 /* glibc malloc thresholds, once at start-up */
 void wp_mem_trim(void);                  /* give free heap pages back after a whole-database pass */
+/* SIGCHLD: reap the children no agent job owns */
+void wp_events_reap(wp_daemon *d);
+
+/* view.c: this node's view of its partition (a leaf) */
 /* quorate, synced and this node named in the database */
 bool wp_view_ready(const wp_daemon *d);
 bool wp_view_is_member(const wp_daemon *d, uint32_t id);
-/* SIGCHLD: reap the children no agent job owns */
-void wp_events_reap(wp_daemon *d);
+/* Read the transport's status and this node's name into v (d->view is
+ * not touched). */
+void wp_view_read(wp_daemon *d, wp_view *v);
+/* Read the view again from the transport and the database; true when it
+ * changed (then d->was_quorate / was_ready hold the old state). */
+bool wp_view_refresh(wp_daemon *d);
 
 /* nodeconf.c: runtime membership (docs/REPLICATION.md) */
 /* Check (and complete: node.add's id) a node.add / node.remove request

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "../lib/fs.h"
 
 #ifndef WP_VERSION
 #error "WP_VERSION is set by the Makefile from the file VERSION"
@@ -168,41 +169,6 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
     return true;
 }
 
-/* mkdir -p with the given mode for the directories it creates. */
-static bool make_dirs(const char *path, mode_t mode, wp_err *err)
-{
-    char buf[4096];
-    size_t len = strlen(path);
-
-    if (len == 0 || len >= sizeof buf) {
-        wp_errf(err, WP_E_INVALID, "bad directory path \"%.200s\"", path);
-        wp_err_why(err, "it is empty or longer than %zu bytes", sizeof buf - 1);
-        wp_err_todo(err, "give a shorter path");
-        return false;
-    }
-    memcpy(buf, path, len + 1);
-    for (char *p = buf + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(buf, mode) == 0) {
-            /* the umask (077) must not narrow the mode we chose */
-            if (chmod(buf, mode) != 0)
-                qb_log(LOG_WARNING, "chmod %o %s: %s", (unsigned)mode, buf, strerror(errno));
-        } else if (errno != EEXIST) {
-            wp_errf(err, WP_E_IO, "cannot create the directory %s", buf);
-            wp_err_why(err, "%s", strerror(errno));
-            wp_err_todo(err, "create it by hand or choose another path");
-            return false;
-        }
-        *p = saved;
-        if (saved == '\0')
-            break;
-    }
-    return true;
-}
-
 /* One daemon per state directory: an exclusive lock on DIR/wolfpackd.lock. */
 static bool lock_state_dir(wp_daemon *d, wp_err *err)
 {
@@ -265,10 +231,10 @@ static bool start(wp_daemon *d, wp_err *err)
     char dbpath[4200];
     char sockdir[4096];
 
-    if (!make_dirs(d->opts.state_dir, 0700, err))
+    if (!wp_fs_mkdir_p(d->opts.state_dir, 0700, err))
         return false;
     snprintf(sockdir, sizeof sockdir, "%s", d->opts.socket_path);
-    if (!make_dirs(dirname(sockdir), 0755, err))
+    if (!wp_fs_mkdir_p(dirname(sockdir), 0755, err))
         return false;
     if (!lock_state_dir(d, err))
         return false;

@@ -45,7 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../app/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/corosync_conf.h"
 #include "daemon.h"
 
@@ -185,16 +185,27 @@ static bool same_node(const json_t *a, const json_t *b)
                json_integer_value(json_object_get(b, "id"));
 }
 
+/* Is node x (name, id, address) in the list? */
+static bool node_listed(const json_t *x, const json_t *list)
+{
+    size_t j;
+    json_t *y;
+    json_array_foreach(list, j, y)
+    {
+        if (same_node(x, y))
+            return true;
+    }
+    return false;
+}
+
 /* Every node of a is in b. */
 static bool nodes_within(const json_t *a, const json_t *b)
 {
-    size_t i, j;
-    json_t *x, *y;
+    size_t i;
+    json_t *x;
     json_array_foreach(a, i, x)
     {
-        bool found = false;
-        json_array_foreach(b, j, y) found = found || same_node(x, y);
-        if (!found)
+        if (!node_listed(x, b))
             return false;
     }
     return true;
@@ -236,7 +247,7 @@ static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
     return text;
 }
 
-/* temp file + fsync + rename + fsync of the directory (src/app/fsutil.c) */
+/* temp file + fsync + rename + fsync of the directory (src/lib/fs.c) */
 static bool write_atomic(const char *path, const char *text, wp_err *err)
 {
     if (wp_fs_write_atomic(path, text, strlen(text), 0644, err))
@@ -386,13 +397,11 @@ static bool has_id(const json_t *nodes, uint32_t id)
  * node was down). */
 static void warn_unknown(const json_t *cs_nodes, const json_t *db_nodes)
 {
-    size_t i, j;
-    json_t *x, *y;
+    size_t i;
+    json_t *x;
     json_array_foreach(cs_nodes, i, x)
     {
-        bool found = false;
-        json_array_foreach(db_nodes, j, y) found = found || same_node(x, y);
-        if (!found)
+        if (!node_listed(x, db_nodes))
             qb_log(LOG_WARNING,
                    "nodeconf: corosync lists node %s (id %lld, %s), which the cluster database "
                    "does not: it is left out of corosync.conf (add nodes with 'wolfpack node "

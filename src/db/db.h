@@ -80,8 +80,9 @@ bool wp_db_apply(wp_db *db, const json_t *cmd, wp_err *err);
 /* Would this command be accepted now?  Nothing is changed. */
 bool wp_db_check(wp_db *db, const json_t *cmd, wp_err *err);
 
-/* The name of the i-th command wp_db_apply has a handler for, NULL past the
- * last (for tests).  The shapes of the args of every command live in the one
+/* FOR TESTS ONLY (tests/unit/test_opspec.c checks every handler against
+ * the op table): the name of the i-th command wp_db_apply has a handler
+ * for, NULL past the last.  The shapes of the args of every command live in the one
  * op table of src/lib/opspec.h; a handler without an entry there is refused
  * as unknown. */
 const char *wp_db_command_at(size_t i);

@@ -18,17 +18,6 @@
 
 #define NODE_ID_MAX (1LL << 31)
 
-char *db_node_name(wp_db *db, const char *name, wp_err *err)
-{
-    char *stored = NULL;
-    if (db_text(db, "SELECT name FROM node WHERE name = ?1", name, &stored, err) == 0) {
-        wp_errf(err, WP_E_NOTFOUND, "node '%s' does not exist", name);
-        wp_err_why(err, "the cluster has no node of that name");
-        wp_err_todo(err, "list the nodes with 'wolfpack node list'");
-    }
-    return stored;
-}
-
 /* Cluster names become the CPG group name: letters, digits, '-', '_'. */
 static bool cluster_name_valid(const char *name, wp_err *err)
 {

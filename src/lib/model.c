@@ -14,6 +14,7 @@
  * wp_err (what, why, what to do).
  */
 #include "model.h"
+#include "json.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1164,12 +1165,6 @@ static json_t *policy_merge(const struct policy_def *table, const char *kind, co
     return merged;
 }
 
-static const char *policy_str(const json_t *merged, const char *key)
-{
-    const char *s = json_string_value(json_object_get(merged, key));
-    return s ? s : "";
-}
-
 /* Is `name` (n bytes) in the normalised comma list? */
 static bool owner_listed(const char *list, const char *name, size_t n)
 {
@@ -1184,11 +1179,11 @@ static bool owner_listed(const char *list, const char *name, size_t n)
 
 static bool group_rules(const json_t *merged, wp_err *err)
 {
-    const char *pref = policy_str(merged, "preferred_owners");
-    const char *poss = policy_str(merged, "possible_owners");
+    const char *pref = wp_json_str_or(merged, "preferred_owners", "");
+    const char *poss = wp_json_str_or(merged, "possible_owners", "");
 
-    if (strcmp(policy_str(merged, "failback"), "window") == 0 &&
-        !*policy_str(merged, "failback_window")) {
+    if (strcmp(wp_json_str_or(merged, "failback", ""), "window") == 0 &&
+        !*wp_json_str_or(merged, "failback_window", "")) {
         wp_errf(err, WP_E_INVALID, "a group with failback \"window\" has no failback_window");
         wp_err_why(err, "failback in a window needs the hours in which the group may move back");
         wp_err_todo(err, "add one, e.g. --policy failback_window=22-04, or choose "

@@ -23,7 +23,7 @@ static void vq_notify(votequorum_handle_t handle, uint64_t context, uint32_t quo
 
     (void)handle, (void)nodes;
     bool was = c->quorate;
-    cpg_quorum_refresh(c);
+    wp_cpg_quorum_refresh(c);
     c->quorate = quorate != 0;
     if (!c->quorate)
         c->trusted = false;
@@ -33,9 +33,9 @@ static void vq_notify(votequorum_handle_t handle, uint64_t context, uint32_t quo
     if (c->quorate && c->mode == CPG_SYNC_SYNCED)
         c->served_quorate = true;
     if (c->quorate && !was)
-        cpg_maybe_bootstrap(c);
+        wp_cpg_maybe_bootstrap(c);
     if (c->quorate != was)
-        cpg_changed(c);
+        wp_cpg_changed(c);
 }
 
 static int32_t vq_dispatch(int32_t fd, int32_t revents, void *data)
@@ -57,7 +57,7 @@ static int32_t vq_dispatch(int32_t fd, int32_t revents, void *data)
     return 0;
 }
 
-bool cpg_quorum_open(wp_cpg *c, wp_err *err)
+bool wp_cpg_quorum_open(wp_cpg *c, wp_err *err)
 {
     votequorum_callbacks_t cb = {.votequorum_quorum_notify_fn = vq_notify};
 
@@ -79,11 +79,11 @@ bool cpg_quorum_open(wp_cpg *c, wp_err *err)
                          "start wolfpackd again");
         return false;
     }
-    cpg_quorum_refresh(c);
+    wp_cpg_quorum_refresh(c);
     return true;
 }
 
-void cpg_quorum_close(wp_cpg *c)
+void wp_cpg_quorum_close(wp_cpg *c)
 {
     if (!c->vq_ok)
         return;
@@ -92,7 +92,7 @@ void cpg_quorum_close(wp_cpg *c)
     c->vq_ok = false;
 }
 
-void cpg_quorum_refresh(wp_cpg *c)
+void wp_cpg_quorum_refresh(wp_cpg *c)
 {
     struct votequorum_info info;
 
@@ -115,7 +115,7 @@ static void cmap_fail(wp_err *err, const char *what)
                      "configuration), then start wolfpackd again");
 }
 
-bool cpg_cmap_cluster_name(wp_cpg *c, wp_err *err)
+bool wp_cpg_cmap_cluster_name(wp_cpg *c, wp_err *err)
 {
     cmap_handle_t h;
     char *name = NULL;
@@ -166,7 +166,7 @@ static json_t *cmap_node(cmap_handle_t h, int i)
     return node;
 }
 
-json_t *cpg_cmap_nodelist(wp_err *err)
+json_t *wp_cpg_cmap_nodelist(wp_err *err)
 {
     cmap_handle_t h;
     json_t *list = json_array();
@@ -187,7 +187,7 @@ json_t *cpg_cmap_nodelist(wp_err *err)
 
 json_t *wp_repl_corosync_nodelist(wp_err *err)
 {
-    return cpg_cmap_nodelist(err);
+    return wp_cpg_cmap_nodelist(err);
 }
 
 static unsigned cmap_u32(cmap_handle_t h, const char *key)

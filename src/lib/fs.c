@@ -1,7 +1,8 @@
 /*
- * fsutil.c -- file-system helpers of the application setup (fsutil.h).
- * Every function either completes or leaves the target as it was, and
- * reports failures with what, why and what to do.
+ * fs.c -- the shared file-system steps (fs.h): mkdir -p, durable and
+ * volatile atomic replacement, atomic copy, errno to wp_err.  Every
+ * function either completes or leaves the target as it was, and reports
+ * failures with what, why and what to do.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "fs.h"
 
 void wp_fs_err(wp_err *err, int errnum, const char *doing, const char *path)
 {
@@ -46,27 +47,35 @@ void wp_fs_err(wp_err *err, int errnum, const char *doing, const char *path)
 bool wp_fs_mkdir_p(const char *path, mode_t mode, wp_err *err)
 {
     char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        wp_errf(err, WP_E_INVALID, "path too long: %s", path);
+    if (!path[0] || snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        wp_errf(err, WP_E_INVALID, "bad directory path \"%.200s\"", path);
+        wp_err_why(err, "it is empty or longer than %d bytes", PATH_MAX - 1);
+        wp_err_todo(err, "give a shorter path");
+        errno = EINVAL;
         return false;
     }
     for (char *p = buf + 1;; p++) {
         bool end = *p == '\0';
-        if (*p == '/' || end) {
-            *p = '\0';
-            struct stat st;
-            if (mkdir(buf, mode) != 0 && errno != EEXIST) {
-                wp_fs_err(err, errno, "cannot create the directory", buf);
+        if (*p != '/' && !end)
+            continue;
+        *p = '\0';
+        struct stat st;
+        if (mkdir(buf, mode) == 0) {
+            if (chmod(buf, mode) != 0) { /* the umask must not narrow mode */
+                wp_fs_err(err, errno, "cannot set the mode of the directory", buf);
                 return false;
             }
-            if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                wp_fs_err(err, ENOTDIR, "cannot create the directory", buf);
-                return false;
-            }
-            if (end)
-                return true;
-            *p = '/';
+        } else if (errno != EEXIST) {
+            wp_fs_err(err, errno, "cannot create the directory", buf);
+            return false;
+        } else if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            wp_fs_err(err, ENOTDIR, "cannot create the directory", buf);
+            errno = ENOTDIR;
+            return false;
         }
+        if (end)
+            return true;
+        *p = '/';
     }
 }
 
@@ -101,57 +110,108 @@ int wp_fs_mktemp_beside(const char *path, const char *tag, char *tmp, size_t siz
     return fd;
 }
 
-static bool write_all(int fd, const void *data, size_t len)
+bool wp_fs_read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n;
+    do
+        n = read(fd, buf, size - 1);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n < 0)
+        return false;
+    buf[n] = '\0';
+    return true;
+}
+
+bool wp_fs_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
             return false;
+        }
         p += n;
         len -= (size_t)n;
     }
     return true;
 }
 
-/* fsync, close, rename over path, fsync the directory; unlink tmp on
- * failure. */
-static bool commit_temp(int fd, const char *tmp, const char *path, mode_t mode, wp_err *err)
+/* Give fd mode, fsync it if durable, close it; unlink tmp on failure. */
+static bool finish_temp(int fd, const char *tmp, const char *path, mode_t mode, bool durable,
+                        wp_err *err)
 {
-    bool ok = fchmod(fd, mode) == 0 && fsync(fd) == 0;
+    bool ok = fchmod(fd, mode) == 0 && (!durable || fsync(fd) == 0);
     int e = errno;
     if (close(fd) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
         ok = false;
         e = errno;
     }
     if (!ok) {
         unlink(tmp);
         wp_fs_err(err, e, "cannot write", path);
+        errno = e;
+    }
+    return ok;
+}
+
+/* Rename tmp over path (and fsync the directory if durable); unlink tmp
+ * on failure. */
+static bool rename_temp(const char *tmp, const char *path, bool durable, wp_err *err)
+{
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        wp_fs_err(err, e, "cannot replace", path);
+        errno = e;
         return false;
     }
-    return wp_fs_fsync_parent(path, err);
+    return !durable || wp_fs_fsync_parent(path, err);
+}
+
+/* A temporary beside path holding data (fd closed, name in tmp). */
+static bool write_temp(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                       char *tmp, size_t size, wp_err *err)
+{
+    int fd = wp_fs_mktemp_beside(path, "new", tmp, size, err);
+    if (fd < 0)
+        return false;
+    if (!wp_fs_write_all(fd, data, len)) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        wp_fs_err(err, e, "cannot write", path);
+        errno = e;
+        return false;
+    }
+    return finish_temp(fd, tmp, path, mode, durable, err);
+}
+
+bool wp_fs_write_temp(const char *path, const void *data, size_t len, mode_t mode, char *tmp,
+                      size_t size, wp_err *err)
+{
+    return write_temp(path, data, len, mode, true, tmp, size, err);
 }
 
 bool wp_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, wp_err *err)
 {
     char tmp[PATH_MAX];
-    int fd = wp_fs_mktemp_beside(path, "new", tmp, sizeof tmp, err);
-    if (fd < 0)
-        return false;
-    if (!write_all(fd, data, len)) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        wp_fs_err(err, e, "cannot write", path);
-        return false;
-    }
-    return commit_temp(fd, tmp, path, mode, err);
+    return write_temp(path, data, len, mode, true, tmp, sizeof tmp, err) &&
+           rename_temp(tmp, path, true, err);
+}
+
+bool wp_fs_publish(const char *path, const void *data, size_t len, mode_t mode, wp_err *err)
+{
+    char tmp[PATH_MAX];
+    return write_temp(path, data, len, mode, false, tmp, sizeof tmp, err) &&
+           rename_temp(tmp, path, false, err);
 }
 
 bool wp_fs_copy_atomic(const char *src, const char *dst, mode_t mode, wp_err *err)
@@ -178,7 +238,7 @@ bool wp_fs_copy_atomic(const char *src, const char *dst, mode_t mode, wp_err *er
     while (ok && (n = read(in, buf, sizeof buf)) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
-        ok = n > 0 && write_all(fd, buf, (size_t)n);
+        ok = n > 0 && wp_fs_write_all(fd, buf, (size_t)n);
         e = errno;
     }
     close(in);
@@ -188,5 +248,5 @@ bool wp_fs_copy_atomic(const char *src, const char *dst, mode_t mode, wp_err *er
         wp_fs_err(err, e, "cannot copy to", dst);
         return false;
     }
-    return commit_temp(fd, tmp, dst, mode, err);
+    return finish_temp(fd, tmp, dst, mode, true, err) && rename_temp(tmp, dst, true, err);
 }
