@@ -155,11 +155,16 @@ static json_t *build_record(const plan *p, wp_err *err)
         snprintf(mode, sizeof mode, "%04o", kit->files[i].mode);
         json_array_append_new(files, json_pack("{s:s, s:s}", "path", path, "mode", mode));
     }
-    for (size_t i = 0; i < kit->ndbs; i++)
-        json_array_append_new(dbs,
-                              json_pack("{s:s, s:s, s:s, s:s}", "name", kit->dbs[i].name, "path",
-                                        p->db_paths[i], "standalone", kit->dbs[i].standalone,
-                                        "clustered", kit->dbs[i].clustered));
+    for (size_t i = 0; i < kit->ndbs; i++) {
+        json_t *owners = json_array();
+        for (size_t j = 0; j < kit->dbs[i].nowners; j++)
+            json_array_append_new(owners, json_string(kit->dbs[i].owners[j]));
+        json_array_append_new(
+            dbs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "name", kit->dbs[i].name, "path",
+                           p->db_paths[i], "standalone", kit->dbs[i].standalone, "clustered",
+                           kit->dbs[i].clustered, "kind",
+                           kit->dbs[i].directory ? "directory" : "file", "owners", owners));
+    }
     char host[256] = "", when[32], kitdir[PATH_MAX];
     gethostname(host, sizeof host - 1);
     time_t now = time(NULL);

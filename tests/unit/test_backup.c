@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -808,6 +809,33 @@ static void test_hostile_foreign_group(void **state)
                 {"./f", AE_IFREG, 0640, "x", NULL, NULL, 0, 4243, 0});
 }
 
+/* The same owner is fine once the kit names it (databases[].owners). */
+static void test_owner_the_kit_names(void **state)
+{
+    hfix *h = *state;
+    struct passwd *pw = getpwnam("mail");
+    if (!pw)
+        skip();
+    const tent t[] = {TOP, {"./m", AE_IFREG, 0600, "x", NULL, NULL, pw->pw_uid, pw->pw_gid, 0}};
+    refuse_tree(h, t, 2, "owned by a user the kit does not name");
+    json_t *owners = json_pack("[s]", "mail");
+    h->dbs[1].owners = owners;
+    size_t len;
+    char *tar = tree_tar(t, 2, &len);
+    odb dbs[2] = {{"records", "file", "new", 3}, {"store", "directory", tar, len}};
+    make_archive(h->archive, dbs, 2);
+    wp_err err = {0};
+    if (!wp_backup_restore(&h->spec, h->archive, NULL, &err))
+        fail_msg("%s (%s)", err.what, err.why);
+    char p[256];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/m", h->store);
+    assert_int_equal(lstat(p, &st), 0);
+    assert_int_equal(st.st_uid, geteuid() == 0 ? pw->pw_uid : geteuid());
+    free(tar);
+    json_decref(owners);
+}
+
 static void test_hostile_symlink_absolute(void **state)
 {
     hfix *h = *state;
@@ -1000,6 +1028,7 @@ int main(void)
         H(test_hostile_world_writable_file),
         H(test_hostile_foreign_owner),
         H(test_hostile_foreign_group),
+        H(test_owner_the_kit_names),
         H(test_hostile_symlink_absolute),
         H(test_hostile_symlink_up),
         H(test_hostile_through_symlink),
