@@ -6,7 +6,8 @@
 # restored, records back; refusals (running app, damaged archive, existing
 # target, bad kit, service pack, --cluster of a Standard edition) change
 # nothing; list/show JSON; remove keeps the databases, --purge deletes
-# them; a killed service is restarted by its supervisor; a standalone
+# exactly what the install created (never a database it found, nor the
+# parents that were there: a directory database kept below /srv); a killed service is restarted by its supervisor; a standalone
 # install on a cluster node warns (a fake daemon says "corosync"); the
 # service pack's upgrade step converts the database for recordstore 1.1.
 . "$(dirname "$0")/lib.sh"
@@ -224,9 +225,44 @@ expect_fail 3 "show of a removed app" wp app show recordstore
 expect_ok "reinstall keeps the existing database" wp app install "$KITS/recordstore" --set port="$PORT"
 expect_out "says so" 'kept the existing database records'
 expect_ok "remove --purge" wp app remove recordstore --purge
-check "the database is deleted" [ ! -e "$DB" ]
+expect_out "says the database it found stays" "kept the database $DB .the install found it there"
+check "purge keeps a database the install found" [ -s "$DB" ]
+rm -rf "$ROOT/var/lib/recordstore"
+expect_ok "install on a root without the database" wp app install "$KITS/recordstore" --set port="$PORT"
+expect_ok "remove --purge" wp app remove recordstore --purge
+check "the database it created is deleted" [ ! -e "$DB" ]
+check "and the directories it created" [ ! -e "$ROOT/var/lib/recordstore" ]
 expect_ok "list --json is empty" wp app list --json
 check "nothing installed" jq -e 'length == 0' "$OUT"
+
+# ---- purge deletes exactly what the install created --------------------------------------------
+# A kit with a directory database the install finds (with a file in it)
+# below a parent that exists too, and program files below a pre-existing
+# empty /opt: purge deletes the database it created and the directories it
+# made, never the directory it kept nor the parents that were there.
+PK=$TMP/recordstore-spool
+cp -r "$KITS/recordstore" "$PK"
+sed -i 's|^services:|  - name: spool\n    kind: directory\n    standalone: /srv/pk/spool\n    clustered: pk/spool\n\n&|' \
+    "$PK/kit.yaml"
+mkdir -p "$ROOT/srv/pk/spool/sub" "$ROOT/opt"
+echo "mail of before" >"$ROOT/srv/pk/spool/sub/keep.txt"
+expect_ok "install finding an existing directory database" wp app install "$PK" --set port="$PORT"
+expect_out "says it kept it" "kept the existing database spool at $ROOT/srv/pk/spool"
+check "the record lists what it created" \
+    jq -e --arg db "$DB" --arg sp "$ROOT/srv/pk/spool" \
+    '(.created | index($db)) != null and (.created | index($sp)) == null and
+     (.created | index($sp + "/..")) == null' "$ROOT/var/lib/wolfpack/apps/recordstore.json"
+expect_ok "remove --purge" wp app remove recordstore --purge
+expect_out "says the kept directory stays" "kept the database $ROOT/srv/pk/spool .the install found it"
+check "the kept directory database is intact" \
+    grep -qx "mail of before" "$ROOT/srv/pk/spool/sub/keep.txt"
+check "its pre-existing parent stays" [ -d "$ROOT/srv/pk" ]
+check "the pre-existing empty /opt stays" [ -d "$ROOT/opt" ]
+check "the program files and the directories the install made are gone" \
+    [ ! -e "$ROOT/opt/recordstore" ]
+check "the database it created is deleted" [ ! -e "$DB" ]
+check "and its directory" [ ! -e "$ROOT/var/lib/recordstore" ]
+rm -rf "$ROOT/srv" "$ROOT/opt"
 
 # ---- a Standard edition (may not be clustered) --------------------------------------------------
 STD=$TMP/recordstore-standard
