@@ -8,9 +8,9 @@
 # Steps: install Debian packages; build with gcc (-Werror), with clang, and
 # with AddressSanitizer+UBSan; check clang-format; run unit, scheduler, CLI
 # and docs (the man pages render and cover the usage texts) tests on the
-# gcc build and again on the sanitizer build; run the fuzzer
-# briefly; run the integration tests (network namespaces, real Corosync:
-# needs root).  Prints one closing tally "N passed, N failed".
+# gcc build and again on the sanitizer build; run the fuzzers briefly (10
+# minutes each with --soak); run the integration tests (network namespaces,
+# real Corosync: needs root).  Prints one closing tally "N passed, N failed".
 set -u
 cd "$(dirname "$0")"
 
@@ -84,6 +84,7 @@ if [ $quick -eq 0 ]; then
     run "unit (asan+ubsan)" tests/run-unit build-san
     [ -x tests/run-cli ] && run "cli (asan+ubsan)" tests/run-cli build-san
     run "fuzz (short)" tools/run-fuzz 30
+    [ $soak -eq 1 ] && run "fuzz (soak)" tools/run-fuzz 600
     [ -x tests/run-integration ] && run "integration" tests/run-integration build
 fi
 
