@@ -214,6 +214,48 @@ static char *iso_now(char *buf, size_t size)
     return buf;
 }
 
+static void install_owner(const char *path, uid_t *uid, gid_t *gid, mode_t *mode);
+
+/* A backup that a restore would refuse is no backup: the packed tree must
+ * pass the restore rules, with the owners the install allows. */
+static bool check_packed(const wp_backup_db *db, int fd, wp_err *err)
+{
+    uid_t uid;
+    gid_t gid;
+    install_owner(db->path, &uid, &gid, NULL);
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof what, "a backup of %s", db->path);
+    wp_tree_check chk;
+    if (!wp_tree_check_init(&chk, what, db->name, true, db->owners, uid, gid, err))
+        return false;
+    struct archive *in = archive_read_new();
+    bool ok = in && lseek(fd, 0, SEEK_SET) == 0 &&
+              archive_read_support_format_tar(in) == ARCHIVE_OK &&
+              archive_read_open_fd(in, fd, CHUNK) == ARCHIVE_OK;
+    if (!ok)
+        wp_errf(err, WP_E_INTERNAL, "cannot read back the packed tree of %s", db->path);
+    struct archive_entry *e;
+    int rc = ARCHIVE_EOF;
+    while (ok && (rc = archive_read_next_header(in, &e)) == ARCHIVE_OK)
+        ok = wp_tree_check_entry(&chk, e, err);
+    if (ok && rc != ARCHIVE_EOF) {
+        wp_errf(err, WP_E_INTERNAL, "cannot read back the packed tree of %s: %s", db->path,
+                archive_error_string(in));
+        ok = false;
+    } else if (!ok && err->code == WP_E_CORRUPT) {
+        err->code = WP_E_CONFLICT;
+        wp_err_todo(err,
+                    "make %s hold only what a restore takes (docs/APP.md, the restore rules: "
+                    "no setuid/setgid/sticky or world-writable entries, owners the kit names, "
+                    "symlinks inside), then back up again; no backup was written",
+                    db->path);
+    }
+    if (in)
+        archive_read_free(in);
+    wp_tree_check_free(&chk);
+    return ok;
+}
+
 /* A database of kind directory: its tree as a tar in a temporary file
  * beside the backup (unlinked at once), whose size the info can name. */
 static int pack_db(const wp_backup_db *db, const char *to, off_t *size, wp_err *err)
@@ -225,7 +267,8 @@ static int pack_db(const wp_backup_db *db, const char *to, off_t *size, wp_err *
     if (tmp[0])
         unlink(tmp);
     struct stat st;
-    if (!wp_backup_pack_dir(db->path, fd, err) || fstat(fd, &st) != 0) {
+    if (!wp_backup_pack_dir(db->path, fd, err) || fstat(fd, &st) != 0 ||
+        !check_packed(db, fd, err)) {
         close(fd);
         return -1;
     }
@@ -525,7 +568,7 @@ static void install_owner(const char *path, uid_t *uid, gid_t *gid, mode_t *mode
     *uid = there ? st.st_uid : geteuid();
     *gid = there ? st.st_gid : getegid();
     if (mode)
-        *mode = there ? st.st_mode & 0777 & ~(mode_t)S_IWOTH : 0755;
+        *mode = there ? st.st_mode & 07777 : 0755;
 }
 
 /* The restore rules for the tree of db (k: its index in expect, or -1). */
@@ -1025,7 +1068,7 @@ static bool finish_sink(const wp_backup_spec *spec, size_t k, sink *s, const cha
     struct stat st;
     mode = 0640;
     if (stat(path, &st) == 0)
-        mode = st.st_mode & 0777 & ~(mode_t)S_IWOTH;
+        mode = st.st_mode & 07777;
     if (fchown(s->fd, uid, gid) != 0 && errno != EPERM) {
         wp_fs_err(err, errno, "cannot set the owner of", s->tmp);
         return false;

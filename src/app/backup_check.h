@@ -14,6 +14,8 @@
  *     by others;
  *   - owners (when the rules carry an allow-list): root, or a user/group
  *     the install allows for that database.
+ * The top's mode and owner are not judged: a restore never uses them (the
+ * top gets the install's).
  *
  * A checker keeps the names it has seen (for the parent and twice rules);
  * one checker per tree.

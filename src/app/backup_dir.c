@@ -273,7 +273,7 @@ static bool extract_one(extract *x, struct archive_entry *e)
         wp_errf(x->err, WP_E_INVALID, "a path below %s is too long", x->dir);
         return false;
     }
-    if (strcmp(name, ".") == 0) {
+    if (strcmp(name, ".") == 0 || strcmp(name, "./") == 0) {
         archive_entry_set_uid(e, x->uid);
         archive_entry_set_gid(e, x->gid);
         archive_entry_set_perm(e, x->mode);

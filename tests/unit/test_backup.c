@@ -455,6 +455,27 @@ static void test_directory_database(void **state)
     assert_int_equal(count_entries(dbdir), 4); /* records.db, index.db, store, store.orig */
 }
 
+/* A tree a restore would refuse (a world-writable file) is not backed up:
+ * the backup says so at once, not the restore later. */
+static void test_backup_refuses_unrestorable_tree(void **state)
+{
+    fixture *f = *state;
+    wp_err err = {0};
+    char tree[160], cmd[1024];
+    snprintf(tree, sizeof tree, "%s/db/store", f->dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/a' && echo x > '%s/a/f' && chmod 0666 '%s/a/f'", tree,
+             tree, tree);
+    assert_int_equal(system(cmd), 0);
+    f->dbs[1] = (wp_backup_db){.name = "store", .path = tree, .kind = WP_BACKUP_KIND_DIRECTORY};
+    assert_false(wp_backup_create(&f->spec, f->archive, NULL, NULL, &err));
+    if (!strstr(err.what, "writable by every user") || !strstr(err.todo, "back up again"))
+        fail_msg("got '%s' (%s; %s)", err.what, err.why, err.todo);
+    assert_int_equal(access(f->archive, F_OK), -1);
+    snprintf(cmd, sizeof cmd, "%s/a/f", tree);
+    assert_int_equal(chmod(cmd, 0644), 0); /* fixed: backed up */
+    assert_true(wp_backup_create(&f->spec, f->archive, NULL, NULL, &err));
+}
+
 /* ---- hostile archives ---------------------------------------------------------------
  *
  * Each archive below is built by hand with libarchive, with a correct
@@ -705,7 +726,8 @@ static void refuse_tree(hfix *h, const tent *t, size_t n, const char *what_has)
 static void test_hostile_control(void **state)
 {
     hfix *h = *state;
-    const tent t[] = {TOP,
+    /* the top's mode and owner are the install's whatever the archive says */
+    const tent t[] = {{"./", AE_IFDIR, 0777, NULL, NULL, NULL, 4242, 4242, 0},
                       {"./sub/", AE_IFDIR, 0700, NULL, NULL, NULL, 0, 0, 0},
                       {"./sub/msg", AE_IFREG, 0600, "hello", NULL, NULL, 0, 0, 0},
                       {"./link", AE_IFLNK, 0777, NULL, "sub/msg", NULL, 0, 0, 0}};
@@ -729,6 +751,7 @@ static void test_hostile_control(void **state)
     struct stat st;
     assert_int_equal(stat(h->store, &st), 0); /* the top keeps the install's mode */
     assert_int_equal(st.st_mode & 07777, 0750);
+    assert_int_equal(st.st_uid, geteuid());
     free(tar);
 }
 
@@ -1011,6 +1034,7 @@ int main(void)
         T(test_full_disk_restore),
         T(test_directory_database),
         T(test_manifest_names_file_twice),
+        T(test_backup_refuses_unrestorable_tree),
         T(test_killed_backup_leaves_nothing),
         T(test_killed_restore_cleaned_up),
 #define H(fn) cmocka_unit_test_setup_teardown(fn, hsetup, hteardown)
