@@ -156,9 +156,13 @@ static bool pack_with(struct archive *a, const char *dir, wp_err *err)
         wp_fs_err(err, errno ? errno : ENOTDIR, "cannot read the directory", dir);
         ok = false;
     }
-    /* The top directory's mtime is left out: an extraction into a new
-     * directory cannot keep it, and it says nothing about the data. */
+    /* The top directory's mtime, mode and owner are left out: a restore
+     * gives the top the install's (never the archive's), and they say
+     * nothing about the data -- so a restored tree compares equal. */
     st.st_mtime = 0;
+    st.st_mode = S_IFDIR | 0755;
+    st.st_uid = 0;
+    st.st_gid = 0;
     ok = ok && pack_header(&k, ".", &st, AE_IFDIR, 0, NULL) && pack_tree(&k, dir, ".");
     if (ok && archive_write_close(a) != ARCHIVE_OK)
         ok = pack_failed(&k, dir);

@@ -4,7 +4,8 @@
  * `databases/NAME` whose content is an uncompressed tar (pax) of the tree.
  *
  * The inner tar is deterministic -- entries sorted by name, each carrying
- * only its type, permissions, numeric owner, size and mtime -- so
+ * only its type, permissions, numeric owner, size and mtime; the top "."
+ * always 0755, root, mtime 0 (a restore gives it the install's) -- so
  * the SHA-256 of a tree is the SHA-256 of its inner tar, and
  * wp_backup_compare can check a restored or moved tree byte for byte.
  * Sockets and FIFOs are skipped (a server makes them again when it starts:

@@ -455,6 +455,33 @@ static void test_directory_database(void **state)
     assert_int_equal(count_entries(dbdir), 4); /* records.db, index.db, store, store.orig */
 }
 
+/* migrate's case: a tree restored to a new place (another disk) whose top
+ * gets the install's mode and owner, not the source's, still compares
+ * equal to its backup: the top's mode and owner are not data. */
+static void test_tree_restored_elsewhere_compares(void **state)
+{
+    fixture *f = *state;
+    wp_err err = {0};
+    char tree[160], other[160], cmd[1024];
+    snprintf(tree, sizeof tree, "%s/db/store", f->dir);
+    snprintf(other, sizeof other, "%s/disk/store", f->dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/a' && echo x > '%s/a/f' && chmod 0700 '%s'", tree, tree,
+             tree);
+    assert_int_equal(system(cmd), 0);
+    if (geteuid() == 0)
+        assert_int_equal(chown(tree, 8, 8), 0);
+    f->dbs[1] = (wp_backup_db){.name = "store", .path = tree, .kind = WP_BACKUP_KIND_DIRECTORY};
+    assert_true(wp_backup_create(&f->spec, f->archive, NULL, NULL, &err));
+    f->dbs[1].path = other;
+    if (!wp_backup_restore(&f->spec, f->archive, NULL, &err) ||
+        !wp_backup_compare(&f->spec, f->archive, &err))
+        fail_msg("%s (%s)", err.what, err.why);
+    struct stat st;
+    assert_int_equal(stat(other, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755); /* a new database: the install's default */
+    assert_int_equal(st.st_uid, geteuid());
+}
+
 /* A tree a restore would refuse (a world-writable file) is not backed up:
  * the backup says so at once, not the restore later. */
 static void test_backup_refuses_unrestorable_tree(void **state)
@@ -1035,6 +1062,7 @@ int main(void)
         T(test_directory_database),
         T(test_manifest_names_file_twice),
         T(test_backup_refuses_unrestorable_tree),
+        T(test_tree_restored_elsewhere_compares),
         T(test_killed_backup_leaves_nothing),
         T(test_killed_restore_cleaned_up),
 #define H(fn) cmocka_unit_test_setup_teardown(fn, hsetup, hteardown)
