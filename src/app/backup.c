@@ -4,12 +4,17 @@
  * zstd filter, OpenSSL's EVP computes SHA-256 while the data streams
  * through, jansson writes and reads wolfpack-backup.json.
  *
- * Writing: a temporary file beside the target, renamed into place only
- * after libarchive closed the stream cleanly and fsync succeeded.
- * Reading: one pass over the archive; for a restore every database goes to
- * a temporary file beside its destination, and only when the whole archive
- * checked out (structure, app, version, database set, every checksum) are
- * the temporary files renamed over the databases.
+ * Writing: an unnamed temporary file (O_TMPFILE) in the target's
+ * directory, linked into place only after libarchive closed the stream
+ * cleanly and fsync succeeded; a directory database's packed tree must
+ * pass the restore rules (backup_check.h) first.
+ * Reading: one pass over the archive (verify); a directory database's
+ * inner tar streams through the restore rules entry by entry.  A restore
+ * makes a checking pass that writes nothing (structure, app, version, the
+ * set and kinds of the databases, every checksum, the restore rules, free
+ * space), cleans up what a killed restore left, then a second pass that
+ * writes every database to a temporary file beside its destination
+ * (checking again), and only then renames them over the databases.
  */
 #include <archive.h>
 #include <archive_entry.h>
