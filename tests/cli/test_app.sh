@@ -3,7 +3,9 @@
 # under a temporary install root ($WOLFPACK_APP_ROOT), started as a
 # supervised local service on 127.0.0.1 and a free port, records written,
 # backed up (and checked with tar + sha256sum), the database damaged and
-# restored, records back; refusals (running app, damaged archive, existing
+# restored, records back; refusals (running app, damaged archive, hostile
+# archives with correct checksums -- a file database turned into a tree
+# holding a hard link to a file outside, a setuid file --, existing
 # target, bad kit, service pack, --cluster of a Standard edition) change
 # nothing; list/show JSON; remove keeps the databases, --purge deletes
 # exactly what the install created (never a database it found, nor the
@@ -193,6 +195,49 @@ expect_fail 7 "a truncated archive is refused" wp app restore recordstore --from
 printf 'not an archive\n' >"$TMP/foreign"
 expect_fail 7 "a foreign file is refused" wp app restore recordstore --from "$TMP/foreign"
 expect_err "says it is not a wolfpack backup" 'not a wolfpack backup'
+# hostile archives with correct checksums (docs/SECURITY.md): the kit's file
+# database as a directory holding a hard link to a file outside; a tree
+# with a setuid file, which verify already refuses
+echo "outside, untouched" >"$TMP/outside"
+chmod 0644 "$TMP/outside"
+hostile() { # hostile FILE KIND ENTRY-TYPE NAME [TARGET]: a backup of recordstore 1.0
+    python3 - "$@" <<'EOF'
+import hashlib, io, json, sys, tarfile
+out, kind, etype, name = sys.argv[1:5]
+target = sys.argv[5] if len(sys.argv) > 5 else ""
+inner = io.BytesIO()
+with tarfile.open(fileobj=inner, mode="w", format=tarfile.PAX_FORMAT) as t:
+    top = tarfile.TarInfo("./"); top.type = tarfile.DIRTYPE; top.mode = 0o755
+    t.addfile(top)
+    e = tarfile.TarInfo(name)
+    if etype == "hardlink":
+        e.type = tarfile.LNKTYPE; e.linkname = target; e.mode = 0o644
+    else:
+        e.mode = 0o4755; e.size = 2
+    t.addfile(e, io.BytesIO(b"#!") if etype != "hardlink" else None)
+data = inner.getvalue()
+info = json.dumps({"format": "wolfpack-backup/1", "app": "recordstore", "version": "1.0",
+                   "created": "2026-01-01T00:00:00Z",
+                   "files": [{"path": "databases/records", "database": "records",
+                              "size": len(data), "kind": kind}]}).encode()
+man = ("%s  wolfpack-backup.json\n%s  databases/records\n" % (
+    hashlib.sha256(info).hexdigest(), hashlib.sha256(data).hexdigest())).encode()
+with tarfile.open(out, mode="w", format=tarfile.PAX_FORMAT) as t:
+    for n, b in (("wolfpack-backup.json", info), ("databases/records", data),
+                 ("MANIFEST.sha256", man)):
+        ti = tarfile.TarInfo(n); ti.size = len(b); ti.mode = 0o644
+        t.addfile(ti, io.BytesIO(b))
+EOF
+}
+hostile "$TMP/hardlink.tar" directory hardlink ./pw "$TMP/outside"
+expect_fail 4 "a file database archived as a directory is refused" \
+    wp app restore recordstore --from "$TMP/hardlink.tar"
+expect_err "says the kit has it as a file" 'as a directory, but recordstore has it as a file'
+hostile "$TMP/setuid.tar" directory setuid ./sh
+expect_fail 7 "verify refuses a tree with a setuid file" wp app verify "$TMP/setuid.tar"
+expect_err "and says why" "setuid"
+check "the file outside is untouched" \
+    bash -c "[ \"\$(cat '$TMP/outside')\" = 'outside, untouched' ] && [ \$(stat -c %h '$TMP/outside') = 1 ]"
 check "the database is still unchanged" bash -c "[ \"\$(cat '$DB')\" = garbage ]"
 check "no temporary file beside the database" \
     bash -c "[ \"\$(ls -A '$(dirname "$DB")')\" = records.db ]"
