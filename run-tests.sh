@@ -9,10 +9,11 @@
 # with AddressSanitizer+UBSan; check clang-format; run unit, scheduler, CLI
 # and docs (the man pages render and cover the usage texts) tests, and the
 # dependency check (tools/install-deps installs all that is used), on the
-# gcc build and again on the sanitizer build; run the fuzzer
-# briefly; build the Debian packages, lintian them and install them into a
-# throwaway root; run the integration tests (network namespaces, real Corosync:
-# needs root).  Prints one closing tally "N passed, N failed".
+# gcc build and again on the sanitizer build; run the fuzzers briefly (10
+# minutes each with --soak); build the Debian packages, lintian them and
+# install them into a throwaway root; run the integration tests (network
+# namespaces, real Corosync: needs root).  Prints one closing tally
+# "N passed, N failed".
 set -u
 cd "$(dirname "$0")"
 
@@ -88,6 +89,7 @@ if [ $quick -eq 0 ]; then
     [ -x tests/run-cli ] && run "cli (asan+ubsan)" tests/run-cli build-san
     run "fuzz (short)" tools/run-fuzz 30
     [ -x tests/run-package ] && run "Debian packages (build, lintian, install)" tests/run-package
+    [ $soak -eq 1 ] && run "fuzz (soak)" tools/run-fuzz 600
     [ -x tests/run-integration ] && run "integration" tests/run-integration build
 fi
 

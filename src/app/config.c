@@ -151,8 +151,10 @@ static bool config_standalone(const wp_app_env *env, FILE *out, const char *app,
                                                              json_string_value(v)) >= 0) k++;
     wp_app_install_opts io = {.set = (const char *const *)bufs, .nset = k};
     json_t *rec = params && bufs ? wp_app_record_from_kit(env, kit, &io, err) : NULL;
-    if (rec) /* keep when and by whom it was installed */
+    if (rec) /* keep when it was installed, and what the install created */
         json_object_set(rec, "installed_at", json_object_get(cur, "installed_at"));
+    if (rec && json_object_get(cur, "created"))
+        json_object_set(rec, "created", json_object_get(cur, "created"));
     bool running = rec && wp_app_any_running(env, cur);
     bool ok = rec && (!running || wp_app_stop(env, cur, err)) && wp_app_record_save(env, rec, err);
     if (ok && running) {

@@ -375,10 +375,43 @@ static bool read_db_kind(pctx *p, const yaml_node_t *n, const char *field, wp_ki
     return ok || fail_at(p, n, f, NULL, "must be 'file' or 'directory'");
 }
 
+/* owners: [user-or-group, ...] -- who may own files of a directory
+ * database when a backup is restored (docs/KITS.md). */
+static bool read_db_owners(pctx *p, const yaml_node_t *n, const char *field, wp_kit_db *db)
+{
+    char f[128];
+    snprintf(f, sizeof f, "%s.owners", field);
+    size_t count;
+    if (!n || is_null(n))
+        return true;
+    if (!db->directory)
+        return fail_at(p, n, f, NULL, "only a database of kind directory has owners");
+    if (!want_list(p, n, f, &count))
+        return false;
+    if (count > WP_KIT_OWNERS_MAX)
+        return fail_at(p, n, f, NULL, "at most %d owners", WP_KIT_OWNERS_MAX);
+    db->owners = calloc(count + 1, sizeof *db->owners);
+    for (size_t i = 0; i < count; i++) {
+        char fi[160];
+        snprintf(fi, sizeof fi, "%s[%zu]", f, i);
+        yaml_node_t *it = item_at(p, n, i);
+        char *name = NULL;
+        if (!want_string(p, it, fi, &name))
+            return false;
+        db->owners[db->nowners++] = name;
+        if (!name[0] || !charset_ok(name, "_-") || strlen(name) > 32 || name[0] == '-')
+            return fail_at(p, it, fi, NULL,
+                           "a user or group name: 1..32 of a-z, 0-9, '_' and '-', not "
+                           "starting with '-'");
+    }
+    return true;
+}
+
 static bool read_db(pctx *p, const yaml_node_t *n, size_t idx)
 {
-    static const char *const keys[] = {"name", "standalone", "clustered", "initial", "kind", NULL};
-    yaml_node_t *v[5];
+    static const char *const keys[] = {"name", "standalone", "clustered", "initial",
+                                       "kind", "owners",     NULL};
+    yaml_node_t *v[6];
     char field[64], f[96];
     snprintf(field, sizeof field, "databases[%zu]", idx);
     if (!want_kind(p, n, YAML_MAPPING_NODE, field) || !read_map(p, n, field, keys, v))
@@ -405,7 +438,7 @@ static bool read_db(pctx *p, const yaml_node_t *n, size_t idx)
     snprintf(f, sizeof f, "%s.clustered", field);
     if (!need(p, n, field, "clustered", v[2]) || !want_path(p, v[2], f, false, &db->clustered))
         return false;
-    if (!read_db_kind(p, v[4], field, db))
+    if (!read_db_kind(p, v[4], field, db) || !read_db_owners(p, v[5], field, db))
         return false;
     snprintf(f, sizeof f, "%s.initial", field);
     if (v[3] && !is_null(v[3]) && db->directory)
@@ -827,6 +860,9 @@ void wp_kit_free(wp_kit *kit)
         free(kit->dbs[i].standalone);
         free(kit->dbs[i].clustered);
         free(kit->dbs[i].initial);
+        for (size_t j = 0; j < kit->dbs[i].nowners; j++)
+            free(kit->dbs[i].owners[j]);
+        free(kit->dbs[i].owners);
     }
     free(kit->dbs);
     for (size_t i = 0; i < kit->nservices; i++)

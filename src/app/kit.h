@@ -49,7 +49,12 @@ typedef struct wp_kit_db {
     char *clustered;  /* path relative to the group disk's mount point */
     char *initial;    /* kit file copied in when created, or NULL (empty) */
     bool directory;   /* kind: directory -- a directory tree, not one file */
+    char **owners;    /* kind directory: users/groups that may own entries of
+                       * the tree (besides root) when it is restored */
+    size_t nowners;
 } wp_kit_db;
+
+#define WP_KIT_OWNERS_MAX 8
 
 /* The group resources a service may depend on when clustered. */
 #define WP_KIT_DEP_ADDRESS "address"

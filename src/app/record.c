@@ -169,6 +169,12 @@ bool wp_app_backup_spec(const json_t *record, wp_backup_spec *spec, wp_backup_db
     {
         (*dbs)[i].name = json_string_value(json_object_get(d, "name"));
         (*dbs)[i].path = json_string_value(json_object_get(d, "path"));
+        /* records written before kinds were recorded: the kind on disk */
+        const char *kind = json_string_value(json_object_get(d, "kind"));
+        (*dbs)[i].kind = !kind                            ? WP_BACKUP_KIND_AUTO
+                         : strcmp(kind, "directory") == 0 ? WP_BACKUP_KIND_DIRECTORY
+                                                          : WP_BACKUP_KIND_FILE;
+        (*dbs)[i].owners = json_object_get(d, "owners");
         if (!(*dbs)[i].name || !(*dbs)[i].path) {
             wp_errf(err, WP_E_CORRUPT,
                     "the install record of %s lists a database without "

@@ -284,9 +284,12 @@ static int sub_remove(wp_cli *cli, int argc, char **argv)
         printf("OK: removed %s from this node\n", a.pos[0]);
         size_t i;
         json_t *k;
-        json_array_foreach(kept, i, k) printf("  kept the database %s (remove --purge deletes "
-                                              "databases)\n",
-                                              json_string_value(k));
+        bool purge = opts[0].count > 0;
+        json_array_foreach(kept, i, k) printf(
+            purge ? "  kept the database %s (the install found it there; purge deletes only what "
+                    "the install created)\n"
+                  : "  kept the database %s (remove --purge deletes databases)\n",
+            json_string_value(k));
     }
     json_decref(kept);
     return 0;

@@ -4,6 +4,7 @@
  * function either completes or leaves the target as it was, and reports
  * failures with what, why and what to do.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -108,6 +109,57 @@ int wp_fs_mktemp_beside(const char *path, const char *tag, char *tmp, size_t siz
     if (fd < 0)
         wp_fs_err(err, errno, "cannot create a temporary file beside", path);
     return fd;
+}
+
+int wp_fs_tmpfile_beside(const char *path, const char *tag, char *tmp, size_t size, wp_err *err)
+{
+    char d[PATH_MAX];
+    snprintf(d, sizeof d, "%s", path);
+    int fd = open(dirname(d), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        tmp[0] = '\0';
+        return fd;
+    }
+    return wp_fs_mktemp_beside(path, tag, tmp, size, err);
+}
+
+bool wp_fs_tmpfile_link(int fd, const char *tmp, const char *path, wp_err *err)
+{
+    int rc;
+    if (tmp[0]) {
+        rc = link(tmp, path);
+    } else {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        rc = linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+    }
+    int e = errno;
+    if (tmp[0])
+        unlink(tmp);
+    if (rc != 0)
+        wp_fs_err(err, e, "cannot put the file in place at", path);
+    return rc == 0;
+}
+
+void wp_fs_remove_stale_beside(const char *path, const char *tag)
+{
+    char d[PATH_MAX], b[PATH_MAX], prefix[PATH_MAX];
+    snprintf(d, sizeof d, "%s", path);
+    snprintf(b, sizeof b, "%s", path);
+    const char *dir = dirname(d);
+    snprintf(prefix, sizeof prefix, ".%s.%s-", basename(b), tag);
+    DIR *dh = opendir(dir);
+    struct dirent *de;
+    while (dh && (de = readdir(dh))) {
+        if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+            strlen(de->d_name) != strlen(prefix) + 6)
+            continue;
+        char stale[PATH_MAX];
+        if (snprintf(stale, sizeof stale, "%s/%s", dir, de->d_name) < (int)sizeof stale)
+            unlink(stale);
+    }
+    if (dh)
+        closedir(dh);
 }
 
 bool wp_fs_read_small(const char *path, char *buf, size_t size)

@@ -57,5 +57,15 @@ void wp_fs_err(wp_err *err, int errnum, const char *doing, const char *path);
 /* A temporary name beside path: "<dir>/.<base>.<tag>-XXXXXX" opened with
  * mkstemp; returns the fd (and the name in tmp) or -1 with err filled. */
 int wp_fs_mktemp_beside(const char *path, const char *tag, char *tmp, size_t size, wp_err *err);
+/* A file without a name in the directory of path (O_TMPFILE, mode 0600):
+ * a process killed while it writes leaves nothing behind.  Where the file
+ * system cannot, a named one as wp_fs_mktemp_beside; tmp says which ("" for
+ * the unnamed one).  Returns the fd or -1 with err filled. */
+int wp_fs_tmpfile_beside(const char *path, const char *tag, char *tmp, size_t size, wp_err *err);
+/* Give the file of wp_fs_tmpfile_beside the name path (never replacing a
+ * file): linkat of the unnamed file, or link + unlink of the named one. */
+bool wp_fs_tmpfile_link(int fd, const char *tmp, const char *path, wp_err *err);
+/* Remove what a killed run left beside path: "<dir>/.<base>.<tag>-*". */
+void wp_fs_remove_stale_beside(const char *path, const char *tag);
 
 #endif
