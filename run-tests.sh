@@ -84,6 +84,7 @@ if [ $quick -eq 0 ]; then
     run "unit (asan+ubsan)" tests/run-unit build-san
     [ -x tests/run-cli ] && run "cli (asan+ubsan)" tests/run-cli build-san
     run "fuzz (short)" tools/run-fuzz 30
+    [ $soak -eq 1 ] && run "fuzz (soak)" tools/run-fuzz 600
     [ -x tests/run-integration ] && run "integration" tests/run-integration build
 fi
 

@@ -153,7 +153,8 @@ bool wp_app_put_program_files(const wp_app_env *env, const wp_kit *kit, wp_err *
 {
     for (size_t i = 0; i < kit->nfiles; i++) {
         char src[PATH_MAX], dst[PATH_MAX];
-        snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[i].from);
+        if (!wp_kit_resolve(kit->dir, kit->files[i].from, src, sizeof src, err))
+            return false;
         wp_app_path(env, kit->files[i].to, dst, sizeof dst);
         if (!wp_fs_copy_atomic(src, dst, kit->files[i].mode, err))
             return false;
@@ -181,8 +182,8 @@ bool wp_app_create_databases(const wp_kit *kit, const json_t *record, json_t *no
             ok = wp_fs_mkdir_p(path, 0755, err);
         } else if (kd && kd->initial) {
             char src[PATH_MAX];
-            snprintf(src, sizeof src, "%s/%s", kit->dir, kd->initial);
-            ok = wp_fs_copy_atomic(src, path, 0640, err);
+            ok = wp_kit_resolve(kit->dir, kd->initial, src, sizeof src, err) &&
+                 wp_fs_copy_atomic(src, path, 0640, err);
         } else {
             char dir[PATH_MAX];
             snprintf(dir, sizeof dir, "%s", path);

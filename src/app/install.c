@@ -243,9 +243,9 @@ static bool put_files(const plan *p, json_t *notes, bool *created_db, wp_err *er
     bool ok = true;
     for (; ok && copied < kit->nfiles; copied++) {
         char src[PATH_MAX], dst[PATH_MAX];
-        snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[copied].from);
         wp_app_path(p->env, kit->files[copied].to, dst, sizeof dst);
-        ok = wp_fs_copy_atomic(src, dst, kit->files[copied].mode, err);
+        ok = wp_kit_resolve(kit->dir, kit->files[copied].from, src, sizeof src, err) &&
+             wp_fs_copy_atomic(src, dst, kit->files[copied].mode, err);
     }
     for (; ok && made < kit->ndbs; made++) {
         const char *path = p->db_paths[made];
@@ -260,8 +260,8 @@ static bool put_files(const plan *p, json_t *notes, bool *created_db, wp_err *er
             ok = wp_fs_mkdir_p(path, 0755, err);
         } else if (kit->dbs[made].initial) {
             char src[PATH_MAX];
-            snprintf(src, sizeof src, "%s/%s", kit->dir, kit->dbs[made].initial);
-            ok = wp_fs_copy_atomic(src, path, 0640, err);
+            ok = wp_kit_resolve(kit->dir, kit->dbs[made].initial, src, sizeof src, err) &&
+                 wp_fs_copy_atomic(src, path, 0640, err);
         } else {
             char dir[PATH_MAX];
             snprintf(dir, sizeof dir, "%s", path);

@@ -31,6 +31,9 @@
 
 #define WP_KIT_MANIFEST "kit.yaml"
 #define WP_APP_NAME_MAX 40
+/* Limits checked before a manifest is parsed (docs/SECURITY.md, "Kits"). */
+#define WP_KIT_MANIFEST_MAX (256u * 1024) /* bytes */
+#define WP_KIT_DEPTH_MAX 16               /* nested lists and mappings */
 
 typedef struct wp_kit_param {
     char *name;  /* [a-z_][a-z0-9_]* */
@@ -94,6 +97,9 @@ wp_kit *wp_kit_parse(const char *text, size_t len, const char *name, const char 
                      wp_err *err);
 /* Read DIR/kit.yaml and check the files it names exist in DIR. */
 wp_kit *wp_kit_load(const char *dir, wp_err *err);
+/* The resolved path of the kit file DIR/REL into out: it must be a regular
+ * file inside DIR (symlinks may point within the kit, never out of it). */
+bool wp_kit_resolve(const char *dir, const char *rel, char *out, size_t size, wp_err *err);
 void wp_kit_free(wp_kit *kit);
 
 bool wp_kit_is_service_pack(const wp_kit *kit);
