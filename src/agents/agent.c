@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,6 +49,16 @@ const wp_agent_type *wp_agent_lookup(wp_rtype type, wp_err *err)
         return NULL;
     }
     return agent_table[type];
+}
+
+void wp_agent_note(wp_err *err, const char *fmt, ...)
+{
+    char what[sizeof err->what];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    wp_errf(err, WP_OK, "%s", what);
 }
 
 const char *wp_agent_rc_name(wp_agent_rc rc)
