@@ -24,8 +24,7 @@ static void check_kit(const wp_kit *kit)
     if (!kit->name || !wp_app_name_valid(kit->name, &err) || !kit->version || !kit->edition)
         abort();
     for (size_t i = 0; i < kit->nservices; i++)
-        if (!kit->services[i].name || !kit->services[i].command ||
-            !kit->services[i].command[0])
+        if (!kit->services[i].name || !kit->services[i].command || !kit->services[i].command[0])
             abort();
     for (size_t i = 0; i < kit->ndbs; i++)
         if (!kit->dbs[i].standalone || kit->dbs[i].standalone[0] != '/' || !kit->dbs[i].clustered)
