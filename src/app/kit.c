@@ -310,6 +310,56 @@ static bool want_command(pctx *p, const yaml_node_t *n, const char *field, bool 
 
 /* ---- sections ------------------------------------------------------------------- */
 
+/* A NAME:PASSWORD,... list (names and passwords without ':' and ','). */
+static bool pair_list_ok(const char *v)
+{
+    if (!*v)
+        return false;
+    for (const char *item = v; item;) {
+        const char *end = strchr(item, ',');
+        size_t len = end ? (size_t)(end - item) : strlen(item);
+        const char *colon = memchr(item, ':', len);
+        if (!colon || colon == item || colon == item + len - 1 ||
+            memchr(colon + 1, ':', len - (size_t)(colon - item) - 1))
+            return false;
+        item = end ? end + 1 : NULL;
+    }
+    return true;
+}
+
+/* A parameter is a plain value (its default), or a mapping
+ * {value: DEFAULT, secret: hash | hash-list | file}. */
+static bool read_param_value(pctx *p, const yaml_node_t *v, const char *field, wp_kit_param *pa)
+{
+    if (v->type != YAML_MAPPING_NODE)
+        return want_string(p, v, field, &pa->value);
+    static const char *const keys[] = {"value", "secret", NULL};
+    yaml_node_t *vals[2];
+    char f[200], *kind = NULL;
+    if (!read_map(p, v, field, keys, vals) || !need(p, v, field, "value", vals[0]))
+        return false;
+    snprintf(f, sizeof f, "%s.value", field);
+    if (!want_string(p, vals[0], f, &pa->value))
+        return false;
+    if (!vals[1] || is_null(vals[1]))
+        return true;
+    snprintf(f, sizeof f, "%s.secret", field);
+    if (!want_string(p, vals[1], f, &kind))
+        return false;
+    bool known = wp_kit_secret_parse(kind, &pa->secret);
+    free(kind);
+    if (!known)
+        return fail_at(p, vals[1], f,
+                       "hash keeps a password as a crypt(3) hash, hash-list the passwords of "
+                       "NAME:PASSWORD,... so, file keeps the value in a file only root reads",
+                       "must be hash, hash-list or file");
+    snprintf(f, sizeof f, "%s.value", field);
+    if (pa->secret == WP_KIT_SECRET_HASH_LIST && !pair_list_ok(pa->value))
+        return fail_at(p, vals[0], f, NULL,
+                       "a hash-list value is NAME:PASSWORD items separated by commas");
+    return true;
+}
+
 static bool read_params(pctx *p, const yaml_node_t *n)
 {
     if (!want_kind(p, n, YAML_MAPPING_NODE, "parameters"))
@@ -332,7 +382,7 @@ static bool read_params(pctx *p, const yaml_node_t *n)
         if (wp_kit_param_get(kit, scalar_text(k)))
             return fail_at(p, k, field, NULL, "given twice");
         wp_kit_param *pa = &kit->params[kit->nparams];
-        if (!want_string(p, v, field, &pa->value))
+        if (!read_param_value(p, v, field, pa))
             return false;
         pa->name = strdup(scalar_text(k));
         kit->nparams++;
@@ -997,6 +1047,35 @@ const wp_kit_db *wp_kit_db_find(const wp_kit *kit, const char *name)
         if (strcmp(kit->dbs[i].name, name) == 0)
             return &kit->dbs[i];
     return NULL;
+}
+
+const wp_kit_param *wp_kit_param_find(const wp_kit *kit, const char *name)
+{
+    for (size_t i = 0; i < kit->nparams; i++)
+        if (kit->params[i].name && strcmp(kit->params[i].name, name) == 0)
+            return &kit->params[i];
+    return NULL;
+}
+
+static const char *const secret_names[] = {
+    [WP_KIT_SECRET_HASH] = "hash",
+    [WP_KIT_SECRET_HASH_LIST] = "hash-list",
+    [WP_KIT_SECRET_FILE] = "file",
+};
+
+const char *wp_kit_secret_name(wp_kit_secret kind)
+{
+    return kind > WP_KIT_SECRET_NONE && kind <= WP_KIT_SECRET_FILE ? secret_names[kind] : NULL;
+}
+
+bool wp_kit_secret_parse(const char *text, wp_kit_secret *kind)
+{
+    for (int k = WP_KIT_SECRET_HASH; k <= WP_KIT_SECRET_FILE; k++)
+        if (strcmp(text, secret_names[k]) == 0) {
+            *kind = (wp_kit_secret)k;
+            return true;
+        }
+    return false;
 }
 
 const char *wp_kit_param_get(const wp_kit *kit, const char *name)

@@ -35,9 +35,20 @@
 #define WP_KIT_MANIFEST_MAX (256u * 1024) /* bytes */
 #define WP_KIT_DEPTH_MAX 16               /* nested lists and mappings */
 
+/* How a secret parameter is kept (docs/KITS.md, docs/SECURITY.md "Secrets"):
+ * never in the clear in an install record, the cluster database, output or
+ * logs. */
+typedef enum wp_kit_secret {
+    WP_KIT_SECRET_NONE = 0,
+    WP_KIT_SECRET_HASH,      /* one password, kept as a crypt(3) hash "{CRYPT}$y$..." */
+    WP_KIT_SECRET_HASH_LIST, /* NAME:PASSWORD,... with each password hashed so */
+    WP_KIT_SECRET_FILE,      /* kept in a 0600 file; ${NAME} is that file's path */
+} wp_kit_secret;
+
 typedef struct wp_kit_param {
     char *name;  /* [a-z_][a-z0-9_]* */
     char *value; /* default, overridable at install (--set NAME=VALUE) */
+    wp_kit_secret secret;
 } wp_kit_param;
 
 typedef struct wp_kit_file {
@@ -106,6 +117,11 @@ bool wp_kit_is_service_pack(const wp_kit *kit);
 const wp_kit_db *wp_kit_db_find(const wp_kit *kit, const char *name);
 /* The default value of a parameter, or NULL if the kit declares none. */
 const char *wp_kit_param_get(const wp_kit *kit, const char *name);
+/* The parameter itself, or NULL. */
+const wp_kit_param *wp_kit_param_find(const wp_kit *kit, const char *name);
+/* "hash", "hash-list", "file" (NULL for WP_KIT_SECRET_NONE), and back. */
+const char *wp_kit_secret_name(wp_kit_secret kind);
+bool wp_kit_secret_parse(const char *text, wp_kit_secret *kind);
 
 /* A valid application name: 1..WP_APP_NAME_MAX of [a-z0-9_-], starting
  * with a letter or digit (it names files and prefixes resource names). */
