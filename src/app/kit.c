@@ -381,11 +381,10 @@ static bool read_params(pctx *p, const yaml_node_t *n)
             return fail_at(p, k, field, NULL, "'root' and 'kit' are reserved variable names");
         if (wp_kit_param_get(kit, scalar_text(k)))
             return fail_at(p, k, field, NULL, "given twice");
-        wp_kit_param *pa = &kit->params[kit->nparams];
+        wp_kit_param *pa = &kit->params[kit->nparams++]; /* freed with the kit */
+        pa->name = strdup(scalar_text(k));
         if (!read_param_value(p, v, field, pa))
             return false;
-        pa->name = strdup(scalar_text(k));
-        kit->nparams++;
     }
     return true;
 }
