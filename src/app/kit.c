@@ -297,6 +297,9 @@ static bool want_command(pctx *p, const yaml_node_t *n, const char *field, bool 
                        "must be named exactly",
                        "must be an absolute path (or start with ${root}/%s), got '%s'",
                        with_kit ? " or ${kit}/" : "", prog);
+    /* a program of the kit itself: inside the kit, like every kit file */
+    if (with_kit && strncmp(prog, "${kit}/", 7) == 0 && !want_kit_file(p, n, field, prog + 7))
+        return false;
     size_t nv;
     char **names;
     wp_kit_var *vars = check_vars(p->kit, with_kit, &nv, &names);

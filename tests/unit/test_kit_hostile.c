@@ -6,7 +6,8 @@
  * manifest with aliases or larger than WP_KIT_MANIFEST_MAX is refused; a
  * kit.yaml, a program file or an initial database file that is a symlink
  * pointing out of the kit is refused (one pointing inside the kit is
- * fine); a kit.yaml that is a FIFO is refused without blocking.
+ * fine), and so is a service pack's upgrade program ${kit}/...; a kit.yaml
+ * that is a FIFO is refused without blocking.
  */
 #define _XOPEN_SOURCE 700
 #include <setjmp.h>
@@ -231,6 +232,28 @@ static void test_initial_db_symlink_out_refused(void **state)
     rm_tree(d.top);
 }
 
+/* A service pack's upgrade program named ${kit}/... is a kit file too. */
+static void test_upgrade_program_symlink_out_refused(void **state)
+{
+    (void)state;
+    dirs d;
+    make_dirs(&d);
+    write_file(d.kit, "kit.yaml",
+               HEAD "upgrades_from: [\"0.9\"]\nupgrade:\n  command: ${kit}/bin/up --go\n");
+    char link[256];
+    snprintf(link, sizeof link, "%s/bin/up", d.kit);
+    assert_int_equal(symlink("/bin/sh", link), 0);
+    assert_load_refused(d.kit, "upgrade.command: 'bin/up' of the kit");
+    unlink(link);
+    write_file(d.kit, "bin/up", "#!/bin/sh\n");
+    wp_err err = {0};
+    wp_kit *kit = wp_kit_load(d.kit, &err);
+    if (!kit)
+        fail_msg("%s", err.what);
+    wp_kit_free(kit);
+    rm_tree(d.top);
+}
+
 static void test_manifest_fifo_refused(void **state)
 {
     (void)state;
@@ -253,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_manifest_symlink_out_refused),
         cmocka_unit_test(test_program_symlink_out_refused),
         cmocka_unit_test(test_initial_db_symlink_out_refused),
+        cmocka_unit_test(test_upgrade_program_symlink_out_refused),
         cmocka_unit_test(test_manifest_fifo_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
