@@ -2,7 +2,8 @@
  * agent.c -- the table of resource agents and what every agent shares:
  * lookup by type, op and result names, running one op in-process, and
  * exec'ing a program the clean way (no shell, clean environment, stdin from
- * /dev/null, output to the op's log, no inherited descriptors).
+ * /dev/null, output to the op's log, no inherited descriptors), and the
+ * note a successful op may leave (wp_agent_note).
  *
  * The child mechanism that runs ops away from the daemon is in run.c; the
  * types themselves are ip.c, service.c and ocf.c.

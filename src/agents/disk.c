@@ -4,8 +4,9 @@
  * keeper process of disk_keeper.c.  Also the operator helpers behind
  * `wolfpack disk prepare` and `wolfpack disk release --force`.
  *
- *   validate  block device, lease area with a readable header, the file
- *             system ends before the lease area, the fstype matches
+ *   validate  block device (never the one holding this node's own system:
+ *             wp_disk_not_system), lease area with a readable header, the
+ *             file system ends before the lease area, the fstype matches
  *   start     arbitrate: watch the lease until it is free or unchanged for
  *             more than L, claim it (write, settle, read back), start the
  *             keeper, fsck (e2fsck -p), mount in this mount namespace

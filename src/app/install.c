@@ -6,6 +6,8 @@
  * exist yet and writes the install record last; if a step fails, what it
  * created is removed again.  Removal stops the services, removes the
  * program files and the record, and keeps the databases unless purged.
+ * Secret parameters are turned into the form they are kept in (hashes, or
+ * a 0600 file: secret.h) while the plan is made, before any record exists.
  */
 #include <errno.h>
 #include <libgen.h>

@@ -4,8 +4,12 @@
  * the manifest is read by one small function that checks its keys (unknown
  * and repeated keys are refused), its values, and the references between
  * sections (variables in commands, service dependencies).  The first error
- * stops the parse and names file, line and field.  Nothing here touches
- * anything but the manifest text and, in wp_kit_load, stat() of kit files.
+ * stops the parse and names file, line and field.  Before the loader runs,
+ * the size is capped and a pass over libyaml's events refuses deep nesting
+ * and aliases (check_shape), so a crafted manifest cannot keep the parser
+ * busy (docs/SECURITY.md, "Kits").  Nothing here touches anything but the
+ * manifest text and, in wp_kit_load / wp_kit_resolve, the kit's files
+ * (resolved, and refused when they lead out of the kit).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -16,7 +16,11 @@
  * know; every error names the file, the line and the field
  * ("kits/x/kit.yaml:12: services[1].command: must be an absolute path").
  * wp_kit_load also checks that the files the manifest names exist in the
- * kit directory.  Commands are split into words at parse time
+ * kit directory, as regular files inside it (wp_kit_resolve: no symlink
+ * out of the kit).  Manifests larger than WP_KIT_MANIFEST_MAX or nested
+ * deeper than WP_KIT_DEPTH_MAX are refused before they are parsed.
+ * Parameters may be secrets (wp_kit_secret; src/app/secret.h keeps them).
+ * Commands are split into words at parse time
  * (wp_argv_split, never a shell) and may hold variables that install time
  * fills in (wp_kit_expand): ${root}, ${db:NAME}, ${PARAMETER}, and ${kit}
  * in the upgrade step only.

@@ -23,6 +23,8 @@
  * (the trap of KB Q221393: its service pack will need a cluster install).
  * The clustered half (install --cluster, sp apply, node tasks, the cluster
  * records in list/show) is src/app/cluster.h; it talks to wolfpackd.
+ * Every record or kit it prints goes through src/app/secret.h first: secret
+ * parameters read "(secret)", with or without --json.
  */
 #include <stdlib.h>
 #include <string.h>
