@@ -516,9 +516,9 @@ static bool check_mountpoint(const char *v, char *why)
             system_dirs[i].below && strncmp(norm, system_dirs[i].dir, n) == 0 && norm[n] == '/';
         if (same || under) {
             whyf(why,
-                 "%s is %s the system directory %s: a shared disk mounted there would "
+                 "%s is %sthe system directory %s: a shared disk mounted there would "
                  "hide the node's own files",
-                 norm, same ? "" : "below", system_dirs[i].dir);
+                 norm, same ? "" : "below ", system_dirs[i].dir);
             return false;
         }
     }
@@ -638,10 +638,8 @@ static bool check_unit(const char *v, char *why)
         return false;
     }
     if (v[0] == '-' || v[0] == '.') {
-        whyf(why,
-             "a unit name cannot start with '%c': systemctl would take a leading '-' as "
-             "an option",
-             v[0]);
+        whyf(why, "a unit name cannot start with '-' (systemctl would take it for an option) "
+                  "or '.'");
         return false;
     }
     for (const char *p = v; *p; p++) {
