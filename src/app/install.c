@@ -402,6 +402,7 @@ json_t *wp_app_install_standalone(const wp_app_env *env, const wp_kit *kit,
         for (size_t i = 0; i < kit->ndbs; i++)
             if (created_db[i])
                 remove_with_empty_parents(env, p.db_paths[i]);
+        wp_secret_files_remove(env, kit->name); /* written just before the record */
         json_decref(record);
         record = NULL;
     }
