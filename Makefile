@@ -28,7 +28,7 @@ BUILD ?= build
 VERSION := $(shell cat VERSION)
 SAN ?=
 PKGS := jansson sqlite3 libqb libcpg libvotequorum libquorum libcmap libcrypto \
-        libnl-route-3.0 libnl-3.0 libarchive libzstd libxml-2.0 yaml-0.1 ldns libsystemd
+        libnl-route-3.0 libnl-3.0 libarchive libzstd libxml-2.0 yaml-0.1 ldns libsystemd libcrypt
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))

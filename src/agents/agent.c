@@ -2,7 +2,8 @@
  * agent.c -- the table of resource agents and what every agent shares:
  * lookup by type, op and result names, running one op in-process, and
  * exec'ing a program the clean way (no shell, clean environment, stdin from
- * /dev/null, output to the op's log, no inherited descriptors).
+ * /dev/null, output to the op's log, no inherited descriptors), and the
+ * note a successful op may leave (wp_agent_note).
  *
  * The child mechanism that runs ops away from the daemon is in run.c; the
  * five types themselves are ip.c (IP Address), netname.c (Network Name),
@@ -14,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,6 +50,16 @@ const wp_agent_type *wp_agent_lookup(wp_rtype type, wp_err *err)
         return NULL;
     }
     return agent_table[type];
+}
+
+void wp_agent_note(wp_err *err, const char *fmt, ...)
+{
+    char what[sizeof err->what];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    wp_errf(err, WP_OK, "%s", what);
 }
 
 const char *wp_agent_rc_name(wp_agent_rc rc)

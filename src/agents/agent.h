@@ -98,6 +98,11 @@ extern const wp_agent_type wp_agent_ocf;     /* ocf.c */
 const wp_agent_type *wp_agent_lookup(wp_rtype type, wp_err *err);
 
 const char *wp_agent_rc_name(wp_agent_rc rc); /* "ok", "not-running", ... */
+/* An op that succeeds may still leave a note for the operator in err:
+ * code WP_OK with WHAT set (e.g. "DNS updates are not signed").  The runner
+ * hands it back with the success, and the executor records it with the
+ * resource's Online report (its last_error), so `resource show` says it. */
+void wp_agent_note(wp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *wp_agent_op_name(wp_agent_op op); /* "start", "quick-check", ... */
 /* Parse "validate", "start", "stop", "quick"/"quick-check"/"looksalive",
  * "thorough"/"thorough-check"/"isalive"/"monitor". */

@@ -4,8 +4,9 @@
  * keeper process of disk_keeper.c.  Also the operator helpers behind
  * `wolfpack disk prepare` and `wolfpack disk release --force`.
  *
- *   validate  block device, lease area with a readable header, the file
- *             system ends before the lease area, the fstype matches
+ *   validate  block device (never the one holding this node's own system:
+ *             wp_disk_not_system), lease area with a readable header, the
+ *             file system ends before the lease area, the fstype matches
  *   start     arbitrate: watch the lease until it is free or unchanged for
  *             more than L, claim it (write, settle, read back), start the
  *             keeper, fsck (e2fsck -p), mount in this mount namespace
@@ -23,7 +24,9 @@
 #include "../lib/clock.h"
 #include "../lib/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <signal.h>
@@ -34,6 +37,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -174,7 +178,82 @@ static bool device_rdev(const disk_res *r, dev_t *dev, wp_err *err)
         return false;
     }
     *dev = st.st_rdev;
+    return wp_disk_not_system(r->device, st.st_rdev, err);
+}
+
+/* The device number in the sysfs file PATH ("MAJ:MIN\n"). */
+static bool read_devnum(const char *path, dev_t *out)
+{
+    unsigned maj, min;
+    FILE *f = fopen(path, "r");
+    bool ok = f && fscanf(f, "%u:%u", &maj, &min) == 2;
+    if (f)
+        fclose(f);
+    if (ok)
+        *out = makedev(maj, min);
+    return ok;
+}
+
+/* Is rdev the device dev, the whole disk dev is a partition of, or (one
+ * level of device-mapper/md below) a device dev is built on or the disk of
+ * such a device? */
+static bool backs_device(dev_t rdev, dev_t dev, int depth)
+{
+    char sys[96], real[PATH_MAX], path[PATH_MAX + 32];
+    dev_t other;
+    if (rdev == dev)
+        return true;
+    snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(dev), minor(dev));
+    if (!realpath(sys, real))
+        return false;
+    snprintf(path, sizeof path, "%s/partition", real);
+    if (access(path, F_OK) == 0) {
+        snprintf(path, sizeof path, "%s/../dev", real);
+        if (read_devnum(path, &other) && other == rdev)
+            return true;
+    }
+    if (depth > 0)
+        return false;
+    snprintf(path, sizeof path, "%s/slaves", real);
+    DIR *d = opendir(path);
+    bool found = false;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        char dev_file[PATH_MAX + 300];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(dev_file, sizeof dev_file, "%s/slaves/%s/dev", real, e->d_name);
+        found = read_devnum(dev_file, &other) && backs_device(rdev, other, depth + 1);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+bool wp_disk_not_system(const char *device, dev_t rdev, wp_err *err)
+{
+    static const char *const dirs[] = {"/", "/usr", "/var", "/boot", "/etc"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        struct stat st;
+        if (stat(dirs[i], &st) != 0 || !backs_device(rdev, st.st_dev, 0))
+            continue;
+        wp_errf(err, WP_E_INVALID, "%s is the disk that holds this node's %s", device, dirs[i]);
+        wp_err_why(err, "a Physical Disk is a shared disk that moves between nodes; the disk of "
+                        "the node's own system must never be taken, fenced or mounted by "
+                        "wolfpack");
+        wp_err_todo(err, "set the device property to the shared disk (a LUN or a loop device "
+                         "attached to every node)");
+        return false;
+    }
     return true;
+}
+
+/* wp_disk_not_system for a path (a path that is no block device is left
+ * to the caller's own checks). */
+static bool path_not_system(const char *device, wp_err *err)
+{
+    struct stat st;
+    return stat(device, &st) != 0 || !S_ISBLK(st.st_mode) ||
+           wp_disk_not_system(device, st.st_rdev, err);
 }
 
 /* Header of the device, checked against the properties. */
@@ -861,6 +940,8 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
         wp_err_todo(err, "use --fstype ext4 or --no-mmp");
         return false;
     }
+    if (!path_not_system(o->device, err))
+        return false;
     if (o->force)
         force_writable(o->device, o->log_fd);
     int fd = wp_disk_open(o->device, true, err);
@@ -932,6 +1013,8 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
 bool wp_disk_release_forced(const char *device, const char *by, wp_disk_lease *before, wp_err *err)
 {
     force_writable(device, 2);
+    if (!path_not_system(device, err))
+        return false;
     int fd = wp_disk_open(device, true, err);
     if (fd < 0)
         return false;

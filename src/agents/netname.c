@@ -480,6 +480,19 @@ static bool load_key(const nn_req *r, wp_tsig_key *key, const wp_tsig_key **use,
     return true;
 }
 
+/* Decision (docs/SECURITY.md, "Values refused"): an update without a
+ * tsig_key_file is sent unsigned -- some zones take updates by address --
+ * but never silently: each start says it in the agent log before sending,
+ * and a start that succeeds leaves the note on the resource (its
+ * last_error while Online, shown by `resource show`). */
+static void warn_unsigned(const nn_req *r)
+{
+    note(r,
+         "WARNING: DNS updates for %s are sent UNSIGNED to %s (no tsig_key_file): anyone who "
+         "can reach the server may change the name too; set tsig_key_file",
+         r->fqdn, r->server);
+}
+
 static void owner_text(const nn_req *r, char *out, size_t n)
 {
     char node[256] = "unknown";
@@ -499,6 +512,8 @@ static wp_agent_rc dns_start(nn_req *r, wp_err *err)
     if (!load_key(r, &keybuf, &key, err) || !find_zone(r, err) ||
         !lookup_owners(r, old, 8, &nold, err))
         return WP_AGENT_FAILED;
+    if (!key)
+        warn_unsigned(r);
     owner_text(r, owner, sizeof owner);
     const char *olds[8];
     for (size_t i = 0; i < nold; i++)
@@ -518,6 +533,9 @@ static wp_agent_rc dns_start(nn_req *r, wp_err *err)
     char text[512];
     addrs_text(r->addrs, r->naddrs, text, sizeof text);
     note(r, "%s registered at %s: %s (ttl %ld s)", r->fqdn, r->server, text, r->ttl);
+    if (!key)
+        wp_agent_note(err, "WARNING: DNS updates for %s are sent unsigned (no tsig_key_file)",
+                      r->fqdn);
     return WP_AGENT_OK;
 }
 

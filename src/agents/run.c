@@ -124,8 +124,8 @@ static _Noreturn void child_main(const wp_agent_type *t, int type, wp_agent_op o
         r.rc = (int32_t)wp_agent_op_call((wp_rtype)type, op, &c, &r.err);
     else
         r.rc = (int32_t)t->ops[op](&c, &r.err);
-    if (r.rc == WP_AGENT_OK)
-        wp_err_clear(&r.err);
+    if (r.rc == WP_AGENT_OK && !(r.err.code == WP_OK && r.err.what[0]))
+        wp_err_clear(&r.err); /* keep only a note (wp_agent_note) */
     write_all(wfd, &r, sizeof r);
     _exit(r.rc == WP_AGENT_OK || r.rc == WP_AGENT_NOT_RUNNING ? r.rc : WP_AGENT_FAILED);
 }
@@ -388,8 +388,8 @@ static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op
         finish(job);
     }
     wp_agent_rc rc = job->rc;
-    if (rc != WP_AGENT_OK && err)
-        *err = job->err;
+    if (err && (rc != WP_AGENT_OK || job->err.what[0]))
+        *err = job->err; /* a failure, or the note of a success */
     job_free(job);
     return rc;
 }

@@ -30,14 +30,18 @@
 #include "cluster.h"
 #include "cluster_internal.h"
 #include "../lib/json.h"
+#include "secret.h"
 
 static void print_params(FILE *out, const json_t *rec, const char *where)
 {
     fprintf(out, "%s %s (%s):\n", wp_json_str(rec, "app"), wp_json_str(rec, "version"), where);
+    json_t *shown = json_deep_copy(rec);
+    wp_secret_mask_record(shown); /* secret.h: secrets read "(secret)" */
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(rec, "parameters"), key, v)
+    json_object_foreach(json_object_get(shown, "parameters"), key, v)
         fprintf(out, "  %s=%s\n", key, json_string_value(v));
+    json_decref(shown);
 }
 
 /* Check every NAME=VALUE against the kit; the parameters with them applied
@@ -57,7 +61,7 @@ static json_t *merged_params(const wp_kit *kit, const json_t *rec, const char *c
                               ? "a clustered install's address is its group's IP address"
                               : NULL;
         if (why) {
-            wp_errf(err, WP_E_INVALID, "cannot set '%s' of %s", sets[i], kit->name);
+            wp_errf(err, WP_E_INVALID, "cannot set '%s' of %s", name[0] ? name : "?", kit->name);
             wp_err_why(err, "%s", why);
             wp_err_todo(err,
                         "show the parameters with: wolfpack app config %s; nothing was "
@@ -196,11 +200,11 @@ bool wp_app_config(const wp_app_env *env, const char *socket_path, const char *a
     }
     if (c.client)
         wp_app_cluster_close(&c);
-    if (ok && nsets > 0) {
-        fprintf(out, "OK: %s now has", app);
+    if (ok && nsets > 0) { /* names only: a value may be a secret (secret.h) */
+        fprintf(out, "OK: %s has new values for", app);
         for (size_t i = 0; i < nsets; i++)
-            fprintf(out, " %s", sets[i]);
-        fprintf(out, "\n");
+            fprintf(out, "%s %.*s", i ? "," : "", (int)strcspn(sets[i], "="), sets[i]);
+        fprintf(out, " (wolfpack app config %s shows them)\n", app);
     }
     return ok;
 }

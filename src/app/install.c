@@ -11,6 +11,8 @@
  * purge deletes only databases the install created, never one it found.
  * Copying one kit file and creating one database (wp_app_put_kit_file,
  * wp_app_db_create) are shared with the clustered install (cluster.c).
+ * Secret parameters are turned into the form they are kept in (hashes, or
+ * a 0600 file: secret.h) while the plan is made, before any record exists.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -25,14 +27,18 @@
 #include "app.h"
 #include "backup_dir.h"
 #include "../lib/fs.h"
+#include "secret.h"
 
 /* What an install resolved before it changes anything. */
 typedef struct plan {
     const wp_app_env *env;
     const wp_kit *kit;
     const wp_app_install_opts *opts;
-    json_t *params;  /* name -> value after --set */
-    char **db_paths; /* per kit database: root + standalone */
+    json_t *params;       /* name -> value after --set (secrets as kept: secret.h) */
+    json_t *secrets;      /* name -> "hash" | "hash-list" | "file", or NULL (none) */
+    json_t *secret_files; /* name -> new value of a `secret: file` parameter */
+    char **file_paths;    /* per kit parameter: its secret file, or NULL */
+    char **db_paths;      /* per kit database: root + standalone */
     wp_kit_var *vars;
     size_t nvars;
     char **var_names; /* owned "db:NAME" strings */
@@ -47,7 +53,68 @@ static void plan_free(plan *p)
         free(p->var_names[i]);
     free(p->var_names);
     free(p->vars);
+    for (size_t i = 0; p->file_paths && i < p->kit->nparams; i++)
+        free(p->file_paths[i]);
+    free(p->file_paths);
     json_decref(p->params);
+    json_decref(p->secrets);
+    json_decref(p->secret_files);
+}
+
+/* A `secret: file` parameter: the record says WP_SECRET_SHOWN, a new value
+ * waits in secret_files for wp_app_record_save, ${NAME} is the file. */
+static bool keep_in_file(plan *p, size_t i, const char *value, wp_err *err)
+{
+    const wp_kit *kit = p->kit;
+    if (p->opts && p->opts->group) {
+        wp_errf(err, WP_E_INVALID, "%s: parameter %s is a secret of kind file", kit->path,
+                kit->params[i].name);
+        wp_err_why(err, "a file secret is kept in a file beside a node's install record, which "
+                        "the other nodes of a cluster do not have");
+        wp_err_todo(err,
+                    "install %s standalone, or make the parameter a hash secret "
+                    "(docs/KITS.md)",
+                    kit->name);
+        return false;
+    }
+    char path[PATH_MAX];
+    wp_secret_file_path(p->env, kit->name, kit->params[i].name, path, sizeof path);
+    p->file_paths[i] = strdup(path);
+    if (strcmp(value, WP_SECRET_SHOWN) != 0) /* else: keep the file as it is */
+        json_object_set_new(p->secret_files, kit->params[i].name, json_string(value));
+    json_object_set_new(p->params, kit->params[i].name, json_string(WP_SECRET_SHOWN));
+    return true;
+}
+
+/* Turn every secret parameter into the form it is kept in (secret.h). */
+static bool keep_secrets(plan *p, wp_err *err)
+{
+    const wp_kit *kit = p->kit;
+    p->file_paths = calloc(kit->nparams + 1, sizeof *p->file_paths);
+    p->secret_files = json_object();
+    for (size_t i = 0; i < kit->nparams; i++) {
+        wp_kit_secret kind = kit->params[i].secret;
+        const char *name = kit->params[i].name;
+        const char *value = json_string_value(json_object_get(p->params, name));
+        if (kind == WP_KIT_SECRET_NONE || !value)
+            continue;
+        if (!p->secrets)
+            p->secrets = json_object();
+        json_object_set_new(p->secrets, name, json_string(wp_kit_secret_name(kind)));
+        if (kind == WP_KIT_SECRET_FILE) {
+            if (!keep_in_file(p, i, value, err))
+                return false;
+            continue;
+        }
+        char *kept = wp_secret_keep(kind, value, err);
+        if (!kept) {
+            wp_err_todo(err, "check the value of parameter %s (docs/KITS.md, secret)", name);
+            return false;
+        }
+        json_object_set_new(p->params, name, json_string(kept));
+        free(kept);
+    }
+    return true;
 }
 
 static bool apply_sets(plan *p, const wp_app_install_opts *opts, wp_err *err)
@@ -70,7 +137,7 @@ static bool apply_sets(plan *p, const wp_app_install_opts *opts, wp_err *err)
         }
         json_object_set_new(p->params, name, json_string(eq + 1));
     }
-    return true;
+    return keep_secrets(p, err);
 }
 
 static bool build_vars(plan *p, wp_err *err)
@@ -97,8 +164,12 @@ static bool build_vars(plan *p, wp_err *err)
     }
     const char *k;
     json_t *v;
-    json_object_foreach(p->params, k, v) p->vars[p->nvars++] =
-        (wp_kit_var){k, json_string_value(v)};
+    json_object_foreach(p->params, k, v)
+    {
+        const wp_kit_param *kp = wp_kit_param_find(kit, k);
+        const char *file = kp ? p->file_paths[kp - kit->params] : NULL;
+        p->vars[p->nvars++] = (wp_kit_var){k, file ? file : json_string_value(v)};
+    }
     return true;
 }
 
@@ -179,12 +250,17 @@ static json_t *build_record(const plan *p, wp_err *err)
     if (!realpath(kit->dir, kitdir))
         snprintf(kitdir, sizeof kitdir, "%s", kit->dir);
     const char *group = p->opts ? p->opts->group : NULL;
-    return json_pack(
+    json_t *rec = json_pack(
         "{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s?, s:O, s:o, s:o, s:o}", "app", kit->name,
         "version", kit->version, "edition", kit->edition, "clusterable", kit->clusterable, "kit",
         kitdir, "node", host, "installed_at", when, "root", p->env->root[0] ? p->env->root : "/",
         "mode", group ? WP_APP_MODE_CLUSTERED : WP_APP_MODE_STANDALONE, "group", group,
         "parameters", p->params, "files", files, "databases", dbs, "services", services);
+    if (rec && p->secrets)
+        json_object_set(rec, "secrets", p->secrets);
+    if (rec && json_object_size(p->secret_files) > 0) /* for wp_app_record_save only */
+        json_object_set(rec, "secret_files", p->secret_files);
+    return rec;
 }
 
 /* Refusals that need no change: installed already, a service pack, a
@@ -257,7 +333,8 @@ static bool mkdir_noting(const char *path, mode_t mode, json_t *made, wp_err *er
 bool wp_app_put_kit_file(const wp_app_env *env, const wp_kit *kit, size_t i, wp_err *err)
 {
     char src[PATH_MAX], dst[PATH_MAX];
-    snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[i].from);
+    if (!wp_kit_resolve(kit->dir, kit->files[i].from, src, sizeof src, err))
+        return false; /* a symlink out of the kit, or not a regular file */
     wp_app_path(env, kit->files[i].to, dst, sizeof dst);
     return wp_fs_copy_atomic(src, dst, kit->files[i].mode, err);
 }
@@ -277,8 +354,8 @@ bool wp_app_db_create(const wp_kit *kit, const wp_kit_db *kd, const char *name, 
         ok = wp_fs_mkdir_p(path, 0755, err);
     } else if (kd && kd->initial) {
         char src[PATH_MAX];
-        snprintf(src, sizeof src, "%s/%s", kit->dir, kd->initial);
-        ok = wp_fs_copy_atomic(src, path, 0640, err);
+        ok = wp_kit_resolve(kit->dir, kd->initial, src, sizeof src, err) &&
+             wp_fs_copy_atomic(src, path, 0640, err);
     } else {
         char dir[PATH_MAX];
         snprintf(dir, sizeof dir, "%s", path);
@@ -339,8 +416,9 @@ static bool put_files(const plan *p, json_t *notes, json_t *made, wp_err *err)
         }
         if (kit->dbs[i].initial) {
             char src[PATH_MAX];
-            snprintf(src, sizeof src, "%s/%s", kit->dir, kit->dbs[i].initial);
-            ok = mkdir_parent_noting(path, made, err) && wp_fs_copy_atomic(src, path, 0640, err);
+            ok = mkdir_parent_noting(path, made, err) &&
+                 wp_kit_resolve(kit->dir, kit->dbs[i].initial, src, sizeof src, err) &&
+                 wp_fs_copy_atomic(src, path, 0640, err);
         } else {
             ok = mkdir_parent_noting(path, made, err) && wp_fs_write_atomic(path, "", 0, 0640, err);
         }
@@ -391,6 +469,7 @@ json_t *wp_app_install_standalone(const wp_app_env *env, const wp_kit *kit,
         json_object_set(record, "created", made);
     if (record && !wp_app_record_save(env, record, err)) {
         remove_created(made);
+        wp_secret_files_remove(env, kit->name); /* written just before the record */
         json_decref(record);
         record = NULL;
     }
@@ -463,6 +542,8 @@ bool wp_app_remove(const wp_app_env *env, const char *app, bool purge, json_t **
     wp_app_run_dir(env, app, dir, sizeof dir);
     rmdir(dir);
     bool ok = wp_app_record_delete(env, app, err);
+    if (ok)
+        wp_secret_files_remove(env, app);
     json_decref(rec);
     if (ok && kept)
         *kept = json_incref(left);

@@ -190,6 +190,9 @@ static bool parse_args(setup_args *a, int argc, char **argv, wp_err *err)
         wp_err_todo(err, "name every node with --node NAME=ADDRESS");
         return false;
     }
+    for (size_t i = 0; a->n_nodes > 1 && i < a->n_nodes; i++) /* loopback: one node only */
+        if (!wp_node_address_valid(a->nodes[i].address, false, err))
+            return false;
     if (a->ip) {
         const char *addrs[WP_CS_MAX_NODES];
         for (size_t i = 0; i < a->n_nodes; i++)

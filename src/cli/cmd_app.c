@@ -23,6 +23,8 @@
  * (the trap of KB Q221393: its service pack will need a cluster install).
  * The clustered half (install --cluster, sp apply, node tasks, the cluster
  * records in list/show) is src/app/cluster.h; it talks to wolfpackd.
+ * Every record or kit it prints goes through src/app/secret.h first: secret
+ * parameters read "(secret)", with or without --json.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@
 #include "../app/backup.h"
 #include "../app/cluster.h"
 #include "../app/kit.h"
+#include "../app/secret.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -87,8 +90,15 @@ static json_t *kit_json(const wp_kit *kit)
 {
     json_t *params = json_object(), *files = json_array(), *dbs = json_array(),
            *svcs = json_array(), *from = json_array();
-    for (size_t i = 0; i < kit->nparams; i++)
-        json_object_set_new(params, kit->params[i].name, json_string(kit->params[i].value));
+    json_t *secrets = json_object();
+    for (size_t i = 0; i < kit->nparams; i++) {
+        json_object_set_new(
+            params, kit->params[i].name,
+            json_string(kit->params[i].secret ? WP_SECRET_SHOWN : kit->params[i].value));
+        if (kit->params[i].secret)
+            json_object_set_new(secrets, kit->params[i].name,
+                                json_string(wp_kit_secret_name(kit->params[i].secret)));
+    }
     for (size_t i = 0; i < kit->nfiles; i++)
         json_array_append_new(
             files, json_pack("{s:s, s:s}", "from", kit->files[i].from, "to", kit->files[i].to));
@@ -108,11 +118,12 @@ static json_t *kit_json(const wp_kit *kit)
     }
     for (size_t i = 0; i < kit->nupgrades_from; i++)
         json_array_append_new(from, json_string(kit->upgrades_from[i]));
-    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "name", kit->name,
-                     "version", kit->version, "edition", kit->edition, "clusterable",
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
+                     kit->name, "version", kit->version, "edition", kit->edition, "clusterable",
                      kit->clusterable, "service_pack", wp_kit_is_service_pack(kit), "parameters",
-                     params, "files", files, "databases", dbs, "services", svcs, "upgrades_from",
-                     from, "upgrade", kit->upgrade ? argv_text(kit->upgrade) : json_null());
+                     params, "secrets", secrets, "files", files, "databases", dbs, "services", svcs,
+                     "upgrades_from", from, "upgrade",
+                     kit->upgrade ? argv_text(kit->upgrade) : json_null());
 }
 
 static int sub_inspect(wp_cli *cli, int argc, char **argv)
@@ -136,7 +147,10 @@ static int sub_inspect(wp_cli *cli, int argc, char **argv)
                kit->nfiles == 1 ? "" : "s", kit->ndbs, kit->ndbs == 1 ? "" : "s", kit->nservices,
                kit->nservices == 1 ? "" : "s");
         for (size_t i = 0; i < kit->nparams; i++)
-            printf("  parameter %s = %s\n", kit->params[i].name, kit->params[i].value);
+            printf("  parameter %s = %s%s%s\n", kit->params[i].name,
+                   kit->params[i].secret ? WP_SECRET_SHOWN : kit->params[i].value,
+                   kit->params[i].secret ? ", kept as " : "",
+                   kit->params[i].secret ? wp_kit_secret_name(kit->params[i].secret) : "");
     }
     json_decref(j);
     wp_kit_free(kit);
@@ -189,6 +203,7 @@ static int install_clustered(wp_cli *cli, const wp_app_env *env, const wp_kit *k
     wp_app_cluster_close(&c);
     if (!rec)
         return wp_cli_fail(&err);
+    wp_secret_mask_record(rec);
     if (cli->json) {
         json_t *out = json_pack("{s:b, s:O}", "ok", 1, "record", rec);
         wp_cli_print_json(out, stdout);
@@ -251,6 +266,7 @@ static int sub_install(wp_cli *cli, int argc, char **argv)
     wp_kit_free(kit);
     if (!rec)
         return wp_cli_fail(&err);
+    wp_secret_mask_record(rec);
     if (cli->json) {
         json_t *out = json_pack("{s:b, s:O, s:O}", "ok", 1, "record", rec, "notes", notes);
         wp_cli_print_json(out, stdout);
@@ -406,6 +422,8 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
     json_t *out = json_array();
     size_t i;
     json_t *r;
+    json_array_foreach(recs, i, r) wp_secret_mask_record(r); /* secret.h: never shown */
+    json_array_foreach(cl, i, r) wp_secret_mask_record(r);
     json_array_foreach(recs, i, r)
     {
         json_t *row = with_status(&env, r, cluster_node);
@@ -532,6 +550,9 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
         json_decref(op);
         return wp_cli_fail(&err);
     }
+    wp_secret_mask_record(rec); /* secret.h: secrets are never shown */
+    wp_secret_mask_record(cl);
+    wp_secret_mask_record(op);
     json_t *out =
         rec ? with_status(&env, rec, wp_app_node_in_cluster(cli->socket_opt)) : json_deep_copy(cl);
     if (cl)

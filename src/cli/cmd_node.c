@@ -114,7 +114,7 @@ static json_t *add_args(const char *spec, const wp_cli_opt *nodeid, wp_err *err)
         return NULL;
     }
     if (wp_cli_kv_split(spec, "node add", &name, &addr, err) && wp_name_valid("node", name, err) &&
-        wp_cs_address_valid(addr, err) &&
+        wp_cs_address_valid(addr, err) && wp_node_address_valid(addr, false, err) &&
         (!nodeid->count || parse_nodeid(nodeid->values[0], &id, err)))
         args = json_pack("{s:s, s:s}", "name", name, "address", addr);
     if (args && id)

@@ -407,9 +407,12 @@ static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
          * tell the others; advance() may free p */
         char name[NAME_LEN];
         const char *state = a->verb == WP_ACT_STOP ? "Offline" : "Online";
+        bool noted = err && err->code == WP_OK && err->what[0] && a->verb != WP_ACT_STOP;
+        if (noted)
+            snprintf(text, sizeof text, "%s", err->what); /* wp_agent_note */
         copy_name(name, a->resource);
         advance(p);
-        wp_exec_report(d, name, state, NULL);
+        wp_exec_report(d, name, state, noted ? text : NULL);
     } else {
         /* the failure goes out before the reports of what it abandons */
         err_text(err, text, sizeof text);

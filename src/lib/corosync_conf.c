@@ -9,6 +9,7 @@
  * a colon or a newline into the file.
  */
 #include "corosync_conf.h"
+#include "model.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -93,7 +94,9 @@ bool wp_cs_address_valid(const char *address, wp_err *err)
         wp_err_todo(err, "give the node's address as a literal, e.g. 198.51.100.11");
         return false;
     }
-    return true;
+    /* never unspecified, multicast or broadcast; loopback is for the
+     * callers that know the cluster has one node (model.h) */
+    return wp_node_address_valid(address, true, err);
 }
 
 static bool check_timing(const wp_cs_timing *t, wp_err *err)
