@@ -514,6 +514,8 @@ static void print_fencing(const json_t *st, FILE *out)
         if (same(str_of(rec, "state"), "failed"))
             fprintf(out, "  %s: lost; fencing FAILED (retried): %s\n", node,
                     dash(str_of(rec, "error")));
+        else if (same(str_of(rec, "state"), "self-fencing"))
+            fprintf(out, "  %s: lost; %s\n", node, dash(str_of(rec, "error")));
         else
             fprintf(out, "  %s: lost; being fenced through its fence devices\n", node);
         fprintf(out,
@@ -529,8 +531,11 @@ static void print_fencing(const json_t *st, FILE *out)
         if (!title)
             fprintf(out, "\nFencing:\n");
         title = true;
+        const char *how = str_of(rec, "how");
         fprintf(out, "  %s: down (%s)\n", node,
-                same(str_of(rec, "how"), "confirmed") ? "confirmed by the operator" : "fenced");
+                same(how, "confirmed")  ? "confirmed by the operator"
+                : same(how, "watchdog") ? "reset by its watchdog: its deadline passed"
+                                        : "fenced");
     }
 }
 

@@ -63,6 +63,7 @@ static const op_handler handlers[] = {
     {"node.fencing", db_op_node_fencing},
     {"node.down", db_op_node_down},
     {"node.rejoined", db_op_node_rejoined},
+    {"node.watchdog", db_op_node_watchdog},
 };
 
 static db_op_fn handler_find(const char *op)

@@ -1,0 +1,205 @@
+/*
+ * wdog.c -- watchdog self-fencing, SBD style (docs/FENCING.md).
+ *
+ * With `--watchdog PATH` (and `--watchdog-timeout SEC`), wolfpackd arms the
+ * watchdog at PATH (src/agents/watchdog.c: the kernel's API) the first
+ * time the node is ready (quorate, synced, named: before that it runs
+ * nothing), and from then on pets it every PET_MS only while
+ *   - this loop runs (the pet is a timer of wolfpackd's one event loop: a
+ *     stuck or stopped wolfpackd does not pet),
+ *   - corosync answers (a quorum_getquorate round trip on every pet: a
+ *     dead corosync fails it, a stopped one blocks it, and then this loop),
+ *   - and the partition is quorate (the node that loses quorum stops
+ *     petting: that is the poison pill every minority swallows).
+ * The watchdog then resets the node within its timeout T.  The node
+ * announces T in the database (node.watchdog {name, timeout}; 0 when it
+ * has no watchdog), so the coordinator of the majority may take a lost
+ * node for down once 2 x T has passed since it was lost (recovery.c).
+ * A clean stop (SIGTERM: what ran here is stopped first, which blocks
+ * this loop: it must end within T) disarms it with the magic close; a
+ * crash does not, and the watchdog fires.  Without
+ * --watchdog nothing here opens anything.
+ */
+#include <corosync/quorum.h>
+#include <errno.h>
+#include <qb/qblog.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../agents/watchdog.h"
+#include "daemon.h"
+
+#define PET_MS_MAX 1000
+
+struct wp_wdog {
+    wp_watchdog *dev;
+    int timeout;       /* s in force (announced) */
+    uint64_t pet_ms;   /* period */
+    quorum_handle_t q; /* corosync's quorum service: alive and quorate? */
+    bool q_open;
+    bool healthy; /* the last pet decision (for logging the changes) */
+    bool announce_inflight;
+    qb_loop_timer_handle timer;
+};
+
+static void schedule(wp_daemon *d);
+
+/* Does corosync answer and say quorate?  (solo: there is no corosync) */
+static bool corosync_quorate(wp_daemon *d, wp_wdog *w, char *why, size_t size)
+{
+    if (d->opts.solo)
+        return true;
+    if (!w->q_open) {
+        uint32_t type;
+        if (quorum_initialize(&w->q, NULL, &type) != CS_OK) {
+            snprintf(why, size, "corosync does not answer (quorum_initialize failed)");
+            return false;
+        }
+        w->q_open = true;
+    }
+    int quorate = 0;
+    cs_error_t rc = quorum_getquorate(w->q, &quorate);
+    if (rc != CS_OK) {
+        quorum_finalize(w->q);
+        w->q_open = false;
+        snprintf(why, size, "corosync does not answer (quorum_getquorate: error %d)", (int)rc);
+        return false;
+    }
+    if (!quorate)
+        snprintf(why, size, "this partition has lost quorum");
+    return quorate != 0;
+}
+
+static void pet(void *data)
+{
+    wp_daemon *d = data;
+    wp_wdog *w = d->wdog;
+    char why[160] = "";
+    wp_err err = {0};
+
+    if (!w || !w->dev)
+        return;
+    bool healthy = corosync_quorate(d, w, why, sizeof why);
+    if (healthy && !wp_watchdog_pet(w->dev, &err)) {
+        snprintf(why, sizeof why, "%.80s: %.70s", err.what, err.why);
+        healthy = false;
+    }
+    if (healthy != w->healthy) {
+        if (healthy)
+            qb_log(LOG_NOTICE, "watchdog: petting again");
+        else
+            qb_log(LOG_CRIT,
+                   "watchdog: no longer petting: %s; the watchdog resets this node within %d s",
+                   why, w->timeout);
+        w->healthy = healthy;
+    }
+    schedule(d);
+}
+
+static void schedule(wp_daemon *d)
+{
+    wp_wdog *w = d->wdog;
+    if (d->loop && w && w->dev)
+        qb_loop_timer_add(d->loop, QB_LOOP_HIGH, w->pet_ms * 1000000u, d, pet, &w->timer);
+}
+
+/* Arm the watchdog: the first time the node is ready. */
+static void arm(wp_daemon *d, wp_wdog *w)
+{
+    wp_err err = {0};
+    bool is_device = false;
+    int actual = 0;
+
+    w->dev =
+        wp_watchdog_open(d->opts.watchdog, d->opts.watchdog_timeout, &actual, &is_device, &err);
+    if (!w->dev) {
+        wp_log_err(LOG_CRIT, "watchdog: cannot arm it (self-fencing is off; retried)", &err);
+        return;
+    }
+    w->timeout = actual;
+    w->pet_ms = (uint64_t)actual * 1000u / 4;
+    if (w->pet_ms > PET_MS_MAX)
+        w->pet_ms = PET_MS_MAX;
+    if (is_device)
+        qb_log(LOG_NOTICE, "watchdog: %s armed, timeout %d s, petted every %llu ms",
+               d->opts.watchdog, actual, (unsigned long long)w->pet_ms);
+    else
+        qb_log(LOG_NOTICE,
+               "watchdog: %s armed; it is not a watchdog device (its ioctls fail: %s): its "
+               "timeout must be set to %d s by its owner; every keepalive is a write, every %llu "
+               "ms",
+               d->opts.watchdog, strerror(ENOTTY), actual, (unsigned long long)w->pet_ms);
+    w->healthy = true;
+    pet(d);
+}
+
+static void on_announced(void *cookie, const wp_err *err, int64_t version)
+{
+    (void)version;
+    wp_daemon *d = cookie;
+    if (d->wdog)
+        d->wdog->announce_inflight = false;
+    if (err)
+        wp_log_err(LOG_WARNING, "watchdog: announcing the timeout was refused (retried)", err);
+}
+
+/* The database says what this node's watchdog is (recovery counts on it). */
+static void announce(wp_daemon *d, wp_wdog *w)
+{
+    wp_err err = {0};
+    json_t *st = wp_db_fence_status(d->db, &err);
+    json_t *rec = json_object_get(json_object_get(st, "watchdog"), d->view.local_name);
+    json_int_t have = json_integer_value(json_object_get(rec, "timeout"));
+    json_int_t want = w && w->dev ? w->timeout : 0;
+    json_decref(st);
+    if (!st || have == want || (w && w->announce_inflight))
+        return;
+    json_t *cmd = json_pack("{s:s, s:{s:s, s:I}}", "op", "node.watchdog", "args", "name",
+                            d->view.local_name, "timeout", want);
+    if (cmd && wp_repl_submit(d->repl, cmd, on_announced, d, &err)) {
+        if (w)
+            w->announce_inflight = true;
+        qb_log(LOG_NOTICE, "watchdog: announcing %s", want ? "its timeout" : "that there is none");
+    }
+    json_decref(cmd);
+}
+
+void wp_wdog_tick(wp_daemon *d)
+{
+    if (d->stopping || !wp_view_ready(d))
+        return;
+    if (d->opts.watchdog && !d->wdog)
+        d->wdog = calloc(1, sizeof *d->wdog);
+    wp_wdog *w = d->wdog;
+    if (w && !w->dev)
+        arm(d, w);
+    announce(d, w);
+}
+
+void wp_wdog_pet_now(wp_daemon *d)
+{
+    wp_wdog *w = d->wdog;
+    if (w && w->dev) {
+        if (d->loop)
+            qb_loop_timer_del(d->loop, w->timer);
+        pet(d);
+    }
+}
+
+void wp_wdog_stop(wp_daemon *d)
+{
+    wp_wdog *w = d->wdog;
+    if (!w)
+        return;
+    if (w->dev) {
+        if (d->loop)
+            qb_loop_timer_del(d->loop, w->timer);
+        wp_watchdog_close(w->dev, true);
+        qb_log(LOG_NOTICE, "watchdog: disarmed (clean stop)");
+    }
+    if (w->q_open)
+        quorum_finalize(w->q);
+    free(w);
+    d->wdog = NULL;
+}
