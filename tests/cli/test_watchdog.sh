@@ -1,0 +1,79 @@
+#!/bin/bash
+# tests/cli/test_watchdog.sh -- wolfpackd --watchdog on a solo daemon
+# (docs/FENCING.md, "Watchdog self-fencing"), on a regular file standing in
+# for the device (never a real watchdog: opening one arms it): the daemon
+# arms it once ready, pets it (one byte that is not 'V' a time), announces
+# its timeout (status --json .fencing.watchdog), disarms it with the magic
+# close ('V' last) on SIGTERM and not on SIGKILL; a path that cannot be
+# opened is logged and retried, the daemon keeps serving; bad timeouts are
+# usage errors.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+WD=$TMP/watchdog
+bytes() { stat -c %s "$WD" 2>/dev/null || echo 0; }
+has_pets() { [ "$(bytes)" -ge "$1" ]; }
+last_byte() { tail -c 1 "$WD"; }
+wait_for() { # wait_for TENTHS CMD...
+    local i
+    for ((i = 0; i < $1; i++)); do
+        "${@:2}" && return 0
+        sleep 0.1
+    done
+    "${@:2}"
+}
+announced() {
+    [ "$("$WOLFPACK" --socket "$SOCK" --json status 2>/dev/null |
+        jq -r '.fencing.watchdog.n1.timeout')" = "$1" ]
+}
+
+# ---- usage errors
+rc=$(_status_of "$WOLFPACKD" --solo --state-dir "$STATE" --socket "$SOCK" --watchdog "$WD" \
+    --watchdog-timeout 1)
+check "--watchdog-timeout 1: exit 2" [ "$rc" = 2 ]
+check "  says the range" grep -q "2 to 300" "$ERR"
+rc=$(_status_of "$WOLFPACKD" --solo --state-dir "$STATE" --socket "$SOCK" --watchdog "$WD" \
+    --watchdog-timeout ten)
+check "--watchdog-timeout ten: exit 2" [ "$rc" = 2 ]
+check "nothing was opened or created" [ ! -e "$WD" ]
+
+# ---- armed, petted, announced, disarmed on SIGTERM
+: >"$WD"
+start_daemon --watchdog "$WD" --watchdog-timeout 3
+check "the daemon pets the watchdog (3 keepalives)" wait_for 100 has_pets 3
+check "the log says it is not a device (ioctls fail, tolerated)" \
+    grep -q "armed; it is not a watchdog device" "$DLOG"
+check "status --json: n1's watchdog timeout 3" wait_for 100 announced 3
+check "no keepalive is a 'V'" bash -c "! tr -d . <'$WD' | grep -q ."
+stop_daemon
+check "SIGTERM: the magic close ('V' last)" [ "$(last_byte)" = V ]
+check "  logged" grep -q "watchdog: disarmed (clean stop)" "$DLOG"
+
+# ---- SIGKILL: no magic close
+: >"$WD"
+start_daemon --watchdog "$WD" --watchdog-timeout 3
+check "petted again after a restart" wait_for 100 has_pets 2
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+DPID=
+check "SIGKILL: no 'V' (the watchdog would fire)" [ "$(last_byte)" = . ]
+
+# ---- a path that cannot be opened: logged, the daemon serves on
+rm -f "$WD"
+start_daemon --watchdog "$TMP/no/such/watchdog"
+check "cannot arm it: logged at crit" wait_for 50 grep -q "watchdog: cannot arm it" "$DLOG"
+check "  the daemon still answers" wp status
+check "  no timeout announced (it is withdrawn)" wait_for 50 announced null
+check "  nothing was created" [ ! -e "$TMP/no" ]
+stop_daemon
+
+# ---- without --watchdog: the announcement is withdrawn
+: >"$WD"
+start_daemon --watchdog "$WD" --watchdog-timeout 4
+check "announced 4" wait_for 100 announced 4
+stop_daemon
+start_daemon
+check "restarted without --watchdog: withdrawn" wait_for 50 announced null
+check "the file was not touched after the stop" [ "$(last_byte)" = V ]
+
+finish
