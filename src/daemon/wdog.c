@@ -20,6 +20,7 @@
  * crash does not, and the watchdog fires.  Without
  * --watchdog nothing here opens anything.
  */
+#include <corosync/cmap.h>
 #include <corosync/quorum.h>
 #include <errno.h>
 #include <qb/qblog.h>
@@ -104,6 +105,25 @@ static void schedule(wp_daemon *d)
         qb_loop_timer_add(d->loop, QB_LOOP_HIGH, w->pet_ms * 1000000u, d, pet, &w->timer);
 }
 
+/* The timing inequality (docs/FENCING.md): a minority learns of its loss
+ * within token + consensus, so T must be longer.  Warn when it is not. */
+static void check_timing(wp_daemon *d, int timeout)
+{
+    cmap_handle_t h;
+    uint32_t token = 0, consensus = 0;
+    if (d->opts.solo || cmap_initialize(&h) != CS_OK)
+        return;
+    cmap_get_uint32(h, "runtime.config.totem.token", &token);
+    cmap_get_uint32(h, "runtime.config.totem.consensus", &consensus);
+    cmap_finalize(h);
+    if (token && (uint64_t)timeout * 1000u <= (uint64_t)token + consensus)
+        qb_log(LOG_CRIT,
+               "watchdog: its timeout %d s is not longer than corosync's token + consensus "
+               "(%u + %u ms): a node cut off may still pet it when the majority takes it for "
+               "reset; give --watchdog-timeout more than %u s",
+               timeout, token, consensus, (token + consensus) / 1000u);
+}
+
 /* Arm the watchdog: the first time the node is ready. */
 static void arm(wp_daemon *d, wp_wdog *w)
 {
@@ -130,6 +150,7 @@ static void arm(wp_daemon *d, wp_wdog *w)
                "timeout must be set to %d s by its owner; every keepalive is a write, every %llu "
                "ms",
                d->opts.watchdog, strerror(ENOTTY), actual, (unsigned long long)w->pet_ms);
+    check_timing(d, actual);
     w->healthy = true;
     pet(d);
 }

@@ -2,7 +2,8 @@
 # test_qdevice.sh -- quorum for a two-node cluster with corosync-qnetd as
 # the tie-breaker (docs/FENCING.md, "Quorum for small clusters"): 2 nodes
 # (testcluster up 2 --qdevice: `cluster create --qdevice 198.51.100.200`,
-# corosync-qnetd in the client namespace, corosync-qdevice on both nodes)
+# corosync-qnetd in the client namespace, corosync-qdevice on both nodes,
+# TLS with certificates made in the namespaces)
 # with the emulated watchdog (--watchdog 4), group web (an IP Address) on
 # n2.  The link between n1 and n2 is cut (both still reach qnetd): exactly
 # one side keeps quorum (qnetd's ffsplit gives its vote to the lowest node
@@ -61,6 +62,7 @@ observe() {
 }
 check "corosync.conf names the quorum device" \
     grep -q "host: 198.51.100.200" "$WPTC_DIR/nodes/n1/etc/corosync/corosync.conf"
+check "TLS between qdevice and qnetd" grep -q "tls: on" "$WPTC_DIR/nodes/n1/etc/corosync/corosync.conf"
 check "no two_node with the device" \
     bash -c "! grep -q two_node '$WPTC_DIR/nodes/n1/etc/corosync/corosync.conf'"
 check "the device votes (corosync-quorumtool on n1)" wait_until 30 qdevice_votes
