@@ -281,7 +281,8 @@ void wp_recovery_free(wp_daemon *d);
 /* wdog.c: watchdog self-fencing (docs/FENCING.md) */
 void wp_wdog_tick(wp_daemon *d);    /* every second: arm when ready, announce the timeout */
 void wp_wdog_pet_now(wp_daemon *d); /* before a blocking stop: a full period */
-void wp_wdog_stop(wp_daemon *d);    /* clean stop: disarm (magic close) */
+void wp_wdog_on_poison(wp_daemon *d, const json_t *args); /* node.poison applied */
+void wp_wdog_stop(wp_daemon *d);                          /* clean stop: disarm (magic close) */
 
 /* apptask.c: node tasks of the application setup (app.task) */
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */

@@ -279,6 +279,8 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
         wp_exec_on_report(d, args);
     else if (strcmp(op, "app.task") == 0)
         wp_apptask_on_applied(d, args);
+    else if (strcmp(op, "node.poison") == 0)
+        wp_wdog_on_poison(d, args);
     else if (strcmp(op, "node.add") == 0 || strcmp(op, "cluster.create") == 0 ||
              strcmp(op, "node.remove") == 0) {
         if (view_refresh(d))

@@ -9,8 +9,12 @@
  *     stuck or stopped wolfpackd does not pet),
  *   - corosync answers (a quorum_getquorate round trip on every pet: a
  *     dead corosync fails it, a stopped one blocks it, and then this loop),
- *   - and the partition is quorate (the node that loses quorum stops
- *     petting: that is the poison pill every minority swallows).
+ *   - the partition is quorate (the node that loses quorum stops
+ *     petting: that is the poison pill every minority swallows),
+ *   - and no poison pill for this node was applied in this life
+ *     (node.poison, `wolfpack node fence NODE --watchdog`; a pill found in
+ *     the database when the node is ready again is one it swallowed before
+ *     its reset: it clears it, node.unpoison).
  * The watchdog then resets the node within its timeout T.  The node
  * announces T in the database (node.watchdog {name, timeout}; 0 when it
  * has no watchdog), so the coordinator of the majority may take a lost
@@ -26,6 +30,7 @@
 #include <qb/qblog.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../agents/watchdog.h"
@@ -39,7 +44,9 @@ struct wp_wdog {
     uint64_t pet_ms;   /* period */
     quorum_handle_t q; /* corosync's quorum service: alive and quorate? */
     bool q_open;
-    bool healthy; /* the last pet decision (for logging the changes) */
+    bool healthy;  /* the last pet decision (for logging the changes) */
+    bool poisoned; /* a poison pill was applied in this life: never pet again */
+    bool unpoison_inflight;
     bool announce_inflight;
     qb_loop_timer_handle timer;
 };
@@ -81,7 +88,9 @@ static void pet(void *data)
 
     if (!w || !w->dev)
         return;
-    bool healthy = corosync_quorate(d, w, why, sizeof why);
+    bool healthy = !w->poisoned && corosync_quorate(d, w, why, sizeof why);
+    if (w->poisoned)
+        snprintf(why, sizeof why, "a poison pill for this node was applied");
     if (healthy && !wp_watchdog_pet(w->dev, &err)) {
         snprintf(why, sizeof why, "%.80s: %.70s", err.what, err.why);
         healthy = false;
@@ -155,6 +164,52 @@ static void arm(wp_daemon *d, wp_wdog *w)
     pet(d);
 }
 
+static void on_unpoisoned(void *cookie, const wp_err *err, int64_t version)
+{
+    (void)version;
+    wp_daemon *d = cookie;
+    if (d->wdog)
+        d->wdog->unpoison_inflight = false;
+    if (err)
+        wp_log_err(LOG_WARNING, "watchdog: clearing an old poison pill was refused (retried)", err);
+}
+
+/* A pill in the database that this life did not swallow is from before the
+ * node's reset (or came while it was away): clear it. */
+static void clear_old_pill(wp_daemon *d, wp_wdog *w, const json_t *status)
+{
+    if (!w || !w->dev || w->poisoned || w->unpoison_inflight ||
+        !json_object_get(json_object_get(status, "poison"), d->view.local_name))
+        return;
+    wp_err err = {0};
+    json_t *cmd =
+        json_pack("{s:s, s:{s:s}}", "op", "node.unpoison", "args", "name", d->view.local_name);
+    if (cmd && wp_repl_submit(d->repl, cmd, on_unpoisoned, d, &err)) {
+        w->unpoison_inflight = true;
+        qb_log(LOG_NOTICE, "watchdog: clearing a poison pill of an earlier life of this node");
+    }
+    json_decref(cmd);
+}
+
+void wp_wdog_on_poison(wp_daemon *d, const json_t *args)
+{
+    const char *name = json_string_value(json_object_get(args, "name"));
+    wp_wdog *w = d->wdog;
+    if (!name || strcasecmp(name, d->view.local_name) != 0)
+        return;
+    if (!w || !w->dev) {
+        qb_log(LOG_WARNING, "watchdog: a poison pill for this node, but no watchdog is armed "
+                            "here: ignored");
+        return;
+    }
+    w->poisoned = true;
+    qb_log(LOG_CRIT,
+           "watchdog: poison pill for this node: no more keepalives; the watchdog "
+           "resets it within %d s",
+           w->timeout);
+    wp_wdog_pet_now(d); /* logs the change at once */
+}
+
 static void on_announced(void *cookie, const wp_err *err, int64_t version)
 {
     (void)version;
@@ -173,6 +228,7 @@ static void announce(wp_daemon *d, wp_wdog *w)
     json_t *rec = json_object_get(json_object_get(st, "watchdog"), d->view.local_name);
     json_int_t have = json_integer_value(json_object_get(rec, "timeout"));
     json_int_t want = w && w->dev ? w->timeout : 0;
+    clear_old_pill(d, w, st);
     json_decref(st);
     if (!st || have == want || (w && w->announce_inflight))
         return;

@@ -251,9 +251,14 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err);
  *   node.rejoined     {name}      a member again: its records go (wolfpackd)
  *   node.watchdog     {name, timeout}  the node's watchdog resets it within
  *                     timeout s once not petted (0: it has none); kept
+ *   node.poison       {name}  the poison pill: the node stops petting its
+ *                     watchdog (`node fence NODE --watchdog`); a node with no
+ *                     announced watchdog is refused
+ *   node.unpoison     {name}  the node, ready again, clears a pill it did not
+ *                     swallow in this life (wolfpackd)
  * (all but confirm-down are sent by wolfpackd only)
  * wp_db_fence_status: {"fencing": {node: rec}, "down": {node: rec},
- *                      "watchdog": {node: {node, timeout}}}.
+ *                      "watchdog": {node: {node, timeout}}, "poison": {node: {node}}}.
  */
 #define WP_DB_WATCHDOG_MAX 3600
 json_t *wp_db_fence_status(wp_db *db, wp_err *err);

@@ -338,6 +338,7 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err)
  *   watchdog:NODE   {"node", "timeout"} the node pets a watchdog that resets
  *                   it within timeout seconds once it stops (its wolfpackd
  *                   announces it; timeout 0 removes it)
+ *   poison:NODE     {"node"} the poison pill: the node stops petting
  */
 
 static char *state_key(const char *prefix, const char *node)
@@ -462,9 +463,52 @@ bool db_op_node_watchdog(wp_db *db, const json_t *args, wp_err *err)
     return ok;
 }
 
+bool db_op_node_poison(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *wkey = node ? state_key("watchdog:", node) : NULL;
+    char *key = node ? state_key("poison:", node) : NULL;
+    json_t *rec = key ? json_pack("{s:s}", "node", node) : NULL;
+    const char *vals[1] = {wkey};
+    bool has_watchdog = false;
+    sqlite3_stmt *st = wkey ? db_stmt(db, "SELECT 1 FROM meta WHERE key = ?1", err) : NULL;
+    if (st) {
+        sqlite3_bind_text(st, 1, vals[0], -1, SQLITE_STATIC);
+        has_watchdog = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+    }
+    bool ok = rec && st;
+    if (ok && !has_watchdog) {
+        ok = false;
+        wp_errf(err, WP_E_CONFLICT, "node %s has no watchdog", node);
+        wp_err_why(err,
+                   "a poison pill makes a node stop petting its watchdog, and %s announced "
+                   "none (wolfpackd --watchdog)",
+                   node);
+        wp_err_todo(err, "fence it through its fence devices: wolfpack node fence %s", node);
+    }
+    ok = ok && put(db, key, rec, "record a poison pill", err);
+    json_decref(rec);
+    free(key);
+    free(wkey);
+    free(node);
+    return ok;
+}
+
+bool db_op_node_unpoison(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    bool ok = node && del(db, "poison:", node, err);
+    free(node);
+    return ok;
+}
+
 static const char *status_section(const char *key)
 {
-    return key[0] == 'f' ? "fencing" : key[0] == 'w' ? "watchdog" : "down";
+    return key[0] == 'f'   ? "fencing"
+           : key[0] == 'w' ? "watchdog"
+           : key[0] == 'p' ? "poison"
+                           : "down";
 }
 
 /* {"fencing": {node: rec}, "down": {node: rec}, "watchdog": {node: rec}} */
@@ -473,11 +517,12 @@ json_t *wp_db_fence_status(wp_db *db, wp_err *err)
     sqlite3_stmt *st = db_stmt(db,
                                "SELECT key, value FROM meta WHERE substr(key, 1, 8) = 'fencing:'"
                                " OR substr(key, 1, 10) = 'node-down:'"
-                               " OR substr(key, 1, 9) = 'watchdog:' ORDER BY key",
+                               " OR substr(key, 1, 9) = 'watchdog:'"
+                               " OR substr(key, 1, 7) = 'poison:' ORDER BY key",
                                err);
     if (!st)
         return NULL;
-    json_t *out = json_pack("{s:{}, s:{}, s:{}}", "fencing", "down", "watchdog");
+    json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{}}", "fencing", "down", "watchdog", "poison");
     int rc;
     while (out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *k = (const char *)sqlite3_column_text(st, 0);

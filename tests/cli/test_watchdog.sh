@@ -67,6 +67,32 @@ check "  no timeout announced (it is withdrawn)" wait_for 50 announced null
 check "  nothing was created" [ ! -e "$TMP/no" ]
 stop_daemon
 
+# ---- the poison pill: node fence NODE --watchdog
+: >"$WD"
+start_daemon --watchdog "$WD" --watchdog-timeout 3
+check "petted" wait_for 100 has_pets 2
+check "announced 3" wait_for 100 announced 3
+rc=$(_status_of "$WOLFPACK" --socket "$SOCK" node fence n1 --watchdog --action off)
+check "--watchdog with --action: exit 2" [ "$rc" = 2 ]
+rc=$(_status_of "$WOLFPACK" --socket "$SOCK" node fence n1 --watchdog)
+check "node fence n1 --watchdog: exit 0" [ "$rc" = 0 ]
+check "  a warning" grep -q "WARNING: node n1 gets a poison pill" "$ERR"
+check "  logged at crit" wait_for 50 grep -q "watchdog: poison pill for this node" "$DLOG"
+poisoned() { [ "$("$WOLFPACK" --socket "$SOCK" --json status | jq -r '.fencing.poison.n1.node')" = n1 ]; }
+check "status --json: the pill" poisoned
+size=$(bytes)
+sleep 2.5 # more than two pet periods (3 s / 4)
+check "no keepalive after the pill" [ "$(bytes)" = "$size" ]
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+DPID=
+: >"$WD"
+start_daemon --watchdog "$WD" --watchdog-timeout 3
+check "a new life: the old pill is cleared" wait_for 100 bash -c "! { $(declare -f poisoned); WOLFPACK='$WOLFPACK' SOCK='$SOCK' poisoned; }"
+check "  logged" wait_for 50 grep -q "clearing a poison pill of an earlier life" "$DLOG"
+check "  and it pets again" wait_for 100 has_pets 3
+stop_daemon
+
 # ---- without --watchdog: the announcement is withdrawn
 : >"$WD"
 start_daemon --watchdog "$WD" --watchdog-timeout 4
@@ -74,6 +100,9 @@ check "announced 4" wait_for 100 announced 4
 stop_daemon
 start_daemon
 check "restarted without --watchdog: withdrawn" wait_for 50 announced null
+rc=$(_status_of "$WOLFPACK" --socket "$SOCK" node fence n1 --watchdog)
+check "a poison pill for a node without a watchdog: refused, exit 4" [ "$rc" = 4 ]
+check "  says to use fence devices" grep -q "wolfpack node fence n1" "$ERR"
 check "the file was not touched after the stop" [ "$(last_byte)" = V ]
 
 finish

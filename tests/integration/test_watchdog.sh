@@ -14,8 +14,10 @@
 #   3. n3 powered on, web moved back to it, its wolfpackd frozen (SIGSTOP):
 #      the watchdog powers n3 off, and web starts elsewhere after the
 #      deadline;
-#   4. a clean stop of wolfpackd disarms the watchdog (magic close): the
-#      node is not powered off.
+#   4. the poison pill (`node fence n3 --watchdog` on n1): n3 stops
+#      petting and its watchdog powers it off;
+#   5. n3 back clears the old pill; a clean stop of wolfpackd disarms the
+#      watchdog (magic close): the node is not powered off.
 # ~90 s.  Run as root.  Own WPTC_DIR and WPTC_PREFIX; torn down on any exit.
 
 set -u -o pipefail
@@ -140,11 +142,22 @@ check "the frozen wolfpackd is gone" pid_gone "$wpd3"
 check "web starts on n1 or n2" wait_until 60 online_on_majority
 check "the address is on n1 or n2" wait_until 30 vip_anywhere
 
-echo "== 4. a clean stop disarms the watchdog"
+echo "== 4. the poison pill: node fence n3 --watchdog"
 check "power n3 on" "$TC" power on n3
 check "3 members" "$TC" wait-quorum --timeout 60
 check "n3 ready again" wait_until 60 bash -c "'$TC' exec n3 '$WOLFPACK' --json status | jq -e '.ready == true'"
 check "n3's watchdog armed again" wait_until 30 bash -c "[ \$(grep -c 'n3: armed' '$WPTC_DIR/nodes/n3/watchdog.log') -ge 3 ]"
+rm -f "$WPTC_DIR/nodes/n3/watchdog-fired"
+check "node fence n3 --watchdog (on n1)" wp n1 node fence n3 --watchdog
+check "n3's watchdog powers it off" wait_until 30 fired n3
+check "status --json: the pill is recorded" fence_is .poison.n3.node n3
+
+echo "== 5. a clean stop disarms the watchdog"
+check "power n3 on" "$TC" power on n3
+check "3 members" "$TC" wait-quorum --timeout 60
+check "n3 ready again" wait_until 60 bash -c "'$TC' exec n3 '$WOLFPACK' --json status | jq -e '.ready == true'"
+check "n3's watchdog armed again" wait_until 30 bash -c "[ \$(grep -c 'n3: armed' '$WPTC_DIR/nodes/n3/watchdog.log') -ge 4 ]"
+check "n3 cleared the pill of its earlier life" wait_until 30 fence_is .poison.n3 null
 rm -f "$WPTC_DIR/nodes/n3/watchdog-fired"
 check "stop n3 (SIGTERM)" "$TC" stop n3
 check "the magic close disarmed it" wait_until 30 grep -q "n3: magic close: disarmed" \

@@ -561,6 +561,25 @@ static void test_db_watchdog(void **state)
     json_decref(st);
 }
 
+/* node.poison: only for a node that announced a watchdog; unpoison clears */
+static void test_db_poison(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(apply(f->db, "{\"op\": \"node.poison\", \"args\": {\"name\": \"n2\"}}"),
+                     WP_E_CONFLICT);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.poison\", \"args\": {\"name\": \"n9\"}}"),
+                     WP_E_NOTFOUND);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.watchdog\", \"args\": {\"name\": \"n2\", "
+                                  "\"timeout\": 5}}"),
+                     WP_OK);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.poison\", \"args\": {\"name\": \"N2\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "poison", "n2", "node"), "n2");
+    assert_int_equal(apply(f->db, "{\"op\": \"node.unpoison\", \"args\": {\"name\": \"n2\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "poison", "n2", "node"), "-");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +594,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_fence, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_proof, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_watchdog, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_db_poison, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
