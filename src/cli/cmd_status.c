@@ -523,6 +523,13 @@ static void print_fencing(const json_t *st, FILE *out)
                 "confirm-down %s\n",
                 held, node, node);
     }
+    json_object_foreach((json_t *)json_object_get(f, "poison"), node, rec)
+    {
+        if (!title)
+            fprintf(out, "\nFencing:\n");
+        title = true;
+        fprintf(out, "  %s: poison pill sent: its watchdog resets it\n", node);
+    }
     json_object_foreach((json_t *)json_object_get(f, "down"), node, rec)
     {
         const json_t *n = find_named(json_object_get(st, "nodes"), node);

@@ -80,6 +80,8 @@ check "  a warning" grep -q "WARNING: node n1 gets a poison pill" "$ERR"
 check "  logged at crit" wait_for 50 grep -q "watchdog: poison pill for this node" "$DLOG"
 poisoned() { [ "$("$WOLFPACK" --socket "$SOCK" --json status | jq -r '.fencing.poison.n1.node')" = n1 ]; }
 check "status --json: the pill" poisoned
+wp status
+check "status: the Fencing section names the pill" grep -q "n1: poison pill sent" "$OUT"
 size=$(bytes)
 sleep 2.5 # more than two pet periods (3 s / 4)
 check "no keepalive after the pill" [ "$(bytes)" = "$size" ]
