@@ -40,6 +40,7 @@
 
 #define RETRY_MS 5000
 #define WATCHDOG_FACTOR 2 /* a lost node with a watchdog is down after 2 x its timeout */
+#define TICK_GAP_MS 3000  /* no tick for this long: this node did not watch (not coordinating) */
 
 typedef struct lost_node {
     char name[64];
@@ -57,6 +58,7 @@ struct wp_recovery {
     json_t *needed; /* {node: true}: unproven nodes that hold a group (last run) */
     char *held_sig; /* the held groups last logged */
     bool rejoin_inflight;
+    uint64_t last_tick_ms; /* monotonic: the last wp_recovery_tick */
 };
 
 static uint64_t mono_ms(void)
@@ -291,11 +293,16 @@ static bool watchdog_wait(wp_daemon *d, lost_node *n, int timeout, uint64_t now)
     return false;
 }
 
-/* Lost since when: set at the first sight of a loss, cleared for members. */
+/* Lost since when: set at the first sight of a loss, cleared for members.
+ * After a gap in the ticks (this node was not coordinating, or stuck) what
+ * it saw before is forgotten: a node may have come back and been lost
+ * again meanwhile, and counting from the old loss would be too early. */
 static void track_losses(wp_recovery *r, const json_t *lost, uint64_t now)
 {
+    bool gap = r->last_tick_ms == 0 || now > r->last_tick_ms + TICK_GAP_MS;
+    r->last_tick_ms = now;
     for (lost_node *n = r->nodes; n; n = n->next)
-        if (!json_object_get(lost, n->name) && !n->running) {
+        if ((gap || !json_object_get(lost, n->name)) && !n->running) {
             n->lost_ms = 0;
             n->waiting_noted = n->proof_sent = false;
         }
