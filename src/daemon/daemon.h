@@ -26,6 +26,9 @@
  *               node.fence; runs in a child, results through a pipe
  *   recovery.c  a lost node with fence devices is fenced before its groups
  *               move (the coordinator holds them); node confirm-down
+ *   wdog.c      watchdog self-fencing: armed when first ready, petted only
+ *               while quorate, corosync answering and this loop running;
+ *               its timeout announced (node.watchdog) for recovery.c
  *   apptask.c   node tasks of `wolfpack app` (app.task): for each task
  *               that names this node, run `wolfpack app task-run ID` in a
  *               child, which answers with app.task.done
@@ -53,6 +56,7 @@
 #define WP_DAEMON_IDLE_TIMEOUT 15     /* s: a connection's first request must come by then */
 #define WP_DAEMON_FRAME_TIMEOUT 15    /* s: a frame begun must be complete by then */
 #define WP_DAEMON_TIMEOUT_MAX 3600    /* s: the largest --idle-timeout / --frame-timeout */
+#define WP_DAEMON_WATCHDOG_TIMEOUT 10 /* s: default --watchdog-timeout */
 #define WP_DAEMON_OUT_HIGH (4u << 20) /* stop reading a client above this */
 
 typedef struct wp_conn wp_conn;
@@ -62,6 +66,7 @@ typedef struct wp_monitors wp_monitors;
 typedef struct wp_nodeconf wp_nodeconf;
 typedef struct wp_fencer wp_fencer;
 typedef struct wp_recovery wp_recovery;
+typedef struct wp_wdog wp_wdog;
 
 #define WP_VIEW_MAX_MEMBERS 1024
 
@@ -93,8 +98,10 @@ typedef struct wp_daemon_opts {
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
-    int idle_timeout;  /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
-    int frame_timeout; /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
+    int idle_timeout;     /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
+    int frame_timeout;    /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
+    const char *watchdog; /* --watchdog PATH: self-fencing (wdog.c); NULL: none */
+    int watchdog_timeout; /* s, --watchdog-timeout (WP_DAEMON_WATCHDOG_TIMEOUT) */
 } wp_daemon_opts;
 
 typedef struct wp_notify wp_notify; /* notify.c */
@@ -137,6 +144,7 @@ typedef struct wp_daemon {
     wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
     wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
     wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
+    wp_wdog *wdog;         /* wdog.c: the watchdog (with --watchdog, once armed) */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
@@ -288,6 +296,12 @@ void wp_recovery_filter(wp_daemon *d, json_t *input); /* drop the held groups */
 /* node.confirm-down: refused for a member; fills in `at` */
 bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err);
 void wp_recovery_free(wp_daemon *d);
+
+/* wdog.c: watchdog self-fencing (docs/FENCING.md) */
+void wp_wdog_tick(wp_daemon *d);    /* every second: arm when ready, announce the timeout */
+void wp_wdog_pet_now(wp_daemon *d); /* before a blocking stop: a full period */
+void wp_wdog_on_poison(wp_daemon *d, const json_t *args); /* node.poison applied */
+void wp_wdog_stop(wp_daemon *d);                          /* clean stop: disarm (magic close) */
 
 /* apptask.c: node tasks of the application setup (app.task) */
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */
