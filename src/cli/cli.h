@@ -152,6 +152,10 @@ int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, cons
  * {name}, acknowledged "Noun NAME: done (version N)". */
 int wp_cli_change_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                         const char *usage, const char *done);
+/* manage / unmanage NAME: op (group.set, resource.set) {name, policy:
+ * {managed: "true"|"false"}}, acknowledged with what it means. */
+int wp_cli_set_managed(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
+                       const char *usage, bool managed);
 /* SUB NAME (no options): delete op {name}, acknowledged "Deleted noun NAME
  * (version N)"; the name is left for the daemon to judge. */
 int wp_cli_delete_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,

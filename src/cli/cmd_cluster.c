@@ -1,5 +1,6 @@
 /*
- * cmd_cluster.c -- `wolfpack cluster show` and `wolfpack cluster create`.
+ * cmd_cluster.c -- `wolfpack cluster show`, `wolfpack cluster maintenance
+ * on|off` (the cluster.maintenance command) and `wolfpack cluster create`.
  *
  * `show` asks the daemon; `create` writes corosync.conf and the authkey on
  * this machine before any daemon runs, so it is delegated to
@@ -16,7 +17,9 @@
 #endif
 
 static const char usage[] = "wolfpack cluster show [--json] | "
+                            "wolfpack cluster maintenance on|off | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
+static const char usage_maint[] = "wolfpack cluster maintenance on|off";
 
 static void print_cluster(const json_t *c, FILE *out)
 {
@@ -69,16 +72,36 @@ static int cluster_show(wp_cli *cli, int argc, char **argv)
     return wp_cli_show(cli, "cluster.show", NULL, print_cluster);
 }
 
+static int cluster_maintenance(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_maint, "on or off", 1, &a, &status))
+        return status;
+    bool on = strcmp(a.pos[0], "on") == 0;
+    if (!on && strcmp(a.pos[0], "off") != 0)
+        return wp_cli_usage_error(usage_maint, "expected on or off, got '%s'", a.pos[0]);
+    return wp_cli_change(
+        cli, "cluster.maintenance", json_pack("{s:b}", "on", on),
+        on ? "Cluster: maintenance mode ON (no monitoring, no recovery, nothing started or "
+             "stopped; resources keep running)"
+           : "Cluster: maintenance mode OFF (every node probes what runs there, then the "
+             "cluster acts again)");
+}
+
 int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
 {
     if (argc < 1)
-        return wp_cli_usage_error(usage, "missing cluster subcommand (show or create)");
+        return wp_cli_usage_error(usage,
+                                  "missing cluster subcommand (show, maintenance or create)");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
         printf("usage: %s\n", usage);
         return 0;
     }
     if (strcmp(argv[0], "show") == 0)
         return cluster_show(cli, argc - 1, argv + 1);
+    if (strcmp(argv[0], "maintenance") == 0)
+        return cluster_maintenance(cli, argc - 1, argv + 1);
     if (strcmp(argv[0], "create") == 0) {
 #ifdef HAVE_CLUSTER_SETUP
         return wp_cli_cluster_create(argc - 1, argv + 1);
@@ -89,6 +112,6 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
         return wp_cli_fail(&err);
 #endif
     }
-    return wp_cli_usage_error(usage, "unknown cluster subcommand '%s' (expected show or create)",
-                              argv[0]);
+    return wp_cli_usage_error(
+        usage, "unknown cluster subcommand '%s' (expected show, maintenance or create)", argv[0]);
 }

@@ -24,6 +24,9 @@ static const char usage_set[] = "wolfpack group set NAME [--policy K=V ...] [--r
 static const char usage_online[] = "wolfpack group online NAME";
 static const char usage_offline[] = "wolfpack group offline NAME";
 static const char usage_move[] = "wolfpack group move NAME [--to NODE]";
+static const char usage_manage[] = "wolfpack group manage NAME";
+static const char usage_unmanage[] = "wolfpack group unmanage NAME";
+static const char usage_cleanup[] = "wolfpack group cleanup NAME";
 
 static void print_list(const json_t *groups, FILE *out)
 {
@@ -176,6 +179,23 @@ static int group_move(wp_cli *cli, int argc, char **argv)
     return wp_cli_change(cli, "group.move", args, msg);
 }
 
+static int group_manage(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_set_managed(cli, argc, argv, "group", "group.set", usage_manage, true);
+}
+
+static int group_unmanage(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_set_managed(cli, argc, argv, "group", "group.set", usage_unmanage, false);
+}
+
+static int group_cleanup(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_change_named(cli, argc, argv, "group", "group.cleanup", usage_cleanup,
+                               "failures forgotten (its nodes probe what runs; the cluster "
+                               "decides again)");
+}
+
 int wp_cmd_group(wp_cli *cli, int argc, char **argv)
 {
     static const wp_cli_sub subs[] = {{"create", group_create, usage_create},
@@ -185,8 +205,12 @@ int wp_cmd_group(wp_cli *cli, int argc, char **argv)
                                       {"set", group_set, usage_set},
                                       {"online", group_online, usage_online},
                                       {"offline", group_offline, usage_offline},
-                                      {"move", group_move, usage_move}};
-    static const char usage[] =
-        "wolfpack group create|delete|show|list|set|online|offline|move ...";
+                                      {"move", group_move, usage_move},
+                                      {"manage", group_manage, usage_manage},
+                                      {"unmanage", group_unmanage, usage_unmanage},
+                                      {"cleanup", group_cleanup, usage_cleanup}};
+    static const char usage[] = "wolfpack group "
+                                "create|delete|show|list|set|online|offline|move|manage|unmanage|"
+                                "cleanup ...";
     return wp_cli_dispatch(cli, argc, argv, "group", usage, subs, sizeof subs / sizeof subs[0]);
 }

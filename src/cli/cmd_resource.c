@@ -29,6 +29,9 @@ static const char usage_undepend[] = "wolfpack resource undepend NAME --on OTHER
 static const char usage_online[] = "wolfpack resource online NAME";
 static const char usage_offline[] = "wolfpack resource offline NAME";
 static const char usage_fail[] = "wolfpack resource fail NAME";
+static const char usage_manage[] = "wolfpack resource manage NAME";
+static const char usage_unmanage[] = "wolfpack resource unmanage NAME";
+static const char usage_cleanup[] = "wolfpack resource cleanup NAME";
 
 static void print_list(const json_t *resources, FILE *out)
 {
@@ -248,6 +251,23 @@ static int resource_fail(wp_cli *cli, int argc, char **argv)
                                "failure simulated (the cluster's restart policy applies)");
 }
 
+static int resource_manage(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_set_managed(cli, argc, argv, "resource", "resource.set", usage_manage, true);
+}
+
+static int resource_unmanage(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_set_managed(cli, argc, argv, "resource", "resource.set", usage_unmanage, false);
+}
+
+static int resource_cleanup(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_change_named(cli, argc, argv, "resource", "resource.cleanup", usage_cleanup,
+                               "failures forgotten (its node probes it; the cluster decides "
+                               "again)");
+}
+
 int wp_cmd_resource(wp_cli *cli, int argc, char **argv)
 {
     static const wp_cli_sub subs[] = {{"create", resource_create, usage_create},
@@ -259,8 +279,12 @@ int wp_cmd_resource(wp_cli *cli, int argc, char **argv)
                                       {"undepend", resource_undepend, usage_undepend},
                                       {"online", resource_online, usage_online},
                                       {"offline", resource_offline, usage_offline},
-                                      {"fail", resource_fail, usage_fail}};
-    static const char usage[] =
-        "wolfpack resource create|set|delete|show|list|depend|undepend|online|offline|fail ...";
+                                      {"fail", resource_fail, usage_fail},
+                                      {"manage", resource_manage, usage_manage},
+                                      {"unmanage", resource_unmanage, usage_unmanage},
+                                      {"cleanup", resource_cleanup, usage_cleanup}};
+    static const char usage[] = "wolfpack resource "
+                                "create|set|delete|show|list|depend|undepend|online|offline|fail|"
+                                "manage|unmanage|cleanup ...";
     return wp_cli_dispatch(cli, argc, argv, "resource", usage, subs, sizeof subs / sizeof subs[0]);
 }

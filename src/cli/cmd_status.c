@@ -193,8 +193,24 @@ static const char *coordinator(const json_t *st)
     return name;
 }
 
+/* Maintenance mode: the first thing a person sees, so nobody wonders why
+ * nothing recovers. */
+static void print_maintenance(const json_t *st, const status_view *v, FILE *out)
+{
+    static const char banner[] =
+        "*** MAINTENANCE MODE: the cluster monitors, starts, stops and moves nothing; resources "
+        "keep running as they are. Leave it with 'wolfpack cluster maintenance off'. ***";
+    if (!json_is_true(json_object_get(st, "maintenance")))
+        return;
+    if (v->color)
+        fprintf(out, "\033[%sm%s\033[0m\n\n", SGR_RED, banner);
+    else
+        fprintf(out, "%s\n\n", banner);
+}
+
 static void print_header(const json_t *st, const status_view *v, FILE *out)
 {
+    print_maintenance(st, v, out);
     static const char *const keys[] = {"cluster", "version", "transport", "sync"};
     static const char *const labels[] = {"Cluster", "Version", "Transport", "Sync"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -417,8 +433,25 @@ static bool restart_text(const json_t *r, const status_view *v, char *buf, size_
     return true;
 }
 
-/* What a person wants to know beside a resource's state. */
+static const char *resource_note_state(const json_t *r, const status_view *v, char *buf,
+                                       size_t size);
+
+/* "unmanaged" (policy managed=false), before what else there is to say. */
 static const char *resource_note(const json_t *r, const status_view *v, char *buf, size_t size)
+{
+    char rest[1400];
+    const char *n = resource_note_state(r, v, rest, sizeof rest);
+    const char *managed =
+        json_string_value(json_object_get(json_object_get(r, "policy"), "managed"));
+    if (!managed || strcmp(managed, "false") != 0)
+        return n ? snprintf(buf, size, "%s", n), buf : NULL;
+    snprintf(buf, size, "unmanaged%s%s", n ? "; " : "", n ? n : "");
+    return buf;
+}
+
+/* What a person wants to know beside a resource's state. */
+static const char *resource_note_state(const json_t *r, const status_view *v, char *buf,
+                                       size_t size)
 {
     const char *state = str_of(r, "state");
     const char *error = str_of(r, "last_error");

@@ -215,6 +215,7 @@ void wp_exec_on_report(wp_daemon *d, const json_t *args);
 void wp_exec_on_view(wp_daemon *d);        /* membership/quorum changed */
 void wp_exec_remember_local(wp_daemon *d); /* start-up: what the local db says runs here */
 void wp_exec_before_import(wp_daemon *d);  /* a sync is about to replace the local db */
+void wp_exec_request_probe(wp_daemon *d);  /* left maintenance, clean-up: probe what runs here */
 bool wp_exec_owns_pid(const wp_daemon *d, pid_t pid);
 bool wp_exec_busy_with(const wp_daemon *d, const char *resource);
 /* A plan of this group is still running somewhere (the coordinator waits). */

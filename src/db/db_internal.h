@@ -111,6 +111,9 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_cluster_maintenance(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_sched_commit(wp_db *db, const json_t *args, wp_err *err);
 /* ops_app.c: clustered applications (records in meta, see there) */

@@ -1,7 +1,8 @@
 /*
  * ops_runtime.c -- the commands that change runtime state rather than
  * configuration: the operator's (node.pause/resume/drain, group.online/
- * offline/move, resource.online/offline/fail) and wolfpackd's own
+ * offline/move/cleanup, resource.online/offline/fail/cleanup,
+ * cluster.maintenance) and wolfpackd's own
  * (resource.report from the executor and monitors, sched.commit from the
  * coordinator after one scheduler run).
  *
@@ -290,6 +291,64 @@ bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err)
     free(name);
     free(group);
     return ok;
+}
+
+/* --- clean-up and maintenance -------------------------------------------- */
+
+/* Forget a resource's failures: its restart history, its last error, and
+ * a Failed state (it becomes Offline on its node; the node's executor
+ * probes it again and reports what really runs, docs/OPERATIONS.md). */
+static const char cleanup_sql[] =
+    "UPDATE resource SET restarts = '[]', last_error = NULL,"
+    " state = CASE state WHEN 'Failed' THEN 'Offline' ELSE state END,"
+    " pending_since = CASE state WHEN 'Failed' THEN NULL ELSE pending_since END";
+
+bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *group = NULL;
+    char *name = resource_lookup(db, json_string_value(json_object_get(args, "name")), &group, err);
+    if (!name)
+        return false;
+    const char *rv[1] = {name}, *gv[1] = {group};
+    char sql[sizeof cleanup_sql + 32];
+    snprintf(sql, sizeof sql, "%s WHERE name = ?1", cleanup_sql);
+    bool ok = db_run(db, sql, 1, rv, "clean up a resource", err) &&
+              db_run(db, "UPDATE grp SET failovers = '[]' WHERE name = ?1", 1, gv,
+                     "clean up a resource", err);
+    free(name);
+    free(group);
+    return ok;
+}
+
+bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    if (!name)
+        return false;
+    const char *vals[1] = {name};
+    char sql[sizeof cleanup_sql + 32];
+    snprintf(sql, sizeof sql, "%s WHERE grp = ?1", cleanup_sql);
+    bool ok = db_run(db, sql, 1, vals, "clean up a group", err) &&
+              db_run(db, "UPDATE grp SET failovers = '[]' WHERE name = ?1", 1, vals,
+                     "clean up a group", err);
+    free(name);
+    return ok;
+}
+
+bool db_op_cluster_maintenance(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *vals[1] = {json_is_true(json_object_get(args, "on")) ? "1" : "0"};
+    return db_run(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('maintenance', ?1)", 1, vals,
+                  "change the maintenance mode", err);
+}
+
+bool wp_db_maintenance(wp_db *db)
+{
+    char *v = NULL;
+    bool on = db_text(db, "SELECT value FROM meta WHERE key = 'maintenance'", NULL, &v, NULL) > 0 &&
+              v && strcmp(v, "1") == 0;
+    free(v);
+    return on;
 }
 
 /* --- resource.report ------------------------------------------------------ */

@@ -488,9 +488,10 @@ json_t *wp_db_status(wp_db *db, wp_err *err)
     json_t *groups = nodes ? groups_read(db, NULL, err) : NULL;
     json_t *status = NULL;
     if (groups) {
-        status = json_pack("{s:o, s:I, s:o, s:o}", "cluster",
+        status = json_pack("{s:o, s:I, s:b, s:o, s:o}", "cluster",
                            cluster ? json_string(cluster) : json_null(), "version",
-                           (json_int_t)wp_db_version(db), "nodes", nodes, "groups", groups);
+                           (json_int_t)wp_db_version(db), "maintenance", wp_db_maintenance(db),
+                           "nodes", nodes, "groups", groups);
         nodes = groups = NULL;
         if (!status)
             oom(err, NULL);

@@ -163,6 +163,8 @@ static json_t *export_all(wp_db *db, const up_set *up, int64_t now, long tz_offs
         return NULL;
     json_t *in = json_pack("{s:I, s:I, s:[], s:[], s:[]}", "now", (json_int_t)now, "tz_offset",
                            (json_int_t)tz_offset, "nodes", "groups", "resources");
+    if (in && wp_db_maintenance(db))
+        json_object_set_new(in, "maintenance", json_true());
     if (!in)
         return export_oom(err), NULL;
     /* rows_into resets each statement, so they can run one after another. */

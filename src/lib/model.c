@@ -872,6 +872,16 @@ static bool norm_restart_action(const char *v, char **out, char *why)
     return false;
 }
 
+static bool norm_managed(const char *v, char **out, char *why)
+{
+    static const char *const w[] = {"true", "false", NULL};
+    if (norm_keyword(v, w, out))
+        return true;
+    whyf(why, "managed is true (the cluster starts, stops, restarts and moves it) or false "
+              "(unmanaged: the cluster leaves it as it is)");
+    return false;
+}
+
 static bool norm_uint(const char *v, long max, char **out)
 {
     long n;
@@ -1038,6 +1048,7 @@ static const struct policy_def group_policies[] = {
     {"failback_window", "", norm_failback_window, "22-04"},
     {"failover_threshold", "auto", norm_failover_threshold, "2"},
     {"failover_period", "21600", norm_period, "6h"},
+    {"managed", "true", norm_managed, "false"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -1048,6 +1059,7 @@ static const struct policy_def resource_policies[] = {
     {"quick_check_interval", "5", norm_interval, "5s"},
     {"thorough_check_interval", "60", norm_interval, "1m"},
     {"pending_timeout", "180", norm_interval, "3m"},
+    {"managed", "true", norm_managed, "false"},
     {NULL, NULL, NULL, NULL},
 };
 

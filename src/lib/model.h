@@ -88,6 +88,8 @@ bool wp_props_validate_all(wp_rtype type, const json_t *props, wp_err *err);
  *                                       when failback=window
  *            failover_threshold "auto"  auto (= nodes - 1) or 0..10000
  *            failover_period "21600"    seconds (6 h)
+ *            managed "true"             false: unmanaged, the cluster neither
+ *                                       starts, stops nor moves the group
  *  resource: restart_action "failover"  none | restart | failover
  *                                       (failover = restart, then fail the
  *                                       group over past the threshold)
@@ -96,6 +98,8 @@ bool wp_props_validate_all(wp_rtype type, const json_t *props, wp_err *err);
  *            quick_check_interval "5"   seconds, 1..86400
  *            thorough_check_interval "60"
  *            pending_timeout "180"      seconds, 1..86400
+ *            managed "true"             false: unmanaged, the cluster neither
+ *                                       starts, stops nor restarts it
  * Durations accept a unit suffix s, m or h ("15m") and are normalised to
  * whole seconds. On success *normalised (if not NULL) receives a malloc'd
  * normalised value that the caller frees.

@@ -11,6 +11,7 @@
 
 static const wp_arg_spec args_none[] = {{NULL, 0, 0}};
 static const wp_arg_spec args_name[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
+static const wp_arg_spec args_maintenance[] = {{"on", WP_ARG_BOOL, WP_ARG_REQUIRED}, {NULL, 0, 0}};
 static const wp_arg_spec args_id[] = {{"id", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
 static const wp_arg_spec args_resource_list[] = {{"group", WP_ARG_STRING, WP_ARG_OPTIONAL},
                                                  {NULL, 0, 0}};
@@ -148,6 +149,9 @@ static const wp_op_spec op_table[] = {
     {"resource.online", WP_OP_COMMAND, args_name},
     {"resource.offline", WP_OP_COMMAND, args_name},
     {"resource.fail", WP_OP_COMMAND, args_name},
+    {"resource.cleanup", WP_OP_COMMAND, args_name},
+    {"group.cleanup", WP_OP_COMMAND, args_name},
+    {"cluster.maintenance", WP_OP_COMMAND, args_maintenance},
     {"app.list", WP_OP_QUERY, args_none},
     {"app.show", WP_OP_QUERY, args_name},
     {"app.task.show", WP_OP_QUERY, args_id},

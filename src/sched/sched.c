@@ -296,7 +296,8 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
     for (size_t i = 0; i < g->n_order && result != FAIL_OVER; i++) {
         const wp_sched_resource *r = &in->resources[g->order[i]];
         size_t recent;
-        if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online)
+        if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
+            r->unmanaged)
             continue;
         recent = count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
         result = FAIL_HANDLED;
@@ -312,7 +313,8 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
         size_t ri = g->order[i];
         const wp_sched_resource *r = &in->resources[ri];
         size_t recent;
-        if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online)
+        if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
+            r->unmanaged)
             continue;
         recent = count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
         if (r->state != WP_RS_FAILED)
@@ -361,13 +363,33 @@ static bool failback(const wp_sched_input *in, const wp_sched_group *g, struct p
     return true;
 }
 
+/* An unmanaged resource that is not Offline pins its group to its owner:
+ * moving the group would leave it behind (or stop it). */
+static const wp_sched_resource *unmanaged_active(const wp_sched_input *in, const wp_sched_group *g)
+{
+    for (size_t i = 0; i < g->n_order; i++) {
+        const wp_sched_resource *r = &in->resources[g->order[i]];
+        if (r->unmanaged && eff_state(in, r) != WP_RS_OFFLINE)
+            return r;
+    }
+    return NULL;
+}
+
 static void choose_owner(struct run *run, const wp_sched_group *g, struct plan *p)
 {
     const wp_sched_input *in = run->in;
     int o = g->owner;
     char cause[192];
+    const wp_sched_resource *pin = unmanaged_active(in, g);
 
     p->owner = o;
+    if (pin) {
+        reasonf(p, "held on %s: %s is unmanaged (no move, no failover)", node_name(in, o),
+                pin->name);
+        if (g->target_online && resource_failures(run, g, p, cause, sizeof cause) == FAIL_OVER)
+            reasonf(p, "no failover although %s", cause);
+        return;
+    }
     if (g->move_to != WP_SCHED_MOVE_NONE && planned_move(in, g, p))
         return;
     if (!g->target_online) {
@@ -428,6 +450,13 @@ static size_t mark_group(struct run *run, const wp_sched_group *g, const struct 
         for (size_t d = 0; d < r->n_depends_on; d++) {
             deps_wanted = deps_wanted && (run->mark[r->depends_on[d]] & M_WANT);
             deps_stay = deps_stay && stays_online(run, r->depends_on[d], p->owner);
+        }
+        if (r->unmanaged) {
+            /* left as it is: Online counts as wanted, so its dependents may run */
+            run->mark[ri] = st == WP_RS_ONLINE && r->node == p->owner   ? M_WANT
+                            : st == WP_RS_FAILED && r->node == p->owner ? M_KEEP_FAILED
+                                                                        : 0;
+            continue;
         }
         if (st == WP_RS_FAILED && r->node == p->owner && r->target_online && g->target_online)
             m = (m && can_run && deps_wanted) ? (M_WANT | M_RESTART) : M_KEEP_FAILED;
@@ -508,6 +537,8 @@ static void emit_stops(struct run *run, const wp_sched_group *g, const struct pl
         const wp_sched_resource *r = &in->resources[ri];
         wp_rstate st = eff_state(in, r);
         bool stop = false;
+        if (r->unmanaged)
+            continue;
         if (st == WP_RS_ONLINE)
             stop = !stays_online(run, ri, p->owner);
         else if (st == WP_RS_FAILED)
@@ -528,7 +559,7 @@ static void emit_starts(struct run *run, const wp_sched_group *g, const struct p
     for (size_t i = 0; i < g->n_order; i++) {
         size_t ri = g->order[i];
         const wp_sched_resource *r = &in->resources[ri];
-        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner))
+        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner) || r->unmanaged)
             continue;
         if (run->mark[ri] & M_RESTART) {
             snprintf(why, sizeof why, "failed: restart %zu of %ld in %ld s",
@@ -582,6 +613,25 @@ static void note_taken_offline(const wp_sched_input *in, const wp_sched_group *g
     }
 }
 
+/* The group's state as it is now (maintenance, unmanaged: nothing changes). */
+static wp_gstate current_state(const wp_sched_input *in, const wp_sched_group *g)
+{
+    size_t online = 0, failed = 0;
+    for (size_t i = 0; i < g->n_order; i++) {
+        wp_rstate st = eff_state(in, &in->resources[g->order[i]]);
+        online += st == WP_RS_ONLINE;
+        failed += st == WP_RS_FAILED;
+    }
+    if (g->n_order == 0)
+        return g->target_online && g->owner >= 0 && in->nodes[g->owner].up ? WP_GS_ONLINE
+                                                                           : WP_GS_OFFLINE;
+    if (online == g->n_order)
+        return WP_GS_ONLINE;
+    if (online > 0)
+        return WP_GS_PARTIAL;
+    return failed > 0 ? WP_GS_FAILED : WP_GS_OFFLINE;
+}
+
 static void plan_group(struct run *run, size_t gi)
 {
     const wp_sched_input *in = run->in;
@@ -593,6 +643,13 @@ static void plan_group(struct run *run, size_t gi)
 
     d->group = gi;
     d->owner_before = g->owner;
+    if (in->maintenance || g->unmanaged) {
+        d->owner_after = g->owner;
+        d->state = current_state(in, g);
+        snprintf(d->reason, sizeof d->reason, "%s: nothing is started, stopped or moved",
+                 in->maintenance ? "cluster in maintenance mode" : "unmanaged (managed=false)");
+        return;
+    }
     if (busy) {
         d->owner_after = g->owner;
         d->state = WP_GS_PENDING;

@@ -73,6 +73,7 @@ typedef struct wp_sched_group {
     int window_start, window_end; /* hours 0..23 local time, may wrap */
     long failover_threshold;      /* -1: auto (number of nodes - 1) */
     long failover_period;         /* seconds */
+    bool unmanaged;               /* policy managed=false: no action at all */
     /* runtime */
     int owner; /* node index or WP_SCHED_NO_NODE */
     bool target_online;
@@ -95,6 +96,7 @@ typedef struct wp_sched_resource {
     long restart_threshold;
     long restart_period;  /* seconds */
     long pending_timeout; /* seconds */
+    bool unmanaged;       /* policy managed=false: never started, stopped, restarted */
     /* runtime */
     wp_rstate state;
     int node;          /* where it runs (or last ran); WP_SCHED_NO_NODE */
@@ -106,8 +108,9 @@ typedef struct wp_sched_resource {
 } wp_sched_resource;
 
 typedef struct wp_sched_input {
-    int64_t now;    /* unix seconds */
-    long tz_offset; /* seconds east of UTC, for failback windows */
+    int64_t now;      /* unix seconds */
+    long tz_offset;   /* seconds east of UTC, for failback windows */
+    bool maintenance; /* cluster maintenance mode: no action at all */
     wp_sched_node *nodes;
     size_t n_nodes;
     wp_sched_group *groups; /* sorted by name */

@@ -350,12 +350,12 @@ static bool group_policy(wp_sched_input *in, wp_sched_group *g, const json_t *po
                          const json_t *defs, const char *where, wp_err *err)
 {
     static const char *const fb[] = {"never", "immediate", "window", NULL};
-    char *v[6] = {NULL};
-    static const char *const keys[6] = {"preferred_owners",   "possible_owners",
-                                        "failback",           "failback_window",
-                                        "failover_threshold", "failover_period"};
+    char *v[7] = {NULL};
+    static const char *const keys[7] = {"preferred_owners", "possible_owners",    "failback",
+                                        "failback_window",  "failover_threshold", "failover_period",
+                                        "managed"};
     bool ok = policy_keys_known(policy, defs, where, err);
-    for (int i = 0; ok && i < 6; i++) {
+    for (int i = 0; ok && i < 7; i++) {
         v[i] = policy_value(policy, defs, keys[i], wp_group_policy_validate, where, err);
         ok = v[i] != NULL;
     }
@@ -381,8 +381,9 @@ static bool group_policy(wp_sched_input *in, wp_sched_group *g, const json_t *po
             sscanf(v[3], "%d-%d", &g->window_start, &g->window_end);
         g->failover_threshold = strcmp(v[4], "auto") == 0 ? -1 : policy_long(v[4]);
         g->failover_period = policy_long(v[5]);
+        g->unmanaged = strcmp(v[6], "false") == 0;
     }
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         free(v[i]);
     return ok;
 }
@@ -391,11 +392,11 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
                             const char *where, wp_err *err)
 {
     static const char *const ra[] = {"none", "restart", "failover", NULL};
-    static const char *const keys[4] = {"restart_action", "restart_threshold", "restart_period",
-                                        "pending_timeout"};
-    char *v[4] = {NULL};
+    static const char *const keys[5] = {"restart_action", "restart_threshold", "restart_period",
+                                        "pending_timeout", "managed"};
+    char *v[5] = {NULL};
     bool ok = policy_keys_known(policy, defs, where, err);
-    for (int i = 0; ok && i < 4; i++) {
+    for (int i = 0; ok && i < 5; i++) {
         v[i] = policy_value(policy, defs, keys[i], wp_resource_policy_validate, where, err);
         ok = v[i] != NULL;
     }
@@ -406,8 +407,9 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
         r->restart_threshold = policy_long(v[1]);
         r->restart_period = policy_long(v[2]);
         r->pending_timeout = policy_long(v[3]);
+        r->unmanaged = strcmp(v[4], "false") == 0;
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         free(v[i]);
     return ok;
 }
@@ -697,7 +699,8 @@ static const json_t *get_array(const json_t *json, const char *key, wp_err *err)
 /* defs: the model's policy defaults, made once per parse (group, resource). */
 static bool parse_all(wp_sched_input *in, const json_t *json, json_t *const defs[2], wp_err *err)
 {
-    static const char *const keys[] = {"now", "tz_offset", "nodes", "groups", "resources", NULL};
+    static const char *const keys[] = {"now",    "tz_offset", "maintenance", "nodes",
+                                       "groups", "resources", NULL};
     const json_t *nodes, *groups, *res;
     int64_t tz;
     size_t i;
@@ -706,6 +709,7 @@ static bool parse_all(wp_sched_input *in, const json_t *json, json_t *const defs
     if (!check_keys(json, keys, "the top level", err) ||
         !get_int(json, "now", true, 0, &in->now, "the top level", err) ||
         !get_int(json, "tz_offset", false, 0, &tz, "the top level", err) ||
+        !get_bool(json, "maintenance", false, &in->maintenance, "the top level", err) ||
         !(nodes = get_array(json, "nodes", err)) || !(groups = get_array(json, "groups", err)) ||
         !(res = get_array(json, "resources", err)))
         return false;

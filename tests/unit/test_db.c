@@ -281,7 +281,7 @@ static void test_resource_show(void **state)
     const char *want =
         "{\"class\":\"service\",\"dependents\":[],\"depends_on\":[\"web-disk\",\"web-name\"],"
         "\"group\":\"web\",\"last_error\":null,\"name\":\"httpd\",\"node\":null,"
-        "\"pending_since\":null,\"policy\":{\"pending_timeout\":\"180\","
+        "\"pending_since\":null,\"policy\":{\"managed\":\"true\",\"pending_timeout\":\"180\","
         "\"quick_check_interval\":\"5\",\"restart_action\":\"failover\",\"restart_period\":"
         "\"600\",\"restart_threshold\":\"3\",\"thorough_check_interval\":\"60\"},\"props\":"
         "{\"command\":\"/usr/sbin/httpd -X\"},\"restarts\":[],\"state\":\"Offline\","
