@@ -54,6 +54,24 @@ static void print_list(const json_t *resources, FILE *out)
     wp_table_free(t);
 }
 
+/* "n1: 2, n2: 1" (failures per node) or "none". */
+static const char *failures_text(const json_t *r, char *buf, size_t size)
+{
+    const char *node;
+    json_t *count;
+    size_t used = 0;
+    snprintf(buf, size, "none");
+    json_object_foreach((json_t *)json_object_get(r, "failures"), node, count)
+    {
+        int n = snprintf(buf + used, size - used, "%s%s: %lld", used ? ", " : "", node,
+                         (long long)json_integer_value(count));
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
 static void print_one(const json_t *r, FILE *out)
 {
     static const char *const keys[] = {"group",    "type",       "class",      "state",
@@ -67,6 +85,13 @@ static void print_one(const json_t *r, FILE *out)
             snprintf(buf, sizeof buf, "%zu", json_array_size(v));
         wp_cli_print_kv(out, 13, keys[i],
                         strcmp(keys[i], "restarts") == 0 ? buf : wp_cli_text(v, buf, sizeof buf));
+    }
+    wp_cli_print_kv(out, 13, "failures", failures_text(r, buf, sizeof buf));
+    const char *stop = json_string_value(json_object_get(r, "stop_failed"));
+    if (stop) {
+        snprintf(buf, sizeof buf, "on %s (it may still run there; 'wolfpack resource cleanup')",
+                 stop);
+        wp_cli_print_kv(out, 13, "stop failed", buf);
     }
     wp_cli_print_object_block(out, "Properties", json_object_get(r, "props"));
     wp_cli_print_object_block(out, "Policy", json_object_get(r, "policy"));

@@ -436,17 +436,31 @@ static bool restart_text(const json_t *r, const status_view *v, char *buf, size_
 static const char *resource_note_state(const json_t *r, const status_view *v, char *buf,
                                        size_t size);
 
-/* "unmanaged" (policy managed=false), before what else there is to say. */
+/* "unmanaged" (policy managed=false), a failed stop, and what else there
+ * is to say, separated by "; " (failure counts: print_failures). */
 static const char *resource_note(const json_t *r, const status_view *v, char *buf, size_t size)
 {
-    char rest[1400];
+    char rest[1200], stop[128] = "";
     const char *n = resource_note_state(r, v, rest, sizeof rest);
     const char *managed =
         json_string_value(json_object_get(json_object_get(r, "policy"), "managed"));
-    if (!managed || strcmp(managed, "false") != 0)
-        return n ? snprintf(buf, size, "%s", n), buf : NULL;
-    snprintf(buf, size, "unmanaged%s%s", n ? "; " : "", n ? n : "");
-    return buf;
+    const char *stop_node = json_string_value(json_object_get(r, "stop_failed"));
+    const char *parts[3] = {managed && strcmp(managed, "false") == 0 ? "unmanaged" : NULL, NULL, n};
+    size_t used = 0;
+    if (stop_node) {
+        snprintf(stop, sizeof stop, "STOP FAILED on %s", stop_node);
+        parts[1] = stop;
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < 3; i++) {
+        if (!parts[i])
+            continue;
+        int k = snprintf(buf + used, size - used, "%s%s", used ? "; " : "", parts[i]);
+        if (k < 0 || (size_t)k >= size - used)
+            break;
+        used += (size_t)k;
+    }
+    return used ? buf : NULL;
 }
 
 /* What a person wants to know beside a resource's state. */
@@ -505,6 +519,35 @@ static void print_resources(const json_t *resources, const status_view *v, FILE 
     }
     fprintf(out, "\nResources:\n");
     wp_table_print(t, out, "  ");
+    wp_table_free(t);
+}
+
+/* Failure counts per resource and node (docs/OPERATIONS.md); nothing when
+ * no resource has failed since its last clean-up. */
+static void print_failures(const json_t *resources, FILE *out)
+{
+    static const char *const head[] = {"RESOURCE", "NODE", "FAILURES", "LAST ERROR"};
+    wp_table *t = wp_table_new(4, head);
+    size_t i, rows = 0;
+    json_t *r;
+    json_array_foreach(resources, i, r)
+    {
+        const char *node;
+        json_t *count;
+        json_object_foreach(json_object_get(r, "failures"), node, count)
+        {
+            char n[32];
+            const char *err = same(str_of(r, "node"), node) ? str_of(r, "last_error") : NULL;
+            snprintf(n, sizeof n, "%lld", (long long)json_integer_value(count));
+            const char *row[] = {str_of(r, "name"), node, n, err ? err : "-"};
+            wp_table_add(t, row);
+            rows++;
+        }
+    }
+    if (rows) {
+        fprintf(out, "\nFailures (forget them with 'wolfpack resource cleanup NAME'):\n");
+        wp_table_print(t, out, "  ");
+    }
     wp_table_free(t);
 }
 
@@ -573,8 +616,10 @@ static void print_human(const status_snap *s, const status_view *v, FILE *out)
     print_nodes(s->st, v, out);
     print_fencing(s->st, out);
     print_groups(s->st, s->res, v, out);
-    if (s->res)
+    if (s->res) {
         print_resources(s->res, v, out);
+        print_failures(s->res, out);
+    }
 }
 
 /* ---- reading a status ------------------------------------------------------------ */

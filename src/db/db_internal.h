@@ -111,6 +111,15 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err);
+/* failures.c: each resource's failure record (in meta, "failures:NAME"). */
+bool db_failure_note(wp_db *db, const char *resource, const char *node, int64_t at, bool stop,
+                     wp_err *err);
+bool db_failure_forget(wp_db *db, const char *resource, wp_err *err);
+bool db_failure_forget_group(wp_db *db, const char *group, wp_err *err);
+/* {"failures": {NODE: count}, "stop_failed": NODE|null} (caller owns). */
+json_t *db_failure_counts(wp_db *db, const char *resource);
+/* The failure times on `node` (a new array); *stop_failed: a stop failed there. */
+json_t *db_failure_sched(wp_db *db, const char *resource, const char *node, bool *stop_failed);
 bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_cluster_maintenance(wp_db *db, const json_t *args, wp_err *err);

@@ -298,10 +298,10 @@ bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err)
 /* Forget a resource's failures: its restart history, its last error, and
  * a Failed state (it becomes Offline on its node; the node's executor
  * probes it again and reports what really runs, docs/OPERATIONS.md). */
-static const char cleanup_sql[] =
-    "UPDATE resource SET restarts = '[]', last_error = NULL,"
-    " state = CASE state WHEN 'Failed' THEN 'Offline' ELSE state END,"
-    " pending_since = CASE state WHEN 'Failed' THEN NULL ELSE pending_since END";
+#define CLEANUP_SQL                                                                                \
+    "UPDATE resource SET restarts = '[]', last_error = NULL,"                                      \
+    " state = CASE state WHEN 'Failed' THEN 'Offline' ELSE state END,"                             \
+    " pending_since = CASE state WHEN 'Failed' THEN NULL ELSE pending_since END"
 
 bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err)
 {
@@ -310,9 +310,8 @@ bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err)
     if (!name)
         return false;
     const char *rv[1] = {name}, *gv[1] = {group};
-    char sql[sizeof cleanup_sql + 32];
-    snprintf(sql, sizeof sql, "%s WHERE name = ?1", cleanup_sql);
-    bool ok = db_run(db, sql, 1, rv, "clean up a resource", err) &&
+    bool ok = db_run(db, CLEANUP_SQL " WHERE name = ?1", 1, rv, "clean up a resource", err) &&
+              db_failure_forget(db, name, err) &&
               db_run(db, "UPDATE grp SET failovers = '[]' WHERE name = ?1", 1, gv,
                      "clean up a resource", err);
     free(name);
@@ -326,9 +325,8 @@ bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err)
     if (!name)
         return false;
     const char *vals[1] = {name};
-    char sql[sizeof cleanup_sql + 32];
-    snprintf(sql, sizeof sql, "%s WHERE grp = ?1", cleanup_sql);
-    bool ok = db_run(db, sql, 1, vals, "clean up a group", err) &&
+    bool ok = db_run(db, CLEANUP_SQL " WHERE grp = ?1", 1, vals, "clean up a group", err) &&
+              db_failure_forget_group(db, name, err) &&
               db_run(db, "UPDATE grp SET failovers = '[]' WHERE name = ?1", 1, vals,
                      "clean up a group", err);
     free(name);
@@ -403,6 +401,14 @@ bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err)
     bool ok = node && (!error || cut);
     if (node && error && !cut)
         oom(err, "record a resource's state");
+    if (ok && strcmp(state, "Failed") == 0) {
+        /* a Failed report of a resource being stopped: its stop failed */
+        char *before = NULL;
+        ok = db_text(db, "SELECT state FROM resource WHERE name = ?1", name, &before, err) >= 0 &&
+             db_failure_note(db, name, node, at, before && strcmp(before, "Offline Pending") == 0,
+                             err);
+        free(before);
+    }
     sqlite3_stmt *st = ok ? db_stmt(db,
                                     "UPDATE resource SET state = ?2, node = ?3, last_error = ?4,"
                                     " pending_since = ?5 WHERE name = ?1",

@@ -211,6 +211,10 @@ static json_t *resource_read(wp_db *db, const char *name, wp_err *err)
     }
     json_object_set_new(r, "depends_on", deps);
     json_object_set_new(r, "dependents", users);
+    json_t *fails = db_failure_counts(db, stored);
+    if (fails)
+        json_object_update(r, fails);
+    json_decref(fails);
     return r;
 }
 

@@ -129,11 +129,25 @@ static json_t *resource_row(wp_db *db, sqlite3_stmt *st, const void *ctx)
     json_t *pending = sqlite3_column_type(st, 7) == SQLITE_NULL
                           ? json_null()
                           : json_integer(sqlite3_column_int64(st, 7));
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "name",
-                     col_text(st, 0), "group", col_text(st, 1), "type", col_text(st, 2), "class",
-                     cls, "depends_on", deps, "policy", db_json_column(st, 3), "state", state,
-                     "node", col_nullable(st, 5), "restarts", col_history(st, 6), "pending_since",
-                     pending, "target", col_text(st, 8));
+    bool stop_failed = false;
+    json_t *failures =
+        db_failure_sched(db, col_text(st, 0), placed ? col_text(st, 5) : NULL, &stop_failed);
+    json_t *row = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "name", col_text(st, 0), "group",
+        col_text(st, 1), "type", col_text(st, 2), "class", cls, "depends_on", deps, "policy",
+        db_json_column(st, 3), "state", state, "node", col_nullable(st, 5), "restarts",
+        col_history(st, 6), "pending_since", pending, "target", col_text(st, 8));
+    /* only when there is something: inputs of resources that never failed
+     * stay as they were */
+    if (row && json_array_size(failures) > 0)
+        json_object_set(row, "failures", failures);
+    if (row && stop_failed)
+        json_object_set_new(row, "stop_failed", json_true());
+    if (row && strcmp(state, "Failed") == 0 &&
+        wp_error_permanent((const char *)sqlite3_column_text(st, 9)))
+        json_object_set_new(row, "permanent_failure", json_true());
+    json_decref(failures);
+    return row;
 }
 
 /* A group that was never placed, is meant to be offline, has no move asked
@@ -154,7 +168,7 @@ static json_t *export_all(wp_db *db, const up_set *up, int64_t now, long tz_offs
                           : NULL;
     sqlite3_stmt *sr = sg ? db_stmt(db,
                                     "SELECT name, grp, type, policy, state, node, restarts,"
-                                    " pending_since, target FROM resource WHERE grp IN"
+                                    " pending_since, target, last_error FROM resource WHERE grp IN"
                                     " (SELECT name FROM grp g WHERE " GROUP_ACTIVE ")"
                                     " ORDER BY name",
                                     err)

@@ -937,6 +937,12 @@ static bool norm_period(const char *v, char **out, char *why)
     return norm_duration(v, 1, PERIOD_MAX, out, why);
 }
 
+/* 0 (never) or a period: how long until a resource's failures are forgotten. */
+static bool norm_failure_timeout(const char *v, char **out, char *why)
+{
+    return norm_duration(v, 0, PERIOD_MAX, out, why);
+}
+
 static bool norm_interval(const char *v, char **out, char *why)
 {
     return norm_duration(v, 1, 86400, out, why);
@@ -1060,6 +1066,7 @@ static const struct policy_def resource_policies[] = {
     {"thorough_check_interval", "60", norm_interval, "1m"},
     {"pending_timeout", "180", norm_interval, "3m"},
     {"managed", "true", norm_managed, "false"},
+    {"failure_timeout", "0", norm_failure_timeout, "1h"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -1354,4 +1361,18 @@ void wp_argv_free(char **argv)
     for (char **a = argv; *a; a++)
         free(*a);
     free(argv);
+}
+
+/* ---------------------------------------------------------------------------
+ * Errors retrying cannot mend
+ * ------------------------------------------------------------------------- */
+
+bool wp_error_permanent(const char *text)
+{
+    static const char *const marks[] = {"OCF_ERR_INSTALLED", "OCF_ERR_CONFIGURED",
+                                        "(not installed)", "(not configured)", NULL};
+    for (size_t i = 0; text && marks[i]; i++)
+        if (strstr(text, marks[i]))
+            return true;
+    return false;
 }

@@ -153,6 +153,28 @@ static bool is_pending(wp_rstate st)
     return st == WP_RS_ONLINE_PENDING || st == WP_RS_OFFLINE_PENDING;
 }
 
+/* Left alone by the cluster: unmanaged, or its stop failed (it may still
+ * run where it is; only the operator can say it does not). */
+static bool blocked(const wp_sched_resource *r)
+{
+    return r->unmanaged || r->stop_failed;
+}
+
+/* Its failures are forgotten: failure_timeout passed since the last one. */
+static bool failures_expired(const wp_sched_input *in, const wp_sched_resource *r)
+{
+    return r->failure_timeout > 0 && r->n_failures > 0 &&
+           r->failures[r->n_failures - 1] <= in->now - r->failure_timeout;
+}
+
+/* Restarts counted toward the threshold: none once the failures expired. */
+static size_t restarts_counted(const wp_sched_input *in, const wp_sched_resource *r)
+{
+    return failures_expired(in, r)
+               ? 0
+               : count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
+}
+
 /* The first resource of the group still in progress, or NULL. */
 static const wp_sched_resource *pending_resource(const wp_sched_input *in, const wp_sched_group *g)
 {
@@ -297,11 +319,12 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
         const wp_sched_resource *r = &in->resources[g->order[i]];
         size_t recent;
         if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
-            r->unmanaged)
+            blocked(r))
             continue;
-        recent = count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
+        recent = restarts_counted(in, r);
         result = FAIL_HANDLED;
-        if (r->restart_action == WP_RA_FAILOVER && (long)recent >= r->restart_threshold) {
+        if (r->restart_action == WP_RA_FAILOVER && !r->permanent &&
+            (long)recent >= r->restart_threshold) {
             snprintf(cause, cause_len, "resource %s failed past its restart threshold %ld in %ld s",
                      r->name, r->restart_threshold, r->restart_period);
             result = FAIL_OVER;
@@ -314,13 +337,22 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
         const wp_sched_resource *r = &in->resources[ri];
         size_t recent;
         if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
-            r->unmanaged)
+            blocked(r))
             continue;
-        recent = count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
+        recent = restarts_counted(in, r);
         if (r->state != WP_RS_FAILED)
             reasonf(p, "%s %s for more than its pending timeout %ld s", r->name,
                     wp_rstate_name(r->state), r->pending_timeout);
-        if (r->restart_action != WP_RA_NONE && (long)recent < r->restart_threshold) {
+        if (r->permanent) {
+            reasonf(p,
+                    "%s failed with an error that retrying cannot mend: left failed (fix the "
+                    "cause, then 'wolfpack resource cleanup %s')",
+                    r->name, r->name);
+        } else if (failures_expired(in, r) && r->restart_action == WP_RA_NONE) {
+            run->mark[ri] |= M_RESTART;
+            reasonf(p, "restart %s on %s: its failures expired (failure_timeout %ld s)", r->name,
+                    in->nodes[r->node].name, r->failure_timeout);
+        } else if (r->restart_action != WP_RA_NONE && (long)recent < r->restart_threshold) {
             run->mark[ri] |= M_RESTART;
             reasonf(p, "restart %s on %s (%zu of %ld in %ld s)", r->name, in->nodes[r->node].name,
                     recent + 1, r->restart_threshold, r->restart_period);
@@ -363,13 +395,13 @@ static bool failback(const wp_sched_input *in, const wp_sched_group *g, struct p
     return true;
 }
 
-/* An unmanaged resource that is not Offline pins its group to its owner:
- * moving the group would leave it behind (or stop it). */
-static const wp_sched_resource *unmanaged_active(const wp_sched_input *in, const wp_sched_group *g)
+/* A blocked resource (unmanaged, or its stop failed) that is not Offline
+ * pins its group to its owner: moving the group would leave it behind. */
+static const wp_sched_resource *blocked_active(const wp_sched_input *in, const wp_sched_group *g)
 {
     for (size_t i = 0; i < g->n_order; i++) {
         const wp_sched_resource *r = &in->resources[g->order[i]];
-        if (r->unmanaged && eff_state(in, r) != WP_RS_OFFLINE)
+        if (blocked(r) && eff_state(in, r) != WP_RS_OFFLINE)
             return r;
     }
     return NULL;
@@ -380,12 +412,19 @@ static void choose_owner(struct run *run, const wp_sched_group *g, struct plan *
     const wp_sched_input *in = run->in;
     int o = g->owner;
     char cause[192];
-    const wp_sched_resource *pin = unmanaged_active(in, g);
+    const wp_sched_resource *pin = blocked_active(in, g);
 
     p->owner = o;
-    if (pin) {
+    if (pin && pin->unmanaged) {
         reasonf(p, "held on %s: %s is unmanaged (no move, no failover)", node_name(in, o),
                 pin->name);
+    } else if (pin) {
+        reasonf(p,
+                "held on %s: the stop of %s failed there (it may still run); stop it by hand, "
+                "then 'wolfpack resource cleanup %s', or 'wolfpack node fence %s'",
+                node_name(in, o), pin->name, pin->name, node_name(in, pin->node));
+    }
+    if (pin) {
         if (g->target_online && resource_failures(run, g, p, cause, sizeof cause) == FAIL_OVER)
             reasonf(p, "no failover although %s", cause);
         return;
@@ -451,7 +490,7 @@ static size_t mark_group(struct run *run, const wp_sched_group *g, const struct 
             deps_wanted = deps_wanted && (run->mark[r->depends_on[d]] & M_WANT);
             deps_stay = deps_stay && stays_online(run, r->depends_on[d], p->owner);
         }
-        if (r->unmanaged) {
+        if (blocked(r)) {
             /* left as it is: Online counts as wanted, so its dependents may run */
             run->mark[ri] = st == WP_RS_ONLINE && r->node == p->owner   ? M_WANT
                             : st == WP_RS_FAILED && r->node == p->owner ? M_KEEP_FAILED
@@ -537,7 +576,7 @@ static void emit_stops(struct run *run, const wp_sched_group *g, const struct pl
         const wp_sched_resource *r = &in->resources[ri];
         wp_rstate st = eff_state(in, r);
         bool stop = false;
-        if (r->unmanaged)
+        if (blocked(r))
             continue;
         if (st == WP_RS_ONLINE)
             stop = !stays_online(run, ri, p->owner);
@@ -559,12 +598,11 @@ static void emit_starts(struct run *run, const wp_sched_group *g, const struct p
     for (size_t i = 0; i < g->n_order; i++) {
         size_t ri = g->order[i];
         const wp_sched_resource *r = &in->resources[ri];
-        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner) || r->unmanaged)
+        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner) || blocked(r))
             continue;
         if (run->mark[ri] & M_RESTART) {
             snprintf(why, sizeof why, "failed: restart %zu of %ld in %ld s",
-                     count_recent(r->restarts, r->n_restarts, in->now, r->restart_period) + 1,
-                     r->restart_threshold, r->restart_period);
+                     restarts_counted(in, r) + 1, r->restart_threshold, r->restart_period);
             push(run, WP_ACT_RESTART, ri, p->owner, why);
             continue;
         }

@@ -97,6 +97,7 @@ typedef struct wp_sched_resource {
     long restart_period;  /* seconds */
     long pending_timeout; /* seconds */
     bool unmanaged;       /* policy managed=false: never started, stopped, restarted */
+    long failure_timeout; /* seconds; 0: failures are never forgotten */
     /* runtime */
     wp_rstate state;
     int node;          /* where it runs (or last ran); WP_SCHED_NO_NODE */
@@ -105,6 +106,10 @@ typedef struct wp_sched_resource {
     bool has_pending_since;
     int64_t pending_since; /* when it entered its pending state */
     bool target_online;    /* false: the operator took it offline */
+    int64_t *failures;     /* unix times of its failures on `node` */
+    size_t n_failures;
+    bool stop_failed; /* its stop failed on `node`: it may still run there */
+    bool permanent;   /* its last error cannot get better by retrying */
 } wp_sched_resource;
 
 typedef struct wp_sched_input {

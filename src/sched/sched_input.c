@@ -392,11 +392,11 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
                             const char *where, wp_err *err)
 {
     static const char *const ra[] = {"none", "restart", "failover", NULL};
-    static const char *const keys[5] = {"restart_action", "restart_threshold", "restart_period",
-                                        "pending_timeout", "managed"};
-    char *v[5] = {NULL};
+    static const char *const keys[6] = {"restart_action",  "restart_threshold", "restart_period",
+                                        "pending_timeout", "managed",           "failure_timeout"};
+    char *v[6] = {NULL};
     bool ok = policy_keys_known(policy, defs, where, err);
-    for (int i = 0; ok && i < 5; i++) {
+    for (int i = 0; ok && i < 6; i++) {
         v[i] = policy_value(policy, defs, keys[i], wp_resource_policy_validate, where, err);
         ok = v[i] != NULL;
     }
@@ -408,8 +408,9 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
         r->restart_period = policy_long(v[2]);
         r->pending_timeout = policy_long(v[3]);
         r->unmanaged = strcmp(v[4], "false") == 0;
+        r->failure_timeout = policy_long(v[5]);
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         free(v[i]);
     return ok;
 }
@@ -480,9 +481,21 @@ static int find_group(const wp_sched_input *in, const char *name)
 static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, const json_t *j,
                            const json_t *defs, wp_err *err)
 {
-    static const char *const keys[] = {"name",       "group",  "type",          "class",
-                                       "depends_on", "policy", "state",         "node",
-                                       "restarts",   "target", "pending_since", NULL};
+    static const char *const keys[] = {"name",
+                                       "group",
+                                       "type",
+                                       "class",
+                                       "depends_on",
+                                       "policy",
+                                       "state",
+                                       "node",
+                                       "restarts",
+                                       "target",
+                                       "pending_since",
+                                       "failures",
+                                       "stop_failed",
+                                       "permanent_failure",
+                                       NULL};
     static const char *const states[] = {"Offline",        "Online",          "Failed",
                                          "Online Pending", "Offline Pending", NULL};
     static const char *const targets[] = {"offline", "online", NULL};
@@ -517,7 +530,10 @@ static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, cons
         !get_word(j, "state", states, -1, &st, where, err) ||
         !get_node_ref(in, j, "node", &r->node, where, err) ||
         !get_word(j, "target", targets, 1, &target, where, err) ||
-        !get_times(j, "restarts", &r->restarts, &r->n_restarts, where, err))
+        !get_times(j, "restarts", &r->restarts, &r->n_restarts, where, err) ||
+        !get_times(j, "failures", &r->failures, &r->n_failures, where, err) ||
+        !get_bool(j, "stop_failed", false, &r->stop_failed, where, err) ||
+        !get_bool(j, "permanent_failure", false, &r->permanent, where, err))
         return false;
     r->state = (wp_rstate)st;
     r->target_online = target == 1;
@@ -771,6 +787,7 @@ void wp_sched_input_free(wp_sched_input *in)
     for (size_t i = 0; i < in->n_resources; i++) {
         free(in->resources[i].depends_on);
         free(in->resources[i].restarts);
+        free(in->resources[i].failures);
     }
     free(in->nodes);
     free(in->groups);

@@ -565,6 +565,9 @@ static const struct policy_case policy_cases[] = {
     {true, "managed", "no", NULL},
     {false, "managed", "false", "false"},
     {false, "managed", "yes", NULL},
+    {false, "failure_timeout", "0", "0"},
+    {false, "failure_timeout", "1h", "3600"},
+    {false, "failure_timeout", "-1", NULL},
     {true, "failover_period", "6h", "21600"},
     {true, "failover_period", "90m", "5400"},
     {true, "failover_period", "1", "1"},
@@ -679,6 +682,7 @@ static void test_policy_defaults(void **state)
         {"thorough_check_interval", "60"},
         {"pending_timeout", "180"},
         {"managed", "true"},
+        {"failure_timeout", "0"},
     };
     (void)state;
     json_t *g = wp_group_policy_defaults();
