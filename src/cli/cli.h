@@ -156,6 +156,10 @@ int wp_cli_change_named(wp_cli *cli, int argc, char **argv, const char *noun, co
  * {managed: "true"|"false"}}, acknowledged with what it means. */
 int wp_cli_set_managed(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                        const char *usage, bool managed);
+/* placement.c: before a move or a drain, from one status read.  false with
+ * err (what, why, to do) when it cannot be done now. */
+bool wp_cli_move_possible(wp_cli *cli, const char *group, const char *to, wp_err *err);
+bool wp_cli_drain_possible(wp_cli *cli, const char *node, wp_err *err);
 /* SUB NAME (no options): delete op {name}, acknowledged "Deleted noun NAME
  * (version N)"; the name is left for the daemon to judge. */
 int wp_cli_delete_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,

@@ -250,6 +250,13 @@ static int node_resume(wp_cli *cli, int argc, char **argv)
 
 static int node_drain(wp_cli *cli, int argc, char **argv)
 {
+    wp_cli_args a;
+    int status;
+    if (!parse_sub(cli, argc, argv, usage_drain, 1, &a, &status))
+        return status;
+    wp_err err = {0};
+    if (!wp_name_valid("node", a.pos[0], &err) || !wp_cli_drain_possible(cli, a.pos[0], &err))
+        return wp_cli_fail(&err);
     return node_change(cli, argc, argv, "node.drain", usage_drain,
                        "drained (its groups move to other nodes)");
 }

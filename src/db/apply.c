@@ -44,6 +44,8 @@ static const op_handler handlers[] = {
     {"group.online", db_op_group_online},
     {"group.offline", db_op_group_offline},
     {"group.move", db_op_group_move},
+    {"group.ban", db_op_group_ban},
+    {"group.clear", db_op_group_clear},
     {"resource.online", db_op_resource_online},
     {"resource.offline", db_op_resource_offline},
     {"resource.fail", db_op_resource_fail},

@@ -120,6 +120,16 @@ bool db_failure_forget_group(wp_db *db, const char *group, wp_err *err);
 json_t *db_failure_counts(wp_db *db, const char *resource);
 /* The failure times on `node` (a new array); *stop_failed: a stop failed there. */
 json_t *db_failure_sched(wp_db *db, const char *resource, const char *node, bool *stop_failed);
+/* constraints.c: a group's placement constraints (in meta, "place:NAME"). */
+bool db_op_group_ban(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_clear(wp_db *db, const json_t *args, wp_err *err);
+bool db_constraint_prefer(wp_db *db, const char *group, const char *node, const json_t *args,
+                          wp_err *err);
+bool db_constraint_forget(wp_db *db, const char *group, wp_err *err);
+/* {"prefer": {"node", "until"}, "ban": {NODE: until}} as stored (caller owns). */
+json_t *db_constraints(wp_db *db, const char *group);
+/* Add "prefer" and "banned" (those in force at `now`) to a scheduler-input row. */
+void db_constraints_sched(wp_db *db, const char *group, int64_t now, json_t *row);
 bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_cluster_maintenance(wp_db *db, const json_t *args, wp_err *err);

@@ -215,9 +215,17 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err)
                                                      "resume', or choose another node");
         }
     }
+    if (ok && json_object_get(args, "until") && !to) {
+        wp_errf(err, WP_E_INVALID, "cannot move group '%s' for a while", name);
+        wp_err_why(err, "a lifetime needs a target node");
+        wp_err_todo(err, "give --to NODE with --lifetime");
+        ok = false;
+    }
     const char *vals[2] = {name, node};
     ok = ok &&
          db_run(db, "UPDATE grp SET move_to = ?2 WHERE name = ?1", 2, vals, "move a group", err);
+    if (ok && json_object_get(args, "until"))
+        ok = db_constraint_prefer(db, name, node, args, err);
     free(node);
     free(name);
     return ok;

@@ -337,6 +337,9 @@ static json_t *groups_read(wp_db *db, const char *name, wp_err *err)
     {
         const char *gname = json_string_value(json_object_get(g, "name"));
         json_t *names = group_order(db, gname, err);
+        json_t *place = db_constraints(db, gname);
+        if (place)
+            json_object_set_new(g, "constraints", place);
         json_t *sched = json_incref(json_object_get(g, "sched_state"));
         json_object_del(g, "sched_state");
         bool ok = names && group_state(db, gname, json_string_value(sched), g, err);

@@ -81,13 +81,16 @@ static json_t *node_row(wp_db *db, sqlite3_stmt *st, const void *ctx)
                      "drained", sqlite3_column_int(st, 3) != 0);
 }
 
+/* ctx: the run's `now` (constraints that ended are left out). */
 static json_t *group_row(wp_db *db, sqlite3_stmt *st, const void *ctx)
 {
-    (void)db;
-    (void)ctx;
-    return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o}", "name", col_text(st, 0), "policy",
-                     db_json_column(st, 1), "owner", col_nullable(st, 2), "target", col_text(st, 3),
-                     "move_to", col_nullable(st, 4), "failovers", col_history(st, 5));
+    json_t *row =
+        json_pack("{s:s, s:o, s:o, s:s, s:o, s:o}", "name", col_text(st, 0), "policy",
+                  db_json_column(st, 1), "owner", col_nullable(st, 2), "target", col_text(st, 3),
+                  "move_to", col_nullable(st, 4), "failovers", col_history(st, 5));
+    if (row)
+        db_constraints_sched(db, col_text(st, 0), *(const int64_t *)ctx, row);
+    return row;
 }
 
 /* Stored names of what a resource depends on, by name. */
@@ -183,7 +186,7 @@ static json_t *export_all(wp_db *db, const up_set *up, int64_t now, long tz_offs
         return export_oom(err), NULL;
     /* rows_into resets each statement, so they can run one after another. */
     if (!rows_into(db, sn, json_object_get(in, "nodes"), node_row, up, err) ||
-        !rows_into(db, sg, json_object_get(in, "groups"), group_row, NULL, err) ||
+        !rows_into(db, sg, json_object_get(in, "groups"), group_row, &now, err) ||
         !rows_into(db, sr, json_object_get(in, "resources"), resource_row, NULL, err)) {
         json_decref(in);
         return NULL;

@@ -52,8 +52,14 @@ static const wp_arg_spec args_resource_set[] = {{"name", WP_ARG_STRING, WP_ARG_R
                                                 {NULL, 0, 0}};
 static const wp_arg_spec args_depend[] = {
     {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"on", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
-static const wp_arg_spec args_move[] = {
-    {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"to", WP_ARG_STRING, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
+static const wp_arg_spec args_move[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                        {"to", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                        {"until", WP_ARG_INTEGER, WP_ARG_OPTIONAL},
+                                        {NULL, 0, 0}};
+static const wp_arg_spec args_ban[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                       {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                       {"until", WP_ARG_INTEGER, WP_ARG_OPTIONAL},
+                                       {NULL, 0, 0}};
 
 /* wolfpackd's own commands (src/db/ops_runtime.c) */
 static const wp_arg_spec args_report[] = {
@@ -146,6 +152,8 @@ static const wp_op_spec op_table[] = {
     {"group.online", WP_OP_COMMAND, args_name},
     {"group.offline", WP_OP_COMMAND, args_name},
     {"group.move", WP_OP_COMMAND, args_move},
+    {"group.ban", WP_OP_COMMAND, args_ban},
+    {"group.clear", WP_OP_COMMAND, args_name},
     {"resource.online", WP_OP_COMMAND, args_name},
     {"resource.offline", WP_OP_COMMAND, args_name},
     {"resource.fail", WP_OP_COMMAND, args_name},

@@ -419,11 +419,52 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
  * Groups
  * ------------------------------------------------------------------------- */
 
+/* The operator's constraints: "banned" nodes are no possible owners,
+ * "prefer" goes first among the preferred owners. */
+static bool group_constraints(wp_sched_input *in, wp_sched_group *g, const json_t *j,
+                              const char *where, wp_err *err)
+{
+    const json_t *banned = json_object_get(j, "banned");
+    int prefer = WP_SCHED_NO_NODE;
+    size_t i;
+    json_t *b;
+    if (banned && !json_is_array(banned))
+        return fail(err, where, "\"banned\" is not an array of node names",
+                    "give it as [\"n1\", ...] or leave it out");
+    json_array_foreach(banned, i, b)
+    {
+        int n = json_is_string(b) ? find_node(in, json_string_value(b)) : WP_SCHED_NO_NODE;
+        if (n == WP_SCHED_NO_NODE)
+            return fail(err, where, "\"banned\" names a node that is not in \"nodes\"",
+                        "add the node to \"nodes\" or fix the name");
+        if (!g->possible) {
+            g->possible = xcalloc(in->n_nodes, sizeof *g->possible);
+            for (size_t k = 0; k < in->n_nodes; k++)
+                g->possible[k] = true;
+        }
+        g->possible[n] = false;
+    }
+    if (!get_node_ref(in, j, "prefer", &prefer, where, err))
+        return false;
+    if (prefer != WP_SCHED_NO_NODE) {
+        int *list = xcalloc(g->n_preferred + 1, sizeof *list);
+        size_t n = 0;
+        list[n++] = prefer;
+        for (size_t k = 0; k < g->n_preferred; k++)
+            if (g->preferred[k] != prefer)
+                list[n++] = g->preferred[k];
+        free(g->preferred);
+        g->preferred = list;
+        g->n_preferred = n;
+    }
+    return true;
+}
+
 static bool parse_group(wp_sched_input *in, size_t i, const json_t *j, const json_t *defs,
                         wp_err *err)
 {
-    static const char *const keys[] = {"name",    "policy",    "owner", "target",
-                                       "move_to", "failovers", NULL};
+    static const char *const keys[] = {"name",      "policy", "owner",  "target", "move_to",
+                                       "failovers", "prefer", "banned", NULL};
     static const char *const targets[] = {"offline", "online", NULL};
     wp_sched_group *g = &in->groups[i];
     char where[WHERE_MAX];
@@ -447,7 +488,7 @@ static bool parse_group(wp_sched_input *in, size_t i, const json_t *j, const jso
         g->move_to = WP_SCHED_MOVE_BEST;
     else if (!get_node_ref(in, j, "move_to", &g->move_to, where, err))
         return false;
-    return true;
+    return group_constraints(in, g, j, where, err);
 }
 
 static int cmp_group(const void *a, const void *b)
