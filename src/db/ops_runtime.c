@@ -185,6 +185,21 @@ static const char *move_refusal(wp_db *db, const char *group, const char *node, 
     return why;
 }
 
+/* Is the group's policy managed=false? */
+static bool group_unmanaged(wp_db *db, const char *group)
+{
+    char *text = NULL;
+    bool un = false;
+    if (db_text(db, "SELECT policy FROM grp WHERE name = ?1", group, &text, NULL) > 0) {
+        json_t *policy = json_loads(text, 0, NULL);
+        const char *m = json_string_value(json_object_get(policy, "managed"));
+        un = m && strcmp(m, "false") == 0;
+        json_decref(policy);
+    }
+    free(text);
+    return un;
+}
+
 bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err)
 {
     char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
@@ -199,6 +214,17 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err)
         wp_errf(err, WP_E_NOTFOUND, "cannot move group '%s' to node '%.100s'", name, to);
         wp_err_why(err, "the cluster has no node of that name");
         wp_err_todo(err, "list the nodes with 'wolfpack node list'");
+    }
+    if (ok && (wp_db_maintenance(db) || group_unmanaged(db, name))) {
+        /* the coordinator consumes a move request it does not act on */
+        bool maint = wp_db_maintenance(db);
+        wp_errf(err, WP_E_CONFLICT, "cannot move group '%s'", name);
+        wp_err_why(err, maint ? "the cluster is in maintenance mode: nothing is moved"
+                              : "the group is unmanaged: the cluster does not move it");
+        wp_err_todo(err, maint ? "leave maintenance first ('wolfpack cluster maintenance off')"
+                               : "manage it again first ('wolfpack group manage %s')",
+                    name);
+        ok = false;
     }
     if (ok && to) {
         bool failed = false;

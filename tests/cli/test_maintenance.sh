@@ -65,6 +65,8 @@ check "maintenance: no failure is reported (still Online in the database)" \
 expect_ok "group show --json" json group show mweb
 check "maintenance: no move or stop was planned" jq -e '.owner == "n1"' "$OUT"
 
+expect_fail 4 "maintenance: a move is refused (it would not happen)" wp group move mweb --to n1
+expect_err "why: maintenance mode" "maintenance mode"
 expect_ok "cluster maintenance off" wp cluster maintenance off
 expect_out "off: says the nodes probe first" 'maintenance mode OFF .*probes'
 check "leaving maintenance: the service runs again" until_true 30 svc_running
@@ -99,6 +101,8 @@ check "managed again: its process runs" svc_running
 # --- unmanaged group ----------------------------------------------------------------
 expect_ok "group unmanage mweb" wp group unmanage mweb
 expect_out "group unmanage says what it means" 'Group mweb: unmanaged'
+expect_fail 4 "unmanaged group: a move is refused" wp group move mweb --to n1
+expect_err "why: unmanaged" "unmanaged"
 expect_ok "group offline mweb (recorded, not acted on)" wp group offline mweb
 sleep 2
 check "unmanaged group: nothing is stopped" svc_running
