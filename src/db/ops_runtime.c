@@ -221,8 +221,9 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err)
         wp_errf(err, WP_E_CONFLICT, "cannot move group '%s'", name);
         wp_err_why(err, maint ? "the cluster is in maintenance mode: nothing is moved"
                               : "the group is unmanaged: the cluster does not move it");
-        wp_err_todo(err, maint ? "leave maintenance first ('wolfpack cluster maintenance off')"
-                               : "manage it again first ('wolfpack group manage %s')",
+        wp_err_todo(err,
+                    maint ? "leave maintenance first ('wolfpack cluster maintenance off')"
+                          : "manage it again first ('wolfpack group manage %s')",
                     name);
         ok = false;
     }
