@@ -118,6 +118,8 @@ int wp_cmd_disk(wp_cli *cli, int argc, char **argv); /* cmd_disk.c: local, no da
 int wp_cmd_fence(wp_cli *cli, int argc, char **argv);
 int wp_cmd_node_fence(wp_cli *cli, int argc, char **argv);
 int wp_cmd_node_confirm_down(wp_cli *cli, int argc, char **argv);
+/* cmd_history.c: who changed what (src/db/audit.c) */
+int wp_cmd_history(wp_cli *cli, int argc, char **argv);
 
 /* Shared by verbs: run a read op that takes an optional {name} and print the
  * result as JSON (with --json) or through print_human. */

@@ -154,6 +154,7 @@ bool wp_ipc_listen(wp_daemon *d, wp_err *err);
 void wp_ipc_close_all(wp_daemon *d);
 wp_conn *wp_ipc_conn_find(wp_daemon *d, uint64_t id);
 uint64_t wp_ipc_conn_id(const wp_conn *c);
+uid_t wp_ipc_conn_uid(const wp_conn *c); /* the peer's credentials (SO_PEERCRED) */
 /* Queue a reply (stolen) on a connection and try to write it. */
 void wp_ipc_reply(wp_daemon *d, wp_conn *c, json_t *reply);
 /* A command of this connection finished: it may read its next request. */

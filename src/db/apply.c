@@ -9,6 +9,8 @@
  * transaction back, so nothing changes, not even the version.
  * wp_db_check() runs the same and always rolls back.  wp_db_apply_batch()
  * wraps many commands in one transaction, each in its own savepoint.
+ * A change a client made carries wolfpackd's "by" object beside op and
+ * args; it is recorded in the change history (audit.c).
  *
  * Handlers (ops_*.c) may therefore trust the JSON types of their args but
  * must validate every value (src/lib/model.h) and every reference.
@@ -134,7 +136,7 @@ static bool run_command(wp_db *db, const json_t *cmd, wp_err *err)
 {
     const json_t *args = NULL;
     db_op_fn fn = command_handler(cmd, &args, err);
-    return fn && fn(db, args, err) && db_version_bump(db, err);
+    return fn && fn(db, args, err) && db_audit_record(db, cmd, err) && db_version_bump(db, err);
 }
 
 static void rollback(wp_db *db)

@@ -95,6 +95,9 @@ bool wp_db_apply_batch(wp_db *db, const json_t *const *cmds, size_t count, wp_er
 
 /* Queries. */
 json_t *wp_db_status(wp_db *db, wp_err *err);
+/* The change history, oldest first: [{version, at, uid, user, node, op,
+ * args}] (the last 1000 changes clients made; src/db/audit.c). */
+json_t *wp_db_history(wp_db *db, wp_err *err);
 /* Is the cluster in maintenance mode (cluster.maintenance {on: true})? */
 bool wp_db_maintenance(wp_db *db);
 json_t *wp_db_node_list(wp_db *db, wp_err *err);

@@ -111,6 +111,8 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err);
+/* audit.c: record cmd's "by" (who made it) in the change history. */
+bool db_audit_record(wp_db *db, const json_t *cmd, wp_err *err);
 /* failures.c: each resource's failure record (in meta, "failures:NAME"). */
 bool db_failure_note(wp_db *db, const char *resource, const char *node, int64_t at, bool stop,
                      wp_err *err);

@@ -381,6 +381,33 @@ static void test_maintenance_flag(void **state)
             "on");
 }
 
+static void test_history(void **state)
+{
+    fx *f = *state;
+    wp_err err = {0};
+    json_t *h = wp_db_history(f->db, &err);
+    assert_int_equal(json_array_size(h), 0); /* the fixture's commands carry no "by" */
+    json_decref(h);
+    int64_t before = wp_db_version(f->db);
+    apply_ok(f->db, "{\"op\":\"group.create\",\"args\":{\"name\":\"audited\"},"
+                    "\"by\":{\"uid\":1000,\"user\":\"ann\",\"node\":\"n2\",\"at\":1700000000}}");
+    refused(f->db,
+            "{\"op\":\"group.create\",\"args\":{\"name\":\"audited\"},"
+            "\"by\":{\"uid\":1000,\"user\":\"ann\",\"node\":\"n2\",\"at\":1700000001}}",
+            WP_E_EXISTS, "audited");
+    h = wp_db_history(f->db, &err);
+    assert_int_equal(json_array_size(h), 1); /* the refusal left nothing */
+    json_t *e = json_array_get(h, 0);
+    assert_int_equal(json_integer_value(json_object_get(e, "version")), before + 1);
+    assert_field(e, "user", "ann");
+    assert_field(e, "node", "n2");
+    assert_field(e, "op", "group.create");
+    assert_int_equal(json_integer_value(json_object_get(e, "uid")), 1000);
+    assert_int_equal(json_integer_value(json_object_get(e, "at")), 1700000000);
+    assert_field(json_object_get(e, "args"), "name", "audited");
+    json_decref(h);
+}
+
 /* --- resource.report ----------------------------------------------------- */
 
 static void test_report(void **state)
@@ -862,6 +889,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_runtime_deterministic, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_failure_record, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_maintenance_flag, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_history, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
