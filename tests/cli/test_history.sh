@@ -5,7 +5,7 @@
 # command, under the database version it got; a refused change and the
 # daemon's own commands (the coordinator's, the executor's reports) are
 # not; --group and --since filter; --json prints the entries; bad --since
-# is a usage error.
+# is a usage error.  `cluster export` prints the configuration as JSON.
 . "$(dirname "$0")/lib.sh"
 start_daemon
 
@@ -49,6 +49,20 @@ check "--since 1h: all four" jq -e 'length == 4' "$OUT"
 expect_fail 2 "--since that is neither" wp history --since soon
 expect_fail 3 "--group of an unknown group" wp history --group nosuch
 expect_fail 2 "history takes no argument" wp history extra
+
+# --- cluster export: the configuration as data ---------------------------------
+expect_ok "cluster export" wp cluster export
+check "export is JSON with its format" jq -e '.format == "wolfpack-export-1" and .cluster == "clitest"' "$OUT"
+check "export holds the groups with their policies" jq -e \
+    '[.groups[].name] == ["Cluster Group", "hother", "hweb"] and
+     (.groups[] | select(.name == "hweb") | .policy.failback) == "never"' "$OUT"
+check "export holds the resources' configuration, not their runtime state" jq -e --arg c "/bin/sleep 4$$" \
+    '(.resources[] | select(.name == "hweb-svc")) as $r |
+     $r.group == "hweb" and $r.type == "Generic Service" and $r.props.command == $c and
+     ($r | has("state") | not) and ($r | has("restarts") | not)' "$OUT"
+check "export holds the nodes without their runtime flags" jq -e \
+    '.nodes == [{"name": "n1", "id": 1, "address": "127.0.0.1"}]' "$OUT"
+expect_fail 2 "cluster export takes no argument" wp cluster export extra
 
 expect_ok "group offline hweb (tidy up)" wp group offline hweb
 sleep 1
