@@ -60,7 +60,8 @@ expect_ok "resource with defaults" wp resource create r1 --group web --type serv
 expect_ok "show r1" wp resource show r1 --json
 check "resource defaults" jq -e '.policy == {"restart_action": "failover",
     "restart_threshold": "3", "restart_period": "900", "quick_check_interval": "5",
-    "thorough_check_interval": "60", "pending_timeout": "180", "managed": "true"}' "$OUT"
+    "thorough_check_interval": "60", "pending_timeout": "180", "managed": "true",
+    "failure_timeout": "0"}' "$OUT"
 expect_ok "resource with policies" wp resource create r2 --group web --type service \
     --prop command=/bin/true --policy restart_action=restart --policy restart_period=30m
 expect_ok "show r2" wp resource show r2 --json
