@@ -119,10 +119,16 @@ bool db_op_group_online(wp_db *db, const json_t *args, wp_err *err)
     if (!name)
         return false;
     const char *vals[1] = {name};
+    /* the operator's online is a retry (WSFC): failures are forgotten, so
+     * even an error retrying could not mend is tried once more */
     bool ok = db_run(db, "UPDATE grp SET target = 'online', failovers = '[]' WHERE name = ?1", 1,
                      vals, "bring a group online", err) &&
-              db_run(db, "UPDATE resource SET target = 'online', restarts = '[]' WHERE grp = ?1", 1,
-                     vals, "bring a group online", err);
+              db_run(db,
+                     "UPDATE resource SET target = 'online', restarts = '[]',"
+                     " last_error = CASE state WHEN 'Failed' THEN NULL ELSE last_error END"
+                     " WHERE grp = ?1",
+                     1, vals, "bring a group online", err) &&
+              db_failure_forget_group(db, name, err);
     free(name);
     return ok;
 }
@@ -277,8 +283,12 @@ bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err)
     if (!name)
         return false;
     const char *rv[1] = {name}, *gv[1] = {group};
-    bool ok = db_run(db, "UPDATE resource SET target = 'online', restarts = '[]' WHERE name = ?1",
+    bool ok = db_run(db,
+                     "UPDATE resource SET target = 'online', restarts = '[]',"
+                     " last_error = CASE state WHEN 'Failed' THEN NULL ELSE last_error END"
+                     " WHERE name = ?1",
                      1, rv, "bring a resource online", err) &&
+              db_failure_forget(db, name, err) &&
               db_run(db, "UPDATE grp SET target = 'online' WHERE name = ?1", 1, gv,
                      "bring a resource online", err);
     free(name);

@@ -59,6 +59,15 @@ expect_out "show prints the failure count per node" '^ *failures: +n1: 1'
 expect_ok "status" wp status
 expect_out "status lists the failures per resource and node" '^  fweb-svc +n1 +1 +the command program .*not installed'
 
+# the operator's online is a retry (as in Windows), even of such an error
+expect_ok "group online fweb (retry)" wp group online fweb
+settle
+expect_ok "resource show --json" json resource show fweb-svc
+check "retried once: one restart, failed again, one failure on record" \
+    jq -e '.restarts | length == 1' "$OUT"
+check "... and left Failed again, not installed" \
+    jq -e '.state == "Failed" and (.last_error | test("not installed")) and .failures == {"n1": 1}' "$OUT"
+
 expect_ok "correct the program" wp resource set fweb-svc --prop "command=$SVC_CMD"
 expect_ok "resource cleanup fweb-svc" wp resource cleanup fweb-svc
 check "after cleanup the service runs" until_true 30 is_state fweb-svc Online
