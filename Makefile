@@ -6,27 +6,37 @@
 #   make check                unit tests + CLI tests against $(BUILD)
 #   make fuzz                 libFuzzer targets (clang) into build-fuzz/
 #   make format               clang-format every source file
+#   make progs                only what is installed: wolfpackd, wolfpack, the kits
 #   make install              wolfpack + wolfpackd into $(PREFIX)/sbin (and a
 #                             wolfpack link in $(PREFIX)/bin), the man pages
 #                             into $(PREFIX)/share/man, the systemd unit into
-#                             $(PREFIX)/lib/systemd/system; DESTDIR= for
+#                             $(PREFIX)/lib/systemd/system, bash completion,
+#                             /etc/default/wolfpackd; DESTDIR= for
 #                             packaging (default PREFIX /usr/local)
+#   make install-kits         the built kits into $(PREFIX)/lib/wolfpack/kits
+#   make deb                  the Debian packages into build/deb (tools/build-deb,
+#                             docs/PACKAGING.md)
 #
 # Sources are picked up by folder: a new .c file in src/<part>/ needs no
 # change here.  Unit tests are tests/unit/test_*.c, one binary each.
 
 CC ?= cc
 BUILD ?= build
+# The version of wolfpack, in one place: the file VERSION (`wolfpack
+# --version`, `wolfpackd --version`; debian/changelog must carry it too,
+# tests/run-package checks that).
+VERSION := $(shell cat VERSION)
 SAN ?=
 PKGS := jansson sqlite3 libqb libcpg libvotequorum libquorum libcmap libcrypto \
-        libnl-route-3.0 libnl-3.0 libarchive libzstd libxml-2.0 yaml-0.1 ldns
+        libnl-route-3.0 libnl-3.0 libarchive libzstd libxml-2.0 yaml-0.1 ldns libsystemd libcrypt
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -DWP_VERSION='"$(VERSION)"' $(WARN) $(CPPFLAGS) $(CFLAGS) \
+              $(PKG_CFLAGS) -MMD -MP
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDSAN := -fsanitize=address,undefined
@@ -55,8 +65,9 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 KIT_BINS := $(foreach s,$(KIT_SRCS),$(BUILD)/$(subst /src/,/bin/,$(s:.c=)))
 KIT_COPIES := $(addprefix $(BUILD)/,$(KIT_DATA))
 
-.PHONY: all check unit clitest fuzz format clean install uninstall
-all: $(DAEMON) $(CLI) $(UNIT_BINS) $(TOOL_BINS) $(KIT_BINS) $(KIT_COPIES)
+.PHONY: all progs check unit clitest fuzz format clean install install-kits uninstall deb
+all: progs $(UNIT_BINS) $(TOOL_BINS)
+progs: $(DAEMON) $(CLI) $(KIT_BINS) $(KIT_COPIES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -67,11 +78,14 @@ $(LIB): $(call obj,$(LIB_SRCS))
 	rm -f $@
 	ar rcs $@ $^
 
+# the programs that print the version are rebuilt when it changes
+$(BUILD)/src/cli/main.o $(BUILD)/src/daemon/main.o: VERSION
+
 $(DAEMON): $(call obj,$(DAEMON_SRCS)) $(LIB)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(CLI): $(call obj,$(CLI_SRCS)) $(LIB)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcmocka
@@ -84,7 +98,7 @@ $(KIT_BINS): $(BUILD)/%: $$(subst /bin/,/src/,%).c
 	@mkdir -p $(dir $@)
 	@mkdir -p $(BUILD)/kitdeps
 	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -MMD -MP -MF $(BUILD)/kitdeps/$(subst /,_,$@).d \
-	    $(LDSAN) -o $@ $<
+	    $(LDSAN) $(LDFLAGS) -o $@ $<
 
 $(KIT_COPIES): $(BUILD)/%: %
 	@mkdir -p $(dir $@)
@@ -122,10 +136,14 @@ SBINDIR ?= $(PREFIX)/sbin
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+KITDIR ?= $(PREFIX)/lib/wolfpack/kits
 
 install: $(DAEMON) $(CLI)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/default
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/wolfpackd
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/wolfpack
 	ln -sf $(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack
@@ -134,11 +152,22 @@ install: $(DAEMON) $(CLI)
 	sed 's|/usr/local/sbin/wolfpackd|$(SBINDIR)/wolfpackd|' contrib/wolfpackd.service \
 	    >$(DESTDIR)$(UNITDIR)/wolfpackd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/wolfpackd.service
+	install -m 0644 contrib/bash-completion/wolfpack $(DESTDIR)$(COMPLETIONDIR)/wolfpack
+	install -m 0644 contrib/wolfpackd.default $(DESTDIR)$(SYSCONFDIR)/default/wolfpackd
 
+# every built kit, as `wolfpack app install` takes it (docs/KITS.md)
+install-kits: $(KIT_BINS) $(KIT_COPIES)
+	install -d $(DESTDIR)$(KITDIR)
+	cp -R --no-preserve=ownership $(BUILD)/kits/. $(DESTDIR)$(KITDIR)/
+	chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(KITDIR)
+
+deb:
+	tools/build-deb
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/wolfpackd $(DESTDIR)$(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack \
 	    $(DESTDIR)$(MANDIR)/man8/wolfpack.8 $(DESTDIR)$(MANDIR)/man8/wolfpackd.8 \
-	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service
+	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service \
+	    $(DESTDIR)$(COMPLETIONDIR)/wolfpack
 
 clean:
 	rm -rf build build-*

@@ -29,7 +29,13 @@
 #   WOLFPACK_DEMO_APP=recordstore   the other application
 #   WPTC_DIR, WPTC_PREFIX   where the test cluster lives (docs/TESTCLUSTER.md)
 # Exit status 0 only when every check of the summary holds.
-set -u
+#
+# Every step whose output is captured is captured whole and cut afterwards
+# (out=$(cmd) || fail ...; then ${out##*$'\n'}), never `$(cmd | tail -1) ||
+# fail`, whose status is tail's: a failed step stops the demo at once with
+# its own error.  pipefail makes the other pipelines' status their first
+# failure's too (wpx, field, group_state).
+set -u -o pipefail
 cd "$(dirname "$0")" || exit 1
 short=0
 [ "${1:-}" = "--short" ] && short=1
@@ -332,7 +338,9 @@ pause 3
 # ---- 4 ------------------------------------------------------------------------------------------
 act "4. A virtual server (IP address, network name in DNS, shared disk), and migrate into it"
 shown host "$TC" disk disk1 --prepare
-disk=$("$TC" disk disk1 --prepare | tail -1) || fail "no shared disk"
+disk_out=$("$TC" disk disk1 --prepare) || fail "no shared disk: $TC disk failed (its error above)"
+disk=${disk_out##*$'\n'} # its last line: the device path every node sees
+case "$disk" in /*) ;; *) fail "no shared disk: $TC disk printed \"$disk\", not a device path" ;; esac
 say "the shared disk: one image, a loop device per node ($disk on every node), an on-disk lease"
 wp n1 group create $GROUP --policy preferred_owners=n1,n2,n3 || fail "group create"
 wp n1 resource create $GROUP-ip --group $GROUP --type "IP Address" --prop address=$VIP/24 ||
@@ -386,7 +394,8 @@ pause
 act "6. ${NOUN^} sent to the network name $NAME"
 on client getent hosts $NAME
 t0=$(date +%s.%N)
-"$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >/dev/null
+"$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >/dev/null ||
+    fail "$APP does not answer under $NAME (${PROBES[*]}) within 60 s"
 say "(the application answers under the name; waited $(elapsed "$t0" "$(date +%s.%N)") s)"
 owner=$(group_state n3 | cut -d' ' -f2)
 say "(the client sends 10 $NOUN to $NAME $SEND_HOW)"
@@ -493,8 +502,8 @@ while left=$(alive $pids) && [ -n "$left" ] && [ $SECONDS -lt $end ]; do sleep 0
 [ -z "$left" ] || ps -o pid,stat,args -p "$(echo $left | tr ' ' ,)" | sed 's/^/   still running: /'
 left=$(echo $left | wc -w)
 check "nothing left running: $(echo $pids | wc -w) processes of the cluster gone" [ $left -eq 0 ]
-check "no namespace ${PREFIX}* left" sh -c "! ip netns list | grep -q '^$PREFIX'"
-check "no loop device of $STATE left" sh -c "! losetup -a | grep -qF '$STATE/'"
+check "no namespace ${PREFIX}* left" sh -c "! ip netns list | grep '^$PREFIX' >/dev/null"
+check "no loop device of $STATE left" sh -c "! losetup -a | grep -F '$STATE/' >/dev/null"
 for c in "${CHECKS[@]}"; do say "$c"; done
 if [ $BAD -eq 0 ]; then
     demo_ok=1

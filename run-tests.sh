@@ -7,10 +7,13 @@
 #
 # Steps: install Debian packages; build with gcc (-Werror), with clang, and
 # with AddressSanitizer+UBSan; check clang-format; run unit, scheduler, CLI
-# and docs (the man pages render and cover the usage texts) tests on the
-# gcc build and again on the sanitizer build; run the fuzzer
-# briefly; run the integration tests (network namespaces, real Corosync:
-# needs root).  Prints one closing tally "N passed, N failed".
+# and docs (the man pages render and cover the usage texts) tests, and the
+# dependency check (tools/install-deps installs all that is used), on the
+# gcc build and again on the sanitizer build; run the fuzzers briefly (10
+# minutes each with --soak); build the Debian packages, lintian them and
+# install them into a throwaway root; run the integration tests (network
+# namespaces, real Corosync: needs root).  Prints one closing tally
+# "N passed, N failed".
 set -u
 cd "$(dirname "$0")"
 
@@ -21,7 +24,7 @@ for a in "$@"; do
     --quick) quick=1 ;;
     --soak) soak=1 ;;
     -h | --help)
-        sed -n '2,13p' "$0"
+        sed -n '2,15p' "$0"
         exit 0
         ;;
     *)
@@ -80,10 +83,13 @@ run "unit (gcc)" tests/run-unit build
 [ -x tests/run-sched ] && run "scheduler fixtures" tests/run-sched build
 [ -x tests/run-cli ] && run "cli (gcc)" tests/run-cli build
 [ -x tests/run-docs ] && run "docs (man pages)" tests/run-docs build
+[ -x tests/run-deps ] && run "dependencies (install-deps covers what is used)" tests/run-deps
 if [ $quick -eq 0 ]; then
     run "unit (asan+ubsan)" tests/run-unit build-san
     [ -x tests/run-cli ] && run "cli (asan+ubsan)" tests/run-cli build-san
     run "fuzz (short)" tools/run-fuzz 30
+    [ -x tests/run-package ] && run "Debian packages (build, lintian, install)" tests/run-package
+    [ $soak -eq 1 ] && run "fuzz (soak)" tools/run-fuzz 600
     [ -x tests/run-integration ] && run "integration" tests/run-integration build
 fi
 

@@ -2,18 +2,21 @@
  * agent.c -- the table of resource agents and what every agent shares:
  * lookup by type, op and result names, running one op in-process, and
  * exec'ing a program the clean way (no shell, clean environment, stdin from
- * /dev/null, output to the op's log, no inherited descriptors).
+ * /dev/null, output to the op's log, no inherited descriptors), and the
+ * note a successful op may leave (wp_agent_note).
  *
  * The child mechanism that runs ops away from the daemon is in run.c; the
- * types themselves are ip.c, service.c and ocf.c.
+ * five types themselves are ip.c (IP Address), netname.c (Network Name),
+ * disk.c (Physical Disk), service.c (Generic Service) and ocf.c (OCF).
  */
 #include "agent.h"
-#include "disk.h"
-#include "netname.h"
+#include "../lib/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,6 +50,16 @@ const wp_agent_type *wp_agent_lookup(wp_rtype type, wp_err *err)
         return NULL;
     }
     return agent_table[type];
+}
+
+void wp_agent_note(wp_err *err, const char *fmt, ...)
+{
+    char what[sizeof err->what];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    wp_errf(err, WP_OK, "%s", what);
 }
 
 const char *wp_agent_rc_name(wp_agent_rc rc)
@@ -109,6 +122,22 @@ bool wp_agent_op_parse(const char *text, wp_agent_op *out, wp_err *err)
     return false;
 }
 
+bool wp_agent_has_op(const wp_agent_type *t, wp_agent_op op, wp_err *err)
+{
+    if ((int)op >= 0 && op < WP_OP__COUNT && t->ops[op])
+        return true;
+    wp_errf(err, WP_E_INTERNAL, "the %s agent has no %s operation", t->name, wp_agent_op_name(op));
+    wp_err_why(err, "the agent table is incomplete");
+    wp_err_todo(err, "report this as a bug");
+    return false;
+}
+
+const char *wp_agent_prop(const wp_agent_ctx *ctx, const char *key)
+{
+    const char *v = wp_json_str(ctx->props, key);
+    return v && v[0] ? v : NULL;
+}
+
 long wp_agent_timeout_ms(const wp_agent_ctx *ctx)
 {
     return ctx->timeout_ms > 0 ? ctx->timeout_ms : WP_AGENT_DEFAULT_TIMEOUT_MS;
@@ -119,13 +148,8 @@ wp_agent_rc wp_agent_op_call(wp_rtype type, wp_agent_op op, const wp_agent_ctx *
     const wp_agent_type *t = wp_agent_lookup(type, err);
     if (!t)
         return WP_AGENT_FAILED;
-    if ((int)op < 0 || op >= WP_OP__COUNT || !t->ops[op]) {
-        wp_errf(err, WP_E_INTERNAL, "the %s agent has no %s operation", t->name,
-                wp_agent_op_name(op));
-        wp_err_why(err, "the agent table is incomplete");
-        wp_err_todo(err, "report this as a bug");
+    if (!wp_agent_has_op(t, op, err))
         return WP_AGENT_FAILED;
-    }
     if (!ctx->name || !wp_name_valid("resource", ctx->name, err))
         return WP_AGENT_FAILED;
     wp_err e;
@@ -151,6 +175,16 @@ void wp_agent_status_text(int status, char *buf, size_t n)
         snprintf(buf, n, "ended with wait status 0x%x", (unsigned)status);
 }
 
+void wp_agent_child_reset_signals(void)
+{
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+}
+
 void wp_agent_exec_child(char *const argv[], char *const envp[], int out_fd, int err_fd)
 {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -159,12 +193,7 @@ void wp_agent_exec_child(char *const argv[], char *const envp[], int out_fd, int
     if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
         _exit(126);
     close_range(3, ~0U, 0);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP)
-            signal(s, SIG_DFL);
+    wp_agent_child_reset_signals();
     execve(argv[0], argv, envp);
     dprintf(2, "wolfpack agent: cannot execute %s: %s\n", argv[0], strerror(errno));
     _exit(127);

@@ -87,15 +87,22 @@ typedef struct wp_agent_type {
     wp_agent_fn ops[WP_OP__COUNT];
 } wp_agent_type;
 
-/* The registered types (defined in ip.c, service.c, ocf.c). */
-extern const wp_agent_type wp_agent_ip;
-extern const wp_agent_type wp_agent_service;
-extern const wp_agent_type wp_agent_ocf;
+/* The five registered types, one per wp_rtype (the table is in agent.c). */
+extern const wp_agent_type wp_agent_ip;      /* ip.c */
+extern const wp_agent_type wp_agent_netname; /* netname.c (netname.h: its helpers) */
+extern const wp_agent_type wp_agent_disk;    /* disk.c (disk.h: keeper, watcher, fencing) */
+extern const wp_agent_type wp_agent_service; /* service.c */
+extern const wp_agent_type wp_agent_ocf;     /* ocf.c */
 
 /* The agent of a type, or NULL with err ("not built yet", "unknown type"). */
 const wp_agent_type *wp_agent_lookup(wp_rtype type, wp_err *err);
 
 const char *wp_agent_rc_name(wp_agent_rc rc); /* "ok", "not-running", ... */
+/* An op that succeeds may still leave a note for the operator in err:
+ * code WP_OK with WHAT set (e.g. "DNS updates are not signed").  The runner
+ * hands it back with the success, and the executor records it with the
+ * resource's Online report (its last_error), so `resource show` says it. */
+void wp_agent_note(wp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *wp_agent_op_name(wp_agent_op op); /* "start", "quick-check", ... */
 /* Parse "validate", "start", "stop", "quick"/"quick-check"/"looksalive",
  * "thorough"/"thorough-check"/"isalive"/"monitor". */
@@ -118,8 +125,9 @@ wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
                                 const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
                                 wp_err *err);
 pid_t wp_agent_job_pid(const wp_agent_job *job);
-/* The same two runners for a type that is not in the table (tests, tools):
- * t's op runs as it is, without model.h's property check. */
+/* FOR TESTS ONLY (tests/unit/test_agents.c; wolfpackd does not use them):
+ * the same two runners for a type that is not in the table, whose op runs
+ * as it is, without model.h's property check. */
 wp_agent_rc wp_agent_type_run(const wp_agent_type *t, wp_agent_op op, const wp_agent_ctx *ctx,
                               wp_err *err);
 wp_agent_job *wp_agent_type_spawn(qb_loop_t *loop, const wp_agent_type *t, wp_agent_op op,
@@ -134,8 +142,13 @@ void wp_agent_job_cancel(wp_agent_job *job);
  * now (OCF, for the agent's advertised timeout).  No-op outside a child. */
 void wp_agent_child_set_deadline(const wp_agent_ctx *ctx, long timeout_ms);
 
+/* Does t implement op?  false with err (a bug: the table is incomplete). */
+bool wp_agent_has_op(const wp_agent_type *t, wp_agent_op op, wp_err *err);
 /* The op's effective timeout: ctx->timeout_ms or the default. */
 long wp_agent_timeout_ms(const wp_agent_ctx *ctx);
+/* A property of the resource: its string value, or NULL when it is not
+ * set, empty or not a string. */
+const char *wp_agent_prop(const wp_agent_ctx *ctx, const char *key);
 
 /* Fork+exec argv[0] (absolute, no PATH search) with envp, stdin /dev/null,
  * stdout/stderr to log_fd, other fds closed, default signals; the program
@@ -146,6 +159,9 @@ bool wp_agent_exec(char *const argv[], char *const envp[], int log_fd, int *stat
  * err_fd (-1 = /dev/null), close fds >= 3, default signals, execve.  Never
  * returns (exit 127 when exec fails). */
 _Noreturn void wp_agent_exec_child(char *const argv[], char *const envp[], int out_fd, int err_fd);
+/* In a forked child: no signal blocked, every handler back to default
+ * (the daemon's mask and handlers must not reach agents and programs). */
+void wp_agent_child_reset_signals(void);
 /* Describe a waitpid status: "exited with status 3", "was killed by SIGKILL". */
 void wp_agent_status_text(int status, char *buf, size_t n);
 /* The clean environment every program gets: PATH only (static storage). */

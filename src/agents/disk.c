@@ -4,8 +4,9 @@
  * keeper process of disk_keeper.c.  Also the operator helpers behind
  * `wolfpack disk prepare` and `wolfpack disk release --force`.
  *
- *   validate  block device, lease area with a readable header, the file
- *             system ends before the lease area, the fstype matches
+ *   validate  block device (never the one holding this node's own system:
+ *             wp_disk_not_system), lease area with a readable header, the
+ *             file system ends before the lease area, the fstype matches
  *   start     arbitrate: watch the lease until it is free or unchanged for
  *             more than L, claim it (write, settle, read back), start the
  *             keeper, fsck (e2fsck -p), mount in this mount namespace
@@ -20,8 +21,12 @@
  * The lease watcher of a possible owner is disk_watch.c (docs/DISK.md).
  */
 #include "disk.h"
+#include "../lib/clock.h"
+#include "../lib/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <signal.h>
@@ -32,6 +37,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -51,21 +57,15 @@ typedef struct disk_res {
     int log_fd;
 } disk_res;
 
-static const char *prop(const wp_agent_ctx *ctx, const char *key)
-{
-    const char *v = json_string_value(json_object_get(ctx->props, key));
-    return v && v[0] ? v : NULL;
-}
-
 static disk_res res_of(const wp_agent_ctx *ctx)
 {
     disk_res r = {
         .name = ctx->name,
         .run_dir = ctx->run_dir && ctx->run_dir[0] ? ctx->run_dir : WP_AGENT_RUN_DIR,
-        .device = prop(ctx, "device"),
-        .mountpoint = prop(ctx, "mountpoint"),
-        .fstype = prop(ctx, "fstype"),
-        .options = prop(ctx, "mount_options"),
+        .device = wp_agent_prop(ctx, "device"),
+        .mountpoint = wp_agent_prop(ctx, "mountpoint"),
+        .fstype = wp_agent_prop(ctx, "fstype"),
+        .options = wp_agent_prop(ctx, "mount_options"),
         .log_fd = ctx->log_fd,
     };
     return r;
@@ -82,15 +82,6 @@ static void logmsg(const disk_res *r, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     dprintf(r->log_fd, "wolfpack disk %s: %s\n", r->name, buf);
-}
-
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
 }
 
 bool wp_disk_node_name(char out[WP_DISK_OWNER_MAX], wp_err *err)
@@ -120,26 +111,6 @@ static void state_path(const disk_res *r, const char *suffix, char *out, size_t 
     snprintf(out, n, "%s/%s.disk%s", r->run_dir, r->name, suffix);
 }
 
-static unsigned long long starttime_of(pid_t pid, char *state)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    unsigned long long start = 0;
-    if (!p || sscanf(p + 2,
-                     "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-                     "%*d %*d %llu",
-                     state, &start) != 2)
-        return 0;
-    return start;
-}
-
 static bool keeper_read(const disk_res *r, keeper_state *k)
 {
     memset(k, 0, sizeof *k);
@@ -158,8 +129,7 @@ static bool keeper_read(const disk_res *r, keeper_state *k)
             k->nonce = v;
     }
     fclose(f);
-    char st = 0;
-    k->alive = k->pid > 0 && starttime_of(k->pid, &st) == k->start && st != 'Z';
+    k->alive = k->pid > 0 && wp_proc_start_time(k->pid) == k->start;
     return k->pid > 0;
 }
 
@@ -179,15 +149,14 @@ static void keeper_stop(const disk_res *r, const keeper_state *k)
     if (!k->alive)
         return;
     kill(k->pid, SIGTERM);
-    char st = 0;
     for (int i = 0; i < 400; i++) {
-        if (starttime_of(k->pid, &st) != k->start || st == 'Z')
+        if (wp_proc_start_time(k->pid) != k->start)
             return;
         if (i == 200) {
             logmsg(r, "keeper %d ignored SIGTERM: SIGKILL", (int)k->pid);
             kill(k->pid, SIGKILL);
         }
-        sleep_ms(10);
+        wp_clock_sleep_ms(10);
     }
 }
 
@@ -209,7 +178,82 @@ static bool device_rdev(const disk_res *r, dev_t *dev, wp_err *err)
         return false;
     }
     *dev = st.st_rdev;
+    return wp_disk_not_system(r->device, st.st_rdev, err);
+}
+
+/* The device number in the sysfs file PATH ("MAJ:MIN\n"). */
+static bool read_devnum(const char *path, dev_t *out)
+{
+    unsigned maj, min;
+    FILE *f = fopen(path, "r");
+    bool ok = f && fscanf(f, "%u:%u", &maj, &min) == 2;
+    if (f)
+        fclose(f);
+    if (ok)
+        *out = makedev(maj, min);
+    return ok;
+}
+
+/* Is rdev the device dev, the whole disk dev is a partition of, or (one
+ * level of device-mapper/md below) a device dev is built on or the disk of
+ * such a device? */
+static bool backs_device(dev_t rdev, dev_t dev, int depth)
+{
+    char sys[96], real[PATH_MAX], path[PATH_MAX + 32];
+    dev_t other;
+    if (rdev == dev)
+        return true;
+    snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(dev), minor(dev));
+    if (!realpath(sys, real))
+        return false;
+    snprintf(path, sizeof path, "%s/partition", real);
+    if (access(path, F_OK) == 0) {
+        snprintf(path, sizeof path, "%s/../dev", real);
+        if (read_devnum(path, &other) && other == rdev)
+            return true;
+    }
+    if (depth > 0)
+        return false;
+    snprintf(path, sizeof path, "%s/slaves", real);
+    DIR *d = opendir(path);
+    bool found = false;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        char dev_file[PATH_MAX + 300];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(dev_file, sizeof dev_file, "%s/slaves/%s/dev", real, e->d_name);
+        found = read_devnum(dev_file, &other) && backs_device(rdev, other, depth + 1);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+bool wp_disk_not_system(const char *device, dev_t rdev, wp_err *err)
+{
+    static const char *const dirs[] = {"/", "/usr", "/var", "/boot", "/etc"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        struct stat st;
+        if (stat(dirs[i], &st) != 0 || !backs_device(rdev, st.st_dev, 0))
+            continue;
+        wp_errf(err, WP_E_INVALID, "%s is the disk that holds this node's %s", device, dirs[i]);
+        wp_err_why(err, "a Physical Disk is a shared disk that moves between nodes; the disk of "
+                        "the node's own system must never be taken, fenced or mounted by "
+                        "wolfpack");
+        wp_err_todo(err, "set the device property to the shared disk (a LUN or a loop device "
+                         "attached to every node)");
+        return false;
+    }
     return true;
+}
+
+/* wp_disk_not_system for a path (a path that is no block device is left
+ * to the caller's own checks). */
+static bool path_not_system(const char *device, wp_err *err)
+{
+    struct stat st;
+    return stat(device, &st) != 0 || !S_ISBLK(st.st_mode) ||
+           wp_disk_not_system(device, st.st_rdev, err);
 }
 
 /* Header of the device, checked against the properties. */
@@ -296,18 +340,18 @@ static bool claim(const disk_res *r, int fd, const wp_disk_header *h, const wp_d
     memcpy(mine->uuid, h->uuid, 16);
     snprintf(mine->owner, sizeof mine->owner, "%s", me);
     if (getrandom(&mine->nonce, sizeof mine->nonce, 0) != sizeof mine->nonce)
-        mine->nonce = ((uint64_t)getpid() << 32) ^ (uint64_t)wp_disk_now_ms();
+        mine->nonce = ((uint64_t)getpid() << 32) ^ (uint64_t)wp_clock_ms();
     mine->generation = seen->generation + 1;
     mine->counter = seen->counter + 1;
     mine->lease_ms = h->lease_ms;
-    mine->wall_ms = wp_disk_wall_ms();
+    mine->wall_ms = wp_clock_wall_ms();
     if (!wp_disk_write_lease(fd, r->device, mine, err)) {
         /* a fence of an earlier incarnation may have set read-only since */
         clear_ro(r);
         if (!wp_disk_write_lease(fd, r->device, mine, err))
             return false;
     }
-    sleep_ms(settle_ms(h->lease_ms));
+    wp_clock_sleep_ms(settle_ms(h->lease_ms));
     wp_disk_lease back;
     bool valid;
     if (!wp_disk_read_lease(fd, r->device, &back, &valid, err))
@@ -329,7 +373,7 @@ static bool arbitrate(const disk_res *r, int fd, const wp_disk_header *h, const 
                       int64_t budget_ms, wp_disk_lease *mine, int64_t *claim_start,
                       char previous[WP_DISK_OWNER_MAX], wp_err *err)
 {
-    int64_t L = h->lease_ms, begin = wp_disk_now_ms();
+    int64_t L = h->lease_ms, begin = wp_clock_ms();
     wp_disk_observer obs = {0};
     if (wp_disk_watch_seed(r->run_dir, r->name, L, &obs))
         logmsg(r, "the lease watcher last saw a change %lld ms ago",
@@ -339,16 +383,16 @@ static bool arbitrate(const disk_res *r, int fd, const wp_disk_header *h, const 
         bool valid;
         if (!wp_disk_read_lease(fd, r->device, &rec, &valid, err))
             return false;
-        int64_t now = wp_disk_now_ms();
+        int64_t now = wp_clock_ms();
         wp_disk_observe(&obs, &rec, valid, now);
         int64_t wait = wp_disk_takeover_wait_ms(&obs, L, now);
         if (wait == 0) {
-            if (wp_disk_now_ms() - now > settle_ms(L) / 2)
+            if (wp_clock_ms() - now > settle_ms(L) / 2)
                 continue; /* too long since the read: read again (Fischer's bound) */
             logmsg(r, "claiming %s after %lld ms (last seen: %s \"%s\" generation %llu)", r->device,
                    (long long)(now - begin), wp_disk_lease_free(&rec) ? "free" : "held", rec.owner,
                    (unsigned long long)rec.generation);
-            *claim_start = wp_disk_now_ms();
+            *claim_start = wp_clock_ms();
             snprintf(previous, WP_DISK_OWNER_MAX, "%s", valid ? rec.owner : "");
             return claim(r, fd, h, &rec, me, mine, err);
         }
@@ -372,7 +416,7 @@ static bool arbitrate(const disk_res *r, int fd, const wp_disk_header *h, const 
             return false;
         }
         int64_t obs_ms = wp_disk_observe_ms(L);
-        sleep_ms(wait < obs_ms ? wait : obs_ms);
+        wp_clock_sleep_ms(wait < obs_ms ? wait : obs_ms);
     }
 }
 
@@ -392,7 +436,7 @@ static void release_lease(const disk_res *r, const char *me, uint64_t nonce)
         cur.flags = WP_DISK_F_RELEASED;
         cur.generation++;
         cur.counter++;
-        cur.wall_ms = wp_disk_wall_ms();
+        cur.wall_ms = wp_clock_wall_ms();
         if (wp_disk_write_lease(fd, r->device, &cur, &err))
             logmsg(r, "released the lease of %s", r->device);
         else
@@ -503,7 +547,7 @@ static bool do_umount(const disk_res *r, dev_t dev, wp_err *err)
             break;
         int n = wp_disk_kill_holders(dev, r->log_fd);
         logmsg(r, "%s was busy: killed %d process(es) still using it", r->mountpoint, n);
-        sleep_ms(50);
+        wp_clock_sleep_ms(50);
     }
     if (wp_disk_mounted(dev, r->mountpoint) && umount2(r->mountpoint, MNT_DETACH) != 0) {
         wp_errf(err, WP_E_IO, "cannot unmount %s", r->mountpoint);
@@ -609,7 +653,7 @@ static wp_agent_rc start_claimed(const disk_res *r, int fd, const wp_disk_lease 
         .lease = *mine,
         .log_fd = r->log_fd,
     };
-    int64_t now = wp_disk_now_ms();
+    int64_t now = wp_clock_ms();
     a.clock.lease_ms = mine->lease_ms;
     a.clock.last_hb_ms = now; /* the start itself is the first heartbeat */
     wp_disk_keeper_renewed(&a.clock, claim_start, now);
@@ -761,7 +805,7 @@ static bool marker_check(const disk_res *r, wp_err *err)
 {
     char path[4200], text[128], back[128] = "";
     snprintf(path, sizeof path, "%s/.wolfpack-check", r->mountpoint);
-    snprintf(text, sizeof text, "wolfpack %s %lld\n", r->name, (long long)wp_disk_now_ms());
+    snprintf(text, sizeof text, "wolfpack %s %lld\n", r->name, (long long)wp_clock_ms());
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) && fsync(fd) == 0 &&
               pread(fd, back, sizeof back - 1, 0) == (ssize_t)strlen(text) &&
@@ -896,6 +940,8 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
         wp_err_todo(err, "use --fstype ext4 or --no-mmp");
         return false;
     }
+    if (!path_not_system(o->device, err))
+        return false;
     if (o->force)
         force_writable(o->device, o->log_fd);
     int fd = wp_disk_open(o->device, true, err);
@@ -954,7 +1000,7 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
     }
     h.uuid[6] = (uint8_t)((h.uuid[6] & 0x0f) | 0x40);
     h.uuid[8] = (uint8_t)((h.uuid[8] & 0x3f) | 0x80);
-    wp_disk_lease l = {.lease_ms = L, .wall_ms = wp_disk_wall_ms()};
+    wp_disk_lease l = {.lease_ms = L, .wall_ms = wp_clock_wall_ms()};
     memcpy(l.uuid, h.uuid, 16);
     bool ok =
         wp_disk_write_lease(fd, o->device, &l, err) && wp_disk_write_header(fd, o->device, &h, err);
@@ -967,6 +1013,8 @@ bool wp_disk_prepare(const wp_disk_prepare_opts *o, wp_disk_header *out, wp_err 
 bool wp_disk_release_forced(const char *device, const char *by, wp_disk_lease *before, wp_err *err)
 {
     force_writable(device, 2);
+    if (!path_not_system(device, err))
+        return false;
     int fd = wp_disk_open(device, true, err);
     if (fd < 0)
         return false;
@@ -988,7 +1036,7 @@ bool wp_disk_release_forced(const char *device, const char *by, wp_disk_lease *b
         l.counter++;
         l.lease_ms = h.lease_ms;
         l.flags = WP_DISK_F_RELEASED | WP_DISK_F_FORCED;
-        l.wall_ms = wp_disk_wall_ms();
+        l.wall_ms = wp_clock_wall_ms();
         ok = wp_disk_write_lease(fd, device, &l, err);
     }
     close(fd);

@@ -36,7 +36,12 @@
 #include "agent.h"
 #include "disk_lease.h"
 
-extern const wp_agent_type wp_agent_disk;
+/* False (err filled) when the block device rdev (named device in the
+ * message) holds this node's own system: the file system of /, /usr, /var,
+ * /boot or /etc, the whole disk of such a partition, or a disk under such a
+ * device-mapper/md device.  Checked wherever a Physical Disk's device is
+ * used (docs/SECURITY.md, "Values refused"). */
+bool wp_disk_not_system(const char *device, dev_t rdev, wp_err *err);
 
 /* Feed the keeper of `resource` (run_dir NULL = WP_AGENT_RUN_DIR).  Never
  * blocks.  false: no keeper listens (the disk is not online here).  When the

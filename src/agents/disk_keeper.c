@@ -17,6 +17,9 @@
  * published deadline and fences in the keeper's place when it is stuck.
  */
 #include "disk.h"
+#include "../lib/clock.h"
+#include "../lib/fs.h"
+#include "../lib/proc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -325,26 +328,13 @@ static void file_path(char *out, size_t n, const char *run_dir, const char *res,
     snprintf(out, n, "%s/%s.disk%s", rdir(run_dir), res, suffix);
 }
 
-static void write_text(const char *path, const char *text)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-    close(fd);
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
-}
-
 static void publish_deadline(const char *run_dir, const char *res, int64_t deadline,
                              int64_t lease_ms)
 {
     char path[4096], text[64];
     file_path(path, sizeof path, run_dir, res, ".deadline");
     snprintf(text, sizeof text, "%lld %lld\n", (long long)deadline, (long long)lease_ms);
-    write_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
 static void record_fence(const char *run_dir, const char *res, bool late, const char *why)
@@ -359,29 +349,7 @@ static void record_fence(const char *run_dir, const char *res, bool late, const 
              late ? " (" WP_DISK_LATE_TAG ": the mount is left in place, quarantined; reboot "
                     "this node before it uses the disk again)"
                   : "");
-    write_text(path, text);
-}
-
-static unsigned long long proc_starttime(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    unsigned long long start = 0;
-    if (!p || sscanf(p + 2,
-                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-                     "%*d %*d %*d %llu",
-                     &start) != 1)
-        return 0;
-    return start;
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
 static void write_state(const wp_disk_keeper_args *a, pid_t pid)
@@ -391,9 +359,9 @@ static void write_state(const wp_disk_keeper_args *a, pid_t pid)
     snprintf(text, sizeof text,
              "pid=%d\nstart=%llu\nnonce=%llu\ngeneration=%llu\nowner=%s\ndevice=%s\n"
              "mountpoint=%s\n",
-             (int)pid, proc_starttime(pid), (unsigned long long)a->lease.nonce,
+             (int)pid, wp_proc_start_time(pid), (unsigned long long)a->lease.nonce,
              (unsigned long long)a->lease.generation, a->lease.owner, a->device, a->mountpoint);
-    write_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
 /* ---- the keeper loop ------------------------------------------------------- */
@@ -413,7 +381,7 @@ static _Noreturn void keeper_fence(keeper *k, const char *why)
     char path[4096];
     file_path(path, sizeof path, a->run_dir, a->resource, ".deadline");
     unlink(path); /* the fence is ours: the heartbeat side must not repeat it */
-    bool late = wp_disk_fence_late(k->clock.deadline_ms, k->clock.lease_ms, wp_disk_now_ms());
+    bool late = wp_disk_fence_late(k->clock.deadline_ms, k->clock.lease_ms, wp_clock_ms());
     wp_disk_fence_now(a->dev_fd, a->device, a->mountpoint, late, a->log_fd);
     record_fence(a->run_dir, a->resource, late, why);
     _exit(3);
@@ -423,17 +391,17 @@ static _Noreturn void keeper_fence(keeper *k, const char *why)
 static void keeper_renew(keeper *k)
 {
     const wp_disk_keeper_args *a = k->a;
-    int64_t start = wp_disk_now_ms();
+    int64_t start = wp_clock_ms();
     wp_disk_lease cur;
     bool valid;
     wp_err err;
     char why[1024];
     if (!wp_disk_read_lease(a->dev_fd, a->device, &cur, &valid, &err)) {
         snprintf(why, sizeof why, "cannot read the lease: %s: %s", err.what, err.why);
-        if (wp_disk_now_ms() >= k->clock.deadline_ms)
+        if (wp_clock_ms() >= k->clock.deadline_ms)
             keeper_fence(k, why);
         logf_fd(a->log_fd, "keeper of %s: %s (retrying)", a->resource, why);
-        k->clock.next_renew_ms = wp_disk_now_ms() + 20;
+        k->clock.next_renew_ms = wp_clock_ms() + 20;
         return;
     }
     if (!valid || !wp_disk_lease_is_mine(&cur, k->lease.owner, k->lease.nonce)) {
@@ -441,20 +409,20 @@ static void keeper_renew(keeper *k)
                  valid ? cur.owner : "damaged record", (unsigned long long)cur.generation);
         keeper_fence(k, why);
     }
-    wp_disk_action act = wp_disk_keeper_decide(&k->clock, wp_disk_now_ms());
+    wp_disk_action act = wp_disk_keeper_decide(&k->clock, wp_clock_ms());
     if (act == WP_DISK_FENCE_LEASE)
         keeper_fence(k, "the lease deadline passed before the renewal could be written");
     k->lease.counter = cur.counter + 1;
-    k->lease.wall_ms = wp_disk_wall_ms();
+    k->lease.wall_ms = wp_clock_wall_ms();
     if (!wp_disk_write_lease(a->dev_fd, a->device, &k->lease, &err)) {
         snprintf(why, sizeof why, "cannot renew the lease: %s: %s", err.what, err.why);
-        if (wp_disk_now_ms() >= k->clock.deadline_ms)
+        if (wp_clock_ms() >= k->clock.deadline_ms)
             keeper_fence(k, why);
         logf_fd(a->log_fd, "keeper of %s: %s (retrying)", a->resource, why);
-        k->clock.next_renew_ms = wp_disk_now_ms() + 20;
+        k->clock.next_renew_ms = wp_clock_ms() + 20;
         return;
     }
-    int64_t end = wp_disk_now_ms();
+    int64_t end = wp_clock_ms();
     if (end >= k->clock.deadline_ms)
         keeper_fence(k, "the renewal finished after the lease deadline");
     wp_disk_keeper_renewed(&k->clock, start, end);
@@ -470,7 +438,7 @@ static void keeper_read_fifo(keeper *k)
             if (buf[i] == 'f')
                 keeper_fence(k, "wolfpackd asked to fence (quorum lost)");
             if (buf[i] == 'h')
-                k->clock.last_hb_ms = wp_disk_now_ms();
+                k->clock.last_hb_ms = wp_clock_ms();
         }
     }
 }
@@ -478,7 +446,7 @@ static void keeper_read_fifo(keeper *k)
 static _Noreturn void keeper_loop(keeper *k)
 {
     for (;;) {
-        switch (wp_disk_keeper_decide(&k->clock, wp_disk_now_ms())) {
+        switch (wp_disk_keeper_decide(&k->clock, wp_clock_ms())) {
         case WP_DISK_FENCE_LEASE:
             keeper_fence(k, "the lease could not be renewed in time (deadline passed)");
         case WP_DISK_FENCE_HB:
@@ -489,7 +457,7 @@ static _Noreturn void keeper_loop(keeper *k)
         case WP_DISK_WAIT:
             break;
         }
-        int64_t wait = wp_disk_keeper_next(&k->clock) - wp_disk_now_ms();
+        int64_t wait = wp_disk_keeper_next(&k->clock) - wp_clock_ms();
         struct pollfd p[2] = {{k->fifo, POLLIN, 0}, {k->sigfd, POLLIN, 0}};
         poll(p, 2, wait < 0 ? 0 : (int)wait);
         if (p[1].revents & POLLIN) {
@@ -600,19 +568,6 @@ static bool fifo_send(const char *run_dir, const char *resource, char c)
     return ok;
 }
 
-static bool read_file(const char *path, char *buf, size_t n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t r = read(fd, buf, n - 1);
-    close(fd);
-    if (r < 0)
-        return false;
-    buf[r] = 0;
-    return true;
-}
-
 /* A value "key=..." of the keeper state text, copied into out. */
 static bool state_get(const char *text, const char *key, char *out, size_t n)
 {
@@ -635,11 +590,11 @@ bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
     bool sent = fifo_send(run_dir, resource, 'h');
     char path[4096], text[4096 + 512], num[64];
     file_path(path, sizeof path, run_dir, resource, ".deadline");
-    if (!read_file(path, num, sizeof num))
+    if (!wp_fs_read_small(path, num, sizeof num))
         return sent;
     long long deadline = 0, lease_ms = 0;
     if (sscanf(num, "%lld %lld", &deadline, &lease_ms) != 2 || deadline <= 0 ||
-        wp_disk_now_ms() < deadline + 20)
+        wp_clock_ms() < deadline + 20)
         return sent;
     /* Claim the fence first: only one heartbeat does it, once. */
     char claimed[4200];
@@ -651,15 +606,15 @@ bool wp_disk_keeper_heartbeat(const char *run_dir, const char *resource)
      * its place, and make sure it never writes again. */
     file_path(path, sizeof path, run_dir, resource, "");
     char pid[32] = "", start[32] = "", device[4096] = "", mp[4096] = "";
-    if (!read_file(path, text, sizeof text) || !state_get(text, "pid", pid, sizeof pid) ||
+    if (!wp_fs_read_small(path, text, sizeof text) || !state_get(text, "pid", pid, sizeof pid) ||
         !state_get(text, "start", start, sizeof start) ||
         !state_get(text, "device", device, sizeof device) ||
         !state_get(text, "mountpoint", mp, sizeof mp))
         return false;
     pid_t kp = (pid_t)atoi(pid);
-    if (kp > 0 && proc_starttime(kp) == strtoull(start, NULL, 10))
+    if (kp > 0 && wp_proc_start_time(kp) == strtoull(start, NULL, 10))
         kill(kp, SIGKILL);
-    bool late = wp_disk_fence_late(deadline, lease_ms, wp_disk_now_ms());
+    bool late = wp_disk_fence_late(deadline, lease_ms, wp_clock_ms());
     int fd = open(device, O_RDONLY | O_CLOEXEC);
     wp_disk_fence_now(fd, device, mp, late, 2);
     if (fd >= 0)

@@ -6,6 +6,7 @@
  * layout and the timing argument.
  */
 #include "disk_lease.h"
+#include "../lib/le.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,36 +23,6 @@
 static const char hdr_magic[8] = {'W', 'P', 'D', 'K', 'H', 'D', 'R', '1'};
 static const char lse_magic[8] = {'W', 'P', 'D', 'K', 'L', 'S', 'E', '1'};
 #define SUM_AT (WP_DISK_REC_BYTES - 32)
-
-/* ---- little-endian fields -------------------------------------------------- */
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
 
 static void checksum(const unsigned char *rec, unsigned char sum[32])
 {
@@ -75,8 +46,8 @@ static bool check_record(const unsigned char *in, const char magic[8], const cha
         wp_err_todo(err, "prepare the device with `wolfpack disk prepare DEVICE`");
         return false;
     }
-    if (get_u32(in + 8) != WP_DISK_VERSION) {
-        wp_errf(err, WP_E_CORRUPT, "the %s has format version %u", what, get_u32(in + 8));
+    if (wp_le32_get(in + 8) != WP_DISK_VERSION) {
+        wp_errf(err, WP_E_CORRUPT, "the %s has format version %u", what, wp_le32_get(in + 8));
         wp_err_why(err, "this wolfpack reads version %d only", WP_DISK_VERSION);
         wp_err_todo(err, "use the wolfpack version that prepared the disk");
         return false;
@@ -109,13 +80,13 @@ void wp_disk_header_encode(const wp_disk_header *h, unsigned char out[WP_DISK_RE
 {
     memset(out, 0, WP_DISK_REC_BYTES);
     memcpy(out, hdr_magic, 8);
-    put_u32(out + 8, WP_DISK_VERSION);
+    wp_le32_put(out + 8, WP_DISK_VERSION);
     memcpy(out + 12, h->uuid, 16);
-    put_u32(out + 28, h->lease_ms);
-    put_u64(out + 32, h->fs_bytes);
-    put_u64(out + 40, (uint64_t)h->created);
+    wp_le32_put(out + 28, h->lease_ms);
+    wp_le64_put(out + 32, h->fs_bytes);
+    wp_le64_put(out + 40, (uint64_t)h->created);
     memcpy(out + 48, h->fstype, strnlen(h->fstype, sizeof h->fstype - 1));
-    put_u32(out + 64, h->mmp);
+    wp_le32_put(out + 64, h->mmp);
     seal(out);
 }
 
@@ -125,13 +96,13 @@ bool wp_disk_header_decode(const unsigned char in[WP_DISK_REC_BYTES], wp_disk_he
     if (!check_record(in, hdr_magic, "lease area header", err))
         return false;
     memset(h, 0, sizeof *h);
-    h->version = get_u32(in + 8);
+    h->version = wp_le32_get(in + 8);
     memcpy(h->uuid, in + 12, 16);
-    h->lease_ms = get_u32(in + 28);
-    h->fs_bytes = get_u64(in + 32);
-    h->created = (int64_t)get_u64(in + 40);
+    h->lease_ms = wp_le32_get(in + 28);
+    h->fs_bytes = wp_le64_get(in + 32);
+    h->created = (int64_t)wp_le64_get(in + 40);
     memcpy(h->fstype, in + 48, sizeof h->fstype - 1);
-    h->mmp = get_u32(in + 64);
+    h->mmp = wp_le32_get(in + 64);
     if (h->lease_ms < WP_DISK_MIN_LEASE_MS || h->lease_ms > WP_DISK_MAX_LEASE_MS ||
         !owner_ok(h->fstype)) {
         wp_errf(err, WP_E_CORRUPT, "the lease area header holds impossible values");
@@ -147,15 +118,15 @@ void wp_disk_lease_encode(const wp_disk_lease *l, unsigned char out[WP_DISK_REC_
 {
     memset(out, 0, WP_DISK_REC_BYTES);
     memcpy(out, lse_magic, 8);
-    put_u32(out + 8, WP_DISK_VERSION);
+    wp_le32_put(out + 8, WP_DISK_VERSION);
     memcpy(out + 12, l->uuid, 16);
     memcpy(out + 28, l->owner, strnlen(l->owner, WP_DISK_OWNER_MAX - 1));
-    put_u64(out + 92, l->nonce);
-    put_u64(out + 100, l->generation);
-    put_u64(out + 108, l->counter);
-    put_u32(out + 116, l->lease_ms);
-    put_u32(out + 120, l->flags);
-    put_u64(out + 124, (uint64_t)l->wall_ms);
+    wp_le64_put(out + 92, l->nonce);
+    wp_le64_put(out + 100, l->generation);
+    wp_le64_put(out + 108, l->counter);
+    wp_le32_put(out + 116, l->lease_ms);
+    wp_le32_put(out + 120, l->flags);
+    wp_le64_put(out + 124, (uint64_t)l->wall_ms);
     seal(out);
 }
 
@@ -166,12 +137,12 @@ bool wp_disk_lease_decode(const unsigned char in[WP_DISK_REC_BYTES], wp_disk_lea
     memset(l, 0, sizeof *l);
     memcpy(l->uuid, in + 12, 16);
     memcpy(l->owner, in + 28, WP_DISK_OWNER_MAX - 1);
-    l->nonce = get_u64(in + 92);
-    l->generation = get_u64(in + 100);
-    l->counter = get_u64(in + 108);
-    l->lease_ms = get_u32(in + 116);
-    l->flags = get_u32(in + 120);
-    l->wall_ms = (int64_t)get_u64(in + 124);
+    l->nonce = wp_le64_get(in + 92);
+    l->generation = wp_le64_get(in + 100);
+    l->counter = wp_le64_get(in + 108);
+    l->lease_ms = wp_le32_get(in + 116);
+    l->flags = wp_le32_get(in + 120);
+    l->wall_ms = (int64_t)wp_le64_get(in + 124);
     if (!owner_ok(l->owner) || (l->flags & ~(WP_DISK_F_RELEASED | WP_DISK_F_FORCED))) {
         wp_errf(err, WP_E_CORRUPT, "the lease record holds impossible values");
         wp_err_why(err, "owner or flags are not what wolfpack writes");
@@ -294,20 +265,6 @@ void wp_disk_keeper_renewed(wp_disk_keeper_clock *c, int64_t start_ms, int64_t e
 }
 
 /* ---- device I/O ------------------------------------------------------------- */
-
-int64_t wp_disk_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t wp_disk_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int wp_disk_open(const char *device, bool rw, wp_err *err)
 {

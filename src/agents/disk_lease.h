@@ -139,9 +139,6 @@ void wp_disk_keeper_renewed(wp_disk_keeper_clock *c, int64_t start_ms, int64_t e
 
 /* ---- device I/O ----------------------------------------------------------- */
 
-int64_t wp_disk_now_ms(void);  /* CLOCK_MONOTONIC */
-int64_t wp_disk_wall_ms(void); /* CLOCK_REALTIME: display only */
-
 /* Open a block device for lease I/O (O_DIRECT | O_SYNC; read-only if !rw).
  * Checks it is a block device.  -1 with err. */
 int wp_disk_open(const char *device, bool rw, wp_err *err);

@@ -17,6 +17,9 @@
  * costs one 4 KiB O_DIRECT read every L/4.
  */
 #include "disk.h"
+#include "../lib/clock.h"
+#include "../lib/fs.h"
+#include "../lib/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,51 +41,6 @@ static void wpath(char *out, size_t n, const char *run_dir, const char *res, con
     snprintf(out, n, "%s/%s.disk%s", rdir(run_dir), res, suffix);
 }
 
-static void put_text(const char *path, const char *text)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-    close(fd);
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
-}
-
-static bool get_text(const char *path, char *buf, size_t n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t r = read(fd, buf, n - 1);
-    close(fd);
-    if (r < 0)
-        return false;
-    buf[r] = 0;
-    return true;
-}
-
-static unsigned long long start_of(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    if (!get_text(path, buf, sizeof buf))
-        return 0;
-    char *p = strrchr(buf, ')');
-    char st = 0;
-    unsigned long long start = 0;
-    if (!p ||
-        sscanf(p + 2,
-               "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-               "%*d %*d %llu",
-               &st, &start) != 2 ||
-        st == 'Z')
-        return 0;
-    return start;
-}
-
 /* The recorded watcher, if it still runs. */
 static pid_t watcher_alive(const char *run_dir, const char *resource)
 {
@@ -90,16 +48,10 @@ static pid_t watcher_alive(const char *run_dir, const char *resource)
     wpath(path, sizeof path, run_dir, resource, ".watch");
     long pid = 0;
     unsigned long long start = 0;
-    if (!get_text(path, text, sizeof text) || sscanf(text, "%ld %llu", &pid, &start) != 2 ||
-        pid <= 0 || start_of((pid_t)pid) != start)
+    if (!wp_fs_read_small(path, text, sizeof text) || sscanf(text, "%ld %llu", &pid, &start) != 2 ||
+        pid <= 0 || wp_proc_start_time((pid_t)pid) != start)
         return 0;
     return (pid_t)pid;
-}
-
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 static void publish(const char *path, const wp_disk_observer *obs)
@@ -109,7 +61,7 @@ static void publish(const char *path, const wp_disk_observer *obs)
              (long long)obs->changed_ms, obs->valid ? 1 : 0, (unsigned long long)obs->last.nonce,
              (unsigned long long)obs->last.generation, (unsigned long long)obs->last.counter,
              obs->last.flags, obs->last.owner[0] ? obs->last.owner : "-");
-    put_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
 }
 
 static _Noreturn void watcher_main(const char *run_dir, const char *resource, const char *device)
@@ -135,7 +87,7 @@ static _Noreturn void watcher_main(const char *run_dir, const char *resource, co
                 lease_ms = h.lease_ms;
         }
         if (fd >= 0 && wp_disk_read_lease(fd, device, &l, &valid, NULL)) {
-            wp_disk_observe(&obs, &l, valid, wp_disk_now_ms());
+            wp_disk_observe(&obs, &l, valid, wp_clock_ms());
             publish(obs_path, &obs);
         } else {
             unlink(obs_path); /* nothing trustworthy to tell */
@@ -144,7 +96,7 @@ static _Noreturn void watcher_main(const char *run_dir, const char *resource, co
             fd = -1;
             memset(&obs, 0, sizeof obs);
         }
-        sleep_ms(wp_disk_observe_ms(lease_ms));
+        wp_clock_sleep_ms(wp_disk_observe_ms(lease_ms));
     }
     _exit(0);
 }
@@ -194,10 +146,10 @@ pid_t wp_disk_watcher_ensure(const char *run_dir, const char *resource, const ch
     char path[4096], text[64];
     wpath(path, sizeof path, run_dir, resource, ".watch");
     unsigned long long start = 0;
-    for (int i = 0; i < 100 && !(start = start_of(pid)); i++)
-        sleep_ms(1);
+    for (int i = 0; i < 100 && !(start = wp_proc_start_time(pid)); i++)
+        wp_clock_sleep_ms(1);
     snprintf(text, sizeof text, "%d %llu\n", (int)pid, start);
-    put_text(path, text);
+    wp_fs_publish(path, text, strlen(text), 0644, NULL);
     close(p[0]);
     if (write(p[1], "g", 1) != 1) {
     }
@@ -226,11 +178,11 @@ bool wp_disk_watch_seed(const char *run_dir, const char *resource, int64_t lease
     int valid;
     unsigned long long nonce, gen, counter;
     unsigned flags;
-    if (!watcher_alive(run_dir, resource) || !get_text(path, text, sizeof text) ||
+    if (!watcher_alive(run_dir, resource) || !wp_fs_read_small(path, text, sizeof text) ||
         sscanf(text, "%lld %lld %d %llu %llu %llu %u %63s", &sampled, &changed, &valid, &nonce,
                &gen, &counter, &flags, owner) != 8)
         return false;
-    int64_t now = wp_disk_now_ms();
+    int64_t now = wp_clock_ms();
     /* fresh: the watcher sampled within two of its periods */
     if (now - sampled > 2 * wp_disk_observe_ms(lease_ms) + 50 || changed > sampled || !valid)
         return false;

@@ -20,6 +20,7 @@
  * tests drive it with lists of their own.
  */
 #include "agent.h"
+#include "../lib/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -247,13 +248,6 @@ static int pick_ifindex(ipnl *nl, const ipreq *r, wp_err *err)
 
 /* ---- Announcing ---------------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* Gratuitous ARP: per round an unsolicited request (sender = target = the
  * address) and a reply, both broadcast, so neighbours replace their entry. */
 static bool announce_arp(int ifindex, const unsigned char mac[6], const unsigned char ip[4],
@@ -274,7 +268,7 @@ static bool announce_arp(int ifindex, const unsigned char mac[6], const unsigned
     bool ok = true;
     for (int round = first; round < last && ok; round++) {
         if (round > 0)
-            sleep_ms(WP_IP_ARP_GAP_MS);
+            wp_clock_sleep_ms(WP_IP_ARP_GAP_MS);
         for (int op = 0; op < 2 && ok; op++) {
             struct ether_arp p = {0};
             p.arp_hrd = htons(ARPHRD_ETHER);
@@ -333,7 +327,7 @@ static bool announce_na(int ifindex, const unsigned char mac[6], const unsigned 
     bool ok = true;
     for (int round = first; round < last && ok; round++) {
         if (round > 0)
-            sleep_ms(WP_IP_ARP_GAP_MS);
+            wp_clock_sleep_ms(WP_IP_ARP_GAP_MS);
         if (sendto(fd, &p, sizeof p, 0, (struct sockaddr *)&to, sizeof to) < 0) {
             wp_errf(err, WP_E_IO, "cannot send a neighbour advertisement");
             wp_err_why(err, "sendto: %s", strerror(errno));

@@ -24,6 +24,7 @@
  * The address comes in the property `address` (netname.h says who fills it).
  */
 #include "netname.h"
+#include "../lib/fs.h"
 
 #include <ldns/ldns.h>
 #undef dprintf /* ldns/util.h's debugging macro hides POSIX dprintf */
@@ -54,12 +55,6 @@ typedef struct nn_req {
     size_t naddrs;
 } nn_req;
 
-static const char *prop(const wp_agent_ctx *ctx, const char *key)
-{
-    const char *v = json_string_value(json_object_get(ctx->props, key));
-    return v && v[0] ? v : NULL;
-}
-
 /* A note in the op's log (the daemon's agent log). */
 static void note(const nn_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const nn_req *r, const char *fmt, ...)
@@ -78,11 +73,11 @@ static bool req_parse(const wp_agent_ctx *ctx, bool need_addr, nn_req *r, wp_err
 {
     memset(r, 0, sizeof *r);
     r->ctx = ctx;
-    r->hostname = prop(ctx, "hostname");
-    r->server = prop(ctx, "dns_server");
-    r->key_file = prop(ctx, "tsig_key_file");
-    const char *zone = prop(ctx, "dns_zone");
-    const char *ttl = prop(ctx, "ttl");
+    r->hostname = wp_agent_prop(ctx, "hostname");
+    r->server = wp_agent_prop(ctx, "dns_server");
+    r->key_file = wp_agent_prop(ctx, "tsig_key_file");
+    const char *zone = wp_agent_prop(ctx, "dns_zone");
+    const char *ttl = wp_agent_prop(ctx, "ttl");
     r->ttl = ttl ? strtol(ttl, NULL, 10) : WP_NETNAME_DEFAULT_TTL;
     if (!wp_netname_qualify(r->hostname, zone, r->server != NULL, r->fqdn, sizeof r->fqdn, err))
         return false;
@@ -101,10 +96,10 @@ static bool req_parse(const wp_agent_ctx *ctx, bool need_addr, nn_req *r, wp_err
         wp_err_todo(err, "set dns_server, or remove tsig_key_file");
         return false;
     }
-    if (!need_addr && !prop(ctx, "address"))
+    if (!need_addr && !wp_agent_prop(ctx, "address"))
         return true;
-    return wp_netname_parse_addrs(prop(ctx, "address"), r->addrs, WP_NETNAME_MAX_ADDRS, &r->naddrs,
-                                  err);
+    return wp_netname_parse_addrs(wp_agent_prop(ctx, "address"), r->addrs, WP_NETNAME_MAX_ADDRS,
+                                  &r->naddrs, err);
 }
 
 /* ---- talking to the DNS server ------------------------------------------- */
@@ -485,6 +480,19 @@ static bool load_key(const nn_req *r, wp_tsig_key *key, const wp_tsig_key **use,
     return true;
 }
 
+/* Decision (docs/SECURITY.md, "Values refused"): an update without a
+ * tsig_key_file is sent unsigned -- some zones take updates by address --
+ * but never silently: each start says it in the agent log before sending,
+ * and a start that succeeds leaves the note on the resource (its
+ * last_error while Online, shown by `resource show`). */
+static void warn_unsigned(const nn_req *r)
+{
+    note(r,
+         "WARNING: DNS updates for %s are sent UNSIGNED to %s (no tsig_key_file): anyone who "
+         "can reach the server may change the name too; set tsig_key_file",
+         r->fqdn, r->server);
+}
+
 static void owner_text(const nn_req *r, char *out, size_t n)
 {
     char node[256] = "unknown";
@@ -504,6 +512,8 @@ static wp_agent_rc dns_start(nn_req *r, wp_err *err)
     if (!load_key(r, &keybuf, &key, err) || !find_zone(r, err) ||
         !lookup_owners(r, old, 8, &nold, err))
         return WP_AGENT_FAILED;
+    if (!key)
+        warn_unsigned(r);
     owner_text(r, owner, sizeof owner);
     const char *olds[8];
     for (size_t i = 0; i < nold; i++)
@@ -523,6 +533,9 @@ static wp_agent_rc dns_start(nn_req *r, wp_err *err)
     char text[512];
     addrs_text(r->addrs, r->naddrs, text, sizeof text);
     note(r, "%s registered at %s: %s (ttl %ld s)", r->fqdn, r->server, text, r->ttl);
+    if (!key)
+        wp_agent_note(err, "WARNING: DNS updates for %s are sent unsigned (no tsig_key_file)",
+                      r->fqdn);
     return WP_AGENT_OK;
 }
 
@@ -607,23 +620,8 @@ static wp_agent_rc dns_check(nn_req *r, bool deep, wp_err *err)
 static bool lock_path(const nn_req *r, char *out, size_t n, wp_err *err)
 {
     const char *dir = r->ctx->run_dir ? r->ctx->run_dir : WP_AGENT_RUN_DIR;
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1;; p++) {
-        bool end = *p == '\0';
-        if (*p == '/' || end) {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
-                wp_errf(err, WP_E_IO, "cannot create %s", tmp);
-                wp_err_why(err, "%s", strerror(errno));
-                wp_err_todo(err, "check that the agent runs as root and /run is writable");
-                return false;
-            }
-            if (end)
-                break;
-            *p = '/';
-        }
-    }
+    if (!wp_fs_mkdir_p(dir, 0755, err))
+        return false;
     snprintf(out, n, "%s/netname-hosts.lock", dir);
     return true;
 }

@@ -23,8 +23,6 @@
 #include "../lib/err.h"
 #include "agent.h"
 
-extern const wp_agent_type wp_agent_netname;
-
 /* libldns's packet (ldns_pkt).  Its headers are not included here: they
  * define a dprintf() macro that breaks POSIX dprintf in every includer. */
 struct ldns_struct_pkt;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* ---- names and addresses ------------------------------------------------ */
 
@@ -317,6 +318,28 @@ bool wp_tsig_key_parse(const char *text, const char *origin, wp_tsig_key *key, w
     return true;
 }
 
+/* A key file must be root's and readable by nobody else: whoever can read
+ * it can change the zone's records, whoever can write it chooses the key
+ * (docs/SECURITY.md, "Values refused"). */
+static bool key_file_private(const char *path, const struct stat *st, wp_err *err)
+{
+    const char *why = NULL;
+    if (!S_ISREG(st->st_mode))
+        why = "it is not a regular file";
+    else if (st->st_uid != 0)
+        why = "it is not owned by root";
+    else if (st->st_mode & 0077)
+        why = (st->st_mode & 0022) ? "its group or other users may write it"
+                                   : "its group or other users may read it";
+    if (!why)
+        return true;
+    wp_errf(err, WP_E_PERM, "the TSIG key file %s is not private (mode %04o, owner uid %u)", path,
+            (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid);
+    wp_err_why(err, "%s: anyone who can read the key can change the zone's records", why);
+    wp_err_todo(err, "chown root:root %s && chmod 0600 %s (on every node)", path, path);
+    return false;
+}
+
 bool wp_tsig_key_load(const char *path, wp_tsig_key *key, wp_err *err)
 {
     char buf[8192];
@@ -328,6 +351,11 @@ bool wp_tsig_key_load(const char *path, wp_tsig_key *key, wp_err *err)
                     "copy the zone's update key to %s on every node (mode 0600), or fix "
                     "tsig_key_file",
                     path);
+        return false;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !key_file_private(path, &st, err)) {
+        fclose(f);
         return false;
     }
     size_t n = fread(buf, 1, sizeof buf - 1, f);

@@ -11,6 +11,7 @@
  * it is rewritten in place.  A lock file serialises the agents of one node.
  */
 #include "netname.h"
+#include "../lib/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,20 +125,6 @@ static char *read_all(const char *path, wp_err *err)
     return buf;
 }
 
-static bool write_fd_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        s += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static bool io_fail(wp_err *err, const char *what, const char *path)
 {
     wp_errf(err, WP_E_IO, "cannot %s %s", what, path);
@@ -153,37 +140,24 @@ static bool write_in_place(const char *path, const char *text, wp_err *err)
     if (fd < 0)
         return io_fail(err, "open", path);
     size_t n = strlen(text);
-    bool ok = write_fd_all(fd, text, n) && ftruncate(fd, (off_t)n) == 0 && fsync(fd) == 0;
+    bool ok = wp_fs_write_all(fd, text, n) && ftruncate(fd, (off_t)n) == 0 && fsync(fd) == 0;
     if (!ok)
         io_fail(err, "write", path);
     close(fd);
     return ok;
 }
 
+/* Keep the file's mode; a hosts file bind-mounted over (a container's)
+ * cannot be renamed over: rewrite it in place. */
 static bool write_atomic(const char *path, const char *text, wp_err *err)
 {
-    char tmp[4200];
     struct stat st;
-    snprintf(tmp, sizeof tmp, "%s.wolfpack-XXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return io_fail(err, "create a temporary file beside", path);
     mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644;
-    bool ok = fchmod(fd, mode) == 0 && write_fd_all(fd, text, strlen(text)) && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = false;
-    if (!ok) {
-        unlink(tmp);
-        return io_fail(err, "write", tmp);
-    }
-    if (rename(tmp, path) == 0)
+    if (wp_fs_write_atomic(path, text, strlen(text), mode, err))
         return true;
-    int e = errno;
-    unlink(tmp);
-    if (e == EBUSY || e == EXDEV) /* path is a mount point */
+    if (errno == EBUSY || errno == EXDEV)
         return write_in_place(path, text, err);
-    errno = e;
-    return io_fail(err, "replace", path);
+    return false;
 }
 
 static int lock_open(const char *lock_path, wp_err *err)

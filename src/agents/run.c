@@ -17,6 +17,7 @@
  * private poll() loop (wp_agent_op_run).
  */
 #include "agent.h"
+#include "../lib/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,12 +114,7 @@ static _Noreturn void child_main(const wp_agent_type *t, int type, wp_agent_op o
                                  const wp_agent_ctx *ctx, int wfd)
 {
     setpgid(0, 0);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP)
-            signal(s, SIG_DFL);
+    wp_agent_child_reset_signals();
     close_except(wfd, ctx->log_fd >= 3 ? ctx->log_fd : wfd);
 
     wp_agent_ctx c = *ctx;
@@ -128,27 +124,20 @@ static _Noreturn void child_main(const wp_agent_type *t, int type, wp_agent_op o
         r.rc = (int32_t)wp_agent_op_call((wp_rtype)type, op, &c, &r.err);
     else
         r.rc = (int32_t)t->ops[op](&c, &r.err);
-    if (r.rc == WP_AGENT_OK)
-        wp_err_clear(&r.err);
+    if (r.rc == WP_AGENT_OK && !(r.err.code == WP_OK && r.err.what[0]))
+        wp_err_clear(&r.err); /* keep only a note (wp_agent_note) */
     write_all(wfd, &r, sizeof r);
     _exit(r.rc == WP_AGENT_OK || r.rc == WP_AGENT_NOT_RUNNING ? r.rc : WP_AGENT_FAILED);
 }
 
 /* ---- The parent's job state machine ------------------------------------- */
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void on_timer(void *data);
 
 static void arm_timer(wp_agent_job *job, long ms)
 {
     if (!job->loop) {
-        job->deadline_ns = now_ns() + (int64_t)ms * 1000000;
+        job->deadline_ns = wp_clock_ns() + (int64_t)ms * 1000000;
         return;
     }
     if (job->timer_armed)
@@ -307,13 +296,8 @@ static int32_t on_pidfd(int32_t fd, int32_t revents, void *data)
 static wp_agent_job *job_start(const wp_agent_type *t, int type, wp_agent_op op,
                                const wp_agent_ctx *ctx, wp_err *err)
 {
-    if ((int)op < 0 || op >= WP_OP__COUNT || !t->ops[op]) {
-        wp_errf(err, WP_E_INTERNAL, "the %s agent has no %s operation", t->name,
-                wp_agent_op_name(op));
-        wp_err_why(err, "the agent table is incomplete");
-        wp_err_todo(err, "report this as a bug");
+    if (!wp_agent_has_op(t, op, err))
         return NULL;
-    }
     wp_agent_job *job = calloc(1, sizeof *job);
     int p[2] = {-1, -1};
     if (!job || pipe2(p, O_CLOEXEC) != 0) {
@@ -387,7 +371,7 @@ static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op
     while (!job->finished) {
         struct pollfd fds[2] = {{.fd = job->pidfd, .events = POLLIN},
                                 {.fd = job->pipe_open ? job->rfd : -1, .events = POLLIN}};
-        int64_t left = (job->deadline_ns - now_ns()) / 1000000;
+        int64_t left = (job->deadline_ns - wp_clock_ns()) / 1000000;
         int n = poll(fds, 2, left < 0 ? 0 : left > 60000 ? 60000 : (int)left + 1);
         if (n < 0 && errno != EINTR)
             break;
@@ -395,7 +379,7 @@ static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op
             drain_pipe(job);
         if (n > 0 && fds[0].revents)
             on_exited(job);
-        else if (now_ns() >= job->deadline_ns)
+        else if (wp_clock_ns() >= job->deadline_ns)
             timer_fired(job);
     }
     if (!job->finished) { /* poll itself failed: do not leave the child behind */
@@ -404,8 +388,8 @@ static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op
         finish(job);
     }
     wp_agent_rc rc = job->rc;
-    if (rc != WP_AGENT_OK && err)
-        *err = job->err;
+    if (err && (rc != WP_AGENT_OK || job->err.what[0]))
+        *err = job->err; /* a failure, or the note of a success */
     job_free(job);
     return rc;
 }

@@ -22,6 +22,9 @@
  *   this node (/run/systemd/system exists); refused otherwise.
  */
 #include "agent.h"
+#include "../lib/clock.h"
+#include "../lib/fs.h"
+#include "../lib/proc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -47,45 +50,7 @@ static const char *run_dir(const wp_agent_ctx *ctx)
     return ctx->run_dir && ctx->run_dir[0] ? ctx->run_dir : WP_AGENT_RUN_DIR;
 }
 
-static const char *prop(const wp_agent_ctx *ctx, const char *key)
-{
-    const char *v = json_string_value(json_object_get(ctx->props, key));
-    return v && v[0] ? v : NULL;
-}
-
 /* ---- /proc ---------------------------------------------------------------- */
-
-/* State letter, process group and start time of pid; false if it is gone. */
-static bool proc_stat(pid_t pid, char *state, long *pgrp, unsigned long long *start)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* the comm field may hold spaces and ')' */
-    if (!p)
-        return false;
-    /* after ") ": field 3 state, 4 ppid, 5 pgrp, ..., 22 starttime */
-    char st;
-    long ppid, pg;
-    unsigned long long t = 0;
-    if (sscanf(p + 2, "%c %ld %ld", &st, &ppid, &pg) != 3)
-        return false;
-    for (int field = 3; field <= 22 && p; field++) /* p: the space before field */
-        p = strchr(p + 1, ' ');
-    if (!p || sscanf(p + 1, "%llu", &t) != 1)
-        return false;
-    *state = st;
-    *pgrp = pg;
-    *start = t;
-    return true;
-}
 
 /* A living (not zombie) process in group pgid? */
 static bool group_alive(pid_t pgid)
@@ -95,22 +60,14 @@ static bool group_alive(pid_t pgid)
     for (struct dirent *e; d && !alive && (e = readdir(d));) {
         if (!isdigit((unsigned char)e->d_name[0]))
             continue;
-        char st;
-        long pg;
-        unsigned long long t;
-        if (proc_stat((pid_t)atol(e->d_name), &st, &pg, &t) && pg == pgid && st != 'Z' && st != 'X')
+        wp_proc_stat ps;
+        if (wp_proc_stat_read((pid_t)atol(e->d_name), &ps) && ps.pgrp == pgid && ps.state != 'Z' &&
+            ps.state != 'X')
             alive = true;
     }
     if (d)
         closedir(d);
     return alive;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
 }
 
 /* Wait up to ms for the group to be gone; true if it is. */
@@ -121,7 +78,7 @@ static bool wait_group_gone(pid_t pgid, long ms)
             return true;
         if (waited >= ms)
             return false;
-        sleep_ms(50);
+        wp_clock_sleep_ms(50);
     }
 }
 
@@ -146,38 +103,13 @@ static bool state_read(const wp_agent_ctx *ctx, pid_t *pid, unsigned long long *
     return ok;
 }
 
-static bool mkdir_p(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return false;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) == 0 || errno == EEXIST;
-}
-
 static bool state_write(const wp_agent_ctx *ctx, pid_t pid, unsigned long long start, wp_err *err)
 {
-    char path[4200], tmp[4300];
+    char path[4200], text[64];
     state_path(ctx, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = mkdir_p(run_dir(ctx)) ? fopen(tmp, "we") : NULL;
-    bool ok = f && fprintf(f, "%d %llu\n", (int)pid, start) > 0;
-    ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    if (f)
-        ok = fclose(f) == 0 && ok;
-    if (ok && rename(tmp, path) == 0)
-        return true;
-    wp_errf(err, WP_E_IO, "cannot record the service's process in %s", path);
-    wp_err_why(err, "%s", strerror(errno));
-    wp_err_todo(err, "check that %s is a writable directory", run_dir(ctx));
-    unlink(tmp);
-    return false;
+    int n = snprintf(text, sizeof text, "%d %llu\n", (int)pid, start);
+    return wp_fs_mkdir_p(run_dir(ctx), 0755, err) &&
+           wp_fs_write_atomic(path, text, (size_t)n, 0644, err);
 }
 
 static void state_remove(const wp_agent_ctx *ctx)
@@ -190,17 +122,17 @@ static void state_remove(const wp_agent_ctx *ctx)
 /* Is the recorded process running?  *pid receives it. */
 static wp_agent_rc recorded_alive(const wp_agent_ctx *ctx, pid_t *pid, wp_err *err)
 {
-    unsigned long long want, have = 0;
-    char st = 0;
-    long pg;
+    unsigned long long want;
     if (!state_read(ctx, pid, &want)) {
         wp_errf(err, WP_E_NOTFOUND, "service \"%s\" is not running", ctx->name);
         wp_err_why(err, "there is no record of a started process in %s", run_dir(ctx));
         wp_err_todo(err, "start the resource");
         return WP_AGENT_NOT_RUNNING;
     }
-    bool exists = proc_stat(*pid, &st, &pg, &have);
-    if (!exists || st == 'Z' || st == 'X' || have != want) {
+    wp_proc_stat ps = {0};
+    bool exists = wp_proc_stat_read(*pid, &ps);
+    unsigned long long have = ps.start;
+    if (!exists || ps.state == 'Z' || ps.state == 'X' || have != want) {
         wp_errf(err, WP_E_NOTFOUND, "service \"%s\" is not running", ctx->name);
         wp_err_why(err, "its process %d %s", (int)*pid,
                    exists && have != want ? "is gone (the PID now belongs to another process)"
@@ -238,7 +170,7 @@ static bool systemctl(const wp_agent_ctx *ctx, const char *verb, const char *uni
 
 static wp_agent_rc unit_op(const wp_agent_ctx *ctx, const char *verb, wp_err *err)
 {
-    const char *unit = prop(ctx, "unit");
+    const char *unit = wp_agent_prop(ctx, "unit");
     int status;
     if (!systemd_running(unit, err) || !systemctl(ctx, verb, unit, &status, err))
         return WP_AGENT_FAILED;
@@ -272,9 +204,9 @@ static char **command_argv(const char *key, const char *line, wp_err *err)
 
 static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
 {
-    const char *cmd = prop(ctx, "command"), *check = prop(ctx, "check_command");
+    const char *cmd = wp_agent_prop(ctx, "command"), *check = wp_agent_prop(ctx, "check_command");
     char **argv = NULL;
-    if (prop(ctx, "unit") && !systemd_running(prop(ctx, "unit"), err))
+    if (wp_agent_prop(ctx, "unit") && !systemd_running(wp_agent_prop(ctx, "unit"), err))
         return WP_AGENT_FAILED;
     if (cmd && !(argv = command_argv("command", cmd, err)))
         return WP_AGENT_FAILED;
@@ -283,12 +215,8 @@ static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
     if (check && !(argv = command_argv("check_command", check, err)))
         return WP_AGENT_FAILED;
     wp_argv_free(argv);
-    if (cmd && !mkdir_p(run_dir(ctx))) {
-        wp_errf(err, WP_E_IO, "cannot create the agents' run directory %s", run_dir(ctx));
-        wp_err_why(err, "%s", strerror(errno));
-        wp_err_todo(err, "check the permissions of its parent directory");
+    if (cmd && !wp_fs_mkdir_p(run_dir(ctx), 0755, err))
         return WP_AGENT_FAILED;
-    }
     return WP_AGENT_OK;
 }
 
@@ -306,11 +234,9 @@ static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *e
         wp_err_todo(err, "check the process limits and memory of this node");
         return WP_AGENT_FAILED;
     }
-    char st;
-    long pg;
-    unsigned long long start = 0;
+    wp_proc_stat ps = {0};
     int pidfd = pidfd_open(pid, 0);
-    if (!proc_stat(pid, &st, &pg, &start) || pidfd < 0) {
+    if (!wp_proc_stat_read(pid, &ps) || pidfd < 0) {
         wp_errf(err, WP_E_IO, "cannot follow the started process %d of %s", (int)pid, argv[0]);
         wp_err_why(err, "/proc/%d/stat or pidfd_open failed: %s", (int)pid, strerror(errno));
         wp_err_todo(err, "check that /proc is mounted");
@@ -336,7 +262,7 @@ static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *e
         wp_err_todo(err, "run the command by hand to see why, and look in the agent log");
         return WP_AGENT_FAILED;
     }
-    if (!state_write(ctx, pid, start, err)) {
+    if (!state_write(ctx, pid, ps.start, err)) {
         kill(-pid, SIGKILL);
         return WP_AGENT_FAILED;
     }
@@ -345,19 +271,16 @@ static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *e
 
 static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
 {
-    if (prop(ctx, "unit"))
+    if (wp_agent_prop(ctx, "unit"))
         return unit_op(ctx, "start", err);
     pid_t pid;
     wp_err ignored;
     if (recorded_alive(ctx, &pid, &ignored) == WP_AGENT_OK)
         return WP_AGENT_OK; /* already running: start is idempotent */
-    char **argv = command_argv("command", prop(ctx, "command"), err);
+    char **argv = command_argv("command", wp_agent_prop(ctx, "command"), err);
     if (!argv)
         return WP_AGENT_FAILED;
-    if (!mkdir_p(run_dir(ctx))) {
-        wp_errf(err, WP_E_IO, "cannot create the agents' run directory %s", run_dir(ctx));
-        wp_err_why(err, "%s", strerror(errno));
-        wp_err_todo(err, "check the permissions of its parent directory");
+    if (!wp_fs_mkdir_p(run_dir(ctx), 0755, err)) {
         wp_argv_free(argv);
         return WP_AGENT_FAILED;
     }
@@ -368,7 +291,7 @@ static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
 
 static wp_agent_rc svc_stop(const wp_agent_ctx *ctx, wp_err *err)
 {
-    if (prop(ctx, "unit"))
+    if (wp_agent_prop(ctx, "unit"))
         return unit_op(ctx, "stop", err);
     pid_t pid;
     wp_err ignored;
@@ -397,7 +320,7 @@ static wp_agent_rc svc_stop(const wp_agent_ctx *ctx, wp_err *err)
 
 static wp_agent_rc svc_quick(const wp_agent_ctx *ctx, wp_err *err)
 {
-    if (prop(ctx, "unit"))
+    if (wp_agent_prop(ctx, "unit"))
         return unit_op(ctx, "is-active", err);
     pid_t pid;
     return recorded_alive(ctx, &pid, err);
@@ -406,7 +329,7 @@ static wp_agent_rc svc_quick(const wp_agent_ctx *ctx, wp_err *err)
 static wp_agent_rc svc_thorough(const wp_agent_ctx *ctx, wp_err *err)
 {
     wp_agent_rc rc = svc_quick(ctx, err);
-    const char *check = prop(ctx, "check_command");
+    const char *check = wp_agent_prop(ctx, "check_command");
     if (rc != WP_AGENT_OK || !check)
         return rc;
     char **argv = command_argv("check_command", check, err);

@@ -101,6 +101,15 @@ json_t *wp_app_record_from_kit(const wp_app_env *env, const wp_kit *kit,
 json_t *wp_app_install_standalone(const wp_app_env *env, const wp_kit *kit,
                                   const wp_app_install_opts *opts, json_t **notes, wp_err *err);
 
+/* Copy kit->files[i] to its place below the root (atomic, its mode). */
+bool wp_app_put_kit_file(const wp_app_env *env, const wp_kit *kit, size_t i, wp_err *err);
+/* Create database `name` (kd: its kit entry, may be NULL) at path: a
+ * directory, a copy of the kit's initial file, or an empty file.  One that
+ * exists already is kept, with a note in notes; *created says whether
+ * this call made it (what to remove if a later step fails). */
+bool wp_app_db_create(const wp_kit *kit, const wp_kit_db *kd, const char *name, const char *path,
+                      json_t *notes, bool *created, wp_err *err);
+
 /* Stop the services, remove the program files and the record; the
  * databases stay unless purge.  *kept (if not NULL) lists the database
  * paths left in place. */

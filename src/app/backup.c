@@ -4,12 +4,17 @@
  * zstd filter, OpenSSL's EVP computes SHA-256 while the data streams
  * through, jansson writes and reads wolfpack-backup.json.
  *
- * Writing: a temporary file beside the target, renamed into place only
- * after libarchive closed the stream cleanly and fsync succeeded.
- * Reading: one pass over the archive; for a restore every database goes to
- * a temporary file beside its destination, and only when the whole archive
- * checked out (structure, app, version, database set, every checksum) are
- * the temporary files renamed over the databases.
+ * Writing: an unnamed temporary file (O_TMPFILE) in the target's
+ * directory, linked into place only after libarchive closed the stream
+ * cleanly and fsync succeeded; a directory database's packed tree must
+ * pass the restore rules (backup_check.h) first.
+ * Reading: one pass over the archive (verify); a directory database's
+ * inner tar streams through the restore rules entry by entry.  A restore
+ * makes a checking pass that writes nothing (structure, app, version, the
+ * set and kinds of the databases, every checksum, the restore rules, free
+ * space), cleans up what a killed restore left, then a second pass that
+ * writes every database to a temporary file beside its destination
+ * (checking again), and only then renames them over the databases.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -21,13 +26,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backup.h"
+#include "backup_check.h"
 #include "backup_dir.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 #define CHUNK (1024 * 1024)
 #define INFO_MAX (1024 * 1024)
@@ -211,17 +219,61 @@ static char *iso_now(char *buf, size_t size)
     return buf;
 }
 
+static void install_owner(const char *path, uid_t *uid, gid_t *gid, mode_t *mode);
+
+/* A backup that a restore would refuse is no backup: the packed tree must
+ * pass the restore rules, with the owners the install allows. */
+static bool check_packed(const wp_backup_db *db, int fd, wp_err *err)
+{
+    uid_t uid;
+    gid_t gid;
+    install_owner(db->path, &uid, &gid, NULL);
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof what, "a backup of %s", db->path);
+    wp_tree_check chk;
+    if (!wp_tree_check_init(&chk, what, db->name, true, db->owners, uid, gid, err))
+        return false;
+    struct archive *in = archive_read_new();
+    bool ok = in && lseek(fd, 0, SEEK_SET) == 0 &&
+              archive_read_support_format_tar(in) == ARCHIVE_OK &&
+              archive_read_open_fd(in, fd, CHUNK) == ARCHIVE_OK;
+    if (!ok)
+        wp_errf(err, WP_E_INTERNAL, "cannot read back the packed tree of %s", db->path);
+    struct archive_entry *e;
+    int rc = ARCHIVE_EOF;
+    while (ok && (rc = archive_read_next_header(in, &e)) == ARCHIVE_OK)
+        ok = wp_tree_check_entry(&chk, e, err);
+    if (ok && rc != ARCHIVE_EOF) {
+        wp_errf(err, WP_E_INTERNAL, "cannot read back the packed tree of %s: %s", db->path,
+                archive_error_string(in));
+        ok = false;
+    } else if (!ok && err->code == WP_E_CORRUPT) {
+        err->code = WP_E_CONFLICT;
+        wp_err_todo(err,
+                    "make %s hold only what a restore takes (docs/APP.md, the restore rules: "
+                    "no setuid/setgid/sticky or world-writable entries, owners the kit names, "
+                    "symlinks inside), then back up again; no backup was written",
+                    db->path);
+    }
+    if (in)
+        archive_read_free(in);
+    wp_tree_check_free(&chk);
+    return ok;
+}
+
 /* A database of kind directory: its tree as a tar in a temporary file
  * beside the backup (unlinked at once), whose size the info can name. */
 static int pack_db(const wp_backup_db *db, const char *to, off_t *size, wp_err *err)
 {
     char tmp[PATH_MAX];
-    int fd = wp_fs_mktemp_beside(to, "tree", tmp, sizeof tmp, err);
+    int fd = wp_fs_tmpfile_beside(to, "tree", tmp, sizeof tmp, err);
     if (fd < 0)
         return -1;
-    unlink(tmp);
+    if (tmp[0])
+        unlink(tmp);
     struct stat st;
-    if (!wp_backup_pack_dir(db->path, fd, err) || fstat(fd, &st) != 0) {
+    if (!wp_backup_pack_dir(db->path, fd, err) || fstat(fd, &st) != 0 ||
+        !check_packed(db, fd, err)) {
         close(fd);
         return -1;
     }
@@ -340,8 +392,10 @@ bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backu
     w.manifest_out = open_memstream(&w.manifest, &w.manifest_len);
     for (size_t i = 0; i < spec->ndbs; i++)
         w.total += (uint64_t)sizes[i];
+    /* Unnamed until it is complete: a killed backup leaves nothing. */
     char tmp[PATH_MAX];
-    int fd = wp_fs_mktemp_beside(to, "partial", tmp, sizeof tmp, err);
+    wp_fs_remove_stale_beside(to, "partial");
+    int fd = wp_fs_tmpfile_beside(to, "partial", tmp, sizeof tmp, err);
     bool ok = fd >= 0 && w.buf && w.manifest_out &&
               open_archive_writer(&w, fd, opts ? opts->level : 0, opts ? opts->threads : 0) &&
               write_entries(&w, spec, sizes, packed);
@@ -351,16 +405,16 @@ bool wp_backup_create(const wp_backup_spec *spec, const char *to, const wp_backu
         wp_fs_err(err, errno, "cannot write the backup", to);
         ok = false;
     }
+    /* link, not rename: never replace a file */
+    if (ok)
+        ok = wp_fs_tmpfile_link(fd, tmp, to, err);
+    else if (fd >= 0 && tmp[0])
+        unlink(tmp);
     if (fd >= 0 && close(fd) != 0 && ok) {
         wp_fs_err(err, errno, "cannot write the backup", to);
+        unlink(to);
         ok = false;
     }
-    if (ok && link(tmp, to) != 0) { /* link, not rename: never replace a file */
-        wp_fs_err(err, errno, "cannot put the backup in place at", to);
-        ok = false;
-    }
-    if (fd >= 0)
-        unlink(tmp);
     if (ok)
         ok = wp_fs_fsync_parent(to, err);
     if (ok && bytes)
@@ -421,43 +475,154 @@ static bool foreign(reader *r, const char *why)
     return false;
 }
 
+/* Where an entry's bytes go while they stream: into a SHA-256 and, during
+ * a restore, into a temporary file. */
+typedef struct stream {
+    reader *r;
+    EVP_MD_CTX *sha;
+    int fd;           /* -1: nowhere */
+    const char *dest; /* for messages */
+    off_t written, flushed;
+    bool failed; /* r->err says why */
+} stream;
+
+static bool stream_write(stream *s, la_ssize_t n)
+{
+    for (la_ssize_t off = 0; off < n;) {
+        ssize_t m = write(s->fd, s->r->buf + off, (size_t)(n - off));
+        if (m < 0 && errno == EINTR)
+            continue;
+        if (m <= 0) {
+            wp_fs_err(s->r->err, m < 0 ? errno : ENOSPC, "cannot restore into", s->dest);
+            return false;
+        }
+        off += m;
+    }
+    /* Start writing back what is done, so the fsync at the end does not
+     * wait for the whole file. */
+    if ((s->written += n) - s->flushed >= WRITEBACK) {
+        sync_file_range(s->fd, s->flushed, s->written - s->flushed, SYNC_FILE_RANGE_WRITE);
+        s->flushed = s->written;
+    }
+    return true;
+}
+
+/* The next block of the current entry, hashed and written: its length, 0
+ * at the end, -1 on failure. */
+static la_ssize_t stream_next(stream *s)
+{
+    reader *r = s->r;
+    if (s->failed)
+        return -1;
+    la_ssize_t n = archive_read_data(r->a, r->buf, CHUNK);
+    if (n < 0) {
+        s->failed = true;
+        archive_failed(r);
+        return -1;
+    }
+    if (n == 0)
+        return 0;
+    EVP_DigestUpdate(s->sha, r->buf, (size_t)n);
+    if (s->fd >= 0 && !stream_write(s, n)) {
+        s->failed = true;
+        return -1;
+    }
+    r->done += (uint64_t)n;
+    report(r->opts, s->fd >= 0 ? "restore" : "verify", r->done, r->total);
+    return n;
+}
+
 /* Read the current entry's data, hashing it and writing it to fd (-1:
  * nowhere). */
 static bool read_entry_data(reader *r, int fd, const char *dest, char hex[65])
 {
-    EVP_MD_CTX *sha = sha_new();
-    la_ssize_t n;
-    off_t written = 0, flushed = 0;
-    bool ok = sha != NULL;
-    while (ok && (n = archive_read_data(r->a, r->buf, CHUNK)) != 0) {
-        if (n < 0) {
-            ok = archive_failed(r);
-            break;
-        }
-        EVP_DigestUpdate(sha, r->buf, (size_t)n);
-        for (la_ssize_t off = 0; fd >= 0 && off < n;) {
-            ssize_t m = write(fd, r->buf + off, (size_t)(n - off));
-            if (m < 0 && errno == EINTR)
-                continue;
-            if (m <= 0) {
-                wp_fs_err(r->err, m < 0 ? errno : ENOSPC, "cannot restore into", dest);
-                ok = false;
-                break;
-            }
-            off += m;
-        }
-        /* Start writing back what is done, so the fsync at the end does not
-         * wait for the whole file. */
-        if (ok && fd >= 0 && (written += n) - flushed >= WRITEBACK) {
-            sync_file_range(fd, flushed, written - flushed, SYNC_FILE_RANGE_WRITE);
-            flushed = written;
-        }
-        r->done += (uint64_t)n;
-        report(r->opts, fd >= 0 ? "restore" : "verify", r->done, r->total);
-    }
+    stream s = {.r = r, .sha = sha_new(), .fd = fd, .dest = dest};
+    la_ssize_t n = -1;
+    while (s.sha && (n = stream_next(&s)) > 0)
+        ;
+    bool ok = n == 0;
     if (ok)
-        sha_done(sha, hex);
-    EVP_MD_CTX_free(sha);
+        sha_done(s.sha, hex);
+    EVP_MD_CTX_free(s.sha);
+    return ok;
+}
+
+/* libarchive pulls the inner tar of a directory database through this. */
+static la_ssize_t inner_read(struct archive *a, void *user, const void **buf)
+{
+    (void)a;
+    stream *s = user;
+    *buf = s->r->buf;
+    return stream_next(s);
+}
+
+static bool tree_damaged(reader *r, const char *db, struct archive *in)
+{
+    char why[512];
+    snprintf(why, sizeof why, "the directory database %s is not a whole tar archive: %s", db,
+             archive_error_string(in) ? archive_error_string(in) : "it cannot be read");
+    return corrupt(r, "damaged", why);
+}
+
+/* The owner of a database as installed here: of the one at path, or for a
+ * new one of this process (which the install would make it). */
+static void install_owner(const char *path, uid_t *uid, gid_t *gid, mode_t *mode)
+{
+    struct stat st;
+    bool there = stat(path, &st) == 0;
+    *uid = there ? st.st_uid : geteuid();
+    *gid = there ? st.st_gid : getegid();
+    if (mode)
+        *mode = there ? st.st_mode & 07777 : 0755;
+}
+
+/* The restore rules for the tree of db (k: its index in expect, or -1). */
+static bool tree_check_for(const reader *r, const char *db, ssize_t k, wp_tree_check *chk)
+{
+    uid_t uid = (uid_t)-1;
+    gid_t gid = (gid_t)-1;
+    if (k >= 0)
+        install_owner(r->expect->dbs[k].path, &uid, &gid, NULL);
+    return wp_tree_check_init(chk, r->from, db, k >= 0, k >= 0 ? r->expect->dbs[k].owners : NULL,
+                              uid, gid, r->err);
+}
+
+/* A directory database: its inner tar streams through the restore rules
+ * entry by entry (nothing is extracted here), hashed and -- restore --
+ * written to fd. */
+static bool read_tree_data(reader *r, int fd, const char *dest, const char *db, ssize_t k,
+                           char hex[65])
+{
+    stream s = {.r = r, .sha = sha_new(), .fd = fd, .dest = dest};
+    wp_tree_check chk = {0};
+    struct archive *in = NULL;
+    bool ok = s.sha && tree_check_for(r, db, k, &chk);
+    if (ok) {
+        in = archive_read_new();
+        ok = in && archive_read_support_format_tar(in) == ARCHIVE_OK;
+        if (ok && archive_read_open(in, &s, NULL, inner_read, NULL) != ARCHIVE_OK)
+            ok = s.failed ? false : tree_damaged(r, db, in);
+    }
+    struct archive_entry *e;
+    int rc = ARCHIVE_EOF;
+    while (ok && (rc = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+        ok = wp_tree_check_entry(&chk, e, r->err);
+        if (ok && archive_read_data_skip(in) != ARCHIVE_OK)
+            ok = s.failed ? false : tree_damaged(r, db, in);
+    }
+    if (ok && rc != ARCHIVE_EOF)
+        ok = s.failed ? false : tree_damaged(r, db, in);
+    ok = ok && wp_tree_check_done(&chk, r->err);
+    la_ssize_t n = 0;
+    while (ok && (n = stream_next(&s)) > 0) /* what follows the tar's end */
+        ;
+    ok = ok && n == 0;
+    if (ok)
+        sha_done(s.sha, hex);
+    if (in)
+        archive_read_free(in);
+    wp_tree_check_free(&chk);
+    EVP_MD_CTX_free(s.sha);
     return ok;
 }
 
@@ -466,8 +631,73 @@ static json_int_t file_size(const json_t *f)
     return json_integer_value(json_object_get(f, "size"));
 }
 
+/* A file's "kind" in wolfpack-backup.json (none: a file, as before
+ * directories existed); AUTO for anything else. */
+static wp_backup_kind file_kind(const json_t *f)
+{
+    json_t *k = json_object_get(f, "kind");
+    if (!k)
+        return WP_BACKUP_KIND_FILE;
+    const char *kind = json_string_value(k);
+    if (kind && strcmp(kind, "file") == 0)
+        return WP_BACKUP_KIND_FILE;
+    if (kind && strcmp(kind, "directory") == 0)
+        return WP_BACKUP_KIND_DIRECTORY;
+    return WP_BACKUP_KIND_AUTO;
+}
+
+/* A database name as kits allow them: 1..40 of a-z, 0-9, '_', '-'. */
+static bool db_name_ok(const char *db)
+{
+    size_t n = strlen(db);
+    return n >= 1 && n <= 40 && strspn(db, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* The kind the install declares for db, or for an old record the kind of
+ * the database as it is now. */
+static wp_backup_kind declared_kind(const wp_backup_db *db)
+{
+    struct stat st;
+    if (db->kind != WP_BACKUP_KIND_AUTO)
+        return db->kind;
+    return stat(db->path, &st) == 0 && S_ISDIR(st.st_mode) ? WP_BACKUP_KIND_DIRECTORY
+                                                           : WP_BACKUP_KIND_FILE;
+}
+
+static const char *kind_name(wp_backup_kind k)
+{
+    return k == WP_BACKUP_KIND_DIRECTORY ? "directory" : "file";
+}
+
+/* Each database of the archive is of the kind the install declares: the
+ * archive never decides whether a database is a file or a directory. */
+static bool check_kinds(reader *r)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(r->files, i, f)
+    {
+        const char *db = json_string_value(json_object_get(f, "database"));
+        for (size_t k = 0; k < r->expect->ndbs; k++) {
+            wp_backup_kind want = declared_kind(&r->expect->dbs[k]);
+            if (strcmp(r->expect->dbs[k].name, db) != 0 || file_kind(f) == want)
+                continue;
+            wp_errf(r->err, WP_E_CONFLICT,
+                    "%s holds the database %s as a %s, but %s has it as a %s", r->from, db,
+                    kind_name(file_kind(f)), r->expect->app, kind_name(want));
+            wp_err_why(r->err, "a restore makes each database of the kind its kit declares");
+            wp_err_todo(r->err,
+                        "name a backup made by 'wolfpack app backup' of this version of %s; "
+                        "nothing was changed",
+                        r->expect->app);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* wolfpack-backup.json: its shape, and against expect the app, the version
- * and the set of databases. */
+ * and the set and kinds of the databases. */
 static bool check_info(reader *r)
 {
     json_t *files = json_object_get(r->info, "files");
@@ -485,9 +715,13 @@ static bool check_info(reader *r)
         char want[PATH_MAX];
         if (db)
             entry_name(want, sizeof want, db);
-        if (!path || !db || strcmp(path, want) != 0 || file_size(f) < 0 ||
-            !json_is_integer(json_object_get(f, "size")))
+        if (!path || !db || !db_name_ok(db) || strcmp(path, want) != 0 || file_size(f) < 0 ||
+            !json_is_integer(json_object_get(f, "size")) || file_kind(f) == WP_BACKUP_KIND_AUTO)
             return foreign(r, WP_BACKUP_INFO_ENTRY " lists a file it cannot describe");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(json_string_value(json_object_get(json_array_get(files, j), "database")),
+                       db) == 0)
+                return corrupt(r, "damaged", WP_BACKUP_INFO_ENTRY " names a database twice");
         r->total += (uint64_t)file_size(f);
     }
     r->files = files;
@@ -524,7 +758,7 @@ static bool check_info(reader *r)
                     x->app);
         return false;
     }
-    return true;
+    return check_kinds(r);
 }
 
 static bool read_info(reader *r)
@@ -601,15 +835,20 @@ static bool read_db_entry(reader *r, struct archive_entry *e, const char *path)
     if (r->hex[i][0])
         return corrupt(r, "damaged", "it holds an entry twice");
     json_t *f = json_array_get(r->files, (size_t)i);
-    if (archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) != file_size(f))
+    if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
+        archive_entry_symlink(e))
+        return corrupt(r, "damaged", "a database entry is not a regular file");
+    if (archive_entry_size(e) != file_size(f))
         return corrupt(r, "damaged", "an entry's size differs from " WP_BACKUP_INFO_ENTRY);
     const char *db = json_string_value(json_object_get(f, "database"));
-    const char *kind = json_string_value(json_object_get(f, "kind"));
-    int fd = open_sink(r, db, kind && strcmp(kind, "directory") == 0);
+    bool tree = file_kind(f) == WP_BACKUP_KIND_DIRECTORY;
+    int fd = open_sink(r, db, tree);
     if (fd == -2)
         return false;
     ssize_t k = expect_index(r, db);
-    return read_entry_data(r, fd, k >= 0 ? r->expect->dbs[k].path : path, r->hex[i]);
+    const char *dest = k >= 0 ? r->expect->dbs[k].path : path;
+    return tree ? read_tree_data(r, fd, dest, db, k, r->hex[i])
+                : read_entry_data(r, fd, dest, r->hex[i]);
 }
 
 /* MANIFEST.sha256 must list every entry with the hash we computed. */
@@ -618,7 +857,8 @@ static bool check_manifest(reader *r, const char *text, const char *info_hex)
     size_t nfiles = json_array_size(r->files), seen = 0;
     bool info_seen = false;
     char *copy = strdup(text), *save = NULL;
-    bool ok = copy != NULL;
+    bool *listed = calloc(nfiles + 1, sizeof *listed); /* per file: its line came */
+    bool ok = copy && listed;
     for (char *line = strtok_r(copy, "\n", &save); ok && line; line = strtok_r(NULL, "\n", &save)) {
         if (strlen(line) < 67 || line[64] != ' ' || line[65] != ' ') {
             ok = corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " has a malformed line");
@@ -631,6 +871,8 @@ static bool check_manifest(reader *r, const char *text, const char *info_hex)
         const char *have = is_info ? info_hex : i >= 0 ? r->hex[i] : NULL;
         if (!have || !have[0]) {
             ok = corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " names a file the archive lacks");
+        } else if (is_info ? info_seen : listed[i]) {
+            ok = corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " names a file twice");
         } else if (strcmp(have, line) != 0) {
             char why[PATH_MAX + 64];
             snprintf(why, sizeof why, "the SHA-256 of %s does not match " WP_BACKUP_MANIFEST_ENTRY,
@@ -639,9 +881,12 @@ static bool check_manifest(reader *r, const char *text, const char *info_hex)
         } else {
             seen += !is_info;
             info_seen |= is_info;
+            if (!is_info)
+                listed[i] = true;
         }
     }
     free(copy);
+    free(listed);
     if (ok && (seen != nfiles || !info_seen))
         ok = corrupt(r, "damaged", WP_BACKUP_MANIFEST_ENTRY " does not cover every file");
     return ok;
@@ -801,25 +1046,37 @@ static bool swap_in(const wp_backup_spec *spec, sink *sinks, wp_err *err)
     return ok;
 }
 
-/* Give the restored file the mode and owner of the file it replaces. */
-static bool finish_sink(sink *s, const char *path, wp_err *err)
+/* Give the restored database the owner and mode of the one it replaces
+ * (the install's), never the archive's; a tree is extracted beside its
+ * destination under the same restore rules as the checking pass. */
+static bool finish_sink(const wp_backup_spec *spec, size_t k, sink *s, const char *from,
+                        wp_err *err)
 {
-    if (s->directory) { /* extract the tree beside its destination */
+    const char *path = spec->dbs[k].path;
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    install_owner(path, &uid, &gid, &mode);
+    if (s->directory) {
+        wp_tree_check chk;
+        if (!wp_tree_check_init(&chk, from, spec->dbs[k].name, true, spec->dbs[k].owners, uid, gid,
+                                err))
+            return false;
         snprintf(s->tree, sizeof s->tree, "%s.wp-restore", path);
         wp_backup_remove_tree(s->tree);
-        if (wp_backup_unpack_dir(s->fd, s->tree, err))
-            return true;
-        s->tree[0] = '\0';
-        return false;
+        bool ok = wp_backup_unpack_dir(s->fd, s->tree, &chk, uid, gid, mode, err);
+        wp_tree_check_free(&chk);
+        if (!ok)
+            s->tree[0] = '\0';
+        return ok;
     }
     struct stat st;
-    mode_t mode = 0640;
-    if (stat(path, &st) == 0) {
+    mode = 0640;
+    if (stat(path, &st) == 0)
         mode = st.st_mode & 07777;
-        if (fchown(s->fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
-            wp_fs_err(err, errno, "cannot set the owner of", s->tmp);
-            return false;
-        }
+    if (fchown(s->fd, uid, gid) != 0 && errno != EPERM) {
+        wp_fs_err(err, errno, "cannot set the owner of", s->tmp);
+        return false;
     }
     if (fchmod(s->fd, mode) != 0 || fsync(s->fd) != 0) {
         wp_fs_err(err, errno, "cannot restore into", path);
@@ -828,16 +1085,146 @@ static bool finish_sink(sink *s, const char *path, wp_err *err)
     return true;
 }
 
+/* The nearest directory at or above path's parent that exists. */
+static void existing_parent(const char *path, char *dir, size_t size)
+{
+    snprintf(dir, size, "%s", path);
+    struct stat st;
+    do {
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir) {
+            snprintf(dir, size, "/");
+            return;
+        }
+        *slash = '\0';
+    } while (stat(dir, &st) != 0);
+}
+
+typedef struct space {
+    dev_t dev;
+    char dir[PATH_MAX]; /* for the message */
+    uint64_t need, avail;
+} space;
+
+/* Enough free space for every database on its file system: a file's size,
+ * twice a tree's (its tar, then the tree beside the old one). */
+static bool check_space(const wp_backup_spec *spec, const reader *chk, wp_err *err)
+{
+    space *fs = calloc(spec->ndbs + 1, sizeof *fs);
+    size_t nfs = 0;
+    bool ok = fs != NULL;
+    size_t i;
+    json_t *f;
+    json_array_foreach(chk->files, i, f)
+    {
+        ssize_t k = expect_index(chk, json_string_value(json_object_get(f, "database")));
+        if (!ok || k < 0)
+            continue;
+        char dir[PATH_MAX];
+        struct stat st;
+        struct statvfs vfs;
+        existing_parent(spec->dbs[k].path, dir, sizeof dir);
+        if (stat(dir, &st) != 0 || statvfs(dir, &vfs) != 0)
+            continue; /* the write will say what is wrong */
+        size_t n = 0;
+        while (n < nfs && fs[n].dev != st.st_dev)
+            n++;
+        if (n == nfs) {
+            fs[nfs].dev = st.st_dev;
+            snprintf(fs[nfs].dir, sizeof fs[nfs].dir, "%s", dir);
+            fs[nfs++].avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+        }
+        uint64_t size = (uint64_t)file_size(f);
+        fs[n].need += file_kind(f) == WP_BACKUP_KIND_DIRECTORY ? 2 * size : size;
+    }
+    for (size_t n = 0; ok && n < nfs; n++) {
+        if (fs[n].need <= fs[n].avail)
+            continue;
+        wp_errf(err, WP_E_IO,
+                "not enough free space to restore %s: it needs %llu MiB on the file system of "
+                "%s, %llu MiB are free",
+                spec->app, (unsigned long long)(fs[n].need >> 20) + 1, fs[n].dir,
+                (unsigned long long)(fs[n].avail >> 20));
+        wp_err_why(err, "a restore writes the new databases beside the old ones before it "
+                        "swaps them in");
+        wp_err_todo(err,
+                    "free space on that file system (df -h %s), then restore again; "
+                    "nothing was changed",
+                    fs[n].dir);
+        ok = false;
+    }
+    free(fs);
+    return ok;
+}
+
+/* One restore of these databases at a time: an exclusive lock on the
+ * directory that holds the first.  Returns the fd (-1: nothing to lock),
+ * -2 with err when another restore holds it. */
+static int lock_restore(const wp_backup_spec *spec, wp_err *err)
+{
+    if (spec->ndbs == 0)
+        return -1;
+    char dir[PATH_MAX];
+    existing_parent(spec->dbs[0].path, dir, sizeof dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+    close(fd);
+    wp_errf(err, WP_E_CONFLICT, "another restore of %s is running", spec->app);
+    wp_err_why(err, "it holds the lock on %s", dir);
+    wp_err_todo(err, "wait for it to end, then restore again; nothing was changed");
+    return -2;
+}
+
+/* What a killed restore left: temporary files and trees beside each
+ * database; an old database moved aside but not yet replaced goes back. */
+static void clean_leftovers(const wp_backup_spec *spec)
+{
+    for (size_t k = 0; k < spec->ndbs; k++) {
+        const char *path = spec->dbs[k].path;
+        char side[PATH_MAX];
+        struct stat st;
+        wp_fs_remove_stale_beside(path, "restore");
+        snprintf(side, sizeof side, "%s.wp-restore", path);
+        wp_backup_remove_tree(side);
+        snprintf(side, sizeof side, "%s.wp-old", path);
+        if (lstat(side, &st) != 0)
+            continue;
+        if (lstat(path, &st) != 0 && errno == ENOENT)
+            rename(side, path);
+        else
+            wp_backup_remove_tree(side);
+    }
+}
+
+/* The checking pass: the whole archive read and judged, nothing written. */
+static bool check_restore(const wp_backup_spec *spec, const char *from, wp_err *err)
+{
+    reader r = {.from = from, .expect = spec, .err = err};
+    bool ok = read_archive(&r) && check_space(spec, &r, err);
+    reader_free(&r);
+    return ok;
+}
+
 bool wp_backup_restore(const wp_backup_spec *spec, const char *from, const wp_backup_opts *opts,
                        wp_err *err)
 {
+    int lock = lock_restore(spec, err);
+    if (lock == -2)
+        return false;
+    if (!check_restore(spec, from, err)) {
+        if (lock >= 0)
+            close(lock);
+        return false;
+    }
+    clean_leftovers(spec);
     sink *sinks = calloc(spec->ndbs + 1, sizeof *sinks);
     for (size_t k = 0; sinks && k < spec->ndbs; k++)
         sinks[k].fd = -1;
     reader r = {.from = from, .expect = spec, .opts = opts, .sinks = sinks, .err = err};
     bool ok = sinks && read_archive(&r);
     for (size_t k = 0; ok && k < spec->ndbs; k++)
-        ok = finish_sink(&sinks[k], spec->dbs[k].path, err);
+        ok = finish_sink(spec, k, &sinks[k], from, err);
     for (size_t k = 0; sinks && k < spec->ndbs; k++)
         if (sinks[k].fd >= 0 && close(sinks[k].fd) != 0 && ok) {
             wp_fs_err(err, errno, "cannot restore into", spec->dbs[k].path);
@@ -853,6 +1240,8 @@ bool wp_backup_restore(const wp_backup_spec *spec, const char *from, const wp_ba
     }
     reader_free(&r);
     free(sinks);
+    if (lock >= 0)
+        close(lock);
     return ok;
 }
 

@@ -16,11 +16,15 @@
  * wp_backup_create writes to a temporary file beside FILE, fsyncs it and
  * renames it into place: a failure (a full disk, a database that changes
  * size while it is read) leaves no partial archive.  wp_backup_restore
- * reads the whole archive into temporary files beside each database and
- * checks every checksum, the app name, the version and the set of databases
- * before it replaces anything; then it swaps the files in with renames.  A
- * damaged, truncated or foreign archive, or one of another application or
- * version, is refused and nothing changes.
+ * first reads the whole archive without writing anything and checks it --
+ * every checksum, the app name, the version, the set and the kinds of the
+ * databases, and every entry of a directory database against the restore
+ * rules (backup_check.h: only regular files, directories and symlinks that
+ * stay inside, no hard links, no special modes, owners the kit allows) --
+ * and the free space; only then does it read it again into temporary files
+ * beside each database (checking again) and swap them in with renames.  A
+ * damaged, truncated, foreign or hostile archive, or one of another
+ * application or version, is refused and nothing changes.
  *
  * The spec names the databases by name and path, so a caller decides where
  * they live: the standalone path of an install record, or the path on a
@@ -41,9 +45,22 @@
 #define WP_BACKUP_MANIFEST_ENTRY "MANIFEST.sha256"
 #define WP_BACKUP_DB_PREFIX "databases/"
 
+/* The kind of a database as its kit declares it. */
+typedef enum wp_backup_kind {
+    WP_BACKUP_KIND_AUTO = 0, /* not declared (an old install record): the kind of the
+                              * database now at path; a file when there is none */
+    WP_BACKUP_KIND_FILE,
+    WP_BACKUP_KIND_DIRECTORY,
+} wp_backup_kind;
+
 typedef struct wp_backup_db {
     const char *name; /* the kit's database name */
     const char *path; /* where the file is (backup) or goes (restore) */
+    wp_backup_kind kind;
+    /* Restore, kind directory: the users and groups (names, a JSON array
+     * of strings) the kit allows to own entries of the tree besides root
+     * and the owner of the database as installed; NULL: none. */
+    const json_t *owners;
 } wp_backup_db;
 
 typedef struct wp_backup_spec {

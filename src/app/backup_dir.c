@@ -1,7 +1,8 @@
 /*
  * backup_dir.c -- a database of kind `directory` as one deterministic tar
  * stream (backup_dir.h): libarchive writes the pax stream (to a file, or
- * into a SHA-256 as it streams) and extracts it with archive_write_disk.
+ * into a SHA-256 as it streams) and extracts it with archive_write_disk,
+ * each entry first passed by the restore rules (backup_check.c).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 #include "backup_dir.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
 
 #define BUF (256 * 1024)
 
@@ -155,9 +156,13 @@ static bool pack_with(struct archive *a, const char *dir, wp_err *err)
         wp_fs_err(err, errno ? errno : ENOTDIR, "cannot read the directory", dir);
         ok = false;
     }
-    /* The top directory's mtime is left out: an extraction into a new
-     * directory cannot keep it, and it says nothing about the data. */
+    /* The top directory's mtime, mode and owner are left out: a restore
+     * gives the top the install's (never the archive's), and they say
+     * nothing about the data -- so a restored tree compares equal. */
     st.st_mtime = 0;
+    st.st_mode = S_IFDIR | 0755;
+    st.st_uid = 0;
+    st.st_gid = 0;
     ok = ok && pack_header(&k, ".", &st, AE_IFDIR, 0, NULL) && pack_tree(&k, dir, ".");
     if (ok && archive_write_close(a) != ARCHIVE_OK)
         ok = pack_failed(&k, dir);
@@ -230,73 +235,92 @@ bool wp_backup_remove_tree(const char *dir)
     return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0 || errno == ENOENT;
 }
 
-/* Only names inside the tree: no absolute path, no "..". */
-static bool safe_name(const char *name)
+typedef struct extract {
+    struct archive *in, *out;
+    const char *dir;
+    wp_tree_check *check;
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    wp_err *err;
+} extract;
+
+/* Copy the current entry's data to the disk. */
+static bool extract_data(extract *x, const char *full)
 {
-    if (name[0] == '/')
-        return false;
-    for (const char *p = name; *p;) {
-        if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
-            return false;
-        const char *slash = strchr(p, '/');
-        p = slash ? slash + 1 : p + strlen(p);
-    }
-    return true;
+    const void *blk;
+    size_t len;
+    la_int64_t off;
+    int r;
+    while ((r = archive_read_data_block(x->in, &blk, &len, &off)) == ARCHIVE_OK)
+        if (archive_write_data_block(x->out, blk, len, off) < ARCHIVE_WARN) {
+            r = ARCHIVE_FATAL;
+            break;
+        }
+    if (r == ARCHIVE_EOF)
+        return true;
+    wp_errf(x->err, WP_E_IO, "cannot restore %s: %s", full,
+            archive_error_string(x->out) ? archive_error_string(x->out)
+                                         : archive_error_string(x->in));
+    return false;
 }
 
-static bool extract_all(struct archive *in, const char *dir, wp_err *err)
+/* One entry: checked, then written below dir ("." is dir itself, with the
+ * install's owner and mode). */
+static bool extract_one(extract *x, struct archive_entry *e)
 {
-    struct archive *out = archive_write_disk_new();
+    if (!wp_tree_check_entry(x->check, e, x->err))
+        return false;
+    const char *name = archive_entry_pathname(e);
+    char full[PATH_MAX];
+    if (snprintf(full, sizeof full, "%s/%s", x->dir, name) >= PATH_MAX) {
+        wp_errf(x->err, WP_E_INVALID, "a path below %s is too long", x->dir);
+        return false;
+    }
+    if (strcmp(name, ".") == 0 || strcmp(name, "./") == 0) {
+        archive_entry_set_uid(e, x->uid);
+        archive_entry_set_gid(e, x->gid);
+        archive_entry_set_perm(e, x->mode);
+    }
+    archive_entry_set_pathname(e, full);
+    if (archive_write_header(x->out, e) < ARCHIVE_WARN) {
+        wp_errf(x->err, WP_E_IO, "cannot restore %s: %s", full, archive_error_string(x->out));
+        return false;
+    }
+    return extract_data(x, full);
+}
+
+static bool extract_all(extract *x)
+{
+    x->out = archive_write_disk_new();
+    /* The checker allows only what these may write; the SECURE flags and
+     * no XATTR/ACL/FFLAGS are a second wall.  (Names are made absolute
+     * below dir after the checker saw them.) */
     int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS;
-    /* (names are made absolute below the target; safe_name checked them) */
-    bool ok = out && archive_write_disk_set_options(out, flags) == ARCHIVE_OK;
+    bool ok = x->out && archive_write_disk_set_options(x->out, flags) == ARCHIVE_OK;
     struct archive_entry *e;
     int rc = ARCHIVE_OK;
-    while (ok && (rc = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-        const char *name = archive_entry_pathname(e);
-        char full[PATH_MAX];
-        if (!safe_name(name) || snprintf(full, sizeof full, "%s/%s", dir, name) >= PATH_MAX) {
-            wp_errf(err, WP_E_CORRUPT, "a directory backup holds a bad name '%s'", name);
-            ok = false;
-            break;
-        }
-        archive_entry_set_pathname(e, full);
-        if (archive_write_header(out, e) < ARCHIVE_WARN) {
-            wp_errf(err, WP_E_IO, "cannot restore %s: %s", full, archive_error_string(out));
-            ok = false;
-            break;
-        }
-        const void *blk;
-        size_t len;
-        la_int64_t off;
-        int r;
-        while ((r = archive_read_data_block(in, &blk, &len, &off)) == ARCHIVE_OK)
-            if (archive_write_data_block(out, blk, len, off) < ARCHIVE_WARN) {
-                r = ARCHIVE_FATAL;
-                break;
-            }
-        if (r != ARCHIVE_EOF) {
-            wp_errf(err, WP_E_IO, "cannot restore %s: %s", full,
-                    archive_error_string(out) ? archive_error_string(out)
-                                              : archive_error_string(in));
-            ok = false;
-        }
-    }
+    while (ok && (rc = archive_read_next_header(x->in, &e)) == ARCHIVE_OK)
+        ok = extract_one(x, e);
     if (ok && rc != ARCHIVE_EOF) {
-        wp_errf(err, WP_E_CORRUPT, "a directory backup is damaged: %s", archive_error_string(in));
+        wp_errf(x->err, WP_E_CORRUPT, "a directory backup is damaged: %s",
+                archive_error_string(x->in));
         ok = false;
     }
-    if (out && archive_write_close(out) != ARCHIVE_OK && ok) {
-        wp_errf(err, WP_E_IO, "cannot restore into %s: %s", dir, archive_error_string(out));
+    ok = ok && wp_tree_check_done(x->check, x->err);
+    if (x->out && archive_write_close(x->out) != ARCHIVE_OK && ok) {
+        wp_errf(x->err, WP_E_IO, "cannot restore into %s: %s", x->dir,
+                archive_error_string(x->out));
         ok = false;
     }
-    if (out)
-        archive_write_free(out);
+    if (x->out)
+        archive_write_free(x->out);
     return ok;
 }
 
-bool wp_backup_unpack_dir(int fd, const char *dir, wp_err *err)
+bool wp_backup_unpack_dir(int fd, const char *dir, wp_tree_check *check, uid_t uid, gid_t gid,
+                          mode_t mode, wp_err *err)
 {
     if (lseek(fd, 0, SEEK_SET) != 0 || mkdir(dir, 0700) != 0) {
         wp_fs_err(err, errno, "cannot restore into", dir);
@@ -307,7 +331,9 @@ bool wp_backup_unpack_dir(int fd, const char *dir, wp_err *err)
               archive_read_open_fd(in, fd, BUF) == ARCHIVE_OK;
     if (!ok)
         wp_errf(err, WP_E_CORRUPT, "a directory backup cannot be read");
-    ok = ok && extract_all(in, dir, err);
+    extract x = {
+        .in = in, .dir = dir, .check = check, .uid = uid, .gid = gid, .mode = mode, .err = err};
+    ok = ok && extract_all(&x);
     if (in)
         archive_read_free(in);
     int dfd = ok ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;

@@ -23,7 +23,9 @@
 
 #include "cluster.h"
 #include "cluster_internal.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
+#include "../lib/clock.h"
+#include "../lib/json.h"
 
 /* ---- talking to wolfpackd ------------------------------------------------------ */
 
@@ -37,11 +39,6 @@ bool wp_app_change(wp_app_cluster *c, const char *op, json_t *args, wp_err *err)
     json_t *r = wp_app_call(c, op, args, err);
     json_decref(r);
     return r != NULL;
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
 }
 
 bool wp_app_cluster_open(wp_app_cluster *c, const wp_app_env *env, const char *socket_path,
@@ -59,7 +56,7 @@ bool wp_app_cluster_open(wp_app_cluster *c, const wp_app_env *env, const char *s
         wp_app_cluster_close(c);
         return false;
     }
-    const char *tr = str(st, "transport");
+    const char *tr = wp_json_str(st, "transport");
     c->corosync = tr && strcmp(tr, "corosync") == 0;
     json_int_t id = json_integer_value(json_object_get(st, "local_node_id"));
     size_t i;
@@ -67,7 +64,7 @@ bool wp_app_cluster_open(wp_app_cluster *c, const wp_app_env *env, const char *s
     json_array_foreach(json_object_get(st, "nodes"), i, n)
     {
         if (json_integer_value(json_object_get(n, "id")) == id)
-            snprintf(c->node, sizeof c->node, "%s", str(n, "name"));
+            snprintf(c->node, sizeof c->node, "%s", wp_json_str(n, "name"));
     }
     json_decref(st);
     if (!c->node[0]) {
@@ -94,7 +91,7 @@ static json_t *resources_of(wp_app_cluster *c, const char *group, wp_err *err)
 json_t *wp_app_group_assess_one(wp_app_cluster *c, const char *group, wp_err *err)
 {
     json_t *g = wp_app_call(c, "group.show", json_pack("{s:s}", "name", group), err);
-    json_t *res = g ? resources_of(c, str(g, "name"), err) : NULL;
+    json_t *res = g ? resources_of(c, wp_json_str(g, "name"), err) : NULL;
     json_t *a = res ? wp_app_group_assess(g, res) : NULL;
     json_decref(g);
     json_decref(res);
@@ -111,7 +108,7 @@ json_t *wp_app_groups_assess(wp_app_cluster *c, wp_err *err)
     json_t *g;
     json_array_foreach(groups, i, g)
     {
-        json_t *a = wp_app_group_assess_one(c, str(g, "name"), err);
+        json_t *a = wp_app_group_assess_one(c, wp_json_str(g, "name"), err);
         if (!a) {
             json_decref(out);
             out = NULL;
@@ -129,12 +126,13 @@ json_t *wp_app_qualifying(const json_t *assessments)
     size_t i;
     json_t *a;
     json_array_foreach(assessments, i, a) if (json_is_true(json_object_get(a, "qualifies")))
-        json_array_append_new(names, json_string(str(a, "group")));
+        json_array_append_new(names, json_string(wp_json_str(a, "group")));
     return names;
 }
 
-/* ---- tests ------------------------------------------------------------------------ */
+/* ---- TEST HOOK: crash injection (cluster_internal.h) ------------------------------- */
 
+#ifndef WP_NO_TEST_HOOKS
 void wp_app_test_die(const char *step, bool after)
 {
     const char *at = getenv("WOLFPACK_TEST_DIE_AT");
@@ -146,18 +144,15 @@ void wp_app_test_die(const char *step, bool after)
         _exit(137);
     }
 }
+#endif
 
 /* ---- files on this node ------------------------------------------------------------ */
 
 bool wp_app_put_program_files(const wp_app_env *env, const wp_kit *kit, wp_err *err)
 {
-    for (size_t i = 0; i < kit->nfiles; i++) {
-        char src[PATH_MAX], dst[PATH_MAX];
-        snprintf(src, sizeof src, "%s/%s", kit->dir, kit->files[i].from);
-        wp_app_path(env, kit->files[i].to, dst, sizeof dst);
-        if (!wp_fs_copy_atomic(src, dst, kit->files[i].mode, err))
+    for (size_t i = 0; i < kit->nfiles; i++)
+        if (!wp_app_put_kit_file(env, kit, i, err))
             return false;
-    }
     return true;
 }
 
@@ -167,29 +162,10 @@ bool wp_app_create_databases(const wp_kit *kit, const json_t *record, json_t *no
     json_t *d;
     json_array_foreach(json_object_get(record, "databases"), i, d)
     {
-        const char *path = str(d, "path");
-        const wp_kit_db *kd = wp_kit_db_find(kit, str(d, "name"));
-        if (access(path, F_OK) == 0) {
-            char note[PATH_MAX + 80];
-            snprintf(note, sizeof note, "kept the existing database %s at %s", str(d, "name"),
-                     path);
-            json_array_append_new(notes, json_string(note));
-            continue;
-        }
-        bool ok;
-        if (kd && kd->directory) {
-            ok = wp_fs_mkdir_p(path, 0755, err);
-        } else if (kd && kd->initial) {
-            char src[PATH_MAX];
-            snprintf(src, sizeof src, "%s/%s", kit->dir, kd->initial);
-            ok = wp_fs_copy_atomic(src, path, 0640, err);
-        } else {
-            char dir[PATH_MAX];
-            snprintf(dir, sizeof dir, "%s", path);
-            ok = wp_fs_mkdir_p(dirname(dir), 0755, err) &&
-                 wp_fs_write_atomic(path, "", 0, 0640, err);
-        }
-        if (!ok)
+        const char *name = wp_json_str(d, "name");
+        bool created;
+        if (!wp_app_db_create(kit, wp_kit_db_find(kit, name), name, wp_json_str(d, "path"), notes,
+                              &created, err))
             return false;
     }
     return true;
@@ -207,15 +183,13 @@ static bool is_mount_point(const char *path)
 
 bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err)
 {
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
-    long limit = (t && atol(t) > 0 ? atol(t) : 120) * 1000;
+    long limit = wp_app_task_timeout_s() * 1000;
     for (long waited = 0; waited <= limit; waited += 250) {
         if (is_mount_point(mountpoint))
             return true;
         if (waited == 0)
             fprintf(c->out, "  waiting for the group's disk to be mounted at %s\n", mountpoint);
-        struct timespec ts = {0, 250000000L};
-        nanosleep(&ts, NULL);
+        wp_clock_sleep_ms(250);
     }
     wp_errf(err, WP_E_UNAVAILABLE, "the group's disk is not mounted at %s on %s", mountpoint,
             c->node);
@@ -232,7 +206,7 @@ void wp_app_record_mount(const json_t *rec, char *out, size_t size)
 {
     const json_t *d0 = json_array_get(json_object_get(rec, "databases"), 0);
     out[0] = '\0';
-    const char *path = str(d0, "path"), *rel = str(d0, "clustered");
+    const char *path = wp_json_str(d0, "path"), *rel = wp_json_str(d0, "clustered");
     if (!path || !rel)
         return;
     size_t pl = strlen(path), rl = strlen(rel);
@@ -268,17 +242,11 @@ bool wp_app_save_local_copy(wp_app_cluster *c, const json_t *record, wp_err *err
 
 /* ---- node tasks ------------------------------------------------------------------------ */
 
-static long task_timeout(void)
+long wp_app_task_timeout_s(void)
 {
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
+    const char *t = getenv(WP_APP_TASK_TIMEOUT_ENV);
     long v = t ? strtol(t, NULL, 10) : 0;
-    return v > 0 ? v : 120;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    return v > 0 ? v : WP_APP_TASK_TIMEOUT_DEFAULT;
 }
 
 long wp_app_poll_next(wp_app_poll *p)
@@ -286,7 +254,7 @@ long wp_app_poll_next(wp_app_poll *p)
     p->sleep_ms = p->sleep_ms <= 0 ? 20 : p->sleep_ms + p->sleep_ms / 2;
     if (p->sleep_ms > 200)
         p->sleep_ms = 200;
-    sleep_ms(p->sleep_ms);
+    wp_clock_sleep_ms(p->sleep_ms);
     return p->waited_ms += p->sleep_ms;
 }
 
@@ -301,12 +269,13 @@ static json_t *other_nodes(wp_app_cluster *c, wp_err *err)
     json_t *n, *m;
     json_array_foreach(json_object_get(st, "nodes"), i, n)
     {
-        if (strcasecmp(str(n, "name"), c->node) == 0)
+        if (strcasecmp(wp_json_str(n, "name"), c->node) == 0)
             continue;
         bool up = false;
         json_array_foreach(json_object_get(st, "members"), j, m) up =
             up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
-        json_array_append_new(out, json_pack("{s:s, s:b}", "name", str(n, "name"), "up", up));
+        json_array_append_new(out,
+                              json_pack("{s:s, s:b}", "name", wp_json_str(n, "name"), "up", up));
     }
     json_decref(st);
     return out;
@@ -319,7 +288,7 @@ static json_t *task_wait(wp_app_cluster *c, const char *id, long deadline_s, wp_
         json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
         if (!t)
             return NULL;
-        if (strcmp(str(t, "state"), "pending") != 0)
+        if (strcmp(wp_json_str(t, "state"), "pending") != 0)
             return t;
         json_decref(t);
         if (p.waited_ms >= deadline_s * 1000) {
@@ -355,16 +324,17 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
     json_array_foreach(nodes, i, n)
     {
         char id[128];
-        snprintf(id, sizeof id, "%s-%s-%s-%lld-%d-%u", app, kind, str(n, "name"),
+        snprintf(id, sizeof id, "%s-%s-%s-%lld-%d-%u", app, kind, wp_json_str(n, "name"),
                  (long long)time(NULL), (int)getpid(), ++c->task_seq);
         ok = wp_app_change(c, "app.task",
-                           json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", str(n, "name"),
-                                     "kind", kind, "args", args),
+                           json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node",
+                                     wp_json_str(n, "name"), "kind", kind, "args", args),
                            err);
         if (!ok)
             break;
-        json_array_append_new(ids, json_pack("{s:s, s:s, s:b}", "id", id, "node", str(n, "name"),
-                                             "up", json_is_true(json_object_get(n, "up"))));
+        json_array_append_new(ids,
+                              json_pack("{s:s, s:s, s:b}", "id", id, "node", wp_json_str(n, "name"),
+                                        "up", json_is_true(json_object_get(n, "up"))));
     }
     json_t *t;
     json_array_foreach(ids, i, t)
@@ -373,18 +343,20 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
             break;
         if (!json_is_true(json_object_get(t, "up"))) {
             fprintf(c->out, "  node %s is down: it runs task %s when its wolfpackd starts again\n",
-                    str(t, "node"), str(t, "id"));
+                    wp_json_str(t, "node"), wp_json_str(t, "id"));
             continue;
         }
-        json_t *done = task_wait(c, str(t, "id"), task_timeout(), err);
+        json_t *done = task_wait(c, wp_json_str(t, "id"), wp_app_task_timeout_s(), err);
         ok = done != NULL;
-        if (ok && strcmp(str(done, "state"), "ok") != 0) {
-            wp_errf(err, WP_E_IO, "node %s could not do its part (%s)", str(t, "node"), kind);
-            wp_err_why(err, "%s", str(done, "error") ? str(done, "error") : "no reason given");
+        if (ok && strcmp(wp_json_str(done, "state"), "ok") != 0) {
+            wp_errf(err, WP_E_IO, "node %s could not do its part (%s)", wp_json_str(t, "node"),
+                    kind);
+            wp_err_why(err, "%s",
+                       wp_json_str(done, "error") ? wp_json_str(done, "error") : "no reason given");
             wp_err_todo(err, "fix that node, then run the command again (it is safe to repeat)");
             ok = false;
         } else if (ok) {
-            fprintf(c->out, "  node %s: done (%s)\n", str(t, "node"), kind);
+            fprintf(c->out, "  node %s: done (%s)\n", wp_json_str(t, "node"), kind);
         }
         json_decref(done);
     }
@@ -405,11 +377,12 @@ bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const 
             json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", node, "kind", kind, "args", args),
             err))
         return false;
-    json_t *done = task_wait(c, id, task_timeout(), err);
-    bool ok = done && strcmp(str(done, "state"), "ok") == 0;
+    json_t *done = task_wait(c, id, wp_app_task_timeout_s(), err);
+    bool ok = done && strcmp(wp_json_str(done, "state"), "ok") == 0;
     if (done && !ok) {
         wp_errf(err, WP_E_IO, "node %s could not do its part (%s)", node, kind);
-        wp_err_why(err, "%s", str(done, "error") ? str(done, "error") : "no reason given");
+        wp_err_why(err, "%s",
+                   wp_json_str(done, "error") ? wp_json_str(done, "error") : "no reason given");
         wp_err_todo(err, "fix that node, then run the command again (it is safe to repeat)");
     }
     json_decref(done);
@@ -422,15 +395,16 @@ static bool task_files(wp_app_cluster *c, const char *app, wp_err *err)
     json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
     if (!rec)
         return false;
-    wp_kit *kit = wp_kit_load(str(rec, "kit"), err);
+    wp_kit *kit = wp_kit_load(wp_json_str(rec, "kit"), err);
     bool ok = kit && wp_app_put_program_files(c->env, kit, err) &&
               wp_app_save_local_copy(c, rec, err) &&
               wp_app_change(c, "app.node",
                             json_pack("{s:s, s:s, s:s}", "name", app, "node", c->node, "version",
-                                      str(rec, "version")),
+                                      wp_json_str(rec, "version")),
                             err);
     if (!kit)
-        wp_err_todo(err, "a kit must be at the same path on every node (%s)", str(rec, "kit"));
+        wp_err_todo(err, "a kit must be at the same path on every node (%s)",
+                    wp_json_str(rec, "kit"));
     wp_kit_free(kit);
     json_decref(rec);
     return ok;
@@ -441,16 +415,18 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
     json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
     if (!t)
         return false;
-    if (strcasecmp(str(t, "node"), c->node) != 0 || strcmp(str(t, "state"), "pending") != 0) {
+    if (strcasecmp(wp_json_str(t, "node"), c->node) != 0 ||
+        strcmp(wp_json_str(t, "state"), "pending") != 0) {
         json_decref(t);
         return true; /* not ours, or done already: nothing to do */
     }
-    const char *kind = str(t, "kind"), *app = str(json_object_get(t, "args"), "app");
+    const char *kind = wp_json_str(t, "kind"),
+               *app = wp_json_str(json_object_get(t, "args"), "app");
     wp_err work = {0};
     bool ok = false;
     if (!app)
         wp_errf(&work, WP_E_INVALID, "node task %s names no application", id);
-    else if (strcmp(kind, "sp-files") == 0 && str(json_object_get(t, "args"), "kit"))
+    else if (strcmp(kind, "sp-files") == 0 && wp_json_str(json_object_get(t, "args"), "kit"))
         ok = wp_app_task_sp_files(c, json_object_get(t, "args"), &work);
     else if (strcmp(kind, "sp-upgrade") == 0)
         ok = wp_app_task_sp_upgrade(c, json_object_get(t, "args"), &work);
@@ -479,13 +455,6 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
 
 /* ---- resources --------------------------------------------------------------------- */
 
-static long wait_limit(void)
-{
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
-    long v = t ? strtol(t, NULL, 10) : 0;
-    return v > 0 ? v : 120;
-}
-
 /* Set the resources' target and wait until each reaches want. */
 bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp_err *err)
 {
@@ -508,14 +477,14 @@ bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp
                                     json_pack("{s:s}", "name", json_string_value(nm)), err);
             if (!r)
                 return false;
-            all = all && strcmp(str(r, "state"), want) == 0;
+            all = all && strcmp(wp_json_str(r, "state"), want) == 0;
             json_decref(r);
         }
         if (all)
             return true;
-        if (p.waited_ms >= wait_limit() * 1000) {
+        if (p.waited_ms >= wp_app_task_timeout_s() * 1000) {
             wp_errf(err, WP_E_UNAVAILABLE, "the application's resources did not become %s", want);
-            wp_err_why(err, "waited %ld s", wait_limit());
+            wp_err_why(err, "waited %ld s", wp_app_task_timeout_s());
             wp_err_todo(err, "see wolfpack status and the resources' last errors");
             return false;
         }
@@ -555,7 +524,7 @@ bool wp_app_delete_resources(wp_app_cluster *c, const json_t *names, wp_err *err
  * the coordinator recovers): worth waiting for, within a bound. */
 static bool only_coming_online(const json_t *a)
 {
-    const char *target = str(a, "target");
+    const char *target = wp_json_str(a, "target");
     return json_array_size(json_object_get(a, "missing")) == 1 && target &&
            strcmp(target, "online") == 0;
 }
@@ -563,12 +532,12 @@ static bool only_coming_online(const json_t *a)
 json_t *wp_app_group_checked(wp_app_cluster *c, const char *group, wp_err *err)
 {
     json_t *a = wp_app_group_assess_one(c, group, err);
-    for (long waited = 0; a && only_coming_online(a) && waited < task_timeout() * 1000;
+    for (long waited = 0; a && only_coming_online(a) && waited < wp_app_task_timeout_s() * 1000;
          waited += 500) {
         if (waited == 0)
-            fprintf(c->out, "  waiting for group %s to be Online (it is %s)\n", str(a, "group"),
-                    str(a, "state"));
-        sleep_ms(500);
+            fprintf(c->out, "  waiting for group %s to be Online (it is %s)\n",
+                    wp_json_str(a, "group"), wp_json_str(a, "state"));
+        wp_clock_sleep_ms(500);
         json_decref(a);
         a = wp_app_group_assess_one(c, group, err);
     }
@@ -579,7 +548,8 @@ json_t *wp_app_group_checked(wp_app_cluster *c, const char *group, wp_err *err)
     wp_app_print_not_qualified(c->out, a, q);
     json_decref(all);
     json_decref(q);
-    wp_errf(err, WP_E_CONFLICT, "group %s cannot hold a clustered application", str(a, "group"));
+    wp_errf(err, WP_E_CONFLICT, "group %s cannot hold a clustered application",
+            wp_json_str(a, "group"));
     wp_err_why(err, "it lacks what is listed above");
     wp_err_todo(err, "choose a group that qualifies, or add the missing resources to it");
     json_decref(a);
@@ -589,25 +559,26 @@ json_t *wp_app_group_checked(wp_app_cluster *c, const char *group, wp_err *err)
 /* This node must own the group: its disk is mounted only on the owner. */
 bool wp_app_must_own(wp_app_cluster *c, const json_t *a, wp_err *err)
 {
-    const char *owner = str(a, "owner");
+    const char *owner = wp_json_str(a, "owner");
     if (owner && strcasecmp(owner, c->node) == 0)
         return true;
-    wp_errf(err, WP_E_CONFLICT, "this node (%s) does not own group %s", c->node, str(a, "group"));
+    wp_errf(err, WP_E_CONFLICT, "this node (%s) does not own group %s", c->node,
+            wp_json_str(a, "group"));
     wp_err_why(err,
                "the group's disk %s is mounted on its owner (%s) only, and the databases "
                "must be reached there",
-               str(a, "disk") ? str(a, "disk") : "?", owner ? owner : "none");
-    wp_err_todo(err, "move the group here first: wolfpack group move '%s' --to %s", str(a, "group"),
-                c->node);
+               wp_json_str(a, "disk") ? wp_json_str(a, "disk") : "?", owner ? owner : "none");
+    wp_err_todo(err, "move the group here first: wolfpack group move '%s' --to %s",
+                wp_json_str(a, "group"), c->node);
     return false;
 }
 
 static bool mountpoint_known(const json_t *a, wp_err *err)
 {
-    if (str(a, "mountpoint"))
+    if (wp_json_str(a, "mountpoint"))
         return true;
     wp_errf(err, WP_E_CONFLICT, "the storage resource %s of group %s has no mount point",
-            str(a, "disk"), str(a, "group"));
+            wp_json_str(a, "disk"), wp_json_str(a, "group"));
     wp_err_why(err, "an application's databases are files below the disk's mountpoint property");
     wp_err_todo(err, "use a group with a Physical Disk (its mountpoint property)");
     return false;
@@ -622,9 +593,9 @@ static json_t *service_deps(const char *app, const json_t *svc, const json_t *a)
     json_array_foreach(json_object_get(svc, "depends_on"), i, d)
     {
         const char *dep = json_string_value(d);
-        const char *res = strcmp(dep, WP_KIT_DEP_ADDRESS) == 0 ? str(a, "address")
-                          : strcmp(dep, WP_KIT_DEP_NAME) == 0  ? str(a, "name")
-                          : strcmp(dep, WP_KIT_DEP_DISK) == 0  ? str(a, "disk")
+        const char *res = strcmp(dep, WP_KIT_DEP_ADDRESS) == 0 ? wp_json_str(a, "address")
+                          : strcmp(dep, WP_KIT_DEP_NAME) == 0  ? wp_json_str(a, "name")
+                          : strcmp(dep, WP_KIT_DEP_DISK) == 0  ? wp_json_str(a, "disk")
                                                                : NULL;
         char name[128];
         if (!res) {
@@ -654,7 +625,7 @@ json_t *wp_app_service_props(const json_t *svc)
 bool wp_app_create_resources(wp_app_cluster *c, const json_t *rec, const json_t *a,
                              bool existing_ok, wp_err *err)
 {
-    const char *app = str(rec, "app");
+    const char *app = wp_json_str(rec, "app");
     json_t *made = json_array();
     bool ok = true;
     size_t i;
@@ -662,13 +633,13 @@ bool wp_app_create_resources(wp_app_cluster *c, const json_t *rec, const json_t 
     json_array_foreach(json_object_get(rec, "services"), i, svc)
     {
         char name[128], timeout[32];
-        wp_app_resource_name(app, str(svc, "name"), name, sizeof name);
+        wp_app_resource_name(app, wp_json_str(svc, "name"), name, sizeof name);
         snprintf(timeout, sizeof timeout, "%lld",
                  (long long)json_integer_value(json_object_get(svc, "start_timeout")) + 30);
-        json_t *args =
-            json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s}}", "name", name, "group", str(a, "group"),
-                      "type", "Generic Service", "props", wp_app_service_props(svc), "depends_on",
-                      service_deps(app, svc, a), "policy", "pending_timeout", timeout);
+        json_t *args = json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s}}", "name", name, "group",
+                                 wp_json_str(a, "group"), "type", "Generic Service", "props",
+                                 wp_app_service_props(svc), "depends_on", service_deps(app, svc, a),
+                                 "policy", "pending_timeout", timeout);
         wp_err one = {0};
         ok = wp_app_change(c, "resource.create", args, &one);
         if (!ok && existing_ok && one.code == WP_E_EXISTS) {
@@ -680,7 +651,8 @@ bool wp_app_create_resources(wp_app_cluster *c, const json_t *rec, const json_t 
             break;
         }
         json_array_append_new(made, json_string(name));
-        fprintf(c->out, "  resource %s (Generic Service) in group %s\n", name, str(a, "group"));
+        fprintf(c->out, "  resource %s (Generic Service) in group %s\n", name,
+                wp_json_str(a, "group"));
     }
     for (size_t k = json_array_size(made); !ok && k-- > 0;)
         wp_app_change(c, "resource.delete",
@@ -695,7 +667,7 @@ static bool install_preflight(wp_app_cluster *c, const wp_kit *kit, wp_err *err)
     json_t *have = wp_app_call(c, "app.show", json_pack("{s:s}", "name", kit->name), NULL);
     if (have) {
         wp_errf(err, WP_E_EXISTS, "%s is already installed in the cluster (group %s)", kit->name,
-                str(have, "group"));
+                wp_json_str(have, "group"));
         wp_err_why(err, "an application is installed into one group once");
         wp_err_todo(err, "apply a service pack to update it (wolfpack app sp apply SP)");
         json_decref(have);
@@ -737,12 +709,12 @@ static const char **sets_with_address(const wp_kit *kit, const wp_app_install_op
     }
     *n = opts->nset;
     size_t half = size / 2;
-    if (sets && !given && wp_kit_param_get(kit, "address") && str(a, "ip")) {
-        snprintf(buf, half, "address=%s", str(a, "ip"));
+    if (sets && !given && wp_kit_param_get(kit, "address") && wp_json_str(a, "ip")) {
+        snprintf(buf, half, "address=%s", wp_json_str(a, "ip"));
         sets[(*n)++] = buf;
     }
-    if (sets && !host_given && wp_kit_param_get(kit, "hostname") && str(a, "hostname")) {
-        snprintf(buf + half, size - half, "hostname=%s", str(a, "hostname"));
+    if (sets && !host_given && wp_kit_param_get(kit, "hostname") && wp_json_str(a, "hostname")) {
+        snprintf(buf + half, size - half, "hostname=%s", wp_json_str(a, "hostname"));
         sets[(*n)++] = buf + half;
     }
     return sets;
@@ -760,12 +732,14 @@ json_t *wp_app_install_clustered(wp_app_cluster *c, const wp_kit *kit, const cha
     char addr[640];
     size_t nset = 0;
     const char **sets = sets_with_address(kit, opts, a, &nset, addr, sizeof addr);
-    wp_app_install_opts io = {
-        .set = sets, .nset = nset, .group = str(a, "group"), .disk_mount = str(a, "mountpoint")};
+    wp_app_install_opts io = {.set = sets,
+                              .nset = nset,
+                              .group = wp_json_str(a, "group"),
+                              .disk_mount = wp_json_str(a, "mountpoint")};
     json_t *rec = sets ? wp_app_record_from_kit(c->env, kit, &io, err) : NULL;
     free(sets);
     json_t *notes = json_array();
-    bool ok = rec && wp_app_disk_ready(c, str(a, "mountpoint"), err) &&
+    bool ok = rec && wp_app_disk_ready(c, wp_json_str(a, "mountpoint"), err) &&
               wp_app_put_program_files(c->env, kit, err) &&
               wp_app_create_databases(kit, rec, notes, err);
     if (ok)

@@ -58,6 +58,13 @@ void wp_app_resource_name(const char *app, const char *service, char *out, size_
 
 /* ---- cluster.c ---------------------------------------------------------------- */
 
+/* How long `wolfpack app` waits for a node task, a group or a resource:
+ * $WOLFPACK_APP_TASK_TIMEOUT seconds (a positive whole number), else the
+ * default.  The one place it is read (docs/CLI.md lists it). */
+#define WP_APP_TASK_TIMEOUT_ENV "WOLFPACK_APP_TASK_TIMEOUT"
+#define WP_APP_TASK_TIMEOUT_DEFAULT 120
+long wp_app_task_timeout_s(void);
+
 typedef struct wp_app_cluster {
     const wp_app_env *env;
     wp_client *client;

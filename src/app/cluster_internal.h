@@ -59,9 +59,21 @@ typedef struct wp_app_poll {
 } wp_app_poll;
 long wp_app_poll_next(wp_app_poll *p);
 
-/* Tests: $WOLFPACK_TEST_DIE_AT=STEP ends the process (exit 137) before
- * STEP (after false), STEP+ after its work (after true). */
+/* ---- TEST HOOK: crash injection ------------------------------------------
+ * $WOLFPACK_TEST_DIE_AT=STEP ends the process (exit 137) before STEP
+ * (after false), STEP+ after its work (after true).  It is in the shipped
+ * binary on purpose: the integration tests kill a real `wolfpack app
+ * migrate` / `sp apply` at every step to prove that a run resumes.  Build
+ * with -DWP_NO_TEST_HOOKS (make CFLAGS="-O2 -g -DWP_NO_TEST_HOOKS") to leave it
+ * out; nothing else changes. */
+#ifdef WP_NO_TEST_HOOKS
+static inline void wp_app_test_die(const char *step, bool after)
+{
+    (void)step, (void)after;
+}
+#else
 void wp_app_test_die(const char *step, bool after);
+#endif
 
 /* ---- upgrade.c: service pack pieces ---- */
 /* sp upgrades version have, or err says which it upgrades. */

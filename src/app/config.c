@@ -29,19 +29,19 @@
 #include "app.h"
 #include "cluster.h"
 #include "cluster_internal.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
+#include "../lib/json.h"
+#include "secret.h"
 
 static void print_params(FILE *out, const json_t *rec, const char *where)
 {
-    fprintf(out, "%s %s (%s):\n", str(rec, "app"), str(rec, "version"), where);
+    fprintf(out, "%s %s (%s):\n", wp_json_str(rec, "app"), wp_json_str(rec, "version"), where);
+    json_t *shown = json_deep_copy(rec);
+    wp_secret_mask_record(shown); /* secret.h: secrets read "(secret)" */
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(rec, "parameters"), key, v)
+    json_object_foreach(json_object_get(shown, "parameters"), key, v)
         fprintf(out, "  %s=%s\n", key, json_string_value(v));
+    json_decref(shown);
 }
 
 /* Check every NAME=VALUE against the kit; the parameters with them applied
@@ -50,7 +50,7 @@ static json_t *merged_params(const wp_kit *kit, const json_t *rec, const char *c
                              size_t nsets, wp_err *err)
 {
     json_t *params = json_deep_copy(json_object_get(rec, "parameters"));
-    bool clustered = str(rec, "group") != NULL;
+    bool clustered = wp_json_str(rec, "group") != NULL;
     for (size_t i = 0; params && i < nsets; i++) {
         const char *eq = strchr(sets[i], '=');
         char name[128];
@@ -61,7 +61,7 @@ static json_t *merged_params(const wp_kit *kit, const json_t *rec, const char *c
                               ? "a clustered install's address is its group's IP address"
                               : NULL;
         if (why) {
-            wp_errf(err, WP_E_INVALID, "cannot set '%s' of %s", sets[i], kit->name);
+            wp_errf(err, WP_E_INVALID, "cannot set '%s' of %s", name[0] ? name : "?", kit->name);
             wp_err_why(err, "%s", why);
             wp_err_todo(err,
                         "show the parameters with: wolfpack app config %s; nothing was "
@@ -86,7 +86,7 @@ static bool any_online(wp_app_cluster *c, const json_t *names)
         wp_err ignored = {0};
         json_t *r = wp_app_call(c, "resource.show",
                                 json_pack("{s:s}", "name", json_string_value(n)), &ignored);
-        const char *st = r ? str(r, "state") : NULL;
+        const char *st = r ? wp_json_str(r, "state") : NULL;
         on = on || (st && strcmp(st, "Offline") != 0);
         json_decref(r);
     }
@@ -100,7 +100,7 @@ static bool config_clustered(wp_app_cluster *c, json_t *cur, const char *const *
         print_params(c->out, cur, "clustered, from the cluster database");
         return true;
     }
-    wp_kit *kit = wp_kit_load(str(cur, "kit"), err);
+    wp_kit *kit = wp_kit_load(wp_json_str(cur, "kit"), err);
     json_t *params = kit ? merged_params(kit, cur, sets, nsets, err) : NULL;
     json_t *want = params ? json_deep_copy(cur) : NULL;
     json_t *rec = NULL;
@@ -112,18 +112,20 @@ static bool config_clustered(wp_app_cluster *c, json_t *cur, const char *const *
     bool restart = names && any_online(c, names);
     bool ok = rec &&
               wp_app_change(c, "app.register",
-                            json_pack("{s:s, s:O}", "name", str(rec, "app"), "record", rec), err) &&
+                            json_pack("{s:s, s:O}", "name", wp_json_str(rec, "app"), "record", rec),
+                            err) &&
               wp_app_update_resources(c, rec, err);
     if (ok)
         fprintf(c->out, "  the cluster record and the resources of %s have the new values\n",
-                str(rec, "app"));
+                wp_json_str(rec, "app"));
     if (ok && restart) {
-        fprintf(c->out, "  restarting %s's services where its group runs\n", str(rec, "app"));
+        fprintf(c->out, "  restarting %s's services where its group runs\n",
+                wp_json_str(rec, "app"));
         ok = wp_app_resources_to(c, names, false, err) && wp_app_resources_to(c, names, true, err);
     }
     if (ok) /* every node's copy of the record (a node that is down: when it starts) */
-        ok = wp_app_tasks_everywhere(c, str(rec, "app"), "files",
-                                     json_pack("{s:s}", "app", str(rec, "app")), err);
+        ok = wp_app_tasks_everywhere(c, wp_json_str(rec, "app"), "files",
+                                     json_pack("{s:s}", "app", wp_json_str(rec, "app")), err);
     json_decref(names);
     json_decref(rec);
     json_decref(want);
@@ -143,7 +145,7 @@ static bool config_standalone(const wp_app_env *env, FILE *out, const char *app,
         json_decref(cur);
         return true;
     }
-    wp_kit *kit = wp_kit_load(str(cur, "kit"), err);
+    wp_kit *kit = wp_kit_load(wp_json_str(cur, "kit"), err);
     json_t *params = kit ? merged_params(kit, cur, sets, nsets, err) : NULL;
     size_t n = json_object_size(params), k = 0;
     char **bufs = calloc(n + 1, sizeof *bufs);
@@ -153,8 +155,10 @@ static bool config_standalone(const wp_app_env *env, FILE *out, const char *app,
                                                              json_string_value(v)) >= 0) k++;
     wp_app_install_opts io = {.set = (const char *const *)bufs, .nset = k};
     json_t *rec = params && bufs ? wp_app_record_from_kit(env, kit, &io, err) : NULL;
-    if (rec) /* keep when and by whom it was installed */
+    if (rec) /* keep when it was installed, and what the install created */
         json_object_set(rec, "installed_at", json_object_get(cur, "installed_at"));
+    if (rec && json_object_get(cur, "created"))
+        json_object_set(rec, "created", json_object_get(cur, "created"));
     bool running = rec && wp_app_any_running(env, cur);
     bool ok = rec && (!running || wp_app_stop(env, cur, err)) && wp_app_record_save(env, rec, err);
     if (ok && running) {
@@ -196,11 +200,11 @@ bool wp_app_config(const wp_app_env *env, const char *socket_path, const char *a
     }
     if (c.client)
         wp_app_cluster_close(&c);
-    if (ok && nsets > 0) {
-        fprintf(out, "OK: %s now has", app);
+    if (ok && nsets > 0) { /* names only: a value may be a secret (secret.h) */
+        fprintf(out, "OK: %s has new values for", app);
         for (size_t i = 0; i < nsets; i++)
-            fprintf(out, " %s", sets[i]);
-        fprintf(out, "\n");
+            fprintf(out, "%s %.*s", i ? "," : "", (int)strcspn(sets[i], "="), sets[i]);
+        fprintf(out, " (wolfpack app config %s shows them)\n", app);
     }
     return ok;
 }

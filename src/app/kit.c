@@ -4,15 +4,22 @@
  * the manifest is read by one small function that checks its keys (unknown
  * and repeated keys are refused), its values, and the references between
  * sections (variables in commands, service dependencies).  The first error
- * stops the parse and names file, line and field.  Nothing here touches
- * anything but the manifest text and, in wp_kit_load, stat() of kit files.
+ * stops the parse and names file, line and field.  Before the loader runs,
+ * the size is capped and a pass over libyaml's events refuses deep nesting
+ * and aliases (check_shape), so a crafted manifest cannot keep the parser
+ * busy (docs/SECURITY.md, "Kits").  Nothing here touches anything but the
+ * manifest text and, in wp_kit_load / wp_kit_resolve, the kit's files
+ * (resolved, and refused when they lead out of the kit).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "../lib/model.h"
@@ -105,25 +112,6 @@ static bool charset_ok(const char *s, const char *extra)
     return true;
 }
 
-bool wp_app_name_valid(const char *name, wp_err *err)
-{
-    size_t len = strlen(name);
-    bool ok = len >= 1 && len <= WP_APP_NAME_MAX && charset_ok(name, "_-") && name[0] != '-' &&
-              name[0] != '_';
-    for (const char *c = name; ok && *c; c++)
-        if (*c >= 'A' && *c <= 'Z')
-            ok = false;
-    if (ok)
-        return true;
-    wp_errf(err, WP_E_INVALID, "'%s' is not a valid application name", name);
-    wp_err_why(err,
-               "application names are 1..%d characters of a-z, 0-9, '_' and '-', starting "
-               "with a letter or digit: they name files and prefix resource names",
-               WP_APP_NAME_MAX);
-    wp_err_todo(err, "choose a name like 'recordstore' or 'mail-server'");
-    return false;
-}
-
 /* A path without empty, "." or ".." components (after an optional leading
  * '/'), without a trailing '/'. */
 static bool path_clean(const char *path)
@@ -160,18 +148,17 @@ static bool want_path(pctx *p, const yaml_node_t *n, const char *field, bool abs
     return true;
 }
 
-/* A file that the manifest takes from the kit must exist there. */
+/* A file that the manifest takes from the kit must exist there, as a
+ * regular file inside the kit directory (a symlink may point elsewhere in
+ * the kit, never out of it). */
 static bool want_kit_file(pctx *p, const yaml_node_t *n, const char *field, const char *rel)
 {
     if (!p->kit_dir)
         return true;
-    char full[4096];
-    snprintf(full, sizeof full, "%s/%s", p->kit_dir, rel);
-    struct stat st;
-    if (stat(full, &st) != 0)
-        return fail_at(p, n, field, strerror(errno), "'%s' is not in the kit (%s)", rel, full);
-    if (!S_ISREG(st.st_mode))
-        return fail_at(p, n, field, NULL, "'%s' is not a regular file", rel);
+    char full[PATH_MAX];
+    wp_err e = {0};
+    if (!wp_kit_resolve(p->kit_dir, rel, full, sizeof full, &e))
+        return fail_at(p, n, field, e.why, "%s", e.what);
     return true;
 }
 
@@ -295,6 +282,9 @@ static bool want_command(pctx *p, const yaml_node_t *n, const char *field, bool 
                        "must be named exactly",
                        "must be an absolute path (or start with ${root}/%s), got '%s'",
                        with_kit ? " or ${kit}/" : "", prog);
+    /* a program of the kit itself: inside the kit, like every kit file */
+    if (with_kit && strncmp(prog, "${kit}/", 7) == 0 && !want_kit_file(p, n, field, prog + 7))
+        return false;
     size_t nv;
     char **names;
     wp_kit_var *vars = check_vars(p->kit, with_kit, &nv, &names);
@@ -307,6 +297,56 @@ static bool want_command(pctx *p, const yaml_node_t *n, const char *field, bool 
 }
 
 /* ---- sections ------------------------------------------------------------------- */
+
+/* A NAME:PASSWORD,... list (names and passwords without ':' and ','). */
+static bool pair_list_ok(const char *v)
+{
+    if (!*v)
+        return false;
+    for (const char *item = v; item;) {
+        const char *end = strchr(item, ',');
+        size_t len = end ? (size_t)(end - item) : strlen(item);
+        const char *colon = memchr(item, ':', len);
+        if (!colon || colon == item || colon == item + len - 1 ||
+            memchr(colon + 1, ':', len - (size_t)(colon - item) - 1))
+            return false;
+        item = end ? end + 1 : NULL;
+    }
+    return true;
+}
+
+/* A parameter is a plain value (its default), or a mapping
+ * {value: DEFAULT, secret: hash | hash-list | file}. */
+static bool read_param_value(pctx *p, const yaml_node_t *v, const char *field, wp_kit_param *pa)
+{
+    if (v->type != YAML_MAPPING_NODE)
+        return want_string(p, v, field, &pa->value);
+    static const char *const keys[] = {"value", "secret", NULL};
+    yaml_node_t *vals[2];
+    char f[200], *kind = NULL;
+    if (!read_map(p, v, field, keys, vals) || !need(p, v, field, "value", vals[0]))
+        return false;
+    snprintf(f, sizeof f, "%s.value", field);
+    if (!want_string(p, vals[0], f, &pa->value))
+        return false;
+    if (!vals[1] || is_null(vals[1]))
+        return true;
+    snprintf(f, sizeof f, "%s.secret", field);
+    if (!want_string(p, vals[1], f, &kind))
+        return false;
+    bool known = wp_kit_secret_parse(kind, &pa->secret);
+    free(kind);
+    if (!known)
+        return fail_at(p, vals[1], f,
+                       "hash keeps a password as a crypt(3) hash, hash-list the passwords of "
+                       "NAME:PASSWORD,... so, file keeps the value in a file only root reads",
+                       "must be hash, hash-list or file");
+    snprintf(f, sizeof f, "%s.value", field);
+    if (pa->secret == WP_KIT_SECRET_HASH_LIST && !pair_list_ok(pa->value))
+        return fail_at(p, vals[0], f, NULL,
+                       "a hash-list value is NAME:PASSWORD items separated by commas");
+    return true;
+}
 
 static bool read_params(pctx *p, const yaml_node_t *n)
 {
@@ -329,11 +369,10 @@ static bool read_params(pctx *p, const yaml_node_t *n)
             return fail_at(p, k, field, NULL, "'root' and 'kit' are reserved variable names");
         if (wp_kit_param_get(kit, scalar_text(k)))
             return fail_at(p, k, field, NULL, "given twice");
-        wp_kit_param *pa = &kit->params[kit->nparams];
-        if (!want_string(p, v, field, &pa->value))
-            return false;
+        wp_kit_param *pa = &kit->params[kit->nparams++]; /* freed with the kit */
         pa->name = strdup(scalar_text(k));
-        kit->nparams++;
+        if (!read_param_value(p, v, field, pa))
+            return false;
     }
     return true;
 }
@@ -394,10 +433,43 @@ static bool read_db_kind(pctx *p, const yaml_node_t *n, const char *field, wp_ki
     return ok || fail_at(p, n, f, NULL, "must be 'file' or 'directory'");
 }
 
+/* owners: [user-or-group, ...] -- who may own files of a directory
+ * database when a backup is restored (docs/KITS.md). */
+static bool read_db_owners(pctx *p, const yaml_node_t *n, const char *field, wp_kit_db *db)
+{
+    char f[128];
+    snprintf(f, sizeof f, "%s.owners", field);
+    size_t count;
+    if (!n || is_null(n))
+        return true;
+    if (!db->directory)
+        return fail_at(p, n, f, NULL, "only a database of kind directory has owners");
+    if (!want_list(p, n, f, &count))
+        return false;
+    if (count > WP_KIT_OWNERS_MAX)
+        return fail_at(p, n, f, NULL, "at most %d owners", WP_KIT_OWNERS_MAX);
+    db->owners = calloc(count + 1, sizeof *db->owners);
+    for (size_t i = 0; i < count; i++) {
+        char fi[160];
+        snprintf(fi, sizeof fi, "%s[%zu]", f, i);
+        yaml_node_t *it = item_at(p, n, i);
+        char *name = NULL;
+        if (!want_string(p, it, fi, &name))
+            return false;
+        db->owners[db->nowners++] = name;
+        if (!name[0] || !charset_ok(name, "_-") || strlen(name) > 32 || name[0] == '-')
+            return fail_at(p, it, fi, NULL,
+                           "a user or group name: 1..32 of a-z, 0-9, '_' and '-', not "
+                           "starting with '-'");
+    }
+    return true;
+}
+
 static bool read_db(pctx *p, const yaml_node_t *n, size_t idx)
 {
-    static const char *const keys[] = {"name", "standalone", "clustered", "initial", "kind", NULL};
-    yaml_node_t *v[5];
+    static const char *const keys[] = {"name", "standalone", "clustered", "initial",
+                                       "kind", "owners",     NULL};
+    yaml_node_t *v[6];
     char field[64], f[96];
     snprintf(field, sizeof field, "databases[%zu]", idx);
     if (!want_kind(p, n, YAML_MAPPING_NODE, field) || !read_map(p, n, field, keys, v))
@@ -424,7 +496,7 @@ static bool read_db(pctx *p, const yaml_node_t *n, size_t idx)
     snprintf(f, sizeof f, "%s.clustered", field);
     if (!need(p, n, field, "clustered", v[2]) || !want_path(p, v[2], f, false, &db->clustered))
         return false;
-    if (!read_db_kind(p, v[4], field, db))
+    if (!read_db_kind(p, v[4], field, db) || !read_db_owners(p, v[5], field, db))
         return false;
     snprintf(f, sizeof f, "%s.initial", field);
     if (v[3] && !is_null(v[3]) && db->directory)
@@ -584,10 +656,13 @@ static bool read_version_text(pctx *p, const yaml_node_t *n, const char *field, 
 {
     if (!want_string(p, n, field, out))
         return false;
-    if (strlen(*out) > 32 || !charset_ok(*out, ".+_-"))
+    if (strlen(*out) > 32 || !charset_ok(*out, ".+_-")) {
+        free(*out);
+        *out = NULL;
         return fail_at(p, n, field, NULL,
                        "versions are 1..32 characters of letters, digits and . + _ - "
                        "(write it in quotes: \"1.0\")");
+    }
     return true;
 }
 
@@ -736,17 +811,68 @@ static bool load_document(pctx *p, const char *text, size_t len)
     return ok;
 }
 
+/* Walk the YAML events (no tree is built) and refuse, before the loader
+ * runs, nesting deeper than WP_KIT_DEPTH_MAX and any alias: libyaml's cost
+ * grows with the square of the nesting depth, so a small file of nested
+ * "[[[[..." would otherwise keep the parser busy for minutes, and aliases
+ * let a small file name one subtree many times.  A syntax error is left to
+ * the loader, which reports it with its line. */
+static bool check_shape(pctx *p, const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int depth = 0;
+    bool ok = true, done = false;
+    while (ok && !done && yaml_parser_parse(&parser, &ev)) {
+        size_t line = ev.start_mark.line + 1;
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > WP_KIT_DEPTH_MAX) {
+                wp_errf(p->err, WP_E_INVALID, "%s:%zu: nested deeper than %d levels", p->file, line,
+                        WP_KIT_DEPTH_MAX);
+                wp_err_why(p->err,
+                           "a kit manifest needs 5 levels at most; deeper nesting is refused "
+                           "before the manifest is parsed, so that a crafted file cannot keep "
+                           "the parser busy");
+                ok = false;
+            }
+        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        } else if (ev.type == YAML_ALIAS_EVENT) {
+            wp_errf(p->err, WP_E_INVALID, "%s:%zu: a YAML alias (*NAME)", p->file, line);
+            wp_err_why(p->err, "kit manifests do not use anchors and aliases: every value is "
+                               "written where it is used");
+            ok = false;
+        } else if (ev.type == YAML_STREAM_END_EVENT) {
+            done = true;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    if (!ok)
+        wp_err_todo(p->err, "%s", todo_fix);
+    return ok;
+}
+
 wp_kit *wp_kit_parse(const char *text, size_t len, const char *name, const char *kit_dir,
                      wp_err *err)
 {
     pctx p = {.file = name, .kit_dir = kit_dir, .err = err};
+    if (len > WP_KIT_MANIFEST_MAX) {
+        wp_errf(err, WP_E_INVALID, "%s: %zu bytes, larger than %u KiB", name, len,
+                WP_KIT_MANIFEST_MAX / 1024);
+        wp_err_why(err, "kit manifests are small text files; a larger one is refused unread");
+        wp_err_todo(err, "%s", todo_fix);
+        return NULL;
+    }
     if (memchr(text, '\0', len)) {
         wp_errf(err, WP_E_INVALID, "%s: holds a NUL byte", name);
         wp_err_why(err, "a kit manifest is UTF-8 text");
         wp_err_todo(err, "%s", todo_fix);
         return NULL;
     }
-    if (!load_document(&p, text, len))
+    if (!check_shape(&p, text, len) || !load_document(&p, text, len))
         return NULL;
     p.kit = calloc(1, sizeof *p.kit);
     p.kit->dir = strdup(kit_dir ? kit_dir : ".");
@@ -769,43 +895,115 @@ wp_kit *wp_kit_parse(const char *text, size_t len, const char *name, const char 
     return p.kit;
 }
 
-wp_kit *wp_kit_load(const char *dir, wp_err *err)
+/* Is path (resolved) inside dir (resolved)? */
+static bool path_inside(const char *path, const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, WP_KIT_MANIFEST);
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/')
+        return path[0] == '/' && path[1] != '\0';
+    return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+bool wp_kit_resolve(const char *dir, const char *rel, char *out, size_t size, wp_err *err)
+{
+    char kitdir[PATH_MAX], full[PATH_MAX], real[PATH_MAX];
+    if (!realpath(dir, kitdir)) {
         int e = errno;
-        wp_errf(err, e == ENOENT ? WP_E_NOTFOUND : WP_E_IO, "cannot read the kit manifest %s",
-                path);
+        wp_errf(err, e == ENOENT ? WP_E_NOTFOUND : WP_E_IO, "cannot open the kit directory %s",
+                dir);
         wp_err_why(err, "%s", strerror(e));
-        wp_err_todo(err, "name a kit directory that holds %s", WP_KIT_MANIFEST);
-        return NULL;
+        wp_err_todo(err, "name an existing kit directory");
+        return false;
     }
+    snprintf(full, sizeof full, "%s/%s", dir, rel);
+    if (!realpath(full, real)) {
+        int e = errno;
+        wp_errf(err, e == ENOENT ? WP_E_NOTFOUND : WP_E_IO, "'%s' is not in the kit (%s)", rel,
+                full);
+        wp_err_why(err, "%s", strerror(e));
+        wp_err_todo(err, "add the file to the kit, or correct the manifest");
+        return false;
+    }
+    struct stat st;
+    if (!path_inside(real, kitdir)) {
+        wp_errf(err, WP_E_PERM, "'%s' of the kit %s leads out of the kit, to %s", rel, dir, real);
+        wp_err_why(err, "a kit's files must be inside its directory: a symlink pointing out of "
+                        "it would install or read a file of this machine that the kit does "
+                        "not own");
+        wp_err_todo(err, "replace the symlink with the file itself");
+        return false;
+    }
+    if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+        wp_errf(err, WP_E_INVALID, "'%s' of the kit %s is not a regular file", rel, dir);
+        wp_err_why(err, "kits name files, not directories, devices or pipes");
+        wp_err_todo(err, "correct the manifest or the kit");
+        return false;
+    }
+    if ((size_t)snprintf(out, size, "%s", real) >= size) {
+        wp_errf(err, WP_E_INVALID, "the path of '%s' in the kit %s is too long", rel, dir);
+        return false;
+    }
+    return true;
+}
+
+/* Read a whole manifest file (already checked: a regular file of at most
+ * WP_KIT_MANIFEST_MAX bytes) into a malloc'd buffer. */
+static char *read_manifest(const char *path, size_t *len, wp_err *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 16384;
-            char *t = realloc(text, cap);
-            if (!t)
-                break;
-            text = t;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0 || len > (1u << 20))
-            break;
-    }
-    bool bad = ferror(f) || !text || len > (1u << 20);
-    fclose(f);
-    if (bad) {
-        free(text);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > (off_t)WP_KIT_MANIFEST_MAX) {
+        bool big = fd >= 0 && S_ISREG(st.st_mode) && st.st_size > (off_t)WP_KIT_MANIFEST_MAX;
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
         wp_errf(err, WP_E_INVALID, "cannot read the kit manifest %s", path);
-        wp_err_why(err, "it could not be read, or it is larger than 1 MiB");
+        if (big)
+            wp_err_why(err, "it is larger than %u KiB; kit manifests are small text files",
+                       WP_KIT_MANIFEST_MAX / 1024);
+        else
+            wp_err_why(err, "%s", fd < 0 ? strerror(e) : "it is not a regular file");
         wp_err_todo(err, "check the file");
         return NULL;
     }
+    text = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (text && got < (size_t)st.st_size) {
+        ssize_t r = read(fd, text + got, (size_t)st.st_size - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (!text || got != (size_t)st.st_size) {
+        free(text);
+        wp_errf(err, WP_E_IO, "cannot read the kit manifest %s", path);
+        wp_err_why(err, "it could not be read completely (changed while reading?)");
+        wp_err_todo(err, "check the file");
+        return NULL;
+    }
+    *len = got;
+    return text;
+}
+
+wp_kit *wp_kit_load(const char *dir, wp_err *err)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, WP_KIT_MANIFEST);
+    if (!wp_kit_resolve(dir, WP_KIT_MANIFEST, real, sizeof real, err)) {
+        if (err && err->code == WP_E_NOTFOUND) {
+            wp_errf(err, WP_E_NOTFOUND, "cannot read the kit manifest %s", path);
+            wp_err_why(err, "%s", strerror(ENOENT));
+            wp_err_todo(err, "name a kit directory that holds %s", WP_KIT_MANIFEST);
+        }
+        return NULL;
+    }
+    size_t len = 0;
+    char *text = read_manifest(real, &len, err);
+    if (!text)
+        return NULL;
     wp_kit *kit = wp_kit_parse(text, len, path, dir, err);
     free(text);
     return kit;
@@ -846,6 +1044,9 @@ void wp_kit_free(wp_kit *kit)
         free(kit->dbs[i].standalone);
         free(kit->dbs[i].clustered);
         free(kit->dbs[i].initial);
+        for (size_t j = 0; j < kit->dbs[i].nowners; j++)
+            free(kit->dbs[i].owners[j]);
+        free(kit->dbs[i].owners);
     }
     free(kit->dbs);
     for (size_t i = 0; i < kit->nservices; i++)
@@ -869,6 +1070,35 @@ const wp_kit_db *wp_kit_db_find(const wp_kit *kit, const char *name)
         if (strcmp(kit->dbs[i].name, name) == 0)
             return &kit->dbs[i];
     return NULL;
+}
+
+const wp_kit_param *wp_kit_param_find(const wp_kit *kit, const char *name)
+{
+    for (size_t i = 0; i < kit->nparams; i++)
+        if (kit->params[i].name && strcmp(kit->params[i].name, name) == 0)
+            return &kit->params[i];
+    return NULL;
+}
+
+static const char *const secret_names[] = {
+    [WP_KIT_SECRET_HASH] = "hash",
+    [WP_KIT_SECRET_HASH_LIST] = "hash-list",
+    [WP_KIT_SECRET_FILE] = "file",
+};
+
+const char *wp_kit_secret_name(wp_kit_secret kind)
+{
+    return kind > WP_KIT_SECRET_NONE && kind <= WP_KIT_SECRET_FILE ? secret_names[kind] : NULL;
+}
+
+bool wp_kit_secret_parse(const char *text, wp_kit_secret *kind)
+{
+    for (int k = WP_KIT_SECRET_HASH; k <= WP_KIT_SECRET_FILE; k++)
+        if (strcmp(text, secret_names[k]) == 0) {
+            *kind = (wp_kit_secret)k;
+            return true;
+        }
+    return false;
 }
 
 const char *wp_kit_param_get(const wp_kit *kit, const char *name)

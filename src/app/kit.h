@@ -16,7 +16,11 @@
  * know; every error names the file, the line and the field
  * ("kits/x/kit.yaml:12: services[1].command: must be an absolute path").
  * wp_kit_load also checks that the files the manifest names exist in the
- * kit directory.  Commands are split into words at parse time
+ * kit directory, as regular files inside it (wp_kit_resolve: no symlink
+ * out of the kit).  Manifests larger than WP_KIT_MANIFEST_MAX or nested
+ * deeper than WP_KIT_DEPTH_MAX are refused before they are parsed.
+ * Parameters may be secrets (wp_kit_secret; src/app/secret.h keeps them).
+ * Commands are split into words at parse time
  * (wp_argv_split, never a shell) and may hold variables that install time
  * fills in (wp_kit_expand): ${root}, ${db:NAME}, ${PARAMETER}, and ${kit}
  * in the upgrade step only.
@@ -27,14 +31,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../lib/appname.h" /* wp_app_name_valid, WP_APP_NAME_MAX */
 #include "../lib/err.h"
 
 #define WP_KIT_MANIFEST "kit.yaml"
-#define WP_APP_NAME_MAX 40
+/* Limits checked before a manifest is parsed (docs/SECURITY.md, "Kits"). */
+#define WP_KIT_MANIFEST_MAX (256u * 1024) /* bytes */
+#define WP_KIT_DEPTH_MAX 16               /* nested lists and mappings */
+
+/* How a secret parameter is kept (docs/KITS.md, docs/SECURITY.md "Secrets"):
+ * never in the clear in an install record, the cluster database, output or
+ * logs. */
+typedef enum wp_kit_secret {
+    WP_KIT_SECRET_NONE = 0,
+    WP_KIT_SECRET_HASH,      /* one password, kept as a crypt(3) hash "{CRYPT}$y$..." */
+    WP_KIT_SECRET_HASH_LIST, /* NAME:PASSWORD,... with each password hashed so */
+    WP_KIT_SECRET_FILE,      /* kept in a 0600 file; ${NAME} is that file's path */
+} wp_kit_secret;
 
 typedef struct wp_kit_param {
     char *name;  /* [a-z_][a-z0-9_]* */
     char *value; /* default, overridable at install (--set NAME=VALUE) */
+    wp_kit_secret secret;
 } wp_kit_param;
 
 typedef struct wp_kit_file {
@@ -49,7 +67,12 @@ typedef struct wp_kit_db {
     char *clustered;  /* path relative to the group disk's mount point */
     char *initial;    /* kit file copied in when created, or NULL (empty) */
     bool directory;   /* kind: directory -- a directory tree, not one file */
+    char **owners;    /* kind directory: users/groups that may own entries of
+                       * the tree (besides root) when it is restored */
+    size_t nowners;
 } wp_kit_db;
+
+#define WP_KIT_OWNERS_MAX 8
 
 /* The group resources a service may depend on when clustered. */
 #define WP_KIT_DEP_ADDRESS "address"
@@ -94,16 +117,20 @@ wp_kit *wp_kit_parse(const char *text, size_t len, const char *name, const char 
                      wp_err *err);
 /* Read DIR/kit.yaml and check the files it names exist in DIR. */
 wp_kit *wp_kit_load(const char *dir, wp_err *err);
+/* The resolved path of the kit file DIR/REL into out: it must be a regular
+ * file inside DIR (symlinks may point within the kit, never out of it). */
+bool wp_kit_resolve(const char *dir, const char *rel, char *out, size_t size, wp_err *err);
 void wp_kit_free(wp_kit *kit);
 
 bool wp_kit_is_service_pack(const wp_kit *kit);
 const wp_kit_db *wp_kit_db_find(const wp_kit *kit, const char *name);
 /* The default value of a parameter, or NULL if the kit declares none. */
 const char *wp_kit_param_get(const wp_kit *kit, const char *name);
-
-/* A valid application name: 1..WP_APP_NAME_MAX of [a-z0-9_-], starting
- * with a letter or digit (it names files and prefixes resource names). */
-bool wp_app_name_valid(const char *name, wp_err *err);
+/* The parameter itself, or NULL. */
+const wp_kit_param *wp_kit_param_find(const wp_kit *kit, const char *name);
+/* "hash", "hash-list", "file" (NULL for WP_KIT_SECRET_NONE), and back. */
+const char *wp_kit_secret_name(wp_kit_secret kind);
+bool wp_kit_secret_parse(const char *text, wp_kit_secret *kind);
 
 /* Variables for wp_kit_expand: "root", "kit", "db:records", "port", ... */
 typedef struct wp_kit_var {

@@ -37,16 +37,12 @@
 #include "cluster.h"
 #include "cluster_internal.h"
 #include "../lib/model.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
+#include "../lib/json.h"
 
 static const char *const steps[] = {"backup",    "remove-others", "install",
                                     "restore",   "verify",        "register",
                                     "resources", "files-others",  NULL};
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
 
 static int step_index(const char *name)
 {
@@ -62,11 +58,11 @@ static bool save_state(wp_app_cluster *c, json_t *st, const char *done, wp_err *
     snprintf(summary, sizeof summary,
              "migrate into group %s: step %s done (run `wolfpack app "
              "migrate %s` again to go on, or --rollback)",
-             str(st, "group"), done, str(st, "app"));
+             wp_json_str(st, "group"), done, wp_json_str(st, "app"));
     json_object_set_new(st, "step", json_string(done));
     json_object_set_new(st, "summary", json_string(summary));
-    return wp_app_change(c, "app.op", json_pack("{s:s, s:O}", "name", str(st, "app"), "state", st),
-                         err);
+    return wp_app_change(c, "app.op",
+                         json_pack("{s:s, s:O}", "name", wp_json_str(st, "app"), "state", st), err);
 }
 
 /* The clustered record the migration installs (parameters of the
@@ -80,22 +76,22 @@ static json_t *clustered_record(wp_app_cluster *c, const json_t *st, const wp_ki
     json_t *v;
     json_object_foreach(params, key, v)
     {
-        if ((strcmp(key, "address") == 0 && str(st, "ip")) ||
-            (strcmp(key, "hostname") == 0 && str(st, "hostname")))
+        if ((strcmp(key, "address") == 0 && wp_json_str(st, "ip")) ||
+            (strcmp(key, "hostname") == 0 && wp_json_str(st, "hostname")))
             continue;
         if (asprintf(&sets[k], "%s=%s", key, json_string_value(v)) >= 0)
             k++;
     }
-    if (str(st, "ip") && wp_kit_param_get(kit, "address") &&
-        asprintf(&sets[k], "address=%s", str(st, "ip")) >= 0)
+    if (wp_json_str(st, "ip") && wp_kit_param_get(kit, "address") &&
+        asprintf(&sets[k], "address=%s", wp_json_str(st, "ip")) >= 0)
         k++;
-    if (str(st, "hostname") && wp_kit_param_get(kit, "hostname") &&
-        asprintf(&sets[k], "hostname=%s", str(st, "hostname")) >= 0)
+    if (wp_json_str(st, "hostname") && wp_kit_param_get(kit, "hostname") &&
+        asprintf(&sets[k], "hostname=%s", wp_json_str(st, "hostname")) >= 0)
         k++;
     wp_app_install_opts io = {.set = (const char *const *)sets,
                               .nset = k,
-                              .group = str(st, "group"),
-                              .disk_mount = str(st, "mountpoint")};
+                              .group = wp_json_str(st, "group"),
+                              .disk_mount = wp_json_str(st, "mountpoint")};
     json_t *rec = wp_app_record_from_kit(c->env, kit, &io, err);
     for (size_t i = 0; i < k; i++)
         free(sets[i]);
@@ -113,12 +109,12 @@ static bool spec_of(const json_t *rec, wp_backup_spec *spec, wp_backup_db **dbs,
 static bool step_backup(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
 {
     (void)kit;
-    json_t *rec = wp_app_record_load(c->env, str(st, "app"), err);
+    json_t *rec = wp_app_record_load(c->env, wp_json_str(st, "app"), err);
     if (!rec)
         return false;
     wp_backup_spec spec;
     wp_backup_db *dbs = NULL;
-    const char *file = str(st, "backup");
+    const char *file = wp_json_str(st, "backup");
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", file);
     *strrchr(dir, '/') = '\0';
@@ -139,18 +135,18 @@ static bool step_backup(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err
 static bool step_remove_others(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
 {
     (void)kit;
-    return wp_app_tasks_everywhere(c, str(st, "app"), "remove",
-                                   json_pack("{s:s}", "app", str(st, "app")), err);
+    return wp_app_tasks_everywhere(c, wp_json_str(st, "app"), "remove",
+                                   json_pack("{s:s}", "app", wp_json_str(st, "app")), err);
 }
 
 static bool step_install(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
 {
-    json_t *local = wp_app_record_load(c->env, str(st, "app"), NULL);
-    const char *mode = str(local, "mode");
+    json_t *local = wp_app_record_load(c->env, wp_json_str(st, "app"), NULL);
+    const char *mode = wp_json_str(local, "mode");
     bool ok = true;
     if (local && mode && strcmp(mode, WP_APP_MODE_STANDALONE) == 0) {
         json_t *kept = NULL;
-        ok = wp_app_remove(c->env, str(st, "app"), false, &kept, err);
+        ok = wp_app_remove(c->env, wp_json_str(st, "app"), false, &kept, err);
         if (ok)
             fprintf(c->out, "  removed the standalone install here (its databases stay)\n");
         json_decref(kept);
@@ -168,12 +164,12 @@ static bool with_clustered_spec(wp_app_cluster *c, json_t *st, const wp_kit *kit
     json_t *rec = clustered_record(c, st, kit, err);
     wp_backup_spec spec;
     wp_backup_db *dbs = NULL;
-    bool ok =
-        rec && wp_app_disk_ready(c, str(st, "mountpoint"), err) && spec_of(rec, &spec, &dbs, err);
+    bool ok = rec && wp_app_disk_ready(c, wp_json_str(st, "mountpoint"), err) &&
+              spec_of(rec, &spec, &dbs, err);
     if (ok && restore)
-        ok = wp_backup_restore(&spec, str(st, "backup"), NULL, err);
+        ok = wp_backup_restore(&spec, wp_json_str(st, "backup"), NULL, err);
     if (ok && !restore)
-        ok = wp_backup_compare(&spec, str(st, "backup"), err);
+        ok = wp_backup_compare(&spec, wp_json_str(st, "backup"), err);
     if (ok)
         fprintf(c->out, "  %s\n",
                 restore ? "restored the databases onto the group's disk"
@@ -198,10 +194,11 @@ static bool step_register(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_e
     json_t *rec = clustered_record(c, st, kit, err);
     bool ok = rec &&
               wp_app_change(c, "app.register",
-                            json_pack("{s:s, s:O}", "name", str(st, "app"), "record", rec), err) &&
+                            json_pack("{s:s, s:O}", "name", wp_json_str(st, "app"), "record", rec),
+                            err) &&
               wp_app_change(c, "app.node",
-                            json_pack("{s:s, s:s, s:s}", "name", str(st, "app"), "node", c->node,
-                                      "version", kit->version),
+                            json_pack("{s:s, s:s, s:s}", "name", wp_json_str(st, "app"), "node",
+                                      c->node, "version", kit->version),
                             err);
     json_decref(rec);
     return ok;
@@ -210,7 +207,7 @@ static bool step_register(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_e
 static bool step_resources(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
 {
     json_t *rec = clustered_record(c, st, kit, err);
-    json_t *a = rec ? wp_app_group_assess_one(c, str(st, "group"), err) : NULL;
+    json_t *a = rec ? wp_app_group_assess_one(c, wp_json_str(st, "group"), err) : NULL;
     bool ok = a && wp_app_create_resources(c, rec, a, true, err);
     json_decref(a);
     json_decref(rec);
@@ -220,8 +217,8 @@ static bool step_resources(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_
 static bool step_files_others(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
 {
     (void)kit;
-    return wp_app_tasks_everywhere(c, str(st, "app"), "files",
-                                   json_pack("{s:s}", "app", str(st, "app")), err);
+    return wp_app_tasks_everywhere(c, wp_json_str(st, "app"), "files",
+                                   json_pack("{s:s}", "app", wp_json_str(st, "app")), err);
 }
 
 typedef bool (*step_fn)(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err);
@@ -237,7 +234,7 @@ static json_t *new_state(wp_app_cluster *c, const char *app, const char *group, 
     json_t *local = wp_app_record_load(c->env, app, err);
     if (!local)
         return NULL;
-    const char *mode = str(local, "mode");
+    const char *mode = wp_json_str(local, "mode");
     if (!mode || strcmp(mode, WP_APP_MODE_STANDALONE) != 0) {
         wp_errf(err, WP_E_CONFLICT, "%s is not a standalone install on this node", app);
         wp_err_why(err, "it is installed %s already", mode ? mode : "in an unknown way");
@@ -247,9 +244,9 @@ static json_t *new_state(wp_app_cluster *c, const char *app, const char *group, 
     }
     json_t *a = wp_app_group_checked(c, group, err);
     bool ok = a && wp_app_must_own(c, a, err);
-    if (ok && !str(a, "mountpoint")) {
+    if (ok && !wp_json_str(a, "mountpoint")) {
         wp_errf(err, WP_E_CONFLICT, "the storage resource of group %s has no mount point",
-                str(a, "group"));
+                wp_json_str(a, "group"));
         wp_err_why(err, "the databases go below the disk's mountpoint property");
         wp_err_todo(err, "use a group with a Physical Disk");
         ok = false;
@@ -258,13 +255,14 @@ static json_t *new_state(wp_app_cluster *c, const char *app, const char *group, 
     char dir[PATH_MAX];
     wp_app_path(c->env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
     snprintf(file, sizeof file, "%.3900s/%.40s-%.32s-migrate-%lld.tar.zst", dir, app,
-             str(local, "version"), (long long)time(NULL));
+             wp_json_str(local, "version"), (long long)time(NULL));
     json_t *st =
         ok ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s?, s:s, s:s?}", "op", "migrate",
-                       "app", app, "version", str(local, "version"), "kit", str(local, "kit"),
-                       "group", str(a, "group"), "node", c->node, "parameters",
-                       json_object_get(local, "parameters"), "mountpoint", str(a, "mountpoint"),
-                       "ip", str(a, "ip"), "backup", file, "hostname", str(a, "hostname"))
+                       "app", app, "version", wp_json_str(local, "version"), "kit",
+                       wp_json_str(local, "kit"), "group", wp_json_str(a, "group"), "node", c->node,
+                       "parameters", json_object_get(local, "parameters"), "mountpoint",
+                       wp_json_str(a, "mountpoint"), "ip", wp_json_str(a, "ip"), "backup", file,
+                       "hostname", wp_json_str(a, "hostname"))
            : NULL;
     json_decref(a);
     json_decref(local);
@@ -273,14 +271,14 @@ static json_t *new_state(wp_app_cluster *c, const char *app, const char *group, 
 
 static bool run_steps(wp_app_cluster *c, json_t *st, wp_err *err)
 {
-    wp_kit *kit = wp_kit_load(str(st, "kit"), err);
+    wp_kit *kit = wp_kit_load(wp_json_str(st, "kit"), err);
     if (!kit) {
         wp_err_todo(err, "the kit the application was installed from must stay at %s",
-                    str(st, "kit"));
+                    wp_json_str(st, "kit"));
         return false;
     }
     bool ok = true;
-    for (int i = step_index(str(st, "step")) + 1; ok && steps[i]; i++) {
+    for (int i = step_index(wp_json_str(st, "step")) + 1; ok && steps[i]; i++) {
         wp_app_test_die(steps[i], false);
         fprintf(c->out, "step %d of 8: %s\n", i + 1, steps[i]);
         fflush(c->out);
@@ -295,7 +293,7 @@ static bool run_steps(wp_app_cluster *c, json_t *st, wp_err *err)
 
 static bool rollback(wp_app_cluster *c, json_t *st, wp_err *err)
 {
-    const char *app = str(st, "app");
+    const char *app = wp_json_str(st, "app");
     json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), NULL);
     bool ok = true;
     if (rec) {
@@ -305,7 +303,7 @@ static bool rollback(wp_app_cluster *c, json_t *st, wp_err *err)
         json_array_foreach(json_object_get(rec, "services"), i, s)
         {
             char name[128];
-            wp_app_resource_name(app, str(s, "name"), name, sizeof name);
+            wp_app_resource_name(app, wp_json_str(s, "name"), name, sizeof name);
             json_array_append_new(names, json_string(name));
         }
         ok = wp_app_delete_resources(c, names, err) &&
@@ -314,11 +312,11 @@ static bool rollback(wp_app_cluster *c, json_t *st, wp_err *err)
         json_decref(rec);
     }
     json_t *local = ok ? wp_app_record_load(c->env, app, NULL) : NULL;
-    if (local && strcmp(str(local, "mode"), WP_APP_MODE_CLUSTERED) == 0)
+    if (local && strcmp(wp_json_str(local, "mode"), WP_APP_MODE_CLUSTERED) == 0)
         ok = wp_app_remove(c->env, app, false, NULL, err);
-    bool standalone = local && strcmp(str(local, "mode"), WP_APP_MODE_STANDALONE) == 0;
+    bool standalone = local && strcmp(wp_json_str(local, "mode"), WP_APP_MODE_STANDALONE) == 0;
     json_decref(local);
-    wp_kit *kit = ok && !standalone ? wp_kit_load(str(st, "kit"), err) : NULL;
+    wp_kit *kit = ok && !standalone ? wp_kit_load(wp_json_str(st, "kit"), err) : NULL;
     if (ok && !standalone) {
         json_t *params = json_object_get(st, "parameters");
         size_t n = 0;
@@ -338,11 +336,11 @@ static bool rollback(wp_app_cluster *c, json_t *st, wp_err *err)
     wp_kit_free(kit);
     if (ok)
         ok = wp_app_change(c, "app.op", json_pack("{s:s}", "name", app), err);
-    if (ok && step_index(str(st, "step")) >= 1)
+    if (ok && step_index(wp_json_str(st, "step")) >= 1)
         fprintf(c->out,
                 "  note: the other nodes' standalone installs were removed (their databases were "
                 "kept); install the kit there again: wolfpack app install %s\n",
-                str(st, "kit"));
+                wp_json_str(st, "kit"));
     return ok;
 }
 
@@ -455,25 +453,25 @@ bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
             json_decref(st);
             return false;
         }
-        fprintf(c->out, "Migrating %s %s into group %s (backup %s)\n", app, str(st, "version"),
-                str(st, "group"), str(st, "backup"));
-    } else if (strcmp(str(st, "op") ? str(st, "op") : "", "migrate") != 0) {
+        fprintf(c->out, "Migrating %s %s into group %s (backup %s)\n", app,
+                wp_json_str(st, "version"), wp_json_str(st, "group"), wp_json_str(st, "backup"));
+    } else if (strcmp(wp_json_str(st, "op") ? wp_json_str(st, "op") : "", "migrate") != 0) {
         wp_errf(err, WP_E_CONFLICT, "another operation on %s is in progress", app);
-        wp_err_why(err, "%s", str(st, "summary") ? str(st, "summary") : "?");
+        wp_err_why(err, "%s", wp_json_str(st, "summary") ? wp_json_str(st, "summary") : "?");
         wp_err_todo(err, "finish it first");
         json_decref(st);
         return false;
-    } else if (strcasecmp(str(st, "node"), c->node) != 0) {
+    } else if (strcasecmp(wp_json_str(st, "node"), c->node) != 0) {
         wp_errf(err, WP_E_CONFLICT, "the migration of %s was started on node %s", app,
-                str(st, "node"));
+                wp_json_str(st, "node"));
         wp_err_why(err, "its backup and standalone databases are on that node");
         wp_err_todo(err, "run wolfpack app migrate %s there", app);
         json_decref(st);
         return false;
     } else {
         fprintf(c->out, "%s the migration of %s into group %s after step %s\n",
-                back ? "Rolling back" : "Resuming", app, str(st, "group"),
-                str(st, "step") ? str(st, "step") : "(none)");
+                back ? "Rolling back" : "Resuming", app, wp_json_str(st, "group"),
+                wp_json_str(st, "step") ? wp_json_str(st, "step") : "(none)");
     }
     bool ok = back ? rollback(c, st, err) : run_steps(c, st, err);
     if (ok && !back)

@@ -12,11 +12,7 @@
 #include <string.h>
 
 #include "cluster.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
+#include "../lib/json.h"
 
 /* The first resource of a class, or NULL. */
 static const json_t *first_of_class(const json_t *resources, const char *cls)
@@ -25,7 +21,7 @@ static const json_t *first_of_class(const json_t *resources, const char *cls)
     json_t *r;
     json_array_foreach(resources, i, r)
     {
-        const char *c = str(r, "class");
+        const char *c = wp_json_str(r, "class");
         if (c && strcmp(c, cls) == 0)
             return r;
     }
@@ -39,9 +35,10 @@ static const char *storage_mount(const json_t *resources, const char **res)
     json_t *r;
     json_array_foreach(resources, i, r)
     {
-        const char *c = str(r, "class"), *m = str(json_object_get(r, "props"), "mountpoint");
+        const char *c = wp_json_str(r, "class"),
+                   *m = wp_json_str(json_object_get(r, "props"), "mountpoint");
         if (c && strcmp(c, "storage") == 0 && m && m[0] == '/') {
-            *res = str(r, "name");
+            *res = wp_json_str(r, "name");
             return m;
         }
     }
@@ -50,13 +47,13 @@ static const char *storage_mount(const json_t *resources, const char **res)
 
 static json_t *name_or_null(const json_t *r)
 {
-    return r ? json_string(str(r, "name")) : json_null();
+    return r ? json_string(wp_json_str(r, "name")) : json_null();
 }
 
 /* "198.51.100.10/24" -> "198.51.100.10" */
 static json_t *ip_of(const json_t *r)
 {
-    const char *a = r ? str(json_object_get(r, "props"), "address") : NULL;
+    const char *a = r ? wp_json_str(json_object_get(r, "props"), "address") : NULL;
     if (!a)
         return json_null();
     size_t n = strcspn(a, "/");
@@ -70,7 +67,7 @@ static json_t *ip_of(const json_t *r)
 static json_t *fqdn_of(const json_t *r)
 {
     const json_t *props = r ? json_object_get(r, "props") : NULL;
-    const char *h = str(props, "hostname"), *zone = str(props, "dns_zone");
+    const char *h = wp_json_str(props, "hostname"), *zone = wp_json_str(props, "dns_zone");
     if (!h || !h[0])
         return json_null();
     if (strchr(h, '.') || !zone || !zone[0])
@@ -87,7 +84,7 @@ json_t *wp_app_group_assess(const json_t *group, const json_t *resources)
     const json_t *nn = first_of_class(resources, "network-name");
     const json_t *disk = first_of_class(resources, "storage");
     const char *mres = NULL, *mount = storage_mount(resources, &mres);
-    const char *state = str(group, "state");
+    const char *state = wp_json_str(group, "state");
     json_t *missing = json_array();
     if (!ip)
         json_array_append_new(missing, json_string("an IP address (no resource of class "
@@ -109,7 +106,7 @@ json_t *wp_app_group_assess(const json_t *group, const json_t *resources)
     json_t *owner = json_object_get(group, "owner");
     json_t *target = json_object_get(group, "target");
     return json_pack("{s:o, s:s?, s:s?, s:O, s:O, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "hostname",
-                     fqdn_of(nn), "group", str(group, "name"), "state", state, "owner",
+                     fqdn_of(nn), "group", wp_json_str(group, "name"), "state", state, "owner",
                      owner ? owner : json_null(), "target", target ? target : json_null(),
                      "qualifies", json_array_size(missing) == 0, "missing", missing, "address",
                      name_or_null(ip), "ip", ip_of(ip), "name", name_or_null(nn), "disk",
@@ -120,7 +117,8 @@ json_t *wp_app_group_assess(const json_t *group, const json_t *resources)
 void wp_app_print_not_qualified(FILE *out, const json_t *a, const json_t *qualifying)
 {
     fprintf(out, "%s\n", WP_APP_NOT_QUALIFIED);
-    fprintf(out, "  Group \"%s\" lacks:\n", str(a, "group") ? str(a, "group") : "?");
+    fprintf(out, "  Group \"%s\" lacks:\n",
+            wp_json_str(a, "group") ? wp_json_str(a, "group") : "?");
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(a, "missing"), i, m)

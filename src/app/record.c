@@ -1,7 +1,8 @@
 /*
  * record.c -- the install root and the node-local install records of
  * applications (app.h): where things live below the root, and reading,
- * writing (atomically), listing and deleting var/lib/wolfpack/apps/APP.json.
+ * writing (atomically), listing and deleting var/lib/wolfpack/apps/APP.json
+ * (a record's `secret: file` values go to their 0600 files, secret.h).
  * Also the cluster probe: whether this node's wolfpackd runs on Corosync.
  */
 #include <dirent.h>
@@ -13,7 +14,8 @@
 
 #include "../client/client.h"
 #include "app.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
+#include "secret.h"
 
 #define RECORD_DIR "/var/lib/wolfpack/apps"
 
@@ -91,7 +93,13 @@ bool wp_app_record_save(const wp_app_env *env, const json_t *record, wp_err *err
     snprintf(dir, sizeof dir, "%s" RECORD_DIR, env->root);
     if (!wp_fs_mkdir_p(dir, 0755, err))
         return false;
-    char *text = json_dumps(record, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_t *copy = json_deep_copy(record); /* without its pending file secrets */
+    if (!copy || !wp_secret_files_write(env, copy, err)) {
+        json_decref(copy);
+        return false;
+    }
+    char *text = json_dumps(copy, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(copy);
     if (!text) {
         wp_errf(err, WP_E_INTERNAL, "cannot serialise the install record of %s", app);
         return false;
@@ -169,6 +177,12 @@ bool wp_app_backup_spec(const json_t *record, wp_backup_spec *spec, wp_backup_db
     {
         (*dbs)[i].name = json_string_value(json_object_get(d, "name"));
         (*dbs)[i].path = json_string_value(json_object_get(d, "path"));
+        /* records written before kinds were recorded: the kind on disk */
+        const char *kind = json_string_value(json_object_get(d, "kind"));
+        (*dbs)[i].kind = !kind                            ? WP_BACKUP_KIND_AUTO
+                         : strcmp(kind, "directory") == 0 ? WP_BACKUP_KIND_DIRECTORY
+                                                          : WP_BACKUP_KIND_FILE;
+        (*dbs)[i].owners = json_object_get(d, "owners");
         if (!(*dbs)[i].name || !(*dbs)[i].path) {
             wp_errf(err, WP_E_CORRUPT,
                     "the install record of %s lists a database without "

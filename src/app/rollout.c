@@ -39,20 +39,10 @@
 
 #include "cluster.h"
 #include "cluster_internal.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
+#include "../lib/clock.h"
+#include "../lib/json.h"
 
 static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err);
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static const char *const steps[] = {"update-target", "offline", "restrict",    "move", "upgrade",
                                     "records",       "online",  "update-rest", "lift", NULL};
@@ -127,24 +117,25 @@ static bool update_node(rollout *r, const char *node, wp_err *err)
 /* The group's current owner and the base resources Online on node. */
 static bool group_on(rollout *r, const char *node, const json_t *app_names, wp_err *err)
 {
-    json_t *g =
-        wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", str(r->st, "group")), err);
+    json_t *g = wp_app_call(r->c, "group.show",
+                            json_pack("{s:s}", "name", wp_json_str(r->st, "group")), err);
     json_t *res = g ? wp_app_call(r->c, "resource.list",
-                                  json_pack("{s:s}", "group", str(r->st, "group")), err)
+                                  json_pack("{s:s}", "group", wp_json_str(r->st, "group")), err)
                     : NULL;
-    bool there = g && res && str(g, "owner") && strcasecmp(str(g, "owner"), node) == 0;
+    bool there =
+        g && res && wp_json_str(g, "owner") && strcasecmp(wp_json_str(g, "owner"), node) == 0;
     size_t i, j;
     json_t *x, *n;
     json_array_foreach(res, i, x)
     {
         bool is_app = false;
         json_array_foreach(app_names, j, n) is_app =
-            is_app || strcasecmp(json_string_value(n), str(x, "name")) == 0;
+            is_app || strcasecmp(json_string_value(n), wp_json_str(x, "name")) == 0;
         if (!is_app) /* Online on node (not still on the old owner) */
-            there = there && strcmp(str(x, "state"), "Online") == 0 && str(x, "node") &&
-                    strcasecmp(str(x, "node"), node) == 0;
+            there = there && strcmp(wp_json_str(x, "state"), "Online") == 0 &&
+                    wp_json_str(x, "node") && strcasecmp(wp_json_str(x, "node"), node) == 0;
         else /* the application stopped (step offline did not wait for it) */
-            there = there && strcmp(str(x, "state"), "Offline") == 0;
+            there = there && strcmp(wp_json_str(x, "state"), "Offline") == 0;
     }
     json_decref(g);
     json_decref(res);
@@ -153,24 +144,24 @@ static bool group_on(rollout *r, const char *node, const json_t *app_names, wp_e
 
 static bool owner_is(rollout *r, const char *node)
 {
-    json_t *g =
-        wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", str(r->st, "group")), NULL);
-    bool is = g && str(g, "owner") && strcasecmp(str(g, "owner"), node) == 0;
+    json_t *g = wp_app_call(r->c, "group.show",
+                            json_pack("{s:s}", "name", wp_json_str(r->st, "group")), NULL);
+    bool is = g && wp_json_str(g, "owner") && strcasecmp(wp_json_str(g, "owner"), node) == 0;
     json_decref(g);
     return is;
 }
 
 static bool wait_group_on(rollout *r, const char *node, const json_t *names, wp_err *err)
 {
-    const char *t = getenv("WOLFPACK_APP_TASK_TIMEOUT");
-    long limit = (t && atol(t) > 0 ? atol(t) : 120) * 1000;
+    long limit = wp_app_task_timeout_s() * 1000;
     for (wp_app_poll p = {0}; p.waited_ms <= limit; wp_app_poll_next(&p)) {
         if (group_on(r, node, names, err))
             return true;
         if (err->code != WP_OK)
             return false;
     }
-    wp_errf(err, WP_E_UNAVAILABLE, "group %s did not come online on %s", str(r->st, "group"), node);
+    wp_errf(err, WP_E_UNAVAILABLE, "group %s did not come online on %s",
+            wp_json_str(r->st, "group"), node);
     wp_err_why(err, "waited for its address, name and disk there");
     wp_err_todo(err, "see wolfpack status; then apply the service pack again to resume");
     return false;
@@ -184,8 +175,9 @@ static bool set_owners(rollout *r, const char *possible, const char *preferred, 
                         possible && *possible ? json_string(possible) : json_null());
     json_object_set_new(pol, "preferred_owners",
                         preferred && *preferred ? json_string(preferred) : json_null());
-    return wp_app_change(r->c, "group.set",
-                         json_pack("{s:s, s:o}", "name", str(r->st, "group"), "policy", pol), err);
+    return wp_app_change(
+        r->c, "group.set",
+        json_pack("{s:s, s:o}", "name", wp_json_str(r->st, "group"), "policy", pol), err);
 }
 
 /* ---- the steps ---------------------------------------------------------------------- */
@@ -207,7 +199,7 @@ static bool request_offline(rollout *r, const json_t *names, wp_err *err)
 
 static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err *err)
 {
-    const char *target = str(r->st, "target");
+    const char *target = wp_json_str(r->st, "target");
     switch (i) {
     case 0:
         return update_node(r, target, err);
@@ -216,28 +208,33 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
     case 2:
         return set_owners(r, target, target, err);
     case 3: /* the restriction may have moved it already */
-        return owner_is(r, target) ||
-               wp_app_change(r->c, "group.move",
-                             json_pack("{s:s, s:s}", "name", str(r->st, "group"), "to", target),
-                             err) ||
-               owner_is(r, target);
+        if (owner_is(r, target) ||
+            wp_app_change(
+                r->c, "group.move",
+                json_pack("{s:s, s:s}", "name", wp_json_str(r->st, "group"), "to", target), err))
+            return true;
+        if (!owner_is(r, target)) /* the move was refused and it is not there */
+            return false;
+        wp_err_clear(err); /* refused because the restriction had moved it meanwhile */
+        return true;
     case 4: { /* retried: the disk may still be settling on the new owner */
         json_t *a = json_pack("{s:s, s:s, s:s}", "app", r->sp->name, "kit", r->sp->dir, "backup",
-                              str(r->st, "backup"));
+                              wp_json_str(r->st, "backup"));
         bool ok = false;
         for (int k = 0; !ok && k <= r->o->retries; k++) {
             if (k)
                 fprintf(r->c->out, "  retrying the upgrade on %s (%d of %d)\n", target, k,
                         r->o->retries);
-            long t0 = now_ms();
+            wp_err_clear(err); /* each attempt starts clean */
+            long t0 = wp_clock_ms();
             ok = wait_group_on(r, target, names, err);
-            long t1 = now_ms();
+            long t1 = wp_clock_ms();
             ok = ok && wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
             if (ok)
                 fprintf(r->c->out,
                         "  group %s online on %s after %ld ms; backup, verify and upgrade "
                         "there took %ld ms\n",
-                        str(r->st, "group"), target, t1 - t0, now_ms() - t1);
+                        wp_json_str(r->st, "group"), target, t1 - t0, wp_clock_ms() - t1);
         }
         json_decref(a);
         note(r, target, "databases", ok ? "backed up, verified, upgraded once" : "FAILED");
@@ -268,7 +265,8 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
         return true;
     }
     case 8:
-        return set_owners(r, str(r->st, "old_possible"), str(r->st, "old_preferred"), err);
+        return set_owners(r, wp_json_str(r->st, "old_possible"),
+                          wp_json_str(r->st, "old_preferred"), err);
     }
     return false;
 }
@@ -277,7 +275,8 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
 
 int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err)
 {
-    json_t *g = wp_app_call(c, "group.show", json_pack("{s:s}", "name", str(cur, "group")), err);
+    json_t *g =
+        wp_app_call(c, "group.show", json_pack("{s:s}", "name", wp_json_str(cur, "group")), err);
     json_t *others = g ? order_nodes(c, g, err) : NULL;
     int n = others ? (int)json_array_size(others) : -1;
     json_decref(others);
@@ -291,15 +290,15 @@ static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err)
     json_t *st = wp_app_call(c, "status", NULL, err);
     if (!st)
         return NULL;
-    const char *owner = str(group, "owner");
-    const char *pref = str(json_object_get(group, "policy"), "preferred_owners");
+    const char *owner = wp_json_str(group, "owner");
+    const char *pref = wp_json_str(json_object_get(group, "policy"), "preferred_owners");
     json_t *out = json_array();
     size_t i, j;
     json_t *n, *m;
     for (int pass = 0; pass < 2; pass++) {
         json_array_foreach(json_object_get(st, "nodes"), i, n)
         {
-            const char *name = str(n, "name");
+            const char *name = wp_json_str(n, "name");
             bool up = false;
             json_array_foreach(json_object_get(st, "members"), j, m) up =
                 up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
@@ -322,30 +321,33 @@ static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err)
 
 static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
 {
-    json_t *g = wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", str(cur, "group")), err);
+    json_t *g =
+        wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", wp_json_str(cur, "group")), err);
     json_t *others = g ? order_nodes(r->c, g, err) : NULL;
     json_t *st = NULL;
     if (others && json_array_size(others) > 0) {
         char backup[PATH_MAX], dir[PATH_MAX];
         wp_app_path(r->c->env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
         snprintf(backup, sizeof backup, "%.3900s/%.40s-%.32s-before-%.32s-%lld.tar.zst", dir,
-                 r->sp->name, str(cur, "version"), r->sp->version, (long long)time(NULL));
+                 r->sp->name, wp_json_str(cur, "version"), r->sp->version, (long long)time(NULL));
         json_t *rest = json_array();
         for (size_t i = 1; i < json_array_size(others); i++)
             json_array_append(rest, json_array_get(others, i));
-        json_array_append_new(rest, json_string(str(g, "owner")));
+        json_array_append_new(rest, json_string(wp_json_str(g, "owner")));
         const json_t *pol = json_object_get(g, "policy");
         st = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "op", "rollout", "app",
-            r->sp->name, "from", str(cur, "version"), "to", r->sp->version, "kit", r->sp->dir,
-            "old_kit", str(cur, "kit"), "group", str(g, "name"), "target",
-            json_string_value(json_array_get(others, 0)), "rest", rest, "old_possible",
-            str(pol, "possible_owners") ? str(pol, "possible_owners") : "", "old_preferred",
-            str(pol, "preferred_owners") ? str(pol, "preferred_owners") : "", "backup", backup);
+            r->sp->name, "from", wp_json_str(cur, "version"), "to", r->sp->version, "kit",
+            r->sp->dir, "old_kit", wp_json_str(cur, "kit"), "group", wp_json_str(g, "name"),
+            "target", json_string_value(json_array_get(others, 0)), "rest", rest, "old_possible",
+            wp_json_str(pol, "possible_owners") ? wp_json_str(pol, "possible_owners") : "",
+            "old_preferred",
+            wp_json_str(pol, "preferred_owners") ? wp_json_str(pol, "preferred_owners") : "",
+            "backup", backup);
     } else if (others) {
         wp_errf(err, WP_E_CONFLICT, "no other node is up to update first");
         wp_err_why(err, "a rolling service pack updates a node that does not own group %s first",
-                   str(cur, "group"));
+                   wp_json_str(cur, "group"));
         wp_err_todo(err, "bring another node up, or apply it in a single run on the owner: "
                          "wolfpack app sp apply SP --single");
     }
@@ -356,9 +358,9 @@ static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
 
 static void print_plan(FILE *out, const json_t *st, int from)
 {
-    fprintf(out, "Plan: %s %s -> %s in group %s\n", str(st, "app"), str(st, "from"), str(st, "to"),
-            str(st, "group"));
-    const char *t = str(st, "target");
+    fprintf(out, "Plan: %s %s -> %s in group %s\n", wp_json_str(st, "app"), wp_json_str(st, "from"),
+            wp_json_str(st, "to"), wp_json_str(st, "group"));
+    const char *t = wp_json_str(st, "target");
     char rest[512] = "";
     size_t i;
     json_t *n;
@@ -387,7 +389,8 @@ static void print_report(rollout *r)
     size_t i;
     json_t *x;
     json_array_foreach(r->report, i, x)
-        fprintf(r->c->out, "  %-8s %-14s %s\n", str(x, "node"), str(x, "what"), str(x, "result"));
+        fprintf(r->c->out, "  %-8s %-14s %s\n", wp_json_str(x, "node"), wp_json_str(x, "what"),
+                wp_json_str(x, "result"));
 }
 
 static bool take_lock(rollout *r, wp_err *err)
@@ -400,9 +403,9 @@ static bool take_lock(rollout *r, wp_err *err)
     if (r->o->force) {
         json_t *cur = wp_app_call(r->c, "app.lock.show", NULL, err);
         if (json_is_object(cur)) {
-            json_object_set_new(args, "force", json_string(str(cur, "holder")));
+            json_object_set_new(args, "force", json_string(wp_json_str(cur, "holder")));
             fprintf(r->c->out, "warning: --force: taking the application lock from %s (%s)\n",
-                    str(cur, "holder"), str(cur, "op"));
+                    wp_json_str(cur, "holder"), wp_json_str(cur, "op"));
         }
         json_decref(cur);
     }
@@ -412,7 +415,8 @@ static bool take_lock(rollout *r, wp_err *err)
 
 static void release_lock(rollout *r)
 {
-    wp_app_change(r->c, "app.unlock", json_pack("{s:s}", "holder", str(r->st, "holder")), NULL);
+    wp_app_change(r->c, "app.unlock", json_pack("{s:s}", "holder", wp_json_str(r->st, "holder")),
+                  NULL);
 }
 
 /* The rollback's program files on node: the old kit's (sp-files). */
@@ -431,20 +435,20 @@ static bool old_files_on(rollout *r, const char *node, const char *old_kit, wp_e
  * kept in an archive beside it. */
 static bool restore_databases(rollout *r, const char *old_kit, wp_err *err)
 {
-    const char *backup = str(r->st, "backup");
+    const char *backup = wp_json_str(r->st, "backup");
     char keep[PATH_MAX];
     size_t bl = strlen(backup), sl = strlen(".tar.zst");
     snprintf(keep, sizeof keep, "%.*s-upgraded-rolled-back.tar.zst", (int)(bl > sl ? bl - sl : bl),
              backup);
     json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s}", "app", r->sp->name, "kit", old_kit, "backup",
-                          backup, "from", str(r->st, "to"), "keep", keep);
-    bool ok = wp_app_task_on(r->c, str(r->st, "target"), r->sp->name, "sp-restore", a, err);
+                          backup, "from", wp_json_str(r->st, "to"), "keep", keep);
+    bool ok = wp_app_task_on(r->c, wp_json_str(r->st, "target"), r->sp->name, "sp-restore", a, err);
     json_decref(a);
     if (ok)
         fprintf(r->c->out,
                 "  %s: the databases are those of the verified backup %s; if they had been "
                 "upgraded, the upgraded ones (with any write made since) are kept in %s\n",
-                str(r->st, "target"), backup, keep);
+                wp_json_str(r->st, "target"), backup, keep);
     return ok;
 }
 
@@ -473,9 +477,10 @@ static bool old_records(rollout *r, const json_t *cur, const char *old_kit, wp_e
  * and the resources online. */
 static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
 {
-    int done = step_index(str(r->st, "step"));
-    const char *old_kit = str(r->st, "old_kit") ? str(r->st, "old_kit") : str(cur, "kit");
-    if (done >= 4 && !str(r->st, "old_kit")) {
+    int done = step_index(wp_json_str(r->st, "step"));
+    const char *old_kit =
+        wp_json_str(r->st, "old_kit") ? wp_json_str(r->st, "old_kit") : wp_json_str(cur, "kit");
+    if (done >= 4 && !wp_json_str(r->st, "old_kit")) {
         wp_errf(err, WP_E_CONFLICT, "this rollout does not record the old version's kit");
         wp_err_why(err, "it was started by an older wolfpack; its upgrade step ran");
         wp_err_todo(err, "apply the service pack again to finish the rollout");
@@ -485,18 +490,20 @@ static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
     bool ok = done < 3 || wp_app_resources_to(r->c, names, false, err);
     ok = ok && (done < 3 || restore_databases(r, old_kit, err));
     ok = ok && (done < 4 || old_records(r, cur, old_kit, err));
-    ok = ok && old_files_on(r, str(r->st, "target"), old_kit, err);
+    ok = ok && old_files_on(r, wp_json_str(r->st, "target"), old_kit, err);
     size_t i;
     json_t *n;
     json_array_foreach(json_object_get(r->st, "rest"), i, n) ok =
         ok && (done < 6 || old_files_on(r, json_string_value(n), old_kit, err));
-    ok = ok && set_owners(r, str(r->st, "old_possible"), str(r->st, "old_preferred"), err) &&
+    ok = ok &&
+         set_owners(r, wp_json_str(r->st, "old_possible"), wp_json_str(r->st, "old_preferred"),
+                    err) &&
          wp_app_resources_to(r->c, names, true, err) &&
          wp_app_change(r->c, "app.op", json_pack("{s:s}", "name", r->sp->name), err);
     json_decref(names);
     if (ok)
         fprintf(r->c->out, "OK: rolled back the service pack; %s %s runs as before\n", r->sp->name,
-                str(r->st, "from"));
+                wp_json_str(r->st, "from"));
     return ok;
 }
 
@@ -505,7 +512,7 @@ static bool run(rollout *r, const json_t *cur, wp_err *err)
     json_t *names = wp_app_resource_names(cur);
     json_t *rec = wp_app_sp_record(r->c, r->sp, cur, err);
     bool ok = rec != NULL;
-    for (int i = step_index(str(r->st, "step")) + 1; ok && steps[i]; i++) {
+    for (int i = step_index(wp_json_str(r->st, "step")) + 1; ok && steps[i]; i++) {
         fprintf(r->c->out, "step %d of 9: %s\n", i + 1, steps[i]);
         fflush(r->c->out);
         wp_app_test_die(steps[i], false);
@@ -526,10 +533,10 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
     r.st = wp_app_call(c, "app.op.show", json_pack("{s:s}", "name", sp->name), err);
     bool ok = r.st != NULL;
     bool resume = ok && json_is_object(r.st);
-    if (resume &&
-        (strcmp(str(r.st, "op"), "rollout") != 0 || strcmp(str(r.st, "to"), sp->version))) {
+    if (resume && (strcmp(wp_json_str(r.st, "op"), "rollout") != 0 ||
+                   strcmp(wp_json_str(r.st, "to"), sp->version))) {
         wp_errf(err, WP_E_CONFLICT, "another operation on %s is in progress", sp->name);
-        wp_err_why(err, "%s", str(r.st, "summary") ? str(r.st, "summary") : "?");
+        wp_err_why(err, "%s", wp_json_str(r.st, "summary") ? wp_json_str(r.st, "summary") : "?");
         wp_err_todo(err, "finish it (or roll it back) first");
         ok = false;
     } else if (ok && !resume && o->rollback) {
@@ -539,11 +546,12 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
         ok = false;
     } else if (ok && !resume) {
         json_decref(r.st);
-        r.st = wp_app_version_ok(sp, str(cur, "version"), err) ? new_state(&r, cur, err) : NULL;
+        r.st = wp_app_version_ok(sp, wp_json_str(cur, "version"), err) ? new_state(&r, cur, err)
+                                                                       : NULL;
         ok = r.st != NULL;
     }
     if (ok && o->plan) {
-        print_plan(c->out, r.st, resume ? step_index(str(r.st, "step")) + 1 : 0);
+        print_plan(c->out, r.st, resume ? step_index(wp_json_str(r.st, "step")) + 1 : 0);
         json_decref(r.st);
         json_decref(r.report);
         return true;
@@ -551,7 +559,7 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
     if (ok && resume)
         fprintf(c->out, "%s the service pack %s %s after step %s\n",
                 o->rollback ? "Rolling back" : "Resuming", sp->name, sp->version,
-                str(r.st, "step") ? str(r.st, "step") : "(none)");
+                wp_json_str(r.st, "step") ? wp_json_str(r.st, "step") : "(none)");
     bool locked = ok && take_lock(&r, err);
     ok = locked;
     if (ok && !resume)

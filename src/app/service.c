@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "fsutil.h"
+#include "../lib/fs.h"
+#include "../lib/clock.h"
 
 #define RESTARTS 5
 #define RESTART_WINDOW 60
@@ -46,19 +47,6 @@ static void log_path(const wp_app_env *env, const char *app, const char *svc, ch
     char dir[PATH_MAX - 128];
     wp_app_log_dir(env, app, dir, sizeof dir);
     snprintf(out, size, "%s/%.64s.log", dir, svc);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void pause_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 pid_t wp_app_service_pid(const wp_app_env *env, const char *app, const char *service)
@@ -121,9 +109,9 @@ static void stop_child(super *s, const sigset_t *set)
     if (s->child <= 0)
         return;
     kill(s->child, SIGTERM);
-    double until = now_s() + STOP_GRACE;
+    int64_t until = wp_clock_ms() + STOP_GRACE * 1000;
     while (waitpid(s->child, NULL, WNOHANG) == 0) {
-        if (now_s() > until) {
+        if (wp_clock_ms() > until) {
             kill(s->child, SIGKILL);
             waitpid(s->child, NULL, 0);
             break;
@@ -143,11 +131,11 @@ static _Noreturn void supervise(super *s, const char *pidfile)
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, &old);
     signal(SIGHUP, SIG_IGN);
-    double starts[RESTARTS + 1] = {0};
+    int64_t starts[RESTARTS + 1] = {0};
     int nstarts = 0;
-    double restart_at = 0;
+    int64_t restart_at = 0;
     s->child = spawn(s, &old);
-    starts[nstarts++] = now_s();
+    starts[nstarts++] = wp_clock_ms();
     for (;;) {
         struct timespec ts = {.tv_nsec = 200000000L};
         int sig = sigtimedwait(&set, NULL, &ts);
@@ -162,10 +150,10 @@ static _Noreturn void supervise(super *s, const char *pidfile)
             say("%s ended with status %ld", s->argv[0],
                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
             s->child = 0;
-            restart_at = now_s() + 1;
+            restart_at = wp_clock_ms() + 1000;
         }
-        if (s->child == 0 && restart_at > 0 && now_s() >= restart_at) {
-            if (nstarts > RESTARTS && now_s() - starts[0] < RESTART_WINDOW) {
+        if (s->child == 0 && restart_at > 0 && wp_clock_ms() >= restart_at) {
+            if (nstarts > RESTARTS && wp_clock_ms() - starts[0] < RESTART_WINDOW * 1000) {
                 say("%s failed %ld times within a minute: giving up", s->argv[0], RESTARTS + 1);
                 unlink(pidfile);
                 _exit(1);
@@ -175,7 +163,7 @@ static _Noreturn void supervise(super *s, const char *pidfile)
                 nstarts = RESTARTS;
             }
             s->child = spawn(s, &old);
-            starts[nstarts++] = now_s();
+            starts[nstarts++] = wp_clock_ms();
             restart_at = 0;
         }
     }
@@ -218,15 +206,15 @@ static bool run_quiet(char **argv, int timeout)
         execv(argv[0], argv);
         _exit(127);
     }
-    double until = now_s() + timeout;
+    int64_t until = wp_clock_ms() + timeout * 1000L;
     int status;
     while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_s() > until) {
+        if (wp_clock_ms() > until) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
             return false;
         }
-        pause_ms(20);
+        wp_clock_sleep_ms(20);
     }
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
@@ -300,18 +288,18 @@ static bool start_service(const wp_app_env *env, const char *app, const json_t *
     if (first > 0)
         waitpid(first, NULL, 0);
     bool ok = first > 0;
-    double until = now_s() + 5;
-    while (ok && wp_app_service_pid(env, app, name) == 0 && now_s() < until)
-        pause_ms(10);
+    int64_t until = wp_clock_ms() + 5000;
+    while (ok && wp_app_service_pid(env, app, name) == 0 && wp_clock_ms() < until)
+        wp_clock_sleep_ms(10);
     ok = ok && wp_app_service_pid(env, app, name) > 0;
     if (!ok) {
         start_failed(app, name, logfile, "its supervisor did not come up", err);
     } else if (check) {
         json_int_t timeout = json_integer_value(json_object_get(svc, "start_timeout"));
-        until = now_s() + (timeout > 0 ? (double)timeout : 30);
-        while (!(ok = run_quiet(check, CHECK_TIMEOUT)) && now_s() < until &&
+        until = wp_clock_ms() + (timeout > 0 ? timeout : 30) * 1000L;
+        while (!(ok = run_quiet(check, CHECK_TIMEOUT)) && wp_clock_ms() < until &&
                wp_app_service_pid(env, app, name) > 0)
-            pause_ms(100);
+            wp_clock_sleep_ms(100);
         if (!ok) {
             pid_t pid = wp_app_service_pid(env, app, name);
             if (pid > 0)
@@ -333,9 +321,9 @@ static bool stop_service(const wp_app_env *env, const char *app, const char *nam
     if (pid <= 0)
         return true;
     kill(pid, SIGTERM);
-    double until = now_s() + STOP_WAIT;
-    while (wp_app_service_pid(env, app, name) > 0 && now_s() < until)
-        pause_ms(20);
+    int64_t until = wp_clock_ms() + STOP_WAIT * 1000;
+    while (wp_app_service_pid(env, app, name) > 0 && wp_clock_ms() < until)
+        wp_clock_sleep_ms(20);
     if (wp_app_service_pid(env, app, name) <= 0)
         return true;
     wp_errf(err, WP_E_IO, "the service %s of %s did not stop", name, app);

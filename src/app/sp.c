@@ -34,12 +34,8 @@
 #include "../lib/model.h"
 #include "cluster.h"
 #include "cluster_internal.h"
-#include "fsutil.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
+#include "../lib/fs.h"
+#include "../lib/json.h"
 
 /* ---- which group? ------------------------------------------------------------- */
 
@@ -49,9 +45,9 @@ static void list_groups(FILE *out, const json_t *all)
     json_t *a;
     json_array_foreach(all, i, a)
     {
-        const char *owner = str(a, "owner");
-        fprintf(out, "  %zu) %s  (%s%s%s)%s\n", i + 1, str(a, "group"), str(a, "state"),
-                owner ? ", owner " : "", owner ? owner : "",
+        const char *owner = wp_json_str(a, "owner");
+        fprintf(out, "  %zu) %s  (%s%s%s)%s\n", i + 1, wp_json_str(a, "group"),
+                wp_json_str(a, "state"), owner ? ", owner " : "", owner ? owner : "",
                 json_is_true(json_object_get(a, "qualifies")) ? "" : "  lacks resources");
     }
 }
@@ -65,7 +61,7 @@ static const json_t *pick(const json_t *all, const char *reply)
         return json_array_get(all, (size_t)k - 1);
     size_t i;
     json_t *a;
-    json_array_foreach(all, i, a) if (strcasecmp(str(a, "group"), reply) == 0) return a;
+    json_array_foreach(all, i, a) if (strcasecmp(wp_json_str(a, "group"), reply) == 0) return a;
     return NULL;
 }
 
@@ -130,7 +126,7 @@ static json_t *choose_group(wp_app_cluster *c, const char *app, const char *give
             wp_err_todo(err, "list the groups with: wolfpack group list");
         } else if (!json_is_true(json_object_get(g, "qualifies"))) {
             refuse(c, all, g);
-            wp_errf(err, WP_E_CONFLICT, "group %s cannot hold %s", str(g, "group"), app);
+            wp_errf(err, WP_E_CONFLICT, "group %s cannot hold %s", wp_json_str(g, "group"), app);
             wp_err_why(err, "it lacks what is listed above");
             wp_err_todo(err, "choose a group that qualifies, or add the missing resources");
         } else {
@@ -150,18 +146,18 @@ static json_t *choose_group(wp_app_cluster *c, const char *app, const char *give
 /* The article's case, in plain words. */
 static bool explain_standalone(wp_app_cluster *c, const json_t *local, const json_t *a, wp_err *err)
 {
-    const char *app = str(local, "app");
+    const char *app = wp_json_str(local, "app");
     fprintf(c->out,
             "%s %s is installed on this node (%s) as a standalone install, made outside the\n"
             "cluster. A standalone install is not a cluster install, so its resources cannot\n"
             "be added to group %s, and this service pack cannot be applied to it.\n",
-            app, str(local, "version"), c->node, str(a, "group"));
+            app, wp_json_str(local, "version"), c->node, wp_json_str(a, "group"));
     wp_errf(err, WP_E_CONFLICT, "%s is a standalone install, not a cluster install", app);
     wp_err_why(err, "it was installed before this node was a cluster node (KB Q221393)");
     wp_err_todo(err,
                 "move it into the cluster, databases included, then apply the service pack: "
                 "wolfpack app migrate %s --group '%s'",
-                app, str(a, "group"));
+                app, wp_json_str(a, "group"));
     return false;
 }
 
@@ -169,9 +165,9 @@ static bool explain_standalone(wp_app_cluster *c, const json_t *local, const jso
 
 static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t *old, wp_err *err)
 {
-    if (!wp_app_version_ok(sp, str(old, "version"), err))
+    if (!wp_app_version_ok(sp, wp_json_str(old, "version"), err))
         return false;
-    json_t *a = wp_app_group_checked(c, str(old, "group"), err);
+    json_t *a = wp_app_group_checked(c, wp_json_str(old, "group"), err);
     bool ok = a && wp_app_must_own(c, a, err);
     json_decref(a);
     json_t *rec = ok ? wp_app_sp_record(c, sp, old, err) : NULL;
@@ -201,7 +197,7 @@ static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t 
     }
     if (ok) {
         fprintf(c->out, "  upgraded the databases once (%s %s -> %s)\n", sp->name,
-                str(old, "version"), sp->version);
+                wp_json_str(old, "version"), sp->version);
         ok = wp_app_change(c, "app.register",
                            json_pack("{s:s, s:O}", "name", sp->name, "record", rec), err) &&
              wp_app_change(c, "app.node",
@@ -245,7 +241,7 @@ bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group,
             ok = upgrade_clustered(c, sp, rec, err);
         if (ok && !o->plan && !o->rollback)
             fprintf(c->out, "OK: applied %s %s to the clustered install in group %s\n", sp->name,
-                    sp->version, str(rec, "group"));
+                    sp->version, wp_json_str(rec, "group"));
         json_decref(rec);
         return ok;
     }

@@ -16,12 +16,8 @@
 #include "../lib/model.h"
 #include "cluster.h"
 #include "cluster_internal.h"
-#include "fsutil.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
+#include "../lib/fs.h"
+#include "../lib/json.h"
 
 bool wp_app_version_ok(const wp_kit *sp, const char *have, wp_err *err)
 {
@@ -54,8 +50,8 @@ bool wp_app_run_upgrade(const wp_app_env *env, const wp_kit *sp, const json_t *r
     vars[k++] = (wp_kit_var){"kit", sp->dir};
     json_array_foreach(json_object_get(rec, "databases"), i, d)
     {
-        snprintf(dbvars[i], sizeof dbvars[i], "db:%s", str(d, "name"));
-        vars[k++] = (wp_kit_var){dbvars[i], str(d, "path")};
+        snprintf(dbvars[i], sizeof dbvars[i], "db:%s", wp_json_str(d, "name"));
+        vars[k++] = (wp_kit_var){dbvars[i], wp_json_str(d, "path")};
     }
     const char *key;
     json_t *v;
@@ -94,7 +90,7 @@ json_t *wp_app_resource_names(const json_t *rec)
     json_array_foreach(json_object_get(rec, "services"), i, s)
     {
         char name[128];
-        wp_app_resource_name(str(rec, "app"), str(s, "name"), name, sizeof name);
+        wp_app_resource_name(wp_json_str(rec, "app"), wp_json_str(s, "name"), name, sizeof name);
         json_array_append_new(names, json_string(name));
     }
     return names;
@@ -105,8 +101,8 @@ static void backup_path(const wp_app_env *env, const json_t *rec, char *out, siz
 {
     char dir[PATH_MAX];
     wp_app_path(env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
-    int n = snprintf(out, size, "%.3900s/%.40s-%.32s-%lld-%d.tar.zst", dir, str(rec, "app"),
-                     str(rec, "version"), (long long)time(NULL), (int)getpid());
+    int n = snprintf(out, size, "%.3900s/%.40s-%.32s-%lld-%d.tar.zst", dir, wp_json_str(rec, "app"),
+                     wp_json_str(rec, "version"), (long long)time(NULL), (int)getpid());
     (void)n;
 }
 
@@ -160,13 +156,15 @@ json_t *wp_app_sp_record(wp_app_cluster *c, const wp_kit *sp, const json_t *old,
     const json_t *d0 = json_array_get(json_object_get(old, "databases"), 0);
     char mount[PATH_MAX] = "";
     if (d0) { /* the disk's mount point: path minus the clustered part */
-        const char *path = str(d0, "path"), *rel = str(d0, "clustered");
+        const char *path = wp_json_str(d0, "path"), *rel = wp_json_str(d0, "clustered");
         size_t pl = strlen(path), rl = strlen(rel);
         if (pl > rl + 1)
             snprintf(mount, sizeof mount, "%.*s", (int)(pl - rl - 1), path);
     }
-    wp_app_install_opts io = {
-        .set = sets, .nset = n, .group = str(old, "group"), .disk_mount = mount[0] ? mount : "/"};
+    wp_app_install_opts io = {.set = sets,
+                              .nset = n,
+                              .group = wp_json_str(old, "group"),
+                              .disk_mount = mount[0] ? mount : "/"};
     json_t *rec = wp_app_record_from_kit(c->env, sp, &io, err);
     for (size_t i = 0; i < n; i++)
         free(bufs[i]);
@@ -202,7 +200,7 @@ bool wp_app_update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err)
     json_array_foreach(json_object_get(rec, "services"), i, s)
     {
         char name[128];
-        wp_app_resource_name(str(rec, "app"), str(s, "name"), name, sizeof name);
+        wp_app_resource_name(wp_json_str(rec, "app"), wp_json_str(s, "name"), name, sizeof name);
         json_t *props = wp_app_service_props(s);
         if (!json_object_get(props, "check_command"))
             json_object_set_new(props, "check_command", json_null());
@@ -221,7 +219,7 @@ bool wp_app_update_resources(wp_app_cluster *c, const json_t *rec, wp_err *err)
 void wp_app_put_back(wp_app_cluster *c, const json_t *old)
 {
     wp_err ignored = {0};
-    wp_kit *kit = wp_kit_load(str(old, "kit"), &ignored);
+    wp_kit *kit = wp_kit_load(wp_json_str(old, "kit"), &ignored);
     if (kit)
         wp_app_put_program_files(c->env, kit, &ignored);
     wp_kit_free(kit);
@@ -261,19 +259,22 @@ static bool run_hook(wp_app_cluster *c, const char *what, const char *line, cons
 
 bool wp_app_task_sp_files(wp_app_cluster *c, const json_t *args, wp_err *err)
 {
-    const char *app = str(args, "app");
+    const char *app = wp_json_str(args, "app");
     json_t *cur = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
     if (!cur)
         return false;
-    wp_kit *kit = wp_kit_load(str(args, "kit"), err);
+    wp_kit *kit = wp_kit_load(wp_json_str(args, "kit"), err);
     json_t *rec = kit ? wp_app_sp_record(c, kit, cur, err) : NULL;
-    bool ok = rec && (!str(args, "pre") || run_hook(c, "pre-hook", str(args, "pre"), app, err)) &&
+    bool ok = rec &&
+              (!wp_json_str(args, "pre") ||
+               run_hook(c, "pre-hook", wp_json_str(args, "pre"), app, err)) &&
               wp_app_put_program_files(c->env, kit, err) && wp_app_save_local_copy(c, rec, err) &&
               wp_app_change(c, "app.node",
                             json_pack("{s:s, s:s, s:s}", "name", app, "node", c->node, "version",
                                       kit->version),
                             err) &&
-              (!str(args, "post") || run_hook(c, "post-hook", str(args, "post"), app, err));
+              (!wp_json_str(args, "post") ||
+               run_hook(c, "post-hook", wp_json_str(args, "post"), app, err));
     json_decref(rec);
     wp_kit_free(kit);
     json_decref(cur);
@@ -287,22 +288,24 @@ static bool has_files(wp_app_cluster *c, const wp_kit *sp)
 {
     wp_err ignored = {0};
     json_t *local = wp_app_record_load(c->env, sp->name, &ignored);
-    bool has = local && str(local, "version") && strcmp(str(local, "version"), sp->version) == 0;
+    bool has = local && wp_json_str(local, "version") &&
+               strcmp(wp_json_str(local, "version"), sp->version) == 0;
     json_decref(local);
     return has;
 }
 
 bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
 {
-    const char *app = str(args, "app");
+    const char *app = wp_json_str(args, "app");
     json_t *old = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
     if (!old)
         return false;
-    wp_kit *sp = wp_kit_load(str(args, "kit"), err);
-    json_t *a = sp ? wp_app_group_assess_one(c, str(old, "group"), err) : NULL;
+    wp_kit *sp = wp_kit_load(wp_json_str(args, "kit"), err);
+    json_t *a = sp ? wp_app_group_assess_one(c, wp_json_str(old, "group"), err) : NULL;
     json_t *rec = a && wp_app_must_own(c, a, err) ? wp_app_sp_record(c, sp, old, err) : NULL;
     char file[PATH_MAX];
-    snprintf(file, sizeof file, "%s", str(args, "backup") ? str(args, "backup") : "");
+    snprintf(file, sizeof file, "%s",
+             wp_json_str(args, "backup") ? wp_json_str(args, "backup") : "");
     bool ok = rec && wp_app_record_disk_ready(c, old, err) &&
               wp_app_verified_backup(c->env, old, file, sizeof file, err);
     if (ok && !((has_files(c, sp) || wp_app_put_program_files(c->env, sp, err)) &&
@@ -339,12 +342,12 @@ static bool keep_upgraded(wp_app_cluster *c, const json_t *old, const char *vers
 
 bool wp_app_task_sp_restore(wp_app_cluster *c, const json_t *args, wp_err *err)
 {
-    const char *app = str(args, "app"), *backup = str(args, "backup");
+    const char *app = wp_json_str(args, "app"), *backup = wp_json_str(args, "backup");
     json_t *cur = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
     if (!cur)
         return false;
-    wp_kit *kit = wp_kit_load(str(args, "kit"), err);
-    json_t *a = kit ? wp_app_group_assess_one(c, str(cur, "group"), err) : NULL;
+    wp_kit *kit = wp_kit_load(wp_json_str(args, "kit"), err);
+    json_t *a = kit ? wp_app_group_assess_one(c, wp_json_str(cur, "group"), err) : NULL;
     json_t *old = a && wp_app_must_own(c, a, err) ? wp_app_sp_record(c, kit, cur, err) : NULL;
     bool ok = old && wp_app_record_disk_ready(c, old, err);
     if (ok && (!backup || access(backup, F_OK) != 0)) {
@@ -357,7 +360,7 @@ bool wp_app_task_sp_restore(wp_app_cluster *c, const json_t *args, wp_err *err)
         wp_err same = {0};
         ok = wp_app_backup_spec(old, &spec, &dbs, err);
         if (ok && !wp_backup_compare(&spec, backup, &same))
-            ok = keep_upgraded(c, old, str(args, "from"), str(args, "keep"), err) &&
+            ok = keep_upgraded(c, old, wp_json_str(args, "from"), wp_json_str(args, "keep"), err) &&
                  wp_backup_restore(&spec, backup, NULL, err);
         free(dbs);
         if (ok)

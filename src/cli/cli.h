@@ -135,7 +135,7 @@ int wp_cli_change(wp_cli *cli, const char *op, json_t *args, const char *message
 typedef struct wp_cli_sub {
     const char *name;
     int (*run)(wp_cli *cli, int argc, char **argv);
-    const char *usage;
+    const char *usage; /* NULL: an internal subcommand, left out of --help */
 } wp_cli_sub;
 
 /* Run subcommand argv[0] of the verb `noun` ("group"); --help prints every
@@ -147,6 +147,10 @@ int wp_cli_dispatch(wp_cli *cli, int argc, char **argv, const char *noun, const 
  * "DEVICE").  False with *status set when the caller should return it. */
 bool wp_cli_parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
                       const char *usage, const char *what, int want, wp_cli_args *a, int *status);
+/* The same; --help prints doc (lines ending in '\n') after the usage. */
+bool wp_cli_parse_sub_doc(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
+                          const char *usage, const char *doc, const char *what, int want,
+                          wp_cli_args *a, int *status);
 /* SUB NAME (no options): read op {name}, printed as wp_cli_show does. */
 int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                       const char *usage, wp_cli_printer print_human);

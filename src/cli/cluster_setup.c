@@ -29,6 +29,7 @@
 #include "../lib/corosync_conf.h"
 #include "../lib/err.h"
 #include "../lib/model.h"
+#include "../lib/fs.h"
 
 #define CS_DEFAULT_DIR "/etc/corosync"
 #define CS_AUTHKEY_BYTES 256
@@ -38,6 +39,7 @@ typedef struct setup_args {
     const char *dir;
     const char *ip; /* --ip A.B.C.D/P, or NULL */
     unsigned token_ms;
+    wp_cs_quorum quorum; /* votequorum options and the quorum device */
     bool force;
     bool help;
     size_t n_nodes;
@@ -47,15 +49,24 @@ typedef struct setup_args {
 
 static void usage(FILE *out)
 {
-    fputs("usage: wolfpack cluster create NAME --node NAME=ADDRESS [--node NAME=ADDRESS ...]\n"
+    fputs("usage: wolfpack cluster create NAME --node NAME=ADDRESS[,ADDRESS2] [--node ...]\n"
           "                               [--config-dir DIR] [--token MS] [--ip A.B.C.D/P]\n"
+          "                               [--wait-for-all] [--last-man-standing]\n"
+          "                               [--auto-tie-breaker] [--qdevice HOST]\n"
+          "                               [--qdevice-algorithm ffsplit|lms]"
+          " [--qdevice-tls on|off]\n"
           "                               [--force]\n"
           "\n"
           "Writes DIR/corosync.conf and a new DIR/authkey (DIR defaults to " CS_DEFAULT_DIR ").\n"
           "Node ids are 1..N in the order given.  --token sets corosync's token timeout in\n"
           "milliseconds.  --ip gives the cluster its own address (in the nodes' subnet):\n"
           "it goes into DIR/" WP_CLUSTER_CONF_FILE ", and Cluster Group then holds \"Cluster IP\n"
-          "Address\" and \"Cluster Name\".  --force replaces files that already exist.\n",
+          "Address\" and \"Cluster Name\".  ADDRESS2: a second address (knet link 1).\n"
+          "--wait-for-all, --last-man-standing, --auto-tie-breaker: votequorum's options.\n"
+          "--qdevice HOST: corosync-qnetd on HOST is the tie-breaker (corosync-qdevice on\n"
+          "every node).  A two-node cluster without --qdevice is refused unless --force\n"
+          "(it then needs fence devices: docs/FENCING.md).  --force also replaces files\n"
+          "that already exist.\n",
           out);
 }
 
@@ -104,12 +115,19 @@ static bool add_node(setup_args *a, const char *word, wp_err *err)
     }
     copy[eq - word] = '\0';
     const char *name = copy, *address = copy + (eq - word) + 1;
-    if (!wp_name_valid("node", name, err) || !wp_cs_address_valid(address, err)) {
+    char *comma = strchr(address, ',');
+    const char *address2 = NULL;
+    if (comma) {
+        *comma = '\0';
+        address2 = comma + 1;
+    }
+    if (!wp_name_valid("node", name, err) || !wp_cs_address_valid(address, err) ||
+        (address2 && !wp_cs_address_valid(address2, err))) {
         free(copy);
         return false;
     }
     a->node_words[a->n_nodes] = copy;
-    a->nodes[a->n_nodes] = (wp_cs_node){name, (unsigned)a->n_nodes + 1, address};
+    a->nodes[a->n_nodes] = (wp_cs_node){name, (unsigned)a->n_nodes + 1, address, address2};
     a->n_nodes++;
     return true;
 }
@@ -134,11 +152,51 @@ static bool is_option(const char *word, const char *opt)
     return strncmp(word, opt, len) == 0 && (word[len] == '\0' || word[len] == '=');
 }
 
+static bool parse_tls(setup_args *a, const char *v, wp_err *err)
+{
+    if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+        wp_errf(err, WP_E_INVALID, "--qdevice-tls \"%.40s\" is not on or off", v);
+        wp_err_why(err, "corosync-qdevice talks to corosync-qnetd with TLS (on) or without (off)");
+        wp_err_todo(err, "give --qdevice-tls on (the default) or off");
+        return false;
+    }
+    a->quorum.qdevice_tls_off = strcmp(v, "off") == 0;
+    return true;
+}
+
+/* Two nodes without a quorum device: each keeps quorum (two_node) when
+ * the link between them fails; only fencing then decides (FENCING.md). */
+static bool check_tie_breaker(const setup_args *a, wp_err *err)
+{
+    bool dev = a->quorum.qdevice_host && a->quorum.qdevice_host[0];
+    if (a->n_nodes != 2 || dev || a->force)
+        return true;
+    wp_errf(err, WP_E_CONFLICT, "a two-node cluster without a quorum device is refused");
+    wp_err_why(err, "with two_node each node keeps quorum when the link between them fails: "
+                    "both would run the groups unless fence devices power one off first");
+    wp_err_todo(err, "add --qdevice HOST (corosync-qnetd on a third machine), or add --force "
+                     "and create a fence device for each node (wolfpack fence create)");
+    return false;
+}
+
 static bool parse_one(setup_args *a, int argc, char **argv, int *i, wp_err *err)
 {
     const char *w = argv[*i], *v;
     if (strcmp(w, "--force") == 0) {
         a->force = true;
+    } else if (strcmp(w, "--wait-for-all") == 0) {
+        a->quorum.wait_for_all = true;
+    } else if (strcmp(w, "--last-man-standing") == 0) {
+        a->quorum.last_man_standing = true;
+    } else if (strcmp(w, "--auto-tie-breaker") == 0) {
+        a->quorum.auto_tie_breaker = true;
+    } else if (is_option(w, "--qdevice-algorithm")) {
+        return (v = option_value(argc, argv, i, "--qdevice-algorithm", err)) &&
+               (a->quorum.qdevice_algo = v);
+    } else if (is_option(w, "--qdevice-tls")) {
+        return (v = option_value(argc, argv, i, "--qdevice-tls", err)) && parse_tls(a, v, err);
+    } else if (is_option(w, "--qdevice")) {
+        return (v = option_value(argc, argv, i, "--qdevice", err)) && (a->quorum.qdevice_host = v);
     } else if (strcmp(w, "-h") == 0 || strcmp(w, "--help") == 0) {
         a->help = true;
     } else if (is_option(w, "--node")) {
@@ -152,7 +210,9 @@ static bool parse_one(setup_args *a, int argc, char **argv, int *i, wp_err *err)
                parse_token(v, &a->token_ms, err);
     } else if (w[0] == '-') {
         wp_errf(err, WP_E_INVALID, "unknown option \"%.100s\"", w);
-        wp_err_why(err, "cluster create knows --node, --config-dir, --token, --ip and --force");
+        wp_err_why(err, "cluster create knows --node, --config-dir, --token, --ip, "
+                        "--wait-for-all, --last-man-standing, --auto-tie-breaker, --qdevice, "
+                        "--qdevice-algorithm, --qdevice-tls and --force");
         wp_err_todo(err, "see `wolfpack cluster create --help`");
         return false;
     } else if (a->cluster == NULL) {
@@ -189,6 +249,9 @@ static bool parse_args(setup_args *a, int argc, char **argv, wp_err *err)
         wp_err_todo(err, "name every node with --node NAME=ADDRESS");
         return false;
     }
+    for (size_t i = 0; a->n_nodes > 1 && i < a->n_nodes; i++) /* loopback: one node only */
+        if (!wp_node_address_valid(a->nodes[i].address, false, err))
+            return false;
     if (a->ip) {
         const char *addrs[WP_CS_MAX_NODES];
         for (size_t i = 0; i < a->n_nodes; i++)
@@ -230,95 +293,40 @@ static bool check_dir(const char *dir, wp_err *err)
     return false;
 }
 
-static void io_error(wp_err *err, const char *what, const char *path)
-{
-    wp_errf(err, WP_E_IO, "cannot %s %s", what, path);
-    wp_err_why(err, "%s", strerror(errno));
-    wp_err_todo(err, "check the directory's permissions and free space");
-}
-
-/* Write data to a new temporary file next to final; *tmp gets its path. */
-static bool write_temp(const char *final, const void *data, size_t len, mode_t mode, char **tmp,
-                       wp_err *err)
-{
-    if (asprintf(tmp, "%s.tmp-XXXXXX", final) < 0) {
-        *tmp = NULL;
-        wp_errf(err, WP_E_INTERNAL, "out of memory");
-        return false;
-    }
-    int fd = mkstemp(*tmp);
-    if (fd < 0) {
-        io_error(err, "create a temporary file for", final);
-        free(*tmp);
-        *tmp = NULL;
-        return false;
-    }
-    const unsigned char *p = data;
-    size_t done = 0;
-    bool ok = fchmod(fd, mode) == 0;
-    while (ok && done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        ok = w > 0;
-        done += ok ? (size_t)w : 0;
-    }
-    ok = ok && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = false;
-    if (!ok) {
-        io_error(err, "write", *tmp);
-        unlink(*tmp);
-        free(*tmp);
-        *tmp = NULL;
-    }
-    return ok;
-}
-
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
 typedef struct out_file {
     const char *path;
     const void *data; /* NULL: remove path if it exists (a stale file) */
     size_t len;
     mode_t mode;
-    char *tmp;
+    char tmp[PATH_MAX]; /* the written temporary beside path, "" if none */
 } out_file;
 
 /* Every temporary first, then the renames (corosync.conf last): a failure
  * before the renames leaves the directory as it was. */
-static bool write_files(out_file *files, size_t n, const char *dir, wp_err *err)
+static bool write_files(out_file *files, size_t n, wp_err *err)
 {
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++) {
         if (files[i].data)
-            ok = write_temp(files[i].path, files[i].data, files[i].len, files[i].mode,
-                            &files[i].tmp, err);
+            ok = wp_fs_write_temp(files[i].path, files[i].data, files[i].len, files[i].mode,
+                                  files[i].tmp, sizeof files[i].tmp, err);
     }
     for (size_t i = n; i-- > 0 && ok;) {
         if (!files[i].data && unlink(files[i].path) != 0 && errno != ENOENT) {
-            io_error(err, "remove the stale", files[i].path);
+            wp_fs_err(err, errno, "cannot remove the stale", files[i].path);
             ok = false;
         } else if (files[i].data && rename(files[i].tmp, files[i].path) != 0) {
-            io_error(err, "rename into place", files[i].path);
+            wp_fs_err(err, errno, "cannot rename into place", files[i].path);
             ok = false;
+        } else {
+            files[i].tmp[0] = '\0';
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (!ok && files[i].tmp)
+        if (files[i].tmp[0])
             unlink(files[i].tmp);
-        free(files[i].tmp);
-        files[i].tmp = NULL;
     }
-    sync_dir(dir);
-    return ok;
+    return ok && wp_fs_fsync_parent(files[0].path, err);
 }
 
 static bool random_key(unsigned char *key, wp_err *err)
@@ -363,8 +371,10 @@ static int run(setup_args *a, wp_err *err)
     char *conf_path = NULL, *key_path = NULL, *wpconf_path = NULL, *conf = NULL, *wpconf = NULL;
     unsigned char key[CS_AUTHKEY_BYTES];
     wp_cs_timing timing = wp_cs_timing_for_token(a->token_ms);
-    bool ok = (conf = wp_corosync_conf_render(a->cluster, a->nodes, a->n_nodes, &timing, err)) &&
-              (!a->ip || (wpconf = wp_cluster_conf_render(a->ip, err)));
+    bool ok = (conf = wp_corosync_conf_render_q(a->cluster, a->nodes, a->n_nodes, &timing,
+                                                &a->quorum, err)) &&
+              (!a->ip || (wpconf = wp_cluster_conf_render(a->ip, err))) &&
+              check_tie_breaker(a, err);
     if (ok && (asprintf(&conf_path, "%s/corosync.conf", a->dir) < 0 ||
                asprintf(&key_path, "%s/authkey", a->dir) < 0 ||
                asprintf(&wpconf_path, "%s/" WP_CLUSTER_CONF_FILE, a->dir) < 0)) {
@@ -374,13 +384,13 @@ static int run(setup_args *a, wp_err *err)
     /* without --ip an existing wolfpack.conf is stale: refused like the
      * others, removed with --force */
     out_file files[] = {
-        {conf_path, conf, conf ? strlen(conf) : 0, 0644, NULL},
-        {key_path, key, CS_AUTHKEY_BYTES, 0400, NULL},
-        {wpconf_path, wpconf, wpconf ? strlen(wpconf) : 0, 0644, NULL},
+        {conf_path, conf, conf ? strlen(conf) : 0, 0644, ""},
+        {key_path, key, CS_AUTHKEY_BYTES, 0400, ""},
+        {wpconf_path, wpconf, wpconf ? strlen(wpconf) : 0, 0644, ""},
     };
     ok = ok && check_dir(a->dir, err) && check_absent(conf_path, a->force, err) &&
          check_absent(key_path, a->force, err) && check_absent(wpconf_path, a->force, err) &&
-         random_key(key, err) && write_files(files, sizeof files / sizeof files[0], a->dir, err);
+         random_key(key, err) && write_files(files, sizeof files / sizeof files[0], err);
     if (ok)
         print_done(a, conf_path, key_path, wpconf_path);
     OPENSSL_cleanse(key, sizeof(key));

@@ -23,6 +23,8 @@
  * (the trap of KB Q221393: its service pack will need a cluster install).
  * The clustered half (install --cluster, sp apply, node tasks, the cluster
  * records in list/show) is src/app/cluster.h; it talks to wolfpackd.
+ * Every record or kit it prints goes through src/app/secret.h first: secret
+ * parameters read "(secret)", with or without --json.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@
 #include "../app/backup.h"
 #include "../app/cluster.h"
 #include "../app/kit.h"
+#include "../app/secret.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -44,29 +47,6 @@ static const char usage[] =
     "                        --mountpoint M [--fstype T] [--mount-options OPTS]]\n"
     "                       [--rollback]\n"
     "         | config APP [NAME=VALUE ...]";
-
-/* Parse the options of a subcommand; *status is set when it returns false. */
-static bool parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *a,
-                  int want_pos, const char *what, int *status)
-{
-    wp_err err = {0};
-    if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
-        wp_err_print(&err, stderr);
-        *status = wp_cli_usage_error(usage, "bad arguments to app %s", what);
-        return false;
-    }
-    if (a->help) {
-        printf("usage: %s\n", usage);
-        *status = 0;
-        return false;
-    }
-    if (a->npos != want_pos) {
-        *status = wp_cli_usage_error(usage, "app %s takes %d argument%s, got %d", what, want_pos,
-                                     want_pos == 1 ? "" : "s", a->npos);
-        return false;
-    }
-    return true;
-}
 
 static bool env_of(wp_app_env *env, int *status)
 {
@@ -110,8 +90,15 @@ static json_t *kit_json(const wp_kit *kit)
 {
     json_t *params = json_object(), *files = json_array(), *dbs = json_array(),
            *svcs = json_array(), *from = json_array();
-    for (size_t i = 0; i < kit->nparams; i++)
-        json_object_set_new(params, kit->params[i].name, json_string(kit->params[i].value));
+    json_t *secrets = json_object();
+    for (size_t i = 0; i < kit->nparams; i++) {
+        json_object_set_new(
+            params, kit->params[i].name,
+            json_string(kit->params[i].secret ? WP_SECRET_SHOWN : kit->params[i].value));
+        if (kit->params[i].secret)
+            json_object_set_new(secrets, kit->params[i].name,
+                                json_string(wp_kit_secret_name(kit->params[i].secret)));
+    }
     for (size_t i = 0; i < kit->nfiles; i++)
         json_array_append_new(
             files, json_pack("{s:s, s:s}", "from", kit->files[i].from, "to", kit->files[i].to));
@@ -131,18 +118,19 @@ static json_t *kit_json(const wp_kit *kit)
     }
     for (size_t i = 0; i < kit->nupgrades_from; i++)
         json_array_append_new(from, json_string(kit->upgrades_from[i]));
-    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "name", kit->name,
-                     "version", kit->version, "edition", kit->edition, "clusterable",
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
+                     kit->name, "version", kit->version, "edition", kit->edition, "clusterable",
                      kit->clusterable, "service_pack", wp_kit_is_service_pack(kit), "parameters",
-                     params, "files", files, "databases", dbs, "services", svcs, "upgrades_from",
-                     from, "upgrade", kit->upgrade ? argv_text(kit->upgrade) : json_null());
+                     params, "secrets", secrets, "files", files, "databases", dbs, "services", svcs,
+                     "upgrades_from", from, "upgrade",
+                     kit->upgrade ? argv_text(kit->upgrade) : json_null());
 }
 
 static int sub_inspect(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
     int status;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "inspect", &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "KIT", 1, &a, &status))
         return status;
     wp_err err = {0};
     wp_kit *kit = wp_kit_load(a.pos[0], &err);
@@ -159,7 +147,10 @@ static int sub_inspect(wp_cli *cli, int argc, char **argv)
                kit->nfiles == 1 ? "" : "s", kit->ndbs, kit->ndbs == 1 ? "" : "s", kit->nservices,
                kit->nservices == 1 ? "" : "s");
         for (size_t i = 0; i < kit->nparams; i++)
-            printf("  parameter %s = %s\n", kit->params[i].name, kit->params[i].value);
+            printf("  parameter %s = %s%s%s\n", kit->params[i].name,
+                   kit->params[i].secret ? WP_SECRET_SHOWN : kit->params[i].value,
+                   kit->params[i].secret ? ", kept as " : "",
+                   kit->params[i].secret ? wp_kit_secret_name(kit->params[i].secret) : "");
     }
     json_decref(j);
     wp_kit_free(kit);
@@ -212,6 +203,7 @@ static int install_clustered(wp_cli *cli, const wp_app_env *env, const wp_kit *k
     wp_app_cluster_close(&c);
     if (!rec)
         return wp_cli_fail(&err);
+    wp_secret_mask_record(rec);
     if (cli->json) {
         json_t *out = json_pack("{s:b, s:O}", "ok", 1, "record", rec);
         wp_cli_print_json(out, stdout);
@@ -251,7 +243,8 @@ static int sub_install(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 3, &a, 1, "install", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 3, usage, "KIT", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0};
     wp_kit *kit = wp_kit_load(a.pos[0], &err);
@@ -273,6 +266,7 @@ static int sub_install(wp_cli *cli, int argc, char **argv)
     wp_kit_free(kit);
     if (!rec)
         return wp_cli_fail(&err);
+    wp_secret_mask_record(rec);
     if (cli->json) {
         json_t *out = json_pack("{s:b, s:O, s:O}", "ok", 1, "record", rec, "notes", notes);
         wp_cli_print_json(out, stdout);
@@ -291,7 +285,8 @@ static int sub_remove(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 1, &a, 1, "remove", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 1, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0};
     json_t *kept = NULL;
@@ -305,9 +300,12 @@ static int sub_remove(wp_cli *cli, int argc, char **argv)
         printf("OK: removed %s from this node\n", a.pos[0]);
         size_t i;
         json_t *k;
-        json_array_foreach(kept, i, k) printf("  kept the database %s (remove --purge deletes "
-                                              "databases)\n",
-                                              json_string_value(k));
+        bool purge = opts[0].count > 0;
+        json_array_foreach(kept, i, k) printf(
+            purge ? "  kept the database %s (the install found it there; purge deletes only what "
+                    "the install created)\n"
+                  : "  kept the database %s (remove --purge deletes databases)\n",
+            json_string_value(k));
     }
     json_decref(kept);
     return 0;
@@ -412,7 +410,8 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 0, "list", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "argument", 0, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0};
     json_t *recs = wp_app_record_list(&env, &err);
@@ -423,6 +422,8 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
     json_t *out = json_array();
     size_t i;
     json_t *r;
+    json_array_foreach(recs, i, r) wp_secret_mask_record(r); /* secret.h: never shown */
+    json_array_foreach(cl, i, r) wp_secret_mask_record(r);
     json_array_foreach(recs, i, r)
     {
         json_t *row = with_status(&env, r, cluster_node);
@@ -522,7 +523,8 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "show", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0}, cerr = {0};
     json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
@@ -548,6 +550,9 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
         json_decref(op);
         return wp_cli_fail(&err);
     }
+    wp_secret_mask_record(rec); /* secret.h: secrets are never shown */
+    wp_secret_mask_record(cl);
+    wp_secret_mask_record(op);
     json_t *out =
         rec ? with_status(&env, rec, wp_app_node_in_cluster(cli->socket_opt)) : json_deep_copy(cl);
     if (cl)
@@ -591,7 +596,8 @@ static int sub_sp(wp_cli *cli, int argc, char **argv)
     wp_app_env env;
     if (argc < 1 || strcmp(argv[0], "apply") != 0)
         return wp_cli_usage_error(usage, "app sp takes: apply SP [--group G] [options]");
-    if (!parse(cli, argc - 1, argv + 1, opts, 9, &a, 1, "sp apply", &status) ||
+    if (!wp_cli_parse_sub(cli, argc - 1, argv + 1, opts, 9, usage, "service pack SP", 1, &a,
+                          &status) ||
         !env_of(&env, &status))
         return status;
     wp_app_rollout_opts ro = {.single = opts[1].count > 0,
@@ -638,7 +644,8 @@ static int sub_migrate(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 9, &a, 1, "migrate", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 9, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     bool create = opts[2].count > 0;
     if (create &&
@@ -680,7 +687,8 @@ static int sub_task_run(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "task-run", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "task ID", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     wp_err err = {0};
     wp_app_cluster c;
@@ -701,7 +709,7 @@ static int sub_start_stop(wp_cli *cli, int argc, char **argv, bool start)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, start ? "start" : "stop", &status) ||
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "APP", 1, &a, &status) ||
         !env_of(&env, &status))
         return status;
     wp_err err = {0};
@@ -749,7 +757,8 @@ static int sub_backup(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 2, &a, 1, "backup", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     if (opts[0].count != 1)
         return wp_cli_usage_error(usage, "app backup needs --to FILE");
@@ -787,7 +796,8 @@ static int sub_restore(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!parse(cli, argc, argv, opts, 1, &a, 1, "restore", &status) || !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 1, usage, "APP", 1, &a, &status) ||
+        !env_of(&env, &status))
         return status;
     if (opts[0].count != 1)
         return wp_cli_usage_error(usage, "app restore needs --from FILE");
@@ -817,7 +827,7 @@ static int sub_verify(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
     int status;
-    if (!parse(cli, argc, argv, NULL, 0, &a, 1, "verify", &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "FILE", 1, &a, &status))
         return status;
     wp_err err = {0};
     json_t *info = NULL;
@@ -875,27 +885,30 @@ static int sub_config(wp_cli *cli, int argc, char **argv)
                : wp_cli_fail(&err);
 }
 
-static const struct sub {
-    const char *name;
-    int (*run)(wp_cli *, int, char **);
-} subs[] = {
-    {"inspect", sub_inspect}, {"install", sub_install}, {"remove", sub_remove},
-    {"list", sub_list},       {"show", sub_show},       {"start", sub_start},
-    {"stop", sub_stop},       {"backup", sub_backup},   {"restore", sub_restore},
-    {"verify", sub_verify},   {"sp", sub_sp},           {"task-run", sub_task_run},
-    {"migrate", sub_migrate}, {"config", sub_config},
+static const wp_cli_sub subs[] = {
+    {"inspect", sub_inspect, "wolfpack app inspect KIT [--json]"},
+    {"install", sub_install,
+     "wolfpack app install KIT [--set NAME=VALUE ...] [--cluster --group G]"},
+    {"remove", sub_remove, "wolfpack app remove APP [--purge]"},
+    {"list", sub_list, "wolfpack app list [--json]"},
+    {"show", sub_show, "wolfpack app show APP [--json]"},
+    {"start", sub_start, "wolfpack app start APP"},
+    {"stop", sub_stop, "wolfpack app stop APP"},
+    {"backup", sub_backup, "wolfpack app backup APP --to FILE [--online]"},
+    {"restore", sub_restore, "wolfpack app restore APP --from FILE"},
+    {"verify", sub_verify, "wolfpack app verify FILE [--json]"},
+    {"sp", sub_sp,
+     "wolfpack app sp apply SP [--group G] [--single|--plan|--rollback] [--force] [--retries N]\n"
+     "                              [--max-failed-nodes N] [--pre-hook PROG] [--post-hook PROG]"},
+    {"task-run", sub_task_run, NULL}, /* internal: wolfpackd runs it for a node task */
+    {"migrate", sub_migrate,
+     "wolfpack app migrate APP [--group G | --create-group NAME --ip A/P --name HOST --disk DEV\n"
+     "                                --mountpoint M [--fstype T] [--mount-options OPTS]]\n"
+     "                                [--rollback]"},
+    {"config", sub_config, "wolfpack app config APP [NAME=VALUE ...]"},
 };
 
 int wp_cmd_app(wp_cli *cli, int argc, char **argv)
 {
-    if (argc == 0)
-        return wp_cli_usage_error(usage, "missing app subcommand");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: %s\n", usage);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (strcmp(subs[i].name, argv[0]) == 0)
-            return subs[i].run(cli, argc - 1, argv + 1);
-    return wp_cli_usage_error(usage, "unknown app subcommand '%s'", argv[0]);
+    return wp_cli_dispatch(cli, argc, argv, "app", usage, subs, sizeof subs / sizeof subs[0]);
 }

@@ -19,12 +19,14 @@
 #define HAVE_CLUSTER_SETUP 1
 #endif
 
+static const char usage_show[] = "wolfpack cluster show [--json]";
+static const char usage_create[] = "wolfpack cluster create NAME --node NAME=ADDR ...";
+static const char usage_maint[] = "wolfpack cluster maintenance on/off";
+static const char usage_export[] = "wolfpack cluster export";
 static const char usage[] = "wolfpack cluster show [--json] | "
-                            "wolfpack cluster maintenance on|off | "
+                            "wolfpack cluster maintenance on/off | "
                             "wolfpack cluster export | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
-static const char usage_maint[] = "wolfpack cluster maintenance on|off";
-static const char usage_export[] = "wolfpack cluster export";
 
 static void print_cluster(const json_t *c, FILE *out)
 {
@@ -62,19 +64,24 @@ static void print_cluster(const json_t *c, FILE *out)
 
 static int cluster_show(wp_cli *cli, int argc, char **argv)
 {
-    wp_err err = {0};
     wp_cli_args a;
-    if (!wp_cli_parse(cli, argc, argv, NULL, 0, &a, &err)) {
-        wp_err_print(&err, stderr);
-        return wp_cli_usage_error(usage, "bad arguments to cluster show");
-    }
-    if (a.help) {
-        printf("usage: %s\n", usage);
-        return 0;
-    }
-    if (a.npos)
-        return wp_cli_usage_error(usage, "cluster show takes no argument (got '%s')", a.pos[0]);
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_show, "argument", 0, &a, &status))
+        return status;
     return wp_cli_show(cli, "cluster.show", NULL, print_cluster);
+}
+
+static int cluster_create(wp_cli *cli, int argc, char **argv)
+{
+    (void)cli; /* no daemon yet: cluster_setup.c parses its own arguments */
+#ifdef HAVE_CLUSTER_SETUP
+    return wp_cli_cluster_create(argc, argv);
+#else
+    wp_err err;
+    wp_errf(&err, WP_E_INTERNAL, "cluster create is not built into this wolfpack");
+    wp_err_todo(&err, "rebuild with src/cli/cluster_setup.c");
+    return wp_cli_fail(&err);
+#endif
 }
 
 static int cluster_maintenance(wp_cli *cli, int argc, char **argv)
@@ -152,30 +159,11 @@ static int cluster_export(wp_cli *cli, int argc, char **argv)
 
 int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
 {
-    if (argc < 1)
-        return wp_cli_usage_error(
-            usage, "missing cluster subcommand (show, maintenance, export or create)");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: %s\n", usage);
-        return 0;
-    }
-    if (strcmp(argv[0], "show") == 0)
-        return cluster_show(cli, argc - 1, argv + 1);
-    if (strcmp(argv[0], "maintenance") == 0)
-        return cluster_maintenance(cli, argc - 1, argv + 1);
-    if (strcmp(argv[0], "export") == 0)
-        return cluster_export(cli, argc - 1, argv + 1);
-    if (strcmp(argv[0], "create") == 0) {
-#ifdef HAVE_CLUSTER_SETUP
-        return wp_cli_cluster_create(argc - 1, argv + 1);
-#else
-        wp_err err;
-        wp_errf(&err, WP_E_INTERNAL, "cluster create is not built into this wolfpack");
-        wp_err_todo(&err, "rebuild with src/cli/cluster_setup.c");
-        return wp_cli_fail(&err);
-#endif
-    }
-    return wp_cli_usage_error(
-        usage, "unknown cluster subcommand '%s' (expected show, maintenance, export or create)",
-        argv[0]);
+    static const wp_cli_sub subs[] = {
+        {"show", cluster_show, usage_show},
+        {"maintenance", cluster_maintenance, usage_maint},
+        {"export", cluster_export, usage_export},
+        {"create", cluster_create, usage_create},
+    };
+    return wp_cli_dispatch(cli, argc, argv, "cluster", usage, subs, sizeof subs / sizeof subs[0]);
 }

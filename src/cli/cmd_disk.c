@@ -20,6 +20,7 @@
 
 #include "../agents/disk.h"
 #include "cli.h"
+#include "../lib/clock.h"
 
 static const char usage[] = "wolfpack disk prepare|show|release DEVICE ...";
 static const char usage_prepare[] = "wolfpack disk prepare DEVICE [--fstype ext4] [--mmp|--no-mmp] "
@@ -112,18 +113,18 @@ static int disk_prepare(wp_cli *cli, int argc, char **argv)
 static bool observe(const char *device, uint32_t lease_ms, bool *moved, wp_err *err)
 {
     wp_disk_observer obs = {0};
-    int64_t begin = wp_disk_now_ms();
+    int64_t begin = wp_clock_ms();
     *moved = false;
-    while (wp_disk_now_ms() - begin <= lease_ms + wp_disk_observe_ms(lease_ms)) {
+    while (wp_clock_ms() - begin <= lease_ms + wp_disk_observe_ms(lease_ms)) {
         wp_disk_header h;
         wp_disk_lease l;
         bool valid;
         if (!wp_disk_inspect(device, &h, &l, &valid, err))
             return false;
-        int64_t now = wp_disk_now_ms();
+        int64_t now = wp_clock_ms();
         wp_disk_observe(&obs, &l, valid, now);
         *moved = *moved || obs.changed_ms > begin + 1;
-        usleep((useconds_t)wp_disk_observe_ms(lease_ms) * 1000);
+        wp_clock_sleep_ms(wp_disk_observe_ms(lease_ms));
     }
     return true;
 }

@@ -70,62 +70,18 @@ static void print_one(const json_t *n, FILE *out)
     wp_cli_print_kv(out, 8, "drained", yes_no(json_object_get(n, "drained")));
 }
 
-/* Parse args, answer --help, and insist on exactly `want` positionals. */
-static bool parse_sub(wp_cli *cli, int argc, char **argv, const char *use, int want, wp_cli_args *a,
-                      int *status)
-{
-    wp_err err = {0};
-    if (!wp_cli_parse(cli, argc, argv, NULL, 0, a, &err)) {
-        wp_err_print(&err, stderr);
-        *status = wp_cli_usage_error(use, "bad arguments");
-        return false;
-    }
-    if (a->help) {
-        printf("usage: %s\n", use);
-        *status = 0;
-        return false;
-    }
-    if (a->npos != want) {
-        *status = want
-                      ? wp_cli_usage_error(use, "expected one node NAME, got %d arguments", a->npos)
-                      : wp_cli_usage_error(use, "expected no argument, got '%s'", a->pos[0]);
-        return false;
-    }
-    return true;
-}
-
 static int node_list(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
     int status;
-    if (!parse_sub(cli, argc, argv, usage_list, 0, &a, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_list, "node NAME", 0, &a, &status))
         return status;
     return wp_cli_show(cli, "node.list", NULL, print_list);
 }
 
 static int node_show(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, usage_show, 1, &a, &status))
-        return status;
-    return wp_cli_show(cli, "node.show", json_pack("{s:s}", "name", a.pos[0]), print_one);
-}
-
-/* pause / resume / drain: one NAME and an op. */
-static int node_change(wp_cli *cli, int argc, char **argv, const char *op, const char *use,
-                       const char *what)
-{
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, use, 1, &a, &status))
-        return status;
-    wp_err err = {0};
-    if (!wp_name_valid("node", a.pos[0], &err))
-        return wp_cli_fail(&err);
-    char msg[192];
-    snprintf(msg, sizeof msg, "Node %s: %s", a.pos[0], what);
-    return wp_cli_change(cli, op, json_pack("{s:s}", "name", a.pos[0]), msg);
+    return wp_cli_show_named(cli, argc, argv, "node", "node.show", usage_show, print_one);
 }
 
 /* --nodeid: 1 .. 2^31-1 (corosync's range) */
@@ -158,7 +114,7 @@ static json_t *add_args(const char *spec, const wp_cli_opt *nodeid, wp_err *err)
         return NULL;
     }
     if (wp_cli_kv_split(spec, "node add", &name, &addr, err) && wp_name_valid("node", name, err) &&
-        wp_cs_address_valid(addr, err) &&
+        wp_cs_address_valid(addr, err) && wp_node_address_valid(addr, false, err) &&
         (!nodeid->count || parse_nodeid(nodeid->values[0], &id, err)))
         args = json_pack("{s:s, s:s}", "name", name, "address", addr);
     if (args && id)
@@ -170,24 +126,18 @@ static json_t *add_args(const char *spec, const wp_cli_opt *nodeid, wp_err *err)
 
 static int node_add(wp_cli *cli, int argc, char **argv)
 {
+    static const char doc[] =
+        "Adds a node to the cluster (run it on any node of the quorate partition).\n"
+        "Every running node rewrites /etc/corosync/corosync.conf and reloads corosync.\n"
+        "Then copy corosync.conf and authkey from a node to the new one and start\n"
+        "corosync and wolfpackd there.  Without --nodeid the next free id is used.\n";
     wp_cli_opt opts[] = {{.name = "--nodeid", .has_value = true}};
     wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub_doc(cli, argc, argv, opts, 1, usage_add, doc, "NAME=ADDRESS", 1, &a,
+                              &status))
+        return status;
     wp_err err = {0};
-    if (!wp_cli_parse(cli, argc, argv, opts, 1, &a, &err)) {
-        wp_err_print(&err, stderr);
-        return wp_cli_usage_error(usage_add, "bad arguments");
-    }
-    if (a.help) {
-        printf("usage: %s\n"
-               "Adds a node to the cluster (run it on any node of the quorate partition).\n"
-               "Every running node rewrites /etc/corosync/corosync.conf and reloads corosync.\n"
-               "Then copy corosync.conf and authkey from a node to the new one and start\n"
-               "corosync and wolfpackd there.  Without --nodeid the next free id is used.\n",
-               usage_add);
-        return 0;
-    }
-    if (a.npos != 1)
-        return wp_cli_usage_error(usage_add, "expected one NAME=ADDRESS, got %d arguments", a.npos);
     json_t *args = add_args(a.pos[0], &opts[0], &err);
     if (!args)
         return wp_cli_fail(&err);
@@ -205,24 +155,18 @@ static int node_add(wp_cli *cli, int argc, char **argv)
 
 static int node_remove(wp_cli *cli, int argc, char **argv)
 {
+    static const char doc[] =
+        "Removes a stopped node from the cluster: stop its wolfpackd and corosync\n"
+        "first, then run this on another node.  Refused for a node that still runs\n"
+        "or owns groups unless --force (which releases its groups), for the node the\n"
+        "command runs on, and for the last node.\n";
     wp_cli_opt opts[] = {{.name = "--force", .has_value = false}};
     wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub_doc(cli, argc, argv, opts, 1, usage_remove, doc, "node NAME", 1, &a,
+                              &status))
+        return status;
     wp_err err = {0};
-    if (!wp_cli_parse(cli, argc, argv, opts, 1, &a, &err)) {
-        wp_err_print(&err, stderr);
-        return wp_cli_usage_error(usage_remove, "bad arguments");
-    }
-    if (a.help) {
-        printf("usage: %s\n"
-               "Removes a stopped node from the cluster: stop its wolfpackd and corosync\n"
-               "first, then run this on another node.  Refused for a node that still runs\n"
-               "or owns groups unless --force (which releases its groups), for the node the\n"
-               "command runs on, and for the last node.\n",
-               usage_remove);
-        return 0;
-    }
-    if (a.npos != 1)
-        return wp_cli_usage_error(usage_remove, "expected one node NAME, got %d arguments", a.npos);
     if (!wp_name_valid("node", a.pos[0], &err))
         return wp_cli_fail(&err);
     json_t *args = json_pack("{s:s}", "name", a.pos[0]);
@@ -238,55 +182,41 @@ static int node_remove(wp_cli *cli, int argc, char **argv)
 
 static int node_pause(wp_cli *cli, int argc, char **argv)
 {
-    return node_change(cli, argc, argv, "node.pause", usage_pause,
-                       "paused (keeps its groups, takes no new ones)");
+    return wp_cli_change_named(cli, argc, argv, "node", "node.pause", usage_pause,
+                               "paused (keeps its groups, takes no new ones)");
 }
 
 static int node_resume(wp_cli *cli, int argc, char **argv)
 {
-    return node_change(cli, argc, argv, "node.resume", usage_resume,
-                       "resumed (takes groups again)");
+    return wp_cli_change_named(cli, argc, argv, "node", "node.resume", usage_resume,
+                               "resumed (takes groups again)");
 }
 
 static int node_drain(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
     int status;
-    if (!parse_sub(cli, argc, argv, usage_drain, 1, &a, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_drain, "node NAME", 1, &a, &status))
         return status;
     wp_err err = {0};
     if (!wp_name_valid("node", a.pos[0], &err) || !wp_cli_drain_possible(cli, a.pos[0], &err))
         return wp_cli_fail(&err);
-    return node_change(cli, argc, argv, "node.drain", usage_drain,
-                       "drained (its groups move to other nodes)");
+    return wp_cli_change_named(cli, argc, argv, "node", "node.drain", usage_drain,
+                               "drained (its groups move to other nodes)");
 }
 
 int wp_cmd_node(wp_cli *cli, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(wp_cli *, int, char **);
-    } subs[] = {{"list", node_list},
-                {"show", node_show},
-                {"add", node_add},
-                {"remove", node_remove},
-                {"pause", node_pause},
-                {"resume", node_resume},
-                {"drain", node_drain},
-                {"fence", wp_cmd_node_fence},
-                {"confirm-down", wp_cmd_node_confirm_down}};
-    if (argc < 1)
-        return wp_cli_usage_error(usage, "missing node subcommand");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        const char *const lines[] = {usage_list,   usage_show,  usage_add,
-                                     usage_remove, usage_pause, usage_resume,
-                                     usage_drain,  usage_fence, usage_confirm};
-        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
-            printf("%s%s\n", i ? "       " : "usage: ", lines[i]);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (strcmp(argv[0], subs[i].name) == 0)
-            return subs[i].run(cli, argc - 1, argv + 1);
-    return wp_cli_usage_error(usage, "unknown node subcommand '%s'", argv[0]);
+    static const wp_cli_sub subs[] = {
+        {"list", node_list, usage_list},
+        {"show", node_show, usage_show},
+        {"add", node_add, usage_add},
+        {"remove", node_remove, usage_remove},
+        {"pause", node_pause, usage_pause},
+        {"resume", node_resume, usage_resume},
+        {"drain", node_drain, usage_drain},
+        {"fence", wp_cmd_node_fence, usage_fence},
+        {"confirm-down", wp_cmd_node_confirm_down, usage_confirm},
+    };
+    return wp_cli_dispatch(cli, argc, argv, "node", usage, subs, sizeof subs / sizeof subs[0]);
 }

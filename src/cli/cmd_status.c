@@ -46,6 +46,7 @@
 
 #include "../lib/proto.h"
 #include "cli.h"
+#include "../lib/json.h"
 
 static const char usage[] = "wolfpack status [--json] [--watch] [--color=auto|always|never]";
 
@@ -68,11 +69,6 @@ typedef struct status_snap {
 } status_snap;
 
 /* ---- small helpers ----------------------------------------------------------- */
-
-static const char *str_of(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
 
 static bool same(const char *a, const char *b)
 {
@@ -142,7 +138,7 @@ static const char *duration_text(long long s, char *buf, size_t size)
  * plain number. */
 static long long policy_number(const json_t *obj, const char *key, long long fallback)
 {
-    const char *v = str_of(json_object_get(obj, "policy"), key);
+    const char *v = wp_json_str(json_object_get(obj, "policy"), key);
     char *end;
     if (!v || !*v)
         return fallback;
@@ -155,7 +151,7 @@ static const json_t *find_named(const json_t *arr, const char *name)
 {
     size_t i;
     json_t *x;
-    json_array_foreach(arr, i, x) if (name && same(str_of(x, "name"), name)) return x;
+    json_array_foreach(arr, i, x) if (name && same(wp_json_str(x, "name"), name)) return x;
     return NULL;
 }
 
@@ -187,7 +183,7 @@ static const char *coordinator(const json_t *st)
         json_int_t id = json_integer_value(json_object_get(n, "id"));
         if (is_member(members, id) && (best < 0 || id < best)) {
             best = id;
-            name = str_of(n, "name");
+            name = wp_json_str(n, "name");
         }
     }
     return name;
@@ -269,9 +265,9 @@ static void print_nodes(const json_t *st, const status_view *v, FILE *out)
     {
         char id[32];
         const char *state = node_state(n, members);
-        const char *row[] = {str_of(n, "name"),
+        const char *row[] = {wp_json_str(n, "name"),
                              wp_cli_text(json_object_get(n, "id"), id, sizeof id),
-                             str_of(n, "address"), state, node_quorum(st, n)};
+                             wp_json_str(n, "address"), state, node_quorum(st, n)};
         wp_table_add(t, row);
         if (v->color)
             wp_table_paint(t, 3, state_sgr(state));
@@ -291,10 +287,11 @@ static void group_pending(const json_t *g, const json_t *resources, char *buf, s
     buf[0] = '\0';
     json_array_foreach(resources, i, r)
     {
-        const char *group = str_of(r, "group"), *state = str_of(r, "state");
-        if (!group || !state || strcmp(group, str_of(g, "name")) != 0 || !strstr(state, "Pending"))
+        const char *group = wp_json_str(r, "group"), *state = wp_json_str(r, "state");
+        if (!group || !state || strcmp(group, wp_json_str(g, "name")) != 0 ||
+            !strstr(state, "Pending"))
             continue;
-        const char *node = str_of(r, "node");
+        const char *node = wp_json_str(r, "node");
         snprintf(buf, size, "%s on %s", strncmp(state, "Online", 6) == 0 ? "starting" : "stopping",
                  node ? node : "?");
         return;
@@ -308,7 +305,8 @@ static const json_t *failed_resource(const json_t *g, const json_t *resources)
     json_t *r;
     json_array_foreach(resources, i, r)
     {
-        if (same(str_of(r, "group"), str_of(g, "name")) && same(str_of(r, "state"), "Failed"))
+        if (same(wp_json_str(r, "group"), wp_json_str(g, "name")) &&
+            same(wp_json_str(r, "state"), "Failed"))
             return r;
     }
     return NULL;
@@ -319,7 +317,7 @@ static const json_t *failed_resource(const json_t *g, const json_t *resources)
 static bool wants_failover(const json_t *r, time_t now)
 {
     long long period = policy_number(r, "restart_period", 900);
-    const char *action = str_of(json_object_get(r, "policy"), "restart_action");
+    const char *action = wp_json_str(json_object_get(r, "policy"), "restart_action");
     return (!action || same(action, "failover")) &&
            recent_count(json_object_get(r, "restarts"), period, now) >=
                policy_number(r, "restart_threshold", 3);
@@ -333,23 +331,23 @@ static bool wants_failover(const json_t *r, time_t now)
 static void group_failed_note(const json_t *g, const json_t *st, const json_t *resources,
                               const status_view *v, char *buf, size_t size)
 {
-    const char *th = str_of(json_object_get(g, "policy"), "failover_threshold");
+    const char *th = wp_json_str(json_object_get(g, "policy"), "failover_threshold");
     long long nodes = (long long)json_array_size(json_object_get(st, "nodes"));
     long long threshold =
         th && strcmp(th, "auto") == 0 ? nodes - 1 : policy_number(g, "failover_threshold", 0);
     long long period = policy_number(g, "failover_period", 21600);
     long long count = recent_count(json_object_get(g, "failovers"), period, v->now);
-    const char *name = str_of(g, "name");
+    const char *name = wp_json_str(g, "name");
     const json_t *res = failed_resource(g, resources);
-    const json_t *owner = find_named(json_object_get(st, "nodes"), str_of(g, "owner"));
+    const json_t *owner = find_named(json_object_get(st, "nodes"), wp_json_str(g, "owner"));
     bool down = owner && same(node_state(owner, status_field(st, "members")), "Down");
     const char *q = name && strchr(name, ' ') ? "\"" : ""; /* "Cluster Group" */
     char cause[256], per[32];
 
     if (down)
-        snprintf(cause, sizeof cause, "its node %s is down", str_of(owner, "name"));
+        snprintf(cause, sizeof cause, "its node %s is down", wp_json_str(owner, "name"));
     else if (res)
-        snprintf(cause, sizeof cause, "%s failed", str_of(res, "name"));
+        snprintf(cause, sizeof cause, "%s failed", wp_json_str(res, "name"));
     else
         snprintf(cause, sizeof cause, "given up by the cluster");
     duration_text(period, per, sizeof per);
@@ -368,8 +366,8 @@ static void group_failed_note(const json_t *g, const json_t *st, const json_t *r
 static const char *group_note(const json_t *g, const json_t *st, const json_t *resources,
                               const status_view *v, char *buf, size_t size)
 {
-    const char *move = str_of(g, "move_to");
-    const char *state = str_of(g, "state");
+    const char *move = wp_json_str(g, "move_to");
+    const char *state = wp_json_str(g, "state");
     char pending[128];
 
     group_pending(g, resources, pending, sizeof pending);
@@ -379,7 +377,7 @@ static const char *group_note(const json_t *g, const json_t *st, const json_t *r
                  pending);
         return buf;
     }
-    if (state && strcmp(state, "Failed") == 0 && same(str_of(g, "target"), "online")) {
+    if (state && strcmp(state, "Failed") == 0 && same(wp_json_str(g, "target"), "online")) {
         group_failed_note(g, st, resources, v, buf, size);
         return buf;
     }
@@ -399,12 +397,12 @@ static void print_groups(const json_t *st, const json_t *resources, const status
     json_array_foreach(json_object_get(st, "groups"), i, g)
     {
         char note[512];
-        const char *pref = str_of(json_object_get(g, "policy"), "preferred_owners");
-        const char *state = str_of(g, "state");
+        const char *pref = wp_json_str(json_object_get(g, "policy"), "preferred_owners");
+        const char *state = wp_json_str(g, "state");
         const char *n = group_note(g, st, resources, v, note, sizeof note);
-        const char *row[] = {str_of(g, "name"),   state,
-                             str_of(g, "owner"),  pref && *pref ? pref : NULL,
-                             str_of(g, "target"), n};
+        const char *row[] = {wp_json_str(g, "name"),   state,
+                             wp_json_str(g, "owner"),  pref && *pref ? pref : NULL,
+                             wp_json_str(g, "target"), n};
         wp_table_add(t, row);
         if (v->color) {
             wp_table_paint(t, 1, state_sgr(state));
@@ -467,9 +465,9 @@ static const char *resource_note(const json_t *r, const status_view *v, char *bu
 static const char *resource_note_state(const json_t *r, const status_view *v, char *buf,
                                        size_t size)
 {
-    const char *state = str_of(r, "state");
-    const char *error = str_of(r, "last_error");
-    const char *node = str_of(r, "node");
+    const char *state = wp_json_str(r, "state");
+    const char *error = wp_json_str(r, "last_error");
+    const char *node = wp_json_str(r, "node");
     const json_t *since = json_object_get(r, "pending_since");
     char restarts[128];
     bool restarted = restart_text(r, v, restarts, sizeof restarts);
@@ -487,7 +485,7 @@ static const char *resource_note_state(const json_t *r, const status_view *v, ch
                  restarted ? "; " : "", restarted ? restarts : "");
         return buf;
     }
-    if (same(str_of(r, "target"), "offline") && !error)
+    if (same(wp_json_str(r, "target"), "offline") && !error)
         return "taken offline by the operator";
     if (restarted || error) {
         snprintf(buf, size, "%s%s%s%s", error ? "last error: " : "", error ? error : "",
@@ -506,10 +504,11 @@ static void print_resources(const json_t *resources, const status_view *v, FILE 
     json_array_foreach(resources, i, r)
     {
         char note[1536];
-        const char *state = str_of(r, "state");
+        const char *state = wp_json_str(r, "state");
         const char *n = resource_note(r, v, note, sizeof note);
-        const char *row[] = {
-            str_of(r, "group"), str_of(r, "name"), str_of(r, "class"), state, str_of(r, "node"), n};
+        const char *row[] = {wp_json_str(r, "group"), wp_json_str(r, "name"),
+                             wp_json_str(r, "class"), state,
+                             wp_json_str(r, "node"),  n};
         wp_table_add(t, row);
         if (v->color) {
             wp_table_paint(t, 3, state_sgr(state));
@@ -537,9 +536,10 @@ static void print_failures(const json_t *resources, FILE *out)
         json_object_foreach(json_object_get(r, "failures"), node, count)
         {
             char n[32];
-            const char *err = same(str_of(r, "node"), node) ? str_of(r, "last_error") : NULL;
+            const char *err =
+                same(wp_json_str(r, "node"), node) ? wp_json_str(r, "last_error") : NULL;
             snprintf(n, sizeof n, "%lld", (long long)json_integer_value(count));
-            const char *row[] = {str_of(r, "name"), node, n, err ? err : "-"};
+            const char *row[] = {wp_json_str(r, "name"), node, n, err ? err : "-"};
             wp_table_add(t, row);
             rows++;
         }
@@ -563,9 +563,9 @@ static void owned_groups(const json_t *st, const char *node, char *buf, size_t s
     snprintf(buf, size, "-");
     json_array_foreach(json_object_get(st, "groups"), i, g)
     {
-        if (!same(str_of(g, "owner"), node))
+        if (!same(wp_json_str(g, "owner"), node))
             continue;
-        int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", str_of(g, "name"));
+        int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", wp_json_str(g, "name"));
         if (n < 0 || (size_t)n >= size - used)
             break;
         used += (size_t)n;
@@ -587,15 +587,24 @@ static void print_fencing(const json_t *st, FILE *out)
         if (!title)
             fprintf(out, "\nFencing:\n");
         title = true;
-        if (same(str_of(rec, "state"), "failed"))
+        if (same(wp_json_str(rec, "state"), "failed"))
             fprintf(out, "  %s: lost; fencing FAILED (retried): %s\n", node,
-                    dash(str_of(rec, "error")));
+                    dash(wp_json_str(rec, "error")));
+        else if (same(wp_json_str(rec, "state"), "self-fencing"))
+            fprintf(out, "  %s: lost; %s\n", node, dash(wp_json_str(rec, "error")));
         else
             fprintf(out, "  %s: lost; being fenced through its fence devices\n", node);
         fprintf(out,
                 "      its groups wait (%s); if you know %s is off: wolfpack node "
                 "confirm-down %s\n",
                 held, node, node);
+    }
+    json_object_foreach((json_t *)json_object_get(f, "poison"), node, rec)
+    {
+        if (!title)
+            fprintf(out, "\nFencing:\n");
+        title = true;
+        fprintf(out, "  %s: poison pill sent: its watchdog resets it\n", node);
     }
     json_object_foreach((json_t *)json_object_get(f, "down"), node, rec)
     {
@@ -605,8 +614,11 @@ static void print_fencing(const json_t *st, FILE *out)
         if (!title)
             fprintf(out, "\nFencing:\n");
         title = true;
+        const char *how = wp_json_str(rec, "how");
         fprintf(out, "  %s: down (%s)\n", node,
-                same(str_of(rec, "how"), "confirmed") ? "confirmed by the operator" : "fenced");
+                same(how, "confirmed")  ? "confirmed by the operator"
+                : same(how, "watchdog") ? "reset by its watchdog: its deadline passed"
+                                        : "fenced");
     }
 }
 
@@ -742,7 +754,7 @@ static void diff_nodes(watcher *w, const json_t *old, const json_t *cur)
     json_t *n;
     json_array_foreach(json_object_get(cur, "nodes"), i, n)
     {
-        const char *name = str_of(n, "name");
+        const char *name = wp_json_str(n, "name");
         const json_t *o = find_named(json_object_get(old, "nodes"), name);
         const char *now = node_state(n, cm);
         if (!o)
@@ -752,8 +764,8 @@ static void diff_nodes(watcher *w, const json_t *old, const json_t *cur)
     }
     json_array_foreach(json_object_get(old, "nodes"), i, n)
     {
-        if (!find_named(json_object_get(cur, "nodes"), str_of(n, "name")))
-            event_line(w, str_of(n, "name"), "node %s removed", str_of(n, "name"));
+        if (!find_named(json_object_get(cur, "nodes"), wp_json_str(n, "name")))
+            event_line(w, wp_json_str(n, "name"), "node %s removed", wp_json_str(n, "name"));
     }
     bool oq = json_is_true(status_field(old, "quorate")),
          cq = json_is_true(status_field(cur, "quorate"));
@@ -772,28 +784,29 @@ static void diff_groups(watcher *w, const json_t *old, const json_t *cur)
     json_t *g;
     json_array_foreach(json_object_get(cur, "groups"), i, g)
     {
-        const char *name = str_of(g, "name");
+        const char *name = wp_json_str(g, "name");
         const json_t *o = find_named(json_object_get(old, "groups"), name);
-        const char *owner = str_of(g, "owner");
+        const char *owner = wp_json_str(g, "owner");
         if (!o) {
             event_line(w, owner, "group %s created", name);
             continue;
         }
-        if (!same(str_of(o, "target"), str_of(g, "target")))
-            event_line(w, owner, "group %s: target %s", name, dash(str_of(g, "target")));
-        if (!same(str_of(o, "move_to"), str_of(g, "move_to")) && str_of(g, "move_to"))
-            event_line(w, owner, "group %s: move to %s requested", name, str_of(g, "move_to"));
-        if (!same(str_of(o, "owner"), owner))
-            event_line(w, owner, "group %s: owner %s -> %s", name, dash(str_of(o, "owner")),
+        if (!same(wp_json_str(o, "target"), wp_json_str(g, "target")))
+            event_line(w, owner, "group %s: target %s", name, dash(wp_json_str(g, "target")));
+        if (!same(wp_json_str(o, "move_to"), wp_json_str(g, "move_to")) &&
+            wp_json_str(g, "move_to"))
+            event_line(w, owner, "group %s: move to %s requested", name, wp_json_str(g, "move_to"));
+        if (!same(wp_json_str(o, "owner"), owner))
+            event_line(w, owner, "group %s: owner %s -> %s", name, dash(wp_json_str(o, "owner")),
                        owner ? owner : "-");
-        if (!same(str_of(o, "state"), str_of(g, "state")))
-            event_line(w, owner, "group %s: %s -> %s", name, dash(str_of(o, "state")),
-                       dash(str_of(g, "state")));
+        if (!same(wp_json_str(o, "state"), wp_json_str(g, "state")))
+            event_line(w, owner, "group %s: %s -> %s", name, dash(wp_json_str(o, "state")),
+                       dash(wp_json_str(g, "state")));
     }
     json_array_foreach(json_object_get(old, "groups"), i, g)
     {
-        if (!find_named(json_object_get(cur, "groups"), str_of(g, "name")))
-            event_line(w, NULL, "group %s deleted", str_of(g, "name"));
+        if (!find_named(json_object_get(cur, "groups"), wp_json_str(g, "name")))
+            event_line(w, NULL, "group %s deleted", wp_json_str(g, "name"));
     }
 }
 
@@ -803,27 +816,29 @@ static void diff_resources(watcher *w, const json_t *old, const json_t *cur)
     json_t *r;
     json_array_foreach(cur, i, r)
     {
-        const char *name = str_of(r, "name"), *node = str_of(r, "node");
-        const char *state = str_of(r, "state"), *error = str_of(r, "last_error");
+        const char *name = wp_json_str(r, "name"), *node = wp_json_str(r, "node");
+        const char *state = wp_json_str(r, "state"), *error = wp_json_str(r, "last_error");
         const json_t *o = find_named(old, name);
         if (!o) {
-            event_line(w, node, "resource %s created in group %s", name, dash(str_of(r, "group")));
+            event_line(w, node, "resource %s created in group %s", name,
+                       dash(wp_json_str(r, "group")));
             continue;
         }
-        bool moved = !same(str_of(o, "node"), node);
+        bool moved = !same(wp_json_str(o, "node"), node);
         if (!same(state, "Failed"))
             error = NULL; /* the error is news only with a failure */
-        if (same(str_of(o, "state"), state) && !moved &&
-            (same(str_of(o, "last_error"), error) || !error))
+        if (same(wp_json_str(o, "state"), state) && !moved &&
+            (same(wp_json_str(o, "last_error"), error) || !error))
             continue;
-        event_line(w, node, "resource %s (%s): %s -> %s%s%s%s%s", name, dash(str_of(r, "group")),
-                   dash(str_of(o, "state")), state ? state : "-", moved ? " on " : "",
-                   moved ? (node ? node : "-") : "", error ? ": " : "", error ? error : "");
+        event_line(w, node, "resource %s (%s): %s -> %s%s%s%s%s", name,
+                   dash(wp_json_str(r, "group")), dash(wp_json_str(o, "state")),
+                   state ? state : "-", moved ? " on " : "", moved ? (node ? node : "-") : "",
+                   error ? ": " : "", error ? error : "");
     }
     json_array_foreach(old, i, r)
     {
-        if (!find_named(cur, str_of(r, "name")))
-            event_line(w, NULL, "resource %s deleted", str_of(r, "name"));
+        if (!find_named(cur, wp_json_str(r, "name")))
+            event_line(w, NULL, "resource %s deleted", wp_json_str(r, "name"));
     }
 }
 
@@ -992,19 +1007,11 @@ static int watch(wp_cli *cli, bool color)
 
 int wp_cmd_status(wp_cli *cli, int argc, char **argv)
 {
-    wp_err err = {0};
     wp_cli_opt opts[] = {{.name = "--watch"}, {.name = "--color", .has_value = true}};
     wp_cli_args a;
-    if (!wp_cli_parse(cli, argc, argv, opts, 2, &a, &err)) {
-        wp_err_print(&err, stderr);
-        return wp_cli_usage_error(usage, "bad arguments to status");
-    }
-    if (a.help) {
-        printf("usage: %s\n", usage);
-        return 0;
-    }
-    if (a.npos > 0)
-        return wp_cli_usage_error(usage, "status takes no argument (got '%s')", a.pos[0]);
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "argument", 0, &a, &status))
+        return status;
     int color = color_wanted(opts[1].count ? opts[1].values[0] : NULL);
     if (color < 0)
         return wp_cli_usage_error(usage, "--color takes auto, always or never (got '%s')",

@@ -2,6 +2,7 @@
  * main.c -- the `wolfpack` command: global options and verb dispatch.
  *
  *     wolfpack [--socket PATH] [--timeout SECONDS] [--json] VERB ...
+ *     wolfpack --version
  *
  * The global options fill the one wp_cli context of the process (--timeout
  * goes to the client library through $WOLFPACK_TIMEOUT); the verb
@@ -13,6 +14,10 @@
 #include <string.h>
 
 #include "cli.h"
+
+#ifndef WP_VERSION
+#error "WP_VERSION is set by the Makefile from the file VERSION"
+#endif
 
 static const char usage_text[] =
     "usage: wolfpack [--socket PATH] [--timeout SECONDS] [--json] VERB ...\n"
@@ -49,6 +54,7 @@ static const char usage_text[] =
     "                  else 30; 0 = no limit; status --watch waits without limit)\n"
     "  --json          print results as JSON (every list and show)\n"
     "  VERB --help     usage of one verb\n"
+    "  --version       print the version (wolfpack VERSION) and exit\n"
     "\n"
     "Exit status: 0 ok, 1 internal error, 2 invalid input or usage, 3 not found,\n"
     "4 exists or conflict, 5 no quorum, 6 daemon unavailable or permission denied,\n"
@@ -92,6 +98,10 @@ static int parse_global(wp_cli *cli, int argc, char **argv, const char **timeout
             *timeout = arg + 10;
         } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_text, stdout);
+            *status = 0;
+            return -1;
+        } else if (strcmp(arg, "--version") == 0) {
+            printf("wolfpack %s\n", WP_VERSION);
             *status = 0;
             return -1;
         } else {

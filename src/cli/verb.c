@@ -7,7 +7,8 @@
  *                       prints every usage line, a missing or unknown SUB
  *                       is a usage error
  *   wp_cli_parse_sub    a subcommand's options, --help, and the count of
- *                       positional arguments (none, or one NAME / DEVICE)
+ *                       positional arguments (none, or one NAME / DEVICE);
+ *                       wp_cli_parse_sub_doc adds a paragraph to --help
  *   wp_cli_show_named   SUB NAME: a read op {name}, printed
  *   wp_cli_change_named SUB NAME: the name checked locally, then a change
  *                       op {name} acknowledged "Noun NAME: what"
@@ -30,8 +31,13 @@ int wp_cli_dispatch(wp_cli *cli, int argc, char **argv, const char *noun, const 
     if (argc < 1)
         return wp_cli_usage_error(usage, "missing %s subcommand", noun);
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        for (size_t i = 0; i < nsubs; i++)
-            printf("%s%s\n", i ? "       " : "usage: ", subs[i].usage);
+        bool first = true;
+        for (size_t i = 0; i < nsubs; i++) {
+            if (!subs[i].usage)
+                continue; /* internal: not listed */
+            printf("%s%s\n", first ? "usage: " : "       ", subs[i].usage);
+            first = false;
+        }
         return 0;
     }
     for (size_t i = 0; i < nsubs; i++)
@@ -43,6 +49,13 @@ int wp_cli_dispatch(wp_cli *cli, int argc, char **argv, const char *noun, const 
 bool wp_cli_parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
                       const char *usage, const char *what, int want, wp_cli_args *a, int *status)
 {
+    return wp_cli_parse_sub_doc(cli, argc, argv, opts, nopts, usage, NULL, what, want, a, status);
+}
+
+bool wp_cli_parse_sub_doc(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
+                          const char *usage, const char *doc, const char *what, int want,
+                          wp_cli_args *a, int *status)
+{
     wp_err err = {0};
     if (!wp_cli_parse(cli, argc, argv, opts, nopts, a, &err)) {
         wp_err_print(&err, stderr);
@@ -50,7 +63,7 @@ bool wp_cli_parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int 
         return false;
     }
     if (a->help) {
-        printf("usage: %s\n", usage);
+        printf("usage: %s\n%s", usage, doc ? doc : "");
         *status = 0;
         return false;
     }

@@ -36,6 +36,7 @@
 
 #include "../sched/sched.h"
 #include "daemon.h"
+#include "../lib/clock.h"
 
 #define INCIDENTS_KEEP 200
 #define SAME_ACTIONS_HOLD_MS 2000
@@ -49,14 +50,6 @@ struct wp_coord {
     int64_t last_version; /* database version once it was applied */
     uint64_t last_ms;     /* when it was sent (monotonic) */
 };
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 wp_coord *wp_coord_new(wp_daemon *d)
 {
@@ -246,16 +239,14 @@ static void incidents_prune(const char *dir)
 static void incident_record(wp_daemon *d, const json_t *input, int64_t version)
 {
     char dir[4200], path[4400];
-    struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
     snprintf(dir, sizeof dir, "%s/incidents", d->opts.state_dir);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         qb_log(LOG_WARNING, "cannot create %s: %s", dir, strerror(errno));
         return;
     }
-    snprintf(path, sizeof path, "%s/%lld%03ld-v%lld.json", dir, (long long)ts.tv_sec,
-             ts.tv_nsec / 1000000, (long long)version);
+    snprintf(path, sizeof path, "%s/%lld-v%lld.json", dir, (long long)wp_clock_wall_ms(),
+             (long long)version);
     if (json_dump_file(input, path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0)
         qb_log(LOG_WARNING, "cannot write the incident %s", path);
     incidents_prune(dir);
@@ -299,7 +290,7 @@ static bool worth_sending(wp_coord *co, const char *sig, bool work)
         return false;
     if (wp_db_version(co->d->db) == co->last_version)
         return false;
-    return mono_ms() - co->last_ms >= SAME_ACTIONS_HOLD_MS;
+    return wp_clock_ms() - co->last_ms >= SAME_ACTIONS_HOLD_MS;
 }
 
 static void log_run(const wp_sched_input *in, const wp_sched_output *out, const bool *busy)
@@ -368,7 +359,7 @@ static void submit(wp_daemon *d, const wp_sched_input *in, const wp_sched_output
     json_t *cmd = json_pack("{s:s, s:o}", "op", "sched.commit", "args", content);
     free(co->last_sig);
     co->last_sig = sig;
-    co->last_ms = mono_ms();
+    co->last_ms = wp_clock_ms();
     co->inflight = true;
     log_run(in, out, busy);
     free(busy);
@@ -380,7 +371,7 @@ static void submit(wp_daemon *d, const wp_sched_input *in, const wp_sched_output
                    &err);
     } else {
         qb_log(LOG_INFO, "coordinator: sched.commit sent %llu ms after the last view change",
-               (unsigned long long)(mono_ms() - d->view_changed_ms));
+               (unsigned long long)(wp_clock_ms() - d->view_changed_ms));
         if (n_actions > 0)
             incident_record(d, input, version);
     }

@@ -8,9 +8,11 @@
  *   access.c    who may connect and what they may ask (peer credentials,
  *               admin and read-only groups)
  *   handlers.c  op dispatch: reads from the local db, changes through repl
- *   events.c    the node's view (membership, quorum, local name), the
- *               debounced tick and 1 s timer that drive the three below,
- *               and the child reaper (docs/EXECUTOR.md)
+ *   view.c      the node's view of its partition (membership, quorum,
+ *               local name); a leaf the others read
+ *   events.c    the debounced tick and 1 s timer that drive the three
+ *               below, view refreshes, and the child reaper
+ *               (docs/EXECUTOR.md)
  *   coordinator.c  the lowest member runs the scheduler, commits sched.commit
  *   executor.c  runs this node's actions through the agents, reports them;
  *               start-up probes, quorum-loss stops
@@ -24,8 +26,12 @@
  *               node.fence; runs in a child, results through a pipe
  *   recovery.c  a lost node with fence devices is fenced before its groups
  *               move (the coordinator holds them); node confirm-down
- *   apptask.c   node tasks of `wolfpack app` (app.task): run `wolfpack app
- *               task-run ID` for this node's
+ *   wdog.c      watchdog self-fencing: armed when first ready, petted only
+ *               while quorate, corosync answering and this loop running;
+ *               its timeout announced (node.watchdog) for recovery.c
+ *   apptask.c   node tasks of `wolfpack app` (app.task): for each task
+ *               that names this node, run `wolfpack app task-run ID` in a
+ *               child, which answers with app.task.done
  */
 #ifndef WP_DAEMON_H
 #define WP_DAEMON_H
@@ -50,6 +56,7 @@
 #define WP_DAEMON_IDLE_TIMEOUT 15     /* s: a connection's first request must come by then */
 #define WP_DAEMON_FRAME_TIMEOUT 15    /* s: a frame begun must be complete by then */
 #define WP_DAEMON_TIMEOUT_MAX 3600    /* s: the largest --idle-timeout / --frame-timeout */
+#define WP_DAEMON_WATCHDOG_TIMEOUT 10 /* s: default --watchdog-timeout */
 #define WP_DAEMON_OUT_HIGH (4u << 20) /* stop reading a client above this */
 
 typedef struct wp_conn wp_conn;
@@ -59,6 +66,7 @@ typedef struct wp_monitors wp_monitors;
 typedef struct wp_nodeconf wp_nodeconf;
 typedef struct wp_fencer wp_fencer;
 typedef struct wp_recovery wp_recovery;
+typedef struct wp_wdog wp_wdog;
 
 #define WP_VIEW_MAX_MEMBERS 1024
 
@@ -90,9 +98,13 @@ typedef struct wp_daemon_opts {
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
-    int idle_timeout;  /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
-    int frame_timeout; /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
+    int idle_timeout;     /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
+    int frame_timeout;    /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
+    const char *watchdog; /* --watchdog PATH: self-fencing (wdog.c); NULL: none */
+    int watchdog_timeout; /* s, --watchdog-timeout (WP_DAEMON_WATCHDOG_TIMEOUT) */
 } wp_daemon_opts;
+
+typedef struct wp_notify wp_notify; /* notify.c */
 
 typedef struct wp_daemon {
     wp_daemon_opts opts;
@@ -131,9 +143,16 @@ typedef struct wp_daemon {
     wp_nodeconf *nodeconf; /* nodeconf.c: corosync.conf rewrite and reload */
     wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
     wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
+    wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
+    wp_wdog *wdog;         /* wdog.c: the watchdog (with --watchdog, once armed) */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
+
+/* notify.c: systemd's Type=notify (nothing without $NOTIFY_SOCKET) */
+bool wp_notify_start(wp_daemon *d, wp_err *err);
+void wp_notify_stopping(wp_daemon *d);
+void wp_notify_free(wp_daemon *d);
 
 /* log.c: *quiet (the daemon's log_quiet) true: log to syslog only */
 void wp_log_start(bool *quiet);
@@ -186,11 +205,19 @@ void wp_events_on_membership(void *ctx); /* repl's membership callback */
 void wp_events_kick(wp_daemon *d);       /* run a tick soon (once per loop pass) */
 void wp_mem_setup(void);                 /* glibc malloc thresholds, once at start-up */
 void wp_mem_trim(void);                  /* give free heap pages back after a whole-database pass */
+/* SIGCHLD: reap the children no agent job owns */
+void wp_events_reap(wp_daemon *d);
+
+/* view.c: this node's view of its partition (a leaf) */
 /* quorate, synced and this node named in the database */
 bool wp_view_ready(const wp_daemon *d);
 bool wp_view_is_member(const wp_daemon *d, uint32_t id);
-/* SIGCHLD: reap the children no agent job owns */
-void wp_events_reap(wp_daemon *d);
+/* Read the transport's status and this node's name into v (d->view is
+ * not touched). */
+void wp_view_read(wp_daemon *d, wp_view *v);
+/* Read the view again from the transport and the database; true when it
+ * changed (then d->was_quorate / was_ready hold the old state). */
+bool wp_view_refresh(wp_daemon *d);
 
 /* nodeconf.c: runtime membership (docs/REPLICATION.md) */
 /* Check (and complete: node.add's id) a node.add / node.remove request
@@ -271,6 +298,12 @@ void wp_recovery_filter(wp_daemon *d, json_t *input); /* drop the held groups */
 /* node.confirm-down: refused for a member; fills in `at` */
 bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err);
 void wp_recovery_free(wp_daemon *d);
+
+/* wdog.c: watchdog self-fencing (docs/FENCING.md) */
+void wp_wdog_tick(wp_daemon *d);    /* every second: arm when ready, announce the timeout */
+void wp_wdog_pet_now(wp_daemon *d); /* before a blocking stop: a full period */
+void wp_wdog_on_poison(wp_daemon *d, const json_t *args); /* node.poison applied */
+void wp_wdog_stop(wp_daemon *d);                          /* clean stop: disarm (magic close) */
 
 /* apptask.c: node tasks of the application setup (app.task) */
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */

@@ -18,8 +18,8 @@
  * thousands of resources it takes tens of ms, and a stream of changes must
  * not spend the CPU on it; a view change ticks at once).
  *
- * The view (wp_view) is this node's knowledge of its partition: quorate,
- * synced, members, its own node id and database name.
+ * The view (wp_view, view.c) is this node's knowledge of its partition;
+ * events.c refreshes it on every membership change and timer run.
  *
  * Memory: a tick and the 1 s timer build JSON listings of the whole
  * database (tens of MB of small jansson objects at 10,000 resources) and
@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "../lib/clock.h"
 
 #define TICK_MS 1000
 #define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
@@ -56,93 +57,6 @@
 #define TRIM_FREE_MIN (4u << 20)    /* trim when this much heap lies free */
 #define MMAP_THRESHOLD (256u << 10) /* a block this large: its own mapping */
 #define TRIM_THRESHOLD (1u << 20)   /* free top of the heap kept at most */
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-bool wp_view_ready(const wp_daemon *d)
-{
-    return d->view.quorate && d->view.synced && d->view.local_name[0];
-}
-
-bool wp_view_is_member(const wp_daemon *d, uint32_t id)
-{
-    for (size_t i = 0; i < d->view.n_members; i++)
-        if (d->view.members[i] == id)
-            return true;
-    return false;
-}
-
-/* The database name of node `id`, or "" */
-static void local_name(wp_daemon *d, uint32_t id, char *out, size_t size)
-{
-    wp_err err = {0};
-    json_t *nodes = wp_db_node_list(d->db, &err);
-    size_t i;
-    json_t *n;
-
-    out[0] = '\0';
-    json_array_foreach(nodes, i, n)
-    {
-        if ((uint32_t)json_integer_value(json_object_get(n, "id")) == id) {
-            const char *name = json_string_value(json_object_get(n, "name"));
-            snprintf(out, size, "%s", name ? name : "");
-        }
-    }
-    json_decref(nodes);
-}
-
-/* Read the transport's status into v. */
-static void view_read(wp_daemon *d, wp_view *v)
-{
-    json_t *st = wp_repl_status(d->repl);
-    const char *sync = json_string_value(json_object_get(st, "sync"));
-    json_t *members = json_object_get(st, "members");
-    size_t i;
-    json_t *m;
-
-    memset(v, 0, sizeof *v);
-    v->quorate = json_is_true(json_object_get(st, "quorate"));
-    v->synced = sync && strcmp(sync, "synced") == 0;
-    v->local_id = (uint32_t)json_integer_value(json_object_get(st, "local_node_id"));
-    json_array_foreach(members, i, m)
-    {
-        if (v->n_members < WP_VIEW_MAX_MEMBERS)
-            v->members[v->n_members++] = (uint32_t)json_integer_value(m);
-    }
-    json_decref(st);
-    local_name(d, v->local_id, v->local_name, sizeof v->local_name);
-}
-
-static bool view_same(const wp_view *a, const wp_view *b)
-{
-    return a->quorate == b->quorate && a->synced == b->synced && a->local_id == b->local_id &&
-           strcmp(a->local_name, b->local_name) == 0 && a->n_members == b->n_members &&
-           memcmp(a->members, b->members, a->n_members * sizeof a->members[0]) == 0;
-}
-
-/* Refresh the view; true when it changed. */
-static bool view_refresh(wp_daemon *d)
-{
-    wp_view v;
-
-    view_read(d, &v);
-    if (view_same(&v, &d->view))
-        return false;
-    d->was_quorate = d->view.quorate;
-    d->was_ready = wp_view_ready(d);
-    d->view = v;
-    d->view_changed_ms = mono_ms();
-    qb_log(LOG_INFO, "view: %s, %s, %zu member(s), this node %s (id %u)",
-           v.quorate ? "quorate" : "NOT quorate", v.synced ? "synced" : "syncing", v.n_members,
-           v.local_name[0] ? v.local_name : "(unnamed)", (unsigned)v.local_id);
-    return true;
-}
 
 /* ---- memory ---------------------------------------------------------------- */
 
@@ -173,13 +87,13 @@ static void tick(void *data)
     d->tick_queued = false;
     if (d->stopping || !wp_view_ready(d))
         return;
-    d->last_tick_ms = mono_ms();
+    d->last_tick_ms = wp_clock_ms();
     wp_exec_flush_reports(d);
     wp_exec_sweep(d);
     wp_coord_tick(d);
     wp_mon_reconcile(d);
     wp_mem_trim();
-    d->tick_gap_ms = (mono_ms() - d->last_tick_ms) * TICK_SHARE;
+    d->tick_gap_ms = (wp_clock_ms() - d->last_tick_ms) * TICK_SHARE;
     if (d->tick_gap_ms < TICK_GAP_MS)
         d->tick_gap_ms = TICK_GAP_MS;
     if (d->tick_gap_ms > TICK_GAP_MAX_MS)
@@ -204,7 +118,7 @@ static void kick(wp_daemon *d, bool urgent)
         qb_loop_timer_del(d->loop, d->tick_now); /* sooner */
         d->tick_queued = false;
     }
-    now = mono_ms();
+    now = wp_clock_ms();
     if (!urgent && now < d->last_tick_ms + d->tick_gap_ms)
         delay_ms = d->last_tick_ms + d->tick_gap_ms - now;
     if (qb_loop_timer_add(d->loop, QB_LOOP_LOW, delay_ms * 1000000u, d, tick, &d->tick_now) == 0)
@@ -218,6 +132,7 @@ void wp_events_kick(wp_daemon *d)
 
 static void view_changed(wp_daemon *d)
 {
+    wp_wdog_tick(d); /* arm the watchdog the first time the node is ready */
     if (!d->was_ready && wp_view_ready(d)) {
         wp_apptask_resume(d);
         wp_nodeconf_reconcile(d, false); /* a node.add/remove missed while away */
@@ -242,7 +157,7 @@ void wp_events_on_membership(void *ctx)
 
     if (d->stopping)
         return;
-    if (view_refresh(d))
+    if (wp_view_refresh(d))
         view_changed(d);
     else
         wp_events_kick(d);
@@ -254,9 +169,10 @@ static void on_timer(void *data)
 
     if (d->stopping)
         return;
-    if (view_refresh(d))
+    if (wp_view_refresh(d))
         view_changed(d);
     wp_diskfeed_reconcile(d);
+    wp_wdog_tick(d);
     wp_mem_trim();
     wp_events_kick(d);
     qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)TICK_MS * 1000000u, d, on_timer,
@@ -281,9 +197,11 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
               !json_is_true(json_object_get(args, "on"))) ||
              strcmp(op, "resource.cleanup") == 0 || strcmp(op, "group.cleanup") == 0)
         wp_exec_request_probe(d); /* what really runs here, before the next decision */
+    else if (strcmp(op, "node.poison") == 0)
+        wp_wdog_on_poison(d, args);
     else if (strcmp(op, "node.add") == 0 || strcmp(op, "cluster.create") == 0 ||
              strcmp(op, "node.remove") == 0) {
-        if (view_refresh(d))
+        if (wp_view_refresh(d))
             view_changed(d);
         if (strcmp(op, "cluster.create") != 0)
             wp_nodeconf_reconcile(d, true); /* corosync.conf follows the database */
@@ -367,13 +285,13 @@ bool wp_events_start(wp_daemon *d, wp_err *err)
         return false;
     }
     /* what this node's own copy says runs here, before any sync replaces it */
-    view_read(d, &d->view);
+    wp_view_read(d, &d->view);
     wp_exec_remember_local(d);
     memset(&d->view, 0, sizeof d->view);
     wp_repl_on_membership(d->repl, wp_events_on_membership, d);
     wp_repl_on_before_import(d->repl, events_before_import, d);
     d->on_applied_hook = wp_events_on_applied;
-    if (view_refresh(d))
+    if (wp_view_refresh(d))
         view_changed(d);
     qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)TICK_MS * 1000000u, d, on_timer,
                       &d->tick_timer);
@@ -397,8 +315,10 @@ void wp_events_stop(wp_daemon *d)
     }
     wp_mon_free(d->mon);
     d->mon = NULL;
+    wp_wdog_pet_now(d);
     wp_exec_free(d->exec); /* stops what runs here (blocking) */
     d->exec = NULL;
+    wp_wdog_stop(d); /* nothing runs here any more: disarm */
     wp_coord_free(d->coord);
     d->coord = NULL;
     wp_nodeconf_free(d);

@@ -52,6 +52,8 @@
 #include "../agents/agent.h"
 #include "../sched/sched.h"
 #include "daemon.h"
+#include "../lib/clock.h"
+#include "../lib/json.h"
 
 #define NAME_LEN 64
 
@@ -118,25 +120,11 @@ typedef struct xreport {
 
 static void advance(xplan *p);
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- small helpers ---------------------------------------------------------- */
 
 static bool is_me(const wp_daemon *d, const char *node)
 {
     return d->view.local_name[0] && strcasecmp(node, d->view.local_name) == 0;
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
 }
 
 static void copy_name(char dst[NAME_LEN], const char *src)
@@ -183,7 +171,7 @@ static void err_text(const wp_err *err, char *buf, size_t size)
 static bool report_is_latest(const wp_exec *x, const json_t *entry)
 {
     const json_t *args = json_object_get(json_object_get(entry, "cmd"), "args");
-    const json_t *latest = json_object_get(x->report_latest, jstr(args, "name"));
+    const json_t *latest = json_object_get(x->report_latest, wp_json_str_or(args, "name", ""));
     return json_integer_value(latest) == json_integer_value(json_object_get(entry, "seq"));
 }
 
@@ -198,8 +186,10 @@ static void on_report_done(void *cookie, const wp_err *err, int64_t version)
         /* dropped by a membership change (or its outcome unknown): a state
          * report is idempotent, so send it again rather than leave the
          * resource Pending in the database until its timeout */
-        qb_log(LOG_NOTICE, "executor: resource.report of %s was not taken (%s): sending it again",
-               jstr(json_object_get(json_object_get(r->entry, "cmd"), "args"), "name"), err->what);
+        qb_log(
+            LOG_NOTICE, "executor: resource.report of %s was not taken (%s): sending it again",
+            wp_json_str_or(json_object_get(json_object_get(r->entry, "cmd"), "args"), "name", ""),
+            err->what);
         json_array_insert(x->outbox, 0, r->entry);
         wp_events_kick(r->d);
     } else if (err) {
@@ -277,7 +267,7 @@ static void netname_address(wp_daemon *d, json_t *show)
     {
         json_t *r = wp_db_resource_show(d->db, json_string_value(dep), NULL);
         const char *a = json_string_value(json_object_get(json_object_get(r, "props"), "address"));
-        if (r && a && wp_rtype_parse(jstr(r, "type"), &t, NULL) && t == WP_RT_IP &&
+        if (r && a && wp_rtype_parse(wp_json_str_or(r, "type", ""), &t, NULL) && t == WP_RT_IP &&
             o + strlen(a) + 2 < sizeof list)
             o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? "," : "", a);
         json_decref(r);
@@ -292,7 +282,7 @@ bool wp_exec_agent_ctx(wp_daemon *d, const char *resource, json_t **show, wp_rty
     *show = wp_db_resource_show(d->db, resource, err);
     if (!*show)
         return false;
-    if (!wp_rtype_parse(jstr(*show, "type"), type, err)) {
+    if (!wp_rtype_parse(wp_json_str_or(*show, "type", ""), type, err)) {
         json_decref(*show);
         *show = NULL;
         return false;
@@ -363,7 +353,7 @@ static bool start_op(xplan *p, wp_agent_op op)
     xaction *a = &p->acts[p->cur];
     wp_err err = {0};
 
-    p->op_ms = mono_ms();
+    p->op_ms = wp_clock_ms();
     p->job = spawn_op(d, a->resource, op, on_op_done, p, &err);
     if (p->job) {
         qb_log(LOG_INFO, "executor: %s %s (group %s)", wp_agent_op_name(op), a->resource, p->group);
@@ -407,7 +397,7 @@ static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
     }
     a->st = ok ? XA_DONE : XA_FAILED;
     qb_log(LOG_INFO, "executor: %s %s: %s after %llu ms", wp_sched_verb_name(a->verb), a->resource,
-           wp_agent_rc_name(rc), (unsigned long long)(mono_ms() - p->op_ms));
+           wp_agent_rc_name(rc), (unsigned long long)(wp_clock_ms() - p->op_ms));
     if (p->silent) {
         if (!ok)
             wp_log_err(LOG_WARNING, "executor: clean-up stop failed", err);
@@ -417,9 +407,12 @@ static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
          * tell the others; advance() may free p */
         char name[NAME_LEN];
         const char *state = a->verb == WP_ACT_STOP ? "Offline" : "Online";
+        bool noted = err && err->code == WP_OK && err->what[0] && a->verb != WP_ACT_STOP;
+        if (noted)
+            snprintf(text, sizeof text, "%s", err->what); /* wp_agent_note */
         copy_name(name, a->resource);
         advance(p);
-        wp_exec_report(d, name, state, NULL);
+        wp_exec_report(d, name, state, noted ? text : NULL);
     } else {
         /* the failure goes out before the reports of what it abandons */
         err_text(err, text, sizeof text);
@@ -538,15 +531,16 @@ static xplan *plan_from(wp_exec *x, const json_t *actions, const char *group)
     json_array_foreach(actions, i, a)
     {
         xaction *xa = &p->acts[p->n];
-        if (strcasecmp(jstr(a, "group"), group) != 0 || !verb_parse(jstr(a, "action"), &xa->verb))
+        if (strcasecmp(wp_json_str_or(a, "group", ""), group) != 0 ||
+            !verb_parse(wp_json_str_or(a, "action", ""), &xa->verb))
             continue;
-        copy_name(xa->resource, jstr(a, "resource"));
-        copy_name(xa->node, jstr(a, "node"));
+        copy_name(xa->resource, wp_json_str_or(a, "resource", ""));
+        copy_name(xa->node, wp_json_str_or(a, "node", ""));
         p->n++;
     }
     /* each action may take its resource's pending_timeout, plus slack */
     p->deadline_ms =
-        mono_ms() + (uint64_t)plan_timeout_s(x->d, p) * 1000u * (p->n ? p->n : 1) + 10000u;
+        wp_clock_ms() + (uint64_t)plan_timeout_s(x->d, p) * 1000u * (p->n ? p->n : 1) + 10000u;
     return p;
 }
 
@@ -561,10 +555,10 @@ void wp_exec_on_commit(wp_daemon *d, const json_t *args)
         return;
     json_array_foreach(actions, i, a)
     {
-        const char *group = jstr(a, "group");
+        const char *group = wp_json_str_or(a, "group", "");
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = strcasecmp(jstr(json_array_get(actions, j), "group"), group) == 0;
+            seen = strcasecmp(wp_json_str_or(json_array_get(actions, j), "group", ""), group) == 0;
         if (seen)
             continue;
         xplan *p = plan_from(x, actions, group);
@@ -590,7 +584,8 @@ void wp_exec_on_commit(wp_daemon *d, const json_t *args)
 void wp_exec_on_report(wp_daemon *d, const json_t *args)
 {
     wp_exec *x = d->exec;
-    const char *name = jstr(args, "name"), *node = jstr(args, "node"), *state = jstr(args, "state");
+    const char *name = wp_json_str_or(args, "name", ""), *node = wp_json_str_or(args, "node", ""),
+               *state = wp_json_str_or(args, "state", "");
 
     if (!x || is_me(d, node) || strstr(state, "Pending"))
         return;
@@ -639,8 +634,8 @@ static void cancel_all(wp_exec *x)
 /* Is this resource (a db resource object) placed on this node? */
 static bool placed_here(const wp_daemon *d, const json_t *r)
 {
-    const char *state = jstr(r, "state");
-    return is_me(d, jstr(r, "node")) && state[0] && strcmp(state, "Offline") != 0;
+    const char *state = wp_json_str_or(r, "state", "");
+    return is_me(d, wp_json_str_or(r, "node", "")) && state[0] && strcmp(state, "Offline") != 0;
 }
 
 typedef bool (*res_filter)(wp_daemon *d, const json_t *r, void *arg);
@@ -648,7 +643,7 @@ typedef bool (*res_filter)(wp_daemon *d, const json_t *r, void *arg);
 static bool is_address(const json_t *r)
 {
     wp_rtype t;
-    return wp_rtype_parse(jstr(r, "type"), &t, NULL) && t == WP_RT_IP;
+    return wp_rtype_parse(wp_json_str_or(r, "type", ""), &t, NULL) && t == WP_RT_IP;
 }
 
 /* Add to p the stops of [start, end) of list that pick takes, in reverse
@@ -664,7 +659,7 @@ static void plan_add_stops(wp_daemon *d, xplan *p, const json_t *list, size_t st
             continue;
         xaction *a = &p->acts[p->n++];
         a->verb = WP_ACT_STOP;
-        copy_name(a->resource, jstr(r, "name"));
+        copy_name(a->resource, wp_json_str_or(r, "name", ""));
         copy_name(a->node, d->view.local_name);
     }
 }
@@ -683,9 +678,10 @@ static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking,
 
     for (size_t end = n; end > 0;) {
         /* the group's resources are [start, end) in dependency order */
-        const char *group = jstr(json_array_get(list, end - 1), "group");
+        const char *group = wp_json_str_or(json_array_get(list, end - 1), "group", "");
         size_t start = end;
-        while (start > 0 && strcasecmp(jstr(json_array_get(list, start - 1), "group"), group) == 0)
+        while (start > 0 &&
+               strcasecmp(wp_json_str_or(json_array_get(list, start - 1), "group", ""), group) == 0)
             start--;
         xplan *p = calloc(1, sizeof *p);
         if (p)
@@ -825,7 +821,7 @@ bool wp_exec_group_busy(const wp_daemon *d, const char *group)
  * drop them, so the scheduler's pending timeouts take over. */
 void wp_exec_sweep(wp_daemon *d)
 {
-    uint64_t now = mono_ms();
+    uint64_t now = wp_clock_ms();
 
     for (xplan *p = d->exec ? d->exec->plans : NULL, *next; p; p = next) {
         next = p->next;
@@ -872,8 +868,12 @@ static bool probe_one(wp_daemon *d, const char *name, const char *db_state, bool
         free(pr);
         return false;
     }
-    qb_log(LOG_INFO, "executor: probing %s (the database says %s %s)", pr->resource,
-           stray ? "it is not" : pr->db_state, stray ? "here" : "here");
+    if (stray) /* one a resource at start-up: quiet unless one is found running */
+        qb_log(LOG_DEBUG, "executor: probing %s (placed elsewhere: is it running here?)",
+               pr->resource);
+    else
+        qb_log(LOG_INFO, "executor: probing %s (the database says %s here)", pr->resource,
+               pr->db_state);
     pr->next = d->exec->probes;
     d->exec->probes = pr;
     return true;
@@ -898,13 +898,14 @@ static void forget_remembered(wp_exec *x)
 static bool pick_moved_away(wp_daemon *d, const json_t *r, void *arg)
 {
     (void)arg;
-    if (!remembered(d->exec, jstr(r, "name")) || placed_here(d, r) ||
-        wp_exec_busy_with(d, jstr(r, "name")))
+    if (!remembered(d->exec, wp_json_str_or(r, "name", "")) || placed_here(d, r) ||
+        wp_exec_busy_with(d, wp_json_str_or(r, "name", "")))
         return false;
     qb_log(LOG_WARNING,
            "executor: %s ran here, but while this node was away the cluster placed it on "
            "%s: stopping it here",
-           jstr(r, "name"), jstr(r, "node")[0] ? jstr(r, "node") : "no node");
+           wp_json_str_or(r, "name", ""),
+           wp_json_str_or(r, "node", "")[0] ? wp_json_str_or(r, "node", "") : "no node");
     return true;
 }
 
@@ -915,13 +916,14 @@ static bool pick_moved_away(wp_daemon *d, const json_t *r, void *arg)
 static bool stray_checkable(const json_t *r)
 {
     wp_rtype t;
-    return wp_rtype_parse(jstr(r, "type"), &t, NULL) && (t == WP_RT_IP || t == WP_RT_SERVICE);
+    return wp_rtype_parse(wp_json_str_or(r, "type", ""), &t, NULL) &&
+           (t == WP_RT_IP || t == WP_RT_SERVICE);
 }
 
 static bool pick_stray(wp_daemon *d, const json_t *r, void *arg)
 {
-    return strcasecmp(jstr(r, "name"), (const char *)arg) == 0 && !placed_here(d, r) &&
-           !wp_exec_busy_with(d, jstr(r, "name"));
+    return strcasecmp(wp_json_str_or(r, "name", ""), (const char *)arg) == 0 &&
+           !placed_here(d, r) && !wp_exec_busy_with(d, wp_json_str_or(r, "name", ""));
 }
 
 static void stray_found(wp_daemon *d, const char *resource)
@@ -961,8 +963,9 @@ static void stray_scan(wp_daemon *d)
     x->stray_scan = false;
     json_array_foreach(list, i, r)
     {
-        if (stray_checkable(r) && !placed_here(d, r) && !wp_exec_busy_with(d, jstr(r, "name")))
-            json_array_append_new(x->stray_queue, json_string(jstr(r, "name")));
+        if (stray_checkable(r) && !placed_here(d, r) &&
+            !wp_exec_busy_with(d, wp_json_str_or(r, "name", "")))
+            json_array_append_new(x->stray_queue, json_string(wp_json_str_or(r, "name", "")));
     }
     json_decref(list);
     stray_next(d);
@@ -980,8 +983,8 @@ static void probe_all(wp_daemon *d)
     stop_local(d, pick_moved_away, NULL, false, false);
     json_array_foreach(list, i, r)
     {
-        if (placed_here(d, r) && !wp_exec_busy_with(d, jstr(r, "name")))
-            probe_one(d, jstr(r, "name"), jstr(r, "state"), false);
+        if (placed_here(d, r) && !wp_exec_busy_with(d, wp_json_str_or(r, "name", "")))
+            probe_one(d, wp_json_str_or(r, "name", ""), wp_json_str_or(r, "state", ""), false);
     }
     json_decref(list);
     forget_remembered(x);
@@ -1006,8 +1009,8 @@ static void remember_placed(wp_daemon *d)
     x->remembered.names = names;
     json_array_foreach(list, i, r)
     {
-        if (placed_here(d, r) && !remembered(x, jstr(r, "name")))
-            copy_name(names[x->remembered.n++], jstr(r, "name"));
+        if (placed_here(d, r) && !remembered(x, wp_json_str_or(r, "name", "")))
+            copy_name(names[x->remembered.n++], wp_json_str_or(r, "name", ""));
     }
     json_decref(list);
 }

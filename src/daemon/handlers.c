@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "../lib/json.h"
 
 typedef json_t *(*read_fn)(wp_daemon *d, const json_t *args, wp_err *err);
 
@@ -32,11 +33,6 @@ json_t *wp_reply_error(wp_daemon *d, const wp_err *err)
     if (reply && d && d->db)
         json_object_set_new(reply, "version", json_integer(wp_db_version(d->db)));
     return reply;
-}
-
-static const char *arg_str(const json_t *args, const char *key)
-{
-    return json_string_value(json_object_get(args, key));
 }
 
 /* ---- reads ------------------------------------------------------------- */
@@ -96,7 +92,7 @@ static json_t *do_node_list(wp_daemon *d, const json_t *args, wp_err *err)
 
 static json_t *do_node_show(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    return wp_db_node_show(d->db, arg_str(args, "name"), err);
+    return wp_db_node_show(d->db, wp_json_str(args, "name"), err);
 }
 
 static json_t *do_group_list(wp_daemon *d, const json_t *args, wp_err *err)
@@ -107,17 +103,17 @@ static json_t *do_group_list(wp_daemon *d, const json_t *args, wp_err *err)
 
 static json_t *do_group_show(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    return wp_db_group_show(d->db, arg_str(args, "name"), err);
+    return wp_db_group_show(d->db, wp_json_str(args, "name"), err);
 }
 
 static json_t *do_resource_list(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    return wp_db_resource_list(d->db, arg_str(args, "group"), err);
+    return wp_db_resource_list(d->db, wp_json_str(args, "group"), err);
 }
 
 static json_t *do_resource_show(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    return wp_db_resource_show(d->db, arg_str(args, "name"), err);
+    return wp_db_resource_show(d->db, wp_json_str(args, "name"), err);
 }
 
 static json_t *do_app_list(wp_daemon *d, const json_t *args, wp_err *err)
@@ -128,17 +124,17 @@ static json_t *do_app_list(wp_daemon *d, const json_t *args, wp_err *err)
 
 static json_t *do_app_show(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    return wp_db_app_show(d->db, arg_str(args, "name"), err);
+    return wp_db_app_show(d->db, wp_json_str(args, "name"), err);
 }
 
 static json_t *do_app_task_show(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    return wp_db_app_task_show(d->db, arg_str(args, "id"), err);
+    return wp_db_app_task_show(d->db, wp_json_str(args, "id"), err);
 }
 
 static json_t *do_app_op_show(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    return wp_db_app_op_show(d->db, arg_str(args, "name"), err);
+    return wp_db_app_op_show(d->db, wp_json_str(args, "name"), err);
 }
 
 static json_t *do_app_lock_show(wp_daemon *d, const json_t *args, wp_err *err)
@@ -155,7 +151,7 @@ static json_t *do_fence_list(wp_daemon *d, const json_t *args, wp_err *err)
 
 static json_t *do_fence_show(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    return wp_db_fence_show(d->db, arg_str(args, "name"), true, err);
+    return wp_db_fence_show(d->db, wp_json_str(args, "name"), true, err);
 }
 
 static json_t *do_history(wp_daemon *d, const json_t *args, wp_err *err)

@@ -5,13 +5,16 @@
  *             [--read-group GROUP]
  *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
  *             [--idle-timeout SEC] [--frame-timeout SEC]
+ *             [--watchdog PATH [--watchdog-timeout SEC]]
+ *   wolfpackd --version
  *
  * Start-up: create DIR (0700) and the socket's directory (0755), lock
  * DIR/wolfpackd.lock (one daemon per state dir), open DIR/cluster.db,
  * start the transport (solo, or Corosync CPG), name a solo cluster on first
  * start, listen on the socket.  Then one qb_loop runs everything; SIGTERM or
  * SIGINT stops it and the daemon closes clients, transport and database and
- * removes its socket.  docs/DAEMON.md is the user's description; running
+ * removes its socket.  Under systemd, notify.c tells it when the node is
+ * ready (Type=notify).  docs/DAEMON.md is the user's description; running
  * resources (events.c, coordinator.c, executor.c, monitor.c) is in
  * docs/EXECUTOR.md.
  */
@@ -32,6 +35,11 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "../lib/fs.h"
+
+#ifndef WP_VERSION
+#error "WP_VERSION is set by the Makefile from the file VERSION"
+#endif
 
 static void usage(FILE *out)
 {
@@ -40,6 +48,7 @@ static void usage(FILE *out)
                  "                 [--cluster-name NAME]"
                  "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
                  "                 [--idle-timeout SEC] [--frame-timeout SEC]\n"
+                 "                 [--watchdog PATH [--watchdog-timeout SEC]]\n"
                  "\n"
                  "  --solo               one-node cluster without Corosync\n"
                  "  --state-dir DIR      where cluster.db lives (created 0700)\n"
@@ -59,7 +68,12 @@ static void usage(FILE *out)
                  "  --frame-timeout SEC  close a connection whose request frame is not whole"
                  " by then\n"
                  "                       (default 15)\n"
-                 "See docs/DAEMON.md.\n");
+                 "  --watchdog PATH      self-fencing: pet the watchdog at PATH (e.g.\n"
+                 "                       /dev/watchdog0) only while quorate and healthy\n"
+                 "  --watchdog-timeout SEC  its timeout, 2 to 300 (default 10); must exceed\n"
+                 "                       corosync's token + consensus (docs/FENCING.md)\n"
+                 "  --version            print the version (wolfpackd VERSION) and exit\n"
+                 "See docs/DAEMON.md and docs/FENCING.md.\n");
 }
 
 /* A timeout option: whole seconds, 1..WP_DAEMON_TIMEOUT_MAX. */
@@ -94,7 +108,10 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"node-name", required_argument, NULL, 'n'},
         {"idle-timeout", required_argument, NULL, 'I'},
         {"frame-timeout", required_argument, NULL, 'F'},
+        {"watchdog", required_argument, NULL, 'W'},
+        {"watchdog-timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -103,6 +120,7 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
     o->read_group = "wolfpack-read";
     o->idle_timeout = WP_DAEMON_IDLE_TIMEOUT;
     o->frame_timeout = WP_DAEMON_FRAME_TIMEOUT;
+    o->watchdog_timeout = WP_DAEMON_WATCHDOG_TIMEOUT;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
         case 's':
@@ -135,8 +153,26 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
                                ch == 'I' ? &o->idle_timeout : &o->frame_timeout))
                 return false;
             break;
+        case 'W':
+            o->watchdog = optarg[0] ? optarg : NULL;
+            break;
+        case 'T':
+            if (!parse_seconds("--watchdog-timeout", optarg, &o->watchdog_timeout))
+                return false;
+            if (o->watchdog_timeout < 2 || o->watchdog_timeout > 300) {
+                fprintf(stderr,
+                        "error: --watchdog-timeout %d is out of range\n"
+                        "  why: the watchdog takes 2 to 300 seconds\n"
+                        "  to do: give e.g. --watchdog-timeout 10\n",
+                        o->watchdog_timeout);
+                return false;
+            }
+            break;
         case 'h':
             usage(stdout);
+            exit(0);
+        case 'V':
+            printf("wolfpackd %s\n", WP_VERSION);
             exit(0);
         default:
             usage(stderr);
@@ -153,41 +189,6 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
                         "  to do: e.g. wolfpackd --solo --state-dir /var/lib/wolfpack"
                         " --socket /run/wolfpack/wolfpackd.sock\n");
         return false;
-    }
-    return true;
-}
-
-/* mkdir -p with the given mode for the directories it creates. */
-static bool make_dirs(const char *path, mode_t mode, wp_err *err)
-{
-    char buf[4096];
-    size_t len = strlen(path);
-
-    if (len == 0 || len >= sizeof buf) {
-        wp_errf(err, WP_E_INVALID, "bad directory path \"%.200s\"", path);
-        wp_err_why(err, "it is empty or longer than %zu bytes", sizeof buf - 1);
-        wp_err_todo(err, "give a shorter path");
-        return false;
-    }
-    memcpy(buf, path, len + 1);
-    for (char *p = buf + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(buf, mode) == 0) {
-            /* the umask (077) must not narrow the mode we chose */
-            if (chmod(buf, mode) != 0)
-                qb_log(LOG_WARNING, "chmod %o %s: %s", (unsigned)mode, buf, strerror(errno));
-        } else if (errno != EEXIST) {
-            wp_errf(err, WP_E_IO, "cannot create the directory %s", buf);
-            wp_err_why(err, "%s", strerror(errno));
-            wp_err_todo(err, "create it by hand or choose another path");
-            return false;
-        }
-        *p = saved;
-        if (saved == '\0')
-            break;
     }
     return true;
 }
@@ -219,6 +220,7 @@ static int32_t on_stop_signal(int32_t sig, void *data)
 {
     wp_daemon *d = data;
     qb_log(LOG_NOTICE, "received %s: shutting down", strsignal(sig));
+    wp_notify_stopping(d);
     qb_loop_stop(d->loop);
     return 0;
 }
@@ -253,10 +255,10 @@ static bool start(wp_daemon *d, wp_err *err)
     char dbpath[4200];
     char sockdir[4096];
 
-    if (!make_dirs(d->opts.state_dir, 0700, err))
+    if (!wp_fs_mkdir_p(d->opts.state_dir, 0700, err))
         return false;
     snprintf(sockdir, sizeof sockdir, "%s", d->opts.socket_path);
-    if (!make_dirs(dirname(sockdir), 0755, err))
+    if (!wp_fs_mkdir_p(dirname(sockdir), 0755, err))
         return false;
     if (!lock_state_dir(d, err))
         return false;
@@ -293,6 +295,7 @@ static bool start(wp_daemon *d, wp_err *err)
 static void stop(wp_daemon *d)
 {
     wp_events_stop(d); /* stops what runs here: the others take it over */
+    wp_notify_free(d);
     if (d->loop)
         wp_ipc_close_all(d);
     wp_repl_free(d->repl);
@@ -324,6 +327,12 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
     if (!start(&d, &err)) {
+        fatal(&d, "cannot start", &err);
+        stop(&d);
+        wp_log_stop();
+        return 1;
+    }
+    if (!wp_notify_start(&d, &err)) {
         fatal(&d, "cannot start", &err);
         stop(&d);
         wp_log_stop();

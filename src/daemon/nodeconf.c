@@ -45,7 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../app/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/corosync_conf.h"
 #include "daemon.h"
 
@@ -82,10 +82,34 @@ static int family_of(const char *addr)
     return strchr(addr, ':') ? 6 : 4;
 }
 
+/* A cluster that runs two knet links: a node added with one address
+ * would leave corosync.conf unwritable (every node needs both links). */
+static bool check_no_second_link(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    if (d->opts.solo)
+        return true;
+    wp_err ignored = {0};
+    json_t *cs = wp_repl_corosync_nodelist(&ignored);
+    size_t i;
+    json_t *x;
+    bool two = false;
+    json_array_foreach(cs, i, x) two = two || json_object_get(x, "address2") != NULL;
+    json_decref(cs);
+    if (!two)
+        return true;
+    wp_errf(err, WP_E_CONFLICT, "cannot add node '%s' to a cluster with two links",
+            json_string_value(json_object_get(args, "name")));
+    wp_err_why(err, "corosync runs knet link 1 (ring1_addr) too, and node add takes one address");
+    wp_err_todo(err, "write corosync.conf with `wolfpack cluster create` and every node's two "
+                     "addresses (NAME=ADDRESS,ADDRESS2), copy it to every node and restart "
+                     "corosync, then add the node to the database");
+    return false;
+}
+
 static bool check_add(wp_daemon *d, json_t *args, wp_err *err)
 {
     const char *addr = json_string_value(json_object_get(args, "address"));
-    if (!wp_cs_address_valid(addr, err))
+    if (!wp_cs_address_valid(addr, err) || !check_no_second_link(d, args, err))
         return false;
     json_t *nodes = wp_db_node_list(d->db, err);
     if (!nodes)
@@ -185,16 +209,27 @@ static bool same_node(const json_t *a, const json_t *b)
                json_integer_value(json_object_get(b, "id"));
 }
 
+/* Is node x (name, id, address) in the list? */
+static bool node_listed(const json_t *x, const json_t *list)
+{
+    size_t j;
+    json_t *y;
+    json_array_foreach(list, j, y)
+    {
+        if (same_node(x, y))
+            return true;
+    }
+    return false;
+}
+
 /* Every node of a is in b. */
 static bool nodes_within(const json_t *a, const json_t *b)
 {
-    size_t i, j;
-    json_t *x, *y;
+    size_t i;
+    json_t *x;
     json_array_foreach(a, i, x)
     {
-        bool found = false;
-        json_array_foreach(b, j, y) found = found || same_node(x, y);
-        if (!found)
+        if (!node_listed(x, b))
             return false;
     }
     return true;
@@ -206,8 +241,36 @@ static int by_id(const void *a, const void *b)
     return x->nodeid < y->nodeid ? -1 : x->nodeid > y->nodeid;
 }
 
-/* Render the file for the database's nodes and corosync's running timing. */
-static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
+/* The second address (ring1_addr) corosync runs for node id, or NULL. */
+static const char *running_address2(const json_t *cs_nodes, json_int_t id)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(cs_nodes, i, x)
+    {
+        if (json_integer_value(json_object_get(x, "id")) == id)
+            return json_string_value(json_object_get(x, "address2"));
+    }
+    return NULL;
+}
+
+/* corosync's running votequorum options and quorum device (q's strings
+ * point into rq, which the caller frees) */
+static void running_quorum(const json_t *rq, wp_cs_quorum *q)
+{
+    q->wait_for_all = json_is_true(json_object_get(rq, "wait_for_all"));
+    q->last_man_standing = json_is_true(json_object_get(rq, "last_man_standing"));
+    q->auto_tie_breaker = json_is_true(json_object_get(rq, "auto_tie_breaker"));
+    q->qdevice_host = json_string_value(json_object_get(rq, "qdevice_host"));
+    q->qdevice_algo = json_string_value(json_object_get(rq, "qdevice_algorithm"));
+    const char *tls = json_string_value(json_object_get(rq, "qdevice_tls"));
+    q->qdevice_tls_off = tls && (strcmp(tls, "off") == 0 || strcmp(tls, "0") == 0);
+}
+
+/* Render the file for the database's nodes with corosync's running timing,
+ * second addresses, votequorum options and quorum device (kept: they are
+ * set by `cluster create` or by hand, and not in the database). */
+static char *render(wp_daemon *d, const json_t *nodes, const json_t *cs_nodes, wp_err *err)
 {
     json_t *st = wp_db_status(d->db, err);
     const char *cluster = st ? json_string_value(json_object_get(st, "cluster")) : NULL;
@@ -215,7 +278,9 @@ static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
     char *text = NULL;
     size_t n = json_array_size(nodes);
     wp_cs_node *cs = calloc(n ? n : 1, sizeof *cs);
-    if (st && cs && wp_repl_corosync_timing(&token, &iv, &to, err)) {
+    json_t *rq = NULL;
+    if (st && cs && wp_repl_corosync_timing(&token, &iv, &to, err) &&
+        (rq = wp_repl_corosync_quorum(err)) != NULL) {
         size_t i;
         json_t *x;
         json_array_foreach(nodes, i, x)
@@ -223,20 +288,25 @@ static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
             cs[i].name = json_string_value(json_object_get(x, "name"));
             cs[i].address = json_string_value(json_object_get(x, "address"));
             cs[i].nodeid = (unsigned)json_integer_value(json_object_get(x, "id"));
+            cs[i].address2 =
+                running_address2(cs_nodes, json_integer_value(json_object_get(x, "id")));
         }
         qsort(cs, n, sizeof *cs, by_id);
         wp_cs_timing t = {
             .token_ms = token, .knet_ping_interval_ms = iv, .knet_ping_timeout_ms = to};
-        text = wp_corosync_conf_render(cluster ? cluster : "", cs, n, &t, err);
+        wp_cs_quorum q = {0};
+        running_quorum(rq, &q);
+        text = wp_corosync_conf_render_q(cluster ? cluster : "", cs, n, &t, &q, err);
     } else if (!cs) {
         wp_errf(err, WP_E_INTERNAL, "out of memory");
     }
     free(cs);
+    json_decref(rq);
     json_decref(st);
     return text;
 }
 
-/* temp file + fsync + rename + fsync of the directory (src/app/fsutil.c) */
+/* temp file + fsync + rename + fsync of the directory (src/lib/fs.c) */
 static bool write_atomic(const char *path, const char *text, wp_err *err)
 {
     if (wp_fs_write_atomic(path, text, strlen(text), 0644, err))
@@ -386,13 +456,11 @@ static bool has_id(const json_t *nodes, uint32_t id)
  * node was down). */
 static void warn_unknown(const json_t *cs_nodes, const json_t *db_nodes)
 {
-    size_t i, j;
-    json_t *x, *y;
+    size_t i;
+    json_t *x;
     json_array_foreach(cs_nodes, i, x)
     {
-        bool found = false;
-        json_array_foreach(db_nodes, j, y) found = found || same_node(x, y);
-        if (!found)
+        if (!node_listed(x, db_nodes))
             qb_log(LOG_WARNING,
                    "nodeconf: corosync lists node %s (id %lld, %s), which the cluster database "
                    "does not: it is left out of corosync.conf (add nodes with 'wolfpack node "
@@ -426,7 +494,7 @@ static void rewrite(wp_daemon *d, bool after_change)
     if (cs_nodes && nodes_within(db_nodes, cs_nodes) && nodes_within(cs_nodes, db_nodes)) {
         qb_log(LOG_DEBUG, "nodeconf: corosync already runs the database's %zu node(s)",
                json_array_size(db_nodes));
-    } else if (cs_nodes && (text = render(d, db_nodes, &err)) != NULL &&
+    } else if (cs_nodes && (text = render(d, db_nodes, cs_nodes, &err)) != NULL &&
                write_atomic(conf_path(), text, &err)) {
         qb_log(LOG_NOTICE, "nodeconf: wrote %s (%zu node(s)); reloading corosync", conf_path(),
                json_array_size(db_nodes));

@@ -8,6 +8,10 @@
  *   ops_node.c, ops_group.c, ops_resource.c   one handler per command
  *   ops_fence.c fence devices (fence.create / fence.delete, their queries)
  *   ops_runtime.c  runtime state: operator verbs, resource.report, sched.commit
+ *   ops_app.c   clustered applications: records, node tasks, the rollout lock
+ *   names.c     name lookups (stored spelling) and name lists for messages
+ *   policy.c    policy merging and owner-list checks
+ * The ops_*.c files call the shared files above and below, never each other.
  *   sched_export.c wp_db_sched_input (the scheduler's input JSON)
  *   graph.c     a group's dependency graph (order, paths, reachability)
  *   query.c     status/list/show JSON
@@ -154,16 +158,25 @@ bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_down(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_confirm_down(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_watchdog(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_poison(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_unpoison(wp_db *db, const json_t *args, wp_err *err);
 
 /* A history (JSON array text of unix times, NULL = empty) with `at`
  * appended, keeping the last WP_DB_HISTORY_MAX entries; malloc'd. */
 char *db_history_append(const char *text, int64_t at);
+
+/* --- names.c, policy.c: shared by the ops_*.c ---------------------------- */
 
 /* Stored spelling of a group / resource / node name (malloc'd), or NULL
  * with WP_E_NOTFOUND (or an SQL error) in err. */
 char *db_group_name(wp_db *db, const char *name, wp_err *err);
 char *db_resource_group(wp_db *db, const char *name, char **stored, wp_err *err);
 char *db_node_name(wp_db *db, const char *name, wp_err *err);
+/* "'a', 'b'" of the names sql (one column, ?1 = key) returns, cut at about
+ * 400 bytes; NULL when none (or on an error: *failed, err says what). */
+char *db_names_text(wp_db *db, const char *sql, const char *key, const char *what, bool *failed,
+                    wp_err *err);
 
 /* Policies: merge `changes` (string or null = default) into `policy`,
  * validating and normalising each value.  is_group picks the key set. */

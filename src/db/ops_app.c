@@ -20,6 +20,8 @@
  * checked by apply.c.  Like every handler, nothing here reads a clock.
  */
 #include "db_internal.h"
+#include "../lib/json.h"
+#include "../lib/appname.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -27,7 +29,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define APP_NAME_MAX 40
 #define TASK_ID_MAX 100
 #define TASK_ERROR_MAX 1000
 
@@ -38,23 +39,6 @@ static bool invalid(wp_err *err, const char *what, const char *why, const char *
     wp_errf(err, WP_E_INVALID, "%s", what);
     wp_err_why(err, "%s", why);
     wp_err_todo(err, "%s", todo);
-    return false;
-}
-
-/* [a-z0-9_-], 1..40, starting with a letter or digit (as src/app's names). */
-static bool app_name_ok(const char *name, wp_err *err)
-{
-    size_t n = strlen(name);
-    bool ok = n >= 1 && n <= APP_NAME_MAX &&
-              (islower((unsigned char)name[0]) || isdigit((unsigned char)name[0]));
-    for (size_t i = 0; ok && i < n; i++)
-        ok = islower((unsigned char)name[i]) || isdigit((unsigned char)name[i]) || name[i] == '_' ||
-             name[i] == '-';
-    if (ok)
-        return true;
-    wp_errf(err, WP_E_INVALID, "'%.60s' is not a valid application name", name);
-    wp_err_why(err, "application names are 1..40 of a-z 0-9 _ -, starting with a letter or digit");
-    wp_err_todo(err, "use the name from the application's kit");
     return false;
 }
 
@@ -141,27 +125,22 @@ static int app_exists(wp_db *db, const char *name, wp_err *err)
 
 /* ---- app.register / app.unregister / app.node ------------------------------------ */
 
-static const char *rec_str(const json_t *rec, const char *key)
-{
-    return json_string_value(json_object_get(rec, key));
-}
-
 bool db_op_app_register(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = rec_str(args, "name");
+    const char *name = wp_json_str(args, "name");
     json_t *rec = json_object_get(args, "record");
-    if (!app_name_ok(name, err))
+    if (!wp_app_name_valid(name, err))
         return false;
-    const char *app = rec_str(rec, "app"), *mode = rec_str(rec, "mode");
-    if (!app || strcmp(app, name) != 0 || !rec_str(rec, "version") || !rec_str(rec, "edition") ||
-        !mode || strcmp(mode, "clustered") != 0 || !rec_str(rec, "group") ||
-        !json_is_array(json_object_get(rec, "databases")) ||
+    const char *app = wp_json_str(rec, "app"), *mode = wp_json_str(rec, "mode");
+    if (!app || strcmp(app, name) != 0 || !wp_json_str(rec, "version") ||
+        !wp_json_str(rec, "edition") || !mode || strcmp(mode, "clustered") != 0 ||
+        !wp_json_str(rec, "group") || !json_is_array(json_object_get(rec, "databases")) ||
         !json_is_array(json_object_get(rec, "services")))
         return invalid(err, "app.register: the record is not a clustered install record",
                        "it needs app (= name), version, edition, mode \"clustered\", group, "
                        "databases and services (docs/APP.md)",
                        "build it with wp_app_record_from_kit and a group");
-    char *group = db_group_name(db, rec_str(rec, "group"), err);
+    char *group = db_group_name(db, wp_json_str(rec, "group"), err);
     if (!group)
         return false;
     json_t *copy = json_deep_copy(rec);
@@ -176,8 +155,8 @@ bool db_op_app_register(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_app_unregister(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = rec_str(args, "name");
-    if (!app_name_ok(name, err))
+    const char *name = wp_json_str(args, "name");
+    if (!wp_app_name_valid(name, err))
         return false;
     int found = app_exists(db, name, err);
     if (found <= 0)
@@ -195,14 +174,14 @@ bool db_op_app_unregister(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = rec_str(args, "name");
-    const char *version = rec_str(args, "version");
-    if (!app_name_ok(name, err))
+    const char *name = wp_json_str(args, "name");
+    const char *version = wp_json_str(args, "version");
+    if (!wp_app_name_valid(name, err))
         return false;
     int found = app_exists(db, name, err);
     if (found <= 0)
         return found == 0 ? app_not_found(err, name) : false;
-    char *node = db_node_name(db, rec_str(args, "node"), err);
+    char *node = db_node_name(db, wp_json_str(args, "node"), err);
     if (!node)
         return false;
     char *key = key_of("app-node:", name, node);
@@ -228,7 +207,7 @@ static const char *const task_kinds[] = {"files",      "remove",     "sp-files",
 
 bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *id = rec_str(args, "id"), *kind = rec_str(args, "kind");
+    const char *id = wp_json_str(args, "id"), *kind = wp_json_str(args, "kind");
     if (!task_id_ok(id, err))
         return false;
     bool known = false;
@@ -240,7 +219,7 @@ bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
                        "(remove a standalone install), sp-files (a service pack's files) and "
                        "sp-upgrade (a service pack's one-time database upgrade)",
                        "use one of those kinds");
-    char *node = db_node_name(db, rec_str(args, "node"), err);
+    char *node = db_node_name(db, wp_json_str(args, "node"), err);
     if (!node)
         return false;
     char *key = key_of("app-task:", id, NULL);
@@ -266,8 +245,8 @@ bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *id = rec_str(args, "id"), *result = rec_str(args, "result");
-    const char *error = rec_str(args, "error");
+    const char *id = wp_json_str(args, "id"), *result = wp_json_str(args, "result");
+    const char *error = wp_json_str(args, "error");
     if (!task_id_ok(id, err))
         return false;
     if (strcmp(result, "ok") != 0 && strcmp(result, "failed") != 0)
@@ -282,12 +261,12 @@ bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err)
         wp_err_why(err, "the cluster database has no such task");
         wp_err_todo(err, "check the id");
     }
-    if (ok && strcasecmp(rec_str(task, "node"), rec_str(args, "node")) != 0)
+    if (ok && strcasecmp(wp_json_str(task, "node"), wp_json_str(args, "node")) != 0)
         ok = invalid(err, "app.task.done: the task belongs to another node",
                      "only the node a task names reports its result", "report from that node");
-    if (ok && strcmp(rec_str(task, "state"), "pending") != 0) {
+    if (ok && strcmp(wp_json_str(task, "state"), "pending") != 0) {
         wp_errf(err, WP_E_CONFLICT, "node task %.100s is already done", id);
-        wp_err_why(err, "its result was reported before (%s)", rec_str(task, "state"));
+        wp_err_why(err, "its result was reported before (%s)", wp_json_str(task, "state"));
         wp_err_todo(err, "nothing to do");
         ok = false;
     }
@@ -307,9 +286,9 @@ bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_app_op(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = rec_str(args, "name");
+    const char *name = wp_json_str(args, "name");
     json_t *state = json_object_get(args, "state");
-    if (!app_name_ok(name, err))
+    if (!wp_app_name_valid(name, err))
         return false;
     char *key = key_of("app-op:", name, NULL);
     bool ok = key && (state ? meta_put(db, key, state, err) : meta_del(db, key, err));
@@ -319,17 +298,17 @@ bool db_op_app_op(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_app_lock(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *holder = rec_str(args, "holder"), *op = rec_str(args, "op");
-    const char *force = rec_str(args, "force");
+    const char *holder = wp_json_str(args, "holder"), *op = wp_json_str(args, "op");
+    const char *force = wp_json_str(args, "force");
     bool failed = false;
     json_t *cur = meta_get(db, "app-lock", &failed, err);
     if (failed)
         return false;
-    if (cur && (!force || strcmp(force, rec_str(cur, "holder")) != 0) &&
-        strcmp(rec_str(cur, "holder"), holder) != 0) {
+    if (cur && (!force || strcmp(force, wp_json_str(cur, "holder")) != 0) &&
+        strcmp(wp_json_str(cur, "holder"), holder) != 0) {
         wp_errf(err, WP_E_CONFLICT, "another application operation holds the cluster-wide lock");
-        wp_err_why(err, "%s holds it for %s (since unix time %lld)", rec_str(cur, "holder"),
-                   rec_str(cur, "op") ? rec_str(cur, "op") : "?",
+        wp_err_why(err, "%s holds it for %s (since unix time %lld)", wp_json_str(cur, "holder"),
+                   wp_json_str(cur, "op") ? wp_json_str(cur, "op") : "?",
                    (long long)json_integer_value(json_object_get(cur, "at")));
         wp_err_todo(err, "wait for it to end; if its holder is dead, take it over with --force");
         json_decref(cur);
@@ -345,12 +324,12 @@ bool db_op_app_lock(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_app_unlock(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *holder = rec_str(args, "holder");
+    const char *holder = wp_json_str(args, "holder");
     bool failed = false;
     json_t *cur = meta_get(db, "app-lock", &failed, err);
     if (failed)
         return false;
-    bool mine = cur && strcmp(rec_str(cur, "holder"), holder) == 0;
+    bool mine = cur && strcmp(wp_json_str(cur, "holder"), holder) == 0;
     json_decref(cur);
     if (!mine) {
         wp_errf(err, WP_E_CONFLICT, "%.100s does not hold the application lock", holder);
@@ -399,7 +378,7 @@ static json_t *meta_prefix(wp_db *db, const char *prefix, wp_err *err)
 /* rec["nodes"] = its app-node rows. */
 static bool add_nodes(wp_db *db, json_t *rec, wp_err *err)
 {
-    char *prefix = key_of("app-node:", rec_str(rec, "app"), "");
+    char *prefix = key_of("app-node:", wp_json_str(rec, "app"), "");
     json_t *nodes = prefix ? meta_prefix(db, prefix, err) : NULL;
     free(prefix);
     return nodes && json_object_set_new(rec, "nodes", nodes) == 0;

@@ -18,17 +18,6 @@
 
 #define NODE_ID_MAX (1LL << 31)
 
-char *db_node_name(wp_db *db, const char *name, wp_err *err)
-{
-    char *stored = NULL;
-    if (db_text(db, "SELECT name FROM node WHERE name = ?1", name, &stored, err) == 0) {
-        wp_errf(err, WP_E_NOTFOUND, "node '%s' does not exist", name);
-        wp_err_why(err, "the cluster has no node of that name");
-        wp_err_todo(err, "list the nodes with 'wolfpack node list'");
-    }
-    return stored;
-}
-
 /* Cluster names become the CPG group name: letters, digits, '-', '_'. */
 static bool cluster_name_valid(const char *name, wp_err *err)
 {
@@ -48,27 +37,6 @@ static bool cluster_name_valid(const char *name, wp_err *err)
     return ok;
 }
 
-/* An address: an IPv4/IPv6 literal or a host name (letters, digits, '-', '.'). */
-static bool address_valid(const char *addr, wp_err *err)
-{
-    unsigned char buf[sizeof(struct in6_addr)];
-    if (inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1)
-        return true;
-    size_t len = strlen(addr);
-    bool ok = len >= 1 && len <= 253 && addr[0] != '-' && addr[0] != '.';
-    for (size_t i = 0; i < len && ok; i++) {
-        char c = addr[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '-' || c == '.';
-    }
-    if (!ok) {
-        wp_errf(err, WP_E_INVALID, "invalid node address '%.100s'", addr);
-        wp_err_why(err, "an address is an IPv4 or IPv6 address or a host name");
-        wp_err_todo(err, "give the address corosync uses to reach the node, e.g. 198.51.100.11");
-    }
-    return ok;
-}
-
 static bool node_taken(wp_db *db, const char *sql, const char *value, const char *what,
                        const char *name, wp_err *err)
 {
@@ -83,10 +51,12 @@ static bool node_taken(wp_db *db, const char *sql, const char *value, const char
     return true;
 }
 
+/* loopback_ok: the node is the only one of a new cluster (solo mode
+ * names its node 127.0.0.1); every other node must be reachable. */
 static bool node_insert(wp_db *db, const char *name, const char *address, json_int_t id,
-                        wp_err *err)
+                        bool loopback_ok, wp_err *err)
 {
-    if (!wp_name_valid("node", name, err) || !address_valid(address, err))
+    if (!wp_name_valid("node", name, err) || !wp_node_address_valid(address, loopback_ok, err))
         return false;
     if (id < 1 || id > NODE_ID_MAX) {
         wp_errf(err, WP_E_INVALID, "invalid node id %lld for node '%s'", (long long)id, name);
@@ -110,11 +80,11 @@ static bool node_insert(wp_db *db, const char *name, const char *address, json_i
     return db_step_done(db, st, "add a node", err);
 }
 
-static bool node_insert_json(wp_db *db, const json_t *n, wp_err *err)
+static bool node_insert_json(wp_db *db, const json_t *n, bool loopback_ok, wp_err *err)
 {
     return node_insert(db, json_string_value(json_object_get(n, "name")),
                        json_string_value(json_object_get(n, "address")),
-                       json_integer_value(json_object_get(n, "id")), err);
+                       json_integer_value(json_object_get(n, "id")), loopback_ok, err);
 }
 
 /* The cluster's own core resources in Cluster Group, as in Windows failover
@@ -175,9 +145,9 @@ bool db_op_cluster_create(wp_db *db, const json_t *args, wp_err *err)
     if (!db_step_done(db, st, "name the cluster", err))
         return false;
     size_t i;
-    json_t *n;
-    json_array_foreach(json_object_get(args, "nodes"), i,
-                       n) if (!node_insert_json(db, n, err)) return false;
+    json_t *n, *nodes = json_object_get(args, "nodes");
+    bool alone = json_array_size(nodes) == 1;
+    json_array_foreach(nodes, i, n) if (!node_insert_json(db, n, alone, err)) return false;
     const char *ip = json_string_value(json_object_get(args, "ip"));
     if (ip && !wp_prop_validate(WP_RT_IP, "address", ip, err))
         return false;
@@ -186,7 +156,7 @@ bool db_op_cluster_create(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_node_add(wp_db *db, const json_t *args, wp_err *err)
 {
-    return node_insert_json(db, args, err);
+    return node_insert_json(db, args, false, err);
 }
 
 /* Remove `name` from a comma list; true if it was there. */

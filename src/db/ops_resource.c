@@ -16,38 +16,6 @@
 #include <string.h>
 #include <strings.h>
 
-char *db_resource_group(wp_db *db, const char *name, char **stored, wp_err *err)
-{
-    *stored = NULL;
-    sqlite3_stmt *st = db_stmt(db, "SELECT name, grp FROM resource WHERE name = ?1", err);
-    if (!st)
-        return NULL;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    char *group = NULL;
-    if (rc == SQLITE_ROW) {
-        *stored = strdup((const char *)sqlite3_column_text(st, 0));
-        group = strdup((const char *)sqlite3_column_text(st, 1));
-    } else if (rc == SQLITE_DONE) {
-        wp_errf(err, WP_E_NOTFOUND, "resource '%.100s' does not exist", name);
-        wp_err_why(err, "no group of the cluster holds a resource of that name");
-        wp_err_todo(err, "list the resources with 'wolfpack resource list'");
-    } else {
-        db_sql_fail(db, err, "read a resource");
-    }
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW && (!*stored || !group)) {
-        free(*stored);
-        free(group);
-        *stored = NULL;
-        group = NULL;
-        wp_errf(err, WP_E_IO, "cannot read resource '%.100s'", name);
-        wp_err_why(err, "out of memory");
-        wp_err_todo(err, "free memory and retry");
-    }
-    return group;
-}
-
 /* Validate each property, then the whole set (required and exclusive keys). */
 static bool props_check(wp_rtype type, const json_t *props, wp_err *err)
 {
@@ -243,29 +211,6 @@ bool db_op_resource_create(wp_db *db, const json_t *args, wp_err *err)
     return ok;
 }
 
-/* "'a', 'b'" of the resources that depend on `name`, or NULL if none. */
-static char *dependents_text(wp_db *db, const char *name, bool *failed, wp_err *err)
-{
-    sqlite3_stmt *st = db_stmt(db, "SELECT res FROM dependency WHERE dep = ?1 ORDER BY res", err);
-    *failed = st == NULL;
-    if (!st)
-        return NULL;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    char buf[400] = "";
-    size_t used = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && used < sizeof buf)
-        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s'%s'", used ? ", " : "",
-                                 sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        *failed = true;
-        db_sql_fail(db, err, "read dependencies");
-        return NULL;
-    }
-    return used ? strdup(buf) : NULL;
-}
-
 bool db_op_resource_delete(wp_db *db, const json_t *args, wp_err *err)
 {
     char *name = NULL;
@@ -274,7 +219,8 @@ bool db_op_resource_delete(wp_db *db, const json_t *args, wp_err *err)
     if (!group)
         return false;
     bool failed;
-    char *users = dependents_text(db, name, &failed, err);
+    char *users = db_names_text(db, "SELECT res FROM dependency WHERE dep = ?1 ORDER BY res", name,
+                                "read dependencies", &failed, err);
     bool ok = !failed && !users;
     if (users) {
         wp_errf(err, WP_E_CONFLICT, "cannot delete resource '%s'", name);

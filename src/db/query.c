@@ -122,20 +122,27 @@ json_t *wp_db_node_list(wp_db *db, wp_err *err)
     return read_begin(db, err) ? read_end(db, nodes_read(db, NULL, err)) : NULL;
 }
 
-json_t *wp_db_node_show(wp_db *db, const char *name, wp_err *err)
+/* `kind` NAME: the one object the reader lists for name, or NOT FOUND. */
+static json_t *show_one(wp_db *db, const char *kind, const char *name,
+                        json_t *(*read)(wp_db *, const char *, wp_err *), wp_err *err)
 {
-    if (!name_given("node", name, err) || !read_begin(db, err))
+    if (!name_given(kind, name, err) || !read_begin(db, err))
         return NULL;
-    json_t *list = nodes_read(db, name, err);
+    json_t *list = read(db, name, err);
     json_t *one = json_array_get(list, 0);
     json_incref(one);
     json_decref(list);
     if (list && !one) {
-        wp_errf(err, WP_E_NOTFOUND, "node '%.100s' does not exist", name);
-        wp_err_why(err, "the cluster has no node of that name");
-        wp_err_todo(err, "list the nodes with 'wolfpack node list'");
+        wp_errf(err, WP_E_NOTFOUND, "%s '%.100s' does not exist", kind, name);
+        wp_err_why(err, "the cluster has no %s of that name", kind);
+        wp_err_todo(err, "list the %ss with 'wolfpack %s list'", kind, kind);
     }
     return read_end(db, one);
+}
+
+json_t *wp_db_node_show(wp_db *db, const char *name, wp_err *err)
+{
+    return show_one(db, "node", name, nodes_read, err);
 }
 
 /* --- resources --------------------------------------------------------- */
@@ -361,18 +368,7 @@ json_t *wp_db_group_list(wp_db *db, wp_err *err)
 
 json_t *wp_db_group_show(wp_db *db, const char *name, wp_err *err)
 {
-    if (!name_given("group", name, err) || !read_begin(db, err))
-        return NULL;
-    json_t *list = groups_read(db, name, err);
-    json_t *one = json_array_get(list, 0);
-    json_incref(one);
-    json_decref(list);
-    if (list && !one) {
-        wp_errf(err, WP_E_NOTFOUND, "group '%.100s' does not exist", name);
-        wp_err_why(err, "the cluster has no group of that name");
-        wp_err_todo(err, "list the groups with 'wolfpack group list'");
-    }
-    return read_end(db, one);
+    return show_one(db, "group", name, groups_read, err);
 }
 
 /* Names of all groups (or of the one named, if it exists), by name: what

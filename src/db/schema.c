@@ -13,10 +13,10 @@
 #include "db_internal.h"
 
 #include "../lib/model.h"
+#include "../lib/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -235,20 +235,6 @@ bool db_schema_verify(sqlite3 *conn, const char *label, wp_err *err)
 
 /* --- open / create ----------------------------------------------------- */
 
-static bool fsync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return false;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return false;
-    bool ok = fsync(fd) == 0;
-    close(fd);
-    return ok;
-}
-
 static bool open_fail(sqlite3 *conn, const char *path, const char *doing, wp_err *err)
 {
     int rc = conn ? sqlite3_extended_errcode(conn) : SQLITE_NOMEM;
@@ -288,7 +274,7 @@ static bool create_file(const char *path, wp_err *err)
     }
     if (conn && sqlite3_close(conn) != SQLITE_OK && ok)
         ok = open_fail(conn, path, "create", err);
-    if (ok && (rename(tmp, path) != 0 || !fsync_dir_of(path))) {
+    if (ok && (rename(tmp, path) != 0 || !wp_fs_fsync_parent(path, NULL))) {
         wp_errf(err, WP_E_IO, "cannot create the cluster database %s", path);
         wp_err_why(err, "rename of %s failed: %s", tmp, strerror(errno));
         wp_err_todo(err, "check the permissions of the directory holding %s", path);

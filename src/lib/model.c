@@ -14,6 +14,7 @@
  * wp_err (what, why, what to do).
  */
 #include "model.h"
+#include "json.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -218,6 +219,9 @@ bool wp_name_valid(const char *kind, const char *name, wp_err *err)
         why = "a name is at most 63 bytes long";
     else if (!node && (name[0] == ' ' || name[len - 1] == ' '))
         why = "a name cannot start or end with a space";
+    else if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        why = "\".\" and \"..\" are not names: they mean this and the parent directory "
+              "wherever a name becomes part of a path";
     for (size_t i = 0; !why && i < len; i++) {
         unsigned char c = (unsigned char)name[i];
         if (isalnum(c) && c < 0x80)
@@ -270,6 +274,30 @@ static const char *ip_unusable(int family, const unsigned char *b)
         return ":: is the unspecified address";
     if (b[0] == 0xff)
         return "ff00::/8 holds multicast addresses";
+    return NULL;
+}
+
+/* Loopback addresses (127.0.0.0/8, ::1) never leave the node. */
+static bool ip_loopback(int family, const unsigned char *b)
+{
+    static const unsigned char v6_loop[16] = {[15] = 1};
+    return family == AF_INET ? b[0] == 127 : memcmp(b, v6_loop, 16) == 0;
+}
+
+/* Is the host part of an IPv4 address under prefix all zeros (the
+ * network) or all ones (the subnet's broadcast)?  Only for prefixes up to
+ * /30: /31 (RFC 3021) and /32 have no network or broadcast address. */
+static const char *ip4_subnet_reserved(const unsigned char *b, long prefix)
+{
+    if (prefix > 30)
+        return NULL;
+    unsigned long a =
+        (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3];
+    unsigned long host = prefix == 0 ? 0xffffffffUL : (1UL << (32 - prefix)) - 1;
+    if ((a & host) == 0)
+        return "it is the network address of its subnet (the host part is all zeros)";
+    if ((a & host) == host)
+        return "it is the broadcast address of its subnet (the host part is all ones)";
     return NULL;
 }
 
@@ -326,6 +354,20 @@ static bool check_ip_prefix(const char *v, char *why)
     }
     if ((bad = ip_unusable(family, b))) {
         whyf(why, "%s, which no node can own", bad);
+        return false;
+    }
+    if (ip_loopback(family, b)) {
+        whyf(why,
+             "%s is a loopback address: it never leaves the node that holds it, so "
+             "clients cannot follow it to another node",
+             addr);
+        return false;
+    }
+    if (family == AF_INET && (bad = ip4_subnet_reserved(b, prefix))) {
+        whyf(why,
+             "%s: hosts of the subnet would take it for the whole subnet, and no node "
+             "can own it",
+             bad);
         return false;
     }
     return true;
@@ -430,15 +472,58 @@ static bool check_abs_path(const char *v, char *why)
     return true;
 }
 
+/* v with runs of '/' collapsed and without a trailing '/' into out ("/"
+ * stays "/"). */
+static void path_normalise(const char *v, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = v; *p && n + 1 < size; p++)
+        if (!(*p == '/' && n > 0 && out[n - 1] == '/'))
+            out[n++] = *p;
+    if (n > 1 && out[n - 1] == '/')
+        n--;
+    out[n] = '\0';
+}
+
+/* Directories of the operating system that a shared disk must never be
+ * mounted on: it would hide the node's own files (docs/SECURITY.md, "Values
+ * refused").  "below" also refuses every directory under it. */
+static const struct {
+    const char *dir;
+    bool below;
+} system_dirs[] = {
+    {"/", false},        {"/etc", true},        {"/proc", true},     {"/sys", true},
+    {"/dev", true},      {"/boot", true},       {"/usr", false},     {"/bin", false},
+    {"/sbin", false},    {"/lib", false},       {"/lib32", false},   {"/lib64", false},
+    {"/libx32", false},  {"/run", false},       {"/var", false},     {"/root", false},
+    {"/home", false},    {"/tmp", false},       {"/var/lib", false}, {"/var/log", false},
+    {"/var/tmp", false}, {"/usr/local", false},
+};
+
 static bool check_mountpoint(const char *v, char *why)
 {
+    char norm[PATH_MAX_LEN + 1];
     if (!check_abs_path(v, why))
         return false;
-    for (const char *p = v; *p; p++)
-        if (*p != '/')
-            return true;
-    whyf(why, "the root directory cannot be a mount point of a shared disk");
-    return false;
+    path_normalise(v, norm, sizeof norm);
+    if (strcmp(norm, "/") == 0) {
+        whyf(why, "the root directory cannot be a mount point of a shared disk");
+        return false;
+    }
+    for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) {
+        size_t n = strlen(system_dirs[i].dir);
+        bool same = strcmp(norm, system_dirs[i].dir) == 0;
+        bool under =
+            system_dirs[i].below && strncmp(norm, system_dirs[i].dir, n) == 0 && norm[n] == '/';
+        if (same || under) {
+            whyf(why,
+                 "%s is %sthe system directory %s: a shared disk mounted there would "
+                 "hide the node's own files",
+                 norm, same ? "" : "below ", system_dirs[i].dir);
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool check_fstype(const char *v, char *why)
@@ -523,9 +608,9 @@ static bool check_command(const char *v, char *why)
         return false;
     }
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f) {
-            whyf(why, "a command line cannot hold control characters other than tab and "
-                      "newline");
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+            whyf(why, "a command line is one line: it cannot hold a newline, a carriage return "
+                      "or another control character (tab is allowed)");
             return false;
         }
     }
@@ -551,6 +636,11 @@ static bool check_unit(const char *v, char *why)
     size_t len = strlen(v);
     if (len == 0 || len > 255) {
         whyf(why, "a unit name is 1 to 255 characters long");
+        return false;
+    }
+    if (v[0] == '-' || v[0] == '.') {
+        whyf(why, "a unit name cannot start with '-' (systemctl would take it for an option) "
+                  "or '.'");
         return false;
     }
     for (const char *p = v; *p; p++) {
@@ -619,6 +709,58 @@ static bool ocf_param_name_ok(const char *k)
         if (!(isalnum((unsigned char)*p) && (unsigned char)*p < 0x80) && *p != '_')
             return false;
     return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Node addresses
+ * ------------------------------------------------------------------------- */
+
+static bool node_address_why(const char *addr, bool loopback_ok, char *why)
+{
+    unsigned char b[16];
+    int family;
+    const char *bad;
+    if (parse_ip(addr, &family, b)) {
+        if ((bad = ip_unusable(family, b))) {
+            whyf(why, "%s: corosync cannot reach a node there", bad);
+            return false;
+        }
+        if (!loopback_ok && ip_loopback(family, b)) {
+            whyf(why,
+                 "%s is a loopback address: the other nodes cannot reach it (only a "
+                 "one-node cluster may use it)",
+                 addr);
+            return false;
+        }
+        return true;
+    }
+    size_t len = strlen(addr);
+    bool ok = len >= 1 && len <= 253 && addr[0] != '-' && addr[0] != '.';
+    for (size_t i = 0; i < len && ok; i++) {
+        char c = addr[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '.';
+    }
+    if (!ok)
+        whyf(why, "an address is an IPv4 or IPv6 address or a host name");
+    else if (!loopback_ok && strcasecmp(addr, "localhost") == 0) {
+        whyf(why, "localhost is the loopback address: the other nodes cannot reach it");
+        ok = false;
+    }
+    return ok;
+}
+
+bool wp_node_address_valid(const char *addr, bool loopback_ok, wp_err *err)
+{
+    char why[WHY_MAX], q[128];
+    if (addr && node_address_why(addr, loopback_ok, why))
+        return true;
+    if (!addr)
+        whyf(why, "a node needs an address");
+    wp_errf(err, WP_E_INVALID, "invalid node address %s", quote(q, sizeof q, addr ? addr : ""));
+    wp_err_why(err, "%s", why);
+    wp_err_todo(err, "give the address corosync uses to reach the node, e.g. 198.51.100.11");
+    return false;
 }
 
 /* ---------------------------------------------------------------------------
@@ -1183,12 +1325,6 @@ static json_t *policy_merge(const struct policy_def *table, const char *kind, co
     return merged;
 }
 
-static const char *policy_str(const json_t *merged, const char *key)
-{
-    const char *s = json_string_value(json_object_get(merged, key));
-    return s ? s : "";
-}
-
 /* Is `name` (n bytes) in the normalised comma list? */
 static bool owner_listed(const char *list, const char *name, size_t n)
 {
@@ -1203,11 +1339,11 @@ static bool owner_listed(const char *list, const char *name, size_t n)
 
 static bool group_rules(const json_t *merged, wp_err *err)
 {
-    const char *pref = policy_str(merged, "preferred_owners");
-    const char *poss = policy_str(merged, "possible_owners");
+    const char *pref = wp_json_str_or(merged, "preferred_owners", "");
+    const char *poss = wp_json_str_or(merged, "possible_owners", "");
 
-    if (strcmp(policy_str(merged, "failback"), "window") == 0 &&
-        !*policy_str(merged, "failback_window")) {
+    if (strcmp(wp_json_str_or(merged, "failback", ""), "window") == 0 &&
+        !*wp_json_str_or(merged, "failback_window", "")) {
         wp_errf(err, WP_E_INVALID, "a group with failback \"window\" has no failback_window");
         wp_err_why(err, "failback in a window needs the hours in which the group may move back");
         wp_err_todo(err, "add one, e.g. --policy failback_window=22-04, or choose "

@@ -57,6 +57,12 @@ const char *wp_rclass_name(wp_rclass cls);
 /* kind is "group", "resource" or "node" (used in the message). */
 bool wp_name_valid(const char *kind, const char *name, wp_err *err);
 
+/* A node's address as corosync uses it: an IPv4/IPv6 literal or a host
+ * name; never the unspecified, a multicast or the broadcast address, and a
+ * loopback address (or localhost) only when loopback_ok (a one-node
+ * cluster). */
+bool wp_node_address_valid(const char *addr, bool loopback_ok, wp_err *err);
+
 /*
  * Type properties (the keys of `--prop KEY=VALUE`):
  *   IP Address:      address (required, IPv4 or IPv6 with /prefix), interface

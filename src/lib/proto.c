@@ -22,6 +22,7 @@
 #include "proto.h"
 
 #include "opspec.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -359,14 +360,6 @@ static bool write_all(int fd, const unsigned char *buf, size_t len, wp_err *err)
     return true;
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until fd is readable or the deadline (monotonic ms; < 0: none)
  * passes.  False when the deadline passed (err untouched) or poll failed
  * (err filled). */
@@ -375,7 +368,7 @@ static bool wait_readable(int fd, long long deadline, wp_err *err)
     if (deadline < 0)
         return true;
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - wp_clock_ms();
         if (left <= 0)
             return false;
         struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -470,7 +463,7 @@ json_t *wp_proto_recv_timeout(int fd, int timeout_ms, bool *timed_out, wp_err *e
     json_t *value;
     wp_err io = {0};
     bool late;
-    long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+    long long deadline = timeout_ms > 0 ? wp_clock_ms() + timeout_ms : -1;
 
     if (timed_out)
         *timed_out = false;

@@ -27,7 +27,6 @@
 #include <qb/qblog.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PENDING_TIMEOUT_MS 30000 /* a submit never waits longer than this */
@@ -37,22 +36,6 @@
 
 static void arm_check_timer(wp_cpg *c);
 static void arm_sweep_timer(wp_cpg *c);
-
-uint64_t cpg_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t cpg_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- membership notification -------------------------------------------- */
 
@@ -67,7 +50,7 @@ static void notify_job(void *data)
 /* A zero-delay timer, not a qb_loop job: a job queued from inside a
  * dispatch waits for the next poll wake-up (measured: ~60 ms on a failover),
  * a timer due now runs in this very loop iteration. */
-void cpg_changed(wp_cpg *c)
+void wp_cpg_changed(wp_cpg *c)
 {
     if (c->notify_armed || !c->self)
         return;
@@ -77,7 +60,7 @@ void cpg_changed(wp_cpg *c)
 
 /* ---- members ------------------------------------------------------------- */
 
-cpg_member *cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid)
+wp_cpg_member *wp_cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid)
 {
     for (size_t i = 0; i < c->n_members; i++)
         if (c->members[i].nodeid == nodeid && c->members[i].pid == pid)
@@ -85,7 +68,7 @@ cpg_member *cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid)
     return NULL;
 }
 
-bool cpg_is_lowest(const wp_cpg *c)
+bool wp_cpg_is_lowest(const wp_cpg *c)
 {
     for (size_t i = 0; i < c->n_members; i++)
         if (c->members[i].nodeid < c->local_nodeid ||
@@ -118,7 +101,7 @@ static void arm_retry(wp_cpg *c)
 static void drain_queue(wp_cpg *c)
 {
     while (c->out_head) {
-        cpg_outmsg *o = c->out_head;
+        wp_cpg_outmsg *o = c->out_head;
         cs_error_t rc = mcast(c, o->buf, o->len);
         if (rc == CS_ERR_TRY_AGAIN) {
             c->n_try_again++;
@@ -150,7 +133,7 @@ static void retry_sends(void *data)
     drain_queue(c);
 }
 
-bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err)
+bool wp_cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err)
 {
     unsigned char *buf;
     size_t len;
@@ -179,7 +162,7 @@ bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err)
             return false;
         }
     }
-    cpg_outmsg *o = malloc(sizeof *o);
+    wp_cpg_outmsg *o = malloc(sizeof *o);
     if (!o) {
         free(buf);
         wp_errf(err, WP_E_INTERNAL, "out of memory queueing a message");
@@ -187,7 +170,7 @@ bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err)
         wp_err_todo(err, "free some memory and restart wolfpackd");
         return false;
     }
-    *o = (cpg_outmsg){.type = msg->type, .buf = buf, .len = len};
+    *o = (wp_cpg_outmsg){.type = msg->type, .buf = buf, .len = len};
     if (c->out_tail)
         c->out_tail->next = o;
     else
@@ -214,39 +197,39 @@ static void on_deliver(cpg_handle_t handle, const struct cpg_name *group, uint32
         qb_log(LOG_WARNING, "replication: from node %u: %s (%s)", nodeid, err.what, err.why);
         return;
     }
-    cpg_member *from = cpg_member_find(c, nodeid, pid);
+    wp_cpg_member *from = wp_cpg_member_find(c, nodeid, pid);
     if (!from) {
         qb_log(LOG_WARNING, "replication: dropped a %s from %u/%u, not a member",
                wp_cpg_type_name(m.type), nodeid, pid);
         return;
     }
     if (m.type == WP_CPG_CMD) {
-        cpg_commit_on_cmd(c, from, &m);
+        wp_cpg_commit_on_cmd(c, from, &m);
         return;
     }
     if (m.type == WP_CPG_ACK) {
         /* an ACK changes no database: the batch goes on across it (under
          * load every CMD message is followed by the members' ACKs; a flush
          * here would make every CMD message a transaction of its own) */
-        cpg_commit_on_ack(c, from, &m);
+        wp_cpg_commit_on_ack(c, from, &m);
         return;
     }
-    cpg_flush_batch(c); /* everything before this message is applied first */
+    wp_cpg_flush_batch(c); /* everything before this message is applied first */
     switch (m.type) {
     case WP_CPG_SYNC_START:
-        cpg_sync_on_start(c, from, &m);
+        wp_cpg_sync_on_start(c, from, &m);
         break;
     case WP_CPG_SYNC_STATE:
-        cpg_sync_on_state(c, from, &m);
+        wp_cpg_sync_on_state(c, from, &m);
         break;
     case WP_CPG_SNAP:
-        cpg_sync_on_snap(c, from, &m);
+        wp_cpg_sync_on_snap(c, from, &m);
         break;
     case WP_CPG_CHECK_REQ:
-        cpg_check_on_req(c, from, &m);
+        wp_cpg_check_on_req(c, from, &m);
         break;
     case WP_CPG_CHECK_REPLY:
-        cpg_check_on_reply(c, from, &m);
+        wp_cpg_check_on_reply(c, from, &m);
         break;
     default:
         break;
@@ -255,13 +238,13 @@ static void on_deliver(cpg_handle_t handle, const struct cpg_name *group, uint32
 
 static void set_members(wp_cpg *c, const struct cpg_address *list, size_t n)
 {
-    cpg_member old[CPG_MEMBERS_MAX];
+    wp_cpg_member old[CPG_MEMBERS_MAX];
     size_t n_old = c->n_members;
 
     memcpy(old, c->members, n_old * sizeof old[0]);
     c->n_members = 0;
     for (size_t i = 0; i < n && i < CPG_MEMBERS_MAX; i++) {
-        cpg_member m = {.nodeid = list[i].nodeid, .pid = list[i].pid, .acked = 0};
+        wp_cpg_member m = {.nodeid = list[i].nodeid, .pid = list[i].pid, .acked = 0};
         for (size_t j = 0; j < n_old; j++)
             if (old[j].nodeid == m.nodeid && old[j].pid == m.pid)
                 m.acked = old[j].acked;
@@ -279,18 +262,18 @@ static void on_confchg(cpg_handle_t handle, const struct cpg_name *group,
     (void)group, (void)left, (void)joined;
     if (cpg_context_get(handle, (void **)&c) != CS_OK || !c)
         return;
-    cpg_flush_batch(c);
+    wp_cpg_flush_batch(c);
     set_members(c, members, n_members);
     qb_log(LOG_NOTICE, "replication: membership changed: %zu member(s), %zu left, %zu joined",
            n_members, n_left, n_joined);
-    if (!cpg_member_find(c, c->local_nodeid, c->local_pid)) {
+    if (!wp_cpg_member_find(c, c->local_nodeid, c->local_pid)) {
         qb_log(LOG_WARNING, "replication: this node is not in its own CPG membership");
         c->mode = CPG_SYNC_WAIT;
-        cpg_changed(c);
+        wp_cpg_changed(c);
         return;
     }
-    cpg_sync_on_confchg(c);
-    cpg_changed(c);
+    wp_cpg_sync_on_confchg(c);
+    wp_cpg_changed(c);
 }
 
 static void go_fatal(wp_cpg *c, const char *what)
@@ -304,12 +287,12 @@ static void go_fatal(wp_cpg *c, const char *what)
     c->fatal = true;
     c->quorate = false;
     c->mode = CPG_SYNC_WAIT;
-    cpg_err_unknown(&e, "the connection to corosync was lost before every member confirmed it");
-    cpg_pendings_fail_all(c, &e);
+    wp_cpg_err_unknown(&e, "the connection to corosync was lost before every member confirmed it");
+    wp_cpg_pendings_fail_all(c, &e);
     qb_loop_stop(c->loop);
 }
 
-static int32_t cpg_dispatch_cb(int32_t fd, int32_t revents, void *data)
+static int32_t wp_cpg_dispatch_cb(int32_t fd, int32_t revents, void *data)
 {
     wp_cpg *c = data;
 
@@ -317,7 +300,7 @@ static int32_t cpg_dispatch_cb(int32_t fd, int32_t revents, void *data)
     if (c->fatal)
         return -1;
     cs_error_t rc = cpg_dispatch(c->cpg, CS_DISPATCH_ALL);
-    cpg_flush_batch(c);
+    wp_cpg_flush_batch(c);
     if (rc != CS_OK && rc != CS_ERR_TRY_AGAIN) {
         go_fatal(c, "cpg_dispatch failed");
         return -1;
@@ -337,11 +320,11 @@ static void check_tick(void *data)
 
     if (c->fatal)
         return;
-    if (c->mode == CPG_SYNC_SYNCED && cpg_is_lowest(c) && c->check_token == 0) {
+    if (c->mode == CPG_SYNC_SYNCED && wp_cpg_is_lowest(c) && c->check_token == 0) {
         wp_cpg_msg m = {.type = WP_CPG_CHECK_REQ};
         wp_err err = {0};
         m.u.check_req.token = ((uint64_t)c->local_nodeid << 32) | (++c->check_counter);
-        if (!cpg_send(c, &m, &err))
+        if (!wp_cpg_send(c, &m, &err))
             qb_log(LOG_ERR, "replication: cannot request a consistency check: %s", err.what);
     }
     arm_check_timer(c);
@@ -360,8 +343,8 @@ static void sweep_tick(void *data)
     wp_cpg *c = data;
     if (c->fatal)
         return;
-    cpg_pendings_expire(c);
-    cpg_sync_watchdog(c);
+    wp_cpg_pendings_expire(c);
+    wp_cpg_sync_watchdog(c);
     arm_sweep_timer(c);
 }
 
@@ -413,21 +396,21 @@ static json_t *bootstrap_cmd(wp_cpg *c, json_t *st, json_t *nodelist)
     return cmd;
 }
 
-void cpg_maybe_bootstrap(wp_cpg *c)
+void wp_cpg_maybe_bootstrap(wp_cpg *c)
 {
     wp_err err = {0};
 
-    if (c->bootstrap_inflight || c->mode != CPG_SYNC_SYNCED || !c->quorate || !cpg_is_lowest(c))
+    if (c->bootstrap_inflight || c->mode != CPG_SYNC_SYNCED || !c->quorate || !wp_cpg_is_lowest(c))
         return;
     json_t *st = wp_db_status(c->db, &err);
     bool named = st && json_is_string(json_object_get(st, "cluster"));
-    json_t *nodelist = st && !named ? cpg_cmap_nodelist(&err) : NULL;
+    json_t *nodelist = st && !named ? wp_cpg_cmap_nodelist(&err) : NULL;
     json_t *cmd = nodelist ? bootstrap_cmd(c, st, nodelist) : NULL;
     if (cmd) {
         qb_log(LOG_NOTICE, "replication: writing corosync's nodelist into the database (%s)",
                json_string_value(json_object_get(cmd, "op")));
         c->bootstrap_inflight = true;
-        if (!cpg_commit_submit(c, cmd, bootstrap_done, c, &err)) {
+        if (!wp_cpg_commit_submit(c, cmd, bootstrap_done, c, &err)) {
             c->bootstrap_inflight = false;
             qb_log(LOG_WARNING, "replication: cannot submit %s: %s",
                    json_string_value(json_object_get(cmd, "op")), err.what);
@@ -447,14 +430,14 @@ void cpg_maybe_bootstrap(wp_cpg *c)
  * merged with the others, must not serve its possibly stale copy).  A node
  * that was in the majority and was then cut off keeps serving its last
  * state, read-only (submit refuses without quorum). */
-static bool cpg_ready(void *impl, wp_err *err)
+static bool wp_cpg_ready(void *impl, wp_err *err)
 {
     wp_cpg *c = impl;
 
-    if (!cpg_refuse_not_ready(c, err))
+    if (!wp_cpg_refuse_not_ready(c, err))
         return false;
     if (!c->served_quorate) {
-        cpg_quorum_refresh(c);
+        wp_cpg_quorum_refresh(c);
         c->served_quorate = c->quorate;
     }
     if (c->served_quorate)
@@ -469,10 +452,10 @@ static bool cpg_ready(void *impl, wp_err *err)
     return false;
 }
 
-static bool cpg_submit(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie,
-                       wp_err *err)
+static bool wp_cpg_submit(void *impl, const json_t *cmd, wp_repl_done_fn done, void *cookie,
+                          wp_err *err)
 {
-    return cpg_commit_submit(impl, cmd, done, cookie, err);
+    return wp_cpg_commit_submit(impl, cmd, done, cookie, err);
 }
 
 static const char *cached_checksum(wp_cpg *c)
@@ -511,14 +494,14 @@ static void set_int(json_t *o, const char *key, long long v)
     json_object_set_new(o, key, json_integer(v));
 }
 
-static json_t *cpg_status(void *impl)
+static json_t *wp_cpg_status(void *impl)
 {
     wp_cpg *c = impl;
     json_t *st = json_object();
     json_t *members = json_array();
     const char *sum = cached_checksum(c);
 
-    cpg_quorum_refresh(c);
+    wp_cpg_quorum_refresh(c);
     for (size_t i = 0; i < c->n_members; i++)
         json_array_append_new(members, json_integer(c->members[i].nodeid));
     json_object_set_new(st, "transport", json_string("corosync"));
@@ -526,7 +509,7 @@ static json_t *cpg_status(void *impl)
     set_int(st, "local_node_id", c->local_nodeid);
     json_object_set_new(st, "members", members);
     json_object_set_new(st, "sync", json_string(c->mode == CPG_SYNC_SYNCED ? "synced" : "syncing"));
-    json_object_set_new(st, "sync_phase", json_string(cpg_sync_mode_name(c->mode)));
+    json_object_set_new(st, "sync_phase", json_string(wp_cpg_sync_mode_name(c->mode)));
     json_object_set_new(st, "cluster_name", json_string(c->cluster_name));
     set_int(st, "leader", c->leader_nodeid);
     set_int(st, "votes", c->votes);
@@ -542,20 +525,20 @@ static json_t *cpg_status(void *impl)
     return st;
 }
 
-static void cpg_destroy(void *impl)
+static void wp_cpg_destroy(void *impl)
 {
     wp_cpg *c = impl;
     wp_err e = {0};
 
     if (!c)
         return;
-    cpg_err_unknown(&e, "wolfpackd stopped before every member confirmed it");
-    cpg_pendings_fail_all(c, &e);
+    wp_cpg_err_unknown(&e, "wolfpackd stopped before every member confirmed it");
+    wp_cpg_pendings_fail_all(c, &e);
     for (size_t i = 0; i < c->n_batch; i++)
         json_decref(c->batch[i].cmd);
     free(c->batch);
     while (c->out_head) {
-        cpg_outmsg *o = c->out_head;
+        wp_cpg_outmsg *o = c->out_head;
         c->out_head = o->next;
         free(o->buf);
         free(o);
@@ -575,16 +558,16 @@ static void cpg_destroy(void *impl)
             qb_loop_poll_del(c->loop, c->cpg_fd);
         cpg_finalize(c->cpg);
     }
-    cpg_quorum_close(c);
+    wp_cpg_quorum_close(c);
     free(c);
 }
 
-static const wp_repl_ops cpg_ops = {
+static const wp_repl_ops wp_cpg_ops = {
     .name = "corosync",
-    .submit = cpg_submit,
-    .ready = cpg_ready,
-    .status = cpg_status,
-    .destroy = cpg_destroy,
+    .submit = wp_cpg_submit,
+    .ready = wp_cpg_ready,
+    .status = wp_cpg_status,
+    .destroy = wp_cpg_destroy,
 };
 
 /* ---- creation ------------------------------------------------------------ */
@@ -604,7 +587,7 @@ static uint64_t env_ms(const char *name, uint64_t dflt)
     return n;
 }
 
-static bool cpg_open(wp_cpg *c, wp_err *err)
+static bool wp_cpg_open(wp_cpg *c, wp_err *err)
 {
     cpg_model_v1_data_t model = {
         .model = CPG_MODEL_V1,
@@ -630,7 +613,7 @@ static bool cpg_open(wp_cpg *c, wp_err *err)
     return true;
 }
 
-static bool cpg_join_group(wp_cpg *c, wp_err *err)
+static bool wp_cpg_join_group(wp_cpg *c, wp_err *err)
 {
     cs_error_t rc;
 
@@ -638,7 +621,7 @@ static bool cpg_join_group(wp_cpg *c, wp_err *err)
         rc = cpg_join(c->cpg, &c->group);
         if (rc != CS_ERR_TRY_AGAIN)
             break;
-        usleep(100 * 1000);
+        wp_clock_sleep_ms(100);
     }
     if (rc != CS_OK) {
         wp_errf(err, WP_E_UNAVAILABLE, "cannot join the CPG group \"%s\"", c->group.value);
@@ -648,8 +631,8 @@ static bool cpg_join_group(wp_cpg *c, wp_err *err)
                          "is healthy (`corosync-cpgtool`)");
         return false;
     }
-    if (qb_loop_poll_add(c->loop, QB_LOOP_HIGH, c->cpg_fd, POLLIN | POLLPRI, c, cpg_dispatch_cb) !=
-        0) {
+    if (qb_loop_poll_add(c->loop, QB_LOOP_HIGH, c->cpg_fd, POLLIN | POLLPRI, c,
+                         wp_cpg_dispatch_cb) != 0) {
         wp_errf(err, WP_E_INTERNAL, "cannot watch the CPG connection");
         wp_err_why(err, "qb_loop_poll_add failed");
         wp_err_todo(err, "report this bug");
@@ -682,25 +665,25 @@ wp_repl *wp_repl_cpg_new(wp_db *db, qb_loop_t *loop, const char *cpg_group,
     c->pending_timeout_ms = env_ms("WOLFPACK_PENDING_TIMEOUT_MS", PENDING_TIMEOUT_MS);
     c->check_interval_ms = env_ms("WOLFPACK_CHECK_INTERVAL_MS", CHECK_INTERVAL_MS);
     c->epoch_counter = (uint64_t)time(NULL) << 20;
-    if (!cpg_open(c, err))
+    if (!wp_cpg_open(c, err))
         goto fail;
     if (cpg_group && *cpg_group)
         snprintf(c->cluster_name, sizeof c->cluster_name, "%s", cpg_group);
-    else if (!cpg_cmap_cluster_name(c, err))
+    else if (!wp_cpg_cmap_cluster_name(c, err))
         goto fail;
     snprintf(c->group.value, sizeof c->group.value, "wolfpack:%s", c->cluster_name);
     c->group.length = (uint32_t)strlen(c->group.value);
-    if (!cpg_quorum_open(c, err) || !cpg_join_group(c, err))
+    if (!wp_cpg_quorum_open(c, err) || !wp_cpg_join_group(c, err))
         goto fail;
     arm_check_timer(c);
     arm_sweep_timer(c);
     qb_log(LOG_NOTICE, "replication: node %u joined CPG group %s", c->local_nodeid, c->group.value);
-    r->ops = &cpg_ops;
+    r->ops = &wp_cpg_ops;
     r->impl = c;
     c->self = r;
     return r;
 fail:
-    cpg_destroy(c);
+    wp_cpg_destroy(c);
     free(r);
     return NULL;
 }

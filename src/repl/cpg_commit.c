@@ -28,7 +28,7 @@
 
 #define CMD_INFLIGHT 1 /* CMD messages of ours in flight before we buffer */
 
-void cpg_err_unknown(wp_err *e, const char *why)
+void wp_cpg_err_unknown(wp_err *e, const char *why)
 {
     wp_errf(e, WP_E_UNAVAILABLE, "the outcome of the change is unknown");
     wp_err_why(e, "%s", why);
@@ -43,22 +43,22 @@ static bool is_self(const wp_cpg *c, uint32_t nodeid, uint32_t pid)
 
 /* ---- pendings ------------------------------------------------------------ */
 
-static cpg_pending *pending_find(wp_cpg *c, uint64_t seq)
+static wp_cpg_pending *pending_find(wp_cpg *c, uint64_t seq)
 {
-    for (cpg_pending *p = c->pend_head; p; p = p->next)
+    for (wp_cpg_pending *p = c->pend_head; p; p = p->next)
         if (p->seq == seq)
             return p;
     return NULL;
 }
 
 /* Detach every pending for which take_it() is true into a list. */
-static cpg_pending *pendings_detach(wp_cpg *c, bool (*take_it)(wp_cpg *, cpg_pending *, uint64_t),
-                                    uint64_t arg)
+static wp_cpg_pending *
+pendings_detach(wp_cpg *c, bool (*take_it)(wp_cpg *, wp_cpg_pending *, uint64_t), uint64_t arg)
 {
-    cpg_pending *out = NULL, **tail = &out, *prev = NULL, *p = c->pend_head;
+    wp_cpg_pending *out = NULL, **tail = &out, *prev = NULL, *p = c->pend_head;
 
     while (p) {
-        cpg_pending *next = p->next;
+        wp_cpg_pending *next = p->next;
         if (take_it(c, p, arg)) {
             if (prev)
                 prev->next = next;
@@ -79,10 +79,10 @@ static cpg_pending *pendings_detach(wp_cpg *c, bool (*take_it)(wp_cpg *, cpg_pen
 }
 
 /* Call done() of a detached list and free it (err NULL: success). */
-static void pendings_finish(cpg_pending *list, const wp_err *err)
+static void pendings_finish(wp_cpg_pending *list, const wp_err *err)
 {
     while (list) {
-        cpg_pending *next = list->next;
+        wp_cpg_pending *next = list->next;
         if (list->done)
             list->done(list->cookie, err, list->version);
         free(list);
@@ -90,13 +90,13 @@ static void pendings_finish(cpg_pending *list, const wp_err *err)
     }
 }
 
-static bool with_seq(wp_cpg *c, cpg_pending *p, uint64_t seq)
+static bool with_seq(wp_cpg *c, wp_cpg_pending *p, uint64_t seq)
 {
     (void)c;
     return p->seq == seq;
 }
 
-static cpg_pending *pending_take(wp_cpg *c, uint64_t seq)
+static wp_cpg_pending *pending_take(wp_cpg *c, uint64_t seq)
 {
     return pendings_detach(c, with_seq, seq);
 }
@@ -111,15 +111,15 @@ static int64_t min_acked(const wp_cpg *c)
     return m;
 }
 
-static bool is_acked_by_all(wp_cpg *c, cpg_pending *p, uint64_t min)
+static bool is_acked_by_all(wp_cpg *c, wp_cpg_pending *p, uint64_t min)
 {
     if (!p->applied || p->version > (int64_t)min)
         return false;
-    c->own_ack_us += cpg_now_us() - p->t_applied;
+    c->own_ack_us += wp_clock_us() - p->t_applied;
     return true;
 }
 
-void cpg_pendings_check(wp_cpg *c)
+void wp_cpg_pendings_check(wp_cpg *c)
 {
     if (c->n_members == 0 || !c->pend_head)
         return;
@@ -129,14 +129,14 @@ void cpg_pendings_check(wp_cpg *c)
     pendings_finish(pendings_detach(c, is_acked_by_all, (uint64_t)min), NULL);
 }
 
-static bool is_applied(wp_cpg *c, cpg_pending *p, uint64_t arg)
+static bool is_applied(wp_cpg *c, wp_cpg_pending *p, uint64_t arg)
 {
     (void)c, (void)arg;
     return p->applied;
 }
 
-void cpg_pendings_fail_applied(wp_cpg *c, wp_code code, const char *what, const char *why,
-                               const char *todo)
+void wp_cpg_pendings_fail_applied(wp_cpg *c, wp_code code, const char *what, const char *why,
+                                  const char *todo)
 {
     wp_err e = {0};
 
@@ -146,13 +146,13 @@ void cpg_pendings_fail_applied(wp_cpg *c, wp_code code, const char *what, const 
     pendings_finish(pendings_detach(c, is_applied, 0), &e);
 }
 
-static bool is_overdue(wp_cpg *c, cpg_pending *p, uint64_t now)
+static bool is_overdue(wp_cpg *c, wp_cpg_pending *p, uint64_t now)
 {
     (void)c;
     return now >= p->deadline;
 }
 
-void cpg_pendings_expire(wp_cpg *c)
+void wp_cpg_pendings_expire(wp_cpg *c)
 {
     wp_err e = {0};
     char why[200];
@@ -161,22 +161,22 @@ void cpg_pendings_expire(wp_cpg *c)
              "the cluster did not confirm it within %llu ms: a member may be slow or the "
              "membership is changing",
              (unsigned long long)c->pending_timeout_ms);
-    cpg_err_unknown(&e, why);
-    pendings_finish(pendings_detach(c, is_overdue, cpg_now_ms()), &e);
+    wp_cpg_err_unknown(&e, why);
+    pendings_finish(pendings_detach(c, is_overdue, wp_clock_ms()), &e);
 }
 
-static bool is_any(wp_cpg *c, cpg_pending *p, uint64_t arg)
+static bool is_any(wp_cpg *c, wp_cpg_pending *p, uint64_t arg)
 {
     (void)c, (void)p, (void)arg;
     return true;
 }
 
-void cpg_pendings_fail_all(wp_cpg *c, const wp_err *err)
+void wp_cpg_pendings_fail_all(wp_cpg *c, const wp_err *err)
 {
     pendings_finish(pendings_detach(c, is_any, 0), err);
 }
 
-static bool is_unsent(wp_cpg *c, cpg_pending *p, uint64_t arg)
+static bool is_unsent(wp_cpg *c, wp_cpg_pending *p, uint64_t arg)
 {
     (void)arg;
     return p->seq > c->last_sent_seq;
@@ -188,13 +188,13 @@ static bool batch_push(wp_cpg *c, json_t *cmd, uint32_t nodeid, uint32_t pid, ui
 {
     if (c->n_batch == c->cap_batch) {
         size_t cap = c->cap_batch ? c->cap_batch * 2 : 64;
-        cpg_batch_item *b = realloc(c->batch, cap * sizeof *b);
+        wp_cpg_batch_item *b = realloc(c->batch, cap * sizeof *b);
         if (!b)
             return false;
         c->batch = b;
         c->cap_batch = cap;
     }
-    c->batch[c->n_batch++] = (cpg_batch_item){cmd, nodeid, pid, seq};
+    c->batch[c->n_batch++] = (wp_cpg_batch_item){cmd, nodeid, pid, seq};
     return true;
 }
 
@@ -203,17 +203,17 @@ static void own_result(wp_cpg *c, uint64_t seq, bool applied, const wp_err *refu
                        int64_t version)
 {
     if (applied) {
-        cpg_pending *p = pending_find(c, seq);
+        wp_cpg_pending *p = pending_find(c, seq);
         if (p) {
             p->applied = true;
             p->version = version;
-            p->t_applied = cpg_now_us();
+            p->t_applied = wp_clock_us();
             c->own_n++;
             c->own_deliver_us += p->t_applied - p->t_submit;
         }
         return;
     }
-    cpg_pending *p = pending_take(c, seq);
+    wp_cpg_pending *p = pending_take(c, seq);
     if (p) {
         p->version = version;
         pendings_finish(p, refused);
@@ -229,7 +229,7 @@ static void send_ack(wp_cpg *c)
 
     if (c->ack_inflight || !c->ack_owed)
         return;
-    if (!cpg_send(c, &ack, &err)) {
+    if (!wp_cpg_send(c, &ack, &err)) {
         qb_log(LOG_ERR, "replication: cannot send an ACK: %s", err.what);
         return;
     }
@@ -239,27 +239,27 @@ static void send_ack(wp_cpg *c)
     c->ack_sent = c->ack_want;
 }
 
-static void batch_io_failed(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err *err)
+static void batch_io_failed(wp_cpg *c, wp_cpg_batch_item *items, size_t n, const wp_err *err)
 {
     wp_err e = {0};
 
     qb_log(LOG_CRIT, "replication: applying %zu delivered command(s) failed: %s (%s)", n, err->what,
            err->why);
-    cpg_err_unknown(&e, "this node could not write the change to its database; it "
-                        "resynchronizes from the other members");
+    wp_cpg_err_unknown(&e, "this node could not write the change to its database; it "
+                           "resynchronizes from the other members");
     for (size_t i = 0; i < n; i++)
         if (is_self(c, items[i].nodeid, items[i].pid))
             pendings_finish(pending_take(c, items[i].seq), &e);
     c->dirty = true;
     c->trusted = false;
     c->mode = CPG_SYNC_WAIT;
-    cpg_sync_start_round(c);
-    cpg_changed(c);
+    wp_cpg_sync_start_round(c);
+    wp_cpg_changed(c);
 }
 
 /* Apply the batch; fill versions[i] with the version after item i. */
-static bool batch_apply(wp_cpg *c, cpg_batch_item *items, size_t n, wp_err *results, bool *applied,
-                        int64_t *versions, wp_err *err)
+static bool batch_apply(wp_cpg *c, wp_cpg_batch_item *items, size_t n, wp_err *results,
+                        bool *applied, int64_t *versions, wp_err *err)
 {
     const json_t **cmds = malloc(n * sizeof *cmds);
     int64_t v = wp_db_version(c->db);
@@ -271,16 +271,16 @@ static bool batch_apply(wp_cpg *c, cpg_batch_item *items, size_t n, wp_err *resu
     }
     for (size_t i = 0; i < n; i++)
         cmds[i] = items[i].cmd;
-    uint64_t t0 = cpg_now_us();
+    uint64_t t0 = wp_clock_us();
     bool ok = wp_db_apply_batch(c->db, (const json_t *const *)cmds, n, results, applied, err);
-    c->apply_us += cpg_now_us() - t0;
+    c->apply_us += wp_clock_us() - t0;
     free(cmds);
     for (size_t i = 0; ok && i < n; i++)
         versions[i] = applied[i] ? ++v : v;
     return ok;
 }
 
-static void batch_done(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err *results,
+static void batch_done(wp_cpg *c, wp_cpg_batch_item *items, size_t n, const wp_err *results,
                        const bool *applied, const int64_t *versions)
 {
     bool foreign = false;
@@ -294,7 +294,7 @@ static void batch_done(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err 
         if (applied[i])
             c->on_applied(c->ctx, items[i].cmd, versions[i]);
     int64_t v = versions[n - 1];
-    cpg_member *self = cpg_member_find(c, c->local_nodeid, c->local_pid);
+    wp_cpg_member *self = wp_cpg_member_find(c, c->local_nodeid, c->local_pid);
     if (self && v > self->acked)
         self->acked = v;
     if (v > c->ack_want)
@@ -303,12 +303,12 @@ static void batch_done(wp_cpg *c, cpg_batch_item *items, size_t n, const wp_err 
         c->ack_owed = true;
         send_ack(c);
     }
-    cpg_pendings_check(c);
+    wp_cpg_pendings_check(c);
 }
 
-void cpg_flush_batch(wp_cpg *c)
+void wp_cpg_flush_batch(wp_cpg *c)
 {
-    cpg_batch_item *items = c->batch;
+    wp_cpg_batch_item *items = c->batch;
     size_t n = c->n_batch;
     wp_err err = {0};
 
@@ -343,7 +343,7 @@ void cpg_flush_batch(wp_cpg *c)
 
 static void drop_cmd(wp_cpg *c, uint64_t seq, const char *why)
 {
-    cpg_pending *p = pending_take(c, seq);
+    wp_cpg_pending *p = pending_take(c, seq);
     wp_err e = {0};
 
     if (!p)
@@ -355,7 +355,7 @@ static void drop_cmd(wp_cpg *c, uint64_t seq, const char *why)
     pendings_finish(p, &e);
 }
 
-void cpg_commit_on_cmd(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
+void wp_cpg_commit_on_cmd(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m)
 {
     bool mine = is_self(c, from->nodeid, from->pid);
     wp_cpg_cmd_iter it;
@@ -387,7 +387,7 @@ void cpg_commit_on_cmd(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         }
         if (!batch_push(c, cmd, from->nodeid, from->pid, seq)) {
             /* out of memory: apply what we have, then this one alone */
-            cpg_flush_batch(c);
+            wp_cpg_flush_batch(c);
             if (!batch_push(c, cmd, from->nodeid, from->pid, seq)) {
                 json_decref(cmd);
                 qb_log(LOG_CRIT, "replication: out of memory: a delivered command is lost");
@@ -396,11 +396,11 @@ void cpg_commit_on_cmd(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         }
     }
     if (mine)
-        cpg_commit_send(c);
-    cpg_pendings_check(c);
+        wp_cpg_commit_send(c);
+    wp_cpg_pendings_check(c);
 }
 
-void cpg_commit_on_ack(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
+void wp_cpg_commit_on_ack(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m)
 {
     if (m->u.ack.version > from->acked)
         from->acked = m->u.ack.version;
@@ -408,12 +408,12 @@ void cpg_commit_on_ack(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         c->ack_inflight = false;
         send_ack(c);
     }
-    cpg_pendings_check(c);
+    wp_cpg_pendings_check(c);
 }
 
 /* ---- submit -------------------------------------------------------------- */
 
-bool cpg_refuse_not_ready(const wp_cpg *c, wp_err *err)
+bool wp_cpg_refuse_not_ready(const wp_cpg *c, wp_err *err)
 {
     if (c->fatal) {
         wp_errf(err, WP_E_UNAVAILABLE, "this node lost its connection to corosync");
@@ -426,7 +426,7 @@ bool cpg_refuse_not_ready(const wp_cpg *c, wp_err *err)
         wp_err_why(err,
                    "the cluster membership changed and the members are agreeing on one "
                    "copy of the database (phase %s)",
-                   cpg_sync_mode_name(c->mode));
+                   wp_cpg_sync_mode_name(c->mode));
         wp_err_todo(err, "try again in a moment; `wolfpack status` shows \"synced\" when done");
         return false;
     }
@@ -440,7 +440,7 @@ static bool refuse_no_quorum(wp_cpg *c, wp_err *err)
 {
     if (c->quorate)
         return true;
-    cpg_quorum_refresh(c); /* for the votes in the message */
+    wp_cpg_quorum_refresh(c); /* for the votes in the message */
     if (c->quorate)
         return true;
     wp_errf(err, WP_E_NOQUORUM, "this partition has no quorum: the change was refused");
@@ -461,7 +461,7 @@ static void fail_unsent(wp_cpg *c, const wp_err *err)
     pendings_finish(pendings_detach(c, is_unsent, 0), err);
 }
 
-void cpg_commit_send(wp_cpg *c)
+void wp_cpg_commit_send(wp_cpg *c)
 {
     wp_cpg_msg m = {.type = WP_CPG_CMD};
     wp_err err = {0};
@@ -472,7 +472,7 @@ void cpg_commit_send(wp_cpg *c)
     if (c->cmd_inflight >= CMD_INFLIGHT && !full)
         return; /* one comes back soon and takes these along */
     /* the gate again: the buffer may have waited across a membership change */
-    if (!cpg_refuse_not_ready(c, &err) || !refuse_no_quorum(c, &err)) {
+    if (!wp_cpg_refuse_not_ready(c, &err) || !refuse_no_quorum(c, &err)) {
         fail_unsent(c, &err);
         return;
     }
@@ -480,7 +480,7 @@ void cpg_commit_send(wp_cpg *c)
     m.u.cmd.count = c->cmdbuf.count;
     m.u.cmd.entries = c->cmdbuf.p;
     m.u.cmd.len = c->cmdbuf.len;
-    if (!cpg_send(c, &m, &err)) {
+    if (!wp_cpg_send(c, &m, &err)) {
         fail_unsent(c, &err);
         return;
     }
@@ -491,10 +491,10 @@ void cpg_commit_send(wp_cpg *c)
         c->ack_owed = false; /* this message carries the ACK */
 }
 
-bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void *cookie,
-                       wp_err *err)
+bool wp_cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void *cookie,
+                          wp_err *err)
 {
-    if (!cpg_refuse_not_ready(c, err) || !refuse_no_quorum(c, err))
+    if (!wp_cpg_refuse_not_ready(c, err) || !refuse_no_quorum(c, err))
         return false;
     if (c->n_out >= WP_CPG_SEND_QUEUE_MAX) {
         wp_errf(err, WP_E_UNAVAILABLE, "the cluster is too busy to take the change");
@@ -503,7 +503,7 @@ bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void 
         return false;
     }
     char *text = json_dumps(cmd, JSON_COMPACT);
-    cpg_pending *p = calloc(1, sizeof *p);
+    wp_cpg_pending *p = calloc(1, sizeof *p);
     bool ok = text && p && wp_cpg_cmdbuf_add(&c->cmdbuf, c->next_seq + 1, text, strlen(text), err);
     free(text);
     if (!ok) {
@@ -515,17 +515,17 @@ bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void 
         }
         return false;
     }
-    *p = (cpg_pending){.seq = ++c->next_seq,
-                       .done = done,
-                       .cookie = cookie,
-                       .deadline = cpg_now_ms() + c->pending_timeout_ms,
-                       .t_submit = cpg_now_us()};
+    *p = (wp_cpg_pending){.seq = ++c->next_seq,
+                          .done = done,
+                          .cookie = cookie,
+                          .deadline = wp_clock_ms() + c->pending_timeout_ms,
+                          .t_submit = wp_clock_us()};
     if (c->pend_tail)
         c->pend_tail->next = p;
     else
         c->pend_head = p;
     c->pend_tail = p;
     c->n_pending++;
-    cpg_commit_send(c);
+    wp_cpg_commit_send(c);
     return true;
 }

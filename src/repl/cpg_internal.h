@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "../lib/err.h"
+#include "../lib/clock.h"
 #include "repl.h"
 
 /* ---- wire format (cpg_msg.c) ------------------------------------------ */
@@ -155,14 +156,14 @@ size_t wp_cpg_check_majority(const wp_cpg_reply *replies, size_t n);
 
 /* ---- the transport's context ------------------------------------------ */
 
-typedef enum cpg_sync_mode {
+typedef enum wp_cpg_sync_mode {
     CPG_SYNC_WAIT,     /* membership changed: waiting for a SYNC_START */
     CPG_SYNC_COLLECT,  /* collecting SYNC_STATE from every member */
     CPG_SYNC_TRANSFER, /* the leader's snapshot is on its way */
     CPG_SYNC_SYNCED
-} cpg_sync_mode;
+} wp_cpg_sync_mode;
 
-typedef struct cpg_member {
+typedef struct wp_cpg_member {
     uint32_t nodeid;
     uint32_t pid;
     int64_t acked; /* highest version this member said it applied */
@@ -170,9 +171,9 @@ typedef struct cpg_member {
     wp_cpg_state state;
     bool has_reply;
     wp_cpg_reply reply;
-} cpg_member;
+} wp_cpg_member;
 
-typedef struct cpg_pending {
+typedef struct wp_cpg_pending {
     uint64_t seq;
     wp_repl_done_fn done;
     void *cookie;
@@ -180,22 +181,22 @@ typedef struct cpg_pending {
     int64_t version;              /* version after apply */
     uint64_t deadline;            /* monotonic ms: complete with "unknown" after */
     uint64_t t_submit, t_applied; /* monotonic us, for the stats */
-    struct cpg_pending *next;
-} cpg_pending;
+    struct wp_cpg_pending *next;
+} wp_cpg_pending;
 
-typedef struct cpg_outmsg {
+typedef struct wp_cpg_outmsg {
     wp_cpg_type type;
     unsigned char *buf;
     size_t len;
-    struct cpg_outmsg *next;
-} cpg_outmsg;
+    struct wp_cpg_outmsg *next;
+} wp_cpg_outmsg;
 
-typedef struct cpg_batch_item {
+typedef struct wp_cpg_batch_item {
     json_t *cmd; /* owned */
     uint32_t nodeid;
     uint32_t pid;
     uint64_t seq;
-} cpg_batch_item;
+} wp_cpg_batch_item;
 
 typedef struct wp_cpg {
     wp_repl *self; /* the wp_repl that owns this transport (membership callback) */
@@ -214,11 +215,11 @@ typedef struct wp_cpg {
     uint32_t local_nodeid;
     uint32_t local_pid;
 
-    cpg_member members[CPG_MEMBERS_MAX];
+    wp_cpg_member members[CPG_MEMBERS_MAX];
     size_t n_members;
 
     /* sync */
-    cpg_sync_mode mode;
+    wp_cpg_sync_mode mode;
     wp_cpg_epoch epoch;
     uint64_t epoch_counter;
     uint32_t leader_nodeid, leader_pid;
@@ -239,22 +240,22 @@ typedef struct wp_cpg {
 
     /* pendings: submitted here, in seq order */
     uint64_t next_seq;      /* seq of the last submit */
-    uint64_t last_sent_seq; /* seq of the last command handed to cpg_send */
+    uint64_t last_sent_seq; /* seq of the last command handed to wp_cpg_send */
     wp_cpg_cmdbuf cmdbuf;   /* submitted, not yet sent */
     unsigned cmd_inflight;  /* our CMD messages not yet delivered back */
     bool ack_inflight;      /* our ACK not yet delivered back */
     bool ack_owed;          /* applied another member's command since our last ACK */
     int64_t ack_want, ack_sent;
-    cpg_pending *pend_head, *pend_tail;
+    wp_cpg_pending *pend_head, *pend_tail;
     size_t n_pending;
     uint64_t pending_timeout_ms;
 
     /* commands delivered in the current dispatch pass */
-    cpg_batch_item *batch;
+    wp_cpg_batch_item *batch;
     size_t n_batch, cap_batch;
 
     /* messages waiting for corosync to take them (CS_ERR_TRY_AGAIN) */
-    cpg_outmsg *out_head, *out_tail;
+    wp_cpg_outmsg *out_head, *out_tail;
     size_t n_out;
     bool retry_armed;
     qb_loop_timer_handle retry_timer;
@@ -285,51 +286,49 @@ typedef struct wp_cpg {
 #define WP_CPG_SEND_QUEUE_MAX 50000
 
 /* cpg.c */
-uint64_t cpg_now_ms(void);
-uint64_t cpg_now_us(void);
-bool cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err);
-cpg_member *cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid);
-bool cpg_is_lowest(const wp_cpg *c);
-void cpg_maybe_bootstrap(wp_cpg *c);
+bool wp_cpg_send(wp_cpg *c, const wp_cpg_msg *msg, wp_err *err);
+wp_cpg_member *wp_cpg_member_find(wp_cpg *c, uint32_t nodeid, uint32_t pid);
+bool wp_cpg_is_lowest(const wp_cpg *c);
+void wp_cpg_maybe_bootstrap(wp_cpg *c);
 /* Membership, quorum or sync state changed: tell wolfpackd (from the loop). */
-void cpg_changed(wp_cpg *c);
+void wp_cpg_changed(wp_cpg *c);
 
 /* cpg_commit.c */
-bool cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void *cookie,
-                       wp_err *err);
-void cpg_commit_send(wp_cpg *c);
-void cpg_commit_on_cmd(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
-void cpg_commit_on_ack(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
-void cpg_flush_batch(wp_cpg *c);
-bool cpg_refuse_not_ready(const wp_cpg *c, wp_err *err);
-void cpg_pendings_check(wp_cpg *c);
-void cpg_pendings_fail_applied(wp_cpg *c, wp_code code, const char *what, const char *why,
-                               const char *todo);
-void cpg_pendings_fail_all(wp_cpg *c, const wp_err *err);
-void cpg_pendings_expire(wp_cpg *c);
-void cpg_err_unknown(wp_err *e, const char *why);
+bool wp_cpg_commit_submit(wp_cpg *c, const json_t *cmd, wp_repl_done_fn done, void *cookie,
+                          wp_err *err);
+void wp_cpg_commit_send(wp_cpg *c);
+void wp_cpg_commit_on_cmd(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m);
+void wp_cpg_commit_on_ack(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m);
+void wp_cpg_flush_batch(wp_cpg *c);
+bool wp_cpg_refuse_not_ready(const wp_cpg *c, wp_err *err);
+void wp_cpg_pendings_check(wp_cpg *c);
+void wp_cpg_pendings_fail_applied(wp_cpg *c, wp_code code, const char *what, const char *why,
+                                  const char *todo);
+void wp_cpg_pendings_fail_all(wp_cpg *c, const wp_err *err);
+void wp_cpg_pendings_expire(wp_cpg *c);
+void wp_cpg_err_unknown(wp_err *e, const char *why);
 
 /* cpg_sync.c: the state machine, called in delivery order */
-void cpg_sync_on_confchg(wp_cpg *c);
-void cpg_sync_start_round(wp_cpg *c);
-void cpg_sync_on_start(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
-void cpg_sync_on_state(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
-void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
-void cpg_check_on_req(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
-void cpg_check_on_reply(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m);
-const char *cpg_sync_mode_name(cpg_sync_mode mode);
+void wp_cpg_sync_on_confchg(wp_cpg *c);
+void wp_cpg_sync_start_round(wp_cpg *c);
+void wp_cpg_sync_on_start(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m);
+void wp_cpg_sync_on_state(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m);
+void wp_cpg_sync_on_snap(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m);
+void wp_cpg_check_on_req(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m);
+void wp_cpg_check_on_reply(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m);
+const char *wp_cpg_sync_mode_name(wp_cpg_sync_mode mode);
 /* A round that makes no progress for WP_CPG_SYNC_STALL_MS is started again
  * by the lowest member (a lost SYNC_START or SYNC_STATE never stalls). */
 #define WP_CPG_SYNC_STALL_MS 10000
-void cpg_sync_watchdog(wp_cpg *c);
+void wp_cpg_sync_watchdog(wp_cpg *c);
 
 /* cpg_quorum.c */
-bool cpg_quorum_open(wp_cpg *c, wp_err *err);
-void cpg_quorum_close(wp_cpg *c);
-void cpg_quorum_refresh(wp_cpg *c);
+bool wp_cpg_quorum_open(wp_cpg *c, wp_err *err);
+void wp_cpg_quorum_close(wp_cpg *c);
+void wp_cpg_quorum_refresh(wp_cpg *c);
 /* Cluster name from cmap totem.cluster_name into c->cluster_name. */
-bool cpg_cmap_cluster_name(wp_cpg *c, wp_err *err);
+bool wp_cpg_cmap_cluster_name(wp_cpg *c, wp_err *err);
 /* The nodelist as [{name, address, id}] (caller owns), NULL on failure. */
-json_t *cpg_cmap_nodelist(wp_err *err);
+json_t *wp_cpg_cmap_nodelist(wp_err *err);
 
 #endif

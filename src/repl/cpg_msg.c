@@ -10,6 +10,7 @@
  * exactly.  Pure code: no I/O, no globals (tests/unit/test_cpg_msg.c).
  */
 #include "cpg_internal.h"
+#include "../lib/le.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,20 +24,20 @@ typedef struct wbuf {
 
 static void put_u16(wbuf *b, uint16_t v)
 {
-    b->p[b->len++] = (unsigned char)(v & 0xff);
-    b->p[b->len++] = (unsigned char)(v >> 8);
+    wp_le16_put(b->p + b->len, v);
+    b->len += 2;
 }
 
 static void put_u32(wbuf *b, uint32_t v)
 {
-    for (int i = 0; i < 4; i++)
-        b->p[b->len++] = (unsigned char)(v >> (8 * i));
+    wp_le32_put(b->p + b->len, v);
+    b->len += 4;
 }
 
 static void put_u64(wbuf *b, uint64_t v)
 {
-    for (int i = 0; i < 8; i++)
-        b->p[b->len++] = (unsigned char)(v >> (8 * i));
+    wp_le64_put(b->p + b->len, v);
+    b->len += 8;
 }
 
 static void put_bytes(wbuf *b, const void *data, size_t len)
@@ -64,16 +65,23 @@ static const unsigned char *take(rbuf *r, size_t n)
     return at;
 }
 
+/* A little-endian field of 1, 2, 4 or 8 bytes; 0 (and r->bad) past the end. */
 static uint64_t get_le(rbuf *r, int bytes)
 {
     const unsigned char *at = take(r, (size_t)bytes);
-    uint64_t v = 0;
 
     if (!at)
         return 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)at[i] << (8 * i);
-    return v;
+    switch (bytes) {
+    case 1:
+        return at[0];
+    case 2:
+        return wp_le16_get(at);
+    case 4:
+        return wp_le32_get(at);
+    default:
+        return wp_le64_get(at);
+    }
 }
 
 static void get_checksum(rbuf *r, char out[65])

@@ -23,7 +23,7 @@ static void vq_notify(votequorum_handle_t handle, uint64_t context, uint32_t quo
 
     (void)handle, (void)nodes;
     bool was = c->quorate;
-    cpg_quorum_refresh(c);
+    wp_cpg_quorum_refresh(c);
     c->quorate = quorate != 0;
     if (!c->quorate)
         c->trusted = false;
@@ -33,9 +33,9 @@ static void vq_notify(votequorum_handle_t handle, uint64_t context, uint32_t quo
     if (c->quorate && c->mode == CPG_SYNC_SYNCED)
         c->served_quorate = true;
     if (c->quorate && !was)
-        cpg_maybe_bootstrap(c);
+        wp_cpg_maybe_bootstrap(c);
     if (c->quorate != was)
-        cpg_changed(c);
+        wp_cpg_changed(c);
 }
 
 static int32_t vq_dispatch(int32_t fd, int32_t revents, void *data)
@@ -57,7 +57,7 @@ static int32_t vq_dispatch(int32_t fd, int32_t revents, void *data)
     return 0;
 }
 
-bool cpg_quorum_open(wp_cpg *c, wp_err *err)
+bool wp_cpg_quorum_open(wp_cpg *c, wp_err *err)
 {
     votequorum_callbacks_t cb = {.votequorum_quorum_notify_fn = vq_notify};
 
@@ -79,11 +79,11 @@ bool cpg_quorum_open(wp_cpg *c, wp_err *err)
                          "start wolfpackd again");
         return false;
     }
-    cpg_quorum_refresh(c);
+    wp_cpg_quorum_refresh(c);
     return true;
 }
 
-void cpg_quorum_close(wp_cpg *c)
+void wp_cpg_quorum_close(wp_cpg *c)
 {
     if (!c->vq_ok)
         return;
@@ -92,7 +92,7 @@ void cpg_quorum_close(wp_cpg *c)
     c->vq_ok = false;
 }
 
-void cpg_quorum_refresh(wp_cpg *c)
+void wp_cpg_quorum_refresh(wp_cpg *c)
 {
     struct votequorum_info info;
 
@@ -115,7 +115,7 @@ static void cmap_fail(wp_err *err, const char *what)
                      "configuration), then start wolfpackd again");
 }
 
-bool cpg_cmap_cluster_name(wp_cpg *c, wp_err *err)
+bool wp_cpg_cmap_cluster_name(wp_cpg *c, wp_err *err)
 {
     cmap_handle_t h;
     char *name = NULL;
@@ -163,10 +163,15 @@ static json_t *cmap_node(cmap_handle_t h, int i)
                      "id", (json_int_t)id);
     free(name);
     free(addr);
+    char *addr2 = NULL; /* knet link 1, kept by rewrites (nodeconf.c) */
+    snprintf(key, sizeof key, "nodelist.node.%d.ring1_addr", i);
+    if (node && cmap_get_string(h, key, &addr2) == CS_OK && addr2 && *addr2)
+        json_object_set_new(node, "address2", json_string(addr2));
+    free(addr2);
     return node;
 }
 
-json_t *cpg_cmap_nodelist(wp_err *err)
+json_t *wp_cpg_cmap_nodelist(wp_err *err)
 {
     cmap_handle_t h;
     json_t *list = json_array();
@@ -187,7 +192,7 @@ json_t *cpg_cmap_nodelist(wp_err *err)
 
 json_t *wp_repl_corosync_nodelist(wp_err *err)
 {
-    return cpg_cmap_nodelist(err);
+    return wp_cpg_cmap_nodelist(err);
 }
 
 static unsigned cmap_u32(cmap_handle_t h, const char *key)
@@ -210,4 +215,51 @@ bool wp_repl_corosync_timing(unsigned *token_ms, unsigned *ping_interval_ms,
     *ping_timeout_ms = cmap_u32(h, "totem.interface.0.knet_ping_timeout");
     cmap_finalize(h);
     return true;
+}
+
+/* A votequorum flag of the running configuration (u8, u32 or "1"/"on"). */
+static bool cmap_flag(cmap_handle_t h, const char *key)
+{
+    uint8_t v8 = 0;
+    uint32_t v32 = 0;
+    char *str = NULL;
+    if (cmap_get_uint8(h, key, &v8) == CS_OK)
+        return v8 != 0;
+    if (cmap_get_uint32(h, key, &v32) == CS_OK)
+        return v32 != 0;
+    bool on = false;
+    if (cmap_get_string(h, key, &str) == CS_OK && str)
+        on = strcmp(str, "1") == 0 || strcasecmp(str, "on") == 0 || strcasecmp(str, "yes") == 0;
+    free(str);
+    return on;
+}
+
+static void cmap_copy_string(cmap_handle_t h, const char *key, json_t *out, const char *field)
+{
+    char *str = NULL;
+    if (cmap_get_string(h, key, &str) == CS_OK && str && *str)
+        json_object_set_new(out, field, json_string(str));
+    free(str);
+}
+
+json_t *wp_repl_corosync_quorum(wp_err *err)
+{
+    cmap_handle_t h;
+    if (cmap_initialize(&h) != CS_OK) {
+        cmap_fail(err, "cmap");
+        return NULL;
+    }
+    json_t *q = json_pack("{s:b, s:b, s:b}", "wait_for_all", cmap_flag(h, "quorum.wait_for_all"),
+                          "last_man_standing", cmap_flag(h, "quorum.last_man_standing"),
+                          "auto_tie_breaker", cmap_flag(h, "quorum.auto_tie_breaker"));
+    char *model = NULL;
+    if (q && cmap_get_string(h, "quorum.device.model", &model) == CS_OK && model &&
+        strcmp(model, "net") == 0) {
+        cmap_copy_string(h, "quorum.device.net.host", q, "qdevice_host");
+        cmap_copy_string(h, "quorum.device.net.algorithm", q, "qdevice_algorithm");
+        cmap_copy_string(h, "quorum.device.net.tls", q, "qdevice_tls");
+    }
+    free(model);
+    cmap_finalize(h);
+    return q;
 }

@@ -80,7 +80,7 @@ size_t wp_cpg_check_majority(const wp_cpg_reply *replies, size_t n)
     return best;
 }
 
-const char *cpg_sync_mode_name(cpg_sync_mode mode)
+const char *wp_cpg_sync_mode_name(wp_cpg_sync_mode mode)
 {
     switch (mode) {
     case CPG_SYNC_WAIT:
@@ -110,7 +110,7 @@ static void drop_snapshot(wp_cpg *c)
     c->snap_have = 0;
 }
 
-static void reset_round(wp_cpg *c, cpg_sync_mode mode)
+static void reset_round(wp_cpg *c, wp_cpg_sync_mode mode)
 {
     c->mode = mode;
     c->need_import = false;
@@ -148,8 +148,8 @@ static void resync_dirty(wp_cpg *c, const char *why)
     c->dirty = true;
     c->trusted = false;
     reset_round(c, CPG_SYNC_WAIT);
-    cpg_sync_start_round(c);
-    cpg_changed(c);
+    wp_cpg_sync_start_round(c);
+    wp_cpg_changed(c);
 }
 
 static void finish_sync(wp_cpg *c, bool imported)
@@ -163,15 +163,15 @@ static void finish_sync(wp_cpg *c, bool imported)
     c->ack_want = c->ack_sent = v;
     c->ack_owed = false;
     c->dirty = false;
-    cpg_quorum_refresh(c);
+    wp_cpg_quorum_refresh(c);
     c->trusted = c->quorate;
     c->served_quorate |= c->quorate;
     c->syncs_done++;
-    c->last_sync_ms = cpg_now_ms();
-    c->last_sync_took_us = cpg_now_us() - c->confchg_us;
+    c->last_sync_ms = wp_clock_ms();
+    c->last_sync_took_us = wp_clock_us() - c->confchg_us;
     if (imported) {
         c->sum_version = -1;
-        cpg_pendings_fail_applied(
+        wp_cpg_pendings_fail_applied(
             c, WP_E_UNAVAILABLE,
             "the outcome of the change is unknown: this node took the cluster's database "
             "before every member confirmed it",
@@ -185,67 +185,67 @@ static void finish_sync(wp_cpg *c, bool imported)
            "the membership change (round %llu ms)",
            (long long)v, c->n_members, c->leader_nodeid, imported ? " (snapshot imported)" : "",
            (unsigned long long)c->last_sync_took_us / 1000,
-           (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
-    cpg_pendings_check(c);
-    cpg_maybe_bootstrap(c);
-    cpg_changed(c);
+           (unsigned long long)(wp_clock_us() - c->round_us) / 1000);
+    wp_cpg_pendings_check(c);
+    wp_cpg_maybe_bootstrap(c);
+    wp_cpg_changed(c);
 }
 
 /* ---- the state machine --------------------------------------------------- */
 
-void cpg_sync_start_round(wp_cpg *c)
+void wp_cpg_sync_start_round(wp_cpg *c)
 {
     wp_cpg_msg m = {.type = WP_CPG_SYNC_START};
     wp_err err = {0};
 
     m.u.start.epoch.nodeid = c->local_nodeid;
     m.u.start.epoch.counter = ++c->epoch_counter;
-    if (!cpg_send(c, &m, &err))
+    if (!wp_cpg_send(c, &m, &err))
         qb_log(LOG_ERR, "replication: cannot start a sync round: %s (%s)", err.what, err.why);
 }
 
-void cpg_sync_watchdog(wp_cpg *c)
+void wp_cpg_sync_watchdog(wp_cpg *c)
 {
-    uint64_t now = cpg_now_us();
+    uint64_t now = wp_clock_us();
 
-    if (c->mode == CPG_SYNC_SYNCED || !cpg_is_lowest(c) ||
+    if (c->mode == CPG_SYNC_SYNCED || !wp_cpg_is_lowest(c) ||
         now - c->sync_progress_us < WP_CPG_SYNC_STALL_MS * 1000ull)
         return;
     qb_log(LOG_WARNING, "replication: the sync made no progress for %d s (phase %s); restarting it",
-           WP_CPG_SYNC_STALL_MS / 1000, cpg_sync_mode_name(c->mode));
+           WP_CPG_SYNC_STALL_MS / 1000, wp_cpg_sync_mode_name(c->mode));
     c->sync_progress_us = now;
-    cpg_sync_start_round(c);
+    wp_cpg_sync_start_round(c);
 }
 
-void cpg_sync_on_confchg(wp_cpg *c)
+void wp_cpg_sync_on_confchg(wp_cpg *c)
 {
-    c->confchg_us = c->sync_progress_us = cpg_now_us();
+    c->confchg_us = c->sync_progress_us = wp_clock_us();
     reset_round(c, CPG_SYNC_WAIT);
-    cpg_quorum_refresh(c);
+    wp_cpg_quorum_refresh(c);
     if (!c->quorate)
         c->trusted = false;
-    if (cpg_is_lowest(c))
-        cpg_sync_start_round(c);
-    cpg_pendings_check(c);
+    if (wp_cpg_is_lowest(c))
+        wp_cpg_sync_start_round(c);
+    wp_cpg_pendings_check(c);
 }
 
-void cpg_sync_on_start(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
+void wp_cpg_sync_on_start(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m)
 {
     wp_cpg_msg reply = {.type = WP_CPG_SYNC_STATE};
     wp_err err = {0};
 
     (void)from;
     reset_round(c, CPG_SYNC_COLLECT);
-    c->round_us = c->sync_progress_us = cpg_now_us();
+    c->round_us = c->sync_progress_us = wp_clock_us();
     c->epoch = m->u.start.epoch;
     reply.u.state.epoch = c->epoch;
     if (!local_state(c, &reply.u.state.version, reply.u.state.checksum))
         c->dirty = true;
     qb_log(LOG_INFO, "replication: sync round of node %u: state computed in %llu ms",
-           c->epoch.nodeid, (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
+           c->epoch.nodeid, (unsigned long long)(wp_clock_us() - c->round_us) / 1000);
     reply.u.state.dirty = c->dirty;
     reply.u.state.trusted = c->trusted;
-    if (!cpg_send(c, &reply, &err))
+    if (!wp_cpg_send(c, &reply, &err))
         qb_log(LOG_ERR, "replication: cannot send the sync state: %s (%s)", err.what, err.why);
 }
 
@@ -261,7 +261,7 @@ static void send_snapshot(wp_cpg *c)
         return;
     }
     qb_log(LOG_INFO, "replication: sending a snapshot of %zu bytes (%llu ms into the round)", len,
-           (unsigned long long)(cpg_now_us() - c->round_us) / 1000);
+           (unsigned long long)(wp_clock_us() - c->round_us) / 1000);
     size_t off = 0;
     do {
         wp_cpg_msg m = {.type = WP_CPG_SNAP};
@@ -270,7 +270,7 @@ static void send_snapshot(wp_cpg *c)
         m.u.snap.offset = off;
         m.u.snap.len = len - off < WP_CPG_CHUNK ? len - off : WP_CPG_CHUNK;
         m.u.snap.data = buf + off;
-        if (!cpg_send(c, &m, &err)) {
+        if (!wp_cpg_send(c, &m, &err)) {
             qb_log(LOG_ERR, "replication: cannot send the snapshot: %s (%s)", err.what, err.why);
             break;
         }
@@ -310,12 +310,12 @@ static void decide(wp_cpg *c)
         send_snapshot(c);
 }
 
-void cpg_sync_on_state(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
+void wp_cpg_sync_on_state(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m)
 {
     if (c->mode != CPG_SYNC_COLLECT || !epoch_eq(&m->u.state.epoch, &c->epoch))
         return; /* a state of an older round */
     from->has_state = true;
-    c->sync_progress_us = cpg_now_us();
+    c->sync_progress_us = wp_clock_us();
     from->state.nodeid = from->nodeid;
     from->state.version = m->u.state.version;
     memcpy(from->state.checksum, m->u.state.checksum, 65);
@@ -346,14 +346,14 @@ static bool take_chunk(wp_cpg *c, const wp_cpg_msg *m)
     return true;
 }
 
-void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
+void wp_cpg_sync_on_snap(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m)
 {
     wp_err err = {0};
 
     if (c->mode != CPG_SYNC_TRANSFER || !epoch_eq(&m->u.snap.epoch, &c->epoch) ||
         from->nodeid != c->leader_nodeid || from->pid != c->leader_pid)
         return;
-    c->sync_progress_us = cpg_now_us();
+    c->sync_progress_us = wp_clock_us();
     if (c->need_import && !take_chunk(c, m)) {
         resync_dirty(c, "a snapshot chunk did not fit");
         return;
@@ -365,7 +365,7 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         return;
     }
     wp_repl_notify_before_import(c->self); /* the local copy, one last time */
-    uint64_t t0 = cpg_now_us();
+    uint64_t t0 = wp_clock_us();
     if (!wp_db_snapshot_import(c->db, c->snap, c->snap_total, &err)) {
         qb_log(LOG_ERR, "replication: cannot import the leader's snapshot: %s (%s)", err.what,
                err.why);
@@ -373,13 +373,13 @@ void cpg_sync_on_snap(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         return;
     }
     qb_log(LOG_INFO, "replication: imported a snapshot of %zu bytes in %llu ms", c->snap_total,
-           (unsigned long long)(cpg_now_us() - t0) / 1000);
+           (unsigned long long)(wp_clock_us() - t0) / 1000);
     finish_sync(c, true);
 }
 
 /* ---- periodic consistency check ------------------------------------------ */
 
-void cpg_check_on_req(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
+void wp_cpg_check_on_req(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m)
 {
     wp_cpg_msg reply = {.type = WP_CPG_CHECK_REPLY};
     wp_err err = {0};
@@ -395,11 +395,11 @@ void cpg_check_on_req(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
         resync_dirty(c, "cannot compute the checksum");
         return;
     }
-    if (!cpg_send(c, &reply, &err))
+    if (!wp_cpg_send(c, &reply, &err))
         qb_log(LOG_ERR, "replication: cannot send a check reply: %s (%s)", err.what, err.why);
 }
 
-void cpg_check_on_reply(wp_cpg *c, cpg_member *from, const wp_cpg_msg *m)
+void wp_cpg_check_on_reply(wp_cpg *c, wp_cpg_member *from, const wp_cpg_msg *m)
 {
     wp_cpg_reply replies[CPG_MEMBERS_MAX] = {0};
     size_t me = 0;

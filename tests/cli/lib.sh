@@ -77,6 +77,16 @@ fail() {
     if [ -s "$OUT" ]; then sed 's/^/    stdout: /' "$OUT" | head -8; fi
 }
 
+# for_others PROG: print the path of a copy of PROG that other users (nobody)
+# can run: $TMP/bin/NAME, mode 0755 in a 0755 directory (the test makes $TMP
+# 0711).  The clone itself may be closed to them (a clone under /root): a
+# test must not depend on where the clone lives.
+for_others() {
+    local copy
+    copy=$TMP/bin/$(basename "$1")
+    mkdir -p "$TMP/bin" && chmod 0755 "$TMP/bin" && install -m 0755 "$1" "$copy" && echo "$copy"
+}
+
 # wp ARGS...: the CLI against this test's daemon; stdout/stderr to $OUT/$ERR.
 wp() {
     timeout -k 5 "$CALL_TIMEOUT" "$WOLFPACK" --socket "$SOCK" "$@" >"$OUT" 2>"$ERR"

@@ -3,10 +3,13 @@
 # under a temporary install root ($WOLFPACK_APP_ROOT), started as a
 # supervised local service on 127.0.0.1 and a free port, records written,
 # backed up (and checked with tar + sha256sum), the database damaged and
-# restored, records back; refusals (running app, damaged archive, existing
+# restored, records back; refusals (running app, damaged archive, hostile
+# archives with correct checksums -- a file database turned into a tree
+# holding a hard link to a file outside, a setuid file --, existing
 # target, bad kit, service pack, --cluster of a Standard edition) change
 # nothing; list/show JSON; remove keeps the databases, --purge deletes
-# them; a killed service is restarted by its supervisor; a standalone
+# exactly what the install created (never a database it found, nor the
+# parents that were there: a directory database kept below /srv); a killed service is restarted by its supervisor; a standalone
 # install on a cluster node warns (a fake daemon says "corosync"); the
 # service pack's upgrade step converts the database for recordstore 1.1.
 . "$(dirname "$0")/lib.sh"
@@ -192,6 +195,49 @@ expect_fail 7 "a truncated archive is refused" wp app restore recordstore --from
 printf 'not an archive\n' >"$TMP/foreign"
 expect_fail 7 "a foreign file is refused" wp app restore recordstore --from "$TMP/foreign"
 expect_err "says it is not a wolfpack backup" 'not a wolfpack backup'
+# hostile archives with correct checksums (docs/SECURITY.md): the kit's file
+# database as a directory holding a hard link to a file outside; a tree
+# with a setuid file, which verify already refuses
+echo "outside, untouched" >"$TMP/outside"
+chmod 0644 "$TMP/outside"
+hostile() { # hostile FILE KIND ENTRY-TYPE NAME [TARGET]: a backup of recordstore 1.0
+    python3 - "$@" <<'EOF'
+import hashlib, io, json, sys, tarfile
+out, kind, etype, name = sys.argv[1:5]
+target = sys.argv[5] if len(sys.argv) > 5 else ""
+inner = io.BytesIO()
+with tarfile.open(fileobj=inner, mode="w", format=tarfile.PAX_FORMAT) as t:
+    top = tarfile.TarInfo("./"); top.type = tarfile.DIRTYPE; top.mode = 0o755
+    t.addfile(top)
+    e = tarfile.TarInfo(name)
+    if etype == "hardlink":
+        e.type = tarfile.LNKTYPE; e.linkname = target; e.mode = 0o644
+    else:
+        e.mode = 0o4755; e.size = 2
+    t.addfile(e, io.BytesIO(b"#!") if etype != "hardlink" else None)
+data = inner.getvalue()
+info = json.dumps({"format": "wolfpack-backup/1", "app": "recordstore", "version": "1.0",
+                   "created": "2026-01-01T00:00:00Z",
+                   "files": [{"path": "databases/records", "database": "records",
+                              "size": len(data), "kind": kind}]}).encode()
+man = ("%s  wolfpack-backup.json\n%s  databases/records\n" % (
+    hashlib.sha256(info).hexdigest(), hashlib.sha256(data).hexdigest())).encode()
+with tarfile.open(out, mode="w", format=tarfile.PAX_FORMAT) as t:
+    for n, b in (("wolfpack-backup.json", info), ("databases/records", data),
+                 ("MANIFEST.sha256", man)):
+        ti = tarfile.TarInfo(n); ti.size = len(b); ti.mode = 0o644
+        t.addfile(ti, io.BytesIO(b))
+EOF
+}
+hostile "$TMP/hardlink.tar" directory hardlink ./pw "$TMP/outside"
+expect_fail 4 "a file database archived as a directory is refused" \
+    wp app restore recordstore --from "$TMP/hardlink.tar"
+expect_err "says the kit has it as a file" 'as a directory, but recordstore has it as a file'
+hostile "$TMP/setuid.tar" directory setuid ./sh
+expect_fail 7 "verify refuses a tree with a setuid file" wp app verify "$TMP/setuid.tar"
+expect_err "and says why" "setuid"
+check "the file outside is untouched" \
+    bash -c "[ \"\$(cat '$TMP/outside')\" = 'outside, untouched' ] && [ \$(stat -c %h '$TMP/outside') = 1 ]"
 check "the database is still unchanged" bash -c "[ \"\$(cat '$DB')\" = garbage ]"
 check "no temporary file beside the database" \
     bash -c "[ \"\$(ls -A '$(dirname "$DB")')\" = records.db ]"
@@ -224,9 +270,44 @@ expect_fail 3 "show of a removed app" wp app show recordstore
 expect_ok "reinstall keeps the existing database" wp app install "$KITS/recordstore" --set port="$PORT"
 expect_out "says so" 'kept the existing database records'
 expect_ok "remove --purge" wp app remove recordstore --purge
-check "the database is deleted" [ ! -e "$DB" ]
+expect_out "says the database it found stays" "kept the database $DB .the install found it there"
+check "purge keeps a database the install found" [ -s "$DB" ]
+rm -rf "$ROOT/var/lib/recordstore"
+expect_ok "install on a root without the database" wp app install "$KITS/recordstore" --set port="$PORT"
+expect_ok "remove --purge" wp app remove recordstore --purge
+check "the database it created is deleted" [ ! -e "$DB" ]
+check "and the directories it created" [ ! -e "$ROOT/var/lib/recordstore" ]
 expect_ok "list --json is empty" wp app list --json
 check "nothing installed" jq -e 'length == 0' "$OUT"
+
+# ---- purge deletes exactly what the install created --------------------------------------------
+# A kit with a directory database the install finds (with a file in it)
+# below a parent that exists too, and program files below a pre-existing
+# empty /opt: purge deletes the database it created and the directories it
+# made, never the directory it kept nor the parents that were there.
+PK=$TMP/recordstore-spool
+cp -r "$KITS/recordstore" "$PK"
+sed -i 's|^services:|  - name: spool\n    kind: directory\n    standalone: /srv/pk/spool\n    clustered: pk/spool\n\n&|' \
+    "$PK/kit.yaml"
+mkdir -p "$ROOT/srv/pk/spool/sub" "$ROOT/opt"
+echo "mail of before" >"$ROOT/srv/pk/spool/sub/keep.txt"
+expect_ok "install finding an existing directory database" wp app install "$PK" --set port="$PORT"
+expect_out "says it kept it" "kept the existing database spool at $ROOT/srv/pk/spool"
+check "the record lists what it created" \
+    jq -e --arg db "$DB" --arg sp "$ROOT/srv/pk/spool" \
+    '(.created | index($db)) != null and (.created | index($sp)) == null and
+     (.created | index($sp + "/..")) == null' "$ROOT/var/lib/wolfpack/apps/recordstore.json"
+expect_ok "remove --purge" wp app remove recordstore --purge
+expect_out "says the kept directory stays" "kept the database $ROOT/srv/pk/spool .the install found it"
+check "the kept directory database is intact" \
+    grep -qx "mail of before" "$ROOT/srv/pk/spool/sub/keep.txt"
+check "its pre-existing parent stays" [ -d "$ROOT/srv/pk" ]
+check "the pre-existing empty /opt stays" [ -d "$ROOT/opt" ]
+check "the program files and the directories the install made are gone" \
+    [ ! -e "$ROOT/opt/recordstore" ]
+check "the database it created is deleted" [ ! -e "$DB" ]
+check "and its directory" [ ! -e "$ROOT/var/lib/recordstore" ]
+rm -rf "$ROOT/srv" "$ROOT/opt"
 
 # ---- a Standard edition (may not be clustered) --------------------------------------------------
 STD=$TMP/recordstore-standard

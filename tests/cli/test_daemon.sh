@@ -114,18 +114,20 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
     start_daemon --admin-group users
     chmod 0711 "$TMP"
     chmod 0666 "$SOCK"
+    # uid 65534 runs a copy: the clone may be closed to it (under /root)
+    OTHERS_WPCALL=$(for_others "$WPCALL") || fail "copy $WPCALL for other users"
     RC=0
-    setpriv --reuid=65534 --regid=65534 --clear-groups "$WPCALL" --timeout 20 "$SOCK" \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$OTHERS_WPCALL" --timeout 20 "$SOCK" \
         '{"op":"status"}' >"$OUT" 2>"$ERR" || RC=$?
     expect_rc 1 "a peer outside the admin group gets an error reply"
     check "... permission, naming the group" \
         jq -e '.error.code == "permission" and (.error.todo|test("users"))' "$OUT"
     RC=0
-    setpriv --reuid=65534 --regid=100 --clear-groups "$WPCALL" --timeout 20 "$SOCK" \
+    setpriv --reuid=65534 --regid=100 --clear-groups "$OTHERS_WPCALL" --timeout 20 "$SOCK" \
         '{"op":"status"}' >"$OUT" 2>"$ERR" || RC=$?
     expect_rc 0 "a peer whose gid is the admin group is served"
     RC=0
-    setpriv --reuid=65534 --regid=65534 --clear-groups "$WPCALL" --timeout 20 \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$OTHERS_WPCALL" --timeout 20 \
         --connections 140 "$SOCK" '{"op":"status"}' >"$OUT" 2>"$ERR" || RC=$?
     check "many refused peers at once are all told" jq -e '.error.code == "permission"' "$OUT"
     check "daemon alive after many refused peers" alive
@@ -133,7 +135,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
     start_daemon --admin-group no-such-group-wp
     chmod 0666 "$SOCK"
     RC=0
-    setpriv --reuid=65534 --regid=100 --clear-groups "$WPCALL" --timeout 20 "$SOCK" \
+    setpriv --reuid=65534 --regid=100 --clear-groups "$OTHERS_WPCALL" --timeout 20 "$SOCK" \
         '{"op":"status"}' >"$OUT" 2>"$ERR" || RC=$?
     check "admin group missing: only root (non-root refused)" \
         jq -e '.error.code == "permission"' "$OUT"

@@ -1,9 +1,9 @@
 #!/bin/bash
 # tests/cli/test_escape.sh -- text from outside is escaped where a person
 # sees it (docs/SECURITY.md, "Text from outside"; src/lib/text.h):
-#   - a Generic Service command may hold a newline (validation allows tab
-#     and newline): `resource show` prints it as \n, it cannot forge the
-#     next line of the output; --json keeps the exact value;
+#   - a Generic Service command with a newline is refused (validation: a
+#     command line is one line), and the refusal quotes it escaped: it
+#     cannot forge a line of the error output; nothing is created;
 #   - an error quoting a name typed on the command line (ESC, OSC, CR,
 #     newline) prints it escaped on stderr;
 #   - a request whose op holds ESC and a newline, and a refused change
@@ -26,16 +26,13 @@ no_raw_controls() {
 start_daemon
 expect_ok "a group" wp group create g1
 
-# ---- 1. a value with a newline cannot forge a line of `resource show`
+# ---- 1. a value with a newline cannot forge a line of the output
 cmd=$(printf '/bin/true\n  node:          forged')
-expect_ok "a command with a newline is accepted" \
+expect_fail 2 "a command with a newline is refused" \
     wp resource create r1 --group g1 --type "Generic Service" --prop "command=$cmd"
-expect_ok "resource show" wp resource show r1
-check "no forged line in the human output" bash -c "! grep -q '^  node: *forged' '$OUT'"
-expect_out "the newline is shown as \\n" '^  command: /bin/true\\n  node: +forged$'
-expect_ok "resource show --json" wp --json resource show r1
-check "--json keeps the exact value" \
-    jq -e --arg c "$cmd" '.props.command == $c' "$OUT"
+check "no forged line in the error" bash -c "! grep -q '^  node: *forged' '$ERR'"
+expect_err "the newline is quoted as \\x0a" '/bin/true\\x0a  node: +forged'
+expect_fail 3 "nothing was created" wp resource show r1
 
 # ---- 2. errors quoting a name from the command line
 bad=$(printf 'x\033]0;owned\007\033[31mred\r\nerror: forged')

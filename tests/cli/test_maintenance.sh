@@ -78,7 +78,7 @@ expect_fail 2 "maintenance without on/off" wp cluster maintenance
 expect_fail 2 "maintenance maybe" wp cluster maintenance maybe
 expect_err "the refusal says on or off" "on or off"
 expect_ok "cluster maintenance --help" wp cluster maintenance --help
-expect_out "help shows the usage" 'wolfpack cluster maintenance on\|off'
+expect_out "help shows the usage" 'wolfpack cluster maintenance on/off'
 
 # --- unmanaged resource -----------------------------------------------------------
 expect_ok "resource unmanage mweb-svc" wp resource unmanage mweb-svc

@@ -9,6 +9,10 @@
 #   - daemon restarted with --admin-group nogroup: nobody (primary group
 #     nogroup) is let in, a uid outside that group is still refused.
 # Every refusal leaves the database version alone.
+#
+# The CLI nobody runs is a copy in this test's own directory (0711, a 0755
+# bin/ inside): the clone may live where nobody cannot enter (/root/...),
+# and the test must not depend on that.
 . "$(dirname "$0")/lib.sh"
 
 # as UID GID CMD...: run CMD as that user with no supplementary groups.
@@ -18,7 +22,7 @@ as() {
     setpriv --reuid="$uid" --regid="$gid" --clear-groups "$@"
 }
 nobody_wp() {
-    as nobody nogroup timeout -k 5 30 "$WOLFPACK" --socket "$SOCK" "$@"
+    as nobody nogroup timeout -k 5 30 "$NOBODY_WOLFPACK" --socket "$SOCK" "$@"
 }
 
 if ! command -v setpriv >/dev/null; then
@@ -26,6 +30,8 @@ if ! command -v setpriv >/dev/null; then
     finish
 fi
 chmod 0711 "$TMP" # let other users reach the socket inside
+NOBODY_WOLFPACK=$(for_others "$WOLFPACK") || fail "copy $WOLFPACK to $TMP/bin for other users"
+check "nobody can run the CLI copy" as nobody nogroup "$NOBODY_WOLFPACK" --help
 start_daemon
 expect_ok "root may change" wp group create rootmade
 
@@ -53,7 +59,7 @@ check "status --json parses" json_ok "$OUT"
 expect_ok "member of the admin group: group create" nobody_wp group create bynobody
 expect_ok "the change is there" wp group show bynobody
 expect_fail 6 "uid 4242 (not in the admin group) refused" \
-    as 4242 4242 timeout -k 5 30 "$WOLFPACK" --socket "$SOCK" group create evil2
+    as 4242 4242 timeout -k 5 30 "$NOBODY_WOLFPACK" --socket "$SOCK" group create evil2
 expect_err "names the admin group" 'nogroup'
 
 finish

@@ -168,6 +168,26 @@ wp n2 app config mailserver nosuch=1 || rc=$?
 check "an unknown parameter is refused (exit 2), nothing changed" sh -c \
     "[ $rc -eq 2 ] && '$TC' exec n1 '$WOLFPACK' app config mailserver | grep -qx '  size_limit=2000000'"
 
+# ---- secrets: the users' passwords are a hash-list secret (docs/SECURITY.md, "Secrets") -------------
+no_clear_password() {
+    local n
+    for n in n1 n2 n3; do
+        # install records, the cluster database (and its WAL), the agents' log
+        if "$TC" exec $n sh -c "grep -rIqs -e alice-pw -e bob-pw $WOLFPACK_APP_ROOT/var/lib/wolfpack/apps /var/lib/wolfpack/agents.log; grep -aqs -e alice-pw -e bob-pw /var/lib/wolfpack/*.db*"; then
+            echo "    a password in the clear on $n" >&2
+            return 1
+        fi
+    done
+    wp n1 app show mailserver --json && ! grep -q -e alice-pw -e CRYPT "$TMP/out" || return 1
+    wp n2 app list --json && ! grep -q -e alice-pw -e CRYPT "$TMP/out" || return 1
+    wp n1 resource show mailserver-dovecot --json && ! grep -q alice-pw "$TMP/out" || return 1
+}
+check "the passwords are in no record, database, log or output in the clear" no_clear_password
+check "app config shows users=(secret)" sh -c \
+    "'$TC' exec n3 '$WOLFPACK' app config mailserver | grep -qx '  users=(secret)'"
+check "the record keeps them as crypt(3) hashes" sh -c \
+    "'$TC' exec n2 jq -e '.parameters.users | test(\"^alice:[{]CRYPT[}][$]y[$]\")' $WOLFPACK_APP_ROOT/var/lib/wolfpack/apps/mailserver.json >/dev/null"
+
 # ---- 6. the rolling service pack: layout 1 -> layout 2 -----------------------------------------------
 check "sp apply mailserver-sp1 --group mail (rolling)" wp n1 app sp apply "$KITS/mailserver-sp1" --group mail
 check "its report: the store backed up, verified, upgraded once" grep -q 'upgraded once' "$TMP/out"

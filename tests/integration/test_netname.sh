@@ -135,8 +135,9 @@ expect "quick with the old address fails and names both" 1 "answers 198.51.100.5
 
 # another host (the client namespace, a different host name) takes the
 # name over, as a survivor does; n1's late stop must leave it alone
+install -m 0600 -o root -g root "$WPTC_DIR/dns/tsig.key" "$TMP/client.key" # keys are private
 OUT=$("$TC" exec client "$WPAGENT" --run-dir "$TMP/run" "Network Name" mail start \
-    "${DNSP[@]}" "tsig_key_file=$WPTC_DIR/dns/tsig.key" address=198.51.100.52 2>&1)
+    "${DNSP[@]}" "tsig_key_file=$TMP/client.key" address=198.51.100.52 2>&1)
 RC=$?
 expect "another host registers the name" 0
 agent n1 stop "${DNSP[@]}" "tsig_key_file=$KEY"
@@ -159,12 +160,17 @@ sed 's/secret "[^"]*"/secret "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="/' \
 sed 's/^key "[^"]*"/key "no-such-key"/' "$WPTC_DIR/dns/tsig.key" >"$TMP/unknown.key"
 grep -q AAAAAAAA "$TMP/wrong.key" && grep -q no-such-key "$TMP/unknown.key" ||
     fail "could not make the wrong keys"
+chmod 0600 "$TMP/wrong.key" "$TMP/unknown.key"
+install -m 0644 "$TMP/client.key" "$TMP/readable.key"
+agent n1 start "${DNSP[@]}" "tsig_key_file=$TMP/readable.key" address=198.51.100.50
+expect "a key file others may read is refused" 1 "is not private (mode 0644"
 agent n1 start "${DNSP[@]}" "tsig_key_file=$TMP/wrong.key" address=198.51.100.50
 expect "a wrong secret is refused: NOTAUTH, BADSIG" 1 "answered NOTAUTH with TSIG error BADSIG"
 agent n1 start "${DNSP[@]}" "tsig_key_file=$TMP/unknown.key" address=198.51.100.50
 expect "an unknown key is refused: BADKEY" 1 "TSIG error BADKEY"
 agent n1 start "${DNSP[@]}" address=198.51.100.50
 expect "an unsigned update is refused: REFUSED" 1 "answered REFUSED"
+expect "an unsigned update is announced loudly" 1 "WARNING: DNS updates for mail.$ZONE. are sent UNSIGNED"
 check "nothing was registered by the refused updates" resolves client "mail.$ZONE" ""
 agent n1 start hostname=mail "dns_zone=$ZONE" dns_server=198.51.100.201 \
     "tsig_key_file=$KEY" address=198.51.100.50

@@ -368,6 +368,14 @@ others=$(for n in n1 n2 n3; do [ "$n" != "$victim" ] && echo -n "$n,"; done)
 "$TC" partition "$victim" "${others%,}" >/dev/null
 owner=$(wait_online "$victim" 60) && ok "vs Online on $owner" || bad "vs Online after the partition"
 check "$victim lost the disk (no mount)" not_mounted_on "$victim"
+# quorum lost: the address goes first, before the Network Name waits for
+# a DNS server the cut-off node cannot reach (docs/EXECUTOR.md)
+first_stop_after_loss() {
+    sed -n '/this node lost quorum/,$p' "$WPTC_DIR/nodes/$1/var/log/wolfpack/wolfpackd.log" |
+        grep -m1 -oE 'executor: stop [a-z]+ ' | awk '{print $3}'
+}
+check "$victim's quorum-loss stops began with the address" \
+    test "$(first_stop_after_loss "$victim")" = ip
 check "the name resolves to the address" resolves
 check "every acknowledged record is there" all_acked
 "$TC" heal >/dev/null

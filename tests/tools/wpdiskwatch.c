@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "../../src/agents/disk.h"
+#include "../../src/lib/clock.h"
 
 #define MAX_ITEMS 16
 
@@ -115,7 +116,7 @@ static int watch(int argc, char **argv)
     bool have_prev = false;
     int fd = lease_dev ? wp_disk_open(lease_dev, false, NULL) : -1;
     while (!stop_flag) {
-        int64_t now = wp_disk_now_ms();
+        int64_t now = wp_clock_ms();
         int mounted = 0;
         for (int i = 0; i < npid; i++) {
             bool m = pid_mounts(pids[i], devs, ndev);
@@ -151,7 +152,7 @@ static int watch(int argc, char **argv)
         sleep_ms(every);
     }
     if (overlap_since >= 0)
-        overlap_ms += wp_disk_now_ms() - overlap_since;
+        overlap_ms += wp_clock_ms() - overlap_since;
     printf("samples %ld mount-changes %ld lease-changes %ld overlaps %ld overlap-ms %lld\n",
            samples, mount_changes, lease_changes, overlaps, (long long)overlap_ms);
     if (fd >= 0)

@@ -280,6 +280,26 @@ static void db_commands(void **state)
     json_decref(list);
 }
 
+/* WOLFPACK_APP_TASK_TIMEOUT: a positive number of seconds, else the
+ * default (one parse for every wait of the application setup). */
+static void task_timeout_from_env(void **state)
+{
+    (void)state;
+    const struct {
+        const char *text;
+        long want;
+    } cases[] = {{NULL, 120}, {"30", 30},   {"1", 1}, {"0", 120},
+                 {"-5", 120}, {"abc", 120}, {"", 120}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].text)
+            setenv(WP_APP_TASK_TIMEOUT_ENV, cases[i].text, 1);
+        else
+            unsetenv(WP_APP_TASK_TIMEOUT_ENV);
+        assert_int_equal(wp_app_task_timeout_s(), cases[i].want);
+    }
+    unsetenv(WP_APP_TASK_TIMEOUT_ENV);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +309,7 @@ int main(void)
         cmocka_unit_test(storage_by_class),
         cmocka_unit_test(article_texts),
         cmocka_unit_test(argv_join_round_trip),
+        cmocka_unit_test(task_timeout_from_env),
         cmocka_unit_test_setup_teardown(db_commands, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

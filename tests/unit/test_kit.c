@@ -165,6 +165,14 @@ static const bad_case bad_cases[] = {
     {HEAD "databases:\n  - name: d\n    kind: directory\n    standalone: /var/d\n"
           "    clustered: d\n    initial: x\n",
      "kit.yaml:10: databases[0].initial:", "starts empty"},
+    {HEAD "databases:\n  - name: d\n    standalone: /var/d\n    clustered: d\n    owners: [mail]\n",
+     "kit.yaml:9: databases[0].owners:", "only a database of kind directory"},
+    {HEAD "databases:\n  - name: d\n    kind: directory\n    standalone: /var/d\n"
+          "    clustered: d\n    owners: [\"-x\"]\n",
+     "kit.yaml:10: databases[0].owners[0]:", "user or group name"},
+    {HEAD "databases:\n  - name: d\n    kind: directory\n    standalone: /var/d\n"
+          "    clustered: d\n    owners: [a, b, c, d, e, f, g, h, i]\n",
+     "kit.yaml:10: databases[0].owners:", "at most 8"},
     {HEAD "upgrades_from: [\"0.9\"]\n", "kit.yaml:5: upgrade:", "required with upgrades_from"},
     {HEAD "upgrade:\n  command: /bin/up\n", "kit.yaml:6: upgrades_from:", "required with upgrade"},
     {HEAD "upgrades_from: [\"1\"]\nupgrade:\n  command: /bin/up\n",
@@ -195,6 +203,38 @@ static void test_bad_manifests(void **state)
                      c->prefix, c->also ? c->also : "");
         assert_true(err.why[0] && err.todo[0]);
     }
+}
+
+/* A directory database's owners reach the install record, with its kind,
+ * for a restore to check against. */
+static void test_db_owners(void **state)
+{
+    (void)state;
+    wp_err err = {0};
+    wp_kit *kit = parse(HEAD "databases:\n  - name: q\n    kind: directory\n"
+                             "    standalone: /var/q\n    clustered: q\n"
+                             "    owners: [postfix, postdrop]\n",
+                        &err);
+    if (!kit)
+        fail_msg("refused: %s (%s)", err.what, err.why);
+    assert_int_equal(kit->dbs[0].nowners, 2);
+    assert_string_equal(kit->dbs[0].owners[1], "postdrop");
+    wp_app_env env;
+    assert_true(wp_app_env_init(&env, "/tmp/approot", &err));
+    json_t *rec = wp_app_record_from_kit(&env, kit, NULL, &err);
+    assert_non_null(rec);
+    json_t *db = json_array_get(json_object_get(rec, "databases"), 0);
+    assert_string_equal(json_string_value(json_object_get(db, "kind")), "directory");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(db, "owners"), 0)),
+                        "postfix");
+    wp_backup_spec spec;
+    wp_backup_db *dbs = NULL;
+    assert_true(wp_app_backup_spec(rec, &spec, &dbs, &err));
+    assert_int_equal(dbs[0].kind, WP_BACKUP_KIND_DIRECTORY);
+    assert_int_equal(json_array_size(dbs[0].owners), 2);
+    free(dbs);
+    json_decref(rec);
+    wp_kit_free(kit);
 }
 
 static void test_kit_files_must_exist(void **state)
@@ -316,9 +356,13 @@ static void test_app_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_manifest),   cmocka_unit_test(test_service_pack),
-        cmocka_unit_test(test_bad_manifests),   cmocka_unit_test(test_kit_files_must_exist),
-        cmocka_unit_test(test_expand),          cmocka_unit_test(test_app_names),
+        cmocka_unit_test(test_good_manifest),
+        cmocka_unit_test(test_service_pack),
+        cmocka_unit_test(test_bad_manifests),
+        cmocka_unit_test(test_db_owners),
+        cmocka_unit_test(test_kit_files_must_exist),
+        cmocka_unit_test(test_expand),
+        cmocka_unit_test(test_app_names),
         cmocka_unit_test(test_record_from_kit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

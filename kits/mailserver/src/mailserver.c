@@ -10,6 +10,7 @@
  *   mailserver dovecot OPTIONS     render HOME/dovecot, exec dovecot -F -c ...
  *   mailserver check-smtp OPTIONS  the greeting must be "220 HOSTNAME ..."
  *   mailserver check-imap OPTIONS  the greeting names HOSTNAME; LOGIN as the first user
+ *                                  through the node's check master user (below)
  *   mailserver upgrade --store S   convert the mail store to this version's layout
  *   mailserver deliver --store S QUEUE_ID RECIPIENT
  *                                  (Postfix's pipe) the message on stdin into the
@@ -19,6 +20,15 @@
  * (Postfix queue), --store DIR (mail store), --state DIR (Dovecot state),
  * --address A, --hostname H, --domain D, --users "u1:pw1,u2:pw2",
  * --size-limit BYTES, --smtp-port P, --imap-port P.
+ *
+ * Passwords: the kit marks `users` a hash-list secret, so wolfpack hands
+ * over "NAME:{CRYPT}$y$..." (docs/SECURITY.md, "Secrets"); a password
+ * with a {SCHEME} prefix goes to Dovecot as it is, a bare one as {PLAIN}.
+ * The health check cannot know the users' passwords, so each `dovecot`
+ * start makes a random token for a Dovecot master user (wolfpack-check,
+ * HOME/dovecot/master-users) and keeps it in HOME/dovecot/check-token
+ * (mode 0600, root): check-imap logs in as "FIRSTUSER*wolfpack-check", which
+ * still goes through the users file (pass = yes) and the mail store.
  *
  * Mail store layouts: 1 (mailserver 1.0) keeps a flat Maildir per address,
  * STORE/alice@example.org/; 2 (mailserver 1.1, kits/mailserver-sp1 defines
@@ -440,13 +450,16 @@ static char *dovecot_conf(const ms_opts *o, const char *dir)
                "mail_location = maildir:%s/%s\n"
                "mail_fsync = always\n"
                "default_internal_user = dovecot\ndefault_login_user = dovenull\n"
+               "auth_master_user_separator = *\n"
+               "passdb {\n  driver = passwd-file\n  master = yes\n  pass = yes\n"
+               "  args = scheme=PLAIN %s/master-users\n}\n"
                "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %s/users\n}\n"
                "userdb {\n  driver = static\n  args = uid=" MS_MAIL_USER " gid=" MS_MAIL_USER
                " home=%s/%s\n}\n"
                "service imap-login {\n  inet_listener imap {\n    address = %s\n    port = %s\n"
                "  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n",
                MS_VERSION, o->address, dir, o->state, o->address, o->hostname, o->hostname,
-               MS_VERSION, o->store, mail_dir(), dir, o->store, mail_home(), o->address,
+               MS_VERSION, o->store, mail_dir(), dir, dir, o->store, mail_home(), o->address,
                o->imap_port);
 }
 
@@ -454,12 +467,36 @@ static char *dovecot_users(const ms_opts *o)
 {
     char *text = fmt("");
     for (size_t i = 0; i < o->nusers; i++) {
-        char *next =
-            fmt("%s%s@%s:{PLAIN}%s::::::\n", text, o->user[i].name, o->domain, o->user[i].pass);
+        const char *pass = o->user[i].pass;
+        char *next = fmt("%s%s@%s:%s%s::::::\n", text, o->user[i].name, o->domain,
+                         pass[0] == '{' ? "" : "{PLAIN}", pass);
         free(text);
         text = next;
     }
     return text;
+}
+
+#define MS_CHECK_USER "wolfpack-check"
+
+/* A fresh random token for the check master user: HOME/dovecot/check-token
+ * (root only) and master-users (Dovecot's auth reads it as dovecot). */
+static bool write_check_token(const char *dir)
+{
+    unsigned char rnd[16];
+    char token[33];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    bool ok = fd >= 0 && read(fd, rnd, sizeof rnd) == (ssize_t)sizeof rnd;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        return fail("cannot read /dev/urandom: %s", strerror(errno)), false;
+    for (size_t i = 0; i < sizeof rnd; i++)
+        snprintf(token + 2 * i, 3, "%02x", rnd[i]);
+    char *users = fmt("%s/master-users", dir);
+    ok = write_file(fmt("%s/check-token", dir), token, 0600) &&
+         write_file(users, fmt(MS_CHECK_USER ":{PLAIN}%s::::::\n", token), 0640) &&
+         chown_to(users, "dovecot");
+    return ok;
 }
 
 static int run_dovecot(ms_opts *o)
@@ -470,11 +507,12 @@ static int run_dovecot(ms_opts *o)
         return 2;
     char *dir = fmt("%s/dovecot", o->home), *run = fmt("%s/run", dir);
     char *conf = fmt("%s/dovecot.conf", dir);
-    bool ok =
-        mkdir_p(o->home, 0755) && mkdir_p(dir, 0755) && mkdir_p(run, 0755) &&
-        mkdir_p(o->state, 0750) && mkdir_p(o->store, 0750) && chown_to(o->store, MS_MAIL_USER) &&
-        check_layout(o->store) && write_file(fmt("%s/users", dir), dovecot_users(o), 0640) &&
-        chown_to(fmt("%s/users", dir), "dovecot") && write_file(conf, dovecot_conf(o, dir), 0644);
+    bool ok = mkdir_p(o->home, 0755) && mkdir_p(dir, 0755) && mkdir_p(run, 0755) &&
+              mkdir_p(o->state, 0750) && mkdir_p(o->store, 0750) &&
+              chown_to(o->store, MS_MAIL_USER) && check_layout(o->store) &&
+              write_check_token(dir) && write_file(fmt("%s/users", dir), dovecot_users(o), 0640) &&
+              chown_to(fmt("%s/users", dir), "dovecot") &&
+              write_file(conf, dovecot_conf(o, dir), 0644);
     if (!ok)
         return 1;
     fflush(NULL);
@@ -563,8 +601,24 @@ static int check_imap(ms_opts *o)
     snprintf(want, sizeof want, " %s IMAP ready", o->hostname);
     bool greeted = read_line(fd, line, sizeof line) && strncmp(line, "* OK ", 5) == 0 &&
                    strstr(line, want) != NULL;
-    snprintf(cmd, sizeof cmd, "a1 LOGIN \"%s@%s\" \"%s\"\r\n", o->user[0].name, o->domain,
-             o->user[0].pass);
+    char token[64] = "";
+    if (o->home) { /* the master user of this node's Dovecot */
+        FILE *f = fopen(fmt("%s/dovecot/check-token", o->home), "r");
+        if (!f || !fgets(token, sizeof token, f))
+            token[0] = '\0';
+        if (f)
+            fclose(f);
+        token[strcspn(token, "\n")] = '\0';
+    }
+    if (token[0])
+        snprintf(cmd, sizeof cmd, "a1 LOGIN \"%s@%s*" MS_CHECK_USER "\" \"%s\"\r\n",
+                 o->user[0].name, o->domain, token);
+    else if (o->user[0].pass[0] != '{')
+        snprintf(cmd, sizeof cmd, "a1 LOGIN \"%s@%s\" \"%s\"\r\n", o->user[0].name, o->domain,
+                 o->user[0].pass);
+    else
+        return fail("no check token in %s/dovecot (give --home) and the passwords are hashed",
+                    o->home ? o->home : "HOME");
     bool ok = greeted && say(fd, cmd) && imap_answer(fd, "a1", line, sizeof line);
     say(fd, "a2 LOGOUT\r\n");
     close(fd);

@@ -1,0 +1,16 @@
+/*
+ * json.h -- reading a string member of a JSON object (jansson), the one
+ * getter every part uses instead of spelling
+ * json_string_value(json_object_get(o, key)) or keeping its own copy.
+ */
+#ifndef WP_JSON_H
+#define WP_JSON_H
+
+#include <jansson.h>
+
+/* o[key] when o is an object and the member a string; otherwise NULL. */
+const char *wp_json_str(const json_t *o, const char *key);
+/* The same, with fallback in place of NULL. */
+const char *wp_json_str_or(const json_t *o, const char *key, const char *fallback);
+
+#endif
