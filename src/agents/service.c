@@ -192,7 +192,8 @@ static char **command_argv(const char *key, const char *line, wp_err *err)
 {
     char **argv = wp_argv_split(line, err);
     if (argv && access(argv[0], X_OK) != 0) {
-        wp_errf(err, WP_E_NOTFOUND, "the %s program %s cannot be run", key, argv[0]);
+        wp_errf(err, WP_E_NOTFOUND, "the %s program %s cannot be run%s", key, argv[0],
+                errno == ENOENT ? " (not installed)" : "");
         wp_err_why(err, "%s", strerror(errno));
         wp_err_todo(err, "install it on this node or correct the %s property", key);
         wp_argv_free(argv);

@@ -118,6 +118,8 @@ int wp_cmd_disk(wp_cli *cli, int argc, char **argv); /* cmd_disk.c: local, no da
 int wp_cmd_fence(wp_cli *cli, int argc, char **argv);
 int wp_cmd_node_fence(wp_cli *cli, int argc, char **argv);
 int wp_cmd_node_confirm_down(wp_cli *cli, int argc, char **argv);
+/* cmd_history.c: who changed what (src/db/audit.c) */
+int wp_cmd_history(wp_cli *cli, int argc, char **argv);
 
 /* Shared by verbs: run a read op that takes an optional {name} and print the
  * result as JSON (with --json) or through print_human. */
@@ -156,6 +158,14 @@ int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, cons
  * {name}, acknowledged "Noun NAME: done (version N)". */
 int wp_cli_change_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                         const char *usage, const char *done);
+/* manage / unmanage NAME: op (group.set, resource.set) {name, policy:
+ * {managed: "true"|"false"}}, acknowledged with what it means. */
+int wp_cli_set_managed(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
+                       const char *usage, bool managed);
+/* placement.c: before a move or a drain, from one status read.  false with
+ * err (what, why, to do) when it cannot be done now. */
+bool wp_cli_move_possible(wp_cli *cli, const char *group, const char *to, wp_err *err);
+bool wp_cli_drain_possible(wp_cli *cli, const char *node, wp_err *err);
 /* SUB NAME (no options): delete op {name}, acknowledged "Deleted noun NAME
  * (version N)"; the name is left for the daemon to judge. */
 int wp_cli_delete_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,

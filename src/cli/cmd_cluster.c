@@ -1,11 +1,15 @@
 /*
- * cmd_cluster.c -- `wolfpack cluster show` and `wolfpack cluster create`.
+ * cmd_cluster.c -- `wolfpack cluster show`, `wolfpack cluster maintenance
+ * on|off` (the cluster.maintenance command), `wolfpack cluster export`
+ * (the configuration as JSON, from the list queries) and `wolfpack cluster
+ * create`.
  *
  * `show` asks the daemon; `create` writes corosync.conf and the authkey on
  * this machine before any daemon runs, so it is delegated to
  * cluster_setup.c (wp_cli_cluster_create), which takes the arguments after
  * "create" and returns the exit status.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -17,7 +21,11 @@
 
 static const char usage_show[] = "wolfpack cluster show [--json]";
 static const char usage_create[] = "wolfpack cluster create NAME --node NAME=ADDR ...";
+static const char usage_maint[] = "wolfpack cluster maintenance on/off";
+static const char usage_export[] = "wolfpack cluster export";
 static const char usage[] = "wolfpack cluster show [--json] | "
+                            "wolfpack cluster maintenance on/off | "
+                            "wolfpack cluster export | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
 
 static void print_cluster(const json_t *c, FILE *out)
@@ -76,10 +84,85 @@ static int cluster_create(wp_cli *cli, int argc, char **argv)
 #endif
 }
 
+static int cluster_maintenance(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_maint, "on or off", 1, &a, &status))
+        return status;
+    bool on = strcmp(a.pos[0], "on") == 0;
+    if (!on && strcmp(a.pos[0], "off") != 0)
+        return wp_cli_usage_error(usage_maint, "expected on or off, got '%s'", a.pos[0]);
+    return wp_cli_change(
+        cli, "cluster.maintenance", json_pack("{s:b}", "on", on),
+        on ? "Cluster: maintenance mode ON (no monitoring, no recovery, nothing started or "
+             "stopped; resources keep running)"
+           : "Cluster: maintenance mode OFF (every node probes what runs there, then the "
+             "cluster acts again)");
+}
+
+/* Keep only `keys` of each object of a list (the configuration, not the
+ * runtime state). */
+static json_t *pick(const json_t *list, const char *const *keys)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        json_t *o = json_object();
+        for (const char *const *k = keys; *k; k++) {
+            json_t *f = json_object_get(v, *k);
+            if (f && !(json_is_object(f) && json_object_size(f) == 0))
+                json_object_set(o, *k, f);
+        }
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
+static int cluster_export(wp_cli *cli, int argc, char **argv)
+{
+    static const char *const node_keys[] = {"name", "id", "address", NULL};
+    static const char *const group_keys[] = {"name", "policy", "constraints", NULL};
+    static const char *const res_keys[] = {"name",   "group",      "type", "props",
+                                           "policy", "depends_on", NULL};
+    static const char *const ops[] = {"cluster.show", "group.list", "resource.list", "fence.list",
+                                      "app.list"};
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_export, "nothing", 0, &a, &status))
+        return status;
+    json_t *got[5] = {NULL};
+    wp_err err = {0};
+    for (size_t i = 0; i < 5; i++) {
+        if (!(got[i] = wp_cli_call(cli, ops[i], NULL, NULL, &err))) {
+            for (size_t k = 0; k < i; k++)
+                json_decref(got[k]);
+            return wp_cli_fail(&err);
+        }
+    }
+    json_t *out = json_pack(
+        "{s:s, s:O, s:o, s:o, s:o, s:O, s:O}", "format", "wolfpack-export-1", "cluster",
+        json_object_get(got[0], "name") ? json_object_get(got[0], "name") : json_null(), "nodes",
+        pick(json_object_get(got[0], "nodes"), node_keys), "groups", pick(got[1], group_keys),
+        "resources", pick(got[2], res_keys), "fence_devices", got[3], "apps", got[4]);
+    char *text = out ? json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    json_decref(out);
+    for (size_t k = 0; k < 5; k++)
+        json_decref(got[k]);
+    return text ? 0 : 1;
+}
+
 int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
 {
     static const wp_cli_sub subs[] = {
         {"show", cluster_show, usage_show},
+        {"maintenance", cluster_maintenance, usage_maint},
+        {"export", cluster_export, usage_export},
         {"create", cluster_create, usage_create},
     };
     return wp_cli_dispatch(cli, argc, argv, "cluster", usage, subs, sizeof subs / sizeof subs[0]);

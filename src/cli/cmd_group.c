@@ -12,6 +12,8 @@
  * `group show` prints both what is wanted and what is.
  */
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "../lib/model.h"
 #include "cli.h"
@@ -23,7 +25,12 @@ static const char usage_list[] = "wolfpack group list [--json]";
 static const char usage_set[] = "wolfpack group set NAME [--policy K=V ...] [--reset K ...]";
 static const char usage_online[] = "wolfpack group online NAME";
 static const char usage_offline[] = "wolfpack group offline NAME";
-static const char usage_move[] = "wolfpack group move NAME [--to NODE]";
+static const char usage_move[] = "wolfpack group move NAME [--to NODE [--lifetime DURATION]]";
+static const char usage_ban[] = "wolfpack group ban NAME --from NODE [--lifetime DURATION]";
+static const char usage_clear[] = "wolfpack group clear NAME";
+static const char usage_manage[] = "wolfpack group manage NAME";
+static const char usage_unmanage[] = "wolfpack group unmanage NAME";
+static const char usage_cleanup[] = "wolfpack group cleanup NAME";
 
 static void print_list(const json_t *groups, FILE *out)
 {
@@ -45,6 +52,46 @@ static void print_list(const json_t *groups, FILE *out)
     wp_table_free(t);
 }
 
+/* "until 2026-12-07 19:20:00 UTC", "until cleared" or "ended ..." */
+static const char *until_text(const json_t *until, char *buf, size_t size)
+{
+    time_t t = (time_t)json_integer_value(until);
+    struct tm tm;
+    char when[64];
+    if (t == 0)
+        return "until 'wolfpack group clear'";
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    snprintf(buf, size, "%s %s", t > time(NULL) ? "until" : "ended", when);
+    return buf;
+}
+
+/* The operator's move and ban constraints, one line each. */
+static void print_constraints(const json_t *g, FILE *out)
+{
+    const json_t *c = json_object_get(g, "constraints");
+    const json_t *prefer = json_object_get(c, "prefer");
+    const char *node;
+    json_t *until;
+    char line[256], when[96];
+    if (json_object_size(c) == 0) {
+        wp_cli_print_kv(out, 11, "constraints", "none");
+        return;
+    }
+    if (prefer) {
+        snprintf(line, sizeof line, "prefers %s %s",
+                 json_string_value(json_object_get(prefer, "node")),
+                 until_text(json_object_get(prefer, "until"), when, sizeof when));
+        wp_cli_print_kv(out, 11, "constraint", line);
+    }
+    json_object_foreach((json_t *)json_object_get(c, "ban"), node, until)
+    {
+        snprintf(line, sizeof line, "banned from %s %s", node,
+                 until_text(until, when, sizeof when));
+        wp_cli_print_kv(out, 11, "constraint", line);
+    }
+}
+
 static void print_one(const json_t *g, FILE *out)
 {
     char buf[1024];
@@ -58,6 +105,7 @@ static void print_one(const json_t *g, FILE *out)
     wp_cli_print_kv(out, 9, "failovers", count);
     wp_cli_print_kv(out, 9, "resources",
                     wp_cli_text(json_object_get(g, "resources"), buf, sizeof buf));
+    print_constraints(g, out);
     wp_cli_print_object_block(out, "Policy", json_object_get(g, "policy"));
 }
 
@@ -153,27 +201,123 @@ static int group_offline(wp_cli *cli, int argc, char **argv)
                                "target offline (the cluster takes it offline)");
 }
 
+/* --lifetime DURATION -> the unix time it ends (this machine's clock). */
+static bool lifetime_until(const wp_cli_opt *o, const char *usage, json_int_t *until, int *status)
+{
+    long secs = 0;
+    wp_err err = {0};
+    *until = 0;
+    if (o->count == 0)
+        return true;
+    if (o->count > 1) {
+        *status = wp_cli_usage_error(usage, "--lifetime given more than once");
+        return false;
+    }
+    if (!wp_duration_parse(o->values[0], &secs, &err) || secs <= 0) {
+        *status = wp_cli_usage_error(usage, "--lifetime '%s' is not a duration such as 30m or 1h",
+                                     o->values[0]);
+        return false;
+    }
+    *until = (json_int_t)time(NULL) + secs;
+    return true;
+}
+
 static int group_move(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_opt opts[] = {{.name = "--to", .has_value = true}};
+    wp_cli_opt opts[] = {{.name = "--to", .has_value = true},
+                         {.name = "--lifetime", .has_value = true}};
     wp_cli_args a;
     int status;
-    if (!parse_sub(cli, argc, argv, opts, 1, usage_move, 1, &a, &status))
+    json_int_t until;
+    if (!parse_sub(cli, argc, argv, opts, 2, usage_move, 1, &a, &status))
         return status;
     if ((status = check_name(a.pos[0])))
         return status;
     if (opts[0].count > 1)
         return wp_cli_usage_error(usage_move, "--to given more than once");
     const char *to = opts[0].count ? opts[0].values[0] : NULL;
+    if (opts[1].count && !to)
+        return wp_cli_usage_error(usage_move, "--lifetime needs --to NODE");
+    if (!lifetime_until(&opts[1], usage_move, &until, &status))
+        return status;
     wp_err err = {0};
     if (to && !wp_name_valid("node", to, &err))
+        return wp_cli_fail(&err);
+    if (!wp_cli_move_possible(cli, a.pos[0], to, &err))
         return wp_cli_fail(&err);
     json_t *args = json_pack("{s:s}", "name", a.pos[0]);
     if (to)
         json_object_set_new(args, "to", json_string(to));
-    char msg[192];
-    snprintf(msg, sizeof msg, "Group %s: moves to %s", a.pos[0], to ? to : "the best other node");
+    if (until)
+        json_object_set_new(args, "until", json_integer(until));
+    char msg[256];
+    if (until)
+        snprintf(msg, sizeof msg, "Group %s: moves to %s and prefers it for %s", a.pos[0], to,
+                 opts[1].values[0]);
+    else
+        snprintf(msg, sizeof msg, "Group %s: moves to %s", a.pos[0],
+                 to ? to : "the best other node");
     return wp_cli_change(cli, "group.move", args, msg);
+}
+
+static int group_ban(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--from", .has_value = true},
+                         {.name = "--lifetime", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    json_int_t until;
+    if (!parse_sub(cli, argc, argv, opts, 2, usage_ban, 1, &a, &status))
+        return status;
+    if ((status = check_name(a.pos[0])))
+        return status;
+    if (opts[0].count != 1)
+        return wp_cli_usage_error(usage_ban, "give --from NODE once");
+    if (!lifetime_until(&opts[1], usage_ban, &until, &status))
+        return status;
+    const char *from = opts[0].values[0];
+    wp_err err = {0};
+    if (!wp_name_valid("node", from, &err))
+        return wp_cli_fail(&err);
+    json_t *st = wp_cli_call(cli, "group.show", json_pack("{s:s}", "name", a.pos[0]), NULL, &err);
+    if (!st)
+        return wp_cli_fail(&err);
+    const char *owner = json_string_value(json_object_get(st, "owner"));
+    bool owns = owner && strcasecmp(owner, from) == 0 &&
+                strcmp(json_string_value(json_object_get(st, "target")), "online") == 0;
+    json_decref(st);
+    if (owns && !wp_cli_move_possible(cli, a.pos[0], NULL, &err))
+        return wp_cli_fail(&err);
+    json_t *args = json_pack("{s:s, s:s}", "name", a.pos[0], "node", from);
+    if (until)
+        json_object_set_new(args, "until", json_integer(until));
+    char msg[256];
+    snprintf(msg, sizeof msg, "Group %s: banned from %s %s%s", a.pos[0], from,
+             until ? "for " : "until 'wolfpack group clear'", until ? opts[1].values[0] : "");
+    return wp_cli_change(cli, "group.ban", args, msg);
+}
+
+static int group_clear(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_change_named(cli, argc, argv, "group", "group.clear", usage_clear,
+                               "move and ban constraints cleared");
+}
+
+static int group_manage(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_set_managed(cli, argc, argv, "group", "group.set", usage_manage, true);
+}
+
+static int group_unmanage(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_set_managed(cli, argc, argv, "group", "group.set", usage_unmanage, false);
+}
+
+static int group_cleanup(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_change_named(cli, argc, argv, "group", "group.cleanup", usage_cleanup,
+                               "failures forgotten (its nodes probe what runs; the cluster "
+                               "decides again)");
 }
 
 int wp_cmd_group(wp_cli *cli, int argc, char **argv)
@@ -185,8 +329,14 @@ int wp_cmd_group(wp_cli *cli, int argc, char **argv)
                                       {"set", group_set, usage_set},
                                       {"online", group_online, usage_online},
                                       {"offline", group_offline, usage_offline},
-                                      {"move", group_move, usage_move}};
-    static const char usage[] =
-        "wolfpack group create|delete|show|list|set|online|offline|move ...";
+                                      {"move", group_move, usage_move},
+                                      {"manage", group_manage, usage_manage},
+                                      {"unmanage", group_unmanage, usage_unmanage},
+                                      {"cleanup", group_cleanup, usage_cleanup},
+                                      {"ban", group_ban, usage_ban},
+                                      {"clear", group_clear, usage_clear}};
+    static const char usage[] = "wolfpack group "
+                                "create|delete|show|list|set|online|offline|move|manage|unmanage|"
+                                "cleanup|ban|clear ...";
     return wp_cli_dispatch(cli, argc, argv, "group", usage, subs, sizeof subs / sizeof subs[0]);
 }

@@ -194,6 +194,13 @@ static int node_resume(wp_cli *cli, int argc, char **argv)
 
 static int node_drain(wp_cli *cli, int argc, char **argv)
 {
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_drain, "node NAME", 1, &a, &status))
+        return status;
+    wp_err err = {0};
+    if (!wp_name_valid("node", a.pos[0], &err) || !wp_cli_drain_possible(cli, a.pos[0], &err))
+        return wp_cli_fail(&err);
     return wp_cli_change_named(cli, argc, argv, "node", "node.drain", usage_drain,
                                "drained (its groups move to other nodes)");
 }

@@ -29,6 +29,9 @@ static const char usage_undepend[] = "wolfpack resource undepend NAME --on OTHER
 static const char usage_online[] = "wolfpack resource online NAME";
 static const char usage_offline[] = "wolfpack resource offline NAME";
 static const char usage_fail[] = "wolfpack resource fail NAME";
+static const char usage_manage[] = "wolfpack resource manage NAME";
+static const char usage_unmanage[] = "wolfpack resource unmanage NAME";
+static const char usage_cleanup[] = "wolfpack resource cleanup NAME";
 
 static void print_list(const json_t *resources, FILE *out)
 {
@@ -51,6 +54,24 @@ static void print_list(const json_t *resources, FILE *out)
     wp_table_free(t);
 }
 
+/* "n1: 2, n2: 1" (failures per node) or "none". */
+static const char *failures_text(const json_t *r, char *buf, size_t size)
+{
+    const char *node;
+    json_t *count;
+    size_t used = 0;
+    snprintf(buf, size, "none");
+    json_object_foreach((json_t *)json_object_get(r, "failures"), node, count)
+    {
+        int n = snprintf(buf + used, size - used, "%s%s: %lld", used ? ", " : "", node,
+                         (long long)json_integer_value(count));
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
 static void print_one(const json_t *r, FILE *out)
 {
     static const char *const keys[] = {"group",    "type",       "class",      "state",
@@ -64,6 +85,13 @@ static void print_one(const json_t *r, FILE *out)
             snprintf(buf, sizeof buf, "%zu", json_array_size(v));
         wp_cli_print_kv(out, 13, keys[i],
                         strcmp(keys[i], "restarts") == 0 ? buf : wp_cli_text(v, buf, sizeof buf));
+    }
+    wp_cli_print_kv(out, 13, "failures", failures_text(r, buf, sizeof buf));
+    const char *stop = json_string_value(json_object_get(r, "stop_failed"));
+    if (stop) {
+        snprintf(buf, sizeof buf, "on %s (it may still run there; 'wolfpack resource cleanup')",
+                 stop);
+        wp_cli_print_kv(out, 13, "stop failed", buf);
     }
     wp_cli_print_object_block(out, "Properties", json_object_get(r, "props"));
     wp_cli_print_object_block(out, "Policy", json_object_get(r, "policy"));
@@ -248,6 +276,23 @@ static int resource_fail(wp_cli *cli, int argc, char **argv)
                                "failure simulated (the cluster's restart policy applies)");
 }
 
+static int resource_manage(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_set_managed(cli, argc, argv, "resource", "resource.set", usage_manage, true);
+}
+
+static int resource_unmanage(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_set_managed(cli, argc, argv, "resource", "resource.set", usage_unmanage, false);
+}
+
+static int resource_cleanup(wp_cli *cli, int argc, char **argv)
+{
+    return wp_cli_change_named(cli, argc, argv, "resource", "resource.cleanup", usage_cleanup,
+                               "failures forgotten (its node probes it; the cluster decides "
+                               "again)");
+}
+
 int wp_cmd_resource(wp_cli *cli, int argc, char **argv)
 {
     static const wp_cli_sub subs[] = {{"create", resource_create, usage_create},
@@ -259,8 +304,12 @@ int wp_cmd_resource(wp_cli *cli, int argc, char **argv)
                                       {"undepend", resource_undepend, usage_undepend},
                                       {"online", resource_online, usage_online},
                                       {"offline", resource_offline, usage_offline},
-                                      {"fail", resource_fail, usage_fail}};
-    static const char usage[] =
-        "wolfpack resource create|set|delete|show|list|depend|undepend|online|offline|fail ...";
+                                      {"fail", resource_fail, usage_fail},
+                                      {"manage", resource_manage, usage_manage},
+                                      {"unmanage", resource_unmanage, usage_unmanage},
+                                      {"cleanup", resource_cleanup, usage_cleanup}};
+    static const char usage[] = "wolfpack resource "
+                                "create|set|delete|show|list|depend|undepend|online|offline|fail|"
+                                "manage|unmanage|cleanup ...";
     return wp_cli_dispatch(cli, argc, argv, "resource", usage, subs, sizeof subs / sizeof subs[0]);
 }

@@ -189,8 +189,24 @@ static const char *coordinator(const json_t *st)
     return name;
 }
 
+/* Maintenance mode: the first thing a person sees, so nobody wonders why
+ * nothing recovers. */
+static void print_maintenance(const json_t *st, const status_view *v, FILE *out)
+{
+    static const char banner[] =
+        "*** MAINTENANCE MODE: the cluster monitors, starts, stops and moves nothing; resources "
+        "keep running as they are. Leave it with 'wolfpack cluster maintenance off'. ***";
+    if (!json_is_true(json_object_get(st, "maintenance")))
+        return;
+    if (v->color)
+        fprintf(out, "\033[%sm%s\033[0m\n\n", SGR_RED, banner);
+    else
+        fprintf(out, "%s\n\n", banner);
+}
+
 static void print_header(const json_t *st, const status_view *v, FILE *out)
 {
+    print_maintenance(st, v, out);
     static const char *const keys[] = {"cluster", "version", "transport", "sync"};
     static const char *const labels[] = {"Cluster", "Version", "Transport", "Sync"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -415,8 +431,39 @@ static bool restart_text(const json_t *r, const status_view *v, char *buf, size_
     return true;
 }
 
-/* What a person wants to know beside a resource's state. */
+static const char *resource_note_state(const json_t *r, const status_view *v, char *buf,
+                                       size_t size);
+
+/* "unmanaged" (policy managed=false), a failed stop, and what else there
+ * is to say, separated by "; " (failure counts: print_failures). */
 static const char *resource_note(const json_t *r, const status_view *v, char *buf, size_t size)
+{
+    char rest[1200], stop[128] = "";
+    const char *n = resource_note_state(r, v, rest, sizeof rest);
+    const char *managed =
+        json_string_value(json_object_get(json_object_get(r, "policy"), "managed"));
+    const char *stop_node = json_string_value(json_object_get(r, "stop_failed"));
+    const char *parts[3] = {managed && strcmp(managed, "false") == 0 ? "unmanaged" : NULL, NULL, n};
+    size_t used = 0;
+    if (stop_node) {
+        snprintf(stop, sizeof stop, "STOP FAILED on %s", stop_node);
+        parts[1] = stop;
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < 3; i++) {
+        if (!parts[i])
+            continue;
+        int k = snprintf(buf + used, size - used, "%s%s", used ? "; " : "", parts[i]);
+        if (k < 0 || (size_t)k >= size - used)
+            break;
+        used += (size_t)k;
+    }
+    return used ? buf : NULL;
+}
+
+/* What a person wants to know beside a resource's state. */
+static const char *resource_note_state(const json_t *r, const status_view *v, char *buf,
+                                       size_t size)
 {
     const char *state = wp_json_str(r, "state");
     const char *error = wp_json_str(r, "last_error");
@@ -471,6 +518,36 @@ static void print_resources(const json_t *resources, const status_view *v, FILE 
     }
     fprintf(out, "\nResources:\n");
     wp_table_print(t, out, "  ");
+    wp_table_free(t);
+}
+
+/* Failure counts per resource and node (docs/OPERATIONS.md); nothing when
+ * no resource has failed since its last clean-up. */
+static void print_failures(const json_t *resources, FILE *out)
+{
+    static const char *const head[] = {"RESOURCE", "NODE", "FAILURES", "LAST ERROR"};
+    wp_table *t = wp_table_new(4, head);
+    size_t i, rows = 0;
+    json_t *r;
+    json_array_foreach(resources, i, r)
+    {
+        const char *node;
+        json_t *count;
+        json_object_foreach(json_object_get(r, "failures"), node, count)
+        {
+            char n[32];
+            const char *err =
+                same(wp_json_str(r, "node"), node) ? wp_json_str(r, "last_error") : NULL;
+            snprintf(n, sizeof n, "%lld", (long long)json_integer_value(count));
+            const char *row[] = {wp_json_str(r, "name"), node, n, err ? err : "-"};
+            wp_table_add(t, row);
+            rows++;
+        }
+    }
+    if (rows) {
+        fprintf(out, "\nFailures (forget them with 'wolfpack resource cleanup NAME'):\n");
+        wp_table_print(t, out, "  ");
+    }
     wp_table_free(t);
 }
 
@@ -551,8 +628,10 @@ static void print_human(const status_snap *s, const status_view *v, FILE *out)
     print_nodes(s->st, v, out);
     print_fencing(s->st, out);
     print_groups(s->st, s->res, v, out);
-    if (s->res)
+    if (s->res) {
         print_resources(s->res, v, out);
+        print_failures(s->res, out);
+    }
 }
 
 /* ---- reading a status ------------------------------------------------------------ */

@@ -47,6 +47,7 @@ static const char usage_text[] =
     "  app backup APP --to FILE [--online] | restore APP --from FILE\n"
     "  app sp apply SP [--group G] [--plan | --single | --rollback] [--force] ...\n"
     "  app migrate APP --group G | --create-group NAME ... | --rollback\n"
+    "  history [--since DURATION|UNIXTIME] [--group G]\n"
     "\n"
     "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET ")\n"
     "  --timeout SECONDS  how long to wait for each reply (default $WOLFPACK_TIMEOUT,\n"
@@ -67,7 +68,7 @@ static const struct verb {
 } verbs[] = {
     {"status", wp_cmd_status}, {"cluster", wp_cmd_cluster},   {"node", wp_cmd_node},
     {"group", wp_cmd_group},   {"resource", wp_cmd_resource}, {"disk", wp_cmd_disk},
-    {"app", wp_cmd_app},       {"fence", wp_cmd_fence},
+    {"app", wp_cmd_app},       {"fence", wp_cmd_fence},       {"history", wp_cmd_history},
 };
 
 static verb_fn find_verb(const char *name)

@@ -116,6 +116,29 @@ static int change_named(wp_cli *cli, int argc, char **argv, const char *noun, co
     return wp_cli_change(cli, op, json_pack("{s:s}", "name", a.pos[0]), msg);
 }
 
+int wp_cli_set_managed(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
+                       const char *usage, bool managed)
+{
+    wp_cli_args a;
+    int status;
+    if (!one_name(cli, argc, argv, noun, usage, &a, &status))
+        return status;
+    wp_err err = {0};
+    if (!wp_name_valid(noun, a.pos[0], &err))
+        return wp_cli_fail(&err);
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             managed ? "%c%s %s: managed (the cluster starts, stops, restarts and moves it "
+                       "again)"
+                     : "%c%s %s: unmanaged (the cluster leaves it as it is: no start, stop, "
+                       "restart or move)",
+             toupper((unsigned char)noun[0]), noun + 1, a.pos[0]);
+    return wp_cli_change(cli, op,
+                         json_pack("{s:s, s:{s:s}}", "name", a.pos[0], "policy", "managed",
+                                   managed ? "true" : "false"),
+                         msg);
+}
+
 int wp_cli_change_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                         const char *usage, const char *done)
 {

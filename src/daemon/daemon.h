@@ -173,6 +173,7 @@ bool wp_ipc_listen(wp_daemon *d, wp_err *err);
 void wp_ipc_close_all(wp_daemon *d);
 wp_conn *wp_ipc_conn_find(wp_daemon *d, uint64_t id);
 uint64_t wp_ipc_conn_id(const wp_conn *c);
+uid_t wp_ipc_conn_uid(const wp_conn *c); /* the peer's credentials (SO_PEERCRED) */
 /* Queue a reply (stolen) on a connection and try to write it. */
 void wp_ipc_reply(wp_daemon *d, wp_conn *c, json_t *reply);
 /* A command of this connection finished: it may read its next request. */
@@ -242,6 +243,7 @@ void wp_exec_on_report(wp_daemon *d, const json_t *args);
 void wp_exec_on_view(wp_daemon *d);        /* membership/quorum changed */
 void wp_exec_remember_local(wp_daemon *d); /* start-up: what the local db says runs here */
 void wp_exec_before_import(wp_daemon *d);  /* a sync is about to replace the local db */
+void wp_exec_request_probe(wp_daemon *d);  /* left maintenance, clean-up: probe what runs here */
 bool wp_exec_owns_pid(const wp_daemon *d, pid_t pid);
 bool wp_exec_busy_with(const wp_daemon *d, const char *resource);
 /* A plan of this group is still running somewhere (the coordinator waits). */

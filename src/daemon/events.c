@@ -193,6 +193,10 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
         wp_exec_on_report(d, args);
     else if (strcmp(op, "app.task") == 0)
         wp_apptask_on_applied(d, args);
+    else if ((strcmp(op, "cluster.maintenance") == 0 &&
+              !json_is_true(json_object_get(args, "on"))) ||
+             strcmp(op, "resource.cleanup") == 0 || strcmp(op, "group.cleanup") == 0)
+        wp_exec_request_probe(d); /* what really runs here, before the next decision */
     else if (strcmp(op, "node.poison") == 0)
         wp_wdog_on_poison(d, args);
     else if (strcmp(op, "node.add") == 0 || strcmp(op, "cluster.create") == 0 ||

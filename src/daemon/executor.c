@@ -1121,3 +1121,14 @@ void wp_exec_free(wp_exec *x)
     json_decref(x->report_latest);
     free(x);
 }
+
+/* Probe again what the database places here (leaving maintenance mode, a
+ * clean-up): at once when the view is ready, else at the next ready view. */
+void wp_exec_request_probe(wp_daemon *d)
+{
+    if (!d->exec)
+        return;
+    d->exec->need_probe = true;
+    if (wp_view_ready(d))
+        probe_all(d);
+}

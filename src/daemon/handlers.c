@@ -15,7 +15,9 @@
  * arguments are read without further type checks; values (names, types,
  * policies) are for the database to judge.
  */
+#include <pwd.h>
 #include <qb/qblog.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -152,11 +154,18 @@ static json_t *do_fence_show(wp_daemon *d, const json_t *args, wp_err *err)
     return wp_db_fence_show(d->db, wp_json_str(args, "name"), true, err);
 }
 
+static json_t *do_history(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    (void)args;
+    return wp_db_history(d->db, err);
+}
+
 static const struct {
     const char *op;
     read_fn fn;
 } read_ops[] = {
     {"status", do_status},
+    {"history", do_history},
     {"cluster.show", do_cluster_show},
     {"node.list", do_node_list},
     {"node.show", do_node_show},
@@ -257,10 +266,33 @@ static bool submit_for(wp_daemon *d, uint64_t conn_id, const json_t *cmd, wp_err
     return true;
 }
 
+/* The client's command with "by": who made it (the socket's peer
+ * credentials), on which node, when (audit: src/db/audit.c). */
+static json_t *with_author(wp_daemon *d, const wp_conn *c, const json_t *cmd)
+{
+    uid_t uid = wp_ipc_conn_uid(c);
+    char buf[1024], user[64];
+    struct passwd pw, *found = NULL;
+    json_t *out = json_copy((json_t *)cmd);
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
+        snprintf(user, sizeof user, "%s", found->pw_name);
+    else
+        snprintf(user, sizeof user, "uid %u", (unsigned)uid);
+    if (out)
+        json_object_set_new(out, "by",
+                            json_pack("{s:I, s:s, s:s, s:I}", "uid", (json_int_t)uid, "user", user,
+                                      "node", d->view.local_name[0] ? d->view.local_name : "?",
+                                      "at", (json_int_t)time(NULL)));
+    return out;
+}
+
 static bool submit_change(wp_daemon *d, wp_conn *c, const wp_request *req)
 {
     wp_err err = {0};
-    if (submit_for(d, wp_ipc_conn_id(c), req->json, &err))
+    json_t *cmd = with_author(d, c, req->json);
+    bool sent = submit_for(d, wp_ipc_conn_id(c), cmd ? cmd : req->json, &err);
+    json_decref(cmd);
+    if (sent)
         return false;
     wp_ipc_reply(d, c, wp_reply_error(d, &err));
     return true;

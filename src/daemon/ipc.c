@@ -88,6 +88,11 @@ uint64_t wp_ipc_conn_id(const wp_conn *c)
     return c->id;
 }
 
+uid_t wp_ipc_conn_uid(const wp_conn *c)
+{
+    return c->uid;
+}
+
 wp_conn *wp_ipc_conn_find(wp_daemon *d, uint64_t id)
 {
     for (wp_conn *c = d->conns; c; c = c->next)

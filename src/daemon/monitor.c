@@ -15,7 +15,9 @@
  * wp_mon_reconcile (every tick) follows the database: monitors appear for
  * resources that came Online here and go for the others.  A check's result
  * is dropped when the resource was meanwhile taken by the executor or is no
- * longer Online here.  Quorum loss stops every monitor.
+ * longer Online here.  Quorum loss stops every monitor, and so does the
+ * cluster's maintenance mode (wp_db_maintenance): no check runs and no
+ * failure is reported until it ends.
  */
 #include <qb/qblog.h>
 #include <stdio.h>
@@ -111,7 +113,8 @@ static void on_check_done(void *data, wp_agent_rc rc, const wp_err *err)
     wp_daemon *d = mo->m->d;
 
     mo->job = NULL;
-    if (rc != WP_AGENT_OK && wp_view_ready(d) && still_ours(d, mo->resource)) {
+    if (rc != WP_AGENT_OK && wp_view_ready(d) && !wp_db_maintenance(d->db) &&
+        still_ours(d, mo->resource)) {
         char text[900];
         if (rc == WP_AGENT_NOT_RUNNING)
             snprintf(text, sizeof text, "%s: %s", wp_agent_op_name(mo->op),
@@ -220,8 +223,10 @@ void wp_mon_reconcile(wp_daemon *d)
 
     if (!m)
         return;
-    /* only the resources placed here: a monitor runs where its resource is */
-    list = wp_db_resource_select(d->db, NULL, d->view.local_name, &err);
+    /* only the resources placed here: a monitor runs where its resource is;
+     * none at all in maintenance mode */
+    list = wp_db_maintenance(d->db) ? json_array()
+                                    : wp_db_resource_select(d->db, NULL, d->view.local_name, &err);
     for (mon *mo = m->list; mo; mo = mo->next)
         mo->seen = false;
     json_array_foreach(list, i, r)

@@ -9,6 +9,8 @@
  * transaction back, so nothing changes, not even the version.
  * wp_db_check() runs the same and always rolls back.  wp_db_apply_batch()
  * wraps many commands in one transaction, each in its own savepoint.
+ * A change a client made carries wolfpackd's "by" object beside op and
+ * args; it is recorded in the change history (audit.c).
  *
  * Handlers (ops_*.c) may therefore trust the JSON types of their args but
  * must validate every value (src/lib/model.h) and every reference.
@@ -44,9 +46,14 @@ static const op_handler handlers[] = {
     {"group.online", db_op_group_online},
     {"group.offline", db_op_group_offline},
     {"group.move", db_op_group_move},
+    {"group.ban", db_op_group_ban},
+    {"group.clear", db_op_group_clear},
     {"resource.online", db_op_resource_online},
     {"resource.offline", db_op_resource_offline},
     {"resource.fail", db_op_resource_fail},
+    {"resource.cleanup", db_op_resource_cleanup},
+    {"group.cleanup", db_op_group_cleanup},
+    {"cluster.maintenance", db_op_cluster_maintenance},
     {"resource.report", db_op_resource_report},
     {"sched.commit", db_op_sched_commit},
     {"app.register", db_op_app_register},
@@ -132,7 +139,7 @@ static bool run_command(wp_db *db, const json_t *cmd, wp_err *err)
 {
     const json_t *args = NULL;
     db_op_fn fn = command_handler(cmd, &args, err);
-    return fn && fn(db, args, err) && db_version_bump(db, err);
+    return fn && fn(db, args, err) && db_audit_record(db, cmd, err) && db_version_bump(db, err);
 }
 
 static void rollback(wp_db *db)

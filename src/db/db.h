@@ -39,7 +39,7 @@
  * depends_on is refused, and so is an undepend that would leave it without.
  *
  * Queries return new JSON (caller owns, json_decref):
- *   wp_db_status:        {"cluster": NAME|null, "version": N,
+ *   wp_db_status:        {"cluster": NAME|null, "version": N, "maintenance": bool,
  *                         "nodes": [node...], "groups": [group...]}
  *   node:     {"name", "id", "address", "paused": bool}
  *   group:    {"name", "policy": {...}, "owner": NAME|null, "state",
@@ -96,6 +96,11 @@ bool wp_db_apply_batch(wp_db *db, const json_t *const *cmds, size_t count, wp_er
 
 /* Queries. */
 json_t *wp_db_status(wp_db *db, wp_err *err);
+/* The change history, oldest first: [{version, at, uid, user, node, op,
+ * args}] (the last 1000 changes clients made; src/db/audit.c). */
+json_t *wp_db_history(wp_db *db, wp_err *err);
+/* Is the cluster in maintenance mode (cluster.maintenance {on: true})? */
+bool wp_db_maintenance(wp_db *db);
 json_t *wp_db_node_list(wp_db *db, wp_err *err);
 json_t *wp_db_node_show(wp_db *db, const char *name, wp_err *err);
 json_t *wp_db_group_list(wp_db *db, wp_err *err);
@@ -138,6 +143,15 @@ bool wp_db_checksum(wp_db *db, char out[65], wp_err *err);
  *                              /fail): an Online resource becomes Failed
  *                              with error "failure simulated by operator";
  *                              refused for a resource that is not Online
+ *   resource.cleanup {name}    forget its failures: restart history, last
+ *                              error, Failed -> Offline (its node probes it
+ *                              and reports what runs); its group's failover
+ *                              history is cleared too
+ *   group.cleanup {name}       the same for every resource of the group
+ *   cluster.maintenance {on}   maintenance mode (meta 'maintenance'): the
+ *                              scheduler acts on nothing and the monitors
+ *                              stop; leaving it, every node probes what
+ *                              the database places there
  * Internal commands (wolfpackd only; not accepted from IPC clients):
  *   resource.report {name, node, state, at, error?}
  *                              the executor's or a monitor's result:

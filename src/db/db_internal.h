@@ -115,6 +115,30 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err);
+/* audit.c: record cmd's "by" (who made it) in the change history. */
+bool db_audit_record(wp_db *db, const json_t *cmd, wp_err *err);
+/* failures.c: each resource's failure record (in meta, "failures:NAME"). */
+bool db_failure_note(wp_db *db, const char *resource, const char *node, int64_t at, bool stop,
+                     wp_err *err);
+bool db_failure_forget(wp_db *db, const char *resource, wp_err *err);
+bool db_failure_forget_group(wp_db *db, const char *group, wp_err *err);
+/* {"failures": {NODE: count}, "stop_failed": NODE|null} (caller owns). */
+json_t *db_failure_counts(wp_db *db, const char *resource);
+/* The failure times on `node` (a new array); *stop_failed: a stop failed there. */
+json_t *db_failure_sched(wp_db *db, const char *resource, const char *node, bool *stop_failed);
+/* constraints.c: a group's placement constraints (in meta, "place:NAME"). */
+bool db_op_group_ban(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_clear(wp_db *db, const json_t *args, wp_err *err);
+bool db_constraint_prefer(wp_db *db, const char *group, const char *node, const json_t *args,
+                          wp_err *err);
+bool db_constraint_forget(wp_db *db, const char *group, wp_err *err);
+/* {"prefer": {"node", "until"}, "ban": {NODE: until}} as stored (caller owns). */
+json_t *db_constraints(wp_db *db, const char *group);
+/* Add "prefer" and "banned" (those in force at `now`) to a scheduler-input row. */
+void db_constraints_sched(wp_db *db, const char *group, int64_t now, json_t *row);
+bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_cluster_maintenance(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_sched_commit(wp_db *db, const json_t *args, wp_err *err);
 /* ops_app.c: clustered applications (records in meta, see there) */

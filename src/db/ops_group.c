@@ -85,7 +85,7 @@ bool db_op_group_delete(wp_db *db, const json_t *args, wp_err *err)
     sqlite3_stmt *st = ok ? db_stmt(db, "DELETE FROM grp WHERE name = ?1", err) : NULL;
     if (st) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-        ok = db_step_done(db, st, "delete a group", err);
+        ok = db_step_done(db, st, "delete a group", err) && db_constraint_forget(db, name, err);
     } else {
         ok = false;
     }

@@ -231,7 +231,7 @@ bool db_op_resource_delete(wp_db *db, const json_t *args, wp_err *err)
     sqlite3_stmt *st = ok ? db_stmt(db, "DELETE FROM resource WHERE name = ?1", err) : NULL;
     if (st) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-        ok = db_step_done(db, st, "delete a resource", err);
+        ok = db_step_done(db, st, "delete a resource", err) && db_failure_forget(db, name, err);
     } else {
         ok = false;
     }

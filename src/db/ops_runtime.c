@@ -1,7 +1,8 @@
 /*
  * ops_runtime.c -- the commands that change runtime state rather than
  * configuration: the operator's (node.pause/resume/drain, group.online/
- * offline/move, resource.online/offline/fail) and wolfpackd's own
+ * offline/move/cleanup, resource.online/offline/fail/cleanup,
+ * cluster.maintenance) and wolfpackd's own
  * (resource.report from the executor and monitors, sched.commit from the
  * coordinator after one scheduler run).
  *
@@ -118,10 +119,16 @@ bool db_op_group_online(wp_db *db, const json_t *args, wp_err *err)
     if (!name)
         return false;
     const char *vals[1] = {name};
+    /* the operator's online is a retry (WSFC): failures are forgotten, so
+     * even an error retrying could not mend is tried once more */
     bool ok = db_run(db, "UPDATE grp SET target = 'online', failovers = '[]' WHERE name = ?1", 1,
                      vals, "bring a group online", err) &&
-              db_run(db, "UPDATE resource SET target = 'online', restarts = '[]' WHERE grp = ?1", 1,
-                     vals, "bring a group online", err);
+              db_run(db,
+                     "UPDATE resource SET target = 'online', restarts = '[]',"
+                     " last_error = CASE state WHEN 'Failed' THEN NULL ELSE last_error END"
+                     " WHERE grp = ?1",
+                     1, vals, "bring a group online", err) &&
+              db_failure_forget_group(db, name, err);
     free(name);
     return ok;
 }
@@ -184,6 +191,21 @@ static const char *move_refusal(wp_db *db, const char *group, const char *node, 
     return why;
 }
 
+/* Is the group's policy managed=false? */
+static bool group_unmanaged(wp_db *db, const char *group)
+{
+    char *text = NULL;
+    bool un = false;
+    if (db_text(db, "SELECT policy FROM grp WHERE name = ?1", group, &text, NULL) > 0) {
+        json_t *policy = json_loads(text, 0, NULL);
+        const char *m = json_string_value(json_object_get(policy, "managed"));
+        un = m && strcmp(m, "false") == 0;
+        json_decref(policy);
+    }
+    free(text);
+    return un;
+}
+
 bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err)
 {
     char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
@@ -198,6 +220,18 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err)
         wp_errf(err, WP_E_NOTFOUND, "cannot move group '%s' to node '%.100s'", name, to);
         wp_err_why(err, "the cluster has no node of that name");
         wp_err_todo(err, "list the nodes with 'wolfpack node list'");
+    }
+    if (ok && (wp_db_maintenance(db) || group_unmanaged(db, name))) {
+        /* the coordinator consumes a move request it does not act on */
+        bool maint = wp_db_maintenance(db);
+        wp_errf(err, WP_E_CONFLICT, "cannot move group '%s'", name);
+        wp_err_why(err, maint ? "the cluster is in maintenance mode: nothing is moved"
+                              : "the group is unmanaged: the cluster does not move it");
+        wp_err_todo(err,
+                    maint ? "leave maintenance first ('wolfpack cluster maintenance off')"
+                          : "manage it again first ('wolfpack group manage %s')",
+                    name);
+        ok = false;
     }
     if (ok && to) {
         bool failed = false;
@@ -214,9 +248,17 @@ bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err)
                                                      "resume', or choose another node");
         }
     }
+    if (ok && json_object_get(args, "until") && !to) {
+        wp_errf(err, WP_E_INVALID, "cannot move group '%s' for a while", name);
+        wp_err_why(err, "a lifetime needs a target node");
+        wp_err_todo(err, "give --to NODE with --lifetime");
+        ok = false;
+    }
     const char *vals[2] = {name, node};
     ok = ok &&
          db_run(db, "UPDATE grp SET move_to = ?2 WHERE name = ?1", 2, vals, "move a group", err);
+    if (ok && json_object_get(args, "until"))
+        ok = db_constraint_prefer(db, name, node, args, err);
     free(node);
     free(name);
     return ok;
@@ -241,8 +283,12 @@ bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err)
     if (!name)
         return false;
     const char *rv[1] = {name}, *gv[1] = {group};
-    bool ok = db_run(db, "UPDATE resource SET target = 'online', restarts = '[]' WHERE name = ?1",
+    bool ok = db_run(db,
+                     "UPDATE resource SET target = 'online', restarts = '[]',"
+                     " last_error = CASE state WHEN 'Failed' THEN NULL ELSE last_error END"
+                     " WHERE name = ?1",
                      1, rv, "bring a resource online", err) &&
+              db_failure_forget(db, name, err) &&
               db_run(db, "UPDATE grp SET target = 'online' WHERE name = ?1", 1, gv,
                      "bring a resource online", err);
     free(name);
@@ -290,6 +336,62 @@ bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err)
     free(name);
     free(group);
     return ok;
+}
+
+/* --- clean-up and maintenance -------------------------------------------- */
+
+/* Forget a resource's failures: its restart history, its last error, and
+ * a Failed state (it becomes Offline on its node; the node's executor
+ * probes it again and reports what really runs, docs/OPERATIONS.md). */
+#define CLEANUP_SQL                                                                                \
+    "UPDATE resource SET restarts = '[]', last_error = NULL,"                                      \
+    " state = CASE state WHEN 'Failed' THEN 'Offline' ELSE state END,"                             \
+    " pending_since = CASE state WHEN 'Failed' THEN NULL ELSE pending_since END"
+
+bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *group = NULL;
+    char *name = resource_lookup(db, json_string_value(json_object_get(args, "name")), &group, err);
+    if (!name)
+        return false;
+    const char *rv[1] = {name}, *gv[1] = {group};
+    bool ok = db_run(db, CLEANUP_SQL " WHERE name = ?1", 1, rv, "clean up a resource", err) &&
+              db_failure_forget(db, name, err) &&
+              db_run(db, "UPDATE grp SET failovers = '[]' WHERE name = ?1", 1, gv,
+                     "clean up a resource", err);
+    free(name);
+    free(group);
+    return ok;
+}
+
+bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    if (!name)
+        return false;
+    const char *vals[1] = {name};
+    bool ok = db_run(db, CLEANUP_SQL " WHERE grp = ?1", 1, vals, "clean up a group", err) &&
+              db_failure_forget_group(db, name, err) &&
+              db_run(db, "UPDATE grp SET failovers = '[]' WHERE name = ?1", 1, vals,
+                     "clean up a group", err);
+    free(name);
+    return ok;
+}
+
+bool db_op_cluster_maintenance(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *vals[1] = {json_is_true(json_object_get(args, "on")) ? "1" : "0"};
+    return db_run(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('maintenance', ?1)", 1, vals,
+                  "change the maintenance mode", err);
+}
+
+bool wp_db_maintenance(wp_db *db)
+{
+    char *v = NULL;
+    bool on = db_text(db, "SELECT value FROM meta WHERE key = 'maintenance'", NULL, &v, NULL) > 0 &&
+              v && strcmp(v, "1") == 0;
+    free(v);
+    return on;
 }
 
 /* --- resource.report ------------------------------------------------------ */
@@ -344,6 +446,14 @@ bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err)
     bool ok = node && (!error || cut);
     if (node && error && !cut)
         oom(err, "record a resource's state");
+    if (ok && strcmp(state, "Failed") == 0) {
+        /* a Failed report of a resource being stopped: its stop failed */
+        char *before = NULL;
+        ok = db_text(db, "SELECT state FROM resource WHERE name = ?1", name, &before, err) >= 0 &&
+             db_failure_note(db, name, node, at, before && strcmp(before, "Offline Pending") == 0,
+                             err);
+        free(before);
+    }
     sqlite3_stmt *st = ok ? db_stmt(db,
                                     "UPDATE resource SET state = ?2, node = ?3, last_error = ?4,"
                                     " pending_since = ?5 WHERE name = ?1",

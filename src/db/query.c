@@ -218,6 +218,10 @@ static json_t *resource_read(wp_db *db, const char *name, wp_err *err)
     }
     json_object_set_new(r, "depends_on", deps);
     json_object_set_new(r, "dependents", users);
+    json_t *fails = db_failure_counts(db, stored);
+    if (fails)
+        json_object_update(r, fails);
+    json_decref(fails);
     return r;
 }
 
@@ -340,6 +344,9 @@ static json_t *groups_read(wp_db *db, const char *name, wp_err *err)
     {
         const char *gname = json_string_value(json_object_get(g, "name"));
         json_t *names = group_order(db, gname, err);
+        json_t *place = db_constraints(db, gname);
+        if (place)
+            json_object_set_new(g, "constraints", place);
         json_t *sched = json_incref(json_object_get(g, "sched_state"));
         json_object_del(g, "sched_state");
         bool ok = names && group_state(db, gname, json_string_value(sched), g, err);
@@ -484,9 +491,10 @@ json_t *wp_db_status(wp_db *db, wp_err *err)
     json_t *groups = nodes ? groups_read(db, NULL, err) : NULL;
     json_t *status = NULL;
     if (groups) {
-        status = json_pack("{s:o, s:I, s:o, s:o}", "cluster",
+        status = json_pack("{s:o, s:I, s:b, s:o, s:o}", "cluster",
                            cluster ? json_string(cluster) : json_null(), "version",
-                           (json_int_t)wp_db_version(db), "nodes", nodes, "groups", groups);
+                           (json_int_t)wp_db_version(db), "maintenance", wp_db_maintenance(db),
+                           "nodes", nodes, "groups", groups);
         nodes = groups = NULL;
         if (!status)
             oom(err, NULL);

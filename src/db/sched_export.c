@@ -81,13 +81,16 @@ static json_t *node_row(wp_db *db, sqlite3_stmt *st, const void *ctx)
                      "drained", sqlite3_column_int(st, 3) != 0);
 }
 
+/* ctx: the run's `now` (constraints that ended are left out). */
 static json_t *group_row(wp_db *db, sqlite3_stmt *st, const void *ctx)
 {
-    (void)db;
-    (void)ctx;
-    return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o}", "name", col_text(st, 0), "policy",
-                     db_json_column(st, 1), "owner", col_nullable(st, 2), "target", col_text(st, 3),
-                     "move_to", col_nullable(st, 4), "failovers", col_history(st, 5));
+    json_t *row =
+        json_pack("{s:s, s:o, s:o, s:s, s:o, s:o}", "name", col_text(st, 0), "policy",
+                  db_json_column(st, 1), "owner", col_nullable(st, 2), "target", col_text(st, 3),
+                  "move_to", col_nullable(st, 4), "failovers", col_history(st, 5));
+    if (row)
+        db_constraints_sched(db, col_text(st, 0), *(const int64_t *)ctx, row);
+    return row;
 }
 
 /* Stored names of what a resource depends on, by name. */
@@ -129,11 +132,25 @@ static json_t *resource_row(wp_db *db, sqlite3_stmt *st, const void *ctx)
     json_t *pending = sqlite3_column_type(st, 7) == SQLITE_NULL
                           ? json_null()
                           : json_integer(sqlite3_column_int64(st, 7));
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "name",
-                     col_text(st, 0), "group", col_text(st, 1), "type", col_text(st, 2), "class",
-                     cls, "depends_on", deps, "policy", db_json_column(st, 3), "state", state,
-                     "node", col_nullable(st, 5), "restarts", col_history(st, 6), "pending_since",
-                     pending, "target", col_text(st, 8));
+    bool stop_failed = false;
+    json_t *failures =
+        db_failure_sched(db, col_text(st, 0), placed ? col_text(st, 5) : NULL, &stop_failed);
+    json_t *row = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "name", col_text(st, 0), "group",
+        col_text(st, 1), "type", col_text(st, 2), "class", cls, "depends_on", deps, "policy",
+        db_json_column(st, 3), "state", state, "node", col_nullable(st, 5), "restarts",
+        col_history(st, 6), "pending_since", pending, "target", col_text(st, 8));
+    /* only when there is something: inputs of resources that never failed
+     * stay as they were */
+    if (row && json_array_size(failures) > 0)
+        json_object_set(row, "failures", failures);
+    if (row && stop_failed)
+        json_object_set_new(row, "stop_failed", json_true());
+    if (row && strcmp(state, "Failed") == 0 &&
+        wp_error_permanent((const char *)sqlite3_column_text(st, 9)))
+        json_object_set_new(row, "permanent_failure", json_true());
+    json_decref(failures);
+    return row;
 }
 
 /* A group that was never placed, is meant to be offline, has no move asked
@@ -154,7 +171,7 @@ static json_t *export_all(wp_db *db, const up_set *up, int64_t now, long tz_offs
                           : NULL;
     sqlite3_stmt *sr = sg ? db_stmt(db,
                                     "SELECT name, grp, type, policy, state, node, restarts,"
-                                    " pending_since, target FROM resource WHERE grp IN"
+                                    " pending_since, target, last_error FROM resource WHERE grp IN"
                                     " (SELECT name FROM grp g WHERE " GROUP_ACTIVE ")"
                                     " ORDER BY name",
                                     err)
@@ -163,11 +180,13 @@ static json_t *export_all(wp_db *db, const up_set *up, int64_t now, long tz_offs
         return NULL;
     json_t *in = json_pack("{s:I, s:I, s:[], s:[], s:[]}", "now", (json_int_t)now, "tz_offset",
                            (json_int_t)tz_offset, "nodes", "groups", "resources");
+    if (in && wp_db_maintenance(db))
+        json_object_set_new(in, "maintenance", json_true());
     if (!in)
         return export_oom(err), NULL;
     /* rows_into resets each statement, so they can run one after another. */
     if (!rows_into(db, sn, json_object_get(in, "nodes"), node_row, up, err) ||
-        !rows_into(db, sg, json_object_get(in, "groups"), group_row, NULL, err) ||
+        !rows_into(db, sg, json_object_get(in, "groups"), group_row, &now, err) ||
         !rows_into(db, sr, json_object_get(in, "resources"), resource_row, NULL, err)) {
         json_decref(in);
         return NULL;

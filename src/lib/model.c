@@ -1014,6 +1014,16 @@ static bool norm_restart_action(const char *v, char **out, char *why)
     return false;
 }
 
+static bool norm_managed(const char *v, char **out, char *why)
+{
+    static const char *const w[] = {"true", "false", NULL};
+    if (norm_keyword(v, w, out))
+        return true;
+    whyf(why, "managed is true (the cluster starts, stops, restarts and moves it) or false "
+              "(unmanaged: the cluster leaves it as it is)");
+    return false;
+}
+
 static bool norm_uint(const char *v, long max, char **out)
 {
     long n;
@@ -1067,6 +1077,12 @@ static bool norm_duration(const char *v, long min, long max, char **out, char *w
 static bool norm_period(const char *v, char **out, char *why)
 {
     return norm_duration(v, 1, PERIOD_MAX, out, why);
+}
+
+/* 0 (never) or a period: how long until a resource's failures are forgotten. */
+static bool norm_failure_timeout(const char *v, char **out, char *why)
+{
+    return norm_duration(v, 0, PERIOD_MAX, out, why);
 }
 
 static bool norm_interval(const char *v, char **out, char *why)
@@ -1180,6 +1196,7 @@ static const struct policy_def group_policies[] = {
     {"failback_window", "", norm_failback_window, "22-04"},
     {"failover_threshold", "auto", norm_failover_threshold, "2"},
     {"failover_period", "21600", norm_period, "6h"},
+    {"managed", "true", norm_managed, "false"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -1190,6 +1207,8 @@ static const struct policy_def resource_policies[] = {
     {"quick_check_interval", "5", norm_interval, "5s"},
     {"thorough_check_interval", "60", norm_interval, "1m"},
     {"pending_timeout", "180", norm_interval, "3m"},
+    {"managed", "true", norm_managed, "false"},
+    {"failure_timeout", "0", norm_failure_timeout, "1h"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -1478,4 +1497,18 @@ void wp_argv_free(char **argv)
     for (char **a = argv; *a; a++)
         free(*a);
     free(argv);
+}
+
+/* ---------------------------------------------------------------------------
+ * Errors retrying cannot mend
+ * ------------------------------------------------------------------------- */
+
+bool wp_error_permanent(const char *text)
+{
+    static const char *const marks[] = {"OCF_ERR_INSTALLED", "OCF_ERR_CONFIGURED",
+                                        "(not installed)", "(not configured)", NULL};
+    for (size_t i = 0; text && marks[i]; i++)
+        if (strstr(text, marks[i]))
+            return true;
+    return false;
 }

@@ -94,6 +94,8 @@ bool wp_props_validate_all(wp_rtype type, const json_t *props, wp_err *err);
  *                                       when failback=window
  *            failover_threshold "auto"  auto (= nodes - 1) or 0..10000
  *            failover_period "21600"    seconds (6 h)
+ *            managed "true"             false: unmanaged, the cluster neither
+ *                                       starts, stops nor moves the group
  *  resource: restart_action "failover"  none | restart | failover
  *                                       (failover = restart, then fail the
  *                                       group over past the threshold)
@@ -102,6 +104,10 @@ bool wp_props_validate_all(wp_rtype type, const json_t *props, wp_err *err);
  *            quick_check_interval "5"   seconds, 1..86400
  *            thorough_check_interval "60"
  *            pending_timeout "180"      seconds, 1..86400
+ *            managed "true"             false: unmanaged, the cluster neither
+ *                                       starts, stops nor restarts it
+ *            failure_timeout "0"        seconds (0: never): its failures are
+ *                                       forgotten this long after the last one
  * Durations accept a unit suffix s, m or h ("15m") and are normalised to
  * whole seconds. On success *normalised (if not NULL) receives a malloc'd
  * normalised value that the caller frees.
@@ -128,5 +134,11 @@ void wp_argv_free(char **argv);
 
 /* Parse a duration ("90", "90s", "15m", "6h") into seconds. */
 bool wp_duration_parse(const char *text, long *seconds, wp_err *err);
+
+/* Does an agent's error text (a resource's last_error) say something that
+ * retrying cannot mend: OCF_ERR_INSTALLED, OCF_ERR_CONFIGURED, or an agent's
+ * "(not installed)" / "(not configured)"?  The scheduler then leaves the
+ * resource Failed without a restart (docs/SCHEDULER.md). */
+bool wp_error_permanent(const char *text);
 
 #endif

@@ -11,6 +11,7 @@
 
 static const wp_arg_spec args_none[] = {{NULL, 0, 0}};
 static const wp_arg_spec args_name[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
+static const wp_arg_spec args_maintenance[] = {{"on", WP_ARG_BOOL, WP_ARG_REQUIRED}, {NULL, 0, 0}};
 static const wp_arg_spec args_id[] = {{"id", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
 static const wp_arg_spec args_resource_list[] = {{"group", WP_ARG_STRING, WP_ARG_OPTIONAL},
                                                  {NULL, 0, 0}};
@@ -51,8 +52,14 @@ static const wp_arg_spec args_resource_set[] = {{"name", WP_ARG_STRING, WP_ARG_R
                                                 {NULL, 0, 0}};
 static const wp_arg_spec args_depend[] = {
     {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"on", WP_ARG_STRING, WP_ARG_REQUIRED}, {NULL, 0, 0}};
-static const wp_arg_spec args_move[] = {
-    {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"to", WP_ARG_STRING, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
+static const wp_arg_spec args_move[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                        {"to", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                        {"until", WP_ARG_INTEGER, WP_ARG_OPTIONAL},
+                                        {NULL, 0, 0}};
+static const wp_arg_spec args_ban[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                       {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                       {"until", WP_ARG_INTEGER, WP_ARG_OPTIONAL},
+                                       {NULL, 0, 0}};
 
 /* wolfpackd's own commands (src/db/ops_runtime.c) */
 static const wp_arg_spec args_report[] = {
@@ -128,6 +135,7 @@ static const wp_arg_spec args_confirm_down[] = {
 /* The order is the one the client gate lists in its unknown-op error. */
 static const wp_op_spec op_table[] = {
     {"status", WP_OP_QUERY, args_none},
+    {"history", WP_OP_QUERY, args_none},
     {"cluster.show", WP_OP_QUERY, args_none},
     {"node.list", WP_OP_QUERY, args_none},
     {"node.show", WP_OP_QUERY, args_name},
@@ -153,9 +161,14 @@ static const wp_op_spec op_table[] = {
     {"group.online", WP_OP_COMMAND, args_name},
     {"group.offline", WP_OP_COMMAND, args_name},
     {"group.move", WP_OP_COMMAND, args_move},
+    {"group.ban", WP_OP_COMMAND, args_ban},
+    {"group.clear", WP_OP_COMMAND, args_name},
     {"resource.online", WP_OP_COMMAND, args_name},
     {"resource.offline", WP_OP_COMMAND, args_name},
     {"resource.fail", WP_OP_COMMAND, args_name},
+    {"resource.cleanup", WP_OP_COMMAND, args_name},
+    {"group.cleanup", WP_OP_COMMAND, args_name},
+    {"cluster.maintenance", WP_OP_COMMAND, args_maintenance},
     {"app.list", WP_OP_QUERY, args_none},
     {"app.show", WP_OP_QUERY, args_name},
     {"app.task.show", WP_OP_QUERY, args_id},

@@ -153,6 +153,28 @@ static bool is_pending(wp_rstate st)
     return st == WP_RS_ONLINE_PENDING || st == WP_RS_OFFLINE_PENDING;
 }
 
+/* Left alone by the cluster: unmanaged, or its stop failed (it may still
+ * run where it is; only the operator can say it does not). */
+static bool blocked(const wp_sched_resource *r)
+{
+    return r->unmanaged || r->stop_failed;
+}
+
+/* Its failures are forgotten: failure_timeout passed since the last one. */
+static bool failures_expired(const wp_sched_input *in, const wp_sched_resource *r)
+{
+    return r->failure_timeout > 0 && r->n_failures > 0 &&
+           r->failures[r->n_failures - 1] <= in->now - r->failure_timeout;
+}
+
+/* Restarts counted toward the threshold: none once the failures expired. */
+static size_t restarts_counted(const wp_sched_input *in, const wp_sched_resource *r)
+{
+    return failures_expired(in, r)
+               ? 0
+               : count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
+}
+
 /* The first resource of the group still in progress, or NULL. */
 static const wp_sched_resource *pending_resource(const wp_sched_input *in, const wp_sched_group *g)
 {
@@ -296,11 +318,13 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
     for (size_t i = 0; i < g->n_order && result != FAIL_OVER; i++) {
         const wp_sched_resource *r = &in->resources[g->order[i]];
         size_t recent;
-        if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online)
+        if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
+            blocked(r))
             continue;
-        recent = count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
+        recent = restarts_counted(in, r);
         result = FAIL_HANDLED;
-        if (r->restart_action == WP_RA_FAILOVER && (long)recent >= r->restart_threshold) {
+        if (r->restart_action == WP_RA_FAILOVER && !r->permanent &&
+            (long)recent >= r->restart_threshold) {
             snprintf(cause, cause_len, "resource %s failed past its restart threshold %ld in %ld s",
                      r->name, r->restart_threshold, r->restart_period);
             result = FAIL_OVER;
@@ -312,13 +336,23 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
         size_t ri = g->order[i];
         const wp_sched_resource *r = &in->resources[ri];
         size_t recent;
-        if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online)
+        if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
+            blocked(r))
             continue;
-        recent = count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
+        recent = restarts_counted(in, r);
         if (r->state != WP_RS_FAILED)
             reasonf(p, "%s %s for more than its pending timeout %ld s", r->name,
                     wp_rstate_name(r->state), r->pending_timeout);
-        if (r->restart_action != WP_RA_NONE && (long)recent < r->restart_threshold) {
+        if (r->permanent) {
+            reasonf(p,
+                    "%s failed with an error that retrying cannot mend: left failed (fix the "
+                    "cause, then 'wolfpack resource cleanup %s')",
+                    r->name, r->name);
+        } else if (failures_expired(in, r) && r->restart_action == WP_RA_NONE) {
+            run->mark[ri] |= M_RESTART;
+            reasonf(p, "restart %s on %s: its failures expired (failure_timeout %ld s)", r->name,
+                    in->nodes[r->node].name, r->failure_timeout);
+        } else if (r->restart_action != WP_RA_NONE && (long)recent < r->restart_threshold) {
             run->mark[ri] |= M_RESTART;
             reasonf(p, "restart %s on %s (%zu of %ld in %ld s)", r->name, in->nodes[r->node].name,
                     recent + 1, r->restart_threshold, r->restart_period);
@@ -361,13 +395,40 @@ static bool failback(const wp_sched_input *in, const wp_sched_group *g, struct p
     return true;
 }
 
+/* A blocked resource (unmanaged, or its stop failed) that is not Offline
+ * pins its group to its owner: moving the group would leave it behind. */
+static const wp_sched_resource *blocked_active(const wp_sched_input *in, const wp_sched_group *g)
+{
+    for (size_t i = 0; i < g->n_order; i++) {
+        const wp_sched_resource *r = &in->resources[g->order[i]];
+        if (blocked(r) && eff_state(in, r) != WP_RS_OFFLINE)
+            return r;
+    }
+    return NULL;
+}
+
 static void choose_owner(struct run *run, const wp_sched_group *g, struct plan *p)
 {
     const wp_sched_input *in = run->in;
     int o = g->owner;
     char cause[192];
+    const wp_sched_resource *pin = blocked_active(in, g);
 
     p->owner = o;
+    if (pin && pin->unmanaged) {
+        reasonf(p, "held on %s: %s is unmanaged (no move, no failover)", node_name(in, o),
+                pin->name);
+    } else if (pin) {
+        reasonf(p,
+                "held on %s: the stop of %s failed there (it may still run); stop it by hand, "
+                "then 'wolfpack resource cleanup %s', or 'wolfpack node fence %s'",
+                node_name(in, o), pin->name, pin->name, node_name(in, pin->node));
+    }
+    if (pin) {
+        if (g->target_online && resource_failures(run, g, p, cause, sizeof cause) == FAIL_OVER)
+            reasonf(p, "no failover although %s", cause);
+        return;
+    }
     if (g->move_to != WP_SCHED_MOVE_NONE && planned_move(in, g, p))
         return;
     if (!g->target_online) {
@@ -428,6 +489,13 @@ static size_t mark_group(struct run *run, const wp_sched_group *g, const struct 
         for (size_t d = 0; d < r->n_depends_on; d++) {
             deps_wanted = deps_wanted && (run->mark[r->depends_on[d]] & M_WANT);
             deps_stay = deps_stay && stays_online(run, r->depends_on[d], p->owner);
+        }
+        if (blocked(r)) {
+            /* left as it is: Online counts as wanted, so its dependents may run */
+            run->mark[ri] = st == WP_RS_ONLINE && r->node == p->owner   ? M_WANT
+                            : st == WP_RS_FAILED && r->node == p->owner ? M_KEEP_FAILED
+                                                                        : 0;
+            continue;
         }
         if (st == WP_RS_FAILED && r->node == p->owner && r->target_online && g->target_online)
             m = (m && can_run && deps_wanted) ? (M_WANT | M_RESTART) : M_KEEP_FAILED;
@@ -508,6 +576,8 @@ static void emit_stops(struct run *run, const wp_sched_group *g, const struct pl
         const wp_sched_resource *r = &in->resources[ri];
         wp_rstate st = eff_state(in, r);
         bool stop = false;
+        if (blocked(r))
+            continue;
         if (st == WP_RS_ONLINE)
             stop = !stays_online(run, ri, p->owner);
         else if (st == WP_RS_FAILED)
@@ -528,12 +598,11 @@ static void emit_starts(struct run *run, const wp_sched_group *g, const struct p
     for (size_t i = 0; i < g->n_order; i++) {
         size_t ri = g->order[i];
         const wp_sched_resource *r = &in->resources[ri];
-        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner))
+        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner) || blocked(r))
             continue;
         if (run->mark[ri] & M_RESTART) {
             snprintf(why, sizeof why, "failed: restart %zu of %ld in %ld s",
-                     count_recent(r->restarts, r->n_restarts, in->now, r->restart_period) + 1,
-                     r->restart_threshold, r->restart_period);
+                     restarts_counted(in, r) + 1, r->restart_threshold, r->restart_period);
             push(run, WP_ACT_RESTART, ri, p->owner, why);
             continue;
         }
@@ -582,6 +651,25 @@ static void note_taken_offline(const wp_sched_input *in, const wp_sched_group *g
     }
 }
 
+/* The group's state as it is now (maintenance, unmanaged: nothing changes). */
+static wp_gstate current_state(const wp_sched_input *in, const wp_sched_group *g)
+{
+    size_t online = 0, failed = 0;
+    for (size_t i = 0; i < g->n_order; i++) {
+        wp_rstate st = eff_state(in, &in->resources[g->order[i]]);
+        online += st == WP_RS_ONLINE;
+        failed += st == WP_RS_FAILED;
+    }
+    if (g->n_order == 0)
+        return g->target_online && g->owner >= 0 && in->nodes[g->owner].up ? WP_GS_ONLINE
+                                                                           : WP_GS_OFFLINE;
+    if (online == g->n_order)
+        return WP_GS_ONLINE;
+    if (online > 0)
+        return WP_GS_PARTIAL;
+    return failed > 0 ? WP_GS_FAILED : WP_GS_OFFLINE;
+}
+
 static void plan_group(struct run *run, size_t gi)
 {
     const wp_sched_input *in = run->in;
@@ -593,6 +681,13 @@ static void plan_group(struct run *run, size_t gi)
 
     d->group = gi;
     d->owner_before = g->owner;
+    if (in->maintenance || g->unmanaged) {
+        d->owner_after = g->owner;
+        d->state = current_state(in, g);
+        snprintf(d->reason, sizeof d->reason, "%s: nothing is started, stopped or moved",
+                 in->maintenance ? "cluster in maintenance mode" : "unmanaged (managed=false)");
+        return;
+    }
     if (busy) {
         d->owner_after = g->owner;
         d->state = WP_GS_PENDING;

@@ -73,6 +73,7 @@ typedef struct wp_sched_group {
     int window_start, window_end; /* hours 0..23 local time, may wrap */
     long failover_threshold;      /* -1: auto (number of nodes - 1) */
     long failover_period;         /* seconds */
+    bool unmanaged;               /* policy managed=false: no action at all */
     /* runtime */
     int owner; /* node index or WP_SCHED_NO_NODE */
     bool target_online;
@@ -95,6 +96,8 @@ typedef struct wp_sched_resource {
     long restart_threshold;
     long restart_period;  /* seconds */
     long pending_timeout; /* seconds */
+    bool unmanaged;       /* policy managed=false: never started, stopped, restarted */
+    long failure_timeout; /* seconds; 0: failures are never forgotten */
     /* runtime */
     wp_rstate state;
     int node;          /* where it runs (or last ran); WP_SCHED_NO_NODE */
@@ -103,11 +106,16 @@ typedef struct wp_sched_resource {
     bool has_pending_since;
     int64_t pending_since; /* when it entered its pending state */
     bool target_online;    /* false: the operator took it offline */
+    int64_t *failures;     /* unix times of its failures on `node` */
+    size_t n_failures;
+    bool stop_failed; /* its stop failed on `node`: it may still run there */
+    bool permanent;   /* its last error cannot get better by retrying */
 } wp_sched_resource;
 
 typedef struct wp_sched_input {
-    int64_t now;    /* unix seconds */
-    long tz_offset; /* seconds east of UTC, for failback windows */
+    int64_t now;      /* unix seconds */
+    long tz_offset;   /* seconds east of UTC, for failback windows */
+    bool maintenance; /* cluster maintenance mode: no action at all */
     wp_sched_node *nodes;
     size_t n_nodes;
     wp_sched_group *groups; /* sorted by name */

@@ -350,12 +350,12 @@ static bool group_policy(wp_sched_input *in, wp_sched_group *g, const json_t *po
                          const json_t *defs, const char *where, wp_err *err)
 {
     static const char *const fb[] = {"never", "immediate", "window", NULL};
-    char *v[6] = {NULL};
-    static const char *const keys[6] = {"preferred_owners",   "possible_owners",
-                                        "failback",           "failback_window",
-                                        "failover_threshold", "failover_period"};
+    char *v[7] = {NULL};
+    static const char *const keys[7] = {"preferred_owners", "possible_owners",    "failback",
+                                        "failback_window",  "failover_threshold", "failover_period",
+                                        "managed"};
     bool ok = policy_keys_known(policy, defs, where, err);
-    for (int i = 0; ok && i < 6; i++) {
+    for (int i = 0; ok && i < 7; i++) {
         v[i] = policy_value(policy, defs, keys[i], wp_group_policy_validate, where, err);
         ok = v[i] != NULL;
     }
@@ -381,8 +381,9 @@ static bool group_policy(wp_sched_input *in, wp_sched_group *g, const json_t *po
             sscanf(v[3], "%d-%d", &g->window_start, &g->window_end);
         g->failover_threshold = strcmp(v[4], "auto") == 0 ? -1 : policy_long(v[4]);
         g->failover_period = policy_long(v[5]);
+        g->unmanaged = strcmp(v[6], "false") == 0;
     }
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         free(v[i]);
     return ok;
 }
@@ -391,11 +392,11 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
                             const char *where, wp_err *err)
 {
     static const char *const ra[] = {"none", "restart", "failover", NULL};
-    static const char *const keys[4] = {"restart_action", "restart_threshold", "restart_period",
-                                        "pending_timeout"};
-    char *v[4] = {NULL};
+    static const char *const keys[6] = {"restart_action",  "restart_threshold", "restart_period",
+                                        "pending_timeout", "managed",           "failure_timeout"};
+    char *v[6] = {NULL};
     bool ok = policy_keys_known(policy, defs, where, err);
-    for (int i = 0; ok && i < 4; i++) {
+    for (int i = 0; ok && i < 6; i++) {
         v[i] = policy_value(policy, defs, keys[i], wp_resource_policy_validate, where, err);
         ok = v[i] != NULL;
     }
@@ -406,8 +407,10 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
         r->restart_threshold = policy_long(v[1]);
         r->restart_period = policy_long(v[2]);
         r->pending_timeout = policy_long(v[3]);
+        r->unmanaged = strcmp(v[4], "false") == 0;
+        r->failure_timeout = policy_long(v[5]);
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         free(v[i]);
     return ok;
 }
@@ -416,11 +419,52 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
  * Groups
  * ------------------------------------------------------------------------- */
 
+/* The operator's constraints: "banned" nodes are no possible owners,
+ * "prefer" goes first among the preferred owners. */
+static bool group_constraints(wp_sched_input *in, wp_sched_group *g, const json_t *j,
+                              const char *where, wp_err *err)
+{
+    const json_t *banned = json_object_get(j, "banned");
+    int prefer = WP_SCHED_NO_NODE;
+    size_t i;
+    json_t *b;
+    if (banned && !json_is_array(banned))
+        return fail(err, where, "\"banned\" is not an array of node names",
+                    "give it as [\"n1\", ...] or leave it out");
+    json_array_foreach(banned, i, b)
+    {
+        int n = json_is_string(b) ? find_node(in, json_string_value(b)) : WP_SCHED_NO_NODE;
+        if (n == WP_SCHED_NO_NODE)
+            return fail(err, where, "\"banned\" names a node that is not in \"nodes\"",
+                        "add the node to \"nodes\" or fix the name");
+        if (!g->possible) {
+            g->possible = xcalloc(in->n_nodes, sizeof *g->possible);
+            for (size_t k = 0; k < in->n_nodes; k++)
+                g->possible[k] = true;
+        }
+        g->possible[n] = false;
+    }
+    if (!get_node_ref(in, j, "prefer", &prefer, where, err))
+        return false;
+    if (prefer != WP_SCHED_NO_NODE) {
+        int *list = xcalloc(g->n_preferred + 1, sizeof *list);
+        size_t n = 0;
+        list[n++] = prefer;
+        for (size_t k = 0; k < g->n_preferred; k++)
+            if (g->preferred[k] != prefer)
+                list[n++] = g->preferred[k];
+        free(g->preferred);
+        g->preferred = list;
+        g->n_preferred = n;
+    }
+    return true;
+}
+
 static bool parse_group(wp_sched_input *in, size_t i, const json_t *j, const json_t *defs,
                         wp_err *err)
 {
-    static const char *const keys[] = {"name",    "policy",    "owner", "target",
-                                       "move_to", "failovers", NULL};
+    static const char *const keys[] = {"name",      "policy", "owner",  "target", "move_to",
+                                       "failovers", "prefer", "banned", NULL};
     static const char *const targets[] = {"offline", "online", NULL};
     wp_sched_group *g = &in->groups[i];
     char where[WHERE_MAX];
@@ -444,7 +488,7 @@ static bool parse_group(wp_sched_input *in, size_t i, const json_t *j, const jso
         g->move_to = WP_SCHED_MOVE_BEST;
     else if (!get_node_ref(in, j, "move_to", &g->move_to, where, err))
         return false;
-    return true;
+    return group_constraints(in, g, j, where, err);
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -478,9 +522,21 @@ static int find_group(const wp_sched_input *in, const char *name)
 static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, const json_t *j,
                            const json_t *defs, wp_err *err)
 {
-    static const char *const keys[] = {"name",       "group",  "type",          "class",
-                                       "depends_on", "policy", "state",         "node",
-                                       "restarts",   "target", "pending_since", NULL};
+    static const char *const keys[] = {"name",
+                                       "group",
+                                       "type",
+                                       "class",
+                                       "depends_on",
+                                       "policy",
+                                       "state",
+                                       "node",
+                                       "restarts",
+                                       "target",
+                                       "pending_since",
+                                       "failures",
+                                       "stop_failed",
+                                       "permanent_failure",
+                                       NULL};
     static const char *const states[] = {"Offline",        "Online",          "Failed",
                                          "Online Pending", "Offline Pending", NULL};
     static const char *const targets[] = {"offline", "online", NULL};
@@ -515,7 +571,10 @@ static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, cons
         !get_word(j, "state", states, -1, &st, where, err) ||
         !get_node_ref(in, j, "node", &r->node, where, err) ||
         !get_word(j, "target", targets, 1, &target, where, err) ||
-        !get_times(j, "restarts", &r->restarts, &r->n_restarts, where, err))
+        !get_times(j, "restarts", &r->restarts, &r->n_restarts, where, err) ||
+        !get_times(j, "failures", &r->failures, &r->n_failures, where, err) ||
+        !get_bool(j, "stop_failed", false, &r->stop_failed, where, err) ||
+        !get_bool(j, "permanent_failure", false, &r->permanent, where, err))
         return false;
     r->state = (wp_rstate)st;
     r->target_online = target == 1;
@@ -697,7 +756,8 @@ static const json_t *get_array(const json_t *json, const char *key, wp_err *err)
 /* defs: the model's policy defaults, made once per parse (group, resource). */
 static bool parse_all(wp_sched_input *in, const json_t *json, json_t *const defs[2], wp_err *err)
 {
-    static const char *const keys[] = {"now", "tz_offset", "nodes", "groups", "resources", NULL};
+    static const char *const keys[] = {"now",    "tz_offset", "maintenance", "nodes",
+                                       "groups", "resources", NULL};
     const json_t *nodes, *groups, *res;
     int64_t tz;
     size_t i;
@@ -706,6 +766,7 @@ static bool parse_all(wp_sched_input *in, const json_t *json, json_t *const defs
     if (!check_keys(json, keys, "the top level", err) ||
         !get_int(json, "now", true, 0, &in->now, "the top level", err) ||
         !get_int(json, "tz_offset", false, 0, &tz, "the top level", err) ||
+        !get_bool(json, "maintenance", false, &in->maintenance, "the top level", err) ||
         !(nodes = get_array(json, "nodes", err)) || !(groups = get_array(json, "groups", err)) ||
         !(res = get_array(json, "resources", err)))
         return false;
@@ -767,6 +828,7 @@ void wp_sched_input_free(wp_sched_input *in)
     for (size_t i = 0; i < in->n_resources; i++) {
         free(in->resources[i].depends_on);
         free(in->resources[i].restarts);
+        free(in->resources[i].failures);
     }
     free(in->nodes);
     free(in->groups);

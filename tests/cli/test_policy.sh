@@ -10,7 +10,8 @@ expect_ok "group with no policy" wp group create plain
 expect_ok "show defaults" wp group show plain --json
 check "defaults follow Windows failover clustering" jq -e '.policy == {
     "preferred_owners": "", "possible_owners": "", "failback": "never",
-    "failback_window": "", "failover_threshold": "auto", "failover_period": "21600"}' "$OUT"
+    "failback_window": "", "failover_threshold": "auto", "failover_period": "21600",
+    "managed": "true"}' "$OUT"
 
 expect_ok "group with policies" wp group create web --policy failback=immediate \
     --policy preferred_owners=n1 --policy failover_period=2h --policy failover_threshold=4
@@ -59,7 +60,8 @@ expect_ok "resource with defaults" wp resource create r1 --group web --type serv
 expect_ok "show r1" wp resource show r1 --json
 check "resource defaults" jq -e '.policy == {"restart_action": "failover",
     "restart_threshold": "3", "restart_period": "900", "quick_check_interval": "5",
-    "thorough_check_interval": "60", "pending_timeout": "180"}' "$OUT"
+    "thorough_check_interval": "60", "pending_timeout": "180", "managed": "true",
+    "failure_timeout": "0"}' "$OUT"
 expect_ok "resource with policies" wp resource create r2 --group web --type service \
     --prop command=/bin/true --policy restart_action=restart --policy restart_period=30m
 expect_ok "show r2" wp resource show r2 --json

@@ -120,15 +120,17 @@ moved_or_consumed() { # GROUP WANT VERSION_OF_THE_MOVE
     mv=$(json group show "$1" && jq -r '.move_to // "null"' "$OUT")
     [ "$mv" = "$2" ] || { [ "$mv" = null ] && [ "$(version_of)" -gt "$3" ]; }
 }
-expect_ok "group move rtidle --to n2" wp group move rtidle --to n2
-expect_out "move says where" 'Group rtidle: moves to n2'
-expect_ok "group move rtidle --to n2 --json" json group move rtidle --to n2
-check "--json reply of a change" jq -e '.ok == true and (.version | type == "number")' "$OUT"
-vm=$(jq -r .version "$OUT")
-check "show prints the move to n2 (or it was consumed)" moved_or_consumed rtidle n2 "$vm"
-expect_ok "group move rtidle (best node)" json group move rtidle
-vm=$(jq -r .version "$OUT")
-check "show prints the move to @best (or it was consumed)" moved_or_consumed rtidle @best "$vm"
+# n2 is never up: a move there, or to "the best other node" when n2 is the
+# only possible owner, cannot happen; the CLI says why at once (it used to
+# print success and nothing moved).
+expect_fail 4 "group move rtidle --to n2 (down) is refused at once" wp group move rtidle --to n2
+expect_err "the refusal says n2 is down" "n2.*|it is down"
+expect_err "the refusal says it is down" "it is down"
+expect_fail 4 "group move rtidle (best node) with nowhere to go" wp group move rtidle
+expect_err "the refusal says no other node can take it" "no other node can take it"
+expect_err "... and why for each node" "n2: it is down"
+expect_ok "group show --json" json group show rtidle
+check "no move was recorded" jq -e '.move_to == null' "$OUT"
 settle
 expect_fail 3 "move to an unknown node" wp group move rtidle --to nosuch
 expect_err "unknown node named" "nosuch"

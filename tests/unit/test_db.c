@@ -280,12 +280,13 @@ static void test_resource_show(void **state)
     char *text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
     const char *want =
         "{\"class\":\"service\",\"dependents\":[],\"depends_on\":[\"web-disk\",\"web-name\"],"
-        "\"group\":\"web\",\"last_error\":null,\"name\":\"httpd\",\"node\":null,"
-        "\"pending_since\":null,\"policy\":{\"pending_timeout\":\"180\","
-        "\"quick_check_interval\":\"5\",\"restart_action\":\"failover\",\"restart_period\":"
-        "\"600\",\"restart_threshold\":\"3\",\"thorough_check_interval\":\"60\"},\"props\":"
-        "{\"command\":\"/usr/sbin/httpd -X\"},\"restarts\":[],\"state\":\"Offline\","
-        "\"target\":\"online\",\"type\":\"Generic Service\"}";
+        "\"failures\":{},\"group\":\"web\",\"last_error\":null,\"name\":\"httpd\",\"node\":null,"
+        "\"pending_since\":null,\"policy\":{\"failure_timeout\":\"0\",\"managed\":\"true\","
+        "\"pending_timeout\":\"180\",\"quick_check_interval\":\"5\",\"restart_action\":"
+        "\"failover\",\"restart_period\":\"600\",\"restart_threshold\":\"3\","
+        "\"thorough_check_interval\":\"60\"},\"props\":{\"command\":\"/usr/sbin/httpd -X\"},"
+        "\"restarts\":[],\"state\":\"Offline\",\"stop_failed\":null,\"target\":\"online\","
+        "\"type\":\"Generic Service\"}";
     assert_string_equal(text, want);
     free(text);
     json_decref(r);

@@ -284,6 +284,130 @@ static void test_resource_verbs(void **state)
             "Failed");
 }
 
+/* --- failure records, clean-up, maintenance ------------------------------ */
+
+static long long failures_on(wp_db *db, const char *res, const char *node)
+{
+    json_t *r = resource(db, res);
+    long long n = json_integer_value(json_object_get(json_object_get(r, "failures"), node));
+    json_decref(r);
+    return n;
+}
+
+/* The scheduler-input row of a resource (the cluster's nodes n1, n2 up). */
+static json_t *sched_row(wp_db *db, const char *res)
+{
+    static const uint32_t up[] = {1, 2};
+    wp_err err = {0};
+    json_t *in = wp_db_sched_input(db, up, 2, 5000, 0, &err);
+    assert_non_null(in);
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(in, "resources"), i, r)
+    {
+        if (strcmp(json_string_value(json_object_get(r, "name")), res) == 0) {
+            json_incref(r);
+            json_decref(in);
+            return r;
+        }
+    }
+    json_decref(in);
+    fail_msg("%s is not in the scheduler input", res);
+    return NULL;
+}
+
+static void test_failure_record(void **state)
+{
+    fx *f = *state;
+    apply_ok(f->db, "{\"op\":\"group.online\",\"args\":{\"name\":\"web\"}}");
+    report(f->db, "web-svc", "n1", "Online", 100);
+    assert_int_equal(failures_on(f->db, "web-svc", "n1"), 0);
+    report(f->db, "web-svc", "n1", "Failed", 110); /* a monitor's failure */
+    assert_int_equal(failures_on(f->db, "web-svc", "n1"), 1);
+    resource_is(f->db, "web-svc", "stop_failed", NULL);
+    json_t *row = sched_row(f->db, "web-svc");
+    assert_int_equal(json_array_size(json_object_get(row, "failures")), 1);
+    assert_null(json_object_get(row, "stop_failed"));
+    assert_null(json_object_get(row, "permanent_failure"));
+    json_decref(row);
+    /* failed while being stopped: its stop failed */
+    report(f->db, "web-svc", "n1", "Offline Pending", 120);
+    report(f->db, "web-svc", "n1", "Failed", 130);
+    assert_int_equal(failures_on(f->db, "web-svc", "n1"), 2);
+    resource_is(f->db, "web-svc", "stop_failed", "n1");
+    row = sched_row(f->db, "web-svc");
+    assert_true(json_is_true(json_object_get(row, "stop_failed")));
+    json_decref(row);
+    /* an error retrying cannot mend */
+    apply_ok(f->db, "{\"op\":\"resource.report\",\"args\":{\"name\":\"web-ip\",\"node\":\"n1\","
+                    "\"state\":\"Failed\",\"at\":140,\"error\":\"ocf:x:y start failed with exit "
+                    "code 6 (OCF_ERR_CONFIGURED)\"}}");
+    row = sched_row(f->db, "web-ip");
+    assert_true(json_is_true(json_object_get(row, "permanent_failure")));
+    json_decref(row);
+    /* clean-up forgets it all */
+    apply_ok(f->db, "{\"op\":\"resource.cleanup\",\"args\":{\"name\":\"WEB-SVC\"}}");
+    assert_int_equal(failures_on(f->db, "web-svc", "n1"), 0);
+    resource_is(f->db, "web-svc", "stop_failed", NULL);
+    resource_is(f->db, "web-svc", "state", "Offline");
+    resource_is(f->db, "web-svc", "last_error", NULL);
+    resource_is(f->db, "web-ip", "state", "Failed"); /* another resource: untouched */
+    apply_ok(f->db, "{\"op\":\"group.cleanup\",\"args\":{\"name\":\"web\"}}");
+    resource_is(f->db, "web-ip", "state", "Offline");
+    assert_int_equal(failures_on(f->db, "web-ip", "n1"), 0);
+    refused(f->db, "{\"op\":\"resource.cleanup\",\"args\":{\"name\":\"nope\"}}", WP_E_NOTFOUND,
+            "nope");
+    refused(f->db, "{\"op\":\"group.cleanup\",\"args\":{\"name\":\"nope\"}}", WP_E_NOTFOUND,
+            "nope");
+}
+
+static void test_maintenance_flag(void **state)
+{
+    fx *f = *state;
+    wp_err err = {0};
+    assert_false(wp_db_maintenance(f->db));
+    apply_ok(f->db, "{\"op\":\"cluster.maintenance\",\"args\":{\"on\":true}}");
+    assert_true(wp_db_maintenance(f->db));
+    json_t *st = wp_db_status(f->db, &err);
+    assert_true(json_is_true(json_object_get(st, "maintenance")));
+    json_decref(st);
+    static const uint32_t up[] = {1};
+    json_t *in = wp_db_sched_input(f->db, up, 1, 5000, 0, &err);
+    assert_true(json_is_true(json_object_get(in, "maintenance")));
+    json_decref(in);
+    apply_ok(f->db, "{\"op\":\"cluster.maintenance\",\"args\":{\"on\":false}}");
+    assert_false(wp_db_maintenance(f->db));
+    refused(f->db, "{\"op\":\"cluster.maintenance\",\"args\":{\"on\":\"yes\"}}", WP_E_INVALID,
+            "on");
+}
+
+static void test_history(void **state)
+{
+    fx *f = *state;
+    wp_err err = {0};
+    json_t *h = wp_db_history(f->db, &err);
+    assert_int_equal(json_array_size(h), 0); /* the fixture's commands carry no "by" */
+    json_decref(h);
+    int64_t before = wp_db_version(f->db);
+    apply_ok(f->db, "{\"op\":\"group.create\",\"args\":{\"name\":\"audited\"},"
+                    "\"by\":{\"uid\":1000,\"user\":\"ann\",\"node\":\"n2\",\"at\":1700000000}}");
+    refused(f->db,
+            "{\"op\":\"group.create\",\"args\":{\"name\":\"audited\"},"
+            "\"by\":{\"uid\":1000,\"user\":\"ann\",\"node\":\"n2\",\"at\":1700000001}}",
+            WP_E_EXISTS, "audited");
+    h = wp_db_history(f->db, &err);
+    assert_int_equal(json_array_size(h), 1); /* the refusal left nothing */
+    json_t *e = json_array_get(h, 0);
+    assert_int_equal(json_integer_value(json_object_get(e, "version")), before + 1);
+    assert_field(e, "user", "ann");
+    assert_field(e, "node", "n2");
+    assert_field(e, "op", "group.create");
+    assert_int_equal(json_integer_value(json_object_get(e, "uid")), 1000);
+    assert_int_equal(json_integer_value(json_object_get(e, "at")), 1700000000);
+    assert_field(json_object_get(e, "args"), "name", "audited");
+    json_decref(h);
+}
+
 /* --- resource.report ----------------------------------------------------- */
 
 static void test_report(void **state)
@@ -763,6 +887,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commit_refusals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_node_remove_releases, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_runtime_deterministic, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_failure_record, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_maintenance_flag, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_history, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

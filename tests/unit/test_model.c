@@ -560,6 +560,14 @@ static const struct policy_case policy_cases[] = {
     {true, "failover_threshold", "-1", NULL},
     {true, "failover_threshold", "two", NULL},
     {true, "failover_period", "21600", "21600"},
+    {true, "managed", "false", "false"},
+    {true, "managed", "TRUE", "true"},
+    {true, "managed", "no", NULL},
+    {false, "managed", "false", "false"},
+    {false, "managed", "yes", NULL},
+    {false, "failure_timeout", "0", "0"},
+    {false, "failure_timeout", "1h", "3600"},
+    {false, "failure_timeout", "-1", NULL},
     {true, "failover_period", "6h", "21600"},
     {true, "failover_period", "90m", "5400"},
     {true, "failover_period", "1", "1"},
@@ -664,11 +672,17 @@ static void test_policy_defaults(void **state)
     static const char *const group[][2] = {
         {"preferred_owners", ""}, {"possible_owners", ""},        {"failback", "never"},
         {"failback_window", ""},  {"failover_threshold", "auto"}, {"failover_period", "21600"},
+        {"managed", "true"},
     };
     static const char *const res[][2] = {
-        {"restart_action", "failover"},    {"restart_threshold", "3"},
-        {"restart_period", "900"},         {"quick_check_interval", "5"},
-        {"thorough_check_interval", "60"}, {"pending_timeout", "180"},
+        {"restart_action", "failover"},
+        {"restart_threshold", "3"},
+        {"restart_period", "900"},
+        {"quick_check_interval", "5"},
+        {"thorough_check_interval", "60"},
+        {"pending_timeout", "180"},
+        {"managed", "true"},
+        {"failure_timeout", "0"},
     };
     (void)state;
     json_t *g = wp_group_policy_defaults();

@@ -1,0 +1,146 @@
+/*
+ * cmd_history.c -- `wolfpack history [--since T] [--group G] [--json]`:
+ * who changed what, when, from which node (the change history every node
+ * records as it applies a change, src/db/audit.c).
+ *
+ * --since takes a duration back from now ("1h", "30m", "90s") or a unix
+ * time; --group keeps the changes that name the group (or one of its
+ * resources, as the history records the resource's group when it can:
+ * changes of a resource name it in args.name, so --group also matches a
+ * resource whose name is in the group's resource list).  Both filters run
+ * here, on the history the daemon returns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../lib/model.h"
+#include "cli.h"
+
+static const char usage[] = "wolfpack history [--since DURATION|UNIXTIME] [--group G] [--json]";
+
+/* "1h" -> now - 3600; "1700000000" -> itself. */
+static bool since_time(const char *text, json_int_t *out)
+{
+    char *end;
+    long long t = strtoll(text, &end, 10);
+    long secs;
+    if (*text && !*end && t > 100000000) {
+        *out = t;
+        return true;
+    }
+    if (!wp_duration_parse(text, &secs, NULL) || secs <= 0)
+        return false;
+    *out = (json_int_t)time(NULL) - secs;
+    return true;
+}
+
+static bool names_group(const json_t *e, const char *group, const json_t *members)
+{
+    const json_t *args = json_object_get(e, "args");
+    const char *op = json_string_value(json_object_get(e, "op"));
+    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *g = json_string_value(json_object_get(args, "group"));
+    size_t i;
+    json_t *m;
+    if (g && strcasecmp(g, group) == 0)
+        return true;
+    if (!name || !op)
+        return false;
+    if (strncmp(op, "group.", 6) == 0)
+        return strcasecmp(name, group) == 0;
+    if (strncmp(op, "resource.", 9) == 0)
+        json_array_foreach(members, i, m)
+        {
+            if (strcasecmp(json_string_value(m), name) == 0)
+                return true;
+        }
+    return false;
+}
+
+static void print_table(const json_t *list, FILE *out)
+{
+    static const char *const head[] = {"TIME (UTC)", "VERSION", "USER", "NODE", "COMMAND"};
+    wp_table *t = wp_table_new(5, head);
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        time_t at = (time_t)json_integer_value(json_object_get(e, "at"));
+        struct tm tm;
+        char when[32], ver[32], cmd[512];
+        gmtime_r(&at, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        snprintf(ver, sizeof ver, "%lld",
+                 (long long)json_integer_value(json_object_get(e, "version")));
+        char *args = json_dumps(json_object_get(e, "args"), JSON_COMPACT | JSON_SORT_KEYS);
+        snprintf(cmd, sizeof cmd, "%s %s", json_string_value(json_object_get(e, "op")),
+                 args ? args : "{}");
+        free(args);
+        const char *row[] = {when, ver, json_string_value(json_object_get(e, "user")),
+                             json_string_value(json_object_get(e, "node")), cmd};
+        wp_table_add(t, row);
+    }
+    if (json_array_size(list) == 0)
+        fprintf(out, "No change recorded%s.\n", "");
+    else
+        wp_table_print(t, out, "");
+    wp_table_free(t);
+}
+
+int wp_cmd_history(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--since", .has_value = true},
+                         {.name = "--group", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    json_int_t since = 0;
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "nothing", 0, &a, &status))
+        return status;
+    if (opts[0].count > 1 || opts[1].count > 1)
+        return wp_cli_usage_error(usage, "--since and --group may be given once each");
+    if (opts[0].count && !since_time(opts[0].values[0], &since))
+        return wp_cli_usage_error(usage,
+                                  "--since '%s' is neither a duration (1h, 30m) nor a "
+                                  "unix time",
+                                  opts[0].values[0]);
+    const char *group = opts[1].count ? opts[1].values[0] : NULL;
+    wp_err err = {0};
+    json_t *members = NULL;
+    if (group) {
+        json_t *g = wp_cli_call(cli, "group.show", json_pack("{s:s}", "name", group), NULL, &err);
+        if (!g)
+            return wp_cli_fail(&err);
+        members = json_incref(json_object_get(g, "resources"));
+        json_decref(g);
+    }
+    json_t *all = wp_cli_call(cli, "history", NULL, NULL, &err);
+    if (!all) {
+        json_decref(members);
+        return wp_cli_fail(&err);
+    }
+    json_t *list = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(all, i, e)
+    {
+        if (json_integer_value(json_object_get(e, "at")) < since)
+            continue;
+        if (group && !names_group(e, group, members))
+            continue;
+        json_array_append(list, e);
+    }
+    if (cli->json) {
+        char *text = json_dumps(list, JSON_INDENT(2));
+        printf("%s\n", text ? text : "[]");
+        free(text);
+    } else {
+        print_table(list, stdout);
+    }
+    json_decref(list);
+    json_decref(all);
+    json_decref(members);
+    return 0;
+}
