@@ -57,6 +57,23 @@ wp --json node list
 check "the flag --node-name overrides the file's" jq -e '[.[].name] == ["n1"]' "$OUT"
 stop_daemon
 
+# ---- the shipped file (contrib/wolfpackd.conf): every option, defaults valid
+shipped=$here/../../contrib/wolfpackd.conf
+opts=$("$WOLFPACKD" --help | grep -oE '^  --[a-z-]+' | sed 's/^  --//' |
+    grep -vx -e config -e version | sort | tr '\n' ' ')
+keys=$(grep -oE '^#[a-z-]+ =' "$shipped" | sed 's/^#//; s/ =$//' | sort | tr '\n' ' ')
+check "contrib/wolfpackd.conf shows every option of wolfpackd --help" test "$opts" = "$keys"
+# its lines uncommented (but the example cluster address, which a new solo
+# cluster would bring online on this machine) are accepted
+sed -E 's/^#([a-z-]+ =)/\1/' "$shipped" | grep -v '^cluster-ip' >"$TMP/shipped.conf"
+rm -rf "$STATE"
+mkdir -p "$STATE"
+"$WOLFPACKD" --config "$TMP/shipped.conf" --solo --state-dir "$STATE" --socket "$SOCK" \
+    --node-name n1 >>"$DLOG" 2>&1 &
+DPID=$!
+check "wolfpackd starts with the shipped file's defaults uncommented" wait_socket
+stop_daemon
+
 # ---- refusals: FILE:LINE, what, why or what to do; nothing created
 refused "an unknown key is refused" 'solo = yes\n\nsockett = /x\n' \
     "^error: $CONF:3: unknown key \"sockett\""
