@@ -116,16 +116,17 @@ static const char *const CONF_KEYS[] = {
     "cluster-name", "cluster-ip",       "node-name", "idle-timeout", "frame-timeout",
     "watchdog",     "watchdog-timeout", NULL};
 
-/* A bad value: "error: WHERE: NAME "VALUE" is not ..." on stderr. */
-static void bad_value(const char *where, const char *name, const char *value, const char *want,
-                      const char *example)
+/* A bad value: "error: WHERE: NAME "VALUE" is not ..." on errs. */
+static void bad_value(FILE *errs, const char *where, const char *name, const char *value,
+                      const char *want, const char *example)
 {
-    fprintf(stderr, "error: %s%s%s \"%s\" is not %s\n  to do: give e.g. %s\n", where,
+    fprintf(errs, "error: %s%s%s \"%s\" is not %s\n  to do: give e.g. %s\n", where,
             where[0] ? ": " : "", name, value, want, example);
 }
 
 /* A timeout: whole seconds, 1..WP_DAEMON_TIMEOUT_MAX. */
-static bool parse_seconds(const char *where, const char *name, const char *text, int *out)
+static bool parse_seconds(FILE *errs, const char *where, const char *name, const char *text,
+                          int *out)
 {
     char *end;
     long v;
@@ -136,7 +137,7 @@ static bool parse_seconds(const char *where, const char *name, const char *text,
     if (errno || end == text || *end || v < 1 || v > WP_DAEMON_TIMEOUT_MAX) {
         snprintf(want, sizeof want, "a number of seconds from 1 to %d", WP_DAEMON_TIMEOUT_MAX);
         snprintf(example, sizeof example, where[0] ? "%s = 15" : "%s 15", name);
-        bad_value(where, name, text, want, example);
+        bad_value(errs, where, name, text, want, example);
         return false;
     }
     *out = (int)v;
@@ -145,7 +146,7 @@ static bool parse_seconds(const char *where, const char *name, const char *text,
 
 /* Apply option ch (LONGOPTS) with value.  where: "" for the command line,
  * else "FILE:LINE" (the name is then the key, and solo takes yes or no). */
-static bool set_opt(wp_daemon_opts *o, int ch, const char *name, const char *value,
+static bool set_opt(FILE *errs, wp_daemon_opts *o, int ch, const char *name, const char *value,
                     const char *where)
 {
     switch (ch) {
@@ -155,7 +156,7 @@ static bool set_opt(wp_daemon_opts *o, int ch, const char *name, const char *val
         else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
             o->solo = false;
         else {
-            bad_value(where, name, value, "yes or no", "solo = yes");
+            bad_value(errs, where, name, value, "yes or no", "solo = yes");
             return false;
         }
         return true;
@@ -181,17 +182,17 @@ static bool set_opt(wp_daemon_opts *o, int ch, const char *name, const char *val
         o->node_name = value;
         return true;
     case 'I':
-        return parse_seconds(where, name, value, &o->idle_timeout);
+        return parse_seconds(errs, where, name, value, &o->idle_timeout);
     case 'F':
-        return parse_seconds(where, name, value, &o->frame_timeout);
+        return parse_seconds(errs, where, name, value, &o->frame_timeout);
     case 'W':
         o->watchdog = value[0] ? value : NULL;
         return true;
     case 'T':
-        if (!parse_seconds(where, name, value, &o->watchdog_timeout))
+        if (!parse_seconds(errs, where, name, value, &o->watchdog_timeout))
             return false;
         if (o->watchdog_timeout < 2 || o->watchdog_timeout > 300) {
-            bad_value(where, name, value, "from 2 to 300 seconds (the watchdog's range)",
+            bad_value(errs, where, name, value, "from 2 to 300 seconds (the watchdog's range)",
                       where[0] ? "watchdog-timeout = 10" : "--watchdog-timeout 10");
             return false;
         }
@@ -202,14 +203,15 @@ static bool set_opt(wp_daemon_opts *o, int ch, const char *name, const char *val
 }
 
 /* Apply the settings of the configuration file. */
-static bool apply_conf(const wp_conf *conf, wp_daemon_opts *o)
+static bool apply_conf(FILE *errs, const wp_conf *conf, wp_daemon_opts *o)
 {
     for (size_t i = 0; i < conf->n; i++) {
         const wp_conf_entry *e = &conf->entries[i];
         char where[4200];
         snprintf(where, sizeof where, "%s:%u", conf->path, e->line);
         for (const struct option *lo = LONGOPTS; lo->name; lo++) {
-            if (strcmp(lo->name, e->key) == 0 && !set_opt(o, lo->val, e->key, e->value, where))
+            if (strcmp(lo->name, e->key) == 0 &&
+                !set_opt(errs, o, lo->val, e->key, e->value, where))
                 return false;
         }
     }
@@ -242,8 +244,8 @@ static const char *find_config(int argc, char **argv)
 
 /* The options: defaults, then the configuration file, then the command
  * line.  *conf owns the strings the file gives (free it after the opts).
- * Returns 0, or the exit status (2) after printing the error. */
-static int parse_opts(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf)
+ * Returns 0, or the exit status (2) after writing the error to errs. */
+static int parse_opts(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf, FILE *errs)
 {
     const char *config = find_config(argc, argv);
     wp_err err = {0};
@@ -255,29 +257,29 @@ static int parse_opts(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf)
     o->frame_timeout = WP_DAEMON_FRAME_TIMEOUT;
     o->watchdog_timeout = WP_DAEMON_WATCHDOG_TIMEOUT;
     if (!wp_conf_read(config ? config : WP_DAEMON_CONFIG, config == NULL, CONF_KEYS, conf, &err)) {
-        wp_err_print(&err, stderr);
-        fprintf(stderr, "wolfpackd: the configuration is refused; wolfpackd does not start\n");
+        wp_err_print(&err, errs);
+        fprintf(errs, "wolfpackd: the configuration is refused; wolfpackd does not start\n");
         return 2;
     }
-    if (!apply_conf(conf, o)) {
-        fprintf(stderr, "wolfpackd: the configuration is refused; wolfpackd does not start\n");
+    if (!apply_conf(errs, conf, o)) {
+        fprintf(errs, "wolfpackd: the configuration is refused; wolfpackd does not start\n");
         return 2;
     }
     while ((ch = getopt_long(argc, argv, "h", LONGOPTS, &idx)) != -1) {
         if (ch == 'C')
             continue;
         if (ch == '?' || ch == ':') {
-            usage(stderr);
+            usage(errs);
             return 2;
         }
         char name[40];
         snprintf(name, sizeof name, "--%s", LONGOPTS[idx].name);
-        if (!set_opt(o, ch, name, optarg, ""))
+        if (!set_opt(errs, o, ch, name, optarg, ""))
             return 2;
     }
     if (optind < argc) {
-        fprintf(stderr, "error: unexpected argument \"%s\"\n", argv[optind]);
-        usage(stderr);
+        fprintf(errs, "error: unexpected argument \"%s\"\n", argv[optind]);
+        usage(errs);
         return 2;
     }
     if (!o->state_dir)
@@ -285,12 +287,30 @@ static int parse_opts(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf)
     if (!o->socket_path)
         o->socket_path = WP_DEFAULT_SOCKET;
     if (!o->state_dir[0] || !o->socket_path[0]) {
-        fprintf(stderr, "error: the state directory and the socket must not be empty\n"
-                        "  to do: leave them out for " WP_DAEMON_STATE_DIR " and " WP_DEFAULT_SOCKET
-                        ", or give paths\n");
+        fprintf(errs, "error: the state directory and the socket must not be empty\n"
+                      "  to do: leave them out for " WP_DAEMON_STATE_DIR " and " WP_DEFAULT_SOCKET
+                      ", or give paths\n");
         return 2;
     }
     return 0;
+}
+
+/* parse_opts, its errors written by wp_log_early: under systemd they reach
+ * the journal at priority err ("<3>"), so `journalctl -p err` shows a
+ * refused configuration. */
+static int parse_opts_logged(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *errs = open_memstream(&text, &len);
+    int rc = parse_opts(argc, argv, o, conf, errs ? errs : stderr);
+
+    if (errs) {
+        fclose(errs);
+        wp_log_early(text, LOG_ERR);
+        free(text);
+    }
+    return rc;
 }
 
 /* One daemon per state directory: an exclusive lock on DIR/wolfpackd.lock. */
@@ -341,11 +361,13 @@ static int32_t on_sigchld(int32_t sig, void *data)
     return 0;
 }
 
-/* Report a fatal start-up error: the full message on stderr, and syslog. */
+/* Report a fatal start-up error: the full message on stderr, and the log. */
 static void fatal(wp_daemon *d, const char *context, const wp_err *err)
 {
-    d->log_quiet = true;
+    d->log.quiet = true;
     wp_log_err(LOG_ERR, context, err);
+    if (d->log.journal) /* stderr is the journal: it has the error already */
+        return;
     fprintf(stderr, "wolfpackd: %s\n", context);
     wp_err_print(err, stderr);
 }
@@ -418,7 +440,7 @@ int main(int argc, char **argv)
     wp_daemon d = {.lock_fd = -1, .listen_fd = -1, .agent_log_fd = -1};
     wp_err err = {0};
     wp_conf conf = {0};
-    int rc = parse_opts(argc, argv, &d.opts, &conf);
+    int rc = parse_opts_logged(argc, argv, &d.opts, &conf);
 
     if (rc != 0) {
         wp_conf_free(&conf);
@@ -427,7 +449,7 @@ int main(int argc, char **argv)
     wp_mem_setup();
     umask(077);
     signal(SIGPIPE, SIG_IGN);
-    wp_log_start(&d.log_quiet);
+    wp_log_start(&d.log);
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
     if (!start(&d, &err) || !wp_notify_start(&d, &err)) {
