@@ -63,9 +63,13 @@ opts=$("$WOLFPACKD" --help | grep -oE '^  --[a-z-]+' | sed 's/^  --//' |
     grep -vx -e config -e version | sort | tr '\n' ' ')
 keys=$(grep -oE '^#[a-z-]+ =' "$shipped" | sed 's/^#//; s/ =$//' | sort | tr '\n' ' ')
 check "contrib/wolfpackd.conf shows every option of wolfpackd --help" test "$opts" = "$keys"
-# its lines uncommented (but the example cluster address, which a new solo
-# cluster would bring online on this machine) are accepted
-sed -E 's/^#([a-z-]+ =)/\1/' "$shipped" | grep -v '^cluster-ip' >"$TMP/shipped.conf"
+# its lines uncommented are accepted (but the example cluster address, which
+# a new solo cluster would bring online on this machine, and the watchdog
+# device, which a test must never open)
+sed -E 's/^#([a-z-]+ =)/\1/' "$shipped" | grep -v -e '^cluster-ip ' -e '^watchdog ' \
+    >"$TMP/shipped.conf"
+check "... (the uncommented file keeps watchdog-timeout, without watchdog)" \
+    bash -c "grep -q '^watchdog-timeout = 10\$' '$TMP/shipped.conf' && ! grep -q '^watchdog ' '$TMP/shipped.conf'"
 rm -rf "$STATE"
 mkdir -p "$STATE"
 "$WOLFPACKD" --config "$TMP/shipped.conf" --solo --state-dir "$STATE" --socket "$SOCK" \
@@ -90,6 +94,8 @@ refused "a control character is refused" 'node-name = a\033[2Jb\n' \
 refused "a bad timeout is refused" 'frame-timeout = 0\n' \
     "^error: $CONF:1: frame-timeout \"0\" is not a number of seconds from 1 to 3600"
 check "... with what to do" grep -q 'to do: give e.g. frame-timeout = 15' "$ERR"
+refused "a watchdog-timeout out of the watchdog's range is refused" 'watchdog-timeout = 1\n' \
+    "^error: $CONF:1: watchdog-timeout \"1\" is not from 2 to 300 seconds"
 refused "a bad solo value is refused" 'solo = maybe\n' "^error: $CONF:1: solo \"maybe\" is not yes or no"
 refused "an option that is not a setting (config) is refused" 'config = /x\n' \
     "^error: $CONF:1: unknown key \"config\""
