@@ -11,7 +11,7 @@
 #                             wolfpack link in $(PREFIX)/bin), the man pages
 #                             into $(PREFIX)/share/man, the systemd unit into
 #                             $(PREFIX)/lib/systemd/system, bash completion,
-#                             /etc/default/wolfpackd; DESTDIR= for
+#                             /etc/wolfpack/wolfpackd.conf; DESTDIR= for
 #                             packaging (default PREFIX /usr/local)
 #   make install-kits         the built kits into $(PREFIX)/lib/wolfpack/kits
 #   make deb                  the Debian packages into build/deb (tools/build-deb,
@@ -143,7 +143,7 @@ KITDIR ?= $(PREFIX)/lib/wolfpack/kits
 install: $(DAEMON) $(CLI)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) \
-	    $(DESTDIR)$(SYSCONFDIR)/default
+	    $(DESTDIR)$(SYSCONFDIR)/wolfpack
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/wolfpackd
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/wolfpack
 	ln -sf $(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack
@@ -153,7 +153,7 @@ install: $(DAEMON) $(CLI)
 	    >$(DESTDIR)$(UNITDIR)/wolfpackd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/wolfpackd.service
 	install -m 0644 contrib/bash-completion/wolfpack $(DESTDIR)$(COMPLETIONDIR)/wolfpack
-	install -m 0644 contrib/wolfpackd.default $(DESTDIR)$(SYSCONFDIR)/default/wolfpackd
+	install -m 0644 contrib/wolfpackd.conf $(DESTDIR)$(SYSCONFDIR)/wolfpack/wolfpackd.conf
 
 # every built kit, as `wolfpack app install` takes it (docs/KITS.md)
 install-kits: $(KIT_BINS) $(KIT_COPIES)

@@ -11,7 +11,8 @@
 # dependency check (tools/install-deps installs all that is used), on the
 # gcc build and again on the sanitizer build; run the fuzzers briefly (10
 # minutes each with --soak); build the Debian packages, lintian them and
-# install them into a throwaway root; run the integration tests (network
+# install them into a throwaway root; follow docs/GETTING-STARTED.md on
+# three fresh Debian 12 roots (tests/guide/run.sh); run the integration tests (network
 # namespaces, real Corosync: needs root).  Prints one closing tally
 # "N passed, N failed".
 set -u
@@ -89,6 +90,7 @@ if [ $quick -eq 0 ]; then
     [ -x tests/run-cli ] && run "cli (asan+ubsan)" tests/run-cli build-san
     run "fuzz (short)" tools/run-fuzz 30
     [ -x tests/run-package ] && run "Debian packages (build, lintian, install)" tests/run-package
+    [ -x tests/guide/run.sh ] && run "the guide on three fresh Debian 12 roots" tests/guide/run.sh
     [ $soak -eq 1 ] && run "fuzz (soak)" tools/run-fuzz 600
     [ -x tests/run-integration ] && run "integration" tests/run-integration build
 fi

@@ -360,8 +360,8 @@ static void print_done(const setup_args *a, const char *conf_path, const char *k
            "  2. Start corosync on every node:  corosync -f -c /etc/corosync/corosync.conf\n"
            "     (or your init system's corosync service), then check the membership with\n"
            "     corosync-quorumtool -s\n"
-           "  3. Start wolfpackd on every node (contrib/wolfpackd.service does):\n"
-           "     wolfpackd --state-dir /var/lib/wolfpack --socket /run/wolfpack/wolfpackd.sock\n",
+           "  3. Start wolfpackd on every node:  systemctl enable --now wolfpackd\n"
+           "     (or by hand: wolfpackd; its settings are in /etc/wolfpack/wolfpackd.conf)\n",
            a->ip ? "the three" : "both", conf_path, key_path, a->ip ? " " : "",
            a->ip ? wpconf_path : "");
 }

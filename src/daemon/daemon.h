@@ -3,7 +3,7 @@
  * the process (no global mutable state) and the functions each file offers.
  *
  *   main.c      options, start-up, shut-down, signals
- *   log.c       libqb logging to stderr and syslog
+ *   log.c       libqb logging to the journal, or to stderr and syslog
  *   ipc.c       the Unix-socket server: accept, buffers, frames
  *   access.c    who may connect and what they may ask (peer credentials,
  *               admin and read-only groups)
@@ -106,6 +106,12 @@ typedef struct wp_daemon_opts {
 
 typedef struct wp_notify wp_notify; /* notify.c */
 
+/* log.c: where the log goes */
+typedef struct wp_log_state {
+    bool quiet;   /* not to stderr (a fatal error goes to stderr in full) */
+    bool journal; /* stderr is the journal: sd_journal_send only */
+} wp_log_state;
+
 typedef struct wp_daemon {
     wp_daemon_opts opts;
     qb_loop_t *loop;
@@ -114,7 +120,7 @@ typedef struct wp_daemon {
     int lock_fd;
     int listen_fd;
     bool socket_created; /* we bound it: unlink at exit */
-    bool log_quiet;      /* log.c: syslog only (a fatal error goes to stderr in full) */
+    wp_log_state log;    /* log.c */
     wp_conn *conns;      /* doubly linked */
     size_t nconns;       /* served connections */
     size_t nrefused;     /* refused connections waiting to be told */
@@ -154,8 +160,14 @@ bool wp_notify_start(wp_daemon *d, wp_err *err);
 void wp_notify_stopping(wp_daemon *d);
 void wp_notify_free(wp_daemon *d);
 
-/* log.c: *quiet (the daemon's log_quiet) true: log to syslog only */
-void wp_log_start(bool *quiet);
+/* log.c: start logging to the journal (stderr is it), else stderr and
+ * syslog; *st lives as long as the log (the daemon's) */
+void wp_log_start(wp_log_state *st);
+/* True when $JOURNAL_STREAM names stderr (systemd connected it). */
+bool wp_log_stderr_is_journal(void);
+/* Write text (lines) to stderr before logging starts, each line with the
+ * journal's "<prio>" prefix when stderr is the journal. */
+void wp_log_early(const char *text, int prio);
 void wp_log_stop(void);
 /* Log an error's what/why/todo at priority prio, prefixed by context. */
 void wp_log_err(int prio, const char *context, const wp_err *err);

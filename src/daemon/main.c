@@ -1,12 +1,17 @@
 /*
  * main.c -- wolfpackd: options, start-up, the event loop, shut-down.
  *
- *   wolfpackd [--solo] --state-dir DIR --socket PATH [--admin-group GROUP]
- *             [--read-group GROUP]
+ *   wolfpackd [--config PATH] [--solo] [--state-dir DIR] [--socket PATH]
+ *             [--admin-group GROUP] [--read-group GROUP]
  *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
  *             [--idle-timeout SEC] [--frame-timeout SEC]
  *             [--watchdog PATH [--watchdog-timeout SEC]]
  *   wolfpackd --version
+ *
+ * Options: defaults (state /var/lib/wolfpack, the CLI's default socket
+ * /run/wolfpack/wolfpackd.sock), then the configuration file
+ * (/etc/wolfpack/wolfpackd.conf or --config; src/lib/conffile.c; a bad line
+ * stops the daemon with exit 2), then the command line, which overrides it.
  *
  * Start-up: create DIR (0700) and the socket's directory (0755), lock
  * DIR/wolfpackd.lock (one daemon per state dir), open DIR/cluster.db,
@@ -34,8 +39,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "../client/client.h"
+#include "../lib/conffile.h"
 #include "../lib/fs.h"
+#include "daemon.h"
+
+/* The defaults that fit a Debian system (FHS); the socket's is the CLI's. */
+#define WP_DAEMON_CONFIG "/etc/wolfpack/wolfpackd.conf"
+#define WP_DAEMON_STATE_DIR "/var/lib/wolfpack"
 
 #ifndef WP_VERSION
 #error "WP_VERSION is set by the Makefile from the file VERSION"
@@ -43,154 +54,268 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: wolfpackd [--solo] --state-dir DIR --socket PATH\n"
-                 "                 [--admin-group GROUP] [--read-group GROUP]\n"
-                 "                 [--cluster-name NAME]"
-                 "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
-                 "                 [--idle-timeout SEC] [--frame-timeout SEC]\n"
-                 "                 [--watchdog PATH [--watchdog-timeout SEC]]\n"
-                 "\n"
-                 "  --solo               one-node cluster without Corosync\n"
-                 "  --state-dir DIR      where cluster.db lives (created 0700)\n"
-                 "  --socket PATH        the Unix socket clients use\n"
-                 "  --admin-group GROUP  group allowed to connect besides root"
-                 " (default wolfpack)\n"
-                 "  --read-group GROUP   group allowed to read only: status, list, show,"
-                 " watch\n"
-                 "                       (default wolfpack-read)\n"
-                 "  --cluster-name NAME  name of a new solo cluster (default solo)\n"
-                 "  --cluster-ip A/P     address of a new solo cluster: Cluster Group gets\n"
-                 "                       Cluster IP Address and Cluster Name\n"
-                 "  --node-name NAME     name of this node in a new solo cluster"
-                 " (default: host name)\n"
-                 "  --idle-timeout SEC   close a connection that sends no request by then"
-                 " (default 15)\n"
-                 "  --frame-timeout SEC  close a connection whose request frame is not whole"
-                 " by then\n"
-                 "                       (default 15)\n"
-                 "  --watchdog PATH      self-fencing: pet the watchdog at PATH (e.g.\n"
-                 "                       /dev/watchdog0) only while quorate and healthy\n"
-                 "  --watchdog-timeout SEC  its timeout, 2 to 300 (default 10); must exceed\n"
-                 "                       corosync's token + consensus (docs/FENCING.md)\n"
-                 "  --version            print the version (wolfpackd VERSION) and exit\n"
-                 "See docs/DAEMON.md and docs/FENCING.md.\n");
+    fprintf(
+        out,
+        "usage: wolfpackd [--config PATH] [--solo] [--state-dir DIR] [--socket PATH]\n"
+        "                 [--admin-group GROUP] [--read-group GROUP]\n"
+        "                 [--cluster-name NAME]"
+        "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
+        "                 [--idle-timeout SEC] [--frame-timeout SEC]\n"
+        "                 [--watchdog PATH [--watchdog-timeout SEC]]\n"
+        "\n"
+        "  --config PATH        the configuration file (default " WP_DAEMON_CONFIG ",\n"
+        "                       read when it exists); options given here override it\n"
+        "  --solo               one-node cluster without Corosync\n"
+        "  --state-dir DIR      where cluster.db lives (created 0700; default " WP_DAEMON_STATE_DIR
+        ")\n"
+        "  --socket PATH        the Unix socket clients use\n"
+        "                       (default " WP_DEFAULT_SOCKET ")\n"
+        "  --admin-group GROUP  group allowed to connect besides root"
+        " (default wolfpack)\n"
+        "  --read-group GROUP   group allowed to read only: status, list, show,"
+        " watch\n"
+        "                       (default wolfpack-read)\n"
+        "  --cluster-name NAME  name of a new solo cluster (default solo)\n"
+        "  --cluster-ip A/P     address of a new solo cluster: Cluster Group gets\n"
+        "                       Cluster IP Address and Cluster Name\n"
+        "  --node-name NAME     name of this node in a new solo cluster"
+        " (default: host name)\n"
+        "  --idle-timeout SEC   close a connection that sends no request by then"
+        " (default 15)\n"
+        "  --frame-timeout SEC  close a connection whose request frame is not whole"
+        " by then\n"
+        "                       (default 15)\n"
+        "  --watchdog PATH      self-fencing: pet the watchdog at PATH (e.g.\n"
+        "                       /dev/watchdog0) only while quorate and healthy\n"
+        "  --watchdog-timeout SEC  its timeout, 2 to 300 (default 10); must exceed\n"
+        "                       corosync's token + consensus (docs/FENCING.md)\n"
+        "  --version            print the version (wolfpackd VERSION) and exit\n"
+        "Every option but --config and --version can be set in the configuration file\n"
+        "as `NAME = VALUE` (solo = yes|no).  See wolfpackd(8), docs/DAEMON.md and\n"
+        "docs/FENCING.md.\n");
 }
 
-/* A timeout option: whole seconds, 1..WP_DAEMON_TIMEOUT_MAX. */
-static bool parse_seconds(const char *opt, const char *text, int *out)
+/* The options, also the keys of the configuration file (without "--"). */
+static const struct option LONGOPTS[] = {
+    {"solo", no_argument, NULL, 's'},
+    {"state-dir", required_argument, NULL, 'd'},
+    {"socket", required_argument, NULL, 'S'},
+    {"admin-group", required_argument, NULL, 'g'},
+    {"read-group", required_argument, NULL, 'r'},
+    {"cluster-name", required_argument, NULL, 'c'},
+    {"cluster-ip", required_argument, NULL, 'i'},
+    {"node-name", required_argument, NULL, 'n'},
+    {"idle-timeout", required_argument, NULL, 'I'},
+    {"frame-timeout", required_argument, NULL, 'F'},
+    {"watchdog", required_argument, NULL, 'W'},
+    {"watchdog-timeout", required_argument, NULL, 'T'},
+    {"config", required_argument, NULL, 'C'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The keys the configuration file may set: the options up to "config". */
+static const char *const CONF_KEYS[] = {
+    "solo",         "state-dir",        "socket",    "admin-group",  "read-group",
+    "cluster-name", "cluster-ip",       "node-name", "idle-timeout", "frame-timeout",
+    "watchdog",     "watchdog-timeout", NULL};
+
+/* A bad value: "error: WHERE: NAME "VALUE" is not ..." on errs. */
+static void bad_value(FILE *errs, const char *where, const char *name, const char *value,
+                      const char *want, const char *example)
+{
+    fprintf(errs, "error: %s%s%s \"%s\" is not %s\n  to do: give e.g. %s\n", where,
+            where[0] ? ": " : "", name, value, want, example);
+}
+
+/* A timeout: whole seconds, 1..WP_DAEMON_TIMEOUT_MAX. */
+static bool parse_seconds(FILE *errs, const char *where, const char *name, const char *text,
+                          int *out)
 {
     char *end;
     long v;
+    char want[80], example[80];
 
     errno = 0;
     v = strtol(text, &end, 10);
     if (errno || end == text || *end || v < 1 || v > WP_DAEMON_TIMEOUT_MAX) {
-        fprintf(stderr,
-                "error: %s \"%s\" is not a number of seconds from 1 to %d\n"
-                "  to do: give whole seconds, e.g. %s 15\n",
-                opt, text, WP_DAEMON_TIMEOUT_MAX, opt);
+        snprintf(want, sizeof want, "a number of seconds from 1 to %d", WP_DAEMON_TIMEOUT_MAX);
+        snprintf(example, sizeof example, where[0] ? "%s = 15" : "%s 15", name);
+        bad_value(errs, where, name, text, want, example);
         return false;
     }
     *out = (int)v;
     return true;
 }
 
-static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
+/* Apply option ch (LONGOPTS) with value.  where: "" for the command line,
+ * else "FILE:LINE" (the name is then the key, and solo takes yes or no). */
+static bool set_opt(FILE *errs, wp_daemon_opts *o, int ch, const char *name, const char *value,
+                    const char *where)
 {
-    static const struct option longopts[] = {
-        {"solo", no_argument, NULL, 's'},
-        {"state-dir", required_argument, NULL, 'd'},
-        {"socket", required_argument, NULL, 'S'},
-        {"admin-group", required_argument, NULL, 'g'},
-        {"read-group", required_argument, NULL, 'r'},
-        {"cluster-name", required_argument, NULL, 'c'},
-        {"cluster-ip", required_argument, NULL, 'i'},
-        {"node-name", required_argument, NULL, 'n'},
-        {"idle-timeout", required_argument, NULL, 'I'},
-        {"frame-timeout", required_argument, NULL, 'F'},
-        {"watchdog", required_argument, NULL, 'W'},
-        {"watchdog-timeout", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
+    switch (ch) {
+    case 's':
+        if (!value || strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+            o->solo = true;
+        else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
+            o->solo = false;
+        else {
+            bad_value(errs, where, name, value, "yes or no", "solo = yes");
+            return false;
+        }
+        return true;
+    case 'd':
+        o->state_dir = value;
+        return true;
+    case 'S':
+        o->socket_path = value;
+        return true;
+    case 'g':
+        o->admin_group = value;
+        return true;
+    case 'r':
+        o->read_group = value;
+        return true;
+    case 'c':
+        o->cluster_name = value;
+        return true;
+    case 'i':
+        o->cluster_ip = value;
+        return true;
+    case 'n':
+        o->node_name = value;
+        return true;
+    case 'I':
+        return parse_seconds(errs, where, name, value, &o->idle_timeout);
+    case 'F':
+        return parse_seconds(errs, where, name, value, &o->frame_timeout);
+    case 'W':
+        o->watchdog = value[0] ? value : NULL;
+        return true;
+    case 'T':
+        if (!parse_seconds(errs, where, name, value, &o->watchdog_timeout))
+            return false;
+        if (o->watchdog_timeout < 2 || o->watchdog_timeout > 300) {
+            bad_value(errs, where, name, value, "from 2 to 300 seconds (the watchdog's range)",
+                      where[0] ? "watchdog-timeout = 10" : "--watchdog-timeout 10");
+            return false;
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Apply the settings of the configuration file. */
+static bool apply_conf(FILE *errs, const wp_conf *conf, wp_daemon_opts *o)
+{
+    for (size_t i = 0; i < conf->n; i++) {
+        const wp_conf_entry *e = &conf->entries[i];
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%u", conf->path, e->line);
+        for (const struct option *lo = LONGOPTS; lo->name; lo++) {
+            if (strcmp(lo->name, e->key) == 0 &&
+                !set_opt(errs, o, lo->val, e->key, e->value, where))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* First pass over the command line: --help, --version (they exit) and
+ * --config.  Errors are left to the second pass. */
+static const char *find_config(int argc, char **argv)
+{
+    const char *path = NULL;
     int ch;
+
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "h", LONGOPTS, NULL)) != -1) {
+        if (ch == 'C')
+            path = optarg;
+        else if (ch == 'h') {
+            usage(stdout);
+            exit(0);
+        } else if (ch == 'V') {
+            printf("wolfpackd %s\n", WP_VERSION);
+            exit(0);
+        }
+    }
+    opterr = 1;
+    optind = 0; /* glibc: start the next getopt_long afresh */
+    return path;
+}
+
+/* The options: defaults, then the configuration file, then the command
+ * line.  *conf owns the strings the file gives (free it after the opts).
+ * Returns 0, or the exit status (2) after writing the error to errs. */
+static int parse_opts(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf, FILE *errs)
+{
+    const char *config = find_config(argc, argv);
+    wp_err err = {0};
+    int ch, idx = 0;
 
     o->admin_group = "wolfpack";
     o->read_group = "wolfpack-read";
     o->idle_timeout = WP_DAEMON_IDLE_TIMEOUT;
     o->frame_timeout = WP_DAEMON_FRAME_TIMEOUT;
     o->watchdog_timeout = WP_DAEMON_WATCHDOG_TIMEOUT;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 's':
-            o->solo = true;
-            break;
-        case 'd':
-            o->state_dir = optarg;
-            break;
-        case 'S':
-            o->socket_path = optarg;
-            break;
-        case 'g':
-            o->admin_group = optarg;
-            break;
-        case 'r':
-            o->read_group = optarg;
-            break;
-        case 'c':
-            o->cluster_name = optarg;
-            break;
-        case 'i':
-            o->cluster_ip = optarg;
-            break;
-        case 'n':
-            o->node_name = optarg;
-            break;
-        case 'I':
-        case 'F':
-            if (!parse_seconds(ch == 'I' ? "--idle-timeout" : "--frame-timeout", optarg,
-                               ch == 'I' ? &o->idle_timeout : &o->frame_timeout))
-                return false;
-            break;
-        case 'W':
-            o->watchdog = optarg[0] ? optarg : NULL;
-            break;
-        case 'T':
-            if (!parse_seconds("--watchdog-timeout", optarg, &o->watchdog_timeout))
-                return false;
-            if (o->watchdog_timeout < 2 || o->watchdog_timeout > 300) {
-                fprintf(stderr,
-                        "error: --watchdog-timeout %d is out of range\n"
-                        "  why: the watchdog takes 2 to 300 seconds\n"
-                        "  to do: give e.g. --watchdog-timeout 10\n",
-                        o->watchdog_timeout);
-                return false;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        case 'V':
-            printf("wolfpackd %s\n", WP_VERSION);
-            exit(0);
-        default:
-            usage(stderr);
-            return false;
+    if (!wp_conf_read(config ? config : WP_DAEMON_CONFIG, config == NULL, CONF_KEYS, conf, &err)) {
+        wp_err_print(&err, errs);
+        fprintf(errs, "wolfpackd: the configuration is refused; wolfpackd does not start\n");
+        return 2;
+    }
+    if (!apply_conf(errs, conf, o)) {
+        fprintf(errs, "wolfpackd: the configuration is refused; wolfpackd does not start\n");
+        return 2;
+    }
+    while ((ch = getopt_long(argc, argv, "h", LONGOPTS, &idx)) != -1) {
+        if (ch == 'C')
+            continue;
+        if (ch == '?' || ch == ':') {
+            usage(errs);
+            return 2;
         }
+        char name[40];
+        snprintf(name, sizeof name, "--%s", LONGOPTS[idx].name);
+        if (!set_opt(errs, o, ch, name, optarg, ""))
+            return 2;
     }
     if (optind < argc) {
-        fprintf(stderr, "error: unexpected argument \"%s\"\n", argv[optind]);
-        usage(stderr);
-        return false;
+        fprintf(errs, "error: unexpected argument \"%s\"\n", argv[optind]);
+        usage(errs);
+        return 2;
     }
-    if (!o->state_dir || !o->socket_path || !o->state_dir[0] || !o->socket_path[0]) {
-        fprintf(stderr, "error: --state-dir and --socket are required\n"
-                        "  to do: e.g. wolfpackd --solo --state-dir /var/lib/wolfpack"
-                        " --socket /run/wolfpack/wolfpackd.sock\n");
-        return false;
+    if (!o->state_dir)
+        o->state_dir = WP_DAEMON_STATE_DIR;
+    if (!o->socket_path)
+        o->socket_path = WP_DEFAULT_SOCKET;
+    if (!o->state_dir[0] || !o->socket_path[0]) {
+        fprintf(errs, "error: the state directory and the socket must not be empty\n"
+                      "  to do: leave them out for " WP_DAEMON_STATE_DIR " and " WP_DEFAULT_SOCKET
+                      ", or give paths\n");
+        return 2;
     }
-    return true;
+    return 0;
+}
+
+/* parse_opts, its errors written by wp_log_early: under systemd they reach
+ * the journal at priority err ("<3>"), so `journalctl -p err` shows a
+ * refused configuration. */
+static int parse_opts_logged(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *errs = open_memstream(&text, &len);
+    int rc = parse_opts(argc, argv, o, conf, errs ? errs : stderr);
+
+    if (errs) {
+        fclose(errs);
+        wp_log_early(text, LOG_ERR);
+        free(text);
+    }
+    return rc;
 }
 
 /* One daemon per state directory: an exclusive lock on DIR/wolfpackd.lock. */
@@ -241,11 +366,13 @@ static int32_t on_sigchld(int32_t sig, void *data)
     return 0;
 }
 
-/* Report a fatal start-up error: the full message on stderr, and syslog. */
+/* Report a fatal start-up error: the full message on stderr, and the log. */
 static void fatal(wp_daemon *d, const char *context, const wp_err *err)
 {
-    d->log_quiet = true;
+    d->log.quiet = true;
     wp_log_err(LOG_ERR, context, err);
+    if (d->log.journal) /* stderr is the journal: it has the error already */
+        return;
     fprintf(stderr, "wolfpackd: %s\n", context);
     wp_err_print(err, stderr);
 }
@@ -317,33 +444,32 @@ int main(int argc, char **argv)
 {
     wp_daemon d = {.lock_fd = -1, .listen_fd = -1, .agent_log_fd = -1};
     wp_err err = {0};
+    wp_conf conf = {0};
+    int rc = parse_opts_logged(argc, argv, &d.opts, &conf);
 
-    if (!parse_opts(argc, argv, &d.opts))
-        return 2;
+    if (rc != 0) {
+        wp_conf_free(&conf);
+        return rc;
+    }
     wp_mem_setup();
     umask(077);
     signal(SIGPIPE, SIG_IGN);
-    wp_log_start(&d.log_quiet);
+    wp_log_start(&d.log);
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
-    if (!start(&d, &err)) {
+    if (!start(&d, &err) || !wp_notify_start(&d, &err)) {
         fatal(&d, "cannot start", &err);
-        stop(&d);
-        wp_log_stop();
-        return 1;
+        rc = 1;
+    } else {
+        qb_log(LOG_NOTICE, "wolfpackd ready: socket %s, state %s, transport %s, version %lld",
+               d.opts.socket_path, d.opts.state_dir, d.opts.solo ? "solo" : "corosync",
+               (long long)wp_db_version(d.db));
+        qb_loop_run(d.loop);
     }
-    if (!wp_notify_start(&d, &err)) {
-        fatal(&d, "cannot start", &err);
-        stop(&d);
-        wp_log_stop();
-        return 1;
-    }
-    qb_log(LOG_NOTICE, "wolfpackd ready: socket %s, state %s, transport %s, version %lld",
-           d.opts.socket_path, d.opts.state_dir, d.opts.solo ? "solo" : "corosync",
-           (long long)wp_db_version(d.db));
-    qb_loop_run(d.loop);
     stop(&d);
-    qb_log(LOG_NOTICE, "wolfpackd stopped");
+    if (rc == 0)
+        qb_log(LOG_NOTICE, "wolfpackd stopped");
     wp_log_stop();
-    return 0;
+    wp_conf_free(&conf); /* after the last use of d.opts */
+    return rc;
 }

@@ -160,8 +160,11 @@ wait_socket() {
 # cluster "clitest" whose one node is "n1") and wait until it answers.  Fails the test (and exits) if it does not come up.
 start_daemon() {
     mkdir -p "$STATE"
-    "$WOLFPACKD" --solo --state-dir "$STATE" --socket "$SOCK" --cluster-name clitest \
-        --node-name n1 "$@" >>"$DLOG" 2>&1 &
+    # an empty configuration: a host's /etc/wolfpack/wolfpackd.conf must not
+    # change the test (a --config in "$@" comes later and wins)
+    : >"$TMP/none.conf"
+    "$WOLFPACKD" --config "$TMP/none.conf" --solo --state-dir "$STATE" --socket "$SOCK" \
+        --cluster-name clitest --node-name n1 "$@" >>"$DLOG" 2>&1 &
     DPID=$!
     if ! wait_socket; then
         fail "wolfpackd starts and answers on $SOCK"

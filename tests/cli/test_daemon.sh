@@ -180,8 +180,12 @@ check "... and no socket was left" test ! -e "$TMP/bad.sock"
 
 # ---- usage errors and the client's message for a missing daemon
 RC=0
-"$WOLFPACKD" --solo >"$OUT" 2>"$ERR" || RC=$?
-expect_rc 2 "missing --state-dir/--socket: usage error 2"
+# (without --state-dir and --socket wolfpackd now uses /var/lib/wolfpack and
+# /run/wolfpack: test_config.sh checks that in a private mount namespace)
+"$WOLFPACKD" --solo --state-dir "$TMP/never" --socket "$TMP/never.sock" --no-such-option \
+    >"$OUT" 2>"$ERR" || RC=$?
+expect_rc 2 "an unknown option: usage error 2"
+check "... and nothing is created" test ! -e "$TMP/never"
 RC=0
 timeout -k 5 30 "$WOLFPACK" --socket "$TMP/nothing.sock" status >"$OUT" 2>"$ERR" || RC=$?
 expect_rc 6 "CLI without a daemon: exit 6"
