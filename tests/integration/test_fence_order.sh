@@ -19,7 +19,7 @@
 # Needs root.  Cleans up on any exit.  BUILD selects the build.  Prints
 # "N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 TOOL=$PWD/$build/tests/tools/wpfenceorder
 ROUNDS=${WP_FENCE_ROUNDS:-200}
@@ -60,7 +60,7 @@ mkfs.ext4 -q -F "$TMP/disk.img" || {
     bad "mkfs.ext4"
     finish
 }
-LA=$(losetup -f --show "$TMP/disk.img") && LB=$(losetup -f --show "$TMP/disk.img") || {
+{ LA=$(losetup -f --show "$TMP/disk.img") && LB=$(losetup -f --show "$TMP/disk.img"); } || {
     bad "two loop devices over one image"
     finish
 }
@@ -71,7 +71,7 @@ mkdir -p "$TMP/mnt"
 run() {
     local out
     out=$(unshare --mount --propagation private "$TOOL" "$LA" "$LB" "$TMP/mnt" "$2" "$1" ${3:+"$3"} 2>&1)
-    echo "$out" | sed 's/^/    /'
+    printf '%s\n' "$out" | sed 's/^/    /'
     local tally
     tally=$(echo "$out" | grep -E "^order $1: [0-9]+ rounds, [0-9]+ lost$" | tail -1)
     [ -n "$tally" ] || return 1
@@ -98,5 +98,9 @@ if run new "$ROUNDS"; then
 else
     bad "the wolfpack-fence run did not complete"
 fi
-grep -qs "$TMP" /proc/mounts && bad "mounts left under $TMP" || ok "no mount left behind"
+if grep -qs "$TMP" /proc/mounts; then
+    bad "mounts left under $TMP"
+else
+    ok "no mount left behind"
+fi
 finish

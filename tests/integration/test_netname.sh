@@ -97,7 +97,7 @@ for p in named tsig-keygen; do
         exit 1
     }
 done
-[ -x "$WPAGENT" ] && [ -x "$WOLFPACK" ] || {
+{ [ -x "$WPAGENT" ] && [ -x "$WOLFPACK" ]; } || {
     echo "test_netname: build first (make BUILD=$BUILD): $WPAGENT / $WOLFPACK missing"
     echo "0 passed, 1 failed"
     exit 1
@@ -158,8 +158,7 @@ expect "quick after stop: not running" 7 "has no address"
 sed 's/secret "[^"]*"/secret "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="/' \
     "$WPTC_DIR/dns/tsig.key" >"$TMP/wrong.key"
 sed 's/^key "[^"]*"/key "no-such-key"/' "$WPTC_DIR/dns/tsig.key" >"$TMP/unknown.key"
-grep -q AAAAAAAA "$TMP/wrong.key" && grep -q no-such-key "$TMP/unknown.key" ||
-    fail "could not make the wrong keys"
+{ grep -q AAAAAAAA "$TMP/wrong.key" && grep -q no-such-key "$TMP/unknown.key"; } || fail "could not make the wrong keys"
 chmod 0600 "$TMP/wrong.key" "$TMP/unknown.key"
 install -m 0644 "$TMP/client.key" "$TMP/readable.key"
 agent n1 start "${DNSP[@]}" "tsig_key_file=$TMP/readable.key" address=198.51.100.50

@@ -4,6 +4,7 @@
 # talking to recordstore.  Sourced, not run (tests/run-integration runs
 # only test_*.sh).  The test sets TC, TMP, WOLFPACK, PASSED, FAILED (and
 # PORT for rs_at) before it calls these.
+# shellcheck shell=bash
 
 ok() {
     PASSED=$((PASSED + 1))
