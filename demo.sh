@@ -50,7 +50,7 @@ fi
 TC=tools/testcluster
 PREFIX=${WPTC_PREFIX:-wptc-}
 STATE=${WPTC_DIR:-/run/wptc}
-PTY="python3 tests/tools/ptyrun.py"
+PTY=(python3 tests/tools/ptyrun.py)
 GROUP=mail
 VIP=198.51.100.60
 ZONE=wptc.test
@@ -95,7 +95,7 @@ wpx() { # SED-SCRIPT NODE ARGS... : as wp, showing only the lines SED-SCRIPT pri
 q() { "$TC" exec "$1" "$WOLFPACK" "${@:2}" 2>/dev/null; } # quiet: for the demo's own checks
 field() { q "$1" status --json | jq -r "$2"; }
 app_online() { # every resource of the group Online
-    q n1 resource list --group $GROUP | awk 'NR > 1 && ($0 !~ / Online / || /Pending/) { bad = 1 } NR > 1 { n++ }
+    q n1 resource list --group "$GROUP" | awk 'NR > 1 && ($0 !~ / Online / || /Pending/) { bad = 1 } NR > 1 { n++ }
         END { exit !(n > 0 && !bad) }'
 }
 group_state() { q "$1" group show $GROUP --json | jq -r '"\(.state) \(.owner)"'; }
@@ -166,7 +166,7 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
                 echo "$l"
                 [ "$2" = GET ] && [ "$l" != END ] && continue
                 break
-            done' "$2" $PORT "$3"
+            done' "$2" "$PORT" "$3"
     }
     app_send() {
         local ans
@@ -267,7 +267,7 @@ say "built: build/wolfpackd, build/wolfpack, the kits $APP and ${APP}-sp1"
 
 demo_ok=0
 cleanup() {
-    if [ "${WOLFPACK_DEMO_KEEP:-0}" = 1 ] && [ $demo_ok != 1 ]; then
+    if [ "${WOLFPACK_DEMO_KEEP:-0}" = 1 ] && [ "$demo_ok" != 1 ]; then
         echo "demo: WOLFPACK_DEMO_KEEP=1: the cluster stays up (WPTC_DIR=$STATE WPTC_PREFIX=$PREFIX);" \
             "look with: $TC status; remove it with: $TC down" >&2
     else
@@ -326,7 +326,7 @@ act "3. Its service pack is refused, as in the article"
 shown n1 wolfpack app sp apply "$SP"
 say "(typed through a pseudo-terminal: Enter, the default group)"
 rc=0
-timeout -k 5 120 $PTY --prompt "$PROMPT" --answer '' -- "$TC" exec n1 "$WOLFPACK" app sp apply "$SP" \
+timeout -k 5 120 "${PTY[@]}" --prompt "$PROMPT" --answer '' -- "$TC" exec n1 "$WOLFPACK" app sp apply "$SP" \
     >"$TMP/refused" 2>&1 || rc=$?
 cat "$TMP/refused"
 check "the service pack was refused with the article's message (exit $rc)" \
@@ -357,7 +357,7 @@ on client getent hosts $NAME
 shown n1 wolfpack app sp apply "$SP"
 say "(typed: $GROUP)"
 rc=0
-timeout -k 5 120 $PTY --prompt "$PROMPT" --answer $GROUP -- "$TC" exec n1 "$WOLFPACK" app sp apply "$SP" \
+timeout -k 5 120 "${PTY[@]}" --prompt "$PROMPT" --answer "$GROUP" -- "$TC" exec n1 "$WOLFPACK" app sp apply "$SP" \
     >"$TMP/explained" 2>&1 || rc=$?
 cat "$TMP/explained"
 check "a qualifying group: the standalone install explained, migrate proposed" \
@@ -467,7 +467,7 @@ end=$((SECONDS + 60))
 while :; do
     app_read client $NAME >"$TMP/read" 2>"$TMP/read.err"
     count_read
-    [ "$found" -lt "$sent" ] && [ $SECONDS -lt $end ] || break
+    if [ "$found" -ge "$sent" ] || [ $SECONDS -ge $end ]; then break; fi
     sleep 1
 done
 sed 's/^/   /' "$TMP/read" "$TMP/read.err"
@@ -489,19 +489,19 @@ if [ $BAD -ne 0 ] && [ "${WOLFPACK_DEMO_KEEP:-0}" = 1 ]; then
     exit 1 # the cluster stays (cleanup)
 fi
 # leave nothing behind: the cluster's processes, namespaces and loop devices
-pids=$(for ns in $(ip netns list | awk -v p="$PREFIX" 'index($1, p) == 1 { print $1 }'); do ip netns pids "$ns"; done)
+mapfile -t pids < <(for ns in $(ip netns list | awk -v p="$PREFIX" 'index($1, p) == 1 { print $1 }'); do ip netns pids "$ns"; done)
 "$TC" down >/dev/null 2>&1
 alive() { # PID... : those still running (a zombie is gone: PID 1 here reaps slowly)
     local p
     for p in "$@"; do
-        [ -d /proc/$p ] && [ "$(awk '{ print $3 }' /proc/$p/stat 2>/dev/null)" != Z ] && echo "$p"
+        [ -d "/proc/$p" ] && [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" != Z ] && echo "$p"
     done
 }
 end=$((SECONDS + 10))
-while left=$(alive $pids) && [ -n "$left" ] && [ $SECONDS -lt $end ]; do sleep 0.5; done
-[ -z "$left" ] || ps -o pid,stat,args -p "$(echo $left | tr ' ' ,)" | sed 's/^/   still running: /'
-left=$(echo $left | wc -w)
-check "nothing left running: $(echo $pids | wc -w) processes of the cluster gone" [ $left -eq 0 ]
+while left=$(alive "${pids[@]}") && [ -n "$left" ] && [ $SECONDS -lt $end ]; do sleep 0.5; done
+[ -z "$left" ] || ps -o pid,stat,args -p "$(echo "$left" | paste -sd, -)" | sed 's/^/   still running: /'
+left=$(echo "$left" | wc -w)
+check "nothing left running: ${#pids[@]} processes of the cluster gone" [ "$left" -eq 0 ]
 check "no namespace ${PREFIX}* left" sh -c "! ip netns list | grep '^$PREFIX' >/dev/null"
 check "no loop device of $STATE left" sh -c "! losetup -a | grep -F '$STATE/' >/dev/null"
 for c in "${CHECKS[@]}"; do say "$c"; done
