@@ -26,10 +26,10 @@
  * --until-up (the demo's poller): stop at the first answer, its S line
  * followed by the answer itself ("S 1795826983.102234 220 mail ESMTP"),
  * exit 0; exit 1 when --duration passes without one.  The
- * benchmarks (bench/peer/measure.sh: outage_ms) take the first S after the
- * first F that follows their start mark.  bench/bench_failover.sh's Python
- * poller writes the same format with the same rules, so both give the same
- * figure for the same outage.
+ * benchmarks (bench/peer/measure.sh: outage_ms; bench/bench_failover.sh)
+ * take the first S after the first F that follows their start mark; the
+ * demo (demo.sh, one wppoll per port) the first S.  It is the project's
+ * only client poller.
  */
 #include <arpa/inet.h>
 #include <errno.h>
