@@ -50,7 +50,8 @@ fi
 TC=tools/testcluster
 PREFIX=${WPTC_PREFIX:-wptc-}
 STATE=${WPTC_DIR:-/run/wptc}
-PTY="python3 tests/tools/ptyrun.py"
+PTY=(python3 tests/tools/ptyrun.py)
+MAILCLIENT=(/usr/bin/python3 "$PWD/tests/tools/mailclient.py") # the SMTP/IMAP client of the tests
 GROUP=mail
 VIP=198.51.100.60
 ZONE=wptc.test
@@ -95,7 +96,7 @@ wpx() { # SED-SCRIPT NODE ARGS... : as wp, showing only the lines SED-SCRIPT pri
 q() { "$TC" exec "$1" "$WOLFPACK" "${@:2}" 2>/dev/null; } # quiet: for the demo's own checks
 field() { q "$1" status --json | jq -r "$2"; }
 app_online() { # every resource of the group Online
-    q n1 resource list --group $GROUP | awk 'NR > 1 && ($0 !~ / Online / || /Pending/) { bad = 1 } NR > 1 { n++ }
+    q n1 resource list --group "$GROUP" | awk 'NR > 1 && ($0 !~ / Online / || /Pending/) { bad = 1 } NR > 1 { n++ }
         END { exit !(n > 0 && !bad) }'
 }
 group_state() { q "$1" group show $GROUP --json | jq -r '"\(.state) \(.owner)"'; }
@@ -166,7 +167,7 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
                 echo "$l"
                 [ "$2" = GET ] && [ "$l" != END ] && continue
                 break
-            done' "$2" $PORT "$3"
+            done' "$2" "$PORT" "$3"
     }
     app_send() {
         local ans
@@ -183,44 +184,17 @@ if [ "$DEMO_APP" = recordstore ]; then # kits/recordstore: a message is a record
 else # kits/mailserver: Postfix (SMTP) and Dovecot (IMAP); a message is a mail to alice
     APP=mailserver
     NOUN=mails
-    SEND_HOW="by SMTP (port 25), bob to alice@example.org"
+    SEND_HOW="by SMTP (port 25), to alice@example.org"
     READ_HOW="over IMAP (port 143), as alice@example.org"
     PROBES=("25::220" "143::* OK")
     DISK_PROPS=(--prop mount_options=dirsync) # a mail queue relies on its directories (docs/MAIL.md)
     INSTALL_ARGS=()
     app_port_name() { case "$1" in 25) echo SMTP ;; 143) echo IMAP ;; *) echo "port $1" ;; esac; }
-    app_send() { # the answer to DATA, e.g. "250 2.0.0 Ok: queued as 4Fk2..."
-        "$TC" exec "$1" /usr/bin/python3 -c '
-import smtplib, sys
-host, subject = sys.argv[1], sys.argv[2]
-msg = ("From: bob@example.org\r\nTo: alice@example.org\r\nSubject: %s\r\n\r\n"
-       "Sent by the wolfpack demo.\r\n" % subject)
-try:
-    s = smtplib.SMTP(host, 25, timeout=15)
-    s.ehlo("client.wptc.test")
-    s.mail("bob@example.org")
-    code, _ = s.rcpt("alice@example.org")
-    code, answer = s.data(msg.encode())
-    s.quit()
-except (OSError, smtplib.SMTPException) as e:
-    print("not sent: %s" % e)
-    sys.exit(1)
-print(code, answer.decode(errors="replace"))
-sys.exit(0 if code == 250 else 1)' "$2" "$3"
+    app_send() { # the answer to DATA, e.g. "250 2.0.0 Ok: queued as 4Fk2..."; TEXT is the Message-ID
+        "$TC" exec "$1" "${MAILCLIENT[@]}" deliver "$2" "$3"
     }
-    app_read() { # every Subject in alice's INBOX
-        "$TC" exec "$1" /usr/bin/python3 -c '
-import imaplib, sys
-m = imaplib.IMAP4(sys.argv[1], 143, timeout=15)
-m.login("alice@example.org", "alice-pw")
-m.select("INBOX", readonly=True)
-_, data = m.search(None, "ALL")
-for num in data[0].split():
-    _, parts = m.fetch(num, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-    for line in parts[0][1].decode(errors="replace").splitlines():
-        if line.lower().startswith("subject:"):
-            print(line.split(":", 1)[1].strip())
-m.logout()' "$2"
+    app_read() { # the Message-ID of every mail in alice's INBOX
+        "$TC" exec "$1" "${MAILCLIENT[@]}" ids "$2" alice@example.org alice-pw
     }
     app_format() { # where alice's Maildir is: the mail store's layout
         local d=/srv/$GROUP/mailserver/mail
@@ -233,41 +207,38 @@ KIT=$PWD/build/kits/$APP
 SP=$PWD/build/kits/$APP-sp1
 
 # ---- the failover poller (runs in the client's namespace) ------------------------------------
-# poll NAME SECONDS PORT:PROBE:EXPECT...: from now on, connect to NAME (looked
-# up in DNS each time) until every port answered as expected; prints
-# "PORT EPOCH-SECONDS ANSWER" for each at its first such answer.
-POLLER='
-import socket, sys, time
-host, end = sys.argv[1], time.time() + float(sys.argv[2])
-left = {t.split(":", 2)[0]: t.split(":", 2) for t in sys.argv[3:]}
-while left and time.time() < end:
-    for port, (p, probe, expect) in list(left.items()):
-        try:
-            with socket.create_connection((host, int(p)), timeout=0.3) as s:
-                s.settimeout(1.0)
-                if probe:
-                    s.sendall(probe.encode() + b"\r\n")
-                line = s.makefile("rb").readline().decode(errors="replace").strip()
-                if line.startswith(expect):
-                    print(p, "%.3f" % time.time(), line, flush=True)
-                    del left[port]
-        except OSError:
-            pass
-    if left:
-        time.sleep(0.02)
-sys.exit(1 if left else 0)
-'
+# poll NAME SECONDS PORT:PROBE:EXPECT...: from now on, connect to NAME until
+# every port answered as expected (tests/tools/wppoll --until-up, one per
+# port); prints "PORT EPOCH-SECONDS ANSWER" for each at its first such
+# answer, the first to answer first.
+poll() {
+    local name=$1 secs=$2 t port probe expect rc=0 pids=()
+    shift 2
+    for t in "$@"; do
+        IFS=: read -r port probe expect <<<"$t"
+        "$TC" exec client "$WPPOLL" "$name" "$port" --send "$probe" --expect "$expect" \
+            --interval 20 --timeout 1000 --duration "$secs" --until-up >"$TMP/poll.$port" &
+        pids+=("$!")
+    done
+    for t in "${pids[@]}"; do wait "$t" || rc=1; done
+    for t in "$@"; do
+        port=${t%%:*}
+        sed -n "s/^S \([^ ]*\) /$port \1 /p" "$TMP/poll.$port"
+    done | sort -k2,2n # in the order they answered
+    return $rc
+}
 
 # ---- set-up ------------------------------------------------------------------------------------
 act "Installing packages and building"
 tools/install-deps || exit 1
 make -s -j"$(nproc)" >/dev/null || fail "the build failed (run make to see why)"
 export WOLFPACK=$PWD/build/wolfpack WOLFPACKD=$PWD/build/wolfpackd
+WPPOLL=$PWD/build/tests/tools/wppoll
 say "built: build/wolfpackd, build/wolfpack, the kits $APP and ${APP}-sp1"
 
 demo_ok=0
 cleanup() {
-    if [ "${WOLFPACK_DEMO_KEEP:-0}" = 1 ] && [ $demo_ok != 1 ]; then
+    if [ "${WOLFPACK_DEMO_KEEP:-0}" = 1 ] && [ "$demo_ok" != 1 ]; then
         echo "demo: WOLFPACK_DEMO_KEEP=1: the cluster stays up (WPTC_DIR=$STATE WPTC_PREFIX=$PREFIX);" \
             "look with: $TC status; remove it with: $TC down" >&2
     else
@@ -326,7 +297,7 @@ act "3. Its service pack is refused, as in the article"
 shown n1 wolfpack app sp apply "$SP"
 say "(typed through a pseudo-terminal: Enter, the default group)"
 rc=0
-timeout -k 5 120 $PTY --prompt "$PROMPT" --answer '' -- "$TC" exec n1 "$WOLFPACK" app sp apply "$SP" \
+timeout -k 5 120 "${PTY[@]}" --prompt "$PROMPT" --answer '' -- "$TC" exec n1 "$WOLFPACK" app sp apply "$SP" \
     >"$TMP/refused" 2>&1 || rc=$?
 cat "$TMP/refused"
 check "the service pack was refused with the article's message (exit $rc)" \
@@ -357,7 +328,7 @@ on client getent hosts $NAME
 shown n1 wolfpack app sp apply "$SP"
 say "(typed: $GROUP)"
 rc=0
-timeout -k 5 120 $PTY --prompt "$PROMPT" --answer $GROUP -- "$TC" exec n1 "$WOLFPACK" app sp apply "$SP" \
+timeout -k 5 120 "${PTY[@]}" --prompt "$PROMPT" --answer "$GROUP" -- "$TC" exec n1 "$WOLFPACK" app sp apply "$SP" \
     >"$TMP/explained" 2>&1 || rc=$?
 cat "$TMP/explained"
 check "a qualifying group: the standalone install explained, migrate proposed" \
@@ -394,7 +365,7 @@ pause
 act "6. ${NOUN^} sent to the network name $NAME"
 on client getent hosts $NAME
 t0=$(date +%s.%N)
-"$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >/dev/null ||
+poll "$NAME" 60 "${PROBES[@]}" >/dev/null ||
     fail "$APP does not answer under $NAME (${PROBES[*]}) within 60 s"
 say "(the application answers under the name; waited $(elapsed "$t0" "$(date +%s.%N)") s)"
 owner=$(group_state n3 | cut -d' ' -f2)
@@ -421,7 +392,7 @@ t_kill=$(date +%s.%N)
 "$TC" kill "$owner" >/dev/null
 "$TC" unplug "$owner" >/dev/null
 say "(the client, from now on: connect to $NAME until it answers again)"
-"$TC" exec client /usr/bin/python3 -c "$POLLER" $NAME 60 "${PROBES[@]}" >"$TMP/poll"
+poll "$NAME" 60 "${PROBES[@]}" >"$TMP/poll"
 rc=$?
 detail=
 while read -r port at answer; do
@@ -467,7 +438,7 @@ end=$((SECONDS + 60))
 while :; do
     app_read client $NAME >"$TMP/read" 2>"$TMP/read.err"
     count_read
-    [ "$found" -lt "$sent" ] && [ $SECONDS -lt $end ] || break
+    if [ "$found" -ge "$sent" ] || [ $SECONDS -ge $end ]; then break; fi
     sleep 1
 done
 sed 's/^/   /' "$TMP/read" "$TMP/read.err"
@@ -489,19 +460,19 @@ if [ $BAD -ne 0 ] && [ "${WOLFPACK_DEMO_KEEP:-0}" = 1 ]; then
     exit 1 # the cluster stays (cleanup)
 fi
 # leave nothing behind: the cluster's processes, namespaces and loop devices
-pids=$(for ns in $(ip netns list | awk -v p="$PREFIX" 'index($1, p) == 1 { print $1 }'); do ip netns pids "$ns"; done)
+mapfile -t pids < <(for ns in $(ip netns list | awk -v p="$PREFIX" 'index($1, p) == 1 { print $1 }'); do ip netns pids "$ns"; done)
 "$TC" down >/dev/null 2>&1
 alive() { # PID... : those still running (a zombie is gone: PID 1 here reaps slowly)
     local p
     for p in "$@"; do
-        [ -d /proc/$p ] && [ "$(awk '{ print $3 }' /proc/$p/stat 2>/dev/null)" != Z ] && echo "$p"
+        [ -d "/proc/$p" ] && [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" != Z ] && echo "$p"
     done
 }
 end=$((SECONDS + 10))
-while left=$(alive $pids) && [ -n "$left" ] && [ $SECONDS -lt $end ]; do sleep 0.5; done
-[ -z "$left" ] || ps -o pid,stat,args -p "$(echo $left | tr ' ' ,)" | sed 's/^/   still running: /'
-left=$(echo $left | wc -w)
-check "nothing left running: $(echo $pids | wc -w) processes of the cluster gone" [ $left -eq 0 ]
+while left=$(alive "${pids[@]}") && [ -n "$left" ] && [ $SECONDS -lt $end ]; do sleep 0.5; done
+[ -z "$left" ] || ps -o pid,stat,args -p "$(echo "$left" | paste -sd, -)" | sed 's/^/   still running: /'
+left=$(echo "$left" | wc -w)
+check "nothing left running: ${#pids[@]} processes of the cluster gone" [ "$left" -eq 0 ]
 check "no namespace ${PREFIX}* left" sh -c "! ip netns list | grep '^$PREFIX' >/dev/null"
 check "no loop device of $STATE left" sh -c "! losetup -a | grep -F '$STATE/' >/dev/null"
 for c in "${CHECKS[@]}"; do say "$c"; done

@@ -2,21 +2,22 @@
 # run-tests.sh -- the whole wolfpack test suite (the README's second command).
 #
 #   ./run-tests.sh            everything CI runs (about 15-25 min on 2 cores)
-#   ./run-tests.sh --quick    gcc build, unit + CLI + scheduler + docs tests only
+#   ./run-tests.sh --quick    gcc build, unit + CLI + scheduler + docs tests, shellcheck
 #   ./run-tests.sh --soak     also the long soak/chaos runs (not in CI)
 #
 # Steps: install Debian packages; build with gcc (-Werror), with clang, and
 # with AddressSanitizer+UBSan; check clang-format; run unit, scheduler, CLI
 # and docs (the man pages render and cover the usage texts) tests, and the
 # dependency check (tools/install-deps installs all that is used), on the
-# gcc build and again on the sanitizer build; run the fuzzers briefly (10
+# gcc build and again on the sanitizer build; run shellcheck over every
+# shell script (tests/run-shellcheck); run the fuzzers briefly (10
 # minutes each with --soak); build the Debian packages, lintian them and
 # install them into a throwaway root; follow docs/GETTING-STARTED.md on
 # three fresh Debian 12 roots (tests/guide/run.sh); run the integration tests (network
 # namespaces, real Corosync: needs root).  Prints one closing tally
 # "N passed, N failed".
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 
 quick=0
 soak=0
@@ -25,7 +26,7 @@ for a in "$@"; do
     --quick) quick=1 ;;
     --soak) soak=1 ;;
     -h | --help)
-        sed -n '2,15p' "$0"
+        sed -n '2,16p' "$0"
         exit 0
         ;;
     *)
@@ -47,7 +48,8 @@ run() {
     shift
     echo
     echo "=== $name"
-    local log="$logdir/$(echo "$name" | tr ' /' '__').log"
+    local log
+    log="$logdir/$(echo "$name" | tr ' /' '__').log"
     "$@" 2>&1 | tee "$log"
     local rc=${PIPESTATUS[0]}
     local line p f
@@ -85,6 +87,7 @@ run "unit (gcc)" tests/run-unit build
 [ -x tests/run-cli ] && run "cli (gcc)" tests/run-cli build
 [ -x tests/run-docs ] && run "docs (man pages)" tests/run-docs build
 [ -x tests/run-deps ] && run "dependencies (install-deps covers what is used)" tests/run-deps
+[ -x tests/run-shellcheck ] && run "shellcheck (every shell script)" tests/run-shellcheck
 if [ $quick -eq 0 ]; then
     run "unit (asan+ubsan)" tests/run-unit build-san
     [ -x tests/run-cli ] && run "cli (asan+ubsan)" tests/run-cli build-san

@@ -63,11 +63,11 @@ DATA=$WOLFPACK_APP_ROOT/var/lib/benchdb
 # among RUNS runs of the function FN (cpu: user + system of every process
 # of the run, children included).
 best_of() {
-    local best= cpu= line
+    local best="" cpu="" line f
     for _ in $(seq 1 "$runs"); do
         /usr/bin/time -f "%e %U %S" -o "$T/time" bash -c "$1" >/dev/null
         line=$(tail -1 "$T/time")
-        set -- "$1" $line
+        read -r -a f <<<"$line" && set -- "$1" "${f[@]}"
         if [ -z "$best" ] || [ "$(echo "$2 < $best" | bc -l)" = 1 ]; then
             best=$2
             cpu=$(echo "$3 + $4" | bc -l)

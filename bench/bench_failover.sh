@@ -242,7 +242,7 @@ if [ "${PEER:-1}" = 1 ]; then
         echo
         echo "== Pacemaker (bench/bench_peer_pacemaker.sh --runs $RUNS $TOKENS)"
         for token in $TOKENS; do
-            WPTC_DIR= WPTC_PREFIX= BUILD=$build bench/bench_peer_pacemaker.sh --runs "$RUNS" \
+            WPTC_DIR="" WPTC_PREFIX="" BUILD=$build bench/bench_peer_pacemaker.sh --runs "$RUNS" \
                 "$token" 2>&1 | tee "$TMP/pcmk.$token" | grep -E '^peer=.*kind=(planned|failover) med|^detection_ms'
         done
     fi

@@ -18,7 +18,7 @@
 # LAT_N (changes for latency, 300), TP_N (changes for throughput, 4000),
 # TP_CONN (100), RES_N (resources, 10000).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 build=${BUILD:-build}
 export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
 export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}

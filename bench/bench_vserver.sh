@@ -233,7 +233,7 @@ if [ "${PEER:-1}" = 1 ]; then
     if peer_pacemaker_deps; then
         for token in $TOKENS; do
             echo "== Pacemaker (Filesystem + IPaddr2 + service), token $token ms, $RUNS runs each"
-            WPTC_DIR= WPTC_PREFIX= bench/bench_peer_pacemaker.sh --fs --runs "$RUNS" "$token" \
+            WPTC_DIR="" WPTC_PREFIX="" bench/bench_peer_pacemaker.sh --fs --runs "$RUNS" "$token" \
                 >"$TMP/pcmk.$token" 2>&1
             grep -E '^peer=.*kind=(planned|failover|detection) med' "$TMP/pcmk.$token"
         done
@@ -256,8 +256,8 @@ for token in $TOKENS; do
     lease=$(cat "$TMP/lease.$token")
     read -r pm pmin pmax pn <<<"$(mr_stats "$TMP/planned.$token")"
     read -r um umin umax un <<<"$(mr_stats "$TMP/unplanned.$token")"
-    read -r dm dmin dmax dn <<<"$(mr_stats "$TMP/detect.$token")"
-    read -r am amin amax an <<<"$(mr_stats "$TMP/above.$token")"
+    read -r dm dmin dmax _ <<<"$(mr_stats "$TMP/detect.$token")"
+    read -r am amin amax _ <<<"$(mr_stats "$TMP/above.$token")"
     wait_ms=-
     [[ $dm =~ ^[0-9]+$ ]] && wait_ms=$(awk -v l="$lease" -v d="$dm" \
         'BEGIN { w = 1.25 * l - d; printf "%d", (w > 0 ? w : 0) }')

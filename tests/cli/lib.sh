@@ -21,6 +21,7 @@
 #   expect_err DESC REGEX          the last command's stderr matches REGEX
 #   check DESC CMD...              CMD (any shell test) succeeds
 # After every run, $OUT and $ERR hold the files with its stdout and stderr.
+# shellcheck shell=bash
 
 set -u
 

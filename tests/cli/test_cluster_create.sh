@@ -38,7 +38,7 @@ check "first node given gets id 1" grep -Pzq 'name: n3\n\s+nodeid: 1\n\s+ring0_a
     "$D/corosync.conf"
 check "third node given gets id 3" grep -Pzq 'name: n2\n\s+nodeid: 3\n\s+ring0_addr: 198.51.100.12\n' \
     "$D/corosync.conf"
-check "no temporary file left" [ "$(ls -A "$D" | tr '\n' ' ')" = "authkey corosync.conf " ]
+check "no temporary file left" [ "$(find "$D" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = "authkey corosync.conf " ]
 check "without --ip: no wolfpack.conf" [ ! -e "$D/wolfpack.conf" ]
 
 # -- refuse to overwrite, --force replaces ---------------------------------------
@@ -60,7 +60,7 @@ check "--force: a new authkey" [ "$(sha256sum <"$D/authkey")" != "$key_before" ]
 check "2 nodes: two_node" conf_has "    two_node: 1"
 check "token 300: knet_ping_interval 250" conf_has "        knet_ping_interval: 250"
 check "token 300: knet_ping_timeout 500" conf_has "        knet_ping_timeout: 500"
-check "no temporary file left after --force" [ "$(ls -A "$D" | wc -l)" = 2 ]
+check "no temporary file left after --force" [ "$(find "$D" -mindepth 1 -maxdepth 1 | wc -l)" = 2 ]
 
 # -- bad input: exit 2, nothing written -------------------------------------------
 E=$TMP/empty
@@ -104,8 +104,8 @@ check "--ip: cluster_ip line" grep -Fxq "cluster_ip=198.51.100.99/24" "$P/wolfpa
 check "--ip: exactly one key line" [ "$(grep -vc '^#' "$P/wolfpack.conf")" = 1 ]
 expect_out "--ip: prints wolfpack.conf" "Wrote $P/wolfpack.conf: cluster_ip=198.51.100.99/24"
 expect_out "--ip: next steps copy it" "$P/wolfpack.conf root@NODE"
-check "--ip: three files, no temporary" [ "$(ls -A "$P" | tr '\n' ' ')" = "authkey corosync.conf wolfpack.conf " ]
-sum_before=$(cat "$P/wolfpack.conf" | sha256sum)
+check "--ip: three files, no temporary" [ "$(find "$P" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = "authkey corosync.conf wolfpack.conf " ]
+sum_before=$(sha256sum <"$P/wolfpack.conf")
 rm "$P/corosync.conf" "$P/authkey"
 rc=$(cc prod --node n1=198.51.100.11 --ip 198.51.100.98/24 --config-dir "$P")
 check "existing wolfpack.conf: exit 4" [ "$rc" -eq 4 ]

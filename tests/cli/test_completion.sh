@@ -31,7 +31,8 @@ check "the completion function is defined" declare -F _wolfpack
 # 1. verbs and subcommands follow the usage texts
 verbs=$("$WOLFPACK" --help | awk '/^  [a-z]+( |$)/ { print $1 }' | sort -u)
 complete_line "$WOLFPACK" ""
-check "wolfpack <TAB>: the verbs of wolfpack --help ($(echo $verbs))" offers_only $verbs
+mapfile -t verb_list <<<"$verbs"
+check "wolfpack <TAB>: the verbs of wolfpack --help (${verb_list[*]})" offers_only "${verb_list[@]}"
 for v in $verbs; do
     subs=$("$WOLFPACK" "$v" --help 2>&1 | sed -e 's/^usage: //' -e "s/wolfpack $v //g" |
         sed -E -e 's/--[a-z-]+(=[^ ]*)?//g' -e 's/ *\| */\n/g' |
@@ -39,7 +40,8 @@ for v in $verbs; do
         grep -vx task-run | sort -u)
     [ -n "$subs" ] || continue
     complete_line "$WOLFPACK" "$v" ""
-    check "wolfpack $v <TAB>: the subcommands of wolfpack $v --help ($(echo $subs))" offers_only $subs
+    mapfile -t sub_list <<<"$subs"
+    check "wolfpack $v <TAB>: the subcommands of wolfpack $v --help (${sub_list[*]})" offers_only "${sub_list[@]}"
 done
 complete_line "$WOLFPACK" app sp ""
 check "wolfpack app sp <TAB>: apply" offers_only apply

@@ -103,7 +103,7 @@ hold 65534 watch "$TMP/w1" || fail "wpconns as nobody printed its result"
 n1=$(served_of "$TMP/w1")
 check "nobody's watch streams were served ($n1)" test "${n1:-0}" -gt 0
 check "... then refused, before the daemon's 128 were taken" test "${n1:-999}" -lt 128
-echo "$(refusal_of "$TMP/w1")" >"$OUT"
+refusal_of "$TMP/w1" >"$OUT"
 check "... with unavailable / too many connections from uid 65534" \
     reply_is '.error.code == "unavailable" and (.error.what|test("too many connections from uid 65534"))
            and (.error.todo|test("watch"))'
@@ -118,7 +118,7 @@ hold 4244 status "$TMP/w4" || fail "wpconns as uid 4244 printed its result"
 total=$(($(served_of "$TMP/w1") + $(served_of "$TMP/w2") + $(served_of "$TMP/w3") + \
     $(served_of "$TMP/w4")))
 check "four users together hold fewer than 128 connections ($total)" test "$total" -lt 128
-echo "$(refusal_of "$TMP/w4")" >"$OUT"
+refusal_of "$TMP/w4" >"$OUT"
 check "the last of them is refused: the remaining slots are kept for root" \
     reply_is '.error.code == "unavailable" and (.error.why|test("kept for root"))'
 expect_ok "root gets status with every non-root slot taken" wp status

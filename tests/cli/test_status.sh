@@ -37,7 +37,7 @@ on_tty() {
 # wait_rstate NAME STATE [SECONDS]: until resource NAME is in STATE.
 wait_rstate() {
     local end=$((SECONDS + ${3:-20}))
-    while [ $SECONDS -lt $end ]; do
+    while [ "$SECONDS" -lt "$end" ]; do
         [ "$(json resource show "$1" 2>/dev/null && jq -r .state "$OUT")" = "$2" ] && return 0
         sleep 0.1
     done
@@ -47,7 +47,7 @@ wait_rstate() {
 # wait_out REGEX FILE [SECONDS]: until FILE has a line matching REGEX.
 wait_out() {
     local end=$((SECONDS + ${3:-10}))
-    while [ $SECONDS -lt $end ]; do
+    while [ "$SECONDS" -lt "$end" ]; do
         grep -Eq -- "$1" "$2" 2>/dev/null && return 0
         sleep 0.1
     done
@@ -96,7 +96,7 @@ if command -v script >/dev/null; then
     check "auto on a terminal: coloured" has_escape
     NO_COLOR=1 on_tty status
     check "auto on a terminal with NO_COLOR=1: plain" no_escape
-    NO_COLOR= on_tty status
+    NO_COLOR="" on_tty status
     check "an empty NO_COLOR does not count (no-color.org)" has_escape
     TERM=dumb on_tty status
     check "auto on a terminal with TERM=dumb: plain" no_escape

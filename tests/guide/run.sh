@@ -151,8 +151,11 @@ else
     bad "apt-get install ./wolfpack_*.deb ./wolfpack-kits_*.deb on a fresh Debian 12 root"
     finish
 fi
-grep -q "^wolfpack $(cat "$repo/VERSION")\$" "$LOG" && ok "wolfpack --version there" ||
+if grep -q "^wolfpack $(cat "$repo/VERSION")\$" "$LOG"; then
+    ok "wolfpack --version there"
+else
     bad "wolfpack --version there"
+fi
 cp -a "$W/alpha" "$W/beta"
 cp -a "$W/alpha" "$W/client"
 
@@ -178,7 +181,7 @@ boot() {
         while :; do sleep 1; done' sh "$r" "$n" >>"$W/$n.init.log" 2>&1 &
     upid=$!
     for _ in $(seq 1 100); do
-        child=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{ print $1 }')
+        child=$(awk '{ print $1 }' "/proc/$upid/task/$upid/children" 2>/dev/null)
         [ -n "$child" ] && [ -e "/proc/$child/root/run/guide.booted" ] && break
         sleep 0.05
     done
@@ -191,8 +194,12 @@ boot() {
         nsenter -t "$child" -n ip link set eth0 up
 }
 for n in alpha beta client; do
-    boot "$n" && ok "machine $n up at ${ADDR[$n]} (own namespaces, fresh root)" ||
-        { bad "machine $n boots"; finish; }
+    if boot "$n"; then
+        ok "machine $n up at ${ADDR[$n]} (own namespaces, fresh root)"
+    else
+        bad "machine $n boots"
+        finish
+    fi
 done
 # on NAME CMDS: shell commands of the guide on machine NAME, as root there
 on() {
@@ -212,15 +219,18 @@ step() { # DESC NAME CMDS
 until_on() {
     local t=$1
     shift
-    local i
-    for i in $(seq 1 "$t"); do
+    local _
+    for _ in $(seq 1 "$t"); do
         on "$@" && return 0
         sleep 1
     done
     return 1
 }
-nsenter -t "${PID[alpha]}" -n ip route get 192.0.2.1 >/dev/null 2>&1 &&
-    bad "no route out of the machines" || ok "no route out of the machines"
+if nsenter -t "${PID[alpha]}" -n ip route get 192.0.2.1 >/dev/null 2>&1; then
+    bad "no route out of the machines"
+else
+    ok "no route out of the machines"
+fi
 
 # ---- 3. the cluster configuration (on alpha, then copied to beta)
 step "step 3: systemctl stop corosync (both)" alpha 'systemctl stop corosync'
@@ -232,22 +242,29 @@ step "step 3: wolfpack cluster create prod ... --force on alpha" alpha \
 for f in corosync.conf authkey wolfpack.conf; do
     cp -p "$W/alpha/etc/corosync/$f" "$W/beta/etc/corosync/$f"
 done
-cmp -s "$W/alpha/etc/corosync/authkey" "$W/beta/etc/corosync/authkey" &&
-    ok "step 3: the three files copied to beta with their modes" ||
+if cmp -s "$W/alpha/etc/corosync/authkey" "$W/beta/etc/corosync/authkey"; then
+    ok "step 3: the three files copied to beta with their modes"
+else
     bad "step 3: the three files copied to beta"
+fi
 
 # ---- 4. corosync and wolfpackd
 step "step 4: systemctl enable --now corosync (alpha)" alpha 'systemctl enable --now corosync'
 step "step 4: systemctl enable --now corosync (beta)" beta 'systemctl enable --now corosync'
-until_on 60 alpha 'corosync-quorumtool -s | grep -q "Quorate: *Yes"' &&
-    ok "step 4: corosync-quorumtool -s: Quorate: Yes" || bad "step 4: corosync quorate"
+if until_on 60 alpha 'corosync-quorumtool -s | grep -q "Quorate: *Yes"'; then
+    ok "step 4: corosync-quorumtool -s: Quorate: Yes"
+else
+    bad "step 4: corosync quorate"
+fi
 step "step 4: systemctl enable --now wolfpackd (alpha, returns when ready)" alpha \
     'systemctl daemon-reload && systemctl enable --now wolfpackd'
 step "step 4: systemctl enable --now wolfpackd (beta)" beta \
     'systemctl daemon-reload && systemctl enable --now wolfpackd'
-until_on 60 beta 'wolfpack status | grep -Eq "Cluster IP Address +network-address +Online"' &&
-    ok "step 4: wolfpack status: cluster prod, Cluster Group online" ||
+if until_on 60 beta 'wolfpack status | grep -Eq "Cluster IP Address +network-address +Online"'; then
+    ok "step 4: wolfpack status: cluster prod, Cluster Group online"
+else
     bad "step 4: Cluster Group online"
+fi
 step "step 4: both nodes Up" alpha 'wolfpack status | grep -Eq "^ +alpha +1 .* Up" &&
     wolfpack status | grep -Eq "^ +beta +2 .* Up"'
 
@@ -271,29 +288,53 @@ step "step 7: group web and its four resources, online" alpha "set -e
 online_on() { # NODE: web is Online there (as beta sees it)
     until_on 90 beta "wolfpack status | grep -Eq '^ +web +Online +$1 '"
 }
-online_on alpha && ok "step 7: web Online on alpha" || bad "step 7: web Online on alpha"
+if online_on alpha; then
+    ok "step 7: web Online on alpha"
+else
+    bad "step 7: web Online on alpha"
+fi
 step "step 7: echo hello > /srv/web/index.html (on the owner)" alpha \
     'echo hello > /srv/web/index.html'
-until_on 30 client 'curl -s -m 2 http://198.51.100.40:8080/ | grep -qx hello' &&
-    ok "step 7: the client fetches the page" || bad "step 7: the client fetches the page"
+if until_on 30 client 'curl -s -m 2 http://198.51.100.40:8080/ | grep -qx hello'; then
+    ok "step 7: the client fetches the page"
+else
+    bad "step 7: the client fetches the page"
+fi
 step "step 7: hosts mode: web in alpha's /etc/hosts" alpha 'grep -qw web /etc/hosts'
 
 # ---- 9. a failover test
 step "step 9: wolfpack group move web --to beta" beta 'wolfpack group move web --to beta'
-online_on beta && ok "step 9: web Online on beta" || bad "step 9: web Online on beta"
-until_on 30 client 'curl -s -m 2 http://198.51.100.40:8080/ | grep -qx hello' &&
-    ok "step 9: the client fetches the page from beta" || bad "step 9: the page from beta"
+if online_on beta; then
+    ok "step 9: web Online on beta"
+else
+    bad "step 9: web Online on beta"
+fi
+if until_on 30 client 'curl -s -m 2 http://198.51.100.40:8080/ | grep -qx hello'; then
+    ok "step 9: the client fetches the page from beta"
+else
+    bad "step 9: the page from beta"
+fi
 step "step 9: wolfpack group move web --to alpha" beta 'wolfpack group move web --to alpha'
-online_on alpha && ok "step 9: web back on alpha" || bad "step 9: web back on alpha"
+if online_on alpha; then
+    ok "step 9: web back on alpha"
+else
+    bad "step 9: web back on alpha"
+fi
 # alpha disappears without warning: its link down, every process killed
 nsenter -t "${PID[alpha]}" -n ip link set eth0 down
 kill -KILL "${PID[alpha]}"
 unset 'PID[alpha]'
 ok "step 9: alpha powered off (link down, its processes killed)"
-until_on 120 beta "wolfpack status | grep -Eq '^ +web +Online +beta '" &&
-    ok "step 9: beta takes web over" || bad "step 9: beta takes web over"
-until_on 30 client 'curl -s -m 2 http://198.51.100.40:8080/ | grep -qx hello' &&
-    ok "step 9: the client fetches the same page from beta" || bad "step 9: the same page from beta"
+if until_on 120 beta "wolfpack status | grep -Eq '^ +web +Online +beta '"; then
+    ok "step 9: beta takes web over"
+else
+    bad "step 9: beta takes web over"
+fi
+if until_on 30 client 'curl -s -m 2 http://198.51.100.40:8080/ | grep -qx hello'; then
+    ok "step 9: the client fetches the same page from beta"
+else
+    bad "step 9: the same page from beta"
+fi
 step "step 9: wolfpack group show web: failovers: 1" beta \
     'wolfpack group show web | grep -Eq "failovers:? +1"'
 step "step 9: systemctl stop wolfpackd on beta (a clean stop)" beta 'systemctl stop wolfpackd'

@@ -9,7 +9,7 @@
 # that address, reachable from B, killed from outside), OCF Dummy and OCF
 # IPaddr2.  Needs root.  Cleans up on any exit.  BUILD selects the build.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 WPAGENT=$PWD/$build/tests/tools/wpagent
 TCPSERVER=$PWD/$build/tests/tools/wptcpserver
@@ -49,7 +49,7 @@ ok() {
 bad() {
     fail=$((fail + 1))
     echo "FAIL $1"
-    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
 }
 
 # check NAME EXPECTED_STATUS NS wpagent-args...: run wpagent in NS and
@@ -101,11 +101,7 @@ for b in "$WPAGENT" "$TCPSERVER"; do
 done
 
 # ---- the network -----------------------------------------------------------
-ip netns add "$NA" && ip netns add "$NB" &&
-    ip -n "$NA" link add va type veth peer name vb netns "$NB" &&
-    ip -n "$NA" addr add 198.51.100.1/24 dev va && ip -n "$NB" addr add 198.51.100.2/24 dev vb &&
-    ip -n "$NA" link set lo up && ip -n "$NB" link set lo up &&
-    ip -n "$NA" link set va up && ip -n "$NB" link set vb up || {
+{ ip netns add "$NA" && ip netns add "$NB" && ip -n "$NA" link add va type veth peer name vb netns "$NB" && ip -n "$NA" addr add 198.51.100.1/24 dev va && ip -n "$NB" addr add 198.51.100.2/24 dev vb && ip -n "$NA" link set lo up && ip -n "$NB" link set lo up && ip -n "$NA" link set va up && ip -n "$NB" link set vb up; } || {
     echo "cannot build the namespaces"
     echo "0 passed, 1 failed"
     exit 1
@@ -209,23 +205,26 @@ check "ocf Delay: a start past the timeout is killed" 124 "$NA" --timeout 1 ocf 
 
 # a node with a fresh /run (its own mount namespace, as in the test
 # cluster): the bridge makes /run/resource-agents for the agents
-out=$(ip netns exec "$NA" unshare -m --propagation private sh -c "mount -t tmpfs wpag /run &&
+if out=$(ip netns exec "$NA" unshare -m --propagation private sh -c "mount -t tmpfs wpag /run &&
     $WPAGENT ocf fresh start agent=ocf:heartbeat:Dummy &&
     $WPAGENT ocf fresh quick agent=ocf:heartbeat:Dummy &&
     $WPAGENT ocf fresh stop agent=ocf:heartbeat:Dummy &&
-    test -d /run/resource-agents" 2>&1)
-if [ $? -eq 0 ]; then ok "ocf Dummy: works on a fresh /run"; else bad "ocf Dummy: works on a fresh /run" "$out"; fi
+    test -d /run/resource-agents" 2>&1); then
+    ok "ocf Dummy: works on a fresh /run"
+else
+    bad "ocf Dummy: works on a fresh /run" "$out"
+fi
 
-IPA="agent=ocf:heartbeat:IPaddr2 ip=$OCFIP cidr_netmask=24"
+IPA=(agent=ocf:heartbeat:IPaddr2 "ip=$OCFIP" cidr_netmask=24)
 check "ocf IPaddr2: validate refuses a missing ip" 1 "$NA" ocf vip2 validate agent=ocf:heartbeat:IPaddr2
-check "ocf IPaddr2: validate" 0 "$NA" ocf vip2 validate $IPA
-check "ocf IPaddr2: start" 0 "$NA" ocf vip2 start $IPA
+check "ocf IPaddr2: validate" 0 "$NA" ocf vip2 validate "${IPA[@]}"
+check "ocf IPaddr2: start" 0 "$NA" ocf vip2 start "${IPA[@]}"
 if has_addr "$NA" "$OCFIP"; then ok "ocf IPaddr2: address present"; else bad "ocf IPaddr2: address present"; fi
-check "ocf IPaddr2: monitor" 0 "$NA" ocf vip2 quick $IPA
-check "ocf IPaddr2: thorough" 0 "$NA" ocf vip2 thorough $IPA
-check "ocf IPaddr2: stop" 0 "$NA" ocf vip2 stop $IPA
+check "ocf IPaddr2: monitor" 0 "$NA" ocf vip2 quick "${IPA[@]}"
+check "ocf IPaddr2: thorough" 0 "$NA" ocf vip2 thorough "${IPA[@]}"
+check "ocf IPaddr2: stop" 0 "$NA" ocf vip2 stop "${IPA[@]}"
 if has_addr "$NA" "$OCFIP"; then bad "ocf IPaddr2: address gone"; else ok "ocf IPaddr2: address gone"; fi
-check "ocf IPaddr2: monitor after stop" 7 "$NA" ocf vip2 quick $IPA
+check "ocf IPaddr2: monitor after stop" 7 "$NA" ocf vip2 quick "${IPA[@]}"
 
 if [ "$fail" -ne 0 ] && [ -s "$LOG" ]; then
     echo "--- agent log (last 30 lines)"

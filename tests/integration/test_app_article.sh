@@ -63,8 +63,8 @@ trap 'exit 130' INT TERM
 . "$REPO/tests/integration/lib/checks.sh"
 rs() { rs_at "$@"; } # rs NODE HOST REQUEST...
 records() { rs "$1" "$2" GET | grep -vc '^END$'; }
-forty() { [ "$(records client $VIP)" -eq 40 ]; }
-answers_11() { rs client $VIP VERSION | grep -q 'VERSION 1.1'; }
+forty() { [ "$(records client "$VIP")" -eq 40 ]; }
+answers_11() { rs client "$VIP" VERSION | grep -q 'VERSION 1.1'; }
 group_state() { "$TC" exec n1 "$WOLFPACK" group show exch --json | jq -r '"\(.state) \(.owner)"'; }
 res_online() { "$TC" exec n1 "$WOLFPACK" resource show recordstore --json | jq -e '.state == "Online"'; }
 

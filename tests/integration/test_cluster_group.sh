@@ -34,7 +34,7 @@ fail=0
 up_done=no
 
 cleanup() {
-    [ $up_done = yes ] && "$TC" down >/dev/null 2>&1
+    [ "$up_done" = yes ] && "$TC" down >/dev/null 2>&1
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -47,7 +47,7 @@ ok() {
 bad() {
     fail=$((fail + 1))
     echo "FAIL $1"
-    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
 }
 finish() {
     echo "$pass passed, $fail failed"

@@ -30,7 +30,7 @@
 # Needs root.  Cleans up on any exit.  BUILD selects the build.  Prints
 # "N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 WPAGENT=$PWD/$build/tests/tools/wpagent
 WATCH=$PWD/$build/tests/tools/wpdiskwatch
@@ -93,7 +93,7 @@ ok() {
 bad() {
     fail=$((fail + 1))
     echo "FAIL $1"
-    if [ -n "${2:-}" ]; then echo "$2" | sed 's/^/    /'; fi
+    if [ -n "${2:-}" ]; then printf '%s\n' "$2" | sed 's/^/    /'; fi
     return 0
 }
 # expect NAME GOT WANTED: on a mismatch the last agent output ($out) is shown
@@ -126,11 +126,11 @@ new_node() {
 in_node() {
     local p=$1
     shift
-    nsenter --mount=/proc/$p/ns/mnt --uts=/proc/$p/ns/uts -- "$@"
+    nsenter --mount="/proc/$p/ns/mnt" --uts="/proc/$p/ns/uts" -- "$@"
 }
 # feeder for a node (started in it, $! is the feeder itself); sets FEEDER
 start_feeder() {
-    nsenter --mount=/proc/$1/ns/mnt --uts=/proc/$1/ns/uts -- \
+    nsenter --mount="/proc/$1/ns/mnt" --uts="/proc/$1/ns/uts" -- \
         "$WATCH" feed --resource $RES --run-dir "$2" --device "$3" --every 100 \
         --all "$([ "$2" = "$TMP/rb" ] && echo yes || echo no)" </dev/null >/dev/null 2>&1 &
     PIDS+=("$!")
@@ -157,7 +157,7 @@ mounted_in() {
 keeper_of() { sed -n 's/^pid=//p' "$1/$RES.disk" 2>/dev/null; }
 lease_field() { "$WOLFPACK" --json disk show "$LA" | sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\).*/\1/p"; }
 holder() { # a process of the node holding a file open on the disk; sets HOLD
-    nsenter --mount=/proc/$1/ns/mnt -- bash -c "exec sleep 100000 < $MP/$2" >/dev/null 2>&1 &
+    nsenter --mount="/proc/$1/ns/mnt" -- bash -c "exec sleep 100000 < $MP/$2" >/dev/null 2>&1 &
     PIDS+=("$!")
     HOLD=$!
     sleep 0.1
@@ -216,8 +216,11 @@ expect "mounted in A" "$(mounted_in "$NSA")" yes
 expect "not mounted in B" "$(mounted_in "$NSB")" no
 expect "not mounted on the host" "$(findmnt -n "$MP" >/dev/null && echo yes || echo no)" no
 expect "lease owner is A" "$(lease_field owner)" "$HA"
-grep -q "has no persistent reservations" "$LOG" && ok "loop device: reservations skipped, said so" ||
+if grep -q "has no persistent reservations" "$LOG"; then
+    ok "loop device: reservations skipped, said so"
+else
     bad "loop device: reservations skipped, said so" "$(tail -5 "$LOG")"
+fi
 out=$(agent "$NSA" "$TMP/ra" "$LA" quick)
 expect "quick check on A" "$?" 0
 out=$(agent "$NSA" "$TMP/ra" "$LA" thorough)
@@ -227,13 +230,20 @@ expect "quick check on B: not running" "$?" 7
 c1=$(lease_field counter)
 sleep 1
 c2=$(lease_field counter)
-[ "$c2" -gt "$c1" ] && ok "A's keeper renews ($c1 -> $c2 in 1 s)" || bad "A's keeper renews ($c1 -> $c2)"
+if [ "$c2" -gt "$c1" ]; then
+    ok "A's keeper renews ($c1 -> $c2 in 1 s)"
+else
+    bad "A's keeper renews ($c1 -> $c2)"
+fi
 t0=$(now_ms)
 out=$(agent "$NSB" "$TMP/rb" "$LB" start)
 rc=$?
 expect "B's start fails while A renews" "$rc" 1
-echo "$out" | grep -q "held by another node" && ok "B's refusal names the holder" ||
+if echo "$out" | grep -q "held by another node"; then
+    ok "B's refusal names the holder"
+else
     bad "B's refusal names the holder" "$out"
+fi
 echo "     B gave up after $(($(now_ms) - t0)) ms"
 expect "still not mounted in B" "$(mounted_in "$NSB")" no
 
@@ -254,10 +264,16 @@ rc=$?
 took=$(($(now_ms) - t0))
 expect "B takes over after A died" "$rc" 0
 echo "     takeover 1.6 s after A died: start took $took ms (L = 1200 ms, watcher seeded)"
-grep -q "lease watcher last saw a change" "$LOG" && ok "B's start used its lease watcher" ||
+if grep -q "lease watcher last saw a change" "$LOG"; then
+    ok "B's start used its lease watcher"
+else
     bad "B's start used its lease watcher" "$(tail -5 "$LOG")"
-[ $((t0 + took - tk)) -gt 1200 ] && ok "B claimed more than L after A's death" ||
+fi
+if [ $((t0 + took - tk)) -gt 1200 ]; then
+    ok "B claimed more than L after A's death"
+else
     bad "B claimed more than L after A's death"
+fi
 expect "mounted in B" "$(mounted_in "$NSB")" yes
 expect "A's data is on B" "$(in_node "$NSB" cat "$MP/data" 2>/dev/null)" record-from-A
 expect "lease owner is B" "$(lease_field owner)" "$HB"
@@ -283,8 +299,11 @@ for _ in $(seq 1 150); do
     sleep 0.02
 done
 expect "A's crashed keeper: the heartbeat side unmounted the disk" "$(mounted_in "$NSA")" no
-grep -q "missed its lease deadline" "$TMP/ra/$RES.disk.fenced" 2>/dev/null &&
-    ok "  ...and said why" || bad "  ...and said why" "$(cat "$TMP/ra/$RES.disk.fenced" 2>&1)"
+if grep -q "missed its lease deadline" "$TMP/ra/$RES.disk.fenced" 2>/dev/null; then
+    ok "  ...and said why"
+else
+    bad "  ...and said why" "$(cat "$TMP/ra/$RES.disk.fenced" 2>&1)"
+fi
 out=$(agent "$NSA" "$TMP/ra" "$LA" start)
 expect "A starts again after its keeper crashed" "$?" 0
 
@@ -300,8 +319,11 @@ expect "B takes over from A's frozen keeper" "$rc" 0
 echo "     takeover from a frozen keeper: $(($(now_ms) - t0)) ms"
 expect "A was unmounted by the heartbeat side" "$(mounted_in "$NSA")" no
 expect "A's device is read-only" "$(blockdev --getro "$LA")" 1
-grep -q "missed its lease deadline" "$TMP/ra/$RES.disk.fenced" 2>/dev/null &&
-    ok "A's fence left its reason" || bad "A's fence left its reason"
+if grep -q "missed its lease deadline" "$TMP/ra/$RES.disk.fenced" 2>/dev/null; then
+    ok "A's fence left its reason"
+else
+    bad "A's fence left its reason"
+fi
 sleep 0.1
 if kill -0 "$HOLD" 2>/dev/null; then bad "A's holder was killed"; else ok "A's holder was killed"; fi
 if ps -o stat= -p "$KA" 2>/dev/null | grep -qv '^Z'; then bad "A's frozen keeper was killed"; else
@@ -338,15 +360,25 @@ sleep 0.2
 sync
 after=$(sha256sum <"$IMG")
 [ -n "${WP_DISK_DEBUG:-}" ] && cp "$IMG" "$WP_DISK_DEBUG.after"
-grep -q "deadline" "$TMP/ra/$RES.disk.fenced" 2>/dev/null &&
-    ok "continued keeper fenced (deadline passed)" || bad "continued keeper fenced" "$(cat "$LOG" | tail -5)"
-grep -q "late fence" "$TMP/ra/$RES.disk.fenced" 2>/dev/null &&
-    ok "the fence knew it was late" || bad "the fence knew it was late" "$(cat "$TMP/ra/$RES.disk.fenced")"
+if grep -q "deadline" "$TMP/ra/$RES.disk.fenced" 2>/dev/null; then
+    ok "continued keeper fenced (deadline passed)"
+else
+    bad "continued keeper fenced" "$(tail -5 "$LOG")"
+fi
+if grep -q "late fence" "$TMP/ra/$RES.disk.fenced" 2>/dev/null; then
+    ok "the fence knew it was late"
+else
+    bad "the fence knew it was late" "$(cat "$TMP/ra/$RES.disk.fenced")"
+fi
 expect "A's mount is left in place, quarantined" "$(mounted_in "$NSA")" yes
 expect "no write of A landed after B's claim (image unchanged)" "$after" "$before"
 out=$(agent "$NSA" "$TMP/ra" "$LA" start)
 expect "start on A refused while quarantined" "$?" 1
-echo "$out" | grep -q quarantined && ok "  ...saying why" || bad "  ...saying why" "$out"
+if echo "$out" | grep -q quarantined; then
+    ok "  ...saying why"
+else
+    bad "  ...saying why" "$out"
+fi
 out=$(agent "$NSA" "$TMP/ra" "$LA" stop)
 expect "stop on A refused while quarantined (reboot needed)" "$?" 1
 # the operator "reboots" A: its kernel drops the mount without writing
@@ -369,13 +401,20 @@ out=$("$WOLFPACK" disk release "$LB" 2>&1)
 expect "release without --force is refused" "$?" 2
 out=$("$WOLFPACK" disk release "$LB" --force 2>&1)
 expect "release --force" "$?" 0
-echo "$out" | grep -q "WILL BE CORRUPTED" && ok "release prints the warning" || bad "release warning" "$out"
+if echo "$out" | grep -q "WILL BE CORRUPTED"; then
+    ok "release prints the warning"
+else
+    bad "release warning" "$out"
+fi
 for _ in $(seq 1 100); do
     [ -e "$TMP/ra/$RES.disk.fenced" ] && break
     sleep 0.02
 done
-grep -q "no longer ours" "$TMP/ra/$RES.disk.fenced" 2>/dev/null &&
-    ok "A's keeper fenced when its lease was taken" || bad "A's keeper fenced when its lease was taken"
+if grep -q "no longer ours" "$TMP/ra/$RES.disk.fenced" 2>/dev/null; then
+    ok "A's keeper fenced when its lease was taken"
+else
+    bad "A's keeper fenced when its lease was taken"
+fi
 expect "A unmounted" "$(mounted_in "$NSA")" no
 out=$(agent "$NSA" "$TMP/ra" "$LA" stop)
 expect "stop after a fence is success" "$?" 0

@@ -56,7 +56,7 @@ ok() {
 bad() {
     fail=$((fail + 1))
     echo "FAIL $1"
-    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
 }
 check() {
     local name=$1 out
@@ -119,7 +119,7 @@ reach() {
         "exec 3<>/dev/tcp/$VIP/7000 && echo PING >&3 && read -r l <&3 && [ \"\$l\" = PONG ]"
 }
 commits() { grep -c "applied sched.commit" "$TMP/daemon.log"; }
-zombies() { ps -o stat= --ppid "$dpid" | grep -c '^Z'; }
+zombies() { pgrep -c -r Z -P "$dpid"; }
 
 # ---------------------------------------------------------------------------
 
@@ -133,17 +133,17 @@ for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER"; do
         exit 1
     }
 done
-ip netns add "$NS" && ip -n "$NS" link set lo up &&
-    ip -n "$NS" link add v0 type veth peer name v1 &&
-    ip -n "$NS" addr add 198.51.100.1/24 dev v0 && ip -n "$NS" link set v0 up &&
-    ip -n "$NS" link set v1 up || {
+{ ip netns add "$NS" && ip -n "$NS" link set lo up && ip -n "$NS" link add v0 type veth peer name v1 && ip -n "$NS" addr add 198.51.100.1/24 dev v0 && ip -n "$NS" link set v0 up && ip -n "$NS" link set v1 up; } || {
     bad "network namespace $NS"
     finish
 }
 mkdir -p "$TMP/agents-keep"
 # not through check: start_daemon sets dpid in this shell
-start_daemon && ok "wolfpackd --solo starts in the namespace" ||
+if start_daemon; then
+    ok "wolfpackd --solo starts in the namespace"
+else
     bad "wolfpackd --solo starts in the namespace" "$(tail -5 "$TMP/daemon.log")"
+fi
 
 echo "== 1. online in dependency order; status --watch on a pipe"
 wp status --watch >"$TMP/watch.out" 2>&1 &
@@ -161,8 +161,11 @@ check "svc2 Online" wait_rstate svc2 "Online n1" 20
 check "group Online" wait_gstate web Online 5
 check "the service answers at the address" reach
 order=$(grep -o "executor: start [a-z0-9]* " "$TMP/daemon.log" | awk '{print $3}' | tr '\n' ' ')
-[ "$order" = "ip svc svc2 " ] && ok "started in dependency order ($order)" ||
+if [ "$order" = "ip svc svc2 " ]; then
+    ok "started in dependency order ($order)"
+else
     bad "started in dependency order" "$order"
+fi
 sleep 0.5
 kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
@@ -170,12 +173,16 @@ watch_pid=
 # On a pipe: the status once, then one line per change ("HH:MM:SS  NODE  what").
 draws=$(grep -c '^Cluster:' "$TMP/watch.out")
 events=$(grep -Ec '^[0-9]{2}:[0-9]{2}:[0-9]{2}  ' "$TMP/watch.out")
-[ "$draws" -eq 1 ] && [ "$events" -ge 3 ] && ! grep -q $'\033' "$TMP/watch.out" &&
-    ok "status --watch: the status, then $events event lines, no escapes on a pipe" ||
+if [ "$draws" -eq 1 ] && [ "$events" -ge 3 ] && ! grep -q $'\033' "$TMP/watch.out"; then
+    ok "status --watch: the status, then $events event lines, no escapes on a pipe"
+else
     bad "status --watch on a pipe" "$(head -30 "$TMP/watch.out")"
-grep -Eq '^[0-9:]{8}  n1 +resource svc2 \(web\): .* -> Online$' "$TMP/watch.out" &&
-    ok "status --watch: a line says svc2 came Online on n1" ||
+fi
+if grep -Eq '^[0-9:]{8}  n1 +resource svc2 \(web\): .* -> Online$' "$TMP/watch.out"; then
+    ok "status --watch: a line says svc2 came Online on n1"
+else
     bad "status --watch: a line says svc2 came Online on n1" "$(tail -30 "$TMP/watch.out")"
+fi
 
 echo "== 2. a start that fails"
 check "svc takes a program that does not exist" wp resource set svc \
@@ -187,19 +194,31 @@ check "restart svc through the operator" wp resource fail svc
 check "svc is Failed" wait_rstate svc "Failed n1" 30
 check "the group ends Partially Online (the address stays)" wait_gstate web "Partially Online" 10
 n=$(wp resource show svc --json | jq '.restarts | length')
-[ "$n" = 1 ] && ok "no restart loop: only the operator's restart ($n)" ||
+if [ "$n" = 1 ]; then
+    ok "no restart loop: only the operator's restart ($n)"
+else
     bad "no restart loop: only the operator's restart" "restarts: $n"
+fi
 err=$(wp resource show svc --json | jq -r .last_error)
-[ -n "$err" ] && [ "$err" != null ] && ok "svc's last error says why: $err" ||
+if [ -n "$err" ] && [ "$err" != null ]; then
+    ok "svc's last error says why: $err"
+else
     bad "svc's last error says why" "$err"
+fi
 st=$(wp resource show svc2 --json | jq -r .state)
-[ "$st" = Offline ] && ok "svc2 (depends on svc) is Offline, not pending" ||
+if [ "$st" = Offline ]; then
+    ok "svc2 (depends on svc) is Offline, not pending"
+else
     bad "svc2 (depends on svc) is Offline" "$st"
+fi
 before=$(commits)
 sleep 4
 after=$(commits)
-[ "$after" -eq "$before" ] && ok "the coordinator is quiet ($after sched.commit in all)" ||
+if [ "$after" -eq "$before" ]; then
+    ok "the coordinator is quiet ($after sched.commit in all)"
+else
     bad "the coordinator is quiet" "$before then $after sched.commit"
+fi
 check "recover: the program again" wp resource set svc \
     --prop "command=$SERVER --bind $VIP --port 7000 --data $TMP/records"
 check "group online (the operator recovers it)" wp group online web
@@ -214,10 +233,16 @@ check "svc restarted" bash -c "for i in \$(seq 100); do
     [ -n \"\$p\" ] && [ \"\$p\" != $pid ] && exit 0; sleep 0.1; done; exit 1"
 check "svc Online" wait_rstate svc "Online n1" 10
 z=$(zombies)
-[ "$z" -eq 0 ] && ok "no zombie under wolfpackd" || bad "no zombie under wolfpackd" \
-    "$(ps -o pid,stat,args --ppid "$dpid")"
-grep -q "svc is Failed on n1: quick-check" "$TMP/daemon.log" && ok "the monitor reported it" ||
+if [ "$z" -eq 0 ]; then
+    ok "no zombie under wolfpackd"
+else
+    bad "no zombie under wolfpackd" "$(ps -o pid,stat,args --ppid "$dpid")"
+fi
+if grep -q "svc is Failed on n1: quick-check" "$TMP/daemon.log"; then
+    ok "the monitor reported it"
+else
     bad "the monitor reported it"
+fi
 
 echo "== 4. wolfpackd killed and started again: the probe"
 svc_before=$(svc_pid svc)
@@ -227,15 +252,28 @@ in_ns cp -a /run/wolfpack/agents/. "$TMP/agents-keep/"
 kill -9 "$dpid"
 wait "$dpid" 2>/dev/null
 dpid=
-ip netns pids "$NS" | grep -qx "$svc_before" && ok "the service outlived the daemon" ||
+if ip netns pids "$NS" | grep -qx "$svc_before"; then
+    ok "the service outlived the daemon"
+else
     bad "the service outlived the daemon"
-start_daemon && ok "wolfpackd starts again" || bad "wolfpackd starts again"
+fi
+if start_daemon; then
+    ok "wolfpackd starts again"
+else
+    bad "wolfpackd starts again"
+fi
 check "the probe finds svc Online" wait_rstate svc "Online n1" 10
 sleep 2
-[ "$(svc_pid svc)" = "$svc_before" ] && ok "svc was not restarted (same process)" ||
+if [ "$(svc_pid svc)" = "$svc_before" ]; then
+    ok "svc was not restarted (same process)"
+else
     bad "svc was not restarted" "before $svc_before, now $(svc_pid svc)"
-grep -q "probing svc" "$TMP/daemon.log" && ok "the daemon probed what the database placed here" ||
+fi
+if grep -q "probing svc" "$TMP/daemon.log"; then
+    ok "the daemon probed what the database placed here"
+else
     bad "the daemon probed what the database placed here"
+fi
 check "the service still answers" reach
 
 echo "== 5. clean shut-down"
@@ -244,11 +282,17 @@ for ((i = 0; i < 100; i++)); do
     kill -0 "$dpid" 2>/dev/null || break
     sleep 0.1
 done
-kill -0 "$dpid" 2>/dev/null && bad "wolfpackd exits on SIGTERM" || ok "wolfpackd exits on SIGTERM"
+if kill -0 "$dpid" 2>/dev/null; then
+    bad "wolfpackd exits on SIGTERM"
+else
+    ok "wolfpackd exits on SIGTERM"
+fi
 wait "$dpid" 2>/dev/null
 dpid=
-grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$TMP/daemon.log" &&
-    bad "no sanitizer report in the daemon's log" "$(grep -A12 "Sanitizer\|runtime error" \
-        "$TMP/daemon.log" | head -40)" || ok "no sanitizer report in the daemon's log"
+if grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$TMP/daemon.log"; then
+    bad "no sanitizer report in the daemon's log" "$(grep -A12 "Sanitizer\|runtime error" "$TMP/daemon.log" | head -40)"
+else
+    ok "no sanitizer report in the daemon's log"
+fi
 
 finish

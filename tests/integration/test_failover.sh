@@ -65,7 +65,7 @@ ok() {
 bad() {
     fail=$((fail + 1))
     echo "FAIL $1"
-    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
 }
 finish() {
     echo "$pass passed, $fail failed"
@@ -199,7 +199,11 @@ for ((i = 0; i < 100; i++)); do
     [ $n -eq 3 ] && ready=yes && break
     sleep 0.2
 done
-[ $ready = yes ] && ok "wolfpackd ready on 3 nodes" || bad "wolfpackd ready on 3 nodes"
+if [ $ready = yes ]; then
+    ok "wolfpackd ready on 3 nodes"
+else
+    bad "wolfpackd ready on 3 nodes"
+fi
 
 "$TC" exec n3 "$WOLFPACK" status --watch >"$TMP/watch.out" 2>&1 &
 watch_pid=$!
@@ -219,7 +223,7 @@ check "the client reaches the service on n1" wait_reach
 check "the address is on n1 only" holders_are n1
 
 check "resource fail svc: restarted in place on n1" fail_restart n1
-inc=$(ls "$WPTC_DIR/nodes/n1/var/lib/wolfpack/incidents/" 2>/dev/null | tail -1)
+inc=$(find "$WPTC_DIR/nodes/n1/var/lib/wolfpack/incidents/" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort | tail -1)
 if [ -n "$inc" ] && "$WPSCHED" --summary "$WPTC_DIR/nodes/n1/var/lib/wolfpack/incidents/$inc" \
     >"$TMP/replay" 2>&1 && grep -q svc "$TMP/replay"; then
     ok "the coordinator's last incident replays with wpsched ($inc)"
@@ -230,7 +234,7 @@ fi
 echo "== 2. planned move to n2 (addresses sampled on every node)"
 (
     while :; do
-        echo "$(holders "n2 n3 n1")" >>"$TMP/samples"
+        holders "n2 n3 n1" >>"$TMP/samples"
     done
 ) &
 sampler_pid=$!
@@ -269,11 +273,11 @@ check "failback=immediate" wp n2 group set web --policy failback=immediate
 check "testcluster start n1" "$TC" start n1
 check "web fails back: Online on n1" wait_group n2 "Online n1" 40
 # n1's copy placed ip and svc on n1 when it died; the cluster had moved them
-grep -q "stopping 2 resource(s) of group web here" \
-    "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log" &&
-    ok "n1 stopped what its stale copy placed there before taking part" ||
-    bad "n1 stopped what its stale copy placed there" \
-        "$(grep -h "executor\|probing" "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log" | tail)"
+if grep -q "stopping 2 resource(s) of group web here" "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log"; then
+    ok "n1 stopped what its stale copy placed there before taking part"
+else
+    bad "n1 stopped what its stale copy placed there" "$(grep -h "executor\|probing" "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log" | tail)"
+fi
 check "the address is on n1 only (stale copies cleaned up)" holders_are n1
 check "the client reaches the service on n1" wait_reach
 
@@ -301,25 +305,37 @@ check "testcluster kill n1" "$TC" kill n1
 check "web Online on n3, not on the paused n2" wait_group n3 "Online n3" 30
 check "the client reaches the service on n3" wait_reach
 h=$(holders)
-[ "$h" = "n1 n3" ] || [ "$h" = "n3" ] && ok "n2 holds no address" || bad "n2 holds no address" "$h"
+if [ "$h" = "n1 n3" ] || [ "$h" = "n3" ]; then
+    ok "n2 holds no address"
+else
+    bad "n2 holds no address" "$h"
+fi
 
 echo "== 9. clean shut-down of the owner (n3) stops what runs there"
 check "testcluster stop n3" "$TC" stop n3
 h=$(holders)
-[ "$h" != "${h/n3/}" ] && bad "n3 released the address when it stopped" "$h" ||
+if [ "$h" != "${h/n3/}" ]; then
+    bad "n3 released the address when it stopped" "$h"
+else
     ok "n3 released the address when it stopped"
+fi
 reports=$(grep -l "AddressSanitizer\|runtime error\|LeakSanitizer" \
     "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log 2>/dev/null)
-[ -z "$reports" ] && ok "no sanitizer report in the daemons' logs" ||
-    bad "no sanitizer report in the daemons' logs" "$(grep -h -A12 "Sanitizer\|runtime error" $reports | head -40)"
+if [ -z "$reports" ]; then
+    ok "no sanitizer report in the daemons' logs"
+else
+    bad "no sanitizer report in the daemons' logs" "$(echo "$reports" | xargs -d '\n' grep -h -A12 "Sanitizer\|runtime error" | head -40)"
+fi
 
 kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
 watch_pid=
 events=$(grep -Ec '^[0-9]{2}:[0-9]{2}:[0-9]{2}  ' "$TMP/watch.out")
-[ "$events" -ge 10 ] && grep -Eq 'group web: owner n[0-9] -> n[0-9]' "$TMP/watch.out" &&
-    ok "status --watch printed $events event lines, the owner changes among them" ||
+if [ "$events" -ge 10 ] && grep -Eq 'group web: owner n[0-9] -> n[0-9]' "$TMP/watch.out"; then
+    ok "status --watch printed $events event lines, the owner changes among them"
+else
     bad "status --watch event lines" "$(tail -20 "$TMP/watch.out")"
+fi
 
 if [ "$fail" -gt 0 ]; then
     for n in n1 n2 n3; do

@@ -15,25 +15,10 @@
 set -u -o pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-TC=$REPO/tools/testcluster
-export WPTC_DIR=${WPTC_DIR:-/run/wptc-fnd-$$}
-export WPTC_PREFIX=${WPTC_PREFIX:-wfnd$$-}
-export WOLFPACK=${WOLFPACK:-$REPO/build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$REPO/build/wolfpackd}
-export WOLFPACK_FENCE_PATH=$REPO/tools # every wolfpackd finds fence_wptc there
-TMP=$(mktemp -d)
-PASSED=0
-FAILED=0
-
-cleanup() {
-    "$TC" down >/dev/null 2>&1 || "$TC" down
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # shellcheck source=lib/checks.sh
 . "$REPO/tests/integration/lib/checks.sh"
+cluster_test fnd
+export WOLFPACK_FENCE_PATH=$REPO/tools # every wolfpackd finds fence_wptc there
 
 says() { grep -Eq -- "$1" "$TMP/out"; }
 port_down() { ip -n "${WPTC_PREFIX}sw" -o link show "p-$1" | grep -q 'state DOWN'; }

@@ -19,15 +19,15 @@
 # Needs root.  Cleans up on any exit.  BUILD selects the build.  Prints
 # "N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 TOOL=$PWD/$build/tests/tools/wpfenceorder
 ROUNDS=${WP_FENCE_ROUNDS:-200}
 TMP=$(mktemp -d /tmp/wpfo.XXXXXX)
 LA=
 LB=
-pass=0
-fail=0
+PASSED=0
+FAILED=0
 
 cleanup() {
     [ -n "$LA" ] && losetup -d "$LA" 2>/dev/null
@@ -36,32 +36,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() {
-    pass=$((pass + 1))
-    echo "ok   - $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL - $1"
-}
-finish() {
-    echo "test_fence_order: $pass passed, $fail failed ($SECONDS s)"
-    [ "$fail" -eq 0 ]
-    exit
-}
+# ok, fail, finish
+# shellcheck source=lib/checks.sh
+. tests/integration/lib/checks.sh
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "test_fence_order: needs root"
-    bad "run as root"
+    fail "run as root"
     finish
 fi
 truncate -s 64M "$TMP/disk.img"
 mkfs.ext4 -q -F "$TMP/disk.img" || {
-    bad "mkfs.ext4"
+    fail "mkfs.ext4"
     finish
 }
-LA=$(losetup -f --show "$TMP/disk.img") && LB=$(losetup -f --show "$TMP/disk.img") || {
-    bad "two loop devices over one image"
+{ LA=$(losetup -f --show "$TMP/disk.img") && LB=$(losetup -f --show "$TMP/disk.img"); } || {
+    fail "two loop devices over one image"
     finish
 }
 mkdir -p "$TMP/mnt"
@@ -71,7 +61,7 @@ mkdir -p "$TMP/mnt"
 run() {
     local out
     out=$(unshare --mount --propagation private "$TOOL" "$LA" "$LB" "$TMP/mnt" "$2" "$1" ${3:+"$3"} 2>&1)
-    echo "$out" | sed 's/^/    /'
+    printf '%s\n' "$out" | sed 's/^/    /'
     local tally
     tally=$(echo "$out" | grep -E "^order $1: [0-9]+ rounds, [0-9]+ lost$" | tail -1)
     [ -n "$tally" ] || return 1
@@ -83,20 +73,24 @@ if run old 600 --until-loss; then
     if [ "$LOST" -gt 0 ]; then
         ok "the old order (shut down, then kill) lost an acknowledged record in round $DONE: the harness sees the hazard"
     else
-        bad "the old order lost nothing in $DONE rounds: this harness cannot show the hazard on this machine"
+        fail "the old order lost nothing in $DONE rounds: this harness cannot show the hazard on this machine"
     fi
 else
-    bad "the old-order run did not complete"
+    fail "the old-order run did not complete"
 fi
 
 if run new "$ROUNDS"; then
     if [ "$LOST" -eq 0 ] && [ "$DONE" -eq "$ROUNDS" ]; then
         ok "wolfpack's fence: $DONE rounds, no acknowledged record lost"
     else
-        bad "wolfpack's fence lost $LOST acknowledged record(s) in $DONE rounds"
+        fail "wolfpack's fence lost $LOST acknowledged record(s) in $DONE rounds"
     fi
 else
-    bad "the wolfpack-fence run did not complete"
+    fail "the wolfpack-fence run did not complete"
 fi
-grep -qs "$TMP" /proc/mounts && bad "mounts left under $TMP" || ok "no mount left behind"
+if grep -qs "$TMP" /proc/mounts; then
+    fail "mounts left under $TMP"
+else
+    ok "no mount left behind"
+fi
 finish

@@ -16,27 +16,12 @@
 set -u -o pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-TC=$REPO/tools/testcluster
-export WPTC_DIR=${WPTC_DIR:-/run/wptc-frc-$$}
-export WPTC_PREFIX=${WPTC_PREFIX:-wfrc$$-}
-export WOLFPACK=${WOLFPACK:-$REPO/build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$REPO/build/wolfpackd}
-export WOLFPACK_FENCE_PATH=$REPO/tools
-VIP=198.51.100.61
-TMP=$(mktemp -d)
-PASSED=0
-FAILED=0
-LOG1=$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log
-
-cleanup() {
-    "$TC" down >/dev/null 2>&1 || "$TC" down
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # shellcheck source=lib/checks.sh
 . "$REPO/tests/integration/lib/checks.sh"
+cluster_test frc
+export WOLFPACK_FENCE_PATH=$REPO/tools
+VIP=198.51.100.61
+LOG1=$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log
 
 says() { grep -Eq -- "$1" "$TMP/out"; }
 owner() { "$TC" exec "$1" "$WOLFPACK" group show web --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }

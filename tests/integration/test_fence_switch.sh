@@ -13,24 +13,10 @@
 set -u -o pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-TC=$REPO/tools/testcluster
-AGENT=$REPO/tools/fence_wptc
-export WPTC_DIR=${WPTC_DIR:-/run/wptc-fsw-$$}
-export WPTC_PREFIX=${WPTC_PREFIX:-wfsw$$-}
-export WOLFPACK=${WOLFPACK:-$REPO/build/wolfpack}
-TMP=$(mktemp -d)
-PASSED=0
-FAILED=0
-
-cleanup() {
-    "$TC" down >/dev/null 2>&1 || "$TC" down
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # shellcheck source=lib/checks.sh
 . "$REPO/tests/integration/lib/checks.sh"
+cluster_test fsw
+AGENT=$REPO/tools/fence_wptc
 
 # agent WHERE LINES...: run the agent on the host (WHERE = host) or in a
 # node, the LINES on its stdin; output in $TMP/out, exit status in $rc

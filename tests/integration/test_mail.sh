@@ -30,7 +30,7 @@ REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 BUILD=${BUILD:-build}
 TC=$REPO/tools/testcluster
 KITS=$REPO/$BUILD/kits
-MC="/usr/bin/python3 $REPO/tests/tools/mailclient.py"
+MC=(/usr/bin/python3 "$REPO/tests/tools/mailclient.py")
 export WPTC_DIR=${WPTC_DIR:-/run/wptc-mail-$$}
 export WPTC_PREFIX=${WPTC_PREFIX:-wpml$$-}
 export WOLFPACK=${WOLFPACK:-$REPO/$BUILD/wolfpack}
@@ -51,8 +51,8 @@ cleanup() {
     if [ "$FAILED" -gt 0 ] && [ -n "${WPTC_MAIL_DEBUG:-}" ]; then # keep the nodes' logs to look at
         mkdir -p "$WPTC_MAIL_DEBUG"
         for n in n1 n2 n3; do
-            "$TC" exec $n cat /var/lib/wolfpack/agents.log >"$WPTC_MAIL_DEBUG/$n.agents.log" 2>&1
-            "$TC" exec $n sh -c 'tail -n 50 /var/lib/wolfpack/root/var/log/wolfpack/apps/*/*.log' \
+            "$TC" exec "$n" cat /var/lib/wolfpack/agents.log >"$WPTC_MAIL_DEBUG/$n.agents.log" 2>&1
+            "$TC" exec "$n" sh -c 'tail -n 50 /var/lib/wolfpack/root/var/log/wolfpack/apps/*/*.log' \
                 >"$WPTC_MAIL_DEBUG/$n.standalone.logs" 2>&1
         done
         cp "$TMP"/* "$WPTC_MAIL_DEBUG/" 2>/dev/null
@@ -65,7 +65,7 @@ trap 'exit 130' INT TERM
 
 . "$REPO/tests/integration/lib/checks.sh"
 mc() { # mc WHERE ARGS...: the mail client in a namespace, stdout in $TMP/out
-    "$TC" exec "$1" $MC "${@:2}" >"$TMP/out" 2>"$TMP/err"
+    "$TC" exec "$1" "${MC[@]}" "${@:2}" >"$TMP/out" 2>"$TMP/err"
 }
 # every Message-ID in alice's INBOX, sorted, into FILE
 inbox() { # inbox WHERE HOST FILE
@@ -113,7 +113,7 @@ else
     finish # the rest would compare empty lists
 fi
 check "n1: all 5 delivered (IMAP as alice)" wait_until 20 sh -c \
-    "'$TC' exec n1 $MC ids 127.0.0.1 alice@example.org alice-pw | sort | cmp -s - '$TMP/before'"
+    "'$TC' exec n1 ${MC[*]} ids 127.0.0.1 alice@example.org alice-pw | sort | cmp -s - '$TMP/before'"
 check "n1: the store is layout 1 (a flat Maildir per address)" \
     "$TC" exec n1 test -d "$WOLFPACK_APP_ROOT/var/lib/mailserver/mail/alice@example.org/new"
 check "n1: stop it" wp n1 app stop mailserver
@@ -143,9 +143,9 @@ check "mailserver-dovecot and mailserver-postfix Online" wait_until 90 both_onli
 check "Postfix depends on the address, name and disk, not on Dovecot (it delivers itself)" sh -c \
     "'$TC' exec n1 '$WOLFPACK' resource show mailserver-postfix --json | jq -r '.depends_on[]' | sort | tr '\n' ' ' | grep -qx 'mail-disk mail-ip mail-name '"
 check "the client resolves $NAME and gets '220 $NAME ESMTP'" wait_until 30 greets_name
-check "the IMAP greeting names $NAME" sh -c "'$TC' exec client $MC imap-greet $NAME | grep -q ' $NAME IMAP ready (mailserver 1.0)'"
+check "the IMAP greeting names $NAME" sh -c "'$TC' exec client ${MC[*]} imap-greet $NAME | grep -q ' $NAME IMAP ready (mailserver 1.0)'"
 check "every mail from before is there (IMAP from the client)" sh -c \
-    "'$TC' exec client $MC ids $NAME alice@example.org alice-pw | sort | cmp -s - '$TMP/before'"
+    "'$TC' exec client ${MC[*]} ids $NAME alice@example.org alice-pw | sort | cmp -s - '$TMP/before'"
 check "the store is on the group's disk" "$TC" exec n1 test -d "$MNT/mailserver/mail/alice@example.org"
 check "nothing of the configuration is in the host's /etc/postfix" sh -c \
     "! grep -rqs '$NAME' /etc/postfix /etc/dovecot"
@@ -160,7 +160,7 @@ check "n3 shows the parameters from the cluster database" sh -c \
 check "n3: app config mailserver size_limit=2000000" wp n3 app config mailserver size_limit=2000000
 check "the services are Online again" wait_until 90 both_online
 check "the owner's Postfix announces SIZE 2000000" wait_until 30 sh -c \
-    "'$TC' exec client $MC ehlo $NAME | grep -q 'SIZE 2000000'"
+    "'$TC' exec client ${MC[*]} ehlo $NAME | grep -q 'SIZE 2000000'"
 check "n2's copy of the record has it too" sh -c \
     "'$TC' exec n2 jq -e '.parameters.size_limit == \"2000000\"' $WOLFPACK_APP_ROOT/var/lib/wolfpack/apps/mailserver.json >/dev/null"
 rc=0
@@ -173,7 +173,7 @@ no_clear_password() {
     local n
     for n in n1 n2 n3; do
         # install records, the cluster database (and its WAL), the agents' log
-        if "$TC" exec $n sh -c "grep -rIqs -e alice-pw -e bob-pw $WOLFPACK_APP_ROOT/var/lib/wolfpack/apps /var/lib/wolfpack/agents.log; grep -aqs -e alice-pw -e bob-pw /var/lib/wolfpack/*.db*"; then
+        if "$TC" exec "$n" sh -c "grep -rIqs -e alice-pw -e bob-pw $WOLFPACK_APP_ROOT/var/lib/wolfpack/apps /var/lib/wolfpack/agents.log; grep -aqs -e alice-pw -e bob-pw /var/lib/wolfpack/*.db*"; then
             echo "    a password in the clear on $n" >&2
             return 1
         fi
@@ -195,7 +195,7 @@ check "the services are Online" wait_until 90 both_online
 OWN=$(owner n1)
 check "the store is in layout 2 on the disk ($OWN)" sh -c \
     "'$TC' exec $OWN test -d $MNT/mailserver/mail/example.org/alice/Maildir/cur && ! '$TC' exec $OWN test -e '$MNT/mailserver/mail/alice@example.org'"
-check "it answers as 1.1" wait_until 30 sh -c "'$TC' exec client $MC imap-greet $NAME | grep -q '(mailserver 1.1)'"
+check "it answers as 1.1" wait_until 30 sh -c "'$TC' exec client ${MC[*]} imap-greet $NAME | grep -q '(mailserver 1.1)'"
 check "every mail is still there ($(wc -l <"$TMP/all") expected)" \
     wait_until 30 inbox_is client "$NAME" "$TMP/all"
 wp n2 app list
@@ -219,7 +219,7 @@ check "every mail is back after the restore" wait_until 30 inbox_is client "$NAM
 VICTIM=$(owner n1)
 SURV=n1
 [ "$VICTIM" = n1 ] && SURV=n2
-"$TC" exec client $MC loop "$NAME" fo "$TMP/stop" >"$TMP/loop" 2>&1 &
+"$TC" exec client "${MC[@]}" loop "$NAME" fo "$TMP/stop" >"$TMP/loop" 2>&1 &
 LOOP_PID=$!
 check "the client's mail is acknowledged before the kill" wait_until 30 sh -c "[ \$(grep -c ^ACK '$TMP/loop') -ge 5 ]"
 "$TC" kill "$VICTIM" >/dev/null
@@ -241,7 +241,7 @@ grep '^NOACK' "$TMP/loop" | awk '{print $2}' | sort >"$TMP/noack"
 NEW=$(owner "$SURV")
 # the queue drains into the store: wait until every acknowledged message is there
 check "every acknowledged message arrives ($(wc -l <"$TMP/acked") acknowledged, $(wc -l <"$TMP/noack") refused or timed out)" \
-    wait_until 90 sh -c "'$TC' exec client $MC ids $NAME alice@example.org alice-pw | sort >'$TMP/fo' && comm -23 '$TMP/acked' '$TMP/fo' | grep -q . && exit 1 || exit 0"
+    wait_until 90 sh -c "'$TC' exec client ${MC[*]} ids $NAME alice@example.org alice-pw | sort >'$TMP/fo' && comm -23 '$TMP/acked' '$TMP/fo' | grep -q . && exit 1 || exit 0"
 inbox client "$NAME" "$TMP/fo"
 check "each acknowledged message exactly once" each_once "$TMP/acked" "$TMP/fo"
 check "no message twice at all ($(uniq -d "$TMP/fo" | wc -l) duplicates)" test -z "$(uniq -d "$TMP/fo")"

@@ -28,7 +28,7 @@
 # Needs root.  BUILD selects the build (default build).  The cluster lives in
 # its own state directory and name prefix and is torn down on every exit.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
 export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
@@ -56,7 +56,7 @@ ok() {
 bad() {
     fail=$((fail + 1))
     echo "FAIL $1"
-    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
 }
 finish() {
     echo "$pass passed, $fail failed"
@@ -106,7 +106,7 @@ wait_ready() { # wait_ready TIMEOUT NODE...
     for ((i = 0; i < timeout * 4; i++)); do
         local all=1
         for n in "$@"; do synced "$n" || { all=0; break; }; done
-        [ $all = 1 ] && return 0
+        [ "$all" = 1 ] && return 0
         sleep 0.25
     done
     return 1
@@ -116,16 +116,16 @@ wait_match() { # wait_match TIMEOUT NODE...: one version and checksum
     local timeout=$1 n v s first_v first_s i
     shift
     for ((i = 0; i < timeout * 4; i++)); do
-        first_v= first_s=
+        first_v="" first_s=""
         local all=1
         for n in "$@"; do
             synced "$n" || { all=0; break; }
             v=$(version "$n")
             s=$(checksum "$n")
             [ -z "$first_v" ] && first_v=$v first_s=$s
-            [ "$v" = "$first_v" ] && [ "$s" = "$first_s" ] && [ -n "$s" ] || { all=0; break; }
+            { [ "$v" = "$first_v" ] && [ "$s" = "$first_s" ] && [ -n "$s" ]; } || { all=0; break; }
         done
-        [ $all = 1 ] && return 0
+        [ "$all" = 1 ] && return 0
         sleep 0.25
     done
     return 1
@@ -180,8 +180,11 @@ if ! "$TC" up 3 --token 1000 --no-dns >"$TMP/up.log" 2>&1; then
     bad "test cluster of 3 nodes starts" "$(tail -5 "$TMP/up.log")"
     finish
 fi
-wait_ready 30 n1 n2 n3 && ok "3 nodes: every wolfpackd synced" ||
+if wait_ready 30 n1 n2 n3; then
+    ok "3 nodes: every wolfpackd synced"
+else
     { bad "3 nodes: every wolfpackd synced" "$(describe n1 n2 n3)"; finish; }
+fi
 wp n1 group create web --policy possible_owners=n1,n2 >/dev/null &&
     wp n1 resource create web-svc --group web --type service --prop "command=/bin/sleep 3600" \
         >/dev/null &&

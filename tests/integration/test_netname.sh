@@ -41,19 +41,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-    PASSED=$((PASSED + 1))
-    echo "ok   - $1"
-}
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "FAIL - $1"
-}
-check() { # check NAME CMD...
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else fail "$name"; fi
-}
+# ok, fail, check, finish, wp (output in $TMP/out), wait_until
+# shellcheck source=lib/checks.sh
+. "$REPO/tests/integration/lib/checks.sh"
 
 ZONE=wptc.test
 SERVER=198.51.100.200
@@ -86,29 +76,25 @@ resolves() {
 }
 
 if [ "$(id -u)" != 0 ]; then
-    echo "test_netname: must run as root"
-    echo "0 passed, 1 failed"
-    exit 1
+    fail "test_netname: must run as root"
+    finish
 fi
 for p in named tsig-keygen; do
     command -v "$p" >/dev/null || {
-        echo "test_netname: $p is missing (Debian: apt-get install bind9)"
-        echo "0 passed, 1 failed"
-        exit 1
+        fail "test_netname: $p is missing (Debian: apt-get install bind9)"
+        finish
     }
 done
-[ -x "$WPAGENT" ] && [ -x "$WOLFPACK" ] || {
-    echo "test_netname: build first (make BUILD=$BUILD): $WPAGENT / $WOLFPACK missing"
-    echo "0 passed, 1 failed"
-    exit 1
+{ [ -x "$WPAGENT" ] && [ -x "$WOLFPACK" ]; } || {
+    fail "test_netname: build first (make BUILD=$BUILD): $WPAGENT / $WOLFPACK missing"
+    finish
 }
 mkdir -p "$TMP/run"
 
 if ! "$TC" up 2 >"$TMP/up.log" 2>&1; then
     cat "$TMP/up.log"
     fail "testcluster up 2 with DNS"
-    echo "$PASSED passed, $FAILED failed"
-    exit 1
+    finish
 fi
 ok "testcluster up 2 with DNS"
 check "the client resolves through the cluster's DNS server" resolves client "ns.$ZONE" "$SERVER"
@@ -158,8 +144,7 @@ expect "quick after stop: not running" 7 "has no address"
 sed 's/secret "[^"]*"/secret "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="/' \
     "$WPTC_DIR/dns/tsig.key" >"$TMP/wrong.key"
 sed 's/^key "[^"]*"/key "no-such-key"/' "$WPTC_DIR/dns/tsig.key" >"$TMP/unknown.key"
-grep -q AAAAAAAA "$TMP/wrong.key" && grep -q no-such-key "$TMP/unknown.key" ||
-    fail "could not make the wrong keys"
+{ grep -q AAAAAAAA "$TMP/wrong.key" && grep -q no-such-key "$TMP/unknown.key"; } || fail "could not make the wrong keys"
 chmod 0600 "$TMP/wrong.key" "$TMP/unknown.key"
 install -m 0644 "$TMP/client.key" "$TMP/readable.key"
 agent n1 start "${DNSP[@]}" "tsig_key_file=$TMP/readable.key" address=198.51.100.50
@@ -213,22 +198,7 @@ agent n1 quick hostname=web "dns_zone=$ZONE" address=198.51.100.60
 expect "hosts mode: quick after stop: not running" 7
 
 # ---- through wolfpackd ------------------------------------------------------------
-wp() { # wp NODE ARGS... : the CLI on a node
-    local node=$1
-    shift
-    "$TC" exec "$node" "$WOLFPACK" "$@"
-}
-group_state() { wp n1 group show mailgrp --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }
-wait_until() { # wait_until TIMEOUT_S CMD... : CMD succeeds within the time
-    local t=$1 i
-    shift
-    for ((i = 0; i < t * 5; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    "$@"
-}
-ready() { [ "$(wp "$1" status --json 2>/dev/null | jq -r '.ready')" = true ]; }
+group_state() { wp n1 group show mailgrp --json && jq -r '"\(.state) \(.owner)"' "$TMP/out"; }
 state_is() { [ "$(group_state)" = "$1" ]; }
 check "wolfpackd ready on n1 and n2" wait_until 30 sh -c \
     "'$TC' exec n1 '$WOLFPACK' status --json | jq -e .ready && '$TC' exec n2 '$WOLFPACK' status --json | jq -e .ready"
@@ -259,5 +229,4 @@ check "the host's /etc/resolv.conf is untouched" \
 check "no DNS server listens in the host's namespace" \
     sh -c "! ss -lnu | grep -q '$SERVER:53'"
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+finish

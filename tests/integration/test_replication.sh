@@ -14,7 +14,7 @@
 # Needs root.  BUILD selects the build (default build).  The cluster lives in
 # its own state directory and name prefix and is torn down on every exit.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
 export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
@@ -41,7 +41,7 @@ ok() {
 bad() {
     fail=$((fail + 1))
     echo "FAIL $1"
-    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
 }
 finish() {
     echo "$pass passed, $fail failed"
@@ -85,14 +85,14 @@ wait_match() {
     local timeout=$1 n v s first_v first_s i
     shift
     for ((i = 0; i < timeout * 4; i++)); do
-        first_v= first_s=
+        first_v="" first_s=""
         local all=1
         for n in "$@"; do
             synced "$n" || { all=0; break; }
             v=$(version "$n")
             s=$(checksum "$n")
             [ -z "$first_v" ] && first_v=$v first_s=$s
-            [ "$v" = "$first_v" ] && [ "$s" = "$first_s" ] && [ -n "$s" ] || { all=0; break; }
+            { [ "$v" = "$first_v" ] && [ "$s" = "$first_s" ] && [ -n "$s" ]; } || { all=0; break; }
         done
         [ $all = 1 ] && return 0
         sleep 0.25
@@ -144,8 +144,11 @@ for n in n1 n2 n3; do
         has_group "$n" "$g" || missing="$missing $n:$g"
     done
 done
-[ -z "$missing" ] && ok "changes made on each node appear on all three" ||
+if [ -z "$missing" ]; then
+    ok "changes made on each node appear on all three"
+else
     bad "changes made on each node appear on all three" "missing:$missing"
+fi
 if wait_match 10 n1 n2 n3 && [ "$(version n1)" -eq $((v0 + 3)) ]; then
     ok "3 nodes: same version ($(version n1)) and checksum everywhere"
 else
@@ -180,8 +183,11 @@ for ((i = 0; i < 120; i++)); do
     [ "$v" = "$want" ] && break
     sleep 0.1
 done
-[ -z "$stale" ] && ok "a restarting node serves no stale copy" ||
+if [ -z "$stale" ]; then
+    ok "a restarting node serves no stale copy"
+else
     bad "a restarting node serves no stale copy" "served versions:$stale, cluster at $want"
+fi
 if wait_match 30 n1 n2 n3 && has_group n3 while-down-5 && ! has_group n3 from-n3; then
     ok "a node that was down catches up and matches (version $(version n3))"
 else
@@ -205,8 +211,11 @@ if [ $rc -eq 5 ] && echo "$out" | grep -q "no quorum" && echo "$out" | grep -q "
 else
     bad "partition: the minority refuses with the no-quorum error (exit 5)" "rc=$rc $out"
 fi
-has_group n3 in-minority && bad "partition: the refused change is absent" "n3 has in-minority" ||
+if has_group n3 in-minority; then
+    bad "partition: the refused change is absent" "n3 has in-minority"
+else
     ok "partition: the refused change is absent"
+fi
 "$TC" heal >/dev/null 2>&1
 "$TC" wait-view n1 n2 n3 --members 3 --quorate yes --timeout 30 >/dev/null 2>&1
 if wait_match 30 n1 n2 n3 && has_group n3 in-majority && ! has_group n1 in-minority; then
@@ -288,8 +297,11 @@ else
 fi
 bad_groups=$(wp n4 --json group list 2>/dev/null | jq -r '[.[] | .name | select(startswith("load-"))] as $g
     | ($g | length) as $n | ($g | unique | length) as $u | if $n == 1000 and $u == 1000 then "" else "\($n) groups, \($u) unique" end')
-[ -z "$bad_groups" ] && ok "5 nodes: every group present once" ||
+if [ -z "$bad_groups" ]; then
+    ok "5 nodes: every group present once"
+else
     bad "5 nodes: every group present once" "$bad_groups"
+fi
 lat=$(cat "$TMP"/load-n*.json | jq -s -c 'map(.latency_ms.median)')
 echo "     (wpload medians per node, ms: $lat)"
 

@@ -18,28 +18,20 @@ TC=$REPO/tools/testcluster
 export WPTC_DIR=${WPTC_DIR:-/run/wptc-itest-$$}
 export WPTC_PREFIX=${WPTC_PREFIX:-wpti$$-}
 export WOLFPACK=${WOLFPACK:-$REPO/build/wolfpack}
+TMP=$(mktemp -d /tmp/test_testcluster.XXXXXX)
 PASSED=0
 FAILED=0
 
 cleanup() {
     "$TC" down >/dev/null 2>&1 || "$TC" down
+    rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-    PASSED=$((PASSED + 1))
-    echo "ok   - $1"
-}
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "FAIL - $1"
-}
-check() { # check NAME CMD... : passes when CMD exits 0
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else fail "$name"; fi
-}
+# ok, fail, check, finish
+# shellcheck source=lib/checks.sh
+. "$REPO/tests/integration/lib/checks.sh"
 check_status() { # check_status NAME WANT CMD...
     local name=$1 want=$2 got
     shift 2
@@ -85,14 +77,12 @@ view_is() { [ "$("$TC" view "$1" 2>/dev/null)" = "$2" ]; }
 arp_reaches() { "$TC" exec "$1" arping -q -c 1 -w 2 -I eth0 "$2"; }
 
 if [ "$(id -u)" != 0 ]; then
-    echo "test_testcluster: must run as root"
-    echo "0 passed, 1 failed"
-    exit 1
+    fail "test_testcluster: must run as root"
+    finish
 fi
 if [ ! -x "$WOLFPACK" ]; then
-    echo "test_testcluster: $WOLFPACK is missing: build it (make) or set WOLFPACK"
-    echo "0 passed, 1 failed"
-    exit 1
+    fail "test_testcluster: $WOLFPACK is missing: build it (make) or set WOLFPACK"
+    finish
 fi
 
 # --- a half-failed up is cleaned by down ---
@@ -258,5 +248,4 @@ else
     echo "skip - daemon checks: $WOLFPACKD is not built"
 fi
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+finish

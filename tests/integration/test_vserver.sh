@@ -83,7 +83,7 @@ ok() {
 bad() {
     fail=$((fail + 1))
     echo "FAIL $1"
-    [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
 }
 finish() {
     echo "$pass passed, $fail failed"
@@ -238,7 +238,7 @@ not_mounted_on() {
 only_on() {
     local i n a m
     for ((i = 0; i < $2 * 5; i++)); do
-        a= m=
+        a="" m=""
         for n in n1 n2 n3; do
             [ -n "$(ip -n "${WPTC_PREFIX}$n" -o -4 addr show to "$VIP" 2>/dev/null)" ] && a="$a$n "
             mounted_on "$n" && m="$m$n "
@@ -279,7 +279,7 @@ for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER" "$WATCH"; do
         exit 1
     }
 done
-command -v dig >/dev/null && command -v named >/dev/null || {
+{ command -v dig >/dev/null && command -v named >/dev/null; } || {
     echo "test_vserver.sh needs bind9 and dnsutils (dig)"
     exit 1
 }
@@ -321,15 +321,19 @@ check "Generic Service on all three" wp n1 resource create svc --group vs \
     --type "Generic Service" --depends-on ip --depends-on name --depends-on disk \
     --prop "command=$SERVER --bind $VIP --port 7000 --data /srv/vs/records"
 check "group online vs" wp n1 group online vs
-owner=$(wait_online none 60) && ok "vs Online on $owner" || bad "vs Online"
+if owner=$(wait_online none 60); then
+    ok "vs Online on $owner"
+else
+    bad "vs Online"
+fi
 watchers() {
     local i n c
     for ((i = 0; i < 25; i++)); do
         c=0
         for n in n1 n2 n3; do
-            "$TC" exec $n test -s /run/wolfpack/agents/disk.disk.watch && c=$((c + 1))
+            "$TC" exec "$n" test -s /run/wolfpack/agents/disk.disk.watch && c=$((c + 1))
         done
-        [ $c = 3 ] && return 0
+        [ "$c" = 3 ] && return 0
         sleep 0.2
     done
     echo "lease watchers on $c node(s)"
@@ -346,14 +350,22 @@ writer_start
 
 echo "== 2. planned move to n2"
 check "group move vs --to n2" wp n1 group move vs --to n2
-owner=$(wait_online "$owner" 30) && [ "$owner" = n2 ] && ok "vs Online on n2" || bad "vs Online on n2"
+if owner=$(wait_online "$owner" 30) && [ "$owner" = n2 ]; then
+    ok "vs Online on n2"
+else
+    bad "vs Online on n2"
+fi
 check "the name resolves to the address" resolves
 check "every acknowledged record is there" all_acked
 
 echo "== 3. kill -9 of the owner ($owner)"
 victim=$owner
 "$TC" kill "$victim" >/dev/null
-owner=$(wait_online "$victim" 60) && ok "vs Online on $owner" || bad "vs Online after the kill"
+if owner=$(wait_online "$victim" 60); then
+    ok "vs Online on $owner"
+else
+    bad "vs Online after the kill"
+fi
 check "$victim: its keeper fenced the disk (no mount)" not_mounted_on "$victim"
 check "$victim: a read-only placeholder over /srv/vs (its surviving service cannot write there)" \
     placeholder_on "$victim"
@@ -366,7 +378,11 @@ echo "== 4. partition of the owner ($owner), heal"
 victim=$owner
 others=$(for n in n1 n2 n3; do [ "$n" != "$victim" ] && echo -n "$n,"; done)
 "$TC" partition "$victim" "${others%,}" >/dev/null
-owner=$(wait_online "$victim" 60) && ok "vs Online on $owner" || bad "vs Online after the partition"
+if owner=$(wait_online "$victim" 60); then
+    ok "vs Online on $owner"
+else
+    bad "vs Online after the partition"
+fi
 check "$victim lost the disk (no mount)" not_mounted_on "$victim"
 # quorum lost: the address goes first, before the Network Name waits for
 # a DNS server the cut-off node cannot reach (docs/EXECUTOR.md)
@@ -390,8 +406,11 @@ cpid=$(pidof_node "$victim" corosync)
 dpid=$(pidof_node "$victim" wolfpackd)
 kill -STOP "$cpid" "$dpid"
 check "$victim's keeper fences without heartbeats (no mount)" not_mounted_on "$victim"
-owner=$(wait_online "$victim" 60) && ok "the others take over: vs Online on $owner" ||
+if owner=$(wait_online "$victim" 60); then
+    ok "the others take over: vs Online on $owner"
+else
     bad "vs Online after the freeze"
+fi
 check "every acknowledged record is there" all_acked
 cp "$TMP/got.s" "$TMP/after_takeover"
 imgsum() { get_records | sort | sha256sum; }

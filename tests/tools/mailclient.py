@@ -1,12 +1,17 @@
 #!/usr/bin/python3
-"""mailclient.py -- the mail client of tests/integration/test_mail.sh
-(docs/MAIL.md): SMTP and IMAP with Python's smtplib and imaplib, run in the
-test cluster's client namespace (or on a node for the standalone install).
+"""mailclient.py -- the mail client of tests/integration/test_mail.sh and of
+./demo.sh (docs/MAIL.md): SMTP and IMAP with Python's smtplib and imaplib,
+run in the test cluster's client namespace (or on a node for the standalone
+install).
 
   mailclient.py greet HOST [PORT]          print the SMTP greeting line
   mailclient.py ehlo HOST                  print the EHLO answer (SIZE ...)
   mailclient.py send HOST TAG N            send N messages (Message-ID <TAG-i@test>);
                                            print the IDs that got 250 after DATA
+  mailclient.py deliver HOST ID            send one message (Message-ID <ID@test>);
+                                           print the server's answer to DATA
+                                           ("250 2.0.0 Ok: queued as ..."); exit 1
+                                           unless it is 250
   mailclient.py loop HOST TAG STOPFILE     send one message after another until
                                            STOPFILE exists; each attempt has its own
                                            Message-ID; "ACK id time" or "NOACK id time
@@ -39,12 +44,20 @@ def message(mid, n):
 
 
 def send_one(host, mid, n):
-    """True when the server answered 250 after DATA."""
+    """The server's answer to DATA, "250 ..."; raises unless it is 250."""
     s = smtplib.SMTP(host, 25, timeout=TIMEOUT)
     try:
         s.ehlo("client.test")
-        s.sendmail(FROM, [TO], message(mid, n))  # raises unless 250 after DATA
-        return True
+        code, answer = s.mail(FROM)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, answer, FROM)
+        code, answer = s.rcpt(TO)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({TO: (code, answer)})
+        code, answer = s.data(message(mid, n))
+        if code != 250:
+            raise smtplib.SMTPDataError(code, answer)
+        return "%d %s" % (code, answer.decode(errors="replace"))
     finally:
         try:
             s.quit()
@@ -57,6 +70,10 @@ def cmd_send(host, tag, count):
         mid = "%s-%d" % (tag, i)
         if send_one(host, mid, i):
             print(mid, flush=True)
+
+
+def cmd_deliver(host, mid):
+    print(send_one(host, mid, 1), flush=True)
 
 
 def cmd_loop(host, tag, stopfile):
@@ -103,7 +120,7 @@ def cmd_ehlo(host):
 
 
 def main(argv):
-    cmds = {"send": (cmd_send, 3), "loop": (cmd_loop, 3), "ids": (cmd_ids, 3),
+    cmds = {"send": (cmd_send, 3), "deliver": (cmd_deliver, 2), "loop": (cmd_loop, 3), "ids": (cmd_ids, 3),
             "greet": (cmd_greet, 1), "ehlo": (cmd_ehlo, 1),
             "imap-greet": (lambda h: cmd_greet(h, "143"), 1)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 < cmds[argv[1]][1]:

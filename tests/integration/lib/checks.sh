@@ -1,9 +1,32 @@
-# tests/integration/lib/checks.sh -- the helpers the application tests
-# (test_app_article, test_app_rollout, test_app_create_group, test_mail)
-# share: pass/fail counting, the CLI on a node, bounded waiting, and
-# talking to recordstore.  Sourced, not run (tests/run-integration runs
-# only test_*.sh).  The test sets TC, TMP, WOLFPACK, PASSED, FAILED (and
-# PORT for rs_at) before it calls these.
+# tests/integration/lib/checks.sh -- the helpers the integration tests
+# share (the application tests, the fence tests, test_netname,
+# test_testcluster): pass/fail counting, the CLI on a node, bounded waiting,
+# and talking to recordstore.  Sourced, not run (tests/run-integration runs
+# only test_*.sh).  The test sets TC, TMP, WOLFPACK, PASSED, FAILED
+# (cluster_test does) and PORT for rs_at before it calls these.
+# shellcheck shell=bash
+
+# cluster_test TAG: the start every test on a test cluster of its own
+# shares (after REPO is set and this file sourced): TC; WPTC_DIR and
+# WPTC_PREFIX of its own (TAG and the PID) unless set; WOLFPACK and
+# WOLFPACKD of $BUILD (default build) unless set; TMP; the counters; and on
+# any exit the cluster torn down and TMP removed (cluster_cleanup).
+cluster_test() {
+    TC=$REPO/tools/testcluster
+    export WPTC_DIR=${WPTC_DIR:-/run/wptc-$1-$$}
+    export WPTC_PREFIX=${WPTC_PREFIX:-w$1$$-}
+    export WOLFPACK=${WOLFPACK:-$REPO/${BUILD:-build}/wolfpack}
+    export WOLFPACKD=${WOLFPACKD:-$REPO/${BUILD:-build}/wolfpackd}
+    TMP=$(mktemp -d "/tmp/$(basename "$0" .sh).XXXXXX")
+    PASSED=0
+    FAILED=0
+    trap cluster_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+cluster_cleanup() {
+    "$TC" down >/dev/null 2>&1 || "$TC" down
+    rm -rf "$TMP"
+}
 
 ok() {
     PASSED=$((PASSED + 1))
