@@ -155,6 +155,21 @@ const char *wp_agent_prop(const wp_agent_ctx *ctx, const char *key);
  * stays in the caller's process group (so the op's timeout reaches it).
  * Waits for it; *status is the waitpid status.  false: could not run. */
 bool wp_agent_exec(char *const argv[], char *const envp[], int log_fd, int *status, wp_err *err);
+/* The account a program runs as (Generic Service's user property). */
+typedef struct wp_agent_cred {
+    char name[33];
+    uid_t uid;
+    gid_t gid; /* the user's primary group */
+} wp_agent_cred;
+/* Look the user up on this node (NSS); false with err (no such user). */
+bool wp_agent_cred_lookup(const char *user, wp_agent_cred *cred, wp_err *err);
+/* In a forked child, before exec: the user's supplementary groups, gid,
+ * uid, in that order; false (errno set) when one step failed -- the child
+ * must then exit without running anything. */
+bool wp_agent_cred_apply(const wp_agent_cred *cred);
+/* wp_agent_exec as cred (NULL: as the caller). */
+bool wp_agent_exec_as(char *const argv[], char *const envp[], int log_fd, const wp_agent_cred *cred,
+                      int *status, wp_err *err);
 /* In a freshly forked process: stdin /dev/null, stdout to out_fd, stderr to
  * err_fd (-1 = /dev/null), close fds >= 3, default signals, execve.  Never
  * returns (exit 127 when exec fails). */

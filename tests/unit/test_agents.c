@@ -394,6 +394,63 @@ static void test_bad_props_refused_before_running(void **state)
     json_decref(props);
 }
 
+/* ---- Generic Service's user ----------------------------------------------- */
+
+/* The real uid of a process (/proc/PID/status "Uid:"), -1 unknown. */
+static long proc_uid(pid_t pid)
+{
+    char path[64], line[256];
+    long uid = -1;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Uid: %ld", &uid) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return uid;
+}
+
+static wp_agent_rc run_service(const char *dir, const char *user, wp_agent_op op, wp_err *err)
+{
+    json_t *props = json_pack("{s:s}", "command", "/bin/sleep 60");
+    if (user)
+        json_object_set_new(props, "user", json_string(user));
+    wp_agent_ctx ctx = {.name = "svc", .props = props, .run_dir = dir, .log_fd = -1};
+    wp_agent_rc rc = wp_agent_op_run(WP_RT_SERVICE, op, &ctx, err);
+    json_decref(props);
+    return rc;
+}
+
+/* A service with user=nobody runs as nobody (and its check too); an unknown
+ * user is refused before anything runs. */
+static void test_service_user(void **state)
+{
+    wp_agent_cred nobody;
+    wp_err err = {0};
+    char dir[] = "/tmp/wpag-user-XXXXXX", pidfile[96];
+    if (getuid() != 0 || !wp_agent_cred_lookup("nobody", &nobody, &err))
+        skip();
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(run_service(dir, "nobody", WP_OP_START, &err), WP_AGENT_OK);
+    snprintf(pidfile, sizeof pidfile, "%s/svc.pid", dir);
+    FILE *f = fopen(pidfile, "r");
+    int pid = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%d", &pid), 1);
+    fclose(f);
+    assert_int_equal(proc_uid((pid_t)pid), (long)nobody.uid);
+    assert_int_equal(run_service(dir, "nobody", WP_OP_QUICK_CHECK, &err), WP_AGENT_OK);
+    assert_int_equal(run_service(dir, "nobody", WP_OP_STOP, &err), WP_AGENT_OK);
+    assert_true(group_gone((pid_t)pid));
+
+    assert_int_equal(run_service(dir, "no-such-user-wp", WP_OP_START, &err), WP_AGENT_FAILED);
+    assert_int_equal(err.code, WP_E_NOTFOUND);
+    assert_non_null(strstr(err.what, "no-such-user-wp"));
+    assert_int_equal(access(pidfile, F_OK), -1); /* nothing was started */
+    rmdir(dir);
+}
+
 /* ---- OCF ----------------------------------------------------------------- */
 
 static void test_ocf_map(void **state)
@@ -642,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_op_parse),
         cmocka_unit_test(test_bad_props_refused_before_running),
+        cmocka_unit_test(test_service_user),
         cmocka_unit_test(test_ocf_map),
         cmocka_unit_test(test_ocf_meta),
         cmocka_unit_test(test_ocf_env),
