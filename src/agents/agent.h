@@ -68,16 +68,37 @@ typedef enum wp_agent_op {
 #define WP_AGENT_KILL_GRACE_MS 5000L        /* SIGTERM -> SIGKILL */
 #define WP_AGENT_RUN_DIR "/run/wolfpack/agents"
 
+typedef struct wp_agent_job wp_agent_job;
+typedef struct wp_agent_ctx wp_agent_ctx;
+
+/* Another process runs the op (wolfpackd --user: the root executor,
+ * src/daemon/privsep.c).  The runner calls send() once per op with the job
+ * that stands for it; the remote side answers through
+ * wp_agent_job_remote_done(job, ...), from the caller's loop (async) or
+ * from inside wait() (blocking: wait() returns once this job has its
+ * answer, or false when the remote side is gone).  cancel() forgets a job
+ * whose answer has not come. */
+typedef struct wp_agent_remote {
+    void *data;
+    bool (*send)(void *data, wp_agent_job *job, wp_rtype type, wp_agent_op op,
+                 const wp_agent_ctx *ctx, wp_err *err);
+    void (*cancel)(void *data, wp_agent_job *job);
+    bool (*wait)(void *data, wp_agent_job *job);
+} wp_agent_remote;
+
 /* What an operation sees.  The caller owns every pointer; the child gets a
- * copy of the parent's memory, so nothing is serialised. */
-typedef struct wp_agent_ctx {
-    const char *name;    /* resource name (OCF_RESOURCE_INSTANCE, state files) */
-    const json_t *props; /* the type's properties, string values */
-    const char *run_dir; /* state files; NULL = WP_AGENT_RUN_DIR */
-    int log_fd;          /* stdout/stderr of exec'd programs; -1 = /dev/null */
-    long timeout_ms;     /* the op's deadline; 0 = the type's default */
-    int report_fd;       /* private: set by run.c in the op child; leave 0 */
-} wp_agent_ctx;
+ * copy of the parent's memory, so nothing is serialised -- unless remote
+ * is set: then type, op, name, props and timeout_ms travel to the remote
+ * runner, which uses its own log and run directory. */
+struct wp_agent_ctx {
+    const char *name;              /* resource name (OCF_RESOURCE_INSTANCE, state files) */
+    const json_t *props;           /* the type's properties, string values */
+    const char *run_dir;           /* state files; NULL = WP_AGENT_RUN_DIR */
+    int log_fd;                    /* stdout/stderr of exec'd programs; -1 = /dev/null */
+    long timeout_ms;               /* the op's deadline; 0 = the type's default */
+    int report_fd;                 /* private: set by run.c in the op child; leave 0 */
+    const wp_agent_remote *remote; /* NULL: fork the op child here */
+};
 
 /* One synchronous operation, run inside the op child. */
 typedef wp_agent_rc (*wp_agent_fn)(const wp_agent_ctx *ctx, wp_err *err);
@@ -119,12 +140,15 @@ wp_agent_rc wp_agent_op_run(wp_rtype type, wp_agent_op op, const wp_agent_ctx *c
  * returns.  ctx is read only during this call (the child has its own copy of
  * memory), so it may live on the caller's stack.  The err given to done() is
  * valid during the call only.  NULL (err set) when no child could start. */
-typedef struct wp_agent_job wp_agent_job;
 typedef void (*wp_agent_done_fn)(void *data, wp_agent_rc rc, const wp_err *err);
 wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
                                 const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
                                 wp_err *err);
+/* The op child's pid; 0 for a job run by a remote runner (not our child). */
 pid_t wp_agent_job_pid(const wp_agent_job *job);
+/* The remote runner's answer for job (see wp_agent_remote): rc and err
+ * (NULL: none) become the job's result; done() follows from the loop. */
+void wp_agent_job_remote_done(wp_agent_job *job, wp_agent_rc rc, const wp_err *err);
 /* FOR TESTS ONLY (tests/unit/test_agents.c; wolfpackd does not use them):
  * the same two runners for a type that is not in the table, whose op runs
  * as it is, without model.h's property check. */

@@ -29,6 +29,8 @@
  *   apptask.c   node tasks of `wolfpack app` (app.task): for each task
  *               that names this node, run `wolfpack app task-run ID` in a
  *               child, which answers with app.task.done
+ *   privsep.c   --user: the root executor process (its request table) and
+ *               the channel to it; the rest of wolfpackd drops root
  */
 #ifndef WP_DAEMON_H
 #define WP_DAEMON_H
@@ -62,6 +64,8 @@ typedef struct wp_monitors wp_monitors;
 typedef struct wp_nodeconf wp_nodeconf;
 typedef struct wp_fencer wp_fencer;
 typedef struct wp_recovery wp_recovery;
+typedef struct wp_privsep wp_privsep;
+typedef struct wp_agent_remote wp_agent_remote;
 
 #define WP_VIEW_MAX_MEMBERS 1024
 
@@ -93,6 +97,7 @@ typedef struct wp_daemon_opts {
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
+    const char *user;  /* --user: run unprivileged, agents in the root executor */
     int idle_timeout;  /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
     int frame_timeout; /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
 } wp_daemon_opts;
@@ -137,9 +142,22 @@ typedef struct wp_daemon {
     wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
     wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
     wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
+    wp_privsep *privsep;   /* privsep.c: the root executor; NULL without --user */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
+
+/* privsep.c: --user (docs/SECURITY.md, "Privilege separation") */
+#define WP_PRIVSEP_MAX_MSG (128 * 1024) /* one request or answer, bytes */
+/* Still root, before anything else: hand the state directory to the user,
+ * fork the executor, drop root.  Nothing without --user. */
+bool wp_privsep_start(wp_daemon *d, wp_err *err);
+/* Once d->loop exists: watch the executor's channel (its end stops the
+ * daemon). */
+bool wp_privsep_attach(wp_daemon *d, wp_err *err);
+/* What agent runs set as ctx.remote: NULL without --user. */
+const wp_agent_remote *wp_privsep_remote(const wp_daemon *d);
+void wp_privsep_free(wp_daemon *d); /* close the channel, wait for the executor */
 
 /* notify.c: systemd's Type=notify (nothing without $NOTIFY_SOCKET) */
 bool wp_notify_start(wp_daemon *d, wp_err *err);

@@ -15,7 +15,8 @@
  * removes its socket.  Under systemd, notify.c tells it when the node is
  * ready (Type=notify).  docs/DAEMON.md is the user's description; running
  * resources (events.c, coordinator.c, executor.c, monitor.c) is in
- * docs/EXECUTOR.md.
+ * docs/EXECUTOR.md.  With --user, privsep.c first forks the root executor
+ * and drops root (docs/SECURITY.md, "Privilege separation").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +47,7 @@ static void usage(FILE *out)
                  "                 [--admin-group GROUP] [--read-group GROUP]\n"
                  "                 [--cluster-name NAME]"
                  "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
-                 "                 [--idle-timeout SEC] [--frame-timeout SEC]\n"
+                 "                 [--idle-timeout SEC] [--frame-timeout SEC] [--user NAME]\n"
                  "\n"
                  "  --solo               one-node cluster without Corosync\n"
                  "  --state-dir DIR      where cluster.db lives (created 0700)\n"
@@ -66,6 +67,9 @@ static void usage(FILE *out)
                  "  --frame-timeout SEC  close a connection whose request frame is not whole"
                  " by then\n"
                  "                       (default 15)\n"
+                 "  --user NAME          run as NAME; only a small executor process keeps"
+                 " root\n"
+                 "                       to run the agents (docs/SECURITY.md)\n"
                  "  --version            print the version (wolfpackd VERSION) and exit\n"
                  "See docs/DAEMON.md.\n");
 }
@@ -102,6 +106,7 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"node-name", required_argument, NULL, 'n'},
         {"idle-timeout", required_argument, NULL, 'I'},
         {"frame-timeout", required_argument, NULL, 'F'},
+        {"user", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -137,6 +142,9 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
             break;
         case 'n':
             o->node_name = optarg;
+            break;
+        case 'u':
+            o->user = optarg;
             break;
         case 'I':
         case 'F':
@@ -245,6 +253,8 @@ static bool start(wp_daemon *d, wp_err *err)
         wp_err_todo(err, "check memory and open-file limits");
         return false;
     }
+    if (!wp_privsep_attach(d, err))
+        return false;
     /* listen before anything is opened or changed: a second daemon on this
      * socket fails first; clients wait in the backlog until the loop runs */
     if (!wp_ipc_listen(d, err))
@@ -287,6 +297,7 @@ static void stop(wp_daemon *d)
     if (d->lock_fd >= 0)
         close(d->lock_fd);
     d->lock_fd = -1;
+    wp_privsep_free(d);
 }
 
 int main(int argc, char **argv)
@@ -302,7 +313,7 @@ int main(int argc, char **argv)
     wp_log_start(&d.log_quiet);
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
-    if (!start(&d, &err)) {
+    if (!wp_privsep_start(&d, &err) || !start(&d, &err)) {
         fatal(&d, "cannot start", &err);
         stop(&d);
         wp_log_stop();

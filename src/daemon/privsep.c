@@ -1,0 +1,851 @@
+/*
+ * privsep.c -- privilege separation (wolfpackd --user NAME): the root
+ * executor process and the channel to it.
+ *
+ * At start-up, still root, wolfpackd looks the user up, hands it the state
+ * directory (and makes the socket's directory writable for it without
+ * giving it root's entries: group write + sticky bit), opens a
+ * SOCK_SEQPACKET socketpair and forks the executor: a small process with a
+ * fixed entry point (executor_main) that keeps root and runs what needs
+ * it.  The parent then drops everything (supplementary groups but the
+ * admin group, gid, uid, PR_SET_NO_NEW_PRIVS) and goes on as the
+ * unprivileged wolfpackd: socket, database, replication, scheduler.
+ *
+ * The executor takes only the requests of one table (`requests` below):
+ * each message is one packet of at most WP_PRIVSEP_MAX_MSG bytes holding a
+ * JSON object whose keys and types the table fixes; a request not in the
+ * table, a key not in its entry, a value of the wrong type or size is
+ * refused, logged, answered with an error, and runs nothing.  Requests:
+ *
+ *   agent.op      {req, id, type, op, name, props, timeout_ms}: one agent
+ *                 operation (src/agents/run.c on the executor's side: its
+ *                 own op child, timeout, log); the properties are checked
+ *                 again by the agent layer (model.h) before anything runs
+ *   agent.cancel  {req, id}: kill the op's process group, answer nothing
+ *
+ * Answers: {id, rc, err: {code, what, why, todo}}.  The executor's run
+ * directory (WP_AGENT_RUN_DIR) and log (STATE_DIR/agents.log) are its own,
+ * never taken from a request.  It exits when the channel closes (wolfpackd
+ * gone), killing the op children it runs; it ignores SIGINT, SIGTERM and
+ * SIGHUP (wolfpackd's shut-down stops still go through it).
+ *
+ * On wolfpackd's side the channel is a wp_agent_remote (agent.h): the
+ * executor, monitors and probes set ctx.remote = wp_privsep_remote(d) and
+ * keep their wp_agent_job handles as before.  docs/SECURITY.md
+ * ("Privilege separation") describes the split and what is not split yet.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <poll.h>
+#include <pwd.h>
+#include <qb/qblog.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "../agents/agent.h"
+#include "../lib/fs.h"
+
+#define AGENT_TIMEOUT_MAX_MS 86400000L /* one day: more is a bug or an attack */
+
+/* ---- wolfpackd's side ----------------------------------------------------- */
+
+typedef struct pending {
+    uint64_t id;
+    wp_agent_job *job;
+    struct pending *next;
+} pending;
+
+struct wp_privsep {
+    wp_daemon *d;
+    int fd;
+    pid_t pid; /* the executor */
+    bool watched;
+    bool gone;
+    uint64_t next_id;
+    pending *pending;
+    wp_agent_remote remote;
+};
+
+/* ---- the one request table (both sides read it) -------------------------- */
+
+typedef enum field_kind { F_STRING, F_INT, F_OBJECT } field_kind;
+
+typedef struct field_def {
+    const char *key;
+    field_kind kind;
+    long long max; /* string: bytes; int: largest value (smallest is 0) */
+} field_def;
+
+typedef struct exec_state exec_state;
+typedef void (*request_fn)(exec_state *x, uint64_t id, const json_t *msg);
+
+typedef struct request_def {
+    const char *name;
+    const field_def *fields; /* every key the request has, "req" and "id" included */
+    request_fn handle;
+} request_def;
+
+static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg);
+static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg);
+
+static const field_def agent_op_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {"type", F_STRING, 32},
+    {"op", F_STRING, 32},
+    {"name", F_STRING, 255},
+    {"props", F_OBJECT, 0},
+    {"timeout_ms", F_INT, AGENT_TIMEOUT_MAX_MS},
+    {NULL, F_STRING, 0},
+};
+static const field_def agent_cancel_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {NULL, F_STRING, 0},
+};
+
+static const request_def requests[] = {
+    {"agent.op", agent_op_fields, handle_agent_op},
+    {"agent.cancel", agent_cancel_fields, handle_agent_cancel},
+};
+
+/* Check msg against the table: its entry, or NULL with err (what is
+ * wrong).  *id is the request's id when it could be read (0 otherwise). */
+static const request_def *request_check(const json_t *msg, uint64_t *id, wp_err *err)
+{
+    const char *name = json_string_value(json_object_get(msg, "req"));
+    const json_t *jid = json_object_get(msg, "id");
+    const request_def *def = NULL;
+
+    *id =
+        json_is_integer(jid) && json_integer_value(jid) > 0 ? (uint64_t)json_integer_value(jid) : 0;
+    for (size_t i = 0; name && i < sizeof requests / sizeof requests[0]; i++)
+        if (strcmp(requests[i].name, name) == 0)
+            def = &requests[i];
+    if (!def) {
+        wp_errf(err, WP_E_PERM, "the executor refused a request that is not in its table");
+        wp_err_why(err, "request %.40s%s%s", name ? "\"" : "", name ? name : "without a name",
+                   name ? "\"" : "");
+        wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)msg, key, v)
+    {
+        const field_def *f = def->fields;
+        while (f->key && strcmp(f->key, key) != 0)
+            f++;
+        bool ok = f->key != NULL;
+        if (ok && f->kind == F_STRING)
+            ok = json_is_string(v) && json_string_length(v) <= (size_t)f->max &&
+                 strlen(json_string_value(v)) == json_string_length(v);
+        else if (ok && f->kind == F_INT)
+            ok =
+                json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= f->max;
+        else if (ok)
+            ok = json_is_object(v);
+        if (!ok) {
+            wp_errf(err, WP_E_PERM, "the executor refused request \"%s\"", def->name);
+            wp_err_why(err, "%s \"%.40s\"",
+                       f->key ? "its value is of the wrong type or size:" : "unknown key", key);
+            wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
+            return NULL;
+        }
+    }
+    for (const field_def *f = def->fields; f->key; f++) {
+        if (!json_object_get(msg, f->key)) {
+            wp_errf(err, WP_E_PERM, "the executor refused request \"%s\"", def->name);
+            wp_err_why(err, "it lacks \"%s\"", f->key);
+            wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
+            return NULL;
+        }
+    }
+    return def;
+}
+
+/* ---- messages -------------------------------------------------------------- */
+
+/* Send one message (stolen); false: the peer is gone or it is too big. */
+static bool msg_send(int fd, json_t *msg)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    bool ok = false;
+    json_decref(msg);
+    if (text && strlen(text) <= WP_PRIVSEP_MAX_MSG) {
+        ssize_t n;
+        do
+            n = send(fd, text, strlen(text), MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        ok = n == (ssize_t)strlen(text);
+    }
+    free(text);
+    return ok;
+}
+
+/* Receive one message: 1 got *msg (NULL: refused, err says why), 0 nothing
+ * now (flags MSG_DONTWAIT), -1 the peer is gone. */
+static int msg_recv(int fd, int flags, json_t **msg, wp_err *err)
+{
+    static const size_t cap = WP_PRIVSEP_MAX_MSG + 1;
+    char *buf = malloc(cap + 1);
+    ssize_t n;
+    *msg = NULL;
+    if (!buf)
+        return 0;
+    do
+        n = recv(fd, buf, cap, flags | MSG_TRUNC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        free(buf);
+        return 0;
+    }
+    if (n <= 0) {
+        free(buf);
+        return -1;
+    }
+    if ((size_t)n > WP_PRIVSEP_MAX_MSG) {
+        wp_errf(err, WP_E_PERM, "a message of %zd bytes was refused", n);
+        wp_err_why(err, "a message on the executor channel is at most %d bytes",
+                   WP_PRIVSEP_MAX_MSG);
+        wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
+        free(buf);
+        return 1;
+    }
+    buf[n] = '\0';
+    json_error_t je;
+    *msg = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
+    if (*msg && !json_is_object(*msg)) {
+        json_decref(*msg);
+        *msg = NULL;
+    }
+    if (!*msg) {
+        wp_errf(err, WP_E_PERM, "a message that is not a JSON object was refused");
+        wp_err_why(err, "%s", je.text[0] ? je.text : "not an object");
+        wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
+    }
+    free(buf);
+    return 1;
+}
+
+static json_t *err_json(const wp_err *err)
+{
+    return json_pack("{s:s, s:s, s:s, s:s}", "code", wp_code_name(err->code), "what", err->what,
+                     "why", err->why, "todo", err->todo);
+}
+
+static void err_from_json(const json_t *j, wp_err *err)
+{
+    const char *s;
+    wp_err_clear(err);
+    if (!json_is_object(j))
+        return;
+    err->code = (s = json_string_value(json_object_get(j, "code"))) ? wp_code_parse(s) : WP_OK;
+    snprintf(err->what, sizeof err->what, "%s",
+             (s = json_string_value(json_object_get(j, "what"))) ? s : "");
+    snprintf(err->why, sizeof err->why, "%s",
+             (s = json_string_value(json_object_get(j, "why"))) ? s : "");
+    snprintf(err->todo, sizeof err->todo, "%s",
+             (s = json_string_value(json_object_get(j, "todo"))) ? s : "");
+}
+
+/* ---- the executor process -------------------------------------------------- */
+
+typedef struct exec_job {
+    exec_state *x;
+    uint64_t id;
+    wp_agent_job *job;
+    struct exec_job *next;
+} exec_job;
+
+struct exec_state {
+    qb_loop_t *loop;
+    int fd;
+    int log_fd;
+    exec_job *jobs;
+};
+
+static void answer(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err)
+{
+    json_t *msg = json_pack("{s:I, s:i}", "id", (json_int_t)id, "rc", (int)rc);
+    if (err && (err->what[0] || err->code != WP_OK))
+        json_object_set_new(msg, "err", err_json(err));
+    if (!msg_send(x->fd, msg))
+        qb_log(LOG_WARNING, "executor: cannot answer request %llu", (unsigned long long)id);
+}
+
+static void job_unlink(exec_state *x, exec_job *j)
+{
+    for (exec_job **pp = &x->jobs; *pp; pp = &(*pp)->next)
+        if (*pp == j) {
+            *pp = j->next;
+            return;
+        }
+}
+
+static void on_agent_done(void *data, wp_agent_rc rc, const wp_err *err)
+{
+    exec_job *j = data;
+    answer(j->x, j->id, rc, err);
+    job_unlink(j->x, j);
+    free(j);
+}
+
+static exec_job *job_find(exec_state *x, uint64_t id)
+{
+    exec_job *j = x->jobs;
+    while (j && j->id != id)
+        j = j->next;
+    return j;
+}
+
+static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
+{
+    wp_err err = {0};
+    wp_rtype type;
+    wp_agent_op op;
+    const char *name = json_string_value(json_object_get(msg, "name"));
+
+    if (id == 0 || job_find(x, id)) {
+        wp_errf(&err, WP_E_PERM, "the executor refused agent.op %llu",
+                (unsigned long long)id);
+        wp_err_why(&err, "the id is 0 or already running");
+        wp_err_todo(&err, "nothing runs; report a bug");
+        wp_log_err(LOG_WARNING, "executor: refused", &err);
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    if (!wp_rtype_parse(json_string_value(json_object_get(msg, "type")), &type, &err) ||
+        !wp_agent_op_parse(json_string_value(json_object_get(msg, "op")), &op, &err) ||
+        !wp_name_valid("resource", name, &err)) {
+        wp_log_err(LOG_WARNING, "executor: refused agent.op", &err);
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    exec_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        wp_errf(&err, WP_E_INTERNAL, "the executor is out of memory");
+        wp_err_why(&err, "calloc failed");
+        wp_err_todo(&err, "free memory on this node");
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    wp_agent_ctx ctx = {
+        .name = name,
+        .props = json_object_get(msg, "props"),
+        .log_fd = x->log_fd,
+        .timeout_ms = (long)json_integer_value(json_object_get(msg, "timeout_ms")),
+    };
+    j->x = x;
+    j->id = id;
+    j->job = wp_agent_op_spawn(x->loop, type, op, &ctx, on_agent_done, j, &err);
+    if (!j->job) {
+        answer(x, id, WP_AGENT_FAILED, &err);
+        free(j);
+        return;
+    }
+    j->next = x->jobs;
+    x->jobs = j;
+}
+
+static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg)
+{
+    exec_job *j = job_find(x, id);
+    if (!j)
+        return; /* finished meanwhile: its answer is on the way */
+    job_unlink(x, j);
+    wp_agent_job_cancel(j->job);
+    free(j);
+}
+
+static void exec_handle(exec_state *x, const json_t *msg)
+{
+    wp_err err = {0};
+    uint64_t id = 0;
+    const request_def *def = request_check(msg, &id, &err);
+    if (!def) {
+        wp_log_err(LOG_WARNING, "executor", &err);
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    def->handle(x, id, msg);
+}
+
+static void exec_shutdown(exec_state *x)
+{
+    while (x->jobs) {
+        exec_job *j = x->jobs;
+        x->jobs = j->next;
+        wp_agent_job_cancel(j->job);
+        free(j);
+    }
+    qb_loop_stop(x->loop);
+}
+
+static int32_t exec_on_channel(int32_t fd, int32_t revents, void *data)
+{
+    exec_state *x = data;
+    for (;;) {
+        json_t *msg;
+        wp_err err = {0};
+        int r = msg_recv(x->fd, MSG_DONTWAIT, &msg, &err);
+        if (r == 0)
+            return 0;
+        if (r < 0) {
+            qb_log(LOG_NOTICE, "executor: wolfpackd closed the channel: exiting");
+            exec_shutdown(x);
+            return -1;
+        }
+        if (msg)
+            exec_handle(x, msg);
+        else {
+            wp_log_err(LOG_WARNING, "executor", &err);
+            answer(x, 0, WP_AGENT_FAILED, &err);
+        }
+        json_decref(msg);
+    }
+}
+
+static bool exec_owns(const exec_state *x, pid_t pid)
+{
+    for (const exec_job *j = x->jobs; j; j = j->next)
+        if (wp_agent_job_pid(j->job) == pid)
+            return true;
+    return false;
+}
+
+/* SIGCHLD: reap the orphans that land on the executor (it is the services'
+ * subreaper), never an op child a job waits for. */
+static int32_t exec_on_sigchld(int32_t sig, void *data)
+{
+    exec_state *x = data;
+    siginfo_t si;
+    for (;;) {
+        memset(&si, 0, sizeof si);
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid <= 0)
+            break;
+        if (exec_owns(x, si.si_pid))
+            break; /* its job reaps it; the rest wait for the next signal */
+        waitpid(si.si_pid, NULL, WNOHANG);
+    }
+    return 0;
+}
+
+/* agents.log: appended by root in a directory the user owns, so never
+ * through a link the user may have put there. */
+static int open_agent_log(const char *state_dir)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/agents.log", state_dir);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+        qb_log(LOG_WARNING, "executor: %s is not a plain file: agents write to /dev/null", path);
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static _Noreturn void executor_main(int fd, const char *state_dir)
+{
+    exec_state x = {.fd = fd, .log_fd = -1};
+    int keep = fd;
+
+    if (fd != 3) { /* the channel becomes descriptor 3, every other one closed */
+        keep = dup2(fd, 3);
+        close(fd);
+    }
+    close_range(4, ~0U, 0);
+    x.fd = keep;
+    prctl(PR_SET_NAME, "wolfpack-exec", 0, 0, 0);
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    x.log_fd = open_agent_log(state_dir);
+    x.loop = qb_loop_create();
+    if (!x.loop || qb_loop_poll_add(x.loop, QB_LOOP_HIGH, x.fd, POLLIN, &x, exec_on_channel) != 0)
+        _exit(1);
+    qb_loop_signal_handle h;
+    qb_loop_signal_add(x.loop, QB_LOOP_LOW, SIGCHLD, &x, exec_on_sigchld, &h);
+    qb_log(LOG_NOTICE, "executor: running as root (pid %d)", (int)getpid());
+    qb_loop_run(x.loop);
+    qb_loop_destroy(x.loop);
+    _exit(0);
+}
+
+/* ---- wolfpackd's side: start-up ------------------------------------------ */
+
+typedef struct account {
+    uid_t uid;
+    gid_t gid;
+    gid_t admin_gid;
+    bool has_admin;
+} account;
+
+static bool lookup_account(const wp_daemon_opts *o, account *a, wp_err *err)
+{
+    char buf[16384];
+    struct passwd pw, *pf = NULL;
+    struct group gr, *gf = NULL;
+    if (getpwnam_r(o->user, &pw, buf, sizeof buf, &pf) != 0 || !pf) {
+        wp_errf(err, WP_E_NOTFOUND, "user \"%s\" (--user) does not exist on this node", o->user);
+        wp_err_why(err, "wolfpackd runs as that user and keeps root only in its executor");
+        wp_err_todo(err,
+                    "create it (adduser --system --group --no-create-home %s) or give "
+                    "another --user",
+                    o->user);
+        return false;
+    }
+    if (pw.pw_uid == 0) {
+        wp_errf(err, WP_E_INVALID, "--user %s is root", o->user);
+        wp_err_why(err, "the point of --user is that wolfpackd does not run as root");
+        wp_err_todo(err, "give an unprivileged user, or leave --user out");
+        return false;
+    }
+    a->uid = pw.pw_uid;
+    a->gid = pw.pw_gid;
+    a->has_admin = getgrnam_r(o->admin_group, &gr, buf, sizeof buf, &gf) == 0 && gf;
+    a->admin_gid = a->has_admin ? gr.gr_gid : 0;
+    return true;
+}
+
+/* Give directory dfd (consumed) and everything below it to the user;
+ * links are changed themselves, never followed; depth-bounded. */
+static void chown_tree(int dfd, const account *a, int depth)
+{
+    DIR *dir = fdopendir(dfd);
+    struct dirent *e;
+    if (!dir) {
+        close(dfd);
+        return;
+    }
+    if (fchown(dfd, a->uid, a->gid) != 0)
+        qb_log(LOG_WARNING, "privsep: chown of the state directory: %s", strerror(errno));
+    while ((e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (fchownat(dfd, e->d_name, a->uid, a->gid, AT_SYMLINK_NOFOLLOW) != 0)
+            qb_log(LOG_WARNING, "privsep: chown %s: %s", e->d_name, strerror(errno));
+        int sub = depth < 8
+                      ? openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                      : -1;
+        if (sub >= 0)
+            chown_tree(sub, a, depth + 1);
+    }
+    closedir(dir);
+}
+
+/* The state directory and everything in it belong to the user (the
+ * database, the lock, incidents, agents.log). */
+static bool own_state_dir(const char *dir, const account *a, wp_err *err)
+{
+    char log[4200];
+    if (!wp_fs_mkdir_p(dir, 0700, err))
+        return false;
+    snprintf(log, sizeof log, "%s/agents.log", dir);
+    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        wp_errf(err, WP_E_IO, "cannot open the state directory %s", dir);
+        wp_err_why(err, "%s", strerror(errno));
+        wp_err_todo(err, "give a --state-dir that is a directory, not a link");
+        return false;
+    }
+    chown_tree(dfd, a, 0);
+    return true;
+}
+
+/* The socket's directory: the user must create its socket there, and must
+ * not move root's entries (WP_AGENT_RUN_DIR may live beside it): group of
+ * the user, group-writable, sticky.  A directory the user may write to
+ * already (its own, or /tmp) is left as it is.  A stale socket of a root
+ * daemon is handed over, so the user can replace it. */
+static bool prepare_socket_dir(const char *socket_path, const account *a, wp_err *err)
+{
+    char buf[4096], dir[4096];
+    struct stat st;
+    snprintf(buf, sizeof buf, "%s", socket_path);
+    snprintf(dir, sizeof dir, "%s", dirname(buf));
+    if (!wp_fs_mkdir_p(dir, 0755, err) || lstat(dir, &st) != 0)
+        return false;
+    bool writable = st.st_uid == a->uid ||
+                    (st.st_gid == a->gid && (st.st_mode & S_IWGRP) && (st.st_mode & S_IXGRP)) ||
+                    ((st.st_mode & S_IWOTH) && (st.st_mode & S_ISVTX));
+    if (!writable &&
+        (chown(dir, 0, a->gid) != 0 || chmod(dir, (st.st_mode & 07777) | S_IRWXG | S_ISVTX) != 0)) {
+        wp_errf(err, WP_E_IO, "cannot let user %u create its socket in %s", (unsigned)a->uid, dir);
+        wp_err_why(err, "%s", strerror(errno));
+        wp_err_todo(err, "make %s group-writable for the user, or choose another --socket", dir);
+        return false;
+    }
+    if (lstat(socket_path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid != a->uid &&
+        lchown(socket_path, a->uid, a->gid) != 0)
+        qb_log(LOG_WARNING, "privsep: chown %s: %s", socket_path, strerror(errno));
+    /* root's run directory for the agents, made by root before the user can */
+    return wp_fs_mkdir_p(WP_AGENT_RUN_DIR, 0755, err);
+}
+
+/* Become the user for good; false: the process must not go on. */
+static bool drop_privileges(const char *user, const account *a, wp_err *err)
+{
+    gid_t groups[1] = {a->admin_gid};
+    if (setgroups(a->has_admin ? 1 : 0, groups) != 0 || setgid(a->gid) != 0 ||
+        setuid(a->uid) != 0 || setuid(0) == 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        wp_errf(err, WP_E_PERM, "cannot drop root for user %s", user);
+        wp_err_why(err, "setgroups/setgid/setuid/no_new_privs: %s", strerror(errno));
+        wp_err_todo(err, "start wolfpackd as root with --user, or without --user");
+        return false;
+    }
+    /* a process that changed its uid is not dumpable: make the daemon's
+     * core files and /proc entries its user's again */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    return true;
+}
+
+bool wp_privsep_start(wp_daemon *d, wp_err *err)
+{
+    account a;
+    int sv[2];
+
+    if (!d->opts.user)
+        return true;
+    if (geteuid() != 0) {
+        wp_errf(err, WP_E_PERM, "--user needs wolfpackd started as root");
+        wp_err_why(err, "the executor keeps root for the agents; the rest runs as the user");
+        wp_err_todo(err, "start wolfpackd as root, or leave --user out");
+        return false;
+    }
+    if (!lookup_account(&d->opts, &a, err) || !own_state_dir(d->opts.state_dir, &a, err) ||
+        !prepare_socket_dir(d->opts.socket_path, &a, err))
+        return false;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        wp_errf(err, WP_E_IO, "cannot make the executor's channel");
+        wp_err_why(err, "socketpair: %s", strerror(errno));
+        wp_err_todo(err, "check the open-file limit");
+        return false;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        wp_errf(err, WP_E_IO, "cannot start the executor");
+        wp_err_why(err, "fork: %s", strerror(errno));
+        wp_err_todo(err, "check the process limits of this node");
+        close(sv[0]);
+        close(sv[1]);
+        return false;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        executor_main(sv[1], d->opts.state_dir);
+    }
+    close(sv[1]);
+    d->privsep = calloc(1, sizeof *d->privsep);
+    if (!d->privsep) {
+        close(sv[0]);
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+        wp_err_why(err, "calloc failed");
+        wp_err_todo(err, "free memory on this node");
+        return false;
+    }
+    d->privsep->d = d;
+    d->privsep->fd = sv[0];
+    d->privsep->pid = pid;
+    d->privsep->next_id = 1;
+    if (!drop_privileges(d->opts.user, &a, err))
+        return false;
+    qb_log(LOG_NOTICE, "privsep: running as %s (uid %u); executor pid %d keeps root", d->opts.user,
+           (unsigned)a.uid, (int)pid);
+    return true;
+}
+
+/* ---- wolfpackd's side: the remote runner --------------------------------- */
+
+static pending *pending_take(wp_privsep *ps, uint64_t id, const wp_agent_job *job)
+{
+    for (pending **pp = &ps->pending; *pp; pp = &(*pp)->next) {
+        pending *p = *pp;
+        if ((id && p->id == id) || (job && p->job == job)) {
+            *pp = p->next;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static void fail_all(wp_privsep *ps)
+{
+    wp_err err = {0};
+    wp_errf(&err, WP_E_UNAVAILABLE, "the root executor process is gone");
+    wp_err_why(&err, "it ended or closed its channel");
+    wp_err_todo(&err, "see the daemon's log; restart wolfpackd");
+    while (ps->pending) {
+        pending *p = ps->pending;
+        ps->pending = p->next;
+        wp_agent_job_remote_done(p->job, WP_AGENT_FAILED, &err);
+        free(p);
+    }
+}
+
+/* One answer from the executor. */
+static void take_answer(wp_privsep *ps, const json_t *msg)
+{
+    const json_t *jid = json_object_get(msg, "id");
+    const json_t *jrc = json_object_get(msg, "rc");
+    wp_err err;
+    pending *p =
+        json_is_integer(jid) ? pending_take(ps, (uint64_t)json_integer_value(jid), NULL) : NULL;
+    err_from_json(json_object_get(msg, "err"), &err);
+    if (!p) {
+        if (err.what[0])
+            wp_log_err(LOG_WARNING, "privsep: the executor answered", &err);
+        return;
+    }
+    wp_agent_rc rc = json_is_integer(jrc) ? (wp_agent_rc)json_integer_value(jrc) : WP_AGENT_FAILED;
+    wp_agent_job_remote_done(p->job, rc, &err);
+    free(p);
+}
+
+/* Read every answer there is now (flags 0: wait for one); false: gone. */
+static bool read_answers(wp_privsep *ps, int flags)
+{
+    for (;;) {
+        json_t *msg;
+        wp_err err = {0};
+        int r = msg_recv(ps->fd, flags, &msg, &err);
+        if (r == 0)
+            return true;
+        if (r < 0) {
+            if (!ps->gone)
+                qb_log(LOG_ERR, "privsep: the root executor (pid %d) is gone: stopping",
+                       (int)ps->pid);
+            ps->gone = true;
+            fail_all(ps);
+            return false;
+        }
+        if (msg)
+            take_answer(ps, msg);
+        else
+            wp_log_err(LOG_WARNING, "privsep", &err);
+        json_decref(msg);
+        flags = MSG_DONTWAIT;
+    }
+}
+
+static int32_t on_channel(int32_t fd, int32_t revents, void *data)
+{
+    wp_privsep *ps = data;
+    if (read_answers(ps, MSG_DONTWAIT))
+        return 0;
+    ps->watched = false;
+    qb_loop_stop(ps->d->loop);
+    return -1;
+}
+
+static bool remote_send(void *data, wp_agent_job *job, wp_rtype type, wp_agent_op op,
+                        const wp_agent_ctx *ctx, wp_err *err)
+{
+    wp_privsep *ps = data;
+    pending *p = calloc(1, sizeof *p);
+    json_t *props = ctx->props ? json_incref((json_t *)ctx->props) : json_object();
+    json_t *msg = json_pack(
+        "{s:s, s:I, s:s, s:s, s:s, s:o, s:I}", "req", "agent.op", "id", (json_int_t)ps->next_id,
+        "type", wp_rtype_name(type), "op", wp_agent_op_name(op), "name", ctx->name ? ctx->name : "",
+        "props", props, "timeout_ms", (json_int_t)(ctx->timeout_ms > 0 ? ctx->timeout_ms : 0));
+    if (!p || !msg || ps->gone || !msg_send(ps->fd, msg)) {
+        free(p);
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand %s of \"%s\" to the executor",
+                wp_agent_op_name(op), ctx->name ? ctx->name : "");
+        wp_err_why(err, "%s",
+                   ps->gone ? "the root executor process is gone"
+                            : "the request is larger than the channel's limit, or the executor "
+                              "does not read");
+        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
+        return false;
+    }
+    p->id = ps->next_id++;
+    p->job = job;
+    p->next = ps->pending;
+    ps->pending = p;
+    return true;
+}
+
+static void remote_cancel(void *data, wp_agent_job *job)
+{
+    wp_privsep *ps = data;
+    pending *p = pending_take(ps, 0, job);
+    if (!p)
+        return;
+    if (!ps->gone)
+        msg_send(ps->fd, json_pack("{s:s, s:I}", "req", "agent.cancel", "id", (json_int_t)p->id));
+    free(p);
+}
+
+/* Blocking: answers for other jobs are taken too (they deliver from the
+ * loop later); true once job has its answer. */
+static bool remote_wait(void *data, wp_agent_job *job)
+{
+    wp_privsep *ps = data;
+    for (;;) {
+        bool waiting = false;
+        for (pending *p = ps->pending; p; p = p->next)
+            waiting = waiting || p->job == job;
+        if (!waiting)
+            return true;
+        if (!read_answers(ps, 0))
+            return false;
+    }
+}
+
+bool wp_privsep_attach(wp_daemon *d, wp_err *err)
+{
+    wp_privsep *ps = d->privsep;
+    if (!ps)
+        return true;
+    ps->remote = (wp_agent_remote){
+        .data = ps, .send = remote_send, .cancel = remote_cancel, .wait = remote_wait};
+    if (qb_loop_poll_add(d->loop, QB_LOOP_HIGH, ps->fd, POLLIN, ps, on_channel) != 0) {
+        wp_errf(err, WP_E_INTERNAL, "cannot watch the executor's channel");
+        wp_err_why(err, "qb_loop_poll_add failed");
+        wp_err_todo(err, "report this as a bug");
+        return false;
+    }
+    ps->watched = true;
+    return true;
+}
+
+const wp_agent_remote *wp_privsep_remote(const wp_daemon *d)
+{
+    return d->privsep ? &d->privsep->remote : NULL;
+}
+
+void wp_privsep_free(wp_daemon *d)
+{
+    wp_privsep *ps = d->privsep;
+    if (!ps)
+        return;
+    if (ps->watched && d->loop)
+        qb_loop_poll_del(d->loop, ps->fd);
+    while (ps->pending) { /* their jobs were cancelled with their owners */
+        pending *p = ps->pending;
+        ps->pending = p->next;
+        free(p);
+    }
+    close(ps->fd); /* the executor sees EOF, kills what it still runs, exits */
+    waitpid(ps->pid, NULL, 0);
+    free(ps);
+    d->privsep = NULL;
+}
