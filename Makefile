@@ -93,6 +93,11 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
+# wpexec speaks the executor's protocol to wolfpackd's own executor code
+$(BUILD)/tests/tools/wpexec: $(BUILD)/tests/tools/wpexec.o $(BUILD)/src/daemon/privsep.o \
+                             $(BUILD)/src/daemon/log.o $(LIB)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
 .SECONDEXPANSION:
 $(KIT_BINS): $(BUILD)/%: $$(subst /bin/,/src/,%).c
 	@mkdir -p $(dir $@)

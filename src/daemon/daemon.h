@@ -158,6 +158,10 @@ bool wp_privsep_attach(wp_daemon *d, wp_err *err);
 /* What agent runs set as ctx.remote: NULL without --user. */
 const wp_agent_remote *wp_privsep_remote(const wp_daemon *d);
 void wp_privsep_free(wp_daemon *d); /* close the channel, wait for the executor */
+/* The executor process's entry point: serve the channel fd until it
+ * closes, then _exit.  wolfpackd forks into it; tests/tools/wpexec runs it
+ * directly to speak the protocol to it. */
+_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir);
 
 /* notify.c: systemd's Type=notify (nothing without $NOTIFY_SOCKET) */
 bool wp_notify_start(wp_daemon *d, wp_err *err);

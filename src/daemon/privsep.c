@@ -6,7 +6,7 @@
  * directory (and makes the socket's directory writable for it without
  * giving it root's entries: group write + sticky bit), opens a
  * SOCK_SEQPACKET socketpair and forks the executor: a small process with a
- * fixed entry point (executor_main) that keeps root and runs what needs
+ * fixed entry point (wp_privsep_executor_main) that keeps root and runs what needs
  * it.  The parent then drops everything (supplementary groups but the
  * admin group, gid, uid, PR_SET_NO_NEW_PRIVS) and goes on as the
  * unprivileged wolfpackd: socket, database, replication, scheduler.
@@ -318,8 +318,7 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
     const char *name = json_string_value(json_object_get(msg, "name"));
 
     if (id == 0 || job_find(x, id)) {
-        wp_errf(&err, WP_E_PERM, "the executor refused agent.op %llu",
-                (unsigned long long)id);
+        wp_errf(&err, WP_E_PERM, "the executor refused agent.op %llu", (unsigned long long)id);
         wp_err_why(&err, "the id is 0 or already running");
         wp_err_todo(&err, "nothing runs; report a bug");
         wp_log_err(LOG_WARNING, "executor: refused", &err);
@@ -458,7 +457,7 @@ static int open_agent_log(const char *state_dir)
     return fd;
 }
 
-static _Noreturn void executor_main(int fd, const char *state_dir)
+_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir)
 {
     exec_state x = {.fd = fd, .log_fd = -1};
     int keep = fd;
@@ -650,7 +649,7 @@ bool wp_privsep_start(wp_daemon *d, wp_err *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        executor_main(sv[1], d->opts.state_dir);
+        wp_privsep_executor_main(sv[1], d->opts.state_dir);
     }
     close(sv[1]);
     d->privsep = calloc(1, sizeof *d->privsep);

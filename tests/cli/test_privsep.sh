@@ -1,0 +1,162 @@
+#!/bin/bash
+# test_privsep.sh -- privilege separation (wolfpackd --user, src/daemon/
+# privsep.c; docs/SECURITY.md "Privilege separation").
+#
+#   1. the executor's protocol, spoken by tests/tools/wpexec as a
+#      compromised wolfpackd would: a request that is not in the table
+#      (a shell command), an extra key, a value of the wrong type, a message
+#      of 200 KB, bytes that are not JSON, properties the agent layer
+#      refuses -- each is refused with an answer that says so, and the
+#      command in it never runs (its marker file never appears); a valid
+#      agent.op in the table does run (so the refusals are not vacuous);
+#   2. wolfpackd --solo --user nobody: `ps` shows the daemon as nobody and
+#      its executor child (wolfpack-exec) as root; the daemon cannot get
+#      root back; a Generic Service with user=daemon comes Online and runs
+#      as daemon; the database belongs to nobody; --user root is refused.
+#
+# Root only (the executor runs the real agents); everything runs in private
+# mount namespaces with a tmpfs on /run, so the agents' run directory is
+# the test's own.
+. "$(dirname "$0")/lib.sh"
+
+WPEXEC=${WPEXEC:-$(dirname "$WOLFPACKD")/tests/tools/wpexec}
+REAL_WOLFPACKD=$WOLFPACKD
+SVC_PID=
+
+# the service of part 2 outlives a solo daemon: end it by its PID
+_privsep_cleanup() {
+    [ -n "$SVC_PID" ] && kill -9 "$SVC_PID" 2>/dev/null
+    [ -f "$TMP/pids" ] && while read -r p; do kill -9 "$p" 2>/dev/null; done <"$TMP/pids"
+    _cleanup
+}
+trap _privsep_cleanup EXIT
+
+if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null || [ ! -x "$WPEXEC" ]; then
+    fail "test_privsep.sh needs root, unshare and $WPEXEC (make BUILD=...)"
+    finish
+fi
+chmod 0711 "$TMP" # nobody must reach its state directory below
+
+# in_private_run CMD...: CMD in a new mount namespace with its own /run
+in_private_run() {
+    unshare --mount --propagation private sh -c 'mount -t tmpfs tmpfs /run && exec "$@"' sh "$@"
+}
+
+echo "== 1. the executor refuses what is not in its table"
+MARK=$TMP/marker
+# the command notes its PID, so the cleanup ends it should a check fail
+cmd="/bin/sh -c 'echo \$\$ >>$TMP/pids; touch $MARK; exec sleep 100'"
+props=$(jq -cn --arg c "$cmd" '{command: $c}')
+{
+    echo '{"req":"exec","id":1,"argv":["/bin/sh","-c","touch '"$MARK"'"]}'
+    echo '{"req":"agent.op","id":2,"type":"service","op":"start","name":"s1","props":'"$props"',"timeout_ms":5000,"env":"X=1"}'
+    echo '{"req":"agent.op","id":3,"type":"service","op":"start","name":"s1","props":"'"$cmd"'","timeout_ms":5000}'
+    echo '{"req":"agent.op","id":4,"type":"service","op":"start","name":"s1","props":'"$props"'}'
+    echo 'touch '"$MARK"
+    echo '{"req":"agent.op","id":5,"type":"service","op":"start","name":"../s1","props":'"$props"',"timeout_ms":5000}'
+    echo '{"req":"agent.op","id":6,"type":"service","op":"start","name":"s1","props":{"command":"sh -c touch"},"timeout_ms":5000}'
+    echo '{"req":"agent.op","id":6,"type":"service","op":"restart","name":"s1","props":'"$props"',"timeout_ms":5000}'
+} >"$TMP/bad.in"
+mkdir -p "$TMP/xstate"
+in_private_run "$WPEXEC" "$TMP/xstate" --big 200000 <"$TMP/bad.in" >"$TMP/bad.out" 2>"$TMP/bad.err"
+rc=$?
+[ "$rc" -eq 0 ] && pass "the executor survives every refused message and exits at the channel's end" ||
+    fail "the executor exits 0 at the end (rc $rc): $(tail -3 "$TMP/bad.err")"
+answer() { sed -n "$1p" "$TMP/bad.out"; }
+refused() { # refused LINE DESC REGEX
+    local a
+    a=$(answer "$1")
+    if echo "$a" | jq -e '.rc == 1 and (.err.what | length > 0)' >/dev/null 2>&1 &&
+        echo "$a" | grep -Eq "$3"; then
+        pass "refused: $2"
+    else
+        fail "refused: $2 (answer: $a)"
+    fi
+}
+refused 1 "a message of 200000 bytes" 'at most 131072 bytes'
+refused 2 "a request not in the table (a shell command)" 'not in its table'
+refused 3 "agent.op with a key not in the table (env)" 'unknown key.*env'
+refused 4 "agent.op with props of the wrong type" 'wrong type or size.*props'
+refused 5 "agent.op without timeout_ms" 'lacks .*timeout_ms'
+refused 6 "bytes that are not JSON" 'not a JSON object'
+refused 7 "a resource name that climbs out (../s1)" 'invalid|name'
+refused 8 "a command that is not an absolute path (agent layer)" 'not valid'
+refused 9 "an op that is not in the table (restart)" 'restart'
+grep -q 'executor: .*refused\|executor: the executor refused' "$TMP/bad.err" &&
+    pass "the refusals are logged" || fail "the refusals are logged: $(head -3 "$TMP/bad.err")"
+[ ! -e "$MARK" ] && pass "nothing ran: the marker file does not exist" ||
+    fail "nothing ran: $MARK exists"
+
+# the same command in a valid request does run (so the checks above can fail)
+{
+    echo '{"req":"agent.op","id":7,"type":"service","op":"start","name":"s1","props":'"$props"',"timeout_ms":5000}'
+    echo '{"req":"agent.op","id":8,"type":"service","op":"stop","name":"s1","props":'"$props"',"timeout_ms":5000}'
+} >"$TMP/good.in"
+in_private_run "$WPEXEC" "$TMP/xstate" <"$TMP/good.in" >"$TMP/good.out" 2>"$TMP/good.err"
+[ "$(jq -sc 'map(.id, .rc)' "$TMP/good.out" 2>/dev/null)" = "[7,0,8,0]" ] &&
+    pass "a valid agent.op start and stop run (answers rc 0)" ||
+    fail "a valid agent.op runs: $(cat "$TMP/good.out")"
+for _ in $(seq 1 50); do [ -e "$MARK" ] && break || sleep 0.1; done
+[ -e "$MARK" ] && pass "the valid start ran the command (marker written)" ||
+    fail "the valid start ran the command"
+
+echo "== 2. wolfpackd --user nobody"
+NOBODY_UID=$(id -u nobody)
+DAEMON_UID=$(id -u daemon)
+cat >"$TMP/wolfpackd-ns" <<EOF
+#!/bin/sh
+exec unshare --mount --propagation private sh -c 'mount -t tmpfs tmpfs /run && exec "\$@"' sh \
+    "$REAL_WOLFPACKD" "\$@"
+EOF
+chmod 0755 "$TMP/wolfpackd-ns"
+
+for u in root no-such-user-wp; do
+    rc=0
+    timeout 10 "$REAL_WOLFPACKD" --solo --state-dir "$TMP/rstate" --socket "$TMP/rsock" --user "$u" \
+        >"$OUT" 2>"$ERR" || rc=$?
+    [ "$rc" -ne 0 ] && grep -Eq 'is root|does not exist' "$ERR" && [ ! -e "$TMP/rsock" ] &&
+        pass "--user $u is refused: $(head -1 "$ERR" | cut -c1-70)" || fail "--user $u is refused (rc $rc)"
+done
+
+WOLFPACKD=$TMP/wolfpackd-ns
+start_daemon --user nobody
+WOLFPACKD=$REAL_WOLFPACKD
+user=$(ps -o uid= -p "$DPID" | tr -d ' ')
+[ "$user" = "$NOBODY_UID" ] && pass "ps: wolfpackd runs as nobody (uid $user)" ||
+    fail "ps: wolfpackd runs as nobody (uid '$user')"
+exec_line=$(ps -o pid=,uid=,comm= --ppid "$DPID" | awk '$3 == "wolfpack-exec"')
+[ "$(echo "$exec_line" | awk '{print $2}')" = 0 ] &&
+    pass "ps: its child wolfpack-exec runs as root ($exec_line)" ||
+    fail "ps: its child wolfpack-exec runs as root ($(ps -o pid=,uid=,comm= --ppid "$DPID"))"
+grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$DPID/status" &&
+    grep -Eq "^Uid:[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID" \
+        "/proc/$DPID/status" &&
+    grep -q '^CapEff:[[:space:]]*0000000000000000' "/proc/$DPID/status" &&
+    pass "the daemon has no_new_privs, every uid nobody, no capabilities" ||
+    fail "the daemon dropped everything: $(grep -E 'Uid|Cap|NoNew' "/proc/$DPID/status")"
+[ "$(stat -c %u "$STATE/cluster.db")" = "$NOBODY_UID" ] && pass "the database belongs to nobody" ||
+    fail "the database belongs to nobody ($(stat -c %U "$STATE/cluster.db"))"
+
+expect_ok "group create" wp group create web
+expect_ok "a Generic Service with user=daemon" wp resource create svc --group web \
+    --type "Generic Service" --prop "command=/bin/sleep 1000" --prop user=daemon \
+    --policy quick_check_interval=1
+expect_ok "group online" wp group online web
+for _ in $(seq 1 100); do
+    [ "$(timeout 10 "$WOLFPACK" --socket "$SOCK" resource show svc --json 2>/dev/null |
+        jq -r .state)" = Online ] && break
+    sleep 0.1
+done
+expect_ok "resource show svc" wp resource show svc --json
+jq -e '.state == "Online"' "$OUT" >/dev/null && pass "svc comes Online through the executor" ||
+    fail "svc comes Online through the executor ($(jq -c '{state, last_error}' "$OUT"))"
+SVC_PID=$(ps -o pid=,comm= --ppid "$(echo "$exec_line" | awk '{print $1}')" |
+    awk '$2 == "sleep" {print $1}' | head -1)
+[ -n "$SVC_PID" ] && [ "$(ps -o uid= -p "$SVC_PID" | tr -d ' ')" = "$DAEMON_UID" ] &&
+    pass "the service runs as daemon, under the executor (pid $SVC_PID)" ||
+    fail "the service runs as daemon under the executor ($(ps -o pid,uid,ppid,comm -u daemon))"
+expect_ok "group offline" wp group offline web
+for _ in $(seq 1 50); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$SVC_PID" 2>/dev/null && fail "the executor stopped the service" ||
+    pass "the executor stopped the service"
+finish
