@@ -149,7 +149,8 @@ pid_t wp_agent_job_pid(const wp_agent_job *job);
 /* The remote runner's answer for job (see wp_agent_remote): rc and err
  * (NULL: none) become the job's result; done() follows from the loop. */
 void wp_agent_job_remote_done(wp_agent_job *job, wp_agent_rc rc, const wp_err *err);
-/* FOR TESTS ONLY (tests/unit/test_agents.c; wolfpackd does not use them):
+/* For tests (tests/unit/test_agents.c) and the executor's own jobs
+ * (src/daemon/privsep.c: corosync.conf rewrites):
  * the same two runners for a type that is not in the table, whose op runs
  * as it is, without model.h's property check. */
 wp_agent_rc wp_agent_type_run(const wp_agent_type *t, wp_agent_op op, const wp_agent_ctx *ctx,

@@ -43,6 +43,7 @@
 #include <sys/types.h>
 
 #include "../db/db.h"
+#include "../lib/corosync_conf.h"
 #include "../lib/err.h"
 #include "../lib/model.h"
 #include "../lib/proto.h"
@@ -156,12 +157,21 @@ bool wp_privsep_start(wp_daemon *d, wp_err *err);
  * daemon). */
 bool wp_privsep_attach(wp_daemon *d, wp_err *err);
 /* What agent runs set as ctx.remote: NULL without --user. */
+typedef void (*wp_privsep_done_fn)(wp_daemon *d, bool ok, const wp_err *err);
+/* --user: the executor renders corosync.conf from these (checking them
+ * again), writes it and runs corosync-cfgtool -R; done() comes with the
+ * result.  false (err): nothing was sent. */
+bool wp_privsep_corosync_write(wp_daemon *d, const char *cluster, const wp_cs_node *nodes, size_t n,
+                               const wp_cs_timing *t, wp_privsep_done_fn done, wp_err *err);
 const wp_agent_remote *wp_privsep_remote(const wp_daemon *d);
 void wp_privsep_free(wp_daemon *d); /* close the channel, wait for the executor */
 /* The executor process's entry point: serve the channel fd until it
  * closes, then _exit.  wolfpackd forks into it; tests/tools/wpexec runs it
  * directly to speak the protocol to it. */
-_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir);
+_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path);
+/* --user: the executor runs `wolfpack app task-run TASK` as root (the
+ * task answers through the socket); done() says whether it started. */
+bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn done, wp_err *err);
 
 /* notify.c: systemd's Type=notify (nothing without $NOTIFY_SOCKET) */
 bool wp_notify_start(wp_daemon *d, wp_err *err);

@@ -54,6 +54,7 @@
 
 #include "daemon.h"
 #include "../agents/agent.h"
+#include "../lib/corosync_conf.h"
 #include "../lib/fs.h"
 
 #define AGENT_TIMEOUT_MAX_MS 86400000L /* one day: more is a bug or an attack */
@@ -62,7 +63,8 @@
 
 typedef struct pending {
     uint64_t id;
-    wp_agent_job *job;
+    wp_agent_job *job;       /* agent.op: the job that stands for it */
+    wp_privsep_done_fn done; /* else (corosync.write): called with the answer */
     struct pending *next;
 } pending;
 
@@ -79,12 +81,12 @@ struct wp_privsep {
 
 /* ---- the one request table (both sides read it) -------------------------- */
 
-typedef enum field_kind { F_STRING, F_INT, F_OBJECT } field_kind;
+typedef enum field_kind { F_STRING, F_INT, F_OBJECT, F_ARRAY } field_kind;
 
 typedef struct field_def {
     const char *key;
     field_kind kind;
-    long long max; /* string: bytes; int: largest value (smallest is 0) */
+    long long max; /* string: bytes; int: largest value (smallest is 0); array: items */
 } field_def;
 
 typedef struct exec_state exec_state;
@@ -98,6 +100,8 @@ typedef struct request_def {
 
 static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg);
+static void handle_corosync_write(exec_state *x, uint64_t id, const json_t *msg);
+static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg);
 
 static const field_def agent_op_fields[] = {
     {"req", F_STRING, 32},
@@ -115,9 +119,29 @@ static const field_def agent_cancel_fields[] = {
     {NULL, F_STRING, 0},
 };
 
+static const field_def corosync_write_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {"cluster_name", F_STRING, 32},
+    {"nodes", F_ARRAY, WP_CS_MAX_NODES}, /* of {name, id, address}: render checks them */
+    {"token_ms", F_INT, WP_CS_TOKEN_MAX},
+    {"ping_interval_ms", F_INT, 60000},
+    {"ping_timeout_ms", F_INT, 60000},
+    {NULL, F_STRING, 0},
+};
+
+static const field_def apptask_run_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {"task", F_STRING, 100}, /* [A-Za-z0-9._-], not starting with '-' */
+    {NULL, F_STRING, 0},
+};
+
 static const request_def requests[] = {
     {"agent.op", agent_op_fields, handle_agent_op},
     {"agent.cancel", agent_cancel_fields, handle_agent_cancel},
+    {"corosync.write", corosync_write_fields, handle_corosync_write},
+    {"apptask.run", apptask_run_fields, handle_apptask_run},
 };
 
 /* Check msg against the table: its entry, or NULL with err (what is
@@ -154,6 +178,8 @@ static const request_def *request_check(const json_t *msg, uint64_t *id, wp_err 
         else if (ok && f->kind == F_INT)
             ok =
                 json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= f->max;
+        else if (ok && f->kind == F_ARRAY)
+            ok = json_is_array(v) && json_array_size(v) <= (size_t)f->max;
         else if (ok)
             ok = json_is_object(v);
         if (!ok) {
@@ -273,6 +299,7 @@ struct exec_state {
     qb_loop_t *loop;
     int fd;
     int log_fd;
+    const char *socket_path; /* wolfpackd's socket: node tasks answer there */
     exec_job *jobs;
 };
 
@@ -356,6 +383,188 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
     }
     j->next = x->jobs;
     x->jobs = j;
+}
+
+/* corosync.write, in an op child of the executor: render corosync.conf
+ * from the request's structured fields (wp_corosync_conf_render checks
+ * every name, id, address and timer), write it atomically to the one path
+ * (WOLFPACK_COROSYNC_CONF of the executor's environment, for tests; else
+ * /etc/corosync/corosync.conf), then `corosync-cfgtool -R`. */
+static const char *corosync_conf_path(void)
+{
+    const char *p = getenv("WOLFPACK_COROSYNC_CONF");
+    return p && *p ? p : "/etc/corosync/corosync.conf";
+}
+
+/* corosync-cfgtool by absolute path (agents exec nothing through PATH). */
+static bool cfgtool_path(char *out, size_t size)
+{
+    const char *p = getenv("WOLFPACK_COROSYNC_CFGTOOL");
+    const char *tool = p && *p ? p : "corosync-cfgtool";
+    static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+    if (tool[0] == '/') {
+        snprintf(out, size, "%s", tool);
+        return true;
+    }
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        snprintf(out, size, "%s/%s", dirs[i], tool);
+        if (access(out, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+static wp_agent_rc corosync_write_op(const wp_agent_ctx *ctx, wp_err *err)
+{
+    const json_t *msg = ctx->props, *nodes = json_object_get(msg, "nodes");
+    size_t n = json_array_size(nodes), i;
+    wp_cs_node cs[WP_CS_MAX_NODES];
+    json_t *x;
+    json_array_foreach(nodes, i, x)
+    {
+        if (i >= WP_CS_MAX_NODES)
+            break;
+        cs[i].name = json_string_value(json_object_get(x, "name"));
+        cs[i].address = json_string_value(json_object_get(x, "address"));
+        json_int_t id = json_integer_value(json_object_get(x, "id"));
+        cs[i].nodeid = id > 0 && id <= 0x7fffffff ? (unsigned)id : 0;
+        if (!json_is_object(x) || json_object_size(x) != 3 || !cs[i].name || !cs[i].address) {
+            wp_errf(err, WP_E_PERM, "the executor refused corosync.write");
+            wp_err_why(err, "node %zu is not {name, id, address}", i + 1);
+            wp_err_todo(err, "nothing was written; report a bug");
+            return WP_AGENT_FAILED;
+        }
+    }
+    wp_cs_timing t = {
+        .token_ms = (unsigned)json_integer_value(json_object_get(msg, "token_ms")),
+        .knet_ping_interval_ms =
+            (unsigned)json_integer_value(json_object_get(msg, "ping_interval_ms")),
+        .knet_ping_timeout_ms =
+            (unsigned)json_integer_value(json_object_get(msg, "ping_timeout_ms")),
+    };
+    char *text = wp_corosync_conf_render(json_string_value(json_object_get(msg, "cluster_name")),
+                                         cs, n > WP_CS_MAX_NODES ? WP_CS_MAX_NODES : n, &t, err);
+    if (!text)
+        return WP_AGENT_FAILED;
+    bool ok = wp_fs_write_atomic(corosync_conf_path(), text, strlen(text), 0644, err);
+    free(text);
+    if (!ok)
+        return WP_AGENT_FAILED;
+    char tool[4096];
+    int status = 0;
+    if (!cfgtool_path(tool, sizeof tool)) {
+        wp_errf(err, WP_E_NOTFOUND, "wrote %s, but corosync-cfgtool is not installed",
+                corosync_conf_path());
+        wp_err_why(err, "it is needed to reload corosync");
+        wp_err_todo(err, "install corosync, then run corosync-cfgtool -R");
+        return WP_AGENT_FAILED;
+    }
+    char *argv[] = {tool, "-R", NULL};
+    if (!wp_agent_exec(argv, wp_agent_base_env, ctx->log_fd, &status, err))
+        return WP_AGENT_FAILED;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char how[96];
+        wp_agent_status_text(status, how, sizeof how);
+        wp_errf(err, WP_E_IO, "wrote %s, but %s -R %s", corosync_conf_path(), tool, how);
+        wp_err_why(err, "corosync refused or did not take the reload (its output is in "
+                        "agents.log)");
+        wp_err_todo(err, "corosync runs the old nodelist until a reload succeeds: fix the "
+                         "cause, then run corosync-cfgtool -R");
+        return WP_AGENT_FAILED;
+    }
+    return WP_AGENT_OK;
+}
+
+static const wp_agent_type corosync_writer = {
+    .name = "corosync.conf",
+    .ops = {[WP_OP_START] = corosync_write_op},
+};
+
+static void handle_corosync_write(exec_state *x, uint64_t id, const json_t *msg)
+{
+    wp_err err = {0};
+    exec_job *j = id && !job_find(x, id) ? calloc(1, sizeof *j) : NULL;
+    if (!j) {
+        wp_errf(&err, WP_E_PERM, "the executor refused corosync.write %llu",
+                (unsigned long long)id);
+        wp_err_why(&err, "the id is 0 or already running, or memory is short");
+        wp_err_todo(&err, "nothing was written; report a bug");
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    wp_agent_ctx ctx = {.name = "corosync", .props = msg, .log_fd = x->log_fd, .timeout_ms = 15000};
+    j->x = x;
+    j->id = id;
+    j->job =
+        wp_agent_type_spawn(x->loop, &corosync_writer, WP_OP_START, &ctx, on_agent_done, j, &err);
+    if (!j->job) {
+        answer(x, id, WP_AGENT_FAILED, &err);
+        free(j);
+        return;
+    }
+    j->next = x->jobs;
+    x->jobs = j;
+}
+
+/* The wolfpack CLI beside this executable, or $WOLFPACK_CLI (the
+ * executor's own environment, never a request). */
+static bool cli_path(char *out, size_t size)
+{
+    const char *env = getenv("WOLFPACK_CLI");
+    char self[4096];
+    if (env && env[0] == '/') {
+        snprintf(out, size, "%s", env);
+        return true;
+    }
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return false;
+    self[n] = '\0';
+    snprintf(out, size, "%s/wolfpack", dirname(self));
+    return access(out, X_OK) == 0;
+}
+
+/* apptask.run: `wolfpack --socket SOCKET app task-run TASK` as root in
+ * its own session (docs/APP.md, node tasks); it answers through wolfpackd's
+ * socket itself, so the executor answers "started" and reaps it later. */
+static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
+{
+    const char *task = json_string_value(json_object_get(msg, "task"));
+    char cli[4096];
+    wp_err err = {0};
+    bool ok = task[0] && task[0] != '-';
+    for (const char *p = task; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+             strchr("._-", *p);
+    if (!ok) {
+        wp_errf(&err, WP_E_PERM, "the executor refused apptask.run");
+        wp_err_why(&err, "a task id is 1..100 of A-Z a-z 0-9 . _ -, not starting with '-'");
+        wp_err_todo(&err, "nothing runs; if wolfpackd sent it, report a bug");
+        wp_log_err(LOG_WARNING, "executor", &err);
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    if (!cli_path(cli, sizeof cli)) {
+        wp_errf(&err, WP_E_NOTFOUND, "cannot run node task %s", task);
+        wp_err_why(&err, "no wolfpack program beside wolfpackd");
+        wp_err_todo(&err, "install wolfpack beside wolfpackd, or set WOLFPACK_CLI");
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {cli,          "--socket", (char *)x->socket_path, "app", "task-run",
+                        (char *)task, NULL};
+        setsid();
+        umask(022); /* program files as an administrator's shell makes them */
+        wp_agent_exec_child(argv, wp_agent_base_env, x->log_fd, x->log_fd);
+    }
+    if (pid < 0) {
+        wp_errf(&err, WP_E_IO, "cannot start node task %s", task);
+        wp_err_why(&err, "fork: %s", strerror(errno));
+        wp_err_todo(&err, "check the process limits of this node");
+    }
+    answer(x, id, pid < 0 ? WP_AGENT_FAILED : WP_AGENT_OK, &err);
 }
 
 static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg)
@@ -457,9 +666,9 @@ static int open_agent_log(const char *state_dir)
     return fd;
 }
 
-_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir)
+_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path)
 {
-    exec_state x = {.fd = fd, .log_fd = -1};
+    exec_state x = {.fd = fd, .log_fd = -1, .socket_path = socket_path};
     int keep = fd;
 
     if (fd != 3) { /* the channel becomes descriptor 3, every other one closed */
@@ -649,7 +858,7 @@ bool wp_privsep_start(wp_daemon *d, wp_err *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        wp_privsep_executor_main(sv[1], d->opts.state_dir);
+        wp_privsep_executor_main(sv[1], d->opts.state_dir, d->opts.socket_path);
     }
     close(sv[1]);
     d->privsep = calloc(1, sizeof *d->privsep);
@@ -694,7 +903,10 @@ static void fail_all(wp_privsep *ps)
     while (ps->pending) {
         pending *p = ps->pending;
         ps->pending = p->next;
-        wp_agent_job_remote_done(p->job, WP_AGENT_FAILED, &err);
+        if (p->job)
+            wp_agent_job_remote_done(p->job, WP_AGENT_FAILED, &err);
+        else
+            p->done(ps->d, false, &err);
         free(p);
     }
 }
@@ -714,7 +926,10 @@ static void take_answer(wp_privsep *ps, const json_t *msg)
         return;
     }
     wp_agent_rc rc = json_is_integer(jrc) ? (wp_agent_rc)json_integer_value(jrc) : WP_AGENT_FAILED;
-    wp_agent_job_remote_done(p->job, rc, &err);
+    if (p->job)
+        wp_agent_job_remote_done(p->job, rc, &err);
+    else
+        p->done(ps->d, rc == WP_AGENT_OK, &err);
     free(p);
 }
 
@@ -777,6 +992,57 @@ static bool remote_send(void *data, wp_agent_job *job, wp_rtype type, wp_agent_o
     }
     p->id = ps->next_id++;
     p->job = job;
+    p->next = ps->pending;
+    ps->pending = p;
+    return true;
+}
+
+bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn done, wp_err *err)
+{
+    wp_privsep *ps = d->privsep;
+    json_t *msg = json_pack("{s:s, s:I, s:s}", "req", "apptask.run", "id", (json_int_t)ps->next_id,
+                            "task", task);
+    pending *p = calloc(1, sizeof *p);
+    if (!p || !msg || ps->gone || !msg_send(ps->fd, msg)) {
+        free(p);
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand node task %s to the executor", task);
+        wp_err_why(err, "%s",
+                   ps->gone ? "the root executor process is gone" : "the channel refused it");
+        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
+        return false;
+    }
+    p->id = ps->next_id++;
+    p->done = done;
+    p->next = ps->pending;
+    ps->pending = p;
+    return true;
+}
+
+bool wp_privsep_corosync_write(wp_daemon *d, const char *cluster, const wp_cs_node *nodes, size_t n,
+                               const wp_cs_timing *t, wp_privsep_done_fn done, wp_err *err)
+{
+    wp_privsep *ps = d->privsep;
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list,
+                              json_pack("{s:s, s:I, s:s}", "name", nodes[i].name, "id",
+                                        (json_int_t)nodes[i].nodeid, "address", nodes[i].address));
+    json_t *msg = json_pack("{s:s, s:I, s:s, s:o, s:I, s:I, s:I}", "req", "corosync.write", "id",
+                            (json_int_t)ps->next_id, "cluster_name", cluster ? cluster : "",
+                            "nodes", list, "token_ms", (json_int_t)t->token_ms, "ping_interval_ms",
+                            (json_int_t)t->knet_ping_interval_ms, "ping_timeout_ms",
+                            (json_int_t)t->knet_ping_timeout_ms);
+    pending *p = calloc(1, sizeof *p);
+    if (!p || !msg || ps->gone || !msg_send(ps->fd, msg)) {
+        free(p);
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand the corosync.conf rewrite to the executor");
+        wp_err_why(err, "%s",
+                   ps->gone ? "the root executor process is gone" : "the channel refused it");
+        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
+        return false;
+    }
+    p->id = ps->next_id++;
+    p->done = done;
     p->next = ps->pending;
     ps->pending = p;
     return true;

@@ -6,9 +6,11 @@
 #      compromised wolfpackd would: a request that is not in the table
 #      (a shell command), an extra key, a value of the wrong type, a message
 #      of 200 KB, bytes that are not JSON, properties the agent layer
-#      refuses -- each is refused with an answer that says so, and the
-#      command in it never runs (its marker file never appears); a valid
-#      agent.op in the table does run (so the refusals are not vacuous);
+#      refuses, node-task ids that are options or paths, corosync.conf
+#      nodes with a newline or a key of their own -- each is refused with an
+#      answer that says so, and nothing runs: the command's marker file
+#      never appears, no corosync.conf is written; a valid agent.op and a
+#      valid corosync.write do run (so the refusals are not vacuous);
 #   2. wolfpackd --solo --user nobody: `ps` shows the daemon as nobody and
 #      its executor child (wolfpack-exec) as root; the daemon cannot get
 #      root back; a Generic Service with user=daemon comes Online and runs
@@ -56,8 +58,13 @@ props=$(jq -cn --arg c "$cmd" '{command: $c}')
     echo '{"req":"agent.op","id":5,"type":"service","op":"start","name":"../s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"agent.op","id":6,"type":"service","op":"start","name":"s1","props":{"command":"sh -c touch"},"timeout_ms":5000}'
     echo '{"req":"agent.op","id":6,"type":"service","op":"restart","name":"s1","props":'"$props"',"timeout_ms":5000}'
+    echo '{"req":"apptask.run","id":10,"task":"--help"}'
+    echo '{"req":"apptask.run","id":11,"task":"../../bin/sh"}'
+    echo '{"req":"corosync.write","id":12,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1\nlogging { to_logfile: yes }"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
+    echo '{"req":"corosync.write","id":13,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1","logfile":"/etc/shadow"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
 } >"$TMP/bad.in"
 mkdir -p "$TMP/xstate"
+export WOLFPACK_COROSYNC_CONF=$TMP/corosync.conf WOLFPACK_COROSYNC_CFGTOOL=/bin/true
 in_private_run "$WPEXEC" "$TMP/xstate" --big 200000 <"$TMP/bad.in" >"$TMP/bad.out" 2>"$TMP/bad.err"
 rc=$?
 [ "$rc" -eq 0 ] && pass "the executor survives every refused message and exits at the channel's end" ||
@@ -82,6 +89,12 @@ refused 6 "bytes that are not JSON" 'not a JSON object'
 refused 7 "a resource name that climbs out (../s1)" 'invalid|name'
 refused 8 "a command that is not an absolute path (agent layer)" 'not valid'
 refused 9 "an op that is not in the table (restart)" 'restart'
+refused 10 "apptask.run of a task id that is an option (--help)" 'task id'
+refused 11 "apptask.run of a task id with slashes" 'task id'
+refused 12 "corosync.write with a newline in an address" 'address|invalid'
+refused 13 "corosync.write with a key of its own in a node" 'not \{name, id, address\}'
+[ ! -e "$TMP/corosync.conf" ] && pass "no corosync.conf was written" ||
+    fail "no corosync.conf was written: $(cat "$TMP/corosync.conf")"
 grep -q 'executor: .*refused\|executor: the executor refused' "$TMP/bad.err" &&
     pass "the refusals are logged" || fail "the refusals are logged: $(head -3 "$TMP/bad.err")"
 [ ! -e "$MARK" ] && pass "nothing ran: the marker file does not exist" ||
@@ -91,14 +104,21 @@ grep -q 'executor: .*refused\|executor: the executor refused' "$TMP/bad.err" &&
 {
     echo '{"req":"agent.op","id":7,"type":"service","op":"start","name":"s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"agent.op","id":8,"type":"service","op":"stop","name":"s1","props":'"$props"',"timeout_ms":5000}'
+    echo '{"req":"corosync.write","id":9,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1"},{"name":"n2","id":2,"address":"198.51.100.2"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
 } >"$TMP/good.in"
 in_private_run "$WPEXEC" "$TMP/xstate" <"$TMP/good.in" >"$TMP/good.out" 2>"$TMP/good.err"
-[ "$(jq -sc 'map(.id, .rc)' "$TMP/good.out" 2>/dev/null)" = "[7,0,8,0]" ] &&
-    pass "a valid agent.op start and stop run (answers rc 0)" ||
+[ "$(jq -sc 'map(.id, .rc)' "$TMP/good.out" 2>/dev/null)" = "[7,0,8,0,9,0]" ] &&
+    pass "a valid agent.op start and stop and a corosync.write run (answers rc 0)" ||
     fail "a valid agent.op runs: $(cat "$TMP/good.out")"
 for _ in $(seq 1 50); do [ -e "$MARK" ] && break || sleep 0.1; done
 [ -e "$MARK" ] && pass "the valid start ran the command (marker written)" ||
     fail "the valid start ran the command"
+grep -q 'ring0_addr: 198.51.100.2' "$TMP/corosync.conf" 2>/dev/null &&
+    pass "the valid corosync.write rendered the file with both nodes" ||
+    fail "the valid corosync.write rendered the file"
+unset WOLFPACK_COROSYNC_CONF WOLFPACK_COROSYNC_CFGTOOL
+grep -Eq 'AddressSanitizer|runtime error:' "$TMP/bad.err" "$TMP/good.err" &&
+    fail "a sanitizer report in the executor's output" || true
 
 echo "== 2. wolfpackd --user nobody"
 NOBODY_UID=$(id -u nobody)
