@@ -169,6 +169,10 @@ void wp_privsep_free(wp_daemon *d); /* close the channel, wait for the executor 
  * closes, then _exit.  wolfpackd forks into it; tests/tools/wpexec runs it
  * directly to speak the protocol to it. */
 _Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path);
+/* --user: the Physical Disk keepers' feed through the executor: req
+ * "disk.heartbeat" or "disk.fence" (name, device NULL), "disk.watch"
+ * (both), "disk.unwatch" (name).  Not answered; false: not sent. */
+bool wp_privsep_disk(wp_daemon *d, const char *req, const char *name, const char *device);
 /* --user: the executor runs `wolfpack app task-run TASK` as root (the
  * task answers through the socket); done() says whether it started. */
 bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn done, wp_err *err);

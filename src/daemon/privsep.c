@@ -54,6 +54,7 @@
 
 #include "daemon.h"
 #include "../agents/agent.h"
+#include "../agents/disk.h"
 #include "../lib/corosync_conf.h"
 #include "../lib/fs.h"
 
@@ -102,6 +103,8 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_corosync_write(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg);
+static void handle_disk_feed(exec_state *x, uint64_t id, const json_t *msg);
+static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg);
 
 static const field_def agent_op_fields[] = {
     {"req", F_STRING, 32},
@@ -137,11 +140,32 @@ static const field_def apptask_run_fields[] = {
     {NULL, F_STRING, 0},
 };
 
+static const field_def disk_feed_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {NULL, F_STRING, 0},
+};
+static const field_def disk_watch_fields[] = {
+    {"req", F_STRING, 32},      {"id", F_INT, INT64_MAX}, {"name", F_STRING, 255},
+    {"device", F_STRING, 4096}, /* checked as the device property (model.h) */
+    {NULL, F_STRING, 0},
+};
+static const field_def disk_unwatch_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {"name", F_STRING, 255},
+    {NULL, F_STRING, 0},
+};
+
 static const request_def requests[] = {
     {"agent.op", agent_op_fields, handle_agent_op},
     {"agent.cancel", agent_cancel_fields, handle_agent_cancel},
     {"corosync.write", corosync_write_fields, handle_corosync_write},
     {"apptask.run", apptask_run_fields, handle_apptask_run},
+    {"disk.heartbeat", disk_feed_fields, handle_disk_feed},
+    {"disk.fence", disk_feed_fields, handle_disk_feed},
+    {"disk.watch", disk_watch_fields, handle_disk_watch},
+    {"disk.unwatch", disk_unwatch_fields, handle_disk_watch},
 };
 
 /* Check msg against the table: its entry, or NULL with err (what is
@@ -300,6 +324,7 @@ struct exec_state {
     int fd;
     int log_fd;
     const char *socket_path; /* wolfpackd's socket: node tasks answer there */
+    int fed;                 /* keepers fed by the last disk.heartbeat; -1 none yet */
     exec_job *jobs;
 };
 
@@ -567,6 +592,42 @@ static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
     answer(x, id, pid < 0 ? WP_AGENT_FAILED : WP_AGENT_OK, &err);
 }
 
+/* disk.heartbeat / disk.fence: the Physical Disk keepers' contract
+ * (src/daemon/diskfeed.c, docs/DISK.md), every 100 ms: not answered (the
+ * executor logs what changes). */
+static void handle_disk_feed(exec_state *x, uint64_t id, const json_t *msg)
+{
+    if (strcmp(json_string_value(json_object_get(msg, "req")), "disk.fence") == 0) {
+        int n = wp_disk_keepers_fence_all(WP_AGENT_RUN_DIR);
+        if (n > 0)
+            qb_log(LOG_WARNING, "executor: told %d disk keeper(s) to fence", n);
+        x->fed = -1;
+        return;
+    }
+    int n = wp_disk_keepers_heartbeat_all(WP_AGENT_RUN_DIR);
+    if (n != x->fed)
+        qb_log(LOG_INFO, "executor: feeding %d disk keeper(s)", n);
+    x->fed = n;
+}
+
+/* disk.watch / disk.unwatch: a lease watcher of a disk this node may own. */
+static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg)
+{
+    const char *name = json_string_value(json_object_get(msg, "name"));
+    const char *device = json_string_value(json_object_get(msg, "device"));
+    wp_err err = {0};
+    if (!wp_name_valid("resource", name, &err) ||
+        (device && !wp_prop_validate(WP_RT_DISK, "device", device, &err))) {
+        wp_log_err(LOG_WARNING, "executor: refused a lease watcher request", &err);
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    if (!device)
+        wp_disk_watcher_stop(WP_AGENT_RUN_DIR, name);
+    else if (wp_disk_watcher_ensure(WP_AGENT_RUN_DIR, name, device, &err) < 0)
+        wp_log_err(LOG_WARNING, "executor: no lease watcher", &err);
+}
+
 static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg)
 {
     exec_job *j = job_find(x, id);
@@ -668,7 +729,7 @@ static int open_agent_log(const char *state_dir)
 
 _Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path)
 {
-    exec_state x = {.fd = fd, .log_fd = -1, .socket_path = socket_path};
+    exec_state x = {.fd = fd, .log_fd = -1, .socket_path = socket_path, .fed = -1};
     int keep = fd;
 
     if (fd != 3) { /* the channel becomes descriptor 3, every other one closed */
@@ -995,6 +1056,17 @@ static bool remote_send(void *data, wp_agent_job *job, wp_rtype type, wp_agent_o
     p->next = ps->pending;
     ps->pending = p;
     return true;
+}
+
+bool wp_privsep_disk(wp_daemon *d, const char *req, const char *name, const char *device)
+{
+    wp_privsep *ps = d->privsep;
+    json_t *msg = json_pack("{s:s, s:I}", "req", req, "id", (json_int_t)ps->next_id++);
+    if (msg && name)
+        json_object_set_new(msg, "name", json_string(name));
+    if (msg && device)
+        json_object_set_new(msg, "device", json_string(device));
+    return !ps->gone && msg_send(ps->fd, msg);
 }
 
 bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn done, wp_err *err)
