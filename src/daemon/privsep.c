@@ -2,9 +2,11 @@
  * privsep.c -- privilege separation (wolfpackd --user NAME): the root
  * executor process and the channel to it.
  *
- * At start-up, still root, wolfpackd looks the user up, hands it the state
- * directory (and makes the socket's directory writable for it without
- * giving it root's entries: group write + sticky bit), opens a
+ * At start-up, still root, wolfpackd looks the user up, hands it its own
+ * files in the state directory (never the application records the CLI
+ * keeps beside them), makes the state directory and the socket's directory
+ * writable for it without giving it root's entries (the user's group,
+ * group write, sticky bit), opens a
  * SOCK_SEQPACKET socketpair and forks the executor: a small process with a
  * fixed entry point (wp_privsep_executor_main) that keeps root and runs what needs
  * it.  The parent then drops everything (supplementary groups but the
@@ -791,34 +793,44 @@ static bool lookup_account(const wp_daemon_opts *o, account *a, wp_err *err)
     return true;
 }
 
-/* Give directory dfd (consumed) and everything below it to the user;
- * links are changed themselves, never followed; depth-bounded. */
-static void chown_tree(int dfd, const account *a, int depth)
+/* What wolfpackd itself keeps in its state directory: these (and the
+ * directory) become the user's.  Nothing else: the application records
+ * and backups the wolfpack CLI keeps beside them (apps/, app-backups/,
+ * secrets in 0600 files) stay root's. */
+static const char *const daemon_files[] = {
+    "cluster.db",     "cluster.db-wal", "cluster.db-shm", "cluster.db-journal",
+    "wolfpackd.lock", "agents.log",     "incidents",
+};
+
+/* Hand one entry of dfd to the user, never through a link; a directory
+ * (incidents) with its plain files. */
+static void own_entry(int dfd, const char *name, const account *a)
 {
-    DIR *dir = fdopendir(dfd);
-    struct dirent *e;
-    if (!dir) {
-        close(dfd);
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return;
-    }
-    if (fchown(dfd, a->uid, a->gid) != 0)
-        qb_log(LOG_WARNING, "privsep: chown of the state directory: %s", strerror(errno));
-    while ((e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (fchownat(dfd, e->d_name, a->uid, a->gid, AT_SYMLINK_NOFOLLOW) != 0)
-            qb_log(LOG_WARNING, "privsep: chown %s: %s", e->d_name, strerror(errno));
-        int sub = depth < 8
-                      ? openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                      : -1;
-        if (sub >= 0)
-            chown_tree(sub, a, depth + 1);
-    }
-    closedir(dir);
+    if (fchownat(dfd, name, a->uid, a->gid, AT_SYMLINK_NOFOLLOW) != 0)
+        qb_log(LOG_WARNING, "privsep: chown %s: %s", name, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return;
+    int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *dir = sub >= 0 ? fdopendir(sub) : NULL;
+    struct dirent *e;
+    while (dir && (e = readdir(dir)) != NULL)
+        if (e->d_type == DT_REG &&
+            fchownat(sub, e->d_name, a->uid, a->gid, AT_SYMLINK_NOFOLLOW) != 0)
+            qb_log(LOG_WARNING, "privsep: chown %s/%s: %s", name, e->d_name, strerror(errno));
+    if (dir)
+        closedir(dir);
+    else if (sub >= 0)
+        close(sub);
 }
 
-/* The state directory and everything in it belong to the user (the
- * database, the lock, incidents, agents.log). */
+/* wolfpackd's files in the state directory belong to the user (the
+ * database, the lock, incidents, agents.log); the directory stays root's,
+ * with the user's group, group-writable and sticky (1770): the user
+ * creates and replaces its own files (SQLite's journal, snapshot imports)
+ * but cannot rename or remove root's (apps/, which the root CLI trusts). */
 static bool own_state_dir(const char *dir, const account *a, wp_err *err)
 {
     char log[4200];
@@ -829,13 +841,20 @@ static bool own_state_dir(const char *dir, const account *a, wp_err *err)
     if (fd >= 0)
         close(fd);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0) {
-        wp_errf(err, WP_E_IO, "cannot open the state directory %s", dir);
-        wp_err_why(err, "%s", strerror(errno));
-        wp_err_todo(err, "give a --state-dir that is a directory, not a link");
+    struct stat st;
+    if (dfd < 0 || fstat(dfd, &st) != 0 || (st.st_uid != 0 && st.st_uid != a->uid)) {
+        wp_errf(err, WP_E_IO, "cannot hand the state directory %s to the user", dir);
+        wp_err_why(err, "%s", dfd < 0 ? strerror(errno) : "it belongs to another user");
+        wp_err_todo(err, "give a --state-dir of wolfpackd's own (a directory, not a link)");
+        if (dfd >= 0)
+            close(dfd);
         return false;
     }
-    chown_tree(dfd, a, 0);
+    if (fchown(dfd, 0, a->gid) != 0 || fchmod(dfd, 01770) != 0)
+        qb_log(LOG_WARNING, "privsep: chown/chmod %s: %s", dir, strerror(errno));
+    for (size_t i = 0; i < sizeof daemon_files / sizeof daemon_files[0]; i++)
+        own_entry(dfd, daemon_files[i], a);
+    close(dfd);
     return true;
 }
 

@@ -138,6 +138,9 @@ for u in root no-such-user-wp; do
         pass "--user $u is refused: $(head -1 "$ERR" | cut -c1-70)" || fail "--user $u is refused (rc $rc)"
 done
 
+# the root CLI's application records beside the database stay root's
+mkdir -p "$STATE/apps" && echo '{"secret":"s3cret"}' >"$STATE/apps/rec.json" &&
+    chmod 0600 "$STATE/apps/rec.json"
 WOLFPACKD=$TMP/wolfpackd-ns
 start_daemon --user nobody
 WOLFPACKD=$REAL_WOLFPACKD
@@ -156,6 +159,15 @@ grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$DPID/status" &&
     fail "the daemon dropped everything: $(grep -E 'Uid|Cap|NoNew' "/proc/$DPID/status")"
 [ "$(stat -c %u "$STATE/cluster.db")" = "$NOBODY_UID" ] && pass "the database belongs to nobody" ||
     fail "the database belongs to nobody ($(stat -c %U "$STATE/cluster.db"))"
+[ "$(stat -c '%u %a' "$STATE" "$STATE/apps" "$STATE/apps/rec.json" | tr '\n' ' ')" = \
+    "0 1770 0 755 0 600 " ] &&
+    pass "the state directory is root's 1770, the CLI's records stay root's" ||
+    fail "the state directory and records: $(stat -c '%n %U %a' "$STATE" "$STATE/apps" "$STATE/apps/rec.json")"
+if command -v setpriv >/dev/null; then
+    setpriv --reuid=nobody --regid=nogroup --clear-groups mv "$STATE/apps" "$STATE/apps2" 2>/dev/null &&
+        fail "nobody cannot move the CLI's records away" ||
+        pass "nobody cannot move the CLI's records away (sticky state directory)"
+fi
 
 expect_ok "group create" wp group create web
 expect_ok "a Generic Service with user=daemon" wp resource create svc --group web \
