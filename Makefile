@@ -94,8 +94,10 @@ $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
 # wpexec speaks the executor's protocol to wolfpackd's own executor code
-$(BUILD)/tests/tools/wpexec: $(BUILD)/tests/tools/wpexec.o $(BUILD)/src/daemon/privsep.o \
-                             $(BUILD)/src/daemon/log.o $(LIB)
+# (the daemon's objects but its main)
+$(BUILD)/tests/tools/wpexec: $(BUILD)/tests/tools/wpexec.o \
+                             $(filter-out $(BUILD)/src/daemon/main.o,$(call obj,$(DAEMON_SRCS))) \
+                             $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
 .SECONDEXPANSION:

@@ -149,7 +149,8 @@ typedef struct wp_daemon {
 } wp_daemon;
 
 /* privsep.c: --user (docs/SECURITY.md, "Privilege separation") */
-#define WP_PRIVSEP_MAX_MSG (128 * 1024) /* one request or answer, bytes */
+#define WP_PRIVSEP_MAX_MSG (128 * 1024)     /* one request, bytes */
+#define WP_PRIVSEP_MAX_ANSWER (1536 * 1024) /* one answer (a fence result: 1 MiB) */
 /* Still root, before anything else: hand the state directory to the user,
  * fork the executor, drop root.  Nothing without --user. */
 bool wp_privsep_start(wp_daemon *d, wp_err *err);
@@ -169,6 +170,13 @@ void wp_privsep_free(wp_daemon *d); /* close the channel, wait for the executor 
  * closes, then _exit.  wolfpackd forks into it; tests/tools/wpexec runs it
  * directly to speak the protocol to it. */
 _Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path);
+/* --user: fencer.c's plan runs in the executor (the agents looked up
+ * there); done(cookie, result) comes with the runner's result (borrowed). */
+typedef void (*wp_privsep_result_fn)(wp_daemon *d, void *cookie, json_t *result);
+bool wp_privsep_fence_run(wp_daemon *d, const json_t *plan, wp_privsep_result_fn done, void *cookie,
+                          wp_err *err);
+/* Forget the answer of a fence run (its cookie is freed): done() never comes. */
+void wp_privsep_forget(wp_daemon *d, const void *cookie);
 /* --user: the Physical Disk keepers' feed through the executor: req
  * "disk.heartbeat" or "disk.fence" (name, device NULL), "disk.watch"
  * (both), "disk.unwatch" (name).  Not answered; false: not sent. */
@@ -317,6 +325,9 @@ bool wp_fencer_run(wp_daemon *d, const json_t *plan,
 /* "DEVICE level N ACTION NODE: exit X, OUTPUT; ..." of a result */
 void wp_fencer_summary(const json_t *result, char *buf, size_t size);
 void wp_fencer_free(wp_daemon *d);
+/* The fence runner's entry point (a child): run plan, write the result to
+ * fd, _exit.  The executor (privsep.c) runs it too. */
+_Noreturn void wp_fencer_runner(const json_t *plan, int fd);
 
 /* recovery.c: recovery waits for proof (docs/FENCING.md) */
 void wp_recovery_tick(wp_daemon *d);                  /* coordinator: fence lost nodes */

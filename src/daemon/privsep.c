@@ -57,6 +57,7 @@
 #include "daemon.h"
 #include "../agents/agent.h"
 #include "../agents/disk.h"
+#include "../agents/fence.h"
 #include "../lib/corosync_conf.h"
 #include "../lib/fs.h"
 
@@ -66,8 +67,10 @@
 
 typedef struct pending {
     uint64_t id;
-    wp_agent_job *job;       /* agent.op: the job that stands for it */
-    wp_privsep_done_fn done; /* else (corosync.write): called with the answer */
+    wp_agent_job *job;                /* agent.op: the job that stands for it */
+    wp_privsep_done_fn done;          /* corosync.write, apptask.run: called with the answer */
+    wp_privsep_result_fn result_done; /* fence.run: called with the result */
+    void *cookie;
     struct pending *next;
 } pending;
 
@@ -107,6 +110,7 @@ static void handle_corosync_write(exec_state *x, uint64_t id, const json_t *msg)
 static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_disk_feed(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg);
+static void handle_fence_run(exec_state *x, uint64_t id, const json_t *msg);
 
 static const field_def agent_op_fields[] = {
     {"req", F_STRING, 32},
@@ -159,6 +163,13 @@ static const field_def disk_unwatch_fields[] = {
     {NULL, F_STRING, 0},
 };
 
+static const field_def fence_run_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {"plan", F_OBJECT, 0}, /* checked by fence_plan_check: agents resolved here */
+    {NULL, F_STRING, 0},
+};
+
 static const request_def requests[] = {
     {"agent.op", agent_op_fields, handle_agent_op},
     {"agent.cancel", agent_cancel_fields, handle_agent_cancel},
@@ -168,6 +179,7 @@ static const request_def requests[] = {
     {"disk.fence", disk_feed_fields, handle_disk_feed},
     {"disk.watch", disk_watch_fields, handle_disk_watch},
     {"disk.unwatch", disk_unwatch_fields, handle_disk_watch},
+    {"fence.run", fence_run_fields, handle_fence_run},
 };
 
 /* Check msg against the table: its entry, or NULL with err (what is
@@ -230,12 +242,12 @@ static const request_def *request_check(const json_t *msg, uint64_t *id, wp_err 
 /* ---- messages -------------------------------------------------------------- */
 
 /* Send one message (stolen); false: the peer is gone or it is too big. */
-static bool msg_send(int fd, json_t *msg)
+static bool msg_send_max(int fd, json_t *msg, size_t max)
 {
     char *text = json_dumps(msg, JSON_COMPACT);
     bool ok = false;
     json_decref(msg);
-    if (text && strlen(text) <= WP_PRIVSEP_MAX_MSG) {
+    if (text && strlen(text) <= max) {
         ssize_t n;
         do
             n = send(fd, text, strlen(text), MSG_NOSIGNAL);
@@ -246,11 +258,16 @@ static bool msg_send(int fd, json_t *msg)
     return ok;
 }
 
+static bool msg_send(int fd, json_t *msg)
+{
+    return msg_send_max(fd, msg, WP_PRIVSEP_MAX_MSG);
+}
+
 /* Receive one message: 1 got *msg (NULL: refused, err says why), 0 nothing
  * now (flags MSG_DONTWAIT), -1 the peer is gone. */
-static int msg_recv(int fd, int flags, json_t **msg, wp_err *err)
+static int msg_recv_max(int fd, int flags, size_t max, json_t **msg, wp_err *err)
 {
-    static const size_t cap = WP_PRIVSEP_MAX_MSG + 1;
+    const size_t cap = max + 1;
     char *buf = malloc(cap + 1);
     ssize_t n;
     *msg = NULL;
@@ -267,10 +284,9 @@ static int msg_recv(int fd, int flags, json_t **msg, wp_err *err)
         free(buf);
         return -1;
     }
-    if ((size_t)n > WP_PRIVSEP_MAX_MSG) {
+    if ((size_t)n > max) {
         wp_errf(err, WP_E_PERM, "a message of %zd bytes was refused", n);
-        wp_err_why(err, "a message on the executor channel is at most %d bytes",
-                   WP_PRIVSEP_MAX_MSG);
+        wp_err_why(err, "a message on the executor channel is at most %zu bytes", max);
         wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
         free(buf);
         return 1;
@@ -630,6 +646,135 @@ static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg)
         wp_log_err(LOG_WARNING, "executor: no lease watcher", &err);
 }
 
+/* fence.run: a plan of src/daemon/fencer.c (metadata, test or fence),
+ * run by fencer.c's own runner in a child.  The executor never runs a
+ * program the plan names: each agent is a bare name that it looks up in
+ * its own fence path (wp_fence_agent_path), and the path is replaced. */
+static bool agent_resolve(json_t *obj, wp_err *err)
+{
+    const char *agent = json_string_value(json_object_get(obj, "agent"));
+    char path[4096];
+    if (!agent || !wp_fence_agent_path(agent, NULL, path, sizeof path, err)) {
+        if (!agent)
+            wp_errf(err, WP_E_PERM, "the executor refused fence.run: a step names no agent");
+        return false;
+    }
+    json_object_set_new(obj, "path", json_string(path));
+    return true;
+}
+
+static json_t *fence_plan_check(const json_t *plan, wp_err *err)
+{
+    const char *mode = json_string_value(json_object_get(plan, "mode"));
+    const char *action = json_string_value(json_object_get(plan, "action"));
+    const char *node = json_string_value(json_object_get(plan, "node"));
+    const json_t *steps = json_object_get(plan, "steps");
+    json_t *copy = json_deep_copy(plan);
+    bool ok = copy && mode;
+    if (ok && strcmp(mode, "metadata") == 0)
+        ok = agent_resolve(copy, err);
+    else if (ok && (strcmp(mode, "test") == 0 || strcmp(mode, "fence") == 0)) {
+        ok = json_is_array(steps) && json_array_size(steps) >= 1 && json_array_size(steps) <= 64 &&
+             (strcmp(mode, "test") == 0 ||
+              (action && (strcmp(action, "off") == 0 || strcmp(action, "reboot") == 0) &&
+               wp_name_valid("node", node, err)));
+        size_t i;
+        json_t *step;
+        json_array_foreach(json_object_get(copy, "steps"), i, step)
+        {
+            ok = ok && json_is_object(step) && json_is_object(json_object_get(step, "props")) &&
+                 agent_resolve(step, err);
+        }
+    } else {
+        ok = false;
+    }
+    if (!ok) {
+        if (!err->what[0]) {
+            wp_errf(err, WP_E_PERM, "the executor refused fence.run");
+            wp_err_why(err, "the plan is not a metadata, test or fence plan of fencer.c");
+            wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
+        }
+        json_decref(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+typedef struct fence_run {
+    exec_state *x;
+    uint64_t id;
+    int fd;
+    char *buf;
+    size_t len;
+} fence_run;
+
+static int32_t on_fence_output(int32_t fd, int32_t revents, void *data)
+{
+    fence_run *f = data;
+    char chunk[8192];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    if (n > 0 && f->len + (size_t)n <= 1024 * 1024) {
+        char *grown = realloc(f->buf, f->len + (size_t)n);
+        if (grown) {
+            memcpy(grown + f->len, chunk, (size_t)n);
+            f->buf = grown;
+            f->len += (size_t)n;
+            return 0;
+        }
+    }
+    if (n > 0)
+        f->len = 0; /* too big or out of memory: no result */
+    json_t *result = f->len ? json_loadb(f->buf, f->len, 0, NULL) : NULL;
+    json_t *msg = json_pack("{s:I, s:i, s:o}", "id", (json_int_t)f->id, "rc",
+                            result ? WP_AGENT_OK : WP_AGENT_FAILED, "result",
+                            result ? result
+                                   : json_pack("{s:b, s:s}", "ok", 0, "error",
+                                               "the fence runner ended without a result"));
+    if (!msg_send_max(f->x->fd, msg, WP_PRIVSEP_MAX_ANSWER))
+        qb_log(LOG_WARNING, "executor: cannot answer fence.run %llu", (unsigned long long)f->id);
+    qb_loop_poll_del(f->x->loop, fd);
+    close(fd);
+    free(f->buf);
+    free(f);
+    return -1;
+}
+
+static void handle_fence_run(exec_state *x, uint64_t id, const json_t *msg)
+{
+    wp_err err = {0};
+    json_t *plan = fence_plan_check(json_object_get(msg, "plan"), &err);
+    fence_run *f = plan ? calloc(1, sizeof *f) : NULL;
+    int p[2] = {-1, -1};
+    if (plan && (!f || pipe2(p, O_CLOEXEC) != 0)) {
+        wp_errf(&err, WP_E_IO, "the executor cannot start a fence runner");
+        wp_err_why(&err, "%s", strerror(errno));
+        wp_err_todo(&err, "check the system's limits");
+    }
+    pid_t pid = p[0] >= 0 ? fork() : -1;
+    if (pid == 0) {
+        close(p[0]);
+        wp_fencer_runner(plan, p[1]);
+    }
+    json_decref(plan);
+    if (p[1] >= 0)
+        close(p[1]);
+    if (pid < 0) {
+        if (!err.what[0])
+            wp_errf(&err, WP_E_IO, "the executor cannot fork a fence runner");
+        wp_log_err(LOG_WARNING, "executor: fence.run", &err);
+        answer(x, id, WP_AGENT_FAILED, &err);
+        if (p[0] >= 0)
+            close(p[0]);
+        free(f);
+        return;
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    *f = (fence_run){.x = x, .id = id, .fd = p[0]};
+    qb_loop_poll_add(x->loop, QB_LOOP_MED, p[0], POLLIN, f, on_fence_output);
+}
+
 static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg)
 {
     exec_job *j = job_find(x, id);
@@ -670,7 +815,7 @@ static int32_t exec_on_channel(int32_t fd, int32_t revents, void *data)
     for (;;) {
         json_t *msg;
         wp_err err = {0};
-        int r = msg_recv(x->fd, MSG_DONTWAIT, &msg, &err);
+        int r = msg_recv_max(x->fd, MSG_DONTWAIT, WP_PRIVSEP_MAX_MSG, &msg, &err);
         if (r == 0)
             return 0;
         if (r < 0) {
@@ -740,6 +885,8 @@ _Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const cha
     }
     close_range(4, ~0U, 0);
     x.fd = keep;
+    int big = 4 * WP_PRIVSEP_MAX_ANSWER; /* room for one fence result (root may force it) */
+    setsockopt(x.fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big);
     prctl(PR_SET_NAME, "wolfpack-exec", 0, 0, 0);
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     signal(SIGINT, SIG_IGN);
@@ -985,7 +1132,11 @@ static void fail_all(wp_privsep *ps)
         ps->pending = p->next;
         if (p->job)
             wp_agent_job_remote_done(p->job, WP_AGENT_FAILED, &err);
-        else
+        else if (p->result_done) {
+            json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", err.what);
+            p->result_done(ps->d, p->cookie, r);
+            json_decref(r);
+        } else
             p->done(ps->d, false, &err);
         free(p);
     }
@@ -1008,7 +1159,14 @@ static void take_answer(wp_privsep *ps, const json_t *msg)
     wp_agent_rc rc = json_is_integer(jrc) ? (wp_agent_rc)json_integer_value(jrc) : WP_AGENT_FAILED;
     if (p->job)
         wp_agent_job_remote_done(p->job, rc, &err);
-    else
+    else if (p->result_done) {
+        json_t *r = json_object_get(msg, "result");
+        json_t *own = json_is_object(r) ? json_incref(r)
+                                        : json_pack("{s:b, s:s}", "ok", 0, "error",
+                                                    err.what[0] ? err.what : "no result");
+        p->result_done(ps->d, p->cookie, own);
+        json_decref(own);
+    } else
         p->done(ps->d, rc == WP_AGENT_OK, &err);
     free(p);
 }
@@ -1019,7 +1177,7 @@ static bool read_answers(wp_privsep *ps, int flags)
     for (;;) {
         json_t *msg;
         wp_err err = {0};
-        int r = msg_recv(ps->fd, flags, &msg, &err);
+        int r = msg_recv_max(ps->fd, flags, WP_PRIVSEP_MAX_ANSWER, &msg, &err);
         if (r == 0)
             return true;
         if (r < 0) {
@@ -1086,6 +1244,43 @@ bool wp_privsep_disk(wp_daemon *d, const char *req, const char *name, const char
     if (msg && device)
         json_object_set_new(msg, "device", json_string(device));
     return !ps->gone && msg_send(ps->fd, msg);
+}
+
+bool wp_privsep_fence_run(wp_daemon *d, const json_t *plan, wp_privsep_result_fn done, void *cookie,
+                          wp_err *err)
+{
+    wp_privsep *ps = d->privsep;
+    json_t *msg = json_pack("{s:s, s:I, s:O}", "req", "fence.run", "id", (json_int_t)ps->next_id,
+                            "plan", plan);
+    pending *p = calloc(1, sizeof *p);
+    if (!p || !msg || ps->gone || !msg_send(ps->fd, msg)) {
+        free(p);
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand the fence run to the executor");
+        wp_err_why(err, "%s",
+                   ps->gone ? "the root executor process is gone" : "the channel refused it");
+        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
+        return false;
+    }
+    p->id = ps->next_id++;
+    p->result_done = done;
+    p->cookie = cookie;
+    p->next = ps->pending;
+    ps->pending = p;
+    return true;
+}
+
+void wp_privsep_forget(wp_daemon *d, const void *cookie)
+{
+    wp_privsep *ps = d->privsep;
+    for (pending **pp = ps ? &ps->pending : NULL; pp && *pp;) {
+        pending *p = *pp;
+        if (p->result_done && p->cookie == cookie) {
+            *pp = p->next;
+            free(p);
+        } else {
+            pp = &p->next;
+        }
+    }
 }
 
 bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn done, wp_err *err)

@@ -62,9 +62,16 @@ props=$(jq -cn --arg c "$cmd" '{command: $c}')
     echo '{"req":"apptask.run","id":11,"task":"../../bin/sh"}'
     echo '{"req":"corosync.write","id":12,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1\nlogging { to_logfile: yes }"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
     echo '{"req":"corosync.write","id":13,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1","logfile":"/etc/shadow"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
+    echo '{"req":"fence.run","id":14,"plan":{"mode":"metadata","agent":"../../bin/sh","path":"/bin/sh"}}'
+    echo '{"req":"fence.run","id":15,"plan":{"mode":"fence","node":"n2","action":"shell","steps":[{"agent":"fence_dummy","props":{}}]}}'
+    echo '{"req":"fence.run","id":16,"plan":{"mode":"metadata","path":"/bin/sh"}}'
 } >"$TMP/bad.in"
-mkdir -p "$TMP/xstate"
+mkdir -p "$TMP/xstate" "$TMP/fence"
+# a fence agent of the executor's own fence path: monitor succeeds
+printf '#!/bin/sh\ncat >/dev/null\necho fence_dummy ran\nexit 0\n' >"$TMP/fence/fence_dummy"
+chmod 0755 "$TMP/fence/fence_dummy"
 export WOLFPACK_COROSYNC_CONF=$TMP/corosync.conf WOLFPACK_COROSYNC_CFGTOOL=/bin/true
+export WOLFPACK_FENCE_PATH=$TMP/fence
 in_private_run "$WPEXEC" "$TMP/xstate" --big 200000 <"$TMP/bad.in" >"$TMP/bad.out" 2>"$TMP/bad.err"
 rc=$?
 [ "$rc" -eq 0 ] && pass "the executor survives every refused message and exits at the channel's end" ||
@@ -93,6 +100,9 @@ refused 10 "apptask.run of a task id that is an option (--help)" 'task id'
 refused 11 "apptask.run of a task id with slashes" 'task id'
 refused 12 "corosync.write with a newline in an address" 'address|invalid'
 refused 13 "corosync.write with a key of its own in a node" 'not \{name, id, address\}'
+refused 14 "fence.run of an agent named ../../bin/sh" 'fence agent|name'
+refused 15 "fence.run of a fence plan with action shell" 'refused fence.run'
+refused 16 "fence.run of a program path without an agent name" 'names no agent'
 [ ! -e "$TMP/corosync.conf" ] && pass "no corosync.conf was written" ||
     fail "no corosync.conf was written: $(cat "$TMP/corosync.conf")"
 grep -q 'executor: .*refused\|executor: the executor refused' "$TMP/bad.err" &&
@@ -104,10 +114,11 @@ grep -q 'executor: .*refused\|executor: the executor refused' "$TMP/bad.err" &&
 {
     echo '{"req":"agent.op","id":7,"type":"service","op":"start","name":"s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"agent.op","id":8,"type":"service","op":"stop","name":"s1","props":'"$props"',"timeout_ms":5000}'
+    echo '{"req":"fence.run","id":10,"plan":{"mode":"test","steps":[{"device":"d1","agent":"fence_dummy","path":"/bin/false","props":{},"nodes":[],"level":1,"timeout":10}]}}'
     echo '{"req":"corosync.write","id":9,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1"},{"name":"n2","id":2,"address":"198.51.100.2"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
 } >"$TMP/good.in"
 in_private_run "$WPEXEC" "$TMP/xstate" <"$TMP/good.in" >"$TMP/good.out" 2>"$TMP/good.err"
-[ "$(jq -sc 'map(.id, .rc)' "$TMP/good.out" 2>/dev/null)" = "[7,0,8,0,9,0]" ] &&
+[ "$(jq -sc 'map(.id, .rc)' "$TMP/good.out" 2>/dev/null)" = "[7,0,8,0,10,0,9,0]" ] &&
     pass "a valid agent.op start and stop and a corosync.write run (answers rc 0)" ||
     fail "a valid agent.op runs: $(cat "$TMP/good.out")"
 for _ in $(seq 1 50); do [ -e "$MARK" ] && break || sleep 0.1; done
@@ -116,7 +127,11 @@ for _ in $(seq 1 50); do [ -e "$MARK" ] && break || sleep 0.1; done
 grep -q 'ring0_addr: 198.51.100.2' "$TMP/corosync.conf" 2>/dev/null &&
     pass "the valid corosync.write rendered the file with both nodes" ||
     fail "the valid corosync.write rendered the file"
-unset WOLFPACK_COROSYNC_CONF WOLFPACK_COROSYNC_CFGTOOL
+sed -n 3p "$TMP/good.out" | jq -e '.result.ok == true and
+    (.result.attempts[0].output | test("fence_dummy ran"))' >/dev/null &&
+    pass "fence.run runs the agent of the executor's fence path, not the plan's /bin/false" ||
+    fail "fence.run runs the executor's agent: $(sed -n 3p "$TMP/good.out")"
+unset WOLFPACK_COROSYNC_CONF WOLFPACK_COROSYNC_CFGTOOL WOLFPACK_FENCE_PATH
 grep -Eq 'AddressSanitizer|runtime error:' "$TMP/bad.err" "$TMP/good.err" &&
     fail "a sanitizer report in the executor's output" || true
 

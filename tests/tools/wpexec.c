@@ -28,8 +28,8 @@
 static void print_answer(int fd)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    char *buf = malloc(WP_PRIVSEP_MAX_MSG + 1);
-    ssize_t n = buf && poll(&p, 1, 30000) > 0 ? recv(fd, buf, WP_PRIVSEP_MAX_MSG, 0) : 0;
+    char *buf = malloc(WP_PRIVSEP_MAX_ANSWER + 1);
+    ssize_t n = buf && poll(&p, 1, 30000) > 0 ? recv(fd, buf, WP_PRIVSEP_MAX_ANSWER, 0) : 0;
     printf("%.*s\n", n > 0 ? (int)n : 0, n > 0 ? buf : "");
     fflush(stdout);
     free(buf);
