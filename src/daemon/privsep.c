@@ -24,6 +24,8 @@
  *                 own op child, timeout, log); the properties are checked
  *                 again by the agent layer (model.h) before anything runs
  *   agent.cancel  {req, id}: kill the op's process group, answer nothing
+ *   corosync.write, apptask.run, disk.heartbeat, disk.fence, disk.watch,
+ *   disk.unwatch, fence.run: see the table below and docs/SECURITY.md
  *
  * Answers: {id, rc, err: {code, what, why, todo}}.  The executor's run
  * directory (WP_AGENT_RUN_DIR) and log (STATE_DIR/agents.log) are its own,
