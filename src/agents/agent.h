@@ -72,7 +72,7 @@ typedef struct wp_agent_job wp_agent_job;
 typedef struct wp_agent_ctx wp_agent_ctx;
 
 /* Another process runs the op (wolfpackd --user: the root executor,
- * src/daemon/privsep.c).  The runner calls send() once per op with the job
+ * src/daemon/privexec.c).  The runner calls send() once per op with the job
  * that stands for it; the remote side answers through
  * wp_agent_job_remote_done(job, ...), from the caller's loop (async) or
  * from inside wait() (blocking: wait() returns once this job has its
@@ -150,7 +150,7 @@ pid_t wp_agent_job_pid(const wp_agent_job *job);
  * (NULL: none) become the job's result; done() follows from the loop. */
 void wp_agent_job_remote_done(wp_agent_job *job, wp_agent_rc rc, const wp_err *err);
 /* For tests (tests/unit/test_agents.c) and the executor's own jobs
- * (src/daemon/privsep.c: corosync.conf rewrites):
+ * (src/daemon/privexec.c: corosync.conf rewrites):
  * the same two runners for a type that is not in the table, whose op runs
  * as it is, without model.h's property check. */
 wp_agent_rc wp_agent_type_run(const wp_agent_type *t, wp_agent_op op, const wp_agent_ctx *ctx,

@@ -17,7 +17,7 @@
  * private poll() loop (wp_agent_op_run).
  *
  * A remote job (ctx->remote, wolfpackd --user) forks nothing here: the
- * remote runner (the root executor process, src/daemon/privsep.c) runs the
+ * remote runner (the root executor process, src/daemon/privexec.c) runs the
  * op with this same code on its side and answers with
  * wp_agent_job_remote_done; the job then delivers done() from a zero-delay
  * timer, so the callback never runs inside the runner's own dispatch.

@@ -17,7 +17,7 @@
  *
  * The `wolfpack` program is the one beside wolfpackd's own executable, or
  * $WOLFPACK_CLI when set.  Under --user the root executor starts it
- * (request apptask.run, src/daemon/privsep.c), as root, the same way.
+ * (request apptask.run, src/daemon/privexec.c), as root, the same way.
  */
 #include <errno.h>
 #include <fcntl.h>

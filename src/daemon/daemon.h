@@ -29,8 +29,9 @@
  *   apptask.c   node tasks of `wolfpack app` (app.task): for each task
  *               that names this node, run `wolfpack app task-run ID` in a
  *               child, which answers with app.task.done
- *   privsep.c   --user: the root executor process (its request table) and
- *               the channel to it; the rest of wolfpackd drops root
+ *   privsep.c   --user: start-up (hand over the files, fork the executor,
+ *               drop root) and the channel's client side
+ *   privexec.c  --user: the root executor process and its request table
  */
 #ifndef WP_DAEMON_H
 #define WP_DAEMON_H
@@ -143,7 +144,7 @@ typedef struct wp_daemon {
     wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
     wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
     wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
-    wp_privsep *privsep;   /* privsep.c: the root executor; NULL without --user */
+    wp_privsep *privsep;   /* privsep.c: the executor's channel; NULL without --user */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
@@ -166,6 +167,13 @@ bool wp_privsep_corosync_write(wp_daemon *d, const char *cluster, const wp_cs_no
                                const wp_cs_timing *t, wp_privsep_done_fn done, wp_err *err);
 const wp_agent_remote *wp_privsep_remote(const wp_daemon *d);
 void wp_privsep_free(wp_daemon *d); /* close the channel, wait for the executor */
+/* The channel's messages (privexec.c): one packet of at most max bytes
+ * holding a JSON object.  send steals msg; false: not sent (too big, the
+ * peer gone).  recv: 1 got *msg (NULL: refused, err says why), 0 nothing
+ * now (flags MSG_DONTWAIT), -1 the peer is gone. */
+bool wp_privsep_msg_send(int fd, json_t *msg, size_t max);
+int wp_privsep_msg_recv(int fd, int flags, size_t max, json_t **msg, wp_err *err);
+void wp_privsep_err_from_json(const json_t *j, wp_err *err);
 /* The executor process's entry point: serve the channel fd until it
  * closes, then _exit.  wolfpackd forks into it; tests/tools/wpexec runs it
  * directly to speak the protocol to it. */
@@ -326,7 +334,7 @@ bool wp_fencer_run(wp_daemon *d, const json_t *plan,
 void wp_fencer_summary(const json_t *result, char *buf, size_t size);
 void wp_fencer_free(wp_daemon *d);
 /* The fence runner's entry point (a child): run plan, write the result to
- * fd, _exit.  The executor (privsep.c) runs it too. */
+ * fd, _exit.  The executor (privexec.c) runs it too. */
 _Noreturn void wp_fencer_runner(const json_t *plan, int fd);
 
 /* recovery.c: recovery waits for proof (docs/FENCING.md) */

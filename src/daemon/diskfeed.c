@@ -38,7 +38,7 @@
 #define WATCH_SUFFIX ".disk.watch"
 
 /* The keepers' FIFOs and the watchers are root's: under --user every step
- * goes through the executor (src/daemon/privsep.c), which logs the counts;
+ * goes through the executor (src/daemon/privexec.c), which logs the counts;
  * -1 when nothing was sent, else 0 (the count is the executor's). */
 static int keepers_heartbeat(wp_daemon *d)
 {

@@ -18,7 +18,7 @@
  * (wp_fence_exec: no shell, key=value on stdin, a timeout each) and writes
  * one JSON result to a pipe; the loop reads the pipe and calls the job's
  * done() at EOF (under --user the root executor runs the same runner on
- * a plan it checks: privsep.c, fence.run).  The runner is reaped by the
+ * a plan it checks: privexec.c, fence.run).  The runner is reaped by the
  * daemon's reaper
  * (events.c: it owns no job status).  Secret values never leave the
  * runner: the output of each agent is scrubbed of them before it is
@@ -247,7 +247,7 @@ static void remote_result(wp_daemon *d, void *cookie, json_t *result)
 }
 
 /* Start a runner for plan (borrowed); done(result) comes later, always.
- * Under --user the root executor runs it (fence.run, privsep.c). */
+ * Under --user the root executor runs it (fence.run, privexec.c). */
 static bool job_start(wp_daemon *d, const json_t *plan, fence_done_fn done, void *cookie,
                       void (*cookie_free)(void *), wp_err *err)
 {

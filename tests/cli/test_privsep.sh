@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_privsep.sh -- privilege separation (wolfpackd --user, src/daemon/
-# privsep.c; docs/SECURITY.md "Privilege separation").
+# privsep.c, privexec.c; docs/SECURITY.md "Privilege separation").
 #
 #   1. the executor's protocol, spoken by tests/tools/wpexec as a
 #      compromised wolfpackd would: a request that is not in the table
