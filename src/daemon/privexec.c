@@ -33,6 +33,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <libgen.h>
 #include <poll.h>
 #include <qb/qblog.h>
@@ -812,20 +813,50 @@ static bool exec_owns(const exec_state *x, pid_t pid)
 }
 
 /* SIGCHLD: reap the orphans that land on the executor (it is the services'
- * subreaper), never an op child a job waits for. */
+ * subreaper), never an op child a job waits for: every child the kernel
+ * lists (/proc/self/task/PID/children; the executor has one thread) that
+ * no job owns, as events.c does for wolfpackd. */
 static int32_t exec_on_sigchld(int32_t sig, void *data)
 {
     exec_state *x = data;
-    siginfo_t si;
-    for (;;) {
-        memset(&si, 0, sizeof si);
-        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid <= 0)
-            break;
-        if (exec_owns(x, si.si_pid))
-            break; /* its job reaps it; the rest wait for the next signal */
-        waitpid(si.si_pid, NULL, WNOHANG);
+    char path[64], word[32];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "re");
+    if (!f) { /* no /proc: reap what no job owns, stop at the first owned */
+        siginfo_t si = {0};
+        while (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid > 0 &&
+               !exec_owns(x, si.si_pid)) {
+            waitpid(si.si_pid, NULL, WNOHANG);
+            memset(&si, 0, sizeof si);
+        }
+        return 0;
     }
+    while (fscanf(f, "%31s", word) == 1) {
+        pid_t pid = (pid_t)strtol(word, NULL, 10);
+        if (pid > 0 && !exec_owns(x, pid))
+            waitpid(pid, NULL, WNOHANG);
+    }
+    fclose(f);
     return 0;
+}
+
+/* Capabilities that nothing the executor runs needs -- agents, fence
+ * agents, corosync-cfgtool, services started as root -- dropped from its
+ * bounding set, so no program it starts can have them.  The rest stays:
+ * a Generic Service without `user` may need any of them (postfix chroots,
+ * an OCF agent may modprobe); docs/SECURITY.md. */
+static const int dropped_caps[] = {
+    CAP_SYS_BOOT,        CAP_MAC_ADMIN, CAP_MAC_OVERRIDE, CAP_AUDIT_CONTROL,
+    CAP_LINUX_IMMUTABLE, CAP_SYS_PACCT, CAP_WAKE_ALARM,   CAP_BLOCK_SUSPEND,
+    CAP_SYSLOG,          CAP_PERFMON,   CAP_BPF,          CAP_CHECKPOINT_RESTORE,
+};
+
+static void drop_bounding_set(void)
+{
+    for (size_t i = 0; i < sizeof dropped_caps / sizeof dropped_caps[0]; i++)
+        if (prctl(PR_CAPBSET_DROP, dropped_caps[i], 0, 0, 0) != 0 && errno != EINVAL)
+            qb_log(LOG_WARNING, "executor: cannot drop capability %d: %s", dropped_caps[i],
+                   strerror(errno));
 }
 
 /* agents.log: appended by root in a directory the user owns, so never
@@ -858,6 +889,7 @@ _Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const cha
     int big = 4 * WP_PRIVSEP_MAX_ANSWER; /* room for one fence result (root may force it) */
     setsockopt(x.fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big);
     prctl(PR_SET_NAME, "wolfpack-exec", 0, 0, 0);
+    drop_bounding_set();
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);

@@ -166,6 +166,16 @@ exec_line=$(ps -o pid=,uid=,comm= --ppid "$DPID" | awk '$3 == "wolfpack-exec"')
 [ "$(echo "$exec_line" | awk '{print $2}')" = 0 ] &&
     pass "ps: its child wolfpack-exec runs as root ($exec_line)" ||
     fail "ps: its child wolfpack-exec runs as root ($(ps -o pid=,uid=,comm= --ppid "$DPID"))"
+exec_pid=$(echo "$exec_line" | awk '{print $1}')
+bnd=$(awk '/^CapBnd:/ {print $2}' "/proc/${exec_pid:-0}/status" 2>/dev/null)
+# CAP_SYS_BOOT (22) and CAP_MAC_ADMIN (33) dropped, CAP_NET_ADMIN (12) and
+# CAP_SYS_ADMIN (21) kept (the agents add addresses and mount)
+if [ -n "$bnd" ] && ! (((0x$bnd >> 22) & 1)) && ! (((0x$bnd >> 33) & 1)) &&
+    (((0x$bnd >> 12) & 1)) && (((0x$bnd >> 21) & 1)); then
+    pass "the executor's bounding set lacks CAP_SYS_BOOT and CAP_MAC_ADMIN, keeps NET_ADMIN and SYS_ADMIN ($bnd)"
+else
+    fail "the executor's bounding set ($bnd)"
+fi
 grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$DPID/status" &&
     grep -Eq "^Uid:[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID" \
         "/proc/$DPID/status" &&
