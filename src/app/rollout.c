@@ -208,12 +208,15 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
     case 2:
         return set_owners(r, target, target, err);
     case 3: /* the restriction may have moved it already */
-        return owner_is(r, target) ||
-               wp_app_change(
-                   r->c, "group.move",
-                   json_pack("{s:s, s:s}", "name", wp_json_str(r->st, "group"), "to", target),
-                   err) ||
-               owner_is(r, target);
+        if (owner_is(r, target) ||
+            wp_app_change(
+                r->c, "group.move",
+                json_pack("{s:s, s:s}", "name", wp_json_str(r->st, "group"), "to", target), err))
+            return true;
+        if (!owner_is(r, target)) /* the move was refused and it is not there */
+            return false;
+        wp_err_clear(err); /* refused because the restriction had moved it meanwhile */
+        return true;
     case 4: { /* retried: the disk may still be settling on the new owner */
         json_t *a = json_pack("{s:s, s:s, s:s}", "app", r->sp->name, "kit", r->sp->dir, "backup",
                               wp_json_str(r->st, "backup"));
@@ -222,6 +225,7 @@ static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err
             if (k)
                 fprintf(r->c->out, "  retrying the upgrade on %s (%d of %d)\n", target, k,
                         r->o->retries);
+            wp_err_clear(err); /* each attempt starts clean */
             long t0 = wp_clock_ms();
             ok = wait_group_on(r, target, names, err);
             long t1 = wp_clock_ms();

@@ -133,7 +133,7 @@ int wp_cli_change(wp_cli *cli, const char *op, json_t *args, const char *message
 typedef struct wp_cli_sub {
     const char *name;
     int (*run)(wp_cli *cli, int argc, char **argv);
-    const char *usage;
+    const char *usage; /* NULL: an internal subcommand, left out of --help */
 } wp_cli_sub;
 
 /* Run subcommand argv[0] of the verb `noun` ("group"); --help prints every

@@ -39,6 +39,7 @@ typedef struct setup_args {
     const char *dir;
     const char *ip; /* --ip A.B.C.D/P, or NULL */
     unsigned token_ms;
+    wp_cs_quorum quorum; /* votequorum options and the quorum device */
     bool force;
     bool help;
     size_t n_nodes;
@@ -48,15 +49,24 @@ typedef struct setup_args {
 
 static void usage(FILE *out)
 {
-    fputs("usage: wolfpack cluster create NAME --node NAME=ADDRESS [--node NAME=ADDRESS ...]\n"
+    fputs("usage: wolfpack cluster create NAME --node NAME=ADDRESS[,ADDRESS2] [--node ...]\n"
           "                               [--config-dir DIR] [--token MS] [--ip A.B.C.D/P]\n"
+          "                               [--wait-for-all] [--last-man-standing]\n"
+          "                               [--auto-tie-breaker] [--qdevice HOST]\n"
+          "                               [--qdevice-algorithm ffsplit|lms]"
+          " [--qdevice-tls on|off]\n"
           "                               [--force]\n"
           "\n"
           "Writes DIR/corosync.conf and a new DIR/authkey (DIR defaults to " CS_DEFAULT_DIR ").\n"
           "Node ids are 1..N in the order given.  --token sets corosync's token timeout in\n"
           "milliseconds.  --ip gives the cluster its own address (in the nodes' subnet):\n"
           "it goes into DIR/" WP_CLUSTER_CONF_FILE ", and Cluster Group then holds \"Cluster IP\n"
-          "Address\" and \"Cluster Name\".  --force replaces files that already exist.\n",
+          "Address\" and \"Cluster Name\".  ADDRESS2: a second address (knet link 1).\n"
+          "--wait-for-all, --last-man-standing, --auto-tie-breaker: votequorum's options.\n"
+          "--qdevice HOST: corosync-qnetd on HOST is the tie-breaker (corosync-qdevice on\n"
+          "every node).  A two-node cluster without --qdevice is refused unless --force\n"
+          "(it then needs fence devices: docs/FENCING.md).  --force also replaces files\n"
+          "that already exist.\n",
           out);
 }
 
@@ -105,12 +115,19 @@ static bool add_node(setup_args *a, const char *word, wp_err *err)
     }
     copy[eq - word] = '\0';
     const char *name = copy, *address = copy + (eq - word) + 1;
-    if (!wp_name_valid("node", name, err) || !wp_cs_address_valid(address, err)) {
+    char *comma = strchr(address, ',');
+    const char *address2 = NULL;
+    if (comma) {
+        *comma = '\0';
+        address2 = comma + 1;
+    }
+    if (!wp_name_valid("node", name, err) || !wp_cs_address_valid(address, err) ||
+        (address2 && !wp_cs_address_valid(address2, err))) {
         free(copy);
         return false;
     }
     a->node_words[a->n_nodes] = copy;
-    a->nodes[a->n_nodes] = (wp_cs_node){name, (unsigned)a->n_nodes + 1, address};
+    a->nodes[a->n_nodes] = (wp_cs_node){name, (unsigned)a->n_nodes + 1, address, address2};
     a->n_nodes++;
     return true;
 }
@@ -135,11 +152,51 @@ static bool is_option(const char *word, const char *opt)
     return strncmp(word, opt, len) == 0 && (word[len] == '\0' || word[len] == '=');
 }
 
+static bool parse_tls(setup_args *a, const char *v, wp_err *err)
+{
+    if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+        wp_errf(err, WP_E_INVALID, "--qdevice-tls \"%.40s\" is not on or off", v);
+        wp_err_why(err, "corosync-qdevice talks to corosync-qnetd with TLS (on) or without (off)");
+        wp_err_todo(err, "give --qdevice-tls on (the default) or off");
+        return false;
+    }
+    a->quorum.qdevice_tls_off = strcmp(v, "off") == 0;
+    return true;
+}
+
+/* Two nodes without a quorum device: each keeps quorum (two_node) when
+ * the link between them fails; only fencing then decides (FENCING.md). */
+static bool check_tie_breaker(const setup_args *a, wp_err *err)
+{
+    bool dev = a->quorum.qdevice_host && a->quorum.qdevice_host[0];
+    if (a->n_nodes != 2 || dev || a->force)
+        return true;
+    wp_errf(err, WP_E_CONFLICT, "a two-node cluster without a quorum device is refused");
+    wp_err_why(err, "with two_node each node keeps quorum when the link between them fails: "
+                    "both would run the groups unless fence devices power one off first");
+    wp_err_todo(err, "add --qdevice HOST (corosync-qnetd on a third machine), or add --force "
+                     "and create a fence device for each node (wolfpack fence create)");
+    return false;
+}
+
 static bool parse_one(setup_args *a, int argc, char **argv, int *i, wp_err *err)
 {
     const char *w = argv[*i], *v;
     if (strcmp(w, "--force") == 0) {
         a->force = true;
+    } else if (strcmp(w, "--wait-for-all") == 0) {
+        a->quorum.wait_for_all = true;
+    } else if (strcmp(w, "--last-man-standing") == 0) {
+        a->quorum.last_man_standing = true;
+    } else if (strcmp(w, "--auto-tie-breaker") == 0) {
+        a->quorum.auto_tie_breaker = true;
+    } else if (is_option(w, "--qdevice-algorithm")) {
+        return (v = option_value(argc, argv, i, "--qdevice-algorithm", err)) &&
+               (a->quorum.qdevice_algo = v);
+    } else if (is_option(w, "--qdevice-tls")) {
+        return (v = option_value(argc, argv, i, "--qdevice-tls", err)) && parse_tls(a, v, err);
+    } else if (is_option(w, "--qdevice")) {
+        return (v = option_value(argc, argv, i, "--qdevice", err)) && (a->quorum.qdevice_host = v);
     } else if (strcmp(w, "-h") == 0 || strcmp(w, "--help") == 0) {
         a->help = true;
     } else if (is_option(w, "--node")) {
@@ -153,7 +210,9 @@ static bool parse_one(setup_args *a, int argc, char **argv, int *i, wp_err *err)
                parse_token(v, &a->token_ms, err);
     } else if (w[0] == '-') {
         wp_errf(err, WP_E_INVALID, "unknown option \"%.100s\"", w);
-        wp_err_why(err, "cluster create knows --node, --config-dir, --token, --ip and --force");
+        wp_err_why(err, "cluster create knows --node, --config-dir, --token, --ip, "
+                        "--wait-for-all, --last-man-standing, --auto-tie-breaker, --qdevice, "
+                        "--qdevice-algorithm, --qdevice-tls and --force");
         wp_err_todo(err, "see `wolfpack cluster create --help`");
         return false;
     } else if (a->cluster == NULL) {
@@ -312,8 +371,10 @@ static int run(setup_args *a, wp_err *err)
     char *conf_path = NULL, *key_path = NULL, *wpconf_path = NULL, *conf = NULL, *wpconf = NULL;
     unsigned char key[CS_AUTHKEY_BYTES];
     wp_cs_timing timing = wp_cs_timing_for_token(a->token_ms);
-    bool ok = (conf = wp_corosync_conf_render(a->cluster, a->nodes, a->n_nodes, &timing, err)) &&
-              (!a->ip || (wpconf = wp_cluster_conf_render(a->ip, err)));
+    bool ok = (conf = wp_corosync_conf_render_q(a->cluster, a->nodes, a->n_nodes, &timing,
+                                                &a->quorum, err)) &&
+              (!a->ip || (wpconf = wp_cluster_conf_render(a->ip, err))) &&
+              check_tie_breaker(a, err);
     if (ok && (asprintf(&conf_path, "%s/corosync.conf", a->dir) < 0 ||
                asprintf(&key_path, "%s/authkey", a->dir) < 0 ||
                asprintf(&wpconf_path, "%s/" WP_CLUSTER_CONF_FILE, a->dir) < 0)) {

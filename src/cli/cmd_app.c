@@ -900,7 +900,7 @@ static const wp_cli_sub subs[] = {
     {"sp", sub_sp,
      "wolfpack app sp apply SP [--group G] [--single|--plan|--rollback] [--force] [--retries N]\n"
      "                              [--max-failed-nodes N] [--pre-hook PROG] [--post-hook PROG]"},
-    {"task-run", sub_task_run, "wolfpack app task-run ID   (wolfpackd runs it for a node task)"},
+    {"task-run", sub_task_run, NULL}, /* internal: wolfpackd runs it for a node task */
     {"migrate", sub_migrate,
      "wolfpack app migrate APP [--group G | --create-group NAME --ip A/P --name HOST --disk DEV\n"
      "                                --mountpoint M [--fstype T] [--mount-options OPTS]]\n"

@@ -30,7 +30,8 @@ static const char usage_list[] = "wolfpack fence list [--json]";
 static const char usage_show[] = "wolfpack fence show NAME [--json]";
 static const char usage_delete[] = "wolfpack fence delete NAME";
 static const char usage_test[] = "wolfpack fence test NAME [--json]";
-static const char usage_node_fence[] = "wolfpack node fence NODE [--action off|reboot] [--json]";
+static const char usage_node_fence[] =
+    "wolfpack node fence NODE [--action off|reboot | --watchdog] [--json]";
 static const char usage_confirm_down[] = "wolfpack node confirm-down NODE [--json]";
 
 #define AGENT_WAIT "900" /* s: the default reply timeout of agent runs */
@@ -253,16 +254,37 @@ static void print_fenced(const json_t *r, FILE *out)
     print_attempts(r, out);
 }
 
+/* node fence NODE --watchdog: the poison pill (docs/FENCING.md) */
+static int poison(wp_cli *cli, const char *node, bool with_action)
+{
+    if (with_action) {
+        wp_err err = {0};
+        wp_errf(&err, WP_E_INVALID, "--watchdog and --action do not go together");
+        wp_err_why(&err, "a watchdog resets the node: there is no off or reboot to choose");
+        wp_err_todo(&err, "give one of them");
+        return wp_cli_fail(&err);
+    }
+    fprintf(stderr,
+            "WARNING: node %s gets a poison pill: it stops petting its watchdog, which resets "
+            "it within its timeout; everything it runs stops without a clean shut-down.\n",
+            node);
+    char msg[200];
+    snprintf(msg, sizeof msg, "Node %s: poison pill sent; its watchdog resets it", node);
+    return wp_cli_change(cli, "node.poison", json_pack("{s:s}", "name", node), msg);
+}
+
 int wp_cmd_node_fence(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_opt opts[] = {{.name = "--action", .has_value = true}};
+    wp_cli_opt opts[] = {{.name = "--action", .has_value = true}, {.name = "--watchdog"}};
     wp_cli_args a;
     int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 1, usage_node_fence, "node NAME", 1, &a, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage_node_fence, "node NAME", 1, &a, &status))
         return status;
     wp_err err = {0};
     if (!wp_name_valid("node", a.pos[0], &err))
         return wp_cli_fail(&err);
+    if (opts[1].count)
+        return poison(cli, a.pos[0], opts[0].count > 0);
     const char *action = opts[0].count ? opts[0].values[0] : "off";
     fprintf(stderr,
             "WARNING: node %s is powered %s through its fence devices now: everything it runs "

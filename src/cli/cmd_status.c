@@ -513,12 +513,21 @@ static void print_fencing(const json_t *st, FILE *out)
         if (same(wp_json_str(rec, "state"), "failed"))
             fprintf(out, "  %s: lost; fencing FAILED (retried): %s\n", node,
                     dash(wp_json_str(rec, "error")));
+        else if (same(wp_json_str(rec, "state"), "self-fencing"))
+            fprintf(out, "  %s: lost; %s\n", node, dash(wp_json_str(rec, "error")));
         else
             fprintf(out, "  %s: lost; being fenced through its fence devices\n", node);
         fprintf(out,
                 "      its groups wait (%s); if you know %s is off: wolfpack node "
                 "confirm-down %s\n",
                 held, node, node);
+    }
+    json_object_foreach((json_t *)json_object_get(f, "poison"), node, rec)
+    {
+        if (!title)
+            fprintf(out, "\nFencing:\n");
+        title = true;
+        fprintf(out, "  %s: poison pill sent: its watchdog resets it\n", node);
     }
     json_object_foreach((json_t *)json_object_get(f, "down"), node, rec)
     {
@@ -528,9 +537,11 @@ static void print_fencing(const json_t *st, FILE *out)
         if (!title)
             fprintf(out, "\nFencing:\n");
         title = true;
+        const char *how = wp_json_str(rec, "how");
         fprintf(out, "  %s: down (%s)\n", node,
-                same(wp_json_str(rec, "how"), "confirmed") ? "confirmed by the operator"
-                                                           : "fenced");
+                same(how, "confirmed")  ? "confirmed by the operator"
+                : same(how, "watchdog") ? "reset by its watchdog: its deadline passed"
+                                        : "fenced");
     }
 }
 

@@ -31,8 +31,13 @@ int wp_cli_dispatch(wp_cli *cli, int argc, char **argv, const char *noun, const 
     if (argc < 1)
         return wp_cli_usage_error(usage, "missing %s subcommand", noun);
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        for (size_t i = 0; i < nsubs; i++)
-            printf("%s%s\n", i ? "       " : "usage: ", subs[i].usage);
+        bool first = true;
+        for (size_t i = 0; i < nsubs; i++) {
+            if (!subs[i].usage)
+                continue; /* internal: not listed */
+            printf("%s%s\n", first ? "usage: " : "       ", subs[i].usage);
+            first = false;
+        }
         return 0;
     }
     for (size_t i = 0; i < nsubs; i++)

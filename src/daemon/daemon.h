@@ -26,6 +26,9 @@
  *               node.fence; runs in a child, results through a pipe
  *   recovery.c  a lost node with fence devices is fenced before its groups
  *               move (the coordinator holds them); node confirm-down
+ *   wdog.c      watchdog self-fencing: armed when first ready, petted only
+ *               while quorate, corosync answering and this loop running;
+ *               its timeout announced (node.watchdog) for recovery.c
  *   apptask.c   node tasks of `wolfpack app` (app.task): for each task
  *               that names this node, run `wolfpack app task-run ID` in a
  *               child, which answers with app.task.done
@@ -57,6 +60,7 @@
 #define WP_DAEMON_IDLE_TIMEOUT 15     /* s: a connection's first request must come by then */
 #define WP_DAEMON_FRAME_TIMEOUT 15    /* s: a frame begun must be complete by then */
 #define WP_DAEMON_TIMEOUT_MAX 3600    /* s: the largest --idle-timeout / --frame-timeout */
+#define WP_DAEMON_WATCHDOG_TIMEOUT 10 /* s: default --watchdog-timeout */
 #define WP_DAEMON_OUT_HIGH (4u << 20) /* stop reading a client above this */
 
 typedef struct wp_conn wp_conn;
@@ -68,6 +72,7 @@ typedef struct wp_fencer wp_fencer;
 typedef struct wp_recovery wp_recovery;
 typedef struct wp_privsep wp_privsep;
 typedef struct wp_agent_remote wp_agent_remote;
+typedef struct wp_wdog wp_wdog;
 
 #define WP_VIEW_MAX_MEMBERS 1024
 
@@ -99,9 +104,11 @@ typedef struct wp_daemon_opts {
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
-    const char *user;  /* --user: run unprivileged, agents in the root executor */
-    int idle_timeout;  /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
-    int frame_timeout; /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
+    const char *user;     /* --user: run unprivileged, agents in the root executor */
+    int idle_timeout;     /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
+    int frame_timeout;    /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
+    const char *watchdog; /* --watchdog PATH: self-fencing (wdog.c); NULL: none */
+    int watchdog_timeout; /* s, --watchdog-timeout (WP_DAEMON_WATCHDOG_TIMEOUT) */
 } wp_daemon_opts;
 
 typedef struct wp_notify wp_notify; /* notify.c */
@@ -145,6 +152,7 @@ typedef struct wp_daemon {
     wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
     wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
     wp_privsep *privsep;   /* privsep.c: the executor's channel; NULL without --user */
+    wp_wdog *wdog;         /* wdog.c: the watchdog (with --watchdog, once armed) */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
@@ -164,7 +172,8 @@ typedef void (*wp_privsep_done_fn)(wp_daemon *d, bool ok, const wp_err *err);
  * again), writes it and runs corosync-cfgtool -R; done() comes with the
  * result.  false (err): nothing was sent. */
 bool wp_privsep_corosync_write(wp_daemon *d, const char *cluster, const wp_cs_node *nodes, size_t n,
-                               const wp_cs_timing *t, wp_privsep_done_fn done, wp_err *err);
+                               const wp_cs_timing *t, const wp_cs_quorum *q,
+                               wp_privsep_done_fn done, wp_err *err);
 const wp_agent_remote *wp_privsep_remote(const wp_daemon *d);
 void wp_privsep_free(wp_daemon *d); /* close the channel, wait for the executor */
 /* The channel's messages (privexec.c): one packet of at most max bytes
@@ -343,6 +352,12 @@ void wp_recovery_filter(wp_daemon *d, json_t *input); /* drop the held groups */
 /* node.confirm-down: refused for a member; fills in `at` */
 bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err);
 void wp_recovery_free(wp_daemon *d);
+
+/* wdog.c: watchdog self-fencing (docs/FENCING.md) */
+void wp_wdog_tick(wp_daemon *d);    /* every second: arm when ready, announce the timeout */
+void wp_wdog_pet_now(wp_daemon *d); /* before a blocking stop: a full period */
+void wp_wdog_on_poison(wp_daemon *d, const json_t *args); /* node.poison applied */
+void wp_wdog_stop(wp_daemon *d);                          /* clean stop: disarm (magic close) */
 
 /* apptask.c: node tasks of the application setup (app.task) */
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */

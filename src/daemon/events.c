@@ -132,6 +132,7 @@ void wp_events_kick(wp_daemon *d)
 
 static void view_changed(wp_daemon *d)
 {
+    wp_wdog_tick(d); /* arm the watchdog the first time the node is ready */
     if (!d->was_ready && wp_view_ready(d)) {
         wp_apptask_resume(d);
         wp_nodeconf_reconcile(d, false); /* a node.add/remove missed while away */
@@ -171,6 +172,7 @@ static void on_timer(void *data)
     if (wp_view_refresh(d))
         view_changed(d);
     wp_diskfeed_reconcile(d);
+    wp_wdog_tick(d);
     wp_mem_trim();
     wp_events_kick(d);
     qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)TICK_MS * 1000000u, d, on_timer,
@@ -191,6 +193,8 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
         wp_exec_on_report(d, args);
     else if (strcmp(op, "app.task") == 0)
         wp_apptask_on_applied(d, args);
+    else if (strcmp(op, "node.poison") == 0)
+        wp_wdog_on_poison(d, args);
     else if (strcmp(op, "node.add") == 0 || strcmp(op, "cluster.create") == 0 ||
              strcmp(op, "node.remove") == 0) {
         if (wp_view_refresh(d))
@@ -307,8 +311,10 @@ void wp_events_stop(wp_daemon *d)
     }
     wp_mon_free(d->mon);
     d->mon = NULL;
+    wp_wdog_pet_now(d);
     wp_exec_free(d->exec); /* stops what runs here (blocking) */
     d->exec = NULL;
+    wp_wdog_stop(d); /* nothing runs here any more: disarm */
     wp_coord_free(d->coord);
     d->coord = NULL;
     wp_nodeconf_free(d);

@@ -870,8 +870,12 @@ static bool probe_one(wp_daemon *d, const char *name, const char *db_state, bool
         free(pr);
         return false;
     }
-    qb_log(LOG_INFO, "executor: probing %s (the database says %s %s)", pr->resource,
-           stray ? "it is not" : pr->db_state, stray ? "here" : "here");
+    if (stray) /* one a resource at start-up: quiet unless one is found running */
+        qb_log(LOG_DEBUG, "executor: probing %s (placed elsewhere: is it running here?)",
+               pr->resource);
+    else
+        qb_log(LOG_INFO, "executor: probing %s (the database says %s here)", pr->resource,
+               pr->db_state);
     pr->next = d->exec->probes;
     d->exec->probes = pr;
     return true;

@@ -5,6 +5,7 @@
  *             [--read-group GROUP]
  *             [--cluster-name NAME] [--cluster-ip A.B.C.D/P] [--node-name NAME]
  *             [--idle-timeout SEC] [--frame-timeout SEC]
+ *             [--watchdog PATH [--watchdog-timeout SEC]]
  *   wolfpackd --version
  *
  * Start-up: create DIR (0700) and the socket's directory (0755), lock
@@ -48,6 +49,7 @@ static void usage(FILE *out)
                  "                 [--cluster-name NAME]"
                  "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
                  "                 [--idle-timeout SEC] [--frame-timeout SEC] [--user NAME]\n"
+                 "                 [--watchdog PATH [--watchdog-timeout SEC]]\n"
                  "\n"
                  "  --solo               one-node cluster without Corosync\n"
                  "  --state-dir DIR      where cluster.db lives (created 0700)\n"
@@ -70,8 +72,12 @@ static void usage(FILE *out)
                  "  --user NAME          run as NAME; only a small executor process keeps"
                  " root\n"
                  "                       to run the agents (docs/SECURITY.md)\n"
+                 "  --watchdog PATH      self-fencing: pet the watchdog at PATH (e.g.\n"
+                 "                       /dev/watchdog0) only while quorate and healthy\n"
+                 "  --watchdog-timeout SEC  its timeout, 2 to 300 (default 10); must exceed\n"
+                 "                       corosync's token + consensus (docs/FENCING.md)\n"
                  "  --version            print the version (wolfpackd VERSION) and exit\n"
-                 "See docs/DAEMON.md.\n");
+                 "See docs/DAEMON.md and docs/FENCING.md.\n");
 }
 
 /* A timeout option: whole seconds, 1..WP_DAEMON_TIMEOUT_MAX. */
@@ -107,6 +113,8 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
         {"idle-timeout", required_argument, NULL, 'I'},
         {"frame-timeout", required_argument, NULL, 'F'},
         {"user", required_argument, NULL, 'u'},
+        {"watchdog", required_argument, NULL, 'W'},
+        {"watchdog-timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -117,6 +125,7 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
     o->read_group = "wolfpack-read";
     o->idle_timeout = WP_DAEMON_IDLE_TIMEOUT;
     o->frame_timeout = WP_DAEMON_FRAME_TIMEOUT;
+    o->watchdog_timeout = WP_DAEMON_WATCHDOG_TIMEOUT;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
         case 's':
@@ -151,6 +160,21 @@ static bool parse_opts(int argc, char **argv, wp_daemon_opts *o)
             if (!parse_seconds(ch == 'I' ? "--idle-timeout" : "--frame-timeout", optarg,
                                ch == 'I' ? &o->idle_timeout : &o->frame_timeout))
                 return false;
+            break;
+        case 'W':
+            o->watchdog = optarg[0] ? optarg : NULL;
+            break;
+        case 'T':
+            if (!parse_seconds("--watchdog-timeout", optarg, &o->watchdog_timeout))
+                return false;
+            if (o->watchdog_timeout < 2 || o->watchdog_timeout > 300) {
+                fprintf(stderr,
+                        "error: --watchdog-timeout %d is out of range\n"
+                        "  why: the watchdog takes 2 to 300 seconds\n"
+                        "  to do: give e.g. --watchdog-timeout 10\n",
+                        o->watchdog_timeout);
+                return false;
+            }
             break;
         case 'h':
             usage(stdout);

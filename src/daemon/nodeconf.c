@@ -86,10 +86,34 @@ static int family_of(const char *addr)
     return strchr(addr, ':') ? 6 : 4;
 }
 
+/* A cluster that runs two knet links: a node added with one address
+ * would leave corosync.conf unwritable (every node needs both links). */
+static bool check_no_second_link(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    if (d->opts.solo)
+        return true;
+    wp_err ignored = {0};
+    json_t *cs = wp_repl_corosync_nodelist(&ignored);
+    size_t i;
+    json_t *x;
+    bool two = false;
+    json_array_foreach(cs, i, x) two = two || json_object_get(x, "address2") != NULL;
+    json_decref(cs);
+    if (!two)
+        return true;
+    wp_errf(err, WP_E_CONFLICT, "cannot add node '%s' to a cluster with two links",
+            json_string_value(json_object_get(args, "name")));
+    wp_err_why(err, "corosync runs knet link 1 (ring1_addr) too, and node add takes one address");
+    wp_err_todo(err, "write corosync.conf with `wolfpack cluster create` and every node's two "
+                     "addresses (NAME=ADDRESS,ADDRESS2), copy it to every node and restart "
+                     "corosync, then add the node to the database");
+    return false;
+}
+
 static bool check_add(wp_daemon *d, json_t *args, wp_err *err)
 {
     const char *addr = json_string_value(json_object_get(args, "address"));
-    if (!wp_cs_address_valid(addr, err))
+    if (!wp_cs_address_valid(addr, err) || !check_no_second_link(d, args, err))
         return false;
     json_t *nodes = wp_db_node_list(d->db, err);
     if (!nodes)
@@ -221,23 +245,56 @@ static int by_id(const void *a, const void *b)
     return x->nodeid < y->nodeid ? -1 : x->nodeid > y->nodeid;
 }
 
+/* The second address (ring1_addr) corosync runs for node id, or NULL. */
+static const char *running_address2(const json_t *cs_nodes, json_int_t id)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(cs_nodes, i, x)
+    {
+        if (json_integer_value(json_object_get(x, "id")) == id)
+            return json_string_value(json_object_get(x, "address2"));
+    }
+    return NULL;
+}
+
+/* corosync's running votequorum options and quorum device (q's strings
+ * point into rq, which the caller frees) */
+static void running_quorum(const json_t *rq, wp_cs_quorum *q)
+{
+    q->wait_for_all = json_is_true(json_object_get(rq, "wait_for_all"));
+    q->last_man_standing = json_is_true(json_object_get(rq, "last_man_standing"));
+    q->auto_tie_breaker = json_is_true(json_object_get(rq, "auto_tie_breaker"));
+    q->qdevice_host = json_string_value(json_object_get(rq, "qdevice_host"));
+    q->qdevice_algo = json_string_value(json_object_get(rq, "qdevice_algorithm"));
+    const char *tls = json_string_value(json_object_get(rq, "qdevice_tls"));
+    q->qdevice_tls_off = tls && (strcmp(tls, "off") == 0 || strcmp(tls, "0") == 0);
+}
+
 /* What the file is made of: the cluster's name, the database's nodes by
- * id, corosync's running timing.  The strings belong to st and nodes. */
+ * id (with the second addresses corosync runs), corosync's running timing,
+ * votequorum options and quorum device (kept: they are set by `cluster
+ * create` or by hand, and not in the database).  The strings belong to
+ * st, rq, nodes and cs_nodes. */
 typedef struct conf_input {
     json_t *st; /* wp_db_status: the cluster's name */
+    json_t *rq; /* wp_repl_corosync_quorum */
     const char *cluster;
     wp_cs_node *cs;
     size_t n;
     wp_cs_timing timing;
+    wp_cs_quorum quorum;
 } conf_input;
 
 static void input_free(conf_input *in)
 {
     free(in->cs);
+    json_decref(in->rq);
     json_decref(in->st);
 }
 
-static bool input_collect(wp_daemon *d, const json_t *nodes, conf_input *in, wp_err *err)
+static bool input_collect(wp_daemon *d, const json_t *nodes, const json_t *cs_nodes, conf_input *in,
+                          wp_err *err)
 {
     unsigned token = 0, iv = 0, to = 0;
     *in = (conf_input){.st = wp_db_status(d->db, err), .n = json_array_size(nodes)};
@@ -246,7 +303,8 @@ static bool input_collect(wp_daemon *d, const json_t *nodes, conf_input *in, wp_
     in->cs = calloc(in->n ? in->n : 1, sizeof *in->cs);
     if (!in->cs)
         wp_errf(err, WP_E_INTERNAL, "out of memory");
-    if (!in->st || !in->cs || !wp_repl_corosync_timing(&token, &iv, &to, err)) {
+    if (!in->st || !in->cs || !wp_repl_corosync_timing(&token, &iv, &to, err) ||
+        !(in->rq = wp_repl_corosync_quorum(err))) {
         input_free(in);
         return false;
     }
@@ -257,20 +315,24 @@ static bool input_collect(wp_daemon *d, const json_t *nodes, conf_input *in, wp_
         in->cs[i].name = json_string_value(json_object_get(x, "name"));
         in->cs[i].address = json_string_value(json_object_get(x, "address"));
         in->cs[i].nodeid = (unsigned)json_integer_value(json_object_get(x, "id"));
+        in->cs[i].address2 =
+            running_address2(cs_nodes, json_integer_value(json_object_get(x, "id")));
     }
     qsort(in->cs, in->n, sizeof *in->cs, by_id);
     in->timing =
         (wp_cs_timing){.token_ms = token, .knet_ping_interval_ms = iv, .knet_ping_timeout_ms = to};
+    running_quorum(in->rq, &in->quorum);
     return true;
 }
 
-/* Render the file for the database's nodes and corosync's running timing. */
-static char *render(wp_daemon *d, const json_t *nodes, wp_err *err)
+/* Render the file for the database's nodes with corosync's running timing,
+ * second addresses, votequorum options and quorum device. */
+static char *render(wp_daemon *d, const json_t *nodes, const json_t *cs_nodes, wp_err *err)
 {
     conf_input in;
-    if (!input_collect(d, nodes, &in, err))
+    if (!input_collect(d, nodes, cs_nodes, &in, err))
         return NULL;
-    char *text = wp_corosync_conf_render(in.cluster, in.cs, in.n, &in.timing, err);
+    char *text = wp_corosync_conf_render_q(in.cluster, in.cs, in.n, &in.timing, &in.quorum, err);
     input_free(&in);
     return text;
 }
@@ -293,12 +355,13 @@ static void remote_done(wp_daemon *d, bool ok, const wp_err *err)
 }
 
 /* --user: hand the rewrite to the executor. */
-static bool remote_rewrite(wp_daemon *d, const json_t *nodes, wp_err *err)
+static bool remote_rewrite(wp_daemon *d, const json_t *nodes, const json_t *cs_nodes, wp_err *err)
 {
     conf_input in;
-    if (!input_collect(d, nodes, &in, err))
+    if (!input_collect(d, nodes, cs_nodes, &in, err))
         return false;
-    bool ok = wp_privsep_corosync_write(d, in.cluster, in.cs, in.n, &in.timing, remote_done, err);
+    bool ok = wp_privsep_corosync_write(d, in.cluster, in.cs, in.n, &in.timing, &in.quorum,
+                                        remote_done, err);
     input_free(&in);
     if (ok) {
         d->nodeconf->remote_busy = true;
@@ -497,8 +560,8 @@ static void rewrite(wp_daemon *d, bool after_change)
         qb_log(LOG_DEBUG, "nodeconf: corosync already runs the database's %zu node(s)",
                json_array_size(db_nodes));
     } else if (cs_nodes && d->privsep) {
-        remote_rewrite(d, db_nodes, &err);
-    } else if (cs_nodes && (text = render(d, db_nodes, &err)) != NULL &&
+        remote_rewrite(d, db_nodes, cs_nodes, &err);
+    } else if (cs_nodes && (text = render(d, db_nodes, cs_nodes, &err)) != NULL &&
                write_atomic(conf_path(), text, &err)) {
         qb_log(LOG_NOTICE, "nodeconf: wrote %s (%zu node(s)); reloading corosync", conf_path(),
                json_array_size(db_nodes));

@@ -226,6 +226,13 @@ bool wp_privsep_start(wp_daemon *d, wp_err *err)
         wp_err_todo(err, "start wolfpackd as root, or leave --user out");
         return false;
     }
+    if (d->opts.watchdog) {
+        wp_errf(err, WP_E_INVALID, "--user and --watchdog cannot be used together yet");
+        wp_err_why(err, "the watchdog device is root's, and the executor does not open and pet "
+                        "it for the unprivileged daemon yet");
+        wp_err_todo(err, "leave out --user on a node with a watchdog, or --watchdog");
+        return false;
+    }
     if (!lookup_account(&d->opts, &a, err) || !own_state_dir(d->opts.state_dir, &a, err) ||
         !prepare_socket_dir(d->opts.socket_path, &a, err))
         return false;
@@ -465,20 +472,42 @@ bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn d
     return true;
 }
 
+/* A node of corosync.write: {name, id, address[, address2]}. */
+static json_t *node_json(const wp_cs_node *n)
+{
+    json_t *o = json_pack("{s:s, s:I, s:s}", "name", n->name ? n->name : "", "id",
+                          (json_int_t)n->nodeid, "address", n->address ? n->address : "");
+    if (o && n->address2 && n->address2[0])
+        json_object_set_new(o, "address2", json_string(n->address2));
+    return o;
+}
+
+/* The quorum of corosync.write: the votequorum options and the device. */
+static json_t *quorum_json(const wp_cs_quorum *q)
+{
+    json_t *o = json_pack("{s:b, s:b, s:b, s:b}", "wait_for_all", q->wait_for_all,
+                          "last_man_standing", q->last_man_standing, "auto_tie_breaker",
+                          q->auto_tie_breaker, "qdevice_tls_off", q->qdevice_tls_off);
+    if (o && q->qdevice_host && q->qdevice_host[0])
+        json_object_set_new(o, "qdevice_host", json_string(q->qdevice_host));
+    if (o && q->qdevice_algo && q->qdevice_algo[0])
+        json_object_set_new(o, "qdevice_algorithm", json_string(q->qdevice_algo));
+    return o;
+}
+
 bool wp_privsep_corosync_write(wp_daemon *d, const char *cluster, const wp_cs_node *nodes, size_t n,
-                               const wp_cs_timing *t, wp_privsep_done_fn done, wp_err *err)
+                               const wp_cs_timing *t, const wp_cs_quorum *q,
+                               wp_privsep_done_fn done, wp_err *err)
 {
     wp_privsep *ps = d->privsep;
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list,
-                              json_pack("{s:s, s:I, s:s}", "name", nodes[i].name, "id",
-                                        (json_int_t)nodes[i].nodeid, "address", nodes[i].address));
-    json_t *msg = json_pack("{s:s, s:I, s:s, s:o, s:I, s:I, s:I}", "req", "corosync.write", "id",
-                            (json_int_t)ps->next_id, "cluster_name", cluster ? cluster : "",
+        json_array_append_new(list, node_json(&nodes[i]));
+    json_t *msg = json_pack("{s:s, s:I, s:s, s:o, s:I, s:I, s:I, s:o}", "req", "corosync.write",
+                            "id", (json_int_t)ps->next_id, "cluster_name", cluster ? cluster : "",
                             "nodes", list, "token_ms", (json_int_t)t->token_ms, "ping_interval_ms",
                             (json_int_t)t->knet_ping_interval_ms, "ping_timeout_ms",
-                            (json_int_t)t->knet_ping_timeout_ms);
+                            (json_int_t)t->knet_ping_timeout_ms, "quorum", quorum_json(q));
     pending *p = calloc(1, sizeof *p);
     if (!p || !msg || ps->gone || !wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG)) {
         free(p);

@@ -2,9 +2,10 @@
  * recovery.c -- recovery waits for proof (docs/FENCING.md).
  *
  * A node that is not a member of the quorate partition, that has at least
- * one fence device, and for which the database holds no proof that it is
- * down (node-down:NODE: fenced by a device, or confirmed by hand) is
- * **unproven**: the groups it owns or runs a resource of are held, that is
+ * one fence device or a watchdog (watchdog:NODE, announced by its wolfpackd:
+ * wdog.c), and for which the database holds no proof that it is down
+ * (node-down:NODE: fenced by a device, confirmed by hand, or its watchdog's
+ * deadline passed) is **unproven**: the groups it owns or runs a resource of are held, that is
  * left out of the scheduler's input, so no decision moves them and nothing
  * of them starts elsewhere.  The coordinator calls two functions:
  *
@@ -17,10 +18,15 @@
  *                       on success node.down {how: fenced}; a failure is
  *                       retried every RETRY_MS; a member with records gets
  *                       node.rejoined (its proof is spent)
+ *                       a node with a watchdog of timeout T that has been
+ *                       lost (seen by this coordinator) for WATCHDOG_FACTOR
+ *                       x T gets node.down {how: watchdog}: it has reset
+ *                       itself by then (the timing argument: FENCING.md);
+ *                       until then node.fencing {self-fencing} says so
  *   wp_recovery_filter  the input without the held groups
  *
  * `wolfpack node confirm-down NODE` (node.confirm-down) is the operator's
- * proof.  A node without any fence device is never held: fencing is
+ * proof.  A node without any fence device or watchdog is never held: fencing is
  * opt-in per node in this step (recovery then goes on as before).  The
  * state here (running jobs, the next retry) is this coordinator's only;
  * the records in the database are what every node's status shows.
@@ -33,12 +39,17 @@
 #include "daemon.h"
 
 #define RETRY_MS 5000
+#define WATCHDOG_FACTOR 2 /* a lost node with a watchdog is down after 2 x its timeout */
+#define TICK_GAP_MS 3000  /* no tick for this long: this node did not watch (not coordinating) */
 
 typedef struct lost_node {
     char name[64];
     bool running;     /* a fencing job is out */
     uint64_t next_ms; /* monotonic: not before this */
     int failures;
+    uint64_t lost_ms;   /* monotonic: first seen lost by this coordinator; 0 a member */
+    bool waiting_noted; /* node.fencing {self-fencing} sent for this loss */
+    bool proof_sent;    /* node.down {watchdog} sent for this loss */
     struct lost_node *next;
 } lost_node;
 
@@ -47,6 +58,7 @@ struct wp_recovery {
     json_t *needed; /* {node: true}: unproven nodes that hold a group (last run) */
     char *held_sig; /* the held groups last logged */
     bool rejoin_inflight;
+    uint64_t last_tick_ms; /* monotonic: the last wp_recovery_tick */
 };
 
 static uint64_t mono_ms(void)
@@ -109,6 +121,13 @@ static bool has_devices(wp_daemon *d, const char *node)
     return any;
 }
 
+/* The node's announced watchdog timeout in seconds; 0: none. */
+static int watchdog_timeout(const json_t *status, const char *node)
+{
+    const json_t *rec = json_object_get(json_object_get(status, "watchdog"), node);
+    return (int)json_integer_value(json_object_get(rec, "timeout"));
+}
+
 /* The names of the unproven nodes ({name: true}); NULL on a read error. */
 static json_t *unproven(wp_daemon *d, const json_t *status)
 {
@@ -121,7 +140,8 @@ static json_t *unproven(wp_daemon *d, const json_t *status)
     {
         const char *name = json_string_value(json_object_get(n, "name"));
         if (name && !node_is_member(d, n) &&
-            !json_object_get(json_object_get(status, "down"), name) && has_devices(d, name))
+            !json_object_get(json_object_get(status, "down"), name) &&
+            (watchdog_timeout(status, name) > 0 || has_devices(d, name)))
             json_object_set_new(out, name, json_true());
     }
     json_decref(nodes);
@@ -242,6 +262,60 @@ static void clear_rejoined(wp_daemon *d, wp_recovery *r, const json_t *status)
     json_decref(nodes);
 }
 
+/* The node is down by its watchdog once WATCHDOG_FACTOR x T has passed
+ * since it was lost; until then say what it waits for.  true: proven (or
+ * the proof is on its way), nothing else to do. */
+static bool watchdog_wait(wp_daemon *d, lost_node *n, int timeout, uint64_t now)
+{
+    uint64_t wait_ms = (uint64_t)WATCHDOG_FACTOR * (uint64_t)timeout * 1000u;
+    if (n->proof_sent)
+        return true;
+    if (now >= n->lost_ms + wait_ms) {
+        char detail[200];
+        snprintf(detail, sizeof detail,
+                 "lost %llu ms ago; its watchdog (timeout %d s) has reset it by now",
+                 (unsigned long long)(now - n->lost_ms), timeout);
+        qb_log(LOG_NOTICE, "recovery: node %s is down by its watchdog: %s", n->name, detail);
+        n->proof_sent = true;
+        submit(d, json_pack("{s:s, s:{s:s, s:s, s:I, s:s}}", "op", "node.down", "args", "name",
+                            n->name, "how", "watchdog", "at", (json_int_t)time(NULL), "detail",
+                            detail));
+        return true;
+    }
+    if (!n->waiting_noted && !n->running) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "waits %llu s for its watchdog (timeout %d s) to reset it",
+                 (unsigned long long)((n->lost_ms + wait_ms - now + 999) / 1000), timeout);
+        qb_log(LOG_WARNING, "recovery: node %s is lost: its groups wait: %s", n->name, msg);
+        n->waiting_noted = true;
+        record_fencing(d, n->name, "self-fencing", msg);
+    }
+    return false;
+}
+
+/* Lost since when: set at the first sight of a loss, cleared for members.
+ * After a gap in the ticks (this node was not coordinating, or stuck) what
+ * it saw before is forgotten: a node may have come back and been lost
+ * again meanwhile, and counting from the old loss would be too early. */
+static void track_losses(wp_recovery *r, const json_t *lost, uint64_t now)
+{
+    bool gap = r->last_tick_ms == 0 || now > r->last_tick_ms + TICK_GAP_MS;
+    r->last_tick_ms = now;
+    for (lost_node *n = r->nodes; n; n = n->next)
+        if ((gap || !json_object_get(lost, n->name)) && !n->running) {
+            n->lost_ms = 0;
+            n->waiting_noted = n->proof_sent = false;
+        }
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)lost, name, v)
+    {
+        lost_node *n = lost_get(r, name);
+        if (n && !n->lost_ms)
+            n->lost_ms = now;
+    }
+}
+
 void wp_recovery_tick(wp_daemon *d)
 {
     wp_recovery *r = ctx(d);
@@ -253,12 +327,17 @@ void wp_recovery_tick(wp_daemon *d)
     uint64_t now = mono_ms();
     if (status)
         clear_rejoined(d, r, status);
+    if (lost)
+        track_losses(r, lost, now);
     json_object_foreach(lost, name, v)
     {
         if (!json_object_get(r->needed, name))
             continue; /* it holds no group: nothing to protect */
         lost_node *n = lost_get(r, name);
-        if (n && !n->running && now >= n->next_ms)
+        int timeout = watchdog_timeout(status, name);
+        if (!n || (timeout > 0 && watchdog_wait(d, n, timeout, now)))
+            continue;
+        if (!n->running && now >= n->next_ms && has_devices(d, name))
             fence_start(d, n);
     }
     json_decref(lost);

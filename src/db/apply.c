@@ -63,6 +63,9 @@ static const op_handler handlers[] = {
     {"node.fencing", db_op_node_fencing},
     {"node.down", db_op_node_down},
     {"node.rejoined", db_op_node_rejoined},
+    {"node.watchdog", db_op_node_watchdog},
+    {"node.poison", db_op_node_poison},
+    {"node.unpoison", db_op_node_unpoison},
 };
 
 static db_op_fn handler_find(const char *op)

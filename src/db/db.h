@@ -246,12 +246,22 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err);
 /*
  * Recovery waits for proof (docs/FENCING.md): what the coordinator does
  * about a lost node, and the proof that it is down.
- *   node.fencing      {name, state: fencing|failed, at, error?}  (wolfpackd)
- *   node.down         {name, how: fenced|confirmed, at, detail?} (wolfpackd)
+ *   node.fencing      {name, state: fencing|failed|self-fencing, at, error?}
+ *   node.down         {name, how: fenced|confirmed|watchdog, at, detail?}
  *   node.confirm-down {name, at}  the operator's word (at: wolfpackd fills it)
  *   node.rejoined     {name}      a member again: its records go (wolfpackd)
- * wp_db_fence_status: {"fencing": {node: rec}, "down": {node: rec}}.
+ *   node.watchdog     {name, timeout}  the node's watchdog resets it within
+ *                     timeout s once not petted (0: it has none); kept
+ *   node.poison       {name}  the poison pill: the node stops petting its
+ *                     watchdog (`node fence NODE --watchdog`); a node with no
+ *                     announced watchdog is refused
+ *   node.unpoison     {name}  the node, ready again, clears a pill it did not
+ *                     swallow in this life (wolfpackd)
+ * (all but confirm-down are sent by wolfpackd only)
+ * wp_db_fence_status: {"fencing": {node: rec}, "down": {node: rec},
+ *                      "watchdog": {node: {node, timeout}}, "poison": {node: {node}}}.
  */
+#define WP_DB_WATCHDOG_MAX 3600
 json_t *wp_db_fence_status(wp_db *db, wp_err *err);
 
 /* The scheduler's input (docs/SCHEDULER.md, the fixture format) built from

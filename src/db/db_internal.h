@@ -134,6 +134,9 @@ bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_down(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_confirm_down(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_watchdog(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_poison(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_node_unpoison(wp_db *db, const json_t *args, wp_err *err);
 
 /* A history (JSON array text of unix times, NULL = empty) with `at`
  * appended, keeping the last WP_DB_HISTORY_MAX entries; malloc'd. */

@@ -11,15 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *db_group_name(wp_db *db, const char *name, wp_err *err)
+/* The stored spelling of `kind` NAME (sql: its name column, ?1 = name), or
+ * NULL with NOT FOUND (what to do: todo) or an SQL error. */
+static char *stored_name(wp_db *db, const char *sql, const char *kind, const char *name,
+                         const char *todo, wp_err *err)
 {
     char *stored = NULL;
-    if (db_text(db, "SELECT name FROM grp WHERE name = ?1", name, &stored, err) == 0) {
-        wp_errf(err, WP_E_NOTFOUND, "group '%.100s' does not exist", name);
-        wp_err_why(err, "the cluster has no group of that name");
-        wp_err_todo(err, "list the groups with 'wolfpack group list', or create it first");
+    if (db_text(db, sql, name, &stored, err) == 0) {
+        wp_errf(err, WP_E_NOTFOUND, "%s '%.100s' does not exist", kind, name);
+        wp_err_why(err, "the cluster has no %s of that name", kind);
+        wp_err_todo(err, "%s", todo);
     }
     return stored;
+}
+
+char *db_group_name(wp_db *db, const char *name, wp_err *err)
+{
+    return stored_name(db, "SELECT name FROM grp WHERE name = ?1", "group", name,
+                       "list the groups with 'wolfpack group list', or create it first", err);
 }
 
 char *db_resource_group(wp_db *db, const char *name, char **stored, wp_err *err)
@@ -56,13 +65,8 @@ char *db_resource_group(wp_db *db, const char *name, char **stored, wp_err *err)
 
 char *db_node_name(wp_db *db, const char *name, wp_err *err)
 {
-    char *stored = NULL;
-    if (db_text(db, "SELECT name FROM node WHERE name = ?1", name, &stored, err) == 0) {
-        wp_errf(err, WP_E_NOTFOUND, "node '%s' does not exist", name);
-        wp_err_why(err, "the cluster has no node of that name");
-        wp_err_todo(err, "list the nodes with 'wolfpack node list'");
-    }
-    return stored;
+    return stored_name(db, "SELECT name FROM node WHERE name = ?1", "node", name,
+                       "list the nodes with 'wolfpack node list'", err);
 }
 
 char *db_names_text(wp_db *db, const char *sql, const char *key, const char *what, bool *failed,

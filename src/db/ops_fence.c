@@ -331,9 +331,14 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err)
  *
  *   fencing:NODE    {"node", "state": "fencing"|"failed", "at", "error"?}
  *                   what the coordinator is doing about a lost node
- *   node-down:NODE  {"node", "how": "fenced"|"confirmed", "at", "detail"?}
- *                   the proof: fenced by a device, or confirmed by hand;
- *                   removed when the node is a member again
+ *   node-down:NODE  {"node", "how": "fenced"|"confirmed"|"watchdog", "at",
+ *                   "detail"?} the proof: fenced by a device, confirmed by
+ *                   hand, or its watchdog's deadline passed; removed when
+ *                   the node is a member again
+ *   watchdog:NODE   {"node", "timeout"} the node pets a watchdog that resets
+ *                   it within timeout seconds once it stops (its wolfpackd
+ *                   announces it; timeout 0 removes it)
+ *   poison:NODE     {"node"} the poison pill: the node stops petting
  */
 
 static char *state_key(const char *prefix, const char *node)
@@ -377,12 +382,18 @@ static bool one_of(const char *v, const char *a, const char *b)
     return v && (strcmp(v, a) == 0 || strcmp(v, b) == 0);
 }
 
+static bool one_of3(const char *v, const char *a, const char *b, const char *c)
+{
+    return one_of(v, a, b) || (v && strcmp(v, c) == 0);
+}
+
 bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *state = json_string_value(json_object_get(args, "state"));
-    if (!one_of(state, "fencing", "failed"))
-        return bad(err, "bad fencing state", "node.fencing takes state fencing or failed",
-                   "send state fencing or failed");
+    if (!one_of3(state, "fencing", "failed", "self-fencing"))
+        return bad(err, "bad fencing state",
+                   "node.fencing takes state fencing, failed or self-fencing",
+                   "send state fencing, failed or self-fencing");
     char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
     char *key = node ? state_key("fencing:", node) : NULL;
     json_t *rec =
@@ -415,9 +426,9 @@ static bool node_down(wp_db *db, const json_t *args, const char *how, wp_err *er
 bool db_op_node_down(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *how = json_string_value(json_object_get(args, "how"));
-    if (!one_of(how, "fenced", "confirmed"))
-        return bad(err, "bad proof", "node.down takes how fenced or confirmed",
-                   "send how fenced or confirmed");
+    if (!one_of3(how, "fenced", "confirmed", "watchdog"))
+        return bad(err, "bad proof", "node.down takes how fenced, confirmed or watchdog",
+                   "send how fenced, confirmed or watchdog");
     return node_down(db, args, how, err);
 }
 
@@ -434,16 +445,84 @@ bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err)
     return ok;
 }
 
-/* {"fencing": {node: rec}, "down": {node: rec}} */
+/* node.watchdog {name, timeout}: the node's self-fence time (0: none) */
+bool db_op_node_watchdog(wp_db *db, const json_t *args, wp_err *err)
+{
+    json_int_t timeout = json_integer_value(json_object_get(args, "timeout"));
+    if (timeout < 0 || timeout > WP_DB_WATCHDOG_MAX)
+        return bad(err, "bad watchdog timeout", "node.watchdog takes 0 to 3600 seconds",
+                   "send a timeout from 0 (no watchdog) to 3600");
+    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *key = node ? state_key("watchdog:", node) : NULL;
+    json_t *rec = key ? json_pack("{s:s, s:I}", "node", node, "timeout", timeout) : NULL;
+    bool ok = rec && (timeout == 0 ? del(db, "watchdog:", node, err)
+                                   : put(db, key, rec, "record a node's watchdog", err));
+    json_decref(rec);
+    free(key);
+    free(node);
+    return ok;
+}
+
+bool db_op_node_poison(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *wkey = node ? state_key("watchdog:", node) : NULL;
+    char *key = node ? state_key("poison:", node) : NULL;
+    json_t *rec = key ? json_pack("{s:s}", "node", node) : NULL;
+    const char *vals[1] = {wkey};
+    bool has_watchdog = false;
+    sqlite3_stmt *st = wkey ? db_stmt(db, "SELECT 1 FROM meta WHERE key = ?1", err) : NULL;
+    if (st) {
+        sqlite3_bind_text(st, 1, vals[0], -1, SQLITE_STATIC);
+        has_watchdog = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+    }
+    bool ok = rec && st;
+    if (ok && !has_watchdog) {
+        ok = false;
+        wp_errf(err, WP_E_CONFLICT, "node %s has no watchdog", node);
+        wp_err_why(err,
+                   "a poison pill makes a node stop petting its watchdog, and %s announced "
+                   "none (wolfpackd --watchdog)",
+                   node);
+        wp_err_todo(err, "fence it through its fence devices: wolfpack node fence %s", node);
+    }
+    ok = ok && put(db, key, rec, "record a poison pill", err);
+    json_decref(rec);
+    free(key);
+    free(wkey);
+    free(node);
+    return ok;
+}
+
+bool db_op_node_unpoison(wp_db *db, const json_t *args, wp_err *err)
+{
+    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    bool ok = node && del(db, "poison:", node, err);
+    free(node);
+    return ok;
+}
+
+static const char *status_section(const char *key)
+{
+    return key[0] == 'f'   ? "fencing"
+           : key[0] == 'w' ? "watchdog"
+           : key[0] == 'p' ? "poison"
+                           : "down";
+}
+
+/* {"fencing": {node: rec}, "down": {node: rec}, "watchdog": {node: rec}} */
 json_t *wp_db_fence_status(wp_db *db, wp_err *err)
 {
     sqlite3_stmt *st = db_stmt(db,
                                "SELECT key, value FROM meta WHERE substr(key, 1, 8) = 'fencing:'"
-                               " OR substr(key, 1, 10) = 'node-down:' ORDER BY key",
+                               " OR substr(key, 1, 10) = 'node-down:'"
+                               " OR substr(key, 1, 9) = 'watchdog:'"
+                               " OR substr(key, 1, 7) = 'poison:' ORDER BY key",
                                err);
     if (!st)
         return NULL;
-    json_t *out = json_pack("{s:{}, s:{}}", "fencing", "down");
+    json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{}}", "fencing", "down", "watchdog", "poison");
     int rc;
     while (out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *k = (const char *)sqlite3_column_text(st, 0);
@@ -451,7 +530,7 @@ json_t *wp_db_fence_status(wp_db *db, wp_err *err)
         json_t *v = t ? json_loads(t, 0, NULL) : NULL;
         const char *node = json_string_value(json_object_get(v, "node"));
         if (node)
-            json_object_set(json_object_get(out, k[0] == 'f' ? "fencing" : "down"), node, v);
+            json_object_set(json_object_get(out, status_section(k)), node, v);
         json_decref(v);
     }
     if (out && rc != SQLITE_DONE) {

@@ -12,6 +12,7 @@
 #include "model.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,86 @@ static bool check_against_earlier(const wp_cs_node *nodes, size_t i, wp_err *err
     return true;
 }
 
+static bool has2(const wp_cs_node *nd)
+{
+    return nd->address2 != NULL && nd->address2[0] != '\0';
+}
+
+/* Link 1: all nodes or none, valid, one family, no address used twice. */
+static bool check_links(const wp_cs_node *nodes, size_t n, wp_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const wp_cs_node *a = &nodes[i];
+        if (has2(a) != has2(&nodes[0])) {
+            wp_errf(err, WP_E_INVALID, "node %s has a second address and node %s has none",
+                    has2(a) ? a->name : nodes[0].name, has2(a) ? nodes[0].name : a->name);
+            wp_err_why(err, "a corosync link (knet link 1) joins every node");
+            wp_err_todo(err, "give every node a second address (NAME=ADDRESS,ADDRESS2), or none");
+            return false;
+        }
+        if (!has2(a))
+            continue;
+        if (!wp_cs_address_valid(a->address2, err))
+            return false;
+        if (address_family(a->address2) != address_family(nodes[0].address2)) {
+            wp_errf(err, WP_E_INVALID,
+                    "node %s has a second address of another family than node %s", a->name,
+                    nodes[0].name);
+            wp_err_why(err, "a corosync link uses one address family (IPv4 or IPv6) for all nodes");
+            wp_err_todo(err, "give all second addresses in one family");
+            return false;
+        }
+        for (size_t j = 0; j < n; j++) {
+            if (strcmp(a->address2, nodes[j].address) == 0 ||
+                (j < i && strcmp(a->address2, nodes[j].address2) == 0)) {
+                wp_errf(err, WP_E_INVALID, "the second address %s of node %s is used twice",
+                        a->address2, a->name);
+                wp_err_why(err, "every link needs its own address on every node");
+                wp_err_todo(err, "give each node a second address of its own, on another "
+                                 "network than the first");
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool host_valid(const char *host)
+{
+    size_t len = strlen(host);
+    if (len == 0 || len > 253)
+        return false;
+    for (const char *c = host; *c; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '.' || *c == '-' || *c == ':'))
+            return false;
+    return true;
+}
+
+static bool check_quorum(const wp_cs_quorum *q, wp_err *err)
+{
+    bool dev = q->qdevice_host != NULL && q->qdevice_host[0] != '\0';
+    if (dev && !host_valid(q->qdevice_host)) {
+        wp_errf(err, WP_E_INVALID, "bad quorum device host \"%.100s\"", q->qdevice_host);
+        wp_err_why(err, "it must be a host name or an address (letters, digits, '.', '-', ':')");
+        wp_err_todo(err, "name the host where corosync-qnetd runs");
+        return false;
+    }
+    if (dev && q->qdevice_algo != NULL && strcmp(q->qdevice_algo, "ffsplit") != 0 &&
+        strcmp(q->qdevice_algo, "lms") != 0) {
+        wp_errf(err, WP_E_INVALID, "unknown quorum device algorithm \"%.40s\"", q->qdevice_algo);
+        wp_err_why(err, "corosync-qdevice knows ffsplit and lms");
+        wp_err_todo(err, "use ffsplit (the default, for an even number of nodes) or lms");
+        return false;
+    }
+    if (dev && q->auto_tie_breaker) {
+        wp_errf(err, WP_E_INVALID, "auto_tie_breaker and a quorum device do not go together");
+        wp_err_why(err, "votequorum disables the quorum device when auto_tie_breaker is set");
+        wp_err_todo(err, "choose one tie-breaker: the quorum device, or auto_tie_breaker");
+        return false;
+    }
+    return true;
+}
+
 static bool check_all(const char *cluster_name, const wp_cs_node *nodes, size_t n,
                       const wp_cs_timing *timing, wp_err *err)
 {
@@ -185,6 +266,8 @@ static bool check_all(const char *cluster_name, const wp_cs_node *nodes, size_t 
         if (!check_node(&nodes[i], err) || !check_against_earlier(nodes, i, err))
             return false;
     }
+    if (!check_links(nodes, n, err))
+        return false;
     wp_cs_timing none = {0};
     return check_timing(timing != NULL ? timing : &none, err);
 }
@@ -227,11 +310,36 @@ static void emit_logging(FILE *f)
           f);
 }
 
-static void emit_quorum(FILE *f, size_t n)
+static void emit_qdevice(FILE *f, const wp_cs_quorum *q)
 {
+    fprintf(f,
+            "\n    device {\n"
+            "        model: net\n"
+            "        votes: 1\n"
+            "        net {\n"
+            "            host: %s\n"
+            "            algorithm: %s\n"
+            "            tls: %s\n"
+            "        }\n"
+            "    }\n",
+            q->qdevice_host, q->qdevice_algo ? q->qdevice_algo : "ffsplit",
+            q->qdevice_tls_off ? "off" : "on");
+}
+
+static void emit_quorum(FILE *f, size_t n, const wp_cs_quorum *q)
+{
+    bool dev = q->qdevice_host != NULL && q->qdevice_host[0] != '\0';
     fputs("quorum {\n    provider: corosync_votequorum\n", f);
-    if (n == 2)
+    if (n == 2 && !dev) /* a device is the tie-breaker: no two_node with it */
         fputs("    two_node: 1\n", f);
+    if (q->wait_for_all)
+        fputs("    wait_for_all: 1\n", f);
+    if (q->last_man_standing)
+        fputs("    last_man_standing: 1\n", f);
+    if (q->auto_tie_breaker)
+        fputs("    auto_tie_breaker: 1\n", f);
+    if (dev)
+        emit_qdevice(f, q);
     fputs("}\n\n", f);
 }
 
@@ -243,9 +351,11 @@ static void emit_nodelist(FILE *f, const wp_cs_node *nodes, size_t n)
                 "%s    node {\n"
                 "        name: %s\n"
                 "        nodeid: %u\n"
-                "        ring0_addr: %s\n"
-                "    }\n",
+                "        ring0_addr: %s\n",
                 i ? "\n" : "", nodes[i].name, nodes[i].nodeid, nodes[i].address);
+        if (has2(&nodes[i]))
+            fprintf(f, "        ring1_addr: %s\n", nodes[i].address2);
+        fputs("    }\n", f);
     }
     fputs("}\n", f);
 }
@@ -253,7 +363,16 @@ static void emit_nodelist(FILE *f, const wp_cs_node *nodes, size_t n)
 char *wp_corosync_conf_render(const char *cluster_name, const wp_cs_node *nodes, size_t n_nodes,
                               const wp_cs_timing *timing, wp_err *err)
 {
-    if (!check_all(cluster_name, nodes, n_nodes, timing, err))
+    return wp_corosync_conf_render_q(cluster_name, nodes, n_nodes, timing, NULL, err);
+}
+
+char *wp_corosync_conf_render_q(const char *cluster_name, const wp_cs_node *nodes, size_t n_nodes,
+                                const wp_cs_timing *timing, const wp_cs_quorum *quorum, wp_err *err)
+{
+    wp_cs_quorum noq = {0};
+    if (!quorum)
+        quorum = &noq;
+    if (!check_all(cluster_name, nodes, n_nodes, timing, err) || !check_quorum(quorum, err))
         return NULL;
     wp_cs_timing none = {0};
     char *text = NULL;
@@ -271,7 +390,7 @@ char *wp_corosync_conf_render(const char *cluster_name, const wp_cs_node *nodes,
           f);
     emit_totem(f, cluster_name, timing != NULL ? timing : &none);
     emit_logging(f);
-    emit_quorum(f, n_nodes);
+    emit_quorum(f, n_nodes, quorum);
     emit_nodelist(f, nodes, n_nodes);
     if (fclose(f) != 0) {
         free(text);

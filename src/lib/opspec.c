@@ -113,6 +113,14 @@ static const wp_arg_spec args_node_down[] = {{"name", WP_ARG_STRING, WP_ARG_REQU
                                              {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},
                                              {"detail", WP_ARG_STRING, WP_ARG_OPTIONAL},
                                              {NULL, 0, 0}};
+/* node.watchdog: a node's wolfpackd announces its self-fence time (0: none) */
+/* node.poison: the poison pill (`node fence NODE --watchdog`);
+ * node.unpoison: the node, back, clears a pill of an earlier life */
+static const wp_arg_spec args_node_poison[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                               {NULL, 0, 0}};
+static const wp_arg_spec args_node_watchdog[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                 {"timeout", WP_ARG_INTEGER, WP_ARG_REQUIRED},
+                                                 {NULL, 0, 0}};
 /* node.confirm-down: wolfpackd fills in `at` (handlers.c) */
 static const wp_arg_spec args_confirm_down[] = {
     {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"at", WP_ARG_INTEGER, WP_ARG_FILLED}, {NULL, 0, 0}};
@@ -175,6 +183,9 @@ static const wp_op_spec op_table[] = {
     {"node.fencing", WP_OP_INTERNAL, args_node_fencing},
     {"node.down", WP_OP_INTERNAL, args_node_down},
     {"node.rejoined", WP_OP_INTERNAL, args_name},
+    {"node.watchdog", WP_OP_INTERNAL, args_node_watchdog},
+    {"node.poison", WP_OP_COMMAND, args_node_poison},
+    {"node.unpoison", WP_OP_INTERNAL, args_node_poison},
 };
 
 const wp_op_spec *wp_opspec_table(size_t *count)

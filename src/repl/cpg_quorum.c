@@ -163,6 +163,11 @@ static json_t *cmap_node(cmap_handle_t h, int i)
                      "id", (json_int_t)id);
     free(name);
     free(addr);
+    char *addr2 = NULL; /* knet link 1, kept by rewrites (nodeconf.c) */
+    snprintf(key, sizeof key, "nodelist.node.%d.ring1_addr", i);
+    if (node && cmap_get_string(h, key, &addr2) == CS_OK && addr2 && *addr2)
+        json_object_set_new(node, "address2", json_string(addr2));
+    free(addr2);
     return node;
 }
 
@@ -210,4 +215,51 @@ bool wp_repl_corosync_timing(unsigned *token_ms, unsigned *ping_interval_ms,
     *ping_timeout_ms = cmap_u32(h, "totem.interface.0.knet_ping_timeout");
     cmap_finalize(h);
     return true;
+}
+
+/* A votequorum flag of the running configuration (u8, u32 or "1"/"on"). */
+static bool cmap_flag(cmap_handle_t h, const char *key)
+{
+    uint8_t v8 = 0;
+    uint32_t v32 = 0;
+    char *str = NULL;
+    if (cmap_get_uint8(h, key, &v8) == CS_OK)
+        return v8 != 0;
+    if (cmap_get_uint32(h, key, &v32) == CS_OK)
+        return v32 != 0;
+    bool on = false;
+    if (cmap_get_string(h, key, &str) == CS_OK && str)
+        on = strcmp(str, "1") == 0 || strcasecmp(str, "on") == 0 || strcasecmp(str, "yes") == 0;
+    free(str);
+    return on;
+}
+
+static void cmap_copy_string(cmap_handle_t h, const char *key, json_t *out, const char *field)
+{
+    char *str = NULL;
+    if (cmap_get_string(h, key, &str) == CS_OK && str && *str)
+        json_object_set_new(out, field, json_string(str));
+    free(str);
+}
+
+json_t *wp_repl_corosync_quorum(wp_err *err)
+{
+    cmap_handle_t h;
+    if (cmap_initialize(&h) != CS_OK) {
+        cmap_fail(err, "cmap");
+        return NULL;
+    }
+    json_t *q = json_pack("{s:b, s:b, s:b}", "wait_for_all", cmap_flag(h, "quorum.wait_for_all"),
+                          "last_man_standing", cmap_flag(h, "quorum.last_man_standing"),
+                          "auto_tie_breaker", cmap_flag(h, "quorum.auto_tie_breaker"));
+    char *model = NULL;
+    if (q && cmap_get_string(h, "quorum.device.model", &model) == CS_OK && model &&
+        strcmp(model, "net") == 0) {
+        cmap_copy_string(h, "quorum.device.net.host", q, "qdevice_host");
+        cmap_copy_string(h, "quorum.device.net.algorithm", q, "qdevice_algorithm");
+        cmap_copy_string(h, "quorum.device.net.tls", q, "qdevice_tls");
+    }
+    free(model);
+    cmap_finalize(h);
+    return q;
 }

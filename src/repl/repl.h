@@ -95,5 +95,10 @@ void wp_repl_notify_before_import(wp_repl *r);
 json_t *wp_repl_corosync_nodelist(wp_err *err);
 bool wp_repl_corosync_timing(unsigned *token_ms, unsigned *ping_interval_ms,
                              unsigned *ping_timeout_ms, wp_err *err);
+/* The running votequorum options and quorum device, which a rewrite keeps:
+ * {"wait_for_all", "last_man_standing", "auto_tie_breaker": bool,
+ *  "qdevice_host"?, "qdevice_algorithm"?, "qdevice_tls"?: string (model net)}.
+ * (wp_repl_corosync_nodelist's entries carry "address2", ring1_addr, when set.) */
+json_t *wp_repl_corosync_quorum(wp_err *err);
 
 #endif

@@ -30,7 +30,7 @@ check "no verb: exit 2" [ "$rc" -eq 2 ]
 # cluster create is wired (it writes files only; no daemon needed)
 mkdir -p "$TMP/cc"
 expect_ok "cluster create writes corosync.conf and authkey" "$WOLFPACK" cluster create t1 \
-    --node a=198.51.100.1 --node b=198.51.100.2 --config-dir "$TMP/cc"
+    --node a=198.51.100.1 --node b=198.51.100.2 --config-dir "$TMP/cc" --force
 check "corosync.conf written" [ -s "$TMP/cc/corosync.conf" ]
 check "authkey written" [ -s "$TMP/cc/authkey" ]
 rc=$(_status_of "$WOLFPACK" cluster create)

@@ -96,7 +96,8 @@ expect_err "two names: says which" 'unexpected word "c2"'
 # -- --ip: the cluster's own address in wolfpack.conf --------------------------------
 P=$TMP/ip
 mkdir -p "$P"
-rc=$(cc prod --node n1=198.51.100.11 --node n2=198.51.100.12 --ip 198.51.100.99/24 --config-dir "$P")
+rc=$(cc prod --node n1=198.51.100.11 --node n2=198.51.100.12 --ip 198.51.100.99/24 --config-dir "$P" \
+    --force)
 check "--ip: exit 0" [ "$rc" -eq 0 ]
 check "--ip: wolfpack.conf mode 0644" [ "$(stat -c %a "$P/wolfpack.conf" 2>/dev/null)" = 644 ]
 check "--ip: cluster_ip line" grep -Fxq "cluster_ip=198.51.100.99/24" "$P/wolfpack.conf"
@@ -119,7 +120,7 @@ check "--ip --force: replaced" grep -Fxq "cluster_ip=198.51.100.98/24" "$P/wolfp
 rc=$(cc prod --node n1=198.51.100.11 --config-dir "$P" --force)
 check "--force without --ip: exit 0" [ "$rc" -eq 0 ]
 check "--force without --ip: stale wolfpack.conf removed" [ ! -e "$P/wolfpack.conf" ]
-rc=$(cc v6 --node a=2001:db8::1 --node b=2001:db8::2 --ip 2001:db8::99/64 --config-dir "$V6IP")
+rc=$(cc v6 --node a=2001:db8::1 --node b=2001:db8::2 --ip 2001:db8::99/64 --config-dir "$V6IP" --force)
 check "--ip IPv6: exit 0" [ "$rc" -eq 0 ]
 check "--ip IPv6: cluster_ip line" grep -Fxq "cluster_ip=2001:db8::99/64" "$V6IP/wolfpack.conf"
 
@@ -154,7 +155,7 @@ expect_out "--help: usage" 'usage: wolfpack cluster create NAME --node NAME=ADDR
 # -- IPv6 -----------------------------------------------------------------------------
 V=$TMP/v6
 mkdir -p "$V"
-rc=$(cc v6 --node a=2001:db8::1 --node b=2001:db8::2 --config-dir "$V")
+rc=$(cc v6 --node a=2001:db8::1 --node b=2001:db8::2 --config-dir "$V" --force)
 check "IPv6 nodes: exit 0" [ "$rc" -eq 0 ]
 check "IPv6 ring0_addr" grep -q 'ring0_addr: 2001:db8::2' "$V/corosync.conf"
 
@@ -188,5 +189,44 @@ if [ "$(id -u)" = 0 ] && unshare --net true 2>/dev/null; then
 else
     echo "skip: solo --cluster-ip online check (needs root and unshare --net)"
 fi
+
+# -- quorum for small clusters: the two-node refusal, votequorum options, a
+# quorum device, a second link (docs/FENCING.md) ---------------------------
+Q=$TMP/quorum
+mkdir -p "$Q"
+rc=$(cc duo --node n1=198.51.100.11 --node n2=198.51.100.12 --config-dir "$Q")
+check "two nodes without a quorum device: refused, exit 4" [ "$rc" -eq 4 ]
+check "  says why (each side keeps quorum)" grep -q "each node keeps quorum" "$ERR"
+check "  says what to do (--qdevice or --force with fence devices)" \
+    grep -q -- "--qdevice HOST.*--force" "$ERR"
+check "  nothing written" [ -z "$(ls -A "$Q")" ]
+rc=$(cc duo --node n1=198.51.100.11,203.0.113.11 --node n2=198.51.100.12,203.0.113.12 \
+    --qdevice 198.51.100.200 --qdevice-tls off --config-dir "$Q")
+check "two nodes with --qdevice: exit 0" [ "$rc" -eq 0 ]
+check "  a device section for the qnetd host" grep -q "host: 198.51.100.200" "$Q/corosync.conf"
+check "  tls off" grep -q "tls: off" "$Q/corosync.conf"
+check "  no two_node with a device" bash -c "! grep -q two_node '$Q/corosync.conf'"
+check "  ring1_addr of n1" grep -q "ring1_addr: 203.0.113.11" "$Q/corosync.conf"
+check "  ring1_addr of n2" grep -q "ring1_addr: 203.0.113.12" "$Q/corosync.conf"
+rc=$(cc duo --node n1=198.51.100.11 --node n2=198.51.100.12 --force --wait-for-all \
+    --config-dir "$Q")
+check "two nodes with --force: exit 0 (fence devices are the operator's promise)" [ "$rc" -eq 0 ]
+check "  two_node" grep -q "two_node: 1" "$Q/corosync.conf"
+rc=$(cc trio --node n1=198.51.100.11 --node n2=198.51.100.12 --node n3=198.51.100.13 \
+    --last-man-standing --auto-tie-breaker --force --config-dir "$Q")
+check "three nodes, last_man_standing + auto_tie_breaker: exit 0" [ "$rc" -eq 0 ]
+check "  last_man_standing: 1" grep -q "last_man_standing: 1" "$Q/corosync.conf"
+check "  auto_tie_breaker: 1" grep -q "auto_tie_breaker: 1" "$Q/corosync.conf"
+sum_before=$(sha256sum <"$Q/corosync.conf")
+rc=$(cc trio --node n1=198.51.100.11 --node n2=198.51.100.12 --node n3=198.51.100.13 \
+    --auto-tie-breaker --qdevice qnetd.example --force --config-dir "$Q")
+check "auto_tie_breaker with a quorum device: refused, exit 2" [ "$rc" -eq 2 ]
+check "  the file is unchanged" [ "$(sha256sum <"$Q/corosync.conf")" = "$sum_before" ]
+rc=$(cc trio --node n1=198.51.100.11,203.0.113.11 --node n2=198.51.100.12 \
+    --node n3=198.51.100.13 --force --config-dir "$Q")
+check "a second address for one node only: refused, exit 2" [ "$rc" -eq 2 ]
+rc=$(cc trio --node n1=198.51.100.11 --node n2=198.51.100.12 --node n3=198.51.100.13 \
+    --qdevice-tls maybe --force --config-dir "$Q")
+check "--qdevice-tls maybe: refused, exit 2" [ "$rc" -eq 2 ]
 
 finish

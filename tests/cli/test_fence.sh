@@ -127,8 +127,8 @@ expect_err "confirm-down: the warning comes first" "WARNING"
 expect_err "confirm-down of a member: why" "n1 is up"
 expect_fail 3 "node confirm-down of an unknown node" wp node confirm-down n9
 expect_ok "status --json" wp --json status
-check "status --json: no fencing under way, no proof" \
-    jq -e '.fencing == {"fencing": {}, "down": {}}' "$OUT"
+check "status --json: no fencing under way, no proof, no watchdog, no pill" \
+    jq -e '.fencing == {"fencing": {}, "down": {}, "watchdog": {}, "poison": {}}' "$OUT"
 
 expect_ok "fence delete" wp fence delete pdu
 expect_fail 3 "fence delete again" wp fence delete pdu

@@ -60,8 +60,9 @@ props=$(jq -cn --arg c "$cmd" '{command: $c}')
     echo '{"req":"agent.op","id":6,"type":"service","op":"restart","name":"s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"apptask.run","id":10,"task":"--help"}'
     echo '{"req":"apptask.run","id":11,"task":"../../bin/sh"}'
-    echo '{"req":"corosync.write","id":12,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1\nlogging { to_logfile: yes }"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
-    echo '{"req":"corosync.write","id":13,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1","logfile":"/etc/shadow"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
+    echo '{"req":"corosync.write","id":12,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1\nlogging { to_logfile: yes }"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0,"quorum":{}}'
+    echo '{"req":"corosync.write","id":13,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1","logfile":"/etc/shadow"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0,"quorum":{}}'
+    echo '{"req":"corosync.write","id":17,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0,"quorum":{"logfile":"/etc/shadow"}}'
     echo '{"req":"fence.run","id":14,"plan":{"mode":"metadata","agent":"../../bin/sh","path":"/bin/sh"}}'
     echo '{"req":"fence.run","id":15,"plan":{"mode":"fence","node":"n2","action":"shell","steps":[{"agent":"fence_dummy","props":{}}]}}'
     echo '{"req":"fence.run","id":16,"plan":{"mode":"metadata","path":"/bin/sh"}}'
@@ -99,10 +100,12 @@ refused 9 "an op that is not in the table (restart)" 'restart'
 refused 10 "apptask.run of a task id that is an option (--help)" 'task id'
 refused 11 "apptask.run of a task id with slashes" 'task id'
 refused 12 "corosync.write with a newline in an address" 'address|invalid'
-refused 13 "corosync.write with a key of its own in a node" 'not \{name, id, address\}'
-refused 14 "fence.run of an agent named ../../bin/sh" 'fence agent|name'
-refused 15 "fence.run of a fence plan with action shell" 'refused fence.run'
-refused 16 "fence.run of a program path without an agent name" 'names no agent'
+refused 13 "corosync.write with a key of its own in a node" 'not \{name, id, address'
+
+refused 14 "corosync.write with a quorum key of its own" 'quorum object'
+refused 15 "fence.run of an agent named ../../bin/sh" 'fence agent|name'
+refused 16 "fence.run of a fence plan with action shell" 'refused fence.run'
+refused 17 "fence.run of a program path without an agent name" 'names no agent'
 [ ! -e "$TMP/corosync.conf" ] && pass "no corosync.conf was written" ||
     fail "no corosync.conf was written: $(cat "$TMP/corosync.conf")"
 grep -q 'executor: .*refused\|executor: the executor refused' "$TMP/bad.err" &&
@@ -115,7 +118,7 @@ grep -q 'executor: .*refused\|executor: the executor refused' "$TMP/bad.err" &&
     echo '{"req":"agent.op","id":7,"type":"service","op":"start","name":"s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"agent.op","id":8,"type":"service","op":"stop","name":"s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"fence.run","id":10,"plan":{"mode":"test","steps":[{"device":"d1","agent":"fence_dummy","path":"/bin/false","props":{},"nodes":[],"level":1,"timeout":10}]}}'
-    echo '{"req":"corosync.write","id":9,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1"},{"name":"n2","id":2,"address":"198.51.100.2"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0}'
+    echo '{"req":"corosync.write","id":9,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1"},{"name":"n2","id":2,"address":"198.51.100.2"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0,"quorum":{}}'
 } >"$TMP/good.in"
 in_private_run "$WPEXEC" "$TMP/xstate" <"$TMP/good.in" >"$TMP/good.out" 2>"$TMP/good.err"
 [ "$(jq -sc 'map(.id, .rc)' "$TMP/good.out" 2>/dev/null)" = "[7,0,8,0,10,0,9,0]" ] &&
@@ -145,6 +148,12 @@ exec unshare --mount --propagation private sh -c 'mount -t tmpfs tmpfs /run && e
 EOF
 chmod 0755 "$TMP/wolfpackd-ns"
 
+rc=0
+timeout 10 "$REAL_WOLFPACKD" --solo --state-dir "$TMP/rstate" --socket "$TMP/rsock" --user nobody \
+    --watchdog "$TMP/no-watchdog" >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" -ne 0 ] && grep -q 'cannot be used together' "$ERR" && [ ! -e "$TMP/no-watchdog" ] &&
+    pass "--user with --watchdog is refused (not yet supported), nothing opened" ||
+    fail "--user with --watchdog is refused (rc $rc)"
 for u in root no-such-user-wp; do
     rc=0
     timeout 10 "$REAL_WOLFPACKD" --solo --state-dir "$TMP/rstate" --socket "$TMP/rsock" --user "$u" \

@@ -43,10 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define OUTER_MAX (4 * 1024 * 1024)
 
 /* The scratch root (one per fuzzing process). */
-static char root[64];
-static char sentinel[128];
-static char records[128];
-static char store[128];
+static char root[4096];
+static char sentinel[4200];
+static char records[4200];
+static char store[4200];
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -66,7 +66,10 @@ static void make_root(void)
 {
     if (root[0])
         return;
-    snprintf(root, sizeof root, "/dev/shm/wpfuzz-backup.XXXXXX");
+    /* tools/run-fuzz names a scratch directory it removes afterwards
+     * (libFuzzer may end without running atexit handlers). */
+    const char *base = getenv("WPFUZZ_SCRATCH");
+    snprintf(root, sizeof root, "%s/wpfuzz-backup.XXXXXX", base && base[0] ? base : "/dev/shm");
     if (!mkdtemp(root)) {
         snprintf(root, sizeof root, "/tmp/wpfuzz-backup.XXXXXX");
         if (!mkdtemp(root))
@@ -75,7 +78,7 @@ static void make_root(void)
     snprintf(sentinel, sizeof sentinel, "%s/outside", root);
     snprintf(records, sizeof records, "%s/db/records.db", root);
     snprintf(store, sizeof store, "%s/db/store", root);
-    char db[96];
+    char db[4200];
     snprintf(db, sizeof db, "%s/db", root);
     FILE *f = fopen(sentinel, "w");
     if (!f || fputs("root:x:0:0\n", f) < 0 || fclose(f) != 0 || mkdir(db, 0755) != 0)

@@ -182,6 +182,11 @@ check "service: unit without systemd is refused" 1 "$NA" service unit1 start uni
 
 # ---- IP Address: link down, stop -------------------------------------------
 ip -n "$NB" link set vb down
+# the kernel reports the lost carrier asynchronously (linkwatch): wait for it
+for ((i = 0; i < 50; i++)); do
+    ip -n "$NA" -o link show va | grep -q "NO-CARRIER" && break
+    sleep 0.1
+done
 check "ip: thorough fails when the link has no carrier" 1 "$NA" ip vip thorough address=$VIP/24
 check "ip: quick still sees the address" 0 "$NA" ip vip quick address=$VIP/24
 ip -n "$NB" link set vb up

@@ -512,6 +512,74 @@ static void test_db_proof(void **state)
     assert_string_equal(rec(f->db, "down", "n2", "how"), "confirmed");
 }
 
+/* node.watchdog: a node's self-fence time, kept across rejoins; a
+ * watchdog proof; the self-fencing progress state */
+static void test_db_watchdog(void **state)
+{
+    fx *f = *state;
+    wp_err err = {0};
+    assert_int_equal(apply(f->db, "{\"op\": \"node.watchdog\", \"args\": {\"name\": \"N3\", "
+                                  "\"timeout\": 10}}"),
+                     WP_OK);
+    json_t *st = wp_db_fence_status(f->db, &err);
+    assert_non_null(st);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(st, "watchdog"), "n3"), "timeout")),
+                     10);
+    json_decref(st);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.watchdog\", \"args\": {\"name\": \"n3\", "
+                                  "\"timeout\": -1}}"),
+                     WP_E_INVALID);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.watchdog\", \"args\": {\"name\": \"n3\", "
+                                  "\"timeout\": 3601}}"),
+                     WP_E_INVALID);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.watchdog\", \"args\": {\"name\": \"n9\", "
+                                  "\"timeout\": 5}}"),
+                     WP_E_NOTFOUND);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.fencing\", \"args\": {\"name\": \"n3\", "
+                                  "\"state\": \"self-fencing\", \"at\": 1, \"error\": \"waits\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "fencing", "n3", "state"), "self-fencing");
+    assert_int_equal(apply(f->db, "{\"op\": \"node.down\", \"args\": {\"name\": \"n3\", "
+                                  "\"how\": \"watchdog\", \"at\": 2}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "down", "n3", "how"), "watchdog");
+    assert_string_equal(rec(f->db, "fencing", "n3", "state"), "-");
+    /* a rejoin spends the proof, not the watchdog */
+    assert_int_equal(apply(f->db, "{\"op\": \"node.rejoined\", \"args\": {\"name\": \"n3\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "down", "n3", "how"), "-");
+    st = wp_db_fence_status(f->db, &err);
+    assert_non_null(json_object_get(json_object_get(st, "watchdog"), "n3"));
+    json_decref(st);
+    /* timeout 0: the node has no watchdog any more */
+    assert_int_equal(apply(f->db, "{\"op\": \"node.watchdog\", \"args\": {\"name\": \"n3\", "
+                                  "\"timeout\": 0}}"),
+                     WP_OK);
+    st = wp_db_fence_status(f->db, &err);
+    assert_null(json_object_get(json_object_get(st, "watchdog"), "n3"));
+    json_decref(st);
+}
+
+/* node.poison: only for a node that announced a watchdog; unpoison clears */
+static void test_db_poison(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(apply(f->db, "{\"op\": \"node.poison\", \"args\": {\"name\": \"n2\"}}"),
+                     WP_E_CONFLICT);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.poison\", \"args\": {\"name\": \"n9\"}}"),
+                     WP_E_NOTFOUND);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.watchdog\", \"args\": {\"name\": \"n2\", "
+                                  "\"timeout\": 5}}"),
+                     WP_OK);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.poison\", \"args\": {\"name\": \"N2\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "poison", "n2", "node"), "n2");
+    assert_int_equal(apply(f->db, "{\"op\": \"node.unpoison\", \"args\": {\"name\": \"n2\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "poison", "n2", "node"), "-");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +593,8 @@ int main(void)
         cmocka_unit_test(test_exec),
         cmocka_unit_test_setup_teardown(test_db_fence, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_proof, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_db_watchdog, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_db_poison, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

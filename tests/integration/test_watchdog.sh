@@ -1,0 +1,175 @@
+#!/bin/bash
+# test_watchdog.sh -- watchdog self-fencing (docs/FENCING.md): 3 nodes with
+# wolfpackd --watchdog on the test cluster's emulated watchdog
+# (testcluster up --watchdog 4: a FIFO per node read by a supervisor that
+# powers the node off when it is not petted for 4 s), no fence device,
+# group web (an IP Address) on n3.  An observer samples every node's
+# addresses every 20 ms throughout and must never see the address on two
+# nodes.
+#   1. every node arms its watchdog and announces its timeout (status --json);
+#   2. n3 is partitioned away (n1,n2 | n3): n3 loses quorum, stops petting,
+#      its watchdog powers it off; the majority waits for the self-fence
+#      deadline (2 x 4 s after the loss: status says so), records n3 down
+#      "by its watchdog", and only then starts web on n1 or n2;
+#   3. n3 powered on, web moved back to it, its wolfpackd frozen (SIGSTOP):
+#      the watchdog powers n3 off, and web starts elsewhere after the
+#      deadline;
+#   4. the poison pill (`node fence n3 --watchdog` on n1): n3 stops
+#      petting and its watchdog powers it off;
+#   5. n3 back clears the old pill; a clean stop of wolfpackd disarms the
+#      watchdog (magic close): the node is not powered off.
+# ~90 s.  Run as root.  Own WPTC_DIR and WPTC_PREFIX; torn down on any exit.
+
+set -u -o pipefail
+
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+TC=$REPO/tools/testcluster
+export WPTC_DIR=${WPTC_DIR:-/run/wptc-wdog-$$}
+export WPTC_PREFIX=${WPTC_PREFIX:-wwd$$-}
+export WOLFPACK=${WOLFPACK:-$REPO/build/wolfpack}
+export WOLFPACKD=${WOLFPACKD:-$REPO/build/wolfpackd}
+VIP=198.51.100.62
+TMP=$(mktemp -d)
+PASSED=0
+FAILED=0
+OBSERVER=
+LOG1=$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log
+
+cleanup() {
+    [ -n "$OBSERVER" ] && kill "$OBSERVER" 2>/dev/null
+    "$TC" down >/dev/null 2>&1 || "$TC" down
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# shellcheck source=lib/checks.sh
+. "$REPO/tests/integration/lib/checks.sh"
+
+says() { grep -Eq -- "$1" "$TMP/out"; }
+owner() { "$TC" exec "$1" "$WOLFPACK" group show web --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }
+owner_is() { [ "$(owner "$1")" = "$2" ]; }
+online_on_majority() { case "$(owner n1)" in "Online n1" | "Online n2") return 0 ;; esac; return 1; }
+vip_on() { [ -n "$(ip -n "${WPTC_PREFIX}$1" -o -4 addr show to "$VIP" 2>/dev/null)" ]; }
+vip_anywhere() { vip_on n1 || vip_on n2; }
+fencing() { "$TC" exec n1 "$WOLFPACK" --json status 2>/dev/null | jq -c ".fencing$1"; }
+fence_is() { [ "$(fencing "$1" | tr -d '"')" = "$2" ]; } # fence_is JQPATH WANT
+log_has() { grep -q -- "$1" "$LOG1"; }
+fired() { [ -e "$WPTC_DIR/nodes/$1/watchdog-fired" ]; }
+pid_gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status"; }
+
+# The observer: every 20 ms, which nodes carry the address; a sample with
+# two of them is a double (the test's failure).
+observe() {
+    local n on
+    while :; do
+        on=""
+        for n in n1 n2 n3; do vip_on "$n" && on="$on $n"; done
+        echo "$on" >>"$TMP/samples"
+        [ "$(wc -w <<<"$on")" -ge 2 ] && echo "$(date +%T.%N)$on" >>"$TMP/doubles"
+        sleep 0.02
+    done
+}
+
+"$TC" up 3 --no-dns --watchdog 4 >"$TMP/up" 2>&1 || {
+    cat "$TMP/up"
+    fail "testcluster up 3 --watchdog 4"
+    finish
+}
+for n in n1 n2 n3; do
+    check "$n is ready" wait_until 60 bash -c "'$TC' exec $n '$WOLFPACK' --json status | jq -e '.ready == true'"
+done
+
+echo "== 1. every node arms its watchdog and announces it"
+for n in n1 n2 n3; do
+    check "$n: its emulated watchdog is armed" wait_until 30 grep -q "$n: armed" \
+        "$WPTC_DIR/nodes/$n/watchdog.log"
+    check "$n: status --json has its watchdog timeout 4" wait_until 30 fence_is ".watchdog.$n.timeout" 4
+done
+check "n1's log says it is no watchdog device (ioctls fail, tolerated)" \
+    grep -q "watchdog: .* armed; it is not a watchdog device" "$LOG1"
+check "no fence device" wp n1 fence list --json
+check "(the list is empty)" [ "$(jq length "$TMP/out")" = 0 ]
+
+check "group web, preferred n3 then n2" wp n1 group create web \
+    --policy preferred_owners=n3,n2,n1 --policy failover_threshold=100
+check "its IP Address" wp n1 resource create ip --group web --type "IP Address" \
+    --prop address=$VIP/24 --policy quick_check_interval=1
+check "web online" wp n1 group online web
+check "web Online on n3" wait_until 60 owner_is n1 "Online n3"
+check "the address is on n3" wait_until 30 vip_on n3
+
+observe &
+OBSERVER=$!
+
+echo "== 2. n3 partitioned away: its watchdog powers it off, then web moves"
+read -r wpd3 _ <"$WPTC_DIR/nodes/n3/wolfpackd.pid"
+lines_before=$(wc -l <"$LOG1")
+check "partition n1,n2 | n3" "$TC" partition n1,n2 n3
+check "n1, n2 keep quorum" "$TC" wait-view n1 n2 --members 2 --quorate yes --timeout 30
+check "status: n3's groups wait for its watchdog" wait_until 30 fence_is .fencing.n3.state self-fencing
+wp n1 status
+check "status names the wait" says "n3: lost; waits [0-9]+ s for its watchdog"
+not_moved_early() { fired n3 || ! vip_anywhere; }
+check "web is not started on the majority while n3 is not yet reset" not_moved_early
+check "n3's watchdog powers it off" wait_until 30 fired n3
+check "n3's wolfpackd is gone" pid_gone "$wpd3"
+check "n3's watchdog log says why" grep -q "n3: not petted for 4 s" "$WPTC_DIR/nodes/n3/watchdog.log"
+check "n1: n3 is down by its watchdog" wait_until 30 log_has "recovery: node n3 is down by its watchdog"
+check "web starts on n1 or n2" wait_until 60 online_on_majority
+check "the address is on n1 or n2" wait_until 30 vip_anywhere
+check "status --json: n3 down, how watchdog" fence_is .down.n3.how watchdog
+tail -n +"$((lines_before + 1))" "$LOG1" >"$TMP/log"
+down_at=$(grep -n "recovery: node n3 is down by its watchdog" "$TMP/log" | head -1 | cut -d: -f1)
+start_at=$(grep -n "coordinator: start ip on n[12]" "$TMP/log" | head -1 | cut -d: -f1)
+check "n1 planned web's start only after n3's deadline" \
+    bash -c "[ -n '$down_at' ] && [ -n '$start_at' ] && [ '$down_at' -lt '$start_at' ]"
+
+echo "== 3. n3's wolfpackd frozen: its watchdog powers it off"
+check "heal" "$TC" heal
+check "power n3 on" "$TC" power on n3
+check "3 members" "$TC" wait-quorum --timeout 60
+check "n3 ready again" wait_until 60 bash -c "'$TC' exec n3 '$WOLFPACK' --json status | jq -e '.ready == true'"
+check "n3's watchdog armed again" wait_until 30 bash -c "[ \$(grep -c 'n3: armed' '$WPTC_DIR/nodes/n3/watchdog.log') -ge 2 ]"
+rm -f "$WPTC_DIR/nodes/n3/watchdog-fired"
+check "move web back to n3" wp n1 group move web --to n3
+check "web Online on n3" wait_until 60 owner_is n1 "Online n3"
+check "the address is on n3" wait_until 30 vip_on n3
+read -r wpd3 _ <"$WPTC_DIR/nodes/n3/wolfpackd.pid"
+check "freeze n3's wolfpackd (SIGSTOP)" kill -STOP "$wpd3"
+check "n3's watchdog powers it off" wait_until 30 fired n3
+check "the frozen wolfpackd is gone" pid_gone "$wpd3"
+check "web starts on n1 or n2" wait_until 60 online_on_majority
+check "the address is on n1 or n2" wait_until 30 vip_anywhere
+
+echo "== 4. the poison pill: node fence n3 --watchdog"
+check "power n3 on" "$TC" power on n3
+check "3 members" "$TC" wait-quorum --timeout 60
+check "n3 ready again" wait_until 60 bash -c "'$TC' exec n3 '$WOLFPACK' --json status | jq -e '.ready == true'"
+check "n3's watchdog armed again" wait_until 30 bash -c "[ \$(grep -c 'n3: armed' '$WPTC_DIR/nodes/n3/watchdog.log') -ge 3 ]"
+rm -f "$WPTC_DIR/nodes/n3/watchdog-fired"
+check "node fence n3 --watchdog (on n1)" wp n1 node fence n3 --watchdog
+check "n3's watchdog powers it off" wait_until 30 fired n3
+check "status --json: the pill is recorded" fence_is .poison.n3.node n3
+
+echo "== 5. a clean stop disarms the watchdog"
+check "power n3 on" "$TC" power on n3
+check "3 members" "$TC" wait-quorum --timeout 60
+check "n3 ready again" wait_until 60 bash -c "'$TC' exec n3 '$WOLFPACK' --json status | jq -e '.ready == true'"
+check "n3's watchdog armed again" wait_until 30 bash -c "[ \$(grep -c 'n3: armed' '$WPTC_DIR/nodes/n3/watchdog.log') -ge 4 ]"
+check "n3 cleared the pill of its earlier life" wait_until 30 fence_is .poison.n3 null
+rm -f "$WPTC_DIR/nodes/n3/watchdog-fired"
+check "stop n3 (SIGTERM)" "$TC" stop n3
+check "the magic close disarmed it" wait_until 30 grep -q "n3: magic close: disarmed" \
+    "$WPTC_DIR/nodes/n3/watchdog.log"
+sleep 6 # longer than the watchdog's timeout: it would have fired by now
+check "n3 was not powered off" bash -c "! [ -e '$WPTC_DIR/nodes/n3/watchdog-fired' ]"
+
+kill "$OBSERVER" 2>/dev/null
+wait "$OBSERVER" 2>/dev/null
+OBSERVER=
+check "the observer took samples" [ "$(wc -l <"$TMP/samples")" -gt 100 ]
+check "the observer never saw the address on two nodes" bash -c "! [ -s '$TMP/doubles' ]"
+[ -s "$TMP/doubles" ] && head -5 "$TMP/doubles"
+
+finish
