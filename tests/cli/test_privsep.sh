@@ -187,7 +187,7 @@ else
     fail "the executor's bounding set ($bnd)"
 fi
 grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$DPID/status" &&
-    grep -Eq "^Uid:[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID" \
+    grep -Eq "^Uid:[[:space:]]+${NOBODY_UID}[[:space:]]+${NOBODY_UID}[[:space:]]+${NOBODY_UID}[[:space:]]+$NOBODY_UID" \
         "/proc/$DPID/status" &&
     grep -q '^CapEff:[[:space:]]*0000000000000000' "/proc/$DPID/status" &&
     pass "the daemon has no_new_privs, every uid nobody, no capabilities" ||
