@@ -394,6 +394,110 @@ static void test_bad_props_refused_before_running(void **state)
     json_decref(props);
 }
 
+/* ---- remote jobs (wolfpackd --user: the executor runs the op) ------------- */
+
+/* A remote runner of the test's own: it records what is sent and
+ * cancelled, and answers from the loop (a timer) or from wait(). */
+typedef struct fake_remote {
+    qb_loop_t *loop;
+    wp_agent_job *job;
+    int sent, cancelled, done_calls;
+    wp_agent_rc rc;
+    char sent_props[128];
+} fake_remote;
+
+static bool fake_send(void *data, wp_agent_job *job, wp_rtype type, wp_agent_op op,
+                      const wp_agent_ctx *ctx, wp_err *err)
+{
+    fake_remote *f = data;
+    char *p = json_dumps(ctx->props, JSON_COMPACT | JSON_SORT_KEYS);
+    snprintf(f->sent_props, sizeof f->sent_props, "%s %s %s", wp_rtype_name(type),
+             wp_agent_op_name(op), p ? p : "");
+    free(p);
+    f->job = job;
+    f->sent++;
+    return true;
+}
+
+static void fake_cancel(void *data, wp_agent_job *job)
+{
+    ((fake_remote *)data)->cancelled++;
+}
+
+static bool fake_wait(void *data, wp_agent_job *job)
+{
+    wp_agent_job_remote_done(job, WP_AGENT_NOT_RUNNING, NULL);
+    return true;
+}
+
+static void fake_answer(void *data)
+{
+    fake_remote *f = data;
+    wp_err note = {0};
+    wp_agent_note(&note, "a note from the executor");
+    wp_agent_job_remote_done(f->job, WP_AGENT_OK, &note);
+    /* done() must not come from inside the runner's own dispatch */
+    assert_int_equal(f->done_calls, 0);
+}
+
+static void on_fake_done(void *data, wp_agent_rc rc, const wp_err *err)
+{
+    fake_remote *f = data;
+    f->done_calls++;
+    f->rc = rc;
+    assert_string_equal(err->what, "a note from the executor");
+    qb_loop_stop(f->loop);
+}
+
+static void stop_loop(void *data)
+{
+    qb_loop_stop(data);
+}
+
+/* With ctx.remote nothing is forked here: the op goes to the runner, its
+ * answer is the job's result, once, from the loop; a cancelled job tells
+ * the runner and never calls back; the blocking runner waits for it. */
+static void test_remote_jobs(void **state)
+{
+    fake_remote f = {.loop = qb_loop_create()};
+    wp_agent_remote remote = {
+        .data = &f, .send = fake_send, .cancel = fake_cancel, .wait = fake_wait};
+    /* should the runner fork after all, nothing stays and nothing leaves dir */
+    char dir[] = "/tmp/wpag-remote-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    json_t *props = json_pack("{s:s}", "command", "/bin/true");
+    wp_agent_ctx ctx = {
+        .name = "svc", .props = props, .run_dir = dir, .log_fd = -1, .remote = &remote};
+    wp_err err = {0};
+    qb_loop_timer_handle t1, t2;
+
+    wp_agent_job *job =
+        wp_agent_op_spawn(f.loop, WP_RT_SERVICE, WP_OP_START, &ctx, on_fake_done, &f, &err);
+    assert_non_null(job);
+    assert_int_equal(f.sent, 1);
+    assert_string_equal(f.sent_props, "Generic Service start {\"command\":\"/bin/true\"}");
+    assert_int_equal(wp_agent_job_pid(job), 0); /* not our child */
+    qb_loop_timer_add(f.loop, QB_LOOP_MED, 1000000, &f, fake_answer, &t1);
+    qb_loop_timer_add(f.loop, QB_LOOP_LOW, 10000000000ULL, f.loop, stop_loop, &t2);
+    qb_loop_run(f.loop);
+    qb_loop_timer_del(f.loop, t2);
+    assert_int_equal(f.done_calls, 1);
+    assert_int_equal(f.rc, WP_AGENT_OK);
+
+    job = wp_agent_op_spawn(f.loop, WP_RT_SERVICE, WP_OP_STOP, &ctx, on_fake_done, &f, &err);
+    assert_non_null(job);
+    wp_agent_job_cancel(job);
+    assert_int_equal(f.cancelled, 1);
+    assert_int_equal(f.done_calls, 1);
+
+    assert_int_equal(wp_agent_op_run(WP_RT_SERVICE, WP_OP_QUICK_CHECK, &ctx, &err),
+                     WP_AGENT_NOT_RUNNING);
+    assert_int_equal(f.sent, 3);
+    qb_loop_destroy(f.loop);
+    json_decref(props);
+    rmdir(dir);
+}
+
 /* ---- Generic Service's user ----------------------------------------------- */
 
 /* The real uid of a process (/proc/PID/status "Uid:"), -1 unknown. */
@@ -700,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_op_parse),
         cmocka_unit_test(test_bad_props_refused_before_running),
         cmocka_unit_test(test_service_user),
+        cmocka_unit_test(test_remote_jobs),
         cmocka_unit_test(test_ocf_map),
         cmocka_unit_test(test_ocf_meta),
         cmocka_unit_test(test_ocf_env),
