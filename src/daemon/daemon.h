@@ -186,7 +186,14 @@ void wp_privsep_err_from_json(const json_t *j, wp_err *err);
 /* The executor process's entry point: serve the channel fd until it
  * closes, then _exit.  wolfpackd forks into it; tests/tools/wpexec runs it
  * directly to speak the protocol to it. */
-_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path);
+_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path,
+                                        const char *watchdog_path);
+/* --user: the watchdog (--watchdog PATH) is the executor's: open (arm) it
+ * and wait for the answer (as wp_watchdog_open); pet it (not answered:
+ * the executor logs a failed pet); close it (disarm: the magic close). */
+bool wp_privsep_watchdog_open(wp_daemon *d, int timeout, int *actual, bool *is_device, wp_err *err);
+void wp_privsep_watchdog_pet(wp_daemon *d);
+void wp_privsep_watchdog_close(wp_daemon *d, bool disarm);
 /* --user: fencer.c's plan runs in the executor (the agents looked up
  * there); done(cookie, result) comes with the runner's result (borrowed). */
 typedef void (*wp_privsep_result_fn)(wp_daemon *d, void *cookie, json_t *result);

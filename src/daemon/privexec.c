@@ -51,6 +51,7 @@
 #include "../agents/agent.h"
 #include "../agents/disk.h"
 #include "../agents/fence.h"
+#include "../agents/watchdog.h"
 #include "../lib/corosync_conf.h"
 #include "../lib/fs.h"
 
@@ -82,6 +83,7 @@ static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_disk_feed(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_fence_run(exec_state *x, uint64_t id, const json_t *msg);
+static void handle_watchdog(exec_state *x, uint64_t id, const json_t *msg);
 
 static const field_def agent_op_fields[] = {
     {"req", F_STRING, 32},
@@ -142,6 +144,24 @@ static const field_def fence_run_fields[] = {
     {NULL, F_STRING, 0},
 };
 
+static const field_def watchdog_open_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {"timeout", F_INT, WP_WATCHDOG_TIMEOUT_MAX},
+    {NULL, F_STRING, 0},
+};
+static const field_def watchdog_pet_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {NULL, F_STRING, 0},
+};
+static const field_def watchdog_close_fields[] = {
+    {"req", F_STRING, 32},
+    {"id", F_INT, INT64_MAX},
+    {"disarm", F_INT, 1},
+    {NULL, F_STRING, 0},
+};
+
 static const request_def requests[] = {
     {"agent.op", agent_op_fields, handle_agent_op},
     {"agent.cancel", agent_cancel_fields, handle_agent_cancel},
@@ -152,6 +172,9 @@ static const request_def requests[] = {
     {"disk.watch", disk_watch_fields, handle_disk_watch},
     {"disk.unwatch", disk_unwatch_fields, handle_disk_watch},
     {"fence.run", fence_run_fields, handle_fence_run},
+    {"watchdog.open", watchdog_open_fields, handle_watchdog},
+    {"watchdog.pet", watchdog_pet_fields, handle_watchdog},
+    {"watchdog.close", watchdog_close_fields, handle_watchdog},
 };
 
 /* Check msg against the table: its entry, or NULL with err (what is
@@ -313,8 +336,10 @@ struct exec_state {
     qb_loop_t *loop;
     int fd;
     int log_fd;
-    const char *socket_path; /* wolfpackd's socket: node tasks answer there */
-    int fed;                 /* keepers fed by the last disk.heartbeat; -1 none yet */
+    const char *watchdog_path; /* --watchdog PATH (fixed at the fork); NULL: none */
+    wp_watchdog *wd;           /* open (armed) watchdog */
+    const char *socket_path;   /* wolfpackd's socket: node tasks answer there */
+    int fed;                   /* keepers fed by the last disk.heartbeat; -1 none yet */
     exec_job *jobs;
 };
 
@@ -810,6 +835,50 @@ static void handle_fence_run(exec_state *x, uint64_t id, const json_t *msg)
     qb_loop_poll_add(x->loop, QB_LOOP_MED, p[0], POLLIN, f, on_fence_output);
 }
 
+/* watchdog.open / .pet / .close: wolfpackd's self-fencing (wdog.c) on the
+ * one watchdog given at start-up; the daemon decides when to pet, the
+ * executor holds the device.  open answers {id, rc, actual, device}; a pet
+ * is answered only when it fails.  The channel's end (a crashed daemon)
+ * closes it without the magic close: the watchdog fires. */
+static void handle_watchdog(exec_state *x, uint64_t id, const json_t *msg)
+{
+    const char *req = json_string_value(json_object_get(msg, "req"));
+    wp_err err = {0};
+    if (strcmp(req, "watchdog.pet") == 0) {
+        if (x->wd && !wp_watchdog_pet(x->wd, &err)) {
+            wp_log_err(LOG_CRIT, "executor: watchdog", &err);
+            answer(x, id, WP_AGENT_FAILED, &err);
+        }
+        return;
+    }
+    if (strcmp(req, "watchdog.close") == 0) {
+        if (x->wd)
+            wp_watchdog_close(x->wd, json_integer_value(json_object_get(msg, "disarm")) == 1);
+        x->wd = NULL;
+        answer(x, id, WP_AGENT_OK, NULL);
+        return;
+    }
+    int timeout = (int)json_integer_value(json_object_get(msg, "timeout")), actual = 0;
+    bool is_device = false;
+    if (!x->watchdog_path) {
+        wp_errf(&err, WP_E_PERM, "the executor refused watchdog.open");
+        wp_err_why(&err, "wolfpackd was started without --watchdog");
+        wp_err_todo(&err, "nothing was opened; if wolfpackd sent it, report a bug");
+        answer(x, id, WP_AGENT_FAILED, &err);
+        return;
+    }
+    if (x->wd) /* already armed: as before */
+        wp_watchdog_close(x->wd, false);
+    x->wd = wp_watchdog_open(x->watchdog_path, timeout, &actual, &is_device, &err);
+    json_t *m =
+        json_pack("{s:I, s:i, s:i, s:b}", "id", (json_int_t)id, "rc",
+                  x->wd ? WP_AGENT_OK : WP_AGENT_FAILED, "actual", actual, "device", is_device);
+    if (!x->wd)
+        json_object_set_new(m, "err", err_json(&err));
+    if (!wp_privsep_msg_send(x->fd, m, WP_PRIVSEP_MAX_MSG))
+        qb_log(LOG_WARNING, "executor: cannot answer watchdog.open");
+}
+
 static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg)
 {
     exec_job *j = job_find(x, id);
@@ -939,9 +1008,14 @@ static int open_agent_log(const char *state_dir)
     return fd;
 }
 
-_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path)
+_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path,
+                                        const char *watchdog_path)
 {
-    exec_state x = {.fd = fd, .log_fd = -1, .socket_path = socket_path, .fed = -1};
+    exec_state x = {.fd = fd,
+                    .log_fd = -1,
+                    .socket_path = socket_path,
+                    .fed = -1,
+                    .watchdog_path = watchdog_path};
     int keep = fd;
 
     if (fd != 3) { /* the channel becomes descriptor 3, every other one closed */

@@ -51,6 +51,7 @@ typedef struct pending {
     wp_privsep_done_fn done;          /* corosync.write, apptask.run: called with the answer */
     wp_privsep_result_fn result_done; /* fence.run: called with the result */
     void *cookie;
+    json_t **answer; /* watchdog.open, .close: the caller waits for the answer here */
     struct pending *next;
 } pending;
 
@@ -226,13 +227,6 @@ bool wp_privsep_start(wp_daemon *d, wp_err *err)
         wp_err_todo(err, "start wolfpackd as root, or leave --user out");
         return false;
     }
-    if (d->opts.watchdog) {
-        wp_errf(err, WP_E_INVALID, "--user and --watchdog cannot be used together yet");
-        wp_err_why(err, "the watchdog device is root's, and the executor does not open and pet "
-                        "it for the unprivileged daemon yet");
-        wp_err_todo(err, "leave out --user on a node with a watchdog, or --watchdog");
-        return false;
-    }
     if (!lookup_account(&d->opts, &a, err) || !own_state_dir(d->opts.state_dir, &a, err) ||
         !prepare_socket_dir(d->opts.socket_path, &a, err))
         return false;
@@ -253,7 +247,7 @@ bool wp_privsep_start(wp_daemon *d, wp_err *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        wp_privsep_executor_main(sv[1], d->opts.state_dir, d->opts.socket_path);
+        wp_privsep_executor_main(sv[1], d->opts.state_dir, d->opts.socket_path, d->opts.watchdog);
     }
     close(sv[1]);
     d->privsep = calloc(1, sizeof *d->privsep);
@@ -304,8 +298,9 @@ static void fail_all(wp_privsep *ps)
             json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", err.what);
             p->result_done(ps->d, p->cookie, r);
             json_decref(r);
-        } else
+        } else if (p->done)
             p->done(ps->d, false, &err);
+        /* p->answer: its caller sees no answer */
         free(p);
     }
 }
@@ -325,7 +320,9 @@ static void take_answer(wp_privsep *ps, const json_t *msg)
         return;
     }
     wp_agent_rc rc = json_is_integer(jrc) ? (wp_agent_rc)json_integer_value(jrc) : WP_AGENT_FAILED;
-    if (p->job)
+    if (p->answer)
+        *p->answer = json_incref((json_t *)msg);
+    else if (p->job)
         wp_agent_job_remote_done(p->job, rc, &err);
     else if (p->result_done) {
         json_t *r = json_object_get(msg, "result");
@@ -435,6 +432,69 @@ bool wp_privsep_fence_run(wp_daemon *d, const json_t *plan, wp_privsep_result_fn
     p->next = ps->pending;
     ps->pending = p;
     return true;
+}
+
+/* Send msg (stolen) and wait for its answer (answers of other requests
+ * are taken meanwhile); NULL with err: not sent, or the executor is gone. */
+static json_t *call(wp_privsep *ps, json_t *msg, wp_err *err)
+{
+    json_t *ans = NULL;
+    pending *p = calloc(1, sizeof *p);
+    if (msg)
+        json_object_set_new(msg, "id", json_integer((json_int_t)ps->next_id));
+    if (!p || !msg || ps->gone || !wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG)) {
+        free(p);
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot ask the executor");
+        wp_err_why(err, "%s",
+                   ps->gone ? "the root executor process is gone" : "the channel refused it");
+        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
+        return NULL;
+    }
+    p->id = ps->next_id++;
+    p->answer = &ans;
+    p->next = ps->pending;
+    ps->pending = p;
+    while (!ans && read_answers(ps, 0)) {
+    }
+    if (!ans) {
+        wp_errf(err, WP_E_UNAVAILABLE, "the executor did not answer");
+        wp_err_why(err, "the root executor process is gone");
+        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
+    }
+    return ans;
+}
+
+bool wp_privsep_watchdog_open(wp_daemon *d, int timeout, int *actual, bool *is_device, wp_err *err)
+{
+    json_t *ans =
+        call(d->privsep, json_pack("{s:s, s:i}", "req", "watchdog.open", "timeout", timeout), err);
+    bool ok = ans && json_integer_value(json_object_get(ans, "rc")) == WP_AGENT_OK;
+    if (ans && !ok)
+        wp_privsep_err_from_json(json_object_get(ans, "err"), err);
+    *actual = (int)json_integer_value(json_object_get(ans, "actual"));
+    *is_device = json_is_true(json_object_get(ans, "device"));
+    json_decref(ans);
+    return ok;
+}
+
+void wp_privsep_watchdog_pet(wp_daemon *d)
+{
+    wp_privsep *ps = d->privsep;
+    json_t *msg = json_pack("{s:s, s:I}", "req", "watchdog.pet", "id", (json_int_t)ps->next_id++);
+    if (!ps->gone)
+        wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG);
+    else
+        json_decref(msg);
+}
+
+void wp_privsep_watchdog_close(wp_daemon *d, bool disarm)
+{
+    wp_err err = {0};
+    json_decref(call(d->privsep,
+                     json_pack("{s:s, s:i}", "req", "watchdog.close", "disarm", disarm ? 1 : 0),
+                     &err));
+    if (err.what[0])
+        wp_log_err(LOG_ERR, "watchdog: cannot close it", &err);
 }
 
 void wp_privsep_forget(wp_daemon *d, const void *cookie)

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
         bool quiet = false; /* the executor logs to stderr, as in wolfpackd */
         close(sv[0]);
         wp_log_start(&quiet);
-        wp_privsep_executor_main(sv[1], argv[1], "/nonexistent/wpexec.sock");
+        wp_privsep_executor_main(sv[1], argv[1], "/nonexistent/wpexec.sock", NULL);
     }
     close(sv[1]);
     if (big > 0) {
