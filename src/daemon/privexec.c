@@ -22,6 +22,8 @@
  *                 Disk keepers' feed and the lease watchers
  *   fence.run     fencer.c's runner on a plan whose agents it looks up
  *                 in its own fence path
+ *   watchdog.open, watchdog.pet, watchdog.close: the --watchdog device,
+ *                 petted on the daemon's word (wdog.c)
  *
  * Answers: {id, rc, err: {code, what, why, todo}} (fence.run: and result;
  * an answer may be WP_PRIVSEP_MAX_ANSWER bytes).  The run directory
