@@ -93,6 +93,13 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
+# wpexec speaks the executor's protocol to wolfpackd's own executor code
+# (the daemon's objects but its main)
+$(BUILD)/tests/tools/wpexec: $(BUILD)/tests/tools/wpexec.o \
+                             $(filter-out $(BUILD)/src/daemon/main.o,$(call obj,$(DAEMON_SRCS))) \
+                             $(LIB)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
 .SECONDEXPANSION:
 $(KIT_BINS): $(BUILD)/%: $$(subst /bin/,/src/,%).c
 	@mkdir -p $(dir $@)

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,7 +201,39 @@ void wp_agent_exec_child(char *const argv[], char *const envp[], int out_fd, int
     _exit(127);
 }
 
+bool wp_agent_cred_lookup(const char *user, wp_agent_cred *cred, wp_err *err)
+{
+    char buf[4096];
+    struct passwd pw, *found = NULL;
+    int rc = user && strlen(user) < sizeof cred->name
+                 ? getpwnam_r(user, &pw, buf, sizeof buf, &found)
+                 : EINVAL;
+    if (rc != 0 || !found) {
+        wp_errf(err, WP_E_NOTFOUND, "user \"%s\" does not exist on this node", user ? user : "");
+        wp_err_why(err, "%s", rc ? strerror(rc) : "the user database (NSS) has no such user");
+        wp_err_todo(err, "create the user on every node that may run the resource (adduser "
+                         "--system NAME), or correct the user property");
+        return false;
+    }
+    snprintf(cred->name, sizeof cred->name, "%s", user);
+    cred->uid = pw.pw_uid;
+    cred->gid = pw.pw_gid;
+    return true;
+}
+
+bool wp_agent_cred_apply(const wp_agent_cred *cred)
+{
+    return initgroups(cred->name, cred->gid) == 0 && setgid(cred->gid) == 0 &&
+           setuid(cred->uid) == 0 && (cred->uid == 0 || setuid(0) != 0);
+}
+
 bool wp_agent_exec(char *const argv[], char *const envp[], int log_fd, int *status, wp_err *err)
+{
+    return wp_agent_exec_as(argv, envp, log_fd, NULL, status, err);
+}
+
+bool wp_agent_exec_as(char *const argv[], char *const envp[], int log_fd, const wp_agent_cred *cred,
+                      int *status, wp_err *err)
 {
     if (!argv || !argv[0] || argv[0][0] != '/') {
         wp_errf(err, WP_E_INVALID, "cannot run \"%s\"", argv && argv[0] ? argv[0] : "");
@@ -220,8 +254,14 @@ bool wp_agent_exec(char *const argv[], char *const envp[], int log_fd, int *stat
         wp_err_todo(err, "check the process limits and memory of this node");
         return false;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        if (cred && !wp_agent_cred_apply(cred)) {
+            dprintf(log_fd >= 0 ? log_fd : 2, "wolfpack agent: cannot become user %s: %s\n",
+                    cred->name, strerror(errno));
+            _exit(126);
+        }
         wp_agent_exec_child(argv, envp, log_fd, log_fd);
+    }
     while (waitpid(pid, status, 0) < 0) {
         if (errno != EINTR) {
             wp_errf(err, WP_E_IO, "lost track of %s (pid %d)", argv[0], (int)pid);

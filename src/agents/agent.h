@@ -68,16 +68,37 @@ typedef enum wp_agent_op {
 #define WP_AGENT_KILL_GRACE_MS 5000L        /* SIGTERM -> SIGKILL */
 #define WP_AGENT_RUN_DIR "/run/wolfpack/agents"
 
+typedef struct wp_agent_job wp_agent_job;
+typedef struct wp_agent_ctx wp_agent_ctx;
+
+/* Another process runs the op (wolfpackd --user: the root executor,
+ * src/daemon/privexec.c).  The runner calls send() once per op with the job
+ * that stands for it; the remote side answers through
+ * wp_agent_job_remote_done(job, ...), from the caller's loop (async) or
+ * from inside wait() (blocking: wait() returns once this job has its
+ * answer, or false when the remote side is gone).  cancel() forgets a job
+ * whose answer has not come. */
+typedef struct wp_agent_remote {
+    void *data;
+    bool (*send)(void *data, wp_agent_job *job, wp_rtype type, wp_agent_op op,
+                 const wp_agent_ctx *ctx, wp_err *err);
+    void (*cancel)(void *data, wp_agent_job *job);
+    bool (*wait)(void *data, wp_agent_job *job);
+} wp_agent_remote;
+
 /* What an operation sees.  The caller owns every pointer; the child gets a
- * copy of the parent's memory, so nothing is serialised. */
-typedef struct wp_agent_ctx {
-    const char *name;    /* resource name (OCF_RESOURCE_INSTANCE, state files) */
-    const json_t *props; /* the type's properties, string values */
-    const char *run_dir; /* state files; NULL = WP_AGENT_RUN_DIR */
-    int log_fd;          /* stdout/stderr of exec'd programs; -1 = /dev/null */
-    long timeout_ms;     /* the op's deadline; 0 = the type's default */
-    int report_fd;       /* private: set by run.c in the op child; leave 0 */
-} wp_agent_ctx;
+ * copy of the parent's memory, so nothing is serialised -- unless remote
+ * is set: then type, op, name, props and timeout_ms travel to the remote
+ * runner, which uses its own log and run directory. */
+struct wp_agent_ctx {
+    const char *name;              /* resource name (OCF_RESOURCE_INSTANCE, state files) */
+    const json_t *props;           /* the type's properties, string values */
+    const char *run_dir;           /* state files; NULL = WP_AGENT_RUN_DIR */
+    int log_fd;                    /* stdout/stderr of exec'd programs; -1 = /dev/null */
+    long timeout_ms;               /* the op's deadline; 0 = the type's default */
+    int report_fd;                 /* private: set by run.c in the op child; leave 0 */
+    const wp_agent_remote *remote; /* NULL: fork the op child here */
+};
 
 /* One synchronous operation, run inside the op child. */
 typedef wp_agent_rc (*wp_agent_fn)(const wp_agent_ctx *ctx, wp_err *err);
@@ -119,13 +140,17 @@ wp_agent_rc wp_agent_op_run(wp_rtype type, wp_agent_op op, const wp_agent_ctx *c
  * returns.  ctx is read only during this call (the child has its own copy of
  * memory), so it may live on the caller's stack.  The err given to done() is
  * valid during the call only.  NULL (err set) when no child could start. */
-typedef struct wp_agent_job wp_agent_job;
 typedef void (*wp_agent_done_fn)(void *data, wp_agent_rc rc, const wp_err *err);
 wp_agent_job *wp_agent_op_spawn(qb_loop_t *loop, wp_rtype type, wp_agent_op op,
                                 const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
                                 wp_err *err);
+/* The op child's pid; 0 for a job run by a remote runner (not our child). */
 pid_t wp_agent_job_pid(const wp_agent_job *job);
-/* FOR TESTS ONLY (tests/unit/test_agents.c; wolfpackd does not use them):
+/* The remote runner's answer for job (see wp_agent_remote): rc and err
+ * (NULL: none) become the job's result; done() follows from the loop. */
+void wp_agent_job_remote_done(wp_agent_job *job, wp_agent_rc rc, const wp_err *err);
+/* For tests (tests/unit/test_agents.c) and the executor's own jobs
+ * (src/daemon/privexec.c: corosync.conf rewrites):
  * the same two runners for a type that is not in the table, whose op runs
  * as it is, without model.h's property check. */
 wp_agent_rc wp_agent_type_run(const wp_agent_type *t, wp_agent_op op, const wp_agent_ctx *ctx,
@@ -155,6 +180,21 @@ const char *wp_agent_prop(const wp_agent_ctx *ctx, const char *key);
  * stays in the caller's process group (so the op's timeout reaches it).
  * Waits for it; *status is the waitpid status.  false: could not run. */
 bool wp_agent_exec(char *const argv[], char *const envp[], int log_fd, int *status, wp_err *err);
+/* The account a program runs as (Generic Service's user property). */
+typedef struct wp_agent_cred {
+    char name[33];
+    uid_t uid;
+    gid_t gid; /* the user's primary group */
+} wp_agent_cred;
+/* Look the user up on this node (NSS); false with err (no such user). */
+bool wp_agent_cred_lookup(const char *user, wp_agent_cred *cred, wp_err *err);
+/* In a forked child, before exec: the user's supplementary groups, gid,
+ * uid, in that order; false (errno set) when one step failed -- the child
+ * must then exit without running anything. */
+bool wp_agent_cred_apply(const wp_agent_cred *cred);
+/* wp_agent_exec as cred (NULL: as the caller). */
+bool wp_agent_exec_as(char *const argv[], char *const envp[], int log_fd, const wp_agent_cred *cred,
+                      int *status, wp_err *err);
 /* In a freshly forked process: stdin /dev/null, stdout to out_fd, stderr to
  * err_fd (-1 = /dev/null), close fds >= 3, default signals, execve.  Never
  * returns (exit 127 when exec fails). */

@@ -15,6 +15,12 @@
  * WP_AGENT_KILL_GRACE_MS or as soon as the leader is gone.  The same job
  * state machine is driven either by a qb_loop (wp_agent_op_spawn) or by a
  * private poll() loop (wp_agent_op_run).
+ *
+ * A remote job (ctx->remote, wolfpackd --user) forks nothing here: the
+ * remote runner (the root executor process, src/daemon/privexec.c) runs the
+ * op with this same code on its side and answers with
+ * wp_agent_job_remote_done; the job then delivers done() from a zero-delay
+ * timer, so the callback never runs inside the runner's own dispatch.
  */
 #include "agent.h"
 #include "../lib/clock.h"
@@ -46,8 +52,9 @@ typedef struct report {
 _Static_assert(sizeof(report) <= 4096, "a report must be written atomically (PIPE_BUF)");
 
 struct wp_agent_job {
-    qb_loop_t *loop; /* NULL: driven by wp_agent_op_run's poll loop */
-    pid_t pid;       /* also the process group id */
+    qb_loop_t *loop;               /* NULL: driven by wp_agent_op_run's poll loop */
+    const wp_agent_remote *remote; /* set: the op runs in another process */
+    pid_t pid;                     /* also the process group id */
     int pidfd;
     int rfd;
     bool pipe_open;
@@ -350,6 +357,45 @@ static wp_agent_job *job_start(const wp_agent_type *t, int type, wp_agent_op op,
     return job;
 }
 
+/* A job that stands for an op the remote runner runs; not yet sent. */
+static wp_agent_job *remote_job_start(int type, wp_agent_op op, const wp_agent_ctx *ctx,
+                                      wp_err *err)
+{
+    wp_agent_job *job = calloc(1, sizeof *job);
+    if (type < 0 || !job) {
+        wp_errf(err, WP_E_INTERNAL, "cannot run %s of \"%s\" in the executor", wp_agent_op_name(op),
+                ctx->name ? ctx->name : "");
+        wp_err_why(err, "%s", job ? "only table types run remotely" : "out of memory");
+        wp_err_todo(err, "report this as a bug");
+        free(job);
+        return NULL;
+    }
+    snprintf(job->label, sizeof job->label, "%s of %s \"%s\"", wp_agent_op_name(op),
+             wp_rtype_name((wp_rtype)type), ctx->name ? ctx->name : "");
+    job->remote = ctx->remote;
+    job->rfd = -1;
+    job->pidfd = -1;
+    job->status = -1;
+    job->timeout_ms = wp_agent_timeout_ms(ctx);
+    return job;
+}
+
+void wp_agent_job_remote_done(wp_agent_job *job, wp_agent_rc rc, const wp_err *err)
+{
+    if (!job || job->finished)
+        return;
+    job->finished = true;
+    job->got_result = true;
+    job->rc = rc;
+    if (err)
+        job->err = *err;
+    else
+        wp_err_clear(&job->err);
+    if (job->loop) /* deliver from the loop, outside the runner's dispatch */
+        job->timer_armed =
+            qb_loop_timer_add(job->loop, QB_LOOP_MED, 0, job, on_timer, &job->timer) == 0;
+}
+
 static void job_free(wp_agent_job *job)
 {
     if (!job)
@@ -361,9 +407,35 @@ static void job_free(wp_agent_job *job)
     free(job);
 }
 
+static wp_agent_rc run_remote_blocking(int type, wp_agent_op op, const wp_agent_ctx *ctx,
+                                       wp_err *err)
+{
+    wp_agent_job *job = remote_job_start(type, op, ctx, err);
+    if (!job)
+        return WP_AGENT_FAILED;
+    if (!ctx->remote->send(ctx->remote->data, job, (wp_rtype)type, op, ctx, err)) {
+        job_free(job);
+        return WP_AGENT_FAILED;
+    }
+    if (!ctx->remote->wait(ctx->remote->data, job) || !job->finished) {
+        ctx->remote->cancel(ctx->remote->data, job);
+        wp_errf(&job->err, WP_E_UNAVAILABLE, "%s got no answer from the executor", job->label);
+        wp_err_why(&job->err, "the root executor process is gone");
+        wp_err_todo(&job->err, "see the daemon's log; restart wolfpackd");
+        job->rc = WP_AGENT_FAILED;
+    }
+    wp_agent_rc rc = job->rc;
+    if (err && (rc != WP_AGENT_OK || job->err.what[0]))
+        *err = job->err;
+    job_free(job);
+    return rc;
+}
+
 static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op,
                                 const wp_agent_ctx *ctx, wp_err *err)
 {
+    if (ctx->remote)
+        return run_remote_blocking(type, op, ctx, err);
     wp_agent_job *job = job_start(t, type, op, ctx, err);
     if (!job)
         return WP_AGENT_FAILED;
@@ -394,9 +466,28 @@ static wp_agent_rc run_blocking(const wp_agent_type *t, int type, wp_agent_op op
     return rc;
 }
 
+static wp_agent_job *spawn_remote(qb_loop_t *loop, int type, wp_agent_op op,
+                                  const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data,
+                                  wp_err *err)
+{
+    wp_agent_job *job = remote_job_start(type, op, ctx, err);
+    if (!job)
+        return NULL;
+    job->loop = loop;
+    job->done = done;
+    job->data = data;
+    if (!ctx->remote->send(ctx->remote->data, job, (wp_rtype)type, op, ctx, err)) {
+        job_free(job);
+        return NULL;
+    }
+    return job;
+}
+
 static wp_agent_job *spawn(qb_loop_t *loop, const wp_agent_type *t, int type, wp_agent_op op,
                            const wp_agent_ctx *ctx, wp_agent_done_fn done, void *data, wp_err *err)
 {
+    if (ctx->remote)
+        return spawn_remote(loop, type, op, ctx, done, data, err);
     wp_agent_job *job = job_start(t, type, op, ctx, err);
     if (!job)
         return NULL;
@@ -454,6 +545,14 @@ void wp_agent_job_cancel(wp_agent_job *job)
 {
     if (!job)
         return;
+    if (job->remote) {
+        if (!job->finished)
+            job->remote->cancel(job->remote->data, job);
+        else if (job->timer_armed && job->loop)
+            qb_loop_timer_del(job->loop, job->timer);
+        job_free(job);
+        return;
+    }
     if (!job->finished) {
         kill_group(job, SIGKILL);
         waitid(P_PIDFD, (id_t)job->pidfd, &(siginfo_t){0}, WEXITED | WNOHANG);

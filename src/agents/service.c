@@ -10,6 +10,9 @@
  *             reused PID is never taken for the service), and wait
  *             WP_SERVICE_SETTLE_MS (50 ms) to see that it did not exit at once
  *             (a later exit is caught by the quick check).
+ *             With the user property the program (and check_command) runs
+ *             as that user: its groups, gid and uid are set in the child
+ *             before exec; without it, as root.
  *             The daemon is a child subreaper, so the service stays its
  *             descendant after the op child exits.
  *   stop      SIGTERM to the process group, wait up to the stop grace
@@ -202,11 +205,23 @@ static char **command_argv(const char *key, const char *line, wp_err *err)
     return argv;
 }
 
+/* The user property resolved on this node; *use false: run as root. */
+static bool service_cred(const wp_agent_ctx *ctx, wp_agent_cred *cred, bool *use, wp_err *err)
+{
+    const char *user = wp_agent_prop(ctx, "user");
+    *use = user != NULL;
+    return !user || wp_agent_cred_lookup(user, cred, err);
+}
+
 static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
 {
     const char *cmd = wp_agent_prop(ctx, "command"), *check = wp_agent_prop(ctx, "check_command");
     char **argv = NULL;
+    wp_agent_cred cred;
+    bool use_cred;
     if (wp_agent_prop(ctx, "unit") && !systemd_running(wp_agent_prop(ctx, "unit"), err))
+        return WP_AGENT_FAILED;
+    if (!service_cred(ctx, &cred, &use_cred, err))
         return WP_AGENT_FAILED;
     if (cmd && !(argv = command_argv("command", cmd, err)))
         return WP_AGENT_FAILED;
@@ -221,11 +236,18 @@ static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
 }
 
 /* Fork the service in its own session; wait to see it survive. */
-static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *err)
+static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, const wp_agent_cred *cred,
+                                 wp_err *err)
 {
     pid_t pid = fork();
     if (pid == 0) {
         setsid();
+        if (cred && !wp_agent_cred_apply(cred)) {
+            dprintf(ctx->log_fd >= 0 ? ctx->log_fd : 2,
+                    "wolfpack agent: service %s: cannot become user %s: %s\n", ctx->name,
+                    cred->name, strerror(errno));
+            _exit(126);
+        }
         wp_agent_exec_child(argv, wp_agent_base_env, ctx->log_fd, ctx->log_fd);
     }
     if (pid < 0) {
@@ -258,6 +280,8 @@ static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, wp_err *e
         wp_err_why(err, "%s",
                    WIFEXITED(status) && WEXITSTATUS(status) == 127
                        ? "the program could not be executed (see the agent log)"
+                   : WIFEXITED(status) && WEXITSTATUS(status) == 126 && cred
+                       ? "it could not switch to its user (see the agent log)"
                        : "the program did not stay running after start");
         wp_err_todo(err, "run the command by hand to see why, and look in the agent log");
         return WP_AGENT_FAILED;
@@ -277,6 +301,10 @@ static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
     wp_err ignored;
     if (recorded_alive(ctx, &pid, &ignored) == WP_AGENT_OK)
         return WP_AGENT_OK; /* already running: start is idempotent */
+    wp_agent_cred cred;
+    bool use_cred;
+    if (!service_cred(ctx, &cred, &use_cred, err))
+        return WP_AGENT_FAILED;
     char **argv = command_argv("command", wp_agent_prop(ctx, "command"), err);
     if (!argv)
         return WP_AGENT_FAILED;
@@ -284,7 +312,7 @@ static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
         wp_argv_free(argv);
         return WP_AGENT_FAILED;
     }
-    wp_agent_rc rc = spawn_service(ctx, argv, err);
+    wp_agent_rc rc = spawn_service(ctx, argv, use_cred ? &cred : NULL, err);
     wp_argv_free(argv);
     return rc;
 }
@@ -332,9 +360,14 @@ static wp_agent_rc svc_thorough(const wp_agent_ctx *ctx, wp_err *err)
     const char *check = wp_agent_prop(ctx, "check_command");
     if (rc != WP_AGENT_OK || !check)
         return rc;
+    wp_agent_cred cred;
+    bool use_cred;
+    if (!service_cred(ctx, &cred, &use_cred, err))
+        return WP_AGENT_FAILED;
     char **argv = command_argv("check_command", check, err);
     int status;
-    if (!argv || !wp_agent_exec(argv, wp_agent_base_env, ctx->log_fd, &status, err)) {
+    if (!argv || !wp_agent_exec_as(argv, wp_agent_base_env, ctx->log_fd, use_cred ? &cred : NULL,
+                                   &status, err)) {
         wp_argv_free(argv);
         return WP_AGENT_FAILED;
     }

@@ -16,7 +16,8 @@
  * runner does nothing for a task that is not pending any more.
  *
  * The `wolfpack` program is the one beside wolfpackd's own executable, or
- * $WOLFPACK_CLI when set.
+ * $WOLFPACK_CLI when set.  Under --user the root executor starts it
+ * (request apptask.run, src/daemon/privexec.c), as root, the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,9 +49,24 @@ static bool cli_path(char *out, size_t size)
     return access(out, X_OK) == 0;
 }
 
+/* --user: the executor's answer (started or not). */
+static void remote_started(wp_daemon *d, bool ok, const wp_err *err)
+{
+    if (!ok)
+        wp_log_err(LOG_ERR, "apptask: the executor could not start a node task", err);
+}
+
 static void spawn(wp_daemon *d, const char *id)
 {
     char cli[PATH_MAX];
+    wp_err err = {0};
+    if (d->privsep) { /* root's work: the executor runs it */
+        if (wp_privsep_apptask_run(d, id, remote_started, &err))
+            qb_log(LOG_INFO, "apptask: node task %s handed to the executor", id);
+        else
+            wp_log_err(LOG_ERR, "apptask: cannot start a node task", &err);
+        return;
+    }
     if (!cli_path(cli, sizeof cli)) {
         qb_log(LOG_ERR,
                "apptask: cannot run node task %s: no wolfpack program beside wolfpackd "

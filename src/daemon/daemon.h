@@ -32,6 +32,9 @@
  *   apptask.c   node tasks of `wolfpack app` (app.task): for each task
  *               that names this node, run `wolfpack app task-run ID` in a
  *               child, which answers with app.task.done
+ *   privsep.c   --user: start-up (hand over the files, fork the executor,
+ *               drop root) and the channel's client side
+ *   privexec.c  --user: the root executor process and its request table
  */
 #ifndef WP_DAEMON_H
 #define WP_DAEMON_H
@@ -44,6 +47,7 @@
 #include <sys/types.h>
 
 #include "../db/db.h"
+#include "../lib/corosync_conf.h"
 #include "../lib/err.h"
 #include "../lib/model.h"
 #include "../lib/proto.h"
@@ -66,6 +70,8 @@ typedef struct wp_monitors wp_monitors;
 typedef struct wp_nodeconf wp_nodeconf;
 typedef struct wp_fencer wp_fencer;
 typedef struct wp_recovery wp_recovery;
+typedef struct wp_privsep wp_privsep;
+typedef struct wp_agent_remote wp_agent_remote;
 typedef struct wp_wdog wp_wdog;
 
 #define WP_VIEW_MAX_MEMBERS 1024
@@ -98,6 +104,7 @@ typedef struct wp_daemon_opts {
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
+    const char *user;     /* --user: run unprivileged, agents in the root executor */
     int idle_timeout;     /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
     int frame_timeout;    /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
     const char *watchdog; /* --watchdog PATH: self-fencing (wdog.c); NULL: none */
@@ -150,10 +157,63 @@ typedef struct wp_daemon {
     wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
     wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
     wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
+    wp_privsep *privsep;   /* privsep.c: the executor's channel; NULL without --user */
     wp_wdog *wdog;         /* wdog.c: the watchdog (with --watchdog, once armed) */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
+
+/* privsep.c: --user (docs/SECURITY.md, "Privilege separation") */
+#define WP_PRIVSEP_MAX_MSG (128 * 1024)     /* one request, bytes */
+#define WP_PRIVSEP_MAX_ANSWER (1536 * 1024) /* one answer (a fence result: 1 MiB) */
+/* Still root, before anything else: hand the state directory to the user,
+ * fork the executor, drop root.  Nothing without --user. */
+bool wp_privsep_start(wp_daemon *d, wp_err *err);
+/* Once d->loop exists: watch the executor's channel (its end stops the
+ * daemon). */
+bool wp_privsep_attach(wp_daemon *d, wp_err *err);
+/* What agent runs set as ctx.remote: NULL without --user. */
+typedef void (*wp_privsep_done_fn)(wp_daemon *d, bool ok, const wp_err *err);
+/* --user: the executor renders corosync.conf from these (checking them
+ * again), writes it and runs corosync-cfgtool -R; done() comes with the
+ * result.  false (err): nothing was sent. */
+bool wp_privsep_corosync_write(wp_daemon *d, const char *cluster, const wp_cs_node *nodes, size_t n,
+                               const wp_cs_timing *t, const wp_cs_quorum *q,
+                               wp_privsep_done_fn done, wp_err *err);
+const wp_agent_remote *wp_privsep_remote(const wp_daemon *d);
+void wp_privsep_free(wp_daemon *d); /* close the channel, wait for the executor */
+/* The channel's messages (privexec.c): one packet of at most max bytes
+ * holding a JSON object.  send steals msg; false: not sent (too big, the
+ * peer gone).  recv: 1 got *msg (NULL: refused, err says why), 0 nothing
+ * now (flags MSG_DONTWAIT), -1 the peer is gone. */
+bool wp_privsep_msg_send(int fd, json_t *msg, size_t max);
+int wp_privsep_msg_recv(int fd, int flags, size_t max, json_t **msg, wp_err *err);
+void wp_privsep_err_from_json(const json_t *j, wp_err *err);
+/* The executor process's entry point: serve the channel fd until it
+ * closes, then _exit.  wolfpackd forks into it; tests/tools/wpexec runs it
+ * directly to speak the protocol to it. */
+_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path,
+                                        const char *watchdog_path);
+/* --user: the watchdog (--watchdog PATH) is the executor's: open (arm) it
+ * and wait for the answer (as wp_watchdog_open); pet it (not answered:
+ * the executor logs a failed pet); close it (disarm: the magic close). */
+bool wp_privsep_watchdog_open(wp_daemon *d, int timeout, int *actual, bool *is_device, wp_err *err);
+void wp_privsep_watchdog_pet(wp_daemon *d);
+void wp_privsep_watchdog_close(wp_daemon *d, bool disarm);
+/* --user: fencer.c's plan runs in the executor (the agents looked up
+ * there); done(cookie, result) comes with the runner's result (borrowed). */
+typedef void (*wp_privsep_result_fn)(wp_daemon *d, void *cookie, json_t *result);
+bool wp_privsep_fence_run(wp_daemon *d, const json_t *plan, wp_privsep_result_fn done, void *cookie,
+                          wp_err *err);
+/* Forget the answer of a fence run (its cookie is freed): done() never comes. */
+void wp_privsep_forget(wp_daemon *d, const void *cookie);
+/* --user: the Physical Disk keepers' feed through the executor: req
+ * "disk.heartbeat" or "disk.fence" (name, device NULL), "disk.watch"
+ * (both), "disk.unwatch" (name).  Not answered; false: not sent. */
+bool wp_privsep_disk(wp_daemon *d, const char *req, const char *name, const char *device);
+/* --user: the executor runs `wolfpack app task-run TASK` as root (the
+ * task answers through the socket); done() says whether it started. */
+bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn done, wp_err *err);
 
 /* notify.c: systemd's Type=notify (nothing without $NOTIFY_SOCKET) */
 bool wp_notify_start(wp_daemon *d, wp_err *err);
@@ -303,6 +363,9 @@ bool wp_fencer_run(wp_daemon *d, const json_t *plan,
 /* "DEVICE level N ACTION NODE: exit X, OUTPUT; ..." of a result */
 void wp_fencer_summary(const json_t *result, char *buf, size_t size);
 void wp_fencer_free(wp_daemon *d);
+/* The fence runner's entry point (a child): run plan, write the result to
+ * fd, _exit.  The executor (privexec.c) runs it too. */
+_Noreturn void wp_fencer_runner(const json_t *plan, int fd);
 
 /* recovery.c: recovery waits for proof (docs/FENCING.md) */
 void wp_recovery_tick(wp_daemon *d);                  /* coordinator: fence lost nodes */

@@ -21,6 +21,9 @@
  *     takeover only waits what remains of the lease since the last change
  *     the watcher saw; watchers of disks that are gone (or no longer
  *     possible here) are stopped.
+ *
+ * Under --user the FIFOs and watchers are root's: each step is a request
+ * to the executor (disk.heartbeat, disk.fence, disk.watch, disk.unwatch).
  */
 #include <dirent.h>
 #include <qb/qblog.h>
@@ -33,6 +36,38 @@
 #include "daemon.h"
 
 #define WATCH_SUFFIX ".disk.watch"
+
+/* The keepers' FIFOs and the watchers are root's: under --user every step
+ * goes through the executor (src/daemon/privexec.c), which logs the counts;
+ * -1 when nothing was sent, else 0 (the count is the executor's). */
+static int keepers_heartbeat(wp_daemon *d)
+{
+    if (d->privsep)
+        return wp_privsep_disk(d, "disk.heartbeat", NULL, NULL) ? 0 : -1;
+    return wp_disk_keepers_heartbeat_all(WP_AGENT_RUN_DIR);
+}
+
+static int keepers_fence(wp_daemon *d)
+{
+    if (d->privsep)
+        return wp_privsep_disk(d, "disk.fence", NULL, NULL) ? 0 : -1;
+    return wp_disk_keepers_fence_all(WP_AGENT_RUN_DIR);
+}
+
+static pid_t watcher_ensure(wp_daemon *d, const char *name, const char *device, wp_err *err)
+{
+    if (d->privsep)
+        return wp_privsep_disk(d, "disk.watch", name, device) ? 0 : -1;
+    return wp_disk_watcher_ensure(WP_AGENT_RUN_DIR, name, device, err);
+}
+
+static void watcher_stop(wp_daemon *d, const char *name)
+{
+    if (d->privsep)
+        wp_privsep_disk(d, "disk.unwatch", name, NULL);
+    else
+        wp_disk_watcher_stop(WP_AGENT_RUN_DIR, name);
+}
 
 /* The agents' run directory: the executor's agents use the default too. */
 static const char *run_dir(const wp_daemon *d)
@@ -59,10 +94,13 @@ void wp_diskfeed_beat(wp_daemon *d)
     else if (!d->view.quorate)
         d->feed_through_sync = false;
     bool feed = wp_view_ready(d) || d->feed_through_sync;
-    int n = feed ? wp_disk_keepers_heartbeat_all(run_dir(d)) : -1;
+    int n = feed ? keepers_heartbeat(d) : -1;
     if (n != d->feed_count) { /* log the changes only: 10 calls a second */
         if (n < 0)
             qb_log(LOG_INFO, "diskfeed: not feeding (this node is not quorate and synced)");
+        else if (d->privsep)
+            qb_log(LOG_INFO, "diskfeed: feeding the disk keepers through the executor%s",
+                   wp_view_ready(d) ? "" : " (a sync runs; this node stayed quorate)");
         else
             qb_log(LOG_INFO, "diskfeed: feeding %d disk keeper(s)%s", n,
                    wp_view_ready(d) ? "" : " (a sync runs; this node stayed quorate)");
@@ -86,12 +124,12 @@ void wp_diskfeed_on_view(wp_daemon *d)
 {
     if (d->was_quorate && !d->view.quorate) {
         d->feed_through_sync = false;
-        int n = wp_disk_keepers_fence_all(run_dir(d));
+        int n = keepers_fence(d);
         if (n > 0)
             qb_log(LOG_WARNING, "diskfeed: quorum lost: told %d disk keeper(s) to fence", n);
     } else if (wp_view_ready(d)) {
         d->feed_through_sync = true;
-        wp_disk_keepers_heartbeat_all(run_dir(d)); /* ready again: at once */
+        keepers_heartbeat(d); /* ready again: at once */
     }
 }
 
@@ -175,7 +213,7 @@ void wp_diskfeed_reconcile(wp_daemon *d)
         const char *device =
             json_string_value(json_object_get(json_object_get(r, "props"), "device"));
         wp_err werr = {0};
-        if (wp_disk_watcher_ensure(run_dir(d), name, device, &werr) < 0)
+        if (watcher_ensure(d, name, device, &werr) < 0)
             wp_log_err(LOG_WARNING, "diskfeed: no lease watcher", &werr);
     }
     /* watchers whose disk is gone or no longer possible here */
@@ -189,7 +227,7 @@ void wp_diskfeed_reconcile(wp_daemon *d)
         snprintf(name, sizeof name, "%.*s", (int)(n - s), e->d_name);
         if (!listed(list, groups, me, name)) {
             qb_log(LOG_INFO, "diskfeed: stopping the lease watcher of %s", name);
-            wp_disk_watcher_stop(run_dir(d), name);
+            watcher_stop(d, name);
         }
     }
     if (dir)

@@ -318,6 +318,7 @@ static wp_agent_job *spawn_op(wp_daemon *d, const char *resource, wp_agent_op op
         .name = resource,
         .props = json_object_get(show, "props"),
         .log_fd = d->agent_log_fd,
+        .remote = wp_privsep_remote(d),
         .timeout_ms = policy_seconds(show, "pending_timeout", 180) * 1000L,
     };
     job = wp_agent_op_spawn(d->loop, type, op, &ctx, done, data, err);
@@ -713,6 +714,7 @@ static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking,
                 wp_agent_ctx ctx = {.name = p->acts[i].resource,
                                     .props = json_object_get(show, "props"),
                                     .log_fd = d->agent_log_fd,
+                                    .remote = wp_privsep_remote(d),
                                     .timeout_ms =
                                         policy_seconds(show, "pending_timeout", 180) * 1000L};
                 qb_log(LOG_NOTICE, "shut-down: stopping %s", p->acts[i].resource);

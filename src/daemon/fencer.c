@@ -17,7 +17,9 @@
  * forks a runner child that runs the agents one after another
  * (wp_fence_exec: no shell, key=value on stdin, a timeout each) and writes
  * one JSON result to a pipe; the loop reads the pipe and calls the job's
- * done() at EOF.  The runner is reaped by the daemon's reaper
+ * done() at EOF (under --user the root executor runs the same runner on
+ * a plan it checks: privexec.c, fence.run).  The runner is reaped by the
+ * daemon's reaper
  * (events.c: it owns no job status).  Secret values never leave the
  * runner: the output of each agent is scrubbed of them before it is
  * written, logged or replied.
@@ -156,7 +158,7 @@ static json_t *run_metadata(const json_t *plan)
     return r;
 }
 
-static void runner_main(const json_t *plan, int fd)
+_Noreturn void wp_fencer_runner(const json_t *plan, int fd)
 {
     static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
@@ -233,12 +235,41 @@ static int on_result(int fd, int revents, void *data)
     return 0;
 }
 
-/* Start a runner for plan (borrowed); done(result) comes later, always. */
+/* --user: the executor's result of a job's plan. */
+static void remote_result(wp_daemon *d, void *cookie, json_t *result)
+{
+    fence_job *job = cookie;
+    job_unlink(d, job);
+    fence_done_fn done = job->done;
+    void *c = job->cookie;
+    free(job);
+    done(d, c, result);
+}
+
+/* Start a runner for plan (borrowed); done(result) comes later, always.
+ * Under --user the root executor runs it (fence.run, privexec.c). */
 static bool job_start(wp_daemon *d, const json_t *plan, fence_done_fn done, void *cookie,
                       void (*cookie_free)(void *), wp_err *err)
 {
     if (!d->fencer && !(d->fencer = calloc(1, sizeof *d->fencer)))
         return wp_errf(err, WP_E_INTERNAL, "out of memory"), false;
+    if (d->privsep) {
+        fence_job *job = calloc(1, sizeof *job);
+        if (!job)
+            return wp_errf(err, WP_E_INTERNAL, "out of memory"), false;
+        *job = (fence_job){.d = d,
+                           .fd = -1,
+                           .done = done,
+                           .cookie = cookie,
+                           .cookie_free = cookie_free,
+                           .next = d->fencer->jobs};
+        if (!wp_privsep_fence_run(d, plan, remote_result, job, err)) {
+            free(job);
+            return false;
+        }
+        d->fencer->jobs = job;
+        return true;
+    }
     fence_job *job = calloc(1, sizeof *job);
     int p[2] = {-1, -1};
     if (!job || pipe2(p, O_CLOEXEC) != 0) {
@@ -251,7 +282,7 @@ static bool job_start(wp_daemon *d, const json_t *plan, fence_done_fn done, void
     pid_t pid = fork();
     if (pid == 0) {
         close(p[0]);
-        runner_main(plan, p[1]);
+        wp_fencer_runner(plan, p[1]);
     }
     close(p[1]);
     if (pid < 0) {
@@ -281,8 +312,12 @@ void wp_fencer_free(wp_daemon *d)
     while (d->fencer->jobs) {
         fence_job *job = d->fencer->jobs;
         d->fencer->jobs = job->next;
-        qb_loop_poll_del(d->loop, job->fd);
-        close(job->fd);
+        if (job->fd < 0) { /* the executor runs it: its answer must not come */
+            wp_privsep_forget(d, job);
+        } else {
+            qb_loop_poll_del(d->loop, job->fd);
+            close(job->fd);
+        }
         free(job->buf);
         if (job->cookie_free)
             job->cookie_free(job->cookie);
@@ -513,7 +548,7 @@ static json_t *create_plan(const wp_request *req, wp_err *err)
     char path[4096];
     if (!wp_fence_agent_path(agent, NULL, path, sizeof path, err))
         return NULL;
-    return json_pack("{s:s, s:s}", "mode", "metadata", "path", path);
+    return json_pack("{s:s, s:s, s:s}", "mode", "metadata", "agent", agent, "path", path);
 }
 
 static json_t *test_plan(wp_daemon *d, const char *name, wp_err *err)

@@ -21,7 +21,8 @@
  * removes its socket.  Under systemd, notify.c tells it when the node is
  * ready (Type=notify).  docs/DAEMON.md is the user's description; running
  * resources (events.c, coordinator.c, executor.c, monitor.c) is in
- * docs/EXECUTOR.md.
+ * docs/EXECUTOR.md.  With --user, privsep.c first forks the root executor
+ * and drops root (docs/SECURITY.md, "Privilege separation").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +61,7 @@ static void usage(FILE *out)
         "                 [--admin-group GROUP] [--read-group GROUP]\n"
         "                 [--cluster-name NAME]"
         "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
-        "                 [--idle-timeout SEC] [--frame-timeout SEC]\n"
+        "                 [--idle-timeout SEC] [--frame-timeout SEC] [--user NAME]\n"
         "                 [--watchdog PATH [--watchdog-timeout SEC]]\n"
         "\n"
         "  --config PATH        the configuration file (default " WP_DAEMON_CONFIG ",\n"
@@ -85,6 +86,9 @@ static void usage(FILE *out)
         "  --frame-timeout SEC  close a connection whose request frame is not whole"
         " by then\n"
         "                       (default 15)\n"
+        "  --user NAME          run as NAME; only a small executor process keeps"
+        " root\n"
+        "                       to run the agents (docs/SECURITY.md)\n"
         "  --watchdog PATH      self-fencing: pet the watchdog at PATH (e.g.\n"
         "                       /dev/watchdog0) only while quorate and healthy\n"
         "  --watchdog-timeout SEC  its timeout, 2 to 300 (default 10); must exceed\n"
@@ -107,6 +111,7 @@ static const struct option LONGOPTS[] = {
     {"node-name", required_argument, NULL, 'n'},
     {"idle-timeout", required_argument, NULL, 'I'},
     {"frame-timeout", required_argument, NULL, 'F'},
+    {"user", required_argument, NULL, 'u'},
     {"watchdog", required_argument, NULL, 'W'},
     {"watchdog-timeout", required_argument, NULL, 'T'},
     {"config", required_argument, NULL, 'C'},
@@ -116,10 +121,20 @@ static const struct option LONGOPTS[] = {
 };
 
 /* The keys the configuration file may set: the options up to "config". */
-static const char *const CONF_KEYS[] = {
-    "solo",         "state-dir",        "socket",    "admin-group",  "read-group",
-    "cluster-name", "cluster-ip",       "node-name", "idle-timeout", "frame-timeout",
-    "watchdog",     "watchdog-timeout", NULL};
+static const char *const CONF_KEYS[] = {"solo",
+                                        "state-dir",
+                                        "socket",
+                                        "admin-group",
+                                        "read-group",
+                                        "cluster-name",
+                                        "cluster-ip",
+                                        "node-name",
+                                        "idle-timeout",
+                                        "frame-timeout",
+                                        "user",
+                                        "watchdog",
+                                        "watchdog-timeout",
+                                        NULL};
 
 /* A bad value: "error: WHERE: NAME "VALUE" is not ..." on errs. */
 static void bad_value(FILE *errs, const char *where, const char *name, const char *value,
@@ -190,6 +205,9 @@ static bool set_opt(FILE *errs, wp_daemon_opts *o, int ch, const char *name, con
         return parse_seconds(errs, where, name, value, &o->idle_timeout);
     case 'F':
         return parse_seconds(errs, where, name, value, &o->frame_timeout);
+    case 'u':
+        o->user = value[0] ? value : NULL;
+        return true;
     case 'W':
         o->watchdog = value[0] ? value : NULL;
         return true;
@@ -396,6 +414,8 @@ static bool start(wp_daemon *d, wp_err *err)
         wp_err_todo(err, "check memory and open-file limits");
         return false;
     }
+    if (!wp_privsep_attach(d, err))
+        return false;
     /* listen before anything is opened or changed: a second daemon on this
      * socket fails first; clients wait in the backlog until the loop runs */
     if (!wp_ipc_listen(d, err))
@@ -438,6 +458,7 @@ static void stop(wp_daemon *d)
     if (d->lock_fd >= 0)
         close(d->lock_fd);
     d->lock_fd = -1;
+    wp_privsep_free(d);
 }
 
 int main(int argc, char **argv)
@@ -457,7 +478,7 @@ int main(int argc, char **argv)
     wp_log_start(&d.log);
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
-    if (!start(&d, &err) || !wp_notify_start(&d, &err)) {
+    if (!wp_privsep_start(&d, &err) || !start(&d, &err) || !wp_notify_start(&d, &err)) {
         fatal(&d, "cannot start", &err);
         rc = 1;
     } else {

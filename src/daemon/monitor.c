@@ -149,6 +149,7 @@ static void run_check(mon *mo, wp_agent_op op)
     wp_agent_ctx ctx = {.name = mo->resource,
                         .props = json_object_get(show, "props"),
                         .log_fd = d->agent_log_fd,
+                        .remote = wp_privsep_remote(d),
                         .timeout_ms = mo->timeout_s * 1000L};
     mo->op = op;
     mo->job = wp_agent_op_spawn(d->loop, type, op, &ctx, on_check_done, mo, &err);

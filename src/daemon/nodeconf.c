@@ -25,7 +25,10 @@
  * The reload is a child process watched from the event loop (its output
  * through a pipe, a timeout, a clear log line on failure), never waited
  * for.  Changes applied while a reload runs are taken by one more rewrite
- * when it ends.  Solo mode has no corosync: nothing is written.
+ * when it ends.  Solo mode has no corosync: nothing is written.  Under
+ * --user the daemon cannot write the file: it hands the nodes and timers
+ * to the root executor (wp_privsep_corosync_write), which renders, writes
+ * and reloads, and answers; the same "again" rule holds meanwhile.
  *
  * Environment (tests): WOLFPACK_COROSYNC_CONF (default
  * /etc/corosync/corosync.conf), WOLFPACK_COROSYNC_CFGTOOL (default
@@ -53,10 +56,11 @@
 #define RELOAD_OUT_MAX 2048
 
 struct wp_nodeconf {
-    pid_t pid;      /* the running corosync-cfgtool -R, or 0 */
-    int out_fd;     /* its stdout+stderr, -1 when none */
-    bool again;     /* a change came while it ran: rewrite once more */
-    bool timed_out; /* we killed it */
+    pid_t pid;        /* the running corosync-cfgtool -R, or 0 */
+    int out_fd;       /* its stdout+stderr, -1 when none */
+    bool again;       /* a change came while it ran: rewrite once more */
+    bool timed_out;   /* we killed it */
+    bool remote_busy; /* --user: the executor writes and reloads */
     bool timer_armed;
     qb_loop_timer_handle timer;
     char out[RELOAD_OUT_MAX];
@@ -267,43 +271,104 @@ static void running_quorum(const json_t *rq, wp_cs_quorum *q)
     q->qdevice_tls_off = tls && (strcmp(tls, "off") == 0 || strcmp(tls, "0") == 0);
 }
 
+/* What the file is made of: the cluster's name, the database's nodes by
+ * id (with the second addresses corosync runs), corosync's running timing,
+ * votequorum options and quorum device (kept: they are set by `cluster
+ * create` or by hand, and not in the database).  The strings belong to
+ * st, rq, nodes and cs_nodes. */
+typedef struct conf_input {
+    json_t *st; /* wp_db_status: the cluster's name */
+    json_t *rq; /* wp_repl_corosync_quorum */
+    const char *cluster;
+    wp_cs_node *cs;
+    size_t n;
+    wp_cs_timing timing;
+    wp_cs_quorum quorum;
+} conf_input;
+
+static void input_free(conf_input *in)
+{
+    free(in->cs);
+    json_decref(in->rq);
+    json_decref(in->st);
+}
+
+static bool input_collect(wp_daemon *d, const json_t *nodes, const json_t *cs_nodes, conf_input *in,
+                          wp_err *err)
+{
+    unsigned token = 0, iv = 0, to = 0;
+    *in = (conf_input){.st = wp_db_status(d->db, err), .n = json_array_size(nodes)};
+    in->cluster = in->st ? json_string_value(json_object_get(in->st, "cluster")) : NULL;
+    in->cluster = in->cluster ? in->cluster : "";
+    in->cs = calloc(in->n ? in->n : 1, sizeof *in->cs);
+    if (!in->cs)
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+    if (!in->st || !in->cs || !wp_repl_corosync_timing(&token, &iv, &to, err) ||
+        !(in->rq = wp_repl_corosync_quorum(err))) {
+        input_free(in);
+        return false;
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(nodes, i, x)
+    {
+        in->cs[i].name = json_string_value(json_object_get(x, "name"));
+        in->cs[i].address = json_string_value(json_object_get(x, "address"));
+        in->cs[i].nodeid = (unsigned)json_integer_value(json_object_get(x, "id"));
+        in->cs[i].address2 =
+            running_address2(cs_nodes, json_integer_value(json_object_get(x, "id")));
+    }
+    qsort(in->cs, in->n, sizeof *in->cs, by_id);
+    in->timing =
+        (wp_cs_timing){.token_ms = token, .knet_ping_interval_ms = iv, .knet_ping_timeout_ms = to};
+    running_quorum(in->rq, &in->quorum);
+    return true;
+}
+
 /* Render the file for the database's nodes with corosync's running timing,
- * second addresses, votequorum options and quorum device (kept: they are
- * set by `cluster create` or by hand, and not in the database). */
+ * second addresses, votequorum options and quorum device. */
 static char *render(wp_daemon *d, const json_t *nodes, const json_t *cs_nodes, wp_err *err)
 {
-    json_t *st = wp_db_status(d->db, err);
-    const char *cluster = st ? json_string_value(json_object_get(st, "cluster")) : NULL;
-    unsigned token = 0, iv = 0, to = 0;
-    char *text = NULL;
-    size_t n = json_array_size(nodes);
-    wp_cs_node *cs = calloc(n ? n : 1, sizeof *cs);
-    json_t *rq = NULL;
-    if (st && cs && wp_repl_corosync_timing(&token, &iv, &to, err) &&
-        (rq = wp_repl_corosync_quorum(err)) != NULL) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(nodes, i, x)
-        {
-            cs[i].name = json_string_value(json_object_get(x, "name"));
-            cs[i].address = json_string_value(json_object_get(x, "address"));
-            cs[i].nodeid = (unsigned)json_integer_value(json_object_get(x, "id"));
-            cs[i].address2 =
-                running_address2(cs_nodes, json_integer_value(json_object_get(x, "id")));
-        }
-        qsort(cs, n, sizeof *cs, by_id);
-        wp_cs_timing t = {
-            .token_ms = token, .knet_ping_interval_ms = iv, .knet_ping_timeout_ms = to};
-        wp_cs_quorum q = {0};
-        running_quorum(rq, &q);
-        text = wp_corosync_conf_render_q(cluster ? cluster : "", cs, n, &t, &q, err);
-    } else if (!cs) {
-        wp_errf(err, WP_E_INTERNAL, "out of memory");
-    }
-    free(cs);
-    json_decref(rq);
-    json_decref(st);
+    conf_input in;
+    if (!input_collect(d, nodes, cs_nodes, &in, err))
+        return NULL;
+    char *text = wp_corosync_conf_render_q(in.cluster, in.cs, in.n, &in.timing, &in.quorum, err);
+    input_free(&in);
     return text;
+}
+
+/* --user: the executor's answer to the rewrite and reload. */
+static void remote_done(wp_daemon *d, bool ok, const wp_err *err)
+{
+    wp_nodeconf *nc = d->nodeconf;
+    if (!nc)
+        return;
+    nc->remote_busy = false;
+    if (ok)
+        qb_log(LOG_NOTICE, "nodeconf: corosync reloaded %s (written by the executor)", conf_path());
+    else
+        wp_log_err(LOG_ERR, "nodeconf: the executor could not bring corosync.conf up to date", err);
+    if (nc->again && !d->stopping) {
+        nc->again = false;
+        wp_nodeconf_reconcile(d, true);
+    }
+}
+
+/* --user: hand the rewrite to the executor. */
+static bool remote_rewrite(wp_daemon *d, const json_t *nodes, const json_t *cs_nodes, wp_err *err)
+{
+    conf_input in;
+    if (!input_collect(d, nodes, cs_nodes, &in, err))
+        return false;
+    bool ok = wp_privsep_corosync_write(d, in.cluster, in.cs, in.n, &in.timing, &in.quorum,
+                                        remote_done, err);
+    input_free(&in);
+    if (ok) {
+        d->nodeconf->remote_busy = true;
+        qb_log(LOG_NOTICE, "nodeconf: the executor writes %s (%zu node(s)) and reloads corosync",
+               conf_path(), json_array_size(nodes));
+    }
+    return ok;
 }
 
 /* temp file + fsync + rename + fsync of the directory (src/lib/fs.c) */
@@ -494,6 +559,8 @@ static void rewrite(wp_daemon *d, bool after_change)
     if (cs_nodes && nodes_within(db_nodes, cs_nodes) && nodes_within(cs_nodes, db_nodes)) {
         qb_log(LOG_DEBUG, "nodeconf: corosync already runs the database's %zu node(s)",
                json_array_size(db_nodes));
+    } else if (cs_nodes && d->privsep) {
+        remote_rewrite(d, db_nodes, cs_nodes, &err);
     } else if (cs_nodes && (text = render(d, db_nodes, cs_nodes, &err)) != NULL &&
                write_atomic(conf_path(), text, &err)) {
         qb_log(LOG_NOTICE, "nodeconf: wrote %s (%zu node(s)); reloading corosync", conf_path(),
@@ -519,7 +586,7 @@ void wp_nodeconf_reconcile(wp_daemon *d, bool after_change)
         }
         d->nodeconf->out_fd = -1;
     }
-    if (d->nodeconf->pid > 0) {
+    if (d->nodeconf->pid > 0 || d->nodeconf->remote_busy) {
         d->nodeconf->again = true; /* after the running reload */
         return;
     }

@@ -22,7 +22,10 @@
  * A clean stop (SIGTERM: what ran here is stopped first, which blocks
  * this loop: it must end within T) disarms it with the magic close; a
  * crash does not, and the watchdog fires.  Without
- * --watchdog nothing here opens anything.
+ * --watchdog nothing here opens anything.  Under --user the root executor
+ * holds the device (privexec.c: watchdog.open, .pet, .close) and pets it
+ * when this loop says so; a crashed daemon closes its channel, and the
+ * executor's end closes the device without the magic close: it fires.
  */
 #include <corosync/cmap.h>
 #include <corosync/quorum.h>
@@ -39,7 +42,8 @@
 #define PET_MS_MAX 1000
 
 struct wp_wdog {
-    wp_watchdog *dev;
+    wp_watchdog *dev;  /* the open watchdog (NULL under --user: the executor's) */
+    bool armed;        /* opened, here or by the executor */
     int timeout;       /* s in force (announced) */
     uint64_t pet_ms;   /* period */
     quorum_handle_t q; /* corosync's quorum service: alive and quorate? */
@@ -86,12 +90,14 @@ static void pet(void *data)
     char why[160] = "";
     wp_err err = {0};
 
-    if (!w || !w->dev)
+    if (!w || !w->armed)
         return;
     bool healthy = !w->poisoned && corosync_quorate(d, w, why, sizeof why);
     if (w->poisoned)
         snprintf(why, sizeof why, "a poison pill for this node was applied");
-    if (healthy && !wp_watchdog_pet(w->dev, &err)) {
+    if (healthy && d->privsep)
+        wp_privsep_watchdog_pet(d); /* a failed pet is the executor's to log */
+    else if (healthy && !wp_watchdog_pet(w->dev, &err)) {
         snprintf(why, sizeof why, "%.80s: %.70s", err.what, err.why);
         healthy = false;
     }
@@ -110,7 +116,7 @@ static void pet(void *data)
 static void schedule(wp_daemon *d)
 {
     wp_wdog *w = d->wdog;
-    if (d->loop && w && w->dev)
+    if (d->loop && w && w->armed)
         qb_loop_timer_add(d->loop, QB_LOOP_HIGH, w->pet_ms * 1000000u, d, pet, &w->timer);
 }
 
@@ -140,9 +146,12 @@ static void arm(wp_daemon *d, wp_wdog *w)
     bool is_device = false;
     int actual = 0;
 
-    w->dev =
-        wp_watchdog_open(d->opts.watchdog, d->opts.watchdog_timeout, &actual, &is_device, &err);
-    if (!w->dev) {
+    if (d->privsep) /* --user: the executor holds the device */
+        w->armed = wp_privsep_watchdog_open(d, d->opts.watchdog_timeout, &actual, &is_device, &err);
+    else
+        w->armed = (w->dev = wp_watchdog_open(d->opts.watchdog, d->opts.watchdog_timeout, &actual,
+                                              &is_device, &err)) != NULL;
+    if (!w->armed) {
         wp_log_err(LOG_CRIT, "watchdog: cannot arm it (self-fencing is off; retried)", &err);
         return;
     }
@@ -178,7 +187,7 @@ static void on_unpoisoned(void *cookie, const wp_err *err, int64_t version)
  * node's reset (or came while it was away): clear it. */
 static void clear_old_pill(wp_daemon *d, wp_wdog *w, const json_t *status)
 {
-    if (!w || !w->dev || w->poisoned || w->unpoison_inflight ||
+    if (!w || !w->armed || w->poisoned || w->unpoison_inflight ||
         !json_object_get(json_object_get(status, "poison"), d->view.local_name))
         return;
     wp_err err = {0};
@@ -197,7 +206,7 @@ void wp_wdog_on_poison(wp_daemon *d, const json_t *args)
     wp_wdog *w = d->wdog;
     if (!name || strcasecmp(name, d->view.local_name) != 0)
         return;
-    if (!w || !w->dev) {
+    if (!w || !w->armed) {
         qb_log(LOG_WARNING, "watchdog: a poison pill for this node, but no watchdog is armed "
                             "here: ignored");
         return;
@@ -227,7 +236,7 @@ static void announce(wp_daemon *d, wp_wdog *w)
     json_t *st = wp_db_fence_status(d->db, &err);
     json_t *rec = json_object_get(json_object_get(st, "watchdog"), d->view.local_name);
     json_int_t have = json_integer_value(json_object_get(rec, "timeout"));
-    json_int_t want = w && w->dev ? w->timeout : 0;
+    json_int_t want = w && w->armed ? w->timeout : 0;
     clear_old_pill(d, w, st);
     json_decref(st);
     if (!st || have == want || (w && w->announce_inflight))
@@ -249,7 +258,7 @@ void wp_wdog_tick(wp_daemon *d)
     if (d->opts.watchdog && !d->wdog)
         d->wdog = calloc(1, sizeof *d->wdog);
     wp_wdog *w = d->wdog;
-    if (w && !w->dev)
+    if (w && !w->armed)
         arm(d, w);
     announce(d, w);
 }
@@ -257,7 +266,7 @@ void wp_wdog_tick(wp_daemon *d)
 void wp_wdog_pet_now(wp_daemon *d)
 {
     wp_wdog *w = d->wdog;
-    if (w && w->dev) {
+    if (w && w->armed) {
         if (d->loop)
             qb_loop_timer_del(d->loop, w->timer);
         pet(d);
@@ -269,10 +278,13 @@ void wp_wdog_stop(wp_daemon *d)
     wp_wdog *w = d->wdog;
     if (!w)
         return;
-    if (w->dev) {
+    if (w->armed) {
         if (d->loop)
             qb_loop_timer_del(d->loop, w->timer);
-        wp_watchdog_close(w->dev, true);
+        if (d->privsep)
+            wp_privsep_watchdog_close(d, true);
+        else
+            wp_watchdog_close(w->dev, true);
         qb_log(LOG_NOTICE, "watchdog: disarmed (clean stop)");
     }
     if (w->q_open)

@@ -628,6 +628,24 @@ static bool check_command(const char *v, char *why)
     return ok;
 }
 
+/* A user name (Generic Service's user): what Debian's adduser accepts by
+ * default, [a-z_][a-z0-9_-]* with an optional trailing $, 1..32 bytes.
+ * Whether the user exists is checked on the node that runs the service. */
+static bool check_user(const char *v, char *why)
+{
+    size_t len = strlen(v);
+    bool ok = len >= 1 && len <= 32 && ((v[0] >= 'a' && v[0] <= 'z') || v[0] == '_');
+    for (size_t i = 1; ok && i < len; i++) {
+        char c = v[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+             (c == '$' && i == len - 1);
+    }
+    if (!ok)
+        whyf(why, "a user name is 1 to 32 characters: a lower-case letter or '_', then "
+                  "lower-case letters, digits, '_' or '-' (and an optional final '$')");
+    return ok;
+}
+
 /* systemd unit names: [A-Za-z0-9@_.:-]+ with a startable unit suffix. */
 static bool check_unit(const char *v, char *why)
 {
@@ -792,6 +810,7 @@ static const struct prop_def service_props[] = {
     {"command", false, check_command, "/usr/sbin/exim4 -bd -q30m"},
     {"unit", false, check_unit, "exim4.service"},
     {"check_command", false, check_command, "/usr/bin/test -S /run/exim4/sock"},
+    {"user", false, check_user, "www-data"},
     {NULL, false, NULL, NULL},
 };
 static const struct prop_def ocf_props[] = {
@@ -923,6 +942,13 @@ static bool service_exclusive(const json_t *props, wp_err *err)
 {
     bool cmd = json_object_get(props, "command") != NULL;
     bool unit = json_object_get(props, "unit") != NULL;
+    if (unit && json_object_get(props, "user")) {
+        wp_errf(err, WP_E_INVALID, "a Generic Service resource with a unit cannot have a user");
+        wp_err_why(err, "systemd starts the unit as the user its unit file names (User=); the "
+                        "user property applies to a command that wolfpack runs");
+        wp_err_todo(err, "set User= in the unit file, or unset the user property");
+        return false;
+    }
     if (cmd != unit)
         return true;
     if (cmd)

@@ -394,6 +394,167 @@ static void test_bad_props_refused_before_running(void **state)
     json_decref(props);
 }
 
+/* ---- remote jobs (wolfpackd --user: the executor runs the op) ------------- */
+
+/* A remote runner of the test's own: it records what is sent and
+ * cancelled, and answers from the loop (a timer) or from wait(). */
+typedef struct fake_remote {
+    qb_loop_t *loop;
+    wp_agent_job *job;
+    int sent, cancelled, done_calls;
+    wp_agent_rc rc;
+    char sent_props[128];
+} fake_remote;
+
+static bool fake_send(void *data, wp_agent_job *job, wp_rtype type, wp_agent_op op,
+                      const wp_agent_ctx *ctx, wp_err *err)
+{
+    fake_remote *f = data;
+    char *p = json_dumps(ctx->props, JSON_COMPACT | JSON_SORT_KEYS);
+    snprintf(f->sent_props, sizeof f->sent_props, "%s %s %s", wp_rtype_name(type),
+             wp_agent_op_name(op), p ? p : "");
+    free(p);
+    f->job = job;
+    f->sent++;
+    return true;
+}
+
+static void fake_cancel(void *data, wp_agent_job *job)
+{
+    ((fake_remote *)data)->cancelled++;
+}
+
+static bool fake_wait(void *data, wp_agent_job *job)
+{
+    wp_agent_job_remote_done(job, WP_AGENT_NOT_RUNNING, NULL);
+    return true;
+}
+
+static void fake_answer(void *data)
+{
+    fake_remote *f = data;
+    wp_err note = {0};
+    wp_agent_note(&note, "a note from the executor");
+    wp_agent_job_remote_done(f->job, WP_AGENT_OK, &note);
+    /* done() must not come from inside the runner's own dispatch */
+    assert_int_equal(f->done_calls, 0);
+}
+
+static void on_fake_done(void *data, wp_agent_rc rc, const wp_err *err)
+{
+    fake_remote *f = data;
+    f->done_calls++;
+    f->rc = rc;
+    assert_string_equal(err->what, "a note from the executor");
+    qb_loop_stop(f->loop);
+}
+
+static void stop_loop(void *data)
+{
+    qb_loop_stop(data);
+}
+
+/* With ctx.remote nothing is forked here: the op goes to the runner, its
+ * answer is the job's result, once, from the loop; a cancelled job tells
+ * the runner and never calls back; the blocking runner waits for it. */
+static void test_remote_jobs(void **state)
+{
+    fake_remote f = {.loop = qb_loop_create()};
+    wp_agent_remote remote = {
+        .data = &f, .send = fake_send, .cancel = fake_cancel, .wait = fake_wait};
+    /* should the runner fork after all, nothing stays and nothing leaves dir */
+    char dir[] = "/tmp/wpag-remote-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    json_t *props = json_pack("{s:s}", "command", "/bin/true");
+    wp_agent_ctx ctx = {
+        .name = "svc", .props = props, .run_dir = dir, .log_fd = -1, .remote = &remote};
+    wp_err err = {0};
+    qb_loop_timer_handle t1, t2;
+
+    wp_agent_job *job =
+        wp_agent_op_spawn(f.loop, WP_RT_SERVICE, WP_OP_START, &ctx, on_fake_done, &f, &err);
+    assert_non_null(job);
+    assert_int_equal(f.sent, 1);
+    assert_string_equal(f.sent_props, "Generic Service start {\"command\":\"/bin/true\"}");
+    assert_int_equal(wp_agent_job_pid(job), 0); /* not our child */
+    qb_loop_timer_add(f.loop, QB_LOOP_MED, 1000000, &f, fake_answer, &t1);
+    qb_loop_timer_add(f.loop, QB_LOOP_LOW, 10000000000ULL, f.loop, stop_loop, &t2);
+    qb_loop_run(f.loop);
+    qb_loop_timer_del(f.loop, t2);
+    assert_int_equal(f.done_calls, 1);
+    assert_int_equal(f.rc, WP_AGENT_OK);
+
+    job = wp_agent_op_spawn(f.loop, WP_RT_SERVICE, WP_OP_STOP, &ctx, on_fake_done, &f, &err);
+    assert_non_null(job);
+    wp_agent_job_cancel(job);
+    assert_int_equal(f.cancelled, 1);
+    assert_int_equal(f.done_calls, 1);
+
+    assert_int_equal(wp_agent_op_run(WP_RT_SERVICE, WP_OP_QUICK_CHECK, &ctx, &err),
+                     WP_AGENT_NOT_RUNNING);
+    assert_int_equal(f.sent, 3);
+    qb_loop_destroy(f.loop);
+    json_decref(props);
+    rmdir(dir);
+}
+
+/* ---- Generic Service's user ----------------------------------------------- */
+
+/* The real uid of a process (/proc/PID/status "Uid:"), -1 unknown. */
+static long proc_uid(pid_t pid)
+{
+    char path[64], line[256];
+    long uid = -1;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Uid: %ld", &uid) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return uid;
+}
+
+static wp_agent_rc run_service(const char *dir, const char *user, wp_agent_op op, wp_err *err)
+{
+    json_t *props = json_pack("{s:s}", "command", "/bin/sleep 60");
+    if (user)
+        json_object_set_new(props, "user", json_string(user));
+    wp_agent_ctx ctx = {.name = "svc", .props = props, .run_dir = dir, .log_fd = -1};
+    wp_agent_rc rc = wp_agent_op_run(WP_RT_SERVICE, op, &ctx, err);
+    json_decref(props);
+    return rc;
+}
+
+/* A service with user=nobody runs as nobody (and its check too); an unknown
+ * user is refused before anything runs. */
+static void test_service_user(void **state)
+{
+    wp_agent_cred nobody;
+    wp_err err = {0};
+    char dir[] = "/tmp/wpag-user-XXXXXX", pidfile[96];
+    if (getuid() != 0 || !wp_agent_cred_lookup("nobody", &nobody, &err))
+        skip();
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(run_service(dir, "nobody", WP_OP_START, &err), WP_AGENT_OK);
+    snprintf(pidfile, sizeof pidfile, "%s/svc.pid", dir);
+    FILE *f = fopen(pidfile, "r");
+    int pid = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%d", &pid), 1);
+    fclose(f);
+    assert_int_equal(proc_uid((pid_t)pid), (long)nobody.uid);
+    assert_int_equal(run_service(dir, "nobody", WP_OP_QUICK_CHECK, &err), WP_AGENT_OK);
+    assert_int_equal(run_service(dir, "nobody", WP_OP_STOP, &err), WP_AGENT_OK);
+    assert_true(group_gone((pid_t)pid));
+
+    assert_int_equal(run_service(dir, "no-such-user-wp", WP_OP_START, &err), WP_AGENT_FAILED);
+    assert_int_equal(err.code, WP_E_NOTFOUND);
+    assert_non_null(strstr(err.what, "no-such-user-wp"));
+    assert_int_equal(access(pidfile, F_OK), -1); /* nothing was started */
+    rmdir(dir);
+}
+
 /* ---- OCF ----------------------------------------------------------------- */
 
 static void test_ocf_map(void **state)
@@ -642,6 +803,8 @@ int main(void)
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_op_parse),
         cmocka_unit_test(test_bad_props_refused_before_running),
+        cmocka_unit_test(test_service_user),
+        cmocka_unit_test(test_remote_jobs),
         cmocka_unit_test(test_ocf_map),
         cmocka_unit_test(test_ocf_meta),
         cmocka_unit_test(test_ocf_env),
