@@ -21,7 +21,11 @@
 # Root only (the executor runs the real agents); everything runs in private
 # mount namespaces with a tmpfs on /run, so the agents' run directory is
 # the test's own.
+# `A && pass "..." || fail "..."` is meant: pass and fail (tests/cli/lib.sh)
+# always return 0, so fail runs exactly when A is false.
+# shellcheck disable=SC2015
 . "$(dirname "$0")/lib.sh"
+: "${WOLFPACK:?WOLFPACK must name the wolfpack binary (see tests/run-cli)}"
 
 WPEXEC=${WPEXEC:-$(dirname "$WOLFPACKD")/tests/tools/wpexec}
 REAL_WOLFPACKD=$WOLFPACKD
