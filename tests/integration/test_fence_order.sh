@@ -30,8 +30,12 @@ PASSED=0
 FAILED=0
 
 cleanup() {
-    [ -n "$LA" ] && losetup -d "$LA" 2>/dev/null
-    [ -n "$LB" ] && losetup -d "$LB" 2>/dev/null
+    # the fence set LA read-only, and the kernel keeps that flag across
+    # detach: the next user of the device would get a read-only disk
+    for l in $LA $LB; do
+        blockdev --setrw "$l" 2>/dev/null
+        losetup -d "$l" 2>/dev/null
+    done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -93,4 +97,7 @@ if grep -qs "$TMP" /proc/mounts; then
 else
     ok "no mount left behind"
 fi
+for l in $LA $LB; do blockdev --setrw "$l"; done
+check "the loop devices go back writable (the kernel keeps a fence's read-only flag across detach)" \
+    test "$(blockdev --getro "$LA")$(blockdev --getro "$LB")" = 00
 finish
