@@ -131,6 +131,9 @@ NOBODY=$(id -u nobody) || {
 }
 chmod 0711 "$TMP"
 mkdir -m 0777 "$TMP/records"
+# the service runs as nobody: its program must lie where nobody may run it,
+# wherever the clone is (one under /root, mode 0700, is out of its reach)
+mkdir -m 0755 "$TMP/bin" && install -m 0755 "$SERVER" "$TMP/bin/wptcpserver"
 
 echo "== up 3 --user nobody"
 up_done=yes
@@ -167,7 +170,7 @@ check "create the IP Address" wp n1 resource create ip --group web --type "IP Ad
     --prop address=$VIP/24 --policy quick_check_interval=1
 check "create the Generic Service (user=nobody)" wp n1 resource create svc --group web \
     --type "Generic Service" --depends-on ip --prop user=nobody \
-    --prop "command=$SERVER --bind $VIP --port 7000 --data $TMP/records" \
+    --prop "command=$TMP/bin/wptcpserver --bind $VIP --port 7000 --data $TMP/records" \
     --policy quick_check_interval=1
 check "group online web" wp n2 group online web
 check "web Online" wait_online n1 30
