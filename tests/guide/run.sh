@@ -78,7 +78,10 @@ cleanup() {
     for n in "${!PID[@]}"; do kill -KILL "${PID[$n]}" 2>/dev/null; done
     [ -n "$SW" ] && kill -KILL "$SW" 2>/dev/null
     wait 2>/dev/null
-    [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
+    if [ -n "$LOOP" ]; then
+        blockdev --setrw "$LOOP" 2>/dev/null
+        losetup -d "$LOOP" 2>/dev/null
+    fi
     if [ "${WP_KEEP:-0}" = 1 ]; then
         echo "kept $W (WP_KEEP=1)"
     elif grep -q " $W/" /proc/mounts; then
@@ -271,6 +274,9 @@ step "step 4: both nodes Up" alpha 'wolfpack status | grep -Eq "^ +alpha +1 .* U
 # ---- 6. the shared disk (a loop device both nodes see)
 truncate -s 256M "$W/shared.img"
 LOOP=$(losetup -f --show "$W/shared.img") || { bad "a loop device for the shared disk"; finish; }
+# the kernel keeps a read-only flag (a fence's BLKROSET) across detach: make
+# sure the device another test may have used is writable (docs/DISK.md)
+blockdev --setrw "$LOOP" || { bad "the shared disk's loop device writable"; finish; }
 step "step 6: wolfpack disk prepare $LOOP (alpha)" alpha "wolfpack disk prepare $LOOP"
 step "step 6: wolfpack disk show $LOOP (beta sees the lease)" beta "wolfpack disk show $LOOP"
 

@@ -178,6 +178,7 @@ watch_stop() { # sets summary to the observer's last line
 truncate -s 64M "$IMG"
 LA=$(losetup -f --show "$IMG")
 LB=$(losetup -f --show "$IMG")
+blockdev --setrw "$LA" && blockdev --setrw "$LB" # a read-only flag survives detach (docs/DISK.md)
 mkdir -p "$TMP/ra" "$TMP/rb" "$MP"
 new_node "$HA"
 NSA=$NODE_PID

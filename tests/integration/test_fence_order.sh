@@ -58,6 +58,7 @@ mkfs.ext4 -q -F "$TMP/disk.img" || {
     fail "two loop devices over one image"
     finish
 }
+blockdev --setrw "$LA" && blockdev --setrw "$LB" # a read-only flag survives detach (docs/DISK.md)
 mkdir -p "$TMP/mnt"
 
 # run ORDER ROUNDS [--until-loss]: the tool in a private mount namespace;
