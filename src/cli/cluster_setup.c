@@ -364,6 +364,19 @@ static void print_done(const setup_args *a, const char *conf_path, const char *k
            "     (or by hand: wolfpackd; its settings are in /etc/wolfpack/wolfpackd.conf)\n",
            a->ip ? "the three" : "both", conf_path, key_path, a->ip ? " " : "",
            a->ip ? wpconf_path : "");
+    printf("  4. Give every node a way to be fenced before it runs a group (docs/FENCING.md):\n"
+           "     a fence device (wolfpack fence create NAME --agent fence_ipmilan ... --nodes "
+           "NODE)\n"
+           "     or a watchdog (wolfpackd --watchdog /dev/watchdog0).  Until then a lost "
+           "node's\n"
+           "     groups wait for `wolfpack node confirm-down NODE`; `wolfpack cluster fencing "
+           "off`\n"
+           "     accepts the risk of a group running twice instead.\n");
+    fprintf(stderr,
+            "warning: no node can be fenced yet: a node that is lost while it holds a group "
+            "keeps the group (nothing starts it elsewhere) until it is fenced or you run "
+            "`wolfpack node confirm-down NODE`; create fence devices or give wolfpackd a "
+            "watchdog (next step 4)\n");
 }
 
 static int run(setup_args *a, wp_err *err)

@@ -1,6 +1,8 @@
 /*
  * cmd_cluster.c -- `wolfpack cluster show`, `wolfpack cluster maintenance
- * on|off` (the cluster.maintenance command), `wolfpack cluster export`
+ * on|off` (the cluster.maintenance command), `wolfpack cluster fencing
+ * on|off` (cluster.fencing: off is the opt-out of recovery that waits for
+ * proof, docs/FENCING.md), `wolfpack cluster export`
  * (the configuration as JSON, from the list queries) and `wolfpack cluster
  * create`.
  *
@@ -22,9 +24,11 @@
 static const char usage_show[] = "wolfpack cluster show [--json]";
 static const char usage_create[] = "wolfpack cluster create NAME --node NAME=ADDR ...";
 static const char usage_maint[] = "wolfpack cluster maintenance on/off";
+static const char usage_fencing[] = "wolfpack cluster fencing on/off";
 static const char usage_export[] = "wolfpack cluster export";
 static const char usage[] = "wolfpack cluster show [--json] | "
                             "wolfpack cluster maintenance on/off | "
+                            "wolfpack cluster fencing on/off | "
                             "wolfpack cluster export | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
 
@@ -101,6 +105,32 @@ static int cluster_maintenance(wp_cli *cli, int argc, char **argv)
              "cluster acts again)");
 }
 
+/* Off: a lost node that cannot be fenced is failed over at once, without
+ * proof that it stopped (the operator accepts that a split may run a group
+ * twice); on (the default): its groups wait. */
+static int cluster_fencing(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_fencing, "on or off", 1, &a, &status))
+        return status;
+    bool on = strcmp(a.pos[0], "on") == 0;
+    if (!on && strcmp(a.pos[0], "off") != 0)
+        return wp_cli_usage_error(usage_fencing, "expected on or off, got '%s'", a.pos[0]);
+    if (!on)
+        fprintf(stderr,
+                "WARNING: with fencing off, a lost node without a fence device or watchdog has "
+                "its groups started elsewhere at once, without proof that it stopped: a node "
+                "that is only cut off or frozen may still run them (two owners of one address, "
+                "one disk mounted twice).  Turn it on again with 'wolfpack cluster fencing on'.\n");
+    return wp_cli_change(
+        cli, "cluster.fencing", json_pack("{s:b}", "on", on),
+        on ? "Cluster: fencing ON (a lost node's groups start elsewhere only after proof that it "
+             "is down)"
+           : "Cluster: fencing OFF (a lost node that cannot be fenced is failed over without "
+             "proof)");
+}
+
 /* Keep only `keys` of each object of a list (the configuration, not the
  * runtime state). */
 static json_t *pick(const json_t *list, const char *const *keys)
@@ -162,6 +192,7 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
     static const wp_cli_sub subs[] = {
         {"show", cluster_show, usage_show},
         {"maintenance", cluster_maintenance, usage_maint},
+        {"fencing", cluster_fencing, usage_fencing},
         {"export", cluster_export, usage_export},
         {"create", cluster_create, usage_create},
     };

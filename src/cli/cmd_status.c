@@ -204,9 +204,26 @@ static void print_maintenance(const json_t *st, const status_view *v, FILE *out)
         fprintf(out, "%s\n\n", banner);
 }
 
+/* The operator's opt-out of fencing: as loud as maintenance mode. */
+static void print_fencing_off(const json_t *st, const status_view *v, FILE *out)
+{
+    static const char banner[] =
+        "*** WARNING: FENCING IS OFF: a lost node without a fence device or watchdog has its "
+        "groups started elsewhere without proof that it stopped (a split may run a group "
+        "twice). Turn it on with 'wolfpack cluster fencing on'. ***";
+    const json_t *enabled = json_object_get(json_object_get(st, "fencing"), "enabled");
+    if (!json_is_false(enabled))
+        return;
+    if (v->color)
+        fprintf(out, "\033[%sm%s\033[0m\n\n", SGR_RED, banner);
+    else
+        fprintf(out, "%s\n\n", banner);
+}
+
 static void print_header(const json_t *st, const status_view *v, FILE *out)
 {
     print_maintenance(st, v, out);
+    print_fencing_off(st, v, out);
     static const char *const keys[] = {"cluster", "version", "transport", "sync"};
     static const char *const labels[] = {"Cluster", "Version", "Transport", "Sync"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -592,6 +609,12 @@ static void print_fencing(const json_t *st, FILE *out)
                     dash(wp_json_str(rec, "error")));
         else if (same(wp_json_str(rec, "state"), "self-fencing"))
             fprintf(out, "  %s: lost; %s\n", node, dash(wp_json_str(rec, "error")));
+        else if (same(wp_json_str(rec, "state"), "unfenceable"))
+            fprintf(out,
+                    "  %s: lost; CANNOT BE FENCED: it has no fence device and no watchdog\n"
+                    "      give it one (wolfpack fence create ... --nodes %s), or accept the "
+                    "risk for the cluster: wolfpack cluster fencing off\n",
+                    node, node);
         else
             fprintf(out, "  %s: lost; being fenced through its fence devices\n", node);
         fprintf(out,

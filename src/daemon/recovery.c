@@ -1,13 +1,17 @@
 /*
  * recovery.c -- recovery waits for proof (docs/FENCING.md).
  *
- * A node that is not a member of the quorate partition, that has at least
- * one fence device or a watchdog (watchdog:NODE, announced by its wolfpackd:
- * wdog.c), and for which the database holds no proof that it is down
- * (node-down:NODE: fenced by a device, confirmed by hand, or its watchdog's
- * deadline passed) is **unproven**: the groups it owns or runs a resource of are held, that is
+ * A node that is not a member of the quorate partition and for which the
+ * database holds no proof that it is down (node-down:NODE: fenced by a
+ * device, confirmed by hand, or its watchdog's deadline passed) is
+ * **unproven**: the groups it owns or runs a resource of are held, that is
  * left out of the scheduler's input, so no decision moves them and nothing
- * of them starts elsewhere.  The coordinator calls two functions:
+ * of them starts elsewhere.  That is the default (Pacemaker's
+ * stonith-enabled=true); with the operator's opt-out (`wolfpack cluster
+ * fencing off`, wp_db_fencing_enabled) only a node with at least one fence
+ * device or a watchdog (watchdog:NODE, announced by its wolfpackd: wdog.c)
+ * is unproven, and any other is failed over at once.  The coordinator calls
+ * two functions:
  *
  *   wp_recovery_tick    before each run: fence every unproven node that
  *                       holds a group (a lost node that holds nothing is
@@ -22,12 +26,13 @@
  *                       lost (seen by this coordinator) for WATCHDOG_FACTOR
  *                       x T gets node.down {how: watchdog}: it has reset
  *                       itself by then (the timing argument: FENCING.md);
- *                       until then node.fencing {self-fencing} says so
+ *                       until then node.fencing {self-fencing} says so;
+ *                       a node with neither gets node.fencing {unfenceable}:
+ *                       its groups wait for the operator
  *   wp_recovery_filter  the input without the held groups
  *
  * `wolfpack node confirm-down NODE` (node.confirm-down) is the operator's
- * proof.  A node without any fence device or watchdog is never held: fencing is
- * opt-in per node in this step (recovery then goes on as before).  The
+ * proof.  The
  * state here (running jobs, the next retry) is this coordinator's only;
  * the records in the database are what every node's status shows.
  */
@@ -50,6 +55,7 @@ typedef struct lost_node {
     uint64_t lost_ms;   /* monotonic: first seen lost by this coordinator; 0 a member */
     bool waiting_noted; /* node.fencing {self-fencing} sent for this loss */
     bool proof_sent;    /* node.down {watchdog} sent for this loss */
+    bool stuck_noted;   /* node.fencing {unfenceable} sent for this loss */
     struct lost_node *next;
 } lost_node;
 
@@ -128,9 +134,18 @@ static int watchdog_timeout(const json_t *status, const char *node)
     return (int)json_integer_value(json_object_get(rec, "timeout"));
 }
 
-/* The names of the unproven nodes ({name: true}); NULL on a read error. */
+/* Can the cluster prove that this node is down without the operator? */
+static bool fenceable(wp_daemon *d, const json_t *status, const char *node)
+{
+    return watchdog_timeout(status, node) > 0 || has_devices(d, node);
+}
+
+/* The names of the unproven nodes ({name: true}); NULL on a read error.
+ * With fencing on (the default) every lost node without a proof; with the
+ * operator's opt-out only those that can be fenced. */
 static json_t *unproven(wp_daemon *d, const json_t *status)
 {
+    bool enabled = json_is_true(json_object_get(status, "enabled"));
     wp_err err = {0};
     json_t *nodes = wp_db_node_list(d->db, &err);
     json_t *out = nodes ? json_object() : NULL;
@@ -141,7 +156,7 @@ static json_t *unproven(wp_daemon *d, const json_t *status)
         const char *name = json_string_value(json_object_get(n, "name"));
         if (name && !node_is_member(d, n) &&
             !json_object_get(json_object_get(status, "down"), name) &&
-            (watchdog_timeout(status, name) > 0 || has_devices(d, name)))
+            (enabled || fenceable(d, status, name)))
             json_object_set_new(out, name, json_true());
     }
     json_decref(nodes);
@@ -235,8 +250,17 @@ static void fence_start(wp_daemon *d, lost_node *n)
     json_decref(plan);
 }
 
-/* A member with records: the proof was for its last absence. */
-static void clear_rejoined(wp_daemon *d, wp_recovery *r, const json_t *status)
+static bool record_is(const json_t *status, const char *node, const char *state)
+{
+    const json_t *rec = json_object_get(json_object_get(status, "fencing"), node);
+    const char *s = json_string_value(json_object_get(rec, "state"));
+    return s && strcmp(s, state) == 0;
+}
+
+/* A member with records: the proof was for its last absence.  A lost node
+ * recorded unfenceable that is no longer unproven (the operator turned
+ * fencing off): its record is stale. */
+static void clear_rejoined(wp_daemon *d, wp_recovery *r, const json_t *status, const json_t *lost)
 {
     if (r->rejoin_inflight)
         return;
@@ -249,12 +273,21 @@ static void clear_rejoined(wp_daemon *d, wp_recovery *r, const json_t *status)
         const char *name = json_string_value(json_object_get(n, "name"));
         bool recorded = json_object_get(json_object_get(status, "down"), name) ||
                         json_object_get(json_object_get(status, "fencing"), name);
-        if (!name || !recorded || !node_is_member(d, n))
+        bool member = node_is_member(d, n);
+        bool stale = !member && lost && !json_object_get(lost, name) &&
+                     record_is(status, name, "unfenceable");
+        if (!name || !recorded || (!member && !stale))
             continue;
         lost_node *ln = lost_get(r, name);
         if (ln && ln->running)
             continue; /* its fencing is under way: let it end first */
-        qb_log(LOG_NOTICE, "recovery: node %s is a member again: its fencing records go", name);
+        if (member)
+            qb_log(LOG_NOTICE, "recovery: node %s is a member again: its fencing records go", name);
+        else
+            qb_log(LOG_WARNING,
+                   "recovery: node %s is no longer waited for (fencing is off): its "
+                   "groups fail over without proof",
+                   name);
         r->rejoin_inflight = true;
         submit(d, json_pack("{s:s, s:{s:s}}", "op", "node.rejoined", "args", "name", name));
         break; /* one at a time */
@@ -293,6 +326,24 @@ static bool watchdog_wait(wp_daemon *d, lost_node *n, int timeout, uint64_t now)
     return false;
 }
 
+/* A lost node that holds a group and has no fence device and no
+ * watchdog: nothing can prove it is down but the operator.  Said once per
+ * loss (a new coordinator says it again). */
+static void note_unfenceable(wp_daemon *d, lost_node *n)
+{
+    if (n->stuck_noted)
+        return;
+    qb_log(LOG_CRIT,
+           "recovery: node %s is lost and has no fence device and no watchdog: its groups "
+           "wait; create a fence device for it (wolfpack fence create), or, if you know it "
+           "is off, wolfpack node confirm-down %s (or accept the risk: wolfpack cluster "
+           "fencing off)",
+           n->name, n->name);
+    n->stuck_noted = true;
+    record_fencing(d, n->name, "unfenceable",
+                   "it has no fence device and no watchdog: nothing can prove it is off");
+}
+
 /* Lost since when: set at the first sight of a loss, cleared for members.
  * After a gap in the ticks (this node was not coordinating, or stuck) what
  * it saw before is forgotten: a node may have come back and been lost
@@ -304,7 +355,7 @@ static void track_losses(wp_recovery *r, const json_t *lost, uint64_t now)
     for (lost_node *n = r->nodes; n; n = n->next)
         if ((gap || !json_object_get(lost, n->name)) && !n->running) {
             n->lost_ms = 0;
-            n->waiting_noted = n->proof_sent = false;
+            n->waiting_noted = n->proof_sent = n->stuck_noted = false;
         }
     const char *name;
     json_t *v;
@@ -326,7 +377,7 @@ void wp_recovery_tick(wp_daemon *d)
     json_t *v;
     uint64_t now = mono_ms();
     if (status)
-        clear_rejoined(d, r, status);
+        clear_rejoined(d, r, status, lost);
     if (lost)
         track_losses(r, lost, now);
     json_object_foreach(lost, name, v)
@@ -339,6 +390,8 @@ void wp_recovery_tick(wp_daemon *d)
             continue;
         if (!n->running && now >= n->next_ms && has_devices(d, name))
             fence_start(d, n);
+        else if (timeout <= 0 && !n->running && !has_devices(d, name))
+            note_unfenceable(d, n);
     }
     json_decref(lost);
     json_decref(status);
@@ -421,8 +474,8 @@ void wp_recovery_filter(wp_daemon *d, json_t *input)
     if (r && held && (!r->held_sig || strcmp(r->held_sig, held) != 0)) {
         if (held[0])
             qb_log(LOG_WARNING,
-                   "recovery: group(s) %s wait for their lost node to be fenced (or `wolfpack "
-                   "node confirm-down NODE`)",
+                   "recovery: group(s) %s wait for proof that their lost node is down (fenced, "
+                   "its watchdog, or `wolfpack node confirm-down NODE`)",
                    held);
         else if (r->held_sig && r->held_sig[0])
             qb_log(LOG_NOTICE, "recovery: no group waits for fencing any more");

@@ -260,7 +260,7 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err);
 /*
  * Recovery waits for proof (docs/FENCING.md): what the coordinator does
  * about a lost node, and the proof that it is down.
- *   node.fencing      {name, state: fencing|failed|self-fencing, at, error?}
+ *   node.fencing      {name, state: fencing|failed|self-fencing|unfenceable, at, error?}
  *   node.down         {name, how: fenced|confirmed|watchdog, at, detail?}
  *   node.confirm-down {name, at}  the operator's word (at: wolfpackd fills it)
  *   node.rejoined     {name}      a member again: its records go (wolfpackd)
@@ -271,10 +271,14 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err);
  *                     announced watchdog is refused
  *   node.unpoison     {name}  the node, ready again, clears a pill it did not
  *                     swallow in this life (wolfpackd)
- * (all but confirm-down are sent by wolfpackd only)
- * wp_db_fence_status: {"fencing": {node: rec}, "down": {node: rec},
+ *   cluster.fencing   {on}    off: the operator's opt-out, a lost node
+ *                     without a fence device or watchdog is failed over at
+ *                     once (wp_db_fencing_enabled; on by default)
+ * (all but confirm-down and cluster.fencing are sent by wolfpackd only)
+ * wp_db_fence_status: {"enabled": bool, "fencing": {node: rec}, "down": {node: rec},
  *                      "watchdog": {node: {node, timeout}}, "poison": {node: {node}}}.
  */
+bool wp_db_fencing_enabled(wp_db *db);
 #define WP_DB_WATCHDOG_MAX 3600
 json_t *wp_db_fence_status(wp_db *db, wp_err *err);
 

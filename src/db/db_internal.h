@@ -155,6 +155,7 @@ bool db_op_app_unlock(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_fence_create(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_fence_delete(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_cluster_fencing(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_down(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_confirm_down(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err);

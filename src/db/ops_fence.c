@@ -329,8 +329,12 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err)
 
 /* ---- proof that a lost node is down (recovery, docs/FENCING.md) ----------
  *
- *   fencing:NODE    {"node", "state": "fencing"|"failed", "at", "error"?}
- *                   what the coordinator is doing about a lost node
+ *   fencing:NODE    {"node", "state": "fencing"|"failed"|"self-fencing"|
+ *                   "unfenceable", "at", "error"?} what the coordinator is
+ *                   doing about a lost node (unfenceable: it has no fence
+ *                   device and no watchdog; its groups wait for confirm-down)
+ *   fencing         "off": the operator's cluster-wide opt-out (cluster.fencing
+ *                   {on: false}); absent or "on": recovery waits for proof
  *   node-down:NODE  {"node", "how": "fenced"|"confirmed"|"watchdog", "at",
  *                   "detail"?} the proof: fenced by a device, confirmed by
  *                   hand, or its watchdog's deadline passed; removed when
@@ -390,10 +394,11 @@ static bool one_of3(const char *v, const char *a, const char *b, const char *c)
 bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *state = json_string_value(json_object_get(args, "state"));
-    if (!one_of3(state, "fencing", "failed", "self-fencing"))
+    if (!one_of3(state, "fencing", "failed", "self-fencing") &&
+        !(state && strcmp(state, "unfenceable") == 0))
         return bad(err, "bad fencing state",
-                   "node.fencing takes state fencing, failed or self-fencing",
-                   "send state fencing, failed or self-fencing");
+                   "node.fencing takes state fencing, failed, self-fencing or unfenceable",
+                   "send state fencing, failed, self-fencing or unfenceable");
     char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
     char *key = node ? state_key("fencing:", node) : NULL;
     json_t *rec =
@@ -443,6 +448,23 @@ bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err)
     bool ok = node && del(db, "node-down:", node, err) && del(db, "fencing:", node, err);
     free(node);
     return ok;
+}
+
+/* cluster.fencing {on}: off is the operator's opt-out (meta 'fencing') */
+bool db_op_cluster_fencing(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *vals[1] = {json_is_true(json_object_get(args, "on")) ? "on" : "off"};
+    return db_run(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('fencing', ?1)", 1, vals,
+                  "change the fencing setting", err);
+}
+
+bool wp_db_fencing_enabled(wp_db *db)
+{
+    char *v = NULL;
+    bool off = db_text(db, "SELECT value FROM meta WHERE key = 'fencing'", NULL, &v, NULL) > 0 &&
+               v && strcmp(v, "off") == 0;
+    free(v);
+    return !off;
 }
 
 /* node.watchdog {name, timeout}: the node's self-fence time (0: none) */
@@ -533,6 +555,8 @@ json_t *wp_db_fence_status(wp_db *db, wp_err *err)
             json_object_set(json_object_get(out, status_section(k)), node, v);
         json_decref(v);
     }
+    if (out)
+        json_object_set_new(out, "enabled", json_boolean(wp_db_fencing_enabled(db)));
     if (out && rc != SQLITE_DONE) {
         db_sql_fail(db, err, "read the fencing records");
         json_decref(out);

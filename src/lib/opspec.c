@@ -169,6 +169,7 @@ static const wp_op_spec op_table[] = {
     {"resource.cleanup", WP_OP_COMMAND, args_name},
     {"group.cleanup", WP_OP_COMMAND, args_name},
     {"cluster.maintenance", WP_OP_COMMAND, args_maintenance},
+    {"cluster.fencing", WP_OP_COMMAND, args_maintenance},
     {"app.list", WP_OP_QUERY, args_none},
     {"app.show", WP_OP_QUERY, args_name},
     {"app.task.show", WP_OP_QUERY, args_id},

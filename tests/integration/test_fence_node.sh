@@ -26,7 +26,7 @@ netns_empty() { [ -z "$(ip netns pids "${WPTC_PREFIX}$1")" ]; }
 pid_gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status"; }
 ready() { wp "$1" status && grep -q 'quorate' "$TMP/out"; }
 
-"$TC" up 3 --no-dns >"$TMP/up" 2>&1 || {
+"$TC" up 3 --no-dns --no-fence >"$TMP/up" 2>&1 || {
     cat "$TMP/up"
     fail "testcluster up 3"
     finish

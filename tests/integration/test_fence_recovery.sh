@@ -33,7 +33,7 @@ pid_gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status
 log_count() { grep -c -- "$1" "$LOG1" 2>/dev/null; }
 count_at_least() { [ "$(log_count "$1")" -ge "$2" ]; }
 
-"$TC" up 3 --no-dns >"$TMP/up" 2>&1 || {
+"$TC" up 3 --no-dns --no-fence >"$TMP/up" 2>&1 || {
     cat "$TMP/up"
     fail "testcluster up 3"
     finish
