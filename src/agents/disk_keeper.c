@@ -11,7 +11,9 @@
  *   - wolfpackd asks ('f' in the FIFO);
  *   - the record on disk is no longer its claim (someone took the disk).
  * SIGTERM ends it without fencing: the stop op unmounts first and then
- * releases the lease itself.
+ * releases the lease itself.  It locks its memory and runs SCHED_RR
+ * (src/lib/rt.h), so a CPU hog or memory pressure does not make a healthy
+ * keeper miss its deadline (docs/DISK.md, "Under load").
  *
  * The daemon side (wp_disk_keeper_heartbeat) also watches the keeper's
  * published deadline and fences in the keeper's place when it is stuck.
@@ -20,6 +22,7 @@
 #include "../lib/clock.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
+#include "../lib/rt.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -510,8 +513,11 @@ static _Noreturn void keeper_main(const wp_disk_keeper_args *a, int ready_fd)
     if (write(ready_fd, "", 0) < 0) {
     }
     close(ready_fd);
-    logf_fd(2, "keeper of %s (%s) running, pid %d, L = %u ms", a->resource, a->device,
-            (int)getpid(), a->lease.lease_ms);
+    char rt[400];
+    bool hard = wp_rt_harden(WP_RT_PRIO_KEEPER, true, rt, sizeof rt);
+    logf_fd(2, "keeper of %s (%s) running, pid %d, L = %u ms; %s%s", a->resource, a->device,
+            (int)getpid(), a->lease.lease_ms, rt,
+            hard ? "" : " (a CPU or memory shortage may make it miss its deadline: a false fence)");
     keeper_loop(&k);
 }
 

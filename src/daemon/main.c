@@ -43,6 +43,7 @@
 #include "../client/client.h"
 #include "../lib/conffile.h"
 #include "../lib/fs.h"
+#include "../lib/rt.h"
 #include "daemon.h"
 
 /* The defaults that fit a Debian system (FHS); the socket's is the CLI's. */
@@ -461,6 +462,23 @@ static void stop(wp_daemon *d)
     wp_privsep_free(d);
 }
 
+/* The loop heartbeats the disk keepers and pets the watchdog: keep it
+ * running under a CPU hog and memory pressure (docs/FENCING.md, "No false
+ * fencing under load").  Not the memory lock under --user: once the
+ * daemon is unprivileged, a locked MCL_FUTURE would fail its allocations
+ * at RLIMIT_MEMLOCK (the root executor locks its own). */
+static void harden(wp_daemon *d)
+{
+    char rt[400];
+    if (wp_rt_harden(WP_RT_PRIO_DAEMON, !d->opts.user, rt, sizeof rt))
+        qb_log(LOG_INFO, "real-time: %s", rt);
+    else
+        qb_log(LOG_WARNING,
+               "real-time: %s: under a CPU or memory shortage this node may miss a disk "
+               "lease or watchdog deadline (a false fence); run wolfpackd as root",
+               rt);
+}
+
 int main(int argc, char **argv)
 {
     wp_daemon d = {.lock_fd = -1, .listen_fd = -1, .agent_log_fd = -1};
@@ -478,6 +496,7 @@ int main(int argc, char **argv)
     wp_log_start(&d.log);
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         qb_log(LOG_WARNING, "cannot become a child subreaper: %s", strerror(errno));
+    harden(&d);
     if (!wp_privsep_start(&d, &err) || !start(&d, &err) || !wp_notify_start(&d, &err)) {
         fatal(&d, "cannot start", &err);
         rc = 1;

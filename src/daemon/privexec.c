@@ -53,6 +53,7 @@
 #include "../agents/agent.h"
 #include "../agents/disk.h"
 #include "../agents/fence.h"
+#include "../lib/rt.h"
 #include "../agents/watchdog.h"
 #include "../lib/corosync_conf.h"
 #include "../lib/fs.h"
@@ -1040,7 +1041,12 @@ _Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const cha
         _exit(1);
     qb_loop_signal_handle h;
     qb_loop_signal_add(x.loop, QB_LOOP_LOW, SIGCHLD, &x, exec_on_sigchld, &h);
-    qb_log(LOG_NOTICE, "executor: running as root (pid %d)", (int)getpid());
+    char rt[400]; /* it pets the watchdog and forks the disk keepers: rt.h */
+    bool hard = wp_rt_harden(WP_RT_PRIO_DAEMON, true, rt, sizeof rt);
+    qb_log(LOG_NOTICE, "executor: running as root (pid %d); real-time: %s", (int)getpid(), rt);
+    if (!hard)
+        qb_log(LOG_WARNING,
+               "executor: under a CPU or memory shortage it may pet the watchdog late");
     qb_loop_run(x.loop);
     qb_loop_destroy(x.loop);
     _exit(0);

@@ -20,8 +20,10 @@
 #   4. kill -9 of the owner n1: Online on n2, the client reaches it;
 #   5. failback=immediate, n1 started again: its stale address is cleaned up
 #      and the group fails back to n1;
-#   6. partition n1 | n2,n3: the majority takes the group over, the address
-#      leaves n1 (it lost quorum); heal: back to n1 (failback);
+#   6. partition n1 | n2,n3: the majority fences n1 (the test cluster's
+#      power switch, a fence device per node: docs/FENCING.md) and only
+#      then takes the group over, the address leaves n1; heal, n1 powered
+#      on: back to n1 (failback);
 #   7. node drain n1: the group moves to n2; resume: it fails back;
 #   8. n2 paused, owner n1 killed: the group goes to n3, never to n2;
 #   9. SIGTERM to n3's wolfpackd (testcluster stop): it stops the group's
@@ -286,7 +288,11 @@ check "partition n1" "$TC" partition n1
 check "the majority takes the group: Online on n2" wait_group n2 "Online n2" 30
 check "the address left the minority (only on n2)" holders_are n2
 check "the client reaches the service on n2" wait_reach
+check "n1 was fenced first (status: down, fenced)" bash -c \
+    "'$TC' exec n2 '$WOLFPACK' --json status | jq -e '.fencing.down.n1.how == \"fenced\"'"
+check "n1 is powered off (the switch)" bash -c "'$TC' power status n1 | grep -q off"
 check "heal" "$TC" heal
+check "power n1 on" "$TC" power on n1
 check "n1 rejoins: all 3 quorate" "$TC" wait-quorum --timeout 30
 check "web fails back to n1 after the heal" wait_group n3 "Online n1" 40
 check "the address is on n1 only" holders_are n1
