@@ -416,6 +416,11 @@ survivor_of() { # the node that owns the group now, as a living node sees it
 wait_for 60 survivor_of
 survivor=$(survivor_of) || survivor=none
 check "the group is Online on a survivor ($survivor)" [ "$survivor" != none ]
+# recovery waited for proof (docs/FENCING.md): the switch powered the owner off first
+fenced=$("$TC" exec "$survivor" "$WOLFPACK" --json status 2>/dev/null |
+    jq -r --arg n "$owner" '.fencing.down[$n] | select(.how == "fenced") | .detail // empty')
+say "$owner fenced (power switch) before the group started elsewhere: ${fenced:-not recorded}"
+check "$owner was fenced (power switch) before its group started on $survivor" [ -n "$fenced" ]
 for n in n1 n2 n3; do [ "$n" != "$owner" ] && wpx '/^Nodes/,$p' $n status && break; done
 pause
 
@@ -451,7 +456,7 @@ act "9. Summary"
 say "3-node cluster; $APP installed standalone on n1 before the cluster (the article's case);"
 say "its service pack refused with the article's message; migrated into group $GROUP (IP $VIP,"
 say "name $NAME, shared disk) in $t_migrate s; the service pack rolled out node by node in $t_sp s;"
-say "$owner, the owner, killed: the group came back on $survivor."
+say "$owner, the owner, killed: $owner fenced (power switch), the group came back on $survivor."
 say "failover: $failover from the kill to the first answer under $NAME ($detail)"
 say "          (Corosync token 1000 ms: detecting the failure is ~2 s of it)"
 say "$found/$sent $NOUN read back"

@@ -29,6 +29,13 @@
 # and all along the independent observer (wpdiskwatch watch: every node's
 # mount table and the lease every 2 ms) must see no moment with two mounts.
 #
+# This test is about the disk's own protection when the lost node is NOT
+# powered off (its keeper fences the disk; a frozen node continued finds no
+# mount): it runs without node fencing (`testcluster up --no-fence`,
+# `wolfpack cluster fencing off`: docs/FENCING.md, the opt-out), as a
+# cluster whose only proof is the lease.  test_failover and the demo run
+# with the power switch.
+#
 # The fence's read-only placeholder is checked after the kill (a killed
 # daemon leaves its service and address up: the service must not acknowledge
 # writes into the directory under the mount point).  VS_DEBUG=DIR keeps the
@@ -285,11 +292,12 @@ done
 }
 
 echo "== a 3-node cluster (token 1000 ms), its DNS server, a shared disk"
-if ! "$TC" up 3 --token 1000 >"$TMP/up.log" 2>&1; then
+if ! "$TC" up 3 --token 1000 --no-fence >"$TMP/up.log" 2>&1; then
     bad "testcluster up 3" "$(tail -20 "$TMP/up.log")"
     finish
 fi
 check "wolfpackd ready on 3 nodes" ready_all
+check "cluster fencing off (the lease alone protects the disk here)" wp n1 cluster fencing off
 if "$TC" disk disk1 >"$TMP/disk.log" 2>&1; then ok "testcluster disk"; else
     bad "testcluster disk" "$(cat "$TMP/disk.log")"
     finish
