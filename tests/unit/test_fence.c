@@ -580,6 +580,35 @@ static void test_db_poison(void **state)
     assert_string_equal(rec(f->db, "poison", "n2", "node"), "-");
 }
 
+/* cluster.fencing: on by default, off is recorded and shown in the status;
+ * the unfenceable state of a lost node with no device and no watchdog */
+static void test_db_fencing_setting(void **state)
+{
+    fx *f = *state;
+    wp_err err = {0};
+    assert_true(wp_db_fencing_enabled(f->db));
+    json_t *st = wp_db_fence_status(f->db, &err);
+    assert_true(json_is_true(json_object_get(st, "enabled")));
+    json_decref(st);
+    assert_int_equal(apply(f->db, "{\"op\": \"cluster.fencing\", \"args\": {\"on\": false}}"),
+                     WP_OK);
+    assert_false(wp_db_fencing_enabled(f->db));
+    st = wp_db_fence_status(f->db, &err);
+    assert_true(json_is_false(json_object_get(st, "enabled")));
+    json_decref(st);
+    assert_int_equal(apply(f->db, "{\"op\": \"cluster.fencing\", \"args\": {\"on\": true}}"),
+                     WP_OK);
+    assert_true(wp_db_fencing_enabled(f->db));
+    assert_int_equal(apply(f->db, "{\"op\": \"cluster.fencing\", \"args\": {}}"), WP_E_INVALID);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.fencing\", \"args\": {\"name\": \"n3\", "
+                                  "\"state\": \"unfenceable\", \"at\": 1, \"error\": \"none\"}}"),
+                     WP_OK);
+    assert_string_equal(rec(f->db, "fencing", "n3", "state"), "unfenceable");
+    assert_int_equal(apply(f->db, "{\"op\": \"node.fencing\", \"args\": {\"name\": \"n3\", "
+                                  "\"state\": \"unfenceablex\", \"at\": 1}}"),
+                     WP_E_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -595,6 +624,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_proof, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_watchdog, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_poison, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_db_fencing_setting, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
