@@ -127,8 +127,18 @@ expect_err "confirm-down: the warning comes first" "WARNING"
 expect_err "confirm-down of a member: why" "n1 is up"
 expect_fail 3 "node confirm-down of an unknown node" wp node confirm-down n9
 expect_ok "status --json" wp --json status
-check "status --json: no fencing under way, no proof, no watchdog, no pill" \
-    jq -e '.fencing == {"fencing": {}, "down": {}, "watchdog": {}, "poison": {}}' "$OUT"
+check "status --json: no fencing under way, no proof, no watchdog, no pill; fencing on" \
+    jq -e '.fencing == {"fencing": {}, "down": {}, "watchdog": {}, "poison": {}, "enabled": true}' "$OUT"
+expect_ok "cluster fencing off" wp cluster fencing off
+expect_err "cluster fencing off: a loud warning" "WARNING: with fencing off"
+expect_ok "status after fencing off" wp status
+expect_out "status: the FENCING IS OFF banner" "FENCING IS OFF"
+expect_ok "status --json after fencing off" wp --json status
+check "status --json: fencing.enabled false" jq -e '.fencing.enabled == false' "$OUT"
+expect_fail 2 "cluster fencing maybe" wp cluster fencing maybe
+expect_ok "cluster fencing on" wp cluster fencing on
+expect_ok "status after fencing on" wp status
+check "status: no banner once on" bash -c "! grep -q 'FENCING IS OFF' '$OUT'"
 
 expect_ok "fence delete" wp fence delete pdu
 expect_fail 3 "fence delete again" wp fence delete pdu
