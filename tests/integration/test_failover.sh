@@ -223,6 +223,18 @@ check "group online web" wp n2 group online web
 check "web Online on n1" wait_group n3 "Online n1" 20
 check "the client reaches the service on n1" wait_reach
 check "the address is on n1 only" holders_are n1
+# no false fencing under load (docs/FENCING.md): wolfpackd runs SCHED_RR
+# 5; what it starts (the service) is an ordinary process (reset on fork)
+policy_of() { chrt -p "$1" 2>/dev/null | sed -n "1s/.*policy: //p"; }
+prio_of() { chrt -p "$1" 2>/dev/null | sed -n "2s/.*priority: //p"; }
+read -r wpd1 _ <"$WPTC_DIR/nodes/n1/wolfpackd.pid"
+check "n1's wolfpackd runs SCHED_RR priority 5, reset on fork" \
+    test "$(policy_of "$wpd1") $(prio_of "$wpd1")" = "SCHED_RR|SCHED_RESET_ON_FORK 5"
+svc1=$(for p in $(ip netns pids "${WPTC_PREFIX}n1"); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = wptcpserver ] && echo "$p"
+done | head -1)
+check "the service it started is SCHED_OTHER (pid ${svc1:-none})" \
+    test -n "$svc1" -a "$(policy_of "$svc1")" = SCHED_OTHER
 
 check "resource fail svc: restarted in place on n1" fail_restart n1
 inc=$(find "$WPTC_DIR/nodes/n1/var/lib/wolfpack/incidents/" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort | tail -1)
