@@ -228,6 +228,19 @@ out=$(agent "$NSA" "$TMP/ra" "$LA" thorough)
 expect "thorough check on A" "$?" 0 
 out=$(agent "$NSB" "$TMP/rb" "$LB" quick)
 expect "quick check on B: not running" "$?" 7
+# no false fencing under load (docs/DISK.md, "Under load"): the keeper
+# runs SCHED_RR 10 (reset on fork), its memory locked unless a sanitizer
+# build (its start line in the agent log says which)
+ka=$(keeper_of "$TMP/ra")
+expect "A's keeper runs SCHED_RR 10, reset on fork" \
+    "$(chrt -p "$ka" 2>/dev/null | sed -n '1s/.*policy: //p;2s/.*priority: //p' | tr '\n' ' ')" \
+    "SCHED_RR|SCHED_RESET_ON_FORK 10 "
+if [ "$(awk '/^VmLck:/ {print $2}' "/proc/$ka/status")" -gt 0 ] ||
+    grep -q "memory not locked (a sanitizer build)" "$LOG"; then
+    ok "A's keeper has its memory locked (VmLck > 0), or says why not"
+else
+    bad "A's keeper has its memory locked (VmLck > 0), or says why not" "$(grep Vm "/proc/$ka/status")"
+fi
 c1=$(lease_field counter)
 sleep 1
 c2=$(lease_field counter)
