@@ -36,7 +36,7 @@ check "migrate finished" has "^OK: [a-z]+ is a cluster install now"
 check "the service pack's plan, then its rolling run" sh -c \
     "grep -q '^Plan: ' '$log' && grep -q '^OK: applied .* to the clustered install in group' '$log'"
 check "every node at the new version" has "n1 ([0-9.]+), n2 \1, n3 \1$"
-check "the owner fenced by the power switch first" has "^ *n[0-9] fenced \(power switch\) before the group started elsewhere: .*Powered OFF"
+check "the owner fenced by the power switch first" has "^ *n[0-9] fenced \(power switch\) before the group started elsewhere: power-n[0-9] level 1 off n[0-9]: exit 0"
 check "a failover time measured" has "failover: [0-9]+\.[0-9]+ s from the kill to the first answer under "
 n=$(sed -nE 's/^ *([0-9]+)\/([0-9]+) [a-z]+ read back$/\1 \2/p' "$log" | tail -1)
 check "summary: N/N read back, N > 0 (got: ${n:-no such line})" \

@@ -525,6 +525,14 @@ if [[ $summary =~ overlaps\ 0\  ]] && [[ $summary =~ mount-changes\ ([0-9]+) ]] 
     ok "the observer saw no moment with two mounts"
 else
     bad "the observer saw no moment with two mounts" "$(grep -i overlap "$TMP/watch.out" | head)"
+    if [ -n "${VS_DEBUG:-}" ]; then # keep what tells which nodes and when
+        mkdir -p "$VS_DEBUG"
+        cp "$TMP/watch.out" "$VS_DEBUG/" 2>/dev/null
+        for n in n1 n2 n3; do
+            cp "$WPTC_DIR/nodes/$n/var/lib/wolfpack/agents.log" "$VS_DEBUG/agents.$n" 2>/dev/null
+            cp "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" "$VS_DEBUG/wolfpackd.$n" 2>/dev/null
+        done
+    fi
 fi
 for n in n1 n2 n3; do
     if grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
