@@ -13,6 +13,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
 #endif
@@ -41,7 +44,11 @@ static bool lock_memory(char *buf, size_t size)
         snprintf(buf, size, "memory not locked (not root and RLIMIT_MEMLOCK is limited)");
         return false;
     }
-    if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+    /* MCL_ONFAULT: lock what is touched, when it is touched; never fault the
+     * whole address space in at once (a keeper is a fork of wolfpackd: 70 MB
+     * of mappings, whose population took long enough to make its first
+     * renewal late) */
+    if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
         snprintf(buf, size, "memory not locked (mlockall: %s)", strerror(errno));
         return false;
     }

@@ -1,7 +1,8 @@
 /*
  * rt.h -- keeping a process that must meet deadlines running under CPU and
  * memory pressure (docs/FENCING.md, "No false fencing under load"), as
- * corosync and SBD do: its memory locked (mlockall) and a real-time
+ * corosync and SBD do: its memory locked (mlockall, on fault: the pages it
+ * uses stay in memory once touched, nothing is populated up front) and a real-time
  * scheduling policy (SCHED_RR) at a modest priority, below corosync's.
  *
  * Used by the disk keeper (src/agents/disk_keeper.c: its lease deadline)
