@@ -204,12 +204,20 @@ static bool in_window(const wp_sched_group *g, int hour)
 
 /* The state that counts: a resource on a node that is down (or on no node)
  * is Offline there; a pending state past its pending timeout is Failed. */
+/* How long its pending state may last: the start or stop timeout when set,
+ * else the pending timeout. */
+static long pending_limit(const wp_sched_resource *r)
+{
+    long op = r->state == WP_RS_ONLINE_PENDING ? r->start_timeout : r->stop_timeout;
+    return op > 0 ? op : r->pending_timeout;
+}
+
 static wp_rstate eff_state(const wp_sched_input *in, const wp_sched_resource *r)
 {
     bool pending = r->state == WP_RS_ONLINE_PENDING || r->state == WP_RS_OFFLINE_PENDING;
     if (r->node < 0 || !in->nodes[r->node].up)
         return WP_RS_OFFLINE;
-    if (pending && r->has_pending_since && in->now - r->pending_since >= r->pending_timeout)
+    if (pending && r->has_pending_since && in->now - r->pending_since >= pending_limit(r))
         return WP_RS_FAILED;
     return r->state;
 }
@@ -219,11 +227,13 @@ static bool is_pending(wp_rstate st)
     return st == WP_RS_ONLINE_PENDING || st == WP_RS_OFFLINE_PENDING;
 }
 
-/* Left alone by the cluster: unmanaged, or its stop failed (it may still
- * run where it is; only the operator can say it does not). */
-static bool blocked(const wp_sched_resource *r)
+/* Left alone by the cluster: unmanaged, or its stop failed on a node that
+ * is up (it may still run there; only the operator, or fencing, can say it
+ * does not: a node that is down -- fenced -- runs nothing). */
+static bool blocked(const wp_sched_input *in, const wp_sched_resource *r)
 {
-    return r->unmanaged || r->stop_failed;
+    return r->unmanaged ||
+           (r->stop_failed && r->node >= 0 && r->node < (int)in->n_nodes && in->nodes[r->node].up);
 }
 
 /* Its failures are forgotten: failure_timeout passed since the last one. */
@@ -437,7 +447,7 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
         const wp_sched_resource *r = &in->resources[g->order[i]];
         size_t recent;
         if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
-            blocked(r))
+            blocked(in, r))
             continue;
         recent = restarts_counted(in, r);
         result = FAIL_HANDLED;
@@ -457,12 +467,15 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
         int64_t wait;
         long delay;
         if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
-            blocked(r))
+            blocked(in, r))
             continue;
         recent = restarts_counted(in, r);
         if (r->state != WP_RS_FAILED)
-            reasonf(p, "%s %s for more than its pending timeout %ld s", r->name,
-                    wp_rstate_name(r->state), r->pending_timeout);
+            reasonf(p, "%s %s for more than its %s %ld s", r->name, wp_rstate_name(r->state),
+                    pending_limit(r) == r->pending_timeout ? "pending timeout"
+                    : r->state == WP_RS_ONLINE_PENDING     ? "start timeout"
+                                                           : "stop timeout",
+                    pending_limit(r));
         if (r->permanent) {
             reasonf(p,
                     "%s failed with an error that retrying cannot mend: left failed (fix the "
@@ -537,7 +550,7 @@ static const wp_sched_resource *blocked_active(const wp_sched_input *in, const w
 {
     for (size_t i = 0; i < g->n_order; i++) {
         const wp_sched_resource *r = &in->resources[g->order[i]];
-        if (blocked(r) && eff_state(in, r) != WP_RS_OFFLINE)
+        if (blocked(in, r) && eff_state(in, r) != WP_RS_OFFLINE)
             return r;
     }
     return NULL;
@@ -687,7 +700,7 @@ static size_t mark_group(struct run *run, const wp_sched_group *g, const struct 
             deps_wanted = deps_wanted && (run->mark[r->depends_on[d]] & M_WANT);
             deps_stay = deps_stay && stays_online(run, r->depends_on[d], p->owner);
         }
-        if (blocked(r)) {
+        if (blocked(in, r)) {
             /* left as it is: Online counts as wanted, so its dependents may run */
             run->mark[ri] = st == WP_RS_ONLINE && r->node == p->owner   ? M_WANT
                             : st == WP_RS_FAILED && r->node == p->owner ? M_KEEP_FAILED
@@ -779,7 +792,7 @@ static void emit_stops(struct run *run, const wp_sched_group *g, const struct pl
         const wp_sched_resource *r = &in->resources[ri];
         wp_rstate st = eff_state(in, r);
         bool stop = false;
-        if (blocked(r))
+        if (blocked(in, r))
             continue;
         if (st == WP_RS_ONLINE)
             stop = !stays_online(run, ri, p->owner);
@@ -801,7 +814,7 @@ static void emit_starts(struct run *run, const wp_sched_group *g, const struct p
     for (size_t i = 0; i < g->n_order; i++) {
         size_t ri = g->order[i];
         const wp_sched_resource *r = &in->resources[ri];
-        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner) || blocked(r))
+        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner) || blocked(in, r))
             continue;
         if (run->mark[ri] & M_RESTART) {
             snprintf(why, sizeof why, "failed: restart %zu of %ld in %ld s",

@@ -107,6 +107,8 @@ typedef struct wp_sched_resource {
     long failure_timeout; /* seconds; 0: failures are never forgotten */
     long restart_delay;   /* seconds before the first restart, doubled each
                              restart in the period; 0: at once */
+    long start_timeout;   /* seconds Online Pending may last; 0: pending_timeout */
+    long stop_timeout;    /* seconds Offline Pending may last; 0: pending_timeout */
     /* runtime */
     wp_rstate state;
     int node;          /* where it runs (or last ran); WP_SCHED_NO_NODE */

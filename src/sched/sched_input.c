@@ -398,10 +398,10 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
                             const char *where, wp_err *err)
 {
     static const char *const ra[] = {"none", "restart", "failover", NULL};
-    enum { N_KEYS = 7 };
+    enum { N_KEYS = 9 };
     static const char *const keys[N_KEYS] = {
-        "restart_action", "restart_threshold", "restart_period", "pending_timeout",
-        "managed",        "failure_timeout",   "restart_delay"};
+        "restart_action",  "restart_threshold", "restart_period", "pending_timeout", "managed",
+        "failure_timeout", "restart_delay",     "start_timeout",  "stop_timeout"};
     char *v[N_KEYS] = {NULL};
     bool ok = policy_keys_known(policy, defs, where, err);
     for (int i = 0; ok && i < N_KEYS; i++) {
@@ -418,6 +418,8 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
         r->unmanaged = strcmp(v[4], "false") == 0;
         r->failure_timeout = policy_long(v[5]);
         r->restart_delay = policy_long(v[6]);
+        r->start_timeout = policy_long(v[7]);
+        r->stop_timeout = policy_long(v[8]);
     }
     for (int i = 0; i < N_KEYS; i++)
         free(v[i]);
