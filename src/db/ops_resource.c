@@ -146,8 +146,15 @@ static bool resource_insert(wp_db *db, const char *name, const char *group, wp_r
     char *props_text = db_json_text(props);
     char *policy_text = db_json_text(policy);
     sqlite3_stmt *st = db_stmt(db,
-                               "INSERT INTO resource(name, grp, type, props, policy)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5)",
+                               /* added to a running group it comes in Offline
+                                * (WSFC): nothing new starts beside healthy
+                                * resources until the operator says so */
+                               "INSERT INTO resource(name, grp, type, props, policy, target)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN"
+                               " EXISTS (SELECT 1 FROM grp WHERE name = ?2 AND target = 'online')"
+                               " AND EXISTS (SELECT 1 FROM resource WHERE grp = ?2"
+                               "  AND state IN ('Online', 'Online Pending'))"
+                               " THEN 'offline' ELSE 'online' END)",
                                err);
     bool ok = st && props_text && policy_text;
     if (ok) {

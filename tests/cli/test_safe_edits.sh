@@ -1,0 +1,110 @@
+#!/bin/bash
+# test_safe_edits.sh -- edits of running resources and the policies that
+# place groups against each other, against a real wolfpackd --solo:
+# `resource delete` of a running service stops it first (its process is
+# gone); a resource added to a running group comes in Offline and does not
+# start until `resource online`; `resource online R` in an offline group
+# brings R and what it depends on online, not the rest of the group;
+# `resource set` of a property on a running resource says when it takes
+# effect, and --restart restarts it with the new value; the group policies
+# anti_affinity, colocate_with, start_after and retry_period and the
+# resource policies restart_delay and the operation timeouts are stored
+# normalised, bad values refused.
+. "$(dirname "$0")/lib.sh"
+start_daemon
+
+json() { wp --json "$@"; }
+until_true() { # until_true SECONDS CMD...: poll every 0.2 s
+    local n=$(($1 * 5))
+    shift
+    for _ in $(seq 1 "$n"); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
+}
+state_of() { json resource show "$1" && jq -r .state "$OUT"; }
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+target_of() { json resource show "$1" && jq -r .target "$OUT"; }
+runs() { pgrep -f -x "$1" >/dev/null; }
+stopped() { ! runs "$1"; }
+
+A="/bin/sleep 8$$1"
+B="/bin/sleep 8$$2"
+C="/bin/sleep 8$$3"
+C2="/bin/sleep 8$$4"
+
+# --- a resource added to a running group comes in Offline -----------------------
+expect_ok "create group se" wp group create se
+expect_ok "a service" wp resource create se-a --group se --type service --prop "command=$A"
+expect_ok "group online se" wp group online se
+check "se-a runs" until_true 30 is_state se-a Online
+expect_ok "add a resource to the running group" wp resource create se-b --group se \
+    --type service --prop "command=$B" --depends-on se-a
+check "it comes in with target offline" test "$(target_of se-b)" = offline
+sleep 1
+check "... and does not start by itself" is_state se-b Offline
+check "its program does not run" stopped "$B"
+expect_ok "resource online se-b" wp resource online se-b
+check "now it runs" until_true 30 is_state se-b Online
+
+# --- resource set on a running resource ------------------------------------------
+expect_ok "change a property of a running resource" wp resource set se-b --prop "command=$C"
+expect_err "says when it takes effect" 'next start.*--restart'
+check "the old program still runs" runs "$B"
+expect_ok "a policy change" wp resource set se-b --policy restart_delay=5s
+expect_ok "show se-b" json resource show se-b
+check "restart_delay stored in seconds" jq -e '.policy.restart_delay == "5"' "$OUT"
+expect_ok "--restart" wp resource set se-b --restart
+check "it runs again" until_true 30 is_state se-b Online
+check "with the new program" until_true 10 runs "$C"
+check "the old one is gone" stopped "$B"
+check "se-a was not touched" runs "$A"
+
+# --- resource delete of a running resource stops it first ------------------------
+expect_ok "delete the running se-b" wp resource delete se-b
+expect_err "it said it stops it first" 'Stopping resource se-b'
+check "its program no longer runs" stopped "$C"
+expect_fail 3 "se-b is gone" wp resource show se-b
+check "se-a still runs" is_state se-a Online
+
+# --- resource online R: R and what it depends on, not the group ------------------
+expect_ok "group offline se" wp group offline se
+check "se-a stops" until_true 30 is_state se-a Offline
+expect_ok "se-c depends on se-a" wp resource create se-c --group se --type service \
+    --prop "command=$C2" --depends-on se-a
+expect_ok "se-d (independent)" wp resource create se-d --group se --type service \
+    --prop "command=/bin/sleep 8$$5"
+expect_ok "resource online se-c" wp resource online se-c
+check "se-c runs" until_true 30 is_state se-c Online
+check "se-a (below it) runs" is_state se-a Online
+check "se-d stays offline" is_state se-d Offline
+check "se-d's target is offline" test "$(target_of se-d)" = offline
+expect_ok "group online se brings the rest" wp group online se
+check "se-d runs" until_true 30 is_state se-d Online
+expect_ok "group offline se" wp group offline se
+check "all stopped" until_true 30 is_state se-a Offline
+
+# --- placement and failure policies ----------------------------------------------
+expect_ok "anti-affinity classes" wp group create sa --policy "anti_affinity=sql, big"
+expect_ok "colocation and start order" wp group create sb --policy colocate_with=sa \
+    --policy start_after=sa --policy retry_period=1h
+expect_ok "show sa" json group show sa
+check "classes normalised" jq -e '.policy.anti_affinity == "sql,big"' "$OUT"
+expect_ok "show sb" json group show sb
+check "colocate_with, start_after, retry_period stored" jq -e '.policy.colocate_with == "sa" and
+    .policy.start_after == "sa" and .policy.retry_period == "3600"' "$OUT"
+expect_fail 2 "a class twice" wp group set sa --policy anti_affinity=sql,sql
+expect_fail 2 "a bad class name" wp group set sa --policy "anti_affinity=a b"
+expect_fail 2 "a bad group name" wp group set sb --policy colocate_with=bad/name
+expect_fail 2 "a negative retry period" wp group set sb --policy retry_period=-1
+expect_ok "operation timeouts" wp resource create st --group sa --type service \
+    --prop command=/bin/true --policy start_timeout=2m --policy stop_timeout=30s \
+    --policy check_timeout=10s
+expect_ok "show st" json resource show st
+check "timeouts in seconds" jq -e '.policy.start_timeout == "120" and
+    .policy.stop_timeout == "30" and .policy.check_timeout == "10"' "$OUT"
+expect_fail 2 "a timeout beyond a day" wp resource set st --policy start_timeout=25h
+expect_fail 2 "a restart delay beyond an hour" wp resource set st --policy restart_delay=2h
+
+finish
