@@ -481,7 +481,8 @@ bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err)
         db_bind_texts(st, 4, vals);
         if (is_pending(state))
             sqlite3_bind_int64(st, 5, at);
-        ok = db_step_done(db, st, "record a resource's state", err);
+        ok = db_step_done(db, st, "record a resource's state", err) &&
+             (strcmp(state, "Online") != 0 || db_new_clear(db, name, err));
     } else {
         ok = false;
     }

@@ -451,7 +451,7 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
             continue;
         recent = restarts_counted(in, r);
         result = FAIL_HANDLED;
-        if (r->restart_action == WP_RA_FAILOVER && !r->permanent &&
+        if (r->restart_action == WP_RA_FAILOVER && !r->permanent && !r->is_new &&
             (long)recent >= r->restart_threshold) {
             snprintf(cause, cause_len, "resource %s failed past its restart threshold %ld in %ld s",
                      r->name, r->restart_threshold, r->restart_period);
@@ -502,6 +502,12 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
                     recent + 1, r->restart_threshold, r->restart_period);
         } else if (r->restart_action == WP_RA_NONE) {
             reasonf(p, "%s failed (restart_action none): left failed", r->name);
+        } else if (r->is_new) {
+            reasonf(p,
+                    "%s, new in the group, failed past its restart threshold %ld in %ld s before "
+                    "it was ever online: left failed, the group is not failed over (fix it, then "
+                    "'wolfpack resource cleanup %s')",
+                    r->name, r->restart_threshold, r->restart_period, r->name);
         } else {
             reasonf(p,
                     "%s failed past its restart threshold %ld in %ld s (restart_action %s): left "

@@ -121,6 +121,8 @@ typedef struct wp_sched_resource {
     size_t n_failures;
     bool stop_failed; /* its stop failed on `node`: it may still run there */
     bool permanent;   /* its last error cannot get better by retrying */
+    bool is_new;      /* added to a running group, never Online since: its
+                         failures never fail the group over */
 } wp_sched_resource;
 
 typedef struct wp_sched_input {

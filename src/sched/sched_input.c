@@ -533,21 +533,14 @@ static int find_group(const wp_sched_input *in, const char *name)
 static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, const json_t *j,
                            const json_t *defs, wp_err *err)
 {
-    static const char *const keys[] = {"name",
-                                       "group",
-                                       "type",
-                                       "class",
-                                       "depends_on",
-                                       "policy",
-                                       "state",
-                                       "node",
-                                       "restarts",
-                                       "target",
-                                       "pending_since",
-                                       "failures",
-                                       "stop_failed",
-                                       "permanent_failure",
-                                       NULL};
+    static const char *const keys[] = {"name",          "group",
+                                       "type",          "class",
+                                       "depends_on",    "policy",
+                                       "state",         "node",
+                                       "restarts",      "target",
+                                       "pending_since", "failures",
+                                       "stop_failed",   "permanent_failure",
+                                       "new",           NULL};
     static const char *const states[] = {"Offline",        "Online",          "Failed",
                                          "Online Pending", "Offline Pending", NULL};
     static const char *const targets[] = {"offline", "online", NULL};
@@ -585,7 +578,8 @@ static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, cons
         !get_times(j, "restarts", &r->restarts, &r->n_restarts, where, err) ||
         !get_times(j, "failures", &r->failures, &r->n_failures, where, err) ||
         !get_bool(j, "stop_failed", false, &r->stop_failed, where, err) ||
-        !get_bool(j, "permanent_failure", false, &r->permanent, where, err))
+        !get_bool(j, "permanent_failure", false, &r->permanent, where, err) ||
+        !get_bool(j, "new", false, &r->is_new, where, err))
         return false;
     r->state = (wp_rstate)st;
     r->target_online = target == 1;

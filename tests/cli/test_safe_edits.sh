@@ -3,7 +3,9 @@
 # place groups against each other, against a real wolfpackd --solo:
 # `resource delete` of a running service stops it first (its process is
 # gone); a resource added to a running group comes in Offline and does not
-# start until `resource online`; `resource online R` in an offline group
+# start until `resource online`, and when it keeps failing it is left
+# Failed without failing the group over (its healthy siblings keep
+# running); `resource online R` in an offline group
 # brings R and what it depends on online, not the rest of the group;
 # `resource set` of a property on a running resource says when it takes
 # effect, and --restart restarts it with the new value; the group policies
@@ -47,6 +49,19 @@ check "... and does not start by itself" is_state se-b Offline
 check "its program does not run" stopped "$B"
 expect_ok "resource online se-b" wp resource online se-b
 check "now it runs" until_true 30 is_state se-b Online
+
+# --- a new resource that keeps failing does not take its siblings down -----------
+expect_ok "add a broken resource to the running group" wp resource create se-bad --group se \
+    --type service --prop "command=/bin/sh -c 'exit 1'" --policy quick_check_interval=1
+expect_ok "resource online se-bad" wp resource online se-bad
+restarts_used() { json resource show se-bad && jq -e '.state == "Failed" and
+    (.restarts | length) == 3' "$OUT"; }
+check "se-bad fails past its restarts" until_true 60 restarts_used
+sleep 2 # two scheduler ticks
+check "se-bad is left Failed" is_state se-bad Failed
+check "se-a keeps running (no failover, group not left failed)" is_state se-a Online
+check "se-a's program still runs" runs "$A"
+expect_ok "delete se-bad" wp resource delete se-bad
 
 # --- resource set on a running resource ------------------------------------------
 expect_ok "change a property of a running resource" wp resource set se-b --prop "command=$C"
