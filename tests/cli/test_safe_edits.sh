@@ -120,6 +120,20 @@ expect_ok "show st" json resource show st
 check "timeouts in seconds" jq -e '.policy.start_timeout == "120" and
     .policy.stop_timeout == "30" and .policy.check_timeout == "10"' "$OUT"
 expect_fail 2 "a timeout beyond a day" wp resource set st --policy start_timeout=25h
+
 expect_fail 2 "a restart delay beyond an hour" wp resource set st --policy restart_delay=2h
+
+# a check slower than its check_timeout fails the resource (the pending
+# timeout, 180 s, would have let it pass)
+expect_ok "group tmo" wp group create tmo
+expect_ok "a service whose check takes 3 s, check_timeout 1 s" wp resource create tmo-svc \
+    --group tmo --type service --prop "command=/bin/sleep 8$$6" \
+    --prop "check_command=/bin/sleep 3" --policy quick_check_interval=1 \
+    --policy thorough_check_interval=1 --policy check_timeout=1 --policy restart_action=none
+expect_ok "group online tmo" wp group online tmo
+check "the check times out: tmo-svc Failed" until_true 30 is_state tmo-svc Failed
+expect_ok "show tmo-svc" json resource show tmo-svc
+check "its error says the check timed out" jq -e '.last_error | test("time")' "$OUT"
+expect_ok "group offline tmo" wp group offline tmo
 
 finish
