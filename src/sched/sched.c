@@ -1,19 +1,25 @@
 /*
  * sched.c -- the scheduler's decisions (wp_sched_run).
  *
- * One group at a time, in name order, and for each group three steps:
+ * One group at a time, in name order -- except that a group comes after
+ * the groups it is colocated with or starts after (plan_in_order) -- and
+ * for each group three steps:
  *
  *   1. choose_owner: where should the group be?  A pending resource makes
- *      the group wait; otherwise, in this order: a planned move, the
- *      operator's offline, first placement, node lost (failover), drained
- *      or no-longer-possible owner (move away), resource failures (restart
- *      in place, or fail over past the restart threshold), failback.
- *      Failovers go through the group's failover threshold.
+ *      the group wait; otherwise, in this order: colocation (follow the
+ *      other group), a planned move, the operator's offline, first
+ *      placement, node lost (failover), drained or no-longer-possible owner
+ *      (move away), resource failures (restart in place, possibly after a
+ *      back-off delay, or fail over past the restart threshold), failback.
+ *      Failovers go through the group's failover threshold; every choice
+ *      of a node passes over nodes holding a group of the same
+ *      anti-affinity class when it can.
  *   2. mark: which resources should be Online on that owner afterwards
  *      (topological order: a resource is wanted only if everything it
- *      depends on is wanted), which failed ones restart in place, which stay
- *      Failed, which online ones must bounce because something below them
- *      restarts.
+ *      depends on is wanted; nothing new starts while the group of
+ *      start_after is not Online), which failed ones restart in place,
+ *      which stay Failed, which online ones must bounce because something
+ *      below them restarts.
  *   3. emit: stops in reverse start order (on the node each resource runs
  *      on; nothing for a node that is down), then starts/restarts in start
  *      order on the new owner.
@@ -103,7 +109,7 @@ static bool share_class(const char *a, const char *b)
     return false;
 }
 
-/* Where group h is (or will be, once decided this run), and its state. */
+/* Where group h is (or will be, once decided this run). */
 static int owner_after(const struct run *run, size_t h)
 {
     return run->decided[h] ? run->out->decisions[h].owner_after : run->in->groups[h].owner;
@@ -202,8 +208,6 @@ static bool in_window(const wp_sched_group *g, int hour)
  * Resource states
  * ------------------------------------------------------------------------- */
 
-/* The state that counts: a resource on a node that is down (or on no node)
- * is Offline there; a pending state past its pending timeout is Failed. */
 /* How long its pending state may last: the start or stop timeout when set,
  * else the pending timeout. */
 static long pending_limit(const wp_sched_resource *r)
@@ -211,6 +215,9 @@ static long pending_limit(const wp_sched_resource *r)
     long op = r->state == WP_RS_ONLINE_PENDING ? r->start_timeout : r->stop_timeout;
     return op > 0 ? op : r->pending_timeout;
 }
+
+/* The state that counts: a resource on a node that is down (or on no node)
+ * is Offline there; a pending state past its limit (pending_limit) is Failed. */
 
 static wp_rstate eff_state(const wp_sched_input *in, const wp_sched_resource *r)
 {
