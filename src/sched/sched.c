@@ -578,13 +578,14 @@ static wp_gstate state_after(const struct run *run, size_t h)
                            : current_state(run->in, &run->in->groups[h]);
 }
 
-/* Is group h online (or partially) on an up node once this run is done? */
+/* Is group h online (or partially, or on its way: pending) on an up node
+ * once this run is done? */
 static bool group_runs(const struct run *run, size_t h)
 {
     wp_gstate st = state_after(run, h);
     int n = owner_after(run, h);
     return run->in->groups[h].target_online && n >= 0 && run->in->nodes[n].up &&
-           (st == WP_GS_ONLINE || st == WP_GS_PARTIAL);
+           (st == WP_GS_ONLINE || st == WP_GS_PARTIAL || st == WP_GS_PENDING);
 }
 
 /* colocate_with (Pacemaker's mandatory colocation): the group runs where
