@@ -654,6 +654,16 @@ bool wp_app_create_resources(wp_app_cluster *c, const json_t *rec, const json_t 
         fprintf(c->out, "  resource %s (Generic Service) in group %s\n", name,
                 wp_json_str(a, "group"));
     }
+    /* added to a running group, a resource comes in Offline (docs/CLI.md,
+     * safe edits): the setup asked for it, so it brings them online */
+    for (size_t k = 0; ok && k < json_array_size(made); k++) {
+        const char *name = json_string_value(json_array_get(made, k));
+        json_t *r = wp_app_call(c, "resource.show", json_pack("{s:s}", "name", name), err);
+        ok = r != NULL;
+        if (ok && strcmp(wp_json_str_or(r, "target", ""), "offline") == 0)
+            ok = wp_app_change(c, "resource.online", json_pack("{s:s}", "name", name), err);
+        json_decref(r);
+    }
     for (size_t k = json_array_size(made); !ok && k-- > 0;)
         wp_app_change(c, "resource.delete",
                       json_pack("{s:s}", "name", json_string_value(json_array_get(made, k))), NULL);

@@ -170,5 +170,10 @@ bool wp_cli_drain_possible(wp_cli *cli, const char *node, wp_err *err);
  * (version N)"; the name is left for the daemon to judge. */
 int wp_cli_delete_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                         const char *usage);
+/* resource_stop.c: is the resource anything but Offline?  And: take it
+ * offline and wait until it is Offline (false with err: its stop failed,
+ * or it did not stop in time).  `doing` names the operation ("delete"). */
+bool wp_cli_resource_running(wp_cli *cli, const char *name, bool *running, wp_err *err);
+bool wp_cli_resource_stop_wait(wp_cli *cli, const char *name, const char *doing, wp_err *err);
 
 #endif

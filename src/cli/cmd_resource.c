@@ -20,8 +20,8 @@
 static const char usage_create[] = "wolfpack resource create NAME --group G --type TYPE "
                                    "[--prop K=V ...] [--policy K=V ...] [--depends-on OTHER ...]";
 static const char usage_set[] = "wolfpack resource set NAME [--prop K=V ...] [--policy K=V ...] "
-                                "[--unset-prop K ...] [--reset-policy K ...]";
-static const char usage_delete[] = "wolfpack resource delete NAME";
+                                "[--unset-prop K ...] [--reset-policy K ...] [--restart]";
+static const char usage_delete[] = "wolfpack resource delete NAME [--no-stop]";
 static const char usage_show[] = "wolfpack resource show NAME [--json]";
 static const char usage_list[] = "wolfpack resource list [--group G] [--json]";
 static const char usage_depend[] = "wolfpack resource depend NAME --on OTHER";
@@ -173,19 +173,23 @@ static int resource_create(wp_cli *cli, int argc, char **argv)
     return wp_cli_change(cli, "resource.create", args, msg);
 }
 
+static int set_takes_effect(wp_cli *cli, const char *name, bool running, bool props_changed,
+                            bool restart);
+
 static int resource_set(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_opt opts[] = {{.name = "--prop", .has_value = true},
                          {.name = "--policy", .has_value = true},
                          {.name = "--unset-prop", .has_value = true},
-                         {.name = "--reset-policy", .has_value = true}};
+                         {.name = "--reset-policy", .has_value = true},
+                         {.name = "--restart"}};
     wp_cli_args a;
     int status;
-    if (!parse_sub(cli, argc, argv, opts, 4, usage_set, 1, &a, &status))
+    if (!parse_sub(cli, argc, argv, opts, 5, usage_set, 1, &a, &status))
         return status;
-    if (opts[0].count + opts[1].count + opts[2].count + opts[3].count == 0)
+    if (opts[0].count + opts[1].count + opts[2].count + opts[3].count + opts[4].count == 0)
         return wp_cli_usage_error(usage_set, "nothing to change: give --prop, --policy, "
-                                             "--unset-prop or --reset-policy");
+                                             "--unset-prop, --reset-policy or --restart");
     wp_err err = {0};
     json_t *props = json_object(), *policy = json_object();
     if (!wp_cli_kv_into(props, &opts[0], NULL, &err) || !wp_cli_null_into(props, &opts[2], &err) ||
@@ -195,6 +199,7 @@ static int resource_set(wp_cli *cli, int argc, char **argv)
         json_decref(policy);
         return wp_cli_fail(&err);
     }
+    bool props_changed = json_object_size(props) > 0, running = false;
     json_t *args = json_pack("{s:s}", "name", a.pos[0]);
     if (json_object_size(props))
         json_object_set(args, "props", props);
@@ -202,14 +207,67 @@ static int resource_set(wp_cli *cli, int argc, char **argv)
         json_object_set(args, "policy", policy);
     json_decref(props);
     json_decref(policy);
-    char msg[128];
-    snprintf(msg, sizeof msg, "Changed resource %s", a.pos[0]);
-    return wp_cli_change(cli, "resource.set", args, msg);
+    if (!wp_cli_resource_running(cli, a.pos[0], &running, &err)) {
+        json_decref(args);
+        return wp_cli_fail(&err);
+    }
+    if (json_object_size(args) > 1) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "Changed resource %s", a.pos[0]);
+        status = wp_cli_change(cli, "resource.set", args, msg);
+        if (status != 0)
+            return status;
+    } else {
+        json_decref(args);
+    }
+    return set_takes_effect(cli, a.pos[0], running, props_changed, opts[4].count > 0);
+}
+
+/* A resource that runs: say when a change takes effect (policies at once,
+ * properties at its next start), or, with --restart, restart it now. */
+static int set_takes_effect(wp_cli *cli, const char *name, bool running, bool props_changed,
+                            bool restart)
+{
+    wp_err err = {0};
+    if (!running) {
+        if (restart)
+            fprintf(stderr, "Resource %s is Offline: nothing to restart.\n", name);
+        return 0;
+    }
+    if (!restart) {
+        if (props_changed)
+            fprintf(stderr,
+                    "Resource %s is running: its properties take effect at its next start "
+                    "(restart it now: wolfpack resource set %s --restart); policies take effect "
+                    "at once.\n",
+                    name, name);
+        return 0;
+    }
+    if (!wp_cli_resource_stop_wait(cli, name, "restart", &err))
+        return wp_cli_fail(&err);
+    json_t *ok = wp_cli_call(cli, "resource.online", json_pack("{s:s}", "name", name), NULL, &err);
+    if (!ok)
+        return wp_cli_fail(&err);
+    json_decref(ok);
+    fprintf(stderr, "Resource %s stopped; it starts again with the new settings.\n", name);
+    return 0;
 }
 
 static int resource_delete(wp_cli *cli, int argc, char **argv)
 {
-    return wp_cli_delete_named(cli, argc, argv, "resource", "resource.delete", usage_delete);
+    wp_cli_opt opts[] = {{.name = "--no-stop"}};
+    wp_cli_args a;
+    int status;
+    wp_err err = {0};
+    if (!parse_sub(cli, argc, argv, opts, 1, usage_delete, 1, &a, &status))
+        return status;
+    /* a running resource is stopped first: deleted as it runs, it would
+     * be left running unmonitored */
+    if (opts[0].count == 0 && !wp_cli_resource_stop_wait(cli, a.pos[0], "delete", &err))
+        return wp_cli_fail(&err);
+    char msg[128];
+    snprintf(msg, sizeof msg, "Deleted resource %s", a.pos[0]);
+    return wp_cli_change(cli, "resource.delete", json_pack("{s:s}", "name", a.pos[0]), msg);
 }
 
 static int resource_show(wp_cli *cli, int argc, char **argv)
@@ -261,7 +319,7 @@ static int resource_undepend(wp_cli *cli, int argc, char **argv)
 static int resource_online(wp_cli *cli, int argc, char **argv)
 {
     return wp_cli_change_named(cli, argc, argv, "resource", "resource.online", usage_online,
-                               "target online (its group's too)");
+                               "target online, with what it depends on (and its group)");
 }
 
 static int resource_offline(wp_cli *cli, int argc, char **argv)

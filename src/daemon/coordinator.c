@@ -398,6 +398,7 @@ static void run(wp_daemon *d)
         json_decref(input);
         return;
     }
+    wp_escalate_check(d, in); /* a failed stop: fence its node (escalate.c) */
     if (wp_sched_run(in, &out, &err))
         submit(d, in, &out, input);
     else

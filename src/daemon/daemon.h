@@ -24,6 +24,7 @@
  *               rewritten from the database and reloaded on every node
  *   fencer.c    fence agents: metadata check of fence.create, fence.test,
  *               node.fence; runs in a child, results through a pipe
+ *   escalate.c  a node where a stop failed is fenced (when it has a device)
  *   recovery.c  a lost node with fence devices is fenced before its groups
  *               move (the coordinator holds them); node confirm-down
  *   wdog.c      watchdog self-fencing: armed when first ready, petted only
@@ -70,6 +71,7 @@ typedef struct wp_monitors wp_monitors;
 typedef struct wp_nodeconf wp_nodeconf;
 typedef struct wp_fencer wp_fencer;
 typedef struct wp_recovery wp_recovery;
+typedef struct wp_escalate wp_escalate;
 typedef struct wp_privsep wp_privsep;
 typedef struct wp_agent_remote wp_agent_remote;
 typedef struct wp_wdog wp_wdog;
@@ -156,6 +158,7 @@ typedef struct wp_daemon {
     wp_nodeconf *nodeconf; /* nodeconf.c: corosync.conf rewrite and reload */
     wp_fencer *fencer;     /* fencer.c: fence agents' runs (made on first use) */
     wp_recovery *recovery; /* recovery.c: lost nodes fenced before failover */
+    wp_escalate *escalate; /* escalate.c: nodes fenced after a failed stop */
     wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
     wp_privsep *privsep;   /* privsep.c: the executor's channel; NULL without --user */
     wp_wdog *wdog;         /* wdog.c: the watchdog (with --watchdog, once armed) */
@@ -373,6 +376,11 @@ void wp_recovery_filter(wp_daemon *d, json_t *input); /* drop the held groups */
 /* node.confirm-down: refused for a member; fills in `at` */
 bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err);
 void wp_recovery_free(wp_daemon *d);
+
+/* escalate.c: a failed stop escalates to fencing (docs/OPERATIONS.md) */
+struct wp_sched_input;
+void wp_escalate_check(wp_daemon *d, const struct wp_sched_input *in); /* after a run */
+void wp_escalate_free(wp_daemon *d);
 
 /* wdog.c: watchdog self-fencing (docs/FENCING.md) */
 void wp_wdog_tick(wp_daemon *d);    /* every second: arm when ready, announce the timeout */

@@ -324,6 +324,7 @@ void wp_events_stop(wp_daemon *d)
     wp_nodeconf_free(d);
     wp_fencer_free(d);
     wp_recovery_free(d);
+    wp_escalate_free(d);
     if (d->agent_log_fd >= 0)
         close(d->agent_log_fd);
     d->agent_log_fd = -1;

@@ -305,6 +305,24 @@ static long policy_seconds(const json_t *show, const char *key, long dflt)
     return dflt;
 }
 
+/* The timeout of one operation: start_timeout, stop_timeout or
+ * check_timeout when set (not 0), else the resource's pending_timeout. */
+static long op_timeout_s(const json_t *show, wp_agent_op op)
+{
+    long pending = policy_seconds(show, "pending_timeout", 180);
+    switch (op) {
+    case WP_OP_START:
+        return policy_seconds(show, "start_timeout", pending);
+    case WP_OP_STOP:
+        return policy_seconds(show, "stop_timeout", pending);
+    case WP_OP_QUICK_CHECK:
+    case WP_OP_THOROUGH_CHECK:
+        return policy_seconds(show, "check_timeout", pending);
+    default:
+        return pending;
+    }
+}
+
 static wp_agent_job *spawn_op(wp_daemon *d, const char *resource, wp_agent_op op,
                               wp_agent_done_fn done, void *data, wp_err *err)
 {
@@ -319,7 +337,7 @@ static wp_agent_job *spawn_op(wp_daemon *d, const char *resource, wp_agent_op op
         .props = json_object_get(show, "props"),
         .log_fd = d->agent_log_fd,
         .remote = wp_privsep_remote(d),
-        .timeout_ms = policy_seconds(show, "pending_timeout", 180) * 1000L,
+        .timeout_ms = op_timeout_s(show, op) * 1000L,
     };
     job = wp_agent_op_spawn(d->loop, type, op, &ctx, done, data, err);
     json_decref(show);
@@ -496,7 +514,7 @@ static xplan *plan_find(wp_exec *x, const char *group)
 
 static void probe_cancel(wp_exec *x, const char *resource);
 
-/* The longest pending_timeout (s) of the plan's resources. */
+/* The longest pending, start or stop timeout (s) of the plan's resources. */
 static long plan_timeout_s(wp_daemon *d, const xplan *p)
 {
     long longest = 0;
@@ -505,7 +523,10 @@ static long plan_timeout_s(wp_daemon *d, const xplan *p)
         wp_err err = {0};
         json_t *show = wp_db_resource_show(d->db, p->acts[i].resource, &err);
         long t = policy_seconds(show, "pending_timeout", 180);
+        long start = op_timeout_s(show, WP_OP_START), stop = op_timeout_s(show, WP_OP_STOP);
         json_decref(show);
+        t = start > t ? start : t;
+        t = stop > t ? stop : t;
         if (t > longest)
             longest = t;
     }
@@ -715,8 +736,7 @@ static void stop_local(wp_daemon *d, res_filter pick, void *arg, bool blocking,
                                     .props = json_object_get(show, "props"),
                                     .log_fd = d->agent_log_fd,
                                     .remote = wp_privsep_remote(d),
-                                    .timeout_ms =
-                                        policy_seconds(show, "pending_timeout", 180) * 1000L};
+                                    .timeout_ms = op_timeout_s(show, WP_OP_STOP) * 1000L};
                 qb_log(LOG_NOTICE, "shut-down: stopping %s", p->acts[i].resource);
                 wp_diskfeed_beat(d); /* the loop does not run meanwhile */
                 if (wp_agent_op_run(type, WP_OP_STOP, &ctx, &err) != WP_AGENT_OK)

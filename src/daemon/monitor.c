@@ -204,7 +204,8 @@ static void mon_add(wp_monitors *m, const json_t *r)
              json_string_value(json_object_get(r, "name")));
     mo->quick_s = policy_s(r, "quick_check_interval", 5);
     mo->thorough_s = policy_s(r, "thorough_check_interval", 60);
-    mo->timeout_s = policy_s(r, "pending_timeout", 180);
+    /* check_timeout, when set, else the pending timeout (docs/EXECUTOR.md) */
+    mo->timeout_s = policy_s(r, "check_timeout", policy_s(r, "pending_timeout", 180));
     mo->seen = true;
     arm(mo, true);
     arm(mo, false);
@@ -239,8 +240,10 @@ void wp_mon_reconcile(wp_daemon *d)
             strcasecmp(node, d->view.local_name) != 0 || wp_exec_busy_with(d, name))
             continue;
         mon *mo = mon_find(m, name);
-        if (mo && (mo->quick_s != policy_s(r, "quick_check_interval", 5) ||
-                   mo->thorough_s != policy_s(r, "thorough_check_interval", 60))) {
+        if (mo &&
+            (mo->quick_s != policy_s(r, "quick_check_interval", 5) ||
+             mo->thorough_s != policy_s(r, "thorough_check_interval", 60) ||
+             mo->timeout_s != policy_s(r, "check_timeout", policy_s(r, "pending_timeout", 180)))) {
             wp_mon_forget(d, name); /* the policy changed: start afresh */
             mo = NULL;
         }

@@ -126,6 +126,13 @@ bool db_failure_forget_group(wp_db *db, const char *group, wp_err *err);
 json_t *db_failure_counts(wp_db *db, const char *resource);
 /* The failure times on `node` (a new array); *stop_failed: a stop failed there. */
 json_t *db_failure_sched(wp_db *db, const char *resource, const char *node, bool *stop_failed);
+/* failures.c: a resource added to a running group is "new" (in meta,
+ * "new:NAME") until it first reports Online: its failures never fail the
+ * group over (docs/SCHEDULER.md).  db_new_set marks it when its target
+ * came in offline; db_new_clear on Online and on delete. */
+bool db_new_set(wp_db *db, const char *resource, wp_err *err);
+bool db_new_clear(wp_db *db, const char *resource, wp_err *err);
+bool db_new_is(wp_db *db, const char *resource);
 /* constraints.c: a group's placement constraints (in meta, "place:NAME"). */
 bool db_op_group_ban(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_group_clear(wp_db *db, const json_t *args, wp_err *err);

@@ -124,3 +124,46 @@ json_t *db_failure_sched(wp_db *db, const char *resource, const char *node, bool
     json_decref(rec);
     return out;
 }
+
+/* ---- new resources ------------------------------------------------------- */
+
+static char *new_key(const char *resource)
+{
+    size_t n = strlen(resource) + sizeof "new:";
+    char *key = malloc(n);
+    if (key)
+        snprintf(key, n, "new:%s", resource);
+    return key;
+}
+
+bool db_new_set(wp_db *db, const char *resource, wp_err *err)
+{
+    char *key = new_key(resource);
+    const char *vals[2] = {key, resource};
+    /* only when it came in offline: added to a running group */
+    bool ok = key && db_run(db,
+                            "INSERT OR REPLACE INTO meta(key, value) SELECT ?1, 'true'"
+                            " FROM resource WHERE name = ?2 AND target = 'offline'",
+                            2, vals, "mark a new resource", err);
+    free(key);
+    return ok;
+}
+
+bool db_new_clear(wp_db *db, const char *resource, wp_err *err)
+{
+    char *key = new_key(resource);
+    const char *vals[1] = {key};
+    bool ok = key && db_run(db, "DELETE FROM meta WHERE key = ?1", 1, vals,
+                            "clear a new resource's mark", err);
+    free(key);
+    return ok;
+}
+
+bool db_new_is(wp_db *db, const char *resource)
+{
+    char *key = new_key(resource), *text = NULL;
+    int found = key ? db_text(db, "SELECT value FROM meta WHERE key = ?1", key, &text, NULL) : -1;
+    free(key);
+    free(text);
+    return found > 0;
+}

@@ -146,8 +146,15 @@ static bool resource_insert(wp_db *db, const char *name, const char *group, wp_r
     char *props_text = db_json_text(props);
     char *policy_text = db_json_text(policy);
     sqlite3_stmt *st = db_stmt(db,
-                               "INSERT INTO resource(name, grp, type, props, policy)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5)",
+                               /* added to a running group it comes in Offline
+                                * (WSFC): nothing new starts beside healthy
+                                * resources until the operator says so */
+                               "INSERT INTO resource(name, grp, type, props, policy, target)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN"
+                               " EXISTS (SELECT 1 FROM grp WHERE name = ?2 AND target = 'online')"
+                               " AND EXISTS (SELECT 1 FROM resource WHERE grp = ?2"
+                               "  AND state IN ('Online', 'Online Pending'))"
+                               " THEN 'offline' ELSE 'online' END)",
                                err);
     bool ok = st && props_text && policy_text;
     if (ok) {
@@ -204,7 +211,8 @@ bool db_op_resource_create(wp_db *db, const json_t *args, wp_err *err)
               (!changes || db_policy_merge(policy, changes, false, err)) &&
               resource_insert(db, name, group, type, props ? props : empty, policy, err) &&
               create_deps(db, name, group, json_object_get(args, "depends_on"), err) &&
-              (type != WP_RT_NETNAME || create_netname_check(db, name, group, err));
+              (type != WP_RT_NETNAME || create_netname_check(db, name, group, err)) &&
+              db_new_set(db, name, err);
     json_decref(empty);
     json_decref(policy);
     free(group);
@@ -231,7 +239,8 @@ bool db_op_resource_delete(wp_db *db, const json_t *args, wp_err *err)
     sqlite3_stmt *st = ok ? db_stmt(db, "DELETE FROM resource WHERE name = ?1", err) : NULL;
     if (st) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-        ok = db_step_done(db, st, "delete a resource", err) && db_failure_forget(db, name, err);
+        ok = db_step_done(db, st, "delete a resource", err) && db_failure_forget(db, name, err) &&
+             db_new_clear(db, name, err);
     } else {
         ok = false;
     }

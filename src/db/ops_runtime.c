@@ -282,8 +282,25 @@ bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err)
     char *name = resource_lookup(db, json_string_value(json_object_get(args, "name")), &group, err);
     if (!name)
         return false;
-    const char *rv[1] = {name}, *gv[1] = {group};
+    const char *rv[1] = {name}, *gv[1] = {group}, *both[2] = {name, group};
+    /* WSFC's meaning: the resource and what it depends on (transitively),
+     * not the whole group.  In a group that was offline, everything else
+     * stays offline (its target becomes offline: the group is now online
+     * for these resources only; `group online` brings the rest). */
     bool ok = db_run(db,
+                     "WITH RECURSIVE need(n) AS (SELECT ?1 UNION"
+                     " SELECT d.dep FROM dependency d JOIN need ON d.res = need.n)"
+                     " UPDATE resource SET target = 'offline' WHERE grp = ?2"
+                     " AND name NOT IN (SELECT n FROM need)"
+                     " AND EXISTS (SELECT 1 FROM grp WHERE name = ?2 AND target = 'offline')",
+                     2, both, "bring a resource online", err) &&
+              db_run(db,
+                     "WITH RECURSIVE need(n) AS (SELECT ?1 UNION"
+                     " SELECT d.dep FROM dependency d JOIN need ON d.res = need.n)"
+                     " UPDATE resource SET target = 'online'"
+                     " WHERE name IN (SELECT n FROM need) AND target = 'offline'",
+                     1, rv, "bring a resource online", err) &&
+              db_run(db,
                      "UPDATE resource SET target = 'online', restarts = '[]',"
                      " last_error = CASE state WHEN 'Failed' THEN NULL ELSE last_error END"
                      " WHERE name = ?1",
@@ -464,7 +481,8 @@ bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err)
         db_bind_texts(st, 4, vals);
         if (is_pending(state))
             sqlite3_bind_int64(st, 5, at);
-        ok = db_step_done(db, st, "record a resource's state", err);
+        ok = db_step_done(db, st, "record a resource's state", err) &&
+             (strcmp(state, "Online") != 0 || db_new_clear(db, name, err));
     } else {
         ok = false;
     }

@@ -146,6 +146,8 @@ static json_t *resource_row(wp_db *db, sqlite3_stmt *st, const void *ctx)
         json_object_set(row, "failures", failures);
     if (row && stop_failed)
         json_object_set_new(row, "stop_failed", json_true());
+    if (row && db_new_is(db, col_text(st, 0)))
+        json_object_set_new(row, "new", json_true());
     if (row && strcmp(state, "Failed") == 0 &&
         wp_error_permanent((const char *)sqlite3_column_text(st, 9)))
         json_object_set_new(row, "permanent_failure", json_true());

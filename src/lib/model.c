@@ -1116,6 +1116,82 @@ static bool norm_interval(const char *v, char **out, char *why)
     return norm_duration(v, 1, 86400, out, why);
 }
 
+/* 0 (off) or 1 s .. 1 h: the first restart delay, doubled at each restart. */
+static bool norm_restart_delay(const char *v, char **out, char *why)
+{
+    return norm_duration(v, 0, 3600, out, why);
+}
+
+/* 0 (the resource's pending_timeout) or 1 s .. 1 day: one operation's timeout. */
+static bool norm_op_timeout(const char *v, char **out, char *why)
+{
+    return norm_duration(v, 0, 86400, out, why);
+}
+
+/* "" or a group name: the group another group is placed with / starts after. */
+static bool norm_group_ref(const char *v, char **out, char *why)
+{
+    wp_err e;
+    if (*v && !wp_name_valid("group", v, &e)) {
+        whyf(why, "%s: %s (give a group's name, or \"\" for none)", e.what, e.why);
+        return false;
+    }
+    *out = xstrdup(v);
+    return true;
+}
+
+#define CLASSES_MAX_LEN 255
+
+/* Comma list of anti-affinity class names ([A-Za-z0-9_.-], 1..63 bytes
+ * each), spaces around commas trimmed, no duplicates. */
+static bool norm_classes(const char *v, char **out, char *why)
+{
+    size_t len = strlen(v);
+    char *res, *o;
+    const char *p = v;
+
+    if (len > CLASSES_MAX_LEN) {
+        whyf(why, "an anti-affinity class list is at most %d bytes long", CLASSES_MAX_LEN);
+        return false;
+    }
+    res = o = calloc(len + 1, 1);
+    if (!res)
+        abort();
+    while (*p) {
+        size_t n, skip = strspn(p, " ");
+        p += skip;
+        n = strcspn(p, ",");
+        while (n > 0 && p[n - 1] == ' ')
+            n--;
+        if (n == 0 || n > WP_NAME_MAX ||
+            strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                      "0123456789_.-") < n) {
+            whyf(why, "a class name is 1..63 characters of letters, digits, '_', '.' and '-', "
+                      "classes separated by commas");
+            free(res);
+            return false;
+        }
+        for (const char *q = res; *q;) {
+            size_t ql = strcspn(q, ",");
+            if (ql == n && strncmp(q, p, n) == 0) {
+                whyf(why, "class \"%.*s\" is listed twice", (int)n, p);
+                free(res);
+                return false;
+            }
+            q += ql + (q[ql] == ',');
+        }
+        o += sprintf(o, "%s%.*s", o == res ? "" : ",", (int)n, p);
+        p += strcspn(p, ",");
+        if (*p == ',' && !*++p) {
+            whyf(why, "the list ends with a comma");
+            free(res);
+            return false;
+        }
+    }
+    *out = res;
+    return true;
+}
+
 /* "HH-HH", hours 0..23, start != end; normalised to two digits each. */
 static bool norm_failback_window(const char *v, char **out, char *why)
 {
@@ -1223,6 +1299,10 @@ static const struct policy_def group_policies[] = {
     {"failover_threshold", "auto", norm_failover_threshold, "2"},
     {"failover_period", "21600", norm_period, "6h"},
     {"managed", "true", norm_managed, "false"},
+    {"anti_affinity", "", norm_classes, "sql"},
+    {"colocate_with", "", norm_group_ref, "db"},
+    {"start_after", "", norm_group_ref, "db"},
+    {"retry_period", "0", norm_failure_timeout, "1h"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -1235,13 +1315,17 @@ static const struct policy_def resource_policies[] = {
     {"pending_timeout", "180", norm_interval, "3m"},
     {"managed", "true", norm_managed, "false"},
     {"failure_timeout", "0", norm_failure_timeout, "1h"},
+    {"restart_delay", "0", norm_restart_delay, "10s"},
+    {"start_timeout", "0", norm_op_timeout, "5m"},
+    {"stop_timeout", "0", norm_op_timeout, "5m"},
+    {"check_timeout", "0", norm_op_timeout, "30s"},
     {NULL, NULL, NULL, NULL},
 };
 
 static bool policy_validate(const struct policy_def *table, const char *kind, const char *key,
                             const char *value, char **normalised, wp_err *err)
 {
-    char why[WHY_MAX], qk[96], qv[96], keys[256];
+    char why[WHY_MAX], qk[96], qv[96], keys[400];
     const struct policy_def *d = table;
     char *out = NULL;
 

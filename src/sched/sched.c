@@ -1,19 +1,25 @@
 /*
  * sched.c -- the scheduler's decisions (wp_sched_run).
  *
- * One group at a time, in name order, and for each group three steps:
+ * One group at a time, in name order -- except that a group comes after
+ * the groups it is colocated with or starts after (plan_in_order) -- and
+ * for each group three steps:
  *
  *   1. choose_owner: where should the group be?  A pending resource makes
- *      the group wait; otherwise, in this order: a planned move, the
- *      operator's offline, first placement, node lost (failover), drained
- *      or no-longer-possible owner (move away), resource failures (restart
- *      in place, or fail over past the restart threshold), failback.
- *      Failovers go through the group's failover threshold.
+ *      the group wait; otherwise, in this order: colocation (follow the
+ *      other group), a planned move, the operator's offline, first
+ *      placement, node lost (failover), drained or no-longer-possible owner
+ *      (move away), resource failures (restart in place, possibly after a
+ *      back-off delay, or fail over past the restart threshold), failback.
+ *      Failovers go through the group's failover threshold; every choice
+ *      of a node passes over nodes holding a group of the same
+ *      anti-affinity class when it can.
  *   2. mark: which resources should be Online on that owner afterwards
  *      (topological order: a resource is wanted only if everything it
- *      depends on is wanted), which failed ones restart in place, which stay
- *      Failed, which online ones must bounce because something below them
- *      restarts.
+ *      depends on is wanted; nothing new starts while the group of
+ *      start_after is not Online), which failed ones restart in place,
+ *      which stay Failed, which online ones must bounce because something
+ *      below them restarts.
  *   3. emit: stops in reverse start order (on the node each resource runs
  *      on; nothing for a node that is down), then starts/restarts in start
  *      order on the new owner.
@@ -37,9 +43,10 @@ enum {
 
 /* What one group's run decided. */
 struct plan {
-    int owner;        /* owner after this run */
-    bool left_failed; /* failover refused: group left Failed */
-    bool failover;    /* counts toward the failover threshold */
+    int owner;         /* owner after this run */
+    bool left_failed;  /* failover refused: group left Failed */
+    bool hold_offline; /* the group it is colocated with is not online */
+    bool failover;     /* counts toward the failover threshold */
     char reason[256];
 };
 
@@ -48,6 +55,7 @@ struct run {
     const wp_sched_input *in;
     wp_sched_output *out;
     unsigned char *mark; /* one per resource */
+    bool *decided;       /* one per group: its decision is made */
 };
 
 static const char *node_name(const wp_sched_input *in, int n)
@@ -85,28 +93,92 @@ static bool possible(const wp_sched_group *g, int n)
     return !g->possible || g->possible[n];
 }
 
+/* Do two comma lists of anti-affinity classes share a class? */
+static bool share_class(const char *a, const char *b)
+{
+    for (const char *p = a; *p;) {
+        size_t n = strcspn(p, ",");
+        for (const char *q = b; *q;) {
+            size_t m = strcspn(q, ",");
+            if (m == n && strncmp(p, q, n) == 0)
+                return true;
+            q += m + (q[m] == ',');
+        }
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+/* Where group h is (or will be, once decided this run). */
+static int owner_after(const struct run *run, size_t h)
+{
+    return run->decided[h] ? run->out->decisions[h].owner_after : run->in->groups[h].owner;
+}
+
+/* Another online group sharing an anti-affinity class is on node n: its
+ * name, else NULL. */
+static const char *clash(const struct run *run, const wp_sched_group *g, int n)
+{
+    const wp_sched_input *in = run->in;
+    if (!*g->anti_affinity)
+        return NULL;
+    for (size_t h = 0; h < in->n_groups; h++) {
+        const wp_sched_group *o = &in->groups[h];
+        if (o != g && o->target_online && owner_after(run, h) == n &&
+            share_class(g->anti_affinity, o->anti_affinity))
+            return o->name;
+    }
+    return NULL;
+}
+
 /* The node a group goes to: the first usable preferred owner that is a
  * possible owner, else the usable possible owner with the lowest id.
- * `exclude` (a node index or -1) is never chosen.  *preferred tells which
- * rule chose it. */
-static int best_node(const wp_sched_input *in, const wp_sched_group *g, int exclude,
-                     bool *preferred)
+ * `exclude` (a node index or -1) is never chosen.  Nodes that hold a group
+ * of the same anti-affinity class are passed over while another node can
+ * take the group (WSFC's AntiAffinityClassNames: apart when possible).
+ * *preferred tells which rule chose it; a skipped node goes into the
+ * plan's reason. */
+static int best_node_pass(const struct run *run, const wp_sched_group *g, int exclude, bool apart,
+                          bool *preferred)
 {
+    const wp_sched_input *in = run->in;
     int best = WP_SCHED_NO_NODE;
     *preferred = true;
     for (size_t i = 0; i < g->n_preferred; i++) {
         int n = g->preferred[i];
-        if (n != exclude && usable(in, n) && possible(g, n))
+        if (n != exclude && usable(in, n) && possible(g, n) && !(apart && clash(run, g, n)))
             return n;
     }
     *preferred = false;
     for (size_t n = 0; n < in->n_nodes; n++) {
-        if ((int)n == exclude || !usable(in, (int)n) || !possible(g, (int)n))
+        if ((int)n == exclude || !usable(in, (int)n) || !possible(g, (int)n) ||
+            (apart && clash(run, g, (int)n)))
             continue;
         if (best < 0 || in->nodes[n].id < in->nodes[best].id)
             best = (int)n;
     }
     return best;
+}
+
+static int best_node(const struct run *run, const wp_sched_group *g, int exclude, bool *preferred,
+                     struct plan *p)
+{
+    int apart = best_node_pass(run, g, exclude, true, preferred);
+    int any;
+    bool pref_any;
+    if (!*g->anti_affinity)
+        return apart;
+    any = best_node_pass(run, g, exclude, false, &pref_any);
+    if (apart >= 0 && apart != any)
+        reasonf(p, "anti-affinity: %s passed over (group %s is there)", run->in->nodes[any].name,
+                clash(run, g, any));
+    else if (apart < 0 && any >= 0)
+        reasonf(p, "anti-affinity: every node that can take it holds group %s; placed anyway",
+                clash(run, g, any));
+    if (apart >= 0)
+        return apart;
+    *preferred = pref_any;
+    return any;
 }
 
 /* How many of the times fall inside the last `period` seconds. */
@@ -136,14 +208,23 @@ static bool in_window(const wp_sched_group *g, int hour)
  * Resource states
  * ------------------------------------------------------------------------- */
 
+/* How long its pending state may last: the start or stop timeout when set,
+ * else the pending timeout. */
+static long pending_limit(const wp_sched_resource *r)
+{
+    long op = r->state == WP_RS_ONLINE_PENDING ? r->start_timeout : r->stop_timeout;
+    return op > 0 ? op : r->pending_timeout;
+}
+
 /* The state that counts: a resource on a node that is down (or on no node)
- * is Offline there; a pending state past its pending timeout is Failed. */
+ * is Offline there; a pending state past its limit (pending_limit) is Failed. */
+
 static wp_rstate eff_state(const wp_sched_input *in, const wp_sched_resource *r)
 {
     bool pending = r->state == WP_RS_ONLINE_PENDING || r->state == WP_RS_OFFLINE_PENDING;
     if (r->node < 0 || !in->nodes[r->node].up)
         return WP_RS_OFFLINE;
-    if (pending && r->has_pending_since && in->now - r->pending_since >= r->pending_timeout)
+    if (pending && r->has_pending_since && in->now - r->pending_since >= pending_limit(r))
         return WP_RS_FAILED;
     return r->state;
 }
@@ -153,11 +234,13 @@ static bool is_pending(wp_rstate st)
     return st == WP_RS_ONLINE_PENDING || st == WP_RS_OFFLINE_PENDING;
 }
 
-/* Left alone by the cluster: unmanaged, or its stop failed (it may still
- * run where it is; only the operator can say it does not). */
-static bool blocked(const wp_sched_resource *r)
+/* Left alone by the cluster: unmanaged, or its stop failed on a node that
+ * is up (it may still run there; only the operator, or fencing, can say it
+ * does not: a node that is down -- fenced -- runs nothing). */
+static bool blocked(const wp_sched_input *in, const wp_sched_resource *r)
 {
-    return r->unmanaged || r->stop_failed;
+    return r->unmanaged ||
+           (r->stop_failed && r->node >= 0 && r->node < (int)in->n_nodes && in->nodes[r->node].up);
 }
 
 /* Its failures are forgotten: failure_timeout passed since the last one. */
@@ -167,12 +250,61 @@ static bool failures_expired(const wp_sched_input *in, const wp_sched_resource *
            r->failures[r->n_failures - 1] <= in->now - r->failure_timeout;
 }
 
+static int64_t last_time(const int64_t *t, size_t n)
+{
+    int64_t last = 0;
+    for (size_t i = 0; i < n; i++)
+        last = t[i] > last ? t[i] : last;
+    return last;
+}
+
+/* When it last failed (its failures, or its restarts when none are known). */
+static int64_t last_failure(const wp_sched_resource *r)
+{
+    int64_t f = last_time(r->failures, r->n_failures), t = last_time(r->restarts, r->n_restarts);
+    return f > t ? f : t;
+}
+
+/* The group's retry period (WSFC's "retry period on failure") has passed
+ * since its last failure or failover: its Failed resources are retried. */
+static bool retry_due(const wp_sched_input *in, const wp_sched_group *g)
+{
+    int64_t last = last_time(g->failovers, g->n_failovers);
+    if (g->retry_period <= 0)
+        return false;
+    for (size_t i = 0; i < g->n_order; i++) {
+        int64_t t = last_failure(&in->resources[g->order[i]]);
+        last = t > last ? t : last;
+    }
+    return last <= in->now - g->retry_period;
+}
+
+/* Its failures no longer count: expired, or the group's retry is due. */
+static bool forgiven(const wp_sched_input *in, const wp_sched_resource *r)
+{
+    return failures_expired(in, r) || retry_due(in, &in->groups[r->group]);
+}
+
 /* Restarts counted toward the threshold: none once the failures expired. */
 static size_t restarts_counted(const wp_sched_input *in, const wp_sched_resource *r)
 {
-    return failures_expired(in, r)
-               ? 0
-               : count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
+    return forgiven(in, r) ? 0
+                           : count_recent(r->restarts, r->n_restarts, in->now, r->restart_period);
+}
+
+/* Seconds the next restart still waits (restart_delay, doubled for each
+ * restart already counted in the period, at most 1 h); 0: now. */
+static int64_t restart_wait(const wp_sched_input *in, const wp_sched_resource *r, size_t counted,
+                            long *delay)
+{
+    int64_t last = last_failure(r);
+    *delay = r->restart_delay;
+    for (size_t i = 0; i < counted && *delay < 3600; i++)
+        *delay *= 2;
+    *delay = *delay > 3600 ? 3600 : *delay;
+    if (*delay <= 0 || last <= 0 || last + *delay <= in->now)
+        return 0;
+    return last + *delay - in->now;
 }
 
 /* The first resource of the group still in progress, or NULL. */
@@ -198,9 +330,9 @@ static const char *restart_action_name(wp_restart_action ra)
 
 /* Fail the group over away from its owner, unless its failover threshold
  * is reached or no other node can take it: then it is left Failed. */
-static void fail_over(const wp_sched_input *in, const wp_sched_group *g, struct plan *p,
-                      const char *cause)
+static void fail_over(struct run *run, const wp_sched_group *g, struct plan *p, const char *cause)
 {
+    const wp_sched_input *in = run->in;
     long thr = g->failover_threshold < 0 ? (long)in->n_nodes - 1 : g->failover_threshold;
     size_t recent = count_recent(g->failovers, g->n_failovers, in->now, g->failover_period);
     bool pref;
@@ -214,7 +346,7 @@ static void fail_over(const wp_sched_input *in, const wp_sched_group *g, struct 
                 cause, thr, g->failover_period, recent);
         return;
     }
-    n = best_node(in, g, g->owner, &pref);
+    n = best_node(run, g, g->owner, &pref, p);
     if (n < 0) {
         p->left_failed = true;
         reasonf(p, "%s; cannot fail over: no other possible owner is up: group left failed", cause);
@@ -228,14 +360,15 @@ static void fail_over(const wp_sched_input *in, const wp_sched_group *g, struct 
 
 /* A planned move (move_to).  false when refused or already done (the
  * reason says why): the group is then scheduled as usual. */
-static bool planned_move(const wp_sched_input *in, const wp_sched_group *g, struct plan *p)
+static bool planned_move(struct run *run, const wp_sched_group *g, struct plan *p)
 {
+    const wp_sched_input *in = run->in;
     int t = g->move_to;
     const char *why = NULL;
     bool pref;
 
     if (t == WP_SCHED_MOVE_BEST) {
-        t = best_node(in, g, g->owner, &pref);
+        t = best_node(run, g, g->owner, &pref, p);
         if (t < 0)
             why = "no other possible owner is up";
     } else if (!in->nodes[t].up) {
@@ -261,10 +394,11 @@ static bool planned_move(const wp_sched_input *in, const wp_sched_group *g, stru
     return true;
 }
 
-static void place(const wp_sched_input *in, const wp_sched_group *g, struct plan *p)
+static void place(struct run *run, const wp_sched_group *g, struct plan *p)
 {
+    const wp_sched_input *in = run->in;
     bool pref;
-    int n = best_node(in, g, WP_SCHED_NO_NODE, &pref);
+    int n = best_node(run, g, WP_SCHED_NO_NODE, &pref, p);
     if (n < 0) {
         reasonf(p, "cannot run: no possible owner is up (and not paused or drained)");
         return;
@@ -276,13 +410,14 @@ static void place(const wp_sched_input *in, const wp_sched_group *g, struct plan
 
 /* The owner is drained or no longer a possible owner: move elsewhere if
  * any node can take the group, else stay. */
-static void move_away(const wp_sched_input *in, const wp_sched_group *g, struct plan *p)
+static void move_away(struct run *run, const wp_sched_group *g, struct plan *p)
 {
+    const wp_sched_input *in = run->in;
     const char *why = in->nodes[g->owner].drained ? "drained"
                       : !possible(g, g->owner)    ? "not a possible owner"
                                                   : "paused, and the group is not running";
     bool pref;
-    int n = best_node(in, g, g->owner, &pref);
+    int n = best_node(run, g, g->owner, &pref, p);
     if (n < 0) {
         reasonf(p, "owner %s is %s but no other possible owner is up: stays",
                 in->nodes[g->owner].name, why);
@@ -319,11 +454,11 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
         const wp_sched_resource *r = &in->resources[g->order[i]];
         size_t recent;
         if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
-            blocked(r))
+            blocked(in, r))
             continue;
         recent = restarts_counted(in, r);
         result = FAIL_HANDLED;
-        if (r->restart_action == WP_RA_FAILOVER && !r->permanent &&
+        if (r->restart_action == WP_RA_FAILOVER && !r->permanent && !r->is_new &&
             (long)recent >= r->restart_threshold) {
             snprintf(cause, cause_len, "resource %s failed past its restart threshold %ld in %ld s",
                      r->name, r->restart_threshold, r->restart_period);
@@ -336,28 +471,50 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
         size_t ri = g->order[i];
         const wp_sched_resource *r = &in->resources[ri];
         size_t recent;
+        int64_t wait;
+        long delay;
         if (eff_state(in, r) != WP_RS_FAILED || r->node != g->owner || !r->target_online ||
-            blocked(r))
+            blocked(in, r))
             continue;
         recent = restarts_counted(in, r);
         if (r->state != WP_RS_FAILED)
-            reasonf(p, "%s %s for more than its pending timeout %ld s", r->name,
-                    wp_rstate_name(r->state), r->pending_timeout);
+            reasonf(p, "%s %s for more than its %s %ld s", r->name, wp_rstate_name(r->state),
+                    pending_limit(r) == r->pending_timeout ? "pending timeout"
+                    : r->state == WP_RS_ONLINE_PENDING     ? "start timeout"
+                                                           : "stop timeout",
+                    pending_limit(r));
         if (r->permanent) {
             reasonf(p,
                     "%s failed with an error that retrying cannot mend: left failed (fix the "
                     "cause, then 'wolfpack resource cleanup %s')",
                     r->name, r->name);
+        } else if (retry_due(in, g) && !failures_expired(in, r) &&
+                   (r->restart_action == WP_RA_NONE ||
+                    (long)count_recent(r->restarts, r->n_restarts, in->now, r->restart_period) >=
+                        r->restart_threshold)) {
+            run->mark[ri] |= M_RESTART;
+            reasonf(p, "retry %s on %s: group failed more than its retry_period %ld s ago", r->name,
+                    in->nodes[r->node].name, g->retry_period);
         } else if (failures_expired(in, r) && r->restart_action == WP_RA_NONE) {
             run->mark[ri] |= M_RESTART;
             reasonf(p, "restart %s on %s: its failures expired (failure_timeout %ld s)", r->name,
                     in->nodes[r->node].name, r->failure_timeout);
+        } else if (r->restart_action != WP_RA_NONE && (long)recent < r->restart_threshold &&
+                   (wait = restart_wait(in, r, recent, &delay)) > 0) {
+            reasonf(p, "restart of %s on %s waits %lld s more (restart_delay back-off: %ld s)",
+                    r->name, in->nodes[r->node].name, (long long)wait, delay);
         } else if (r->restart_action != WP_RA_NONE && (long)recent < r->restart_threshold) {
             run->mark[ri] |= M_RESTART;
             reasonf(p, "restart %s on %s (%zu of %ld in %ld s)", r->name, in->nodes[r->node].name,
                     recent + 1, r->restart_threshold, r->restart_period);
         } else if (r->restart_action == WP_RA_NONE) {
             reasonf(p, "%s failed (restart_action none): left failed", r->name);
+        } else if (r->is_new) {
+            reasonf(p,
+                    "%s, new in the group, failed past its restart threshold %ld in %ld s before "
+                    "it was ever online: left failed, the group is not failed over (fix it, then "
+                    "'wolfpack resource cleanup %s')",
+                    r->name, r->restart_threshold, r->restart_period, r->name);
         } else {
             reasonf(p,
                     "%s failed past its restart threshold %ld in %ld s (restart_action %s): left "
@@ -371,11 +528,16 @@ static enum failure resource_failures(struct run *run, const wp_sched_group *g, 
 
 /* Move back to the most preferred available node, if the policy allows it
  * now.  true when the group moves. */
-static bool failback(const wp_sched_input *in, const wp_sched_group *g, struct plan *p)
+static bool failback(struct run *run, const wp_sched_group *g, struct plan *p)
 {
+    const wp_sched_input *in = run->in;
     int f = WP_SCHED_NO_NODE, hour = local_hour(in);
+    /* the first preferred node it can use, passing over one that holds a
+     * group of its anti-affinity class (but never past its own owner) */
     for (size_t i = 0; i < g->n_preferred && f < 0; i++)
-        if (usable(in, g->preferred[i]) && possible(g, g->preferred[i]))
+        if ((g->preferred[i] == g->owner && usable(in, g->owner)) ||
+            (usable(in, g->preferred[i]) && possible(g, g->preferred[i]) &&
+             !clash(run, g, g->preferred[i])))
             f = g->preferred[i];
     if (g->failback == WP_FAILBACK_NEVER || f < 0 || f == g->owner)
         return false;
@@ -401,10 +563,65 @@ static const wp_sched_resource *blocked_active(const wp_sched_input *in, const w
 {
     for (size_t i = 0; i < g->n_order; i++) {
         const wp_sched_resource *r = &in->resources[g->order[i]];
-        if (blocked(r) && eff_state(in, r) != WP_RS_OFFLINE)
+        if (blocked(in, r) && eff_state(in, r) != WP_RS_OFFLINE)
             return r;
     }
     return NULL;
+}
+
+static wp_gstate current_state(const wp_sched_input *in, const wp_sched_group *g);
+
+/* The state group h has (or will have, once decided this run). */
+static wp_gstate state_after(const struct run *run, size_t h)
+{
+    return run->decided[h] ? run->out->decisions[h].state
+                           : current_state(run->in, &run->in->groups[h]);
+}
+
+/* Is group h online (or partially, or on its way: pending) on an up node
+ * once this run is done? */
+static bool group_runs(const struct run *run, size_t h)
+{
+    wp_gstate st = state_after(run, h);
+    int n = owner_after(run, h);
+    return run->in->groups[h].target_online && n >= 0 && run->in->nodes[n].up &&
+           (st == WP_GS_ONLINE || st == WP_GS_PARTIAL || st == WP_GS_PENDING);
+}
+
+/* colocate_with (Pacemaker's mandatory colocation): the group runs where
+ * that group runs, and nowhere while that group does not run.  It follows
+ * the other group's moves; it never fails over alone. */
+static void colocate(struct run *run, const wp_sched_group *g, struct plan *p)
+{
+    const wp_sched_input *in = run->in;
+    size_t h = (size_t)g->colocate_group;
+    const char *other = in->groups[h].name;
+    int t = owner_after(run, h);
+    char cause[192];
+
+    if (g->move_to != WP_SCHED_MOVE_NONE)
+        reasonf(p, "move refused: colocated with group %s (move %s instead)", other, other);
+    if (!group_runs(run, h)) {
+        p->hold_offline = true;
+        reasonf(p, "colocated with group %s, which is not online: not started", other);
+        return;
+    }
+    if (!possible(g, t) || in->nodes[t].drained || (t != g->owner && in->nodes[t].paused)) {
+        p->hold_offline = true;
+        reasonf(p, "colocated with group %s on %s, which cannot take this group: not started",
+                other, in->nodes[t].name);
+        return;
+    }
+    if (t != g->owner) {
+        p->owner = t;
+        reasonf(p, "follows group %s to %s (colocation)", other, in->nodes[t].name);
+        return;
+    }
+    if (resource_failures(run, g, p, cause, sizeof cause) == FAIL_OVER) {
+        p->left_failed = true;
+        reasonf(p, "%s; colocated with group %s, it does not fail over alone: group left failed",
+                cause, other);
+    }
 }
 
 static void choose_owner(struct run *run, const wp_sched_group *g, struct plan *p)
@@ -429,27 +646,31 @@ static void choose_owner(struct run *run, const wp_sched_group *g, struct plan *
             reasonf(p, "no failover although %s", cause);
         return;
     }
-    if (g->move_to != WP_SCHED_MOVE_NONE && planned_move(in, g, p))
+    if (g->colocate_group >= 0 && g->target_online) {
+        colocate(run, g, p);
+        return;
+    }
+    if (g->move_to != WP_SCHED_MOVE_NONE && planned_move(run, g, p))
         return;
     if (!g->target_online) {
         reasonf(p, "offline: the operator took the group offline");
         if (o >= 0 && in->nodes[o].up && in->nodes[o].drained)
-            move_away(in, g, p);
+            move_away(run, g, p);
     } else if (o < 0) {
-        place(in, g, p);
+        place(run, g, p);
     } else if (!in->nodes[o].up) {
         snprintf(cause, sizeof cause, "node %s down", in->nodes[o].name);
-        fail_over(in, g, p, cause);
+        fail_over(run, g, p, cause);
     } else if (in->nodes[o].drained || !possible(g, o) ||
                (in->nodes[o].paused && !runs_on(in, g, o))) {
-        move_away(in, g, p);
+        move_away(run, g, p);
     } else {
         switch (resource_failures(run, g, p, cause, sizeof cause)) {
         case FAIL_OVER:
-            fail_over(in, g, p, cause);
+            fail_over(run, g, p, cause);
             break;
         case FAIL_NONE:
-            failback(in, g, p);
+            failback(run, g, p);
             break;
         case FAIL_HANDLED:
             break;
@@ -469,11 +690,14 @@ static bool stays_online(struct run *run, size_t ri, int owner)
            eff_state(run->in, r) == WP_RS_ONLINE && r->node == owner;
 }
 
-/* Returns how many resources a paused owner does not start. */
-static size_t mark_group(struct run *run, const wp_sched_group *g, const struct plan *p)
+/* Returns how many resources a paused owner does not start; *waited: how
+ * many wait for the group of start_after (when `wait`). */
+static size_t mark_group(struct run *run, const wp_sched_group *g, const struct plan *p, bool wait,
+                         size_t *waited)
 {
     const wp_sched_input *in = run->in;
-    bool can_run = g->target_online && !p->left_failed && p->owner >= 0 && in->nodes[p->owner].up;
+    bool can_run = g->target_online && !p->left_failed && !p->hold_offline && p->owner >= 0 &&
+                   in->nodes[p->owner].up;
     /* a paused owner keeps what runs there (and restarts it) but starts
      * nothing that is not running */
     bool no_new = p->owner >= 0 && in->nodes[p->owner].paused;
@@ -490,7 +714,7 @@ static size_t mark_group(struct run *run, const wp_sched_group *g, const struct 
             deps_wanted = deps_wanted && (run->mark[r->depends_on[d]] & M_WANT);
             deps_stay = deps_stay && stays_online(run, r->depends_on[d], p->owner);
         }
-        if (blocked(r)) {
+        if (blocked(in, r)) {
             /* left as it is: Online counts as wanted, so its dependents may run */
             run->mark[ri] = st == WP_RS_ONLINE && r->node == p->owner   ? M_WANT
                             : st == WP_RS_FAILED && r->node == p->owner ? M_KEEP_FAILED
@@ -506,6 +730,10 @@ static size_t mark_group(struct run *run, const wp_sched_group *g, const struct 
         if (m == M_WANT && no_new && (st != WP_RS_ONLINE || r->node != p->owner)) {
             m = 0;
             held++;
+        }
+        if ((m & M_WANT) && wait && (st != WP_RS_ONLINE || r->node != p->owner)) {
+            m = (m & M_RESTART) ? M_KEEP_FAILED : 0;
+            (*waited)++;
         }
         if ((m & M_WANT) && st == WP_RS_ONLINE && r->node == p->owner && !deps_stay)
             m |= M_BOUNCE;
@@ -552,6 +780,8 @@ static void stop_reason(struct run *run, const wp_sched_group *g, const struct p
         snprintf(buf, len, "resource taken offline");
     else if (p->left_failed)
         snprintf(buf, len, "group left failed");
+    else if (p->hold_offline)
+        snprintf(buf, len, "the group it is colocated with is not online");
     else if (run->mark[ri] & M_BOUNCE)
         snprintf(buf, len, "a resource it depends on restarts");
     else {
@@ -576,7 +806,7 @@ static void emit_stops(struct run *run, const wp_sched_group *g, const struct pl
         const wp_sched_resource *r = &in->resources[ri];
         wp_rstate st = eff_state(in, r);
         bool stop = false;
-        if (blocked(r))
+        if (blocked(in, r))
             continue;
         if (st == WP_RS_ONLINE)
             stop = !stays_online(run, ri, p->owner);
@@ -598,7 +828,7 @@ static void emit_starts(struct run *run, const wp_sched_group *g, const struct p
     for (size_t i = 0; i < g->n_order; i++) {
         size_t ri = g->order[i];
         const wp_sched_resource *r = &in->resources[ri];
-        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner) || blocked(r))
+        if (!(run->mark[ri] & M_WANT) || stays_online(run, ri, p->owner) || blocked(in, r))
             continue;
         if (run->mark[ri] & M_RESTART) {
             snprintf(why, sizeof why, "failed: restart %zu of %ld in %ld s",
@@ -674,10 +904,11 @@ static void plan_group(struct run *run, size_t gi)
 {
     const wp_sched_input *in = run->in;
     const wp_sched_group *g = &in->groups[gi];
-    wp_sched_decision *d = &run->out->decisions[run->out->n_decisions++];
+    wp_sched_decision *d = &run->out->decisions[gi];
     const wp_sched_resource *busy = pending_resource(in, g);
     struct plan p = {.owner = g->owner};
-    size_t before = run->out->n_actions, held;
+    size_t before = run->out->n_actions, held, waited = 0;
+    bool wait = g->after_group >= 0 && state_after(run, (size_t)g->after_group) != WP_GS_ONLINE;
 
     d->group = gi;
     d->owner_before = g->owner;
@@ -695,11 +926,18 @@ static void plan_group(struct run *run, size_t gi)
                  wp_rstate_name(busy->state), node_name(in, busy->node));
         return;
     }
+    if (*g->colocate_with && g->colocate_group < 0)
+        reasonf(&p, "colocate_with names no other group (\"%s\"): ignored", g->colocate_with);
+    if (*g->start_after && g->after_group < 0)
+        reasonf(&p, "start_after names no other group (\"%s\"): ignored", g->start_after);
     choose_owner(run, g, &p);
-    held = mark_group(run, g, &p);
+    held = mark_group(run, g, &p, wait, &waited);
     if (held > 0)
         reasonf(&p, "%s is paused: %zu resource%s not started", in->nodes[p.owner].name, held,
                 held == 1 ? "" : "s");
+    if (waited > 0)
+        reasonf(&p, "start order: waits for group %s to be online (%zu resource%s not started)",
+                g->start_after, waited, waited == 1 ? "" : "s");
     note_taken_offline(in, g, &p);
     emit_stops(run, g, &p);
     emit_starts(run, g, &p);
@@ -710,6 +948,24 @@ static void plan_group(struct run *run, size_t gi)
     d->state = group_state(run, g, &p);
     d->failover = p.failover;
     snprintf(d->reason, sizeof d->reason, "%s", p.reason);
+}
+
+/* Groups are decided after the groups they are colocated with or start
+ * after (their decisions are what this group follows), otherwise in name
+ * order; a cycle of such references is broken where it closes (the group
+ * met again sees the other's state before this run). */
+static void plan_in_order(struct run *run, size_t gi, bool *visiting)
+{
+    const wp_sched_group *g = &run->in->groups[gi];
+    if (run->decided[gi] || visiting[gi])
+        return;
+    visiting[gi] = true;
+    if (g->colocate_group >= 0)
+        plan_in_order(run, (size_t)g->colocate_group, visiting);
+    if (g->after_group >= 0)
+        plan_in_order(run, (size_t)g->after_group, visiting);
+    plan_group(run, gi);
+    run->decided[gi] = true;
 }
 
 /* The invariants of sched.h, for inputs built by hand. */
@@ -754,13 +1010,18 @@ bool wp_sched_run(const wp_sched_input *in, wp_sched_output *out, wp_err *err)
     struct run run = {.in = in, .out = out};
     if (!check_input(in, err))
         return false;
+    bool *visiting = calloc(in->n_groups ? in->n_groups : 1, sizeof *visiting);
+    run.decided = calloc(in->n_groups ? in->n_groups : 1, sizeof *run.decided);
     run.mark = calloc(in->n_resources ? in->n_resources : 1, 1);
     out->decisions = calloc(in->n_groups ? in->n_groups : 1, sizeof *out->decisions);
-    if (!run.mark || !out->decisions)
+    if (!run.mark || !out->decisions || !run.decided || !visiting)
         abort();
     for (size_t gi = 0; gi < in->n_groups; gi++)
-        plan_group(&run, gi);
+        plan_in_order(&run, gi, visiting);
+    out->n_decisions = in->n_groups;
     free(run.mark);
+    free(run.decided);
+    free(visiting);
     return true;
 }
 

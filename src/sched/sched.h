@@ -70,10 +70,15 @@ typedef struct wp_sched_group {
     size_t n_preferred;
     bool *possible; /* NULL: every node; else one flag per node */
     wp_failback failback;
-    int window_start, window_end; /* hours 0..23 local time, may wrap */
-    long failover_threshold;      /* -1: auto (number of nodes - 1) */
-    long failover_period;         /* seconds */
-    bool unmanaged;               /* policy managed=false: no action at all */
+    int window_start, window_end;        /* hours 0..23 local time, may wrap */
+    long failover_threshold;             /* -1: auto (number of nodes - 1) */
+    long failover_period;                /* seconds */
+    bool unmanaged;                      /* policy managed=false: no action at all */
+    long retry_period;                   /* seconds; 0: a Failed group is never retried */
+    char anti_affinity[256];             /* comma list of classes: kept apart from
+                                            groups sharing one, when possible */
+    char colocate_with[WP_NAME_MAX + 1]; /* runs on that group's node ("" none) */
+    char start_after[WP_NAME_MAX + 1];   /* starts once that group is Online */
     /* runtime */
     int owner; /* node index or WP_SCHED_NO_NODE */
     bool target_online;
@@ -83,6 +88,8 @@ typedef struct wp_sched_group {
     /* derived by the parser */
     size_t *order; /* resource indexes in start order */
     size_t n_order;
+    int colocate_group; /* index of colocate_with, -1: none or unknown */
+    int after_group;    /* index of start_after, -1: none or unknown */
 } wp_sched_group;
 
 typedef struct wp_sched_resource {
@@ -98,6 +105,10 @@ typedef struct wp_sched_resource {
     long pending_timeout; /* seconds */
     bool unmanaged;       /* policy managed=false: never started, stopped, restarted */
     long failure_timeout; /* seconds; 0: failures are never forgotten */
+    long restart_delay;   /* seconds before the first restart, doubled each
+                             restart in the period; 0: at once */
+    long start_timeout;   /* seconds Online Pending may last; 0: pending_timeout */
+    long stop_timeout;    /* seconds Offline Pending may last; 0: pending_timeout */
     /* runtime */
     wp_rstate state;
     int node;          /* where it runs (or last ran); WP_SCHED_NO_NODE */
@@ -110,6 +121,8 @@ typedef struct wp_sched_resource {
     size_t n_failures;
     bool stop_failed; /* its stop failed on `node`: it may still run there */
     bool permanent;   /* its last error cannot get better by retrying */
+    bool is_new;      /* added to a running group, never Online since: its
+                         failures never fail the group over */
 } wp_sched_resource;
 
 typedef struct wp_sched_input {

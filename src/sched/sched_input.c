@@ -350,12 +350,14 @@ static bool group_policy(wp_sched_input *in, wp_sched_group *g, const json_t *po
                          const json_t *defs, const char *where, wp_err *err)
 {
     static const char *const fb[] = {"never", "immediate", "window", NULL};
-    char *v[7] = {NULL};
-    static const char *const keys[7] = {"preferred_owners", "possible_owners",    "failback",
-                                        "failback_window",  "failover_threshold", "failover_period",
-                                        "managed"};
+    enum { N_KEYS = 11 };
+    char *v[N_KEYS] = {NULL};
+    static const char *const keys[N_KEYS] = {
+        "preferred_owners",   "possible_owners", "failback",    "failback_window",
+        "failover_threshold", "failover_period", "managed",     "anti_affinity",
+        "colocate_with",      "start_after",     "retry_period"};
     bool ok = policy_keys_known(policy, defs, where, err);
-    for (int i = 0; ok && i < 7; i++) {
+    for (int i = 0; ok && i < N_KEYS; i++) {
         v[i] = policy_value(policy, defs, keys[i], wp_group_policy_validate, where, err);
         ok = v[i] != NULL;
     }
@@ -382,8 +384,12 @@ static bool group_policy(wp_sched_input *in, wp_sched_group *g, const json_t *po
         g->failover_threshold = strcmp(v[4], "auto") == 0 ? -1 : policy_long(v[4]);
         g->failover_period = policy_long(v[5]);
         g->unmanaged = strcmp(v[6], "false") == 0;
+        snprintf(g->anti_affinity, sizeof g->anti_affinity, "%s", v[7]);
+        snprintf(g->colocate_with, sizeof g->colocate_with, "%s", v[8]);
+        snprintf(g->start_after, sizeof g->start_after, "%s", v[9]);
+        g->retry_period = policy_long(v[10]);
     }
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < N_KEYS; i++)
         free(v[i]);
     return ok;
 }
@@ -392,11 +398,13 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
                             const char *where, wp_err *err)
 {
     static const char *const ra[] = {"none", "restart", "failover", NULL};
-    static const char *const keys[6] = {"restart_action",  "restart_threshold", "restart_period",
-                                        "pending_timeout", "managed",           "failure_timeout"};
-    char *v[6] = {NULL};
+    enum { N_KEYS = 9 };
+    static const char *const keys[N_KEYS] = {
+        "restart_action",  "restart_threshold", "restart_period", "pending_timeout", "managed",
+        "failure_timeout", "restart_delay",     "start_timeout",  "stop_timeout"};
+    char *v[N_KEYS] = {NULL};
     bool ok = policy_keys_known(policy, defs, where, err);
-    for (int i = 0; ok && i < 6; i++) {
+    for (int i = 0; ok && i < N_KEYS; i++) {
         v[i] = policy_value(policy, defs, keys[i], wp_resource_policy_validate, where, err);
         ok = v[i] != NULL;
     }
@@ -409,8 +417,11 @@ static bool resource_policy(wp_sched_resource *r, const json_t *policy, const js
         r->pending_timeout = policy_long(v[3]);
         r->unmanaged = strcmp(v[4], "false") == 0;
         r->failure_timeout = policy_long(v[5]);
+        r->restart_delay = policy_long(v[6]);
+        r->start_timeout = policy_long(v[7]);
+        r->stop_timeout = policy_long(v[8]);
     }
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < N_KEYS; i++)
         free(v[i]);
     return ok;
 }
@@ -522,21 +533,14 @@ static int find_group(const wp_sched_input *in, const char *name)
 static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, const json_t *j,
                            const json_t *defs, wp_err *err)
 {
-    static const char *const keys[] = {"name",
-                                       "group",
-                                       "type",
-                                       "class",
-                                       "depends_on",
-                                       "policy",
-                                       "state",
-                                       "node",
-                                       "restarts",
-                                       "target",
-                                       "pending_since",
-                                       "failures",
-                                       "stop_failed",
-                                       "permanent_failure",
-                                       NULL};
+    static const char *const keys[] = {"name",          "group",
+                                       "type",          "class",
+                                       "depends_on",    "policy",
+                                       "state",         "node",
+                                       "restarts",      "target",
+                                       "pending_since", "failures",
+                                       "stop_failed",   "permanent_failure",
+                                       "new",           NULL};
     static const char *const states[] = {"Offline",        "Online",          "Failed",
                                          "Online Pending", "Offline Pending", NULL};
     static const char *const targets[] = {"offline", "online", NULL};
@@ -574,7 +578,8 @@ static bool parse_resource(wp_sched_input *in, size_t json_index, size_t i, cons
         !get_times(j, "restarts", &r->restarts, &r->n_restarts, where, err) ||
         !get_times(j, "failures", &r->failures, &r->n_failures, where, err) ||
         !get_bool(j, "stop_failed", false, &r->stop_failed, where, err) ||
-        !get_bool(j, "permanent_failure", false, &r->permanent, where, err))
+        !get_bool(j, "permanent_failure", false, &r->permanent, where, err) ||
+        !get_bool(j, "new", false, &r->is_new, where, err))
         return false;
     r->state = (wp_rstate)st;
     r->target_online = target == 1;
@@ -741,6 +746,22 @@ static bool parse_resources(wp_sched_input *in, const json_t *res, const json_t 
     return ok;
 }
 
+/* colocate_with and start_after name groups; a name that is no group (or
+ * the group itself) resolves to -1 and the scheduler says it is ignored, so
+ * that deleting a group never stops the whole cluster's scheduling. */
+static void resolve_group_refs(wp_sched_input *in)
+{
+    for (size_t i = 0; i < in->n_groups; i++) {
+        wp_sched_group *g = &in->groups[i];
+        g->colocate_group = *g->colocate_with ? find_group(in, g->colocate_with) : -1;
+        g->after_group = *g->start_after ? find_group(in, g->start_after) : -1;
+        if (g->colocate_group == (int)i)
+            g->colocate_group = -1;
+        if (g->after_group == (int)i)
+            g->after_group = -1;
+    }
+}
+
 static const json_t *get_array(const json_t *json, const char *key, wp_err *err)
 {
     const json_t *a = json_object_get(json, key);
@@ -798,6 +819,7 @@ static bool parse_all(wp_sched_input *in, const json_t *json, json_t *const defs
             wheref(where, "group \"%s\"", in->groups[i].name);
             return fail(err, where, "two groups have this name", "give every group its own name");
         }
+    resolve_group_refs(in);
     return parse_resources(in, res, defs[1], err) && order_groups(in, err);
 }
 

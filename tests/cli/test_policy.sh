@@ -11,7 +11,8 @@ expect_ok "show defaults" wp group show plain --json
 check "defaults follow Windows failover clustering" jq -e '.policy == {
     "preferred_owners": "", "possible_owners": "", "failback": "never",
     "failback_window": "", "failover_threshold": "auto", "failover_period": "21600",
-    "managed": "true"}' "$OUT"
+    "managed": "true", "anti_affinity": "", "colocate_with": "", "start_after": "",
+    "retry_period": "0"}' "$OUT"
 
 expect_ok "group with policies" wp group create web --policy failback=immediate \
     --policy preferred_owners=n1 --policy failover_period=2h --policy failover_threshold=4
@@ -61,7 +62,8 @@ expect_ok "show r1" wp resource show r1 --json
 check "resource defaults" jq -e '.policy == {"restart_action": "failover",
     "restart_threshold": "3", "restart_period": "900", "quick_check_interval": "5",
     "thorough_check_interval": "60", "pending_timeout": "180", "managed": "true",
-    "failure_timeout": "0"}' "$OUT"
+    "failure_timeout": "0", "restart_delay": "0", "start_timeout": "0", "stop_timeout": "0",
+    "check_timeout": "0"}' "$OUT"
 expect_ok "resource with policies" wp resource create r2 --group web --type service \
     --prop command=/bin/true --policy restart_action=restart --policy restart_period=30m
 expect_ok "show r2" wp resource show r2 --json

@@ -281,9 +281,10 @@ static void test_resource_show(void **state)
     const char *want =
         "{\"class\":\"service\",\"dependents\":[],\"depends_on\":[\"web-disk\",\"web-name\"],"
         "\"failures\":{},\"group\":\"web\",\"last_error\":null,\"name\":\"httpd\",\"node\":null,"
-        "\"pending_since\":null,\"policy\":{\"failure_timeout\":\"0\",\"managed\":\"true\","
-        "\"pending_timeout\":\"180\",\"quick_check_interval\":\"5\",\"restart_action\":"
-        "\"failover\",\"restart_period\":\"600\",\"restart_threshold\":\"3\","
+        "\"pending_since\":null,\"policy\":{\"check_timeout\":\"0\",\"failure_timeout\":\"0\","
+        "\"managed\":\"true\",\"pending_timeout\":\"180\",\"quick_check_interval\":\"5\","
+        "\"restart_action\":\"failover\",\"restart_delay\":\"0\",\"restart_period\":\"600\","
+        "\"restart_threshold\":\"3\",\"start_timeout\":\"0\",\"stop_timeout\":\"0\","
         "\"thorough_check_interval\":\"60\"},\"props\":{\"command\":\"/usr/sbin/httpd -X\"},"
         "\"restarts\":[],\"state\":\"Offline\",\"stop_failed\":null,\"target\":\"online\","
         "\"type\":\"Generic Service\"}";

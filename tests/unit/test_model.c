@@ -578,6 +578,26 @@ static const struct policy_case policy_cases[] = {
     {false, "failure_timeout", "0", "0"},
     {false, "failure_timeout", "1h", "3600"},
     {false, "failure_timeout", "-1", NULL},
+    {true, "anti_affinity", "", ""},
+    {true, "anti_affinity", "sql", "sql"},
+    {true, "anti_affinity", " sql , big-mem", "sql,big-mem"},
+    {true, "anti_affinity", "sql,sql", NULL},
+    {true, "anti_affinity", "sql,", NULL},
+    {true, "anti_affinity", "a b", NULL},
+    {true, "colocate_with", "db", "db"},
+    {true, "colocate_with", "", ""},
+    {true, "colocate_with", "bad/name", NULL},
+    {true, "start_after", "Cluster Group", "Cluster Group"},
+    {true, "start_after", " lead", NULL},
+    {true, "retry_period", "1h", "3600"},
+    {true, "retry_period", "0", "0"},
+    {true, "retry_period", "-5", NULL},
+    {false, "restart_delay", "10s", "10"},
+    {false, "restart_delay", "0", "0"},
+    {false, "restart_delay", "2h", NULL},
+    {false, "start_timeout", "5m", "300"},
+    {false, "stop_timeout", "0", "0"},
+    {false, "check_timeout", "2d", NULL},
     {true, "failover_period", "6h", "21600"},
     {true, "failover_period", "90m", "5400"},
     {true, "failover_period", "1", "1"},
@@ -682,7 +702,8 @@ static void test_policy_defaults(void **state)
     static const char *const group[][2] = {
         {"preferred_owners", ""}, {"possible_owners", ""},        {"failback", "never"},
         {"failback_window", ""},  {"failover_threshold", "auto"}, {"failover_period", "21600"},
-        {"managed", "true"},
+        {"managed", "true"},      {"anti_affinity", ""},          {"colocate_with", ""},
+        {"start_after", ""},      {"retry_period", "0"},
     };
     static const char *const res[][2] = {
         {"restart_action", "failover"},
@@ -693,6 +714,10 @@ static void test_policy_defaults(void **state)
         {"pending_timeout", "180"},
         {"managed", "true"},
         {"failure_timeout", "0"},
+        {"restart_delay", "0"},
+        {"start_timeout", "0"},
+        {"stop_timeout", "0"},
+        {"check_timeout", "0"},
     };
     (void)state;
     json_t *g = wp_group_policy_defaults();
