@@ -1,7 +1,9 @@
 /*
  * cluster.c -- the clustered half of `wolfpack app` (cluster.h): talking
- * to wolfpackd, the clustered install, node tasks, and the helpers the
- * service pack (sp.c) shares.
+ * to wolfpackd, the clustered install, submitting and waiting for node
+ * tasks, and the helpers the service pack (sp.c, rollout.c, upgrade.c)
+ * and the node tasks (tasks.c) share.  It calls none of them: tasks.c's
+ * table is what runs a node task here.
  *
  * A clustered install (docs/APP.md) checks the group by class
  * (qualify.c), needs this node to own the group (its disk is mounted
@@ -9,8 +11,8 @@
  * group's disk, registers the record in the cluster database (app.register,
  * app.node), creates one Generic Service resource per kit service with its
  * dependencies, and asks every other node for the program files with a node
- * task (app.task; the node's wolfpackd starts `wolfpack app task-run ID`,
- * which calls wp_app_task_run and answers app.task.done).
+ * task (app.task; the node's wolfpackd starts the node-task entry point,
+ * which calls wp_app_task_run (tasks.c) and answers app.task.done).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -387,70 +389,6 @@ bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const 
     }
     json_decref(done);
     return ok;
-}
-
-/* The files task: the program files of the cluster record's kit. */
-static bool task_files(wp_app_cluster *c, const char *app, wp_err *err)
-{
-    json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
-    if (!rec)
-        return false;
-    wp_kit *kit = wp_kit_load(wp_json_str(rec, "kit"), err);
-    bool ok = kit && wp_app_put_program_files(c->env, kit, err) &&
-              wp_app_save_local_copy(c, rec, err) &&
-              wp_app_change(c, "app.node",
-                            json_pack("{s:s, s:s, s:s}", "name", app, "node", c->node, "version",
-                                      wp_json_str(rec, "version")),
-                            err);
-    if (!kit)
-        wp_err_todo(err, "a kit must be at the same path on every node (%s)",
-                    wp_json_str(rec, "kit"));
-    wp_kit_free(kit);
-    json_decref(rec);
-    return ok;
-}
-
-bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
-{
-    json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
-    if (!t)
-        return false;
-    if (strcasecmp(wp_json_str(t, "node"), c->node) != 0 ||
-        strcmp(wp_json_str(t, "state"), "pending") != 0) {
-        json_decref(t);
-        return true; /* not ours, or done already: nothing to do */
-    }
-    const char *kind = wp_json_str(t, "kind"),
-               *app = wp_json_str(json_object_get(t, "args"), "app");
-    wp_err work = {0};
-    bool ok = false;
-    if (!app)
-        wp_errf(&work, WP_E_INVALID, "node task %s names no application", id);
-    else if (strcmp(kind, "sp-files") == 0 && wp_json_str(json_object_get(t, "args"), "kit"))
-        ok = wp_app_task_sp_files(c, json_object_get(t, "args"), &work);
-    else if (strcmp(kind, "sp-upgrade") == 0)
-        ok = wp_app_task_sp_upgrade(c, json_object_get(t, "args"), &work);
-    else if (strcmp(kind, "sp-restore") == 0)
-        ok = wp_app_task_sp_restore(c, json_object_get(t, "args"), &work);
-    else if (strcmp(kind, "files") == 0 || strcmp(kind, "sp-files") == 0)
-        ok = task_files(c, app, &work);
-    else if (strcmp(kind, "remove") == 0) {
-        ok = wp_app_remove(c->env, app, false, NULL, &work);
-        if (!ok && work.code == WP_E_NOTFOUND)
-            ok = true; /* not installed on this node: nothing to remove */
-    } else
-        wp_errf(&work, WP_E_INVALID, "unknown node task kind %s", kind);
-    char text[1000];
-    snprintf(text, sizeof text, "%s%s%s", work.what, work.why[0] ? ": " : "", work.why);
-    json_t *done =
-        json_pack("{s:s, s:s, s:s}", "id", id, "node", c->node, "result", ok ? "ok" : "failed");
-    if (!ok)
-        json_object_set_new(done, "error", json_string(text));
-    bool reported = wp_app_change(c, "app.task.done", done, err);
-    json_decref(t);
-    if (!ok)
-        *err = work;
-    return ok && reported;
 }
 
 /* ---- resources --------------------------------------------------------------------- */

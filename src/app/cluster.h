@@ -9,9 +9,10 @@
  * be online -- and the texts of KB Q221393 the service pack prints.
  *
  * cluster.c talks to wolfpackd (src/client) and to this node's files
- * (app.h): the clustered install, `sp apply`, and the node tasks another
- * node asks this one to run (wp_app_task_run, started by wolfpackd through
- * `wolfpack app task-run ID`).  docs/APP.md describes the behaviour.
+ * (app.h): the clustered install and `sp apply`; tasks.c runs the node
+ * tasks another node asks this one to run (wp_app_task_run, started by
+ * wolfpackd through the node-task entry point wolfpack-task,
+ * src/task/main.c).  docs/APP.md describes the behaviour.
  */
 #ifndef WP_APP_CLUSTER_H
 #define WP_APP_CLUSTER_H
@@ -133,8 +134,13 @@ typedef struct wp_app_new_group {
 bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
                     const wp_app_new_group *create, bool back, wp_err *err);
 
-/* Run node task id on this node and report app.task.done. */
+/* Run node task id on this node and report app.task.done (tasks.c). */
 bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err);
+/* The node-task entry point's whole work (wolfpack-task, src/task/main.c,
+ * and the older `wolfpack app task-run ID`): connect to the wolfpackd at
+ * socket_path (NULL: the default), run task id, "OK: node task ID done"
+ * on out. */
+bool wp_app_task_run_id(const char *socket_path, const char *id, FILE *out, wp_err *err);
 
 /* Submit a node task for every other node of the cluster and wait (bounded:
  * $WOLFPACK_APP_TASK_TIMEOUT seconds, default 120) for those that are up. */
