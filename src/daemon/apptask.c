@@ -112,7 +112,7 @@ static void spawn(wp_daemon *d, const char *id)
             execl(prog, prog, "--socket", sock, id, (char *)NULL);
         _exit(127);
     }
-    qb_log(LOG_INFO, "apptask: node task %s started (pid %d)", id, (int)pid);
+    qb_log(LOG_INFO, "apptask: node task %s started (pid %d): %s", id, (int)pid, prog);
 }
 
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args)
