@@ -69,11 +69,13 @@ long wp_app_task_timeout_s(void);
 typedef struct wp_app_cluster {
     const wp_app_env *env;
     wp_client *client;
-    char node[64];     /* this node's name in the cluster database */
-    bool corosync;     /* the transport is corosync (a real cluster) */
-    bool tty;          /* stdin and stdout are terminals: questions may be asked */
-    FILE *out;         /* where messages go (stdout) */
-    unsigned task_seq; /* makes node task ids unique within one run */
+    char node[64];         /* this node's name in the cluster database */
+    bool corosync;         /* the transport is corosync (a real cluster) */
+    bool tty;              /* stdin and stdout are terminals: questions may be asked */
+    FILE *out;             /* where messages go (stdout) */
+    unsigned task_seq;     /* makes node task ids unique within one run */
+    char socket_path[108]; /* wolfpackd's socket, for the watch stream */
+    wp_client *watch;      /* the watch stream while waiting (wp_app_wait_for) */
 } wp_app_cluster;
 
 /* Connect to wolfpackd and learn this node's name.  false: no daemon

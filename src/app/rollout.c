@@ -140,15 +140,27 @@ static bool owner_is(rollout *r, const char *node)
     return is;
 }
 
+/* wp_app_wait_for: the group is on the node (group_on). */
+typedef struct group_on_watch {
+    rollout *r;
+    const char *node;
+    const json_t *names;
+} group_on_watch;
+
+static int group_there(wp_app_cluster *c, void *ctx, wp_err *err)
+{
+    const group_on_watch *w = ctx;
+    if (group_on(w->r, w->node, w->names, err))
+        return 1;
+    return err->code != WP_OK ? -1 : 0;
+}
+
 static bool wait_group_on(rollout *r, const char *node, const json_t *names, wp_err *err)
 {
-    long limit = wp_app_task_timeout_s() * 1000;
-    for (wp_app_poll p = {0}; p.waited_ms <= limit; wp_app_poll_next(&p)) {
-        if (group_on(r, node, names, err))
-            return true;
-        if (err->code != WP_OK)
-            return false;
-    }
+    group_on_watch w = {.r = r, .node = node, .names = names};
+    int there = wp_app_wait_for(r->c, group_there, &w, wp_app_task_timeout_s() * 1000, err);
+    if (there != 0)
+        return there > 0;
     wp_errf(err, WP_E_UNAVAILABLE, "group %s did not come online on %s",
             wp_json_str(r->st, "group"), node);
     wp_err_why(err, "waited for its address, name and disk there");
