@@ -162,7 +162,7 @@ install: $(DAEMON) $(CLI) $(TASK)
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/wolfpack
 	install -m 0755 $(TASK) $(DESTDIR)$(SBINDIR)/wolfpack-task
 	ln -sf $(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack
-	install -m 0644 man/wolfpack.8 man/wolfpackd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/wolfpack.8 man/wolfpackd.8 man/wolfpack-task.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/wolfpack-kit.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|/usr/local/sbin/wolfpackd|$(SBINDIR)/wolfpackd|' contrib/wolfpackd.service \
 	    >$(DESTDIR)$(UNITDIR)/wolfpackd.service
@@ -182,6 +182,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/wolfpackd $(DESTDIR)$(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack \
 	    $(DESTDIR)$(SBINDIR)/wolfpack-task \
 	    $(DESTDIR)$(MANDIR)/man8/wolfpack.8 $(DESTDIR)$(MANDIR)/man8/wolfpackd.8 \
+	    $(DESTDIR)$(MANDIR)/man8/wolfpack-task.8 \
 	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service \
 	    $(DESTDIR)$(COMPLETIONDIR)/wolfpack
 
