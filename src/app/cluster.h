@@ -105,17 +105,32 @@ typedef struct wp_app_rollout_opts {
     const char *pre_hook, *post_hook; /* programs run on each node around its update */
 } wp_app_rollout_opts;
 
+/* What `sp apply` works from on a clustered install, built once (sp.c)
+ * and passed to the single run and the rollout: the cluster record, its
+ * group, the up nodes besides the owner (preferred first, then by name),
+ * the application's resources and -- at its first use -- the record the
+ * service pack gives.  wp_app_sp_plan_free releases it. */
+typedef struct wp_app_sp_plan {
+    const wp_kit *sp;
+    json_t *cur;    /* the cluster record (app.show) */
+    json_t *group;  /* its group (group.show) */
+    json_t *others; /* up nodes besides the owner, in update order */
+    json_t *names;  /* the application's resource names */
+    json_t *rec;    /* the new record (wp_app_sp_plan_record), or NULL */
+} wp_app_sp_plan;
+/* The new record sp gives the clustered install (built once; the plan owns it). */
+const json_t *wp_app_sp_plan_record(wp_app_cluster *c, wp_app_sp_plan *p, wp_err *err);
+void wp_app_sp_plan_free(wp_app_sp_plan *p);
+
 /* `wolfpack app sp apply SP [--group G] [options]`: the article's group
  * question for an application without a clustered install; on a clustered
  * one a rolling update when another node is up (else, or with single, one
  * run on the owner). */
 bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group,
                      const wp_app_rollout_opts *o, wp_err *err);
-/* The rolling update of the clustered install cur (rollout.c). */
-bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
-                    const wp_app_rollout_opts *o, wp_err *err);
-/* Up nodes besides the group's owner (-1: err). */
-int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err);
+/* The rolling update of the plan's clustered install (rollout.c). */
+bool wp_app_rollout(wp_app_cluster *c, wp_app_sp_plan *p, const wp_app_rollout_opts *o,
+                    wp_err *err);
 
 /* `wolfpack app config APP [NAME=VALUE ...]` (config.c): show the
  * parameters, or change them -- the cluster record (from any node), the

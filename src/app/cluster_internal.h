@@ -1,6 +1,9 @@
 /*
- * cluster_internal.h -- what cluster.c shares with sp.c (the service
- * pack); not used outside src/app.
+ * cluster_internal.h -- what cluster.c shares with the other clustered
+ * files of src/app (the service pack: sp.c, rollout.c, upgrade.c; migrate.c;
+ * the step runner steps.c; the node tasks tasks.c): talking to wolfpackd,
+ * waiting for the cluster, files on this node, the service pack's pieces
+ * (upgrade.c).  Not used outside src/app.
  */
 #ifndef WP_APP_CLUSTER_INTERNAL_H
 #define WP_APP_CLUSTER_INTERNAL_H

@@ -5,7 +5,8 @@
  * A standalone install made before its node joined a cluster cannot take a
  * cluster-aware service pack.  The article's way out is: back up the
  * databases, remove the application from the other node, install it on the
- * cluster, restore the databases.  Here each of those is a step whose
+ * cluster, restore the databases.  Here each of those is a step (a table
+ * run by the step runner, steps.h) whose
  * completion is recorded in the cluster database (app.op {name, state}),
  * so a run that is killed at any point resumes where it stopped when run
  * again, or --rollback returns to the standalone install:

@@ -21,7 +21,9 @@
  *
  * A cluster-wide lock (app.lock, holder NODE:PID) keeps two rollouts
  * apart; --force takes it from a holder that is dead, and says so (the
- * lock records "forced").  The state of the rollout is in the cluster
+ * lock records "forced").  The steps are a table run by the step runner
+ * (steps.h), from the plan sp apply built once (wp_app_sp_plan, sp.c).
+ * The state of the rollout is in the cluster
  * database (app.op) after every step, so an interrupted rollout resumes
  * when the same service pack is applied again (--force to take the dead
  * run's lock), or --rollback undoes it from wherever it stopped, after the
@@ -43,10 +45,9 @@
 #include "../lib/clock.h"
 #include "../lib/json.h"
 
-static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err);
-
 typedef struct rollout {
     wp_app_cluster *c;
+    wp_app_sp_plan *plan; /* built once by sp apply */
     const wp_kit *sp;
     const wp_app_rollout_opts *o;
     json_t *st;          /* the state (app.op) */
@@ -339,59 +340,11 @@ static wp_app_run runner(rollout *r)
 
 /* ---- plan, start, resume ------------------------------------------------------------ */
 
-int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err)
+static json_t *new_state(rollout *r, wp_err *err)
 {
-    json_t *g =
-        wp_app_call(c, "group.show", json_pack("{s:s}", "name", wp_json_str(cur, "group")), err);
-    json_t *others = g ? order_nodes(c, g, err) : NULL;
-    int n = others ? (int)json_array_size(others) : -1;
-    json_decref(others);
-    json_decref(g);
-    return n;
-}
-
-/* Up nodes other than the owner, in preferred order, then by name. */
-static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err)
-{
-    json_t *st = wp_app_call(c, "status", NULL, err);
-    if (!st)
-        return NULL;
-    const char *owner = wp_json_str(group, "owner");
-    const char *pref = wp_json_str(json_object_get(group, "policy"), "preferred_owners");
-    json_t *out = json_array();
-    size_t i, j;
-    json_t *n, *m;
-    for (int pass = 0; pass < 2; pass++) {
-        json_array_foreach(json_object_get(st, "nodes"), i, n)
-        {
-            const char *name = wp_json_str(n, "name");
-            bool up = false;
-            json_array_foreach(json_object_get(st, "members"), j, m) up =
-                up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
-            bool preferred = false;
-            if (pref && *pref) {
-                char buf[1024];
-                snprintf(buf, sizeof buf, ",%s,", pref);
-                char key[128];
-                snprintf(key, sizeof key, ",%s,", name);
-                preferred = strcasestr(buf, key) != NULL;
-            }
-            if (!up || (owner && strcasecmp(owner, name) == 0) || preferred != (pass == 0))
-                continue;
-            json_array_append_new(out, json_string(name));
-        }
-    }
-    json_decref(st);
-    return out;
-}
-
-static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
-{
-    json_t *g =
-        wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", wp_json_str(cur, "group")), err);
-    json_t *others = g ? order_nodes(r->c, g, err) : NULL;
+    const json_t *cur = r->plan->cur, *g = r->plan->group, *others = r->plan->others;
     json_t *st = NULL;
-    if (others && json_array_size(others) > 0) {
+    if (json_array_size(others) > 0) {
         char backup[PATH_MAX], dir[PATH_MAX];
         wp_app_path(r->c->env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
         snprintf(backup, sizeof backup, "%.3900s/%.40s-%.32s-before-%.32s-%lld.tar.zst", dir,
@@ -410,15 +363,13 @@ static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
             "old_preferred",
             wp_json_str(pol, "preferred_owners") ? wp_json_str(pol, "preferred_owners") : "",
             "backup", backup);
-    } else if (others) {
+    } else {
         wp_errf(err, WP_E_CONFLICT, "no other node is up to update first");
         wp_err_why(err, "a rolling service pack updates a node that does not own group %s first",
                    wp_json_str(cur, "group"));
         wp_err_todo(err, "bring another node up, or apply it in a single run on the owner: "
                          "wolfpack app sp apply SP --single");
     }
-    json_decref(others);
-    json_decref(g);
     return st;
 }
 
@@ -534,7 +485,7 @@ static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
         wp_err_todo(err, "apply the service pack again to finish the rollout");
         return false;
     }
-    json_t *names = wp_app_resource_names(cur);
+    const json_t *names = r->plan->names;
     bool ok = done < 3 || wp_app_resources_to(r->c, names, false, err);
     ok = ok && (done < 3 || restore_databases(r, old_kit, err));
     ok = ok && (done < 4 || old_records(r, cur, old_kit, err));
@@ -549,31 +500,25 @@ static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
          wp_app_resources_to(r->c, names, true, err);
     wp_app_run over = runner(r);
     ok = ok && wp_app_steps_end(&over, err);
-    json_decref(names);
     if (ok)
         fprintf(r->c->out, "OK: rolled back the service pack; %s %s runs as before\n", r->sp->name,
                 wp_json_str(r->st, "from"));
     return ok;
 }
 
-static bool run(rollout *r, const json_t *cur, wp_err *err)
+static bool run(rollout *r, wp_err *err)
 {
-    json_t *names = wp_app_resource_names(cur);
-    json_t *rec = wp_app_sp_record(r->c, r->sp, cur, err);
-    r->names = names;
-    r->rec = rec;
+    r->names = r->plan->names;
+    r->rec = wp_app_sp_plan_record(r->c, r->plan, err);
     wp_app_run steps_run = runner(r);
-    bool ok = rec && wp_app_steps_run(&steps_run, err) && wp_app_steps_end(&steps_run, err);
-    r->names = r->rec = NULL;
-    json_decref(rec);
-    json_decref(names);
-    return ok;
+    return r->rec && wp_app_steps_run(&steps_run, err) && wp_app_steps_end(&steps_run, err);
 }
 
-bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
-                    const wp_app_rollout_opts *o, wp_err *err)
+bool wp_app_rollout(wp_app_cluster *c, wp_app_sp_plan *p, const wp_app_rollout_opts *o, wp_err *err)
 {
-    rollout r = {.c = c, .sp = sp, .o = o, .report = json_array()};
+    const wp_kit *sp = p->sp;
+    const json_t *cur = p->cur;
+    rollout r = {.c = c, .plan = p, .sp = sp, .o = o, .report = json_array()};
     bool ok = wp_app_op_load(c, sp->name, &r.st, err);
     bool resume = ok && r.st;
     const char *op = wp_json_str(r.st, "op"), *to = wp_json_str(r.st, "to");
@@ -585,8 +530,7 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
         wp_err_todo(err, "nothing to roll back");
         ok = false;
     } else if (ok && !resume) {
-        r.st = wp_app_version_ok(sp, wp_json_str(cur, "version"), err) ? new_state(&r, cur, err)
-                                                                       : NULL;
+        r.st = wp_app_version_ok(sp, wp_json_str(cur, "version"), err) ? new_state(&r, err) : NULL;
         ok = r.st != NULL;
     }
     if (ok && o->plan) {
@@ -605,7 +549,7 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
     if (ok && !resume)
         ok = wp_app_steps_begin(&begin, err);
     if (ok)
-        ok = o->rollback ? roll_back(&r, cur, err) : run(&r, cur, err);
+        ok = o->rollback ? roll_back(&r, cur, err) : run(&r, err);
     if (locked)
         release_lock(&r);
     if (!o->rollback && json_array_size(r.report))

@@ -14,6 +14,10 @@
  * app migrate`.  Without a terminal, --group answers the question; no
  * answer is an error, never a wait.
  *
+ * On a clustered install the plan is built once (wp_app_sp_plan: the
+ * record, its group, the nodes in update order, the new record) and passed
+ * to the rolling update (rollout.c) or the single run.
+ *
  * On a clustered install (single run, this node owns the group): the
  * application's resources go offline, a verified backup of its databases
  * is taken (on the shared disk), the new program files are put here, the
@@ -161,17 +165,84 @@ static bool explain_standalone(wp_app_cluster *c, const json_t *local, const jso
     return false;
 }
 
+/* ---- the plan, built once ------------------------------------------------------ */
+
+/* Up nodes other than the owner, in preferred order, then by name. */
+static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err)
+{
+    json_t *st = wp_app_call(c, "status", NULL, err);
+    if (!st)
+        return NULL;
+    const char *owner = wp_json_str(group, "owner");
+    const char *pref = wp_json_str(json_object_get(group, "policy"), "preferred_owners");
+    json_t *out = json_array();
+    size_t i, j;
+    json_t *n, *m;
+    for (int pass = 0; pass < 2; pass++) {
+        json_array_foreach(json_object_get(st, "nodes"), i, n)
+        {
+            const char *name = wp_json_str(n, "name");
+            bool up = false;
+            json_array_foreach(json_object_get(st, "members"), j, m) up =
+                up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
+            bool preferred = false;
+            if (pref && *pref) {
+                char buf[1024];
+                snprintf(buf, sizeof buf, ",%s,", pref);
+                char key[128];
+                snprintf(key, sizeof key, ",%s,", name);
+                preferred = strcasestr(buf, key) != NULL;
+            }
+            if (!up || (owner && strcasecmp(owner, name) == 0) || preferred != (pass == 0))
+                continue;
+            json_array_append_new(out, json_string(name));
+        }
+    }
+    json_decref(st);
+    return out;
+}
+
+/* The plan of sp on the clustered install cur (taken). */
+static bool plan_build(wp_app_cluster *c, const wp_kit *sp, json_t *cur, wp_app_sp_plan *p,
+                       wp_err *err)
+{
+    *p = (wp_app_sp_plan){.sp = sp, .cur = cur, .names = wp_app_resource_names(cur)};
+    p->group =
+        wp_app_call(c, "group.show", json_pack("{s:s}", "name", wp_json_str(cur, "group")), err);
+    p->others = p->group ? order_nodes(c, p->group, err) : NULL;
+    return p->others != NULL;
+}
+
+const json_t *wp_app_sp_plan_record(wp_app_cluster *c, wp_app_sp_plan *p, wp_err *err)
+{
+    if (!p->rec)
+        p->rec = wp_app_sp_record(c, p->sp, p->cur, err);
+    return p->rec;
+}
+
+void wp_app_sp_plan_free(wp_app_sp_plan *p)
+{
+    json_decref(p->cur);
+    json_decref(p->group);
+    json_decref(p->others);
+    json_decref(p->names);
+    json_decref(p->rec);
+    *p = (wp_app_sp_plan){0};
+}
+
 /* ---- the upgrade -------------------------------------------------------------- */
 
-static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t *old, wp_err *err)
+static bool upgrade_clustered(wp_app_cluster *c, wp_app_sp_plan *p, wp_err *err)
 {
+    const wp_kit *sp = p->sp;
+    const json_t *old = p->cur;
     if (!wp_app_version_ok(sp, wp_json_str(old, "version"), err))
         return false;
     json_t *a = wp_app_group_checked(c, wp_json_str(old, "group"), err);
     bool ok = a && wp_app_must_own(c, a, err);
     json_decref(a);
-    json_t *rec = ok ? wp_app_sp_record(c, sp, old, err) : NULL;
-    json_t *names = wp_app_resource_names(old);
+    const json_t *rec = ok ? wp_app_sp_plan_record(c, p, err) : NULL;
+    const json_t *names = p->names;
     char file[PATH_MAX] = "";
     ok = rec != NULL;
     if (ok) {
@@ -216,8 +287,6 @@ static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t 
     if (ok)
         ok = wp_app_tasks_everywhere(c, sp->name, "sp-files", json_pack("{s:s}", "app", sp->name),
                                      err);
-    json_decref(names);
-    json_decref(rec);
     return ok;
 }
 
@@ -232,17 +301,17 @@ bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group,
     }
     json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", sp->name), NULL);
     if (rec) {
-        int others =
-            o->single || o->plan || o->rollback ? 1 : wp_app_rollout_candidates(c, rec, err);
-        bool ok = others >= 0;
+        wp_app_sp_plan p;
+        bool ok = plan_build(c, sp, rec, &p, err);
+        size_t others = json_array_size(p.others);
         if (ok && !o->single && (others > 0 || o->plan || o->rollback))
-            ok = wp_app_rollout(c, sp, rec, o, err);
+            ok = wp_app_rollout(c, &p, o, err);
         else if (ok)
-            ok = upgrade_clustered(c, sp, rec, err);
+            ok = upgrade_clustered(c, &p, err);
         if (ok && !o->plan && !o->rollback)
             fprintf(c->out, "OK: applied %s %s to the clustered install in group %s\n", sp->name,
-                    sp->version, wp_json_str(rec, "group"));
-        json_decref(rec);
+                    sp->version, wp_json_str(p.cur, "group"));
+        wp_app_sp_plan_free(&p);
         return ok;
     }
     json_t *local = wp_app_record_load(c->env, sp->name, err);
