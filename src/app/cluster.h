@@ -109,7 +109,7 @@ typedef struct wp_app_rollout_opts {
  * and passed to the single run and the rollout: the cluster record, its
  * group, the up nodes besides the owner (preferred first, then by name),
  * the application's resources and -- at its first use -- the record the
- * service pack gives.  wp_app_sp_plan_free releases it. */
+ * service pack gives (plan.c).  wp_app_sp_plan_free releases it. */
 typedef struct wp_app_sp_plan {
     const wp_kit *sp;
     json_t *cur;    /* the cluster record (app.show) */
@@ -118,6 +118,10 @@ typedef struct wp_app_sp_plan {
     json_t *names;  /* the application's resource names */
     json_t *rec;    /* the new record (wp_app_sp_plan_record), or NULL */
 } wp_app_sp_plan;
+/* The plan of sp on the clustered install cur (taken: the plan owns it);
+ * false with err when wolfpackd cannot say the group or the nodes. */
+bool wp_app_sp_plan_build(wp_app_cluster *c, const wp_kit *sp, json_t *cur, wp_app_sp_plan *p,
+                          wp_err *err);
 /* The new record sp gives the clustered install (built once; the plan owns it). */
 const json_t *wp_app_sp_plan_record(wp_app_cluster *c, wp_app_sp_plan *p, wp_err *err);
 void wp_app_sp_plan_free(wp_app_sp_plan *p);
