@@ -47,6 +47,7 @@ LIB_SRCS := $(wildcard src/lib/*.c src/db/*.c src/sched/*.c src/repl/*.c src/age
                        src/client/*.c src/app/*.c)
 DAEMON_SRCS := $(wildcard src/daemon/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
+TASK_SRCS := $(wildcard src/task/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 # Application kits (docs/KITS.md): kits/K/src/P.c becomes the program
@@ -60,6 +61,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB := $(BUILD)/libwolfpack.a
 DAEMON := $(BUILD)/wolfpackd
 CLI := $(BUILD)/wolfpack
+TASK := $(BUILD)/wolfpack-task
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 KIT_BINS := $(foreach s,$(KIT_SRCS),$(BUILD)/$(subst /src/,/bin/,$(s:.c=)))
@@ -67,7 +69,7 @@ KIT_COPIES := $(addprefix $(BUILD)/,$(KIT_DATA))
 
 .PHONY: all progs check unit clitest fuzz format clean install install-kits uninstall deb
 all: progs $(UNIT_BINS) $(TOOL_BINS)
-progs: $(DAEMON) $(CLI) $(KIT_BINS) $(KIT_COPIES)
+progs: $(DAEMON) $(CLI) $(TASK) $(KIT_BINS) $(KIT_COPIES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -85,6 +87,10 @@ $(DAEMON): $(call obj,$(DAEMON_SRCS)) $(LIB)
 	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(CLI): $(call obj,$(CLI_SRCS)) $(LIB)
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the node-task entry point wolfpackd runs (src/task/main.c, docs/APP.md)
+$(TASK): $(call obj,$(TASK_SRCS)) $(LIB)
 	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
@@ -135,8 +141,9 @@ fuzz:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-# wolfpack goes beside wolfpackd: the daemon runs the wolfpack next to its
-# own executable for application node tasks (src/daemon/apptask.c).
+# wolfpack-task (and wolfpack) go beside wolfpackd: the daemon runs the
+# wolfpack-task next to its own executable for application node tasks
+# (src/daemon/apptask.c; under --user the executor runs the wolfpack).
 PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
@@ -147,14 +154,15 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 KITDIR ?= $(PREFIX)/lib/wolfpack/kits
 
-install: $(DAEMON) $(CLI)
+install: $(DAEMON) $(CLI) $(TASK)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/wolfpack
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/wolfpackd
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/wolfpack
+	install -m 0755 $(TASK) $(DESTDIR)$(SBINDIR)/wolfpack-task
 	ln -sf $(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack
-	install -m 0644 man/wolfpack.8 man/wolfpackd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/wolfpack.8 man/wolfpackd.8 man/wolfpack-task.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/wolfpack-kit.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|/usr/local/sbin/wolfpackd|$(SBINDIR)/wolfpackd|' contrib/wolfpackd.service \
 	    >$(DESTDIR)$(UNITDIR)/wolfpackd.service
@@ -172,7 +180,9 @@ deb:
 	tools/build-deb
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/wolfpackd $(DESTDIR)$(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack \
+	    $(DESTDIR)$(SBINDIR)/wolfpack-task \
 	    $(DESTDIR)$(MANDIR)/man8/wolfpack.8 $(DESTDIR)$(MANDIR)/man8/wolfpackd.8 \
+	    $(DESTDIR)$(MANDIR)/man8/wolfpack-task.8 \
 	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service \
 	    $(DESTDIR)$(COMPLETIONDIR)/wolfpack
 

@@ -1,7 +1,9 @@
 /*
  * cluster.c -- the clustered half of `wolfpack app` (cluster.h): talking
- * to wolfpackd, the clustered install, node tasks, and the helpers the
- * service pack (sp.c) shares.
+ * to wolfpackd, the clustered install, submitting and waiting for node
+ * tasks, and the helpers the service pack (sp.c, rollout.c, upgrade.c)
+ * and the node tasks (tasks.c) share.  It calls none of them: tasks.c's
+ * table is what runs a node task here.
  *
  * A clustered install (docs/APP.md) checks the group by class
  * (qualify.c), needs this node to own the group (its disk is mounted
@@ -9,8 +11,8 @@
  * group's disk, registers the record in the cluster database (app.register,
  * app.node), creates one Generic Service resource per kit service with its
  * dependencies, and asks every other node for the program files with a node
- * task (app.task; the node's wolfpackd starts `wolfpack app task-run ID`,
- * which calls wp_app_task_run and answers app.task.done).
+ * task (app.task; the node's wolfpackd starts the node-task entry point,
+ * which calls wp_app_task_run (tasks.c) and answers app.task.done).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -48,7 +50,8 @@ bool wp_app_cluster_open(wp_app_cluster *c, const wp_app_env *env, const char *s
     c->env = env;
     c->out = stdout;
     c->tty = isatty(0) && isatty(1);
-    c->client = wp_client_connect(wp_client_socket_path(socket_path), err);
+    snprintf(c->socket_path, sizeof c->socket_path, "%s", wp_client_socket_path(socket_path));
+    c->client = wp_client_connect(c->socket_path, err);
     if (!c->client)
         return false;
     json_t *st = wp_app_call(c, "status", NULL, err);
@@ -80,7 +83,9 @@ bool wp_app_cluster_open(wp_app_cluster *c, const wp_app_env *env, const char *s
 void wp_app_cluster_close(wp_app_cluster *c)
 {
     wp_client_close(c->client);
+    wp_client_close(c->watch);
     c->client = NULL;
+    c->watch = NULL;
 }
 
 static json_t *resources_of(wp_app_cluster *c, const char *group, wp_err *err)
@@ -181,16 +186,28 @@ static bool is_mount_point(const char *path)
            (here.st_dev != up.st_dev || here.st_ino == up.st_ino);
 }
 
+/* wp_app_wait_for: something is mounted at the mount point (ctx), said once. */
+typedef struct mount_wait {
+    const char *mountpoint;
+    bool said;
+} mount_wait;
+
+static int mounted(wp_app_cluster *c, void *ctx, wp_err *err)
+{
+    mount_wait *m = ctx;
+    if (is_mount_point(m->mountpoint))
+        return 1;
+    if (!m->said)
+        fprintf(c->out, "  waiting for the group's disk to be mounted at %s\n", m->mountpoint);
+    m->said = true;
+    return 0;
+}
+
 bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err)
 {
-    long limit = wp_app_task_timeout_s() * 1000;
-    for (long waited = 0; waited <= limit; waited += 250) {
-        if (is_mount_point(mountpoint))
-            return true;
-        if (waited == 0)
-            fprintf(c->out, "  waiting for the group's disk to be mounted at %s\n", mountpoint);
-        wp_clock_sleep_ms(250);
-    }
+    mount_wait m = {.mountpoint = mountpoint};
+    if (wp_app_wait_for(c, mounted, &m, wp_app_task_timeout_s() * 1000, err) > 0)
+        return true;
     wp_errf(err, WP_E_UNAVAILABLE, "the group's disk is not mounted at %s on %s", mountpoint,
             c->node);
     wp_err_why(err, "nothing is mounted there; databases written now would land on this node's "
@@ -249,13 +266,50 @@ long wp_app_task_timeout_s(void)
     return v > 0 ? v : WP_APP_TASK_TIMEOUT_DEFAULT;
 }
 
-long wp_app_poll_next(wp_app_poll *p)
+/* The watch stream, opened once per run (NULL: it cannot be had). */
+static wp_client *watch_stream(wp_app_cluster *c)
 {
-    p->sleep_ms = p->sleep_ms <= 0 ? 20 : p->sleep_ms + p->sleep_ms / 2;
-    if (p->sleep_ms > 200)
-        p->sleep_ms = 200;
-    wp_clock_sleep_ms(p->sleep_ms);
-    return p->waited_ms += p->sleep_ms;
+    if (c->watch)
+        return c->watch;
+    wp_err ignored = {0};
+    c->watch = wp_client_connect(c->socket_path, &ignored);
+    if (c->watch && !wp_client_watch(c->watch, &ignored)) {
+        wp_client_close(c->watch);
+        c->watch = NULL;
+    }
+    return c->watch;
+}
+
+/* Wait up to ms for an event (or sleep a little without a stream). */
+static void wait_event(wp_app_cluster *c, long ms)
+{
+    wp_client *w = watch_stream(c);
+    wp_err ignored = {0};
+    if (w && wp_client_watch_wait(w, ms, &ignored) >= 0)
+        return;
+    if (w) { /* the stream ended (a restarting daemon): a new one next time */
+        wp_client_close(c->watch);
+        c->watch = NULL;
+    }
+    wp_clock_sleep_ms(ms < 200 ? ms : 200);
+}
+
+int wp_app_wait_for(wp_app_cluster *c, wp_app_ready_fn ready, void *ctx, long limit_ms, wp_err *err)
+{
+    int64_t start = wp_clock_ms();
+    int r = ready(c, ctx, err);
+    if (r != 0) /* most waits end here, without a watch stream */
+        return r;
+    watch_stream(c); /* then look again: no change between a look and the wait is missed */
+    for (;;) {
+        r = ready(c, ctx, err);
+        if (r != 0)
+            return r;
+        long left = limit_ms - (long)(wp_clock_ms() - start);
+        if (left <= 0)
+            return 0;
+        wait_event(c, left < WP_APP_WAIT_RECHECK_MS ? left : WP_APP_WAIT_RECHECK_MS);
+    }
 }
 
 /* Nodes of the cluster other than this one, with "up" from the members. */
@@ -281,32 +335,44 @@ static json_t *other_nodes(wp_app_cluster *c, wp_err *err)
     return out;
 }
 
+/* wp_app_wait_for: node task ctx->id is no longer pending (ctx->done). */
+typedef struct task_watch {
+    const char *id;
+    json_t *done;
+} task_watch;
+
+static int task_over(wp_app_cluster *c, void *ctx, wp_err *err)
+{
+    task_watch *w = ctx;
+    json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", w->id), err);
+    if (!t)
+        return -1;
+    if (strcmp(wp_json_str(t, "state"), "pending") == 0) {
+        json_decref(t);
+        return 0;
+    }
+    w->done = t;
+    return 1;
+}
+
 /* Wait until a task is no longer pending; its final object, or NULL. */
 static json_t *task_wait(wp_app_cluster *c, const char *id, long deadline_s, wp_err *err)
 {
-    for (wp_app_poll p = {0};;) {
-        json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
-        if (!t)
-            return NULL;
-        if (strcmp(wp_json_str(t, "state"), "pending") != 0)
-            return t;
-        json_decref(t);
-        if (p.waited_ms >= deadline_s * 1000) {
-            wp_errf(err, WP_E_UNAVAILABLE, "node task %s did not finish within %ld s", id,
-                    deadline_s);
-            wp_err_why(err,
-                       "the node's wolfpackd runs it with `wolfpack app task-run %s`; it "
-                       "has not answered",
-                       id);
-            wp_err_todo(err,
-                        "check the node's wolfpackd and STATE_DIR/agents.log there; the "
-                        "task (%s) stays pending and runs when that node's wolfpackd "
-                        "starts; then run the same command again",
-                        id);
-            return NULL;
-        }
-        wp_app_poll_next(&p);
+    task_watch w = {.id = id};
+    int r = wp_app_wait_for(c, task_over, &w, deadline_s * 1000, err);
+    if (r == 0) {
+        wp_errf(err, WP_E_UNAVAILABLE, "node task %s did not finish within %ld s", id, deadline_s);
+        wp_err_why(err,
+                   "the node's wolfpackd runs it with `wolfpack-task %s`; it "
+                   "has not answered",
+                   id);
+        wp_err_todo(err,
+                    "check the node's wolfpackd and STATE_DIR/agents.log there; the "
+                    "task (%s) stays pending and runs when that node's wolfpackd "
+                    "starts; then run the same command again",
+                    id);
     }
+    return r > 0 ? w.done : NULL;
 }
 
 bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kind, json_t *args,
@@ -389,71 +455,31 @@ bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const 
     return ok;
 }
 
-/* The files task: the program files of the cluster record's kit. */
-static bool task_files(wp_app_cluster *c, const char *app, wp_err *err)
-{
-    json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
-    if (!rec)
-        return false;
-    wp_kit *kit = wp_kit_load(wp_json_str(rec, "kit"), err);
-    bool ok = kit && wp_app_put_program_files(c->env, kit, err) &&
-              wp_app_save_local_copy(c, rec, err) &&
-              wp_app_change(c, "app.node",
-                            json_pack("{s:s, s:s, s:s}", "name", app, "node", c->node, "version",
-                                      wp_json_str(rec, "version")),
-                            err);
-    if (!kit)
-        wp_err_todo(err, "a kit must be at the same path on every node (%s)",
-                    wp_json_str(rec, "kit"));
-    wp_kit_free(kit);
-    json_decref(rec);
-    return ok;
-}
-
-bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
-{
-    json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
-    if (!t)
-        return false;
-    if (strcasecmp(wp_json_str(t, "node"), c->node) != 0 ||
-        strcmp(wp_json_str(t, "state"), "pending") != 0) {
-        json_decref(t);
-        return true; /* not ours, or done already: nothing to do */
-    }
-    const char *kind = wp_json_str(t, "kind"),
-               *app = wp_json_str(json_object_get(t, "args"), "app");
-    wp_err work = {0};
-    bool ok = false;
-    if (!app)
-        wp_errf(&work, WP_E_INVALID, "node task %s names no application", id);
-    else if (strcmp(kind, "sp-files") == 0 && wp_json_str(json_object_get(t, "args"), "kit"))
-        ok = wp_app_task_sp_files(c, json_object_get(t, "args"), &work);
-    else if (strcmp(kind, "sp-upgrade") == 0)
-        ok = wp_app_task_sp_upgrade(c, json_object_get(t, "args"), &work);
-    else if (strcmp(kind, "sp-restore") == 0)
-        ok = wp_app_task_sp_restore(c, json_object_get(t, "args"), &work);
-    else if (strcmp(kind, "files") == 0 || strcmp(kind, "sp-files") == 0)
-        ok = task_files(c, app, &work);
-    else if (strcmp(kind, "remove") == 0) {
-        ok = wp_app_remove(c->env, app, false, NULL, &work);
-        if (!ok && work.code == WP_E_NOTFOUND)
-            ok = true; /* not installed on this node: nothing to remove */
-    } else
-        wp_errf(&work, WP_E_INVALID, "unknown node task kind %s", kind);
-    char text[1000];
-    snprintf(text, sizeof text, "%s%s%s", work.what, work.why[0] ? ": " : "", work.why);
-    json_t *done =
-        json_pack("{s:s, s:s, s:s}", "id", id, "node", c->node, "result", ok ? "ok" : "failed");
-    if (!ok)
-        json_object_set_new(done, "error", json_string(text));
-    bool reported = wp_app_change(c, "app.task.done", done, err);
-    json_decref(t);
-    if (!ok)
-        *err = work;
-    return ok && reported;
-}
-
 /* ---- resources --------------------------------------------------------------------- */
+
+/* wp_app_wait_for: every resource of names is in state want. */
+typedef struct resources_watch {
+    const json_t *names;
+    const char *want;
+} resources_watch;
+
+static int resources_there(wp_app_cluster *c, void *ctx, wp_err *err)
+{
+    const resources_watch *w = ctx;
+    bool all = true;
+    size_t i;
+    json_t *nm;
+    json_array_foreach(w->names, i, nm)
+    {
+        json_t *r =
+            wp_app_call(c, "resource.show", json_pack("{s:s}", "name", json_string_value(nm)), err);
+        if (!r)
+            return -1;
+        all = all && strcmp(wp_json_str(r, "state"), w->want) == 0;
+        json_decref(r);
+    }
+    return all;
+}
 
 /* Set the resources' target and wait until each reaches want. */
 bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp_err *err)
@@ -467,29 +493,14 @@ bool wp_app_resources_to(wp_app_cluster *c, const json_t *names, bool online, wp
                            json_pack("{s:s}", "name", name), err))
             return false;
     }
-    for (wp_app_poll p = {0};;) {
-        bool all = true;
-        size_t i;
-        json_t *nm;
-        json_array_foreach(names, i, nm)
-        {
-            json_t *r = wp_app_call(c, "resource.show",
-                                    json_pack("{s:s}", "name", json_string_value(nm)), err);
-            if (!r)
-                return false;
-            all = all && strcmp(wp_json_str(r, "state"), want) == 0;
-            json_decref(r);
-        }
-        if (all)
-            return true;
-        if (p.waited_ms >= wp_app_task_timeout_s() * 1000) {
-            wp_errf(err, WP_E_UNAVAILABLE, "the application's resources did not become %s", want);
-            wp_err_why(err, "waited %ld s", wp_app_task_timeout_s());
-            wp_err_todo(err, "see wolfpack status and the resources' last errors");
-            return false;
-        }
-        wp_app_poll_next(&p);
+    resources_watch w = {.names = names, .want = want};
+    int r = wp_app_wait_for(c, resources_there, &w, wp_app_task_timeout_s() * 1000, err);
+    if (r == 0) {
+        wp_errf(err, WP_E_UNAVAILABLE, "the application's resources did not become %s", want);
+        wp_err_why(err, "waited %ld s", wp_app_task_timeout_s());
+        wp_err_todo(err, "see wolfpack status and the resources' last errors");
     }
+    return r > 0;
 }
 
 /* Offline and delete resources (dependents first); missing ones are fine. */
@@ -529,18 +540,34 @@ static bool only_coming_online(const json_t *a)
            strcmp(target, "online") == 0;
 }
 
+/* wp_app_wait_for: the group's assessment (ctx->a) is not only coming
+ * online (said once while it is). */
+typedef struct group_watch {
+    const char *group;
+    json_t *a;
+} group_watch;
+
+static int group_settled(wp_app_cluster *c, void *ctx, wp_err *err)
+{
+    group_watch *w = ctx;
+    bool first = !w->a;
+    json_decref(w->a);
+    w->a = wp_app_group_assess_one(c, w->group, err);
+    if (!w->a)
+        return -1;
+    if (!only_coming_online(w->a))
+        return 1;
+    if (first)
+        fprintf(c->out, "  waiting for group %s to be Online (it is %s)\n",
+                wp_json_str(w->a, "group"), wp_json_str(w->a, "state"));
+    return 0;
+}
+
 json_t *wp_app_group_checked(wp_app_cluster *c, const char *group, wp_err *err)
 {
-    json_t *a = wp_app_group_assess_one(c, group, err);
-    for (long waited = 0; a && only_coming_online(a) && waited < wp_app_task_timeout_s() * 1000;
-         waited += 500) {
-        if (waited == 0)
-            fprintf(c->out, "  waiting for group %s to be Online (it is %s)\n",
-                    wp_json_str(a, "group"), wp_json_str(a, "state"));
-        wp_clock_sleep_ms(500);
-        json_decref(a);
-        a = wp_app_group_assess_one(c, group, err);
-    }
+    group_watch w = {.group = group};
+    wp_app_wait_for(c, group_settled, &w, wp_app_task_timeout_s() * 1000, err);
+    json_t *a = w.a; /* NULL: err; else qualifies, or not (any more) worth waiting for */
     if (!a || json_is_true(json_object_get(a, "qualifies")))
         return a;
     json_t *all = wp_app_groups_assess(c, err);

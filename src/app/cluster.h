@@ -9,9 +9,10 @@
  * be online -- and the texts of KB Q221393 the service pack prints.
  *
  * cluster.c talks to wolfpackd (src/client) and to this node's files
- * (app.h): the clustered install, `sp apply`, and the node tasks another
- * node asks this one to run (wp_app_task_run, started by wolfpackd through
- * `wolfpack app task-run ID`).  docs/APP.md describes the behaviour.
+ * (app.h): the clustered install and `sp apply`; tasks.c runs the node
+ * tasks another node asks this one to run (wp_app_task_run, started by
+ * wolfpackd through the node-task entry point wolfpack-task,
+ * src/task/main.c).  docs/APP.md describes the behaviour.
  */
 #ifndef WP_APP_CLUSTER_H
 #define WP_APP_CLUSTER_H
@@ -68,11 +69,13 @@ long wp_app_task_timeout_s(void);
 typedef struct wp_app_cluster {
     const wp_app_env *env;
     wp_client *client;
-    char node[64];     /* this node's name in the cluster database */
-    bool corosync;     /* the transport is corosync (a real cluster) */
-    bool tty;          /* stdin and stdout are terminals: questions may be asked */
-    FILE *out;         /* where messages go (stdout) */
-    unsigned task_seq; /* makes node task ids unique within one run */
+    char node[64];         /* this node's name in the cluster database */
+    bool corosync;         /* the transport is corosync (a real cluster) */
+    bool tty;              /* stdin and stdout are terminals: questions may be asked */
+    FILE *out;             /* where messages go (stdout) */
+    unsigned task_seq;     /* makes node task ids unique within one run */
+    char socket_path[108]; /* wolfpackd's socket, for the watch stream */
+    wp_client *watch;      /* the watch stream while waiting (wp_app_wait_for) */
 } wp_app_cluster;
 
 /* Connect to wolfpackd and learn this node's name.  false: no daemon
@@ -102,17 +105,36 @@ typedef struct wp_app_rollout_opts {
     const char *pre_hook, *post_hook; /* programs run on each node around its update */
 } wp_app_rollout_opts;
 
+/* What `sp apply` works from on a clustered install, built once (sp.c)
+ * and passed to the single run and the rollout: the cluster record, its
+ * group, the up nodes besides the owner (preferred first, then by name),
+ * the application's resources and -- at its first use -- the record the
+ * service pack gives (plan.c).  wp_app_sp_plan_free releases it. */
+typedef struct wp_app_sp_plan {
+    const wp_kit *sp;
+    json_t *cur;    /* the cluster record (app.show) */
+    json_t *group;  /* its group (group.show) */
+    json_t *others; /* up nodes besides the owner, in update order */
+    json_t *names;  /* the application's resource names */
+    json_t *rec;    /* the new record (wp_app_sp_plan_record), or NULL */
+} wp_app_sp_plan;
+/* The plan of sp on the clustered install cur (taken: the plan owns it);
+ * false with err when wolfpackd cannot say the group or the nodes. */
+bool wp_app_sp_plan_build(wp_app_cluster *c, const wp_kit *sp, json_t *cur, wp_app_sp_plan *p,
+                          wp_err *err);
+/* The new record sp gives the clustered install (built once; the plan owns it). */
+const json_t *wp_app_sp_plan_record(wp_app_cluster *c, wp_app_sp_plan *p, wp_err *err);
+void wp_app_sp_plan_free(wp_app_sp_plan *p);
+
 /* `wolfpack app sp apply SP [--group G] [options]`: the article's group
  * question for an application without a clustered install; on a clustered
  * one a rolling update when another node is up (else, or with single, one
  * run on the owner). */
 bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group,
                      const wp_app_rollout_opts *o, wp_err *err);
-/* The rolling update of the clustered install cur (rollout.c). */
-bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
-                    const wp_app_rollout_opts *o, wp_err *err);
-/* Up nodes besides the group's owner (-1: err). */
-int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err);
+/* The rolling update of the plan's clustered install (rollout.c). */
+bool wp_app_rollout(wp_app_cluster *c, wp_app_sp_plan *p, const wp_app_rollout_opts *o,
+                    wp_err *err);
 
 /* `wolfpack app config APP [NAME=VALUE ...]` (config.c): show the
  * parameters, or change them -- the cluster record (from any node), the
@@ -133,8 +155,13 @@ typedef struct wp_app_new_group {
 bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
                     const wp_app_new_group *create, bool back, wp_err *err);
 
-/* Run node task id on this node and report app.task.done. */
+/* Run node task id on this node and report app.task.done (tasks.c). */
 bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err);
+/* The node-task entry point's whole work (wolfpack-task, src/task/main.c,
+ * and the older `wolfpack app task-run ID`): connect to the wolfpackd at
+ * socket_path (NULL: the default), run task id, "OK: node task ID done"
+ * on out. */
+bool wp_app_task_run_id(const char *socket_path, const char *id, FILE *out, wp_err *err);
 
 /* Submit a node task for every other node of the cluster and wait (bounded:
  * $WOLFPACK_APP_TASK_TIMEOUT seconds, default 120) for those that are up. */

@@ -1,6 +1,9 @@
 /*
- * cluster_internal.h -- what cluster.c shares with sp.c (the service
- * pack); not used outside src/app.
+ * cluster_internal.h -- what cluster.c shares with the other clustered
+ * files of src/app (the service pack: sp.c, rollout.c, upgrade.c; migrate.c;
+ * the step runner steps.c; the node tasks tasks.c): talking to wolfpackd,
+ * waiting for the cluster, files on this node, the service pack's pieces
+ * (upgrade.c).  Not used outside src/app.
  */
 #ifndef WP_APP_CLUSTER_INTERNAL_H
 #define WP_APP_CLUSTER_INTERNAL_H
@@ -48,16 +51,20 @@ bool wp_app_disk_ready(wp_app_cluster *c, const char *mountpoint, wp_err *err);
 bool wp_app_record_disk_ready(wp_app_cluster *c, const json_t *rec, wp_err *err);
 void wp_app_record_mount(const json_t *rec, char *out, size_t size);
 
-/* Polling the daemon for a state: wp_app_poll_next sleeps before the next
- * look -- 20 ms first, then half as long again each time, at most 200 ms,
- * so a change is seen soon after it happens (a rollout's outage waits on
- * these) and a long wait does not busy the daemon -- and returns the ms
- * slept so far.  Start with {0}. */
-typedef struct wp_app_poll {
-    long sleep_ms;
-    long waited_ms;
-} wp_app_poll;
-long wp_app_poll_next(wp_app_poll *p);
+/* Waiting for a state of the cluster (a node task done, resources or a
+ * group online, a disk mounted): ready says whether it is there (1), not
+ * yet (0), or cannot be told (-1, with err).  wp_app_wait_for looks, then
+ * waits on wolfpackd's watch stream -- every applied command and
+ * membership change wakes it at once -- and looks again, until ready or
+ * limit_ms have passed; without an event it looks again after at most
+ * WP_APP_WAIT_RECHECK_MS anyway (a mount is announced by no command).
+ * Returns 1 ready, 0 timed out (err untouched: the caller says what did
+ * not happen), -1 ready's error.  Without a watch stream (it could not be
+ * opened) it looks every 200 ms. */
+#define WP_APP_WAIT_RECHECK_MS 1000
+typedef int (*wp_app_ready_fn)(wp_app_cluster *c, void *ctx, wp_err *err);
+int wp_app_wait_for(wp_app_cluster *c, wp_app_ready_fn ready, void *ctx, long limit_ms,
+                    wp_err *err);
 
 /* ---- TEST HOOK: crash injection ------------------------------------------
  * $WOLFPACK_TEST_DIE_AT=STEP ends the process (exit 137) before STEP

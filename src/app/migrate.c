@@ -5,7 +5,8 @@
  * A standalone install made before its node joined a cluster cannot take a
  * cluster-aware service pack.  The article's way out is: back up the
  * databases, remove the application from the other node, install it on the
- * cluster, restore the databases.  Here each of those is a step whose
+ * cluster, restore the databases.  Here each of those is a step (a table
+ * run by the step runner, steps.h) whose
  * completion is recorded in the cluster database (app.op {name, state}),
  * so a run that is killed at any point resumes where it stopped when run
  * again, or --rollback returns to the standalone install:
@@ -36,33 +37,18 @@
 
 #include "cluster.h"
 #include "cluster_internal.h"
+#include "steps.h"
 #include "../lib/model.h"
 #include "../lib/fs.h"
 #include "../lib/json.h"
 
-static const char *const steps[] = {"backup",    "remove-others", "install",
-                                    "restore",   "verify",        "register",
-                                    "resources", "files-others",  NULL};
-
-static int step_index(const char *name)
+/* The summary `wolfpack app show` gives of a migration in progress. */
+static void summary(const wp_app_run *run, const char *done, char *out, size_t size)
 {
-    for (int i = 0; name && steps[i]; i++)
-        if (strcmp(steps[i], name) == 0)
-            return i;
-    return -1;
-}
-
-static bool save_state(wp_app_cluster *c, json_t *st, const char *done, wp_err *err)
-{
-    char summary[200];
-    snprintf(summary, sizeof summary,
+    snprintf(out, size,
              "migrate into group %s: step %s done (run `wolfpack app "
              "migrate %s` again to go on, or --rollback)",
-             wp_json_str(st, "group"), done, wp_json_str(st, "app"));
-    json_object_set_new(st, "step", json_string(done));
-    json_object_set_new(st, "summary", json_string(summary));
-    return wp_app_change(c, "app.op",
-                         json_pack("{s:s, s:O}", "name", wp_json_str(st, "app"), "state", st), err);
+             wp_json_str(run->st, "group"), done, wp_json_str(run->st, "app"));
 }
 
 /* The clustered record the migration installs (parameters of the
@@ -106,9 +92,10 @@ static bool spec_of(const json_t *rec, wp_backup_spec *spec, wp_backup_db **dbs,
 
 /* ---- the steps --------------------------------------------------------------------- */
 
-static bool step_backup(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+static bool step_backup(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
-    (void)kit;
+    wp_app_cluster *c = run->c;
+    json_t *st = run->st;
     json_t *rec = wp_app_record_load(c->env, wp_json_str(st, "app"), err);
     if (!rec)
         return false;
@@ -132,15 +119,19 @@ static bool step_backup(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err
     return ok;
 }
 
-static bool step_remove_others(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+static bool step_remove_others(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
-    (void)kit;
+    wp_app_cluster *c = run->c;
+    json_t *st = run->st;
     return wp_app_tasks_everywhere(c, wp_json_str(st, "app"), "remove",
                                    json_pack("{s:s}", "app", wp_json_str(st, "app")), err);
 }
 
-static bool step_install(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+static bool step_install(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
+    wp_app_cluster *c = run->c;
+    json_t *st = run->st;
+    const wp_kit *kit = run->ctx;
     json_t *local = wp_app_record_load(c->env, wp_json_str(st, "app"), NULL);
     const char *mode = wp_json_str(local, "mode");
     bool ok = true;
@@ -179,18 +170,27 @@ static bool with_clustered_spec(wp_app_cluster *c, json_t *st, const wp_kit *kit
     return ok;
 }
 
-static bool step_restore(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+static bool step_restore(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
+    wp_app_cluster *c = run->c;
+    json_t *st = run->st;
+    const wp_kit *kit = run->ctx;
     return with_clustered_spec(c, st, kit, true, err);
 }
 
-static bool step_verify(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+static bool step_verify(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
+    wp_app_cluster *c = run->c;
+    json_t *st = run->st;
+    const wp_kit *kit = run->ctx;
     return with_clustered_spec(c, st, kit, false, err);
 }
 
-static bool step_register(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+static bool step_register(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
+    wp_app_cluster *c = run->c;
+    json_t *st = run->st;
+    const wp_kit *kit = run->ctx;
     json_t *rec = clustered_record(c, st, kit, err);
     bool ok = rec &&
               wp_app_change(c, "app.register",
@@ -204,8 +204,11 @@ static bool step_register(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_e
     return ok;
 }
 
-static bool step_resources(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+static bool step_resources(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
+    wp_app_cluster *c = run->c;
+    json_t *st = run->st;
+    const wp_kit *kit = run->ctx;
     json_t *rec = clustered_record(c, st, kit, err);
     json_t *a = rec ? wp_app_group_assess_one(c, wp_json_str(st, "group"), err) : NULL;
     bool ok = a && wp_app_create_resources(c, rec, a, true, err);
@@ -214,17 +217,26 @@ static bool step_resources(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_
     return ok;
 }
 
-static bool step_files_others(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err)
+static bool step_files_others(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
-    (void)kit;
+    wp_app_cluster *c = run->c;
+    json_t *st = run->st;
     return wp_app_tasks_everywhere(c, wp_json_str(st, "app"), "files",
                                    json_pack("{s:s}", "app", wp_json_str(st, "app")), err);
 }
 
-typedef bool (*step_fn)(wp_app_cluster *c, json_t *st, const wp_kit *kit, wp_err *err);
-static const step_fn step_fns[] = {step_backup,    step_remove_others, step_install,
-                                   step_restore,   step_verify,        step_register,
-                                   step_resources, step_files_others};
+/* The migration, step by step (steps.h runs them). */
+static const wp_app_step steps[] = {
+    {.name = "backup", .action = step_backup},
+    {.name = "remove-others", .action = step_remove_others},
+    {.name = "install", .action = step_install},
+    {.name = "restore", .action = step_restore},
+    {.name = "verify", .action = step_verify},
+    {.name = "register", .action = step_register},
+    {.name = "resources", .action = step_resources},
+    {.name = "files-others", .action = step_files_others},
+    {.name = NULL},
+};
 
 /* ---- start, resume, roll back ------------------------------------------------------ */
 
@@ -269,7 +281,8 @@ static json_t *new_state(wp_app_cluster *c, const char *app, const char *group, 
     return st;
 }
 
-static bool run_steps(wp_app_cluster *c, json_t *st, wp_err *err)
+/* Run (fresh: start) the migration of state st. */
+static bool run_steps(wp_app_cluster *c, json_t *st, bool fresh, wp_err *err)
 {
     wp_kit *kit = wp_kit_load(wp_json_str(st, "kit"), err);
     if (!kit) {
@@ -277,16 +290,17 @@ static bool run_steps(wp_app_cluster *c, json_t *st, wp_err *err)
                     wp_json_str(st, "kit"));
         return false;
     }
-    bool ok = true;
-    for (int i = step_index(wp_json_str(st, "step")) + 1; ok && steps[i]; i++) {
-        wp_app_test_die(steps[i], false);
-        fprintf(c->out, "step %d of 8: %s\n", i + 1, steps[i]);
-        fflush(c->out);
-        ok = step_fns[i](c, st, kit, err);
-        if (ok)
-            wp_app_test_die(steps[i], true);
-        ok = ok && save_state(c, st, steps[i], err);
-    }
+    wp_app_run run = {.c = c,
+                      .name = wp_json_str(st, "app"),
+                      .steps = steps,
+                      .st = st,
+                      .ctx = kit,
+                      .summary = summary};
+    bool ok = !fresh || wp_app_steps_begin(&run, err);
+    if (ok && fresh)
+        fprintf(c->out, "Migrating %s %s into group %s (backup %s)\n", run.name,
+                wp_json_str(st, "version"), wp_json_str(st, "group"), wp_json_str(st, "backup"));
+    ok = ok && wp_app_steps_run(&run, err) && wp_app_steps_end(&run, err);
     wp_kit_free(kit);
     return ok;
 }
@@ -336,7 +350,7 @@ static bool rollback(wp_app_cluster *c, json_t *st, wp_err *err)
     wp_kit_free(kit);
     if (ok)
         ok = wp_app_change(c, "app.op", json_pack("{s:s}", "name", app), err);
-    if (ok && step_index(wp_json_str(st, "step")) >= 1)
+    if (ok && wp_app_steps_index(steps, wp_json_str(st, "step")) >= 1)
         fprintf(c->out,
                 "  note: the other nodes' standalone installs were removed (their databases were "
                 "kept); install the kit there again: wolfpack app install %s\n",
@@ -430,11 +444,11 @@ bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
             return false;
         group = create->name;
     }
-    json_t *st = wp_app_call(c, "app.op.show", json_pack("{s:s}", "name", app), err);
-    if (!st)
+    json_t *st = NULL;
+    if (!wp_app_op_load(c, app, &st, err))
         return false;
-    if (json_is_null(st)) {
-        json_decref(st);
+    bool fresh = !st;
+    if (fresh) {
         if (back) {
             wp_errf(err, WP_E_NOTFOUND, "no migration of %s is in progress", app);
             wp_err_why(err, "the cluster database records none");
@@ -448,17 +462,10 @@ bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
             return false;
         }
         st = new_state(c, app, group, err);
-        if (!st ||
-            !wp_app_change(c, "app.op", json_pack("{s:s, s:O}", "name", app, "state", st), err)) {
-            json_decref(st);
+        if (!st)
             return false;
-        }
-        fprintf(c->out, "Migrating %s %s into group %s (backup %s)\n", app,
-                wp_json_str(st, "version"), wp_json_str(st, "group"), wp_json_str(st, "backup"));
     } else if (strcmp(wp_json_str(st, "op") ? wp_json_str(st, "op") : "", "migrate") != 0) {
-        wp_errf(err, WP_E_CONFLICT, "another operation on %s is in progress", app);
-        wp_err_why(err, "%s", wp_json_str(st, "summary") ? wp_json_str(st, "summary") : "?");
-        wp_err_todo(err, "finish it first");
+        wp_app_op_busy(app, st, "finish it first", err);
         json_decref(st);
         return false;
     } else if (strcasecmp(wp_json_str(st, "node"), c->node) != 0) {
@@ -473,9 +480,7 @@ bool wp_app_migrate(wp_app_cluster *c, const char *app, const char *group,
                 back ? "Rolling back" : "Resuming", app, wp_json_str(st, "group"),
                 wp_json_str(st, "step") ? wp_json_str(st, "step") : "(none)");
     }
-    bool ok = back ? rollback(c, st, err) : run_steps(c, st, err);
-    if (ok && !back)
-        ok = wp_app_change(c, "app.op", json_pack("{s:s}", "name", app), err);
+    bool ok = back ? rollback(c, st, err) : run_steps(c, st, fresh, err);
     json_decref(st);
     return ok;
 }

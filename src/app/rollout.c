@@ -21,7 +21,9 @@
  *
  * A cluster-wide lock (app.lock, holder NODE:PID) keeps two rollouts
  * apart; --force takes it from a holder that is dead, and says so (the
- * lock records "forced").  The state of the rollout is in the cluster
+ * lock records "forced").  The steps are a table run by the step runner
+ * (steps.h), from the plan sp apply built once (wp_app_sp_plan, sp.c).
+ * The state of the rollout is in the cluster
  * database (app.op) after every step, so an interrupted rollout resumes
  * when the same service pack is applied again (--force to take the dead
  * run's lock), or --rollback undoes it from wherever it stopped, after the
@@ -39,28 +41,19 @@
 
 #include "cluster.h"
 #include "cluster_internal.h"
+#include "steps.h"
 #include "../lib/clock.h"
 #include "../lib/json.h"
 
-static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err);
-
-static const char *const steps[] = {"update-target", "offline", "restrict",    "move", "upgrade",
-                                    "records",       "online",  "update-rest", "lift", NULL};
-
-static int step_index(const char *name)
-{
-    for (int i = 0; name && steps[i]; i++)
-        if (strcmp(steps[i], name) == 0)
-            return i;
-    return -1;
-}
-
 typedef struct rollout {
     wp_app_cluster *c;
+    wp_app_sp_plan *plan; /* built once by sp apply */
     const wp_kit *sp;
     const wp_app_rollout_opts *o;
-    json_t *st;     /* the state (app.op) */
-    json_t *report; /* [{node, what, result}] */
+    json_t *st;          /* the state (app.op) */
+    json_t *report;      /* [{node, what, result}] */
+    const json_t *names; /* the application's resources (while the steps run) */
+    const json_t *rec;   /* the new version's record (while the steps run) */
 } rollout;
 
 static void note(rollout *r, const char *node, const char *what, const char *result)
@@ -69,17 +62,14 @@ static void note(rollout *r, const char *node, const char *what, const char *res
         r->report, json_pack("{s:s, s:s, s:s}", "node", node, "what", what, "result", result));
 }
 
-static bool save(rollout *r, const char *done, wp_err *err)
+/* The summary `wolfpack app show` gives of a rollout in progress. */
+static void summary(const wp_app_run *run, const char *done, char *out, size_t size)
 {
-    char summary[256];
-    snprintf(summary, sizeof summary,
+    const rollout *r = run->ctx;
+    snprintf(out, size,
              "service pack %s %s: step %s done (apply it again to resume, with --force if the "
              "run that held the lock is dead; or undo it with --rollback)",
              r->sp->name, r->sp->version, done);
-    json_object_set_new(r->st, "step", json_string(done));
-    json_object_set_new(r->st, "summary", json_string(summary));
-    return wp_app_change(r->c, "app.op",
-                         json_pack("{s:s, s:O}", "name", r->sp->name, "state", r->st), err);
 }
 
 static json_t *sp_args(rollout *r, const char *kit)
@@ -151,15 +141,27 @@ static bool owner_is(rollout *r, const char *node)
     return is;
 }
 
+/* wp_app_wait_for: the group is on the node (group_on). */
+typedef struct group_on_watch {
+    rollout *r;
+    const char *node;
+    const json_t *names;
+} group_on_watch;
+
+static int group_there(wp_app_cluster *c, void *ctx, wp_err *err)
+{
+    const group_on_watch *w = ctx;
+    if (group_on(w->r, w->node, w->names, err))
+        return 1;
+    return err->code != WP_OK ? -1 : 0;
+}
+
 static bool wait_group_on(rollout *r, const char *node, const json_t *names, wp_err *err)
 {
-    long limit = wp_app_task_timeout_s() * 1000;
-    for (wp_app_poll p = {0}; p.waited_ms <= limit; wp_app_poll_next(&p)) {
-        if (group_on(r, node, names, err))
-            return true;
-        if (err->code != WP_OK)
-            return false;
-    }
+    group_on_watch w = {.r = r, .node = node, .names = names};
+    int there = wp_app_wait_for(r->c, group_there, &w, wp_app_task_timeout_s() * 1000, err);
+    if (there != 0)
+        return there > 0;
     wp_errf(err, WP_E_UNAVAILABLE, "group %s did not come online on %s",
             wp_json_str(r->st, "group"), node);
     wp_err_why(err, "waited for its address, name and disk there");
@@ -197,135 +199,152 @@ static bool request_offline(rollout *r, const json_t *names, wp_err *err)
     return true;
 }
 
-static bool run_step(rollout *r, int i, const json_t *names, json_t *rec, wp_err *err)
+static bool step_update_target(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
-    const char *target = wp_json_str(r->st, "target");
-    switch (i) {
-    case 0:
-        return update_node(r, target, err);
-    case 1:
-        return request_offline(r, names, err);
-    case 2:
-        return set_owners(r, target, target, err);
-    case 3: /* the restriction may have moved it already */
-        if (owner_is(r, target) ||
-            wp_app_change(
-                r->c, "group.move",
-                json_pack("{s:s, s:s}", "name", wp_json_str(r->st, "group"), "to", target), err))
-            return true;
-        if (!owner_is(r, target)) /* the move was refused and it is not there */
-            return false;
-        wp_err_clear(err); /* refused because the restriction had moved it meanwhile */
+    return update_node(run->ctx, wp_app_step_node(run, s), err);
+}
+
+static bool step_offline(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    const rollout *r = run->ctx;
+    return request_offline(run->ctx, r->names, err);
+}
+
+static bool step_restrict(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    const char *target = wp_app_step_node(run, s);
+    return set_owners(run->ctx, target, target, err);
+}
+
+static bool step_move(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    rollout *r = run->ctx;
+    const char *target = wp_app_step_node(run, s);
+    if (owner_is(r, target) || /* the restriction may have moved it already */
+        wp_app_change(r->c, "group.move",
+                      json_pack("{s:s, s:s}", "name", wp_json_str(r->st, "group"), "to", target),
+                      err))
         return true;
-    case 4: { /* retried: the disk may still be settling on the new owner */
-        json_t *a = json_pack("{s:s, s:s, s:s}", "app", r->sp->name, "kit", r->sp->dir, "backup",
-                              wp_json_str(r->st, "backup"));
-        bool ok = false;
-        for (int k = 0; !ok && k <= r->o->retries; k++) {
-            if (k)
-                fprintf(r->c->out, "  retrying the upgrade on %s (%d of %d)\n", target, k,
-                        r->o->retries);
-            wp_err_clear(err); /* each attempt starts clean */
-            long t0 = wp_clock_ms();
-            ok = wait_group_on(r, target, names, err);
-            long t1 = wp_clock_ms();
-            ok = ok && wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
-            if (ok)
-                fprintf(r->c->out,
-                        "  group %s online on %s after %ld ms; backup, verify and upgrade "
-                        "there took %ld ms\n",
-                        wp_json_str(r->st, "group"), target, t1 - t0, wp_clock_ms() - t1);
-        }
-        json_decref(a);
+    if (!owner_is(r, target)) /* the move was refused and it is not there */
+        return false;
+    wp_err_clear(err); /* refused because the restriction had moved it meanwhile */
+    return true;
+}
+
+/* Retried (the runner): the disk may still be settling on the new owner. */
+static bool step_upgrade(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    rollout *r = run->ctx;
+    const char *target = wp_app_step_node(run, s);
+    json_t *a = json_pack("{s:s, s:s, s:s}", "app", r->sp->name, "kit", r->sp->dir, "backup",
+                          wp_json_str(r->st, "backup"));
+    long t0 = wp_clock_ms();
+    bool ok = wait_group_on(r, target, r->names, err);
+    long t1 = wp_clock_ms();
+    ok = ok && wp_app_task_on(r->c, target, r->sp->name, "sp-upgrade", a, err);
+    if (ok)
+        fprintf(r->c->out,
+                "  group %s online on %s after %ld ms; backup, verify and upgrade "
+                "there took %ld ms\n",
+                wp_json_str(r->st, "group"), target, t1 - t0, wp_clock_ms() - t1);
+    json_decref(a);
+    if (ok || run->attempt + 1 >= run->attempts) /* the last attempt */
         note(r, target, "databases", ok ? "backed up, verified, upgraded once" : "FAILED");
-        return ok;
-    }
-    case 5:
-        return wp_app_change(r->c, "app.register",
-                             json_pack("{s:s, s:O}", "name", r->sp->name, "record", rec), err) &&
-               wp_app_update_resources(r->c, rec, err);
-    case 6:
-        return wp_app_resources_to(r->c, names, true, err);
-    case 7: {
-        int failed = 0;
-        size_t k;
-        json_t *n;
-        json_array_foreach(json_object_get(r->st, "rest"), k, n)
-        {
-            wp_err one = {0};
-            if (!update_node(r, json_string_value(n), &one) && ++failed > r->o->max_failed) {
-                wp_errf(err, WP_E_IO, "%d node(s) failed, more than --max-failed-nodes %d", failed,
-                        r->o->max_failed);
-                wp_err_why(err, "the last: %s", one.what);
-                wp_err_todo(err, "fix the nodes in the report, then apply the service pack "
-                                 "again to resume (--force if the lock is held by this dead run)");
-                return false;
-            }
+    return ok;
+}
+
+static bool step_records(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    rollout *r = run->ctx;
+    return wp_app_change(r->c, "app.register",
+                         json_pack("{s:s, s:O}", "name", r->sp->name, "record", r->rec), err) &&
+           wp_app_update_resources(r->c, r->rec, err);
+}
+
+static bool step_online(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    const rollout *r = run->ctx;
+    return wp_app_resources_to(r->c, r->names, true, err);
+}
+
+static bool step_update_rest(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    rollout *r = run->ctx;
+    int failed = 0;
+    size_t k;
+    json_t *n;
+    json_array_foreach(json_object_get(r->st, "rest"), k, n)
+    {
+        wp_err one = {0};
+        if (!update_node(r, json_string_value(n), &one) && ++failed > r->o->max_failed) {
+            wp_errf(err, WP_E_IO, "%d node(s) failed, more than --max-failed-nodes %d", failed,
+                    r->o->max_failed);
+            wp_err_why(err, "the last: %s", one.what);
+            wp_err_todo(err, "fix the nodes in the report, then apply the service pack "
+                             "again to resume (--force if the lock is held by this dead run)");
+            return false;
         }
-        return true;
     }
-    case 8:
-        return set_owners(r, wp_json_str(r->st, "old_possible"),
-                          wp_json_str(r->st, "old_preferred"), err);
-    }
-    return false;
+    return true;
+}
+
+static bool step_lift(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    rollout *r = run->ctx;
+    return set_owners(r, wp_json_str(r->st, "old_possible"), wp_json_str(r->st, "old_preferred"),
+                      err);
+}
+
+/* The rollout, step by step (steps.h runs them); "target" in the state is
+ * the node updated first, which gets the group. */
+static const wp_app_step steps[] = {
+    {.name = "update-target",
+     .node_key = "target",
+     .action = step_update_target,
+     .plan = "update the program files on %s (it does not own the group)"},
+    {.name = "offline", .action = step_offline, .plan = "take the application's resources offline"},
+    {.name = "restrict",
+     .node_key = "target",
+     .action = step_restrict,
+     .plan = "restrict the group's owners to %s"},
+    {.name = "move", .node_key = "target", .action = step_move, .plan = "move the group to %s"},
+    {.name = "upgrade",
+     .node_key = "target",
+     .action = step_upgrade,
+     .retry = true,
+     .retry_fmt = "  retrying the upgrade on %s (%d of %d)\n",
+     .plan = "on %s: verified backup, upgrade the databases once"},
+    {.name = "records",
+     .action = step_records,
+     .plan = "record the new version, the resources' new commands"},
+    {.name = "online", .action = step_online, .plan = "bring the application's resources online"},
+    {.name = "update-rest",
+     .node_key = "rest",
+     .action = step_update_rest,
+     .plan = "update the program files on %s"},
+    {.name = "lift", .action = step_lift, .plan = "put the group's owner lists back"},
+    {.name = NULL},
+};
+
+/* The runner for this rollout's steps. */
+static wp_app_run runner(rollout *r)
+{
+    return (wp_app_run){.c = r->c,
+                        .name = r->sp->name,
+                        .steps = steps,
+                        .st = r->st,
+                        .retries = r->o->retries,
+                        .ctx = r,
+                        .summary = summary};
 }
 
 /* ---- plan, start, resume ------------------------------------------------------------ */
 
-int wp_app_rollout_candidates(wp_app_cluster *c, const json_t *cur, wp_err *err)
+static json_t *new_state(rollout *r, wp_err *err)
 {
-    json_t *g =
-        wp_app_call(c, "group.show", json_pack("{s:s}", "name", wp_json_str(cur, "group")), err);
-    json_t *others = g ? order_nodes(c, g, err) : NULL;
-    int n = others ? (int)json_array_size(others) : -1;
-    json_decref(others);
-    json_decref(g);
-    return n;
-}
-
-/* Up nodes other than the owner, in preferred order, then by name. */
-static json_t *order_nodes(wp_app_cluster *c, const json_t *group, wp_err *err)
-{
-    json_t *st = wp_app_call(c, "status", NULL, err);
-    if (!st)
-        return NULL;
-    const char *owner = wp_json_str(group, "owner");
-    const char *pref = wp_json_str(json_object_get(group, "policy"), "preferred_owners");
-    json_t *out = json_array();
-    size_t i, j;
-    json_t *n, *m;
-    for (int pass = 0; pass < 2; pass++) {
-        json_array_foreach(json_object_get(st, "nodes"), i, n)
-        {
-            const char *name = wp_json_str(n, "name");
-            bool up = false;
-            json_array_foreach(json_object_get(st, "members"), j, m) up =
-                up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
-            bool preferred = false;
-            if (pref && *pref) {
-                char buf[1024];
-                snprintf(buf, sizeof buf, ",%s,", pref);
-                char key[128];
-                snprintf(key, sizeof key, ",%s,", name);
-                preferred = strcasestr(buf, key) != NULL;
-            }
-            if (!up || (owner && strcasecmp(owner, name) == 0) || preferred != (pass == 0))
-                continue;
-            json_array_append_new(out, json_string(name));
-        }
-    }
-    json_decref(st);
-    return out;
-}
-
-static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
-{
-    json_t *g =
-        wp_app_call(r->c, "group.show", json_pack("{s:s}", "name", wp_json_str(cur, "group")), err);
-    json_t *others = g ? order_nodes(r->c, g, err) : NULL;
+    const json_t *cur = r->plan->cur, *g = r->plan->group, *others = r->plan->others;
     json_t *st = NULL;
-    if (others && json_array_size(others) > 0) {
+    if (json_array_size(others) > 0) {
         char backup[PATH_MAX], dir[PATH_MAX];
         wp_app_path(r->c->env, "/var/lib/wolfpack/app-backups", dir, sizeof dir);
         snprintf(backup, sizeof backup, "%.3900s/%.40s-%.32s-before-%.32s-%lld.tar.zst", dir,
@@ -344,43 +363,23 @@ static json_t *new_state(rollout *r, const json_t *cur, wp_err *err)
             "old_preferred",
             wp_json_str(pol, "preferred_owners") ? wp_json_str(pol, "preferred_owners") : "",
             "backup", backup);
-    } else if (others) {
+    } else {
         wp_errf(err, WP_E_CONFLICT, "no other node is up to update first");
         wp_err_why(err, "a rolling service pack updates a node that does not own group %s first",
                    wp_json_str(cur, "group"));
         wp_err_todo(err, "bring another node up, or apply it in a single run on the owner: "
                          "wolfpack app sp apply SP --single");
     }
-    json_decref(others);
-    json_decref(g);
     return st;
 }
 
-static void print_plan(FILE *out, const json_t *st, int from)
+static void print_plan(rollout *r, int from)
 {
-    fprintf(out, "Plan: %s %s -> %s in group %s\n", wp_json_str(st, "app"), wp_json_str(st, "from"),
-            wp_json_str(st, "to"), wp_json_str(st, "group"));
-    const char *t = wp_json_str(st, "target");
-    char rest[512] = "";
-    size_t i;
-    json_t *n;
-    json_array_foreach(json_object_get(st, "rest"), i, n)
-        snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s", i ? ", " : "",
-                 json_string_value(n));
-    const char *what[] = {"update the program files on %s (it does not own the group)",
-                          "take the application's resources offline",
-                          "restrict the group's owners to %s",
-                          "move the group to %s",
-                          "on %s: verified backup, upgrade the databases once",
-                          "record the new version, the resources' new commands",
-                          "bring the application's resources online",
-                          "update the program files on %s",
-                          "put the group's owner lists back"};
-    for (int k = from; k < 9; k++) {
-        char line[700];
-        snprintf(line, sizeof line, what[k], k == 7 ? rest : t);
-        fprintf(out, "  %d. %s\n", k + 1, line);
-    }
+    const json_t *st = r->st;
+    fprintf(r->c->out, "Plan: %s %s -> %s in group %s\n", wp_json_str(st, "app"),
+            wp_json_str(st, "from"), wp_json_str(st, "to"), wp_json_str(st, "group"));
+    wp_app_run plan = runner(r);
+    wp_app_steps_plan(&plan, from, r->c->out);
 }
 
 static void print_report(rollout *r)
@@ -477,7 +476,7 @@ static bool old_records(rollout *r, const json_t *cur, const char *old_kit, wp_e
  * and the resources online. */
 static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
 {
-    int done = step_index(wp_json_str(r->st, "step"));
+    int done = wp_app_steps_index(steps, wp_json_str(r->st, "step"));
     const char *old_kit =
         wp_json_str(r->st, "old_kit") ? wp_json_str(r->st, "old_kit") : wp_json_str(cur, "kit");
     if (done >= 4 && !wp_json_str(r->st, "old_kit")) {
@@ -486,7 +485,7 @@ static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
         wp_err_todo(err, "apply the service pack again to finish the rollout");
         return false;
     }
-    json_t *names = wp_app_resource_names(cur);
+    const json_t *names = r->plan->names;
     bool ok = done < 3 || wp_app_resources_to(r->c, names, false, err);
     ok = ok && (done < 3 || restore_databases(r, old_kit, err));
     ok = ok && (done < 4 || old_records(r, cur, old_kit, err));
@@ -498,60 +497,44 @@ static bool roll_back(rollout *r, const json_t *cur, wp_err *err)
     ok = ok &&
          set_owners(r, wp_json_str(r->st, "old_possible"), wp_json_str(r->st, "old_preferred"),
                     err) &&
-         wp_app_resources_to(r->c, names, true, err) &&
-         wp_app_change(r->c, "app.op", json_pack("{s:s}", "name", r->sp->name), err);
-    json_decref(names);
+         wp_app_resources_to(r->c, names, true, err);
+    wp_app_run over = runner(r);
+    ok = ok && wp_app_steps_end(&over, err);
     if (ok)
         fprintf(r->c->out, "OK: rolled back the service pack; %s %s runs as before\n", r->sp->name,
                 wp_json_str(r->st, "from"));
     return ok;
 }
 
-static bool run(rollout *r, const json_t *cur, wp_err *err)
+static bool run(rollout *r, wp_err *err)
 {
-    json_t *names = wp_app_resource_names(cur);
-    json_t *rec = wp_app_sp_record(r->c, r->sp, cur, err);
-    bool ok = rec != NULL;
-    for (int i = step_index(wp_json_str(r->st, "step")) + 1; ok && steps[i]; i++) {
-        fprintf(r->c->out, "step %d of 9: %s\n", i + 1, steps[i]);
-        fflush(r->c->out);
-        wp_app_test_die(steps[i], false);
-        ok = run_step(r, i, names, rec, err);
-        if (ok)
-            wp_app_test_die(steps[i], true);
-        ok = ok && save(r, steps[i], err);
-    }
-    json_decref(rec);
-    json_decref(names);
-    return ok;
+    r->names = r->plan->names;
+    r->rec = wp_app_sp_plan_record(r->c, r->plan, err);
+    wp_app_run steps_run = runner(r);
+    return r->rec && wp_app_steps_run(&steps_run, err) && wp_app_steps_end(&steps_run, err);
 }
 
-bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
-                    const wp_app_rollout_opts *o, wp_err *err)
+bool wp_app_rollout(wp_app_cluster *c, wp_app_sp_plan *p, const wp_app_rollout_opts *o, wp_err *err)
 {
-    rollout r = {.c = c, .sp = sp, .o = o, .report = json_array()};
-    r.st = wp_app_call(c, "app.op.show", json_pack("{s:s}", "name", sp->name), err);
-    bool ok = r.st != NULL;
-    bool resume = ok && json_is_object(r.st);
-    if (resume && (strcmp(wp_json_str(r.st, "op"), "rollout") != 0 ||
-                   strcmp(wp_json_str(r.st, "to"), sp->version))) {
-        wp_errf(err, WP_E_CONFLICT, "another operation on %s is in progress", sp->name);
-        wp_err_why(err, "%s", wp_json_str(r.st, "summary") ? wp_json_str(r.st, "summary") : "?");
-        wp_err_todo(err, "finish it (or roll it back) first");
-        ok = false;
+    const wp_kit *sp = p->sp;
+    const json_t *cur = p->cur;
+    rollout r = {.c = c, .plan = p, .sp = sp, .o = o, .report = json_array()};
+    bool ok = wp_app_op_load(c, sp->name, &r.st, err);
+    bool resume = ok && r.st;
+    const char *op = wp_json_str(r.st, "op"), *to = wp_json_str(r.st, "to");
+    if (resume && (!op || strcmp(op, "rollout") != 0 || !to || strcmp(to, sp->version) != 0)) {
+        ok = wp_app_op_busy(sp->name, r.st, "finish it (or roll it back) first", err);
     } else if (ok && !resume && o->rollback) {
         wp_errf(err, WP_E_NOTFOUND, "no rollout of %s is in progress", sp->name);
         wp_err_why(err, "the cluster database records none");
         wp_err_todo(err, "nothing to roll back");
         ok = false;
     } else if (ok && !resume) {
-        json_decref(r.st);
-        r.st = wp_app_version_ok(sp, wp_json_str(cur, "version"), err) ? new_state(&r, cur, err)
-                                                                       : NULL;
+        r.st = wp_app_version_ok(sp, wp_json_str(cur, "version"), err) ? new_state(&r, err) : NULL;
         ok = r.st != NULL;
     }
     if (ok && o->plan) {
-        print_plan(c->out, r.st, resume ? step_index(wp_json_str(r.st, "step")) + 1 : 0);
+        print_plan(&r, resume ? wp_app_steps_index(steps, wp_json_str(r.st, "step")) + 1 : 0);
         json_decref(r.st);
         json_decref(r.report);
         return true;
@@ -562,13 +545,11 @@ bool wp_app_rollout(wp_app_cluster *c, const wp_kit *sp, const json_t *cur,
                 wp_json_str(r.st, "step") ? wp_json_str(r.st, "step") : "(none)");
     bool locked = ok && take_lock(&r, err);
     ok = locked;
+    wp_app_run begin = runner(&r);
     if (ok && !resume)
-        ok = wp_app_change(c, "app.op", json_pack("{s:s, s:O}", "name", sp->name, "state", r.st),
-                           err);
+        ok = wp_app_steps_begin(&begin, err);
     if (ok)
-        ok = o->rollback ? roll_back(&r, cur, err) : run(&r, cur, err);
-    if (ok && !o->rollback)
-        ok = wp_app_change(c, "app.op", json_pack("{s:s}", "name", sp->name), err);
+        ok = o->rollback ? roll_back(&r, cur, err) : run(&r, err);
     if (locked)
         release_lock(&r);
     if (!o->rollback && json_array_size(r.report))

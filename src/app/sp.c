@@ -14,6 +14,10 @@
  * app migrate`.  Without a terminal, --group answers the question; no
  * answer is an error, never a wait.
  *
+ * On a clustered install the plan is built once (wp_app_sp_plan: the
+ * record, its group, the nodes in update order, the new record) and passed
+ * to the rolling update (rollout.c) or the single run.
+ *
  * On a clustered install (single run, this node owns the group): the
  * application's resources go offline, a verified backup of its databases
  * is taken (on the shared disk), the new program files are put here, the
@@ -163,15 +167,17 @@ static bool explain_standalone(wp_app_cluster *c, const json_t *local, const jso
 
 /* ---- the upgrade -------------------------------------------------------------- */
 
-static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t *old, wp_err *err)
+static bool upgrade_clustered(wp_app_cluster *c, wp_app_sp_plan *p, wp_err *err)
 {
+    const wp_kit *sp = p->sp;
+    const json_t *old = p->cur;
     if (!wp_app_version_ok(sp, wp_json_str(old, "version"), err))
         return false;
     json_t *a = wp_app_group_checked(c, wp_json_str(old, "group"), err);
     bool ok = a && wp_app_must_own(c, a, err);
     json_decref(a);
-    json_t *rec = ok ? wp_app_sp_record(c, sp, old, err) : NULL;
-    json_t *names = wp_app_resource_names(old);
+    const json_t *rec = ok ? wp_app_sp_plan_record(c, p, err) : NULL;
+    const json_t *names = p->names;
     char file[PATH_MAX] = "";
     ok = rec != NULL;
     if (ok) {
@@ -216,8 +222,6 @@ static bool upgrade_clustered(wp_app_cluster *c, const wp_kit *sp, const json_t 
     if (ok)
         ok = wp_app_tasks_everywhere(c, sp->name, "sp-files", json_pack("{s:s}", "app", sp->name),
                                      err);
-    json_decref(names);
-    json_decref(rec);
     return ok;
 }
 
@@ -232,17 +236,17 @@ bool wp_app_sp_apply(wp_app_cluster *c, const wp_kit *sp, const char *group,
     }
     json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", sp->name), NULL);
     if (rec) {
-        int others =
-            o->single || o->plan || o->rollback ? 1 : wp_app_rollout_candidates(c, rec, err);
-        bool ok = others >= 0;
+        wp_app_sp_plan p;
+        bool ok = wp_app_sp_plan_build(c, sp, rec, &p, err);
+        size_t others = json_array_size(p.others);
         if (ok && !o->single && (others > 0 || o->plan || o->rollback))
-            ok = wp_app_rollout(c, sp, rec, o, err);
+            ok = wp_app_rollout(c, &p, o, err);
         else if (ok)
-            ok = upgrade_clustered(c, sp, rec, err);
+            ok = upgrade_clustered(c, &p, err);
         if (ok && !o->plan && !o->rollback)
             fprintf(c->out, "OK: applied %s %s to the clustered install in group %s\n", sp->name,
-                    sp->version, wp_json_str(rec, "group"));
-        json_decref(rec);
+                    sp->version, wp_json_str(p.cur, "group"));
+        wp_app_sp_plan_free(&p);
         return ok;
     }
     json_t *local = wp_app_record_load(c->env, sp->name, err);

@@ -14,7 +14,7 @@
  *     wolfpack app migrate APP --group G | migrate APP [--rollback]
  *     wolfpack app migrate APP --create-group NAME --ip A/P --name HOST --disk DEV
  *                              --mountpoint M [--fstype T] [--mount-options OPTS]
- *     wolfpack app task-run ID        (wolfpackd runs it for a node task)
+ *     wolfpack app task-run ID        (a node task; wolfpackd runs wolfpack-task)
  *
  * Unlike the cluster verbs these work on the node itself (src/app): install
  * records below the install root ($WOLFPACK_APP_ROOT, default /), local
@@ -682,24 +682,16 @@ static int sub_migrate(wp_cli *cli, int argc, char **argv)
     return 0;
 }
 
+/* The older entry of a node task (the executor under --user still runs
+ * it): the same work as wolfpack-task (src/task/main.c). */
 static int sub_task_run(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_args a;
     int status;
-    wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "task ID", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "task ID", 1, &a, &status))
         return status;
     wp_err err = {0};
-    wp_app_cluster c;
-    if (!wp_app_cluster_open(&c, &env, cli->socket_opt, &err))
-        return wp_cli_fail(&err);
-    bool ok = wp_app_task_run(&c, a.pos[0], &err);
-    wp_app_cluster_close(&c);
-    if (!ok)
-        return wp_cli_fail(&err);
-    printf("OK: node task %s done\n", a.pos[0]);
-    return 0;
+    return wp_app_task_run_id(cli->socket_opt, a.pos[0], stdout, &err) ? 0 : wp_cli_fail(&err);
 }
 
 /* ---- start / stop ------------------------------------------------------------------------ */

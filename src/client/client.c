@@ -8,11 +8,13 @@
  * sending through SO_SNDTIMEO, the reply through wp_proto_recv_timeout, so
  * a daemon that is stuck gives an error instead of a hung command.  After
  * a timeout the connection is closed (it may be mid-frame); later calls on
- * it fail at once.
+ * it fail at once.  A watch stream (wp_client_watch) waits with poll()
+ * for the first byte of a frame; the daemon writes frames whole.
  */
 #include "client.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -248,4 +250,54 @@ void wp_client_close(wp_client *c)
     if (c->fd >= 0)
         close(c->fd);
     free(c);
+}
+
+bool wp_client_watch(wp_client *c, wp_err *err)
+{
+    json_t *r = wp_client_call(c, "watch", NULL, NULL, err);
+    json_decref(r);
+    return r != NULL;
+}
+
+/* A frame is waiting (timeout_ms 0: already queued): 1, none: 0, -1 err. */
+static int frame_ready(wp_client *c, long timeout_ms, wp_err *err)
+{
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    int n;
+    while ((n = poll(&p, 1, (int)timeout_ms)) < 0 && errno == EINTR)
+        ;
+    if (n < 0) {
+        wp_errf(err, WP_E_IO, "cannot wait on the watch stream of wolfpackd");
+        wp_err_why(err, "poll: %s", strerror(errno));
+        wp_err_todo(err, "run the command again");
+        return -1;
+    }
+    return n > 0;
+}
+
+int wp_client_watch_wait(wp_client *c, long timeout_ms, wp_err *err)
+{
+    if (c->fd < 0) {
+        wp_errf(err, WP_E_UNAVAILABLE, "the watch stream of wolfpackd was closed");
+        wp_err_why(err, "an earlier wait on it failed");
+        wp_err_todo(err, "open a new one");
+        return -1;
+    }
+    int got = 0;
+    for (long wait = timeout_ms < 0 ? 0 : timeout_ms;; wait = 0) {
+        int r = frame_ready(c, wait, err);
+        if (r <= 0)
+            return r < 0 ? -1 : got;
+        wp_err gone = {0};
+        json_t *ev = wp_proto_recv(c->fd, &gone);
+        if (!ev) { /* the stream ended: said now, or at the next wait */
+            close(c->fd);
+            c->fd = -1;
+            if (!got)
+                *err = gone;
+            return got ? 1 : -1;
+        }
+        json_decref(ev);
+        got = 1;
+    }
 }

@@ -7,7 +7,9 @@
  * --timeout), else $WOLFPACK_TIMEOUT, else WP_CLIENT_TIMEOUT seconds; 0
  * waits forever (docs/CLI.md, "Timeouts").  It bounds connect, send and
  * the wait for each reply; a call that times out fails with
- * WP_E_UNAVAILABLE and closes the connection.
+ * WP_E_UNAVAILABLE and closes the connection.  A connection may instead
+ * become a watch stream: its events wake a waiter at once (src/app waits
+ * on them for a state instead of sleeping and polling).
  */
 #ifndef WP_CLIENT_H
 #define WP_CLIENT_H
@@ -37,5 +39,13 @@ wp_client *wp_client_connect(const char *path, wp_err *err);
  * database version the reply was made at. */
 json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *version, wp_err *err);
 void wp_client_close(wp_client *c);
+
+/* Turn the connection into a watch stream (the `watch` op, docs/DAEMON.md):
+ * from then on it carries only event frames; do not call on it again. */
+bool wp_client_watch(wp_client *c, wp_err *err);
+/* Wait up to timeout_ms for events on a watch stream and read every frame
+ * queued: 1 when at least one came, 0 when none came in time, -1 when the
+ * stream ended (err says so; close it). */
+int wp_client_watch_wait(wp_client *c, long timeout_ms, wp_err *err);
 
 #endif

@@ -5,19 +5,22 @@
  *
  * The task is a replicated command, app.task {id, node, kind, args}
  * (src/db/db.h).  When a node applies one that names it, its wolfpackd
- * starts `wolfpack --socket SOCKET app task-run ID` in a child process of
- * its own session (the daemon's loop never blocks on it), with stdin from
- * /dev/null and its output in STATE_DIR/agents.log.  The child does the
- * work (src/app/cluster.c: wp_app_task_run) and answers with the command
+ * starts the node-task entry point `wolfpack-task --socket SOCKET ID`
+ * (src/task/main.c) in a child process of its own session (the daemon's
+ * loop never blocks on it), with stdin from /dev/null and its output in
+ * STATE_DIR/agents.log.  The child does the work (src/app/tasks.c:
+ * wp_app_task_run) and answers with the command
  * app.task.done {id, node, result, error}; the daemon does not wait for it
  * and the child reaper (events.c) reaps it.  A task that names this node
  * and is still pending when the node becomes ready (it was down when the
  * task came) is started then.  Running a task twice is harmless: the
  * runner does nothing for a task that is not pending any more.
  *
- * The `wolfpack` program is the one beside wolfpackd's own executable, or
- * $WOLFPACK_CLI when set.  Under --user the root executor starts it
- * (request apptask.run, src/daemon/privexec.c), as root, the same way.
+ * The wolfpack-task program is the one beside wolfpackd's own executable,
+ * or $WOLFPACK_TASK when set; when only $WOLFPACK_CLI is set (as before
+ * wolfpack-task existed) that wolfpack runs it as `app task-run ID`.
+ * Under --user the root executor starts it (request apptask.run,
+ * src/daemon/privexec.c), as root, with `wolfpack app task-run ID`.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,11 +35,17 @@
 
 #include "daemon.h"
 
-/* The wolfpack CLI to run tasks with, into out. */
-static bool cli_path(char *out, size_t size)
+/* The program to run a task with, into out: wolfpack-task ($WOLFPACK_TASK,
+ * else beside this executable); *cli: it is a $WOLFPACK_CLI given alone. */
+static bool task_path(char *out, size_t size, bool *cli)
 {
-    const char *env = getenv("WOLFPACK_CLI");
-    if (env && env[0] == '/') {
+    const char *task = getenv("WOLFPACK_TASK"), *env = getenv("WOLFPACK_CLI");
+    *cli = !(task && task[0] == '/') && env && env[0] == '/';
+    if (task && task[0] == '/') {
+        snprintf(out, size, "%s", task);
+        return true;
+    }
+    if (*cli) {
         snprintf(out, size, "%s", env);
         return true;
     }
@@ -45,7 +54,7 @@ static bool cli_path(char *out, size_t size)
     if (n <= 0)
         return false;
     self[n] = '\0';
-    snprintf(out, size, "%s/wolfpack", dirname(self));
+    snprintf(out, size, "%s/wolfpack-task", dirname(self));
     return access(out, X_OK) == 0;
 }
 
@@ -58,7 +67,8 @@ static void remote_started(wp_daemon *d, bool ok, const wp_err *err)
 
 static void spawn(wp_daemon *d, const char *id)
 {
-    char cli[PATH_MAX];
+    char prog[PATH_MAX];
+    bool cli = false;
     wp_err err = {0};
     if (d->privsep) { /* root's work: the executor runs it */
         if (wp_privsep_apptask_run(d, id, remote_started, &err))
@@ -67,10 +77,10 @@ static void spawn(wp_daemon *d, const char *id)
             wp_log_err(LOG_ERR, "apptask: cannot start a node task", &err);
         return;
     }
-    if (!cli_path(cli, sizeof cli)) {
+    if (!task_path(prog, sizeof prog, &cli)) {
         qb_log(LOG_ERR,
-               "apptask: cannot run node task %s: no wolfpack program beside wolfpackd "
-               "(set WOLFPACK_CLI)",
+               "apptask: cannot run node task %s: no wolfpack-task program beside wolfpackd "
+               "(install it there, or set WOLFPACK_TASK)",
                id);
         return;
     }
@@ -96,10 +106,13 @@ static void spawn(wp_daemon *d, const char *id)
         }
         for (int fd = 3; fd < 1024; fd++)
             close(fd);
-        execl(cli, cli, "--socket", sock, "app", "task-run", id, (char *)NULL);
+        if (cli)
+            execl(prog, prog, "--socket", sock, "app", "task-run", id, (char *)NULL);
+        else
+            execl(prog, prog, "--socket", sock, id, (char *)NULL);
         _exit(127);
     }
-    qb_log(LOG_INFO, "apptask: node task %s started (pid %d)", id, (int)pid);
+    qb_log(LOG_INFO, "apptask: node task %s started (pid %d): %s", id, (int)pid, prog);
 }
 
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args)

@@ -183,11 +183,23 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 check "the daemon ran the task: ok" [ "$state" = ok ]
+check "through the node-task entry point wolfpack-task, not the CLI" \
+    grep -q "node task t1 started (pid [0-9]*): .*/wolfpack-task\$" "$DLOG"
+check "which reported it in agents.log" grep -q "OK: node task t1 done" "$STATE/agents.log"
 check "the program files are on the node" test -x "$ROOT/opt/demo/bin/recordstore"
 check "the node's record is the clustered one" \
     jq -e '.mode == "clustered" and .group == "full"' "$ROOT/var/lib/wolfpack/apps/demo.json"
 call '{"op":"app.task.done","args":{"id":"t1","node":"n1","result":"ok"}}'
 check "a task is done only once" jq -e '.error.code == "conflict"' "$OUT"
+
+# ---- wolfpack-task by hand: a usage error, a task that is done already ------------------------
+TASKPROG=$(dirname "$WOLFPACK")/wolfpack-task
+rc=0
+"$TASKPROG" >"$TMP/task.out" 2>&1 || rc=$?
+check "wolfpack-task without a task id: usage error (exit 2)" [ "$rc" -eq 2 ]
+check "  naming its usage" grep -q "usage: wolfpack-task \[--socket PATH\] TASK-ID" "$TMP/task.out"
+check "wolfpack-task on a task done already does nothing" "$TASKPROG" --socket "$SOCK" t1
+check "app task-run (the executor's entry) still works" wp app task-run t1
 
 # ---- unregister ----------------------------------------------------------------------------------
 call '{"op":"app.unregister","args":{"name":"demo"}}'

@@ -3,8 +3,10 @@
  * the socket path rules, the connect errors (no socket, nobody listening),
  * and wp_client_call against a small fake daemon run in a child process
  * (ok reply with version, error reply, a daemon that closes without a
- * reply, a daemon that never answers: the reply timeout), and the rules of
- * the timeout's value (--timeout text, $WOLFPACK_TIMEOUT, default).
+ * reply, a daemon that never answers: the reply timeout), the rules of
+ * the timeout's value (--timeout text, $WOLFPACK_TIMEOUT, default), and
+ * a watch stream (events wake the waiter, queued ones are all read, its
+ * end is said).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,26 +100,95 @@ static void serve(int c)
     }
 }
 
-static void fake_daemon(int lfd)
+/* A watch: the reply, two events; then (hold) the stream stays open until
+ * the client goes, or it ends at once. */
+static void serve_watch(int c, bool hold)
 {
-    for (;;) {
+    wp_err err = {0};
+    json_t *req = wp_proto_recv(c, &err);
+    json_t *reply = wp_proto_reply_ok(json_pack("{s:b}", "watching", 1), 7);
+    wp_proto_send(c, reply, &err);
+    for (int i = 0; i < 2; i++) {
+        json_t *ev = json_pack("{s:s, s:i, s:s}", "event", "applied", "version", 8 + i, "op",
+                               "resource.report");
+        wp_proto_send(c, ev, &err);
+        json_decref(ev);
+    }
+    char byte;
+    while (hold && read(c, &byte, 1) > 0)
+        ;
+    json_decref(reply);
+    json_decref(req);
+}
+
+static void fake_daemon(int lfd, bool watch)
+{
+    for (int n = 0;; n++) {
         int c = accept(lfd, NULL, NULL);
         if (c < 0)
             break;
-        serve(c);
+        if (watch)
+            serve_watch(c, n == 0);
+        else
+            serve(c);
         close(c);
     }
     _exit(0);
 }
 
-static void start_fake(fixture *f)
+static void start_fake_daemon(fixture *f, bool watch)
 {
     int lfd = listen_on(f->path);
     f->server = fork();
     assert_true(f->server >= 0);
     if (f->server == 0)
-        fake_daemon(lfd);
+        fake_daemon(lfd, watch);
     close(lfd);
+}
+
+static void start_fake(fixture *f)
+{
+    start_fake_daemon(f, false);
+}
+
+/* Wait on c until a wait returns other than 1; how many returned 1. */
+static int wakes(wp_client *c, long timeout_ms, int *last, wp_err *err)
+{
+    int n = 0;
+    while ((*last = wp_client_watch_wait(c, timeout_ms, err)) == 1 && n < 10)
+        n++;
+    return n;
+}
+
+/* Two events on a stream that stays open: they wake the waiter (once or
+ * twice, by how they arrive), then a wait finds nothing (0) and no error.
+ * On a stream that ends after its events, the wait that sees the end says
+ * so (-1, unavailable). */
+static void test_watch(void **state)
+{
+    fixture *f = *state;
+    wp_err err = {0};
+    int last = 0;
+    start_fake_daemon(f, true);
+
+    wp_client *c = wp_client_connect(f->path, &err);
+    assert_non_null(c);
+    assert_true(wp_client_watch(c, &err));
+    assert_int_equal(wp_client_watch_wait(c, 10000, &err), 1);
+    int more = wakes(c, 300, &last, &err);
+    assert_true(more <= 1);
+    assert_int_equal(last, 0);
+    assert_int_equal(err.code, WP_OK);
+    wp_client_close(c);
+
+    c = wp_client_connect(f->path, &err);
+    assert_non_null(c);
+    assert_true(wp_client_watch(c, &err));
+    int n = wakes(c, 10000, &last, &err);
+    assert_true(n >= 1 && n <= 2);
+    assert_int_equal(last, -1);
+    assert_int_equal(err.code, WP_E_UNAVAILABLE);
+    wp_client_close(c);
 }
 
 static void test_socket_path(void **state)
@@ -306,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_call_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_timeout_warns, setup, teardown),
         cmocka_unit_test(test_timeout_value),
+        cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,135 @@
+/*
+ * tasks.c -- the node tasks of `wolfpack app` (cluster.h): what one node
+ * asks another to do through the cluster database (app.task {id, node,
+ * kind, args}).  The task's node runs it through wp_app_task_run (its
+ * wolfpackd starts the node-task entry point, src/app/task_main.c), which
+ * looks the kind up in one table and reports app.task.done.
+ *
+ * The table sits above cluster.c (talking to wolfpackd, files on this
+ * node) and upgrade.c (the service pack's tasks): those two never call
+ * each other's task code.  A new kind of node task is one row here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cluster.h"
+#include "cluster_internal.h"
+#include "../lib/json.h"
+
+/* files {app}: the program files of the cluster record's kit, here. */
+static bool task_files(wp_app_cluster *c, const json_t *args, wp_err *err)
+{
+    const char *app = wp_json_str(args, "app");
+    json_t *rec = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
+    if (!rec)
+        return false;
+    wp_kit *kit = wp_kit_load(wp_json_str(rec, "kit"), err);
+    bool ok = kit && wp_app_put_program_files(c->env, kit, err) &&
+              wp_app_save_local_copy(c, rec, err) &&
+              wp_app_change(c, "app.node",
+                            json_pack("{s:s, s:s, s:s}", "name", app, "node", c->node, "version",
+                                      wp_json_str(rec, "version")),
+                            err);
+    if (!kit)
+        wp_err_todo(err, "a kit must be at the same path on every node (%s)",
+                    wp_json_str(rec, "kit"));
+    wp_kit_free(kit);
+    json_decref(rec);
+    return ok;
+}
+
+/* sp-files {app, kit?, pre?, post?}: without a kit (an older node's task)
+ * it is the files task. */
+static bool task_sp_files(wp_app_cluster *c, const json_t *args, wp_err *err)
+{
+    return wp_json_str(args, "kit") ? wp_app_task_sp_files(c, args, err) : task_files(c, args, err);
+}
+
+/* remove {app}: the install on this node; not installed here is done. */
+static bool task_remove(wp_app_cluster *c, const json_t *args, wp_err *err)
+{
+    bool ok = wp_app_remove(c->env, wp_json_str(args, "app"), false, NULL, err);
+    if (!ok && err->code == WP_E_NOTFOUND) {
+        wp_err_clear(err);
+        ok = true; /* not installed on this node: nothing to remove */
+    }
+    return ok;
+}
+
+typedef struct node_task {
+    const char *kind;
+    bool (*run)(wp_app_cluster *c, const json_t *args, wp_err *err);
+} node_task;
+
+static const node_task node_tasks[] = {
+    {"files", task_files},
+    {"remove", task_remove},
+    {"sp-files", task_sp_files},
+    {"sp-upgrade", wp_app_task_sp_upgrade},
+    {"sp-restore", wp_app_task_sp_restore},
+    {NULL, NULL},
+};
+
+static const node_task *task_kind(const char *kind)
+{
+    for (const node_task *k = node_tasks; kind && k->kind; k++)
+        if (strcmp(k->kind, kind) == 0)
+            return k;
+    return NULL;
+}
+
+/* Do task t's work here; false with work. */
+static bool task_work(wp_app_cluster *c, const char *id, const json_t *t, wp_err *work)
+{
+    const json_t *args = json_object_get(t, "args");
+    const node_task *k = task_kind(wp_json_str(t, "kind"));
+    if (!wp_json_str(args, "app")) {
+        wp_errf(work, WP_E_INVALID, "node task %s names no application", id);
+        return false;
+    }
+    if (!k) {
+        wp_errf(work, WP_E_INVALID, "unknown node task kind %s", wp_json_str(t, "kind"));
+        return false;
+    }
+    return k->run(c, args, work);
+}
+
+bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
+{
+    json_t *t = wp_app_call(c, "app.task.show", json_pack("{s:s}", "id", id), err);
+    if (!t)
+        return false;
+    if (strcasecmp(wp_json_str(t, "node"), c->node) != 0 ||
+        strcmp(wp_json_str(t, "state"), "pending") != 0) {
+        json_decref(t);
+        return true; /* not ours, or done already: nothing to do */
+    }
+    wp_err work = {0};
+    bool ok = task_work(c, id, t, &work);
+    char text[1000];
+    snprintf(text, sizeof text, "%s%s%s", work.what, work.why[0] ? ": " : "", work.why);
+    json_t *done =
+        json_pack("{s:s, s:s, s:s}", "id", id, "node", c->node, "result", ok ? "ok" : "failed");
+    if (!ok)
+        json_object_set_new(done, "error", json_string(text));
+    bool reported = wp_app_change(c, "app.task.done", done, err);
+    json_decref(t);
+    if (!ok)
+        *err = work;
+    return ok && reported;
+}
+
+bool wp_app_task_run_id(const char *socket_path, const char *id, FILE *out, wp_err *err)
+{
+    wp_app_env env;
+    wp_app_cluster c;
+    if (!wp_app_env_init(&env, NULL, err) || !wp_app_cluster_open(&c, &env, socket_path, err))
+        return false;
+    c.out = out;
+    bool ok = wp_app_task_run(&c, id, err);
+    wp_app_cluster_close(&c);
+    if (ok)
+        fprintf(out, "OK: node task %s done\n", id);
+    return ok;
+}
