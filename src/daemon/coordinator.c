@@ -37,6 +37,7 @@
 #include "../sched/sched.h"
 #include "daemon.h"
 #include "../lib/clock.h"
+#include "../lib/json.h"
 
 #define INCIDENTS_KEEP 200
 #define SAME_ACTIONS_HOLD_MS 2000
@@ -98,7 +99,7 @@ static const json_t *db_group(const json_t *groups, const char *name)
 
     json_array_foreach(groups, i, g)
     {
-        const char *n = json_string_value(json_object_get(g, "name"));
+        const char *n = wp_json_str(g, "name");
         if (n && strcmp(n, name) == 0)
             return g;
     }
