@@ -17,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lib/json.h"
+
 static char *place_key(const char *group)
 {
     size_t n = strlen(group) + sizeof "place:";
@@ -96,9 +98,8 @@ bool db_constraint_prefer(wp_db *db, const char *group, const char *node, const 
 bool db_op_group_ban(wp_db *db, const json_t *args, wp_err *err)
 {
     json_int_t until;
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
-    char *node =
-        name ? db_node_name(db, json_string_value(json_object_get(args, "node")), err) : NULL;
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
+    char *node = name ? db_node_name(db, wp_json_str(args, "node"), err) : NULL;
     json_t *rec = node && until_ok(args, &until, err) ? place_read(db, name, err) : NULL;
     bool ok = rec != NULL;
     if (ok) {
@@ -118,7 +119,7 @@ bool db_op_group_ban(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_group_clear(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
     json_t *empty = name ? json_object() : NULL;
     bool ok = empty && place_write(db, name, empty, err);
     json_decref(empty);
@@ -158,7 +159,7 @@ void db_constraints_sched(wp_db *db, const char *group, int64_t now, json_t *row
     const char *node;
     json_t *until;
     json_t *banned = json_array();
-    const char *want = json_string_value(json_object_get(prefer, "node"));
+    const char *want = wp_json_str(prefer, "node");
     if (want && in_force(json_object_get(prefer, "until"), now) && node_exists(db, want))
         json_object_set_new(row, "prefer", json_string(want));
     json_object_foreach(json_object_get(rec, "ban"), node, until)

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lib/json.h"
+
 static char *record_key(const char *resource)
 {
     size_t n = strlen(resource) + sizeof "failures:";
@@ -117,7 +119,7 @@ json_t *db_failure_counts(wp_db *db, const char *resource)
 json_t *db_failure_sched(wp_db *db, const char *resource, const char *node, bool *stop_failed)
 {
     json_t *rec = record_read(db, resource, NULL);
-    const char *stopped = json_string_value(json_object_get(rec, "stop_failed"));
+    const char *stopped = wp_json_str(rec, "stop_failed");
     *stop_failed = stopped && node && strcasecmp(stopped, node) == 0;
     json_t *times = node ? json_object_get(json_object_get(rec, "nodes"), node) : NULL;
     json_t *out = json_is_array(times) ? json_copy(times) : json_array();

@@ -10,6 +10,7 @@
  */
 #include "db_internal.h"
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 
 #include <stdlib.h>
@@ -205,7 +206,7 @@ static json_t *resource_read(wp_db *db, const char *name, wp_err *err)
     }
     if (!r)
         return oom(err, NULL);
-    const char *stored = json_string_value(json_object_get(r, "name"));
+    const char *stored = wp_json_str(r, "name");
     json_t *deps =
         name_list(db, "SELECT dep FROM dependency WHERE res = ?1 ORDER BY dep", stored, err);
     json_t *users =
@@ -342,7 +343,7 @@ static json_t *groups_read(wp_db *db, const char *name, wp_err *err)
     json_t *g;
     json_array_foreach(list, i, g)
     {
-        const char *gname = json_string_value(json_object_get(g, "name"));
+        const char *gname = wp_json_str(g, "name");
         json_t *names = group_order(db, gname, err);
         json_t *place = db_constraints(db, gname);
         if (place)
@@ -419,7 +420,7 @@ json_t *wp_db_resource_list(wp_db *db, const char *group, wp_err *err)
     {
         if (!out)
             break;
-        if (!group_resources(db, json_string_value(json_object_get(g, "name")), out, err)) {
+        if (!group_resources(db, wp_json_str(g, "name"), out, err)) {
             json_decref(out);
             out = NULL;
         }
