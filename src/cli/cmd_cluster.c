@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/json.h"
 #include "cli.h"
 
 #if __has_include("cluster_setup.h")
@@ -51,9 +52,9 @@ static void print_cluster(const json_t *c, FILE *out)
         json_array_foreach(nodes, i, n)
         {
             char id[32];
-            const char *row[] = {json_string_value(json_object_get(n, "name")),
+            const char *row[] = {wp_json_str(n, "name"),
                                  wp_cli_text(json_object_get(n, "id"), id, sizeof id),
-                                 json_string_value(json_object_get(n, "address"))};
+                                 wp_json_str(n, "address")};
             wp_table_add(t, row);
         }
         fprintf(out, "\nNodes:\n");
