@@ -102,27 +102,14 @@ static bool some_node_can(const json_t *st, const json_t *g, const char *leaving
     return false;
 }
 
-static const json_t *find_named(const json_t *list, const char *name)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        const char *n = wp_json_str(v, "name");
-        if (n && strcasecmp(n, name) == 0)
-            return v;
-    }
-    return NULL;
-}
-
 bool wp_cli_move_possible(wp_cli *cli, const char *group, const char *to, wp_err *err)
 {
     json_t *st = wp_cli_call(cli, "status", NULL, NULL, err);
     if (!st)
         return false;
-    const json_t *g = find_named(json_object_get(st, "groups"), group);
+    const json_t *g = wp_json_find(json_object_get(st, "groups"), "name", group);
     const char *owner = wp_json_str(g, "owner");
-    const json_t *n = to ? find_named(json_object_get(st, "nodes"), to) : NULL;
+    const json_t *n = to ? wp_json_find(json_object_get(st, "nodes"), "name", to) : NULL;
     char why[1024];
     bool ok = true;
     if (!g || (to && !n)) {

@@ -149,26 +149,13 @@ static bool possible_here(const json_t *group, const char *node)
     return ok;
 }
 
-static const json_t *group_named(const json_t *groups, const char *name)
-{
-    size_t i;
-    const json_t *g;
-    json_array_foreach(groups, i, g)
-    {
-        const char *n = wp_json_str(g, "name");
-        if (n && strcasecmp(n, name) == 0)
-            return g;
-    }
-    return NULL;
-}
-
 /* Is this resource (a db resource object) a disk we keep a watcher for? */
 static bool watched(const json_t *r, const json_t *groups, const char *me)
 {
     const char *type = wp_json_str(r, "type");
     const char *group = wp_json_str(r, "group");
     const char *device = wp_json_str(json_object_get(r, "props"), "device");
-    const json_t *g = group ? group_named(groups, group) : NULL;
+    const json_t *g = group ? wp_json_find(groups, "name", group) : NULL;
     return type && strcmp(type, wp_rtype_name(WP_RT_DISK)) == 0 && device && *device && g &&
            possible_here(g, me);
 }
