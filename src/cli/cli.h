@@ -161,6 +161,10 @@ bool wp_cli_parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int 
 bool wp_cli_parse_sub_doc(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
                           const char *usage, const char *doc, const char *what, int want,
                           wp_cli_args *a, int *status);
+/* SUB without arguments or options (list, show): read op, printed as
+ * wp_cli_show does. */
+int wp_cli_show_all(wp_cli *cli, int argc, char **argv, const char *op, const char *usage,
+                    wp_cli_printer print_human);
 /* SUB NAME (no options): read op {name}, printed as wp_cli_show does. */
 int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                       const char *usage, wp_cli_printer print_human);

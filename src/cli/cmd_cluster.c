@@ -65,11 +65,7 @@ static void print_cluster(const json_t *c, FILE *out)
 
 static int cluster_show(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_show, "argument", 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "cluster.show", NULL, print_cluster);
+    return wp_cli_show_all(cli, argc, argv, "cluster.show", usage_show, print_cluster);
 }
 
 static int cluster_create(wp_cli *cli, int argc, char **argv)

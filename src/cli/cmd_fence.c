@@ -184,11 +184,7 @@ static int fence_create(wp_cli *cli, int argc, char **argv)
 
 static int fence_list(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_list, NULL, 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "fence.list", NULL, print_list);
+    return wp_cli_show_all(cli, argc, argv, "fence.list", usage_list, print_list);
 }
 
 static int fence_show(wp_cli *cli, int argc, char **argv)

@@ -179,11 +179,7 @@ static int group_show(wp_cli *cli, int argc, char **argv)
 
 static int group_list(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, NULL, 0, usage_list, 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "group.list", NULL, print_list);
+    return wp_cli_show_all(cli, argc, argv, "group.list", usage_list, print_list);
 }
 
 /* online / offline: one NAME, the op records the target. */

@@ -72,11 +72,7 @@ static void print_one(const json_t *n, FILE *out)
 
 static int node_list(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_list, "node NAME", 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "node.list", NULL, print_list);
+    return wp_cli_show_all(cli, argc, argv, "node.list", usage_list, print_list);
 }
 
 static int node_show(wp_cli *cli, int argc, char **argv)

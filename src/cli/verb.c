@@ -9,6 +9,8 @@
  *   wp_cli_parse_sub    a subcommand's options, --help, and the count of
  *                       positional arguments (none, or one NAME / DEVICE);
  *                       wp_cli_parse_sub_doc adds a paragraph to --help
+ *   wp_cli_show_all     SUB alone (list, show): a read op without
+ *                       arguments, printed
  *   wp_cli_show_named   SUB NAME: a read op {name}, printed
  *   wp_cli_change_named SUB NAME: the name checked locally, then a change
  *                       op {name} acknowledged "Noun NAME: what"
@@ -74,6 +76,16 @@ bool wp_cli_parse_sub_doc(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, 
         return false;
     }
     return true;
+}
+
+int wp_cli_show_all(wp_cli *cli, int argc, char **argv, const char *op, const char *usage,
+                    wp_cli_printer print_human)
+{
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, NULL, 0, &a, &status))
+        return status;
+    return wp_cli_show(cli, op, NULL, print_human);
 }
 
 /* SUB NAME without options: parse, answer --help, insist on one NAME. */
