@@ -1,8 +1,9 @@
 /*
- * wire.h -- the two steps the raw protocol test tools (wpcall.c,
- * wpconns.c) share: connect to wolfpackd's Unix socket, and read exactly
- * N bytes of a frame within a timeout.  Header-only (static functions), as
- * every test tool is built from its one .c file and libwolfpack.
+ * wire.h -- what the raw protocol test tools share: connect to
+ * wolfpackd's Unix socket (wpcall.c, wpconns.c, wpload.c), and read
+ * exactly N bytes of a frame within a timeout (wpcall.c, wpconns.c).
+ * Header-only (static functions), as every test tool is built from its one
+ * .c file and libwolfpack.
  */
 #ifndef WP_TEST_WIRE_H
 #define WP_TEST_WIRE_H
