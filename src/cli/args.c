@@ -6,9 +6,10 @@
  * over argv, collecting option values and positional arguments, and
  * refuses anything it does not know, abbreviations included.  "--json" and
  * "--help" are understood everywhere.  main.c reads the global options
- * with it too (up to the verb), cluster_setup.c those of cluster create.  KEY=VALUE pairs become
- * JSON objects for the "props" and "policy" arguments of the IPC requests, checked locally with the
- * model's validators so a typo is reported before the daemon is asked.
+ * with it too (up to the verb), cluster_setup.c those of cluster create.
+ * KEY=VALUE pairs become JSON objects for the "props" and "policy"
+ * arguments of the IPC requests, checked locally with the model's
+ * validators so a typo is reported before the daemon is asked.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -98,6 +99,8 @@ static bool take(wp_cli *cli, int ch, const char *word, wp_cli_opt *opts, int no
         cli->json = true;
         return spelled_out(word, "--json") || unknown_option(word, err);
     case ':': /* a value option as the last word */
+        if (optopt < OPT_BASE || optopt >= OPT_BASE + nopts)
+            return unknown_option(word, err);
         wp_errf(err, WP_E_INVALID, "option %s needs a value", opts[optopt - OPT_BASE].name);
         wp_err_todo(err, "write '%s VALUE'", opts[optopt - OPT_BASE].name);
         return false;
