@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/json.h"
+
 #define FENCE_PATH_DEFAULT "/usr/sbin:/sbin:/usr/local/sbin"
 #define FENCE_VALUE_MAX 1024
 
@@ -463,7 +465,7 @@ char *wp_fence_stdin(const char *action, const char *plug, const json_t *props)
             keys[b - 1] = t;
         }
     for (i = 0; ok && i < n; i++) {
-        const char *val = json_string_value(json_object_get(props, keys[i]));
+        const char *val = wp_json_str(props, keys[i]);
         ok = !val || append(&buf, &len, keys[i], val);
     }
     free(keys);

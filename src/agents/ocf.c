@@ -40,6 +40,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "../lib/json.h"
+
 #define WP_OCF_ROOT "/usr/lib/ocf"
 #define WP_OCF_RSCTMP "/run/resource-agents" /* the agents' default HA_RSCTMP */
 #define WP_OCF_META_MAX (1 << 20)
@@ -338,7 +340,7 @@ typedef struct ocfa {
 
 static bool ocfa_resolve(const wp_agent_ctx *ctx, ocfa *a, wp_err *err)
 {
-    const char *agent = json_string_value(json_object_get(ctx->props, "agent"));
+    const char *agent = wp_json_str(ctx->props, "agent");
     if (!wp_ocf_agent_parse(agent, a->provider, a->type, err))
         return false;
     snprintf(a->path, sizeof a->path, "%s/resource.d/%s/%s", WP_OCF_ROOT, a->provider, a->type);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 #include "app.h"
 #include "backup_dir.h"
@@ -95,7 +96,7 @@ static bool keep_secrets(plan *p, wp_err *err)
     for (size_t i = 0; i < kit->nparams; i++) {
         wp_kit_secret kind = kit->params[i].secret;
         const char *name = kit->params[i].name;
-        const char *value = json_string_value(json_object_get(p->params, name));
+        const char *value = wp_json_str(p->params, name);
         if (kind == WP_KIT_SECRET_NONE || !value)
             continue;
         if (!p->secrets)
@@ -510,11 +511,10 @@ bool wp_app_remove(const wp_app_env *env, const char *app, bool purge, json_t **
     }
     size_t i;
     json_t *f;
-    json_array_foreach(json_object_get(rec, "files"), i, f)
-        unlink(json_string_value(json_object_get(f, "path")));
+    json_array_foreach(json_object_get(rec, "files"), i, f) unlink(wp_json_str(f, "path"));
     /* A clustered install's databases live on the group's shared disk: a
      * node never deletes them on its own. */
-    const char *mode = json_string_value(json_object_get(rec, "mode"));
+    const char *mode = wp_json_str(rec, "mode");
     if (mode && strcmp(mode, WP_APP_MODE_CLUSTERED) == 0)
         purge = false;
     /* Purge deletes a database only when the record says this install
@@ -524,7 +524,7 @@ bool wp_app_remove(const wp_app_env *env, const char *app, bool purge, json_t **
     json_t *left = json_array();
     json_array_foreach(json_object_get(rec, "databases"), i, f)
     {
-        const char *path = json_string_value(json_object_get(f, "path"));
+        const char *path = wp_json_str(f, "path");
         if (purge && listed(made, path))
             remove_db(path);
         else

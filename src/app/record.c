@@ -15,6 +15,7 @@
 #include "../client/client.h"
 #include "app.h"
 #include "../lib/fs.h"
+#include "../lib/json.h"
 #include "secret.h"
 
 #define RECORD_DIR "/var/lib/wolfpack/apps"
@@ -87,7 +88,7 @@ json_t *wp_app_record_load(const wp_app_env *env, const char *app, wp_err *err)
 
 bool wp_app_record_save(const wp_app_env *env, const json_t *record, wp_err *err)
 {
-    const char *app = json_string_value(json_object_get(record, "app"));
+    const char *app = wp_json_str(record, "app");
     char path[PATH_MAX], dir[PATH_MAX];
     wp_app_record_path(env, app, path, sizeof path);
     snprintf(dir, sizeof dir, "%s" RECORD_DIR, env->root);
@@ -124,8 +125,7 @@ bool wp_app_record_delete(const wp_app_env *env, const char *app, wp_err *err)
 
 static int by_app(const void *a, const void *b)
 {
-    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "app")),
-                  json_string_value(json_object_get(*(json_t *const *)b, "app")));
+    return strcmp(wp_json_str(*(json_t *const *)a, "app"), wp_json_str(*(json_t *const *)b, "app"));
 }
 
 json_t *wp_app_record_list(const wp_app_env *env, wp_err *err)
@@ -175,10 +175,10 @@ bool wp_app_backup_spec(const json_t *record, wp_backup_spec *spec, wp_backup_db
     json_t *d;
     json_array_foreach(list, i, d)
     {
-        (*dbs)[i].name = json_string_value(json_object_get(d, "name"));
-        (*dbs)[i].path = json_string_value(json_object_get(d, "path"));
+        (*dbs)[i].name = wp_json_str(d, "name");
+        (*dbs)[i].path = wp_json_str(d, "path");
         /* records written before kinds were recorded: the kind on disk */
-        const char *kind = json_string_value(json_object_get(d, "kind"));
+        const char *kind = wp_json_str(d, "kind");
         (*dbs)[i].kind = !kind                            ? WP_BACKUP_KIND_AUTO
                          : strcmp(kind, "directory") == 0 ? WP_BACKUP_KIND_DIRECTORY
                                                           : WP_BACKUP_KIND_FILE;
@@ -187,15 +187,15 @@ bool wp_app_backup_spec(const json_t *record, wp_backup_spec *spec, wp_backup_db
             wp_errf(err, WP_E_CORRUPT,
                     "the install record of %s lists a database without "
                     "name or path",
-                    json_string_value(json_object_get(record, "app")));
+                    wp_json_str(record, "app"));
             wp_err_todo(err, "reinstall the application (its databases stay)");
             free(*dbs);
             *dbs = NULL;
             return false;
         }
     }
-    *spec = (wp_backup_spec){.app = json_string_value(json_object_get(record, "app")),
-                             .version = json_string_value(json_object_get(record, "version")),
+    *spec = (wp_backup_spec){.app = wp_json_str(record, "app"),
+                             .version = wp_json_str(record, "version"),
                              .dbs = *dbs,
                              .ndbs = n};
     return true;
@@ -209,7 +209,7 @@ bool wp_app_node_in_cluster(const char *socket_path)
         return false;
     json_t *st = wp_client_call(c, "status", NULL, NULL, &err);
     wp_client_close(c);
-    const char *transport = json_string_value(json_object_get(st, "transport"));
+    const char *transport = wp_json_str(st, "transport");
     bool clustered = transport && strcmp(transport, "corosync") == 0;
     json_decref(st);
     return clustered;

@@ -44,8 +44,18 @@ typedef struct wp_cli_args {
     bool help; /* --help or -h was given */
 } wp_cli_args;
 
-/* Parse argv (after the verb words).  --json sets cli->json; --help sets
- * out->help.  Unknown options and repeated single options are refused. */
+/* Read argv with getopt_long: the options in opts (each spelled out in
+ * full, "--name VALUE" or "--name=VALUE" for a value option), --help/-h
+ * (sets out->help) and, when cli is not NULL, --json (sets cli->json); the
+ * other words go to out->pos ("--" ends the options).  up_to_word stops at
+ * the first word that is not an option (the global options before the
+ * verb) and returns its index; otherwise options and words mix and it
+ * returns argc.  -1 with err set on an unknown option, a missing value or
+ * a value for an option that takes none. */
+int wp_cli_getopt(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, bool up_to_word,
+                  wp_cli_args *out, wp_err *err);
+/* Parse argv (after the verb words) with wp_cli_getopt: options and
+ * positional arguments in any order. */
 bool wp_cli_parse(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts, wp_cli_args *out,
                   wp_err *err);
 /* The option named `name` in opts (it must be there). */
@@ -151,6 +161,10 @@ bool wp_cli_parse_sub(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int 
 bool wp_cli_parse_sub_doc(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
                           const char *usage, const char *doc, const char *what, int want,
                           wp_cli_args *a, int *status);
+/* SUB without arguments or options (list, show): read op, printed as
+ * wp_cli_show does. */
+int wp_cli_show_all(wp_cli *cli, int argc, char **argv, const char *op, const char *usage,
+                    wp_cli_printer print_human);
 /* SUB NAME (no options): read op {name}, printed as wp_cli_show does. */
 int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                       const char *usage, wp_cli_printer print_human);

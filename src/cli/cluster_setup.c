@@ -30,6 +30,7 @@
 #include "../lib/err.h"
 #include "../lib/model.h"
 #include "../lib/fs.h"
+#include "cli.h"
 
 #define CS_DEFAULT_DIR "/etc/corosync"
 #define CS_AUTHKEY_BYTES 256
@@ -132,26 +133,6 @@ static bool add_node(setup_args *a, const char *word, wp_err *err)
     return true;
 }
 
-/* "--opt VALUE" or "--opt=VALUE": the value, advancing *i; NULL if absent. */
-static const char *option_value(int argc, char **argv, int *i, const char *opt, wp_err *err)
-{
-    size_t len = strlen(opt);
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (*i + 1 < argc)
-        return argv[++*i];
-    wp_errf(err, WP_E_INVALID, "%s needs a value", opt);
-    wp_err_why(err, "it was the last word of the command");
-    wp_err_todo(err, "see `wolfpack cluster create --help`");
-    return NULL;
-}
-
-static bool is_option(const char *word, const char *opt)
-{
-    size_t len = strlen(opt);
-    return strncmp(word, opt, len) == 0 && (word[len] == '\0' || word[len] == '=');
-}
-
 static bool parse_tls(setup_args *a, const char *v, wp_err *err)
 {
     if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
@@ -179,60 +160,83 @@ static bool check_tie_breaker(const setup_args *a, wp_err *err)
     return false;
 }
 
-static bool parse_one(setup_args *a, int argc, char **argv, int *i, wp_err *err)
+/* The options of cluster create, in the order wp_cli_getopt fills them. */
+enum {
+    O_FORCE,
+    O_WAIT_FOR_ALL,
+    O_LAST_MAN,
+    O_AUTO_TIE,
+    O_QDEVICE_ALGO,
+    O_QDEVICE_TLS,
+    O_QDEVICE,
+    O_NODE,
+    O_DIR,
+    O_IP,
+    O_TOKEN,
+    O_COUNT
+};
+
+/* The last value given for a single option, or NULL. */
+static const char *last(const wp_cli_opt *o)
 {
-    const char *w = argv[*i], *v;
-    if (strcmp(w, "--force") == 0) {
-        a->force = true;
-    } else if (strcmp(w, "--wait-for-all") == 0) {
-        a->quorum.wait_for_all = true;
-    } else if (strcmp(w, "--last-man-standing") == 0) {
-        a->quorum.last_man_standing = true;
-    } else if (strcmp(w, "--auto-tie-breaker") == 0) {
-        a->quorum.auto_tie_breaker = true;
-    } else if (is_option(w, "--qdevice-algorithm")) {
-        return (v = option_value(argc, argv, i, "--qdevice-algorithm", err)) &&
-               (a->quorum.qdevice_algo = v);
-    } else if (is_option(w, "--qdevice-tls")) {
-        return (v = option_value(argc, argv, i, "--qdevice-tls", err)) && parse_tls(a, v, err);
-    } else if (is_option(w, "--qdevice")) {
-        return (v = option_value(argc, argv, i, "--qdevice", err)) && (a->quorum.qdevice_host = v);
-    } else if (strcmp(w, "-h") == 0 || strcmp(w, "--help") == 0) {
-        a->help = true;
-    } else if (is_option(w, "--node")) {
-        return (v = option_value(argc, argv, i, "--node", err)) && add_node(a, v, err);
-    } else if (is_option(w, "--config-dir")) {
-        return (v = option_value(argc, argv, i, "--config-dir", err)) && (a->dir = v);
-    } else if (is_option(w, "--ip")) {
-        return (v = option_value(argc, argv, i, "--ip", err)) && (a->ip = v);
-    } else if (is_option(w, "--token")) {
-        return (v = option_value(argc, argv, i, "--token", err)) &&
-               parse_token(v, &a->token_ms, err);
-    } else if (w[0] == '-') {
-        wp_errf(err, WP_E_INVALID, "unknown option \"%.100s\"", w);
-        wp_err_why(err, "cluster create knows --node, --config-dir, --token, --ip, "
-                        "--wait-for-all, --last-man-standing, --auto-tie-breaker, --qdevice, "
-                        "--qdevice-algorithm, --qdevice-tls and --force");
+    return o->count ? o->values[o->count - 1] : NULL;
+}
+
+/* The words after "cluster create", read with wp_cli_getopt (cli.h). */
+static bool read_words(setup_args *a, int argc, char **argv, wp_err *err)
+{
+    wp_cli_opt o[O_COUNT] = {
+        [O_FORCE] = {.name = "--force"},
+        [O_WAIT_FOR_ALL] = {.name = "--wait-for-all"},
+        [O_LAST_MAN] = {.name = "--last-man-standing"},
+        [O_AUTO_TIE] = {.name = "--auto-tie-breaker"},
+        [O_QDEVICE_ALGO] = {.name = "--qdevice-algorithm", .has_value = true},
+        [O_QDEVICE_TLS] = {.name = "--qdevice-tls", .has_value = true},
+        [O_QDEVICE] = {.name = "--qdevice", .has_value = true},
+        [O_NODE] = {.name = "--node", .has_value = true},
+        [O_DIR] = {.name = "--config-dir", .has_value = true},
+        [O_IP] = {.name = "--ip", .has_value = true},
+        [O_TOKEN] = {.name = "--token", .has_value = true},
+    };
+    wp_cli_args w;
+    if (wp_cli_getopt(NULL, argc, argv, o, O_COUNT, false, &w, err) < 0) {
         wp_err_todo(err, "see `wolfpack cluster create --help`");
         return false;
-    } else if (a->cluster == NULL) {
-        a->cluster = w;
-    } else {
-        wp_errf(err, WP_E_INVALID, "unexpected word \"%.100s\"", w);
-        wp_err_why(err, "the cluster name is already \"%s\"", a->cluster);
+    }
+    a->help = w.help;
+    if (a->help)
+        return true;
+    a->force = o[O_FORCE].count > 0;
+    a->quorum.wait_for_all = o[O_WAIT_FOR_ALL].count > 0;
+    a->quorum.last_man_standing = o[O_LAST_MAN].count > 0;
+    a->quorum.auto_tie_breaker = o[O_AUTO_TIE].count > 0;
+    a->quorum.qdevice_algo = last(&o[O_QDEVICE_ALGO]);
+    a->quorum.qdevice_host = last(&o[O_QDEVICE]);
+    if (last(&o[O_DIR]))
+        a->dir = last(&o[O_DIR]);
+    a->ip = last(&o[O_IP]);
+    if (w.npos > 1) {
+        wp_errf(err, WP_E_INVALID, "unexpected word \"%.100s\"", w.pos[1]);
+        wp_err_why(err, "the cluster name is already \"%s\"", w.pos[0]);
         wp_err_todo(err, "give nodes with --node NAME=ADDRESS");
         return false;
     }
+    a->cluster = w.npos ? w.pos[0] : NULL;
+    if (last(&o[O_QDEVICE_TLS]) && !parse_tls(a, last(&o[O_QDEVICE_TLS]), err))
+        return false;
+    if (last(&o[O_TOKEN]) && !parse_token(last(&o[O_TOKEN]), &a->token_ms, err))
+        return false;
+    for (int i = 0; i < o[O_NODE].count; i++)
+        if (!add_node(a, o[O_NODE].values[i], err))
+            return false;
     return true;
 }
 
 static bool parse_args(setup_args *a, int argc, char **argv, wp_err *err)
 {
     a->dir = CS_DEFAULT_DIR;
-    for (int i = 0; i < argc; i++) {
-        if (!parse_one(a, argc, argv, &i, err))
-            return false;
-    }
+    if (!read_words(a, argc, argv, err))
+        return false;
     if (a->help)
         return true;
     if (a->cluster == NULL) {

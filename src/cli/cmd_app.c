@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/json.h"
 #include "../app/app.h"
 #include "../app/backup.h"
 #include "../app/cluster.h"
@@ -214,8 +215,7 @@ static int install_clustered(wp_cli *cli, const wp_app_env *env, const wp_kit *k
         size_t i;
         json_t *d;
         json_array_foreach(json_object_get(rec, "databases"), i, d)
-            printf("  %s at %s\n", json_string_value(json_object_get(d, "name")),
-                   json_string_value(json_object_get(d, "path")));
+            printf("  %s at %s\n", wp_json_str(d, "name"), wp_json_str(d, "path"));
     }
     json_decref(rec);
     return 0;
@@ -223,16 +223,12 @@ static int install_clustered(wp_cli *cli, const wp_app_env *env, const wp_kit *k
 
 static void print_install(const json_t *rec, const json_t *notes)
 {
-    printf("OK: installed %s %s (%s edition) standalone under %s\n",
-           json_string_value(json_object_get(rec, "app")),
-           json_string_value(json_object_get(rec, "version")),
-           json_string_value(json_object_get(rec, "edition")),
-           json_string_value(json_object_get(rec, "root")));
+    printf("OK: installed %s %s (%s edition) standalone under %s\n", wp_json_str(rec, "app"),
+           wp_json_str(rec, "version"), wp_json_str(rec, "edition"), wp_json_str(rec, "root"));
     size_t i;
     json_t *n;
     json_array_foreach(notes, i, n) printf("  %s\n", json_string_value(n));
-    printf("  start it with: wolfpack app start %s\n",
-           json_string_value(json_object_get(rec, "app")));
+    printf("  start it with: wolfpack app start %s\n", wp_json_str(rec, "app"));
 }
 
 static int sub_install(wp_cli *cli, int argc, char **argv)
@@ -315,10 +311,9 @@ static int sub_remove(wp_cli *cli, int argc, char **argv)
 
 static const char *where_text(const json_t *rec, char *buf, size_t size)
 {
-    const char *mode = json_string_value(json_object_get(rec, "mode"));
+    const char *mode = wp_json_str(rec, "mode");
     if (mode && strcmp(mode, WP_APP_MODE_CLUSTERED) == 0)
-        snprintf(buf, size, "clustered in group %s",
-                 json_string_value(json_object_get(rec, "group")));
+        snprintf(buf, size, "clustered in group %s", wp_json_str(rec, "group"));
     else
         snprintf(buf, size, "standalone");
     return buf;
@@ -332,7 +327,7 @@ static json_t *with_status(const wp_app_env *env, const json_t *rec, bool cluste
     json_t *svcs = wp_app_services_status(env, rec);
     json_object_set_new(out, "running", json_boolean(wp_app_any_running(env, rec)));
     json_object_set_new(out, "service_status", svcs);
-    const char *mode = json_string_value(json_object_get(rec, "mode"));
+    const char *mode = wp_json_str(rec, "mode");
     json_object_set_new(
         out, "standalone_on_cluster_node",
         json_boolean(cluster_node && mode && strcmp(mode, WP_APP_MODE_STANDALONE) == 0));
@@ -347,9 +342,8 @@ static const char *nodes_text(const json_t *rec, char *buf, size_t size)
     buf[0] = '\0';
     json_array_foreach(json_object_get(rec, "nodes"), i, n)
     {
-        int k = snprintf(buf + used, size - used, "%s%s %s", i ? ", " : "",
-                         json_string_value(json_object_get(n, "node")),
-                         json_string_value(json_object_get(n, "version")));
+        int k = snprintf(buf + used, size - used, "%s%s %s", i ? ", " : "", wp_json_str(n, "node"),
+                         wp_json_str(n, "version"));
         if (k < 0 || (size_t)k >= size - used)
             break;
         used += (size_t)k;
@@ -374,9 +368,9 @@ static void print_list(const json_t *list)
         const char *running = json_object_get(r, "running")
                                   ? (json_is_true(json_object_get(r, "running")) ? "yes" : "no")
                                   : "-";
-        const char *row[] = {json_string_value(json_object_get(r, "app")),
-                             json_string_value(json_object_get(r, "version")),
-                             json_string_value(json_object_get(r, "edition")),
+        const char *row[] = {wp_json_str(r, "app"),
+                             wp_json_str(r, "version"),
+                             wp_json_str(r, "edition"),
                              json_object_get(r, "error") ? "damaged record"
                                                          : where_text(r, where, sizeof where),
                              cl ? "(cluster)" : running,
@@ -400,8 +394,7 @@ static json_t *find_app(const json_t *list, const char *app)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(list, i, r) if (strcmp(json_string_value(json_object_get(r, "app")), app) ==
-                                       0) return r;
+    json_array_foreach(list, i, r) if (strcmp(wp_json_str(r, "app"), app) == 0) return r;
     return NULL;
 }
 
@@ -427,14 +420,14 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
     json_array_foreach(recs, i, r)
     {
         json_t *row = with_status(&env, r, cluster_node);
-        json_t *c = find_app(cl, json_string_value(json_object_get(r, "app")));
+        json_t *c = find_app(cl, wp_json_str(r, "app"));
         if (c)
             json_object_set(row, "cluster", c);
         json_array_append_new(out, row);
     }
     json_array_foreach(cl, i, r)
     {
-        if (find_app(recs, json_string_value(json_object_get(r, "app"))))
+        if (find_app(recs, wp_json_str(r, "app")))
             continue;
         json_t *row = json_deep_copy(r);
         json_object_set(row, "cluster", r);
@@ -456,31 +449,29 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
 static void print_show(const json_t *s)
 {
     char buf[256];
-    printf("Application %s:\n", json_string_value(json_object_get(s, "app")));
-    wp_cli_print_kv(stdout, 10, "version", json_string_value(json_object_get(s, "version")));
-    snprintf(buf, sizeof buf, "%s (%s)", json_string_value(json_object_get(s, "edition")),
+    printf("Application %s:\n", wp_json_str(s, "app"));
+    wp_cli_print_kv(stdout, 10, "version", wp_json_str(s, "version"));
+    snprintf(buf, sizeof buf, "%s (%s)", wp_json_str(s, "edition"),
              json_is_true(json_object_get(s, "clusterable")) ? "may be clustered"
                                                              : "standalone only");
     wp_cli_print_kv(stdout, 10, "edition", buf);
     wp_cli_print_kv(stdout, 10, "install", where_text(s, buf, sizeof buf));
-    wp_cli_print_kv(stdout, 10, "root", json_string_value(json_object_get(s, "root")));
-    wp_cli_print_kv(stdout, 10, "installed", json_string_value(json_object_get(s, "installed_at")));
+    wp_cli_print_kv(stdout, 10, "root", wp_json_str(s, "root"));
+    wp_cli_print_kv(stdout, 10, "installed", wp_json_str(s, "installed_at"));
     size_t i;
     json_t *d;
     json_array_foreach(json_object_get(s, "databases"), i, d)
     {
-        snprintf(buf, sizeof buf, "%s at %s", json_string_value(json_object_get(d, "name")),
-                 json_string_value(json_object_get(d, "path")));
+        snprintf(buf, sizeof buf, "%s at %s", wp_json_str(d, "name"), wp_json_str(d, "path"));
         wp_cli_print_kv(stdout, 10, i ? "" : "databases", buf);
     }
     json_array_foreach(json_object_get(s, "service_status"), i, d)
     {
         if (json_is_true(json_object_get(d, "running")))
-            snprintf(buf, sizeof buf, "%s running (supervisor pid %lld)",
-                     json_string_value(json_object_get(d, "name")),
+            snprintf(buf, sizeof buf, "%s running (supervisor pid %lld)", wp_json_str(d, "name"),
                      (long long)json_integer_value(json_object_get(d, "pid")));
         else
-            snprintf(buf, sizeof buf, "%s stopped", json_string_value(json_object_get(d, "name")));
+            snprintf(buf, sizeof buf, "%s stopped", wp_json_str(d, "name"));
         wp_cli_print_kv(stdout, 10, i ? "" : "services", buf);
     }
     if (json_is_true(json_object_get(s, "standalone_on_cluster_node")))
@@ -488,24 +479,22 @@ static void print_show(const json_t *s)
                "resources cannot be added to a cluster group, so a service pack cannot be\n"
                "applied to it as it is: it must first become a cluster install (back up its\n"
                "databases, remove it, install it with --cluster, restore the databases).\n",
-               json_string_value(json_object_get(s, "app")));
+               wp_json_str(s, "app"));
 }
 
 static void print_cluster_part(const json_t *cl, bool here)
 {
     char buf[512];
     if (!here) {
-        printf("Application %s (not installed on this node):\n",
-               json_string_value(json_object_get(cl, "app")));
-        wp_cli_print_kv(stdout, 10, "version", json_string_value(json_object_get(cl, "version")));
+        printf("Application %s (not installed on this node):\n", wp_json_str(cl, "app"));
+        wp_cli_print_kv(stdout, 10, "version", wp_json_str(cl, "version"));
         wp_cli_print_kv(stdout, 10, "install", where_text(cl, buf, sizeof buf));
         size_t i;
         json_t *d;
         json_array_foreach(json_object_get(cl, "databases"), i, d)
         {
-            snprintf(buf, sizeof buf, "%s at %s (on the group's disk)",
-                     json_string_value(json_object_get(d, "name")),
-                     json_string_value(json_object_get(d, "path")));
+            snprintf(buf, sizeof buf, "%s at %s (on the group's disk)", wp_json_str(d, "name"),
+                     wp_json_str(d, "path"));
             wp_cli_print_kv(stdout, 10, i ? "" : "databases", buf);
         }
     }
@@ -513,9 +502,7 @@ static void print_cluster_part(const json_t *cl, bool here)
     json_t *op = json_object_get(cl, "operation");
     if (json_is_object(op))
         wp_cli_print_kv(stdout, 10, "operation",
-                        json_string_value(json_object_get(op, "summary"))
-                            ? json_string_value(json_object_get(op, "summary"))
-                            : "in progress");
+                        wp_json_str(op, "summary") ? wp_json_str(op, "summary") : "in progress");
 }
 
 static int sub_show(wp_cli *cli, int argc, char **argv)
@@ -536,8 +523,7 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
         cl ? NULL
            : wp_cli_call(cli, "app.op.show", json_pack("{s:s}", "name", a.pos[0]), NULL, &cerr);
     if (json_is_object(op) && !rec && !cl) {
-        json_t *line =
-            json_pack("[s, s]", a.pos[0], json_string_value(json_object_get(op, "summary")));
+        json_t *line = json_pack("[s, s]", a.pos[0], wp_json_str(op, "summary"));
         wp_text_escape_json(line);
         printf("Application %s: not installed on this node; %s\n",
                json_string_value(json_array_get(line, 0)),
@@ -568,8 +554,7 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
         if (cl)
             print_cluster_part(cl, rec != NULL);
         else if (json_is_object(op))
-            wp_cli_print_kv(stdout, 10, "operation",
-                            json_string_value(json_object_get(op, "summary")));
+            wp_cli_print_kv(stdout, 10, "operation", wp_json_str(op, "summary"));
     }
     json_decref(op);
     json_decref(out);
@@ -831,15 +816,13 @@ static int sub_verify(wp_cli *cli, int argc, char **argv)
         wp_text_escape_json(info); /* the archive's manifest comes from outside */
         char *file = wp_text_escape(a.pos[0]);
         printf("OK: %s is a backup of %s %s made %s; every checksum matches\n", file ? file : "?",
-               json_string_value(json_object_get(info, "app")),
-               json_string_value(json_object_get(info, "version")),
-               json_string_value(json_object_get(info, "created")));
+               wp_json_str(info, "app"), wp_json_str(info, "version"),
+               wp_json_str(info, "created"));
         size_t i;
         json_t *f;
         json_array_foreach(json_object_get(info, "files"), i, f) printf(
-            "  %s  %lld bytes  sha256 %s\n", json_string_value(json_object_get(f, "database")),
-            (long long)json_integer_value(json_object_get(f, "size")),
-            json_string_value(json_object_get(f, "sha256")));
+            "  %s  %lld bytes  sha256 %s\n", wp_json_str(f, "database"),
+            (long long)json_integer_value(json_object_get(f, "size")), wp_json_str(f, "sha256"));
         free(file);
     }
     json_decref(info);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/json.h"
 #include "cli.h"
 
 #if __has_include("cluster_setup.h")
@@ -55,9 +56,9 @@ static void print_cluster(const json_t *c, FILE *out)
         json_array_foreach(nodes, i, n)
         {
             char id[32];
-            const char *row[] = {json_string_value(json_object_get(n, "name")),
+            const char *row[] = {wp_json_str(n, "name"),
                                  wp_cli_text(json_object_get(n, "id"), id, sizeof id),
-                                 json_string_value(json_object_get(n, "address"))};
+                                 wp_json_str(n, "address")};
             wp_table_add(t, row);
         }
         fprintf(out, "\nNodes:\n");
@@ -68,11 +69,7 @@ static void print_cluster(const json_t *c, FILE *out)
 
 static int cluster_show(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_show, "argument", 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "cluster.show", NULL, print_cluster);
+    return wp_cli_show_all(cli, argc, argv, "cluster.show", usage_show, print_cluster);
 }
 
 static int cluster_create(wp_cli *cli, int argc, char **argv)

@@ -226,18 +226,8 @@ static int disk_release(wp_cli *cli, int argc, char **argv)
 
 int wp_cmd_disk(wp_cli *cli, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(wp_cli *, int, char **);
-    } subs[] = {{"prepare", disk_prepare}, {"show", disk_show}, {"release", disk_release}};
-    if (argc < 1)
-        return wp_cli_usage_error(usage, "missing sub-command");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: %s\n", usage);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (strcmp(argv[0], subs[i].name) == 0)
-            return subs[i].run(cli, argc - 1, argv + 1);
-    return wp_cli_usage_error(usage, "unknown sub-command \"%s\"", argv[0]);
+    static const wp_cli_sub subs[] = {{"prepare", disk_prepare, usage_prepare},
+                                      {"show", disk_show, usage_show},
+                                      {"release", disk_release, usage_release}};
+    return wp_cli_dispatch(cli, argc, argv, "disk", usage, subs, sizeof subs / sizeof subs[0]);
 }

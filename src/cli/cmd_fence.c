@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../agents/fence.h"
+#include "../lib/json.h"
 #include "../lib/model.h"
 #include "cli.h"
 
@@ -43,8 +44,7 @@ static void join_nodes(const json_t *dev, char *buf, size_t size)
     buf[0] = '\0';
     json_array_foreach(json_object_get(dev, "nodes"), i, n)
     {
-        const char *plug =
-            json_string_value(json_object_get(json_object_get(dev, "plugs"), json_string_value(n)));
+        const char *plug = wp_json_str(json_object_get(dev, "plugs"), json_string_value(n));
         int w = snprintf(buf + used, size - used, "%s%s%s%s", i ? "," : "", json_string_value(n),
                          plug ? "=" : "", plug ? plug : "");
         if (w < 0 || (size_t)w >= size - used)
@@ -63,8 +63,7 @@ static void print_list(const json_t *devs, FILE *out)
     {
         char level[16], nodes[512];
         join_nodes(d, nodes, sizeof nodes);
-        const char *row[] = {json_string_value(json_object_get(d, "name")),
-                             json_string_value(json_object_get(d, "agent")),
+        const char *row[] = {wp_json_str(d, "name"), wp_json_str(d, "agent"),
                              wp_cli_text(json_object_get(d, "level"), level, sizeof level), nodes};
         wp_table_add(t, row);
     }
@@ -75,8 +74,8 @@ static void print_list(const json_t *devs, FILE *out)
 static void print_one(const json_t *d, FILE *out)
 {
     char buf[1024];
-    fprintf(out, "Fence device %s:\n", json_string_value(json_object_get(d, "name")));
-    wp_cli_print_kv(out, 8, "agent", json_string_value(json_object_get(d, "agent")));
+    fprintf(out, "Fence device %s:\n", wp_json_str(d, "name"));
+    wp_cli_print_kv(out, 8, "agent", wp_json_str(d, "agent"));
     wp_cli_print_kv(out, 8, "level", wp_cli_text(json_object_get(d, "level"), buf, sizeof buf));
     join_nodes(d, buf, sizeof buf);
     wp_cli_print_kv(out, 8, "nodes", buf);
@@ -185,11 +184,7 @@ static int fence_create(wp_cli *cli, int argc, char **argv)
 
 static int fence_list(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_list, NULL, 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "fence.list", NULL, print_list);
+    return wp_cli_show_all(cli, argc, argv, "fence.list", usage_list, print_list);
 }
 
 static int fence_show(wp_cli *cli, int argc, char **argv)
@@ -209,14 +204,13 @@ static void print_attempts(const json_t *r, FILE *out)
     json_t *at;
     json_array_foreach(json_object_get(r, "attempts"), i, at)
     {
-        const char *node = json_string_value(json_object_get(at, "node"));
+        const char *node = wp_json_str(at, "node");
         char line[400];
-        snprintf(line, sizeof line, "%s", json_string_value(json_object_get(at, "output")));
+        snprintf(line, sizeof line, "%s", wp_json_str(at, "output"));
         line[strcspn(line, "\n")] = '\0';
-        fprintf(out, "  %s (level %lld) %s%s%s: %s%lld%s%s\n",
-                json_string_value(json_object_get(at, "device")),
+        fprintf(out, "  %s (level %lld) %s%s%s: %s%lld%s%s\n", wp_json_str(at, "device"),
                 (long long)json_integer_value(json_object_get(at, "level")),
-                json_string_value(json_object_get(at, "action")), node ? " " : "", node ? node : "",
+                wp_json_str(at, "action"), node ? " " : "", node ? node : "",
                 json_is_true(json_object_get(at, "timed_out")) ? "timed out " : "exit ",
                 (long long)json_integer_value(json_object_get(at, "exit")), line[0] ? ", " : "",
                 line);

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 #include "cli.h"
 
@@ -41,10 +42,8 @@ static void print_list(const json_t *groups, FILE *out)
     json_array_foreach(groups, i, g)
     {
         char res[512];
-        const char *row[] = {json_string_value(json_object_get(g, "name")),
-                             json_string_value(json_object_get(g, "owner")),
-                             json_string_value(json_object_get(g, "state")),
-                             json_string_value(json_object_get(g, "target")),
+        const char *row[] = {wp_json_str(g, "name"), wp_json_str(g, "owner"),
+                             wp_json_str(g, "state"), wp_json_str(g, "target"),
                              wp_cli_text(json_object_get(g, "resources"), res, sizeof res)};
         wp_table_add(t, row);
     }
@@ -79,8 +78,7 @@ static void print_constraints(const json_t *g, FILE *out)
         return;
     }
     if (prefer) {
-        snprintf(line, sizeof line, "prefers %s %s",
-                 json_string_value(json_object_get(prefer, "node")),
+        snprintf(line, sizeof line, "prefers %s %s", wp_json_str(prefer, "node"),
                  until_text(json_object_get(prefer, "until"), when, sizeof when));
         wp_cli_print_kv(out, 11, "constraint", line);
     }
@@ -95,7 +93,7 @@ static void print_constraints(const json_t *g, FILE *out)
 static void print_one(const json_t *g, FILE *out)
 {
     char buf[1024];
-    fprintf(out, "Group %s:\n", json_string_value(json_object_get(g, "name")));
+    fprintf(out, "Group %s:\n", wp_json_str(g, "name"));
     char count[32];
     snprintf(count, sizeof count, "%zu", json_array_size(json_object_get(g, "failovers")));
     wp_cli_print_kv(out, 9, "owner", wp_cli_text(json_object_get(g, "owner"), buf, sizeof buf));
@@ -181,11 +179,7 @@ static int group_show(wp_cli *cli, int argc, char **argv)
 
 static int group_list(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!parse_sub(cli, argc, argv, NULL, 0, usage_list, 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "group.list", NULL, print_list);
+    return wp_cli_show_all(cli, argc, argv, "group.list", usage_list, print_list);
 }
 
 /* online / offline: one NAME, the op records the target. */
@@ -282,9 +276,9 @@ static int group_ban(wp_cli *cli, int argc, char **argv)
     json_t *st = wp_cli_call(cli, "group.show", json_pack("{s:s}", "name", a.pos[0]), NULL, &err);
     if (!st)
         return wp_cli_fail(&err);
-    const char *owner = json_string_value(json_object_get(st, "owner"));
-    bool owns = owner && strcasecmp(owner, from) == 0 &&
-                strcmp(json_string_value(json_object_get(st, "target")), "online") == 0;
+    const char *owner = wp_json_str(st, "owner");
+    bool owns =
+        owner && strcasecmp(owner, from) == 0 && strcmp(wp_json_str(st, "target"), "online") == 0;
     json_decref(st);
     if (owns && !wp_cli_move_possible(cli, a.pos[0], NULL, &err))
         return wp_cli_fail(&err);

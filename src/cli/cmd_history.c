@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 #include "cli.h"
 
@@ -40,9 +41,9 @@ static bool since_time(const char *text, json_int_t *out)
 static bool names_group(const json_t *e, const char *group, const json_t *members)
 {
     const json_t *args = json_object_get(e, "args");
-    const char *op = json_string_value(json_object_get(e, "op"));
-    const char *name = json_string_value(json_object_get(args, "name"));
-    const char *g = json_string_value(json_object_get(args, "group"));
+    const char *op = wp_json_str(e, "op");
+    const char *name = wp_json_str(args, "name");
+    const char *g = wp_json_str(args, "group");
     size_t i;
     json_t *m;
     if (g && strcasecmp(g, group) == 0)
@@ -76,11 +77,9 @@ static void print_table(const json_t *list, FILE *out)
         snprintf(ver, sizeof ver, "%lld",
                  (long long)json_integer_value(json_object_get(e, "version")));
         char *args = json_dumps(json_object_get(e, "args"), JSON_COMPACT | JSON_SORT_KEYS);
-        snprintf(cmd, sizeof cmd, "%s %s", json_string_value(json_object_get(e, "op")),
-                 args ? args : "{}");
+        snprintf(cmd, sizeof cmd, "%s %s", wp_json_str(e, "op"), args ? args : "{}");
         free(args);
-        const char *row[] = {when, ver, json_string_value(json_object_get(e, "user")),
-                             json_string_value(json_object_get(e, "node")), cmd};
+        const char *row[] = {when, ver, wp_json_str(e, "user"), wp_json_str(e, "node"), cmd};
         wp_table_add(t, row);
     }
     if (json_array_size(list) == 0)

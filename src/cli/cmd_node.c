@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "../lib/corosync_conf.h"
+#include "../lib/json.h"
 #include "../lib/model.h"
 #include "cli.h"
 
@@ -49,10 +50,9 @@ static void print_list(const json_t *nodes, FILE *out)
     json_array_foreach(nodes, i, n)
     {
         char id[32];
-        const char *row[] = {json_string_value(json_object_get(n, "name")),
+        const char *row[] = {wp_json_str(n, "name"),
                              wp_cli_text(json_object_get(n, "id"), id, sizeof id),
-                             json_string_value(json_object_get(n, "address")),
-                             yes_no(json_object_get(n, "paused")),
+                             wp_json_str(n, "address"), yes_no(json_object_get(n, "paused")),
                              yes_no(json_object_get(n, "drained"))};
         wp_table_add(t, row);
     }
@@ -63,7 +63,7 @@ static void print_list(const json_t *nodes, FILE *out)
 static void print_one(const json_t *n, FILE *out)
 {
     char buf[1024];
-    fprintf(out, "Node %s:\n", json_string_value(json_object_get(n, "name")));
+    fprintf(out, "Node %s:\n", wp_json_str(n, "name"));
     wp_cli_print_kv(out, 8, "id", wp_cli_text(json_object_get(n, "id"), buf, sizeof buf));
     wp_cli_print_kv(out, 8, "address", wp_cli_text(json_object_get(n, "address"), buf, sizeof buf));
     wp_cli_print_kv(out, 8, "paused", yes_no(json_object_get(n, "paused")));
@@ -72,11 +72,7 @@ static void print_one(const json_t *n, FILE *out)
 
 static int node_list(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_list, "node NAME", 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "node.list", NULL, print_list);
+    return wp_cli_show_all(cli, argc, argv, "node.list", usage_list, print_list);
 }
 
 static int node_show(wp_cli *cli, int argc, char **argv)
@@ -142,7 +138,7 @@ static int node_add(wp_cli *cli, int argc, char **argv)
     if (!args)
         return wp_cli_fail(&err);
     char name[WP_NAME_MAX + 1];
-    snprintf(name, sizeof name, "%s", json_string_value(json_object_get(args, "name")));
+    snprintf(name, sizeof name, "%s", wp_json_str(args, "name"));
     char msg[768];
     snprintf(msg, sizeof msg,
              "Node %s added; every running node rewrites /etc/corosync/corosync.conf and "

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 #include "cli.h"
 
@@ -42,11 +43,11 @@ static void print_list(const json_t *resources, FILE *out)
     json_array_foreach(resources, i, r)
     {
         char deps[512];
-        const char *row[] = {json_string_value(json_object_get(r, "group")),
-                             json_string_value(json_object_get(r, "name")),
-                             json_string_value(json_object_get(r, "type")),
-                             json_string_value(json_object_get(r, "state")),
-                             json_string_value(json_object_get(r, "node")),
+        const char *row[] = {wp_json_str(r, "group"),
+                             wp_json_str(r, "name"),
+                             wp_json_str(r, "type"),
+                             wp_json_str(r, "state"),
+                             wp_json_str(r, "node"),
                              wp_cli_text(json_object_get(r, "depends_on"), deps, sizeof deps)};
         wp_table_add(t, row);
     }
@@ -78,7 +79,7 @@ static void print_one(const json_t *r, FILE *out)
                                        "target",   "node",       "last_error", "pending_since",
                                        "restarts", "depends_on", "dependents"};
     char buf[1024];
-    fprintf(out, "Resource %s:\n", json_string_value(json_object_get(r, "name")));
+    fprintf(out, "Resource %s:\n", wp_json_str(r, "name"));
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const json_t *v = json_object_get(r, keys[i]);
         if (strcmp(keys[i], "restarts") == 0) /* a history: print how many */
@@ -87,7 +88,7 @@ static void print_one(const json_t *r, FILE *out)
                         strcmp(keys[i], "restarts") == 0 ? buf : wp_cli_text(v, buf, sizeof buf));
     }
     wp_cli_print_kv(out, 13, "failures", failures_text(r, buf, sizeof buf));
-    const char *stop = json_string_value(json_object_get(r, "stop_failed"));
+    const char *stop = wp_json_str(r, "stop_failed");
     if (stop) {
         snprintf(buf, sizeof buf, "on %s (it may still run there; 'wolfpack resource cleanup')",
                  stop);

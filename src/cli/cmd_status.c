@@ -457,9 +457,8 @@ static const char *resource_note(const json_t *r, const status_view *v, char *bu
 {
     char rest[1200], stop[128] = "";
     const char *n = resource_note_state(r, v, rest, sizeof rest);
-    const char *managed =
-        json_string_value(json_object_get(json_object_get(r, "policy"), "managed"));
-    const char *stop_node = json_string_value(json_object_get(r, "stop_failed"));
+    const char *managed = wp_json_str(json_object_get(r, "policy"), "managed");
+    const char *stop_node = wp_json_str(r, "stop_failed");
     const char *parts[3] = {managed && strcmp(managed, "false") == 0 ? "unmanaged" : NULL, NULL, n};
     size_t used = 0;
     if (stop_node) {

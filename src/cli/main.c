@@ -79,41 +79,37 @@ static verb_fn find_verb(const char *name)
     return NULL;
 }
 
-/* Leading global options; returns the index of the verb, or -1 after
- * printing an error (*status set).  *timeout gets --timeout's text. */
+#define GLOBAL_USAGE "wolfpack [--socket PATH] [--timeout SECONDS] [--json] VERB ..."
+
+/* Leading global options, read with wp_cli_getopt up to the verb; returns
+ * the index of the verb, or -1 after printing an error or the help/version
+ * (*status set).  *timeout gets --timeout's text. */
 static int parse_global(wp_cli *cli, int argc, char **argv, const char **timeout, int *status)
 {
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--json") == 0) {
-            cli->json = true;
-        } else if (strcmp(arg, "--socket") == 0 && i + 1 < argc) {
-            cli->socket_opt = argv[++i];
-        } else if (strncmp(arg, "--socket=", 9) == 0) {
-            cli->socket_opt = arg + 9;
-        } else if (strcmp(arg, "--timeout") == 0 && i + 1 < argc) {
-            *timeout = argv[++i];
-        } else if (strncmp(arg, "--timeout=", 10) == 0) {
-            *timeout = arg + 10;
-        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(usage_text, stdout);
-            *status = 0;
-            return -1;
-        } else if (strcmp(arg, "--version") == 0) {
-            printf("wolfpack %s\n", WP_VERSION);
-            *status = 0;
-            return -1;
-        } else {
-            *status = wp_cli_usage_error("wolfpack [--socket PATH] [--timeout SECONDS] "
-                                         "[--json] VERB ...",
-                                         "unknown global option '%s' (or --socket without "
-                                         "a PATH, --timeout without SECONDS)",
-                                         arg);
-            return -1;
-        }
+    wp_cli_opt opts[] = {{.name = "--socket", .has_value = true},
+                         {.name = "--timeout", .has_value = true},
+                         {.name = "--version"}};
+    wp_cli_args a;
+    wp_err err = {0};
+    int verb = wp_cli_getopt(cli, argc - 1, argv + 1, opts, 3, true, &a, &err);
+    if (verb < 0) {
+        wp_err_print(&err, stderr);
+        *status = wp_cli_usage_error(GLOBAL_USAGE, "bad global options");
+        return -1;
     }
-    return i;
+    if (a.help || opts[2].count) {
+        if (a.help)
+            fputs(usage_text, stdout);
+        else
+            printf("wolfpack %s\n", WP_VERSION);
+        *status = 0;
+        return -1;
+    }
+    if (opts[0].count)
+        cli->socket_opt = opts[0].values[opts[0].count - 1];
+    if (opts[1].count)
+        *timeout = opts[1].values[opts[1].count - 1];
+    return verb + 1;
 }
 
 /* Every argument travels as a JSON string: refuse what is not UTF-8 here
@@ -174,7 +170,7 @@ int main(int argc, char **argv)
     }
     verb_fn run = find_verb(argv[v]);
     if (!run)
-        return wp_cli_usage_error("wolfpack [--socket PATH] [--json] VERB ...",
+        return wp_cli_usage_error(GLOBAL_USAGE,
                                   "unknown verb '%s' (expected status, cluster, node, "
                                   "group, resource, fence, disk or app)",
                                   argv[v]);

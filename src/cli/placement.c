@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../lib/json.h"
 #include "cli.h"
 
 static bool is_member(const json_t *st, json_int_t id)
@@ -60,9 +61,8 @@ static bool banned(const json_t *g, const char *node)
 /* Why node n cannot take group g now, or NULL. */
 static const char *node_refusal(const json_t *st, const json_t *g, const json_t *n)
 {
-    const char *name = json_string_value(json_object_get(n, "name"));
-    const char *possible =
-        json_string_value(json_object_get(json_object_get(g, "policy"), "possible_owners"));
+    const char *name = wp_json_str(n, "name");
+    const char *possible = wp_json_str(json_object_get(g, "policy"), "possible_owners");
     if (possible && *possible && !in_list(possible, name))
         return "it is not in the group's possible_owners";
     if (json_is_true(json_object_get(n, "drained")))
@@ -86,7 +86,7 @@ static bool some_node_can(const json_t *st, const json_t *g, const char *leaving
     buf[0] = '\0';
     json_array_foreach(json_object_get(st, "nodes"), i, n)
     {
-        const char *name = json_string_value(json_object_get(n, "name"));
+        const char *name = wp_json_str(n, "name");
         if (!name || (leaving && strcasecmp(name, leaving) == 0))
             continue;
         const char *why = node_refusal(st, g, n);
@@ -102,27 +102,14 @@ static bool some_node_can(const json_t *st, const json_t *g, const char *leaving
     return false;
 }
 
-static const json_t *find_named(const json_t *list, const char *name)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        const char *n = json_string_value(json_object_get(v, "name"));
-        if (n && strcasecmp(n, name) == 0)
-            return v;
-    }
-    return NULL;
-}
-
 bool wp_cli_move_possible(wp_cli *cli, const char *group, const char *to, wp_err *err)
 {
     json_t *st = wp_cli_call(cli, "status", NULL, NULL, err);
     if (!st)
         return false;
-    const json_t *g = find_named(json_object_get(st, "groups"), group);
-    const char *owner = json_string_value(json_object_get(g, "owner"));
-    const json_t *n = to ? find_named(json_object_get(st, "nodes"), to) : NULL;
+    const json_t *g = wp_json_find(json_object_get(st, "groups"), "name", group);
+    const char *owner = wp_json_str(g, "owner");
+    const json_t *n = to ? wp_json_find(json_object_get(st, "nodes"), "name", to) : NULL;
     char why[1024];
     bool ok = true;
     if (!g || (to && !n)) {
@@ -158,11 +145,11 @@ bool wp_cli_drain_possible(wp_cli *cli, const char *node, wp_err *err)
     json_t *g;
     json_array_foreach(json_object_get(st, "groups"), i, g)
     {
-        const char *owner = json_string_value(json_object_get(g, "owner"));
+        const char *owner = wp_json_str(g, "owner");
         if (!owner || strcasecmp(owner, node) != 0 || some_node_can(st, g, node, why, sizeof why))
             continue;
         int k = snprintf(stuck + used, sizeof stuck - used, "%sgroup %s (%s)", used ? "; " : "",
-                         json_string_value(json_object_get(g, "name")), why);
+                         wp_json_str(g, "name"), why);
         if (k < 0 || (size_t)k >= sizeof stuck - used)
             break;
         used += (size_t)k;

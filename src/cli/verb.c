@@ -9,6 +9,8 @@
  *   wp_cli_parse_sub    a subcommand's options, --help, and the count of
  *                       positional arguments (none, or one NAME / DEVICE);
  *                       wp_cli_parse_sub_doc adds a paragraph to --help
+ *   wp_cli_show_all     SUB alone (list, show): a read op without
+ *                       arguments, printed
  *   wp_cli_show_named   SUB NAME: a read op {name}, printed
  *   wp_cli_change_named SUB NAME: the name checked locally, then a change
  *                       op {name} acknowledged "Noun NAME: what"
@@ -76,6 +78,16 @@ bool wp_cli_parse_sub_doc(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, 
     return true;
 }
 
+int wp_cli_show_all(wp_cli *cli, int argc, char **argv, const char *op, const char *usage,
+                    wp_cli_printer print_human)
+{
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, NULL, 0, &a, &status))
+        return status;
+    return wp_cli_show(cli, op, NULL, print_human);
+}
+
 /* SUB NAME without options: parse, answer --help, insist on one NAME. */
 static bool one_name(wp_cli *cli, int argc, char **argv, const char *noun, const char *usage,
                      wp_cli_args *a, int *status)
@@ -95,58 +107,53 @@ int wp_cli_show_named(wp_cli *cli, int argc, char **argv, const char *noun, cons
     return wp_cli_show(cli, op, json_pack("{s:s}", "name", a.pos[0]), print_human);
 }
 
-/* SUB NAME: parse, check the name if asked, send op {name}, acknowledge with
- * "Noun NAME: done", or "Deleted noun NAME" when done is NULL. */
+/* SUB NAME: parse, check the name if asked, send op {name} (with
+ * "policy": policy when not NULL; stolen), acknowledge with "Noun NAME:
+ * done", or "Deleted noun NAME" when done is NULL. */
 static int change_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
-                        const char *usage, bool check, const char *done)
+                        const char *usage, bool check, const char *done, json_t *policy)
 {
     wp_cli_args a;
     int status;
-    if (!one_name(cli, argc, argv, noun, usage, &a, &status))
-        return status;
     wp_err err = {0};
-    if (check && !wp_name_valid(noun, a.pos[0], &err))
+    if (!one_name(cli, argc, argv, noun, usage, &a, &status)) {
+        json_decref(policy);
+        return status;
+    }
+    if (check && !wp_name_valid(noun, a.pos[0], &err)) {
+        json_decref(policy);
         return wp_cli_fail(&err);
-    char msg[192];
+    }
+    char msg[256];
     if (done)
         snprintf(msg, sizeof msg, "%c%s %s: %s", toupper((unsigned char)noun[0]), noun + 1,
                  a.pos[0], done);
     else
         snprintf(msg, sizeof msg, "Deleted %s %s", noun, a.pos[0]);
-    return wp_cli_change(cli, op, json_pack("{s:s}", "name", a.pos[0]), msg);
+    json_t *args = json_pack("{s:s}", "name", a.pos[0]);
+    if (policy)
+        json_object_set_new(args, "policy", policy);
+    return wp_cli_change(cli, op, args, msg);
 }
 
 int wp_cli_set_managed(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                        const char *usage, bool managed)
 {
-    wp_cli_args a;
-    int status;
-    if (!one_name(cli, argc, argv, noun, usage, &a, &status))
-        return status;
-    wp_err err = {0};
-    if (!wp_name_valid(noun, a.pos[0], &err))
-        return wp_cli_fail(&err);
-    char msg[256];
-    snprintf(msg, sizeof msg,
-             managed ? "%c%s %s: managed (the cluster starts, stops, restarts and moves it "
-                       "again)"
-                     : "%c%s %s: unmanaged (the cluster leaves it as it is: no start, stop, "
-                       "restart or move)",
-             toupper((unsigned char)noun[0]), noun + 1, a.pos[0]);
-    return wp_cli_change(cli, op,
-                         json_pack("{s:s, s:{s:s}}", "name", a.pos[0], "policy", "managed",
-                                   managed ? "true" : "false"),
-                         msg);
+    return change_named(
+        cli, argc, argv, noun, op, usage, true,
+        managed ? "managed (the cluster starts, stops, restarts and moves it again)"
+                : "unmanaged (the cluster leaves it as it is: no start, stop, restart or move)",
+        json_pack("{s:s}", "managed", managed ? "true" : "false"));
 }
 
 int wp_cli_change_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                         const char *usage, const char *done)
 {
-    return change_named(cli, argc, argv, noun, op, usage, true, done);
+    return change_named(cli, argc, argv, noun, op, usage, true, done, NULL);
 }
 
 int wp_cli_delete_named(wp_cli *cli, int argc, char **argv, const char *noun, const char *op,
                         const char *usage)
 {
-    return change_named(cli, argc, argv, noun, op, usage, false, NULL);
+    return change_named(cli, argc, argv, noun, op, usage, false, NULL, NULL);
 }

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/json.h"
 #include "daemon.h"
 
 /* The program to run a task with, into out: wolfpack-task ($WOLFPACK_TASK,
@@ -117,8 +118,8 @@ static void spawn(wp_daemon *d, const char *id)
 
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args)
 {
-    const char *node = json_string_value(json_object_get(args, "node"));
-    const char *id = json_string_value(json_object_get(args, "id"));
+    const char *node = wp_json_str(args, "node");
+    const char *id = wp_json_str(args, "id");
     if (node && id && d->view.local_name[0] && strcasecmp(node, d->view.local_name) == 0)
         spawn(d, id);
 }
@@ -131,7 +132,7 @@ void wp_apptask_resume(wp_daemon *d)
     json_t *t;
     json_array_foreach(tasks, i, t)
     {
-        const char *state = json_string_value(json_object_get(t, "state"));
+        const char *state = wp_json_str(t, "state");
         if (state && strcmp(state, "pending") == 0)
             wp_apptask_on_applied(d, t);
     }

@@ -37,6 +37,7 @@
 #include "../sched/sched.h"
 #include "daemon.h"
 #include "../lib/clock.h"
+#include "../lib/json.h"
 
 #define INCIDENTS_KEEP 200
 #define SAME_ACTIONS_HOLD_MS 2000
@@ -90,21 +91,6 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-/* The database's view of a group (owner, state, move_to), by name. */
-static const json_t *db_group(const json_t *groups, const char *name)
-{
-    size_t i;
-    json_t *g;
-
-    json_array_foreach(groups, i, g)
-    {
-        const char *n = json_string_value(json_object_get(g, "name"));
-        if (n && strcmp(n, name) == 0)
-            return g;
-    }
-    return NULL;
-}
-
 static bool str_eq(const json_t *v, const char *s)
 {
     const char *t = json_string_value(v);
@@ -133,7 +119,7 @@ static json_t *decisions_json(const wp_sched_input *in, const wp_sched_output *o
         const char *gname = in->groups[dc->group].name;
         const char *owner = node_name(in, dc->owner_after);
         const char *state = wp_gstate_name(dc->state);
-        const json_t *g = db_group(groups, gname);
+        const json_t *g = wp_json_find(groups, "name", gname);
         const json_t *move = g ? json_object_get(g, "move_to") : NULL;
         /* the database derives a group's state from its resources; only
          * "Failed" is the decision's own (a group left Failed) */

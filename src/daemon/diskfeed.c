@@ -32,6 +32,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lib/json.h"
 #include "../agents/disk.h"
 #include "daemon.h"
 
@@ -136,8 +137,7 @@ void wp_diskfeed_on_view(wp_daemon *d)
 /* Is `node` allowed by the group's possible_owners (empty: every node)? */
 static bool possible_here(const json_t *group, const char *node)
 {
-    const char *list =
-        json_string_value(json_object_get(json_object_get(group, "policy"), "possible_owners"));
+    const char *list = wp_json_str(json_object_get(group, "policy"), "possible_owners");
     if (!list || !*list)
         return true;
     char *copy = strdup(list), *save = NULL;
@@ -149,26 +149,13 @@ static bool possible_here(const json_t *group, const char *node)
     return ok;
 }
 
-static const json_t *group_named(const json_t *groups, const char *name)
-{
-    size_t i;
-    const json_t *g;
-    json_array_foreach(groups, i, g)
-    {
-        const char *n = json_string_value(json_object_get(g, "name"));
-        if (n && strcasecmp(n, name) == 0)
-            return g;
-    }
-    return NULL;
-}
-
 /* Is this resource (a db resource object) a disk we keep a watcher for? */
 static bool watched(const json_t *r, const json_t *groups, const char *me)
 {
-    const char *type = json_string_value(json_object_get(r, "type"));
-    const char *group = json_string_value(json_object_get(r, "group"));
-    const char *device = json_string_value(json_object_get(json_object_get(r, "props"), "device"));
-    const json_t *g = group ? group_named(groups, group) : NULL;
+    const char *type = wp_json_str(r, "type");
+    const char *group = wp_json_str(r, "group");
+    const char *device = wp_json_str(json_object_get(r, "props"), "device");
+    const json_t *g = group ? wp_json_find(groups, "name", group) : NULL;
     return type && strcmp(type, wp_rtype_name(WP_RT_DISK)) == 0 && device && *device && g &&
            possible_here(g, me);
 }
@@ -179,7 +166,7 @@ static bool listed(const json_t *list, const json_t *groups, const char *me, con
     const json_t *r;
     json_array_foreach(list, i, r)
     {
-        const char *n = json_string_value(json_object_get(r, "name"));
+        const char *n = wp_json_str(r, "name");
         if (n && strcmp(n, name) == 0 && watched(r, groups, me))
             return true;
     }
@@ -209,9 +196,8 @@ void wp_diskfeed_reconcile(wp_daemon *d)
     {
         if (!watched(r, groups, me))
             continue;
-        const char *name = json_string_value(json_object_get(r, "name"));
-        const char *device =
-            json_string_value(json_object_get(json_object_get(r, "props"), "device"));
+        const char *name = wp_json_str(r, "name");
+        const char *device = wp_json_str(json_object_get(r, "props"), "device");
         wp_err werr = {0};
         if (watcher_ensure(d, name, device, &werr) < 0)
             wp_log_err(LOG_WARNING, "diskfeed: no lease watcher", &werr);

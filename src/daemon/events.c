@@ -49,6 +49,7 @@
 
 #include "daemon.h"
 #include "../lib/clock.h"
+#include "../lib/json.h"
 
 #define TICK_MS 1000
 #define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
@@ -181,7 +182,7 @@ static void on_timer(void *data)
 
 void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
 {
-    const char *op = json_string_value(json_object_get(cmd, "op"));
+    const char *op = wp_json_str(cmd, "op");
     const json_t *args = json_object_get(cmd, "args");
 
     wp_watch_applied(d, cmd, version);

@@ -266,7 +266,7 @@ static void netname_address(wp_daemon *d, json_t *show)
     json_array_foreach(json_object_get(show, "depends_on"), i, dep)
     {
         json_t *r = wp_db_resource_show(d->db, json_string_value(dep), NULL);
-        const char *a = json_string_value(json_object_get(json_object_get(r, "props"), "address"));
+        const char *a = wp_json_str(json_object_get(r, "props"), "address");
         if (r && a && wp_rtype_parse(wp_json_str_or(r, "type", ""), &t, NULL) && t == WP_RT_IP &&
             o + strlen(a) + 2 < sizeof list)
             o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? "," : "", a);

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/json.h"
 #include "../agents/fence.h"
 #include "daemon.h"
 
@@ -61,10 +62,10 @@ struct wp_fencer {
 static json_t *run_step(const json_t *step, const char *action, const char *node)
 {
     const json_t *props = json_object_get(step, "props");
-    const char *path = json_string_value(json_object_get(step, "path"));
+    const char *path = wp_json_str(step, "path");
     const char *plug = NULL;
     if (node) {
-        plug = json_string_value(json_object_get(json_object_get(step, "plugs"), node));
+        plug = wp_json_str(json_object_get(step, "plugs"), node);
         plug = plug ? plug : node;
     }
     char *input = wp_fence_stdin(action, plug, props);
@@ -80,10 +81,10 @@ static json_t *run_step(const json_t *step, const char *action, const char *node
     if (!ran)
         snprintf(out, sizeof out, "%s: %s", err.what, err.why);
     wp_fence_scrub(out, sizeof out, props);
-    return json_pack("{s:s, s:s, s:s?, s:I, s:i, s:b, s:s}", "device",
-                     json_string_value(json_object_get(step, "device")), "action", action, "node",
-                     node, "level", json_integer_value(json_object_get(step, "level")), "exit",
-                     status, "timed_out", timed_out, "output", out);
+    return json_pack("{s:s, s:s, s:s?, s:I, s:i, s:b, s:s}", "device", wp_json_str(step, "device"),
+                     "action", action, "node", node, "level",
+                     json_integer_value(json_object_get(step, "level")), "exit", status,
+                     "timed_out", timed_out, "output", out);
 }
 
 static bool step_ok(const json_t *attempt, bool off_is_ok)
@@ -96,8 +97,8 @@ static bool step_ok(const json_t *attempt, bool off_is_ok)
 static json_t *run_fence(const json_t *plan)
 {
     const json_t *steps = json_object_get(plan, "steps");
-    const char *node = json_string_value(json_object_get(plan, "node"));
-    const char *action = json_string_value(json_object_get(plan, "action"));
+    const char *node = wp_json_str(plan, "node");
+    const char *action = wp_json_str(plan, "action");
     json_t *attempts = json_array();
     json_int_t done_level = 0;
     for (size_t i = 0; i < json_array_size(steps) && !done_level;) {
@@ -142,7 +143,7 @@ static json_t *run_test(const json_t *plan)
 
 static json_t *run_metadata(const json_t *plan)
 {
-    const char *path = json_string_value(json_object_get(plan, "path"));
+    const char *path = wp_json_str(plan, "path");
     const char *args[] = {path, "-o", "metadata", NULL};
     char *out = malloc(META_OUT_MAX);
     int status = -1;
@@ -170,7 +171,7 @@ _Noreturn void wp_fencer_runner(const json_t *plan, int fd)
         _exit(1);
     fd = 3;
     close_range(4, ~0U, 0);
-    const char *mode = json_string_value(json_object_get(plan, "mode"));
+    const char *mode = wp_json_str(plan, "mode");
     json_t *r = strcmp(mode, "metadata") == 0 ? run_metadata(plan)
                 : strcmp(mode, "test") == 0   ? run_test(plan)
                                               : run_fence(plan);
@@ -334,12 +335,10 @@ void wp_fencer_free(wp_daemon *d)
 static json_t *device_step(const json_t *dev, wp_err *err)
 {
     char path[4096];
-    if (!wp_fence_agent_path(json_string_value(json_object_get(dev, "agent")), NULL, path,
-                             sizeof path, err))
+    if (!wp_fence_agent_path(wp_json_str(dev, "agent"), NULL, path, sizeof path, err))
         return NULL;
     json_t *step = json_deep_copy(dev);
-    json_object_set_new(step, "device",
-                        json_string(json_string_value(json_object_get(dev, "name"))));
+    json_object_set_new(step, "device", json_string(wp_json_str(dev, "name")));
     json_object_set_new(step, "path", json_string(path));
     return step;
 }
@@ -386,12 +385,11 @@ void wp_fencer_summary(const json_t *result, char *buf, size_t size)
     json_t *a;
     buf[0] = '\0';
     if (json_object_get(result, "error"))
-        used =
-            (size_t)snprintf(buf, size, "%s", json_string_value(json_object_get(result, "error")));
+        used = (size_t)snprintf(buf, size, "%s", wp_json_str(result, "error"));
     json_array_foreach(json_object_get(result, "attempts"), i, a)
     {
         char out[240], how[32];
-        snprintf(out, sizeof out, "%s", json_string_value(json_object_get(a, "output")));
+        snprintf(out, sizeof out, "%s", wp_json_str(a, "output"));
         for (char *c = out; *c; c++)
             if (*c == '\n')
                 *c = ' ';
@@ -400,12 +398,12 @@ void wp_fencer_summary(const json_t *result, char *buf, size_t size)
         else
             snprintf(how, sizeof how, "exit %lld",
                      (long long)json_integer_value(json_object_get(a, "exit")));
-        const char *node = json_string_value(json_object_get(a, "node"));
+        const char *node = wp_json_str(a, "node");
         int n = snprintf(buf + used, size - used, "%s%s level %lld %s%s%s: %s%s%s",
-                         used ? "; " : "", json_string_value(json_object_get(a, "device")),
+                         used ? "; " : "", wp_json_str(a, "device"),
                          (long long)json_integer_value(json_object_get(a, "level")),
-                         json_string_value(json_object_get(a, "action")), node ? " " : "",
-                         node ? node : "", how, out[0] ? ", " : "", out);
+                         wp_json_str(a, "action"), node ? " " : "", node ? node : "", how,
+                         out[0] ? ", " : "", out);
         if (n < 0 || (size_t)n >= size - used)
             break;
         used += (size_t)n;
@@ -485,9 +483,9 @@ static void on_metadata_done(wp_daemon *d, void *cookie, json_t *result)
 {
     request_cookie *rc = cookie;
     const json_t *args = json_object_get(rc->cmd, "args");
-    const char *name = json_string_value(json_object_get(args, "name"));
-    const char *agent = json_string_value(json_object_get(args, "agent"));
-    const char *out = json_string_value(json_object_get(result, "output"));
+    const char *name = wp_json_str(args, "name");
+    const char *agent = wp_json_str(args, "agent");
+    const char *out = wp_json_str(result, "output");
     wp_fence_meta meta;
     wp_err err = {0};
     bool ok = json_is_true(json_object_get(result, "ok"));
@@ -544,7 +542,7 @@ static bool start_or_reply(wp_daemon *d, wp_conn *c, json_t *plan, fence_done_fn
 
 static json_t *create_plan(const wp_request *req, wp_err *err)
 {
-    const char *agent = json_string_value(json_object_get(req->args, "agent"));
+    const char *agent = wp_json_str(req->args, "agent");
     char path[4096];
     if (!wp_fence_agent_path(agent, NULL, path, sizeof path, err))
         return NULL;
@@ -586,7 +584,7 @@ static bool node_fence_checks(wp_daemon *d, const char *node, const char *action
 bool wp_fencer_request(wp_daemon *d, wp_conn *c, const wp_request *req)
 {
     wp_err err = {0};
-    const char *name = json_string_value(json_object_get(req->args, "name"));
+    const char *name = wp_json_str(req->args, "name");
     request_cookie *rc = cookie_new(c);
     json_t *plan = NULL;
     fence_done_fn done = on_fence_done;
@@ -599,9 +597,9 @@ bool wp_fencer_request(wp_daemon *d, wp_conn *c, const wp_request *req)
         plan = test_plan(d, name, &err);
         done = on_test_done;
     } else {
-        const char *action = json_string_value(json_object_get(req->args, "action"));
+        const char *action = wp_json_str(req->args, "action");
         json_t *shown = wp_db_node_show(d->db, name, &err);
-        const char *stored = json_string_value(json_object_get(shown, "name"));
+        const char *stored = wp_json_str(shown, "name");
         if (stored && node_fence_checks(d, stored, action ? action : "off", &err)) {
             qb_log(LOG_WARNING, "fencer: fencing node %s (%s), asked by a client", stored,
                    action ? action : "off");

@@ -433,10 +433,7 @@ void wp_handlers_on_applied(void *ctx, const json_t *cmd, int64_t version)
     wp_daemon *d = ctx;
 
     qb_log(LOG_INFO, "applied %s at version %lld",
-           json_string_value(json_object_get(cmd, "op"))
-               ? json_string_value(json_object_get(cmd, "op"))
-               : "?",
-           (long long)version);
+           wp_json_str(cmd, "op") ? wp_json_str(cmd, "op") : "?", (long long)version);
     if (d && d->on_applied_hook)
         d->on_applied_hook(d, cmd, version);
 }

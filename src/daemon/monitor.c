@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/json.h"
 #include "../agents/agent.h"
 #include "daemon.h"
 
@@ -96,8 +97,8 @@ static bool still_ours(wp_daemon *d, const char *resource)
 {
     wp_err err = {0};
     json_t *r = wp_db_resource_show(d->db, resource, &err);
-    const char *state = json_string_value(json_object_get(r, "state"));
-    const char *node = json_string_value(json_object_get(r, "node"));
+    const char *state = wp_json_str(r, "state");
+    const char *node = wp_json_str(r, "node");
     bool ours = state && node && strcmp(state, "Online") == 0 &&
                 strcasecmp(node, d->view.local_name) == 0 && !wp_exec_busy_with(d, resource);
 
@@ -200,8 +201,7 @@ static void mon_add(wp_monitors *m, const json_t *r)
     if (!mo)
         return;
     mo->m = m;
-    snprintf(mo->resource, sizeof mo->resource, "%s",
-             json_string_value(json_object_get(r, "name")));
+    snprintf(mo->resource, sizeof mo->resource, "%s", wp_json_str(r, "name"));
     mo->quick_s = policy_s(r, "quick_check_interval", 5);
     mo->thorough_s = policy_s(r, "thorough_check_interval", 60);
     /* check_timeout, when set, else the pending timeout (docs/EXECUTOR.md) */
@@ -233,9 +233,9 @@ void wp_mon_reconcile(wp_daemon *d)
         mo->seen = false;
     json_array_foreach(list, i, r)
     {
-        const char *name = json_string_value(json_object_get(r, "name"));
-        const char *state = json_string_value(json_object_get(r, "state"));
-        const char *node = json_string_value(json_object_get(r, "node"));
+        const char *name = wp_json_str(r, "name");
+        const char *state = wp_json_str(r, "state");
+        const char *node = wp_json_str(r, "node");
         if (!name || !state || !node || strcmp(state, "Online") != 0 ||
             strcasecmp(node, d->view.local_name) != 0 || wp_exec_busy_with(d, name))
             continue;

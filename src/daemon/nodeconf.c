@@ -50,6 +50,7 @@
 
 #include "../lib/fs.h"
 #include "../lib/corosync_conf.h"
+#include "../lib/json.h"
 #include "daemon.h"
 
 #define RELOAD_TIMEOUT_MS 15000
@@ -102,7 +103,7 @@ static bool check_no_second_link(wp_daemon *d, const json_t *args, wp_err *err)
     if (!two)
         return true;
     wp_errf(err, WP_E_CONFLICT, "cannot add node '%s' to a cluster with two links",
-            json_string_value(json_object_get(args, "name")));
+            wp_json_str(args, "name"));
     wp_err_why(err, "corosync runs knet link 1 (ring1_addr) too, and node add takes one address");
     wp_err_todo(err, "write corosync.conf with `wolfpack cluster create` and every node's two "
                      "addresses (NAME=ADDRESS,ADDRESS2), copy it to every node and restart "
@@ -112,7 +113,7 @@ static bool check_no_second_link(wp_daemon *d, const json_t *args, wp_err *err)
 
 static bool check_add(wp_daemon *d, json_t *args, wp_err *err)
 {
-    const char *addr = json_string_value(json_object_get(args, "address"));
+    const char *addr = wp_json_str(args, "address");
     if (!wp_cs_address_valid(addr, err) || !check_no_second_link(d, args, err))
         return false;
     json_t *nodes = wp_db_node_list(d->db, err);
@@ -127,14 +128,14 @@ static bool check_add(wp_daemon *d, json_t *args, wp_err *err)
         json_int_t id = json_integer_value(json_object_get(n, "id"));
         if (id >= next)
             next = id + 1;
-        const char *a = json_string_value(json_object_get(n, "address"));
+        const char *a = wp_json_str(n, "address");
         if (a && family_of(a) != family_of(addr))
-            other = json_string_value(json_object_get(n, "name"));
+            other = wp_json_str(n, "name");
     }
     bool ok = other == NULL;
     if (!ok) {
         wp_errf(err, WP_E_INVALID, "cannot add node '%s' with address %s",
-                json_string_value(json_object_get(args, "name")), addr);
+                wp_json_str(args, "name"), addr);
         wp_err_why(err, "node '%s' uses the other address family, and a corosync link uses one",
                    other);
         wp_err_todo(err, "give the node an address of the family the cluster uses");
@@ -155,7 +156,7 @@ static uint32_t node_id(wp_daemon *d, const char *name)
     json_t *n;
     json_array_foreach(nodes, i, n)
     {
-        const char *nm = json_string_value(json_object_get(n, "name"));
+        const char *nm = wp_json_str(n, "name");
         if (nm && strcasecmp(nm, name) == 0)
             id = (uint32_t)json_integer_value(json_object_get(n, "id"));
     }
@@ -165,7 +166,7 @@ static uint32_t node_id(wp_daemon *d, const char *name)
 
 static bool check_remove(wp_daemon *d, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     uint32_t id = node_id(d, name);
     if (id == 0)
         return true; /* the database op says "does not exist" */
@@ -204,10 +205,10 @@ bool wp_nodeconf_check(wp_daemon *d, wp_request *req, wp_err *err)
 
 static bool same_node(const json_t *a, const json_t *b)
 {
-    const char *na = json_string_value(json_object_get(a, "name"));
-    const char *nb = json_string_value(json_object_get(b, "name"));
-    const char *aa = json_string_value(json_object_get(a, "address"));
-    const char *ab = json_string_value(json_object_get(b, "address"));
+    const char *na = wp_json_str(a, "name");
+    const char *nb = wp_json_str(b, "name");
+    const char *aa = wp_json_str(a, "address");
+    const char *ab = wp_json_str(b, "address");
     return na && nb && aa && ab && strcasecmp(na, nb) == 0 && strcmp(aa, ab) == 0 &&
            json_integer_value(json_object_get(a, "id")) ==
                json_integer_value(json_object_get(b, "id"));
@@ -253,7 +254,7 @@ static const char *running_address2(const json_t *cs_nodes, json_int_t id)
     json_array_foreach(cs_nodes, i, x)
     {
         if (json_integer_value(json_object_get(x, "id")) == id)
-            return json_string_value(json_object_get(x, "address2"));
+            return wp_json_str(x, "address2");
     }
     return NULL;
 }
@@ -265,9 +266,9 @@ static void running_quorum(const json_t *rq, wp_cs_quorum *q)
     q->wait_for_all = json_is_true(json_object_get(rq, "wait_for_all"));
     q->last_man_standing = json_is_true(json_object_get(rq, "last_man_standing"));
     q->auto_tie_breaker = json_is_true(json_object_get(rq, "auto_tie_breaker"));
-    q->qdevice_host = json_string_value(json_object_get(rq, "qdevice_host"));
-    q->qdevice_algo = json_string_value(json_object_get(rq, "qdevice_algorithm"));
-    const char *tls = json_string_value(json_object_get(rq, "qdevice_tls"));
+    q->qdevice_host = wp_json_str(rq, "qdevice_host");
+    q->qdevice_algo = wp_json_str(rq, "qdevice_algorithm");
+    const char *tls = wp_json_str(rq, "qdevice_tls");
     q->qdevice_tls_off = tls && (strcmp(tls, "off") == 0 || strcmp(tls, "0") == 0);
 }
 
@@ -298,7 +299,7 @@ static bool input_collect(wp_daemon *d, const json_t *nodes, const json_t *cs_no
 {
     unsigned token = 0, iv = 0, to = 0;
     *in = (conf_input){.st = wp_db_status(d->db, err), .n = json_array_size(nodes)};
-    in->cluster = in->st ? json_string_value(json_object_get(in->st, "cluster")) : NULL;
+    in->cluster = in->st ? wp_json_str(in->st, "cluster") : NULL;
     in->cluster = in->cluster ? in->cluster : "";
     in->cs = calloc(in->n ? in->n : 1, sizeof *in->cs);
     if (!in->cs)
@@ -312,8 +313,8 @@ static bool input_collect(wp_daemon *d, const json_t *nodes, const json_t *cs_no
     json_t *x;
     json_array_foreach(nodes, i, x)
     {
-        in->cs[i].name = json_string_value(json_object_get(x, "name"));
-        in->cs[i].address = json_string_value(json_object_get(x, "address"));
+        in->cs[i].name = wp_json_str(x, "name");
+        in->cs[i].address = wp_json_str(x, "address");
         in->cs[i].nodeid = (unsigned)json_integer_value(json_object_get(x, "id"));
         in->cs[i].address2 =
             running_address2(cs_nodes, json_integer_value(json_object_get(x, "id")));
@@ -530,9 +531,8 @@ static void warn_unknown(const json_t *cs_nodes, const json_t *db_nodes)
                    "nodeconf: corosync lists node %s (id %lld, %s), which the cluster database "
                    "does not: it is left out of corosync.conf (add nodes with 'wolfpack node "
                    "add')",
-                   json_string_value(json_object_get(x, "name")),
-                   (long long)json_integer_value(json_object_get(x, "id")),
-                   json_string_value(json_object_get(x, "address")));
+                   wp_json_str(x, "name"), (long long)json_integer_value(json_object_get(x, "id")),
+                   wp_json_str(x, "address"));
     }
 }
 

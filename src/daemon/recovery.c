@@ -41,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/json.h"
 #include "daemon.h"
 
 #define RETRY_MS 5000
@@ -153,7 +154,7 @@ static json_t *unproven(wp_daemon *d, const json_t *status)
     json_t *n;
     json_array_foreach(nodes, i, n)
     {
-        const char *name = json_string_value(json_object_get(n, "name"));
+        const char *name = wp_json_str(n, "name");
         if (name && !node_is_member(d, n) &&
             !json_object_get(json_object_get(status, "down"), name) &&
             (enabled || fenceable(d, status, name)))
@@ -270,7 +271,7 @@ static void clear_rejoined(wp_daemon *d, wp_recovery *r, const json_t *status, c
     json_t *n;
     json_array_foreach(nodes, i, n)
     {
-        const char *name = json_string_value(json_object_get(n, "name"));
+        const char *name = wp_json_str(n, "name");
         bool recorded = json_object_get(json_object_get(status, "down"), name) ||
                         json_object_get(json_object_get(status, "fencing"), name);
         bool member = node_is_member(d, n);
@@ -402,8 +403,8 @@ void wp_recovery_tick(wp_daemon *d)
 /* Is group g held?  Every unproven node it waits for goes into needed. */
 static bool group_held(const json_t *g, const json_t *resources, const json_t *lost, json_t *needed)
 {
-    const char *owner = json_string_value(json_object_get(g, "owner"));
-    const char *name = json_string_value(json_object_get(g, "name"));
+    const char *owner = wp_json_str(g, "owner");
+    const char *name = wp_json_str(g, "name");
     bool held = false;
     if (owner && json_object_get(lost, owner)) {
         json_object_set_new(needed, owner, json_true());
@@ -413,10 +414,10 @@ static bool group_held(const json_t *g, const json_t *resources, const json_t *l
     json_t *res;
     json_array_foreach(resources, i, res)
     {
-        const char *node = json_string_value(json_object_get(res, "node"));
-        const char *state = json_string_value(json_object_get(res, "state"));
+        const char *node = wp_json_str(res, "node");
+        const char *state = wp_json_str(res, "state");
         if (node && json_object_get(lost, node) && state && strcmp(state, "Offline") != 0 &&
-            strcmp(json_string_value(json_object_get(res, "group")), name) == 0) {
+            strcmp(wp_json_str(res, "group"), name) == 0) {
             json_object_set_new(needed, node, json_true());
             held = true;
         }
@@ -435,10 +436,9 @@ static char *drop_held(json_t *input, const json_t *lost, json_t *needed)
         json_t *g = json_array_get(groups, i);
         if (!group_held(g, resources, lost, needed))
             continue;
-        const char *gname = json_string_value(json_object_get(g, "name"));
+        const char *gname = wp_json_str(g, "name");
         for (size_t j = json_array_size(resources); j-- > 0;)
-            if (strcmp(json_string_value(json_object_get(json_array_get(resources, j), "group")),
-                       gname) == 0)
+            if (strcmp(wp_json_str(json_array_get(resources, j), "group"), gname) == 0)
                 json_array_remove(resources, j);
         size_t len = strlen(names) + strlen(gname) + 3;
         char *grown = malloc(len);
@@ -494,7 +494,7 @@ bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err)
 {
     if (strcmp(req->op, "node.confirm-down") != 0)
         return true;
-    const char *name = json_string_value(json_object_get(req->args, "name"));
+    const char *name = wp_json_str(req->args, "name");
     json_t *node = wp_db_node_show(d->db, name, err);
     if (!node)
         return false;

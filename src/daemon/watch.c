@@ -10,11 +10,12 @@
  */
 #include <qb/qblog.h>
 
+#include "../lib/json.h"
 #include "daemon.h"
 
 void wp_watch_applied(wp_daemon *d, const json_t *cmd, int64_t version)
 {
-    const char *op = json_string_value(json_object_get(cmd, "op"));
+    const char *op = wp_json_str(cmd, "op");
     json_t *ev = json_pack("{s:s, s:I, s:s}", "event", "applied", "version", (json_int_t)version,
                            "op", op ? op : "?");
 

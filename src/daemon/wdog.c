@@ -36,6 +36,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../lib/json.h"
 #include "../agents/watchdog.h"
 #include "daemon.h"
 
@@ -202,7 +203,7 @@ static void clear_old_pill(wp_daemon *d, wp_wdog *w, const json_t *status)
 
 void wp_wdog_on_poison(wp_daemon *d, const json_t *args)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     wp_wdog *w = d->wdog;
     if (!name || strcasecmp(name, d->view.local_name) != 0)
         return;

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/json.h"
+
 #define WP_DB_AUDIT_KEEP 1000
 
 /* The change's args as recorded: a fence device's props are left out. */
@@ -33,13 +35,13 @@ static json_t *recorded_args(const char *op, const json_t *args)
 bool db_audit_record(wp_db *db, const json_t *cmd, wp_err *err)
 {
     const json_t *by = json_object_get(cmd, "by");
-    const char *op = json_string_value(json_object_get(cmd, "op"));
+    const char *op = wp_json_str(cmd, "op");
     if (!json_is_object(by) || !op)
         return true; /* wolfpackd's own commands carry no "by" */
     json_int_t version = (json_int_t)wp_db_version(db) + 1; /* the one this change gets */
     const json_t *at = json_object_get(by, "at"), *uid = json_object_get(by, "uid");
-    const char *user = json_string_value(json_object_get(by, "user"));
-    const char *node = json_string_value(json_object_get(by, "node"));
+    const char *user = wp_json_str(by, "user");
+    const char *node = wp_json_str(by, "node");
     json_t *entry = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:o}", "version", version, "at",
                               json_is_integer(at) ? json_integer_value(at) : (json_int_t)0, "uid",
                               json_is_integer(uid) ? json_integer_value(uid) : (json_int_t)-1,

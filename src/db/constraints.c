@@ -7,9 +7,10 @@
  * One meta row per group, key "place:" + the stored group name, value
  * {"prefer": {"node": N, "until": T}, "ban": {N: T, ...}}; T is a unix
  * time chosen by the client (its clock: the database reads none), 0 for
- * "until cleared".  Keeping it in meta leaves the schema as it is.  An
- * expired constraint stays stored (group show prints it as expired) but
- * the scheduler input leaves it out; `group clear` removes it.
+ * "until cleared" (read and written with meta.c).  Keeping it in meta
+ * leaves the schema as it is.  An expired constraint stays stored (group
+ * show prints it as expired) but the scheduler input leaves it out;
+ * `group clear` removes it.
  */
 #include "db_internal.h"
 
@@ -17,53 +18,20 @@
 #include <string.h>
 #include <strings.h>
 
-static char *place_key(const char *group)
-{
-    size_t n = strlen(group) + sizeof "place:";
-    char *key = malloc(n);
-    if (key)
-        snprintf(key, n, "place:%s", group);
-    return key;
-}
+#include "../lib/json.h"
 
 /* The constraints of a group (a new empty object when there are none). */
 static json_t *place_read(wp_db *db, const char *group, wp_err *err)
 {
-    char *key = place_key(group), *text = NULL;
-    int found = key ? db_text(db, "SELECT value FROM meta WHERE key = ?1", key, &text, err) : -1;
-    free(key);
-    if (found < 0)
-        return NULL;
-    json_t *rec = text ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    if (!json_is_object(rec)) {
-        json_decref(rec);
-        rec = json_object();
-    }
-    return rec;
+    return db_meta_read(db, "place:", group, err);
 }
 
+/* Store rec; an empty rec removes the row. */
 static bool place_write(wp_db *db, const char *group, json_t *rec, wp_err *err)
 {
-    char *key = place_key(group);
-    bool empty = json_object_size(rec) == 0;
-    char *text = empty ? NULL : json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-    const char *vals[2] = {key, text};
-    bool ok = key && (empty || text);
-    if (!ok) {
-        wp_errf(err, WP_E_IO, "cannot record a placement constraint");
-        wp_err_why(err, "out of memory");
-        wp_err_todo(err, "free memory and retry");
-    } else if (empty) {
-        ok = db_run(db, "DELETE FROM meta WHERE key = ?1", 1, vals, "clear a group's constraints",
-                    err);
-    } else {
-        ok = db_run(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", 2, vals,
-                    "record a placement constraint", err);
-    }
-    free(key);
-    free(text);
-    return ok;
+    if (json_object_size(rec) == 0)
+        return db_meta_remove(db, "place:", group, "clear a group's constraints", err);
+    return db_meta_write(db, "place:", group, rec, "record a placement constraint", err);
 }
 
 static bool until_ok(const json_t *args, json_int_t *until, wp_err *err)
@@ -96,9 +64,8 @@ bool db_constraint_prefer(wp_db *db, const char *group, const char *node, const 
 bool db_op_group_ban(wp_db *db, const json_t *args, wp_err *err)
 {
     json_int_t until;
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
-    char *node =
-        name ? db_node_name(db, json_string_value(json_object_get(args, "node")), err) : NULL;
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
+    char *node = name ? db_node_name(db, wp_json_str(args, "node"), err) : NULL;
     json_t *rec = node && until_ok(args, &until, err) ? place_read(db, name, err) : NULL;
     bool ok = rec != NULL;
     if (ok) {
@@ -118,7 +85,7 @@ bool db_op_group_ban(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_group_clear(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
     json_t *empty = name ? json_object() : NULL;
     bool ok = empty && place_write(db, name, empty, err);
     json_decref(empty);
@@ -158,7 +125,7 @@ void db_constraints_sched(wp_db *db, const char *group, int64_t now, json_t *row
     const char *node;
     json_t *until;
     json_t *banned = json_array();
-    const char *want = json_string_value(json_object_get(prefer, "node"));
+    const char *want = wp_json_str(prefer, "node");
     if (want && in_force(json_object_get(prefer, "until"), now) && node_exists(db, want))
         json_object_set_new(row, "prefer", json_string(want));
     json_object_foreach(json_object_get(rec, "ban"), node, until)

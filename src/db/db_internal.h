@@ -117,6 +117,14 @@ bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err);
 /* audit.c: record cmd's "by" (who made it) in the change history. */
 bool db_audit_record(wp_db *db, const json_t *cmd, wp_err *err);
+/* meta.c: one JSON object in the meta row PREFIX + NAME.  read: the
+ * object (a new empty one when the row is missing or not an object), NULL
+ * on an error; write replaces the row; remove deletes it.  `what` names
+ * the change in errors ("record a resource's failure"). */
+json_t *db_meta_read(wp_db *db, const char *prefix, const char *name, wp_err *err);
+bool db_meta_write(wp_db *db, const char *prefix, const char *name, const json_t *rec,
+                   const char *what, wp_err *err);
+bool db_meta_remove(wp_db *db, const char *prefix, const char *name, const char *what, wp_err *err);
 /* failures.c: each resource's failure record (in meta, "failures:NAME"). */
 bool db_failure_note(wp_db *db, const char *resource, const char *node, int64_t at, bool stop,
                      wp_err *err);

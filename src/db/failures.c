@@ -5,13 +5,14 @@
  *
  * The record is one row of the meta table, key "failures:" + the stored
  * resource name, value {"nodes": {NODE: [unix times]}, "stop_failed":
- * NODE|null}; keeping it there leaves the schema (and every existing
- * database) as it is.  resource.report with state Failed appends to it (a
- * Failed report while the resource is Offline Pending is a failed stop),
- * resource.cleanup / group.cleanup and resource.delete remove it.  Queries
- * show the counts per node; the scheduler input gets the times on the
- * resource's node and whether its stop failed.  Deterministic, like every
- * handler: the only time it knows is the report's `at`.
+ * NODE|null}, read and written with meta.c; keeping it there leaves the
+ * schema (and every existing database) as it is.  resource.report with
+ * state Failed appends to it (a Failed report while the resource is
+ * Offline Pending is a failed stop), resource.cleanup / group.cleanup and
+ * resource.delete remove it.  Queries show the counts per node; the
+ * scheduler input gets the times on the resource's node and whether its
+ * stop failed.  Deterministic, like every handler: the only time it knows
+ * is the report's `at`.
  */
 #include "db_internal.h"
 
@@ -19,27 +20,14 @@
 #include <string.h>
 #include <strings.h>
 
-static char *record_key(const char *resource)
-{
-    size_t n = strlen(resource) + sizeof "failures:";
-    char *key = malloc(n);
-    if (key)
-        snprintf(key, n, "failures:%s", resource);
-    return key;
-}
+#include "../lib/json.h"
 
 /* The record of a resource (a new empty one when there is none); NULL on
  * an error. */
 static json_t *record_read(wp_db *db, const char *resource, wp_err *err)
 {
-    char *key = record_key(resource), *text = NULL;
-    int found = key ? db_text(db, "SELECT value FROM meta WHERE key = ?1", key, &text, err) : -1;
-    free(key);
-    if (found < 0)
-        return NULL;
-    json_t *rec = text ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    if (!json_is_object(rec) || !json_is_object(json_object_get(rec, "nodes"))) {
+    json_t *rec = db_meta_read(db, "failures:", resource, err);
+    if (rec && !json_is_object(json_object_get(rec, "nodes"))) {
         json_decref(rec);
         rec = json_pack("{s:{}, s:n}", "nodes", "stop_failed");
     }
@@ -63,31 +51,14 @@ bool db_failure_note(wp_db *db, const char *resource, const char *node, int64_t 
         json_array_remove(times, 0);
     if (stop)
         json_object_set_new(rec, "stop_failed", json_string(node));
-    char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-    char *key = record_key(resource);
+    bool ok = db_meta_write(db, "failures:", resource, rec, "record a resource's failure", err);
     json_decref(rec);
-    const char *vals[2] = {key, text};
-    bool ok = text && key &&
-              db_run(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", 2, vals,
-                     "record a resource's failure", err);
-    if (!text || !key) {
-        wp_errf(err, WP_E_IO, "cannot record a resource's failure");
-        wp_err_why(err, "out of memory");
-        wp_err_todo(err, "free memory and retry");
-    }
-    free(text);
-    free(key);
     return ok;
 }
 
 bool db_failure_forget(wp_db *db, const char *resource, wp_err *err)
 {
-    char *key = record_key(resource);
-    const char *vals[1] = {key};
-    bool ok = key && db_run(db, "DELETE FROM meta WHERE key = ?1", 1, vals,
-                            "forget a resource's failures", err);
-    free(key);
-    return ok;
+    return db_meta_remove(db, "failures:", resource, "forget a resource's failures", err);
 }
 
 bool db_failure_forget_group(wp_db *db, const char *group, wp_err *err)
@@ -117,7 +88,7 @@ json_t *db_failure_counts(wp_db *db, const char *resource)
 json_t *db_failure_sched(wp_db *db, const char *resource, const char *node, bool *stop_failed)
 {
     json_t *rec = record_read(db, resource, NULL);
-    const char *stopped = json_string_value(json_object_get(rec, "stop_failed"));
+    const char *stopped = wp_json_str(rec, "stop_failed");
     *stop_failed = stopped && node && strcasecmp(stopped, node) == 0;
     json_t *times = node ? json_object_get(json_object_get(rec, "nodes"), node) : NULL;
     json_t *out = json_is_array(times) ? json_copy(times) : json_array();

@@ -20,6 +20,7 @@
 #include "db_internal.h"
 
 #include "../agents/fence.h"
+#include "../lib/json.h"
 #include "../lib/model.h"
 
 #include <ctype.h>
@@ -141,8 +142,8 @@ static bool int_in(const json_t *v, json_int_t lo, json_int_t hi, json_int_t dfl
 
 static json_t *build_device(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
-    const char *agent = json_string_value(json_object_get(args, "agent"));
+    const char *name = wp_json_str(args, "name");
+    const char *agent = wp_json_str(args, "agent");
     const json_t *props = json_object_get(args, "props");
     json_int_t level, timeout;
     if (!wp_name_valid("fence device", name, err) || !wp_fence_agent_name_valid(agent, err))
@@ -181,7 +182,7 @@ static json_t *build_device(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_fence_create(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     char *key = fence_key(name);
     bool failed = false;
     json_t *old = key ? fence_get(db, key, &failed, err) : NULL;
@@ -208,7 +209,7 @@ bool db_op_fence_create(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_fence_delete(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     char *key = fence_key(name);
     int found = key ? db_exists(db, "SELECT 1 FROM meta WHERE key = ?1", key, NULL, err) : -1;
     if (!key)
@@ -234,8 +235,7 @@ static int by_level_name(const void *a, const void *b)
     json_int_t ly = json_integer_value(json_object_get(y, "level"));
     if (lx != ly)
         return lx < ly ? -1 : 1;
-    return strcasecmp(json_string_value(json_object_get(x, "name")),
-                      json_string_value(json_object_get(y, "name")));
+    return strcasecmp(wp_json_str(x, "name"), wp_json_str(y, "name"));
 }
 
 static bool fences_node(const json_t *dev, const char *node)
@@ -393,13 +393,13 @@ static bool one_of3(const char *v, const char *a, const char *b, const char *c)
 
 bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *state = json_string_value(json_object_get(args, "state"));
+    const char *state = wp_json_str(args, "state");
     if (!one_of3(state, "fencing", "failed", "self-fencing") &&
         !(state && strcmp(state, "unfenceable") == 0))
         return bad(err, "bad fencing state",
                    "node.fencing takes state fencing, failed, self-fencing or unfenceable",
                    "send state fencing, failed, self-fencing or unfenceable");
-    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *node = db_node_name(db, wp_json_str(args, "name"), err);
     char *key = node ? state_key("fencing:", node) : NULL;
     json_t *rec =
         key ? json_pack("{s:s, s:s, s:O, s:O?}", "node", node, "state", state, "at",
@@ -414,7 +414,7 @@ bool db_op_node_fencing(wp_db *db, const json_t *args, wp_err *err)
 
 static bool node_down(wp_db *db, const json_t *args, const char *how, wp_err *err)
 {
-    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *node = db_node_name(db, wp_json_str(args, "name"), err);
     char *key = node ? state_key("node-down:", node) : NULL;
     json_t *rec =
         key ? json_pack("{s:s, s:s, s:O, s:O?}", "node", node, "how", how, "at",
@@ -430,7 +430,7 @@ static bool node_down(wp_db *db, const json_t *args, const char *how, wp_err *er
 
 bool db_op_node_down(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *how = json_string_value(json_object_get(args, "how"));
+    const char *how = wp_json_str(args, "how");
     if (!one_of3(how, "fenced", "confirmed", "watchdog"))
         return bad(err, "bad proof", "node.down takes how fenced, confirmed or watchdog",
                    "send how fenced, confirmed or watchdog");
@@ -444,7 +444,7 @@ bool db_op_node_confirm_down(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *node = db_node_name(db, wp_json_str(args, "name"), err);
     bool ok = node && del(db, "node-down:", node, err) && del(db, "fencing:", node, err);
     free(node);
     return ok;
@@ -474,7 +474,7 @@ bool db_op_node_watchdog(wp_db *db, const json_t *args, wp_err *err)
     if (timeout < 0 || timeout > WP_DB_WATCHDOG_MAX)
         return bad(err, "bad watchdog timeout", "node.watchdog takes 0 to 3600 seconds",
                    "send a timeout from 0 (no watchdog) to 3600");
-    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *node = db_node_name(db, wp_json_str(args, "name"), err);
     char *key = node ? state_key("watchdog:", node) : NULL;
     json_t *rec = key ? json_pack("{s:s, s:I}", "node", node, "timeout", timeout) : NULL;
     bool ok = rec && (timeout == 0 ? del(db, "watchdog:", node, err)
@@ -487,7 +487,7 @@ bool db_op_node_watchdog(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_node_poison(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *node = db_node_name(db, wp_json_str(args, "name"), err);
     char *wkey = node ? state_key("watchdog:", node) : NULL;
     char *key = node ? state_key("poison:", node) : NULL;
     json_t *rec = key ? json_pack("{s:s}", "node", node) : NULL;
@@ -519,7 +519,7 @@ bool db_op_node_poison(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_node_unpoison(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *node = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *node = db_node_name(db, wp_json_str(args, "name"), err);
     bool ok = node && del(db, "poison:", node, err);
     free(node);
     return ok;
@@ -550,7 +550,7 @@ json_t *wp_db_fence_status(wp_db *db, wp_err *err)
         const char *k = (const char *)sqlite3_column_text(st, 0);
         const char *t = (const char *)sqlite3_column_text(st, 1);
         json_t *v = t ? json_loads(t, 0, NULL) : NULL;
-        const char *node = json_string_value(json_object_get(v, "node"));
+        const char *node = wp_json_str(v, "node");
         if (node)
             json_object_set(json_object_get(out, status_section(k)), node, v);
         json_decref(v);

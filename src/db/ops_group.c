@@ -4,6 +4,7 @@
  */
 #include "db_internal.h"
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static bool group_write(wp_db *db, const char *sql, const char *name, const json
 
 bool db_op_group_create(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     if (!wp_name_valid("group", name, err))
         return false;
     char *existing = NULL;
@@ -60,7 +61,7 @@ bool db_op_group_create(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_group_delete(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
     if (!name)
         return false;
     bool ok = strcasecmp(name, WP_CLUSTER_GROUP) != 0;
@@ -96,7 +97,7 @@ bool db_op_group_delete(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_group_set(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
     if (!name)
         return false;
     char *text = NULL;

@@ -8,6 +8,7 @@
  */
 #include "db_internal.h"
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 
 #include <arpa/inet.h>
@@ -82,8 +83,7 @@ static bool node_insert(wp_db *db, const char *name, const char *address, json_i
 
 static bool node_insert_json(wp_db *db, const json_t *n, bool loopback_ok, wp_err *err)
 {
-    return node_insert(db, json_string_value(json_object_get(n, "name")),
-                       json_string_value(json_object_get(n, "address")),
+    return node_insert(db, wp_json_str(n, "name"), wp_json_str(n, "address"),
                        json_integer_value(json_object_get(n, "id")), loopback_ok, err);
 }
 
@@ -123,7 +123,7 @@ static bool cluster_core_resources(wp_db *db, const char *name, const char *ip, 
 
 bool db_op_cluster_create(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     if (!cluster_name_valid(name, err))
         return false;
     char *current = NULL;
@@ -148,7 +148,7 @@ bool db_op_cluster_create(wp_db *db, const json_t *args, wp_err *err)
     json_t *n, *nodes = json_object_get(args, "nodes");
     bool alone = json_array_size(nodes) == 1;
     json_array_foreach(nodes, i, n) if (!node_insert_json(db, n, alone, err)) return false;
-    const char *ip = json_string_value(json_object_get(args, "ip"));
+    const char *ip = wp_json_str(args, "ip");
     if (ip && !wp_prop_validate(WP_RT_IP, "address", ip, err))
         return false;
     return !ip || cluster_core_resources(db, name, ip, err);
@@ -193,7 +193,7 @@ static bool policy_strip(json_t *policy, const char *node)
     bool changed = false;
     for (size_t k = 0; k < 2; k++) {
         char *stripped = NULL;
-        if (list_strip(json_string_value(json_object_get(policy, keys[k])), node, &stripped)) {
+        if (list_strip(wp_json_str(policy, keys[k]), node, &stripped)) {
             json_object_set_new(policy, keys[k], json_string(stripped));
             changed = true;
         }
@@ -274,7 +274,7 @@ static bool owns_no_group(wp_db *db, const char *name, bool force, wp_err *err)
 
 bool db_op_node_remove(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_node_name(db, wp_json_str(args, "name"), err);
     if (!name)
         return false;
     const char *vals[1] = {name};

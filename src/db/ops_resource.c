@@ -10,6 +10,7 @@
  */
 #include "db_internal.h"
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 
 #include <stdlib.h>
@@ -194,13 +195,12 @@ static bool create_netname_check(wp_db *db, const char *name, const char *group,
 
 bool db_op_resource_create(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     wp_rtype type;
     if (!wp_name_valid("resource", name, err) ||
-        !wp_rtype_parse(json_string_value(json_object_get(args, "type")), &type, err) ||
-        !name_free(db, name, err))
+        !wp_rtype_parse(wp_json_str(args, "type"), &type, err) || !name_free(db, name, err))
         return false;
-    char *group = db_group_name(db, json_string_value(json_object_get(args, "group")), err);
+    char *group = db_group_name(db, wp_json_str(args, "group"), err);
     if (!group)
         return false;
     json_t *props = json_object_get(args, "props");
@@ -222,8 +222,7 @@ bool db_op_resource_create(wp_db *db, const json_t *args, wp_err *err)
 bool db_op_resource_delete(wp_db *db, const json_t *args, wp_err *err)
 {
     char *name = NULL;
-    char *group =
-        db_resource_group(db, json_string_value(json_object_get(args, "name")), &name, err);
+    char *group = db_resource_group(db, wp_json_str(args, "name"), &name, err);
     if (!group)
         return false;
     bool failed;
@@ -271,8 +270,7 @@ static bool props_merge(wp_rtype type, json_t *props, const json_t *changes, wp_
 bool db_op_resource_set(wp_db *db, const json_t *args, wp_err *err)
 {
     char *name = NULL;
-    char *group =
-        db_resource_group(db, json_string_value(json_object_get(args, "name")), &name, err);
+    char *group = db_resource_group(db, wp_json_str(args, "name"), &name, err);
     if (!group)
         return false;
     sqlite3_stmt *st = db_stmt(db, "SELECT type, props, policy FROM resource WHERE name = ?1", err);
@@ -330,11 +328,9 @@ static void dep_pair_free(dep_pair *p)
 static bool dep_pair_load(wp_db *db, const json_t *args, dep_pair *p, wp_err *err)
 {
     memset(p, 0, sizeof *p);
-    p->group =
-        db_resource_group(db, json_string_value(json_object_get(args, "name")), &p->name, err);
+    p->group = db_resource_group(db, wp_json_str(args, "name"), &p->name, err);
     if (p->group)
-        p->on_group =
-            db_resource_group(db, json_string_value(json_object_get(args, "on")), &p->on, err);
+        p->on_group = db_resource_group(db, wp_json_str(args, "on"), &p->on, err);
     return p->group && p->on_group;
 }
 

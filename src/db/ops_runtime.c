@@ -14,6 +14,7 @@
  */
 #include "db_internal.h"
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 
 #include <stdlib.h>
@@ -87,7 +88,7 @@ static bool history_push(wp_db *db, const char *sql_get, const char *sql_set, co
 
 static bool node_flags(wp_db *db, const json_t *args, const char *sql, wp_err *err)
 {
-    char *name = db_node_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_node_name(db, wp_json_str(args, "name"), err);
     if (!name)
         return false;
     const char *vals[1] = {name};
@@ -115,7 +116,7 @@ bool db_op_node_drain(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_group_online(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
     if (!name)
         return false;
     const char *vals[1] = {name};
@@ -135,7 +136,7 @@ bool db_op_group_online(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_group_offline(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
     if (!name)
         return false;
     const char *vals[1] = {name};
@@ -149,7 +150,7 @@ bool db_op_group_offline(wp_db *db, const json_t *args, wp_err *err)
 static bool possible_owner(const char *policy_text, const char *node)
 {
     json_t *policy = policy_text ? json_loads(policy_text, 0, NULL) : NULL;
-    const char *list = json_string_value(json_object_get(policy, "possible_owners"));
+    const char *list = wp_json_str(policy, "possible_owners");
     bool ok = !list || !*list;
     char *copy = ok ? NULL : strdup(list);
     char *save = NULL;
@@ -198,7 +199,7 @@ static bool group_unmanaged(wp_db *db, const char *group)
     bool un = false;
     if (db_text(db, "SELECT policy FROM grp WHERE name = ?1", group, &text, NULL) > 0) {
         json_t *policy = json_loads(text, 0, NULL);
-        const char *m = json_string_value(json_object_get(policy, "managed"));
+        const char *m = wp_json_str(policy, "managed");
         un = m && strcmp(m, "false") == 0;
         json_decref(policy);
     }
@@ -208,10 +209,10 @@ static bool group_unmanaged(wp_db *db, const char *group)
 
 bool db_op_group_move(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
     if (!name)
         return false;
-    const char *to = json_string_value(json_object_get(args, "to"));
+    const char *to = wp_json_str(args, "to");
     char *node = to ? db_node_name(db, to, err) : strdup("@best");
     bool ok = node != NULL;
     if (!node && !to)
@@ -279,7 +280,7 @@ static char *resource_lookup(wp_db *db, const char *name, char **group, wp_err *
 bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err)
 {
     char *group = NULL;
-    char *name = resource_lookup(db, json_string_value(json_object_get(args, "name")), &group, err);
+    char *name = resource_lookup(db, wp_json_str(args, "name"), &group, err);
     if (!name)
         return false;
     const char *rv[1] = {name}, *gv[1] = {group}, *both[2] = {name, group};
@@ -316,7 +317,7 @@ bool db_op_resource_online(wp_db *db, const json_t *args, wp_err *err)
 bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err)
 {
     char *group = NULL;
-    char *name = resource_lookup(db, json_string_value(json_object_get(args, "name")), &group, err);
+    char *name = resource_lookup(db, wp_json_str(args, "name"), &group, err);
     if (!name)
         return false;
     const char *rv[1] = {name};
@@ -330,7 +331,7 @@ bool db_op_resource_offline(wp_db *db, const json_t *args, wp_err *err)
 bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err)
 {
     char *group = NULL;
-    char *name = resource_lookup(db, json_string_value(json_object_get(args, "name")), &group, err);
+    char *name = resource_lookup(db, wp_json_str(args, "name"), &group, err);
     if (!name)
         return false;
     char *state = NULL;
@@ -368,7 +369,7 @@ bool db_op_resource_fail(wp_db *db, const json_t *args, wp_err *err)
 bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err)
 {
     char *group = NULL;
-    char *name = resource_lookup(db, json_string_value(json_object_get(args, "name")), &group, err);
+    char *name = resource_lookup(db, wp_json_str(args, "name"), &group, err);
     if (!name)
         return false;
     const char *rv[1] = {name}, *gv[1] = {group};
@@ -383,7 +384,7 @@ bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err)
 {
-    char *name = db_group_name(db, json_string_value(json_object_get(args, "name")), err);
+    char *name = db_group_name(db, wp_json_str(args, "name"), err);
     if (!name)
         return false;
     const char *vals[1] = {name};
@@ -446,19 +447,17 @@ static char *utf8_cut(const char *s, size_t max)
 bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err)
 {
     int64_t at;
-    const char *state =
-        word_find(resource_states, json_string_value(json_object_get(args, "state")));
+    const char *state = word_find(resource_states, wp_json_str(args, "state"));
     if (!state)
         return bad_value(err, "resource.report", "\"state\" is '%.100s', not a resource state",
-                         json_string_value(json_object_get(args, "state")),
+                         wp_json_str(args, "state"),
                          "send one of Online, Offline, Failed, Online Pending, Offline Pending");
     if (!time_ok(args, "resource.report", &at, err))
         return false;
     char *group = NULL;
-    char *name = resource_lookup(db, json_string_value(json_object_get(args, "name")), &group, err);
-    char *node =
-        name ? db_node_name(db, json_string_value(json_object_get(args, "node")), err) : NULL;
-    const char *error = json_string_value(json_object_get(args, "error"));
+    char *name = resource_lookup(db, wp_json_str(args, "name"), &group, err);
+    char *node = name ? db_node_name(db, wp_json_str(args, "node"), err) : NULL;
+    const char *error = wp_json_str(args, "error");
     char *cut = error ? utf8_cut(error, LAST_ERROR_MAX) : NULL;
     bool ok = node && (!error || cut);
     if (node && error && !cut)
@@ -534,15 +533,15 @@ static bool owner_differs(const char *a, const char *b)
 
 static bool commit_decision(wp_db *db, const json_t *d, int64_t at, wp_err *err)
 {
-    const char *state = word_find(decision_states, json_string_value(json_object_get(d, "state")));
+    const char *state = word_find(decision_states, wp_json_str(d, "state"));
     if (!state)
         return bad_value(err, "sched.commit", "decision state '%.100s' is not a group state",
-                         json_string_value(json_object_get(d, "state")),
+                         wp_json_str(d, "state"),
                          "send one of Online, Partially Online, Offline, Failed, Pending");
-    char *group = db_group_name(db, json_string_value(json_object_get(d, "group")), err);
+    char *group = db_group_name(db, wp_json_str(d, "group"), err);
     if (!group)
         return false;
-    const char *want = json_string_value(json_object_get(d, "owner"));
+    const char *want = wp_json_str(d, "owner");
     char *owner = want ? db_node_name(db, want, err) : NULL;
     char *before = NULL;
     bool ok = (!want || owner) &&
@@ -568,7 +567,7 @@ static bool commit_decision(wp_db *db, const json_t *d, int64_t at, wp_err *err)
 
 static bool commit_action(wp_db *db, const json_t *a, int64_t at, wp_err *err)
 {
-    const char *verb = json_string_value(json_object_get(a, "action"));
+    const char *verb = wp_json_str(a, "action");
     bool restart = strcmp(verb, "restart") == 0;
     const char *state = restart || strcmp(verb, "start") == 0 ? "Online Pending"
                         : strcmp(verb, "stop") == 0           ? "Offline Pending"
@@ -577,14 +576,13 @@ static bool commit_action(wp_db *db, const json_t *a, int64_t at, wp_err *err)
         return bad_value(err, "sched.commit", "action '%.100s' is not start, stop or restart", verb,
                          "send the scheduler's actions unchanged");
     char *group = NULL;
-    char *name =
-        resource_lookup(db, json_string_value(json_object_get(a, "resource")), &group, err);
-    char *node = name ? db_node_name(db, json_string_value(json_object_get(a, "node")), err) : NULL;
+    char *name = resource_lookup(db, wp_json_str(a, "resource"), &group, err);
+    char *node = name ? db_node_name(db, wp_json_str(a, "node"), err) : NULL;
     bool ok = node != NULL;
-    if (ok && strcasecmp(group, json_string_value(json_object_get(a, "group"))) != 0) {
+    if (ok && strcasecmp(group, wp_json_str(a, "group")) != 0) {
         wp_errf(err, WP_E_INVALID, "cannot apply sched.commit");
         wp_err_why(err, "an action names resource '%s' in group '%.100s', but it belongs to '%s'",
-                   name, json_string_value(json_object_get(a, "group")), group);
+                   name, wp_json_str(a, "group"), group);
         wp_err_todo(err, "run the scheduler again on the current database");
         ok = false;
     }
@@ -631,8 +629,7 @@ bool db_op_sched_commit(wp_db *db, const json_t *args, wp_err *err)
     int64_t at;
     if (!time_ok(args, "sched.commit", &at, err))
         return false;
-    char *coordinator =
-        db_node_name(db, json_string_value(json_object_get(args, "coordinator")), err);
+    char *coordinator = db_node_name(db, wp_json_str(args, "coordinator"), err);
     if (!coordinator)
         return false;
     free(coordinator);

@@ -6,6 +6,7 @@
  */
 #include "db_internal.h"
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 
 #include <stdlib.h>
@@ -55,7 +56,7 @@ bool db_policy_merge(json_t *policy, const json_t *changes, bool is_group, wp_er
 /* Check one comma list of node names; write it back with stored spellings. */
 static bool owner_list_check(wp_db *db, json_t *policy, const char *key, wp_err *err)
 {
-    const char *list = json_string_value(json_object_get(policy, key));
+    const char *list = wp_json_str(policy, key);
     if (!list || !*list)
         return true;
     char *copy = strdup(list);

@@ -10,6 +10,7 @@
  */
 #include "db_internal.h"
 
+#include "../lib/json.h"
 #include "../lib/model.h"
 
 #include <stdlib.h>
@@ -81,6 +82,49 @@ static json_t *col_history(sqlite3_stmt *st, int col)
     return v;
 }
 
+/* A JSON value made of the current row of st; NULL when out of memory. */
+typedef json_t *(*row_json)(sqlite3_stmt *st);
+
+/* Every row of sql, ?1 bound to name unless it is NULL, made into JSON by
+ * row, in order; NULL with err set ("cannot `what`") on an error. */
+static json_t *rows_read(wp_db *db, const char *sql, const char *name, row_json row,
+                         const char *what, wp_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db, sql, err);
+    if (!st)
+        return NULL;
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    json_t *list = json_array();
+    int rc = SQLITE_ROW;
+    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *v = row(st);
+        if (!v || json_array_append_new(list, v) != 0)
+            break;
+    }
+    sqlite3_reset(st);
+    if (!list || rc == SQLITE_ROW)
+        return oom(err, list);
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        db_sql_fail(db, err, what);
+        return NULL;
+    }
+    return list;
+}
+
+/* Rows as the first column alone, a string. */
+static json_t *first_text(sqlite3_stmt *st)
+{
+    return json_string(col_text(st, 0));
+}
+
+/* Rows as {"name": the first column}. */
+static json_t *name_object(sqlite3_stmt *st)
+{
+    return json_pack("{s:s}", "name", col_text(st, 0));
+}
+
 /* --- nodes ------------------------------------------------------------- */
 
 static json_t *node_row(sqlite3_stmt *st)
@@ -92,29 +136,10 @@ static json_t *node_row(sqlite3_stmt *st)
 
 static json_t *nodes_read(wp_db *db, const char *name, wp_err *err)
 {
-    sqlite3_stmt *st =
-        db_stmt(db,
-                "SELECT name, id, address, paused, drained FROM node WHERE ?1 IS NULL OR name = ?1"
-                " ORDER BY name",
-                err);
-    if (!st)
-        return NULL;
-    if (name)
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    json_t *list = json_array();
-    int rc;
-    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (json_array_append_new(list, node_row(st)) != 0)
-            break;
-    sqlite3_reset(st);
-    if (!list || rc == SQLITE_ROW)
-        return oom(err, list);
-    if (rc != SQLITE_DONE) {
-        json_decref(list);
-        db_sql_fail(db, err, "read the nodes");
-        return NULL;
-    }
-    return list;
+    return rows_read(db,
+                     "SELECT name, id, address, paused, drained FROM node WHERE ?1 IS NULL OR"
+                     " name = ?1 ORDER BY name",
+                     name, node_row, "read the nodes", err);
 }
 
 json_t *wp_db_node_list(wp_db *db, wp_err *err)
@@ -149,23 +174,7 @@ json_t *wp_db_node_show(wp_db *db, const char *name, wp_err *err)
 
 static json_t *name_list(wp_db *db, const char *sql, const char *name, wp_err *err)
 {
-    sqlite3_stmt *st = db_stmt(db, sql, err);
-    if (!st)
-        return NULL;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    json_t *list = json_array();
-    int rc;
-    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(list, json_string(col_text(st, 0)));
-    sqlite3_reset(st);
-    if (!list)
-        return oom(err, NULL);
-    if (rc != SQLITE_DONE) {
-        json_decref(list);
-        db_sql_fail(db, err, "read dependencies");
-        return NULL;
-    }
-    return list;
+    return rows_read(db, sql, name, first_text, "read dependencies", err);
 }
 
 static json_t *resource_read(wp_db *db, const char *name, wp_err *err)
@@ -205,7 +214,7 @@ static json_t *resource_read(wp_db *db, const char *name, wp_err *err)
     }
     if (!r)
         return oom(err, NULL);
-    const char *stored = json_string_value(json_object_get(r, "name"));
+    const char *stored = wp_json_str(r, "name");
     json_t *deps =
         name_list(db, "SELECT dep FROM dependency WHERE res = ?1 ORDER BY dep", stored, err);
     json_t *users =
@@ -301,48 +310,28 @@ static bool group_state(wp_db *db, const char *group, const char *sched_state, j
     return json_object_set_new(g, "state", json_string(state)) == 0 || oom(err, NULL);
 }
 
-static json_t *group_row(wp_db *db, sqlite3_stmt *st, wp_err *err)
+static json_t *group_row(sqlite3_stmt *st)
 {
-    json_t *g = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o}", "name", col_text(st, 0), "policy",
-                          db_json_column(st, 1), "owner", col_json_text(st, 2), "sched_state",
-                          col_json_text(st, 3), "target", col_text(st, 4), "move_to",
-                          col_json_text(st, 5), "failovers", col_history(st, 6));
-    return g ? g : oom(err, NULL);
+    return json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o}", "name", col_text(st, 0), "policy",
+                     db_json_column(st, 1), "owner", col_json_text(st, 2), "sched_state",
+                     col_json_text(st, 3), "target", col_text(st, 4), "move_to",
+                     col_json_text(st, 5), "failovers", col_history(st, 6));
 }
 
 static json_t *groups_read(wp_db *db, const char *name, wp_err *err)
 {
-    sqlite3_stmt *st = db_stmt(db,
-                               "SELECT name, policy, owner, sched_state, target, move_to,"
-                               " failovers FROM grp WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
-                               err);
-    if (!st)
+    json_t *list = rows_read(db,
+                             "SELECT name, policy, owner, sched_state, target, move_to, failovers"
+                             " FROM grp WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
+                             name, group_row, "read the groups", err);
+    if (!list)
         return NULL;
-    if (name)
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    json_t *list = json_array();
-    int rc = SQLITE_ROW;
-    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *g = group_row(db, st, err);
-        if (!g || json_array_append_new(list, g) != 0)
-            break;
-    }
-    sqlite3_reset(st);
-    if (!list || rc == SQLITE_ROW) {
-        json_decref(list);
-        return NULL;
-    }
-    if (rc != SQLITE_DONE) {
-        json_decref(list);
-        db_sql_fail(db, err, "read the groups");
-        return NULL;
-    }
     /* Order and state need the statement above finished: fill them in after. */
     size_t i;
     json_t *g;
     json_array_foreach(list, i, g)
     {
-        const char *gname = json_string_value(json_object_get(g, "name"));
+        const char *gname = wp_json_str(g, "name");
         json_t *names = group_order(db, gname, err);
         json_t *place = db_constraints(db, gname);
         if (place)
@@ -376,28 +365,8 @@ json_t *wp_db_group_show(wp_db *db, const char *name, wp_err *err)
  * groups_read() computes (the daemon lists the resources on every tick). */
 static json_t *group_names(wp_db *db, const char *name, wp_err *err)
 {
-    sqlite3_stmt *st =
-        db_stmt(db, "SELECT name FROM grp WHERE ?1 IS NULL OR name = ?1 ORDER BY name", err);
-    if (!st)
-        return NULL;
-    if (name)
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    json_t *list = json_array();
-    int rc = SQLITE_ROW;
-    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (json_array_append_new(list, json_pack("{s:s}", "name", col_text(st, 0))) != 0)
-            break;
-    sqlite3_reset(st);
-    if (!list || rc == SQLITE_ROW) {
-        json_decref(list);
-        return oom(err, NULL);
-    }
-    if (rc != SQLITE_DONE) {
-        json_decref(list);
-        db_sql_fail(db, err, "read the groups");
-        return NULL;
-    }
-    return list;
+    return rows_read(db, "SELECT name FROM grp WHERE ?1 IS NULL OR name = ?1 ORDER BY name", name,
+                     name_object, "read the groups", err);
 }
 
 json_t *wp_db_resource_list(wp_db *db, const char *group, wp_err *err)
@@ -419,7 +388,7 @@ json_t *wp_db_resource_list(wp_db *db, const char *group, wp_err *err)
     {
         if (!out)
             break;
-        if (!group_resources(db, json_string_value(json_object_get(g, "name")), out, err)) {
+        if (!group_resources(db, wp_json_str(g, "name"), out, err)) {
             json_decref(out);
             out = NULL;
         }

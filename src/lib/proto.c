@@ -23,6 +23,7 @@
 
 #include "opspec.h"
 #include "clock.h"
+#include "json.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -188,9 +189,9 @@ bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *
         return false;
     if (!check_envelope(root, err))
         goto fail;
-    spec = op_find(json_string_value(json_object_get(root, "op")));
+    spec = op_find(wp_json_str(root, "op"));
     if (!spec) {
-        unknown_op(json_string_value(json_object_get(root, "op")), err);
+        unknown_op(wp_json_str(root, "op"), err);
         goto fail;
     }
     args = json_object_get(root, "args");
@@ -246,7 +247,7 @@ json_t *wp_proto_reply_err(const wp_err *err)
 
 static void copy_field(char *dst, size_t size, const json_t *obj, const char *key)
 {
-    const char *s = json_string_value(json_object_get(obj, key));
+    const char *s = wp_json_str(obj, key);
     snprintf(dst, size, "%s", s ? s : "");
 }
 
@@ -276,7 +277,7 @@ bool wp_proto_reply_parse(const json_t *reply, json_t **result, wp_err *err)
         return false;
     }
     if (err) {
-        err->code = wp_code_parse(json_string_value(json_object_get(e, "code")));
+        err->code = wp_code_parse(wp_json_str(e, "code"));
         if (err->code == WP_OK)
             err->code = WP_E_INTERNAL;
         copy_field(err->what, sizeof err->what, e, "what");

@@ -21,6 +21,7 @@
 #include "cpg_internal.h"
 
 #include "../lib/cluster_conf.h"
+#include "../lib/json.h"
 
 #include <inttypes.h>
 #include <poll.h>
@@ -408,12 +409,12 @@ void wp_cpg_maybe_bootstrap(wp_cpg *c)
     json_t *cmd = nodelist ? bootstrap_cmd(c, st, nodelist) : NULL;
     if (cmd) {
         qb_log(LOG_NOTICE, "replication: writing corosync's nodelist into the database (%s)",
-               json_string_value(json_object_get(cmd, "op")));
+               wp_json_str(cmd, "op"));
         c->bootstrap_inflight = true;
         if (!wp_cpg_commit_submit(c, cmd, bootstrap_done, c, &err)) {
             c->bootstrap_inflight = false;
-            qb_log(LOG_WARNING, "replication: cannot submit %s: %s",
-                   json_string_value(json_object_get(cmd, "op")), err.what);
+            qb_log(LOG_WARNING, "replication: cannot submit %s: %s", wp_json_str(cmd, "op"),
+                   err.what);
         }
     } else if (err.code != WP_OK) {
         qb_log(LOG_WARNING, "replication: cannot compare the nodelist: %s", err.what);

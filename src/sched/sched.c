@@ -852,6 +852,21 @@ static void emit_starts(struct run *run, const wp_sched_group *g, const struct p
  * One group, the whole run
  * ------------------------------------------------------------------------- */
 
+/* A group's state from how many of its resources are (to be) online and
+ * failed; a group without resources is Online when it should be and its
+ * owner is up. */
+static wp_gstate state_of(const wp_sched_input *in, const wp_sched_group *g, int owner,
+                          size_t online, size_t failed)
+{
+    if (g->n_order == 0)
+        return g->target_online && owner >= 0 && in->nodes[owner].up ? WP_GS_ONLINE : WP_GS_OFFLINE;
+    if (online == g->n_order)
+        return WP_GS_ONLINE;
+    if (online > 0)
+        return WP_GS_PARTIAL;
+    return failed > 0 ? WP_GS_FAILED : WP_GS_OFFLINE;
+}
+
 static wp_gstate group_state(struct run *run, const wp_sched_group *g, const struct plan *p)
 {
     size_t online = 0, failed = 0;
@@ -861,14 +876,7 @@ static wp_gstate group_state(struct run *run, const wp_sched_group *g, const str
         online += (run->mark[g->order[i]] & M_WANT) != 0;
         failed += (run->mark[g->order[i]] & M_KEEP_FAILED) != 0;
     }
-    if (g->n_order == 0)
-        return g->target_online && p->owner >= 0 && run->in->nodes[p->owner].up ? WP_GS_ONLINE
-                                                                                : WP_GS_OFFLINE;
-    if (online == g->n_order)
-        return WP_GS_ONLINE;
-    if (online > 0)
-        return WP_GS_PARTIAL;
-    return failed > 0 ? WP_GS_FAILED : WP_GS_OFFLINE;
+    return state_of(run->in, g, p->owner, online, failed);
 }
 
 /* Say which resources the operator took offline that still run. */
@@ -890,14 +898,7 @@ static wp_gstate current_state(const wp_sched_input *in, const wp_sched_group *g
         online += st == WP_RS_ONLINE;
         failed += st == WP_RS_FAILED;
     }
-    if (g->n_order == 0)
-        return g->target_online && g->owner >= 0 && in->nodes[g->owner].up ? WP_GS_ONLINE
-                                                                           : WP_GS_OFFLINE;
-    if (online == g->n_order)
-        return WP_GS_ONLINE;
-    if (online > 0)
-        return WP_GS_PARTIAL;
-    return failed > 0 ? WP_GS_FAILED : WP_GS_OFFLINE;
+    return state_of(in, g, g->owner, online, failed);
 }
 
 static void plan_group(struct run *run, size_t gi)

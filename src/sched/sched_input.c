@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/json.h"
+
 #define WHERE_MAX 160
 /* Corosync itself stops far below this; node indexes are ints. */
 #define WP_SCHED_MAX_NODES 1024
@@ -269,7 +271,7 @@ static char *policy_value(const json_t *policy, const json_t *defaults, const ch
     char buf[32], *norm = NULL;
     const char *text;
     if (!v) { /* the model's defaults are valid and normalised already */
-        char *def = strdup(json_string_value(json_object_get(defaults, key)));
+        char *def = strdup(wp_json_str(defaults, key));
         if (!def)
             abort();
         return def;
@@ -724,7 +726,7 @@ static bool parse_resources(wp_sched_input *in, const json_t *res, const json_t 
     bool ok = true;
 
     for (size_t i = 0; i < n; i++) {
-        const char *name = json_string_value(json_object_get(json_array_get(res, i), "name"));
+        const char *name = wp_json_str(json_array_get(res, i), "name");
         slot[i] = (struct res_slot){name ? name : "", i};
     }
     qsort(slot, n, sizeof *slot, cmp_slot);

@@ -93,4 +93,32 @@ expect_fail 3 "show a missing group" wp group show nosuch
 expect_fail 3 "show a missing resource" wp resource show nosuch
 expect_fail 3 "show a missing node" wp node show nosuch
 
+# options are read with getopt_long (args.c): every form the CLI documents,
+# and nothing more (no abbreviations, no value where none belongs)
+expect_fail 2 "an abbreviated option is refused" wp group create g9 --pol failback=immediate
+expect_err "the abbreviation is named" "unknown option '--pol'"
+expect_fail 2 "an abbreviated global option is refused" "$WOLFPACK" --sock "$SOCK" group list
+expect_err "the global abbreviation is named" "unknown option '--sock'"
+expect_fail 2 "a value for an option that takes none" wp node remove n9 --force=yes
+expect_err "says the option takes no value" 'option --force takes no value'
+expect_fail 2 "a value option as the last word" wp group create g9 --policy
+expect_err "says the option needs a value" 'option --policy needs a value'
+expect_fail 2 "an unknown short option" wp group list -x
+expect_err "the short option is named" "unknown option '-x'"
+expect_fail 2 "a global option without its value" "$WOLFPACK" --timeout
+expect_err "says --timeout needs a value" 'option --timeout needs a value'
+expect_ok "options before the name, value after '='" wp group create --policy=failback=immediate g9
+expect_ok "the option took effect" wp --json group show g9
+expect_out "failback as given" '"failback": *"immediate"'
+expect_ok "--json after the verb's words" wp group show g9 --json
+expect_out "JSON printed" '"name": *"g9"'
+expect_ok "--socket=PATH before the verb" "$WOLFPACK" --socket="$SOCK" group show g9
+expect_fail 3 "after --, a word that looks like an option is a name" wp group show -- -h
+expect_err "the name was looked up" 'group'
+expect_ok "cluster create reads its options the same way" "$WOLFPACK" cluster create t2 \
+    --node=a=198.51.100.1 --config-dir "$TMP/cc" --force --ip=198.51.100.50/24
+expect_fail 2 "cluster create refuses an abbreviation" "$WOLFPACK" cluster create t2 \
+    --nod a=198.51.100.1 --config-dir "$TMP/cc" --force
+expect_err "cluster create names it" "unknown option '--nod'"
+
 finish

@@ -21,45 +21,12 @@
 # "N passed, N failed"; the cluster is torn down on every exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+REPO=$PWD
+# shellcheck source=lib/checks.sh
+. "$REPO/tests/integration/lib/checks.sh"
+cluster_test cg
 build=${BUILD:-build}
-export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
-export WPTC_DIR=${WPTC_DIR:-/run/wptc-cg-$$}
-export WPTC_PREFIX=${WPTC_PREFIX:-wcg$$-}
-TC=$PWD/tools/testcluster
-TMP=$(mktemp -d /tmp/wpclustergroup.XXXXXX)
 CIP=198.51.100.99
-pass=0
-fail=0
-up_done=no
-
-cleanup() {
-    [ "$up_done" = yes ] && "$TC" down >/dev/null 2>&1
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
-}
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-check() { # check NAME CMD...
-    local name=$1
-    shift
-    local out
-    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
-}
 
 wp() { # wp NODE ARGS...: the CLI on a node
     local node=$1
@@ -149,14 +116,13 @@ for c in jq ping; do
 done
 
 echo "== up 3 --cluster-ip $CIP/24"
-up_done=yes
 if ! "$TC" up 3 --no-dns --cluster-ip "$CIP/24" >"$TMP/up.log" 2>&1; then
     bad "testcluster up 3 --cluster-ip" "$(tail -20 "$TMP/up.log")"
     finish
 fi
 ok "testcluster up 3 --cluster-ip $CIP/24"
 for n in n1 n2 n3; do
-    check "$n: /etc/corosync/wolfpack.conf has cluster_ip" \
+    check_shown "$n: /etc/corosync/wolfpack.conf has cluster_ip" \
         "$TC" exec "$n" grep -Fxq "cluster_ip=$CIP/24" /etc/corosync/wolfpack.conf
 done
 ready=no
@@ -168,44 +134,44 @@ for ((i = 0; i < 150; i++)); do
     [ $k -eq 3 ] && ready=yes && break
     sleep 0.2
 done
-check "every node knows cluster wptc" [ $ready = yes ]
+check_shown "every node knows cluster wptc" [ $ready = yes ]
 
 echo "== Cluster Group holds the cluster's address and name"
 for n in n1 n2 n3; do
-    check "$n: Cluster IP Address in Cluster Group" \
+    check_shown "$n: Cluster IP Address in Cluster Group" \
         [ "$(resource_json "$n" "Cluster IP Address" '"\(.group)|\(.type)|\(.props.address)"')" = \
         "Cluster Group|IP Address|$CIP/24" ]
-    check "$n: Cluster Name in Cluster Group, on the address" \
+    check_shown "$n: Cluster Name in Cluster Group, on the address" \
         [ "$(resource_json "$n" "Cluster Name" \
             '"\(.group)|\(.type)|\(.props.hostname)|\(.depends_on|join(","))"')" = \
         "Cluster Group|Network Name|wptc|Cluster IP Address" ]
 done
-check "Cluster Name has no dns_server (hosts-file mode)" \
+check_shown "Cluster Name has no dns_server (hosts-file mode)" \
     [ "$(resource_json n2 "Cluster Name" '.props.dns_server // "none"')" = none ]
-check "Cluster Group's target is online" \
+check_shown "Cluster Group's target is online" \
     [ "$(wp n3 group show "Cluster Group" --json | jq -r .target)" = online ]
 
 echo "== it comes Online by itself"
-check "Cluster Group Online" wait_online n1 60
+check_shown "Cluster Group Online" wait_online n1 60
 owner=$(group_state n1 | cut -d' ' -f2)
-check "the owner ($owner) is a node" [ "${owner:-null}" != null ]
+check_shown "the owner ($owner) is a node" [ "${owner:-null}" != null ]
 for n in n2 n3; do
-    check "$n sees the same owner" wait_online "$n" 10 "$owner"
+    check_shown "$n sees the same owner" wait_online "$n" 10 "$owner"
 done
-check "only $owner holds $CIP" holders_are "$owner"
-check "the client pings $CIP" ping_cip
-check "$owner resolves wptc to $CIP" owner_resolves "$owner"
-check "$owner's hosts file marks the line" \
+check_shown "only $owner holds $CIP" holders_are "$owner"
+check_shown "the client pings $CIP" ping_cip
+check_shown "$owner resolves wptc to $CIP" owner_resolves "$owner"
+check_shown "$owner's hosts file marks the line" \
     "$TC" exec "$owner" grep -q "^$CIP .*# wolfpack:Cluster Name" /etc/hosts
 
 echo "== move it"
 case $owner in n1) to=n2 ;; *) to=n1 ;; esac
-check "group move Cluster Group --to $to" wp n3 group move "Cluster Group" --to "$to"
-check "Online on $to" wait_online n3 30 "$to"
-check "only $to holds $CIP" holders_are "$to"
-check "the client pings $CIP after the move" ping_cip
-check "$to resolves wptc to $CIP" owner_resolves "$to"
-check "the name left $owner's hosts file" \
+check_shown "group move Cluster Group --to $to" wp n3 group move "Cluster Group" --to "$to"
+check_shown "Online on $to" wait_online n3 30 "$to"
+check_shown "only $to holds $CIP" holders_are "$to"
+check_shown "the client pings $CIP after the move" ping_cip
+check_shown "$to resolves wptc to $CIP" owner_resolves "$to"
+check_shown "the name left $owner's hosts file" \
     bash -c "! '$TC' exec '$owner' grep -q 'wolfpack:Cluster Name' /etc/hosts"
 
 finish

@@ -36,49 +36,25 @@
 # "N passed, N failed"; the cluster is torn down on every exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+REPO=$PWD
+# shellcheck source=lib/checks.sh
+. "$REPO/tests/integration/lib/checks.sh"
+cluster_test fo
 build=${BUILD:-build}
-export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
-SERVER=$PWD/$build/tests/tools/wptcpserver
-WPSCHED=$PWD/$build/tests/tools/wpsched
-export WPTC_DIR=/run/wptc-fo-$$
-export WPTC_PREFIX=wfo$$-
-TC=$PWD/tools/testcluster
-TMP=$(mktemp -d /tmp/wpfailover.XXXXXX)
+SERVER=$REPO/$build/tests/tools/wptcpserver
+WPSCHED=$REPO/$build/tests/tools/wpsched
 VIP=198.51.100.100
-pass=0
-fail=0
 watch_pid=
 sampler_pid=
-
-cleanup() {
-    [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
-    [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
-    "$TC" down >/dev/null 2>&1
-    rm -rf "$TMP" "$WPTC_DIR"
+test_cleanup() {
+    [ -z "$sampler_pid" ] || kill "$sampler_pid" 2>/dev/null
+    [ -z "$watch_pid" ] || kill "$watch_pid" 2>/dev/null
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
-}
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-check() { # check NAME CMD...
-    local name=$1
-    shift
-    local out
-    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+test_on_failure() { # the daemons' logs, before the tally
+    for n in n1 n2 n3; do
+        echo "--- $n wolfpackd.log (tail)"
+        tail -25 "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" 2>/dev/null
+    done
 }
 
 wp() { # wp NODE ARGS...: the CLI on a node
@@ -211,32 +187,32 @@ fi
 watch_pid=$!
 
 echo "== 1. the group comes online"
-check "create group web" wp n1 group create web --policy preferred_owners=n1,n2,n3 \
+check_shown "create group web" wp n1 group create web --policy preferred_owners=n1,n2,n3 \
     --policy failover_threshold=100
-check "create the IP Address" wp n1 resource create ip --group web --type "IP Address" \
+check_shown "create the IP Address" wp n1 resource create ip --group web --type "IP Address" \
     --prop address=$VIP/24 --policy quick_check_interval=1
-check "create the Generic Service" wp n1 resource create svc --group web \
+check_shown "create the Generic Service" wp n1 resource create svc --group web \
     --type "Generic Service" --depends-on ip \
     --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
     --policy quick_check_interval=1 --policy restart_threshold=2
-check "group online web" wp n2 group online web
-check "web Online on n1" wait_group n3 "Online n1" 20
-check "the client reaches the service on n1" wait_reach
-check "the address is on n1 only" holders_are n1
+check_shown "group online web" wp n2 group online web
+check_shown "web Online on n1" wait_group n3 "Online n1" 20
+check_shown "the client reaches the service on n1" wait_reach
+check_shown "the address is on n1 only" holders_are n1
 # no false fencing under load (docs/FENCING.md): wolfpackd runs SCHED_RR
 # 5; what it starts (the service) is an ordinary process (reset on fork)
 policy_of() { chrt -p "$1" 2>/dev/null | sed -n "1s/.*policy: //p"; }
 prio_of() { chrt -p "$1" 2>/dev/null | sed -n "2s/.*priority: //p"; }
 read -r wpd1 _ <"$WPTC_DIR/nodes/n1/wolfpackd.pid"
-check "n1's wolfpackd runs SCHED_RR priority 5, reset on fork" \
+check_shown "n1's wolfpackd runs SCHED_RR priority 5, reset on fork" \
     test "$(policy_of "$wpd1") $(prio_of "$wpd1")" = "SCHED_RR|SCHED_RESET_ON_FORK 5"
 svc1=$(for p in $(ip netns pids "${WPTC_PREFIX}n1"); do
     [ "$(cat "/proc/$p/comm" 2>/dev/null)" = wptcpserver ] && echo "$p"
 done | head -1)
-check "the service it started is SCHED_OTHER (pid ${svc1:-none})" \
+check_shown "the service it started is SCHED_OTHER (pid ${svc1:-none})" \
     test -n "$svc1" -a "$(policy_of "$svc1")" = SCHED_OTHER
 
-check "resource fail svc: restarted in place on n1" fail_restart n1
+check_shown "resource fail svc: restarted in place on n1" fail_restart n1
 inc=$(find "$WPTC_DIR/nodes/n1/var/lib/wolfpack/incidents/" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort | tail -1)
 if [ -n "$inc" ] && "$WPSCHED" --summary "$WPTC_DIR/nodes/n1/var/lib/wolfpack/incidents/$inc" \
     >"$TMP/replay" 2>&1 && grep -q svc "$TMP/replay"; then
@@ -253,8 +229,8 @@ echo "== 2. planned move to n2 (addresses sampled on every node)"
 ) &
 sampler_pid=$!
 sleep 0.5
-check "group move web --to n2" wp n1 group move web --to n2
-check "web Online on n2" wait_group n1 "Online n2" 20
+check_shown "group move web --to n2" wp n1 group move web --to n2
+check_shown "web Online on n2" wait_group n1 "Online n2" 20
 sleep 0.3
 kill "$sampler_pid" 2>/dev/null
 wait "$sampler_pid" 2>/dev/null
@@ -266,62 +242,62 @@ if [ "$both" -eq 0 ] && grep -qx n1 "$TMP/samples" && tail -1 "$TMP/samples" | g
 else
     bad "the address was never on two nodes" "$(uniq -c "$TMP/samples" | head -20)"
 fi
-check "the client reaches the service on n2" wait_reach
+check_shown "the client reaches the service on n2" wait_reach
 
 echo "== 3. restart threshold (2), then failover"
-check "kill the service (1): restarted on n2" restart_once n2
-check "kill the service (2): restarted on n2" restart_once n2
-check "still owned by n2 after two restarts" wait_group n1 "Online n2" 10
-check "kill the service (3)" kill_svc n2
-check "past the threshold the group fails over to n1" wait_group n3 "Online n1" 30
-check "the client reaches the service on n1" wait_reach
-check "the address is on n1 only" holders_are n1
+check_shown "kill the service (1): restarted on n2" restart_once n2
+check_shown "kill the service (2): restarted on n2" restart_once n2
+check_shown "still owned by n2 after two restarts" wait_group n1 "Online n2" 10
+check_shown "kill the service (3)" kill_svc n2
+check_shown "past the threshold the group fails over to n1" wait_group n3 "Online n1" 30
+check_shown "the client reaches the service on n1" wait_reach
+check_shown "the address is on n1 only" holders_are n1
 
 echo "== 4. kill -9 of the owner (n1)"
-check "testcluster kill n1" "$TC" kill n1
-check "web Online on n2 (next preferred)" wait_group n2 "Online n2" 30
-check "the client reaches the service on n2" wait_reach
+check_shown "testcluster kill n1" "$TC" kill n1
+check_shown "web Online on n2 (next preferred)" wait_group n2 "Online n2" 30
+check_shown "the client reaches the service on n2" wait_reach
 
 echo "== 5. failback=immediate when n1 returns"
-check "failback=immediate" wp n2 group set web --policy failback=immediate
-check "testcluster start n1" "$TC" start n1
-check "web fails back: Online on n1" wait_group n2 "Online n1" 40
+check_shown "failback=immediate" wp n2 group set web --policy failback=immediate
+check_shown "testcluster start n1" "$TC" start n1
+check_shown "web fails back: Online on n1" wait_group n2 "Online n1" 40
 # n1's copy placed ip and svc on n1 when it died; the cluster had moved them
 if grep -q "stopping 2 resource(s) of group web here" "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log"; then
     ok "n1 stopped what its stale copy placed there before taking part"
 else
     bad "n1 stopped what its stale copy placed there" "$(grep -h "executor\|probing" "$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log" | tail)"
 fi
-check "the address is on n1 only (stale copies cleaned up)" holders_are n1
-check "the client reaches the service on n1" wait_reach
+check_shown "the address is on n1 only (stale copies cleaned up)" holders_are n1
+check_shown "the client reaches the service on n1" wait_reach
 
 echo "== 6. partition n1 | n2,n3"
-check "partition n1" "$TC" partition n1
-check "the majority takes the group: Online on n2" wait_group n2 "Online n2" 30
-check "the address left the minority (only on n2)" holders_are n2
-check "the client reaches the service on n2" wait_reach
-check "n1 was fenced first (status: down, fenced)" bash -c \
+check_shown "partition n1" "$TC" partition n1
+check_shown "the majority takes the group: Online on n2" wait_group n2 "Online n2" 30
+check_shown "the address left the minority (only on n2)" holders_are n2
+check_shown "the client reaches the service on n2" wait_reach
+check_shown "n1 was fenced first (status: down, fenced)" bash -c \
     "'$TC' exec n2 '$WOLFPACK' --json status | jq -e '.fencing.down.n1.how == \"fenced\"'"
-check "n1 is powered off (the switch)" bash -c "'$TC' power status n1 | grep -q off"
-check "heal" "$TC" heal
-check "power n1 on" "$TC" power on n1
-check "n1 rejoins: all 3 quorate" "$TC" wait-quorum --timeout 30
-check "web fails back to n1 after the heal" wait_group n3 "Online n1" 40
-check "the address is on n1 only" holders_are n1
+check_shown "n1 is powered off (the switch)" bash -c "'$TC' power status n1 | grep -q off"
+check_shown "heal" "$TC" heal
+check_shown "power n1 on" "$TC" power on n1
+check_shown "n1 rejoins: all 3 quorate" "$TC" wait-quorum --timeout 30
+check_shown "web fails back to n1 after the heal" wait_group n3 "Online n1" 40
+check_shown "the address is on n1 only" holders_are n1
 
 echo "== 7. drain and resume"
-check "node drain n1" wp n2 node drain n1
-check "web leaves the drained n1: Online on n2" wait_group n3 "Online n2" 30
-check "the address is on n2 only" holders_are n2
-check "node resume n1" wp n2 node resume n1
-check "web fails back to n1" wait_group n3 "Online n1" 30
-check "the client reaches the service on n1" wait_reach
+check_shown "node drain n1" wp n2 node drain n1
+check_shown "web leaves the drained n1: Online on n2" wait_group n3 "Online n2" 30
+check_shown "the address is on n2 only" holders_are n2
+check_shown "node resume n1" wp n2 node resume n1
+check_shown "web fails back to n1" wait_group n3 "Online n1" 30
+check_shown "the client reaches the service on n1" wait_reach
 
 echo "== 8. a paused node takes nothing"
-check "pause n2" wp n3 node pause n2
-check "testcluster kill n1" "$TC" kill n1
-check "web Online on n3, not on the paused n2" wait_group n3 "Online n3" 30
-check "the client reaches the service on n3" wait_reach
+check_shown "pause n2" wp n3 node pause n2
+check_shown "testcluster kill n1" "$TC" kill n1
+check_shown "web Online on n3, not on the paused n2" wait_group n3 "Online n3" 30
+check_shown "the client reaches the service on n3" wait_reach
 h=$(holders)
 if [ "$h" = "n1 n3" ] || [ "$h" = "n3" ]; then
     ok "n2 holds no address"
@@ -330,7 +306,7 @@ else
 fi
 
 echo "== 9. clean shut-down of the owner (n3) stops what runs there"
-check "testcluster stop n3" "$TC" stop n3
+check_shown "testcluster stop n3" "$TC" stop n3
 h=$(holders)
 if [ "$h" != "${h/n3/}" ]; then
     bad "n3 released the address when it stopped" "$h"
@@ -355,10 +331,4 @@ else
     bad "status --watch event lines" "$(tail -20 "$TMP/watch.out")"
 fi
 
-if [ "$fail" -gt 0 ]; then
-    for n in n1 n2 n3; do
-        echo "--- $n wolfpackd.log (tail)"
-        tail -25 "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" 2>/dev/null
-    done
-fi
 finish

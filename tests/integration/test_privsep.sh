@@ -20,53 +20,18 @@
 # WPTC_PREFIX name the test cluster (default: per run).  Prints "N passed,
 # N failed"; the cluster is torn down on every exit.
 set -u
-cd "$(dirname "$0")/../.." || exit 1
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+# shellcheck source=lib/checks.sh
+. "$REPO/tests/integration/lib/checks.sh"
+cluster_test ps
 build=${BUILD:-build}
-export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
-export WPTC_DIR=${WPTC_DIR:-/run/wptc-ps-$$}
-export WPTC_PREFIX=${WPTC_PREFIX:-wps$$-}
-SERVER=$PWD/$build/tests/tools/wptcpserver
-TC=$PWD/tools/testcluster
-TMP=$(mktemp -d /tmp/wpprivsep.XXXXXX)
+SERVER=$REPO/$build/tests/tools/wptcpserver
 VIP=198.51.100.100
-pass=0
-fail=0
-up_done=no
-
-cleanup() {
-    [ "$up_done" = yes ] && "$TC" down >/dev/null 2>&1
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    if [ -n "${2:-}" ]; then
-        while IFS= read -r line; do echo "    $line"; done <<<"$2"
-    fi
-}
-finish() {
-    if [ "$fail" -gt 0 ] && [ $up_done = yes ]; then
-        for n in n1 n2 n3; do
-            echo "--- $n wolfpackd.log (tail)"
-            tail -15 "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" 2>/dev/null
-        done
-    fi
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-check() { # check NAME CMD...
-    local name=$1 out
-    shift
-    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+test_on_failure() { # the daemons' logs, before the tally
+    for n in n1 n2 n3; do
+        echo "--- $n wolfpackd.log (tail)"
+        tail -15 "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" 2>/dev/null
+    done
 }
 wp() { # wp NODE ARGS...: the CLI on a node
     local node=$1
@@ -136,7 +101,6 @@ mkdir -m 0777 "$TMP/records"
 mkdir -m 0755 "$TMP/bin" && install -m 0755 "$SERVER" "$TMP/bin/wptcpserver"
 
 echo "== up 3 --user nobody"
-up_done=yes
 if ! "$TC" up 3 --no-dns --user nobody >"$TMP/up.log" 2>&1; then
     bad "testcluster up 3 --user nobody" "$(tail -20 "$TMP/up.log")"
     finish
@@ -151,48 +115,48 @@ for ((i = 0; i < 150; i++)); do
     [ $k -eq 3 ] && ready=yes && break
     sleep 0.2
 done
-check "wolfpackd ready on 3 nodes (CPG, quorum, database as nobody)" [ $ready = yes ]
+check_shown "wolfpackd ready on 3 nodes (CPG, quorum, database as nobody)" [ $ready = yes ]
 
 echo "== 1. ps on every node"
 for n in n1 n2 n3; do
-    check "$n: corosync allows nobody (its own uidgid.d)" \
+    check_shown "$n: corosync allows nobody (its own uidgid.d)" \
         "$TC" exec "$n" grep -q 'uid: nobody' /etc/corosync/uidgid.d/wolfpack
     dp=$(daemon_pid "$n")
     uid=$("$TC" exec "$n" ps -o uid= -p "$dp" | tr -d ' ')
-    check "$n: wolfpackd (pid $dp) runs as nobody (uid $uid)" [ "$uid" = "$NOBODY" ]
+    check_shown "$n: wolfpackd (pid $dp) runs as nobody (uid $uid)" [ "$uid" = "$NOBODY" ]
     ex=$("$TC" exec "$n" ps -o uid=,comm= --ppid "$dp" | awk '$2 == "wolfpack-exec"')
-    check "$n: its executor wolfpack-exec runs as root ($ex)" [ "$(echo "$ex" | awk '{print $1}')" = 0 ]
+    check_shown "$n: its executor wolfpack-exec runs as root ($ex)" [ "$(echo "$ex" | awk '{print $1}')" = 0 ]
 done
 
 echo "== 2. a group with an IP Address and a Generic Service"
-check "create group web" wp n1 group create web --policy preferred_owners=n1,n2,n3
-check "create the IP Address" wp n1 resource create ip --group web --type "IP Address" \
+check_shown "create group web" wp n1 group create web --policy preferred_owners=n1,n2,n3
+check_shown "create the IP Address" wp n1 resource create ip --group web --type "IP Address" \
     --prop address=$VIP/24 --policy quick_check_interval=1
-check "create the Generic Service (user=nobody)" wp n1 resource create svc --group web \
+check_shown "create the Generic Service (user=nobody)" wp n1 resource create svc --group web \
     --type "Generic Service" --depends-on ip --prop user=nobody \
     --prop "command=$TMP/bin/wptcpserver --bind $VIP --port 7000 --data $TMP/records" \
     --policy quick_check_interval=1
-check "group online web" wp n2 group online web
-check "web Online" wait_online n1 30
+check_shown "group online web" wp n2 group online web
+check_shown "web Online" wait_online n1 30
 owner=$(group_owner n1)
-check "the client reaches the service on $owner" wait_reach
+check_shown "the client reaches the service on $owner" wait_reach
 spid=$("$TC" exec "$owner" cat /run/wolfpack/agents/svc.pid 2>/dev/null | cut -d' ' -f1)
-check "the service (pid $spid) runs as nobody" \
+check_shown "the service (pid $spid) runs as nobody" \
     [ "$("$TC" exec "$owner" ps -o uid= -p "${spid:-0}" | tr -d ' ')" = "$NOBODY" ]
-check "only $owner holds $VIP" [ "$(holders n1 n2 n3)" = "$owner" ]
+check_shown "only $owner holds $VIP" [ "$(holders n1 n2 n3)" = "$owner" ]
 
 echo "== 3. the owner ($owner) loses power: failover"
 "$TC" power off "$owner" >"$TMP/power.log" 2>&1
 rest=$(for n in n1 n2 n3; do [ "$n" != "$owner" ] && echo "$n"; done | tr '\n' ' ')
 ask=${rest%% *}
-check "web Online on another node" wait_online "$ask" 40 "$owner"
+check_shown "web Online on another node" wait_online "$ask" 40 "$owner"
 new=$(group_owner "$ask")
-check "the new owner ($new) is not $owner" [ "$new" != "$owner" ]
+check_shown "the new owner ($new) is not $owner" [ "$new" != "$owner" ]
 # shellcheck disable=SC2086
-check "of the living nodes only $new holds $VIP" [ "$(holders $rest)" = "$new" ]
-check "the client reaches the service on $new" wait_reach
+check_shown "of the living nodes only $new holds $VIP" [ "$(holders $rest)" = "$new" ]
+check_shown "the client reaches the service on $new" wait_reach
 # with a SAN=1 build (BUILD=build-san) this bites: daemons and executors log there
 san=$(grep -lE 'AddressSanitizer|LeakSanitizer|runtime error:' \
     "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log 2>/dev/null)
-check "no sanitizer report in any daemon's or executor's log" [ -z "$san" ]
+check_shown "no sanitizer report in any daemon's or executor's log" [ -z "$san" ]
 finish

@@ -15,27 +15,12 @@
 set -u -o pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-TC=$REPO/tools/testcluster
-export WPTC_DIR=${WPTC_DIR:-/run/wptc-qdev-$$}
-export WPTC_PREFIX=${WPTC_PREFIX:-wqd$$-}
-export WOLFPACK=${WOLFPACK:-$REPO/build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$REPO/build/wolfpackd}
-VIP=198.51.100.63
-TMP=$(mktemp -d)
-PASSED=0
-FAILED=0
-OBSERVER=
-
-cleanup() {
-    [ -n "$OBSERVER" ] && kill "$OBSERVER" 2>/dev/null
-    "$TC" down >/dev/null 2>&1 || "$TC" down
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # shellcheck source=lib/checks.sh
 . "$REPO/tests/integration/lib/checks.sh"
+cluster_test qd
+VIP=198.51.100.63
+OBSERVER=
+test_cleanup() { [ -z "$OBSERVER" ] || kill "$OBSERVER" 2>/dev/null; }
 
 owner() { "$TC" exec "$1" "$WOLFPACK" group show web --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }
 owner_is() { [ "$(owner "$1")" = "$2" ]; }

@@ -23,28 +23,13 @@
 set -u -o pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-TC=$REPO/tools/testcluster
-export WPTC_DIR=${WPTC_DIR:-/run/wptc-wdog-$$}
-export WPTC_PREFIX=${WPTC_PREFIX:-wwd$$-}
-export WOLFPACK=${WOLFPACK:-$REPO/build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$REPO/build/wolfpackd}
-VIP=198.51.100.62
-TMP=$(mktemp -d)
-PASSED=0
-FAILED=0
-OBSERVER=
-LOG1=$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log
-
-cleanup() {
-    [ -n "$OBSERVER" ] && kill "$OBSERVER" 2>/dev/null
-    "$TC" down >/dev/null 2>&1 || "$TC" down
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # shellcheck source=lib/checks.sh
 . "$REPO/tests/integration/lib/checks.sh"
+cluster_test wd
+VIP=198.51.100.62
+OBSERVER=
+LOG1=$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log
+test_cleanup() { [ -z "$OBSERVER" ] || kill "$OBSERVER" 2>/dev/null; }
 
 says() { grep -Eq -- "$1" "$TMP/out"; }
 owner() { "$TC" exec "$1" "$WOLFPACK" group show web --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "../../src/lib/proto.h"
+#include "wire.h"
 
 #define MAX_REPLY WP_PROTO_MAX_REPLY /* replies and events: the daemon sends up to 64 MiB */
 
@@ -118,26 +119,6 @@ static char *read_stdin(size_t *len)
     return buf;
 }
 
-static int connect_to(const char *path)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int fd;
-
-    if (strlen(path) >= sizeof addr.sun_path) {
-        fprintf(stderr, "wpcall: socket path too long: %s\n", path);
-        return -1;
-    }
-    strcpy(addr.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        fprintf(stderr, "wpcall: cannot connect to %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 static bool write_all(int fd, const unsigned char *buf, size_t len)
 {
     while (len > 0) {
@@ -152,33 +133,6 @@ static bool write_all(int fd, const unsigned char *buf, size_t len)
         len -= (size_t)n;
     }
     return true;
-}
-
-/* Read exactly len bytes within the timeout: 1 ok, 0 EOF first, -1 EOF
- * midway, -2 timeout, -3 error. */
-static int read_exact(int fd, unsigned char *buf, size_t len, int timeout_ms)
-{
-    size_t got = 0;
-
-    while (got < len) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int r = poll(&pfd, 1, timeout_ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0)
-            return -2;
-        if (r < 0)
-            return -3;
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno == ECONNRESET ? (got ? -1 : 0) : -3;
-        if (n == 0)
-            return got ? -1 : 0;
-        got += (size_t)n;
-    }
-    return 1;
 }
 
 static int first_reply_status(const unsigned char *body, size_t len)
@@ -196,7 +150,7 @@ static int read_replies(int fd, int timeout_ms)
     unsigned char hdr[4];
 
     for (;;) {
-        int r = read_exact(fd, hdr, 4, timeout_ms);
+        int r = wire_read_exact(fd, hdr, 4, timeout_ms);
         if (r == 0)
             return status;
         if (r == -2) {
@@ -217,7 +171,7 @@ static int read_replies(int fd, int timeout_ms)
         unsigned char *body = malloc(len);
         if (!body)
             return 6;
-        r = read_exact(fd, body, len, timeout_ms);
+        r = wire_read_exact(fd, body, len, timeout_ms);
         if (r != 1) {
             fprintf(stderr, "wpcall: reply truncated (%s)\n", r == -2 ? "timeout" : "EOF");
             free(body);
@@ -289,13 +243,13 @@ int main(int argc, char **argv)
     }
     int *idle_fds = calloc((size_t)idle + 1, sizeof *idle_fds);
     for (long k = 0; idle_fds && k < idle; k++) {
-        idle_fds[k] = connect_to(path);
+        idle_fds[k] = wire_connect("wpcall", path);
         if (idle_fds[k] < 0) {
             free(msg);
             return 3;
         }
     }
-    int fd = connect_to(path);
+    int fd = wire_connect("wpcall", path);
     if (fd < 0) {
         free(msg);
         free(idle_fds);

@@ -34,55 +34,12 @@
 #include <unistd.h>
 
 #include "../../src/lib/proto.h"
+#include "wire.h"
 
 static int usage(void)
 {
     fprintf(stderr, "usage: wpconns [--op status|watch] [--max N] [--timeout SEC] SOCKET\n");
     return 2;
-}
-
-static int connect_to(const char *path)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int fd;
-
-    if (strlen(path) >= sizeof addr.sun_path)
-        return -1;
-    memcpy(addr.sun_path, path, strlen(path) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        fprintf(stderr, "wpconns: cannot connect to %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Read exactly len bytes: 1 ok, 0 EOF, -2 timeout, -3 error. */
-static int read_exact(int fd, unsigned char *buf, size_t len, int timeout_ms)
-{
-    size_t got = 0;
-
-    while (got < len) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int r = poll(&pfd, 1, timeout_ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0)
-            return -2;
-        if (r < 0)
-            return -3;
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno == ECONNRESET ? 0 : -3;
-        if (n == 0)
-            return 0;
-        got += (size_t)n;
-    }
-    return 1;
 }
 
 /* Send one request frame and read the first reply.  Returns 1 served,
@@ -100,7 +57,7 @@ static int one_request(int fd, const char *op, int timeout_ms, char **reply)
     /* a refused client may find the connection closed before it sends:
      * the refusal is still there to read */
     (void)send(fd, frame, (size_t)n + 4, MSG_NOSIGNAL);
-    int r = read_exact(fd, hdr, 4, timeout_ms);
+    int r = wire_read_exact(fd, hdr, 4, timeout_ms);
     if (r != 1)
         return r == -2 ? -2 : 0;
     memcpy(&be, hdr, 4);
@@ -108,7 +65,7 @@ static int one_request(int fd, const char *op, int timeout_ms, char **reply)
     if (len == 0 || len > WP_PROTO_MAX_REPLY)
         return 0;
     *reply = calloc(1, len + 1);
-    if (!*reply || read_exact(fd, (unsigned char *)*reply, len, timeout_ms) != 1)
+    if (!*reply || wire_read_exact(fd, (unsigned char *)*reply, len, timeout_ms) != 1)
         return 0;
     json_t *v = json_loads(*reply, 0, NULL);
     bool ok = json_is_true(json_object_get(v, "ok"));
@@ -142,7 +99,7 @@ int main(int argc, char **argv)
     if (!fds)
         return 2;
     while (served < max) {
-        int fd = connect_to(argv[i]);
+        int fd = wire_connect("wpconns", argv[i]);
         if (fd < 0)
             return 3;
         int r = one_request(fd, op, (int)(timeout * 1000), &reply);

@@ -39,6 +39,7 @@
 #include "../../src/client/client.h"
 #include "../../src/db/db.h"
 #include "../../src/lib/proto.h"
+#include "wire.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -84,21 +85,6 @@ static int usage(void)
                     "       wpload --db-checksum DBFILE\n"
                     "       wpload --cpg-garbage CLUSTER\n");
     return 2;
-}
-
-static int open_socket(const char *path)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0)
-        return -1;
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 static json_t *request(const load *l, long i)
@@ -412,11 +398,9 @@ int main(int argc, char **argv)
     l.lat = calloc((size_t)l.o.requests + 1, sizeof *l.lat);
     l.errs = json_object();
     for (long i = 0; i < l.o.conns; i++) {
-        l.conns[i].fd = open_socket(l.o.socket);
-        if (l.conns[i].fd < 0) {
-            fprintf(stderr, "wpload: cannot connect to %s: %s\n", l.o.socket, strerror(errno));
+        l.conns[i].fd = wire_connect("wpload", l.o.socket);
+        if (l.conns[i].fd < 0)
             return 1;
-        }
     }
     double t0 = now_ms();
     run(&l);

@@ -1,7 +1,8 @@
 /*
  * test_db_runtime.c -- the runtime-state commands of the cluster database
  * (src/db/ops_runtime.c) and its scheduler input export
- * (src/db/sched_export.c).
+ * (src/db/sched_export.c), and the meta-row helper the failure records and
+ * placement constraints are kept with (src/db/meta.c).
  *
  * The export is fed to the real scheduler (wp_sched_input_parse +
  * wp_sched_run) so the database and the scheduler can never drift apart,
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "../../src/db/db.h"
+#include "../../src/db/db_internal.h" /* meta.c, below */
 #include "../../src/sched/sched.h"
 
 typedef struct fx {
@@ -314,6 +316,49 @@ static json_t *sched_row(wp_db *db, const char *res)
     json_decref(in);
     fail_msg("%s is not in the scheduler input", res);
     return NULL;
+}
+
+/* --- one JSON object in a meta row (meta.c) ------------------------------ */
+
+static int meta_rows(wp_db *db, const char *key)
+{
+    char *text = NULL;
+    int found = db_text(db, "SELECT value FROM meta WHERE key = ?1", key, &text, NULL);
+    free(text);
+    return found;
+}
+
+static void test_meta_row(void **state)
+{
+    fx *f = *state;
+    wp_err err = {0};
+    json_t *rec = db_meta_read(f->db, "t:", "x", &err);
+    assert_true(json_is_object(rec));
+    assert_int_equal(json_object_size(rec), 0); /* missing: empty */
+    json_object_set_new(rec, "b", json_integer(2));
+    json_object_set_new(rec, "a", json_string("one"));
+    assert_true(db_meta_write(f->db, "t:", "x", rec, "write a test row", &err));
+    json_decref(rec);
+    char *text = NULL;
+    assert_int_equal(db_text(f->db, "SELECT value FROM meta WHERE key = 't:x'", NULL, &text, NULL),
+                     1);
+    assert_string_equal(text, "{\"a\":\"one\",\"b\":2}"); /* compact, sorted */
+    free(text);
+    rec = db_meta_read(f->db, "t:", "x", &err);
+    assert_string_equal(json_string_value(json_object_get(rec, "a")), "one");
+    json_decref(rec);
+    /* a row that is not a JSON object reads as empty */
+    assert_int_equal(sqlite3_exec(f->db->conn, "UPDATE meta SET value = '[1]' WHERE key = 't:x'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    rec = db_meta_read(f->db, "t:", "x", &err);
+    assert_true(json_is_object(rec));
+    assert_int_equal(json_object_size(rec), 0);
+    json_decref(rec);
+    assert_int_equal(meta_rows(f->db, "t:x"), 1);
+    assert_true(db_meta_remove(f->db, "t:", "x", "remove a test row", &err));
+    assert_int_equal(meta_rows(f->db, "t:x"), 0);
+    assert_true(db_meta_remove(f->db, "t:", "x", "remove a test row", &err)); /* gone: fine */
 }
 
 static void test_failure_record(void **state)
@@ -887,6 +932,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commit_refusals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_node_remove_releases, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_runtime_deterministic, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_meta_row, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_failure_record, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_maintenance_flag, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_history, fx_setup, fx_teardown),

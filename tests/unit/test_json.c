@@ -40,11 +40,29 @@ static void test_not_a_string(void **state)
     json_decref(o);
 }
 
+static void test_find_by_name(void **state)
+{
+    (void)state;
+    json_t *list = json_loads("[{\"name\":1},{\"id\":\"web\"},{\"name\":\"Web\",\"n\":1},"
+                              "{\"name\":\"web\",\"n\":2}]",
+                              0, NULL);
+    assert_non_null(list);
+    const json_t *w = wp_json_find(list, "name", "WEB"); /* the first, any case */
+    assert_non_null(w);
+    assert_int_equal(json_integer_value(json_object_get(w, "n")), 1);
+    assert_null(wp_json_find(list, "name", "db"));
+    assert_null(wp_json_find(list, "name", NULL));
+    assert_null(wp_json_find(json_object_get(list, "x"), "name", "web")); /* not an array */
+    assert_null(wp_json_find(NULL, "name", "web"));
+    json_decref(list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_string_member),
         cmocka_unit_test(test_not_a_string),
+        cmocka_unit_test(test_find_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

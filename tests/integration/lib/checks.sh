@@ -1,7 +1,8 @@
 # tests/integration/lib/checks.sh -- the helpers the integration tests
 # share (the application tests, the fence tests, test_netname,
-# test_testcluster): pass/fail counting, the CLI on a node, bounded waiting,
-# and talking to recordstore.  Sourced, not run (tests/run-integration runs
+# test_testcluster, test_qdevice, test_watchdog, test_privsep): pass/fail
+# counting (check, or check_shown that shows the output of a failed
+# check), the CLI on a node, bounded waiting, and talking to recordstore.  Sourced, not run (tests/run-integration runs
 # only test_*.sh).  The test sets TC, TMP, WOLFPACK, PASSED, FAILED
 # (cluster_test does) and PORT for rs_at before it calls these.
 # shellcheck shell=bash
@@ -10,7 +11,8 @@
 # shares (after REPO is set and this file sourced): TC; WPTC_DIR and
 # WPTC_PREFIX of its own (TAG and the PID) unless set; WOLFPACK and
 # WOLFPACKD of $BUILD (default build) unless set; TMP; the counters; and on
-# any exit the cluster torn down and TMP removed (cluster_cleanup).
+# any exit the cluster torn down and TMP removed (cluster_cleanup), after
+# the test's own test_cleanup when it defines one (an observer to stop).
 cluster_test() {
     TC=$REPO/tools/testcluster
     export WPTC_DIR=${WPTC_DIR:-/run/wptc-$1-$$}
@@ -24,6 +26,7 @@ cluster_test() {
     trap 'exit 130' INT TERM
 }
 cluster_cleanup() {
+    if declare -F test_cleanup >/dev/null; then test_cleanup; fi
     "$TC" down >/dev/null 2>&1 || "$TC" down
     rm -rf "$TMP"
 }
@@ -45,7 +48,21 @@ check() { # check NAME CMD...
     shift
     if "$@"; then ok "$name"; else fail "$name"; fi
 }
-finish() {
+bad() { # bad NAME [OUTPUT]: a failed check, OUTPUT (when given) shown under it
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1"
+    if [ -n "${2:-}" ]; then
+        while IFS= read -r line; do echo "    $line"; done <<<"$2"
+    fi
+    return 0
+}
+check_shown() { # check_shown NAME CMD...: CMD's output (stdout and stderr)
+    local name=$1 out      # is kept quiet, and shown when the check fails
+    shift
+    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+}
+finish() { # the tally; before it, on a failure, the test's test_on_failure if any
+    if [ "$FAILED" -gt 0 ] && declare -F test_on_failure >/dev/null; then test_on_failure; fi
     echo "$(basename "$0"): $PASSED passed, $FAILED failed ($SECONDS s)"
     [ "$FAILED" -eq 0 ]
     exit
