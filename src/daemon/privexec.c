@@ -13,7 +13,9 @@
  *   agent.op      {req, id, type, op, name, props, timeout_ms}: one agent
  *                 operation (src/agents/run.c on this side: its own op
  *                 child, timeout, log); the properties are checked again by
- *                 the agent layer (model.h) before anything runs
+ *                 the agent layer (model.h) before anything runs, and a
+ *                 Generic Service that would run as root runs only what the
+ *                 root-owned allow-list (--root-services, rootlist.h) names
  *   agent.cancel  {req, id}: kill the op's process group, answer nothing
  *   corosync.write  render corosync.conf from typed nodes and timers,
  *                 write it, corosync-cfgtool -R
@@ -56,6 +58,7 @@
 #include "../agents/watchdog.h"
 #include "../lib/corosync_conf.h"
 #include "../lib/fs.h"
+#include "../lib/rootlist.h"
 
 #define AGENT_TIMEOUT_MAX_MS 86400000L /* one day: more is a bug or an attack */
 
@@ -341,6 +344,7 @@ struct exec_state {
     const char *watchdog_path; /* --watchdog PATH (fixed at the fork); NULL: none */
     wp_watchdog *wd;           /* open (armed) watchdog */
     const char *socket_path;   /* wolfpackd's socket: node tasks answer there */
+    const char *root_services; /* the allow-list of root services (rootlist.h) */
     int fed;                   /* keepers fed by the last disk.heartbeat; -1 none yet */
     exec_job *jobs;
 };
@@ -414,6 +418,7 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
         .props = json_object_get(msg, "props"),
         .log_fd = x->log_fd,
         .timeout_ms = (long)json_integer_value(json_object_get(msg, "timeout_ms")),
+        .root_services = x->root_services,
     };
     j->x = x;
     j->id = id;
@@ -1010,14 +1015,14 @@ static int open_agent_log(const char *state_dir)
     return fd;
 }
 
-_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path,
-                                        const char *watchdog_path)
+_Noreturn void wp_privsep_executor_main(int fd, const wp_privsep_exec_conf *conf)
 {
     exec_state x = {.fd = fd,
                     .log_fd = -1,
-                    .socket_path = socket_path,
+                    .socket_path = conf->socket_path,
                     .fed = -1,
-                    .watchdog_path = watchdog_path};
+                    .watchdog_path = conf->watchdog,
+                    .root_services = conf->root_services ? conf->root_services : WP_ROOTLIST_DIR};
     int keep = fd;
 
     if (fd != 3) { /* the channel becomes descriptor 3, every other one closed */
@@ -1034,7 +1039,7 @@ _Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const cha
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
-    x.log_fd = open_agent_log(state_dir);
+    x.log_fd = open_agent_log(conf->state_dir);
     x.loop = qb_loop_create();
     if (!x.loop || qb_loop_poll_add(x.loop, QB_LOOP_HIGH, x.fd, POLLIN, &x, exec_on_channel) != 0)
         _exit(1);

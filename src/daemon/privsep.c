@@ -247,7 +247,11 @@ bool wp_privsep_start(wp_daemon *d, wp_err *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        wp_privsep_executor_main(sv[1], d->opts.state_dir, d->opts.socket_path, d->opts.watchdog);
+        wp_privsep_exec_conf conf = {.state_dir = d->opts.state_dir,
+                                     .socket_path = d->opts.socket_path,
+                                     .watchdog = d->opts.watchdog,
+                                     .root_services = d->opts.root_services};
+        wp_privsep_executor_main(sv[1], &conf);
     }
     close(sv[1]);
     d->privsep = calloc(1, sizeof *d->privsep);
