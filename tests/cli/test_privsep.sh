@@ -21,7 +21,8 @@
 #      root back; a Generic Service with user=daemon comes Online and runs
 #      as daemon; the database belongs to nobody; the executor pets the
 #      root-owned watchdog and disarms it at the clean stop; --user root
-#      is refused; a service with user=root whose program is not on the
+#      is refused; a Generic Service command without user (or losing its
+#      user) is refused, nothing created; a service with user=root whose program is not on the
 #      allow-list (--root-services) fails with that reason in its state,
 #      one whose program is listed comes Online as root.
 #
@@ -250,9 +251,19 @@ if command -v setpriv >/dev/null; then
 fi
 
 expect_ok "group create" wp group create web
+# a service runs as root only when said: without user it is refused, and
+# so is unsetting the user of one
+expect_fail 2 "a Generic Service command without user is refused" wp resource create nouser \
+    --group web --type "Generic Service" --prop "command=/bin/sleep 1003"
+grep -q 'has no user to run its command as' "$ERR" && grep -q 'runs as root only when said' "$ERR" &&
+    grep -q 'user=root' "$ERR" && pass "... it says what, why and what to do (user=NAME or user=root)" ||
+    fail "... what/why/to-do: $(cat "$ERR")"
+expect_fail 3 "... and nothing was created" wp resource show nouser
 expect_ok "a Generic Service with user=daemon" wp resource create svc --group web \
     --type "Generic Service" --prop "command=/bin/sleep 1000" --prop user=daemon \
     --policy quick_check_interval=1
+expect_fail 2 "unsetting the user of a service is refused" wp resource set svc --unset-prop user
+grep -q 'cannot lose its user' "$ERR" && pass "... it says so" || fail "... it says so: $(cat "$ERR")"
 expect_ok "group online" wp group online web
 for _ in $(seq 1 100); do
     [ "$(timeout 10 "$WOLFPACK" --socket "$SOCK" resource show svc --json 2>/dev/null |

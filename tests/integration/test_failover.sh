@@ -215,7 +215,7 @@ check "create the IP Address" wp n1 resource create ip --group web --type "IP Ad
     --prop address=$VIP/24 --policy quick_check_interval=1
 check "create the Generic Service" wp n1 resource create svc --group web \
     --type "Generic Service" --depends-on ip \
-    --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
+    --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
     --policy quick_check_interval=1 --policy restart_threshold=2
 check "group online web" wp n2 group online web
 check "web Online on n1" wait_group n3 "Online n1" 20
