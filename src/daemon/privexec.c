@@ -635,7 +635,7 @@ static bool cli_path(char *out, size_t size)
 }
 
 /* apptask.run: `wolfpack --socket SOCKET app task-run TASK` as root in
- * its own session (docs/APP.md, node tasks); it answers through wolfpackd's
+ * its own session, with the executor's own environment (docs/APP.md, node tasks); it answers through wolfpackd's
  * socket itself, so the executor answers "started" and reaps it later. */
 static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
 {
@@ -667,7 +667,10 @@ static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
                         (char *)task, NULL};
         setsid();
         umask(022); /* program files as an administrator's shell makes them */
-        wp_agent_exec_child(argv, wp_agent_base_env, x->log_fd, x->log_fd);
+        /* the environment wolfpackd was started with (fixed at the fork,
+         * never a request's): as without --user, where wolfpackd starts
+         * it itself ($WOLFPACK_APP_ROOT, $WOLFPACK_APP_TASK_TIMEOUT...) */
+        wp_agent_exec_child(argv, environ, x->log_fd, x->log_fd);
     }
     if (pid < 0) {
         wp_errf(&err, WP_E_IO, "cannot start node task %s", task);

@@ -139,7 +139,9 @@ static void own_entry(int dfd, const char *name, const account *a)
  * database, the lock, incidents, agents.log); the directory stays root's,
  * with the user's group, group-writable and sticky (1770): the user
  * creates and replaces its own files (SQLite's journal, snapshot imports)
- * but cannot rename or remove root's (apps/, which the root CLI trusts). */
+ * but cannot rename or remove root's (apps/, which the root CLI trusts).
+ * What others could do there before stays (0700 by default: nothing; a
+ * directory an administrator made 0755 keeps o+rx, as without --user). */
 static bool own_state_dir(const char *dir, const account *a, wp_err *err)
 {
     char log[4200];
@@ -159,7 +161,7 @@ static bool own_state_dir(const char *dir, const account *a, wp_err *err)
             close(dfd);
         return false;
     }
-    if (fchown(dfd, 0, a->gid) != 0 || fchmod(dfd, 01770) != 0)
+    if (fchown(dfd, 0, a->gid) != 0 || fchmod(dfd, 01770 | (st.st_mode & 0005)) != 0)
         qb_log(LOG_WARNING, "privsep: chown/chmod %s: %s", dir, strerror(errno));
     for (size_t i = 0; i < sizeof daemon_files / sizeof daemon_files[0]; i++)
         own_entry(dfd, daemon_files[i], a);

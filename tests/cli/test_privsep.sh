@@ -202,8 +202,9 @@ for u in root no-such-user-wp; do
         pass "--user $u is refused: ${why:0:70}" || fail "--user $u is refused (rc $rc)"
 done
 
-# the root CLI's application records beside the database stay root's
-mkdir -p "$STATE/apps" && echo '{"secret":"s3cret"}' >"$STATE/apps/rec.json" &&
+# the root CLI's application records beside the database stay root's; the
+# state directory is 0700 as the package makes it (a 0755 one keeps o+rx)
+mkdir -p "$STATE/apps" && chmod 0700 "$STATE" && echo '{"secret":"s3cret"}' >"$STATE/apps/rec.json" &&
     chmod 0600 "$STATE/apps/rec.json"
 # the watchdog (a plain file stands in for the device, as in test_watchdog.sh)
 # is root's: the executor opens it and pets it on the daemon's word
