@@ -258,11 +258,6 @@ bool wp_privsep_msg_send(int fd, json_t *msg, size_t max)
     return ok;
 }
 
-static bool msg_send(int fd, json_t *msg)
-{
-    return wp_privsep_msg_send(fd, msg, WP_PRIVSEP_MAX_MSG);
-}
-
 /* Receive one message: 1 got *msg (NULL: refused, err says why), 0 nothing
  * now (flags MSG_DONTWAIT), -1 the peer is gone. */
 int wp_privsep_msg_recv(int fd, int flags, size_t max, json_t **msg, wp_err *err)
@@ -349,13 +344,24 @@ struct exec_state {
     exec_job *jobs;
 };
 
-static void answer(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err)
+/* The one answer encoder: {id, rc[, err]} and the keys of extra (stolen;
+ * NULL: none), at most max bytes. */
+static void answer_with(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err,
+                        json_t *extra, size_t max)
 {
     json_t *msg = json_pack("{s:I, s:i}", "id", (json_int_t)id, "rc", (int)rc);
-    if (err && (err->what[0] || err->code != WP_OK))
+    if (msg && err && (err->what[0] || err->code != WP_OK))
         json_object_set_new(msg, "err", err_json(err));
-    if (!msg_send(x->fd, msg))
+    if (msg && extra)
+        json_object_update(msg, extra);
+    json_decref(extra);
+    if (!wp_privsep_msg_send(x->fd, msg, max))
         qb_log(LOG_WARNING, "executor: cannot answer request %llu", (unsigned long long)id);
+}
+
+static void answer(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err)
+{
+    answer_with(x, id, rc, err, NULL, WP_PRIVSEP_MAX_MSG);
 }
 
 static void job_unlink(exec_state *x, exec_job *j)
@@ -635,8 +641,8 @@ static bool cli_path(char *out, size_t size)
 }
 
 /* apptask.run: `wolfpack --socket SOCKET app task-run TASK` as root in
- * its own session, with the executor's own environment (docs/APP.md, node tasks); it answers through wolfpackd's
- * socket itself, so the executor answers "started" and reaps it later. */
+ * its own session, with the executor's own environment (docs/APP.md, node tasks); it answers
+ * through wolfpackd's socket itself, so the executor answers "started" and reaps it later. */
 static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
 {
     const char *task = json_string_value(json_object_get(msg, "task"));
@@ -797,13 +803,12 @@ static int32_t on_fence_output(int32_t fd, int32_t revents, void *data)
     if (n > 0)
         f->len = 0; /* too big or out of memory: no result */
     json_t *result = f->len ? json_loadb(f->buf, f->len, 0, NULL) : NULL;
-    json_t *msg = json_pack("{s:I, s:i, s:o}", "id", (json_int_t)f->id, "rc",
-                            result ? WP_AGENT_OK : WP_AGENT_FAILED, "result",
-                            result ? result
-                                   : json_pack("{s:b, s:s}", "ok", 0, "error",
-                                               "the fence runner ended without a result"));
-    if (!wp_privsep_msg_send(f->x->fd, msg, WP_PRIVSEP_MAX_ANSWER))
-        qb_log(LOG_WARNING, "executor: cannot answer fence.run %llu", (unsigned long long)f->id);
+    answer_with(f->x, f->id, result ? WP_AGENT_OK : WP_AGENT_FAILED, NULL,
+                json_pack("{s:o}", "result",
+                          result ? result
+                                 : json_pack("{s:b, s:s}", "ok", 0, "error",
+                                             "the fence runner ended without a result")),
+                WP_PRIVSEP_MAX_ANSWER);
     qb_loop_poll_del(f->x->loop, fd);
     close(fd);
     free(f->buf);
@@ -880,13 +885,8 @@ static void handle_watchdog(exec_state *x, uint64_t id, const json_t *msg)
     if (x->wd) /* already armed: as before */
         wp_watchdog_close(x->wd, false);
     x->wd = wp_watchdog_open(x->watchdog_path, timeout, &actual, &is_device, &err);
-    json_t *m =
-        json_pack("{s:I, s:i, s:i, s:b}", "id", (json_int_t)id, "rc",
-                  x->wd ? WP_AGENT_OK : WP_AGENT_FAILED, "actual", actual, "device", is_device);
-    if (!x->wd)
-        json_object_set_new(m, "err", err_json(&err));
-    if (!wp_privsep_msg_send(x->fd, m, WP_PRIVSEP_MAX_MSG))
-        qb_log(LOG_WARNING, "executor: cannot answer watchdog.open");
+    answer_with(x, id, x->wd ? WP_AGENT_OK : WP_AGENT_FAILED, x->wd ? NULL : &err,
+                json_pack("{s:i, s:b}", "actual", actual, "device", is_device), WP_PRIVSEP_MAX_MSG);
 }
 
 static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg)
