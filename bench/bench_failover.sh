@@ -107,7 +107,7 @@ setup_cluster() { # setup_cluster TOKEN
         wp n1 resource create ip --group web --type "IP Address" --prop address=$VIP/24 \
             >/dev/null &&
         wp n1 resource create svc --group web --type "Generic Service" --depends-on ip \
-            --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
+            --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
             >/dev/null &&
         wp n1 group online web >/dev/null && wait_owner n2 "Online n1" 30
 }

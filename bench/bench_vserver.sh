@@ -116,7 +116,7 @@ setup() { # TOKEN LEASE
             --prop tsig_key_file=/etc/wolfpack/tsig.key >/dev/null &&
         wp n1 resource create svc --group vs --type "Generic Service" --depends-on ip \
             --depends-on name --depends-on disk \
-            --prop "command=$SERVER --bind $VIP --port 7000 --data /srv/vs/records" >/dev/null &&
+            --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data /srv/vs/records" >/dev/null &&
         wp n1 group online vs >/dev/null && wait_state n2 "Online|n1" 60
 }
 

@@ -98,6 +98,10 @@ struct wp_agent_ctx {
     long timeout_ms;               /* the op's deadline; 0 = the type's default */
     int report_fd;                 /* private: set by run.c in the op child; leave 0 */
     const wp_agent_remote *remote; /* NULL: fork the op child here */
+    /* The root executor's allow-list directory (src/lib/rootlist.h): a
+     * Generic Service that would run as root runs only what it lists.
+     * NULL (wolfpackd without --user): no check. */
+    const char *root_services;
 };
 
 /* One synchronous operation, run inside the op child. */

@@ -12,7 +12,10 @@
  *             (a later exit is caught by the quick check).
  *             With the user property the program (and check_command) runs
  *             as that user: its groups, gid and uid are set in the child
- *             before exec; without it, as root.
+ *             before exec; without it (or with user=root), as root --
+ *             under the root executor only a program its root-owned
+ *             allow-list names (src/lib/rootlist.h; validate, start and
+ *             the check refuse any other, the resource shows why).
  *             The daemon is a child subreaper, so the service stays its
  *             descendant after the op child exits.
  *   stop      SIGTERM to the process group, wait up to the stop grace
@@ -22,12 +25,14 @@
  *             time.
  *   thorough  quick, then check_command (if set) must exit 0.
  * unit (systemd): start/stop/is-active through systemctl when systemd runs
- *   this node (/run/systemd/system exists); refused otherwise.
+ *   this node (/run/systemd/system exists); refused otherwise.  Under the
+ *   executor, validate and start need `unit NAME` on the allow-list.
  */
 #include "agent.h"
 #include "../lib/clock.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
+#include "../lib/rootlist.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -35,6 +40,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -205,12 +211,54 @@ static char **command_argv(const char *key, const char *line, wp_err *err)
     return argv;
 }
 
-/* The user property resolved on this node; *use false: run as root. */
+/* Under the root executor (ctx->root_services set): a program or unit
+ * that runs as root must be on the node's root-owned allow-list
+ * (src/lib/rootlist.h); what runs as a user of its own need not be. */
+static bool root_allowed(const wp_agent_ctx *ctx, const char *entry, bool as_user, wp_err *err)
+{
+    if (!ctx->root_services || as_user)
+        return true;
+    if (wp_rootlist_allows(ctx->root_services, entry, err))
+        return true;
+    if (ctx->log_fd >= 0)
+        dprintf(ctx->log_fd, "wolfpack agent: service %s refused: %s\n", ctx->name, err->what);
+    return false;
+}
+
+/* A unit is started by systemctl, as root: under the executor its
+ * "unit NAME" must be listed. */
+static bool unit_allowed(const wp_agent_ctx *ctx, wp_err *err)
+{
+    const char *unit = wp_agent_prop(ctx, "unit");
+    char entry[300];
+    if (!unit)
+        return true;
+    snprintf(entry, sizeof entry, "unit %s", unit);
+    return root_allowed(ctx, entry, false, err);
+}
+
+/* The user property resolved on this node; *use false: run as root
+ * (user unset, or root). */
 static bool service_cred(const wp_agent_ctx *ctx, wp_agent_cred *cred, bool *use, wp_err *err)
 {
     const char *user = wp_agent_prop(ctx, "user");
     *use = user != NULL;
-    return !user || wp_agent_cred_lookup(user, cred, err);
+    if (user && !wp_agent_cred_lookup(user, cred, err))
+        return false;
+    *use = user && cred->uid != 0;
+    return true;
+}
+
+/* Split a command property, check its program and, when it runs as root
+ * under the executor, the allow-list; NULL with err. */
+static char **command_argv_for(const wp_agent_ctx *ctx, const char *key, bool as_user, wp_err *err)
+{
+    char **argv = command_argv(key, wp_agent_prop(ctx, key), err);
+    if (argv && !root_allowed(ctx, argv[0], as_user, err)) {
+        wp_argv_free(argv);
+        return NULL;
+    }
+    return argv;
 }
 
 static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
@@ -221,13 +269,13 @@ static wp_agent_rc svc_validate(const wp_agent_ctx *ctx, wp_err *err)
     bool use_cred;
     if (wp_agent_prop(ctx, "unit") && !systemd_running(wp_agent_prop(ctx, "unit"), err))
         return WP_AGENT_FAILED;
-    if (!service_cred(ctx, &cred, &use_cred, err))
+    if (!service_cred(ctx, &cred, &use_cred, err) || !unit_allowed(ctx, err))
         return WP_AGENT_FAILED;
-    if (cmd && !(argv = command_argv("command", cmd, err)))
+    if (cmd && !(argv = command_argv_for(ctx, "command", use_cred, err)))
         return WP_AGENT_FAILED;
     wp_argv_free(argv);
     argv = NULL;
-    if (check && !(argv = command_argv("check_command", check, err)))
+    if (check && !(argv = command_argv_for(ctx, "check_command", use_cred, err)))
         return WP_AGENT_FAILED;
     wp_argv_free(argv);
     if (cmd && !wp_fs_mkdir_p(run_dir(ctx), 0755, err))
@@ -296,7 +344,7 @@ static wp_agent_rc spawn_service(const wp_agent_ctx *ctx, char **argv, const wp_
 static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
 {
     if (wp_agent_prop(ctx, "unit"))
-        return unit_op(ctx, "start", err);
+        return unit_allowed(ctx, err) ? unit_op(ctx, "start", err) : WP_AGENT_FAILED;
     pid_t pid;
     wp_err ignored;
     if (recorded_alive(ctx, &pid, &ignored) == WP_AGENT_OK)
@@ -305,7 +353,7 @@ static wp_agent_rc svc_start(const wp_agent_ctx *ctx, wp_err *err)
     bool use_cred;
     if (!service_cred(ctx, &cred, &use_cred, err))
         return WP_AGENT_FAILED;
-    char **argv = command_argv("command", wp_agent_prop(ctx, "command"), err);
+    char **argv = command_argv_for(ctx, "command", use_cred, err);
     if (!argv)
         return WP_AGENT_FAILED;
     if (!wp_fs_mkdir_p(run_dir(ctx), 0755, err)) {
@@ -364,7 +412,7 @@ static wp_agent_rc svc_thorough(const wp_agent_ctx *ctx, wp_err *err)
     bool use_cred;
     if (!service_cred(ctx, &cred, &use_cred, err))
         return WP_AGENT_FAILED;
-    char **argv = command_argv("check_command", check, err);
+    char **argv = command_argv_for(ctx, "check_command", use_cred, err);
     int status;
     if (!argv || !wp_agent_exec_as(argv, wp_agent_base_env, ctx->log_fd, use_cred ? &cred : NULL,
                                    &status, err)) {

@@ -13,9 +13,17 @@
  * dependencies, and asks every other node for the program files with a node
  * task (app.task; the node's wolfpackd starts the node-task entry point,
  * which calls wp_app_task_run (tasks.c) and answers app.task.done).
+ *
+ * Wherever the program files of a kit are put on a node, the programs of
+ * its services that say `user: root` are added to the node's root-owned
+ * allow-list (src/lib/rootlist.h), by this root process, and only when the
+ * kit directory is root's and nobody else may write it: the entries come
+ * from the kit on disk, never from the cluster database, so a compromised
+ * unprivileged wolfpackd cannot choose them (docs/SECURITY.md).
  */
 #include <errno.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +36,7 @@
 #include "../lib/fs.h"
 #include "../lib/clock.h"
 #include "../lib/json.h"
+#include "../lib/rootlist.h"
 
 /* ---- talking to wolfpackd ------------------------------------------------------ */
 
@@ -153,12 +162,54 @@ void wp_app_test_die(const char *step, bool after)
 
 /* ---- files on this node ------------------------------------------------------------ */
 
+/* The program of a root service as it is on this node: its command's
+ * first word with ${root} expanded; NULL when it has another variable. */
+static char *root_program(const wp_app_env *env, const wp_kit_service *s)
+{
+    const char *w = s->command[0];
+    char out[4096];
+    if (strncmp(w, "${root}/", 8) == 0)
+        snprintf(out, sizeof out, "%s%s", env->root, w + 7);
+    else
+        snprintf(out, sizeof out, "%s", w);
+    return out[0] == '/' && !strchr(out, '$') ? strdup(out) : NULL;
+}
+
+/* Add the programs of the kit's root services to this node's allow-list
+ * ($WOLFPACK_ROOT_SERVICES, default WP_ROOTLIST_DIR), file kit-NAME; only
+ * as root, only from a trusted kit directory (a warning otherwise: the
+ * executor then refuses those services, saying what to list). */
+static bool allow_root_services(const wp_app_env *env, const wp_kit *kit, wp_err *err)
+{
+    const char *dir = getenv("WOLFPACK_ROOT_SERVICES");
+    char *list[64], why[600] = "", file[200];
+    size_t n = 0;
+    for (size_t i = 0; i < kit->nservices && n < 64; i++)
+        if (kit->services[i].user && strcmp(kit->services[i].user, "root") == 0 &&
+            (list[n] = root_program(env, &kit->services[i])) != NULL)
+            n++;
+    bool ok = true;
+    if (n > 0 && geteuid() == 0 && !wp_rootlist_path_trusted(kit->path, why, sizeof why))
+        fprintf(stderr,
+                "wolfpack: warning: the root services of kit %s are not added to the "
+                "allow-list of root services: %s\n",
+                kit->name, why);
+    else if (n > 0 && geteuid() == 0) {
+        snprintf(file, sizeof file, "kit-%s", kit->name);
+        ok = wp_rootlist_write(dir && dir[0] == '/' ? dir : WP_ROOTLIST_DIR, file,
+                               (const char *const *)list, n, err);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    return ok;
+}
+
 bool wp_app_put_program_files(const wp_app_env *env, const wp_kit *kit, wp_err *err)
 {
     for (size_t i = 0; i < kit->nfiles; i++)
         if (!wp_app_put_kit_file(env, kit, i, err))
             return false;
-    return true;
+    return allow_root_services(env, kit, err);
 }
 
 bool wp_app_create_databases(const wp_kit *kit, const json_t *record, json_t *notes, wp_err *err)
@@ -642,6 +693,8 @@ json_t *wp_app_service_props(const json_t *svc)
     json_t *props = json_pack("{s:s}", "command", cmd);
     if (chk)
         json_object_set_new(props, "check_command", json_string(chk));
+    if (wp_json_str(svc, "user"))
+        json_object_set_new(props, "user", json_string(wp_json_str(svc, "user")));
     free(cmd);
     free(chk);
     return props;

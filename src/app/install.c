@@ -212,9 +212,12 @@ static json_t *services_json(const plan *p, wp_err *err)
         json_t *deps = json_array();
         for (size_t j = 0; j < s->ndepends; j++)
             json_array_append_new(deps, json_string(s->depends_on[j]));
-        json_array_append_new(list, json_pack("{s:s, s:o, s:o, s:o, s:I}", "name", s->name,
-                                              "command", cmd, "check", check, "depends_on", deps,
-                                              "start_timeout", (json_int_t)s->start_timeout));
+        json_t *one =
+            json_pack("{s:s, s:o, s:o, s:o, s:I}", "name", s->name, "command", cmd, "check", check,
+                      "depends_on", deps, "start_timeout", (json_int_t)s->start_timeout);
+        if (one && s->user)
+            json_object_set_new(one, "user", json_string(s->user));
+        json_array_append_new(list, one);
     }
     return list;
 }

@@ -530,9 +530,9 @@ static bool read_depends(pctx *p, const yaml_node_t *n, const char *field, wp_ki
 
 static bool read_service(pctx *p, const yaml_node_t *n, size_t idx)
 {
-    static const char *const keys[] = {"name",       "command",       "check",
-                                       "depends_on", "start_timeout", NULL};
-    yaml_node_t *v[5];
+    static const char *const keys[] = {"name",          "command", "check", "depends_on",
+                                       "start_timeout", "user",    NULL};
+    yaml_node_t *v[6];
     char field[64], f[96];
     snprintf(field, sizeof field, "services[%zu]", idx);
     if (!want_kind(p, n, YAML_MAPPING_NODE, field) || !read_map(p, n, field, keys, v))
@@ -570,6 +570,10 @@ static bool read_service(pctx *p, const yaml_node_t *n, size_t idx)
         if (!ok || svc->start_timeout < 1 || svc->start_timeout > 3600)
             return fail_at(p, v[4], f, NULL, "must be a duration from 1s to 1h (\"30\", \"2m\")");
     }
+    snprintf(f, sizeof f, "%s.user", field);
+    if (v[5] && (!want_string(p, v[5], f, &svc->user) ||
+                 !wp_prop_validate(WP_RT_SERVICE, "user", svc->user, &e)))
+        return svc->user ? fail_at(p, v[5], f, NULL, "%s", e.why) : false;
     return true;
 }
 
@@ -1012,6 +1016,7 @@ wp_kit *wp_kit_load(const char *dir, wp_err *err)
 static void free_service(wp_kit_service *s)
 {
     free(s->name);
+    free(s->user);
     wp_argv_free(s->command);
     wp_argv_free(s->check);
     for (size_t j = 0; j < s->ndepends; j++)

@@ -86,6 +86,7 @@ typedef struct wp_kit_service {
     char **depends_on; /* other services of the kit, or address/name/disk */
     size_t ndepends;
     long start_timeout; /* seconds to wait for the check after start, default 30 */
+    char *user;         /* the account it runs as when clustered ("root" only when said) */
 } wp_kit_service;
 
 typedef struct wp_kit {

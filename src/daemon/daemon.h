@@ -106,11 +106,12 @@ typedef struct wp_daemon_opts {
     const char *cluster_name;
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
-    const char *user;     /* --user: run unprivileged, agents in the root executor */
-    int idle_timeout;     /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
-    int frame_timeout;    /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
-    const char *watchdog; /* --watchdog PATH: self-fencing (wdog.c); NULL: none */
-    int watchdog_timeout; /* s, --watchdog-timeout (WP_DAEMON_WATCHDOG_TIMEOUT) */
+    const char *user;          /* --user: run unprivileged, agents in the root executor */
+    int idle_timeout;          /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
+    int frame_timeout;         /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
+    const char *watchdog;      /* --watchdog PATH: self-fencing (wdog.c); NULL: none */
+    const char *root_services; /* --root-services DIR: the executor's allow-list */
+    int watchdog_timeout;      /* s, --watchdog-timeout (WP_DAEMON_WATCHDOG_TIMEOUT) */
 } wp_daemon_opts;
 
 typedef struct wp_notify wp_notify; /* notify.c */
@@ -195,8 +196,13 @@ void wp_privsep_err_from_json(const json_t *j, wp_err *err);
 /* The executor process's entry point: serve the channel fd until it
  * closes, then _exit.  wolfpackd forks into it; tests/tools/wpexec runs it
  * directly to speak the protocol to it. */
-_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path,
-                                        const char *watchdog_path);
+typedef struct wp_privsep_exec_conf {
+    const char *state_dir;     /* agents.log there */
+    const char *socket_path;   /* wolfpackd's socket: node tasks answer there */
+    const char *watchdog;      /* --watchdog PATH; NULL: none */
+    const char *root_services; /* --root-services DIR: what may run as root */
+} wp_privsep_exec_conf;
+_Noreturn void wp_privsep_executor_main(int fd, const wp_privsep_exec_conf *conf);
 /* --user: the watchdog (--watchdog PATH) is the executor's: open (arm) it
  * and wait for the answer (as wp_watchdog_open); pet it (not answered:
  * the executor logs a failed pet); close it (disarm: the magic close). */

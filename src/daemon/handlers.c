@@ -323,6 +323,7 @@ bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req)
     if (req->mutates) {
         wp_err err = {0};
         if (!wp_nodeconf_check(d, req, &err) || /* node.add / node.remove */
+            !wp_service_user_said(req->op, req->args, &err) ||
             !wp_recovery_check_confirm(d, req, &err)) {
             wp_ipc_reply(d, c, wp_reply_error(d, &err));
             return true;

@@ -45,6 +45,7 @@
 #include "../lib/fs.h"
 #include "../lib/rt.h"
 #include "daemon.h"
+#include "../lib/rootlist.h"
 
 /* The defaults that fit a Debian system (FHS); the socket's is the CLI's. */
 #define WP_DAEMON_CONFIG "/etc/wolfpack/wolfpackd.conf"
@@ -63,7 +64,7 @@ static void usage(FILE *out)
         "                 [--cluster-name NAME]"
         "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
         "                 [--idle-timeout SEC] [--frame-timeout SEC] [--user NAME]\n"
-        "                 [--watchdog PATH [--watchdog-timeout SEC]]\n"
+        "                 [--watchdog PATH [--watchdog-timeout SEC]] [--root-services DIR]\n"
         "\n"
         "  --config PATH        the configuration file (default " WP_DAEMON_CONFIG ",\n"
         "                       read when it exists); options given here override it\n"
@@ -90,6 +91,8 @@ static void usage(FILE *out)
         "  --user NAME          run as NAME; only a small executor process keeps"
         " root\n"
         "                       to run the agents (docs/SECURITY.md)\n"
+        "  --root-services DIR  with --user: the root-owned allow-list of what may run\n"
+        "                       as root (default " WP_ROOTLIST_DIR ")\n"
         "  --watchdog PATH      self-fencing: pet the watchdog at PATH (e.g.\n"
         "                       /dev/watchdog0) only while quorate and healthy\n"
         "  --watchdog-timeout SEC  its timeout, 2 to 300 (default 10); must exceed\n"
@@ -115,6 +118,7 @@ static const struct option LONGOPTS[] = {
     {"user", required_argument, NULL, 'u'},
     {"watchdog", required_argument, NULL, 'W'},
     {"watchdog-timeout", required_argument, NULL, 'T'},
+    {"root-services", required_argument, NULL, 'R'},
     {"config", required_argument, NULL, 'C'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -122,20 +126,10 @@ static const struct option LONGOPTS[] = {
 };
 
 /* The keys the configuration file may set: the options up to "config". */
-static const char *const CONF_KEYS[] = {"solo",
-                                        "state-dir",
-                                        "socket",
-                                        "admin-group",
-                                        "read-group",
-                                        "cluster-name",
-                                        "cluster-ip",
-                                        "node-name",
-                                        "idle-timeout",
-                                        "frame-timeout",
-                                        "user",
-                                        "watchdog",
-                                        "watchdog-timeout",
-                                        NULL};
+static const char *const CONF_KEYS[] = {
+    "solo",         "state-dir",  "socket",           "admin-group",   "read-group",
+    "cluster-name", "cluster-ip", "node-name",        "idle-timeout",  "frame-timeout",
+    "user",         "watchdog",   "watchdog-timeout", "root-services", NULL};
 
 /* A bad value: "error: WHERE: NAME "VALUE" is not ..." on errs. */
 static void bad_value(FILE *errs, const char *where, const char *name, const char *value,
@@ -211,6 +205,15 @@ static bool set_opt(FILE *errs, wp_daemon_opts *o, int ch, const char *name, con
         return true;
     case 'W':
         o->watchdog = value[0] ? value : NULL;
+        return true;
+    case 'R':
+        if (value[0] != '/') {
+            bad_value(errs, where, name, value, "an absolute directory path",
+                      where[0] ? "root-services = /etc/wolfpack/root-services.d"
+                               : "--root-services /etc/wolfpack/root-services.d");
+            return false;
+        }
+        o->root_services = value;
         return true;
     case 'T':
         if (!parse_seconds(errs, where, name, value, &o->watchdog_timeout))

@@ -13,7 +13,9 @@
  *   agent.op      {req, id, type, op, name, props, timeout_ms}: one agent
  *                 operation (src/agents/run.c on this side: its own op
  *                 child, timeout, log); the properties are checked again by
- *                 the agent layer (model.h) before anything runs
+ *                 the agent layer (model.h) before anything runs, and a
+ *                 Generic Service that would run as root runs only what the
+ *                 root-owned allow-list (--root-services, rootlist.h) names
  *   agent.cancel  {req, id}: kill the op's process group, answer nothing
  *   corosync.write  render corosync.conf from typed nodes and timers,
  *                 write it, corosync-cfgtool -R
@@ -57,6 +59,7 @@
 #include "../agents/watchdog.h"
 #include "../lib/corosync_conf.h"
 #include "../lib/fs.h"
+#include "../lib/rootlist.h"
 
 #define AGENT_TIMEOUT_MAX_MS 86400000L /* one day: more is a bug or an attack */
 
@@ -256,11 +259,6 @@ bool wp_privsep_msg_send(int fd, json_t *msg, size_t max)
     return ok;
 }
 
-static bool msg_send(int fd, json_t *msg)
-{
-    return wp_privsep_msg_send(fd, msg, WP_PRIVSEP_MAX_MSG);
-}
-
 /* Receive one message: 1 got *msg (NULL: refused, err says why), 0 nothing
  * now (flags MSG_DONTWAIT), -1 the peer is gone. */
 int wp_privsep_msg_recv(int fd, int flags, size_t max, json_t **msg, wp_err *err)
@@ -342,17 +340,29 @@ struct exec_state {
     const char *watchdog_path; /* --watchdog PATH (fixed at the fork); NULL: none */
     wp_watchdog *wd;           /* open (armed) watchdog */
     const char *socket_path;   /* wolfpackd's socket: node tasks answer there */
+    const char *root_services; /* the allow-list of root services (rootlist.h) */
     int fed;                   /* keepers fed by the last disk.heartbeat; -1 none yet */
     exec_job *jobs;
 };
 
-static void answer(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err)
+/* The one answer encoder: {id, rc[, err]} and the keys of extra (stolen;
+ * NULL: none), at most max bytes. */
+static void answer_with(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err,
+                        json_t *extra, size_t max)
 {
     json_t *msg = json_pack("{s:I, s:i}", "id", (json_int_t)id, "rc", (int)rc);
-    if (err && (err->what[0] || err->code != WP_OK))
+    if (msg && err && (err->what[0] || err->code != WP_OK))
         json_object_set_new(msg, "err", err_json(err));
-    if (!msg_send(x->fd, msg))
+    if (msg && extra)
+        json_object_update(msg, extra);
+    json_decref(extra);
+    if (!wp_privsep_msg_send(x->fd, msg, max))
         qb_log(LOG_WARNING, "executor: cannot answer request %llu", (unsigned long long)id);
+}
+
+static void answer(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err)
+{
+    answer_with(x, id, rc, err, NULL, WP_PRIVSEP_MAX_MSG);
 }
 
 static void job_unlink(exec_state *x, exec_job *j)
@@ -415,6 +425,7 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
         .props = json_object_get(msg, "props"),
         .log_fd = x->log_fd,
         .timeout_ms = (long)json_integer_value(json_object_get(msg, "timeout_ms")),
+        .root_services = x->root_services,
     };
     j->x = x;
     j->id = id;
@@ -631,8 +642,8 @@ static bool cli_path(char *out, size_t size)
 }
 
 /* apptask.run: `wolfpack --socket SOCKET app task-run TASK` as root in
- * its own session (docs/APP.md, node tasks); it answers through wolfpackd's
- * socket itself, so the executor answers "started" and reaps it later. */
+ * its own session, with the executor's own environment (docs/APP.md, node tasks); it answers
+ * through wolfpackd's socket itself, so the executor answers "started" and reaps it later. */
 static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
 {
     const char *task = json_string_value(json_object_get(msg, "task"));
@@ -663,7 +674,10 @@ static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
                         (char *)task, NULL};
         setsid();
         umask(022); /* program files as an administrator's shell makes them */
-        wp_agent_exec_child(argv, wp_agent_base_env, x->log_fd, x->log_fd);
+        /* the environment wolfpackd was started with (fixed at the fork,
+         * never a request's): as without --user, where wolfpackd starts
+         * it itself ($WOLFPACK_APP_ROOT, $WOLFPACK_APP_TASK_TIMEOUT...) */
+        wp_agent_exec_child(argv, environ, x->log_fd, x->log_fd);
     }
     if (pid < 0) {
         wp_errf(&err, WP_E_IO, "cannot start node task %s", task);
@@ -790,13 +804,12 @@ static int32_t on_fence_output(int32_t fd, int32_t revents, void *data)
     if (n > 0)
         f->len = 0; /* too big or out of memory: no result */
     json_t *result = f->len ? json_loadb(f->buf, f->len, 0, NULL) : NULL;
-    json_t *msg = json_pack("{s:I, s:i, s:o}", "id", (json_int_t)f->id, "rc",
-                            result ? WP_AGENT_OK : WP_AGENT_FAILED, "result",
-                            result ? result
-                                   : json_pack("{s:b, s:s}", "ok", 0, "error",
-                                               "the fence runner ended without a result"));
-    if (!wp_privsep_msg_send(f->x->fd, msg, WP_PRIVSEP_MAX_ANSWER))
-        qb_log(LOG_WARNING, "executor: cannot answer fence.run %llu", (unsigned long long)f->id);
+    answer_with(f->x, f->id, result ? WP_AGENT_OK : WP_AGENT_FAILED, NULL,
+                json_pack("{s:o}", "result",
+                          result ? result
+                                 : json_pack("{s:b, s:s}", "ok", 0, "error",
+                                             "the fence runner ended without a result")),
+                WP_PRIVSEP_MAX_ANSWER);
     qb_loop_poll_del(f->x->loop, fd);
     close(fd);
     free(f->buf);
@@ -873,13 +886,8 @@ static void handle_watchdog(exec_state *x, uint64_t id, const json_t *msg)
     if (x->wd) /* already armed: as before */
         wp_watchdog_close(x->wd, false);
     x->wd = wp_watchdog_open(x->watchdog_path, timeout, &actual, &is_device, &err);
-    json_t *m =
-        json_pack("{s:I, s:i, s:i, s:b}", "id", (json_int_t)id, "rc",
-                  x->wd ? WP_AGENT_OK : WP_AGENT_FAILED, "actual", actual, "device", is_device);
-    if (!x->wd)
-        json_object_set_new(m, "err", err_json(&err));
-    if (!wp_privsep_msg_send(x->fd, m, WP_PRIVSEP_MAX_MSG))
-        qb_log(LOG_WARNING, "executor: cannot answer watchdog.open");
+    answer_with(x, id, x->wd ? WP_AGENT_OK : WP_AGENT_FAILED, x->wd ? NULL : &err,
+                json_pack("{s:i, s:b}", "actual", actual, "device", is_device), WP_PRIVSEP_MAX_MSG);
 }
 
 static void handle_agent_cancel(exec_state *x, uint64_t id, const json_t *msg)
@@ -1011,14 +1019,14 @@ static int open_agent_log(const char *state_dir)
     return fd;
 }
 
-_Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const char *socket_path,
-                                        const char *watchdog_path)
+_Noreturn void wp_privsep_executor_main(int fd, const wp_privsep_exec_conf *conf)
 {
     exec_state x = {.fd = fd,
                     .log_fd = -1,
-                    .socket_path = socket_path,
+                    .socket_path = conf->socket_path,
                     .fed = -1,
-                    .watchdog_path = watchdog_path};
+                    .watchdog_path = conf->watchdog,
+                    .root_services = conf->root_services ? conf->root_services : WP_ROOTLIST_DIR};
     int keep = fd;
 
     if (fd != 3) { /* the channel becomes descriptor 3, every other one closed */
@@ -1035,7 +1043,7 @@ _Noreturn void wp_privsep_executor_main(int fd, const char *state_dir, const cha
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
-    x.log_fd = open_agent_log(state_dir);
+    x.log_fd = open_agent_log(conf->state_dir);
     x.loop = qb_loop_create();
     if (!x.loop || qb_loop_poll_add(x.loop, QB_LOOP_HIGH, x.fd, POLLIN, &x, exec_on_channel) != 0)
         _exit(1);

@@ -139,7 +139,9 @@ static void own_entry(int dfd, const char *name, const account *a)
  * database, the lock, incidents, agents.log); the directory stays root's,
  * with the user's group, group-writable and sticky (1770): the user
  * creates and replaces its own files (SQLite's journal, snapshot imports)
- * but cannot rename or remove root's (apps/, which the root CLI trusts). */
+ * but cannot rename or remove root's (apps/, which the root CLI trusts).
+ * What others could do there before stays (0700 by default: nothing; a
+ * directory an administrator made 0755 keeps o+rx, as without --user). */
 static bool own_state_dir(const char *dir, const account *a, wp_err *err)
 {
     char log[4200];
@@ -159,7 +161,7 @@ static bool own_state_dir(const char *dir, const account *a, wp_err *err)
             close(dfd);
         return false;
     }
-    if (fchown(dfd, 0, a->gid) != 0 || fchmod(dfd, 01770) != 0)
+    if (fchown(dfd, 0, a->gid) != 0 || fchmod(dfd, 01770 | (st.st_mode & 0005)) != 0)
         qb_log(LOG_WARNING, "privsep: chown/chmod %s: %s", dir, strerror(errno));
     for (size_t i = 0; i < sizeof daemon_files / sizeof daemon_files[0]; i++)
         own_entry(dfd, daemon_files[i], a);
@@ -247,7 +249,11 @@ bool wp_privsep_start(wp_daemon *d, wp_err *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        wp_privsep_executor_main(sv[1], d->opts.state_dir, d->opts.socket_path, d->opts.watchdog);
+        wp_privsep_exec_conf conf = {.state_dir = d->opts.state_dir,
+                                     .socket_path = d->opts.socket_path,
+                                     .watchdog = d->opts.watchdog,
+                                     .root_services = d->opts.root_services};
+        wp_privsep_executor_main(sv[1], &conf);
     }
     close(sv[1]);
     d->privsep = calloc(1, sizeof *d->privsep);
@@ -372,20 +378,21 @@ static int32_t on_channel(int32_t fd, int32_t revents, void *data)
     return -1;
 }
 
-static bool remote_send(void *data, wp_agent_job *job, wp_rtype type, wp_agent_op op,
-                        const wp_agent_ctx *ctx, wp_err *err)
+/* Send request msg (stolen; its "id" is set here) and, when it is sent,
+ * remember what its answer goes to (a copy of how: job, done, result_done,
+ * cookie, answer).  false with err ("cannot hand WHAT to the executor"):
+ * nothing pending. */
+static bool send_request(wp_privsep *ps, json_t *msg, const pending *how, const char *what,
+                         wp_err *err)
 {
-    wp_privsep *ps = data;
     pending *p = calloc(1, sizeof *p);
-    json_t *props = ctx->props ? json_incref((json_t *)ctx->props) : json_object();
-    json_t *msg = json_pack(
-        "{s:s, s:I, s:s, s:s, s:s, s:o, s:I}", "req", "agent.op", "id", (json_int_t)ps->next_id,
-        "type", wp_rtype_name(type), "op", wp_agent_op_name(op), "name", ctx->name ? ctx->name : "",
-        "props", props, "timeout_ms", (json_int_t)(ctx->timeout_ms > 0 ? ctx->timeout_ms : 0));
+    if (msg)
+        json_object_set_new(msg, "id", json_integer((json_int_t)ps->next_id));
     if (!p || !msg || ps->gone || !wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG)) {
+        if (!p || ps->gone)
+            json_decref(msg);
         free(p);
-        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand %s of \"%s\" to the executor",
-                wp_agent_op_name(op), ctx->name ? ctx->name : "");
+        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand %s to the executor", what);
         wp_err_why(err, "%s",
                    ps->gone ? "the root executor process is gone"
                             : "the request is larger than the channel's limit, or the executor "
@@ -393,45 +400,53 @@ static bool remote_send(void *data, wp_agent_job *job, wp_rtype type, wp_agent_o
         wp_err_todo(err, "see the daemon's log; restart wolfpackd");
         return false;
     }
+    *p = *how;
     p->id = ps->next_id++;
-    p->job = job;
     p->next = ps->pending;
     ps->pending = p;
     return true;
 }
 
+/* A request without an answer (watchdog.pet, disk feed, agent.cancel). */
+static bool send_unanswered(wp_privsep *ps, json_t *msg)
+{
+    if (msg)
+        json_object_set_new(msg, "id", json_integer((json_int_t)ps->next_id++));
+    if (ps->gone || !msg) {
+        json_decref(msg);
+        return false;
+    }
+    return wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG);
+}
+
+static bool remote_send(void *data, wp_agent_job *job, wp_rtype type, wp_agent_op op,
+                        const wp_agent_ctx *ctx, wp_err *err)
+{
+    char what[320];
+    json_t *props = ctx->props ? json_incref((json_t *)ctx->props) : json_object();
+    json_t *msg =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:I}", "req", "agent.op", "type", wp_rtype_name(type),
+                  "op", wp_agent_op_name(op), "name", ctx->name ? ctx->name : "", "props", props,
+                  "timeout_ms", (json_int_t)(ctx->timeout_ms > 0 ? ctx->timeout_ms : 0));
+    snprintf(what, sizeof what, "%s of \"%s\"", wp_agent_op_name(op), ctx->name ? ctx->name : "");
+    return send_request(data, msg, &(pending){.job = job}, what, err);
+}
+
 bool wp_privsep_disk(wp_daemon *d, const char *req, const char *name, const char *device)
 {
-    wp_privsep *ps = d->privsep;
-    json_t *msg = json_pack("{s:s, s:I}", "req", req, "id", (json_int_t)ps->next_id++);
+    json_t *msg = json_pack("{s:s}", "req", req);
     if (msg && name)
         json_object_set_new(msg, "name", json_string(name));
     if (msg && device)
         json_object_set_new(msg, "device", json_string(device));
-    return !ps->gone && wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG);
+    return send_unanswered(d->privsep, msg);
 }
 
 bool wp_privsep_fence_run(wp_daemon *d, const json_t *plan, wp_privsep_result_fn done, void *cookie,
                           wp_err *err)
 {
-    wp_privsep *ps = d->privsep;
-    json_t *msg = json_pack("{s:s, s:I, s:O}", "req", "fence.run", "id", (json_int_t)ps->next_id,
-                            "plan", plan);
-    pending *p = calloc(1, sizeof *p);
-    if (!p || !msg || ps->gone || !wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG)) {
-        free(p);
-        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand the fence run to the executor");
-        wp_err_why(err, "%s",
-                   ps->gone ? "the root executor process is gone" : "the channel refused it");
-        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
-        return false;
-    }
-    p->id = ps->next_id++;
-    p->result_done = done;
-    p->cookie = cookie;
-    p->next = ps->pending;
-    ps->pending = p;
-    return true;
+    return send_request(d->privsep, json_pack("{s:s, s:O}", "req", "fence.run", "plan", plan),
+                        &(pending){.result_done = done, .cookie = cookie}, "the fence run", err);
 }
 
 /* Send msg (stolen) and wait for its answer (answers of other requests
@@ -439,21 +454,8 @@ bool wp_privsep_fence_run(wp_daemon *d, const json_t *plan, wp_privsep_result_fn
 static json_t *call(wp_privsep *ps, json_t *msg, wp_err *err)
 {
     json_t *ans = NULL;
-    pending *p = calloc(1, sizeof *p);
-    if (msg)
-        json_object_set_new(msg, "id", json_integer((json_int_t)ps->next_id));
-    if (!p || !msg || ps->gone || !wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG)) {
-        free(p);
-        wp_errf(err, WP_E_UNAVAILABLE, "cannot ask the executor");
-        wp_err_why(err, "%s",
-                   ps->gone ? "the root executor process is gone" : "the channel refused it");
-        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
+    if (!send_request(ps, msg, &(pending){.answer = &ans}, "a request", err))
         return NULL;
-    }
-    p->id = ps->next_id++;
-    p->answer = &ans;
-    p->next = ps->pending;
-    ps->pending = p;
     while (!ans && read_answers(ps, 0)) {
     }
     if (!ans) {
@@ -479,12 +481,7 @@ bool wp_privsep_watchdog_open(wp_daemon *d, int timeout, int *actual, bool *is_d
 
 void wp_privsep_watchdog_pet(wp_daemon *d)
 {
-    wp_privsep *ps = d->privsep;
-    json_t *msg = json_pack("{s:s, s:I}", "req", "watchdog.pet", "id", (json_int_t)ps->next_id++);
-    if (!ps->gone)
-        wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG);
-    else
-        json_decref(msg);
+    send_unanswered(d->privsep, json_pack("{s:s}", "req", "watchdog.pet"));
 }
 
 void wp_privsep_watchdog_close(wp_daemon *d, bool disarm)
@@ -513,23 +510,10 @@ void wp_privsep_forget(wp_daemon *d, const void *cookie)
 
 bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn done, wp_err *err)
 {
-    wp_privsep *ps = d->privsep;
-    json_t *msg = json_pack("{s:s, s:I, s:s}", "req", "apptask.run", "id", (json_int_t)ps->next_id,
-                            "task", task);
-    pending *p = calloc(1, sizeof *p);
-    if (!p || !msg || ps->gone || !wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG)) {
-        free(p);
-        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand node task %s to the executor", task);
-        wp_err_why(err, "%s",
-                   ps->gone ? "the root executor process is gone" : "the channel refused it");
-        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
-        return false;
-    }
-    p->id = ps->next_id++;
-    p->done = done;
-    p->next = ps->pending;
-    ps->pending = p;
-    return true;
+    char what[160];
+    snprintf(what, sizeof what, "node task %.100s", task);
+    return send_request(d->privsep, json_pack("{s:s, s:s}", "req", "apptask.run", "task", task),
+                        &(pending){.done = done}, what, err);
 }
 
 /* A node of corosync.write: {name, id, address[, address2]}. */
@@ -559,29 +543,16 @@ bool wp_privsep_corosync_write(wp_daemon *d, const char *cluster, const wp_cs_no
                                const wp_cs_timing *t, const wp_cs_quorum *q,
                                wp_privsep_done_fn done, wp_err *err)
 {
-    wp_privsep *ps = d->privsep;
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, node_json(&nodes[i]));
-    json_t *msg = json_pack("{s:s, s:I, s:s, s:o, s:I, s:I, s:I, s:o}", "req", "corosync.write",
-                            "id", (json_int_t)ps->next_id, "cluster_name", cluster ? cluster : "",
-                            "nodes", list, "token_ms", (json_int_t)t->token_ms, "ping_interval_ms",
-                            (json_int_t)t->knet_ping_interval_ms, "ping_timeout_ms",
-                            (json_int_t)t->knet_ping_timeout_ms, "quorum", quorum_json(q));
-    pending *p = calloc(1, sizeof *p);
-    if (!p || !msg || ps->gone || !wp_privsep_msg_send(ps->fd, msg, WP_PRIVSEP_MAX_MSG)) {
-        free(p);
-        wp_errf(err, WP_E_UNAVAILABLE, "cannot hand the corosync.conf rewrite to the executor");
-        wp_err_why(err, "%s",
-                   ps->gone ? "the root executor process is gone" : "the channel refused it");
-        wp_err_todo(err, "see the daemon's log; restart wolfpackd");
-        return false;
-    }
-    p->id = ps->next_id++;
-    p->done = done;
-    p->next = ps->pending;
-    ps->pending = p;
-    return true;
+    json_t *msg =
+        json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:o}", "req", "corosync.write", "cluster_name",
+                  cluster ? cluster : "", "nodes", list, "token_ms", (json_int_t)t->token_ms,
+                  "ping_interval_ms", (json_int_t)t->knet_ping_interval_ms, "ping_timeout_ms",
+                  (json_int_t)t->knet_ping_timeout_ms, "quorum", quorum_json(q));
+    return send_request(d->privsep, msg, &(pending){.done = done}, "the corosync.conf rewrite",
+                        err);
 }
 
 static void remote_cancel(void *data, wp_agent_job *job)
@@ -590,7 +561,7 @@ static void remote_cancel(void *data, wp_agent_job *job)
     pending *p = pending_take(ps, 0, job);
     if (!p)
         return;
-    if (!ps->gone)
+    if (!ps->gone) /* the cancel names the op's id: not a new one */
         wp_privsep_msg_send(ps->fd,
                             json_pack("{s:s, s:I}", "req", "agent.cancel", "id", (json_int_t)p->id),
                             WP_PRIVSEP_MAX_MSG);

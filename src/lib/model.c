@@ -1622,3 +1622,29 @@ bool wp_error_permanent(const char *text)
             return true;
     return false;
 }
+
+bool wp_service_user_said(const char *op, const json_t *args, wp_err *err)
+{
+    const json_t *props = json_object_get(args, "props");
+    const char *name = json_string_value(json_object_get(args, "name"));
+    wp_rtype type;
+    wp_err ignored;
+    bool create = strcmp(op, "resource.create") == 0;
+    bool unset = strcmp(op, "resource.set") == 0 && json_is_null(json_object_get(props, "user"));
+    if (create &&
+        (!wp_rtype_parse(json_string_value(json_object_get(args, "type")), &type, &ignored) ||
+         type != WP_RT_SERVICE || !json_object_get(props, "command") ||
+         json_object_get(props, "user")))
+        return true; /* not a command service, or its user is said */
+    if (!create && !unset)
+        return true;
+    wp_errf(err, WP_E_INVALID, "Generic Service \"%.100s\" %s", name ? name : "",
+            create ? "has no user to run its command as" : "cannot lose its user");
+    wp_err_why(err, "a service runs as root only when said: its command would run as root, "
+                    "which on a node with privilege separation only a program of the node's "
+                    "root-owned allow-list may (docs/SECURITY.md)");
+    wp_err_todo(err, "give the account it needs, e.g. --prop user=www-data; to run it as root, "
+                     "say --prop user=root (and list its program in "
+                     "/etc/wolfpack/root-services.d on every node)");
+    return false;
+}

@@ -83,6 +83,12 @@ bool wp_prop_validate(wp_rtype type, const char *key, const char *value, wp_err 
 /* Check a whole property object (string values) of a type: every value valid,
  * every required key present, exclusive keys respected. */
 bool wp_props_validate_all(wp_rtype type, const json_t *props, wp_err *err);
+/* A request that creates or changes a resource (op resource.create or
+ * resource.set, its args): a Generic Service command runs as root only
+ * when said -- creating one without the user property, or unsetting it,
+ * is refused (user=root is the way to say it).  Stored resources are not
+ * checked (docs/SECURITY.md, "Root services": they keep running). */
+bool wp_service_user_said(const char *op, const json_t *args, wp_err *err);
 
 /*
  * Policies (the keys of `--policy KEY=VALUE`), with defaults that follow

@@ -61,7 +61,7 @@ stop_daemon
 shipped=$here/../../contrib/wolfpackd.conf
 opts=$("$WOLFPACKD" --help | grep -oE '^  --[a-z-]+' | sed 's/^  --//' |
     grep -vx -e config -e version | sort | tr '\n' ' ')
-keys=$(grep -oE '^#[a-z-]+ =' "$shipped" | sed 's/^#//; s/ =$//' | sort | tr '\n' ' ')
+keys=$(grep -oE '^#?[a-z-]+ =' "$shipped" | sed 's/^#//; s/ =$//' | sort | tr '\n' ' ')
 check "contrib/wolfpackd.conf shows every option of wolfpackd --help" test "$opts" = "$keys"
 # its lines uncommented are accepted (but the example cluster address, which
 # a new solo cluster would bring online on this machine, the watchdog

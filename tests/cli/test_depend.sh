@@ -10,7 +10,7 @@ start_daemon
 svc() { # svc NAME GROUP [ARGS...]: a Generic Service resource
     local name=$1 group=$2
     shift 2
-    wp resource create "$name" --group "$group" --type service --prop command=/bin/true "$@"
+    wp resource create "$name" --group "$group" --type service --prop user=root --prop command=/bin/true "$@"
 }
 
 expect_ok "group g" wp group create g

@@ -29,7 +29,7 @@ expect_ok "a group" wp group create g1
 # ---- 1. a value with a newline cannot forge a line of the output
 cmd=$(printf '/bin/true\n  node:          forged')
 expect_fail 2 "a command with a newline is refused" \
-    wp resource create r1 --group g1 --type "Generic Service" --prop "command=$cmd"
+    wp resource create r1 --group g1 --type "Generic Service" --prop user=root --prop "command=$cmd"
 check "no forged line in the error" bash -c "! grep -q '^  node: *forged' '$ERR'"
 expect_err "the newline is quoted as \\x0a" '/bin/true\\x0a  node: +forged'
 expect_fail 3 "nothing was created" wp resource show r1

@@ -44,7 +44,7 @@ settle() {
 # --- an error retrying cannot mend ----------------------------------------------
 expect_ok "create group fweb" wp group create fweb
 expect_ok "a service whose program is not installed" wp resource create fweb-svc \
-    --group fweb --type service --prop "command=/nonexistent/wp-prog-$$"
+    --group fweb --type service --prop user=root --prop "command=/nonexistent/wp-prog-$$"
 expect_ok "group online fweb" wp group online fweb
 check "fweb-svc fails" until_true 30 is_state fweb-svc Failed
 settle

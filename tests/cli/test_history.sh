@@ -18,7 +18,7 @@ check "no change recorded yet" jq -e 'length == 0' "$OUT"
 expect_ok "create group hweb" json group create hweb
 v1=$(jq -r .version "$OUT")
 expect_ok "a service in hweb" wp resource create hweb-svc --group hweb --type service \
-    --prop "command=/bin/sleep 4$$"
+    --prop user=root --prop "command=/bin/sleep 4$$"
 expect_ok "create group hother" wp group create hother
 expect_fail 4 "a refused change (group exists)" wp group create hweb
 expect_ok "group online hweb (the cluster then starts it)" wp group online hweb

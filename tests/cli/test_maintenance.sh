@@ -36,7 +36,7 @@ svc_gone() { [ -z "$(svc_pid)" ]; }
 
 expect_ok "create group mweb" wp group create mweb
 expect_ok "create a service in mweb (checked every second)" wp resource create mweb-svc \
-    --group mweb --type service --prop "command=$SVC_CMD" --policy quick_check_interval=1
+    --group mweb --type service --prop user=root --prop "command=$SVC_CMD" --policy quick_check_interval=1
 expect_ok "group online mweb" wp group online mweb
 check "mweb-svc comes Online" until_true 30 is_state mweb-svc Online
 check "its process runs" svc_running

@@ -24,7 +24,7 @@ expect_ok "add a node n2 that is never up (raw node.add)" "$WPCALL" "$SOCK" \
     '{"op":"node.add","args":{"name":"n2","address":"198.51.100.202","id":2}}'
 expect_ok "create group mv" wp group create mv
 expect_ok "a service in mv" wp resource create mv-svc --group mv --type service \
-    --prop "command=/bin/sleep 6$$"
+    --prop user=root --prop "command=/bin/sleep 6$$"
 expect_ok "group online mv" wp group online mv
 check "mv is Online on n1" until_true 30 gstate_is mv Online
 

@@ -57,7 +57,7 @@ expect_ok "possible owners = n1" wp group set web --policy possible_owners=n1
 
 # -- resource policies -------------------------------------------------------
 expect_ok "resource with defaults" wp resource create r1 --group web --type service \
-    --prop command=/bin/true
+    --prop user=root --prop command=/bin/true
 expect_ok "show r1" wp resource show r1 --json
 check "resource defaults" jq -e '.policy == {"restart_action": "failover",
     "restart_threshold": "3", "restart_period": "900", "quick_check_interval": "5",
@@ -65,7 +65,7 @@ check "resource defaults" jq -e '.policy == {"restart_action": "failover",
     "failure_timeout": "0", "restart_delay": "0", "start_timeout": "0", "stop_timeout": "0",
     "check_timeout": "0"}' "$OUT"
 expect_ok "resource with policies" wp resource create r2 --group web --type service \
-    --prop command=/bin/true --policy restart_action=restart --policy restart_period=30m
+    --prop user=root --prop command=/bin/true --policy restart_action=restart --policy restart_period=30m
 expect_ok "show r2" wp resource show r2 --json
 check "restart_action set" jq -e '.policy.restart_action == "restart"' "$OUT"
 check "30m normalised" jq -e '.policy.restart_period == "1800"' "$OUT"
@@ -81,7 +81,7 @@ expect_fail 2 "quick_check_interval=0" wp resource set r2 --policy quick_check_i
 expect_fail 2 "pending_timeout beyond a day" wp resource set r2 --policy pending_timeout=25h
 expect_fail 2 "unknown resource policy" wp resource set r2 --policy failback=never
 expect_fail 2 "create with a bad policy" wp resource create r3 --group web --type service \
-    --prop command=/bin/true --policy restart_threshold=-2
+    --prop user=root --prop command=/bin/true --policy restart_threshold=-2
 expect_fail 3 "policy on a missing resource" wp resource set nosuch --policy restart_threshold=1
 
 finish

@@ -11,12 +11,20 @@
 #      answer that says so, and nothing runs: the command's marker file
 #      never appears, no corosync.conf is written; a valid agent.op and a
 #      valid corosync.write do run (so the refusals are not vacuous);
+#      a root service (no user, or user=root) whose program the root-owned
+#      allow-list (STATE/root-services.d) does not name is refused, also
+#      when a file of the list that others may write names it; once a
+#      root-owned file names it, it runs; a listed program that others may
+#      write is refused;
 #   2. wolfpackd --solo --user nobody: `ps` shows the daemon as nobody and
 #      its executor child (wolfpack-exec) as root; the daemon cannot get
 #      root back; a Generic Service with user=daemon comes Online and runs
 #      as daemon; the database belongs to nobody; the executor pets the
 #      root-owned watchdog and disarms it at the clean stop; --user root
-#      is refused.
+#      is refused; a Generic Service command without user (or losing its
+#      user) is refused, nothing created; a service with user=root whose program is not on the
+#      allow-list (--root-services) fails with that reason in its state,
+#      one whose program is listed comes Online as root.
 #
 # Root only (the executor runs the real agents); everything runs in private
 # mount namespaces with a tmpfs on /run, so the agents' run directory is
@@ -72,8 +80,15 @@ props=$(jq -cn --arg c "$cmd" '{command: $c}')
     echo '{"req":"fence.run","id":14,"plan":{"mode":"metadata","agent":"../../bin/sh","path":"/bin/sh"}}'
     echo '{"req":"fence.run","id":15,"plan":{"mode":"fence","node":"n2","action":"shell","steps":[{"agent":"fence_dummy","props":{}}]}}'
     echo '{"req":"fence.run","id":16,"plan":{"mode":"metadata","path":"/bin/sh"}}'
+    echo '{"req":"agent.op","id":18,"type":"service","op":"start","name":"s1","props":'"$props"',"timeout_ms":5000}'
+    echo '{"req":"agent.op","id":19,"type":"service","op":"start","name":"s1","props":'"$(jq -c '. + {user: "root"}' <<<"$props")"',"timeout_ms":5000}'
+    echo '{"req":"agent.op","id":20,"type":"service","op":"validate","name":"s1","props":'"$props"',"timeout_ms":5000}'
 } >"$TMP/bad.in"
-mkdir -p "$TMP/xstate" "$TMP/fence"
+mkdir -p "$TMP/xstate/root-services.d" "$TMP/fence"
+chmod 0755 "$TMP/xstate" "$TMP/xstate/root-services.d"
+# a file of the allow-list that others may write does not count
+echo /bin/sh >"$TMP/xstate/root-services.d/loose"
+chmod 0666 "$TMP/xstate/root-services.d/loose"
 # a fence agent of the executor's own fence path: monitor succeeds
 printf '#!/bin/sh\ncat >/dev/null\necho fence_dummy ran\nexit 0\n' >"$TMP/fence/fence_dummy"
 chmod 0755 "$TMP/fence/fence_dummy"
@@ -115,6 +130,12 @@ refused 14 "corosync.write with a quorum key of its own" 'quorum object'
 refused 15 "fence.run of an agent named ../../bin/sh" 'fence agent|name'
 refused 16 "fence.run of a fence plan with action shell" 'refused fence.run'
 refused 17 "fence.run of a program path without an agent name" 'names no agent'
+refused 18 "a root service whose program is not on the allow-list" 'may not run as root on this node'
+refused 19 "... also with user=root said" 'may not run as root on this node'
+refused 20 "... also its validate" 'may not run as root on this node'
+answer 18 | jq -r .err.why | grep -q 'loose is writable by others' &&
+    pass "... the allow-list file others may write is skipped, and the answer says so" ||
+    fail "... the loose allow-list file is named: $(answer 18)"
 if [ ! -e "$TMP/corosync.conf" ]; then
     pass "no corosync.conf was written"
 else
@@ -125,16 +146,25 @@ grep -q 'executor: .*refused\|executor: the executor refused' "$TMP/bad.err" &&
 [ ! -e "$MARK" ] && pass "nothing ran: the marker file does not exist" ||
     fail "nothing ran: $MARK exists"
 
-# the same command in a valid request does run (so the checks above can fail)
+# the same command in a valid request does run (so the checks above can fail),
+# once a root-owned file of the allow-list names its program
+rm -f "$TMP/xstate/root-services.d/loose"
+printf '# test\n/bin/sh\n' >"$TMP/xstate/root-services.d/test"
+chmod 0644 "$TMP/xstate/root-services.d/test"
+# a listed program that others may write is not run
+cp /bin/sleep "$TMP/loose-sleep"
+chmod 0777 "$TMP/loose-sleep"
+echo "$TMP/loose-sleep" >>"$TMP/xstate/root-services.d/test"
 {
     echo '{"req":"agent.op","id":7,"type":"service","op":"start","name":"s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"agent.op","id":8,"type":"service","op":"stop","name":"s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"fence.run","id":10,"plan":{"mode":"test","steps":[{"device":"d1","agent":"fence_dummy","path":"/bin/false","props":{},"nodes":[],"level":1,"timeout":10}]}}'
     echo '{"req":"corosync.write","id":9,"cluster_name":"c","nodes":[{"name":"n1","id":1,"address":"198.51.100.1"},{"name":"n2","id":2,"address":"198.51.100.2"}],"token_ms":1000,"ping_interval_ms":0,"ping_timeout_ms":0,"quorum":{}}'
+    echo '{"req":"agent.op","id":11,"type":"service","op":"start","name":"s2","props":{"command":"'"$TMP"'/loose-sleep 100"},"timeout_ms":5000}'
 } >"$TMP/good.in"
 in_private_run "$WPEXEC" "$TMP/xstate" <"$TMP/good.in" >"$TMP/good.out" 2>"$TMP/good.err"
-[ "$(jq -sc 'map(.id, .rc)' "$TMP/good.out" 2>/dev/null)" = "[7,0,8,0,10,0,9,0]" ] &&
-    pass "a valid agent.op start and stop and a corosync.write run (answers rc 0)" ||
+[ "$(jq -sc '.[0:4] | map(.id, .rc)' "$TMP/good.out" 2>/dev/null)" = "[7,0,8,0,10,0,9,0]" ] &&
+    pass "a valid agent.op start and stop (its program listed) and a corosync.write run (answers rc 0)" ||
     fail "a valid agent.op runs: $(cat "$TMP/good.out")"
 for _ in $(seq 1 50); do [ -e "$MARK" ] && break || sleep 0.1; done
 [ -e "$MARK" ] && pass "the valid start ran the command (marker written)" ||
@@ -146,6 +176,9 @@ sed -n 3p "$TMP/good.out" | jq -e '.result.ok == true and
     (.result.attempts[0].output | test("fence_dummy ran"))' >/dev/null &&
     pass "fence.run runs the agent of the executor's fence path, not the plan's /bin/false" ||
     fail "fence.run runs the executor's agent: $(sed -n 3p "$TMP/good.out")"
+sed -n 5p "$TMP/good.out" | jq -e '.rc == 1 and (.err.what | test("loose-sleep may not run as root: .* writable by others"))' >/dev/null &&
+    pass "a listed program that others may write is refused" ||
+    fail "a listed program that others may write is refused: $(sed -n 5p "$TMP/good.out")"
 unset WOLFPACK_COROSYNC_CONF WOLFPACK_COROSYNC_CFGTOOL WOLFPACK_FENCE_PATH
 grep -Eq 'AddressSanitizer|runtime error:' "$TMP/bad.err" "$TMP/good.err" &&
     fail "a sanitizer report in the executor's output" || true
@@ -169,8 +202,9 @@ for u in root no-such-user-wp; do
         pass "--user $u is refused: ${why:0:70}" || fail "--user $u is refused (rc $rc)"
 done
 
-# the root CLI's application records beside the database stay root's
-mkdir -p "$STATE/apps" && echo '{"secret":"s3cret"}' >"$STATE/apps/rec.json" &&
+# the root CLI's application records beside the database stay root's; the
+# state directory is 0700 as the package makes it (a 0755 one keeps o+rx)
+mkdir -p "$STATE/apps" && chmod 0700 "$STATE" && echo '{"secret":"s3cret"}' >"$STATE/apps/rec.json" &&
     chmod 0600 "$STATE/apps/rec.json"
 # the watchdog (a plain file stands in for the device, as in test_watchdog.sh)
 # is root's: the executor opens it and pets it on the daemon's word
@@ -178,7 +212,9 @@ WD=$TMP/watchdog
 : >"$WD"
 chmod 0600 "$WD"
 WOLFPACKD=$TMP/wolfpackd-ns
-start_daemon --user nobody --watchdog "$WD" --watchdog-timeout 4
+# the allow-list of root services: the test's own, never the host's /etc
+mkdir -p "$TMP/rs.d" && chmod 0755 "$TMP/rs.d" && echo /usr/bin/sleep >"$TMP/rs.d/test"
+start_daemon --user nobody --watchdog "$WD" --watchdog-timeout 4 --root-services "$TMP/rs.d"
 WOLFPACKD=$REAL_WOLFPACKD
 user=$(ps -o uid= -p "$DPID" | tr -d ' ')
 [ "$user" = "$NOBODY_UID" ] && pass "ps: wolfpackd runs as nobody (uid $user)" ||
@@ -216,9 +252,19 @@ if command -v setpriv >/dev/null; then
 fi
 
 expect_ok "group create" wp group create web
+# a service runs as root only when said: without user it is refused, and
+# so is unsetting the user of one
+expect_fail 2 "a Generic Service command without user is refused" wp resource create nouser \
+    --group web --type "Generic Service" --prop "command=/bin/sleep 1003"
+grep -q 'has no user to run its command as' "$ERR" && grep -q 'runs as root only when said' "$ERR" &&
+    grep -q 'user=root' "$ERR" && pass "... it says what, why and what to do (user=NAME or user=root)" ||
+    fail "... what/why/to-do: $(cat "$ERR")"
+expect_fail 3 "... and nothing was created" wp resource show nouser
 expect_ok "a Generic Service with user=daemon" wp resource create svc --group web \
     --type "Generic Service" --prop "command=/bin/sleep 1000" --prop user=daemon \
     --policy quick_check_interval=1
+expect_fail 2 "unsetting the user of a service is refused" wp resource set svc --unset-prop user
+grep -q 'cannot lose its user' "$ERR" && pass "... it says so" || fail "... it says so: $(cat "$ERR")"
 expect_ok "group online" wp group online web
 for _ in $(seq 1 100); do
     [ "$(timeout 10 "$WOLFPACK" --socket "$SOCK" resource show svc --json 2>/dev/null |
@@ -237,6 +283,40 @@ for _ in $(seq 1 50); do [ "$(stat -c %s "$WD")" -ge 3 ] && break || sleep 0.1; 
 [ "$(stat -c '%s %u' "$WD" | awk '{print ($1 >= 3) " " $2}')" = "1 0" ] &&
     pass "the executor pets the root-owned watchdog for nobody's daemon ($(stat -c %s "$WD") bytes)" ||
     fail "the executor pets the watchdog ($(stat -c '%s bytes, owner %U' "$WD"))"
+# root services: one whose program is not on the allow-list fails and says
+# why; one whose program is listed runs as root
+expect_ok "group create rootweb" wp group create rootweb
+expect_ok "a service with user=root, program not listed" wp resource create rootbad --group rootweb \
+    --type "Generic Service" --prop "command=/usr/bin/tail -f /dev/null" --prop user=root \
+    --policy restart_threshold=1
+expect_ok "group create rootgood" wp group create rootgood
+expect_ok "a service with user=root, program listed" wp resource create rootok --group rootgood \
+    --type "Generic Service" --prop "command=/usr/bin/sleep 1002" --prop user=root \
+    --policy quick_check_interval=1
+expect_ok "group online rootweb" wp group online rootweb
+expect_ok "group online rootgood" wp group online rootgood
+for _ in $(seq 1 100); do
+    timeout 10 "$WOLFPACK" --socket "$SOCK" resource show rootbad --json >"$TMP/rb.json" 2>/dev/null
+    jq -e '.state == "Failed"' "$TMP/rb.json" >/dev/null && break
+    sleep 0.1
+done
+jq -e '.state == "Failed" and (tostring | test("may not run as root"))' "$TMP/rb.json" >/dev/null &&
+    pass "the unlisted root service fails, its state says it may not run as root" ||
+    fail "the unlisted root service fails with the reason: $(jq -c . "$TMP/rb.json")"
+pgrep -u 0 -f '^/usr/bin/tail -f /dev/null$' >/dev/null &&
+    fail "the unlisted program did not run" || pass "the unlisted program did not run"
+for _ in $(seq 1 100); do
+    [ "$(timeout 10 "$WOLFPACK" --socket "$SOCK" resource show rootok --json 2>/dev/null |
+        jq -r .state)" = Online ] && break
+    sleep 0.1
+done
+ROOT_PID=$(ps -o pid=,comm= --ppid "$exec_pid" | awk '$2 == "sleep" {print $1}' |
+    while read -r p; do [ "$(ps -o uid= -p "$p" | tr -d ' ')" = 0 ] && echo "$p"; done | head -1)
+[ -n "$ROOT_PID" ] && echo "$ROOT_PID" >>"$TMP/pids" &&
+    pass "the listed root service comes Online and runs as root (pid $ROOT_PID)" ||
+    fail "the listed root service runs as root ($(ps -o pid,uid,ppid,args --ppid "$exec_pid"))"
+expect_ok "group offline rootweb" wp group offline rootweb
+expect_ok "group offline rootgood" wp group offline rootgood
 expect_ok "group offline" wp group offline web
 for _ in $(seq 1 50); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$SVC_PID" 2>/dev/null && fail "the executor stopped the service" ||

@@ -89,7 +89,7 @@ raw "1" invalid "daemon: bad policy value" "$SOCK" \
     '{"op": "group.set", "args": {"name": "keep", "policy": {"failback": "later"}}}'
 raw "1" invalid "daemon: bad group name" "$SOCK" '{"op": "group.create", "args": {"name": "a/b"}}'
 raw "1" invalid "daemon: relative command" "$SOCK" \
-    '{"op": "resource.create", "args": {"name": "z", "group": "keep", "type": "service", "props": {"command": "sleep 1"}}}'
+    '{"op": "resource.create", "args": {"name": "z", "group": "keep", "type": "service", "props": {"command": "sleep 1", "user": "root"}}}'
 
 # Still the same daemon, still answering, nothing lost.
 check "daemon still running" kill -0 "$DPID"

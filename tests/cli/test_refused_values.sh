@@ -36,10 +36,10 @@ expect_fail 2 "unit=-exim4.service is refused" wp resource create s --group g --
     --prop unit=-exim4.service
 expect_err "  and says why" 'option'
 expect_fail 2 "a command with a newline is refused" wp resource create s --group g \
-    --type service --prop "command=/bin/sleep 1${NL}/bin/id"
+    --type service --prop user=root --prop "command=/bin/sleep 1${NL}/bin/id"
 expect_err "  and says why" 'newline'
 expect_ok "the same command on one line is fine" wp resource create s --group g \
-    --type service --prop "command=/bin/sleep 1"
+    --type service --prop user=root --prop "command=/bin/sleep 1"
 
 expect_fail 2 "node add n2=127.0.0.2 is refused" wp node add n2=127.0.0.2
 expect_err "  and says why" 'loopback'

@@ -15,7 +15,7 @@ expect_ok "Network Name" wp resource create app-name --group app --type netname 
 expect_ok "Physical Disk" wp resource create app-disk --group app --type disk \
     --prop device=/dev/loop7 --prop mountpoint=/srv/app --prop fstype=ext4
 expect_ok "Generic Service" wp resource create app-svc --group app --type service \
-    --prop "command=/usr/bin/sleep 1000" --depends-on app-disk --depends-on app-name
+    --prop user=root --prop "command=/usr/bin/sleep 1000" --depends-on app-disk --depends-on app-name
 expect_ok "OCF" wp resource create app-ocf --group app --type ocf \
     --prop agent=ocf:heartbeat:Dummy --prop state=/run/dummy.state
 expect_ok "IPv6 address" wp resource create app-ip6 --group app --type ip \
@@ -54,7 +54,7 @@ expect_fail 2 "bad fstype" wp resource create bad --group app --type disk \
 expect_fail 2 "disk without mountpoint" wp resource create bad --group app --type disk \
     --prop device=/dev/loop7 --prop fstype=ext4
 expect_fail 2 "relative command" wp resource create bad --group app --type service \
-    --prop "command=sleep 10"
+    --prop user=root --prop "command=sleep 10"
 expect_fail 2 "service with command and unit" wp resource create bad --group app \
     --type service --prop command=/bin/true --prop unit=foo.service
 expect_fail 2 "bad OCF agent (no provider)" wp resource create bad --group app --type ocf \

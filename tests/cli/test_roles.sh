@@ -43,7 +43,7 @@ chmod 0755 "$TMP"/bin/*
 start_daemon --admin-group nogroup --read-group users
 expect_ok "root: a group" wp group create g1
 expect_ok "root: a resource" \
-    wp resource create r1 --group g1 --type "Generic Service" --prop command=/bin/true
+    wp resource create r1 --group g1 --type "Generic Service" --prop user=root --prop command=/bin/true
 check "with a read-only group the socket is 0666 (wolfpackd checks peers)" \
     test "$(stat -c %a "$SOCK")" = 666
 

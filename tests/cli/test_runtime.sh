@@ -47,11 +47,11 @@ expect_ok "add a node n2 (raw node.add)" "$WPCALL" "$SOCK" \
 
 expect_ok "create group rtweb" wp group create rtweb
 expect_ok "create a harmless service in rtweb" wp resource create rtweb-svc --group rtweb \
-    --type service --prop "command=/bin/sleep 120"
+    --type service --prop user=root --prop "command=/bin/sleep 120"
 expect_ok "create group rtidle (only n2 may own it)" wp group create rtidle \
     --policy possible_owners=n2
 expect_ok "create a service in rtidle" wp resource create rtidle-svc --group rtidle \
-    --type service --prop "command=/bin/sleep 120"
+    --type service --prop user=root --prop "command=/bin/sleep 120"
 
 # --- defaults -----------------------------------------------------------------
 expect_ok "group show --json" json group show rtweb

@@ -60,7 +60,7 @@ has_escape() { grep -q "$ESC\[" "$OUT"; }
 # ---- the tables, plain on a pipe ------------------------------------------------
 expect_ok "create group stweb (preferred n1)" wp group create stweb --policy preferred_owners=n1
 expect_ok "create a service in stweb" wp resource create stweb-svc --group stweb --type service \
-    --prop "command=/bin/sleep 300"
+    --prop user=root --prop "command=/bin/sleep 300"
 expect_ok "status" wp status
 check "piped: no escape sequence" no_escape
 expect_out "the node n1 is Up and counts toward quorum" '^  n1 +1 +127\.0\.0\.1 +Up +yes *$'
@@ -111,7 +111,7 @@ fi
 # ---- a failed resource and why ----------------------------------------------------------
 expect_ok "create group stfail" wp group create stfail
 expect_ok "a service that exits at once, restart threshold 1" wp resource create stfail-svc \
-    --group stfail --type service --prop "command=/bin/false" --policy restart_threshold=1
+    --group stfail --type service --prop user=root --prop "command=/bin/false" --policy restart_threshold=1
 expect_ok "group online stfail" wp group online stfail
 check "stfail-svc ends Failed" wait_rstate stfail-svc Failed 30
 json resource show stfail-svc
@@ -128,7 +128,7 @@ expect_out "Failed is red" "stfail-svc +service +${ESC}\[31mFailed${ESC}\[0m"
 expect_out "the reason is red too" "${ESC}\[31mservice \"stfail-svc\" ended at once"
 expect_ok "create group stnone" wp group create stnone
 expect_ok "a service that exits at once, restart_action none" wp resource create stnone-svc \
-    --group stnone --type service --prop "command=/bin/false" --policy restart_action=none
+    --group stnone --type service --prop user=root --prop "command=/bin/false" --policy restart_action=none
 expect_ok "group online stnone" wp group online stnone
 check "stnone-svc ends Failed" wait_rstate stnone-svc Failed 30
 expect_ok "status" wp status
@@ -147,7 +147,7 @@ expect_out "stopped: the error went with the failure, the restarts stay" \
 # The service ignores SIGTERM, so its stop lasts the stop grace (10 s).
 expect_ok "create group stpend" wp group create stpend
 expect_ok "a service that ignores SIGTERM" wp resource create stpend-svc --group stpend \
-    --type service --prop "command=/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.2; done'"
+    --type service --prop user=root --prop "command=/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.2; done'"
 expect_ok "group online stpend" wp group online stpend
 check "stpend-svc Online" wait_rstate stpend-svc Online 20
 expect_ok "resource offline stpend-svc" wp resource offline stpend-svc

@@ -287,7 +287,7 @@ step "step 7: group web and its four resources, online" alpha "set -e
     wolfpack resource create web-name --group web --type netname --prop hostname=web --depends-on web-ip
     wolfpack resource create web-disk --group web --type disk \\
         --prop device=$LOOP --prop mountpoint=/srv/web --prop fstype=ext4
-    wolfpack resource create web-svc --group web --type service \\
+    wolfpack resource create web-svc --group web --type service --prop user=www-data \\
         --prop \"command=/usr/bin/python3 -m http.server 8080 --bind 198.51.100.40 --directory /srv/web\" \\
         --depends-on web-disk --depends-on web-name
     wolfpack group online web"

@@ -152,10 +152,10 @@ check "group create" wp group create web --policy failover_threshold=0
 check "IP Address" wp resource create ip --group web --type "IP Address" --prop address=$VIP/24 \
     --policy quick_check_interval=1
 check "Generic Service on it" wp resource create svc --group web --type "Generic Service" \
-    --depends-on ip --prop "command=$SERVER --bind $VIP --port 7000 --data $TMP/records" \
+    --depends-on ip --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data $TMP/records" \
     --policy quick_check_interval=1 --policy restart_threshold=2
 check "a second service on that" wp resource create svc2 --group web --type "Generic Service" \
-    --depends-on svc --prop "command=/bin/sleep 1000" --policy quick_check_interval=1
+    --depends-on svc --prop user=root --prop "command=/bin/sleep 1000" --policy quick_check_interval=1
 check "group online" wp group online web
 check "svc2 Online" wait_rstate svc2 "Online n1" 20
 check "group Online" wait_gstate web Online 5
@@ -186,7 +186,7 @@ fi
 
 echo "== 2. a start that fails"
 check "svc takes a program that does not exist" wp resource set svc \
-    --prop "command=$TMP/no-such-program"
+    --prop user=root --prop "command=$TMP/no-such-program"
 check "restart svc through the operator" wp resource fail svc
 # a program that is not installed cannot get better by retrying: svc is
 # left Failed at once (no restart loop), what depends on it stops, the

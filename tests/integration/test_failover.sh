@@ -193,7 +193,7 @@ check_shown "create the IP Address" wp n1 resource create ip --group web --type 
     --prop address=$VIP/24 --policy quick_check_interval=1
 check_shown "create the Generic Service" wp n1 resource create svc --group web \
     --type "Generic Service" --depends-on ip \
-    --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
+    --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
     --policy quick_check_interval=1 --policy restart_threshold=2
 check_shown "group online web" wp n2 group online web
 check_shown "web Online on n1" wait_group n3 "Online n1" 20

@@ -57,7 +57,7 @@ check "n1 is ready (quorate, synced)" wait_until 60 bash -c \
 
 check "create group mt (n1 preferred)" wp n1 group create mt --policy preferred_owners=n1
 check "create a service, checked every second" wp n1 resource create mt-svc --group mt \
-    --type service --prop "command=$SVC_CMD" --policy quick_check_interval=1
+    --type service --prop user=root --prop "command=$SVC_CMD" --policy quick_check_interval=1
 check "group online mt" wp n1 group online mt
 check "mt-svc Online on n1" wait_until 60 rstate_is "Online n1"
 check "its process runs" svc_running

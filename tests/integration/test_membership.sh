@@ -186,7 +186,7 @@ else
     { bad "3 nodes: every wolfpackd synced" "$(describe n1 n2 n3)"; finish; }
 fi
 wp n1 group create web --policy possible_owners=n1,n2 >/dev/null &&
-    wp n1 resource create web-svc --group web --type service --prop "command=/bin/sleep 3600" \
+    wp n1 resource create web-svc --group web --type service --prop user=root --prop "command=/bin/sleep 3600" \
         >/dev/null &&
     wp n2 group online web >/dev/null &&
     wp n3 group create idle >/dev/null

@@ -327,7 +327,7 @@ check "Physical Disk" wp n1 resource create disk --group vs --type "Physical Dis
     --prop device=$DEV --prop mountpoint=/srv/vs --prop fstype=ext4
 check "Generic Service on all three" wp n1 resource create svc --group vs \
     --type "Generic Service" --depends-on ip --depends-on name --depends-on disk \
-    --prop "command=$SERVER --bind $VIP --port 7000 --data /srv/vs/records"
+    --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data /srv/vs/records"
 check "group online vs" wp n1 group online vs
 if owner=$(wait_online none 60); then
     ok "vs Online on $owner"

@@ -3,7 +3,8 @@
  * the executor's own code, as a compromised wolfpackd could: fork the
  * executor's entry point on one end of a SOCK_SEQPACKET socketpair, send
  * each line of stdin as one message, and print each answer on its own line
- * (an empty line when none came within 30 s).
+ * (an empty line when none came within 30 s).  The executor's allow-list
+ * of root services is STATE_DIR/root-services.d.
  *
  *   wpexec STATE_DIR [--big N]  < messages
  *
@@ -52,7 +53,11 @@ int main(int argc, char **argv)
         wp_log_state log = {0}; /* the executor logs to stderr, as in wolfpackd */
         close(sv[0]);
         wp_log_start(&log);
-        wp_privsep_executor_main(sv[1], argv[1], "/nonexistent/wpexec.sock", NULL);
+        char list[4200];
+        snprintf(list, sizeof list, "%s/root-services.d", argv[1]);
+        wp_privsep_exec_conf conf = {
+            .state_dir = argv[1], .socket_path = "/nonexistent/wpexec.sock", .root_services = list};
+        wp_privsep_executor_main(sv[1], &conf);
     }
     close(sv[1]);
     if (big > 0) {

@@ -12,8 +12,8 @@
  *   {"sent", "acked", "failed", "errors": {code: count},
  *    "latency_ms": {"median", "p99", "max"}, "seconds", "per_second"}
  * and exits 0 when every request was acknowledged, 1 otherwise.
- * resource.create makes Generic Service resources (command /bin/true) in
- * --group (default "Cluster Group").
+ * resource.create makes Generic Service resources (command /bin/true, user
+ * nobody) in --group (default "Cluster Group").
  *
  * The second form opens a copy of a cluster database and prints
  * {"version": N, "checksum": HEX} (wp_db_checksum), for tests that compare
@@ -93,9 +93,9 @@ static json_t *request(const load *l, long i)
 
     snprintf(name, sizeof name, "%s-%ld", l->o.prefix, i);
     if (strcmp(l->o.op, "resource.create") == 0)
-        return json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s}}}", "op", "resource.create", "args",
+        return json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}}}", "op", "resource.create", "args",
                          "name", name, "group", l->o.group, "type", "Generic Service", "props",
-                         "command", "/bin/true");
+                         "command", "/bin/true", "user", "nobody");
     return json_pack("{s:s, s:{s:s}}", "op", l->o.op, "args", "name", name);
 }
 

@@ -46,7 +46,8 @@ static const char good[] =
     "    command: ${root}/opt/recordstore/bin/recordstore --db ${db:records} --port ${port}\n"
     "    check: ${root}/opt/recordstore/bin/recordstore --check\n" /* 23 */
     "    depends_on: [disk]\n"                                     /* 24 */
-    "    start_timeout: 2m\n";                                     /* 25 */
+    "    start_timeout: 2m\n"                                      /* 25 */
+    "    user: root\n";                                            /* 26 */
 
 static wp_kit *parse(const char *text, wp_err *err)
 {
@@ -82,6 +83,8 @@ static void test_good_manifest(void **state)
     assert_non_null(kit->services[0].check);
     assert_null(kit->services[1].check);
     assert_int_equal(kit->services[1].ndepends, 3);
+    assert_string_equal(kit->services[0].user, "root"); /* said */
+    assert_null(kit->services[1].user);                 /* not said */
     wp_kit_free(kit);
 }
 
@@ -146,6 +149,7 @@ static const bad_case bad_cases[] = {
     {SVC("/bin/s\n  - name: s\n    command: /bin/t"),
      "kit.yaml:8: services[1].name:", "also the name of services[0]"},
     {SVC("/bin/s\n    start_timeout: forever"), "kit.yaml:8: services[0].start_timeout:", NULL},
+    {SVC("/bin/s\n    user: Root;id"), "kit.yaml:8: services[0].user:", "a user name is"},
     {HEAD "services:\n  name: s\n", "kit.yaml:6: services:", "must be a list"},
     {HEAD "files:\n  - from: bin/x\n    to: opt/x\n",
      "kit.yaml:7: files[0].to:", "must be an absolute path"},
