@@ -7,8 +7,8 @@
  * fence_devices, apps.  verify.c holds the pure checks (no I/O: the same
  * answer on every node, unit-testable with a file); cmd_verify.c reads the
  * configuration (from the daemon or --file), adds what only this node can
- * tell (is the OCF agent installed, does its meta-data know the
- * parameters, does the command exist) and prints the findings.
+ * tell (localcheck.c: is the OCF agent installed, does its meta-data know
+ * the parameters, does the command exist) and prints the findings.
  */
 #ifndef WP_CLI_VERIFY_H
 #define WP_CLI_VERIFY_H
@@ -29,6 +29,14 @@ void wp_verify_add(json_t *findings, bool error, const char *object, const char 
  * (a JSON array the caller owns).  Never fails: what cannot be read is
  * itself a finding. */
 void wp_verify_config(const json_t *config, json_t *findings);
+
+/* localcheck.c: what this node can tell about one resource ({name, type,
+ * props}); network: also ask the network whether an IP Address resource's
+ * address is free (arping -D: seconds, so only before it is created). */
+void wp_verify_local_resource(const json_t *resource, bool network, json_t *findings);
+/* The same for every resource of config, without the network question
+ * (the addresses of running resources answer, as they should). */
+void wp_verify_local(const json_t *config, json_t *findings);
 
 /* Count the findings of one level. */
 size_t wp_verify_count(const json_t *findings, bool errors);
