@@ -14,6 +14,9 @@
  *                   node's interface in the address's subnet, and no local
  *                   interface holding it (error: a conflict)
  *
+ * wp_verify_precheck runs them before `resource create` sends anything:
+ * an error refuses the creation (unless --force), warnings go to stderr.
+ *
  * Missing things are warnings because another possible owner may have
  * them; this node is one of the cluster's, on the same networks.
  */
@@ -23,6 +26,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -250,14 +254,10 @@ static void check_ip(const json_t *props, const char *obj, const char *here, jso
     else if (!list || !wp_ip_pick_iface(list, n, family, addr, prefixlen, ifname, NULL))
         ifname[0] = '\0';
     free(list);
-    if (family != AF_INET || !ifname[0]) {
-        wp_verify_add(findings, false, obj, "make sure nobody else uses the address",
-                      "%s: not checked whether %s is in use on the network (%s)", here, text,
-                      family != AF_INET ? "duplicate address detection is done for IPv4 only"
-                                        : "no interface of this node is in its subnet");
-        return;
-    }
-    char *argv[] = {"arping", "-D", "-q", "-c", "2", "-w", "3", "-I", ifname, text, NULL};
+    if (family != AF_INET || !ifname[0])
+        return; /* IPv4 only; no interface here: this node cannot carry it */
+    char *argv[] = {"arping", "-D", "-q", "-c",   "2",  "-i", "0.3",
+                    "-w",     "1",  "-I", ifname, text, NULL};
     int rc = run_quiet(argv);
     if (rc == 1)
         wp_verify_add(findings, true, obj,
@@ -305,4 +305,38 @@ void wp_verify_local(const json_t *config, json_t *findings)
     json_t *r;
     json_array_foreach(json_object_get(config, "resources"), i, r)
         wp_verify_local_resource(r, false, findings);
+}
+
+/* Print one finding to stderr as a warning ("warning: ... / to do: ..."). */
+static void warn(const json_t *f, const char *note)
+{
+    fprintf(stderr, "warning: %s: %s%s\n", str(f, "object"), str(f, "message"), note);
+    if (str(f, "todo")[0])
+        fprintf(stderr, "  to do: %s\n", str(f, "todo"));
+}
+
+bool wp_verify_precheck(const json_t *resource, bool force, wp_err *err)
+{
+    json_t *findings = json_array();
+    wp_verify_local_resource(resource, true, findings);
+    const json_t *refusal = NULL;
+    size_t i;
+    json_t *f;
+    json_array_foreach(findings, i, f)
+    {
+        bool error = strcmp(str(f, "level"), "error") == 0;
+        if (error && !force && !refusal)
+            refusal = f;
+        else
+            warn(f, error ? " (--force: created anyway)" : "");
+    }
+    if (refusal) {
+        bool in_use = strstr(str(refusal, "message"), "already") != NULL;
+        wp_errf(err, in_use ? WP_E_CONFLICT : WP_E_INVALID, "cannot create %s",
+                str(refusal, "object"));
+        wp_err_why(err, "%s", str(refusal, "message"));
+        wp_err_todo(err, "%s; nothing was changed", str(refusal, "todo"));
+    }
+    json_decref(findings);
+    return refusal == NULL;
 }

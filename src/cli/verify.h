@@ -16,6 +16,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "../lib/err.h"
+
 /* Exit statuses of `wolfpack verify` (after the common 0-7). */
 #define WP_VERIFY_EXIT_WARNINGS 8
 #define WP_VERIFY_EXIT_ERRORS 9
@@ -37,6 +39,12 @@ void wp_verify_local_resource(const json_t *resource, bool network, json_t *find
 /* The same for every resource of config, without the network question
  * (the addresses of running resources answer, as they should). */
 void wp_verify_local(const json_t *config, json_t *findings);
+
+/* Before `resource create` ({name, type, props}): this node's checks
+ * with the network's; warnings to stderr; false with err (exit 4 for an
+ * address in use, 2 for what the agent refuses) on an error unless force,
+ * which prints it as a warning instead. */
+bool wp_verify_precheck(const json_t *resource, bool force, wp_err *err);
 
 /* Count the findings of one level. */
 size_t wp_verify_count(const json_t *findings, bool errors);

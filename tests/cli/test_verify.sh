@@ -5,7 +5,9 @@
 # named; a file that is not an export is exit 2.  Against a real wolfpackd
 # --solo: a new cluster is valid (exit 0), an empty group is a warning
 # (exit 8), an OCF resource whose parameter the agent's meta-data does not
-# know is an error (exit 9), --no-local leaves the node's checks out.
+# know is refused by `resource create` (exit 2; --force creates it with a
+# warning) and an error of verify (exit 9), --no-local leaves the node's
+# checks out; a missing program is a warning of `resource create`.
 # The unknown-verb message lists every verb.
 . "$(dirname "$0")/lib.sh"
 
@@ -101,9 +103,14 @@ expect_ok "a service in vweb" wp resource create vweb-svc --group vweb --type se
     --prop "command=/bin/sleep 7$$"
 expect_status 0 "valid again" "$WOLFPACK" --socket "$SOCK" verify
 if [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ]; then
-    expect_ok "an OCF resource with a parameter Dummy does not know" \
+    expect_fail 2 "resource create: a parameter Dummy's meta-data does not know is refused" \
         wp resource create vweb-ocf --group vweb --type ocf \
         --prop agent=ocf:heartbeat:Dummy --prop nosuchparam=1
+    expect_err "the refusal names the parameter" "has no parameter 'nosuchparam'"
+    expect_err "and says nothing was changed" "nothing was changed"
+    expect_ok "--force creates it anyway" wp resource create vweb-ocf --group vweb --type ocf \
+        --prop agent=ocf:heartbeat:Dummy --prop nosuchparam=1 --force
+    expect_err "with the refusal as a warning" "^warning: resource vweb-ocf: .*nosuchparam.*--force"
     expect_status 9 "verify: the agent's meta-data refuses it (exit 9)" \
         "$WOLFPACK" --socket "$SOCK" --json verify
     check "the finding names the parameter" finding error "resource vweb-ocf" "no parameter 'nosuchparam'"
@@ -112,6 +119,10 @@ if [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ]; then
 else
     echo "skip the OCF meta-data check: resource-agents is not installed"
 fi
+expect_ok "resource create: a program that is not on this node is a warning" \
+    wp resource create vweb-miss --group vweb --type service --prop "command=/nonexistent/wp$$"
+expect_err "the warning names the program" "^warning: resource vweb-miss: on this node .*/nonexistent/wp$$"
+expect_ok "resource delete vweb-miss" wp resource delete vweb-miss
 expect_ok "cluster export" wp cluster export
 cp "$OUT" "$TMP/export.json"
 expect_status 0 "the export verifies as a file too (--no-local)" \
