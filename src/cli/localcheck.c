@@ -256,8 +256,15 @@ static void check_ip(const json_t *props, const char *obj, const char *here, jso
     free(list);
     if (family != AF_INET || !ifname[0])
         return; /* IPv4 only; no interface here: this node cannot carry it */
-    char *argv[] = {"arping", "-D", "-q", "-c",   "2",  "-i", "0.3",
-                    "-w",     "1",  "-I", ifname, text, NULL};
+    static const char *const paths[] = {"/usr/bin/arping", "/usr/sbin/arping", "/bin/arping",
+                                        "/sbin/arping"};
+    const char *arping = paths[0];
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (access(paths[i], X_OK) == 0) {
+            arping = paths[i];
+            break;
+        }
+    char *argv[] = {(char *)arping, "-D", "-q", "-c", "2", "-w", "2", "-I", ifname, text, NULL};
     int rc = run_quiet(argv);
     if (rc == 1)
         wp_verify_add(findings, true, obj,
