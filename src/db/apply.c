@@ -65,6 +65,8 @@ static const op_handler handlers[] = {
     {"app.lock", db_op_app_lock},
     {"app.unlock", db_op_app_unlock},
     {"fence.create", db_op_fence_create},
+    {"alert.create", db_op_alert_create},
+    {"alert.delete", db_op_alert_delete},
     {"fence.delete", db_op_fence_delete},
     {"node.confirm-down", db_op_node_confirm_down},
     {"node.fencing", db_op_node_fencing},
