@@ -11,7 +11,8 @@
  *             for each group whose owner or state (the database's, after
  *             the change) differs from the last scan
  *   node      a membership change: on the coordinator, for each node that
- *             joined (up) or left (down) the partition
+ *             joined (up) or left (down) the partition, between two ready
+ *             (quorate, synced) views
  *   fencing   node.fencing / node.down applied: on the coordinator
  * Every event also goes to the log; under journald (log.journal) with
  * structured fields WOLFPACK_EVENT, WOLFPACK_NODE, WOLFPACK_GROUP,
@@ -319,6 +320,10 @@ void wp_alerts_on_view(wp_daemon *d)
     if (!a)
         return;
     const wp_view *v = &d->view;
+    if (!wp_view_ready(d))
+        return; /* a view being synced is no news yet: compare the next ready one */
+    if (!a->have_groups)
+        groups_scan(d); /* the baseline of the groups, before any change */
     if (a->have_members && wp_coord_active(d)) {
         json_t *nodes = wp_db_node_list(d->db, NULL);
         for (size_t i = 0; i < v->n_members; i++)

@@ -8,7 +8,9 @@
 #     anyway with the refusal as a warning; a free address is created
 #     without a word;
 #   - `wolfpack verify` on both nodes: the replicated configuration is
-#     valid (exit 0), then a group that n2 only may run is a warning (8).
+#     valid (exit 0), then a group that n2 only may run is a warning (8);
+#   - an alert agent registered on n2 runs on n1 (the coordinator) when n2
+#     leaves and when it comes back, once each.
 # ~25 s.  Run as root: tests/integration/test_toolkit_b.sh.  Own WPTC_DIR
 # and WPTC_PREFIX; the cluster is torn down on any exit.
 
@@ -60,4 +62,19 @@ check "verify on n2 (the replicated configuration): valid" wp n2 verify
 check "group dad may run on n2 only" wp n1 group set dad --policy possible_owners=n2
 check "verify on n2: warnings only (exit 8)" [ "$(status_of n2 verify)" = 8 ]
 check "  the group cannot fail over" grep -q "^WARNING: group dad: it can run on 1 of the cluster's 2 nodes" "$TMP/out"
+
+# --- alert agents: node events, once, on the coordinator ---------------------------
+cat >"$TMP/agent.sh" <<AGENT
+#!/bin/sh
+echo "\$WOLFPACK_ALERT_SOURCE_NODE \$WOLFPACK_ALERT_KIND \$WOLFPACK_ALERT_NODE \$WOLFPACK_ALERT_STATE" >>"$TMP/alerts.log"
+AGENT
+chmod +x "$TMP/agent.sh"
+check "alert create (on n2: replicated to n1)" wp n2 alert create rec --path "$TMP/agent.sh"
+check "n1 lists it" bash -c "'$TC' exec n1 '$WOLFPACK' alert list | grep -q '^rec '"
+check "stop n2" "$TC" stop n2
+check "n1 runs the agent: node n2 down" wait_until 30 grep -qx "n1 node n2 down" "$TMP/alerts.log"
+check "start n2" "$TC" start n2
+check "n1 runs the agent: node n2 up" wait_until 30 grep -qx "n1 node n2 up" "$TMP/alerts.log"
+check "each node event once (the coordinator's)" \
+    [ "$(grep -c ' node n2 ' "$TMP/alerts.log")" = 2 ]
 finish
