@@ -127,6 +127,8 @@ int wp_cmd_verify(wp_cli *cli, int argc, char **argv);
 /* cmd_cluster.c: the configuration as `cluster export` prints it (format
  * wolfpack-export-1; caller owns), or NULL with err. */
 json_t *wp_cli_config_read(wp_cli *cli, wp_err *err);
+/* cmd_import.c: `cluster import FILE --dry-run | --apply` */
+int wp_cli_cluster_import(wp_cli *cli, int argc, char **argv);
 
 /* Shared by verbs: run a read op that takes an optional {name} and print the
  * result as JSON (with --json) or through print_human. */

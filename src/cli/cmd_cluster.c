@@ -23,9 +23,11 @@ static const char usage_show[] = "wolfpack cluster show [--json]";
 static const char usage_create[] = "wolfpack cluster create NAME --node NAME=ADDR ...";
 static const char usage_maint[] = "wolfpack cluster maintenance on/off";
 static const char usage_export[] = "wolfpack cluster export";
+static const char usage_import[] = "wolfpack cluster import FILE --dry-run | --apply";
 static const char usage[] = "wolfpack cluster show [--json] | "
                             "wolfpack cluster maintenance on/off | "
                             "wolfpack cluster export | "
+                            "wolfpack cluster import FILE --dry-run | --apply | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
 
 static void print_cluster(const json_t *c, FILE *out)
@@ -173,6 +175,7 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
         {"show", cluster_show, usage_show},
         {"maintenance", cluster_maintenance, usage_maint},
         {"export", cluster_export, usage_export},
+        {"import", wp_cli_cluster_import, usage_import}, /* cmd_import.c */
         {"create", cluster_create, usage_create},
     };
     return wp_cli_dispatch(cli, argc, argv, "cluster", usage, subs, sizeof subs / sizeof subs[0]);
