@@ -120,6 +120,8 @@ int wp_cmd_node_fence(wp_cli *cli, int argc, char **argv);
 int wp_cmd_node_confirm_down(wp_cli *cli, int argc, char **argv);
 /* cmd_history.c: who changed what (src/db/audit.c) */
 int wp_cmd_history(wp_cli *cli, int argc, char **argv);
+/* cmd_report.c: this node's diagnostics in one archive */
+int wp_cmd_report(wp_cli *cli, int argc, char **argv);
 /* cmd_alert.c: alert agents (src/daemon/alerts.c) */
 int wp_cmd_alert(wp_cli *cli, int argc, char **argv);
 /* cmd_verify.c: the whole configuration checked (verify.c) */

@@ -50,6 +50,7 @@ static const char usage_text[] =
     "  app migrate APP --group G | --create-group NAME ... | --rollback\n"
     "  history [--since DURATION|UNIXTIME] [--group G]\n"
     "  verify [--file FILE] [--no-local]       check the whole configuration\n"
+    "  report [--since T] [--to FILE] [--state-dir DIR]   this node's diagnostics\n"
     "  alert list | create NAME --path PROGRAM [--timeout S] [--recipient TEXT] | delete NAME\n"
     "\n"
     "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET ")\n"
@@ -72,7 +73,7 @@ static const struct verb {
     {"status", wp_cmd_status}, {"cluster", wp_cmd_cluster},   {"node", wp_cmd_node},
     {"group", wp_cmd_group},   {"resource", wp_cmd_resource}, {"disk", wp_cmd_disk},
     {"app", wp_cmd_app},       {"fence", wp_cmd_fence},       {"history", wp_cmd_history},
-    {"verify", wp_cmd_verify}, {"alert", wp_cmd_alert},
+    {"verify", wp_cmd_verify}, {"alert", wp_cmd_alert},       {"report", wp_cmd_report},
 };
 
 static verb_fn find_verb(const char *name)
