@@ -5,7 +5,9 @@
  *
  *   OCF             the agent installed here (warning if not), its
  *                   meta-data knowing every parameter and getting the
- *                   required ones (error: the agent itself refuses them)
+ *                   required ones (error: the agent itself refuses them),
+ *                   then its validate-all when it advertises one (error;
+ *                   OCF_ERR_INSTALLED a warning)
  *   Generic Service its program (command, check_command) and its systemd
  *                   unit present here (warning if not)
  *   Physical Disk   its device present here (warning if not)
@@ -107,6 +109,58 @@ static const char *str(const json_t *obj, const char *key)
     return s ? s : "";
 }
 
+/* The agent's validate-all with the resource's parameters (OCF_RESKEY_*):
+ * OCF_ERR_INSTALLED is a warning (another owner may have what it lacks),
+ * any other failure an error with the agent's last line of output. */
+static void validate_all(const char *path, const json_t *props, const char *obj, const char *here,
+                         json_t *findings)
+{
+    char *env[WP_OCF_MAX_PARAMS + 8] = {NULL};
+    size_t n = 0;
+    env[n++] = strdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+    env[n++] = strdup("OCF_ROOT=/usr/lib/ocf");
+    env[n++] = strdup("OCF_RESOURCE_INSTANCE=wolfpack-check");
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)props, key,
+                        v) if (strcmp(key, "agent") != 0 && json_is_string(v) &&
+                               n + 1 < sizeof env / sizeof env[0] &&
+                               asprintf(&env[n], "OCF_RESKEY_%s=%s", key, json_string_value(v)) >=
+                                   0) n++;
+    int fds[2] = {-1, -1};
+    pid_t pid = pipe2(fds, O_CLOEXEC) == 0 ? fork() : -1;
+    if (pid == 0) {
+        char *argv[] = {(char *)path, "validate-all", NULL};
+        alarm(META_TIMEOUT_MS / 1000); /* survives exec: a hanging agent dies */
+        wp_agent_exec_child(argv, env, fds[1], fds[1]);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(env[i]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    size_t len = 0;
+    char *out = pid > 0 ? read_all(fds[0], &len) : NULL;
+    if (fds[0] >= 0)
+        close(fds[0]);
+    int status = -1;
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    while (out && len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+        out[--len] = '\0';
+    const char *last = out && strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out ? out : "";
+    if (rc != 0)
+        wp_verify_add(findings, rc != 5, obj,
+                      rc == 5 ? "install what the agent needs on every possible owner"
+                              : "correct the parameters (resource set NAME --prop KEY=VALUE)",
+                      "%s: `%s validate-all` failed with %s (%d)%s%.300s", here, path,
+                      rc < 0 ? "no exit status" : wp_ocf_code_name(rc), rc, last[0] ? ": " : "",
+                      last);
+    free(out);
+}
+
 static void check_ocf(const json_t *props, const char *obj, const char *here, json_t *findings)
 {
     char provider[64], type[64], path[256];
@@ -139,11 +193,14 @@ static void check_ocf(const json_t *props, const char *obj, const char *here, js
                           "%s: %s has no parameter '%s' (see `%s meta-data`)", here,
                           str(props, "agent"), key, path);
     }
+    size_t before = json_array_size(findings);
     for (size_t i = 0; i < meta.nparams; i++)
         if (meta.params[i].required && !json_object_get(props, meta.params[i].name))
             wp_verify_add(findings, true, obj, "set it (resource set NAME --prop KEY=VALUE)",
                           "%s: %s requires the parameter '%s'", here, str(props, "agent"),
                           meta.params[i].name);
+    if (meta.has_validate && json_array_size(findings) == before)
+        validate_all(path, props, obj, here, findings);
 }
 
 static bool unit_known(const char *unit)

@@ -6,8 +6,9 @@
 # --solo: a new cluster is valid (exit 0), an empty group is a warning
 # (exit 8), an OCF resource whose parameter the agent's meta-data does not
 # know is refused by `resource create` (exit 2; --force creates it with a
-# warning) and an error of verify (exit 9), --no-local leaves the node's
-# checks out; a missing program is a warning of `resource create`.
+# warning) and an error of verify (exit 9), a value the agent's
+# validate-all refuses is refused by `resource create` (exit 2),
+# --no-local leaves the node's checks out; a missing program is a warning of `resource create`.
 # The unknown-verb message lists every verb.
 . "$(dirname "$0")/lib.sh"
 
@@ -111,6 +112,14 @@ if [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ]; then
     expect_ok "--force creates it anyway" wp resource create vweb-ocf --group vweb --type ocf \
         --prop agent=ocf:heartbeat:Dummy --prop nosuchparam=1 --force
     expect_err "with the refusal as a warning" "^warning: resource vweb-ocf: .*nosuchparam.*--force"
+    expect_fail 2 "resource create: Dummy's validate-all refuses a state file it cannot write" \
+        wp resource create vweb-val --group vweb --type ocf \
+        --prop agent=ocf:heartbeat:Dummy --prop state=/nonexistent-wp$$/x.state
+    expect_err "the refusal names validate-all, its code and the agent's reason" \
+        "validate-all. failed with OCF_ERR_ARGS \(2\): .*not writable"
+    expect_ok "a writable state file passes validate-all" wp resource create vweb-val \
+        --group vweb --type ocf --prop agent=ocf:heartbeat:Dummy --prop "state=$TMP/x.state"
+    expect_ok "resource delete vweb-val" wp resource delete vweb-val
     expect_status 9 "verify: the agent's meta-data refuses it (exit 9)" \
         "$WOLFPACK" --socket "$SOCK" --json verify
     check "the finding names the parameter" finding error "resource vweb-ocf" "no parameter 'nosuchparam'"
