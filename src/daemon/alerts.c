@@ -228,8 +228,13 @@ static void on_report(wp_daemon *d, const json_t *args)
 static void groups_scan(wp_daemon *d)
 {
     wp_alerts *a = alerts_of(d);
+    if (a && !wp_coord_active(d)) {
+        a->have_groups = false; /* only the coordinator reads the groups (a whole-list
+                                   read per report); its first scan is a baseline */
+        return;
+    }
     json_t *groups = a ? wp_db_group_list(d->db, NULL) : NULL;
-    bool first = a && !a->have_groups, mine = wp_coord_active(d);
+    bool first = a && !a->have_groups;
     size_t i;
     json_t *g;
     json_array_foreach(groups, i, g)
@@ -242,7 +247,7 @@ static void groups_scan(wp_daemon *d)
         const char *before = str(a->groups, group);
         bool changed = before ? strcmp(before, now) != 0 : !first && strcmp(state, "Offline") != 0;
         json_object_set_new(a->groups, group, json_string(now));
-        if (!changed || !mine)
+        if (!changed)
             continue;
         char desc[400];
         snprintf(desc, sizeof desc, "group %s is %s%s%s", group, state, owner ? " on " : "",
