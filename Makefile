@@ -153,6 +153,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 KITDIR ?= $(PREFIX)/lib/wolfpack/kits
+ALERTDIR ?= $(PREFIX)/share/wolfpack/alerts
 
 install: $(DAEMON) $(CLI) $(TASK)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
@@ -169,6 +170,8 @@ install: $(DAEMON) $(CLI) $(TASK)
 	chmod 0644 $(DESTDIR)$(UNITDIR)/wolfpackd.service
 	install -m 0644 contrib/bash-completion/wolfpack $(DESTDIR)$(COMPLETIONDIR)/wolfpack
 	install -m 0644 contrib/wolfpackd.conf $(DESTDIR)$(SYSCONFDIR)/wolfpack/wolfpackd.conf
+	install -d $(DESTDIR)$(ALERTDIR)
+	install -m 0755 contrib/alerts/alert-mail contrib/alerts/alert-syslog $(DESTDIR)$(ALERTDIR)/
 
 # every built kit, as `wolfpack app install` takes it (docs/KITS.md)
 install-kits: $(KIT_BINS) $(KIT_COPIES)
@@ -184,7 +187,8 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/wolfpack.8 $(DESTDIR)$(MANDIR)/man8/wolfpackd.8 \
 	    $(DESTDIR)$(MANDIR)/man8/wolfpack-task.8 \
 	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service \
-	    $(DESTDIR)$(COMPLETIONDIR)/wolfpack
+	    $(DESTDIR)$(COMPLETIONDIR)/wolfpack $(DESTDIR)$(ALERTDIR)/alert-mail \
+	    $(DESTDIR)$(ALERTDIR)/alert-syslog
 
 clean:
 	rm -rf build build-*

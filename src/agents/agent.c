@@ -187,6 +187,12 @@ void wp_agent_child_reset_signals(void)
             signal(s, SIG_DFL);
 }
 
+const char *wp_agent_run_dir(const char *given)
+{
+    const char *env = getenv("WOLFPACK_RUN_DIR");
+    return given && given[0] ? given : env && env[0] == '/' ? env : WP_AGENT_RUN_DIR;
+}
+
 void wp_agent_exec_child(char *const argv[], char *const envp[], int out_fd, int err_fd)
 {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -67,6 +67,10 @@ typedef enum wp_agent_op {
 #define WP_AGENT_DEFAULT_TIMEOUT_MS 180000L /* pending_timeout default */
 #define WP_AGENT_KILL_GRACE_MS 5000L        /* SIGTERM -> SIGKILL */
 #define WP_AGENT_RUN_DIR "/run/wolfpack/agents"
+/* The agents' run directory (pid files, disk keepers' files): given when
+ * not NULL or empty, else $WOLFPACK_RUN_DIR (wolfpackd sets it once at
+ * start: each daemon its own, docs/DAEMON.md), else WP_AGENT_RUN_DIR. */
+const char *wp_agent_run_dir(const char *given);
 
 typedef struct wp_agent_job wp_agent_job;
 typedef struct wp_agent_ctx wp_agent_ctx;

@@ -61,7 +61,7 @@ static disk_res res_of(const wp_agent_ctx *ctx)
 {
     disk_res r = {
         .name = ctx->name,
-        .run_dir = ctx->run_dir && ctx->run_dir[0] ? ctx->run_dir : WP_AGENT_RUN_DIR,
+        .run_dir = wp_agent_run_dir(ctx->run_dir),
         .device = wp_agent_prop(ctx, "device"),
         .mountpoint = wp_agent_prop(ctx, "mountpoint"),
         .fstype = wp_agent_prop(ctx, "fstype"),

@@ -43,7 +43,7 @@
  * used (docs/SECURITY.md, "Values refused"). */
 bool wp_disk_not_system(const char *device, dev_t rdev, wp_err *err);
 
-/* Feed the keeper of `resource` (run_dir NULL = WP_AGENT_RUN_DIR).  Never
+/* Feed the keeper of `resource` (run_dir NULL = wp_agent_run_dir).  Never
  * blocks.  false: no keeper listens (the disk is not online here).  When the
  * keeper is stuck past its deadline (frozen), this fences the disk itself
  * and kills the keeper, and returns false. */

@@ -48,7 +48,7 @@
 
 static const char *rdir(const char *run_dir)
 {
-    return run_dir && run_dir[0] ? run_dir : WP_AGENT_RUN_DIR;
+    return wp_agent_run_dir(run_dir);
 }
 
 static void logf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -33,7 +33,7 @@
 
 static const char *rdir(const char *run_dir)
 {
-    return run_dir && run_dir[0] ? run_dir : WP_AGENT_RUN_DIR;
+    return wp_agent_run_dir(run_dir);
 }
 
 static void wpath(char *out, size_t n, const char *run_dir, const char *res, const char *suffix)

@@ -619,7 +619,7 @@ static wp_agent_rc dns_check(nn_req *r, bool deep, wp_err *err)
 
 static bool lock_path(const nn_req *r, char *out, size_t n, wp_err *err)
 {
-    const char *dir = r->ctx->run_dir ? r->ctx->run_dir : WP_AGENT_RUN_DIR;
+    const char *dir = wp_agent_run_dir(r->ctx->run_dir);
     if (!wp_fs_mkdir_p(dir, 0755, err))
         return false;
     snprintf(out, n, "%s/netname-hosts.lock", dir);

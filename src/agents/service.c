@@ -56,7 +56,7 @@
 
 static const char *run_dir(const wp_agent_ctx *ctx)
 {
-    return ctx->run_dir && ctx->run_dir[0] ? ctx->run_dir : WP_AGENT_RUN_DIR;
+    return wp_agent_run_dir(ctx->run_dir);
 }
 
 /* ---- /proc ---------------------------------------------------------------- */

@@ -130,6 +130,17 @@ int wp_cmd_node_fence(wp_cli *cli, int argc, char **argv);
 int wp_cmd_node_confirm_down(wp_cli *cli, int argc, char **argv);
 /* cmd_history.c: who changed what (src/db/audit.c) */
 int wp_cmd_history(wp_cli *cli, int argc, char **argv);
+/* cmd_report.c: this node's diagnostics in one archive */
+int wp_cmd_report(wp_cli *cli, int argc, char **argv);
+/* cmd_alert.c: alert agents (src/daemon/alerts.c) */
+int wp_cmd_alert(wp_cli *cli, int argc, char **argv);
+/* cmd_verify.c: the whole configuration checked (verify.c) */
+int wp_cmd_verify(wp_cli *cli, int argc, char **argv);
+/* cmd_cluster.c: the configuration as `cluster export` prints it (format
+ * wolfpack-export-1; caller owns), or NULL with err. */
+json_t *wp_cli_config_read(wp_cli *cli, wp_err *err);
+/* cmd_import.c: `cluster import FILE --dry-run | --apply` */
+int wp_cli_cluster_import(wp_cli *cli, int argc, char **argv);
 
 /* Shared by verbs: run a read op that takes an optional {name} and print the
  * result as JSON (with --json) or through print_human. */

@@ -27,10 +27,12 @@ static const char usage_create[] = "wolfpack cluster create NAME --node NAME=ADD
 static const char usage_maint[] = "wolfpack cluster maintenance on/off";
 static const char usage_fencing[] = "wolfpack cluster fencing on/off";
 static const char usage_export[] = "wolfpack cluster export";
+static const char usage_import[] = "wolfpack cluster import FILE --dry-run | --apply";
 static const char usage[] = "wolfpack cluster show [--json] | "
                             "wolfpack cluster maintenance on/off | "
                             "wolfpack cluster fencing on/off | "
                             "wolfpack cluster export | "
+                            "wolfpack cluster import FILE --dry-run | --apply | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
 
 static void print_cluster(const json_t *c, FILE *out)
@@ -148,7 +150,7 @@ static json_t *pick(const json_t *list, const char *const *keys)
     return out;
 }
 
-static int cluster_export(wp_cli *cli, int argc, char **argv)
+json_t *wp_cli_config_read(wp_cli *cli, wp_err *err)
 {
     static const char *const node_keys[] = {"name", "id", "address", NULL};
     static const char *const group_keys[] = {"name", "policy", "constraints", NULL};
@@ -156,17 +158,12 @@ static int cluster_export(wp_cli *cli, int argc, char **argv)
                                            "policy", "depends_on", NULL};
     static const char *const ops[] = {"cluster.show", "group.list", "resource.list", "fence.list",
                                       "app.list"};
-    wp_cli_args a;
-    int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_export, "nothing", 0, &a, &status))
-        return status;
     json_t *got[5] = {NULL};
-    wp_err err = {0};
     for (size_t i = 0; i < 5; i++) {
-        if (!(got[i] = wp_cli_call(cli, ops[i], NULL, NULL, &err))) {
+        if (!(got[i] = wp_cli_call(cli, ops[i], NULL, NULL, err))) {
             for (size_t k = 0; k < i; k++)
                 json_decref(got[k]);
-            return wp_cli_fail(&err);
+            return NULL;
         }
     }
     json_t *out = json_pack(
@@ -174,13 +171,28 @@ static int cluster_export(wp_cli *cli, int argc, char **argv)
         json_object_get(got[0], "name") ? json_object_get(got[0], "name") : json_null(), "nodes",
         pick(json_object_get(got[0], "nodes"), node_keys), "groups", pick(got[1], group_keys),
         "resources", pick(got[2], res_keys), "fence_devices", got[3], "apps", got[4]);
-    char *text = out ? json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    for (size_t k = 0; k < 5; k++)
+        json_decref(got[k]);
+    if (!out)
+        wp_errf(err, WP_E_INTERNAL, "cannot build the configuration (out of memory)");
+    return out;
+}
+
+static int cluster_export(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_export, "nothing", 0, &a, &status))
+        return status;
+    wp_err err = {0};
+    json_t *out = wp_cli_config_read(cli, &err);
+    if (!out)
+        return wp_cli_fail(&err);
+    char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (text)
         printf("%s\n", text);
     free(text);
     json_decref(out);
-    for (size_t k = 0; k < 5; k++)
-        json_decref(got[k]);
     return text ? 0 : 1;
 }
 
@@ -191,6 +203,7 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
         {"maintenance", cluster_maintenance, usage_maint},
         {"fencing", cluster_fencing, usage_fencing},
         {"export", cluster_export, usage_export},
+        {"import", wp_cli_cluster_import, usage_import}, /* cmd_import.c */
         {"create", cluster_create, usage_create},
     };
     return wp_cli_dispatch(cli, argc, argv, "cluster", usage, subs, sizeof subs / sizeof subs[0]);

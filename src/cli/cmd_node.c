@@ -43,8 +43,8 @@ static const char *yes_no(const json_t *v)
 
 static void print_list(const json_t *nodes, FILE *out)
 {
-    static const char *const head[] = {"NODE", "ID", "ADDRESS", "PAUSED", "DRAINED"};
-    wp_table *t = wp_table_new(5, head);
+    static const char *const head[] = {"NODE", "ID", "ADDRESS", "STATE", "PAUSED", "DRAINED"};
+    wp_table *t = wp_table_new(6, head);
     size_t i;
     json_t *n;
     json_array_foreach(nodes, i, n)
@@ -52,7 +52,9 @@ static void print_list(const json_t *nodes, FILE *out)
         char id[32];
         const char *row[] = {wp_json_str(n, "name"),
                              wp_cli_text(json_object_get(n, "id"), id, sizeof id),
-                             wp_json_str(n, "address"), yes_no(json_object_get(n, "paused")),
+                             wp_json_str(n, "address"),
+                             wp_json_str(n, "state"),
+                             yes_no(json_object_get(n, "paused")),
                              yes_no(json_object_get(n, "drained"))};
         wp_table_add(t, row);
     }
@@ -66,18 +68,69 @@ static void print_one(const json_t *n, FILE *out)
     fprintf(out, "Node %s:\n", wp_json_str(n, "name"));
     wp_cli_print_kv(out, 8, "id", wp_cli_text(json_object_get(n, "id"), buf, sizeof buf));
     wp_cli_print_kv(out, 8, "address", wp_cli_text(json_object_get(n, "address"), buf, sizeof buf));
+    wp_cli_print_kv(out, 8, "state", wp_cli_text(json_object_get(n, "state"), buf, sizeof buf));
     wp_cli_print_kv(out, 8, "paused", yes_no(json_object_get(n, "paused")));
     wp_cli_print_kv(out, 8, "drained", yes_no(json_object_get(n, "drained")));
 }
 
+/* "state": "Up" (a member of this partition) or "Down" into a node, as
+ * `status` shows it, from the status object's members. */
+static void add_state(json_t *node, const json_t *st)
+{
+    const json_t *members = json_object_get(st, "members");
+    if (!members)
+        members = json_object_get(json_object_get(st, "replication"), "members");
+    json_int_t id = json_integer_value(json_object_get(node, "id"));
+    bool up = false;
+    size_t i;
+    json_t *m;
+    json_array_foreach(members, i, m) up = up || json_integer_value(m) == id;
+    json_object_set_new(node, "state", json_string(up ? "Up" : "Down"));
+}
+
+/* op (node.list or node.show {name}) with each node's state added,
+ * printed as JSON or through print. */
+static int show_with_state(wp_cli *cli, const char *op, json_t *args, wp_cli_printer print)
+{
+    wp_err err = {0};
+    json_t *got = wp_cli_call(cli, op, args, NULL, &err);
+    json_t *st = got ? wp_cli_call(cli, "status", NULL, NULL, &err) : NULL;
+    if (!st) {
+        json_decref(got);
+        return wp_cli_fail(&err);
+    }
+    if (json_is_array(got)) {
+        size_t i;
+        json_t *n;
+        json_array_foreach(got, i, n) add_state(n, st);
+    } else {
+        add_state(got, st);
+    }
+    if (cli->json)
+        wp_cli_print_json(got, stdout);
+    else
+        print(got, stdout);
+    json_decref(got);
+    json_decref(st);
+    return 0;
+}
+
 static int node_list(wp_cli *cli, int argc, char **argv)
 {
-    return wp_cli_show_all(cli, argc, argv, "node.list", usage_list, print_list);
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_list, "node NAME", 0, &a, &status))
+        return status;
+    return show_with_state(cli, "node.list", NULL, print_list);
 }
 
 static int node_show(wp_cli *cli, int argc, char **argv)
 {
-    return wp_cli_show_named(cli, argc, argv, "node", "node.show", usage_show, print_one);
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_show, "node NAME", 1, &a, &status))
+        return status;
+    return show_with_state(cli, "node.show", json_pack("{s:s}", "name", a.pos[0]), print_one);
 }
 
 /* --nodeid: 1 .. 2^31-1 (corosync's range) */

@@ -17,9 +17,11 @@
 #include "../lib/json.h"
 #include "../lib/model.h"
 #include "cli.h"
+#include "verify.h"
 
 static const char usage_create[] = "wolfpack resource create NAME --group G --type TYPE "
-                                   "[--prop K=V ...] [--policy K=V ...] [--depends-on OTHER ...]";
+                                   "[--prop K=V ...] [--policy K=V ...] [--depends-on OTHER ...] "
+                                   "[--force]";
 static const char usage_set[] = "wolfpack resource set NAME [--prop K=V ...] [--policy K=V ...] "
                                 "[--unset-prop K ...] [--reset-policy K ...] [--restart]";
 static const char usage_delete[] = "wolfpack resource delete NAME [--no-stop]";
@@ -150,14 +152,13 @@ static json_t *create_args(const char *name, const char *group, const char *type
 
 static int resource_create(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_opt opts[] = {{.name = "--group", .has_value = true},
-                         {.name = "--type", .has_value = true},
-                         {.name = "--prop", .has_value = true},
-                         {.name = "--policy", .has_value = true},
-                         {.name = "--depends-on", .has_value = true}};
+    wp_cli_opt opts[] = {
+        {.name = "--group", .has_value = true},      {.name = "--type", .has_value = true},
+        {.name = "--prop", .has_value = true},       {.name = "--policy", .has_value = true},
+        {.name = "--depends-on", .has_value = true}, {.name = "--force"}};
     wp_cli_args a;
     int status;
-    if (!parse_sub(cli, argc, argv, opts, 5, usage_create, 1, &a, &status))
+    if (!parse_sub(cli, argc, argv, opts, 6, usage_create, 1, &a, &status))
         return status;
     const char *group = need_one(&opts[0], usage_create, &status);
     if (!group)
@@ -167,8 +168,10 @@ static int resource_create(wp_cli *cli, int argc, char **argv)
         return status;
     wp_err err = {0};
     json_t *args = create_args(a.pos[0], group, type, opts, &err);
-    if (!args)
+    if (!args || !wp_verify_precheck(args, opts[5].count > 0, &err)) { /* localcheck.c */
+        json_decref(args);
         return wp_cli_fail(&err);
+    }
     char msg[160];
     snprintf(msg, sizeof msg, "Created resource %s in group %s", a.pos[0], group);
     return wp_cli_change(cli, "resource.create", args, msg);

@@ -20,8 +20,9 @@
  * Colour (--color=auto|always|never, default auto = stdout is a terminal,
  * NO_COLOR is not set to a non-empty value and TERM is not "dumb"): green
  * Online / Up, red Failed / Down, yellow pending, partial, Paused, Drained,
- * dim Offline.  --json prints the daemon's status object as is ("version"
- * added from the reply if the object lacks it), never coloured.
+ * dim Offline.  --json prints the daemon's status object ("version"
+ * added from the reply if the object lacks it) with "resources" (the
+ * resource.list result; absent while the node syncs), never coloured.
  *
  * --watch opens a second connection with the `watch` op and follows the
  * daemon's events.  After each event (events already queued behind it are
@@ -705,9 +706,11 @@ static int show_status(wp_cli *cli, bool color)
     wp_err err = {0};
     status_snap s;
     int rc = 0;
-    if (!snap_read(cli, cli->json, &s, &err))
+    if (!snap_read(cli, false, &s, &err))
         return wp_cli_fail(&err);
     if (cli->json) {
+        if (s.res) /* the resources too (issue #15); left out while the node syncs */
+            json_object_set(s.st, "resources", s.res);
         wp_cli_print_json(s.st, stdout);
     } else {
         status_view v = {.color = color, .now = time(NULL)};

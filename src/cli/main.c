@@ -23,7 +23,8 @@ static const char usage_text[] =
     "usage: wolfpack [--socket PATH] [--timeout SECONDS] [--json] VERB ...\n"
     "\n"
     "  status                                  the cluster at a glance\n"
-    "  cluster show | create NAME --node NAME=ADDR ...\n"
+    "  cluster show | create NAME --node NAME=ADDR ... | export\n"
+    "  cluster import FILE --dry-run | --apply   the configuration from an export\n"
     "  node list | show NAME | add NAME=ADDR [--nodeid N] | remove NAME [--force]\n"
     "  node pause NAME | resume NAME | drain NAME\n"
     "  node fence NAME [--action off|reboot] | confirm-down NAME\n"
@@ -48,6 +49,9 @@ static const char usage_text[] =
     "  app sp apply SP [--group G] [--plan | --single | --rollback] [--force] ...\n"
     "  app migrate APP --group G | --create-group NAME ... | --rollback\n"
     "  history [--since DURATION|UNIXTIME] [--group G]\n"
+    "  verify [--file FILE] [--no-local]       check the whole configuration\n"
+    "  report [--since T] [--to FILE] [--state-dir DIR]   this node's diagnostics\n"
+    "  alert list | create NAME --path PROGRAM [--timeout S] [--recipient TEXT] | delete NAME\n"
     "\n"
     "  --socket PATH   wolfpackd's socket (default $WOLFPACK_SOCKET, else " WP_DEFAULT_SOCKET ")\n"
     "  --timeout SECONDS  how long to wait for each reply (default $WOLFPACK_TIMEOUT,\n"
@@ -69,6 +73,7 @@ static const struct verb {
     {"status", wp_cmd_status}, {"cluster", wp_cmd_cluster},   {"node", wp_cmd_node},
     {"group", wp_cmd_group},   {"resource", wp_cmd_resource}, {"disk", wp_cmd_disk},
     {"app", wp_cmd_app},       {"fence", wp_cmd_fence},       {"history", wp_cmd_history},
+    {"verify", wp_cmd_verify}, {"alert", wp_cmd_alert},       {"report", wp_cmd_report},
 };
 
 static verb_fn find_verb(const char *name)
@@ -169,11 +174,14 @@ int main(int argc, char **argv)
         return wp_code_exit_status(WP_E_INVALID);
     }
     verb_fn run = find_verb(argv[v]);
-    if (!run)
-        return wp_cli_usage_error(GLOBAL_USAGE,
-                                  "unknown verb '%s' (expected status, cluster, node, "
-                                  "group, resource, fence, disk or app)",
-                                  argv[v]);
+    if (!run) {
+        char names[256] = "";
+        for (size_t i = 0, u = 0; i < sizeof verbs / sizeof verbs[0] && u < sizeof names; i++)
+            u +=
+                (size_t)snprintf(names + u, sizeof names - u, "%s%s", i ? ", " : "", verbs[i].name);
+        return wp_cli_usage_error(GLOBAL_USAGE, "unknown verb '%s' (expected one of: %s)", argv[v],
+                                  names);
+    }
     status = run(&cli, argc - v - 1, argv + v + 1);
     if (cli.client)
         wp_client_close(cli.client);

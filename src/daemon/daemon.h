@@ -75,6 +75,7 @@ typedef struct wp_escalate wp_escalate;
 typedef struct wp_privsep wp_privsep;
 typedef struct wp_agent_remote wp_agent_remote;
 typedef struct wp_wdog wp_wdog;
+typedef struct wp_alerts wp_alerts;
 
 #define WP_VIEW_MAX_MEMBERS 1024
 
@@ -163,6 +164,7 @@ typedef struct wp_daemon {
     wp_notify *notify;     /* notify.c: sd_notify to systemd; NULL without it */
     wp_privsep *privsep;   /* privsep.c: the executor's channel; NULL without --user */
     wp_wdog *wdog;         /* wdog.c: the watchdog (with --watchdog, once armed) */
+    wp_alerts *alerts;     /* alerts.c: alert agents' runs (made on first use) */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
@@ -288,6 +290,11 @@ void wp_mem_setup(void);                 /* glibc malloc thresholds, once at sta
 void wp_mem_trim(void);                  /* give free heap pages back after a whole-database pass */
 /* SIGCHLD: reap the children no agent job owns */
 void wp_events_reap(wp_daemon *d);
+
+/* alerts.c: alert agents on events (docs/OPERATIONS.md, "Alerts") */
+void wp_alerts_on_applied(wp_daemon *d, const json_t *cmd);
+void wp_alerts_on_view(wp_daemon *d); /* after a view change */
+void wp_alerts_free(wp_daemon *d);
 
 /* view.c: this node's view of its partition (a leaf) */
 /* quorate, synced and this node named in the database */

@@ -45,21 +45,21 @@ static int keepers_heartbeat(wp_daemon *d)
 {
     if (d->privsep)
         return wp_privsep_disk(d, "disk.heartbeat", NULL, NULL) ? 0 : -1;
-    return wp_disk_keepers_heartbeat_all(WP_AGENT_RUN_DIR);
+    return wp_disk_keepers_heartbeat_all(wp_agent_run_dir(NULL));
 }
 
 static int keepers_fence(wp_daemon *d)
 {
     if (d->privsep)
         return wp_privsep_disk(d, "disk.fence", NULL, NULL) ? 0 : -1;
-    return wp_disk_keepers_fence_all(WP_AGENT_RUN_DIR);
+    return wp_disk_keepers_fence_all(wp_agent_run_dir(NULL));
 }
 
 static pid_t watcher_ensure(wp_daemon *d, const char *name, const char *device, wp_err *err)
 {
     if (d->privsep)
         return wp_privsep_disk(d, "disk.watch", name, device) ? 0 : -1;
-    return wp_disk_watcher_ensure(WP_AGENT_RUN_DIR, name, device, err);
+    return wp_disk_watcher_ensure(wp_agent_run_dir(NULL), name, device, err);
 }
 
 static void watcher_stop(wp_daemon *d, const char *name)
@@ -67,14 +67,15 @@ static void watcher_stop(wp_daemon *d, const char *name)
     if (d->privsep)
         wp_privsep_disk(d, "disk.unwatch", name, NULL);
     else
-        wp_disk_watcher_stop(WP_AGENT_RUN_DIR, name);
+        wp_disk_watcher_stop(wp_agent_run_dir(NULL), name);
 }
 
-/* The agents' run directory: the executor's agents use the default too. */
+/* The agents' run directory: this daemon's (main.c sets it), the
+ * executor's agents use it too. */
 static const char *run_dir(const wp_daemon *d)
 {
     (void)d;
-    return WP_AGENT_RUN_DIR;
+    return wp_agent_run_dir(NULL);
 }
 
 static void feed(void *data)

@@ -139,6 +139,7 @@ static void view_changed(wp_daemon *d)
         wp_nodeconf_reconcile(d, false); /* a node.add/remove missed while away */
     }
     wp_watch_membership(d);
+    wp_alerts_on_view(d);
     wp_diskfeed_on_view(d); /* quorum lost: fence the disks before the stops */
     wp_exec_on_view(d);
     kick(d, true); /* a membership change never waits for the gap */
@@ -188,6 +189,7 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
     wp_watch_applied(d, cmd, version);
     if (d->stopping || !op)
         return;
+    wp_alerts_on_applied(d, cmd);
     if (strcmp(op, "sched.commit") == 0)
         wp_exec_on_commit(d, args);
     else if (strcmp(op, "resource.report") == 0)
@@ -326,6 +328,7 @@ void wp_events_stop(wp_daemon *d)
     wp_fencer_free(d);
     wp_recovery_free(d);
     wp_escalate_free(d);
+    wp_alerts_free(d);
     if (d->agent_log_fd >= 0)
         close(d->agent_log_fd);
     d->agent_log_fd = -1;

@@ -149,6 +149,12 @@ static json_t *do_fence_list(wp_daemon *d, const json_t *args, wp_err *err)
     return wp_db_fence_list(d->db, err);
 }
 
+static json_t *do_alert_list(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    (void)args;
+    return wp_db_alert_list(d->db, err);
+}
+
 static json_t *do_fence_show(wp_daemon *d, const json_t *args, wp_err *err)
 {
     return wp_db_fence_show(d->db, wp_json_str(args, "name"), true, err);
@@ -180,6 +186,7 @@ static const struct {
     {"app.lock.show", do_app_lock_show},
     {"fence.list", do_fence_list},
     {"fence.show", do_fence_show},
+    {"alert.list", do_alert_list},
 };
 
 static json_t *answer_read(wp_daemon *d, const wp_request *req)

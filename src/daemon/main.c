@@ -40,6 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../agents/agent.h"
 #include "../client/client.h"
 #include "../lib/conffile.h"
 #include "../lib/fs.h"
@@ -482,6 +483,34 @@ static void harden(wp_daemon *d)
                rt);
 }
 
+/* Each wolfpackd its own agents' run directory (the services' pid files,
+ * the disk keepers' files), on /run's tmpfs so that a boot clears it:
+ * /run/wolfpack/agents with the default state directory, for any other
+ * /run/wolfpack/agents plus the state directory's absolute path with every
+ * '/' made '-' (--state-dir /srv/wp2 -> /run/wolfpack/agents-srv-wp2), so
+ * two daemons on one host never feed each other's keepers or share pid
+ * files.  The agents (here and in the executor, forked later) find it in
+ * $WOLFPACK_RUN_DIR (wp_agent_run_dir). */
+static bool set_run_dir(const wp_daemon_opts *o)
+{
+    char cwd[2048] = "";
+    char dir[4096];
+    if (strcmp(o->state_dir, WP_DAEMON_STATE_DIR) == 0) {
+        snprintf(dir, sizeof dir, "%s", WP_AGENT_RUN_DIR);
+    } else {
+        if (o->state_dir[0] != '/' && !getcwd(cwd, sizeof cwd))
+            return false;
+        int n = snprintf(dir, sizeof dir, "%s%s%s%s", WP_AGENT_RUN_DIR, cwd,
+                         o->state_dir[0] == '/' ? "" : "/", o->state_dir);
+        if (n < 0 || (size_t)n >= sizeof dir - 16)
+            return false;
+        for (char *p = dir + strlen(WP_AGENT_RUN_DIR); *p; p++)
+            if (*p == '/')
+                *p = '-';
+    }
+    return setenv("WOLFPACK_RUN_DIR", dir, 1) == 0;
+}
+
 int main(int argc, char **argv)
 {
     wp_daemon d = {.lock_fd = -1, .listen_fd = -1, .agent_log_fd = -1};
@@ -492,6 +521,15 @@ int main(int argc, char **argv)
     if (rc != 0) {
         wp_conf_free(&conf);
         return rc;
+    }
+    if (!set_run_dir(&d.opts)) {
+        fprintf(stderr,
+                "error: cannot name the agents' run directory for %s\n"
+                "  why: the working directory cannot be read, or the path is too long\n"
+                "  to do: give --state-dir as a shorter absolute path\n",
+                d.opts.state_dir);
+        wp_conf_free(&conf);
+        return 1;
     }
     wp_mem_setup();
     umask(077);

@@ -29,11 +29,12 @@
  *
  * Answers: {id, rc, err: {code, what, why, todo}} (fence.run: and result;
  * an answer may be WP_PRIVSEP_MAX_ANSWER bytes).  The run directory
- * (WP_AGENT_RUN_DIR), the log (STATE_DIR/agents.log), the socket and the
- * programs are its own, never taken from a request.  It exits when the
- * channel closes (wolfpackd gone), killing the op children it runs; it
- * ignores SIGINT, SIGTERM and SIGHUP (wolfpackd's shut-down stops still go
- * through it).  docs/SECURITY.md ("Privilege separation") has the table.
+ * (wp_agent_run_dir: the daemon's, inherited), the log
+ * (STATE_DIR/agents.log), the socket and the programs are its own, never
+ * taken from a request.  It exits when the channel closes (wolfpackd
+ * gone), killing the op children it runs; it ignores SIGINT, SIGTERM and
+ * SIGHUP (wolfpackd's shut-down stops still go through it).
+ * docs/SECURITY.md ("Privilege separation") has the table.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -693,13 +694,13 @@ static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
 static void handle_disk_feed(exec_state *x, uint64_t id, const json_t *msg)
 {
     if (strcmp(json_string_value(json_object_get(msg, "req")), "disk.fence") == 0) {
-        int n = wp_disk_keepers_fence_all(WP_AGENT_RUN_DIR);
+        int n = wp_disk_keepers_fence_all(wp_agent_run_dir(NULL));
         if (n > 0)
             qb_log(LOG_WARNING, "executor: told %d disk keeper(s) to fence", n);
         x->fed = -1;
         return;
     }
-    int n = wp_disk_keepers_heartbeat_all(WP_AGENT_RUN_DIR);
+    int n = wp_disk_keepers_heartbeat_all(wp_agent_run_dir(NULL));
     if (n != x->fed)
         qb_log(LOG_INFO, "executor: feeding %d disk keeper(s)", n);
     x->fed = n;
@@ -718,8 +719,8 @@ static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg)
         return;
     }
     if (!device)
-        wp_disk_watcher_stop(WP_AGENT_RUN_DIR, name);
-    else if (wp_disk_watcher_ensure(WP_AGENT_RUN_DIR, name, device, &err) < 0)
+        wp_disk_watcher_stop(wp_agent_run_dir(NULL), name);
+    else if (wp_disk_watcher_ensure(wp_agent_run_dir(NULL), name, device, &err) < 0)
         wp_log_err(LOG_WARNING, "executor: no lease watcher", &err);
 }
 

@@ -196,7 +196,7 @@ static bool prepare_socket_dir(const char *socket_path, const account *a, wp_err
         lchown(socket_path, a->uid, a->gid) != 0)
         qb_log(LOG_WARNING, "privsep: chown %s: %s", socket_path, strerror(errno));
     /* root's run directory for the agents, made by root before the user can */
-    return wp_fs_mkdir_p(WP_AGENT_RUN_DIR, 0755, err);
+    return wp_fs_mkdir_p(wp_agent_run_dir(NULL), 0755, err);
 }
 
 /* Become the user for good; false: the process must not go on. */

@@ -28,6 +28,8 @@ typedef struct op_handler {
     db_op_fn fn;
 } op_handler;
 
+static bool db_op_cluster_import(wp_db *db, const json_t *args, wp_err *err);
+
 static const op_handler handlers[] = {
     {"cluster.create", db_op_cluster_create},
     {"node.add", db_op_node_add},
@@ -66,6 +68,9 @@ static const op_handler handlers[] = {
     {"app.lock", db_op_app_lock},
     {"app.unlock", db_op_app_unlock},
     {"fence.create", db_op_fence_create},
+    {"alert.create", db_op_alert_create},
+    {"cluster.import", db_op_cluster_import},
+    {"alert.delete", db_op_alert_delete},
     {"fence.delete", db_op_fence_delete},
     {"node.confirm-down", db_op_node_confirm_down},
     {"node.fencing", db_op_node_fencing},
@@ -161,6 +166,43 @@ static bool run_in_transaction(wp_db *db, const json_t *cmd, bool keep, wp_err *
     }
     rollback(db);
     return ok;
+}
+
+/* cluster.import {commands: [{op, args}, ...]} (`wolfpack cluster import
+ * --apply`): configuration commands run one after the other inside this
+ * command's transaction, so the import is whole or nothing.  Each is
+ * shape-checked and run by its handler; the first refusal refuses all,
+ * naming the step.  Only the configuration's commands may be imported. */
+static bool db_op_cluster_import(wp_db *db, const json_t *args, wp_err *err)
+{
+    static const char *const allowed[] = {
+        "group.create",    "group.set",         "resource.create", "resource.set",
+        "resource.depend", "resource.undepend", "alert.create",    NULL};
+    size_t i;
+    json_t *cmd;
+    json_array_foreach(json_object_get(args, "commands"), i, cmd)
+    {
+        const char *op = json_string_value(json_object_get(cmd, "op"));
+        bool ok = false;
+        for (const char *const *a = allowed; op && *a && !ok; a++)
+            ok = strcmp(op, *a) == 0;
+        wp_err sub = {0};
+        const json_t *sub_args = NULL;
+        db_op_fn fn = ok ? command_handler(cmd, &sub_args, &sub) : NULL;
+        if (!ok)
+            wp_errf(&sub, WP_E_INVALID, "'%.60s' cannot be imported", op ? op : "?");
+        if (fn && fn(db, sub_args, &sub))
+            continue;
+        const char *name = json_string_value(json_object_get(sub_args, "name"));
+        wp_errf(err, sub.code,
+                "cluster import refused at step %zu (%.60s %.63s); nothing "
+                "was changed",
+                i + 1, op ? op : "?", name ? name : "");
+        wp_err_why(err, "%.200s%s%.280s", sub.what, sub.why[0] ? ": " : "", sub.why);
+        wp_err_todo(err, "%s", sub.todo[0] ? sub.todo : "correct the file and import again");
+        return false;
+    }
+    return true;
 }
 
 bool wp_db_apply(wp_db *db, const json_t *cmd, wp_err *err)

@@ -255,6 +255,12 @@ json_t *wp_db_app_lock_show(wp_db *db, wp_err *err);
  * devices that fence a node with their secrets, for wolfpackd's fencer.
  */
 json_t *wp_db_fence_list(wp_db *db, wp_err *err);
+/* cluster.import {commands: [{op, args}...]} (src/db/apply.c): group.create/
+ * set, resource.create/set/depend/undepend, alert.create in one
+ * transaction; the first refusal refuses all (`wolfpack cluster import`). */
+/* Alert agents (src/db/ops_alert.c): alert.create {name, path, timeout?:
+ * 1..600 (30), recipient?}, alert.delete {name}; the list by name. */
+json_t *wp_db_alert_list(wp_db *db, wp_err *err);
 json_t *wp_db_fence_show(wp_db *db, const char *name, bool masked, wp_err *err);
 json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err);
 /*

@@ -6,6 +6,7 @@
  *   sql.c       prepared-statement cache and small SQL helpers
  *   apply.c     the command shape check and the transaction around handlers
  *   ops_node.c, ops_group.c, ops_resource.c   one handler per command
+ *   ops_alert.c alert agents (alert.create / alert.delete, their list)
  *   ops_fence.c fence devices (fence.create / fence.delete, their queries)
  *   ops_runtime.c  runtime state: operator verbs, resource.report, sched.commit
  *   ops_app.c   clustered applications: records, node tasks, the rollout lock
@@ -165,6 +166,10 @@ bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_op(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_lock(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_unlock(wp_db *db, const json_t *args, wp_err *err);
+
+/* ops_alert.c: alert agents (meta "alert:NAME", src/daemon/alerts.c) */
+bool db_op_alert_create(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_alert_delete(wp_db *db, const json_t *args, wp_err *err);
 
 /* ops_fence.c: fence devices (meta "fence:NAME", docs/FENCING.md) */
 bool db_op_fence_create(wp_db *db, const json_t *args, wp_err *err);

@@ -106,6 +106,15 @@ static const wp_arg_spec args_fence_create[] = {
     {"props", WP_ARG_OBJ_STR, WP_ARG_OPTIONAL},   {"nodes", WP_ARG_ARR_STR, WP_ARG_REQUIRED},
     {"plugs", WP_ARG_OBJ_STR, WP_ARG_OPTIONAL},   {"level", WP_ARG_INTEGER, WP_ARG_OPTIONAL},
     {"timeout", WP_ARG_INTEGER, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
+/* cluster.import: configuration commands in one transaction (src/db/apply.c) */
+static const wp_arg_spec args_import[] = {{"commands", WP_ARG_ARR_OBJ, WP_ARG_REQUIRED},
+                                          {NULL, 0, 0}};
+/* Alert agents (src/db/ops_alert.c, src/daemon/alerts.c). */
+static const wp_arg_spec args_alert_create[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                {"path", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                                {"timeout", WP_ARG_INTEGER, WP_ARG_OPTIONAL},
+                                                {"recipient", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                                {NULL, 0, 0}};
 static const wp_arg_spec args_node_fence[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
                                               {"action", WP_ARG_STRING, WP_ARG_OPTIONAL},
                                               {NULL, 0, 0}};
@@ -191,6 +200,10 @@ static const wp_op_spec op_table[] = {
     {"node.fence", WP_OP_QUERY, args_node_fence},
     {"fence.create", WP_OP_COMMAND, args_fence_create},
     {"fence.delete", WP_OP_COMMAND, args_name},
+    {"alert.list", WP_OP_QUERY, args_none},
+    {"cluster.import", WP_OP_COMMAND, args_import},
+    {"alert.create", WP_OP_COMMAND, args_alert_create},
+    {"alert.delete", WP_OP_COMMAND, args_name},
     {"node.confirm-down", WP_OP_COMMAND, args_confirm_down},
     {"resource.report", WP_OP_INTERNAL, args_report},
     {"sched.commit", WP_OP_INTERNAL, args_commit},

@@ -60,6 +60,9 @@ _cleanup() {
         wait "$DPID" 2>/dev/null
         DPID=
     fi
+    # the agents' run directories of this test's daemons (docs/DAEMON.md:
+    # /run/wolfpack/agents + the state directory, '/' made '-'; all under $TMP)
+    rm -rf "/run/wolfpack/agents$(printf '%s' "$TMP" | tr / -)"*
     if [ "${WP_KEEP_TMP:-0}" = 1 ] && [ "$FAILED" -gt 0 ]; then
         echo "kept $TMP (WP_KEEP_TMP=1)"
     else

@@ -79,8 +79,8 @@ expect_ok "node drain n2" wp node drain n2
 expect_ok "node show n2 --json" json node show n2
 check "drained n2 is paused and drained" jq -e '.paused and .drained' "$OUT"
 expect_ok "node list" wp node list
-expect_out "list has a DRAINED column" '^NODE +ID +ADDRESS +PAUSED +DRAINED'
-expect_out "list shows n2 paused and drained" '^n2 +2 +198\.51\.100\.202 +yes +yes'
+expect_out "list has a DRAINED column" '^NODE +ID +ADDRESS +STATE +PAUSED +DRAINED'
+expect_out "list shows n2 paused and drained" '^n2 +2 +198\.51\.100\.202 +Down +yes +yes'
 expect_ok "node resume n2" wp node resume n2
 expect_ok "node show n2 --json" json node show n2
 check "resume clears paused and drained" jq -e '(.paused | not) and (.drained | not)' "$OUT"

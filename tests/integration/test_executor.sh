@@ -76,12 +76,14 @@ finish() {
 wp() { "$WOLFPACK" --socket "$SOCK" "$@"; }
 # in the daemon's namespaces (network, and the mount namespace with its /run)
 in_ns() { nsenter --net="/run/netns/$NS" --mount="/proc/$dpid/ns/mnt" -- "$@"; }
+# the agents' run directory of a daemon with this state directory (docs/DAEMON.md)
+RUN=/run/wolfpack/agents$(printf '%s' "$TMP/state" | tr / -)
 
 start_daemon() {
     ip netns exec "$NS" unshare --mount --propagation private sh -c \
-        'mount -t tmpfs tmpfs /run && mkdir -p /run/wolfpack/agents &&
-         cp -a "$1" /run/wolfpack/agents/ 2>/dev/null; exec "$2" --solo --state-dir "$3" \
-         --socket "$4" --node-name n1' sh "$TMP/agents-keep/." "$WOLFPACKD" "$TMP/state" "$SOCK" \
+        'mount -t tmpfs tmpfs /run && mkdir -p "$5" &&
+         cp -a "$1" "$5"/ 2>/dev/null; exec "$2" --solo --state-dir "$3" \
+         --socket "$4" --node-name n1' sh "$TMP/agents-keep/." "$WOLFPACKD" "$TMP/state" "$SOCK" "$RUN" \
         >>"$TMP/daemon.log" 2>&1 &
     dpid=$!
     local i
@@ -113,7 +115,7 @@ wait_gstate() {
     echo "group $1 is '$(gstate "$1")', wanted '$2'"
     return 1
 }
-svc_pid() { in_ns cat /run/wolfpack/agents/"$1".pid 2>/dev/null | cut -d' ' -f1; }
+svc_pid() { in_ns cat "$RUN/$1.pid" 2>/dev/null | cut -d' ' -f1; }
 reach() {
     ip netns exec "$NS" timeout 3 bash -c \
         "exec 3<>/dev/tcp/$VIP/7000 && echo PING >&3 && read -r l <&3 && [ \"\$l\" = PONG ]"
@@ -229,7 +231,7 @@ echo "== 3. the service killed: reaped, reported, restarted"
 pid=$(svc_pid svc)
 check "kill -9 the service" kill -9 "$pid"
 check "svc restarted" bash -c "for i in \$(seq 100); do
-    p=\$(nsenter --net=/run/netns/$NS --mount=/proc/$dpid/ns/mnt -- cat /run/wolfpack/agents/svc.pid | cut -d' ' -f1)
+    p=\$(nsenter --net=/run/netns/$NS --mount=/proc/$dpid/ns/mnt -- cat $RUN/svc.pid | cut -d' ' -f1)
     [ -n \"\$p\" ] && [ \"\$p\" != $pid ] && exit 0; sleep 0.1; done; exit 1"
 check "svc Online" wait_rstate svc "Online n1" 10
 z=$(zombies)
@@ -248,7 +250,7 @@ echo "== 4. wolfpackd killed and started again: the probe"
 svc_before=$(svc_pid svc)
 # the daemon's /run is a tmpfs of its mount namespace: keep the agents'
 # records for the next daemon (a real node keeps /run across a daemon restart)
-in_ns cp -a /run/wolfpack/agents/. "$TMP/agents-keep/"
+in_ns cp -a "$RUN/." "$TMP/agents-keep/"
 kill -9 "$dpid"
 wait "$dpid" 2>/dev/null
 dpid=

@@ -1,0 +1,311 @@
+/*
+ * cmd_report.c -- `wolfpack report [--since T] [--to FILE] [--state-dir
+ * DIR]`: what a support case needs from this node, in one tar.gz archive
+ * (libarchive), as crm_report and Get-ClusterLog gather it
+ * (docs/OPERATIONS.md, "Collecting a report").
+ *
+ * Into report-NODE/ of the archive:
+ *   status.json, export.json, history.json   from the daemon (the database
+ *              as data, its secrets masked as `cluster export` masks them;
+ *              the database file itself is left out: it holds the fence
+ *              devices' passwords)
+ *   journal.txt      journalctl -u wolfpackd -u corosync --since T
+ *   wolfpackd.log, agents.log, corosync.log  the log files, whole
+ *   quorum.txt, links.txt  corosync-quorumtool -s, corosync-cfgtool -s
+ *   incidents/       the coordinator's incident files since T
+ *   errors.txt       what could not be gathered, and why
+ * A part that cannot be gathered (no daemon, no journal, no corosync) is
+ * named in errors.txt; the report is still written.  Every program runs
+ * without a shell, with a clean environment, at most 20 s.
+ *
+ * Only this node: the nodes have no channel to hand each other files, so
+ * run it on each node (the runbook says so); gathering every node from one
+ * is not built yet.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../agents/agent.h"
+#include "../lib/model.h"
+#include "cli.h"
+
+static const char usage[] =
+    "wolfpack report [--since DURATION|UNIXTIME] [--to FILE] [--state-dir DIR]";
+static const char doc[] =
+    "\n"
+    "Gathers this node's logs, corosync and quorum state, incident records and the\n"
+    "Database as data (secrets masked) into one tar.gz (docs/OPERATIONS.md).\n"
+    "  --since T       From T: a duration back (1h, 30m) or a unix time (default 1h)\n"
+    "  --to FILE       The archive (default wolfpack-report-NODE-TIME.tar.gz here)\n"
+    "  --state-dir DIR Where wolfpackd keeps its state (default /var/lib/wolfpack)\n";
+
+#define CAPTURE_MAX (64u << 20)
+#define CAPTURE_MS 20000
+
+typedef struct report {
+    struct archive *a;
+    char top[160];  /* report-NODE */
+    json_t *errors; /* lines for errors.txt */
+} report;
+
+static void add_member(report *r, const char *name, const char *data, size_t len)
+{
+    struct archive_entry *e = archive_entry_new();
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", r->top, name);
+    archive_entry_set_pathname(e, path);
+    archive_entry_set_size(e, (la_int64_t)len);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0600);
+    archive_entry_set_mtime(e, time(NULL), 0);
+    if (archive_write_header(r->a, e) != ARCHIVE_OK ||
+        (len && archive_write_data(r->a, data, len) < 0))
+        json_array_append_new(r->errors, json_sprintf("%s: cannot write it into the archive: %s",
+                                                      name, archive_error_string(r->a)));
+    archive_entry_free(e);
+}
+
+static void gather_failed(report *r, const char *name, const char *why)
+{
+    json_array_append_new(r->errors, json_sprintf("%s: %s", name, why));
+}
+
+/* Run argv, its stdout (and stderr) into the archive as name. */
+static void add_command(report *r, const char *name, char *const argv[])
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return gather_failed(r, name, strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+        setpgid(0, 0);
+        wp_agent_exec_child(argv, envp, fds[1], fds[1]);
+    }
+    close(fds[1]);
+    size_t len = 0, cap = 0;
+    char *buf = NULL;
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (pid > 0 && len < CAPTURE_MAX) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        if (spent >= CAPTURE_MS || poll(&p, 1, (int)(CAPTURE_MS - spent)) <= 0)
+            break;
+        if (cap - len < 65536) {
+            char *grown = realloc(buf, cap = cap ? 2 * cap : 262144);
+            if (!grown)
+                break;
+            buf = grown;
+        }
+        ssize_t n = read(fds[0], buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fds[0]);
+    int status = -1;
+    if (pid > 0) {
+        kill(-pid, SIGKILL); /* done, or past its time */
+        waitpid(pid, &status, 0);
+    }
+    if (pid < 0)
+        gather_failed(r, name, strerror(errno));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        gather_failed(r, name, "the program is not installed on this node");
+    else
+        add_member(r, name, buf ? buf : "", len);
+    free(buf);
+}
+
+static void add_file(report *r, const char *name, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char why[600];
+        snprintf(why, sizeof why, "%s: %s", path, strerror(errno));
+        return gather_failed(r, name, why);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    char chunk[65536];
+    size_t n;
+    while (mem && (n = fread(chunk, 1, sizeof chunk, f)) > 0 && len < CAPTURE_MAX)
+        fwrite(chunk, 1, n, mem);
+    fclose(f);
+    if (mem)
+        fclose(mem);
+    add_member(r, name, buf ? buf : "", buf ? len : 0);
+    free(buf);
+}
+
+static void add_json(report *r, wp_cli *cli, const char *name, const char *op, json_t *args)
+{
+    wp_err err = {0};
+    json_t *v = wp_cli_call(cli, op, args, NULL, &err);
+    if (!v) {
+        char why[900];
+        snprintf(why, sizeof why, "%s%s%s", err.what, err.why[0] ? ": " : "", err.why);
+        return gather_failed(r, name, why);
+    }
+    char *text = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
+    add_member(r, name, text ? text : "", text ? strlen(text) : 0);
+    free(text);
+    json_decref(v);
+}
+
+/* The incident files (unix-ms-vN.json) from since on. */
+static void add_incidents(report *r, const char *state_dir, long long since)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/incidents", state_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return gather_failed(r, "incidents/", strerror(errno));
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long long ms = strtoll(e->d_name, NULL, 10);
+        if (e->d_name[0] == '.' || ms / 1000 < since)
+            continue;
+        char name[300], path[4500];
+        snprintf(name, sizeof name, "incidents/%s", e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        add_file(r, name, path);
+    }
+    closedir(d);
+}
+
+static bool since_time(const char *text, long long *out)
+{
+    char *end;
+    long long t = strtoll(text, &end, 10);
+    long secs;
+    if (*text && !*end && t > 100000000) {
+        *out = t;
+        return true;
+    }
+    if (!wp_duration_parse(text, &secs, NULL) || secs <= 0)
+        return false;
+    *out = (long long)time(NULL) - secs;
+    return true;
+}
+
+static void gather(report *r, wp_cli *cli, const char *state_dir, long long since)
+{
+    char at[32];
+    snprintf(at, sizeof at, "@%lld", since);
+    add_json(r, cli, "status.json", "status", NULL);
+    wp_err err = {0};
+    json_t *config = wp_cli_config_read(cli, &err); /* as cluster export: secrets masked */
+    char *text = config ? json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    if (text)
+        add_member(r, "export.json", text, strlen(text));
+    else
+        gather_failed(r, "export.json", err.what[0] ? err.what : "out of memory");
+    free(text);
+    json_decref(config);
+    add_json(r, cli, "history.json", "history", NULL);
+    char *journal[] = {"/usr/bin/journalctl",
+                       "--no-pager",
+                       "-o",
+                       "short-iso",
+                       "-u",
+                       "wolfpackd",
+                       "-u",
+                       "corosync",
+                       "--since",
+                       at,
+                       NULL};
+    add_command(r, "journal.txt", journal);
+    char *quorum[] = {"/usr/sbin/corosync-quorumtool", "-s", NULL};
+    add_command(r, "quorum.txt", quorum);
+    char *links[] = {"/usr/sbin/corosync-cfgtool", "-s", NULL};
+    add_command(r, "links.txt", links);
+    add_file(r, "wolfpackd.log", "/var/log/wolfpack/wolfpackd.log");
+    add_file(r, "corosync.log", "/var/log/corosync/corosync.log");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/agents.log", state_dir);
+    add_file(r, "agents.log", path);
+    add_incidents(r, state_dir, since);
+}
+
+int wp_cmd_report(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt opts[] = {{.name = "--since", .has_value = true},
+                         {.name = "--to", .has_value = true},
+                         {.name = "--state-dir", .has_value = true}};
+    wp_cli_args a;
+    int status;
+    if (!wp_cli_parse_sub_doc(cli, argc, argv, opts, 3, usage, doc, "nothing", 0, &a, &status))
+        return status;
+    long long since = (long long)time(NULL) - 3600;
+    if (opts[0].count && !since_time(opts[0].values[0], &since))
+        return wp_cli_usage_error(usage, "--since takes a duration (1h) or a unix time, got '%s'",
+                                  opts[0].values[0]);
+    const char *state_dir = opts[2].count ? opts[2].values[0] : "/var/lib/wolfpack";
+    char host[64] = "node", stamp[32], deflt[160];
+    gethostname(host, sizeof host);
+    host[sizeof host - 1] = '\0';
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", gmtime(&now));
+    snprintf(deflt, sizeof deflt, "wolfpack-report-%s-%s.tar.gz", host, stamp);
+    const char *to = opts[1].count ? opts[1].values[0] : deflt;
+    report r = {.a = archive_write_new(), .errors = json_array()};
+    snprintf(r.top, sizeof r.top, "report-%s", host);
+    int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    wp_err err = {0};
+    if (fd < 0 || !r.a || archive_write_add_filter_gzip(r.a) != ARCHIVE_OK ||
+        archive_write_set_format_pax_restricted(r.a) != ARCHIVE_OK ||
+        archive_write_open_fd(r.a, fd) != ARCHIVE_OK) {
+        wp_errf(&err, WP_E_IO, "cannot write the report %s", to);
+        wp_err_why(&err, "%s", fd < 0 ? strerror(errno) : archive_error_string(r.a));
+        wp_err_todo(&err, "give --to a new file in a writable directory");
+        if (fd >= 0)
+            unlink(to);
+    } else {
+        gather(&r, cli, state_dir, since);
+        size_t i;
+        json_t *line;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        json_array_foreach(r.errors, i, line) if (mem)
+            fprintf(mem, "%s\n", json_string_value(line));
+        if (mem)
+            fclose(mem);
+        add_member(&r, "errors.txt", text ? text : "", text ? len : 0);
+        free(text);
+        if (archive_write_close(r.a) != ARCHIVE_OK) {
+            wp_errf(&err, WP_E_IO, "cannot finish the report %s", to);
+            wp_err_why(&err, "%s", archive_error_string(r.a));
+            wp_err_todo(&err, "check the free space, then run it again");
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    if (r.a)
+        archive_write_free(r.a);
+    size_t missing = json_array_size(r.errors);
+    json_decref(r.errors);
+    if (err.code)
+        return wp_cli_fail(&err);
+    printf("Report of %s since %lld written to %s (%zu part%s not gathered: see errors.txt)\n",
+           host, since, to, missing, missing == 1 ? "" : "s");
+    return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * verify.h -- `wolfpack verify`'s checks of a whole configuration, as
+ * crm_verify does for Pacemaker (docs/CLI.md, "verify").
+ *
+ * The configuration is the JSON that `wolfpack cluster export` prints
+ * (format wolfpack-export-1): cluster, nodes, groups, resources,
+ * fence_devices, apps.  verify.c holds the pure checks (no I/O: the same
+ * answer on every node, unit-testable with a file); cmd_verify.c reads the
+ * configuration (from the daemon or --file), adds what only this node can
+ * tell (localcheck.c: is the OCF agent installed, does its meta-data know
+ * the parameters, does the command exist) and prints the findings.
+ */
+#ifndef WP_CLI_VERIFY_H
+#define WP_CLI_VERIFY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../lib/err.h"
+
+/* Exit statuses of `wolfpack verify` (after the common 0-7). */
+#define WP_VERIFY_EXIT_WARNINGS 8
+#define WP_VERIFY_EXIT_ERRORS 9
+
+/* Append one finding {"level": "error"|"warning", "object": "resource
+ * web-ip", "message": ..., "todo": ...} to findings. */
+void wp_verify_add(json_t *findings, bool error, const char *object, const char *todo,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Check config (an export object) and append every finding to findings
+ * (a JSON array the caller owns).  Never fails: what cannot be read is
+ * itself a finding. */
+void wp_verify_config(const json_t *config, json_t *findings);
+
+/* localcheck.c: what this node can tell about one resource ({name, type,
+ * props}); network: also ask the network whether an IP Address resource's
+ * address is free (arping -D: seconds, so only before it is created). */
+void wp_verify_local_resource(const json_t *resource, bool network, json_t *findings);
+/* The same for every resource of config, without the network question
+ * (the addresses of running resources answer, as they should). */
+void wp_verify_local(const json_t *config, json_t *findings);
+
+/* Before `resource create` ({name, type, props}): this node's checks
+ * with the network's; warnings to stderr; false with err (exit 4 for an
+ * address in use, 2 for what the agent refuses) on an error unless force,
+ * which prints it as a warning instead. */
+bool wp_verify_precheck(const json_t *resource, bool force, wp_err *err);
+
+/* Count the findings of one level. */
+size_t wp_verify_count(const json_t *findings, bool errors);
+
+#endif

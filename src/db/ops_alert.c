@@ -1,0 +1,142 @@
+/*
+ * ops_alert.c -- alert agents: programs the operator registers, run by
+ * wolfpackd on node, group, resource and fencing events (src/daemon/
+ * alerts.c; docs/OPERATIONS.md, "Alerts").  Stored in the meta table under
+ * "alert:" + the lower-case name, value {"name", "path", "timeout",
+ * "recipient"?}, so they replicate with every other change.
+ *
+ *   alert.create {name, path, timeout?: 1..600 s (30), recipient?}
+ *   alert.delete {name}
+ *   query: wp_db_alert_list, by name
+ */
+#include "db_internal.h"
+
+#include "../lib/model.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ALERT_PREFIX "alert:"
+#define ALERT_TIMEOUT_DEFAULT 30
+#define ALERT_TIMEOUT_MAX 600
+#define ALERT_TEXT_MAX 1024
+
+static char *alert_key(const char *name)
+{
+    size_t n = strlen(name);
+    char *k = malloc(sizeof ALERT_PREFIX + n);
+    if (!k)
+        return NULL;
+    memcpy(k, ALERT_PREFIX, sizeof ALERT_PREFIX - 1);
+    for (size_t i = 0; i <= n; i++)
+        k[sizeof ALERT_PREFIX - 1 + i] = (char)tolower((unsigned char)name[i]);
+    return k;
+}
+
+static bool invalid(wp_err *err, const char *what, const char *why, const char *todo)
+{
+    wp_errf(err, WP_E_INVALID, "%s", what);
+    wp_err_why(err, "%s", why);
+    wp_err_todo(err, "%s", todo);
+    return false;
+}
+
+/* The program: an absolute path of printable characters. */
+static bool path_ok(const char *path, wp_err *err)
+{
+    bool printable = path[0] == '/' && strlen(path) < ALERT_TEXT_MAX;
+    for (const char *p = path; printable && *p; p++)
+        printable = (unsigned char)*p >= 0x20 && *p != 0x7f;
+    return printable || invalid(err, "invalid path of an alert agent",
+                                "it must be an absolute path of printable characters, shorter "
+                                "than 1024 bytes",
+                                "give the program's full path, e.g. "
+                                "/usr/share/wolfpack/alerts/alert-syslog");
+}
+
+bool db_op_alert_create(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *path = json_string_value(json_object_get(args, "path"));
+    const char *recipient = json_string_value(json_object_get(args, "recipient"));
+    const json_t *t = json_object_get(args, "timeout");
+    json_int_t timeout = t ? json_integer_value(t) : ALERT_TIMEOUT_DEFAULT;
+    if (!wp_name_valid("alert", name, err) || !path_ok(path, err))
+        return false;
+    if (timeout < 1 || timeout > ALERT_TIMEOUT_MAX)
+        return invalid(err, "invalid timeout of an alert agent", "it must be 1..600 seconds",
+                       "give --timeout SECONDS within 1..600 (default 30)");
+    if (recipient && (strlen(recipient) >= ALERT_TEXT_MAX || strchr(recipient, '\n')))
+        return invalid(err, "invalid recipient of an alert agent",
+                       "it must be one line shorter than 1024 bytes",
+                       "give one address, e.g. --recipient ops@example.org");
+    char *key = alert_key(name);
+    int found = key ? db_exists(db, "SELECT 1 FROM meta WHERE key = ?1", key, NULL, err) : -1;
+    if (found == 1) {
+        wp_errf(err, WP_E_EXISTS, "alert %.63s already exists", name);
+        wp_err_why(err, "alert names are unique in the cluster, ignoring case");
+        wp_err_todo(err, "delete it first (wolfpack alert delete %.63s), or choose another name",
+                    name);
+    } else if (!key) {
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+    }
+    json_t *value =
+        found == 0 ? json_pack("{s:s, s:s, s:I}", "name", name, "path", path, "timeout", timeout)
+                   : NULL;
+    if (value && recipient)
+        json_object_set_new(value, "recipient", json_string(recipient));
+    char *text = value ? db_json_text(value) : NULL;
+    const char *vals[2] = {key, text};
+    bool ok = text && db_run(db, "INSERT INTO meta(key, value) VALUES (?1, ?2)", 2, vals,
+                             "store an alert", err);
+    free(text);
+    json_decref(value);
+    free(key);
+    return ok;
+}
+
+bool db_op_alert_delete(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *name = json_string_value(json_object_get(args, "name"));
+    char *key = alert_key(name);
+    int found = key ? db_exists(db, "SELECT 1 FROM meta WHERE key = ?1", key, NULL, err) : -1;
+    if (found == 0) {
+        wp_errf(err, WP_E_NOTFOUND, "no alert %.63s", name);
+        wp_err_why(err, "the cluster database has no alert of that name");
+        wp_err_todo(err, "list the alerts with `wolfpack alert list`");
+    } else if (!key) {
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+    }
+    const char *vals[1] = {key};
+    bool ok = found == 1 &&
+              db_run(db, "DELETE FROM meta WHERE key = ?1", 1, vals, "remove an alert", err);
+    free(key);
+    return ok;
+}
+
+json_t *wp_db_alert_list(wp_db *db, wp_err *err)
+{
+    sqlite3_stmt *st =
+        db_stmt(db, "SELECT value FROM meta WHERE substr(key, 1, 6) = 'alert:' ORDER BY key", err);
+    if (!st)
+        return NULL;
+    json_t *out = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        json_t *v = t ? json_loads(t, 0, NULL) : NULL;
+        if (json_is_object(v))
+            json_array_append_new(out, v);
+        else
+            json_decref(v);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(out);
+        db_sql_fail(db, err, "read the alerts");
+        return NULL;
+    }
+    return out;
+}
