@@ -2,7 +2,8 @@
 # tests/integration/test_vserver.sh -- the whole virtual server in the
 # cluster (issue 5): IP Address, Network Name (DNS), Physical Disk (on-disk
 # lease, keepers fed by wolfpackd) and a Generic Service that keeps records
-# on the disk, on a 3-node test cluster (token 1000 ms, lease 1200 ms).
+# on the disk, on a 3-node test cluster (the default timing: token 200 ms,
+# the lease prepare derives from it, docs/TIMING.md).
 #
 # The group "vs": ip 198.51.100.100/24; name "vs" (vs.wptc.test, RFC 2136
 # update to the cluster's named, TSIG) on ip; disk (testcluster disk,
@@ -284,8 +285,8 @@ done
     exit 1
 }
 
-echo "== a 3-node cluster (token 1000 ms), its DNS server, a shared disk"
-if ! "$TC" up 3 --token 1000 >"$TMP/up.log" 2>&1; then
+echo "== a 3-node cluster (the default timing), its DNS server, a shared disk"
+if ! "$TC" up 3 >"$TMP/up.log" 2>&1; then
     bad "testcluster up 3" "$(tail -20 "$TMP/up.log")"
     finish
 fi
@@ -294,7 +295,7 @@ if "$TC" disk disk1 >"$TMP/disk.log" 2>&1; then ok "testcluster disk"; else
     bad "testcluster disk" "$(cat "$TMP/disk.log")"
     finish
 fi
-check "wolfpack disk prepare (lease 1200 ms)" wp n1 disk prepare "$DEV"
+check "wolfpack disk prepare (lease derived from the token)" wp n1 disk prepare "$DEV"
 for n in n1 n2 n3; do
     "$TC" exec "$n" sleep 100000 &
     anchors+=($!)
