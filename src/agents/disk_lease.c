@@ -223,16 +223,6 @@ void wp_disk_observe(wp_disk_observer *obs, const wp_disk_lease *rec, bool valid
     obs->sampled_ms = now_ms;
 }
 
-uint32_t wp_disk_lease_for_detection(uint32_t detection_ms)
-{
-    if (detection_ms == 0)
-        return WP_DISK_DEFAULT_LEASE_MS;
-    uint32_t l = (uint32_t)((uint64_t)detection_ms * 4 / 5 / 50 * 50);
-    if (l < WP_DISK_DERIVED_MIN_LEASE_MS)
-        return WP_DISK_DERIVED_MIN_LEASE_MS;
-    return l > WP_DISK_DEFAULT_LEASE_MS ? WP_DISK_DEFAULT_LEASE_MS : l;
-}
-
 int64_t wp_disk_takeover_wait_ms(const wp_disk_observer *obs, int64_t lease_ms, int64_t now_ms)
 {
     if (!obs->seen)

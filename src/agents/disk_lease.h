@@ -35,7 +35,6 @@
 #define WP_DISK_VERSION 1
 #define WP_DISK_DEFAULT_LEASE_MS 1200 /* L: fits token 1000 (docs/DISK.md) */
 #define WP_DISK_MIN_LEASE_MS 200
-#define WP_DISK_DERIVED_MIN_LEASE_MS 600 /* the least L prepare derives (docs/TIMING.md) */
 #define WP_DISK_MAX_LEASE_MS 600000
 #define WP_DISK_OWNER_MAX 64 /* node name, NUL included */
 
@@ -109,12 +108,6 @@ void wp_disk_observe(wp_disk_observer *obs, const wp_disk_lease *rec, bool valid
 /* How long a taker must still wait before it may claim: 0 when the lease is
  * free, else until the record has been seen unchanged for MORE than L
  * (strictly: changed_ms + L + 1 - now). -1 when nothing was observed yet. */
-/* The L `disk prepare` chooses when none is given, from corosync's failure
- * detection D (token + consensus; 0 = unknown): the largest L whose
- * takeover wait 1.25 L fits in D (so a crash costs no wait), in steps of
- * 50 ms, at least WP_DISK_DERIVED_MIN_LEASE_MS (a smaller L fences a
- * starved node too soon) and at most the default. */
-uint32_t wp_disk_lease_for_detection(uint32_t detection_ms);
 int64_t wp_disk_takeover_wait_ms(const wp_disk_observer *obs, int64_t lease_ms, int64_t now_ms);
 
 /* What the keeper does next. */

@@ -4,9 +4,7 @@
  *
  * They work on the block device itself, on this node, without wolfpackd:
  *   prepare  makes the file system (ending before the 1 MiB lease area at
- *            the end of the device) and writes a fresh lease area; L is
- *            derived from the running corosync's failure detection when
- *            --lease-ms is not given (docs/TIMING.md)
+ *            the end of the device) and writes a fresh lease area
  *   show     reads the lease area: who holds it, generation, counter, and
  *            until when the lease holds as seen from here (--observe
  *            watches it for a little longer than L to tell a live holder
@@ -23,7 +21,6 @@
 #include "../agents/disk.h"
 #include "cli.h"
 #include "../lib/clock.h"
-#include "../repl/repl.h"
 
 static const char usage[] = "wolfpack disk prepare|show|release DEVICE ...";
 static const char usage_prepare[] = "wolfpack disk prepare DEVICE [--fstype ext4] [--mmp|--no-mmp] "
@@ -64,18 +61,6 @@ static const char *lease_state(const wp_disk_lease *l, bool valid)
     return "held";
 }
 
-/* L for a disk prepared on a cluster node: from its corosync's failure
- * detection (token + consensus); the default where corosync does not run. */
-static uint32_t lease_from_corosync(void)
-{
-    wp_err err = {0};
-    unsigned detection = 0;
-    if (!wp_repl_corosync_detection_ms(&detection, &err))
-        detection = 0;
-    wp_err_clear(&err);
-    return wp_disk_lease_for_detection(detection);
-}
-
 static int disk_prepare(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_opt opts[] = {{"--fstype", true, 0, {0}},
@@ -101,8 +86,6 @@ static int disk_prepare(wp_cli *cli, int argc, char **argv)
             return wp_cli_usage_error(usage_prepare, "--lease-ms wants milliseconds, not \"%s\"",
                                       opts[3].values[0]);
         o.lease_ms = (uint32_t)v;
-    } else {
-        o.lease_ms = lease_from_corosync();
     }
     wp_err err = {0};
     wp_disk_header h;

@@ -217,20 +217,6 @@ bool wp_repl_corosync_timing(unsigned *token_ms, unsigned *ping_interval_ms,
     return true;
 }
 
-bool wp_repl_corosync_detection_ms(unsigned *detection_ms, wp_err *err)
-{
-    cmap_handle_t h;
-
-    if (cmap_initialize(&h) != CS_OK) {
-        cmap_fail(err, "cmap");
-        return false;
-    }
-    *detection_ms =
-        cmap_u32(h, "runtime.config.totem.token") + cmap_u32(h, "runtime.config.totem.consensus");
-    cmap_finalize(h);
-    return true;
-}
-
 /* A votequorum flag of the running configuration (u8, u32 or "1"/"on"). */
 static bool cmap_flag(cmap_handle_t h, const char *key)
 {

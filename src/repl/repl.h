@@ -95,10 +95,6 @@ void wp_repl_notify_before_import(wp_repl *r);
 json_t *wp_repl_corosync_nodelist(wp_err *err);
 bool wp_repl_corosync_timing(unsigned *token_ms, unsigned *ping_interval_ms,
                              unsigned *ping_timeout_ms, wp_err *err);
-/* How long corosync takes to see a failed node: the running token plus
- * consensus (runtime.config.totem.*, so corosync's own defaults count).
- * False with err when corosync does not answer (not a cluster node). */
-bool wp_repl_corosync_detection_ms(unsigned *detection_ms, wp_err *err);
 /* The running votequorum options and quorum device, which a rewrite keeps:
  * {"wait_for_all", "last_man_standing", "auto_tie_breaker": bool,
  *  "qdevice_host"?, "qdevice_algorithm"?, "qdevice_tls"?: string (model net)}.

@@ -3,7 +3,7 @@
 # cluster (issue 5): IP Address, Network Name (DNS), Physical Disk (on-disk
 # lease, keepers fed by wolfpackd) and a Generic Service that keeps records
 # on the disk, on a 3-node test cluster (the default timing: token 200 ms,
-# the lease prepare derives from it, docs/TIMING.md).
+# lease 1200 ms, docs/TIMING.md).
 #
 # The group "vs": ip 198.51.100.100/24; name "vs" (vs.wptc.test, RFC 2136
 # update to the cluster's named, TSIG) on ip; disk (testcluster disk,
@@ -295,7 +295,7 @@ if "$TC" disk disk1 >"$TMP/disk.log" 2>&1; then ok "testcluster disk"; else
     bad "testcluster disk" "$(cat "$TMP/disk.log")"
     finish
 fi
-check "wolfpack disk prepare (lease derived from the token)" wp n1 disk prepare "$DEV"
+check "wolfpack disk prepare (lease 1200 ms)" wp n1 disk prepare "$DEV"
 for n in n1 n2 n3; do
     "$TC" exec "$n" sleep 100000 &
     anchors+=($!)

@@ -118,24 +118,6 @@ static void test_area_offset(void **state)
     assert_int_equal(wp_disk_area_offset((64ull << 20) + 5000), (63ull << 20) + 4096);
 }
 
-/* prepare's L from corosync's detection D: 1.25 L fits in D, within
- * [600, 1200] ms, in 50 ms steps; unknown D gives the default. */
-static void test_lease_for_detection(void **state)
-{
-    (void)state;
-    assert_int_equal(wp_disk_lease_for_detection(0), WP_DISK_DEFAULT_LEASE_MS);
-    assert_int_equal(wp_disk_lease_for_detection(440), 600);  /* token 200: the floor */
-    assert_int_equal(wp_disk_lease_for_detection(880), 700);  /* token 400 */
-    assert_int_equal(wp_disk_lease_for_detection(1100), 850); /* token 500 */
-    assert_int_equal(wp_disk_lease_for_detection(2200), 1200);
-    assert_int_equal(wp_disk_lease_for_detection(6600), 1200); /* corosync's default token */
-    for (uint32_t d = 750; d <= 1500; d += 7) {
-        uint32_t l = wp_disk_lease_for_detection(d);
-        assert_true(l * 5 / 4 <= d);
-        assert_int_equal(l % 50, 0);
-    }
-}
-
 static void test_takeover_wait(void **state)
 {
     (void)state;
@@ -249,7 +231,7 @@ int main(void)
         cmocka_unit_test(test_header),          cmocka_unit_test(test_area_offset),
         cmocka_unit_test(test_takeover_wait),   cmocka_unit_test(test_keeper_decide),
         cmocka_unit_test(test_fence_late),      cmocka_unit_test(test_pr_key),
-        cmocka_unit_test(test_no_overlap_grid), cmocka_unit_test(test_lease_for_detection),
+        cmocka_unit_test(test_no_overlap_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
