@@ -2,8 +2,7 @@
 # tests/integration/test_vserver.sh -- the whole virtual server in the
 # cluster (issue 5): IP Address, Network Name (DNS), Physical Disk (on-disk
 # lease, keepers fed by wolfpackd) and a Generic Service that keeps records
-# on the disk, on a 3-node test cluster (the default timing: token 200 ms,
-# lease 1200 ms, docs/TIMING.md).
+# on the disk, on a 3-node test cluster (token 1000 ms, lease 1200 ms).
 #
 # The group "vs": ip 198.51.100.100/24; name "vs" (vs.wptc.test, RFC 2136
 # update to the cluster's named, TSIG) on ip; disk (testcluster disk,
@@ -285,8 +284,8 @@ done
     exit 1
 }
 
-echo "== a 3-node cluster (the default timing), its DNS server, a shared disk"
-if ! "$TC" up 3 >"$TMP/up.log" 2>&1; then
+echo "== a 3-node cluster (token 1000 ms), its DNS server, a shared disk"
+if ! "$TC" up 3 --token 1000 >"$TMP/up.log" 2>&1; then
     bad "testcluster up 3" "$(tail -20 "$TMP/up.log")"
     finish
 fi
