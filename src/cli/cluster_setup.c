@@ -50,25 +50,27 @@ typedef struct setup_args {
 
 static void usage(FILE *out)
 {
-    fputs("usage: wolfpack cluster create NAME --node NAME=ADDRESS[,ADDRESS2] [--node ...]\n"
-          "                               [--config-dir DIR] [--token MS] [--ip A.B.C.D/P]\n"
-          "                               [--wait-for-all] [--last-man-standing]\n"
-          "                               [--auto-tie-breaker] [--qdevice HOST]\n"
-          "                               [--qdevice-algorithm ffsplit|lms]"
-          " [--qdevice-tls on|off]\n"
-          "                               [--force]\n"
-          "\n"
-          "Writes DIR/corosync.conf and a new DIR/authkey (DIR defaults to " CS_DEFAULT_DIR ").\n"
-          "Node ids are 1..N in the order given.  --token sets corosync's token timeout in\n"
-          "milliseconds.  --ip gives the cluster its own address (in the nodes' subnet):\n"
-          "it goes into DIR/" WP_CLUSTER_CONF_FILE ", and Cluster Group then holds \"Cluster IP\n"
-          "Address\" and \"Cluster Name\".  ADDRESS2: a second address (knet link 1).\n"
-          "--wait-for-all, --last-man-standing, --auto-tie-breaker: votequorum's options.\n"
-          "--qdevice HOST: corosync-qnetd on HOST is the tie-breaker (corosync-qdevice on\n"
-          "every node).  A two-node cluster without --qdevice is refused unless --force\n"
-          "(it then needs fence devices: docs/FENCING.md).  --force also replaces files\n"
-          "that already exist.\n",
-          out);
+    fprintf(out,
+            "usage: wolfpack cluster create NAME --node NAME=ADDRESS[,ADDRESS2] [--node ...]\n"
+            "                               [--config-dir DIR] [--token MS] [--ip A.B.C.D/P]\n"
+            "                               [--wait-for-all] [--last-man-standing]\n"
+            "                               [--auto-tie-breaker] [--qdevice HOST]\n"
+            "                               [--qdevice-algorithm ffsplit|lms]"
+            " [--qdevice-tls on|off]\n"
+            "                               [--force]\n"
+            "\n"
+            "Writes DIR/corosync.conf and a new DIR/authkey (DIR defaults to " CS_DEFAULT_DIR ").\n"
+            "Node ids are 1..N in the order given.  --token sets corosync's token timeout in\n"
+            "milliseconds (default %d: a failed node is seen in about 0.5 s; docs/TIMING.md\n"
+            "says when to choose more).  --ip gives the cluster its own address (in the\n"
+            "nodes' subnet): it goes into DIR/" WP_CLUSTER_CONF_FILE ", and Cluster Group then\n"
+            "holds \"Cluster IP Address\" and \"Cluster Name\".  ADDRESS2: a second address\n"
+            "(knet link 1).  --wait-for-all, --last-man-standing, --auto-tie-breaker:\n"
+            "votequorum's options.  --qdevice HOST: corosync-qnetd on HOST is the\n"
+            "tie-breaker (corosync-qdevice on every node).  A two-node cluster without\n"
+            "--qdevice is refused unless --force (it then needs fence devices:\n"
+            "docs/FENCING.md).  --force also replaces files that already exist.\n",
+            WP_CS_DEFAULT_TOKEN);
 }
 
 static void args_free(setup_args *a)
@@ -348,8 +350,7 @@ static void print_done(const setup_args *a, const char *conf_path, const char *k
 {
     printf("Wrote %s: cluster %s, %zu node%s", conf_path, a->cluster, a->n_nodes,
            a->n_nodes == 1 ? "" : "s");
-    if (a->token_ms)
-        printf(", token %u ms", a->token_ms);
+    printf(", token %u ms", a->token_ms);
     printf("\n");
     for (size_t i = 0; i < a->n_nodes; i++)
         printf("  node %-16s id %-3u address %s\n", a->nodes[i].name, a->nodes[i].nodeid,
@@ -387,6 +388,8 @@ static int run(setup_args *a, wp_err *err)
 {
     char *conf_path = NULL, *key_path = NULL, *wpconf_path = NULL, *conf = NULL, *wpconf = NULL;
     unsigned char key[CS_AUTHKEY_BYTES];
+    if (a->token_ms == 0)
+        a->token_ms = WP_CS_DEFAULT_TOKEN;
     wp_cs_timing timing = wp_cs_timing_for_token(a->token_ms);
     bool ok = (conf = wp_corosync_conf_render_q(a->cluster, a->nodes, a->n_nodes, &timing,
                                                 &a->quorum, err)) &&

@@ -31,9 +31,10 @@
 #define WP_CS_MAX_NODES 64
 #define WP_CS_TOKEN_MIN 100     /* ms */
 #define WP_CS_TOKEN_MAX 300000  /* ms */
+#define WP_CS_DEFAULT_TOKEN 200 /* ms: `cluster create` without --token (docs/TIMING.md) */
 #define WP_CS_SMALL_TOKEN 1000  /* below this, knet ping timers are set */
-#define WP_CS_PING_INTERVAL 250 /* ms, used below WP_CS_SMALL_TOKEN */
-#define WP_CS_PING_TIMEOUT 500  /* ms, used below WP_CS_SMALL_TOKEN */
+#define WP_CS_PING_INTERVAL 100 /* ms, below WP_CS_SMALL_TOKEN (docs/TIMING.md) */
+#define WP_CS_PING_TIMEOUT 1000 /* ms: 10 pings lost in a row, not 2 */
 #define WP_CS_LOGFILE "/var/log/corosync/corosync.log"
 
 typedef struct wp_cs_node {

@@ -58,8 +58,17 @@ check "--force: exit 0" [ "$rc" -eq 0 ]
 check "--force: new cluster name" conf_has "    cluster_name: two"
 check "--force: a new authkey" [ "$(sha256sum <"$D/authkey")" != "$key_before" ]
 check "2 nodes: two_node" conf_has "    two_node: 1"
-check "token 300: knet_ping_interval 250" conf_has "        knet_ping_interval: 250"
-check "token 300: knet_ping_timeout 500" conf_has "        knet_ping_timeout: 500"
+check "token 300: knet_ping_interval 100" conf_has "        knet_ping_interval: 100"
+check "token 300: knet_ping_timeout 1000" conf_has "        knet_ping_timeout: 1000"
+# -- the default timing (docs/TIMING.md) ---------------------------------------
+rc=$(cc dflt --node a=198.51.100.1 --node b=198.51.100.2 --node c=198.51.100.3 --config-dir "$D" --force)
+check "no --token: exit 0" [ "$rc" -eq 0 ]
+expect_out "no --token: says the token it chose" "token 200 ms"
+check "no --token: token 200" conf_has "    token: 200"
+check "no --token: token_coefficient 0" conf_has "    token_coefficient: 0"
+check "no --token: knet ping timers set" conf_has "        knet_ping_interval: 100"
+rc=$(cc two --node a=198.51.100.1 --node b=198.51.100.2 --config-dir "$D" --token=300 --force)
+
 check "no temporary file left after --force" [ "$(find "$D" -mindepth 1 -maxdepth 1 | wc -l)" = 2 ]
 
 # -- bad input: exit 2, nothing written -------------------------------------------

@@ -163,8 +163,8 @@ for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER" "$WPSCHED"; do
     }
 done
 
-echo "== a 3-node cluster (token 1000 ms)"
-if ! "$TC" up 3 --token 1000 >"$TMP/up.log" 2>&1; then
+echo "== a 3-node cluster (the default timing, docs/TIMING.md)"
+if ! "$TC" up 3 >"$TMP/up.log" 2>&1; then
     bad "testcluster up 3" "$(tail -20 "$TMP/up.log")"
     finish
 fi

@@ -102,8 +102,8 @@ static void test_small_token_sets_knet_ping(void **state)
     assert_non_null(strstr(text, "token: 300\n"));
     assert_non_null(strstr(text, "token_coefficient: 0\n"));
     assert_non_null(strstr(text, "linknumber: 0\n"));
-    assert_non_null(strstr(text, "knet_ping_interval: 250\n"));
-    assert_non_null(strstr(text, "knet_ping_timeout: 500\n"));
+    assert_non_null(strstr(text, "knet_ping_interval: 100\n"));
+    assert_non_null(strstr(text, "knet_ping_timeout: 1000\n"));
     assert_int_equal(count(text, "{"), count(text, "}"));
     free(text);
 }

@@ -6,7 +6,8 @@
  * Generic Service when clustered).  Nothing is read from the host's
  * /etc/postfix or /etc/dovecot.
  *
- *   mailserver postfix OPTIONS     render HOME/postfix, postfix check, exec its master
+ *   mailserver postfix OPTIONS     render HOME/postfix, postfix check (only when the
+ *                                  queue lacks a directory), exec its master
  *   mailserver dovecot OPTIONS     render HOME/dovecot, exec dovecot -F -c ...
  *   mailserver check-smtp OPTIONS  the greeting must be "220 HOSTNAME ..."
  *   mailserver check-imap OPTIONS  the greeting names HOSTNAME; LOGIN as the first user
@@ -52,6 +53,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MS_LAYOUT
@@ -387,6 +389,72 @@ static char *postfix_recipients(const ms_opts *o)
     return text;
 }
 
+/* Postfix rereads a configuration file every 300 ms until its mtime is
+ * more than a second older than the read began (dict_load_file: "pausing
+ * to let it finish writing"): a main.cf written just now cost 1.5 s of
+ * every start.  The files are complete (written whole, fsync'd, renamed
+ * into place), so they are dated 10 s back. */
+static bool settled(const char *path)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    now.tv_sec -= 10;
+    struct timespec times[2] = {now, now};
+    if (utimensat(AT_FDCWD, path, times, 0) == 0)
+        return true;
+    return fail("cannot set the time of %s: %s", path, strerror(errno)), false;
+}
+
+/* Is DIR a directory owned by uid (and gid, unless -1)? */
+static bool owned_dir(const char *queue, const char *name, uid_t uid, gid_t gid)
+{
+    struct stat st;
+    char *path = fmt("%s/%s", queue, name);
+    bool ok = stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
+              (gid == (gid_t)-1 || st.st_gid == gid);
+    free(path);
+    return ok;
+}
+
+/* Every queue directory `postfix check` would make is there, owned by
+ * this node's postfix (maildrop and public: group postdrop).  Then the
+ * check -- dozens of postconf runs, 0.2 s alone and seconds on a loaded
+ * node -- has nothing to do and is skipped; a new queue, or one restored or
+ * written by a node whose postfix has other ids, still gets it. */
+static bool queue_ready(const char *queue)
+{
+    static const char *const private_dirs[] = {"active",   "bounce", "corrupt", "defer",
+                                               "deferred", "flush",  "hold",    "incoming",
+                                               "private",  "saved",  "trace"};
+    struct passwd *pw = getpwnam("postfix");
+    struct group *gr = getgrnam("postdrop");
+    if (!pw || !gr)
+        return false;
+    uid_t uid = pw->pw_uid;
+    gid_t gid = gr->gr_gid;
+    for (size_t i = 0; i < sizeof private_dirs / sizeof *private_dirs; i++)
+        if (!owned_dir(queue, private_dirs[i], uid, (gid_t)-1))
+            return false;
+    return owned_dir(queue, "maildrop", uid, gid) && owned_dir(queue, "public", uid, gid) &&
+           owned_dir(queue, "pid", 0, (gid_t)-1);
+}
+
+/* `postfix -c DIR check`: makes the queue's directories, fixes owners. */
+static bool postfix_check(const char *dir)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/usr/sbin/postfix", "postfix", "-c", dir, "check", (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return fail("postfix -c %s check failed (see the lines above)", dir), false;
+    return true;
+}
+
 static int run_postfix(ms_opts *o)
 {
     if (!need("--home", o->home) || !need("--queue", o->queue) || !need("--address", o->address) ||
@@ -401,7 +469,8 @@ static int run_postfix(ms_opts *o)
               mkdir_p(data, 0700) && chown_to(data, "postfix") && mkdir_p(o->queue, 0755) &&
               write_file(fmt("%s/main.cf", dir), main_cf, 0644) &&
               write_file(fmt("%s/master.cf", dir), master_cf, 0644) &&
-              write_file(fmt("%s/vmailbox", dir), rcpt, 0644);
+              write_file(fmt("%s/vmailbox", dir), rcpt, 0644) && settled(fmt("%s/main.cf", dir)) &&
+              settled(fmt("%s/master.cf", dir)) && settled(fmt("%s/vmailbox", dir));
     if (!ok)
         return 1;
     /* Postfix reads these from the environment: MAIL_DEBUG would run
@@ -413,16 +482,8 @@ static int run_postfix(ms_opts *o)
      * master runs as this very process (not `postfix start-fg`, which
      * keeps master a child unless it is PID 1), so the supervisor's
      * SIGTERM or SIGKILL reaches it. */
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/usr/sbin/postfix", "postfix", "-c", dir, "check", (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
-        return fail("postfix -c %s check failed (see the lines above)", dir);
+    if (!queue_ready(o->queue) && !postfix_check(dir))
+        return 1;
     setenv("MAIL_CONFIG", dir, 1);
     execl("/usr/lib/postfix/sbin/master", "master", "-s", "-c", dir, (char *)NULL);
     return fail("cannot run /usr/lib/postfix/sbin/master: %s", strerror(errno));
