@@ -19,8 +19,8 @@
  * The wolfpack-task program is the one beside wolfpackd's own executable,
  * or $WOLFPACK_TASK when set; when only $WOLFPACK_CLI is set (as before
  * wolfpack-task existed) that wolfpack runs it as `app task-run ID`.
- * Under --user the root executor starts it (request apptask.run,
- * src/daemon/privexec.c), as root, with `wolfpack app task-run ID`.
+ * Under --user the root executor starts the same program (request
+ * apptask.run, src/daemon/privexec.c), as root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +37,10 @@
 #include "daemon.h"
 
 /* The program to run a task with, into out: wolfpack-task ($WOLFPACK_TASK,
- * else beside this executable); *cli: it is a $WOLFPACK_CLI given alone. */
-static bool task_path(char *out, size_t size, bool *cli)
+ * else beside this executable); *cli: it is a $WOLFPACK_CLI given alone
+ * (run as `CLI --socket S app task-run ID`).  The root executor uses it too
+ * (privexec.c), so both ways start the same program. */
+bool wp_apptask_program(char *out, size_t size, bool *cli)
 {
     const char *task = getenv("WOLFPACK_TASK"), *env = getenv("WOLFPACK_CLI");
     *cli = !(task && task[0] == '/') && env && env[0] == '/';
@@ -78,7 +80,7 @@ static void spawn(wp_daemon *d, const char *id)
             wp_log_err(LOG_ERR, "apptask: cannot start a node task", &err);
         return;
     }
-    if (!task_path(prog, sizeof prog, &cli)) {
+    if (!wp_apptask_program(prog, sizeof prog, &cli)) {
         qb_log(LOG_ERR,
                "apptask: cannot run node task %s: no wolfpack-task program beside wolfpackd "
                "(install it there, or set WOLFPACK_TASK)",

@@ -404,6 +404,8 @@ void wp_wdog_stop(wp_daemon *d);                          /* clean stop: disarm 
 /* apptask.c: node tasks of the application setup (app.task) */
 void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: run it */
 void wp_apptask_resume(wp_daemon *d); /* ready again: run this node's pending tasks */
+/* the node-task program (wolfpack-task, or a $WOLFPACK_CLI given alone: *cli) */
+bool wp_apptask_program(char *out, size_t size, bool *cli);
 
 /* watch.c (the `watch` op itself is answered in handlers.c) */
 void wp_watch_applied(wp_daemon *d, const json_t *cmd, int64_t version);

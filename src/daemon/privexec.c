@@ -19,7 +19,7 @@
  *   agent.cancel  {req, id}: kill the op's process group, answer nothing
  *   corosync.write  render corosync.conf from typed nodes and timers,
  *                 write it, corosync-cfgtool -R
- *   apptask.run   `wolfpack app task-run TASK` (its own wolfpack and socket)
+ *   apptask.run   `wolfpack-task --socket S TASK` (its own program and socket)
  *   disk.heartbeat, disk.fence, disk.watch, disk.unwatch: the Physical
  *                 Disk keepers' feed and the lease watchers
  *   fence.run     fencer.c's runner on a plan whose agents it looks up
@@ -624,31 +624,14 @@ static void handle_corosync_write(exec_state *x, uint64_t id, const json_t *msg)
     x->jobs = j;
 }
 
-/* The wolfpack CLI beside this executable, or $WOLFPACK_CLI (the
- * executor's own environment, never a request). */
-static bool cli_path(char *out, size_t size)
-{
-    const char *env = getenv("WOLFPACK_CLI");
-    char self[4096];
-    if (env && env[0] == '/') {
-        snprintf(out, size, "%s", env);
-        return true;
-    }
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return false;
-    self[n] = '\0';
-    snprintf(out, size, "%s/wolfpack", dirname(self));
-    return access(out, X_OK) == 0;
-}
-
-/* apptask.run: `wolfpack --socket SOCKET app task-run TASK` as root in
+/* apptask.run: `wolfpack-task --socket SOCKET TASK` (wp_apptask_program) as root in
  * its own session, with the executor's own environment (docs/APP.md, node tasks); it answers
  * through wolfpackd's socket itself, so the executor answers "started" and reaps it later. */
 static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
 {
     const char *task = json_string_value(json_object_get(msg, "task"));
-    char cli[4096];
+    char prog[4096];
+    bool cli = false;
     wp_err err = {0};
     bool ok = task[0] && task[0] != '-';
     for (const char *p = task; ok && *p; p++)
@@ -662,17 +645,19 @@ static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
         answer(x, id, WP_AGENT_FAILED, &err);
         return;
     }
-    if (!cli_path(cli, sizeof cli)) {
+    if (!wp_apptask_program(prog, sizeof prog, &cli)) {
         wp_errf(&err, WP_E_NOTFOUND, "cannot run node task %s", task);
-        wp_err_why(&err, "no wolfpack program beside wolfpackd");
-        wp_err_todo(&err, "install wolfpack beside wolfpackd, or set WOLFPACK_CLI");
+        wp_err_why(&err, "no wolfpack-task program beside wolfpackd");
+        wp_err_todo(&err, "install wolfpack-task beside wolfpackd, or set WOLFPACK_TASK");
         answer(x, id, WP_AGENT_FAILED, &err);
         return;
     }
     pid_t pid = fork();
     if (pid == 0) {
-        char *argv[] = {cli,          "--socket", (char *)x->socket_path, "app", "task-run",
-                        (char *)task, NULL};
+        char *with_cli[] = {prog,         "--socket", (char *)x->socket_path, "app", "task-run",
+                            (char *)task, NULL};
+        char *with_task[] = {prog, "--socket", (char *)x->socket_path, (char *)task, NULL};
+        char **argv = cli ? with_cli : with_task;
         setsid();
         umask(022); /* program files as an administrator's shell makes them */
         /* the environment wolfpackd was started with (fixed at the fork,
