@@ -54,6 +54,7 @@ static const op_handler handlers[] = {
     {"resource.cleanup", db_op_resource_cleanup},
     {"group.cleanup", db_op_group_cleanup},
     {"cluster.maintenance", db_op_cluster_maintenance},
+    {"cluster.quorum", db_op_cluster_quorum},
     {"resource.report", db_op_resource_report},
     {"sched.commit", db_op_sched_commit},
     {"app.register", db_op_app_register},

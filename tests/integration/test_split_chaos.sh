@@ -97,13 +97,30 @@ online_owner() {
     return 1
 }
 vip_on() { [ -n "$(ip -n "${WPTC_PREFIX}$1" -o -4 addr show to "$VIP" 2>/dev/null)" ]; }
+# CHAOS_DEBUG=DIR: the nodes' logs are kept there when a check fails
+keep_logs() {
+    [ -n "${CHAOS_DEBUG:-}" ] || return 0
+    local n d=$CHAOS_DEBUG/$1
+    mkdir -p "$d"
+    for n in "${NODES[@]}"; do
+        cp "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" "$d/wolfpackd.$n" 2>/dev/null
+        cp "$WPTC_DIR/nodes/$n/var/lib/wolfpack/agents.log" "$d/agents.$n" 2>/dev/null
+        cp "$WPTC_DIR/nodes/$n/watchdog.log" "$d/watchdog.$n" 2>/dev/null
+    done
+    cp "$TMP/doubles" "$d/" 2>/dev/null
+    return 0
+}
 
-# A node that was powered off is started again as a machine reboots: with
-# nothing mounted (the emulation keeps its mount namespace and so the dead
-# node's mount; a real machine does not).
+# A node that was powered off (or whose corosync is gone) is started again
+# (testcluster's power-off shut its file systems down and unmounted them).
 reboot_node() {
-    nsenter --mount="$WPTC_DIR/ns/$1.mnt" umount -l /srv/vs 2>/dev/null
+    powered_off "$1" || "$TC" power off "$1" >/dev/null
     "$TC" power on "$1" >/dev/null
+}
+corosync_runs() {
+    local cpid
+    [ -f "$WPTC_DIR/nodes/$1/corosync.pid" ] || return 1
+    read -r cpid _ <"$WPTC_DIR/nodes/$1/corosync.pid" && [ -n "$cpid" ] && [ -e "/proc/$cpid" ]
 }
 # put the cluster back together after an event
 restore() {
@@ -111,10 +128,7 @@ restore() {
     thaw_all
     "$TC" heal >/dev/null
     for n in "${NODES[@]}"; do
-        if powered_off "$n" || ! "$TC" exec "$n" true 2>/dev/null ||
-            ! [ -e "/proc/$(cut -d' ' -f1 "$WPTC_DIR/nodes/$n/corosync.pid")" ]; then
-            reboot_node "$n"
-        fi
+        powered_off "$n" || ! corosync_runs "$n" && reboot_node "$n"
     done
     "$TC" wait-quorum --timeout 60 >/dev/null && wait_until 60 all_ready
 }
@@ -124,44 +138,56 @@ restore() {
 # /proc/PID/mountinfo the observer reads (no exec per sample).  A power-off
 # kills it (a machine without power mounts nothing); it is started again
 # once the node's corosync runs again.
-anchor_alive() { [ -n "${ANCHOR[$1]:-}" ] && [ -e "/proc/${ANCHOR[$1]}/mountinfo" ]; }
-respawn_anchor() {
-    local cpid
-    read -r cpid _ <"$WPTC_DIR/nodes/$1/corosync.pid" 2>/dev/null || return 0
-    [ -e "/proc/$cpid" ] && ! powered_off "$1" || return 0
-    nsenter --mount="$WPTC_DIR/ns/$1.mnt" sleep 100000 </dev/null >/dev/null 2>&1 &
-    ANCHOR[$1]=$!
+anchor_alive() { # alive and not a zombie (its /proc files would fail)
+    local st=""
+    [ -n "${ANCHOR[$1]:-}" ] && IFS= read -r st <"/proc/${ANCHOR[$1]}/stat" 2>/dev/null &&
+        [[ ${st##*) } != Z* ]]
 }
-mounted_in() { # the disk mounted (not the fence's placeholder) in node $1
-    local l
-    anchor_alive "$1" || return 1
+respawn_anchor() {
+    corosync_runs "$1" && ! powered_off "$1" || return 0
+    # in the node's network and mount namespaces; not a job of the
+    # observer's shell (no "Killed" when a power-off ends it)
+    ANCHOR[$1]=$(nsenter --net="/run/netns/${WPTC_PREFIX}$1" --mount="$WPTC_DIR/ns/$1.mnt" \
+        sleep 100000 </dev/null >/dev/null 2>&1 &
+        echo $!)
+}
+# What node $1 holds, read from its anchor's /proc files with builtins only
+# (no process started per sample): "a" the address is one of its local
+# addresses (net/fib_trie), "m" the disk is mounted there (mountinfo; the
+# fence's read-only placeholder does not count).
+holds() {
+    local t="" l p=/proc/${ANCHOR[$1]:-0}
+    HELD=""
+    anchor_alive "$1" || return 0
+    IFS= read -r -d '' t <"$p/net/fib_trie" 2>/dev/null
+    [[ $t == *"-- $VIP"$'\n'*"/32 host LOCAL"* ]] && [[ $t =~ --\ ${VIP//./\\.}$'\n'[^-]*/32\ host\ LOCAL ]] && HELD=a
     while IFS= read -r l; do
-        [[ $l == *" /srv/vs "* ]] && [[ $l != *wolfpack-fenced* ]] && return 0
-    done <"/proc/${ANCHOR[$1]}/mountinfo"
-    return 1
+        [[ $l == *" /srv/vs "* ]] && [[ $l != *wolfpack-fenced* ]] && HELD="${HELD}m" && break
+    done <"$p/mountinfo" 2>/dev/null
+    return 0
 }
 observe() {
     declare -A ANCHOR=()
-    local n a m s=0
+    local n a m na nm s=0 HELD
     while [ ! -e "$TMP/observer.stop" ]; do
-        a="" m=""
+        a="" m="" na=0 nm=0
         for n in "${NODES[@]}"; do
             anchor_alive "$n" || respawn_anchor "$n"
-            vip_on "$n" && a="$a $n"
-            mounted_in "$n" 2>/dev/null && m="$m $n"
+            holds "$n"
+            [[ $HELD == *a* ]] && a="$a $n" && na=$((na + 1))
+            [[ $HELD == *m* ]] && m="$m $n" && nm=$((nm + 1))
         done
         s=$((s + 1))
-        if [ "$(wc -w <<<"$a")" -ge 2 ] || [ "$(wc -w <<<"$m")" -ge 2 ]; then
-            echo "$(date +%T.%N) address on:$a disk on:$m" >>"$TMP/doubles"
-        fi
+        [ $na -ge 2 ] || [ $nm -ge 2 ] && echo "$EPOCHREALTIME address on:$a disk on:$m" >>"$TMP/doubles"
         [ $((s % 100)) = 0 ] && echo "$s $EPOCHREALTIME" >>"$TMP/samples"
-        sleep 0.01
+        read -r -t 0.01 <>"$TMP/tick" # a 10 ms pause without a process
     done
     echo "$s $EPOCHREALTIME" >>"$TMP/samples"
     for n in "${!ANCHOR[@]}"; do kill "${ANCHOR[$n]}" 2>/dev/null; done
 }
 start_observer() {
-    rm -f "$TMP/observer.stop" "$TMP/samples"
+    rm -f "$TMP/observer.stop" "$TMP/samples" "$TMP/tick"
+    mkfifo "$TMP/tick"
     observe &
     OBSERVER=$!
 }
@@ -180,7 +206,7 @@ observer_verdict() { # PHASE
     [ "$n1" -gt "$n0" ] && echo "     $1: one sample every $(echo "($t1 - $t0) * 1000 / ($n1 - $n0)" | bc) ms"
     check "$1: the observer never saw the address or the disk on two nodes" \
         bash -c "! [ -s '$TMP/doubles' ]"
-    [ -s "$TMP/doubles" ] && head -5 "$TMP/doubles"
+    [ -s "$TMP/doubles" ] && head -5 "$TMP/doubles" && keep_logs "observer-$1"
     rm -f "$TMP/doubles"
 }
 
@@ -328,12 +354,14 @@ for ((e = 1; e <= EVENTS; e++)); do
         fail "event $e ($what): the cluster did not come back together"
         break
     fi
-    if ! owner=$(wait_until 60 online_owner); then
+    if ! wait_until 60 online_owner >/dev/null || ! owner=$(online_owner); then
         fail "event $e ($what): vs not Online afterwards"
+        keep_logs "event-$e"
         break
     fi
     if ! out=$(only_on "$owner"); then
         fail "event $e ($what): address and disk only on $owner: $out"
+        keep_logs "event-$e"
         break
     fi
     echo "     event $e: $what -> vs on $owner"
