@@ -110,6 +110,10 @@ missed=$(count_in_logs "missed its lease deadline")
 report="load $SECS s on $cores cores: $samples samples; node fences $node_fences, watchdogs fired/powered off $fired, disk fences $dfences (keeper deadline missed: $missed), quarantined $late, owner/state changes $changes, membership < 3 seen $lowviews"
 echo "     $report"
 [ -n "${LOAD_REPORT:-}" ] && echo "$report" >>"$LOAD_REPORT"
+for n in n1 n2 n3; do # what the keepers said when they fenced
+    "$TC" exec "$n" sh -c 'for f in /run/wolfpack/agents/*.fenced; do [ -e "$f" ] && echo "$f: $(cat "$f")"; done' |
+        sed "s/^/     $n: /"
+done
 check "the cluster was sampled under load" [ "$samples" -gt 5 ]
 check "0 node fences" [ "$node_fences" = 0 ]
 check "0 watchdogs fired, 0 nodes powered off" [ "$fired" = 0 ]
