@@ -106,6 +106,8 @@ keep_logs() {
         cp "$WPTC_DIR/nodes/$n/var/log/wolfpack/wolfpackd.log" "$d/wolfpackd.$n" 2>/dev/null
         cp "$WPTC_DIR/nodes/$n/var/lib/wolfpack/agents.log" "$d/agents.$n" 2>/dev/null
         cp "$WPTC_DIR/nodes/$n/watchdog.log" "$d/watchdog.$n" 2>/dev/null
+        cp "$WPTC_DIR/nodes/$n/var/log/corosync/corosync.log" "$d/corosync.$n" 2>/dev/null
+        cp "$WPTC_DIR/nodes/$n/var/log/corosync/qdevice.log" "$d/qdevice.$n" 2>/dev/null
     done
     cp "$TMP/doubles" "$d/" 2>/dev/null
     return 0
@@ -140,7 +142,7 @@ restore() {
 # once the node's corosync runs again.
 anchor_alive() { # alive and not a zombie (its /proc files would fail)
     local st=""
-    [ -n "${ANCHOR[$1]:-}" ] && IFS= read -r st <"/proc/${ANCHOR[$1]}/stat" 2>/dev/null &&
+    [ -n "${ANCHOR[$1]:-}" ] && IFS= read -r st 2>/dev/null <"/proc/${ANCHOR[$1]}/stat" &&
         [[ ${st##*) } != Z* ]]
 }
 respawn_anchor() {
@@ -159,7 +161,7 @@ holds() {
     local t="" l p=/proc/${ANCHOR[$1]:-0}
     HELD=""
     anchor_alive "$1" || return 0
-    IFS= read -r -d '' t <"$p/net/fib_trie" 2>/dev/null
+    IFS= read -r -d '' t 2>/dev/null <"$p/net/fib_trie"
     [[ $t == *"-- $VIP"$'\n'*"/32 host LOCAL"* ]] && [[ $t =~ --\ ${VIP//./\\.}$'\n'[^-]*/32\ host\ LOCAL ]] && HELD=a
     while IFS= read -r l; do
         [[ $l == *" /srv/vs "* ]] && [[ $l != *wolfpack-fenced* ]] && HELD="${HELD}m" && break
@@ -352,6 +354,7 @@ for ((e = 1; e <= EVENTS; e++)); do
     sleep 8 # the survivors fence and recover while the fault's effects last
     if ! restore; then
         fail "event $e ($what): the cluster did not come back together"
+        keep_logs "event-$e"
         break
     fi
     if ! wait_until 60 online_owner >/dev/null || ! owner=$(online_owner); then
