@@ -124,15 +124,21 @@ corosync_runs() {
     [ -f "$WPTC_DIR/nodes/$1/corosync.pid" ] || return 1
     read -r cpid _ <"$WPTC_DIR/nodes/$1/corosync.pid" && [ -n "$cpid" ] && [ -e "/proc/$cpid" ]
 }
-# put the cluster back together after an event
+# put the cluster back together after an event.  A node powered on while
+# the others still take it for lost with the group is fenced again (the
+# coordinator wants its proof: startup fencing): then it is powered on
+# once more (at most 3 times).
 restore() {
-    local n
-    thaw_all
-    "$TC" heal >/dev/null
-    for n in "${NODES[@]}"; do
-        powered_off "$n" || ! corosync_runs "$n" && reboot_node "$n"
+    local n i
+    for i in 1 2 3; do
+        thaw_all
+        "$TC" heal >/dev/null
+        for n in "${NODES[@]}"; do
+            if powered_off "$n" || ! corosync_runs "$n"; then reboot_node "$n"; fi
+        done
+        "$TC" wait-quorum --timeout 60 >/dev/null && wait_until 60 all_ready && return 0
     done
-    "$TC" wait-quorum --timeout 60 >/dev/null && wait_until 60 all_ready
+    return 1
 }
 
 # ------------------------------------------------------------ the observer --
