@@ -171,7 +171,7 @@ holds() {
     [[ $t == *"-- $VIP"$'\n'*"/32 host LOCAL"* ]] && [[ $t =~ --\ ${VIP//./\\.}$'\n'[^-]*/32\ host\ LOCAL ]] && HELD=a
     while IFS= read -r l; do
         [[ $l == *" /srv/vs "* ]] && [[ $l != *wolfpack-fenced* ]] && HELD="${HELD}m" && break
-    done <"$p/mountinfo" 2>/dev/null
+    done 2>/dev/null <"$p/mountinfo"
     return 0
 }
 observe() {
