@@ -3,8 +3,10 @@
  * on|off` (the cluster.maintenance command), `wolfpack cluster fencing
  * on|off` (cluster.fencing: off is the opt-out of recovery that waits for
  * proof, docs/FENCING.md), `wolfpack cluster export`
- * (the configuration as JSON, from the list queries) and `wolfpack cluster
- * create`.
+ * (the configuration as JSON, from the list queries), `wolfpack cluster
+ * quorum` (the votequorum options and the quorum device of a running
+ * cluster: the cluster.quorum command; wolfpackd checks the change and
+ * rewrites corosync.conf, docs/FENCING.md) and `wolfpack cluster create`.
  *
  * `show` asks the daemon; `create` writes corosync.conf and the authkey on
  * this machine before any daemon runs, so it is delegated to
@@ -28,11 +30,24 @@ static const char usage_maint[] = "wolfpack cluster maintenance on/off";
 static const char usage_fencing[] = "wolfpack cluster fencing on/off";
 static const char usage_export[] = "wolfpack cluster export";
 static const char usage_import[] = "wolfpack cluster import FILE --dry-run | --apply";
+static const char usage_quorum[] =
+    "wolfpack cluster quorum [--wait-for-all on|off] [--last-man-standing on|off] "
+    "[--auto-tie-breaker on|off] [--qdevice HOST | --no-qdevice] [--qdevice-algorithm ffsplit|lms] "
+    "[--qdevice-tls on|off] [--at-restart] [--force]";
+static const char doc_quorum[] =
+    "Changes the quorum options of the running cluster: they are stored in the cluster\n"
+    "database and every node rewrites corosync.conf and reloads corosync.  A quorum\n"
+    "device is added or removed at once (start or stop corosync-qdevice on every node);\n"
+    "wait_for_all, last_man_standing and auto_tie_breaker take effect only when corosync\n"
+    "restarts on every node, so changing them needs --at-restart.  two_node follows the\n"
+    "node count: set when the cluster has two nodes and no quorum device.  Removing the\n"
+    "device of a two-node cluster without a fence device needs --force.\n";
 static const char usage[] = "wolfpack cluster show [--json] | "
                             "wolfpack cluster maintenance on/off | "
                             "wolfpack cluster fencing on/off | "
                             "wolfpack cluster export | "
                             "wolfpack cluster import FILE --dry-run | --apply | "
+                            "wolfpack cluster quorum OPTIONS... | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
 
 static void print_cluster(const json_t *c, FILE *out)
@@ -130,6 +145,95 @@ static int cluster_fencing(wp_cli *cli, int argc, char **argv)
              "proof)");
 }
 
+static bool on_off(const char *option, const char *v, json_t *args, const char *key, wp_err *err)
+{
+    if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+        wp_errf(err, WP_E_INVALID, "%s \"%.40s\" is not on or off", option, v);
+        wp_err_todo(err, "give %s on or %s off", option, option);
+        return false;
+    }
+    json_object_set_new(
+        args, key, strcmp(key, "qdevice_tls") == 0 ? json_string(v) : json_boolean(v[1] == 'n'));
+    return true;
+}
+
+/* The options given, as cluster.quorum's args (only what changes). */
+static bool quorum_args(wp_cli_opt *o, int n, json_t *args, wp_err *err)
+{
+    static const char *const flags[][2] = {{"--wait-for-all", "wait_for_all"},
+                                           {"--last-man-standing", "last_man_standing"},
+                                           {"--auto-tie-breaker", "auto_tie_breaker"},
+                                           {"--qdevice-tls", "qdevice_tls"}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        wp_cli_opt *f = wp_cli_opt_get(o, n, flags[i][0]);
+        if (f->count && !on_off(flags[i][0], f->values[0], args, flags[i][1], err))
+            return false;
+    }
+    wp_cli_opt *dev = wp_cli_opt_get(o, n, "--qdevice"),
+               *nodev = wp_cli_opt_get(o, n, "--no-qdevice");
+    wp_cli_opt *algo = wp_cli_opt_get(o, n, "--qdevice-algorithm");
+    if (dev->count && nodev->count) {
+        wp_errf(err, WP_E_INVALID, "--qdevice and --no-qdevice contradict each other");
+        wp_err_todo(err, "give one of them");
+        return false;
+    }
+    if (dev->count)
+        json_object_set_new(args, "qdevice_host", json_string(dev->values[0]));
+    if (nodev->count)
+        json_object_set_new(args, "qdevice_host", json_string(""));
+    if (algo->count) {
+        if (strcmp(algo->values[0], "ffsplit") != 0 && strcmp(algo->values[0], "lms") != 0) {
+            wp_errf(err, WP_E_INVALID, "--qdevice-algorithm \"%.40s\" is not ffsplit or lms",
+                    algo->values[0]);
+            wp_err_todo(err, "give --qdevice-algorithm ffsplit (two nodes) or lms");
+            return false;
+        }
+        json_object_set_new(args, "qdevice_algorithm", json_string(algo->values[0]));
+    }
+    if (json_object_size(args) == 0) {
+        wp_errf(err, WP_E_INVALID, "cluster quorum needs an option to change");
+        wp_err_todo(err, "give e.g. --qdevice HOST or --last-man-standing on --at-restart "
+                         "(wolfpack cluster quorum --help)");
+        return false;
+    }
+    if (wp_cli_opt_get(o, n, "--at-restart")->count)
+        json_object_set_new(args, "at_restart", json_true());
+    if (wp_cli_opt_get(o, n, "--force")->count)
+        json_object_set_new(args, "force", json_true());
+    return true;
+}
+
+static int cluster_quorum(wp_cli *cli, int argc, char **argv)
+{
+    wp_cli_opt o[] = {{"--wait-for-all", true, 0, {0}},
+                      {"--last-man-standing", true, 0, {0}},
+                      {"--auto-tie-breaker", true, 0, {0}},
+                      {"--qdevice", true, 0, {0}},
+                      {"--no-qdevice", false, 0, {0}},
+                      {"--qdevice-algorithm", true, 0, {0}},
+                      {"--qdevice-tls", true, 0, {0}},
+                      {"--at-restart", false, 0, {0}},
+                      {"--force", false, 0, {0}}};
+    int n = (int)(sizeof o / sizeof o[0]), status;
+    wp_cli_args a;
+    if (!wp_cli_parse_sub_doc(cli, argc, argv, o, n, usage_quorum, doc_quorum, "argument", 0, &a,
+                              &status))
+        return status;
+    wp_err err = {0};
+    json_t *args = json_object();
+    if (!args || !quorum_args(o, n, args, &err)) {
+        json_decref(args);
+        return wp_cli_fail(&err);
+    }
+    bool at_restart = json_is_true(json_object_get(args, "at_restart"));
+    return wp_cli_change(cli, "cluster.quorum", args,
+                         at_restart ? "Cluster: quorum options stored, corosync.conf rewritten on "
+                                      "every node; they take effect when corosync restarts on "
+                                      "every node"
+                                    : "Cluster: quorum options stored; every node rewrites "
+                                      "corosync.conf and reloads corosync");
+}
+
 /* Keep only `keys` of each object of a list (the configuration, not the
  * runtime state). */
 static json_t *pick(const json_t *list, const char *const *keys)
@@ -204,6 +308,7 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
         {"fencing", cluster_fencing, usage_fencing},
         {"export", cluster_export, usage_export},
         {"import", wp_cli_cluster_import, usage_import}, /* cmd_import.c */
+        {"quorum", cluster_quorum, usage_quorum},
         {"create", cluster_create, usage_create},
     };
     return wp_cli_dispatch(cli, argc, argv, "cluster", usage, subs, sizeof subs / sizeof subs[0]);

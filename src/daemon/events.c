@@ -202,6 +202,8 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
         wp_exec_request_probe(d); /* what really runs here, before the next decision */
     else if (strcmp(op, "node.poison") == 0)
         wp_wdog_on_poison(d, args);
+    else if (strcmp(op, "cluster.quorum") == 0)
+        wp_nodeconf_reconcile(d, true); /* corosync.conf follows the stored options */
     else if (strcmp(op, "node.add") == 0 || strcmp(op, "cluster.create") == 0 ||
              strcmp(op, "node.remove") == 0) {
         if (wp_view_refresh(d))

@@ -192,8 +192,135 @@ static bool check_remove(wp_daemon *d, const json_t *args, wp_err *err)
     return true;
 }
 
+/* ---- cluster.quorum ------------------------------------------------------ */
+
+static const char *const quorum_flags[] = {"wait_for_all", "last_man_standing", "auto_tie_breaker"};
+
+/* The options in force: the stored ones, else corosync's running ones
+ * (a cluster made by `cluster create`, never changed since). */
+static json_t *current_quorum(wp_daemon *d, json_t *running, wp_err *err)
+{
+    json_t *q = wp_db_quorum(d->db, err);
+    if (q || err->code != WP_OK)
+        return q;
+    q = json_deep_copy(running);
+    if (q && !json_object_get(q, "qdevice_host"))
+        json_object_set_new(q, "qdevice_host", json_string(""));
+    return q;
+}
+
+static bool flag_of(const json_t *q, const char *k)
+{
+    return json_is_true(json_object_get(q, k));
+}
+
+static const char *host_of(const json_t *q)
+{
+    const char *h = json_string_value(json_object_get(q, "qdevice_host"));
+    return h ? h : "";
+}
+
+/* Options corosync reads only when it starts (votequorum(5): "Only votes,
+ * quorum_votes, expected_votes and two_node can be changed at runtime"). */
+static bool check_restart_only(const json_t *want, const json_t *running, bool at_restart,
+                               wp_err *err)
+{
+    for (size_t i = 0; i < sizeof quorum_flags / sizeof quorum_flags[0]; i++) {
+        if (flag_of(want, quorum_flags[i]) == flag_of(running, quorum_flags[i]) || at_restart)
+            continue;
+        wp_errf(err, WP_E_CONFLICT, "%s cannot change while the cluster runs", quorum_flags[i]);
+        wp_err_why(err, "corosync reads it only when it starts (votequorum(5)); a reload of "
+                        "corosync.conf would leave the running cluster as it is");
+        wp_err_todo(err, "add --at-restart: it is stored and written into corosync.conf now, "
+                         "and takes effect when corosync restarts on every node");
+        return false;
+    }
+    return true;
+}
+
+static bool check_quorum_change(wp_daemon *d, const json_t *want, const json_t *running,
+                                bool at_restart, bool force, wp_err *err)
+{
+    const char *host = host_of(want),
+               *algo = json_string_value(json_object_get(want, "qdevice_algorithm"));
+    json_t *nodes = wp_db_node_list(d->db, err);
+    json_t *fences = nodes ? wp_db_fence_list(d->db, err) : NULL;
+    if (!fences) {
+        json_decref(nodes);
+        return false;
+    }
+    size_t n = json_array_size(nodes), nf = json_array_size(fences);
+    json_decref(nodes);
+    json_decref(fences);
+    if (flag_of(want, "auto_tie_breaker") && *host) {
+        wp_errf(err, WP_E_INVALID, "auto_tie_breaker and a quorum device do not go together");
+        wp_err_why(err, "votequorum disables the quorum device when auto_tie_breaker is set");
+        wp_err_todo(err, "choose one tie-breaker: remove the device (--no-qdevice) or leave "
+                         "auto_tie_breaker off");
+        return false;
+    }
+    if (*host && n % 2 == 1 && (!algo || strcmp(algo, "ffsplit") == 0)) {
+        wp_errf(err, WP_E_INVALID,
+                "the quorum device's algorithm ffsplit needs an even number of "
+                "nodes; this cluster has %zu",
+                n);
+        wp_err_why(err,
+                   "ffsplit breaks 50:50 splits; corosync-qdevice refuses it for an odd count");
+        wp_err_todo(err, "give --qdevice-algorithm lms");
+        return false;
+    }
+    if (!*host && *host_of(running) && n == 2 && nf == 0 && !force) {
+        wp_errf(err, WP_E_CONFLICT,
+                "removing the quorum device leaves two nodes without a "
+                "tie-breaker and without fencing");
+        wp_err_why(err, "with two_node each node keeps quorum when the link between them fails: "
+                        "both would run the groups");
+        wp_err_todo(err, "create a fence device for both nodes first (wolfpack fence create), or "
+                         "add --force to accept the risk");
+        return false;
+    }
+    return check_restart_only(want, running, at_restart, err);
+}
+
+/* cluster.quorum: merge the request over the options in force, check the
+ * result, and submit the whole set. */
+static bool check_quorum(wp_daemon *d, json_t *args, wp_err *err)
+{
+    if (d->opts.solo) {
+        wp_errf(err, WP_E_CONFLICT, "this wolfpackd runs solo: there is no corosync to configure");
+        wp_err_todo(err, "run it on a cluster node");
+        return false;
+    }
+    json_t *running = wp_repl_corosync_quorum(err);
+    json_t *want = running ? current_quorum(d, running, err) : NULL;
+    bool ok = want != NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach(args, k, v)
+    {
+        if (ok && strcmp(k, "at_restart") != 0 && strcmp(k, "force") != 0)
+            json_object_set(want, k, v);
+    }
+    if (ok && !*host_of(want)) { /* no device: its settings go with it */
+        json_object_del(want, "qdevice_algorithm");
+        json_object_del(want, "qdevice_tls");
+    }
+    ok = ok && check_quorum_change(d, want, running, flag_of(args, "at_restart"),
+                                   flag_of(args, "force"), err);
+    json_object_foreach(want, k, v)
+    {
+        if (ok)
+            json_object_set(args, k, v);
+    }
+    json_decref(want);
+    json_decref(running);
+    return ok;
+}
+
 bool wp_nodeconf_check(wp_daemon *d, wp_request *req, wp_err *err)
 {
+    if (strcmp(req->op, "cluster.quorum") == 0)
+        return check_quorum(d, req->args, err);
     if (strcmp(req->op, "node.add") == 0)
         return check_add(d, req->args, err);
     if (strcmp(req->op, "node.remove") == 0)
@@ -278,8 +405,9 @@ static void running_quorum(const json_t *rq, wp_cs_quorum *q)
  * create` or by hand, and not in the database).  The strings belong to
  * st, rq, nodes and cs_nodes. */
 typedef struct conf_input {
-    json_t *st; /* wp_db_status: the cluster's name */
-    json_t *rq; /* wp_repl_corosync_quorum */
+    json_t *st;  /* wp_db_status: the cluster's name */
+    json_t *rq;  /* wp_repl_corosync_quorum */
+    json_t *dbq; /* wp_db_quorum: the stored options, or NULL */
     const char *cluster;
     wp_cs_node *cs;
     size_t n;
@@ -290,6 +418,7 @@ typedef struct conf_input {
 static void input_free(conf_input *in)
 {
     free(in->cs);
+    json_decref(in->dbq);
     json_decref(in->rq);
     json_decref(in->st);
 }
@@ -305,7 +434,8 @@ static bool input_collect(wp_daemon *d, const json_t *nodes, const json_t *cs_no
     if (!in->cs)
         wp_errf(err, WP_E_INTERNAL, "out of memory");
     if (!in->st || !in->cs || !wp_repl_corosync_timing(&token, &iv, &to, err) ||
-        !(in->rq = wp_repl_corosync_quorum(err))) {
+        !(in->rq = wp_repl_corosync_quorum(err)) ||
+        (!(in->dbq = wp_db_quorum(d->db, err)) && err->code != WP_OK)) {
         input_free(in);
         return false;
     }
@@ -322,7 +452,7 @@ static bool input_collect(wp_daemon *d, const json_t *nodes, const json_t *cs_no
     qsort(in->cs, in->n, sizeof *in->cs, by_id);
     in->timing =
         (wp_cs_timing){.token_ms = token, .knet_ping_interval_ms = iv, .knet_ping_timeout_ms = to};
-    running_quorum(in->rq, &in->quorum);
+    running_quorum(in->dbq ? in->dbq : in->rq, &in->quorum); /* the stored ones win */
     return true;
 }
 
@@ -536,7 +666,34 @@ static void warn_unknown(const json_t *cs_nodes, const json_t *db_nodes)
     }
 }
 
-/* Rewrite the file when the database's nodes differ from corosync's. */
+static bool same_string(const json_t *a, const json_t *b, const char *k, const char *dflt)
+{
+    const char *x = json_string_value(json_object_get(a, k));
+    const char *y = json_string_value(json_object_get(b, k));
+    return strcmp(x && *x ? x : dflt, y && *y ? y : dflt) == 0;
+}
+
+/* The stored quorum options (cluster.quorum) differ from corosync's running
+ * ones.  Options corosync reads only at its start keep differing after a
+ * reload: each reconcile then writes the same file again, harmlessly. */
+static bool quorum_differs(wp_daemon *d, wp_err *err)
+{
+    json_t *dbq = wp_db_quorum(d->db, err);
+    json_t *rq = dbq ? wp_repl_corosync_quorum(err) : NULL;
+    bool differs = false;
+    for (size_t i = 0; rq && i < sizeof quorum_flags / sizeof quorum_flags[0]; i++)
+        differs = differs || flag_of(dbq, quorum_flags[i]) != flag_of(rq, quorum_flags[i]);
+    differs = differs ||
+              (rq && (!same_string(dbq, rq, "qdevice_host", "") ||
+                      (*host_of(dbq) && (!same_string(dbq, rq, "qdevice_algorithm", "ffsplit") ||
+                                         !same_string(dbq, rq, "qdevice_tls", "on")))));
+    json_decref(rq);
+    json_decref(dbq);
+    return differs;
+}
+
+/* Rewrite the file when the database's nodes differ from corosync's, or
+ * its stored quorum options from corosync's running ones. */
 static void rewrite(wp_daemon *d, bool after_change)
 {
     wp_err err = {0};
@@ -556,7 +713,8 @@ static void rewrite(wp_daemon *d, bool after_change)
     }
     if (cs_nodes && !after_change) /* after a node.remove cmap lists it until the reload */
         warn_unknown(cs_nodes, db_nodes);
-    if (cs_nodes && nodes_within(db_nodes, cs_nodes) && nodes_within(cs_nodes, db_nodes)) {
+    if (cs_nodes && nodes_within(db_nodes, cs_nodes) && nodes_within(cs_nodes, db_nodes) &&
+        !quorum_differs(d, &err)) {
         qb_log(LOG_DEBUG, "nodeconf: corosync already runs the database's %zu node(s)",
                json_array_size(db_nodes));
     } else if (cs_nodes && d->privsep) {

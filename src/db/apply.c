@@ -57,6 +57,7 @@ static const op_handler handlers[] = {
     {"group.cleanup", db_op_group_cleanup},
     {"cluster.maintenance", db_op_cluster_maintenance},
     {"cluster.fencing", db_op_cluster_fencing},
+    {"cluster.quorum", db_op_cluster_quorum},
     {"resource.report", db_op_resource_report},
     {"sched.commit", db_op_sched_commit},
     {"app.register", db_op_app_register},

@@ -101,6 +101,11 @@ json_t *wp_db_status(wp_db *db, wp_err *err);
 json_t *wp_db_history(wp_db *db, wp_err *err);
 /* Is the cluster in maintenance mode (cluster.maintenance {on: true})? */
 bool wp_db_maintenance(wp_db *db);
+/* The quorum options `cluster quorum set` stored (cluster.quorum: {wait_for_all,
+ * last_man_standing, auto_tie_breaker, qdevice_host ("" = none),
+ * qdevice_algorithm, qdevice_tls}), or NULL when none were ever set (then
+ * corosync's running options stand) or on error (err set). */
+json_t *wp_db_quorum(wp_db *db, wp_err *err);
 json_t *wp_db_node_list(wp_db *db, wp_err *err);
 json_t *wp_db_node_show(wp_db *db, const char *name, wp_err *err);
 json_t *wp_db_group_list(wp_db *db, wp_err *err);

@@ -155,6 +155,7 @@ void db_constraints_sched(wp_db *db, const char *group, int64_t now, json_t *row
 bool db_op_resource_cleanup(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_group_cleanup(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_cluster_maintenance(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_cluster_quorum(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_sched_commit(wp_db *db, const json_t *args, wp_err *err);
 /* ops_app.c: clustered applications (records in meta, see there) */

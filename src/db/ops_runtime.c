@@ -403,6 +403,47 @@ bool db_op_cluster_maintenance(wp_db *db, const json_t *args, wp_err *err)
                   "change the maintenance mode", err);
 }
 
+/* The whole option set (the handler merged it): kept as one JSON text. */
+bool db_op_cluster_quorum(wp_db *db, const json_t *args, wp_err *err)
+{
+    static const char *const keys[] = {"wait_for_all", "last_man_standing", "auto_tie_breaker",
+                                       "qdevice_host", "qdevice_algorithm", "qdevice_tls"};
+    json_t *q = json_object();
+    for (size_t i = 0; q && i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(args, keys[i]);
+        if (v)
+            json_object_set(q, keys[i], v);
+    }
+    char *text = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(q);
+    if (!text) {
+        wp_errf(err, WP_E_INTERNAL, "out of memory");
+        return false;
+    }
+    const char *vals[1] = {text};
+    bool ok = db_run(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('quorum', ?1)", 1, vals,
+                     "store the quorum options", err);
+    free(text);
+    return ok;
+}
+
+json_t *wp_db_quorum(wp_db *db, wp_err *err)
+{
+    char *v = NULL;
+    if (db_text(db, "SELECT value FROM meta WHERE key = 'quorum'", NULL, &v, err) <= 0 || !v) {
+        free(v);
+        return NULL;
+    }
+    json_t *q = json_loads(v, 0, NULL);
+    free(v);
+    if (!q || !json_is_object(q)) {
+        json_decref(q);
+        wp_errf(err, WP_E_INTERNAL, "the stored quorum options are not a JSON object");
+        return NULL;
+    }
+    return q;
+}
+
 bool wp_db_maintenance(wp_db *db)
 {
     char *v = NULL;

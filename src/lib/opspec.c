@@ -100,6 +100,20 @@ static const wp_arg_spec args_app_lock[] = {{"holder", WP_ARG_STRING, WP_ARG_REQ
 static const wp_arg_spec args_app_unlock[] = {{"holder", WP_ARG_STRING, WP_ARG_REQUIRED},
                                               {NULL, 0, 0}};
 
+/* cluster.quorum: the votequorum options and the quorum device; wolfpackd
+ * merges the request over the cluster's current options (nodeconf.c) and
+ * submits all of them (the database keeps the whole set). */
+static const wp_arg_spec args_cluster_quorum[] = {
+    {"wait_for_all", WP_ARG_BOOL, WP_ARG_OPTIONAL},
+    {"last_man_standing", WP_ARG_BOOL, WP_ARG_OPTIONAL},
+    {"auto_tie_breaker", WP_ARG_BOOL, WP_ARG_OPTIONAL},
+    {"qdevice_host", WP_ARG_STRING, WP_ARG_OPTIONAL},
+    {"qdevice_algorithm", WP_ARG_STRING, WP_ARG_OPTIONAL},
+    {"qdevice_tls", WP_ARG_STRING, WP_ARG_OPTIONAL},
+    {"at_restart", WP_ARG_BOOL, WP_ARG_OPTIONAL},
+    {"force", WP_ARG_BOOL, WP_ARG_OPTIONAL},
+    {NULL, 0, 0}};
+
 /* Fence devices (src/db/ops_fence.c, src/daemon/fencer.c, docs/FENCING.md). */
 static const wp_arg_spec args_fence_create[] = {
     {"name", WP_ARG_STRING, WP_ARG_REQUIRED},     {"agent", WP_ARG_STRING, WP_ARG_REQUIRED},
@@ -179,6 +193,7 @@ static const wp_op_spec op_table[] = {
     {"group.cleanup", WP_OP_COMMAND, args_name},
     {"cluster.maintenance", WP_OP_COMMAND, args_maintenance},
     {"cluster.fencing", WP_OP_COMMAND, args_maintenance},
+    {"cluster.quorum", WP_OP_COMMAND, args_cluster_quorum},
     {"app.list", WP_OP_QUERY, args_none},
     {"app.show", WP_OP_QUERY, args_name},
     {"app.task.show", WP_OP_QUERY, args_id},
