@@ -100,7 +100,7 @@ setup() { # setup MODE
         >/dev/null &&
         wp n1 resource create ip --group web --type "IP Address" --prop address=$VIP/24 \
             >/dev/null &&
-        wp n1 resource create svc --group web --type "Generic Service" --depends-on ip \
+        wp n1 resource create svc --group web --type "Generic Service" --prop user=root --depends-on ip \
             --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
             >/dev/null &&
         wp n1 group online web >/dev/null || return 1

@@ -59,7 +59,7 @@ expect_ok "alert delete gone" wp alert delete gone
 expect_fail 3 "alert delete of an unknown alert" wp alert delete gone
 
 expect_ok "create group ag" wp group create ag
-expect_ok "a service in ag" wp resource create ag-svc --group ag --type service \
+expect_ok "a service in ag" wp resource create ag-svc --group ag --type service --prop user=root \
     --prop "command=/bin/sleep 6$$"
 expect_ok "group online ag" wp group online ag
 check "the group comes online despite the failing and hanging agents" bash -c \

@@ -7,7 +7,7 @@
 start_daemon
 
 expect_ok "create group cg" wp group create cg
-expect_ok "a service in cg" wp resource create cg-svc --group cg --type service \
+expect_ok "a service in cg" wp resource create cg-svc --group cg --type service --prop user=root \
     --prop "command=/bin/sleep 5$$"
 expect_ok "status --json" wp --json status
 cp "$OUT" "$TMP/status.json"

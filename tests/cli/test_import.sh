@@ -12,9 +12,9 @@
 start_daemon
 
 expect_ok "create group ia" wp group create ia
-expect_ok "a service ia-a" wp resource create ia-a --group ia --type service \
+expect_ok "a service ia-a" wp resource create ia-a --group ia --type service --prop user=root \
     --prop "command=/bin/sleep 11$$"
-expect_ok "a service ia-b depending on ia-a" wp resource create ia-b --group ia --type service \
+expect_ok "a service ia-b depending on ia-a" wp resource create ia-b --group ia --type service --prop user=root \
     --prop "command=/bin/sleep 12$$" --depends-on ia-a
 expect_ok "create group left (only in the cluster later)" wp group create left
 expect_ok "cluster export" wp cluster export

@@ -9,7 +9,7 @@
 start_daemon
 
 expect_ok "create group rg" wp group create rg
-expect_ok "a service in rg" wp resource create rg-svc --group rg --type service \
+expect_ok "a service in rg" wp resource create rg-svc --group rg --type service --prop user=root \
     --prop "command=/bin/sleep 9$$"
 mkdir -p "$STATE/incidents"
 echo '{"old": true}' >"$STATE/incidents/1000000000000-v1.json"

@@ -31,7 +31,7 @@ check "the second daemon answers" bash -c \
 for n in 1 2; do
     if [ $n = 1 ]; then w=wp; else w=wp2; fi
     expect_ok "daemon $n: group g" $w group create g
-    expect_ok "daemon $n: service svc" $w resource create svc --group g --type service \
+    expect_ok "daemon $n: service svc" $w resource create svc --group g --type service --prop user=root \
         --prop "command=/bin/sleep 3$n$$"
     expect_ok "daemon $n: group online g" $w group online g
 done

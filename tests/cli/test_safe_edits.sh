@@ -38,11 +38,11 @@ C2="/bin/sleep 8$$4"
 
 # --- a resource added to a running group comes in Offline -----------------------
 expect_ok "create group se" wp group create se
-expect_ok "a service" wp resource create se-a --group se --type service --prop "command=$A"
+expect_ok "a service" wp resource create se-a --group se --type service --prop user=root --prop "command=$A"
 expect_ok "group online se" wp group online se
 check "se-a runs" until_true 30 is_state se-a Online
 expect_ok "add a resource to the running group" wp resource create se-b --group se \
-    --type service --prop "command=$B" --depends-on se-a
+    --type service --prop user=root --prop "command=$B" --depends-on se-a
 check "it comes in with target offline" test "$(target_of se-b)" = offline
 sleep 1
 check "... and does not start by itself" is_state se-b Offline
@@ -52,7 +52,7 @@ check "now it runs" until_true 30 is_state se-b Online
 
 # --- a new resource that keeps failing does not take its siblings down -----------
 expect_ok "add a broken resource to the running group" wp resource create se-bad --group se \
-    --type service --prop "command=/bin/sh -c 'exit 1'" --policy quick_check_interval=1
+    --type service --prop user=root --prop "command=/bin/sh -c 'exit 1'" --policy quick_check_interval=1
 expect_ok "resource online se-bad" wp resource online se-bad
 restarts_used() { json resource show se-bad && jq -e '.state == "Failed" and
     (.restarts | length) == 3' "$OUT"; }
@@ -86,9 +86,9 @@ check "se-a still runs" is_state se-a Online
 # --- resource online R: R and what it depends on, not the group ------------------
 expect_ok "group offline se" wp group offline se
 check "se-a stops" until_true 30 is_state se-a Offline
-expect_ok "se-c depends on se-a" wp resource create se-c --group se --type service \
+expect_ok "se-c depends on se-a" wp resource create se-c --group se --type service --prop user=root \
     --prop "command=$C2" --depends-on se-a
-expect_ok "se-d (independent)" wp resource create se-d --group se --type service \
+expect_ok "se-d (independent)" wp resource create se-d --group se --type service --prop user=root \
     --prop "command=/bin/sleep 8$$5"
 expect_ok "resource online se-c" wp resource online se-c
 check "se-c runs" until_true 30 is_state se-c Online
@@ -113,7 +113,7 @@ expect_fail 2 "a class twice" wp group set sa --policy anti_affinity=sql,sql
 expect_fail 2 "a bad class name" wp group set sa --policy "anti_affinity=a b"
 expect_fail 2 "a bad group name" wp group set sb --policy colocate_with=bad/name
 expect_fail 2 "a negative retry period" wp group set sb --policy retry_period=-1
-expect_ok "operation timeouts" wp resource create st --group sa --type service \
+expect_ok "operation timeouts" wp resource create st --group sa --type service --prop user=root \
     --prop command=/bin/true --policy start_timeout=2m --policy stop_timeout=30s \
     --policy check_timeout=10s
 expect_ok "show st" json resource show st
@@ -127,7 +127,7 @@ expect_fail 2 "a restart delay beyond an hour" wp resource set st --policy resta
 # timeout, 180 s, would have let it pass)
 expect_ok "group tmo" wp group create tmo
 expect_ok "a service whose check takes 3 s, check_timeout 1 s" wp resource create tmo-svc \
-    --group tmo --type service --prop "command=/bin/sleep 8$$6" \
+    --group tmo --type service --prop user=root --prop "command=/bin/sleep 8$$6" \
     --prop "check_command=/bin/sleep 3" --policy quick_check_interval=1 \
     --policy thorough_check_interval=1 --policy check_timeout=1 --policy restart_action=none
 expect_ok "group online tmo" wp group online tmo

@@ -100,7 +100,7 @@ expect_ok "create group vweb" wp group create vweb
 expect_status 8 "an empty group: warnings only (exit 8)" "$WOLFPACK" --socket "$SOCK" verify
 expect_out "the warning names the group" '^WARNING: group vweb: the group has no resources'
 expect_out "the configuration is still valid" '^Configuration valid: 0 errors, 1 warning$'
-expect_ok "a service in vweb" wp resource create vweb-svc --group vweb --type service \
+expect_ok "a service in vweb" wp resource create vweb-svc --group vweb --type service --prop user=root \
     --prop "command=/bin/sleep 7$$"
 expect_status 0 "valid again" "$WOLFPACK" --socket "$SOCK" verify
 if [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ]; then
@@ -129,7 +129,7 @@ else
     echo "skip the OCF meta-data check: resource-agents is not installed"
 fi
 expect_ok "resource create: a program that is not on this node is a warning" \
-    wp resource create vweb-miss --group vweb --type service --prop "command=/nonexistent/wp$$"
+    wp resource create vweb-miss --group vweb --type service --prop user=root --prop "command=/nonexistent/wp$$"
 expect_err "the warning names the program" "^warning: resource vweb-miss: on this node .*/nonexistent/wp$$"
 expect_ok "resource delete vweb-miss" wp resource delete vweb-miss
 expect_ok "cluster export" wp cluster export

@@ -49,10 +49,10 @@ check "n1 is ready (quorate, synced)" wait_until 60 bash -c \
     "'$TC' exec n1 '$WOLFPACK' --json status | jq -e '.ready == true'"
 
 check "group db (n1 preferred)" wp n1 group create db --policy preferred_owners=n1
-check "db-svc" wp n1 resource create db-svc --group db --type service --prop "command=$DB_CMD"
+check "db-svc" wp n1 resource create db-svc --group db --type service --prop user=root --prop "command=$DB_CMD"
 check "group app: colocated with db, starts after it" wp n2 group create app \
     --policy colocate_with=db --policy start_after=db
-check "app-svc" wp n1 resource create app-svc --group app --type service \
+check "app-svc" wp n1 resource create app-svc --group app --type service --prop user=root \
     --prop "command=$APP_CMD"
 check "group online app (it waits for db)" wp n1 group online app
 check "group online db" wp n1 group online db
@@ -64,7 +64,7 @@ check "db-svc Online on n2" wait_until 60 rstate_is db-svc "Online n2 online"
 check "app follows db to n2 (colocation)" wait_until 60 rstate_is app-svc "Online n2 online"
 
 check "add app-new to the running group app" wp n1 resource create app-new --group app \
-    --type service --prop "command=$NEW_CMD"
+    --type service --prop user=root --prop "command=$NEW_CMD"
 check "app-new comes in Offline, target offline" rstate_is app-new "Offline null offline"
 sleep 2 # two scheduler ticks
 check "app-new has not started" gone "$NEW_CMD"

@@ -315,7 +315,7 @@ build() { # build N [up options]: cluster, fence device, the virtual server
         --prop tsig_key_file=/etc/wolfpack/tsig.key
     check "Physical Disk" wp n1 resource create disk --group vs --type "Physical Disk" \
         --prop device=$DEV --prop mountpoint=/srv/vs --prop fstype=ext4
-    check "the record server" wp n1 resource create svc --group vs --type "Generic Service" \
+    check "the record server" wp n1 resource create svc --group vs --type "Generic Service" --prop user=root \
         --depends-on ip --depends-on name --depends-on disk \
         --prop "command=$SERVER --bind $VIP --port 7000 --data /srv/vs/records"
     check "group online vs" wp n1 group online vs
