@@ -4,7 +4,7 @@
  * on|off` (cluster.fencing: off is the opt-out of recovery that waits for
  * proof, docs/FENCING.md), `wolfpack cluster export`
  * (the configuration as JSON, from the list queries) and `wolfpack cluster
- * create`.
+ * create`; `wolfpack cluster update` is cluster_update.c's.
  *
  * `show` asks the daemon; `create` writes corosync.conf and the authkey on
  * this machine before any daemon runs, so it is delegated to
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cluster_update.h"
 
 #if __has_include("cluster_setup.h")
 #include "cluster_setup.h"
@@ -30,6 +31,7 @@ static const char usage[] = "wolfpack cluster show [--json] | "
                             "wolfpack cluster maintenance on/off | "
                             "wolfpack cluster fencing on/off | "
                             "wolfpack cluster export | "
+                            "wolfpack cluster update [--plan] [options] | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
 
 static void print_cluster(const json_t *c, FILE *out)
@@ -195,6 +197,7 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
         {"fencing", cluster_fencing, usage_fencing},
         {"export", cluster_export, usage_export},
         {"create", cluster_create, usage_create},
+        {"update", wp_cli_cluster_update, wp_cli_usage_cluster_update},
     };
     return wp_cli_dispatch(cli, argc, argv, "cluster", usage, subs, sizeof subs / sizeof subs[0]);
 }
