@@ -108,7 +108,7 @@ static json_t *report_of(osupdate *u, const char *node)
     size_t i;
     json_t *x;
     json_array_foreach(report, i, x) if (strcasecmp(wp_json_str(x, "node"), node) == 0) return x;
-    x = json_pack("{s:s, s:[], s:s}", "node", node, "packages", "result", "not updated");
+    x = json_pack("{s:s, s:s, s:s}", "node", node, "packages", "", "result", "not updated");
     json_array_append_new(report, x);
     return x;
 }
@@ -116,20 +116,36 @@ static json_t *report_of(osupdate *u, const char *node)
 static void print_report(osupdate *u)
 {
     fprintf(u->c->out, "Report:\n");
-    size_t i, k;
-    json_t *x, *p;
+    size_t i;
+    json_t *x;
     json_array_foreach(json_object_get(u->st, "report"), i, x)
     {
         json_t *drained = json_object_get(x, "drained_s");
+        const char *packages = wp_json_str(x, "packages");
         fprintf(u->c->out, "  %s: %s", wp_json_str(x, "node"), wp_json_str(x, "result"));
         if (drained)
             fprintf(u->c->out, "; drained %lld s", (long long)json_integer_value(drained));
-        fprintf(u->c->out, "; %zu package(s) changed\n",
-                json_array_size(json_object_get(x, "packages")));
-        json_array_foreach(json_object_get(x, "packages"), k, p)
-            fprintf(u->c->out, "    %s %s -> %s\n", wp_json_str(p, "package"),
-                    wp_json_str(p, "from"), wp_json_str(p, "to"));
+        fprintf(u->c->out, "\n    packages changed: %s\n",
+                packages && *packages ? packages : "none");
     }
+}
+
+/* The report's packages of a node: the changes of the result (an array of
+ * "PKG FROM -> TO") after those of an earlier attempt.  One string, so the
+ * state stays flat (replies nest at most 8 levels, the history included). */
+static void add_packages(json_t *rep, const json_t *changes)
+{
+    char text[2000];
+    const char *before = wp_json_str(rep, "packages");
+    snprintf(text, sizeof text, "%s", before ? before : "");
+    size_t i;
+    json_t *c;
+    json_array_foreach(changes, i, c)
+    {
+        size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len, "%s%s", len ? ", " : "", json_string_value(c));
+    }
+    json_object_set_new(rep, "packages", json_string(text));
 }
 
 /* ---- the steps ---------------------------------------------------------------------- */
@@ -205,8 +221,7 @@ static bool step_update(wp_app_run *run, const wp_app_step *s, wp_err *err)
     bool ok = wp_app_task_on(u->c, node, WP_OSUPDATE_OP, "os-update", args, err);
     json_decref(args);
     json_t *res = take_result(u, node), *rep = report_of(u, node);
-    if (res)
-        json_object_set(rep, "packages", json_object_get(res, "packages"));
+    add_packages(rep, json_object_get(res, "packages"));
     json_object_set_new(u->st, "reboot_required",
                         json_boolean(json_is_true(json_object_get(res, "reboot_required"))));
     json_decref(res);
@@ -401,7 +416,7 @@ static json_t *node_order(osupdate *u, json_t *report, wp_err *err)
         char names[512];
         int count = groups_on(st, name, names, sizeof names);
         if (!is_member(st, name)) {
-            json_array_append_new(report, json_pack("{s:s, s:[], s:s}", "node", name, "packages",
+            json_array_append_new(report, json_pack("{s:s, s:s, s:s}", "node", name, "packages", "",
                                                     "result", "not updated: down"));
             continue;
         }
@@ -462,6 +477,10 @@ static void print_plan(osupdate *u)
             fprintf(u->c->out, "       its groups move away and back by their policies: %s\n",
                     names);
     }
+    const char *key;
+    json_t *why;
+    json_object_foreach(json_object_get(u->st, "failed"), key, why)
+        fprintf(u->c->out, "  failed, left paused: %s: %s\n", key, json_string_value(why));
     json_decref(st);
 }
 

@@ -39,7 +39,8 @@ bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err);
 
 /* Node tasks (osupdate_task.c): os-update {app, command} runs the command
  * here (WOLFPACK_NODE set, the install root's dpkg log read before and
- * after) and records {packages, reboot_required, output} under app.op
+ * after) and records {packages: ["PKG FROM -> TO"], reboot_required,
+ * exit, output} under app.op
  * "os-update-NODE"; os-reboot {app} reboots this node a moment after it
  * reports done. */
 bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err);

@@ -183,8 +183,14 @@ bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err)
         return false;
     now_stamp(until, sizeof until);
     char *text = read_text(log);
-    json_t *changes = wp_osupdate_dpkg_changes(text, since);
+    json_t *found = wp_osupdate_dpkg_changes(text, since), *changes = json_array();
     free(text);
+    size_t i;
+    json_t *x;
+    json_array_foreach(found, i, x) /* flat: "PKG FROM -> TO" */
+        json_array_append_new(changes, json_sprintf("%s %s -> %s", wp_json_str(x, "package"),
+                                                    wp_json_str(x, "from"), wp_json_str(x, "to")));
+    json_decref(found);
     struct stat sb;
     char key[128];
     wp_osupdate_result_key(c->node, key, sizeof key);
