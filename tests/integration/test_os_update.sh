@@ -12,14 +12,17 @@
 #      /etc/apt) with package wptest 1.0, built here with dpkg-deb; a
 #      local repository (a file: source in the test's directory) has 1.1.
 #      1.1's postinst fails where the root holds "fail-postinst" (n2) and
-#      asks for a reboot where it holds "needs-reboot" (n3).
+#      asks for a reboot where it holds "needs-reboot" (n2).
 #   3. The update from n1 (order n2, n3, n1): n2's update fails, the run
 #      stops at --max-failed-nodes 0, n2 stays paused with the reason, n3
 #      and n1 keep 1.0 and are not paused.
-#   4. After the fix on n2 (marker gone, dpkg --configure -a), a rerun
-#      resumes at n2 and takes every node to 1.1; n3 is "rebooted" (a
-#      reboot command: testcluster stop + start, done by this script on a
-#      request file, as a node cannot run testcluster); the report lists
+#   4. After the fix on n2 (marker gone, dpkg --configure -a), a rerun on
+#      n1 resumes at n2, "reboots" it (a reboot command: testcluster stop +
+#      start, done by this script on a request file, as a node cannot run
+#      testcluster) and is killed after n2's resume, before its record
+#      ($WOLFPACK_TEST_DIE_AT=resume+); a rerun on n3 (--force: the dead
+#      run holds the lock) resumes there and takes every node to 1.1 (n3,
+#      the node running it now, last); the report lists
 #      wptest 1.0 -> 1.1 per node; it is kept in the cluster database; the
 #      history shows never two nodes drained at once; every acknowledged
 #      write is there; the lock is free, no run recorded.
@@ -71,6 +74,13 @@ never_two_drained() {
          if $e.op == "node.drain" then
              (if .d != null and .d != $e.args.name then .ok = false else . end) | .d = $e.args.name
          elif .d == $e.args.name then .d = null else . end) | .ok' "$1" >/dev/null
+}
+killed_run() { # the run on n1 killed after n2's resume; the versions then in $TMP/versions
+    local rc=0
+    timeout -k 5 300 "$TC" exec n1 env WOLFPACK_TEST_DIE_AT=resume+ "$WOLFPACK" cluster update \
+        >"$TMP/out" 2>"$TMP/err" || rc=$?
+    echo "$(version_on n2) $(version_on n3) $(version_on n1)" >"$TMP/versions"
+    [ "$rc" -eq 137 ]
 }
 none_paused() { ! paused n1 && ! paused n2 && ! paused n3; }
 others_untouched() { [ "$(version_on n3)" = 1.0 ] && [ "$(version_on n1)" = 1.0 ] && ! paused n3 && ! paused n1; }
@@ -182,7 +192,7 @@ for n in n1 n2 n3; do
 done
 check "the host's dpkg database knows no wptest" sh -c "! dpkg-query -W wptest >/dev/null 2>&1"
 "$TC" exec n2 touch "$R/fail-postinst"
-"$TC" exec n3 touch "$R/needs-reboot"
+"$TC" exec n2 touch "$R/needs-reboot"
 
 : >"$TMP/acked"
 rm -f "$TMP/writer.stop"
@@ -213,8 +223,12 @@ check "  the lock is free" lock_free
 # ---- 4. fixed, resumed, every node to 1.1 -------------------------------------------------------------
 "$TC" exec n2 rm -f "$R/fail-postinst"
 check "n2 fixed by hand (dpkg --configure -a)" fix_n2
-check "the rerun resumes at n2 and finishes" wp n1 cluster update --max-failed-nodes 0
-check "  resuming at n2" grep -q 'Resuming the OS update at node n2' "$TMP/out"
+check "the rerun on n1, killed after n2's resume (before its record)" killed_run
+check "  it resumed at n2" grep -q 'Resuming the OS update at node n2 after step drain' "$TMP/out"
+check "  n2 has 1.1 then, n3 and n1 still 1.0" sh -c "[ \"\$(cat '$TMP/versions')\" = '1.1 1.0 1.0' ]"
+check "a rerun on n3 (--force) finishes the update" wp n3 cluster update --force
+check "  resuming at n2 after step healthy" grep -q 'Resuming the OS update at node n2 after step healthy' "$TMP/out"
+check "  the order is kept: n3 then n1" sh -c "grep '^Node' '$TMP/out' | tr '\n' ' ' | grep -q 'Node n2 (1 of 3) Node n3 (2 of 3) Node n1 (3 of 3)'"
 cp "$TMP/out" "$TMP/run2"
 sleep 2
 stop_helpers
@@ -223,12 +237,12 @@ for n in n1 n2 n3; do
     check "$n is not paused" eval "! paused $n"
     check "  the report: $n wptest 1.0 -> 1.1" in_report "$n"
 done
-check "n3 was rebooted (asked by its update), n1 and n2 not" test "$(cat "$TMP/rebooted" 2>/dev/null)" = n3
-check "  the report says so" grep -q '^  n3: updated, rebooted' "$TMP/run2"
+check "n2 was rebooted (asked by its update), n1 and n3 not" test "$(cat "$TMP/rebooted" 2>/dev/null)" = n2
+check "  the report says so" grep -q '^  n2: updated, rebooted' "$TMP/run2"
 check "the report is kept in the cluster database" report_kept
 wp n1 history --json
 check "never two nodes drained at once (the history)" never_two_drained "$TMP/out"
-check "  three nodes drained and resumed" test "$(jq '[.[] | select(.op == "node.resume")] | length' "$TMP/out")" -eq 3
+check "  every node drained and resumed" test "$(jq -r '[.[] | select(.op == "node.resume") | .args.name] | unique | join(" ")' "$TMP/out")" = "n1 n2 n3"
 rs GET >"$TMP/all"
 missing=0
 while read -r w; do grep -qx "$w" "$TMP/all" || missing=$((missing + 1)); done <"$TMP/acked"
