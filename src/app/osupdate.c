@@ -218,7 +218,9 @@ static bool step_update(wp_app_run *run, const wp_app_step *s, wp_err *err)
     const char *node = wp_app_step_node(run, s);
     json_t *args =
         json_pack("{s:s, s:s}", "app", WP_OSUPDATE_OP, "command", wp_json_str(u->st, "command"));
-    bool ok = wp_app_task_on(u->c, node, WP_OSUPDATE_OP, "os-update", args, err);
+    json_int_t limit = json_integer_value(json_object_get(u->st, "node_timeout_s"));
+    bool ok = wp_app_task_on_for(u->c, node, WP_OSUPDATE_OP, "os-update", args,
+                                 limit > 0 ? (long)limit : WP_OSUPDATE_NODE_TIMEOUT_S, err);
     json_decref(args);
     json_t *res = take_result(u, node), *rep = report_of(u, node);
     add_packages(rep, json_object_get(res, "packages"));
@@ -449,19 +451,24 @@ static json_t *new_state(osupdate *u, wp_err *err)
         json_decref(report);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:s, s:i, s:{}, s:o}", "op", WP_OSUPDATE_OP,
-                     "command", u->o->command ? u->o->command : WP_OSUPDATE_DEFAULT_COMMAND,
-                     "reboot", u->o->reboot ? u->o->reboot : "auto", "max_failed", u->o->max_failed,
-                     "nodes", nodes, "node", json_string_value(json_array_get(nodes, 0)), "index",
-                     0, "failed", "report", report);
+    return json_pack(
+        "{s:s, s:s, s:s, s:i, s:I, s:o, s:s, s:i, s:{}, s:o}", "op", WP_OSUPDATE_OP, "command",
+        u->o->command ? u->o->command : WP_OSUPDATE_DEFAULT_COMMAND, "reboot",
+        u->o->reboot ? u->o->reboot : "auto", "max_failed", u->o->max_failed, "node_timeout_s",
+        (json_int_t)(u->o->node_timeout_s > 0 ? u->o->node_timeout_s : WP_OSUPDATE_NODE_TIMEOUT_S),
+        "nodes", nodes, "node", json_string_value(json_array_get(nodes, 0)), "index", 0, "failed",
+        "report", report);
 }
 
 static void print_plan(osupdate *u)
 {
     json_t *st = status_of(u->c, NULL);
     fprintf(u->c->out,
-            "Plan: update the operating system node by node\n  command: %s\n  reboot: %s\n",
-            wp_json_str(u->st, "command"), wp_json_str(u->st, "reboot"));
+            "Plan: update the operating system node by node\n  command: %s\n  reboot: %s\n"
+            "  limit per node: %lld s; stop after more than %lld failed node(s)\n",
+            wp_json_str(u->st, "command"), wp_json_str(u->st, "reboot"),
+            (long long)json_integer_value(json_object_get(u->st, "node_timeout_s")),
+            (long long)json_integer_value(json_object_get(u->st, "max_failed")));
     size_t i;
     json_t *n;
     json_array_foreach(json_object_get(u->st, "nodes"), i, n)
@@ -571,8 +578,9 @@ static bool load_state(osupdate *u, bool *resume, wp_err *err)
     *resume = u->st != NULL;
     if (u->st) {
         const char *reboot = u->o->reboot;
-        if (u->o->command || reboot)
-            fprintf(u->c->out, "note: resuming: the run keeps its own command and reboot mode\n");
+        if (u->o->command || reboot || u->o->node_timeout_s)
+            fprintf(u->c->out, "note: resuming: the run keeps its own command, reboot mode and "
+                               "limit per node\n");
         json_object_set_new(u->st, "max_failed", json_integer(u->o->max_failed));
         return true;
     }

@@ -32,7 +32,11 @@ typedef struct wp_osupdate_opts {
     const char *command; /* NULL: WP_OSUPDATE_DEFAULT_COMMAND (or the run's own) */
     const char *reboot;  /* auto | always | never (NULL: auto) */
     int max_failed;      /* more failed nodes stop the run */
+    long node_timeout_s; /* the update command's limit on a node (0: the default) */
 } wp_osupdate_opts;
+
+/* The update command's limit on a node when the run names none. */
+#define WP_OSUPDATE_NODE_TIMEOUT_S 3600
 
 /* Plan, run, resume or abort the update (osupdate.c). */
 bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err);

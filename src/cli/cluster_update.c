@@ -1,6 +1,7 @@
 /*
  * cluster_update.c -- `wolfpack cluster update [--plan] [--command CMD]
- * [--max-failed-nodes N] [--reboot auto|always|never] [--force] [--abort]`:
+ * [--max-failed-nodes N] [--reboot auto|always|never] [--node-timeout S]
+ * [--force] [--abort]`:
  * the options checked here, the run in src/app/osupdate.c (docs/CLI.md,
  * docs/OPERATIONS.md "Updating the operating system").
  */
@@ -12,7 +13,7 @@
 
 const char wp_cli_usage_cluster_update[] =
     "wolfpack cluster update [--plan] [--command CMD] [--max-failed-nodes N] "
-    "[--reboot auto|always|never] [--force] [--abort]";
+    "[--reboot auto/always/never] [--node-timeout SECONDS] [--force] [--abort]";
 
 int wp_cli_cluster_update(wp_cli *cli, int argc, char **argv)
 {
@@ -21,11 +22,12 @@ int wp_cli_cluster_update(wp_cli *cli, int argc, char **argv)
                          {.name = "--max-failed-nodes", .has_value = true},
                          {.name = "--reboot", .has_value = true},
                          {.name = "--force", .has_value = false},
-                         {.name = "--abort", .has_value = false}};
+                         {.name = "--abort", .has_value = false},
+                         {.name = "--node-timeout", .has_value = true}};
     const char *usage = wp_cli_usage_cluster_update;
     wp_cli_args a;
     int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 6, usage, "argument", 0, &a, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 7, usage, "argument", 0, &a, &status))
         return status;
     wp_osupdate_opts o = {.plan = opts[0].count > 0,
                           .command = opts[1].count ? opts[1].values[0] : NULL,
@@ -44,6 +46,13 @@ int wp_cli_cluster_update(wp_cli *cli, int argc, char **argv)
         if (*end || end == opts[2].values[0] || v < 0 || v > 1000)
             return wp_cli_usage_error(usage, "--max-failed-nodes takes a number from 0 to 1000");
         o.max_failed = (int)v;
+    }
+    if (opts[6].count) {
+        char *end;
+        long v = strtol(opts[6].values[0], &end, 10);
+        if (*end || end == opts[6].values[0] || v < 1 || v > 86400)
+            return wp_cli_usage_error(usage, "--node-timeout takes seconds from 1 to 86400");
+        o.node_timeout_s = v;
     }
     wp_err err = {0};
     wp_app_env env;
