@@ -622,8 +622,15 @@ bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err)
     if (ok) {
         print_report(&u);
         ok = finish(&u, err);
-        if (ok)
-            fprintf(c->out, "OK: the OS update is done (%d node(s) failed)\n", failed_count(&u));
+        if (ok && failed_count(&u) == 0)
+            fprintf(c->out, "OK: the OS update is done\n");
+        else if (ok) {
+            wp_errf(err, WP_E_IO, "the OS update is done, but %d node(s) failed", failed_count(&u));
+            wp_err_why(err, "their updates failed (the report above says why); they stay paused");
+            wp_err_todo(err, "fix them, then 'wolfpack node resume NODE' each (or run 'wolfpack "
+                             "cluster update' again)");
+            ok = false;
+        }
     } else if (locked) {
         print_report(&u);
         wp_app_steps_begin(&begin, NULL); /* the report so far, with the state */

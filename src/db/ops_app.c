@@ -13,8 +13,11 @@
  *     app-node:NAME:NODE    {"node", "version"}: program files on NODE
  *     app-task:ID           {"id", "node", "kind", "args", "state",
  *                            "error"}  state: pending | ok | failed
- *     app-op:NAME           {...}: a migrate/rollout's step state
- *     app-lock              {"holder", "at", "op"}: the rollout lock
+ *     app-op:NAME           {...}: a migrate/rollout's step state; also
+ *                           `cluster update`'s (os-update, os-update-NODE,
+ *                           os-update-report: src/app/osupdate.c)
+ *     app-lock              {"holder", "at", "op"}: the rollout lock (and
+ *                           `cluster update`'s)
  *
  * Every value is validated here (names, references); the JSON types were
  * checked by apply.c.  Like every handler, nothing here reads a clock.
