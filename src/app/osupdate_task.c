@@ -5,7 +5,9 @@
  *   os-update  the update command through /bin/sh on this node
  *              (WOLFPACK_NODE set), then the packages it changed, from the
  *              dpkg log below this node's install root (var/log/dpkg.log,
- *              the lines written since it started) and whether a reboot is
+ *              the lines appended since it started: the seconds of its
+ *              time stamps alone would take in an install of that same
+ *              second before the command) and whether a reboot is
  *              required (run/reboot-required below the root); that result
  *              goes into the cluster database (app.op "os-update-NODE")
  *              for the run's report, whether the command succeeded or not
@@ -173,6 +175,8 @@ bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err)
     wp_app_path(c->env, "/var/log/dpkg.log", log, sizeof log);
     wp_app_path(c->env, "/run/reboot-required", flag, sizeof flag);
     now_stamp(since, sizeof since);
+    struct stat before;
+    off_t offset = stat(log, &before) == 0 ? before.st_size : 0; /* the lines after it are new */
     if (!command) {
         wp_errf(err, WP_E_INVALID, "node task os-update names no command");
         wp_err_why(err, "the run that asked for it sent none");
@@ -183,7 +187,12 @@ bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err)
         return false;
     now_stamp(until, sizeof until);
     char *text = read_text(log);
-    json_t *found = wp_osupdate_dpkg_changes(text, since), *changes = json_array();
+    size_t len = text ? strlen(text) : 0;
+    /* the lines written since: after the old size (a log rotated meanwhile,
+     * now shorter, is read whole), and at or after the start's second */
+    json_t *found = wp_osupdate_dpkg_changes(text && (size_t)offset <= len ? text + offset : text,
+                                             since),
+           *changes = json_array();
     free(text);
     size_t i;
     json_t *x;
