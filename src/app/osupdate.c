@@ -239,10 +239,9 @@ static bool step_update(wp_app_run *run, const wp_app_step *s, wp_err *err)
     json_object_set_new(rep, "result", json_sprintf("FAILED, left paused: %s", reason));
     fprintf(u->c->out, "  %s: the update failed; the node stays paused: %s\n", node, reason);
     if (failed_count(u) > u->o->max_failed) {
-        wp_err why = *err;
         wp_errf(err, WP_E_IO, "%d node(s) failed, more than --max-failed-nodes %d", failed_count(u),
                 u->o->max_failed);
-        wp_err_why(err, "the last, %s: %s", node, why.what);
+        wp_err_why(err, "the last, %s: %s", node, reason);
         wp_err_todo(err,
                     "fix %s (it stays paused), then run 'wolfpack cluster update' again to "
                     "resume, or end the run with --abort",
@@ -555,9 +554,11 @@ static bool finish(osupdate *u, wp_err *err)
            wp_app_steps_end(&run, err);
 }
 
+/* --abort: a run that is still going holds the lock (stop it first); a
+ * dead one's lock is taken with --force. */
 static bool abort_run(osupdate *u, wp_err *err)
 {
-    if (!take_lock(u, true, err))
+    if (!take_lock(u, u->o->force, err))
         return false;
     bool ok = finish(u, err);
     release_lock(u);

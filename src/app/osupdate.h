@@ -50,7 +50,8 @@ bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err);
 bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err);
 bool wp_osupdate_task_reboot(wp_app_cluster *c, const json_t *args, wp_err *err);
 
-/* The app.op key of node's result, "os-update-" + node in lower case. */
+/* The app.op key of node's result: "os-update-" + node in lower case, any
+ * character an application name cannot have as '-'. */
 void wp_osupdate_result_key(const char *node, char *out, size_t size);
 
 /* The package changes of dpkg log text (lines "DATE TIME status installed

@@ -163,8 +163,8 @@ static void now_stamp(char *out, size_t size)
 void wp_osupdate_result_key(const char *node, char *out, size_t size)
 {
     snprintf(out, size, "%s-%s", WP_OSUPDATE_OP, node);
-    for (char *p = out; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    for (char *p = out; *p; p++) /* an application name's characters */
+        *p = isalnum((unsigned char)*p) || *p == '_' ? (char)tolower((unsigned char)*p) : '-';
 }
 
 bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err)
@@ -186,6 +186,8 @@ bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err)
     if (!run_command(c, command, &status, output, sizeof output, err))
         return false;
     now_stamp(until, sizeof until);
+    for (size_t n = strlen(output); n > 0 && (output[n - 1] == '\n' || output[n - 1] == ' ');)
+        output[--n] = '\0'; /* the tail's last line without its newline */
     char *text = read_text(log);
     size_t len = text ? strlen(text) : 0;
     /* the lines written since: after the old size (a log rotated meanwhile,

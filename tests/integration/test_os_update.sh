@@ -26,6 +26,8 @@
 #      wptest 1.0 -> 1.1 per node; it is kept in the cluster database; the
 #      history shows never two nodes drained at once; every acknowledged
 #      write is there; the lock is free, no run recorded.
+#   5. A run whose command fails on its first node, then --abort: no run
+#      recorded, the lock free, that node left paused, the others not.
 #
 # About 1.5 minutes.  Prints "N passed, N failed"; tears the cluster down
 # on any exit.
@@ -250,5 +252,20 @@ check "writes acknowledged through the name all along ($(wc -l <"$TMP/acked"))" 
 check "every acknowledged write is there ($missing missing)" [ "$missing" -eq 0 ]
 check "the lock is free" lock_free
 check "no run is recorded" no_run
+
+# ---- 5. --abort ------------------------------------------------------------------------------------
+"$TC" exec n1 "$WOLFPACK" cluster update --plan >"$TMP/plan"
+FIRST=$(sed -n 's/^  1\. \(n[0-9]\).*/\1/p' "$TMP/plan")
+OTHERS=$(echo n1 n2 n3 | tr ' ' '\n' | grep -vx "${FIRST:-none}" | tr '\n' ' ')
+others_not_paused() { local n; for n in $OTHERS; do ! paused "$n" || return 1; done; }
+rc=0
+wp n1 cluster update --command 'echo broken on purpose; exit 3' || rc=$?
+check "a run whose command fails on its first node, ${FIRST:-?}, stops (exit $rc)" test "$rc" -ne 0
+check "  the command's output is in the reason" grep -q 'broken on purpose' "$TMP/err"
+check "--abort ends it" wp n1 cluster update --abort
+check "  it says where it stopped" grep -q "Aborted the OS update at node ${FIRST:-?} " "$TMP/out"
+check "  no run recorded, the lock free" eval "no_run && lock_free"
+check "  ${FIRST:-?} is left paused" paused "${FIRST:-none}"
+check "  the others ($OTHERS) were not touched" others_not_paused
 
 finish

@@ -73,6 +73,8 @@ static void test_result_key(void **state)
     char key[64];
     wp_osupdate_result_key("Node-A1", key, sizeof key);
     assert_string_equal(key, "os-update-node-a1");
+    wp_osupdate_result_key("db.Site_2", key, sizeof key);
+    assert_string_equal(key, "os-update-db-site_2");
 }
 
 int main(void)
