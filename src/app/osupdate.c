@@ -13,7 +13,8 @@
  *            the reason in the report) and, past --max-failed-nodes, stops
  *   reboot   when /run/reboot-required exists (or --reboot always): node
  *            task os-reboot, or $WOLFPACK_REBOOT_COMMAND run here
- *   healthy  the node a member again and the cluster quorate
+ *   healthy  the node a member again, the cluster quorate and the
+ *            database transfer of its rejoin over (synced)
  *   resume   node.resume (its groups fail back by their policies)
  *
  * then the state moves on to the next node.  The state (app.op
@@ -325,7 +326,10 @@ static bool step_reboot(wp_app_run *run, const wp_app_step *s, wp_err *err)
 static int back(wp_app_cluster *c, void *ctx, wp_err *err)
 {
     json_t *st = status_of(c, err);
-    int r = st ? is_member(st, ctx) && json_is_true(json_object_get(st, "quorate")) : -1;
+    const char *sync = wp_json_str(st, "sync"); /* its rejoin's database transfer done */
+    int r = st ? is_member(st, ctx) && json_is_true(json_object_get(st, "quorate")) &&
+                     (!sync || strcmp(sync, "synced") == 0)
+               : -1;
     json_decref(st);
     return r;
 }
@@ -381,7 +385,7 @@ static const wp_app_step steps[] = {
     {.name = "healthy",
      .node_key = "node",
      .action = step_healthy,
-     .plan = "wait until %s is a member again and the cluster quorate"},
+     .plan = "wait until %s is a member again, the cluster quorate and its database in sync"},
     {.name = "resume",
      .node_key = "node",
      .action = step_resume,
