@@ -8,7 +8,9 @@
  *
  *   drain    node.drain: the node is paused and its groups move by their
  *            policies; waited for until it owns none
- *   update   node task os-update there (osupdate_task.c): the command, the
+ *   update   node task os-update there (osupdate_task.c): the command
+ *            between the pre- and post-update hooks (retried --retries
+ *            times), the
  *            packages changed; a failure pauses the node for good (with
  *            the reason in the report) and, past --max-failed-nodes, stops
  *   reboot   when /run/reboot-required exists (or --reboot always): node
@@ -213,12 +215,22 @@ static int failed_count(osupdate *u)
     return (int)json_object_size(json_object_get(u->st, "failed"));
 }
 
+/* The command a node runs: the pre-update hook, the update command, the
+ * post-update hook, each only after the one before succeeded. */
+static json_t *node_command(const osupdate *u)
+{
+    const char *pre = wp_json_str(u->st, "pre_hook"), *post = wp_json_str(u->st, "post_hook");
+    return json_sprintf("%s%s%s(%s)%s%s%s", pre ? "(" : "", pre ? pre : "", pre ? ") && " : "",
+                        wp_json_str(u->st, "command"), post ? " && (" : "", post ? post : "",
+                        post ? ")" : "");
+}
+
+/* Retried (the runner, --retries): a failure is recorded on the last attempt. */
 static bool step_update(wp_app_run *run, const wp_app_step *s, wp_err *err)
 {
     osupdate *u = run->ctx;
     const char *node = wp_app_step_node(run, s);
-    json_t *args =
-        json_pack("{s:s, s:s}", "app", WP_OSUPDATE_OP, "command", wp_json_str(u->st, "command"));
+    json_t *args = json_pack("{s:s, s:o}", "app", WP_OSUPDATE_OP, "command", node_command(u));
     json_int_t limit = json_integer_value(json_object_get(u->st, "node_timeout_s"));
     bool ok = wp_app_task_on_for(u->c, node, WP_OSUPDATE_OP, "os-update", args,
                                  limit > 0 ? (long)limit : WP_OSUPDATE_NODE_TIMEOUT_S, err);
@@ -229,6 +241,10 @@ static bool step_update(wp_app_run *run, const wp_app_step *s, wp_err *err)
                         json_boolean(json_is_true(json_object_get(res, "reboot_required"))));
     json_decref(res);
     json_t *failed = json_object_get(u->st, "failed");
+    if (!ok && run->attempt + 1 < run->attempts) { /* the runner tries again */
+        fprintf(u->c->out, "  %s: the update failed: %s: %s\n", node, err->what, err->why);
+        return false;
+    }
     if (ok) {
         json_object_del(failed, node);
         json_object_set_new(rep, "result", json_string("updated"));
@@ -377,6 +393,8 @@ static const wp_app_step steps[] = {
     {.name = "update",
      .node_key = "node",
      .action = step_update,
+     .retry = true,
+     .retry_fmt = "  retrying the update on %s (%d of %d)\n",
      .plan = "run the update command on %s"},
     {.name = "reboot",
      .node_key = "node",
@@ -399,6 +417,7 @@ static wp_app_run runner(osupdate *u)
                         .name = WP_OSUPDATE_OP,
                         .steps = steps,
                         .st = u->st,
+                        .retries = (int)json_integer_value(json_object_get(u->st, "retries")),
                         .ctx = u,
                         .summary = summary};
 }
@@ -454,23 +473,39 @@ static json_t *new_state(osupdate *u, wp_err *err)
         json_decref(report);
         return NULL;
     }
-    return json_pack(
-        "{s:s, s:s, s:s, s:i, s:I, s:o, s:s, s:i, s:{}, s:o}", "op", WP_OSUPDATE_OP, "command",
+    json_int_t limit = u->o->node_timeout_s > 0 ? u->o->node_timeout_s : WP_OSUPDATE_NODE_TIMEOUT_S;
+    json_t *st = json_pack(
+        "{s:s, s:s, s:s, s:i, s:I, s:i, s:o, s:s, s:i, s:{}, s:o}", "op", WP_OSUPDATE_OP, "command",
         u->o->command ? u->o->command : WP_OSUPDATE_DEFAULT_COMMAND, "reboot",
         u->o->reboot ? u->o->reboot : "auto", "max_failed", u->o->max_failed, "node_timeout_s",
-        (json_int_t)(u->o->node_timeout_s > 0 ? u->o->node_timeout_s : WP_OSUPDATE_NODE_TIMEOUT_S),
-        "nodes", nodes, "node", json_string_value(json_array_get(nodes, 0)), "index", 0, "failed",
-        "report", report);
+        limit, "retries", u->o->retries, "nodes", nodes, "node",
+        json_string_value(json_array_get(nodes, 0)), "index", 0, "failed", "report", report);
+    if (st && u->o->pre_hook)
+        json_object_set_new(st, "pre_hook", json_string(u->o->pre_hook));
+    if (st && u->o->post_hook)
+        json_object_set_new(st, "post_hook", json_string(u->o->post_hook));
+    if (!st) {
+        wp_errf(err, WP_E_INVALID, "cannot record the OS update's plan");
+        wp_err_why(err, "a command or hook is not valid UTF-8 text");
+        wp_err_todo(err, "give the commands as UTF-8 text");
+    }
+    return st;
 }
 
 static void print_plan(osupdate *u)
 {
     json_t *st = status_of(u->c, NULL);
+    if (wp_json_str(u->st, "pre_hook") || wp_json_str(u->st, "post_hook"))
+        fprintf(u->c->out, "  pre-update hook: %s\n  post-update hook: %s\n",
+                wp_json_str(u->st, "pre_hook") ? wp_json_str(u->st, "pre_hook") : "none",
+                wp_json_str(u->st, "post_hook") ? wp_json_str(u->st, "post_hook") : "none");
     fprintf(u->c->out,
             "Plan: update the operating system node by node\n  command: %s\n  reboot: %s\n"
-            "  limit per node: %lld s; stop after more than %lld failed node(s)\n",
+            "  limit per node: %lld s; retries: %lld; stop after more than %lld failed "
+            "node(s)\n",
             wp_json_str(u->st, "command"), wp_json_str(u->st, "reboot"),
             (long long)json_integer_value(json_object_get(u->st, "node_timeout_s")),
+            (long long)json_integer_value(json_object_get(u->st, "retries")),
             (long long)json_integer_value(json_object_get(u->st, "max_failed")));
     size_t i;
     json_t *n;
@@ -583,9 +618,10 @@ static bool load_state(osupdate *u, bool *resume, wp_err *err)
     *resume = u->st != NULL;
     if (u->st) {
         const char *reboot = u->o->reboot;
-        if (u->o->command || reboot || u->o->node_timeout_s)
-            fprintf(u->c->out, "note: resuming: the run keeps its own command, reboot mode and "
-                               "limit per node\n");
+        if (u->o->command || reboot || u->o->node_timeout_s || u->o->pre_hook || u->o->post_hook ||
+            u->o->retries)
+            fprintf(u->c->out, "note: resuming: the run keeps its own command, hooks, reboot "
+                               "mode, retries and limit per node\n");
         json_object_set_new(u->st, "max_failed", json_integer(u->o->max_failed));
         return true;
     }

@@ -26,13 +26,15 @@
 #define WP_OSUPDATE_REBOOT_ENV "WOLFPACK_REBOOT_COMMAND"
 
 typedef struct wp_osupdate_opts {
-    bool plan;           /* print the plan, change nothing */
-    bool abort;          /* end the run in progress */
-    bool force;          /* take the lock from a dead holder */
-    const char *command; /* NULL: WP_OSUPDATE_DEFAULT_COMMAND (or the run's own) */
-    const char *reboot;  /* auto | always | never (NULL: auto) */
-    int max_failed;      /* more failed nodes stop the run */
-    long node_timeout_s; /* the update command's limit on a node (0: the default) */
+    bool plan;                        /* print the plan, change nothing */
+    bool abort;                       /* end the run in progress */
+    bool force;                       /* take the lock from a dead holder */
+    const char *command;              /* NULL: WP_OSUPDATE_DEFAULT_COMMAND (or the run's own) */
+    const char *reboot;               /* auto | always | never (NULL: auto) */
+    int max_failed;                   /* more failed nodes stop the run */
+    long node_timeout_s;              /* the update command's limit on a node (0: the default) */
+    const char *pre_hook, *post_hook; /* shell commands around the update on each node */
+    int retries;                      /* a failed update tried again so many times */
 } wp_osupdate_opts;
 
 /* The update command's limit on a node when the run names none. */

@@ -15,6 +15,9 @@ expect_fail 2 "--max-failed-nodes -1: refused" wp cluster update --max-failed-no
 expect_fail 2 "--node-timeout 0: refused" wp cluster update --node-timeout 0
 expect_fail 2 "--command '': refused" wp cluster update --command ''
 expect_fail 2 "an argument: refused" wp cluster update n1
+expect_fail 2 "--retries 11: refused" wp cluster update --retries 11
+expect_fail 2 "--pre-hook '': refused" wp cluster update --pre-hook ''
+expect_fail 2 "--post-hook '': refused" wp cluster update --post-hook ''
 expect_fail 4 "one node: the run is refused" wp cluster update --command /bin/true
 expect_err "  no other node" "no other node is up to take the groups"
 expect_fail 4 "one node: --plan is refused too" wp cluster update --plan

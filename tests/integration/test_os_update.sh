@@ -13,9 +13,10 @@
 #      local repository (a file: source in the test's directory) has 1.1.
 #      1.1's postinst fails where the root holds "fail-postinst" (n2) and
 #      asks for a reboot where it holds "needs-reboot" (n2).
-#   3. The update from n1 (order n2, n3, n1): n2's update fails, the run
-#      stops at --max-failed-nodes 0, n2 stays paused with the reason, n3
-#      and n1 keep 1.0 and are not paused.
+#   3. The update from n1 (order n2, n3, n1; pre- and post-update hooks;
+#      --retries 1): n2's update fails twice, the run stops at
+#      --max-failed-nodes 0, n2 stays paused with the reason, n3 and n1
+#      keep 1.0 and are not paused.
 #   4. After the fix on n2 (marker gone, dpkg --configure -a), a rerun on
 #      n1 resumes at n2, "reboots" it (a reboot command: testcluster stop +
 #      start, done by this script on a request file, as a node cannot run
@@ -214,8 +215,14 @@ check "--plan: n2, n3, then n1 (owns rs, runs the update)" planned_order
 check "--plan changed nothing" none_paused
 check "  and records no run" no_run
 rc=0
-wp n1 cluster update --command "$CMD" --max-failed-nodes 0 || rc=$?
+wp n1 cluster update --command "$CMD" --max-failed-nodes 0 --retries 1 \
+    --pre-hook 'echo "$WOLFPACK_NODE" >>"$WOLFPACK_APP_ROOT/pre-ran"' \
+    --post-hook 'echo "$WOLFPACK_NODE" >>"$WOLFPACK_APP_ROOT/post-ran"' || rc=$?
 check "the run with n2's postinst failing stops (exit $rc)" test "$rc" -ne 0
+check "  after one retry on n2" grep -q 'retrying the update on n2 (1 of 1)' "$TMP/out"
+check "  the pre-update hook ran on n2 (twice), the post-update hook not" sh -c \
+    "[ \"\$('$TC' exec n2 cat '$R/pre-ran')\" = 'n2
+n2' ] && ! '$TC' exec n2 test -e '$R/post-ran'"
 check "  past --max-failed-nodes 0" grep -q 'more than --max-failed-nodes 0' "$TMP/err"
 check "  n2 stays paused" paused n2
 check "  the reason is recorded (cluster update --plan)" reason_shown
@@ -238,6 +245,10 @@ for n in n1 n2 n3; do
     check "$n has wptest 1.1" test "$(version_on "$n")" = 1.1
     check "$n is not paused" eval "! paused $n"
     check "  the report: $n wptest 1.0 -> 1.1" in_report "$n"
+done
+for n in n1 n2 n3; do
+    check "$n ran the pre- and post-update hooks (the run's own, kept on resume)" \
+        "$TC" exec "$n" sh -c "grep -qx $n '$R/pre-ran' && grep -qx $n '$R/post-ran'"
 done
 check "n2 was rebooted (asked by its update), n1 and n3 not" test "$(cat "$TMP/rebooted" 2>/dev/null)" = n2
 check "  the report says so" grep -q '^  n2: updated, rebooted' "$TMP/run2"
