@@ -153,21 +153,47 @@ static void add_packages(json_t *rep, const json_t *changes)
 
 /* ---- the steps ---------------------------------------------------------------------- */
 
-/* wp_app_wait_for: node owns no group and none of its groups is pending. */
+/* wp_app_wait_for: node owns no group, and the groups that were Online
+ * on it (the state's "moving") are Online again elsewhere. */
+typedef struct drain_watch {
+    const char *node;
+    const json_t *moving;
+} drain_watch;
+
 static int drained(wp_app_cluster *c, void *ctx, wp_err *err)
 {
+    const drain_watch *w = ctx;
     json_t *st = status_of(c, err);
     if (!st)
         return -1;
     char names[1024];
-    int left = groups_on(st, ctx, names, sizeof names);
-    size_t i;
-    json_t *g;
-    json_array_foreach(
-        json_object_get(st, "groups"), i,
-        g) if (strstr(wp_json_str(g, "state") ? wp_json_str(g, "state") : "", "Pending")) left++;
+    int left = groups_on(st, w->node, names, sizeof names);
+    size_t i, k;
+    json_t *g, *m;
+    json_array_foreach(json_object_get(st, "groups"), i, g)
+    {
+        json_array_foreach(w->moving, k,
+                           m) if (strcmp(json_string_value(m), wp_json_str(g, "name")) == 0 &&
+                                  strcmp(wp_json_str(g, "state") ? wp_json_str(g, "state") : "",
+                                         "Online") != 0) left++;
+    }
     json_decref(st);
     return left == 0;
+}
+
+/* The names of the groups Online on node (a new array). */
+static json_t *online_on(const json_t *st, const char *node)
+{
+    json_t *names = json_array();
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(st, "groups"), i, g)
+    {
+        const char *owner = wp_json_str(g, "owner"), *state = wp_json_str(g, "state");
+        if (owner && strcasecmp(owner, node) == 0 && state && strcmp(state, "Online") == 0)
+            json_array_append_new(names, json_string(wp_json_str(g, "name")));
+    }
+    return names;
 }
 
 static bool step_drain(wp_app_run *run, const wp_app_step *s, wp_err *err)
@@ -180,18 +206,26 @@ static bool step_drain(wp_app_run *run, const wp_app_step *s, wp_err *err)
         json_object_set_new(u->st, "was_paused",
                             json_boolean(json_is_true(json_object_get(n, "paused"))));
         json_object_set_new(u->st, "drained_at", json_integer(time(NULL)));
+        json_object_set_new(u->st, "moving", online_on(st, node));
     }
     json_decref(st);
+    if (st && !n) {
+        wp_errf(err, WP_E_NOTFOUND, "node %s is not in the cluster any more", node);
+        wp_err_why(err, "the cluster database has no such node");
+        wp_err_todo(err, "end the run with 'wolfpack cluster update --abort' and start a new one");
+    }
     if (!n)
         return false;
     if (!wp_app_change(u->c, "node.drain", json_pack("{s:s}", "name", node), err))
         return false;
-    int r = wp_app_wait_for(u->c, drained, (void *)node, wp_app_task_timeout_s() * 1000, err);
+    drain_watch w = {.node = node, .moving = json_object_get(u->st, "moving")};
+    int r = wp_app_wait_for(u->c, drained, &w, wp_app_task_timeout_s() * 1000, err);
     if (r > 0)
         return true;
     if (r == 0) {
         wp_errf(err, WP_E_UNAVAILABLE, "node %s did not drain", node);
-        wp_err_why(err, "it still owns a group, or a group is still moving, after %ld s",
+        wp_err_why(err,
+                   "it still owns a group, or a group it ran is not Online elsewhere, after %ld s",
                    wp_app_task_timeout_s());
         wp_err_todo(err, "see wolfpack status; then run 'wolfpack cluster update' again to resume");
     }
@@ -569,7 +603,7 @@ static bool run_nodes(osupdate *u, wp_err *err)
         if ((size_t)next >= json_array_size(nodes))
             return true;
         static const char *const per_node[] = {
-            "step", "skip", "drained_at", "was_paused", "reboot_required", NULL};
+            "step", "skip", "drained_at", "was_paused", "reboot_required", "moving", NULL};
         for (const char *const *k = per_node; *k; k++)
             json_object_del(u->st, *k);
         json_object_set_new(u->st, "index", json_integer(next));
