@@ -236,7 +236,7 @@ bool wp_osupdate_task_reboot(wp_app_cluster *c, const json_t *args, wp_err *err)
         if (fork() == 0) {
             sleep(2);
             execl("/bin/systemctl", "systemctl", "reboot", (char *)NULL);
-            execl("/sbin/reboot", "reboot", (char *)NULL);
+            _exit(127);
         }
         _exit(0);
     }
