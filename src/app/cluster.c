@@ -486,6 +486,12 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
 bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const char *kind,
                     const json_t *args, wp_err *err)
 {
+    return wp_app_task_on_for(c, node, app, kind, args, wp_app_task_timeout_s(), err);
+}
+
+bool wp_app_task_on_for(wp_app_cluster *c, const char *node, const char *app, const char *kind,
+                        const json_t *args, long limit_s, wp_err *err)
+{
     char id[128];
     snprintf(id, sizeof id, "%s-%s-%s-%lld-%d-%u", app, kind, node, (long long)time(NULL),
              (int)getpid(), ++c->task_seq);
@@ -494,7 +500,7 @@ bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const 
             json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", node, "kind", kind, "args", args),
             err))
         return false;
-    json_t *done = task_wait(c, id, wp_app_task_timeout_s(), err);
+    json_t *done = task_wait(c, id, limit_s, err);
     bool ok = done && strcmp(wp_json_str(done, "state"), "ok") == 0;
     if (done && !ok) {
         wp_errf(err, WP_E_IO, "node %s could not do its part (%s)", node, kind);

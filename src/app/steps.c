@@ -3,7 +3,8 @@
  * steps in order after the last one recorded as done, writing the
  * operation's state (app.op) into the cluster database after each, with
  * per-step retries and the crash-injection test hook.  Used by `app
- * migrate` (migrate.c) and the rolling service pack (rollout.c).
+ * migrate` (migrate.c), the rolling service pack (rollout.c) and `cluster
+ * update` (osupdate.c).
  */
 #include <stdlib.h>
 #include <string.h>

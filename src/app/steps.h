@@ -15,10 +15,9 @@
  * the operation's own rollback undoes it).  Every step must be idempotent:
  * a run killed after a step's work and before its record does it again.
  *
- * A new resumable operation (for example the cluster-aware OS update of
- * issue #19: drain, run a command, reboot, wait healthy, resume, node by
- * node) is a new table of steps plus its state; docs/APP.md, "The step
- * runner", shows how.
+ * A new resumable operation is a new table of steps plus its state, like
+ * the cluster-aware OS update (osupdate.c: drain, run a command, reboot,
+ * wait healthy, resume, node by node); docs/APP.md, "The step runner".
  */
 #ifndef WP_APP_STEPS_H
 #define WP_APP_STEPS_H

@@ -15,6 +15,7 @@
 
 #include "cluster.h"
 #include "cluster_internal.h"
+#include "osupdate.h"
 #include "../lib/json.h"
 
 /* files {app}: the program files of the cluster record's kit, here. */
@@ -68,6 +69,8 @@ static const node_task node_tasks[] = {
     {"sp-files", task_sp_files},
     {"sp-upgrade", wp_app_task_sp_upgrade},
     {"sp-restore", wp_app_task_sp_restore},
+    {"os-update", wp_osupdate_task_update}, /* osupdate_task.c */
+    {"os-reboot", wp_osupdate_task_reboot},
     {NULL, NULL},
 };
 

@@ -6,7 +6,8 @@
  * (the configuration as JSON, from the list queries), `wolfpack cluster
  * quorum` (the votequorum options and the quorum device of a running
  * cluster: the cluster.quorum command; wolfpackd checks the change and
- * rewrites corosync.conf, docs/FENCING.md) and `wolfpack cluster create`.
+ * rewrites corosync.conf, docs/FENCING.md) and `wolfpack cluster create`;
+ * `wolfpack cluster update` is cluster_update.c's.
  *
  * `show` asks the daemon; `create` writes corosync.conf and the authkey on
  * this machine before any daemon runs, so it is delegated to
@@ -18,6 +19,7 @@
 
 #include "../lib/json.h"
 #include "cli.h"
+#include "cluster_update.h"
 
 #if __has_include("cluster_setup.h")
 #include "cluster_setup.h"
@@ -48,6 +50,7 @@ static const char usage[] = "wolfpack cluster show [--json] | "
                             "wolfpack cluster export | "
                             "wolfpack cluster import FILE --dry-run | --apply | "
                             "wolfpack cluster quorum OPTIONS... | "
+                            "wolfpack cluster update [--plan] [options] | "
                             "wolfpack cluster create NAME --node NAME=ADDR ...";
 
 static void print_cluster(const json_t *c, FILE *out)
@@ -310,6 +313,7 @@ int wp_cmd_cluster(wp_cli *cli, int argc, char **argv)
         {"import", wp_cli_cluster_import, usage_import}, /* cmd_import.c */
         {"quorum", cluster_quorum, usage_quorum},
         {"create", cluster_create, usage_create},
+        {"update", wp_cli_cluster_update, wp_cli_usage_cluster_update},
     };
     return wp_cli_dispatch(cli, argc, argv, "cluster", usage, subs, sizeof subs / sizeof subs[0]);
 }

@@ -13,8 +13,11 @@
  *     app-node:NAME:NODE    {"node", "version"}: program files on NODE
  *     app-task:ID           {"id", "node", "kind", "args", "state",
  *                            "error"}  state: pending | ok | failed
- *     app-op:NAME           {...}: a migrate/rollout's step state
- *     app-lock              {"holder", "at", "op"}: the rollout lock
+ *     app-op:NAME           {...}: a migrate/rollout's step state; also
+ *                           `cluster update`'s (os-update, os-update-NODE,
+ *                           os-update-report: src/app/osupdate.c)
+ *     app-lock              {"holder", "at", "op"}: the rollout lock (and
+ *                           `cluster update`'s)
  *
  * Every value is validated here (names, references); the JSON types were
  * checked by apply.c.  Like every handler, nothing here reads a clock.
@@ -202,8 +205,8 @@ bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err)
 
 /* ---- node tasks ------------------------------------------------------------------------ */
 
-static const char *const task_kinds[] = {"files",      "remove",     "sp-files",
-                                         "sp-upgrade", "sp-restore", NULL};
+static const char *const task_kinds[] = {"files",      "remove",    "sp-files",  "sp-upgrade",
+                                         "sp-restore", "os-update", "os-reboot", NULL};
 
 bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
 {
@@ -216,8 +219,9 @@ bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
     if (!known)
         return invalid(err, "app.task: unknown kind of node task",
                        "the kinds are files (program files of a clustered install), remove "
-                       "(remove a standalone install), sp-files (a service pack's files) and "
-                       "sp-upgrade (a service pack's one-time database upgrade)",
+                       "(remove a standalone install), sp-files (a service pack's files), "
+                       "sp-upgrade (a service pack's one-time database upgrade), sp-restore, "
+                       "os-update and os-reboot (wolfpack cluster update)",
                        "use one of those kinds");
     char *node = db_node_name(db, wp_json_str(args, "node"), err);
     if (!node)

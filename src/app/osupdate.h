@@ -1,0 +1,65 @@
+/*
+ * osupdate.h -- `wolfpack cluster update`: the operating system's packages
+ * updated node by node (issue #19; docs/OPERATIONS.md "Updating the
+ * operating system").  osupdate.c is the run (a table of steps on the step
+ * runner, steps.h: drain, update, reboot, healthy, resume, node after node);
+ * osupdate_task.c holds its two node tasks (os-update: the command and the
+ * dpkg log's changes; os-reboot).
+ */
+#ifndef WP_APP_OSUPDATE_H
+#define WP_APP_OSUPDATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cluster.h"
+
+/* The app.op key of the run, the node tasks' "app", the lock's op. */
+#define WP_OSUPDATE_OP "os-update"
+/* The command a node runs when the run names none. */
+#define WP_OSUPDATE_DEFAULT_COMMAND                                                                \
+    "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get -y "                                 \
+    "-o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold upgrade"
+/* A command (run on the node running the update, WOLFPACK_NODE set) that
+ * reboots a node instead of the os-reboot node task. */
+#define WP_OSUPDATE_REBOOT_ENV "WOLFPACK_REBOOT_COMMAND"
+
+typedef struct wp_osupdate_opts {
+    bool plan;                        /* print the plan, change nothing */
+    bool abort;                       /* end the run in progress */
+    bool force;                       /* take the lock from a dead holder */
+    const char *command;              /* NULL: WP_OSUPDATE_DEFAULT_COMMAND (or the run's own) */
+    const char *reboot;               /* auto | always | never (NULL: auto) */
+    int max_failed;                   /* more failed nodes stop the run */
+    long node_timeout_s;              /* the update command's limit on a node (0: the default) */
+    const char *pre_hook, *post_hook; /* shell commands around the update on each node */
+    int retries;                      /* a failed update tried again so many times */
+} wp_osupdate_opts;
+
+/* The update command's limit on a node when the run names none. */
+#define WP_OSUPDATE_NODE_TIMEOUT_S 3600
+
+/* Plan, run, resume or abort the update (osupdate.c). */
+bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err);
+
+/* Node tasks (osupdate_task.c): os-update {app, command} runs the command
+ * here (WOLFPACK_NODE set, the install root's dpkg log read before and
+ * after) and records {packages: ["PKG FROM -> TO"], reboot_required,
+ * exit, output} under app.op
+ * "os-update-NODE"; os-reboot {app} reboots this node a moment after it
+ * reports done. */
+bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err);
+bool wp_osupdate_task_reboot(wp_app_cluster *c, const json_t *args, wp_err *err);
+
+/* The app.op key of node's result: "os-update-" + node in lower case, any
+ * character an application name cannot have as '-'. */
+void wp_osupdate_result_key(const char *node, char *out, size_t size);
+
+/* The package changes of dpkg log text (lines "DATE TIME status installed
+ * PKG:ARCH VERSION" and "DATE TIME upgrade|install|remove PKG OLD NEW") at
+ * or after since ("YYYY-MM-DD HH:MM:SS"): [{package, from, to}] (caller
+ * owns).  Exposed for the unit test. */
+json_t *wp_osupdate_dpkg_changes(const char *log, const char *since);
+
+#endif
