@@ -227,15 +227,22 @@ void wp_exec_flush_reports(wp_daemon *d)
     }
 }
 
-void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const char *error)
+/* A report; stop_failed: the failure of a stop (the resource may still run
+ * here: the scheduler holds its group, escalate.c fences this node). */
+static void report(wp_daemon *d, const char *resource, const char *state, const char *error,
+                   bool stop_failed)
 {
     json_t *args = json_pack("{s:s, s:s, s:s, s:I}", "name", resource, "node", d->view.local_name,
                              "state", state, "at", (json_int_t)time(NULL));
 
-    if (!args || !d->exec)
+    if (!args || !d->exec) {
+        json_decref(args);
         return;
+    }
     if (error)
         json_object_set_new(args, "error", json_string(error));
+    if (stop_failed)
+        json_object_set_new(args, "stop", json_true());
     qb_log(error ? LOG_WARNING : LOG_NOTICE, "resource %s is %s on %s%s%s", resource, state,
            d->view.local_name, error ? ": " : "", error ? error : "");
     json_int_t seq = ++d->exec->report_seq;
@@ -246,6 +253,11 @@ void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const
     if (json_array_size(d->exec->outbox) > 0)
         qb_log(LOG_INFO, "executor: %zu report(s) wait until the transport takes them",
                json_array_size(d->exec->outbox));
+}
+
+void wp_exec_report(wp_daemon *d, const char *resource, const char *state, const char *error)
+{
+    report(d, resource, state, error, false);
 }
 
 /* ---- agent context ------------------------------------------------------------- */
@@ -382,7 +394,7 @@ static bool start_op(xplan *p, wp_agent_op op)
     err_text(&err, text, sizeof text);
     a->st = XA_FAILED;
     if (!p->silent)
-        wp_exec_report(d, a->resource, "Failed", text);
+        report(d, a->resource, "Failed", text, op == WP_OP_STOP);
     return false;
 }
 
@@ -435,7 +447,7 @@ static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
     } else {
         /* the failure goes out before the reports of what it abandons */
         err_text(err, text, sizeof text);
-        wp_exec_report(d, a->resource, "Failed", text);
+        report(d, a->resource, "Failed", text, stopping);
         advance(p);
     }
 }

@@ -504,10 +504,16 @@ bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err)
     if (node && error && !cut)
         oom(err, "record a resource's state");
     if (ok && strcmp(state, "Failed") == 0) {
-        /* a Failed report of a resource being stopped: its stop failed */
+        /* a Failed report of a resource being stopped: its stop failed.  The
+         * reporter says so ("stop": a plan that moves the resource records
+         * only the new node's start as pending, so the old node's failed
+         * stop would pass for a failed start, and the group would start
+         * elsewhere beside what may still run there) */
         char *before = NULL;
         ok = db_text(db, "SELECT state FROM resource WHERE name = ?1", name, &before, err) >= 0 &&
-             db_failure_note(db, name, node, at, before && strcmp(before, "Offline Pending") == 0,
+             db_failure_note(db, name, node, at,
+                             json_is_true(json_object_get(args, "stop")) ||
+                                 (before && strcmp(before, "Offline Pending") == 0),
                              err);
         free(before);
     }

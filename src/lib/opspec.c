@@ -62,10 +62,13 @@ static const wp_arg_spec args_ban[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
                                        {NULL, 0, 0}};
 
 /* wolfpackd's own commands (src/db/ops_runtime.c) */
-static const wp_arg_spec args_report[] = {
-    {"name", WP_ARG_STRING, WP_ARG_REQUIRED},  {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
-    {"state", WP_ARG_STRING, WP_ARG_REQUIRED}, {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},
-    {"error", WP_ARG_STRING, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
+static const wp_arg_spec args_report[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                          {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                          {"state", WP_ARG_STRING, WP_ARG_REQUIRED},
+                                          {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},
+                                          {"error", WP_ARG_STRING, WP_ARG_OPTIONAL},
+                                          {"stop", WP_ARG_BOOL, WP_ARG_OPTIONAL},
+                                          {NULL, 0, 0}};
 static const wp_arg_spec args_commit[] = {
     {"at", WP_ARG_INTEGER, WP_ARG_REQUIRED},        {"coordinator", WP_ARG_STRING, WP_ARG_REQUIRED},
     {"decisions", WP_ARG_ARR_OBJ, WP_ARG_REQUIRED}, {"actions", WP_ARG_ARR_OBJ, WP_ARG_OPTIONAL},

@@ -5,7 +5,9 @@
 # host and from inside a node, against `testcluster power`: off kills every
 # process of the node (the recorded daemons and anything else in its
 # namespaces) and takes its switch port down; on starts it again; reboot
-# does both.  3 nodes, corosync only (--no-daemons), ~30 s.
+# does both; a power action waits while another one holds the node's power
+# lock; off kills the node's processes before it shuts its test disks' file
+# systems down.  3 nodes, corosync only (--no-daemons), ~30 s.
 #
 # Run as root: tests/integration/test_fence_switch.sh.  Own WPTC_DIR and
 # WPTC_PREFIX; the cluster is torn down on any exit.  Prints "N passed, N failed".
@@ -109,6 +111,51 @@ agent host "action=reboot" "plug=n3" "wptc_dir=$WPTC_DIR"
 check "reboot n3: exit 0, Success: Rebooted" bash -c "[ $rc = 0 ] && grep -qx 'Success: Rebooted' '$TMP/out'"
 check "reboot: the old corosync is gone" pid_gone "$coro"
 check "reboot: 3 members again" "$TC" wait-quorum --timeout 30
+
+# -- one power action of a node at a time ----------------------------------
+# (the emulated watchdog's power-off once ran while `power on` started the
+# node again, and killed its new corosync): while something else holds
+# n3's power lock, `power off n3` waits for it and touches nothing
+read -r coro _ <"$WPTC_DIR/nodes/n3/corosync.pid"
+exec {held}>>"$WPTC_DIR/nodes/n3/power.lock"
+flock "$held"
+"$TC" power off n3 >/dev/null 2>&1 {held}>&- &
+poff=$!
+waits_for_lock() { [ "$(cat "/proc/$poff/comm" 2>/dev/null)" = flock ]; }
+check "power off n3 waits for the lock held elsewhere" wait_until 10 waits_for_lock
+sleep 0.5
+check "meanwhile n3's corosync runs" kill -0 "$coro"
+exec {held}>&-
+wait "$poff"
+check "the lock released, power off n3 ends: exit 0" [ $? = 0 ]
+check "n3's corosync is gone" pid_gone "$coro"
+
+# -- off with a test disk: the processes go before the file system -------
+# A process of n3 reads a file on n3's mount of a test disk in a loop and
+# notes any failure (outside the disk): a file system shut down while the
+# node's processes still run would fail its reads (EIO) -- and a writer
+# whose fsync was in flight could be told "success" for a commit that never
+# lands, and answer a client, as nothing can after a real power cut.
+check "a test disk" "$TC" disk d1 --size 64
+"$TC" exec n3 mkfs.ext4 -q -F /run/wolfpack/disks/d1 >"$TMP/out" 2>&1
+check "mkfs on n3's path to it" [ $? = 0 ]
+mkdir -p "$TMP/mp"
+check "mounted on n3" "$TC" exec n3 mount /run/wolfpack/disks/d1 "$TMP/mp"
+check "a file on it" "$TC" exec n3 bash -c "echo x >'$TMP/mp/f' && sync"
+mkfifo "$TMP/tick"
+"$TC" exec n3 setsid bash -c 'echo reading >"$0/reader"
+    while :; do
+        IFS= read -r _ <"$0/mp/f" || echo "a read failed" >>"$0/reader"
+        read -r -t 0.005 <>"$0/tick"
+    done' "$TMP" </dev/null >/dev/null 2>&1 &
+disown
+check "n3 reads the file in a loop" wait_until 10 grep -q reading "$TMP/reader"
+sleep 0.3
+check "power off n3" "$TC" power off n3
+check "no read failed while n3 ran: its processes went first" bash -c "! grep -q failed '$TMP/reader'"
+check "the disk is not mounted on n3 any more" bash -c "! '$TC' exec n3 grep -q ' $TMP/mp ' /proc/self/mountinfo"
+check "the other node mounts the disk, the file is there" "$TC" exec n2 bash -c "
+    mkdir -p /run/fsw && mount /run/wolfpack/disks/d1 /run/fsw && grep -qx x /run/fsw/f; r=\$?; umount /run/fsw; exit \$r"
 
 check_status() { # NAME WANT CMD...
     local name=$1 want=$2

@@ -109,7 +109,8 @@ keep_logs() {
         cp "$WPTC_DIR/nodes/$n/var/log/corosync/corosync.log" "$d/corosync.$n" 2>/dev/null
         cp "$WPTC_DIR/nodes/$n/var/log/corosync/qdevice.log" "$d/qdevice.$n" 2>/dev/null
     done
-    cp "$TMP/doubles" "$d/" 2>/dev/null
+    cp "$TMP/doubles" "$TMP/acked.t" "$TMP/events" "$d/" 2>/dev/null
+    comm -23 "$TMP/acked.s" "$TMP/got.s" >"$d/missing" 2>/dev/null
     return 0
 }
 
@@ -221,13 +222,14 @@ observer_verdict() { # PHASE
 # ------------------------------------------------------------------ client --
 # one record a connection, through the name (the client's resolver asks the
 # cluster's named every time), every ~50 ms; the acknowledged ones logged
+# (acked; acked.t adds when, and the reply "OK n": the server's line count)
 start_writer() {
     rm -f "$TMP/writer.stop"
     "$TC" exec client bash -c 'i=0
         while [ ! -e "$1/writer.stop" ]; do
             i=$((i + 1))
             r=$(timeout 1 bash -c "exec 3<>/dev/tcp/$0/7000 && echo \"PUT $2-$i\" >&3 && IFS= read -r l <&3 && echo \"\$l\"" 2>/dev/null)
-            case $r in OK*) echo "$2-$i" >>"$1/acked" ;; esac
+            case $r in OK*) echo "$2-$i" >>"$1/acked" && echo "$2-$i $EPOCHREALTIME $r" >>"$1/acked.t" ;; esac
             sleep 0.05
         done' "$NAME" "$TMP" "$1" &
     WRITER=$!
@@ -263,6 +265,11 @@ all_acked() { # every acknowledged record is there (retried while vs comes up)
     done
     echo "missing $missing of $(wc -l <"$TMP/acked.s") acknowledged records"
     comm -23 "$TMP/acked.s" "$TMP/got.s" | head -5
+    return 1
+}
+all_acked_or_keep() { # all_acked, else the logs kept (CHAOS_DEBUG) under $1
+    all_acked && return 0
+    keep_logs "$1"
     return 1
 }
 # within 15 s, the address and the mount on $1 and on no other node
@@ -356,7 +363,9 @@ for ((e = 1; e <= EVENTS; e++)); do
     owner=$(online_owner) || owner=n1
     if [ $((RANDOM % 3)) = 0 ]; then victim=$([ "$owner" = n1 ] && echo n2 || echo n1); else victim=$owner; fi
     other=$([ "$victim" = n1 ] && echo n2 || echo n1)
+    echo "$(date +%T.%N) event $e, owner $owner" >>"$TMP/events"
     what=$(event "$victim" "$other")
+    echo "$(date +%T.%N) event $e: $what" >>"$TMP/events"
     sleep 8 # the survivors fence and recover while the fault's effects last
     if ! restore; then
         fail "event $e ($what): the cluster did not come back together"
@@ -374,10 +383,16 @@ for ((e = 1; e <= EVENTS; e++)); do
         break
     fi
     echo "     event $e: $what -> vs on $owner"
+    # every record acknowledged so far is there: a loss is pinned to its event
+    if ! out=$(all_acked); then
+        fail "event $e ($what): $out"
+        keep_logs "event-$e"
+        break
+    fi
 done
 [ "$e" -gt "$EVENTS" ] && ok "$EVENTS events, after each vs on one node"
 stop_writer
-check "A: every acknowledged record is there at the end" all_acked
+check "A: every acknowledged record is there at the end" all_acked_or_keep records-A
 stop_observer
 observer_verdict A
 "$TC" down >/dev/null 2>&1
@@ -413,7 +428,7 @@ check "back together" restore
 owner=$(online_owner)
 check "vs on $owner only" only_on "$owner"
 stop_writer
-check "B: every acknowledged record is there at the end" all_acked
+check "B: every acknowledged record is there at the end" all_acked_or_keep records-B
 stop_observer
 observer_verdict B
 

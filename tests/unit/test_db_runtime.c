@@ -383,6 +383,16 @@ static void test_failure_record(void **state)
     row = sched_row(f->db, "web-svc");
     assert_true(json_is_true(json_object_get(row, "stop_failed")));
     json_decref(row);
+    /* a plan that moves it records the new node's start as pending; the old
+     * node's failed (clean-up) stop says so itself: still a failed stop */
+    apply_ok(f->db, "{\"op\":\"resource.cleanup\",\"args\":{\"name\":\"web-svc\"}}");
+    report(f->db, "web-svc", "n2", "Online Pending", 131);
+    apply_ok(f->db, "{\"op\":\"resource.report\",\"args\":{\"name\":\"web-svc\",\"node\":\"n1\","
+                    "\"state\":\"Failed\",\"at\":132,\"stop\":true,\"error\":\"quarantined\"}}");
+    resource_is(f->db, "web-svc", "stop_failed", "n1");
+    row = sched_row(f->db, "web-svc");
+    assert_true(json_is_true(json_object_get(row, "stop_failed")));
+    json_decref(row);
     /* an error retrying cannot mend */
     apply_ok(f->db, "{\"op\":\"resource.report\",\"args\":{\"name\":\"web-ip\",\"node\":\"n1\","
                     "\"state\":\"Failed\",\"at\":140,\"error\":\"ocf:x:y start failed with exit "
