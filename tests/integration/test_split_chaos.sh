@@ -92,7 +92,8 @@ online_owner() {
     for n in "${NODES[@]}"; do
         powered_off "$n" && continue
         st=$(group_at "$n") || continue
-        [ "${st%% *}" = Online ] && echo "${st#* }" && return 0
+        # "Online n1", not "Online Pending n1" (still starting)
+        [[ $st =~ ^Online\ (n[0-9]+)$ ]] && echo "${BASH_REMATCH[1]}" && return 0
     done
     return 1
 }
