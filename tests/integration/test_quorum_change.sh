@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_quorum_change.sh -- `wolfpack cluster quorum` on a running cluster
 # (docs/FENCING.md, "Changing the quorum options"): 2 nodes with
-# corosync-qnetd as their quorum device (testcluster up 2 --qdevice), no
+# corosync-qnetd as their quorum device (testcluster up 2 --qdevice --no-fence), no
 # fence device.
 #   1. refusals, nothing written: removing the device of a two-node cluster
 #      without fencing; last_man_standing without --at-restart (corosync
@@ -28,7 +28,7 @@ no_device() { ! cmap "$1" quorum.device.model | grep -q net; }
 says() { grep -Eq -- "$1" "$TMP/err"; }
 version() { "$TC" exec n1 "$WOLFPACK" --json status 2>/dev/null | jq -r .version; }
 
-"$TC" up 2 --no-dns --qdevice >"$TMP/up" 2>&1 || {
+"$TC" up 2 --no-dns --qdevice --no-fence >"$TMP/up" 2>&1 || {
     cat "$TMP/up"
     fail "testcluster up 2 --qdevice"
     finish
