@@ -64,17 +64,21 @@ check "verify on n2: warnings only (exit 8)" [ "$(status_of n2 verify)" = 8 ]
 check "  the group cannot fail over" grep -q "^WARNING: group dad: it can run on 1 of the cluster's 2 nodes" "$TMP/out"
 
 # --- alert agents: node events, once, on the coordinator ---------------------------
-cat >"$TMP/agent.sh" <<AGENT
+# agents run as the daemon's user (nobody in the test cluster): the agent and
+# its log where nobody reaches them (TMP itself is 0700)
+AL="$TMP/alerts"
+chmod 0711 "$TMP" && mkdir -p "$AL" && chmod 1777 "$AL"
+cat >"$AL/agent.sh" <<AGENT
 #!/bin/sh
-echo "\$WOLFPACK_ALERT_SOURCE_NODE \$WOLFPACK_ALERT_KIND \$WOLFPACK_ALERT_NODE \$WOLFPACK_ALERT_STATE" >>"$TMP/alerts.log"
+echo "\$WOLFPACK_ALERT_SOURCE_NODE \$WOLFPACK_ALERT_KIND \$WOLFPACK_ALERT_NODE \$WOLFPACK_ALERT_STATE" >>"$AL/alerts.log"
 AGENT
-chmod +x "$TMP/agent.sh"
-check "alert create (on n2: replicated to n1)" wp n2 alert create rec --path "$TMP/agent.sh"
+chmod 0755 "$AL/agent.sh"
+check "alert create (on n2: replicated to n1)" wp n2 alert create rec --path "$AL/agent.sh"
 check "n1 lists it" bash -c "'$TC' exec n1 '$WOLFPACK' alert list | grep -q '^rec '"
 check "stop n2" "$TC" stop n2
-check "n1 runs the agent: node n2 down" wait_until 30 grep -qx "n1 node n2 down" "$TMP/alerts.log"
+check "n1 runs the agent: node n2 down" wait_until 30 grep -qx "n1 node n2 down" "$AL/alerts.log"
 check "start n2" "$TC" start n2
-check "n1 runs the agent: node n2 up" wait_until 30 grep -qx "n1 node n2 up" "$TMP/alerts.log"
+check "n1 runs the agent: node n2 up" wait_until 30 grep -qx "n1 node n2 up" "$AL/alerts.log"
 check "each node event once (the coordinator's)" \
-    [ "$(grep -c ' node n2 ' "$TMP/alerts.log")" = 2 ]
+    [ "$(grep -c ' node n2 ' "$AL/alerts.log")" = 2 ]
 finish
