@@ -207,7 +207,13 @@ if [ -n "$err" ] && [ "$err" != null ]; then
 else
     bad "svc's last error says why" "$err"
 fi
-st=$(wp resource show svc2 --json | jq -r .state)
+# what depends on the failed svc settles Offline (a start the dropped plan
+# recorded may show Online Pending until the next tick: at most 10 s)
+for ((i = 0; i < 100; i++)); do
+    st=$(wp resource show svc2 --json | jq -r .state)
+    [ "$st" = Offline ] && break
+    sleep 0.1
+done
 if [ "$st" = Offline ]; then
     ok "svc2 (depends on svc) is Offline, not pending"
 else
