@@ -160,7 +160,11 @@ expect_status() { # expect_status CODE CMD...
 }
 
 # --- unplug and plug (the node's switch port down / up; its processes run on) ---
-pings() { "$TC" exec "$1" ping -q -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
+# one answer within three tries of 1 s (a port just plugged in may drop the
+# first one while the bridge learns it; a fresh machine under load did)
+pings() { "$TC" exec "$1" ping -q -n -c 1 -W 1 "$2" >/dev/null 2>&1 ||
+    "$TC" exec "$1" ping -q -n -c 1 -W 1 "$2" >/dev/null 2>&1 ||
+    "$TC" exec "$1" ping -q -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
 unplugged_in_status() { status_line "$1" | grep UNPLUGGED >/dev/null; }
 status_line() { # the status line of node $1 (no pipe into grep -q: pipefail)
     local out
