@@ -379,6 +379,7 @@ bool wp_fencer_run(wp_daemon *d, const json_t *plan,
 /* "DEVICE level N ACTION NODE: exit X, OUTPUT; ..." of a result */
 void wp_fencer_summary(const json_t *result, char *buf, size_t size);
 void wp_fencer_free(wp_daemon *d);
+bool wp_fencer_node_has_device(wp_daemon *d, const char *node); /* any fence device for node */
 /* The fence runner's entry point (a child): run plan, write the result to
  * fd, _exit.  The executor (privexec.c) runs it too. */
 _Noreturn void wp_fencer_runner(const json_t *plan, int fd);

@@ -145,15 +145,6 @@ static void fence_node(wp_daemon *d, esc_node *n, const char *resource)
     json_decref(plan);
 }
 
-static bool has_devices(wp_daemon *d, const char *node)
-{
-    wp_err err = {0};
-    json_t *devs = wp_db_fence_for_node(d->db, node, &err);
-    bool any = json_array_size(devs) > 0;
-    json_decref(devs);
-    return any;
-}
-
 void wp_escalate_check(wp_daemon *d, const wp_sched_input *in)
 {
     if (in->maintenance)
@@ -162,7 +153,8 @@ void wp_escalate_check(wp_daemon *d, const wp_sched_input *in)
         const wp_sched_resource *r = &in->resources[i];
         const wp_sched_node *node = r->node >= 0 ? &in->nodes[r->node] : NULL;
         if (!r->stop_failed || r->unmanaged || !node || !node->up ||
-            strcasecmp(node->name, d->view.local_name) == 0 || !has_devices(d, node->name))
+            strcasecmp(node->name, d->view.local_name) == 0 ||
+            !wp_fencer_node_has_device(d, node->name))
             continue;
         esc_node *n = esc_get(d, node->name);
         if (n && !n->running && mono_ms() >= n->next_ms)

@@ -615,3 +615,13 @@ bool wp_fencer_handles(const char *op)
     return strcmp(op, "fence.create") == 0 || strcmp(op, "fence.test") == 0 ||
            strcmp(op, "node.fence") == 0;
 }
+
+/* node has at least one fence device (recovery.c, escalate.c) */
+bool wp_fencer_node_has_device(wp_daemon *d, const char *node)
+{
+    wp_err err = {0};
+    json_t *devs = wp_db_fence_for_node(d->db, node, &err);
+    bool any = json_array_size(devs) > 0;
+    json_decref(devs);
+    return any;
+}

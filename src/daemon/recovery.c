@@ -119,15 +119,6 @@ static bool node_is_member(const wp_daemon *d, const json_t *node)
     return wp_view_is_member(d, (uint32_t)json_integer_value(json_object_get(node, "id")));
 }
 
-static bool has_devices(wp_daemon *d, const char *node)
-{
-    wp_err err = {0};
-    json_t *devs = wp_db_fence_for_node(d->db, node, &err);
-    bool any = json_array_size(devs) > 0;
-    json_decref(devs);
-    return any;
-}
-
 /* The node's announced watchdog timeout in seconds; 0: none. */
 static int watchdog_timeout(const json_t *status, const char *node)
 {
@@ -138,7 +129,7 @@ static int watchdog_timeout(const json_t *status, const char *node)
 /* Can the cluster prove that this node is down without the operator? */
 static bool fenceable(wp_daemon *d, const json_t *status, const char *node)
 {
-    return watchdog_timeout(status, node) > 0 || has_devices(d, node);
+    return watchdog_timeout(status, node) > 0 || wp_fencer_node_has_device(d, node);
 }
 
 /* The names of the unproven nodes ({name: true}); NULL on a read error.
@@ -389,9 +380,9 @@ void wp_recovery_tick(wp_daemon *d)
         int timeout = watchdog_timeout(status, name);
         if (!n || (timeout > 0 && watchdog_wait(d, n, timeout, now)))
             continue;
-        if (!n->running && now >= n->next_ms && has_devices(d, name))
+        if (!n->running && now >= n->next_ms && wp_fencer_node_has_device(d, name))
             fence_start(d, n);
-        else if (timeout <= 0 && !n->running && !has_devices(d, name))
+        else if (timeout <= 0 && !n->running && !wp_fencer_node_has_device(d, name))
             note_unfenceable(d, n);
     }
     json_decref(lost);
