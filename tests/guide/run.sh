@@ -41,7 +41,9 @@
 #     Network Name, Physical Disk, the python3 web server) brought online,
 #     a page put on the disk and fetched by the client with curl, a planned
 #     move to beta and back, then alpha "powered off" (every process of its
-#     namespaces killed, its link down): beta takes web over, the client
+#     namespaces killed, its link down): beta's status says alpha CANNOT BE
+#     FENCED (no fence device: no BMC here) and web waits; the guide's
+#     `wolfpack node confirm-down alpha`; then beta takes web over, the client
 #     fetches the same page from beta, `wolfpack group show web` counts one
 #     failover.
 # Cleans up (namespaces, loop device, the roots) also on failure; WP_KEEP=1
@@ -53,7 +55,7 @@ repo=$(cd "$here/../.." && pwd)
 debs=
 for a in "$@"; do
     case $a in
-    -h | --help) sed -n '2,48p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) debs=$a ;;
     esac
 done
@@ -331,6 +333,16 @@ nsenter -t "${PID[alpha]}" -n ip link set eth0 down
 kill -KILL "${PID[alpha]}"
 unset 'PID[alpha]'
 ok "step 9: alpha powered off (link down, its processes killed)"
+# the guide's nodes have no fence device (no BMC here): recovery waits for
+# proof, status says so, and the operator who knows alpha is off confirms it
+if until_on 60 beta "wolfpack status | grep -q 'alpha: lost; CANNOT BE FENCED'"; then
+    ok "step 9: status on beta: alpha CANNOT BE FENCED, its groups wait"
+else
+    bad "step 9: status on beta: alpha CANNOT BE FENCED"
+fi
+step "step 9: web waits (not Online on beta before the proof)" beta \
+    "! wolfpack status | grep -Eq '^ +web +Online +beta '"
+step "step 9: wolfpack node confirm-down alpha (on beta)" beta 'wolfpack node confirm-down alpha'
 if until_on 120 beta "wolfpack status | grep -Eq '^ +web +Online +beta '"; then
     ok "step 9: beta takes web over"
 else
