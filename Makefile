@@ -180,7 +180,7 @@ install: $(DAEMON) $(CLI) $(TASK) $(WEB)
 	    >$(DESTDIR)$(UNITDIR)/wolfpack-web.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/wolfpack-web.service
 	install -m 0644 contrib/web.conf $(DESTDIR)$(SYSCONFDIR)/wolfpack/web.conf
-	install -m 0644 contrib/pam.d/wolfpack-web $(DESTDIR)$(PAMDIR)/wolfpack-web
+	install -m 0644 contrib/pam/wolfpack-web $(DESTDIR)$(PAMDIR)/wolfpack-web
 	if [ -d web ]; then cp -R --no-preserve=ownership web/. $(DESTDIR)$(WEBDIR)/ && \
 	    chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(WEBDIR); fi
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/wolfpack
