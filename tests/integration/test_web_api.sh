@@ -303,9 +303,9 @@ sys.exit(1 if errors or up != 3 or online < 1 else 0)
 EOF
 
 # ---- refusals of bad requests
-c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/../../etc/passwd")
-check "path traversal /../../etc/passwd: 404, no file" bash -c "[ $c = 404 ] && ! grep -q 'root:' '$TMP/body'"
-c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/%2e%2e/%2e%2e/etc/passwd")
+c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/../../../../../../../../etc/passwd")
+check "path traversal /../../(...)/etc/passwd: 404, no file" bash -c "[ $c = 404 ] && ! grep -q 'root:' '$TMP/body'"
+c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd")
 check "... %2e%2e too" bash -c "[ $c = 404 ] && ! grep -q 'root:' '$TMP/body'"
 head -c 70000 /dev/zero | tr '\0' 'a' >"$TMP/big"
 c=$(code -b "$TMP/alice.jar" -H "X-CSRF-Token: $ACSRF" --data-binary "@$TMP/big" "$URL/api/op")
