@@ -346,4 +346,11 @@ check "failed logins are logged with user and address" grep -q \
 check "... passwords never" bash -c "! grep -q -e 'guess-$$' -e '$PASSWORD' '$TMP/web.log'"
 
 check "wolfpack-web still runs" kill -0 "$WEBPID"
+kill -TERM "$WEBPID"
+rc=0
+wait "$WEBPID" || rc=$?
+WEBPID=
+check "... and exits 0 on SIGTERM" test "$rc" = 0
+check "... with no sanitizer report in its log" bash -c \
+    "! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' '$TMP/web.log'"
 finish
