@@ -295,6 +295,8 @@ want("nodes", one("wolfpack_nodes"), len(st["nodes"]))
 want("quorate", one("wolfpack_quorate"), 1 if st["quorate"] else 0)
 want("groups online", one("wolfpack_groups_online"), online)
 want("database version", one("wolfpack_database_version"), st["version"])
+want("votes", one("wolfpack_votes"), st["replication"]["votes"])
+want("expected votes", one("wolfpack_expected_votes"), st["replication"]["expected_votes"])
 owners = {s.labels["group"]: s.labels["node"] for s in samples.get("wolfpack_group_owner", [])}
 want("owners", owners, {g["name"]: g["owner"] for g in st["groups"] if g["owner"]})
 states = {s.labels["group"]: s.labels["state"] for s in samples["wolfpack_group_state"] if s.value == 1}
