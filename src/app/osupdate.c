@@ -757,7 +757,7 @@ static bool show_report(wp_app_cluster *c, bool as_json, wp_err *err)
         return false;
     }
     json_t *shown =
-        st ? json_pack("{s:s, s:O, s:O, s:O}", "result", "in progress", "started_at",
+        st ? json_pack("{s:s, s:O?, s:O?, s:O?}", "result", "in progress", "started_at",
                        json_object_get(st, "started_at"), "nodes", json_object_get(st, "report"),
                        "failed", json_object_get(st, "failed"))
            : json_incref(kept);
@@ -770,7 +770,7 @@ static bool show_report(wp_app_cluster *c, bool as_json, wp_err *err)
         struct tm tm;
         if (at && localtime_r(&at, &tm))
             strftime(when, sizeof when, ", ended %Y-%m-%d %H:%M:%S", &tm);
-        fprintf(c->out, "OS update: %s%s\n", wp_json_str(shown, "result"), when);
+        fprintf(c->out, "OS update: %s%s\n", wp_json_str_or(shown, "result", "ended"), when);
         wp_osupdate_report_print(json_object_get(shown, "nodes"), c->out);
     }
     json_decref(shown);
