@@ -26,8 +26,9 @@
 #   OS update      `wolfpack cluster update` on n1 (order n2, n3, n1: rs
 #                  moves away from n1 when n1 is drained and back by its
 #                  failback policy): its wall time, each node's time from
-#                  its "Node" line, and the longest gap from its start to
-#                  its end (+ 2 s).
+#                  its "Node" line, the longest gap during each node's
+#                  drain step, and the longest gap from its start to its
+#                  end (+ 2 s).
 #
 # Target, printed beside the figures: the update's longest gap no longer
 # than one planned move (their median).  It prints figures and never fails
@@ -285,6 +286,11 @@ grep -q '^[0-9.]* OK: the OS update is done' "$TMP/update.log" || {
 echo "  nodes (s from the start of the command):"
 awk -v t0="$t0" '/ Node n[0-9]+ \(/ { printf "    %7.2f  %s\n", $1 - t0, substr($0, index($0, $2)) }
     / OK: the OS update is done/ { printf "    %7.2f  done\n", $1 - t0 }' "$TMP/update.log"
+echo "  the longest write gap while each node drained (its groups moved away):"
+awk '/ Node n[0-9]+ \(/ { n = $3 } / step 1 of 5: drain/ { a = $1 } / step 2 of 5: update/ { print n, a, $1 }' \
+    "$TMP/update.log" | while read -r n a b; do
+    echo "    $n: $(gap "$a" "$b") ms ($(mr_ms "$a" "$b") ms drain step)"
+done
 echo "  the report:"
 sed -n '/ Report:$/,/ OK: /p' "$TMP/update.log" | cut -d' ' -f2- | sed 's/^/    /'
 for n in n1 n2 n3; do
