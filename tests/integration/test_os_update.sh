@@ -24,7 +24,8 @@
 #      a node cannot run testcluster); the request first takes `status`
 #      (the run on n1 at n2, rebooting, n3 and n1 left), then powers n1
 #      off (testcluster power off: the run dies), sees `status` on n3 say
-#      the run stopped with its node down, powers n1 on and reboots n2.
+#      the run stopped with its node down, waits for rs recovered on n3 (n1
+#      fenced), powers n1 on and reboots n2.
 #      A rerun on n3 (--force: the dead run holds the lock) resumes after
 #      n2's update, finds n2 rebooted (not asked again), takes n3 and n1
 #      to 1.1 (n1 last); every node updated once (its post-update hook ran
@@ -105,6 +106,7 @@ stopped_seen() { # the status on n3 says the run's node is down (kept in $TMP/st
     "$TC" exec n3 "$WOLFPACK" status --json >"$TMP/status-stopped.json" 2>/dev/null &&
         jq -e '.os_update.state == "stopped: the node running it is down"' "$TMP/status-stopped.json"
 }
+rs_on_n3() { [ "$("$TC" exec n3 "$WOLFPACK" group show rs --json | jq -r '"\(.state) \(.owner)"')" = "Online n3" ]; }
 # dpkg's version of wptest on a node (its own database)
 dpkg_version() { "$TC" exec "$1" dpkg-query "--admindir=$R/var/lib/dpkg" -W -f='${Version}' wptest; }
 report_lists() { # report_lists FILE NODE: its entry updated, wptest 1.0 -> dpkg's version
@@ -180,6 +182,9 @@ rebooter() {
                 {
                     "$TC" power off n1
                     wait_until 60 stopped_seen
+                    # on again only once the cluster fenced it (rs recovered on n3):
+                    # a fence still under way would power it off again
+                    wait_until 60 rs_on_n3
                     "$TC" power on n1
                 } >>"$TMP/reboots.log" 2>&1
             fi
