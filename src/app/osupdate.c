@@ -118,19 +118,7 @@ static json_t *report_of(osupdate *u, const char *node)
 
 static void print_report(osupdate *u)
 {
-    fprintf(u->c->out, "Report:\n");
-    size_t i;
-    json_t *x;
-    json_array_foreach(json_object_get(u->st, "report"), i, x)
-    {
-        json_t *drained = json_object_get(x, "drained_s");
-        const char *packages = wp_json_str(x, "packages");
-        fprintf(u->c->out, "  %s: %s", wp_json_str(x, "node"), wp_json_str(x, "result"));
-        if (drained)
-            fprintf(u->c->out, "; drained %lld s", (long long)json_integer_value(drained));
-        fprintf(u->c->out, "\n    packages changed: %s\n",
-                packages && *packages ? packages : "none");
-    }
+    wp_osupdate_report_print(json_object_get(u->st, "report"), u->c->out);
 }
 
 /* The report's packages of a node: the changes of the result (an array of
@@ -273,6 +261,8 @@ static bool step_update(wp_app_run *run, const wp_app_step *s, wp_err *err)
     add_packages(rep, json_object_get(res, "packages"));
     json_object_set_new(u->st, "reboot_required",
                         json_boolean(json_is_true(json_object_get(res, "reboot_required"))));
+    if (wp_json_str(res, "boot_id")) /* to tell, on a resume, whether it rebooted since */
+        json_object_set_new(u->st, "boot_id", json_string(wp_json_str(res, "boot_id")));
     json_decref(res);
     json_t *failed = json_object_get(u->st, "failed");
     if (!ok && run->attempt + 1 < run->attempts) { /* the runner tries again */
@@ -341,24 +331,64 @@ static bool reboot_wanted(osupdate *u)
     return strcmp(mode, "always") == 0 || json_is_true(json_object_get(u->st, "reboot_required"));
 }
 
-static bool step_reboot(wp_app_run *run, const wp_app_step *s, wp_err *err)
+/* The node's current result of a no-op update (the command `true`, no
+ * hooks): its boot id and whether /run/reboot-required is there; NULL
+ * with err when the task fails. */
+static json_t *probe(osupdate *u, const char *node, wp_err *err)
 {
-    osupdate *u = run->ctx;
-    const char *node = wp_app_step_node(run, s), *hook = getenv(WP_OSUPDATE_REBOOT_ENV);
-    if (!reboot_wanted(u))
-        return true;
-    json_object_set_new(report_of(u, node), "rebooted", json_true());
+    json_t *args = json_pack("{s:s, s:s}", "app", WP_OSUPDATE_OP, "command", "true");
+    bool ok = wp_app_task_on(u->c, node, WP_OSUPDATE_OP, "os-update", args, err);
+    json_decref(args);
+    json_t *res = take_result(u, node);
+    if (ok && res)
+        return res;
+    json_decref(res);
+    if (ok) {
+        wp_errf(err, WP_E_IO, "%s did not report whether it rebooted", node);
+        wp_err_why(err, "its os-update task recorded no result");
+        wp_err_todo(err, "run 'wolfpack cluster update' again");
+    }
+    return NULL;
+}
+
+static int back(wp_app_cluster *c, void *ctx, wp_err *err);
+
+/* A run that died after asking for node's reboot: wait for the node to be
+ * back, then ask it whether it rebooted since its update (another boot id,
+ * or, with --reboot auto, no /run/reboot-required any more).  true with
+ * *rebooted; false with err. */
+static bool reboot_was_done(osupdate *u, const char *node, bool *rebooted, wp_err *err)
+{
+    fprintf(u->c->out,
+            "  the run that stopped had asked %s to reboot: waiting for it to be back, "
+            "then checking that it rebooted\n",
+            node);
+    fflush(u->c->out);
+    int r = wp_app_wait_for(u->c, back, (void *)node, HEALTHY_WAIT_S * 1000L, err);
+    if (r == 0) {
+        wp_errf(err, WP_E_UNAVAILABLE, "%s did not come back into the cluster", node);
+        wp_err_why(err, "it is not a member of a quorate cluster after %d s", HEALTHY_WAIT_S);
+        wp_err_todo(err, "look at the node's console; once it is back, run 'wolfpack cluster "
+                         "update' again to resume");
+    }
+    json_t *res = r > 0 ? probe(u, node, err) : NULL;
+    if (!res)
+        return false;
+    const char *before = wp_json_str(u->st, "boot_id"), *now = wp_json_str(res, "boot_id");
+    bool other_boot = before && now && *before && *now && strcmp(before, now) != 0;
+    *rebooted = other_boot || (strcmp(wp_json_str(u->st, "reboot"), "auto") == 0 &&
+                               !json_is_true(json_object_get(res, "reboot_required")));
+    json_decref(res);
+    fprintf(u->c->out, "  %s %s\n", node,
+            *rebooted ? "rebooted" : "did not reboot (as far as it can tell): asking again");
+    return true;
+}
+
+static bool ask_reboot(osupdate *u, const char *node, wp_err *err)
+{
+    const char *hook = getenv(WP_OSUPDATE_REBOOT_ENV);
     if (hook && *hook)
         return reboot_hook(u, hook, node, err);
-    if (strcasecmp(node, u->c->node) == 0) {
-        wp_errf(err, WP_E_CONFLICT, "%s, the node running the update, must reboot", node);
-        wp_err_why(err, "it cannot wait for itself to come back");
-        wp_err_todo(err,
-                    "run 'wolfpack cluster update' again on another node: it reboots %s "
-                    "and finishes the run",
-                    node);
-        return false;
-    }
     json_t *args = json_pack("{s:s}", "app", WP_OSUPDATE_OP);
     bool ok = wp_app_task_on(u->c, node, WP_OSUPDATE_OP, "os-reboot", args, err);
     json_decref(args);
@@ -371,6 +401,41 @@ static bool step_reboot(wp_app_run *run, const wp_app_step *s, wp_err *err)
         wp_err_todo(err, "reboot it by hand, then run 'wolfpack cluster update' again");
     }
     return r > 0;
+}
+
+/* The reboot is recorded as asked before it is (reboot_asked, saved): a
+ * run resumed after the one asking died checks whether the node rebooted
+ * instead of rebooting it again; a reboot that failed is asked again. */
+static bool step_reboot(wp_app_run *run, const wp_app_step *s, wp_err *err)
+{
+    osupdate *u = run->ctx;
+    const char *node = wp_app_step_node(run, s), *hook = getenv(WP_OSUPDATE_REBOOT_ENV);
+    if (!reboot_wanted(u))
+        return true;
+    json_object_set_new(report_of(u, node), "rebooted", json_true());
+    if (json_is_true(json_object_get(u->st, "reboot_asked"))) {
+        bool rebooted = false;
+        if (!reboot_was_done(u, node, &rebooted, err))
+            return false;
+        if (rebooted)
+            return true;
+    }
+    if (!(hook && *hook) && strcasecmp(node, u->c->node) == 0) {
+        wp_errf(err, WP_E_CONFLICT, "%s, the node running the update, must reboot", node);
+        wp_err_why(err, "it cannot wait for itself to come back");
+        wp_err_todo(err,
+                    "run 'wolfpack cluster update' again on another node: it reboots %s "
+                    "and finishes the run",
+                    node);
+        return false;
+    }
+    json_object_set_new(u->st, "reboot_asked", json_true());
+    if (!wp_app_steps_begin(run, err)) /* recorded before it is asked */
+        return false;
+    bool ok = ask_reboot(u, node, err);
+    if (!ok)
+        json_object_del(u->st, "reboot_asked"); /* saved when the run stops */
+    return ok;
 }
 
 static int back(wp_app_cluster *c, void *ctx, wp_err *err)
@@ -514,6 +579,8 @@ static json_t *new_state(osupdate *u, wp_err *err)
         u->o->reboot ? u->o->reboot : "auto", "max_failed", u->o->max_failed, "node_timeout_s",
         limit, "retries", u->o->retries, "nodes", nodes, "node",
         json_string_value(json_array_get(nodes, 0)), "index", 0, "failed", "report", report);
+    if (st)
+        json_object_set_new(st, "started_at", json_integer(time(NULL)));
     if (st && u->o->pre_hook)
         json_object_set_new(st, "pre_hook", json_string(u->o->pre_hook));
     if (st && u->o->post_hook)
@@ -603,7 +670,8 @@ static bool run_nodes(osupdate *u, wp_err *err)
         if ((size_t)next >= json_array_size(nodes))
             return true;
         static const char *const per_node[] = {
-            "step", "skip", "drained_at", "was_paused", "reboot_required", "moving", NULL};
+            "step",   "skip",    "drained_at",   "was_paused", "reboot_required",
+            "moving", "boot_id", "reboot_asked", NULL};
         for (const char *const *k = per_node; *k; k++)
             json_object_del(u->st, *k);
         json_object_set_new(u->st, "index", json_integer(next));
@@ -614,11 +682,14 @@ static bool run_nodes(osupdate *u, wp_err *err)
     }
 }
 
-/* The end of a run: the report kept in the cluster database, the state gone. */
-static bool finish(osupdate *u, wp_err *err)
+/* The end of a run: the report kept in the cluster database (result: done,
+ * done with failed nodes, or aborted), the state gone. */
+static bool finish(osupdate *u, const char *result, wp_err *err)
 {
     json_t *kept =
-        json_pack("{s:I, s:O, s:O}", "finished_at", (json_int_t)time(NULL), "nodes",
+        json_pack("{s:I, s:I, s:s, s:O, s:O}", "started_at",
+                  json_integer_value(json_object_get(u->st, "started_at")), "finished_at",
+                  (json_int_t)time(NULL), "result", result, "nodes",
                   json_object_get(u->st, "report"), "failed", json_object_get(u->st, "failed"));
     wp_app_run run = runner(u);
     return wp_app_change(u->c, "app.op",
@@ -633,7 +704,9 @@ static bool abort_run(osupdate *u, wp_err *err)
 {
     if (!take_lock(u, u->o->force, err))
         return false;
-    bool ok = finish(u, err);
+    char result[200];
+    snprintf(result, sizeof result, "aborted at node %s", wp_json_str(u->st, "node"));
+    bool ok = finish(u, result, err);
     release_lock(u);
     if (ok)
         fprintf(u->c->out,
@@ -669,9 +742,48 @@ static bool load_state(osupdate *u, bool *resume, wp_err *err)
     return u->st != NULL;
 }
 
+/* --report: the run's report so far while one is recorded, else the last
+ * run's kept one; as JSON with --json. */
+static bool show_report(wp_app_cluster *c, bool as_json, wp_err *err)
+{
+    json_t *st = NULL, *kept = NULL;
+    if (!wp_app_op_load(c, WP_OSUPDATE_OP, &st, err) ||
+        (!st && !wp_app_op_load(c, WP_OSUPDATE_OP "-report", &kept, err)))
+        return false;
+    if (!st && !kept) {
+        wp_errf(err, WP_E_NOTFOUND, "no OS update report");
+        wp_err_why(err, "no OS update has run on this cluster (or none since its database began)");
+        wp_err_todo(err, "run 'wolfpack cluster update'");
+        return false;
+    }
+    json_t *shown =
+        st ? json_pack("{s:s, s:O?, s:O?, s:O?}", "result", "in progress", "started_at",
+                       json_object_get(st, "started_at"), "nodes", json_object_get(st, "report"),
+                       "failed", json_object_get(st, "failed"))
+           : json_incref(kept);
+    if (as_json) {
+        json_dumpf(shown, c->out, JSON_INDENT(2) | JSON_SORT_KEYS); /* as wp_cli_print_json */
+        fputc('\n', c->out);
+    } else {
+        time_t at = (time_t)json_integer_value(json_object_get(shown, "finished_at"));
+        char when[40] = "";
+        struct tm tm;
+        if (at && localtime_r(&at, &tm))
+            strftime(when, sizeof when, ", ended %Y-%m-%d %H:%M:%S", &tm);
+        fprintf(c->out, "OS update: %s%s\n", wp_json_str_or(shown, "result", "ended"), when);
+        wp_osupdate_report_print(json_object_get(shown, "nodes"), c->out);
+    }
+    json_decref(shown);
+    json_decref(st);
+    json_decref(kept);
+    return true;
+}
+
 bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err)
 {
     osupdate u = {.c = c, .o = o};
+    if (o->report)
+        return show_report(c, o->json, err);
     bool resume = false;
     bool ok = load_state(&u, &resume, err);
     if (ok && o->plan) {
@@ -696,7 +808,7 @@ bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err)
     ok = ok && run_nodes(&u, err);
     if (ok) {
         print_report(&u);
-        ok = finish(&u, err);
+        ok = finish(&u, failed_count(&u) ? "done, with failed nodes" : "done", err);
         if (ok && failed_count(&u) == 0)
             fprintf(c->out, "OK: the OS update is done\n");
         else if (ok) {

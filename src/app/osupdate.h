@@ -4,7 +4,8 @@
  * operating system").  osupdate.c is the run (a table of steps on the step
  * runner, steps.h: drain, update, reboot, healthy, resume, node after node);
  * osupdate_task.c holds its two node tasks (os-update: the command and the
- * dpkg log's changes; os-reboot).
+ * dpkg log's changes; os-reboot); osupdate_view.c what `status` and
+ * `cluster update --report` show of a run.
  */
 #ifndef WP_APP_OSUPDATE_H
 #define WP_APP_OSUPDATE_H
@@ -35,6 +36,8 @@ typedef struct wp_osupdate_opts {
     long node_timeout_s;              /* the update command's limit on a node (0: the default) */
     const char *pre_hook, *post_hook; /* shell commands around the update on each node */
     int retries;                      /* a failed update tried again so many times */
+    bool report;                      /* print the report (the run's so far, or the last) */
+    bool json;                        /* the report as JSON */
 } wp_osupdate_opts;
 
 /* The update command's limit on a node when the run names none. */
@@ -61,5 +64,22 @@ void wp_osupdate_result_key(const char *node, char *out, size_t size);
  * or after since ("YYYY-MM-DD HH:MM:SS"): [{package, from, to}] (caller
  * owns).  Exposed for the unit test. */
 json_t *wp_osupdate_dpkg_changes(const char *log, const char *since);
+
+/* The run in progress for `status` (osupdate_view.c), from its state
+ * (app.op os-update), the application lock (app.lock.show) and the
+ * cluster's status: {state: "running" | "stopped" | "stopped: the node
+ * running it is down", runner, node, step (draining, updating, rebooting
+ * if needed, waiting to rejoin, failing back), index, of, last_step_done,
+ * done: [node], left: [node], failed: {node: reason}}; NULL without a
+ * state.  Caller owns. */
+json_t *wp_osupdate_progress(const json_t *st, const json_t *lock, const json_t *status);
+/* The last run's outcome from its kept report (app.op os-update-report):
+ * {state: "ended", finished_at, result, updated, failed, not_updated};
+ * NULL without one. */
+json_t *wp_osupdate_last(const json_t *kept);
+/* One of the two above as lines for `wolfpack status`. */
+void wp_osupdate_status_print(const json_t *progress, FILE *out);
+/* The report: per node its result, the time drained, the packages changed. */
+void wp_osupdate_report_print(const json_t *nodes, FILE *out);
 
 #endif

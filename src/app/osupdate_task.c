@@ -10,7 +10,9 @@
  *              second before the command) and whether a reboot is
  *              required (run/reboot-required below the root); that result
  *              goes into the cluster database (app.op "os-update-NODE")
- *              for the run's report, whether the command succeeded or not
+ *              for the run's report, whether the command succeeded or not,
+ *              with the kernel's boot id (a run resumed after a reboot it
+ *              asked for tells by it whether the node rebooted)
  *   os-reboot  this node reboots (systemctl reboot) two seconds after the
  *              task reports done
  *
@@ -205,9 +207,14 @@ bool wp_osupdate_task_update(wp_app_cluster *c, const json_t *args, wp_err *err)
     struct stat sb;
     char key[128];
     wp_osupdate_result_key(c->node, key, sizeof key);
-    json_t *result = json_pack("{s:s, s:o, s:b, s:i, s:s, s:s, s:s}", "node", c->node, "packages",
-                               changes, "reboot_required", stat(flag, &sb) == 0, "exit", status,
-                               "output", output, "since", since, "until", until);
+    char *boot_id = read_text("/proc/sys/kernel/random/boot_id");
+    if (boot_id)
+        boot_id[strcspn(boot_id, "\n")] = '\0';
+    json_t *result =
+        json_pack("{s:s, s:o, s:b, s:i, s:s, s:s, s:s, s:s}", "node", c->node, "packages", changes,
+                  "reboot_required", stat(flag, &sb) == 0, "exit", status, "output", output,
+                  "since", since, "until", until, "boot_id", boot_id ? boot_id : "");
+    free(boot_id);
     bool ok =
         wp_app_change(c, "app.op", json_pack("{s:s, s:o}", "name", key, "state", result), err);
     if (ok && status != 0) {

@@ -1,7 +1,9 @@
 /*
  * cluster_update.c -- `wolfpack cluster update [--plan] [--command CMD]
  * [--max-failed-nodes N] [--reboot auto|always|never] [--node-timeout S]
- * [--pre-hook CMD] [--post-hook CMD] [--retries N] [--force] [--abort]`:
+ * [--pre-hook CMD] [--post-hook CMD] [--retries N] [--force] [--abort]` and `wolfpack cluster
+ * update --report
+ * [--json]`:
  * the options checked here, the run in src/app/osupdate.c (docs/CLI.md,
  * docs/OPERATIONS.md "Updating the operating system").
  */
@@ -14,7 +16,7 @@
 const char wp_cli_usage_cluster_update[] =
     "wolfpack cluster update [--plan] [--command CMD] [--max-failed-nodes N] "
     "[--reboot auto/always/never] [--node-timeout SECONDS] [--pre-hook CMD] [--post-hook CMD] "
-    "[--retries N] [--force] [--abort]";
+    "[--retries N] [--force] [--abort] | --report [--json]";
 
 int wp_cli_cluster_update(wp_cli *cli, int argc, char **argv)
 {
@@ -27,17 +29,23 @@ int wp_cli_cluster_update(wp_cli *cli, int argc, char **argv)
                          {.name = "--node-timeout", .has_value = true},
                          {.name = "--pre-hook", .has_value = true},
                          {.name = "--post-hook", .has_value = true},
-                         {.name = "--retries", .has_value = true}};
+                         {.name = "--retries", .has_value = true},
+                         {.name = "--report", .has_value = false}};
     const char *usage = wp_cli_usage_cluster_update;
     wp_cli_args a;
     int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 10, usage, "argument", 0, &a, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 11, usage, "argument", 0, &a, &status))
         return status;
     wp_osupdate_opts o = {.plan = opts[0].count > 0,
                           .command = opts[1].count ? opts[1].values[0] : NULL,
                           .reboot = opts[3].count ? opts[3].values[0] : NULL,
                           .force = opts[4].count > 0,
                           .abort = opts[5].count > 0};
+    o.report = opts[10].count > 0;
+    o.json = cli->json;
+    for (int k = 0; o.report && k < 10; k++)
+        if (opts[k].count)
+            return wp_cli_usage_error(usage, "--report takes no other option (but --json)");
     o.pre_hook = opts[7].count ? opts[7].values[0] : NULL;
     o.post_hook = opts[8].count ? opts[8].values[0] : NULL;
     if ((o.command && !*o.command) || (o.pre_hook && !*o.pre_hook) ||

@@ -15,6 +15,9 @@
  *              stopping, on which node, for how long) or why it failed (the
  *              last error the agent or monitor reported, the restarts in
  *              the restart period against the threshold)
+ *   OS update  a `cluster update` run in progress: the node being updated,
+ *              its step, the nodes done, left and failed; or the last
+ *              run's result (src/app/osupdate_view.c; "os_update" in --json)
  * Everything shown is what the cluster database keeps (docs/CLI.md).
  *
  * Colour (--color=auto|always|never, default auto = stdout is a terminal,
@@ -46,6 +49,7 @@
 #include <unistd.h>
 
 #include "../lib/proto.h"
+#include "../app/osupdate.h"
 #include "cli.h"
 #include "../lib/json.h"
 
@@ -649,6 +653,7 @@ static void print_human(const status_snap *s, const status_view *v, FILE *out)
 {
     print_header(s->st, v, out);
     print_nodes(s->st, v, out);
+    wp_osupdate_status_print(json_object_get(s->st, "os_update"), out);
     print_fencing(s->st, out);
     print_groups(s->st, s->res, v, out);
     if (s->res) {
@@ -685,6 +690,31 @@ static bool snap_read(wp_cli *cli, bool json_only, status_snap *s, wp_err *err)
     return true;
 }
 
+/* The OS update (cluster update) into the status object as "os_update":
+ * the run in progress, or the last run's result; nothing when there is
+ * neither or they cannot be read (the node still syncs). */
+static void add_os_update(wp_cli *cli, json_t *st)
+{
+    wp_err ignored = {0};
+    json_t *run =
+        wp_cli_call(cli, "app.op.show", json_pack("{s:s}", "name", WP_OSUPDATE_OP), NULL, &ignored);
+    json_t *shown = NULL;
+    if (json_is_object(run)) {
+        json_t *lock = wp_cli_call(cli, "app.lock.show", NULL, NULL, &ignored);
+        shown = wp_osupdate_progress(run, lock, st);
+        json_decref(lock);
+    } else if (run) {
+        json_t *kept =
+            wp_cli_call(cli, "app.op.show", json_pack("{s:s}", "name", WP_OSUPDATE_OP "-report"),
+                        NULL, &ignored);
+        shown = wp_osupdate_last(kept);
+        json_decref(kept);
+    }
+    json_decref(run);
+    if (shown)
+        json_object_set_new(st, "os_update", shown);
+}
+
 /* Is colour wanted: --color=always|never, or auto (terminal, no NO_COLOR,
  * TERM not dumb).  -1 for a bad value. */
 static int color_wanted(const char *when)
@@ -708,6 +738,8 @@ static int show_status(wp_cli *cli, bool color)
     int rc = 0;
     if (!snap_read(cli, false, &s, &err))
         return wp_cli_fail(&err);
+    if (json_is_object(s.st))
+        add_os_update(cli, s.st);
     if (cli->json) {
         if (s.res) /* the resources too (issue #15); left out while the node syncs */
             json_object_set(s.st, "resources", s.res);

@@ -2,7 +2,9 @@
 # test_cluster_update.sh -- `wolfpack cluster update` (issue 19) against a
 # real wolfpackd --solo: its bad options refused (exit 2) and, on a
 # one-node cluster, the run and --plan refused (no other node to take the
-# groups) and --abort with no run in progress refused, each with the
+# groups), --abort with no run in progress refused, --report with no run
+# ever refused (and with another option: exit 2), `status` without a run
+# shows none, each with the
 # database version unchanged and no run or lock left behind.  The update
 # itself, node by node, is tests/integration/test_os_update.sh.
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +25,12 @@ expect_err "  no other node" "no other node is up to take the groups"
 expect_fail 4 "one node: --plan is refused too" wp cluster update --plan
 expect_fail 3 "--abort with no run in progress: refused" wp cluster update --abort
 expect_err "  none in progress" "no OS update is in progress"
+expect_fail 2 "--report with --plan: refused" wp cluster update --report --plan
+expect_err "  it says why" "--report takes no other option"
+expect_fail 3 "--report with no run ever: refused" wp cluster update --report
+expect_err "  none" "no OS update report"
+check "status --json has no os_update without a run" \
+    sh -c "'$WOLFPACK' --socket '$SOCK' status --json | jq -e 'has(\"os_update\") | not' >/dev/null"
 no_run() {
     "$WPCALL" "$SOCK" '{"op":"app.op.show","args":{"name":"os-update"}}' | jq -e '.result == null' &&
         "$WPCALL" "$SOCK" '{"op":"app.lock.show"}' | jq -e '.result == null'

@@ -16,21 +16,30 @@
 #   3. The update from n1 (order n2, n3, n1; pre- and post-update hooks;
 #      --retries 1): n2's update fails twice, the run stops at
 #      --max-failed-nodes 0, n2 stays paused with the reason, n3 and n1
-#      keep 1.0 and are not paused.
+#      keep 1.0 and are not paused; `status` (and --json) shows the run
+#      stopped at n2 with n2 failed.
 #   4. After the fix on n2 (marker gone, dpkg --configure -a), a rerun on
-#      n1 resumes at n2, "reboots" it (a reboot command: testcluster stop +
-#      start, done by this script on a request file, as a node cannot run
-#      testcluster) and is killed after n2's resume, before its record
-#      ($WOLFPACK_TEST_DIE_AT=resume+); a rerun on n3 (--force: the dead
-#      run holds the lock) resumes there and takes every node to 1.1 (n3,
-#      the node running it now, last); the report lists
-#      wptest 1.0 -> 1.1 per node; it is kept in the cluster database; the
+#      n1 resumes at n2 and asks for its reboot (a reboot command:
+#      testcluster stop + start, done by this script on a request file, as
+#      a node cannot run testcluster); the request first takes `status`
+#      (the run on n1 at n2, rebooting, n3 and n1 left), then powers n1
+#      off (testcluster power off: the run dies), sees `status` on n3 say
+#      the run stopped with its node down, waits for rs recovered on n3 (n1
+#      fenced), powers n1 on and reboots n2.
+#      A rerun on n3 (--force: the dead run holds the lock) resumes after
+#      n2's update, finds n2 rebooted (not asked again), takes n3 and n1
+#      to 1.1 (n1 last); every node updated once (its post-update hook ran
+#      once), n2 rebooted once; the report (printed, `cluster update
+#      --report` and --json) lists per node wptest 1.0 -> the version its
+#      dpkg database has, the time drained; it is kept in the cluster
+#      database and the history; `status` shows the last run done; the
 #      history shows never two nodes drained at once; every acknowledged
 #      write is there; the lock is free, no run recorded.
 #   5. A run whose command fails on its first node, then --abort: no run
-#      recorded, the lock free, that node left paused, the others not.
+#      recorded, the lock free, that node left paused, the others not;
+#      the report and `status` say aborted.
 #
-# About 1.5 minutes.  Prints "N passed, N failed"; tears the cluster down
+# About half a minute (25 s measured at load 7; longer on a busier machine).  Prints "N passed, N failed"; tears the cluster down
 # on any exit.
 set -u -o pipefail
 
@@ -78,12 +87,36 @@ never_two_drained() {
              (if .d != null and .d != $e.args.name then .ok = false else . end) | .d = $e.args.name
          elif .d == $e.args.name then .d = null else . end) | .ok' "$1" >/dev/null
 }
-killed_run() { # the run on n1 killed after n2's resume; the versions then in $TMP/versions
+# the run on n1, powered off by the rebooter when it asks for n2's reboot;
+# once n1 is back on and n2 rebooted, the versions in $TMP/versions
+powered_off_run() {
     local rc=0
-    timeout -k 5 300 "$TC" exec n1 env WOLFPACK_TEST_DIE_AT=resume+ "$WOLFPACK" cluster update \
-        >"$TMP/out" 2>"$TMP/err" || rc=$?
+    touch "$TMP/poweroff-n1"
+    timeout -k 5 300 "$TC" exec n1 "$WOLFPACK" cluster update >"$TMP/out" 2>"$TMP/err" || rc=$?
+    wait_until 300 test -e "$TMP/reboot.done"
+    "$TC" wait-quorum --timeout 60 >/dev/null 2>&1
     echo "$(version_on n2) $(version_on n3) $(version_on n1)" >"$TMP/versions"
-    [ "$rc" -eq 137 ]
+    [ "$rc" -ne 0 ] && grep -q 'n1: powered off' "$TMP/reboots.log"
+}
+status_json() { "$TC" exec "$1" "$WOLFPACK" status --json >"$TMP/status.json" 2>/dev/null; }
+# os_update JQ [NODE]: the os_update of NODE's (n1's) status --json passes JQ
+os_update() { status_json "${2:-n1}" && jq -e ".os_update | $1" "$TMP/status.json" >/dev/null; }
+jqf() { jq -e "$1" "$2" >/dev/null; } # jqf FILTER FILE
+stopped_seen() { # the status on n3 says the run's node is down (kept in $TMP/status-stopped.json)
+    "$TC" exec n3 "$WOLFPACK" status --json >"$TMP/status-stopped.json" 2>/dev/null &&
+        jq -e '.os_update.state == "stopped: the node running it is down"' "$TMP/status-stopped.json"
+}
+rs_on_n3() { [ "$("$TC" exec n3 "$WOLFPACK" group show rs --json | jq -r '"\(.state) \(.owner)"')" = "Online n3" ]; }
+# dpkg's version of wptest on a node (its own database)
+dpkg_version() { "$TC" exec "$1" dpkg-query "--admindir=$R/var/lib/dpkg" -W -f='${Version}' wptest; }
+report_lists() { # report_lists FILE NODE: its entry updated, wptest 1.0 -> dpkg's version
+    grep -A1 "^  $2: updated" "$1" | grep -qx "    packages changed: wptest 1.0 -> $(dpkg_version "$2")"
+}
+hooks_ran_once() { # the post-update hook (after a successful update) once on each node
+    local n
+    for n in n1 n2 n3; do
+        [ "$("$TC" exec "$n" grep -cx "$n" "$R/post-ran")" = 1 ] || return 1
+    done
 }
 none_paused() { ! paused n1 && ! paused n2 && ! paused n3; }
 others_untouched() { [ "$(version_on n3)" = 1.0 ] && [ "$(version_on n1)" = 1.0 ] && ! paused n3 && ! paused n1; }
@@ -142,6 +175,19 @@ rebooter() {
     while :; do
         if [ -s "$TMP/reboot.req" ]; then
             n=$(cat "$TMP/reboot.req")
+            if [ -e "$TMP/poweroff-n1" ]; then # the node running the update dies meanwhile
+                rm -f "$TMP/poweroff-n1"
+                "$TC" exec n3 "$WOLFPACK" status >"$TMP/status-rebooting" 2>&1
+                "$TC" exec n3 "$WOLFPACK" status --json >"$TMP/status-rebooting.json" 2>&1
+                {
+                    "$TC" power off n1
+                    wait_until 60 stopped_seen
+                    # on again only once the cluster fenced it (rs recovered on n3):
+                    # a fence still under way would power it off again
+                    wait_until 60 rs_on_n3
+                    "$TC" power on n1
+                } >>"$TMP/reboots.log" 2>&1
+            fi
             "$TC" stop "$n" >>"$TMP/reboots.log" 2>&1
             "$TC" exec "$n" rm -f "$R/run/reboot-required" # /run is empty after a boot
             "$TC" start "$n" >>"$TMP/reboots.log" 2>&1
@@ -228,15 +274,26 @@ check "  n2 stays paused" paused n2
 check "  the reason is recorded (cluster update --plan)" reason_shown
 check "  n3 and n1 untouched: 1.0, not paused" others_untouched
 check "  the lock is free" lock_free
+"$TC" exec n1 "$WOLFPACK" status >"$TMP/status-failed" 2>&1
+check "  status shows the run stopped at n2, n2 failed" sh -c \
+    "grep -q '^OS update (cluster update): stopped\$' '$TMP/status-failed' && grep -q '^  node n2 (1 of 3): stopped after step drain' '$TMP/status-failed' && grep -q '^  failed, left paused: n2: .*exit status' '$TMP/status-failed'"
+check "  status --json too" os_update '.state == "stopped" and .node == "n2" and .left == ["n3", "n1"] and (.failed.n2 | test("exit status"))'
 
 # ---- 4. fixed, resumed, every node to 1.1 -------------------------------------------------------------
 "$TC" exec n2 rm -f "$R/fail-postinst"
 check "n2 fixed by hand (dpkg --configure -a)" fix_n2
-check "the rerun on n1, killed after n2's resume (before its record)" killed_run
+check "the rerun on n1, powered off while it has n2 reboot" powered_off_run
 check "  it resumed at n2" grep -q 'Resuming the OS update at node n2 after step drain' "$TMP/out"
+check "  status then: the run on n1 at n2, rebooting, n3 and n1 left" sh -c \
+    "grep -q '^OS update (cluster update): running on n1\$' '$TMP/status-rebooting' && grep -q '^  node n2 (1 of 3): rebooting if needed\$' '$TMP/status-rebooting' && grep -q '^  done: none; left: n3, n1\$' '$TMP/status-rebooting'"
+check "  status --json then too" jqf '.os_update | .state == "running" and .runner == "n1" and .node == "n2" and .step == "rebooting if needed" and .done == [] and .failed == {}' "$TMP/status-rebooting.json"
+check "  with n1 off, status on n3: the run stopped, its node down" \
+    jqf '.os_update | .last_step_done == "update" and .node == "n2"' "$TMP/status-stopped.json"
 check "  n2 has 1.1 then, n3 and n1 still 1.0" sh -c "[ \"\$(cat '$TMP/versions')\" = '1.1 1.0 1.0' ]"
 check "a rerun on n3 (--force) finishes the update" wp n3 cluster update --force
-check "  resuming at n2 after step healthy" grep -q 'Resuming the OS update at node n2 after step healthy' "$TMP/out"
+check "  resuming at n2 after step update" grep -q 'Resuming the OS update at node n2 after step update' "$TMP/out"
+check "  it finds n2 rebooted and does not ask again" sh -c \
+    "grep -q 'the run that stopped had asked n2 to reboot' '$TMP/out' && grep -qx '  n2 rebooted' '$TMP/out'"
 check "  the order is kept: n3 then n1" sh -c "grep '^Node' '$TMP/out' | tr '\n' ' ' | grep -q 'Node n2 (1 of 3) Node n3 (2 of 3) Node n1 (3 of 3)'"
 cp "$TMP/out" "$TMP/run2"
 sleep 2
@@ -250,10 +307,25 @@ for n in n1 n2 n3; do
     check "$n ran the pre- and post-update hooks (the run's own, kept on resume)" \
         "$TC" exec "$n" sh -c "grep -qx $n '$R/pre-ran' && grep -qx $n '$R/post-ran'"
 done
-check "n2 was rebooted (asked by its update), n1 and n3 not" test "$(cat "$TMP/rebooted" 2>/dev/null)" = n2
+check "n2 was rebooted (asked by its update) once, n1 and n3 not" test "$(cat "$TMP/rebooted" 2>/dev/null)" = n2
+check "no node updated twice, none skipped (each one's post-update hook ran once)" hooks_ran_once
+for n in n1 n2 n3; do
+    check "  the report's $n entry: wptest 1.0 -> $(dpkg_version $n) (its dpkg database)" report_lists "$TMP/run2" "$n"
+done
 check "  the report says so" grep -q '^  n2: updated, rebooted' "$TMP/run2"
 check "the report is kept in the cluster database" report_kept
+check "cluster update --report shows it (on n2)" wp n2 cluster update --report
+cp "$TMP/out" "$TMP/report"
+check "  its heading: done" grep -q '^OS update: done, ended ' "$TMP/report"
+for n in n1 n2 n3; do
+    check "  $n: wptest 1.0 -> $(dpkg_version $n)" report_lists "$TMP/report" "$n"
+done
+check "  --json: every node updated, drained a number of seconds" sh -c \
+    "'$TC' exec n2 '$WOLFPACK' cluster update --report --json | jq -e '.result == \"done\" and ([.nodes[] | select((.result | startswith(\"updated\")) and (.drained_s | type) == \"number\")] | length) == 3' >/dev/null"
+check "status shows the last run: done, 3 updated" os_update '.state == "ended" and .result == "done" and .updated == 3 and .failed == 0'
+check "  in words" sh -c "'$TC' exec n1 '$WOLFPACK' status | grep -q '^Last OS update: done, ended .*: 3 updated, 0 failed'"
 wp n1 history --json
+check "the report is in the history" jqf '[.[] | select(.op == "app.op" and .args.name == "os-update-report")] | length >= 1' "$TMP/out"
 check "never two nodes drained at once (the history)" never_two_drained "$TMP/out"
 check "  every node drained and resumed" test "$(jq -r '[.[] | select(.op == "node.resume") | .args.name] | unique | join(" ")' "$TMP/out")" = "n1 n2 n3"
 # (a failback after the last resume may still be moving rs: wait for its answer)
@@ -285,5 +357,7 @@ check "  it says where it stopped" grep -q "Aborted the OS update at node ${FIRS
 check "  no run recorded, the lock free" eval "no_run && lock_free"
 check "  ${FIRST:-?} is left paused" paused "${FIRST:-none}"
 check "  the others ($OTHERS) were not touched" others_not_paused
+check "  status and --report say aborted" sh -c \
+    "'$TC' exec n1 '$WOLFPACK' status --json | jq -e '.os_update.result == \"aborted at node ${FIRST:-?}\"' >/dev/null && '$TC' exec n1 '$WOLFPACK' cluster update --report | grep -q '^OS update: aborted at node ${FIRST:-?}, ended'"
 
 finish

@@ -3,8 +3,10 @@
  * cluster update` (src/app/osupdate_task.c: wp_osupdate_dpkg_changes): the
  * install, upgrade and remove lines at or after the run's start, a package
  * changed twice as one change, the architecture cut off, status/configure/
- * startup lines and damaged lines ignored.  The run itself is tested by
- * tests/integration/test_os_update.sh.
+ * startup lines and damaged lines ignored; what `status` shows of a run
+ * (osupdate_view.c: the node, its step, done / left / failed, running or
+ * stopped by the lock and the runner's membership, the last run's
+ * counts).  The run itself is tested by tests/integration/test_os_update.sh.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -77,12 +79,103 @@ static void test_result_key(void **state)
     assert_string_equal(key, "os-update-db-site_2");
 }
 
+/* A status: nodes n1..n3 (ids 1..3), the members given. */
+static json_t *status_with(json_t *members)
+{
+    return json_pack("{s:[{s:s, s:i}, {s:s, s:i}, {s:s, s:i}], s:o}", "nodes", "name", "n1", "id",
+                     1, "name", "n2", "id", 2, "name", "n3", "id", 3, "members", members);
+}
+
+static json_t *run_state(const char *step, int index)
+{
+    json_t *st = json_pack("{s:[s, s, s], s:i, s:s, s:s, s:{s:s}}", "nodes", "n2", "n3", "n1",
+                           "index", index, "node", index == 1 ? "n3" : "n1", "holder", "n1:42",
+                           "failed", "n2", "its postinst failed");
+    if (step)
+        json_object_set_new(st, "step", json_string(step));
+    return st;
+}
+
+static void test_progress_running(void **state)
+{
+    json_t *st = run_state("drain", 1), *lock = json_pack("{s:s}", "holder", "n1:42"),
+           *status = status_with(json_pack("[i, i, i]", 1, 2, 3));
+    json_t *p = wp_osupdate_progress(st, lock, status);
+    assert_string_equal(wp_json_str(p, "state"), "running");
+    assert_string_equal(wp_json_str(p, "runner"), "n1");
+    assert_string_equal(wp_json_str(p, "node"), "n3");
+    assert_string_equal(wp_json_str(p, "step"), "updating");
+    assert_int_equal(json_integer_value(json_object_get(p, "index")), 2);
+    assert_int_equal(json_integer_value(json_object_get(p, "of")), 3);
+    assert_int_equal(json_array_size(json_object_get(p, "done")), 0); /* n2 failed, not done */
+    assert_string_equal(json_string_value(json_array_get(json_object_get(p, "left"), 0)), "n1");
+    assert_string_equal(wp_json_str(json_object_get(p, "failed"), "n2"), "its postinst failed");
+    json_decref(p);
+    static const char *const steps[][2] = {{NULL, "draining"},
+                                           {"update", "rebooting if needed"},
+                                           {"reboot", "waiting to rejoin"},
+                                           {"healthy", "failing back"}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        json_t *s = run_state(steps[i][0], 2);
+        p = wp_osupdate_progress(s, lock, status);
+        assert_string_equal(wp_json_str(p, "step"), steps[i][1]);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(p, "done"), 0)), "n3");
+        json_decref(p);
+        json_decref(s);
+    }
+    json_decref(st);
+    json_decref(lock);
+    json_decref(status);
+}
+
+static void test_progress_stopped(void **state)
+{
+    json_t *st = run_state("update", 1), *lock = json_pack("{s:s}", "holder", "n1:42"),
+           *other = json_pack("{s:s}", "holder", "n3:7"),
+           *without_n1 = status_with(json_pack("[i, i]", 2, 3)),
+           *all = status_with(json_pack("[i, i, i]", 1, 2, 3));
+    json_t *p = wp_osupdate_progress(st, lock, without_n1); /* its runner died */
+    assert_string_equal(wp_json_str(p, "state"), "stopped: the node running it is down");
+    assert_string_equal(wp_json_str(p, "last_step_done"), "update");
+    json_decref(p);
+    p = wp_osupdate_progress(st, json_null(), all); /* it stopped and let go of the lock */
+    assert_string_equal(wp_json_str(p, "state"), "stopped");
+    json_decref(p);
+    p = wp_osupdate_progress(st, other, all); /* the lock is another's (a rollout) */
+    assert_string_equal(wp_json_str(p, "state"), "stopped");
+    json_decref(p);
+    assert_null(wp_osupdate_progress(json_null(), lock, all)); /* no run */
+    json_decref(st);
+    json_decref(lock);
+    json_decref(other);
+    json_decref(without_n1);
+    json_decref(all);
+}
+
+static void test_last_run(void **state)
+{
+    json_t *kept =
+        json_pack("{s:i, s:s, s:[{s:s}, {s:s}, {s:s}, {s:s}]}", "finished_at", 1000, "result",
+                  "done, with failed nodes", "nodes", "result", "updated, rebooted", "result",
+                  "updated", "result", "FAILED, left paused: x", "result", "not updated: down");
+    json_t *p = wp_osupdate_last(kept);
+    assert_string_equal(wp_json_str(p, "state"), "ended");
+    assert_string_equal(wp_json_str(p, "result"), "done, with failed nodes");
+    assert_int_equal(json_integer_value(json_object_get(p, "updated")), 2);
+    assert_int_equal(json_integer_value(json_object_get(p, "failed")), 1);
+    assert_int_equal(json_integer_value(json_object_get(p, "not_updated")), 1);
+    assert_int_equal(json_integer_value(json_object_get(p, "finished_at")), 1000);
+    json_decref(p);
+    assert_null(wp_osupdate_last(NULL));
+    json_decref(kept);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_changes_since),
-        cmocka_unit_test(test_nothing),
-        cmocka_unit_test(test_result_key),
+        cmocka_unit_test(test_changes_since),    cmocka_unit_test(test_nothing),
+        cmocka_unit_test(test_result_key),       cmocka_unit_test(test_progress_running),
+        cmocka_unit_test(test_progress_stopped), cmocka_unit_test(test_last_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
