@@ -245,7 +245,7 @@ static void fence_start(wp_daemon *d, lost_node *n)
 static bool record_is(const json_t *status, const char *node, const char *state)
 {
     const json_t *rec = json_object_get(json_object_get(status, "fencing"), node);
-    const char *s = json_string_value(json_object_get(rec, "state"));
+    const char *s = wp_json_str(rec, "state");
     return s && strcmp(s, state) == 0;
 }
 

@@ -12,6 +12,7 @@
 #include "db_internal.h"
 
 #include "../lib/model.h"
+#include "../lib/json.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -58,9 +59,9 @@ static bool path_ok(const char *path, wp_err *err)
 
 bool db_op_alert_create(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
-    const char *path = json_string_value(json_object_get(args, "path"));
-    const char *recipient = json_string_value(json_object_get(args, "recipient"));
+    const char *name = wp_json_str(args, "name");
+    const char *path = wp_json_str(args, "path");
+    const char *recipient = wp_json_str(args, "recipient");
     const json_t *t = json_object_get(args, "timeout");
     json_int_t timeout = t ? json_integer_value(t) : ALERT_TIMEOUT_DEFAULT;
     if (!wp_name_valid("alert", name, err) || !path_ok(path, err))
@@ -99,7 +100,7 @@ bool db_op_alert_create(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_alert_delete(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     char *key = alert_key(name);
     int found = key ? db_exists(db, "SELECT 1 FROM meta WHERE key = ?1", key, NULL, err) : -1;
     if (found == 0) {
