@@ -94,7 +94,10 @@ $(TASK): $(call obj,$(TASK_SRCS)) $(LIB)
 	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(LDSAN) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lcmocka
+
+# unit tests of a piece of the CLI link that piece's object too
+$(BUILD)/tests/unit/test_since: $(BUILD)/src/cli/since.o
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
