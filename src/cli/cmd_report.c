@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../agents/agent.h"
+#include "../lib/clock.h"
 #include "../lib/model.h"
 #include "cli.h"
 #include "since.h"
@@ -98,11 +99,9 @@ static void add_command(report *r, const char *name, char *const argv[])
     close(fds[1]);
     size_t len = 0, cap = 0;
     char *buf = NULL;
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = wp_clock_ms();
     while (pid > 0 && len < CAPTURE_MAX) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        int64_t spent = wp_clock_ms() - t0;
         struct pollfd p = {.fd = fds[0], .events = POLLIN};
         if (spent >= CAPTURE_MS || poll(&p, 1, (int)(CAPTURE_MS - spent)) <= 0)
             break;

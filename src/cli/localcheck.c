@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../agents/agent.h"
+#include "../lib/clock.h"
 #include "../lib/model.h"
 #include "verify.h"
 #include "../lib/json.h"
@@ -50,12 +51,9 @@ static char *read_all(int fd, size_t *len)
 {
     char *buf = malloc(META_MAX + 1);
     *len = 0;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = wp_clock_ms();
     while (buf && *len < META_MAX) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        int64_t spent = wp_clock_ms() - t0;
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (spent >= META_TIMEOUT_MS || poll(&p, 1, (int)(META_TIMEOUT_MS - spent)) <= 0)
             break;
