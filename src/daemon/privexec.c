@@ -17,8 +17,9 @@
  *                 Generic Service that would run as root runs only what the
  *                 root-owned allow-list (--root-services, rootlist.h) names
  *   agent.cancel  {req, id}: kill the op's process group, answer nothing
- *   corosync.write  render corosync.conf from typed nodes and timers,
- *                 write it, corosync-cfgtool -R
+ *   corosync.write  render corosync.conf from typed nodes and timers
+ *                 (decoded by src/lib/corosync_msg.c, which also encodes
+ *                 them on wolfpackd's side), write it, corosync-cfgtool -R
  *   apptask.run   `wolfpack-task --socket S TASK` (its own program and socket)
  *   disk.heartbeat, disk.fence, disk.watch, disk.unwatch: the Physical
  *                 Disk keepers' feed and the lease watchers
@@ -59,6 +60,7 @@
 #include "../lib/rt.h"
 #include "../agents/watchdog.h"
 #include "../lib/corosync_conf.h"
+#include "../lib/corosync_msg.h"
 #include "../lib/fs.h"
 #include "../lib/rootlist.h"
 #include "../lib/json.h"
@@ -467,98 +469,12 @@ static bool cfgtool_path(char *out, size_t size)
     return false;
 }
 
-static wp_agent_rc corosync_refused(const char *why, size_t node, wp_err *err)
-{
-    wp_errf(err, WP_E_PERM, "the executor refused corosync.write");
-    if (node)
-        wp_err_why(err, "node %zu %s", node, why);
-    else
-        wp_err_why(err, "%s", why);
-    wp_err_todo(err, "nothing was written; report a bug");
-    return WP_AGENT_FAILED;
-}
-
-/* Every key of o is one of keys (NULL-ended). */
-static bool only_keys(const json_t *o, const char *const *keys)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)o, k, v)
-    {
-        const char *const *p = keys;
-        while (*p && strcmp(*p, k) != 0)
-            p++;
-        if (!*p)
-            return false;
-    }
-    return true;
-}
-
-/* The quorum object: booleans and strings of the keys of wp_cs_quorum. */
-static bool quorum_from_json(const json_t *o, wp_cs_quorum *q)
-{
-    static const char *const keys[] = {"wait_for_all",
-                                       "last_man_standing",
-                                       "auto_tie_breaker",
-                                       "qdevice_tls_off",
-                                       "qdevice_host",
-                                       "qdevice_algorithm",
-                                       NULL};
-    const json_t *host = json_object_get(o, "qdevice_host");
-    const json_t *algo = json_object_get(o, "qdevice_algorithm");
-    if (!json_is_object(o) || !only_keys(o, keys) || (host && !json_is_string(host)) ||
-        (algo && !json_is_string(algo)))
-        return false;
-    for (size_t i = 0; i < 4; i++) {
-        const json_t *b = json_object_get(o, keys[i]);
-        if (b && !json_is_boolean(b))
-            return false;
-    }
-    *q = (wp_cs_quorum){
-        .wait_for_all = json_is_true(json_object_get(o, "wait_for_all")),
-        .last_man_standing = json_is_true(json_object_get(o, "last_man_standing")),
-        .auto_tie_breaker = json_is_true(json_object_get(o, "auto_tie_breaker")),
-        .qdevice_tls_off = json_is_true(json_object_get(o, "qdevice_tls_off")),
-        .qdevice_host = json_string_value(host),
-        .qdevice_algo = json_string_value(algo),
-    };
-    return true;
-}
-
 static wp_agent_rc corosync_write_op(const wp_agent_ctx *ctx, wp_err *err)
 {
-    static const char *const node_keys[] = {"name", "id", "address", "address2", NULL};
-    const json_t *msg = ctx->props, *nodes = json_object_get(msg, "nodes");
-    size_t n = json_array_size(nodes), i;
-    wp_cs_node cs[WP_CS_MAX_NODES];
-    wp_cs_quorum q;
-    json_t *x;
-    if (n > WP_CS_MAX_NODES)
-        return corosync_refused("too many nodes", 0, err);
-    json_array_foreach(nodes, i, x)
-    {
-        const json_t *a2 = json_object_get(x, "address2");
-        json_int_t id = json_integer_value(json_object_get(x, "id"));
-        cs[i] = (wp_cs_node){
-            .name = wp_json_str(x, "name"),
-            .address = wp_json_str(x, "address"),
-            .address2 = json_string_value(a2),
-            .nodeid = id > 0 && id <= 0x7fffffff ? (unsigned)id : 0,
-        };
-        if (!json_is_object(x) || !only_keys(x, node_keys) || !cs[i].name || !cs[i].address ||
-            (a2 && !cs[i].address2))
-            return corosync_refused("is not {name, id, address[, address2]}", i + 1, err);
-    }
-    if (!quorum_from_json(json_object_get(msg, "quorum"), &q))
-        return corosync_refused("the quorum object has a key or a type of its own", 0, err);
-    wp_cs_timing t = {
-        .token_ms = (unsigned)json_integer_value(json_object_get(msg, "token_ms")),
-        .knet_ping_interval_ms =
-            (unsigned)json_integer_value(json_object_get(msg, "ping_interval_ms")),
-        .knet_ping_timeout_ms =
-            (unsigned)json_integer_value(json_object_get(msg, "ping_timeout_ms")),
-    };
-    char *text = wp_corosync_conf_render_q(wp_json_str(msg, "cluster_name"), cs, n, &t, &q, err);
+    wp_cs_write w;
+    if (!wp_cs_write_decode(ctx->props, &w, err))
+        return WP_AGENT_FAILED;
+    char *text = wp_corosync_conf_render_q(w.cluster, w.nodes, w.n, &w.timing, &w.quorum, err);
     if (!text)
         return WP_AGENT_FAILED;
     bool ok = wp_fs_write_atomic(corosync_conf_path(), text, strlen(text), 0644, err);
