@@ -31,15 +31,6 @@
 
 static const char usage[] = "wolfpack cluster import FILE --dry-run | --apply [--json]";
 
-static const json_t *by_name(const json_t *list, const char *name)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i,
-                       v) if (strcasecmp(wp_json_str_or(v, "name", ""), name) == 0) return v;
-    return NULL;
-}
-
 /* The plan: commands to send, lines to print, notes. */
 typedef struct plan {
     json_t *commands;
@@ -116,7 +107,8 @@ static void plan_groups(plan *p, const json_t *cur, const json_t *want)
     json_t *g;
     json_array_foreach(json_object_get(want, "groups"), i, g)
     {
-        const json_t *have = by_name(json_object_get(cur, "groups"), wp_json_str_or(g, "name", ""));
+        const json_t *have =
+            wp_verify_by_name(json_object_get(cur, "groups"), wp_json_str_or(g, "name", ""));
         const json_t *policy = json_object_get(g, "policy");
         char text[600];
         if (!have) {
@@ -141,7 +133,7 @@ static void plan_groups(plan *p, const json_t *cur, const json_t *want)
     }
     json_array_foreach(
         json_object_get(cur, "groups"), i,
-        g) if (!by_name(json_object_get(want, "groups"), wp_json_str_or(g, "name", "")))
+        g) if (!wp_verify_by_name(json_object_get(want, "groups"), wp_json_str_or(g, "name", "")))
         note(p, false, "= group %s: only in the cluster, left alone",
              wp_json_str_or(g, "name", ""));
 }
@@ -182,7 +174,7 @@ static void plan_resources(plan *p, const json_t *cur, const json_t *want)
     json_array_foreach(json_object_get(want, "resources"), i, r)
     {
         const json_t *have =
-            by_name(json_object_get(cur, "resources"), wp_json_str_or(r, "name", ""));
+            wp_verify_by_name(json_object_get(cur, "resources"), wp_json_str_or(r, "name", ""));
         if (!have) {
             json_t *args =
                 json_pack("{s:s, s:s, s:s}", "name", wp_json_str_or(r, "name", ""), "group",
@@ -208,9 +200,9 @@ static void plan_resources(plan *p, const json_t *cur, const json_t *want)
             plan_resource_set(p, have, r);
         }
     }
-    json_array_foreach(
-        json_object_get(cur, "resources"), i,
-        r) if (!by_name(json_object_get(want, "resources"), wp_json_str_or(r, "name", "")))
+    json_array_foreach(json_object_get(cur, "resources"), i,
+                       r) if (!wp_verify_by_name(json_object_get(want, "resources"),
+                                                 wp_json_str_or(r, "name", "")))
         note(p, false, "= resource %s: only in the cluster, left alone",
              wp_json_str_or(r, "name", ""));
 }
@@ -232,7 +224,7 @@ static void plan_dependencies(plan *p, const json_t *cur, const json_t *want)
     json_array_foreach(json_object_get(want, "resources"), i, r)
     {
         const json_t *have =
-            by_name(json_object_get(cur, "resources"), wp_json_str_or(r, "name", ""));
+            wp_verify_by_name(json_object_get(cur, "resources"), wp_json_str_or(r, "name", ""));
         json_array_foreach(json_object_get(r, "depends_on"), k,
                            d) if (json_string_value(d) &&
                                   !(have && has_dep(have, json_string_value(d))))
@@ -258,9 +250,9 @@ static void plan_left_out(plan *p, const json_t *cur, const json_t *want)
     for (size_t l = 0; l < 3; l++) {
         size_t i;
         json_t *v;
-        json_array_foreach(
-            json_object_get(want, lists[l]), i,
-            v) if (!by_name(json_object_get(cur, lists[l]), wp_json_str_or(v, "name", "")))
+        json_array_foreach(json_object_get(want, lists[l]), i,
+                           v) if (!wp_verify_by_name(json_object_get(cur, lists[l]),
+                                                     wp_json_str_or(v, "name", "")))
             note(p, false, "= %s %s: not imported (add it with its own command)", what[l],
                  wp_json_str_or(v, "name", ""));
     }

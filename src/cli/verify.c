@@ -64,20 +64,21 @@ static void add_err(json_t *findings, const char *object, const wp_err *err)
                   err->why);
 }
 
-/* The element of list whose "name" is name (case-insensitive, as the
- * database compares names), or NULL. */
-static const json_t *by_name(const json_t *list, const char *name)
+const json_t *wp_verify_by_name(const json_t *list, const char *name)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(list, i,
-                       v) if (strcasecmp(wp_json_str_or(v, "name", ""), name) == 0) return v;
+    json_array_foreach(list, i, v)
+    {
+        if (strcasecmp(wp_json_str_or(v, "name", ""), name) == 0)
+            return v;
+    }
     return NULL;
 }
 
 static bool is_node(const json_t *config, const char *name)
 {
-    return by_name(json_object_get(config, "nodes"), name) != NULL;
+    return wp_verify_by_name(json_object_get(config, "nodes"), name) != NULL;
 }
 
 static void check_names(const json_t *config, const char *key, const char *kind, json_t *findings)
@@ -92,7 +93,7 @@ static void check_names(const json_t *config, const char *key, const char *kind,
         wp_err err = {0};
         if (!wp_name_valid(kind, wp_json_str_or(v, "name", ""), &err))
             add_err(findings, obj, &err);
-        else if (by_name(list, wp_json_str_or(v, "name", "")) != v)
+        else if (wp_verify_by_name(list, wp_json_str_or(v, "name", "")) != v)
             wp_verify_add(findings, true, obj, "rename or remove one of them",
                           "the name is used by two %ss", kind);
     }
@@ -168,7 +169,8 @@ static bool depends_on_type(const json_t *config, const json_t *r, wp_rtype type
     json_t *d;
     json_array_foreach(json_object_get(r, "depends_on"), i, d)
     {
-        const json_t *o = by_name(json_object_get(config, "resources"), json_string_value(d));
+        const json_t *o =
+            wp_verify_by_name(json_object_get(config, "resources"), json_string_value(d));
         wp_rtype t;
         if (o && wp_rtype_parse(wp_json_str_or(o, "type", ""), &t, NULL) && t == type)
             return true;
@@ -181,7 +183,7 @@ static void check_resource(const json_t *config, const json_t *r, json_t *findin
     char obj[128];
     label(obj, sizeof obj, "resource", wp_json_str_or(r, "name", ""));
     wp_err err = {0};
-    if (!by_name(json_object_get(config, "groups"), wp_json_str_or(r, "group", "")))
+    if (!wp_verify_by_name(json_object_get(config, "groups"), wp_json_str_or(r, "group", "")))
         wp_verify_add(findings, true, obj, "create the group, or move the resource to another",
                       "its group '%s' does not exist", wp_json_str_or(r, "group", ""));
     wp_rtype type;
@@ -208,7 +210,7 @@ static void check_resource(const json_t *config, const json_t *r, json_t *findin
     json_array_foreach(json_object_get(r, "depends_on"), i, d)
     {
         const char *on = json_string_value(d) ? json_string_value(d) : "";
-        const json_t *o = by_name(json_object_get(config, "resources"), on);
+        const json_t *o = wp_verify_by_name(json_object_get(config, "resources"), on);
         if (!o)
             wp_verify_add(findings, true, obj, "remove the dependency (resource undepend)",
                           "it depends on '%s', which does not exist", on);
@@ -232,7 +234,7 @@ static bool cycle_from(const json_t *res, size_t at, unsigned char *mark)
     json_t *d;
     json_array_foreach(json_object_get(json_array_get(res, at), "depends_on"), i, d)
     {
-        const json_t *o = by_name(res, json_string_value(d) ? json_string_value(d) : "");
+        const json_t *o = wp_verify_by_name(res, json_string_value(d) ? json_string_value(d) : "");
         for (size_t k = 0; o && k < json_array_size(res); k++)
             if (json_array_get(res, k) == o && cycle_from(res, k, mark))
                 return true;
