@@ -15,41 +15,14 @@
 # its own state directory and name prefix and is torn down on every exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-build=${BUILD:-build}
-export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
-WPLOAD=${WPLOAD:-$PWD/$build/tests/tools/wpload}
-export WPTC_DIR=/run/wptc-repltest-$$
-export WPTC_PREFIX=wrt$$-
+REPO=$PWD
+WPLOAD=${WPLOAD:-$REPO/${BUILD:-build}/tests/tools/wpload}
+# ok, bad, finish; TC, TMP, the cluster's own WPTC_DIR/PREFIX, clean-up
+. "$REPO/tests/integration/lib/checks.sh"
+cluster_test rt
 export WOLFPACK_CHECK_INTERVAL_MS=2000
-TC=$PWD/tools/testcluster
-TMP=$(mktemp -d /tmp/wprepl.XXXXXX)
-pass=0
-fail=0
 
-cleanup() {
-    "$TC" down >/dev/null 2>&1
-    rm -rf "$TMP" "$WPTC_DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
-}
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-
-wp() { # wp NODE ARGS...: the CLI on a node
+wp() { # wp NODE ARGS...: the CLI on a node, output on stdout (not checks.sh's wp)
     local n=$1
     shift
     "$TC" exec "$n" "$WOLFPACK" "$@"
