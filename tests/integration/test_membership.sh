@@ -34,6 +34,8 @@ WPLOAD=${WPLOAD:-$REPO/${BUILD:-build}/tests/tools/wpload}
 # ok, bad, finish; TC, TMP, the cluster's own WPTC_DIR/PREFIX, clean-up
 . "$REPO/tests/integration/lib/checks.sh"
 cluster_test mt
+# version, checksum, synced, wait_ready, wait_match, describe
+. "$REPO/tests/integration/lib/repl.sh"
 export WOLFPACK_CHECK_INTERVAL_MS=2000
 N4_ADDR=198.51.100.14
 
@@ -50,66 +52,6 @@ wp() { # wp NODE ARGS...: the CLI on a node, output on stdout (not checks.sh's w
     local n=$1
     shift
     "$TC" exec "$n" "$WOLFPACK" "$@"
-}
-
-version() { wp "$1" --json cluster show 2>/dev/null | jq -r '.version // empty'; }
-
-# checksum NODE: wp_db_checksum of a copy of the node's database file
-checksum() {
-    local n=$1 sum
-    sum=$(wp "$n" --json status 2>/dev/null | jq -r '.checksum // .replication.checksum // empty')
-    if [ -n "$sum" ]; then
-        echo "$sum"
-        return
-    fi
-    local src=$WPTC_DIR/nodes/$n/var/lib/wolfpack dst=$TMP/copy-$n
-    rm -rf "$dst" && mkdir -p "$dst"
-    cp "$src"/cluster.db* "$dst"/ 2>/dev/null
-    "$WPLOAD" --db-checksum "$dst/cluster.db" 2>/dev/null | jq -r .checksum
-}
-
-synced() {
-    local st
-    st=$(wp "$1" --json status 2>/dev/null) || return 1
-    [ "$(echo "$st" | jq -r '.sync // .replication.sync')" = synced ] && [ -n "$(version "$1")" ]
-}
-
-wait_ready() { # wait_ready TIMEOUT NODE...
-    local timeout=$1 n i
-    shift
-    for ((i = 0; i < timeout * 4; i++)); do
-        local all=1
-        for n in "$@"; do synced "$n" || { all=0; break; }; done
-        [ "$all" = 1 ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-
-wait_match() { # wait_match TIMEOUT NODE...: one version and checksum
-    local timeout=$1 n v s first_v first_s i
-    shift
-    for ((i = 0; i < timeout * 4; i++)); do
-        first_v="" first_s=""
-        local all=1
-        for n in "$@"; do
-            synced "$n" || { all=0; break; }
-            v=$(version "$n")
-            s=$(checksum "$n")
-            [ -z "$first_v" ] && first_v=$v first_s=$s
-            { [ "$v" = "$first_v" ] && [ "$s" = "$first_s" ] && [ -n "$s" ]; } || { all=0; break; }
-        done
-        [ "$all" = 1 ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-
-describe() {
-    local n
-    for n in "$@"; do
-        echo "$n: version=$(version "$n") checksum=$(checksum "$n") status=$(wp "$n" --json status 2>/dev/null | jq -c '[.sync, .quorate, .members]')"
-    done
 }
 
 conf() { echo "$WPTC_DIR/nodes/$1/etc/corosync/corosync.conf"; }
