@@ -152,16 +152,7 @@ back_to_10 "rolled back after upgrade+"
 
 # ---- 3. killed at every step, resumed, while a client writes through the name ----------------------
 CONV0=$(conversions)
-: >"$TMP/acked"
-rm -f "$TMP/writer.stop"
-"$TC" exec client bash -c 'i=0
-    while [ ! -e "$2/writer.stop" ]; do
-        i=$((i + 1))
-        r=$(timeout 2 bash -c "exec 3<>/dev/tcp/$0/$1 && echo \"PUT w$i\" >&3 && IFS= read -r l <&3 && echo \"\$l\"" 2>/dev/null)
-        case $r in OK*) echo "w$i" >>"$2/acked" ;; esac
-        sleep 0.05
-    done' "$NAME" "$PORT" "$TMP" &
-WRITER=$!
+vs_writer_start
 sleep 2
 prev=(none)
 for s in "${STEPS[@]}"; do

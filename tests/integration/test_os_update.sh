@@ -184,16 +184,7 @@ check "the host's dpkg database knows no wptest" sh -c "! dpkg-query -W wptest >
 "$TC" exec n2 touch "$R/fail-postinst"
 "$TC" exec n2 touch "$R/needs-reboot"
 
-: >"$TMP/acked"
-rm -f "$TMP/writer.stop"
-"$TC" exec client bash -c 'i=0
-    while [ ! -e "$2/writer.stop" ]; do
-        i=$((i + 1))
-        r=$(timeout 2 bash -c "exec 3<>/dev/tcp/$0/$1 && echo \"PUT w$i\" >&3 && IFS= read -r l <&3 && echo \"\$l\"" 2>/dev/null)
-        case $r in OK*) echo "w$i" >>"$2/acked" ;; esac
-        sleep 0.05
-    done' "$NAME" "$PORT" "$TMP" &
-WRITER=$!
+vs_writer_start
 rebooter &
 REBOOTER=$!
 

@@ -1,7 +1,7 @@
 # tests/integration/lib/vserver.sh -- the start the application tests on
 # a shared disk share (test_app_article, test_app_rollout, test_mail,
 # test_os_update): a 3-node test cluster with disk1, and the virtual server
-# "rs" that recordstore is installed into.  Sourced after checks.sh and
+# "rs" that recordstore is installed into, and a client writing to it.  Sourced after checks.sh and
 # cluster_test (check, wp, wait_until, TC, TMP, WOLFPACK); the checks keep
 # the names the tests gave them.
 # shellcheck shell=bash
@@ -35,4 +35,23 @@ vs_group_rs() {
     check "group online rs" wp n1 group online rs
     check "rs Online on n1" wait_until 90 sh -c \
         "[ \"\$('$TC' exec n1 '$WOLFPACK' group show rs --json | jq -r '\"\(.state) \(.owner)\"')\" = 'Online n1' ]"
+}
+
+# vs_writer_start: from the client, PUT w1, w2, ... to recordstore at
+# $NAME:$PORT every 50 ms (a new connection each, 2 s at most), each
+# acknowledged one appended to $TMP/acked (emptied first), until
+# $TMP/writer.stop exists; its PID in WRITER (the test stops it: touch
+# $TMP/writer.stop; wait "$WRITER").
+vs_writer_start() {
+    : >"$TMP/acked"
+    rm -f "$TMP/writer.stop"
+    "$TC" exec client bash -c 'i=0
+    while [ ! -e "$2/writer.stop" ]; do
+        i=$((i + 1))
+        r=$(timeout 2 bash -c "exec 3<>/dev/tcp/$0/$1 && echo \"PUT w$i\" >&3 && IFS= read -r l <&3 && echo \"\$l\"" 2>/dev/null)
+        case $r in OK*) echo "w$i" >>"$2/acked" ;; esac
+        sleep 0.05
+    done' "$NAME" "$PORT" "$TMP" &
+    # shellcheck disable=SC2034 # the sourcing test stops it
+    WRITER=$!
 }
