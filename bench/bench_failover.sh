@@ -51,12 +51,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-
-wp() {
-    local node=$1
-    shift
-    "$TC" exec "$node" "$WOLFPACK" "$@"
-}
+# wp, bench_ready_all, bench_web_group
+. bench/lib/cluster.sh
 owner() { wp "${1:-n1}" group show web --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }
 wait_owner() { # wait_owner ASK "Online nX" SECONDS
     local i
@@ -96,20 +92,8 @@ setup_cluster() { # setup_cluster TOKEN
         tail -20 "$TMP/up.log"
         return 1
     }
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ "$(wp n1 status --json 2>/dev/null | jq -r .ready)" = true ] &&
-            [ "$(wp n3 status --json 2>/dev/null | jq -r .ready)" = true ] && break
-        sleep 0.2
-    done
-    wp n1 group create web --policy preferred_owners=n1,n2,n3 \
-        --policy failover_threshold=10000 >/dev/null &&
-        wp n1 resource create ip --group web --type "IP Address" --prop address=$VIP/24 \
-            >/dev/null &&
-        wp n1 resource create svc --group web --type "Generic Service" --depends-on ip \
-            --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
-            >/dev/null &&
-        wp n1 group online web >/dev/null && wait_owner n2 "Online n1" 30
+    bench_ready_all n1 n3 # the group is created on n1 and watched from n3
+    bench_web_group "$VIP" "$SERVER" && wait_owner n2 "Online n1" 30
 }
 
 start_poller() {

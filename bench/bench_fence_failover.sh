@@ -24,11 +24,11 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 build=${BUILD:-build}
+export BUILD=$build
 export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
 export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
 export WOLFPACK_FENCE_PATH=$PWD/tools
 SERVER=$PWD/$build/tests/tools/wptcpserver
-POLLER=$PWD/$build/tests/tools/wppoll
 export WPTC_DIR=/run/wptc-fencebench-$$
 export WPTC_PREFIX=wfe$$-
 TC=$PWD/tools/testcluster
@@ -37,51 +37,25 @@ TOKEN=${TOKEN:-1000}
 MODES=${MODES:-switch watchdog}
 VIP=198.51.100.100
 TMP=$(mktemp -d /tmp/wpfencebench.XXXXXX)
-poller_pid=
+export MR_TMP=$TMP
+# mr_now, mr_ms, mr_poller_*, mr_detect_*, mr_stats
+. bench/peer/measure.sh
+# wp, bench_ready_all, bench_web_group
+. bench/lib/cluster.sh
 
 cleanup() {
-    [ -n "$poller_pid" ] && kill "$poller_pid" 2>/dev/null
+    mr_poller_stop
+    mr_detect_stop
     "$TC" down >/dev/null 2>&1
     rm -rf "$TMP" "$WPTC_DIR"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-wp() {
-    local node=$1
-    shift
-    "$TC" exec "$node" "$WOLFPACK" "$@"
-}
 owner() { wp "$1" group show web --json 2>/dev/null | jq -r '"\(.state) \(.owner)"'; }
-now() { date +%s.%N; }
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print ""; else printf "%.0f\n", (b - a) * 1000 }'; }
-detect_time() { # the unix time at which NODE's corosync shows fewer than 3 members
-    "$TC" exec "$1" bash -c 'for ((i = 0; i < 6000; i++)); do
-        n=$(corosync-quorumtool -l 2>/dev/null | grep -c "^ *[1-9]")
-        [ "$n" -lt 3 ] && { date +%s.%N; exit 0; }
-        sleep 0.005
-    done; exit 1'
-}
 first_answer() { # the first "S" of the poller's log after T0
     awk -v t0="$1" '$1 == "S" && $2 > t0 { print $2; exit }' "$2"
-}
-stats() { # stats FILE: "median min max"
-    sort -n "$1" | awk '{ a[NR] = $1 } END {
-        if (NR == 0) { print "- - -"; exit }
-        m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-        printf "%.0f %.0f %.0f\n", m, a[1], a[NR] }'
-}
-ready_all() {
-    local i n c
-    for ((i = 0; i < 150; i++)); do
-        c=0
-        for n in n1 n2 n3; do
-            [ "$(wp $n status --json 2>/dev/null | jq -r .ready)" = true ] && c=$((c + 1))
-        done
-        [ $c = 3 ] && return 0
-        sleep 0.2
-    done
-    return 1
 }
 
 setup() { # setup MODE
@@ -91,19 +65,12 @@ setup() { # setup MODE
         tail -20 "$TMP/up.log"
         return 1
     }
-    ready_all || return 1
+    bench_ready_all || return 1
     if [ "$1" = switch ]; then
         wp n1 fence create sw --agent fence_wptc --prop "wptc_dir=$WPTC_DIR" --nodes n1,n2,n3 \
             >/dev/null || return 1
     fi
-    wp n1 group create web --policy preferred_owners=n1,n2,n3 --policy failover_threshold=10000 \
-        >/dev/null &&
-        wp n1 resource create ip --group web --type "IP Address" --prop address=$VIP/24 \
-            >/dev/null &&
-        wp n1 resource create svc --group web --type "Generic Service" --prop user=root --depends-on ip \
-            --prop "command=$SERVER --bind $VIP --port 7000 --data /var/lib/wolfpack/records" \
-            >/dev/null &&
-        wp n1 group online web >/dev/null || return 1
+    bench_web_group "$VIP" "$SERVER" || return 1
     local i
     for ((i = 0; i < 150; i++)); do
         [ "$(owner n2)" = "Online n1" ] && return 0
@@ -113,20 +80,17 @@ setup() { # setup MODE
 }
 
 run_once() { # run_once MODE RUN
-    local mode=$1 own surv t0 td toff tback dpid i f
+    local mode=$1 own surv t0 td toff tback i f
     own=$(owner n1 | cut -d' ' -f2)
     [ "$own" = null ] || [ -z "$own" ] && own=$(owner n2 | cut -d' ' -f2)
     case $own in n1) surv=n2 ;; *) surv=n1 ;; esac
-    : >"$TMP/poll.log"
-    "$TC" exec client "$POLLER" $VIP 7000 --log "$TMP/poll.log" &
-    poller_pid=$!
-    sleep 0.5
-    detect_time "$surv" >"$TMP/detect.out" &
-    dpid=$!
+    mr_poller_start "$TMP/poll.log" "$VIP" 7000
     sleep 0.2
-    t0=$(now)
+    mr_detect_start "$surv" 3 "$TMP/detect.out"
+    sleep 0.2
+    t0=$(mr_now)
     "$TC" unplug "$own" >/dev/null
-    wait "$dpid"
+    mr_detect_wait
     td=$(cat "$TMP/detect.out")
     f=$WPTC_DIR/nodes/$own/powered-off
     for ((i = 0; i < 600; i++)); do
@@ -139,9 +103,7 @@ run_once() { # run_once MODE RUN
         [ -n "$tback" ] && break
         sleep 0.05
     done
-    kill "$poller_pid" 2>/dev/null
-    wait "$poller_pid" 2>/dev/null
-    poller_pid=
+    mr_poller_stop
     local d fe st tot
     d=$(ms_between "$t0" "$td") fe=$(ms_between "$td" "$toff") st=$(ms_between "$toff" "$tback")
     tot=$(ms_between "$t0" "$tback")
@@ -154,7 +116,7 @@ run_once() { # run_once MODE RUN
     "$TC" power on "$own" >/dev/null 2>&1 || "$TC" start "$own" >/dev/null
     rm -f "$WPTC_DIR/nodes/$own/watchdog-fired"
     "$TC" wait-quorum --timeout 60 >/dev/null
-    ready_all
+    bench_ready_all
     sleep 1
 }
 
@@ -162,7 +124,7 @@ run_once() { # run_once MODE RUN
     echo "bench_fence_failover.sh needs root"
     exit 1
 }
-for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER" "$POLLER"; do
+for f in "$WOLFPACK" "$WOLFPACKD" "$SERVER"; do
     [ -x "$f" ] || {
         echo "missing $f (make BUILD=$build)"
         exit 1
@@ -182,6 +144,6 @@ echo
 echo "== results (ms: median min max over $RUNS runs)"
 for mode in $MODES; do
     for part in detect fence start total; do
-        printf '%-8s %-7s %s\n' "$mode" "$part" "$(stats "$TMP/$mode.$part" 2>/dev/null || echo - - -)"
+        printf '%-8s %-7s %s\n' "$mode" "$part" "$(mr_stats "$TMP/$mode.$part" | cut -d' ' -f1-3)"
     done
 done

@@ -61,11 +61,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-wp() {
-    local node=$1
-    shift
-    "$TC" exec "$node" "$WOLFPACK" "$@"
-}
+# wp, bench_ready_all
+. bench/lib/cluster.sh
 state() { wp "$1" group show vs --json 2>/dev/null | jq -r '"\(.state)|\(.owner)"'; }
 wait_state() { # ASK "Online|nX" SECONDS
     local i
@@ -95,15 +92,7 @@ setup() { # TOKEN LEASE
         tail -20 "$TMP/up.log"
         return 1
     }
-    local i n c
-    for ((i = 0; i < 150; i++)); do
-        c=0
-        for n in n1 n2 n3; do
-            [ "$(wp $n status --json 2>/dev/null | jq -r .ready)" = true ] && c=$((c + 1))
-        done
-        [ $c = 3 ] && break
-        sleep 0.2
-    done
+    bench_ready_all # as before: a node not ready yet shows in the next step
     "$TC" disk disk1 >/dev/null 2>&1 && wp n1 disk prepare "$DEV" --lease-ms "$2" >/dev/null &&
         wp n1 group create vs --policy preferred_owners=n1,n2,n3 \
             --policy failover_threshold=10000 >/dev/null &&

@@ -524,21 +524,9 @@ static _Noreturn void keeper_main(const wp_disk_keeper_args *a, int ready_fd)
 pid_t wp_disk_keeper_spawn(const wp_disk_keeper_args *a, wp_err *err)
 {
     int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        wp_errf(err, WP_E_IO, "cannot start the disk keeper");
-        wp_err_why(err, "pipe: %s", strerror(errno));
-        wp_err_todo(err, "check the process limits of this node");
+    pid_t pid = wp_proc_fork_piped(p, "the disk keeper", err);
+    if (pid < 0)
         return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        wp_errf(err, WP_E_IO, "cannot start the disk keeper");
-        wp_err_why(err, "fork: %s", strerror(errno));
-        wp_err_todo(err, "check the process limits and memory of this node");
-        return -1;
-    }
     if (pid == 0) {
         close(p[0]);
         keeper_main(a, p[1]);

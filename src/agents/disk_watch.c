@@ -114,21 +114,11 @@ pid_t wp_disk_watcher_ensure(const char *run_dir, const char *resource, const ch
         return -1;
     }
     int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        wp_errf(err, WP_E_IO, "cannot start the lease watcher of %s", resource);
-        wp_err_why(err, "pipe: %s", strerror(errno));
-        wp_err_todo(err, "check the process limits of this node");
+    char what[160];
+    snprintf(what, sizeof what, "the lease watcher of %s", resource);
+    pid_t pid = wp_proc_fork_piped(p, what, err);
+    if (pid < 0)
         return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        wp_errf(err, WP_E_IO, "cannot start the lease watcher of %s", resource);
-        wp_err_why(err, "fork: %s", strerror(errno));
-        wp_err_todo(err, "check the process limits and memory of this node");
-        return -1;
-    }
     if (pid == 0) {
         close(p[1]);
         char c;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../lib/json.h"
+#include "../lib/clock.h"
 
 #define FENCE_PATH_DEFAULT "/usr/sbin:/sbin:/usr/local/sbin"
 #define FENCE_VALUE_MAX 1024
@@ -505,13 +506,6 @@ bool wp_fence_agent_path(const char *agent, const char *search, char *out, size_
 
 /* ---- run ---------------------------------------------------------------- */
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void child_exec(const char *path, const char *const *args, int in, int out)
 {
     setpgid(0, 0);
@@ -582,11 +576,11 @@ bool wp_fence_exec(const char *path, const char *const *args, const char *input,
     if (input) /* small (a few hundred bytes): fits the socket buffer */
         (void)!send(in[0], input, strlen(input), MSG_NOSIGNAL | MSG_DONTWAIT);
     close(in[0]);
-    long long deadline = mono_ms() + timeout_ms;
+    long long deadline = wp_clock_ms() + timeout_ms;
     bool reading = true, exited = false;
     int status = 0;
     while (!exited) {
-        long long left = deadline - mono_ms();
+        long long left = deadline - wp_clock_ms();
         if (left <= 0) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);

@@ -36,6 +36,7 @@
 #include "backup_check.h"
 #include "backup_dir.h"
 #include "../lib/fs.h"
+#include "../lib/json.h"
 
 #define CHUNK (1024 * 1024)
 #define INFO_MAX (1024 * 1024)
@@ -677,7 +678,7 @@ static bool check_kinds(reader *r)
     json_t *f;
     json_array_foreach(r->files, i, f)
     {
-        const char *db = json_string_value(json_object_get(f, "database"));
+        const char *db = wp_json_str(f, "database");
         for (size_t k = 0; k < r->expect->ndbs; k++) {
             wp_backup_kind want = declared_kind(&r->expect->dbs[k]);
             if (strcmp(r->expect->dbs[k].name, db) != 0 || file_kind(f) == want)
@@ -701,17 +702,17 @@ static bool check_kinds(reader *r)
 static bool check_info(reader *r)
 {
     json_t *files = json_object_get(r->info, "files");
-    const char *format = json_string_value(json_object_get(r->info, "format"));
-    const char *app = json_string_value(json_object_get(r->info, "app"));
-    const char *version = json_string_value(json_object_get(r->info, "version"));
+    const char *format = wp_json_str(r->info, "format");
+    const char *app = wp_json_str(r->info, "app");
+    const char *version = wp_json_str(r->info, "version");
     if (!format || strcmp(format, WP_BACKUP_FORMAT) != 0 || !app || !json_is_array(files))
         return foreign(r, WP_BACKUP_INFO_ENTRY " does not describe a " WP_BACKUP_FORMAT " archive");
     size_t i;
     json_t *f;
     json_array_foreach(files, i, f)
     {
-        const char *path = json_string_value(json_object_get(f, "path"));
-        const char *db = json_string_value(json_object_get(f, "database"));
+        const char *path = wp_json_str(f, "path");
+        const char *db = wp_json_str(f, "database");
         char want[PATH_MAX];
         if (db)
             entry_name(want, sizeof want, db);
@@ -719,8 +720,7 @@ static bool check_info(reader *r)
             !json_is_integer(json_object_get(f, "size")) || file_kind(f) == WP_BACKUP_KIND_AUTO)
             return foreign(r, WP_BACKUP_INFO_ENTRY " lists a file it cannot describe");
         for (size_t j = 0; j < i; j++)
-            if (strcmp(json_string_value(json_object_get(json_array_get(files, j), "database")),
-                       db) == 0)
+            if (strcmp(wp_json_str(json_array_get(files, j), "database"), db) == 0)
                 return corrupt(r, "damaged", WP_BACKUP_INFO_ENTRY " names a database twice");
         r->total += (uint64_t)file_size(f);
     }
@@ -748,7 +748,7 @@ static bool check_info(reader *r)
     for (size_t k = 0; same && k < x->ndbs; k++) {
         bool found = false;
         json_array_foreach(files, i, f) found |=
-            strcmp(json_string_value(json_object_get(f, "database")), x->dbs[k].name) == 0;
+            strcmp(wp_json_str(f, "database"), x->dbs[k].name) == 0;
         same = found;
     }
     if (!same) {
@@ -797,8 +797,8 @@ static ssize_t file_index(const reader *r, const char *path)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(r->files, i, f) if (strcmp(json_string_value(json_object_get(f, "path")),
-                                                  path) == 0) return (ssize_t)i;
+    json_array_foreach(r->files, i,
+                       f) if (strcmp(wp_json_str(f, "path"), path) == 0) return (ssize_t)i;
     return -1;
 }
 
@@ -840,7 +840,7 @@ static bool read_db_entry(reader *r, struct archive_entry *e, const char *path)
         return corrupt(r, "damaged", "a database entry is not a regular file");
     if (archive_entry_size(e) != file_size(f))
         return corrupt(r, "damaged", "an entry's size differs from " WP_BACKUP_INFO_ENTRY);
-    const char *db = json_string_value(json_object_get(f, "database"));
+    const char *db = wp_json_str(f, "database");
     bool tree = file_kind(f) == WP_BACKUP_KIND_DIRECTORY;
     int fd = open_sink(r, db, tree);
     if (fd == -2)
@@ -1117,7 +1117,7 @@ static bool check_space(const wp_backup_spec *spec, const reader *chk, wp_err *e
     json_t *f;
     json_array_foreach(chk->files, i, f)
     {
-        ssize_t k = expect_index(chk, json_string_value(json_object_get(f, "database")));
+        ssize_t k = expect_index(chk, wp_json_str(f, "database"));
         if (!ok || k < 0)
             continue;
         char dir[PATH_MAX];
@@ -1257,7 +1257,7 @@ bool wp_backup_compare(const wp_backup_spec *spec, const char *from, wp_err *err
     json_t *f;
     json_array_foreach(json_object_get(info, "files"), i, f)
     {
-        const char *db = json_string_value(json_object_get(f, "database"));
+        const char *db = wp_json_str(f, "database");
         for (size_t k = 0; ok && k < spec->ndbs; k++) {
             char hex[65];
             if (strcmp(spec->dbs[k].name, db) != 0)
@@ -1266,7 +1266,7 @@ bool wp_backup_compare(const wp_backup_spec *spec, const char *from, wp_err *err
             bool tree = stat(spec->dbs[k].path, &st) == 0 && S_ISDIR(st.st_mode);
             ok = tree ? wp_backup_sha256_dir(spec->dbs[k].path, hex, err)
                       : wp_sha256_file(spec->dbs[k].path, hex, err);
-            if (ok && strcmp(hex, json_string_value(json_object_get(f, "sha256"))) != 0) {
+            if (ok && strcmp(hex, wp_json_str(f, "sha256")) != 0) {
                 wp_errf(err, WP_E_CONFLICT, "the database %s at %s differs from its backup %s", db,
                         spec->dbs[k].path, from);
                 wp_err_why(err, "its SHA-256 is not the one the backup recorded");

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "backup_check.h"
+#include "../lib/json.h"
 
 #define NAME_SHOWN 200
 
@@ -122,7 +123,7 @@ static bool parent_ok(const wp_tree_check *c, const char *name)
     if (!slash || (size_t)(slash - name) >= sizeof parent)
         return false;
     snprintf(parent, sizeof parent, "%.*s", (int)(slash - name), name);
-    const char *kind = json_string_value(json_object_get(c->seen, parent));
+    const char *kind = wp_json_str(c->seen, parent);
     return kind && strcmp(kind, "d") == 0;
 }
 

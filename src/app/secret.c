@@ -16,6 +16,7 @@
 #include "backup_dir.h"
 #include "../lib/fs.h"
 #include "secret.h"
+#include "../lib/json.h"
 
 #define HASH_PREFIX "$y$" /* yescrypt, Debian's default for passwords */
 #define SCHEME "{CRYPT}"  /* crypt(3) form, as Dovecot and LDAP read it */
@@ -116,7 +117,7 @@ void wp_secret_file_path(const wp_app_env *env, const char *app, const char *par
 bool wp_secret_files_write(const wp_app_env *env, json_t *rec, wp_err *err)
 {
     json_t *files = json_object_get(rec, "secret_files");
-    const char *app = json_string_value(json_object_get(rec, "app"));
+    const char *app = wp_json_str(rec, "app");
     if (!files)
         return true;
     char dir[PATH_MAX];
@@ -164,7 +165,7 @@ static char *masked_copy(const json_t *rec, const char *text)
     json_t *kind;
     json_object_foreach(secrets, name, kind)
     {
-        const char *val = json_string_value(json_object_get(params, name));
+        const char *val = wp_json_str(params, name);
         const char *src = cur ? cur : text;
         if (!val || !val[0] || strcmp(val, WP_SECRET_SHOWN) == 0 || !strstr(src, val))
             continue;

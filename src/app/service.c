@@ -26,6 +26,7 @@
 #include "app.h"
 #include "../lib/fs.h"
 #include "../lib/clock.h"
+#include "../lib/json.h"
 
 #define RESTARTS 5
 #define RESTART_WINDOW 60
@@ -261,7 +262,7 @@ static bool start_failed(const char *app, const char *svc, const char *logfile, 
 
 static bool start_service(const wp_app_env *env, const char *app, const json_t *svc, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(svc, "name"));
+    const char *name = wp_json_str(svc, "name");
     if (wp_app_service_pid(env, app, name) > 0)
         return true;
     char dir[PATH_MAX], pidfile[PATH_MAX], logfile[PATH_MAX];
@@ -335,12 +336,12 @@ static bool stop_service(const wp_app_env *env, const char *app, const char *nam
 
 bool wp_app_start(const wp_app_env *env, const json_t *record, wp_err *err)
 {
-    const char *app = json_string_value(json_object_get(record, "app"));
-    const char *mode = json_string_value(json_object_get(record, "mode"));
+    const char *app = wp_json_str(record, "app");
+    const char *mode = wp_json_str(record, "mode");
     if (mode && strcmp(mode, WP_APP_MODE_CLUSTERED) == 0) {
         wp_errf(err, WP_E_CONFLICT, "%s is a clustered install", app);
         wp_err_why(err, "its services are resources of the group %s and the cluster runs them",
-                   json_string_value(json_object_get(record, "group")));
+                   wp_json_str(record, "group"));
         wp_err_todo(err, "bring the group online instead (wolfpack group ...)");
         return false;
     }
@@ -350,10 +351,10 @@ bool wp_app_start(const wp_app_env *env, const json_t *record, wp_err *err)
     {
         if (!start_service(env, app, svc, err)) {
             for (size_t j = i; j-- > 0;)
-                stop_service(env, app,
-                             json_string_value(json_object_get(
-                                 json_array_get(json_object_get(record, "services"), j), "name")),
-                             NULL);
+                stop_service(
+                    env, app,
+                    wp_json_str(json_array_get(json_object_get(record, "services"), j), "name"),
+                    NULL);
             return false;
         }
     }
@@ -362,24 +363,23 @@ bool wp_app_start(const wp_app_env *env, const json_t *record, wp_err *err)
 
 bool wp_app_stop(const wp_app_env *env, const json_t *record, wp_err *err)
 {
-    const char *app = json_string_value(json_object_get(record, "app"));
+    const char *app = wp_json_str(record, "app");
     json_t *list = json_object_get(record, "services");
     for (size_t i = json_array_size(list); i-- > 0;)
-        if (!stop_service(env, app,
-                          json_string_value(json_object_get(json_array_get(list, i), "name")), err))
+        if (!stop_service(env, app, wp_json_str(json_array_get(list, i), "name"), err))
             return false;
     return true;
 }
 
 json_t *wp_app_services_status(const wp_app_env *env, const json_t *record)
 {
-    const char *app = json_string_value(json_object_get(record, "app"));
+    const char *app = wp_json_str(record, "app");
     json_t *out = json_array();
     size_t i;
     json_t *svc;
     json_array_foreach(json_object_get(record, "services"), i, svc)
     {
-        const char *name = json_string_value(json_object_get(svc, "name"));
+        const char *name = wp_json_str(svc, "name");
         pid_t pid = name ? wp_app_service_pid(env, app, name) : 0;
         json_array_append_new(out, json_pack("{s:s?, s:b, s:I}", "name", name, "running", pid > 0,
                                              "pid", (json_int_t)pid));
@@ -389,12 +389,12 @@ json_t *wp_app_services_status(const wp_app_env *env, const json_t *record)
 
 bool wp_app_any_running(const wp_app_env *env, const json_t *record)
 {
-    const char *app = json_string_value(json_object_get(record, "app"));
+    const char *app = wp_json_str(record, "app");
     size_t i;
     json_t *svc;
     json_array_foreach(json_object_get(record, "services"), i, svc)
     {
-        const char *name = json_string_value(json_object_get(svc, "name"));
+        const char *name = wp_json_str(svc, "name");
         if (name && wp_app_service_pid(env, app, name) > 0)
             return true;
     }

@@ -13,6 +13,7 @@
 
 #include "../lib/model.h"
 #include "cli.h"
+#include "../lib/json.h"
 
 static const char usage_list[] = "wolfpack alert list [--json]";
 static const char usage_create[] = "wolfpack alert create NAME --path PROGRAM [--timeout SECONDS] "
@@ -32,9 +33,8 @@ static void print_alerts(const json_t *list, FILE *out)
         char timeout[32];
         snprintf(timeout, sizeof timeout, "%llds",
                  (long long)json_integer_value(json_object_get(a, "timeout")));
-        const char *row[] = {json_string_value(json_object_get(a, "name")),
-                             json_string_value(json_object_get(a, "path")), timeout,
-                             json_string_value(json_object_get(a, "recipient"))};
+        const char *row[] = {wp_json_str(a, "name"), wp_json_str(a, "path"), timeout,
+                             wp_json_str(a, "recipient")};
         wp_table_add(t, row);
     }
     wp_table_print(t, out, "");

@@ -19,24 +19,9 @@
 #include "../lib/json.h"
 #include "../lib/model.h"
 #include "cli.h"
+#include "since.h"
 
 static const char usage[] = "wolfpack history [--since DURATION|UNIXTIME] [--group G] [--json]";
-
-/* "1h" -> now - 3600; "1700000000" -> itself. */
-static bool since_time(const char *text, json_int_t *out)
-{
-    char *end;
-    long long t = strtoll(text, &end, 10);
-    long secs;
-    if (*text && !*end && t > 100000000) {
-        *out = t;
-        return true;
-    }
-    if (!wp_duration_parse(text, &secs, NULL) || secs <= 0)
-        return false;
-    *out = (json_int_t)time(NULL) - secs;
-    return true;
-}
 
 static bool names_group(const json_t *e, const char *group, const json_t *members)
 {
@@ -95,12 +80,12 @@ int wp_cmd_history(wp_cli *cli, int argc, char **argv)
                          {.name = "--group", .has_value = true}};
     wp_cli_args a;
     int status;
-    json_int_t since = 0;
+    long long since = 0;
     if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "nothing", 0, &a, &status))
         return status;
     if (opts[0].count > 1 || opts[1].count > 1)
         return wp_cli_usage_error(usage, "--since and --group may be given once each");
-    if (opts[0].count && !since_time(opts[0].values[0], &since))
+    if (opts[0].count && !wp_cli_since(opts[0].values[0], (long long)time(NULL), &since))
         return wp_cli_usage_error(usage,
                                   "--since '%s' is neither a duration (1h, 30m) nor a "
                                   "unix time",

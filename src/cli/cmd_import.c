@@ -27,22 +27,9 @@
 #include "../lib/model.h"
 #include "cli.h"
 #include "verify.h"
+#include "../lib/json.h"
 
 static const char usage[] = "wolfpack cluster import FILE --dry-run | --apply [--json]";
-
-static const char *str(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : "";
-}
-
-static const json_t *by_name(const json_t *list, const char *name)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) if (strcasecmp(str(v, "name"), name) == 0) return v;
-    return NULL;
-}
 
 /* The plan: commands to send, lines to print, notes. */
 typedef struct plan {
@@ -120,14 +107,15 @@ static void plan_groups(plan *p, const json_t *cur, const json_t *want)
     json_t *g;
     json_array_foreach(json_object_get(want, "groups"), i, g)
     {
-        const json_t *have = by_name(json_object_get(cur, "groups"), str(g, "name"));
+        const json_t *have =
+            wp_verify_by_name(json_object_get(cur, "groups"), wp_json_str_or(g, "name", ""));
         const json_t *policy = json_object_get(g, "policy");
         char text[600];
         if (!have) {
-            json_t *args = json_pack("{s:s}", "name", str(g, "name"));
+            json_t *args = json_pack("{s:s}", "name", wp_json_str_or(g, "name", ""));
             if (json_object_size(policy))
                 json_object_set(args, "policy", (json_t *)policy);
-            add_cmd(p, "group.create", args, "+ group %s", str(g, "name"));
+            add_cmd(p, "group.create", args, "+ group %s", wp_json_str_or(g, "name", ""));
             continue;
         }
         json_t *empty = json_object(), *dflt = wp_group_policy_defaults();
@@ -137,14 +125,17 @@ static void plan_groups(plan *p, const json_t *cur, const json_t *want)
         json_decref(empty);
         json_decref(dflt);
         if (json_object_size(d))
-            add_cmd(p, "group.set", json_pack("{s:s, s:o}", "name", str(have, "name"), "policy", d),
-                    "~ group %s: policy %s", str(have, "name"), text);
+            add_cmd(p, "group.set",
+                    json_pack("{s:s, s:o}", "name", wp_json_str_or(have, "name", ""), "policy", d),
+                    "~ group %s: policy %s", wp_json_str_or(have, "name", ""), text);
         else
             json_decref(d);
     }
-    json_array_foreach(json_object_get(cur, "groups"), i,
-                       g) if (!by_name(json_object_get(want, "groups"), str(g, "name")))
-        note(p, false, "= group %s: only in the cluster, left alone", str(g, "name"));
+    json_array_foreach(
+        json_object_get(cur, "groups"), i,
+        g) if (!wp_verify_by_name(json_object_get(want, "groups"), wp_json_str_or(g, "name", "")))
+        note(p, false, "= group %s: only in the cluster, left alone",
+             wp_json_str_or(g, "name", ""));
 }
 
 /* resource.set for what differs in props and policy. */
@@ -164,12 +155,12 @@ static void plan_resource_set(plan *p, const json_t *have, const json_t *r)
         json_decref(policy);
         return;
     }
-    json_t *args = json_pack("{s:s}", "name", str(have, "name"));
+    json_t *args = json_pack("{s:s}", "name", wp_json_str_or(have, "name", ""));
     if (json_object_size(props))
         json_object_set(args, "props", props);
     if (json_object_size(policy))
         json_object_set(args, "policy", policy);
-    add_cmd(p, "resource.set", args, "~ resource %s:%s%s%s%s", str(have, "name"),
+    add_cmd(p, "resource.set", args, "~ resource %s:%s%s%s%s", wp_json_str_or(have, "name", ""),
             json_object_size(props) ? " props " : "", json_object_size(props) ? ptext : "",
             json_object_size(policy) ? " policy " : "", json_object_size(policy) ? qtext : "");
     json_decref(props);
@@ -182,30 +173,38 @@ static void plan_resources(plan *p, const json_t *cur, const json_t *want)
     json_t *r;
     json_array_foreach(json_object_get(want, "resources"), i, r)
     {
-        const json_t *have = by_name(json_object_get(cur, "resources"), str(r, "name"));
+        const json_t *have =
+            wp_verify_by_name(json_object_get(cur, "resources"), wp_json_str_or(r, "name", ""));
         if (!have) {
-            json_t *args = json_pack("{s:s, s:s, s:s}", "name", str(r, "name"), "group",
-                                     str(r, "group"), "type", str(r, "type"));
+            json_t *args =
+                json_pack("{s:s, s:s, s:s}", "name", wp_json_str_or(r, "name", ""), "group",
+                          wp_json_str_or(r, "group", ""), "type", wp_json_str_or(r, "type", ""));
             if (json_object_size(json_object_get(r, "props")))
                 json_object_set(args, "props", json_object_get(r, "props"));
             if (json_object_size(json_object_get(r, "policy")))
                 json_object_set(args, "policy", json_object_get(r, "policy"));
-            add_cmd(p, "resource.create", args, "+ resource %s in group %s (%s)", str(r, "name"),
-                    str(r, "group"), str(r, "type"));
-        } else if (strcasecmp(str(have, "group"), str(r, "group")) != 0 ||
-                   strcasecmp(str(have, "type"), str(r, "type")) != 0) {
+            add_cmd(p, "resource.create", args, "+ resource %s in group %s (%s)",
+                    wp_json_str_or(r, "name", ""), wp_json_str_or(r, "group", ""),
+                    wp_json_str_or(r, "type", ""));
+        } else if (strcasecmp(wp_json_str_or(have, "group", ""), wp_json_str_or(r, "group", "")) !=
+                       0 ||
+                   strcasecmp(wp_json_str_or(have, "type", ""), wp_json_str_or(r, "type", "")) !=
+                       0) {
             note(p, true,
                  "! resource %s: %s %s in the cluster, %s %s in the file: it cannot be changed "
                  "in place (delete it first, then import)",
-                 str(r, "name"), str(have, "type"), str(have, "group"), str(r, "type"),
-                 str(r, "group"));
+                 wp_json_str_or(r, "name", ""), wp_json_str_or(have, "type", ""),
+                 wp_json_str_or(have, "group", ""), wp_json_str_or(r, "type", ""),
+                 wp_json_str_or(r, "group", ""));
         } else {
             plan_resource_set(p, have, r);
         }
     }
     json_array_foreach(json_object_get(cur, "resources"), i,
-                       r) if (!by_name(json_object_get(want, "resources"), str(r, "name")))
-        note(p, false, "= resource %s: only in the cluster, left alone", str(r, "name"));
+                       r) if (!wp_verify_by_name(json_object_get(want, "resources"),
+                                                 wp_json_str_or(r, "name", "")))
+        note(p, false, "= resource %s: only in the cluster, left alone",
+             wp_json_str_or(r, "name", ""));
 }
 
 static bool has_dep(const json_t *r, const char *on)
@@ -224,18 +223,22 @@ static void plan_dependencies(plan *p, const json_t *cur, const json_t *want)
     json_t *r, *d;
     json_array_foreach(json_object_get(want, "resources"), i, r)
     {
-        const json_t *have = by_name(json_object_get(cur, "resources"), str(r, "name"));
+        const json_t *have =
+            wp_verify_by_name(json_object_get(cur, "resources"), wp_json_str_or(r, "name", ""));
         json_array_foreach(json_object_get(r, "depends_on"), k,
                            d) if (json_string_value(d) &&
                                   !(have && has_dep(have, json_string_value(d))))
             add_cmd(p, "resource.depend",
-                    json_pack("{s:s, s:s}", "name", str(r, "name"), "on", json_string_value(d)),
-                    "+ dependency %s -> %s", str(r, "name"), json_string_value(d));
+                    json_pack("{s:s, s:s}", "name", wp_json_str_or(r, "name", ""), "on",
+                              json_string_value(d)),
+                    "+ dependency %s -> %s", wp_json_str_or(r, "name", ""), json_string_value(d));
         json_array_foreach(json_object_get(have, "depends_on"), k,
                            d) if (json_string_value(d) && !has_dep(r, json_string_value(d)))
             add_cmd(p, "resource.undepend",
-                    json_pack("{s:s, s:s}", "name", str(have, "name"), "on", json_string_value(d)),
-                    "- dependency %s -> %s", str(have, "name"), json_string_value(d));
+                    json_pack("{s:s, s:s}", "name", wp_json_str_or(have, "name", ""), "on",
+                              json_string_value(d)),
+                    "- dependency %s -> %s", wp_json_str_or(have, "name", ""),
+                    json_string_value(d));
     }
 }
 
@@ -248,9 +251,10 @@ static void plan_left_out(plan *p, const json_t *cur, const json_t *want)
         size_t i;
         json_t *v;
         json_array_foreach(json_object_get(want, lists[l]), i,
-                           v) if (!by_name(json_object_get(cur, lists[l]), str(v, "name")))
+                           v) if (!wp_verify_by_name(json_object_get(cur, lists[l]),
+                                                     wp_json_str_or(v, "name", "")))
             note(p, false, "= %s %s: not imported (add it with its own command)", what[l],
-                 str(v, "name"));
+                 wp_json_str_or(v, "name", ""));
     }
 }
 
@@ -282,8 +286,9 @@ static bool file_valid(const json_t *want, const char *path)
     size_t errors = wp_verify_count(findings, true);
     size_t i;
     json_t *f;
-    json_array_foreach(findings, i, f) if (strcmp(str(f, "level"), "error") == 0)
-        fprintf(stderr, "  %s: %s\n", str(f, "object"), str(f, "message"));
+    json_array_foreach(findings, i, f) if (strcmp(wp_json_str_or(f, "level", ""), "error") == 0)
+        fprintf(stderr, "  %s: %s\n", wp_json_str_or(f, "object", ""),
+                wp_json_str_or(f, "message", ""));
     if (errors)
         fprintf(stderr,
                 "error: cannot import %s\n  why: it has %zu error%s (listed above; `wolfpack "

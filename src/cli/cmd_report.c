@@ -38,8 +38,10 @@
 #include <unistd.h>
 
 #include "../agents/agent.h"
+#include "../lib/clock.h"
 #include "../lib/model.h"
 #include "cli.h"
+#include "since.h"
 
 static const char usage[] =
     "wolfpack report [--since DURATION|UNIXTIME] [--to FILE] [--state-dir DIR]";
@@ -97,11 +99,9 @@ static void add_command(report *r, const char *name, char *const argv[])
     close(fds[1]);
     size_t len = 0, cap = 0;
     char *buf = NULL;
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = wp_clock_ms();
     while (pid > 0 && len < CAPTURE_MAX) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        int64_t spent = wp_clock_ms() - t0;
         struct pollfd p = {.fd = fds[0], .events = POLLIN};
         if (spent >= CAPTURE_MS || poll(&p, 1, (int)(CAPTURE_MS - spent)) <= 0)
             break;
@@ -191,21 +191,6 @@ static void add_incidents(report *r, const char *state_dir, long long since)
     closedir(d);
 }
 
-static bool since_time(const char *text, long long *out)
-{
-    char *end;
-    long long t = strtoll(text, &end, 10);
-    long secs;
-    if (*text && !*end && t > 100000000) {
-        *out = t;
-        return true;
-    }
-    if (!wp_duration_parse(text, &secs, NULL) || secs <= 0)
-        return false;
-    *out = (long long)time(NULL) - secs;
-    return true;
-}
-
 static void gather(report *r, wp_cli *cli, const char *state_dir, long long since)
 {
     char at[32];
@@ -254,15 +239,15 @@ int wp_cmd_report(wp_cli *cli, int argc, char **argv)
     int status;
     if (!wp_cli_parse_sub_doc(cli, argc, argv, opts, 3, usage, doc, "nothing", 0, &a, &status))
         return status;
-    long long since = (long long)time(NULL) - 3600;
-    if (opts[0].count && !since_time(opts[0].values[0], &since))
+    time_t now = time(NULL);
+    long long since = (long long)now - 3600;
+    if (opts[0].count && !wp_cli_since(opts[0].values[0], (long long)now, &since))
         return wp_cli_usage_error(usage, "--since takes a duration (1h) or a unix time, got '%s'",
                                   opts[0].values[0]);
     const char *state_dir = opts[2].count ? opts[2].values[0] : "/var/lib/wolfpack";
     char host[64] = "node", stamp[32], deflt[160];
     gethostname(host, sizeof host);
     host[sizeof host - 1] = '\0';
-    time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", gmtime(&now));
     snprintf(deflt, sizeof deflt, "wolfpack-report-%s-%s.tar.gz", host, stamp);
     const char *to = opts[1].count ? opts[1].values[0] : deflt;

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "verify.h"
+#include "../lib/json.h"
 
 static const char usage[] = "wolfpack verify [--file FILE] [--no-local] [--json]";
 static const char doc[] =
@@ -27,12 +28,6 @@ static const char doc[] =
     "  --no-local    Leave out this node's checks (agents, programs, devices)\n"
     "  --json        Print {valid, errors, warnings, findings: [...]}\n"
     "Exit status: 0 valid, 8 warnings only, 9 errors; 2 bad usage or file, 6 no daemon.\n";
-
-static const char *str(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : "";
-}
 
 static json_t *load_file(const char *path, wp_err *err)
 {
@@ -53,10 +48,11 @@ static void print_findings(const json_t *findings, size_t errors, size_t warning
     json_t *f;
     json_array_foreach(findings, i, f)
     {
-        bool error = strcmp(str(f, "level"), "error") == 0;
-        printf("%s %s: %s\n", error ? "ERROR:  " : "WARNING:", str(f, "object"), str(f, "message"));
-        if (str(f, "todo")[0])
-            printf("          to do: %s\n", str(f, "todo"));
+        bool error = strcmp(wp_json_str_or(f, "level", ""), "error") == 0;
+        printf("%s %s: %s\n", error ? "ERROR:  " : "WARNING:", wp_json_str_or(f, "object", ""),
+               wp_json_str_or(f, "message", ""));
+        if (wp_json_str_or(f, "todo", "")[0])
+            printf("          to do: %s\n", wp_json_str_or(f, "todo", ""));
     }
     if (!errors && !warnings)
         printf("Configuration valid: no errors, no warnings\n");

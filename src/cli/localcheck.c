@@ -38,8 +38,10 @@
 #include <unistd.h>
 
 #include "../agents/agent.h"
+#include "../lib/clock.h"
 #include "../lib/model.h"
 #include "verify.h"
+#include "../lib/json.h"
 
 #define META_MAX (1 << 20)
 #define META_TIMEOUT_MS 10000
@@ -49,12 +51,9 @@ static char *read_all(int fd, size_t *len)
 {
     char *buf = malloc(META_MAX + 1);
     *len = 0;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = wp_clock_ms();
     while (buf && *len < META_MAX) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        int64_t spent = wp_clock_ms() - t0;
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (spent >= META_TIMEOUT_MS || poll(&p, 1, (int)(META_TIMEOUT_MS - spent)) <= 0)
             break;
@@ -101,12 +100,6 @@ static bool ocf_meta(const char *path, wp_ocf_meta *meta, wp_err *err)
     }
     free(xml);
     return ok;
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : "";
 }
 
 /* The agent's validate-all with the resource's parameters (OCF_RESKEY_*):
@@ -164,12 +157,13 @@ static void validate_all(const char *path, const json_t *props, const char *obj,
 static void check_ocf(const json_t *props, const char *obj, const char *here, json_t *findings)
 {
     char provider[64], type[64], path[256];
-    if (!wp_ocf_agent_parse(str(props, "agent"), provider, type, NULL))
+    if (!wp_ocf_agent_parse(wp_json_str_or(props, "agent", ""), provider, type, NULL))
         return; /* verify.c reported the bad name */
     snprintf(path, sizeof path, "/usr/lib/ocf/resource.d/%s/%s", provider, type);
     if (access(path, X_OK) != 0) {
         wp_verify_add(findings, false, obj, "install the agent on every possible owner",
-                      "%s: the agent %s is not installed (%s)", here, str(props, "agent"), path);
+                      "%s: the agent %s is not installed (%s)", here,
+                      wp_json_str_or(props, "agent", ""), path);
         return;
     }
     wp_ocf_meta meta;
@@ -191,14 +185,14 @@ static void check_ocf(const json_t *props, const char *obj, const char *here, js
                           "remove or rename the property (resource set NAME "
                           "--unset-prop KEY)",
                           "%s: %s has no parameter '%s' (see `%s meta-data`)", here,
-                          str(props, "agent"), key, path);
+                          wp_json_str_or(props, "agent", ""), key, path);
     }
     size_t before = json_array_size(findings);
     for (size_t i = 0; i < meta.nparams; i++)
         if (meta.params[i].required && !json_object_get(props, meta.params[i].name))
             wp_verify_add(findings, true, obj, "set it (resource set NAME --prop KEY=VALUE)",
-                          "%s: %s requires the parameter '%s'", here, str(props, "agent"),
-                          meta.params[i].name);
+                          "%s: %s requires the parameter '%s'", here,
+                          wp_json_str_or(props, "agent", ""), meta.params[i].name);
     if (meta.has_validate && json_array_size(findings) == before)
         validate_all(path, props, obj, here, findings);
 }
@@ -218,12 +212,14 @@ static bool unit_known(const char *unit)
 
 static void check_service(const json_t *props, const char *obj, const char *here, json_t *findings)
 {
-    if (str(props, "unit")[0] && !unit_known(str(props, "unit")))
+    if (wp_json_str_or(props, "unit", "")[0] && !unit_known(wp_json_str_or(props, "unit", "")))
         wp_verify_add(findings, false, obj, "install the unit on every possible owner",
-                      "%s: no systemd unit file '%s'", here, str(props, "unit"));
+                      "%s: no systemd unit file '%s'", here, wp_json_str_or(props, "unit", ""));
     static const char *const keys[] = {"command", "check_command"};
     for (size_t k = 0; k < 2; k++) {
-        char **argv = str(props, keys[k])[0] ? wp_argv_split(str(props, keys[k]), NULL) : NULL;
+        char **argv = wp_json_str_or(props, keys[k], "")[0]
+                          ? wp_argv_split(wp_json_str_or(props, keys[k], ""), NULL)
+                          : NULL;
         if (argv && argv[0] && argv[0][0] == '/' && access(argv[0], X_OK) != 0)
             wp_verify_add(findings, false, obj, "install the program on every possible owner",
                           "%s: the program %s of its %s is not there or not executable", here,
@@ -289,10 +285,10 @@ static void check_ip(const json_t *props, const char *obj, const char *here, jso
 {
     int family, prefixlen;
     unsigned char addr[16];
-    if (!wp_ip_parse(str(props, "address"), &family, addr, &prefixlen, NULL))
+    if (!wp_ip_parse(wp_json_str_or(props, "address", ""), &family, addr, &prefixlen, NULL))
         return; /* verify.c / the model reported it */
     char text[64];
-    snprintf(text, sizeof text, "%s", str(props, "address"));
+    snprintf(text, sizeof text, "%s", wp_json_str_or(props, "address", ""));
     *strchrnul(text, '/') = '\0';
     size_t n = 0;
     wp_ip_ifaddr *list = local_addrs(&n);
@@ -306,8 +302,8 @@ static void check_ip(const json_t *props, const char *obj, const char *here, jso
             return;
         }
     char ifname[32];
-    if (str(props, "interface")[0])
-        snprintf(ifname, sizeof ifname, "%s", str(props, "interface"));
+    if (wp_json_str_or(props, "interface", "")[0])
+        snprintf(ifname, sizeof ifname, "%s", wp_json_str_or(props, "interface", ""));
     else if (!list || !wp_ip_pick_iface(list, n, family, addr, prefixlen, ifname, NULL))
         ifname[0] = '\0';
     free(list);
@@ -346,19 +342,21 @@ void wp_verify_local_resource(const json_t *r, bool network, json_t *findings)
     host[sizeof host - 1] = '\0';
     snprintf(here, sizeof here, "on this node (%s)", host);
     wp_rtype type;
-    if (!wp_rtype_parse(str(r, "type"), &type, NULL))
+    if (!wp_rtype_parse(wp_json_str_or(r, "type", ""), &type, NULL))
         return;
     char obj[128];
-    snprintf(obj, sizeof obj, "resource %s", str(r, "name"));
+    snprintf(obj, sizeof obj, "resource %s", wp_json_str_or(r, "name", ""));
     const json_t *props = json_object_get(r, "props");
     struct stat st;
     if (type == WP_RT_OCF)
         check_ocf(props, obj, here, findings);
     else if (type == WP_RT_SERVICE)
         check_service(props, obj, here, findings);
-    else if (type == WP_RT_DISK && str(props, "device")[0] && stat(str(props, "device"), &st) != 0)
+    else if (type == WP_RT_DISK && wp_json_str_or(props, "device", "")[0] &&
+             stat(wp_json_str_or(props, "device", ""), &st) != 0)
         wp_verify_add(findings, false, obj, "attach the shared disk to every possible owner",
-                      "%s: the device %s does not exist", here, str(props, "device"));
+                      "%s: the device %s does not exist", here,
+                      wp_json_str_or(props, "device", ""));
     else if (type == WP_RT_IP && network)
         check_ip(props, obj, here, findings);
 }
@@ -374,9 +372,10 @@ void wp_verify_local(const json_t *config, json_t *findings)
 /* Print one finding to stderr as a warning ("warning: ... / to do: ..."). */
 static void warn(const json_t *f, const char *note)
 {
-    fprintf(stderr, "warning: %s: %s%s\n", str(f, "object"), str(f, "message"), note);
-    if (str(f, "todo")[0])
-        fprintf(stderr, "  to do: %s\n", str(f, "todo"));
+    fprintf(stderr, "warning: %s: %s%s\n", wp_json_str_or(f, "object", ""),
+            wp_json_str_or(f, "message", ""), note);
+    if (wp_json_str_or(f, "todo", "")[0])
+        fprintf(stderr, "  to do: %s\n", wp_json_str_or(f, "todo", ""));
 }
 
 bool wp_verify_precheck(const json_t *resource, bool force, wp_err *err)
@@ -388,18 +387,18 @@ bool wp_verify_precheck(const json_t *resource, bool force, wp_err *err)
     json_t *f;
     json_array_foreach(findings, i, f)
     {
-        bool error = strcmp(str(f, "level"), "error") == 0;
+        bool error = strcmp(wp_json_str_or(f, "level", ""), "error") == 0;
         if (error && !force && !refusal)
             refusal = f;
         else
             warn(f, error ? " (--force: created anyway)" : "");
     }
     if (refusal) {
-        bool in_use = strstr(str(refusal, "message"), "already") != NULL;
+        bool in_use = strstr(wp_json_str_or(refusal, "message", ""), "already") != NULL;
         wp_errf(err, in_use ? WP_E_CONFLICT : WP_E_INVALID, "cannot create %s",
-                str(refusal, "object"));
-        wp_err_why(err, "%s", str(refusal, "message"));
-        wp_err_todo(err, "%s; nothing was changed", str(refusal, "todo"));
+                wp_json_str_or(refusal, "object", ""));
+        wp_err_why(err, "%s", wp_json_str_or(refusal, "message", ""));
+        wp_err_todo(err, "%s; nothing was changed", wp_json_str_or(refusal, "todo", ""));
     }
     json_decref(findings);
     return refusal == NULL;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "../lib/json.h"
 
 #define RETRY_MS 200
 #define SLACK_S 15
@@ -33,7 +34,7 @@ static json_t *show(wp_cli *cli, const char *name, wp_err *err)
 
 static const char *state_of(const json_t *r)
 {
-    const char *st = json_string_value(json_object_get(r, "state"));
+    const char *st = wp_json_str(r, "state");
     return st ? st : "Offline";
 }
 
@@ -41,8 +42,8 @@ static const char *state_of(const json_t *r)
 static long stop_wait_s(const json_t *r)
 {
     const json_t *pol = json_object_get(r, "policy");
-    long stop = atol(json_string_value(json_object_get(pol, "stop_timeout")) ?: "0");
-    long pending = atol(json_string_value(json_object_get(pol, "pending_timeout")) ?: "180");
+    long stop = atol(wp_json_str_or(pol, "stop_timeout", "0"));
+    long pending = atol(wp_json_str_or(pol, "pending_timeout", "180"));
     return (stop > 0 ? stop : pending) + SLACK_S;
 }
 

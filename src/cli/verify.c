@@ -25,6 +25,7 @@
 
 #include "../lib/err.h"
 #include "../lib/model.h"
+#include "../lib/json.h"
 
 void wp_verify_add(json_t *findings, bool error, const char *object, const char *todo,
                    const char *fmt, ...)
@@ -45,16 +46,10 @@ size_t wp_verify_count(const json_t *findings, bool errors)
     json_t *f;
     json_array_foreach(findings, i, f)
     {
-        bool is_error = strcmp(json_string_value(json_object_get(f, "level")), "error") == 0;
+        bool is_error = strcmp(wp_json_str(f, "level"), "error") == 0;
         n += is_error == errors;
     }
     return n;
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : "";
 }
 
 /* "resource NAME" (or "group NAME") for a finding's object. */
@@ -69,19 +64,21 @@ static void add_err(json_t *findings, const char *object, const wp_err *err)
                   err->why);
 }
 
-/* The element of list whose "name" is name (case-insensitive, as the
- * database compares names), or NULL. */
-static const json_t *by_name(const json_t *list, const char *name)
+const json_t *wp_verify_by_name(const json_t *list, const char *name)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) if (strcasecmp(str(v, "name"), name) == 0) return v;
+    json_array_foreach(list, i, v)
+    {
+        if (strcasecmp(wp_json_str_or(v, "name", ""), name) == 0)
+            return v;
+    }
     return NULL;
 }
 
 static bool is_node(const json_t *config, const char *name)
 {
-    return by_name(json_object_get(config, "nodes"), name) != NULL;
+    return wp_verify_by_name(json_object_get(config, "nodes"), name) != NULL;
 }
 
 static void check_names(const json_t *config, const char *key, const char *kind, json_t *findings)
@@ -92,11 +89,11 @@ static void check_names(const json_t *config, const char *key, const char *kind,
     json_array_foreach(list, i, v)
     {
         char obj[128];
-        label(obj, sizeof obj, kind, str(v, "name"));
+        label(obj, sizeof obj, kind, wp_json_str_or(v, "name", ""));
         wp_err err = {0};
-        if (!wp_name_valid(kind, str(v, "name"), &err))
+        if (!wp_name_valid(kind, wp_json_str_or(v, "name", ""), &err))
             add_err(findings, obj, &err);
-        else if (by_name(list, str(v, "name")) != v)
+        else if (wp_verify_by_name(list, wp_json_str_or(v, "name", "")) != v)
             wp_verify_add(findings, true, obj, "rename or remove one of them",
                           "the name is used by two %ss", kind);
     }
@@ -135,30 +132,32 @@ static size_t resources_in(const json_t *config, const char *group)
     size_t i, n = 0;
     json_t *r;
     json_array_foreach(json_object_get(config, "resources"), i, r) n +=
-        strcasecmp(str(r, "group"), group) == 0;
+        strcasecmp(wp_json_str_or(r, "group", ""), group) == 0;
     return n;
 }
 
 static void check_group(const json_t *config, const json_t *g, json_t *findings)
 {
     char obj[128];
-    label(obj, sizeof obj, "group", str(g, "name"));
+    label(obj, sizeof obj, "group", wp_json_str_or(g, "name", ""));
     const json_t *policy = json_object_get(g, "policy");
     wp_err err = {0};
     if (policy && !wp_group_policy_check(policy, &err))
         add_err(findings, obj, &err);
-    check_owner_list(config, obj, "preferred_owners", str(policy, "preferred_owners"), findings);
-    check_owner_list(config, obj, "possible_owners", str(policy, "possible_owners"), findings);
+    check_owner_list(config, obj, "preferred_owners",
+                     wp_json_str_or(policy, "preferred_owners", ""), findings);
+    check_owner_list(config, obj, "possible_owners", wp_json_str_or(policy, "possible_owners", ""),
+                     findings);
     size_t nodes = json_array_size(json_object_get(config, "nodes"));
-    size_t usable = usable_owners(config, str(policy, "possible_owners"));
+    size_t usable = usable_owners(config, wp_json_str_or(policy, "possible_owners", ""));
     if (nodes > 1 && usable < 2)
         wp_verify_add(findings, false, obj,
                       "add a second node to possible_owners (group set G --policy "
                       "possible_owners=...)",
                       "it can run on %zu of the cluster's %zu nodes: it cannot fail over", usable,
                       nodes);
-    if (resources_in(config, str(g, "name")) == 0 &&
-        strcasecmp(str(g, "name"), WP_CLUSTER_GROUP) != 0)
+    if (resources_in(config, wp_json_str_or(g, "name", "")) == 0 &&
+        strcasecmp(wp_json_str_or(g, "name", ""), WP_CLUSTER_GROUP) != 0)
         wp_verify_add(findings, false, obj, "add resources to it, or delete it",
                       "the group has no resources");
 }
@@ -170,9 +169,10 @@ static bool depends_on_type(const json_t *config, const json_t *r, wp_rtype type
     json_t *d;
     json_array_foreach(json_object_get(r, "depends_on"), i, d)
     {
-        const json_t *o = by_name(json_object_get(config, "resources"), json_string_value(d));
+        const json_t *o =
+            wp_verify_by_name(json_object_get(config, "resources"), json_string_value(d));
         wp_rtype t;
-        if (o && wp_rtype_parse(str(o, "type"), &t, NULL) && t == type)
+        if (o && wp_rtype_parse(wp_json_str_or(o, "type", ""), &t, NULL) && t == type)
             return true;
     }
     return false;
@@ -181,13 +181,13 @@ static bool depends_on_type(const json_t *config, const json_t *r, wp_rtype type
 static void check_resource(const json_t *config, const json_t *r, json_t *findings)
 {
     char obj[128];
-    label(obj, sizeof obj, "resource", str(r, "name"));
+    label(obj, sizeof obj, "resource", wp_json_str_or(r, "name", ""));
     wp_err err = {0};
-    if (!by_name(json_object_get(config, "groups"), str(r, "group")))
+    if (!wp_verify_by_name(json_object_get(config, "groups"), wp_json_str_or(r, "group", "")))
         wp_verify_add(findings, true, obj, "create the group, or move the resource to another",
-                      "its group '%s' does not exist", str(r, "group"));
+                      "its group '%s' does not exist", wp_json_str_or(r, "group", ""));
     wp_rtype type;
-    if (!wp_rtype_parse(str(r, "type"), &type, &err)) {
+    if (!wp_rtype_parse(wp_json_str_or(r, "type", ""), &type, &err)) {
         add_err(findings, obj, &err);
     } else {
         json_t *props = json_object_get(r, "props");
@@ -210,14 +210,14 @@ static void check_resource(const json_t *config, const json_t *r, json_t *findin
     json_array_foreach(json_object_get(r, "depends_on"), i, d)
     {
         const char *on = json_string_value(d) ? json_string_value(d) : "";
-        const json_t *o = by_name(json_object_get(config, "resources"), on);
+        const json_t *o = wp_verify_by_name(json_object_get(config, "resources"), on);
         if (!o)
             wp_verify_add(findings, true, obj, "remove the dependency (resource undepend)",
                           "it depends on '%s', which does not exist", on);
-        else if (strcasecmp(str(o, "group"), str(r, "group")) != 0)
+        else if (strcasecmp(wp_json_str_or(o, "group", ""), wp_json_str_or(r, "group", "")) != 0)
             wp_verify_add(findings, true, obj, "remove the dependency (resource undepend)",
                           "it depends on '%s' of group '%s': dependencies stay inside a group", on,
-                          str(o, "group"));
+                          wp_json_str_or(o, "group", ""));
     }
 }
 
@@ -234,7 +234,7 @@ static bool cycle_from(const json_t *res, size_t at, unsigned char *mark)
     json_t *d;
     json_array_foreach(json_object_get(json_array_get(res, at), "depends_on"), i, d)
     {
-        const json_t *o = by_name(res, json_string_value(d) ? json_string_value(d) : "");
+        const json_t *o = wp_verify_by_name(res, json_string_value(d) ? json_string_value(d) : "");
         for (size_t k = 0; o && k < json_array_size(res); k++)
             if (json_array_get(res, k) == o && cycle_from(res, k, mark))
                 return true;
@@ -254,7 +254,7 @@ static void check_cycles(const json_t *config, json_t *findings)
         memset(mark, 0, n);
         if (cycle_from(res, i, mark)) {
             char obj[128];
-            label(obj, sizeof obj, "resource", str(json_array_get(res, i), "name"));
+            label(obj, sizeof obj, "resource", wp_json_str_or(json_array_get(res, i), "name", ""));
             wp_verify_add(findings, true, obj,
                           "remove one dependency of the cycle (resource "
                           "undepend)",
@@ -273,23 +273,23 @@ static void check_unique(const json_t *config, const char *type, const char *pro
     json_t *a, *b;
     json_array_foreach(res, i, a)
     {
-        const char *va = str(json_object_get(a, "props"), prop);
-        if (strcasecmp(str(a, "type"), type) != 0 || !va[0])
+        const char *va = wp_json_str_or(json_object_get(a, "props"), prop, "");
+        if (strcasecmp(wp_json_str_or(a, "type", ""), type) != 0 || !va[0])
             continue;
         size_t la = strchr(va, stop) ? (size_t)(strchr(va, stop) - va) : strlen(va);
         json_array_foreach(res, k, b)
         {
             if (k >= i)
                 break;
-            const char *vb = str(json_object_get(b, "props"), prop);
+            const char *vb = wp_json_str_or(json_object_get(b, "props"), prop, "");
             size_t lb = strchr(vb, stop) ? (size_t)(strchr(vb, stop) - vb) : strlen(vb);
-            if (strcasecmp(str(b, "type"), type) == 0 && la == lb && la &&
+            if (strcasecmp(wp_json_str_or(b, "type", ""), type) == 0 && la == lb && la &&
                 strncasecmp(va, vb, la) == 0) {
                 char obj[128];
-                label(obj, sizeof obj, "resource", str(a, "name"));
+                label(obj, sizeof obj, "resource", wp_json_str_or(a, "name", ""));
                 wp_verify_add(findings, true, obj, "give one of them another value",
                               "its %s %.*s is also that of resource %s", what, (int)la, va,
-                              str(b, "name"));
+                              wp_json_str_or(b, "name", ""));
                 break;
             }
         }
@@ -304,7 +304,7 @@ static void check_fencing(const json_t *config, json_t *findings)
     json_array_foreach(devs, i, f)
     {
         char obj[128];
-        label(obj, sizeof obj, "fence device", str(f, "name"));
+        label(obj, sizeof obj, "fence device", wp_json_str_or(f, "name", ""));
         size_t k;
         json_t *v;
         json_array_foreach(json_object_get(f, "nodes"), k,
@@ -316,7 +316,7 @@ static void check_fencing(const json_t *config, json_t *findings)
     }
     bool disks = false;
     json_array_foreach(json_object_get(config, "resources"), i, f) disks =
-        disks || strcasecmp(str(f, "type"), wp_rtype_name(WP_RT_DISK)) == 0;
+        disks || strcasecmp(wp_json_str_or(f, "type", ""), wp_rtype_name(WP_RT_DISK)) == 0;
     if (disks && json_array_size(json_object_get(config, "nodes")) > 1 &&
         json_array_size(devs) == 0)
         wp_verify_add(findings, false, "cluster", "create a fence device (docs/FENCING.md)",
@@ -326,7 +326,8 @@ static void check_fencing(const json_t *config, json_t *findings)
 
 void wp_verify_config(const json_t *config, json_t *findings)
 {
-    if (!json_is_object(config) || strcmp(str(config, "format"), "wolfpack-export-1") != 0) {
+    if (!json_is_object(config) ||
+        strcmp(wp_json_str_or(config, "format", ""), "wolfpack-export-1") != 0) {
         wp_verify_add(findings, true, "configuration",
                       "give the output of `wolfpack cluster export`",
                       "not a wolfpack configuration (format wolfpack-export-1)");

@@ -31,6 +31,10 @@ void wp_verify_add(json_t *findings, bool error, const char *object, const char 
  * (a JSON array the caller owns).  Never fails: what cannot be read is
  * itself a finding. */
 void wp_verify_config(const json_t *config, json_t *findings);
+/* The element of list (an export's nodes, groups, resources...) whose
+ * "name" is name, ignoring case as the database does (an element without
+ * a name has the name ""), or NULL.  cluster import matches by it too. */
+const json_t *wp_verify_by_name(const json_t *list, const char *name);
 
 /* localcheck.c: what this node can tell about one resource ({name, type,
  * props}); network: also ask the network whether an IP Address resource's

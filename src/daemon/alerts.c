@@ -43,6 +43,7 @@
 #include "../agents/agent.h"
 #include "../lib/proc.h"
 #include "daemon.h"
+#include "../lib/json.h"
 
 #define MAX_RUNNING 32
 #define ENV_MAX 16
@@ -120,8 +121,8 @@ static void env_add(char **env, size_t *n, const char *key, const char *value)
 static void run_agent(wp_daemon *d, const json_t *alert, const alert_event *ev)
 {
     wp_alerts *a = alerts_of(d);
-    const char *name = json_string_value(json_object_get(alert, "name"));
-    const char *path = json_string_value(json_object_get(alert, "path"));
+    const char *name = wp_json_str(alert, "name");
+    const char *path = wp_json_str(alert, "path");
     json_int_t timeout = json_integer_value(json_object_get(alert, "timeout"));
     if (!a || !name || !path)
         return;
@@ -143,8 +144,7 @@ static void run_agent(wp_daemon *d, const json_t *alert, const alert_event *ev)
     env_add(env, &n, "WOLFPACK_ALERT_STATE", ev->state);
     env_add(env, &n, "WOLFPACK_ALERT_ERROR", ev->error);
     env_add(env, &n, "WOLFPACK_ALERT_DESC", ev->desc);
-    env_add(env, &n, "WOLFPACK_ALERT_RECIPIENT",
-            json_string_value(json_object_get(alert, "recipient")));
+    env_add(env, &n, "WOLFPACK_ALERT_RECIPIENT", wp_json_str(alert, "recipient"));
     env_add(env, &n, "WOLFPACK_ALERT_TIMESTAMP", stamp);
     env_add(env, &n, "WOLFPACK_ALERT_CLUSTER", d->opts.cluster_name);
     env_add(env, &n, "WOLFPACK_ALERT_SOURCE_NODE", d->view.local_name);
@@ -191,11 +191,6 @@ static void fire(wp_daemon *d, const alert_event *ev)
     json_decref(list);
 }
 
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
 static bool is_me(const wp_daemon *d, const char *node)
 {
     return node && d->view.local_name[0] && strcasecmp(node, d->view.local_name) == 0;
@@ -203,19 +198,20 @@ static bool is_me(const wp_daemon *d, const char *node)
 
 static void on_report(wp_daemon *d, const json_t *args)
 {
-    if (!is_me(d, str(args, "node")))
+    if (!is_me(d, wp_json_str(args, "node")))
         return;
-    json_t *show = wp_db_resource_show(d->db, str(args, "name"), NULL);
+    json_t *show = wp_db_resource_show(d->db, wp_json_str(args, "name"), NULL);
     char desc[1400];
-    snprintf(desc, sizeof desc, "resource %s is %s on %s%s%s", str(args, "name"),
-             str(args, "state"), str(args, "node"), str(args, "error") ? ": " : "",
-             str(args, "error") ? str(args, "error") : "");
+    snprintf(desc, sizeof desc, "resource %s is %s on %s%s%s", wp_json_str(args, "name"),
+             wp_json_str(args, "state"), wp_json_str(args, "node"),
+             wp_json_str(args, "error") ? ": " : "",
+             wp_json_str(args, "error") ? wp_json_str(args, "error") : "");
     alert_event ev = {"resource",
-                      str(args, "node"),
-                      str(show, "group"),
-                      str(args, "name"),
-                      str(args, "state"),
-                      str(args, "error"),
+                      wp_json_str(args, "node"),
+                      wp_json_str(show, "group"),
+                      wp_json_str(args, "name"),
+                      wp_json_str(args, "state"),
+                      wp_json_str(args, "error"),
                       desc};
     fire(d, &ev);
     json_decref(show);
@@ -239,12 +235,13 @@ static void groups_scan(wp_daemon *d)
     json_t *g;
     json_array_foreach(groups, i, g)
     {
-        const char *group = str(g, "name"), *owner = str(g, "owner"), *state = str(g, "state");
+        const char *group = wp_json_str(g, "name"), *owner = wp_json_str(g, "owner"),
+                   *state = wp_json_str(g, "state");
         if (!group || !state)
             continue;
         char now[160];
         snprintf(now, sizeof now, "%s/%s", owner ? owner : "-", state);
-        const char *before = str(a->groups, group);
+        const char *before = wp_json_str(a->groups, group);
         bool changed = before ? strcmp(before, now) != 0 : !first && strcmp(state, "Offline") != 0;
         json_object_set_new(a->groups, group, json_string(now));
         if (!changed)
@@ -265,19 +262,19 @@ static void on_fencing(wp_daemon *d, const char *op, const json_t *args)
     if (!wp_coord_active(d))
         return;
     bool down = strcmp(op, "node.down") == 0;
-    const char *state = down ? str(args, "how") : str(args, "state");
-    const char *error = down ? str(args, "detail") : str(args, "error");
+    const char *state = down ? wp_json_str(args, "how") : wp_json_str(args, "state");
+    const char *error = down ? wp_json_str(args, "detail") : wp_json_str(args, "error");
     char desc[1400];
-    snprintf(desc, sizeof desc, "node %s: %s %s%s%s", str(args, "name"),
+    snprintf(desc, sizeof desc, "node %s: %s %s%s%s", wp_json_str(args, "name"),
              down ? "down, proof:" : "fencing", state ? state : "?", error ? ": " : "",
              error ? error : "");
-    alert_event ev = {"fencing", str(args, "name"), NULL, NULL, state, error, desc};
+    alert_event ev = {"fencing", wp_json_str(args, "name"), NULL, NULL, state, error, desc};
     fire(d, &ev);
 }
 
 void wp_alerts_on_applied(wp_daemon *d, const json_t *cmd)
 {
-    const char *op = str(cmd, "op");
+    const char *op = wp_json_str(cmd, "op");
     const json_t *args = json_object_get(cmd, "args");
     if (!op || !args)
         return;
@@ -303,7 +300,7 @@ static const char *node_name(const json_t *nodes, uint32_t id)
     size_t i;
     json_t *n;
     json_array_foreach(nodes, i, n) if (json_integer_value(json_object_get(n, "id")) ==
-                                        (json_int_t)id) return str(n, "name");
+                                        (json_int_t)id) return wp_json_str(n, "name");
     return NULL;
 }
 

@@ -24,6 +24,7 @@
 
 #include "../sched/sched.h"
 #include "daemon.h"
+#include "../lib/clock.h"
 
 #define RETRY_MS 30000
 
@@ -42,13 +43,6 @@ struct wp_escalate {
 typedef struct esc_cookie {
     char node[64];
 } esc_cookie;
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static esc_node *esc_get(wp_daemon *d, const char *name)
 {
@@ -108,7 +102,7 @@ static void on_fenced(wp_daemon *d, void *cookie, json_t *result)
     wp_fencer_summary(result, sum, sizeof sum);
     if (n) {
         n->running = false;
-        n->next_ms = mono_ms() + RETRY_MS;
+        n->next_ms = (uint64_t)wp_clock_ms() + RETRY_MS;
     }
     if (json_is_true(json_object_get(result, "ok"))) {
         qb_log(LOG_NOTICE, "escalate: node %s fenced after a failed stop: %s", c->node, sum);
@@ -128,7 +122,7 @@ static void fence_node(wp_daemon *d, esc_node *n, const char *resource)
     json_t *plan = wp_fencer_plan(d, n->name, "off", &err);
     esc_cookie *c = plan ? calloc(1, sizeof *c) : NULL;
 
-    n->next_ms = mono_ms() + RETRY_MS;
+    n->next_ms = (uint64_t)wp_clock_ms() + RETRY_MS;
     if (c)
         snprintf(c->node, sizeof c->node, "%s", n->name);
     if (!c || !wp_fencer_run(d, plan, on_fenced, c, free, &err)) {
@@ -157,7 +151,7 @@ void wp_escalate_check(wp_daemon *d, const wp_sched_input *in)
             !wp_fencer_node_has_device(d, node->name))
             continue;
         esc_node *n = esc_get(d, node->name);
-        if (n && !n->running && mono_ms() >= n->next_ms)
+        if (n && !n->running && (uint64_t)wp_clock_ms() >= n->next_ms)
             fence_node(d, n, r->name);
     }
 }

@@ -52,6 +52,7 @@
 #include <grp.h>
 
 #include "daemon.h"
+#include "../lib/clock.h"
 
 #define READ_CHUNK 65536
 #define IN_LIMIT (4 + WP_PROTO_MAX_FRAME + 4)
@@ -197,14 +198,6 @@ void wp_ipc_reply(wp_daemon *d, wp_conn *c, json_t *reply)
 
 static bool conn_settle(wp_daemon *d, wp_conn *c, bool from_own_callback);
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* The connection's next deadline (monotonic ms), 0 when it has none. */
 static uint64_t conn_deadline(const wp_conn *c)
 {
@@ -218,7 +211,7 @@ static void on_deadline(void *data);
 /* Make conn_timer fire at `at` (monotonic ms) unless it fires sooner. */
 static void deadline_arm(wp_daemon *d, uint64_t at)
 {
-    uint64_t now = mono_ms();
+    uint64_t now = (uint64_t)wp_clock_ms();
 
     if (!at || (d->conn_timer_at && d->conn_timer_at <= at))
         return;
@@ -267,7 +260,7 @@ static void conn_expire(wp_daemon *d, wp_conn *c, bool idle)
 static void on_deadline(void *data)
 {
     wp_daemon *d = data;
-    uint64_t now = mono_ms(), next = 0;
+    uint64_t now = (uint64_t)wp_clock_ms(), next = 0;
 
     d->conn_timer_at = 0; /* this handle is spent */
     for (wp_conn *c = d->conns, *nx; c; c = nx) {
@@ -290,7 +283,7 @@ static void frame_deadline_update(wp_daemon *d, wp_conn *c)
 {
     if (d->opts.frame_timeout > 0 && (c->events & POLLIN) && c->in_len > 0) {
         if (!c->frame_deadline)
-            c->frame_deadline = mono_ms() + (uint64_t)d->opts.frame_timeout * 1000u;
+            c->frame_deadline = (uint64_t)wp_clock_ms() + (uint64_t)d->opts.frame_timeout * 1000u;
     } else {
         c->frame_deadline = 0;
     }
@@ -644,7 +637,7 @@ static void conn_accept(wp_daemon *d, int fd)
     else
         d->nconns++;
     if (d->opts.idle_timeout > 0) {
-        c->idle_deadline = mono_ms() + (uint64_t)d->opts.idle_timeout * 1000u;
+        c->idle_deadline = (uint64_t)wp_clock_ms() + (uint64_t)d->opts.idle_timeout * 1000u;
         deadline_arm(d, c->idle_deadline);
     }
     qb_log(LOG_DEBUG, "client %llu connected (uid %u pid %d)", (unsigned long long)c->id,

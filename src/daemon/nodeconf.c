@@ -216,7 +216,7 @@ static bool flag_of(const json_t *q, const char *k)
 
 static const char *host_of(const json_t *q)
 {
-    const char *h = json_string_value(json_object_get(q, "qdevice_host"));
+    const char *h = wp_json_str(q, "qdevice_host");
     return h ? h : "";
 }
 
@@ -241,8 +241,7 @@ static bool check_restart_only(const json_t *want, const json_t *running, bool a
 static bool check_quorum_change(wp_daemon *d, const json_t *want, const json_t *running,
                                 bool at_restart, bool force, wp_err *err)
 {
-    const char *host = host_of(want),
-               *algo = json_string_value(json_object_get(want, "qdevice_algorithm"));
+    const char *host = host_of(want), *algo = wp_json_str(want, "qdevice_algorithm");
     json_t *nodes = wp_db_node_list(d->db, err);
     json_t *fences = nodes ? wp_db_fence_list(d->db, err) : NULL;
     if (!fences) {
@@ -668,8 +667,8 @@ static void warn_unknown(const json_t *cs_nodes, const json_t *db_nodes)
 
 static bool same_string(const json_t *a, const json_t *b, const char *k, const char *dflt)
 {
-    const char *x = json_string_value(json_object_get(a, k));
-    const char *y = json_string_value(json_object_get(b, k));
+    const char *x = wp_json_str(a, k);
+    const char *y = wp_json_str(b, k);
     return strcmp(x && *x ? x : dflt, y && *y ? y : dflt) == 0;
 }
 

@@ -17,8 +17,9 @@
  *                 Generic Service that would run as root runs only what the
  *                 root-owned allow-list (--root-services, rootlist.h) names
  *   agent.cancel  {req, id}: kill the op's process group, answer nothing
- *   corosync.write  render corosync.conf from typed nodes and timers,
- *                 write it, corosync-cfgtool -R
+ *   corosync.write  render corosync.conf from typed nodes and timers
+ *                 (decoded by src/lib/corosync_msg.c, which also encodes
+ *                 them on wolfpackd's side), write it, corosync-cfgtool -R
  *   apptask.run   `wolfpack-task --socket S TASK` (its own program and socket)
  *   disk.heartbeat, disk.fence, disk.watch, disk.unwatch: the Physical
  *                 Disk keepers' feed and the lease watchers
@@ -59,8 +60,10 @@
 #include "../lib/rt.h"
 #include "../agents/watchdog.h"
 #include "../lib/corosync_conf.h"
+#include "../lib/corosync_msg.h"
 #include "../lib/fs.h"
 #include "../lib/rootlist.h"
+#include "../lib/json.h"
 
 #define AGENT_TIMEOUT_MAX_MS 86400000L /* one day: more is a bug or an attack */
 
@@ -188,7 +191,7 @@ static const request_def requests[] = {
  * wrong).  *id is the request's id when it could be read (0 otherwise). */
 static const request_def *request_check(const json_t *msg, uint64_t *id, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(msg, "req"));
+    const char *name = wp_json_str(msg, "req");
     const json_t *jid = json_object_get(msg, "id");
     const request_def *def = NULL;
 
@@ -316,13 +319,10 @@ void wp_privsep_err_from_json(const json_t *j, wp_err *err)
     wp_err_clear(err);
     if (!json_is_object(j))
         return;
-    err->code = (s = json_string_value(json_object_get(j, "code"))) ? wp_code_parse(s) : WP_OK;
-    snprintf(err->what, sizeof err->what, "%s",
-             (s = json_string_value(json_object_get(j, "what"))) ? s : "");
-    snprintf(err->why, sizeof err->why, "%s",
-             (s = json_string_value(json_object_get(j, "why"))) ? s : "");
-    snprintf(err->todo, sizeof err->todo, "%s",
-             (s = json_string_value(json_object_get(j, "todo"))) ? s : "");
+    err->code = (s = wp_json_str(j, "code")) ? wp_code_parse(s) : WP_OK;
+    snprintf(err->what, sizeof err->what, "%s", wp_json_str_or(j, "what", ""));
+    snprintf(err->why, sizeof err->why, "%s", wp_json_str_or(j, "why", ""));
+    snprintf(err->todo, sizeof err->todo, "%s", wp_json_str_or(j, "todo", ""));
 }
 
 /* ---- the executor process -------------------------------------------------- */
@@ -396,7 +396,7 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
     wp_err err = {0};
     wp_rtype type;
     wp_agent_op op;
-    const char *name = json_string_value(json_object_get(msg, "name"));
+    const char *name = wp_json_str(msg, "name");
 
     if (id == 0 || job_find(x, id)) {
         wp_errf(&err, WP_E_PERM, "the executor refused agent.op %llu", (unsigned long long)id);
@@ -406,8 +406,8 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
         answer(x, id, WP_AGENT_FAILED, &err);
         return;
     }
-    if (!wp_rtype_parse(json_string_value(json_object_get(msg, "type")), &type, &err) ||
-        !wp_agent_op_parse(json_string_value(json_object_get(msg, "op")), &op, &err) ||
+    if (!wp_rtype_parse(wp_json_str(msg, "type"), &type, &err) ||
+        !wp_agent_op_parse(wp_json_str(msg, "op"), &op, &err) ||
         !wp_name_valid("resource", name, &err)) {
         wp_log_err(LOG_WARNING, "executor: refused agent.op", &err);
         answer(x, id, WP_AGENT_FAILED, &err);
@@ -469,99 +469,12 @@ static bool cfgtool_path(char *out, size_t size)
     return false;
 }
 
-static wp_agent_rc corosync_refused(const char *why, size_t node, wp_err *err)
-{
-    wp_errf(err, WP_E_PERM, "the executor refused corosync.write");
-    if (node)
-        wp_err_why(err, "node %zu %s", node, why);
-    else
-        wp_err_why(err, "%s", why);
-    wp_err_todo(err, "nothing was written; report a bug");
-    return WP_AGENT_FAILED;
-}
-
-/* Every key of o is one of keys (NULL-ended). */
-static bool only_keys(const json_t *o, const char *const *keys)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)o, k, v)
-    {
-        const char *const *p = keys;
-        while (*p && strcmp(*p, k) != 0)
-            p++;
-        if (!*p)
-            return false;
-    }
-    return true;
-}
-
-/* The quorum object: booleans and strings of the keys of wp_cs_quorum. */
-static bool quorum_from_json(const json_t *o, wp_cs_quorum *q)
-{
-    static const char *const keys[] = {"wait_for_all",
-                                       "last_man_standing",
-                                       "auto_tie_breaker",
-                                       "qdevice_tls_off",
-                                       "qdevice_host",
-                                       "qdevice_algorithm",
-                                       NULL};
-    const json_t *host = json_object_get(o, "qdevice_host");
-    const json_t *algo = json_object_get(o, "qdevice_algorithm");
-    if (!json_is_object(o) || !only_keys(o, keys) || (host && !json_is_string(host)) ||
-        (algo && !json_is_string(algo)))
-        return false;
-    for (size_t i = 0; i < 4; i++) {
-        const json_t *b = json_object_get(o, keys[i]);
-        if (b && !json_is_boolean(b))
-            return false;
-    }
-    *q = (wp_cs_quorum){
-        .wait_for_all = json_is_true(json_object_get(o, "wait_for_all")),
-        .last_man_standing = json_is_true(json_object_get(o, "last_man_standing")),
-        .auto_tie_breaker = json_is_true(json_object_get(o, "auto_tie_breaker")),
-        .qdevice_tls_off = json_is_true(json_object_get(o, "qdevice_tls_off")),
-        .qdevice_host = json_string_value(host),
-        .qdevice_algo = json_string_value(algo),
-    };
-    return true;
-}
-
 static wp_agent_rc corosync_write_op(const wp_agent_ctx *ctx, wp_err *err)
 {
-    static const char *const node_keys[] = {"name", "id", "address", "address2", NULL};
-    const json_t *msg = ctx->props, *nodes = json_object_get(msg, "nodes");
-    size_t n = json_array_size(nodes), i;
-    wp_cs_node cs[WP_CS_MAX_NODES];
-    wp_cs_quorum q;
-    json_t *x;
-    if (n > WP_CS_MAX_NODES)
-        return corosync_refused("too many nodes", 0, err);
-    json_array_foreach(nodes, i, x)
-    {
-        const json_t *a2 = json_object_get(x, "address2");
-        json_int_t id = json_integer_value(json_object_get(x, "id"));
-        cs[i] = (wp_cs_node){
-            .name = json_string_value(json_object_get(x, "name")),
-            .address = json_string_value(json_object_get(x, "address")),
-            .address2 = json_string_value(a2),
-            .nodeid = id > 0 && id <= 0x7fffffff ? (unsigned)id : 0,
-        };
-        if (!json_is_object(x) || !only_keys(x, node_keys) || !cs[i].name || !cs[i].address ||
-            (a2 && !cs[i].address2))
-            return corosync_refused("is not {name, id, address[, address2]}", i + 1, err);
-    }
-    if (!quorum_from_json(json_object_get(msg, "quorum"), &q))
-        return corosync_refused("the quorum object has a key or a type of its own", 0, err);
-    wp_cs_timing t = {
-        .token_ms = (unsigned)json_integer_value(json_object_get(msg, "token_ms")),
-        .knet_ping_interval_ms =
-            (unsigned)json_integer_value(json_object_get(msg, "ping_interval_ms")),
-        .knet_ping_timeout_ms =
-            (unsigned)json_integer_value(json_object_get(msg, "ping_timeout_ms")),
-    };
-    char *text = wp_corosync_conf_render_q(json_string_value(json_object_get(msg, "cluster_name")),
-                                           cs, n, &t, &q, err);
+    wp_cs_write w;
+    if (!wp_cs_write_decode(ctx->props, &w, err))
+        return WP_AGENT_FAILED;
+    char *text = wp_corosync_conf_render_q(w.cluster, w.nodes, w.n, &w.timing, &w.quorum, err);
     if (!text)
         return WP_AGENT_FAILED;
     bool ok = wp_fs_write_atomic(corosync_conf_path(), text, strlen(text), 0644, err);
@@ -629,7 +542,7 @@ static void handle_corosync_write(exec_state *x, uint64_t id, const json_t *msg)
  * through wolfpackd's socket itself, so the executor answers "started" and reaps it later. */
 static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
 {
-    const char *task = json_string_value(json_object_get(msg, "task"));
+    const char *task = wp_json_str(msg, "task");
     char prog[4096];
     bool cli = false;
     wp_err err = {0};
@@ -678,7 +591,7 @@ static void handle_apptask_run(exec_state *x, uint64_t id, const json_t *msg)
  * executor logs what changes). */
 static void handle_disk_feed(exec_state *x, uint64_t id, const json_t *msg)
 {
-    if (strcmp(json_string_value(json_object_get(msg, "req")), "disk.fence") == 0) {
+    if (strcmp(wp_json_str(msg, "req"), "disk.fence") == 0) {
         int n = wp_disk_keepers_fence_all(wp_agent_run_dir(NULL));
         if (n > 0)
             qb_log(LOG_WARNING, "executor: told %d disk keeper(s) to fence", n);
@@ -694,8 +607,8 @@ static void handle_disk_feed(exec_state *x, uint64_t id, const json_t *msg)
 /* disk.watch / disk.unwatch: a lease watcher of a disk this node may own. */
 static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg)
 {
-    const char *name = json_string_value(json_object_get(msg, "name"));
-    const char *device = json_string_value(json_object_get(msg, "device"));
+    const char *name = wp_json_str(msg, "name");
+    const char *device = wp_json_str(msg, "device");
     wp_err err = {0};
     if (!wp_name_valid("resource", name, &err) ||
         (device && !wp_prop_validate(WP_RT_DISK, "device", device, &err))) {
@@ -715,7 +628,7 @@ static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg)
  * its own fence path (wp_fence_agent_path), and the path is replaced. */
 static bool agent_resolve(json_t *obj, wp_err *err)
 {
-    const char *agent = json_string_value(json_object_get(obj, "agent"));
+    const char *agent = wp_json_str(obj, "agent");
     char path[4096];
     if (!agent || !wp_fence_agent_path(agent, NULL, path, sizeof path, err)) {
         if (!agent)
@@ -728,9 +641,9 @@ static bool agent_resolve(json_t *obj, wp_err *err)
 
 static json_t *fence_plan_check(const json_t *plan, wp_err *err)
 {
-    const char *mode = json_string_value(json_object_get(plan, "mode"));
-    const char *action = json_string_value(json_object_get(plan, "action"));
-    const char *node = json_string_value(json_object_get(plan, "node"));
+    const char *mode = wp_json_str(plan, "mode");
+    const char *action = wp_json_str(plan, "action");
+    const char *node = wp_json_str(plan, "node");
     const json_t *steps = json_object_get(plan, "steps");
     json_t *copy = json_deep_copy(plan);
     bool ok = copy && mode;
@@ -844,7 +757,7 @@ static void handle_fence_run(exec_state *x, uint64_t id, const json_t *msg)
  * closes it without the magic close: the watchdog fires. */
 static void handle_watchdog(exec_state *x, uint64_t id, const json_t *msg)
 {
-    const char *req = json_string_value(json_object_get(msg, "req"));
+    const char *req = wp_json_str(msg, "req");
     wp_err err = {0};
     if (strcmp(req, "watchdog.pet") == 0) {
         if (x->wd && !wp_watchdog_pet(x->wd, &err)) {

@@ -42,6 +42,7 @@
 #include "daemon.h"
 #include "../agents/agent.h"
 #include "../lib/fs.h"
+#include "../lib/corosync_msg.h"
 
 /* ---- wolfpackd's side ----------------------------------------------------- */
 
@@ -516,43 +517,12 @@ bool wp_privsep_apptask_run(wp_daemon *d, const char *task, wp_privsep_done_fn d
                         &(pending){.done = done}, what, err);
 }
 
-/* A node of corosync.write: {name, id, address[, address2]}. */
-static json_t *node_json(const wp_cs_node *n)
-{
-    json_t *o = json_pack("{s:s, s:I, s:s}", "name", n->name ? n->name : "", "id",
-                          (json_int_t)n->nodeid, "address", n->address ? n->address : "");
-    if (o && n->address2 && n->address2[0])
-        json_object_set_new(o, "address2", json_string(n->address2));
-    return o;
-}
-
-/* The quorum of corosync.write: the votequorum options and the device. */
-static json_t *quorum_json(const wp_cs_quorum *q)
-{
-    json_t *o = json_pack("{s:b, s:b, s:b, s:b}", "wait_for_all", q->wait_for_all,
-                          "last_man_standing", q->last_man_standing, "auto_tie_breaker",
-                          q->auto_tie_breaker, "qdevice_tls_off", q->qdevice_tls_off);
-    if (o && q->qdevice_host && q->qdevice_host[0])
-        json_object_set_new(o, "qdevice_host", json_string(q->qdevice_host));
-    if (o && q->qdevice_algo && q->qdevice_algo[0])
-        json_object_set_new(o, "qdevice_algorithm", json_string(q->qdevice_algo));
-    return o;
-}
-
 bool wp_privsep_corosync_write(wp_daemon *d, const char *cluster, const wp_cs_node *nodes, size_t n,
                                const wp_cs_timing *t, const wp_cs_quorum *q,
                                wp_privsep_done_fn done, wp_err *err)
 {
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, node_json(&nodes[i]));
-    json_t *msg =
-        json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:o}", "req", "corosync.write", "cluster_name",
-                  cluster ? cluster : "", "nodes", list, "token_ms", (json_int_t)t->token_ms,
-                  "ping_interval_ms", (json_int_t)t->knet_ping_interval_ms, "ping_timeout_ms",
-                  (json_int_t)t->knet_ping_timeout_ms, "quorum", quorum_json(q));
-    return send_request(d->privsep, msg, &(pending){.done = done}, "the corosync.conf rewrite",
-                        err);
+    return send_request(d->privsep, wp_cs_write_encode(cluster, nodes, n, t, q),
+                        &(pending){.done = done}, "the corosync.conf rewrite", err);
 }
 
 static void remote_cancel(void *data, wp_agent_job *job)

@@ -43,6 +43,7 @@
 
 #include "../lib/json.h"
 #include "daemon.h"
+#include "../lib/clock.h"
 
 #define RETRY_MS 5000
 #define WATCHDOG_FACTOR 2 /* a lost node with a watchdog is down after 2 x its timeout */
@@ -67,13 +68,6 @@ struct wp_recovery {
     bool rejoin_inflight;
     uint64_t last_tick_ms; /* monotonic: the last wp_recovery_tick */
 };
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static wp_recovery *ctx(wp_daemon *d)
 {
@@ -207,7 +201,7 @@ static void on_fenced(wp_daemon *d, void *cookie, json_t *result)
     } else {
         if (n) {
             n->failures++;
-            n->next_ms = mono_ms() + RETRY_MS;
+            n->next_ms = (uint64_t)wp_clock_ms() + RETRY_MS;
         }
         qb_log(LOG_ERR, "recovery: fencing node %s failed (retried in %d s): %s", jc->node,
                RETRY_MS / 1000, sum);
@@ -227,7 +221,7 @@ static void fence_start(wp_daemon *d, lost_node *n)
     if (!jc || !wp_fencer_run(d, plan, on_fenced, jc, free, &err)) {
         free(jc);
         n->failures++;
-        n->next_ms = mono_ms() + RETRY_MS;
+        n->next_ms = (uint64_t)wp_clock_ms() + RETRY_MS;
         char msg[700];
         snprintf(msg, sizeof msg, "%.300s: %.300s", err.what, err.why);
         qb_log(LOG_ERR, "recovery: cannot fence node %s (retried in %d s): %s", n->name,
@@ -245,7 +239,7 @@ static void fence_start(wp_daemon *d, lost_node *n)
 static bool record_is(const json_t *status, const char *node, const char *state)
 {
     const json_t *rec = json_object_get(json_object_get(status, "fencing"), node);
-    const char *s = json_string_value(json_object_get(rec, "state"));
+    const char *s = wp_json_str(rec, "state");
     return s && strcmp(s, state) == 0;
 }
 
@@ -367,7 +361,7 @@ void wp_recovery_tick(wp_daemon *d)
     json_t *lost = status ? unproven(d, status) : NULL;
     const char *name;
     json_t *v;
-    uint64_t now = mono_ms();
+    uint64_t now = (uint64_t)wp_clock_ms();
     if (status)
         clear_rejoined(d, r, status, lost);
     if (lost)

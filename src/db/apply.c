@@ -18,6 +18,7 @@
 #include "db_internal.h"
 
 #include "../lib/opspec.h"
+#include "../lib/json.h"
 
 #include <string.h>
 
@@ -183,7 +184,7 @@ static bool db_op_cluster_import(wp_db *db, const json_t *args, wp_err *err)
     json_t *cmd;
     json_array_foreach(json_object_get(args, "commands"), i, cmd)
     {
-        const char *op = json_string_value(json_object_get(cmd, "op"));
+        const char *op = wp_json_str(cmd, "op");
         bool ok = false;
         for (const char *const *a = allowed; op && *a && !ok; a++)
             ok = strcmp(op, *a) == 0;
@@ -194,7 +195,7 @@ static bool db_op_cluster_import(wp_db *db, const json_t *args, wp_err *err)
             wp_errf(&sub, WP_E_INVALID, "'%.60s' cannot be imported", op ? op : "?");
         if (fn && fn(db, sub_args, &sub))
             continue;
-        const char *name = json_string_value(json_object_get(sub_args, "name"));
+        const char *name = wp_json_str(sub_args, "name");
         wp_errf(err, sub.code,
                 "cluster import refused at step %zu (%.60s %.63s); nothing "
                 "was changed",

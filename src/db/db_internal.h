@@ -126,6 +126,17 @@ json_t *db_meta_read(wp_db *db, const char *prefix, const char *name, wp_err *er
 bool db_meta_write(wp_db *db, const char *prefix, const char *name, const json_t *rec,
                    const char *what, wp_err *err);
 bool db_meta_remove(wp_db *db, const char *prefix, const char *name, const char *what, wp_err *err);
+/* meta.c: the key of a record whose names compare ignoring case: PREFIX +
+ * the lower-case NAME (malloc'd, NULL when out of memory); and every
+ * record under PREFIX that is a JSON object, in key order (NULL and err
+ * saying `what` failed on an error). */
+char *db_meta_key_ci(const char *prefix, const char *name);
+json_t *db_meta_list(wp_db *db, const char *prefix, const char *what, wp_err *err);
+/* meta.c: delete the record PREFIX + lower-case NAME; a missing one is
+ * WP_E_NOTFOUND naming the kind ("fence device") and the verb that lists
+ * them ("fence"). */
+bool db_meta_delete_ci(wp_db *db, const char *prefix, const char *name, const char *kind,
+                       const char *verb, wp_err *err);
 /* failures.c: each resource's failure record (in meta, "failures:NAME"). */
 bool db_failure_note(wp_db *db, const char *resource, const char *node, int64_t at, bool stop,
                      wp_err *err);

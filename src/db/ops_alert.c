@@ -12,8 +12,8 @@
 #include "db_internal.h"
 
 #include "../lib/model.h"
+#include "../lib/json.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,18 +22,6 @@
 #define ALERT_TIMEOUT_DEFAULT 30
 #define ALERT_TIMEOUT_MAX 600
 #define ALERT_TEXT_MAX 1024
-
-static char *alert_key(const char *name)
-{
-    size_t n = strlen(name);
-    char *k = malloc(sizeof ALERT_PREFIX + n);
-    if (!k)
-        return NULL;
-    memcpy(k, ALERT_PREFIX, sizeof ALERT_PREFIX - 1);
-    for (size_t i = 0; i <= n; i++)
-        k[sizeof ALERT_PREFIX - 1 + i] = (char)tolower((unsigned char)name[i]);
-    return k;
-}
 
 static bool invalid(wp_err *err, const char *what, const char *why, const char *todo)
 {
@@ -58,9 +46,9 @@ static bool path_ok(const char *path, wp_err *err)
 
 bool db_op_alert_create(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
-    const char *path = json_string_value(json_object_get(args, "path"));
-    const char *recipient = json_string_value(json_object_get(args, "recipient"));
+    const char *name = wp_json_str(args, "name");
+    const char *path = wp_json_str(args, "path");
+    const char *recipient = wp_json_str(args, "recipient");
     const json_t *t = json_object_get(args, "timeout");
     json_int_t timeout = t ? json_integer_value(t) : ALERT_TIMEOUT_DEFAULT;
     if (!wp_name_valid("alert", name, err) || !path_ok(path, err))
@@ -72,7 +60,7 @@ bool db_op_alert_create(wp_db *db, const json_t *args, wp_err *err)
         return invalid(err, "invalid recipient of an alert agent",
                        "it must be one line shorter than 1024 bytes",
                        "give one address, e.g. --recipient ops@example.org");
-    char *key = alert_key(name);
+    char *key = db_meta_key_ci(ALERT_PREFIX, name);
     int found = key ? db_exists(db, "SELECT 1 FROM meta WHERE key = ?1", key, NULL, err) : -1;
     if (found == 1) {
         wp_errf(err, WP_E_EXISTS, "alert %.63s already exists", name);
@@ -99,44 +87,10 @@ bool db_op_alert_create(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_alert_delete(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = json_string_value(json_object_get(args, "name"));
-    char *key = alert_key(name);
-    int found = key ? db_exists(db, "SELECT 1 FROM meta WHERE key = ?1", key, NULL, err) : -1;
-    if (found == 0) {
-        wp_errf(err, WP_E_NOTFOUND, "no alert %.63s", name);
-        wp_err_why(err, "the cluster database has no alert of that name");
-        wp_err_todo(err, "list the alerts with `wolfpack alert list`");
-    } else if (!key) {
-        wp_errf(err, WP_E_INTERNAL, "out of memory");
-    }
-    const char *vals[1] = {key};
-    bool ok = found == 1 &&
-              db_run(db, "DELETE FROM meta WHERE key = ?1", 1, vals, "remove an alert", err);
-    free(key);
-    return ok;
+    return db_meta_delete_ci(db, ALERT_PREFIX, wp_json_str(args, "name"), "alert", "alert", err);
 }
 
 json_t *wp_db_alert_list(wp_db *db, wp_err *err)
 {
-    sqlite3_stmt *st =
-        db_stmt(db, "SELECT value FROM meta WHERE substr(key, 1, 6) = 'alert:' ORDER BY key", err);
-    if (!st)
-        return NULL;
-    json_t *out = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
-        json_t *v = t ? json_loads(t, 0, NULL) : NULL;
-        if (json_is_object(v))
-            json_array_append_new(out, v);
-        else
-            json_decref(v);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(out);
-        db_sql_fail(db, err, "read the alerts");
-        return NULL;
-    }
-    return out;
+    return db_meta_list(db, ALERT_PREFIX, "read the alerts", err);
 }

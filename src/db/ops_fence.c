@@ -30,18 +30,6 @@
 #define FENCE_PREFIX "fence:"
 #define FENCE_TIMEOUT_MAX 3600
 
-static char *fence_key(const char *name)
-{
-    size_t n = strlen(name);
-    char *k = malloc(sizeof FENCE_PREFIX + n);
-    if (!k)
-        return NULL;
-    memcpy(k, FENCE_PREFIX, sizeof FENCE_PREFIX - 1);
-    for (size_t i = 0; i <= n; i++)
-        k[sizeof FENCE_PREFIX - 1 + i] = (char)tolower((unsigned char)name[i]);
-    return k;
-}
-
 static bool oom(wp_err *err)
 {
     wp_errf(err, WP_E_INTERNAL, "out of memory");
@@ -183,7 +171,7 @@ static json_t *build_device(wp_db *db, const json_t *args, wp_err *err)
 bool db_op_fence_create(wp_db *db, const json_t *args, wp_err *err)
 {
     const char *name = wp_json_str(args, "name");
-    char *key = fence_key(name);
+    char *key = db_meta_key_ci(FENCE_PREFIX, name);
     bool failed = false;
     json_t *old = key ? fence_get(db, key, &failed, err) : NULL;
     bool ok = key && !failed;
@@ -209,21 +197,8 @@ bool db_op_fence_create(wp_db *db, const json_t *args, wp_err *err)
 
 bool db_op_fence_delete(wp_db *db, const json_t *args, wp_err *err)
 {
-    const char *name = wp_json_str(args, "name");
-    char *key = fence_key(name);
-    int found = key ? db_exists(db, "SELECT 1 FROM meta WHERE key = ?1", key, NULL, err) : -1;
-    if (!key)
-        oom(err);
-    if (found == 0) {
-        wp_errf(err, WP_E_NOTFOUND, "no fence device %.63s", name);
-        wp_err_why(err, "the cluster database has no fence device of that name");
-        wp_err_todo(err, "list the devices with `wolfpack fence list`");
-    }
-    const char *vals[1] = {key};
-    bool ok = found == 1 &&
-              db_run(db, "DELETE FROM meta WHERE key = ?1", 1, vals, "remove a fence device", err);
-    free(key);
-    return ok;
+    return db_meta_delete_ci(db, FENCE_PREFIX, wp_json_str(args, "name"), "fence device", "fence",
+                             err);
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -254,47 +229,27 @@ static bool fences_node(const json_t *dev, const char *node)
  * secrets masked when masked. */
 static json_t *fence_select(wp_db *db, const char *node, bool masked, wp_err *err)
 {
-    sqlite3_stmt *st =
-        db_stmt(db, "SELECT value FROM meta WHERE substr(key, 1, 6) = 'fence:'", err);
-    if (!st)
-        return NULL;
-    size_t n = 0, cap = 0;
-    json_t **devs = NULL;
-    int rc;
-    bool ok = true;
-    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
-        json_t *v = t ? json_loads(t, 0, NULL) : NULL;
-        if (!v || (node && !fences_node(v, node))) {
-            json_decref(v);
-            continue;
-        }
-        if (masked)
-            json_object_set_new(v, "props", wp_fence_props_masked(json_object_get(v, "props")));
-        if (n == cap) {
-            json_t **grown = realloc(devs, (cap = cap ? 2 * cap : 8) * sizeof *devs);
-            ok = grown != NULL;
-            devs = grown ? grown : devs;
-        }
-        if (ok)
-            devs[n++] = v;
-        else
-            json_decref(v);
-    }
-    if (ok && rc != SQLITE_DONE)
-        ok = db_sql_fail(db, err, "read the fence devices");
-    else if (!ok)
+    json_t *all = db_meta_list(db, FENCE_PREFIX, "read the fence devices", err);
+    size_t n = json_array_size(all), kept = 0, i;
+    json_t **devs = n ? calloc(n, sizeof *devs) : NULL;
+    json_t *v, *out = all && (devs || !n) ? json_array() : NULL;
+    if (all && !out)
         oom(err);
-    sqlite3_reset(st);
-    if (n)
-        qsort(devs, n, sizeof *devs, by_level_name);
-    json_t *out = ok ? json_array() : NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (out)
-            json_array_append(out, devs[i]);
-        json_decref(devs[i]);
+    json_array_foreach(out ? all : NULL, i, v)
+    {
+        if (!node || fences_node(v, node))
+            devs[kept++] = v;
+    }
+    if (kept)
+        qsort(devs, kept, sizeof *devs, by_level_name);
+    for (i = 0; i < kept; i++) {
+        if (masked)
+            json_object_set_new(devs[i], "props",
+                                wp_fence_props_masked(json_object_get(devs[i], "props")));
+        json_array_append(out, devs[i]);
     }
     free(devs);
+    json_decref(all);
     return out;
 }
 
@@ -305,7 +260,7 @@ json_t *wp_db_fence_list(wp_db *db, wp_err *err)
 
 json_t *wp_db_fence_show(wp_db *db, const char *name, bool masked, wp_err *err)
 {
-    char *key = fence_key(name);
+    char *key = db_meta_key_ci(FENCE_PREFIX, name);
     bool failed = false;
     json_t *dev = key ? fence_get(db, key, &failed, err) : NULL;
     bool missing = key && !dev && !failed;

@@ -15,6 +15,7 @@
  */
 #include "model.h"
 #include "json.h"
+#include "json.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1626,15 +1627,14 @@ bool wp_error_permanent(const char *text)
 bool wp_service_user_said(const char *op, const json_t *args, wp_err *err)
 {
     const json_t *props = json_object_get(args, "props");
-    const char *name = json_string_value(json_object_get(args, "name"));
+    const char *name = wp_json_str(args, "name");
     wp_rtype type;
     wp_err ignored;
     bool create = strcmp(op, "resource.create") == 0;
     bool unset = strcmp(op, "resource.set") == 0 && json_is_null(json_object_get(props, "user"));
     if (create &&
-        (!wp_rtype_parse(json_string_value(json_object_get(args, "type")), &type, &ignored) ||
-         type != WP_RT_SERVICE || !json_object_get(props, "command") ||
-         json_object_get(props, "user")))
+        (!wp_rtype_parse(wp_json_str(args, "type"), &type, &ignored) || type != WP_RT_SERVICE ||
+         !json_object_get(props, "command") || json_object_get(props, "user")))
         return true; /* not a command service, or its user is said */
     if (!create && !unset)
         return true;

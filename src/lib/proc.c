@@ -1,8 +1,10 @@
 /*
- * proc.c -- reading and parsing /proc/PID/stat (proc.h).
+ * proc.c -- reading and parsing /proc/PID/stat, and starting a child over
+ * a pipe (proc.h).
  */
 #include "proc.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,4 +44,24 @@ unsigned long long wp_proc_start_time(pid_t pid)
     wp_proc_stat st;
     return pid > 0 && wp_proc_stat_read(pid, &st) && st.state != 'Z' && st.state != 'X' ? st.start
                                                                                         : 0;
+}
+
+pid_t wp_proc_fork_piped(int fds[2], const char *what, wp_err *err)
+{
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        wp_errf(err, WP_E_IO, "cannot start %s", what);
+        wp_err_why(err, "pipe: %s", strerror(errno));
+        wp_err_todo(err, "check the process limits of this node");
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        wp_errf(err, WP_E_IO, "cannot start %s", what);
+        wp_err_why(err, "fork: %s", strerror(e));
+        wp_err_todo(err, "check the process limits and memory of this node");
+    }
+    return pid;
 }

@@ -61,6 +61,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . "$REPO/tests/integration/lib/checks.sh"
+. "$REPO/tests/integration/lib/vserver.sh"
 rs() { rs_at "$@"; } # rs NODE HOST REQUEST...
 records() { rs "$1" "$2" GET | grep -vc '^END$'; }
 forty() { [ "$(records client "$VIP")" -eq 40 ]; }
@@ -74,13 +75,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -x "$WOLFPACK" ] || [ ! -x "$KITS/recordstore/bin
 fi
 
 # ---- 1. the cluster, the disk; standalone installs that knew of no cluster --------------------
-check "test cluster up (3 nodes)" "$TC" up 3 >"$TMP/up.log" 2>&1 || {
-    tail -20 "$TMP/up.log"
-    finish
-}
-check "shared disk prepared" "$TC" disk disk1 --prepare >"$TMP/disk.log" 2>&1
-check "wolfpackd ready on every node" wait_until 60 sh -c \
-    "for n in n1 n2 n3; do '$TC' exec \$n '$WOLFPACK' status --json | jq -e .ready || exit 1; done"
+vs_cluster_up
 
 for n in n1 n2; do
     check "$n: standalone install (no cluster service answers there)" \

@@ -66,6 +66,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . "$REPO/tests/integration/lib/checks.sh"
+. "$REPO/tests/integration/lib/vserver.sh"
 rs() { rs_at client "$NAME" "$@"; } # rs REQUEST...: from the client, through the name
 answers() { rs VERSION | grep -q "^VERSION $1 FORMAT $2"; }
 owner() { "$TC" exec n1 "$WOLFPACK" group show rs --json | jq -r .owner; }
@@ -118,22 +119,8 @@ if [ "$(id -u)" -ne 0 ] || [ ! -x "$WOLFPACK" ] || [ ! -x "$KITS/recordstore/bin
 fi
 
 # ---- 1. the virtual server and the clustered install ------------------------------------------
-check "test cluster up (3 nodes)" "$TC" up 3 >"$TMP/up.log" 2>&1 || {
-    tail -20 "$TMP/up.log"
-    finish
-}
-check "shared disk prepared" "$TC" disk disk1 --prepare >"$TMP/disk.log" 2>&1
-check "wolfpackd ready on every node" wait_until 60 sh -c \
-    "for n in n1 n2 n3; do '$TC' exec \$n '$WOLFPACK' status --json | jq -e .ready || exit 1; done"
-check "group rs" wp n1 group create rs --policy preferred_owners=n1,n2,n3
-check "its IP Address" wp n1 resource create rs-ip --group rs --type ip --prop address=$VIP/24
-check "its Network Name" wp n1 resource create rs-name --group rs --type netname \
-    --depends-on rs-ip --prop hostname=rsvs --prop dns_zone=$ZONE \
-    --prop dns_server=198.51.100.200 --prop tsig_key_file=/etc/wolfpack/tsig.key
-check "its Physical Disk" wp n1 resource create rs-disk --group rs --type disk \
-    --prop device=/run/wolfpack/disks/disk1 --prop mountpoint=/srv/rs --prop fstype=ext4
-check "group online rs" wp n1 group online rs
-check "rs Online on n1" wait_until 90 sh -c "[ \"\$('$TC' exec n1 '$WOLFPACK' group show rs --json | jq -r '\"\(.state) \(.owner)\"')\" = 'Online n1' ]"
+vs_cluster_up
+vs_group_rs
 check "app install --cluster --group rs (no standalone install, no migrate)" \
     wp n1 app install "$KITS/recordstore" --cluster --group rs --set port=$PORT
 check "recordstore Online" wait_until 60 res_online
@@ -165,16 +152,7 @@ back_to_10 "rolled back after upgrade+"
 
 # ---- 3. killed at every step, resumed, while a client writes through the name ----------------------
 CONV0=$(conversions)
-: >"$TMP/acked"
-rm -f "$TMP/writer.stop"
-"$TC" exec client bash -c 'i=0
-    while [ ! -e "$2/writer.stop" ]; do
-        i=$((i + 1))
-        r=$(timeout 2 bash -c "exec 3<>/dev/tcp/$0/$1 && echo \"PUT w$i\" >&3 && IFS= read -r l <&3 && echo \"\$l\"" 2>/dev/null)
-        case $r in OK*) echo "w$i" >>"$2/acked" ;; esac
-        sleep 0.05
-    done' "$NAME" "$PORT" "$TMP" &
-WRITER=$!
+vs_writer_start
 sleep 2
 prev=(none)
 for s in "${STEPS[@]}"; do

@@ -8,23 +8,13 @@
 # (namespaces, loop devices).  About 1-2 minutes.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-export WPTC_DIR=${WPTC_DIR:-/run/wptc-demo$$}
-export WPTC_PREFIX=${WPTC_PREFIX:-wpdm$$-}
-log=$(mktemp /tmp/wolfpack-demo-test.XXXXXX)
-trap 'rm -f "$log"; tools/testcluster down >/dev/null 2>&1' EXIT
-pass=0
-fail=0
-check() { # NAME CONDITION...
-    local name=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-        echo "ok   $name"
-    else
-        fail=$((fail + 1))
-        echo "FAIL $name"
-    fi
-}
+REPO=$PWD
+# check, finish (test_on_failure: the demo's output); the cluster's own
+# WPTC_DIR/PREFIX (demo.sh runs tools/testcluster with them), TMP, clean-up
+. "$REPO/tests/integration/lib/checks.sh"
+cluster_test dm
+log=$TMP/demo.log
+test_on_failure() { tail -60 "$log"; }
 has() { grep -Eq "$1" "$log"; }
 WOLFPACK_DEMO_KEEP=0 timeout -k 10 600 ./demo.sh --short >"$log" 2>&1
 rc=$?
@@ -44,6 +34,4 @@ check "summary: N/N read back, N > 0 (got: ${n:-no such line})" \
 check "every check of the summary ok" sh -c "grep -q 'all checks hold' '$log' && ! grep -q '^ *FAILED ' '$log'"
 check "no namespace $WPTC_PREFIX* left" sh -c "! ip netns list | grep -q '^$WPTC_PREFIX'"
 check "no loop device of $WPTC_DIR left" sh -c "! losetup -a | grep -qF '$WPTC_DIR/'"
-[ "$fail" -eq 0 ] || tail -60 "$log"
-echo "test_demo: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

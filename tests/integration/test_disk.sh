@@ -49,9 +49,11 @@ NSB=
 FA=
 FB=
 WPID=
-pass=0
-fail=0
+PASSED=0
+FAILED=0
 PIDS=()
+# ok, bad, finish
+. "$PWD/tests/integration/lib/checks.sh"
 
 kill_pid() { [ -n "${1:-}" ] && kill -9 "$1" 2>/dev/null; }
 
@@ -86,26 +88,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    if [ -n "${2:-}" ]; then printf '%s\n' "$2" | sed 's/^/    /'; fi
-    return 0
-}
 # expect NAME GOT WANTED: on a mismatch the last agent output ($out) is shown
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got '$2', wanted '$3')" "${out:-}"; fi; }
 
 if [ "$(id -u)" != 0 ]; then
-    echo "test_disk.sh: needs root"
-    echo "0 passed, 1 failed"
-    exit 1
+    bad "test_disk.sh: needs root"
+    finish
 fi
 for p in "$WPAGENT" "$WATCH" "$WOLFPACK"; do
-    [ -x "$p" ] || { echo "missing $p (make BUILD=$build)"; echo "0 passed, 1 failed"; exit 1; }
+    [ -x "$p" ] || { bad "missing $p (make BUILD=$build)"; finish; }
 done
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -536,5 +527,4 @@ if [ "${WP_SOAK:-0}" = 1 ]; then
     *) bad "soak: no moment with two mounts" "$(grep -E 'OVERLAP' "$TMP/watch.soak")" ;; esac
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

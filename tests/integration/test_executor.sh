@@ -32,8 +32,8 @@ NS=wpex$$
 TMP=$(mktemp -d /tmp/wpexec.XXXXXX)
 SOCK=$TMP/sock
 VIP=198.51.100.100
-pass=0
-fail=0
+PASSED=0
+FAILED=0
 dpid=
 watch_pid=
 
@@ -49,28 +49,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
-}
-check() {
-    local name=$1 out
-    shift
-    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
-}
-finish() {
-    if [ "$fail" -gt 0 ]; then
-        echo "--- wolfpackd log (tail)"
-        tail -30 "$TMP/daemon.log"
-    fi
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
+# ok, bad, check_shown, finish; wp is this test's own (one daemon, its socket)
+. "$PWD/tests/integration/lib/checks.sh"
+test_on_failure() {
+    echo "--- wolfpackd log (tail)"
+    tail -30 "$TMP/daemon.log"
 }
 
 wp() { "$WOLFPACK" --socket "$SOCK" "$@"; }
@@ -140,7 +123,7 @@ done
     finish
 }
 mkdir -p "$TMP/agents-keep"
-# not through check: start_daemon sets dpid in this shell
+# not through check_shown: start_daemon sets dpid in this shell
 if start_daemon; then
     ok "wolfpackd --solo starts in the namespace"
 else
@@ -150,18 +133,18 @@ fi
 echo "== 1. online in dependency order; status --watch on a pipe"
 wp status --watch >"$TMP/watch.out" 2>&1 &
 watch_pid=$!
-check "group create" wp group create web --policy failover_threshold=0
-check "IP Address" wp resource create ip --group web --type "IP Address" --prop address=$VIP/24 \
+check_shown "group create" wp group create web --policy failover_threshold=0
+check_shown "IP Address" wp resource create ip --group web --type "IP Address" --prop address=$VIP/24 \
     --policy quick_check_interval=1
-check "Generic Service on it" wp resource create svc --group web --type "Generic Service" \
+check_shown "Generic Service on it" wp resource create svc --group web --type "Generic Service" \
     --depends-on ip --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data $TMP/records" \
     --policy quick_check_interval=1 --policy restart_threshold=2
-check "a second service on that" wp resource create svc2 --group web --type "Generic Service" \
+check_shown "a second service on that" wp resource create svc2 --group web --type "Generic Service" \
     --depends-on svc --prop user=root --prop "command=/bin/sleep 1000" --policy quick_check_interval=1
-check "group online" wp group online web
-check "svc2 Online" wait_rstate svc2 "Online n1" 20
-check "group Online" wait_gstate web Online 5
-check "the service answers at the address" reach
+check_shown "group online" wp group online web
+check_shown "svc2 Online" wait_rstate svc2 "Online n1" 20
+check_shown "group Online" wait_gstate web Online 5
+check_shown "the service answers at the address" reach
 order=$(grep -o "executor: start [a-z0-9]* " "$TMP/daemon.log" | awk '{print $3}' | tr '\n' ' ')
 if [ "$order" = "ip svc svc2 " ]; then
     ok "started in dependency order ($order)"
@@ -187,14 +170,14 @@ else
 fi
 
 echo "== 2. a start that fails"
-check "svc takes a program that does not exist" wp resource set svc \
+check_shown "svc takes a program that does not exist" wp resource set svc \
     --prop user=root --prop "command=$TMP/no-such-program"
-check "restart svc through the operator" wp resource fail svc
+check_shown "restart svc through the operator" wp resource fail svc
 # a program that is not installed cannot get better by retrying: svc is
 # left Failed at once (no restart loop), what depends on it stops, the
 # address stays (docs/SCHEDULER.md)
-check "svc is Failed" wait_rstate svc "Failed n1" 30
-check "the group ends Partially Online (the address stays)" wait_gstate web "Partially Online" 10
+check_shown "svc is Failed" wait_rstate svc "Failed n1" 30
+check_shown "the group ends Partially Online (the address stays)" wait_gstate web "Partially Online" 10
 n=$(wp resource show svc --json | jq '.restarts | length')
 if [ "$n" = 1 ]; then
     ok "no restart loop: only the operator's restart ($n)"
@@ -227,19 +210,19 @@ if [ "$after" -eq "$before" ]; then
 else
     bad "the coordinator is quiet" "$before then $after sched.commit"
 fi
-check "recover: the program again" wp resource set svc \
+check_shown "recover: the program again" wp resource set svc \
     --prop "command=$SERVER --bind $VIP --port 7000 --data $TMP/records"
-check "group online (the operator recovers it)" wp group online web
-check "svc2 Online again" wait_rstate svc2 "Online n1" 20
-check "the service answers again" reach
+check_shown "group online (the operator recovers it)" wp group online web
+check_shown "svc2 Online again" wait_rstate svc2 "Online n1" 20
+check_shown "the service answers again" reach
 
 echo "== 3. the service killed: reaped, reported, restarted"
 pid=$(svc_pid svc)
-check "kill -9 the service" kill -9 "$pid"
-check "svc restarted" bash -c "for i in \$(seq 100); do
+check_shown "kill -9 the service" kill -9 "$pid"
+check_shown "svc restarted" bash -c "for i in \$(seq 100); do
     p=\$(nsenter --net=/run/netns/$NS --mount=/proc/$dpid/ns/mnt -- cat $RUN/svc.pid | cut -d' ' -f1)
     [ -n \"\$p\" ] && [ \"\$p\" != $pid ] && exit 0; sleep 0.1; done; exit 1"
-check "svc Online" wait_rstate svc "Online n1" 10
+check_shown "svc Online" wait_rstate svc "Online n1" 10
 z=$(zombies)
 if [ "$z" -eq 0 ]; then
     ok "no zombie under wolfpackd"
@@ -270,7 +253,7 @@ if start_daemon; then
 else
     bad "wolfpackd starts again"
 fi
-check "the probe finds svc Online" wait_rstate svc "Online n1" 10
+check_shown "the probe finds svc Online" wait_rstate svc "Online n1" 10
 sleep 2
 if [ "$(svc_pid svc)" = "$svc_before" ]; then
     ok "svc was not restarted (same process)"
@@ -282,7 +265,7 @@ if grep -q "probing svc" "$TMP/daemon.log"; then
 else
     bad "the daemon probed what the database placed here"
 fi
-check "the service still answers" reach
+check_shown "the service still answers" reach
 
 echo "== 5. clean shut-down"
 kill -TERM "$dpid"

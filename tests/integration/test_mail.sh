@@ -64,6 +64,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . "$REPO/tests/integration/lib/checks.sh"
+. "$REPO/tests/integration/lib/vserver.sh"
 mc() { # mc WHERE ARGS...: the mail client in a namespace, stdout in $TMP/out
     "$TC" exec "$1" "${MC[@]}" "${@:2}" >"$TMP/out" 2>"$TMP/err"
 }
@@ -93,13 +94,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -x "$WOLFPACK" ] || [ ! -x "$KITS/mailserver/bin/
 fi
 
 # ---- 1. the cluster, the disk; a standalone install that knew of no cluster -----------------
-check "test cluster up (3 nodes)" "$TC" up 3 >"$TMP/up.log" 2>&1 || {
-    tail -20 "$TMP/up.log"
-    finish
-}
-check "shared disk prepared" "$TC" disk disk1 --prepare >"$TMP/disk.log" 2>&1
-check "wolfpackd ready on every node" wait_until 60 sh -c \
-    "for n in n1 n2 n3; do '$TC' exec \$n '$WOLFPACK' status --json | jq -e .ready || exit 1; done"
+vs_cluster_up
 check "n1: standalone install of mailserver 1.0 (no cluster service answers)" \
     "$TC" exec n1 env WOLFPACK_SOCKET=/nonexistent "$WOLFPACK" app install "$KITS/mailserver" \
     --set hostname=n1.$ZONE

@@ -29,41 +29,17 @@
 # its own state directory and name prefix and is torn down on every exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-build=${BUILD:-build}
-export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
-WPLOAD=${WPLOAD:-$PWD/$build/tests/tools/wpload}
-export WPTC_DIR=/run/wptc-memtest-$$
-export WPTC_PREFIX=wmt$$-
+REPO=$PWD
+WPLOAD=${WPLOAD:-$REPO/${BUILD:-build}/tests/tools/wpload}
+# ok, bad, finish; TC, TMP, the cluster's own WPTC_DIR/PREFIX, clean-up
+. "$REPO/tests/integration/lib/checks.sh"
+cluster_test mt
+# version, checksum, synced, wait_ready, wait_match, describe
+. "$REPO/tests/integration/lib/repl.sh"
 export WOLFPACK_CHECK_INTERVAL_MS=2000
-TC=$PWD/tools/testcluster
-TMP=$(mktemp -d /tmp/wpmem.XXXXXX)
 N4_ADDR=198.51.100.14
-pass=0
-fail=0
 
-cleanup() {
-    "$TC" down >/dev/null 2>&1
-    rm -rf "$TMP" "$WPTC_DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
-}
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-check() { # check DESC CMD...
+check_detail() { # check_detail DESC CMD...: on a failure, $DETAIL (set just before) under it
     local desc=$1
     shift
     if "$@"; then ok "$desc"; else bad "$desc" "${DETAIL:-}"; fi
@@ -72,70 +48,10 @@ check() { # check DESC CMD...
 
 jqf() { jq -e "$1" "$2" >/dev/null 2>&1; } # jqf FILTER FILE: the filter holds
 
-wp() { # wp NODE ARGS...: the CLI on a node
+wp() { # wp NODE ARGS...: the CLI on a node, output on stdout (not checks.sh's wp)
     local n=$1
     shift
     "$TC" exec "$n" "$WOLFPACK" "$@"
-}
-
-version() { wp "$1" --json cluster show 2>/dev/null | jq -r '.version // empty'; }
-
-# checksum NODE: wp_db_checksum of a copy of the node's database file
-checksum() {
-    local n=$1 sum
-    sum=$(wp "$n" --json status 2>/dev/null | jq -r '.checksum // .replication.checksum // empty')
-    if [ -n "$sum" ]; then
-        echo "$sum"
-        return
-    fi
-    local src=$WPTC_DIR/nodes/$n/var/lib/wolfpack dst=$TMP/copy-$n
-    rm -rf "$dst" && mkdir -p "$dst"
-    cp "$src"/cluster.db* "$dst"/ 2>/dev/null
-    "$WPLOAD" --db-checksum "$dst/cluster.db" 2>/dev/null | jq -r .checksum
-}
-
-synced() {
-    local st
-    st=$(wp "$1" --json status 2>/dev/null) || return 1
-    [ "$(echo "$st" | jq -r '.sync // .replication.sync')" = synced ] && [ -n "$(version "$1")" ]
-}
-
-wait_ready() { # wait_ready TIMEOUT NODE...
-    local timeout=$1 n i
-    shift
-    for ((i = 0; i < timeout * 4; i++)); do
-        local all=1
-        for n in "$@"; do synced "$n" || { all=0; break; }; done
-        [ "$all" = 1 ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-
-wait_match() { # wait_match TIMEOUT NODE...: one version and checksum
-    local timeout=$1 n v s first_v first_s i
-    shift
-    for ((i = 0; i < timeout * 4; i++)); do
-        first_v="" first_s=""
-        local all=1
-        for n in "$@"; do
-            synced "$n" || { all=0; break; }
-            v=$(version "$n")
-            s=$(checksum "$n")
-            [ -z "$first_v" ] && first_v=$v first_s=$s
-            { [ "$v" = "$first_v" ] && [ "$s" = "$first_s" ] && [ -n "$s" ]; } || { all=0; break; }
-        done
-        [ "$all" = 1 ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-
-describe() {
-    local n
-    for n in "$@"; do
-        echo "$n: version=$(version "$n") checksum=$(checksum "$n") status=$(wp "$n" --json status 2>/dev/null | jq -c '[.sync, .quorate, .members]')"
-    done
 }
 
 conf() { echo "$WPTC_DIR/nodes/$1/etc/corosync/corosync.conf"; }
@@ -190,7 +106,7 @@ wp n1 group create web --policy possible_owners=n1,n2 >/dev/null &&
         >/dev/null &&
     wp n2 group online web >/dev/null &&
     wp n3 group create idle >/dev/null
-check "resources created (a running service, an idle group)" [ $? -eq 0 ]
+check_detail "resources created (a running service, an idle group)" [ $? -eq 0 ]
 cp "$(conf n1)" "$TMP/conf-before"
 
 # ---------------------------------------------------------------- 2 ------
@@ -217,7 +133,7 @@ refused 4 "node add with a duplicate node id is refused" n2 node add n9=198.51.1
 refused 2 "node add with a bad address is refused" n2 node add n9=198.51.100.400
 refused 2 "node add with a host name is refused" n2 node add n9=n9.example
 DETAIL="$(diff "$TMP/conf-before" "$(conf n1)")"
-check "refusals left corosync.conf alone" cmp -s "$TMP/conf-before" "$(conf n1)"
+check_detail "refusals left corosync.conf alone" cmp -s "$TMP/conf-before" "$(conf n1)"
 
 # ---------------------------------------------------------------- 3 ------
 t0=$(date +%s%N)
@@ -228,12 +144,12 @@ else
     finish
 fi
 DETAIL="$(grep -c 'node {' "$(conf n1)" "$(conf n2)" "$(conf n3)")"
-check "every node's corosync.conf lists n4" wait_for 10 all_list_n4 n1 n2 n3
+check_detail "every node's corosync.conf lists n4" wait_for 10 all_list_n4 n1 n2 n3
 DETAIL="expected votes on n1: $(expected_votes n1)"
-check "corosync-quorumtool on n1: 4 expected votes" wait_for 10 votes_are n1 4
+check_detail "corosync-quorumtool on n1: 4 expected votes" wait_for 10 votes_are n1 4
 echo "     (node add to 4 expected votes on n1: $((($(date +%s%N) - t0) / 1000000)) ms, polled every 250 ms)"
 DETAIL="$(grep nodeconf "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log)"
-check "every wolfpackd logged its reload" \
+check_detail "every wolfpackd logged its reload" \
     [ "$(grep -l 'nodeconf: corosync reloaded' "$WPTC_DIR"/nodes/n[123]/var/log/wolfpack/wolfpackd.log | wc -l)" = 3 ]
 
 # ---------------------------------------------------------------- 4 ------
@@ -244,23 +160,23 @@ else
     finish
 fi
 DETAIL="$(describe n1 n2 n3 n4)"
-check "n4 joins and catches up: same version and checksum on all 4" wait_match 30 n1 n2 n3 n4
+check_detail "n4 joins and catches up: same version and checksum on all 4" wait_match 30 n1 n2 n3 n4
 wp n4 --json group show web >"$TMP/out" 2>&1
-check "n4 serves the cluster's groups" jqf '.name == "web"' "$TMP/out"
+check_detail "n4 serves the cluster's groups" jqf '.name == "web"' "$TMP/out"
 
 # ---------------------------------------------------------------- 5 ------
 "$TC" kill n3 >/dev/null && "$TC" kill n4 >/dev/null
 "$TC" wait-view n1 n2 --members 2 --quorate no --timeout 30 >/dev/null 2>&1
-check "n3 and n4 killed: n1 and n2 have 2 of 4 votes, no quorum" [ $? -eq 0 ]
+check_detail "n3 and n4 killed: n1 and n2 have 2 of 4 votes, no quorum" [ $? -eq 0 ]
 rc=0
 wp n1 group create during-split >"$TMP/out" 2>"$TMP/err" || rc=$?
 DETAIL="exit $rc: $(cat "$TMP/err")"
-check "a change on n1 is refused with the quorum error (exit 5)" \
+check_detail "a change on n1 is refused with the quorum error (exit 5)" \
     eval '[ $rc -eq 5 ] && grep -q quorum "$TMP/err"'
 "$TC" start n3 >/dev/null && "$TC" start n4 >/dev/null
 "$TC" wait-quorum --timeout 30 >/dev/null 2>&1
 DETAIL="$(describe n1 n2 n3 n4)"
-check "n3 and n4 back: 4 nodes match again" wait_match 30 n1 n2 n3 n4
+check_detail "n3 and n4 back: 4 nodes match again" wait_match 30 n1 n2 n3 n4
 
 # ---------------------------------------------------------------- 5b -----
 # a node that is down while a node is added gets the new corosync.conf from
@@ -276,23 +192,23 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do # n1, n2, n4 sync after the membership change
     sleep 0.5
 done
 DETAIL="exit $rc: $(cat "$TMP/err")"
-check "n3 down: node add n5 on n1 (3 of 5 votes, quorate)" [ $rc -eq 0 ]
-check "n3's corosync.conf (n3 down) does not list n5 yet" eval '! lists_n5 n3'
+check_detail "n3 down: node add n5 on n1 (3 of 5 votes, quorate)" [ $rc -eq 0 ]
+check_detail "n3's corosync.conf (n3 down) does not list n5 yet" eval '! lists_n5 n3'
 "$TC" start n3 >/dev/null
 DETAIL="$(grep -h nodeconf "$WPTC_DIR"/nodes/n3/var/log/wolfpack/wolfpackd.log | tail -5)"
-check "n3 back: its wolfpackd writes n5 into its corosync.conf" wait_for 30 lists_n5 n3
+check_detail "n3 back: its wolfpackd writes n5 into its corosync.conf" wait_for 30 lists_n5 n3
 DETAIL="expected votes on n3: $(expected_votes n3)"
-check "corosync-quorumtool on n3: 5 expected votes" wait_for 10 votes_are n3 5
+check_detail "corosync-quorumtool on n3: 5 expected votes" wait_for 10 votes_are n3 5
 rc=0
 wp n2 node remove n5 >"$TMP/out" 2>"$TMP/err" || rc=$?
 DETAIL="exit $rc: $(cat "$TMP/err")"
-check "node remove n5 (never started) on n2" [ $rc -eq 0 ]
+check_detail "node remove n5 (never started) on n2" [ $rc -eq 0 ]
 no_n5() { local n; for n in n1 n2 n3 n4; do ! lists_n5 "$n" || return 1; done; }
-check "no node's corosync.conf lists n5" wait_for 10 no_n5
+check_detail "no node's corosync.conf lists n5" wait_for 10 no_n5
 DETAIL="expected votes on n1: $(expected_votes n1)"
-check "corosync-quorumtool on n1: 4 expected votes again" wait_for 10 votes_are n1 4
+check_detail "corosync-quorumtool on n1: 4 expected votes again" wait_for 10 votes_are n1 4
 DETAIL="$(describe n1 n2 n3 n4)"
-check "4 nodes match" wait_match 30 n1 n2 n3 n4
+check_detail "4 nodes match" wait_match 30 n1 n2 n3 n4
 
 # ---------------------------------------------------------------- 6 ------
 refused 4 "node remove n4 while n4 runs is refused" n1 node remove n4
@@ -305,14 +221,14 @@ for _ in 1 2 3 4 5 6 7 8; do # the stop reaches every view within a moment
     sleep 0.5
 done
 DETAIL="exit $rc: $(cat "$TMP/err")"
-check "n4 stopped: node remove n4 on n1" [ $rc -eq 0 ]
+check_detail "n4 stopped: node remove n4 on n1" [ $rc -eq 0 ]
 DETAIL="$(grep -H "ring0_addr" "$(conf n1)" "$(conf n2)" "$(conf n3)")"
-check "no node's corosync.conf lists n4 any more" wait_for 10 none_list_n4 n1 n2 n3
+check_detail "no node's corosync.conf lists n4 any more" wait_for 10 none_list_n4 n1 n2 n3
 DETAIL="expected votes on n1: $(expected_votes n1)"
-check "corosync-quorumtool on n1: 3 expected votes again" wait_for 10 votes_are n1 3
+check_detail "corosync-quorumtool on n1: 3 expected votes again" wait_for 10 votes_are n1 3
 "$TC" remove-node n4 >"$TMP/rm.log" 2>&1
 DETAIL="$(cat "$TMP/rm.log")"
-check "testcluster remove-node n4" [ "$("$TC" nodes | tr '\n' ' ')" = "n1 n2 n3 " ]
+check_detail "testcluster remove-node n4" [ "$("$TC" nodes | tr '\n' ' ')" = "n1 n2 n3 " ]
 
 # ---------------------------------------------------------------- 6b -----
 # --force removes a running node: add n4 again, start it, remove it running
@@ -320,29 +236,29 @@ rc=0
 wp n1 node add n4=$N4_ADDR >/dev/null 2>"$TMP/err" && "$TC" add-node n4 >"$TMP/add.log" 2>&1 ||
     rc=$?
 DETAIL="$(cat "$TMP/err" "$TMP/add.log" | tail -5)"
-check "n4 added and started again" [ $rc -eq 0 ]
+check_detail "n4 added and started again" [ $rc -eq 0 ]
 DETAIL="$(describe n1 n2 n3 n4)"
-check "n4 caught up" wait_match 30 n1 n2 n3 n4
+check_detail "n4 caught up" wait_match 30 n1 n2 n3 n4
 rc=0
 wp n2 node remove n4 --force >"$TMP/out" 2>"$TMP/err" || rc=$?
 DETAIL="exit $rc: $(cat "$TMP/err")"
-check "node remove n4 --force while n4 runs" [ $rc -eq 0 ]
-check "n1..n3 drop n4 from corosync.conf" wait_for 10 none_list_n4 n1 n2 n3
+check_detail "node remove n4 --force while n4 runs" [ $rc -eq 0 ]
+check_detail "n1..n3 drop n4 from corosync.conf" wait_for 10 none_list_n4 n1 n2 n3
 DETAIL="expected votes on n1: $(expected_votes n1)"
-check "corosync-quorumtool on n1: 3 expected votes" wait_for 10 votes_are n1 3
+check_detail "corosync-quorumtool on n1: 3 expected votes" wait_for 10 votes_are n1 3
 DETAIL="$(tail -5 "$WPTC_DIR/nodes/n4/var/log/wolfpack/wolfpackd.log")"
-check "n4's wolfpackd leaves its own corosync.conf alone and says so" \
+check_detail "n4's wolfpackd leaves its own corosync.conf alone and says so" \
     wait_for 10 grep -q "no longer in the cluster database" "$WPTC_DIR/nodes/n4/var/log/wolfpack/wolfpackd.log"
-check "n4's corosync.conf still lists n4" lists_n4 n4
+check_detail "n4's corosync.conf still lists n4" lists_n4 n4
 "$TC" wait-view n1 n2 n3 --members 3 --quorate yes --timeout 30 >/dev/null 2>&1
-check "n1..n3: 3 members, quorate (n4 cut off)" [ $? -eq 0 ]
+check_detail "n1..n3: 3 members, quorate (n4 cut off)" [ $? -eq 0 ]
 "$TC" remove-node n4 >/dev/null 2>&1
-check "testcluster remove-node n4 (again)" [ "$("$TC" nodes | tr '\n' ' ')" = "n1 n2 n3 " ]
+check_detail "testcluster remove-node n4 (again)" [ "$("$TC" nodes | tr '\n' ' ')" = "n1 n2 n3 " ]
 
 # ---------------------------------------------------------------- 7 ------
 "$TC" kill n3 >/dev/null
 "$TC" wait-view n1 n2 --members 2 --quorate yes --timeout 30 >/dev/null 2>&1
-check "n3 killed: n1 and n2 keep quorum (2 of 3 votes)" [ $? -eq 0 ]
+check_detail "n3 killed: n1 and n2 keep quorum (2 of 3 votes)" [ $? -eq 0 ]
 rc=0
 for _ in 1 2 3 4 5 6 7 8 9 10; do # n1 and n2 sync after the membership change
     rc=0
@@ -350,14 +266,14 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do # n1 and n2 sync after the membership change
     sleep 0.5
 done
 DETAIL="exit $rc: $(cat "$TMP/err")"
-check "a change on n1 is accepted" [ $rc -eq 0 ]
+check_detail "a change on n1 is accepted" [ $rc -eq 0 ]
 wp n2 --json node list >"$TMP/out" 2>&1
 DETAIL="$(cat "$TMP/out")"
-check "n4 stays removed (not put back from corosync's nodelist)" \
+check_detail "n4 stays removed (not put back from corosync's nodelist)" \
     jqf '[.[].name] == ["n1","n2","n3"]' "$TMP/out"
 DETAIL="$(grep -h 'nodeconf:.*\(failed\|cannot\|killed\)' "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log)"
-check "no reload failed" [ -z "$DETAIL" ]
+check_detail "no reload failed" [ -z "$DETAIL" ]
 DETAIL="$(grep -h -A5 'AddressSanitizer\|LeakSanitizer\|runtime error:' "$WPTC_DIR"/nodes/n*/var/log/wolfpack/wolfpackd.log | head -20)"
-check "no sanitizer report in any wolfpackd log" [ -z "$DETAIL" ]
+check_detail "no sanitizer report in any wolfpackd log" [ -z "$DETAIL" ]
 echo "wall time: $((SECONDS - start_s)) s"
 finish

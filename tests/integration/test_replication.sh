@@ -15,108 +15,19 @@
 # its own state directory and name prefix and is torn down on every exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-build=${BUILD:-build}
-export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
-WPLOAD=${WPLOAD:-$PWD/$build/tests/tools/wpload}
-export WPTC_DIR=/run/wptc-repltest-$$
-export WPTC_PREFIX=wrt$$-
+REPO=$PWD
+WPLOAD=${WPLOAD:-$REPO/${BUILD:-build}/tests/tools/wpload}
+# ok, bad, finish; TC, TMP, the cluster's own WPTC_DIR/PREFIX, clean-up
+. "$REPO/tests/integration/lib/checks.sh"
+cluster_test rt
+# version, checksum, synced, wait_ready, wait_match, describe
+. "$REPO/tests/integration/lib/repl.sh"
 export WOLFPACK_CHECK_INTERVAL_MS=2000
-TC=$PWD/tools/testcluster
-TMP=$(mktemp -d /tmp/wprepl.XXXXXX)
-pass=0
-fail=0
 
-cleanup() {
-    "$TC" down >/dev/null 2>&1
-    rm -rf "$TMP" "$WPTC_DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
-}
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-
-wp() { # wp NODE ARGS...: the CLI on a node
+wp() { # wp NODE ARGS...: the CLI on a node, output on stdout (not checks.sh's wp)
     local n=$1
     shift
     "$TC" exec "$n" "$WOLFPACK" "$@"
-}
-
-# version NODE: the database version a node serves (empty while it syncs)
-version() { wp "$1" --json cluster show 2>/dev/null | jq -r '.version // empty'; }
-
-# checksum NODE: the transport's status checksum when the daemon passes it
-# through, else wp_db_checksum of a copy of the node's database file.
-checksum() {
-    local n=$1 sum
-    sum=$(wp "$n" --json status 2>/dev/null | jq -r '.checksum // .replication.checksum // empty')
-    if [ -n "$sum" ]; then
-        echo "$sum"
-        return
-    fi
-    local src=$WPTC_DIR/nodes/$n/var/lib/wolfpack dst=$TMP/copy-$n
-    rm -rf "$dst" && mkdir -p "$dst"
-    cp "$src"/cluster.db* "$dst"/ 2>/dev/null
-    "$WPLOAD" --db-checksum "$dst/cluster.db" 2>/dev/null | jq -r .checksum
-}
-
-# synced NODE: the node's transport says synced (and it serves reads)
-synced() {
-    local st
-    st=$(wp "$1" --json status 2>/dev/null) || return 1
-    [ "$(echo "$st" | jq -r '.sync // .replication.sync')" = synced ] && [ -n "$(version "$1")" ]
-}
-
-# wait_match TIMEOUT NODE...: every node synced at one version and checksum
-wait_match() {
-    local timeout=$1 n v s first_v first_s i
-    shift
-    for ((i = 0; i < timeout * 4; i++)); do
-        first_v="" first_s=""
-        local all=1
-        for n in "$@"; do
-            synced "$n" || { all=0; break; }
-            v=$(version "$n")
-            s=$(checksum "$n")
-            [ -z "$first_v" ] && first_v=$v first_s=$s
-            { [ "$v" = "$first_v" ] && [ "$s" = "$first_s" ] && [ -n "$s" ]; } || { all=0; break; }
-        done
-        [ $all = 1 ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-
-describe() { # describe NODE...: version and checksum of each, for failures
-    local n
-    for n in "$@"; do
-        echo "$n: version=$(version "$n") checksum=$(checksum "$n") sync=$(wp "$n" --json status 2>/dev/null | jq -c '[.sync, .quorate, .members]')"
-    done
-}
-
-wait_ready() { # wait_ready TIMEOUT NODE...
-    local timeout=$1 n i
-    shift
-    for ((i = 0; i < timeout * 4; i++)); do
-        local all=1
-        for n in "$@"; do synced "$n" || { all=0; break; }; done
-        [ $all = 1 ] && return 0
-        sleep 0.25
-    done
-    return 1
 }
 
 # has_group NODE NAME: the group exists on that node

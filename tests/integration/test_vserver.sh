@@ -46,15 +46,15 @@
 # processes are cleaned up on every exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+REPO=$PWD
 build=${BUILD:-build}
-export WOLFPACK=${WOLFPACK:-$PWD/$build/wolfpack}
-export WOLFPACKD=${WOLFPACKD:-$PWD/$build/wolfpackd}
-SERVER=$PWD/$build/tests/tools/wptcpserver
-WATCH=$PWD/$build/tests/tools/wpdiskwatch
-export WPTC_DIR=/run/wptc-vs-$$
-export WPTC_PREFIX=wvs$$-
-TC=$PWD/tools/testcluster
-TMP=$(mktemp -d /tmp/wpvserver.XXXXXX)
+SERVER=$REPO/$build/tests/tools/wptcpserver
+WATCH=$REPO/$build/tests/tools/wpdiskwatch
+# ok, bad, check_shown, finish; TC, TMP, the cluster's own WPTC_DIR/PREFIX
+. "$REPO/tests/integration/lib/checks.sh"
+cluster_test vs
+# after the cluster is down: the mount point the nodes made on the shared root
+trap 'cluster_cleanup; rmdir /srv/vs 2>/dev/null' EXIT
 chmod 755 "$TMP"
 VIP=198.51.100.100
 DNS=198.51.100.200
@@ -62,13 +62,11 @@ NAME=vs.wptc.test
 DEV=/run/wolfpack/disks/disk1
 FAULT_ROUNDS=${FAULT_ROUNDS:-25}
 SETTLE_S=${SETTLE_S:-10} # docs/DISK.md: a returning node gives up what it no longer owns
-pass=0
-fail=0
 watch_pid=
 writer_pid=
 anchors=()
 
-cleanup() {
+test_cleanup() { # before cluster_cleanup takes the cluster down
     [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null
     [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
     for p in "${anchors[@]}"; do kill "$p" 2>/dev/null; done
@@ -76,34 +74,8 @@ cleanup() {
     for f in "$WPTC_DIR"/nodes/*/corosync.pid "$WPTC_DIR"/nodes/*/wolfpackd.pid; do
         [ -f "$f" ] && kill -CONT "$(cut -d' ' -f1 "$f")" 2>/dev/null
     done
-    "$TC" down >/dev/null 2>&1
-    rm -rf "$TMP" "$WPTC_DIR"
-    rmdir /srv/vs 2>/dev/null # the mount point the nodes made on the shared root
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-    pass=$((pass + 1))
-    echo "ok   $1"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'
-}
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-check() { # check NAME CMD...
-    local name=$1
-    shift
-    local out
-    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
-}
-wp() { # wp NODE ARGS...
+wp() { # wp NODE ARGS...: output on stdout (not checks.sh's wp)
     local node=$1
     shift
     "$TC" exec "$node" "$WOLFPACK" "$@"
@@ -296,13 +268,13 @@ if ! "$TC" up 3 --token 1000 --no-fence >"$TMP/up.log" 2>&1; then
     bad "testcluster up 3" "$(tail -20 "$TMP/up.log")"
     finish
 fi
-check "wolfpackd ready on 3 nodes" ready_all
-check "cluster fencing off (the lease alone protects the disk here)" wp n1 cluster fencing off
+check_shown "wolfpackd ready on 3 nodes" ready_all
+check_shown "cluster fencing off (the lease alone protects the disk here)" wp n1 cluster fencing off
 if "$TC" disk disk1 >"$TMP/disk.log" 2>&1; then ok "testcluster disk"; else
     bad "testcluster disk" "$(cat "$TMP/disk.log")"
     finish
 fi
-check "wolfpack disk prepare (lease 1200 ms)" wp n1 disk prepare "$DEV"
+check_shown "wolfpack disk prepare (lease 1200 ms)" wp n1 disk prepare "$DEV"
 for n in n1 n2 n3; do
     "$TC" exec "$n" sleep 100000 &
     anchors+=($!)
@@ -316,19 +288,19 @@ for p in "${anchors[@]}"; do wargs+=(--pid "$p"); done
 watch_pid=$!
 
 echo "== 1. the virtual server comes online"
-check "group vs" wp n1 group create vs --policy preferred_owners=n1,n2,n3 \
+check_shown "group vs" wp n1 group create vs --policy preferred_owners=n1,n2,n3 \
     --policy failover_threshold=1000
-check "IP Address" wp n1 resource create ip --group vs --type "IP Address" \
+check_shown "IP Address" wp n1 resource create ip --group vs --type "IP Address" \
     --prop address=$VIP/24
-check "Network Name on it" wp n1 resource create name --group vs --type "Network Name" \
+check_shown "Network Name on it" wp n1 resource create name --group vs --type "Network Name" \
     --depends-on ip --prop hostname=vs --prop dns_server=$DNS --prop dns_zone=wptc.test. \
     --prop tsig_key_file=/etc/wolfpack/tsig.key
-check "Physical Disk" wp n1 resource create disk --group vs --type "Physical Disk" \
+check_shown "Physical Disk" wp n1 resource create disk --group vs --type "Physical Disk" \
     --prop device=$DEV --prop mountpoint=/srv/vs --prop fstype=ext4
-check "Generic Service on all three" wp n1 resource create svc --group vs \
+check_shown "Generic Service on all three" wp n1 resource create svc --group vs \
     --type "Generic Service" --depends-on ip --depends-on name --depends-on disk \
     --prop user=root --prop "command=$SERVER --bind $VIP --port 7000 --data /srv/vs/records"
-check "group online vs" wp n1 group online vs
+check_shown "group online vs" wp n1 group online vs
 if owner=$(wait_online none 60); then
     ok "vs Online on $owner"
 else
@@ -347,24 +319,24 @@ watchers() {
     echo "lease watchers on $c node(s)"
     return 1
 }
-check "a lease watcher on every node (wolfpackd runs them)" watchers
-check "the client resolves $NAME to $VIP" resolves
-check "20 records PUT through one connection" put_batch 20
-check "every record read back (GET)" all_acked
+check_shown "a lease watcher on every node (wolfpackd runs them)" watchers
+check_shown "the client resolves $NAME to $VIP" resolves
+check_shown "20 records PUT through one connection" put_batch 20
+check_shown "every record read back (GET)" all_acked
 sleep 2 # longer than L/2 after the start: the keeper is fed, not fenced
-check "the disk stays mounted on $owner (its keeper is fed)" mounted_on "$owner"
-check "no fence on $owner" sh -c "! '$TC' exec $owner test -e /run/wolfpack/agents/disk.disk.fenced"
+check_shown "the disk stays mounted on $owner (its keeper is fed)" mounted_on "$owner"
+check_shown "no fence on $owner" sh -c "! '$TC' exec $owner test -e /run/wolfpack/agents/disk.disk.fenced"
 writer_start
 
 echo "== 2. planned move to n2"
-check "group move vs --to n2" wp n1 group move vs --to n2
+check_shown "group move vs --to n2" wp n1 group move vs --to n2
 if owner=$(wait_online "$owner" 30) && [ "$owner" = n2 ]; then
     ok "vs Online on n2"
 else
     bad "vs Online on n2"
 fi
-check "the name resolves to the address" resolves
-check "every acknowledged record is there" all_acked
+check_shown "the name resolves to the address" resolves
+check_shown "every acknowledged record is there" all_acked
 
 echo "== 3. kill -9 of the owner ($owner)"
 victim=$owner
@@ -374,13 +346,13 @@ if owner=$(wait_online "$victim" 60); then
 else
     bad "vs Online after the kill"
 fi
-check "$victim: its keeper fenced the disk (no mount)" not_mounted_on "$victim"
-check "$victim: a read-only placeholder over /srv/vs (its surviving service cannot write there)" \
+check_shown "$victim: its keeper fenced the disk (no mount)" not_mounted_on "$victim"
+check_shown "$victim: a read-only placeholder over /srv/vs (its surviving service cannot write there)" \
     placeholder_on "$victim"
-check "the name resolves to the address" resolves
-check "every acknowledged record is there" all_acked
-check "start $victim again" "$TC" start "$victim"
-check "quorum on every node" quorum_all
+check_shown "the name resolves to the address" resolves
+check_shown "every acknowledged record is there" all_acked
+check_shown "start $victim again" "$TC" start "$victim"
+check_shown "quorum on every node" quorum_all
 
 echo "== 4. partition of the owner ($owner), heal"
 victim=$owner
@@ -391,45 +363,45 @@ if owner=$(wait_online "$victim" 60); then
 else
     bad "vs Online after the partition"
 fi
-check "$victim lost the disk (no mount)" not_mounted_on "$victim"
+check_shown "$victim lost the disk (no mount)" not_mounted_on "$victim"
 # quorum lost: the address goes first, before the Network Name waits for
 # a DNS server the cut-off node cannot reach (docs/EXECUTOR.md)
 first_stop_after_loss() {
     sed -n '/this node lost quorum/,$p' "$WPTC_DIR/nodes/$1/var/log/wolfpack/wolfpackd.log" |
         grep -m1 -oE 'executor: stop [a-z]+ ' | awk '{print $3}'
 }
-check "$victim's quorum-loss stops began with the address" \
+check_shown "$victim's quorum-loss stops began with the address" \
     test "$(first_stop_after_loss "$victim")" = ip
-check "the name resolves to the address" resolves
-check "every acknowledged record is there" all_acked
+check_shown "the name resolves to the address" resolves
+check_shown "every acknowledged record is there" all_acked
 "$TC" heal >/dev/null
-check "healed: quorum on every node" quorum_all
-check "every acknowledged record is there after the heal" all_acked
+check_shown "healed: quorum on every node" quorum_all
+check_shown "every acknowledged record is there after the heal" all_acked
 
 echo "== 5. a frozen owner ($owner): SIGSTOP of its corosync and wolfpackd"
 writer_stop
 victim=$owner
-check "20 more records" put_batch 20
+check_shown "20 more records" put_batch 20
 cpid=$(pidof_node "$victim" corosync)
 dpid=$(pidof_node "$victim" wolfpackd)
 kill -STOP "$cpid" "$dpid"
-check "$victim's keeper fences without heartbeats (no mount)" not_mounted_on "$victim"
+check_shown "$victim's keeper fences without heartbeats (no mount)" not_mounted_on "$victim"
 if owner=$(wait_online "$victim" 60); then
     ok "the others take over: vs Online on $owner"
 else
     bad "vs Online after the freeze"
 fi
-check "every acknowledged record is there" all_acked
+check_shown "every acknowledged record is there" all_acked
 cp "$TMP/got.s" "$TMP/after_takeover"
 imgsum() { get_records | sort | sha256sum; }
 before=$(imgsum)
 kill -CONT "$cpid" "$dpid"
 sleep 4
-check "$victim continued: no mount of the disk there" not_mounted_on "$victim"
-check "$victim's fence is recorded" "$TC" exec "$victim" test -e /run/wolfpack/agents/disk.disk.fenced
-check "the records did not change after $victim was continued" test "$(imgsum)" = "$before"
-check "quorum on every node again" quorum_all
-check "every acknowledged record is there" all_acked
+check_shown "$victim continued: no mount of the disk there" not_mounted_on "$victim"
+check_shown "$victim's fence is recorded" "$TC" exec "$victim" test -e /run/wolfpack/agents/disk.disk.fenced
+check_shown "the records did not change after $victim was continued" test "$(imgsum)" = "$before"
+check_shown "quorum on every node again" quorum_all
+check_shown "every acknowledged record is there" all_acked
 
 echo "== 6. fault rounds: $FAULT_ROUNDS faults of the owner while a client writes at full speed"
 # kinds in turn: freeze (corosync + wolfpackd stopped 3-8 s, then continued),
@@ -513,7 +485,7 @@ done
 summary_kinds=$(for k in "${kinds[@]}"; do echo -n "${made[$k]:-0} $k, "; done)
 [ $fault_fail = 0 ] && ok "fault rounds: $FAULT_ROUNDS (${summary_kinds%, }), every time one owner"
 writer_stop
-check "every acknowledged record is there at the end ($(sort -u "$TMP/acked" | wc -l) records)" all_acked
+check_shown "every acknowledged record is there at the end ($(sort -u "$TMP/acked" | wc -l) records)" all_acked
 
 kill "$watch_pid"
 wait "$watch_pid"

@@ -75,13 +75,35 @@ static void test_zombie_and_gone(void **state)
     assert_true(wp_proc_start_time(-1) == 0);
 }
 
+/* The child and the parent talk over the pipe, each on its own end. */
+static void test_fork_piped(void **state)
+{
+    (void)state;
+    int p[2] = {-1, -1};
+    wp_err err = {0};
+    pid_t pid = wp_proc_fork_piped(p, "a test child", &err);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        _exit(write(p[1], "k", 1) == 1 ? 7 : 1);
+    }
+    close(p[1]);
+    char c = 0;
+    assert_int_equal(read(p[0], &c, 1), 1);
+    assert_int_equal(c, 'k');
+    close(p[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_awkward_name),
-        cmocka_unit_test(test_parse_refuses),
-        cmocka_unit_test(test_read_self),
-        cmocka_unit_test(test_zombie_and_gone),
+        cmocka_unit_test(test_parse_awkward_name), cmocka_unit_test(test_parse_refuses),
+        cmocka_unit_test(test_read_self),          cmocka_unit_test(test_zombie_and_gone),
+        cmocka_unit_test(test_fork_piped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,7 @@
-# tests/integration/lib/checks.sh -- the helpers the integration tests
-# share (the application tests, the fence tests, test_netname,
-# test_testcluster, test_qdevice, test_watchdog, test_privsep): pass/fail
-# counting (check, or check_shown that shows the output of a failed
-# check), the CLI on a node, bounded waiting, and talking to recordstore.  Sourced, not run (tests/run-integration runs
+# tests/integration/lib/checks.sh -- the helpers every integration test
+# shares: pass/fail counting (check, or check_shown that shows the output
+# of a failed check), the CLI on a node, bounded waiting, and talking to
+# recordstore.  Sourced, not run (tests/run-integration runs
 # only test_*.sh).  The test sets TC, TMP, WOLFPACK, PASSED, FAILED
 # (cluster_test does) and PORT for rs_at before it calls these.
 # shellcheck shell=bash
