@@ -522,7 +522,7 @@
         const W = 150, H = 44, GX = 30, GY = 50;
         const rows = layers(res);
         const widest = Math.max(1, ...rows.map((l) => l.length));
-        const width = widest * (W + GX) + GX, height = rows.length * (H + GY) + GY / 2;
+        const width = widest * (W + GX) + GX, height = rows.length * (H + GY);
         const pos = new Map();
         rows.forEach((l, y) => l.forEach((r, x) => pos.set(r.name, { x: GX + x * (W + GX), y: GY / 2 + y * (H + GY) })));
         const g = svg('svg', { class: 'graph', id: 'dep-graph', role: 'img', width, height, viewBox: '0 0 ' + width + ' ' + height });
