@@ -1,4 +1,4 @@
-# Makefile -- one build for wolfpackd, wolfpack and libwolfpack.a.
+# Makefile -- one build for wolfpackd, wolfpack, wolfpack-web and libwolfpack.a.
 #
 #   make                      build into build/ (gcc)
 #   make CC=clang BUILD=build-clang
@@ -32,6 +32,10 @@ PKGS := jansson sqlite3 libqb libcpg libvotequorum libquorum libcmap libcrypto \
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+# only wolfpack-web (src/web) links these: the web console's HTTPS server
+WEB_PKGS := libmicrohttpd gnutls pam
+WEB_CFLAGS := $(shell pkg-config --cflags $(WEB_PKGS))
+WEB_LIBS := $(shell pkg-config --libs $(WEB_PKGS)) -lpthread
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
@@ -48,6 +52,7 @@ LIB_SRCS := $(wildcard src/lib/*.c src/db/*.c src/sched/*.c src/repl/*.c src/age
 DAEMON_SRCS := $(wildcard src/daemon/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
 TASK_SRCS := $(wildcard src/task/*.c)
+WEB_SRCS := $(wildcard src/web/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 # Application kits (docs/KITS.md): kits/K/src/P.c becomes the program
@@ -62,6 +67,7 @@ LIB := $(BUILD)/libwolfpack.a
 DAEMON := $(BUILD)/wolfpackd
 CLI := $(BUILD)/wolfpack
 TASK := $(BUILD)/wolfpack-task
+WEB := $(BUILD)/wolfpack-web
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 KIT_BINS := $(foreach s,$(KIT_SRCS),$(BUILD)/$(subst /src/,/bin/,$(s:.c=)))
@@ -69,7 +75,7 @@ KIT_COPIES := $(addprefix $(BUILD)/,$(KIT_DATA))
 
 .PHONY: all progs check unit clitest fuzz format clean install install-kits uninstall deb
 all: progs $(UNIT_BINS) $(TOOL_BINS)
-progs: $(DAEMON) $(CLI) $(TASK) $(KIT_BINS) $(KIT_COPIES)
+progs: $(DAEMON) $(CLI) $(TASK) $(WEB) $(KIT_BINS) $(KIT_COPIES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,6 +98,11 @@ $(CLI): $(call obj,$(CLI_SRCS)) $(LIB)
 # the node-task entry point wolfpackd runs (src/task/main.c, docs/APP.md)
 $(TASK): $(call obj,$(TASK_SRCS)) $(LIB)
 	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the web console's server (src/web, docs/WEB.md)
+$(call obj,$(WEB_SRCS)): ALL_CFLAGS += $(WEB_CFLAGS)
+$(WEB): $(call obj,$(WEB_SRCS)) $(LIB)
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WEB_LIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcmocka

@@ -27,6 +27,7 @@
 struct wp_client {
     int fd;      /* -1 after a timeout */
     int timeout; /* seconds, 0 = none */
+    char as[65]; /* "as" of every request ("": none; wp_client_set_as) */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -207,6 +208,8 @@ json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *ve
         return NULL;
     }
     req = json_pack("{s:s, s:o}", "op", op ? op : "", "args", args ? args : json_object());
+    if (req && c->as[0])
+        json_object_set_new(req, "as", json_string(c->as));
     if (!req) {
         wp_errf(err, WP_E_INTERNAL, "could not build the request for \"%.64s\"", op ? op : "");
         wp_err_why(err, "the op is not valid UTF-8 or memory ran out");
@@ -241,6 +244,19 @@ json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *ve
         result = json_incref(result ? result : json_null());
     json_decref(reply);
     return result;
+}
+
+bool wp_client_set_as(wp_client *c, const char *user, wp_err *err)
+{
+    size_t len = user ? strlen(user) : 0;
+    if (len >= sizeof c->as) {
+        wp_errf(err, WP_E_INVALID, "the user name \"%.64s...\" is too long", user);
+        wp_err_why(err, "a request acts for a user of at most %zu characters", sizeof c->as - 1);
+        wp_err_todo(err, "use a shorter user name");
+        return false;
+    }
+    memcpy(c->as, user ? user : "", len + 1);
+    return true;
 }
 
 void wp_client_close(wp_client *c)
@@ -300,4 +316,24 @@ int wp_client_watch_wait(wp_client *c, long timeout_ms, wp_err *err)
         json_decref(ev);
         got = 1;
     }
+}
+
+int wp_client_watch_next(wp_client *c, long timeout_ms, json_t **event, wp_err *err)
+{
+    *event = NULL;
+    if (c->fd < 0) {
+        wp_errf(err, WP_E_UNAVAILABLE, "the watch stream of wolfpackd was closed");
+        wp_err_why(err, "an earlier wait on it failed");
+        wp_err_todo(err, "open a new one");
+        return -1;
+    }
+    int r = frame_ready(c, timeout_ms < 0 ? 0 : timeout_ms, err);
+    if (r <= 0)
+        return r;
+    *event = wp_proto_recv(c->fd, err);
+    if (*event)
+        return 1;
+    close(c->fd);
+    c->fd = -1;
+    return -1;
 }

@@ -40,6 +40,12 @@ wp_client *wp_client_connect(const char *path, wp_err *err);
 json_t *wp_client_call(wp_client *c, const char *op, json_t *args, long long *version, wp_err *err);
 void wp_client_close(wp_client *c);
 
+/* Make every later request of c carry "as": user (NULL or "": none): the
+ * web console acting for the user logged in to it.  wolfpackd honours it
+ * only from a trusted peer and decides the user's role itself
+ * (src/daemon/access.c, docs/WEB.md).  False when the name is too long. */
+bool wp_client_set_as(wp_client *c, const char *user, wp_err *err);
+
 /* Turn the connection into a watch stream (the `watch` op, docs/DAEMON.md):
  * from then on it carries only event frames; do not call on it again. */
 bool wp_client_watch(wp_client *c, wp_err *err);
@@ -47,5 +53,9 @@ bool wp_client_watch(wp_client *c, wp_err *err);
  * queued: 1 when at least one came, 0 when none came in time, -1 when the
  * stream ended (err says so; close it). */
 int wp_client_watch_wait(wp_client *c, long timeout_ms, wp_err *err);
+/* Wait up to timeout_ms for the next event of a watch stream: 1 with
+ * *event (caller owns), 0 when none came in time, -1 when the stream ended
+ * (err says so). */
+int wp_client_watch_next(wp_client *c, long timeout_ms, json_t **event, wp_err *err);
 
 #endif

@@ -12,6 +12,14 @@
  * a supplementary group of the user (getgrouplist).  A group that does not
  * exist on this host has no members; when neither exists only root may
  * connect.  Anyone else is refused at connect time (ipc.c).
+ *
+ * Acting for another user (the web console, docs/WEB.md): a request may
+ * carry "as": NAME.  Only a trusted peer may send it -- root, wolfpackd's
+ * own user, or the --web-user (default "wolfpack") -- and then the request
+ * gets NAME's role, computed here from NAME's groups exactly as for a
+ * peer; the web server's word on the role is never taken.  From anyone
+ * else "as" is refused.  A trusted peer that is in neither group may
+ * connect with the read role (its own requests then change nothing).
  */
 #include <errno.h>
 #include <grp.h>
@@ -71,17 +79,75 @@ static bool peer_in(const char *group, uid_t uid, gid_t gid)
     return group_gid(group, &want) && (gid == want || user_in_group(uid, want));
 }
 
+bool wp_access_trusted(const wp_daemon_opts *o, uid_t uid)
+{
+    struct passwd pw, *found = NULL;
+    char buf[16384];
+
+    if (uid == 0 || uid == geteuid())
+        return true;
+    if (!o->web_user || !o->web_user[0])
+        return false;
+    return getpwnam_r(o->web_user, &pw, buf, sizeof buf, &found) == 0 && found &&
+           found->pw_uid == uid;
+}
+
+/* The role of uid by its groups alone (no trust, no messages). */
+static wp_role group_role(const wp_daemon_opts *o, uid_t uid, gid_t gid)
+{
+    if (uid == 0 || peer_in(o->admin_group, uid, gid))
+        return WP_ROLE_ADMIN;
+    if (peer_in(o->read_group, uid, gid))
+        return WP_ROLE_READ;
+    return WP_ROLE_NONE;
+}
+
+bool wp_access_as(const wp_daemon_opts *o, uid_t peer, const char *user, wp_role *role, uid_t *uid,
+                  wp_err *err)
+{
+    struct passwd pw, *found = NULL;
+    char buf[16384];
+
+    *role = WP_ROLE_NONE;
+    if (!wp_access_trusted(o, peer)) {
+        wp_errf(err, WP_E_PERM, "permission denied: uid %u may not act for user \"%.64s\"",
+                (unsigned)peer, user);
+        wp_err_why(err,
+                   "only root, wolfpackd's own user and its web user \"%s\" (--web-user) may "
+                   "send a request with \"as\"",
+                   o->web_user ? o->web_user : "");
+        wp_err_todo(err, "leave \"as\" out: your request then runs as yourself");
+        return false;
+    }
+    if (getpwnam_r(user, &pw, buf, sizeof buf, &found) != 0 || !found) {
+        wp_errf(err, WP_E_PERM, "permission denied: no user \"%.64s\" on this node", user);
+        wp_err_why(err, "the request acts for a user this node's user database does not know");
+        wp_err_todo(err, "log in as a user that exists on every node");
+        return false;
+    }
+    if (uid)
+        *uid = found->pw_uid;
+    *role = group_role(o, found->pw_uid, found->pw_gid);
+    if (*role != WP_ROLE_NONE)
+        return true;
+    wp_errf(err, WP_E_PERM, "permission denied: user \"%.64s\" may not use wolfpack", user);
+    wp_err_why(err, "\"%.64s\" is not in group \"%s\" (admin) or \"%s\" (read-only)", user,
+               o->admin_group ? o->admin_group : "", o->read_group ? o->read_group : "");
+    wp_err_todo(err, "ask an administrator to add \"%.64s\" to group \"%s\" or \"%s\"", user,
+                o->admin_group ? o->admin_group : "wolfpack",
+                o->read_group ? o->read_group : "wolfpack-read");
+    return false;
+}
+
 bool wp_access_role(const wp_daemon_opts *o, uid_t uid, gid_t gid, wp_role *role, wp_err *err)
 {
     gid_t admin;
     const char *admin_group = o->admin_group;
 
-    *role = WP_ROLE_NONE;
-    if (uid == 0 || peer_in(admin_group, uid, gid)) {
-        *role = WP_ROLE_ADMIN;
+    *role = group_role(o, uid, gid);
+    if (*role != WP_ROLE_NONE)
         return true;
-    }
-    if (peer_in(o->read_group, uid, gid)) {
+    if (wp_access_trusted(o, uid)) { /* the web console: "as" gives the role */
         *role = WP_ROLE_READ;
         return true;
     }
@@ -113,6 +179,15 @@ bool wp_access_allows(const wp_daemon_opts *o, wp_role role, uid_t uid, const wp
     if (role == WP_ROLE_ADMIN || (role == WP_ROLE_READ && !req->mutates))
         return true;
     wp_errf(err, WP_E_PERM, "permission denied: %s changes the cluster", req->op);
+    if (req->as) {
+        wp_err_why(err,
+                   "\"%.64s\" is a member of the read-only group \"%s\": it may read "
+                   "(status, list, show, watch) and change nothing",
+                   req->as, o->read_group ? o->read_group : "");
+        wp_err_todo(err, "ask an administrator to add \"%.64s\" to group \"%s\"", req->as,
+                    o->admin_group ? o->admin_group : "wolfpack");
+        return false;
+    }
     wp_err_why(err,
                "you are uid %u, a member of the read-only group \"%s\": it may read (status, "
                "list, show, watch) and change nothing",

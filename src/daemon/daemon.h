@@ -108,6 +108,7 @@ typedef struct wp_daemon_opts {
     const char *cluster_ip; /* --cluster-ip A.B.C.D/P of a new solo cluster */
     const char *node_name;
     const char *user;          /* --user: run unprivileged, agents in the root executor */
+    const char *web_user;      /* --web-user: may act for others ("as", access.c) */
     int idle_timeout;          /* s, --idle-timeout (WP_DAEMON_IDLE_TIMEOUT) */
     int frame_timeout;         /* s, --frame-timeout (WP_DAEMON_FRAME_TIMEOUT) */
     const char *watchdog;      /* --watchdog PATH: self-fencing (wdog.c); NULL: none */
@@ -247,6 +248,14 @@ void wp_log_err(int prio, const char *context, const wp_err *err);
 typedef enum wp_role { WP_ROLE_NONE, WP_ROLE_READ, WP_ROLE_ADMIN } wp_role;
 /* The peer's role; false (role NONE): it may not connect, err says why. */
 bool wp_access_role(const wp_daemon_opts *o, uid_t uid, gid_t gid, wp_role *role, wp_err *err);
+/* Is uid trusted to act for other users ("as": root, wolfpackd's own user,
+ * --web-user)? */
+bool wp_access_trusted(const wp_daemon_opts *o, uid_t uid);
+/* The role of user for a request with "as" from peer: false (role NONE)
+ * when peer is not trusted, the user unknown or in neither group.  *uid
+ * (when uid is not NULL): the user's uid. */
+bool wp_access_as(const wp_daemon_opts *o, uid_t peer, const char *user, wp_role *role, uid_t *uid,
+                  wp_err *err);
 /* May a peer of this role make this request?  false: err says why. */
 bool wp_access_allows(const wp_daemon_opts *o, wp_role role, uid_t uid, const wp_request *req,
                       wp_err *err);
@@ -262,9 +271,10 @@ void wp_ipc_reply(wp_daemon *d, wp_conn *c, json_t *reply);
 /* A command of this connection finished: it may read its next request. */
 void wp_ipc_request_done(wp_daemon *d, wp_conn *c);
 
-/* handlers.c: answer one decoded request.  Returns true when the reply was
- * queued now, false when it will come later (a command in flight). */
-bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req);
+/* handlers.c: answer one decoded request, which access.c gave `role`.
+ * Returns true when the reply was queued now, false when it will come
+ * later (a command in flight). */
+bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req, wp_role role);
 /* An error reply carrying the database version. */
 json_t *wp_reply_error(wp_daemon *d, const wp_err *err);
 /* Submit the solo cluster.create at start when the cluster has no name. */

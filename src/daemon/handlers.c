@@ -274,23 +274,52 @@ static bool submit_for(wp_daemon *d, uint64_t conn_id, const json_t *cmd, wp_err
 }
 
 /* The client's command with "by": who made it (the socket's peer
- * credentials), on which node, when (audit: src/db/audit.c). */
+ * credentials, or the user a trusted peer acts for: "alice (web)",
+ * access.c), on which node, when (audit: src/db/audit.c).  "as" itself
+ * is not replicated. */
 static json_t *with_author(wp_daemon *d, const wp_conn *c, const json_t *cmd)
 {
     uid_t uid = wp_ipc_conn_uid(c);
-    char buf[1024], user[64];
+    const char *as = wp_json_str(cmd, "as");
+    char buf[1024], user[96];
     struct passwd pw, *found = NULL;
     json_t *out = json_copy((json_t *)cmd);
-    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
+    if (as && getpwnam_r(as, &pw, buf, sizeof buf, &found) == 0 && found) {
+        uid = found->pw_uid;
+        snprintf(user, sizeof user, "%s (web)", found->pw_name);
+    } else if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
         snprintf(user, sizeof user, "%s", found->pw_name);
     else
         snprintf(user, sizeof user, "uid %u", (unsigned)uid);
-    if (out)
+    if (out) {
+        json_object_del(out, "as");
         json_object_set_new(out, "by",
                             json_pack("{s:I, s:s, s:s, s:I}", "uid", (json_int_t)uid, "user", user,
                                       "node", d->view.local_name[0] ? d->view.local_name : "?",
                                       "at", (json_int_t)time(NULL)));
+    }
     return out;
+}
+
+/* whoami: the user a request is made for and the role wolfpackd gives it
+ * (the web console shows it after a login: docs/WEB.md). */
+static json_t *whoami_reply(wp_daemon *d, const wp_conn *c, const wp_request *req, wp_role role)
+{
+    char buf[1024], user[64];
+    struct passwd pw, *found = NULL;
+    uid_t uid = wp_ipc_conn_uid(c);
+
+    if (req->as)
+        snprintf(user, sizeof user, "%s", req->as);
+    else if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
+        snprintf(user, sizeof user, "%s", found->pw_name);
+    else
+        snprintf(user, sizeof user, "uid %u", (unsigned)uid);
+    return wp_proto_reply_ok(json_pack("{s:s, s:s, s:s, s:s}", "user", user, "role",
+                                       role == WP_ROLE_ADMIN ? "admin" : "read", "admin_group",
+                                       d->opts.admin_group ? d->opts.admin_group : "", "read_group",
+                                       d->opts.read_group ? d->opts.read_group : ""),
+                             wp_db_version(d->db));
 }
 
 static bool submit_change(wp_daemon *d, wp_conn *c, const wp_request *req)
@@ -317,8 +346,12 @@ void wp_handlers_submit(wp_daemon *d, uint64_t conn_id, const json_t *cmd)
     }
 }
 
-bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req)
+bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req, wp_role role)
 {
+    if (strcmp(req->op, "whoami") == 0) {
+        wp_ipc_reply(d, c, whoami_reply(d, c, req, role));
+        return true;
+    }
     if (strcmp(req->op, "watch") == 0) {
         wp_ipc_set_watcher(c); /* events follow from watch.c */
         wp_ipc_reply(d, c,

@@ -406,7 +406,15 @@ static void conn_frame(wp_conn *c, const unsigned char *body, size_t len)
         wp_ipc_reply(c->d, c, wp_reply_error(c->d, &err));
         return;
     }
-    if (!wp_access_allows(&c->d->opts, c->role, c->uid, &req, &err)) {
+    wp_role role = c->role;
+    if (req.as && !wp_access_as(&c->d->opts, c->uid, req.as, &role, NULL, &err)) {
+        qb_log(LOG_NOTICE, "client %llu (uid %u pid %d) acting for \"%s\": %s",
+               (unsigned long long)c->id, (unsigned)c->uid, (int)c->pid, req.as, err.what);
+        wp_ipc_reply(c->d, c, wp_reply_error(c->d, &err));
+        wp_request_free(&req);
+        return;
+    }
+    if (!wp_access_allows(&c->d->opts, role, c->uid, &req, &err)) {
         qb_log(LOG_NOTICE, "client %llu (uid %u pid %d): %s", (unsigned long long)c->id,
                (unsigned)c->uid, (int)c->pid, err.what);
         wp_ipc_reply(c->d, c, wp_reply_error(c->d, &err));
@@ -414,7 +422,7 @@ static void conn_frame(wp_conn *c, const unsigned char *body, size_t len)
         return;
     }
     c->busy = true;
-    if (wp_handle_request(c->d, c, &req))
+    if (wp_handle_request(c->d, c, &req, role))
         c->busy = false;
     wp_request_free(&req);
 }

@@ -66,6 +66,7 @@ static void usage(FILE *out)
         "\n                 [--cluster-ip A.B.C.D/P] [--node-name NAME]\n"
         "                 [--idle-timeout SEC] [--frame-timeout SEC] [--user NAME]\n"
         "                 [--watchdog PATH [--watchdog-timeout SEC]] [--root-services DIR]\n"
+        "                 [--web-user NAME]\n"
         "\n"
         "  --config PATH        the configuration file (default " WP_DAEMON_CONFIG ",\n"
         "                       read when it exists); options given here override it\n"
@@ -92,6 +93,8 @@ static void usage(FILE *out)
         "  --user NAME          run as NAME; only a small executor process keeps"
         " root\n"
         "                       to run the agents (docs/SECURITY.md)\n"
+        "  --web-user NAME      the user of wolfpack-web, which may act for the users\n"
+        "                       who log in to it (default wolfpack; docs/WEB.md)\n"
         "  --root-services DIR  with --user: the root-owned allow-list of what may run\n"
         "                       as root (default " WP_ROOTLIST_DIR ")\n"
         "  --watchdog PATH      self-fencing: pet the watchdog at PATH (e.g.\n"
@@ -120,6 +123,7 @@ static const struct option LONGOPTS[] = {
     {"watchdog", required_argument, NULL, 'W'},
     {"watchdog-timeout", required_argument, NULL, 'T'},
     {"root-services", required_argument, NULL, 'R'},
+    {"web-user", required_argument, NULL, 'w'},
     {"config", required_argument, NULL, 'C'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -127,10 +131,22 @@ static const struct option LONGOPTS[] = {
 };
 
 /* The keys the configuration file may set: the options up to "config". */
-static const char *const CONF_KEYS[] = {
-    "solo",         "state-dir",  "socket",           "admin-group",   "read-group",
-    "cluster-name", "cluster-ip", "node-name",        "idle-timeout",  "frame-timeout",
-    "user",         "watchdog",   "watchdog-timeout", "root-services", NULL};
+static const char *const CONF_KEYS[] = {"solo",
+                                        "state-dir",
+                                        "socket",
+                                        "admin-group",
+                                        "read-group",
+                                        "cluster-name",
+                                        "cluster-ip",
+                                        "node-name",
+                                        "idle-timeout",
+                                        "frame-timeout",
+                                        "user",
+                                        "watchdog",
+                                        "watchdog-timeout",
+                                        "root-services",
+                                        "web-user",
+                                        NULL};
 
 /* A bad value: "error: WHERE: NAME "VALUE" is not ..." on errs. */
 static void bad_value(FILE *errs, const char *where, const char *name, const char *value,
@@ -203,6 +219,9 @@ static bool set_opt(FILE *errs, wp_daemon_opts *o, int ch, const char *name, con
         return parse_seconds(errs, where, name, value, &o->frame_timeout);
     case 'u':
         o->user = value[0] ? value : NULL;
+        return true;
+    case 'w':
+        o->web_user = value[0] ? value : NULL;
         return true;
     case 'W':
         o->watchdog = value[0] ? value : NULL;
@@ -281,6 +300,7 @@ static int parse_opts(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf, F
 
     o->admin_group = "wolfpack";
     o->read_group = "wolfpack-read";
+    o->web_user = "wolfpack";
     o->idle_timeout = WP_DAEMON_IDLE_TIMEOUT;
     o->frame_timeout = WP_DAEMON_FRAME_TIMEOUT;
     o->watchdog_timeout = WP_DAEMON_WATCHDOG_TIMEOUT;

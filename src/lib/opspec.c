@@ -161,6 +161,7 @@ static const wp_arg_spec args_confirm_down[] = {
 /* The order is the one the client gate lists in its unknown-op error. */
 static const wp_op_spec op_table[] = {
     {"status", WP_OP_QUERY, args_none},
+    {"whoami", WP_OP_QUERY, args_none},
     {"history", WP_OP_QUERY, args_none},
     {"cluster.show", WP_OP_QUERY, args_none},
     {"node.list", WP_OP_QUERY, args_none},

@@ -135,9 +135,9 @@ static bool check_envelope(json_t *root, wp_err *err)
     }
     json_object_foreach(root, key, v)
     {
-        if (strcmp(key, "op") != 0 && strcmp(key, "args") != 0) {
+        if (strcmp(key, "op") != 0 && strcmp(key, "args") != 0 && strcmp(key, "as") != 0) {
             wp_errf(err, WP_E_PROTO, "the request has an unknown key \"%.64s\"", key);
-            wp_err_why(err, "a request holds only \"op\" and \"args\"");
+            wp_err_why(err, "a request holds only \"op\", \"args\" and \"as\"");
             wp_err_todo(err, "remove \"%.64s\" from the request", key);
             return false;
         }
@@ -154,6 +154,13 @@ static bool check_envelope(json_t *root, wp_err *err)
         wp_errf(err, WP_E_PROTO, "the request's \"args\" is not an object");
         wp_err_why(err, "\"args\" holds the named arguments of the op");
         wp_err_todo(err, "send \"args\" as a JSON object, or leave it out");
+        return false;
+    }
+    v = json_object_get(root, "as");
+    if (v && (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 64)) {
+        wp_errf(err, WP_E_PROTO, "the request's \"as\" is not a user name");
+        wp_err_why(err, "\"as\" names the user a trusted peer acts for: 1 to 64 characters");
+        wp_err_todo(err, "send \"as\" as a user name, or leave it out");
         return false;
     }
     return true;
@@ -208,6 +215,7 @@ bool wp_proto_decode_request(const unsigned char *body, size_t len, wp_request *
     req->mutates = spec->kind == WP_OP_COMMAND;
     req->json = root;
     req->args = args;
+    req->as = wp_json_str(root, "as");
     return true;
 fail:
     json_decref(root);

@@ -57,6 +57,8 @@ typedef struct wp_request {
     bool mutates;   /* true: a command for wp_db_apply */
     json_t *json;   /* the whole request object: {"op":..., "args":{...}} (owned) */
     json_t *args;   /* borrowed from json; an empty object if absent */
+    const char *as; /* "as": the user a trusted peer (the web console) acts for,
+                     * NULL when absent; points into json (access.c decides) */
 } wp_request;
 
 /* Decode a frame body (without the 4-byte length).  On success fills req
