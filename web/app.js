@@ -281,6 +281,13 @@
         return { what: 'the request failed (HTTP ' + reply.status + ')', why: '', todo: '' };
     }
 
+    /* What an op returned: /api/op answers wolfpackd's reply,
+     * {"ok": true, "result": ..., "version": N}. */
+    function opResult(reply) {
+        const b = reply.body;
+        return b && typeof b === 'object' && !Array.isArray(b) && 'result' in b ? b.result : b;
+    }
+
     async function api(ui, method, path, body) {
         const headers = {};
         if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -683,12 +690,13 @@
             ui.apps = { error: errorOf(reply) };
             return;
         }
-        const list = Array.isArray(reply.body) ? reply.body : [];
+        const got = opResult(reply);
+        const list = Array.isArray(got) ? got : [];
         const ops = {};
         await Promise.all(list.map(async (a) => {
             const name = a.app || a.name;
             const r = await api(ui, 'POST', '/api/op', { op: 'app.op.show', args: { name } });
-            ops[name] = r.ok ? r.body : null;
+            ops[name] = r.ok ? opResult(r) : null;
         }));
         ui.apps = { list, ops };
     }
@@ -719,7 +727,8 @@
         const st = reply.body;
         if (!Array.isArray(st.resources)) { /* the daemon's status op alone has none */
             const r = await api(ui, 'POST', '/api/op', { op: 'resource.list', args: {} });
-            st.resources = r.ok && Array.isArray(r.body) ? r.body : [];
+            const list = r.ok ? opResult(r) : null;
+            st.resources = Array.isArray(list) ? list : [];
         }
         ui.status = st;
         indexStatus(ui);

@@ -167,7 +167,11 @@ def run_test(a, c):
         driver.get(a.url + '/#/group/' + a.group)
         shown = wait_for(driver, 20, lambda d: d.find_elements(By.CSS_SELECTOR, '#dep-graph g[data-resource]')
                          and d.find_elements(By.CSS_SELECTOR, '#history tbody tr'))
-        c.check('the group page draws the dependency graph (SVG) and the history', bool(shown))
+        c.check('the group page draws the dependency graph (SVG) and the history', bool(shown),
+                'graph boxes: %d, history rows: %d, page: %r' % (
+                    len(driver.find_elements(By.CSS_SELECTOR, '#dep-graph g[data-resource]')),
+                    len(driver.find_elements(By.CSS_SELECTOR, '#history tbody tr')),
+                    (cell(driver, '#view-group') or '')[:300]))
         hist = cell(driver, '#history') or ''
         c.check('... the history names the move by %s' % admin_user,
                 'group.move' in hist and admin_user in hist, 'history: %r' % hist[:400])
@@ -296,7 +300,7 @@ def main():
     try:
         (run_test if a.mode == 'test' else run_bench)(a, c)
     except Exception as e:  # a crash of the driver is a failure, with its reason
-        c.check('the browser driver ran to the end', False, '%s: %s' % (type(e).__name__, e))
+        c.check('the browser driver ran to the end', False, '%s: %s' % (type(e).__name__, str(e).splitlines()[0] if str(e) else ''))
     print('web_browser: %d passed, %d failed' % (c.passed, c.failed), flush=True)
     sys.exit(min(c.failed, 100))
 
