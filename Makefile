@@ -6,12 +6,14 @@
 #   make check                unit tests + CLI tests against $(BUILD)
 #   make fuzz                 libFuzzer targets (clang) into build-fuzz/
 #   make format               clang-format every source file
-#   make progs                only what is installed: wolfpackd, wolfpack, the kits
-#   make install              wolfpack + wolfpackd into $(PREFIX)/sbin (and a
+#   make progs                only what is installed: wolfpackd, wolfpack, wolfpack-web, the kits
+#   make install              wolfpack, wolfpackd, wolfpack-web into $(PREFIX)/sbin (and a
 #                             wolfpack link in $(PREFIX)/bin), the man pages
-#                             into $(PREFIX)/share/man, the systemd unit into
+#                             into $(PREFIX)/share/man, the systemd units into
 #                             $(PREFIX)/lib/systemd/system, bash completion,
-#                             /etc/wolfpack/wolfpackd.conf; DESTDIR= for
+#                             /etc/wolfpack/wolfpackd.conf and web.conf,
+#                             /etc/pam.d/wolfpack-web, the page (web/) into
+#                             $(PREFIX)/share/wolfpack/web; DESTDIR= for
 #                             packaging (default PREFIX /usr/local)
 #   make install-kits         the built kits into $(PREFIX)/lib/wolfpack/kits
 #   make deb                  the Debian packages into build/deb (tools/build-deb,
@@ -165,16 +167,27 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 KITDIR ?= $(PREFIX)/lib/wolfpack/kits
 ALERTDIR ?= $(PREFIX)/share/wolfpack/alerts
+WEBDIR ?= $(PREFIX)/share/wolfpack/web
+PAMDIR ?= $(SYSCONFDIR)/pam.d
 
-install: $(DAEMON) $(CLI) $(TASK)
+install: $(DAEMON) $(CLI) $(TASK) $(WEB)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) \
-	    $(DESTDIR)$(SYSCONFDIR)/wolfpack
+	    $(DESTDIR)$(SYSCONFDIR)/wolfpack $(DESTDIR)$(PAMDIR) $(DESTDIR)$(WEBDIR)
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/wolfpackd
+	install -m 0755 $(WEB) $(DESTDIR)$(SBINDIR)/wolfpack-web
+	sed 's|/usr/local/sbin/wolfpack-web|$(SBINDIR)/wolfpack-web|' contrib/wolfpack-web.service \
+	    >$(DESTDIR)$(UNITDIR)/wolfpack-web.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/wolfpack-web.service
+	install -m 0644 contrib/web.conf $(DESTDIR)$(SYSCONFDIR)/wolfpack/web.conf
+	install -m 0644 contrib/pam/wolfpack-web $(DESTDIR)$(PAMDIR)/wolfpack-web
+	if [ -d web ]; then cp -R --no-preserve=ownership web/. $(DESTDIR)$(WEBDIR)/ && \
+	    chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(WEBDIR); fi
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/wolfpack
 	install -m 0755 $(TASK) $(DESTDIR)$(SBINDIR)/wolfpack-task
 	ln -sf $(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack
-	install -m 0644 man/wolfpack.8 man/wolfpackd.8 man/wolfpack-task.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/wolfpack.8 man/wolfpackd.8 man/wolfpack-task.8 man/wolfpack-web.8 \
+	    $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/wolfpack-kit.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|/usr/local/sbin/wolfpackd|$(SBINDIR)/wolfpackd|' contrib/wolfpackd.service \
 	    >$(DESTDIR)$(UNITDIR)/wolfpackd.service
@@ -196,10 +209,12 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/wolfpackd $(DESTDIR)$(SBINDIR)/wolfpack $(DESTDIR)$(BINDIR)/wolfpack \
 	    $(DESTDIR)$(SBINDIR)/wolfpack-task \
 	    $(DESTDIR)$(MANDIR)/man8/wolfpack.8 $(DESTDIR)$(MANDIR)/man8/wolfpackd.8 \
-	    $(DESTDIR)$(MANDIR)/man8/wolfpack-task.8 \
+	    $(DESTDIR)$(MANDIR)/man8/wolfpack-task.8 $(DESTDIR)$(MANDIR)/man8/wolfpack-web.8 \
 	    $(DESTDIR)$(MANDIR)/man5/wolfpack-kit.5 $(DESTDIR)$(UNITDIR)/wolfpackd.service \
 	    $(DESTDIR)$(COMPLETIONDIR)/wolfpack $(DESTDIR)$(ALERTDIR)/alert-mail \
-	    $(DESTDIR)$(ALERTDIR)/alert-syslog
+	    $(DESTDIR)$(ALERTDIR)/alert-syslog $(DESTDIR)$(SBINDIR)/wolfpack-web \
+	    $(DESTDIR)$(UNITDIR)/wolfpack-web.service $(DESTDIR)$(PAMDIR)/wolfpack-web
+	rm -rf $(DESTDIR)$(WEBDIR)
 
 clean:
 	rm -rf build build-*
