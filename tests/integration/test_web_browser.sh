@@ -35,9 +35,9 @@ if [ -n "$missing" ]; then
     exit 0
 fi
 
-cluster_test web
+cluster_test webui
 WEB=${WOLFPACK_WEB:-$REPO/${BUILD:-build}/wolfpack-web}
-SVC="/bin/sleep 7$$"
+SVC="/bin/sleep 6$$"
 WEB_PID=""
 
 test_cleanup() {
@@ -97,7 +97,7 @@ check "web Online on n2" wait_until 60 bash -c \
 
 mkdir -p "$TMP/webstate" "$TMP/home"
 : >"$TMP/web.conf" # defaults, whatever /etc/wolfpack/web.conf says
-"$TC" exec n1 "$WEB" --config "$TMP/web.conf" --listen 198.51.100.11:8443 --web-root "$REPO/web" \
+"$TC" exec n1 "$WEB" --config "$TMP/web.conf" --listen 198.51.100.11:8443 --web-root "${WEB_ROOT:-$REPO/web}" \
     --state-dir "$TMP/webstate" >"$TMP/web.log" 2>&1 &
 WEB_PID=$!
 check "wolfpack-web answers on n1 (https://198.51.100.11:8443)" wait_until 30 \
