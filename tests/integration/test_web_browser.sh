@@ -25,55 +25,22 @@ REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 # shellcheck source=lib/checks.sh
 . "$REPO/tests/integration/lib/checks.sh"
 
-missing=""
-for p in /usr/bin/chromium /usr/bin/chromedriver; do
-    [ -x "$p" ] || missing="$missing $p"
-done
-/usr/bin/python3 -c 'import selenium' 2>/dev/null || missing="$missing python3-selenium"
+# shellcheck source=lib/webui.sh
+. "$REPO/tests/integration/lib/webui.sh"
+
+missing=$(webui_browser_missing)
 if [ -n "$missing" ]; then
-    echo "test_web_browser: SKIPPED: not installed:$missing (tools/install-deps --test installs them)"
+    echo "test_web_browser: SKIPPED: not installed:$missing (tools/install-deps installs them)"
     exit 0
 fi
 
 cluster_test webui
-WEB=${WOLFPACK_WEB:-$REPO/${BUILD:-build}/wolfpack-web}
 SVC="/bin/sleep 6$$"
-WEB_PID=""
 
 test_cleanup() {
-    local ns=${WPTC_PREFIX}client p
-    [ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null
-    # the driver, chromedriver and Chromium: every process in the client's
-    # network namespace is this test's (the namespace is the test's own)
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    local p
+    webui_stop
     for p in $(pgrep -f -x "$SVC"); do kill -9 "$p" 2>/dev/null; done
-}
-
-# The test users in n1's own /etc (bind mounts in n1's mount namespace only;
-# the host's /etc is never touched): passwd, group, shadow, pam.d.
-node_users() {
-    local e=$TMP/etc hash
-    mkdir -p "$e" && cp -a /etc/pam.d "$e/pam.d" || return 1
-    cp /etc/passwd /etc/group /etc/shadow "$e/" || return 1
-    printf 'auth required pam_unix.so\naccount required pam_unix.so\n' >"$e/pam.d/wolfpack-web"
-    hash=$(openssl passwd -6 "admin-pw-$$") || return 1
-    echo "wpadmin:x:61001:61001::/nonexistent:/usr/sbin/nologin" >>"$e/passwd"
-    echo "wpreader:x:61002:61002::/nonexistent:/usr/sbin/nologin" >>"$e/passwd"
-    echo "wpadmin:$hash:20000:0:99999:7:::" >>"$e/shadow"
-    hash=$(openssl passwd -6 "read-pw-$$") || return 1
-    echo "wpreader:$hash:20000:0:99999:7:::" >>"$e/shadow"
-    {
-        echo "wpadmin:x:61001:"
-        echo "wpreader:x:61002:"
-        grep -q '^wolfpack:' /etc/group || echo "wolfpack:x:61010:wpadmin"
-        grep -q '^wolfpack-read:' /etc/group || echo "wolfpack-read:x:61011:wpreader"
-    } >>"$e/group"
-    sed -i -e '/^wolfpack:/{/wpadmin/!s/$/,wpadmin/;s/:,/:/}' \
-        -e '/^wolfpack-read:/{/wpreader/!s/$/,wpreader/;s/:,/:/}' "$e/group"
-    local f
-    for f in passwd group shadow pam.d; do
-        "$TC" exec n1 mount --bind "$e/$f" "/etc/$f" || return 1
-    done
 }
 
 "$TC" up 3 --no-dns >"$TMP/up" 2>&1 || {
@@ -83,7 +50,7 @@ node_users() {
 }
 check "n1 is ready (quorate, synced)" wait_until 60 bash -c \
     "'$TC' exec n1 '$WOLFPACK' --json status | jq -e '.ready == true'"
-check_shown "test users wpadmin (admin group), wpreader (read group) in n1 only" node_users
+check_shown "test users wpadmin (admin group), wpreader (read group) in n1 only" webui_users n1
 check "... not on the host" bash -c "! grep -q '^wpadmin:' /etc/passwd"
 
 check "create group web (prefers n2)" wp n1 group create web --policy preferred_owners=n2,n3
@@ -95,21 +62,14 @@ check "group online web" wp n1 group online web
 check "web Online on n2" wait_until 60 bash -c \
     "'$TC' exec n1 '$WOLFPACK' --json status | jq -e '.groups[] | select(.name==\"web\") | .state==\"Online\" and .owner==\"n2\"'"
 
-mkdir -p "$TMP/webstate" "$TMP/home"
-: >"$TMP/web.conf" # defaults, whatever /etc/wolfpack/web.conf says
-"$TC" exec n1 "$WEB" --config "$TMP/web.conf" --listen 198.51.100.11:8443 --web-root "${WEB_ROOT:-$REPO/web}" \
-    --state-dir "$TMP/webstate" >"$TMP/web.log" 2>&1 &
-WEB_PID=$!
-check "wolfpack-web answers on n1 (https://198.51.100.11:8443)" wait_until 30 \
-    "$TC" exec client curl -skf -o /dev/null https://198.51.100.11:8443/
+check "wolfpack-web answers on n1 (https://198.51.100.11:8443)" webui_start n1 198.51.100.11
 
 SHOTS=${WEB_SHOTS:-$TMP/shots}
 mkdir -p "$SHOTS"
-ip netns exec "${WPTC_PREFIX}client" env HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home" \
-    XDG_CACHE_HOME="$TMP/home" /usr/bin/python3 "$REPO/tests/integration/web_browser.py" test \
-    --url https://198.51.100.11:8443 --admin "wpadmin:admin-pw-$$" --reader "wpreader:read-pw-$$" \
-    --group web --web-node n1 --tc "$TC" --tmp "$TMP" --shots "$SHOTS" >"$TMP/browser" 2>&1
-grep -E '^(ok|FAIL) ' -A3 "$TMP/browser" | grep -v '^--$' | while IFS= read -r l; do echo "  $l"; done
+webui_driver test --url https://198.51.100.11:8443 --group web --web-node n1 --tc "$TC" \
+    --admin "$WEBUI_ADMIN:$WEBUI_ADMIN_PW" --reader "$WEBUI_READER:$WEBUI_READER_PW" \
+    --tmp "$TMP" --shots "$SHOTS" >"$TMP/browser" 2>&1
+grep -v '^web_browser: ' "$TMP/browser" | sed 's/^/  /'
 n_ok=$(grep -c '^ok ' "$TMP/browser")
 n_fail=$(grep -c '^FAIL ' "$TMP/browser")
 if grep -q '^web_browser: ' "$TMP/browser" && [ "$n_fail" -eq 0 ] && [ "$n_ok" -ge 18 ]; then

@@ -176,7 +176,9 @@ def run_test(a, c):
         c.check('... the history names the move by %s' % admin_user,
                 'group.move' in hist and admin_user in hist, 'history: %r' % hist[:400])
         if a.shots:
+            driver.set_window_size(1400, 1500)
             driver.save_screenshot(os.path.join(a.shots, 'web-group.png'))
+            driver.set_window_size(1400, 1000)
         driver.get(a.url + '/#/')
         wait_for(driver, 20, lambda d: d.find_elements(By.CSS_SELECTOR, group_row(a.group)))
         driver.execute_script('window.__wpTestMarker = arguments[0];', marker)
