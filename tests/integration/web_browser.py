@@ -226,11 +226,12 @@ def run_bench(a, c):
         wait_for(driver, 120, lambda d: d.find_elements(By.CSS_SELECTOR, group_row(a.group)))
         out['groups'] = len(driver.find_elements(By.CSS_SELECTOR, 'tr[data-group]'))
         out['first_render_ms'] = driver.execute_script('return window.wpConsole.stats.firstRenderMs')
-        driver.get(a.url + '/#/')  # a fresh load: the first full render again
+        driver.refresh()  # a fresh load: the first full render again
         wait_for(driver, 60, lambda d: d.execute_script('return window.wpConsole && window.wpConsole.stats.renders > 0'))
         out['first_render_ms_reload'] = driver.execute_script('return window.wpConsole.stats.firstRenderMs')
         out['load_to_render_ms'] = driver.execute_script(
-            'return window.wpConsole.stats.lastRenderAt')  # ms since navigation start
+            'return window.wpConsole.stats.firstRenderAt')  # ms since navigation start
+        wait_for(driver, 60, lambda d: d.find_elements(By.CSS_SELECTOR, group_row(a.group)))
         nodes = [e.get_attribute('data-node') for e in driver.find_elements(By.CSS_SELECTOR, 'tr[data-node]')]
         moves = []
         for i in range(a.rounds):
@@ -238,8 +239,10 @@ def run_bench(a, c):
             to = survivor_of(nodes, owner, a.web_node)[0]
             watch_owner(driver, a.group)
             t0 = time.time()
-            subprocess.run([a.tc, 'exec', a.web_node, a.wolfpack, 'group', 'move', a.group, '--to', to],
-                           capture_output=True, check=True)
+            mv = subprocess.run([a.tc, 'exec', a.web_node, a.wolfpack, 'group', 'move', a.group, '--to', to],
+                                capture_output=True, text=True)
+            if mv.returncode != 0:
+                raise RuntimeError('wolfpack group move %s --to %s: %s' % (a.group, to, (mv.stdout + mv.stderr).strip()))
             got = wait_for(driver, 60, lambda d: d.execute_script('return window.__wpSeen'))
             if got:
                 moves.append({'event_to_dom_ms': got['dom'] - got['event'] if got['event'] else None,
@@ -268,7 +271,7 @@ const obs = new MutationObserver(() => {
   if (target.textContent === before || window.__wpSeen) return;
   const now = performance.now();
   window.__wpSeen = {dom: now, domEpoch: performance.timeOrigin + now,
-                     event: ui.stats.lastEventAt, render: ui.stats.lastRenderMs};
+                     event: ui.stats.renderedEventAt, render: ui.stats.lastRenderMs};
   obs.disconnect();
 });
 obs.observe(target, {childList: true, characterData: true, subtree: true});

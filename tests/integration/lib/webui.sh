@@ -63,11 +63,13 @@ webui_start() {
     wait_until 30 "$TC" exec client curl -skf -o /dev/null "https://$addr:8443/"
 }
 
-# webui_driver ARGS...: web_browser.py in the client's network namespace,
-# with a HOME of its own in TMP (Chromium writes there).
+# webui_driver ARGS...: web_browser.py in the client's network namespace
+# (nsenter --net only: `ip netns exec` would make a mount namespace of its
+# own, from which the driver's `testcluster exec NODE` cannot enter a
+# node's), with a HOME of its own in TMP (Chromium writes there).
 webui_driver() {
     mkdir -p "$TMP/home"
-    ip netns exec "${WPTC_PREFIX}client" env HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home" \
+    nsenter --net="/run/netns/${WPTC_PREFIX}client" -- env HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home" \
         XDG_CACHE_HOME="$TMP/home" /usr/bin/python3 "$REPO/tests/integration/web_browser.py" "$@"
 }
 
