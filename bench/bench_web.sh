@@ -103,6 +103,7 @@ echo "$line" | jq -r --argjson n "$NGROUPS" '
     "  navigation start -> drawn:     \(.load_to_render_ms | ms)",
     "  move, event -> owner shown:    median \([.moves[].event_to_dom_ms] | med | ms), max \([.moves[].event_to_dom_ms] | max | ms)  (goal < 200 ms; \(.moves | length) moves)",
     "  move, re-render of the page:   median \([.moves[].render_ms] | med | ms)",
+    "  move, status fetch (API):      median \([.moves[].fetch_ms] | med | ms)",
     "  move, CLI return -> shown:     median \([.moves[].cli_to_dom_ms] | med | ms)  (includes stopping and starting the services)",
     "  kill, event -> node shown Down: \(.kill.event_to_dom_ms | ms)  (goal < 200 ms)"'
 grep -E '^FAIL' "$TMP/bench" >&2

@@ -717,8 +717,13 @@
         ui.nodeKey = ui.nodeNames.join(',');
     }
 
+    /* The status and, unless it carries them (`wolfpack status --json` does,
+     * the daemon's status op does not), the resources: both asked at once. */
     async function loadStatus(ui) {
+        const t0 = performance.now();
+        const asked = ui.statusHasResources ? null : api(ui, 'POST', '/api/op', { op: 'resource.list', args: {} });
         const reply = await api(ui, 'GET', '/api/status');
+        const res = asked ? await asked : null;
         if (reply.status === 401) return sessionEnded(ui);
         if (!reply.ok || !reply.body) {
             ui.dom.connBanner.hidden = false;
@@ -726,11 +731,12 @@
             return false;
         }
         const st = reply.body;
-        if (!Array.isArray(st.resources)) { /* the daemon's status op alone has none */
-            const r = await api(ui, 'POST', '/api/op', { op: 'resource.list', args: {} });
-            const list = r.ok ? opResult(r) : null;
+        ui.statusHasResources = Array.isArray(st.resources);
+        if (!ui.statusHasResources) {
+            const list = res && res.ok ? opResult(res) : null;
             st.resources = Array.isArray(list) ? list : [];
         }
+        ui.stats.lastFetchMs = performance.now() - t0;
         ui.status = st;
         indexStatus(ui);
         const route = currentRoute();
@@ -929,8 +935,8 @@
             },
             user: null, role: null, csrf: null, status: null, history: null, apps: null,
             byGroup: new Map(), owned: new Map(), nodeNames: [], nodeKey: '',
-            ov: null, gp: null, events: null, refreshTimer: null, reconnectTimer: null, inFlight: false, again: false, pendingEventAt: null,
-            stats: { renders: 0, firstRenderMs: null, firstRenderAt: null, renderedEventAt: null, lastRenderMs: null, lastRenderAt: null, events: 0, lastEventAt: null, lastEvent: null, lastVersion: null },
+            ov: null, gp: null, events: null, refreshTimer: null, reconnectTimer: null, inFlight: false, again: false, pendingEventAt: null, statusHasResources: false,
+            stats: { renders: 0, firstRenderMs: null, firstRenderAt: null, renderedEventAt: null, lastFetchMs: null, lastRenderMs: null, lastRenderAt: null, events: 0, lastEventAt: null, lastEvent: null, lastVersion: null },
         };
         ui.dom.views = { login: $('view-login'), overview: ui.dom.overview, group: ui.dom.group, apps: ui.dom.apps };
         ui.dom.loginForm.addEventListener('submit', (ev) => submitLogin(ui, ev));

@@ -246,7 +246,7 @@ def run_bench(a, c):
             got = wait_for(driver, 60, lambda d: d.execute_script('return window.__wpSeen'))
             if got:
                 moves.append({'event_to_dom_ms': got['dom'] - got['event'] if got['event'] else None,
-                              'render_ms': got['render'], 'cli_to_dom_ms': got['domEpoch'] - t0 * 1000})
+                              'render_ms': got['render'], 'fetch_ms': got['fetch'], 'cli_to_dom_ms': got['domEpoch'] - t0 * 1000})
             wait_for(driver, 60, lambda d: cell(d, group_row(a.group) + ' td.state') == 'Online')
         out['moves'] = moves
         out['update_render_ms'] = driver.execute_script('return window.wpConsole.stats.lastRenderMs')
@@ -271,7 +271,8 @@ const obs = new MutationObserver(() => {
   if (target.textContent === before || window.__wpSeen) return;
   const now = performance.now();
   window.__wpSeen = {dom: now, domEpoch: performance.timeOrigin + now,
-                     event: ui.stats.renderedEventAt, render: ui.stats.lastRenderMs};
+                     event: ui.stats.renderedEventAt, render: ui.stats.lastRenderMs,
+                     fetch: ui.stats.lastFetchMs};
   obs.disconnect();
 });
 obs.observe(target, {childList: true, characterData: true, subtree: true});
