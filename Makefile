@@ -109,6 +109,12 @@ $(WEB): $(call obj,$(WEB_SRCS)) $(LIB)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcmocka
 
+# test_web tests src/web's parts: its objects but its main
+$(BUILD)/tests/unit/test_web.o: ALL_CFLAGS += $(WEB_CFLAGS)
+$(BUILD)/tests/unit/test_web: $(BUILD)/tests/unit/test_web.o \
+                              $(filter-out $(BUILD)/src/web/main.o,$(call obj,$(WEB_SRCS))) $(LIB)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(WEB_LIBS) -lcmocka
+
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 

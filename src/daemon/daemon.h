@@ -275,6 +275,9 @@ void wp_ipc_request_done(wp_daemon *d, wp_conn *c);
  * Returns true when the reply was queued now, false when it will come
  * later (a command in flight). */
 bool wp_handle_request(wp_daemon *d, wp_conn *c, wp_request *req, wp_role role);
+/* A copy of a client's command with "by" (who, where, when: the change
+ * history) and without "as" (caller owns; NULL when out of memory). */
+json_t *wp_handlers_authored(wp_daemon *d, const wp_conn *c, const json_t *cmd);
 /* An error reply carrying the database version. */
 json_t *wp_reply_error(wp_daemon *d, const wp_err *err);
 /* Submit the solo cluster.create at start when the cluster has no name. */

@@ -590,8 +590,8 @@ bool wp_fencer_request(wp_daemon *d, wp_conn *c, const wp_request *req)
     fence_done_fn done = on_fence_done;
     if (strcmp(req->op, "fence.create") == 0) {
         plan = create_plan(req, &err);
-        if (rc)
-            rc->cmd = json_deep_copy(req->json);
+        if (rc) /* with its author for the history, as every change */
+            rc->cmd = wp_handlers_authored(d, c, req->json);
         done = on_metadata_done;
     } else if (strcmp(req->op, "fence.test") == 0) {
         plan = test_plan(d, name, &err);

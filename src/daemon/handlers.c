@@ -277,7 +277,7 @@ static bool submit_for(wp_daemon *d, uint64_t conn_id, const json_t *cmd, wp_err
  * credentials, or the user a trusted peer acts for: "alice (web)",
  * access.c), on which node, when (audit: src/db/audit.c).  "as" itself
  * is not replicated. */
-static json_t *with_author(wp_daemon *d, const wp_conn *c, const json_t *cmd)
+json_t *wp_handlers_authored(wp_daemon *d, const wp_conn *c, const json_t *cmd)
 {
     uid_t uid = wp_ipc_conn_uid(c);
     const char *as = wp_json_str(cmd, "as");
@@ -325,7 +325,7 @@ static json_t *whoami_reply(wp_daemon *d, const wp_conn *c, const wp_request *re
 static bool submit_change(wp_daemon *d, wp_conn *c, const wp_request *req)
 {
     wp_err err = {0};
-    json_t *cmd = with_author(d, c, req->json);
+    json_t *cmd = wp_handlers_authored(d, c, req->json);
     bool sent = submit_for(d, wp_ipc_conn_id(c), cmd ? cmd : req->json, &err);
     json_decref(cmd);
     if (sent)

@@ -13,6 +13,8 @@
  *          daemon must buffer whole; replies grow with the cluster (status
  *          at thousands of groups is several MiB).
  * Request: {"op": OP, "args": {...}}            ("args" may be omitted)
+ *          + "as": USER from a trusted peer (the web console acting for a
+ *          user; wolfpackd decides USER's role: src/daemon/access.c)
  * Reply:   {"ok": true,  "result": ANY, "version": N}
  *          {"ok": false, "error": {"code": NAME, "what": S, "why": S,
  *                                  "todo": S}}
@@ -20,7 +22,8 @@
  * OPs that only read (served from the local database):
  *   status, cluster.show, node.list, node.show {name}, group.list,
  *   group.show {name}, resource.list {group?}, resource.show {name},
- *   watch (the connection then receives one event frame per applied change)
+ *   watch (the connection then receives one event frame per applied change),
+ *   whoami (the user and role the request is made for)
  * OPs that change (become commands, see src/db/db.h for their args):
  *   cluster.create, node.add, node.remove, group.create, group.delete,
  *   group.set, resource.create, resource.delete, resource.set,

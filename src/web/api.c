@@ -3,7 +3,7 @@
  * session, status, op, history.  Every call to wolfpackd goes through
  * call.c for the logged-in user, so the daemon's own rules and messages
  * apply; this file checks the login, the CSRF token (http.c) and the
- * shape of the request bodies.
+ * shape of the request bodies (JSON, declared as such: 415 otherwise).
  *
  * Login: the rate limiter first (429 + Retry-After), then PAM (401), then
  * wolfpackd's `whoami` for the user, which gives the role or refuses a
@@ -12,15 +12,35 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "web.h"
 
-/* The body as a JSON object (400 sent when it is not: *sent). */
+/* Does the request say its body is JSON?  (An HTML form of another site
+ * cannot say so without the browser asking this server first, so this
+ * also keeps such forms from logging a browser in: docs/WEB.md.) */
+static bool says_json(wp_web_req *r)
+{
+    const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    size_t n = strlen("application/json");
+    return type && strncasecmp(type, "application/json", n) == 0 &&
+           (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
+
+/* The body as a JSON object (415 or 400 sent when it is not: *sent). */
 static json_t *body_object(wp_web_req *r, enum MHD_Result *sent)
 {
     json_error_t jerr;
     wp_err err = {0};
+
+    if (!says_json(r)) {
+        wp_errf(&err, WP_E_INVALID, "the request body is not declared as JSON");
+        wp_err_why(&err, "%s bodies are JSON and must say so", r->url);
+        wp_err_todo(&err, "send the header Content-Type: application/json");
+        *sent = wp_web_send_json(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, wp_web_error_json(&err));
+        return NULL;
+    }
     json_t *v = r->body ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
 
     if (json_is_object(v))

@@ -196,10 +196,15 @@ char *wp_web_metrics_text(const json_t *st)
               (double)json_integer_value(json_object_get(st, "version")));
         gauge(f, "wolfpack_maintenance", "Whether the cluster is in maintenance mode.",
               json_is_true(json_object_get(st, "maintenance")));
-        json_t *votes = json_object_get(json_object_get(st, "replication"), "votes");
+        const json_t *repl = json_object_get(st, "replication");
+        json_t *votes = json_object_get(repl, "votes");
+        json_t *expected = json_object_get(repl, "expected_votes");
         if (json_is_integer(votes))
             gauge(f, "wolfpack_votes", "Quorum votes this partition holds.",
                   (double)json_integer_value(votes));
+        if (json_is_integer(expected))
+            gauge(f, "wolfpack_expected_votes", "Quorum votes the cluster expects.",
+                  (double)json_integer_value(expected));
         nodes(f, st);
         groups(f, st);
         resources(f, st);

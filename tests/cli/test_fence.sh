@@ -95,6 +95,10 @@ expect_ok "fence show --json" wp --json fence show pdu
 check "show --json: hidden" bash -c "jq -e '.props.password == \"(hidden)\"' '$OUT'"
 expect_ok "fence list --json" wp --json fence list
 check "list --json: hidden" bash -c "! grep -q hunter2 '$OUT'"
+expect_ok "history --json" wp --json history
+check "history: fence create recorded with its author, without the password" bash -c \
+    "jq -e '[.[] | select(.op == \"fence.create\")] | last | .user == \"root\" and .args.name == \"pdu\"' '$OUT' &&
+     ! grep -q hunter2 '$OUT'"
 
 : >"$AGENTS/stdin.log"
 expect_ok "fence test" wp fence test pdu

@@ -167,7 +167,7 @@ check "... key and certificate are 0600, nobody's" bash -c \
     "[ \"\$(stat -c '%a %U' '$TMP/state/key.pem' '$TMP/state/cert.pem' | sort -u)\" = '600 nobody' ]"
 CERT=$TMP/state/cert.pem
 # curl from the client namespace, verifying the generated certificate
-cu() { timeout -k 5 30 "$TC" exec client curl -sS --cacert "$CERT" "$@"; }
+cu() { timeout -k 5 30 "$TC" exec client curl -sS --cacert "$CERT" -H 'Content-Type: application/json' "$@"; }
 page_ok() { cu "$URL/" | grep -q 'test page'; }
 check "the page, over TLS verified with the generated certificate" wait_until 20 page_ok
 
@@ -195,6 +195,9 @@ check "bob logs in: 200, role read" bash -c "[ $c = 200 ] && jq -e '.role == \"r
 BCSRF=$(jq -r .csrf "$TMP/body")
 c=$(code -d '{"user":"alice",' "$URL/api/login")
 check "bad JSON: 400" test "$c" = 400
+c=$(timeout -k 5 30 "$TC" exec client curl -sS --cacert "$CERT" -o "$TMP/body" -w '%{http_code}' \
+    -d "$(login_json alice "$PASSWORD")" "$URL/api/login")
+check "a login not declared as JSON (what an HTML form sends): 415" test "$c" = 415
 c=$(code "$URL/api/status")
 check "/api/status without a session: 401" test "$c" = 401
 
@@ -292,6 +295,8 @@ want("nodes", one("wolfpack_nodes"), len(st["nodes"]))
 want("quorate", one("wolfpack_quorate"), 1 if st["quorate"] else 0)
 want("groups online", one("wolfpack_groups_online"), online)
 want("database version", one("wolfpack_database_version"), st["version"])
+want("votes", one("wolfpack_votes"), st["replication"]["votes"])
+want("expected votes", one("wolfpack_expected_votes"), st["replication"]["expected_votes"])
 owners = {s.labels["group"]: s.labels["node"] for s in samples.get("wolfpack_group_owner", [])}
 want("owners", owners, {g["name"]: g["owner"] for g in st["groups"] if g["owner"]})
 states = {s.labels["group"]: s.labels["state"] for s in samples["wolfpack_group_state"] if s.value == 1}
@@ -303,9 +308,9 @@ sys.exit(1 if errors or up != 3 or online < 1 else 0)
 EOF
 
 # ---- refusals of bad requests
-c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/../../etc/passwd")
-check "path traversal /../../etc/passwd: 404, no file" bash -c "[ $c = 404 ] && ! grep -q 'root:' '$TMP/body'"
-c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/%2e%2e/%2e%2e/etc/passwd")
+c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/../../../../../../../../etc/passwd")
+check "path traversal /../../(...)/etc/passwd: 404, no file" bash -c "[ $c = 404 ] && ! grep -q 'root:' '$TMP/body'"
+c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd")
 check "... %2e%2e too" bash -c "[ $c = 404 ] && ! grep -q 'root:' '$TMP/body'"
 head -c 70000 /dev/zero | tr '\0' 'a' >"$TMP/big"
 c=$(code -b "$TMP/alice.jar" -H "X-CSRF-Token: $ACSRF" --data-binary "@$TMP/big" "$URL/api/op")
@@ -332,12 +337,13 @@ check "... his session is gone: 401" test "$c" = 401
 codes=""
 for _ in 1 2 3 4 5 6; do
     codes="$codes $(timeout -k 5 30 "$TC" exec n2 curl -sS --cacert "$CERT" -o "$TMP/body" \
-        -D "$TMP/hdr" -w '%{http_code}' -d "$(login_json mallory "guess-$$")" "$URL/api/login")"
+        -H 'Content-Type: application/json' -D "$TMP/hdr" -w '%{http_code}' \
+        -d "$(login_json mallory "guess-$$")" "$URL/api/login")"
 done
 check "from n2: 5 wrong logins 401, the 6th 429" test "$codes" = " 401 401 401 401 401 429"
 check "... with Retry-After" grep -Eiq '^retry-after: [0-9]+' "$TMP/hdr"
 c=$(timeout -k 5 30 "$TC" exec n2 curl -sS --cacert "$CERT" -o "$TMP/body" -w '%{http_code}' \
-    -d "$(login_json alice "$PASSWORD")" "$URL/api/login")
+    -H 'Content-Type: application/json' -d "$(login_json alice "$PASSWORD")" "$URL/api/login")
 check "... then even alice's right password from n2: 429" test "$c" = 429
 c=$(code -d "$(login_json alice "$PASSWORD")" "$URL/api/login")
 check "... while alice from the client logs in: 200" test "$c" = 200
@@ -346,4 +352,11 @@ check "failed logins are logged with user and address" grep -q \
 check "... passwords never" bash -c "! grep -q -e 'guess-$$' -e '$PASSWORD' '$TMP/web.log'"
 
 check "wolfpack-web still runs" kill -0 "$WEBPID"
+kill -TERM "$WEBPID"
+rc=0
+wait "$WEBPID" || rc=$?
+WEBPID=
+check "... and exits 0 on SIGTERM" test "$rc" = 0
+check "... with no sanitizer report in its log" bash -c \
+    "! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' '$TMP/web.log'"
 finish
