@@ -194,6 +194,15 @@ def run_test(a, c):
                 'row: %s' % cell(driver, group_row(a.group)))
         c.check('... still without a reload',
                 driver.execute_script('return window.__wpTestMarker;') == marker)
+        fenced = wait_for(driver, 30, lambda d: cell(d, '#fencing li[data-node="%s"]' % target))
+        c.check('the Fencing section says how %s is known to be down' % target,
+                bool(fenced) and 'down' in fenced, 'fencing: %r' % cell(driver, '#fencing'))
+
+        driver.get(a.url + '/#/apps')
+        apps = wait_for(driver, 20, lambda d: d.find_elements(By.CSS_SELECTOR, '#apps')
+                        or 'No cluster application' in (cell(d, '#view-apps') or ''))
+        c.check('the Applications view answers (no application installed here)', bool(apps),
+                'view: %r' % (cell(driver, '#view-apps') or '')[:300])
 
         logout(driver)
         login(driver, a.url, read_user, read_pw)
