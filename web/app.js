@@ -737,6 +737,7 @@
             st.resources = Array.isArray(list) ? list : [];
         }
         ui.stats.lastFetchMs = performance.now() - t0;
+        if (ui.events && ui.events.readyState === EventSource.OPEN) ui.dom.connBanner.hidden = true;
         ui.status = st;
         indexStatus(ui);
         const route = currentRoute();

@@ -14,7 +14,8 @@ groups; moving a group by clicking (choose a node, click Move) changes its
 owner on the page without a reload (a marker set in the page survives);
 moving it to its own owner shows the daemon's refusal (what/why/to do);
 powering the new owner off with testcluster shows the node Down and the
-group Online on a survivor; the read-only user sees no action button.
+group Online on a survivor; the read-only user sees no action button;
+with --web-pid, stopping wolfpack-web shows the "connection lost" banner.
 Screenshots of the overview and of the group page go to --shots.
 
 It runs where the node's address is reachable (the test starts it inside
@@ -25,6 +26,7 @@ the exit status is the number of failures (capped at 100).
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -220,6 +222,13 @@ def run_test(a, c):
         logs = [e for e in driver.get_log('browser') if e.get('level') == 'SEVERE'
                 and '/api/' not in e.get('message', '')]
         c.check('no script error or CSP violation in the console', not logs, json.dumps(logs)[:600])
+        if a.web_pid:
+            banner = driver.find_element(By.ID, 'banner-conn')
+            c.check('no "connection lost" banner while connected', not banner.is_displayed())
+            os.kill(a.web_pid, signal.SIGTERM)
+            lost = wait_for(driver, 30, lambda d: d.find_element(By.ID, 'banner-conn').is_displayed())
+            c.check('wolfpack-web stopped: the page says the connection is lost, retrying',
+                    bool(lost) and 'retrying' in banner.text, 'banner: %r' % banner.text)
     finally:
         driver.quit()
 
@@ -310,6 +319,7 @@ def main():
     p.add_argument('--wolfpack', default='wolfpack')
     p.add_argument('--rounds', type=int, default=5)
     p.add_argument('--kill', action='store_true')
+    p.add_argument('--web-pid', type=int, default=0, help='wolfpack-web, stopped at the end (test)')
     a = p.parse_args()
     c = Checks()
     try:
