@@ -726,8 +726,8 @@
         const res = asked ? await asked : null;
         if (reply.status === 401) return sessionEnded(ui);
         if (!reply.ok || !reply.body) {
-            ui.dom.connBanner.hidden = false;
-            if (reply.status) showMessage(ui, errorOf(reply), true);
+            if (reply.status === 0) ui.dom.connBanner.hidden = false; /* unreachable */
+            else showMessage(ui, errorOf(reply), true); /* it answered: say what it said */
             return false;
         }
         const st = reply.body;
