@@ -14,8 +14,10 @@
  * connect.  Anyone else is refused at connect time (ipc.c).
  *
  * Acting for another user (the web console, docs/WEB.md): a request may
- * carry "as": NAME.  Only a trusted peer may send it -- root, wolfpackd's
- * own user, or the --web-user (default "wolfpack") -- and then the request
+ * carry "as": NAME.  Only a trusted peer may send it -- root or the
+ * --web-user (default "wolfpack", the package's dedicated user; not
+ * wolfpackd's own user as such: that may be a shared one such as nobody,
+ * and every process of it would then act as anybody) -- and then the request
  * gets NAME's role, computed here from NAME's groups exactly as for a
  * peer; the web server's word on the role is never taken.  From anyone
  * else "as" is refused.  A trusted peer that is in neither group may
@@ -84,7 +86,7 @@ bool wp_access_trusted(const wp_daemon_opts *o, uid_t uid)
     struct passwd pw, *found = NULL;
     char buf[16384];
 
-    if (uid == 0 || uid == geteuid())
+    if (uid == 0)
         return true;
     if (!o->web_user || !o->web_user[0])
         return false;
@@ -113,7 +115,7 @@ bool wp_access_as(const wp_daemon_opts *o, uid_t peer, const char *user, wp_role
         wp_errf(err, WP_E_PERM, "permission denied: uid %u may not act for user \"%.64s\"",
                 (unsigned)peer, user);
         wp_err_why(err,
-                   "only root, wolfpackd's own user and its web user \"%s\" (--web-user) may "
+                   "only root and wolfpackd's web user \"%s\" (--web-user) may "
                    "send a request with \"as\"",
                    o->web_user ? o->web_user : "");
         wp_err_todo(err, "leave \"as\" out: your request then runs as yourself");

@@ -248,8 +248,7 @@ void wp_log_err(int prio, const char *context, const wp_err *err);
 typedef enum wp_role { WP_ROLE_NONE, WP_ROLE_READ, WP_ROLE_ADMIN } wp_role;
 /* The peer's role; false (role NONE): it may not connect, err says why. */
 bool wp_access_role(const wp_daemon_opts *o, uid_t uid, gid_t gid, wp_role *role, wp_err *err);
-/* Is uid trusted to act for other users ("as": root, wolfpackd's own user,
- * --web-user)? */
+/* Is uid trusted to act for other users ("as": root, the --web-user)? */
 bool wp_access_trusted(const wp_daemon_opts *o, uid_t uid);
 /* The role of user for a request with "as" from peer: false (role NONE)
  * when peer is not trusted, the user unknown or in neither group.  *uid

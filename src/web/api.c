@@ -45,9 +45,14 @@ static json_t *body_object(wp_web_req *r, enum MHD_Result *sent)
 
     if (json_is_object(v))
         return v;
-    json_decref(v);
     wp_errf(&err, WP_E_INVALID, "the request body is not a JSON object");
-    wp_err_why(&err, "%s", r->body ? jerr.text : "the body is empty");
+    if (v)
+        wp_err_why(&err, "it is valid JSON, but not an object {...}");
+    else if (r->body)
+        wp_err_why(&err, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+    else
+        wp_err_why(&err, "the body is empty");
+    json_decref(v);
     wp_err_todo(&err, "send a JSON object (Content-Type: application/json), see docs/API.md");
     *sent = wp_web_send_error(r, &err);
     return NULL;

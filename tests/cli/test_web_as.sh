@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/cli/test_web_as.sh -- acting for a web user (docs/DAEMON.md,
 # "Acting for a web user"): a request's "as": USER is honoured only from
-# root, wolfpackd's own user or its --web-user, and USER's role is computed
+# root or wolfpackd's --web-user, and USER's role is computed
 # by wolfpackd from USER's groups.  A solo daemon with --admin-group adm
 # --read-group daemon --web-user nobody; raw requests (wpcall) as other
 # users with setpriv:

@@ -6,8 +6,8 @@
 # /etc) gets private copies of /etc/passwd, /etc/shadow, /etc/group and
 # /etc/pam.d with the users alice (admin group "wolfpack"), bob (read-only
 # group "wolfpack-read") and carol (neither), and a wolfpack-web PAM service
-# (pam_unix).  wolfpack-web runs there as nobody (wolfpackd's own user in
-# the test cluster, so wolfpackd trusts it to act for users) with the group
+# (pam_unix).  wolfpack-web runs there as nobody (every wolfpackd is told
+# --web-user nobody, so it trusts that user to act for users) with the group
 # shadow, on n1's address, with the certificate it generates.  From the
 # client namespace, curl with that certificate checks: logins (admin 200,
 # wrong password 401, carol 403, read-only bob 200), the cookie's flags and
@@ -31,6 +31,8 @@ REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 # shellcheck source=lib/checks.sh
 . "$REPO/tests/integration/lib/checks.sh"
 cluster_test web
+# the test's wolfpack-web runs as nobody: the daemons trust that user
+export WOLFPACKD_ARGS="${WOLFPACKD_ARGS:+$WOLFPACKD_ARGS }--web-user nobody"
 WEB=${WOLFPACK_WEB:-$(dirname "$WOLFPACK")/wolfpack-web}
 WEBPID=
 STREAMPID=
