@@ -14,7 +14,7 @@
 # button; wolfpack-web stopped: the "connection lost" banner.
 # Screenshots of the overview and the group page go to $WEB_SHOTS (default
 # the test's temporary directory; `WEB_SHOTS=docs/img` refreshes the ones
-# docs/WEB.md shows).  ~60-90 s.
+# docs/WEB.md shows).  Under a minute.
 #
 # Skipped (exit 0, with the reason) only when chromium, chromedriver or
 # python3-selenium is missing.  Run as root.  Own WPTC_DIR and
