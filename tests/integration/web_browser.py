@@ -15,7 +15,8 @@ owner on the page without a reload (a marker set in the page survives);
 moving it to its own owner shows the daemon's refusal (what/why/to do);
 powering the new owner off with testcluster shows the node Down and the
 group Online on a survivor; the read-only user sees no action button;
-with --web-pid, stopping wolfpack-web shows the "connection lost" banner.
+a session ended behind the page's back sends it to the login form, saying
+so; with --web-pid, stopping wolfpack-web shows the "connection lost" banner.
 Screenshots of the overview and of the group page go to --shots.
 
 It runs where the node's address is reachable (the test starts it inside
@@ -222,7 +223,17 @@ def run_test(a, c):
         logs = [e for e in driver.get_log('browser') if e.get('level') == 'SEVERE'
                 and '/api/' not in e.get('message', '')]
         c.check('no script error or CSP violation in the console', not logs, json.dumps(logs)[:600])
+        driver.execute_script(
+            "const ui = window.wpConsole; fetch('/api/logout', {method: 'POST', body: '{}',"
+            " headers: {'Content-Type': 'application/json', 'X-CSRF-Token': ui.csrf}});")
+        ended = wait_for(driver, 30, lambda d: d.find_element(By.ID, 'login-error').is_displayed()
+                         and d.find_element(By.ID, 'login-error').text)
+        c.check('the session ended behind the page: it shows the login form and says why',
+                bool(ended) and 'session ended' in ended and not driver.find_elements(By.CSS_SELECTOR, 'tr[data-node]'),
+                'login error: %r' % ended)
         if a.web_pid:
+            login(driver, a.url, read_user, read_pw)
+            wait_for(driver, 30, lambda d: d.find_elements(By.CSS_SELECTOR, group_row(a.group)))
             banner = driver.find_element(By.ID, 'banner-conn')
             c.check('no "connection lost" banner while connected', not banner.is_displayed())
             os.kill(a.web_pid, signal.SIGTERM)
