@@ -315,7 +315,11 @@ check "path traversal /../../(...)/etc/passwd: 404, no file" bash -c "[ $c = 404
 c=$(cu -o "$TMP/body" -w '%{http_code}' --path-as-is "$URL/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd")
 check "... %2e%2e too" bash -c "[ $c = 404 ] && ! grep -q 'root:' '$TMP/body'"
 head -c 70000 /dev/zero | tr '\0' 'a' >"$TMP/big"
-c=$(code -b "$TMP/alice.jar" -H "X-CSRF-Token: $ACSRF" --data-binary "@$TMP/big" "$URL/api/op")
+# with Expect: 100-continue the server's 413 comes before the body is sent
+# (without it, the server's early answer and close race curl's sending: a
+# broken pipe on curl's side, as with any server that refuses early)
+c=$(code -b "$TMP/alice.jar" -H "X-CSRF-Token: $ACSRF" -H 'Expect: 100-continue' \
+    --data-binary "@$TMP/big" "$URL/api/op")
 check "a 70000-byte body: 413" test "$c" = 413
 c=$(code -X DELETE -b "$TMP/alice.jar" "$URL/api/status")
 check "a wrong method: 405" test "$c" = 405
