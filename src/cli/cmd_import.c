@@ -12,11 +12,14 @@
  * --apply sends them as one cluster.import command, which the database
  * applies in one transaction (src/db/apply.c): all or nothing.
  *
- * An import adds and changes; it never deletes: groups, resources and
- * dependencies' ends that are only in the cluster are listed as left
- * alone.  Nodes, fence devices and applications are not imported (their
- * differences are listed).  A resource whose group or type differs cannot
- * be changed in place: the import is refused.
+ * An import adds and changes; it deletes only with --prune: groups and
+ * resources that are only in the cluster are listed (left alone), and with
+ * --prune they are deleted too -- resources first, each after those that
+ * depend on it, then their groups -- but never a resource that is not
+ * Offline (the import is refused: take it offline first) nor Cluster
+ * Group.  Nodes, fence devices and applications are not imported nor
+ * pruned (their differences are listed).  A resource whose group or type
+ * differs cannot be changed in place: the import is refused.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,7 +31,7 @@
 #include "cli.h"
 #include "verify.h"
 
-static const char usage[] = "wolfpack cluster import FILE --dry-run | --apply [--json]";
+static const char usage[] = "wolfpack cluster import FILE --dry-run | --apply [--prune] [--json]";
 
 static const char *str(const json_t *obj, const char *key)
 {
@@ -50,6 +53,7 @@ typedef struct plan {
     json_t *lines;
     json_t *notes;
     bool refused;
+    bool prune; /* delete what is only in the cluster */
 } plan;
 
 static void add_cmd(plan *p, const char *op, json_t *args, const char *fmt, ...)
@@ -143,8 +147,10 @@ static void plan_groups(plan *p, const json_t *cur, const json_t *want)
             json_decref(d);
     }
     json_array_foreach(json_object_get(cur, "groups"), i,
-                       g) if (!by_name(json_object_get(want, "groups"), str(g, "name")))
-        note(p, false, "= group %s: only in the cluster, left alone", str(g, "name"));
+                       g) if (!p->prune &&
+                              !by_name(json_object_get(want, "groups"), str(g, "name")))
+        note(p, false, "= group %s: only in the cluster, left alone (--prune deletes it)",
+             str(g, "name"));
 }
 
 /* resource.set for what differs in props and policy. */
@@ -204,8 +210,10 @@ static void plan_resources(plan *p, const json_t *cur, const json_t *want)
         }
     }
     json_array_foreach(json_object_get(cur, "resources"), i,
-                       r) if (!by_name(json_object_get(want, "resources"), str(r, "name")))
-        note(p, false, "= resource %s: only in the cluster, left alone", str(r, "name"));
+                       r) if (!p->prune &&
+                              !by_name(json_object_get(want, "resources"), str(r, "name")))
+        note(p, false, "= resource %s: only in the cluster, left alone (--prune deletes it)",
+             str(r, "name"));
 }
 
 static bool has_dep(const json_t *r, const char *on)
@@ -236,6 +244,73 @@ static void plan_dependencies(plan *p, const json_t *cur, const json_t *want)
             add_cmd(p, "resource.undepend",
                     json_pack("{s:s, s:s}", "name", str(have, "name"), "on", json_string_value(d)),
                     "- dependency %s -> %s", str(have, "name"), json_string_value(d));
+    }
+}
+
+/* --prune: may the resource only in the cluster be deleted?  Only when it
+ * is Offline (an import never stops anything: a deleted running resource
+ * would keep running, unmonitored); else the import is refused. */
+static bool prunable(plan *p, const json_t *r, const json_t *states)
+{
+    const json_t *s = by_name(states, str(r, "name"));
+    const char *state = s ? str(s, "state") : "Offline";
+    if (strcmp(state, "Offline") == 0)
+        return true;
+    note(p, true,
+         "! resource %s: only in the cluster, but %s%s%s: a prune deletes only what is Offline "
+         "(take it offline first: wolfpack resource offline %s)",
+         str(r, "name"), state, *str(s, "node") ? " on " : "", str(s, "node"), str(r, "name"));
+    return false;
+}
+
+/* Does a resource of `list` that is not done yet depend on `name`? */
+static bool needed_by(const json_t *list, const bool *done, const char *name)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) if (!done[i] && has_dep(r, name)) return true;
+    return false;
+}
+
+/* --prune: resource.delete for the resources only in the cluster (each
+ * after what depends on it), then group.delete for the groups. */
+static void plan_prune(plan *p, const json_t *cur, const json_t *want, const json_t *states)
+{
+    json_t *gone = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(cur, "resources"), i, v)
+    {
+        if (!by_name(json_object_get(want, "resources"), str(v, "name")) && prunable(p, v, states))
+            json_array_append(gone, v);
+    }
+    size_t n = json_array_size(gone), left = n;
+    bool *done = calloc(n + 1, sizeof *done);
+    while (done && left > 0) {
+        size_t before = left;
+        json_array_foreach(gone, i, v)
+        {
+            if (done[i] || needed_by(gone, done, str(v, "name")))
+                continue;
+            add_cmd(p, "resource.delete", json_pack("{s:s}", "name", str(v, "name")),
+                    "- resource %s", str(v, "name"));
+            done[i] = true;
+            left--;
+        }
+        if (left == before)
+            break; /* a cycle cannot be stored; never loop */
+    }
+    free(done);
+    json_decref(gone);
+    json_array_foreach(json_object_get(cur, "groups"), i, v)
+    {
+        if (by_name(json_object_get(want, "groups"), str(v, "name")))
+            continue;
+        if (strcasecmp(str(v, "name"), "Cluster Group") == 0)
+            note(p, false, "= group Cluster Group: the cluster's own, never pruned");
+        else
+            add_cmd(p, "group.delete", json_pack("{s:s}", "name", str(v, "name")), "- group %s",
+                    str(v, "name"));
     }
 }
 
@@ -296,10 +371,10 @@ static bool file_valid(const json_t *want, const char *path)
 
 int wp_cli_cluster_import(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_opt opts[] = {{.name = "--dry-run"}, {.name = "--apply"}};
+    wp_cli_opt opts[] = {{.name = "--dry-run"}, {.name = "--apply"}, {.name = "--prune"}};
     wp_cli_args a;
     int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "FILE", 1, &a, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 3, usage, "FILE", 1, &a, &status))
         return status;
     bool apply = opts[1].count > 0;
     if (opts[0].count + opts[1].count != 1)
@@ -313,15 +388,22 @@ int wp_cli_cluster_import(wp_cli *cli, int argc, char **argv)
         return wp_code_exit_status(WP_E_INVALID);
     }
     json_t *cur = wp_cli_config_read(cli, &err);
-    if (!cur) {
+    bool prune = opts[2].count > 0;
+    /* the resources' states: a prune deletes only what is Offline */
+    json_t *states = cur && prune ? wp_cli_call(cli, "resource.list", NULL, NULL, &err) : NULL;
+    if (!cur || (prune && !states)) {
+        json_decref(cur);
         json_decref(want);
         return wp_cli_fail(&err);
     }
-    plan p = {json_array(), json_array(), json_array(), false};
+    plan p = {json_array(), json_array(), json_array(), false, prune};
     plan_groups(&p, cur, want);
     plan_resources(&p, cur, want);
     plan_dependencies(&p, cur, want);
+    if (prune)
+        plan_prune(&p, cur, want, states);
     plan_left_out(&p, cur, want);
+    json_decref(states);
     json_decref(cur);
     json_decref(want);
     size_t n = json_array_size(p.commands);
