@@ -16,6 +16,7 @@
 #include "cluster.h"
 #include "cluster_internal.h"
 #include "osupdate.h"
+#include "../agents/precheck.h"
 #include "../lib/json.h"
 
 /* files {app}: the program files of the cluster record's kit, here. */
@@ -58,20 +59,47 @@ static bool task_remove(wp_app_cluster *c, const json_t *args, wp_err *err)
     return ok;
 }
 
+/* resource-check {resource: JSON text of {name, type, props}}: this node's
+ * checks of a resource before it is created (src/agents/precheck.c,
+ * without the network's: the node that takes the command asks the
+ * network); the findings are the task's output. */
+static bool task_resource_check(wp_app_cluster *c, const json_t *args, json_t *output, wp_err *err)
+{
+    const char *text = wp_json_str(args, "resource");
+    json_t *r = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_object(r)) {
+        json_decref(r);
+        wp_errf(err, WP_E_INVALID, "node task resource-check names no resource");
+        wp_err_why(err, "its argument \"resource\" is not the JSON text of an object");
+        wp_err_todo(err, "submit it as `resource create` does (src/cli/localcheck.c)");
+        return false;
+    }
+    char here[96];
+    snprintf(here, sizeof here, "on node %s", c->node);
+    json_t *findings = json_array();
+    wp_precheck_resource(r, false, here, findings);
+    json_decref(r);
+    json_object_set_new(output, "findings", findings);
+    return true;
+}
+
 typedef struct node_task {
     const char *kind;
     bool (*run)(wp_app_cluster *c, const json_t *args, wp_err *err);
+    /* instead of run: a task that answers with an output object */
+    bool (*answer)(wp_app_cluster *c, const json_t *args, json_t *output, wp_err *err);
 } node_task;
 
 static const node_task node_tasks[] = {
-    {"files", task_files},
-    {"remove", task_remove},
-    {"sp-files", task_sp_files},
-    {"sp-upgrade", wp_app_task_sp_upgrade},
-    {"sp-restore", wp_app_task_sp_restore},
-    {"os-update", wp_osupdate_task_update}, /* osupdate_task.c */
-    {"os-reboot", wp_osupdate_task_reboot},
-    {NULL, NULL},
+    {"files", task_files, NULL},
+    {"remove", task_remove, NULL},
+    {"sp-files", task_sp_files, NULL},
+    {"sp-upgrade", wp_app_task_sp_upgrade, NULL},
+    {"sp-restore", wp_app_task_sp_restore, NULL},
+    {"os-update", wp_osupdate_task_update, NULL}, /* osupdate_task.c */
+    {"os-reboot", wp_osupdate_task_reboot, NULL},
+    {"resource-check", NULL, task_resource_check},
+    {NULL, NULL, NULL},
 };
 
 static const node_task *task_kind(const char *kind)
@@ -82,8 +110,9 @@ static const node_task *task_kind(const char *kind)
     return NULL;
 }
 
-/* Do task t's work here; false with work. */
-static bool task_work(wp_app_cluster *c, const char *id, const json_t *t, wp_err *work)
+/* Do task t's work here (its answer into output); false with work. */
+static bool task_work(wp_app_cluster *c, const char *id, const json_t *t, json_t *output,
+                      wp_err *work)
 {
     const json_t *args = json_object_get(t, "args");
     const node_task *k = task_kind(wp_json_str(t, "kind"));
@@ -95,7 +124,7 @@ static bool task_work(wp_app_cluster *c, const char *id, const json_t *t, wp_err
         wp_errf(work, WP_E_INVALID, "unknown node task kind %s", wp_json_str(t, "kind"));
         return false;
     }
-    return k->run(c, args, work);
+    return k->answer ? k->answer(c, args, output, work) : k->run(c, args, work);
 }
 
 bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
@@ -109,13 +138,17 @@ bool wp_app_task_run(wp_app_cluster *c, const char *id, wp_err *err)
         return true; /* not ours, or done already: nothing to do */
     }
     wp_err work = {0};
-    bool ok = task_work(c, id, t, &work);
+    json_t *output = json_object();
+    bool ok = task_work(c, id, t, output, &work);
     char text[1000];
     snprintf(text, sizeof text, "%s%s%s", work.what, work.why[0] ? ": " : "", work.why);
     json_t *done =
         json_pack("{s:s, s:s, s:s}", "id", id, "node", c->node, "result", ok ? "ok" : "failed");
     if (!ok)
         json_object_set_new(done, "error", json_string(text));
+    if (json_object_size(output))
+        json_object_set(done, "output", output);
+    json_decref(output);
     bool reported = wp_app_change(c, "app.task.done", done, err);
     json_decref(t);
     if (!ok)

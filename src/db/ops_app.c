@@ -34,6 +34,7 @@
 
 #define TASK_ID_MAX 100
 #define TASK_ERROR_MAX 1000
+#define TASK_OUTPUT_MAX 65536
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -205,8 +206,9 @@ bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err)
 
 /* ---- node tasks ------------------------------------------------------------------------ */
 
-static const char *const task_kinds[] = {"files",      "remove",    "sp-files",  "sp-upgrade",
-                                         "sp-restore", "os-update", "os-reboot", NULL};
+static const char *const task_kinds[] = {"files",      "remove",         "sp-files",
+                                         "sp-upgrade", "sp-restore",     "os-update",
+                                         "os-reboot",  "resource-check", NULL};
 
 bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
 {
@@ -221,7 +223,8 @@ bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
                        "the kinds are files (program files of a clustered install), remove "
                        "(remove a standalone install), sp-files (a service pack's files), "
                        "sp-upgrade (a service pack's one-time database upgrade), sp-restore, "
-                       "os-update and os-reboot (wolfpack cluster update)",
+                       "os-update and os-reboot (wolfpack cluster update), resource-check (a "
+                       "resource's checks on a possible owner before resource create)",
                        "use one of those kinds");
     char *node = db_node_name(db, wp_json_str(args, "node"), err);
     if (!node)
@@ -245,6 +248,20 @@ bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
     free(key);
     free(node);
     return ok;
+}
+
+/* A task's output (what a resource-check found) is kept with it: at most
+ * TASK_OUTPUT_MAX bytes of JSON. */
+static bool output_ok(const json_t *output, wp_err *err)
+{
+    char *text = output ? json_dumps(output, JSON_COMPACT) : NULL;
+    bool ok = !output || (text && strlen(text) <= TASK_OUTPUT_MAX);
+    free(text);
+    if (!ok)
+        return invalid(err, "app.task.done: the output is too large",
+                       "a node task's output is kept in the cluster database (at most 64 KiB)",
+                       "report a shorter output");
+    return true;
 }
 
 bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err)
@@ -279,7 +296,10 @@ bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err)
         snprintf(cut, sizeof cut, "%s", error ? error : "");
         json_object_set_new(task, "state", json_string(result));
         json_object_set_new(task, "error", error ? json_string(cut) : json_null());
-        ok = meta_put(db, key, task, err);
+        json_t *output = json_object_get(args, "output");
+        if (output)
+            json_object_set(task, "output", output);
+        ok = output_ok(output, err) && meta_put(db, key, task, err);
     }
     json_decref(task);
     free(key);
