@@ -119,7 +119,7 @@ sleep 3 # a coordinator that would fence would have started by now
 check "n3 is not fenced (no device)" bash -c "! [ -e '$WPTC_DIR/nodes/n3/powered-off' ]"
 check "the resource stays Failed on n3 (no loop, no failover)" res_is "Failed n3 n3"
 check "the group is not Online anywhere else" bash -c \
-    "! '$TC' exec n1 '$WOLFPACK' group show esc --json | jq -e '.state == \"Online\"'"
+    "! '$TC' exec n1 '$WOLFPACK' group show esc --json | jq -e '.state == \"Online\"' >/dev/null"
 check "n3 still runs (it was never powered off)" wp n3 --json status
 
 finish
