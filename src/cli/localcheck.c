@@ -97,12 +97,12 @@ static void owner_check(wp_app_cluster *c, const char *node, const json_t *resou
 /* The checks of every possible owner of the resource's group but this
  * node: those that are up through node tasks, those that are down a
  * warning.  No daemon (or a one-node cluster): nothing to add. */
-static void owners_check(const json_t *resource, json_t *findings)
+static void owners_check(const json_t *resource, const char *socket_path, json_t *findings)
 {
     wp_app_env env;
     wp_app_cluster c;
     wp_err err = {0};
-    if (!wp_app_env_init(&env, NULL, &err) || !wp_app_cluster_open(&c, &env, NULL, &err))
+    if (!wp_app_env_init(&env, NULL, &err) || !wp_app_cluster_open(&c, &env, socket_path, &err))
         return; /* the create itself says what is wrong with the daemon */
     c.out = stderr;
     json_t *g = wp_client_call(c.client, "group.show",
@@ -141,11 +141,11 @@ static void warn(const json_t *f, const char *note)
         fprintf(stderr, "  to do: %s\n", str(f, "todo"));
 }
 
-bool wp_verify_precheck(const json_t *resource, bool force, wp_err *err)
+bool wp_verify_precheck(const json_t *resource, bool force, const char *socket_path, wp_err *err)
 {
     json_t *findings = json_array();
     wp_verify_local_resource(resource, true, findings);
-    owners_check(resource, findings);
+    owners_check(resource, socket_path, findings);
     const json_t *refusal = NULL;
     size_t i;
     json_t *f;
