@@ -9,6 +9,9 @@
  * node) and upgrade.c (the service pack's tasks): those two never call
  * each other's task code.  A new kind of node task is one row here.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -83,6 +86,112 @@ static bool task_resource_check(wp_app_cluster *c, const json_t *args, json_t *o
     return true;
 }
 
+/* ---- report-part ---------------------------------------------------------- */
+
+#define PART_LOG_MAX (192 * 1024)      /* the tail of wolfpackd.log */
+#define PART_SMALL_MAX (96 * 1024)     /* of agents.log, corosync.log */
+#define PART_INCIDENTS_MAX (96 * 1024) /* all incident files together */
+
+/* At most max bytes of the file's end (whole lines), as JSON-safe text
+ * (bytes outside ASCII become '?': a log may hold anything); NULL with
+ * why. */
+static json_t *file_tail(const char *path, long max, char *why, size_t why_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, why_size, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    long from = size > max ? size - max : 0;
+    char *buf = size >= 0 ? malloc((size_t)(size - from) + 1) : NULL;
+    size_t n = buf && fseek(f, from, SEEK_SET) == 0 ? fread(buf, 1, (size_t)(size - from), f) : 0;
+    fclose(f);
+    if (!buf) {
+        snprintf(why, why_size, "%s: cannot read it", path);
+        return NULL;
+    }
+    size_t start = 0;
+    while (from > 0 && start < n && buf[start++] != '\n')
+        ; /* a cut line */
+    for (size_t i = start; i < n; i++)
+        if ((unsigned char)buf[i] >= 0x80 || (buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\t'))
+            buf[i] = '?';
+    json_t *text = json_stringn(buf + start, n - start);
+    free(buf);
+    return text;
+}
+
+static void part_file(json_t *files, json_t *errors, const char *name, const char *path, long max)
+{
+    char why[600];
+    json_t *text = file_tail(path, max, why, sizeof why);
+    if (text)
+        json_object_set_new(files, name, text);
+    else
+        json_array_append_new(errors, json_sprintf("%s: %s", name, why));
+}
+
+/* The incident files (unix-ms-vN.json) from since on, newest first, up to
+ * PART_INCIDENTS_MAX bytes together. */
+static void part_incidents(json_t *files, json_t *errors, const char *state_dir, long long since)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/incidents", state_dir);
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, alphasort);
+    if (n < 0) {
+        json_array_append_new(errors, json_sprintf("incidents/: %s: %s", dir, strerror(errno)));
+        return;
+    }
+    long left = PART_INCIDENTS_MAX;
+    for (int i = n - 1; i >= 0; i--) {
+        long long ms = strtoll(list[i]->d_name, NULL, 10);
+        if (list[i]->d_name[0] != '.' && ms / 1000 >= since && left > 0) {
+            char name[300], path[4500];
+            snprintf(name, sizeof name, "incidents/%s", list[i]->d_name);
+            snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
+            part_file(files, errors, name, path, left);
+            left -= (long)json_string_length(json_object_get(files, name));
+        }
+        free(list[i]);
+    }
+    free(list);
+}
+
+/* report-part {since: unix time, state_dir}: this node's part of `wolfpack
+ * report` (src/cli/cmd_report.c) as the task's output {files: {NAME:
+ * text}, errors: [...]}: its daemon's status, the tails of its logs and
+ * its incident files since then, each bounded (the output travels through
+ * the cluster as one command: at most 768 KiB, src/db/ops_app.c). */
+static bool task_report_part(wp_app_cluster *c, const json_t *args, json_t *output, wp_err *err)
+{
+    (void)err;
+    long long since = strtoll(wp_json_str_or(args, "since", "0"), NULL, 10);
+    const char *state_dir = wp_json_str_or(args, "state_dir", "/var/lib/wolfpack");
+    json_t *files = json_object(), *errors = json_array();
+    wp_err got = {0};
+    json_t *st = wp_app_call(c, "status", NULL, &got);
+    char *text = st ? json_dumps(st, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    if (text)
+        json_object_set_new(files, "status.json", json_string(text));
+    else
+        json_array_append_new(errors, json_sprintf("status.json: %s", got.what));
+    free(text);
+    json_decref(st);
+    char path[4200];
+    part_file(files, errors, "wolfpackd.log", "/var/log/wolfpack/wolfpackd.log", PART_LOG_MAX);
+    part_file(files, errors, "corosync.log", "/var/log/corosync/corosync.log", PART_SMALL_MAX);
+    snprintf(path, sizeof path, "%s/agents.log", state_dir);
+    part_file(files, errors, "agents.log", path, PART_SMALL_MAX);
+    part_incidents(files, errors, state_dir, since);
+    json_array_append_new(errors, json_string("journal.txt, quorum.txt, links.txt: gathered by "
+                                              "`wolfpack report` run on this node only"));
+    json_object_set_new(output, "files", files);
+    json_object_set_new(output, "errors", errors);
+    return true;
+}
+
 typedef struct node_task {
     const char *kind;
     bool (*run)(wp_app_cluster *c, const json_t *args, wp_err *err);
@@ -99,6 +208,7 @@ static const node_task node_tasks[] = {
     {"os-update", wp_osupdate_task_update, NULL}, /* osupdate_task.c */
     {"os-reboot", wp_osupdate_task_reboot, NULL},
     {"resource-check", NULL, task_resource_check},
+    {"report-part", NULL, task_report_part},
     {NULL, NULL, NULL},
 };
 

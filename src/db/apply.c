@@ -65,6 +65,7 @@ static const op_handler handlers[] = {
     {"app.node", db_op_app_node},
     {"app.task", db_op_app_task},
     {"app.task.done", db_op_app_task_done},
+    {"app.task.forget", db_op_app_task_forget},
     {"app.op", db_op_app_op},
     {"app.lock", db_op_app_lock},
     {"app.unlock", db_op_app_unlock},

@@ -166,6 +166,7 @@ bool db_op_app_unregister(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_task_forget(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_op(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_lock(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_unlock(wp_db *db, const json_t *args, wp_err *err);

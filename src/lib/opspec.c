@@ -206,6 +206,7 @@ static const wp_op_spec op_table[] = {
     {"app.node", WP_OP_COMMAND, args_app_node},
     {"app.task", WP_OP_COMMAND, args_app_task},
     {"app.task.done", WP_OP_COMMAND, args_app_task_done},
+    {"app.task.forget", WP_OP_COMMAND, args_id},
     {"app.op", WP_OP_COMMAND, args_app_op},
     {"app.lock", WP_OP_COMMAND, args_app_lock},
     {"app.unlock", WP_OP_COMMAND, args_app_unlock},
