@@ -5,7 +5,8 @@
  * anything, every other possible owner's, each through a node task
  * resource-check that the node's wolfpackd runs there (src/app/tasks.c,
  * docs/APP.md "Node tasks"); a possible owner that is down is a warning
- * (its checks did not run).
+ * (its checks did not run).  A task is forgotten (app.task.forget) once
+ * its answer is read.
  *
  * wp_verify_precheck prints the warnings to stderr, each naming its node;
  * an error (the agent refuses the parameters there, the address is in
@@ -91,6 +92,10 @@ static void owner_check(wp_app_cluster *c, const char *node, const json_t *resou
                         done ? str(done, "error") : err.what, done || !err.why[0] ? "" : ": ",
                         done ? "" : err.why);
     }
+    if (done) /* read: the task need not stay in the cluster database */
+        json_decref(wp_client_call(c->client, "app.task.forget",
+                                   json_pack("{s:s}", "id", wp_json_str_or(done, "id", "")), NULL,
+                                   NULL));
     json_decref(done);
 }
 
