@@ -8,7 +8,7 @@
 #      esc --to n3`: the stop fails on n2 (not the coordinator) -> the
 #      coordinator powers n2 off through power-n2, recovery proves it down
 #      and the group comes Online on n3; an observer on n1 sees the resource
-#      on n3 only once n2 is powered off (never on two nodes).
+#      Online on n3 only once no process of n2 is left (never on two nodes).
 #   B. a node without a fence device (what `testcluster up --no-fence`
 #      gives every node; the same path in escalate.c, wp_fencer_node_has_device):
 #      power-n3 deleted, `group move esc --to n2`: the stop fails on n3 ->
@@ -49,6 +49,7 @@ res_at() { # res_at NODE: "STATE NODE STOP_FAILED" of esc-d as NODE's daemon see
 }
 res_is() { [ "$(res_at n1)" = "$1" ]; }
 powered_off() { [ -e "$WPTC_DIR/nodes/$1/powered-off" ]; }
+power_is_off() { "$TC" power status "$1" 2>/dev/null | grep -q ': off$'; } # no process left
 group_online_on() {
     [ "$("$TC" exec n1 "$WOLFPACK" group show esc --json 2>/dev/null |
         jq -r '"\(.state) \(.owner)"')" = "Online $1" ]
@@ -78,7 +79,10 @@ check "esc-d is Online on n2" wait_until 30 res_is "Online n2 null"
 # been powered off yet
 (
     while :; do
-        echo "$(date +%T.%N) $(powered_off n2 && echo off || echo on) $(res_at n1)"
+        # the resource first, then the power: n2 on after seeing the
+        # resource means it was on when the resource was seen
+        r=$(res_at n1)
+        echo "$(date +%T.%N) $(power_is_off n2 && echo off || echo on) $r"
         sleep 0.3
     done
 ) >"$TMP/observed" 2>/dev/null &
