@@ -62,26 +62,29 @@ static bool task_remove(wp_app_cluster *c, const json_t *args, wp_err *err)
     return ok;
 }
 
-/* resource-check {resource: JSON text of {name, type, props}}: this node's
- * checks of a resource before it is created (src/agents/precheck.c,
- * without the network's: the node that takes the command asks the
- * network); the findings are the task's output. */
+/* resource-check {resources: JSON text of [{name, type, props}, ...]}:
+ * this node's checks of resources (src/agents/precheck.c, without the
+ * network's: the node that takes the command asks the network), before
+ * `resource create` or for `verify`; the findings are the task's output. */
 static bool task_resource_check(wp_app_cluster *c, const json_t *args, json_t *output, wp_err *err)
 {
-    const char *text = wp_json_str(args, "resource");
-    json_t *r = text ? json_loads(text, 0, NULL) : NULL;
-    if (!json_is_object(r)) {
-        json_decref(r);
-        wp_errf(err, WP_E_INVALID, "node task resource-check names no resource");
-        wp_err_why(err, "its argument \"resource\" is not the JSON text of an object");
+    const char *text = wp_json_str(args, "resources");
+    json_t *list = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_array(list)) {
+        json_decref(list);
+        wp_errf(err, WP_E_INVALID, "node task resource-check names no resources");
+        wp_err_why(err, "its argument \"resources\" is not the JSON text of an array");
         wp_err_todo(err, "submit it as `resource create` does (src/cli/localcheck.c)");
         return false;
     }
     char here[96];
     snprintf(here, sizeof here, "on node %s", c->node);
     json_t *findings = json_array();
-    wp_precheck_resource(r, false, here, findings);
-    json_decref(r);
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) if (json_is_object(r))
+        wp_precheck_resource(r, false, here, findings);
+    json_decref(list);
     json_object_set_new(output, "findings", findings);
     return true;
 }

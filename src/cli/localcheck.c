@@ -66,17 +66,27 @@ static bool in_list(const char *list, const char *node)
     return found;
 }
 
-/* One other possible owner's findings (its node task's output), or a
+/* The object a finding about a node's checks names: the one resource, or
+ * "node NODE" for several. */
+static void check_object(const json_t *resources, const char *node, char *obj, size_t size)
+{
+    if (json_array_size(resources) == 1)
+        snprintf(obj, size, "resource %s", str(json_array_get(resources, 0), "name"));
+    else
+        snprintf(obj, size, "node %s", node);
+}
+
+/* One other node's findings for resources (its node task's output), or a
  * warning that they could not be had. */
-static void owner_check(wp_app_cluster *c, const char *node, const json_t *resource,
-                        json_t *findings)
+static void node_check(wp_app_cluster *c, const char *node, const json_t *resources,
+                       json_t *findings)
 {
     char obj[128];
-    snprintf(obj, sizeof obj, "resource %s", str(resource, "name"));
+    check_object(resources, node, obj, sizeof obj);
     wp_err err = {0};
-    /* a node task's args are strings: the resource travels as JSON text */
-    char *text = json_dumps(resource, JSON_COMPACT);
-    json_t *args = json_pack("{s:s, s:s}", "app", "wolfpack", "resource", text ? text : "{}");
+    /* a node task's args are strings: the resources travel as JSON text */
+    char *text = json_dumps(resources, JSON_COMPACT);
+    json_t *args = json_pack("{s:s, s:s}", "app", "wolfpack", "resources", text ? text : "[]");
     free(text);
     json_t *done = wp_app_task_output(c, node, "wolfpack", "resource-check", args,
                                       OWNER_CHECK_TIMEOUT_S, &err);
@@ -99,9 +109,67 @@ static void owner_check(wp_app_cluster *c, const char *node, const json_t *resou
     json_decref(done);
 }
 
-/* The checks of every possible owner of the resource's group but this
- * node: those that are up through node tasks, those that are down a
- * warning.  No daemon (or a one-node cluster): nothing to add. */
+/* The resources of config that node may own (their group's possible
+ * owners name it, or are empty). */
+static json_t *owned_by(const json_t *config, const char *node)
+{
+    json_t *out = json_array();
+    size_t i, k;
+    json_t *r, *g;
+    json_array_foreach(json_object_get(config, "resources"), i, r)
+    {
+        const char *owners = "";
+        json_array_foreach(json_object_get(config, "groups"), k,
+                           g) if (strcasecmp(str(g, "name"), str(r, "group")) == 0) owners =
+            str(json_object_get(g, "policy"), "possible_owners");
+        if (in_list(owners, node))
+            json_array_append(out, r);
+    }
+    return out;
+}
+
+/* Every other node's checks of the resources of config it may own: a node
+ * that is up through a node task, one that is down a warning.  No daemon:
+ * nothing to add (what needs it says so itself). */
+static void others_check(wp_app_cluster *c, const json_t *config, json_t *findings)
+{
+    wp_err err = {0};
+    json_t *st = wp_client_call(c->client, "status", NULL, NULL, &err);
+    size_t i, j;
+    json_t *n, *m;
+    json_array_foreach(json_object_get(st, "nodes"), i, n)
+    {
+        const char *name = str(n, "name");
+        json_t *mine = strcasecmp(name, c->node) == 0 ? NULL : owned_by(config, name);
+        bool up = false;
+        json_array_foreach(json_object_get(st, "members"), j, m) up =
+            up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
+        char obj[128];
+        check_object(mine, name, obj, sizeof obj);
+        if (json_array_size(mine) && up)
+            node_check(c, name, mine, findings);
+        else if (json_array_size(mine))
+            wp_precheck_add(findings, false, obj,
+                            "run 'wolfpack verify' on that node once it is up",
+                            "on node %s: the node is down, its checks did not run", name);
+        json_decref(mine);
+    }
+    json_decref(st);
+}
+
+void wp_verify_others(const json_t *config, const char *socket_path, json_t *findings)
+{
+    wp_app_env env;
+    wp_app_cluster c;
+    wp_err err = {0};
+    if (!wp_app_env_init(&env, NULL, &err) || !wp_app_cluster_open(&c, &env, socket_path, &err))
+        return;
+    c.out = stderr;
+    others_check(&c, config, findings);
+    wp_app_cluster_close(&c);
+}
+
+/* resource create: the other possible owners of its group. */
 static void owners_check(const json_t *resource, const char *socket_path, json_t *findings)
 {
     wp_app_env env;
@@ -112,28 +180,10 @@ static void owners_check(const json_t *resource, const char *socket_path, json_t
     c.out = stderr;
     json_t *g = wp_client_call(c.client, "group.show",
                                json_pack("{s:s}", "name", str(resource, "group")), NULL, &err);
-    json_t *st = g ? wp_client_call(c.client, "status", NULL, NULL, &err) : NULL;
-    const char *owners = str(json_object_get(g, "policy"), "possible_owners");
-    char obj[128];
-    snprintf(obj, sizeof obj, "resource %s", str(resource, "name"));
-    size_t i, j;
-    json_t *n, *m;
-    json_array_foreach(json_object_get(st, "nodes"), i, n)
-    {
-        const char *name = str(n, "name");
-        if (strcasecmp(name, c.node) == 0 || !in_list(owners, name))
-            continue;
-        bool up = false;
-        json_array_foreach(json_object_get(st, "members"), j, m) up =
-            up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
-        if (up)
-            owner_check(&c, name, resource, findings);
-        else
-            wp_precheck_add(findings, false, obj,
-                            "run 'wolfpack verify' on that node once it is up",
-                            "on node %s: the node is down, its checks did not run", name);
-    }
-    json_decref(st);
+    json_t *config = g ? json_pack("{s:[O], s:[O]}", "groups", g, "resources", resource) : NULL;
+    if (config)
+        others_check(&c, config, findings);
+    json_decref(config);
     json_decref(g);
     wp_app_cluster_close(&c);
 }

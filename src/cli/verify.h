@@ -40,6 +40,12 @@ void wp_verify_local_resource(const json_t *resource, bool network, json_t *find
  * (the addresses of running resources answer, as they should). */
 void wp_verify_local(const json_t *config, json_t *findings);
 
+/* Every other node's checks (through the daemon at socket_path, NULL: the
+ * default) of the resources of config it may own: each node that is up
+ * runs them in a node task (resource-check), one that is down is a
+ * warning; no daemon: nothing added. */
+void wp_verify_others(const json_t *config, const char *socket_path, json_t *findings);
+
 /* Before `resource create` ({name, group, type, props}): this node's checks
  * with the network's, and every other possible owner's (through the daemon
  * at socket_path, NULL: the default); warnings to stderr; false with err

@@ -9,7 +9,9 @@
 #   - created from n2: reported for n3 and not for n2 -- n1's check ran
 #     there (it has the program);
 #   - n3 down: a warning that its checks did not run; the resource is
-#     stored anyway (warnings never refuse).
+#     stored anyway (warnings never refuse);
+#   - `verify` on n1: n2's checks of the 4 resources it may own, n3 down
+#     (exit 8, warnings); --no-local: no node's checks.
 # ~30 s.  Run as root: tests/integration/test_owner_checks.sh.  Own WPTC_DIR
 # and WPTC_PREFIX; the cluster is torn down on any exit.
 
@@ -66,4 +68,14 @@ check "  n3: its checks did not run" grep -q \
     "^warning: resource oc-d: on node n3: the node is down, its checks did not run" "$TMP/err"
 check "  reported for n2" missing n2
 check "  stored" wp n1 resource show oc-d
+
+# verify: every node's checks of the resources it may own
+wp n1 verify
+check "verify on n1: warnings only (exit 8)" [ $? = 8 ]
+check "  n2: the program of each of its 4 resources" [ "$(grep -c "^WARNING: resource oc-.: on node n2: the program $TOOL of its command is not there" "$TMP/out")" = 4 ]
+check "  n3 is down: its checks did not run" grep -q \
+    "^WARNING: node n3: on node n3: the node is down, its checks did not run" "$TMP/out"
+check "  n1 has the program: nothing about it" bash -c "! grep -q 'on this node.*$TOOL' '$TMP/out'"
+wp n1 verify --no-local
+check "verify --no-local: no node's checks" bash -c "! grep -q 'on node' '$TMP/out'"
 finish
