@@ -25,8 +25,7 @@ static const char doc[] =
     "\n"
     "Checks the whole configuration, as crm_verify does (docs/CLI.md, \"verify\").\n"
     "  --file FILE   Check FILE (what cluster export wrote; - is stdin): no daemon\n"
-    "  --no-local    Leave out the nodes' checks (agents, programs, devices) here and\n"
-    "                on every other possible owner\n"
+    "  --no-local    Leave out every node's checks (agents, programs, devices)\n"
     "  --json        Print {valid, errors, warnings, findings: [...]}\n"
     "Exit status: 0 valid, 8 warnings only, 9 errors; 2 bad usage or file, 6 no daemon.\n";
 
