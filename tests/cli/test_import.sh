@@ -115,6 +115,9 @@ check "--prune of a running resource: refused (exit 4)" [ $? = 4 ]
 expect_out "  it says why and what to do" '^! resource run-s: only in the cluster, but Online on .*wolfpack resource offline run-s\)$'
 expect_ok "  nothing was deleted" wp resource show run-s
 expect_ok "group offline run" wp group offline run
+offline() { wp resource show run-s --json && jq -e '.state == "Offline"' "$OUT" >/dev/null; }
+for _ in $(seq 100); do offline && break; sleep 0.2; done
+check "run-s is Offline (its stop reported: the version stays still from here)" offline
 expect_fail 2 "--dry-run and --apply together" wp cluster import "$TMP/want.json" --dry-run --apply
 expect_fail 2 "neither" wp cluster import "$TMP/want.json"
 finish
