@@ -483,6 +483,20 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
     return ok;
 }
 
+json_t *wp_app_task_output(wp_app_cluster *c, const char *node, const char *app, const char *kind,
+                           const json_t *args, long limit_s, wp_err *err)
+{
+    char id[128];
+    snprintf(id, sizeof id, "%s-%s-%s-%lld-%d-%u", app, kind, node, (long long)time(NULL),
+             (int)getpid(), ++c->task_seq);
+    if (!wp_app_change(
+            c, "app.task",
+            json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", node, "kind", kind, "args", args),
+            err))
+        return NULL;
+    return task_wait(c, id, limit_s, err);
+}
+
 bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const char *kind,
                     const json_t *args, wp_err *err)
 {

@@ -171,6 +171,11 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
 /* One node task on node, waited for (bounded); true when it succeeded. */
 bool wp_app_task_on(wp_app_cluster *c, const char *node, const char *app, const char *kind,
                     const json_t *args, wp_err *err);
+/* One node task on node, waited for at most limit_s seconds: its final
+ * record ({id, node, kind, state "ok"|"failed", error, output?}, caller
+ * owns), or NULL with err (not submitted, or no answer in time). */
+json_t *wp_app_task_output(wp_app_cluster *c, const char *node, const char *app, const char *kind,
+                           const json_t *args, long limit_s, wp_err *err);
 /* The same, waited for at most limit_s seconds. */
 bool wp_app_task_on_for(wp_app_cluster *c, const char *node, const char *app, const char *kind,
                         const json_t *args, long limit_s, wp_err *err);

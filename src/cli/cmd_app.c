@@ -579,6 +579,8 @@ static int sub_sp(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
+    if (argc >= 1 && strcmp(argv[0], "--help") == 0)
+        return printf("usage: %s\n", usage), 0;
     if (argc < 1 || strcmp(argv[0], "apply") != 0)
         return wp_cli_usage_error(usage, "app sp takes: apply SP [--group G] [options]");
     if (!wp_cli_parse_sub(cli, argc - 1, argv + 1, opts, 9, usage, "service pack SP", 1, &a,

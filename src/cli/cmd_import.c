@@ -12,11 +12,14 @@
  * --apply sends them as one cluster.import command, which the database
  * applies in one transaction (src/db/apply.c): all or nothing.
  *
- * An import adds and changes; it never deletes: groups, resources and
- * dependencies' ends that are only in the cluster are listed as left
- * alone.  Nodes, fence devices and applications are not imported (their
- * differences are listed).  A resource whose group or type differs cannot
- * be changed in place: the import is refused.
+ * An import adds and changes; it deletes only with --prune: groups and
+ * resources that are only in the cluster are listed (left alone), and with
+ * --prune they are deleted too -- resources first, each after those that
+ * depend on it, then their groups -- but never a resource that is not
+ * Offline (the import is refused: take it offline first) nor Cluster
+ * Group.  Nodes, fence devices and applications are not imported nor
+ * pruned (their differences are listed).  A resource whose group or type
+ * differs cannot be changed in place: the import is refused.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +32,7 @@
 #include "verify.h"
 #include "../lib/json.h"
 
-static const char usage[] = "wolfpack cluster import FILE --dry-run | --apply [--json]";
+static const char usage[] = "wolfpack cluster import FILE --dry-run | --apply [--prune] [--json]";
 
 /* The plan: commands to send, lines to print, notes. */
 typedef struct plan {
@@ -37,6 +40,7 @@ typedef struct plan {
     json_t *lines;
     json_t *notes;
     bool refused;
+    bool prune; /* delete what is only in the cluster */
 } plan;
 
 static void add_cmd(plan *p, const char *op, json_t *args, const char *fmt, ...)
@@ -131,10 +135,10 @@ static void plan_groups(plan *p, const json_t *cur, const json_t *want)
         else
             json_decref(d);
     }
-    json_array_foreach(
-        json_object_get(cur, "groups"), i,
-        g) if (!wp_verify_by_name(json_object_get(want, "groups"), wp_json_str_or(g, "name", "")))
-        note(p, false, "= group %s: only in the cluster, left alone",
+    json_array_foreach(json_object_get(cur, "groups"), i,
+                       g) if (!p->prune && !wp_verify_by_name(json_object_get(want, "groups"),
+                                                              wp_json_str_or(g, "name", "")))
+        note(p, false, "= group %s: only in the cluster, left alone (--prune deletes it)",
              wp_json_str_or(g, "name", ""));
 }
 
@@ -201,9 +205,9 @@ static void plan_resources(plan *p, const json_t *cur, const json_t *want)
         }
     }
     json_array_foreach(json_object_get(cur, "resources"), i,
-                       r) if (!wp_verify_by_name(json_object_get(want, "resources"),
-                                                 wp_json_str_or(r, "name", "")))
-        note(p, false, "= resource %s: only in the cluster, left alone",
+                       r) if (!p->prune && !wp_verify_by_name(json_object_get(want, "resources"),
+                                                              wp_json_str_or(r, "name", "")))
+        note(p, false, "= resource %s: only in the cluster, left alone (--prune deletes it)",
              wp_json_str_or(r, "name", ""));
 }
 
@@ -239,6 +243,75 @@ static void plan_dependencies(plan *p, const json_t *cur, const json_t *want)
                               json_string_value(d)),
                     "- dependency %s -> %s", wp_json_str_or(have, "name", ""),
                     json_string_value(d));
+    }
+}
+
+/* --prune: may the resource only in the cluster be deleted?  Only when it
+ * is Offline (an import never stops anything: a deleted running resource
+ * would keep running, unmonitored); else the import is refused. */
+static bool prunable(plan *p, const json_t *r, const json_t *states)
+{
+    const json_t *s = wp_verify_by_name(states, wp_json_str_or(r, "name", ""));
+    const char *state = s ? wp_json_str_or(s, "state", "") : "Offline";
+    if (strcmp(state, "Offline") == 0)
+        return true;
+    note(p, true,
+         "! resource %s: only in the cluster, but %s%s%s: a prune deletes only what is Offline "
+         "(take it offline first: wolfpack resource offline %s)",
+         wp_json_str_or(r, "name", ""), state, *wp_json_str_or(s, "node", "") ? " on " : "",
+         wp_json_str_or(s, "node", ""), wp_json_str_or(r, "name", ""));
+    return false;
+}
+
+/* Does a resource of `list` that is not done yet depend on `name`? */
+static bool needed_by(const json_t *list, const bool *done, const char *name)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) if (!done[i] && has_dep(r, name)) return true;
+    return false;
+}
+
+/* --prune: resource.delete for the resources only in the cluster (each
+ * after what depends on it), then group.delete for the groups. */
+static void plan_prune(plan *p, const json_t *cur, const json_t *want, const json_t *states)
+{
+    json_t *gone = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(cur, "resources"), i, v)
+    {
+        if (!wp_verify_by_name(json_object_get(want, "resources"), wp_json_str_or(v, "name", "")) &&
+            prunable(p, v, states))
+            json_array_append(gone, v);
+    }
+    size_t n = json_array_size(gone), left = n;
+    bool *done = calloc(n + 1, sizeof *done);
+    while (done && left > 0) {
+        size_t before = left;
+        json_array_foreach(gone, i, v)
+        {
+            if (done[i] || needed_by(gone, done, wp_json_str_or(v, "name", "")))
+                continue;
+            add_cmd(p, "resource.delete", json_pack("{s:s}", "name", wp_json_str_or(v, "name", "")),
+                    "- resource %s", wp_json_str_or(v, "name", ""));
+            done[i] = true;
+            left--;
+        }
+        if (left == before)
+            break; /* a cycle cannot be stored; never loop */
+    }
+    free(done);
+    json_decref(gone);
+    json_array_foreach(json_object_get(cur, "groups"), i, v)
+    {
+        if (wp_verify_by_name(json_object_get(want, "groups"), wp_json_str_or(v, "name", "")))
+            continue;
+        if (strcasecmp(wp_json_str_or(v, "name", ""), "Cluster Group") == 0)
+            note(p, false, "= group Cluster Group: the cluster's own, never pruned");
+        else
+            add_cmd(p, "group.delete", json_pack("{s:s}", "name", wp_json_str_or(v, "name", "")),
+                    "- group %s", wp_json_str_or(v, "name", ""));
     }
 }
 
@@ -301,10 +374,10 @@ static bool file_valid(const json_t *want, const char *path)
 
 int wp_cli_cluster_import(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_opt opts[] = {{.name = "--dry-run"}, {.name = "--apply"}};
+    wp_cli_opt opts[] = {{.name = "--dry-run"}, {.name = "--apply"}, {.name = "--prune"}};
     wp_cli_args a;
     int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "FILE", 1, &a, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 3, usage, "FILE", 1, &a, &status))
         return status;
     bool apply = opts[1].count > 0;
     if (opts[0].count + opts[1].count != 1)
@@ -318,15 +391,22 @@ int wp_cli_cluster_import(wp_cli *cli, int argc, char **argv)
         return wp_code_exit_status(WP_E_INVALID);
     }
     json_t *cur = wp_cli_config_read(cli, &err);
-    if (!cur) {
+    bool prune = opts[2].count > 0;
+    /* the resources' states: a prune deletes only what is Offline */
+    json_t *states = cur && prune ? wp_cli_call(cli, "resource.list", NULL, NULL, &err) : NULL;
+    if (!cur || (prune && !states)) {
+        json_decref(cur);
         json_decref(want);
         return wp_cli_fail(&err);
     }
-    plan p = {json_array(), json_array(), json_array(), false};
+    plan p = {json_array(), json_array(), json_array(), false, prune};
     plan_groups(&p, cur, want);
     plan_resources(&p, cur, want);
     plan_dependencies(&p, cur, want);
+    if (prune)
+        plan_prune(&p, cur, want, states);
     plan_left_out(&p, cur, want);
+    json_decref(states);
     json_decref(cur);
     json_decref(want);
     size_t n = json_array_size(p.commands);

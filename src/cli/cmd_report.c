@@ -18,9 +18,15 @@
  * named in errors.txt; the report is still written.  Every program runs
  * without a shell, with a clean environment, at most 20 s.
  *
- * Only this node: the nodes have no channel to hand each other files, so
- * run it on each node (the runbook says so); gathering every node from one
- * is not built yet.
+ * Every other node of the cluster adds its part, through the cluster (no
+ * ssh): a node task report-part (src/app/tasks.c) gathers there its
+ * daemon's status, the tails of its logs and its incidents since T, and
+ * answers with them as the task's output (bounded: it travels as one
+ * replicated command); they go into report-NODE/ of the archive, that
+ * node's errors.txt says what it could not give, and the task is
+ * forgotten (app.task.forget) once read.  A node that is down, or does not
+ * answer, is listed in MISSING.txt at the top of the archive.  --local:
+ * this node only.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -32,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,19 +46,23 @@
 
 #include "../agents/agent.h"
 #include "../lib/clock.h"
+#include "../app/cluster.h"
+#include "../lib/json.h"
 #include "../lib/model.h"
 #include "cli.h"
 #include "since.h"
 
 static const char usage[] =
-    "wolfpack report [--since DURATION|UNIXTIME] [--to FILE] [--state-dir DIR]";
+    "wolfpack report [--since DURATION|UNIXTIME] [--to FILE] [--state-dir DIR] [--local]";
 static const char doc[] =
     "\n"
     "Gathers this node's logs, corosync and quorum state, incident records and the\n"
-    "Database as data (secrets masked) into one tar.gz (docs/OPERATIONS.md).\n"
+    "Database as data (secrets masked), and every other node's part through the\n"
+    "cluster, into one tar.gz (docs/OPERATIONS.md).\n"
     "  --since T       From T: a duration back (1h, 30m) or a unix time (default 1h)\n"
     "  --to FILE       The archive (default wolfpack-report-NODE-TIME.tar.gz here)\n"
-    "  --state-dir DIR Where wolfpackd keeps its state (default /var/lib/wolfpack)\n";
+    "  --state-dir DIR Where wolfpackd keeps its state (default /var/lib/wolfpack)\n"
+    "  --local         This node's part only\n";
 
 #define CAPTURE_MAX (64u << 20)
 #define CAPTURE_MS 20000
@@ -62,11 +73,12 @@ typedef struct report {
     json_t *errors; /* lines for errors.txt */
 } report;
 
-static void add_member(report *r, const char *name, const char *data, size_t len)
+/* Write data into the archive as TOP/NAME (TOP NULL: NAME at the top). */
+static void add_at(report *r, const char *top, const char *name, const char *data, size_t len)
 {
     struct archive_entry *e = archive_entry_new();
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", r->top, name);
+    snprintf(path, sizeof path, "%s%s%s", top ? top : "", top ? "/" : "", name);
     archive_entry_set_pathname(e, path);
     archive_entry_set_size(e, (la_int64_t)len);
     archive_entry_set_filetype(e, AE_IFREG);
@@ -77,6 +89,26 @@ static void add_member(report *r, const char *name, const char *data, size_t len
         json_array_append_new(r->errors, json_sprintf("%s: cannot write it into the archive: %s",
                                                       name, archive_error_string(r->a)));
     archive_entry_free(e);
+}
+
+static void add_member(report *r, const char *name, const char *data, size_t len)
+{
+    add_at(r, r->top, name, data, len);
+}
+
+/* Lines (a JSON array of strings) as one text. */
+static char *lines_text(const json_t *lines, size_t *len)
+{
+    char *text = NULL;
+    *len = 0;
+    FILE *mem = open_memstream(&text, len);
+    size_t i;
+    json_t *line;
+    json_array_foreach(lines, i, line) if (mem && json_string_value(line))
+        fprintf(mem, "%s\n", json_string_value(line));
+    if (mem)
+        fclose(mem);
+    return text;
 }
 
 static void gather_failed(report *r, const char *name, const char *why)
@@ -230,14 +262,99 @@ static void gather(report *r, wp_cli *cli, const char *state_dir, long long sinc
     add_incidents(r, state_dir, since);
 }
 
+/* One other node's part (its node task's output) into report-NODE/; what
+ * cannot be had into missing. */
+static void add_part(report *r, wp_app_cluster *c, const char *node, long long since,
+                     const char *state_dir, json_t *missing)
+{
+    char since_text[32], top[96];
+    snprintf(since_text, sizeof since_text, "%lld", since);
+    snprintf(top, sizeof top, "report-%s", node);
+    json_t *args = json_pack("{s:s, s:s, s:s}", "app", "wolfpack", "since", since_text, "state_dir",
+                             state_dir);
+    wp_err err = {0};
+    json_t *done = wp_app_task_output(c, node, "wolfpack", "report-part", args, 60, &err);
+    json_decref(args);
+    const json_t *out = json_object_get(done, "output");
+    if (!json_is_object(json_object_get(out, "files"))) {
+        json_array_append_new(
+            missing, json_sprintf("%s: its part could not be had: %s%s%s", node,
+                                  done ? wp_json_str_or(done, "error", "no output") : err.what,
+                                  done || !err.why[0] ? "" : ": ", done ? "" : err.why));
+    } else {
+        const char *name;
+        json_t *text;
+        json_object_foreach((json_t *)json_object_get(out, "files"), name, text)
+            add_at(r, top, name, json_string_value(text), json_string_length(text));
+        size_t len;
+        char *errors = lines_text(json_object_get(out, "errors"), &len);
+        add_at(r, top, "errors.txt", errors ? errors : "", errors ? len : 0);
+        free(errors);
+    }
+    if (done) /* read: the part must not stay in the cluster database */
+        json_decref(wp_client_call(c->client, "app.task.forget",
+                                   json_pack("{s:s}", "id", wp_json_str_or(done, "id", "")), NULL,
+                                   NULL));
+    json_decref(done);
+}
+
+/* Every other node's part (up: its node task; down: missing), and
+ * MISSING.txt when any is missing.  The nodes whose part is in into got. */
+static void gather_others(report *r, const char *socket_path, long long since,
+                          const char *state_dir, json_t *got)
+{
+    wp_app_env env;
+    wp_app_cluster c;
+    wp_err err = {0};
+    if (!wp_app_env_init(&env, NULL, &err) || !wp_app_cluster_open(&c, &env, socket_path, &err))
+        return gather_failed(r, "other nodes",
+                             "this node's wolfpackd does not answer: "
+                             "this node's part only");
+    c.out = stderr;
+    json_t *st = wp_client_call(c.client, "status", NULL, NULL, &err);
+    json_t *missing = json_array();
+    size_t i, j;
+    json_t *n, *m;
+    json_array_foreach(json_object_get(st, "nodes"), i, n)
+    {
+        const char *name = wp_json_str_or(n, "name", "?");
+        bool up = false;
+        json_array_foreach(json_object_get(st, "members"), j, m) up =
+            up || json_integer_value(m) == json_integer_value(json_object_get(n, "id"));
+        if (strcasecmp(name, c.node) == 0)
+            continue;
+        size_t before = json_array_size(missing);
+        if (up)
+            add_part(r, &c, name, since, state_dir, missing);
+        else
+            json_array_append_new(missing, json_sprintf("%s: down (not a member of the cluster): "
+                                                        "its part is missing",
+                                                        name));
+        if (json_array_size(missing) == before)
+            json_array_append_new(got, json_string(name));
+    }
+    if (json_array_size(missing)) {
+        size_t len;
+        char *text = lines_text(missing, &len);
+        add_at(r, NULL, "MISSING.txt", text ? text : "", text ? len : 0);
+        free(text);
+        for (i = 0; i < json_array_size(missing); i++)
+            fprintf(stderr, "warning: node %s\n", json_string_value(json_array_get(missing, i)));
+    }
+    json_decref(missing);
+    json_decref(st);
+    wp_app_cluster_close(&c);
+}
+
 int wp_cmd_report(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_opt opts[] = {{.name = "--since", .has_value = true},
                          {.name = "--to", .has_value = true},
-                         {.name = "--state-dir", .has_value = true}};
+                         {.name = "--state-dir", .has_value = true},
+                         {.name = "--local"}};
     wp_cli_args a;
     int status;
-    if (!wp_cli_parse_sub_doc(cli, argc, argv, opts, 3, usage, doc, "nothing", 0, &a, &status))
+    if (!wp_cli_parse_sub_doc(cli, argc, argv, opts, 4, usage, doc, "nothing", 0, &a, &status))
         return status;
     time_t now = time(NULL);
     long long since = (long long)now - 3600;
@@ -252,6 +369,7 @@ int wp_cmd_report(wp_cli *cli, int argc, char **argv)
     snprintf(deflt, sizeof deflt, "wolfpack-report-%s-%s.tar.gz", host, stamp);
     const char *to = opts[1].count ? opts[1].values[0] : deflt;
     report r = {.a = archive_write_new(), .errors = json_array()};
+    json_t *others = json_array(); /* the other nodes whose part is in */
     snprintf(r.top, sizeof r.top, "report-%s", host);
     int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     wp_err err = {0};
@@ -265,15 +383,10 @@ int wp_cmd_report(wp_cli *cli, int argc, char **argv)
             unlink(to);
     } else {
         gather(&r, cli, state_dir, since);
-        size_t i;
-        json_t *line;
-        char *text = NULL;
+        if (!opts[3].count)
+            gather_others(&r, cli->socket_opt, since, state_dir, others);
         size_t len = 0;
-        FILE *mem = open_memstream(&text, &len);
-        json_array_foreach(r.errors, i, line) if (mem)
-            fprintf(mem, "%s\n", json_string_value(line));
-        if (mem)
-            fclose(mem);
+        char *text = lines_text(r.errors, &len);
         add_member(&r, "errors.txt", text ? text : "", text ? len : 0);
         free(text);
         if (archive_write_close(r.a) != ARCHIVE_OK) {
@@ -288,9 +401,14 @@ int wp_cmd_report(wp_cli *cli, int argc, char **argv)
         archive_write_free(r.a);
     size_t missing = json_array_size(r.errors);
     json_decref(r.errors);
+    char more[600] = "";
+    for (size_t i = 0, o = 0; i < json_array_size(others) && o < sizeof more; i++)
+        o += (size_t)snprintf(more + o, sizeof more - o, ", %s",
+                              json_string_value(json_array_get(others, i)));
+    json_decref(others);
     if (err.code)
         return wp_cli_fail(&err);
-    printf("Report of %s since %lld written to %s (%zu part%s not gathered: see errors.txt)\n",
-           host, since, to, missing, missing == 1 ? "" : "s");
+    printf("Report of %s%s since %lld written to %s (%zu part%s not gathered: see errors.txt)\n",
+           host, more, since, to, missing, missing == 1 ? "" : "s");
     return 0;
 }

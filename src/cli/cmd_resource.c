@@ -168,7 +168,8 @@ static int resource_create(wp_cli *cli, int argc, char **argv)
         return status;
     wp_err err = {0};
     json_t *args = create_args(a.pos[0], group, type, opts, &err);
-    if (!args || !wp_verify_precheck(args, opts[5].count > 0, &err)) { /* localcheck.c */
+    if (!args ||
+        !wp_verify_precheck(args, opts[5].count > 0, cli->socket_opt, &err)) { /* localcheck.c */
         json_decref(args);
         return wp_cli_fail(&err);
     }

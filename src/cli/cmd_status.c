@@ -460,14 +460,19 @@ static const char *resource_note_state(const json_t *r, const status_view *v, ch
  * is to say, separated by "; " (failure counts: print_failures). */
 static const char *resource_note(const json_t *r, const status_view *v, char *buf, size_t size)
 {
-    char rest[1200], stop[128] = "";
+    char rest[1200], stop[512] = "";
     const char *n = resource_note_state(r, v, rest, sizeof rest);
     const char *managed = wp_json_str(json_object_get(r, "policy"), "managed");
     const char *stop_node = wp_json_str(r, "stop_failed");
     const char *parts[3] = {managed && strcmp(managed, "false") == 0 ? "unmanaged" : NULL, NULL, n};
     size_t used = 0;
     if (stop_node) {
-        snprintf(stop, sizeof stop, "STOP FAILED on %s", stop_node);
+        /* the way out (docs/OPERATIONS.md, "A stop that keeps failing"):
+         * where fencing exists the coordinator fences the node itself */
+        snprintf(stop, sizeof stop,
+                 "STOP FAILED on %s (it may still run there: stop it by hand, then "
+                 "'wolfpack resource cleanup %s', or 'wolfpack node fence %s')",
+                 stop_node, wp_json_str_or(r, "name", "?"), stop_node);
         parts[1] = stop;
     }
     buf[0] = '\0';

@@ -6,8 +6,9 @@
  * The configuration comes from the daemon (the same read as `cluster
  * export`, wp_cli_config_read) or, with --file, from an export file (no
  * daemon needed: a configuration can be checked before `cluster import`).
- * verify.c checks it; localcheck.c adds what only this node can tell
- * (unless --no-local).
+ * verify.c checks it; localcheck.c adds what only this node can tell, and
+ * (from the daemon) what every other node tells about the resources it
+ * may own, through node tasks (unless --no-local).
  *
  * Prints one line per finding and a summary; exit status 0 valid, 8
  * warnings only, 9 errors (WP_VERIFY_EXIT_*); with --json {"valid",
@@ -25,7 +26,7 @@ static const char doc[] =
     "\n"
     "Checks the whole configuration, as crm_verify does (docs/CLI.md, \"verify\").\n"
     "  --file FILE   Check FILE (what cluster export wrote; - is stdin): no daemon\n"
-    "  --no-local    Leave out this node's checks (agents, programs, devices)\n"
+    "  --no-local    Leave out every node's checks (agents, programs, devices)\n"
     "  --json        Print {valid, errors, warnings, findings: [...]}\n"
     "Exit status: 0 valid, 8 warnings only, 9 errors; 2 bad usage or file, 6 no daemon.\n";
 
@@ -77,6 +78,8 @@ int wp_cmd_verify(wp_cli *cli, int argc, char **argv)
     wp_verify_config(config, findings);
     if (!wp_cli_opt_get(opts, 2, "--no-local")->count)
         wp_verify_local(config, findings);
+    if (!wp_cli_opt_get(opts, 2, "--no-local")->count && !file->count)
+        wp_verify_others(config, cli->socket_opt, findings); /* localcheck.c */
     size_t errors = wp_verify_count(findings, true);
     size_t warnings = wp_verify_count(findings, false);
     if (cli->json) {

@@ -16,6 +16,7 @@
  *
  * No I/O here: cmd_verify.c adds what only the local node can tell.
  */
+#include "../agents/precheck.h"
 #include "verify.h"
 
 #include <stdarg.h>
@@ -35,9 +36,7 @@ void wp_verify_add(json_t *findings, bool error, const char *object, const char 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    json_array_append_new(findings,
-                          json_pack("{s:s, s:s, s:s, s:s}", "level", error ? "error" : "warning",
-                                    "object", object, "message", msg, "todo", todo ? todo : ""));
+    wp_precheck_add(findings, error, object, todo, "%s", msg);
 }
 
 size_t wp_verify_count(const json_t *findings, bool errors)

@@ -44,11 +44,18 @@ void wp_verify_local_resource(const json_t *resource, bool network, json_t *find
  * (the addresses of running resources answer, as they should). */
 void wp_verify_local(const json_t *config, json_t *findings);
 
-/* Before `resource create` ({name, type, props}): this node's checks
- * with the network's; warnings to stderr; false with err (exit 4 for an
- * address in use, 2 for what the agent refuses) on an error unless force,
- * which prints it as a warning instead. */
-bool wp_verify_precheck(const json_t *resource, bool force, wp_err *err);
+/* Every other node's checks (through the daemon at socket_path, NULL: the
+ * default) of the resources of config it may own: each node that is up
+ * runs them in a node task (resource-check), one that is down is a
+ * warning; no daemon: nothing added. */
+void wp_verify_others(const json_t *config, const char *socket_path, json_t *findings);
+
+/* Before `resource create` ({name, group, type, props}): this node's checks
+ * with the network's, and every other possible owner's (through the daemon
+ * at socket_path, NULL: the default); warnings to stderr; false with err
+ * (exit 4 for an address in use, 2 for what the agent refuses) on an error
+ * unless force, which prints it as a warning instead. */
+bool wp_verify_precheck(const json_t *resource, bool force, const char *socket_path, wp_err *err);
 
 /* Count the findings of one level. */
 size_t wp_verify_count(const json_t *findings, bool errors);

@@ -452,8 +452,24 @@ static void on_op_done(void *data, wp_agent_rc rc, const wp_err *err)
     }
 }
 
+/* Does the database still place the resource on this node?  false once
+ * another node's report has taken the record over: in a move, the old
+ * owner's failed stop (Failed there, its stop failed) while this node's
+ * start waited for it. */
+static bool record_here(wp_daemon *d, const char *resource)
+{
+    json_t *r = wp_db_resource_show(d->db, resource, NULL);
+    bool here = r && is_me(d, wp_json_str_or(r, "node", ""));
+    json_decref(r);
+    return here;
+}
+
 /* An earlier action failed: report this node's remaining actions as they
- * are, and run none of them. */
+ * are, and run none of them.  A start whose record is no longer this
+ * node's is not reported: its Offline would overwrite the old node's
+ * failed stop, and the scheduler would start the resource here beside what
+ * may still run there (the failed stop must hold the group and escalate,
+ * src/daemon/escalate.c). */
 static void abandon(xplan *p, size_t from)
 {
     wp_daemon *d = p->x->d;
@@ -463,7 +479,8 @@ static void abandon(xplan *p, size_t from)
         if (a->st != XA_WAIT)
             continue;
         a->st = XA_FAILED;
-        if (p->silent || !is_me(d, a->node))
+        if (p->silent || !is_me(d, a->node) ||
+            (a->verb == WP_ACT_START && !record_here(d, a->resource)))
             continue;
         const char *state = a->verb == WP_ACT_START  ? "Offline"
                             : a->verb == WP_ACT_STOP ? "Online"

@@ -66,6 +66,7 @@ static const op_handler handlers[] = {
     {"app.node", db_op_app_node},
     {"app.task", db_op_app_task},
     {"app.task.done", db_op_app_task_done},
+    {"app.task.forget", db_op_app_task_forget},
     {"app.op", db_op_app_op},
     {"app.lock", db_op_app_lock},
     {"app.unlock", db_op_app_unlock},
@@ -174,12 +175,13 @@ static bool run_in_transaction(wp_db *db, const json_t *cmd, bool keep, wp_err *
  * --apply`): configuration commands run one after the other inside this
  * command's transaction, so the import is whole or nothing.  Each is
  * shape-checked and run by its handler; the first refusal refuses all,
- * naming the step.  Only the configuration's commands may be imported. */
+ * naming the step.  Only the configuration's commands may be imported
+ * (deletes: `--prune`, which the CLI sends only for what is Offline). */
 static bool db_op_cluster_import(wp_db *db, const json_t *args, wp_err *err)
 {
     static const char *const allowed[] = {
-        "group.create",    "group.set",         "resource.create", "resource.set",
-        "resource.depend", "resource.undepend", "alert.create",    NULL};
+        "group.create",      "group.set",    "resource.create", "resource.set", "resource.depend",
+        "resource.undepend", "alert.create", "resource.delete", "group.delete", NULL};
     size_t i;
     json_t *cmd;
     json_array_foreach(json_object_get(args, "commands"), i, cmd)

@@ -10,7 +10,8 @@
  * meta row per change, key "audit:" + the database version the change got
  * (12 digits, so keys sort by version), value {"version", "at", "uid",
  * "user", "node", "op", "args"}.  The last WP_DB_AUDIT_KEEP changes are
- * kept.  Fence device properties (passwords) are not recorded.  Keeping it
+ * kept.  Fence device properties (passwords) and node tasks' outputs (a
+ * report part) are not recorded.  Keeping it
  * in meta leaves the schema (and every existing database) as it is.
  */
 #include "db_internal.h"
@@ -29,6 +30,8 @@ static json_t *recorded_args(const char *op, const json_t *args)
     json_t *copy = json_deep_copy(args);
     if (copy && strncmp(op, "fence.", 6) == 0 && json_object_get(copy, "props"))
         json_object_set_new(copy, "props", json_string("(not recorded)"));
+    if (copy && strcmp(op, "app.task.done") == 0 && json_object_get(copy, "output"))
+        json_object_set_new(copy, "output", json_string("(not recorded)")); /* a report part */
     return copy ? copy : json_object();
 }
 

@@ -142,6 +142,8 @@ bool db_failure_note(wp_db *db, const char *resource, const char *node, int64_t 
                      wp_err *err);
 bool db_failure_forget(wp_db *db, const char *resource, wp_err *err);
 bool db_failure_forget_group(wp_db *db, const char *group, wp_err *err);
+/* A node proven down runs nothing: its failed stops are no longer one. */
+bool db_failure_forget_stops_on(wp_db *db, const char *node, wp_err *err);
 /* {"failures": {NODE: count}, "stop_failed": NODE|null} (caller owns). */
 json_t *db_failure_counts(wp_db *db, const char *resource);
 /* The failure times on `node` (a new array); *stop_failed: a stop failed there. */
@@ -175,6 +177,7 @@ bool db_op_app_unregister(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_app_task_forget(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_op(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_lock(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_app_unlock(wp_db *db, const json_t *args, wp_err *err);

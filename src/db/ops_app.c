@@ -12,7 +12,8 @@
  *     app:NAME              the clustered install record (docs/APP.md)
  *     app-node:NAME:NODE    {"node", "version"}: program files on NODE
  *     app-task:ID           {"id", "node", "kind", "args", "state",
- *                            "error"}  state: pending | ok | failed
+ *                            "error", "output"?}  state: pending | ok | failed;
+ *                           app.task.forget removes it
  *     app-op:NAME           {...}: a migrate/rollout's step state; also
  *                           `cluster update`'s (os-update, os-update-NODE,
  *                           os-update-report: src/app/osupdate.c)
@@ -34,6 +35,7 @@
 
 #define TASK_ID_MAX 100
 #define TASK_ERROR_MAX 1000
+#define TASK_OUTPUT_MAX (768 * 1024)
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -205,8 +207,9 @@ bool db_op_app_node(wp_db *db, const json_t *args, wp_err *err)
 
 /* ---- node tasks ------------------------------------------------------------------------ */
 
-static const char *const task_kinds[] = {"files",      "remove",    "sp-files",  "sp-upgrade",
-                                         "sp-restore", "os-update", "os-reboot", NULL};
+static const char *const task_kinds[] = {"files",       "remove",    "sp-files",  "sp-upgrade",
+                                         "sp-restore",  "os-update", "os-reboot", "resource-check",
+                                         "report-part", NULL};
 
 bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
 {
@@ -217,12 +220,15 @@ bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
     for (size_t i = 0; task_kinds[i]; i++)
         known = known || strcmp(task_kinds[i], kind) == 0;
     if (!known)
-        return invalid(err, "app.task: unknown kind of node task",
-                       "the kinds are files (program files of a clustered install), remove "
-                       "(remove a standalone install), sp-files (a service pack's files), "
-                       "sp-upgrade (a service pack's one-time database upgrade), sp-restore, "
-                       "os-update and os-reboot (wolfpack cluster update)",
-                       "use one of those kinds");
+        return invalid(
+            err, "app.task: unknown kind of node task",
+            "the kinds are files (program files of a clustered install), remove "
+            "(remove a standalone install), sp-files (a service pack's files), "
+            "sp-upgrade (a service pack's one-time database upgrade), sp-restore, "
+            "os-update and os-reboot (wolfpack cluster update), resource-check (a "
+            "resource's checks on a possible owner before resource create), report-part (a "
+            "node's part of wolfpack report)",
+            "use one of those kinds");
     char *node = db_node_name(db, wp_json_str(args, "node"), err);
     if (!node)
         return false;
@@ -245,6 +251,20 @@ bool db_op_app_task(wp_db *db, const json_t *args, wp_err *err)
     free(key);
     free(node);
     return ok;
+}
+
+/* A task's output (what a resource-check found) is kept with it: at most
+ * TASK_OUTPUT_MAX bytes of JSON. */
+static bool output_ok(const json_t *output, wp_err *err)
+{
+    char *text = output ? json_dumps(output, JSON_COMPACT) : NULL;
+    bool ok = !output || (text && strlen(text) <= TASK_OUTPUT_MAX);
+    free(text);
+    if (!ok)
+        return invalid(err, "app.task.done: the output is too large",
+                       "a node task's output is kept in the cluster database (at most 768 KiB)",
+                       "report a shorter output");
+    return true;
 }
 
 bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err)
@@ -279,9 +299,26 @@ bool db_op_app_task_done(wp_db *db, const json_t *args, wp_err *err)
         snprintf(cut, sizeof cut, "%s", error ? error : "");
         json_object_set_new(task, "state", json_string(result));
         json_object_set_new(task, "error", error ? json_string(cut) : json_null());
-        ok = meta_put(db, key, task, err);
+        json_t *output = json_object_get(args, "output");
+        if (output)
+            json_object_set(task, "output", output);
+        ok = output_ok(output, err) && meta_put(db, key, task, err);
     }
     json_decref(task);
+    free(key);
+    return ok;
+}
+
+/* app.task.forget {id}: the task's record goes (the one who asked has read
+ * its output: a report part must not stay in the database); a task that
+ * does not exist is forgotten already. */
+bool db_op_app_task_forget(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *id = wp_json_str(args, "id");
+    if (!task_id_ok(id, err))
+        return false;
+    char *key = key_of("app-task:", id, NULL);
+    bool ok = key && meta_del(db, key, err);
     free(key);
     return ok;
 }

@@ -87,11 +87,10 @@ static const wp_arg_spec args_app_task[] = {{"id", WP_ARG_STRING, WP_ARG_REQUIRE
                                             {"kind", WP_ARG_STRING, WP_ARG_REQUIRED},
                                             {"args", WP_ARG_OBJ_STR, WP_ARG_OPTIONAL},
                                             {NULL, 0, 0}};
-static const wp_arg_spec args_app_task_done[] = {{"id", WP_ARG_STRING, WP_ARG_REQUIRED},
-                                                 {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
-                                                 {"result", WP_ARG_STRING, WP_ARG_REQUIRED},
-                                                 {"error", WP_ARG_STRING, WP_ARG_OPTIONAL},
-                                                 {NULL, 0, 0}};
+static const wp_arg_spec args_app_task_done[] = {
+    {"id", WP_ARG_STRING, WP_ARG_REQUIRED},     {"node", WP_ARG_STRING, WP_ARG_REQUIRED},
+    {"result", WP_ARG_STRING, WP_ARG_REQUIRED}, {"error", WP_ARG_STRING, WP_ARG_OPTIONAL},
+    {"output", WP_ARG_OBJECT, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
 static const wp_arg_spec args_app_op[] = {{"name", WP_ARG_STRING, WP_ARG_REQUIRED},
                                           {"state", WP_ARG_OBJECT, WP_ARG_OPTIONAL},
                                           {NULL, 0, 0}};
@@ -208,6 +207,7 @@ static const wp_op_spec op_table[] = {
     {"app.node", WP_OP_COMMAND, args_app_node},
     {"app.task", WP_OP_COMMAND, args_app_task},
     {"app.task.done", WP_OP_COMMAND, args_app_task_done},
+    {"app.task.forget", WP_OP_COMMAND, args_id},
     {"app.op", WP_OP_COMMAND, args_app_op},
     {"app.lock", WP_OP_COMMAND, args_app_lock},
     {"app.unlock", WP_OP_COMMAND, args_app_unlock},

@@ -639,7 +639,7 @@ static void choose_owner(struct run *run, const wp_sched_group *g, struct plan *
         reasonf(p,
                 "held on %s: the stop of %s failed there (it may still run); stop it by hand, "
                 "then 'wolfpack resource cleanup %s', or 'wolfpack node fence %s'",
-                node_name(in, o), pin->name, pin->name, node_name(in, pin->node));
+                node_name(in, pin->node), pin->name, pin->name, node_name(in, pin->node));
     }
     if (pin) {
         if (g->target_online && resource_failures(run, g, p, cause, sizeof cause) == FAIL_OVER)

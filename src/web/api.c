@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "../lib/json.h"
 #include "web.h"
 
 /* Does the request say its body is JSON?  (An HTML form of another site
@@ -121,7 +122,7 @@ static enum MHD_Result rate_limited(wp_web_req *r, const char *user, int wait)
 static bool daemon_role(wp_web *w, const char *user, wp_web_role *role, wp_err *err)
 {
     json_t *reply = wp_web_call(w, user, "whoami", NULL, err);
-    const char *name = json_string_value(json_object_get(json_object_get(reply, "result"), "role"));
+    const char *name = wp_json_str(json_object_get(reply, "result"), "role");
     bool ok = name != NULL;
     if (ok)
         *role = strcmp(name, "admin") == 0 ? WP_WEB_ROLE_ADMIN : WP_WEB_ROLE_READ;
@@ -176,8 +177,8 @@ enum MHD_Result wp_api_login(wp_web_req *r)
         json_decref(body);
         return sent;
     }
-    const char *user = json_string_value(json_object_get(body, "user"));
-    const char *password = json_string_value(json_object_get(body, "password"));
+    const char *user = wp_json_str(body, "user");
+    const char *password = wp_json_str(body, "password");
     if (!user || !password || !user_name_ok(user) || strlen(password) > 1024) {
         wp_err err = {0};
         wp_errf(&err, WP_E_INVALID, "the login needs a user name and a password");
@@ -261,7 +262,7 @@ enum MHD_Result wp_api_op(wp_web_req *r)
         json_decref(body);
         return sent;
     }
-    const char *op = json_string_value(json_object_get(body, "op"));
+    const char *op = wp_json_str(body, "op");
     json_t *args = json_object_get(body, "args");
     wp_err err = {0};
     if (!op || (args && !json_is_object(args)) || strcmp(op, "watch") == 0) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/json.h"
 #include "web.h"
 
 static const char *const GROUP_STATES[] = {
@@ -78,7 +79,7 @@ static void nodes(FILE *f, const json_t *st)
             bool v = flags[k][2] ? json_is_true(json_object_get(n, flags[k][2]))
                                  : is_member(st, json_integer_value(json_object_get(n, "id")));
             fprintf(f, "%s{node=\"", flags[k][0]);
-            label(f, json_string_value(json_object_get(n, "name")));
+            label(f, wp_json_str(n, "name"));
             fprintf(f, "\"} %d\n", v);
         }
     }
@@ -88,13 +89,13 @@ static void nodes(FILE *f, const json_t *st)
 static void states(FILE *f, const char *metric, const char *kind, const json_t *obj,
                    const char *const *names)
 {
-    const char *state = json_string_value(json_object_get(obj, "state"));
+    const char *state = wp_json_str(obj, "state");
     for (size_t s = 0; names[s]; s++) {
         fprintf(f, "%s{%s=\"", metric, kind);
-        label(f, json_string_value(json_object_get(obj, "name")));
+        label(f, wp_json_str(obj, "name"));
         if (strcmp(kind, "resource") == 0) {
             fputs("\",group=\"", f);
-            label(f, json_string_value(json_object_get(obj, "group")));
+            label(f, wp_json_str(obj, "group"));
         }
         fprintf(f, "\",state=\"%s\"} %d\n", names[s], state && strcmp(state, names[s]) == 0);
     }
@@ -110,7 +111,7 @@ static void per_object(FILE *f, const char *metric, const char *kind, const char
     {
         json_t *v = json_object_get(o, key);
         fprintf(f, "%s{%s=\"", metric, kind);
-        label(f, json_string_value(json_object_get(o, "name")));
+        label(f, wp_json_str(o, "name"));
         fprintf(f, "\"} %zu\n", json_array_size(v));
     }
 }
@@ -125,7 +126,7 @@ static void groups(FILE *f, const json_t *st)
     json_array_foreach(list, i, g)
     {
         states(f, "wolfpack_group_state", "group", g, GROUP_STATES);
-        const char *s = json_string_value(json_object_get(g, "state"));
+        const char *s = wp_json_str(g, "state");
         online += s && strcmp(s, "Online") == 0;
     }
     gauge(f, "wolfpack_groups", "Groups in the cluster.", (double)json_array_size(list));
@@ -133,11 +134,11 @@ static void groups(FILE *f, const json_t *st)
     head(f, "wolfpack_group_owner", "gauge", "1 for the node that owns the group.");
     json_array_foreach(list, i, g)
     {
-        const char *owner = json_string_value(json_object_get(g, "owner"));
+        const char *owner = wp_json_str(g, "owner");
         if (!owner)
             continue;
         fputs("wolfpack_group_owner{group=\"", f);
-        label(f, json_string_value(json_object_get(g, "name")));
+        label(f, wp_json_str(g, "name"));
         fputs("\",node=\"", f);
         label(f, owner);
         fputs("\"} 1\n", f);

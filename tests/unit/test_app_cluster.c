@@ -256,6 +256,40 @@ static void db_commands(void **state)
     assert_string_equal(json_string_value(json_object_get(t, "error")), "disk full");
     json_decref(t);
 
+    /* a task's output is kept with it (bounded) until it is forgotten */
+    apply_ok(db, "{\"op\":\"app.task\",\"args\":{\"id\":\"t2\",\"node\":\"n2\",\"kind\":"
+                 "\"resource-check\",\"args\":{\"app\":\"wolfpack\",\"resource\":\"{}\"}}}");
+    apply_ok(db, "{\"op\":\"app.task.done\",\"args\":{\"id\":\"t2\",\"node\":\"n2\",\"result\":"
+                 "\"ok\",\"output\":{\"findings\":[{\"level\":\"warning\"}]}}}");
+    t = wp_db_app_task_show(db, "t2", &err);
+    assert_non_null(t);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(t, "output"), "findings")), 1);
+    json_decref(t);
+    apply_ok(db, "{\"op\":\"app.task.forget\",\"args\":{\"id\":\"t2\"}}");
+    t = wp_db_app_task_show(db, "t2", &err);
+    assert_null(t);
+    wp_err_clear(&err);
+    apply_ok(db, "{\"op\":\"app.task.forget\",\"args\":{\"id\":\"t2\"}}"); /* gone: fine */
+    apply_ok(db, "{\"op\":\"app.task\",\"args\":{\"id\":\"t3\",\"node\":\"n2\",\"kind\":"
+                 "\"report-part\",\"args\":{\"app\":\"wolfpack\"}}}");
+    {
+        size_t big = 800 * 1024;
+        char *text = malloc(big + 1);
+        assert_non_null(text);
+        memset(text, 'x', big);
+        text[big] = '\0';
+        json_t *cmd = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s}}}", "op", "app.task.done", "args",
+                                "id", "t3", "node", "n2", "result", "ok", "output", "log", text);
+        free(text);
+        wp_err e2 = {0};
+        assert_false(wp_db_apply(db, cmd, &e2)); /* past 768 KiB: refused */
+        assert_int_equal(e2.code, WP_E_INVALID);
+        json_decref(cmd);
+    }
+    t = wp_db_app_task_show(db, "t3", &err);
+    assert_string_equal(json_string_value(json_object_get(t, "state")), "pending");
+    json_decref(t);
+
     apply_ok(db, "{\"op\":\"app.lock\",\"args\":{\"holder\":\"n1:42\",\"op\":\"rollout\","
                  "\"at\":100}}");
     refused(db,

@@ -393,6 +393,13 @@ static void test_failure_record(void **state)
     row = sched_row(f->db, "web-svc");
     assert_true(json_is_true(json_object_get(row, "stop_failed")));
     json_decref(row);
+    /* a node proven down runs nothing: its failed stop is forgotten (else it
+     * held the group, and escalate.c fenced the node again, once it was back
+     * and the resource placed there anew); the failure count stays */
+    apply_ok(f->db, "{\"op\":\"node.down\",\"args\":{\"name\":\"N1\",\"how\":\"fenced\","
+                    "\"at\":133}}");
+    resource_is(f->db, "web-svc", "stop_failed", NULL);
+    assert_int_equal(failures_on(f->db, "web-svc", "n1"), 1);
     /* an error retrying cannot mend */
     apply_ok(f->db, "{\"op\":\"resource.report\",\"args\":{\"name\":\"web-ip\",\"node\":\"n1\","
                     "\"state\":\"Failed\",\"at\":140,\"error\":\"ocf:x:y start failed with exit "
