@@ -393,6 +393,19 @@ static void test_failure_record(void **state)
     row = sched_row(f->db, "web-svc");
     assert_true(json_is_true(json_object_get(row, "stop_failed")));
     json_decref(row);
+    /* ... and the move's abandoned start, reported Offline on the new node,
+     * does not erase it (nor what still runs on the old node) */
+    report(f->db, "web-svc", "n2", "Offline", 133);
+    resource_is(f->db, "web-svc", "state", "Failed");
+    resource_is(f->db, "web-svc", "node", "n1");
+    report(f->db, "web-ip", "n1", "Online", 134);
+    report(f->db, "web-ip", "n2", "Offline", 135);
+    resource_is(f->db, "web-ip", "state", "Online");
+    resource_is(f->db, "web-ip", "node", "n1");
+    report(f->db, "web-ip", "n1", "Offline", 136); /* its own node's: applied */
+    resource_is(f->db, "web-ip", "state", "Offline");
+    report(f->db, "web-ip", "n2", "Offline", 137); /* Offline anywhere: applied */
+    resource_is(f->db, "web-ip", "node", "n2");
     /* an error retrying cannot mend */
     apply_ok(f->db, "{\"op\":\"resource.report\",\"args\":{\"name\":\"web-ip\",\"node\":\"n1\","
                     "\"state\":\"Failed\",\"at\":140,\"error\":\"ocf:x:y start failed with exit "
