@@ -421,7 +421,7 @@ static bool node_down(wp_db *db, const json_t *args, const char *how, wp_err *er
                         json_object_get(args, "at"), "detail", json_object_get(args, "detail"))
             : NULL;
     bool ok = rec && put(db, key, rec, "record that a node is down", err) &&
-              del(db, "fencing:", node, err);
+              del(db, "fencing:", node, err) && db_failure_forget_stops(db, node, err);
     json_decref(rec);
     free(key);
     free(node);

@@ -406,6 +406,12 @@ static void test_failure_record(void **state)
     resource_is(f->db, "web-ip", "state", "Offline");
     report(f->db, "web-ip", "n2", "Offline", 137); /* Offline anywhere: applied */
     resource_is(f->db, "web-ip", "node", "n2");
+    /* n1 proven down (fenced): its failed stop is over, its history stays */
+    resource_is(f->db, "web-svc", "stop_failed", "n1");
+    apply_ok(f->db, "{\"op\":\"node.down\",\"args\":{\"name\":\"N1\",\"how\":\"fenced\","
+                    "\"at\":138}}");
+    resource_is(f->db, "web-svc", "stop_failed", NULL);
+    assert_int_equal(failures_on(f->db, "web-svc", "n1"), 1);
     /* an error retrying cannot mend */
     apply_ok(f->db, "{\"op\":\"resource.report\",\"args\":{\"name\":\"web-ip\",\"node\":\"n1\","
                     "\"state\":\"Failed\",\"at\":140,\"error\":\"ocf:x:y start failed with exit "
