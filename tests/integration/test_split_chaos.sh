@@ -104,7 +104,8 @@ online_owner() {
     return 1
 }
 vip_on() { [ -n "$(ip -n "${WPTC_PREFIX}$1" -o -4 addr show to "$VIP" 2>/dev/null)" ]; }
-# CHAOS_DEBUG=DIR: the nodes' logs are kept there when a check fails
+# CHAOS_DEBUG=DIR: the nodes' logs are kept there when a check fails (and
+# at the end of part A's random events)
 keep_logs() {
     [ -n "${CHAOS_DEBUG:-}" ] || return 0
     local n d=$CHAOS_DEBUG/$1
@@ -406,6 +407,7 @@ if [ "$EVENTS" = 0 ]; then # a steady spell: the writer writes, the observer sam
     done
 fi
 stop_writer
+[ "$EVENTS" -gt 0 ] && keep_logs end-A # CHAOS_DEBUG: part A's logs, also when it passed
 check "A: every acknowledged record is there at the end" all_acked_or_keep records-A
 stop_observer
 observer_verdict A
