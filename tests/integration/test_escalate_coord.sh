@@ -32,8 +32,10 @@ test_cleanup() {
 }
 test_on_failure() { # ESC_DEBUG=DIR: the nodes' logs are kept there
     if [ -n "${ESC_DEBUG:-}" ]; then
-        mkdir -p "$ESC_DEBUG" && for n in n1 n2 n3; do
-            cp -r "$WPTC_DIR/nodes/$n/var/log/wolfpack" "$ESC_DEBUG/$n" 2>/dev/null
+        local d
+        d=$ESC_DEBUG/$(date +%H%M%S)
+        mkdir -p "$d" && for n in n1 n2 n3; do
+            cp -r "$WPTC_DIR/nodes/$n/var/log/wolfpack" "$d/$n" 2>/dev/null
         done
     fi
     for n in n1 n2 n3; do
@@ -63,32 +65,36 @@ observe() {
     done
 }
 
-"$TC" up 3 --no-dns >"$TMP/up" 2>&1 || {
-    cat "$TMP/up"
-    fail "testcluster up 3"
-    finish
+# web (ip, dummy) Online on n1 of a new 3-node cluster (testcluster up ARGS),
+# the Dummy's stop failing on n1 only (its mount namespace, gone with it)
+setup() {
+    "$TC" up 3 --no-dns "$@" >"$TMP/up" 2>&1 || {
+        cat "$TMP/up"
+        fail "testcluster up 3 $*"
+        finish
+    }
+    check "n1 is ready" wait_until 60 ready n1
+    check "the failing stop in n1's mount namespace" "$TC" exec n1 sh -eu -c '
+        cp /usr/lib/ocf/resource.d/heartbeat/Dummy /run/Dummy.real
+        printf "%s\n" "#!/bin/sh" "# test_escalate_coord: stop fails on this node" \
+            "[ \"\$1\" = stop ] && { echo \"stop refused by the test\" >&2; exit 1; }" \
+            "exec /run/Dummy.real \"\$@\"" >/run/Dummy.failstop
+        chmod 755 /run/Dummy.failstop
+        mount --bind /run/Dummy.failstop /usr/lib/ocf/resource.d/heartbeat/Dummy'
+    check "group web, preferred n1, n2, n3" wp n1 group create web \
+        --policy preferred_owners=n1,n2,n3 --policy failover_threshold=100
+    check "its IP Address" wp n1 resource create ip --group web --type "IP Address" \
+        --prop address=$VIP/24
+    check "an OCF Dummy on it" wp n1 resource create dummy --group web --type OCF \
+        --prop agent=ocf:heartbeat:Dummy --prop state=/run/dummy-web.state --depends-on ip
+    check "web online" wp n1 group online web
+    check "web Online on n1" wait_until 60 state_is n1 "Online n1"
+    check "the address is on n1" wait_until 30 vip_on n1
 }
-check "n1 is ready" wait_until 60 ready n1
+
+setup
 check "every node has its fence device (power-n1..3)" \
     bash -c "'$TC' exec n1 '$WOLFPACK' fence list | grep -c '^power-n' | grep -qx 3"
-
-# On n1 only: the Dummy's stop always fails (its mount namespace, gone with it).
-check "the failing stop in n1's mount namespace" "$TC" exec n1 sh -eu -c '
-    cp /usr/lib/ocf/resource.d/heartbeat/Dummy /run/Dummy.real
-    printf "%s\n" "#!/bin/sh" "# test_escalate_coord: stop fails on this node" \
-        "[ \"\$1\" = stop ] && { echo \"stop refused by the test\" >&2; exit 1; }" \
-        "exec /run/Dummy.real \"\$@\"" >/run/Dummy.failstop
-    chmod 755 /run/Dummy.failstop
-    mount --bind /run/Dummy.failstop /usr/lib/ocf/resource.d/heartbeat/Dummy'
-check "group web, preferred n1, n2, n3" wp n1 group create web \
-    --policy preferred_owners=n1,n2,n3 --policy failover_threshold=100
-check "its IP Address" wp n1 resource create ip --group web --type "IP Address" \
-    --prop address=$VIP/24
-check "an OCF Dummy on it" wp n1 resource create dummy --group web --type OCF \
-    --prop agent=ocf:heartbeat:Dummy --prop state=/run/dummy-web.state --depends-on ip
-check "web online" wp n1 group online web
-check "web Online on n1" wait_until 60 state_is n1 "Online n1"
-check "the address is on n1" wait_until 30 vip_on n1
 
 observe &
 OBSERVER=$!
@@ -140,5 +146,28 @@ if [ -s "$TMP/twice" ]; then
     bad "the observer saw the address on two nodes" "$(head -5 "$TMP/twice")"
 else
     ok "the observer never saw the address on two nodes"
+fi
+
+echo "== 3. no device, a watchdog: the coordinator swallows its own poison pill"
+[ "$FAILED" -gt 0 ] && test_on_failure >/dev/null # ESC_DEBUG: parts 1-2's logs
+"$TC" down >/dev/null 2>&1
+setup --watchdog 4
+rm -f "$TMP/twice"
+observe &
+OBSERVER=$!
+check "move web to n2" wp n1 group move web --to n2
+check "n1 sends itself a poison pill" wait_until 60 bash -c \
+    "grep -q 'escalate: node n1: the stop of dummy failed there (the coordinator): poison pill sent' \
+    '$WPTC_DIR/nodes/n1/var/log/wolfpack/wolfpackd.log'"
+check "n1's watchdog powers it off" wait_until 60 test -e "$WPTC_DIR/nodes/n1/watchdog-fired"
+check "web Online on n2 or n3 (after 2 x the watchdog's timeout)" wait_until 90 state_is n2 "Online n[23]"
+check "status --json: n1 down by its watchdog" bash -c \
+    "'$TC' exec n2 '$WOLFPACK' --json status | jq -e '.fencing.down.n1.how == \"watchdog\"'"
+test_cleanup
+OBSERVER=
+if [ -s "$TMP/twice" ]; then
+    bad "3: the observer saw the address on two nodes" "$(head -5 "$TMP/twice")"
+else
+    ok "3: the observer never saw the address on two nodes"
 fi
 finish
