@@ -112,7 +112,7 @@ check "n2 and n3 keep quorum" "$TC" wait-view n2 n3 --members 2 --quorate yes --
 check "web Online on n2 or n3" wait_until 60 state_is n2 "Online n[23]"
 check "the address is on n2 or n3" wait_until 30 bash -c \
     "[ -n \"\$(ip -n ${WPTC_PREFIX}n2 -o -4 addr show to $VIP; ip -n ${WPTC_PREFIX}n3 -o -4 addr show to $VIP)\" ]"
-check "n1 was fenced once by escalation (only n2 ran it)" bash -c \
+check "n1 was fenced once by escalation (only n2 ran it)" wait_until 30 bash -c \
     "[ \"\$(grep -c 'escalate: node n1 fenced after a failed stop' '$LOG2')\" = 1 ] &&
      ! grep -q 'escalate: node n1 fenced' '$WPTC_DIR/nodes/n3/var/log/wolfpack/wolfpackd.log'"
 check "status --json: n1 down, fenced" bash -c \
