@@ -260,8 +260,15 @@ int64_t wp_disk_keeper_next(const wp_disk_keeper_clock *c)
 
 void wp_disk_keeper_renewed(wp_disk_keeper_clock *c, int64_t start_ms, int64_t end_ms)
 {
+    /* every L/3 from the start of the last renewal, not from its end: a
+     * write that took longer than L - margin - L/3 (500 ms at L = 1200; the
+     * loop device's O_SYNC write flushes its backing file, measured up to
+     * 643 ms here) would otherwise put the next renewal past the deadline
+     * although this one was in time (docs/FENCING.md).  A renewal that
+     * ended after that point starts again at once. */
+    (void)end_ms;
     c->deadline_ms = wp_disk_owner_deadline(start_ms, c->lease_ms);
-    c->next_renew_ms = end_ms + wp_disk_renew_ms(c->lease_ms);
+    c->next_renew_ms = start_ms + wp_disk_renew_ms(c->lease_ms);
 }
 
 /* ---- device I/O ------------------------------------------------------------- */

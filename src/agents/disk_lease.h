@@ -134,7 +134,8 @@ wp_disk_action wp_disk_keeper_decide(const wp_disk_keeper_clock *c, int64_t now_
 bool wp_disk_fence_late(int64_t deadline_ms, int64_t lease_ms, int64_t now_ms);
 /* When to wake up next (the earliest of renewal, deadline, heartbeat bound). */
 int64_t wp_disk_keeper_next(const wp_disk_keeper_clock *c);
-/* After a renewal that started at start_ms and finished at end_ms. */
+/* After a renewal that started at start_ms and finished at end_ms: the
+ * deadline and the next renewal both count from its start. */
 void wp_disk_keeper_renewed(wp_disk_keeper_clock *c, int64_t start_ms, int64_t end_ms);
 
 /* ---- device I/O ----------------------------------------------------------- */

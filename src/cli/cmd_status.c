@@ -598,6 +598,30 @@ static void owned_groups(const json_t *st, const char *node, char *buf, size_t s
     }
 }
 
+static bool node_is_member(const json_t *st, const char *node)
+{
+    const json_t *n = find_named(json_object_get(st, "nodes"), node);
+    return n &&
+           is_member(status_field(st, "members"), json_integer_value(json_object_get(n, "id")));
+}
+
+/* A member with a fencing record: a stop failed there (escalate.c). */
+static void print_escalation(const char *node, const json_t *rec, const char *held, FILE *out)
+{
+    const char *state = wp_json_str(rec, "state");
+    if (same(state, "failed"))
+        fprintf(out, "  %s: a stop failed there; fencing FAILED (retried): %s\n", node,
+                dash(wp_json_str(rec, "error")));
+    else if (same(state, "fencing"))
+        fprintf(out, "  %s: a stop failed there: being fenced through its fence devices\n", node);
+    else
+        fprintf(out, "  %s: %s\n", node, dash(wp_json_str(rec, "error")));
+    fprintf(out,
+            "      its groups stay Failed there (%s) until it is fenced; if you know the "
+            "resource stopped: wolfpack resource cleanup RESOURCE\n",
+            held);
+}
+
 /* Lost nodes being fenced, failed fencings, and proofs of a node that is down. */
 static void print_fencing(const json_t *st, FILE *out)
 {
@@ -613,6 +637,10 @@ static void print_fencing(const json_t *st, FILE *out)
         if (!title)
             fprintf(out, "\nFencing:\n");
         title = true;
+        if (node_is_member(st, node)) {
+            print_escalation(node, rec, held, out);
+            continue;
+        }
         if (same(wp_json_str(rec, "state"), "failed"))
             fprintf(out, "  %s: lost; fencing FAILED (retried): %s\n", node,
                     dash(wp_json_str(rec, "error")));

@@ -20,7 +20,9 @@
  *     while the database has not changed since, nor within 2 s.
  * Before each run, recovery.c fences lost nodes that have fence devices,
  * and the groups of such a node are left out of the input until it is
- * proven down (docs/FENCING.md).
+ * proven down (docs/FENCING.md).  A node that does not coordinate calls
+ * escalate.c's deputy tick: the next member by id fences a coordinator
+ * whose own stop failed.
  * Every input that led to actions is kept in STATE_DIR/incidents/
  * <unix-ms>-v<version>.json (the last 200); `wpsched --summary FILE`
  * replays it.
@@ -407,8 +409,10 @@ void wp_coord_tick(wp_daemon *d)
                       : "this node (%s) no longer coordinates",
                d->view.local_name);
     co->active = active;
-    if (!active)
+    if (!active) {
+        wp_escalate_deputy_tick(d); /* the coordinator's failed stop (escalate.c) */
         return;
+    }
     wp_recovery_tick(d); /* fence lost nodes (recovery.c) */
     if (co->inflight) {
         co->rerun = true;

@@ -24,7 +24,7 @@
  *               rewritten from the database and reloaded on every node
  *   fencer.c    fence agents: metadata check of fence.create, fence.test,
  *               node.fence; runs in a child, results through a pipe
- *   escalate.c  a node where a stop failed is fenced (when it has a device)
+ *   escalate.c  a node where a stop failed is fenced (the coordinator by its deputy)
  *   recovery.c  a lost node with fence devices is fenced before its groups
  *               move (the coordinator holds them); node confirm-down
  *   wdog.c      watchdog self-fencing: armed when first ready, petted only
@@ -406,6 +406,9 @@ void wp_recovery_free(wp_daemon *d);
 /* escalate.c: a failed stop escalates to fencing (docs/OPERATIONS.md) */
 struct wp_sched_input;
 void wp_escalate_check(wp_daemon *d, const struct wp_sched_input *in); /* after a run */
+void wp_escalate_deputy_tick(wp_daemon *d); /* not coordinating: the coordinator's failed stop */
+/* node is up with a failed stop at the last check: its fencing record stays */
+bool wp_escalate_pending(const wp_daemon *d, const char *node);
 void wp_escalate_free(wp_daemon *d);
 
 /* wdog.c: watchdog self-fencing (docs/FENCING.md) */

@@ -21,7 +21,8 @@
  *                       recording node.fencing {fencing|failed} for status;
  *                       on success node.down {how: fenced}; a failure is
  *                       retried every RETRY_MS; a member with records gets
- *                       node.rejoined (its proof is spent)
+ *                       node.rejoined (its proof is spent), unless a stop
+ *                       failed on it (escalate.c's record: wp_escalate_pending)
  *                       a node with a watchdog of timeout T that has been
  *                       lost (seen by this coordinator) for WATCHDOG_FACTOR
  *                       x T gets node.down {how: watchdog}: it has reset
@@ -262,8 +263,8 @@ static void clear_rejoined(wp_daemon *d, wp_recovery *r, const json_t *status, c
         bool member = node_is_member(d, n);
         bool stale = !member && lost && !json_object_get(lost, name) &&
                      record_is(status, name, "unfenceable");
-        if (!name || !recorded || (!member && !stale))
-            continue;
+        if (!name || !recorded || (!member && !stale) || (member && wp_escalate_pending(d, name)))
+            continue; /* a member with a failed stop: escalate.c's record stays */
         lost_node *ln = lost_get(r, name);
         if (ln && ln->running)
             continue; /* its fencing is under way: let it end first */

@@ -142,8 +142,11 @@ bool db_failure_note(wp_db *db, const char *resource, const char *node, int64_t 
                      wp_err *err);
 bool db_failure_forget(wp_db *db, const char *resource, wp_err *err);
 bool db_failure_forget_group(wp_db *db, const char *group, wp_err *err);
-/* A node proven down runs nothing: its failed stops are no longer one. */
-bool db_failure_forget_stops_on(wp_db *db, const char *node, wp_err *err);
+/* node.remove: the node leaves every fence device (a device left with no
+ * node is deleted) and its fencing records go (ops_fence.c) */
+bool db_fence_forget_node(wp_db *db, const char *node, wp_err *err);
+/* a node proven down: its failed stops are over (stop_failed cleared) */
+bool db_failure_forget_stops(wp_db *db, const char *node, wp_err *err);
 /* {"failures": {NODE: count}, "stop_failed": NODE|null} (caller owns). */
 json_t *db_failure_counts(wp_db *db, const char *resource);
 /* The failure times on `node` (a new array); *stop_failed: a stop failed there. */

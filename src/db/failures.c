@@ -9,11 +9,10 @@
  * schema (and every existing database) as it is.  resource.report with
  * state Failed appends to it (a Failed report while the resource is
  * Offline Pending is a failed stop), resource.cleanup / group.cleanup and
- * resource.delete remove it; a node proven down (node.down, node.confirm-down:
- * it runs nothing) loses its failed stops.  Queries show the counts per node; the
- * scheduler input gets the times on the resource's node and whether its
- * stop failed.  Deterministic, like every handler: the only time it knows
- * is the report's `at`.
+ * resource.delete remove it; node.down (fenced, confirmed, its watchdog)
+ * forgets the failed stops on that node: it runs nothing any more.  Queries show the counts per
+ * node; the scheduler input gets the times on the resource's node and whether its stop failed.
+ * Deterministic, like every handler: the only time it knows is the report's `at`.
  */
 #include "db_internal.h"
 
@@ -71,11 +70,11 @@ bool db_failure_forget_group(wp_db *db, const char *group, wp_err *err)
                   1, vals, "forget a group's failures", err);
 }
 
-bool db_failure_forget_stops_on(wp_db *db, const char *node, wp_err *err)
+bool db_failure_forget_stops(wp_db *db, const char *node, wp_err *err)
 {
     const char *vals[1] = {node};
     return db_run(db,
-                  "UPDATE meta SET value = json_set(value, '$.stop_failed', json('null'))"
+                  "UPDATE meta SET value = json_set(value, '$.stop_failed', NULL)"
                   " WHERE key LIKE 'failures:%' AND json_valid(value)"
                   " AND json_extract(value, '$.stop_failed') = ?1 COLLATE NOCASE",
                   1, vals, "forget the failed stops of a node that is down", err);

@@ -16,6 +16,8 @@
  * node that takes the request, before it submits the command
  * (src/daemon/fencer.c).  Queries mask secret values (src/agents/fence.h)
  * unless the caller is wolfpackd's fencer (wp_db_fence_for_node).
+ * node.remove drops the node from every device (db_fence_forget_node): a
+ * device left with no node is deleted, and the node's fencing records go.
  */
 #include "db_internal.h"
 
@@ -26,6 +28,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FENCE_PREFIX "fence:"
 #define FENCE_TIMEOUT_MAX 3600
@@ -376,7 +379,7 @@ static bool node_down(wp_db *db, const json_t *args, const char *how, wp_err *er
                         json_object_get(args, "at"), "detail", json_object_get(args, "detail"))
             : NULL;
     bool ok = rec && put(db, key, rec, "record that a node is down", err) &&
-              del(db, "fencing:", node, err) && db_failure_forget_stops_on(db, node, err);
+              del(db, "fencing:", node, err) && db_failure_forget_stops(db, node, err);
     json_decref(rec);
     free(key);
     free(node);
@@ -519,4 +522,71 @@ json_t *wp_db_fence_status(wp_db *db, wp_err *err)
     }
     sqlite3_reset(st);
     return out;
+}
+
+/* ---- node.remove: the removed node leaves every device ---------------------- */
+
+/* Drop node from one device's value; true when that changed it. */
+static bool device_drop_node(json_t *dev, const char *node)
+{
+    json_t *nodes = json_object_get(dev, "nodes");
+    bool changed = false;
+    for (size_t i = json_array_size(nodes); i-- > 0;)
+        if (strcasecmp(json_string_value(json_array_get(nodes, i)), node) == 0) {
+            json_array_remove(nodes, i);
+            changed = true;
+        }
+    json_t *plugs = json_object_get(dev, "plugs");
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(plugs, tmp, k, v)
+    {
+        if (strcasecmp(k, node) == 0)
+            json_object_del(plugs, k);
+    }
+    return changed;
+}
+
+/* Every device as [[key, value]...] (read before any is changed). */
+static json_t *devices_all(wp_db *db, wp_err *err)
+{
+    sqlite3_stmt *st =
+        db_stmt(db, "SELECT key, value FROM meta WHERE key LIKE 'fence:%' ORDER BY key", err);
+    json_t *out = st ? json_array() : NULL;
+    int rc;
+    while (out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *v = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+        if (v)
+            json_array_append_new(out,
+                                  json_pack("[s, o]", (const char *)sqlite3_column_text(st, 0), v));
+    }
+    if (st)
+        sqlite3_reset(st);
+    return out;
+}
+
+bool db_fence_forget_node(wp_db *db, const char *node, wp_err *err)
+{
+    json_t *all = devices_all(db, err);
+    bool ok = all != NULL;
+    size_t i;
+    json_t *row;
+    json_array_foreach(all, i, row)
+    {
+        const char *key = json_string_value(json_array_get(row, 0));
+        json_t *dev = json_array_get(row, 1);
+        if (!ok || !device_drop_node(dev, node))
+            continue;
+        const char *vals[1] = {key};
+        ok = json_array_size(json_object_get(dev, "nodes")) == 0
+                 ? db_run(db, "DELETE FROM meta WHERE key = ?1", 1, vals,
+                          "remove a fence device left with no node", err)
+                 : put(db, key, dev, "drop a removed node from a fence device", err);
+    }
+    json_decref(all);
+    static const char *const records[] = {"fencing:", "node-down:", "watchdog:", "poison:"};
+    for (size_t r = 0; ok && r < sizeof records / sizeof *records; r++)
+        ok = del(db, records[r], node, err);
+    return ok;
 }

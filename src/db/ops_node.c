@@ -2,7 +2,8 @@
  * ops_node.c -- the commands that name the cluster and change its nodes:
  * cluster.create, node.add, node.remove (which refuses the last node and,
  * without force, a node that still owns groups; it releases what ran on the
- * node and cancels moves to it).  Each runs inside the transaction
+ * node, cancels moves to it, and drops it from the fence devices: a device
+ * left with no node is deleted, ops_fence.c).  Each runs inside the transaction
  * opened by apply.c and refuses (without cleaning up: the transaction is
  * rolled back) on the first problem.
  */
@@ -286,7 +287,8 @@ bool db_op_node_remove(wp_db *db, const json_t *args, wp_err *err)
                      " WHERE node = ?1",
                      1, vals, "release the resources of a node", err) &&
               db_run(db, "UPDATE grp SET move_to = NULL WHERE move_to = ?1", 1, vals,
-                     "cancel a move to a node", err);
+                     "cancel a move to a node", err) &&
+              db_fence_forget_node(db, name, err);
     sqlite3_stmt *st = ok ? db_stmt(db, "DELETE FROM node WHERE name = ?1", err) : NULL;
     if (st) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);

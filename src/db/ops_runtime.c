@@ -485,6 +485,31 @@ static char *utf8_cut(const char *s, size_t max)
     return strndup(s, n);
 }
 
+/* An Offline report from one node about a resource recorded in another
+ * state on another node says nothing about that node: an abandoned start
+ * of a move (the plan stopped at the old node's failed stop) is reported
+ * Offline on the new node, and must not erase the record of what still
+ * runs on the old one (the group would start on the new node beside it).
+ * true: keep the record as it is. */
+static bool offline_elsewhere(wp_db *db, const char *name, const char *node, const char *state)
+{
+    if (strcmp(state, "Offline") != 0)
+        return false;
+    wp_err ignored = {0}; /* unreadable: the report is applied as before */
+    sqlite3_stmt *st = db_stmt(db, "SELECT state, node FROM resource WHERE name = ?1", &ignored);
+    bool keep = false;
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *was = (const char *)sqlite3_column_text(st, 0);
+        const char *on = (const char *)sqlite3_column_text(st, 1);
+        keep = was && on && strcmp(was, "Offline") != 0 && strcasecmp(on, node) != 0;
+    }
+    sqlite3_reset(st);
+    return keep;
+}
+
 bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err)
 {
     int64_t at;
@@ -503,6 +528,13 @@ bool db_op_resource_report(wp_db *db, const json_t *args, wp_err *err)
     bool ok = node && (!error || cut);
     if (node && error && !cut)
         oom(err, "record a resource's state");
+    if (ok && offline_elsewhere(db, name, node, state)) {
+        free(cut);
+        free(node);
+        free(name);
+        free(group);
+        return true;
+    }
     if (ok && strcmp(state, "Failed") == 0) {
         /* a Failed report of a resource being stopped: its stop failed.  The
          * reporter says so ("stop": a plan that moves the resource records

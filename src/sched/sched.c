@@ -631,6 +631,11 @@ static void choose_owner(struct run *run, const wp_sched_group *g, struct plan *
     char cause[192];
     const wp_sched_resource *pin = blocked_active(in, g);
 
+    /* a failed stop holds the group where that stop failed, which is not
+     * its recorded owner when the stop was a move's (the commit of a move
+     * records the new owner before the old node stops anything) */
+    if (pin && !pin->unmanaged && pin->node >= 0)
+        o = pin->node;
     p->owner = o;
     if (pin && pin->unmanaged) {
         reasonf(p, "held on %s: %s is unmanaged (no move, no failover)", node_name(in, o),

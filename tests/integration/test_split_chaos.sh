@@ -48,10 +48,13 @@ NAME=vs.wptc.test
 DEV=/run/wolfpack/disks/disk1
 # Part A's random events run with --soak (or CHAOS_EVENTS=N) only: with
 # the failed-stop fix, an owner whose disk keeper fenced late after a cut or
-# a freeze keeps the group Failed on itself when it is the coordinator (safe:
-# never on two nodes, nothing lost; not available): an open fault
-# (docs/FENCING.md, "The split and load tests") that would make the suite
-# fail at random.  Part B and A's set-up, writer and observer always run.
+# a freeze kept the group Failed on itself when it was the coordinator (safe:
+# never on two nodes, nothing lost; not available), which made the suite
+# fail at random.  Both causes are addressed since 2026-12-08 (the deputy
+# fences such a coordinator; the keeper's renewals count from their start:
+# docs/FENCING.md, "The split and load tests"); bringing the events back
+# into the default suite is left to more runs.  Part B and A's set-up,
+# writer and observer always run.
 if [ "${WP_SOAK:-0}" = 1 ]; then EVENTS=${CHAOS_EVENTS:-30}; else EVENTS=${CHAOS_EVENTS:-0}; fi
 OBSERVER=
 WRITER=
@@ -104,7 +107,8 @@ online_owner() {
     return 1
 }
 vip_on() { [ -n "$(ip -n "${WPTC_PREFIX}$1" -o -4 addr show to "$VIP" 2>/dev/null)" ]; }
-# CHAOS_DEBUG=DIR: the nodes' logs are kept there when a check fails
+# CHAOS_DEBUG=DIR: the nodes' logs are kept there when a check fails (and
+# at the end of part A's random events)
 keep_logs() {
     [ -n "${CHAOS_DEBUG:-}" ] || return 0
     local n d=$CHAOS_DEBUG/$1
@@ -406,6 +410,7 @@ if [ "$EVENTS" = 0 ]; then # a steady spell: the writer writes, the observer sam
     done
 fi
 stop_writer
+[ "$EVENTS" -gt 0 ] && keep_logs end-A # CHAOS_DEBUG: part A's logs, also when it passed
 check "A: every acknowledged record is there at the end" all_acked_or_keep records-A
 stop_observer
 observer_verdict A

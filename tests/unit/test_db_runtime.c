@@ -393,11 +393,23 @@ static void test_failure_record(void **state)
     row = sched_row(f->db, "web-svc");
     assert_true(json_is_true(json_object_get(row, "stop_failed")));
     json_decref(row);
-    /* a node proven down runs nothing: its failed stop is forgotten (else it
-     * held the group, and escalate.c fenced the node again, once it was back
-     * and the resource placed there anew); the failure count stays */
+    /* ... and the move's abandoned start, reported Offline on the new node,
+     * does not erase it (nor what still runs on the old node) */
+    report(f->db, "web-svc", "n2", "Offline", 133);
+    resource_is(f->db, "web-svc", "state", "Failed");
+    resource_is(f->db, "web-svc", "node", "n1");
+    report(f->db, "web-ip", "n1", "Online", 134);
+    report(f->db, "web-ip", "n2", "Offline", 135);
+    resource_is(f->db, "web-ip", "state", "Online");
+    resource_is(f->db, "web-ip", "node", "n1");
+    report(f->db, "web-ip", "n1", "Offline", 136); /* its own node's: applied */
+    resource_is(f->db, "web-ip", "state", "Offline");
+    report(f->db, "web-ip", "n2", "Offline", 137); /* Offline anywhere: applied */
+    resource_is(f->db, "web-ip", "node", "n2");
+    /* n1 proven down (fenced): its failed stop is over, its history stays */
+    resource_is(f->db, "web-svc", "stop_failed", "n1");
     apply_ok(f->db, "{\"op\":\"node.down\",\"args\":{\"name\":\"N1\",\"how\":\"fenced\","
-                    "\"at\":133}}");
+                    "\"at\":138}}");
     resource_is(f->db, "web-svc", "stop_failed", NULL);
     assert_int_equal(failures_on(f->db, "web-svc", "n1"), 1);
     /* an error retrying cannot mend */

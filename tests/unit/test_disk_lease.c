@@ -161,11 +161,19 @@ static void test_keeper_decide(void **state)
     wp_disk_keeper_clock c = {.lease_ms = L, .last_hb_ms = 0};
     wp_disk_keeper_renewed(&c, 0, 5);
     assert_int_equal(c.deadline_ms, L - L / 4);
-    assert_int_equal(c.next_renew_ms, 5 + L / 3);
+    assert_int_equal(c.next_renew_ms, L / 3); /* from the renewal's start */
     assert_int_equal(wp_disk_keeper_decide(&c, 100), WP_DISK_WAIT);
-    assert_int_equal(wp_disk_keeper_next(&c), 5 + L / 3);
-    assert_int_equal(wp_disk_keeper_decide(&c, 5 + L / 3), WP_DISK_RENEW);
+    assert_int_equal(wp_disk_keeper_next(&c), L / 3);
+    assert_int_equal(wp_disk_keeper_decide(&c, L / 3), WP_DISK_RENEW);
+    /* a slow write (600 ms: past L - L/4 - L/3 = 500) still leaves time for
+     * the next renewal before the deadline: it starts at once, no fence */
+    wp_disk_keeper_renewed(&c, 0, 600);
+    c.last_hb_ms = 500;
+    assert_int_equal(c.deadline_ms, L - L / 4);
+    assert_int_equal(wp_disk_keeper_decide(&c, 600), WP_DISK_RENEW);
+    assert_int_equal(wp_disk_keeper_decide(&c, 899), WP_DISK_RENEW);
     /* heartbeats stop: fence past L/2 */
+    c.last_hb_ms = 0;
     c.next_renew_ms = 10000;
     assert_int_equal(wp_disk_keeper_decide(&c, L / 2), WP_DISK_WAIT);
     assert_int_equal(wp_disk_keeper_decide(&c, L / 2 + 1), WP_DISK_FENCE_HB);

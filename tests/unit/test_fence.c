@@ -512,6 +512,47 @@ static void test_db_proof(void **state)
     assert_string_equal(rec(f->db, "down", "n2", "how"), "confirmed");
 }
 
+/* node.remove: the node leaves every device; a device left with no node
+ * goes, and so do the node's fencing records */
+static void test_db_node_remove(void **state)
+{
+    fx *f = *state;
+    wp_err err = {0};
+    assert_int_equal(apply(f->db, "{\"op\": \"fence.create\", \"args\": {\"name\": \"pdu\", "
+                                  "\"agent\": \"fence_apc_snmp\", \"nodes\": [\"n1\", \"n3\"], "
+                                  "\"plugs\": {\"n1\": \"3\", \"n3\": \"5\"}}}"),
+                     WP_OK);
+    assert_int_equal(apply(f->db, "{\"op\": \"fence.create\", \"args\": {\"name\": \"bmc-n3\", "
+                                  "\"agent\": \"fence_ipmilan\", \"nodes\": [\"n3\"]}}"),
+                     WP_OK);
+    assert_int_equal(apply(f->db, "{\"op\": \"fence.create\", \"args\": {\"name\": \"bmc-n2\", "
+                                  "\"agent\": \"fence_ipmilan\", \"nodes\": [\"n2\"]}}"),
+                     WP_OK);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.confirm-down\", \"args\": {\"name\": "
+                                  "\"n3\", \"at\": 103}}"),
+                     WP_OK);
+    assert_int_equal(apply(f->db, "{\"op\": \"node.remove\", \"args\": {\"name\": \"N3\"}}"),
+                     WP_OK);
+    json_t *pdu = wp_db_fence_show(f->db, "pdu", true, &err);
+    assert_non_null(pdu);
+    assert_int_equal(json_array_size(json_object_get(pdu, "nodes")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(pdu, "nodes"), 0)), "n1");
+    assert_null(json_object_get(json_object_get(pdu, "plugs"), "n3"));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(pdu, "plugs"), "n1")),
+                        "3");
+    json_decref(pdu);
+    assert_null(wp_db_fence_show(f->db, "bmc-n3", true, &err)); /* it fenced only n3 */
+    assert_int_equal(err.code, WP_E_NOTFOUND);
+    err = (wp_err){0};
+    json_t *n2 = wp_db_fence_show(f->db, "bmc-n2", true, &err); /* another node's: kept */
+    assert_non_null(n2);
+    json_decref(n2);
+    assert_string_equal(rec(f->db, "down", "n3", "how"), "-");
+    json_t *list = wp_db_fence_list(f->db, &err);
+    assert_int_equal(json_array_size(list), 2);
+    json_decref(list);
+}
+
 /* node.watchdog: a node's self-fence time, kept across rejoins; a
  * watchdog proof; the self-fencing progress state */
 static void test_db_watchdog(void **state)
@@ -622,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_exec),
         cmocka_unit_test_setup_teardown(test_db_fence, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_proof, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_db_node_remove, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_watchdog, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_poison, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_db_fencing_setting, fx_setup, fx_teardown),
