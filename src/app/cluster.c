@@ -483,16 +483,22 @@ bool wp_app_tasks_everywhere(wp_app_cluster *c, const char *app, const char *kin
     return ok;
 }
 
+/* Commit an app.task for node under a new id (written to id). */
+static bool task_submit(wp_app_cluster *c, const char *node, const char *app, const char *kind,
+                        const json_t *args, char *id, size_t size, wp_err *err)
+{
+    snprintf(id, size, "%s-%s-%s-%lld-%d-%u", app, kind, node, (long long)time(NULL), (int)getpid(),
+             ++c->task_seq);
+    return wp_app_change(
+        c, "app.task",
+        json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", node, "kind", kind, "args", args), err);
+}
+
 json_t *wp_app_task_output(wp_app_cluster *c, const char *node, const char *app, const char *kind,
                            const json_t *args, long limit_s, wp_err *err)
 {
     char id[128];
-    snprintf(id, sizeof id, "%s-%s-%s-%lld-%d-%u", app, kind, node, (long long)time(NULL),
-             (int)getpid(), ++c->task_seq);
-    if (!wp_app_change(
-            c, "app.task",
-            json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", node, "kind", kind, "args", args),
-            err))
+    if (!task_submit(c, node, app, kind, args, id, sizeof id, err))
         return NULL;
     return task_wait(c, id, limit_s, err);
 }
@@ -507,12 +513,7 @@ bool wp_app_task_on_for(wp_app_cluster *c, const char *node, const char *app, co
                         const json_t *args, long limit_s, wp_err *err)
 {
     char id[128];
-    snprintf(id, sizeof id, "%s-%s-%s-%lld-%d-%u", app, kind, node, (long long)time(NULL),
-             (int)getpid(), ++c->task_seq);
-    if (!wp_app_change(
-            c, "app.task",
-            json_pack("{s:s, s:s, s:s, s:O}", "id", id, "node", node, "kind", kind, "args", args),
-            err))
+    if (!task_submit(c, node, app, kind, args, id, sizeof id, err))
         return false;
     json_t *done = task_wait(c, id, limit_s, err);
     bool ok = done && strcmp(wp_json_str(done, "state"), "ok") == 0;
