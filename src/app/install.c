@@ -304,34 +304,16 @@ static bool preflight(const plan *p, wp_err *err)
     return true;
 }
 
+/* wp_fs_mkdir_p_noting's callback: note dir in the JSON array arg. */
+static void note_made(const char *dir, void *arg)
+{
+    json_array_append_new((json_t *)arg, json_string(dir));
+}
+
 /* mkdir -p that notes, in made, each directory it creates (in order). */
 static bool mkdir_noting(const char *path, mode_t mode, json_t *made, wp_err *err)
 {
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        wp_errf(err, WP_E_INVALID, "path too long: %s", path);
-        return false;
-    }
-    for (char *p = buf + 1;; p++) {
-        bool end = *p == '\0';
-        if (*p != '/' && !end)
-            continue;
-        *p = '\0';
-        struct stat st;
-        if (mkdir(buf, mode) == 0)
-            json_array_append_new(made, json_string(buf));
-        else if (errno != EEXIST) {
-            wp_fs_err(err, errno, "cannot create the directory", buf);
-            return false;
-        }
-        if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            wp_fs_err(err, ENOTDIR, "cannot create the directory", buf);
-            return false;
-        }
-        if (end)
-            return true;
-        *p = '/';
-    }
+    return wp_fs_mkdir_p_noting(path, mode, note_made, made, err);
 }
 
 bool wp_app_put_kit_file(const wp_app_env *env, const wp_kit *kit, size_t i, wp_err *err)

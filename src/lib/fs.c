@@ -47,6 +47,12 @@ void wp_fs_err(wp_err *err, int errnum, const char *doing, const char *path)
 
 bool wp_fs_mkdir_p(const char *path, mode_t mode, wp_err *err)
 {
+    return wp_fs_mkdir_p_noting(path, mode, NULL, NULL, err);
+}
+
+bool wp_fs_mkdir_p_noting(const char *path, mode_t mode, void (*made)(const char *dir, void *arg),
+                          void *arg, wp_err *err)
+{
     char buf[PATH_MAX];
     if (!path[0] || snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
         wp_errf(err, WP_E_INVALID, "bad directory path \"%.200s\"", path);
@@ -66,6 +72,8 @@ bool wp_fs_mkdir_p(const char *path, mode_t mode, wp_err *err)
                 wp_fs_err(err, errno, "cannot set the mode of the directory", buf);
                 return false;
             }
+            if (made)
+                made(buf, arg);
         } else if (errno != EEXIST) {
             wp_fs_err(err, errno, "cannot create the directory", buf);
             return false;

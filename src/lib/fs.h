@@ -31,6 +31,10 @@
 /* mkdir -p: every missing directory of path, created with exactly mode
  * (the umask does not narrow it); existing ones are left as they are. */
 bool wp_fs_mkdir_p(const char *path, mode_t mode, wp_err *err);
+/* The same, calling made(dir, arg) for each directory it creates, in
+ * order (the install record notes what install created). */
+bool wp_fs_mkdir_p_noting(const char *path, mode_t mode, void (*made)(const char *dir, void *arg),
+                          void *arg, wp_err *err);
 /* fsync the directory that holds path. */
 bool wp_fs_fsync_parent(const char *path, wp_err *err);
 /* Replace path with data atomically and durably; the file gets mode. */

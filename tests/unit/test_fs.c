@@ -105,6 +105,32 @@ static void test_mkdir_p_exact_mode(void **state)
     assert_int_equal(mode_of(p), 0755);
 }
 
+/* wp_fs_mkdir_p_noting's callback: append dir to a '|'-joined list */
+static void note_dir(const char *dir, void *arg)
+{
+    char *list = arg;
+    size_t used = strlen(list);
+    snprintf(list + used, PATH_MAX * 4 - used, "%s|", dir);
+}
+
+static void test_mkdir_p_notes_what_it_made(void **state)
+{
+    fixture *f = *state;
+    char keep[PATH_MAX], deep[PATH_MAX], want[PATH_MAX * 4];
+    static char made[PATH_MAX * 4];
+    path_in(f, "kept", keep, sizeof keep);
+    path_in(f, "kept/x/y", deep, sizeof deep);
+    assert_true(wp_fs_mkdir_p(keep, 0755, NULL)); /* there before: not noted */
+    made[0] = '\0';
+    wp_err err = {0};
+    assert_true(wp_fs_mkdir_p_noting(deep, 0755, note_dir, made, &err));
+    snprintf(want, sizeof want, "%s/x|%s/x/y|", keep, keep);
+    assert_string_equal(made, want); /* only the new ones, parents first */
+    made[0] = '\0';
+    assert_true(wp_fs_mkdir_p_noting(deep, 0755, note_dir, made, &err));
+    assert_string_equal(made, ""); /* all there: nothing noted */
+}
+
 static void test_mkdir_p_refuses(void **state)
 {
     fixture *f = *state;
@@ -239,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mkdir_p_exact_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_p_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mkdir_p_notes_what_it_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_atomic_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_atomic_failure_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
