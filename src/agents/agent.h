@@ -234,6 +234,12 @@ bool wp_ip_parse(const char *text, int *family, unsigned char addr[16], int *pre
 bool wp_ip_pick_iface(const wp_ip_ifaddr *list, size_t n, int family, const unsigned char addr[16],
                       int prefixlen, char ifname[32], wp_err *err);
 
+/* Generic Service stop: how long to sleep (ms) before the next look at the
+ * stopping process group, after a sleep of last ms (0: none yet) with left
+ * ms of the wait remaining: 1, then twice the last, at most 50, never past
+ * the end of the wait. */
+long wp_service_gone_gap(long last, long left);
+
 /* OCF exit status -> result.  op decides the meaning of 7 (success for
  * stop, failure for start).  On failure err names the OCF code. */
 wp_agent_rc wp_ocf_map_status(int status, wp_agent_op op, const char *agent, wp_err *err);

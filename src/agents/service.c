@@ -53,6 +53,8 @@
     50 /* long enough for exec failures and bad configs; later exits are the monitors' job */
 #define WP_SERVICE_STOP_GRACE_MS 10000L
 #define WP_SERVICE_KILL_WAIT_MS 3000L
+/* the longest gap between two looks at a stopping group */
+#define WP_SERVICE_GONE_POLL_MAX_MS 50L
 
 static const char *run_dir(const wp_agent_ctx *ctx)
 {
@@ -79,15 +81,30 @@ static bool group_alive(pid_t pgid)
     return alive;
 }
 
-/* Wait up to ms for the group to be gone; true if it is. */
+long wp_service_gone_gap(long last, long left)
+{
+    long gap = last <= 0 ? 1 : last * 2;
+    if (gap > WP_SERVICE_GONE_POLL_MAX_MS)
+        gap = WP_SERVICE_GONE_POLL_MAX_MS;
+    return gap < left ? gap : left > 0 ? left : 0;
+}
+
+/* Wait up to ms for the group to be gone; true if it is.  The looks come
+ * after 1, 2, 4 ... ms (wp_service_gone_gap): a service that exits at once
+ * on SIGTERM costs a planned move a few ms, not a fixed 50 ms poll
+ * (docs/TIMING.md, "A planned move"). */
 static bool wait_group_gone(pid_t pgid, long ms)
 {
-    for (long waited = 0;; waited += 50) {
+    int64_t start = wp_clock_ms();
+    long gap = 0;
+    for (;;) {
         if (!group_alive(pgid))
             return true;
-        if (waited >= ms)
+        long left = ms - (long)(wp_clock_ms() - start);
+        if (left <= 0)
             return false;
-        wp_clock_sleep_ms(50);
+        gap = wp_service_gone_gap(gap, left);
+        wp_clock_sleep_ms(gap);
     }
 }
 

@@ -326,6 +326,8 @@ static bool submit_change(wp_daemon *d, wp_conn *c, const wp_request *req)
 {
     wp_err err = {0};
     json_t *cmd = wp_handlers_authored(d, c, req->json);
+    if (strcmp(req->op, "group.move") == 0) /* the first stamp of a move's split */
+        qb_log(LOG_INFO, "received group.move from a client");
     bool sent = submit_for(d, wp_ipc_conn_id(c), cmd ? cmd : req->json, &err);
     json_decref(cmd);
     if (sent)

@@ -11,8 +11,8 @@
  *     and the code location, and nothing to stderr or syslog (both would
  *     land in the journal a second time, stderr at priority info);
  *     `journalctl -p warning -u wolfpackd` then shows warnings and worse;
- *   - otherwise: to stderr ("TIME wolfpackd[PID] PRIORITY: text") and to
- *     syslog (facility daemon), as before.
+ *   - otherwise: to stderr ("TIME wolfpackd[PID] PRIORITY: text", the time
+ *     with milliseconds) and to syslog (facility daemon), as before.
  *
  * Plus a helper that writes a wp_err in full, and one for the messages
  * written before logging starts (a refused configuration).
@@ -29,7 +29,9 @@
 #include "../lib/text.h"
 #include "daemon.h"
 
-#define LOG_FORMAT "%t wolfpackd[%P] %p: %b"
+/* %T: the time with milliseconds, so that a move or a failover can be split
+ * from the logs of its nodes (docs/TIMING.md, "A planned move") */
+#define LOG_FORMAT "%T wolfpackd[%P] %p: %b"
 
 bool wp_log_stderr_is_journal(void)
 {

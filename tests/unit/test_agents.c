@@ -715,6 +715,29 @@ static wp_ip_ifaddr ifa(const char *ifname, const char *addr, int prefixlen)
     return a;
 }
 
+/* A stopping service is looked at again soon, then less often; never a
+ * fixed 50 ms poll (the first look after 1 ms) nor past the stop's grace. */
+static void test_service_gone_gaps(void **state)
+{
+    (void)state;
+    long gap = 0, slept = 0, looks = 0;
+    assert_int_equal(wp_service_gone_gap(0, 10000), 1);
+    assert_int_equal(wp_service_gone_gap(1, 10000), 2);
+    assert_int_equal(wp_service_gone_gap(16, 10000), 32);
+    assert_int_equal(wp_service_gone_gap(32, 10000), 50);
+    assert_int_equal(wp_service_gone_gap(50, 10000), 50);
+    assert_int_equal(wp_service_gone_gap(50, 7), 7);
+    assert_int_equal(wp_service_gone_gap(4, 0), 0);
+    while (slept < 1000) { /* a 1 s grace: the sleeps add up to it exactly */
+        gap = wp_service_gone_gap(gap, 1000 - slept);
+        assert_true(gap > 0 && gap <= 50);
+        slept += gap;
+        looks++;
+    }
+    assert_int_equal(slept, 1000);
+    assert_true(looks >= 20 && looks <= 30);
+}
+
 static void test_ip_parse(void **state)
 {
     wp_err err = {0};
@@ -809,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_ocf_meta),
         cmocka_unit_test(test_ocf_env),
         cmocka_unit_test(test_ocf_agent_names),
+        cmocka_unit_test(test_service_gone_gaps),
         cmocka_unit_test(test_ip_parse),
         cmocka_unit_test(test_ip_pick),
     };
