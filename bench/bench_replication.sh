@@ -16,7 +16,9 @@
 # fail on a missed target (exit status 0 unless the cluster cannot start).
 # Needs root.  BUILD selects the build (default build).  Environment:
 # LAT_N (changes for latency, 300), TP_N (changes for throughput, 4000),
-# TP_CONN (100), RES_N (resources, 10000).
+# TP_CONN (100), RES_N (resources, 10000), NODES (cluster sizes, "1 3 5"),
+# SYNC=0 skips the fresh-node sync and memory part (e.g. NODES=3 SYNC=0 for
+# the commit figures alone).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 build=${BUILD:-build}
@@ -89,7 +91,7 @@ mb() { echo "$((${1:-0} / 1024)) MB"; }
 echo "bench_replication: $(nproc) CPU(s), build $build, $(date -u +%FT%TZ)"
 echo "  (a machine shared with other work gives noisy figures: compare runs, not digits)"
 
-for nodes in 1 3 5; do
+for nodes in ${NODES:-1 3 5}; do
     up "$nodes"
     lat=$(load n1 1 "$LAT_N" "lat")
     tp=$(load n1 "$TP_CONN" "$TP_N" "tp")
@@ -112,6 +114,7 @@ for nodes in 1 3 5; do
 done
 
 # ---- fresh node sync and memory at RES_N resources ----------------------
+[ "${SYNC:-1}" = 0 ] && exit 0
 up 3
 t0=$(now_ms)
 made=$(load n1 64 "$RES_N" "res" --op resource.create | jq .acked)
