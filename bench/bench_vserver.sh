@@ -32,7 +32,8 @@
 # It prints figures and never fails on time; every wait is bounded.
 #
 # Environment: RUNS (default 5), TOKENS, BUILD (default build), PEER=0 skips
-# Pacemaker (installed with apt-get when missing, bench/peer/deps.sh).
+# Pacemaker (installed with apt-get when missing, bench/peer/deps.sh),
+# KINDS="planned unplanned" (KINDS=planned: planned moves only).
 # Needs root, bind9 (the cluster's DNS), e2fsprogs.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -212,8 +213,8 @@ for token in $TOKENS; do
         "$TC" down >/dev/null 2>&1
         continue
     }
-    bench_planned "$token"
-    bench_unplanned "$token"
+    case " ${KINDS:-planned unplanned} " in *" planned "*) bench_planned "$token" ;; esac
+    case " ${KINDS:-planned unplanned} " in *" unplanned "*) bench_unplanned "$token" ;; esac
     "$TC" down >/dev/null 2>&1
 done
 
