@@ -91,14 +91,33 @@ mb() { echo "$((${1:-0} / 1024)) MB"; }
 echo "bench_replication: $(nproc) CPU(s), build $build, $(date -u +%FT%TZ)"
 echo "  (a machine shared with other work gives noisy figures: compare runs, not digits)"
 
+# the transport's counters on n1 (status "replication.stats")
+cpg_stats() { wp n1 --json status 2>/dev/null | jq -c '.replication.stats // {}'; }
+# the split of one commit on n1 between two cpg_stats readings: submit ->
+# applied here (CPG send, total-order delivery, the batch's apply and
+# fsync), applied -> every member acked, and the apply of one batch
+commit_split() { # commit_split BEFORE AFTER
+    jq -rn --argjson a "$1" --argjson b "$2" '
+        def d(k): (($b[k] // 0) - ($a[k] // 0));
+        def avg(k): ((($b[k] // 0) * ($b.own_commands // 0) - ($a[k] // 0) * ($a.own_commands // 0))
+                     / ([d("own_commands"), 1] | max) / 1000);
+        "submit -> applied here \(avg("own_deliver_us_avg") * 100 | round / 100) ms, " +
+        "applied -> all acked \(avg("own_ack_us_avg") * 100 | round / 100) ms, " +
+        "apply+fsync per batch \(d("apply_ms") / ([d("batches"), 1] | max) * 100 | round / 100) ms, " +
+        "\(d("commands")) commands in \(d("batches")) batches"'
+}
+
 for nodes in ${NODES:-1 3 5}; do
     up "$nodes"
+    s0=$(cpg_stats)
     lat=$(load n1 1 "$LAT_N" "lat")
+    s1=$(cpg_stats)
     tp=$(load n1 "$TP_CONN" "$TP_N" "tp")
     echo "$nodes node(s):"
     line "commit latency median (1 client)" "$(fmt "$(echo "$lat" | jq .latency_ms.median)") ms" \
         "<= 2 ms on 3 nodes"
     line "commit latency p99 (1 client)" "$(fmt "$(echo "$lat" | jq .latency_ms.p99)") ms" "-"
+    echo "    one client, n1: $(commit_split "$s0" "$s1" 2>/dev/null || echo '-')"
     line "throughput ($TP_CONN clients on n1)" "$(fmt "$(echo "$tp" | jq .per_second)")/s" \
         ">= 5000/s"
     line "latency median under that load" "$(fmt "$(echo "$tp" | jq .latency_ms.median)") ms" "-"
