@@ -19,7 +19,7 @@
 #              the client's first answer from the new owner.
 #
 # RUNS (default 10) of each, per token; median, min and max, beside the
-# targets (unplanned <= detection + 50 ms, planned <= 100 ms).  Then
+# targets (unplanned <= detection + 50 ms, planned <= 50 ms: issue #17).  Then
 # Pacemaker does the same (bench/bench_peer_pacemaker.sh, a cluster of its
 # own per token, same RUNS) and its medians are printed beside ours with the
 # ratio wolfpack / Pacemaker; the script installs Pacemaker with apt-get
