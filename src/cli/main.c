@@ -48,7 +48,7 @@ static const char usage_text[] =
     "  app backup APP --to FILE [--online] | restore APP --from FILE\n"
     "  app sp apply SP [--group G] [--plan | --single | --rollback] [--force] ...\n"
     "  app migrate APP --group G | --create-group NAME ... | --rollback\n"
-    "  history [--since DURATION|UNIXTIME] [--group G]\n"
+    "  history [--since DURATION|UNIXTIME] [--group G] [--all]\n"
     "  verify [--file FILE] [--no-local]       check the whole configuration\n"
     "  report [--since T] [--to FILE] [--state-dir DIR] [--local]   every node's diagnostics\n"
     "  alert list | create NAME --path PROGRAM [--timeout S] [--recipient TEXT] | delete NAME\n"
