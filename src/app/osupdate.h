@@ -77,6 +77,12 @@ json_t *wp_osupdate_progress(const json_t *st, const json_t *lock, const json_t 
  * {state: "ended", finished_at, result, updated, failed, not_updated};
  * NULL without one. */
 json_t *wp_osupdate_last(const json_t *kept);
+/* What changed between two of the above (either NULL: none) as the event
+ * lines of `status --watch` (without time and node): the run started or
+ * resumed, the node or its step changed, a node failed, the run stopped,
+ * or it ended with its result; an empty array when nothing did.  Caller
+ * owns. */
+json_t *wp_osupdate_changes(const json_t *old, const json_t *cur);
 /* One of the two above as lines for `wolfpack status`. */
 void wp_osupdate_status_print(const json_t *progress, FILE *out);
 /* The report: per node its result, the time drained, the packages changed. */

@@ -6,10 +6,13 @@
  * updating, rebooting, waiting to rejoin, failing back), the nodes done,
  * left and failed, whether the run is going or stopped -- or, once it
  * ended, the last run's result from its kept report (app.op
- * "os-update-report"); and the report itself, one entry a node.  Pure
+ * "os-update-report"); what changed between two of those views, as the
+ * event lines of `status --watch`; and the report itself, one entry a
+ * node.  Pure
  * functions of JSON, so the unit test (tests/unit/test_osupdate.c) checks
  * them without a cluster.
  */
+#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -114,6 +117,81 @@ json_t *wp_osupdate_last(const json_t *kept)
                      json_integer_value(json_object_get(kept, "finished_at")), "result",
                      result ? result : (failed ? "done, with failed nodes" : "done"), "updated",
                      updated, "failed", failed, "not_updated", not_updated);
+}
+
+static bool is_ended(const json_t *p)
+{
+    return json_is_object(p) && strcmp(wp_json_str_or(p, "state", ""), "ended") == 0;
+}
+
+static bool is_progress(const json_t *p)
+{
+    return json_is_object(p) && !is_ended(p);
+}
+
+static bool same_text(const json_t *a, const json_t *b, const char *key)
+{
+    return strcmp(wp_json_str_or(a, key, ""), wp_json_str_or(b, key, "")) == 0;
+}
+
+/* Append one line (printf) to lines. */
+static void add_line(json_t *lines, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_line(json_t *lines, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    json_array_append_new(lines, json_string(line));
+}
+
+/* The lines of a run in progress (cur) against what was shown before (old,
+ * a run in progress or not). */
+static void progress_changes(const json_t *old, const json_t *cur, json_t *lines)
+{
+    bool was = is_progress(old), running = strcmp(wp_json_str(cur, "state"), "running") == 0;
+    long long index = (long long)json_integer_value(json_object_get(cur, "index")),
+              of = (long long)json_integer_value(json_object_get(cur, "of"));
+    const char *node = wp_json_str(cur, "node");
+    const char *key;
+    json_t *why;
+    json_object_foreach(json_object_get(cur, "failed"), key, why)
+    {
+        if (!was || !json_object_get(json_object_get(old, "failed"), key))
+            add_line(lines, "OS update: node %s FAILED, left paused: %s", key,
+                     json_string_value(why));
+    }
+    if (!running && (!was || !same_text(old, cur, "state")))
+        add_line(lines,
+                 "OS update %s; node %s (%lld of %lld) after step %s (resume: wolfpack cluster "
+                 "update)",
+                 wp_json_str(cur, "state"), node, index, of, wp_json_str(cur, "last_step_done"));
+    else if (running && (!was || !same_text(old, cur, "state")))
+        add_line(lines, "OS update %s on %s: node %s (%lld of %lld): %s",
+                 was ? "resumed" : "running", wp_json_str(cur, "runner"), node, index, of,
+                 wp_json_str(cur, "step"));
+    else if (running && (!same_text(old, cur, "node") || !same_text(old, cur, "step")))
+        add_line(lines, "OS update: node %s (%lld of %lld): %s", node, index, of,
+                 wp_json_str(cur, "step"));
+}
+
+json_t *wp_osupdate_changes(const json_t *old, const json_t *cur)
+{
+    json_t *lines = json_array();
+    if (is_progress(cur))
+        progress_changes(old, cur, lines);
+    else if (is_ended(cur) &&
+             (!is_ended(old) || json_integer_value(json_object_get(old, "finished_at")) !=
+                                    json_integer_value(json_object_get(cur, "finished_at"))))
+        add_line(lines,
+                 "OS update ended: %s: %lld updated, %lld failed, %lld not updated "
+                 "(wolfpack cluster update --report)",
+                 wp_json_str(cur, "result"),
+                 (long long)json_integer_value(json_object_get(cur, "updated")),
+                 (long long)json_integer_value(json_object_get(cur, "failed")),
+                 (long long)json_integer_value(json_object_get(cur, "not_updated")));
+    return lines;
 }
 
 /* "a, b" of an array of names into out, "none" when empty. */

@@ -7,8 +7,11 @@
  * time; --group keeps the changes that name the group (or one of its
  * resources, as the history records the resource's group when it can:
  * changes of a resource name it in args.name, so --group also matches a
- * resource whose name is in the group's resource list).  Both filters run
- * here, on the history the daemon returns.
+ * resource whose name is in the group's resource list).  The node tasks'
+ * bookkeeping (app.task, app.task.done, app.task.forget: the owner checks
+ * of `resource create`, the parts of `report`, the steps of a rollout) is
+ * left out unless --all, with a note on stderr of how many entries were.
+ * The filters run here, on the history the daemon returns.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +24,16 @@
 #include "cli.h"
 #include "since.h"
 
-static const char usage[] = "wolfpack history [--since DURATION|UNIXTIME] [--group G] [--json]";
+static const char usage[] =
+    "wolfpack history [--since DURATION|UNIXTIME] [--group G] [--all] [--json]";
+
+/* Is e the bookkeeping of a node task (what asked for the task is the
+ * change worth reading; docs/CLI.md "history")? */
+static bool node_task_entry(const json_t *e)
+{
+    const char *op = wp_json_str_or(e, "op", "");
+    return strcmp(op, "app.task") == 0 || strncmp(op, "app.task.", 9) == 0;
+}
 
 static bool names_group(const json_t *e, const char *group, const json_t *members)
 {
@@ -77,11 +89,12 @@ static void print_table(const json_t *list, FILE *out)
 int wp_cmd_history(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_opt opts[] = {{.name = "--since", .has_value = true},
-                         {.name = "--group", .has_value = true}};
+                         {.name = "--group", .has_value = true},
+                         {.name = "--all"}};
     wp_cli_args a;
     int status;
     long long since = 0;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "nothing", 0, &a, &status))
+    if (!wp_cli_parse_sub(cli, argc, argv, opts, 3, usage, "nothing", 0, &a, &status))
         return status;
     if (opts[0].count > 1 || opts[1].count > 1)
         return wp_cli_usage_error(usage, "--since and --group may be given once each");
@@ -106,7 +119,7 @@ int wp_cmd_history(wp_cli *cli, int argc, char **argv)
         return wp_cli_fail(&err);
     }
     json_t *list = json_array();
-    size_t i;
+    size_t i, hidden = 0;
     json_t *e;
     json_array_foreach(all, i, e)
     {
@@ -114,8 +127,15 @@ int wp_cmd_history(wp_cli *cli, int argc, char **argv)
             continue;
         if (group && !names_group(e, group, members))
             continue;
+        if (!opts[2].count && node_task_entry(e)) {
+            hidden++;
+            continue;
+        }
         json_array_append(list, e);
     }
+    if (hidden)
+        fprintf(stderr, "(%zu node-task entr%s not shown: --all shows %s)\n", hidden,
+                hidden == 1 ? "y" : "ies", hidden == 1 ? "it" : "them");
     if (cli->json) {
         char *text = json_dumps(list, JSON_INDENT(2));
         printf("%s\n", text ? text : "[]");

@@ -23,7 +23,7 @@ static const char usage_create[] = "wolfpack resource create NAME --group G --ty
                                    "[--prop K=V ...] [--policy K=V ...] [--depends-on OTHER ...] "
                                    "[--force]";
 static const char usage_set[] = "wolfpack resource set NAME [--prop K=V ...] [--policy K=V ...] "
-                                "[--unset-prop K ...] [--reset-policy K ...] [--restart]";
+                                "[--unset-prop K ...] [--reset-policy K ...] [--restart] [--force]";
 static const char usage_delete[] = "wolfpack resource delete NAME [--no-stop]";
 static const char usage_show[] = "wolfpack resource show NAME [--json]";
 static const char usage_list[] = "wolfpack resource list [--group G] [--json]";
@@ -168,8 +168,8 @@ static int resource_create(wp_cli *cli, int argc, char **argv)
         return status;
     wp_err err = {0};
     json_t *args = create_args(a.pos[0], group, type, opts, &err);
-    if (!args ||
-        !wp_verify_precheck(args, opts[5].count > 0, cli->socket_opt, &err)) { /* localcheck.c */
+    if (!args || !wp_verify_precheck(args, true, true, opts[5].count > 0, cli->socket_opt,
+                                     &err)) { /* localcheck.c */
         json_decref(args);
         return wp_cli_fail(&err);
     }
@@ -181,16 +181,55 @@ static int resource_create(wp_cli *cli, int argc, char **argv)
 static int set_takes_effect(wp_cli *cli, const char *name, bool running, bool props_changed,
                             bool restart);
 
+/* resource set NAME --prop/--unset-prop: the resource as it will be (its
+ * stored properties with props applied, a null removing one) goes through
+ * the same possible-owner checks as a new one (localcheck.c); the network
+ * question only when the address changes (a running address answers for
+ * itself).  False with err on a refusal (or when the resource cannot be
+ * read). */
+static bool set_precheck(wp_cli *cli, const char *name, const json_t *props, bool force,
+                         wp_err *err)
+{
+    json_t *r = wp_cli_call(cli, "resource.show", json_pack("{s:s}", "name", name), NULL, err);
+    if (!r)
+        return false;
+    json_t *now = json_deep_copy(json_object_get(r, "props"));
+    if (!json_is_object(now)) {
+        json_decref(now);
+        now = json_object();
+    }
+    const char *old_addr = wp_json_str_or(now, "address", "");
+    const char *new_addr = wp_json_str_or(props, "address", old_addr);
+    bool network = strcmp(old_addr, new_addr) != 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)props, key, v)
+    {
+        if (json_is_null(v))
+            json_object_del(now, key);
+        else
+            json_object_set(now, key, v);
+    }
+    json_t *after =
+        json_pack("{s:s, s:s, s:s, s:o}", "name", name, "group", wp_json_str_or(r, "group", ""),
+                  "type", wp_json_str_or(r, "type", ""), "props", now);
+    bool ok = wp_verify_precheck(after, false, network, force, cli->socket_opt, err);
+    json_decref(after);
+    json_decref(r);
+    return ok;
+}
+
 static int resource_set(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_opt opts[] = {{.name = "--prop", .has_value = true},
                          {.name = "--policy", .has_value = true},
                          {.name = "--unset-prop", .has_value = true},
                          {.name = "--reset-policy", .has_value = true},
-                         {.name = "--restart"}};
+                         {.name = "--restart"},
+                         {.name = "--force"}};
     wp_cli_args a;
     int status;
-    if (!parse_sub(cli, argc, argv, opts, 5, usage_set, 1, &a, &status))
+    if (!parse_sub(cli, argc, argv, opts, 6, usage_set, 1, &a, &status))
         return status;
     if (opts[0].count + opts[1].count + opts[2].count + opts[3].count + opts[4].count == 0)
         return wp_cli_usage_error(usage_set, "nothing to change: give --prop, --policy, "
@@ -212,7 +251,9 @@ static int resource_set(wp_cli *cli, int argc, char **argv)
         json_object_set(args, "policy", policy);
     json_decref(props);
     json_decref(policy);
-    if (!wp_cli_resource_running(cli, a.pos[0], &running, &err)) {
+    if (!wp_cli_resource_running(cli, a.pos[0], &running, &err) ||
+        (props_changed &&
+         !set_precheck(cli, a.pos[0], json_object_get(args, "props"), opts[5].count > 0, &err))) {
         json_decref(args);
         return wp_cli_fail(&err);
     }

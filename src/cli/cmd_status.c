@@ -31,7 +31,8 @@
  * daemon's events.  After each event (events already queued behind it are
  * taken together) it reads the status again and compares it with the one
  * before: every difference becomes one event line "HH:MM:SS  NODE  what
- * changed".  On a pipe: the status once, then the event lines as they come.
+ * changed" (a `cluster update` run too: its node, step, failures and
+ * end).  On a pipe: the status once, then the event lines as they come.
  * On a terminal: the screen is redrawn (status + the last event lines).
  * With --json: the status object on one line, then every event frame of the
  * daemon on one line (JSON Lines).  Ctrl-C (SIGINT) or SIGTERM ends it with
@@ -932,6 +933,20 @@ static void diff_resources(watcher *w, const json_t *old, const json_t *cur)
     }
 }
 
+/* A cluster update's progress (the "os_update" add_os_update put in each
+ * status): a line when the run starts, its node or step changes, a node
+ * fails, it stops or ends (osupdate_view.c words them). */
+static void diff_os_update(watcher *w, const json_t *old, const json_t *cur)
+{
+    const json_t *now = json_object_get(cur, "os_update");
+    json_t *lines = wp_osupdate_changes(json_object_get(old, "os_update"), now);
+    size_t i;
+    json_t *line;
+    json_array_foreach(lines, i, line)
+        event_line(w, wp_json_str(now, "node"), "%s", json_string_value(line));
+    json_decref(lines);
+}
+
 /* ---- --watch: the loop -------------------------------------------------------- */
 
 static int watch_connect(wp_cli *cli, wp_err *err)
@@ -1027,9 +1042,12 @@ static bool refresh(watcher *w, wp_err *err)
     }
     if (!s.res) /* syncing after a membership change: keep the last list */
         s.res = json_incref(w->last.res);
+    if (json_is_object(s.st))
+        add_os_update(w->cli, s.st);
     diff_nodes(w, w->last.st, s.st);
     diff_groups(w, w->last.st, s.st);
     diff_resources(w, w->last.res, s.res);
+    diff_os_update(w, w->last.st, s.st);
     snap_free(&w->last);
     w->last = s;
     if (w->tty)
@@ -1043,6 +1061,8 @@ static bool watch_start(watcher *w, wp_err *err)
 {
     if (!snap_read(w->cli, w->cli->json, &w->last, err))
         return false;
+    if (json_is_object(w->last.st))
+        add_os_update(w->cli, w->last.st);
     if (!w->cli->json && !w->last.res) {
         if (err->code != WP_E_UNAVAILABLE)
             return false;

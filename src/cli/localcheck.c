@@ -1,8 +1,8 @@
 /*
  * localcheck.c -- a resource's checks on the nodes that may own it
  * (verify.h): this node's own (src/agents/precheck.c) for `wolfpack
- * verify` and `resource create`, and, before `resource create` stores
- * anything, every other possible owner's, each through a node task
+ * verify` and `resource create`, and, before `resource create` or `set`
+ * stores anything, every other possible owner's, each through a node task
  * resource-check that the node's wolfpackd runs there (src/app/tasks.c,
  * docs/APP.md "Node tasks"); a possible owner that is down is a warning
  * (its checks did not run).  A task is forgotten (app.task.forget) once
@@ -10,7 +10,7 @@
  *
  * wp_verify_precheck prints the warnings to stderr, each naming its node;
  * an error (the agent refuses the parameters there, the address is in
- * use) refuses the creation unless --force.
+ * use) refuses the creation or change unless --force.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +165,7 @@ void wp_verify_others(const json_t *config, const char *socket_path, json_t *fin
     wp_app_cluster_close(&c);
 }
 
-/* resource create: the other possible owners of its group. */
+/* resource create / set: the other possible owners of its group. */
 static void owners_check(const json_t *resource, const char *socket_path, json_t *findings)
 {
     wp_app_env env;
@@ -194,10 +194,11 @@ static void warn(const json_t *f, const char *note)
         fprintf(stderr, "  to do: %s\n", wp_json_str_or(f, "todo", ""));
 }
 
-bool wp_verify_precheck(const json_t *resource, bool force, const char *socket_path, wp_err *err)
+bool wp_verify_precheck(const json_t *resource, bool creating, bool network, bool force,
+                        const char *socket_path, wp_err *err)
 {
     json_t *findings = json_array();
-    wp_verify_local_resource(resource, true, findings);
+    wp_verify_local_resource(resource, network, findings);
     owners_check(resource, socket_path, findings);
     const json_t *refusal = NULL;
     size_t i;
@@ -208,12 +209,14 @@ bool wp_verify_precheck(const json_t *resource, bool force, const char *socket_p
         if (error && !force && !refusal)
             refusal = f;
         else
-            warn(f, error ? " (--force: created anyway)" : "");
+            warn(f, !error     ? ""
+                    : creating ? " (--force: created anyway)"
+                               : " (--force: changed anyway)");
     }
     if (refusal) {
         bool in_use = strstr(wp_json_str_or(refusal, "message", ""), "already") != NULL;
-        wp_errf(err, in_use ? WP_E_CONFLICT : WP_E_INVALID, "cannot create %s",
-                wp_json_str_or(refusal, "object", ""));
+        wp_errf(err, in_use ? WP_E_CONFLICT : WP_E_INVALID, "cannot %s %s",
+                creating ? "create" : "change", wp_json_str_or(refusal, "object", ""));
         wp_err_why(err, "%s", wp_json_str_or(refusal, "message", ""));
         wp_err_todo(err, "%s; nothing was changed", wp_json_str_or(refusal, "todo", ""));
     }

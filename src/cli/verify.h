@@ -50,12 +50,16 @@ void wp_verify_local(const json_t *config, json_t *findings);
  * warning; no daemon: nothing added. */
 void wp_verify_others(const json_t *config, const char *socket_path, json_t *findings);
 
-/* Before `resource create` ({name, group, type, props}): this node's checks
- * with the network's, and every other possible owner's (through the daemon
+/* Before `resource create` (creating) or `resource set` stores resource
+ * ({name, group, type, props}: for set, as it will be after the change):
+ * this node's checks (network: with the network's question, whether an
+ * address is free), and every other possible owner's (through the daemon
  * at socket_path, NULL: the default); warnings to stderr; false with err
- * (exit 4 for an address in use, 2 for what the agent refuses) on an error
- * unless force, which prints it as a warning instead. */
-bool wp_verify_precheck(const json_t *resource, bool force, const char *socket_path, wp_err *err);
+ * ("cannot create|change ...", exit 4 for an address in use, 2 for what
+ * the agent refuses) on an error unless force, which prints it as a
+ * warning instead. */
+bool wp_verify_precheck(const json_t *resource, bool creating, bool network, bool force,
+                        const char *socket_path, wp_err *err);
 
 /* Count the findings of one level. */
 size_t wp_verify_count(const json_t *findings, bool errors);

@@ -5,7 +5,9 @@
 # groups), --abort with no run in progress refused, --report with no run
 # ever refused (and with another option: exit 2), `status` without a run
 # shows none, each with the
-# database version unchanged and no run or lock left behind.  The update
+# database version unchanged and no run or lock left behind; `status
+# --watch` follows a run (its state written here as the run writes it): a
+# line when it starts, when its node's step changes, when it ends.  The update
 # itself, node by node, is tests/integration/test_os_update.sh.
 . "$(dirname "$0")/lib.sh"
 start_daemon
@@ -35,6 +37,39 @@ no_run() {
     "$WPCALL" "$SOCK" '{"op":"app.op.show","args":{"name":"os-update"}}' | jq -e '.result == null' &&
         "$WPCALL" "$SOCK" '{"op":"app.lock.show"}' | jq -e '.result == null'
 }
+
+# status --watch follows a run: the run's own records, written as it writes them
+call() { "$WPCALL" "$SOCK" "$1" >/dev/null; }
+run_state() { # run_state [STEP]: the run's state on node n1, after STEP
+    call "{\"op\":\"app.op\",\"args\":{\"name\":\"os-update\",\"state\":{\"nodes\":[\"n1\"],
+        \"index\":0,\"node\":\"n1\",\"holder\":\"n1:4242\",\"failed\":{}${1:+,\"step\":\"$1\"}}}}"
+}
+watched() { # watched REGEX: a line of the watch's output matches, within 10 s
+    for _ in $(seq 1 100); do
+        grep -Eq -- "$1" "$TMP/watch" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+"$WOLFPACK" --socket "$SOCK" status --watch >"$TMP/watch" 2>&1 &
+WATCH=$!
+check "status --watch is watching" watched '^Events'
+call "{\"op\":\"app.lock\",\"args\":{\"holder\":\"n1:4242\",\"op\":\"cluster update\",\"at\":$(date +%s)}}"
+run_state
+check "--watch: the run starts, its node and step" \
+    watched ' n1 +OS update running on n1: node n1 \(1 of 1\): draining$'
+run_state drain
+check "--watch: the node's next step" watched ' n1 +OS update: node n1 \(1 of 1\): updating$'
+call "{\"op\":\"app.op\",\"args\":{\"name\":\"os-update-report\",\"state\":{\"started_at\":1,
+    \"finished_at\":$(date +%s),\"result\":\"done\",\"nodes\":[{\"node\":\"n1\",\"result\":\"updated\"}],
+    \"failed\":{}}}}"
+call '{"op":"app.op","args":{"name":"os-update"}}'
+call '{"op":"app.unlock","args":{"holder":"n1:4242"}}'
+check "--watch: the run ends, with its result" \
+    watched 'OS update ended: done: 1 updated, 0 failed, 0 not updated'
+kill "$WATCH" 2>/dev/null
+wait "$WATCH" 2>/dev/null
+call '{"op":"app.op","args":{"name":"os-update-report"}}'
 check "no run recorded, the lock free" no_run
 stop_daemon
 finish

@@ -5,7 +5,9 @@
 #   - every verb's `--help` exits 0 with a usage; every sub-verb its usage
 #     names answers `VERB SUB --help` with exit 0 and a usage naming it
 #     (nothing is run);
-#   - every sub-verb `--help` mentions is in the verb's own usage;
+#   - every sub-verb `--help` mentions is in the verb's own usage, and
+#     every sub-verb of a verb's own usage is in `wolfpack --help` (the
+#     top-level help lists them all, `group ban` included);
 #   - every `VERB list`: a header of upper-case column names separated by
 #     two or more spaces (the table style), and `--json VERB list` a JSON
 #     array;
@@ -58,6 +60,13 @@ for v in $verbs; do
     for s in $named; do
         if ! grep -qx -- "$s" <<<"$subs"; then
             bad "$v $s: named by wolfpack --help, missing from '$v --help'" "$subs"
+        fi
+    done
+    for s in $subs; do
+        if grep -qx -- "$s" <<<"$named"; then
+            ok "$v $s: listed by wolfpack --help"
+        else
+            bad "$v $s: in '$v --help', missing from wolfpack --help" "$named"
         fi
     done
     for s in $subs; do

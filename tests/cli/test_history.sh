@@ -5,7 +5,9 @@
 # command, under the database version it got; a refused change and the
 # daemon's own commands (the coordinator's, the executor's reports) are
 # not; --group and --since filter; --json prints the entries; bad --since
-# is a usage error.  `cluster export` prints the configuration as JSON.
+# is a usage error; the node tasks' bookkeeping (app.task, app.task.done,
+# app.task.forget, as `resource create`'s owner checks make them) is left
+# out unless --all.  `cluster export` prints the configuration as JSON.
 . "$(dirname "$0")/lib.sh"
 start_daemon
 
@@ -46,6 +48,30 @@ expect_ok "history --since a future time --json" json history --since $(($(date 
 check "--since: nothing after then" jq -e 'length == 0' "$OUT"
 expect_ok "history --since 1h --json" json history --since 1h
 check "--since 1h: all four" jq -e 'length == 4' "$OUT"
+
+# a node task as the owner checks make it: asked, run, answered, forgotten
+call() { timeout -k 5 30 "$WPCALL" --timeout 20 "$SOCK" "$1" >"$OUT" 2>"$ERR"; }
+call '{"op":"app.task","args":{"id":"hist-t1","node":"n1","kind":"resource-check","args":{"app":"wolfpack","resources":"[]"}}}'
+check "a node task (resource-check of nothing)" jq -e '.ok == true' "$OUT"
+for _ in $(seq 1 100); do
+    call '{"op":"app.task.show","args":{"id":"hist-t1"}}'
+    [ "$(jq -r '.result.state' "$OUT")" = pending ] || break
+    sleep 0.1
+done
+check "  it ran" jq -e '.result.state == "ok"' "$OUT"
+call '{"op":"app.task.forget","args":{"id":"hist-t1"}}'
+check "  and was forgotten" jq -e '.ok == true' "$OUT"
+expect_ok "history --json after the node task" json history
+check "the node task's bookkeeping is not shown: still the four changes" jq -e \
+    'length == 4 and all(.[]; .op | startswith("app.task") | not)' "$OUT"
+expect_err "a note says how many entries --all would add" \
+    '^\([0-9]+ node-task entries not shown: --all shows them\)$'
+expect_ok "history --all --json" json history --all
+check "--all: the task's app.task and app.task.forget too" jq -e \
+    'length > 5 and any(.[]; .op == "app.task" and .args.id == "hist-t1") and
+     any(.[]; .op == "app.task.forget" and .args.id == "hist-t1")' "$OUT"
+expect_ok "history --all (table)" wp history --all
+expect_out "--all: the task in the table" ' app.task .*hist-t1'
 expect_fail 2 "--since that is neither" wp history --since soon
 expect_fail 3 "--group of an unknown group" wp history --group nosuch
 expect_fail 2 "history takes no argument" wp history extra

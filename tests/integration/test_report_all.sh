@@ -47,10 +47,10 @@ check "n2's log is n2's own" bash -c "tar xzOf '$A' report-n2/wolfpackd.log | gr
 check "  not n1's" bash -c "! tar xzOf '$A' report-n1/wolfpackd.log | grep -q '$mark'"
 check "n2's status.json is JSON" bash -c "tar xzOf '$A' report-n2/status.json | jq -e . >/dev/null"
 check "MISSING.txt names n3" bash -c "tar xzOf '$A' MISSING.txt | grep -q '^n3: down'"
-check "the part was forgotten once read (app.task.forget in the history)" bash -c \
-    "'$TC' exec n1 '$WOLFPACK' --json history | jq -e '[.. | objects | select(.op? == \"app.task.forget\")] | length == 1' >/dev/null"
-check "the history does not hold the part" bash -c \
-    "! '$TC' exec n1 '$WOLFPACK' --json history | grep -q '$mark'"
+check "the part was forgotten once read (app.task.forget in history --all)" bash -c \
+    "'$TC' exec n1 '$WOLFPACK' --json history --all 2>/dev/null | jq -e '[.. | objects | select(.op? == \"app.task.forget\")] | length == 1' >/dev/null"
+check "the history (--all) does not hold the part" bash -c \
+    "! '$TC' exec n1 '$WOLFPACK' --json history --all 2>/dev/null | grep -q '$mark'"
 
 L=$TMP/local.tar.gz
 check "report --local on n1" wp n1 report --local --to "$L"

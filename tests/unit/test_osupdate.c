@@ -170,12 +170,75 @@ static void test_last_run(void **state)
     json_decref(kept);
 }
 
+/* A progress view as wp_osupdate_progress gives it. */
+static json_t *progress(const char *state, const char *node, int index, const char *step,
+                        json_t *failed)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o}", "state", state, "runner", "n1",
+                     "node", node, "step", step, "index", index, "of", 3, "last_step_done", "drain",
+                     "failed", failed ? failed : json_object());
+}
+
+/* The lines of wp_osupdate_changes(old, cur) joined with '|'. */
+static char *changes(const json_t *old, const json_t *cur)
+{
+    static char out[4096];
+    json_t *lines = wp_osupdate_changes(old, cur);
+    size_t i;
+    json_t *l;
+    out[0] = '\0';
+    json_array_foreach(lines, i, l)
+    {
+        size_t len = strlen(out);
+        snprintf(out + len, sizeof out - len, "%s%s", i ? "|" : "", json_string_value(l));
+    }
+    json_decref(lines);
+    return out;
+}
+
+static void test_watch_changes(void **state)
+{
+    json_t *drain = progress("running", "n2", 1, "draining", NULL),
+           *update = progress("running", "n2", 1, "updating", NULL),
+           *next = progress("running", "n3", 2, "draining",
+                            json_pack("{s:s}", "n2", "its postinst failed")),
+           *stopped = progress("stopped", "n3", 2, "draining", NULL),
+           *ended = json_pack("{s:s, s:i, s:s, s:i, s:i, s:i}", "state", "ended", "finished_at",
+                              1000, "result", "done", "updated", 3, "failed", 0, "not_updated", 0);
+    assert_string_equal(changes(NULL, drain),
+                        "OS update running on n1: node n2 (1 of 3): draining");
+    assert_string_equal(changes(drain, drain), "");
+    assert_string_equal(changes(drain, update), "OS update: node n2 (1 of 3): updating");
+    assert_string_equal(changes(update, next), "OS update: node n2 FAILED, left paused: its "
+                                               "postinst failed|OS update: node n3 (2 of 3): "
+                                               "draining");
+    assert_string_equal(changes(next, next), ""); /* the failure is told once */
+    assert_string_equal(changes(next, stopped), "OS update stopped; node n3 (2 of 3) after step "
+                                                "drain (resume: wolfpack cluster update)");
+    assert_string_equal(changes(stopped, next), "OS update: node n2 FAILED, left paused: its "
+                                                "postinst failed|OS update resumed on n1: node "
+                                                "n3 (2 of 3): draining");
+    assert_string_equal(changes(update, ended), "OS update ended: done: 3 updated, 0 failed, 0 "
+                                                "not updated (wolfpack cluster update --report)");
+    assert_string_equal(changes(NULL, ended), /* started and ended between two looks */
+                        "OS update ended: done: 3 updated, 0 failed, 0 not updated (wolfpack "
+                        "cluster update --report)");
+    assert_string_equal(changes(ended, ended), "");
+    assert_string_equal(changes(ended, NULL), "");
+    json_decref(drain);
+    json_decref(update);
+    json_decref(next);
+    json_decref(stopped);
+    json_decref(ended);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_changes_since),    cmocka_unit_test(test_nothing),
         cmocka_unit_test(test_result_key),       cmocka_unit_test(test_progress_running),
         cmocka_unit_test(test_progress_stopped), cmocka_unit_test(test_last_run),
+        cmocka_unit_test(test_watch_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
