@@ -162,6 +162,7 @@ static const wp_op_spec op_table[] = {
     {"status", WP_OP_QUERY, args_none},
     {"whoami", WP_OP_QUERY, args_none},
     {"history", WP_OP_QUERY, args_none},
+    {"metrics", WP_OP_QUERY, args_none},
     {"cluster.show", WP_OP_QUERY, args_none},
     {"node.list", WP_OP_QUERY, args_none},
     {"node.show", WP_OP_QUERY, args_name},
