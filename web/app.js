@@ -717,13 +717,11 @@
         ui.nodeKey = ui.nodeNames.join(',');
     }
 
-    /* The status and, unless it carries them (`wolfpack status --json` does,
-     * the daemon's status op does not), the resources: both asked at once. */
+    /* The status as `wolfpack status --json` prints it, with the resources
+     * (absent while the node syncs: then none are shown). */
     async function loadStatus(ui) {
         const t0 = performance.now();
-        const asked = ui.statusHasResources ? null : api(ui, 'POST', '/api/op', { op: 'resource.list', args: {} });
         const reply = await api(ui, 'GET', '/api/status');
-        const res = asked ? await asked : null;
         if (reply.status === 401) return sessionEnded(ui);
         if (!reply.ok || !reply.body) {
             if (reply.status === 0) ui.dom.connBanner.hidden = false; /* unreachable */
@@ -731,11 +729,7 @@
             return false;
         }
         const st = reply.body;
-        ui.statusHasResources = Array.isArray(st.resources);
-        if (!ui.statusHasResources) {
-            const list = res && res.ok ? opResult(res) : null;
-            st.resources = Array.isArray(list) ? list : [];
-        }
+        if (!Array.isArray(st.resources)) st.resources = [];
         ui.stats.lastFetchMs = performance.now() - t0;
         if (ui.events && ui.events.readyState === EventSource.OPEN) ui.dom.connBanner.hidden = true;
         ui.status = st;
@@ -936,7 +930,7 @@
             },
             user: null, role: null, csrf: null, status: null, history: null, apps: null,
             byGroup: new Map(), owned: new Map(), nodeNames: [], nodeKey: '',
-            ov: null, gp: null, events: null, refreshTimer: null, reconnectTimer: null, inFlight: false, again: false, pendingEventAt: null, statusHasResources: false,
+            ov: null, gp: null, events: null, refreshTimer: null, reconnectTimer: null, inFlight: false, again: false, pendingEventAt: null,
             stats: { renders: 0, firstRenderMs: null, firstRenderAt: null, renderedEventAt: null, lastFetchMs: null, lastRenderMs: null, lastRenderAt: null, events: 0, lastEventAt: null, lastEvent: null, lastVersion: null },
         };
         ui.dom.views = { login: $('view-login'), overview: ui.dom.overview, group: ui.dom.group, apps: ui.dom.apps };

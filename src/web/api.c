@@ -244,7 +244,11 @@ enum MHD_Result wp_api_status(wp_web_req *r)
 
     if (!wp_web_need_session(r, false, &s, &sent))
         return sent;
-    return forward(r, &s, "status", NULL, false);
+    wp_err err = {0};
+    json_t *st = wp_web_status(r->w, s.user, &err);
+    if (!st)
+        return wp_web_send_error(r, &err);
+    return wp_web_send_json(r, MHD_HTTP_OK, st);
 }
 
 enum MHD_Result wp_api_op(wp_web_req *r)

@@ -161,6 +161,10 @@ bool wp_web_pam_check(wp_web *w, const char *user, const char *password, wp_err 
 /* Call op with args (stolen) on wolfpackd for user (NULL: as ourselves).
  * Returns the whole reply {"ok": true, "result", "version"} or NULL. */
 json_t *wp_web_call(wp_web *w, const char *user, const char *op, json_t *args, wp_err *err);
+/* What `wolfpack status --json` prints: the status op's result with
+ * "resources" (resource.list; absent while the node syncs) and "version".
+ * NULL with err when the status cannot be read. */
+json_t *wp_web_status(wp_web *w, const char *user, wp_err *err);
 /* The HTTP status for an error code. */
 unsigned wp_web_http_status(wp_code code);
 /* {"ok": false, "error": {"what", "why", "todo", "code"}} */
