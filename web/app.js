@@ -721,7 +721,12 @@
      * (absent while the node syncs: then none are shown). */
     async function loadStatus(ui) {
         const t0 = performance.now();
-        const reply = await api(ui, 'GET', '/api/status');
+        /* the server's cached status, unless it is older than what the events
+         * said (version) or a membership changed (fresh: the cache's watch
+         * may not have heard of it yet) */
+        const q = ui.needFresh ? '?fresh=1' : ui.seenVersion ? '?version=' + ui.seenVersion : '';
+        ui.needFresh = false;
+        const reply = await api(ui, 'GET', '/api/status' + q);
         if (reply.status === 401) return sessionEnded(ui);
         if (!reply.ok || !reply.body) {
             if (reply.status === 0) ui.dom.connBanner.hidden = false; /* unreachable */
@@ -799,9 +804,11 @@
             do {
                 ui.again = false;
                 const cause = ui.pendingEventAt; /* the first event this fetch answers */
-                ui.pendingEventAt = null;
+                const applied = ui.pendingDaemonAt; /* its time in the daemon (epoch ms) */
+                ui.pendingEventAt = ui.pendingDaemonAt = null;
                 if (await loadStatus(ui)) {
                     ui.stats.renderedEventAt = cause;
+                    ui.stats.renderedDaemonAt = applied;
                     render(ui);
                 }
             } while (ui.again && ui.role);
@@ -822,6 +829,7 @@
         ui.events = es;
         es.onopen = () => {
             ui.dom.connBanner.hidden = true;
+            ui.needFresh = true;
             requestRefresh(ui); /* catch up with what happened while away */
         };
         es.onmessage = (ev) => {
@@ -833,6 +841,10 @@
             } catch (e) {
                 ui.stats.lastEvent = null;
             }
+            const e = ui.stats.lastEvent || {};
+            if (e.event !== 'applied') ui.needFresh = true; /* membership: not in the version */
+            if (Number.isInteger(e.version) && e.version > ui.seenVersion) ui.seenVersion = e.version;
+            if (ui.pendingDaemonAt === null && Number.isInteger(e.at_ms)) ui.pendingDaemonAt = e.at_ms;
             requestRefresh(ui);
         };
         es.onerror = () => {
@@ -930,8 +942,8 @@
             },
             user: null, role: null, csrf: null, status: null, history: null, apps: null,
             byGroup: new Map(), owned: new Map(), nodeNames: [], nodeKey: '',
-            ov: null, gp: null, events: null, refreshTimer: null, reconnectTimer: null, inFlight: false, again: false, pendingEventAt: null,
-            stats: { renders: 0, firstRenderMs: null, firstRenderAt: null, renderedEventAt: null, lastFetchMs: null, lastRenderMs: null, lastRenderAt: null, events: 0, lastEventAt: null, lastEvent: null, lastVersion: null },
+            ov: null, gp: null, events: null, refreshTimer: null, reconnectTimer: null, inFlight: false, again: false, pendingEventAt: null, pendingDaemonAt: null, seenVersion: 0, needFresh: false,
+            stats: { renders: 0, firstRenderMs: null, firstRenderAt: null, renderedEventAt: null, renderedDaemonAt: null, lastFetchMs: null, lastRenderMs: null, lastRenderAt: null, events: 0, lastEventAt: null, lastEvent: null, lastVersion: null },
         };
         ui.dom.views = { login: $('view-login'), overview: ui.dom.overview, group: ui.dom.group, apps: ui.dom.apps };
         ui.dom.loginForm.addEventListener('submit', (ev) => submitLogin(ui, ev));

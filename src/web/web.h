@@ -14,6 +14,7 @@
  *   ratelimit.c failed logins per client address and per user name
  *   pam.c       the password check through PAM
  *   call.c      one call to wolfpackd for a user, and errors as HTTP
+ *   stcache.c   the status read once per batch of events for every page
  *
  * libmicrohttpd runs one thread per connection (bounded), so everything a
  * request may touch that is shared (sessions, the limiter, PAM) is behind a
@@ -123,6 +124,20 @@ int wp_limiter_wait(wp_limiter *l, const char *addr, const char *user);
 /* A failed login from addr for user. */
 void wp_limiter_fail(wp_limiter *l, const char *addr, const char *user);
 
+/* ---- stcache.c: the status, read once per batch of events ---------------- */
+
+typedef struct wp_stcache {
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* the text, or the watch's state, changed */
+    pthread_t thread;
+    bool started;
+    bool connected; /* the cache's watch is open */
+    bool valid;     /* text is the status since the last event */
+    bool failed;    /* the last read failed: pages read it themselves */
+    char *text;     /* wp_web_status as compact JSON, owned */
+    int64_t version;
+} wp_stcache;
+
 /* ---- the context ------------------------------------------------------- */
 
 typedef struct wp_web {
@@ -134,6 +149,7 @@ typedef struct wp_web {
     pthread_mutex_t stream_lock;
     int streams;           /* /api/events streams open */
     _Atomic bool stopping; /* the server stops: streams end */
+    wp_stcache stcache;    /* stcache.c */
     struct MHD_Daemon *mhd;
 } wp_web;
 
@@ -187,6 +203,8 @@ typedef struct wp_web_req {
 enum MHD_Result wp_web_send(wp_web_req *r, unsigned status, struct MHD_Response *resp);
 /* A JSON body (stolen; NULL: 500). */
 enum MHD_Result wp_web_send_json(wp_web_req *r, unsigned status, json_t *body);
+/* A text (stolen, freed here) of this Content-Type. */
+enum MHD_Result wp_web_send_text(wp_web_req *r, unsigned status, char *text, const char *type);
 /* The same with one more header (Set-Cookie, Retry-After, ...). */
 enum MHD_Result wp_web_send_json_with(wp_web_req *r, unsigned status, json_t *body,
                                       const char *header, const char *value);
@@ -212,6 +230,13 @@ enum MHD_Result wp_web_file(wp_web_req *r);    /* files.c */
 
 /* metrics.c: the Prometheus text for a status result (caller frees). */
 char *wp_web_metrics_text(const json_t *status);
+
+/* stcache.c: start its thread (false: err); stop it once w->stopping is
+ * set; the cached status for a page that saw min_version in an event
+ * (caller frees), or NULL: read it yourself. */
+bool wp_stcache_start(wp_web *w, wp_err *err);
+void wp_stcache_stop(wp_web *w);
+char *wp_stcache_get(wp_web *w, int64_t min_version);
 
 /* http.c: start and stop the server. */
 bool wp_web_start(wp_web *w, wp_err *err);

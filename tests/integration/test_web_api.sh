@@ -241,6 +241,12 @@ c=$(code -b "$TMP/alice.jar" -H "X-CSRF-Token: $ACSRF" \
 check "alice moves web to n2: 200, applied" bash -c \
     "[ $c = 200 ] && jq -e '.ok == true and .result.applied == true' '$TMP/body'"
 check "... wolfpack status: owner n2" wait_until 30 owner_is n2
+vmove=$(jq .version "$TMP/body")
+c=$(code -b "$TMP/alice.jar" "$URL/api/status?version=$vmove")
+check "... /api/status?version= of the move (what the page asks after its event): owner n2, not an older cached status" \
+    bash -c "[ $c = 200 ] && jq -e '.version >= $vmove and (.groups[] | select(.name == \"web\") | .owner == \"n2\")' '$TMP/body' >/dev/null"
+check "... the event carries the daemon's apply time (at_ms)" wait_until 10 grep -Eq \
+    '^data: \{"event":"applied".*"op":"group.move".*"at_ms":[0-9]{13}' "$TMP/events"
 check "... the event stream shows the move" wait_until 10 grep -q \
     '^data: {"event":"applied".*"op":"group.move"' "$TMP/events"
 kill "$STREAMPID" 2>/dev/null && wait "$STREAMPID" 2>/dev/null
