@@ -786,6 +786,40 @@
         }
     }
 
+    /* What an event says changed, shown at once (the refetch that follows
+     * brings the rest): a membership's members and quorum, a decision's
+     * owners, a report's resource state.  Nothing else is guessed: a group's
+     * state is the daemon's to derive. */
+    function applyEvent(ui, e, arrived) {
+        const st = ui.status;
+        if (!st || !ui.role) return;
+        let changed = false;
+        if (e.event === 'membership' && Array.isArray(e.members)) {
+            st.members = e.members;
+            if (st.replication && typeof st.replication === 'object') st.replication.members = e.members;
+            st.quorate = e.quorate === true;
+            changed = true;
+        } else if (e.event === 'applied' && e.owners && typeof e.owners === 'object') {
+            for (const g of st.groups || []) {
+                if (!Object.prototype.hasOwnProperty.call(e.owners, g.name) || g.owner === e.owners[g.name]) continue;
+                g.owner = e.owners[g.name];
+                changed = true;
+            }
+        } else if (e.event === 'applied' && e.resource && e.resource.name) {
+            const r = (st.resources || []).find((x) => x.name === e.resource.name);
+            if (r && (r.state !== e.resource.state || r.node !== e.resource.node)) {
+                r.state = e.resource.state;
+                r.node = e.resource.node;
+                changed = true;
+            }
+        }
+        if (!changed) return;
+        indexStatus(ui);
+        ui.stats.renderedEventAt = arrived;
+        ui.stats.renderedDaemonAt = Number.isInteger(e.at_ms) ? e.at_ms : null;
+        render(ui);
+    }
+
     function requestRefresh(ui) {
         if (ui.refreshTimer) return;
         ui.refreshTimer = setTimeout(() => {
@@ -845,6 +879,7 @@
             if (e.event !== 'applied') ui.needFresh = true; /* membership: not in the version */
             if (Number.isInteger(e.version) && e.version > ui.seenVersion) ui.seenVersion = e.version;
             if (ui.pendingDaemonAt === null && Number.isInteger(e.at_ms)) ui.pendingDaemonAt = e.at_ms;
+            applyEvent(ui, e, ui.stats.lastEventAt);
             requestRefresh(ui);
         };
         es.onerror = () => {

@@ -8,10 +8,11 @@
  * since it was read, and its database version is at least the one the
  * page saw in an event (?version=N; the page's and the cache's watch are
  * separate connections, so the page may hear of a change first).  A page
- * that asks while the refresh runs waits for it (all pages share one read,
- * which started when the event came rather than when the page asked);
- * otherwise, or with ?fresh=1 (after a membership event), the request reads
- * the status itself as before.  Without the watch (wolfpackd down or
+ * that asks while a read runs that began after this cache heard of version
+ * N waits for it (all pages share one read); otherwise (the cache has not
+ * heard of N yet), or with ?fresh=1 (after a membership event), the request
+ * reads the status itself as before, so a page never waits longer than
+ * without the cache.  Without the watch (wolfpackd down or
  * restarting) nothing is cached; the thread retries every second.
  */
 #include <errno.h>
@@ -29,8 +30,13 @@
 /* Read the status now and keep it.  Events that come meanwhile wait in
  * the watch connection for the next pass; the version guard of
  * wp_stcache_get keeps a page from getting this older text after one. */
-static void refresh(wp_stcache *c, wp_web *w)
+static void refresh(wp_stcache *c, wp_web *w, int64_t heard)
 {
+    pthread_mutex_lock(&c->lock);
+    c->refreshing = true;
+    c->covers = heard;
+    pthread_mutex_unlock(&c->lock);
+
     wp_err err = {0};
     json_t *st = wp_web_status(w, NULL, &err);
     char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
@@ -39,6 +45,7 @@ static void refresh(wp_stcache *c, wp_web *w)
 
     pthread_mutex_lock(&c->lock);
     c->failed = text == NULL; /* waiting pages read it themselves */
+    c->refreshing = false;
     if (text) {
         free(c->text);
         c->text = text;
@@ -64,8 +71,9 @@ static void invalidate(wp_stcache *c, bool connected)
 /* Follow one watch connection until it ends or the server stops. */
 static void follow(wp_stcache *c, wp_web *w, wp_client *watch)
 {
+    int64_t heard = 0; /* the newest database version of an event */
     invalidate(c, true);
-    refresh(c, w);
+    refresh(c, w, heard);
     while (!atomic_load(&w->stopping)) {
         json_t *ev = NULL;
         wp_err err = {0};
@@ -74,13 +82,16 @@ static void follow(wp_stcache *c, wp_web *w, wp_client *watch)
             return;
         if (got == 0)
             continue;
-        json_decref(ev);
-        invalidate(c, true);
-        while ((got = wp_client_watch_next(watch, 0, &ev, &err)) > 0) /* the batch */
+        do { /* the batch: this one and those queued behind it */
+            json_int_t v = json_integer_value(json_object_get(ev, "version"));
+            heard = v > heard ? v : heard;
             json_decref(ev);
+            ev = NULL;
+        } while ((got = wp_client_watch_next(watch, 0, &ev, &err)) > 0);
+        invalidate(c, true);
         if (got < 0)
             return;
-        refresh(c, w);
+        refresh(c, w, heard);
     }
 }
 
@@ -148,7 +159,8 @@ char *wp_stcache_get(wp_web *w, int64_t min_version)
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += STCACHE_WAIT_MS / 1000;
     pthread_mutex_lock(&c->lock);
-    while (c->connected && !c->failed && !(c->valid && c->version >= min_version))
+    while (c->connected && !c->failed && !(c->valid && c->version >= min_version) &&
+           c->refreshing && c->covers >= min_version)
         if (pthread_cond_timedwait(&c->changed, &c->lock, &until) == ETIMEDOUT)
             break;
     if (c->connected && c->valid && c->version >= min_version && c->text)

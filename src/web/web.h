@@ -131,10 +131,12 @@ typedef struct wp_stcache {
     pthread_cond_t changed; /* the text, or the watch's state, changed */
     pthread_t thread;
     bool started;
-    bool connected; /* the cache's watch is open */
-    bool valid;     /* text is the status since the last event */
-    bool failed;    /* the last read failed: pages read it themselves */
-    char *text;     /* wp_web_status as compact JSON, owned */
+    bool connected;  /* the cache's watch is open */
+    bool valid;      /* text is the status since the last event */
+    bool failed;     /* the last read failed: pages read it themselves */
+    bool refreshing; /* a read runs ... */
+    int64_t covers;  /* ... begun after events up to this database version */
+    char *text;      /* wp_web_status as compact JSON, owned */
     int64_t version;
 } wp_stcache;
 
