@@ -111,6 +111,8 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 
 # unit tests of a piece of the CLI link that piece's object too
 $(BUILD)/tests/unit/test_since: $(BUILD)/src/cli/since.o
+# the daemon's lifetime counters (a leaf): test_daemon_ipc includes handlers.c
+$(BUILD)/tests/unit/test_dmetrics $(BUILD)/tests/unit/test_daemon_ipc: $(BUILD)/src/daemon/dmetrics.o
 
 # test_web tests src/web's parts: its objects but its main
 $(BUILD)/tests/unit/test_web.o: ALL_CFLAGS += $(WEB_CFLAGS)

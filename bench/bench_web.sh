@@ -102,9 +102,11 @@ echo "$line" | jq -r --argjson n "$NGROUPS" '
     "  ... again after a reload:      \(.first_render_ms_reload | ms)",
     "  navigation start -> drawn:     \(.load_to_render_ms | ms)",
     "  move, event -> owner shown:    median \([.moves[].event_to_dom_ms] | med | ms), max \([.moves[].event_to_dom_ms] | max | ms)  (goal < 200 ms; \(.moves | length) moves)",
+    "  move, daemon apply -> shown:   median \([.moves[].daemon_to_dom_ms] | med | ms), max \([.moves[].daemon_to_dom_ms] | max | ms)  (the event at_ms, wall clock)",
     "  move, re-render of the page:   median \([.moves[].render_ms] | med | ms)",
     "  move, status fetch (API):      median \([.moves[].fetch_ms] | med | ms)",
     "  move, CLI return -> shown:     median \([.moves[].cli_to_dom_ms] | med | ms)  (includes stopping and starting the services)",
-    "  kill, event -> node shown Down: \(.kill.event_to_dom_ms | ms)  (goal < 200 ms)"'
+    "  kill, event -> node shown Down: \(.kill.event_to_dom_ms | ms)  (goal < 200 ms)",
+    "  kill, daemon view change -> shown Down: \(.kill.daemon_to_dom_ms | ms)"'
 grep -E '^FAIL' "$TMP/bench" >&2
 exit 0

@@ -717,13 +717,16 @@
         ui.nodeKey = ui.nodeNames.join(',');
     }
 
-    /* The status and, unless it carries them (`wolfpack status --json` does,
-     * the daemon's status op does not), the resources: both asked at once. */
+    /* The status as `wolfpack status --json` prints it, with the resources
+     * (absent while the node syncs: then none are shown). */
     async function loadStatus(ui) {
         const t0 = performance.now();
-        const asked = ui.statusHasResources ? null : api(ui, 'POST', '/api/op', { op: 'resource.list', args: {} });
-        const reply = await api(ui, 'GET', '/api/status');
-        const res = asked ? await asked : null;
+        /* the server's cached status, unless it is older than what the events
+         * said (version) or a membership changed (fresh: the cache's watch
+         * may not have heard of it yet) */
+        const q = ui.needFresh ? '?fresh=1' : ui.seenVersion ? '?version=' + ui.seenVersion : '';
+        ui.needFresh = false;
+        const reply = await api(ui, 'GET', '/api/status' + q);
         if (reply.status === 401) return sessionEnded(ui);
         if (!reply.ok || !reply.body) {
             if (reply.status === 0) ui.dom.connBanner.hidden = false; /* unreachable */
@@ -731,11 +734,7 @@
             return false;
         }
         const st = reply.body;
-        ui.statusHasResources = Array.isArray(st.resources);
-        if (!ui.statusHasResources) {
-            const list = res && res.ok ? opResult(res) : null;
-            st.resources = Array.isArray(list) ? list : [];
-        }
+        if (!Array.isArray(st.resources)) st.resources = [];
         ui.stats.lastFetchMs = performance.now() - t0;
         if (ui.events && ui.events.readyState === EventSource.OPEN) ui.dom.connBanner.hidden = true;
         ui.status = st;
@@ -787,6 +786,40 @@
         }
     }
 
+    /* What an event says changed, shown at once (the refetch that follows
+     * brings the rest): a membership's members and quorum, a decision's
+     * owners, a report's resource state.  Nothing else is guessed: a group's
+     * state is the daemon's to derive. */
+    function applyEvent(ui, e, arrived) {
+        const st = ui.status;
+        if (!st || !ui.role) return;
+        let changed = false;
+        if (e.event === 'membership' && Array.isArray(e.members)) {
+            st.members = e.members;
+            if (st.replication && typeof st.replication === 'object') st.replication.members = e.members;
+            st.quorate = e.quorate === true;
+            changed = true;
+        } else if (e.event === 'applied' && e.owners && typeof e.owners === 'object') {
+            for (const g of st.groups || []) {
+                if (!Object.prototype.hasOwnProperty.call(e.owners, g.name) || g.owner === e.owners[g.name]) continue;
+                g.owner = e.owners[g.name];
+                changed = true;
+            }
+        } else if (e.event === 'applied' && e.resource && e.resource.name) {
+            const r = (st.resources || []).find((x) => x.name === e.resource.name);
+            if (r && (r.state !== e.resource.state || r.node !== e.resource.node)) {
+                r.state = e.resource.state;
+                r.node = e.resource.node;
+                changed = true;
+            }
+        }
+        if (!changed) return;
+        indexStatus(ui);
+        ui.stats.renderedEventAt = arrived;
+        ui.stats.renderedDaemonAt = Number.isInteger(e.at_ms) ? e.at_ms : null;
+        render(ui);
+    }
+
     function requestRefresh(ui) {
         if (ui.refreshTimer) return;
         ui.refreshTimer = setTimeout(() => {
@@ -805,9 +838,11 @@
             do {
                 ui.again = false;
                 const cause = ui.pendingEventAt; /* the first event this fetch answers */
-                ui.pendingEventAt = null;
+                const applied = ui.pendingDaemonAt; /* its time in the daemon (epoch ms) */
+                ui.pendingEventAt = ui.pendingDaemonAt = null;
                 if (await loadStatus(ui)) {
                     ui.stats.renderedEventAt = cause;
+                    ui.stats.renderedDaemonAt = applied;
                     render(ui);
                 }
             } while (ui.again && ui.role);
@@ -828,6 +863,7 @@
         ui.events = es;
         es.onopen = () => {
             ui.dom.connBanner.hidden = true;
+            ui.needFresh = true;
             requestRefresh(ui); /* catch up with what happened while away */
         };
         es.onmessage = (ev) => {
@@ -839,6 +875,11 @@
             } catch (e) {
                 ui.stats.lastEvent = null;
             }
+            const e = ui.stats.lastEvent || {};
+            if (e.event !== 'applied') ui.needFresh = true; /* membership: not in the version */
+            if (Number.isInteger(e.version) && e.version > ui.seenVersion) ui.seenVersion = e.version;
+            if (ui.pendingDaemonAt === null && Number.isInteger(e.at_ms)) ui.pendingDaemonAt = e.at_ms;
+            applyEvent(ui, e, ui.stats.lastEventAt);
             requestRefresh(ui);
         };
         es.onerror = () => {
@@ -936,8 +977,8 @@
             },
             user: null, role: null, csrf: null, status: null, history: null, apps: null,
             byGroup: new Map(), owned: new Map(), nodeNames: [], nodeKey: '',
-            ov: null, gp: null, events: null, refreshTimer: null, reconnectTimer: null, inFlight: false, again: false, pendingEventAt: null, statusHasResources: false,
-            stats: { renders: 0, firstRenderMs: null, firstRenderAt: null, renderedEventAt: null, lastFetchMs: null, lastRenderMs: null, lastRenderAt: null, events: 0, lastEventAt: null, lastEvent: null, lastVersion: null },
+            ov: null, gp: null, events: null, refreshTimer: null, reconnectTimer: null, inFlight: false, again: false, pendingEventAt: null, pendingDaemonAt: null, seenVersion: 0, needFresh: false,
+            stats: { renders: 0, firstRenderMs: null, firstRenderAt: null, renderedEventAt: null, renderedDaemonAt: null, lastFetchMs: null, lastRenderMs: null, lastRenderAt: null, events: 0, lastEventAt: null, lastEvent: null, lastVersion: null },
         };
         ui.dom.views = { login: $('view-login'), overview: ui.dom.overview, group: ui.dom.group, apps: ui.dom.apps };
         ui.dom.loginForm.addEventListener('submit', (ev) => submitLogin(ui, ev));

@@ -48,6 +48,7 @@ struct wp_coord {
     wp_daemon *d;
     bool active;          /* this node coordinated at the last tick */
     bool inflight;        /* our sched.commit waits for its done() */
+    int64_t inflight_ms;  /* monotonic ms it was sent: commit latency (dmetrics.c) */
     bool rerun;           /* a tick came while in flight */
     char *last_sig;       /* content of the last commit (without `at`) */
     int64_t last_version; /* database version once it was applied */
@@ -258,6 +259,8 @@ static void on_commit_done(void *cookie, const wp_err *err, int64_t version)
         return;
     co->inflight = false;
     co->last_version = version;
+    if (!err)
+        wp_dm_commit(&d->metrics, wp_clock_ms() - co->inflight_ms);
     if (err) {
         wp_log_err(LOG_WARNING, "sched.commit refused", err);
         free(co->last_sig); /* let the same decision be tried again */
@@ -349,6 +352,7 @@ static void submit(wp_daemon *d, const wp_sched_input *in, const wp_sched_output
     co->last_sig = sig;
     co->last_ms = wp_clock_ms();
     co->inflight = true;
+    co->inflight_ms = wp_clock_ms();
     log_run(in, out, busy);
     free(busy);
     if (!wp_repl_submit(d->repl, cmd, on_commit_done, d, &err)) {

@@ -36,6 +36,8 @@
  *   privsep.c   --user: start-up (hand over the files, fork the executor,
  *               drop root) and the channel's client side
  *   privexec.c  --user: the root executor process and its request table
+ *   dmetrics.c  lifetime counters and histograms (a leaf, dmetrics.h);
+ *               dmfeed.c feeds them from applied commands and view changes
  */
 #ifndef WP_DAEMON_H
 #define WP_DAEMON_H
@@ -53,6 +55,7 @@
 #include "../lib/model.h"
 #include "../lib/proto.h"
 #include "../repl/repl.h"
+#include "dmetrics.h"
 
 #define WP_DAEMON_MAX_CONNS 128       /* served connections, root's included */
 #define WP_DAEMON_ROOT_RESERVED 16    /* of those, only root (uid 0) may take the last 16 */
@@ -95,6 +98,7 @@ typedef struct wp_view {
 typedef struct wp_pending {
     struct wp_daemon *d;
     uint64_t conn_id;
+    int64_t submitted_ms; /* monotonic: the commit latency (dmetrics.c) */
     struct wp_pending *next;
 } wp_pending;
 
@@ -166,6 +170,7 @@ typedef struct wp_daemon {
     wp_privsep *privsep;   /* privsep.c: the executor's channel; NULL without --user */
     wp_wdog *wdog;         /* wdog.c: the watchdog (with --watchdog, once armed) */
     wp_alerts *alerts;     /* alerts.c: alert agents' runs (made on first use) */
+    wp_dmetrics metrics;   /* dmetrics.c: lifetime counters (the `metrics` op) */
     /* events.c's wp_events_on_applied once started (handlers.c calls it) */
     void (*on_applied_hook)(struct wp_daemon *d, const json_t *cmd, int64_t version);
 } wp_daemon;
@@ -422,6 +427,10 @@ void wp_apptask_on_applied(wp_daemon *d, const json_t *args); /* this node's: ru
 void wp_apptask_resume(wp_daemon *d); /* ready again: run this node's pending tasks */
 /* the node-task program (wolfpack-task, or a $WOLFPACK_CLI given alone: *cli) */
 bool wp_apptask_program(char *out, size_t size, bool *cli);
+
+/* dmfeed.c: dmetrics.c's counters from applied commands and view changes */
+void wp_dmfeed_applied(wp_daemon *d, const json_t *cmd);
+void wp_dmfeed_view(wp_daemon *d);
 
 /* watch.c (the `watch` op itself is answered in handlers.c) */
 void wp_watch_applied(wp_daemon *d, const json_t *cmd, int64_t version);

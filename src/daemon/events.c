@@ -139,6 +139,7 @@ static void view_changed(wp_daemon *d)
         wp_nodeconf_reconcile(d, false); /* a node.add/remove missed while away */
     }
     wp_watch_membership(d);
+    wp_dmfeed_view(d);
     wp_alerts_on_view(d);
     wp_diskfeed_on_view(d); /* quorum lost: fence the disks before the stops */
     wp_exec_on_view(d);
@@ -189,6 +190,7 @@ void wp_events_on_applied(wp_daemon *d, const json_t *cmd, int64_t version)
     wp_watch_applied(d, cmd, version);
     if (d->stopping || !op)
         return;
+    wp_dmfeed_applied(d, cmd);
     wp_alerts_on_applied(d, cmd);
     if (strcmp(op, "sched.commit") == 0)
         wp_exec_on_commit(d, args);

@@ -421,8 +421,42 @@ bool wp_fencer_run(wp_daemon *d, const json_t *plan,
 
 typedef struct request_cookie {
     uint64_t conn_id;
-    json_t *cmd; /* fence.create: the command to submit once checked */
+    json_t *cmd; /* fence.create: the command to submit once checked; fence.test,
+                  * node.fence: the request with "by", for the history */
 } request_cookie;
+
+static void on_recorded(void *cookie, const wp_err *err, int64_t version)
+{
+    (void)cookie;
+    (void)version;
+    if (err)
+        wp_log_err(LOG_WARNING, "fencer: the run is not in the change history", err);
+}
+
+/* A run by hand (fence.test, node.fence) into the change history with who
+ * asked (fence.record; docs/FENCING.md): "alice (web)" from the console. */
+static void record_run(wp_daemon *d, const request_cookie *rc, bool ok, const char *summary)
+{
+    const json_t *args = json_object_get(rc->cmd, "args");
+    const char *action = wp_json_str(args, "action");
+    char result[WP_DB_FENCE_RECORD_MAX + 1];
+    wp_err err = {0};
+
+    if (!rc->cmd)
+        return;
+    snprintf(result, sizeof result, "%s", summary);
+    json_t *cmd = json_pack("{s:s, s:{s:s, s:s, s:b, s:s}, s:O}", "op", "fence.record", "args",
+                            "op", wp_json_str(rc->cmd, "op"), "name", wp_json_str(args, "name"),
+                            "ok", ok, "result", result, "by", json_object_get(rc->cmd, "by"));
+    if (cmd && action)
+        json_object_set_new(json_object_get(cmd, "args"), "action", json_string(action));
+    if (!cmd || !wp_repl_submit(d->repl, cmd, on_recorded, NULL, &err)) {
+        if (err.code == WP_OK)
+            wp_errf(&err, WP_E_INTERNAL, "out of memory");
+        on_recorded(NULL, &err, 0);
+    }
+    json_decref(cmd);
+}
 
 static void reply(wp_daemon *d, uint64_t conn_id, json_t *msg)
 {
@@ -445,6 +479,8 @@ static void on_fence_done(wp_daemon *d, void *cookie, json_t *result)
     request_cookie *rc = cookie;
     char sum[2048];
     wp_fencer_summary(result, sum, sizeof sum);
+    record_run(d, rc, json_is_true(json_object_get(result, "ok")), sum);
+    json_decref(rc->cmd);
     if (json_is_true(json_object_get(result, "ok"))) {
         qb_log(LOG_NOTICE, "fencer: done: %s", sum);
         reply(d, rc->conn_id, wp_proto_reply_ok(json_incref(result), wp_db_version(d->db)));
@@ -465,6 +501,8 @@ static void on_test_done(wp_daemon *d, void *cookie, json_t *result)
     request_cookie *rc = cookie;
     char sum[2048];
     wp_fencer_summary(result, sum, sizeof sum);
+    record_run(d, rc, json_is_true(json_object_get(result, "ok")), sum);
+    json_decref(rc->cmd);
     qb_log(LOG_INFO, "fencer: test %s: %s",
            json_is_true(json_object_get(result, "ok")) ? "ok" : "failed", sum);
     if (json_is_true(json_object_get(result, "ok"))) {
@@ -595,8 +633,12 @@ bool wp_fencer_request(wp_daemon *d, wp_conn *c, const wp_request *req)
         done = on_metadata_done;
     } else if (strcmp(req->op, "fence.test") == 0) {
         plan = test_plan(d, name, &err);
+        if (rc)
+            rc->cmd = wp_handlers_authored(d, c, req->json);
         done = on_test_done;
     } else {
+        if (rc)
+            rc->cmd = wp_handlers_authored(d, c, req->json);
         const char *action = wp_json_str(req->args, "action");
         json_t *shown = wp_db_node_show(d->db, name, &err);
         const char *stored = wp_json_str(shown, "name");

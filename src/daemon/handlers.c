@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "../lib/clock.h"
 #include "../lib/json.h"
 
 typedef json_t *(*read_fn)(wp_daemon *d, const json_t *args, wp_err *err);
@@ -166,12 +167,22 @@ static json_t *do_history(wp_daemon *d, const json_t *args, wp_err *err)
     return wp_db_history(d->db, err);
 }
 
+static json_t *do_metrics(wp_daemon *d, const json_t *args, wp_err *err)
+{
+    (void)args;
+    json_t *m = wp_dm_json(&d->metrics);
+    if (!m)
+        wp_errf(err, WP_E_INTERNAL, "out of memory building the metrics");
+    return m;
+}
+
 static const struct {
     const char *op;
     read_fn fn;
 } read_ops[] = {
     {"status", do_status},
     {"history", do_history},
+    {"metrics", do_metrics},
     {"cluster.show", do_cluster_show},
     {"node.list", do_node_list},
     {"node.show", do_node_show},
@@ -197,7 +208,8 @@ static json_t *answer_read(wp_daemon *d, const wp_request *req)
     for (size_t i = 0; i < sizeof read_ops / sizeof read_ops[0]; i++) {
         if (strcmp(read_ops[i].op, req->op) != 0)
             continue;
-        if (read_ops[i].fn != do_status && !wp_repl_ready(d->repl, &err)) {
+        if (read_ops[i].fn != do_status && read_ops[i].fn != do_metrics &&
+            !wp_repl_ready(d->repl, &err)) {
             if (err.code == WP_OK) {
                 wp_errf(&err, WP_E_UNAVAILABLE, "this node is not ready to answer");
                 wp_err_why(&err, "it is still synchronising its database with the cluster");
@@ -238,6 +250,8 @@ static void on_done(void *cookie, const wp_err *err, int64_t version)
     wp_conn *c = wp_ipc_conn_find(d, p->conn_id);
 
     pending_unlink(d, p);
+    if (!err)
+        wp_dm_commit(&d->metrics, wp_clock_ms() - p->submitted_ms);
     free(p);
     if (err)
         qb_log(LOG_INFO, "command refused: %s", err->what);
@@ -261,6 +275,7 @@ static bool submit_for(wp_daemon *d, uint64_t conn_id, const json_t *cmd, wp_err
     }
     p->d = d;
     p->conn_id = conn_id;
+    p->submitted_ms = wp_clock_ms();
     p->next = d->pending;
     d->pending = p;
     if (!wp_repl_submit(d->repl, cmd, on_done, p, err)) {

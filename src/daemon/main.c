@@ -552,6 +552,7 @@ int main(int argc, char **argv)
         wp_conf_free(&conf);
         return 1;
     }
+    wp_dm_init(&d.metrics);
     wp_mem_setup();
     umask(077);
     signal(SIGPIPE, SIG_IGN);
@@ -569,6 +570,7 @@ int main(int argc, char **argv)
         qb_loop_run(d.loop);
     }
     stop(&d);
+    wp_dm_free(&d.metrics);
     if (rc == 0)
         qb_log(LOG_NOTICE, "wolfpackd stopped");
     wp_log_stop();

@@ -80,6 +80,7 @@ static const op_handler handlers[] = {
     {"node.down", db_op_node_down},
     {"node.rejoined", db_op_node_rejoined},
     {"node.watchdog", db_op_node_watchdog},
+    {"fence.record", db_op_fence_record},
     {"node.poison", db_op_node_poison},
     {"node.unpoison", db_op_node_unpoison},
 };

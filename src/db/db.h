@@ -275,6 +275,9 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err);
  *   node.down         {name, how: fenced|confirmed|watchdog, at, detail?}
  *   node.confirm-down {name, at}  the operator's word (at: wolfpackd fills it)
  *   node.rejoined     {name}      a member again: its records go (wolfpackd)
+ *   fence.record      {op: node.fence|fence.test, name, action?, ok, result?}
+ *                     a fence run by hand, for the change history only (with
+ *                     "by": who asked; result at most WP_DB_FENCE_RECORD_MAX)
  *   node.watchdog     {name, timeout}  the node's watchdog resets it within
  *                     timeout s once not petted (0: it has none); kept
  *   node.poison       {name}  the poison pill: the node stops petting its
@@ -291,6 +294,7 @@ json_t *wp_db_fence_for_node(wp_db *db, const char *node, wp_err *err);
  */
 bool wp_db_fencing_enabled(wp_db *db);
 #define WP_DB_WATCHDOG_MAX 3600
+#define WP_DB_FENCE_RECORD_MAX 2048 /* fence.record: bytes of its result */
 json_t *wp_db_fence_status(wp_db *db, wp_err *err);
 
 /* The scheduler's input (docs/SCHEDULER.md, the fixture format) built from

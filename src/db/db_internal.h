@@ -198,6 +198,7 @@ bool db_op_node_down(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_confirm_down(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_rejoined(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_watchdog(wp_db *db, const json_t *args, wp_err *err);
+bool db_op_fence_record(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_poison(wp_db *db, const json_t *args, wp_err *err);
 bool db_op_node_unpoison(wp_db *db, const json_t *args, wp_err *err);
 

@@ -425,6 +425,22 @@ bool wp_db_fencing_enabled(wp_db *db)
     return !off;
 }
 
+/* fence.record {op, name, action?, ok, result?}: nothing but its history
+ * entry (audit.c records every command with "by"). */
+bool db_op_fence_record(wp_db *db, const json_t *args, wp_err *err)
+{
+    const char *op = wp_json_str(args, "op");
+    const char *result = wp_json_str(args, "result");
+    (void)db;
+    if (strcmp(op, "node.fence") != 0 && strcmp(op, "fence.test") != 0)
+        return bad(err, "bad fence record", "fence.record records node.fence or fence.test",
+                   "send op node.fence or fence.test");
+    if (result && strlen(result) > WP_DB_FENCE_RECORD_MAX)
+        return bad(err, "bad fence record", "the result is longer than 2048 bytes",
+                   "send the run's summary cut to 2048 bytes");
+    return true;
+}
+
 /* node.watchdog {name, timeout}: the node's self-fence time (0: none) */
 bool db_op_node_watchdog(wp_db *db, const json_t *args, wp_err *err)
 {

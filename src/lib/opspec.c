@@ -157,11 +157,18 @@ static const wp_arg_spec args_node_watchdog[] = {{"name", WP_ARG_STRING, WP_ARG_
 static const wp_arg_spec args_confirm_down[] = {
     {"name", WP_ARG_STRING, WP_ARG_REQUIRED}, {"at", WP_ARG_INTEGER, WP_ARG_FILLED}, {NULL, 0, 0}};
 
+/* fence.record: a fence run by hand (node.fence, fence.test) for the history */
+static const wp_arg_spec args_fence_record[] = {
+    {"op", WP_ARG_STRING, WP_ARG_REQUIRED},     {"name", WP_ARG_STRING, WP_ARG_REQUIRED},
+    {"action", WP_ARG_STRING, WP_ARG_OPTIONAL}, {"ok", WP_ARG_BOOL, WP_ARG_REQUIRED},
+    {"result", WP_ARG_STRING, WP_ARG_OPTIONAL}, {NULL, 0, 0}};
+
 /* The order is the one the client gate lists in its unknown-op error. */
 static const wp_op_spec op_table[] = {
     {"status", WP_OP_QUERY, args_none},
     {"whoami", WP_OP_QUERY, args_none},
     {"history", WP_OP_QUERY, args_none},
+    {"metrics", WP_OP_QUERY, args_none},
     {"cluster.show", WP_OP_QUERY, args_none},
     {"node.list", WP_OP_QUERY, args_none},
     {"node.show", WP_OP_QUERY, args_name},
@@ -230,6 +237,7 @@ static const wp_op_spec op_table[] = {
     {"node.down", WP_OP_INTERNAL, args_node_down},
     {"node.rejoined", WP_OP_INTERNAL, args_name},
     {"node.watchdog", WP_OP_INTERNAL, args_node_watchdog},
+    {"fence.record", WP_OP_INTERNAL, args_fence_record},
     {"node.poison", WP_OP_COMMAND, args_node_poison},
     {"node.unpoison", WP_OP_INTERNAL, args_node_poison},
 };

@@ -244,7 +244,16 @@ enum MHD_Result wp_api_status(wp_web_req *r)
 
     if (!wp_web_need_session(r, false, &s, &sent))
         return sent;
-    return forward(r, &s, "status", NULL, false);
+    const char *fresh = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "fresh");
+    const char *seen = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "version");
+    char *text = fresh ? NULL : wp_stcache_get(r->w, seen ? strtoll(seen, NULL, 10) : 0);
+    if (text)
+        return wp_web_send_text(r, MHD_HTTP_OK, text, "application/json");
+    wp_err err = {0};
+    json_t *st = wp_web_status(r->w, s.user, &err);
+    if (!st)
+        return wp_web_send_error(r, &err);
+    return wp_web_send_json(r, MHD_HTTP_OK, st);
 }
 
 enum MHD_Result wp_api_op(wp_web_req *r)

@@ -47,6 +47,18 @@ enum MHD_Result wp_web_send_json(wp_web_req *r, unsigned status, json_t *body)
     return wp_web_send_json_with(r, status, body, NULL, NULL);
 }
 
+enum MHD_Result wp_web_send_text(wp_web_req *r, unsigned status, char *text, const char *type)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", type);
+    return wp_web_send(r, status, resp);
+}
+
 enum MHD_Result wp_web_send_json_with(wp_web_req *r, unsigned status, json_t *body,
                                       const char *header, const char *value)
 {

@@ -40,6 +40,8 @@ static int serve(wp_web *w)
         syslog(LOG_ERR, "not started: %s (%s)", err.what, err.why);
         return 1;
     }
+    if (!wp_stcache_start(w, &err)) /* without it every page reads the status itself */
+        syslog(LOG_WARNING, "%s (%s); serving without the status cache", err.what, err.why);
     syslog(LOG_NOTICE, "serving https://%s/ (wolfpackd at %s, page from %s)", w->opts.listen,
            w->opts.socket, w->opts.web_root);
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
@@ -47,6 +49,7 @@ static int serve(wp_web *w)
     syslog(LOG_NOTICE, "stopping (signal %d)", sig);
     atomic_store(&w->stopping, true);
     wp_web_stop(w);
+    wp_stcache_stop(w);
     return 0;
 }
 

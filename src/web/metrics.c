@@ -6,10 +6,11 @@
  * wolfpackd does not answer, the reply is still 200 with wolfpack_up 0, so
  * that an alert can tell "daemon down" from "scrape failed".
  *
- * What wolfpackd keeps is a state, not a count since start: the failovers
- * and restarts of a group or resource are those of its policy's window
- * (gauges named _recent), and there are no failover-duration or
- * commit-latency histograms (the daemon does not measure them).
+ * Two sources: the status (`wolfpack status --json`'s object: states, the
+ * failovers and restarts of a policy's window as gauges named _recent) and
+ * the daemon's `metrics` op (counters since that wolfpackd started, and
+ * the failover-duration and commit-latency histograms), put into the
+ * status object as "lifetime" before wp_web_metrics_text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,66 @@ static void fencing(FILE *f, const json_t *st)
     }
 }
 
+static void counter(FILE *f, const char *name, const char *help, const json_t *value)
+{
+    head(f, name, "counter", help);
+    fprintf(f, "%s %.17g\n", name, (double)json_integer_value(value));
+}
+
+/* A histogram from the daemon's {"buckets": [[le, cumulative]...], "sum",
+ * "count"} (the last le is "+Inf"). */
+static void histogram(FILE *f, const char *name, const char *help, const json_t *h)
+{
+    size_t i;
+    json_t *b;
+
+    head(f, name, "histogram", help);
+    json_array_foreach(json_object_get(h, "buckets"), i, b)
+    {
+        const json_t *le = json_array_get(b, 0);
+        double cum = (double)json_integer_value(json_array_get(b, 1));
+        if (json_is_string(le))
+            fprintf(f, "%s_bucket{le=\"+Inf\"} %.17g\n", name, cum);
+        else
+            fprintf(f, "%s_bucket{le=\"%g\"} %.17g\n", name, json_number_value(le), cum);
+    }
+    fprintf(f, "%s_sum %.17g\n%s_count %.17g\n", name, json_number_value(json_object_get(h, "sum")),
+            name, (double)json_integer_value(json_object_get(h, "count")));
+}
+
+static void lifetime(FILE *f, const json_t *m)
+{
+    const json_t *fe = json_object_get(m, "fencing_events");
+    const char *kind;
+    json_t *v;
+
+    if (!json_is_object(m))
+        return; /* an older wolfpackd without the metrics op */
+    counter(f, "wolfpack_failovers_total",
+            "Failovers (groups moved after a node loss or failure) since this wolfpackd started.",
+            json_object_get(m, "failovers"));
+    counter(f, "wolfpack_restarts_total",
+            "Resource restarts in place decided since this wolfpackd started.",
+            json_object_get(m, "restarts"));
+    counter(f, "wolfpack_resource_failures_total",
+            "Resources reported Failed since this wolfpackd started.",
+            json_object_get(m, "failures"));
+    head(f, "wolfpack_fencing_events_total", "counter",
+         "Fencing events since this wolfpackd started: fencing (begun), failed, fenced, "
+         "confirmed (by an operator), watchdog (self-fenced), poison (pill set).");
+    json_object_foreach((json_t *)fe, kind, v)
+        fprintf(f, "wolfpack_fencing_events_total{event=\"%s\"} %.17g\n", kind,
+                (double)json_integer_value(v));
+    histogram(f, "wolfpack_failover_duration_seconds",
+              "From the node loss or resource failure this node saw to the group Online again "
+              "on its new node.",
+              json_object_get(m, "failover_seconds"));
+    histogram(f, "wolfpack_commit_latency_seconds",
+              "From submitting a change on this node to its commit (applied here, acknowledged "
+              "by every member).",
+              json_object_get(m, "commit_seconds"));
+}
+
 char *wp_web_metrics_text(const json_t *st)
 {
     char *text = NULL;
@@ -210,6 +271,7 @@ char *wp_web_metrics_text(const json_t *st)
         groups(f, st);
         resources(f, st);
         fencing(f, st);
+        lifetime(f, json_object_get(st, "lifetime"));
     }
     if (fclose(f) != 0) {
         free(text);
@@ -240,9 +302,16 @@ enum MHD_Result wp_web_metrics(wp_web_req *r)
         return wp_web_send_json_with(r, MHD_HTTP_UNAUTHORIZED, wp_web_error_json(&err),
                                      "WWW-Authenticate", "Bearer");
     }
-    json_t *reply = wp_web_call(r->w, NULL, "status", NULL, &err);
-    char *text = wp_web_metrics_text(json_object_get(reply, "result"));
-    json_decref(reply);
+    json_t *st = wp_web_status(r->w, NULL, &err);
+    if (st) {
+        wp_err ignored = {0}; /* an older wolfpackd: without the counters */
+        json_t *m = wp_web_call(r->w, NULL, "metrics", NULL, &ignored);
+        if (m)
+            json_object_set(st, "lifetime", json_object_get(m, "result"));
+        json_decref(m);
+    }
+    char *text = wp_web_metrics_text(st);
+    json_decref(st);
     if (!text)
         return MHD_NO;
     struct MHD_Response *resp =

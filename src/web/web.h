@@ -14,6 +14,7 @@
  *   ratelimit.c failed logins per client address and per user name
  *   pam.c       the password check through PAM
  *   call.c      one call to wolfpackd for a user, and errors as HTTP
+ *   stcache.c   the status read once per batch of events for every page
  *
  * libmicrohttpd runs one thread per connection (bounded), so everything a
  * request may touch that is shared (sessions, the limiter, PAM) is behind a
@@ -123,6 +124,22 @@ int wp_limiter_wait(wp_limiter *l, const char *addr, const char *user);
 /* A failed login from addr for user. */
 void wp_limiter_fail(wp_limiter *l, const char *addr, const char *user);
 
+/* ---- stcache.c: the status, read once per batch of events ---------------- */
+
+typedef struct wp_stcache {
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* the text, or the watch's state, changed */
+    pthread_t thread;
+    bool started;
+    bool connected;  /* the cache's watch is open */
+    bool valid;      /* text is the status since the last event */
+    bool failed;     /* the last read failed: pages read it themselves */
+    bool refreshing; /* a read runs ... */
+    int64_t covers;  /* ... begun after events up to this database version */
+    char *text;      /* wp_web_status as compact JSON, owned */
+    int64_t version;
+} wp_stcache;
+
 /* ---- the context ------------------------------------------------------- */
 
 typedef struct wp_web {
@@ -134,6 +151,7 @@ typedef struct wp_web {
     pthread_mutex_t stream_lock;
     int streams;           /* /api/events streams open */
     _Atomic bool stopping; /* the server stops: streams end */
+    wp_stcache stcache;    /* stcache.c */
     struct MHD_Daemon *mhd;
 } wp_web;
 
@@ -161,6 +179,10 @@ bool wp_web_pam_check(wp_web *w, const char *user, const char *password, wp_err 
 /* Call op with args (stolen) on wolfpackd for user (NULL: as ourselves).
  * Returns the whole reply {"ok": true, "result", "version"} or NULL. */
 json_t *wp_web_call(wp_web *w, const char *user, const char *op, json_t *args, wp_err *err);
+/* What `wolfpack status --json` prints: the status op's result with
+ * "resources" (resource.list; absent while the node syncs) and "version".
+ * NULL with err when the status cannot be read. */
+json_t *wp_web_status(wp_web *w, const char *user, wp_err *err);
 /* The HTTP status for an error code. */
 unsigned wp_web_http_status(wp_code code);
 /* {"ok": false, "error": {"what", "why", "todo", "code"}} */
@@ -183,6 +205,8 @@ typedef struct wp_web_req {
 enum MHD_Result wp_web_send(wp_web_req *r, unsigned status, struct MHD_Response *resp);
 /* A JSON body (stolen; NULL: 500). */
 enum MHD_Result wp_web_send_json(wp_web_req *r, unsigned status, json_t *body);
+/* A text (stolen, freed here) of this Content-Type. */
+enum MHD_Result wp_web_send_text(wp_web_req *r, unsigned status, char *text, const char *type);
 /* The same with one more header (Set-Cookie, Retry-After, ...). */
 enum MHD_Result wp_web_send_json_with(wp_web_req *r, unsigned status, json_t *body,
                                       const char *header, const char *value);
@@ -208,6 +232,13 @@ enum MHD_Result wp_web_file(wp_web_req *r);    /* files.c */
 
 /* metrics.c: the Prometheus text for a status result (caller frees). */
 char *wp_web_metrics_text(const json_t *status);
+
+/* stcache.c: start its thread (false: err); stop it once w->stopping is
+ * set; the cached status for a page that saw min_version in an event
+ * (caller frees), or NULL: read it yourself. */
+bool wp_stcache_start(wp_web *w, wp_err *err);
+void wp_stcache_stop(wp_web *w);
+char *wp_stcache_get(wp_web *w, int64_t min_version);
 
 /* http.c: start and stop the server. */
 bool wp_web_start(wp_web *w, wp_err *err);

@@ -7,7 +7,9 @@
 # nothing changed); `fence show/list` never show the password, nor does
 # the daemon's log, nor a failure's message; `fence test` runs monitor and
 # then status of each node with key=value lines on stdin; a failing agent
-# and one past its timeout are reported; `node fence` of the node itself
+# and one past its timeout are reported, each run in the change history
+# with who asked (fence.record), "root (web)" when asked "as" root (the
+# console's road); `node fence` of the node itself
 # and `node confirm-down` of a member are refused; status carries the
 # (empty) fencing records.
 . "$(dirname "$0")/lib.sh"
@@ -113,14 +115,31 @@ check "test: status with the plug, the properties in key order, the password" \
 
 expect_ok "a failing device" wp fence create bad --agent fence_fake --prop ip=a \
     --prop mode=fail --prop password=hunter2 --nodes n1
-expect_fail 6 "fence test of a failing device" wp fence test bad
+rc=$(_status_of wp fence test bad) # a run that failed: in the history, so not expect_fail
+check "fence test of a failing device: exit 6 with a message" bash -c "[ $rc = 6 ] && [ -s '$ERR' ]"
 expect_err "test failure: the agent's message" "Failed: login with password"
 expect_err "test failure: the password masked" "password \(hidden\) rejected"
 check "test failure: the password is not shown" bash -c "! grep -q hunter2 '$ERR'"
 expect_ok "a device past its timeout" wp fence create slow --agent fence_fake --prop ip=a \
     --prop mode=slow --nodes n1 --timeout 1
-expect_fail 6 "fence test of a slow device" wp fence test slow
+rc=$(_status_of wp fence test slow) # a run that failed: in the history, so not expect_fail
+check "fence test of a slow device: exit 6 with a message" bash -c "[ $rc = 6 ] && [ -s '$ERR' ]"
 expect_err "slow: timed out" "timed out"
+
+expect_ok "history --json after the tests" wp --json history
+check "history: each fence test run recorded (fence.record) with its author and result" bash -c \
+    "jq -e '[.[] | select(.op == \"fence.record\") | .args | select(.op == \"fence.test\")] |
+        (map(select(.name == \"pdu\" and .ok == true)) | length) == 1 and
+        (map(select(.name == \"bad\" and .ok == false and (.result | test(\"Failed\")))) | length) == 1' '$OUT' &&
+     jq -e '[.[] | select(.op == \"fence.record\")] | all(.user == \"root\")' '$OUT'"
+check "history: no password in the recorded runs" bash -c "! grep -q hunter2 '$OUT'"
+if [ -n "${WPCALL:-}" ]; then # the console's road: "as" a user (docs/WEB.md)
+    "$WPCALL" --timeout 20 "$SOCK" '{"op": "fence.test", "args": {"name": "pdu"}, "as": "root"}' \
+        >"$OUT" 2>"$ERR"
+    expect_ok "history --json after a fence test \"as\" root" wp --json history
+    check "history: the run asked through the console is by \"root (web)\"" jq -e \
+        '[.[] | select(.op == "fence.record")] | last | .user == "root (web)" and .args.name == "pdu"' "$OUT"
+fi
 
 expect_fail 4 "node fence of the node itself" wp node fence n1
 expect_err "self: what to do" "on another node"

@@ -212,6 +212,8 @@ check "... the same nodes as wolfpack status --json" bash -c "[ \"\$(jq -c '[.no
     \"\$(jq -c '[.nodes[].name] | sort' '$TMP/cli-status')\" ] && jq -e '(.nodes | length) == 3' '$TMP/api-status'"
 check "... the same group owners" bash -c "[ \"\$(jq -c '[.groups[] | [.name, .owner]] | sort' '$TMP/api-status')\" = \
     \"\$(jq -c '[.groups[] | [.name, .owner]] | sort' '$TMP/cli-status')\" ]"
+check "... the same resources (wolfpack status --json carries them)" bash -c "[ \"\$(jq -c '[.resources[] | [.name, .group, .state]] | sort' '$TMP/api-status')\" = \
+    \"\$(jq -c '[.resources[] | [.name, .group, .state]] | sort' '$TMP/cli-status')\" ] && jq -e '(.resources | length) >= 1' '$TMP/api-status' >/dev/null"
 for h in "Content-Security-Policy: default-src 'self'" "X-Content-Type-Options: nosniff" \
     "X-Frame-Options: DENY" "Referrer-Policy: no-referrer" "Strict-Transport-Security: max-age" \
     "Cache-Control: no-store"; do
@@ -239,6 +241,12 @@ c=$(code -b "$TMP/alice.jar" -H "X-CSRF-Token: $ACSRF" \
 check "alice moves web to n2: 200, applied" bash -c \
     "[ $c = 200 ] && jq -e '.ok == true and .result.applied == true' '$TMP/body'"
 check "... wolfpack status: owner n2" wait_until 30 owner_is n2
+vmove=$(jq .version "$TMP/body")
+c=$(code -b "$TMP/alice.jar" "$URL/api/status?version=$vmove")
+check "... /api/status?version= of the move (what the page asks after its event): owner n2, not an older cached status" \
+    bash -c "[ $c = 200 ] && jq -e '.version >= $vmove and (.groups[] | select(.name == \"web\") | .owner == \"n2\")' '$TMP/body' >/dev/null"
+check "... the event carries the daemon's apply time (at_ms)" wait_until 10 grep -Eq \
+    '^data: \{"event":"applied".*"op":"group.move".*"at_ms":[0-9]{13}' "$TMP/events"
 check "... the event stream shows the move" wait_until 10 grep -q \
     '^data: {"event":"applied".*"op":"group.move"' "$TMP/events"
 kill "$STREAMPID" 2>/dev/null && wait "$STREAMPID" 2>/dev/null
@@ -267,7 +275,7 @@ c=$(code -b "$TMP/alice.jar" -H "X-CSRF-Token: $ACSRF" -d '{"op":"group.move","a
     "$URL/api/op")
 check "an op request with \"as\": 400 (only op and args)" test "$c" = 400
 
-# ---- metrics
+# ---- metrics (the lifetime counters of a failover: at the end)
 c=$(code "$URL/metrics")
 cp "$TMP/body" "$TMP/metrics"
 "$TC" exec n1 "$WOLFPACK" --json status >"$TMP/cli-status"
@@ -305,6 +313,12 @@ states = {s.labels["group"]: s.labels["state"] for s in samples["wolfpack_group_
 want("group states", states, {g["name"]: g["state"] for g in st["groups"]})
 node_up = {s.labels["node"]: s.value for s in samples["wolfpack_node_up"]}
 want("node_up", node_up, {n["name"]: (1 if n["id"] in members else 0) for n in st["nodes"]})
+rstates = {s.labels["resource"]: s.labels["state"] for s in samples.get("wolfpack_resource_state", []) if s.value == 1}
+want("resource states", rstates, {r["name"]: r["state"] for r in st.get("resources", [])})
+# alice's move was submitted on this node: one commit at least, timed
+want("commit latency observed", one("wolfpack_commit_latency_seconds_count") >= 1, True)
+want("commit latency +Inf bucket = count", samples["wolfpack_commit_latency_seconds_bucket"][-1].value,
+     one("wolfpack_commit_latency_seconds_count"))
 print("\n".join(errors))
 sys.exit(1 if errors or up != 3 or online < 1 else 0)
 EOF
@@ -356,6 +370,38 @@ check "... while alice from the client logs in: 200" test "$c" = 200
 check "failed logins are logged with user and address" grep -q \
     'failed login of user mallory from 198.51.100.12' "$TMP/web.log"
 check "... passwords never" bash -c "! grep -q -e 'guess-$$' -e '$PASSWORD' '$TMP/web.log'"
+
+# ---- a failover: the lifetime counters and the duration histogram grow
+scrape() { # scrape FILE: /metrics into FILE
+    timeout -k 5 30 "$TC" exec client curl -sS --cacert "$CERT" -o "$1" "$URL/metrics"
+}
+metric() { # metric FILE NAME: the unlabelled sample's value (prometheus_client's parser)
+    "$PY" - "$1" "$2" <<'EOF'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in fam.samples:
+        if s.name == sys.argv[2] and not s.labels:
+            print(int(s.value)); sys.exit(0)
+sys.exit(1)
+EOF
+}
+"$TC" exec n1 "$WOLFPACK" group move web --to n3 >/dev/null 2>&1
+check "web moved to n3 (CLI)" wait_until 60 web_is "Online n3"
+scrape "$TMP/m0"
+f0=$(metric "$TMP/m0" wolfpack_failovers_total)
+h0=$(metric "$TMP/m0" wolfpack_failover_duration_seconds_count)
+check "/metrics before a failover: the counters are there ($f0 failovers, $h0 timed)" \
+    test -n "$f0" -a -n "$h0"
+"$TC" kill n3 >/dev/null 2>&1
+check "owner n3 killed: web Online on a survivor" wait_until 90 bash -c \
+    "'$TC' exec n1 '$WOLFPACK' --json status | jq -e '.groups[] | select(.name == \"web\") |
+        .state == \"Online\" and (.owner == \"n1\" or .owner == \"n2\")' >/dev/null"
+scrape "$TMP/m1"
+f1=$(metric "$TMP/m1" wolfpack_failovers_total)
+h1=$(metric "$TMP/m1" wolfpack_failover_duration_seconds_count)
+check "... wolfpack_failovers_total grew ($f0 -> $f1)" test "${f1:-0}" -gt "${f0:-0}"
+check "... wolfpack_failover_duration_seconds_count grew ($h0 -> $h1)" test "${h1:-0}" -gt "${h0:-0}"
 
 check "wolfpack-web still runs" kill -0 "$WEBPID"
 kill -TERM "$WEBPID"

@@ -275,6 +275,7 @@ def run_bench(a, c):
             got = wait_for(driver, 60, lambda d: d.execute_script('return window.__wpSeen'))
             if got:
                 moves.append({'event_to_dom_ms': got['dom'] - got['event'] if got['event'] else None,
+                              'daemon_to_dom_ms': got['domEpoch'] - got['daemon'] if got['daemon'] else None,
                               'render_ms': got['render'], 'fetch_ms': got['fetch'], 'cli_to_dom_ms': got['domEpoch'] - t0 * 1000})
             wait_for(driver, 60, lambda d: cell(d, group_row(a.group) + ' td.state') == 'Online')
         out['moves'] = moves
@@ -285,6 +286,7 @@ def run_bench(a, c):
             subprocess.run([a.tc, 'kill', owner], capture_output=True, check=True)
             got = wait_for(driver, 60, lambda d: d.execute_script('return window.__wpSeen'))
             out['kill'] = {'event_to_dom_ms': got['dom'] - got['event'] if got and got['event'] else None,
+                           'daemon_to_dom_ms': got['domEpoch'] - got['daemon'] if got and got['daemon'] else None,
                            'render_ms': got['render'] if got else None}
     finally:
         driver.quit()
@@ -300,7 +302,8 @@ const obs = new MutationObserver(() => {
   if (target.textContent === before || window.__wpSeen) return;
   const now = performance.now();
   window.__wpSeen = {dom: now, domEpoch: performance.timeOrigin + now,
-                     event: ui.stats.renderedEventAt, render: ui.stats.lastRenderMs,
+                     event: ui.stats.renderedEventAt, daemon: ui.stats.renderedDaemonAt,
+                     render: ui.stats.lastRenderMs,
                      fetch: ui.stats.lastFetchMs};
   obs.disconnect();
 });
