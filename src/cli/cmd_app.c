@@ -58,6 +58,16 @@ static bool env_of(wp_app_env *env, int *status)
     return false;
 }
 
+/* A sub-command that works on this node: its command line (as
+ * wp_cli_parse_sub, with the app usage) and the install environment.
+ * False with *status set when the caller should return it. */
+static bool parse_local(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
+                        const char *what, int want, wp_cli_args *a, wp_app_env *env, int *status)
+{
+    return wp_cli_parse_sub(cli, argc, argv, opts, nopts, usage, what, want, a, status) &&
+           env_of(env, status);
+}
+
 /* Progress on a terminal only: "\rbackup  42% (84 of 200 MB)". */
 static void progress(const char *stage, uint64_t done, uint64_t total, void *user)
 {
@@ -239,8 +249,7 @@ static int sub_install(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 3, usage, "KIT", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, opts, 3, "KIT", 1, &a, &env, &status))
         return status;
     wp_err err = {0};
     wp_kit *kit = wp_kit_load(a.pos[0], &err);
@@ -281,8 +290,7 @@ static int sub_remove(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 1, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, opts, 1, "APP", 1, &a, &env, &status))
         return status;
     wp_err err = {0};
     json_t *kept = NULL;
@@ -403,8 +411,7 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "argument", 0, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, NULL, 0, "argument", 0, &a, &env, &status))
         return status;
     wp_err err = {0};
     json_t *recs = wp_app_record_list(&env, &err);
@@ -510,8 +517,7 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, NULL, 0, "APP", 1, &a, &env, &status))
         return status;
     wp_err err = {0}, cerr = {0};
     json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
@@ -583,9 +589,7 @@ static int sub_sp(wp_cli *cli, int argc, char **argv)
         return printf("usage: %s\n", usage), 0;
     if (argc < 1 || strcmp(argv[0], "apply") != 0)
         return wp_cli_usage_error(usage, "app sp takes: apply SP [--group G] [options]");
-    if (!wp_cli_parse_sub(cli, argc - 1, argv + 1, opts, 9, usage, "service pack SP", 1, &a,
-                          &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc - 1, argv + 1, opts, 9, "service pack SP", 1, &a, &env, &status))
         return status;
     wp_app_rollout_opts ro = {.single = opts[1].count > 0,
                               .plan = opts[2].count > 0,
@@ -631,8 +635,7 @@ static int sub_migrate(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 9, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, opts, 9, "APP", 1, &a, &env, &status))
         return status;
     bool create = opts[2].count > 0;
     if (create &&
@@ -688,8 +691,7 @@ static int sub_start_stop(wp_cli *cli, int argc, char **argv, bool start)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, NULL, 0, "APP", 1, &a, &env, &status))
         return status;
     wp_err err = {0};
     json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
@@ -748,8 +750,7 @@ static bool data_job_open(wp_cli *cli, int argc, char **argv, const char *verb, 
                           int nopts, const wp_cli_opt *allow, const char *why, data_job *j,
                           int *status)
 {
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, nopts, usage, "APP", 1, &j->a, status) ||
-        !env_of(&j->env, status))
+    if (!parse_local(cli, argc, argv, opts, nopts, "APP", 1, &j->a, &j->env, status))
         return false;
     if (opts[0].count != 1) {
         *status = wp_cli_usage_error(usage, "app %s needs %s FILE", verb, opts[0].name);
