@@ -687,21 +687,8 @@ typedef struct fence_run {
 static int32_t on_fence_output(int32_t fd, int32_t revents, void *data)
 {
     fence_run *f = data;
-    char chunk[8192];
-    ssize_t n = read(fd, chunk, sizeof chunk);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return 0;
-    if (n > 0 && f->len + (size_t)n <= 1024 * 1024) {
-        char *grown = realloc(f->buf, f->len + (size_t)n);
-        if (grown) {
-            memcpy(grown + f->len, chunk, (size_t)n);
-            f->buf = grown;
-            f->len += (size_t)n;
-            return 0;
-        }
-    }
-    if (n > 0)
-        f->len = 0; /* too big or out of memory: no result */
+    if (wp_fs_read_more(fd, &f->buf, &f->len, 1024 * 1024))
+        return 0; /* more to come; at the end len 0 is no result */
     json_t *result = f->len ? json_loadb(f->buf, f->len, 0, NULL) : NULL;
     answer_with(f->x, f->id, result ? WP_AGENT_OK : WP_AGENT_FAILED, NULL,
                 json_pack("{s:o}", "result",
