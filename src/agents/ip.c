@@ -219,6 +219,14 @@ static struct rtnl_addr *find_addr(ipnl *nl, const ipreq *r, int ifindex)
     return NULL;
 }
 
+/* The kernel's entry for r's address on its interface (NULL when that
+ * interface does not exist), or on any interface when it names none. */
+static struct rtnl_addr *find_configured(ipnl *nl, const ipreq *r)
+{
+    int idx = r->ifname ? rtnl_link_name2i(nl->links, r->ifname) : 0;
+    return r->ifname && idx <= 0 ? NULL : find_addr(nl, r, idx);
+}
+
 /* The named interface's index, or 0 with err. */
 static int named_ifindex(ipnl *nl, const char *name, wp_err *err)
 {
@@ -449,8 +457,7 @@ static wp_agent_rc ip_stop(const wp_agent_ctx *ctx, wp_err *err)
     ipnl nl;
     if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
         return WP_AGENT_FAILED;
-    int idx = r.ifname ? rtnl_link_name2i(nl.links, r.ifname) : 0;
-    struct rtnl_addr *a = (r.ifname && idx <= 0) ? NULL : find_addr(&nl, &r, idx);
+    struct rtnl_addr *a = find_configured(&nl, &r);
     wp_agent_rc rc = WP_AGENT_OK;
     if (a) {
         int e = rtnl_addr_delete(nl.sk, a, 0);
@@ -473,8 +480,7 @@ static wp_agent_rc ip_check(const wp_agent_ctx *ctx, bool deep, wp_err *err)
     ipnl nl;
     if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
         return WP_AGENT_FAILED;
-    int idx = r.ifname ? rtnl_link_name2i(nl.links, r.ifname) : 0;
-    struct rtnl_addr *a = (r.ifname && idx <= 0) ? NULL : find_addr(&nl, &r, idx);
+    struct rtnl_addr *a = find_configured(&nl, &r);
     wp_agent_rc rc = WP_AGENT_OK;
     if (!a) {
         wp_errf(err, WP_E_NOTFOUND, "%s is not on %s", r.text,
