@@ -366,6 +366,19 @@ static void answer(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err
     answer_with(x, id, rc, err, NULL, WP_PRIVSEP_MAX_MSG);
 }
 
+/* After j's spawn: track it (on_agent_done answers), or answer the
+ * failure in err and free j when it did not start. */
+static void job_track(exec_state *x, exec_job *j, const wp_err *err)
+{
+    if (!j->job) {
+        answer(x, j->id, WP_AGENT_FAILED, err);
+        free(j);
+        return;
+    }
+    j->next = x->jobs;
+    x->jobs = j;
+}
+
 static void job_unlink(exec_state *x, exec_job *j)
 {
     for (exec_job **pp = &x->jobs; *pp; pp = &(*pp)->next)
@@ -431,13 +444,7 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
     j->x = x;
     j->id = id;
     j->job = wp_agent_op_spawn(x->loop, type, op, &ctx, on_agent_done, j, &err);
-    if (!j->job) {
-        answer(x, id, WP_AGENT_FAILED, &err);
-        free(j);
-        return;
-    }
-    j->next = x->jobs;
-    x->jobs = j;
+    job_track(x, j, &err);
 }
 
 /* corosync.write, in an op child of the executor: render corosync.conf
@@ -528,13 +535,7 @@ static void handle_corosync_write(exec_state *x, uint64_t id, const json_t *msg)
     j->id = id;
     j->job =
         wp_agent_type_spawn(x->loop, &corosync_writer, WP_OP_START, &ctx, on_agent_done, j, &err);
-    if (!j->job) {
-        answer(x, id, WP_AGENT_FAILED, &err);
-        free(j);
-        return;
-    }
-    j->next = x->jobs;
-    x->jobs = j;
+    job_track(x, j, &err);
 }
 
 /* apptask.run: `wolfpack-task --socket SOCKET TASK` (wp_apptask_program) as root in
