@@ -180,6 +180,12 @@ static bool ipreq_parse(const wp_agent_ctx *ctx, ipreq *r, wp_err *err)
     return true;
 }
 
+/* What every op starts with: the request, and netlink open (close nl). */
+static bool ip_open(const wp_agent_ctx *ctx, ipreq *r, ipnl *nl, wp_err *err)
+{
+    return ipreq_parse(ctx, r, err) && ipnl_open(nl, err);
+}
+
 /* Every address of the node, as the pure chooser wants them (malloc'd). */
 static wp_ip_ifaddr *ifaddr_list(ipnl *nl, size_t *n)
 {
@@ -390,7 +396,7 @@ static wp_agent_rc ip_validate(const wp_agent_ctx *ctx, wp_err *err)
 {
     ipreq r;
     ipnl nl;
-    if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
+    if (!ip_open(ctx, &r, &nl, err))
         return WP_AGENT_FAILED;
     int idx = find_addr(&nl, &r, 0) && !r.ifname ? 1 : pick_ifindex(&nl, &r, err);
     ipnl_close(&nl);
@@ -401,7 +407,7 @@ static wp_agent_rc ip_start(const wp_agent_ctx *ctx, wp_err *err)
 {
     ipreq r;
     ipnl nl;
-    if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
+    if (!ip_open(ctx, &r, &nl, err))
         return WP_AGENT_FAILED;
     int idx = pick_ifindex(&nl, &r, err);
     wp_agent_rc rc = WP_AGENT_FAILED;
@@ -455,7 +461,7 @@ static wp_agent_rc ip_stop(const wp_agent_ctx *ctx, wp_err *err)
 {
     ipreq r;
     ipnl nl;
-    if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
+    if (!ip_open(ctx, &r, &nl, err))
         return WP_AGENT_FAILED;
     struct rtnl_addr *a = find_configured(&nl, &r);
     wp_agent_rc rc = WP_AGENT_OK;
@@ -478,7 +484,7 @@ static wp_agent_rc ip_check(const wp_agent_ctx *ctx, bool deep, wp_err *err)
 {
     ipreq r;
     ipnl nl;
-    if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
+    if (!ip_open(ctx, &r, &nl, err))
         return WP_AGENT_FAILED;
     struct rtnl_addr *a = find_configured(&nl, &r);
     wp_agent_rc rc = WP_AGENT_OK;
