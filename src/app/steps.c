@@ -4,7 +4,8 @@
  * operation's state (app.op) into the cluster database after each, with
  * per-step retries and the crash-injection test hook.  Used by `app
  * migrate` (migrate.c), the rolling service pack (rollout.c) and `cluster
- * update` (osupdate.c).
+ * update` (osupdate.c); the last two also take the cluster's application
+ * lock here (wp_app_lock_take).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,8 @@
  * It serves one SOCK_SEQPACKET socket: each message is one packet of at
  * most WP_PRIVSEP_MAX_MSG bytes holding a JSON object.  It takes only the
  * requests of one table (`requests` below) whose keys, types and sizes the
- * table fixes; a request not in the table, a key not in its entry, a value
+ * table fixes (`header_fields`, req and id, for every request, then each
+ * entry's own); a request not in the table, a key not in its entry, a value
  * of the wrong type or size, a packet too big or not a JSON object is
  * refused, logged, answered with a `permission` error, and runs nothing.
  *

@@ -31,6 +31,7 @@
  *                       a node with neither gets node.fencing {unfenceable}:
  *                       its groups wait for the operator
  *   wp_recovery_filter  the input without the held groups
+ *   wp_recovery_fencing_cmd  the node.fencing command (escalate.c too)
  *
  * `wolfpack node confirm-down NODE` (node.confirm-down) is the operator's
  * proof.  The
