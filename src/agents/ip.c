@@ -180,6 +180,12 @@ static bool ipreq_parse(const wp_agent_ctx *ctx, ipreq *r, wp_err *err)
     return true;
 }
 
+/* What every op starts with: the request, and netlink open (close nl). */
+static bool ip_open(const wp_agent_ctx *ctx, ipreq *r, ipnl *nl, wp_err *err)
+{
+    return ipreq_parse(ctx, r, err) && ipnl_open(nl, err);
+}
+
 /* Every address of the node, as the pure chooser wants them (malloc'd). */
 static wp_ip_ifaddr *ifaddr_list(ipnl *nl, size_t *n)
 {
@@ -219,6 +225,14 @@ static struct rtnl_addr *find_addr(ipnl *nl, const ipreq *r, int ifindex)
     return NULL;
 }
 
+/* The kernel's entry for r's address on its interface (NULL when that
+ * interface does not exist), or on any interface when it names none. */
+static struct rtnl_addr *find_configured(ipnl *nl, const ipreq *r)
+{
+    int idx = r->ifname ? rtnl_link_name2i(nl->links, r->ifname) : 0;
+    return r->ifname && idx <= 0 ? NULL : find_addr(nl, r, idx);
+}
+
 /* The named interface's index, or 0 with err. */
 static int named_ifindex(ipnl *nl, const char *name, wp_err *err)
 {
@@ -248,6 +262,29 @@ static int pick_ifindex(ipnl *nl, const ipreq *r, wp_err *err)
 
 /* ---- Announcing ---------------------------------------------------------- */
 
+/* Rounds first..last-1 (WP_IP_ARP_GAP_MS apart) of the n packets of len
+ * bytes at pkts, sent on fd (closed here) to `to`; what names them in the
+ * error. */
+static bool send_rounds(int fd, const void *pkts, size_t n, size_t len, const struct sockaddr *to,
+                        socklen_t tolen, int first, int last, const char *what, wp_err *err)
+{
+    bool ok = true;
+    for (int round = first; round < last && ok; round++) {
+        if (round > 0)
+            wp_clock_sleep_ms(WP_IP_ARP_GAP_MS);
+        for (size_t i = 0; i < n && ok; i++) {
+            if (sendto(fd, (const char *)pkts + i * len, len, 0, to, tolen) < 0) {
+                wp_errf(err, WP_E_IO, "cannot send a %s", what);
+                wp_err_why(err, "sendto: %s", strerror(errno));
+                wp_err_todo(err, "check that the interface is up");
+                ok = false;
+            }
+        }
+    }
+    close(fd);
+    return ok;
+}
+
 /* Gratuitous ARP: per round an unsolicited request (sender = target = the
  * address) and a reply, both broadcast, so neighbours replace their entry. */
 static bool announce_arp(int ifindex, const unsigned char mac[6], const unsigned char ip[4],
@@ -265,31 +302,21 @@ static bool announce_arp(int ifindex, const unsigned char mac[6], const unsigned
                              .sll_ifindex = ifindex,
                              .sll_halen = ETH_ALEN};
     memset(to.sll_addr, 0xff, ETH_ALEN);
-    bool ok = true;
-    for (int round = first; round < last && ok; round++) {
-        if (round > 0)
-            wp_clock_sleep_ms(WP_IP_ARP_GAP_MS);
-        for (int op = 0; op < 2 && ok; op++) {
-            struct ether_arp p = {0};
-            p.arp_hrd = htons(ARPHRD_ETHER);
-            p.arp_pro = htons(ETHERTYPE_IP);
-            p.arp_hln = ETH_ALEN;
-            p.arp_pln = 4;
-            p.arp_op = htons(op == 0 ? ARPOP_REQUEST : ARPOP_REPLY);
-            memcpy(p.arp_sha, mac, ETH_ALEN);
-            memcpy(p.arp_spa, ip, 4);
-            memset(p.arp_tha, op == 0 ? 0x00 : 0xff, ETH_ALEN);
-            memcpy(p.arp_tpa, ip, 4);
-            if (sendto(fd, &p, sizeof p, 0, (struct sockaddr *)&to, sizeof to) < 0) {
-                wp_errf(err, WP_E_IO, "cannot send gratuitous ARP");
-                wp_err_why(err, "sendto: %s", strerror(errno));
-                wp_err_todo(err, "check that the interface is up");
-                ok = false;
-            }
-        }
+    struct ether_arp p[2];
+    memset(p, 0, sizeof p);
+    for (int op = 0; op < 2; op++) {
+        p[op].arp_hrd = htons(ARPHRD_ETHER);
+        p[op].arp_pro = htons(ETHERTYPE_IP);
+        p[op].arp_hln = ETH_ALEN;
+        p[op].arp_pln = 4;
+        p[op].arp_op = htons(op == 0 ? ARPOP_REQUEST : ARPOP_REPLY);
+        memcpy(p[op].arp_sha, mac, ETH_ALEN);
+        memcpy(p[op].arp_spa, ip, 4);
+        memset(p[op].arp_tha, op == 0 ? 0x00 : 0xff, ETH_ALEN);
+        memcpy(p[op].arp_tpa, ip, 4);
     }
-    close(fd);
-    return ok;
+    return send_rounds(fd, p, 2, sizeof p[0], (struct sockaddr *)&to, sizeof to, first, last,
+                       "gratuitous ARP", err);
 }
 
 /* Unsolicited neighbour advertisement (RFC 4861 7.2.6) to all nodes. */
@@ -324,19 +351,8 @@ static bool announce_na(int ifindex, const unsigned char mac[6], const unsigned 
     memcpy(p.mac, mac, 6);
     struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_scope_id = (uint32_t)ifindex};
     inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
-    bool ok = true;
-    for (int round = first; round < last && ok; round++) {
-        if (round > 0)
-            wp_clock_sleep_ms(WP_IP_ARP_GAP_MS);
-        if (sendto(fd, &p, sizeof p, 0, (struct sockaddr *)&to, sizeof to) < 0) {
-            wp_errf(err, WP_E_IO, "cannot send a neighbour advertisement");
-            wp_err_why(err, "sendto: %s", strerror(errno));
-            wp_err_todo(err, "check that the interface is up");
-            ok = false;
-        }
-    }
-    close(fd);
-    return ok;
+    return send_rounds(fd, &p, 1, sizeof p, (struct sockaddr *)&to, sizeof to, first, last,
+                       "neighbour advertisement", err);
 }
 
 /* Announce on ifindex if it is an Ethernet-like link that does ARP/ND. */
@@ -380,7 +396,7 @@ static wp_agent_rc ip_validate(const wp_agent_ctx *ctx, wp_err *err)
 {
     ipreq r;
     ipnl nl;
-    if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
+    if (!ip_open(ctx, &r, &nl, err))
         return WP_AGENT_FAILED;
     int idx = find_addr(&nl, &r, 0) && !r.ifname ? 1 : pick_ifindex(&nl, &r, err);
     ipnl_close(&nl);
@@ -391,7 +407,7 @@ static wp_agent_rc ip_start(const wp_agent_ctx *ctx, wp_err *err)
 {
     ipreq r;
     ipnl nl;
-    if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
+    if (!ip_open(ctx, &r, &nl, err))
         return WP_AGENT_FAILED;
     int idx = pick_ifindex(&nl, &r, err);
     wp_agent_rc rc = WP_AGENT_FAILED;
@@ -445,10 +461,9 @@ static wp_agent_rc ip_stop(const wp_agent_ctx *ctx, wp_err *err)
 {
     ipreq r;
     ipnl nl;
-    if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
+    if (!ip_open(ctx, &r, &nl, err))
         return WP_AGENT_FAILED;
-    int idx = r.ifname ? rtnl_link_name2i(nl.links, r.ifname) : 0;
-    struct rtnl_addr *a = (r.ifname && idx <= 0) ? NULL : find_addr(&nl, &r, idx);
+    struct rtnl_addr *a = find_configured(&nl, &r);
     wp_agent_rc rc = WP_AGENT_OK;
     if (a) {
         int e = rtnl_addr_delete(nl.sk, a, 0);
@@ -469,10 +484,9 @@ static wp_agent_rc ip_check(const wp_agent_ctx *ctx, bool deep, wp_err *err)
 {
     ipreq r;
     ipnl nl;
-    if (!ipreq_parse(ctx, &r, err) || !ipnl_open(&nl, err))
+    if (!ip_open(ctx, &r, &nl, err))
         return WP_AGENT_FAILED;
-    int idx = r.ifname ? rtnl_link_name2i(nl.links, r.ifname) : 0;
-    struct rtnl_addr *a = (r.ifname && idx <= 0) ? NULL : find_addr(&nl, &r, idx);
+    struct rtnl_addr *a = find_configured(&nl, &r);
     wp_agent_rc rc = WP_AGENT_OK;
     if (!a) {
         wp_errf(err, WP_E_NOTFOUND, "%s is not on %s", r.text,

@@ -393,13 +393,21 @@ static bool read_mode(pctx *p, const yaml_node_t *n, const char *field, unsigned
     return true;
 }
 
+/* Item idx of the list named list: a mapping with keys only (vals as
+ * read_map gives them); field gets its name, "list[idx]". */
+static bool read_item(pctx *p, const yaml_node_t *n, const char *list, size_t idx,
+                      const char *const *keys, yaml_node_t **vals, char *field, size_t size)
+{
+    snprintf(field, size, "%s[%zu]", list, idx);
+    return want_kind(p, n, YAML_MAPPING_NODE, field) && read_map(p, n, field, keys, vals);
+}
+
 static bool read_file(pctx *p, const yaml_node_t *n, size_t idx)
 {
     static const char *const keys[] = {"from", "to", "mode", NULL};
     yaml_node_t *v[3];
     char field[64], f[96];
-    snprintf(field, sizeof field, "files[%zu]", idx);
-    if (!want_kind(p, n, YAML_MAPPING_NODE, field) || !read_map(p, n, field, keys, v))
+    if (!read_item(p, n, "files", idx, keys, v, field, sizeof field))
         return false;
     wp_kit_file *file = &p->kit->files[p->kit->nfiles++];
     file->mode = 0644;
@@ -471,8 +479,7 @@ static bool read_db(pctx *p, const yaml_node_t *n, size_t idx)
                                        "kind", "owners",     NULL};
     yaml_node_t *v[6];
     char field[64], f[96];
-    snprintf(field, sizeof field, "databases[%zu]", idx);
-    if (!want_kind(p, n, YAML_MAPPING_NODE, field) || !read_map(p, n, field, keys, v))
+    if (!read_item(p, n, "databases", idx, keys, v, field, sizeof field))
         return false;
     wp_kit *kit = p->kit;
     wp_kit_db *db = &kit->dbs[kit->ndbs++];
@@ -534,8 +541,7 @@ static bool read_service(pctx *p, const yaml_node_t *n, size_t idx)
                                        "start_timeout", "user",    NULL};
     yaml_node_t *v[6];
     char field[64], f[96];
-    snprintf(field, sizeof field, "services[%zu]", idx);
-    if (!want_kind(p, n, YAML_MAPPING_NODE, field) || !read_map(p, n, field, keys, v))
+    if (!read_item(p, n, "services", idx, keys, v, field, sizeof field))
         return false;
     wp_kit *kit = p->kit;
     wp_kit_service *svc = &kit->services[kit->nservices++];

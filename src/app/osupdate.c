@@ -630,31 +630,6 @@ static void print_plan(osupdate *u)
     json_decref(st);
 }
 
-static bool take_lock(osupdate *u, bool force, wp_err *err)
-{
-    char holder[128];
-    snprintf(holder, sizeof holder, "%s:%d", u->c->node, (int)getpid());
-    json_t *args = json_pack("{s:s, s:s, s:I}", "holder", holder, "op", "cluster update", "at",
-                             (json_int_t)time(NULL));
-    if (force) {
-        json_t *cur = wp_app_call(u->c, "app.lock.show", NULL, err);
-        if (json_is_object(cur)) {
-            json_object_set_new(args, "force", json_string(wp_json_str(cur, "holder")));
-            fprintf(u->c->out, "warning: taking the application lock from %s (%s)\n",
-                    wp_json_str(cur, "holder"), wp_json_str(cur, "op"));
-        }
-        json_decref(cur);
-    }
-    json_object_set_new(u->st, "holder", json_string(holder));
-    return wp_app_change(u->c, "app.lock", args, err);
-}
-
-static void release_lock(osupdate *u)
-{
-    wp_app_change(u->c, "app.unlock", json_pack("{s:s}", "holder", wp_json_str(u->st, "holder")),
-                  NULL);
-}
-
 /* The steps for every node from the state's on; true when all are done. */
 static bool run_nodes(osupdate *u, wp_err *err)
 {
@@ -702,12 +677,12 @@ static bool finish(osupdate *u, const char *result, wp_err *err)
  * dead one's lock is taken with --force. */
 static bool abort_run(osupdate *u, wp_err *err)
 {
-    if (!take_lock(u, u->o->force, err))
+    if (!wp_app_lock_take(u->c, u->st, "cluster update", u->o->force, err))
         return false;
     char result[200];
     snprintf(result, sizeof result, "aborted at node %s", wp_json_str(u->st, "node"));
     bool ok = finish(u, result, err);
-    release_lock(u);
+    wp_app_lock_release(u->c, u->st);
     if (ok)
         fprintf(u->c->out,
                 "Aborted the OS update at node %s (last step done: %s). %s is left as it is "
@@ -802,7 +777,7 @@ bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err)
         fprintf(c->out, "Resuming the OS update at node %s after step %s\n",
                 wp_json_str(u.st, "node"),
                 wp_json_str(u.st, "step") ? wp_json_str(u.st, "step") : "(none)");
-    bool locked = ok && take_lock(&u, o->force, err);
+    bool locked = ok && wp_app_lock_take(u.c, u.st, "cluster update", o->force, err);
     wp_app_run begin = runner(&u);
     ok = locked && (resume || wp_app_steps_begin(&begin, err));
     ok = ok && run_nodes(&u, err);
@@ -825,7 +800,7 @@ bool wp_osupdate(wp_app_cluster *c, const wp_osupdate_opts *o, wp_err *err)
                         "cluster update --abort\n");
     }
     if (locked)
-        release_lock(&u);
+        wp_app_lock_release(u.c, u.st);
     json_decref(u.st);
     return ok;
 }

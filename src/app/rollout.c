@@ -392,30 +392,12 @@ static void print_report(rollout *r)
                 wp_json_str(x, "result"));
 }
 
+/* The application lock for this rollout (steps.c). */
 static bool take_lock(rollout *r, wp_err *err)
 {
-    char holder[128], op[128];
-    snprintf(holder, sizeof holder, "%s:%d", r->c->node, (int)getpid());
+    char op[128];
     snprintf(op, sizeof op, "sp %s %s", r->sp->name, r->sp->version);
-    json_t *args =
-        json_pack("{s:s, s:s, s:I}", "holder", holder, "op", op, "at", (json_int_t)time(NULL));
-    if (r->o->force) {
-        json_t *cur = wp_app_call(r->c, "app.lock.show", NULL, err);
-        if (json_is_object(cur)) {
-            json_object_set_new(args, "force", json_string(wp_json_str(cur, "holder")));
-            fprintf(r->c->out, "warning: --force: taking the application lock from %s (%s)\n",
-                    wp_json_str(cur, "holder"), wp_json_str(cur, "op"));
-        }
-        json_decref(cur);
-    }
-    json_object_set_new(r->st, "holder", json_string(holder));
-    return wp_app_change(r->c, "app.lock", args, err);
-}
-
-static void release_lock(rollout *r)
-{
-    wp_app_change(r->c, "app.unlock", json_pack("{s:s}", "holder", wp_json_str(r->st, "holder")),
-                  NULL);
+    return wp_app_lock_take(r->c, r->st, op, r->o->force, err);
 }
 
 /* The rollback's program files on node: the old kit's (sp-files). */
@@ -551,7 +533,7 @@ bool wp_app_rollout(wp_app_cluster *c, wp_app_sp_plan *p, const wp_app_rollout_o
     if (ok)
         ok = o->rollback ? roll_back(&r, cur, err) : run(&r, err);
     if (locked)
-        release_lock(&r);
+        wp_app_lock_release(r.c, r.st);
     if (!o->rollback && json_array_size(r.report))
         print_report(&r);
     if (!ok && locked && !o->rollback)

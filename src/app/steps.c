@@ -4,10 +4,13 @@
  * operation's state (app.op) into the cluster database after each, with
  * per-step retries and the crash-injection test hook.  Used by `app
  * migrate` (migrate.c), the rolling service pack (rollout.c) and `cluster
- * update` (osupdate.c).
+ * update` (osupdate.c); the last two also take the cluster's application
+ * lock here (wp_app_lock_take).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "steps.h"
 #include "cluster_internal.h"
@@ -143,4 +146,28 @@ bool wp_app_steps_run(wp_app_run *run, wp_err *err)
 bool wp_app_steps_end(wp_app_run *run, wp_err *err)
 {
     return wp_app_change(run->c, "app.op", json_pack("{s:s}", "name", run->name), err);
+}
+
+bool wp_app_lock_take(wp_app_cluster *c, json_t *st, const char *op, bool force, wp_err *err)
+{
+    char holder[128];
+    snprintf(holder, sizeof holder, "%s:%d", c->node, (int)getpid());
+    json_t *args =
+        json_pack("{s:s, s:s, s:I}", "holder", holder, "op", op, "at", (json_int_t)time(NULL));
+    if (force) {
+        json_t *cur = wp_app_call(c, "app.lock.show", NULL, err);
+        if (json_is_object(cur)) {
+            json_object_set_new(args, "force", json_string(wp_json_str(cur, "holder")));
+            fprintf(c->out, "warning: --force: taking the application lock from %s (%s)\n",
+                    wp_json_str(cur, "holder"), wp_json_str(cur, "op"));
+        }
+        json_decref(cur);
+    }
+    json_object_set_new(st, "holder", json_string(holder));
+    return wp_app_change(c, "app.lock", args, err);
+}
+
+void wp_app_lock_release(wp_app_cluster *c, const json_t *st)
+{
+    wp_app_change(c, "app.unlock", json_pack("{s:s}", "holder", wp_json_str(st, "holder")), NULL);
 }

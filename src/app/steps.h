@@ -18,6 +18,8 @@
  * A new resumable operation is a new table of steps plus its state, like
  * the cluster-aware OS update (osupdate.c: drain, run a command, reboot,
  * wait healthy, resume, node by node); docs/APP.md, "The step runner".
+ * The operations that must not overlap (rollout, cluster update) take the
+ * cluster's application lock here too (wp_app_lock_take).
  */
 #ifndef WP_APP_STEPS_H
 #define WP_APP_STEPS_H
@@ -89,5 +91,13 @@ bool wp_app_steps_begin(wp_app_run *run, wp_err *err);
 bool wp_app_steps_run(wp_app_run *run, wp_err *err);
 /* The operation is over: its state is deleted from the cluster database. */
 bool wp_app_steps_end(wp_app_run *run, wp_err *err);
+
+/* The cluster's application lock for an operation (rollout, cluster
+ * update): held as "NODE:PID", kept in st as "holder"; op names the
+ * operation for whoever finds it taken.  force takes it from another
+ * holder (a dead run), saying so on c->out.  False with err when it is
+ * taken.  wp_app_lock_release gives it back (no error: it is best effort). */
+bool wp_app_lock_take(wp_app_cluster *c, json_t *st, const char *op, bool force, wp_err *err);
+void wp_app_lock_release(wp_app_cluster *c, const json_t *st);
 
 #endif

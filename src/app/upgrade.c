@@ -37,6 +37,28 @@ bool wp_app_version_ok(const wp_kit *sp, const char *have, wp_err *err)
     return false;
 }
 
+/* Run argv (argv[0] an absolute path, no shell) and wait for it; with
+ * app, the program has WOLFPACK_APP=app and WOLFPACK_NODE=node.  0: it
+ * exited 0; 1: it failed; -1: it could not be started. */
+static int run_program(char *const argv[], const char *app, const char *node)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (app) {
+            setenv("WOLFPACK_APP", app, 1);
+            setenv("WOLFPACK_NODE", node, 1);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (pid < 0)
+        return -1;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 /* Expand and run the upgrade step with the new record's variables. */
 bool wp_app_run_upgrade(const wp_app_env *env, const wp_kit *sp, const json_t *rec, wp_err *err)
 {
@@ -61,19 +83,12 @@ bool wp_app_run_upgrade(const wp_app_env *env, const wp_kit *sp, const json_t *r
     free(dbvars);
     if (!argv)
         return false;
-    pid_t pid = fork();
-    if (pid == 0) {
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status = 0;
-    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    int run = run_program(argv, NULL, NULL);
+    bool ok = run == 0;
     if (!ok) {
         wp_errf(err, WP_E_IO, "the upgrade step of %s %s failed", sp->name, sp->version);
         wp_err_why(err, "%s %s", argv[0],
-                   pid < 0 ? "could not be started" : "exited with an error");
+                   run < 0 ? "could not be started" : "exited with an error");
         wp_err_todo(err, "the databases were restored from the backup; see the message above, "
                          "fix the cause and apply the service pack again");
     }
@@ -235,21 +250,12 @@ static bool run_hook(wp_app_cluster *c, const char *what, const char *line, cons
     char **argv = wp_argv_split(line, err);
     if (!argv)
         return false;
-    pid_t pid = argv[0] && argv[0][0] == '/' ? fork() : -2;
-    if (pid == 0) {
-        setenv("WOLFPACK_APP", app, 1);
-        setenv("WOLFPACK_NODE", c->node, 1);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status = 0;
-    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    int run = argv[0] && argv[0][0] == '/' ? run_program(argv, app, c->node) : -2;
+    bool ok = run == 0;
     if (!ok) {
         wp_errf(err, WP_E_IO, "the %s %s failed on %s", what, argv[0] ? argv[0] : "", c->node);
-        wp_err_why(err, pid == -2 ? "a hook must be an absolute program path"
-                        : pid < 0 ? "it could not be started"
+        wp_err_why(err, run == -2 ? "a hook must be an absolute program path"
+                        : run < 0 ? "it could not be started"
                                   : "it exited with an error");
         wp_err_todo(err, "fix the hook, then run the service pack again");
     }
@@ -257,14 +263,39 @@ static bool run_hook(wp_app_cluster *c, const char *what, const char *line, cons
     return ok;
 }
 
+/* What a node task of a service pack starts from: the cluster's record of
+ * args.app (*cur) and the kit args.kit (*kit).  False with err, and
+ * nothing to free, when either cannot be had. */
+static bool task_inputs(wp_app_cluster *c, const json_t *args, json_t **cur, wp_kit **kit,
+                        wp_err *err)
+{
+    *kit = NULL;
+    *cur = wp_app_call(c, "app.show", json_pack("{s:s}", "name", wp_json_str(args, "app")), err);
+    *kit = *cur ? wp_kit_load(wp_json_str(args, "kit"), err) : NULL;
+    if (*kit)
+        return true;
+    json_decref(*cur);
+    *cur = NULL;
+    return false;
+}
+
+/* On the node that runs cur's group (*a: the group's assessment, for the
+ * caller to free): the record of kit's version; NULL with err elsewhere. */
+static json_t *owned_record(wp_app_cluster *c, const json_t *cur, const wp_kit *kit, json_t **a,
+                            wp_err *err)
+{
+    *a = wp_app_group_assess_one(c, wp_json_str(cur, "group"), err);
+    return *a && wp_app_must_own(c, *a, err) ? wp_app_sp_record(c, kit, cur, err) : NULL;
+}
+
 bool wp_app_task_sp_files(wp_app_cluster *c, const json_t *args, wp_err *err)
 {
     const char *app = wp_json_str(args, "app");
-    json_t *cur = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
-    if (!cur)
+    json_t *cur;
+    wp_kit *kit;
+    if (!task_inputs(c, args, &cur, &kit, err))
         return false;
-    wp_kit *kit = wp_kit_load(wp_json_str(args, "kit"), err);
-    json_t *rec = kit ? wp_app_sp_record(c, kit, cur, err) : NULL;
+    json_t *rec = wp_app_sp_record(c, kit, cur, err);
     bool ok = rec &&
               (!wp_json_str(args, "pre") ||
                run_hook(c, "pre-hook", wp_json_str(args, "pre"), app, err)) &&
@@ -296,13 +327,11 @@ static bool has_files(wp_app_cluster *c, const wp_kit *sp)
 
 bool wp_app_task_sp_upgrade(wp_app_cluster *c, const json_t *args, wp_err *err)
 {
-    const char *app = wp_json_str(args, "app");
-    json_t *old = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
-    if (!old)
+    json_t *old, *a;
+    wp_kit *sp;
+    if (!task_inputs(c, args, &old, &sp, err))
         return false;
-    wp_kit *sp = wp_kit_load(wp_json_str(args, "kit"), err);
-    json_t *a = sp ? wp_app_group_assess_one(c, wp_json_str(old, "group"), err) : NULL;
-    json_t *rec = a && wp_app_must_own(c, a, err) ? wp_app_sp_record(c, sp, old, err) : NULL;
+    json_t *rec = owned_record(c, old, sp, &a, err);
     char file[PATH_MAX];
     snprintf(file, sizeof file, "%s",
              wp_json_str(args, "backup") ? wp_json_str(args, "backup") : "");
@@ -342,13 +371,12 @@ static bool keep_upgraded(wp_app_cluster *c, const json_t *old, const char *vers
 
 bool wp_app_task_sp_restore(wp_app_cluster *c, const json_t *args, wp_err *err)
 {
-    const char *app = wp_json_str(args, "app"), *backup = wp_json_str(args, "backup");
-    json_t *cur = wp_app_call(c, "app.show", json_pack("{s:s}", "name", app), err);
-    if (!cur)
+    const char *backup = wp_json_str(args, "backup");
+    json_t *cur, *a;
+    wp_kit *kit;
+    if (!task_inputs(c, args, &cur, &kit, err))
         return false;
-    wp_kit *kit = wp_kit_load(wp_json_str(args, "kit"), err);
-    json_t *a = kit ? wp_app_group_assess_one(c, wp_json_str(cur, "group"), err) : NULL;
-    json_t *old = a && wp_app_must_own(c, a, err) ? wp_app_sp_record(c, kit, cur, err) : NULL;
+    json_t *old = owned_record(c, cur, kit, &a, err);
     bool ok = old && wp_app_record_disk_ready(c, old, err);
     if (ok && (!backup || access(backup, F_OK) != 0)) {
         /* the upgrade task never began its backup here: nothing was upgraded */

@@ -43,11 +43,7 @@ static void print_alerts(const json_t *list, FILE *out)
 
 static int alert_list(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
-    int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_list, "argument", 0, &a, &status))
-        return status;
-    return wp_cli_show(cli, "alert.list", NULL, print_alerts);
+    return wp_cli_show_all(cli, argc, argv, "alert.list", usage_list, print_alerts);
 }
 
 static int alert_create(wp_cli *cli, int argc, char **argv)

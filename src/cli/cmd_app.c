@@ -58,6 +58,16 @@ static bool env_of(wp_app_env *env, int *status)
     return false;
 }
 
+/* A sub-command that works on this node: its command line (as
+ * wp_cli_parse_sub, with the app usage) and the install environment.
+ * False with *status set when the caller should return it. */
+static bool parse_local(wp_cli *cli, int argc, char **argv, wp_cli_opt *opts, int nopts,
+                        const char *what, int want, wp_cli_args *a, wp_app_env *env, int *status)
+{
+    return wp_cli_parse_sub(cli, argc, argv, opts, nopts, usage, what, want, a, status) &&
+           env_of(env, status);
+}
+
 /* Progress on a terminal only: "\rbackup  42% (84 of 200 MB)". */
 static void progress(const char *stage, uint64_t done, uint64_t total, void *user)
 {
@@ -239,8 +249,7 @@ static int sub_install(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 3, usage, "KIT", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, opts, 3, "KIT", 1, &a, &env, &status))
         return status;
     wp_err err = {0};
     wp_kit *kit = wp_kit_load(a.pos[0], &err);
@@ -281,8 +290,7 @@ static int sub_remove(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 1, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, opts, 1, "APP", 1, &a, &env, &status))
         return status;
     wp_err err = {0};
     json_t *kept = NULL;
@@ -403,8 +411,7 @@ static int sub_list(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "argument", 0, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, NULL, 0, "argument", 0, &a, &env, &status))
         return status;
     wp_err err = {0};
     json_t *recs = wp_app_record_list(&env, &err);
@@ -510,8 +517,7 @@ static int sub_show(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, NULL, 0, "APP", 1, &a, &env, &status))
         return status;
     wp_err err = {0}, cerr = {0};
     json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
@@ -583,9 +589,7 @@ static int sub_sp(wp_cli *cli, int argc, char **argv)
         return printf("usage: %s\n", usage), 0;
     if (argc < 1 || strcmp(argv[0], "apply") != 0)
         return wp_cli_usage_error(usage, "app sp takes: apply SP [--group G] [options]");
-    if (!wp_cli_parse_sub(cli, argc - 1, argv + 1, opts, 9, usage, "service pack SP", 1, &a,
-                          &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc - 1, argv + 1, opts, 9, "service pack SP", 1, &a, &env, &status))
         return status;
     wp_app_rollout_opts ro = {.single = opts[1].count > 0,
                               .plan = opts[2].count > 0,
@@ -631,8 +635,7 @@ static int sub_migrate(wp_cli *cli, int argc, char **argv)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 9, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, opts, 9, "APP", 1, &a, &env, &status))
         return status;
     bool create = opts[2].count > 0;
     if (create &&
@@ -688,8 +691,7 @@ static int sub_start_stop(wp_cli *cli, int argc, char **argv, bool start)
     wp_cli_args a;
     int status;
     wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!parse_local(cli, argc, argv, NULL, 0, "APP", 1, &a, &env, &status))
         return status;
     wp_err err = {0};
     json_t *rec = wp_app_record_load(&env, a.pos[0], &err);
@@ -729,76 +731,97 @@ static json_t *record_for_data(const wp_app_env *env, const char *app, bool allo
     return rec;
 }
 
+/* What backup and restore share: APP, its FILE option (opts[0]), the
+ * record with its databases spec, and the progress line on a terminal. */
+typedef struct data_job {
+    wp_app_env env;
+    wp_cli_args a;
+    wp_backup_spec spec;
+    wp_backup_db *dbs;
+    json_t *rec;
+    int last;
+    wp_backup_opts bo;
+} data_job;
+
+/* Parse `app VERB APP` with opts (opts[0] the FILE option, which it needs)
+ * and load the record; allow (an option, or NULL) lets a running
+ * application through.  False with *status after the error is printed. */
+static bool data_job_open(wp_cli *cli, int argc, char **argv, const char *verb, wp_cli_opt *opts,
+                          int nopts, const wp_cli_opt *allow, const char *why, data_job *j,
+                          int *status)
+{
+    if (!parse_local(cli, argc, argv, opts, nopts, "APP", 1, &j->a, &j->env, status))
+        return false;
+    if (opts[0].count != 1) {
+        *status = wp_cli_usage_error(usage, "app %s needs %s FILE", verb, opts[0].name);
+        return false;
+    }
+    wp_err err = {0};
+    j->dbs = NULL;
+    j->rec = record_for_data(&j->env, j->a.pos[0], allow && allow->count > 0, why, &j->spec,
+                             &j->dbs, &err);
+    if (!j->rec) {
+        *status = wp_cli_fail(&err);
+        return false;
+    }
+    j->last = -1;
+    j->bo =
+        (wp_backup_opts){.progress = isatty(1) && !cli->json ? progress : NULL, .user = &j->last};
+    return true;
+}
+
+/* Free what data_job_open loaded (spec points into it: print first). */
+static void data_job_close(data_job *j)
+{
+    free(j->dbs);
+    json_decref(j->rec);
+}
+
 static int sub_backup(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_opt opts[] = {{.name = "--to", .has_value = true},
                          {.name = "--online", .has_value = false}};
-    wp_cli_args a;
+    data_job j;
     int status;
-    wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 2, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!data_job_open(cli, argc, argv, "backup", opts, 2, &opts[1],
+                       "a running application may change its databases while they are "
+                       "copied (--online takes the copy anyway)",
+                       &j, &status))
         return status;
-    if (opts[0].count != 1)
-        return wp_cli_usage_error(usage, "app backup needs --to FILE");
     wp_err err = {0};
-    wp_backup_spec spec;
-    wp_backup_db *dbs = NULL;
-    json_t *rec = record_for_data(&env, a.pos[0], opts[1].count > 0,
-                                  "a running application may change its databases while they are "
-                                  "copied (--online takes the copy anyway)",
-                                  &spec, &dbs, &err);
-    if (!rec)
-        return wp_cli_fail(&err);
-    int last = -1;
-    wp_backup_opts bo = {.progress = isatty(1) && !cli->json ? progress : NULL, .user = &last};
     uint64_t bytes = 0;
-    bool ok = wp_backup_create(&spec, opts[0].values[0], &bo, &bytes, &err);
-    end_progress(&last);
+    bool ok = wp_backup_create(&j.spec, opts[0].values[0], &j.bo, &bytes, &err);
+    end_progress(&j.last);
     if (ok && cli->json) {
         json_t *out = json_pack("{s:b, s:s, s:I}", "ok", 1, "file", opts[0].values[0], "bytes",
                                 (json_int_t)bytes);
         wp_cli_print_json(out, stdout);
         json_decref(out);
     } else if (ok)
-        printf("OK: backed up %zu database%s of %s %s to %s (%llu bytes)\n", spec.ndbs,
-               spec.ndbs == 1 ? "" : "s", spec.app, spec.version, opts[0].values[0],
+        printf("OK: backed up %zu database%s of %s %s to %s (%llu bytes)\n", j.spec.ndbs,
+               j.spec.ndbs == 1 ? "" : "s", j.spec.app, j.spec.version, opts[0].values[0],
                (unsigned long long)bytes);
-    free(dbs);
-    json_decref(rec);
+    data_job_close(&j);
     return ok ? 0 : wp_cli_fail(&err);
 }
 
 static int sub_restore(wp_cli *cli, int argc, char **argv)
 {
     wp_cli_opt opts[] = {{.name = "--from", .has_value = true}};
-    wp_cli_args a;
+    data_job j;
     int status;
-    wp_app_env env;
-    if (!wp_cli_parse_sub(cli, argc, argv, opts, 1, usage, "APP", 1, &a, &status) ||
-        !env_of(&env, &status))
+    if (!data_job_open(cli, argc, argv, "restore", opts, 1, NULL,
+                       "its databases cannot be replaced under a running service", &j, &status))
         return status;
-    if (opts[0].count != 1)
-        return wp_cli_usage_error(usage, "app restore needs --from FILE");
     wp_err err = {0};
-    wp_backup_spec spec;
-    wp_backup_db *dbs = NULL;
-    json_t *rec = record_for_data(&env, a.pos[0], false,
-                                  "its databases cannot be replaced under a running service", &spec,
-                                  &dbs, &err);
-    if (!rec)
-        return wp_cli_fail(&err);
-    int last = -1;
-    wp_backup_opts bo = {.progress = isatty(1) && !cli->json ? progress : NULL, .user = &last};
-    bool ok = wp_backup_restore(&spec, opts[0].values[0], &bo, &err);
-    end_progress(&last);
+    bool ok = wp_backup_restore(&j.spec, opts[0].values[0], &j.bo, &err);
+    end_progress(&j.last);
     if (ok && cli->json)
         printf("{\n  \"ok\": true\n}\n");
     else if (ok)
-        printf("OK: restored %zu database%s of %s from %s (every checksum verified)\n", spec.ndbs,
-               spec.ndbs == 1 ? "" : "s", spec.app, opts[0].values[0]);
-    free(dbs);
-    json_decref(rec);
+        printf("OK: restored %zu database%s of %s from %s (every checksum verified)\n", j.spec.ndbs,
+               j.spec.ndbs == 1 ? "" : "s", j.spec.app, opts[0].values[0]);
+    data_job_close(&j);
     return ok ? 0 : wp_cli_fail(&err);
 }
 

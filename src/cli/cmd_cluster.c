@@ -105,15 +105,27 @@ static int cluster_create(wp_cli *cli, int argc, char **argv)
 #endif
 }
 
-static int cluster_maintenance(wp_cli *cli, int argc, char **argv)
+/* SUB on|off: *on, or false with *status (usage error, or --help done). */
+static bool parse_on_off(wp_cli *cli, int argc, char **argv, const char *sub_usage, bool *on,
+                         int *status)
 {
     wp_cli_args a;
+    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, sub_usage, "on or off", 1, &a, status))
+        return false;
+    *on = strcmp(a.pos[0], "on") == 0;
+    if (!*on && strcmp(a.pos[0], "off") != 0) {
+        *status = wp_cli_usage_error(sub_usage, "expected on or off, got '%s'", a.pos[0]);
+        return false;
+    }
+    return true;
+}
+
+static int cluster_maintenance(wp_cli *cli, int argc, char **argv)
+{
+    bool on;
     int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_maint, "on or off", 1, &a, &status))
+    if (!parse_on_off(cli, argc, argv, usage_maint, &on, &status))
         return status;
-    bool on = strcmp(a.pos[0], "on") == 0;
-    if (!on && strcmp(a.pos[0], "off") != 0)
-        return wp_cli_usage_error(usage_maint, "expected on or off, got '%s'", a.pos[0]);
     return wp_cli_change(
         cli, "cluster.maintenance", json_pack("{s:b}", "on", on),
         on ? "Cluster: maintenance mode ON (no monitoring, no recovery, nothing started or "
@@ -127,13 +139,10 @@ static int cluster_maintenance(wp_cli *cli, int argc, char **argv)
  * twice); on (the default): its groups wait. */
 static int cluster_fencing(wp_cli *cli, int argc, char **argv)
 {
-    wp_cli_args a;
+    bool on;
     int status;
-    if (!wp_cli_parse_sub(cli, argc, argv, NULL, 0, usage_fencing, "on or off", 1, &a, &status))
+    if (!parse_on_off(cli, argc, argv, usage_fencing, &on, &status))
         return status;
-    bool on = strcmp(a.pos[0], "on") == 0;
-    if (!on && strcmp(a.pos[0], "off") != 0)
-        return wp_cli_usage_error(usage_fencing, "expected on or off, got '%s'", a.pos[0]);
     if (!on)
         fprintf(stderr,
                 "WARNING: with fencing off, a lost node without a fence device or watchdog has "

@@ -19,7 +19,6 @@
 #include "../agents/precheck.h"
 #include "verify.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -27,17 +26,6 @@
 #include "../lib/err.h"
 #include "../lib/model.h"
 #include "../lib/json.h"
-
-void wp_verify_add(json_t *findings, bool error, const char *object, const char *todo,
-                   const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    wp_precheck_add(findings, error, object, todo, "%s", msg);
-}
 
 size_t wp_verify_count(const json_t *findings, bool errors)
 {
@@ -59,8 +47,8 @@ static void label(char *buf, size_t size, const char *kind, const char *name)
 
 static void add_err(json_t *findings, const char *object, const wp_err *err)
 {
-    wp_verify_add(findings, true, object, err->todo, "%s%s%s", err->what, err->why[0] ? ": " : "",
-                  err->why);
+    wp_precheck_add(findings, true, object, err->todo, "%s%s%s", err->what, err->why[0] ? ": " : "",
+                    err->why);
 }
 
 const json_t *wp_verify_by_name(const json_t *list, const char *name)
@@ -93,8 +81,8 @@ static void check_names(const json_t *config, const char *key, const char *kind,
         if (!wp_name_valid(kind, wp_json_str_or(v, "name", ""), &err))
             add_err(findings, obj, &err);
         else if (wp_verify_by_name(list, wp_json_str_or(v, "name", "")) != v)
-            wp_verify_add(findings, true, obj, "rename or remove one of them",
-                          "the name is used by two %ss", kind);
+            wp_precheck_add(findings, true, obj, "rename or remove one of them",
+                            "the name is used by two %ss", kind);
     }
 }
 
@@ -107,8 +95,8 @@ static void check_owner_list(const json_t *config, const char *obj, const char *
     char *save = NULL;
     for (char *n = strtok_r(copy, ", ", &save); n; n = strtok_r(NULL, ", ", &save))
         if (!is_node(config, n))
-            wp_verify_add(findings, false, obj, "add the node, or remove it from the list",
-                          "%s names node '%s', which is not in the cluster", key, n);
+            wp_precheck_add(findings, false, obj, "add the node, or remove it from the list",
+                            "%s names node '%s', which is not in the cluster", key, n);
 }
 
 /* How many cluster nodes the group may run on. */
@@ -150,15 +138,15 @@ static void check_group(const json_t *config, const json_t *g, json_t *findings)
     size_t nodes = json_array_size(json_object_get(config, "nodes"));
     size_t usable = usable_owners(config, wp_json_str_or(policy, "possible_owners", ""));
     if (nodes > 1 && usable < 2)
-        wp_verify_add(findings, false, obj,
-                      "add a second node to possible_owners (group set G --policy "
-                      "possible_owners=...)",
-                      "it can run on %zu of the cluster's %zu nodes: it cannot fail over", usable,
-                      nodes);
+        wp_precheck_add(findings, false, obj,
+                        "add a second node to possible_owners (group set G --policy "
+                        "possible_owners=...)",
+                        "it can run on %zu of the cluster's %zu nodes: it cannot fail over", usable,
+                        nodes);
     if (resources_in(config, wp_json_str_or(g, "name", "")) == 0 &&
         strcasecmp(wp_json_str_or(g, "name", ""), WP_CLUSTER_GROUP) != 0)
-        wp_verify_add(findings, false, obj, "add resources to it, or delete it",
-                      "the group has no resources");
+        wp_precheck_add(findings, false, obj, "add resources to it, or delete it",
+                        "the group has no resources");
 }
 
 /* Does resource r depend (directly) on a resource of type `type`? */
@@ -183,8 +171,8 @@ static void check_resource(const json_t *config, const json_t *r, json_t *findin
     label(obj, sizeof obj, "resource", wp_json_str_or(r, "name", ""));
     wp_err err = {0};
     if (!wp_verify_by_name(json_object_get(config, "groups"), wp_json_str_or(r, "group", "")))
-        wp_verify_add(findings, true, obj, "create the group, or move the resource to another",
-                      "its group '%s' does not exist", wp_json_str_or(r, "group", ""));
+        wp_precheck_add(findings, true, obj, "create the group, or move the resource to another",
+                        "its group '%s' does not exist", wp_json_str_or(r, "group", ""));
     wp_rtype type;
     if (!wp_rtype_parse(wp_json_str_or(r, "type", ""), &type, &err)) {
         add_err(findings, obj, &err);
@@ -195,11 +183,11 @@ static void check_resource(const json_t *config, const json_t *r, json_t *findin
             add_err(findings, obj, &err);
         json_decref(empty);
         if (type == WP_RT_NETNAME && !depends_on_type(config, r, WP_RT_IP))
-            wp_verify_add(findings, false, obj,
-                          "make it depend on the group's IP Address (resource depend NAME --on "
-                          "IP)",
-                          "a Network Name that depends on no IP Address may come online "
-                          "before its address");
+            wp_precheck_add(findings, false, obj,
+                            "make it depend on the group's IP Address (resource depend NAME --on "
+                            "IP)",
+                            "a Network Name that depends on no IP Address may come online "
+                            "before its address");
     }
     const json_t *policy = json_object_get(r, "policy");
     if (policy && !wp_resource_policy_check(policy, &err))
@@ -211,12 +199,12 @@ static void check_resource(const json_t *config, const json_t *r, json_t *findin
         const char *on = json_string_value(d) ? json_string_value(d) : "";
         const json_t *o = wp_verify_by_name(json_object_get(config, "resources"), on);
         if (!o)
-            wp_verify_add(findings, true, obj, "remove the dependency (resource undepend)",
-                          "it depends on '%s', which does not exist", on);
+            wp_precheck_add(findings, true, obj, "remove the dependency (resource undepend)",
+                            "it depends on '%s', which does not exist", on);
         else if (strcasecmp(wp_json_str_or(o, "group", ""), wp_json_str_or(r, "group", "")) != 0)
-            wp_verify_add(findings, true, obj, "remove the dependency (resource undepend)",
-                          "it depends on '%s' of group '%s': dependencies stay inside a group", on,
-                          wp_json_str_or(o, "group", ""));
+            wp_precheck_add(findings, true, obj, "remove the dependency (resource undepend)",
+                            "it depends on '%s' of group '%s': dependencies stay inside a group",
+                            on, wp_json_str_or(o, "group", ""));
     }
 }
 
@@ -254,10 +242,10 @@ static void check_cycles(const json_t *config, json_t *findings)
         if (cycle_from(res, i, mark)) {
             char obj[128];
             label(obj, sizeof obj, "resource", wp_json_str_or(json_array_get(res, i), "name", ""));
-            wp_verify_add(findings, true, obj,
-                          "remove one dependency of the cycle (resource "
-                          "undepend)",
-                          "it is part of a dependency cycle: the group can never start");
+            wp_precheck_add(findings, true, obj,
+                            "remove one dependency of the cycle (resource "
+                            "undepend)",
+                            "it is part of a dependency cycle: the group can never start");
         }
     }
 }
@@ -286,9 +274,9 @@ static void check_unique(const json_t *config, const char *type, const char *pro
                 strncasecmp(va, vb, la) == 0) {
                 char obj[128];
                 label(obj, sizeof obj, "resource", wp_json_str_or(a, "name", ""));
-                wp_verify_add(findings, true, obj, "give one of them another value",
-                              "its %s %.*s is also that of resource %s", what, (int)la, va,
-                              wp_json_str_or(b, "name", ""));
+                wp_precheck_add(findings, true, obj, "give one of them another value",
+                                "its %s %.*s is also that of resource %s", what, (int)la, va,
+                                wp_json_str_or(b, "name", ""));
                 break;
             }
         }
@@ -308,36 +296,37 @@ static void check_fencing(const json_t *config, json_t *findings)
         json_t *v;
         json_array_foreach(json_object_get(f, "nodes"), k,
                            v) if (json_is_string(v) && !is_node(config, json_string_value(v)))
-            wp_verify_add(findings, false, obj,
-                          "remove the device and create it again without "
-                          "that node",
-                          "it fences node '%s', which is not in the cluster", json_string_value(v));
+            wp_precheck_add(findings, false, obj,
+                            "remove the device and create it again without "
+                            "that node",
+                            "it fences node '%s', which is not in the cluster",
+                            json_string_value(v));
     }
     bool disks = false;
     json_array_foreach(json_object_get(config, "resources"), i, f) disks =
         disks || strcasecmp(wp_json_str_or(f, "type", ""), wp_rtype_name(WP_RT_DISK)) == 0;
     if (disks && json_array_size(json_object_get(config, "nodes")) > 1 &&
         json_array_size(devs) == 0)
-        wp_verify_add(findings, false, "cluster", "create a fence device (docs/FENCING.md)",
-                      "shared disks on several nodes and no fence device: a node that hangs "
-                      "is only kept off the disk by its lease");
+        wp_precheck_add(findings, false, "cluster", "create a fence device (docs/FENCING.md)",
+                        "shared disks on several nodes and no fence device: a node that hangs "
+                        "is only kept off the disk by its lease");
 }
 
 void wp_verify_config(const json_t *config, json_t *findings)
 {
     if (!json_is_object(config) ||
         strcmp(wp_json_str_or(config, "format", ""), "wolfpack-export-1") != 0) {
-        wp_verify_add(findings, true, "configuration",
-                      "give the output of `wolfpack cluster export`",
-                      "not a wolfpack configuration (format wolfpack-export-1)");
+        wp_precheck_add(findings, true, "configuration",
+                        "give the output of `wolfpack cluster export`",
+                        "not a wolfpack configuration (format wolfpack-export-1)");
         return;
     }
     static const char *const lists[] = {"nodes", "groups", "resources"};
     for (size_t i = 0; i < 3; i++)
         if (!json_is_array(json_object_get(config, lists[i]))) {
-            wp_verify_add(findings, true, "configuration",
-                          "give the output of `wolfpack cluster export`",
-                          "its \"%s\" is not a list", lists[i]);
+            wp_precheck_add(findings, true, "configuration",
+                            "give the output of `wolfpack cluster export`",
+                            "its \"%s\" is not a list", lists[i]);
             return;
         }
     check_names(config, "groups", "group", findings);

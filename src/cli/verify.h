@@ -22,10 +22,8 @@
 #define WP_VERIFY_EXIT_WARNINGS 8
 #define WP_VERIFY_EXIT_ERRORS 9
 
-/* Append one finding {"level": "error"|"warning", "object": "resource
- * web-ip", "message": ..., "todo": ...} to findings. */
-void wp_verify_add(json_t *findings, bool error, const char *object, const char *todo,
-                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Each finding is added with wp_precheck_add (src/agents/precheck.h), the
+ * one builder of the form that precheck and verify share. */
 
 /* Check config (an export object) and append every finding to findings
  * (a JSON array the caller owns).  Never fails: what cannot be read is

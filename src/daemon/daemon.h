@@ -407,6 +407,9 @@ void wp_recovery_filter(wp_daemon *d, json_t *input); /* drop the held groups */
 /* node.confirm-down: refused for a member; fills in `at` */
 bool wp_recovery_check_confirm(wp_daemon *d, wp_request *req, wp_err *err);
 void wp_recovery_free(wp_daemon *d);
+/* The node.fencing command (state: fencing, failed, self-fencing,
+ * unfenceable; error or NULL) that recovery.c and escalate.c submit. */
+json_t *wp_recovery_fencing_cmd(const char *node, const char *state, const char *error);
 
 /* escalate.c: a failed stop escalates to fencing (docs/OPERATIONS.md) */
 struct wp_sched_input;

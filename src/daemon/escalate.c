@@ -120,11 +120,7 @@ static void submit(wp_daemon *d, json_t *cmd)
 
 static void record(wp_daemon *d, const char *node, const char *state, const char *error)
 {
-    json_t *args =
-        json_pack("{s:s, s:s, s:I}", "name", node, "state", state, "at", (json_int_t)time(NULL));
-    if (args && error)
-        json_object_set_new(args, "error", json_string(error));
-    submit(d, json_pack("{s:s, s:o}", "op", "node.fencing", "args", args));
+    submit(d, wp_recovery_fencing_cmd(node, state, error));
 }
 
 static void on_fenced(wp_daemon *d, void *cookie, json_t *result)

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/fs.h"
 #include "../lib/json.h"
 #include "../agents/fence.h"
 #include "daemon.h"
@@ -217,22 +218,9 @@ static void job_end(fence_job *job)
 static int on_result(int fd, int revents, void *data)
 {
     fence_job *job = data;
-    char chunk[8192];
-    ssize_t n = read(fd, chunk, sizeof chunk);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    if (wp_fs_read_more(fd, &job->buf, &job->len, RESULT_MAX))
         return 0;
-    if (n > 0 && job->len + (size_t)n <= RESULT_MAX) {
-        char *grown = realloc(job->buf, job->len + (size_t)n);
-        if (grown) {
-            memcpy(grown + job->len, chunk, (size_t)n);
-            job->buf = grown;
-            job->len += (size_t)n;
-            return 0;
-        }
-    }
-    if (n > 0)
-        job->len = 0; /* too big or out of memory: no result */
-    job_end(job);
+    job_end(job); /* too big: len 0, no result */
     return 0;
 }
 

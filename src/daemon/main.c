@@ -266,36 +266,16 @@ static bool apply_conf(FILE *errs, const wp_conf *conf, wp_daemon_opts *o)
     return true;
 }
 
-/* First pass over the command line: --help, --version (they exit) and
- * --config.  Errors are left to the second pass. */
-static const char *find_config(int argc, char **argv)
-{
-    const char *path = NULL;
-    int ch;
-
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", LONGOPTS, NULL)) != -1) {
-        if (ch == 'C')
-            path = optarg;
-        else if (ch == 'h') {
-            usage(stdout);
-            exit(0);
-        } else if (ch == 'V') {
-            printf("wolfpackd %s\n", WP_VERSION);
-            exit(0);
-        }
-    }
-    opterr = 1;
-    optind = 0; /* glibc: start the next getopt_long afresh */
-    return path;
-}
-
 /* The options: defaults, then the configuration file, then the command
  * line.  *conf owns the strings the file gives (free it after the opts).
  * Returns 0, or the exit status (2) after writing the error to errs. */
 static int parse_opts(int argc, char **argv, wp_daemon_opts *o, wp_conf *conf, FILE *errs)
 {
-    const char *config = find_config(argc, argv);
+    bool exit_now;
+    const char *config =
+        wp_conf_first_pass(argc, argv, LONGOPTS, "wolfpackd", usage, stdout, &exit_now);
+    if (exit_now)
+        exit(0);
     wp_err err = {0};
     int ch, idx = 0;
 

@@ -6,7 +6,8 @@
  * It serves one SOCK_SEQPACKET socket: each message is one packet of at
  * most WP_PRIVSEP_MAX_MSG bytes holding a JSON object.  It takes only the
  * requests of one table (`requests` below) whose keys, types and sizes the
- * table fixes; a request not in the table, a key not in its entry, a value
+ * table fixes (`header_fields`, req and id, for every request, then each
+ * entry's own); a request not in the table, a key not in its entry, a value
  * of the wrong type or size, a packet too big or not a JSON object is
  * refused, logged, answered with a `permission` error, and runs nothing.
  *
@@ -82,7 +83,7 @@ typedef void (*request_fn)(exec_state *x, uint64_t id, const json_t *msg);
 
 typedef struct request_def {
     const char *name;
-    const field_def *fields; /* every key the request has, "req" and "id" included */
+    const field_def *fields; /* every key the request has beside header_fields' */
     request_fn handle;
 } request_def;
 
@@ -95,9 +96,18 @@ static void handle_disk_watch(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_fence_run(exec_state *x, uint64_t id, const json_t *msg);
 static void handle_watchdog(exec_state *x, uint64_t id, const json_t *msg);
 
-static const field_def agent_op_fields[] = {
+/* The keys every request has; each request's table lists only its own. */
+static const field_def header_fields[] = {
     {"req", F_STRING, 32},
     {"id", F_INT, INT64_MAX},
+    {NULL, F_STRING, 0},
+};
+
+static const field_def no_own_fields[] = {
+    {NULL, F_STRING, 0},
+};
+
+static const field_def agent_op_fields[] = {
     {"type", F_STRING, 32},
     {"op", F_STRING, 32},
     {"name", F_STRING, 255},
@@ -105,15 +115,8 @@ static const field_def agent_op_fields[] = {
     {"timeout_ms", F_INT, AGENT_TIMEOUT_MAX_MS},
     {NULL, F_STRING, 0},
 };
-static const field_def agent_cancel_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
-    {NULL, F_STRING, 0},
-};
 
 static const field_def corosync_write_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
     {"cluster_name", F_STRING, 32},
     {"nodes", F_ARRAY, WP_CS_MAX_NODES}, /* of {name, id, address}: render checks them */
     {"token_ms", F_INT, WP_CS_TOKEN_MAX},
@@ -124,68 +127,71 @@ static const field_def corosync_write_fields[] = {
 };
 
 static const field_def apptask_run_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
     {"task", F_STRING, 100}, /* [A-Za-z0-9._-], not starting with '-' */
     {NULL, F_STRING, 0},
 };
 
-static const field_def disk_feed_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
-    {NULL, F_STRING, 0},
-};
 static const field_def disk_watch_fields[] = {
-    {"req", F_STRING, 32},      {"id", F_INT, INT64_MAX}, {"name", F_STRING, 255},
+    {"name", F_STRING, 255},
     {"device", F_STRING, 4096}, /* checked as the device property (model.h) */
     {NULL, F_STRING, 0},
 };
 static const field_def disk_unwatch_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
     {"name", F_STRING, 255},
     {NULL, F_STRING, 0},
 };
 
 static const field_def fence_run_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
     {"plan", F_OBJECT, 0}, /* checked by fence_plan_check: agents resolved here */
     {NULL, F_STRING, 0},
 };
 
 static const field_def watchdog_open_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
     {"timeout", F_INT, WP_WATCHDOG_TIMEOUT_MAX},
     {NULL, F_STRING, 0},
 };
-static const field_def watchdog_pet_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
-    {NULL, F_STRING, 0},
-};
 static const field_def watchdog_close_fields[] = {
-    {"req", F_STRING, 32},
-    {"id", F_INT, INT64_MAX},
     {"disarm", F_INT, 1},
     {NULL, F_STRING, 0},
 };
 
 static const request_def requests[] = {
     {"agent.op", agent_op_fields, handle_agent_op},
-    {"agent.cancel", agent_cancel_fields, handle_agent_cancel},
+    {"agent.cancel", no_own_fields, handle_agent_cancel},
     {"corosync.write", corosync_write_fields, handle_corosync_write},
     {"apptask.run", apptask_run_fields, handle_apptask_run},
-    {"disk.heartbeat", disk_feed_fields, handle_disk_feed},
-    {"disk.fence", disk_feed_fields, handle_disk_feed},
+    {"disk.heartbeat", no_own_fields, handle_disk_feed},
+    {"disk.fence", no_own_fields, handle_disk_feed},
     {"disk.watch", disk_watch_fields, handle_disk_watch},
     {"disk.unwatch", disk_unwatch_fields, handle_disk_watch},
     {"fence.run", fence_run_fields, handle_fence_run},
     {"watchdog.open", watchdog_open_fields, handle_watchdog},
-    {"watchdog.pet", watchdog_pet_fields, handle_watchdog},
+    {"watchdog.pet", no_own_fields, handle_watchdog},
     {"watchdog.close", watchdog_close_fields, handle_watchdog},
 };
+
+/* The entry for key in fields, or the closing entry (key NULL). */
+static const field_def *field_find(const field_def *fields, const char *key)
+{
+    while (fields->key && strcmp(fields->key, key) != 0)
+        fields++;
+    return fields;
+}
+
+/* True when msg has every key of fields; false with err (def refused). */
+static bool fields_present(const request_def *def, const field_def *fields, const json_t *msg,
+                           wp_err *err)
+{
+    for (const field_def *f = fields; f->key; f++) {
+        if (!json_object_get(msg, f->key)) {
+            wp_errf(err, WP_E_PERM, "the executor refused request \"%s\"", def->name);
+            wp_err_why(err, "it lacks \"%s\"", f->key);
+            wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
+            return false;
+        }
+    }
+    return true;
+}
 
 /* Check msg against the table: its entry, or NULL with err (what is
  * wrong).  *id is the request's id when it could be read (0 otherwise). */
@@ -211,9 +217,9 @@ static const request_def *request_check(const json_t *msg, uint64_t *id, wp_err 
     json_t *v;
     json_object_foreach((json_t *)msg, key, v)
     {
-        const field_def *f = def->fields;
-        while (f->key && strcmp(f->key, key) != 0)
-            f++;
+        const field_def *f = field_find(header_fields, key);
+        if (!f->key)
+            f = field_find(def->fields, key);
         bool ok = f->key != NULL;
         if (ok && f->kind == F_STRING)
             ok = json_is_string(v) && json_string_length(v) <= (size_t)f->max &&
@@ -233,15 +239,10 @@ static const request_def *request_check(const json_t *msg, uint64_t *id, wp_err 
             return NULL;
         }
     }
-    for (const field_def *f = def->fields; f->key; f++) {
-        if (!json_object_get(msg, f->key)) {
-            wp_errf(err, WP_E_PERM, "the executor refused request \"%s\"", def->name);
-            wp_err_why(err, "it lacks \"%s\"", f->key);
-            wp_err_todo(err, "nothing runs; if wolfpackd sent it, report a bug");
-            return NULL;
-        }
-    }
-    return def;
+    return fields_present(def, header_fields, msg, err) &&
+                   fields_present(def, def->fields, msg, err)
+               ? def
+               : NULL;
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -366,6 +367,19 @@ static void answer(exec_state *x, uint64_t id, wp_agent_rc rc, const wp_err *err
     answer_with(x, id, rc, err, NULL, WP_PRIVSEP_MAX_MSG);
 }
 
+/* After j's spawn: track it (on_agent_done answers), or answer the
+ * failure in err and free j when it did not start. */
+static void job_track(exec_state *x, exec_job *j, const wp_err *err)
+{
+    if (!j->job) {
+        answer(x, j->id, WP_AGENT_FAILED, err);
+        free(j);
+        return;
+    }
+    j->next = x->jobs;
+    x->jobs = j;
+}
+
 static void job_unlink(exec_state *x, exec_job *j)
 {
     for (exec_job **pp = &x->jobs; *pp; pp = &(*pp)->next)
@@ -431,13 +445,7 @@ static void handle_agent_op(exec_state *x, uint64_t id, const json_t *msg)
     j->x = x;
     j->id = id;
     j->job = wp_agent_op_spawn(x->loop, type, op, &ctx, on_agent_done, j, &err);
-    if (!j->job) {
-        answer(x, id, WP_AGENT_FAILED, &err);
-        free(j);
-        return;
-    }
-    j->next = x->jobs;
-    x->jobs = j;
+    job_track(x, j, &err);
 }
 
 /* corosync.write, in an op child of the executor: render corosync.conf
@@ -528,13 +536,7 @@ static void handle_corosync_write(exec_state *x, uint64_t id, const json_t *msg)
     j->id = id;
     j->job =
         wp_agent_type_spawn(x->loop, &corosync_writer, WP_OP_START, &ctx, on_agent_done, j, &err);
-    if (!j->job) {
-        answer(x, id, WP_AGENT_FAILED, &err);
-        free(j);
-        return;
-    }
-    j->next = x->jobs;
-    x->jobs = j;
+    job_track(x, j, &err);
 }
 
 /* apptask.run: `wolfpack-task --socket SOCKET TASK` (wp_apptask_program) as root in
@@ -687,21 +689,8 @@ typedef struct fence_run {
 static int32_t on_fence_output(int32_t fd, int32_t revents, void *data)
 {
     fence_run *f = data;
-    char chunk[8192];
-    ssize_t n = read(fd, chunk, sizeof chunk);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return 0;
-    if (n > 0 && f->len + (size_t)n <= 1024 * 1024) {
-        char *grown = realloc(f->buf, f->len + (size_t)n);
-        if (grown) {
-            memcpy(grown + f->len, chunk, (size_t)n);
-            f->buf = grown;
-            f->len += (size_t)n;
-            return 0;
-        }
-    }
-    if (n > 0)
-        f->len = 0; /* too big or out of memory: no result */
+    if (wp_fs_read_more(fd, &f->buf, &f->len, 1024 * 1024))
+        return 0; /* more to come; at the end len 0 is no result */
     json_t *result = f->len ? json_loadb(f->buf, f->len, 0, NULL) : NULL;
     answer_with(f->x, f->id, result ? WP_AGENT_OK : WP_AGENT_FAILED, NULL,
                 json_pack("{s:o}", "result",

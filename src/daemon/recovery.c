@@ -31,6 +31,7 @@
  *                       a node with neither gets node.fencing {unfenceable}:
  *                       its groups wait for the operator
  *   wp_recovery_filter  the input without the held groups
+ *   wp_recovery_fencing_cmd  the node.fencing command (escalate.c too)
  *
  * `wolfpack node confirm-down NODE` (node.confirm-down) is the operator's
  * proof.  The
@@ -170,13 +171,18 @@ static void submit(wp_daemon *d, json_t *cmd)
     json_decref(cmd);
 }
 
-static void record_fencing(wp_daemon *d, const char *node, const char *state, const char *error)
+json_t *wp_recovery_fencing_cmd(const char *node, const char *state, const char *error)
 {
     json_t *args =
         json_pack("{s:s, s:s, s:I}", "name", node, "state", state, "at", (json_int_t)time(NULL));
     if (args && error)
         json_object_set_new(args, "error", json_string(error));
-    submit(d, json_pack("{s:s, s:o}", "op", "node.fencing", "args", args));
+    return json_pack("{s:s, s:o}", "op", "node.fencing", "args", args);
+}
+
+static void record_fencing(wp_daemon *d, const char *node, const char *state, const char *error)
+{
+    submit(d, wp_recovery_fencing_cmd(node, state, error));
 }
 
 /* ---- fencing jobs ------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /*
  * conffile.c -- strict `key = value` configuration files: parse a text into
- * entries, read a file, look a key up.  See conffile.h.
+ * entries, read a file, look a key up; the command line's first pass that
+ * finds the file.  See conffile.h.
  */
 #include "conffile.h"
 
@@ -273,4 +274,29 @@ void wp_conf_free(wp_conf *c)
     free(c->entries);
     free(c->path);
     memset(c, 0, sizeof *c);
+}
+
+const char *wp_conf_first_pass(int argc, char **argv, const struct option *longopts,
+                               const char *program, void (*usage)(FILE *out), FILE *out,
+                               bool *exit_now)
+{
+    const char *path = NULL;
+    int ch;
+
+    *exit_now = false;
+    opterr = 0;
+    while (!*exit_now && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (ch == 'C')
+            path = optarg;
+        else if (ch == 'h') {
+            usage(out);
+            *exit_now = true;
+        } else if (ch == 'V') {
+            fprintf(out, "%s %s\n", program, WP_VERSION);
+            *exit_now = true;
+        }
+    }
+    opterr = 1;
+    optind = 0; /* glibc: start the next getopt_long afresh */
+    return path;
 }

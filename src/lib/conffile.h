@@ -12,12 +12,16 @@
  * WP_CONFFILE_LINE_MAX or a file larger than WP_CONFFILE_MAX is an error
  * whose WHAT starts with "FILE:LINE:", so that a mistyped setting stops
  * the program instead of being silently dropped.
+ * wp_conf_first_pass finds --config (and answers --help, --version) on the
+ * command line before the file is read, for both programs.
  */
 #ifndef WP_CONFFILE_H
 #define WP_CONFFILE_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -51,5 +55,17 @@ bool wp_conf_read(const char *path, bool missing_ok, const char *const *keys, wp
 const wp_conf_entry *wp_conf_get(const wp_conf *c, const char *key);
 
 void wp_conf_free(wp_conf *c);
+
+/* The first pass over the command line of a program that reads such a
+ * file (wolfpackd, wolfpack-web): getopt_long with longopts, whose
+ * --config has the value 'C', --help 'h' and --version 'V'.  Returns the
+ * --config path (the last one given) or NULL.  --help writes usage(out),
+ * --version "PROGRAM VERSION" to out and sets *exit_now: the program ends
+ * with status 0 without reading its file.  Every other option, and every
+ * error, is left to the program's own second pass: getopt starts afresh
+ * after this. */
+const char *wp_conf_first_pass(int argc, char **argv, const struct option *longopts,
+                               const char *program, void (*usage)(FILE *out), FILE *out,
+                               bool *exit_now);
 
 #endif

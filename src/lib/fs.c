@@ -186,6 +186,26 @@ bool wp_fs_read_small(const char *path, char *buf, size_t size)
     return true;
 }
 
+bool wp_fs_read_more(int fd, char **buf, size_t *len, size_t max)
+{
+    char chunk[8192];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return true;
+    if (n > 0 && *len + (size_t)n <= max) {
+        char *grown = realloc(*buf, *len + (size_t)n);
+        if (grown) {
+            memcpy(grown + *len, chunk, (size_t)n);
+            *buf = grown;
+            *len += (size_t)n;
+            return true;
+        }
+    }
+    if (n > 0)
+        *len = 0; /* too big or out of memory: nothing usable */
+    return false;
+}
+
 bool wp_fs_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;

@@ -1,7 +1,8 @@
 /*
  * fs.h -- the file-system steps every part of wolfpack shares: mkdir -p,
  * replacing a file atomically (write a temporary file beside the target,
- * then rename it over the target), copying a file that way, and turning
+ * then rename it over the target), copying a file that way, collecting a
+ * child's output from a pipe up to a limit, and turning
  * errno into a wp_err that says what to do (a full disk gets its own
  * advice).
  *
@@ -55,6 +56,12 @@ bool wp_fs_read_small(const char *path, char *buf, size_t size);
 /* write(2) all of data, resumed after EINTR and short writes; false with
  * errno set. */
 bool wp_fs_write_all(int fd, const void *data, size_t len);
+/* Append what a non-blocking fd (a child's output pipe) has now to *buf
+ * (*len bytes so far; at most max in all; the caller frees *buf).  True:
+ * more may come (nothing to read yet, or a chunk read): call it again
+ * when fd is readable; false: the end (end of file or an error, *len what
+ * came; more than max or out of memory: *len 0). */
+bool wp_fs_read_more(int fd, char **buf, size_t *len, size_t max);
 /* Fill err (WP_E_IO) for a failed system call: "<doing> <path>", the errno
  * text as why, and a TO DO that fits (ENOSPC, EDQUOT, EACCES, EROFS ...). */
 void wp_fs_err(wp_err *err, int errnum, const char *doing, const char *path);

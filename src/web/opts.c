@@ -115,35 +115,14 @@ static bool set_opt(wp_web_opts *o, const char *name, const char *value, const c
     return true;
 }
 
-static const char *find_config(int argc, char **argv, int *exit_now)
-{
-    const char *path = NULL;
-    int ch;
-
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", LONGOPTS, NULL)) != -1) {
-        if (ch == 'C')
-            path = optarg;
-        else if (ch == 'h') {
-            usage(stdout);
-            *exit_now = 1;
-        } else if (ch == 'V') {
-            printf("wolfpack-web %s\n", WP_VERSION);
-            *exit_now = 1;
-        }
-    }
-    opterr = 1;
-    optind = 0;
-    return path;
-}
-
 int wp_web_opts_parse(int argc, char **argv, wp_web_opts *o, FILE *errs)
 {
-    int exit_now = 0, ch, idx = 0;
+    int ch, idx = 0;
+    bool exit_now;
     wp_err err = {0};
 
     memset(o, 0, sizeof *o);
-    o->config = find_config(argc, argv, &exit_now);
+    o->config = wp_conf_first_pass(argc, argv, LONGOPTS, "wolfpack-web", usage, stdout, &exit_now);
     if (exit_now)
         return 1;
     o->listen = WP_WEB_LISTEN;

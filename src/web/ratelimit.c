@@ -65,12 +65,18 @@ static int wait_of(wp_limiter *l, const char *key, uint64_t now)
     return (int)((end - now + 999) / 1000);
 }
 
+/* The two slots an attempt counts in: its address's and its user's. */
+static void keys_of(const char *addr, const char *user, char *ka, char *ku, size_t size)
+{
+    snprintf(ka, size, "a:%s", addr);
+    snprintf(ku, size, "u:%s", user);
+}
+
 int wp_limiter_wait(wp_limiter *l, const char *addr, const char *user)
 {
     char ka[sizeof l->slot[0].key], ku[sizeof l->slot[0].key];
 
-    snprintf(ka, sizeof ka, "a:%s", addr);
-    snprintf(ku, sizeof ku, "u:%s", user);
+    keys_of(addr, user, ka, ku, sizeof ka);
     pthread_mutex_lock(&l->lock);
     uint64_t now = wp_web_now_ms();
     int a = wait_of(l, ka, now), u = wait_of(l, ku, now);
@@ -93,8 +99,7 @@ void wp_limiter_fail(wp_limiter *l, const char *addr, const char *user)
 {
     char ka[sizeof l->slot[0].key], ku[sizeof l->slot[0].key];
 
-    snprintf(ka, sizeof ka, "a:%s", addr);
-    snprintf(ku, sizeof ku, "u:%s", user);
+    keys_of(addr, user, ka, ku, sizeof ka);
     pthread_mutex_lock(&l->lock);
     uint64_t now = wp_web_now_ms();
     count(l, ka, now);

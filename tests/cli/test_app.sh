@@ -140,6 +140,10 @@ rs GET >"$TMP/rs.out" 2>&1
 check "records survive the restart" grep -qx three "$TMP/rs.out"
 
 # ---- backup ------------------------------------------------------------------------------
+expect_fail 2 "backup without --to is a usage error" wp app backup recordstore
+expect_err "says what it needs" 'app backup needs --to FILE'
+expect_fail 2 "restore without --from is a usage error" wp app restore recordstore
+expect_err "says what it needs" 'app restore needs --from FILE'
 expect_fail 4 "backup while running is refused" wp app backup recordstore --to "$TMP/b0.tar.zst"
 expect_err "says to stop it" 'wolfpack app stop recordstore'
 check "no archive left by the refusal" [ ! -e "$TMP/b0.tar.zst" ]

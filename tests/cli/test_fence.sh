@@ -159,6 +159,7 @@ expect_out "status: the FENCING IS OFF banner" "FENCING IS OFF"
 expect_ok "status --json after fencing off" wp --json status
 check "status --json: fencing.enabled false" jq -e '.fencing.enabled == false' "$OUT"
 expect_fail 2 "cluster fencing maybe" wp cluster fencing maybe
+expect_err "cluster fencing maybe: the refusal says on or off" "expected on or off, got .maybe."
 expect_ok "cluster fencing on" wp cluster fencing on
 expect_ok "status after fencing on" wp status
 check "status: no banner once on" bash -c "! grep -q 'FENCING IS OFF' '$OUT'"

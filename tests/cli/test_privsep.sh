@@ -83,6 +83,8 @@ props=$(jq -cn --arg c "$cmd" '{command: $c}')
     echo '{"req":"agent.op","id":18,"type":"service","op":"start","name":"s1","props":'"$props"',"timeout_ms":5000}'
     echo '{"req":"agent.op","id":19,"type":"service","op":"start","name":"s1","props":'"$(jq -c '. + {user: "root"}' <<<"$props")"',"timeout_ms":5000}'
     echo '{"req":"agent.op","id":20,"type":"service","op":"validate","name":"s1","props":'"$props"',"timeout_ms":5000}'
+    echo '{"req":"agent.cancel"}'
+    echo '{"req":"agent.cancel","id":"21"}'
 } >"$TMP/bad.in"
 mkdir -p "$TMP/xstate/root-services.d" "$TMP/fence"
 chmod 0755 "$TMP/xstate" "$TMP/xstate/root-services.d"
@@ -133,6 +135,8 @@ refused 17 "fence.run of a program path without an agent name" 'names no agent'
 refused 18 "a root service whose program is not on the allow-list" 'may not run as root on this node'
 refused 19 "... also with user=root said" 'may not run as root on this node'
 refused 20 "... also its validate" 'may not run as root on this node'
+refused 21 "a request without an id (the keys every request has)" 'lacks .*id'
+refused 22 "a request whose id is a string" 'wrong type or size.*id'
 answer 18 | jq -r .err.why | grep -q 'loose is writable by others' &&
     pass "... the allow-list file others may write is skipped, and the answer says so" ||
     fail "... the loose allow-list file is named: $(answer 18)"

@@ -4,7 +4,9 @@
  * spaces, '#' and '=' inside a value, no final newline), every refusal with
  * its FILE:LINE (not key = value, bad key, unknown key, repeated key, empty
  * value, control character, invalid UTF-8, NUL, too long a line, too large
- * a file), and reading (missing allowed or not, a directory, a real file).
+ * a file), and reading (missing allowed or not, a directory, a real file);
+ * the command line's first pass (--config found, --help and --version
+ * answered, other options and errors left for the second pass).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -180,6 +182,65 @@ static void test_read(void **state)
     rmdir(dir);
 }
 
+static void first_usage(FILE *out)
+{
+    fputs("usage: prog [--config FILE]\n", out);
+}
+
+static const struct option FIRST_OPTS[] = {
+    {"config", required_argument, NULL, 'C'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"state-dir", required_argument, NULL, 'S'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One first pass over words (at most 7); *text gets what it printed. */
+static const char *first(const char *const *words, bool *exit_now, char *text, size_t size)
+{
+    char *argv[8] = {"prog"};
+    int argc = 1;
+    while (words[argc - 1] && argc < 8) {
+        argv[argc] = (char *)words[argc - 1];
+        argc++;
+    }
+    memset(text, 0, size);
+    FILE *out = fmemopen(text, size, "w");
+    assert_non_null(out);
+    const char *path =
+        wp_conf_first_pass(argc, argv, FIRST_OPTS, "prog", first_usage, out, exit_now);
+    fclose(out);
+    return path;
+}
+
+static void test_first_pass(void **state)
+{
+    (void)state;
+    char text[200];
+    bool exit_now = true;
+    const char *none[] = {"--state-dir", "/s", "--bogus", NULL};
+    assert_null(first(none, &exit_now, text, sizeof text));
+    assert_false(exit_now);
+    assert_string_equal(text, "");
+    assert_int_equal(optind, 0); /* the second pass starts afresh */
+
+    const char *cfg[] = {"--state-dir", "/s", "--config", "/etc/a.conf", "-x", NULL};
+    const char *path = first(cfg, &exit_now, text, sizeof text);
+    assert_non_null(path);
+    assert_string_equal(path, "/etc/a.conf");
+    assert_false(exit_now);
+
+    const char *help[] = {"--config", "/c", "-h", "--version", NULL};
+    first(help, &exit_now, text, sizeof text);
+    assert_true(exit_now);
+    assert_string_equal(text, "usage: prog [--config FILE]\n");
+
+    const char *version[] = {"--version", NULL};
+    first(version, &exit_now, text, sizeof text);
+    assert_true(exit_now);
+    assert_string_equal(text, "prog " WP_VERSION "\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_unknown_key_lists_keys),
         cmocka_unit_test(test_nul_and_sizes),
         cmocka_unit_test(test_read),
+        cmocka_unit_test(test_first_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

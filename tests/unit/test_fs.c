@@ -260,6 +260,37 @@ static void test_err_advice(void **state)
     assert_non_null(strstr(err.todo, "free space"));
 }
 
+/* A pipe's output collected chunk by chunk: more to come, the end with
+ * what came, and more than the limit (nothing usable). */
+static void test_read_more(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    assert_true(wp_fs_read_more(p[0], &buf, &len, 10)); /* nothing yet */
+    assert_int_equal(len, 0);
+    assert_true(wp_fs_write_all(p[1], "hello", 5));
+    assert_true(wp_fs_read_more(p[0], &buf, &len, 10));
+    assert_true(wp_fs_write_all(p[1], " you", 4));
+    assert_true(wp_fs_read_more(p[0], &buf, &len, 10));
+    assert_int_equal(len, 9);
+    assert_memory_equal(buf, "hello you", 9);
+    close(p[1]);
+    assert_false(wp_fs_read_more(p[0], &buf, &len, 10)); /* end of file */
+    assert_int_equal(len, 9);
+    close(p[0]);
+
+    assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+    assert_true(wp_fs_write_all(p[1], "12", 2));
+    assert_false(wp_fs_read_more(p[0], &buf, &len, 10)); /* 11 bytes: too many */
+    assert_int_equal(len, 0);
+    close(p[0]);
+    close(p[1]);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +304,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_copy_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_small, setup, teardown),
         cmocka_unit_test(test_err_advice),
+        cmocka_unit_test(test_read_more),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
