@@ -7,6 +7,8 @@
 # addresses every 20 ms throughout and must never see the address on two
 # nodes.
 #   1. every node arms its watchdog and announces its timeout (status --json);
+#      n1's wolfpackd put back to ordinary scheduling (as its busy guard
+#      does) is made real-time again by its root executor;
 #   2. n3 is partitioned away (n1,n2 | n3): n3 loses quorum, stops petting,
 #      its watchdog powers it off; the majority waits for the self-fence
 #      deadline (2 x 4 s after the loss: status says so), records n3 down
@@ -131,6 +133,19 @@ check "n1's log says it is no watchdog device (ioctls fail, tolerated)" \
     grep -q "watchdog: .* armed; it is not a watchdog device" "$LOG1"
 check "no fence device" wp n1 fence list --json
 check "(the list is empty)" [ "$(jq length "$TMP/out")" = 0 ]
+
+# wolfpackd's busy guard (docs/FENCING.md, "A busy daemon at real-time
+# priority") puts it back to ordinary scheduling; an unprivileged one
+# (--user, as here) may not go real-time again by itself: the root
+# executor does it.  The demotion by hand (chrt), the return checked.
+rr() { chrt -p "$1" 2>/dev/null | grep -q SCHED_RR; }
+read -r wpd1 _ <"$WPTC_DIR/nodes/n1/wolfpackd.pid"
+if [ "$(stat -c %U "/proc/$wpd1")" != root ]; then
+    check "n1's wolfpackd runs SCHED_RR" rr "$wpd1"
+    check "n1's wolfpackd back to ordinary scheduling (chrt)" chrt -o -p 0 "$wpd1"
+    check "its executor makes it real-time again" wait_until 10 rr "$wpd1"
+    check "n1's log says so" grep -q "executor: wolfpackd (pid $wpd1) was back to ordinary" "$LOG1"
+fi
 
 check "group web, preferred n3 then n2" wp n1 group create web \
     --policy preferred_owners=n3,n2,n1 --policy failover_threshold=100
