@@ -89,7 +89,7 @@ void wp_mem_trim(void)
 static void rt_restore(const wp_daemon *d)
 {
     char rt[200];
-    if (wp_rt_restore_if_demoted(WP_RT_PRIO_DAEMON, rt, sizeof rt))
+    if (wp_rt_restore_if_demoted(WP_RT_PRIO_DAEMON, WP_RT_BUSY_MAX_MS, rt, sizeof rt))
         qb_log(LOG_WARNING,
                "real-time: wolfpackd ran %d ms without waiting: it was put back to ordinary "
                "scheduling meanwhile (so as not to keep a core from other work); now %s%s",

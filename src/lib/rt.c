@@ -159,11 +159,25 @@ bool wp_rt_limit_busy(int prio, int ms, char *summary, size_t size)
     return true;
 }
 
-bool wp_rt_restore_if_demoted(int prio, char *summary, size_t size)
+/* The kernel raised the soft limit by a second when it sent SIGXCPU (it
+ * sends one a second from then on): back to ms for the next busy spell. */
+static void rearm(int ms)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_RTTIME, &rl) != 0)
+        return;
+    rl.rlim_cur = (rlim_t)ms * 1000u;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+        rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_RTTIME, &rl);
+}
+
+bool wp_rt_restore_if_demoted(int prio, int ms, char *summary, size_t size)
 {
     if (!demoted)
         return false;
     demoted = 0;
+    rearm(ms);
     go_realtime(prio, summary, size);
     return true;
 }

@@ -43,11 +43,12 @@ bool wp_rt_harden(int prio, bool lock, char *summary, size_t size);
 /* The busy guard: a real-time process that runs ms without a blocking
  * call (RLIMIT_RTTIME) gets SIGXCPU, whose handler puts it back to
  * ordinary scheduling; wp_rt_restore_if_demoted, called from its loop,
- * says so once and makes it real-time at prio again (RLIMIT_RTPRIO is
+ * says so once, sets the limit to ms again (the kernel raised it by a
+ * second when it signalled) and makes it real-time at prio again (RLIMIT_RTPRIO is
  * raised to prio, so that it may after dropping root).  A child (fork) has
  * no guard: the limit goes back to the hard one, SIGXCPU to its default.
  * Writes what it set or why not into summary; true when set. */
 bool wp_rt_limit_busy(int prio, int ms, char *summary, size_t size);
-bool wp_rt_restore_if_demoted(int prio, char *summary, size_t size);
+bool wp_rt_restore_if_demoted(int prio, int ms, char *summary, size_t size);
 
 #endif

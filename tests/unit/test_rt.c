@@ -2,7 +2,8 @@
  * test_rt.c -- the busy guard of src/lib/rt.h: a real-time process that
  * runs longer than its limit without waiting is put back to ordinary
  * scheduling (and says so once: wp_rt_restore_if_demoted, which makes it
- * real-time again); a child it forks carries no guard.  Each case runs in
+ * real-time again with the limit as it was, so that it fires again); a
+ * child it forks carries no guard.  Each case runs in
  * a forked child, so this test process never runs real-time; it is
  * skipped where SCHED_RR may not be had (not root).  The spin is bounded
  * by CPU time, never asserted on: only the policy is checked.
@@ -52,7 +53,8 @@ enum {
     CHILD_STILL_RT = 3,
     CHILD_NOT_SAID = 4,
     CHILD_NOT_BACK = 5,
-    CHILD_INHERITED = 6
+    CHILD_INHERITED = 6,
+    CHILD_NOT_REARMED = 7
 };
 
 static int run_in_child(int (*fn)(void))
@@ -74,15 +76,22 @@ static int busy_is_demoted(void)
         return CHILD_NO_RT;
     if (!wp_rt_limit_busy(1, LIMIT_MS, buf, sizeof buf))
         return CHILD_NO_GUARD;
-    if (wp_rt_restore_if_demoted(1, buf, sizeof buf))
+    if (wp_rt_restore_if_demoted(1, LIMIT_MS, buf, sizeof buf))
         return CHILD_NOT_SAID; /* said before anything happened */
     if (spin_while_realtime() == SCHED_RR)
         return CHILD_STILL_RT;
-    if (!wp_rt_restore_if_demoted(1, buf, sizeof buf))
+    if (!wp_rt_restore_if_demoted(1, LIMIT_MS, buf, sizeof buf))
         return CHILD_NOT_SAID;
     if ((sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) != SCHED_RR)
         return CHILD_NOT_BACK;
-    if (wp_rt_restore_if_demoted(1, buf, sizeof buf))
+    struct rlimit rl; /* the kernel raised it by a second when it signalled */
+    if (getrlimit(RLIMIT_RTTIME, &rl) != 0 || rl.rlim_cur != LIMIT_MS * 1000)
+        return CHILD_NOT_REARMED;
+    if (spin_while_realtime() == SCHED_RR) /* and it fires again */
+        return CHILD_STILL_RT;
+    if (!wp_rt_restore_if_demoted(1, LIMIT_MS, buf, sizeof buf))
+        return CHILD_NOT_SAID;
+    if (wp_rt_restore_if_demoted(1, LIMIT_MS, buf, sizeof buf))
         return CHILD_NOT_SAID; /* said twice */
     return CHILD_OK;
 }
