@@ -346,6 +346,7 @@ struct exec_state {
     int fed;                   /* keepers fed by the last disk.heartbeat; -1 none yet */
     exec_job *jobs;
     qb_loop_timer_handle rt_timer; /* restore_daemon_rt */
+    pid_t daemon_pid;              /* its parent at the start: wolfpackd */
 };
 
 /* The one answer encoder: {id, rc[, err]} and the keys of extra (stolen;
@@ -931,8 +932,10 @@ static void restore_daemon_rt(void *data)
 {
     exec_state *x = data;
     pid_t daemon = getppid();
+    if (daemon != x->daemon_pid)
+        return; /* wolfpackd is gone (this process ends with its channel) */
     int policy = sched_getscheduler(daemon);
-    if (daemon > 1 && policy >= 0 && (policy & ~SCHED_RESET_ON_FORK) == SCHED_OTHER) {
+    if (policy >= 0 && (policy & ~SCHED_RESET_ON_FORK) == SCHED_OTHER) {
         struct sched_param sp = {.sched_priority = WP_RT_PRIO_DAEMON};
         if (sched_setscheduler(daemon, SCHED_RR | SCHED_RESET_ON_FORK, &sp) == 0)
             qb_log(LOG_NOTICE,
@@ -951,8 +954,9 @@ static void restore_daemon_rt(void *data)
 
 static void watch_daemon_rt(exec_state *x)
 {
-    int policy = sched_getscheduler(getppid());
-    if (policy >= 0 && (policy & ~SCHED_RESET_ON_FORK) == SCHED_RR)
+    x->daemon_pid = getppid();
+    int policy = sched_getscheduler(x->daemon_pid);
+    if (x->daemon_pid > 1 && policy >= 0 && (policy & ~SCHED_RESET_ON_FORK) == SCHED_RR)
         qb_loop_timer_add(x->loop, QB_LOOP_LOW, (uint64_t)RT_RESTORE_MS * 1000000u, x,
                           restore_daemon_rt, &x->rt_timer);
 }
