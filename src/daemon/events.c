@@ -50,6 +50,7 @@
 #include "daemon.h"
 #include "../lib/clock.h"
 #include "../lib/json.h"
+#include "../lib/rt.h"
 
 #define TICK_MS 1000
 #define TICK_GAP_MS 20 /* between two ticks at most 50 runs a second */
@@ -81,11 +82,29 @@ void wp_mem_trim(void)
 
 /* ---- the tick -------------------------------------------------------------- */
 
+/* rt.c's busy guard put this loop back to ordinary scheduling (it ran
+ * WP_RT_BUSY_MAX_MS without waiting): said once, then real-time again
+ * (under --user, where the daemon may not, the executor does it:
+ * privexec.c). */
+static void rt_restore(const wp_daemon *d)
+{
+    char rt[200];
+    if (wp_rt_restore_if_demoted(WP_RT_PRIO_DAEMON, WP_RT_BUSY_MAX_MS, rt, sizeof rt))
+        qb_log(LOG_WARNING,
+               "real-time: wolfpackd ran %d ms without waiting: it was put back to ordinary "
+               "scheduling meanwhile (so as not to keep a core from other work); now %s%s",
+               WP_RT_BUSY_MAX_MS, rt,
+               d->opts.user && !strstr(rt, "SCHED_RR priority")
+                   ? " (the root executor makes it real-time again within a second)"
+                   : "");
+}
+
 static void tick(void *data)
 {
     wp_daemon *d = data;
 
     d->tick_queued = false;
+    rt_restore(d); /* the busy guard demoted this loop: say so, real-time again */
     if (d->stopping || !wp_view_ready(d))
         return;
     d->last_tick_ms = wp_clock_ms();

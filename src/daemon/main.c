@@ -471,17 +471,26 @@ static void stop(wp_daemon *d)
  * running under a CPU hog and memory pressure (docs/FENCING.md, "No false
  * fencing under load").  Not the memory lock under --user: once the
  * daemon is unprivileged, a locked MCL_FUTURE would fail its allocations
- * at RLIMIT_MEMLOCK (the root executor locks its own). */
+ * at RLIMIT_MEMLOCK (the root executor locks its own).  The busy guard:
+ * a wolfpackd that runs WP_RT_BUSY_MAX_MS without waiting is put back to
+ * ordinary scheduling until its loop waits again (events.c's tick). */
 static void harden(wp_daemon *d)
 {
-    char rt[400];
-    if (wp_rt_harden(WP_RT_PRIO_DAEMON, !d->opts.user, rt, sizeof rt))
-        qb_log(LOG_INFO, "real-time: %s", rt);
+    char rt[400], guard[200];
+    bool hard = wp_rt_harden(WP_RT_PRIO_DAEMON, !d->opts.user, rt, sizeof rt);
+    bool guarded = wp_rt_limit_busy(WP_RT_PRIO_DAEMON, WP_RT_BUSY_MAX_MS, guard, sizeof guard);
+    if (hard && guarded)
+        qb_log(LOG_INFO, "real-time: %s; %s", rt, guard);
+    else if (hard)
+        qb_log(LOG_WARNING,
+               "real-time: %s, but %s: a busy wolfpackd may keep ordinary work "
+               "from a core for longer",
+               rt, guard);
     else
         qb_log(LOG_WARNING,
-               "real-time: %s: under a CPU or memory shortage this node may miss a disk "
+               "real-time: %s; %s: under a CPU or memory shortage this node may miss a disk "
                "lease or watchdog deadline (a false fence); run wolfpackd as root",
-               rt);
+               rt, guard);
 }
 
 /* Each wolfpackd its own agents' run directory (the services' pid files,

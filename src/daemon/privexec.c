@@ -44,6 +44,7 @@
 #include <libgen.h>
 #include <poll.h>
 #include <qb/qblog.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,8 @@ struct exec_state {
     const char *root_services; /* the allow-list of root services (rootlist.h) */
     int fed;                   /* keepers fed by the last disk.heartbeat; -1 none yet */
     exec_job *jobs;
+    qb_loop_timer_handle rt_timer; /* restore_daemon_rt */
+    pid_t daemon_pid;              /* its parent at the start: wolfpackd */
 };
 
 /* The one answer encoder: {id, rc[, err]} and the keys of extra (stolen;
@@ -907,6 +910,46 @@ static int open_agent_log(const char *state_dir)
     return fd;
 }
 
+/* The daemon's busy guard (rt.c) puts it back to ordinary scheduling when
+ * it runs WP_RT_BUSY_MAX_MS without waiting.  Unprivileged, it may not go
+ * real-time again by itself where root cannot raise its RLIMIT_RTPRIO (no
+ * CAP_SYS_RESOURCE, as in containers), so this root process does: every
+ * RT_RESTORE_MS, a daemon (its parent) that was real-time at the fork
+ * and is ordinary now gets SCHED_RR back. */
+#define RT_RESTORE_MS 1000u
+static void restore_daemon_rt(void *data)
+{
+    exec_state *x = data;
+    pid_t daemon = getppid();
+    if (daemon != x->daemon_pid)
+        return; /* wolfpackd is gone (this process ends with its channel) */
+    int policy = sched_getscheduler(daemon);
+    if (policy >= 0 && (policy & ~SCHED_RESET_ON_FORK) == SCHED_OTHER) {
+        struct sched_param sp = {.sched_priority = WP_RT_PRIO_DAEMON};
+        if (sched_setscheduler(daemon, SCHED_RR | SCHED_RESET_ON_FORK, &sp) == 0)
+            qb_log(LOG_NOTICE,
+                   "executor: wolfpackd (pid %d) was back to ordinary scheduling (its busy "
+                   "guard): real-time again, SCHED_RR priority %d",
+                   (int)daemon, WP_RT_PRIO_DAEMON);
+        else
+            qb_log(LOG_WARNING,
+                   "executor: wolfpackd (pid %d) is back to ordinary scheduling and cannot be "
+                   "made real-time again: %s",
+                   (int)daemon, strerror(errno));
+    }
+    qb_loop_timer_add(x->loop, QB_LOOP_LOW, (uint64_t)RT_RESTORE_MS * 1000000u, x,
+                      restore_daemon_rt, &x->rt_timer);
+}
+
+static void watch_daemon_rt(exec_state *x)
+{
+    x->daemon_pid = getppid();
+    int policy = sched_getscheduler(x->daemon_pid);
+    if (x->daemon_pid > 1 && policy >= 0 && (policy & ~SCHED_RESET_ON_FORK) == SCHED_RR)
+        qb_loop_timer_add(x->loop, QB_LOOP_LOW, (uint64_t)RT_RESTORE_MS * 1000000u, x,
+                          restore_daemon_rt, &x->rt_timer);
+}
+
 _Noreturn void wp_privsep_executor_main(int fd, const wp_privsep_exec_conf *conf)
 {
     exec_state x = {.fd = fd,
@@ -943,6 +986,7 @@ _Noreturn void wp_privsep_executor_main(int fd, const wp_privsep_exec_conf *conf
     if (!hard)
         qb_log(LOG_WARNING,
                "executor: under a CPU or memory shortage it may pet the watchdog late");
+    watch_daemon_rt(&x);
     qb_loop_run(x.loop);
     qb_loop_destroy(x.loop);
     _exit(0);
