@@ -250,7 +250,7 @@ DETAIL="$(tail -5 "$WPTC_DIR/nodes/n4/var/log/wolfpack/wolfpackd.log")"
 check_detail "n4's wolfpackd leaves its own corosync.conf alone and says so" \
     wait_for 10 grep -q "no longer in the cluster database" "$WPTC_DIR/nodes/n4/var/log/wolfpack/wolfpackd.log"
 check_detail "n4's corosync.conf still lists n4" lists_n4 n4
-"$TC" wait-view n1 n2 n3 --members 3 --quorate yes --timeout 30 >/dev/null 2>&1
+"$TC" wait-view n1 n2 n3 --members 3 --quorate yes --timeout 90 >/dev/null 2>&1
 check_detail "n1..n3: 3 members, quorate (n4 cut off)" [ $? -eq 0 ]
 "$TC" remove-node n4 >/dev/null 2>&1
 check_detail "testcluster remove-node n4 (again)" [ "$("$TC" nodes | tr '\n' ' ')" = "n1 n2 n3 " ]
