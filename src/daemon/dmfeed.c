@@ -117,7 +117,8 @@ void wp_dmfeed_applied(wp_daemon *d, const json_t *cmd)
         on_fencing(d, op, args);
 }
 
-/* The name of the node with this id in nodes (borrowed), NULL if none. */
+/* Is the node named owner (in nodes) a member of this view?  True for a
+ * name nodes does not hold: nothing to time. */
 static bool owner_is_member(wp_daemon *d, const json_t *nodes, const char *owner)
 {
     size_t i;
